@@ -1,0 +1,168 @@
+// EthernetPort over a real interface: an AF_PACKET raw socket from native/.
+// Frames arrive through the addon's uv_poll watcher and are pushed into an rxjs
+// Subject; nothing here blocks the event loop.
+import { Subject, type Observable } from 'rxjs';
+import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
+import { nullLogger, type Logger } from '../../src/ports/log.js';
+import { formatMac } from '../../src/bytes.js';
+import { loadNative, type NativeSystemError, type PacketSocketStats, type InterfaceInfo } from './native.js';
+import { toOpenError } from './errors.js';
+
+/** The EtherType of HomePlug AV / Green PHY management messages. */
+export const ETHERTYPE_HOMEPLUG = 0x88e1;
+
+export interface AfPacketOptions {
+  /** EtherTypes to receive, e.g. [0x88E1]. Empty = every frame (sniffing). */
+  readonly etherTypes: readonly number[];
+  /**
+   * Drop frames addressed to a foreign unicast MAC (sll_pkttype PACKET_OTHERHOST)
+   * unless the port is promiscuous. A real NIC filters them in hardware; a veth
+   * does not, so without this a namespace test would see frames a modem-attached
+   * board never sees. Default true.
+   */
+  readonly dropForeign?: boolean;
+  readonly logger?: Logger;
+}
+
+/** A runtime problem reported after open (interface went down, vanished, send failed). */
+export interface EthernetRuntimeError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface AfPacketPort extends EthernetPort {
+  readonly ifindex: number;
+  readonly mtu: number;
+  /** Runtime errors (also logged); the port stays usable where the kernel allows. */
+  readonly errors$: Observable<EthernetRuntimeError>;
+  /** Let the process exit although this port is open (and undo it). */
+  unref(): void;
+  ref(): void;
+  /** True until close(). */
+  readonly isOpen: boolean;
+  stats(): PacketSocketStats & { droppedForeign: number; sendErrors: number };
+}
+
+// Linux <linux/if_packet.h> sll_pkttype values.
+const PACKET_TYPES: readonly (PacketType | undefined)[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
+
+/** Index, MAC, MTU and up/running flags of an interface; throws EthernetOpenError. Needs no privilege. */
+export function interfaceInfo(ifname: string): InterfaceInfo {
+  try {
+    return loadNative().interfaceInfo(ifname);
+  } catch (e) {
+    throw toOpenError(ifname, e);
+  }
+}
+
+/**
+ * Opens `ifname` for the given EtherTypes. Throws EthernetOpenError with code
+ * 'EPERM_RAW', 'NO_SUCH_INTERFACE', 'INTERFACE_DOWN', 'NATIVE_ADDON_MISSING' or 'OPEN_FAILED'.
+ */
+export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPacketPort {
+  const log = (options.logger ?? nullLogger).child('ethernet');
+  const dropForeign = options.dropForeign ?? true;
+  const frames = new Subject<EthernetFrame>();
+  const errors = new Subject<EthernetRuntimeError>();
+  let promiscuous = false;
+  let droppedForeign = 0;
+  let sendErrors = 0;
+  let closed = false;
+
+  const onFrame = (data: Uint8Array, pktType: number, timestamp: number): void => {
+    const packetType = PACKET_TYPES[pktType];
+    // 'outgoing' (our own transmissions) and kernel-internal types never reach a port.
+    if (packetType === undefined || packetType === 'outgoing') return;
+    if (packetType === 'otherhost' && dropForeign && !promiscuous) {
+      droppedForeign++;
+      return;
+    }
+    frames.next({ data, timestamp, packetType });
+  };
+  const onError = (e: NativeSystemError): void => {
+    const hint =
+      e.code === 'ENETDOWN'
+        ? `${ifname} went down; reception resumes when it is up again`
+        : e.code === 'ENODEV' || e.code === 'ENXIO'
+          ? `${ifname} disappeared; reopen the port when it is back`
+          : e.message;
+    log.log(e.code === 'ENETDOWN' ? 'warn' : 'error', hint, { ifname, code: e.code });
+    errors.next({ code: e.code, message: hint });
+  };
+
+  let socket: InstanceType<ReturnType<typeof loadNative>['PacketSocket']>;
+  try {
+    const addon = loadNative();
+    socket = new addon.PacketSocket(ifname, [...options.etherTypes], onFrame, onError);
+  } catch (e) {
+    const typed = toOpenError(ifname, e);
+    log.log('error', typed.message, { ifname, code: typed.code });
+    throw typed;
+  }
+  const mac = socket.mac;
+  log.log('info', 'raw socket open', {
+    ifname,
+    mac: formatMac(mac),
+    ifindex: socket.ifindex,
+    etherTypes: options.etherTypes.map((t) => '0x' + t.toString(16).padStart(4, '0')).join(','),
+  });
+
+  return {
+    name: ifname,
+    mac,
+    ifindex: socket.ifindex,
+    mtu: socket.mtu,
+    frames$: frames.asObservable(),
+    errors$: errors.asObservable(),
+    get isOpen() {
+      return !closed;
+    },
+    send(frame: Uint8Array): void {
+      if (closed) {
+        log.log('warn', 'send on a closed port ignored', { ifname });
+        return;
+      }
+      try {
+        socket.send(frame);
+      } catch (e) {
+        // EAGAIN/ENOBUFS (queue full), EMSGSIZE (frame > MTU), ENETDOWN: a lost frame,
+        // like a lost frame on the wire; the protocol layers above retry.
+        sendErrors++;
+        const code = (e as NativeSystemError).code ?? 'EUNKNOWN';
+        const message = e instanceof Error ? e.message : String(e);
+        log.log('warn', 'frame not sent', { ifname, code, message });
+        errors.next({ code, message });
+      }
+    },
+    setPromiscuous(on: boolean): void {
+      if (closed) return;
+      try {
+        socket.setPromiscuous(on);
+        promiscuous = on;
+        log.log('info', on ? 'promiscuous on' : 'promiscuous off', { ifname });
+      } catch (e) {
+        const code = (e as NativeSystemError).code ?? 'EUNKNOWN';
+        const message = e instanceof Error ? e.message : String(e);
+        log.log('error', 'cannot change promiscuous mode', { ifname, code, message });
+        errors.next({ code, message });
+      }
+    },
+    unref() {
+      socket.unref();
+    },
+    ref() {
+      socket.ref();
+    },
+    stats() {
+      return { ...socket.stats(), droppedForeign, sendErrors };
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      socket.close();
+      frames.complete();
+      errors.complete();
+      log.log('info', 'raw socket closed', { ifname });
+    },
+  };
+}

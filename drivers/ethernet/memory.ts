@@ -1,0 +1,233 @@
+// MemorySegment: an in-memory Ethernet wire for the simulator and tests.
+// Pure (no Node imports): `tsplc sim` without --netns and machine tests run on it.
+//
+// It behaves like one switchless shared medium, which is what a powerline
+// segment between two Green PHY modems looks like from the hosts:
+// - broadcast and multicast frames reach every other attached port,
+// - a unicast frame reaches the port owning the destination MAC, and any
+//   promiscuous port (foreign-MAC frames arrive with packetType 'otherhost'),
+// - the sender never receives its own frame (no 'outgoing' delivery),
+// - frames are padded to the 60-byte minimum as on a real wire,
+// - delivery is always asynchronous (never inside send()), optionally delayed,
+//   and optionally lossy with a seeded RNG so a lossy run is reproducible.
+import { Subject, type Observable } from 'rxjs';
+import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
+import { nullLogger, type Logger } from '../../src/ports/log.js';
+import { bytesEqual, formatMac, parseMac } from '../../src/bytes.js';
+
+/** When and how deliveries run; inject one driven by fake timers or a simulated clock. */
+export interface SegmentScheduler {
+  schedule(fn: () => void, delayMs: number): void;
+  /** Clock for frame timestamps (ms). */
+  now(): number;
+}
+
+/** Default: a microtask when there is no delay, setTimeout otherwise; Date.now() for timestamps. */
+export const defaultScheduler: SegmentScheduler = {
+  schedule(fn, delayMs) {
+    if (delayMs <= 0) queueMicrotask(fn);
+    else setTimeout(fn, delayMs);
+  },
+  now: () => Date.now(),
+};
+
+export interface MemorySegmentOptions {
+  /** One-way delay of every delivery in ms (default 0 = next microtask). */
+  readonly delayMs?: number;
+  /** Probability in [0, 1] that one delivery (one frame to one receiver) is lost. Default 0. */
+  readonly loss?: number;
+  /** Seed of the loss RNG (default 1): the same seed loses the same deliveries. */
+  readonly seed?: number;
+  readonly scheduler?: SegmentScheduler;
+  readonly logger?: Logger;
+  /** Largest frame accepted without FCS (default 1514 = MTU 1500 + header). */
+  readonly maxFrameLength?: number;
+}
+
+export interface MemoryPortOptions {
+  /** EtherTypes delivered to this port (default: all), as the AF_PACKET port filters them. */
+  readonly etherTypes?: readonly number[];
+}
+
+export interface MemoryPort extends EthernetPort {
+  readonly promiscuous: boolean;
+  readonly isOpen: boolean;
+}
+
+/** A frame as it crossed the wire (for recorders and assertions). */
+export interface WireFrame {
+  readonly from: string;
+  readonly data: Uint8Array;
+  readonly timestamp: number;
+}
+
+export interface SegmentStats {
+  readonly sent: number;
+  readonly delivered: number;
+  readonly lost: number;
+  /** Frames rejected at send (shorter than a header, longer than maxFrameLength, port closed). */
+  readonly rejected: number;
+}
+
+interface Attached {
+  readonly name: string;
+  readonly mac: Uint8Array;
+  readonly etherTypes: ReadonlySet<number> | undefined;
+  readonly frames: Subject<EthernetFrame>;
+  promiscuous: boolean;
+  open: boolean;
+}
+
+const MIN_FRAME = 60;
+
+/** mulberry32: small, fast, good enough for reproducible loss patterns. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class MemorySegment {
+  private readonly ports: Attached[] = [];
+  private readonly wire = new Subject<WireFrame>();
+  private readonly scheduler: SegmentScheduler;
+  private readonly random: () => number;
+  private readonly log: Logger;
+  private readonly maxFrameLength: number;
+  private delayMs: number;
+  private loss: number;
+  private counters = { sent: 0, delivered: 0, lost: 0, rejected: 0 };
+
+  /** Every frame put on the wire, once, at send time (after padding). */
+  readonly wire$: Observable<WireFrame> = this.wire.asObservable();
+
+  constructor(options: MemorySegmentOptions = {}) {
+    this.scheduler = options.scheduler ?? defaultScheduler;
+    this.random = seededRandom(options.seed ?? 1);
+    this.log = (options.logger ?? nullLogger).child('segment');
+    this.maxFrameLength = options.maxFrameLength ?? 1514;
+    this.delayMs = 0;
+    this.loss = 0;
+    this.setConditions({ delayMs: options.delayMs ?? 0, loss: options.loss ?? 0 });
+  }
+
+  /** Changes delay/loss while running (e.g. to cut the link in a fault-injection test: loss 1). */
+  setConditions(c: { delayMs?: number; loss?: number }): void {
+    if (c.delayMs !== undefined) {
+      if (!(c.delayMs >= 0) || !Number.isFinite(c.delayMs)) throw new RangeError(`delayMs must be >= 0, got ${c.delayMs}`);
+      this.delayMs = c.delayMs;
+    }
+    if (c.loss !== undefined) {
+      if (!(c.loss >= 0 && c.loss <= 1)) throw new RangeError(`loss must be in [0, 1], got ${c.loss}`);
+      this.loss = c.loss;
+    }
+  }
+
+  stats(): SegmentStats {
+    return { ...this.counters };
+  }
+
+  /** Names of the open ports. */
+  get portNames(): string[] {
+    return this.ports.filter((p) => p.open).map((p) => p.name);
+  }
+
+  /**
+   * Attaches a station. `mac` as 6 bytes or 'aa:bb:cc:dd:ee:ff'. Throws RangeError
+   * (at setup time) for a malformed MAC or a name already attached.
+   */
+  attach(name: string, mac: Uint8Array | string, options: MemoryPortOptions = {}): MemoryPort {
+    const macBytes = typeof mac === 'string' ? parseMac(mac) : mac.length === 6 ? mac.slice() : undefined;
+    if (!macBytes) throw new RangeError(`attach(${name}): MAC must be 6 bytes, got ${String(mac)}`);
+    if (this.ports.some((p) => p.open && p.name === name)) throw new RangeError(`attach: a port named ${name} is already attached`);
+    const station: Attached = {
+      name,
+      mac: macBytes,
+      etherTypes: options.etherTypes && options.etherTypes.length > 0 ? new Set(options.etherTypes) : undefined,
+      frames: new Subject<EthernetFrame>(),
+      promiscuous: false,
+      open: true,
+    };
+    this.ports.push(station);
+    this.log.log('debug', 'attached', { name, mac: formatMac(macBytes) });
+    const transmit = (frame: Uint8Array) => this.transmit(station, frame);
+    const detach = () => {
+      const i = this.ports.indexOf(station);
+      if (i >= 0) this.ports.splice(i, 1);
+    };
+    return {
+      name,
+      mac: macBytes,
+      frames$: station.frames.asObservable(),
+      get promiscuous() {
+        return station.promiscuous;
+      },
+      get isOpen() {
+        return station.open;
+      },
+      send(frame: Uint8Array) {
+        transmit(frame);
+      },
+      setPromiscuous(on: boolean) {
+        station.promiscuous = on;
+      },
+      close() {
+        if (!station.open) return;
+        station.open = false;
+        detach();
+        station.frames.complete();
+      },
+    };
+  }
+
+  private transmit(from: Attached, frame: Uint8Array): void {
+    if (!from.open) {
+      this.counters.rejected++;
+      this.log.log('warn', 'send on a closed port ignored', { port: from.name });
+      return;
+    }
+    if (frame.length < 14 || frame.length > this.maxFrameLength) {
+      this.counters.rejected++;
+      this.log.log('warn', 'frame rejected: length out of range', { port: from.name, length: frame.length });
+      return;
+    }
+    // Copy (the caller may reuse its buffer) and pad to the 802.3 minimum.
+    const data = new Uint8Array(Math.max(MIN_FRAME, frame.length));
+    data.set(frame);
+    this.counters.sent++;
+    const sentAt = this.scheduler.now();
+    this.wire.next({ from: from.name, data, timestamp: sentAt });
+
+    const dst = data.subarray(0, 6);
+    const etherType = ((data[12] as number) << 8) | (data[13] as number);
+    const isBroadcast = dst.every((b) => b === 0xff);
+    const isMulticast = !isBroadcast && ((dst[0] as number) & 0x01) === 1;
+    for (const to of this.ports) {
+      if (to === from || !to.open) continue;
+      if (to.etherTypes && !to.etherTypes.has(etherType)) continue;
+      let packetType: PacketType;
+      if (isBroadcast) packetType = 'broadcast';
+      else if (isMulticast) packetType = 'multicast';
+      else if (bytesEqual(dst, to.mac)) packetType = 'host';
+      else if (to.promiscuous) packetType = 'otherhost';
+      else continue;
+      // Loss is drawn per delivery in attach order, so a seed gives the same pattern
+      // for the same traffic.
+      if (this.loss > 0 && this.random() < this.loss) {
+        this.counters.lost++;
+        continue;
+      }
+      const copy = data.slice();
+      this.scheduler.schedule(() => {
+        if (!to.open) return; // closed while the frame was in flight
+        this.counters.delivered++;
+        to.frames.next({ data: copy, timestamp: this.scheduler.now(), packetType });
+      }, this.delayMs);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Types of the tsplc native addon (native/src/*.cc). Use through drivers/, not directly.
+
+/** Error thrown or reported by the addon: errno name in `code` ('EPERM', 'ENODEV', 'ENETDOWN', ...). */
+export interface NativeSystemError extends Error {
+  code: string;
+  errno?: number;
+  syscall?: string;
+}
+
+export interface InterfaceInfo {
+  name: string;
+  index: number;
+  mac: Uint8Array;
+  mtu: number;
+  /** IFF_UP: administratively up. */
+  up: boolean;
+  /** IFF_RUNNING: carrier present (a veth is running only when its peer is up). */
+  running: boolean;
+  /** IFF_PROMISC as the interface reports it (includes other sockets' memberships). */
+  promiscuous: boolean;
+}
+
+export interface PacketSocketStats {
+  received: number;
+  /** Frames larger than MTU + headers, dropped instead of delivered cut. */
+  truncated: number;
+  /** Frames the kernel dropped because our receive queue was full. */
+  kernelDrops: number;
+}
+
+/** Linux sll_pkttype: 0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing. */
+export type FrameCallback = (data: Uint8Array, packetType: number, timestampMs: number) => void;
+
+export declare class PacketSocket {
+  /**
+   * Opens an AF_PACKET SOCK_RAW socket on `ifname` for the given EtherTypes
+   * (one: kernel protocol bind; several: ETH_P_ALL + in-kernel BPF filter; none: all).
+   * Throws NativeSystemError: ENODEV (no such interface), EPERM (no CAP_NET_RAW),
+   * ENETDOWN (interface down).
+   */
+  constructor(ifname: string, etherTypes: number[], onFrame: FrameCallback, onError: (err: NativeSystemError) => void);
+  readonly ifindex: number;
+  readonly mtu: number;
+  readonly mac: Uint8Array;
+  readonly isOpen: boolean;
+  /** Sends one whole frame (padded to 60 bytes); returns bytes sent. Throws on EAGAIN/ENOBUFS/EMSGSIZE. */
+  send(frame: Uint8Array): number;
+  setPromiscuous(on: boolean): void;
+  /** Idempotent. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+  stats(): PacketSocketStats;
+}
+
+export declare function interfaceInfo(ifname: string): InterfaceInfo;
+
+/** Sends one datagram to an AF_UNIX SOCK_DGRAM socket ('@name' = abstract). Returns bytes sent. */
+export declare function sdNotify(socketPath: string, message: string): number;

@@ -1,0 +1,25 @@
+// Non-Linux build: AF_PACKET and sd_notify exist only on Linux. The addon still
+// loads so that an import does not crash; every call reports ENOTSUP-like errors.
+#include "common.h"
+
+namespace tsplc {
+
+static Napi::Value Unsupported(const Napi::CallbackInfo& info) {
+  Napi::Error e = Napi::Error::New(info.Env(), "tsplc native addon: AF_PACKET and sd_notify need Linux");
+  e.Set("code", Napi::String::New(info.Env(), "ENOTSUP"));
+  e.ThrowAsJavaScriptException();
+  return info.Env().Undefined();
+}
+
+Napi::Object InitPacketSocket(Napi::Env env, Napi::Object exports) {
+  exports.Set("openPacketSocket", Napi::Function::New(env, Unsupported));
+  exports.Set("interfaceInfo", Napi::Function::New(env, Unsupported));
+  return exports;
+}
+
+Napi::Object InitSdNotify(Napi::Env env, Napi::Object exports) {
+  exports.Set("sdNotify", Napi::Function::New(env, Unsupported));
+  return exports;
+}
+
+}  // namespace tsplc

@@ -136,23 +136,22 @@ export class MemoryIpv6Link {
     const chosen = port !== 0 ? port : this.freePort(host, (p) => this.udpSockets.some((s) => s.host === host && s.port === p && !s.closed));
     const sock: UdpSocket = { host, port: chosen, multicast: new Set(multicast ? [canonical(multicast)] : []), rx: new Subject(), closed: false };
     this.udpSockets.push(sock);
-    const link = this;
     const udpPort: UdpPort = {
       port: chosen,
       datagrams$: sock.rx.asObservable(),
-      send(data, address, dstPort) {
+      send: (data, address, dstPort) => {
         if (sock.closed) return;
-        link.stats.udpSent++;
+        this.stats.udpSent++;
         const copy = data.slice();
         const dst = canonical(address);
-        link.deliver(() => link.routeUdp(sock, copy, dst, dstPort));
+        this.deliver(() => this.routeUdp(sock, copy, dst, dstPort));
       },
-      close() {
+      close: () => {
         if (sock.closed) return;
         sock.closed = true;
         sock.rx.complete();
-        const i = link.udpSockets.indexOf(sock);
-        if (i >= 0) link.udpSockets.splice(i, 1);
+        const i = this.udpSockets.indexOf(sock);
+        if (i >= 0) this.udpSockets.splice(i, 1);
       },
     };
     return { ok: true, value: udpPort };
@@ -182,18 +181,17 @@ export class MemoryIpv6Link {
     const chosen = port !== 0 ? port : this.freePort(host, inUse);
     const l: Listener = { host, port: chosen, rx: new Subject(), closed: false };
     this.listeners.push(l);
-    const link = this;
     return {
       ok: true,
       value: {
         port: chosen,
         connections$: l.rx.asObservable(),
-        close() {
+        close: () => {
           if (l.closed) return;
           l.closed = true;
           l.rx.complete();
-          const i = link.listeners.indexOf(l);
-          if (i >= 0) link.listeners.splice(i, 1);
+          const i = this.listeners.indexOf(l);
+          if (i >= 0) this.listeners.splice(i, 1);
         },
       },
     };

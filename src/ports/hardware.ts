@@ -16,6 +16,8 @@ export interface ControlPilot {
   readonly dutyCycle$: Observable<number>;
   /** EV: switch the CP load to state B or C (D for ventilation). EVSE: set A/B/C/F output level. */
   setState(state: CpState): void;
+  /** EVSE only: set the PWM duty cycle in percent (5 = digital communication, 100 = steady 12 V). Absent on EV boards. */
+  setDutyCycle?(percent: number): void;
 }
 
 /** Power contactors (EV: DC/AC inlet contactors; EVSE: output contactor). */

@@ -1,0 +1,3 @@
+// Safety invariants: a pure monitor (watchSafety) over hardware events.
+export * from './events.js';
+export * from './monitor.js';

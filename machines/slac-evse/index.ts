@@ -1,0 +1,352 @@
+// slac-evse: the charger's side of ISO 15118-3 SLAC as an XState v5
+// statechart. No I/O: frames leave through the injected `send`, arrive as
+// { type: 'MME', msg, from } events; time only through named delays.
+//
+// CM_SLAC_PARM.REQ → .CNF (101) → CM_START_ATTEN_CHAR.IND → sounds and
+// CM_ATTEN_PROFILE.IND from the own modem during TT_EVSE_match_MNBC (110) →
+// CM_ATTEN_CHAR.IND with the averaged profile (120), re-sent until
+// CM_ATTEN_CHAR.RSP → [CM_VALIDATE] → CM_SLAC_MATCH.REQ → .CNF with the
+// NID/NMK already set into the own modem (155).
+import { assign, setup } from 'xstate';
+import { bytesEqual, formatMac } from '../../src/bytes.js';
+import type { Logger } from '../../src/ports/log.js';
+import { nullLogger } from '../../src/ports/log.js';
+import type { StatusUpdate } from '../../src/status.js';
+import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../src/slac/attenuation.js';
+import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
+import { slacEvseDefaults, type SlacEvseTimings } from '../../src/slac/timing.js';
+
+export interface SlacEvseInput {
+  /** Our host MAC (EVSE_MAC, SOURCE of CM_ATTEN_CHAR.IND). */
+  readonly mac: Mac;
+  /** The NID and NMK set into our modem for this session (modem-manager draws them). */
+  readonly nid: Uint8Array;
+  readonly nmk: Uint8Array;
+  /** 17-byte EVSE_ID / SOURCE_ID (zero when unknown). */
+  readonly evseId?: Uint8Array;
+  readonly timings?: Partial<SlacEvseTimings>;
+  /**
+   * Attenuation reported when the modem sends no CM_ATTEN_PROFILE.IND (AR7420).
+   * Default: pyPLC's 9 dB with the Alpitronic tail. null: fail instead.
+   */
+  readonly attenuationFallback?: Uint8Array | null;
+  /** Take part in CM_VALIDATE (count CP toggles). Default: answer "not required". */
+  readonly validation?: boolean;
+  readonly send: (out: OutgoingMme) => void;
+  readonly report?: (update: StatusUpdate) => void;
+  readonly logger?: Logger;
+}
+
+export type SlacEvseOutput =
+  | {
+      readonly ok: true;
+      readonly nid: Uint8Array;
+      readonly nmk: Uint8Array;
+      readonly evMac: Mac;
+      readonly runId: Uint8Array;
+      /** Mean attenuation sent in CM_ATTEN_CHAR.IND, dB. */
+      readonly attenuation: number;
+      /** Whether it came from the modem's profiles (false: synthetic). */
+      readonly measured: boolean;
+    }
+  | { readonly ok: false; readonly reason: string; readonly state: string };
+
+/** CP_TOGGLE: one completed B-C-B toggle seen on the control pilot (for CM_VALIDATE). */
+export type SlacEvseEvent = MmeEvent | { readonly type: 'STOP' } | { readonly type: 'CP_TOGGLE' };
+
+interface Ctx {
+  readonly mac: Mac;
+  readonly nid: Uint8Array;
+  readonly nmk: Uint8Array;
+  readonly evseId: Uint8Array;
+  readonly t: SlacEvseTimings;
+  readonly fallback: Uint8Array | null;
+  readonly validation: boolean;
+  readonly send: (out: OutgoingMme) => void;
+  readonly report: (update: StatusUpdate) => void;
+  readonly logger: Logger;
+  evMac: Mac | null;
+  runId: Uint8Array | null;
+  pevId: Uint8Array;
+  profiles: Uint8Array[];
+  sounds: number;
+  aag: Uint8Array | null;
+  measured: boolean;
+  attempt: number;
+  toggles: number;
+  /** Toggle window announced by the EV in the 2nd CM_VALIDATE.REQ, ms. */
+  toggleWindow: number;
+  result: SlacEvseOutput | null;
+}
+
+const zero17 = new Uint8Array(17);
+
+function isMsg<T extends HomePlugMessage['type']>(e: SlacEvseEvent, type: T): e is MmeEvent & { msg: Extract<HomePlugMessage, { type: T }> } {
+  return e.type === 'MME' && e.msg.type === type;
+}
+
+/** The event belongs to the session: from the EV that started it, with its RunID. */
+function ofSession(context: Ctx, e: SlacEvseEvent): boolean {
+  if (e.type !== 'MME' || context.evMac === null || context.runId === null) return false;
+  if (!bytesEqual(e.from, context.evMac)) return false;
+  const r = 'runId' in e.msg ? e.msg.runId : undefined;
+  return r === undefined || bytesEqual(r, context.runId);
+}
+
+const isParmReq = ({ event }: { event: SlacEvseEvent }): boolean =>
+  // APPLICATION_TYPE 0 = PEV-EVSE matching, SECURITY_TYPE 0 = none: anything else is not ours to answer.
+  isMsg(event, 'CM_SLAC_PARM.REQ') && event.msg.applicationType === 0 && event.msg.securityType === 0;
+
+export const slacEvseMachine = setup({
+  types: {
+    context: {} as Ctx,
+    events: {} as SlacEvseEvent,
+    input: {} as SlacEvseInput,
+    output: {} as SlacEvseOutput,
+  },
+  delays: {
+    TT_EVSE_SLAC_init: ({ context }) => context.t.TT_EVSE_SLAC_init,
+    TT_match_sequence: ({ context }) => context.t.TT_match_sequence,
+    TT_EVSE_match_MNBC: ({ context }) => context.t.TT_EVSE_match_MNBC,
+    TT_match_response: ({ context }) => context.t.TT_match_response,
+    TT_EVSE_match_session: ({ context }) => context.t.TT_EVSE_match_session,
+    toggleWindow: ({ context }) => Math.min(context.toggleWindow, context.t.TT_EVSE_vald_toggle),
+  },
+  guards: {
+    isParmReq,
+    retryLeft: ({ context }) => context.attempt <= context.t.C_EV_match_retry,
+  },
+  actions: {
+    status: ({ context }, p: { state: string; checkpoint?: number }) => {
+      context.report({ layer: 'slac', state: p.state, ...(p.checkpoint !== undefined ? { checkpoint: p.checkpoint } : {}), ...(context.evMac ? { details: { evMac: formatMac(context.evMac) } } : {}) });
+      context.logger.log('info', `slac-evse ${p.state}${p.checkpoint !== undefined ? ` [${p.checkpoint}]` : ''}`);
+    },
+    /** (Re)start a session: a car may re-send CM_SLAC_PARM.REQ, with a new RunID, at any time before the match (the Taycan does it over and over). */
+    acceptParm: assign(({ context, event }) => {
+      if (!isMsg(event, 'CM_SLAC_PARM.REQ')) return {};
+      context.send({
+        dst: event.from,
+        msg: {
+          type: 'CM_SLAC_PARM.CNF',
+          msoundTarget: BROADCAST,
+          numSounds: context.t.C_EV_match_MNBC,
+          timeOut: Math.round(context.t.TT_EVSE_match_MNBC / 100),
+          // 0x01 "other GP station" (ISO 15118-3 per libslac/pyslac; open-plc-utils uses 0).
+          respType: 1,
+          forwardingSta: event.from,
+          applicationType: 0,
+          securityType: 0,
+          runId: event.msg.runId,
+        },
+      });
+      context.report({ layer: 'slac', state: 'WaitForStartAtten', checkpoint: 101, details: { evMac: formatMac(event.from) } });
+      return { evMac: event.from, runId: event.msg.runId, profiles: [], sounds: 0, aag: null, attempt: 0, toggles: 0 };
+    }),
+    recordSound: assign(({ context, event }) => {
+      if (!isMsg(event, 'CM_MNBC_SOUND.IND')) return {};
+      return { sounds: context.sounds + 1, pevId: event.msg.senderId.length === 17 ? event.msg.senderId : context.pevId };
+    }),
+    recordProfile: assign(({ context, event }) => {
+      if (!isMsg(event, 'CM_ATTEN_PROFILE.IND')) return {};
+      if (context.profiles.length === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: 110, details: { evMac: formatMac(event.msg.pevMac) } });
+      return { profiles: [...context.profiles, event.msg.aag] };
+    }),
+    computeAttenuation: assign(({ context }) => {
+      const avg = averageProfiles(context.profiles);
+      if (avg) return { aag: avg, measured: true };
+      if (context.fallback) {
+        context.logger.log('info', 'slac-evse: no CM_ATTEN_PROFILE.IND from the modem (AR7420?): sending the configured attenuation');
+        return { aag: context.fallback, measured: false };
+      }
+      return { aag: null, measured: false };
+    }),
+    sendAttenChar: assign(({ context }) => {
+      if (!context.evMac || !context.runId || !context.aag) return {};
+      context.send({
+        dst: context.evMac,
+        msg: {
+          type: 'CM_ATTEN_CHAR.IND',
+          applicationType: 0,
+          securityType: 0,
+          sourceAddress: context.evMac,
+          runId: context.runId,
+          sourceId: context.pevId,
+          respId: context.evseId,
+          // Sounds the averages stand for; with synthetic values, what we heard (or the announced count).
+          numSounds: context.measured ? context.profiles.length : context.sounds || context.t.C_EV_match_MNBC,
+          aag: context.aag,
+        },
+      });
+      context.report({
+        layer: 'slac',
+        state: 'WaitForAttenCharRsp',
+        checkpoint: 120,
+        details: { evMac: formatMac(context.evMac), attenuation: Math.round(meanAttenuation(context.aag) * 10) / 10, measured: context.measured, sounds: context.sounds, profiles: context.profiles.length, attempt: context.attempt + 1 },
+      });
+      return { attempt: context.attempt + 1 };
+    }),
+    answerValidate: assign(({ context, event }) => {
+      if (!isMsg(event, 'CM_VALIDATE.REQ') || !context.evMac) return {};
+      if (!context.validation) {
+        context.send({ dst: context.evMac, msg: { type: 'CM_VALIDATE.CNF', signalType: 0, toggleNum: 0, result: ValidateResult.NotRequired } });
+        return {};
+      }
+      if (event.msg.timer === 0) {
+        context.send({ dst: context.evMac, msg: { type: 'CM_VALIDATE.CNF', signalType: 0, toggleNum: 0, result: ValidateResult.Ready } });
+        return {};
+      }
+      return { toggles: 0, toggleWindow: (event.msg.timer + 1) * 100 };
+    }),
+    countToggle: assign({ toggles: ({ context }) => context.toggles + 1 }),
+    sendValidateResult: ({ context }) => {
+      if (!context.evMac) return;
+      context.send({ dst: context.evMac, msg: { type: 'CM_VALIDATE.CNF', signalType: 0, toggleNum: context.toggles, result: context.toggles > 0 ? ValidateResult.Success : ValidateResult.Failure } });
+    },
+    sendMatchCnf: assign(({ context, event }) => {
+      if (!isMsg(event, 'CM_SLAC_MATCH.REQ') || !context.evMac || !context.runId) return {};
+      context.send({
+        dst: context.evMac,
+        msg: {
+          type: 'CM_SLAC_MATCH.CNF',
+          applicationType: 0,
+          securityType: 0,
+          pevId: event.msg.pevId,
+          pevMac: event.msg.pevMac,
+          evseId: context.evseId,
+          evseMac: context.mac,
+          runId: context.runId,
+          nid: context.nid,
+          nmk: context.nmk,
+        },
+      });
+      context.report({ layer: 'slac', state: 'Matched', checkpoint: 155, details: { evMac: formatMac(context.evMac) } });
+      return {
+        result: { ok: true, nid: context.nid, nmk: context.nmk, evMac: context.evMac, runId: context.runId, attenuation: context.aag ? meanAttenuation(context.aag) : 0, measured: context.measured } as const,
+      };
+    }),
+    fail: assign(({ context }, p: { reason: string; state: string }) => {
+      context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
+      context.logger.log('warn', `slac-evse failed in ${p.state}: ${p.reason}`);
+      return { result: { ok: false, reason: p.reason, state: p.state } as const };
+    }),
+    logIgnored: ({ context, event }, p: { why: string }) => {
+      if (event.type === 'MME') context.logger.log('debug', `slac-evse ignores ${event.msg.type} from ${formatMac(event.from)}: ${p.why}`);
+    },
+  },
+}).createMachine({
+  id: 'slac-evse',
+  context: ({ input }) => ({
+    mac: input.mac,
+    nid: input.nid,
+    nmk: input.nmk,
+    evseId: input.evseId ?? zero17,
+    t: { ...slacEvseDefaults, ...input.timings },
+    fallback: input.attenuationFallback === undefined ? syntheticAttenuation() : input.attenuationFallback,
+    validation: input.validation ?? false,
+    send: input.send,
+    report: input.report ?? (() => {}),
+    logger: input.logger ?? nullLogger,
+    evMac: null,
+    runId: null,
+    pevId: zero17,
+    profiles: [],
+    sounds: 0,
+    aag: null,
+    measured: false,
+    attempt: 0,
+    toggles: 0,
+    toggleWindow: 0,
+    result: null,
+  }),
+  initial: 'WaitForSlacParm',
+  on: {
+    STOP: { target: '.Failed', actions: { type: 'fail', params: { reason: 'stopped', state: 'any' } } },
+  },
+  states: {
+    WaitForSlacParm: {
+      entry: { type: 'status', params: { state: 'WaitForSlacParm' } },
+      on: {
+        MME: [{ guard: 'isParmReq', target: 'Matching', actions: 'acceptParm' }, { actions: { type: 'logIgnored', params: { why: 'waiting for CM_SLAC_PARM.REQ' } } }],
+      },
+      after: { TT_EVSE_SLAC_init: { target: 'Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_PARM.REQ (TT_EVSE_SLAC_init)', state: 'WaitForSlacParm' } } } },
+    },
+    Matching: {
+      on: {
+        // A repeated or new CM_SLAC_PARM.REQ restarts the session from its answer.
+        // Child states handle their messages first; what they leave lands here.
+        MME: [
+          { guard: 'isParmReq', target: '.WaitForStartAtten', reenter: true, actions: 'acceptParm' },
+          { actions: { type: 'logIgnored', params: { why: 'not expected in this state of the session' } } },
+        ],
+      },
+      initial: 'WaitForStartAtten',
+      states: {
+        WaitForStartAtten: {
+          on: {
+            MME: [
+              { guard: ({ context, event }) => isMsg(event, 'CM_START_ATTEN_CHAR.IND') && ofSession(context, event), target: 'Sounding' },
+              // The START_ATTEN_CHARs may be lost: the first sound opens the window as well.
+              { guard: ({ context, event }) => isMsg(event, 'CM_MNBC_SOUND.IND') && ofSession(context, event), target: 'Sounding', actions: 'recordSound' },
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac), target: 'Sounding', actions: 'recordProfile' },
+            ],
+          },
+          after: { TT_match_sequence: { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_START_ATTEN_CHAR.IND (TT_match_sequence)', state: 'WaitForStartAtten' } } } },
+        },
+        Sounding: {
+          entry: { type: 'status', params: { state: 'Sounding' } },
+          on: {
+            MME: [
+              { guard: ({ context, event }) => isMsg(event, 'CM_MNBC_SOUND.IND') && ofSession(context, event), actions: 'recordSound' },
+              // CM_ATTEN_PROFILE.IND comes from our own modem, naming the EV in PEV_MAC.
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac), actions: 'recordProfile' },
+              { guard: ({ event }) => isMsg(event, 'CM_START_ATTEN_CHAR.IND') },
+            ],
+          },
+          after: {
+            TT_EVSE_match_MNBC: [
+              { guard: ({ context }) => context.profiles.length > 0 || context.fallback !== null, target: 'AttenChar', actions: 'computeAttenuation' },
+              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_ATTEN_PROFILE.IND and no fallback attenuation', state: 'Sounding' } } },
+            ],
+          },
+        },
+        AttenChar: {
+          entry: 'sendAttenChar',
+          on: {
+            MME: [
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') && ofSession(context, event) && event.msg.result === 0, target: 'WaitForMatch' },
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') && ofSession(context, event), target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'CM_ATTEN_CHAR.RSP with a non-zero result', state: 'AttenChar' } } },
+              // Late profiles/sounds of this session are harmless.
+              { guard: ({ event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') || isMsg(event, 'CM_MNBC_SOUND.IND') || isMsg(event, 'CM_START_ATTEN_CHAR.IND') },
+            ],
+          },
+          after: {
+            TT_match_response: [
+              { guard: 'retryLeft', target: 'AttenChar', reenter: true },
+              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_ATTEN_CHAR.RSP', state: 'AttenChar' } } },
+            ],
+          },
+        },
+        WaitForMatch: {
+          entry: { type: 'status', params: { state: 'WaitForMatch' } },
+          on: {
+            MME: [
+              { guard: ({ context, event }) => isMsg(event, 'CM_VALIDATE.REQ') && ofSession(context, event) && context.validation && event.msg.timer > 0, target: 'Validating', actions: 'answerValidate' },
+              { guard: ({ context, event }) => isMsg(event, 'CM_VALIDATE.REQ') && ofSession(context, event), actions: 'answerValidate' },
+              { guard: ({ context, event }) => isMsg(event, 'CM_SLAC_MATCH.REQ') && ofSession(context, event) && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac), target: '#slac-evse.Matched', actions: 'sendMatchCnf' },
+              // A duplicate CM_ATTEN_CHAR.RSP (our IND was repeated) is fine.
+              { guard: ({ event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') },
+            ],
+          },
+          after: { TT_EVSE_match_session: { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_MATCH.REQ (TT_EVSE_match_session)', state: 'WaitForMatch' } } } },
+        },
+        Validating: {
+          on: { CP_TOGGLE: { actions: 'countToggle' } },
+          after: { toggleWindow: { target: 'WaitForMatch', actions: 'sendValidateResult' } },
+        },
+      },
+    },
+    Matched: { type: 'final' },
+    Failed: { type: 'final' },
+  },
+  output: ({ context }) => context.result ?? { ok: false, reason: 'ended without result', state: 'unknown' },
+});

@@ -1,0 +1,301 @@
+// Connection manager of the car (EVCC), after pyPLC's connMgr (pyplc-inventory
+// §1.1) but as a statechart: modem → SLAC → SDP → TCP → (handshake + session).
+// pyPLC keeps a "connection level" with a countdown per layer and restarts from
+// the highest layer still alive; here every layer is an invoked child actor
+// whose end (output { ok }) or crash (onError) is handled explicitly:
+//
+//  - a lower layer that fails before power could flow → back off, retry from
+//    the modem (SLAC pairing is lost with the modem restart anyway);
+//  - the session (handshake … SessionStop) ending in SafeShutdown, crashing,
+//    or the plug coming out → request the SafeShutdown sibling actor and wait
+//    for it. SafeShutdown is NOT a child of this machine: it owns its own
+//    hardware handles in the runtime, so it still works when this machine's
+//    children (or this machine) died.
+//
+// No I/O here. The runtime provides the child actors (`modem`, `slac`, `sdp`,
+// `tcp`, `transport`, `session`) and the actions (`report`,
+// `requestSafeShutdown`). The session and transport children talk to each other
+// through this machine: { type: 'TO_TRANSPORT', event } / { type: 'TO_SESSION', event }.
+import { assign, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
+import type { StatusUpdate } from '../../src/status.js';
+
+/** The contract of every layer actor's output. */
+export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly reason: string; readonly [fact: string]: unknown };
+
+export interface ConnectionManagerTimings {
+  /** First back-off after a failed attempt, ms; doubles per attempt. */
+  readonly backoff_initial: number;
+  readonly backoff_max: number;
+  /** Attempts (modem … TCP) before giving up; 0 = forever (a parked car keeps trying, like pyPLC). */
+  readonly max_attempts: number;
+  /** How long to wait for SafeShutdown to report done before logging it as hung, ms. */
+  readonly safe_shutdown_timeout: number;
+}
+
+export const defaultConnectionManagerTimings: ConnectionManagerTimings = {
+  backoff_initial: 1000,
+  backoff_max: 20000,
+  max_attempts: 0,
+  safe_shutdown_timeout: 15000,
+};
+
+export interface EvConnectionManagerInput {
+  readonly timings?: Partial<ConnectionManagerTimings>;
+  /** Start as if the plug is in (sim, or a board without plug detection). */
+  readonly plugged?: boolean;
+  /** After the session ended: stop (true, `tsplc sim`, exit_on_session_end) or wait for the next plug-in (false). */
+  readonly oneShot?: boolean;
+}
+
+export type SessionEnd = 'ChargingFinished' | 'SafeShutdown' | 'Stopped' | 'GaveUp';
+
+export interface EvConnectionManagerOutput {
+  readonly end: SessionEnd;
+  readonly reason: string;
+  readonly attempts: number;
+  /** The session actor's output (V2gEvOutput) when a session ran. */
+  readonly session?: unknown;
+}
+
+export type EvConnectionManagerEvent =
+  | { type: 'PLUGGED' }
+  | { type: 'UNPLUGGED' }
+  /** User or SIGTERM: stop charging, shut down safely, end. */
+  | { type: 'STOP'; reason: string }
+  | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
+  | { type: 'TO_TRANSPORT'; event: { type: string } }
+  | { type: 'TO_SESSION'; event: { type: string } }
+  /** The root heartbeat the runtime uses for the systemd watchdog. */
+  | { type: 'HEARTBEAT' };
+
+interface Context {
+  readonly t: ConnectionManagerTimings;
+  readonly oneShot: boolean;
+  readonly plugged: boolean;
+  attempts: number;
+  secc?: { address: string; port: number };
+  connection?: unknown;
+  sessionOutput?: unknown;
+  end?: SessionEnd;
+  reason: string;
+  stopRequested: boolean;
+}
+
+type Report = StatusUpdate & { level?: 'debug' | 'info' | 'warn' | 'error' };
+
+const layerFailed = (output: unknown): string | undefined => {
+  const o = output as LayerOutput | undefined;
+  if (!o || typeof o !== 'object') return 'layer ended without output';
+  return o.ok ? undefined : String(o.reason);
+};
+
+/** Placeholder actors: the runtime must provide every one of them. They fail loudly if it forgot. */
+const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
+
+export const evConnectionManagerMachine = setup({
+  types: {
+    input: {} as EvConnectionManagerInput,
+    context: {} as Context,
+    events: {} as EvConnectionManagerEvent,
+    output: {} as EvConnectionManagerOutput,
+  },
+  actions: {
+    report: (_, _params: Report) => {},
+    /** Start the SafeShutdown sibling (runtime); it answers with SAFE_SHUTDOWN.DONE. */
+    requestSafeShutdown: (_, _params: { reason: string }) => {},
+    /** Everything the runtime wants to do when a session starts (open a pcapng record, ...). */
+    sessionStarted: () => {},
+  },
+  actors: {
+    modem: missing('modem') as AnyActorLogic,
+    slac: missing('slac') as AnyActorLogic,
+    sdp: missing('sdp') as AnyActorLogic,
+    tcp: missing('tcp') as AnyActorLogic,
+    transport: fromCallback(() => () => {}) as AnyActorLogic,
+    session: missing('session') as AnyActorLogic,
+  },
+  delays: {
+    backoff: ({ context }) => Math.min(context.t.backoff_max, context.t.backoff_initial * 2 ** Math.max(0, context.attempts - 1)),
+    safe_shutdown_timeout: ({ context }) => context.t.safe_shutdown_timeout,
+  },
+  guards: {
+    gaveUp: ({ context }) => context.t.max_attempts > 0 && context.attempts >= context.t.max_attempts,
+    oneShot: ({ context }) => context.oneShot,
+    stopRequested: ({ context }) => context.stopRequested,
+  },
+}).createMachine({
+  id: 'evConnectionManager',
+  context: ({ input }) => ({
+    t: { ...defaultConnectionManagerTimings, ...input.timings },
+    oneShot: input.oneShot ?? false,
+    plugged: input.plugged ?? false,
+    attempts: 0,
+    reason: '',
+    stopRequested: false,
+  }),
+  initial: 'init',
+  on: {
+    HEARTBEAT: {},
+  },
+  states: {
+    init: {
+      always: [{ guard: ({ context }) => context.plugged, target: 'connecting' }, { target: 'waitForPlug' }],
+    },
+    waitForPlug: {
+      entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: 3 } },
+      on: {
+        PLUGGED: 'connecting',
+        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
+      },
+    },
+    connecting: {
+      entry: assign({ attempts: ({ context }) => context.attempts + 1, secc: undefined, connection: undefined }),
+      initial: 'modem',
+      on: {
+        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged' }) },
+        STOP: { target: 'safeShutdown', actions: assign({ reason: ({ event }) => event.reason, stopRequested: true }) },
+      },
+      states: {
+        modem: {
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'searching', checkpoint: 6, details: { attempt: context.attempts } }) },
+          invoke: {
+            src: 'modem',
+            onDone: [
+              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem: ${layerFailed(event.output)}` }) },
+              { target: 'slac' },
+            ],
+            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        slac: {
+          entry: { type: 'report', params: { layer: 'slac', state: 'start', checkpoint: 100 } },
+          invoke: {
+            src: 'slac',
+            onDone: [
+              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${layerFailed(event.output)}` }) },
+              { target: 'sdp', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: 190 } } },
+            ],
+            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        sdp: {
+          invoke: {
+            src: 'sdp',
+            onDone: [
+              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SDP: ${layerFailed(event.output)}` }) },
+              {
+                target: 'tcp',
+                actions: assign({
+                  secc: ({ event }) => {
+                    const o = event.output as { address: string; port: number };
+                    return { address: o.address, port: o.port };
+                  },
+                }),
+              },
+            ],
+            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SDP actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        tcp: {
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connecting', checkpoint: 301, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+          invoke: {
+            src: 'tcp',
+            input: ({ context }: { context: Context }) => context.secc,
+            onDone: [
+              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP: ${layerFailed(event.output)}` }) },
+              {
+                target: 'session',
+                actions: [
+                  assign({ connection: ({ event }) => (event.output as { connection: unknown }).connection }),
+                  { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connected', checkpoint: 303, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+                ],
+              },
+            ],
+            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        session: {
+          entry: ['sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: 400 } }],
+          invoke: [
+            { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
+            {
+              id: 'session',
+              src: 'session',
+              onDone: [
+                {
+                  guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'ChargingFinished',
+                  target: '#evConnectionManager.finished',
+                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'ChargingFinished', reason: ({ event }) => String((event.output as { reason?: string }).reason ?? 'ChargingFinished') }),
+                },
+                {
+                  // The session machine already ran (or requested) its own SafeShutdown; make sure it completes.
+                  target: '#evConnectionManager.safeShutdown',
+                  actions: assign({ sessionOutput: ({ event }) => event.output, reason: ({ event }) => String((event.output as { reason?: string } | undefined)?.reason ?? 'session ended') }),
+                },
+              ],
+              onError: { target: '#evConnectionManager.safeShutdown', actions: assign({ reason: ({ event }) => `session actor crashed: ${String(event.error)}` }) },
+            },
+          ],
+          on: {
+            TO_TRANSPORT: { actions: sendTo('transport', ({ event }) => event.event) },
+            TO_SESSION: { actions: sendTo('session', ({ event }) => event.event) },
+            // The session decides how to stop (PowerDelivery stop, WeldingDetection, SessionStop) — give it the chance.
+            STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
+          },
+        },
+      },
+    },
+    backoff: {
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { reason: context.reason, attempt: context.attempts } }) },
+      always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
+      after: { backoff: 'connecting' },
+      on: {
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0 }) },
+        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
+      },
+    },
+    safeShutdown: {
+      entry: [
+        { type: 'report', params: ({ context }) => ({ layer: 'shutdown', state: 'requested', level: 'warn' as const, details: { reason: context.reason } }) },
+        { type: 'requestSafeShutdown', params: ({ context }) => ({ reason: context.reason }) },
+      ],
+      on: {
+        'SAFE_SHUTDOWN.DONE': { target: 'afterSafeShutdown' },
+        STOP: { actions: assign({ stopRequested: true }) },
+      },
+      after: {
+        safe_shutdown_timeout: {
+          target: 'afterSafeShutdown',
+          actions: { type: 'report', params: { layer: 'shutdown', state: 'timeout', level: 'error' as const, details: { reason: 'SafeShutdown did not report done' } } },
+        },
+      },
+    },
+    afterSafeShutdown: {
+      always: [
+        { guard: 'stopRequested', target: 'ended', actions: assign({ end: ({ context }) => context.end ?? (context.sessionOutput ? 'SafeShutdown' : 'Stopped') }) },
+        { guard: 'oneShot', target: 'ended', actions: assign({ end: 'SafeShutdown' }) },
+        { target: 'waitForUnplug', actions: assign({ end: 'SafeShutdown' }) },
+      ],
+    },
+    finished: {
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: 'ChargingFinished', checkpoint: 905, details: { reason: context.reason } }) },
+      always: [{ guard: 'oneShot', target: 'ended' }, { target: 'waitForUnplug' }],
+    },
+    waitForUnplug: {
+      on: {
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) },
+        STOP: { target: 'ended', actions: assign({ reason: ({ event }) => event.reason }) },
+      },
+    },
+    ended: {
+      type: 'final',
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', reason: context.reason } }) },
+    },
+  },
+  output: ({ context }) => ({
+    end: context.end ?? 'Stopped',
+    reason: context.reason,
+    attempts: context.attempts,
+    ...(context.sessionOutput !== undefined ? { session: context.sessionOutput } : {}),
+  }),
+});

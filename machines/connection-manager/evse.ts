@@ -1,0 +1,244 @@
+// Connection manager of the charger (SECC): SLAC as EVSE → listen on a TCP
+// port from the dynamic range (300) → answer SDP with it (201/202) → accept
+// the EV's connection (303) → handshake + session → back to SLAC for the next
+// car (pyPLC's allow_new_session_after_stopping) or end.
+//
+// As on the EV side, every layer is an invoked child provided by the runtime,
+// and each child's failure is handled here: before the session, a failure
+// restarts SLAC after a back-off; a session that ends badly or crashes asks
+// the runtime's SafeShutdown sibling to switch the power supply off.
+import { assign, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
+import type { StatusUpdate } from '../../src/status.js';
+import { defaultConnectionManagerTimings, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
+
+export interface EvseConnectionManagerTimings extends ConnectionManagerTimings {
+  /** How long to wait for the EV's TCP connection after SLAC, ms (V2G_SECC_CommunicationSetup_Performance_Time, 18 s, ISO-2). */
+  readonly V2G_SECC_CommunicationSetup_Performance_Time: number;
+}
+
+export const defaultEvseConnectionManagerTimings: EvseConnectionManagerTimings = {
+  ...defaultConnectionManagerTimings,
+  V2G_SECC_CommunicationSetup_Performance_Time: 18000,
+};
+
+export interface EvseConnectionManagerInput {
+  readonly timings?: Partial<EvseConnectionManagerTimings>;
+  /** After one session: end (true) or serve the next car (false). */
+  readonly oneShot?: boolean;
+}
+
+export interface EvseConnectionManagerOutput {
+  readonly end: 'SessionStopped' | 'Aborted' | 'Stopped' | 'GaveUp';
+  readonly reason: string;
+  readonly sessions: number;
+  readonly session?: unknown;
+}
+
+export type EvseConnectionManagerEvent =
+  | { type: 'STOP'; reason: string }
+  | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
+  /** From the 'accept' child: the EV connected. */
+  | { type: 'TCP.ACCEPTED'; connection: unknown; remoteAddress: string }
+  | { type: 'TO_TRANSPORT'; event: { type: string } }
+  | { type: 'TO_SESSION'; event: { type: string } }
+  | { type: 'HEARTBEAT' };
+
+interface Context {
+  readonly t: EvseConnectionManagerTimings;
+  readonly oneShot: boolean;
+  attempts: number;
+  sessions: number;
+  server?: { port: number; address: string; handle: unknown };
+  connection?: unknown;
+  sessionOutput?: unknown;
+  end?: EvseConnectionManagerOutput['end'];
+  reason: string;
+  stopRequested: boolean;
+}
+
+type Report = StatusUpdate & { level?: 'debug' | 'info' | 'warn' | 'error' };
+
+const failed = (output: unknown): string | undefined => {
+  const o = output as LayerOutput | undefined;
+  if (!o || typeof o !== 'object') return 'layer ended without output';
+  return o.ok ? undefined : String(o.reason);
+};
+
+const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
+
+export const evseConnectionManagerMachine = setup({
+  types: {
+    input: {} as EvseConnectionManagerInput,
+    context: {} as Context,
+    events: {} as EvseConnectionManagerEvent,
+    output: {} as EvseConnectionManagerOutput,
+  },
+  actions: {
+    report: (_, _params: Report) => {},
+    requestSafeShutdown: (_, _params: { reason: string }) => {},
+    /** Close the TCP listener (runtime; the handle is the output of 'listen'). */
+    closeServer: (_, _params: { handle: unknown }) => {},
+    sessionStarted: () => {},
+  },
+  actors: {
+    modem: missing('modem') as AnyActorLogic,
+    slac: missing('slac') as AnyActorLogic,
+    listen: missing('listen') as AnyActorLogic,
+    sdp: fromCallback(() => () => {}) as AnyActorLogic,
+    accept: fromCallback(() => () => {}) as AnyActorLogic,
+    transport: fromCallback(() => () => {}) as AnyActorLogic,
+    session: missing('session') as AnyActorLogic,
+  },
+  delays: {
+    backoff: ({ context }) => Math.min(context.t.backoff_max, context.t.backoff_initial * 2 ** Math.max(0, context.attempts - 1)),
+    safe_shutdown_timeout: ({ context }) => context.t.safe_shutdown_timeout,
+    V2G_SECC_CommunicationSetup_Performance_Time: ({ context }) => context.t.V2G_SECC_CommunicationSetup_Performance_Time,
+  },
+  guards: {
+    gaveUp: ({ context }) => context.t.max_attempts > 0 && context.attempts >= context.t.max_attempts,
+    endAfterSession: ({ context }) => context.oneShot || context.stopRequested,
+  },
+}).createMachine({
+  id: 'evseConnectionManager',
+  context: ({ input }) => ({
+    t: { ...defaultEvseConnectionManagerTimings, ...input.timings },
+    oneShot: input.oneShot ?? false,
+    attempts: 0,
+    sessions: 0,
+    reason: '',
+    stopRequested: false,
+  }),
+  initial: 'connecting',
+  on: { HEARTBEAT: {} },
+  states: {
+    connecting: {
+      entry: assign({ attempts: ({ context }) => context.attempts + 1, connection: undefined }),
+      initial: 'modem',
+      on: {
+        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason, stopRequested: true }) },
+      },
+      states: {
+        modem: {
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'preparing', checkpoint: 1, details: { attempt: context.attempts } }) },
+          invoke: {
+            src: 'modem',
+            onDone: [
+              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem: ${failed(event.output)}` }) },
+              { target: 'slac' },
+            ],
+            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        slac: {
+          entry: { type: 'report', params: { layer: 'slac', state: 'waitForSlacParm', checkpoint: 2 } },
+          invoke: {
+            src: 'slac',
+            onDone: [
+              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${failed(event.output)}` }) },
+              { target: 'listen', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: 155 } } },
+            ],
+            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
+          },
+        },
+        listen: {
+          invoke: {
+            src: 'listen',
+            onDone: [
+              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP listen: ${failed(event.output)}` }) },
+              {
+                target: 'discovery',
+                actions: [
+                  assign({ server: ({ event }) => event.output as { port: number; address: string; handle: unknown } }),
+                  { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'listening', checkpoint: 300, details: { port: (event.output as { port: number }).port } }) },
+                ],
+              },
+            ],
+            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP listen crashed: ${String(event.error)}` }) },
+          },
+        },
+        discovery: {
+          exit: { type: 'closeServer', params: ({ context }) => ({ handle: context.server?.handle }) },
+          invoke: [
+            { id: 'sdp', src: 'sdp', input: ({ context }: { context: Context }) => ({ address: context.server?.address, tcpPort: context.server?.port }) },
+            { id: 'accept', src: 'accept', input: ({ context }: { context: Context }) => ({ handle: context.server?.handle }) },
+          ],
+          on: {
+            'TCP.ACCEPTED': {
+              target: 'session',
+              actions: [
+                assign({ connection: ({ event }) => event.connection }),
+                { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'accepted', checkpoint: 303, details: { ev: event.remoteAddress } }) },
+              ],
+            },
+          },
+          after: {
+            V2G_SECC_CommunicationSetup_Performance_Time: {
+              target: '#evseConnectionManager.backoff',
+              actions: assign({ reason: 'no TCP connection from the EV (V2G_SECC_CommunicationSetup_Performance_Time)' }),
+            },
+          },
+        },
+        session: {
+          entry: [assign({ sessions: ({ context }) => context.sessions + 1 }), 'sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: 400 } }],
+          invoke: [
+            { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
+            {
+              id: 'session',
+              src: 'session',
+              onDone: [
+                {
+                  guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'SessionStopped',
+                  target: '#evseConnectionManager.sessionEnded',
+                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'SessionStopped', reason: ({ event }) => String((event.output as { reason?: string }).reason ?? '') }),
+                },
+                {
+                  target: '#evseConnectionManager.safeShutdown',
+                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'Aborted', reason: ({ event }) => String((event.output as { reason?: string } | undefined)?.reason ?? 'session aborted') }),
+                },
+              ],
+              onError: { target: '#evseConnectionManager.safeShutdown', actions: assign({ end: 'Aborted', reason: ({ event }) => `session actor crashed: ${String(event.error)}` }) },
+            },
+          ],
+          on: {
+            TO_TRANSPORT: { actions: sendTo('transport', ({ event }) => event.event) },
+            TO_SESSION: { actions: sendTo('session', ({ event }) => event.event) },
+            STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
+          },
+        },
+      },
+    },
+    backoff: {
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { reason: context.reason, attempt: context.attempts } }) },
+      always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
+      after: { backoff: 'connecting' },
+      on: { STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) } },
+    },
+    safeShutdown: {
+      entry: [
+        { type: 'report', params: ({ context }) => ({ layer: 'shutdown', state: 'requested', level: 'warn' as const, details: { reason: context.reason } }) },
+        { type: 'requestSafeShutdown', params: ({ context }) => ({ reason: context.reason }) },
+      ],
+      on: {
+        'SAFE_SHUTDOWN.DONE': 'sessionEnded',
+        STOP: { actions: assign({ stopRequested: true }) },
+      },
+      after: {
+        safe_shutdown_timeout: { target: 'sessionEnded', actions: { type: 'report', params: { layer: 'shutdown', state: 'timeout', level: 'error' as const } } },
+      },
+    },
+    sessionEnded: {
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: context.end ?? 'ended', details: { reason: context.reason, sessions: context.sessions } }) },
+      always: [{ guard: 'endAfterSession', target: 'ended' }, { target: 'connecting', actions: assign({ attempts: 0 }) }],
+    },
+    ended: {
+      type: 'final',
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', reason: context.reason } }) },
+    },
+  },
+  output: ({ context }) => ({
+    end: context.end ?? 'Stopped',
+    reason: context.reason,
+    sessions: context.sessions,
+    ...(context.sessionOutput !== undefined ? { session: context.sessionOutput } : {}),
+  }),
+});

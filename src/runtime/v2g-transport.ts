@@ -1,0 +1,150 @@
+// The V2GTP + EXI boundary of one TCP connection, as a callback actor that the
+// connection manager invokes next to the session machine.
+//
+//   bytes ─▶ V2gtpStreamReassembler ─▶ payload type check ─▶ EXI decode (schema
+//   negotiated in the handshake) ─▶ { V2G.RES | V2G.REQ, doc } to the session
+//
+// and the other way for TRANSPORT.SEND. Decisions made here, in one place:
+//  - broken framing (bad version pair, unknown payload type, over-long length):
+//    typed error to the session, a log line, the connection is destroyed (after
+//    a bad header nothing on the stream can be trusted; pyPLC's "one recv() is
+//    one message" is exactly what breaks there), then V2G.TRANSPORT_CLOSED;
+//  - a payload type other than EXI (0x8001) on the V2G connection: same;
+//  - a frame that is well framed but does not EXI-decode: typed error to the
+//    session, connection kept — the session machine decides (FAILED /
+//    FAILED_SequenceError answer on the SECC, abort on the EV).
+import { fromCallback } from 'xstate';
+import type { Subscription } from 'rxjs';
+import type { TcpConnection } from '../ports/net.js';
+import type { Logger } from '../ports/log.js';
+import type { CodecError, Result } from '../result.js';
+import { codecError } from '../result.js';
+import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../v2gtp/index.js';
+import type { OutgoingDocument, V2gDocument } from '../v2g/document.js';
+import type { SchemaId } from '../v2g/model.js';
+import { toHex } from '../bytes.js';
+
+/** The EXI codec as the transport needs it (src/exi provides it; the runtime adapts). */
+export interface V2gCodec {
+  encode(schema: SchemaId, doc: V2gDocument): Result<Uint8Array>;
+  decode(schema: SchemaId, exi: Uint8Array): Result<V2gDocument>;
+}
+
+export type TransportCommand =
+  | { type: 'TRANSPORT.SEND'; out: OutgoingDocument }
+  | { type: 'TRANSPORT.SCHEMA'; schema: SchemaId }
+  | { type: 'TRANSPORT.CLOSE'; reason: string };
+
+/** A message seen on the wire, for the session recorder and the decoded log. */
+export interface WireRecord {
+  readonly direction: 'rx' | 'tx';
+  readonly schema: SchemaId;
+  readonly bytes: Uint8Array;
+  readonly doc?: V2gDocument;
+  readonly error?: CodecError;
+}
+
+export interface V2gTransportOptions {
+  readonly role: 'ev' | 'evse';
+  readonly codec: V2gCodec;
+  readonly logger: Logger;
+  readonly maxMessageLength?: number;
+  readonly onWire?: (r: WireRecord) => void;
+  /** Time source for latency figures (benchmarks). */
+  readonly now?: () => number;
+}
+
+/** The body element name of a document, for log lines ('CurrentDemandRes', 'supportedAppProtocolReq'). */
+export function documentName(doc: V2gDocument): string {
+  if ('V2G_Message' in doc) return Object.keys(doc.V2G_Message.Body)[0] ?? 'EmptyBody';
+  return Object.keys(doc)[0] ?? 'unknown';
+}
+
+export function v2gTransportActor(opts: V2gTransportOptions) {
+  const { codec, logger, role } = opts;
+  const incoming = role === 'ev' ? 'V2G.RES' : 'V2G.REQ';
+  return fromCallback<TransportCommand, { connection: TcpConnection }>(({ input, sendBack, receive }) => {
+    const conn = input.connection;
+    const toSession = (event: { type: string; [k: string]: unknown }): void => sendBack({ type: 'TO_SESSION', event });
+    let schema: SchemaId = 'appHand';
+    let open = true;
+    const reassembler = new V2gtpStreamReassembler(opts.maxMessageLength !== undefined ? { maxMessageLength: opts.maxMessageLength } : {});
+
+    const breakStream = (error: CodecError): void => {
+      logger.log('error', 'V2GTP stream broken: closing the TCP connection', { code: error.code, offset: error.offset, message: error.message });
+      toSession({ type: 'V2G.DECODE_ERROR', error });
+      open = false;
+      conn.destroy();
+    };
+
+    const sub: Subscription = conn.events$.subscribe((e) => {
+      if (e.type === 'closed') {
+        const tail = reassembler.end();
+        if (tail && open) logger.log('warn', 'connection closed inside a V2GTP message', { message: tail.message });
+        open = false;
+        logger.log(e.reason === 'local' ? 'debug' : 'info', 'TCP connection closed', { reason: e.reason, ...(e.message ? { message: e.message } : {}) });
+        toSession({ type: 'V2G.TRANSPORT_CLOSED', reason: `${e.reason}${e.message ? `: ${e.message}` : ''}` });
+        return;
+      }
+      if (!open) return;
+      const r = reassembler.push(e.data);
+      for (const m of r.messages) {
+        if (m.payloadType !== V2gtpPayloadType.Exi) {
+          breakStream(codecError('UNEXPECTED_PAYLOAD_TYPE', `payload type 0x${m.payloadType.toString(16)} on the V2G connection (expected 0x8001 EXI)`, { offset: m.streamOffset + 2 }));
+          return;
+        }
+        const d = codec.decode(schema, m.payload);
+        if (!d.ok) {
+          logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, exi: toHex(m.payload) });
+          opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, error: d.error });
+          toSession({ type: 'V2G.DECODE_ERROR', error: d.error });
+          continue;
+        }
+        opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, doc: d.value });
+        logger.log('debug', `rx ${documentName(d.value)}`, { schema, bytes: m.payload.length });
+        toSession({ type: incoming, doc: d.value });
+      }
+      if (r.error) breakStream(r.error);
+    });
+
+    receive((cmd) => {
+      switch (cmd.type) {
+        case 'TRANSPORT.SCHEMA':
+          schema = cmd.schema;
+          logger.log('debug', 'decoding with the negotiated schema', { schema });
+          return;
+        case 'TRANSPORT.CLOSE':
+          if (!open) return;
+          open = false;
+          logger.log('info', 'closing the TCP connection', { reason: cmd.reason });
+          conn.close();
+          return;
+        case 'TRANSPORT.SEND': {
+          if (!open) {
+            logger.log('warn', `not sent (connection closed): ${documentName(cmd.out.doc)}`);
+            return;
+          }
+          const enc = codec.encode(cmd.out.schema, cmd.out.doc);
+          if (!enc.ok) {
+            // Our own document did not encode: a bug in a dialect, not the peer's fault. Tell the session it will get no answer.
+            logger.log('error', `EXI encode failed: ${documentName(cmd.out.doc)}`, { schema: cmd.out.schema, code: enc.error.code, message: enc.error.message });
+            toSession({ type: 'V2G.DECODE_ERROR', error: codecError('ENCODE_FAILED', `could not encode ${documentName(cmd.out.doc)}: ${enc.error.message}`) });
+            return;
+          }
+          opts.onWire?.({ direction: 'tx', schema: cmd.out.schema, bytes: enc.value, doc: cmd.out.doc });
+          logger.log('debug', `tx ${documentName(cmd.out.doc)}`, { schema: cmd.out.schema, bytes: enc.value.length });
+          conn.write(encodeV2gtp(V2gtpPayloadType.Exi, enc.value));
+          return;
+        }
+      }
+    });
+
+    return () => {
+      sub.unsubscribe();
+      if (open) {
+        open = false;
+        conn.close();
+      }
+    };
+  });
+}

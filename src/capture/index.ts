@@ -1,0 +1,3 @@
+// Public API of the capture-file layer.
+export * from './reader.js';
+export * from './writer.js';

@@ -53,9 +53,10 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
   // Collect the present facts first: BehaviorSubject-backed ports emit on subscribe,
   // and the machine must start from the real values, not from defaults.
   const facts: { amps?: number; inletVolts?: number; contactorsClosed?: boolean; lock?: LockState } = {};
-  let actor: Actor<typeof safeShutdownMachine> | undefined;
+  // Filled in just before start; until then facts are collected into `facts`.
+  const ref: { actor?: Actor<typeof safeShutdownMachine> } = {};
   const forward = (e: SafeShutdownEvent): void => {
-    if (actor) actor.send(e);
+    if (ref.actor) ref.actor.send(e);
     else if (e.type === 'CURRENT') facts.amps = e.amps;
     else if (e.type === 'INLET_VOLTAGE') facts.inletVolts = e.volts;
     else if (e.type === 'CONTACTORS') facts.contactorsClosed = e.closed;
@@ -87,7 +88,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
           options.session?.requestStop();
         } catch (e) {
           log.log('warn', 'session could not carry the stop request; continuing with the hardware', { error: e instanceof Error ? e.message : String(e) });
-          queueMicrotask(() => actor?.send({ type: 'SESSION_DEAD' }));
+          queueMicrotask(() => ref.actor?.send({ type: 'SESSION_DEAD' }));
         }
       },
       requestZeroCurrent: () => guard('requestZeroCurrent', () => options.requestZeroCurrent?.()),
@@ -125,7 +126,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
   });
   log.log('info', 'SafeShutdownSequence started', { reason: options.reason ?? 'stop', sessionAlive });
   // Events from here on (even those caused by the entry actions) go to the actor's mailbox.
-  actor = created;
+  ref.actor = created;
   created.start();
 
   return {

@@ -24,7 +24,6 @@ function charging(options: SimPlantOptions = {}) {
   let amps = 0;
   let battery = 0;
   let lock = '';
-  let cp = '';
   sim.ev.inletVoltage!.volts$.subscribe((v) => (inlet = v));
   sim.ev.current!.amps$.subscribe((a) => (amps = a));
   sim.ev.battery.state$.subscribe((b) => (battery = b.voltage));
@@ -77,7 +76,7 @@ function charging(options: SimPlantOptions = {}) {
       },
     };
   };
-  return { clock, sim, monitor, commands, run, liveSession, facts: () => ({ inlet, amps, lock, cp }) };
+  return { clock, sim, monitor, commands, run, liveSession, facts: () => ({ inlet, amps, lock }) };
 }
 
 const order = (cs: HardwareCommand[]): string[] =>

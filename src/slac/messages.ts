@@ -153,6 +153,8 @@ export interface GetKeyCnf {
   readonly pid: number;
   readonly prn: number;
   readonly pmn: number;
+  /** The key (first 16 bytes); zero when the modem does not disclose it. */
+  readonly key?: Uint8Array;
 }
 export interface VsSwVerReq {
   readonly type: 'VS_SW_VER.REQ';

@@ -1,0 +1,366 @@
+// Green PHY modem emulator (pure; runs over EthernetPorts).
+//
+// For each attached host it plays that host's modem; between the modems it
+// plays the powerline. What a host sees is what it would see through a real
+// QCA7000/AR7420 modem (protocol-facts §1, pyPLC ListenMode observations):
+//  - management MMEs addressed to its own modem (QCA localcast 00:B0:52:00:00:01,
+//    broadcast, or the modem's MAC) are answered by that modem: CM_SET_KEY,
+//    CM_GET_KEY, VS_SW_VER, VS_PL_LINK_STATUS, VS_RS_DEV;
+//  - SLAC MMEs (CM_SLAC_PARM … CM_SLAC_MATCH) cross the powerline whatever the
+//    network membership: broadcasts reach every station, unicasts their
+//    destination only (a station modelled on the INT6400 hears foreign SLAC
+//    unicasts as well: pyPLC's Devolo dLAN 200 saw both directions);
+//  - for every CM_MNBC_SOUND.IND heard, the receiving modem reports a
+//    CM_ATTEN_PROFILE.IND to its host (unless it models the AR7420, which
+//    sends none);
+//  - any other traffic crosses only between members of the same AVLN (same
+//    NID and NMK, both up): a station that has not joined sees nothing, one
+//    that joined sees broadcasts and multicasts but no unicast between the
+//    others (as the 2025-01-21 ListenMode captures show);
+//  - CM_SET_KEY makes the modem restart: for `restartDelayMs` it answers and
+//    forwards nothing (pyPLC checkpoint 180, ≈5 s on real modems).
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { bytesEqual, formatMac, toHex } from '../bytes.js';
+import * as hp from '../homeplug/index.js';
+import type { Mme } from '../homeplug/index.js';
+import type { EthernetPort } from '../ports/ethernet.js';
+import { nullLogger, type Logger } from '../ports/log.js';
+import { ATTEN_GROUPS } from '../slac/attenuation.js';
+import { randomBytes } from '../slac/messages.js';
+
+export interface ModemSimScheduler {
+  /** Runs fn after ms; returns a cancel function. */
+  schedule(fn: () => void, ms: number): () => void;
+  now(): number;
+}
+
+export const realTimeScheduler: ModemSimScheduler = {
+  schedule(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+  now: () => Date.now(),
+};
+
+export interface StationOptions {
+  /** A name for logs ('ev', 'evse', 'listener'). */
+  readonly name: string;
+  /** MAC of the emulated modem (answers come from it). Default 00:B0:52:00:xx:yy from a counter. */
+  readonly modemMac?: Uint8Array;
+  /** VS_SW_VER.CNF version string. */
+  readonly firmware?: string;
+  /**
+   * Attenuation (dB) this modem measures for sounds from the other stations:
+   * one value for all 58 groups, or a profile. null: report no
+   * CM_ATTEN_PROFILE.IND at all (AR7420). Default 20 dB.
+   */
+  readonly attenuation?: number | readonly number[] | null;
+  /** Modem restart after CM_SET_KEY / VS_RS_DEV, ms (real modems: ≈5 s). Default 500. */
+  readonly restartDelayMs?: number;
+  /** Result of CM_SET_KEY.CNF. QCA modems answer 1 when they accept the key (default). Values other than 0 and 1 refuse the key. */
+  readonly setKeyResult?: number;
+  /** false: the modem never answers CM_SET_KEY (a modem that hangs). */
+  readonly answerSetKey?: boolean;
+  /** false: the modem does not come back after a restart (the "modem never comes back" case). */
+  readonly comesBack?: boolean;
+  /** Initial NMK (default random: a fresh modem is in a network of its own). */
+  readonly nmk?: Uint8Array;
+  /** Hear SLAC unicasts between other stations (INT6400-like). Default false. */
+  readonly hearsForeignSlac?: boolean;
+}
+
+export interface StationState {
+  readonly name: string;
+  readonly modemMac: Uint8Array;
+  readonly nid: Uint8Array;
+  readonly nmk: Uint8Array;
+  readonly up: boolean;
+  /** Host MACs learnt from the frames the host sent. */
+  readonly hostMacs: readonly Uint8Array[];
+}
+
+export type ModemSimEvent =
+  | { readonly kind: 'set-key'; readonly station: string; readonly nid: string; readonly accepted: boolean }
+  | { readonly kind: 'restart'; readonly station: string; readonly ms: number }
+  | { readonly kind: 'up'; readonly station: string; readonly nid: string; readonly avlnMembers: number }
+  | { readonly kind: 'answered'; readonly station: string; readonly request: string; readonly by: string }
+  | { readonly kind: 'forwarded'; readonly from: string; readonly to: string; readonly what: string }
+  | { readonly kind: 'profile'; readonly station: string; readonly pevMac: string }
+  | { readonly kind: 'malformed'; readonly station: string; readonly code: string; readonly message: string };
+
+interface Station {
+  readonly name: string;
+  readonly port: EthernetPort;
+  readonly modemMac: Uint8Array;
+  readonly firmware: string;
+  readonly attenuation: readonly number[] | null;
+  readonly restartDelayMs: number;
+  readonly setKeyResult: number;
+  readonly answerSetKey: boolean;
+  readonly comesBack: boolean;
+  readonly hearsForeignSlac: boolean;
+  nmk: Uint8Array;
+  nid: Uint8Array;
+  up: boolean;
+  cancelRestart: (() => void) | null;
+  readonly hostMacs: Uint8Array[];
+  sub: Subscription | null;
+}
+
+const ETHERTYPE_HOMEPLUG = 0x88e1;
+
+function isGroup(mac: Uint8Array): boolean {
+  return ((mac[0] ?? 0) & 1) === 1;
+}
+
+/** SLAC MMEs cross the powerline before (and regardless of) network membership. */
+function isSlacMmtype(type: Mme['type'], mmtype: number | undefined): boolean {
+  if (type !== 'unknown') {
+    return (
+      type === 'CM_SLAC_PARM.REQ' ||
+      type === 'CM_SLAC_PARM.CNF' ||
+      type === 'CM_START_ATTEN_CHAR.IND' ||
+      type === 'CM_MNBC_SOUND.IND' ||
+      type === 'CM_ATTEN_CHAR.IND' ||
+      type === 'CM_ATTEN_CHAR.RSP' ||
+      type === 'CM_VALIDATE.REQ' ||
+      type === 'CM_VALIDATE.CNF' ||
+      type === 'CM_SLAC_MATCH.REQ' ||
+      type === 'CM_SLAC_MATCH.CNF'
+    );
+  }
+  return mmtype !== undefined && mmtype >= 0x6064 && mmtype <= 0x607f;
+}
+
+export class ModemSim {
+  private readonly stations: Station[] = [];
+  private readonly events = new Subject<ModemSimEvent>();
+  private readonly scheduler: ModemSimScheduler;
+  private readonly log: Logger;
+  private counter = 0;
+  private closed = false;
+
+  /** What the emulated modems do (for logs, the CLI and tests). */
+  readonly events$: Observable<ModemSimEvent> = this.events.asObservable();
+
+  constructor(options: { scheduler?: ModemSimScheduler; logger?: Logger } = {}) {
+    this.scheduler = options.scheduler ?? realTimeScheduler;
+    this.log = (options.logger ?? nullLogger).child('modem-sim');
+  }
+
+  /**
+   * Attaches a host: `port` is the modem's side of the host's Ethernet link
+   * (a memory segment shared with the host, or the far end of a veth pair).
+   * It must deliver every frame the host sends (promiscuous, all EtherTypes).
+   */
+  addStation(port: EthernetPort, options: StationOptions): StationState {
+    const n = ++this.counter;
+    const nmk = options.nmk ?? randomBytes(16);
+    const st: Station = {
+      name: options.name,
+      port,
+      modemMac: options.modemMac ?? new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0x10 + ((n >> 8) & 0xff), n & 0xff]),
+      firmware: options.firmware ?? 'MAC-QCA7000-1.2.5.3207-00-20190621-CS (tsplc modem-sim)',
+      attenuation: options.attenuation === null ? null : typeof options.attenuation === 'object' ? options.attenuation : new Array<number>(ATTEN_GROUPS).fill(options.attenuation ?? 20),
+      restartDelayMs: options.restartDelayMs ?? 500,
+      setKeyResult: options.setKeyResult ?? 1,
+      answerSetKey: options.answerSetKey ?? true,
+      comesBack: options.comesBack ?? true,
+      hearsForeignSlac: options.hearsForeignSlac ?? false,
+      nmk,
+      nid: hp.nidFromNmk(nmk),
+      up: true,
+      cancelRestart: null,
+      hostMacs: [],
+      sub: null,
+    };
+    port.setPromiscuous(true);
+    st.sub = port.frames$.subscribe((f) => this.fromHost(st, f.data));
+    this.stations.push(st);
+    this.log.log('info', `station ${st.name}: modem ${formatMac(st.modemMac)} on ${port.name}`, { nid: toHex(st.nid) });
+    return this.state(st);
+  }
+
+  station(name: string): StationState | undefined {
+    const st = this.stations.find((s) => s.name === name);
+    return st ? this.state(st) : undefined;
+  }
+
+  /** Cut power to a station's modem (it goes silent) or give it back. */
+  setUp(name: string, up: boolean): void {
+    const st = this.stations.find((s) => s.name === name);
+    if (st) st.up = up;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const st of this.stations) {
+      st.sub?.unsubscribe();
+      st.cancelRestart?.();
+    }
+    this.events.complete();
+  }
+
+  private state(st: Station): StationState {
+    return { name: st.name, modemMac: st.modemMac, nid: st.nid, nmk: st.nmk, up: st.up, hostMacs: [...st.hostMacs] };
+  }
+
+  private emit(e: ModemSimEvent): void {
+    if (!this.closed) this.events.next(e);
+  }
+
+  private sameAvln(a: Station, b: Station): boolean {
+    return a !== b && a.up && b.up && bytesEqual(a.nid, b.nid) && bytesEqual(a.nmk, b.nmk);
+  }
+
+  private linked(st: Station): boolean {
+    return this.stations.some((o) => this.sameAvln(st, o));
+  }
+
+  private owns(st: Station, mac: Uint8Array): boolean {
+    return st.hostMacs.some((m) => bytesEqual(m, mac));
+  }
+
+  private toHost(st: Station, frame: Uint8Array): void {
+    if (!st.up || this.closed) return;
+    try {
+      st.port.send(frame);
+    } catch (e) {
+      this.log.log('warn', `send to host of ${st.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private answer(st: Station, to: Uint8Array, msg: Mme, from = st.modemMac): void {
+    this.toHost(st, hp.encodeMme({ ...msg, src: from, dst: to } as Mme));
+  }
+
+  private fromHost(st: Station, data: Uint8Array): void {
+    if (this.closed || data.length < 14) return;
+    const src = data.subarray(6, 12);
+    const dst = data.subarray(0, 6);
+    // A restarting or powerless modem takes nothing from its host.
+    if (!st.up) return;
+    if (!isGroup(src) && !this.owns(st, src) && !st.modemMac.every((b, i) => b === src[i])) st.hostMacs.push(Uint8Array.from(src));
+    const etherType = ((data[12] ?? 0) << 8) | (data[13] ?? 0);
+    if (etherType !== ETHERTYPE_HOMEPLUG) {
+      this.forwardData(st, data, dst, 'data');
+      return;
+    }
+    const r = hp.decodeMme(data);
+    if (!r.ok) {
+      this.emit({ kind: 'malformed', station: st.name, code: r.error.code, message: r.error.message });
+      this.log.log('debug', `malformed MME from host of ${st.name}: ${r.error.code} ${r.error.message}`);
+      return;
+    }
+    const m = r.value;
+    const toLocal = bytesEqual(dst, hp.QCA_LOCAL_MAC) || bytesEqual(dst, st.modemMac) || isGroup(dst);
+    switch (m.type) {
+      case 'CM_SET_KEY.REQ':
+        if (toLocal) this.setKey(st, src, m);
+        return;
+      case 'VS_SW_VER.REQ':
+      case 'CM_GET_KEY.REQ':
+      case 'VS_PL_LINK_STATUS.REQ':
+      case 'VS_RS_DEV.REQ':
+        this.management(st, src, dst, m);
+        return;
+      default:
+        break;
+    }
+    if (isSlacMmtype(m.type, m.type === 'unknown' ? m.mmtype : undefined)) {
+      this.forwardSlac(st, data, dst, m);
+      return;
+    }
+    this.forwardData(st, data, dst, m.type === 'unknown' ? (m.name ?? `MMTYPE 0x${m.mmtype.toString(16)}`) : m.type);
+  }
+
+  private management(st: Station, host: Uint8Array, dst: Uint8Array, m: Mme): void {
+    const toLocal = bytesEqual(dst, hp.QCA_LOCAL_MAC) || bytesEqual(dst, st.modemMac) || isGroup(dst);
+    // Which modems answer: our own, plus — for VS_SW_VER / CM_GET_KEY sent to
+    // all or to a remote modem — the members of our AVLN (pyPLC and ccs32clara
+    // count these answers to know that the network formed).
+    const answering: Station[] = [];
+    if (toLocal) answering.push(st);
+    if (m.type === 'VS_SW_VER.REQ' || m.type === 'CM_GET_KEY.REQ') {
+      for (const o of this.stations) if (this.sameAvln(st, o) && (isGroup(dst) || bytesEqual(dst, o.modemMac))) answering.push(o);
+    }
+    for (const a of answering) {
+      this.emit({ kind: 'answered', station: st.name, request: m.type, by: a.name });
+      switch (m.type) {
+        case 'VS_SW_VER.REQ':
+          this.answer(st, host, hp.vsSwVerCnf({ src: a.modemMac, dst: host, version: a.firmware }), a.modemMac);
+          break;
+        case 'CM_GET_KEY.REQ':
+          this.answer(st, host, hp.cmGetKeyCnf({ src: a.modemMac, dst: host, nid: a.nid, key: new Uint8Array(16), myNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn }), a.modemMac);
+          break;
+        case 'VS_PL_LINK_STATUS.REQ':
+          this.answer(st, host, hp.vsPlLinkStatusCnf({ src: a.modemMac, dst: host, linkStatus: this.linked(a) ? 1 : 0 }));
+          break;
+        case 'VS_RS_DEV.REQ':
+          this.answer(st, host, hp.vsRsDevCnf({ src: a.modemMac, dst: host }));
+          this.restart(a, null);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private setKey(st: Station, host: Uint8Array, m: Extract<Mme, { type: 'CM_SET_KEY.REQ' }>): void {
+    if (!st.answerSetKey) return;
+    const accepted = st.setKeyResult === 0 || st.setKeyResult === 1;
+    this.emit({ kind: 'set-key', station: st.name, nid: toHex(m.nid), accepted });
+    this.answer(st, host, hp.cmSetKeyCnf({ src: st.modemMac, dst: host, result: st.setKeyResult, myNonce: 0, yourNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn }));
+    if (accepted) this.restart(st, { nmk: Uint8Array.from(m.newKey), nid: Uint8Array.from(m.nid) });
+  }
+
+  private restart(st: Station, key: { nmk: Uint8Array; nid: Uint8Array } | null): void {
+    st.cancelRestart?.();
+    // The CNF leaves before the modem goes dark.
+    st.up = false;
+    this.emit({ kind: 'restart', station: st.name, ms: st.restartDelayMs });
+    this.log.log('info', `${st.name}: modem restarts (${st.restartDelayMs} ms)`);
+    if (key) {
+      st.nmk = key.nmk;
+      // The NID is sent alongside the NMK; a modem takes it as given.
+      st.nid = key.nid;
+    }
+    if (!st.comesBack) return;
+    st.cancelRestart = this.scheduler.schedule(() => {
+      st.cancelRestart = null;
+      st.up = true;
+      const members = this.stations.filter((o) => o === st || this.sameAvln(st, o)).length;
+      this.emit({ kind: 'up', station: st.name, nid: toHex(st.nid), avlnMembers: members });
+      this.log.log('info', `${st.name}: modem up, AVLN ${toHex(st.nid)} with ${members} member(s)`);
+    }, st.restartDelayMs);
+  }
+
+  private forwardSlac(st: Station, data: Uint8Array, dst: Uint8Array, m: Mme): void {
+    for (const o of this.stations) {
+      if (o === st || !o.up) continue;
+      const addressed = isGroup(dst) || this.owns(o, dst);
+      if (!addressed && !o.hearsForeignSlac) continue;
+      this.toHost(o, data);
+      this.emit({ kind: 'forwarded', from: st.name, to: o.name, what: m.type });
+      if (m.type === 'CM_MNBC_SOUND.IND' && o.attenuation) {
+        // The receiving modem measures the sound and reports it to its host (one CM_ATTEN_PROFILE.IND per sound).
+        const hostMac = o.hostMacs[0] ?? hp.BROADCAST_MAC;
+        this.answer(o, hostMac, hp.cmAttenProfileInd({ src: o.modemMac, dst: hostMac, pevMac: Uint8Array.from(data.subarray(6, 12)), aag: [...o.attenuation] }));
+        this.emit({ kind: 'profile', station: o.name, pevMac: formatMac(data.subarray(6, 12)) });
+      }
+    }
+  }
+
+  private forwardData(st: Station, data: Uint8Array, dst: Uint8Array, what: string): void {
+    const group = isGroup(dst);
+    const members = this.stations.filter((o) => this.sameAvln(st, o));
+    // Unicast goes to the station that owns the destination; a destination
+    // nobody announced yet is flooded inside the AVLN, like a learning bridge.
+    const owner = group ? undefined : members.find((o) => this.owns(o, dst));
+    const targets = group ? members : owner ? [owner] : members;
+    for (const o of targets) {
+      this.toHost(o, data);
+      this.emit({ kind: 'forwarded', from: st.name, to: o.name, what });
+    }
+  }
+}

@@ -370,6 +370,13 @@ function minLengthFor(vlanTci: number | undefined): number {
   return MIN_FRAME_LENGTH + (vlanTci !== undefined ? 4 : 0);
 }
 
+/** Cheap test used by frame pipelines: EtherType 0x88E1, directly or behind one 802.1Q tag. */
+export function isHomePlugFrame(frame: Uint8Array): boolean {
+  if (frame.length < 14) return false;
+  if (frame[12] === 0x88 && frame[13] === 0xe1) return true;
+  return frame.length >= 18 && frame[12] === 0x81 && frame[13] === 0x00 && frame[16] === 0x88 && frame[17] === 0xe1;
+}
+
 /** Decodes one Ethernet frame (without FCS) carrying a HomePlug AV MME. Never throws. */
 export function decodeMme(frame: Uint8Array): Result<Mme> {
   const env = decodeEnvelope(frame);

@@ -17,11 +17,12 @@ const fastModem = { timings: { restartPause: 300, confirmInterval: 200, discover
 
 /** Runs the modem manager on a port until done and returns its output. */
 function modem(desk: Desk, port: ReturnType<Desk['host']>, name: string, input: Record<string, unknown>) {
-  let a: AnyActorRef | undefined;
-  const b = desk.bridge(port, () => a);
-  a = createActor(modemManagerMachine, { clock: desk.clock, input: { send: b.send, report: desk.reporter(name), ...fastModem, ...input } as never });
+  const ref: { a?: AnyActorRef } = {};
+  const b = desk.bridge(port, () => ref.a);
+  const a = createActor(modemManagerMachine, { clock: desk.clock, input: { send: b.send, report: desk.reporter(name), ...fastModem, ...input } as never });
+  ref.a = a;
   a.start();
-  desk.runUntil(() => a?.getSnapshot().status === 'done', 20_000);
+  desk.runUntil(() => a.getSnapshot().status === 'done', 20_000);
   b.close();
   return a.getSnapshot().output as { ok: boolean; nmk?: Uint8Array; nid?: Uint8Array; modems?: number; firmware?: string; reason?: string };
 }
@@ -54,14 +55,15 @@ describe('EV ⇄ modem-sim ⇄ EVSE in one process', () => {
     const evAlone = modem(desk, evPort, 'ev', { task: 'discover', role: 'ev' });
     expect(evAlone).toMatchObject({ ok: true, modems: 0 });
 
-    let ev: AnyActorRef | undefined;
-    let evse: AnyActorRef | undefined;
-    const evBridge = desk.bridge(evPort, () => ev);
-    const evseBridge = desk.bridge(evsePort, () => evse);
-    evse = createActor(slacEvseMachine, { clock: desk.clock, input: { mac: EVSE, nid: evseKey.nid!, nmk: evseKey.nmk!, send: evseBridge.send, report: desk.reporter('evse') } }).start();
+    const ref: { ev?: AnyActorRef; evse?: AnyActorRef } = {};
+    const evBridge = desk.bridge(evPort, () => ref.ev);
+    const evseBridge = desk.bridge(evsePort, () => ref.evse);
+    ref.evse = createActor(slacEvseMachine, { clock: desk.clock, input: { mac: EVSE, nid: evseKey.nid!, nmk: evseKey.nmk!, send: evseBridge.send, report: desk.reporter('evse') } }).start();
     const t0 = desk.clock.now();
-    ev = createActor(slacEvMachine, { clock: desk.clock, input: { mac: EV, send: evBridge.send, report: desk.reporter('ev') } }).start();
-    desk.runUntil(() => ev?.getSnapshot().status === 'done', 5000);
+    const ev = createActor(slacEvMachine, { clock: desk.clock, input: { mac: EV, send: evBridge.send, report: desk.reporter('ev') } });
+    ref.ev = ev;
+    ev.start();
+    desk.runUntil(() => ev.getSnapshot().status === 'done', 5000);
     const matchedAfter = desk.clock.now() - t0;
     const out = ev.getSnapshot().output as { ok: true; nmk: Uint8Array; nid: Uint8Array; evseMac: Uint8Array; attenuation: number };
     expect(out.ok).toBe(true);
@@ -109,14 +111,15 @@ describe('EV ⇄ modem-sim ⇄ EVSE in one process', () => {
     const desk = new Desk();
     const evPort = desk.host('ev', EV);
     const evsePort = desk.host('evse', EVSE, { attenuation: null });
-    let ev: AnyActorRef | undefined;
-    let evse: AnyActorRef | undefined;
-    const eb = desk.bridge(evPort, () => ev);
-    const sb = desk.bridge(evsePort, () => evse);
+    const ref: { ev?: AnyActorRef; evse?: AnyActorRef } = {};
+    const eb = desk.bridge(evPort, () => ref.ev);
+    const sb = desk.bridge(evsePort, () => ref.evse);
     const nmk = new Uint8Array(16).fill(7);
-    evse = createActor(slacEvseMachine, { clock: desk.clock, input: { mac: EVSE, nid: nidFromNmk(nmk), nmk, send: sb.send } }).start();
-    ev = createActor(slacEvMachine, { clock: desk.clock, input: { mac: EV, send: eb.send } }).start();
-    desk.runUntil(() => ev?.getSnapshot().status === 'done', 5000);
+    const evse = createActor(slacEvseMachine, { clock: desk.clock, input: { mac: EVSE, nid: nidFromNmk(nmk), nmk, send: sb.send } });
+    const ev = createActor(slacEvMachine, { clock: desk.clock, input: { mac: EV, send: eb.send } });
+    ref.evse = evse.start();
+    ref.ev = ev.start();
+    desk.runUntil(() => ev.getSnapshot().status === 'done', 5000);
     expect(ev.getSnapshot().output).toMatchObject({ ok: true });
     expect(evse.getSnapshot().output).toMatchObject({ ok: true, measured: false });
     expect(desk.simEvents.some((e) => e.kind === 'profile')).toBe(false);

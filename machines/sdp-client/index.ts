@@ -70,8 +70,9 @@ export const sdpClientMachine = setup({
 }).createMachine({
   id: 'sdpClient',
   context: ({ input }) => ({
-    request: input.request ?? SDP_REQUEST_NO_TLS_TCP,
-    timings: { ...defaultSdpClientTimings, ...input.timings },
+    // Invoked without input (the connection manager's default) → the standard's values.
+    request: input?.request ?? SDP_REQUEST_NO_TLS_TCP,
+    timings: { ...defaultSdpClientTimings, ...input?.timings },
     requests: 0,
   }),
   invoke: { id: 'udp', src: 'udp' },

@@ -1,8 +1,8 @@
 // Callback actors that connect the pure SDP machines to a UdpPort. The
 // machines send { type: 'SDP.SEND' } and receive { type: 'SDP.DATAGRAM' };
 // opening the socket is asynchronous, so sends are queued until it is bound.
-import { fromCallback } from 'xstate';
-import type { NetStack, UdpPort } from '../ports/net.js';
+import { fromCallback, fromPromise } from 'xstate';
+import type { NetStack, TcpConnection, TcpServer, UdpPort } from '../ports/net.js';
 import type { Logger } from '../ports/log.js';
 import type { SdpClientEvent, SdpLinkEvent } from '../../machines/sdp-client/index.js';
 
@@ -43,3 +43,45 @@ export function udpLinkActor(opts: UdpLinkOptions) {
     };
   });
 }
+
+/** EV: connect to the SDP-announced SECC. Output { ok, connection } | { ok: false, reason }. */
+export function tcpConnectActor(net: NetStack, timeoutMs: number, logger: Logger) {
+  return fromPromise<{ ok: true; connection: TcpConnection } | { ok: false; reason: string }, { address: string; port: number } | undefined>(async ({ input }) => {
+    if (!input) return { ok: false, reason: 'no SECC address (SDP did not run)' };
+    const r = await net.connectTcp(input.address, input.port, timeoutMs);
+    if (!r.ok) {
+      logger.log('warn', 'TCP connect failed', { secc: input.address, port: input.port, code: r.error.code, error: r.error.message });
+      return { ok: false, reason: `${r.error.code}: ${r.error.message}` };
+    }
+    return { ok: true, connection: r.value };
+  });
+}
+
+/** EVSE: listen on a port from the dynamic range (or a fixed one). Output { ok, port, address, handle: TcpServer }. */
+export function tcpListenActor(net: NetStack, port: number, logger: Logger) {
+  return fromPromise<{ ok: true; port: number; address: string; handle: TcpServer } | { ok: false; reason: string }>(async () => {
+    const address = net.linkLocalAddress();
+    if (!address) return { ok: false, reason: `${net.interfaceName} has no link-local IPv6 address` };
+    const r = await net.listenTcp(port);
+    if (!r.ok) {
+      logger.log('error', 'TCP listen failed', { code: r.error.code, error: r.error.message });
+      return { ok: false, reason: `${r.error.code}: ${r.error.message}` };
+    }
+    return { ok: true, port: r.value.port, address, handle: r.value };
+  });
+}
+
+/** EVSE: the first accepted connection → TCP.ACCEPTED to the parent. Later connections while one is being handed over are refused. */
+export const tcpAcceptActor = fromCallback<{ type: string }, { handle: TcpServer | undefined }>(({ input, sendBack }) => {
+  if (!input.handle) return () => {};
+  let taken = false;
+  const sub = input.handle.connections$.subscribe((c) => {
+    if (taken) {
+      c.destroy();
+      return;
+    }
+    taken = true;
+    sendBack({ type: 'TCP.ACCEPTED', connection: c, remoteAddress: c.remoteAddress });
+  });
+  return () => sub.unsubscribe();
+});

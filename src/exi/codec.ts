@@ -1,0 +1,152 @@
+// Codec objects behind the public API (see index.ts): one per schema, wrapping the
+// generated state machines with the header check, the trailing-byte check and the
+// conversion of internal faults into typed Result errors.
+import { err, ok, type CodecError, type Result } from '../result.js';
+import { BitReader, BitWriter, ExiFault } from './runtime/bits.js';
+import type { MetaGrammar } from './runtime/meta.js';
+import * as appHandGen from './generated/appHand.js';
+import * as dinGen from './generated/din.js';
+import * as iso2Gen from './generated/iso2.js';
+import * as iso20CommonGen from './generated/iso20Common.js';
+import * as iso20DcGen from './generated/iso20Dc.js';
+import * as iso20AcGen from './generated/iso20Ac.js';
+
+export type SchemaId = 'appHand' | 'din' | 'iso2' | 'iso20-common' | 'iso20-dc' | 'iso20-ac';
+export const SCHEMA_IDS: readonly SchemaId[] = ['appHand', 'din', 'iso2', 'iso20-common', 'iso20-dc', 'iso20-ac'];
+
+/** The one-byte EXI header V2G uses: distinguishing bits 10, no options, version 1 (EXI 5). */
+export const EXI_HEADER = 0x80;
+
+export interface ExiError extends CodecError {
+  /**
+   * Set with code 'TRAILING_BYTES': the document decoded completely but `trailingBytes`
+   * bytes follow it. Callers may still use `document`.
+   */
+  readonly document?: unknown;
+  readonly trailingBytes?: number;
+  /** Encoder: element path from the root to the offending field. */
+  readonly path?: string;
+}
+
+interface GeneratedGrammar<D> {
+  decodeDocument(r: BitReader): D;
+  encodeDocument(w: BitWriter, doc: D): void;
+  META: MetaGrammar;
+}
+
+/** Typed codec of one schema. */
+export interface SchemaCodec<D> {
+  readonly id: SchemaId;
+  decode(bytes: Uint8Array): Result<D, ExiError>;
+  encode(doc: D): Result<Uint8Array, ExiError>;
+  readonly meta: MetaGrammar;
+}
+
+function faultToError(e: unknown, schema: SchemaId): ExiError {
+  if (e instanceof ExiFault) {
+    const path = e.path.length > 0 ? e.path.join('.') : undefined;
+    return {
+      code: e.code,
+      message: path ? `${path}: ${e.message}` : e.message,
+      ...(e.bitPosition !== undefined ? { bitPosition: e.bitPosition, offset: e.bitPosition >>> 3 } : {}),
+      context: { schema, ...e.context, ...(path ? { path } : {}) },
+      ...(path ? { path } : {}),
+    };
+  }
+  // Not expected: every failure path in the runtime raises ExiFault. Still a value, never a throw.
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { code: 'INTERNAL', message, context: { schema } };
+}
+
+function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
+  // One writer per schema, reused: encode returns a copy of the bytes.
+  const writer = new BitWriter(512);
+  return {
+    id,
+    meta: gen.META,
+    decode(bytes: Uint8Array): Result<D, ExiError> {
+      const r = new BitReader(bytes);
+      try {
+        if (bytes.length === 0) return err({ code: 'TRUNCATED', message: 'empty input', offset: 0, bitPosition: 0, context: { schema: id } });
+        const h = r.bits(8);
+        if (h !== EXI_HEADER) {
+          return err({ code: 'BAD_HEADER', message: `EXI header 0x${h.toString(16).padStart(2, '0')}, expected 0x80`, offset: 0, bitPosition: 0, context: { schema: id } });
+        }
+        const doc = gen.decodeDocument(r);
+        // DocEnd has only ED (no comments/PIs without fidelity options): zero bits.
+        const used = (r.pos + 7) >>> 3;
+        if (used < bytes.length) {
+          const trailing = bytes.length - used;
+          return err({
+            code: 'TRAILING_BYTES',
+            message: `${trailing} byte(s) after the end of the EXI document`,
+            offset: used,
+            bitPosition: r.pos,
+            context: { schema: id, trailingBytes: trailing },
+            document: doc,
+            trailingBytes: trailing,
+          });
+        }
+        return ok(doc);
+      } catch (e) {
+        return err(faultToError(e, id));
+      }
+    },
+    encode(doc: D): Result<Uint8Array, ExiError> {
+      const w = writer;
+      w.reset();
+      try {
+        if (typeof doc !== 'object' || doc === null) return err({ code: 'BAD_VALUE', message: 'document must be an object', context: { schema: id } });
+        w.bits(8, EXI_HEADER);
+        gen.encodeDocument(w, doc);
+        return ok(w.finish());
+      } catch (e) {
+        return err(faultToError(e, id));
+      }
+    },
+  };
+}
+
+export type AppHandDocument = appHandGen.Document;
+export type DinDocument = dinGen.Document;
+export type Iso2Document = iso2Gen.Document;
+export type Iso20CommonDocument = iso20CommonGen.Document;
+export type Iso20DcDocument = iso20DcGen.Document;
+export type Iso20AcDocument = iso20AcGen.Document;
+
+export const appHandCodec: SchemaCodec<AppHandDocument> = makeCodec('appHand', appHandGen);
+export const dinCodec: SchemaCodec<DinDocument> = makeCodec('din', dinGen);
+export const iso2Codec: SchemaCodec<Iso2Document> = makeCodec('iso2', iso2Gen);
+export const iso20CommonCodec: SchemaCodec<Iso20CommonDocument> = makeCodec('iso20-common', iso20CommonGen);
+export const iso20DcCodec: SchemaCodec<Iso20DcDocument> = makeCodec('iso20-dc', iso20DcGen);
+export const iso20AcCodec: SchemaCodec<Iso20AcDocument> = makeCodec('iso20-ac', iso20AcGen);
+
+export interface DocumentBySchema {
+  appHand: AppHandDocument;
+  din: DinDocument;
+  iso2: Iso2Document;
+  'iso20-common': Iso20CommonDocument;
+  'iso20-dc': Iso20DcDocument;
+  'iso20-ac': Iso20AcDocument;
+}
+
+/** Any decoded document (keyed by its root element name). */
+export type Document = DocumentBySchema[SchemaId];
+
+export const CODECS: { [K in SchemaId]: SchemaCodec<DocumentBySchema[K]> } = {
+  appHand: appHandCodec,
+  din: dinCodec,
+  iso2: iso2Codec,
+  'iso20-common': iso20CommonCodec,
+  'iso20-dc': iso20DcCodec,
+  'iso20-ac': iso20AcCodec,
+};
+
+export function codecFor<S extends SchemaId>(schema: S): SchemaCodec<DocumentBySchema[S]> {
+  return CODECS[schema];
+}
+
+export function isSchemaId(s: string): s is SchemaId {
+  return (SCHEMA_IDS as readonly string[]).includes(s);
+}
+

@@ -1,0 +1,423 @@
+// Grammar → TypeScript source. One file per grammar: interfaces, a decoder and an
+// encoder per complex type (a switch over the grammar states, each state reading its
+// exact event-code width), the document entry points and the schema model (META).
+// Output is a pure function of the grammar, so regeneration is byte-identical.
+import type { MetaGrammar, MetaLeaf, MetaType, MetaValue } from '../runtime/meta.js';
+import type { CType, GEvent, Grammar, Leaf, SimpleRep, SimpleType, ValueType } from './model.js';
+
+function lit(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'Infinity';
+  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(lit).join(', ')}]`;
+  const o = v as Record<string, unknown>;
+  return `{ ${Object.keys(o)
+    .map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${lit(o[k])}`)
+    .join(', ')} }`;
+}
+
+function tsOfSimple(t: SimpleType): string {
+  const r = t.rep;
+  switch (r.k) {
+    case 'bool':
+      return 'boolean';
+    case 'enum':
+      return t.tsName ?? r.values.map((v) => JSON.stringify(v)).join(' | ');
+    case 'nbit':
+      return 'number';
+    case 'int':
+      return r.big ? 'bigint' : 'number';
+    case 'string':
+      return 'string';
+    case 'binary':
+      return 'Uint8Array';
+  }
+}
+
+function tsOfValue(v: ValueType): string {
+  return v.kind === 'complex' ? v.type.tsName : tsOfSimple(v.type);
+}
+
+function enumTable(t: SimpleType): string {
+  return `EN_${t.tsName ?? t.id}`;
+}
+
+export interface EmitOptions {
+  /** Grammar id, e.g. 'din'. */
+  id: string;
+  banner: string;
+}
+
+export function emitGrammar(g: Grammar, opts: EmitOptions): string {
+  const out: string[] = [];
+  const push = (s: string) => out.push(s);
+  push(opts.banner);
+  push('/* eslint-disable */');
+  push("import { BitReader, BitWriter, ExiFault, withPath } from '../runtime/bits.js';");
+  push("import type { MetaGrammar } from '../runtime/meta.js';");
+  push('');
+
+  // Enumeration tables (inline anonymous enums get a synthetic name).
+  const enums: SimpleType[] = [];
+  const seenEnum = new Set<SimpleType>();
+  function noteEnum(t: SimpleType): void {
+    if (t.rep.k === 'enum' && !seenEnum.has(t)) {
+      seenEnum.add(t);
+      enums.push(t);
+    }
+  }
+  for (const ct of g.complexTypes) {
+    for (const a of ct.attrs) noteEnum(a.type);
+    for (const l of ct.leaves) if (l.value?.kind === 'simple') noteEnum(l.value.type);
+    if (ct.simpleContent) noteEnum(ct.simpleContent);
+  }
+  for (const r of g.roots) if (r.value.kind === 'simple') noteEnum(r.value.type);
+  let anonEnum = 0;
+  for (const t of enums) if (!t.tsName) t.id = `anonEnum${anonEnum++}`;
+
+  push('// ---- enumerations (EXI: n-bit index in declaration order)');
+  for (const t of enums) {
+    const r = t.rep as Extract<SimpleRep, { k: 'enum' }>;
+    if (t.tsName) push(`export type ${t.tsName} = ${r.values.map((v) => JSON.stringify(v)).join(' | ')};`);
+    push(`const ${enumTable(t)}: readonly string[] = ${lit(r.values)};`);
+    push(`const ${enumTable(t)}_I: Readonly<Record<string, number>> = ${lit(Object.fromEntries(r.values.map((v, i) => [v, i])))};`);
+  }
+  push('');
+
+  push('// ---- document types');
+  for (const ct of g.complexTypes) {
+    push(`export interface ${ct.tsName} {`);
+    for (const a of ct.attrs) push(`  ${a.name}${a.required ? '' : '?'}: ${tsOfSimple(a.type)};`);
+    if (ct.simpleContent) push(`  $value: ${tsOfSimple(ct.simpleContent)};`);
+    for (const l of ct.leaves) {
+      if (l.kind !== 'element' || l.sharedWith !== undefined || !l.value) continue;
+      const t = tsOfValue(l.value);
+      const opt = l.optional || l.min === 0 || l.sharedLater === true;
+      push(`  ${l.name}${opt ? '?' : ''}: ${l.array ? `${t.includes('|') ? `(${t})` : t}[]` : t};`);
+    }
+    push('}');
+  }
+  push('');
+  push('/** An EXI document: exactly one property, the root element. */');
+  push('export interface Document {');
+  for (const r of g.roots) push(`  ${r.name}?: ${tsOfValue(r.value)};`);
+  push('}');
+  push('');
+
+  // ---- decoders
+  function readSimple(t: SimpleType, ctx: string): string {
+    const r = t.rep;
+    const c = JSON.stringify(ctx);
+    switch (r.k) {
+      case 'bool':
+        return 'r.bool()';
+      case 'enum':
+        return `${enumTable(t)}[r.enumIndex(${r.bits}, ${r.values.length}, ${c})]`;
+      case 'nbit':
+        return `r.nbit(${r.bits}, ${r.min}, ${r.max}, ${c})`;
+      case 'int':
+        if (r.big) return `r.rangeCheckBig(${r.unsigned ? 'r.uintBig()' : 'r.intBig()'}, ${lit(r.min)}, ${lit(r.max)}, ${c})`;
+        if (r.unsigned && r.min === 0n && r.max !== undefined && r.max >= 2n ** 53n) return 'r.uint()';
+        return `r.rangeCheck(${r.unsigned ? 'r.uint()' : 'r.int()'}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${c})`;
+      case 'string':
+        return `r.string(${r.minLen}, ${r.maxLen}, ${c})`;
+      case 'binary':
+        return `r.binary(${r.minLen}, ${r.maxLen}, ${c})`;
+    }
+  }
+
+  function writeSimple(t: SimpleType, x: string, field: string): string {
+    const r = t.rep;
+    const f = JSON.stringify(field);
+    switch (r.k) {
+      case 'bool':
+        return `w.boolChecked(${x}, ${f});`;
+      case 'enum':
+        return `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
+      case 'nbit':
+        return `w.nbitChecked(${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});`;
+      case 'int':
+        if (r.big) return `w.bigChecked(${x}, ${lit(r.min)}, ${lit(r.max)}, ${r.unsigned}, ${f});`;
+        return `w.intChecked(${x}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${r.unsigned}, ${f});`;
+      case 'string':
+        return `w.stringChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
+      case 'binary':
+        return `w.binaryChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
+    }
+  }
+
+  function leafNext(ct: CType, l: Leaf, countExpr: string): string {
+    const ls = ct.leafStates[l.index] as { under: number; loop: number; done: number };
+    if (l.min <= 1 && l.max === 1) return String(ls.done);
+    const parts: string[] = [];
+    let expr = '';
+    if (l.max === Infinity) expr = String(ls.loop);
+    else expr = `${countExpr} < ${l.max} ? ${ls.loop} : ${ls.done}`;
+    if (l.max === 1) expr = String(ls.done);
+    if (l.min >= 2) expr = `${countExpr} < ${l.min} ? ${ls.under} : ${expr}`;
+    parts.push(expr);
+    return `(${parts.join('')})`;
+  }
+
+  push('// ---- decoders: one state machine per complex type (state = EXI grammar non-terminal)');
+  for (const ct of g.complexTypes) {
+    const gn = JSON.stringify(ct.grammarName);
+    push(`function d_${ct.tsName}(r: BitReader): ${ct.tsName} {`);
+    push('  const o: any = {};');
+    const single = ct.states.length === 1;
+    if (single) {
+      // Only one state (empty content): read END_ELEMENT.
+      const st = ct.states[0] as { events: GEvent[]; bits: number };
+      push(`  r.event(${st.bits}, ${st.events.length}, ${gn}, 0);`);
+      push('  return o;');
+      push('}');
+      continue;
+    }
+    push('  let s = 0;');
+    push('  for (;;) {');
+    push('    switch (s) {');
+    ct.states.forEach((st, si) => {
+      push(`      case ${si}: // ${st.label}`);
+      push(`        switch (r.event(${st.bits}, ${st.events.length}, ${gn}, ${si})) {`);
+      st.events.forEach((e, code) => {
+        push(`          case ${code}:`);
+        switch (e.kind) {
+          case 'EE':
+            push('            return o;');
+            break;
+          case 'AT': {
+            const a = ct.attrs[e.attr] as { name: string; type: SimpleType };
+            push(`            o.${a.name} = ${readSimple(a.type, `${ct.grammarName}@${a.name}`)};`);
+            push(`            s = ${e.next};`);
+            push('            continue;');
+            break;
+          }
+          case 'CH':
+            push(`            o.$value = ${readSimple(ct.simpleContent as SimpleType, ct.grammarName)};`);
+            push(`            s = ${e.next};`);
+            push('            continue;');
+            break;
+          case 'SE*':
+            push(`            return r.unsupported('SE(*) wildcard element', ${gn}, ${si});`);
+            break;
+          case 'CH*':
+            push(`            return r.unsupported('mixed-content characters', ${gn}, ${si});`);
+            break;
+          case 'SE': {
+            const l = ct.leaves[e.leaf] as Leaf;
+            const v = l.value as ValueType;
+            const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
+            let val: string;
+            if (v.kind === 'complex') val = `d_${v.type.tsName}(r)`;
+            else {
+              const ctx = `${ct.grammarName}.${l.name}`;
+              push(`            r.ch(${JSON.stringify(ctx)});`);
+              push(`            const v${code} = ${readSimple(v.type, ctx)};`);
+              push(`            r.ee(${JSON.stringify(ctx)});`);
+              val = `v${code}`;
+            }
+            if (l.array) {
+              push(`            (o.${prop} ??= []).push(${val});`);
+              push(`            s = ${leafNext(ct, l, `o.${prop}.length`)};`);
+            } else {
+              push(`            o.${prop} = ${val};`);
+              push(`            s = ${leafNext(ct, l, '1')};`);
+            }
+            push('            continue;');
+            break;
+          }
+        }
+      });
+      push(`          default:`);
+      push(`            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: ${gn}, state: ${si} });`);
+      push('        }');
+    });
+    push(`      default:`);
+    push(`        return r.fail('BAD_STATE', 'unreachable', { grammar: ${gn}, state: s });`);
+    push('    }');
+    push('  }');
+    push('}');
+  }
+  push('');
+
+  // ---- encoders
+  push('// ---- encoders: emit the fields in schema order; each event code comes from the current state');
+  for (const ct of g.complexTypes) {
+    const n = ct.tsName;
+    const gn = JSON.stringify(ct.grammarName);
+    push(`const W_${n} = ${lit(ct.states.map((s) => s.bits))};`);
+    const expected = ct.states.map((s) =>
+      s.events
+        .map((e) => {
+          switch (e.kind) {
+            case 'AT':
+              return `@${(ct.attrs[e.attr] as { name: string }).name}`;
+            case 'SE':
+              return (ct.leaves[e.leaf] as Leaf).name;
+            case 'SE*':
+              return '*';
+            case 'EE':
+              return 'END';
+            case 'CH':
+              return '$value';
+            case 'CH*':
+              return 'text';
+          }
+        })
+        .join(' | '),
+    );
+    push(`const X_${n}: readonly string[] = ${lit(expected)};`);
+    const codeTable = (pred: (e: GEvent) => boolean) => ct.states.map((s) => s.events.findIndex(pred));
+    ct.attrs.forEach((_a, i) => push(`const C_${n}_a${i} = ${lit(codeTable((e) => e.kind === 'AT' && e.attr === i))};`));
+    ct.leaves.forEach((l, i) => {
+      if (l.kind === 'element') push(`const C_${n}_l${i} = ${lit(codeTable((e) => e.kind === 'SE' && e.leaf === i))};`);
+    });
+    if (ct.simpleContent) push(`const C_${n}_ch = ${lit(codeTable((e) => e.kind === 'CH'))};`);
+    push(`const C_${n}_ee = ${lit(codeTable((e) => e.kind === 'EE'))};`);
+    push(`function e_${n}(w: BitWriter, v: ${n}, name: string): void {`);
+    push('  try {');
+    push('    let s = 0;');
+    push('    let x: any;');
+    ct.attrs.forEach((a, i) => {
+      const next = ct.states[0] ? attrNext(ct, i) : 0;
+      push(`    x = v.${a.name};`);
+      push(`    if (x !== undefined) {`);
+      push(`      w.event(W_${n}[s]!, C_${n}_a${i}[s]!, ${gn}, ${JSON.stringify('@' + a.name)}, s, X_${n});`);
+      push(`      ${writeSimple(a.type, 'x', '@' + a.name)}`);
+      push(`      s = ${next};`);
+      push('    }');
+    });
+    if (ct.simpleContent) {
+      const chEvent = ct.states.flatMap((s) => s.events).find((e) => e.kind === 'CH') as { next: number };
+      push(`    w.event(W_${n}[s]!, C_${n}_ch[s]!, ${gn}, '$value', s, X_${n});`);
+      push(`    ${writeSimple(ct.simpleContent, 'v.$value', '$value')}`);
+      push(`    s = ${chEvent.next};`);
+    }
+    ct.leaves.forEach((l, i) => {
+      if (l.kind !== 'element') return;
+      const v = l.value as ValueType;
+      const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
+      const one = (x: string) => {
+        const lines: string[] = [];
+        if (v.kind === 'complex') {
+          lines.push(`w.obj(${x}, ${JSON.stringify(l.name)});`);
+          lines.push(`e_${v.type.tsName}(w, ${x}, ${JSON.stringify(l.name)});`);
+        } else {
+          lines.push('w.bits(1, 0);');
+          lines.push(writeSimple(v.type, x, l.name));
+          lines.push('w.bits(1, 0);');
+        }
+        return lines;
+      };
+      const ev = `w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${JSON.stringify(l.name)}, s, X_${n});`;
+      push(`    x = v.${prop};`);
+      // A shared element (two positions) is written at the first position the state allows.
+      const guard = l.sharedLater ? ` && C_${n}_l${i}[s]! >= 0` : '';
+      const sharedMark = l.sharedLater || l.sharedWith !== undefined;
+      if (l.sharedWith !== undefined) push(`    if (sh_${prop}) x = undefined;`);
+      if (l.sharedLater) push(`    let sh_${prop} = false;`);
+      if (l.array) {
+        push(`    if (x !== undefined${guard}) {`);
+        push(`      w.arr(x, ${JSON.stringify(l.name)});`);
+        push('      for (let i = 0; i < x.length; i++) {');
+        push(`        ${ev}`);
+        for (const line of one('x[i]')) push(`        ${line}`);
+        push(`        s = ${leafNext(ct, l, '(i + 1)')};`);
+        push('      }');
+      } else {
+        push(`    if (x !== undefined${guard}) {`);
+        push(`      ${ev}`);
+        for (const line of one('x')) push(`      ${line}`);
+        push(`      s = ${leafNext(ct, l, '1')};`);
+      }
+      if (sharedMark && l.sharedLater) push(`      sh_${prop} = true;`);
+      push('    }');
+    });
+    push(`    w.event(W_${n}[s]!, C_${n}_ee[s]!, ${gn}, '', s, X_${n});`);
+    push('  } catch (e) {');
+    push('    throw withPath(e, name);');
+    push('  }');
+    push('}');
+  }
+  push('');
+
+  // ---- document
+  push('// ---- document grammar: DocContent has one code per global element (sorted by local name, then namespace), then SE(*)');
+  push(`export const ROOT_CODES: Readonly<Record<string, number>> = ${lit(Object.fromEntries(g.roots.map((r, i) => [r.name, i])))};`);
+  push('export function decodeDocument(r: BitReader): Document {');
+  push(`  const c = r.bits(${g.docBits});`);
+  push('  switch (c) {');
+  g.roots.forEach((root, i) => {
+    push(`    case ${i}:`);
+    if (root.value.kind === 'complex') push(`      return { ${root.name}: d_${root.value.type.tsName}(r) };`);
+    else {
+      push(`      {`);
+      push(`        r.ch(${JSON.stringify(root.name)});`);
+      push(`        const v = ${readSimple(root.value.type, root.name)};`);
+      push(`        r.ee(${JSON.stringify(root.name)});`);
+      push(`        return { ${root.name}: v } as Document;`);
+      push(`      }`);
+    }
+  });
+  push(`    case ${g.roots.length}:`);
+  push(`      return r.unsupported('SE(*) root element', 'DocContent', 0);`);
+  push('    default:');
+  push(`      r.pos -= ${g.docBits};`);
+  push(`      return r.fail('BAD_EVENT_CODE', \`event code \${c} undefined in DocContent\`, { grammar: 'DocContent', state: 0, eventCode: c });`);
+  push('  }');
+  push('}');
+  push('');
+  push('export function encodeDocument(w: BitWriter, doc: Document): void {');
+  push('  let root: string | undefined;');
+  push('  for (const k in doc) {');
+  push('    if ((doc as any)[k] === undefined) continue;');
+  push("    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);");
+  push('    root = k;');
+  push('  }');
+  push('  const v: any = root === undefined ? undefined : (doc as any)[root];');
+  push('  switch (root) {');
+  g.roots.forEach((r, i) => {
+    push(`    case ${JSON.stringify(r.name)}:`);
+    push(`      w.bits(${g.docBits}, ${i});`);
+    if (r.value.kind === 'complex') {
+      push(`      w.obj(v, ${JSON.stringify(r.name)});`);
+      push(`      e_${r.value.type.tsName}(w, v, ${JSON.stringify(r.name)});`);
+    } else {
+      push('      w.bits(1, 0);');
+      push(`      ${writeSimple(r.value.type, 'v', r.name)}`);
+      push('      w.bits(1, 0);');
+    }
+    push('      return;');
+  });
+  push('    default:');
+  push("      throw new ExiFault(root === undefined ? 'NO_ROOT' : 'UNKNOWN_ROOT', root === undefined ? 'document has no root element' : `${root} is not a global element of this schema`, undefined, { field: root ?? '' }, root === undefined ? [] : [root]);");
+  push('  }');
+  push('}');
+  push('');
+
+  // ---- meta
+  const metaValue = (v: ValueType | undefined): MetaValue | undefined => (v === undefined ? undefined : v.kind === 'complex' ? v.type.tsName : v.type.rep);
+  const meta: MetaGrammar = { roots: {}, types: {} };
+  for (const r of g.roots) meta.roots[r.name] = metaValue(r.value) as MetaValue;
+  for (const ct of g.complexTypes) {
+    const mt: MetaType = {
+      attrs: ct.attrs.map((a) => ({ name: a.name, type: a.type.rep, required: a.required })),
+      leaves: ct.leaves.map((l): MetaLeaf => ({ name: l.name, type: metaValue(l.value), min: l.min, max: l.max, array: l.array })),
+      model: ct.model,
+      simpleContent: ct.simpleContent?.rep,
+      abstract: ct.abstract,
+      mixed: ct.mixed,
+    };
+    meta.types[ct.tsName] = mt;
+  }
+  push('/** Schema model (types, occurrences, facets) for the JSON view and for test generators. */');
+  push(`export const META: MetaGrammar = ${lit(meta)};`);
+  push('');
+  return out.join('\n');
+}
+
+function attrNext(ct: CType, i: number): number {
+  for (const st of ct.states) for (const e of st.events) if (e.kind === 'AT' && e.attr === i) return e.next;
+  return -1;
+}

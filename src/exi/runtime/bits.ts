@@ -1,0 +1,412 @@
+// Bit-stream runtime for the generated EXI codecs (EXI 1.0, bit-packed alignment).
+//
+// The generated decoders call these primitives in straight-line code. On bad input
+// they throw an ExiFault (a plain object, no stack capture: fuzzing feeds millions of
+// bad inputs), which the public entry points in src/exi/index.ts turn into a typed
+// Result error. Nothing here allocates more than the input or the schema allows:
+// every length read from the stream is checked against the schema bound and
+// against the bits that remain before anything is allocated.
+
+/** Internal failure carried out of the generated code; never escapes src/exi. */
+export class ExiFault {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+    readonly bitPosition: number | undefined,
+    readonly context: Record<string, string | number>,
+    /** Encoder only: path of element names from the root to the offending field. */
+    readonly path: string[] = [],
+  ) {}
+}
+
+const TWO_53 = 2 ** 53;
+
+export class BitReader {
+  /** Current position in bits from the start of the buffer. */
+  pos = 0;
+  readonly endBits: number;
+
+  constructor(readonly buf: Uint8Array) {
+    this.endBits = buf.length * 8;
+  }
+
+  fail(code: string, message: string, context: Record<string, string | number> = {}): never {
+    throw new ExiFault(code, message, this.pos, context);
+  }
+
+  remainingBits(): number {
+    return this.endBits - this.pos;
+  }
+
+  /** n-bit unsigned integer, most significant bit first (EXI 7.1.9, bit-packed). n <= 24. */
+  bits(n: number): number {
+    if (this.pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
+    let v = 0;
+    let pos = this.pos;
+    const buf = this.buf;
+    while (n > 0) {
+      const bitOff = pos & 7;
+      const avail = 8 - bitOff;
+      const take = avail < n ? avail : n;
+      const byte = buf[pos >>> 3] as number;
+      v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
+      pos += take;
+      n -= take;
+    }
+    this.pos = pos;
+    return v;
+  }
+
+  /** Event code: n bits, checked against the number of first-level events. */
+  event(n: number, declared: number, grammar: string, state: number): number {
+    const c = this.bits(n);
+    if (c < declared) return c;
+    if (c === declared) {
+      this.pos -= n;
+      this.fail('SECOND_LEVEL_EVENT', `second-level (non-strict) event in ${grammar} state ${state} is not supported`, {
+        grammar,
+        state,
+        eventCode: c,
+      });
+    }
+    this.pos -= n;
+    return this.fail('BAD_EVENT_CODE', `event code ${c} undefined in ${grammar} state ${state}`, { grammar, state, eventCode: c });
+  }
+
+  /** CH event of a simple-typed element: first-level code 0 of a 1-bit code. */
+  ch(grammar: string): void {
+    if (this.bits(1) !== 0) {
+      this.pos -= 1;
+      this.fail('SECOND_LEVEL_EVENT', `expected CH in ${grammar}, got a second-level event`, { grammar, state: 0 });
+    }
+  }
+
+  /** EE after a simple value: first-level code 0 of a 1-bit code. */
+  ee(grammar: string): void {
+    if (this.bits(1) !== 0) {
+      this.pos -= 1;
+      this.fail('SECOND_LEVEL_EVENT', `expected EE in ${grammar}, got a second-level event`, { grammar, state: 1 });
+    }
+  }
+
+  bool(): boolean {
+    return this.bits(1) === 1;
+  }
+
+  /** EXI Unsigned Integer (7.1.6): 7-bit groups, least significant first, high bit = more. Fits in 2^53. */
+  uint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.bits(8);
+      v += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) break;
+      mul *= 128;
+      if (mul > TWO_53) this.fail('INTEGER_OVERFLOW', 'unsigned integer exceeds 2^53');
+    }
+    if (v > Number.MAX_SAFE_INTEGER) this.fail('INTEGER_OVERFLOW', 'unsigned integer exceeds 2^53');
+    return v;
+  }
+
+  /** Unsigned Integer of any size; the group count is bounded by the input itself. */
+  uintBig(): bigint {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.bits(8);
+      v |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7n;
+    }
+    return v;
+  }
+
+  /** EXI Integer (7.1.5): sign bit, then magnitude; negative values store magnitude - 1. */
+  int(): number {
+    const neg = this.bits(1) === 1;
+    const m = this.uint();
+    return neg ? -(m + 1) : m;
+  }
+
+  intBig(): bigint {
+    const neg = this.bits(1) === 1;
+    const m = this.uintBig();
+    return neg ? -(m + 1n) : m;
+  }
+
+  /** Integer within [min, max] (not an n-bit range): checks the schema facets. */
+  rangeCheck(v: number, min: number, max: number, grammar: string): number {
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} outside ${min}..${max}`, { grammar });
+    return v;
+  }
+
+  rangeCheckBig(v: bigint, min: bigint | undefined, max: bigint | undefined, grammar: string): bigint {
+    if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
+      this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} outside ${min ?? '-inf'}..${max ?? 'inf'}`, { grammar });
+    }
+    return v;
+  }
+
+  /** n-bit offset integer (7.1.9: bounded ranges of at most 4096 values). */
+  nbit(n: number, min: number, max: number, grammar: string): number {
+    const v = this.bits(n) + min;
+    if (v > max) {
+      this.pos -= n;
+      this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} above ${max}`, { grammar });
+    }
+    return v;
+  }
+
+  /** Enumeration index (7.2): n bits, checked against the number of values. */
+  enumIndex(n: number, count: number, grammar: string): number {
+    const i = this.bits(n);
+    if (i >= count) {
+      this.pos -= n;
+      this.fail('BAD_ENUM_INDEX', `${grammar}: enumeration index ${i} of ${count}`, { grammar });
+    }
+    return i;
+  }
+
+  /**
+   * String (7.1.10, value partition capacity 0): length + 2, then code points.
+   * Codes 0 and 1 would be string-table hits, which V2G never produces.
+   */
+  string(minLen: number, maxLen: number, grammar: string): string {
+    const start = this.pos;
+    const n = this.uint();
+    if (n < 2) {
+      this.pos = start;
+      this.fail('STRING_TABLE_HIT', `${grammar}: string table reference (value partition capacity is 0)`, { grammar });
+    }
+    const len = n - 2;
+    if (len < minLen || len > maxLen) {
+      this.pos = start;
+      this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: string length ${len} outside ${minLen}..${maxLen}`, { grammar });
+    }
+    // Each character takes at least 8 bits: refuse before allocating anything.
+    if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: string of ${len} characters exceeds the input`, { grammar });
+    let s = '';
+    for (let i = 0; i < len; i++) {
+      const cp = this.uint();
+      if (cp > 0x10ffff) this.fail('BAD_CHARACTER', `${grammar}: code point ${cp}`, { grammar });
+      s += String.fromCodePoint(cp);
+    }
+    return s;
+  }
+
+  /** hexBinary / base64Binary (7.1.1): length, then the bytes. */
+  binary(minLen: number, maxLen: number, grammar: string): Uint8Array {
+    const start = this.pos;
+    const len = this.uint();
+    if (len < minLen || len > maxLen) {
+      this.pos = start;
+      this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: binary length ${len} outside ${minLen}..${maxLen}`, { grammar });
+    }
+    if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: ${len} bytes exceed the input`, { grammar });
+    const out = new Uint8Array(len);
+    if ((this.pos & 7) === 0) {
+      const o = this.pos >>> 3;
+      out.set(this.buf.subarray(o, o + len));
+      this.pos += len * 8;
+    } else {
+      for (let i = 0; i < len; i++) out[i] = this.bits(8);
+    }
+    return out;
+  }
+
+  unsupported(what: string, grammar: string, state: number): never {
+    return this.fail('UNSUPPORTED_EVENT', `${what} in ${grammar} state ${state} is not supported`, { grammar, state });
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export class BitWriter {
+  buf: Uint8Array;
+  /** Position in bits. */
+  pos = 0;
+
+  constructor(initialBytes = 256) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  /** Ready for the next document: zero the bytes used so far (bits() ORs into zeroed bytes). */
+  reset(): void {
+    if (this.buf.length > 65536) this.buf = new Uint8Array(256);
+    else this.buf.fill(0, 0, Math.min(this.buf.length, ((this.pos + 7) >>> 3) + 1));
+    this.pos = 0;
+  }
+
+  fail(code: string, message: string, field: string): never {
+    throw new ExiFault(code, message, undefined, { field }, [field]);
+  }
+
+  private grow(bits: number): void {
+    const need = ((this.pos + bits + 7) >>> 3) + 1;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf);
+    this.buf = b;
+  }
+
+  /** n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer. */
+  bits(n: number, v: number): void {
+    if (n === 0) return;
+    if (((this.pos + n + 7) >>> 3) >= this.buf.length) this.grow(n);
+    let pos = this.pos;
+    const buf = this.buf;
+    while (n > 0) {
+      const bitOff = pos & 7;
+      const avail = 8 - bitOff;
+      const take = avail < n ? avail : n;
+      const chunk = (v >>> (n - take)) & ((1 << take) - 1);
+      const i = pos >>> 3;
+      buf[i] = (buf[i] as number) | (chunk << (avail - take));
+      pos += take;
+      n -= take;
+    }
+    this.pos = pos;
+  }
+
+  /** Event code from a per-state table; code -1 means the event is not allowed there. */
+  event(width: number, code: number, grammar: string, field: string, state: number, expected: readonly string[]): void {
+    if (code < 0) {
+      throw new ExiFault(
+        field === '' ? 'MISSING_FIELD' : 'NOT_ALLOWED_HERE',
+        `${grammar}: ${field === '' ? 'element cannot end here' : field + ' not allowed here'} (state ${state}; expected one of ${expected[state] ?? '?'})`,
+        undefined,
+        { grammar, field },
+        field === '' ? [] : [field],
+      );
+    }
+    this.bits(width, code);
+  }
+
+  uint(v: number): void {
+    while (v >= 128) {
+      this.bits(8, (v % 128) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    this.bits(8, v);
+  }
+
+  uintBig(v: bigint): void {
+    while (v >= 128n) {
+      this.bits(8, Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.bits(8, Number(v));
+  }
+
+  /** Checked integer write: number, integral, within [min, max]; EXI Integer or Unsigned Integer. */
+  intChecked(v: unknown, min: number, max: number, unsigned: boolean, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    if (unsigned) this.uint(v);
+    else if (v < 0) {
+      this.bits(1, 1);
+      this.uint(-v - 1);
+    } else {
+      this.bits(1, 0);
+      this.uint(v);
+    }
+  }
+
+  bigChecked(v: unknown, min: bigint | undefined, max: bigint | undefined, unsigned: boolean, field: string): void {
+    if (typeof v !== 'bigint') this.fail('BAD_VALUE', `${field}: expected a bigint, got ${typeof v}`, field);
+    if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
+      this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min ?? '-inf'}..${max ?? 'inf'}`, field);
+    }
+    if (unsigned) this.uintBig(v);
+    else if (v < 0n) {
+      this.bits(1, 1);
+      this.uintBig(-v - 1n);
+    } else {
+      this.bits(1, 0);
+      this.uintBig(v);
+    }
+  }
+
+  nbitChecked(v: unknown, n: number, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    this.bits(n, v - min);
+  }
+
+  boolChecked(v: unknown, field: string): void {
+    if (typeof v !== 'boolean') this.fail('BAD_VALUE', `${field}: expected a boolean, got ${typeof v}`, field);
+    this.bits(1, v ? 1 : 0);
+  }
+
+  enumChecked(v: unknown, index: Readonly<Record<string, number>>, n: number, field: string): void {
+    const i = typeof v === 'string' && Object.prototype.hasOwnProperty.call(index, v) ? index[v] : undefined;
+    if (i === undefined) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(n, i);
+  }
+
+  stringChecked(v: unknown, minLen: number, maxLen: number, field: string): void {
+    if (typeof v !== 'string') this.fail('BAD_VALUE', `${field}: expected a string, got ${typeof v}`, field);
+    let len = 0;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      // A surrogate pair is one character (code point) in XML and in EXI.
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length) {
+        const d = v.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+      len++;
+    }
+    if (len < minLen || len > maxLen) this.fail('LENGTH_OUT_OF_RANGE', `${field}: length ${len} outside ${minLen}..${maxLen}`, field);
+    this.uint(len + 2);
+    for (let i = 0; i < v.length; i++) {
+      const cp = v.codePointAt(i) as number;
+      if (cp > 0xffff) i++;
+      this.uint(cp);
+    }
+  }
+
+  binaryChecked(v: unknown, minLen: number, maxLen: number, field: string): void {
+    if (!(v instanceof Uint8Array)) this.fail('BAD_VALUE', `${field}: expected a Uint8Array`, field);
+    if (v.length < minLen || v.length > maxLen) {
+      this.fail('LENGTH_OUT_OF_RANGE', `${field}: ${v.length} bytes outside ${minLen}..${maxLen}`, field);
+    }
+    this.uint(v.length);
+    if ((this.pos & 7) === 0) {
+      this.grow(v.length * 8 + 8);
+      this.buf.set(v, this.pos >>> 3);
+      this.pos += v.length * 8;
+    } else {
+      for (let i = 0; i < v.length; i++) this.bits(8, v[i] as number);
+    }
+  }
+
+  /** Checks that a complex-typed field holds an object before its encoder reads it. */
+  obj(v: unknown, field: string): void {
+    if (!isPlainObject(v)) this.fail('BAD_VALUE', `${field}: expected an object`, field);
+  }
+
+  arr(v: unknown, field: string): void {
+    if (!Array.isArray(v)) this.fail('BAD_VALUE', `${field}: expected an array`, field);
+  }
+
+  /** The encoded bytes (a copy; the writer's buffer is reused). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, (this.pos + 7) >>> 3);
+  }
+}
+
+/** Prefix an encoder fault with the element it happened in (builds the field path). */
+export function withPath(e: unknown, name: string): unknown {
+  if (e instanceof ExiFault) {
+    if (e.path[0] !== name) e.path.unshift(name);
+    return e;
+  }
+  // A value of the wrong shape (e.g. null where an object is expected) surfaces as a
+  // TypeError from a property read: report it as a typed error at this element.
+  const msg = e instanceof Error ? e.message : String(e);
+  return new ExiFault('BAD_VALUE', `${name}: ${msg}`, undefined, { field: name }, [name]);
+}

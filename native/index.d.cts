@@ -16,7 +16,7 @@ export interface InterfaceInfo {
   up: boolean;
   /** IFF_RUNNING: carrier present (a veth is running only when its peer is up). */
   running: boolean;
-  /** IFF_PROMISC as the interface reports it (includes other sockets' memberships). */
+  /** IFF_PROMISC as SIOCGIFFLAGS reports it: the administrator's `ip link set promisc on`, NOT packet-socket memberships (read /sys/class/net/<if>/flags for those). */
   promiscuous: boolean;
 }
 

@@ -50,7 +50,9 @@ export function detectCaptureFormat(file: Uint8Array): CaptureFormat | undefined
 }
 
 /** Reads every record of a pcap or pcapng file, lazily. A corrupt file ends with one error item. */
-export function* readCapture(file: Uint8Array): Generator<Result<CaptureRecord>, void, undefined> {
+export function* readCapture(input: Uint8Array): Generator<Result<CaptureRecord>, void, undefined> {
+  // Records are views into the file; make them plain Uint8Arrays even when the caller passes a Node Buffer.
+  const file = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const format = detectCaptureFormat(file);
   if (format === 'pcap') yield* readPcap(file);
   else if (format === 'pcapng') yield* readPcapng(file);

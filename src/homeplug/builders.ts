@@ -217,8 +217,23 @@ export function vsSwVerReq(o: Build<MmeOf<'VS_SW_VER.REQ'>, 'src'>): MmeOf<'VS_S
   return { type: 'VS_SW_VER.REQ', dst: BROADCAST_MAC, mmv: 0, ...o };
 }
 
-export function vsSwVerCnf(o: Build<MmeOf<'VS_SW_VER.CNF'>, 'src' | 'dst' | 'version'>): MmeOf<'VS_SW_VER.CNF'> {
-  return { type: 'VS_SW_VER.CNF', mmv: 0, mstatus: 0, deviceId: 0x20, ...o };
+/** VS_SW_VER.CNF as a QCA modem sends it: the version string NUL-terminated in a 64-byte MVERSION buffer. */
+export function vsSwVerCnf(
+  o: Build<MmeOf<'VS_SW_VER.CNF'>, 'src' | 'dst'> & { readonly version?: string },
+): MmeOf<'VS_SW_VER.CNF'> {
+  const { version = '', ...rest } = o;
+  const versionBytes = new Uint8Array(64);
+  for (let i = 0; i < Math.min(version.length, 63); i++) versionBytes[i] = version.charCodeAt(i) & 0xff;
+  return {
+    type: 'VS_SW_VER.CNF',
+    mmv: 0,
+    mstatus: 0,
+    deviceId: 0x20,
+    versionLength: Math.min(version.length, 63) + 1,
+    versionBytes,
+    upgradeable: 0,
+    ...rest,
+  };
 }
 
 export function vsRsDevReq(o: Build<MmeOf<'VS_RS_DEV.REQ'>, 'src'>): MmeOf<'VS_RS_DEV.REQ'> {

@@ -149,7 +149,7 @@ const SPECS: readonly Spec[] = [
     type: 'VS_SW_VER.CNF',
     mmtype: MMTYPE.VS_SW_VER_CNF,
     oui: OUI_QUALCOMM,
-    fields: [u8('mstatus'), u8('deviceId'), { name: 'versionLength', kind: 'count8', of: 'version' }, { name: 'version', kind: 'text' }],
+    fields: [u8('mstatus'), u8('deviceId'), u8('versionLength'), bytes('versionBytes', 64), u8('upgradeable')],
   },
   { type: 'VS_RS_DEV.REQ', mmtype: MMTYPE.VS_RS_DEV_REQ, oui: OUI_QUALCOMM, fields: [] },
   { type: 'VS_RS_DEV.CNF', mmtype: MMTYPE.VS_RS_DEV_CNF, oui: OUI_QUALCOMM, fields: [u8('mstatus')] },
@@ -365,6 +365,14 @@ export function decodeEnvelope(frame: Uint8Array): Result<Envelope> {
   });
 }
 
+/**
+ * A Node Buffer is a Uint8Array whose slice() returns a view, not a copy: decode from a plain
+ * Uint8Array view so decoded fields never alias the caller's (reused) receive buffer.
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** 802.1Q adds 4 bytes to the Ethernet minimum: 64 bytes without FCS when tagged. */
 function minLengthFor(vlanTci: number | undefined): number {
   return MIN_FRAME_LENGTH + (vlanTci !== undefined ? 4 : 0);
@@ -378,7 +386,8 @@ export function isHomePlugFrame(frame: Uint8Array): boolean {
 }
 
 /** Decodes one Ethernet frame (without FCS) carrying a HomePlug AV MME. Never throws. */
-export function decodeMme(frame: Uint8Array): Result<Mme> {
+export function decodeMme(input: Uint8Array): Result<Mme> {
+  const frame = plainBytes(input);
   const env = decodeEnvelope(frame);
   if (!env.ok) return env;
   const { dst, src, vlanTci, mmv, mmtype, fmi, oui, payloadOffset } = env.value;
@@ -542,8 +551,10 @@ export function displayName(msg: Mme): string {
   return msg.name ?? `MMTYPE_0x${msg.mmtype.toString(16).padStart(4, '0')}${msg.oui !== undefined ? `/OUI_${msg.oui.toString(16).padStart(6, '0')}` : ''}`;
 }
 
-/** VS_SW_VER.CNF version text without its trailing NULs. */
-export function swVersionText(msg: { readonly version: string }): string {
-  const nul = msg.version.indexOf('\0');
-  return nul < 0 ? msg.version : msg.version.slice(0, nul);
+/** VS_SW_VER.CNF version text: MVERSION up to MVERLENGTH or the first NUL. */
+export function swVersionText(msg: { readonly versionBytes: Uint8Array; readonly versionLength: number }): string {
+  let end = Math.min(msg.versionLength, msg.versionBytes.length);
+  const nul = msg.versionBytes.indexOf(0);
+  if (nul >= 0 && nul < end) end = nul;
+  return String.fromCharCode(...msg.versionBytes.subarray(0, end));
 }

@@ -219,9 +219,16 @@ export interface VsSwVerReq extends MmeHeader {
 export interface VsSwVerCnf extends MmeHeader {
   readonly type: 'VS_SW_VER.CNF';
   readonly mstatus: number;
+  /** MDEVICEID: 0x20 QCA7420/7450, 0x21 QCA6410, 0x22 QCA7000 (Wireshark's table). */
   readonly deviceId: number;
-  /** MVERSION as sent (latin1, trailing NULs kept so the frame re-encodes exactly). See swVersionText(). */
-  readonly version: string;
+  /** MVERLENGTH: length of the version string including its NUL. */
+  readonly versionLength: number;
+  /**
+   * MVERSION: a fixed 64-byte buffer on QCA firmware (Wireshark reads it so); bytes after the NUL are
+   * often 0xFF garbage, kept so frames re-encode exactly. Read the text with swVersionText().
+   */
+  readonly versionBytes: Uint8Array;
+  readonly upgradeable: number;
 }
 
 export interface VsRsDevReq extends MmeHeader {

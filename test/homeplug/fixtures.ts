@@ -33,7 +33,7 @@ export function oneOfEach(): KnownMme[] {
     hp.cmAmpMapReq({ ...ev, amplitudes: [1, 2, 3, 15, 0, 7, 9] }),
     hp.cmAmpMapCnf({ ...evse }),
     hp.vsSwVerReq({ src: EV_MAC }),
-    hp.vsSwVerCnf({ src: EVSE_MAC, dst: EV_MAC, version: 'MAC-QCA7000-1.1.0.730-04-20140815-CS\0\0\0' }),
+    hp.vsSwVerCnf({ src: EVSE_MAC, dst: EV_MAC, version: 'MAC-QCA7000-1.1.0.730-04-20140815-CS' }),
     hp.vsRsDevReq({ src: EV_MAC }),
     hp.vsRsDevCnf({ src: hp.QCA_LOCAL_MAC, dst: EV_MAC }),
     hp.vsPlLinkStatusReq({ src: EV_MAC }),

@@ -1,0 +1,127 @@
+// Test helper: every V2GTP message carried over TCP in the shared captures, with the
+// EXI schema of its TCP stream (decided by the stream's supportedAppProtocol
+// handshake). Extracted with tshark (per-segment payloads, reassembled per stream and
+// direction here) so that these tests do not depend on the capture pipeline of
+// src/net / src/analysis.
+import { execFileSync } from 'node:child_process';
+import { basename } from 'node:path';
+import { fromHex } from '../../src/bytes.js';
+import { decode, type SchemaId } from '../../src/exi/index.js';
+
+export interface CaptureMessage {
+  capture: string;
+  /** First frame of the segment that completed the message. */
+  frame: number;
+  stream: number;
+  fromPort: number;
+  payloadType: number;
+  schema: SchemaId;
+  exi: Uint8Array;
+  /** How the schema was chosen: 'handshake' or 'guess' (stream began before the capture). */
+  schemaFrom: 'handshake' | 'guess' | 'appHand';
+}
+
+export const V2GTP_EXI = 0x8001;
+
+// ISO 15118-20 Table 11 (V2GTP payload types): 0x8002 CommonMessages, 0x8003 AC, 0x8004 DC.
+const ISO20_BY_PAYLOAD: Record<number, SchemaId> = { 0x8002: 'iso20-common', 0x8003: 'iso20-ac', 0x8004: 'iso20-dc' };
+
+function schemaOfNamespace(ns: string): SchemaId | 'iso20' | undefined {
+  if (ns === 'urn:din:70121:2012:MsgDef' || ns === 'urn:iso:15118:2:2010:MsgDef') return 'din';
+  if (ns === 'urn:iso:15118:2:2013:MsgDef') return 'iso2';
+  if (ns.startsWith('urn:iso:std:iso:15118:-20:')) return 'iso20';
+  return undefined;
+}
+
+interface Seg {
+  frame: number;
+  stream: number;
+  src: number;
+  dst: number;
+  data: Uint8Array;
+}
+
+function tcpSegments(file: string): Seg[] {
+  const out = execFileSync(
+    'tshark',
+    ['-r', file, '-Y', 'tcp.len>0 && !tcp.analysis.retransmission && !tcp.analysis.fast_retransmission', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.payload'],
+    { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const segs: Seg[] = [];
+  for (const line of out.split('\n')) {
+    const [f, s, sp, dp, hex] = line.split('\t');
+    if (!hex) continue;
+    const data = fromHex(hex.replace(/:/g, ''));
+    if (!data) continue;
+    segs.push({ frame: Number(f), stream: Number(s), src: Number(sp), dst: Number(dp), data });
+  }
+  return segs;
+}
+
+export function captureMessages(file: string): CaptureMessage[] {
+  const capture = basename(file);
+  const segs = tcpSegments(file);
+  // Reassemble per stream and direction.
+  const buffers = new Map<string, { buf: Uint8Array; stream: number; src: number }>();
+  const raw: { frame: number; stream: number; src: number; payloadType: number; body: Uint8Array }[] = [];
+  for (const s of segs) {
+    const key = `${s.stream}:${s.src}`;
+    const prev = buffers.get(key);
+    let buf = prev ? new Uint8Array(prev.buf.length + s.data.length) : s.data;
+    if (prev) {
+      buf.set(prev.buf);
+      buf.set(s.data, prev.buf.length);
+    }
+    for (;;) {
+      if (buf.length < 8) break;
+      if (buf[0] !== 0x01 || buf[1] !== 0xfe) {
+        // Not V2GTP (TLS, or a lost segment): drop this direction's data.
+        buf = new Uint8Array(0);
+        break;
+      }
+      const type = ((buf[2] as number) << 8) | (buf[3] as number);
+      const len = (((buf[4] as number) << 24) | ((buf[5] as number) << 16) | ((buf[6] as number) << 8) | (buf[7] as number)) >>> 0;
+      if (buf.length < 8 + len) break;
+      raw.push({ frame: s.frame, stream: s.stream, src: s.src, payloadType: type, body: buf.slice(8, 8 + len) });
+      buf = buf.slice(8 + len);
+    }
+    buffers.set(key, { buf, stream: s.stream, src: s.src });
+  }
+  // Schema per stream from the handshake.
+  const chosen = new Map<number, SchemaId | 'iso20'>();
+  const offered = new Map<number, Map<number, string>>();
+  const out: CaptureMessage[] = [];
+  for (const m of raw) {
+    if (m.payloadType !== V2GTP_EXI && ISO20_BY_PAYLOAD[m.payloadType] === undefined) continue;
+    if (!chosen.has(m.stream)) {
+      const r = decode('appHand', m.body);
+      if (r.ok) {
+        const req = r.value.supportedAppProtocolReq;
+        const res = r.value.supportedAppProtocolRes;
+        if (req) offered.set(m.stream, new Map(req.AppProtocol.map((p) => [p.SchemaID, p.ProtocolNamespace])));
+        if (res && res.SchemaID !== undefined) {
+          const ns = offered.get(m.stream)?.get(res.SchemaID);
+          const s = ns ? schemaOfNamespace(ns) : undefined;
+          if (s) chosen.set(m.stream, s);
+        }
+        out.push({ capture, frame: m.frame, stream: m.stream, fromPort: m.src, payloadType: m.payloadType, schema: 'appHand', exi: m.body, schemaFrom: 'appHand' });
+        continue;
+      }
+    }
+    let schema = chosen.get(m.stream);
+    let from: CaptureMessage['schemaFrom'] = 'handshake';
+    if (schema === undefined) {
+      // The capture began after the handshake: V2G_Message is global element 77 in DIN
+      // (first bits 1001101) and 76 in ISO-2 (1001100).
+      from = 'guess';
+      schema = m.body[1] !== undefined && m.body[1] >> 1 === 0x4d ? 'din' : 'iso2';
+    }
+    if (schema === 'iso20') {
+      const s = ISO20_BY_PAYLOAD[m.payloadType];
+      if (!s) continue;
+      schema = s;
+    }
+    out.push({ capture, frame: m.frame, stream: m.stream, fromPort: m.src, payloadType: m.payloadType, schema, exi: m.body, schemaFrom: from });
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+// EV ⇄ EVSE SLAC across network namespaces: each side a separate process on
+// its own veth (real AF_PACKET addon), `tsplc modem-sim` on the far ends.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
+import { createStar, lines, startModemSim, type Star } from './star.js';
+
+const skip = !netnsAvailable();
+if (skip) console.log(`modem-sim netns tests skipped: ${netnsUnavailableReason()}`);
+
+describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
+  let star: Star;
+  beforeAll(async () => {
+    star = await createStar(['ev', 'evse']);
+  });
+  afterAll(async () => {
+    await star?.destroy();
+  });
+
+  it('our EV matches our EVSE, joins its AVLN (2 modems), both agree on the NID', async () => {
+    const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=14']);
+    const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
+    const ev = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const evLine = await ev.waitFor((l) => l.startsWith('{'), 30_000);
+    const evseLine = await evse.waitFor((l) => l.startsWith('{'), 30_000);
+    const e = JSON.parse(evLine) as { ok: boolean; slac: { nid: string; attenuation: number }; join: { modems: number }; slacMs: number };
+    const s = JSON.parse(evseLine) as { ok: boolean; nid: string; slac: { measured: boolean } };
+    expect(e.ok, evLine + ev.stderr()).toBe(true);
+    expect(s.ok, evseLine + evse.stderr()).toBe(true);
+    expect(e.slac.nid).toBe(s.nid);
+    expect(e.slac.attenuation).toBe(14);
+    expect(s.slac.measured).toBe(true);
+    expect(e.join.modems).toBe(2);
+    expect(e.slacMs).toBeGreaterThan(1000);
+    sim.child.kill('SIGTERM');
+  });
+});

@@ -189,7 +189,7 @@ describe('pcapng', () => {
         [4, 0],
       ]);
       expect(recs[0]!.timestamp).toBeCloseTo(1_700_000_000_123.456, 3);
-      expect(recs[1]!.timestamp).toBeCloseTo(1_700_000_010_123.456789, 3);
+      expect(recs[1]!.timestamp - 1_700_000_010_123).toBeCloseTo(0.456789, 6);
       expect(recs[2]!.timestamp).toBeCloseTo(1_700_000_001_000, 3);
       // SPB has no timestamp: the previous one is reused.
       expect(recs[3]!.timestamp).toBe(recs[2]!.timestamp);
@@ -233,7 +233,7 @@ describe('pcapng', () => {
     expect(lastError(noIf)).toMatchObject({ code: 'UNKNOWN_INTERFACE' });
     expect(lastError(new Uint8Array([1, 2, 3, 4, 5]))).toMatchObject({ code: 'BAD_MAGIC', offset: 0 });
     const trailer = good.slice();
-    trailer[good.length - 1] ^= 0xff; // EPB trailing length differs
+    trailer[good.length - 1] = trailer[good.length - 1]! ^ 0xff; // EPB trailing length differs
     expect(lastError(trailer)).toMatchObject({ code: 'BAD_BLOCK_LENGTH' });
   });
 });
@@ -244,14 +244,14 @@ describe('pcap writer', () => {
       const f = writePcap(
         [
           { timestamp: 1_700_000_000_123.456, data: FRAME_A },
-          { timestamp: 1_700_000_000_999.9996, data: FRAME_B },
+          { timestamp: 1_700_000_000_999.5, data: FRAME_B },
         ],
         { nanoseconds },
       );
       const recs = all(f);
       expect(recs[0]!.data).toEqual(FRAME_A);
       expect(recs[0]!.timestamp).toBeCloseTo(1_700_000_000_123.456, 3);
-      expect(recs[1]!.timestamp).toBeCloseTo(1_700_000_000_999.9996 + (nanoseconds ? 0 : 0.0004), 3);
+      expect(recs[1]!.timestamp).toBeCloseTo(1_700_000_000_999.5, 3);
     }
   });
 

@@ -175,6 +175,7 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       continue;
     }
     push('  let s = 0;');
+    push('  try {');
     push('  for (;;) {');
     push('    switch (s) {');
     ct.states.forEach((st, si) => {
@@ -236,6 +237,9 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     push(`      default:`);
     push(`        return r.fail('BAD_STATE', 'unreachable', { grammar: ${gn}, state: s });`);
     push('    }');
+    push('  }');
+    push('  } catch (e) {');
+    push(`    throw r.at(e, ${gn}, s);`);
     push('  }');
     push('}');
   }

@@ -36,6 +36,7 @@ export interface Document {
 function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -69,10 +70,14 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "supportedAppProtocolReq", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "supportedAppProtocolReq", s);
+  }
 }
 function d_AppProtocolType(r: BitReader): AppProtocolType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -146,10 +151,14 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AppProtocolType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AppProtocolType", s);
+  }
 }
 function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -188,6 +197,9 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "supportedAppProtocolRes", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "supportedAppProtocolRes", s);
   }
 }
 

@@ -678,6 +678,7 @@ export interface Document {
 function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -739,10 +740,14 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVChargeParameterType", s);
+  }
 }
 function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -799,10 +804,14 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PhysicalValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PhysicalValueType", s);
+  }
 }
 function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -852,10 +861,14 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVSEChargeParameterType", s);
+  }
 }
 function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -917,6 +930,9 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVSEStatusType", s);
+  }
 }
 function d_BodyBaseType(r: BitReader): BodyBaseType {
   const o: any = {};
@@ -926,6 +942,7 @@ function d_BodyBaseType(r: BitReader): BodyBaseType {
 function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -948,10 +965,14 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CableCheckReqType", s);
+  }
 }
 function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1046,10 +1067,14 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVStatusType", s);
+  }
 }
 function d_CableCheckResType(r: BitReader): CableCheckResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1096,10 +1121,14 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CableCheckResType", s);
+  }
 }
 function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1168,10 +1197,14 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVSEStatusType", s);
+  }
 }
 function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1198,10 +1231,14 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CanonicalizationMethodType", s);
+  }
 }
 function d_CertificateInstallationReqType(r: BitReader): CertificateInstallationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1264,10 +1301,14 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationReqType", s);
+  }
 }
 function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1300,10 +1341,14 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ListOfRootCertificateIDsType", s);
+  }
 }
 function d_CertificateInstallationResType(r: BitReader): CertificateInstallationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1383,10 +1428,14 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationResType", s);
+  }
 }
 function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1423,10 +1472,14 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateChainType", s);
+  }
 }
 function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1459,10 +1512,14 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SubCertificatesType", s);
+  }
 }
 function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1531,10 +1588,14 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateUpdateReqType", s);
+  }
 }
 function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1626,10 +1687,14 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateUpdateResType", s);
+  }
 }
 function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1686,10 +1751,14 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargeParameterDiscoveryReqType", s);
+  }
 }
 function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1832,6 +1901,9 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVChargeParameterType", s);
+  }
 }
 function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
   const o: any = {};
@@ -1841,6 +1913,7 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
 function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1939,10 +2012,14 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargeParameterDiscoveryResType", s);
+  }
 }
 function d_SAScheduleListType(r: BitReader): SAScheduleListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1969,10 +2046,14 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SAScheduleListType", s);
+  }
 }
 function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2018,10 +2099,14 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleTupleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SAScheduleTupleType", s);
+  }
 }
 function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2060,10 +2145,14 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PMaxScheduleType", s);
+  }
 }
 function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2114,10 +2203,14 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PMaxScheduleEntryType", s);
+  }
 }
 function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2157,6 +2250,9 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RelativeTimeIntervalType", s);
+  }
 }
 function d_IntervalType(r: BitReader): IntervalType {
   const o: any = {};
@@ -2166,6 +2262,7 @@ function d_IntervalType(r: BitReader): IntervalType {
 function d_SalesTariffType(r: BitReader): SalesTariffType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2244,10 +2341,14 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SalesTariffType", s);
+  }
 }
 function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2313,10 +2414,14 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SalesTariffEntryType", s);
+  }
 }
 function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2357,10 +2462,14 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ConsumptionCostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ConsumptionCostType", s);
+  }
 }
 function d_CostType(r: BitReader): CostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2412,6 +2521,9 @@ function d_CostType(r: BitReader): CostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CostType", s);
+  }
 }
 function d_SASchedulesType(r: BitReader): SASchedulesType {
   const o: any = {};
@@ -2421,6 +2533,7 @@ function d_SASchedulesType(r: BitReader): SASchedulesType {
 function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2525,6 +2638,9 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVSEChargeParameterType", s);
+  }
 }
 function d_EVSEChargeParameterType(r: BitReader): EVSEChargeParameterType {
   const o: any = {};
@@ -2539,6 +2655,7 @@ function d_ChargingStatusReqType(r: BitReader): ChargingStatusReqType {
 function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2645,10 +2762,14 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingStatusResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargingStatusResType", s);
+  }
 }
 function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2769,10 +2890,14 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeterInfoType", s);
+  }
 }
 function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2818,10 +2943,14 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractAuthenticationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ContractAuthenticationReqType", s);
+  }
 }
 function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2859,10 +2988,14 @@ function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationRe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractAuthenticationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ContractAuthenticationResType", s);
+  }
 }
 function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3045,10 +3178,14 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CurrentDemandReqType", s);
+  }
 }
 function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3182,10 +3319,14 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CurrentDemandResType", s);
+  }
 }
 function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3239,10 +3380,14 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVPowerDeliveryParameterType", s);
+  }
 }
 function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3372,10 +3517,14 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DSAKeyValueType", s);
+  }
 }
 function d_DigestMethodType(r: BitReader): DigestMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3402,6 +3551,9 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DigestMethodType", s);
+  }
 }
 function d_EVPowerDeliveryParameterType(r: BitReader): EVPowerDeliveryParameterType {
   const o: any = {};
@@ -3421,6 +3573,7 @@ function d_EVStatusType(r: BitReader): EVStatusType {
 function d_EntryType(r: BitReader): EntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3454,10 +3607,14 @@ function d_EntryType(r: BitReader): EntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EntryType", s);
+  }
 }
 function d_KeyInfoType(r: BitReader): KeyInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3869,10 +4026,14 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyInfoType", s);
+  }
 }
 function d_KeyValueType(r: BitReader): KeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3914,10 +4075,14 @@ function d_KeyValueType(r: BitReader): KeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyValueType", s);
+  }
 }
 function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3955,10 +4120,14 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RSAKeyValueType", s);
+  }
 }
 function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4017,10 +4186,14 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RetrievalMethodType", s);
+  }
 }
 function d_TransformsType(r: BitReader): TransformsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4047,10 +4220,14 @@ function d_TransformsType(r: BitReader): TransformsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformsType", s);
+  }
 }
 function d_TransformType(r: BitReader): TransformType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4102,10 +4279,14 @@ function d_TransformType(r: BitReader): TransformType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformType", s);
+  }
 }
 function d_X509DataType(r: BitReader): X509DataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4356,10 +4537,14 @@ function d_X509DataType(r: BitReader): X509DataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509DataType", s);
+  }
 }
 function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4397,10 +4582,14 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509IssuerSerialType", s);
+  }
 }
 function d_PGPDataType(r: BitReader): PGPDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4451,10 +4640,14 @@ function d_PGPDataType(r: BitReader): PGPDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PGPDataType", s);
+  }
 }
 function d_SPKIDataType(r: BitReader): SPKIDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4489,10 +4682,14 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SPKIDataType", s);
+  }
 }
 function d_ManifestType(r: BitReader): ManifestType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4532,10 +4729,14 @@ function d_ManifestType(r: BitReader): ManifestType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ManifestType", s);
+  }
 }
 function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4646,10 +4847,14 @@ function d_ReferenceType(r: BitReader): ReferenceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReferenceType", s);
+  }
 }
 function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4716,10 +4921,14 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringReceiptReqType", s);
+  }
 }
 function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4754,10 +4963,14 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringReceiptResType", s);
+  }
 }
 function d_ObjectType(r: BitReader): ObjectType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4832,10 +5045,14 @@ function d_ObjectType(r: BitReader): ObjectType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ObjectType", s);
+  }
 }
 function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4870,10 +5087,14 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentDetailsReqType", s);
+  }
 }
 function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4923,10 +5144,14 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentDetailsResType", s);
+  }
 }
 function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4993,10 +5218,14 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryReqType", s);
+  }
 }
 function d_ChargingProfileType(r: BitReader): ChargingProfileType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5035,10 +5264,14 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingProfileType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargingProfileType", s);
+  }
 }
 function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5076,10 +5309,14 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ProfileEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ProfileEntryType", s);
+  }
 }
 function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5136,10 +5373,14 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryResType", s);
+  }
 }
 function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5180,10 +5421,14 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PreChargeReqType", s);
+  }
 }
 function d_PreChargeResType(r: BitReader): PreChargeResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5227,10 +5472,14 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PreChargeResType", s);
+  }
 }
 function d_ServiceChargeType(r: BitReader): ServiceChargeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5277,10 +5526,14 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceChargeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceChargeType", s);
+  }
 }
 function d_ServiceTagType(r: BitReader): ServiceTagType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5351,10 +5604,14 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceTagType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceTagType", s);
+  }
 }
 function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5380,10 +5637,14 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailReqType", s);
+  }
 }
 function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5432,10 +5693,14 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailResType", s);
+  }
 }
 function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5462,10 +5727,14 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceParameterListType", s);
+  }
 }
 function d_ParameterSetType(r: BitReader): ParameterSetType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5504,10 +5773,14 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterSetType", s);
+  }
 }
 function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5618,10 +5891,14 @@ function d_ParameterType(r: BitReader): ParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterType", s);
+  }
 }
 function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5670,10 +5947,14 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryReqType", s);
+  }
 }
 function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5728,10 +6009,14 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryResType", s);
+  }
 }
 function d_PaymentOptionsType(r: BitReader): PaymentOptionsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5764,10 +6049,14 @@ function d_PaymentOptionsType(r: BitReader): PaymentOptionsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentOptionsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentOptionsType", s);
+  }
 }
 function d_ServiceTagListType(r: BitReader): ServiceTagListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5794,10 +6083,14 @@ function d_ServiceTagListType(r: BitReader): ServiceTagListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceTagListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceTagListType", s);
+  }
 }
 function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5832,10 +6125,14 @@ function d_ServiceType(r: BitReader): ServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceType", s);
+  }
 }
 function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5870,10 +6167,14 @@ function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelection
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServicePaymentSelectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServicePaymentSelectionReqType", s);
+  }
 }
 function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5900,10 +6201,14 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceListType", s);
+  }
 }
 function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5943,10 +6248,14 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceType", s);
+  }
 }
 function d_ServicePaymentSelectionResType(r: BitReader): ServicePaymentSelectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5972,10 +6281,14 @@ function d_ServicePaymentSelectionResType(r: BitReader): ServicePaymentSelection
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServicePaymentSelectionResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServicePaymentSelectionResType", s);
+  }
 }
 function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6001,10 +6314,14 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupReqType", s);
+  }
 }
 function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6056,6 +6373,9 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupResType", s);
+  }
 }
 function d_SessionStopType(r: BitReader): SessionStopType {
   const o: any = {};
@@ -6065,6 +6385,7 @@ function d_SessionStopType(r: BitReader): SessionStopType {
 function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6090,10 +6411,14 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionStopResType", s);
+  }
 }
 function d_SignatureType(r: BitReader): SignatureType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6168,10 +6493,14 @@ function d_SignatureType(r: BitReader): SignatureType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureType", s);
+  }
 }
 function d_SignedInfoType(r: BitReader): SignedInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6229,10 +6558,14 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInfoType", s);
+  }
 }
 function d_SignatureMethodType(r: BitReader): SignatureMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6277,10 +6610,14 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureMethodType", s);
+  }
 }
 function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6316,10 +6653,14 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureValueType", s);
+  }
 }
 function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6359,10 +6700,14 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertiesType", s);
+  }
 }
 function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6400,10 +6745,14 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertyType", s);
+  }
 }
 function d_V2G_Message(r: BitReader): V2G_Message {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6435,10 +6784,14 @@ function d_V2G_Message(r: BitReader): V2G_Message {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "V2G_Message", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "V2G_Message", s);
+  }
 }
 function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6490,10 +6843,14 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MessageHeaderType", s);
+  }
 }
 function d_NotificationType(r: BitReader): NotificationType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6533,10 +6890,14 @@ function d_NotificationType(r: BitReader): NotificationType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "NotificationType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "NotificationType", s);
+  }
 }
 function d_BodyType(r: BitReader): BodyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6935,10 +7296,14 @@ function d_BodyType(r: BitReader): BodyType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BodyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BodyType", s);
+  }
 }
 function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6961,10 +7326,14 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "WeldingDetectionReqType", s);
+  }
 }
 function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7007,6 +7376,9 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionResType", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "WeldingDetectionResType", s);
   }
 }
 

@@ -698,6 +698,7 @@ export interface Document {
 function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -763,10 +764,14 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVChargeParameterType", s);
+  }
 }
 function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -816,10 +821,14 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PhysicalValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PhysicalValueType", s);
+  }
 }
 function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -860,10 +869,14 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVSEChargeParameterType", s);
+  }
 }
 function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -913,10 +926,14 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_EVSEStatusType", s);
+  }
 }
 function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -962,10 +979,14 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationReqType", s);
+  }
 }
 function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1003,6 +1024,9 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationResType", s);
+  }
 }
 function d_BodyBaseType(r: BitReader): BodyBaseType {
   const o: any = {};
@@ -1012,6 +1036,7 @@ function d_BodyBaseType(r: BitReader): BodyBaseType {
 function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1034,10 +1059,14 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CableCheckReqType", s);
+  }
 }
 function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1087,10 +1116,14 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVStatusType", s);
+  }
 }
 function d_CableCheckResType(r: BitReader): CableCheckResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1137,10 +1170,14 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CableCheckResType", s);
+  }
 }
 function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1209,10 +1246,14 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVSEStatusType", s);
+  }
 }
 function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1239,10 +1280,14 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CanonicalizationMethodType", s);
+  }
 }
 function d_CertificateInstallationReqType(r: BitReader): CertificateInstallationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1286,10 +1331,14 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationReqType", s);
+  }
 }
 function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1323,10 +1372,14 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ListOfRootCertificateIDsType", s);
+  }
 }
 function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1364,10 +1417,14 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509IssuerSerialType", s);
+  }
 }
 function d_CertificateInstallationResType(r: BitReader): CertificateInstallationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1438,10 +1495,14 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationResType", s);
+  }
 }
 function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1494,10 +1555,14 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateChainType", s);
+  }
 }
 function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1537,10 +1602,14 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SubCertificatesType", s);
+  }
 }
 function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSignatureEncryptedPrivateKeyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1572,10 +1641,14 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractSignatureEncryptedPrivateKeyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ContractSignatureEncryptedPrivateKeyType", s);
+  }
 }
 function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1607,10 +1680,14 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DiffieHellmanPublickeyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DiffieHellmanPublickeyType", s);
+  }
 }
 function d_EMAIDType(r: BitReader): EMAIDType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1642,10 +1719,14 @@ function d_EMAIDType(r: BitReader): EMAIDType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EMAIDType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EMAIDType", s);
+  }
 }
 function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1698,10 +1779,14 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateUpdateReqType", s);
+  }
 }
 function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1786,10 +1871,14 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateUpdateResType", s);
+  }
 }
 function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1865,10 +1954,14 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargeParameterDiscoveryReqType", s);
+  }
 }
 function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2027,10 +2120,14 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVChargeParameterType", s);
+  }
 }
 function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2058,10 +2155,14 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVChargeParameterType", s);
+  }
 }
 function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2172,10 +2273,14 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargeParameterDiscoveryResType", s);
+  }
 }
 function d_SAScheduleListType(r: BitReader): SAScheduleListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2209,10 +2314,14 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SAScheduleListType", s);
+  }
 }
 function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2258,10 +2367,14 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleTupleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SAScheduleTupleType", s);
+  }
 }
 function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2295,10 +2408,14 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PMaxScheduleType", s);
+  }
 }
 function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2343,10 +2460,14 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PMaxScheduleEntryType", s);
+  }
 }
 function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2386,6 +2507,9 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RelativeTimeIntervalType", s);
+  }
 }
 function d_IntervalType(r: BitReader): IntervalType {
   const o: any = {};
@@ -2395,6 +2519,7 @@ function d_IntervalType(r: BitReader): IntervalType {
 function d_SalesTariffType(r: BitReader): SalesTariffType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2495,10 +2620,14 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SalesTariffType", s);
+  }
 }
 function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2583,10 +2712,14 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SalesTariffEntryType", s);
+  }
 }
 function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2629,10 +2762,14 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ConsumptionCostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ConsumptionCostType", s);
+  }
 }
 function d_CostType(r: BitReader): CostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2684,6 +2821,9 @@ function d_CostType(r: BitReader): CostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CostType", s);
+  }
 }
 function d_SASchedulesType(r: BitReader): SASchedulesType {
   const o: any = {};
@@ -2693,6 +2833,7 @@ function d_SASchedulesType(r: BitReader): SASchedulesType {
 function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2793,6 +2934,9 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVSEChargeParameterType", s);
+  }
 }
 function d_EVSEChargeParameterType(r: BitReader): EVSEChargeParameterType {
   const o: any = {};
@@ -2807,6 +2951,7 @@ function d_ChargingStatusReqType(r: BitReader): ChargingStatusReqType {
 function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2925,10 +3070,14 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingStatusResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargingStatusResType", s);
+  }
 }
 function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3052,10 +3201,14 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeterInfoType", s);
+  }
 }
 function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3238,10 +3391,14 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CurrentDemandReqType", s);
+  }
 }
 function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3446,10 +3603,14 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CurrentDemandResType", s);
+  }
 }
 function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3503,10 +3664,14 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_EVPowerDeliveryParameterType", s);
+  }
 }
 function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3636,10 +3801,14 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DSAKeyValueType", s);
+  }
 }
 function d_DigestMethodType(r: BitReader): DigestMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3666,6 +3835,9 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DigestMethodType", s);
+  }
 }
 function d_EVPowerDeliveryParameterType(r: BitReader): EVPowerDeliveryParameterType {
   const o: any = {};
@@ -3675,6 +3847,7 @@ function d_EVPowerDeliveryParameterType(r: BitReader): EVPowerDeliveryParameterT
 function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3712,6 +3885,9 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVSEStatusType", s);
+  }
 }
 function d_EVStatusType(r: BitReader): EVStatusType {
   const o: any = {};
@@ -3721,6 +3897,7 @@ function d_EVStatusType(r: BitReader): EVStatusType {
 function d_EntryType(r: BitReader): EntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3754,10 +3931,14 @@ function d_EntryType(r: BitReader): EntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EntryType", s);
+  }
 }
 function d_KeyInfoType(r: BitReader): KeyInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4169,10 +4350,14 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyInfoType", s);
+  }
 }
 function d_KeyValueType(r: BitReader): KeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4214,10 +4399,14 @@ function d_KeyValueType(r: BitReader): KeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyValueType", s);
+  }
 }
 function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4255,10 +4444,14 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RSAKeyValueType", s);
+  }
 }
 function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4317,10 +4510,14 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RetrievalMethodType", s);
+  }
 }
 function d_TransformsType(r: BitReader): TransformsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4347,10 +4544,14 @@ function d_TransformsType(r: BitReader): TransformsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformsType", s);
+  }
 }
 function d_TransformType(r: BitReader): TransformType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4402,10 +4603,14 @@ function d_TransformType(r: BitReader): TransformType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformType", s);
+  }
 }
 function d_X509DataType(r: BitReader): X509DataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4656,10 +4861,14 @@ function d_X509DataType(r: BitReader): X509DataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509DataType", s);
+  }
 }
 function d_PGPDataType(r: BitReader): PGPDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4710,10 +4919,14 @@ function d_PGPDataType(r: BitReader): PGPDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PGPDataType", s);
+  }
 }
 function d_SPKIDataType(r: BitReader): SPKIDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4748,10 +4961,14 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SPKIDataType", s);
+  }
 }
 function d_ManifestType(r: BitReader): ManifestType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4791,10 +5008,14 @@ function d_ManifestType(r: BitReader): ManifestType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ManifestType", s);
+  }
 }
 function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4905,10 +5126,14 @@ function d_ReferenceType(r: BitReader): ReferenceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReferenceType", s);
+  }
 }
 function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4975,10 +5200,14 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringReceiptReqType", s);
+  }
 }
 function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5035,10 +5264,14 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringReceiptResType", s);
+  }
 }
 function d_ObjectType(r: BitReader): ObjectType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5113,10 +5346,14 @@ function d_ObjectType(r: BitReader): ObjectType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ObjectType", s);
+  }
 }
 function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5151,10 +5388,14 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentDetailsReqType", s);
+  }
 }
 function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5204,10 +5445,14 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentDetailsResType", s);
+  }
 }
 function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5242,10 +5487,14 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentServiceSelectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentServiceSelectionReqType", s);
+  }
 }
 function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5279,10 +5528,14 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceListType", s);
+  }
 }
 function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5322,10 +5575,14 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceType", s);
+  }
 }
 function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5351,10 +5608,14 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentServiceSelectionResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentServiceSelectionResType", s);
+  }
 }
 function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5433,10 +5694,14 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryReqType", s);
+  }
 }
 function d_ChargingProfileType(r: BitReader): ChargingProfileType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5470,10 +5735,14 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingProfileType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargingProfileType", s);
+  }
 }
 function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5522,10 +5791,14 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ProfileEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ProfileEntryType", s);
+  }
 }
 function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5582,10 +5855,14 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryResType", s);
+  }
 }
 function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5626,10 +5903,14 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PreChargeReqType", s);
+  }
 }
 function d_PreChargeResType(r: BitReader): PreChargeResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5673,10 +5954,14 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PreChargeResType", s);
+  }
 }
 function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5702,10 +5987,14 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailReqType", s);
+  }
 }
 function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5754,10 +6043,14 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailResType", s);
+  }
 }
 function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5791,10 +6084,14 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceParameterListType", s);
+  }
 }
 function d_ParameterSetType(r: BitReader): ParameterSetType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5840,10 +6137,14 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterSetType", s);
+  }
 }
 function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5945,10 +6246,14 @@ function d_ParameterType(r: BitReader): ParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterType", s);
+  }
 }
 function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5997,10 +6302,14 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryReqType", s);
+  }
 }
 function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6055,10 +6364,14 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryResType", s);
+  }
 }
 function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6098,10 +6411,14 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentOptionListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PaymentOptionListType", s);
+  }
 }
 function d_ChargeServiceType(r: BitReader): ChargeServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6198,10 +6515,14 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargeServiceType", s);
+  }
 }
 function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6241,10 +6562,14 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SupportedEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SupportedEnergyTransferModeType", s);
+  }
 }
 function d_ServiceListType(r: BitReader): ServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6278,10 +6603,14 @@ function d_ServiceListType(r: BitReader): ServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceListType", s);
+  }
 }
 function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6369,10 +6698,14 @@ function d_ServiceType(r: BitReader): ServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceType", s);
+  }
 }
 function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6398,10 +6731,14 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupReqType", s);
+  }
 }
 function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6453,10 +6790,14 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupResType", s);
+  }
 }
 function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6482,10 +6823,14 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionStopReqType", s);
+  }
 }
 function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6511,10 +6856,14 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionStopResType", s);
+  }
 }
 function d_SignatureType(r: BitReader): SignatureType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6589,10 +6938,14 @@ function d_SignatureType(r: BitReader): SignatureType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureType", s);
+  }
 }
 function d_SignedInfoType(r: BitReader): SignedInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6650,10 +7003,14 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInfoType", s);
+  }
 }
 function d_SignatureMethodType(r: BitReader): SignatureMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6698,10 +7055,14 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureMethodType", s);
+  }
 }
 function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6737,10 +7098,14 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureValueType", s);
+  }
 }
 function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6780,10 +7145,14 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertiesType", s);
+  }
 }
 function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6821,10 +7190,14 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertyType", s);
+  }
 }
 function d_V2G_Message(r: BitReader): V2G_Message {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6856,10 +7229,14 @@ function d_V2G_Message(r: BitReader): V2G_Message {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "V2G_Message", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "V2G_Message", s);
+  }
 }
 function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6911,10 +7288,14 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MessageHeaderType", s);
+  }
 }
 function d_NotificationType(r: BitReader): NotificationType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6954,10 +7335,14 @@ function d_NotificationType(r: BitReader): NotificationType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "NotificationType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "NotificationType", s);
+  }
 }
 function d_BodyType(r: BitReader): BodyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7356,10 +7741,14 @@ function d_BodyType(r: BitReader): BodyType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BodyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BodyType", s);
+  }
 }
 function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7382,10 +7771,14 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "WeldingDetectionReqType", s);
+  }
 }
 function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7428,6 +7821,9 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionResType", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "WeldingDetectionResType", s);
   }
 }
 

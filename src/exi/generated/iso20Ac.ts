@@ -455,6 +455,7 @@ export interface Document {
 function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -542,10 +543,14 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_CPDReqEnergyTransferModeType", s);
+  }
 }
 function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -583,10 +588,14 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RationalNumberType", s);
+  }
 }
 function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -782,10 +791,14 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_CPDResEnergyTransferModeType", s);
+  }
 }
 function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -889,10 +902,14 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_ChargeLoopReqType", s);
+  }
 }
 function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -941,10 +958,14 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MessageHeaderType", s);
+  }
 }
 function d_SignatureType(r: BitReader): SignatureType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1019,10 +1040,14 @@ function d_SignatureType(r: BitReader): SignatureType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureType", s);
+  }
 }
 function d_SignedInfoType(r: BitReader): SignedInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1080,10 +1105,14 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInfoType", s);
+  }
 }
 function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1110,10 +1139,14 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CanonicalizationMethodType", s);
+  }
 }
 function d_SignatureMethodType(r: BitReader): SignatureMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1158,10 +1191,14 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureMethodType", s);
+  }
 }
 function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1272,10 +1309,14 @@ function d_ReferenceType(r: BitReader): ReferenceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReferenceType", s);
+  }
 }
 function d_TransformsType(r: BitReader): TransformsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1302,10 +1343,14 @@ function d_TransformsType(r: BitReader): TransformsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformsType", s);
+  }
 }
 function d_TransformType(r: BitReader): TransformType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1357,10 +1402,14 @@ function d_TransformType(r: BitReader): TransformType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformType", s);
+  }
 }
 function d_DigestMethodType(r: BitReader): DigestMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1387,10 +1436,14 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DigestMethodType", s);
+  }
 }
 function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1426,10 +1479,14 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureValueType", s);
+  }
 }
 function d_KeyInfoType(r: BitReader): KeyInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1841,10 +1898,14 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyInfoType", s);
+  }
 }
 function d_KeyValueType(r: BitReader): KeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1886,10 +1947,14 @@ function d_KeyValueType(r: BitReader): KeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyValueType", s);
+  }
 }
 function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2019,10 +2084,14 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DSAKeyValueType", s);
+  }
 }
 function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2060,10 +2129,14 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RSAKeyValueType", s);
+  }
 }
 function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2122,10 +2195,14 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RetrievalMethodType", s);
+  }
 }
 function d_X509DataType(r: BitReader): X509DataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2376,10 +2453,14 @@ function d_X509DataType(r: BitReader): X509DataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509DataType", s);
+  }
 }
 function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2417,10 +2498,14 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509IssuerSerialType", s);
+  }
 }
 function d_PGPDataType(r: BitReader): PGPDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2471,10 +2556,14 @@ function d_PGPDataType(r: BitReader): PGPDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PGPDataType", s);
+  }
 }
 function d_SPKIDataType(r: BitReader): SPKIDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2509,10 +2598,14 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SPKIDataType", s);
+  }
 }
 function d_ObjectType(r: BitReader): ObjectType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2587,10 +2680,14 @@ function d_ObjectType(r: BitReader): ObjectType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ObjectType", s);
+  }
 }
 function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3032,10 +3129,14 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DisplayParametersType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DisplayParametersType", s);
+  }
 }
 function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3364,10 +3465,14 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Dynamic_AC_CLReqControlModeType", s);
+  }
 }
 function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3992,6 +4097,9 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Scheduled_AC_CLReqControlModeType", s);
+  }
 }
 function d_CLReqControlModeType(r: BitReader): CLReqControlModeType {
   const o: any = {};
@@ -4001,6 +4109,7 @@ function d_CLReqControlModeType(r: BitReader): CLReqControlModeType {
 function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4209,10 +4318,14 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_AC_CLReqControlModeType", s);
+  }
 }
 function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4591,10 +4704,14 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_AC_CLReqControlModeType", s);
+  }
 }
 function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4822,10 +4939,14 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_ChargeLoopResType", s);
+  }
 }
 function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4863,10 +4984,14 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVSEStatusType", s);
+  }
 }
 function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5093,10 +5218,14 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeterInfoType", s);
+  }
 }
 function d_ReceiptType(r: BitReader): ReceiptType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5228,10 +5357,14 @@ function d_ReceiptType(r: BitReader): ReceiptType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReceiptType", s);
+  }
 }
 function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5263,10 +5396,14 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedCostType", s);
+  }
 }
 function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5301,10 +5438,14 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedTaxType", s);
+  }
 }
 function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5633,10 +5774,14 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Dynamic_AC_CLResControlModeType", s);
+  }
 }
 function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5893,6 +6038,9 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Scheduled_AC_CLResControlModeType", s);
+  }
 }
 function d_CLResControlModeType(r: BitReader): CLResControlModeType {
   const o: any = {};
@@ -5902,6 +6050,7 @@ function d_CLResControlModeType(r: BitReader): CLResControlModeType {
 function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6230,10 +6379,14 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_AC_CLResControlModeType", s);
+  }
 }
 function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6490,10 +6643,14 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_AC_CLResControlModeType", s);
+  }
 }
 function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6536,10 +6693,14 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_ChargeParameterDiscoveryReqType", s);
+  }
 }
 function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6705,10 +6866,14 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_AC_CPDReqEnergyTransferModeType", s);
+  }
 }
 function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6763,10 +6928,14 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AC_ChargeParameterDiscoveryResType", s);
+  }
 }
 function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7046,10 +7215,14 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_AC_CPDResEnergyTransferModeType", s);
+  }
 }
 function d_ManifestType(r: BitReader): ManifestType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7089,10 +7262,14 @@ function d_ManifestType(r: BitReader): ManifestType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ManifestType", s);
+  }
 }
 function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7132,10 +7309,14 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertiesType", s);
+  }
 }
 function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7172,6 +7353,9 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertyType", s);
   }
 }
 

@@ -675,6 +675,7 @@ export interface Document {
 function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -729,10 +730,14 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationReqType", s);
+  }
 }
 function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -781,10 +786,14 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MessageHeaderType", s);
+  }
 }
 function d_SignatureType(r: BitReader): SignatureType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -859,10 +868,14 @@ function d_SignatureType(r: BitReader): SignatureType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureType", s);
+  }
 }
 function d_SignedInfoType(r: BitReader): SignedInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -920,10 +933,14 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInfoType", s);
+  }
 }
 function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -950,10 +967,14 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CanonicalizationMethodType", s);
+  }
 }
 function d_SignatureMethodType(r: BitReader): SignatureMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -998,10 +1019,14 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureMethodType", s);
+  }
 }
 function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1112,10 +1137,14 @@ function d_ReferenceType(r: BitReader): ReferenceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReferenceType", s);
+  }
 }
 function d_TransformsType(r: BitReader): TransformsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1142,10 +1171,14 @@ function d_TransformsType(r: BitReader): TransformsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformsType", s);
+  }
 }
 function d_TransformType(r: BitReader): TransformType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1197,10 +1230,14 @@ function d_TransformType(r: BitReader): TransformType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformType", s);
+  }
 }
 function d_DigestMethodType(r: BitReader): DigestMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1227,10 +1264,14 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DigestMethodType", s);
+  }
 }
 function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1266,10 +1307,14 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureValueType", s);
+  }
 }
 function d_KeyInfoType(r: BitReader): KeyInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1681,10 +1726,14 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyInfoType", s);
+  }
 }
 function d_KeyValueType(r: BitReader): KeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1726,10 +1775,14 @@ function d_KeyValueType(r: BitReader): KeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyValueType", s);
+  }
 }
 function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1859,10 +1912,14 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DSAKeyValueType", s);
+  }
 }
 function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1900,10 +1957,14 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RSAKeyValueType", s);
+  }
 }
 function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1962,10 +2023,14 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RetrievalMethodType", s);
+  }
 }
 function d_X509DataType(r: BitReader): X509DataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2216,10 +2281,14 @@ function d_X509DataType(r: BitReader): X509DataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509DataType", s);
+  }
 }
 function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2257,10 +2326,14 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509IssuerSerialType", s);
+  }
 }
 function d_PGPDataType(r: BitReader): PGPDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2311,10 +2384,14 @@ function d_PGPDataType(r: BitReader): PGPDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PGPDataType", s);
+  }
 }
 function d_SPKIDataType(r: BitReader): SPKIDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2349,10 +2426,14 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SPKIDataType", s);
+  }
 }
 function d_ObjectType(r: BitReader): ObjectType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2427,6 +2508,9 @@ function d_ObjectType(r: BitReader): ObjectType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ObjectType", s);
+  }
 }
 function d_EIM_AReqAuthorizationModeType(r: BitReader): EIM_AReqAuthorizationModeType {
   const o: any = {};
@@ -2436,6 +2520,7 @@ function d_EIM_AReqAuthorizationModeType(r: BitReader): EIM_AReqAuthorizationMod
 function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2479,10 +2564,14 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PnC_AReqAuthorizationModeType", s);
+  }
 }
 function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2517,10 +2606,14 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractCertificateChainType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ContractCertificateChainType", s);
+  }
 }
 function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2560,10 +2653,14 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SubCertificatesType", s);
+  }
 }
 function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2610,10 +2707,14 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationResType", s);
+  }
 }
 function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2636,10 +2737,14 @@ function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationSetupReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationSetupReqType", s);
+  }
 }
 function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2737,6 +2842,9 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationSetupResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AuthorizationSetupResType", s);
+  }
 }
 function d_EIM_ASResAuthorizationModeType(r: BitReader): EIM_ASResAuthorizationModeType {
   const o: any = {};
@@ -2746,6 +2854,7 @@ function d_EIM_ASResAuthorizationModeType(r: BitReader): EIM_ASResAuthorizationM
 function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2782,10 +2891,14 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PnC_ASResAuthorizationModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PnC_ASResAuthorizationModeType", s);
+  }
 }
 function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2825,6 +2938,9 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SupportedProvidersListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SupportedProvidersListType", s);
+  }
 }
 function d_CLReqControlModeType(r: BitReader): CLReqControlModeType {
   const o: any = {};
@@ -2839,6 +2955,7 @@ function d_CLResControlModeType(r: BitReader): CLResControlModeType {
 function d_CertificateInstallationReqType(r: BitReader): CertificateInstallationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2902,10 +3019,14 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationReqType", s);
+  }
 }
 function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2951,10 +3072,14 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedCertificateChainType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedCertificateChainType", s);
+  }
 }
 function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2988,10 +3113,14 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ListOfRootCertificateIDsType", s);
+  }
 }
 function d_EMAIDListType(r: BitReader): EMAIDListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3031,10 +3160,14 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EMAIDListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EMAIDListType", s);
+  }
 }
 function d_CertificateInstallationResType(r: BitReader): CertificateInstallationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3111,10 +3244,14 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateInstallationResType", s);
+  }
 }
 function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3151,10 +3288,14 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CertificateChainType", s);
+  }
 }
 function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3250,10 +3391,14 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInstallationDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInstallationDataType", s);
+  }
 }
 function d_ManifestType(r: BitReader): ManifestType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3293,10 +3438,14 @@ function d_ManifestType(r: BitReader): ManifestType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ManifestType", s);
+  }
 }
 function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3328,10 +3477,14 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringConfirmationReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringConfirmationReqType", s);
+  }
 }
 function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3412,10 +3565,14 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedMeteringDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedMeteringDataType", s);
+  }
 }
 function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3642,10 +3799,14 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeterInfoType", s);
+  }
 }
 function d_ReceiptType(r: BitReader): ReceiptType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3777,10 +3938,14 @@ function d_ReceiptType(r: BitReader): ReceiptType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReceiptType", s);
+  }
 }
 function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3812,10 +3977,14 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedCostType", s);
+  }
 }
 function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3853,10 +4022,14 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RationalNumberType", s);
+  }
 }
 function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3891,6 +4064,9 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedTaxType", s);
+  }
 }
 function d_Dynamic_SMDTControlModeType(r: BitReader): Dynamic_SMDTControlModeType {
   const o: any = {};
@@ -3900,6 +4076,7 @@ function d_Dynamic_SMDTControlModeType(r: BitReader): Dynamic_SMDTControlModeTyp
 function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3925,10 +4102,14 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SMDTControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_SMDTControlModeType", s);
+  }
 }
 function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3963,10 +4144,14 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringConfirmationResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeteringConfirmationResType", s);
+  }
 }
 function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4045,10 +4230,14 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryReqType", s);
+  }
 }
 function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4105,6 +4294,9 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerProfileType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPowerProfileType", s);
+  }
 }
 function d_Dynamic_EVPPTControlModeType(r: BitReader): Dynamic_EVPPTControlModeType {
   const o: any = {};
@@ -4114,6 +4306,7 @@ function d_Dynamic_EVPPTControlModeType(r: BitReader): Dynamic_EVPPTControlModeT
 function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4153,10 +4346,14 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_EVPPTControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_EVPPTControlModeType", s);
+  }
 }
 function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4190,10 +4387,14 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerProfileEntryListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPowerProfileEntryListType", s);
+  }
 }
 function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4254,10 +4455,14 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerScheduleEntryType", s);
+  }
 }
 function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4303,10 +4508,14 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerDeliveryResType", s);
+  }
 }
 function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4344,10 +4553,14 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVSEStatusType", s);
+  }
 }
 function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4402,10 +4615,14 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ScheduleExchangeReqType", s);
+  }
 }
 function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4523,10 +4740,14 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_SEReqControlModeType", s);
+  }
 }
 function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4638,10 +4859,14 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_SEReqControlModeType", s);
+  }
 }
 function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4673,10 +4898,14 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVEnergyOfferType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVEnergyOfferType", s);
+  }
 }
 function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4711,10 +4940,14 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPowerScheduleType", s);
+  }
 }
 function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4748,10 +4981,14 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleEntryListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPowerScheduleEntryListType", s);
+  }
 }
 function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4786,10 +5023,14 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPowerScheduleEntryType", s);
+  }
 }
 function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4848,10 +5089,14 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVAbsolutePriceScheduleType", s);
+  }
 }
 function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4885,10 +5130,14 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleStackListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPriceRuleStackListType", s);
+  }
 }
 function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4934,10 +5183,14 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleStackType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPriceRuleStackType", s);
+  }
 }
 function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4969,10 +5222,14 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVPriceRuleType", s);
+  }
 }
 function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5059,10 +5316,14 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleExchangeResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ScheduleExchangeResType", s);
+  }
 }
 function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5185,10 +5446,14 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_SEResControlModeType", s);
+  }
 }
 function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5383,10 +5648,14 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AbsolutePriceScheduleType", s);
+  }
 }
 function d_TaxRuleListType(r: BitReader): TaxRuleListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5420,10 +5689,14 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TaxRuleListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TaxRuleListType", s);
+  }
 }
 function d_TaxRuleType(r: BitReader): TaxRuleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5541,10 +5814,14 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TaxRuleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TaxRuleType", s);
+  }
 }
 function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5578,10 +5855,14 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleStackListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceRuleStackListType", s);
+  }
 }
 function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5627,10 +5908,14 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleStackType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceRuleStackType", s);
+  }
 }
 function d_PriceRuleType(r: BitReader): PriceRuleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5765,10 +6050,14 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceRuleType", s);
+  }
 }
 function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5835,10 +6124,14 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "OverstayRuleListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "OverstayRuleListType", s);
+  }
 }
 function d_OverstayRuleType(r: BitReader): OverstayRuleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5904,10 +6197,14 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "OverstayRuleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "OverstayRuleType", s);
+  }
 }
 function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5941,10 +6238,14 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AdditionalServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AdditionalServiceListType", s);
+  }
 }
 function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5979,10 +6280,14 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "AdditionalServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "AdditionalServiceType", s);
+  }
 }
 function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6076,10 +6381,14 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceLevelScheduleType", s);
+  }
 }
 function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntryListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6113,10 +6422,14 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleEntryListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceLevelScheduleEntryListType", s);
+  }
 }
 function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6154,10 +6467,14 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleEntryType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PriceLevelScheduleEntryType", s);
+  }
 }
 function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6191,10 +6508,14 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SEResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_SEResControlModeType", s);
+  }
 }
 function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6240,10 +6561,14 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleTupleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ScheduleTupleType", s);
+  }
 }
 function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6288,10 +6613,14 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ChargingScheduleType", s);
+  }
 }
 function d_PowerScheduleType(r: BitReader): PowerScheduleType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6356,10 +6685,14 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerScheduleType", s);
+  }
 }
 function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6393,10 +6726,14 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleEntryListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PowerScheduleEntryListType", s);
+  }
 }
 function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6431,10 +6768,14 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailReqType", s);
+  }
 }
 function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6490,10 +6831,14 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDetailResType", s);
+  }
 }
 function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6527,10 +6872,14 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceParameterListType", s);
+  }
 }
 function d_ParameterSetType(r: BitReader): ParameterSetType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6576,10 +6925,14 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterSetType", s);
+  }
 }
 function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6681,10 +7034,14 @@ function d_ParameterType(r: BitReader): ParameterType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ParameterType", s);
+  }
 }
 function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6718,10 +7075,14 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryReqType", s);
+  }
 }
 function d_ServiceIDListType(r: BitReader): ServiceIDListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6761,10 +7122,14 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceIDListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceIDListType", s);
+  }
 }
 function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6831,10 +7196,14 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceDiscoveryResType", s);
+  }
 }
 function d_ServiceListType(r: BitReader): ServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6868,10 +7237,14 @@ function d_ServiceListType(r: BitReader): ServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceListType", s);
+  }
 }
 function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6909,10 +7282,14 @@ function d_ServiceType(r: BitReader): ServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceType", s);
+  }
 }
 function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6955,10 +7332,14 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceSelectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceSelectionReqType", s);
+  }
 }
 function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -6996,10 +7377,14 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceType", s);
+  }
 }
 function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7033,10 +7418,14 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SelectedServiceListType", s);
+  }
 }
 function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7071,10 +7460,14 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceSelectionResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ServiceSelectionResType", s);
+  }
 }
 function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7109,10 +7502,14 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupReqType", s);
+  }
 }
 function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7159,10 +7556,14 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionSetupResType", s);
+  }
 }
 function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7232,10 +7633,14 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionStopReqType", s);
+  }
 }
 function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7270,10 +7675,14 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SessionStopResType", s);
+  }
 }
 function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7313,10 +7722,14 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertiesType", s);
+  }
 }
 function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7354,10 +7767,14 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertyType", s);
+  }
 }
 function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7467,10 +7884,14 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckInReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "VehicleCheckInReqType", s);
+  }
 }
 function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7568,10 +7989,14 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckInResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "VehicleCheckInResType", s);
+  }
 }
 function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7618,10 +8043,14 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "VehicleCheckOutReqType", s);
+  }
 }
 function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -7667,6 +8096,9 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckOutResType", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "VehicleCheckOutResType", s);
   }
 }
 

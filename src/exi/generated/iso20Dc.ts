@@ -443,6 +443,7 @@ export interface Document {
 function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -562,10 +563,14 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_DC_CPDReqEnergyTransferModeType", s);
+  }
 }
 function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -603,10 +608,14 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RationalNumberType", s);
+  }
 }
 function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -723,10 +732,14 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_DC_CPDResEnergyTransferModeType", s);
+  }
 }
 function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -881,10 +894,14 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Dynamic_DC_CLReqControlModeType", s);
+  }
 }
 function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1076,10 +1093,14 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Dynamic_DC_CLResControlModeType", s);
+  }
 }
 function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1362,10 +1383,14 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Scheduled_DC_CLReqControlModeType", s);
+  }
 }
 function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1579,6 +1604,9 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
         return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "BPT_Scheduled_DC_CLResControlModeType", s);
+  }
 }
 function d_CLReqControlModeType(r: BitReader): CLReqControlModeType {
   const o: any = {};
@@ -1593,6 +1621,7 @@ function d_CLResControlModeType(r: BitReader): CLResControlModeType {
 function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1619,10 +1648,14 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "CanonicalizationMethodType", s);
+  }
 }
 function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1704,10 +1737,14 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_CPDReqEnergyTransferModeType", s);
+  }
 }
 function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransferModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1786,10 +1823,14 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_CPDResEnergyTransferModeType", s);
+  }
 }
 function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1812,10 +1853,14 @@ function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CableCheckReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_CableCheckReqType", s);
+  }
 }
 function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1864,10 +1909,14 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MessageHeaderType", s);
+  }
 }
 function d_SignatureType(r: BitReader): SignatureType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -1942,10 +1991,14 @@ function d_SignatureType(r: BitReader): SignatureType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureType", s);
+  }
 }
 function d_SignedInfoType(r: BitReader): SignedInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2003,10 +2056,14 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignedInfoType", s);
+  }
 }
 function d_SignatureMethodType(r: BitReader): SignatureMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2051,10 +2108,14 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureMethodType", s);
+  }
 }
 function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2165,10 +2226,14 @@ function d_ReferenceType(r: BitReader): ReferenceType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReferenceType", s);
+  }
 }
 function d_TransformsType(r: BitReader): TransformsType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2195,10 +2260,14 @@ function d_TransformsType(r: BitReader): TransformsType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformsType", s);
+  }
 }
 function d_TransformType(r: BitReader): TransformType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2250,10 +2319,14 @@ function d_TransformType(r: BitReader): TransformType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "TransformType", s);
+  }
 }
 function d_DigestMethodType(r: BitReader): DigestMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2280,10 +2353,14 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DigestMethodType", s);
+  }
 }
 function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2319,10 +2396,14 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignatureValueType", s);
+  }
 }
 function d_KeyInfoType(r: BitReader): KeyInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2734,10 +2815,14 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyInfoType", s);
+  }
 }
 function d_KeyValueType(r: BitReader): KeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2779,10 +2864,14 @@ function d_KeyValueType(r: BitReader): KeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "KeyValueType", s);
+  }
 }
 function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2912,10 +3001,14 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DSAKeyValueType", s);
+  }
 }
 function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -2953,10 +3046,14 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RSAKeyValueType", s);
+  }
 }
 function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3015,10 +3112,14 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "RetrievalMethodType", s);
+  }
 }
 function d_X509DataType(r: BitReader): X509DataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3269,10 +3370,14 @@ function d_X509DataType(r: BitReader): X509DataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509DataType", s);
+  }
 }
 function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3310,10 +3415,14 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "X509IssuerSerialType", s);
+  }
 }
 function d_PGPDataType(r: BitReader): PGPDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3364,10 +3473,14 @@ function d_PGPDataType(r: BitReader): PGPDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "PGPDataType", s);
+  }
 }
 function d_SPKIDataType(r: BitReader): SPKIDataType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3402,10 +3515,14 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SPKIDataType", s);
+  }
 }
 function d_ObjectType(r: BitReader): ObjectType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3480,10 +3597,14 @@ function d_ObjectType(r: BitReader): ObjectType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ObjectType", s);
+  }
 }
 function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3530,10 +3651,14 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CableCheckResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_CableCheckResType", s);
+  }
 }
 function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -3646,10 +3771,14 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_ChargeLoopReqType", s);
+  }
 }
 function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4091,10 +4220,14 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DisplayParametersType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DisplayParametersType", s);
+  }
 }
 function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4196,10 +4329,14 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_DC_CLReqControlModeType", s);
+  }
 }
 function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4377,10 +4514,14 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_DC_CLReqControlModeType", s);
+  }
 }
 function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4573,10 +4714,14 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_ChargeLoopResType", s);
+  }
 }
 function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4614,10 +4759,14 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "EVSEStatusType", s);
+  }
 }
 function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4844,10 +4993,14 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "MeterInfoType", s);
+  }
 }
 function d_ReceiptType(r: BitReader): ReceiptType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -4979,10 +5132,14 @@ function d_ReceiptType(r: BitReader): ReceiptType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ReceiptType", s);
+  }
 }
 function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5014,10 +5171,14 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedCostType", s);
+  }
 }
 function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5052,10 +5213,14 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DetailedTaxType", s);
+  }
 }
 function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5211,10 +5376,14 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Dynamic_DC_CLResControlModeType", s);
+  }
 }
 function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResControlModeType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5296,10 +5465,14 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
         return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "Scheduled_DC_CLResControlModeType", s);
+  }
 }
 function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterDiscoveryReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5342,10 +5515,14 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_ChargeParameterDiscoveryReqType", s);
+  }
 }
 function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterDiscoveryResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5400,10 +5577,14 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_ChargeParameterDiscoveryResType", s);
+  }
 }
 function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5456,10 +5637,14 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_PreChargeReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_PreChargeReqType", s);
+  }
 }
 function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5503,10 +5688,14 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_PreChargeResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_PreChargeResType", s);
+  }
 }
 function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5541,10 +5730,14 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_WeldingDetectionReqType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_WeldingDetectionReqType", s);
+  }
 }
 function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5588,10 +5781,14 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
         return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "DC_WeldingDetectionResType", s);
+  }
 }
 function d_ManifestType(r: BitReader): ManifestType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5631,10 +5828,14 @@ function d_ManifestType(r: BitReader): ManifestType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "ManifestType", s);
+  }
 }
 function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5674,10 +5875,14 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
     }
   }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertiesType", s);
+  }
 }
 function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
   const o: any = {};
   let s = 0;
+  try {
   for (;;) {
     switch (s) {
       case 0: // attr:0
@@ -5714,6 +5919,9 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
       default:
         return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
     }
+  }
+  } catch (e) {
+    throw r.at(e, "SignaturePropertyType", s);
   }
 }
 

@@ -214,6 +214,15 @@ export class BitReader {
     return out;
   }
 
+  /** Adds the innermost grammar and state to a fault raised by a primitive (decoder catch blocks). */
+  at(e: unknown, grammar: string, state: number): unknown {
+    if (e instanceof ExiFault && e.context.grammar === undefined) {
+      e.context.grammar = grammar;
+      e.context.state = state;
+    }
+    return e;
+  }
+
   unsupported(what: string, grammar: string, state: number): never {
     return this.fail('UNSUPPORTED_EVENT', `${what} in ${grammar} state ${state} is not supported`, { grammar, state });
   }

@@ -1,0 +1,82 @@
+// tsplc exi decode --schema <id> <hex>   → JSON view of the document
+// tsplc exi encode --schema <id> '<json>' → hex
+// Errors print the typed error (code, message, bit position, grammar state) and exit 1.
+import { parseArgs } from 'node:util';
+import { fromHex, toHex } from '../../bytes.js';
+import { SCHEMA_IDS, decode, encode, fromJson, isSchemaId, toJson } from '../../exi/index.js';
+
+export const summary = 'exi decode|encode --schema <appHand|din|iso2|iso20-common|iso20-dc|iso20-ac>';
+
+const USAGE = `usage: tsplc exi decode --schema <${SCHEMA_IDS.join('|')}> <hex>
+       tsplc exi encode --schema <${SCHEMA_IDS.join('|')}> '<json>'
+  decode prints the JSON view (binary fields as hex strings); encode prints hex.
+  Input '-' reads stdin.`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function printError(e: unknown): void {
+  process.stderr.write(`${JSON.stringify(toJson(e))}\n`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { schema: { type: 'string', short: 's' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    process.stderr.write(`tsplc exi: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [verb, inputArg] = positionals;
+  const schema = values.schema;
+  if ((verb !== 'decode' && verb !== 'encode') || inputArg === undefined || schema === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (!isSchemaId(schema)) {
+    process.stderr.write(`tsplc exi: unknown schema '${schema}' (one of ${SCHEMA_IDS.join(', ')})\n`);
+    return 2;
+  }
+  const input = (inputArg === '-' ? await readStdin() : inputArg).trim();
+  if (verb === 'decode') {
+    const bytes = fromHex(input.replace(/[\s:]/g, ''));
+    if (!bytes) {
+      process.stderr.write('tsplc exi: input is not a hex string\n');
+      return 2;
+    }
+    const r = decode(schema, bytes);
+    if (!r.ok) {
+      printError(r.error);
+      return 1;
+    }
+    process.stdout.write(`${JSON.stringify(toJson(r.value))}\n`);
+    return 0;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(input);
+  } catch (e) {
+    process.stderr.write(`tsplc exi: input is not JSON: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const doc = fromJson(schema, json);
+  if (!doc.ok) {
+    printError(doc.error);
+    return 1;
+  }
+  const r = encode(schema, doc.value);
+  if (!r.ok) {
+    printError(r.error);
+    return 1;
+  }
+  process.stdout.write(`${toHex(r.value)}\n`);
+  return 0;
+}

@@ -5,3 +5,4 @@ export * from './codec.js';
 export * from './keys.js';
 export * from './builders.js';
 export * from './summary.js';
+export * from './analyser.js';

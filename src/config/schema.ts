@@ -1,0 +1,252 @@
+// The tsplc configuration schema. Standard timers keep the standard's names
+// (TT_match_response, V2G_EVCC_CableCheck_Timeout, ...) and take their defaults
+// from the objects the protocol machines export, so the config and the machines
+// cannot drift apart. tsplc's own keys are snake_case. Every pyPLC pyPlc.ini key
+// that still means something is mapped (`pyplc:`); the rest are listed in
+// droppedPyplcKeys with the reason.
+import { slacEvDefaults, slacEvseDefaults, modemDefaults } from '../slac/timing.js';
+import { v2gEvDefaults, v2gEvTimeoutDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../v2g/config.js';
+import { defaultSdpClientTimings } from '../../machines/sdp-client/index.js';
+import { defaultEvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
+import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
+import { defaultSafetyLimits } from '../safety/monitor.js';
+import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
+
+const protocols = ['din', 'iso2'] as const;
+export const boardNames = ['sim', 'none', 'raspberry-pi', 'beaglebone', 'celeron55'] as const;
+export type BoardName = (typeof boardNames)[number];
+
+// ---- [slac]: ISO 15118-3 timers and counters (names exactly the standard's) ----------
+const slacDocs: Record<string, [min: number, max: number, doc: string]> = {
+  TT_match_response: [50, 5000, 'wait for a CNF (CM_SLAC_PARM.CNF, CM_VALIDATE.CNF, CM_SLAC_MATCH.CNF) / for CM_ATTEN_CHAR.RSP (ISO 15118-3: 200 ms)'],
+  C_EV_match_retry: [0, 100, 'retries of a SLAC request after TT_match_response (ISO 15118-3: 2)'],
+  TP_match_sequence: [0, 100, 'EV: CM_SLAC_PARM.CNF → first CM_START_ATTEN_CHAR.IND (0–100 ms; Supercharger/Compleo do not tolerate 250 ms)'],
+  TP_EV_batch_msg_interval: [20, 50, 'spacing of CM_START_ATTEN_CHAR.IND and CM_MNBC_SOUND.IND frames (20–50 ms)'],
+  C_EV_start_atten_char_inds: [1, 10, 'number of CM_START_ATTEN_CHAR.IND (ISO 15118-3: 3)'],
+  C_EV_match_MNBC: [1, 50, 'number of CM_MNBC_SOUND.IND (ISO 15118-3: 10)'],
+  TT_EV_atten_results: [500, 20000, 'EV waits for CM_ATTEN_CHAR.IND after the first CM_START_ATTEN_CHAR.IND (ISO 15118-3: 1200 ms)'],
+  TT_EVSE_match_MNBC: [600, 600, 'EVSE sound-collection window announced as 6 × 100 ms (a Compleo rejects 1000 ms)'],
+  TP_EV_match_session: [0, 2000, 'EV: CM_ATTEN_CHAR.RSP → CM_VALIDATE.REQ / CM_SLAC_MATCH.REQ (standard max 500 ms; ccs32clara and the Ioniq take ~900 ms)'],
+  TP_EV_vald_toggle: [600, 3500, 'validation: the EV toggles B-C-B within this window (0.6–3.5 s)'],
+  TP_EV_vald_state_duration: [200, 400, 'duration of each B or C state of a validation toggle (200–400 ms)'],
+  C_EV_vald_nb_toggles: [1, 3, 'number of B-C-B toggles during validation (1–3)'],
+  TT_EVSE_vald_toggle: [600, 3500, 'EVSE validation window in which B-C edges are counted (3.5 s)'],
+  TT_EVSE_SLAC_init: [20000, 50000, 'EVSE waits for the first CM_SLAC_PARM.REQ after state B (20–50 s)'],
+  TT_match_sequence: [100, 5000, 'EVSE waits for CM_START_ATTEN_CHAR.IND after CM_SLAC_PARM.CNF (400 ms)'],
+  TT_EVSE_match_session: [1000, 60000, 'EVSE waits for CM_VALIDATE.REQ / CM_SLAC_MATCH.REQ (10 s)'],
+};
+
+type SlacStandardKey = Exclude<keyof typeof slacEvDefaults | keyof typeof slacEvseDefaults, 'parmReqRetries' | 'attenuationLimitDb'>;
+type SlacSection = Record<SlacStandardKey, IntSpec> & { readonly parm_req_retries: IntSpec; readonly attenuation_limit_db: OptionalNumberSpec };
+
+function slacSection(): SlacSection {
+  const out: Record<string, KeySpec> = {};
+  const all: Record<string, unknown> = { ...slacEvDefaults, ...slacEvseDefaults };
+  for (const [key, def] of Object.entries(all)) {
+    if (typeof def !== 'number') continue;
+    const d = slacDocs[key];
+    if (!d) continue; // non-standard extras are mapped below under their own names (a test checks none is missed)
+    out[key] = key.startsWith('C_') ? int(def, d[0], d[1], d[2]) : ms(def, d[0], d[1], d[2]);
+  }
+  out.parm_req_retries = int(slacEvDefaults.parmReqRetries, 0, 1000, 'EV: retries of CM_SLAC_PARM.REQ only (standard: C_EV_match_retry; EVerest uses 100 because the charger modem may still be starting)');
+  out.attenuation_limit_db = optNum(0, 100, 'EV: ignore an EVSE whose average attenuation is above this (absent: no limit; sources disagree: 10/20/40 dB)', { unit: 'dB' });
+  return out as SlacSection;
+}
+
+// ---- [v2g]: DIN 70121 / ISO 15118-2 timers (names exactly the standard's) -------------
+function v2gTimeoutDoc(key: string): [number, number, string] {
+  const m = /^V2G_EVCC_Msg_Timeout_(\w+)$/.exec(key);
+  if (m) return key.endsWith('CurrentDemand') ? [100, 10000, `EV waits for ${m[1]}Res (ISO 15118-2 Table 109 / DIN Table 75: 250 ms; real chargers: up to 5 s)`] : [500, 30000, `EV waits for ${m[1]}Res (ISO 15118-2 Table 109)`];
+  const docs: Record<string, [number, number, string]> = {
+    V2G_EVCC_CommunicationSetup_Timeout: [5000, 120000, 'EV: TCP/session start → SessionSetupRes (ISO 15118-2 / DIN: 20 s)'],
+    V2G_EVCC_Sequence_Performance_Time: [1000, 120000, 'EV: longest gap between a response and its next request (ISO 15118-2: 40 s)'],
+    V2G_EVCC_Ongoing_Timeout: [5000, 600000, 'EV: Authorization/ChargeParameterDiscovery loops while Ongoing (ISO 15118-2: 60 s)'],
+    V2G_EVCC_CableCheck_Timeout: [5000, 120000, 'EV: whole CableCheck loop (ISO 15118-2 Table 111, DIN: 40 s)'],
+    V2G_EVCC_PreCharge_Timeout: [1000, 60000, 'EV: whole PreCharge loop (ISO 15118-2, DIN: 7 s; ISO 15118-20: 10 s)'],
+    V2G_EVCC_ReadyToCharge_Timeout: [10000, 600000, 'DIN: ChargeParameterDiscovery finished → PowerDeliveryReq(ReadyToCharge) (150 s JO vs 250 s EVerest: the longer)'],
+    ConnectorLock_Timeout: [100, 30000, 'EV: wait for the connector lock confirmation'],
+    Contactor_Timeout: [100, 30000, 'EV: wait for the contactor close/open confirmation'],
+    CurrentDecay_Timeout: [100, 30000, 'EV: at the end of charge, wait for the current to drop before opening the contactors'],
+    WeldingDetection_Timeout: [1000, 60000, 'EV: whole WeldingDetection phase (ISO 15118-2 allows 40 s after PowerDeliveryRes(Stop))'],
+    Loop_Interval: [0, 5000, 'EV: pause between two requests of an Ongoing / CableCheck / PreCharge loop'],
+    ChargeLoop_Interval: [0, 5000, 'EV: pause between two CurrentDemandReq / ChargingStatusReq (real cars: 50–250 ms)'],
+    V2G_SECC_Sequence_Timeout: [5000, 600000, 'EVSE: gap after a response before giving up on the EV (ISO 15118-2 [V2G2-443], DIN: 60 s)'],
+    V2G_SECC_CableCheck_Performance_Time: [1000, 120000, 'EVSE: the isolation check must end within this (ISO 15118-2 Table 111: 38 s)'],
+    V2G_SECC_PreCharge_Performance_Time: [1000, 60000, 'EVSE: PreCharge performance time (ISO 15118-2: 5 s)'],
+    V2G_SECC_Ongoing_Performance_Time: [1000, 600000, 'EVSE: Ongoing answers stop after this (ISO 15118-2: 55 s)'],
+    V2G_SECC_CommunicationSetup_Performance_Time: [1000, 120000, 'EVSE: wait for the EV\'s TCP connection after SLAC (ISO 15118-2: 18 s)'],
+  };
+  return docs[key] ?? [0, 600000, key];
+}
+
+type V2gTimerKey = keyof typeof v2gEvTimeoutDefaults | keyof typeof v2gEvseTimeoutDefaults | 'V2G_SECC_CommunicationSetup_Performance_Time';
+
+function v2gSection() {
+  const fixed = {
+    protocols: listOf(protocols, v2gEvDefaults.protocols, 'EV: protocols offered in supportedAppProtocolReq, in priority order'),
+    precharge_voltage_delta: num(v2gEvDefaults.prechargeVoltageDelta, 1, 100, 'EV: PreCharge ends when |U − U_battery| is below this (ccs32clara 20 V, pyPLC 10 V)', {
+      unit: 'V',
+      pyplc: 'u_delta_max_for_end_of_precharge',
+    }),
+    precharge_use_inlet_voltage: bool(v2gEvDefaults.prechargeUseInletVoltage, 'EV: end PreCharge on the measured inlet voltage instead of EVSEPresentVoltage'),
+    precharge_current: num(v2gEvDefaults.prechargeCurrent, 0, 2, 'EV: PreChargeReq EVTargetCurrent (DIN/ISO 15118-2: at most 2 A)', { unit: 'A' }),
+    chargeloop_use_inlet_voltage: bool(false, 'EV: report the measured inlet voltage instead of EVSEPresentVoltage during the charge loop (display, SOC model)', {
+      pyplc: 'use_physical_inlet_voltage_during_chargeloop',
+    }),
+    soc_target: num(v2gEvDefaults.socTarget, 1, 100, 'EV: stop charging at this SOC (pyPLC: 98 %)', { unit: '%' }),
+    charge_target_voltage: num(v2gEvDefaults.chargeTargetVoltage, 0, 1000, 'EV: CurrentDemandReq EVTargetVoltage; 0 = the battery maximum voltage', { unit: 'V', pyplc: 'charge_target_voltage' }),
+    welding_voltage_limit: num(v2gEvDefaults.weldingVoltageLimit, 0, 100, 'EV: WeldingDetection ends below this EVSEPresentVoltage (ccs32clara: 40 V)', { unit: 'V' }),
+    welding_max_rounds: int(v2gEvDefaults.weldingMaxRounds, 0, 100, 'EV: at most this many WeldingDetectionReq (ccs32clara: 10)'),
+    accept_isolation_invalid: bool(v2gEvDefaults.acceptIsolationInvalid, 'EV: accept CableCheck Finished with EVSEIsolationStatus Invalid (some DIN chargers never report Valid)'),
+  };
+  const out: Record<string, KeySpec> = { ...fixed };
+  const timers: Record<V2gTimerKey, number> = {
+    ...v2gEvTimeoutDefaults,
+    ...v2gEvseTimeoutDefaults,
+    V2G_SECC_CommunicationSetup_Performance_Time: defaultEvseConnectionManagerTimings.V2G_SECC_CommunicationSetup_Performance_Time,
+  };
+  for (const [key, def] of Object.entries(timers)) {
+    const [min, max, doc] = v2gTimeoutDoc(key);
+    out[key] = ms(def, min, max, doc);
+  }
+  return out as typeof fixed & Record<V2gTimerKey, IntSpec>;
+}
+
+/** The schema: section → key → spec. */
+export const schema = {
+  general: {
+    mode: oneOf(['pev', 'evse', 'listen'], 'pev', 'role: pev (car), evse (charger), listen (sniffer)', { pyplc: 'mode' }),
+    interface: str('eth0', 'network interface of the HomePlug modem', { pyplc: 'eth_interface', pattern: /^[A-Za-z0-9_.:@-]{1,15}$/, patternHint: 'an interface name (1–15 characters)' }),
+    board: oneOf(boardNames, 'sim', 'hardware profile (see docs/boards.md)', { pyplc: 'digital_output_device' }),
+    exit_on_session_end: bool(false, 'exit after a session ends (a supervisor such as systemd starts the next one with a fresh log)', { pyplc: 'exit_on_session_end' }),
+    exit_if_no_local_link_address_is_found: bool(false, 'exit when the interface has no IPv6 link-local address', { pyplc: 'exit_if_no_local_link_address_is_found' }),
+  },
+  slac: slacSection(),
+  modem: {
+    discovery_window: ms(modemDefaults.discoveryWindow, 100, 10000, 'collect answers to VS_SW_VER.REQ / CM_GET_KEY.REQ for this long (pyPLC ~0.5 s)'),
+    set_key_timeout: ms(modemDefaults.setKeyTimeout, 100, 10000, 'wait for CM_SET_KEY.CNF (EVerest: 500 ms)'),
+    restart_pause: ms(modemDefaults.restartPause, 0, 30000, 'pause after CM_SET_KEY.CNF while the modem restarts (~5 s; an Alpitronic took ~7 s)'),
+    confirm_interval: ms(modemDefaults.confirmInterval, 100, 10000, 'interval between network confirmations while waiting for the modem'),
+    TT_match_join: ms(modemDefaults.TT_match_join, 1000, 30000, 'join the AVLN after CM_SLAC_MATCH.CNF within this (ISO 15118-3: max 12 s)'),
+    retries: int(modemDefaults.retries, 0, 100, 'retries of discovery / SET_KEY before giving up'),
+  },
+  sdp: {
+    SDP_retry_interval: ms(defaultSdpClientTimings.SDP_retry_interval, 250, 5000, 'EV: wait for an SDP response before the next request ([V2G2-159]: ≥ 250 ms; pyPLC 500 ms)'),
+    SDP_max_requests: int(defaultSdpClientTimings.SDP_max_requests, 1, 1000, 'EV: SDP requests before giving up ([V2G2-161]: 50)'),
+  },
+  v2g: v2gSection(),
+  ev: {
+    battery_capacity_wh: num(28000, 1000, 300000, 'usable battery energy (EVEnergyCapacity; pyPLC 28 kWh)', { unit: 'Wh' }),
+    max_voltage: num(398, 50, 1000, 'EVMaximumVoltageLimit (pyPLC 398 V)', { unit: 'V' }),
+    max_current: num(100, 1, 1000, 'EVMaximumCurrentLimit (pyPLC 100 A)', { unit: 'A' }),
+    max_power: num(v2gEvDefaults.maxPower, 1000, 1_000_000, 'EVMaximumPowerLimit (pyPLC 98 kW)', { unit: 'W' }),
+    charge_current_limit: num(v2gEvDefaults.chargeCurrentLimit, 0, 1000, 'extra cap on the requested current (CurrentDemandReq EVTargetCurrent); 0 = none', { unit: 'A', pyplc: 'charge_target_current' }),
+    energy_request_wh: num(v2gEvDefaults.energyRequestWh, 0, 300000, 'EVEnergyRequest; 0 = computed from capacity and SOC', { unit: 'Wh' }),
+    full_soc: num(v2gEvDefaults.fullSoc, 0, 100, 'FullSOC', { unit: '%' }),
+    bulk_soc: num(v2gEvDefaults.bulkSoc, 0, 100, 'BulkSOC', { unit: '%' }),
+    energy_transfer_mode: oneOf(['DC_extended', 'DC_core', 'AC_single_phase_core', 'AC_three_phase_core'], 'DC_extended', 'RequestedEnergyTransferMode (DIN: DC only)'),
+    ac_min_current: num(v2gEvDefaults.acMinCurrent, 0, 80, 'AC: EVMinCurrent', { unit: 'A' }),
+    ac_max_current: num(v2gEvDefaults.acMaxCurrent, 0, 80, 'AC: EVMaxCurrent', { unit: 'A' }),
+    ac_max_voltage: num(v2gEvDefaults.acMaxVoltage, 100, 500, 'AC: EVMaxVoltage', { unit: 'V' }),
+    evccid: str('auto', 'EVCCID: "auto" = the modem interface MAC (DIN/ISO practice), or a MAC aa:bb:cc:dd:ee:ff', {
+      pattern: /^(auto|[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5})$/,
+      patternHint: '"auto" or a MAC address aa:bb:cc:dd:ee:ff',
+    }),
+    soc_simulation: bool(false, 'simulate the SOC (starts at initial_soc, rises with delivered energy) instead of reading it from the board', { pyplc: 'soc_simulation' }),
+    initial_soc: num(20, 0, 100, 'start SOC of the simulation (pyPLC: 20 %)', { unit: '%' }),
+    light_bulb_demo: bool(false, 'demo without a battery: no contactor at precharge end, close it 2 s into the CurrentDemand loop (avoids overshoot without load)', { pyplc: 'light_bulb_demo' }),
+    charge_parameter_backend: oneOf(['board', 'mqtt', 'chademo'], 'board', 'where battery voltage, SOC and limits come from: the board, MQTT, or a CHAdeMO car behind a CCS→CHAdeMO bridge', {
+      pyplc: 'charge_parameter_backend',
+    }),
+  },
+  evse: {
+    protocol_preference: listOf(protocols, v2gEvseDefaults.protocolPreference, 'protocol preference when the EV offers several (pyPLC: DIN first)'),
+    evse_id: str('ZZ00000', 'EVSEID', { pattern: /^[ -~]{1,32}$/, patternHint: '1–32 printable ASCII characters' }),
+    max_voltage: num(v2gEvseDefaults.maxVoltage, 50, 1500, 'EVSEMaximumVoltageLimit', { unit: 'V' }),
+    min_voltage: num(v2gEvseDefaults.minVoltage, 0, 1500, 'EVSEMinimumVoltageLimit', { unit: 'V' }),
+    max_current: num(v2gEvseDefaults.maxCurrent, 1, 1000, 'EVSEMaximumCurrentLimit', { unit: 'A' }),
+    min_current: num(v2gEvseDefaults.minCurrent, 0, 1000, 'EVSEMinimumCurrentLimit', { unit: 'A' }),
+    max_power: num(v2gEvseDefaults.maxPower, 1000, 1_000_000, 'EVSEMaximumPowerLimit', { unit: 'W' }),
+    peak_current_ripple: num(v2gEvseDefaults.peakCurrentRipple, 0, 100, 'EVSEPeakCurrentRipple', { unit: 'A' }),
+    authorization_ongoing_rounds: int(v2gEvseDefaults.authorizationOngoingRounds, 0, 1000, 'Ongoing answers to Authorization / ContractAuthentication before Finished (pyPLC: 1)'),
+    charge_parameter_ongoing_rounds: int(v2gEvseDefaults.chargeParameterOngoingRounds, 0, 1000, 'Ongoing answers to ChargeParameterDiscovery before Finished'),
+    isolation_check_voltage: num(v2gEvseDefaults.isolationCheckVoltage, 0, 1500, 'CableCheck test voltage; 0 = the EV maximum voltage capped at max_voltage (pyPLC cable checker: ~300 V)', { unit: 'V' }),
+    precharge_current_limit: num(v2gEvseDefaults.prechargeCurrentLimit, 0, 2, 'current limit during PreCharge (DIN/ISO 15118-2: ≤ 2 A)', { unit: 'A' }),
+    allow_new_session_after_stopping: bool(v2gEvseDefaults.allowNewSessionAfterStop, 'after SessionStop or a lost connection, accept a new session', { pyplc: 'allow_new_session_after_stopping' }),
+    simulate_precharge: bool(false, 'report a simulated output voltage (no real power supply): PreCharge jumps to half the target then ramps', { pyplc: 'evse_simulate_precharge' }),
+    power_supply_via_homeplug_message: bool(false, 'steer a HomePlug-attached power supply with pyPLC\'s special ATTEN_CHAR.IND message', { pyplc: 'evse_power_supply_control_via_special_homeplug_message' }),
+    testsuite_enable: bool(false, 'run pyPLC\'s fault-injection suite (one injected fault per session, report file)', { pyplc: 'testsuite_enable' }),
+    modem_restart_wait: ms(8000, 0, 60000, 'after setting NMK/NID into the own modem, wait before SLAC (pyPLC: ≈8 s "until the modem restarted")'),
+  },
+  safety: {
+    current_limit: num(safeShutdownDefaults.currentLimit, 0.5, 50, 'contactors open only at or below this current', { unit: 'A' }),
+    safe_voltage: num(safeShutdownDefaults.safeVoltage, 10, 60, 'the connector unlocks only below this inlet voltage (IEC 61851-23: 60 V DC)', { unit: 'V' }),
+    current_drop_deadline: ms(safeShutdownDefaults.currentDropDeadline, 100, 30000, 'longest wait for the current to drop before opening anyway (logged as a fault; pyPLC/ccs32clara: 2 s)'),
+    contactor_open_deadline: ms(safeShutdownDefaults.contactorOpenDeadline, 100, 30000, 'longest wait for the contactor feedback to report open (beyond: welded, stay locked)'),
+    safe_voltage_deadline: ms(safeShutdownDefaults.safeVoltageDeadline, 1000, 120000, 'longest wait for the inlet to become safe (beyond: stay locked, fault)'),
+    discharge_wait_without_sensor: ms(safeShutdownDefaults.dischargeWaitWithoutSensor, 0, 30000, 'without an inlet voltage sensor: wait this long after opening, then unlock (pyPLC: 1 s)'),
+    unlock_deadline: ms(safeShutdownDefaults.unlockDeadline, 100, 30000, 'longest wait for the lock to report unlocked'),
+    precharge_delta: num(defaultSafetyLimits.prechargeDelta, 1, 100, 'safety monitor: contactors may close only when |inlet − battery| is below this', { unit: 'V' }),
+    lock_grace: ms(defaultSafetyLimits.lockGraceMs, 0, 30000, 'safety monitor: CP C/D may precede the lock confirmation by this much'),
+  },
+  hardware: {
+    serial_port: str('/dev/ttyUSB0', 'serial device (celeron55, serial display)', { pyplc: 'serial_port', pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB0' }),
+    serial_baud: int(19200, 1200, 4_000_000, 'serial speed', { unit: 'baud', pyplc: 'serial_baud' }),
+    gpio_chip_offset: int(0, 0, 4096, 'added to every pin number below (sysfs GPIO base; 512 on Raspberry Pi kernels ≥ 6.6)'),
+    pin_cp_state_c: int(-1, -1, 1023, 'GPIO output switching the CP state-C resistor; -1 = none (beaglebone P9_41 = 20)'),
+    pin_contactor: int(-1, -1, 1023, 'GPIO output for the power contactor; -1 = none (beaglebone P9_17 = 5)'),
+    pin_contactor2: int(-1, -1, 1023, 'GPIO output for the second contactor (pyPLC relay2); -1 = none'),
+    pin_contactor_feedback: int(-1, -1, 1023, 'GPIO input, high when the contactor is closed; -1 = no feedback'),
+    pin_lock: int(-1, -1, 1023, 'GPIO output pulsed to lock the connector; -1 = no lock'),
+    pin_unlock: int(-1, -1, 1023, 'GPIO output pulsed to unlock the connector; -1 = no lock'),
+    pin_lock_feedback: int(-1, -1, 1023, 'GPIO input, high when the connector is locked; -1 = no feedback'),
+    lock_pulse: ms(300, 10, 5000, 'duration of the lock/unlock motor pulse'),
+    display: oneOf(['none', 'serial', 'board'], 'none', 'status display: none, a serial text display (SerialToOLED), or the board\'s own (celeron55 dispN=)', { pyplc: 'display_via_serial' }),
+    display_serial_port: str('', 'serial device of the text display (empty: serial_port)', { allowEmpty: true, pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB1, or empty' }),
+  },
+  logging: {
+    level: oneOf(['debug', 'info', 'warn', 'error'], 'info', 'log level (debug includes every decoded message, as pyPLC evse_printtrace did)', { pyplc: 'evse_printtrace' }),
+    udp_syslog: bool(false, 'also send each line as UDP syslog broadcast to port 514 (so it shows inside a Wireshark capture)', { pyplc: 'udp_syslog_enable' }),
+    show_decoded_messages: bool(false, 'log every decoded V2G message we send', { pyplc: 'evse_show_decoded_transmit_message' }),
+    print_raw_exi: bool(false, 'listen mode: print the raw EXI of sniffed messages', { pyplc: 'sniffer_print_raw_exi' }),
+    evse_mac_log_file: str('', 'append "<time> SECC MAC <mac>" for every charger met; empty = off', { allowEmpty: true, pyplc: 'log_the_evse_mac_to_file' }),
+    session_records_dir: str('', 'directory for per-session pcapng + JSON-lines records; empty = no records', { allowEmpty: true }),
+    session_records_max_mb: int(500, 1, 1_000_000, 'bounded disk use of the session records', { unit: 'MB' }),
+    listener_logging_url: str('', 'listen mode: HTTP endpoint that receives the charger MACs seen; empty = off', { allowEmpty: true, pyplc: 'logging_url', pattern: /^https?:\/\/\S+$/, patternHint: 'an http(s) URL or empty' }),
+  },
+  soc_callback: {
+    enabled: bool(false, 'EVSE: POST the car\'s SOC to endpoint (SmartEVSE)', { pyplc: 'soc_callback_enabled' }),
+    endpoint: str('', 'URL; tsplc appends ?current_soc=&full_soc=&energy_capacity=&energy_request=&evccid=', {
+      allowEmpty: true,
+      pyplc: 'soc_callback_endpoint',
+      pattern: /^https?:\/\/\S+$/,
+      patternHint: 'an http(s) URL or empty',
+    }),
+    fallback_energy_capacity_wh: num(0, 0, 300000, 'energy capacity reported when the car sends none; 0 = report -1 (unknown)', { unit: 'Wh', pyplc: 'soc_fallback_energy_capacity' }),
+  },
+  mqtt: {
+    enabled: bool(false, 'publish status and accept commands over MQTT'),
+    broker: str('localhost:1883', 'broker host[:port]', { pyplc: 'mqtt_broker', pattern: /^[A-Za-z0-9_.:[\]-]+$/, patternHint: 'host or host:port' }),
+    topic: str('tsplc', 'topic prefix', { pyplc: 'mqtt_topic', pattern: /^[^#+\s]+$/, patternHint: 'a topic without wildcards or spaces' }),
+  },
+} as const;
+
+export type Schema = typeof schema;
+export type SectionName = keyof Schema;
+
+/** The validated configuration: every key present, typed from its spec. */
+export type TsplcConfig = { readonly [S in SectionName]: { readonly [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+
+/** pyPLC keys tsplc does not carry over, and why. */
+export const droppedPyplcKeys: Readonly<Record<string, string>> = {
+  analog_input_device: 'the board (general.board) chooses the inputs together with the outputs',
+  eth_windows_interface_name: 'Windows only; tsplc runs on Linux',
+  is_simulation_without_modems: 'use `tsplc sim` (both sides on one machine); on import, true selects general.board = "sim"',
+  evsemode_environment: 'selected the pyPLC EVSE test environment; tsplc selects hardware through general.board',
+  smart_listener_configuration: 'GPS position and beeper of one listener variant; not part of tsplc',
+};
+
+/** Every section and its specs, for generic code (validation, docs). */
+export function sections(): [SectionName, Record<string, KeySpec>][] {
+  return Object.entries(schema) as [SectionName, Record<string, KeySpec>][];
+}

@@ -1,0 +1,261 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildConfig,
+  defaultConfig,
+  droppedPyplcKeys,
+  formatConfig,
+  importPyplcIni,
+  parseConfigText,
+  parseOverrides,
+  sections,
+  validateConfig,
+  safeShutdownTimingsOf,
+  slacEvTimingsOf,
+  slacEvseTimingsOf,
+  type KeySpec,
+  type RawConfig,
+} from '../../src/config/index.js';
+import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
+import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/config.js';
+import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
+import { loadConfig } from '../../src/runtime/config-file.js';
+
+describe('schema', () => {
+  it('has every default inside its own range', () => {
+    const r = validateConfig(defaultConfig() as unknown as RawConfig);
+    expect(r.ok ? [] : r.error).toEqual([]);
+  });
+
+  it('has a key for every SLAC timer the SLAC machines accept, under the standard name', () => {
+    const keys = Object.keys(defaultConfig().slac);
+    for (const k of Object.keys({ ...slacEvDefaults, ...slacEvseDefaults })) {
+      if (k === 'parmReqRetries') expect(keys).toContain('parm_req_retries');
+      else if (k === 'attenuationLimitDb') expect(keys).toContain('attenuation_limit_db');
+      else expect(keys).toContain(k);
+    }
+    expect(slacEvTimingsOf(defaultConfig())).toEqual(slacEvDefaults);
+    expect(slacEvseTimingsOf(defaultConfig())).toEqual(slacEvseDefaults);
+  });
+
+  it('has a key for every V2G timeout the session machines accept, under the standard name', () => {
+    const v2g = defaultConfig().v2g as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries({ ...v2gEvTimeoutDefaults, ...v2gEvseTimeoutDefaults })) expect(v2g[k]).toBe(v);
+    expect(v2g.V2G_EVCC_Msg_Timeout_CurrentDemand).toBe(250);
+    expect(v2g.V2G_SECC_Sequence_Timeout).toBe(60000);
+  });
+
+  it('maps the safety section onto the SafeShutdownSequence timings', () => {
+    expect(safeShutdownTimingsOf(defaultConfig())).toEqual(safeShutdownDefaults);
+  });
+
+  it('accounts for every pyPLC key of pyplc-inventory §3 (mapped or dropped with a reason)', () => {
+    const inventory = `mode, eth_interface, display_via_serial, light_bulb_demo, soc_simulation, evse_simulate_precharge, digital_output_device, analog_input_device, use_evsepresentvoltage_for_precharge_end, use_physical_inlet_voltage_during_chargeloop, u_delta_max_for_end_of_precharge, serial_port, serial_baud, mqtt_broker, mqtt_topic, charge_target_voltage, exit_on_session_end, allow_new_session_after_stopping, exit_if_no_local_link_address_is_found, log_the_evse_mac_to_file, testsuite_enable, udp_syslog_enable, charge_parameter_backend, evsemode_environment, evse_power_supply_control_via_special_homeplug_message, evse_printtrace, evse_show_decoded_transmit_message, sniffer_print_raw_exi, soc_callback_enabled, soc_callback_endpoint, soc_fallback_energy_capacity, logging_url, smart_listener_configuration`
+      .split(',')
+      .map((s) => s.trim());
+    const specialCases = ['use_evsepresentvoltage_for_precharge_end', 'log_the_evse_mac_to_file'];
+    const mapped = new Set<string>();
+    for (const [, keys] of sections()) for (const spec of Object.values(keys)) if (spec.pyplc) mapped.add(spec.pyplc);
+    const missing = inventory.filter((k) => !mapped.has(k) && !(k in droppedPyplcKeys) && !specialCases.includes(k));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('validation messages', () => {
+  const check = (toml: string) => {
+    const raw = parseConfigText(toml, 'test.toml');
+    if (!raw.ok) return raw.error;
+    const r = validateConfig(raw.value, 'test.toml');
+    return r.ok ? [] : r.error;
+  };
+
+  it('names the key and the allowed range', () => {
+    const errors = check('[slac]\nTT_match_response = 50000\n[general]\nmode = "car"\n');
+    expect(errors).toEqual([
+      { key: 'slac.TT_match_response', message: '50000 is out of range: expected an integer 50–5000 ms', source: 'test.toml' },
+      { key: 'general.mode', message: '"car" is not allowed: expected one of pev, evse, listen', source: 'test.toml' },
+    ]);
+  });
+
+  it('rejects wrong types, unknown keys (with a suggestion) and unknown sections', () => {
+    const errors = check('[ev]\nmax_current = "100"\nmax_curent = 3\n[evse]\nallow_new_session_after_stopping = 1\n[foo]\nx = 1\n');
+    expect(errors.map((e) => e.key)).toEqual(['ev.max_current', 'ev.max_curent', 'evse.allow_new_session_after_stopping', 'foo']);
+    expect(errors[1]?.message).toContain('did you mean ev.max_current?');
+    expect(errors[2]?.message).toContain('true or false');
+  });
+
+  it('reports TOML syntax errors with line and column', () => {
+    const errors = check('[general]\nmode = "pev"\ninterface = eth0\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ line: 3, source: 'test.toml' });
+    expect(errors[0]?.message).toMatch(/^TOML syntax/);
+  });
+
+  it('checks rules across keys', () => {
+    expect(check('[evse]\nmin_voltage = 600\nmax_voltage = 500\n').map((e) => e.key)).toEqual(['evse.min_voltage']);
+    expect(check('[soc_callback]\nenabled = true\n').map((e) => e.key)).toEqual(['soc_callback.endpoint']);
+  });
+
+  it('rejects keys outside a section and non-integer integers', () => {
+    expect(check('mode = "pev"\n').map((e) => e.message)).toEqual(['every key belongs in a [section] (e.g. [general])']);
+    expect(check('[sdp]\nSDP_max_requests = 2.5\n').map((e) => e.key)).toEqual(['sdp.SDP_max_requests']);
+  });
+});
+
+describe('overrides', () => {
+  it('coerces --set text by the key type and lets later layers win', () => {
+    const sets = parseOverrides(['general.mode=evse', 'evse.allow_new_session_after_stopping=no', 'v2g.protocols=iso2,din', 'slac.attenuation_limit_db=40']);
+    expect(sets.ok).toBe(true);
+    if (!sets.ok) return;
+    const file = parseConfigText('[general]\nmode = "pev"\nboard = "none"\n');
+    if (!file.ok) throw new Error('parse');
+    const r = buildConfig([
+      { raw: file.value, source: 'file' },
+      { raw: sets.value, source: 'command line' },
+    ]);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.general).toMatchObject({ mode: 'evse', board: 'none' });
+    expect(r.value.evse.allow_new_session_after_stopping).toBe(false);
+    expect(r.value.v2g.protocols).toEqual(['iso2', 'din']);
+    expect(r.value.slac.attenuation_limit_db).toBe(40);
+  });
+
+  it('rejects malformed and unknown overrides, naming them', () => {
+    const r = parseOverrides(['general.mode', 'general.nope=1', 'ev.max_current=lots']);
+    expect(r.ok ? [] : r.error.map((e) => e.key)).toEqual(['general.mode', 'general.nope', 'ev.max_current']);
+  });
+
+  it('reads the file named by --config, then applies flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplc-config-'));
+    const path = join(dir, 'tsplc.toml');
+    writeFileSync(path, '[general]\nmode = "evse"\ninterface = "eth1"\n');
+    const r = loadConfig({ config: path, interface: 'eth2', set: ['logging.level=debug'] }, {});
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.path).toBe(path);
+    expect(r.value.config.general).toMatchObject({ mode: 'evse', interface: 'eth2' });
+    expect(r.value.config.logging.level).toBe('debug');
+    const bad = loadConfig({ config: join(dir, 'missing.toml') }, {});
+    expect(bad.ok).toBe(false);
+  });
+});
+
+describe('TOML output', () => {
+  it('round-trips any valid config through formatConfig and the parser (property)', () => {
+    const valueOf = (spec: KeySpec): fc.Arbitrary<unknown> => {
+      switch (spec.type) {
+        case 'int':
+          return fc.integer({ min: spec.min, max: spec.max });
+        case 'number':
+          return fc.double({ min: spec.min, max: spec.max, noNaN: true, noDefaultInfinity: true });
+        case 'number?':
+          return fc.option(fc.double({ min: spec.min, max: spec.max, noNaN: true, noDefaultInfinity: true }), { nil: null });
+        case 'bool':
+          return fc.boolean();
+        case 'enum':
+          return fc.constantFrom(...spec.values);
+        case 'list':
+          return fc.shuffledSubarray([...spec.values], { minLength: spec.minItems });
+        case 'string':
+          return fc.constant(spec.default);
+      }
+    };
+    const sectionArbs: Record<string, fc.Arbitrary<Record<string, unknown>>> = {};
+    for (const [section, keys] of sections()) sectionArbs[section] = fc.record(Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, valueOf(s)])));
+    fc.assert(
+      fc.property(fc.record(sectionArbs), (raw) => {
+        // Cross-key rules may reject a random combination; only valid ones must round-trip.
+        const v = validateConfig(raw as RawConfig);
+        if (!v.ok) return;
+        const text = formatConfig(v.value, { comments: true });
+        const back = parseConfigText(text);
+        if (!back.ok) throw new Error(JSON.stringify(back.error));
+        const again = validateConfig(back.value);
+        if (!again.ok) throw new Error(JSON.stringify(again.error));
+        expect(again.value).toEqual(v.value);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('pyPLC import', () => {
+  // Written from the key list of pyplc-inventory §3 and pyPLC's own template (values as pyPLC users write them).
+  const ini = `# pyPlc.ini of a car conversion
+[general]
+mode = PevMode
+is_simulation_without_modems = false
+eth_interface = eth1
+eth_windows_interface_name = \\Device\\NPF_{E4B8176C}
+display_via_serial = yes
+light_bulb_demo = no
+soc_simulation = yes
+evse_simulate_precharge = no
+digital_output_device = celeron55device
+analog_input_device = celeron55device
+use_evsepresentvoltage_for_precharge_end = yes
+use_physical_inlet_voltage_during_chargeloop = no
+u_delta_max_for_end_of_precharge = 10
+serial_port = /dev/ttyS1
+serial_baud = 19200
+mqtt_broker = 192.168.1.5
+mqtt_topic = pyPlc
+charge_target_voltage = 270
+charge_target_current = 10
+exit_on_session_end = True
+allow_new_session_after_stopping = False
+exit_if_no_local_link_address_is_found = False
+log_the_evse_mac_to_file = True
+testsuite_enable = No
+udp_syslog_enable = Yes
+charge_parameter_backend = chademo
+evsemode_environment = foccci
+evse_power_supply_control_via_special_homeplug_message = no
+evse_printtrace = True
+evse_show_decoded_transmit_message = False
+sniffer_print_raw_exi = False
+soc_callback_enabled = False
+soc_callback_endpoint = http://1.1.1.1
+soc_fallback_energy_capacity = 2700
+logging_url = http://logger.example/mac
+smart_listener_configuration = gps
+`;
+
+  it('converts every key, with a note for each', () => {
+    const r = importPyplcIni(ini);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const c = r.value.config;
+    expect(c.general).toMatchObject({ mode: 'pev', interface: 'eth1', board: 'celeron55', exit_on_session_end: true });
+    expect(c.hardware).toMatchObject({ display: 'serial', serial_port: '/dev/ttyS1', serial_baud: 19200 });
+    expect(c.v2g).toMatchObject({ precharge_voltage_delta: 10, precharge_use_inlet_voltage: false, chargeloop_use_inlet_voltage: false, charge_target_voltage: 270 });
+    expect(c.ev).toMatchObject({ soc_simulation: true, light_bulb_demo: false, charge_current_limit: 10, charge_parameter_backend: 'chademo' });
+    expect(c.evse).toMatchObject({ allow_new_session_after_stopping: false, simulate_precharge: false, testsuite_enable: false });
+    expect(c.mqtt).toEqual({ enabled: true, broker: '192.168.1.5', topic: 'pyPlc' });
+    expect(c.logging).toMatchObject({ level: 'debug', udp_syslog: true, evse_mac_log_file: 'MacLog.txt', listener_logging_url: 'http://logger.example/mac' });
+    expect(c.soc_callback).toEqual({ enabled: false, endpoint: 'http://1.1.1.1', fallback_energy_capacity_wh: 2700 });
+    const keys = ini
+      .split('\n')
+      .filter((l) => /^\w+ =/.test(l))
+      .map((l) => l.split(' ')[0] as string);
+    for (const k of keys) expect(r.value.notes.some((n) => n.startsWith(k)), k).toBe(true);
+    expect(r.value.notes.filter((n) => n.includes('dropped')).map((n) => n.split(' ')[0])).toEqual([
+      'eth_windows_interface_name',
+      'analog_input_device',
+      'evsemode_environment',
+      'smart_listener_configuration',
+    ]);
+    // The imported file is itself a valid tsplc config.
+    const text = formatConfig(c, { comments: true });
+    const back = parseConfigText(text);
+    expect(back.ok && validateConfig(back.value).ok).toBe(true);
+  });
+
+  it('reports bad values with the pyPLC key', () => {
+    const r = importPyplcIni('[general]\nmode = CarMode\nsoc_simulation = maybe\nserial_baud = fast\n');
+    expect(r.ok ? [] : r.error.map((e) => e.key)).toEqual(['mode', 'soc_simulation', 'serial_baud']);
+    const none = importPyplcIni('just text\n');
+    expect(none.ok).toBe(false);
+  });
+});

@@ -76,8 +76,10 @@ export interface V2gEvConfig {
   readonly energyRequestWh: number;
   readonly fullSoc: number;
   readonly bulkSoc: number;
-  /** AC: EVMinCurrent (A). */
+  /** AC: EVMinCurrent, EVMaxCurrent (A) and EVMaxVoltage (V) of the on-board charger. */
   readonly acMinCurrent: number;
+  readonly acMaxCurrent: number;
+  readonly acMaxVoltage: number;
   /** Whether the board has a connector lock with feedback (else locking is skipped / not confirmed). */
   readonly hasConnectorLock: boolean;
   /** Whether the contactors report feedback (else the command counts as confirmation). */
@@ -110,6 +112,8 @@ export const v2gEvDefaults: Omit<V2gEvConfig, 'evccId'> & { readonly evccId: Uin
   fullSoc: 100,
   bulkSoc: 80,
   acMinCurrent: 6,
+  acMaxCurrent: 16,
+  acMaxVoltage: 400,
   hasConnectorLock: true,
   contactorsHaveFeedback: true,
   weldingVoltageLimit: 40,
@@ -151,6 +155,8 @@ export interface V2gEvseConfig {
   /** AC: nominal voltage (V) and max current (A). */
   readonly acNominalVoltage: number;
   readonly acMaxCurrent: number;
+  /** Length of the SessionID the SECC assigns (ISO-2/DIN: 8 bytes; a Supercharger uses 4 — cars must cope). */
+  readonly sessionIdLength: number;
   /** Number of Ongoing answers to Authorization / ContractAuthentication before Finished (pyPLC: 1). */
   readonly authorizationOngoingRounds: number;
   /** Number of Ongoing answers to ChargeParameterDiscovery before Finished. */
@@ -176,6 +182,7 @@ export const v2gEvseDefaults: V2gEvseConfig = {
   peakCurrentRipple: 5,
   acNominalVoltage: 230,
   acMaxCurrent: 16,
+  sessionIdLength: 8,
   authorizationOngoingRounds: 1,
   chargeParameterOngoingRounds: 0,
   isolationCheckVoltage: 0,

@@ -73,7 +73,8 @@ export function worst(a: EvReaction, b: EvReaction): EvReaction {
 // SECC sequence: which request may follow which (protocol-facts §4.2).
 // 'start' = right after the handshake.
 
-export type SeccStage = 'start' | RequestKind;
+/** 'PowerDeliveryStop' = after PowerDeliveryReq(Stop), when only WeldingDetection and SessionStop may follow. */
+export type SeccStage = 'start' | RequestKind | 'PowerDeliveryStop';
 
 const after: Record<SeccStage, readonly RequestKind[]> = {
   start: ['SessionSetup'],
@@ -84,7 +85,8 @@ const after: Record<SeccStage, readonly RequestKind[]> = {
   ChargeParameterDiscovery: ['ChargeParameterDiscovery', 'CableCheck', 'PowerDelivery', 'SessionStop'],
   CableCheck: ['CableCheck', 'PreCharge', 'SessionStop'],
   PreCharge: ['PreCharge', 'PowerDelivery', 'SessionStop'],
-  PowerDelivery: ['CurrentDemand', 'ChargingStatus', 'WeldingDetection', 'ChargeParameterDiscovery', 'SessionStop', 'PowerDelivery'],
+  PowerDelivery: ['CurrentDemand', 'ChargingStatus', 'PowerDelivery', 'SessionStop'],
+  PowerDeliveryStop: ['WeldingDetection', 'SessionStop', 'ChargeParameterDiscovery'],
   CurrentDemand: ['CurrentDemand', 'PowerDelivery', 'SessionStop'],
   ChargingStatus: ['ChargingStatus', 'MeteringReceipt', 'PowerDelivery', 'SessionStop'],
   MeteringReceipt: ['ChargingStatus', 'PowerDelivery', 'SessionStop'],

@@ -113,23 +113,9 @@ function isGroup(mac: Uint8Array): boolean {
   return ((mac[0] ?? 0) & 1) === 1;
 }
 
-/** SLAC MMEs cross the powerline before (and regardless of) network membership. */
-function isSlacMmtype(type: Mme['type'], mmtype: number | undefined): boolean {
-  if (type !== 'unknown') {
-    return (
-      type === 'CM_SLAC_PARM.REQ' ||
-      type === 'CM_SLAC_PARM.CNF' ||
-      type === 'CM_START_ATTEN_CHAR.IND' ||
-      type === 'CM_MNBC_SOUND.IND' ||
-      type === 'CM_ATTEN_CHAR.IND' ||
-      type === 'CM_ATTEN_CHAR.RSP' ||
-      type === 'CM_VALIDATE.REQ' ||
-      type === 'CM_VALIDATE.CNF' ||
-      type === 'CM_SLAC_MATCH.REQ' ||
-      type === 'CM_SLAC_MATCH.CNF'
-    );
-  }
-  return mmtype !== undefined && mmtype >= 0x6064 && mmtype <= 0x607f;
+/** SLAC MMEs (CM_SLAC_PARM … CM_SLAC_MATCH, 0x6064–0x607F) cross the powerline before, and regardless of, network membership. */
+function isSlacMmtype(mmtype: number): boolean {
+  return mmtype >= 0x6064 && mmtype <= 0x607f;
 }
 
 export class ModemSim {
@@ -246,15 +232,23 @@ export class ModemSim {
       this.forwardData(st, data, dst, 'data');
       return;
     }
-    const r = hp.decodeMme(data);
-    if (!r.ok) {
-      this.emit({ kind: 'malformed', station: st.name, code: r.error.code, message: r.error.message });
-      this.log.log('debug', `malformed MME from host of ${st.name}: ${r.error.code} ${r.error.message}`);
+    // A modem routes by envelope (MMTYPE, addresses), not by payload: a SLAC
+    // frame whose payload we cannot decode still crosses the powerline (the
+    // open-plc-utils `pev` sends CM_MNBC_SOUND.IND 7 bytes short of ISO 15118-3).
+    const env = hp.decodeEnvelope(data);
+    if (!env.ok) {
+      this.emit({ kind: 'malformed', station: st.name, code: env.error.code, message: env.error.message });
       return;
     }
-    const m = r.value;
+    const mmtype = env.value.mmtype;
+    const r = hp.decodeMme(data);
+    const m = r.ok ? r.value : null;
+    if (!r.ok) {
+      this.emit({ kind: 'malformed', station: st.name, code: r.error.code, message: r.error.message });
+      this.log.log('debug', `undecodable MME from host of ${st.name}: ${r.error.code} ${r.error.message}`);
+    }
     const toLocal = bytesEqual(dst, hp.QCA_LOCAL_MAC) || bytesEqual(dst, st.modemMac) || isGroup(dst);
-    switch (m.type) {
+    switch (m?.type) {
       case 'CM_SET_KEY.REQ':
         if (toLocal) this.setKey(st, src, m);
         return;
@@ -267,11 +261,13 @@ export class ModemSim {
       default:
         break;
     }
-    if (isSlacMmtype(m.type, m.type === 'unknown' ? m.mmtype : undefined)) {
-      this.forwardSlac(st, data, dst, m);
+    // Host-to-modem requests a modem could not parse are dropped, not forwarded.
+    if (mmtype === 0x6008 || mmtype === 0x600c || (mmtype >= 0xa000 && mmtype < 0xc000 && (mmtype & 3) === 0)) return;
+    if (isSlacMmtype(mmtype)) {
+      this.forwardSlac(st, data, dst, mmtype, m?.type ?? `MMTYPE 0x${mmtype.toString(16)}`);
       return;
     }
-    this.forwardData(st, data, dst, m.type === 'unknown' ? (m.name ?? `MMTYPE 0x${m.mmtype.toString(16)}`) : m.type);
+    this.forwardData(st, data, dst, m ? (m.type === 'unknown' ? (m.name ?? `MMTYPE 0x${m.mmtype.toString(16)}`) : m.type) : `MMTYPE 0x${mmtype.toString(16)}`);
   }
 
   private management(st: Station, host: Uint8Array, dst: Uint8Array, m: Mme): void {
@@ -335,14 +331,14 @@ export class ModemSim {
     }, st.restartDelayMs);
   }
 
-  private forwardSlac(st: Station, data: Uint8Array, dst: Uint8Array, m: Mme): void {
+  private forwardSlac(st: Station, data: Uint8Array, dst: Uint8Array, mmtype: number, what: string): void {
     for (const o of this.stations) {
       if (o === st || !o.up) continue;
       const addressed = isGroup(dst) || this.owns(o, dst);
       if (!addressed && !o.hearsForeignSlac) continue;
       this.toHost(o, data);
-      this.emit({ kind: 'forwarded', from: st.name, to: o.name, what: m.type });
-      if (m.type === 'CM_MNBC_SOUND.IND' && o.attenuation) {
+      this.emit({ kind: 'forwarded', from: st.name, to: o.name, what });
+      if (mmtype === 0x6076 && o.attenuation) {
         // The receiving modem measures the sound and reports it to its host (one CM_ATTEN_PROFILE.IND per sound).
         const hostMac = o.hostMacs[0] ?? hp.BROADCAST_MAC;
         this.answer(o, hostMac, hp.cmAttenProfileInd({ src: o.modemMac, dst: hostMac, pevMac: Uint8Array.from(data.subarray(6, 12)), aag: [...o.attenuation] }));

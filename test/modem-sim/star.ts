@@ -38,15 +38,14 @@ export async function createStar(roles: readonly string[], macs?: readonly strin
 }
 
 /** Collects stdout lines of a child; resolves `waitFor(pred)` when a line matches. */
-export function lines(child: ChildProcess): { all: string[]; waitFor(pred: (l: string) => boolean, timeoutMs: number): Promise<string>; stderr: () => string } {
+export function lines(child: ChildProcess, options: { mergeStderr?: boolean } = {}): { all: string[]; waitFor(pred: (l: string) => boolean, timeoutMs: number): Promise<string>; stderr: () => string } {
   const all: string[] = [];
   let err = '';
   let buf = '';
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (d: string) => (err += d));
-  child.stdout?.on('data', (d: string) => {
+  const onData = (d: string) => {
     buf += d;
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -60,6 +59,12 @@ export function lines(child: ChildProcess): { all: string[]; waitFor(pred: (l: s
         }
       }
     }
+  };
+  child.stdout?.on('data', onData);
+  // open-plc-utils tools print their progress on stderr.
+  child.stderr?.on('data', (d: string) => {
+    err += d;
+    if (options.mergeStderr) onData(d);
   });
   return {
     all,

@@ -1,0 +1,66 @@
+// Third-party SLAC peers through our modem emulator: Qualcomm's `pev` and
+// `evse` from Debian's plc-utils-extra (open-plc-utils) against our EVSE and
+// our EV, each in its own network namespace, `tsplc modem-sim` in the middle.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
+import { createStar, lines, startModemSim, type Star } from './star.js';
+
+function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+const reason = !netnsAvailable() ? netnsUnavailableReason() : !hasTool('pev') || !hasTool('evse') ? 'open-plc-utils `pev`/`evse` not installed (apt-get install plc-utils-extra)' : '';
+if (reason) console.log(`third-party SLAC tests skipped: ${reason}`);
+
+// open-plc-utils defaults: evse.ini NMK for "HomePlugAV0123" (protocol-facts §1.5 test vector).
+const EVSE_TOOL_NID = '026bcba5354e08';
+
+describe.skipIf(reason !== '')('third-party SLAC peers (open-plc-utils) through tsplc modem-sim', () => {
+  let star: Star;
+  beforeAll(async () => {
+    star = await createStar(['ev', 'evse']);
+  });
+  afterAll(async () => {
+    await star?.destroy();
+  });
+
+  it("Qualcomm's pev matches our EVSE and sets the NMK/NID we handed it into its modem", async () => {
+    const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=11']);
+    const ours = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
+    // Our EVSE's modem takes its key first (checkpoint 1); then the car comes.
+    await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
+    const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: '/tmp' });
+    const theirs = lines(pev, { mergeStderr: true });
+    const line = await ours.waitFor((l) => l.startsWith('{'), 40_000);
+    const r = JSON.parse(line) as { ok: boolean; nid: string; slac: { evMac: string; attenuation: number; measured: boolean } };
+    expect(r.ok, line + ours.stderr()).toBe(true);
+    expect(r.slac.evMac).toBe(star.hosts.ev!.mac);
+    // Our EVSE averaged the CM_ATTEN_PROFILE.INDs the emulated modem reported for pev's sounds.
+    expect(r.slac).toMatchObject({ measured: true, attenuation: 11 });
+    // pev took the NMK/NID from our CM_SLAC_MATCH.CNF and put it into its modem.
+    await sim.waitFor((l) => l.includes('"set-key"') && l.includes('"p0"') && l.includes(r.nid), 10_000);
+    await theirs.waitFor((l) => l.includes('CM_SLAC_MATCH.CNF'), 5000);
+    pev.kill('SIGTERM');
+    sim.child.kill('SIGTERM');
+  });
+
+  it("our EV matches Qualcomm's evse, takes its NMK/NID and joins its AVLN", async () => {
+    const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=13']);
+    const evse = star.topology.spawn(star.hosts.evse!, 'evse', ['-i', star.hosts.evse!.ifname, '-l', '-v'], { cwd: '/tmp' });
+    const theirs = lines(evse, { mergeStderr: true });
+    await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
+    const ours = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const line = await ours.waitFor((l) => l.startsWith('{'), 40_000);
+    const r = JSON.parse(line) as { ok: boolean; slac: { nid: string; evseMac: string; attenuation: number }; join: { modems: number } };
+    expect(r.ok, line + ours.stderr() + theirs.all.slice(-20).join('\n')).toBe(true);
+    expect(r.slac.nid).toBe(EVSE_TOOL_NID);
+    expect(r.slac.evseMac).toBe(star.hosts.evse!.mac);
+    // evse averages in its own way (integer sum over its configured sound count): near the 13 dB the modem reported.
+    expect(r.slac.attenuation).toBeGreaterThan(10);
+    expect(r.slac.attenuation).toBeLessThanOrEqual(13);
+    expect(r.join.modems).toBe(2);
+    await theirs.waitFor((l) => l.includes('CM_SLAC_MATCH.CNF'), 5000);
+    evse.kill('SIGTERM');
+    sim.child.kill('SIGTERM');
+  });
+});

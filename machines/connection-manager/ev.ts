@@ -45,6 +45,13 @@ export interface EvConnectionManagerInput {
   readonly plugged?: boolean;
   /** After the session ended: stop (true, `tsplc sim`, exit_on_session_end) or wait for the next plug-in (false). */
   readonly oneShot?: boolean;
+  /** Inputs for the children, read when each is started (so e.g. the battery state is the current one). */
+  readonly inputs?: ChildInputs;
+}
+
+export interface ChildInputs {
+  readonly sdp?: () => unknown;
+  readonly session?: () => unknown;
 }
 
 export type SessionEnd = 'ChargingFinished' | 'SafeShutdown' | 'Stopped' | 'GaveUp';
@@ -71,6 +78,7 @@ export type EvConnectionManagerEvent =
 interface Context {
   readonly t: ConnectionManagerTimings;
   readonly oneShot: boolean;
+  readonly inputs: ChildInputs;
   readonly plugged: boolean;
   attempts: number;
   secc?: { address: string; port: number };
@@ -128,6 +136,7 @@ export const evConnectionManagerMachine = setup({
   context: ({ input }) => ({
     t: { ...defaultConnectionManagerTimings, ...input.timings },
     oneShot: input.oneShot ?? false,
+    inputs: input.inputs ?? {},
     plugged: input.plugged ?? false,
     attempts: 0,
     reason: '',
@@ -181,6 +190,7 @@ export const evConnectionManagerMachine = setup({
         sdp: {
           invoke: {
             src: 'sdp',
+            input: ({ context }: { context: Context }) => context.inputs.sdp?.() ?? {},
             onDone: [
               { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SDP: ${layerFailed(event.output)}` }) },
               {
@@ -221,6 +231,7 @@ export const evConnectionManagerMachine = setup({
             {
               id: 'session',
               src: 'session',
+              input: ({ context }: { context: Context }) => context.inputs.session?.(),
               onDone: [
                 {
                   guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'ChargingFinished',

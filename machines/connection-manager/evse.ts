@@ -9,7 +9,7 @@
 // the runtime's SafeShutdown sibling to switch the power supply off.
 import { assign, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { defaultConnectionManagerTimings, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
+import { defaultConnectionManagerTimings, type ChildInputs, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
 
 export interface EvseConnectionManagerTimings extends ConnectionManagerTimings {
   /** How long to wait for the EV's TCP connection after SLAC, ms (V2G_SECC_CommunicationSetup_Performance_Time, 18 s, ISO-2). */
@@ -25,6 +25,7 @@ export interface EvseConnectionManagerInput {
   readonly timings?: Partial<EvseConnectionManagerTimings>;
   /** After one session: end (true) or serve the next car (false). */
   readonly oneShot?: boolean;
+  readonly inputs?: ChildInputs;
 }
 
 export interface EvseConnectionManagerOutput {
@@ -46,6 +47,7 @@ export type EvseConnectionManagerEvent =
 interface Context {
   readonly t: EvseConnectionManagerTimings;
   readonly oneShot: boolean;
+  readonly inputs: ChildInputs;
   attempts: number;
   sessions: number;
   server?: { port: number; address: string; handle: unknown };
@@ -103,6 +105,7 @@ export const evseConnectionManagerMachine = setup({
   context: ({ input }) => ({
     t: { ...defaultEvseConnectionManagerTimings, ...input.timings },
     oneShot: input.oneShot ?? false,
+    inputs: input.inputs ?? {},
     attempts: 0,
     sessions: 0,
     reason: '',
@@ -159,7 +162,11 @@ export const evseConnectionManagerMachine = setup({
         discovery: {
           exit: { type: 'closeServer', params: ({ context }) => ({ handle: context.server?.handle }) },
           invoke: [
-            { id: 'sdp', src: 'sdp', input: ({ context }: { context: Context }) => ({ address: context.server?.address, tcpPort: context.server?.port }) },
+            {
+              id: 'sdp',
+              src: 'sdp',
+              input: ({ context }: { context: Context }) => ({ ...(context.inputs.sdp?.() as object | undefined), address: context.server?.address, tcpPort: context.server?.port }),
+            },
             { id: 'accept', src: 'accept', input: ({ context }: { context: Context }) => ({ handle: context.server?.handle }) },
           ],
           on: {
@@ -185,6 +192,7 @@ export const evseConnectionManagerMachine = setup({
             {
               id: 'session',
               src: 'session',
+              input: ({ context }: { context: Context }) => context.inputs.session?.(),
               onDone: [
                 {
                   guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'SessionStopped',

@@ -1,0 +1,219 @@
+// `tsplc sim` in one process: both roles over in-memory twins of every port.
+//
+//   EV stack ── MemorySegment ── ModemSim (two emulated Green PHY modems) ── MemorySegment ── EVSE stack
+//   EV stack ── MemoryIpv6Link (reachable only while both modems share an AVLN) ── EVSE stack
+//   EV hardware ── SimPlant (CP line, DC power path, battery) ── EVSE hardware
+//
+// Time: pass a SimulatedClock and everything (machine delays, modem restart,
+// link latency, plant physics) runs on virtual time; without one it runs on
+// the wall clock. The IPv6 link follows the modem emulator's view of who is
+// connected, so SDP/TCP work only after SLAC + SET_KEY formed the AVLN, and a
+// modem restart mid-session really cuts the link.
+import type { AnyStateMachine } from 'xstate';
+import { MemorySegment, type SegmentScheduler } from '../../drivers/ethernet/memory.js';
+import { MemoryIpv6Link } from '../../drivers/udp/memory-link.js';
+import { createSimBoard, realScheduler, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
+import { ModemSim, type ModemSimScheduler } from '../modem-sim/index.js';
+import { bytesEqual } from '../bytes.js';
+import type { Logger } from '../ports/log.js';
+import { StatusBus } from '../status.js';
+import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
+import type { FaultScenario } from '../v2g/faults.js';
+import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
+import type { EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
+import type { EvseConnectionManagerOutput } from '../../machines/connection-manager/evse.js';
+import type { SafeShutdownTimings } from '../../machines/safe-shutdown/index.js';
+import { exiCodec } from './exi-codec.js';
+import type { ActorClock } from './slac-layer.js';
+import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
+import type { V2gCodec, WireRecord } from './v2g-transport.js';
+
+export const SIM_EV_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x01]);
+export const SIM_EVSE_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x02]);
+
+/** A clock for everything in the sim: XState's SimulatedClock, or the wall clock. */
+export interface SimClock extends ActorClock {
+  now(): number;
+}
+
+export interface SimOptions {
+  readonly clock?: SimClock;
+  readonly logger: Logger;
+  readonly protocol?: Protocol;
+  readonly mode?: 'dc' | 'ac';
+  readonly faults?: FaultScenario;
+  readonly socTarget?: number;
+  /** Modem restart after CM_SET_KEY, ms (real modems ≈ 5000; 0 for speed). */
+  readonly modemRestartMs?: number;
+  readonly plant?: SimPlantOptions;
+  readonly ev?: Partial<V2gEvConfig>;
+  readonly evse?: Partial<V2gEvseConfig>;
+  readonly sdpFaults?: { readonly announcePort?: number; readonly silent?: boolean };
+  readonly safeShutdown?: Partial<SafeShutdownTimings>;
+  /** Connection-manager limits (tests: give up after n attempts). */
+  readonly maxAttempts?: number;
+  readonly codec?: V2gCodec;
+  readonly sessions: { readonly ev: AnyStateMachine; readonly evse: AnyStateMachine };
+  readonly onWire?: (role: 'ev' | 'evse', r: WireRecord) => void;
+  /** Random source (seeded in tests). */
+  readonly randomBytes?: (n: number) => Uint8Array;
+}
+
+export interface Sim {
+  readonly board: SimBoard;
+  readonly modems: ModemSim;
+  readonly link: MemoryIpv6Link;
+  readonly evStatus: StatusBus;
+  readonly evseStatus: StatusBus;
+  readonly ev: RoleStack<EvConnectionManagerOutput>;
+  readonly evse: RoleStack<EvseConnectionManagerOutput>;
+  /** The EV's end (the EVSE is stopped once the EV is done). */
+  readonly done: Promise<{ ev: EvConnectionManagerOutput; evse: EvseConnectionManagerOutput | undefined }>;
+  dispose(): void;
+}
+
+function defaultRandomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(b);
+  return b;
+}
+
+export function energyTransferModeFor(protocol: Protocol, mode: 'dc' | 'ac'): EnergyTransferMode {
+  if (mode === 'ac') return 'AC_three_phase_core';
+  return protocol === 'din' ? 'DC_extended' : 'DC_extended';
+}
+
+export function createSim(o: SimOptions): Sim {
+  const clock = o.clock;
+  const now = clock ? () => clock.now() : () => Date.now();
+  const protocol = o.protocol ?? 'din';
+  const mode = o.mode ?? 'dc';
+  const log = o.logger;
+
+  // Ethernet: each host's cable to its modem is a segment; the ModemSim is the powerline.
+  const segScheduler: SegmentScheduler = clock
+    ? { schedule: (fn, d) => (d <= 0 ? queueMicrotask(fn) : void clock.setTimeout(fn, d)), now }
+    : { schedule: (fn, d) => (d <= 0 ? queueMicrotask(fn) : void setTimeout(fn, d)), now };
+  const modemScheduler: ModemSimScheduler = clock
+    ? {
+        schedule: (fn, ms) => {
+          const id = clock.setTimeout(fn, ms);
+          return () => clock.clearTimeout(id);
+        },
+        now,
+      }
+    : {
+        schedule: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          return () => clearTimeout(t);
+        },
+        now,
+      };
+  const modems = new ModemSim({ scheduler: modemScheduler, logger: log.child('modem-sim') });
+  const evSeg = new MemorySegment({ scheduler: segScheduler });
+  const evseSeg = new MemorySegment({ scheduler: segScheduler });
+  const evPort = evSeg.attach('sim-ev', SIM_EV_MAC);
+  const evsePort = evseSeg.attach('sim-evse', SIM_EVSE_MAC);
+  const restart = o.modemRestartMs ?? 0;
+  modems.addStation(evSeg.attach('sim-ev-modem', new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0xee, 0x01])), { name: 'ev', restartDelayMs: restart, attenuation: 20 });
+  modems.addStation(evseSeg.attach('sim-evse-modem', new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0xee, 0x02])), { name: 'evse', restartDelayMs: restart, attenuation: 20 });
+
+  // IPv6: reachable while both modems are up and in the same AVLN (same NMK).
+  const link = new MemoryIpv6Link(clock ? { clock } : {});
+  const evNet = link.addHost('sim-ev', SIM_EV_MAC);
+  const evseNet = link.addHost('sim-evse', SIM_EVSE_MAC);
+  const station = (ifname: string) => modems.station(ifname === 'sim-ev' ? 'ev' : 'evse');
+  link.setReachable((a, b) => {
+    const sa = station(a);
+    const sb = station(b);
+    return !!sa && !!sb && sa.up && sb.up && bytesEqual(sa.nmk, sb.nmk);
+  });
+
+  const board = createSimBoard({ scheduler: clock ? { now, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) } : realScheduler, plugged: true, ...o.plant });
+  const evStatus = new StatusBus(now);
+  const evseStatus = new StatusBus(now);
+  const codec = o.codec ?? exiCodec;
+  const randomBytes = o.randomBytes ?? defaultRandomBytes;
+  const transferMode = energyTransferModeFor(protocol, mode);
+  // Fast modem timings when the emulated restart is fast: nothing to wait for.
+  const modemInput = { timings: { restartPause: Math.max(restart, 50), confirmInterval: Math.max(Math.min(restart, 1000), 50), discoveryWindow: 100 } };
+  const connection = { backoff_initial: 500, backoff_max: 5000, ...(o.maxAttempts ? { max_attempts: o.maxAttempts } : {}) };
+
+  const evse = createEvseStack({
+    ...(clock ? { clock } : {}),
+    logger: log.child('evse'),
+    status: evseStatus,
+    net: evseNet,
+    ethernet: evsePort,
+    codec,
+    hw: board.evse,
+    session: o.sessions.evse,
+    // One session per sim run: the EVSE ends after SessionStop instead of waiting for the next car.
+    v2g: { ...v2gEvseDefaults, protocolPreference: [protocol], energyTransferModes: [transferMode], allowNewSessionAfterStop: false, ...o.evse },
+    ...(o.faults ? { faults: o.faults } : {}),
+    randomBytes,
+    oneShot: true,
+    modem: modemInput,
+    connection,
+    ...(o.sdpFaults ? { sdpFaults: o.sdpFaults } : {}),
+    ...(o.onWire ? { onWire: (r: WireRecord) => o.onWire?.('evse', r) } : {}),
+  });
+  const battery = board.plant.battery.getValue();
+  const ev = createEvStack({
+    ...(clock ? { clock } : {}),
+    logger: log.child('ev'),
+    status: evStatus,
+    net: evNet,
+    ethernet: evPort,
+    codec,
+    hw: board.ev,
+    session: o.sessions.ev,
+    v2g: {
+      ...v2gEvDefaults,
+      evccId: SIM_EV_MAC,
+      protocols: [protocol],
+      energyTransferMode: transferMode,
+      chargeTargetVoltage: battery.maxVoltage,
+      ...(o.socTarget !== undefined ? { socTarget: o.socTarget } : {}),
+      ...o.ev,
+    },
+    oneShot: true,
+    modem: modemInput,
+    connection,
+    ...(o.safeShutdown ? { safeShutdown: o.safeShutdown } : {}),
+    ...(o.onWire ? { onWire: (r: WireRecord) => o.onWire?.('ev', r) } : {}),
+  });
+
+  const done = ev.done.then(async (evOut) => {
+    // The EV decides the end of a sim run; give the EVSE a moment to see SessionStop, then stop it.
+    const evseOut = await Promise.race([
+      evse.done,
+      new Promise<undefined>((resolve) => {
+        const fire = (): void => {
+          evse.actor.send({ type: 'STOP', reason: 'sim: EV finished' });
+          resolve(undefined);
+        };
+        if (clock) clock.setTimeout(fire, 500);
+        else setTimeout(fire, 500);
+      }),
+    ]);
+    return { ev: evOut, evse: evseOut ?? (evse.actor.getSnapshot().status === 'done' ? (evse.actor.getSnapshot().output as EvseConnectionManagerOutput) : undefined) };
+  });
+
+  return {
+    board,
+    modems,
+    link,
+    evStatus,
+    evseStatus,
+    ev,
+    evse,
+    done,
+    dispose() {
+      ev.dispose();
+      evse.dispose();
+      modems.close();
+      void board.close();
+    },
+  };
+}

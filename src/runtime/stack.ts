@@ -1,0 +1,357 @@
+// The composition root of one role: hardware + Ethernet port + IPv6 stack +
+// codec → connection manager with every child actor provided → running actor.
+// Used by `tsplc pev|evse` (real drivers), `tsplc sim` (in-memory twins) and the
+// whole-stack tests (in-memory twins on a SimulatedClock).
+import { createActor, sendParent, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate';
+import type { Subscription } from 'rxjs';
+import { evConnectionManagerMachine, type ConnectionManagerTimings, type EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
+import { evseConnectionManagerMachine, type EvseConnectionManagerOutput, type EvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
+import { sdpClientMachine, type SdpClientTimings } from '../../machines/sdp-client/index.js';
+import { sdpServerMachine } from '../../machines/sdp-server/index.js';
+import { startSafeShutdown, type SafeShutdownOutput, type SafeShutdownRun, type SafeShutdownTimings } from '../../machines/safe-shutdown/index.js';
+import type { EthernetPort } from '../ports/ethernet.js';
+import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.js';
+import type { LogLevel, Logger } from '../ports/log.js';
+import type { NetStack } from '../ports/net.js';
+import { StatusBus, type StatusUpdate } from '../status.js';
+import type { V2gEvConfig, V2gEvseConfig } from '../v2g/config.js';
+import type { FaultScenario } from '../v2g/faults.js';
+import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
+import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClock, type EvseKeyHolder } from './slac-layer.js';
+import { v2gTransportActor, type V2gCodec, type WireRecord } from './v2g-transport.js';
+
+type Report = StatusUpdate & { level?: LogLevel };
+
+/** Status bus + log line in one: every transition that reaches a checkpoint logs `cp=<n>`. */
+export function reporter(status: StatusBus, logger: Logger): (u: Report) => void {
+  return (u) => {
+    const { level, ...update } = u;
+    status.report(update);
+    logger.log(level ?? (update.checkpoint !== undefined ? 'info' : 'debug'), `${update.layer} ${update.state}`, {
+      ...(update.checkpoint !== undefined ? { cp: update.checkpoint } : {}),
+      ...(update.details ?? {}),
+    });
+  };
+}
+
+interface Common {
+  readonly clock?: ActorClock;
+  readonly logger: Logger;
+  readonly status: StatusBus;
+  readonly net: NetStack;
+  readonly ethernet: EthernetPort;
+  readonly codec: V2gCodec;
+  readonly oneShot?: boolean;
+  /** Extra input for modem-manager / SLAC machines (timings, ...). */
+  readonly modem?: Record<string, unknown>;
+  readonly slac?: Record<string, unknown>;
+  readonly onWire?: (r: WireRecord) => void;
+  /** Timeout for the EV's TCP connect, ms. */
+  readonly tcpConnectTimeout?: number;
+}
+
+export interface EvStackOptions extends Common {
+  readonly hw: EvHardware;
+  /** The v2g-ev machine (machines/v2g-ev). */
+  readonly session: AnyStateMachine;
+  readonly v2g: V2gEvConfig;
+  readonly connection?: Partial<ConnectionManagerTimings>;
+  readonly sdp?: Partial<SdpClientTimings>;
+  readonly safeShutdown?: Partial<SafeShutdownTimings>;
+}
+
+export interface RoleStack<O> {
+  readonly actor: Actor<AnyStateMachine>;
+  readonly done: Promise<O>;
+  /** STOP (user / SIGTERM): goes through the session's stop and SafeShutdown; resolves with the output. */
+  stop(reason: string): Promise<O>;
+  /** Safe-shutdown results seen so far. */
+  readonly shutdowns: SafeShutdownOutput[];
+  dispose(): void;
+}
+
+function doneOf<O>(actor: Actor<AnyStateMachine>, logger: Logger): Promise<O> {
+  return new Promise((resolve, reject) => {
+    actor.subscribe({
+      next: (s) => {
+        if (s.status === 'done') resolve(s.output as O);
+      },
+      error: (e) => {
+        logger.log('error', 'root actor failed', { error: e instanceof Error ? e.message : String(e) });
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    });
+  });
+}
+
+export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerOutput> {
+  const log = o.logger;
+  const report = reporter(o.status, log.child('ev'));
+  const clockOpt = o.clock ? { clock: o.clock } : {};
+  const subs: Subscription[] = [];
+  const shutdowns: SafeShutdownOutput[] = [];
+  let battery: BatteryState | undefined;
+  subs.push(o.hw.battery.state$.subscribe((b) => (battery = b)));
+  const last: Record<string, { type: string; [k: string]: unknown }> = {};
+  let inSession = false;
+  let shutdownRun: SafeShutdownRun | undefined;
+  let settledInSession = false;
+  const ref: { cm?: Actor<AnyStateMachine> } = {};
+  const toSession = (event: { type: string; [k: string]: unknown }): void => {
+    last[event.type] = event;
+    if (inSession) ref.cm?.send({ type: 'TO_SESSION', event });
+  };
+
+  const ensureSafeShutdown = (reason: string): void => {
+    if (shutdownRun) return;
+    if (settledInSession) {
+      queueMicrotask(() => ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
+      return;
+    }
+    const run = startSafeShutdown(o.hw, {
+      ...(o.safeShutdown ? { timings: o.safeShutdown } : {}),
+      ...(o.clock ? { clock: o.clock as never } : {}),
+      session: { alive: () => inSession, requestStop: () => toSession({ type: 'STOP_REQUEST', reason }) },
+      report: (u) => report(u),
+      logger: log,
+      reason,
+    });
+    shutdownRun = run;
+    void run.settled.then((out) => {
+      shutdowns.push(out);
+      run.stop();
+      shutdownRun = undefined;
+      settledInSession = true;
+      report({ layer: 'shutdown', state: out.endState, level: out.endState === 'Finished' ? 'info' : 'error', details: { faults: out.faults.map((f) => f.code).join(',') } });
+      ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: out.endState === 'Finished' });
+    });
+  };
+
+  const session = o.session.provide({
+    actions: {
+      send: sendParent((_: unknown, p: unknown) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
+      protocolSelected: sendParent((_: unknown, p: { schema: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
+      setCpState: (_: unknown, p: { state: 'B' | 'C' | 'D' }) => o.hw.controlPilot.setState(p.state),
+      lockConnector: () => o.hw.connectorLock?.lock(),
+      unlockConnector: () => o.hw.connectorLock?.unlock(),
+      closeContactors: () => o.hw.contactors.close(),
+      openContactors: () => o.hw.contactors.open(),
+      requestSafeShutdown: (_: unknown, p: { reason: string }) => ensureSafeShutdown(p.reason),
+      reportStatus: (_: unknown, u: StatusUpdate) => report(u),
+    },
+  } as never) as AnyActorLogic;
+
+  const lower = { port: o.ethernet, ...clockOpt, logger: log.child('slac'), report, ...(o.modem ? { modem: o.modem } : {}), ...(o.slac ? { slac: o.slac } : {}) };
+  const machine = evConnectionManagerMachine.provide({
+    actors: {
+      modem: evModemActor(lower),
+      slac: evSlacActor(lower),
+      sdp: sdpClientMachine.provide({
+        actors: { udp: udpLinkActor({ net: o.net, port: 0, logger: log.child('sdp') }) },
+        actions: { report: (_, u) => report(u) },
+      }),
+      tcp: tcpConnectActor(o.net, o.tcpConnectTimeout ?? 3000, log.child('tcp')),
+      transport: v2gTransportActor({ role: 'ev', codec: o.codec, logger: log.child('v2gtp'), ...(o.onWire ? { onWire: o.onWire } : {}) }),
+      session,
+    },
+    actions: {
+      report: (_, u) => report(u),
+      requestSafeShutdown: (_, p) => ensureSafeShutdown(p.reason),
+      sessionStarted: () => {
+        inSession = true;
+        settledInSession = false;
+        // Replay the present hardware facts: the session machine only hears changes.
+        queueMicrotask(() => {
+          for (const e of Object.values(last)) ref.cm?.send({ type: 'TO_SESSION', event: e });
+        });
+      },
+    },
+  });
+  const cm = createActor(machine, {
+    input: {
+      oneShot: o.oneShot ?? false,
+      plugged: false,
+      ...(o.connection ? { timings: o.connection } : {}),
+      inputs: {
+        sdp: () => (o.sdp ? { timings: o.sdp } : {}),
+        session: () => ({ config: o.v2g, battery, logger: log.child('v2g') }),
+      },
+    },
+    ...clockOpt,
+  }) as unknown as Actor<AnyStateMachine>;
+  ref.cm = cm;
+  cm.subscribe((s) => {
+    const v = JSON.stringify(s.value);
+    inSession = v.includes('"session"');
+  });
+
+  // Hardware → events. Plug: the plug detector if the board has one, else the CP state.
+  const plugged = (p: boolean): void => cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' });
+  if (o.hw.plug) subs.push(o.hw.plug.plugged$.subscribe(plugged));
+  else subs.push(o.hw.controlPilot.state$.subscribe((s) => plugged(s !== 'A' && s !== 'E' && s !== 'F')));
+  if (o.hw.connectorLock) subs.push(o.hw.connectorLock.state$.subscribe((state) => toSession({ type: 'HW.LOCK', state })));
+  subs.push(o.hw.contactors.closed$.subscribe((closed) => toSession({ type: 'HW.CONTACTORS', closed })));
+  if (o.hw.inletVoltage) subs.push(o.hw.inletVoltage.volts$.subscribe((volts) => toSession({ type: 'HW.INLET_VOLTAGE', volts })));
+  if (o.hw.current) subs.push(o.hw.current.amps$.subscribe((amps) => toSession({ type: 'HW.CURRENT', amps })));
+  subs.push(o.hw.battery.state$.subscribe((state) => toSession({ type: 'HW.BATTERY', state })));
+
+  const done = doneOf<EvConnectionManagerOutput>(cm, log);
+  cm.start();
+  return {
+    actor: cm,
+    done,
+    shutdowns,
+    stop(reason) {
+      cm.send({ type: 'STOP', reason });
+      return done;
+    },
+    dispose() {
+      for (const s of subs) s.unsubscribe();
+      shutdownRun?.stop();
+      cm.stop();
+    },
+  };
+}
+
+export interface EvseStackOptions extends Common {
+  readonly hw: EvseHardware;
+  /** The v2g-evse machine (machines/v2g-evse). */
+  readonly session: AnyStateMachine;
+  readonly v2g: V2gEvseConfig;
+  readonly faults?: FaultScenario;
+  readonly randomBytes: (n: number) => Uint8Array;
+  readonly connection?: Partial<EvseConnectionManagerTimings>;
+  /** Fixed TCP port (0 = random from the dynamic range). */
+  readonly tcpPort?: number;
+  /** Fault injection on SDP: announce a wrong port / stay silent. */
+  readonly sdpFaults?: { readonly announcePort?: number; readonly silent?: boolean };
+}
+
+export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionManagerOutput> {
+  const log = o.logger;
+  const report = reporter(o.status, log.child('evse'));
+  const clockOpt = o.clock ? { clock: o.clock } : {};
+  const subs: Subscription[] = [];
+  const shutdowns: SafeShutdownOutput[] = [];
+  const ref: { cm?: Actor<AnyStateMachine> } = {};
+  let inSession = false;
+  const lastReading: { e?: { type: string; [k: string]: unknown } } = {};
+  const toSession = (event: { type: string; [k: string]: unknown }): void => {
+    if (inSession) ref.cm?.send({ type: 'TO_SESSION', event });
+  };
+  const guard = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      log.log('error', `${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const session = o.session.provide({
+    actions: {
+      send: sendParent((_: unknown, p: unknown) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
+      protocolSelected: sendParent((_: unknown, p: { schema: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
+      closeTransport: sendParent((_: unknown, p: { reason: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.CLOSE', reason: p.reason } })),
+      setPowerSupply: (_: unknown, p: { voltage: number; current: number }) => guard('powerSupply.setTarget', () => o.hw.powerSupply.setTarget(p.voltage, p.current)),
+      powerSupplyOff: () => guard('powerSupply.off', () => o.hw.powerSupply.off()),
+      startIsolationCheck: (_: unknown, p: { voltage: number }) => {
+        o.hw.powerSupply.isolationCheck(p.voltage).then(
+          (status) => toSession({ type: 'PS.ISOLATION', status }),
+          (e: unknown) => {
+            log.log('error', 'isolation check failed', { error: e instanceof Error ? e.message : String(e) });
+            toSession({ type: 'PS.ISOLATION', status: 'Fault' });
+          },
+        );
+      },
+      closeOutputContactor: () => guard('contactors.close', () => o.hw.contactors?.close()),
+      openOutputContactor: () => guard('contactors.open', () => o.hw.contactors?.open()),
+      reportStatus: (_: unknown, u: StatusUpdate) => report(u),
+    },
+  } as never) as AnyActorLogic;
+
+  // The EVSE's "safe shutdown": output off, contactor open. It has no lock and
+  // no contactor-before-current ordering problem of its own: the supply ramps down.
+  const evseShutdown = (reason: string): void => {
+    guard('powerSupply.off', () => o.hw.powerSupply.off());
+    guard('contactors.open', () => o.hw.contactors?.open());
+    report({ layer: 'shutdown', state: 'outputOff', level: 'warn', details: { reason } });
+    shutdowns.push({ endState: 'Finished', faults: [] } as SafeShutdownOutput);
+    queueMicrotask(() => ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
+  };
+
+  const key: EvseKeyHolder = {};
+  const lower = { port: o.ethernet, ...clockOpt, logger: log.child('slac'), report, ...(o.modem ? { modem: o.modem } : {}), ...(o.slac ? { slac: o.slac } : {}) };
+  const machine = evseConnectionManagerMachine.provide({
+    actors: {
+      modem: evseModemActor(lower, key),
+      slac: evseSlacActor(lower, key),
+      listen: tcpListenActor(o.net, o.tcpPort ?? 0, log.child('tcp')),
+      sdp: sdpServerMachine.provide({
+        actors: { udp: udpLinkActor({ net: o.net, port: 15118, multicast: 'ff02::1', logger: log.child('sdp') }) },
+        actions: { report: (_, u) => report(u) },
+      }),
+      accept: tcpAcceptActor,
+      transport: v2gTransportActor({ role: 'evse', codec: o.codec, logger: log.child('v2gtp'), ...(o.onWire ? { onWire: o.onWire } : {}) }),
+      session,
+    },
+    actions: {
+      report: (_, u) => report(u),
+      requestSafeShutdown: (_, p) => evseShutdown(p.reason),
+      closeServer: (_, p) => (p.handle as { close(): void } | undefined)?.close(),
+      sessionStarted: () => {
+        inSession = true;
+        queueMicrotask(() => {
+          if (lastReading.e) ref.cm?.send({ type: 'TO_SESSION', event: lastReading.e });
+        });
+      },
+    },
+  });
+  const cm = createActor(machine, {
+    input: {
+      oneShot: o.oneShot ?? false,
+      ...(o.connection ? { timings: o.connection } : {}),
+      inputs: {
+        sdp: () => ({ ...(o.sdpFaults ?? {}) }),
+        session: () => ({ config: o.v2g, randomBytes: o.randomBytes, ...(o.faults ? { faults: o.faults } : {}), logger: log.child('v2g') }),
+      },
+    },
+    ...clockOpt,
+  }) as unknown as Actor<AnyStateMachine>;
+  ref.cm = cm;
+  cm.subscribe((s) => {
+    inSession = JSON.stringify(s.value).includes('"session"');
+  });
+  subs.push(
+    o.hw.powerSupply.reading$.subscribe((reading) => {
+      lastReading.e = { type: 'PS.READING', reading };
+      toSession(lastReading.e);
+    }),
+  );
+  // IEC 61851-1: 12 V (state A) until a car pulls it to 9 V (B); then 5 % PWM asks for digital communication (checkpoints 2, 5).
+  guard('controlPilot.setState(A)', () => o.hw.controlPilot.setState('A'));
+  subs.push(
+    o.hw.controlPilot.state$.subscribe((s) => {
+      if (s === 'B' || s === 'C' || s === 'D') {
+        if (o.hw.controlPilot.setDutyCycle) {
+          guard('controlPilot.setDutyCycle(5)', () => o.hw.controlPilot.setDutyCycle?.(5));
+        }
+      } else if (s === 'A') guard('controlPilot.setDutyCycle(100)', () => o.hw.controlPilot.setDutyCycle?.(100));
+    }),
+  );
+
+  const done = doneOf<EvseConnectionManagerOutput>(cm, log);
+  cm.start();
+  return {
+    actor: cm,
+    done,
+    shutdowns,
+    stop(reason) {
+      cm.send({ type: 'STOP', reason });
+      return done;
+    },
+    dispose() {
+      for (const s of subs) s.unsubscribe();
+      cm.stop();
+    },
+  };
+}

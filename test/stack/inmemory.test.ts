@@ -1,0 +1,49 @@
+// Complete sessions EV ⇄ EVSE through the whole stack in one process:
+// SLAC over the modem emulator, SDP over the in-memory IPv6 link, V2GTP over
+// in-memory TCP, real EXI, the V2G machines, the sim board — on virtual time,
+// with the safety monitor watching the EV hardware.
+import { describe, expect, it } from 'vitest';
+import { runStack } from './harness.js';
+
+const dcPath = [100, 102, 160, 170, 190, 200, 203, 301, 303, 400, 403, 500, 506, 540, 550, 555, 560, 570, 590, 600, 700, 800, 810, 850, 900, 905];
+
+describe('whole stack in one process (virtual time)', () => {
+  for (const [protocol, mode] of [
+    ['din', 'dc'],
+    ['iso2', 'dc'],
+    ['iso2', 'ac'],
+  ] as const) {
+    it(`${protocol.toUpperCase()} ${mode.toUpperCase()}: plug-in to ChargingFinished, both sides end cleanly, no safety violation`, async () => {
+      // The sim board models the DC power path only: an AC session charges nothing, so it ends by a user stop after a few ChargingStatus rounds.
+      let stopped = false;
+      const r = await runStack({
+        protocol,
+        mode,
+        during: (sim, _clock, cps) => {
+          if (mode !== 'ac' || stopped) return;
+          if (cps.ev.filter((c) => c === 705).length >= 10) {
+            stopped = true;
+            sim.ev.actor.send({ type: 'STOP', reason: 'user stop (test)' });
+          }
+        },
+      });
+      const ev = r.sim.ev.actor.getSnapshot().output as { end: string; session?: { result: string; protocol: string; chargeLoopCount: number } };
+      const evse = r.sim.evse.actor.getSnapshot().output as { end: string; sessions: number } | undefined;
+      expect(r.tookMs, r.logs.lines.slice(-30).map((l) => `${l.component}: ${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n')).toBeGreaterThan(0);
+      expect(ev.end).toBe('ChargingFinished');
+      expect(ev.session?.protocol).toBe(protocol);
+      expect(ev.session?.chargeLoopCount).toBeGreaterThan(3);
+      expect(evse?.end).toBe('SessionStopped');
+      expect(r.violations).toEqual([]);
+      // The checkpoints of a session appear in order on the EV side.
+      const seen = dcPath.filter((c) => r.checkpoints.ev.includes(c));
+      const expected = mode === 'dc' ? dcPath : dcPath.filter((c) => ![560, 570, 590, 850].includes(c));
+      for (const c of expected) expect(seen, `checkpoint ${c}`).toContain(c);
+      // After the session: contactors open, connector unlocked, CP back to B.
+      const plant = r.sim.board.plant;
+      expect(plant.contactorsFeedback.value).toBe(false);
+      expect(plant.lockState.value).toBe('unlocked');
+      r.sim.dispose();
+    });
+  }
+});

@@ -148,6 +148,9 @@ export const slacEvseMachine = setup({
     }),
     recordProfile: assign(({ context, event }) => {
       if (!isMsg(event, 'CM_ATTEN_PROFILE.IND')) return {};
+      // Some modems report the sound with NumGroups = 0 (the TP-Link/QCA modem of pyPLC's charger in
+      // 2023-05-24_pyPlc_with_Ioniq93prcSoc): that is no measurement, the fallback applies.
+      if (event.msg.aag.length === 0) return {};
       if (context.profiles.length === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: 110, details: { evMac: formatMac(event.msg.pevMac) } });
       return { profiles: [...context.profiles, event.msg.aag] };
     }),

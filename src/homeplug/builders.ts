@@ -1,7 +1,7 @@
 // Builders for the messages tsplc sends, with ISO 15118-3 defaults. Every default can be
 // overridden; header fields (dst, mmv, fmi) default to what real stacks send (protocol-facts §1.2–1.3).
 import { BROADCAST_MAC, QCA_LOCAL_MAC } from './constants.js';
-import type { MmeOf } from './types.js';
+import type { MmeOf, VsNwInfoCnf0, VsNwInfoCnf1 } from './types.js';
 
 type Opt<T> = Omit<T, 'type'>;
 type Build<T extends { type: string }, Req extends keyof T> = Pick<T, Req> & Partial<Opt<T>>;
@@ -256,6 +256,12 @@ export function vsNwInfoReq(o: Build<MmeOf<'VS_NW_INFO.REQ'>, 'src'>): MmeOf<'VS
   return { type: 'VS_NW_INFO.REQ', dst: QCA_LOCAL_MAC, mmv: 0, ...o };
 }
 
-export function vsNwInfoCnf(o: Build<MmeOf<'VS_NW_INFO.CNF'>, 'src' | 'dst' | 'networks'>): MmeOf<'VS_NW_INFO.CNF'> {
+export function vsNwInfoCnf(o: Build<VsNwInfoCnf0, 'src' | 'dst' | 'networks'>): VsNwInfoCnf0 {
   return { type: 'VS_NW_INFO.CNF', mmv: 0, ...o };
+}
+
+/** The MMV 1 answer of newer QCA firmware; dataLength is computed from the lists unless given. */
+export function vsNwInfoCnf1(o: Build<VsNwInfoCnf1, 'src' | 'dst' | 'networks' | 'stations'>): VsNwInfoCnf1 {
+  const dataLength = 2 + 26 * o.networks.length + (o.networks.length > 0 ? 6 + 24 * o.stations.length : 0);
+  return { type: 'VS_NW_INFO.CNF', mmv: 1, fmi: 0, subVersion: 0, reserved: 0, dataLength, reserved1: 0, reserved2: new Uint8Array(5), ...o };
 }

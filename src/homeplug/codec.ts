@@ -185,10 +185,66 @@ const SPECS: readonly Spec[] = [
       },
     ],
   },
+  {
+    // AV 1.1 (MMV 1) variant sent by QCA7420 firmware 1.4 (pyPLC ABB/Alpitronic captures); field split as
+    // Wireshark dissects it. Unlike MMV 0 the station list follows all networks instead of nesting in each.
+    // The 5 bytes before NUMAVLNS hold a little-endian length at +2 counting from +4 to the frame end
+    // (0x02 with no network, 0x3A with one network and one station): kept as `dataLength`.
+    type: 'VS_NW_INFO.CNF',
+    mmtype: MMTYPE.VS_NW_INFO_CNF,
+    oui: OUI_QUALCOMM,
+    mmv: 1,
+    fields: [
+      u8('subVersion'),
+      u8('reserved'),
+      u16le('dataLength'),
+      u8('reserved1'),
+      { name: 'numAvlns', kind: 'count8', of: 'networks' },
+      {
+        name: 'networks',
+        kind: 'records',
+        fields: [
+          bytes('nid', 7),
+          bytes('reserved', 2),
+          u8('snid'),
+          u8('tei'),
+          bytes('reserved1', 4),
+          u8('role'),
+          mac('ccoMac'),
+          u8('ccoTei'),
+          bytes('reserved2', 3),
+        ],
+      },
+      { name: 'numStas', kind: 'count8', of: 'stations' },
+      bytes('reserved2', 5),
+      {
+        name: 'stations',
+        kind: 'records',
+        fields: [
+          mac('mac'),
+          u8('tei'),
+          bytes('reserved', 3),
+          mac('bridgedMac'),
+          u8('avgPhyRateTx'),
+          u8('coupling'),
+          bytes('reserved1', 2),
+          u8('avgPhyRateRx'),
+          bytes('reserved2', 3),
+        ],
+      },
+    ],
+  },
 ];
 
-const SPEC_BY_MMTYPE: ReadonlyMap<number, Spec> = new Map(SPECS.map((s) => [s.mmtype, s]));
-const SPEC_BY_TYPE: ReadonlyMap<string, Spec> = new Map(SPECS.map((s) => [s.type, s]));
+// One MMTYPE may have several layouts (per OUI or MMV): the first that matches wins.
+const SPECS_BY_MMTYPE: ReadonlyMap<number, readonly Spec[]> = SPECS.reduce((m, s) => m.set(s.mmtype, [...(m.get(s.mmtype) ?? []), s]), new Map<number, Spec[]>());
+const SPEC_BY_TYPE: ReadonlyMap<string, Spec> = SPECS.reduce((m, s) => (m.has(s.type) ? m : m.set(s.type, s)), new Map<string, Spec>());
+
+function specFor(type: string, mmv: number): Spec | undefined {
+  const first = SPEC_BY_TYPE.get(type);
+  if (!first) return undefined;
+  return SPECS_BY_MMTYPE.get(first.mmtype)?.find((s) => s.type === type && (s.mmv === undefined || s.mmv === mmv)) ?? first;
+}
 
 /** MMTYPE of a modelled message type, e.g. 'CM_SLAC_PARM.REQ' → 0x6064. */
 export function mmtypeOf(type: KnownMme['type']): number {
@@ -196,7 +252,7 @@ export function mmtypeOf(type: KnownMme['type']): number {
 }
 
 /** Every modelled message type (for tests and tools). */
-export const MODELLED_TYPES: readonly KnownMme['type'][] = SPECS.map((s) => s.type);
+export const MODELLED_TYPES: readonly KnownMme['type'][] = [...new Set(SPECS.map((s) => s.type))];
 
 // ---------------------------------------------------------------- decoding
 
@@ -398,10 +454,10 @@ export function decodeMme(input: Uint8Array): Result<Mme> {
     mmv,
     ...(fmi !== undefined ? { fmi } : {}),
   };
-  const spec = SPEC_BY_MMTYPE.get(mmtype);
+  const spec = SPECS_BY_MMTYPE.get(mmtype)?.find((c) => (c.oui === undefined || c.oui === oui) && (c.mmv === undefined || c.mmv === mmv));
   // A fragment (FMI NF_MI ≠ 0) carries only part of a payload: report it whole, not as a half-parsed message.
   const fragmented = fmi !== undefined && (fmi & 0xf000) !== 0;
-  if (!spec || (spec.oui !== undefined && spec.oui !== oui) || (spec.mmv !== undefined && spec.mmv !== mmv) || fragmented) {
+  if (!spec || fragmented) {
     const name = mmeName(mmtype, oui);
     const unknown: UnknownMme = {
       type: 'unknown',
@@ -525,7 +581,7 @@ export function encodeMme(msg: Mme): Uint8Array {
   w.u8(ETHERTYPE_HOMEPLUG >> 8);
   w.u8(ETHERTYPE_HOMEPLUG);
   w.u8(msg.mmv);
-  const spec = msg.type === 'unknown' ? undefined : (SPEC_BY_TYPE.get(msg.type) as Spec);
+  const spec = msg.type === 'unknown' ? undefined : (specFor(msg.type, msg.mmv) as Spec);
   const mmtype = msg.type === 'unknown' ? msg.mmtype : (spec as Spec).mmtype;
   w.u16le(mmtype);
   if (msg.mmv >= 1) {

@@ -48,6 +48,10 @@ export function mmeKeyFields(m: Mme): string {
     case 'VS_PL_LINK_STATUS.CNF':
       return `mstatus=${m.mstatus} linkStatus=${m.linkStatus}`;
     case 'VS_NW_INFO.CNF':
+      if (m.mmv === 1) {
+        const nets = m.networks.map((n) => `nid=${h(n.nid)} role=${n.role} cco=${formatMac(n.ccoMac)}`).join('; ') || 'no network';
+        return `${nets} stations=${m.stations.map((s) => `${formatMac(s.mac)}(tx ${s.avgPhyRateTx}/rx ${s.avgPhyRateRx} Mbit/s)`).join(',') || 'none'}`;
+      }
       return m.networks.map((n) => `nid=${h(n.nid)} role=${n.role} cco=${formatMac(n.ccoMac)} stations=${n.stations.length}`).join('; ') || 'no network';
     case 'unknown':
       return `mmtype=0x${m.mmtype.toString(16).padStart(4, '0')} mmv=${m.mmv}${m.oui !== undefined ? ` oui=${m.oui.toString(16).padStart(6, '0')}` : ''} payload=${m.payload.length}B`;

@@ -273,10 +273,55 @@ export interface VsNwInfoNetwork {
   readonly stations: readonly VsNwInfoStation[];
 }
 
-export interface VsNwInfoCnf extends MmeHeader {
+/** VS_NW_INFO.CNF, AV 1.0 layout (MMV 0): stations nested in their network. */
+export interface VsNwInfoCnf0 extends MmeHeader {
   readonly type: 'VS_NW_INFO.CNF';
+  readonly mmv: 0;
   readonly networks: readonly VsNwInfoNetwork[];
 }
+
+export interface VsNwInfoNetwork1 {
+  readonly nid: Uint8Array;
+  readonly reserved: Uint8Array;
+  readonly snid: number;
+  readonly tei: number;
+  readonly reserved1: Uint8Array;
+  /** 0 station, 1 proxy coordinator, 2 central coordinator. */
+  readonly role: number;
+  readonly ccoMac: Uint8Array;
+  readonly ccoTei: number;
+  readonly reserved2: Uint8Array;
+}
+
+export interface VsNwInfoStation1 {
+  readonly mac: Uint8Array;
+  readonly tei: number;
+  readonly reserved: Uint8Array;
+  readonly bridgedMac: Uint8Array;
+  /** Mbit/s. */
+  readonly avgPhyRateTx: number;
+  /** Tx coupling (low nibble), Rx coupling (high nibble). */
+  readonly coupling: number;
+  readonly reserved1: Uint8Array;
+  readonly avgPhyRateRx: number;
+  readonly reserved2: Uint8Array;
+}
+
+/** VS_NW_INFO.CNF, AV 1.1 layout (MMV 1, QCA7420 firmware 1.4): networks, then all stations. */
+export interface VsNwInfoCnf1 extends MmeHeader {
+  readonly type: 'VS_NW_INFO.CNF';
+  readonly mmv: 1;
+  readonly subVersion: number;
+  readonly reserved: number;
+  /** Length from the byte after this field to the end of the data (as the modem sends it). */
+  readonly dataLength: number;
+  readonly reserved1: number;
+  readonly networks: readonly VsNwInfoNetwork1[];
+  readonly reserved2: Uint8Array;
+  readonly stations: readonly VsNwInfoStation1[];
+}
+
+export type VsNwInfoCnf = VsNwInfoCnf0 | VsNwInfoCnf1;
 
 /** A well-formed MME of a type tsplc does not model: kept whole so it re-encodes byte-identically. */
 export interface UnknownMme extends MmeHeader {

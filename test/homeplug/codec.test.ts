@@ -98,6 +98,28 @@ describe('MME layouts against real frames', () => {
     expect(m).toMatchObject({ type: 'unknown', mmtype: 0xa000, oui: 0x0080e1 });
   });
 
+  it('VS_NW_INFO.CNF with MMV 1 (QCA7420 fw 1.4, ABB capture frame 397) uses the AV 1.1 layout', () => {
+    const hex =
+      'dc0ea1116708984827 5a3ce6 88e1 01 39a0 0000 00b052'.replace(/ /g, '') +
+      '0000 3a00 00' + // subVersion, reserved, dataLength 0x3A, reserved
+      '01' + // NUMAVLNS
+      'd5925cb82e6808 0000 04 04 00000000 00 bcf2aff1c811 01 000000' + // network: NID, -, SNID, TEI, -, role, CCo MAC, CCo TEI, -
+      '01 0000000000' + // NUMSTAS, reserved
+      'bcf2aff1c811 01 000000 5410eca1f3e2 09 00 0000 09 000000'; // station: MAC, TEI, -, bridged MAC, tx, coupling, -, rx, -
+    const m = decodeOk(hex.replace(/ /g, ''));
+    expect(m).toMatchObject({ type: 'VS_NW_INFO.CNF', mmv: 1, dataLength: 0x3a });
+    if (m.type !== 'VS_NW_INFO.CNF' || m.mmv !== 1) return;
+    expect(toHex(m.networks[0]!.nid)).toBe('d5925cb82e6808');
+    expect(m.networks[0]!.snid).toBe(4);
+    expect(toHex(m.stations[0]!.bridgedMac)).toBe('5410eca1f3e2');
+    expect(m.stations[0]!.avgPhyRateRx).toBe(9);
+    expect(m.padding).toBeUndefined();
+    expect(toHex(encodeMme(m))).toBe(hex.replace(/ /g, ''));
+    // The builder computes the same dataLength from the lists.
+    const built = oneOfEach().find((x) => x.type === 'VS_NW_INFO.CNF' && x.mmv === 1);
+    expect(built).toMatchObject({ dataLength: 0x3a });
+  });
+
   it('names every direction of an MMTYPE', () => {
     expect(mmeName(0x6064)).toBe('CM_SLAC_PARM.REQ');
     expect(mmeName(0x606f)).toBe('CM_ATTEN_CHAR.RSP');

@@ -54,5 +54,35 @@ export function oneOfEach(): KnownMme[] {
         },
       ],
     }),
+    hp.vsNwInfoCnf1({
+      src: hp.QCA_LOCAL_MAC,
+      dst: EV_MAC,
+      networks: [
+        {
+          nid: NID,
+          reserved: new Uint8Array(2),
+          snid: 4,
+          tei: 4,
+          reserved1: new Uint8Array(4),
+          role: 0,
+          ccoMac: EVSE_MAC,
+          ccoTei: 1,
+          reserved2: new Uint8Array(3),
+        },
+      ],
+      stations: [
+        {
+          mac: EVSE_MAC,
+          tei: 1,
+          reserved: new Uint8Array(3),
+          bridgedMac: fromHex('5410eca1f3e2') as Uint8Array,
+          avgPhyRateTx: 9,
+          coupling: 0,
+          reserved1: new Uint8Array(2),
+          avgPhyRateRx: 9,
+          reserved2: new Uint8Array(3),
+        },
+      ],
+    }),
   ];
 }

@@ -81,7 +81,7 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     const r = t.rep as Extract<SimpleRep, { k: 'enum' }>;
     if (t.tsName) push(`export type ${t.tsName} = ${r.values.map((v) => JSON.stringify(v)).join(' | ')};`);
     push(`const ${enumTable(t)}: readonly string[] = ${lit(r.values)};`);
-    push(`const ${enumTable(t)}_I: Readonly<Record<string, number>> = ${lit(Object.fromEntries(r.values.map((v, i) => [v, i])))};`);
+    push(`const ${enumTable(t)}_I: ReadonlyMap<unknown, number> = new Map(${lit(r.values)}.map((v, i) => [v, i]));`);
   }
   push('');
 
@@ -283,62 +283,99 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     push('  try {');
     push('    let s = 0;');
     push('    let x: any;');
+    // The state is often known at generation time (start, after a mandatory field): then
+    // the event code is a constant and CH (code 0, 1 bit) merges into the same write.
+    let known: number | undefined = 0;
+    const codeIn = (state: number, pred: (e: GEvent) => boolean) => (ct.states[state] as { events: GEvent[] }).events.findIndex(pred);
+    const widthOf = (state: number) => (ct.states[state] as { bits: number }).bits;
     ct.attrs.forEach((a, i) => {
-      const next = ct.states[0] ? attrNext(ct, i) : 0;
+      const next = attrNext(ct, i);
+      const f = JSON.stringify('@' + a.name);
+      const pred = (e: GEvent) => e.kind === 'AT' && e.attr === i;
       push(`    x = v.${a.name};`);
+      if (a.required) push(`    if (x === undefined) w.missing(${gn}, ${f});`);
+      const code = known === undefined ? -1 : codeIn(known, pred);
+      if (a.required && known !== undefined && code >= 0) {
+        push(`    w.bits(${widthOf(known)}, ${code});`);
+        push(`    ${writeSimple(a.type, 'x', '@' + a.name)}`);
+        push(`    s = ${next};`);
+        known = next;
+        return;
+      }
       push(`    if (x !== undefined) {`);
-      push(`      w.event(W_${n}[s]!, C_${n}_a${i}[s]!, ${gn}, ${JSON.stringify('@' + a.name)}, s, X_${n});`);
+      push(`      w.event(W_${n}[s]!, C_${n}_a${i}[s]!, ${gn}, ${f}, s, X_${n});`);
       push(`      ${writeSimple(a.type, 'x', '@' + a.name)}`);
       push(`      s = ${next};`);
       push('    }');
+      known = a.required ? next : undefined;
     });
     if (ct.simpleContent) {
-      const chEvent = ct.states.flatMap((s) => s.events).find((e) => e.kind === 'CH') as { next: number };
+      const chEvent = ct.states.flatMap((st) => st.events).find((e) => e.kind === 'CH') as { next: number };
       push(`    w.event(W_${n}[s]!, C_${n}_ch[s]!, ${gn}, '$value', s, X_${n});`);
       push(`    ${writeSimple(ct.simpleContent, 'v.$value', '$value')}`);
       push(`    s = ${chEvent.next};`);
+      known = chEvent.next;
     }
     ct.leaves.forEach((l, i) => {
       if (l.kind !== 'element') return;
       const v = l.value as ValueType;
       const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
-      const one = (x: string) => {
+      const fname = JSON.stringify(l.name);
+      const mandatory = !l.array && l.min >= 1 && !l.optional && l.sharedWith === undefined && !l.sharedLater;
+      const body = (x: string, staticCode: number | undefined, width: number) => {
         const lines: string[] = [];
         if (v.kind === 'complex') {
-          lines.push(`w.obj(${x}, ${JSON.stringify(l.name)});`);
-          lines.push(`e_${v.type.tsName}(w, ${x}, ${JSON.stringify(l.name)});`);
+          if (staticCode !== undefined) lines.push(`w.bits(${width}, ${staticCode});`);
+          else lines.push(`w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${fname}, s, X_${n});`);
+          lines.push(`w.obj(${x}, ${fname});`);
+          lines.push(`e_${v.type.tsName}(w, ${x}, ${fname});`);
         } else {
-          lines.push('w.bits(1, 0);');
+          // SE code, then CH (first-level code 0 of 1 bit), the value, then EE (code 0 of 1 bit).
+          if (staticCode !== undefined) lines.push(`w.bits(${width + 1}, ${staticCode * 2});`);
+          else {
+            lines.push(`w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${fname}, s, X_${n});`);
+            lines.push('w.pos++;');
+          }
           lines.push(writeSimple(v.type, x, l.name));
-          lines.push('w.bits(1, 0);');
+          lines.push('w.pos++;');
         }
         return lines;
       };
-      const ev = `w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${JSON.stringify(l.name)}, s, X_${n});`;
       push(`    x = v.${prop};`);
+      if (mandatory) {
+        push(`    if (x === undefined) w.missing(${gn}, ${fname});`);
+        const code = known === undefined ? -1 : codeIn(known, (e) => e.kind === 'SE' && e.leaf === i);
+        const lines = known !== undefined && code >= 0 ? body('x', code, widthOf(known)) : body('x', undefined, 0);
+        for (const line of lines) push(`    ${line}`);
+        const next = (ct.leafStates[i] as { done: number }).done;
+        push(`    s = ${next};`);
+        known = next;
+        return;
+      }
+      known = undefined;
       // A shared element (two positions) is written at the first position the state allows.
       const guard = l.sharedLater ? ` && C_${n}_l${i}[s]! >= 0` : '';
-      const sharedMark = l.sharedLater || l.sharedWith !== undefined;
       if (l.sharedWith !== undefined) push(`    if (sh_${prop}) x = undefined;`);
       if (l.sharedLater) push(`    let sh_${prop} = false;`);
       if (l.array) {
+        if (l.min >= 1 && !l.optional) push(`    if (x === undefined) w.missing(${gn}, ${fname});`);
         push(`    if (x !== undefined${guard}) {`);
-        push(`      w.arr(x, ${JSON.stringify(l.name)});`);
+        push(`      w.arr(x, ${fname});`);
         push('      for (let i = 0; i < x.length; i++) {');
-        push(`        ${ev}`);
-        for (const line of one('x[i]')) push(`        ${line}`);
+        for (const line of body('x[i]', undefined, 0)) push(`        ${line}`);
         push(`        s = ${leafNext(ct, l, '(i + 1)')};`);
         push('      }');
       } else {
         push(`    if (x !== undefined${guard}) {`);
-        push(`      ${ev}`);
-        for (const line of one('x')) push(`      ${line}`);
+        for (const line of body('x', undefined, 0)) push(`      ${line}`);
         push(`      s = ${leafNext(ct, l, '1')};`);
       }
-      if (sharedMark && l.sharedLater) push(`      sh_${prop} = true;`);
+      if (l.sharedLater) push(`      sh_${prop} = true;`);
       push('    }');
     });
-    push(`    w.event(W_${n}[s]!, C_${n}_ee[s]!, ${gn}, '', s, X_${n});`);
+    const eeCode = known === undefined ? -1 : codeIn(known, (e) => e.kind === 'EE');
+    if (known !== undefined && eeCode >= 0) push(`    w.bits(${widthOf(known)}, ${eeCode});`);
+    else push(`    w.event(W_${n}[s]!, C_${n}_ee[s]!, ${gn}, '', s, X_${n});`);
     push('  } catch (e) {');
     push('    throw withPath(e, name);');
     push('  }');

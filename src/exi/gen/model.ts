@@ -34,7 +34,7 @@ export interface Leaf {
   max: number;
   /** Property is an array: the leaf may occur more than once (itself or via a repeated group). */
   array: boolean;
-  /** The leaf is a member of a choice or substitution group (optional in the object). */
+  /** The leaf may be absent: minOccurs 0, or inside a choice, substitution group or optional group. */
   optional: boolean;
   /** Set on a later position of an element that already has a position (same property). */
   sharedWith?: number;
@@ -371,7 +371,7 @@ export function buildGrammar(set: SchemaSet): Grammar {
       if (p.max > 1 && p.max !== Infinity) throw new Error(`${ct.id}: bounded repetition of a ${p.kind} group`);
       if (p.min > 1) throw new Error(`${ct.id}: minOccurs > 1 on a ${p.kind} group`);
       const rep = repeated || p.max > 1;
-      const kids = p.items.map((it) => walk(it, rep, choice || p.kind === 'choice'));
+      const kids = p.items.map((it) => walk(it, rep, choice || p.kind === 'choice' || p.min === 0));
       const model: MParticle = { k: p.kind === 'sequence' ? 'seq' : 'choice', min: p.min, max: p.max, items: kids.map((k) => k.model) };
       let info: Info;
       if (p.kind === 'choice') {

@@ -8,7 +8,7 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type responseCodeType = "OK_SuccessfulNegotiation" | "OK_SuccessfulNegotiationWithMinorDeviation" | "Failed_NoNegotiation";
 const EN_responseCodeType: readonly string[] = ["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK_SuccessfulNegotiation: 0, OK_SuccessfulNegotiationWithMinorDeviation: 1, Failed_NoNegotiation: 2 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface supportedAppProtocolReq {
@@ -213,6 +213,7 @@ function e_supportedAppProtocolReq(w: BitWriter, v: supportedAppProtocolReq, nam
     let s = 0;
     let x: any;
     x = v.AppProtocol;
+    if (x === undefined) w.missing("supportedAppProtocolReq", "AppProtocol");
     if (x !== undefined) {
       w.arr(x, "AppProtocol");
       for (let i = 0; i < x.length; i++) {
@@ -240,46 +241,36 @@ function e_AppProtocolType(w: BitWriter, v: AppProtocolType, name: string): void
     let s = 0;
     let x: any;
     x = v.ProtocolNamespace;
-    if (x !== undefined) {
-      w.event(W_AppProtocolType[s]!, C_AppProtocolType_l0[s]!, "AppProtocolType", "ProtocolNamespace", s, X_AppProtocolType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 100, "ProtocolNamespace");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AppProtocolType", "ProtocolNamespace");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 100, "ProtocolNamespace");
+    w.pos++;
+    s = 1;
     x = v.VersionNumberMajor;
-    if (x !== undefined) {
-      w.event(W_AppProtocolType[s]!, C_AppProtocolType_l1[s]!, "AppProtocolType", "VersionNumberMajor", s, X_AppProtocolType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "VersionNumberMajor");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AppProtocolType", "VersionNumberMajor");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "VersionNumberMajor");
+    w.pos++;
+    s = 2;
     x = v.VersionNumberMinor;
-    if (x !== undefined) {
-      w.event(W_AppProtocolType[s]!, C_AppProtocolType_l2[s]!, "AppProtocolType", "VersionNumberMinor", s, X_AppProtocolType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "VersionNumberMinor");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("AppProtocolType", "VersionNumberMinor");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "VersionNumberMinor");
+    w.pos++;
+    s = 3;
     x = v.SchemaID;
-    if (x !== undefined) {
-      w.event(W_AppProtocolType[s]!, C_AppProtocolType_l3[s]!, "AppProtocolType", "SchemaID", s, X_AppProtocolType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "SchemaID");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("AppProtocolType", "SchemaID");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 0, 255, "SchemaID");
+    w.pos++;
+    s = 4;
     x = v.Priority;
-    if (x !== undefined) {
-      w.event(W_AppProtocolType[s]!, C_AppProtocolType_l4[s]!, "AppProtocolType", "Priority", s, X_AppProtocolType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 5, 1, 20, "Priority");
-      w.bits(1, 0);
-      s = 5;
-    }
-    w.event(W_AppProtocolType[s]!, C_AppProtocolType_ee[s]!, "AppProtocolType", '', s, X_AppProtocolType);
+    if (x === undefined) w.missing("AppProtocolType", "Priority");
+    w.bits(2, 0);
+    w.nbitChecked(x, 5, 1, 20, "Priority");
+    w.pos++;
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -294,19 +285,17 @@ function e_supportedAppProtocolRes(w: BitWriter, v: supportedAppProtocolRes, nam
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_supportedAppProtocolRes[s]!, C_supportedAppProtocolRes_l0[s]!, "supportedAppProtocolRes", "ResponseCode", s, X_supportedAppProtocolRes);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 2, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("supportedAppProtocolRes", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 2, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.SchemaID;
     if (x !== undefined) {
       w.event(W_supportedAppProtocolRes[s]!, C_supportedAppProtocolRes_l1[s]!, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, 0, 255, "SchemaID");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_supportedAppProtocolRes[s]!, C_supportedAppProtocolRes_ee[s]!, "supportedAppProtocolRes", '', s, X_supportedAppProtocolRes);

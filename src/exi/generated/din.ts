@@ -8,46 +8,46 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type unitSymbolType = "h" | "m" | "s" | "A" | "Ah" | "V" | "VA" | "W" | "W/s" | "Wh";
 const EN_unitSymbolType: readonly string[] = ["h", "m", "s", "A", "Ah", "V", "VA", "W", "W/s", "Wh"];
-const EN_unitSymbolType_I: Readonly<Record<string, number>> = { h: 0, m: 1, s: 2, A: 3, Ah: 4, V: 5, VA: 6, W: 7, "W/s": 8, Wh: 9 };
+const EN_unitSymbolType_I: ReadonlyMap<unknown, number> = new Map(["h", "m", "s", "A", "Ah", "V", "VA", "W", "W/s", "Wh"].map((v, i) => [v, i]));
 export type EVSENotificationType = "None" | "StopCharging" | "ReNegotiation";
 const EN_EVSENotificationType: readonly string[] = ["None", "StopCharging", "ReNegotiation"];
-const EN_EVSENotificationType_I: Readonly<Record<string, number>> = { None: 0, StopCharging: 1, ReNegotiation: 2 };
+const EN_EVSENotificationType_I: ReadonlyMap<unknown, number> = new Map(["None", "StopCharging", "ReNegotiation"].map((v, i) => [v, i]));
 export type DC_EVErrorCodeType = "NO_ERROR" | "FAILED_RESSTemperatureInhibit" | "FAILED_EVShiftPosition" | "FAILED_ChargerConnectorLockFault" | "FAILED_EVRESSMalfunction" | "FAILED_ChargingCurrentdifferential" | "FAILED_ChargingVoltageOutOfRange" | "Reserved_A" | "Reserved_B" | "Reserved_C" | "FAILED_ChargingSystemIncompatibility" | "NoData";
 const EN_DC_EVErrorCodeType: readonly string[] = ["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"];
-const EN_DC_EVErrorCodeType_I: Readonly<Record<string, number>> = { NO_ERROR: 0, FAILED_RESSTemperatureInhibit: 1, FAILED_EVShiftPosition: 2, FAILED_ChargerConnectorLockFault: 3, FAILED_EVRESSMalfunction: 4, FAILED_ChargingCurrentdifferential: 5, FAILED_ChargingVoltageOutOfRange: 6, Reserved_A: 7, Reserved_B: 8, Reserved_C: 9, FAILED_ChargingSystemIncompatibility: 10, NoData: 11 };
+const EN_DC_EVErrorCodeType_I: ReadonlyMap<unknown, number> = new Map(["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"].map((v, i) => [v, i]));
 export type responseCodeType = "OK" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_CertificateExpiresSoon" | "FAILED" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_UnknownSession" | "FAILED_ServiceSelectionInvalid" | "FAILED_PaymentSelectionInvalid" | "FAILED_CertificateExpired" | "FAILED_SignatureError" | "FAILED_NoCertificateAvailable" | "FAILED_CertChainError" | "FAILED_ChallengeInvalid" | "FAILED_ContractCanceled" | "FAILED_WrongChargeParameter" | "FAILED_PowerDeliveryNotApplied" | "FAILED_TariffSelectionInvalid" | "FAILED_ChargingProfileInvalid" | "FAILED_EVSEPresentVoltageToLow" | "FAILED_MeteringSignatureNotValid" | "FAILED_WrongEnergyTransferType";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_EVSEPresentVoltageToLow", "FAILED_MeteringSignatureNotValid", "FAILED_WrongEnergyTransferType"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK: 0, OK_NewSessionEstablished: 1, OK_OldSessionJoined: 2, OK_CertificateExpiresSoon: 3, FAILED: 4, FAILED_SequenceError: 5, FAILED_ServiceIDInvalid: 6, FAILED_UnknownSession: 7, FAILED_ServiceSelectionInvalid: 8, FAILED_PaymentSelectionInvalid: 9, FAILED_CertificateExpired: 10, FAILED_SignatureError: 11, FAILED_NoCertificateAvailable: 12, FAILED_CertChainError: 13, FAILED_ChallengeInvalid: 14, FAILED_ContractCanceled: 15, FAILED_WrongChargeParameter: 16, FAILED_PowerDeliveryNotApplied: 17, FAILED_TariffSelectionInvalid: 18, FAILED_ChargingProfileInvalid: 19, FAILED_EVSEPresentVoltageToLow: 20, FAILED_MeteringSignatureNotValid: 21, FAILED_WrongEnergyTransferType: 22 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_EVSEPresentVoltageToLow", "FAILED_MeteringSignatureNotValid", "FAILED_WrongEnergyTransferType"].map((v, i) => [v, i]));
 export type EVSEProcessingType = "Finished" | "Ongoing";
 const EN_EVSEProcessingType: readonly string[] = ["Finished", "Ongoing"];
-const EN_EVSEProcessingType_I: Readonly<Record<string, number>> = { Finished: 0, Ongoing: 1 };
+const EN_EVSEProcessingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing"].map((v, i) => [v, i]));
 export type isolationLevelType = "Invalid" | "Valid" | "Warning" | "Fault";
 const EN_isolationLevelType: readonly string[] = ["Invalid", "Valid", "Warning", "Fault"];
-const EN_isolationLevelType_I: Readonly<Record<string, number>> = { Invalid: 0, Valid: 1, Warning: 2, Fault: 3 };
+const EN_isolationLevelType_I: ReadonlyMap<unknown, number> = new Map(["Invalid", "Valid", "Warning", "Fault"].map((v, i) => [v, i]));
 export type DC_EVSEStatusCodeType = "EVSE_NotReady" | "EVSE_Ready" | "EVSE_Shutdown" | "EVSE_UtilityInterruptEvent" | "EVSE_IsolationMonitoringActive" | "EVSE_EmergencyShutdown" | "EVSE_Malfunction" | "Reserved_8" | "Reserved_9" | "Reserved_A" | "Reserved_B" | "Reserved_C";
 const EN_DC_EVSEStatusCodeType: readonly string[] = ["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"];
-const EN_DC_EVSEStatusCodeType_I: Readonly<Record<string, number>> = { EVSE_NotReady: 0, EVSE_Ready: 1, EVSE_Shutdown: 2, EVSE_UtilityInterruptEvent: 3, EVSE_IsolationMonitoringActive: 4, EVSE_EmergencyShutdown: 5, EVSE_Malfunction: 6, Reserved_8: 7, Reserved_9: 8, Reserved_A: 9, Reserved_B: 10, Reserved_C: 11 };
+const EN_DC_EVSEStatusCodeType_I: ReadonlyMap<unknown, number> = new Map(["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"].map((v, i) => [v, i]));
 export type EVRequestedEnergyTransferType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_unique";
 const EN_EVRequestedEnergyTransferType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"];
-const EN_EVRequestedEnergyTransferType_I: Readonly<Record<string, number>> = { AC_single_phase_core: 0, AC_three_phase_core: 1, DC_core: 2, DC_extended: 3, DC_combo_core: 4, DC_unique: 5 };
+const EN_EVRequestedEnergyTransferType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"].map((v, i) => [v, i]));
 export type costKindType = "relativePricePercentage" | "RenewableGenerationPercentage" | "CarbonDioxideEmission";
 const EN_costKindType: readonly string[] = ["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"];
-const EN_costKindType_I: Readonly<Record<string, number>> = { relativePricePercentage: 0, RenewableGenerationPercentage: 1, CarbonDioxideEmission: 2 };
+const EN_costKindType_I: ReadonlyMap<unknown, number> = new Map(["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"].map((v, i) => [v, i]));
 export type EVSESupportedEnergyTransferType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_dual" | "AC_core1p_DC_extended" | "AC_single_DC_core" | "AC_single_phase_three_phase_core_DC_extended" | "AC_core3p_DC_extended";
 const EN_EVSESupportedEnergyTransferType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_dual", "AC_core1p_DC_extended", "AC_single_DC_core", "AC_single_phase_three_phase_core_DC_extended", "AC_core3p_DC_extended"];
-const EN_EVSESupportedEnergyTransferType_I: Readonly<Record<string, number>> = { AC_single_phase_core: 0, AC_three_phase_core: 1, DC_core: 2, DC_extended: 3, DC_combo_core: 4, DC_dual: 5, AC_core1p_DC_extended: 6, AC_single_DC_core: 7, AC_single_phase_three_phase_core_DC_extended: 8, AC_core3p_DC_extended: 9 };
+const EN_EVSESupportedEnergyTransferType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_dual", "AC_core1p_DC_extended", "AC_single_DC_core", "AC_single_phase_three_phase_core_DC_extended", "AC_core3p_DC_extended"].map((v, i) => [v, i]));
 export type serviceCategoryType = "EVCharging" | "Internet" | "ContractCertificate" | "OtherCustom";
 const EN_serviceCategoryType: readonly string[] = ["EVCharging", "Internet", "ContractCertificate", "OtherCustom"];
-const EN_serviceCategoryType_I: Readonly<Record<string, number>> = { EVCharging: 0, Internet: 1, ContractCertificate: 2, OtherCustom: 3 };
+const EN_serviceCategoryType_I: ReadonlyMap<unknown, number> = new Map(["EVCharging", "Internet", "ContractCertificate", "OtherCustom"].map((v, i) => [v, i]));
 export type valueType = "bool" | "byte" | "short" | "int" | "physicalValue" | "string";
 const EN_valueType: readonly string[] = ["bool", "byte", "short", "int", "physicalValue", "string"];
-const EN_valueType_I: Readonly<Record<string, number>> = { bool: 0, byte: 1, short: 2, int: 3, physicalValue: 4, string: 5 };
+const EN_valueType_I: ReadonlyMap<unknown, number> = new Map(["bool", "byte", "short", "int", "physicalValue", "string"].map((v, i) => [v, i]));
 export type paymentOptionType = "Contract" | "ExternalPayment";
 const EN_paymentOptionType: readonly string[] = ["Contract", "ExternalPayment"];
-const EN_paymentOptionType_I: Readonly<Record<string, number>> = { Contract: 0, ExternalPayment: 1 };
+const EN_paymentOptionType_I: ReadonlyMap<unknown, number> = new Map(["Contract", "ExternalPayment"].map((v, i) => [v, i]));
 export type faultCodeType = "ParsingError" | "NoTLSRootCertificatAvailable" | "UnknownError";
 const EN_faultCodeType: readonly string[] = ["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"];
-const EN_faultCodeType_I: Readonly<Record<string, number>> = { ParsingError: 0, NoTLSRootCertificatAvailable: 1, UnknownError: 2 };
+const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface AC_EVChargeParameterType {
@@ -283,13 +283,13 @@ export interface DC_EVPowerDeliveryParameterType {
   ChargingComplete: boolean;
 }
 export interface DSAKeyValueType {
-  P: Uint8Array;
-  Q: Uint8Array;
+  P?: Uint8Array;
+  Q?: Uint8Array;
   G?: Uint8Array;
   Y: Uint8Array;
   J?: Uint8Array;
-  Seed: Uint8Array;
-  PgenCounter: Uint8Array;
+  Seed?: Uint8Array;
+  PgenCounter?: Uint8Array;
 }
 export interface DigestMethodType {
   Algorithm: string;
@@ -7396,42 +7396,36 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     let s = 0;
     let x: any;
     x = v.DepartureTime;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l0[s]!, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "DepartureTime");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "DepartureTime");
+    w.pos++;
+    s = 1;
     x = v.EAmount;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l1[s]!, "AC_EVChargeParameterType", "EAmount", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EAmount");
-      e_PhysicalValueType(w, x, "EAmount");
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EAmount");
+    w.bits(1, 0);
+    w.obj(x, "EAmount");
+    e_PhysicalValueType(w, x, "EAmount");
+    s = 2;
     x = v.EVMaxVoltage;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l2[s]!, "AC_EVChargeParameterType", "EVMaxVoltage", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMaxVoltage");
-      e_PhysicalValueType(w, x, "EVMaxVoltage");
-      s = 3;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaxVoltage");
+    e_PhysicalValueType(w, x, "EVMaxVoltage");
+    s = 3;
     x = v.EVMaxCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l3[s]!, "AC_EVChargeParameterType", "EVMaxCurrent", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMaxCurrent");
-      e_PhysicalValueType(w, x, "EVMaxCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaxCurrent");
+    e_PhysicalValueType(w, x, "EVMaxCurrent");
+    s = 4;
     x = v.EVMinCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l4[s]!, "AC_EVChargeParameterType", "EVMinCurrent", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMinCurrent");
-      e_PhysicalValueType(w, x, "EVMinCurrent");
-      s = 5;
-    }
-    w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_ee[s]!, "AC_EVChargeParameterType", '', s, X_AC_EVChargeParameterType);
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMinCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMinCurrent");
+    e_PhysicalValueType(w, x, "EVMinCurrent");
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7447,30 +7441,27 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     let s = 0;
     let x: any;
     x = v.Multiplier;
-    if (x !== undefined) {
-      w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l0[s]!, "PhysicalValueType", "Multiplier", s, X_PhysicalValueType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 3, -3, 3, "Multiplier");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
+    w.bits(2, 0);
+    w.nbitChecked(x, 3, -3, 3, "Multiplier");
+    w.pos++;
+    s = 1;
     x = v.Unit;
     if (x !== undefined) {
       w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l1[s]!, "PhysicalValueType", "Unit", s, X_PhysicalValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_unitSymbolType_I, 4, "Unit");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Value;
-    if (x !== undefined) {
-      w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l2[s]!, "PhysicalValueType", "Value", s, X_PhysicalValueType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "Value");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_ee[s]!, "PhysicalValueType", '', s, X_PhysicalValueType);
+    if (x === undefined) w.missing("PhysicalValueType", "Value");
+    w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l2[s]!, "PhysicalValueType", "Value", s, X_PhysicalValueType);
+    w.pos++;
+    w.intChecked(x, -32768, 32767, false, "Value");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7487,34 +7478,30 @@ function e_AC_EVSEChargeParameterType(w: BitWriter, v: AC_EVSEChargeParameterTyp
     let s = 0;
     let x: any;
     x = v.AC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l0[s]!, "AC_EVSEChargeParameterType", "AC_EVSEStatus", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "AC_EVSEStatus");
-      e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "AC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "AC_EVSEStatus");
+    e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
+    s = 1;
     x = v.EVSEMaxVoltage;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l1[s]!, "AC_EVSEChargeParameterType", "EVSEMaxVoltage", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaxVoltage");
-      e_PhysicalValueType(w, x, "EVSEMaxVoltage");
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSEMaxVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaxVoltage");
+    e_PhysicalValueType(w, x, "EVSEMaxVoltage");
+    s = 2;
     x = v.EVSEMaxCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l2[s]!, "AC_EVSEChargeParameterType", "EVSEMaxCurrent", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaxCurrent");
-      e_PhysicalValueType(w, x, "EVSEMaxCurrent");
-      s = 3;
-    }
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSEMaxCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaxCurrent");
+    e_PhysicalValueType(w, x, "EVSEMaxCurrent");
+    s = 3;
     x = v.EVSEMinCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l3[s]!, "AC_EVSEChargeParameterType", "EVSEMinCurrent", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMinCurrent");
-      e_PhysicalValueType(w, x, "EVSEMinCurrent");
-      s = 4;
-    }
-    w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_ee[s]!, "AC_EVSEChargeParameterType", '', s, X_AC_EVSEChargeParameterType);
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSEMinCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinCurrent");
+    e_PhysicalValueType(w, x, "EVSEMinCurrent");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7531,38 +7518,30 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     let s = 0;
     let x: any;
     x = v.PowerSwitchClosed;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l0[s]!, "AC_EVSEStatusType", "PowerSwitchClosed", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.boolChecked(x, "PowerSwitchClosed");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_EVSEStatusType", "PowerSwitchClosed");
+    w.bits(2, 0);
+    w.boolChecked(x, "PowerSwitchClosed");
+    w.pos++;
+    s = 1;
     x = v.RCD;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l1[s]!, "AC_EVSEStatusType", "RCD", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.boolChecked(x, "RCD");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
+    w.bits(2, 0);
+    w.boolChecked(x, "RCD");
+    w.pos++;
+    s = 2;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l2[s]!, "AC_EVSEStatusType", "NotificationMaxDelay", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 3;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l3[s]!, "AC_EVSEStatusType", "EVSENotification", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-      w.bits(1, 0);
-      s = 4;
-    }
-    w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_ee[s]!, "AC_EVSEStatusType", '', s, X_AC_EVSEStatusType);
+    if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.pos++;
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7574,7 +7553,7 @@ function e_BodyBaseType(w: BitWriter, v: BodyBaseType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_BodyBaseType[s]!, C_BodyBaseType_ee[s]!, "BodyBaseType", '', s, X_BodyBaseType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7588,13 +7567,12 @@ function e_CableCheckReqType(w: BitWriter, v: CableCheckReqType, name: string): 
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_CableCheckReqType[s]!, C_CableCheckReqType_l0[s]!, "CableCheckReqType", "DC_EVStatus", s, X_CableCheckReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
-    w.event(W_CableCheckReqType[s]!, C_CableCheckReqType_ee[s]!, "CableCheckReqType", '', s, X_CableCheckReqType);
+    if (x === undefined) w.missing("CableCheckReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7612,46 +7590,41 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     let s = 0;
     let x: any;
     x = v.EVReady;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l0[s]!, "DC_EVStatusType", "EVReady", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVReady");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVReady");
+    w.pos++;
+    s = 1;
     x = v.EVCabinConditioning;
     if (x !== undefined) {
       w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l1[s]!, "DC_EVStatusType", "EVCabinConditioning", s, X_DC_EVStatusType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "EVCabinConditioning");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.EVRESSConditioning;
     if (x !== undefined) {
       w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l2[s]!, "DC_EVStatusType", "EVRESSConditioning", s, X_DC_EVStatusType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "EVRESSConditioning");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.EVErrorCode;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l3[s]!, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
+    w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l3[s]!, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType);
+    w.pos++;
+    w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
+    w.pos++;
+    s = 4;
     x = v.EVRESSSOC;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l4[s]!, "DC_EVStatusType", "EVRESSSOC", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
-      w.bits(1, 0);
-      s = 5;
-    }
-    w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_ee[s]!, "DC_EVStatusType", '', s, X_DC_EVStatusType);
+    if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
+    w.bits(2, 0);
+    w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
+    w.pos++;
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7667,29 +7640,24 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l0[s]!, "CableCheckResType", "ResponseCode", s, X_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l1[s]!, "CableCheckResType", "DC_EVSEStatus", s, X_CableCheckResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l2[s]!, "CableCheckResType", "EVSEProcessing", s, X_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_CableCheckResType[s]!, C_CableCheckResType_ee[s]!, "CableCheckResType", '', s, X_CableCheckResType);
+    if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7708,36 +7676,31 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
       w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l0[s]!, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_isolationLevelType_I, 2, "EVSEIsolationStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVSEStatusCode;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l1[s]!, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
+    w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l1[s]!, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    w.pos++;
+    w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
+    w.pos++;
+    s = 2;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l2[s]!, "DC_EVSEStatusType", "NotificationMaxDelay", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 3;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l3[s]!, "DC_EVSEStatusType", "EVSENotification", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-      w.bits(1, 0);
-      s = 4;
-    }
-    w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_ee[s]!, "DC_EVSEStatusType", '', s, X_DC_EVSEStatusType);
+    if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.pos++;
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7751,12 +7714,11 @@ function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodTyp
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_a0[s]!, "CanonicalizationMethodType", "@Algorithm", s, X_CanonicalizationMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_ee[s]!, "CanonicalizationMethodType", '', s, X_CanonicalizationMethodType);
+    if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7779,29 +7741,25 @@ function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallati
       s = 1;
     }
     x = v.OEMProvisioningCert;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l0[s]!, "CertificateInstallationReqType", "OEMProvisioningCert", s, X_CertificateInstallationReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 1200, "OEMProvisioningCert");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "OEMProvisioningCert");
+    w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l0[s]!, "CertificateInstallationReqType", "OEMProvisioningCert", s, X_CertificateInstallationReqType);
+    w.pos++;
+    w.binaryChecked(x, 0, 1200, "OEMProvisioningCert");
+    w.pos++;
+    s = 2;
     x = v.ListOfRootCertificateIDs;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l1[s]!, "CertificateInstallationReqType", "ListOfRootCertificateIDs", s, X_CertificateInstallationReqType);
-      w.obj(x, "ListOfRootCertificateIDs");
-      e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "ListOfRootCertificateIDs");
+    w.bits(1, 0);
+    w.obj(x, "ListOfRootCertificateIDs");
+    e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
+    s = 3;
     x = v.DHParams;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l2[s]!, "CertificateInstallationReqType", "DHParams", s, X_CertificateInstallationReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 256, "DHParams");
-      w.bits(1, 0);
-      s = 4;
-    }
-    w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_ee[s]!, "CertificateInstallationReqType", '', s, X_CertificateInstallationReqType);
+    if (x === undefined) w.missing("CertificateInstallationReqType", "DHParams");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 256, "DHParams");
+    w.pos++;
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7815,13 +7773,14 @@ function e_ListOfRootCertificateIDsType(w: BitWriter, v: ListOfRootCertificateID
     let s = 0;
     let x: any;
     x = v.RootCertificateID;
+    if (x === undefined) w.missing("ListOfRootCertificateIDsType", "RootCertificateID");
     if (x !== undefined) {
       w.arr(x, "RootCertificateID");
       for (let i = 0; i < x.length; i++) {
         w.event(W_ListOfRootCertificateIDsType[s]!, C_ListOfRootCertificateIDsType_l0[s]!, "ListOfRootCertificateIDsType", "RootCertificateID", s, X_ListOfRootCertificateIDsType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 40, "RootCertificateID");
-        w.bits(1, 0);
+        w.pos++;
         s = (1);
       }
     }
@@ -7844,51 +7803,41 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_a0[s]!, "CertificateInstallationResType", "@Id", s, X_CertificateInstallationResType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l0[s]!, "CertificateInstallationResType", "ResponseCode", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l1[s]!, "CertificateInstallationResType", "ContractSignatureCertChain", s, X_CertificateInstallationResType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l2[s]!, "CertificateInstallationResType", "ContractSignatureEncryptedPrivateKey", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 128, "ContractSignatureEncryptedPrivateKey");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureEncryptedPrivateKey");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 128, "ContractSignatureEncryptedPrivateKey");
+    w.pos++;
+    s = 4;
     x = v.DHParams;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l3[s]!, "CertificateInstallationResType", "DHParams", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 256, "DHParams");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "DHParams");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 256, "DHParams");
+    w.pos++;
+    s = 5;
     x = v.ContractID;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l4[s]!, "CertificateInstallationResType", "ContractID", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 24, "ContractID");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_ee[s]!, "CertificateInstallationResType", '', s, X_CertificateInstallationResType);
+    if (x === undefined) w.missing("CertificateInstallationResType", "ContractID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 24, "ContractID");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7903,13 +7852,11 @@ function e_CertificateChainType(w: BitWriter, v: CertificateChainType, name: str
     let s = 0;
     let x: any;
     x = v.Certificate;
-    if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_l0[s]!, "CertificateChainType", "Certificate", s, X_CertificateChainType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 1200, "Certificate");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateChainType", "Certificate");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 1200, "Certificate");
+    w.pos++;
+    s = 1;
     x = v.SubCertificates;
     if (x !== undefined) {
       w.event(W_CertificateChainType[s]!, C_CertificateChainType_l1[s]!, "CertificateChainType", "SubCertificates", s, X_CertificateChainType);
@@ -7931,13 +7878,14 @@ function e_SubCertificatesType(w: BitWriter, v: SubCertificatesType, name: strin
     let s = 0;
     let x: any;
     x = v.Certificate;
+    if (x === undefined) w.missing("SubCertificatesType", "Certificate");
     if (x !== undefined) {
       w.arr(x, "Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_l0[s]!, "SubCertificatesType", "Certificate", s, X_SubCertificatesType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 1200, "Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = (1);
       }
     }
@@ -7965,36 +7913,30 @@ function e_CertificateUpdateReqType(w: BitWriter, v: CertificateUpdateReqType, n
       s = 1;
     }
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l0[s]!, "CertificateUpdateReqType", "ContractSignatureCertChain", s, X_CertificateUpdateReqType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "ContractSignatureCertChain");
+    w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l0[s]!, "CertificateUpdateReqType", "ContractSignatureCertChain", s, X_CertificateUpdateReqType);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 2;
     x = v.ContractID;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l1[s]!, "CertificateUpdateReqType", "ContractID", s, X_CertificateUpdateReqType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 24, "ContractID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "ContractID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 24, "ContractID");
+    w.pos++;
+    s = 3;
     x = v.ListOfRootCertificateIDs;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l2[s]!, "CertificateUpdateReqType", "ListOfRootCertificateIDs", s, X_CertificateUpdateReqType);
-      w.obj(x, "ListOfRootCertificateIDs");
-      e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "ListOfRootCertificateIDs");
+    w.bits(1, 0);
+    w.obj(x, "ListOfRootCertificateIDs");
+    e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
+    s = 4;
     x = v.DHParams;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l3[s]!, "CertificateUpdateReqType", "DHParams", s, X_CertificateUpdateReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 256, "DHParams");
-      w.bits(1, 0);
-      s = 5;
-    }
-    w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_ee[s]!, "CertificateUpdateReqType", '', s, X_CertificateUpdateReqType);
+    if (x === undefined) w.missing("CertificateUpdateReqType", "DHParams");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 256, "DHParams");
+    w.pos++;
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8014,59 +7956,47 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_a0[s]!, "CertificateUpdateResType", "@Id", s, X_CertificateUpdateResType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l0[s]!, "CertificateUpdateResType", "ResponseCode", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l1[s]!, "CertificateUpdateResType", "ContractSignatureCertChain", s, X_CertificateUpdateResType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l2[s]!, "CertificateUpdateResType", "ContractSignatureEncryptedPrivateKey", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 128, "ContractSignatureEncryptedPrivateKey");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureEncryptedPrivateKey");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 128, "ContractSignatureEncryptedPrivateKey");
+    w.pos++;
+    s = 4;
     x = v.DHParams;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l3[s]!, "CertificateUpdateResType", "DHParams", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 256, "DHParams");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "DHParams");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 256, "DHParams");
+    w.pos++;
+    s = 5;
     x = v.ContractID;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l4[s]!, "CertificateUpdateResType", "ContractID", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 24, "ContractID");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ContractID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 24, "ContractID");
+    w.pos++;
+    s = 6;
     x = v.RetryCounter;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l5[s]!, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "RetryCounter");
-      w.bits(1, 0);
-      s = 7;
-    }
-    w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_ee[s]!, "CertificateUpdateResType", '', s, X_CertificateUpdateResType);
+    if (x === undefined) w.missing("CertificateUpdateResType", "RetryCounter");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "RetryCounter");
+    w.pos++;
+    s = 7;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8083,13 +8013,11 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     let s = 0;
     let x: any;
     x = v.EVRequestedEnergyTransferType;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l0[s]!, "ChargeParameterDiscoveryReqType", "EVRequestedEnergyTransferType", s, X_ChargeParameterDiscoveryReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVRequestedEnergyTransferType_I, 3, "EVRequestedEnergyTransferType");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "EVRequestedEnergyTransferType");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVRequestedEnergyTransferType_I, 3, "EVRequestedEnergyTransferType");
+    w.pos++;
+    s = 1;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
       w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l1[s]!, "ChargeParameterDiscoveryReqType", "AC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType);
@@ -8132,19 +8060,17 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l0[s]!, "DC_EVChargeParameterType", "DC_EVStatus", s, X_DC_EVChargeParameterType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.EVMaximumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l1[s]!, "DC_EVChargeParameterType", "EVMaximumCurrentLimit", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVMaximumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
+    s = 2;
     x = v.EVMaximumPowerLimit;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l2[s]!, "DC_EVChargeParameterType", "EVMaximumPowerLimit", s, X_DC_EVChargeParameterType);
@@ -8153,12 +8079,11 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
       s = 3;
     }
     x = v.EVMaximumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l3[s]!, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVMaximumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumVoltageLimit");
+    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l3[s]!, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType);
+    w.obj(x, "EVMaximumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
+    s = 4;
     x = v.EVEnergyCapacity;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l4[s]!, "DC_EVChargeParameterType", "EVEnergyCapacity", s, X_DC_EVChargeParameterType);
@@ -8176,17 +8101,17 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     x = v.FullSOC;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l6[s]!, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "FullSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.BulkSOC;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l7[s]!, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "BulkSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_ee[s]!, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType);
@@ -8201,7 +8126,7 @@ function e_EVChargeParameterType(w: BitWriter, v: EVChargeParameterType, name: s
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVChargeParameterType[s]!, C_EVChargeParameterType_ee[s]!, "EVChargeParameterType", '', s, X_EVChargeParameterType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8221,21 +8146,17 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l0[s]!, "ChargeParameterDiscoveryResType", "ResponseCode", s, X_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l1[s]!, "ChargeParameterDiscoveryResType", "EVSEProcessing", s, X_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
       w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l2[s]!, "ChargeParameterDiscoveryResType", "SAScheduleList", s, X_ChargeParameterDiscoveryResType);
@@ -8285,6 +8206,7 @@ function e_SAScheduleListType(w: BitWriter, v: SAScheduleListType, name: string)
     let s = 0;
     let x: any;
     x = v.SAScheduleTuple;
+    if (x === undefined) w.missing("SAScheduleListType", "SAScheduleTuple");
     if (x !== undefined) {
       w.arr(x, "SAScheduleTuple");
       for (let i = 0; i < x.length; i++) {
@@ -8310,20 +8232,17 @@ function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: strin
     let s = 0;
     let x: any;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l0[s]!, "SAScheduleTupleType", "SAScheduleTupleID", s, X_SAScheduleTupleType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
+    w.pos++;
+    s = 1;
     x = v.PMaxSchedule;
-    if (x !== undefined) {
-      w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l1[s]!, "SAScheduleTupleType", "PMaxSchedule", s, X_SAScheduleTupleType);
-      w.obj(x, "PMaxSchedule");
-      e_PMaxScheduleType(w, x, "PMaxSchedule");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
+    w.bits(1, 0);
+    w.obj(x, "PMaxSchedule");
+    e_PMaxScheduleType(w, x, "PMaxSchedule");
+    s = 2;
     x = v.SalesTariff;
     if (x !== undefined) {
       w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l2[s]!, "SAScheduleTupleType", "SalesTariff", s, X_SAScheduleTupleType);
@@ -8346,14 +8265,13 @@ function e_PMaxScheduleType(w: BitWriter, v: PMaxScheduleType, name: string): vo
     let s = 0;
     let x: any;
     x = v.PMaxScheduleID;
-    if (x !== undefined) {
-      w.event(W_PMaxScheduleType[s]!, C_PMaxScheduleType_l0[s]!, "PMaxScheduleType", "PMaxScheduleID", s, X_PMaxScheduleType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "PMaxScheduleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "PMaxScheduleID");
+    w.pos++;
+    s = 1;
     x = v.PMaxScheduleEntry;
+    if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PMaxScheduleEntry");
       for (let i = 0; i < x.length; i++) {
@@ -8393,14 +8311,13 @@ function e_PMaxScheduleEntryType(w: BitWriter, v: PMaxScheduleEntryType, name: s
       s = 2;
     }
     x = v.PMax;
-    if (x !== undefined) {
-      w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l2[s]!, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "PMax");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_ee[s]!, "PMaxScheduleEntryType", '', s, X_PMaxScheduleEntryType);
+    if (x === undefined) w.missing("PMaxScheduleEntryType", "PMax");
+    w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l2[s]!, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
+    w.pos++;
+    w.intChecked(x, -32768, 32767, false, "PMax");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8415,19 +8332,17 @@ function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, n
     let s = 0;
     let x: any;
     x = v.start;
-    if (x !== undefined) {
-      w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_l0[s]!, "RelativeTimeIntervalType", "start", s, X_RelativeTimeIntervalType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "start");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "start");
+    w.pos++;
+    s = 1;
     x = v.duration;
     if (x !== undefined) {
       w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_l1[s]!, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "duration");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_ee[s]!, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType);
@@ -8442,7 +8357,7 @@ function e_IntervalType(w: BitWriter, v: IntervalType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_IntervalType[s]!, C_IntervalType_ee[s]!, "IntervalType", '', s, X_IntervalType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8460,36 +8375,33 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_a0[s]!, "SalesTariffType", "@Id", s, X_SalesTariffType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SalesTariffType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.SalesTariffID;
-    if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_l0[s]!, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "SalesTariffID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "SalesTariffID");
+    w.pos++;
+    s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
       w.event(W_SalesTariffType[s]!, C_SalesTariffType_l1[s]!, "SalesTariffType", "SalesTariffDescription", s, X_SalesTariffType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "SalesTariffDescription");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.NumEPriceLevels;
-    if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_l2[s]!, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("SalesTariffType", "NumEPriceLevels");
+    w.event(W_SalesTariffType[s]!, C_SalesTariffType_l2[s]!, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
+    w.pos++;
+    w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
+    w.pos++;
+    s = 4;
     x = v.SalesTariffEntry;
+    if (x === undefined) w.missing("SalesTariffType", "SalesTariffEntry");
     if (x !== undefined) {
       w.arr(x, "SalesTariffEntry");
       for (let i = 0; i < x.length; i++) {
@@ -8530,13 +8442,12 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
       s = 2;
     }
     x = v.EPriceLevel;
-    if (x !== undefined) {
-      w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l2[s]!, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("SalesTariffEntryType", "EPriceLevel");
+    w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l2[s]!, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
+    w.pos++;
+    w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
+    w.pos++;
+    s = 3;
     x = v.ConsumptionCost;
     if (x !== undefined) {
       w.arr(x, "ConsumptionCost");
@@ -8562,13 +8473,11 @@ function e_ConsumptionCostType(w: BitWriter, v: ConsumptionCostType, name: strin
     let s = 0;
     let x: any;
     x = v.startValue;
-    if (x !== undefined) {
-      w.event(W_ConsumptionCostType[s]!, C_ConsumptionCostType_l0[s]!, "ConsumptionCostType", "startValue", s, X_ConsumptionCostType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "startValue");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ConsumptionCostType", "startValue");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "startValue");
+    w.pos++;
+    s = 1;
     x = v.Cost;
     if (x !== undefined) {
       w.arr(x, "Cost");
@@ -8595,27 +8504,23 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let s = 0;
     let x: any;
     x = v.costKind;
-    if (x !== undefined) {
-      w.event(W_CostType[s]!, C_CostType_l0[s]!, "CostType", "costKind", s, X_CostType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_costKindType_I, 2, "costKind");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CostType", "costKind");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_costKindType_I, 2, "costKind");
+    w.pos++;
+    s = 1;
     x = v.amount;
-    if (x !== undefined) {
-      w.event(W_CostType[s]!, C_CostType_l1[s]!, "CostType", "amount", s, X_CostType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "amount");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CostType", "amount");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "amount");
+    w.pos++;
+    s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
       w.event(W_CostType[s]!, C_CostType_l2[s]!, "CostType", "amountMultiplier", s, X_CostType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     w.event(W_CostType[s]!, C_CostType_ee[s]!, "CostType", '', s, X_CostType);
@@ -8630,7 +8535,7 @@ function e_SASchedulesType(w: BitWriter, v: SASchedulesType, name: string): void
   try {
     let s = 0;
     let x: any;
-    w.event(W_SASchedulesType[s]!, C_SASchedulesType_ee[s]!, "SASchedulesType", '', s, X_SASchedulesType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8652,19 +8557,17 @@ function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterTyp
     let s = 0;
     let x: any;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l0[s]!, "DC_EVSEChargeParameterType", "DC_EVSEStatus", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 1;
     x = v.EVSEMaximumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l1[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumCurrentLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaximumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
+    s = 2;
     x = v.EVSEMaximumPowerLimit;
     if (x !== undefined) {
       w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l2[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumPowerLimit", s, X_DC_EVSEChargeParameterType);
@@ -8673,26 +8576,23 @@ function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterTyp
       s = 3;
     }
     x = v.EVSEMaximumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l3[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaximumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit");
+    w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l3[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit", s, X_DC_EVSEChargeParameterType);
+    w.obj(x, "EVSEMaximumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
+    s = 4;
     x = v.EVSEMinimumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l4[s]!, "DC_EVSEChargeParameterType", "EVSEMinimumCurrentLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMinimumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVSEMinimumCurrentLimit");
-      s = 5;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVSEMinimumCurrentLimit");
+    s = 5;
     x = v.EVSEMinimumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l5[s]!, "DC_EVSEChargeParameterType", "EVSEMinimumVoltageLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMinimumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVSEMinimumVoltageLimit");
-      s = 6;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumVoltageLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVSEMinimumVoltageLimit");
+    s = 6;
     x = v.EVSECurrentRegulationTolerance;
     if (x !== undefined) {
       w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l6[s]!, "DC_EVSEChargeParameterType", "EVSECurrentRegulationTolerance", s, X_DC_EVSEChargeParameterType);
@@ -8701,12 +8601,11 @@ function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterTyp
       s = 7;
     }
     x = v.EVSEPeakCurrentRipple;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l7[s]!, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEPeakCurrentRipple");
-      e_PhysicalValueType(w, x, "EVSEPeakCurrentRipple");
-      s = 8;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple");
+    w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l7[s]!, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType);
+    w.obj(x, "EVSEPeakCurrentRipple");
+    e_PhysicalValueType(w, x, "EVSEPeakCurrentRipple");
+    s = 8;
     x = v.EVSEEnergyToBeDelivered;
     if (x !== undefined) {
       w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l8[s]!, "DC_EVSEChargeParameterType", "EVSEEnergyToBeDelivered", s, X_DC_EVSEChargeParameterType);
@@ -8726,7 +8625,7 @@ function e_EVSEChargeParameterType(w: BitWriter, v: EVSEChargeParameterType, nam
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVSEChargeParameterType[s]!, C_EVSEChargeParameterType_ee[s]!, "EVSEChargeParameterType", '', s, X_EVSEChargeParameterType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8738,7 +8637,7 @@ function e_ChargingStatusReqType(w: BitWriter, v: ChargingStatusReqType, name: s
   try {
     let s = 0;
     let x: any;
-    w.event(W_ChargingStatusReqType[s]!, C_ChargingStatusReqType_ee[s]!, "ChargingStatusReqType", '', s, X_ChargingStatusReqType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8758,29 +8657,23 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l0[s]!, "ChargingStatusResType", "ResponseCode", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l1[s]!, "ChargingStatusResType", "EVSEID", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 32, "EVSEID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 32, "EVSEID");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l2[s]!, "ChargingStatusResType", "SAScheduleTupleID", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
+    w.pos++;
+    s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
       w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l3[s]!, "ChargingStatusResType", "EVSEMaxCurrent", s, X_ChargingStatusResType);
@@ -8796,21 +8689,19 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
       s = 5;
     }
     x = v.ReceiptRequired;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l5[s]!, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ReceiptRequired");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "ReceiptRequired");
+    w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l5[s]!, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
+    w.pos++;
+    w.boolChecked(x, "ReceiptRequired");
+    w.pos++;
+    s = 6;
     x = v.AC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l6[s]!, "ChargingStatusResType", "AC_EVSEStatus", s, X_ChargingStatusResType);
-      w.obj(x, "AC_EVSEStatus");
-      e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
-      s = 7;
-    }
-    w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_ee[s]!, "ChargingStatusResType", '', s, X_ChargingStatusResType);
+    if (x === undefined) w.missing("ChargingStatusResType", "AC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "AC_EVSEStatus");
+    e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
+    s = 7;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8828,13 +8719,11 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     let s = 0;
     let x: any;
     x = v.MeterID;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l0[s]!, "MeterInfoType", "MeterID", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 32, "MeterID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "MeterID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 32, "MeterID");
+    w.pos++;
+    s = 1;
     x = v.MeterReading;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "MeterReading", s, X_MeterInfoType);
@@ -8845,25 +8734,25 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     x = v.SigMeterReading;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "SigMeterReading", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 32, "SigMeterReading");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MeterStatus;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.TMeter;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "TMeter", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "TMeter");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
@@ -8889,9 +8778,9 @@ function e_ContractAuthenticationReqType(w: BitWriter, v: ContractAuthentication
     x = v.GenChallenge;
     if (x !== undefined) {
       w.event(W_ContractAuthenticationReqType[s]!, C_ContractAuthenticationReqType_l0[s]!, "ContractAuthenticationReqType", "GenChallenge", s, X_ContractAuthenticationReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 9007199254740991, "GenChallenge");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_ContractAuthenticationReqType[s]!, C_ContractAuthenticationReqType_ee[s]!, "ContractAuthenticationReqType", '', s, X_ContractAuthenticationReqType);
@@ -8909,22 +8798,18 @@ function e_ContractAuthenticationResType(w: BitWriter, v: ContractAuthentication
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ContractAuthenticationResType[s]!, C_ContractAuthenticationResType_l0[s]!, "ContractAuthenticationResType", "ResponseCode", s, X_ContractAuthenticationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ContractAuthenticationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_ContractAuthenticationResType[s]!, C_ContractAuthenticationResType_l1[s]!, "ContractAuthenticationResType", "EVSEProcessing", s, X_ContractAuthenticationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ContractAuthenticationResType[s]!, C_ContractAuthenticationResType_ee[s]!, "ContractAuthenticationResType", '', s, X_ContractAuthenticationResType);
+    if (x === undefined) w.missing("ContractAuthenticationResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8947,19 +8832,17 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l0[s]!, "CurrentDemandReqType", "DC_EVStatus", s, X_CurrentDemandReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l1[s]!, "CurrentDemandReqType", "EVTargetCurrent", s, X_CurrentDemandReqType);
-      w.obj(x, "EVTargetCurrent");
-      e_PhysicalValueType(w, x, "EVTargetCurrent");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetCurrent");
+    e_PhysicalValueType(w, x, "EVTargetCurrent");
+    s = 2;
     x = v.EVMaximumVoltageLimit;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l2[s]!, "CurrentDemandReqType", "EVMaximumVoltageLimit", s, X_CurrentDemandReqType);
@@ -8984,19 +8867,18 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     x = v.BulkChargingComplete;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l5[s]!, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.ChargingComplete;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l6[s]!, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
+    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l6[s]!, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    w.pos++;
+    w.boolChecked(x, "ChargingComplete");
+    w.pos++;
+    s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l7[s]!, "CurrentDemandReqType", "RemainingTimeToFullSoC", s, X_CurrentDemandReqType);
@@ -9012,13 +8894,12 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
       s = 9;
     }
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l9[s]!, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType);
-      w.obj(x, "EVTargetVoltage");
-      e_PhysicalValueType(w, x, "EVTargetVoltage");
-      s = 10;
-    }
-    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_ee[s]!, "CurrentDemandReqType", '', s, X_CurrentDemandReqType);
+    if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetVoltage");
+    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l9[s]!, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType);
+    w.obj(x, "EVTargetVoltage");
+    e_PhysicalValueType(w, x, "EVTargetVoltage");
+    s = 10;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9041,58 +8922,47 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l0[s]!, "CurrentDemandResType", "ResponseCode", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l1[s]!, "CurrentDemandResType", "DC_EVSEStatus", s, X_CurrentDemandResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l2[s]!, "CurrentDemandResType", "EVSEPresentVoltage", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
     x = v.EVSEPresentCurrent;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l3[s]!, "CurrentDemandResType", "EVSEPresentCurrent", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEPresentCurrent");
-      e_PhysicalValueType(w, x, "EVSEPresentCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentCurrent");
+    e_PhysicalValueType(w, x, "EVSEPresentCurrent");
+    s = 4;
     x = v.EVSECurrentLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l4[s]!, "CurrentDemandResType", "EVSECurrentLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSECurrentLimitAchieved");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSECurrentLimitAchieved");
+    w.pos++;
+    s = 5;
     x = v.EVSEVoltageLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l5[s]!, "CurrentDemandResType", "EVSEVoltageLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEVoltageLimitAchieved");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEVoltageLimitAchieved");
+    w.pos++;
+    s = 6;
     x = v.EVSEPowerLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l6[s]!, "CurrentDemandResType", "EVSEPowerLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEPowerLimitAchieved");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEPowerLimitAchieved");
+    w.pos++;
+    s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
       w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l7[s]!, "CurrentDemandResType", "EVSEMaximumVoltageLimit", s, X_CurrentDemandResType);
@@ -9130,29 +9000,27 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l0[s]!, "DC_EVPowerDeliveryParameterType", "DC_EVStatus", s, X_DC_EVPowerDeliveryParameterType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
       w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l1[s]!, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.ChargingComplete;
-    if (x !== undefined) {
-      w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l2[s]!, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_ee[s]!, "DC_EVPowerDeliveryParameterType", '', s, X_DC_EVPowerDeliveryParameterType);
+    if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
+    w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l2[s]!, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    w.pos++;
+    w.boolChecked(x, "ChargingComplete");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9174,57 +9042,56 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     x = v.P;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.Q;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.G;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Y;
-    if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Y");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DSAKeyValueType", "Y");
+    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    w.pos++;
+    w.binaryChecked(x, 0, 9007199254740991, "Y");
+    w.pos++;
+    s = 3;
     x = v.J;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.Seed;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.PgenCounter;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
@@ -9241,12 +9108,11 @@ function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_DigestMethodType[s]!, C_DigestMethodType_a0[s]!, "DigestMethodType", "@Algorithm", s, X_DigestMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_DigestMethodType[s]!, C_DigestMethodType_ee[s]!, "DigestMethodType", '', s, X_DigestMethodType);
+    if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9258,7 +9124,7 @@ function e_EVPowerDeliveryParameterType(w: BitWriter, v: EVPowerDeliveryParamete
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVPowerDeliveryParameterType[s]!, C_EVPowerDeliveryParameterType_ee[s]!, "EVPowerDeliveryParameterType", '', s, X_EVPowerDeliveryParameterType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9270,7 +9136,7 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_ee[s]!, "EVSEStatusType", '', s, X_EVSEStatusType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9282,7 +9148,7 @@ function e_EVStatusType(w: BitWriter, v: EVStatusType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVStatusType[s]!, C_EVStatusType_ee[s]!, "EVStatusType", '', s, X_EVStatusType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9341,9 +9207,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -9402,9 +9268,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
-        w.bits(1, 0);
+        w.pos++;
         s = 8;
       }
     }
@@ -9451,22 +9317,18 @@ function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void
     let s = 0;
     let x: any;
     x = v.Modulus;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l0[s]!, "RSAKeyValueType", "Modulus", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Modulus");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Modulus");
+    w.pos++;
+    s = 1;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l1[s]!, "RSAKeyValueType", "Exponent", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Exponent");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_ee[s]!, "RSAKeyValueType", '', s, X_RSAKeyValueType);
+    if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Exponent");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9514,6 +9376,7 @@ function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Transform;
+    if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
@@ -9538,19 +9401,18 @@ function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_TransformType[s]!, C_TransformType_a0[s]!, "TransformType", "@Algorithm", s, X_TransformType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("TransformType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
         w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -9586,9 +9448,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -9597,9 +9459,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
-        w.bits(1, 0);
+        w.pos++;
         s = 3;
       }
     }
@@ -9608,9 +9470,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = 4;
       }
     }
@@ -9619,9 +9481,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
-        w.bits(1, 0);
+        w.pos++;
         s = 5;
       }
     }
@@ -9640,22 +9502,18 @@ function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: str
     let s = 0;
     let x: any;
     x = v.X509IssuerName;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l0[s]!, "X509IssuerSerialType", "X509IssuerName", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
+    w.pos++;
+    s = 1;
     x = v.X509SerialNumber;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l1[s]!, "X509IssuerSerialType", "X509SerialNumber", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_ee[s]!, "X509IssuerSerialType", '', s, X_X509IssuerSerialType);
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
+    w.bits(2, 0);
+    w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9673,18 +9531,18 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyID;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
       sh_PGPKeyPacket = true;
     }
@@ -9692,9 +9550,9 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
@@ -9711,13 +9569,14 @@ function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
     let s = 0;
     let x: any;
     x = v.SPKISexp;
+    if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
-        w.bits(1, 0);
+        w.pos++;
         s = 1;
       }
     }
@@ -9742,6 +9601,7 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
       s = 1;
     }
     x = v.Reference;
+    if (x === undefined) w.missing("ManifestType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -9795,21 +9655,18 @@ function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
       s = 4;
     }
     x = v.DigestMethod;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-      w.obj(x, "DigestMethod");
-      e_DigestMethodType(w, x, "DigestMethod");
-      s = 5;
-    }
+    if (x === undefined) w.missing("ReferenceType", "DigestMethod");
+    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
+    w.obj(x, "DigestMethod");
+    e_DigestMethodType(w, x, "DigestMethod");
+    s = 5;
     x = v.DigestValue;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l2[s]!, "ReferenceType", "DigestValue", s, X_ReferenceType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_ReferenceType[s]!, C_ReferenceType_ee[s]!, "ReferenceType", '', s, X_ReferenceType);
+    if (x === undefined) w.missing("ReferenceType", "DigestValue");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9832,29 +9689,27 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
       s = 1;
     }
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l0[s]!, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 8, "SessionID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MeteringReceiptReqType", "SessionID");
+    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l0[s]!, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType);
+    w.pos++;
+    w.binaryChecked(x, 0, 8, "SessionID");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
       w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l1[s]!, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MeterInfo;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l2[s]!, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType);
-      w.obj(x, "MeterInfo");
-      e_MeterInfoType(w, x, "MeterInfo");
-      s = 4;
-    }
-    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_ee[s]!, "MeteringReceiptReqType", '', s, X_MeteringReceiptReqType);
+    if (x === undefined) w.missing("MeteringReceiptReqType", "MeterInfo");
+    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l2[s]!, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType);
+    w.obj(x, "MeterInfo");
+    e_MeterInfoType(w, x, "MeterInfo");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9869,21 +9724,18 @@ function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name:
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l0[s]!, "MeteringReceiptResType", "ResponseCode", s, X_MeteringReceiptResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.AC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l1[s]!, "MeteringReceiptResType", "AC_EVSEStatus", s, X_MeteringReceiptResType);
-      w.obj(x, "AC_EVSEStatus");
-      e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
-      s = 2;
-    }
-    w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_ee[s]!, "MeteringReceiptResType", '', s, X_MeteringReceiptResType);
+    if (x === undefined) w.missing("MeteringReceiptResType", "AC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "AC_EVSEStatus");
+    e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9931,21 +9783,18 @@ function e_PaymentDetailsReqType(w: BitWriter, v: PaymentDetailsReqType, name: s
     let s = 0;
     let x: any;
     x = v.ContractID;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_l0[s]!, "PaymentDetailsReqType", "ContractID", s, X_PaymentDetailsReqType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 24, "ContractID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PaymentDetailsReqType", "ContractID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 24, "ContractID");
+    w.pos++;
+    s = 1;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_l1[s]!, "PaymentDetailsReqType", "ContractSignatureCertChain", s, X_PaymentDetailsReqType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 2;
-    }
-    w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_ee[s]!, "PaymentDetailsReqType", '', s, X_PaymentDetailsReqType);
+    if (x === undefined) w.missing("PaymentDetailsReqType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9961,30 +9810,24 @@ function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: s
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l0[s]!, "PaymentDetailsResType", "ResponseCode", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.GenChallenge;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l1[s]!, "PaymentDetailsResType", "GenChallenge", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "GenChallenge");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "GenChallenge");
+    w.pos++;
+    s = 2;
     x = v.DateTimeNow;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l2[s]!, "PaymentDetailsResType", "DateTimeNow", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "DateTimeNow");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_ee[s]!, "PaymentDetailsResType", '', s, X_PaymentDetailsResType);
+    if (x === undefined) w.missing("PaymentDetailsResType", "DateTimeNow");
+    w.bits(2, 0);
+    w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "DateTimeNow");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10001,13 +9844,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let s = 0;
     let x: any;
     x = v.ReadyToChargeState;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l0[s]!, "PowerDeliveryReqType", "ReadyToChargeState", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ReadyToChargeState");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "ReadyToChargeState");
+    w.bits(2, 0);
+    w.boolChecked(x, "ReadyToChargeState");
+    w.pos++;
+    s = 1;
     x = v.ChargingProfile;
     if (x !== undefined) {
       w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l1[s]!, "PowerDeliveryReqType", "ChargingProfile", s, X_PowerDeliveryReqType);
@@ -10044,14 +9885,13 @@ function e_ChargingProfileType(w: BitWriter, v: ChargingProfileType, name: strin
     let s = 0;
     let x: any;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_ChargingProfileType[s]!, C_ChargingProfileType_l0[s]!, "ChargingProfileType", "SAScheduleTupleID", s, X_ChargingProfileType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargingProfileType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
+    w.pos++;
+    s = 1;
     x = v.ProfileEntry;
+    if (x === undefined) w.missing("ChargingProfileType", "ProfileEntry");
     if (x !== undefined) {
       w.arr(x, "ProfileEntry");
       for (let i = 0; i < x.length; i++) {
@@ -10076,22 +9916,18 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ChargingProfileEntryStart;
-    if (x !== undefined) {
-      w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l0[s]!, "ProfileEntryType", "ChargingProfileEntryStart", s, X_ProfileEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
+    w.pos++;
+    s = 1;
     x = v.ChargingProfileEntryMaxPower;
-    if (x !== undefined) {
-      w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l1[s]!, "ProfileEntryType", "ChargingProfileEntryMaxPower", s, X_ProfileEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "ChargingProfileEntryMaxPower");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_ee[s]!, "ProfileEntryType", '', s, X_ProfileEntryType);
+    if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "ChargingProfileEntryMaxPower");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10108,13 +9944,11 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l0[s]!, "PowerDeliveryResType", "ResponseCode", s, X_PowerDeliveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
       w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l1[s]!, "PowerDeliveryResType", "AC_EVSEStatus", s, X_PowerDeliveryResType);
@@ -10152,27 +9986,24 @@ function e_PreChargeReqType(w: BitWriter, v: PreChargeReqType, name: string): vo
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l0[s]!, "PreChargeReqType", "DC_EVStatus", s, X_PreChargeReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PreChargeReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l1[s]!, "PreChargeReqType", "EVTargetVoltage", s, X_PreChargeReqType);
-      w.obj(x, "EVTargetVoltage");
-      e_PhysicalValueType(w, x, "EVTargetVoltage");
-      s = 2;
-    }
+    if (x === undefined) w.missing("PreChargeReqType", "EVTargetVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetVoltage");
+    e_PhysicalValueType(w, x, "EVTargetVoltage");
+    s = 2;
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l2[s]!, "PreChargeReqType", "EVTargetCurrent", s, X_PreChargeReqType);
-      w.obj(x, "EVTargetCurrent");
-      e_PhysicalValueType(w, x, "EVTargetCurrent");
-      s = 3;
-    }
-    w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_ee[s]!, "PreChargeReqType", '', s, X_PreChargeReqType);
+    if (x === undefined) w.missing("PreChargeReqType", "EVTargetCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetCurrent");
+    e_PhysicalValueType(w, x, "EVTargetCurrent");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10188,28 +10019,24 @@ function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l0[s]!, "PreChargeResType", "ResponseCode", s, X_PreChargeResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l1[s]!, "PreChargeResType", "DC_EVSEStatus", s, X_PreChargeResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l2[s]!, "PreChargeResType", "EVSEPresentVoltage", s, X_PreChargeResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_PreChargeResType[s]!, C_PreChargeResType_ee[s]!, "PreChargeResType", '', s, X_PreChargeResType);
+    if (x === undefined) w.missing("PreChargeResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10225,29 +10052,24 @@ function e_ServiceChargeType(w: BitWriter, v: ServiceChargeType, name: string): 
     let s = 0;
     let x: any;
     x = v.ServiceTag;
-    if (x !== undefined) {
-      w.event(W_ServiceChargeType[s]!, C_ServiceChargeType_l0[s]!, "ServiceChargeType", "ServiceTag", s, X_ServiceChargeType);
-      w.obj(x, "ServiceTag");
-      e_ServiceTagType(w, x, "ServiceTag");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceChargeType", "ServiceTag");
+    w.bits(1, 0);
+    w.obj(x, "ServiceTag");
+    e_ServiceTagType(w, x, "ServiceTag");
+    s = 1;
     x = v.FreeService;
-    if (x !== undefined) {
-      w.event(W_ServiceChargeType[s]!, C_ServiceChargeType_l1[s]!, "ServiceChargeType", "FreeService", s, X_ServiceChargeType);
-      w.bits(1, 0);
-      w.boolChecked(x, "FreeService");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceChargeType", "FreeService");
+    w.bits(2, 0);
+    w.boolChecked(x, "FreeService");
+    w.pos++;
+    s = 2;
     x = v.EnergyTransferType;
-    if (x !== undefined) {
-      w.event(W_ServiceChargeType[s]!, C_ServiceChargeType_l2[s]!, "ServiceChargeType", "EnergyTransferType", s, X_ServiceChargeType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSESupportedEnergyTransferType_I, 4, "EnergyTransferType");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_ServiceChargeType[s]!, C_ServiceChargeType_ee[s]!, "ServiceChargeType", '', s, X_ServiceChargeType);
+    if (x === undefined) w.missing("ServiceChargeType", "EnergyTransferType");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSESupportedEnergyTransferType_I, 4, "EnergyTransferType");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10264,35 +10086,32 @@ function e_ServiceTagType(w: BitWriter, v: ServiceTagType, name: string): void {
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceTagType[s]!, C_ServiceTagType_l0[s]!, "ServiceTagType", "ServiceID", s, X_ServiceTagType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceTagType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
       w.event(W_ServiceTagType[s]!, C_ServiceTagType_l1[s]!, "ServiceTagType", "ServiceName", s, X_ServiceTagType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "ServiceName");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.ServiceCategory;
-    if (x !== undefined) {
-      w.event(W_ServiceTagType[s]!, C_ServiceTagType_l2[s]!, "ServiceTagType", "ServiceCategory", s, X_ServiceTagType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceTagType", "ServiceCategory");
+    w.event(W_ServiceTagType[s]!, C_ServiceTagType_l2[s]!, "ServiceTagType", "ServiceCategory", s, X_ServiceTagType);
+    w.pos++;
+    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.pos++;
+    s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
       w.event(W_ServiceTagType[s]!, C_ServiceTagType_l3[s]!, "ServiceTagType", "ServiceScope", s, X_ServiceTagType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "ServiceScope");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     w.event(W_ServiceTagType[s]!, C_ServiceTagType_ee[s]!, "ServiceTagType", '', s, X_ServiceTagType);
@@ -10309,14 +10128,12 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_l0[s]!, "ServiceDetailReqType", "ServiceID", s, X_ServiceDetailReqType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_ee[s]!, "ServiceDetailReqType", '', s, X_ServiceDetailReqType);
+    if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10332,21 +10149,17 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l0[s]!, "ServiceDetailResType", "ResponseCode", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l1[s]!, "ServiceDetailResType", "ServiceID", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
       w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l2[s]!, "ServiceDetailResType", "ServiceParameterList", s, X_ServiceDetailResType);
@@ -10368,6 +10181,7 @@ function e_ServiceParameterListType(w: BitWriter, v: ServiceParameterListType, n
     let s = 0;
     let x: any;
     x = v.ParameterSet;
+    if (x === undefined) w.missing("ServiceParameterListType", "ParameterSet");
     if (x !== undefined) {
       w.arr(x, "ParameterSet");
       for (let i = 0; i < x.length; i++) {
@@ -10392,14 +10206,13 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ParameterSetID;
-    if (x !== undefined) {
-      w.event(W_ParameterSetType[s]!, C_ParameterSetType_l0[s]!, "ParameterSetType", "ParameterSetID", s, X_ParameterSetType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "ParameterSetID");
+    w.pos++;
+    s = 1;
     x = v.Parameter;
+    if (x === undefined) w.missing("ParameterSetType", "Parameter");
     if (x !== undefined) {
       w.arr(x, "Parameter");
       for (let i = 0; i < x.length; i++) {
@@ -10430,47 +10243,45 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Name;
-    if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_a0[s]!, "ParameterType", "@Name", s, X_ParameterType);
-      w.stringChecked(x, 0, 9007199254740991, "@Name");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterType", "@Name");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Name");
+    s = 1;
     x = v.ValueType;
-    if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_a1[s]!, "ParameterType", "@ValueType", s, X_ParameterType);
-      w.enumChecked(x, EN_valueType_I, 3, "@ValueType");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ParameterType", "@ValueType");
+    w.bits(1, 0);
+    w.enumChecked(x, EN_valueType_I, 3, "@ValueType");
+    s = 2;
     x = v.boolValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l0[s]!, "ParameterType", "boolValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "boolValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.byteValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l1[s]!, "ParameterType", "byteValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.shortValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l2[s]!, "ParameterType", "shortValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.intValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l3[s]!, "ParameterType", "intValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.physicalValue;
@@ -10483,9 +10294,9 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     x = v.stringValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l5[s]!, "ParameterType", "stringValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 9007199254740991, "stringValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     w.event(W_ParameterType[s]!, C_ParameterType_ee[s]!, "ParameterType", '', s, X_ParameterType);
@@ -10505,17 +10316,17 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     x = v.ServiceScope;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l0[s]!, "ServiceDiscoveryReqType", "ServiceScope", s, X_ServiceDiscoveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "ServiceScope");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l1[s]!, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_ee[s]!, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType);
@@ -10535,27 +10346,23 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l0[s]!, "ServiceDiscoveryResType", "ResponseCode", s, X_ServiceDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.PaymentOptions;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l1[s]!, "ServiceDiscoveryResType", "PaymentOptions", s, X_ServiceDiscoveryResType);
-      w.obj(x, "PaymentOptions");
-      e_PaymentOptionsType(w, x, "PaymentOptions");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptions");
+    w.bits(1, 0);
+    w.obj(x, "PaymentOptions");
+    e_PaymentOptionsType(w, x, "PaymentOptions");
+    s = 2;
     x = v.ChargeService;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l2[s]!, "ServiceDiscoveryResType", "ChargeService", s, X_ServiceDiscoveryResType);
-      w.obj(x, "ChargeService");
-      e_ServiceChargeType(w, x, "ChargeService");
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ChargeService");
+    w.bits(1, 0);
+    w.obj(x, "ChargeService");
+    e_ServiceChargeType(w, x, "ChargeService");
+    s = 3;
     x = v.ServiceList;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l3[s]!, "ServiceDiscoveryResType", "ServiceList", s, X_ServiceDiscoveryResType);
@@ -10577,13 +10384,14 @@ function e_PaymentOptionsType(w: BitWriter, v: PaymentOptionsType, name: string)
     let s = 0;
     let x: any;
     x = v.PaymentOption;
+    if (x === undefined) w.missing("PaymentOptionsType", "PaymentOption");
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
         w.event(W_PaymentOptionsType[s]!, C_PaymentOptionsType_l0[s]!, "PaymentOptionsType", "PaymentOption", s, X_PaymentOptionsType);
-        w.bits(1, 0);
+        w.pos++;
         w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
-        w.bits(1, 0);
+        w.pos++;
         s = (1);
       }
     }
@@ -10601,6 +10409,7 @@ function e_ServiceTagListType(w: BitWriter, v: ServiceTagListType, name: string)
     let s = 0;
     let x: any;
     x = v.Service;
+    if (x === undefined) w.missing("ServiceTagListType", "Service");
     if (x !== undefined) {
       w.arr(x, "Service");
       for (let i = 0; i < x.length; i++) {
@@ -10625,21 +10434,18 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let s = 0;
     let x: any;
     x = v.ServiceTag;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l0[s]!, "ServiceType", "ServiceTag", s, X_ServiceType);
-      w.obj(x, "ServiceTag");
-      e_ServiceTagType(w, x, "ServiceTag");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceType", "ServiceTag");
+    w.bits(1, 0);
+    w.obj(x, "ServiceTag");
+    e_ServiceTagType(w, x, "ServiceTag");
+    s = 1;
     x = v.FreeService;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l1[s]!, "ServiceType", "FreeService", s, X_ServiceType);
-      w.bits(1, 0);
-      w.boolChecked(x, "FreeService");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ServiceType[s]!, C_ServiceType_ee[s]!, "ServiceType", '', s, X_ServiceType);
+    if (x === undefined) w.missing("ServiceType", "FreeService");
+    w.bits(2, 0);
+    w.boolChecked(x, "FreeService");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10654,21 +10460,18 @@ function e_ServicePaymentSelectionReqType(w: BitWriter, v: ServicePaymentSelecti
     let s = 0;
     let x: any;
     x = v.SelectedPaymentOption;
-    if (x !== undefined) {
-      w.event(W_ServicePaymentSelectionReqType[s]!, C_ServicePaymentSelectionReqType_l0[s]!, "ServicePaymentSelectionReqType", "SelectedPaymentOption", s, X_ServicePaymentSelectionReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedPaymentOption");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
+    w.pos++;
+    s = 1;
     x = v.SelectedServiceList;
-    if (x !== undefined) {
-      w.event(W_ServicePaymentSelectionReqType[s]!, C_ServicePaymentSelectionReqType_l1[s]!, "ServicePaymentSelectionReqType", "SelectedServiceList", s, X_ServicePaymentSelectionReqType);
-      w.obj(x, "SelectedServiceList");
-      e_SelectedServiceListType(w, x, "SelectedServiceList");
-      s = 2;
-    }
-    w.event(W_ServicePaymentSelectionReqType[s]!, C_ServicePaymentSelectionReqType_ee[s]!, "ServicePaymentSelectionReqType", '', s, X_ServicePaymentSelectionReqType);
+    if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedServiceList");
+    w.bits(1, 0);
+    w.obj(x, "SelectedServiceList");
+    e_SelectedServiceListType(w, x, "SelectedServiceList");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10682,6 +10485,7 @@ function e_SelectedServiceListType(w: BitWriter, v: SelectedServiceListType, nam
     let s = 0;
     let x: any;
     x = v.SelectedService;
+    if (x === undefined) w.missing("SelectedServiceListType", "SelectedService");
     if (x !== undefined) {
       w.arr(x, "SelectedService");
       for (let i = 0; i < x.length; i++) {
@@ -10706,19 +10510,17 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l0[s]!, "SelectedServiceType", "ServiceID", s, X_SelectedServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
       w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l1[s]!, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_ee[s]!, "SelectedServiceType", '', s, X_SelectedServiceType);
@@ -10735,14 +10537,12 @@ function e_ServicePaymentSelectionResType(w: BitWriter, v: ServicePaymentSelecti
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServicePaymentSelectionResType[s]!, C_ServicePaymentSelectionResType_l0[s]!, "ServicePaymentSelectionResType", "ResponseCode", s, X_ServicePaymentSelectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_ServicePaymentSelectionResType[s]!, C_ServicePaymentSelectionResType_ee[s]!, "ServicePaymentSelectionResType", '', s, X_ServicePaymentSelectionResType);
+    if (x === undefined) w.missing("ServicePaymentSelectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10756,14 +10556,12 @@ function e_SessionSetupReqType(w: BitWriter, v: SessionSetupReqType, name: strin
     let s = 0;
     let x: any;
     x = v.EVCCID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_l0[s]!, "SessionSetupReqType", "EVCCID", s, X_SessionSetupReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 8, "EVCCID");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_ee[s]!, "SessionSetupReqType", '', s, X_SessionSetupReqType);
+    if (x === undefined) w.missing("SessionSetupReqType", "EVCCID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 8, "EVCCID");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10779,27 +10577,23 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l0[s]!, "SessionSetupResType", "ResponseCode", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l1[s]!, "SessionSetupResType", "EVSEID", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 32, "EVSEID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 32, "EVSEID");
+    w.pos++;
+    s = 2;
     x = v.DateTimeNow;
     if (x !== undefined) {
       w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l2[s]!, "SessionSetupResType", "DateTimeNow", s, X_SessionSetupResType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "DateTimeNow");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_ee[s]!, "SessionSetupResType", '', s, X_SessionSetupResType);
@@ -10814,7 +10608,7 @@ function e_SessionStopType(w: BitWriter, v: SessionStopType, name: string): void
   try {
     let s = 0;
     let x: any;
-    w.event(W_SessionStopType[s]!, C_SessionStopType_ee[s]!, "SessionStopType", '', s, X_SessionStopType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10828,14 +10622,12 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionStopResType[s]!, C_SessionStopResType_l0[s]!, "SessionStopResType", "ResponseCode", s, X_SessionStopResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_SessionStopResType[s]!, C_SessionStopResType_ee[s]!, "SessionStopResType", '', s, X_SessionStopResType);
+    if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10859,19 +10651,17 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
       s = 1;
     }
     x = v.SignedInfo;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-      w.obj(x, "SignedInfo");
-      e_SignedInfoType(w, x, "SignedInfo");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignedInfo");
+    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
+    w.obj(x, "SignedInfo");
+    e_SignedInfoType(w, x, "SignedInfo");
+    s = 2;
     x = v.SignatureValue;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l1[s]!, "SignatureType", "SignatureValue", s, X_SignatureType);
-      w.obj(x, "SignatureValue");
-      e_SignatureValueType(w, x, "SignatureValue");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignatureValue");
+    w.bits(1, 0);
+    w.obj(x, "SignatureValue");
+    e_SignatureValueType(w, x, "SignatureValue");
+    s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
       w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
@@ -10912,20 +10702,19 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
       s = 1;
     }
     x = v.CanonicalizationMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-      w.obj(x, "CanonicalizationMethod");
-      e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
+    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
+    w.obj(x, "CanonicalizationMethod");
+    e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
+    s = 2;
     x = v.SignatureMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l1[s]!, "SignedInfoType", "SignatureMethod", s, X_SignedInfoType);
-      w.obj(x, "SignatureMethod");
-      e_SignatureMethodType(w, x, "SignatureMethod");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
+    w.bits(1, 0);
+    w.obj(x, "SignatureMethod");
+    e_SignatureMethodType(w, x, "SignatureMethod");
+    s = 3;
     x = v.Reference;
+    if (x === undefined) w.missing("SignedInfoType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -10950,17 +10739,16 @@ function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: strin
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_a0[s]!, "SignatureMethodType", "@Algorithm", s, X_SignatureMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
       w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
@@ -10986,7 +10774,7 @@ function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string)
     w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ee[s]!, "SignatureValueType", '', s, X_SignatureValueType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11007,6 +10795,7 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
       s = 1;
     }
     x = v.SignatureProperty;
+    if (x === undefined) w.missing("SignaturePropertiesType", "SignatureProperty");
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
@@ -11037,6 +10826,7 @@ function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: s
       s = 1;
     }
     x = v.Target;
+    if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
       w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
@@ -11057,20 +10847,18 @@ function e_V2G_Message(w: BitWriter, v: V2G_Message, name: string): void {
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_V2G_Message[s]!, C_V2G_Message_l0[s]!, "V2G_Message", "Header", s, X_V2G_Message);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("V2G_Message", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.Body;
-    if (x !== undefined) {
-      w.event(W_V2G_Message[s]!, C_V2G_Message_l1[s]!, "V2G_Message", "Body", s, X_V2G_Message);
-      w.obj(x, "Body");
-      e_BodyType(w, x, "Body");
-      s = 2;
-    }
-    w.event(W_V2G_Message[s]!, C_V2G_Message_ee[s]!, "V2G_Message", '', s, X_V2G_Message);
+    if (x === undefined) w.missing("V2G_Message", "Body");
+    w.bits(1, 0);
+    w.obj(x, "Body");
+    e_BodyType(w, x, "Body");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11086,13 +10874,11 @@ function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): 
     let s = 0;
     let x: any;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l0[s]!, "MessageHeaderType", "SessionID", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 8, "SessionID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 8, "SessionID");
+    w.pos++;
+    s = 1;
     x = v.Notification;
     if (x !== undefined) {
       w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "Notification", s, X_MessageHeaderType);
@@ -11122,19 +10908,17 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let s = 0;
     let x: any;
     x = v.FaultCode;
-    if (x !== undefined) {
-      w.event(W_NotificationType[s]!, C_NotificationType_l0[s]!, "NotificationType", "FaultCode", s, X_NotificationType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("NotificationType", "FaultCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
+    w.pos++;
+    s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
       w.event(W_NotificationType[s]!, C_NotificationType_l1[s]!, "NotificationType", "FaultMsg", s, X_NotificationType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 64, "FaultMsg");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_NotificationType[s]!, C_NotificationType_ee[s]!, "NotificationType", '', s, X_NotificationType);
@@ -11443,13 +11227,12 @@ function e_WeldingDetectionReqType(w: BitWriter, v: WeldingDetectionReqType, nam
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionReqType[s]!, C_WeldingDetectionReqType_l0[s]!, "WeldingDetectionReqType", "DC_EVStatus", s, X_WeldingDetectionReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
-    w.event(W_WeldingDetectionReqType[s]!, C_WeldingDetectionReqType_ee[s]!, "WeldingDetectionReqType", '', s, X_WeldingDetectionReqType);
+    if (x === undefined) w.missing("WeldingDetectionReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11465,28 +11248,24 @@ function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, nam
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l0[s]!, "WeldingDetectionResType", "ResponseCode", s, X_WeldingDetectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l1[s]!, "WeldingDetectionResType", "DC_EVSEStatus", s, X_WeldingDetectionResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l2[s]!, "WeldingDetectionResType", "EVSEPresentVoltage", s, X_WeldingDetectionResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_ee[s]!, "WeldingDetectionResType", '', s, X_WeldingDetectionResType);
+    if (x === undefined) w.missing("WeldingDetectionResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }

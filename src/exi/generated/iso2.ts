@@ -8,46 +8,46 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type unitSymbolType = "h" | "m" | "s" | "A" | "V" | "W" | "Wh";
 const EN_unitSymbolType: readonly string[] = ["h", "m", "s", "A", "V", "W", "Wh"];
-const EN_unitSymbolType_I: Readonly<Record<string, number>> = { h: 0, m: 1, s: 2, A: 3, V: 4, W: 5, Wh: 6 };
+const EN_unitSymbolType_I: ReadonlyMap<unknown, number> = new Map(["h", "m", "s", "A", "V", "W", "Wh"].map((v, i) => [v, i]));
 export type EVSENotificationType = "None" | "StopCharging" | "ReNegotiation";
 const EN_EVSENotificationType: readonly string[] = ["None", "StopCharging", "ReNegotiation"];
-const EN_EVSENotificationType_I: Readonly<Record<string, number>> = { None: 0, StopCharging: 1, ReNegotiation: 2 };
+const EN_EVSENotificationType_I: ReadonlyMap<unknown, number> = new Map(["None", "StopCharging", "ReNegotiation"].map((v, i) => [v, i]));
 export type responseCodeType = "OK" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_CertificateExpiresSoon" | "FAILED" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_UnknownSession" | "FAILED_ServiceSelectionInvalid" | "FAILED_PaymentSelectionInvalid" | "FAILED_CertificateExpired" | "FAILED_SignatureError" | "FAILED_NoCertificateAvailable" | "FAILED_CertChainError" | "FAILED_ChallengeInvalid" | "FAILED_ContractCanceled" | "FAILED_WrongChargeParameter" | "FAILED_PowerDeliveryNotApplied" | "FAILED_TariffSelectionInvalid" | "FAILED_ChargingProfileInvalid" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoChargeServiceSelected" | "FAILED_WrongEnergyTransferMode" | "FAILED_ContactorError" | "FAILED_CertificateNotAllowedAtThisEVSE" | "FAILED_CertificateRevoked";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK: 0, OK_NewSessionEstablished: 1, OK_OldSessionJoined: 2, OK_CertificateExpiresSoon: 3, FAILED: 4, FAILED_SequenceError: 5, FAILED_ServiceIDInvalid: 6, FAILED_UnknownSession: 7, FAILED_ServiceSelectionInvalid: 8, FAILED_PaymentSelectionInvalid: 9, FAILED_CertificateExpired: 10, FAILED_SignatureError: 11, FAILED_NoCertificateAvailable: 12, FAILED_CertChainError: 13, FAILED_ChallengeInvalid: 14, FAILED_ContractCanceled: 15, FAILED_WrongChargeParameter: 16, FAILED_PowerDeliveryNotApplied: 17, FAILED_TariffSelectionInvalid: 18, FAILED_ChargingProfileInvalid: 19, FAILED_MeteringSignatureNotValid: 20, FAILED_NoChargeServiceSelected: 21, FAILED_WrongEnergyTransferMode: 22, FAILED_ContactorError: 23, FAILED_CertificateNotAllowedAtThisEVSE: 24, FAILED_CertificateRevoked: 25 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"].map((v, i) => [v, i]));
 export type EVSEProcessingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_EVSEProcessingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_EVSEProcessingType_I: Readonly<Record<string, number>> = { Finished: 0, Ongoing: 1, Ongoing_WaitingForCustomerInteraction: 2 };
+const EN_EVSEProcessingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
 export type DC_EVErrorCodeType = "NO_ERROR" | "FAILED_RESSTemperatureInhibit" | "FAILED_EVShiftPosition" | "FAILED_ChargerConnectorLockFault" | "FAILED_EVRESSMalfunction" | "FAILED_ChargingCurrentdifferential" | "FAILED_ChargingVoltageOutOfRange" | "Reserved_A" | "Reserved_B" | "Reserved_C" | "FAILED_ChargingSystemIncompatibility" | "NoData";
 const EN_DC_EVErrorCodeType: readonly string[] = ["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"];
-const EN_DC_EVErrorCodeType_I: Readonly<Record<string, number>> = { NO_ERROR: 0, FAILED_RESSTemperatureInhibit: 1, FAILED_EVShiftPosition: 2, FAILED_ChargerConnectorLockFault: 3, FAILED_EVRESSMalfunction: 4, FAILED_ChargingCurrentdifferential: 5, FAILED_ChargingVoltageOutOfRange: 6, Reserved_A: 7, Reserved_B: 8, Reserved_C: 9, FAILED_ChargingSystemIncompatibility: 10, NoData: 11 };
+const EN_DC_EVErrorCodeType_I: ReadonlyMap<unknown, number> = new Map(["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"].map((v, i) => [v, i]));
 export type isolationLevelType = "Invalid" | "Valid" | "Warning" | "Fault" | "No_IMD";
 const EN_isolationLevelType: readonly string[] = ["Invalid", "Valid", "Warning", "Fault", "No_IMD"];
-const EN_isolationLevelType_I: Readonly<Record<string, number>> = { Invalid: 0, Valid: 1, Warning: 2, Fault: 3, No_IMD: 4 };
+const EN_isolationLevelType_I: ReadonlyMap<unknown, number> = new Map(["Invalid", "Valid", "Warning", "Fault", "No_IMD"].map((v, i) => [v, i]));
 export type DC_EVSEStatusCodeType = "EVSE_NotReady" | "EVSE_Ready" | "EVSE_Shutdown" | "EVSE_UtilityInterruptEvent" | "EVSE_IsolationMonitoringActive" | "EVSE_EmergencyShutdown" | "EVSE_Malfunction" | "Reserved_8" | "Reserved_9" | "Reserved_A" | "Reserved_B" | "Reserved_C";
 const EN_DC_EVSEStatusCodeType: readonly string[] = ["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"];
-const EN_DC_EVSEStatusCodeType_I: Readonly<Record<string, number>> = { EVSE_NotReady: 0, EVSE_Ready: 1, EVSE_Shutdown: 2, EVSE_UtilityInterruptEvent: 3, EVSE_IsolationMonitoringActive: 4, EVSE_EmergencyShutdown: 5, EVSE_Malfunction: 6, Reserved_8: 7, Reserved_9: 8, Reserved_A: 9, Reserved_B: 10, Reserved_C: 11 };
+const EN_DC_EVSEStatusCodeType_I: ReadonlyMap<unknown, number> = new Map(["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"].map((v, i) => [v, i]));
 export type EnergyTransferModeType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_unique";
 const EN_EnergyTransferModeType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"];
-const EN_EnergyTransferModeType_I: Readonly<Record<string, number>> = { AC_single_phase_core: 0, AC_three_phase_core: 1, DC_core: 2, DC_extended: 3, DC_combo_core: 4, DC_unique: 5 };
+const EN_EnergyTransferModeType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"].map((v, i) => [v, i]));
 export type costKindType = "relativePricePercentage" | "RenewableGenerationPercentage" | "CarbonDioxideEmission";
 const EN_costKindType: readonly string[] = ["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"];
-const EN_costKindType_I: Readonly<Record<string, number>> = { relativePricePercentage: 0, RenewableGenerationPercentage: 1, CarbonDioxideEmission: 2 };
+const EN_costKindType_I: ReadonlyMap<unknown, number> = new Map(["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"].map((v, i) => [v, i]));
 export type paymentOptionType = "Contract" | "ExternalPayment";
 const EN_paymentOptionType: readonly string[] = ["Contract", "ExternalPayment"];
-const EN_paymentOptionType_I: Readonly<Record<string, number>> = { Contract: 0, ExternalPayment: 1 };
+const EN_paymentOptionType_I: ReadonlyMap<unknown, number> = new Map(["Contract", "ExternalPayment"].map((v, i) => [v, i]));
 export type chargeProgressType = "Start" | "Stop" | "Renegotiate";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Renegotiate"];
-const EN_chargeProgressType_I: Readonly<Record<string, number>> = { Start: 0, Stop: 1, Renegotiate: 2 };
+const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Renegotiate"].map((v, i) => [v, i]));
 export type serviceCategoryType = "EVCharging" | "Internet" | "ContractCertificate" | "OtherCustom";
 const EN_serviceCategoryType: readonly string[] = ["EVCharging", "Internet", "ContractCertificate", "OtherCustom"];
-const EN_serviceCategoryType_I: Readonly<Record<string, number>> = { EVCharging: 0, Internet: 1, ContractCertificate: 2, OtherCustom: 3 };
+const EN_serviceCategoryType_I: ReadonlyMap<unknown, number> = new Map(["EVCharging", "Internet", "ContractCertificate", "OtherCustom"].map((v, i) => [v, i]));
 export type chargingSessionType = "Terminate" | "Pause";
 const EN_chargingSessionType: readonly string[] = ["Terminate", "Pause"];
-const EN_chargingSessionType_I: Readonly<Record<string, number>> = { Terminate: 0, Pause: 1 };
+const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Terminate", "Pause"].map((v, i) => [v, i]));
 export type faultCodeType = "ParsingError" | "NoTLSRootCertificatAvailable" | "UnknownError";
 const EN_faultCodeType: readonly string[] = ["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"];
-const EN_faultCodeType_I: Readonly<Record<string, number>> = { ParsingError: 0, NoTLSRootCertificatAvailable: 1, UnknownError: 2 };
+const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface AC_EVChargeParameterType {
@@ -300,13 +300,13 @@ export interface DC_EVPowerDeliveryParameterType {
   ChargingComplete: boolean;
 }
 export interface DSAKeyValueType {
-  P: Uint8Array;
-  Q: Uint8Array;
+  P?: Uint8Array;
+  Q?: Uint8Array;
   G?: Uint8Array;
   Y: Uint8Array;
   J?: Uint8Array;
-  Seed: Uint8Array;
-  PgenCounter: Uint8Array;
+  Seed?: Uint8Array;
+  PgenCounter?: Uint8Array;
 }
 export interface DigestMethodType {
   Algorithm: string;
@@ -7843,40 +7843,36 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l0[s]!, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EAmount;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l1[s]!, "AC_EVChargeParameterType", "EAmount", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EAmount");
-      e_PhysicalValueType(w, x, "EAmount");
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EAmount");
+    w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l1[s]!, "AC_EVChargeParameterType", "EAmount", s, X_AC_EVChargeParameterType);
+    w.obj(x, "EAmount");
+    e_PhysicalValueType(w, x, "EAmount");
+    s = 2;
     x = v.EVMaxVoltage;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l2[s]!, "AC_EVChargeParameterType", "EVMaxVoltage", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMaxVoltage");
-      e_PhysicalValueType(w, x, "EVMaxVoltage");
-      s = 3;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaxVoltage");
+    e_PhysicalValueType(w, x, "EVMaxVoltage");
+    s = 3;
     x = v.EVMaxCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l3[s]!, "AC_EVChargeParameterType", "EVMaxCurrent", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMaxCurrent");
-      e_PhysicalValueType(w, x, "EVMaxCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaxCurrent");
+    e_PhysicalValueType(w, x, "EVMaxCurrent");
+    s = 4;
     x = v.EVMinCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l4[s]!, "AC_EVChargeParameterType", "EVMinCurrent", s, X_AC_EVChargeParameterType);
-      w.obj(x, "EVMinCurrent");
-      e_PhysicalValueType(w, x, "EVMinCurrent");
-      s = 5;
-    }
-    w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_ee[s]!, "AC_EVChargeParameterType", '', s, X_AC_EVChargeParameterType);
+    if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMinCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMinCurrent");
+    e_PhysicalValueType(w, x, "EVMinCurrent");
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7892,30 +7888,24 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     let s = 0;
     let x: any;
     x = v.Multiplier;
-    if (x !== undefined) {
-      w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l0[s]!, "PhysicalValueType", "Multiplier", s, X_PhysicalValueType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 3, -3, 3, "Multiplier");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
+    w.bits(2, 0);
+    w.nbitChecked(x, 3, -3, 3, "Multiplier");
+    w.pos++;
+    s = 1;
     x = v.Unit;
-    if (x !== undefined) {
-      w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l1[s]!, "PhysicalValueType", "Unit", s, X_PhysicalValueType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_unitSymbolType_I, 3, "Unit");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PhysicalValueType", "Unit");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_unitSymbolType_I, 3, "Unit");
+    w.pos++;
+    s = 2;
     x = v.Value;
-    if (x !== undefined) {
-      w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_l2[s]!, "PhysicalValueType", "Value", s, X_PhysicalValueType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "Value");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_PhysicalValueType[s]!, C_PhysicalValueType_ee[s]!, "PhysicalValueType", '', s, X_PhysicalValueType);
+    if (x === undefined) w.missing("PhysicalValueType", "Value");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "Value");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7931,27 +7921,24 @@ function e_AC_EVSEChargeParameterType(w: BitWriter, v: AC_EVSEChargeParameterTyp
     let s = 0;
     let x: any;
     x = v.AC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l0[s]!, "AC_EVSEChargeParameterType", "AC_EVSEStatus", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "AC_EVSEStatus");
-      e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "AC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "AC_EVSEStatus");
+    e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
+    s = 1;
     x = v.EVSENominalVoltage;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l1[s]!, "AC_EVSEChargeParameterType", "EVSENominalVoltage", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "EVSENominalVoltage");
-      e_PhysicalValueType(w, x, "EVSENominalVoltage");
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSENominalVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSENominalVoltage");
+    e_PhysicalValueType(w, x, "EVSENominalVoltage");
+    s = 2;
     x = v.EVSEMaxCurrent;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_l2[s]!, "AC_EVSEChargeParameterType", "EVSEMaxCurrent", s, X_AC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaxCurrent");
-      e_PhysicalValueType(w, x, "EVSEMaxCurrent");
-      s = 3;
-    }
-    w.event(W_AC_EVSEChargeParameterType[s]!, C_AC_EVSEChargeParameterType_ee[s]!, "AC_EVSEChargeParameterType", '', s, X_AC_EVSEChargeParameterType);
+    if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSEMaxCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaxCurrent");
+    e_PhysicalValueType(w, x, "EVSEMaxCurrent");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7967,30 +7954,24 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l0[s]!, "AC_EVSEStatusType", "NotificationMaxDelay", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l1[s]!, "AC_EVSEStatusType", "EVSENotification", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.pos++;
+    s = 2;
     x = v.RCD;
-    if (x !== undefined) {
-      w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_l2[s]!, "AC_EVSEStatusType", "RCD", s, X_AC_EVSEStatusType);
-      w.bits(1, 0);
-      w.boolChecked(x, "RCD");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_AC_EVSEStatusType[s]!, C_AC_EVSEStatusType_ee[s]!, "AC_EVSEStatusType", '', s, X_AC_EVSEStatusType);
+    if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
+    w.bits(2, 0);
+    w.boolChecked(x, "RCD");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8013,9 +7994,9 @@ function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: str
     x = v.GenChallenge;
     if (x !== undefined) {
       w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l0[s]!, "AuthorizationReqType", "GenChallenge", s, X_AuthorizationReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 16, 16, "GenChallenge");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_ee[s]!, "AuthorizationReqType", '', s, X_AuthorizationReqType);
@@ -8033,22 +8014,18 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_l0[s]!, "AuthorizationResType", "ResponseCode", s, X_AuthorizationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_l1[s]!, "AuthorizationResType", "EVSEProcessing", s, X_AuthorizationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_ee[s]!, "AuthorizationResType", '', s, X_AuthorizationResType);
+    if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8060,7 +8037,7 @@ function e_BodyBaseType(w: BitWriter, v: BodyBaseType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_BodyBaseType[s]!, C_BodyBaseType_ee[s]!, "BodyBaseType", '', s, X_BodyBaseType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8074,13 +8051,12 @@ function e_CableCheckReqType(w: BitWriter, v: CableCheckReqType, name: string): 
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_CableCheckReqType[s]!, C_CableCheckReqType_l0[s]!, "CableCheckReqType", "DC_EVStatus", s, X_CableCheckReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
-    w.event(W_CableCheckReqType[s]!, C_CableCheckReqType_ee[s]!, "CableCheckReqType", '', s, X_CableCheckReqType);
+    if (x === undefined) w.missing("CableCheckReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8096,30 +8072,24 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     let s = 0;
     let x: any;
     x = v.EVReady;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l0[s]!, "DC_EVStatusType", "EVReady", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVReady");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVReady");
+    w.pos++;
+    s = 1;
     x = v.EVErrorCode;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l1[s]!, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
+    w.pos++;
+    s = 2;
     x = v.EVRESSSOC;
-    if (x !== undefined) {
-      w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_l2[s]!, "DC_EVStatusType", "EVRESSSOC", s, X_DC_EVStatusType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_DC_EVStatusType[s]!, C_DC_EVStatusType_ee[s]!, "DC_EVStatusType", '', s, X_DC_EVStatusType);
+    if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
+    w.bits(2, 0);
+    w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8135,29 +8105,24 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l0[s]!, "CableCheckResType", "ResponseCode", s, X_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l1[s]!, "CableCheckResType", "DC_EVSEStatus", s, X_CableCheckResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_CableCheckResType[s]!, C_CableCheckResType_l2[s]!, "CableCheckResType", "EVSEProcessing", s, X_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_CableCheckResType[s]!, C_CableCheckResType_ee[s]!, "CableCheckResType", '', s, X_CableCheckResType);
+    if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8174,38 +8139,33 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l0[s]!, "DC_EVSEStatusType", "NotificationMaxDelay", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l1[s]!, "DC_EVSEStatusType", "EVSENotification", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.pos++;
+    s = 2;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
       w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l2[s]!, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.EVSEStatusCode;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l3[s]!, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
-      w.bits(1, 0);
-      s = 4;
-    }
-    w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_ee[s]!, "DC_EVSEStatusType", '', s, X_DC_EVSEStatusType);
+    if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
+    w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l3[s]!, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    w.pos++;
+    w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
+    w.pos++;
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8219,12 +8179,11 @@ function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodTyp
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_a0[s]!, "CanonicalizationMethodType", "@Algorithm", s, X_CanonicalizationMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_ee[s]!, "CanonicalizationMethodType", '', s, X_CanonicalizationMethodType);
+    if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8240,27 +8199,23 @@ function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallati
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_a0[s]!, "CertificateInstallationReqType", "@Id", s, X_CertificateInstallationReqType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.OEMProvisioningCert;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l0[s]!, "CertificateInstallationReqType", "OEMProvisioningCert", s, X_CertificateInstallationReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 800, "OEMProvisioningCert");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "OEMProvisioningCert");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 800, "OEMProvisioningCert");
+    w.pos++;
+    s = 2;
     x = v.ListOfRootCertificateIDs;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l1[s]!, "CertificateInstallationReqType", "ListOfRootCertificateIDs", s, X_CertificateInstallationReqType);
-      w.obj(x, "ListOfRootCertificateIDs");
-      e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
-      s = 3;
-    }
-    w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_ee[s]!, "CertificateInstallationReqType", '', s, X_CertificateInstallationReqType);
+    if (x === undefined) w.missing("CertificateInstallationReqType", "ListOfRootCertificateIDs");
+    w.bits(1, 0);
+    w.obj(x, "ListOfRootCertificateIDs");
+    e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8274,6 +8229,7 @@ function e_ListOfRootCertificateIDsType(w: BitWriter, v: ListOfRootCertificateID
     let s = 0;
     let x: any;
     x = v.RootCertificateID;
+    if (x === undefined) w.missing("ListOfRootCertificateIDsType", "RootCertificateID");
     if (x !== undefined) {
       w.arr(x, "RootCertificateID");
       for (let i = 0; i < x.length; i++) {
@@ -8298,22 +8254,18 @@ function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: str
     let s = 0;
     let x: any;
     x = v.X509IssuerName;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l0[s]!, "X509IssuerSerialType", "X509IssuerName", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
+    w.pos++;
+    s = 1;
     x = v.X509SerialNumber;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l1[s]!, "X509IssuerSerialType", "X509SerialNumber", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_ee[s]!, "X509IssuerSerialType", '', s, X_X509IssuerSerialType);
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
+    w.bits(2, 0);
+    w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8332,49 +8284,42 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l0[s]!, "CertificateInstallationResType", "ResponseCode", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.SAProvisioningCertificateChain;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l1[s]!, "CertificateInstallationResType", "SAProvisioningCertificateChain", s, X_CertificateInstallationResType);
-      w.obj(x, "SAProvisioningCertificateChain");
-      e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "SAProvisioningCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "SAProvisioningCertificateChain");
+    e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
+    s = 2;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l2[s]!, "CertificateInstallationResType", "ContractSignatureCertChain", s, X_CertificateInstallationResType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l3[s]!, "CertificateInstallationResType", "ContractSignatureEncryptedPrivateKey", s, X_CertificateInstallationResType);
-      w.obj(x, "ContractSignatureEncryptedPrivateKey");
-      e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureEncryptedPrivateKey");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureEncryptedPrivateKey");
+    e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
+    s = 4;
     x = v.DHpublickey;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l4[s]!, "CertificateInstallationResType", "DHpublickey", s, X_CertificateInstallationResType);
-      w.obj(x, "DHpublickey");
-      e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
-      s = 5;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "DHpublickey");
+    w.bits(1, 0);
+    w.obj(x, "DHpublickey");
+    e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
+    s = 5;
     x = v.eMAID;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l5[s]!, "CertificateInstallationResType", "eMAID", s, X_CertificateInstallationResType);
-      w.obj(x, "eMAID");
-      e_EMAIDType(w, x, "eMAID");
-      s = 6;
-    }
-    w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_ee[s]!, "CertificateInstallationResType", '', s, X_CertificateInstallationResType);
+    if (x === undefined) w.missing("CertificateInstallationResType", "eMAID");
+    w.bits(1, 0);
+    w.obj(x, "eMAID");
+    e_EMAIDType(w, x, "eMAID");
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8396,13 +8341,12 @@ function e_CertificateChainType(w: BitWriter, v: CertificateChainType, name: str
       s = 1;
     }
     x = v.Certificate;
-    if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_l0[s]!, "CertificateChainType", "Certificate", s, X_CertificateChainType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 800, "Certificate");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateChainType", "Certificate");
+    w.event(W_CertificateChainType[s]!, C_CertificateChainType_l0[s]!, "CertificateChainType", "Certificate", s, X_CertificateChainType);
+    w.pos++;
+    w.binaryChecked(x, 0, 800, "Certificate");
+    w.pos++;
+    s = 2;
     x = v.SubCertificates;
     if (x !== undefined) {
       w.event(W_CertificateChainType[s]!, C_CertificateChainType_l1[s]!, "CertificateChainType", "SubCertificates", s, X_CertificateChainType);
@@ -8424,13 +8368,14 @@ function e_SubCertificatesType(w: BitWriter, v: SubCertificatesType, name: strin
     let s = 0;
     let x: any;
     x = v.Certificate;
+    if (x === undefined) w.missing("SubCertificatesType", "Certificate");
     if (x !== undefined) {
       w.arr(x, "Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_l0[s]!, "SubCertificatesType", "Certificate", s, X_SubCertificatesType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 800, "Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 4 ? 1 : 2);
       }
     }
@@ -8449,15 +8394,14 @@ function e_ContractSignatureEncryptedPrivateKeyType(w: BitWriter, v: ContractSig
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_ContractSignatureEncryptedPrivateKeyType[s]!, C_ContractSignatureEncryptedPrivateKeyType_a0[s]!, "ContractSignatureEncryptedPrivateKeyType", "@Id", s, X_ContractSignatureEncryptedPrivateKeyType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ContractSignatureEncryptedPrivateKeyType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     w.event(W_ContractSignatureEncryptedPrivateKeyType[s]!, C_ContractSignatureEncryptedPrivateKeyType_ch[s]!, "ContractSignatureEncryptedPrivateKeyType", '$value', s, X_ContractSignatureEncryptedPrivateKeyType);
     w.binaryChecked(v.$value, 0, 48, "$value");
     s = 2;
-    w.event(W_ContractSignatureEncryptedPrivateKeyType[s]!, C_ContractSignatureEncryptedPrivateKeyType_ee[s]!, "ContractSignatureEncryptedPrivateKeyType", '', s, X_ContractSignatureEncryptedPrivateKeyType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8472,15 +8416,14 @@ function e_DiffieHellmanPublickeyType(w: BitWriter, v: DiffieHellmanPublickeyTyp
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_DiffieHellmanPublickeyType[s]!, C_DiffieHellmanPublickeyType_a0[s]!, "DiffieHellmanPublickeyType", "@Id", s, X_DiffieHellmanPublickeyType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DiffieHellmanPublickeyType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     w.event(W_DiffieHellmanPublickeyType[s]!, C_DiffieHellmanPublickeyType_ch[s]!, "DiffieHellmanPublickeyType", '$value', s, X_DiffieHellmanPublickeyType);
     w.binaryChecked(v.$value, 0, 65, "$value");
     s = 2;
-    w.event(W_DiffieHellmanPublickeyType[s]!, C_DiffieHellmanPublickeyType_ee[s]!, "DiffieHellmanPublickeyType", '', s, X_DiffieHellmanPublickeyType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8495,15 +8438,14 @@ function e_EMAIDType(w: BitWriter, v: EMAIDType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_EMAIDType[s]!, C_EMAIDType_a0[s]!, "EMAIDType", "@Id", s, X_EMAIDType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("EMAIDType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     w.event(W_EMAIDType[s]!, C_EMAIDType_ch[s]!, "EMAIDType", '$value', s, X_EMAIDType);
     w.stringChecked(v.$value, 14, 15, "$value");
     s = 2;
-    w.event(W_EMAIDType[s]!, C_EMAIDType_ee[s]!, "EMAIDType", '', s, X_EMAIDType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8520,34 +8462,29 @@ function e_CertificateUpdateReqType(w: BitWriter, v: CertificateUpdateReqType, n
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_a0[s]!, "CertificateUpdateReqType", "@Id", s, X_CertificateUpdateReqType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l0[s]!, "CertificateUpdateReqType", "ContractSignatureCertChain", s, X_CertificateUpdateReqType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 2;
     x = v.eMAID;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l1[s]!, "CertificateUpdateReqType", "eMAID", s, X_CertificateUpdateReqType);
-      w.bits(1, 0);
-      w.stringChecked(x, 14, 15, "eMAID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateUpdateReqType", "eMAID");
+    w.bits(2, 0);
+    w.stringChecked(x, 14, 15, "eMAID");
+    w.pos++;
+    s = 3;
     x = v.ListOfRootCertificateIDs;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_l2[s]!, "CertificateUpdateReqType", "ListOfRootCertificateIDs", s, X_CertificateUpdateReqType);
-      w.obj(x, "ListOfRootCertificateIDs");
-      e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
-      s = 4;
-    }
-    w.event(W_CertificateUpdateReqType[s]!, C_CertificateUpdateReqType_ee[s]!, "CertificateUpdateReqType", '', s, X_CertificateUpdateReqType);
+    if (x === undefined) w.missing("CertificateUpdateReqType", "ListOfRootCertificateIDs");
+    w.bits(1, 0);
+    w.obj(x, "ListOfRootCertificateIDs");
+    e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8567,54 +8504,47 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l0[s]!, "CertificateUpdateResType", "ResponseCode", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.SAProvisioningCertificateChain;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l1[s]!, "CertificateUpdateResType", "SAProvisioningCertificateChain", s, X_CertificateUpdateResType);
-      w.obj(x, "SAProvisioningCertificateChain");
-      e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "SAProvisioningCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "SAProvisioningCertificateChain");
+    e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
+    s = 2;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l2[s]!, "CertificateUpdateResType", "ContractSignatureCertChain", s, X_CertificateUpdateResType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l3[s]!, "CertificateUpdateResType", "ContractSignatureEncryptedPrivateKey", s, X_CertificateUpdateResType);
-      w.obj(x, "ContractSignatureEncryptedPrivateKey");
-      e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureEncryptedPrivateKey");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureEncryptedPrivateKey");
+    e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
+    s = 4;
     x = v.DHpublickey;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l4[s]!, "CertificateUpdateResType", "DHpublickey", s, X_CertificateUpdateResType);
-      w.obj(x, "DHpublickey");
-      e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
-      s = 5;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "DHpublickey");
+    w.bits(1, 0);
+    w.obj(x, "DHpublickey");
+    e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
+    s = 5;
     x = v.eMAID;
-    if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l5[s]!, "CertificateUpdateResType", "eMAID", s, X_CertificateUpdateResType);
-      w.obj(x, "eMAID");
-      e_EMAIDType(w, x, "eMAID");
-      s = 6;
-    }
+    if (x === undefined) w.missing("CertificateUpdateResType", "eMAID");
+    w.bits(1, 0);
+    w.obj(x, "eMAID");
+    e_EMAIDType(w, x, "eMAID");
+    s = 6;
     x = v.RetryCounter;
     if (x !== undefined) {
       w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l6[s]!, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "RetryCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_ee[s]!, "CertificateUpdateResType", '', s, X_CertificateUpdateResType);
@@ -8637,19 +8567,18 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     x = v.MaxEntriesSAScheduleTuple;
     if (x !== undefined) {
       w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l0[s]!, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "MaxEntriesSAScheduleTuple");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.RequestedEnergyTransferMode;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l1[s]!, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode");
+    w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l1[s]!, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
+    w.pos++;
+    w.enumChecked(x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
+    w.pos++;
+    s = 2;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
       w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l2[s]!, "ChargeParameterDiscoveryReqType", "AC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType);
@@ -8695,25 +8624,23 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l0[s]!, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l1[s]!, "DC_EVChargeParameterType", "DC_EVStatus", s, X_DC_EVChargeParameterType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "DC_EVStatus");
+    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l1[s]!, "DC_EVChargeParameterType", "DC_EVStatus", s, X_DC_EVChargeParameterType);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 2;
     x = v.EVMaximumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l2[s]!, "DC_EVChargeParameterType", "EVMaximumCurrentLimit", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVMaximumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
+    s = 3;
     x = v.EVMaximumPowerLimit;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l3[s]!, "DC_EVChargeParameterType", "EVMaximumPowerLimit", s, X_DC_EVChargeParameterType);
@@ -8722,12 +8649,11 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
       s = 4;
     }
     x = v.EVMaximumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l4[s]!, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVMaximumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
-      s = 5;
-    }
+    if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumVoltageLimit");
+    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l4[s]!, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType);
+    w.obj(x, "EVMaximumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
+    s = 5;
     x = v.EVEnergyCapacity;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l5[s]!, "DC_EVChargeParameterType", "EVEnergyCapacity", s, X_DC_EVChargeParameterType);
@@ -8745,17 +8671,17 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     x = v.FullSOC;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l7[s]!, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "FullSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     x = v.BulkSOC;
     if (x !== undefined) {
       w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l8[s]!, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "BulkSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 9;
     }
     w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_ee[s]!, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType);
@@ -8774,9 +8700,9 @@ function e_EVChargeParameterType(w: BitWriter, v: EVChargeParameterType, name: s
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_EVChargeParameterType[s]!, C_EVChargeParameterType_l0[s]!, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     w.event(W_EVChargeParameterType[s]!, C_EVChargeParameterType_ee[s]!, "EVChargeParameterType", '', s, X_EVChargeParameterType);
@@ -8799,21 +8725,17 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l0[s]!, "ChargeParameterDiscoveryResType", "ResponseCode", s, X_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l1[s]!, "ChargeParameterDiscoveryResType", "EVSEProcessing", s, X_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
       w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l2[s]!, "ChargeParameterDiscoveryResType", "SAScheduleList", s, X_ChargeParameterDiscoveryResType);
@@ -8863,6 +8785,7 @@ function e_SAScheduleListType(w: BitWriter, v: SAScheduleListType, name: string)
     let s = 0;
     let x: any;
     x = v.SAScheduleTuple;
+    if (x === undefined) w.missing("SAScheduleListType", "SAScheduleTuple");
     if (x !== undefined) {
       w.arr(x, "SAScheduleTuple");
       for (let i = 0; i < x.length; i++) {
@@ -8888,20 +8811,17 @@ function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: strin
     let s = 0;
     let x: any;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l0[s]!, "SAScheduleTupleType", "SAScheduleTupleID", s, X_SAScheduleTupleType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
+    w.pos++;
+    s = 1;
     x = v.PMaxSchedule;
-    if (x !== undefined) {
-      w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l1[s]!, "SAScheduleTupleType", "PMaxSchedule", s, X_SAScheduleTupleType);
-      w.obj(x, "PMaxSchedule");
-      e_PMaxScheduleType(w, x, "PMaxSchedule");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
+    w.bits(1, 0);
+    w.obj(x, "PMaxSchedule");
+    e_PMaxScheduleType(w, x, "PMaxSchedule");
+    s = 2;
     x = v.SalesTariff;
     if (x !== undefined) {
       w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l2[s]!, "SAScheduleTupleType", "SalesTariff", s, X_SAScheduleTupleType);
@@ -8923,6 +8843,7 @@ function e_PMaxScheduleType(w: BitWriter, v: PMaxScheduleType, name: string): vo
     let s = 0;
     let x: any;
     x = v.PMaxScheduleEntry;
+    if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PMaxScheduleEntry");
       for (let i = 0; i < x.length; i++) {
@@ -8962,13 +8883,12 @@ function e_PMaxScheduleEntryType(w: BitWriter, v: PMaxScheduleEntryType, name: s
       s = 2;
     }
     x = v.PMax;
-    if (x !== undefined) {
-      w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l2[s]!, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
-      w.obj(x, "PMax");
-      e_PhysicalValueType(w, x, "PMax");
-      s = 3;
-    }
-    w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_ee[s]!, "PMaxScheduleEntryType", '', s, X_PMaxScheduleEntryType);
+    if (x === undefined) w.missing("PMaxScheduleEntryType", "PMax");
+    w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l2[s]!, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
+    w.obj(x, "PMax");
+    e_PhysicalValueType(w, x, "PMax");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8983,19 +8903,17 @@ function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, n
     let s = 0;
     let x: any;
     x = v.start;
-    if (x !== undefined) {
-      w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_l0[s]!, "RelativeTimeIntervalType", "start", s, X_RelativeTimeIntervalType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 16777214, true, "start");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 16777214, true, "start");
+    w.pos++;
+    s = 1;
     x = v.duration;
     if (x !== undefined) {
       w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_l1[s]!, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 86400, true, "duration");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_ee[s]!, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType);
@@ -9010,7 +8928,7 @@ function e_IntervalType(w: BitWriter, v: IntervalType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_IntervalType[s]!, C_IntervalType_ee[s]!, "IntervalType", '', s, X_IntervalType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9034,30 +8952,30 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
       s = 1;
     }
     x = v.SalesTariffID;
-    if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_l0[s]!, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 1, 255, "SalesTariffID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
+    w.event(W_SalesTariffType[s]!, C_SalesTariffType_l0[s]!, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
+    w.pos++;
+    w.nbitChecked(x, 8, 1, 255, "SalesTariffID");
+    w.pos++;
+    s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
       w.event(W_SalesTariffType[s]!, C_SalesTariffType_l1[s]!, "SalesTariffType", "SalesTariffDescription", s, X_SalesTariffType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "SalesTariffDescription");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.NumEPriceLevels;
     if (x !== undefined) {
       w.event(W_SalesTariffType[s]!, C_SalesTariffType_l2[s]!, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.SalesTariffEntry;
+    if (x === undefined) w.missing("SalesTariffType", "SalesTariffEntry");
     if (x !== undefined) {
       w.arr(x, "SalesTariffEntry");
       for (let i = 0; i < x.length; i++) {
@@ -9100,9 +9018,9 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
     x = v.EPriceLevel;
     if (x !== undefined) {
       w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l2[s]!, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.ConsumptionCost;
@@ -9130,13 +9048,13 @@ function e_ConsumptionCostType(w: BitWriter, v: ConsumptionCostType, name: strin
     let s = 0;
     let x: any;
     x = v.startValue;
-    if (x !== undefined) {
-      w.event(W_ConsumptionCostType[s]!, C_ConsumptionCostType_l0[s]!, "ConsumptionCostType", "startValue", s, X_ConsumptionCostType);
-      w.obj(x, "startValue");
-      e_PhysicalValueType(w, x, "startValue");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ConsumptionCostType", "startValue");
+    w.bits(1, 0);
+    w.obj(x, "startValue");
+    e_PhysicalValueType(w, x, "startValue");
+    s = 1;
     x = v.Cost;
+    if (x === undefined) w.missing("ConsumptionCostType", "Cost");
     if (x !== undefined) {
       w.arr(x, "Cost");
       for (let i = 0; i < x.length; i++) {
@@ -9162,27 +9080,23 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let s = 0;
     let x: any;
     x = v.costKind;
-    if (x !== undefined) {
-      w.event(W_CostType[s]!, C_CostType_l0[s]!, "CostType", "costKind", s, X_CostType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_costKindType_I, 2, "costKind");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CostType", "costKind");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_costKindType_I, 2, "costKind");
+    w.pos++;
+    s = 1;
     x = v.amount;
-    if (x !== undefined) {
-      w.event(W_CostType[s]!, C_CostType_l1[s]!, "CostType", "amount", s, X_CostType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "amount");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CostType", "amount");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "amount");
+    w.pos++;
+    s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
       w.event(W_CostType[s]!, C_CostType_l2[s]!, "CostType", "amountMultiplier", s, X_CostType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     w.event(W_CostType[s]!, C_CostType_ee[s]!, "CostType", '', s, X_CostType);
@@ -9197,7 +9111,7 @@ function e_SASchedulesType(w: BitWriter, v: SASchedulesType, name: string): void
   try {
     let s = 0;
     let x: any;
-    w.event(W_SASchedulesType[s]!, C_SASchedulesType_ee[s]!, "SASchedulesType", '', s, X_SASchedulesType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9219,47 +9133,41 @@ function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterTyp
     let s = 0;
     let x: any;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l0[s]!, "DC_EVSEChargeParameterType", "DC_EVSEStatus", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 1;
     x = v.EVSEMaximumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l1[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumCurrentLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaximumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
+    s = 2;
     x = v.EVSEMaximumPowerLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l2[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumPowerLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaximumPowerLimit");
-      e_PhysicalValueType(w, x, "EVSEMaximumPowerLimit");
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumPowerLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumPowerLimit");
+    e_PhysicalValueType(w, x, "EVSEMaximumPowerLimit");
+    s = 3;
     x = v.EVSEMaximumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l3[s]!, "DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMaximumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
+    s = 4;
     x = v.EVSEMinimumCurrentLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l4[s]!, "DC_EVSEChargeParameterType", "EVSEMinimumCurrentLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMinimumCurrentLimit");
-      e_PhysicalValueType(w, x, "EVSEMinimumCurrentLimit");
-      s = 5;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumCurrentLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumCurrentLimit");
+    e_PhysicalValueType(w, x, "EVSEMinimumCurrentLimit");
+    s = 5;
     x = v.EVSEMinimumVoltageLimit;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l5[s]!, "DC_EVSEChargeParameterType", "EVSEMinimumVoltageLimit", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEMinimumVoltageLimit");
-      e_PhysicalValueType(w, x, "EVSEMinimumVoltageLimit");
-      s = 6;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumVoltageLimit");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumVoltageLimit");
+    e_PhysicalValueType(w, x, "EVSEMinimumVoltageLimit");
+    s = 6;
     x = v.EVSECurrentRegulationTolerance;
     if (x !== undefined) {
       w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l6[s]!, "DC_EVSEChargeParameterType", "EVSECurrentRegulationTolerance", s, X_DC_EVSEChargeParameterType);
@@ -9268,12 +9176,11 @@ function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterTyp
       s = 7;
     }
     x = v.EVSEPeakCurrentRipple;
-    if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l7[s]!, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEPeakCurrentRipple");
-      e_PhysicalValueType(w, x, "EVSEPeakCurrentRipple");
-      s = 8;
-    }
+    if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple");
+    w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l7[s]!, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType);
+    w.obj(x, "EVSEPeakCurrentRipple");
+    e_PhysicalValueType(w, x, "EVSEPeakCurrentRipple");
+    s = 8;
     x = v.EVSEEnergyToBeDelivered;
     if (x !== undefined) {
       w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l8[s]!, "DC_EVSEChargeParameterType", "EVSEEnergyToBeDelivered", s, X_DC_EVSEChargeParameterType);
@@ -9293,7 +9200,7 @@ function e_EVSEChargeParameterType(w: BitWriter, v: EVSEChargeParameterType, nam
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVSEChargeParameterType[s]!, C_EVSEChargeParameterType_ee[s]!, "EVSEChargeParameterType", '', s, X_EVSEChargeParameterType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9305,7 +9212,7 @@ function e_ChargingStatusReqType(w: BitWriter, v: ChargingStatusReqType, name: s
   try {
     let s = 0;
     let x: any;
-    w.event(W_ChargingStatusReqType[s]!, C_ChargingStatusReqType_ee[s]!, "ChargingStatusReqType", '', s, X_ChargingStatusReqType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9325,29 +9232,23 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l0[s]!, "ChargingStatusResType", "ResponseCode", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l1[s]!, "ChargingStatusResType", "EVSEID", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 7, 37, "EVSEID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
+    w.bits(2, 0);
+    w.stringChecked(x, 7, 37, "EVSEID");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l2[s]!, "ChargingStatusResType", "SAScheduleTupleID", s, X_ChargingStatusResType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
+    w.pos++;
+    s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
       w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l3[s]!, "ChargingStatusResType", "EVSEMaxCurrent", s, X_ChargingStatusResType);
@@ -9365,19 +9266,18 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     x = v.ReceiptRequired;
     if (x !== undefined) {
       w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l5[s]!, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "ReceiptRequired");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.AC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l6[s]!, "ChargingStatusResType", "AC_EVSEStatus", s, X_ChargingStatusResType);
-      w.obj(x, "AC_EVSEStatus");
-      e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
-      s = 7;
-    }
-    w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_ee[s]!, "ChargingStatusResType", '', s, X_ChargingStatusResType);
+    if (x === undefined) w.missing("ChargingStatusResType", "AC_EVSEStatus");
+    w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l6[s]!, "ChargingStatusResType", "AC_EVSEStatus", s, X_ChargingStatusResType);
+    w.obj(x, "AC_EVSEStatus");
+    e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
+    s = 7;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9395,43 +9295,41 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     let s = 0;
     let x: any;
     x = v.MeterID;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l0[s]!, "MeterInfoType", "MeterID", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 32, "MeterID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "MeterID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 32, "MeterID");
+    w.pos++;
+    s = 1;
     x = v.MeterReading;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "MeterReading", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterReading");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.SigMeterReading;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "SigMeterReading", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 64, "SigMeterReading");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MeterStatus;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.TMeter;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "TMeter", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "TMeter");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
@@ -9457,19 +9355,17 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l0[s]!, "CurrentDemandReqType", "DC_EVStatus", s, X_CurrentDemandReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l1[s]!, "CurrentDemandReqType", "EVTargetCurrent", s, X_CurrentDemandReqType);
-      w.obj(x, "EVTargetCurrent");
-      e_PhysicalValueType(w, x, "EVTargetCurrent");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetCurrent");
+    e_PhysicalValueType(w, x, "EVTargetCurrent");
+    s = 2;
     x = v.EVMaximumVoltageLimit;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l2[s]!, "CurrentDemandReqType", "EVMaximumVoltageLimit", s, X_CurrentDemandReqType);
@@ -9494,19 +9390,18 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     x = v.BulkChargingComplete;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l5[s]!, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.ChargingComplete;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l6[s]!, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
+    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l6[s]!, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    w.pos++;
+    w.boolChecked(x, "ChargingComplete");
+    w.pos++;
+    s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
       w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l7[s]!, "CurrentDemandReqType", "RemainingTimeToFullSoC", s, X_CurrentDemandReqType);
@@ -9522,13 +9417,12 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
       s = 9;
     }
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l9[s]!, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType);
-      w.obj(x, "EVTargetVoltage");
-      e_PhysicalValueType(w, x, "EVTargetVoltage");
-      s = 10;
-    }
-    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_ee[s]!, "CurrentDemandReqType", '', s, X_CurrentDemandReqType);
+    if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetVoltage");
+    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l9[s]!, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType);
+    w.obj(x, "EVTargetVoltage");
+    e_PhysicalValueType(w, x, "EVTargetVoltage");
+    s = 10;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9555,58 +9449,47 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l0[s]!, "CurrentDemandResType", "ResponseCode", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l1[s]!, "CurrentDemandResType", "DC_EVSEStatus", s, X_CurrentDemandResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l2[s]!, "CurrentDemandResType", "EVSEPresentVoltage", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
     x = v.EVSEPresentCurrent;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l3[s]!, "CurrentDemandResType", "EVSEPresentCurrent", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEPresentCurrent");
-      e_PhysicalValueType(w, x, "EVSEPresentCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentCurrent");
+    e_PhysicalValueType(w, x, "EVSEPresentCurrent");
+    s = 4;
     x = v.EVSECurrentLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l4[s]!, "CurrentDemandResType", "EVSECurrentLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSECurrentLimitAchieved");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSECurrentLimitAchieved");
+    w.pos++;
+    s = 5;
     x = v.EVSEVoltageLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l5[s]!, "CurrentDemandResType", "EVSEVoltageLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEVoltageLimitAchieved");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEVoltageLimitAchieved");
+    w.pos++;
+    s = 6;
     x = v.EVSEPowerLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l6[s]!, "CurrentDemandResType", "EVSEPowerLimitAchieved", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEPowerLimitAchieved");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEPowerLimitAchieved");
+    w.pos++;
+    s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
       w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l7[s]!, "CurrentDemandResType", "EVSEMaximumVoltageLimit", s, X_CurrentDemandResType);
@@ -9629,21 +9512,18 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
       s = 10;
     }
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l10[s]!, "CurrentDemandResType", "EVSEID", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 7, 37, "EVSEID");
-      w.bits(1, 0);
-      s = 11;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "EVSEID");
+    w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l10[s]!, "CurrentDemandResType", "EVSEID", s, X_CurrentDemandResType);
+    w.pos++;
+    w.stringChecked(x, 7, 37, "EVSEID");
+    w.pos++;
+    s = 11;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l11[s]!, "CurrentDemandResType", "SAScheduleTupleID", s, X_CurrentDemandResType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 12;
-    }
+    if (x === undefined) w.missing("CurrentDemandResType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
+    w.pos++;
+    s = 12;
     x = v.MeterInfo;
     if (x !== undefined) {
       w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l12[s]!, "CurrentDemandResType", "MeterInfo", s, X_CurrentDemandResType);
@@ -9654,9 +9534,9 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     x = v.ReceiptRequired;
     if (x !== undefined) {
       w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l13[s]!, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "ReceiptRequired");
-      w.bits(1, 0);
+      w.pos++;
       s = 14;
     }
     w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_ee[s]!, "CurrentDemandResType", '', s, X_CurrentDemandResType);
@@ -9675,29 +9555,27 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l0[s]!, "DC_EVPowerDeliveryParameterType", "DC_EVStatus", s, X_DC_EVPowerDeliveryParameterType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
       w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l1[s]!, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.ChargingComplete;
-    if (x !== undefined) {
-      w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l2[s]!, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_ee[s]!, "DC_EVPowerDeliveryParameterType", '', s, X_DC_EVPowerDeliveryParameterType);
+    if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
+    w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l2[s]!, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    w.pos++;
+    w.boolChecked(x, "ChargingComplete");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9719,57 +9597,56 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     x = v.P;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.Q;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.G;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Y;
-    if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Y");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DSAKeyValueType", "Y");
+    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    w.pos++;
+    w.binaryChecked(x, 0, 9007199254740991, "Y");
+    w.pos++;
+    s = 3;
     x = v.J;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.Seed;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.PgenCounter;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
@@ -9786,12 +9663,11 @@ function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_DigestMethodType[s]!, C_DigestMethodType_a0[s]!, "DigestMethodType", "@Algorithm", s, X_DigestMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_DigestMethodType[s]!, C_DigestMethodType_ee[s]!, "DigestMethodType", '', s, X_DigestMethodType);
+    if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9803,7 +9679,7 @@ function e_EVPowerDeliveryParameterType(w: BitWriter, v: EVPowerDeliveryParamete
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVPowerDeliveryParameterType[s]!, C_EVPowerDeliveryParameterType_ee[s]!, "EVPowerDeliveryParameterType", '', s, X_EVPowerDeliveryParameterType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9818,22 +9694,18 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l0[s]!, "EVSEStatusType", "NotificationMaxDelay", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l1[s]!, "EVSEStatusType", "EVSENotification", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_ee[s]!, "EVSEStatusType", '', s, X_EVSEStatusType);
+    if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9845,7 +9717,7 @@ function e_EVStatusType(w: BitWriter, v: EVStatusType, name: string): void {
   try {
     let s = 0;
     let x: any;
-    w.event(W_EVStatusType[s]!, C_EVStatusType_ee[s]!, "EVStatusType", '', s, X_EVStatusType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9904,9 +9776,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -9965,9 +9837,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
-        w.bits(1, 0);
+        w.pos++;
         s = 8;
       }
     }
@@ -10014,22 +9886,18 @@ function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void
     let s = 0;
     let x: any;
     x = v.Modulus;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l0[s]!, "RSAKeyValueType", "Modulus", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Modulus");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Modulus");
+    w.pos++;
+    s = 1;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l1[s]!, "RSAKeyValueType", "Exponent", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Exponent");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_ee[s]!, "RSAKeyValueType", '', s, X_RSAKeyValueType);
+    if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Exponent");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10077,6 +9945,7 @@ function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Transform;
+    if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
@@ -10101,19 +9970,18 @@ function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_TransformType[s]!, C_TransformType_a0[s]!, "TransformType", "@Algorithm", s, X_TransformType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("TransformType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
         w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -10149,9 +10017,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -10160,9 +10028,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
-        w.bits(1, 0);
+        w.pos++;
         s = 3;
       }
     }
@@ -10171,9 +10039,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = 4;
       }
     }
@@ -10182,9 +10050,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
-        w.bits(1, 0);
+        w.pos++;
         s = 5;
       }
     }
@@ -10206,18 +10074,18 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyID;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
       sh_PGPKeyPacket = true;
     }
@@ -10225,9 +10093,9 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
@@ -10244,13 +10112,14 @@ function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
     let s = 0;
     let x: any;
     x = v.SPKISexp;
+    if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
-        w.bits(1, 0);
+        w.pos++;
         s = 1;
       }
     }
@@ -10275,6 +10144,7 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
       s = 1;
     }
     x = v.Reference;
+    if (x === undefined) w.missing("ManifestType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -10328,21 +10198,18 @@ function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
       s = 4;
     }
     x = v.DigestMethod;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-      w.obj(x, "DigestMethod");
-      e_DigestMethodType(w, x, "DigestMethod");
-      s = 5;
-    }
+    if (x === undefined) w.missing("ReferenceType", "DigestMethod");
+    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
+    w.obj(x, "DigestMethod");
+    e_DigestMethodType(w, x, "DigestMethod");
+    s = 5;
     x = v.DigestValue;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l2[s]!, "ReferenceType", "DigestValue", s, X_ReferenceType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_ReferenceType[s]!, C_ReferenceType_ee[s]!, "ReferenceType", '', s, X_ReferenceType);
+    if (x === undefined) w.missing("ReferenceType", "DigestValue");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10365,29 +10232,27 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
       s = 1;
     }
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l0[s]!, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 8, "SessionID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MeteringReceiptReqType", "SessionID");
+    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l0[s]!, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType);
+    w.pos++;
+    w.binaryChecked(x, 0, 8, "SessionID");
+    w.pos++;
+    s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
       w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l1[s]!, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MeterInfo;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l2[s]!, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType);
-      w.obj(x, "MeterInfo");
-      e_MeterInfoType(w, x, "MeterInfo");
-      s = 4;
-    }
-    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_ee[s]!, "MeteringReceiptReqType", '', s, X_MeteringReceiptReqType);
+    if (x === undefined) w.missing("MeteringReceiptReqType", "MeterInfo");
+    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l2[s]!, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType);
+    w.obj(x, "MeterInfo");
+    e_MeterInfoType(w, x, "MeterInfo");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10404,13 +10269,11 @@ function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name:
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l0[s]!, "MeteringReceiptResType", "ResponseCode", s, X_MeteringReceiptResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
       w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l1[s]!, "MeteringReceiptResType", "AC_EVSEStatus", s, X_MeteringReceiptResType);
@@ -10480,21 +10343,18 @@ function e_PaymentDetailsReqType(w: BitWriter, v: PaymentDetailsReqType, name: s
     let s = 0;
     let x: any;
     x = v.eMAID;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_l0[s]!, "PaymentDetailsReqType", "eMAID", s, X_PaymentDetailsReqType);
-      w.bits(1, 0);
-      w.stringChecked(x, 14, 15, "eMAID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PaymentDetailsReqType", "eMAID");
+    w.bits(2, 0);
+    w.stringChecked(x, 14, 15, "eMAID");
+    w.pos++;
+    s = 1;
     x = v.ContractSignatureCertChain;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_l1[s]!, "PaymentDetailsReqType", "ContractSignatureCertChain", s, X_PaymentDetailsReqType);
-      w.obj(x, "ContractSignatureCertChain");
-      e_CertificateChainType(w, x, "ContractSignatureCertChain");
-      s = 2;
-    }
-    w.event(W_PaymentDetailsReqType[s]!, C_PaymentDetailsReqType_ee[s]!, "PaymentDetailsReqType", '', s, X_PaymentDetailsReqType);
+    if (x === undefined) w.missing("PaymentDetailsReqType", "ContractSignatureCertChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractSignatureCertChain");
+    e_CertificateChainType(w, x, "ContractSignatureCertChain");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10510,30 +10370,24 @@ function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: s
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l0[s]!, "PaymentDetailsResType", "ResponseCode", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.GenChallenge;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l1[s]!, "PaymentDetailsResType", "GenChallenge", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 16, 16, "GenChallenge");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
+    w.bits(2, 0);
+    w.binaryChecked(x, 16, 16, "GenChallenge");
+    w.pos++;
+    s = 2;
     x = v.EVSETimeStamp;
-    if (x !== undefined) {
-      w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_l2[s]!, "PaymentDetailsResType", "EVSETimeStamp", s, X_PaymentDetailsResType);
-      w.bits(1, 0);
-      w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "EVSETimeStamp");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_PaymentDetailsResType[s]!, C_PaymentDetailsResType_ee[s]!, "PaymentDetailsResType", '', s, X_PaymentDetailsResType);
+    if (x === undefined) w.missing("PaymentDetailsResType", "EVSETimeStamp");
+    w.bits(2, 0);
+    w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "EVSETimeStamp");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10548,21 +10402,18 @@ function e_PaymentServiceSelectionReqType(w: BitWriter, v: PaymentServiceSelecti
     let s = 0;
     let x: any;
     x = v.SelectedPaymentOption;
-    if (x !== undefined) {
-      w.event(W_PaymentServiceSelectionReqType[s]!, C_PaymentServiceSelectionReqType_l0[s]!, "PaymentServiceSelectionReqType", "SelectedPaymentOption", s, X_PaymentServiceSelectionReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedPaymentOption");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
+    w.pos++;
+    s = 1;
     x = v.SelectedServiceList;
-    if (x !== undefined) {
-      w.event(W_PaymentServiceSelectionReqType[s]!, C_PaymentServiceSelectionReqType_l1[s]!, "PaymentServiceSelectionReqType", "SelectedServiceList", s, X_PaymentServiceSelectionReqType);
-      w.obj(x, "SelectedServiceList");
-      e_SelectedServiceListType(w, x, "SelectedServiceList");
-      s = 2;
-    }
-    w.event(W_PaymentServiceSelectionReqType[s]!, C_PaymentServiceSelectionReqType_ee[s]!, "PaymentServiceSelectionReqType", '', s, X_PaymentServiceSelectionReqType);
+    if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedServiceList");
+    w.bits(1, 0);
+    w.obj(x, "SelectedServiceList");
+    e_SelectedServiceListType(w, x, "SelectedServiceList");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10576,6 +10427,7 @@ function e_SelectedServiceListType(w: BitWriter, v: SelectedServiceListType, nam
     let s = 0;
     let x: any;
     x = v.SelectedService;
+    if (x === undefined) w.missing("SelectedServiceListType", "SelectedService");
     if (x !== undefined) {
       w.arr(x, "SelectedService");
       for (let i = 0; i < x.length; i++) {
@@ -10600,19 +10452,17 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l0[s]!, "SelectedServiceType", "ServiceID", s, X_SelectedServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
       w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l1[s]!, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_ee[s]!, "SelectedServiceType", '', s, X_SelectedServiceType);
@@ -10629,14 +10479,12 @@ function e_PaymentServiceSelectionResType(w: BitWriter, v: PaymentServiceSelecti
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PaymentServiceSelectionResType[s]!, C_PaymentServiceSelectionResType_l0[s]!, "PaymentServiceSelectionResType", "ResponseCode", s, X_PaymentServiceSelectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_PaymentServiceSelectionResType[s]!, C_PaymentServiceSelectionResType_ee[s]!, "PaymentServiceSelectionResType", '', s, X_PaymentServiceSelectionResType);
+    if (x === undefined) w.missing("PaymentServiceSelectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10654,21 +10502,17 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let s = 0;
     let x: any;
     x = v.ChargeProgress;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l0[s]!, "PowerDeliveryReqType", "ChargeProgress", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
+    w.pos++;
+    s = 1;
     x = v.SAScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l1[s]!, "PowerDeliveryReqType", "SAScheduleTupleID", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "SAScheduleTupleID");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
+    w.pos++;
+    s = 2;
     x = v.ChargingProfile;
     if (x !== undefined) {
       w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l2[s]!, "PowerDeliveryReqType", "ChargingProfile", s, X_PowerDeliveryReqType);
@@ -10704,6 +10548,7 @@ function e_ChargingProfileType(w: BitWriter, v: ChargingProfileType, name: strin
     let s = 0;
     let x: any;
     x = v.ProfileEntry;
+    if (x === undefined) w.missing("ChargingProfileType", "ProfileEntry");
     if (x !== undefined) {
       w.arr(x, "ProfileEntry");
       for (let i = 0; i < x.length; i++) {
@@ -10729,26 +10574,23 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ChargingProfileEntryStart;
-    if (x !== undefined) {
-      w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l0[s]!, "ProfileEntryType", "ChargingProfileEntryStart", s, X_ProfileEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
+    w.pos++;
+    s = 1;
     x = v.ChargingProfileEntryMaxPower;
-    if (x !== undefined) {
-      w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l1[s]!, "ProfileEntryType", "ChargingProfileEntryMaxPower", s, X_ProfileEntryType);
-      w.obj(x, "ChargingProfileEntryMaxPower");
-      e_PhysicalValueType(w, x, "ChargingProfileEntryMaxPower");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
+    w.bits(1, 0);
+    w.obj(x, "ChargingProfileEntryMaxPower");
+    e_PhysicalValueType(w, x, "ChargingProfileEntryMaxPower");
+    s = 2;
     x = v.ChargingProfileEntryMaxNumberOfPhasesInUse;
     if (x !== undefined) {
       w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l2[s]!, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_ee[s]!, "ProfileEntryType", '', s, X_ProfileEntryType);
@@ -10768,13 +10610,11 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l0[s]!, "PowerDeliveryResType", "ResponseCode", s, X_PowerDeliveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
       w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l1[s]!, "PowerDeliveryResType", "AC_EVSEStatus", s, X_PowerDeliveryResType);
@@ -10812,27 +10652,24 @@ function e_PreChargeReqType(w: BitWriter, v: PreChargeReqType, name: string): vo
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l0[s]!, "PreChargeReqType", "DC_EVStatus", s, X_PreChargeReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PreChargeReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l1[s]!, "PreChargeReqType", "EVTargetVoltage", s, X_PreChargeReqType);
-      w.obj(x, "EVTargetVoltage");
-      e_PhysicalValueType(w, x, "EVTargetVoltage");
-      s = 2;
-    }
+    if (x === undefined) w.missing("PreChargeReqType", "EVTargetVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetVoltage");
+    e_PhysicalValueType(w, x, "EVTargetVoltage");
+    s = 2;
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_l2[s]!, "PreChargeReqType", "EVTargetCurrent", s, X_PreChargeReqType);
-      w.obj(x, "EVTargetCurrent");
-      e_PhysicalValueType(w, x, "EVTargetCurrent");
-      s = 3;
-    }
-    w.event(W_PreChargeReqType[s]!, C_PreChargeReqType_ee[s]!, "PreChargeReqType", '', s, X_PreChargeReqType);
+    if (x === undefined) w.missing("PreChargeReqType", "EVTargetCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetCurrent");
+    e_PhysicalValueType(w, x, "EVTargetCurrent");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10848,28 +10685,24 @@ function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l0[s]!, "PreChargeResType", "ResponseCode", s, X_PreChargeResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l1[s]!, "PreChargeResType", "DC_EVSEStatus", s, X_PreChargeResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_PreChargeResType[s]!, C_PreChargeResType_l2[s]!, "PreChargeResType", "EVSEPresentVoltage", s, X_PreChargeResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_PreChargeResType[s]!, C_PreChargeResType_ee[s]!, "PreChargeResType", '', s, X_PreChargeResType);
+    if (x === undefined) w.missing("PreChargeResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10883,14 +10716,12 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_l0[s]!, "ServiceDetailReqType", "ServiceID", s, X_ServiceDetailReqType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_ee[s]!, "ServiceDetailReqType", '', s, X_ServiceDetailReqType);
+    if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10906,21 +10737,17 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l0[s]!, "ServiceDetailResType", "ResponseCode", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l1[s]!, "ServiceDetailResType", "ServiceID", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
       w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l2[s]!, "ServiceDetailResType", "ServiceParameterList", s, X_ServiceDetailResType);
@@ -10942,6 +10769,7 @@ function e_ServiceParameterListType(w: BitWriter, v: ServiceParameterListType, n
     let s = 0;
     let x: any;
     x = v.ParameterSet;
+    if (x === undefined) w.missing("ServiceParameterListType", "ParameterSet");
     if (x !== undefined) {
       w.arr(x, "ParameterSet");
       for (let i = 0; i < x.length; i++) {
@@ -10966,14 +10794,13 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ParameterSetID;
-    if (x !== undefined) {
-      w.event(W_ParameterSetType[s]!, C_ParameterSetType_l0[s]!, "ParameterSetType", "ParameterSetID", s, X_ParameterSetType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "ParameterSetID");
+    w.pos++;
+    s = 1;
     x = v.Parameter;
+    if (x === undefined) w.missing("ParameterSetType", "Parameter");
     if (x !== undefined) {
       w.arr(x, "Parameter");
       for (let i = 0; i < x.length; i++) {
@@ -11003,41 +10830,40 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Name;
-    if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_a0[s]!, "ParameterType", "@Name", s, X_ParameterType);
-      w.stringChecked(x, 0, 9007199254740991, "@Name");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterType", "@Name");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Name");
+    s = 1;
     x = v.boolValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l0[s]!, "ParameterType", "boolValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "boolValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l1[s]!, "ParameterType", "byteValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l2[s]!, "ParameterType", "shortValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l3[s]!, "ParameterType", "intValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.physicalValue;
@@ -11050,9 +10876,9 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     x = v.stringValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l5[s]!, "ParameterType", "stringValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 9007199254740991, "stringValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_ParameterType[s]!, C_ParameterType_ee[s]!, "ParameterType", '', s, X_ParameterType);
@@ -11072,17 +10898,17 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     x = v.ServiceScope;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l0[s]!, "ServiceDiscoveryReqType", "ServiceScope", s, X_ServiceDiscoveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l1[s]!, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_ee[s]!, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType);
@@ -11102,27 +10928,23 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l0[s]!, "ServiceDiscoveryResType", "ResponseCode", s, X_ServiceDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.PaymentOptionList;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l1[s]!, "ServiceDiscoveryResType", "PaymentOptionList", s, X_ServiceDiscoveryResType);
-      w.obj(x, "PaymentOptionList");
-      e_PaymentOptionListType(w, x, "PaymentOptionList");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptionList");
+    w.bits(1, 0);
+    w.obj(x, "PaymentOptionList");
+    e_PaymentOptionListType(w, x, "PaymentOptionList");
+    s = 2;
     x = v.ChargeService;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l2[s]!, "ServiceDiscoveryResType", "ChargeService", s, X_ServiceDiscoveryResType);
-      w.obj(x, "ChargeService");
-      e_ChargeServiceType(w, x, "ChargeService");
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ChargeService");
+    w.bits(1, 0);
+    w.obj(x, "ChargeService");
+    e_ChargeServiceType(w, x, "ChargeService");
+    s = 3;
     x = v.ServiceList;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l3[s]!, "ServiceDiscoveryResType", "ServiceList", s, X_ServiceDiscoveryResType);
@@ -11144,13 +10966,14 @@ function e_PaymentOptionListType(w: BitWriter, v: PaymentOptionListType, name: s
     let s = 0;
     let x: any;
     x = v.PaymentOption;
+    if (x === undefined) w.missing("PaymentOptionListType", "PaymentOption");
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
         w.event(W_PaymentOptionListType[s]!, C_PaymentOptionListType_l0[s]!, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType);
-        w.bits(1, 0);
+        w.pos++;
         w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 2 ? 1 : 2);
       }
     }
@@ -11173,53 +10996,48 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l0[s]!, "ChargeServiceType", "ServiceID", s, X_ChargeServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargeServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
       w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l1[s]!, "ChargeServiceType", "ServiceName", s, X_ChargeServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "ServiceName");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.ServiceCategory;
-    if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l2[s]!, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ChargeServiceType", "ServiceCategory");
+    w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l2[s]!, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
+    w.pos++;
+    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.pos++;
+    s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
       w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l3[s]!, "ChargeServiceType", "ServiceScope", s, X_ChargeServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.FreeService;
-    if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l4[s]!, "ChargeServiceType", "FreeService", s, X_ChargeServiceType);
-      w.bits(1, 0);
-      w.boolChecked(x, "FreeService");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("ChargeServiceType", "FreeService");
+    w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l4[s]!, "ChargeServiceType", "FreeService", s, X_ChargeServiceType);
+    w.pos++;
+    w.boolChecked(x, "FreeService");
+    w.pos++;
+    s = 5;
     x = v.SupportedEnergyTransferMode;
-    if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l5[s]!, "ChargeServiceType", "SupportedEnergyTransferMode", s, X_ChargeServiceType);
-      w.obj(x, "SupportedEnergyTransferMode");
-      e_SupportedEnergyTransferModeType(w, x, "SupportedEnergyTransferMode");
-      s = 6;
-    }
-    w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_ee[s]!, "ChargeServiceType", '', s, X_ChargeServiceType);
+    if (x === undefined) w.missing("ChargeServiceType", "SupportedEnergyTransferMode");
+    w.bits(1, 0);
+    w.obj(x, "SupportedEnergyTransferMode");
+    e_SupportedEnergyTransferModeType(w, x, "SupportedEnergyTransferMode");
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11233,13 +11051,14 @@ function e_SupportedEnergyTransferModeType(w: BitWriter, v: SupportedEnergyTrans
     let s = 0;
     let x: any;
     x = v.EnergyTransferMode;
+    if (x === undefined) w.missing("SupportedEnergyTransferModeType", "EnergyTransferMode");
     if (x !== undefined) {
       w.arr(x, "EnergyTransferMode");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SupportedEnergyTransferModeType[s]!, C_SupportedEnergyTransferModeType_l0[s]!, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType);
-        w.bits(1, 0);
+        w.pos++;
         w.enumChecked(x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 6 ? 1 : 2);
       }
     }
@@ -11257,6 +11076,7 @@ function e_ServiceListType(w: BitWriter, v: ServiceListType, name: string): void
     let s = 0;
     let x: any;
     x = v.Service;
+    if (x === undefined) w.missing("ServiceListType", "Service");
     if (x !== undefined) {
       w.arr(x, "Service");
       for (let i = 0; i < x.length; i++) {
@@ -11284,46 +11104,42 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l0[s]!, "ServiceType", "ServiceID", s, X_ServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
       w.event(W_ServiceType[s]!, C_ServiceType_l1[s]!, "ServiceType", "ServiceName", s, X_ServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 32, "ServiceName");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.ServiceCategory;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l2[s]!, "ServiceType", "ServiceCategory", s, X_ServiceType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceType", "ServiceCategory");
+    w.event(W_ServiceType[s]!, C_ServiceType_l2[s]!, "ServiceType", "ServiceCategory", s, X_ServiceType);
+    w.pos++;
+    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.pos++;
+    s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
       w.event(W_ServiceType[s]!, C_ServiceType_l3[s]!, "ServiceType", "ServiceScope", s, X_ServiceType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.FreeService;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l4[s]!, "ServiceType", "FreeService", s, X_ServiceType);
-      w.bits(1, 0);
-      w.boolChecked(x, "FreeService");
-      w.bits(1, 0);
-      s = 5;
-    }
-    w.event(W_ServiceType[s]!, C_ServiceType_ee[s]!, "ServiceType", '', s, X_ServiceType);
+    if (x === undefined) w.missing("ServiceType", "FreeService");
+    w.event(W_ServiceType[s]!, C_ServiceType_l4[s]!, "ServiceType", "FreeService", s, X_ServiceType);
+    w.pos++;
+    w.boolChecked(x, "FreeService");
+    w.pos++;
+    s = 5;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11337,14 +11153,12 @@ function e_SessionSetupReqType(w: BitWriter, v: SessionSetupReqType, name: strin
     let s = 0;
     let x: any;
     x = v.EVCCID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_l0[s]!, "SessionSetupReqType", "EVCCID", s, X_SessionSetupReqType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 6, "EVCCID");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_ee[s]!, "SessionSetupReqType", '', s, X_SessionSetupReqType);
+    if (x === undefined) w.missing("SessionSetupReqType", "EVCCID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 6, "EVCCID");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11360,27 +11174,23 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l0[s]!, "SessionSetupResType", "ResponseCode", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l1[s]!, "SessionSetupResType", "EVSEID", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 7, 37, "EVSEID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
+    w.bits(2, 0);
+    w.stringChecked(x, 7, 37, "EVSEID");
+    w.pos++;
+    s = 2;
     x = v.EVSETimeStamp;
     if (x !== undefined) {
       w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l2[s]!, "SessionSetupResType", "EVSETimeStamp", s, X_SessionSetupResType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "EVSETimeStamp");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_ee[s]!, "SessionSetupResType", '', s, X_SessionSetupResType);
@@ -11397,14 +11207,12 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     let s = 0;
     let x: any;
     x = v.ChargingSession;
-    if (x !== undefined) {
-      w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l0[s]!, "SessionStopReqType", "ChargingSession", s, X_SessionStopReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_chargingSessionType_I, 1, "ChargingSession");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_ee[s]!, "SessionStopReqType", '', s, X_SessionStopReqType);
+    if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_chargingSessionType_I, 1, "ChargingSession");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11418,14 +11226,12 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionStopResType[s]!, C_SessionStopResType_l0[s]!, "SessionStopResType", "ResponseCode", s, X_SessionStopResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_SessionStopResType[s]!, C_SessionStopResType_ee[s]!, "SessionStopResType", '', s, X_SessionStopResType);
+    if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11449,19 +11255,17 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
       s = 1;
     }
     x = v.SignedInfo;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-      w.obj(x, "SignedInfo");
-      e_SignedInfoType(w, x, "SignedInfo");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignedInfo");
+    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
+    w.obj(x, "SignedInfo");
+    e_SignedInfoType(w, x, "SignedInfo");
+    s = 2;
     x = v.SignatureValue;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l1[s]!, "SignatureType", "SignatureValue", s, X_SignatureType);
-      w.obj(x, "SignatureValue");
-      e_SignatureValueType(w, x, "SignatureValue");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignatureValue");
+    w.bits(1, 0);
+    w.obj(x, "SignatureValue");
+    e_SignatureValueType(w, x, "SignatureValue");
+    s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
       w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
@@ -11502,20 +11306,19 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
       s = 1;
     }
     x = v.CanonicalizationMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-      w.obj(x, "CanonicalizationMethod");
-      e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
+    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
+    w.obj(x, "CanonicalizationMethod");
+    e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
+    s = 2;
     x = v.SignatureMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l1[s]!, "SignedInfoType", "SignatureMethod", s, X_SignedInfoType);
-      w.obj(x, "SignatureMethod");
-      e_SignatureMethodType(w, x, "SignatureMethod");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
+    w.bits(1, 0);
+    w.obj(x, "SignatureMethod");
+    e_SignatureMethodType(w, x, "SignatureMethod");
+    s = 3;
     x = v.Reference;
+    if (x === undefined) w.missing("SignedInfoType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -11540,17 +11343,16 @@ function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: strin
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_a0[s]!, "SignatureMethodType", "@Algorithm", s, X_SignatureMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
       w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
@@ -11576,7 +11378,7 @@ function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string)
     w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ee[s]!, "SignatureValueType", '', s, X_SignatureValueType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11597,6 +11399,7 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
       s = 1;
     }
     x = v.SignatureProperty;
+    if (x === undefined) w.missing("SignaturePropertiesType", "SignatureProperty");
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
@@ -11627,6 +11430,7 @@ function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: s
       s = 1;
     }
     x = v.Target;
+    if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
       w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
@@ -11647,20 +11451,18 @@ function e_V2G_Message(w: BitWriter, v: V2G_Message, name: string): void {
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_V2G_Message[s]!, C_V2G_Message_l0[s]!, "V2G_Message", "Header", s, X_V2G_Message);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("V2G_Message", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.Body;
-    if (x !== undefined) {
-      w.event(W_V2G_Message[s]!, C_V2G_Message_l1[s]!, "V2G_Message", "Body", s, X_V2G_Message);
-      w.obj(x, "Body");
-      e_BodyType(w, x, "Body");
-      s = 2;
-    }
-    w.event(W_V2G_Message[s]!, C_V2G_Message_ee[s]!, "V2G_Message", '', s, X_V2G_Message);
+    if (x === undefined) w.missing("V2G_Message", "Body");
+    w.bits(1, 0);
+    w.obj(x, "Body");
+    e_BodyType(w, x, "Body");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11676,13 +11478,11 @@ function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): 
     let s = 0;
     let x: any;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l0[s]!, "MessageHeaderType", "SessionID", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 8, "SessionID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 8, "SessionID");
+    w.pos++;
+    s = 1;
     x = v.Notification;
     if (x !== undefined) {
       w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "Notification", s, X_MessageHeaderType);
@@ -11712,19 +11512,17 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let s = 0;
     let x: any;
     x = v.FaultCode;
-    if (x !== undefined) {
-      w.event(W_NotificationType[s]!, C_NotificationType_l0[s]!, "NotificationType", "FaultCode", s, X_NotificationType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("NotificationType", "FaultCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
+    w.pos++;
+    s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
       w.event(W_NotificationType[s]!, C_NotificationType_l1[s]!, "NotificationType", "FaultMsg", s, X_NotificationType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 64, "FaultMsg");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_NotificationType[s]!, C_NotificationType_ee[s]!, "NotificationType", '', s, X_NotificationType);
@@ -12033,13 +11831,12 @@ function e_WeldingDetectionReqType(w: BitWriter, v: WeldingDetectionReqType, nam
     let s = 0;
     let x: any;
     x = v.DC_EVStatus;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionReqType[s]!, C_WeldingDetectionReqType_l0[s]!, "WeldingDetectionReqType", "DC_EVStatus", s, X_WeldingDetectionReqType);
-      w.obj(x, "DC_EVStatus");
-      e_DC_EVStatusType(w, x, "DC_EVStatus");
-      s = 1;
-    }
-    w.event(W_WeldingDetectionReqType[s]!, C_WeldingDetectionReqType_ee[s]!, "WeldingDetectionReqType", '', s, X_WeldingDetectionReqType);
+    if (x === undefined) w.missing("WeldingDetectionReqType", "DC_EVStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVStatus");
+    e_DC_EVStatusType(w, x, "DC_EVStatus");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12055,28 +11852,24 @@ function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, nam
     let s = 0;
     let x: any;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l0[s]!, "WeldingDetectionResType", "ResponseCode", s, X_WeldingDetectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
+    w.pos++;
+    s = 1;
     x = v.DC_EVSEStatus;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l1[s]!, "WeldingDetectionResType", "DC_EVSEStatus", s, X_WeldingDetectionResType);
-      w.obj(x, "DC_EVSEStatus");
-      e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
-      s = 2;
-    }
+    if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");
+    w.bits(1, 0);
+    w.obj(x, "DC_EVSEStatus");
+    e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_l2[s]!, "WeldingDetectionResType", "EVSEPresentVoltage", s, X_WeldingDetectionResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_PhysicalValueType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_WeldingDetectionResType[s]!, C_WeldingDetectionResType_ee[s]!, "WeldingDetectionResType", '', s, X_WeldingDetectionResType);
+    if (x === undefined) w.missing("WeldingDetectionResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_PhysicalValueType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }

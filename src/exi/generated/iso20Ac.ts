@@ -8,10 +8,10 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type responseCodeType = "OK" | "OK_CertificateExpiresSoon" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_PowerToleranceConfirmed" | "WARNING_AuthorizationSelectionInvalid" | "WARNING_CertificateExpired" | "WARNING_CertificateNotYetValid" | "WARNING_CertificateRevoked" | "WARNING_CertificateValidationError" | "WARNING_ChallengeInvalid" | "WARNING_EIMAuthorizationFailure" | "WARNING_eMSPUnknown" | "WARNING_EVPowerProfileViolation" | "WARNING_GeneralPnCAuthorizationError" | "WARNING_NoCertificateAvailable" | "WARNING_NoContractMatchingPCIDFound" | "WARNING_PowerToleranceNotConfirmed" | "WARNING_ScheduleRenegotiationFailed" | "WARNING_StandbyNotAllowed" | "WARNING_WPT" | "FAILED" | "FAILED_AssociationError" | "FAILED_ContactorError" | "FAILED_EVPowerProfileInvalid" | "FAILED_EVPowerProfileViolation" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoEnergyTransferServiceSelected" | "FAILED_NoServiceRenegotiationSupported" | "FAILED_PauseNotAllowed" | "FAILED_PowerDeliveryNotApplied" | "FAILED_PowerToleranceNotConfirmed" | "FAILED_ScheduleRenegotiation" | "FAILED_ScheduleSelectionInvalid" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_ServiceSelectionInvalid" | "FAILED_SignatureError" | "FAILED_UnknownSession" | "FAILED_WrongChargeParameter";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK: 0, OK_CertificateExpiresSoon: 1, OK_NewSessionEstablished: 2, OK_OldSessionJoined: 3, OK_PowerToleranceConfirmed: 4, WARNING_AuthorizationSelectionInvalid: 5, WARNING_CertificateExpired: 6, WARNING_CertificateNotYetValid: 7, WARNING_CertificateRevoked: 8, WARNING_CertificateValidationError: 9, WARNING_ChallengeInvalid: 10, WARNING_EIMAuthorizationFailure: 11, WARNING_eMSPUnknown: 12, WARNING_EVPowerProfileViolation: 13, WARNING_GeneralPnCAuthorizationError: 14, WARNING_NoCertificateAvailable: 15, WARNING_NoContractMatchingPCIDFound: 16, WARNING_PowerToleranceNotConfirmed: 17, WARNING_ScheduleRenegotiationFailed: 18, WARNING_StandbyNotAllowed: 19, WARNING_WPT: 20, FAILED: 21, FAILED_AssociationError: 22, FAILED_ContactorError: 23, FAILED_EVPowerProfileInvalid: 24, FAILED_EVPowerProfileViolation: 25, FAILED_MeteringSignatureNotValid: 26, FAILED_NoEnergyTransferServiceSelected: 27, FAILED_NoServiceRenegotiationSupported: 28, FAILED_PauseNotAllowed: 29, FAILED_PowerDeliveryNotApplied: 30, FAILED_PowerToleranceNotConfirmed: 31, FAILED_ScheduleRenegotiation: 32, FAILED_ScheduleSelectionInvalid: 33, FAILED_SequenceError: 34, FAILED_ServiceIDInvalid: 35, FAILED_ServiceSelectionInvalid: 36, FAILED_SignatureError: 37, FAILED_UnknownSession: 38, FAILED_WrongChargeParameter: 39 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: Readonly<Record<string, number>> = { Pause: 0, ExitStandby: 1, Terminate: 2, ScheduleRenegotiation: 3, ServiceRenegotiation: 4, MeteringConfirmation: 5 };
+const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface AC_CPDReqEnergyTransferModeType {
@@ -112,13 +112,13 @@ export interface KeyValueType {
   RSAKeyValue?: RSAKeyValueType;
 }
 export interface DSAKeyValueType {
-  P: Uint8Array;
-  Q: Uint8Array;
+  P?: Uint8Array;
+  Q?: Uint8Array;
   G?: Uint8Array;
   Y: Uint8Array;
   J?: Uint8Array;
-  Seed: Uint8Array;
-  PgenCounter: Uint8Array;
+  Seed?: Uint8Array;
+  PgenCounter?: Uint8Array;
 }
 export interface RSAKeyValueType {
   Modulus: Uint8Array;
@@ -7374,12 +7374,11 @@ function e_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: AC_CPDReqEnergyTrans
     let s = 0;
     let x: any;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l0[s]!, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 1;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l1[s]!, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType);
@@ -7395,12 +7394,11 @@ function e_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: AC_CPDReqEnergyTrans
       s = 3;
     }
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l3[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 4;
-    }
+    if (x === undefined) w.missing("AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
+    w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l3[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_AC_CPDReqEnergyTransferModeType);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 4;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l4[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType);
@@ -7430,22 +7428,18 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let s = 0;
     let x: any;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l0[s]!, "RationalNumberType", "Exponent", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, -128, 127, "Exponent");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RationalNumberType", "Exponent");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, -128, 127, "Exponent");
+    w.pos++;
+    s = 1;
     x = v.Value;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l1[s]!, "RationalNumberType", "Value", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "Value");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RationalNumberType[s]!, C_RationalNumberType_ee[s]!, "RationalNumberType", '', s, X_RationalNumberType);
+    if (x === undefined) w.missing("RationalNumberType", "Value");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "Value");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7470,12 +7464,11 @@ function e_AC_CPDResEnergyTransferModeType(w: BitWriter, v: AC_CPDResEnergyTrans
     let s = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l0[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 1;
     x = v.EVSEMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l1[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType);
@@ -7491,12 +7484,11 @@ function e_AC_CPDResEnergyTransferModeType(w: BitWriter, v: AC_CPDResEnergyTrans
       s = 3;
     }
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l3[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 4;
-    }
+    if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
+    w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l3[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 4;
     x = v.EVSEMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l4[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType);
@@ -7512,12 +7504,11 @@ function e_AC_CPDResEnergyTransferModeType(w: BitWriter, v: AC_CPDResEnergyTrans
       s = 6;
     }
     x = v.EVSENominalFrequency;
-    if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l6[s]!, "AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSENominalFrequency");
-      e_RationalNumberType(w, x, "EVSENominalFrequency");
-      s = 7;
-    }
+    if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSENominalFrequency");
+    w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l6[s]!, "AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSENominalFrequency");
+    e_RationalNumberType(w, x, "EVSENominalFrequency");
+    s = 7;
     x = v.MaximumPowerAsymmetry;
     if (x !== undefined) {
       w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l7[s]!, "AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_AC_CPDResEnergyTransferModeType);
@@ -7574,12 +7565,11 @@ function e_AC_ChargeLoopReqType(w: BitWriter, v: AC_ChargeLoopReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l0[s]!, "AC_ChargeLoopReqType", "Header", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_ChargeLoopReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.DisplayParameters;
     if (x !== undefined) {
       w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l1[s]!, "AC_ChargeLoopReqType", "DisplayParameters", s, X_AC_ChargeLoopReqType);
@@ -7588,13 +7578,12 @@ function e_AC_ChargeLoopReqType(w: BitWriter, v: AC_ChargeLoopReqType, name: str
       s = 2;
     }
     x = v.MeterInfoRequested;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l2[s]!, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType);
-      w.bits(1, 0);
-      w.boolChecked(x, "MeterInfoRequested");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("AC_ChargeLoopReqType", "MeterInfoRequested");
+    w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l2[s]!, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType);
+    w.pos++;
+    w.boolChecked(x, "MeterInfoRequested");
+    w.pos++;
+    s = 3;
     x = v.BPT_Dynamic_AC_CLReqControlMode;
     if (x !== undefined) {
       w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l3[s]!, "AC_ChargeLoopReqType", "BPT_Dynamic_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType);
@@ -7646,21 +7635,17 @@ function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): 
     let s = 0;
     let x: any;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l0[s]!, "MessageHeaderType", "SessionID", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 8, 8, "SessionID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 8, 8, "SessionID");
+    w.pos++;
+    s = 1;
     x = v.TimeStamp;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "TimeStamp", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
+    w.pos++;
+    s = 2;
     x = v.Signature;
     if (x !== undefined) {
       w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
@@ -7692,19 +7677,17 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
       s = 1;
     }
     x = v.SignedInfo;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-      w.obj(x, "SignedInfo");
-      e_SignedInfoType(w, x, "SignedInfo");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignedInfo");
+    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
+    w.obj(x, "SignedInfo");
+    e_SignedInfoType(w, x, "SignedInfo");
+    s = 2;
     x = v.SignatureValue;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l1[s]!, "SignatureType", "SignatureValue", s, X_SignatureType);
-      w.obj(x, "SignatureValue");
-      e_SignatureValueType(w, x, "SignatureValue");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignatureValue");
+    w.bits(1, 0);
+    w.obj(x, "SignatureValue");
+    e_SignatureValueType(w, x, "SignatureValue");
+    s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
       w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
@@ -7745,20 +7728,19 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
       s = 1;
     }
     x = v.CanonicalizationMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-      w.obj(x, "CanonicalizationMethod");
-      e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
+    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
+    w.obj(x, "CanonicalizationMethod");
+    e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
+    s = 2;
     x = v.SignatureMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l1[s]!, "SignedInfoType", "SignatureMethod", s, X_SignedInfoType);
-      w.obj(x, "SignatureMethod");
-      e_SignatureMethodType(w, x, "SignatureMethod");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
+    w.bits(1, 0);
+    w.obj(x, "SignatureMethod");
+    e_SignatureMethodType(w, x, "SignatureMethod");
+    s = 3;
     x = v.Reference;
+    if (x === undefined) w.missing("SignedInfoType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -7782,12 +7764,11 @@ function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodTyp
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_a0[s]!, "CanonicalizationMethodType", "@Algorithm", s, X_CanonicalizationMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_ee[s]!, "CanonicalizationMethodType", '', s, X_CanonicalizationMethodType);
+    if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7802,17 +7783,16 @@ function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: strin
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_a0[s]!, "SignatureMethodType", "@Algorithm", s, X_SignatureMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
       w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
@@ -7859,21 +7839,18 @@ function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
       s = 4;
     }
     x = v.DigestMethod;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-      w.obj(x, "DigestMethod");
-      e_DigestMethodType(w, x, "DigestMethod");
-      s = 5;
-    }
+    if (x === undefined) w.missing("ReferenceType", "DigestMethod");
+    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
+    w.obj(x, "DigestMethod");
+    e_DigestMethodType(w, x, "DigestMethod");
+    s = 5;
     x = v.DigestValue;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l2[s]!, "ReferenceType", "DigestValue", s, X_ReferenceType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_ReferenceType[s]!, C_ReferenceType_ee[s]!, "ReferenceType", '', s, X_ReferenceType);
+    if (x === undefined) w.missing("ReferenceType", "DigestValue");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7887,6 +7864,7 @@ function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Transform;
+    if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
@@ -7911,19 +7889,18 @@ function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_TransformType[s]!, C_TransformType_a0[s]!, "TransformType", "@Algorithm", s, X_TransformType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("TransformType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
         w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -7941,12 +7918,11 @@ function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_DigestMethodType[s]!, C_DigestMethodType_a0[s]!, "DigestMethodType", "@Algorithm", s, X_DigestMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_DigestMethodType[s]!, C_DigestMethodType_ee[s]!, "DigestMethodType", '', s, X_DigestMethodType);
+    if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7969,7 +7945,7 @@ function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string)
     w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ee[s]!, "SignatureValueType", '', s, X_SignatureValueType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8000,9 +7976,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -8061,9 +8037,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
-        w.bits(1, 0);
+        w.pos++;
         s = 8;
       }
     }
@@ -8117,57 +8093,56 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     x = v.P;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.Q;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.G;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Y;
-    if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Y");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DSAKeyValueType", "Y");
+    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    w.pos++;
+    w.binaryChecked(x, 0, 9007199254740991, "Y");
+    w.pos++;
+    s = 3;
     x = v.J;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.Seed;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.PgenCounter;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
@@ -8185,22 +8160,18 @@ function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void
     let s = 0;
     let x: any;
     x = v.Modulus;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l0[s]!, "RSAKeyValueType", "Modulus", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Modulus");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Modulus");
+    w.pos++;
+    s = 1;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l1[s]!, "RSAKeyValueType", "Exponent", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Exponent");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_ee[s]!, "RSAKeyValueType", '', s, X_RSAKeyValueType);
+    if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Exponent");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8266,9 +8237,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -8277,9 +8248,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
-        w.bits(1, 0);
+        w.pos++;
         s = 3;
       }
     }
@@ -8288,9 +8259,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = 4;
       }
     }
@@ -8299,9 +8270,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
-        w.bits(1, 0);
+        w.pos++;
         s = 5;
       }
     }
@@ -8320,22 +8291,18 @@ function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: str
     let s = 0;
     let x: any;
     x = v.X509IssuerName;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l0[s]!, "X509IssuerSerialType", "X509IssuerName", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
+    w.pos++;
+    s = 1;
     x = v.X509SerialNumber;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l1[s]!, "X509IssuerSerialType", "X509SerialNumber", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_ee[s]!, "X509IssuerSerialType", '', s, X_X509IssuerSerialType);
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
+    w.bits(2, 0);
+    w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8353,18 +8320,18 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyID;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
       sh_PGPKeyPacket = true;
     }
@@ -8372,9 +8339,9 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
@@ -8391,13 +8358,14 @@ function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
     let s = 0;
     let x: any;
     x = v.SPKISexp;
+    if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
-        w.bits(1, 0);
+        w.pos++;
         s = 1;
       }
     }
@@ -8459,65 +8427,65 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     x = v.PresentSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l0[s]!, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l1[s]!, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l2[s]!, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l3[s]!, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l4[s]!, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l5[s]!, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l6[s]!, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l7[s]!, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -8530,9 +8498,9 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     x = v.InletHot;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l9[s]!, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "InletHot");
-      w.bits(1, 0);
+      w.pos++;
       s = 10;
     }
     w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_ee[s]!, "DisplayParametersType", '', s, X_DisplayParametersType);
@@ -8574,39 +8542,35 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
-      e_RationalNumberType(w, x, "EVTargetEnergyRequest");
-      s = 2;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVTargetEnergyRequest");
+    e_RationalNumberType(w, x, "EVTargetEnergyRequest");
+    s = 2;
     x = v.EVMaximumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l2[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
-      s = 3;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
+    s = 3;
     x = v.EVMinimumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l3[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
+    s = 4;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l4[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 5;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l5[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8622,12 +8586,11 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
       s = 7;
     }
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l7[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 8;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l7[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 8;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l8[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8643,12 +8606,11 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
       s = 10;
     }
     x = v.EVPresentActivePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l10[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower");
-      e_RationalNumberType(w, x, "EVPresentActivePower");
-      s = 11;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l10[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentActivePower");
+    e_RationalNumberType(w, x, "EVPresentActivePower");
+    s = 11;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l11[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8664,12 +8626,11 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
       s = 13;
     }
     x = v.EVPresentReactivePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l13[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower");
-      e_RationalNumberType(w, x, "EVPresentReactivePower");
-      s = 14;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l13[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentReactivePower");
+    e_RationalNumberType(w, x, "EVPresentReactivePower");
+    s = 14;
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l14[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8685,12 +8646,11 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
       s = 16;
     }
     x = v.EVMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l16[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVMaximumDischargePower");
-      s = 17;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l16[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVMaximumDischargePower");
+    s = 17;
     x = v.EVMaximumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l17[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8706,12 +8666,11 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
       s = 19;
     }
     x = v.EVMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l19[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVMinimumDischargePower");
-      s = 20;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower");
+    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l19[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVMinimumDischargePower");
+    s = 20;
     x = v.EVMinimumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l20[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
@@ -8837,12 +8796,11 @@ function e_BPT_Scheduled_AC_CLReqControlModeType(w: BitWriter, v: BPT_Scheduled_
       s = 9;
     }
     x = v.EVPresentActivePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l9[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower");
-      e_RationalNumberType(w, x, "EVPresentActivePower");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower");
+    w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l9[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentActivePower");
+    e_RationalNumberType(w, x, "EVPresentActivePower");
+    s = 10;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l10[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
@@ -8932,7 +8890,7 @@ function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLReqControlModeType[s]!, C_CLReqControlModeType_ee[s]!, "CLReqControlModeType", '', s, X_CLReqControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8963,39 +8921,35 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l0[s]!, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l1[s]!, "Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
-      e_RationalNumberType(w, x, "EVTargetEnergyRequest");
-      s = 2;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest");
+    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l1[s]!, "Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVTargetEnergyRequest");
+    e_RationalNumberType(w, x, "EVTargetEnergyRequest");
+    s = 2;
     x = v.EVMaximumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l2[s]!, "Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
-      s = 3;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
+    s = 3;
     x = v.EVMinimumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l3[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
-      s = 4;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
+    s = 4;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l4[s]!, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 5;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l5[s]!, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
@@ -9011,12 +8965,11 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
       s = 7;
     }
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l7[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 8;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower");
+    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l7[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 8;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l8[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
@@ -9032,12 +8985,11 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
       s = 10;
     }
     x = v.EVPresentActivePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l10[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower");
-      e_RationalNumberType(w, x, "EVPresentActivePower");
-      s = 11;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVPresentActivePower");
+    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l10[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentActivePower");
+    e_RationalNumberType(w, x, "EVPresentActivePower");
+    s = 11;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l11[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
@@ -9053,12 +9005,11 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
       s = 13;
     }
     x = v.EVPresentReactivePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l13[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower");
-      e_RationalNumberType(w, x, "EVPresentReactivePower");
-      s = 14;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower");
+    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l13[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Dynamic_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentReactivePower");
+    e_RationalNumberType(w, x, "EVPresentReactivePower");
+    s = 14;
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l14[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
@@ -9164,12 +9115,11 @@ function e_Scheduled_AC_CLReqControlModeType(w: BitWriter, v: Scheduled_AC_CLReq
       s = 9;
     }
     x = v.EVPresentActivePower;
-    if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l9[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower");
-      e_RationalNumberType(w, x, "EVPresentActivePower");
-      s = 10;
-    }
+    if (x === undefined) w.missing("Scheduled_AC_CLReqControlModeType", "EVPresentActivePower");
+    w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l9[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Scheduled_AC_CLReqControlModeType);
+    w.obj(x, "EVPresentActivePower");
+    e_RationalNumberType(w, x, "EVPresentActivePower");
+    s = 10;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
       w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l10[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Scheduled_AC_CLReqControlModeType);
@@ -9229,20 +9179,17 @@ function e_AC_ChargeLoopResType(w: BitWriter, v: AC_ChargeLoopResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l0[s]!, "AC_ChargeLoopResType", "Header", s, X_AC_ChargeLoopResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_ChargeLoopResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l1[s]!, "AC_ChargeLoopResType", "ResponseCode", s, X_AC_ChargeLoopResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_ChargeLoopResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
       w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l2[s]!, "AC_ChargeLoopResType", "EVSEStatus", s, X_AC_ChargeLoopResType);
@@ -9321,22 +9268,18 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l0[s]!, "EVSEStatusType", "NotificationMaxDelay", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l1[s]!, "EVSEStatusType", "EVSENotification", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_ee[s]!, "EVSEStatusType", '', s, X_EVSEStatusType);
+    if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9357,67 +9300,63 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     let s = 0;
     let x: any;
     x = v.MeterID;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l0[s]!, "MeterInfoType", "MeterID", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 32, "MeterID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "MeterID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 32, "MeterID");
+    w.pos++;
+    s = 1;
     x = v.ChargedEnergyReadingWh;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "ChargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
+    w.pos++;
+    s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.MeterSignature;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.MeterStatus;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
@@ -9439,13 +9378,11 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l0[s]!, "ReceiptType", "TimeAnchor", s, X_ReceiptType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
       w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
@@ -9499,20 +9436,18 @@ function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l0[s]!, "DetailedCostType", "Amount", s, X_DetailedCostType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedCostType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 1;
     x = v.CostPerUnit;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l1[s]!, "DetailedCostType", "CostPerUnit", s, X_DetailedCostType);
-      w.obj(x, "CostPerUnit");
-      e_RationalNumberType(w, x, "CostPerUnit");
-      s = 2;
-    }
-    w.event(W_DetailedCostType[s]!, C_DetailedCostType_ee[s]!, "DetailedCostType", '', s, X_DetailedCostType);
+    if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
+    w.bits(1, 0);
+    w.obj(x, "CostPerUnit");
+    e_RationalNumberType(w, x, "CostPerUnit");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9527,21 +9462,18 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let s = 0;
     let x: any;
     x = v.TaxRuleID;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l0[s]!, "DetailedTaxType", "TaxRuleID", s, X_DetailedTaxType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
+    w.pos++;
+    s = 1;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l1[s]!, "DetailedTaxType", "Amount", s, X_DetailedTaxType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 2;
-    }
-    w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_ee[s]!, "DetailedTaxType", '', s, X_DetailedTaxType);
+    if (x === undefined) w.missing("DetailedTaxType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9569,42 +9501,41 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.EVSETargetActivePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l4[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower");
-      e_RationalNumberType(w, x, "EVSETargetActivePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower");
+    w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l4[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType);
+    w.obj(x, "EVSETargetActivePower");
+    e_RationalNumberType(w, x, "EVSETargetActivePower");
+    s = 5;
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l5[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType);
@@ -9757,7 +9688,7 @@ function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLResControlModeType[s]!, C_CLResControlModeType_ee[s]!, "CLResControlModeType", '', s, X_CLResControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9785,42 +9716,41 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l0[s]!, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l1[s]!, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l2[s]!, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l3[s]!, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.EVSETargetActivePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l4[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower");
-      e_RationalNumberType(w, x, "EVSETargetActivePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Dynamic_AC_CLResControlModeType", "EVSETargetActivePower");
+    w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l4[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Dynamic_AC_CLResControlModeType);
+    w.obj(x, "EVSETargetActivePower");
+    e_RationalNumberType(w, x, "EVSETargetActivePower");
+    s = 5;
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
       w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l5[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_Dynamic_AC_CLResControlModeType);
@@ -9977,12 +9907,11 @@ function e_AC_ChargeParameterDiscoveryReqType(w: BitWriter, v: AC_ChargeParamete
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, C_AC_ChargeParameterDiscoveryReqType_l0[s]!, "AC_ChargeParameterDiscoveryReqType", "Header", s, X_AC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_ChargeParameterDiscoveryReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.AC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
       w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, C_AC_ChargeParameterDiscoveryReqType_l1[s]!, "AC_ChargeParameterDiscoveryReqType", "AC_CPDReqEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryReqType);
@@ -10022,12 +9951,11 @@ function e_BPT_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDReqEne
     let s = 0;
     let x: any;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l0[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 1;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l1[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
@@ -10043,12 +9971,11 @@ function e_BPT_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDReqEne
       s = 3;
     }
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l3[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
+    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l3[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 4;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l4[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
@@ -10064,12 +9991,11 @@ function e_BPT_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDReqEne
       s = 6;
     }
     x = v.EVMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l6[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVMaximumDischargePower");
-      s = 7;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower");
+    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l6[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
+    w.obj(x, "EVMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVMaximumDischargePower");
+    s = 7;
     x = v.EVMaximumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l7[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
@@ -10085,12 +10011,11 @@ function e_BPT_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDReqEne
       s = 9;
     }
     x = v.EVMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l9[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVMinimumDischargePower");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower");
+    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l9[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
+    w.obj(x, "EVMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVMinimumDischargePower");
+    s = 10;
     x = v.EVMinimumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l10[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
@@ -10122,20 +10047,17 @@ function e_AC_ChargeParameterDiscoveryResType(w: BitWriter, v: AC_ChargeParamete
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_l0[s]!, "AC_ChargeParameterDiscoveryResType", "Header", s, X_AC_ChargeParameterDiscoveryResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_l1[s]!, "AC_ChargeParameterDiscoveryResType", "ResponseCode", s, X_AC_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.AC_CPDResEnergyTransferMode;
     if (x !== undefined) {
       w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_l2[s]!, "AC_ChargeParameterDiscoveryResType", "AC_CPDResEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryResType);
@@ -10181,12 +10103,11 @@ function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEne
     let s = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l0[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 1;
     x = v.EVSEMaximumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l1[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
@@ -10202,12 +10123,11 @@ function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEne
       s = 3;
     }
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l3[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
+    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l3[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 4;
     x = v.EVSEMinimumChargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l4[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
@@ -10223,12 +10143,11 @@ function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEne
       s = 6;
     }
     x = v.EVSENominalFrequency;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l6[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSENominalFrequency");
-      e_RationalNumberType(w, x, "EVSENominalFrequency");
-      s = 7;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency");
+    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l6[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_BPT_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSENominalFrequency");
+    e_RationalNumberType(w, x, "EVSENominalFrequency");
+    s = 7;
     x = v.MaximumPowerAsymmetry;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l7[s]!, "BPT_AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_BPT_AC_CPDResEnergyTransferModeType);
@@ -10265,12 +10184,11 @@ function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEne
       s = 12;
     }
     x = v.EVSEMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l12[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
-      s = 13;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower");
+    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l12[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSEMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
+    s = 13;
     x = v.EVSEMaximumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l13[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
@@ -10286,12 +10204,11 @@ function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEne
       s = 15;
     }
     x = v.EVSEMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l15[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
-      s = 16;
-    }
+    if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower");
+    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l15[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSEMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
+    s = 16;
     x = v.EVSEMinimumDischargePower_L2;
     if (x !== undefined) {
       w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l16[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
@@ -10327,6 +10244,7 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
       s = 1;
     }
     x = v.Reference;
+    if (x === undefined) w.missing("ManifestType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -10357,6 +10275,7 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
       s = 1;
     }
     x = v.SignatureProperty;
+    if (x === undefined) w.missing("SignaturePropertiesType", "SignatureProperty");
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
@@ -10387,6 +10306,7 @@ function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: s
       s = 1;
     }
     x = v.Target;
+    if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
       w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
       w.stringChecked(x, 0, 9007199254740991, "@Target");

@@ -8,43 +8,43 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type authorizationType = "EIM" | "PnC";
 const EN_authorizationType: readonly string[] = ["EIM", "PnC"];
-const EN_authorizationType_I: Readonly<Record<string, number>> = { EIM: 0, PnC: 1 };
+const EN_authorizationType_I: ReadonlyMap<unknown, number> = new Map(["EIM", "PnC"].map((v, i) => [v, i]));
 export type responseCodeType = "OK" | "OK_CertificateExpiresSoon" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_PowerToleranceConfirmed" | "WARNING_AuthorizationSelectionInvalid" | "WARNING_CertificateExpired" | "WARNING_CertificateNotYetValid" | "WARNING_CertificateRevoked" | "WARNING_CertificateValidationError" | "WARNING_ChallengeInvalid" | "WARNING_EIMAuthorizationFailure" | "WARNING_eMSPUnknown" | "WARNING_EVPowerProfileViolation" | "WARNING_GeneralPnCAuthorizationError" | "WARNING_NoCertificateAvailable" | "WARNING_NoContractMatchingPCIDFound" | "WARNING_PowerToleranceNotConfirmed" | "WARNING_ScheduleRenegotiationFailed" | "WARNING_StandbyNotAllowed" | "WARNING_WPT" | "FAILED" | "FAILED_AssociationError" | "FAILED_ContactorError" | "FAILED_EVPowerProfileInvalid" | "FAILED_EVPowerProfileViolation" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoEnergyTransferServiceSelected" | "FAILED_NoServiceRenegotiationSupported" | "FAILED_PauseNotAllowed" | "FAILED_PowerDeliveryNotApplied" | "FAILED_PowerToleranceNotConfirmed" | "FAILED_ScheduleRenegotiation" | "FAILED_ScheduleSelectionInvalid" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_ServiceSelectionInvalid" | "FAILED_SignatureError" | "FAILED_UnknownSession" | "FAILED_WrongChargeParameter";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK: 0, OK_CertificateExpiresSoon: 1, OK_NewSessionEstablished: 2, OK_OldSessionJoined: 3, OK_PowerToleranceConfirmed: 4, WARNING_AuthorizationSelectionInvalid: 5, WARNING_CertificateExpired: 6, WARNING_CertificateNotYetValid: 7, WARNING_CertificateRevoked: 8, WARNING_CertificateValidationError: 9, WARNING_ChallengeInvalid: 10, WARNING_EIMAuthorizationFailure: 11, WARNING_eMSPUnknown: 12, WARNING_EVPowerProfileViolation: 13, WARNING_GeneralPnCAuthorizationError: 14, WARNING_NoCertificateAvailable: 15, WARNING_NoContractMatchingPCIDFound: 16, WARNING_PowerToleranceNotConfirmed: 17, WARNING_ScheduleRenegotiationFailed: 18, WARNING_StandbyNotAllowed: 19, WARNING_WPT: 20, FAILED: 21, FAILED_AssociationError: 22, FAILED_ContactorError: 23, FAILED_EVPowerProfileInvalid: 24, FAILED_EVPowerProfileViolation: 25, FAILED_MeteringSignatureNotValid: 26, FAILED_NoEnergyTransferServiceSelected: 27, FAILED_NoServiceRenegotiationSupported: 28, FAILED_PauseNotAllowed: 29, FAILED_PowerDeliveryNotApplied: 30, FAILED_PowerToleranceNotConfirmed: 31, FAILED_ScheduleRenegotiation: 32, FAILED_ScheduleSelectionInvalid: 33, FAILED_SequenceError: 34, FAILED_ServiceIDInvalid: 35, FAILED_ServiceSelectionInvalid: 36, FAILED_SignatureError: 37, FAILED_UnknownSession: 38, FAILED_WrongChargeParameter: 39 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: Readonly<Record<string, number>> = { Finished: 0, Ongoing: 1, Ongoing_WaitingForCustomerInteraction: 2 };
+const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
 export type ecdhCurveType = "SECP521" | "X448";
 const EN_ecdhCurveType: readonly string[] = ["SECP521", "X448"];
-const EN_ecdhCurveType_I: Readonly<Record<string, number>> = { SECP521: 0, X448: 1 };
+const EN_ecdhCurveType_I: ReadonlyMap<unknown, number> = new Map(["SECP521", "X448"].map((v, i) => [v, i]));
 export type chargeProgressType = "Start" | "Stop" | "Standby" | "ScheduleRenegotiation";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Standby", "ScheduleRenegotiation"];
-const EN_chargeProgressType_I: Readonly<Record<string, number>> = { Start: 0, Stop: 1, Standby: 2, ScheduleRenegotiation: 3 };
+const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Standby", "ScheduleRenegotiation"].map((v, i) => [v, i]));
 export type channelSelectionType = "Charge" | "Discharge";
 const EN_channelSelectionType: readonly string[] = ["Charge", "Discharge"];
-const EN_channelSelectionType_I: Readonly<Record<string, number>> = { Charge: 0, Discharge: 1 };
+const EN_channelSelectionType_I: ReadonlyMap<unknown, number> = new Map(["Charge", "Discharge"].map((v, i) => [v, i]));
 export type powerToleranceAcceptanceType = "PowerToleranceNotConfirmed" | "PowerToleranceConfirmed";
 const EN_powerToleranceAcceptanceType: readonly string[] = ["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"];
-const EN_powerToleranceAcceptanceType_I: Readonly<Record<string, number>> = { PowerToleranceNotConfirmed: 0, PowerToleranceConfirmed: 1 };
+const EN_powerToleranceAcceptanceType_I: ReadonlyMap<unknown, number> = new Map(["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"].map((v, i) => [v, i]));
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: Readonly<Record<string, number>> = { Pause: 0, ExitStandby: 1, Terminate: 2, ScheduleRenegotiation: 3, ServiceRenegotiation: 4, MeteringConfirmation: 5 };
+const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
 export type chargingSessionType = "Pause" | "Terminate" | "ServiceRenegotiation";
 const EN_chargingSessionType: readonly string[] = ["Pause", "Terminate", "ServiceRenegotiation"];
-const EN_chargingSessionType_I: Readonly<Record<string, number>> = { Pause: 0, Terminate: 1, ServiceRenegotiation: 2 };
+const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "Terminate", "ServiceRenegotiation"].map((v, i) => [v, i]));
 export type evCheckInStatusType = "CheckIn" | "Processing" | "Completed";
 const EN_evCheckInStatusType: readonly string[] = ["CheckIn", "Processing", "Completed"];
-const EN_evCheckInStatusType_I: Readonly<Record<string, number>> = { CheckIn: 0, Processing: 1, Completed: 2 };
+const EN_evCheckInStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckIn", "Processing", "Completed"].map((v, i) => [v, i]));
 export type parkingMethodType = "AutoParking" | "MVGuideManual" | "Manual";
 const EN_parkingMethodType: readonly string[] = ["AutoParking", "MVGuideManual", "Manual"];
-const EN_parkingMethodType_I: Readonly<Record<string, number>> = { AutoParking: 0, MVGuideManual: 1, Manual: 2 };
+const EN_parkingMethodType_I: ReadonlyMap<unknown, number> = new Map(["AutoParking", "MVGuideManual", "Manual"].map((v, i) => [v, i]));
 export type evCheckOutStatusType = "CheckOut" | "Processing" | "Completed";
 const EN_evCheckOutStatusType: readonly string[] = ["CheckOut", "Processing", "Completed"];
-const EN_evCheckOutStatusType_I: Readonly<Record<string, number>> = { CheckOut: 0, Processing: 1, Completed: 2 };
+const EN_evCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckOut", "Processing", "Completed"].map((v, i) => [v, i]));
 export type evseCheckOutStatusType = "Scheduled" | "Completed";
 const EN_evseCheckOutStatusType: readonly string[] = ["Scheduled", "Completed"];
-const EN_evseCheckOutStatusType_I: Readonly<Record<string, number>> = { Scheduled: 0, Completed: 1 };
+const EN_evseCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["Scheduled", "Completed"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface AuthorizationReqType {
@@ -115,13 +115,13 @@ export interface KeyValueType {
   RSAKeyValue?: RSAKeyValueType;
 }
 export interface DSAKeyValueType {
-  P: Uint8Array;
-  Q: Uint8Array;
+  P?: Uint8Array;
+  Q?: Uint8Array;
   G?: Uint8Array;
   Y: Uint8Array;
   J?: Uint8Array;
-  Seed: Uint8Array;
-  PgenCounter: Uint8Array;
+  Seed?: Uint8Array;
+  PgenCounter?: Uint8Array;
 }
 export interface RSAKeyValueType {
   Modulus: Uint8Array;
@@ -8115,20 +8115,17 @@ function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l0[s]!, "AuthorizationReqType", "Header", s, X_AuthorizationReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AuthorizationReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.SelectedAuthorizationService;
-    if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l1[s]!, "AuthorizationReqType", "SelectedAuthorizationService", s, X_AuthorizationReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AuthorizationReqType", "SelectedAuthorizationService");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
+    w.pos++;
+    s = 2;
     x = v.EIM_AReqAuthorizationMode;
     if (x !== undefined) {
       w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l2[s]!, "AuthorizationReqType", "EIM_AReqAuthorizationMode", s, X_AuthorizationReqType);
@@ -8159,21 +8156,17 @@ function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): 
     let s = 0;
     let x: any;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l0[s]!, "MessageHeaderType", "SessionID", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 8, 8, "SessionID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 8, 8, "SessionID");
+    w.pos++;
+    s = 1;
     x = v.TimeStamp;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "TimeStamp", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
+    w.pos++;
+    s = 2;
     x = v.Signature;
     if (x !== undefined) {
       w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
@@ -8205,19 +8198,17 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
       s = 1;
     }
     x = v.SignedInfo;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-      w.obj(x, "SignedInfo");
-      e_SignedInfoType(w, x, "SignedInfo");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignedInfo");
+    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
+    w.obj(x, "SignedInfo");
+    e_SignedInfoType(w, x, "SignedInfo");
+    s = 2;
     x = v.SignatureValue;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l1[s]!, "SignatureType", "SignatureValue", s, X_SignatureType);
-      w.obj(x, "SignatureValue");
-      e_SignatureValueType(w, x, "SignatureValue");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignatureValue");
+    w.bits(1, 0);
+    w.obj(x, "SignatureValue");
+    e_SignatureValueType(w, x, "SignatureValue");
+    s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
       w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
@@ -8258,20 +8249,19 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
       s = 1;
     }
     x = v.CanonicalizationMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-      w.obj(x, "CanonicalizationMethod");
-      e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
+    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
+    w.obj(x, "CanonicalizationMethod");
+    e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
+    s = 2;
     x = v.SignatureMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l1[s]!, "SignedInfoType", "SignatureMethod", s, X_SignedInfoType);
-      w.obj(x, "SignatureMethod");
-      e_SignatureMethodType(w, x, "SignatureMethod");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
+    w.bits(1, 0);
+    w.obj(x, "SignatureMethod");
+    e_SignatureMethodType(w, x, "SignatureMethod");
+    s = 3;
     x = v.Reference;
+    if (x === undefined) w.missing("SignedInfoType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -8295,12 +8285,11 @@ function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodTyp
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_a0[s]!, "CanonicalizationMethodType", "@Algorithm", s, X_CanonicalizationMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_ee[s]!, "CanonicalizationMethodType", '', s, X_CanonicalizationMethodType);
+    if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8315,17 +8304,16 @@ function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: strin
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_a0[s]!, "SignatureMethodType", "@Algorithm", s, X_SignatureMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
       w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
@@ -8372,21 +8360,18 @@ function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
       s = 4;
     }
     x = v.DigestMethod;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-      w.obj(x, "DigestMethod");
-      e_DigestMethodType(w, x, "DigestMethod");
-      s = 5;
-    }
+    if (x === undefined) w.missing("ReferenceType", "DigestMethod");
+    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
+    w.obj(x, "DigestMethod");
+    e_DigestMethodType(w, x, "DigestMethod");
+    s = 5;
     x = v.DigestValue;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l2[s]!, "ReferenceType", "DigestValue", s, X_ReferenceType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_ReferenceType[s]!, C_ReferenceType_ee[s]!, "ReferenceType", '', s, X_ReferenceType);
+    if (x === undefined) w.missing("ReferenceType", "DigestValue");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8400,6 +8385,7 @@ function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Transform;
+    if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
@@ -8424,19 +8410,18 @@ function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_TransformType[s]!, C_TransformType_a0[s]!, "TransformType", "@Algorithm", s, X_TransformType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("TransformType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
         w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -8454,12 +8439,11 @@ function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_DigestMethodType[s]!, C_DigestMethodType_a0[s]!, "DigestMethodType", "@Algorithm", s, X_DigestMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_DigestMethodType[s]!, C_DigestMethodType_ee[s]!, "DigestMethodType", '', s, X_DigestMethodType);
+    if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8482,7 +8466,7 @@ function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string)
     w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ee[s]!, "SignatureValueType", '', s, X_SignatureValueType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8513,9 +8497,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -8574,9 +8558,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
-        w.bits(1, 0);
+        w.pos++;
         s = 8;
       }
     }
@@ -8630,57 +8614,56 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     x = v.P;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.Q;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.G;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Y;
-    if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Y");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DSAKeyValueType", "Y");
+    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    w.pos++;
+    w.binaryChecked(x, 0, 9007199254740991, "Y");
+    w.pos++;
+    s = 3;
     x = v.J;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.Seed;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.PgenCounter;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
@@ -8698,22 +8681,18 @@ function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void
     let s = 0;
     let x: any;
     x = v.Modulus;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l0[s]!, "RSAKeyValueType", "Modulus", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Modulus");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Modulus");
+    w.pos++;
+    s = 1;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l1[s]!, "RSAKeyValueType", "Exponent", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Exponent");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_ee[s]!, "RSAKeyValueType", '', s, X_RSAKeyValueType);
+    if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Exponent");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8779,9 +8758,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -8790,9 +8769,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
-        w.bits(1, 0);
+        w.pos++;
         s = 3;
       }
     }
@@ -8801,9 +8780,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = 4;
       }
     }
@@ -8812,9 +8791,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
-        w.bits(1, 0);
+        w.pos++;
         s = 5;
       }
     }
@@ -8833,22 +8812,18 @@ function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: str
     let s = 0;
     let x: any;
     x = v.X509IssuerName;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l0[s]!, "X509IssuerSerialType", "X509IssuerName", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
+    w.pos++;
+    s = 1;
     x = v.X509SerialNumber;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l1[s]!, "X509IssuerSerialType", "X509SerialNumber", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_ee[s]!, "X509IssuerSerialType", '', s, X_X509IssuerSerialType);
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
+    w.bits(2, 0);
+    w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8866,18 +8841,18 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyID;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
       sh_PGPKeyPacket = true;
     }
@@ -8885,9 +8860,9 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
@@ -8904,13 +8879,14 @@ function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
     let s = 0;
     let x: any;
     x = v.SPKISexp;
+    if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
-        w.bits(1, 0);
+        w.pos++;
         s = 1;
       }
     }
@@ -8959,7 +8935,7 @@ function e_EIM_AReqAuthorizationModeType(w: BitWriter, v: EIM_AReqAuthorizationM
   try {
     let s = 0;
     let x: any;
-    w.event(W_EIM_AReqAuthorizationModeType[s]!, C_EIM_AReqAuthorizationModeType_ee[s]!, "EIM_AReqAuthorizationModeType", '', s, X_EIM_AReqAuthorizationModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8975,27 +8951,23 @@ function e_PnC_AReqAuthorizationModeType(w: BitWriter, v: PnC_AReqAuthorizationM
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_PnC_AReqAuthorizationModeType[s]!, C_PnC_AReqAuthorizationModeType_a0[s]!, "PnC_AReqAuthorizationModeType", "@Id", s, X_PnC_AReqAuthorizationModeType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.GenChallenge;
-    if (x !== undefined) {
-      w.event(W_PnC_AReqAuthorizationModeType[s]!, C_PnC_AReqAuthorizationModeType_l0[s]!, "PnC_AReqAuthorizationModeType", "GenChallenge", s, X_PnC_AReqAuthorizationModeType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 16, 16, "GenChallenge");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "GenChallenge");
+    w.bits(2, 0);
+    w.binaryChecked(x, 16, 16, "GenChallenge");
+    w.pos++;
+    s = 2;
     x = v.ContractCertificateChain;
-    if (x !== undefined) {
-      w.event(W_PnC_AReqAuthorizationModeType[s]!, C_PnC_AReqAuthorizationModeType_l1[s]!, "PnC_AReqAuthorizationModeType", "ContractCertificateChain", s, X_PnC_AReqAuthorizationModeType);
-      w.obj(x, "ContractCertificateChain");
-      e_ContractCertificateChainType(w, x, "ContractCertificateChain");
-      s = 3;
-    }
-    w.event(W_PnC_AReqAuthorizationModeType[s]!, C_PnC_AReqAuthorizationModeType_ee[s]!, "PnC_AReqAuthorizationModeType", '', s, X_PnC_AReqAuthorizationModeType);
+    if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "ContractCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractCertificateChain");
+    e_ContractCertificateChainType(w, x, "ContractCertificateChain");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9010,21 +8982,18 @@ function e_ContractCertificateChainType(w: BitWriter, v: ContractCertificateChai
     let s = 0;
     let x: any;
     x = v.Certificate;
-    if (x !== undefined) {
-      w.event(W_ContractCertificateChainType[s]!, C_ContractCertificateChainType_l0[s]!, "ContractCertificateChainType", "Certificate", s, X_ContractCertificateChainType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 1600, "Certificate");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ContractCertificateChainType", "Certificate");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 1600, "Certificate");
+    w.pos++;
+    s = 1;
     x = v.SubCertificates;
-    if (x !== undefined) {
-      w.event(W_ContractCertificateChainType[s]!, C_ContractCertificateChainType_l1[s]!, "ContractCertificateChainType", "SubCertificates", s, X_ContractCertificateChainType);
-      w.obj(x, "SubCertificates");
-      e_SubCertificatesType(w, x, "SubCertificates");
-      s = 2;
-    }
-    w.event(W_ContractCertificateChainType[s]!, C_ContractCertificateChainType_ee[s]!, "ContractCertificateChainType", '', s, X_ContractCertificateChainType);
+    if (x === undefined) w.missing("ContractCertificateChainType", "SubCertificates");
+    w.bits(1, 0);
+    w.obj(x, "SubCertificates");
+    e_SubCertificatesType(w, x, "SubCertificates");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9038,13 +9007,14 @@ function e_SubCertificatesType(w: BitWriter, v: SubCertificatesType, name: strin
     let s = 0;
     let x: any;
     x = v.Certificate;
+    if (x === undefined) w.missing("SubCertificatesType", "Certificate");
     if (x !== undefined) {
       w.arr(x, "Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_l0[s]!, "SubCertificatesType", "Certificate", s, X_SubCertificatesType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 1600, "Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 3 ? 1 : 2);
       }
     }
@@ -9064,29 +9034,24 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_l0[s]!, "AuthorizationResType", "Header", s, X_AuthorizationResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AuthorizationResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_l1[s]!, "AuthorizationResType", "ResponseCode", s, X_AuthorizationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_l2[s]!, "AuthorizationResType", "EVSEProcessing", s, X_AuthorizationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_AuthorizationResType[s]!, C_AuthorizationResType_ee[s]!, "AuthorizationResType", '', s, X_AuthorizationResType);
+    if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9100,13 +9065,12 @@ function e_AuthorizationSetupReqType(w: BitWriter, v: AuthorizationSetupReqType,
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AuthorizationSetupReqType[s]!, C_AuthorizationSetupReqType_l0[s]!, "AuthorizationSetupReqType", "Header", s, X_AuthorizationSetupReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
-    w.event(W_AuthorizationSetupReqType[s]!, C_AuthorizationSetupReqType_ee[s]!, "AuthorizationSetupReqType", '', s, X_AuthorizationSetupReqType);
+    if (x === undefined) w.missing("AuthorizationSetupReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9125,39 +9089,36 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l0[s]!, "AuthorizationSetupResType", "Header", s, X_AuthorizationSetupResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("AuthorizationSetupResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l1[s]!, "AuthorizationSetupResType", "ResponseCode", s, X_AuthorizationSetupResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AuthorizationSetupResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.AuthorizationServices;
+    if (x === undefined) w.missing("AuthorizationSetupResType", "AuthorizationServices");
     if (x !== undefined) {
       w.arr(x, "AuthorizationServices");
       for (let i = 0; i < x.length; i++) {
         w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l2[s]!, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType);
-        w.bits(1, 0);
+        w.pos++;
         w.enumChecked(x[i], EN_authorizationType_I, 1, "AuthorizationServices");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 2 ? 3 : 4);
       }
     }
     x = v.CertificateInstallationService;
-    if (x !== undefined) {
-      w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l3[s]!, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "CertificateInstallationService");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("AuthorizationSetupResType", "CertificateInstallationService");
+    w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l3[s]!, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType);
+    w.pos++;
+    w.boolChecked(x, "CertificateInstallationService");
+    w.pos++;
+    s = 5;
     x = v.EIM_ASResAuthorizationMode;
     if (x !== undefined) {
       w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l4[s]!, "AuthorizationSetupResType", "EIM_ASResAuthorizationMode", s, X_AuthorizationSetupResType);
@@ -9184,7 +9145,7 @@ function e_EIM_ASResAuthorizationModeType(w: BitWriter, v: EIM_ASResAuthorizatio
   try {
     let s = 0;
     let x: any;
-    w.event(W_EIM_ASResAuthorizationModeType[s]!, C_EIM_ASResAuthorizationModeType_ee[s]!, "EIM_ASResAuthorizationModeType", '', s, X_EIM_ASResAuthorizationModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9199,13 +9160,11 @@ function e_PnC_ASResAuthorizationModeType(w: BitWriter, v: PnC_ASResAuthorizatio
     let s = 0;
     let x: any;
     x = v.GenChallenge;
-    if (x !== undefined) {
-      w.event(W_PnC_ASResAuthorizationModeType[s]!, C_PnC_ASResAuthorizationModeType_l0[s]!, "PnC_ASResAuthorizationModeType", "GenChallenge", s, X_PnC_ASResAuthorizationModeType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 16, 16, "GenChallenge");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PnC_ASResAuthorizationModeType", "GenChallenge");
+    w.bits(2, 0);
+    w.binaryChecked(x, 16, 16, "GenChallenge");
+    w.pos++;
+    s = 1;
     x = v.SupportedProviders;
     if (x !== undefined) {
       w.event(W_PnC_ASResAuthorizationModeType[s]!, C_PnC_ASResAuthorizationModeType_l1[s]!, "PnC_ASResAuthorizationModeType", "SupportedProviders", s, X_PnC_ASResAuthorizationModeType);
@@ -9227,13 +9186,14 @@ function e_SupportedProvidersListType(w: BitWriter, v: SupportedProvidersListTyp
     let s = 0;
     let x: any;
     x = v.ProviderID;
+    if (x === undefined) w.missing("SupportedProvidersListType", "ProviderID");
     if (x !== undefined) {
       w.arr(x, "ProviderID");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SupportedProvidersListType[s]!, C_SupportedProvidersListType_l0[s]!, "SupportedProvidersListType", "ProviderID", s, X_SupportedProvidersListType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 80, "ProviderID");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 128 ? 1 : 2);
       }
     }
@@ -9249,7 +9209,7 @@ function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLReqControlModeType[s]!, C_CLReqControlModeType_ee[s]!, "CLReqControlModeType", '', s, X_CLReqControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9261,7 +9221,7 @@ function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLResControlModeType[s]!, C_CLResControlModeType_ee[s]!, "CLResControlModeType", '', s, X_CLResControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9279,34 +9239,29 @@ function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallati
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l0[s]!, "CertificateInstallationReqType", "Header", s, X_CertificateInstallationReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.OEMProvisioningCertificateChain;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l1[s]!, "CertificateInstallationReqType", "OEMProvisioningCertificateChain", s, X_CertificateInstallationReqType);
-      w.obj(x, "OEMProvisioningCertificateChain");
-      e_SignedCertificateChainType(w, x, "OEMProvisioningCertificateChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "OEMProvisioningCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "OEMProvisioningCertificateChain");
+    e_SignedCertificateChainType(w, x, "OEMProvisioningCertificateChain");
+    s = 2;
     x = v.ListOfRootCertificateIDs;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l2[s]!, "CertificateInstallationReqType", "ListOfRootCertificateIDs", s, X_CertificateInstallationReqType);
-      w.obj(x, "ListOfRootCertificateIDs");
-      e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "ListOfRootCertificateIDs");
+    w.bits(1, 0);
+    w.obj(x, "ListOfRootCertificateIDs");
+    e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
+    s = 3;
     x = v.MaximumContractCertificateChains;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l3[s]!, "CertificateInstallationReqType", "MaximumContractCertificateChains", s, X_CertificateInstallationReqType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "MaximumContractCertificateChains");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateInstallationReqType", "MaximumContractCertificateChains");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 0, 255, "MaximumContractCertificateChains");
+    w.pos++;
+    s = 4;
     x = v.PrioritizedEMAIDs;
     if (x !== undefined) {
       w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l4[s]!, "CertificateInstallationReqType", "PrioritizedEMAIDs", s, X_CertificateInstallationReqType);
@@ -9330,19 +9285,16 @@ function e_SignedCertificateChainType(w: BitWriter, v: SignedCertificateChainTyp
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_SignedCertificateChainType[s]!, C_SignedCertificateChainType_a0[s]!, "SignedCertificateChainType", "@Id", s, X_SignedCertificateChainType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignedCertificateChainType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.Certificate;
-    if (x !== undefined) {
-      w.event(W_SignedCertificateChainType[s]!, C_SignedCertificateChainType_l0[s]!, "SignedCertificateChainType", "Certificate", s, X_SignedCertificateChainType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 1600, "Certificate");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedCertificateChainType", "Certificate");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 1600, "Certificate");
+    w.pos++;
+    s = 2;
     x = v.SubCertificates;
     if (x !== undefined) {
       w.event(W_SignedCertificateChainType[s]!, C_SignedCertificateChainType_l1[s]!, "SignedCertificateChainType", "SubCertificates", s, X_SignedCertificateChainType);
@@ -9364,6 +9316,7 @@ function e_ListOfRootCertificateIDsType(w: BitWriter, v: ListOfRootCertificateID
     let s = 0;
     let x: any;
     x = v.RootCertificateID;
+    if (x === undefined) w.missing("ListOfRootCertificateIDsType", "RootCertificateID");
     if (x !== undefined) {
       w.arr(x, "RootCertificateID");
       for (let i = 0; i < x.length; i++) {
@@ -9387,13 +9340,14 @@ function e_EMAIDListType(w: BitWriter, v: EMAIDListType, name: string): void {
     let s = 0;
     let x: any;
     x = v.EMAID;
+    if (x === undefined) w.missing("EMAIDListType", "EMAID");
     if (x !== undefined) {
       w.arr(x, "EMAID");
       for (let i = 0; i < x.length; i++) {
         w.event(W_EMAIDListType[s]!, C_EMAIDListType_l0[s]!, "EMAIDListType", "EMAID", s, X_EMAIDListType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 255, "EMAID");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 8 ? 1 : 2);
       }
     }
@@ -9416,51 +9370,42 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l0[s]!, "CertificateInstallationResType", "Header", s, X_CertificateInstallationResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l1[s]!, "CertificateInstallationResType", "ResponseCode", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l2[s]!, "CertificateInstallationResType", "EVSEProcessing", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 3;
     x = v.CPSCertificateChain;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l3[s]!, "CertificateInstallationResType", "CPSCertificateChain", s, X_CertificateInstallationResType);
-      w.obj(x, "CPSCertificateChain");
-      e_CertificateChainType(w, x, "CPSCertificateChain");
-      s = 4;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "CPSCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "CPSCertificateChain");
+    e_CertificateChainType(w, x, "CPSCertificateChain");
+    s = 4;
     x = v.SignedInstallationData;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l4[s]!, "CertificateInstallationResType", "SignedInstallationData", s, X_CertificateInstallationResType);
-      w.obj(x, "SignedInstallationData");
-      e_SignedInstallationDataType(w, x, "SignedInstallationData");
-      s = 5;
-    }
+    if (x === undefined) w.missing("CertificateInstallationResType", "SignedInstallationData");
+    w.bits(1, 0);
+    w.obj(x, "SignedInstallationData");
+    e_SignedInstallationDataType(w, x, "SignedInstallationData");
+    s = 5;
     x = v.RemainingContractCertificateChains;
-    if (x !== undefined) {
-      w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_l5[s]!, "CertificateInstallationResType", "RemainingContractCertificateChains", s, X_CertificateInstallationResType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "RemainingContractCertificateChains");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_CertificateInstallationResType[s]!, C_CertificateInstallationResType_ee[s]!, "CertificateInstallationResType", '', s, X_CertificateInstallationResType);
+    if (x === undefined) w.missing("CertificateInstallationResType", "RemainingContractCertificateChains");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 0, 255, "RemainingContractCertificateChains");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9475,13 +9420,11 @@ function e_CertificateChainType(w: BitWriter, v: CertificateChainType, name: str
     let s = 0;
     let x: any;
     x = v.Certificate;
-    if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_l0[s]!, "CertificateChainType", "Certificate", s, X_CertificateChainType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 1600, "Certificate");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("CertificateChainType", "Certificate");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 1600, "Certificate");
+    w.pos++;
+    s = 1;
     x = v.SubCertificates;
     if (x !== undefined) {
       w.event(W_CertificateChainType[s]!, C_CertificateChainType_l1[s]!, "CertificateChainType", "SubCertificates", s, X_CertificateChainType);
@@ -9509,56 +9452,50 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_a0[s]!, "SignedInstallationDataType", "@Id", s, X_SignedInstallationDataType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignedInstallationDataType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.ContractCertificateChain;
-    if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l0[s]!, "SignedInstallationDataType", "ContractCertificateChain", s, X_SignedInstallationDataType);
-      w.obj(x, "ContractCertificateChain");
-      e_ContractCertificateChainType(w, x, "ContractCertificateChain");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInstallationDataType", "ContractCertificateChain");
+    w.bits(1, 0);
+    w.obj(x, "ContractCertificateChain");
+    e_ContractCertificateChainType(w, x, "ContractCertificateChain");
+    s = 2;
     x = v.ECDHCurve;
-    if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l1[s]!, "SignedInstallationDataType", "ECDHCurve", s, X_SignedInstallationDataType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_ecdhCurveType_I, 1, "ECDHCurve");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInstallationDataType", "ECDHCurve");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_ecdhCurveType_I, 1, "ECDHCurve");
+    w.pos++;
+    s = 3;
     x = v.DHPublicKey;
-    if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l2[s]!, "SignedInstallationDataType", "DHPublicKey", s, X_SignedInstallationDataType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 133, 133, "DHPublicKey");
-      w.bits(1, 0);
-      s = 4;
-    }
+    if (x === undefined) w.missing("SignedInstallationDataType", "DHPublicKey");
+    w.bits(2, 0);
+    w.binaryChecked(x, 133, 133, "DHPublicKey");
+    w.pos++;
+    s = 4;
     x = v.SECP521_EncryptedPrivateKey;
     if (x !== undefined) {
       w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l3[s]!, "SignedInstallationDataType", "SECP521_EncryptedPrivateKey", s, X_SignedInstallationDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 94, 94, "SECP521_EncryptedPrivateKey");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.X448_EncryptedPrivateKey;
     if (x !== undefined) {
       w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l4[s]!, "SignedInstallationDataType", "X448_EncryptedPrivateKey", s, X_SignedInstallationDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 84, 84, "X448_EncryptedPrivateKey");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.TPM_EncryptedPrivateKey;
     if (x !== undefined) {
       w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l5[s]!, "SignedInstallationDataType", "TPM_EncryptedPrivateKey", s, X_SignedInstallationDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 206, 206, "TPM_EncryptedPrivateKey");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_ee[s]!, "SignedInstallationDataType", '', s, X_SignedInstallationDataType);
@@ -9582,6 +9519,7 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
       s = 1;
     }
     x = v.Reference;
+    if (x === undefined) w.missing("ManifestType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -9606,20 +9544,18 @@ function e_MeteringConfirmationReqType(w: BitWriter, v: MeteringConfirmationReqT
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_MeteringConfirmationReqType[s]!, C_MeteringConfirmationReqType_l0[s]!, "MeteringConfirmationReqType", "Header", s, X_MeteringConfirmationReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeteringConfirmationReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.SignedMeteringData;
-    if (x !== undefined) {
-      w.event(W_MeteringConfirmationReqType[s]!, C_MeteringConfirmationReqType_l1[s]!, "MeteringConfirmationReqType", "SignedMeteringData", s, X_MeteringConfirmationReqType);
-      w.obj(x, "SignedMeteringData");
-      e_SignedMeteringDataType(w, x, "SignedMeteringData");
-      s = 2;
-    }
-    w.event(W_MeteringConfirmationReqType[s]!, C_MeteringConfirmationReqType_ee[s]!, "MeteringConfirmationReqType", '', s, X_MeteringConfirmationReqType);
+    if (x === undefined) w.missing("MeteringConfirmationReqType", "SignedMeteringData");
+    w.bits(1, 0);
+    w.obj(x, "SignedMeteringData");
+    e_SignedMeteringDataType(w, x, "SignedMeteringData");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9638,26 +9574,22 @@ function e_SignedMeteringDataType(w: BitWriter, v: SignedMeteringDataType, name:
     let s = 0;
     let x: any;
     x = v.Id;
-    if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_a0[s]!, "SignedMeteringDataType", "@Id", s, X_SignedMeteringDataType);
-      w.stringChecked(x, 0, 9007199254740991, "@Id");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignedMeteringDataType", "@Id");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Id");
+    s = 1;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l0[s]!, "SignedMeteringDataType", "SessionID", s, X_SignedMeteringDataType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 8, 8, "SessionID");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedMeteringDataType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 8, 8, "SessionID");
+    w.pos++;
+    s = 2;
     x = v.MeterInfo;
-    if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l1[s]!, "SignedMeteringDataType", "MeterInfo", s, X_SignedMeteringDataType);
-      w.obj(x, "MeterInfo");
-      e_MeterInfoType(w, x, "MeterInfo");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedMeteringDataType", "MeterInfo");
+    w.bits(1, 0);
+    w.obj(x, "MeterInfo");
+    e_MeterInfoType(w, x, "MeterInfo");
+    s = 3;
     x = v.Receipt;
     if (x !== undefined) {
       w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l2[s]!, "SignedMeteringDataType", "Receipt", s, X_SignedMeteringDataType);
@@ -9700,67 +9632,63 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     let s = 0;
     let x: any;
     x = v.MeterID;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l0[s]!, "MeterInfoType", "MeterID", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 32, "MeterID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "MeterID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 32, "MeterID");
+    w.pos++;
+    s = 1;
     x = v.ChargedEnergyReadingWh;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "ChargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
+    w.pos++;
+    s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.MeterSignature;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.MeterStatus;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
@@ -9782,13 +9710,11 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l0[s]!, "ReceiptType", "TimeAnchor", s, X_ReceiptType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
       w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
@@ -9842,20 +9768,18 @@ function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l0[s]!, "DetailedCostType", "Amount", s, X_DetailedCostType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedCostType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 1;
     x = v.CostPerUnit;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l1[s]!, "DetailedCostType", "CostPerUnit", s, X_DetailedCostType);
-      w.obj(x, "CostPerUnit");
-      e_RationalNumberType(w, x, "CostPerUnit");
-      s = 2;
-    }
-    w.event(W_DetailedCostType[s]!, C_DetailedCostType_ee[s]!, "DetailedCostType", '', s, X_DetailedCostType);
+    if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
+    w.bits(1, 0);
+    w.obj(x, "CostPerUnit");
+    e_RationalNumberType(w, x, "CostPerUnit");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9870,22 +9794,18 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let s = 0;
     let x: any;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l0[s]!, "RationalNumberType", "Exponent", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, -128, 127, "Exponent");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RationalNumberType", "Exponent");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, -128, 127, "Exponent");
+    w.pos++;
+    s = 1;
     x = v.Value;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l1[s]!, "RationalNumberType", "Value", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "Value");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RationalNumberType[s]!, C_RationalNumberType_ee[s]!, "RationalNumberType", '', s, X_RationalNumberType);
+    if (x === undefined) w.missing("RationalNumberType", "Value");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "Value");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9900,21 +9820,18 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let s = 0;
     let x: any;
     x = v.TaxRuleID;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l0[s]!, "DetailedTaxType", "TaxRuleID", s, X_DetailedTaxType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
+    w.pos++;
+    s = 1;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l1[s]!, "DetailedTaxType", "Amount", s, X_DetailedTaxType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 2;
-    }
-    w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_ee[s]!, "DetailedTaxType", '', s, X_DetailedTaxType);
+    if (x === undefined) w.missing("DetailedTaxType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9926,7 +9843,7 @@ function e_Dynamic_SMDTControlModeType(w: BitWriter, v: Dynamic_SMDTControlModeT
   try {
     let s = 0;
     let x: any;
-    w.event(W_Dynamic_SMDTControlModeType[s]!, C_Dynamic_SMDTControlModeType_ee[s]!, "Dynamic_SMDTControlModeType", '', s, X_Dynamic_SMDTControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9940,14 +9857,12 @@ function e_Scheduled_SMDTControlModeType(w: BitWriter, v: Scheduled_SMDTControlM
     let s = 0;
     let x: any;
     x = v.SelectedScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_Scheduled_SMDTControlModeType[s]!, C_Scheduled_SMDTControlModeType_l0[s]!, "Scheduled_SMDTControlModeType", "SelectedScheduleTupleID", s, X_Scheduled_SMDTControlModeType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
-    w.event(W_Scheduled_SMDTControlModeType[s]!, C_Scheduled_SMDTControlModeType_ee[s]!, "Scheduled_SMDTControlModeType", '', s, X_Scheduled_SMDTControlModeType);
+    if (x === undefined) w.missing("Scheduled_SMDTControlModeType", "SelectedScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
+    w.pos++;
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9962,21 +9877,18 @@ function e_MeteringConfirmationResType(w: BitWriter, v: MeteringConfirmationResT
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_MeteringConfirmationResType[s]!, C_MeteringConfirmationResType_l0[s]!, "MeteringConfirmationResType", "Header", s, X_MeteringConfirmationResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeteringConfirmationResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_MeteringConfirmationResType[s]!, C_MeteringConfirmationResType_l1[s]!, "MeteringConfirmationResType", "ResponseCode", s, X_MeteringConfirmationResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_MeteringConfirmationResType[s]!, C_MeteringConfirmationResType_ee[s]!, "MeteringConfirmationResType", '', s, X_MeteringConfirmationResType);
+    if (x === undefined) w.missing("MeteringConfirmationResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9994,28 +9906,23 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l0[s]!, "PowerDeliveryReqType", "Header", s, X_PowerDeliveryReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVProcessing;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l1[s]!, "PowerDeliveryReqType", "EVProcessing", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "EVProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
+    w.pos++;
+    s = 2;
     x = v.ChargeProgress;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l2[s]!, "PowerDeliveryReqType", "ChargeProgress", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
+    w.pos++;
+    s = 3;
     x = v.EVPowerProfile;
     if (x !== undefined) {
       w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l3[s]!, "PowerDeliveryReqType", "EVPowerProfile", s, X_PowerDeliveryReqType);
@@ -10026,9 +9933,9 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     x = v.BPT_ChannelSelection;
     if (x !== undefined) {
       w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l4[s]!, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_ee[s]!, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType);
@@ -10048,13 +9955,11 @@ function e_EVPowerProfileType(w: BitWriter, v: EVPowerProfileType, name: string)
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l0[s]!, "EVPowerProfileType", "TimeAnchor", s, X_EVPowerProfileType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVPowerProfileType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.Dynamic_EVPPTControlMode;
     if (x !== undefined) {
       w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l1[s]!, "EVPowerProfileType", "Dynamic_EVPPTControlMode", s, X_EVPowerProfileType);
@@ -10070,13 +9975,12 @@ function e_EVPowerProfileType(w: BitWriter, v: EVPowerProfileType, name: string)
       s = 3;
     }
     x = v.EVPowerProfileEntries;
-    if (x !== undefined) {
-      w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l3[s]!, "EVPowerProfileType", "EVPowerProfileEntries", s, X_EVPowerProfileType);
-      w.obj(x, "EVPowerProfileEntries");
-      e_EVPowerProfileEntryListType(w, x, "EVPowerProfileEntries");
-      s = 4;
-    }
-    w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_ee[s]!, "EVPowerProfileType", '', s, X_EVPowerProfileType);
+    if (x === undefined) w.missing("EVPowerProfileType", "EVPowerProfileEntries");
+    w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l3[s]!, "EVPowerProfileType", "EVPowerProfileEntries", s, X_EVPowerProfileType);
+    w.obj(x, "EVPowerProfileEntries");
+    e_EVPowerProfileEntryListType(w, x, "EVPowerProfileEntries");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10088,7 +9992,7 @@ function e_Dynamic_EVPPTControlModeType(w: BitWriter, v: Dynamic_EVPPTControlMod
   try {
     let s = 0;
     let x: any;
-    w.event(W_Dynamic_EVPPTControlModeType[s]!, C_Dynamic_EVPPTControlModeType_ee[s]!, "Dynamic_EVPPTControlModeType", '', s, X_Dynamic_EVPPTControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10103,19 +10007,17 @@ function e_Scheduled_EVPPTControlModeType(w: BitWriter, v: Scheduled_EVPPTContro
     let s = 0;
     let x: any;
     x = v.SelectedScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_Scheduled_EVPPTControlModeType[s]!, C_Scheduled_EVPPTControlModeType_l0[s]!, "Scheduled_EVPPTControlModeType", "SelectedScheduleTupleID", s, X_Scheduled_EVPPTControlModeType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("Scheduled_EVPPTControlModeType", "SelectedScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
+    w.pos++;
+    s = 1;
     x = v.PowerToleranceAcceptance;
     if (x !== undefined) {
       w.event(W_Scheduled_EVPPTControlModeType[s]!, C_Scheduled_EVPPTControlModeType_l1[s]!, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.enumChecked(x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_Scheduled_EVPPTControlModeType[s]!, C_Scheduled_EVPPTControlModeType_ee[s]!, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType);
@@ -10132,6 +10034,7 @@ function e_EVPowerProfileEntryListType(w: BitWriter, v: EVPowerProfileEntryListT
     let s = 0;
     let x: any;
     x = v.EVPowerProfileEntry;
+    if (x === undefined) w.missing("EVPowerProfileEntryListType", "EVPowerProfileEntry");
     if (x !== undefined) {
       w.arr(x, "EVPowerProfileEntry");
       for (let i = 0; i < x.length; i++) {
@@ -10158,20 +10061,17 @@ function e_PowerScheduleEntryType(w: BitWriter, v: PowerScheduleEntryType, name:
     let s = 0;
     let x: any;
     x = v.Duration;
-    if (x !== undefined) {
-      w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_l0[s]!, "PowerScheduleEntryType", "Duration", s, X_PowerScheduleEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "Duration");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerScheduleEntryType", "Duration");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "Duration");
+    w.pos++;
+    s = 1;
     x = v.Power;
-    if (x !== undefined) {
-      w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_l1[s]!, "PowerScheduleEntryType", "Power", s, X_PowerScheduleEntryType);
-      w.obj(x, "Power");
-      e_RationalNumberType(w, x, "Power");
-      s = 2;
-    }
+    if (x === undefined) w.missing("PowerScheduleEntryType", "Power");
+    w.bits(1, 0);
+    w.obj(x, "Power");
+    e_RationalNumberType(w, x, "Power");
+    s = 2;
     x = v.Power_L2;
     if (x !== undefined) {
       w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_l2[s]!, "PowerScheduleEntryType", "Power_L2", s, X_PowerScheduleEntryType);
@@ -10202,20 +10102,17 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l0[s]!, "PowerDeliveryResType", "Header", s, X_PowerDeliveryResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerDeliveryResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l1[s]!, "PowerDeliveryResType", "ResponseCode", s, X_PowerDeliveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
       w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l2[s]!, "PowerDeliveryResType", "EVSEStatus", s, X_PowerDeliveryResType);
@@ -10238,22 +10135,18 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l0[s]!, "EVSEStatusType", "NotificationMaxDelay", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l1[s]!, "EVSEStatusType", "EVSENotification", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_ee[s]!, "EVSEStatusType", '', s, X_EVSEStatusType);
+    if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10270,20 +10163,17 @@ function e_ScheduleExchangeReqType(w: BitWriter, v: ScheduleExchangeReqType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_l0[s]!, "ScheduleExchangeReqType", "Header", s, X_ScheduleExchangeReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ScheduleExchangeReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.MaximumSupportingPoints;
-    if (x !== undefined) {
-      w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_l1[s]!, "ScheduleExchangeReqType", "MaximumSupportingPoints", s, X_ScheduleExchangeReqType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 10, 12, 1024, "MaximumSupportingPoints");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ScheduleExchangeReqType", "MaximumSupportingPoints");
+    w.bits(2, 0);
+    w.nbitChecked(x, 10, 12, 1024, "MaximumSupportingPoints");
+    w.pos++;
+    s = 2;
     x = v.Dynamic_SEReqControlMode;
     if (x !== undefined) {
       w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_l2[s]!, "ScheduleExchangeReqType", "Dynamic_SEReqControlMode", s, X_ScheduleExchangeReqType);
@@ -10319,50 +10209,45 @@ function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlMod
     let s = 0;
     let x: any;
     x = v.DepartureTime;
-    if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l0[s]!, "Dynamic_SEReqControlModeType", "DepartureTime", s, X_Dynamic_SEReqControlModeType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "DepartureTime");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "DepartureTime");
+    w.pos++;
+    s = 1;
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l1[s]!, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l2[s]!, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.EVTargetEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l3[s]!, "Dynamic_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
-      e_RationalNumberType(w, x, "EVTargetEnergyRequest");
-      s = 4;
-    }
+    if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVTargetEnergyRequest");
+    w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l3[s]!, "Dynamic_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_SEReqControlModeType);
+    w.obj(x, "EVTargetEnergyRequest");
+    e_RationalNumberType(w, x, "EVTargetEnergyRequest");
+    s = 4;
     x = v.EVMaximumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l4[s]!, "Dynamic_SEReqControlModeType", "EVMaximumEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVMaximumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
+    s = 5;
     x = v.EVMinimumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l5[s]!, "Dynamic_SEReqControlModeType", "EVMinimumEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
-      s = 6;
-    }
+    if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVMinimumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
+    s = 6;
     x = v.EVMaximumV2XEnergyRequest;
     if (x !== undefined) {
       w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l6[s]!, "Dynamic_SEReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_Dynamic_SEReqControlModeType);
@@ -10397,9 +10282,9 @@ function e_Scheduled_SEReqControlModeType(w: BitWriter, v: Scheduled_SEReqContro
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l0[s]!, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -10445,20 +10330,18 @@ function e_EVEnergyOfferType(w: BitWriter, v: EVEnergyOfferType, name: string): 
     let s = 0;
     let x: any;
     x = v.EVPowerSchedule;
-    if (x !== undefined) {
-      w.event(W_EVEnergyOfferType[s]!, C_EVEnergyOfferType_l0[s]!, "EVEnergyOfferType", "EVPowerSchedule", s, X_EVEnergyOfferType);
-      w.obj(x, "EVPowerSchedule");
-      e_EVPowerScheduleType(w, x, "EVPowerSchedule");
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVEnergyOfferType", "EVPowerSchedule");
+    w.bits(1, 0);
+    w.obj(x, "EVPowerSchedule");
+    e_EVPowerScheduleType(w, x, "EVPowerSchedule");
+    s = 1;
     x = v.EVAbsolutePriceSchedule;
-    if (x !== undefined) {
-      w.event(W_EVEnergyOfferType[s]!, C_EVEnergyOfferType_l1[s]!, "EVEnergyOfferType", "EVAbsolutePriceSchedule", s, X_EVEnergyOfferType);
-      w.obj(x, "EVAbsolutePriceSchedule");
-      e_EVAbsolutePriceScheduleType(w, x, "EVAbsolutePriceSchedule");
-      s = 2;
-    }
-    w.event(W_EVEnergyOfferType[s]!, C_EVEnergyOfferType_ee[s]!, "EVEnergyOfferType", '', s, X_EVEnergyOfferType);
+    if (x === undefined) w.missing("EVEnergyOfferType", "EVAbsolutePriceSchedule");
+    w.bits(1, 0);
+    w.obj(x, "EVAbsolutePriceSchedule");
+    e_EVAbsolutePriceScheduleType(w, x, "EVAbsolutePriceSchedule");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10473,21 +10356,18 @@ function e_EVPowerScheduleType(w: BitWriter, v: EVPowerScheduleType, name: strin
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_EVPowerScheduleType[s]!, C_EVPowerScheduleType_l0[s]!, "EVPowerScheduleType", "TimeAnchor", s, X_EVPowerScheduleType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVPowerScheduleType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.EVPowerScheduleEntries;
-    if (x !== undefined) {
-      w.event(W_EVPowerScheduleType[s]!, C_EVPowerScheduleType_l1[s]!, "EVPowerScheduleType", "EVPowerScheduleEntries", s, X_EVPowerScheduleType);
-      w.obj(x, "EVPowerScheduleEntries");
-      e_EVPowerScheduleEntryListType(w, x, "EVPowerScheduleEntries");
-      s = 2;
-    }
-    w.event(W_EVPowerScheduleType[s]!, C_EVPowerScheduleType_ee[s]!, "EVPowerScheduleType", '', s, X_EVPowerScheduleType);
+    if (x === undefined) w.missing("EVPowerScheduleType", "EVPowerScheduleEntries");
+    w.bits(1, 0);
+    w.obj(x, "EVPowerScheduleEntries");
+    e_EVPowerScheduleEntryListType(w, x, "EVPowerScheduleEntries");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10501,6 +10381,7 @@ function e_EVPowerScheduleEntryListType(w: BitWriter, v: EVPowerScheduleEntryLis
     let s = 0;
     let x: any;
     x = v.EVPowerScheduleEntry;
+    if (x === undefined) w.missing("EVPowerScheduleEntryListType", "EVPowerScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "EVPowerScheduleEntry");
       for (let i = 0; i < x.length; i++) {
@@ -10525,21 +10406,18 @@ function e_EVPowerScheduleEntryType(w: BitWriter, v: EVPowerScheduleEntryType, n
     let s = 0;
     let x: any;
     x = v.Duration;
-    if (x !== undefined) {
-      w.event(W_EVPowerScheduleEntryType[s]!, C_EVPowerScheduleEntryType_l0[s]!, "EVPowerScheduleEntryType", "Duration", s, X_EVPowerScheduleEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "Duration");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVPowerScheduleEntryType", "Duration");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "Duration");
+    w.pos++;
+    s = 1;
     x = v.Power;
-    if (x !== undefined) {
-      w.event(W_EVPowerScheduleEntryType[s]!, C_EVPowerScheduleEntryType_l1[s]!, "EVPowerScheduleEntryType", "Power", s, X_EVPowerScheduleEntryType);
-      w.obj(x, "Power");
-      e_RationalNumberType(w, x, "Power");
-      s = 2;
-    }
-    w.event(W_EVPowerScheduleEntryType[s]!, C_EVPowerScheduleEntryType_ee[s]!, "EVPowerScheduleEntryType", '', s, X_EVPowerScheduleEntryType);
+    if (x === undefined) w.missing("EVPowerScheduleEntryType", "Power");
+    w.bits(1, 0);
+    w.obj(x, "Power");
+    e_RationalNumberType(w, x, "Power");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10556,37 +10434,30 @@ function e_EVAbsolutePriceScheduleType(w: BitWriter, v: EVAbsolutePriceScheduleT
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_EVAbsolutePriceScheduleType[s]!, C_EVAbsolutePriceScheduleType_l0[s]!, "EVAbsolutePriceScheduleType", "TimeAnchor", s, X_EVAbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.Currency;
-    if (x !== undefined) {
-      w.event(W_EVAbsolutePriceScheduleType[s]!, C_EVAbsolutePriceScheduleType_l1[s]!, "EVAbsolutePriceScheduleType", "Currency", s, X_EVAbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 3, "Currency");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "Currency");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 3, "Currency");
+    w.pos++;
+    s = 2;
     x = v.PriceAlgorithm;
-    if (x !== undefined) {
-      w.event(W_EVAbsolutePriceScheduleType[s]!, C_EVAbsolutePriceScheduleType_l2[s]!, "EVAbsolutePriceScheduleType", "PriceAlgorithm", s, X_EVAbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 255, "PriceAlgorithm");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "PriceAlgorithm");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 255, "PriceAlgorithm");
+    w.pos++;
+    s = 3;
     x = v.EVPriceRuleStacks;
-    if (x !== undefined) {
-      w.event(W_EVAbsolutePriceScheduleType[s]!, C_EVAbsolutePriceScheduleType_l3[s]!, "EVAbsolutePriceScheduleType", "EVPriceRuleStacks", s, X_EVAbsolutePriceScheduleType);
-      w.obj(x, "EVPriceRuleStacks");
-      e_EVPriceRuleStackListType(w, x, "EVPriceRuleStacks");
-      s = 4;
-    }
-    w.event(W_EVAbsolutePriceScheduleType[s]!, C_EVAbsolutePriceScheduleType_ee[s]!, "EVAbsolutePriceScheduleType", '', s, X_EVAbsolutePriceScheduleType);
+    if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "EVPriceRuleStacks");
+    w.bits(1, 0);
+    w.obj(x, "EVPriceRuleStacks");
+    e_EVPriceRuleStackListType(w, x, "EVPriceRuleStacks");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10600,6 +10471,7 @@ function e_EVPriceRuleStackListType(w: BitWriter, v: EVPriceRuleStackListType, n
     let s = 0;
     let x: any;
     x = v.EVPriceRuleStack;
+    if (x === undefined) w.missing("EVPriceRuleStackListType", "EVPriceRuleStack");
     if (x !== undefined) {
       w.arr(x, "EVPriceRuleStack");
       for (let i = 0; i < x.length; i++) {
@@ -10624,14 +10496,13 @@ function e_EVPriceRuleStackType(w: BitWriter, v: EVPriceRuleStackType, name: str
     let s = 0;
     let x: any;
     x = v.Duration;
-    if (x !== undefined) {
-      w.event(W_EVPriceRuleStackType[s]!, C_EVPriceRuleStackType_l0[s]!, "EVPriceRuleStackType", "Duration", s, X_EVPriceRuleStackType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "Duration");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVPriceRuleStackType", "Duration");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "Duration");
+    w.pos++;
+    s = 1;
     x = v.EVPriceRule;
+    if (x === undefined) w.missing("EVPriceRuleStackType", "EVPriceRule");
     if (x !== undefined) {
       w.arr(x, "EVPriceRule");
       for (let i = 0; i < x.length; i++) {
@@ -10656,20 +10527,18 @@ function e_EVPriceRuleType(w: BitWriter, v: EVPriceRuleType, name: string): void
     let s = 0;
     let x: any;
     x = v.EnergyFee;
-    if (x !== undefined) {
-      w.event(W_EVPriceRuleType[s]!, C_EVPriceRuleType_l0[s]!, "EVPriceRuleType", "EnergyFee", s, X_EVPriceRuleType);
-      w.obj(x, "EnergyFee");
-      e_RationalNumberType(w, x, "EnergyFee");
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVPriceRuleType", "EnergyFee");
+    w.bits(1, 0);
+    w.obj(x, "EnergyFee");
+    e_RationalNumberType(w, x, "EnergyFee");
+    s = 1;
     x = v.PowerRangeStart;
-    if (x !== undefined) {
-      w.event(W_EVPriceRuleType[s]!, C_EVPriceRuleType_l1[s]!, "EVPriceRuleType", "PowerRangeStart", s, X_EVPriceRuleType);
-      w.obj(x, "PowerRangeStart");
-      e_RationalNumberType(w, x, "PowerRangeStart");
-      s = 2;
-    }
-    w.event(W_EVPriceRuleType[s]!, C_EVPriceRuleType_ee[s]!, "EVPriceRuleType", '', s, X_EVPriceRuleType);
+    if (x === undefined) w.missing("EVPriceRuleType", "PowerRangeStart");
+    w.bits(1, 0);
+    w.obj(x, "PowerRangeStart");
+    e_RationalNumberType(w, x, "PowerRangeStart");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10688,34 +10557,29 @@ function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l0[s]!, "ScheduleExchangeResType", "Header", s, X_ScheduleExchangeResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ScheduleExchangeResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l1[s]!, "ScheduleExchangeResType", "ResponseCode", s, X_ScheduleExchangeResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ScheduleExchangeResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l2[s]!, "ScheduleExchangeResType", "EVSEProcessing", s, X_ScheduleExchangeResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ScheduleExchangeResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 3;
     x = v.GoToPause;
     if (x !== undefined) {
       w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l3[s]!, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "GoToPause");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.Dynamic_SEResControlMode;
@@ -10752,25 +10616,25 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l0[s]!, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l1[s]!, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l2[s]!, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.AbsolutePriceSchedule;
@@ -10819,53 +10683,45 @@ function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType,
       s = 1;
     }
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l0[s]!, "AbsolutePriceScheduleType", "TimeAnchor", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "TimeAnchor");
+    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l0[s]!, "AbsolutePriceScheduleType", "TimeAnchor", s, X_AbsolutePriceScheduleType);
+    w.pos++;
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 2;
     x = v.PriceScheduleID;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l1[s]!, "AbsolutePriceScheduleType", "PriceScheduleID", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceScheduleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
+    w.pos++;
+    s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
       w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l2[s]!, "AbsolutePriceScheduleType", "PriceScheduleDescription", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 160, "PriceScheduleDescription");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.Currency;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l3[s]!, "AbsolutePriceScheduleType", "Currency", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 3, "Currency");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "Currency");
+    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l3[s]!, "AbsolutePriceScheduleType", "Currency", s, X_AbsolutePriceScheduleType);
+    w.pos++;
+    w.stringChecked(x, 0, 3, "Currency");
+    w.pos++;
+    s = 5;
     x = v.Language;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l4[s]!, "AbsolutePriceScheduleType", "Language", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 3, "Language");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "Language");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 3, "Language");
+    w.pos++;
+    s = 6;
     x = v.PriceAlgorithm;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l5[s]!, "AbsolutePriceScheduleType", "PriceAlgorithm", s, X_AbsolutePriceScheduleType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 255, "PriceAlgorithm");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceAlgorithm");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 255, "PriceAlgorithm");
+    w.pos++;
+    s = 7;
     x = v.MinimumCost;
     if (x !== undefined) {
       w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l6[s]!, "AbsolutePriceScheduleType", "MinimumCost", s, X_AbsolutePriceScheduleType);
@@ -10888,12 +10744,11 @@ function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType,
       s = 10;
     }
     x = v.PriceRuleStacks;
-    if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l9[s]!, "AbsolutePriceScheduleType", "PriceRuleStacks", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "PriceRuleStacks");
-      e_PriceRuleStackListType(w, x, "PriceRuleStacks");
-      s = 11;
-    }
+    if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceRuleStacks");
+    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l9[s]!, "AbsolutePriceScheduleType", "PriceRuleStacks", s, X_AbsolutePriceScheduleType);
+    w.obj(x, "PriceRuleStacks");
+    e_PriceRuleStackListType(w, x, "PriceRuleStacks");
+    s = 11;
     x = v.OverstayRules;
     if (x !== undefined) {
       w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l10[s]!, "AbsolutePriceScheduleType", "OverstayRules", s, X_AbsolutePriceScheduleType);
@@ -10922,6 +10777,7 @@ function e_TaxRuleListType(w: BitWriter, v: TaxRuleListType, name: string): void
     let s = 0;
     let x: any;
     x = v.TaxRule;
+    if (x === undefined) w.missing("TaxRuleListType", "TaxRule");
     if (x !== undefined) {
       w.arr(x, "TaxRule");
       for (let i = 0; i < x.length; i++) {
@@ -10952,69 +10808,59 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     let s = 0;
     let x: any;
     x = v.TaxRuleID;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l0[s]!, "TaxRuleType", "TaxRuleID", s, X_TaxRuleType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("TaxRuleType", "TaxRuleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
+    w.pos++;
+    s = 1;
     x = v.TaxRuleName;
     if (x !== undefined) {
       w.event(W_TaxRuleType[s]!, C_TaxRuleType_l1[s]!, "TaxRuleType", "TaxRuleName", s, X_TaxRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 80, "TaxRuleName");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TaxRate;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l2[s]!, "TaxRuleType", "TaxRate", s, X_TaxRuleType);
-      w.obj(x, "TaxRate");
-      e_RationalNumberType(w, x, "TaxRate");
-      s = 3;
-    }
+    if (x === undefined) w.missing("TaxRuleType", "TaxRate");
+    w.event(W_TaxRuleType[s]!, C_TaxRuleType_l2[s]!, "TaxRuleType", "TaxRate", s, X_TaxRuleType);
+    w.obj(x, "TaxRate");
+    e_RationalNumberType(w, x, "TaxRate");
+    s = 3;
     x = v.TaxIncludedInPrice;
     if (x !== undefined) {
       w.event(W_TaxRuleType[s]!, C_TaxRuleType_l3[s]!, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "TaxIncludedInPrice");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.AppliesToEnergyFee;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l4[s]!, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType);
-      w.bits(1, 0);
-      w.boolChecked(x, "AppliesToEnergyFee");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("TaxRuleType", "AppliesToEnergyFee");
+    w.event(W_TaxRuleType[s]!, C_TaxRuleType_l4[s]!, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType);
+    w.pos++;
+    w.boolChecked(x, "AppliesToEnergyFee");
+    w.pos++;
+    s = 5;
     x = v.AppliesToParkingFee;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l5[s]!, "TaxRuleType", "AppliesToParkingFee", s, X_TaxRuleType);
-      w.bits(1, 0);
-      w.boolChecked(x, "AppliesToParkingFee");
-      w.bits(1, 0);
-      s = 6;
-    }
+    if (x === undefined) w.missing("TaxRuleType", "AppliesToParkingFee");
+    w.bits(2, 0);
+    w.boolChecked(x, "AppliesToParkingFee");
+    w.pos++;
+    s = 6;
     x = v.AppliesToOverstayFee;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l6[s]!, "TaxRuleType", "AppliesToOverstayFee", s, X_TaxRuleType);
-      w.bits(1, 0);
-      w.boolChecked(x, "AppliesToOverstayFee");
-      w.bits(1, 0);
-      s = 7;
-    }
+    if (x === undefined) w.missing("TaxRuleType", "AppliesToOverstayFee");
+    w.bits(2, 0);
+    w.boolChecked(x, "AppliesToOverstayFee");
+    w.pos++;
+    s = 7;
     x = v.AppliesMinimumMaximumCost;
-    if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l7[s]!, "TaxRuleType", "AppliesMinimumMaximumCost", s, X_TaxRuleType);
-      w.bits(1, 0);
-      w.boolChecked(x, "AppliesMinimumMaximumCost");
-      w.bits(1, 0);
-      s = 8;
-    }
-    w.event(W_TaxRuleType[s]!, C_TaxRuleType_ee[s]!, "TaxRuleType", '', s, X_TaxRuleType);
+    if (x === undefined) w.missing("TaxRuleType", "AppliesMinimumMaximumCost");
+    w.bits(2, 0);
+    w.boolChecked(x, "AppliesMinimumMaximumCost");
+    w.pos++;
+    s = 8;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11028,6 +10874,7 @@ function e_PriceRuleStackListType(w: BitWriter, v: PriceRuleStackListType, name:
     let s = 0;
     let x: any;
     x = v.PriceRuleStack;
+    if (x === undefined) w.missing("PriceRuleStackListType", "PriceRuleStack");
     if (x !== undefined) {
       w.arr(x, "PriceRuleStack");
       for (let i = 0; i < x.length; i++) {
@@ -11052,14 +10899,13 @@ function e_PriceRuleStackType(w: BitWriter, v: PriceRuleStackType, name: string)
     let s = 0;
     let x: any;
     x = v.Duration;
-    if (x !== undefined) {
-      w.event(W_PriceRuleStackType[s]!, C_PriceRuleStackType_l0[s]!, "PriceRuleStackType", "Duration", s, X_PriceRuleStackType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "Duration");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PriceRuleStackType", "Duration");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "Duration");
+    w.pos++;
+    s = 1;
     x = v.PriceRule;
+    if (x === undefined) w.missing("PriceRuleStackType", "PriceRule");
     if (x !== undefined) {
       w.arr(x, "PriceRule");
       for (let i = 0; i < x.length; i++) {
@@ -11088,12 +10934,11 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     let s = 0;
     let x: any;
     x = v.EnergyFee;
-    if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l0[s]!, "PriceRuleType", "EnergyFee", s, X_PriceRuleType);
-      w.obj(x, "EnergyFee");
-      e_RationalNumberType(w, x, "EnergyFee");
-      s = 1;
-    }
+    if (x === undefined) w.missing("PriceRuleType", "EnergyFee");
+    w.bits(1, 0);
+    w.obj(x, "EnergyFee");
+    e_RationalNumberType(w, x, "EnergyFee");
+    s = 1;
     x = v.ParkingFee;
     if (x !== undefined) {
       w.event(W_PriceRuleType[s]!, C_PriceRuleType_l1[s]!, "PriceRuleType", "ParkingFee", s, X_PriceRuleType);
@@ -11104,35 +10949,34 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     x = v.ParkingFeePeriod;
     if (x !== undefined) {
       w.event(W_PriceRuleType[s]!, C_PriceRuleType_l2[s]!, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "ParkingFeePeriod");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.CarbonDioxideEmission;
     if (x !== undefined) {
       w.event(W_PriceRuleType[s]!, C_PriceRuleType_l3[s]!, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "CarbonDioxideEmission");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.RenewableGenerationPercentage;
     if (x !== undefined) {
       w.event(W_PriceRuleType[s]!, C_PriceRuleType_l4[s]!, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, 0, 255, "RenewableGenerationPercentage");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.PowerRangeStart;
-    if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l5[s]!, "PriceRuleType", "PowerRangeStart", s, X_PriceRuleType);
-      w.obj(x, "PowerRangeStart");
-      e_RationalNumberType(w, x, "PowerRangeStart");
-      s = 6;
-    }
-    w.event(W_PriceRuleType[s]!, C_PriceRuleType_ee[s]!, "PriceRuleType", '', s, X_PriceRuleType);
+    if (x === undefined) w.missing("PriceRuleType", "PowerRangeStart");
+    w.event(W_PriceRuleType[s]!, C_PriceRuleType_l5[s]!, "PriceRuleType", "PowerRangeStart", s, X_PriceRuleType);
+    w.obj(x, "PowerRangeStart");
+    e_RationalNumberType(w, x, "PowerRangeStart");
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11150,9 +10994,9 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
     x = v.OverstayTimeThreshold;
     if (x !== undefined) {
       w.event(W_OverstayRuleListType[s]!, C_OverstayRuleListType_l0[s]!, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "OverstayTimeThreshold");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.OverstayPowerThreshold;
@@ -11163,6 +11007,7 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
       s = 2;
     }
     x = v.OverstayRule;
+    if (x === undefined) w.missing("OverstayRuleListType", "OverstayRule");
     if (x !== undefined) {
       w.arr(x, "OverstayRule");
       for (let i = 0; i < x.length; i++) {
@@ -11191,35 +11036,31 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     x = v.OverstayRuleDescription;
     if (x !== undefined) {
       w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l0[s]!, "OverstayRuleType", "OverstayRuleDescription", s, X_OverstayRuleType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 160, "OverstayRuleDescription");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.StartTime;
-    if (x !== undefined) {
-      w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l1[s]!, "OverstayRuleType", "StartTime", s, X_OverstayRuleType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "StartTime");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("OverstayRuleType", "StartTime");
+    w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l1[s]!, "OverstayRuleType", "StartTime", s, X_OverstayRuleType);
+    w.pos++;
+    w.intChecked(x, 0, 4294967295, true, "StartTime");
+    w.pos++;
+    s = 2;
     x = v.OverstayFee;
-    if (x !== undefined) {
-      w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l2[s]!, "OverstayRuleType", "OverstayFee", s, X_OverstayRuleType);
-      w.obj(x, "OverstayFee");
-      e_RationalNumberType(w, x, "OverstayFee");
-      s = 3;
-    }
+    if (x === undefined) w.missing("OverstayRuleType", "OverstayFee");
+    w.bits(1, 0);
+    w.obj(x, "OverstayFee");
+    e_RationalNumberType(w, x, "OverstayFee");
+    s = 3;
     x = v.OverstayFeePeriod;
-    if (x !== undefined) {
-      w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l3[s]!, "OverstayRuleType", "OverstayFeePeriod", s, X_OverstayRuleType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "OverstayFeePeriod");
-      w.bits(1, 0);
-      s = 4;
-    }
-    w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_ee[s]!, "OverstayRuleType", '', s, X_OverstayRuleType);
+    if (x === undefined) w.missing("OverstayRuleType", "OverstayFeePeriod");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "OverstayFeePeriod");
+    w.pos++;
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11233,6 +11074,7 @@ function e_AdditionalServiceListType(w: BitWriter, v: AdditionalServiceListType,
     let s = 0;
     let x: any;
     x = v.AdditionalService;
+    if (x === undefined) w.missing("AdditionalServiceListType", "AdditionalService");
     if (x !== undefined) {
       w.arr(x, "AdditionalService");
       for (let i = 0; i < x.length; i++) {
@@ -11257,21 +11099,18 @@ function e_AdditionalServiceType(w: BitWriter, v: AdditionalServiceType, name: s
     let s = 0;
     let x: any;
     x = v.ServiceName;
-    if (x !== undefined) {
-      w.event(W_AdditionalServiceType[s]!, C_AdditionalServiceType_l0[s]!, "AdditionalServiceType", "ServiceName", s, X_AdditionalServiceType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 80, "ServiceName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("AdditionalServiceType", "ServiceName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 80, "ServiceName");
+    w.pos++;
+    s = 1;
     x = v.ServiceFee;
-    if (x !== undefined) {
-      w.event(W_AdditionalServiceType[s]!, C_AdditionalServiceType_l1[s]!, "AdditionalServiceType", "ServiceFee", s, X_AdditionalServiceType);
-      w.obj(x, "ServiceFee");
-      e_RationalNumberType(w, x, "ServiceFee");
-      s = 2;
-    }
-    w.event(W_AdditionalServiceType[s]!, C_AdditionalServiceType_ee[s]!, "AdditionalServiceType", '', s, X_AdditionalServiceType);
+    if (x === undefined) w.missing("AdditionalServiceType", "ServiceFee");
+    w.bits(1, 0);
+    w.obj(x, "ServiceFee");
+    e_RationalNumberType(w, x, "ServiceFee");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11296,45 +11135,40 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
       s = 1;
     }
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l0[s]!, "PriceLevelScheduleType", "TimeAnchor", s, X_PriceLevelScheduleType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("PriceLevelScheduleType", "TimeAnchor");
+    w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l0[s]!, "PriceLevelScheduleType", "TimeAnchor", s, X_PriceLevelScheduleType);
+    w.pos++;
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 2;
     x = v.PriceScheduleID;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l1[s]!, "PriceLevelScheduleType", "PriceScheduleID", s, X_PriceLevelScheduleType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("PriceLevelScheduleType", "PriceScheduleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
+    w.pos++;
+    s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
       w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l2[s]!, "PriceLevelScheduleType", "PriceScheduleDescription", s, X_PriceLevelScheduleType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 160, "PriceScheduleDescription");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.NumberOfPriceLevels;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l3[s]!, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "NumberOfPriceLevels");
-      w.bits(1, 0);
-      s = 5;
-    }
+    if (x === undefined) w.missing("PriceLevelScheduleType", "NumberOfPriceLevels");
+    w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l3[s]!, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType);
+    w.pos++;
+    w.nbitChecked(x, 8, 0, 255, "NumberOfPriceLevels");
+    w.pos++;
+    s = 5;
     x = v.PriceLevelScheduleEntries;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l4[s]!, "PriceLevelScheduleType", "PriceLevelScheduleEntries", s, X_PriceLevelScheduleType);
-      w.obj(x, "PriceLevelScheduleEntries");
-      e_PriceLevelScheduleEntryListType(w, x, "PriceLevelScheduleEntries");
-      s = 6;
-    }
-    w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_ee[s]!, "PriceLevelScheduleType", '', s, X_PriceLevelScheduleType);
+    if (x === undefined) w.missing("PriceLevelScheduleType", "PriceLevelScheduleEntries");
+    w.bits(1, 0);
+    w.obj(x, "PriceLevelScheduleEntries");
+    e_PriceLevelScheduleEntryListType(w, x, "PriceLevelScheduleEntries");
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11348,6 +11182,7 @@ function e_PriceLevelScheduleEntryListType(w: BitWriter, v: PriceLevelScheduleEn
     let s = 0;
     let x: any;
     x = v.PriceLevelScheduleEntry;
+    if (x === undefined) w.missing("PriceLevelScheduleEntryListType", "PriceLevelScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PriceLevelScheduleEntry");
       for (let i = 0; i < x.length; i++) {
@@ -11372,22 +11207,18 @@ function e_PriceLevelScheduleEntryType(w: BitWriter, v: PriceLevelScheduleEntryT
     let s = 0;
     let x: any;
     x = v.Duration;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleEntryType[s]!, C_PriceLevelScheduleEntryType_l0[s]!, "PriceLevelScheduleEntryType", "Duration", s, X_PriceLevelScheduleEntryType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 4294967295, true, "Duration");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PriceLevelScheduleEntryType", "Duration");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 4294967295, true, "Duration");
+    w.pos++;
+    s = 1;
     x = v.PriceLevel;
-    if (x !== undefined) {
-      w.event(W_PriceLevelScheduleEntryType[s]!, C_PriceLevelScheduleEntryType_l1[s]!, "PriceLevelScheduleEntryType", "PriceLevel", s, X_PriceLevelScheduleEntryType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, 0, 255, "PriceLevel");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_PriceLevelScheduleEntryType[s]!, C_PriceLevelScheduleEntryType_ee[s]!, "PriceLevelScheduleEntryType", '', s, X_PriceLevelScheduleEntryType);
+    if (x === undefined) w.missing("PriceLevelScheduleEntryType", "PriceLevel");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, 0, 255, "PriceLevel");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11401,6 +11232,7 @@ function e_Scheduled_SEResControlModeType(w: BitWriter, v: Scheduled_SEResContro
     let s = 0;
     let x: any;
     x = v.ScheduleTuple;
+    if (x === undefined) w.missing("Scheduled_SEResControlModeType", "ScheduleTuple");
     if (x !== undefined) {
       w.arr(x, "ScheduleTuple");
       for (let i = 0; i < x.length; i++) {
@@ -11426,20 +11258,17 @@ function e_ScheduleTupleType(w: BitWriter, v: ScheduleTupleType, name: string): 
     let s = 0;
     let x: any;
     x = v.ScheduleTupleID;
-    if (x !== undefined) {
-      w.event(W_ScheduleTupleType[s]!, C_ScheduleTupleType_l0[s]!, "ScheduleTupleType", "ScheduleTupleID", s, X_ScheduleTupleType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "ScheduleTupleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ScheduleTupleType", "ScheduleTupleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "ScheduleTupleID");
+    w.pos++;
+    s = 1;
     x = v.ChargingSchedule;
-    if (x !== undefined) {
-      w.event(W_ScheduleTupleType[s]!, C_ScheduleTupleType_l1[s]!, "ScheduleTupleType", "ChargingSchedule", s, X_ScheduleTupleType);
-      w.obj(x, "ChargingSchedule");
-      e_ChargingScheduleType(w, x, "ChargingSchedule");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ScheduleTupleType", "ChargingSchedule");
+    w.bits(1, 0);
+    w.obj(x, "ChargingSchedule");
+    e_ChargingScheduleType(w, x, "ChargingSchedule");
+    s = 2;
     x = v.DischargingSchedule;
     if (x !== undefined) {
       w.event(W_ScheduleTupleType[s]!, C_ScheduleTupleType_l2[s]!, "ScheduleTupleType", "DischargingSchedule", s, X_ScheduleTupleType);
@@ -11463,12 +11292,11 @@ function e_ChargingScheduleType(w: BitWriter, v: ChargingScheduleType, name: str
     let s = 0;
     let x: any;
     x = v.PowerSchedule;
-    if (x !== undefined) {
-      w.event(W_ChargingScheduleType[s]!, C_ChargingScheduleType_l0[s]!, "ChargingScheduleType", "PowerSchedule", s, X_ChargingScheduleType);
-      w.obj(x, "PowerSchedule");
-      e_PowerScheduleType(w, x, "PowerSchedule");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ChargingScheduleType", "PowerSchedule");
+    w.bits(1, 0);
+    w.obj(x, "PowerSchedule");
+    e_PowerScheduleType(w, x, "PowerSchedule");
+    s = 1;
     x = v.AbsolutePriceSchedule;
     if (x !== undefined) {
       w.event(W_ChargingScheduleType[s]!, C_ChargingScheduleType_l1[s]!, "ChargingScheduleType", "AbsolutePriceSchedule", s, X_ChargingScheduleType);
@@ -11500,13 +11328,11 @@ function e_PowerScheduleType(w: BitWriter, v: PowerScheduleType, name: string): 
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l0[s]!, "PowerScheduleType", "TimeAnchor", s, X_PowerScheduleType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("PowerScheduleType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.AvailableEnergy;
     if (x !== undefined) {
       w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l1[s]!, "PowerScheduleType", "AvailableEnergy", s, X_PowerScheduleType);
@@ -11522,13 +11348,12 @@ function e_PowerScheduleType(w: BitWriter, v: PowerScheduleType, name: string): 
       s = 3;
     }
     x = v.PowerScheduleEntries;
-    if (x !== undefined) {
-      w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l3[s]!, "PowerScheduleType", "PowerScheduleEntries", s, X_PowerScheduleType);
-      w.obj(x, "PowerScheduleEntries");
-      e_PowerScheduleEntryListType(w, x, "PowerScheduleEntries");
-      s = 4;
-    }
-    w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_ee[s]!, "PowerScheduleType", '', s, X_PowerScheduleType);
+    if (x === undefined) w.missing("PowerScheduleType", "PowerScheduleEntries");
+    w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l3[s]!, "PowerScheduleType", "PowerScheduleEntries", s, X_PowerScheduleType);
+    w.obj(x, "PowerScheduleEntries");
+    e_PowerScheduleEntryListType(w, x, "PowerScheduleEntries");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11542,6 +11367,7 @@ function e_PowerScheduleEntryListType(w: BitWriter, v: PowerScheduleEntryListTyp
     let s = 0;
     let x: any;
     x = v.PowerScheduleEntry;
+    if (x === undefined) w.missing("PowerScheduleEntryListType", "PowerScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PowerScheduleEntry");
       for (let i = 0; i < x.length; i++) {
@@ -11566,21 +11392,18 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_l0[s]!, "ServiceDetailReqType", "Header", s, X_ServiceDetailReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDetailReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_l1[s]!, "ServiceDetailReqType", "ServiceID", s, X_ServiceDetailReqType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ServiceDetailReqType[s]!, C_ServiceDetailReqType_ee[s]!, "ServiceDetailReqType", '', s, X_ServiceDetailReqType);
+    if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11597,36 +11420,30 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l0[s]!, "ServiceDetailResType", "Header", s, X_ServiceDetailResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l1[s]!, "ServiceDetailResType", "ResponseCode", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l2[s]!, "ServiceDetailResType", "ServiceID", s, X_ServiceDetailResType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 3;
     x = v.ServiceParameterList;
-    if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l3[s]!, "ServiceDetailResType", "ServiceParameterList", s, X_ServiceDetailResType);
-      w.obj(x, "ServiceParameterList");
-      e_ServiceParameterListType(w, x, "ServiceParameterList");
-      s = 4;
-    }
-    w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_ee[s]!, "ServiceDetailResType", '', s, X_ServiceDetailResType);
+    if (x === undefined) w.missing("ServiceDetailResType", "ServiceParameterList");
+    w.bits(1, 0);
+    w.obj(x, "ServiceParameterList");
+    e_ServiceParameterListType(w, x, "ServiceParameterList");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11640,6 +11457,7 @@ function e_ServiceParameterListType(w: BitWriter, v: ServiceParameterListType, n
     let s = 0;
     let x: any;
     x = v.ParameterSet;
+    if (x === undefined) w.missing("ServiceParameterListType", "ParameterSet");
     if (x !== undefined) {
       w.arr(x, "ParameterSet");
       for (let i = 0; i < x.length; i++) {
@@ -11664,14 +11482,13 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let s = 0;
     let x: any;
     x = v.ParameterSetID;
-    if (x !== undefined) {
-      w.event(W_ParameterSetType[s]!, C_ParameterSetType_l0[s]!, "ParameterSetType", "ParameterSetID", s, X_ParameterSetType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ParameterSetID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ParameterSetID");
+    w.pos++;
+    s = 1;
     x = v.Parameter;
+    if (x === undefined) w.missing("ParameterSetType", "Parameter");
     if (x !== undefined) {
       w.arr(x, "Parameter");
       for (let i = 0; i < x.length; i++) {
@@ -11701,41 +11518,40 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Name;
-    if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_a0[s]!, "ParameterType", "@Name", s, X_ParameterType);
-      w.stringChecked(x, 0, 80, "@Name");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ParameterType", "@Name");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 80, "@Name");
+    s = 1;
     x = v.boolValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l0[s]!, "ParameterType", "boolValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "boolValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l1[s]!, "ParameterType", "byteValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l2[s]!, "ParameterType", "shortValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l3[s]!, "ParameterType", "intValue", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.rationalNumber;
@@ -11748,9 +11564,9 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     x = v.finiteString;
     if (x !== undefined) {
       w.event(W_ParameterType[s]!, C_ParameterType_l5[s]!, "ParameterType", "finiteString", s, X_ParameterType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 80, "finiteString");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_ParameterType[s]!, C_ParameterType_ee[s]!, "ParameterType", '', s, X_ParameterType);
@@ -11768,12 +11584,11 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l0[s]!, "ServiceDiscoveryReqType", "Header", s, X_ServiceDiscoveryReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.SupportedServiceIDs;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l1[s]!, "ServiceDiscoveryReqType", "SupportedServiceIDs", s, X_ServiceDiscoveryReqType);
@@ -11795,13 +11610,14 @@ function e_ServiceIDListType(w: BitWriter, v: ServiceIDListType, name: string): 
     let s = 0;
     let x: any;
     x = v.ServiceID;
+    if (x === undefined) w.missing("ServiceIDListType", "ServiceID");
     if (x !== undefined) {
       w.arr(x, "ServiceID");
       for (let i = 0; i < x.length; i++) {
         w.event(W_ServiceIDListType[s]!, C_ServiceIDListType_l0[s]!, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType);
-        w.bits(1, 0);
+        w.pos++;
         w.intChecked(x[i], 0, 65535, true, "ServiceID");
-        w.bits(1, 0);
+        w.pos++;
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
@@ -11823,35 +11639,29 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l0[s]!, "ServiceDiscoveryResType", "Header", s, X_ServiceDiscoveryResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l1[s]!, "ServiceDiscoveryResType", "ResponseCode", s, X_ServiceDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.ServiceRenegotiationSupported;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l2[s]!, "ServiceDiscoveryResType", "ServiceRenegotiationSupported", s, X_ServiceDiscoveryResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "ServiceRenegotiationSupported");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "ServiceRenegotiationSupported");
+    w.bits(2, 0);
+    w.boolChecked(x, "ServiceRenegotiationSupported");
+    w.pos++;
+    s = 3;
     x = v.EnergyTransferServiceList;
-    if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l3[s]!, "ServiceDiscoveryResType", "EnergyTransferServiceList", s, X_ServiceDiscoveryResType);
-      w.obj(x, "EnergyTransferServiceList");
-      e_ServiceListType(w, x, "EnergyTransferServiceList");
-      s = 4;
-    }
+    if (x === undefined) w.missing("ServiceDiscoveryResType", "EnergyTransferServiceList");
+    w.bits(1, 0);
+    w.obj(x, "EnergyTransferServiceList");
+    e_ServiceListType(w, x, "EnergyTransferServiceList");
+    s = 4;
     x = v.VASList;
     if (x !== undefined) {
       w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l4[s]!, "ServiceDiscoveryResType", "VASList", s, X_ServiceDiscoveryResType);
@@ -11873,6 +11683,7 @@ function e_ServiceListType(w: BitWriter, v: ServiceListType, name: string): void
     let s = 0;
     let x: any;
     x = v.Service;
+    if (x === undefined) w.missing("ServiceListType", "Service");
     if (x !== undefined) {
       w.arr(x, "Service");
       for (let i = 0; i < x.length; i++) {
@@ -11897,22 +11708,18 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l0[s]!, "ServiceType", "ServiceID", s, X_ServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.FreeService;
-    if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l1[s]!, "ServiceType", "FreeService", s, X_ServiceType);
-      w.bits(1, 0);
-      w.boolChecked(x, "FreeService");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ServiceType[s]!, C_ServiceType_ee[s]!, "ServiceType", '', s, X_ServiceType);
+    if (x === undefined) w.missing("ServiceType", "FreeService");
+    w.bits(2, 0);
+    w.boolChecked(x, "FreeService");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11928,19 +11735,17 @@ function e_ServiceSelectionReqType(w: BitWriter, v: ServiceSelectionReqType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceSelectionReqType[s]!, C_ServiceSelectionReqType_l0[s]!, "ServiceSelectionReqType", "Header", s, X_ServiceSelectionReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceSelectionReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.SelectedEnergyTransferService;
-    if (x !== undefined) {
-      w.event(W_ServiceSelectionReqType[s]!, C_ServiceSelectionReqType_l1[s]!, "ServiceSelectionReqType", "SelectedEnergyTransferService", s, X_ServiceSelectionReqType);
-      w.obj(x, "SelectedEnergyTransferService");
-      e_SelectedServiceType(w, x, "SelectedEnergyTransferService");
-      s = 2;
-    }
+    if (x === undefined) w.missing("ServiceSelectionReqType", "SelectedEnergyTransferService");
+    w.bits(1, 0);
+    w.obj(x, "SelectedEnergyTransferService");
+    e_SelectedServiceType(w, x, "SelectedEnergyTransferService");
+    s = 2;
     x = v.SelectedVASList;
     if (x !== undefined) {
       w.event(W_ServiceSelectionReqType[s]!, C_ServiceSelectionReqType_l2[s]!, "ServiceSelectionReqType", "SelectedVASList", s, X_ServiceSelectionReqType);
@@ -11963,22 +11768,18 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let s = 0;
     let x: any;
     x = v.ServiceID;
-    if (x !== undefined) {
-      w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l0[s]!, "SelectedServiceType", "ServiceID", s, X_SelectedServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ServiceID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ServiceID");
+    w.pos++;
+    s = 1;
     x = v.ParameterSetID;
-    if (x !== undefined) {
-      w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l1[s]!, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "ParameterSetID");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_ee[s]!, "SelectedServiceType", '', s, X_SelectedServiceType);
+    if (x === undefined) w.missing("SelectedServiceType", "ParameterSetID");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "ParameterSetID");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11992,6 +11793,7 @@ function e_SelectedServiceListType(w: BitWriter, v: SelectedServiceListType, nam
     let s = 0;
     let x: any;
     x = v.SelectedService;
+    if (x === undefined) w.missing("SelectedServiceListType", "SelectedService");
     if (x !== undefined) {
       w.arr(x, "SelectedService");
       for (let i = 0; i < x.length; i++) {
@@ -12016,21 +11818,18 @@ function e_ServiceSelectionResType(w: BitWriter, v: ServiceSelectionResType, nam
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_ServiceSelectionResType[s]!, C_ServiceSelectionResType_l0[s]!, "ServiceSelectionResType", "Header", s, X_ServiceSelectionResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("ServiceSelectionResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_ServiceSelectionResType[s]!, C_ServiceSelectionResType_l1[s]!, "ServiceSelectionResType", "ResponseCode", s, X_ServiceSelectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_ServiceSelectionResType[s]!, C_ServiceSelectionResType_ee[s]!, "ServiceSelectionResType", '', s, X_ServiceSelectionResType);
+    if (x === undefined) w.missing("ServiceSelectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12045,21 +11844,18 @@ function e_SessionSetupReqType(w: BitWriter, v: SessionSetupReqType, name: strin
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_l0[s]!, "SessionSetupReqType", "Header", s, X_SessionSetupReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionSetupReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVCCID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_l1[s]!, "SessionSetupReqType", "EVCCID", s, X_SessionSetupReqType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 255, "EVCCID");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_SessionSetupReqType[s]!, C_SessionSetupReqType_ee[s]!, "SessionSetupReqType", '', s, X_SessionSetupReqType);
+    if (x === undefined) w.missing("SessionSetupReqType", "EVCCID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 255, "EVCCID");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12075,29 +11871,24 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l0[s]!, "SessionSetupResType", "Header", s, X_SessionSetupResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l1[s]!, "SessionSetupResType", "ResponseCode", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEID;
-    if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l2[s]!, "SessionSetupResType", "EVSEID", s, X_SessionSetupResType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 255, "EVSEID");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_ee[s]!, "SessionSetupResType", '', s, X_SessionSetupResType);
+    if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 255, "EVSEID");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12114,34 +11905,31 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l0[s]!, "SessionStopReqType", "Header", s, X_SessionStopReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionStopReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ChargingSession;
-    if (x !== undefined) {
-      w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l1[s]!, "SessionStopReqType", "ChargingSession", s, X_SessionStopReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_chargingSessionType_I, 2, "ChargingSession");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_chargingSessionType_I, 2, "ChargingSession");
+    w.pos++;
+    s = 2;
     x = v.EVTerminationCode;
     if (x !== undefined) {
       w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l2[s]!, "SessionStopReqType", "EVTerminationCode", s, X_SessionStopReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 80, "EVTerminationCode");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.EVTerminationExplanation;
     if (x !== undefined) {
       w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l3[s]!, "SessionStopReqType", "EVTerminationExplanation", s, X_SessionStopReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.stringChecked(x, 0, 160, "EVTerminationExplanation");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_ee[s]!, "SessionStopReqType", '', s, X_SessionStopReqType);
@@ -12159,21 +11947,18 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_SessionStopResType[s]!, C_SessionStopResType_l0[s]!, "SessionStopResType", "Header", s, X_SessionStopResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SessionStopResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_SessionStopResType[s]!, C_SessionStopResType_l1[s]!, "SessionStopResType", "ResponseCode", s, X_SessionStopResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_SessionStopResType[s]!, C_SessionStopResType_ee[s]!, "SessionStopResType", '', s, X_SessionStopResType);
+    if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12194,6 +11979,7 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
       s = 1;
     }
     x = v.SignatureProperty;
+    if (x === undefined) w.missing("SignaturePropertiesType", "SignatureProperty");
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
@@ -12224,6 +12010,7 @@ function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: s
       s = 1;
     }
     x = v.Target;
+    if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
       w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
@@ -12248,50 +12035,45 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l0[s]!, "VehicleCheckInReqType", "Header", s, X_VehicleCheckInReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("VehicleCheckInReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVCheckInStatus;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l1[s]!, "VehicleCheckInReqType", "EVCheckInStatus", s, X_VehicleCheckInReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("VehicleCheckInReqType", "EVCheckInStatus");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
+    w.pos++;
+    s = 2;
     x = v.ParkingMethod;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l2[s]!, "VehicleCheckInReqType", "ParkingMethod", s, X_VehicleCheckInReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_parkingMethodType_I, 2, "ParkingMethod");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("VehicleCheckInReqType", "ParkingMethod");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_parkingMethodType_I, 2, "ParkingMethod");
+    w.pos++;
+    s = 3;
     x = v.VehicleFrame;
     if (x !== undefined) {
       w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l3[s]!, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "VehicleFrame");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.DeviceOffset;
     if (x !== undefined) {
       w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l4[s]!, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "DeviceOffset");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.VehicleTravel;
     if (x !== undefined) {
       w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l5[s]!, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "VehicleTravel");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_ee[s]!, "VehicleCheckInReqType", '', s, X_VehicleCheckInReqType);
@@ -12312,42 +12094,39 @@ function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: s
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l0[s]!, "VehicleCheckInResType", "Header", s, X_VehicleCheckInResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("VehicleCheckInResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l1[s]!, "VehicleCheckInResType", "ResponseCode", s, X_VehicleCheckInResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("VehicleCheckInResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.ParkingSpace;
     if (x !== undefined) {
       w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l2[s]!, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "ParkingSpace");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.DeviceLocation;
     if (x !== undefined) {
       w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l3[s]!, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "DeviceLocation");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.TargetDistance;
     if (x !== undefined) {
       w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l4[s]!, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "TargetDistance");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_ee[s]!, "VehicleCheckInResType", '', s, X_VehicleCheckInResType);
@@ -12366,29 +12145,24 @@ function e_VehicleCheckOutReqType(w: BitWriter, v: VehicleCheckOutReqType, name:
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutReqType[s]!, C_VehicleCheckOutReqType_l0[s]!, "VehicleCheckOutReqType", "Header", s, X_VehicleCheckOutReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("VehicleCheckOutReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVCheckOutStatus;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutReqType[s]!, C_VehicleCheckOutReqType_l1[s]!, "VehicleCheckOutReqType", "EVCheckOutStatus", s, X_VehicleCheckOutReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("VehicleCheckOutReqType", "EVCheckOutStatus");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
+    w.pos++;
+    s = 2;
     x = v.CheckOutTime;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutReqType[s]!, C_VehicleCheckOutReqType_l2[s]!, "VehicleCheckOutReqType", "CheckOutTime", s, X_VehicleCheckOutReqType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "CheckOutTime");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_VehicleCheckOutReqType[s]!, C_VehicleCheckOutReqType_ee[s]!, "VehicleCheckOutReqType", '', s, X_VehicleCheckOutReqType);
+    if (x === undefined) w.missing("VehicleCheckOutReqType", "CheckOutTime");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "CheckOutTime");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12404,29 +12178,24 @@ function e_VehicleCheckOutResType(w: BitWriter, v: VehicleCheckOutResType, name:
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutResType[s]!, C_VehicleCheckOutResType_l0[s]!, "VehicleCheckOutResType", "Header", s, X_VehicleCheckOutResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("VehicleCheckOutResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutResType[s]!, C_VehicleCheckOutResType_l1[s]!, "VehicleCheckOutResType", "ResponseCode", s, X_VehicleCheckOutResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("VehicleCheckOutResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSECheckOutStatus;
-    if (x !== undefined) {
-      w.event(W_VehicleCheckOutResType[s]!, C_VehicleCheckOutResType_l2[s]!, "VehicleCheckOutResType", "EVSECheckOutStatus", s, X_VehicleCheckOutResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_VehicleCheckOutResType[s]!, C_VehicleCheckOutResType_ee[s]!, "VehicleCheckOutResType", '', s, X_VehicleCheckOutResType);
+    if (x === undefined) w.missing("VehicleCheckOutResType", "EVSECheckOutStatus");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }

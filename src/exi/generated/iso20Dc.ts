@@ -8,13 +8,13 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type responseCodeType = "OK" | "OK_CertificateExpiresSoon" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_PowerToleranceConfirmed" | "WARNING_AuthorizationSelectionInvalid" | "WARNING_CertificateExpired" | "WARNING_CertificateNotYetValid" | "WARNING_CertificateRevoked" | "WARNING_CertificateValidationError" | "WARNING_ChallengeInvalid" | "WARNING_EIMAuthorizationFailure" | "WARNING_eMSPUnknown" | "WARNING_EVPowerProfileViolation" | "WARNING_GeneralPnCAuthorizationError" | "WARNING_NoCertificateAvailable" | "WARNING_NoContractMatchingPCIDFound" | "WARNING_PowerToleranceNotConfirmed" | "WARNING_ScheduleRenegotiationFailed" | "WARNING_StandbyNotAllowed" | "WARNING_WPT" | "FAILED" | "FAILED_AssociationError" | "FAILED_ContactorError" | "FAILED_EVPowerProfileInvalid" | "FAILED_EVPowerProfileViolation" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoEnergyTransferServiceSelected" | "FAILED_NoServiceRenegotiationSupported" | "FAILED_PauseNotAllowed" | "FAILED_PowerDeliveryNotApplied" | "FAILED_PowerToleranceNotConfirmed" | "FAILED_ScheduleRenegotiation" | "FAILED_ScheduleSelectionInvalid" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_ServiceSelectionInvalid" | "FAILED_SignatureError" | "FAILED_UnknownSession" | "FAILED_WrongChargeParameter";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"];
-const EN_responseCodeType_I: Readonly<Record<string, number>> = { OK: 0, OK_CertificateExpiresSoon: 1, OK_NewSessionEstablished: 2, OK_OldSessionJoined: 3, OK_PowerToleranceConfirmed: 4, WARNING_AuthorizationSelectionInvalid: 5, WARNING_CertificateExpired: 6, WARNING_CertificateNotYetValid: 7, WARNING_CertificateRevoked: 8, WARNING_CertificateValidationError: 9, WARNING_ChallengeInvalid: 10, WARNING_EIMAuthorizationFailure: 11, WARNING_eMSPUnknown: 12, WARNING_EVPowerProfileViolation: 13, WARNING_GeneralPnCAuthorizationError: 14, WARNING_NoCertificateAvailable: 15, WARNING_NoContractMatchingPCIDFound: 16, WARNING_PowerToleranceNotConfirmed: 17, WARNING_ScheduleRenegotiationFailed: 18, WARNING_StandbyNotAllowed: 19, WARNING_WPT: 20, FAILED: 21, FAILED_AssociationError: 22, FAILED_ContactorError: 23, FAILED_EVPowerProfileInvalid: 24, FAILED_EVPowerProfileViolation: 25, FAILED_MeteringSignatureNotValid: 26, FAILED_NoEnergyTransferServiceSelected: 27, FAILED_NoServiceRenegotiationSupported: 28, FAILED_PauseNotAllowed: 29, FAILED_PowerDeliveryNotApplied: 30, FAILED_PowerToleranceNotConfirmed: 31, FAILED_ScheduleRenegotiation: 32, FAILED_ScheduleSelectionInvalid: 33, FAILED_SequenceError: 34, FAILED_ServiceIDInvalid: 35, FAILED_ServiceSelectionInvalid: 36, FAILED_SignatureError: 37, FAILED_UnknownSession: 38, FAILED_WrongChargeParameter: 39 };
+const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: Readonly<Record<string, number>> = { Finished: 0, Ongoing: 1, Ongoing_WaitingForCustomerInteraction: 2 };
+const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: Readonly<Record<string, number>> = { Pause: 0, ExitStandby: 1, Terminate: 2, ScheduleRenegotiation: 3, ServiceRenegotiation: 4, MeteringConfirmation: 5 };
+const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
 
 // ---- document types
 export interface BPT_DC_CPDReqEnergyTransferModeType {
@@ -189,13 +189,13 @@ export interface KeyValueType {
   RSAKeyValue?: RSAKeyValueType;
 }
 export interface DSAKeyValueType {
-  P: Uint8Array;
-  Q: Uint8Array;
+  P?: Uint8Array;
+  Q?: Uint8Array;
   G?: Uint8Array;
   Y: Uint8Array;
   J?: Uint8Array;
-  Seed: Uint8Array;
-  PgenCounter: Uint8Array;
+  Seed?: Uint8Array;
+  PgenCounter?: Uint8Array;
 }
 export interface RSAKeyValueType {
   Modulus: Uint8Array;
@@ -5945,84 +5945,74 @@ function e_BPT_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDReqEne
     let s = 0;
     let x: any;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l0[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 1;
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l1[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 2;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 2;
     x = v.EVMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l2[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
-      s = 3;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
+    s = 3;
     x = v.EVMinimumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l3[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
+    s = 4;
     x = v.EVMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l4[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumVoltage");
-      e_RationalNumberType(w, x, "EVMaximumVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumVoltage");
+    e_RationalNumberType(w, x, "EVMaximumVoltage");
+    s = 5;
     x = v.EVMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l5[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumVoltage");
-      e_RationalNumberType(w, x, "EVMinimumVoltage");
-      s = 6;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumVoltage");
+    e_RationalNumberType(w, x, "EVMinimumVoltage");
+    s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.EVMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l7[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVMaximumDischargePower");
-      s = 8;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower");
+    w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l7[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
+    w.obj(x, "EVMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVMaximumDischargePower");
+    s = 8;
     x = v.EVMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l8[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVMinimumDischargePower");
-      s = 9;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVMinimumDischargePower");
+    s = 9;
     x = v.EVMaximumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l9[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargeCurrent", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
+    s = 10;
     x = v.EVMinimumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l10[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargeCurrent", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVMinimumDischargeCurrent");
-      s = 11;
-    }
-    w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_ee[s]!, "BPT_DC_CPDReqEnergyTransferModeType", '', s, X_BPT_DC_CPDReqEnergyTransferModeType);
+    if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVMinimumDischargeCurrent");
+    s = 11;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6037,22 +6027,18 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let s = 0;
     let x: any;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l0[s]!, "RationalNumberType", "Exponent", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.nbitChecked(x, 8, -128, 127, "Exponent");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RationalNumberType", "Exponent");
+    w.bits(2, 0);
+    w.nbitChecked(x, 8, -128, 127, "Exponent");
+    w.pos++;
+    s = 1;
     x = v.Value;
-    if (x !== undefined) {
-      w.event(W_RationalNumberType[s]!, C_RationalNumberType_l1[s]!, "RationalNumberType", "Value", s, X_RationalNumberType);
-      w.bits(1, 0);
-      w.intChecked(x, -32768, 32767, false, "Value");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RationalNumberType[s]!, C_RationalNumberType_ee[s]!, "RationalNumberType", '', s, X_RationalNumberType);
+    if (x === undefined) w.missing("RationalNumberType", "Value");
+    w.bits(2, 0);
+    w.intChecked(x, -32768, 32767, false, "Value");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6076,47 +6062,41 @@ function e_BPT_DC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDResEne
     let s = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l0[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 1;
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l1[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 2;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 2;
     x = v.EVSEMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l2[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
-      s = 3;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
+    s = 3;
     x = v.EVSEMinimumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l3[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
+    s = 4;
     x = v.EVSEMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l4[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumVoltage");
-      e_RationalNumberType(w, x, "EVSEMaximumVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumVoltage");
+    e_RationalNumberType(w, x, "EVSEMaximumVoltage");
+    s = 5;
     x = v.EVSEMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l5[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumVoltage");
-      e_RationalNumberType(w, x, "EVSEMinimumVoltage");
-      s = 6;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumVoltage");
+    e_RationalNumberType(w, x, "EVSEMinimumVoltage");
+    s = 6;
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
       w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l6[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_BPT_DC_CPDResEnergyTransferModeType);
@@ -6125,34 +6105,30 @@ function e_BPT_DC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDResEne
       s = 7;
     }
     x = v.EVSEMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l7[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
-      s = 8;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower");
+    w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l7[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
+    w.obj(x, "EVSEMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
+    s = 8;
     x = v.EVSEMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l8[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
-      s = 9;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
+    s = 9;
     x = v.EVSEMaximumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l9[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargeCurrent", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
+    s = 10;
     x = v.EVSEMinimumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l10[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargeCurrent", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMinimumDischargeCurrent");
-      s = 11;
-    }
-    w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_ee[s]!, "BPT_DC_CPDResEnergyTransferModeType", '', s, X_BPT_DC_CPDResEnergyTransferModeType);
+    if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMinimumDischargeCurrent");
+    s = 11;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6181,88 +6157,77 @@ function e_BPT_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
-      e_RationalNumberType(w, x, "EVTargetEnergyRequest");
-      s = 2;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest");
+    w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
+    w.obj(x, "EVTargetEnergyRequest");
+    e_RationalNumberType(w, x, "EVTargetEnergyRequest");
+    s = 2;
     x = v.EVMaximumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l2[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
-      s = 3;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
+    s = 3;
     x = v.EVMinimumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l3[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
+    s = 4;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l4[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 5;
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l5[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 6;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 6;
     x = v.EVMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l6[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
-      s = 7;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
+    s = 7;
     x = v.EVMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l7[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumVoltage");
-      e_RationalNumberType(w, x, "EVMaximumVoltage");
-      s = 8;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumVoltage");
+    e_RationalNumberType(w, x, "EVMaximumVoltage");
+    s = 8;
     x = v.EVMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l8[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumVoltage");
-      e_RationalNumberType(w, x, "EVMinimumVoltage");
-      s = 9;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumVoltage");
+    e_RationalNumberType(w, x, "EVMinimumVoltage");
+    s = 9;
     x = v.EVMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l9[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVMaximumDischargePower");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVMaximumDischargePower");
+    s = 10;
     x = v.EVMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l10[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVMinimumDischargePower");
-      s = 11;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVMinimumDischargePower");
+    s = 11;
     x = v.EVMaximumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l11[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargeCurrent", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
-      s = 12;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
+    s = 12;
     x = v.EVMaximumV2XEnergyRequest;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l12[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
@@ -6304,92 +6269,84 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
       w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l4[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower");
+    w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l4[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 5;
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l5[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 6;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 6;
     x = v.EVSEMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l6[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
-      s = 7;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
+    s = 7;
     x = v.EVSEMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l7[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumVoltage");
-      e_RationalNumberType(w, x, "EVSEMaximumVoltage");
-      s = 8;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumVoltage");
+    e_RationalNumberType(w, x, "EVSEMaximumVoltage");
+    s = 8;
     x = v.EVSEMaximumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l8[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
-      s = 9;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
+    s = 9;
     x = v.EVSEMinimumDischargePower;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l9[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumDischargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumDischargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
-      s = 10;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumDischargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumDischargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
+    s = 10;
     x = v.EVSEMaximumDischargeCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l10[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargeCurrent", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumDischargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
-      s = 11;
-    }
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumDischargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
+    s = 11;
     x = v.EVSEMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l11[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumVoltage", s, X_BPT_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumVoltage");
-      e_RationalNumberType(w, x, "EVSEMinimumVoltage");
-      s = 12;
-    }
-    w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_ee[s]!, "BPT_Dynamic_DC_CLResControlModeType", '', s, X_BPT_Dynamic_DC_CLResControlModeType);
+    if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumVoltage");
+    e_RationalNumberType(w, x, "EVSEMinimumVoltage");
+    s = 12;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6436,19 +6393,17 @@ function e_BPT_Scheduled_DC_CLReqControlModeType(w: BitWriter, v: BPT_Scheduled_
       s = 3;
     }
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l3[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetCurrent");
-      e_RationalNumberType(w, x, "EVTargetCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent");
+    w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l3[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType);
+    w.obj(x, "EVTargetCurrent");
+    e_RationalNumberType(w, x, "EVTargetCurrent");
+    s = 4;
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l4[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetVoltage", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetVoltage");
-      e_RationalNumberType(w, x, "EVTargetVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("BPT_Scheduled_DC_CLReqControlModeType", "EVTargetVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetVoltage");
+    e_RationalNumberType(w, x, "EVTargetVoltage");
+    s = 5;
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
       w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l5[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType);
@@ -6593,7 +6548,7 @@ function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLReqControlModeType[s]!, C_CLReqControlModeType_ee[s]!, "CLReqControlModeType", '', s, X_CLReqControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6605,7 +6560,7 @@ function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: str
   try {
     let s = 0;
     let x: any;
-    w.event(W_CLResControlModeType[s]!, C_CLResControlModeType_ee[s]!, "CLResControlModeType", '', s, X_CLResControlModeType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6619,12 +6574,11 @@ function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodTyp
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_a0[s]!, "CanonicalizationMethodType", "@Algorithm", s, X_CanonicalizationMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_CanonicalizationMethodType[s]!, C_CanonicalizationMethodType_ee[s]!, "CanonicalizationMethodType", '', s, X_CanonicalizationMethodType);
+    if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6644,53 +6598,47 @@ function e_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: DC_CPDReqEnergyTrans
     let s = 0;
     let x: any;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l0[s]!, "DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 1;
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l1[s]!, "DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 2;
     x = v.EVMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l2[s]!, "DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
+    s = 3;
     x = v.EVMinimumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l3[s]!, "DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
+    s = 4;
     x = v.EVMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l4[s]!, "DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumVoltage");
-      e_RationalNumberType(w, x, "EVMaximumVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumVoltage");
+    e_RationalNumberType(w, x, "EVMaximumVoltage");
+    s = 5;
     x = v.EVMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l5[s]!, "DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage", s, X_DC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumVoltage");
-      e_RationalNumberType(w, x, "EVMinimumVoltage");
-      s = 6;
-    }
+    if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumVoltage");
+    e_RationalNumberType(w, x, "EVMinimumVoltage");
+    s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l6[s]!, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_ee[s]!, "DC_CPDReqEnergyTransferModeType", '', s, X_DC_CPDReqEnergyTransferModeType);
@@ -6713,47 +6661,41 @@ function e_DC_CPDResEnergyTransferModeType(w: BitWriter, v: DC_CPDResEnergyTrans
     let s = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l0[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 1;
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l1[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 2;
     x = v.EVSEMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l2[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
+    s = 3;
     x = v.EVSEMinimumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l3[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
+    s = 4;
     x = v.EVSEMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l4[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumVoltage");
-      e_RationalNumberType(w, x, "EVSEMaximumVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumVoltage");
+    e_RationalNumberType(w, x, "EVSEMaximumVoltage");
+    s = 5;
     x = v.EVSEMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l5[s]!, "DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumVoltage");
-      e_RationalNumberType(w, x, "EVSEMinimumVoltage");
-      s = 6;
-    }
+    if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumVoltage");
+    e_RationalNumberType(w, x, "EVSEMinimumVoltage");
+    s = 6;
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
       w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l6[s]!, "DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_DC_CPDResEnergyTransferModeType);
@@ -6775,13 +6717,12 @@ function e_DC_CableCheckReqType(w: BitWriter, v: DC_CableCheckReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_CableCheckReqType[s]!, C_DC_CableCheckReqType_l0[s]!, "DC_CableCheckReqType", "Header", s, X_DC_CableCheckReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
-    w.event(W_DC_CableCheckReqType[s]!, C_DC_CableCheckReqType_ee[s]!, "DC_CableCheckReqType", '', s, X_DC_CableCheckReqType);
+    if (x === undefined) w.missing("DC_CableCheckReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6797,21 +6738,17 @@ function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): 
     let s = 0;
     let x: any;
     x = v.SessionID;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l0[s]!, "MessageHeaderType", "SessionID", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 8, 8, "SessionID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "SessionID");
+    w.bits(2, 0);
+    w.binaryChecked(x, 8, 8, "SessionID");
+    w.pos++;
+    s = 1;
     x = v.TimeStamp;
-    if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "TimeStamp", s, X_MessageHeaderType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
+    w.pos++;
+    s = 2;
     x = v.Signature;
     if (x !== undefined) {
       w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
@@ -6843,19 +6780,17 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
       s = 1;
     }
     x = v.SignedInfo;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-      w.obj(x, "SignedInfo");
-      e_SignedInfoType(w, x, "SignedInfo");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignedInfo");
+    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
+    w.obj(x, "SignedInfo");
+    e_SignedInfoType(w, x, "SignedInfo");
+    s = 2;
     x = v.SignatureValue;
-    if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l1[s]!, "SignatureType", "SignatureValue", s, X_SignatureType);
-      w.obj(x, "SignatureValue");
-      e_SignatureValueType(w, x, "SignatureValue");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignatureType", "SignatureValue");
+    w.bits(1, 0);
+    w.obj(x, "SignatureValue");
+    e_SignatureValueType(w, x, "SignatureValue");
+    s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
       w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
@@ -6896,20 +6831,19 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
       s = 1;
     }
     x = v.CanonicalizationMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-      w.obj(x, "CanonicalizationMethod");
-      e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
-      s = 2;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
+    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
+    w.obj(x, "CanonicalizationMethod");
+    e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
+    s = 2;
     x = v.SignatureMethod;
-    if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_l1[s]!, "SignedInfoType", "SignatureMethod", s, X_SignedInfoType);
-      w.obj(x, "SignatureMethod");
-      e_SignatureMethodType(w, x, "SignatureMethod");
-      s = 3;
-    }
+    if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
+    w.bits(1, 0);
+    w.obj(x, "SignatureMethod");
+    e_SignatureMethodType(w, x, "SignatureMethod");
+    s = 3;
     x = v.Reference;
+    if (x === undefined) w.missing("SignedInfoType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -6934,17 +6868,16 @@ function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: strin
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_a0[s]!, "SignatureMethodType", "@Algorithm", s, X_SignatureMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
       w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
@@ -6991,21 +6924,18 @@ function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
       s = 4;
     }
     x = v.DigestMethod;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-      w.obj(x, "DigestMethod");
-      e_DigestMethodType(w, x, "DigestMethod");
-      s = 5;
-    }
+    if (x === undefined) w.missing("ReferenceType", "DigestMethod");
+    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
+    w.obj(x, "DigestMethod");
+    e_DigestMethodType(w, x, "DigestMethod");
+    s = 5;
     x = v.DigestValue;
-    if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l2[s]!, "ReferenceType", "DigestValue", s, X_ReferenceType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
-      w.bits(1, 0);
-      s = 6;
-    }
-    w.event(W_ReferenceType[s]!, C_ReferenceType_ee[s]!, "ReferenceType", '', s, X_ReferenceType);
+    if (x === undefined) w.missing("ReferenceType", "DigestValue");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
+    w.pos++;
+    s = 6;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7019,6 +6949,7 @@ function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Transform;
+    if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
@@ -7043,19 +6974,18 @@ function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_TransformType[s]!, C_TransformType_a0[s]!, "TransformType", "@Algorithm", s, X_TransformType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
+    if (x === undefined) w.missing("TransformType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
         w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -7073,12 +7003,11 @@ function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Algorithm;
-    if (x !== undefined) {
-      w.event(W_DigestMethodType[s]!, C_DigestMethodType_a0[s]!, "DigestMethodType", "@Algorithm", s, X_DigestMethodType);
-      w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
-      s = 1;
-    }
-    w.event(W_DigestMethodType[s]!, C_DigestMethodType_ee[s]!, "DigestMethodType", '', s, X_DigestMethodType);
+    if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
+    w.bits(1, 0);
+    w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
+    s = 1;
+    w.bits(2, 1);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7101,7 +7030,7 @@ function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string)
     w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ee[s]!, "SignatureValueType", '', s, X_SignatureValueType);
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7132,9 +7061,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -7193,9 +7122,9 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
         w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
-        w.bits(1, 0);
+        w.pos++;
         s = 8;
       }
     }
@@ -7249,57 +7178,56 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     x = v.P;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.Q;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.G;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.Y;
-    if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Y");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DSAKeyValueType", "Y");
+    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    w.pos++;
+    w.binaryChecked(x, 0, 9007199254740991, "Y");
+    w.pos++;
+    s = 3;
     x = v.J;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.Seed;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.PgenCounter;
     if (x !== undefined) {
       w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
@@ -7317,22 +7245,18 @@ function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void
     let s = 0;
     let x: any;
     x = v.Modulus;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l0[s]!, "RSAKeyValueType", "Modulus", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Modulus");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Modulus");
+    w.pos++;
+    s = 1;
     x = v.Exponent;
-    if (x !== undefined) {
-      w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_l1[s]!, "RSAKeyValueType", "Exponent", s, X_RSAKeyValueType);
-      w.bits(1, 0);
-      w.binaryChecked(x, 0, 9007199254740991, "Exponent");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_RSAKeyValueType[s]!, C_RSAKeyValueType_ee[s]!, "RSAKeyValueType", '', s, X_RSAKeyValueType);
+    if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
+    w.bits(2, 0);
+    w.binaryChecked(x, 0, 9007199254740991, "Exponent");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7398,9 +7322,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
-        w.bits(1, 0);
+        w.pos++;
         s = 2;
       }
     }
@@ -7409,9 +7333,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
-        w.bits(1, 0);
+        w.pos++;
         s = 3;
       }
     }
@@ -7420,9 +7344,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
-        w.bits(1, 0);
+        w.pos++;
         s = 4;
       }
     }
@@ -7431,9 +7355,9 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
         w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
-        w.bits(1, 0);
+        w.pos++;
         s = 5;
       }
     }
@@ -7452,22 +7376,18 @@ function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: str
     let s = 0;
     let x: any;
     x = v.X509IssuerName;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l0[s]!, "X509IssuerSerialType", "X509IssuerName", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
+    w.pos++;
+    s = 1;
     x = v.X509SerialNumber;
-    if (x !== undefined) {
-      w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_l1[s]!, "X509IssuerSerialType", "X509SerialNumber", s, X_X509IssuerSerialType);
-      w.bits(1, 0);
-      w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_X509IssuerSerialType[s]!, C_X509IssuerSerialType_ee[s]!, "X509IssuerSerialType", '', s, X_X509IssuerSerialType);
+    if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
+    w.bits(2, 0);
+    w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7485,18 +7405,18 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyID;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
       sh_PGPKeyPacket = true;
     }
@@ -7504,9 +7424,9 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
       w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
@@ -7523,13 +7443,14 @@ function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
     let s = 0;
     let x: any;
     x = v.SPKISexp;
+    if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
         w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
-        w.bits(1, 0);
+        w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
-        w.bits(1, 0);
+        w.pos++;
         s = 1;
       }
     }
@@ -7582,29 +7503,24 @@ function e_DC_CableCheckResType(w: BitWriter, v: DC_CableCheckResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_CableCheckResType[s]!, C_DC_CableCheckResType_l0[s]!, "DC_CableCheckResType", "Header", s, X_DC_CableCheckResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_CableCheckResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_DC_CableCheckResType[s]!, C_DC_CableCheckResType_l1[s]!, "DC_CableCheckResType", "ResponseCode", s, X_DC_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_CableCheckResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEProcessing;
-    if (x !== undefined) {
-      w.event(W_DC_CableCheckResType[s]!, C_DC_CableCheckResType_l2[s]!, "DC_CableCheckResType", "EVSEProcessing", s, X_DC_CableCheckResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-      w.bits(1, 0);
-      s = 3;
-    }
-    w.event(W_DC_CableCheckResType[s]!, C_DC_CableCheckResType_ee[s]!, "DC_CableCheckResType", '', s, X_DC_CableCheckResType);
+    if (x === undefined) w.missing("DC_CableCheckResType", "EVSEProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
+    w.pos++;
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7626,12 +7542,11 @@ function e_DC_ChargeLoopReqType(w: BitWriter, v: DC_ChargeLoopReqType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l0[s]!, "DC_ChargeLoopReqType", "Header", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.DisplayParameters;
     if (x !== undefined) {
       w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l1[s]!, "DC_ChargeLoopReqType", "DisplayParameters", s, X_DC_ChargeLoopReqType);
@@ -7640,20 +7555,18 @@ function e_DC_ChargeLoopReqType(w: BitWriter, v: DC_ChargeLoopReqType, name: str
       s = 2;
     }
     x = v.MeterInfoRequested;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l2[s]!, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType);
-      w.bits(1, 0);
-      w.boolChecked(x, "MeterInfoRequested");
-      w.bits(1, 0);
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopReqType", "MeterInfoRequested");
+    w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l2[s]!, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType);
+    w.pos++;
+    w.boolChecked(x, "MeterInfoRequested");
+    w.pos++;
+    s = 3;
     x = v.EVPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l3[s]!, "DC_ChargeLoopReqType", "EVPresentVoltage", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "EVPresentVoltage");
-      e_RationalNumberType(w, x, "EVPresentVoltage");
-      s = 4;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopReqType", "EVPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVPresentVoltage");
+    e_RationalNumberType(w, x, "EVPresentVoltage");
+    s = 4;
     x = v.BPT_Dynamic_DC_CLReqControlMode;
     if (x !== undefined) {
       w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l4[s]!, "DC_ChargeLoopReqType", "BPT_Dynamic_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType);
@@ -7714,65 +7627,65 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     x = v.PresentSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l0[s]!, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l1[s]!, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l2[s]!, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l3[s]!, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l4[s]!, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l5[s]!, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l6[s]!, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l7[s]!, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "ChargingComplete");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -7785,9 +7698,9 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     x = v.InletHot;
     if (x !== undefined) {
       w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l9[s]!, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
-      w.bits(1, 0);
+      w.pos++;
       w.boolChecked(x, "InletHot");
-      w.bits(1, 0);
+      w.pos++;
       s = 10;
     }
     w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_ee[s]!, "DisplayParametersType", '', s, X_DisplayParametersType);
@@ -7814,68 +7727,60 @@ function e_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: Dynamic_DC_CLReqCont
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l0[s]!, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l1[s]!, "Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
-      e_RationalNumberType(w, x, "EVTargetEnergyRequest");
-      s = 2;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest");
+    w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l1[s]!, "Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType);
+    w.obj(x, "EVTargetEnergyRequest");
+    e_RationalNumberType(w, x, "EVTargetEnergyRequest");
+    s = 2;
     x = v.EVMaximumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l2[s]!, "Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
-      s = 3;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
+    s = 3;
     x = v.EVMinimumEnergyRequest;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l3[s]!, "Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
-      e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
-      s = 4;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumEnergyRequest");
+    e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
+    s = 4;
     x = v.EVMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l4[s]!, "Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
-      e_RationalNumberType(w, x, "EVMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargePower");
+    e_RationalNumberType(w, x, "EVMaximumChargePower");
+    s = 5;
     x = v.EVMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l5[s]!, "Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
-      e_RationalNumberType(w, x, "EVMinimumChargePower");
-      s = 6;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumChargePower");
+    e_RationalNumberType(w, x, "EVMinimumChargePower");
+    s = 6;
     x = v.EVMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l6[s]!, "Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
-      s = 7;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
+    s = 7;
     x = v.EVMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l7[s]!, "Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumVoltage");
-      e_RationalNumberType(w, x, "EVMaximumVoltage");
-      s = 8;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMaximumVoltage");
+    e_RationalNumberType(w, x, "EVMaximumVoltage");
+    s = 8;
     x = v.EVMinimumVoltage;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l8[s]!, "Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumVoltage");
-      e_RationalNumberType(w, x, "EVMinimumVoltage");
-      s = 9;
-    }
-    w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_ee[s]!, "Dynamic_DC_CLReqControlModeType", '', s, X_Dynamic_DC_CLReqControlModeType);
+    if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVMinimumVoltage");
+    e_RationalNumberType(w, x, "EVMinimumVoltage");
+    s = 9;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7919,19 +7824,17 @@ function e_Scheduled_DC_CLReqControlModeType(w: BitWriter, v: Scheduled_DC_CLReq
       s = 3;
     }
     x = v.EVTargetCurrent;
-    if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l3[s]!, "Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetCurrent");
-      e_RationalNumberType(w, x, "EVTargetCurrent");
-      s = 4;
-    }
+    if (x === undefined) w.missing("Scheduled_DC_CLReqControlModeType", "EVTargetCurrent");
+    w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l3[s]!, "Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_Scheduled_DC_CLReqControlModeType);
+    w.obj(x, "EVTargetCurrent");
+    e_RationalNumberType(w, x, "EVTargetCurrent");
+    s = 4;
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l4[s]!, "Scheduled_DC_CLReqControlModeType", "EVTargetVoltage", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetVoltage");
-      e_RationalNumberType(w, x, "EVTargetVoltage");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Scheduled_DC_CLReqControlModeType", "EVTargetVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetVoltage");
+    e_RationalNumberType(w, x, "EVTargetVoltage");
+    s = 5;
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
       w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l5[s]!, "Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_Scheduled_DC_CLReqControlModeType);
@@ -7995,20 +7898,17 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l0[s]!, "DC_ChargeLoopResType", "Header", s, X_DC_ChargeLoopResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l1[s]!, "DC_ChargeLoopResType", "ResponseCode", s, X_DC_ChargeLoopResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
       w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l2[s]!, "DC_ChargeLoopResType", "EVSEStatus", s, X_DC_ChargeLoopResType);
@@ -8031,43 +7931,35 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
       s = 5;
     }
     x = v.EVSEPresentCurrent;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l5[s]!, "DC_ChargeLoopResType", "EVSEPresentCurrent", s, X_DC_ChargeLoopResType);
-      w.obj(x, "EVSEPresentCurrent");
-      e_RationalNumberType(w, x, "EVSEPresentCurrent");
-      s = 6;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPresentCurrent");
+    w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l5[s]!, "DC_ChargeLoopResType", "EVSEPresentCurrent", s, X_DC_ChargeLoopResType);
+    w.obj(x, "EVSEPresentCurrent");
+    e_RationalNumberType(w, x, "EVSEPresentCurrent");
+    s = 6;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l6[s]!, "DC_ChargeLoopResType", "EVSEPresentVoltage", s, X_DC_ChargeLoopResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_RationalNumberType(w, x, "EVSEPresentVoltage");
-      s = 7;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_RationalNumberType(w, x, "EVSEPresentVoltage");
+    s = 7;
     x = v.EVSEPowerLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l7[s]!, "DC_ChargeLoopResType", "EVSEPowerLimitAchieved", s, X_DC_ChargeLoopResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEPowerLimitAchieved");
-      w.bits(1, 0);
-      s = 8;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPowerLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEPowerLimitAchieved");
+    w.pos++;
+    s = 8;
     x = v.EVSECurrentLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l8[s]!, "DC_ChargeLoopResType", "EVSECurrentLimitAchieved", s, X_DC_ChargeLoopResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSECurrentLimitAchieved");
-      w.bits(1, 0);
-      s = 9;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSECurrentLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSECurrentLimitAchieved");
+    w.pos++;
+    s = 9;
     x = v.EVSEVoltageLimitAchieved;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l9[s]!, "DC_ChargeLoopResType", "EVSEVoltageLimitAchieved", s, X_DC_ChargeLoopResType);
-      w.bits(1, 0);
-      w.boolChecked(x, "EVSEVoltageLimitAchieved");
-      w.bits(1, 0);
-      s = 10;
-    }
+    if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEVoltageLimitAchieved");
+    w.bits(2, 0);
+    w.boolChecked(x, "EVSEVoltageLimitAchieved");
+    w.pos++;
+    s = 10;
     x = v.BPT_Dynamic_DC_CLResControlMode;
     if (x !== undefined) {
       w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l10[s]!, "DC_ChargeLoopResType", "BPT_Dynamic_DC_CLResControlMode", s, X_DC_ChargeLoopResType);
@@ -8118,22 +8010,18 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let s = 0;
     let x: any;
     x = v.NotificationMaxDelay;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l0[s]!, "EVSEStatusType", "NotificationMaxDelay", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
+    w.bits(2, 0);
+    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
+    w.pos++;
+    s = 1;
     x = v.EVSENotification;
-    if (x !== undefined) {
-      w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_l1[s]!, "EVSEStatusType", "EVSENotification", s, X_EVSEStatusType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_EVSEStatusType[s]!, C_EVSEStatusType_ee[s]!, "EVSEStatusType", '', s, X_EVSEStatusType);
+    if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8154,67 +8042,63 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     let s = 0;
     let x: any;
     x = v.MeterID;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l0[s]!, "MeterInfoType", "MeterID", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.stringChecked(x, 0, 32, "MeterID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "MeterID");
+    w.bits(2, 0);
+    w.stringChecked(x, 0, 32, "MeterID");
+    w.pos++;
+    s = 1;
     x = v.ChargedEnergyReadingWh;
-    if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "ChargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
+    w.pos++;
+    s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
-      w.bits(1, 0);
+      w.pos++;
       s = 5;
     }
     x = v.MeterSignature;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
-      w.bits(1, 0);
+      w.pos++;
       s = 6;
     }
     x = v.MeterStatus;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.bits(1, 0);
+      w.pos++;
       s = 7;
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
       w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
-      w.bits(1, 0);
+      w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
-      w.bits(1, 0);
+      w.pos++;
       s = 8;
     }
     w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
@@ -8236,13 +8120,11 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     let s = 0;
     let x: any;
     x = v.TimeAnchor;
-    if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l0[s]!, "ReceiptType", "TimeAnchor", s, X_ReceiptType);
-      w.bits(1, 0);
-      w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
+    w.bits(2, 0);
+    w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
+    w.pos++;
+    s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
       w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
@@ -8296,20 +8178,18 @@ function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): vo
     let s = 0;
     let x: any;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l0[s]!, "DetailedCostType", "Amount", s, X_DetailedCostType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedCostType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 1;
     x = v.CostPerUnit;
-    if (x !== undefined) {
-      w.event(W_DetailedCostType[s]!, C_DetailedCostType_l1[s]!, "DetailedCostType", "CostPerUnit", s, X_DetailedCostType);
-      w.obj(x, "CostPerUnit");
-      e_RationalNumberType(w, x, "CostPerUnit");
-      s = 2;
-    }
-    w.event(W_DetailedCostType[s]!, C_DetailedCostType_ee[s]!, "DetailedCostType", '', s, X_DetailedCostType);
+    if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
+    w.bits(1, 0);
+    w.obj(x, "CostPerUnit");
+    e_RationalNumberType(w, x, "CostPerUnit");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8324,21 +8204,18 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let s = 0;
     let x: any;
     x = v.TaxRuleID;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l0[s]!, "DetailedTaxType", "TaxRuleID", s, X_DetailedTaxType);
-      w.bits(1, 0);
-      w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-      w.bits(1, 0);
-      s = 1;
-    }
+    if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
+    w.bits(2, 0);
+    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
+    w.pos++;
+    s = 1;
     x = v.Amount;
-    if (x !== undefined) {
-      w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_l1[s]!, "DetailedTaxType", "Amount", s, X_DetailedTaxType);
-      w.obj(x, "Amount");
-      e_RationalNumberType(w, x, "Amount");
-      s = 2;
-    }
-    w.event(W_DetailedTaxType[s]!, C_DetailedTaxType_ee[s]!, "DetailedTaxType", '', s, X_DetailedTaxType);
+    if (x === undefined) w.missing("DetailedTaxType", "Amount");
+    w.bits(1, 0);
+    w.obj(x, "Amount");
+    e_RationalNumberType(w, x, "Amount");
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8361,64 +8238,60 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     x = v.DepartureTime;
     if (x !== undefined) {
       w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l0[s]!, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.bits(1, 0);
+      w.pos++;
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l1[s]!, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
       w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l2[s]!, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.bits(1, 0);
+      w.pos++;
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
       w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l3[s]!, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType);
-      w.bits(1, 0);
+      w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.bits(1, 0);
+      w.pos++;
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l4[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargePower");
-      e_RationalNumberType(w, x, "EVSEMaximumChargePower");
-      s = 5;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower");
+    w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l4[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Dynamic_DC_CLResControlModeType);
+    w.obj(x, "EVSEMaximumChargePower");
+    e_RationalNumberType(w, x, "EVSEMaximumChargePower");
+    s = 5;
     x = v.EVSEMinimumChargePower;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l5[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumChargePower");
-      e_RationalNumberType(w, x, "EVSEMinimumChargePower");
-      s = 6;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMinimumChargePower");
+    e_RationalNumberType(w, x, "EVSEMinimumChargePower");
+    s = 6;
     x = v.EVSEMaximumChargeCurrent;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l6[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
-      e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
-      s = 7;
-    }
+    if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumChargeCurrent");
+    e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
+    s = 7;
     x = v.EVSEMaximumVoltage;
-    if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l7[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_Dynamic_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumVoltage");
-      e_RationalNumberType(w, x, "EVSEMaximumVoltage");
-      s = 8;
-    }
-    w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_ee[s]!, "Dynamic_DC_CLResControlModeType", '', s, X_Dynamic_DC_CLResControlModeType);
+    if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEMaximumVoltage");
+    e_RationalNumberType(w, x, "EVSEMaximumVoltage");
+    s = 8;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8478,12 +8351,11 @@ function e_DC_ChargeParameterDiscoveryReqType(w: BitWriter, v: DC_ChargeParamete
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, C_DC_ChargeParameterDiscoveryReqType_l0[s]!, "DC_ChargeParameterDiscoveryReqType", "Header", s, X_DC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_ChargeParameterDiscoveryReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.BPT_DC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
       w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, C_DC_ChargeParameterDiscoveryReqType_l1[s]!, "DC_ChargeParameterDiscoveryReqType", "BPT_DC_CPDReqEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryReqType);
@@ -8515,20 +8387,17 @@ function e_DC_ChargeParameterDiscoveryResType(w: BitWriter, v: DC_ChargeParamete
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_l0[s]!, "DC_ChargeParameterDiscoveryResType", "Header", s, X_DC_ChargeParameterDiscoveryResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_l1[s]!, "DC_ChargeParameterDiscoveryResType", "ResponseCode", s, X_DC_ChargeParameterDiscoveryResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.BPT_DC_CPDResEnergyTransferMode;
     if (x !== undefined) {
       w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_l2[s]!, "DC_ChargeParameterDiscoveryResType", "BPT_DC_CPDResEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryResType);
@@ -8560,35 +8429,30 @@ function e_DC_PreChargeReqType(w: BitWriter, v: DC_PreChargeReqType, name: strin
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeReqType[s]!, C_DC_PreChargeReqType_l0[s]!, "DC_PreChargeReqType", "Header", s, X_DC_PreChargeReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_PreChargeReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVProcessing;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeReqType[s]!, C_DC_PreChargeReqType_l1[s]!, "DC_PreChargeReqType", "EVProcessing", s, X_DC_PreChargeReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_PreChargeReqType", "EVProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
+    w.pos++;
+    s = 2;
     x = v.EVPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeReqType[s]!, C_DC_PreChargeReqType_l2[s]!, "DC_PreChargeReqType", "EVPresentVoltage", s, X_DC_PreChargeReqType);
-      w.obj(x, "EVPresentVoltage");
-      e_RationalNumberType(w, x, "EVPresentVoltage");
-      s = 3;
-    }
+    if (x === undefined) w.missing("DC_PreChargeReqType", "EVPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVPresentVoltage");
+    e_RationalNumberType(w, x, "EVPresentVoltage");
+    s = 3;
     x = v.EVTargetVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeReqType[s]!, C_DC_PreChargeReqType_l3[s]!, "DC_PreChargeReqType", "EVTargetVoltage", s, X_DC_PreChargeReqType);
-      w.obj(x, "EVTargetVoltage");
-      e_RationalNumberType(w, x, "EVTargetVoltage");
-      s = 4;
-    }
-    w.event(W_DC_PreChargeReqType[s]!, C_DC_PreChargeReqType_ee[s]!, "DC_PreChargeReqType", '', s, X_DC_PreChargeReqType);
+    if (x === undefined) w.missing("DC_PreChargeReqType", "EVTargetVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVTargetVoltage");
+    e_RationalNumberType(w, x, "EVTargetVoltage");
+    s = 4;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8604,28 +8468,24 @@ function e_DC_PreChargeResType(w: BitWriter, v: DC_PreChargeResType, name: strin
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeResType[s]!, C_DC_PreChargeResType_l0[s]!, "DC_PreChargeResType", "Header", s, X_DC_PreChargeResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_PreChargeResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeResType[s]!, C_DC_PreChargeResType_l1[s]!, "DC_PreChargeResType", "ResponseCode", s, X_DC_PreChargeResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_PreChargeResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_PreChargeResType[s]!, C_DC_PreChargeResType_l2[s]!, "DC_PreChargeResType", "EVSEPresentVoltage", s, X_DC_PreChargeResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_RationalNumberType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_DC_PreChargeResType[s]!, C_DC_PreChargeResType_ee[s]!, "DC_PreChargeResType", '', s, X_DC_PreChargeResType);
+    if (x === undefined) w.missing("DC_PreChargeResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_RationalNumberType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8640,21 +8500,18 @@ function e_DC_WeldingDetectionReqType(w: BitWriter, v: DC_WeldingDetectionReqTyp
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_WeldingDetectionReqType[s]!, C_DC_WeldingDetectionReqType_l0[s]!, "DC_WeldingDetectionReqType", "Header", s, X_DC_WeldingDetectionReqType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_WeldingDetectionReqType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.EVProcessing;
-    if (x !== undefined) {
-      w.event(W_DC_WeldingDetectionReqType[s]!, C_DC_WeldingDetectionReqType_l1[s]!, "DC_WeldingDetectionReqType", "EVProcessing", s, X_DC_WeldingDetectionReqType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-      w.bits(1, 0);
-      s = 2;
-    }
-    w.event(W_DC_WeldingDetectionReqType[s]!, C_DC_WeldingDetectionReqType_ee[s]!, "DC_WeldingDetectionReqType", '', s, X_DC_WeldingDetectionReqType);
+    if (x === undefined) w.missing("DC_WeldingDetectionReqType", "EVProcessing");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
+    w.pos++;
+    s = 2;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8670,28 +8527,24 @@ function e_DC_WeldingDetectionResType(w: BitWriter, v: DC_WeldingDetectionResTyp
     let s = 0;
     let x: any;
     x = v.Header;
-    if (x !== undefined) {
-      w.event(W_DC_WeldingDetectionResType[s]!, C_DC_WeldingDetectionResType_l0[s]!, "DC_WeldingDetectionResType", "Header", s, X_DC_WeldingDetectionResType);
-      w.obj(x, "Header");
-      e_MessageHeaderType(w, x, "Header");
-      s = 1;
-    }
+    if (x === undefined) w.missing("DC_WeldingDetectionResType", "Header");
+    w.bits(1, 0);
+    w.obj(x, "Header");
+    e_MessageHeaderType(w, x, "Header");
+    s = 1;
     x = v.ResponseCode;
-    if (x !== undefined) {
-      w.event(W_DC_WeldingDetectionResType[s]!, C_DC_WeldingDetectionResType_l1[s]!, "DC_WeldingDetectionResType", "ResponseCode", s, X_DC_WeldingDetectionResType);
-      w.bits(1, 0);
-      w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-      w.bits(1, 0);
-      s = 2;
-    }
+    if (x === undefined) w.missing("DC_WeldingDetectionResType", "ResponseCode");
+    w.bits(2, 0);
+    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
+    w.pos++;
+    s = 2;
     x = v.EVSEPresentVoltage;
-    if (x !== undefined) {
-      w.event(W_DC_WeldingDetectionResType[s]!, C_DC_WeldingDetectionResType_l2[s]!, "DC_WeldingDetectionResType", "EVSEPresentVoltage", s, X_DC_WeldingDetectionResType);
-      w.obj(x, "EVSEPresentVoltage");
-      e_RationalNumberType(w, x, "EVSEPresentVoltage");
-      s = 3;
-    }
-    w.event(W_DC_WeldingDetectionResType[s]!, C_DC_WeldingDetectionResType_ee[s]!, "DC_WeldingDetectionResType", '', s, X_DC_WeldingDetectionResType);
+    if (x === undefined) w.missing("DC_WeldingDetectionResType", "EVSEPresentVoltage");
+    w.bits(1, 0);
+    w.obj(x, "EVSEPresentVoltage");
+    e_RationalNumberType(w, x, "EVSEPresentVoltage");
+    s = 3;
+    w.bits(1, 0);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8712,6 +8565,7 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
       s = 1;
     }
     x = v.Reference;
+    if (x === undefined) w.missing("ManifestType", "Reference");
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
@@ -8742,6 +8596,7 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
       s = 1;
     }
     x = v.SignatureProperty;
+    if (x === undefined) w.missing("SignaturePropertiesType", "SignatureProperty");
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
@@ -8772,6 +8627,7 @@ function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: s
       s = 1;
     }
     x = v.Target;
+    if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
       w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
       w.stringChecked(x, 0, 9007199254740991, "@Target");

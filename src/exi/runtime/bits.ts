@@ -38,22 +38,33 @@ export class BitReader {
     return this.endBits - this.pos;
   }
 
-  /** n-bit unsigned integer, most significant bit first (EXI 7.1.9, bit-packed). n <= 24. */
+  /** n-bit unsigned integer, most significant bit first (EXI 7.1.9, bit-packed). */
   bits(n: number): number {
-    if (this.pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
-    let v = 0;
-    let pos = this.pos;
+    const pos = this.pos;
+    if (pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
     const buf = this.buf;
-    while (n > 0) {
-      const bitOff = pos & 7;
-      const avail = 8 - bitOff;
-      const take = avail < n ? avail : n;
-      const byte = buf[pos >>> 3] as number;
-      v = (v << take) | ((byte >>> (avail - take)) & ((1 << take) - 1));
-      pos += take;
-      n -= take;
+    const i = pos >>> 3;
+    const off = pos & 7;
+    if (off + n <= 24) {
+      // Fast path (every event code, enumeration and n-bit integer of V2G): a 24-bit window.
+      const len = buf.length;
+      const w = ((buf[i] as number) << 16) | (i + 1 < len ? (buf[i + 1] as number) << 8 : 0) | (i + 2 < len ? (buf[i + 2] as number) : 0);
+      this.pos = pos + n;
+      return (w >>> (24 - off - n)) & ((1 << n) - 1);
     }
-    this.pos = pos;
+    let v = 0;
+    let p = pos;
+    let k = n;
+    while (k > 0) {
+      const bitOff = p & 7;
+      const avail = 8 - bitOff;
+      const take = avail < k ? avail : k;
+      const byte = buf[p >>> 3] as number;
+      v = v * (1 << take) + ((byte >>> (avail - take)) & ((1 << take) - 1));
+      p += take;
+      k -= take;
+    }
+    this.pos = p;
     return v;
   }
 
@@ -203,14 +214,13 @@ export class BitReader {
       this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: binary length ${len} outside ${minLen}..${maxLen}`, { grammar });
     }
     if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: ${len} bytes exceed the input`, { grammar });
-    const out = new Uint8Array(len);
     if ((this.pos & 7) === 0) {
       const o = this.pos >>> 3;
-      out.set(this.buf.subarray(o, o + len));
       this.pos += len * 8;
-    } else {
-      for (let i = 0; i < len; i++) out[i] = this.bits(8);
+      return this.buf.slice(o, o + len);
     }
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.bits(8);
     return out;
   }
 
@@ -226,10 +236,6 @@ export class BitReader {
   unsupported(what: string, grammar: string, state: number): never {
     return this.fail('UNSUPPORTED_EVENT', `${what} in ${grammar} state ${state} is not supported`, { grammar, state });
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 export class BitWriter {
@@ -265,20 +271,33 @@ export class BitWriter {
   /** n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer. */
   bits(n: number, v: number): void {
     if (n === 0) return;
-    if (((this.pos + n + 7) >>> 3) >= this.buf.length) this.grow(n);
-    let pos = this.pos;
+    const pos = this.pos;
+    if ((pos >>> 3) + 4 >= this.buf.length) this.grow(n + 32);
     const buf = this.buf;
-    while (n > 0) {
-      const bitOff = pos & 7;
-      const avail = 8 - bitOff;
-      const take = avail < n ? avail : n;
-      const chunk = (v >>> (n - take)) & ((1 << take) - 1);
-      const i = pos >>> 3;
-      buf[i] = (buf[i] as number) | (chunk << (avail - take));
-      pos += take;
-      n -= take;
+    const i = pos >>> 3;
+    const off = pos & 7;
+    if (off + n <= 24) {
+      // Fast path: OR a 24-bit window into zeroed bytes.
+      const x = (v & ((1 << n) - 1)) << (24 - off - n);
+      buf[i] = (buf[i] as number) | (x >>> 16);
+      buf[i + 1] = (buf[i + 1] as number) | ((x >>> 8) & 0xff);
+      buf[i + 2] = x & 0xff;
+      this.pos = pos + n;
+      return;
     }
-    this.pos = pos;
+    let p = pos;
+    let k = n;
+    while (k > 0) {
+      const bitOff = p & 7;
+      const avail = 8 - bitOff;
+      const take = avail < k ? avail : k;
+      const chunk = Math.floor(v / 2 ** (k - take)) & ((1 << take) - 1);
+      const j = p >>> 3;
+      buf[j] = (buf[j] as number) | (chunk << (avail - take));
+      p += take;
+      k -= take;
+    }
+    this.pos = p;
   }
 
   /** Event code from a per-state table; code -1 means the event is not allowed there. */
@@ -351,8 +370,8 @@ export class BitWriter {
     this.bits(1, v ? 1 : 0);
   }
 
-  enumChecked(v: unknown, index: Readonly<Record<string, number>>, n: number, field: string): void {
-    const i = typeof v === 'string' && Object.prototype.hasOwnProperty.call(index, v) ? index[v] : undefined;
+  enumChecked(v: unknown, index: ReadonlyMap<unknown, number>, n: number, field: string): void {
+    const i = index.get(v);
     if (i === undefined) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
     this.bits(n, i);
   }
@@ -384,18 +403,28 @@ export class BitWriter {
       this.fail('LENGTH_OUT_OF_RANGE', `${field}: ${v.length} bytes outside ${minLen}..${maxLen}`, field);
     }
     this.uint(v.length);
+    const n = v.length;
     if ((this.pos & 7) === 0) {
-      this.grow(v.length * 8 + 8);
-      this.buf.set(v, this.pos >>> 3);
-      this.pos += v.length * 8;
+      this.grow(n * 8 + 32);
+      const buf = this.buf;
+      const o = this.pos >>> 3;
+      // Short values (SessionID, EVCCID) copy faster in a loop than through set().
+      if (n <= 32) for (let i = 0; i < n; i++) buf[o + i] = v[i] as number;
+      else buf.set(v, o);
+      this.pos += n * 8;
     } else {
-      for (let i = 0; i < v.length; i++) this.bits(8, v[i] as number);
+      for (let i = 0; i < n; i++) this.bits(8, v[i] as number);
     }
   }
 
   /** Checks that a complex-typed field holds an object before its encoder reads it. */
   obj(v: unknown, field: string): void {
-    if (!isPlainObject(v)) this.fail('BAD_VALUE', `${field}: expected an object`, field);
+    if (typeof v !== 'object' || v === null) this.fail('BAD_VALUE', `${field}: expected an object`, field);
+  }
+
+  /** A mandatory field is absent. */
+  missing(grammar: string, field: string): never {
+    throw new ExiFault('MISSING_FIELD', `${grammar}: ${field} is required`, undefined, { grammar, field }, [field]);
   }
 
   arr(v: unknown, field: string): void {
@@ -404,6 +433,8 @@ export class BitWriter {
 
   /** The encoded bytes (a copy; the writer's buffer is reused). */
   finish(): Uint8Array {
+    // Zero bits may have been skipped (pos++) past the last write: make room for them.
+    if ((this.pos + 7) >>> 3 > this.buf.length) this.grow(8);
     return this.buf.slice(0, (this.pos + 7) >>> 3);
   }
 }

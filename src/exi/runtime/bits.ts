@@ -20,6 +20,8 @@ export class ExiFault {
 }
 
 const TWO_53 = 2 ** 53;
+/** Scratch space for string decoding (the codec is synchronous: one decode at a time). */
+const STRING_SCRATCH = new Uint16Array(512);
 
 export class BitReader {
   /** Current position in bits from the start of the buffer. */
@@ -196,12 +198,20 @@ export class BitReader {
     }
     // Each character takes at least 8 bits: refuse before allocating anything.
     if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: string of ${len} characters exceeds the input`, { grammar });
-    let s = '';
+    // Collect UTF-16 code units, then build the string once.
+    const units = len * 2 <= STRING_SCRATCH.length ? STRING_SCRATCH : new Uint16Array(len * 2);
+    let k = 0;
     for (let i = 0; i < len; i++) {
       const cp = this.uint();
-      if (cp > 0x10ffff) this.fail('BAD_CHARACTER', `${grammar}: code point ${cp}`, { grammar });
-      s += String.fromCodePoint(cp);
+      if (cp < 0x10000) units[k++] = cp;
+      else if (cp <= 0x10ffff) {
+        const c = cp - 0x10000;
+        units[k++] = 0xd800 + (c >>> 10);
+        units[k++] = 0xdc00 + (c & 0x3ff);
+      } else this.fail('BAD_CHARACTER', `${grammar}: code point ${cp}`, { grammar });
     }
+    let s = '';
+    for (let i = 0; i < k; i += 4096) s += String.fromCharCode.apply(null, units.subarray(i, Math.min(k, i + 4096)) as unknown as number[]);
     return s;
   }
 
@@ -315,6 +325,19 @@ export class BitWriter {
   }
 
   uint(v: number): void {
+    if (v < 128) {
+      this.bits(8, v);
+      return;
+    }
+    if (v <= 0x7fffffff) {
+      let x = v | 0;
+      while (x >= 128) {
+        this.bits(8, (x & 0x7f) | 0x80);
+        x >>>= 7;
+      }
+      this.bits(8, x);
+      return;
+    }
     while (v >= 128) {
       this.bits(8, (v % 128) | 0x80);
       v = Math.floor(v / 128);

@@ -57,6 +57,13 @@ export interface SimOptions {
   readonly onWire?: (role: 'ev' | 'evse', r: WireRecord) => void;
   /** Random source (seeded in tests). */
   readonly randomBytes?: (n: number) => Uint8Array;
+  /**
+   * Called with the board before any stack subscribes to it. Observers that must see
+   * hardware events in causal order (the safety monitor) attach here: the ports emit
+   * synchronously, and a later subscriber would see a reaction (unlock) before its cause
+   * (contactor feedback falling) when the reaction happens inside an earlier subscriber.
+   */
+  readonly onBoard?: (board: SimBoard) => void;
 }
 
 export interface Sim {
@@ -130,6 +137,7 @@ export function createSim(o: SimOptions): Sim {
   });
 
   const board = createSimBoard({ scheduler: clock ? { now, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) } : realScheduler, plugged: true, ...o.plant });
+  o.onBoard?.(board);
   const evStatus = new StatusBus(now);
   const evseStatus = new StatusBus(now);
   const codec = o.codec ?? exiCodec;

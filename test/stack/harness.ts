@@ -33,16 +33,28 @@ function seeded(seed: number): (n: number) => Uint8Array {
   };
 }
 
-export async function runStack(opts: Partial<SimOptions> & { maxVirtualMs?: number; during?: (sim: Sim, clock: SimulatedClock, checkpoints: { ev: number[]; evse: number[] }) => void; stepMs?: number } = {}): Promise<StackRun> {
+export async function runStack(opts: Partial<SimOptions> & { maxVirtualMs?: number; during?: (sim: Sim, clock: SimulatedClock, checkpoints: { ev: number[]; evse: number[] }) => void; onStart?: (sim: Sim, clock: SimulatedClock) => void; stepMs?: number } = {}): Promise<StackRun> {
   const clock = new SimulatedClock();
   const logs = memoryLogger();
-  const sim = createSim({ clock, logger: logs, sessions: { ev: v2gEvMachine, evse: v2gEvseMachine }, randomBytes: seeded(7), socTarget: 22, ...opts });
   const violations: SafetyViolation[] = [];
-  const watch = attachSafetyMonitor(sim.board.ev, {}, { clock });
-  const sub = watch.violation$.subscribe((v) => violations.push(v));
+  let watch: ReturnType<typeof attachSafetyMonitor> | undefined;
+  // The monitor subscribes to the board first, so it sees every hardware event in causal order.
+  const sim = createSim({
+    clock,
+    logger: logs,
+    sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
+    randomBytes: seeded(7),
+    socTarget: 22,
+    ...opts,
+    onBoard: (board) => {
+      watch = attachSafetyMonitor(board.ev, {}, { clock });
+      watch.violation$.subscribe((v) => violations.push(v));
+    },
+  });
   const checkpoints = { ev: [] as number[], evse: [] as number[] };
   sim.evStatus.updates$.subscribe((u) => u.checkpoint !== undefined && checkpoints.ev.push(u.checkpoint));
   sim.evseStatus.updates$.subscribe((u) => u.checkpoint !== undefined && checkpoints.evse.push(u.checkpoint));
+  opts.onStart?.(sim, clock);
   let done = false;
   void sim.done.then(() => (done = true));
   const t0 = clock.now();
@@ -59,7 +71,6 @@ export async function runStack(opts: Partial<SimOptions> & { maxVirtualMs?: numb
     clock.increment(10);
     await new Promise<void>((r) => setImmediate(r));
   }
-  sub.unsubscribe();
-  watch.stop();
+  watch?.stop();
   return { sim, clock, logs, violations, tookMs: done ? clock.now() - t0 : -1, checkpoints };
 }

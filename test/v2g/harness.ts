@@ -46,6 +46,7 @@ export interface Harness {
   readonly evLog: ReturnType<typeof memoryLogger>;
   readonly evseLog: ReturnType<typeof memoryLogger>;
   shutdown: SafeShutdownRun | undefined;
+  shutdownRequested: boolean;
   shutdownOutput: SafeShutdownOutput | undefined;
   readonly codecErrors: string[];
   evseClosedTransport: number;
@@ -96,6 +97,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
     evLog,
     evseLog,
     shutdown: undefined as SafeShutdownRun | undefined,
+    shutdownRequested: false,
     shutdownOutput: undefined as SafeShutdownOutput | undefined,
     codecErrors: [] as string[],
     evseClosedTransport: 0,
@@ -111,6 +113,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
           const wire = throughExi(out);
           clock.setTimeout(() => {
             if (!transportOpen) return;
+            if (evse.getSnapshot().status !== 'active') return;
             if (!wire.ok) {
               h.codecErrors.push(wire.error);
               evse.send({ type: 'V2G.DECODE_ERROR', error: { code: 'EXI', message: wire.error } });
@@ -123,9 +126,19 @@ export function createHarness(o: HarnessOptions = {}): Harness {
         closeContactors: () => board.ev.contactors.close(),
         openContactors: () => board.ev.contactors.open(),
         requestSafeShutdown: (_, p) => {
-          if (h.shutdown) return;
-          h.shutdown = startSafeShutdown(board.ev, { clock, reason: p.reason });
-          void h.shutdown.settled.then((out) => (h.shutdownOutput = out));
+          if (h.shutdownRequested) return;
+          h.shutdownRequested = true;
+          // Started outside the action (as the runtime does): creating an actor inside another
+          // actor's action makes XState warn, and the shutdown must not depend on the session actor.
+          clock.setTimeout(() => {
+            h.shutdown = startSafeShutdown(board.ev, { clock, reason: p.reason });
+            const run = h.shutdown;
+            void run.settled.then((out) => {
+              h.shutdownOutput = out;
+              // Ended: release its hardware subscriptions (as the runtime does).
+              run.stop();
+            });
+          }, 0);
         },
         reportStatus: (_, u) => void h.evStatus.push(u),
       },
@@ -143,6 +156,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
           const wire = tampered instanceof Uint8Array ? undefined : throughExi({ schema: out.schema, doc: tampered ?? out.doc });
           clock.setTimeout(() => {
             if (!transportOpen && !wire) return;
+            if (ev.getSnapshot().status !== 'active') return;
             if (tampered instanceof Uint8Array) {
               const r = decode(out.schema as ExiSchemaId, tampered);
               if (r.ok) ev.send({ type: 'V2G.RES', doc: r.value as unknown as V2gDocument });
@@ -158,7 +172,9 @@ export function createHarness(o: HarnessOptions = {}): Harness {
         setPowerSupply: (_, p) => board.evse.powerSupply.setTarget(p.voltage, p.current),
         powerSupplyOff: () => board.evse.powerSupply.off(),
         startIsolationCheck: (_, p) => {
-          void board.evse.powerSupply.isolationCheck(p.voltage).then((status) => evse.send({ type: 'PS.ISOLATION', status }));
+          void board.evse.powerSupply.isolationCheck(p.voltage).then((status) => {
+            if (evse.getSnapshot().status === 'active') evse.send({ type: 'PS.ISOLATION', status });
+          });
         },
         closeTransport: () => {
           h.evseClosedTransport++;
@@ -166,7 +182,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
           clock.setTimeout(() => {
             if (!transportOpen) return;
             transportOpen = false;
-            ev.send({ type: 'V2G.TRANSPORT_CLOSED', reason: 'closed by EVSE' });
+            if (ev.getSnapshot().status === 'active') ev.send({ type: 'V2G.TRANSPORT_CLOSED', reason: 'closed by EVSE' });
           }, latency + 1);
         },
         reportStatus: (_, u) => void h.evseStatus.push(u),
@@ -225,7 +241,7 @@ export async function runToEnd(h: Harness, maxMs = 600_000, stepMs = 10): Promis
     await Promise.resolve();
     await Promise.resolve();
     const evDone = h.ev.getSnapshot().status === 'done';
-    const shutdownDone = !h.shutdown || h.shutdownOutput !== undefined;
+    const shutdownDone = !h.shutdownRequested || h.shutdownOutput !== undefined;
     if (evDone && shutdownDone) {
       // A little more time so the EVSE sees the connection end and the last physics settle.
       if (++settleSteps > 200) break;

@@ -280,7 +280,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Object keep = self->Value();  // pins the wrapper during JS callbacks
     (void)keep;
     if (status < 0) {
-      self->ReportError(uv_err_name(status), -status, "uv_poll");
+      // libuv reports EPOLLERR as UV_EBADF and stops the watcher. For a packet
+      // socket EPOLLERR means sk_err is set: ENETDOWN when the interface went
+      // down (the kernel re-arms the socket when it comes back up). Read and
+      // clear it with SO_ERROR, report the real cause and watch again.
+      int soerr = 0;
+      socklen_t sl = sizeof(soerr);
+      if (getsockopt(self->fd_, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr != 0) {
+        self->ReportError(ErrnoName(soerr), soerr, "recv");
+        if (self->fd_ >= 0 && self->poll_ != nullptr) uv_poll_start(self->poll_, UV_READABLE, &PacketSocket::OnPoll);
+      } else {
+        // No socket error to clear: restarting could spin on a condition we do
+        // not understand, so the watcher stays stopped and JS is told.
+        self->ReportError(uv_err_name(status), -status, "uv_poll");
+      }
       return;
     }
     for (int i = 0; i < kMaxBatch && self->fd_ >= 0; i++) {

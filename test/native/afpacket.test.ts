@@ -181,6 +181,34 @@ describe.skipIf(!canNetns)('AF_PACKET port across a veth pair', () => {
     expect(e.message).toContain('ip link set down0 up');
     expect(await p.exited).toBe(2);
   });
+
+  it('reports ENETDOWN when the interface goes down and receives again once it is up', async () => {
+    const { b: endB } = net();
+    // Reuses down0/down1 (created by the previous test) inside namespace b.
+    for (const i of ['down0', 'down1']) expect((await net().exec(endB, 'ip', ['link', 'set', i, 'up'])).code).toBe(0);
+    const rx = new PeerProcess(net().spawnNode(endB, PEER, ['down1']));
+    const tx = new PeerProcess(net().spawnNode(endB, PEER, ['down0']));
+    const txMac = (await tx.waitFor((e) => e.event === 'open', 20_000, 'tx open')).mac as string;
+    await rx.waitFor((e) => e.event === 'open', 20_000, 'rx open');
+    tx.send({ cmd: 'send', hex: toHex(slacParmReq(txMac, 'ff:ff:ff:ff:ff:ff', 20)) });
+    await rx.waitFor((e) => frameEvents(rx, 20).includes(e), 10_000, 'frame before down');
+
+    expect((await net().exec(endB, 'ip', ['link', 'set', 'down1', 'down'])).code).toBe(0);
+    const down = await rx.waitFor((e) => e.event === 'runtime-error', 10_000, 'ENETDOWN');
+    expect(down.code).toBe('ENETDOWN');
+
+    expect((await net().exec(endB, 'ip', ['link', 'set', 'down1', 'up'])).code).toBe(0);
+    // The veth needs a moment to get its carrier back: resend until one arrives.
+    let seen = false;
+    for (let i = 0; i < 50 && !seen; i++) {
+      tx.send({ cmd: 'send', hex: toHex(slacParmReq(txMac, 'ff:ff:ff:ff:ff:ff', 21)) });
+      await new Promise((r) => setTimeout(r, 100));
+      seen = frameEvents(rx, 21).length > 0;
+    }
+    expect(seen).toBe(true);
+    rx.child.kill();
+    tx.child.kill();
+  });
 });
 
 describe('AF_PACKET open errors', () => {

@@ -26,7 +26,9 @@ type Field =
   /** A length byte (or LE uint16) that is not a message field: it is the length of list `of`. */
   | { readonly name: string; readonly kind: 'count8' | 'count16'; readonly of: string }
   /** List of bytes / 4-bit entries (2 per byte, low nibble first) / latin1 text / records; length from its count field. */
-  | { readonly name: string; readonly kind: 'u8list' | 'nibbles' | 'text' }
+  | { readonly name: string; readonly kind: 'u8list' | 'text' }
+  /** 4-bit entries; with an odd count the unused high nibble of the last byte goes to field `spare` when non-zero. */
+  | { readonly name: string; readonly kind: 'nibbles'; readonly spare: string }
   | { readonly name: string; readonly kind: 'records'; readonly fields: readonly Field[] };
 
 interface Spec {
@@ -141,7 +143,7 @@ const SPECS: readonly Spec[] = [
   {
     type: 'CM_AMP_MAP.REQ',
     mmtype: MMTYPE.CM_AMP_MAP_REQ,
-    fields: [{ name: 'amlen', kind: 'count16', of: 'amplitudes' }, { name: 'amplitudes', kind: 'nibbles' }],
+    fields: [{ name: 'amlen', kind: 'count16', of: 'amplitudes' }, { name: 'amplitudes', kind: 'nibbles', spare: 'spareNibble' }],
   },
   { type: 'CM_AMP_MAP.CNF', mmtype: MMTYPE.CM_AMP_MAP_CNF, fields: [u8('resType')] },
   { type: 'VS_SW_VER.REQ', mmtype: MMTYPE.VS_SW_VER_REQ, oui: OUI_QUALCOMM, fields: [] },
@@ -329,10 +331,12 @@ function decodeFields(
         }
         if (f.kind === 'u8list') obj[f.name] = Array.from(b.subarray(o, o + n));
         else if (f.kind === 'text') obj[f.name] = String.fromCharCode(...b.subarray(o, o + n));
-        else {
+        else if (f.kind === 'nibbles') {
           const list: number[] = [];
           for (let i = 0; i < n; i++) list.push(((b[o + (i >> 1)] as number) >> ((i & 1) * 4)) & 0x0f);
           obj[f.name] = list;
+          const spare = n & 1 ? (b[o + size - 1] as number) >> 4 : 0;
+          if (spare !== 0) obj[f.spare] = spare;
         }
         o += size;
         break;
@@ -557,7 +561,8 @@ function encodeFields(fields: readonly Field[], obj: Fields, w: Writer): void {
       }
       case 'nibbles': {
         const list = (obj[f.name] as readonly number[] | undefined) ?? [];
-        for (let i = 0; i < list.length; i += 2) w.u8(((list[i] as number) & 0x0f) | (((list[i + 1] ?? 0) & 0x0f) << 4));
+        const spare = typeof obj[f.spare] === 'number' ? (obj[f.spare] as number) : 0;
+        for (let i = 0; i < list.length; i += 2) w.u8(((list[i] as number) & 0x0f) | (((list[i + 1] ?? spare) & 0x0f) << 4));
         break;
       }
       case 'records':

@@ -204,6 +204,8 @@ export interface CmAmpMapReq extends MmeHeader {
   readonly type: 'CM_AMP_MAP.REQ';
   /** Amplitude map entries (4 bits each); AMLEN on the wire is their count. */
   readonly amplitudes: readonly number[];
+  /** With an odd AMLEN: the unused high nibble of the last byte, kept only when a sender fills it. */
+  readonly spareNibble?: number;
 }
 
 export interface CmAmpMapCnf extends MmeHeader {

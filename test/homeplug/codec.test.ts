@@ -120,6 +120,13 @@ describe('MME layouts against real frames', () => {
     expect(built).toMatchObject({ dataLength: 0x3a });
   });
 
+  it('CM_AMP_MAP.REQ: 4-bit entries low nibble first; a filled spare nibble survives the round trip', () => {
+    const hex = '88fca61c7c8800e04c68001d88e1' + '02' + '1c60' + '0000' + '0300' + '21' + 'f3' + '00'.repeat(39);
+    const m = decodeOk(hex);
+    expect(m).toMatchObject({ type: 'CM_AMP_MAP.REQ', amplitudes: [1, 2, 3], spareNibble: 15 });
+    expect(toHex(encodeMme(m))).toBe(hex);
+  });
+
   it('names every direction of an MMTYPE', () => {
     expect(mmeName(0x6064)).toBe('CM_SLAC_PARM.REQ');
     expect(mmeName(0x606f)).toBe('CM_ATTEN_CHAR.RSP');

@@ -120,6 +120,22 @@ describe.skipIf(!canNetns)('AF_PACKET port across a veth pair', () => {
     multi.child.kill();
   });
 
+  it('a frame larger than the MTU is not sent: logged, counted, on errors$, the port stays usable', async () => {
+    const big = new Uint8Array(1600);
+    big.set(parseMac(bMac)!, 0);
+    big.set(parseMac(aMac)!, 6);
+    big[12] = 0x88;
+    big[13] = 0xe1;
+    const error = a.next((e) => e.event === 'runtime-error', 10_000, 'send error');
+    a.send({ cmd: 'send', hex: toHex(big) });
+    expect((await error).code).toBe('EMSGSIZE');
+    const info = a.next((e) => e.event === 'info');
+    a.send({ cmd: 'info' });
+    expect(((await info).stats as { sendErrors: number }).sendErrors).toBe(1);
+    a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, bMac, 12)) });
+    await b.waitFor((e) => frameEvents(b, 12).includes(e), 10_000, 'frame after the failed send');
+  });
+
   it('tshark dissects a pcap of the frames that crossed the veth as HomePlug AV SLAC', async () => {
     const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
     if (tshark.status !== 0) {

@@ -1,0 +1,140 @@
+// EV hardware on plain GPIO lines (Raspberry Pi, BeagleBone), as pyPLC's
+// beaglebone/raspberrypi output devices: an output for the CP state-C
+// resistor, one or two contactor outputs, lock/unlock motor pulses, and
+// optional feedback inputs. There is no ADC here: the CP PWM and the inlet
+// voltage are not measured (the safe shutdown then uses its fixed waits).
+import { BehaviorSubject } from 'rxjs';
+import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
+import { nullLogger, type Logger } from '../../src/ports/log.js';
+import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+
+/** The GPIO driver a board needs (drivers/gpio/onoff.ts; a fake in tests). */
+export interface GpioDriver {
+  output(pin: number): { write(high: boolean): void };
+  /** watch is called on every edge with the new level. */
+  input(pin: number, watch: (high: boolean) => void): { read(): boolean };
+  close(): Promise<void>;
+}
+
+/** Pin numbers as the driver numbers them (offset already added); -1 = not fitted. */
+export interface GpioEvPins {
+  readonly cpStateC: number;
+  readonly contactor: number;
+  readonly contactor2: number;
+  readonly contactorFeedback: number;
+  readonly lock: number;
+  readonly unlock: number;
+  readonly lockFeedback: number;
+}
+
+export interface GpioEvOptions {
+  readonly pins: GpioEvPins;
+  readonly lockPulseMs: number;
+  /** Battery facts (GPIO boards have no BMS link). */
+  readonly battery: BatteryState;
+  readonly logger?: Logger;
+  readonly scheduler?: Scheduler;
+}
+
+export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
+  const log = (o.logger ?? nullLogger).child('board.gpio');
+  const sched = o.scheduler ?? realScheduler;
+  const p = o.pins;
+  const out = (pin: number) => (pin >= 0 ? gpio.output(pin) : undefined);
+  const cpOut = out(p.cpStateC);
+  const k1 = out(p.contactor);
+  const k2 = out(p.contactor2);
+  const lockOut = out(p.lock);
+  const unlockOut = out(p.unlock);
+  if (!cpOut) log.log('warn', 'no CP state-C output configured (hardware.pin_cp_state_c): the car cannot request energy');
+  if (!k1) log.log('warn', 'no contactor output configured (hardware.pin_contactor)');
+
+  const cp = new BehaviorSubject<CpState>('B');
+  const closed = new BehaviorSubject(false);
+  const lock = new BehaviorSubject<LockState>('unlocked');
+  const hasContactorFeedback = p.contactorFeedback >= 0;
+  const hasLockFeedback = p.lockFeedback >= 0;
+  // Safe initial outputs: CP B, contactors open, no motor current.
+  cpOut?.write(false);
+  k1?.write(false);
+  k2?.write(false);
+  lockOut?.write(false);
+  unlockOut?.write(false);
+
+  if (hasContactorFeedback) {
+    const fb = gpio.input(p.contactorFeedback, (high) => closed.next(high));
+    closed.next(fb.read());
+  }
+  let lockGoal: 'locked' | 'unlocked' = 'unlocked';
+  if (hasLockFeedback) {
+    const fb = gpio.input(p.lockFeedback, (high) => lock.next(high ? 'locked' : 'unlocked'));
+    lock.next(fb.read() ? 'locked' : 'unlocked');
+  }
+  const timers = new Set<unknown>();
+  let done = false;
+  const pulse = (line: { write(high: boolean): void } | undefined, goal: 'locked' | 'unlocked'): void => {
+    if (!line) {
+      log.log('warn', `connector ${goal === 'locked' ? 'lock' : 'unlock'} requested but no motor output is configured`);
+      return;
+    }
+    lockGoal = goal;
+    (goal === 'locked' ? unlockOut : lockOut)?.write(false); // never drive both directions
+    line.write(true);
+    if (!hasLockFeedback) lock.next('moving');
+    const t = sched.setTimeout(() => {
+      timers.delete(t);
+      line.write(false);
+      if (done) return;
+      if (!hasLockFeedback) lock.next(goal);
+      // With feedback: a motor pulse that did not reach the goal is a lock fault.
+      else if (lock.getValue() !== lockGoal) lock.next('fault');
+    }, o.lockPulseMs);
+    timers.add(t);
+  };
+
+  return {
+    controlPilot: {
+      // Not measured: the state is what we switch; PWM is assumed 5 % (digital communication).
+      state$: cp.asObservable(),
+      dutyCycle$: new BehaviorSubject(5).asObservable(),
+      setState: (s) => {
+        const c = s === 'C' || s === 'D';
+        cpOut?.write(c);
+        cp.next(c ? s : 'B');
+      },
+    },
+    contactors: {
+      closed$: closed.asObservable(),
+      hasFeedback: hasContactorFeedback,
+      close: () => {
+        k1?.write(true);
+        k2?.write(true);
+        if (!hasContactorFeedback) closed.next(true);
+      },
+      open: () => {
+        k1?.write(false);
+        k2?.write(false);
+        if (!hasContactorFeedback) closed.next(false);
+      },
+    },
+    ...(lockOut || unlockOut
+      ? { connectorLock: { state$: lock.asObservable(), hasFeedback: hasLockFeedback, lock: () => pulse(lockOut, 'locked'), unlock: () => pulse(unlockOut, 'unlocked') } }
+      : {}),
+    battery: { state$: new BehaviorSubject(o.battery).asObservable() },
+    close: async () => {
+      if (done) return;
+      done = true;
+      for (const t of timers) sched.clearTimeout(t);
+      // Leave safe: contactors open, CP B, motor off.
+      k1?.write(false);
+      k2?.write(false);
+      cpOut?.write(false);
+      lockOut?.write(false);
+      unlockOut?.write(false);
+      cp.complete();
+      closed.complete();
+      lock.complete();
+      await gpio.close();
+    },
+  };
+}

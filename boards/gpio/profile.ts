@@ -1,0 +1,55 @@
+// Shared loader of the GPIO profiles: pins from [hardware] (board defaults for
+// unset ones), the onoff driver loaded only here.
+import { err, ok, type Result } from '../../src/result.js';
+import { defaultConfig } from '../../src/config/validate.js';
+import type { TsplcConfig } from '../../src/config/schema.js';
+import type { Board, BoardError, BoardOptions } from '../types.js';
+import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
+
+export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): GpioEvPins {
+  const h = config.hardware;
+  const pick = (v: number, d: number | undefined): number => (v >= 0 ? v + h.gpio_chip_offset : d !== undefined && d >= 0 ? d + h.gpio_chip_offset : -1);
+  return {
+    cpStateC: pick(h.pin_cp_state_c, defaults.cpStateC),
+    contactor: pick(h.pin_contactor, defaults.contactor),
+    contactor2: pick(h.pin_contactor2, defaults.contactor2),
+    contactorFeedback: pick(h.pin_contactor_feedback, defaults.contactorFeedback),
+    lock: pick(h.pin_lock, defaults.lock),
+    unlock: pick(h.pin_unlock, defaults.unlock),
+    lockFeedback: pick(h.pin_lock_feedback, defaults.lockFeedback),
+  };
+}
+
+export async function loadGpioBoard(name: string, options: BoardOptions, defaults: Partial<GpioEvPins>, driver?: GpioDriver): Promise<Result<Board, BoardError>> {
+  if (options.role !== 'pev') return err({ code: 'ROLE_NOT_SUPPORTED', message: `board '${name}' drives the vehicle side only; role '${options.role}' needs another board` });
+  const config = options.config ?? defaultConfig();
+  let gpio = driver;
+  if (!gpio) {
+    const { openOnoffDriver } = await import('../../drivers/gpio/onoff.js');
+    const d = await openOnoffDriver();
+    if (!d.ok) return err({ code: 'HARDWARE_UNAVAILABLE', message: d.error });
+    gpio = d.value;
+  }
+  const full = Math.min(395, config.ev.max_voltage - 3);
+  const empty = (full * 330) / 395;
+  let ev;
+  try {
+    ev = createGpioEv(gpio, {
+      pins: pinsOf(config, defaults),
+      lockPulseMs: config.hardware.lock_pulse,
+      battery: {
+        socPercent: config.ev.initial_soc,
+        voltage: Math.round((empty + ((full - empty) * config.ev.initial_soc) / 100) * 10) / 10,
+        maxCurrent: config.ev.max_current,
+        maxVoltage: config.ev.max_voltage,
+        capacityWh: config.ev.battery_capacity_wh,
+      },
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    });
+  } catch (e) {
+    await gpio.close();
+    return err({ code: 'HARDWARE_UNAVAILABLE', message: `GPIO setup failed: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  return ok({ name, ev, close: () => ev.close() });
+}

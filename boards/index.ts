@@ -1,0 +1,33 @@
+// Board registry. `loadBoard(name, options)` imports the profile on demand:
+// `sim` and `none` load no native code; GPIO and serial profiles load their
+// driver packages (optional dependencies) only when chosen.
+import { err, type Result } from '../src/result.js';
+import type { Board, BoardError, BoardModule, BoardOptions } from './types.js';
+
+export type { Board, BoardError, BoardOptions, BoardRole } from './types.js';
+
+const profiles: Record<string, () => Promise<BoardModule>> = {
+  sim: () => import('./sim/profile.js'),
+  none: () => import('./none/index.js'),
+  'raspberry-pi': () => import('./gpio/raspberry-pi.js'),
+  beaglebone: () => import('./gpio/beaglebone.js'),
+  celeron55: () => import('./celeron55/index.js'),
+};
+
+export const boardProfiles: readonly string[] = Object.keys(profiles);
+
+export async function loadBoard(name: string, options: BoardOptions): Promise<Result<Board, BoardError>> {
+  const loader = Object.prototype.hasOwnProperty.call(profiles, name) ? profiles[name] : undefined;
+  if (!loader) return err({ code: 'UNKNOWN_BOARD', message: `unknown board '${name}' (known: ${boardProfiles.join(', ')})` });
+  let mod: BoardModule;
+  try {
+    mod = await loader();
+  } catch (e) {
+    return err({ code: 'DRIVER_MISSING', message: `board '${name}' could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  try {
+    return await mod.load(options);
+  } catch (e) {
+    return err({ code: 'HARDWARE_UNAVAILABLE', message: `board '${name}': ${e instanceof Error ? e.message : String(e)}` });
+  }
+}

@@ -1,0 +1,41 @@
+// What a board profile is: a loader that turns the [hardware] config into the
+// EV and/or EVSE hardware ports. boards/index.ts finds profiles by name and
+// imports each lazily, so a profile pulls in only its own drivers.
+import type { EvHardware, EvseHardware } from '../src/ports/hardware.js';
+import type { Logger } from '../src/ports/log.js';
+import type { TsplcConfig } from '../src/config/schema.js';
+import type { Scheduler } from './sim/scheduler.js';
+import type { SimPlantOptions } from './sim/plant.js';
+
+export type BoardRole = 'pev' | 'evse' | 'listen';
+
+export interface BoardOptions {
+  /** Which side to build; the sim board always builds both. */
+  readonly role: BoardRole;
+  /** The validated config (hardware, ev, evse sections are read); defaults when absent. */
+  readonly config?: TsplcConfig;
+  readonly logger?: Logger;
+  /** Time source (sim physics, lock pulses). Default: wall clock. */
+  readonly scheduler?: Scheduler;
+  /** sim only: plant options (battery, delays, faults). */
+  readonly sim?: SimPlantOptions;
+}
+
+export interface Board {
+  readonly name: string;
+  /** Present when the role is pev (and always on sim). */
+  readonly ev?: EvHardware;
+  /** Present when the role is evse (and always on sim). */
+  readonly evse?: EvseHardware;
+  /** Releases every handle (GPIO lines, serial ports, timers). */
+  close(): Promise<void>;
+}
+
+export interface BoardError {
+  readonly code: 'UNKNOWN_BOARD' | 'ROLE_NOT_SUPPORTED' | 'DRIVER_MISSING' | 'HARDWARE_UNAVAILABLE' | 'BAD_CONFIG';
+  readonly message: string;
+}
+
+export interface BoardModule {
+  load(options: BoardOptions): Promise<import('../src/result.js').Result<Board, BoardError>>;
+}

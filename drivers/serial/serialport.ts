@@ -1,0 +1,40 @@
+// SerialLink over the `serialport` package (optional dependency, loaded only
+// by boards that use a serial line).
+import { Subject } from 'rxjs';
+import type { SerialLink } from '../../src/hardware/serial.js';
+import { err, ok, type Result } from '../../src/result.js';
+
+export async function openSerialPort(path: string, baudRate: number): Promise<Result<SerialLink, string>> {
+  let mod: typeof import('serialport');
+  try {
+    mod = await import('serialport');
+  } catch (e) {
+    return err(`the optional package 'serialport' is not installed (npm install serialport): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const data = new Subject<Uint8Array>();
+  return new Promise((resolve) => {
+    const port = new mod.SerialPort({ path, baudRate, autoOpen: false });
+    port.open((e) => {
+      if (e) {
+        resolve(err(`cannot open ${path} at ${baudRate} baud: ${e.message}`));
+        return;
+      }
+      port.on('data', (chunk: Buffer) => data.next(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice()));
+      port.on('error', (x: Error) => data.error(x));
+      port.on('close', () => data.complete());
+      resolve(
+        ok({
+          data$: data.asObservable(),
+          write: (bytes) => {
+            port.write(Buffer.from(bytes));
+          },
+          close: () =>
+            new Promise<void>((r) => {
+              if (!port.isOpen) return r();
+              port.close(() => r());
+            }),
+        }),
+      );
+    });
+  });
+}

@@ -1,3 +1,4 @@
 // Safety invariants: a pure monitor (watchSafety) over hardware events.
 export * from './events.js';
 export * from './monitor.js';
+export * from './evse-monitor.js';

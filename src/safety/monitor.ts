@@ -23,7 +23,13 @@ export type SafetyViolationCode =
   /** Inlet voltage above the battery's maximum voltage plus margin while the contactors were closed. */
   | 'VOLTAGE_ABOVE_EV_MAXIMUM'
   /** Charge current above the battery's maximum current plus margin. */
-  | 'CURRENT_ABOVE_EV_MAXIMUM';
+  | 'CURRENT_ABOVE_EV_MAXIMUM'
+  /** EVSE: output above the safe voltage while the CP is not in state C/D, for longer than the discharge grace. */
+  | 'EVSE_OUTPUT_LIVE_WITHOUT_STATE_C'
+  /** EVSE: output current above the power supply's maximum current plus margin. */
+  | 'EVSE_CURRENT_ABOVE_LIMIT'
+  /** EVSE: output voltage above the power supply's maximum voltage plus margin. */
+  | 'EVSE_VOLTAGE_ABOVE_LIMIT';
 
 export interface SafetyViolation {
   readonly code: SafetyViolationCode;

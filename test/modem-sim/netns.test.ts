@@ -1,11 +1,11 @@
 // EV ⇄ EVSE SLAC across network namespaces: each side a separate process on
 // its own veth (real AF_PACKET addon), `tsplc modem-sim` on the far ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
-import { createStar, lines, startModemSim, type Star } from './star.js';
+import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`modem-sim netns tests skipped: ${netnsUnavailableReason()}`);
+const unavailable = await namespaceTestsUnavailable();
+const skip = unavailable !== '';
+if (skip) console.log(`modem-sim netns tests skipped: ${unavailable}`);
 
 describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
   let star: Star;

@@ -92,3 +92,16 @@ export async function startModemSim(star: Star, roles: readonly string[], extra:
   await l.waitFor((x) => x.includes('ready'), 20_000);
   return Object.assign(l, { child });
 }
+
+/** Why the namespace tests cannot run here ('' when they can): root/netns, and the AF_PACKET addon built. */
+export async function namespaceTestsUnavailable(): Promise<string> {
+  const { netnsAvailable, netnsUnavailableReason } = await import('../../src/runtime/netns.js');
+  if (!netnsAvailable()) return netnsUnavailableReason();
+  try {
+    const { loadNative } = await import('../../drivers/ethernet/native.js');
+    loadNative();
+  } catch (e) {
+    return `native AF_PACKET addon not loadable (npm run build:native): ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+  }
+  return '';
+}

@@ -3,13 +3,13 @@
 // our EV, each in its own network namespace, `tsplc modem-sim` in the middle.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
-import { createStar, lines, startModemSim, type Star } from './star.js';
+import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
-const reason = !netnsAvailable() ? netnsUnavailableReason() : !hasTool('pev') || !hasTool('evse') ? 'open-plc-utils `pev`/`evse` not installed (apt-get install plc-utils-extra)' : '';
+const unavailable = await namespaceTestsUnavailable();
+const reason = unavailable !== '' ? unavailable : !hasTool('pev') || !hasTool('evse') ? 'open-plc-utils `pev`/`evse` not installed (apt-get install plc-utils-extra)' : '';
 if (reason) console.log(`third-party SLAC tests skipped: ${reason}`);
 
 // open-plc-utils defaults: evse.ini NMK for "HomePlugAV0123" (protocol-facts §1.5 test vector).

@@ -1,0 +1,8 @@
+// Public API of capture analysis (capture → V2G events → sessions, values).
+export * from './analyzer.js';
+export * from './capture.js';
+export * from './summary.js';
+export * from './values.js';
+export * from './vendor.js';
+export * from './fields.js';
+export type { DecodedV2g } from './exi-bridge.js';

@@ -1,0 +1,284 @@
+// TCP stream tracker for captures: turns the TCP segments of a capture into
+// per-connection, per-direction byte streams in sequence order.
+//
+// Real captures are not clean: pyPLC's own captures (tcpdump on the
+// Raspberry Pi) contain retransmissions and duplicate segments, a capture may
+// start in the middle of a connection, and a sniffer may miss segments. So:
+//  - connections are keyed by the 4-tuple; a new SYN after the old connection
+//    closed (or with a different initial sequence number) starts a new one;
+//  - the client is the side that sent SYN; without a SYN the caller's
+//    `serverPorts` hint decides, else the first sender is taken as the client
+//    (for V2G the EV speaks first: supportedAppProtocolReq);
+//  - data is delivered in sequence order; bytes already delivered
+//    (retransmissions, duplicates, overlaps) are dropped and counted;
+//  - segments ahead of the expected sequence number are held (bounded) and a
+//    hole that is never filled is reported as a 'gap' event, after which the
+//    stream continues at the held data;
+//  - SYN, FIN and RST are reported as events.
+// Sequence numbers are compared modulo 2^32 relative to the first one seen.
+import type { TcpFlags, TcpSegment } from './packet.js';
+
+export type TcpDirection = 'client-to-server' | 'server-to-client';
+
+export interface TcpEndpoint {
+  readonly address: Uint8Array;
+  readonly port: number;
+}
+
+export interface TcpConnectionInfo {
+  /** 1, 2, ... in order of first appearance in the capture. */
+  readonly id: number;
+  readonly client: TcpEndpoint;
+  readonly server: TcpEndpoint;
+  /** True when the client/server roles come from a SYN, false when guessed. */
+  readonly rolesFromSyn: boolean;
+}
+
+interface EventBase {
+  readonly connection: TcpConnectionInfo;
+  readonly direction: TcpDirection;
+  readonly time: number;
+  /** Caller's frame reference (e.g. 1-based frame number) of the segment that caused the event. */
+  readonly frame: number;
+}
+
+export type TcpStreamEvent =
+  | (EventBase & { readonly kind: 'syn'; readonly ack: boolean })
+  | (EventBase & { readonly kind: 'data'; readonly data: Uint8Array; readonly streamOffset: number })
+  | (EventBase & { readonly kind: 'gap'; readonly streamOffset: number; readonly missing: number })
+  | (EventBase & { readonly kind: 'fin' })
+  | (EventBase & { readonly kind: 'rst' });
+
+export interface TcpSegmentInput {
+  readonly time: number;
+  readonly frame: number;
+  readonly source: TcpEndpoint;
+  readonly destination: TcpEndpoint;
+  readonly tcp: TcpSegment;
+}
+
+export interface TcpTrackerOptions {
+  /** Ports known to be servers (e.g. from SDP responses); used when no SYN was captured. */
+  readonly serverPorts?: ReadonlySet<number>;
+  /** Max bytes held out of order per direction before a hole is declared a gap. Default 256 KiB. */
+  readonly maxHeldBytes?: number;
+}
+
+export interface TcpTrackerStats {
+  readonly connections: number;
+  readonly segments: number;
+  readonly duplicateSegments: number;
+  readonly overlappingBytes: number;
+  readonly gaps: number;
+  readonly outOfOrderSegments: number;
+}
+
+interface Held {
+  readonly rel: number;
+  readonly data: Uint8Array;
+  readonly time: number;
+  readonly frame: number;
+}
+
+class Direction {
+  /** Sequence number of stream offset 0 (ISN + 1 when the SYN was seen). */
+  base: number | undefined;
+  /** Next expected stream offset. */
+  next = 0;
+  held: Held[] = [];
+  heldBytes = 0;
+  finSeen = false;
+}
+
+class Connection {
+  readonly c2s = new Direction();
+  readonly s2c = new Direction();
+  closed = false;
+  clientIsn: number | undefined;
+  constructor(
+    readonly info: TcpConnectionInfo,
+    readonly clientKey: string,
+  ) {}
+}
+
+/** Map key of an endpoint: address bytes and port as a short string (cheaper than the text form). */
+function endpointKey(e: TcpEndpoint): string {
+  let s = '';
+  for (let i = 0; i < e.address.length; i++) s += String.fromCharCode(e.address[i] as number);
+  return s + String.fromCharCode(e.port);
+}
+
+export class TcpStreamTracker {
+  private readonly byKey = new Map<string, Connection>();
+  private nextId = 1;
+  private readonly maxHeld: number;
+  private stats = { connections: 0, segments: 0, duplicateSegments: 0, overlappingBytes: 0, gaps: 0, outOfOrderSegments: 0 };
+
+  constructor(private readonly options: TcpTrackerOptions = {}) {
+    this.maxHeld = options.maxHeldBytes ?? 256 * 1024;
+  }
+
+  get statistics(): TcpTrackerStats {
+    return { ...this.stats };
+  }
+
+  /** Feeds one segment (capture order); returns the events it causes, in order. */
+  push(seg: TcpSegmentInput): TcpStreamEvent[] {
+    this.stats.segments++;
+    const out: TcpStreamEvent[] = [];
+    const src = endpointKey(seg.source);
+    const dst = endpointKey(seg.destination);
+    const key = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
+    const { flags } = seg.tcp;
+    let conn = this.byKey.get(key);
+    const isInitialSyn = flags.syn && !flags.ack;
+    if (conn && isInitialSyn && (conn.closed || (conn.clientIsn !== undefined && conn.clientIsn !== seg.tcp.sequenceNumber))) {
+      // Port reuse: a fresh SYN on a finished 4-tuple is a new connection.
+      out.push(...this.drain(conn, true));
+      conn = undefined;
+    }
+    if (!conn) {
+      conn = this.open(seg, flags);
+      this.byKey.set(key, conn);
+    }
+    const c = conn;
+    const direction: TcpDirection = src === c.clientKey ? 'client-to-server' : 'server-to-client';
+    const dir = direction === 'client-to-server' ? c.c2s : c.s2c;
+    const base = { connection: c.info, direction, time: seg.time, frame: seg.frame };
+
+    if (flags.syn) {
+      if (isInitialSyn && c.clientIsn === undefined && direction === 'client-to-server') c.clientIsn = seg.tcp.sequenceNumber;
+      if (dir.base === undefined) dir.base = (seg.tcp.sequenceNumber + 1) >>> 0;
+      out.push({ ...base, kind: 'syn', ack: flags.ack });
+    }
+    if (dir.base === undefined) dir.base = seg.tcp.sequenceNumber;
+    const dataSeq = flags.syn ? (seg.tcp.sequenceNumber + 1) >>> 0 : seg.tcp.sequenceNumber;
+    if (seg.tcp.payload.length > 0) this.accept(c, dir, direction, dataSeq, seg, out);
+    if (flags.rst) {
+      out.push(...this.drainDirection(c, dir, direction));
+      out.push({ ...base, kind: 'rst' });
+      c.closed = true;
+    } else if (flags.fin && !dir.finSeen) {
+      dir.finSeen = true;
+      out.push({ ...base, kind: 'fin' });
+      if (c.c2s.finSeen && c.s2c.finSeen) c.closed = true;
+    }
+    return out;
+  }
+
+  /** End of capture: delivers held data, reporting the holes before it as gaps. */
+  flush(): TcpStreamEvent[] {
+    const out: TcpStreamEvent[] = [];
+    for (const c of this.byKey.values()) out.push(...this.drain(c, false));
+    return out;
+  }
+
+  private open(seg: TcpSegmentInput, flags: TcpFlags): Connection {
+    let clientIsSource: boolean;
+    let fromSyn = false;
+    if (flags.syn) {
+      clientIsSource = !flags.ack;
+      fromSyn = true;
+    } else if (this.options.serverPorts?.has(seg.destination.port) && !this.options.serverPorts.has(seg.source.port)) {
+      clientIsSource = true;
+    } else if (this.options.serverPorts?.has(seg.source.port) && !this.options.serverPorts.has(seg.destination.port)) {
+      clientIsSource = false;
+    } else {
+      clientIsSource = true;
+    }
+    const client = clientIsSource ? seg.source : seg.destination;
+    const server = clientIsSource ? seg.destination : seg.source;
+    this.stats.connections++;
+    const info: TcpConnectionInfo = {
+      id: this.nextId++,
+      client: { address: client.address.slice(), port: client.port },
+      server: { address: server.address.slice(), port: server.port },
+      rolesFromSyn: fromSyn,
+    };
+    return new Connection(info, endpointKey(client));
+  }
+
+  private accept(c: Connection, dir: Direction, direction: TcpDirection, seq: number, seg: TcpSegmentInput, out: TcpStreamEvent[]): void {
+    let rel = (seq - (dir.base as number)) >>> 0;
+    let data = seg.tcp.payload;
+    // Offsets "before" the base wrap to values near 2^32: data from before the
+    // capture started (or before the SYN); nothing to deliver.
+    if (rel >= 0x80000000) {
+      const before = 0x100000000 - rel;
+      if (before >= data.length) {
+        this.stats.duplicateSegments++;
+        return;
+      }
+      data = data.subarray(before);
+      rel = 0;
+    }
+    if (rel + data.length <= dir.next) {
+      this.stats.duplicateSegments++;
+      return;
+    }
+    if (rel < dir.next) {
+      this.stats.overlappingBytes += dir.next - rel;
+      data = data.subarray(dir.next - rel);
+      rel = dir.next;
+    }
+    const base = { connection: c.info, direction, time: seg.time, frame: seg.frame };
+    if (rel === dir.next) {
+      out.push({ ...base, kind: 'data', data, streamOffset: rel });
+      dir.next = rel + data.length;
+      this.deliverHeld(c, dir, direction, out);
+      return;
+    }
+    // Ahead of the expected byte: hold it (copy, the frame buffer may be reused).
+    this.stats.outOfOrderSegments++;
+    if (!dir.held.some((h) => h.rel === rel && h.data.length >= data.length)) {
+      dir.held.push({ rel, data: data.slice(), time: seg.time, frame: seg.frame });
+      dir.heldBytes += data.length;
+      dir.held.sort((a, b) => a.rel - b.rel);
+    }
+    while (dir.heldBytes > this.maxHeld && dir.held.length > 0) {
+      const first = dir.held[0] as Held;
+      this.stats.gaps++;
+      out.push({ connection: c.info, direction, time: first.time, frame: first.frame, kind: 'gap', streamOffset: dir.next, missing: first.rel - dir.next });
+      dir.next = first.rel;
+      this.deliverHeld(c, dir, direction, out);
+    }
+  }
+
+  private deliverHeld(c: Connection, dir: Direction, direction: TcpDirection, out: TcpStreamEvent[]): void {
+    while (dir.held.length > 0) {
+      const h = dir.held[0] as Held;
+      if (h.rel > dir.next) return;
+      dir.held.shift();
+      dir.heldBytes -= h.data.length;
+      const end = h.rel + h.data.length;
+      if (end <= dir.next) {
+        this.stats.duplicateSegments++;
+        continue;
+      }
+      const data = h.data.subarray(dir.next - h.rel);
+      if (h.rel < dir.next) this.stats.overlappingBytes += dir.next - h.rel;
+      out.push({ connection: c.info, direction, time: h.time, frame: h.frame, kind: 'data', data, streamOffset: dir.next });
+      dir.next = end;
+    }
+  }
+
+  private drainDirection(c: Connection, dir: Direction, direction: TcpDirection): TcpStreamEvent[] {
+    const out: TcpStreamEvent[] = [];
+    while (dir.held.length > 0) {
+      const first = dir.held[0] as Held;
+      if (first.rel > dir.next) {
+        this.stats.gaps++;
+        out.push({ connection: c.info, direction, time: first.time, frame: first.frame, kind: 'gap', streamOffset: dir.next, missing: first.rel - dir.next });
+        dir.next = first.rel;
+      }
+      this.deliverHeld(c, dir, direction, out);
+    }
+    return out;
+  }
+
+  private drain(c: Connection, forget: boolean): TcpStreamEvent[] {
+    const out = [...this.drainDirection(c, c.c2s, 'client-to-server'), ...this.drainDirection(c, c.s2c, 'server-to-client')];
+    if (forget) c.closed = true;
+    return out;
+  }
+}

@@ -200,6 +200,58 @@ describe('SafeShutdownSequence on the sim board', () => {
     expect(clock.now() - t0).toBeLessThan(3600);
   });
 
+  it('stop during CableCheck: contactors already open, waits for the charger to discharge before unlocking', async () => {
+    const clock = new SimulatedClock();
+    const sim = createSimBoard({ scheduler: clock, supply: { isolationCheckMs: 3000 } });
+    boards.push(sim);
+    const monitor = attachSafetyMonitor(sim.ev, {}, { clock });
+    const commands: HardwareCommand[] = [];
+    sim.ev.commands$.subscribe((c) => commands.push(c));
+    sim.ev.controlPilot.setState('C');
+    sim.ev.connectorLock!.lock();
+    advance(clock, 400);
+    void sim.evse.powerSupply.isolationCheck(450);
+    advance(clock, 1500); // mid cable check: ~450 V on the inlet
+    let inlet = 0;
+    sim.ev.inletVoltage!.volts$.subscribe((v) => (inlet = v));
+    expect(inlet).toBeGreaterThan(400);
+    commands.length = 0;
+    const r = startSafeShutdown(sim.ev, { clock, reason: 'FAILED in CableCheckRes' });
+    let out: SafeShutdownOutput | undefined;
+    void r.settled.then((o) => (out = o));
+    for (let i = 0; i < 600 && !out; i++) {
+      clock.increment(10);
+      await Promise.resolve();
+    }
+    expect(out).toEqual({ endState: 'Finished', faults: [] });
+    expect(order(commands)).toEqual(['cp=B', 'contactors.open', 'connectorLock.unlock']);
+    expect(monitor.violations).toEqual([]);
+  });
+
+  it('a driver that throws is logged, not escaped; the sequence still reaches a defined state', async () => {
+    const { sim, clock } = charging();
+    const broken: EvHardware = {
+      ...sim.ev,
+      contactors: {
+        ...sim.ev.contactors,
+        open: () => {
+          throw new Error('GPIO write failed');
+        },
+      },
+    };
+    const logger = memoryLogger();
+    const r = startSafeShutdown(broken, { clock, logger });
+    let out: SafeShutdownOutput | undefined;
+    void r.settled.then((o) => (out = o));
+    for (let i = 0; i < 2000 && !out; i++) {
+      clock.increment(10);
+      await Promise.resolve();
+    }
+    expect(out?.endState).toBe('FaultLocked');
+    expect(out?.faults.map((f) => f.code)).toEqual(['CONTACTORS_DID_NOT_OPEN']);
+    expect(logger.lines.some((l) => l.level === 'error' && l.message === 'contactors.open failed')).toBe(true);
+  });
+
   it('has a worst-case budget of 15 s with the defaults (systemd TimeoutStopSec must exceed it)', () => {
     expect(safeShutdownBudgetMs()).toBe(15_000);
   });

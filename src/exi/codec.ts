@@ -58,14 +58,18 @@ function faultToError(e: unknown, schema: SchemaId): ExiError {
   return { code: 'INTERNAL', message, context: { schema } };
 }
 
+const EMPTY = new Uint8Array(0);
+
 function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
   // One writer per schema, reused: encode returns a copy of the bytes.
   const writer = new BitWriter(512);
+  const reader = new BitReader(new Uint8Array(0));
   return {
     id,
     meta: gen.META,
     decode(bytes: Uint8Array): Result<D, ExiError> {
-      const r = new BitReader(bytes);
+      const r = reader;
+      r.reset(bytes);
       try {
         if (bytes.length === 0) return err({ code: 'TRUNCATED', message: 'empty input', offset: 0, bitPosition: 0, context: { schema: id } });
         const h = r.bits(8);
@@ -90,6 +94,9 @@ function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
         return ok(doc);
       } catch (e) {
         return err(faultToError(e, id));
+      } finally {
+        // Do not keep the caller's buffer alive.
+        r.reset(EMPTY);
       }
     },
     encode(doc: D): Result<Uint8Array, ExiError> {

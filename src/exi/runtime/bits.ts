@@ -26,10 +26,17 @@ const STRING_SCRATCH = new Uint16Array(512);
 export class BitReader {
   /** Current position in bits from the start of the buffer. */
   pos = 0;
-  readonly endBits: number;
+  endBits: number;
 
-  constructor(readonly buf: Uint8Array) {
+  constructor(public buf: Uint8Array) {
     this.endBits = buf.length * 8;
+  }
+
+  /** Reuse the reader for another input (the codecs are synchronous). */
+  reset(buf: Uint8Array): void {
+    this.buf = buf;
+    this.endBits = buf.length * 8;
+    this.pos = 0;
   }
 
   fail(code: string, message: string, context: Record<string, string | number> = {}): never {

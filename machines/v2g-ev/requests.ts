@@ -59,6 +59,8 @@ export function buildRequest(kind: RequestKind, f: RequestFacts, opts: { stop?: 
       return { kind, evccId: c.evccId };
     case 'ServiceDiscovery':
       return { kind };
+    case 'ServiceDetail':
+      return { kind, serviceId: 1 };
     case 'PaymentServiceSelection':
       // ServiceID 1 = the charge service (ServiceDiscoveryRes ChargeService).
       return { kind, payment: 'ExternalPayment', serviceIds: [1] };

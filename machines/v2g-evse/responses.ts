@@ -80,6 +80,13 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
         effects: [],
         stage: 'ServiceDiscovery',
       };
+    case 'ServiceDetail':
+      // Only the charge service (ServiceID 1) is offered; details of anything else: FAILED_ServiceIDInvalid.
+      return {
+        res: { kind: 'ServiceDetail', responseCode: req.serviceId === 1 ? 'OK' : 'FAILED_ServiceIDInvalid', serviceId: req.serviceId },
+        effects: [],
+        stage: 'ServiceDetail',
+      };
     case 'PaymentServiceSelection':
       return {
         res: { kind: 'PaymentServiceSelection', responseCode: req.payment === 'ExternalPayment' ? 'OK' : 'FAILED_PaymentSelectionInvalid' },

@@ -193,6 +193,8 @@ export interface MeterInfo {
 export type V2gRequest =
   | { readonly kind: 'SessionSetup'; readonly evccId: Uint8Array }
   | { readonly kind: 'ServiceDiscovery'; readonly serviceCategory?: 'EVCharging' }
+  /** Optional after ServiceDiscovery (ISO-2 cars and testers ask for details of a listed service). */
+  | { readonly kind: 'ServiceDetail'; readonly serviceId: number }
   | { readonly kind: 'PaymentServiceSelection'; readonly payment: PaymentOption; readonly serviceIds: readonly number[] }
   /** DIN ContractAuthenticationReq / ISO-2 AuthorizationReq; EIM only (no GenChallenge). */
   | { readonly kind: 'Authorization' }
@@ -237,6 +239,7 @@ export type RequestKind = V2gRequest['kind'];
 export const requestKinds: readonly RequestKind[] = [
   'SessionSetup',
   'ServiceDiscovery',
+  'ServiceDetail',
   'PaymentServiceSelection',
   'Authorization',
   'ChargeParameterDiscovery',
@@ -268,6 +271,7 @@ export type V2gResponse =
       readonly paymentOptions: readonly PaymentOption[];
       readonly chargeService: { readonly serviceId: number; readonly freeService: boolean; readonly modes: readonly EnergyTransferMode[] };
     })
+  | (ResBase & { readonly kind: 'ServiceDetail'; readonly serviceId: number })
   | (ResBase & { readonly kind: 'PaymentServiceSelection' })
   | (ResBase & { readonly kind: 'Authorization'; readonly processing: EvseProcessing })
   | (ResBase & {

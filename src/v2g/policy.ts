@@ -79,7 +79,8 @@ export type SeccStage = 'start' | RequestKind | 'PowerDeliveryStop';
 const after: Record<SeccStage, readonly RequestKind[]> = {
   start: ['SessionSetup'],
   SessionSetup: ['ServiceDiscovery', 'SessionStop'],
-  ServiceDiscovery: ['PaymentServiceSelection', 'SessionStop'],
+  ServiceDiscovery: ['ServiceDetail', 'PaymentServiceSelection', 'SessionStop'],
+  ServiceDetail: ['ServiceDetail', 'PaymentServiceSelection', 'SessionStop'],
   PaymentServiceSelection: ['Authorization', 'SessionStop'],
   Authorization: ['Authorization', 'ChargeParameterDiscovery', 'SessionStop'],
   ChargeParameterDiscovery: ['ChargeParameterDiscovery', 'CableCheck', 'PowerDelivery', 'SessionStop'],

@@ -60,6 +60,7 @@ const supportedTransfer = [
 const reqElement: Record<RequestKind, string> = {
   SessionSetup: 'SessionSetupReq',
   ServiceDiscovery: 'ServiceDiscoveryReq',
+  ServiceDetail: 'ServiceDetailReq',
   PaymentServiceSelection: 'ServicePaymentSelectionReq',
   Authorization: 'ContractAuthenticationReq',
   ChargeParameterDiscovery: 'ChargeParameterDiscoveryReq',
@@ -128,6 +129,8 @@ function requestBody(req: V2gRequest): Obj {
       return { EVCCID: req.evccId };
     case 'ServiceDiscovery':
       return clean({ ServiceCategory: req.serviceCategory });
+    case 'ServiceDetail':
+      return { ServiceID: req.serviceId };
     case 'PaymentServiceSelection':
       return { SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } };
     case 'Authorization':
@@ -204,6 +207,8 @@ function readRequest(kind: RequestKind, r: Rd): V2gRequest {
       return { kind, evccId: r.bytes('EVCCID') };
     case 'ServiceDiscovery':
       return { kind };
+    case 'ServiceDetail':
+      return { kind, serviceId: r.num('ServiceID') };
     case 'PaymentServiceSelection':
       return {
         kind,
@@ -314,6 +319,8 @@ function responseBody(res: V2gResponse): Obj {
           EnergyTransferType: res.chargeService.modes[0] ?? 'DC_extended',
         },
       };
+    case 'ServiceDetail':
+      return { ...rc, ServiceID: res.serviceId };
     case 'PaymentServiceSelection':
     case 'SessionStop':
       return rc;
@@ -423,6 +430,8 @@ function readResponse(kind: RequestKind, r: Rd): V2gResponse {
         },
       };
     }
+    case 'ServiceDetail':
+      return { kind, responseCode, serviceId: r.num('ServiceID') };
     case 'PaymentServiceSelection':
     case 'SessionStop':
       return { kind, responseCode };

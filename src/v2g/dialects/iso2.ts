@@ -53,6 +53,7 @@ const modes: readonly EnergyTransferMode[] = requestedTransfer;
 const reqElement: Record<RequestKind, string> = {
   SessionSetup: 'SessionSetupReq',
   ServiceDiscovery: 'ServiceDiscoveryReq',
+  ServiceDetail: 'ServiceDetailReq',
   PaymentServiceSelection: 'PaymentServiceSelectionReq',
   Authorization: 'AuthorizationReq',
   ChargeParameterDiscovery: 'ChargeParameterDiscoveryReq',
@@ -118,6 +119,8 @@ function requestBody(req: V2gRequest): Obj {
       return { EVCCID: req.evccId };
     case 'ServiceDiscovery':
       return clean({ ServiceCategory: req.serviceCategory });
+    case 'ServiceDetail':
+      return { ServiceID: req.serviceId };
     case 'PaymentServiceSelection':
       return { SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } };
     case 'Authorization':
@@ -196,6 +199,8 @@ function readRequest(kind: RequestKind, r: Rd): V2gRequest {
       return { kind, evccId: r.bytes('EVCCID') };
     case 'ServiceDiscovery':
       return { kind };
+    case 'ServiceDetail':
+      return { kind, serviceId: r.num('ServiceID') };
     case 'PaymentServiceSelection':
       return {
         kind,
@@ -311,6 +316,8 @@ function responseBody(res: V2gResponse): Obj {
           SupportedEnergyTransferMode: { EnergyTransferMode: [...res.chargeService.modes] },
         },
       };
+    case 'ServiceDetail':
+      return { ...rc, ServiceID: res.serviceId };
     case 'PaymentServiceSelection':
     case 'SessionStop':
       return rc;
@@ -426,6 +433,8 @@ function readResponse(kind: RequestKind, r: Rd): V2gResponse {
         },
       };
     }
+    case 'ServiceDetail':
+      return { kind, responseCode, serviceId: r.num('ServiceID') };
     case 'PaymentServiceSelection':
     case 'SessionStop':
       return { kind, responseCode };

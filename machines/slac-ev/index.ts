@@ -73,17 +73,12 @@ interface Ctx {
   candidates: SlacEvCandidate[];
   chosen: SlacEvCandidate | null;
   result: SlacEvOutput | null;
-  failure: string;
 }
 
 const zero17 = new Uint8Array(17);
 
 function isMsg<T extends HomePlugMessage['type']>(e: SlacEvEvent, type: T): e is MmeEvent & { msg: Extract<HomePlugMessage, { type: T }> } {
   return e.type === 'MME' && e.msg.type === type;
-}
-
-function runIdOf(msg: HomePlugMessage): Uint8Array | undefined {
-  return 'runId' in msg ? msg.runId : undefined;
 }
 
 export const slacEvMachine = setup({
@@ -105,13 +100,6 @@ export const slacEvMachine = setup({
   guards: {
     retryLeft: ({ context }) => context.attempt <= context.t.C_EV_match_retry,
     parmRetryLeft: ({ context }) => context.attempt <= context.t.parmReqRetries,
-    /** The message carries our RunID (others belong to another car's session: ignore). */
-    ourRunId: ({ context, event }) => {
-      if (event.type !== 'MME') return false;
-      const r = runIdOf(event.msg);
-      return r !== undefined && bytesEqual(r, context.runId);
-    },
-    fromChosen: ({ context, event }) => event.type === 'MME' && context.chosen !== null && bytesEqual(event.from, context.chosen.evseMac),
     moreStartAtten: ({ context }) => context.batch < context.t.C_EV_start_atten_char_inds,
     moreSounds: ({ context }) => context.batch < context.t.C_EV_match_MNBC,
     haveChoice: ({ context }) => context.chosen !== null,
@@ -272,7 +260,6 @@ export const slacEvMachine = setup({
       candidates: [],
       chosen: null,
       result: null,
-      failure: '',
     };
   },
   initial: 'WaitForParmCnf',

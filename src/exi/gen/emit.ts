@@ -231,11 +231,11 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
         }
       });
       push(`          default:`);
-      push(`            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: ${gn}, state: ${si} });`);
+      push(`            return r.unreachable();`);
       push('        }');
     });
     push(`      default:`);
-    push(`        return r.fail('BAD_STATE', 'unreachable', { grammar: ${gn}, state: s });`);
+    push(`        return r.unreachable();`);
     push('    }');
     push('  }');
     push('  } catch (e) {');

@@ -46,7 +46,7 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
             s = (o.AppProtocol.length < 20 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolReq", state: 0 });
+            return r.unreachable();
         }
       case 1: // AppProtocol:loop
         switch (r.event(2, 2, "supportedAppProtocolReq", 1)) {
@@ -57,17 +57,17 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolReq", state: 1 });
+            return r.unreachable();
         }
       case 2: // AppProtocol:done
         switch (r.event(1, 1, "supportedAppProtocolReq", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolReq", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "supportedAppProtocolReq", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -90,7 +90,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ProtocolNamespace:done
         switch (r.event(1, 1, "AppProtocolType", 1)) {
@@ -102,7 +102,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 1 });
+            return r.unreachable();
         }
       case 2: // VersionNumberMajor:done
         switch (r.event(1, 1, "AppProtocolType", 2)) {
@@ -114,7 +114,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 2 });
+            return r.unreachable();
         }
       case 3: // VersionNumberMinor:done
         switch (r.event(1, 1, "AppProtocolType", 3)) {
@@ -126,7 +126,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 3 });
+            return r.unreachable();
         }
       case 4: // SchemaID:done
         switch (r.event(1, 1, "AppProtocolType", 4)) {
@@ -138,17 +138,17 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Priority:done
         switch (r.event(1, 1, "AppProtocolType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AppProtocolType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AppProtocolType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -171,7 +171,7 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolRes", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(2, 2, "supportedAppProtocolRes", 1)) {
@@ -185,17 +185,17 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolRes", state: 1 });
+            return r.unreachable();
         }
       case 2: // SchemaID:done
         switch (r.event(1, 1, "supportedAppProtocolRes", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "supportedAppProtocolRes", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "supportedAppProtocolRes", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

@@ -691,7 +691,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
@@ -700,7 +700,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EAmount:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 2)) {
@@ -709,7 +709,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaxVoltage:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 3)) {
@@ -718,7 +718,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaxCurrent:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 4)) {
@@ -727,17 +727,17 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMinCurrent:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -760,7 +760,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Multiplier:done
         switch (r.event(2, 2, "PhysicalValueType", 1)) {
@@ -779,7 +779,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Unit:done
         switch (r.event(1, 1, "PhysicalValueType", 2)) {
@@ -791,17 +791,17 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Value:done
         switch (r.event(1, 1, "PhysicalValueType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PhysicalValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -821,7 +821,7 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // AC_EVSEStatus:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 1)) {
@@ -830,7 +830,7 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMaxVoltage:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 2)) {
@@ -839,7 +839,7 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaxCurrent:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 3)) {
@@ -848,17 +848,17 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMinCurrent:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -881,7 +881,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PowerSwitchClosed:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
@@ -893,7 +893,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RCD:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
@@ -905,7 +905,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // NotificationMaxDelay:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
@@ -917,17 +917,17 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSENotification:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -952,17 +952,17 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "CableCheckReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -985,7 +985,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVReady:done
         switch (r.event(2, 3, "DC_EVStatusType", 1)) {
@@ -1011,7 +1011,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVCabinConditioning:done
         switch (r.event(2, 2, "DC_EVStatusType", 2)) {
@@ -1030,7 +1030,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVRESSConditioning:done
         switch (r.event(1, 1, "DC_EVStatusType", 3)) {
@@ -1042,7 +1042,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVErrorCode:done
         switch (r.event(1, 1, "DC_EVStatusType", 4)) {
@@ -1054,17 +1054,17 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVRESSSOC:done
         switch (r.event(1, 1, "DC_EVStatusType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1087,7 +1087,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CableCheckResType", 1)) {
@@ -1096,7 +1096,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "CableCheckResType", 2)) {
@@ -1108,17 +1108,17 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CableCheckResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1148,7 +1148,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEIsolationStatus:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
@@ -1160,7 +1160,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEStatusCode:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 2)) {
@@ -1172,7 +1172,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // NotificationMaxDelay:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
@@ -1184,17 +1184,17 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSENotification:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1214,7 +1214,7 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "CanonicalizationMethodType", 1)) {
@@ -1225,10 +1225,10 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
           case 2:
             return r.unsupported('mixed-content characters', "CanonicalizationMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1255,7 +1255,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
@@ -1267,7 +1267,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // OEMProvisioningCert:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
@@ -1276,7 +1276,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
@@ -1288,17 +1288,17 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DHParams:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1321,7 +1321,7 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
@@ -1335,10 +1335,10 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1358,7 +1358,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
@@ -1370,7 +1370,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
@@ -1379,7 +1379,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
@@ -1391,7 +1391,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ContractSignatureEncryptedPrivateKey:done
         switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
@@ -1403,7 +1403,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DHParams:done
         switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
@@ -1415,17 +1415,17 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // ContractID:done
         switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1448,7 +1448,7 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 1)) {
@@ -1459,17 +1459,17 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SubCertificates:done
         switch (r.event(1, 1, "CertificateChainType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1492,7 +1492,7 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
@@ -1506,10 +1506,10 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1533,7 +1533,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateUpdateReqType", 1)) {
@@ -1542,7 +1542,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
@@ -1554,7 +1554,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractID:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 3)) {
@@ -1563,7 +1563,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
@@ -1575,17 +1575,17 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DHParams:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1605,7 +1605,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
@@ -1617,7 +1617,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
@@ -1626,7 +1626,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
@@ -1638,7 +1638,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ContractSignatureEncryptedPrivateKey:done
         switch (r.event(1, 1, "CertificateUpdateResType", 4)) {
@@ -1650,7 +1650,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DHParams:done
         switch (r.event(1, 1, "CertificateUpdateResType", 5)) {
@@ -1662,7 +1662,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // ContractID:done
         switch (r.event(1, 1, "CertificateUpdateResType", 6)) {
@@ -1674,17 +1674,17 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // RetryCounter:done
         switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1707,7 +1707,7 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVRequestedEnergyTransferType:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 1)) {
@@ -1724,31 +1724,31 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1768,7 +1768,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 1)) {
@@ -1777,7 +1777,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 2)) {
@@ -1790,7 +1790,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumPowerLimit:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 3)) {
@@ -1799,7 +1799,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 4)) {
@@ -1828,7 +1828,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVEnergyCapacity:done
         switch (r.event(3, 4, "DC_EVChargeParameterType", 5)) {
@@ -1853,7 +1853,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVEnergyRequest:done
         switch (r.event(2, 3, "DC_EVChargeParameterType", 6)) {
@@ -1874,7 +1874,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // FullSOC:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 7)) {
@@ -1888,17 +1888,17 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 7 });
+            return r.unreachable();
         }
       case 8: // BulkSOC:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1926,7 +1926,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
@@ -1938,7 +1938,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEProcessing:done
         switch (r.event(2, 2, "ChargeParameterDiscoveryResType", 2)) {
@@ -1951,7 +1951,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleList:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 3)) {
@@ -1968,7 +1968,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // SASchedules:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 4)) {
@@ -1985,31 +1985,31 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // AC_EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DC_EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2029,7 +2029,7 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SAScheduleTuple:loop
         switch (r.event(2, 2, "SAScheduleListType", 1)) {
@@ -2040,10 +2040,10 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleListType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2066,7 +2066,7 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
@@ -2075,7 +2075,7 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
@@ -2086,17 +2086,17 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SalesTariff:done
         switch (r.event(1, 1, "SAScheduleTupleType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleTupleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2119,7 +2119,7 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PMaxScheduleID:done
         switch (r.event(1, 1, "PMaxScheduleType", 1)) {
@@ -2128,7 +2128,7 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PMaxScheduleEntry:loop
         switch (r.event(2, 2, "PMaxScheduleType", 2)) {
@@ -2139,10 +2139,10 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2166,7 +2166,7 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 1)) {
@@ -2178,7 +2178,7 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 2)) {
@@ -2190,17 +2190,17 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PMax:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2223,7 +2223,7 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 0 });
+            return r.unreachable();
         }
       case 1: // start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
@@ -2237,17 +2237,17 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 1 });
+            return r.unreachable();
         }
       case 2: // duration:done
         switch (r.event(1, 1, "RelativeTimeIntervalType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2272,7 +2272,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SalesTariffType", 1)) {
@@ -2284,7 +2284,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SalesTariffID:done
         switch (r.event(2, 2, "SalesTariffType", 2)) {
@@ -2303,7 +2303,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SalesTariffDescription:done
         switch (r.event(1, 1, "SalesTariffType", 3)) {
@@ -2315,7 +2315,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 3 });
+            return r.unreachable();
         }
       case 4: // NumEPriceLevels:done
         switch (r.event(1, 1, "SalesTariffType", 4)) {
@@ -2324,7 +2324,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = (5);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 4 });
+            return r.unreachable();
         }
       case 5: // SalesTariffEntry:loop
         switch (r.event(2, 2, "SalesTariffType", 5)) {
@@ -2335,10 +2335,10 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2362,7 +2362,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(1, 1, "SalesTariffEntryType", 1)) {
@@ -2374,7 +2374,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(1, 1, "SalesTariffEntryType", 2)) {
@@ -2386,7 +2386,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EPriceLevel:done
         switch (r.event(2, 2, "SalesTariffEntryType", 3)) {
@@ -2397,7 +2397,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ConsumptionCost:loop
         switch (r.event(2, 2, "SalesTariffEntryType", 4)) {
@@ -2408,10 +2408,10 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2434,7 +2434,7 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // startValue:done
         switch (r.event(2, 2, "ConsumptionCostType", 1)) {
@@ -2445,7 +2445,7 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Cost:loop
         switch (r.event(2, 2, "ConsumptionCostType", 2)) {
@@ -2456,10 +2456,10 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ConsumptionCostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2482,7 +2482,7 @@ function d_CostType(r: BitReader): CostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // costKind:done
         switch (r.event(1, 1, "CostType", 1)) {
@@ -2494,7 +2494,7 @@ function d_CostType(r: BitReader): CostType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // amount:done
         switch (r.event(2, 2, "CostType", 2)) {
@@ -2508,17 +2508,17 @@ function d_CostType(r: BitReader): CostType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 2 });
+            return r.unreachable();
         }
       case 3: // amountMultiplier:done
         switch (r.event(1, 1, "CostType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2543,7 +2543,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVSEStatus:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 1)) {
@@ -2552,7 +2552,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 2)) {
@@ -2565,7 +2565,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 3)) {
@@ -2574,7 +2574,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaximumVoltageLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 4)) {
@@ -2583,7 +2583,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMinimumCurrentLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 5)) {
@@ -2592,7 +2592,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
@@ -2605,7 +2605,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSECurrentRegulationTolerance:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 7)) {
@@ -2614,7 +2614,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
@@ -2625,17 +2625,17 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEEnergyToBeDelivered:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2668,7 +2668,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
@@ -2680,7 +2680,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEID:done
         switch (r.event(1, 1, "ChargingStatusResType", 2)) {
@@ -2692,7 +2692,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
         switch (r.event(2, 3, "ChargingStatusResType", 3)) {
@@ -2712,7 +2712,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaxCurrent:done
         switch (r.event(2, 2, "ChargingStatusResType", 4)) {
@@ -2728,7 +2728,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // MeterInfo:done
         switch (r.event(1, 1, "ChargingStatusResType", 5)) {
@@ -2740,7 +2740,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // ReceiptRequired:done
         switch (r.event(1, 1, "ChargingStatusResType", 6)) {
@@ -2749,17 +2749,17 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // AC_EVSEStatus:done
         switch (r.event(1, 1, "ChargingStatusResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingStatusResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2782,7 +2782,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MeterID:done
         switch (r.event(3, 5, "MeterInfoType", 1)) {
@@ -2814,7 +2814,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
@@ -2842,7 +2842,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SigMeterReading:done
         switch (r.event(2, 3, "MeterInfoType", 3)) {
@@ -2863,7 +2863,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 4)) {
@@ -2877,17 +2877,17 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // TMeter:done
         switch (r.event(1, 1, "MeterInfoType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2916,7 +2916,7 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 2, "ContractAuthenticationReqType", 1)) {
@@ -2930,17 +2930,17 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // GenChallenge:done
         switch (r.event(1, 1, "ContractAuthenticationReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractAuthenticationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2963,7 +2963,7 @@ function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationRe
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ContractAuthenticationResType", 1)) {
@@ -2975,17 +2975,17 @@ function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationRe
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEProcessing:done
         switch (r.event(1, 1, "ContractAuthenticationResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractAuthenticationResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractAuthenticationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3005,7 +3005,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "CurrentDemandReqType", 1)) {
@@ -3014,7 +3014,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
@@ -3045,7 +3045,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumVoltageLimit:done
         switch (r.event(3, 4, "CurrentDemandReqType", 3)) {
@@ -3072,7 +3072,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumCurrentLimit:done
         switch (r.event(2, 3, "CurrentDemandReqType", 4)) {
@@ -3095,7 +3095,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumPowerLimit:done
         switch (r.event(2, 2, "CurrentDemandReqType", 5)) {
@@ -3114,7 +3114,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 5 });
+            return r.unreachable();
         }
       case 6: // BulkChargingComplete:done
         switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
@@ -3126,7 +3126,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 6 });
+            return r.unreachable();
         }
       case 7: // ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
@@ -3143,7 +3143,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 7 });
+            return r.unreachable();
         }
       case 8: // RemainingTimeToFullSoC:done
         switch (r.event(2, 2, "CurrentDemandReqType", 8)) {
@@ -3156,7 +3156,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 8 });
+            return r.unreachable();
         }
       case 9: // RemainingTimeToBulkSoC:done
         switch (r.event(1, 1, "CurrentDemandReqType", 9)) {
@@ -3165,17 +3165,17 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVTargetVoltage:done
         switch (r.event(1, 1, "CurrentDemandReqType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3198,7 +3198,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CurrentDemandResType", 1)) {
@@ -3207,7 +3207,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "CurrentDemandResType", 2)) {
@@ -3216,7 +3216,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "CurrentDemandResType", 3)) {
@@ -3225,7 +3225,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEPresentCurrent:done
         switch (r.event(1, 1, "CurrentDemandResType", 4)) {
@@ -3237,7 +3237,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSECurrentLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 5)) {
@@ -3249,7 +3249,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEVoltageLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 6)) {
@@ -3261,7 +3261,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
@@ -3280,7 +3280,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMaximumVoltageLimit:done
         switch (r.event(2, 3, "CurrentDemandResType", 8)) {
@@ -3295,7 +3295,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "CurrentDemandResType", 9)) {
@@ -3306,17 +3306,17 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "CurrentDemandResType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3336,7 +3336,7 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
@@ -3355,7 +3355,7 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // BulkChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
@@ -3367,17 +3367,17 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3414,7 +3414,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // P:done
         switch (r.event(1, 1, "DSAKeyValueType", 1)) {
@@ -3426,7 +3426,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // G:done
         switch (r.event(1, 1, "DSAKeyValueType", 2)) {
@@ -3438,7 +3438,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
@@ -3459,7 +3459,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
@@ -3478,7 +3478,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 4 });
+            return r.unreachable();
         }
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
@@ -3492,7 +3492,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Seed:done
         switch (r.event(1, 1, "DSAKeyValueType", 6)) {
@@ -3504,17 +3504,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PgenCounter:done
         switch (r.event(1, 1, "DSAKeyValueType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3534,7 +3534,7 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "DigestMethodType", 1)) {
@@ -3545,10 +3545,10 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "DigestMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3587,24 +3587,24 @@ function d_EntryType(r: BitReader): EntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(1, 1, "EntryType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(1, 1, "EntryType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3662,7 +3662,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
@@ -3705,7 +3705,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 8:
             return r.unsupported('mixed-content characters', "KeyInfoType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
@@ -3750,7 +3750,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
@@ -3795,7 +3795,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
@@ -3840,7 +3840,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 4);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
@@ -3885,7 +3885,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 5);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
@@ -3930,7 +3930,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 6);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
@@ -3975,7 +3975,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 7);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
@@ -4020,10 +4020,10 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 8);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4051,7 +4051,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 3:
             return r.unsupported('mixed-content characters', "KeyValueType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 1)) {
@@ -4060,7 +4060,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 2)) {
@@ -4069,10 +4069,10 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4095,7 +4095,7 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
@@ -4107,17 +4107,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Exponent:done
         switch (r.event(1, 1, "RSAKeyValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4147,7 +4147,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
@@ -4162,7 +4162,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
@@ -4173,17 +4173,17 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Transforms:done
         switch (r.event(1, 1, "RetrievalMethodType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4203,7 +4203,7 @@ function d_TransformsType(r: BitReader): TransformsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
@@ -4214,10 +4214,10 @@ function d_TransformsType(r: BitReader): TransformsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4237,7 +4237,7 @@ function d_TransformType(r: BitReader): TransformType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
@@ -4255,7 +4255,7 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 1 });
+            return r.unreachable();
         }
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
@@ -4273,10 +4273,10 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4326,7 +4326,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 5:
             return r.unsupported('SE(*) wildcard element', "X509DataType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerSerial:done
         switch (r.event(3, 7, "X509DataType", 1)) {
@@ -4367,7 +4367,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SKI:done
         switch (r.event(3, 7, "X509DataType", 2)) {
@@ -4408,7 +4408,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // X509SubjectName:done
         switch (r.event(3, 7, "X509DataType", 3)) {
@@ -4449,7 +4449,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // X509Certificate:done
         switch (r.event(3, 7, "X509DataType", 4)) {
@@ -4490,7 +4490,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509CRL:done
         switch (r.event(3, 7, "X509DataType", 5)) {
@@ -4531,10 +4531,10 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4557,7 +4557,7 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
@@ -4569,17 +4569,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SerialNumber:done
         switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4609,7 +4609,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
@@ -4625,7 +4625,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PGPKeyPacket:done
         switch (r.event(2, 2, "PGPDataType", 2)) {
@@ -4634,10 +4634,10 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4660,7 +4660,7 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
@@ -4676,10 +4676,10 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4703,7 +4703,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ManifestType", 1)) {
@@ -4712,7 +4712,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
@@ -4723,10 +4723,10 @@ function d_ManifestType(r: BitReader): ManifestType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4762,7 +4762,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
@@ -4783,7 +4783,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
@@ -4800,7 +4800,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
@@ -4813,7 +4813,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Transforms:done
         switch (r.event(1, 1, "ReferenceType", 4)) {
@@ -4822,7 +4822,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
@@ -4834,17 +4834,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DigestValue:done
         switch (r.event(1, 1, "ReferenceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4871,7 +4871,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
@@ -4883,7 +4883,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SessionID:done
         switch (r.event(2, 2, "MeteringReceiptReqType", 2)) {
@@ -4899,7 +4899,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
         switch (r.event(1, 1, "MeteringReceiptReqType", 3)) {
@@ -4908,17 +4908,17 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterInfo:done
         switch (r.event(1, 1, "MeteringReceiptReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4941,7 +4941,7 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "MeteringReceiptResType", 1)) {
@@ -4950,17 +4950,17 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
         switch (r.event(1, 1, "MeteringReceiptResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4994,7 +4994,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 5:
             return r.unsupported('mixed-content characters', "ObjectType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 5, "ObjectType", 1)) {
@@ -5013,7 +5013,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 4:
             return r.unsupported('mixed-content characters', "ObjectType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 4, "ObjectType", 2)) {
@@ -5028,7 +5028,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 3:
             return r.unsupported('mixed-content characters', "ObjectType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 3, "ObjectType", 3)) {
@@ -5039,10 +5039,10 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 2:
             return r.unsupported('mixed-content characters', "ObjectType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5065,7 +5065,7 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ContractID:done
         switch (r.event(1, 1, "PaymentDetailsReqType", 1)) {
@@ -5074,17 +5074,17 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "PaymentDetailsReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5107,7 +5107,7 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
@@ -5119,7 +5119,7 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // GenChallenge:done
         switch (r.event(1, 1, "PaymentDetailsResType", 2)) {
@@ -5131,17 +5131,17 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DateTimeNow:done
         switch (r.event(1, 1, "PaymentDetailsResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5164,7 +5164,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ReadyToChargeState:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 1)) {
@@ -5183,7 +5183,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargingProfile:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 2)) {
@@ -5198,24 +5198,24 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_EVPowerDeliveryParameter:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVPowerDeliveryParameter:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5238,7 +5238,7 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "ChargingProfileType", 1)) {
@@ -5247,7 +5247,7 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ProfileEntry:loop
         switch (r.event(2, 2, "ChargingProfileType", 2)) {
@@ -5258,10 +5258,10 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingProfileType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5284,7 +5284,7 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ChargingProfileEntryStart:done
         switch (r.event(1, 1, "ProfileEntryType", 1)) {
@@ -5296,17 +5296,17 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargingProfileEntryMaxPower:done
         switch (r.event(1, 1, "ProfileEntryType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ProfileEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5329,7 +5329,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
@@ -5346,31 +5346,31 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5390,7 +5390,7 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "PreChargeReqType", 1)) {
@@ -5399,7 +5399,7 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetVoltage:done
         switch (r.event(1, 1, "PreChargeReqType", 2)) {
@@ -5408,17 +5408,17 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVTargetCurrent:done
         switch (r.event(1, 1, "PreChargeReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5441,7 +5441,7 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PreChargeResType", 1)) {
@@ -5450,7 +5450,7 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "PreChargeResType", 2)) {
@@ -5459,17 +5459,17 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "PreChargeResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5489,7 +5489,7 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceChargeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceTag:done
         switch (r.event(1, 1, "ServiceChargeType", 1)) {
@@ -5501,7 +5501,7 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceChargeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // FreeService:done
         switch (r.event(1, 1, "ServiceChargeType", 2)) {
@@ -5513,17 +5513,17 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceChargeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EnergyTransferType:done
         switch (r.event(1, 1, "ServiceChargeType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceChargeType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceChargeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5546,7 +5546,7 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ServiceTagType", 1)) {
@@ -5565,7 +5565,7 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceName:done
         switch (r.event(1, 1, "ServiceTagType", 2)) {
@@ -5577,7 +5577,7 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ServiceTagType", 3)) {
@@ -5591,17 +5591,17 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceScope:done
         switch (r.event(1, 1, "ServiceTagType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceTagType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5624,17 +5624,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5657,7 +5657,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDetailResType", 1)) {
@@ -5669,7 +5669,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
@@ -5680,17 +5680,17 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceParameterList:done
         switch (r.event(1, 1, "ServiceDetailResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5710,7 +5710,7 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
@@ -5721,10 +5721,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5747,7 +5747,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
@@ -5756,7 +5756,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
@@ -5767,10 +5767,10 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5790,7 +5790,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ParameterType", 1)) {
@@ -5799,7 +5799,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 6, "ParameterType", 2)) {
@@ -5843,52 +5843,52 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // boolValue:done
         switch (r.event(1, 1, "ParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // byteValue:done
         switch (r.event(1, 1, "ParameterType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // shortValue:done
         switch (r.event(1, 1, "ParameterType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // intValue:done
         switch (r.event(1, 1, "ParameterType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // physicalValue:done
         switch (r.event(1, 1, "ParameterType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 7 });
+            return r.unreachable();
         }
       case 8: // stringValue:done
         switch (r.event(1, 1, "ParameterType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5920,7 +5920,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceScope:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
@@ -5934,17 +5934,17 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceCategory:done
         switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5967,7 +5967,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
@@ -5976,7 +5976,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PaymentOptions:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
@@ -5985,7 +5985,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
@@ -5996,17 +5996,17 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceList:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6029,7 +6029,7 @@ function d_PaymentOptionsType(r: BitReader): PaymentOptionsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentOptionsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionsType", 1)) {
@@ -6043,10 +6043,10 @@ function d_PaymentOptionsType(r: BitReader): PaymentOptionsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentOptionsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentOptionsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6066,7 +6066,7 @@ function d_ServiceTagListType(r: BitReader): ServiceTagListType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceTagListType", 1)) {
@@ -6077,10 +6077,10 @@ function d_ServiceTagListType(r: BitReader): ServiceTagListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceTagListType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceTagListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6100,7 +6100,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceTag:done
         switch (r.event(1, 1, "ServiceType", 1)) {
@@ -6112,17 +6112,17 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6145,7 +6145,7 @@ function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelection
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServicePaymentSelectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedPaymentOption:done
         switch (r.event(1, 1, "ServicePaymentSelectionReqType", 1)) {
@@ -6154,17 +6154,17 @@ function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelection
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServicePaymentSelectionReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedServiceList:done
         switch (r.event(1, 1, "ServicePaymentSelectionReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServicePaymentSelectionReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServicePaymentSelectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6184,7 +6184,7 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
@@ -6195,10 +6195,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6221,7 +6221,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
@@ -6235,17 +6235,17 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParameterSetID:done
         switch (r.event(1, 1, "SelectedServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6268,17 +6268,17 @@ function d_ServicePaymentSelectionResType(r: BitReader): ServicePaymentSelection
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServicePaymentSelectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServicePaymentSelectionResType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServicePaymentSelectionResType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServicePaymentSelectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6301,17 +6301,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVCCID:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6334,7 +6334,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
@@ -6346,7 +6346,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEID:done
         switch (r.event(2, 2, "SessionSetupResType", 2)) {
@@ -6360,17 +6360,17 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DateTimeNow:done
         switch (r.event(1, 1, "SessionSetupResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6398,17 +6398,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6432,7 +6432,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureType", 1)) {
@@ -6441,7 +6441,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedInfo:done
         switch (r.event(1, 1, "SignatureType", 2)) {
@@ -6450,7 +6450,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
@@ -6465,7 +6465,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 3 });
+            return r.unreachable();
         }
       case 4: // KeyInfo:done
         switch (r.event(2, 2, "SignatureType", 4)) {
@@ -6476,7 +6476,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Object:loop
         switch (r.event(2, 2, "SignatureType", 5)) {
@@ -6487,10 +6487,10 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6514,7 +6514,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInfoType", 1)) {
@@ -6523,7 +6523,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CanonicalizationMethod:done
         switch (r.event(1, 1, "SignedInfoType", 2)) {
@@ -6532,7 +6532,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureMethod:done
         switch (r.event(1, 1, "SignedInfoType", 3)) {
@@ -6541,7 +6541,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = (4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
@@ -6552,10 +6552,10 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6575,7 +6575,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "SignatureMethodType", 1)) {
@@ -6593,7 +6593,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 3:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // HMACOutputLength:done
         switch (r.event(2, 3, "SignatureMethodType", 2)) {
@@ -6604,10 +6604,10 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6631,7 +6631,7 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
@@ -6640,17 +6640,17 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "SignatureValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6674,7 +6674,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
@@ -6683,7 +6683,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
@@ -6694,10 +6694,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6721,7 +6721,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertyType", 1)) {
@@ -6730,7 +6730,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "SignaturePropertyType", 2)) {
@@ -6739,10 +6739,10 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
           case 1:
             return r.unsupported('mixed-content characters', "SignaturePropertyType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6762,7 +6762,7 @@ function d_V2G_Message(r: BitReader): V2G_Message {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "V2G_Message", 1)) {
@@ -6771,17 +6771,17 @@ function d_V2G_Message(r: BitReader): V2G_Message {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 1 });
+            return r.unreachable();
         }
       case 2: // Body:done
         switch (r.event(1, 1, "V2G_Message", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "V2G_Message", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6804,7 +6804,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SessionID:done
         switch (r.event(2, 3, "MessageHeaderType", 1)) {
@@ -6819,7 +6819,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Notification:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
@@ -6830,17 +6830,17 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Signature:done
         switch (r.event(1, 1, "MessageHeaderType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6863,7 +6863,7 @@ function d_NotificationType(r: BitReader): NotificationType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 0 });
+            return r.unreachable();
         }
       case 1: // FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
@@ -6877,17 +6877,17 @@ function d_NotificationType(r: BitReader): NotificationType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 1 });
+            return r.unreachable();
         }
       case 2: // FaultMsg:done
         switch (r.event(1, 1, "NotificationType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "NotificationType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7045,255 +7045,255 @@ function d_BodyType(r: BitReader): BodyType {
           case 35:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // BodyElement:done
         switch (r.event(1, 1, "BodyType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CableCheckReq:done
         switch (r.event(1, 1, "BodyType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 2 });
+            return r.unreachable();
         }
       case 3: // CableCheckRes:done
         switch (r.event(1, 1, "BodyType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CertificateInstallationReq:done
         switch (r.event(1, 1, "BodyType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 4 });
+            return r.unreachable();
         }
       case 5: // CertificateInstallationRes:done
         switch (r.event(1, 1, "BodyType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 5 });
+            return r.unreachable();
         }
       case 6: // CertificateUpdateReq:done
         switch (r.event(1, 1, "BodyType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 6 });
+            return r.unreachable();
         }
       case 7: // CertificateUpdateRes:done
         switch (r.event(1, 1, "BodyType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 7 });
+            return r.unreachable();
         }
       case 8: // ChargeParameterDiscoveryReq:done
         switch (r.event(1, 1, "BodyType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 8 });
+            return r.unreachable();
         }
       case 9: // ChargeParameterDiscoveryRes:done
         switch (r.event(1, 1, "BodyType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 9 });
+            return r.unreachable();
         }
       case 10: // ChargingStatusReq:done
         switch (r.event(1, 1, "BodyType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 10 });
+            return r.unreachable();
         }
       case 11: // ChargingStatusRes:done
         switch (r.event(1, 1, "BodyType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 11 });
+            return r.unreachable();
         }
       case 12: // ContractAuthenticationReq:done
         switch (r.event(1, 1, "BodyType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 12 });
+            return r.unreachable();
         }
       case 13: // ContractAuthenticationRes:done
         switch (r.event(1, 1, "BodyType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 13 });
+            return r.unreachable();
         }
       case 14: // CurrentDemandReq:done
         switch (r.event(1, 1, "BodyType", 14)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 14 });
+            return r.unreachable();
         }
       case 15: // CurrentDemandRes:done
         switch (r.event(1, 1, "BodyType", 15)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 15 });
+            return r.unreachable();
         }
       case 16: // MeteringReceiptReq:done
         switch (r.event(1, 1, "BodyType", 16)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 16 });
+            return r.unreachable();
         }
       case 17: // MeteringReceiptRes:done
         switch (r.event(1, 1, "BodyType", 17)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 17 });
+            return r.unreachable();
         }
       case 18: // PaymentDetailsReq:done
         switch (r.event(1, 1, "BodyType", 18)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 18 });
+            return r.unreachable();
         }
       case 19: // PaymentDetailsRes:done
         switch (r.event(1, 1, "BodyType", 19)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 19 });
+            return r.unreachable();
         }
       case 20: // PowerDeliveryReq:done
         switch (r.event(1, 1, "BodyType", 20)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 20 });
+            return r.unreachable();
         }
       case 21: // PowerDeliveryRes:done
         switch (r.event(1, 1, "BodyType", 21)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 21 });
+            return r.unreachable();
         }
       case 22: // PreChargeReq:done
         switch (r.event(1, 1, "BodyType", 22)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 22 });
+            return r.unreachable();
         }
       case 23: // PreChargeRes:done
         switch (r.event(1, 1, "BodyType", 23)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 23 });
+            return r.unreachable();
         }
       case 24: // ServiceDetailReq:done
         switch (r.event(1, 1, "BodyType", 24)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 24 });
+            return r.unreachable();
         }
       case 25: // ServiceDetailRes:done
         switch (r.event(1, 1, "BodyType", 25)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 25 });
+            return r.unreachable();
         }
       case 26: // ServiceDiscoveryReq:done
         switch (r.event(1, 1, "BodyType", 26)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 26 });
+            return r.unreachable();
         }
       case 27: // ServiceDiscoveryRes:done
         switch (r.event(1, 1, "BodyType", 27)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 27 });
+            return r.unreachable();
         }
       case 28: // ServicePaymentSelectionReq:done
         switch (r.event(1, 1, "BodyType", 28)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 28 });
+            return r.unreachable();
         }
       case 29: // ServicePaymentSelectionRes:done
         switch (r.event(1, 1, "BodyType", 29)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 29 });
+            return r.unreachable();
         }
       case 30: // SessionSetupReq:done
         switch (r.event(1, 1, "BodyType", 30)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 30 });
+            return r.unreachable();
         }
       case 31: // SessionSetupRes:done
         switch (r.event(1, 1, "BodyType", 31)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 31 });
+            return r.unreachable();
         }
       case 32: // SessionStopReq:done
         switch (r.event(1, 1, "BodyType", 32)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 32 });
+            return r.unreachable();
         }
       case 33: // SessionStopRes:done
         switch (r.event(1, 1, "BodyType", 33)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 33 });
+            return r.unreachable();
         }
       case 34: // WeldingDetectionReq:done
         switch (r.event(1, 1, "BodyType", 34)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 34 });
+            return r.unreachable();
         }
       case 35: // WeldingDetectionRes:done
         switch (r.event(1, 1, "BodyType", 35)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 35 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BodyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7313,17 +7313,17 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "WeldingDetectionReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7346,7 +7346,7 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
@@ -7355,7 +7355,7 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "WeldingDetectionResType", 2)) {
@@ -7364,17 +7364,17 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "WeldingDetectionResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

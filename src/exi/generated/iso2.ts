@@ -715,7 +715,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
@@ -724,7 +724,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EAmount:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 2)) {
@@ -733,7 +733,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaxVoltage:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 3)) {
@@ -742,7 +742,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaxCurrent:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 4)) {
@@ -751,17 +751,17 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMinCurrent:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -784,7 +784,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Multiplier:done
         switch (r.event(1, 1, "PhysicalValueType", 1)) {
@@ -796,7 +796,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Unit:done
         switch (r.event(1, 1, "PhysicalValueType", 2)) {
@@ -808,17 +808,17 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Value:done
         switch (r.event(1, 1, "PhysicalValueType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PhysicalValueType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PhysicalValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -838,7 +838,7 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // AC_EVSEStatus:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 1)) {
@@ -847,7 +847,7 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENominalVoltage:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 2)) {
@@ -856,17 +856,17 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaxCurrent:done
         switch (r.event(1, 1, "AC_EVSEChargeParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -889,7 +889,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
@@ -901,7 +901,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
@@ -913,17 +913,17 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // RCD:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_EVSEStatusType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -952,7 +952,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 2, "AuthorizationReqType", 1)) {
@@ -966,17 +966,17 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // GenChallenge:done
         switch (r.event(1, 1, "AuthorizationReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -999,7 +999,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationResType", 1)) {
@@ -1011,17 +1011,17 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEProcessing:done
         switch (r.event(1, 1, "AuthorizationResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1046,17 +1046,17 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "CableCheckReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1079,7 +1079,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVReady:done
         switch (r.event(1, 1, "DC_EVStatusType", 1)) {
@@ -1091,7 +1091,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVErrorCode:done
         switch (r.event(1, 1, "DC_EVStatusType", 2)) {
@@ -1103,17 +1103,17 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVRESSSOC:done
         switch (r.event(1, 1, "DC_EVStatusType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVStatusType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1136,7 +1136,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CableCheckResType", 1)) {
@@ -1145,7 +1145,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "CableCheckResType", 2)) {
@@ -1157,17 +1157,17 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CableCheckResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CableCheckResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CableCheckResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1190,7 +1190,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
@@ -1202,7 +1202,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(2, 2, "DC_EVSEStatusType", 2)) {
@@ -1221,7 +1221,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEIsolationStatus:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
@@ -1233,17 +1233,17 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEStatusCode:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEStatusType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1263,7 +1263,7 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "CanonicalizationMethodType", 1)) {
@@ -1274,10 +1274,10 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
           case 2:
             return r.unsupported('mixed-content characters', "CanonicalizationMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1297,7 +1297,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
@@ -1309,7 +1309,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // OEMProvisioningCert:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
@@ -1318,17 +1318,17 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1348,7 +1348,7 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             s = (o.RootCertificateID.length < 20 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
@@ -1359,17 +1359,17 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RootCertificateID:done
         switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1392,7 +1392,7 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
@@ -1404,17 +1404,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SerialNumber:done
         switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1437,7 +1437,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
@@ -1446,7 +1446,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SAProvisioningCertificateChain:done
         switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
@@ -1455,7 +1455,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
@@ -1464,7 +1464,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ContractSignatureEncryptedPrivateKey:done
         switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
@@ -1473,7 +1473,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DHpublickey:done
         switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
@@ -1482,17 +1482,17 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // eMAID:done
         switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1519,7 +1519,7 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateChainType", 1)) {
@@ -1531,7 +1531,7 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 2)) {
@@ -1542,17 +1542,17 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SubCertificates:done
         switch (r.event(1, 1, "CertificateChainType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1575,7 +1575,7 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             s = (o.Certificate.length < 4 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
@@ -1589,17 +1589,17 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Certificate:done
         switch (r.event(1, 1, "SubCertificatesType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1619,7 +1619,7 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractSignatureEncryptedPrivateKeyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 1)) {
@@ -1628,17 +1628,17 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractSignatureEncryptedPrivateKeyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractSignatureEncryptedPrivateKeyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractSignatureEncryptedPrivateKeyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1658,7 +1658,7 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DiffieHellmanPublickeyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 1)) {
@@ -1667,17 +1667,17 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DiffieHellmanPublickeyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DiffieHellmanPublickeyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DiffieHellmanPublickeyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1697,7 +1697,7 @@ function d_EMAIDType(r: BitReader): EMAIDType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "EMAIDType", 1)) {
@@ -1706,17 +1706,17 @@ function d_EMAIDType(r: BitReader): EMAIDType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "EMAIDType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EMAIDType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1736,7 +1736,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "CertificateUpdateReqType", 1)) {
@@ -1745,7 +1745,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
@@ -1757,7 +1757,7 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // eMAID:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 3)) {
@@ -1766,17 +1766,17 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1799,7 +1799,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
@@ -1808,7 +1808,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SAProvisioningCertificateChain:done
         switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
@@ -1817,7 +1817,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
@@ -1826,7 +1826,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ContractSignatureEncryptedPrivateKey:done
         switch (r.event(1, 1, "CertificateUpdateResType", 4)) {
@@ -1835,7 +1835,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DHpublickey:done
         switch (r.event(1, 1, "CertificateUpdateResType", 5)) {
@@ -1844,7 +1844,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // eMAID:done
         switch (r.event(2, 2, "CertificateUpdateResType", 6)) {
@@ -1858,17 +1858,17 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // RetryCounter:done
         switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateUpdateResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateUpdateResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1898,7 +1898,7 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MaxEntriesSAScheduleTuple:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 1)) {
@@ -1910,7 +1910,7 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RequestedEnergyTransferMode:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 2)) {
@@ -1927,31 +1927,31 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // AC_EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DC_EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1978,7 +1978,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 1)) {
@@ -1987,7 +1987,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVStatus:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 2)) {
@@ -1996,7 +1996,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 3)) {
@@ -2009,7 +2009,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumPowerLimit:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 4)) {
@@ -2018,7 +2018,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 5)) {
@@ -2047,7 +2047,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVEnergyCapacity:done
         switch (r.event(3, 4, "DC_EVChargeParameterType", 6)) {
@@ -2072,7 +2072,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVEnergyRequest:done
         switch (r.event(2, 3, "DC_EVChargeParameterType", 7)) {
@@ -2093,7 +2093,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 7 });
+            return r.unreachable();
         }
       case 8: // FullSOC:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 8)) {
@@ -2107,17 +2107,17 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 8 });
+            return r.unreachable();
         }
       case 9: // BulkSOC:done
         switch (r.event(1, 1, "DC_EVChargeParameterType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2142,17 +2142,17 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "EVChargeParameterType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2175,7 +2175,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
@@ -2187,7 +2187,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEProcessing:done
         switch (r.event(3, 5, "ChargeParameterDiscoveryResType", 2)) {
@@ -2212,7 +2212,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleList:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 3)) {
@@ -2229,7 +2229,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // SASchedules:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 4)) {
@@ -2246,31 +2246,31 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // AC_EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DC_EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEChargeParameter:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeParameterDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2290,7 +2290,7 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
             s = (o.SAScheduleTuple.length < 3 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SAScheduleTuple:loop
         switch (r.event(2, 2, "SAScheduleListType", 1)) {
@@ -2301,17 +2301,17 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SAScheduleTuple:done
         switch (r.event(1, 1, "SAScheduleListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2334,7 +2334,7 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
@@ -2343,7 +2343,7 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
@@ -2354,17 +2354,17 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SalesTariff:done
         switch (r.event(1, 1, "SAScheduleTupleType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SAScheduleTupleType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SAScheduleTupleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2384,7 +2384,7 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
             s = (o.PMaxScheduleEntry.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PMaxScheduleEntry:loop
         switch (r.event(2, 2, "PMaxScheduleType", 1)) {
@@ -2395,17 +2395,17 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PMaxScheduleEntry:done
         switch (r.event(1, 1, "PMaxScheduleType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2429,7 +2429,7 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 1)) {
@@ -2438,7 +2438,7 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 2)) {
@@ -2447,17 +2447,17 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PMax:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PMaxScheduleEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2480,7 +2480,7 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 0 });
+            return r.unreachable();
         }
       case 1: // start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
@@ -2494,17 +2494,17 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 1 });
+            return r.unreachable();
         }
       case 2: // duration:done
         switch (r.event(1, 1, "RelativeTimeIntervalType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RelativeTimeIntervalType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2536,7 +2536,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SalesTariffType", 1)) {
@@ -2548,7 +2548,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SalesTariffID:done
         switch (r.event(2, 3, "SalesTariffType", 2)) {
@@ -2571,7 +2571,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SalesTariffDescription:done
         switch (r.event(2, 2, "SalesTariffType", 3)) {
@@ -2587,7 +2587,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 3 });
+            return r.unreachable();
         }
       case 4: // NumEPriceLevels:done
         switch (r.event(1, 1, "SalesTariffType", 4)) {
@@ -2596,7 +2596,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 4 });
+            return r.unreachable();
         }
       case 5: // SalesTariffEntry:loop
         switch (r.event(2, 2, "SalesTariffType", 5)) {
@@ -2607,17 +2607,17 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 5 });
+            return r.unreachable();
         }
       case 6: // SalesTariffEntry:done
         switch (r.event(1, 1, "SalesTariffType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2641,7 +2641,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(2, 3, "SalesTariffEntryType", 1)) {
@@ -2659,7 +2659,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(2, 3, "SalesTariffEntryType", 2)) {
@@ -2677,7 +2677,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EPriceLevel:done
         switch (r.event(2, 2, "SalesTariffEntryType", 3)) {
@@ -2688,7 +2688,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ConsumptionCost:loop
         switch (r.event(2, 2, "SalesTariffEntryType", 4)) {
@@ -2699,17 +2699,17 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 4 });
+            return r.unreachable();
         }
       case 5: // ConsumptionCost:done
         switch (r.event(1, 1, "SalesTariffEntryType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SalesTariffEntryType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SalesTariffEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2729,7 +2729,7 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // startValue:done
         switch (r.event(1, 1, "ConsumptionCostType", 1)) {
@@ -2738,7 +2738,7 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
             s = (o.Cost.length < 3 ? 2 : 3);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Cost:loop
         switch (r.event(2, 2, "ConsumptionCostType", 2)) {
@@ -2749,17 +2749,17 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Cost:done
         switch (r.event(1, 1, "ConsumptionCostType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ConsumptionCostType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ConsumptionCostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2782,7 +2782,7 @@ function d_CostType(r: BitReader): CostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // costKind:done
         switch (r.event(1, 1, "CostType", 1)) {
@@ -2794,7 +2794,7 @@ function d_CostType(r: BitReader): CostType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // amount:done
         switch (r.event(2, 2, "CostType", 2)) {
@@ -2808,17 +2808,17 @@ function d_CostType(r: BitReader): CostType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 2 });
+            return r.unreachable();
         }
       case 3: // amountMultiplier:done
         switch (r.event(1, 1, "CostType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CostType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2843,7 +2843,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVSEStatus:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 1)) {
@@ -2852,7 +2852,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMaximumCurrentLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 2)) {
@@ -2861,7 +2861,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 3)) {
@@ -2870,7 +2870,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaximumVoltageLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 4)) {
@@ -2879,7 +2879,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMinimumCurrentLimit:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 5)) {
@@ -2888,7 +2888,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
@@ -2901,7 +2901,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSECurrentRegulationTolerance:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 7)) {
@@ -2910,7 +2910,7 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
@@ -2921,17 +2921,17 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEEnergyToBeDelivered:done
         switch (r.event(1, 1, "DC_EVSEChargeParameterType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVSEChargeParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2964,7 +2964,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
@@ -2976,7 +2976,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEID:done
         switch (r.event(1, 1, "ChargingStatusResType", 2)) {
@@ -2988,7 +2988,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
         switch (r.event(3, 4, "ChargingStatusResType", 3)) {
@@ -3012,7 +3012,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaxCurrent:done
         switch (r.event(2, 3, "ChargingStatusResType", 4)) {
@@ -3032,7 +3032,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // MeterInfo:done
         switch (r.event(2, 2, "ChargingStatusResType", 5)) {
@@ -3048,7 +3048,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // ReceiptRequired:done
         switch (r.event(1, 1, "ChargingStatusResType", 6)) {
@@ -3057,17 +3057,17 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // AC_EVSEStatus:done
         switch (r.event(1, 1, "ChargingStatusResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingStatusResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingStatusResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3090,7 +3090,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MeterID:done
         switch (r.event(3, 5, "MeterInfoType", 1)) {
@@ -3125,7 +3125,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
@@ -3153,7 +3153,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SigMeterReading:done
         switch (r.event(2, 3, "MeterInfoType", 3)) {
@@ -3174,7 +3174,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 4)) {
@@ -3188,17 +3188,17 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // TMeter:done
         switch (r.event(1, 1, "MeterInfoType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3218,7 +3218,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "CurrentDemandReqType", 1)) {
@@ -3227,7 +3227,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
@@ -3258,7 +3258,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumVoltageLimit:done
         switch (r.event(3, 4, "CurrentDemandReqType", 3)) {
@@ -3285,7 +3285,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumCurrentLimit:done
         switch (r.event(2, 3, "CurrentDemandReqType", 4)) {
@@ -3308,7 +3308,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumPowerLimit:done
         switch (r.event(2, 2, "CurrentDemandReqType", 5)) {
@@ -3327,7 +3327,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 5 });
+            return r.unreachable();
         }
       case 6: // BulkChargingComplete:done
         switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
@@ -3339,7 +3339,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 6 });
+            return r.unreachable();
         }
       case 7: // ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
@@ -3356,7 +3356,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 7 });
+            return r.unreachable();
         }
       case 8: // RemainingTimeToFullSoC:done
         switch (r.event(2, 2, "CurrentDemandReqType", 8)) {
@@ -3369,7 +3369,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 8 });
+            return r.unreachable();
         }
       case 9: // RemainingTimeToBulkSoC:done
         switch (r.event(1, 1, "CurrentDemandReqType", 9)) {
@@ -3378,17 +3378,17 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVTargetVoltage:done
         switch (r.event(1, 1, "CurrentDemandReqType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandReqType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3411,7 +3411,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CurrentDemandResType", 1)) {
@@ -3420,7 +3420,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "CurrentDemandResType", 2)) {
@@ -3429,7 +3429,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "CurrentDemandResType", 3)) {
@@ -3438,7 +3438,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEPresentCurrent:done
         switch (r.event(1, 1, "CurrentDemandResType", 4)) {
@@ -3450,7 +3450,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSECurrentLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 5)) {
@@ -3462,7 +3462,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEVoltageLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 6)) {
@@ -3474,7 +3474,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
@@ -3498,7 +3498,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMaximumVoltageLimit:done
         switch (r.event(2, 3, "CurrentDemandResType", 8)) {
@@ -3518,7 +3518,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "CurrentDemandResType", 9)) {
@@ -3534,7 +3534,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "CurrentDemandResType", 10)) {
@@ -3546,7 +3546,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEID:done
         switch (r.event(1, 1, "CurrentDemandResType", 11)) {
@@ -3558,7 +3558,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 12;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 11 });
+            return r.unreachable();
         }
       case 12: // SAScheduleTupleID:done
         switch (r.event(2, 3, "CurrentDemandResType", 12)) {
@@ -3576,7 +3576,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 12 });
+            return r.unreachable();
         }
       case 13: // MeterInfo:done
         switch (r.event(2, 2, "CurrentDemandResType", 13)) {
@@ -3590,17 +3590,17 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 13 });
+            return r.unreachable();
         }
       case 14: // ReceiptRequired:done
         switch (r.event(1, 1, "CurrentDemandResType", 14)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CurrentDemandResType", state: 14 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CurrentDemandResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3620,7 +3620,7 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
@@ -3639,7 +3639,7 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // BulkChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
@@ -3651,17 +3651,17 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_EVPowerDeliveryParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3698,7 +3698,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // P:done
         switch (r.event(1, 1, "DSAKeyValueType", 1)) {
@@ -3710,7 +3710,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // G:done
         switch (r.event(1, 1, "DSAKeyValueType", 2)) {
@@ -3722,7 +3722,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
@@ -3743,7 +3743,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
@@ -3762,7 +3762,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 4 });
+            return r.unreachable();
         }
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
@@ -3776,7 +3776,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Seed:done
         switch (r.event(1, 1, "DSAKeyValueType", 6)) {
@@ -3788,17 +3788,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PgenCounter:done
         switch (r.event(1, 1, "DSAKeyValueType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3818,7 +3818,7 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "DigestMethodType", 1)) {
@@ -3829,10 +3829,10 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "DigestMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3860,7 +3860,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
@@ -3872,17 +3872,17 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3911,24 +3911,24 @@ function d_EntryType(r: BitReader): EntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
         switch (r.event(1, 1, "EntryType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeInterval:done
         switch (r.event(1, 1, "EntryType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EntryType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3986,7 +3986,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
@@ -4029,7 +4029,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 8:
             return r.unsupported('mixed-content characters', "KeyInfoType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
@@ -4074,7 +4074,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
@@ -4119,7 +4119,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
@@ -4164,7 +4164,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 4);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
@@ -4209,7 +4209,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 5);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
@@ -4254,7 +4254,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 6);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
@@ -4299,7 +4299,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 7);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
@@ -4344,10 +4344,10 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 8);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4375,7 +4375,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 3:
             return r.unsupported('mixed-content characters', "KeyValueType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 1)) {
@@ -4384,7 +4384,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 2)) {
@@ -4393,10 +4393,10 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4419,7 +4419,7 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
@@ -4431,17 +4431,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Exponent:done
         switch (r.event(1, 1, "RSAKeyValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4471,7 +4471,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
@@ -4486,7 +4486,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
@@ -4497,17 +4497,17 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Transforms:done
         switch (r.event(1, 1, "RetrievalMethodType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4527,7 +4527,7 @@ function d_TransformsType(r: BitReader): TransformsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
@@ -4538,10 +4538,10 @@ function d_TransformsType(r: BitReader): TransformsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4561,7 +4561,7 @@ function d_TransformType(r: BitReader): TransformType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
@@ -4579,7 +4579,7 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 1 });
+            return r.unreachable();
         }
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
@@ -4597,10 +4597,10 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4650,7 +4650,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 5:
             return r.unsupported('SE(*) wildcard element', "X509DataType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerSerial:done
         switch (r.event(3, 7, "X509DataType", 1)) {
@@ -4691,7 +4691,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SKI:done
         switch (r.event(3, 7, "X509DataType", 2)) {
@@ -4732,7 +4732,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // X509SubjectName:done
         switch (r.event(3, 7, "X509DataType", 3)) {
@@ -4773,7 +4773,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // X509Certificate:done
         switch (r.event(3, 7, "X509DataType", 4)) {
@@ -4814,7 +4814,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509CRL:done
         switch (r.event(3, 7, "X509DataType", 5)) {
@@ -4855,10 +4855,10 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4888,7 +4888,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
@@ -4904,7 +4904,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PGPKeyPacket:done
         switch (r.event(2, 2, "PGPDataType", 2)) {
@@ -4913,10 +4913,10 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4939,7 +4939,7 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
@@ -4955,10 +4955,10 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4982,7 +4982,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ManifestType", 1)) {
@@ -4991,7 +4991,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
@@ -5002,10 +5002,10 @@ function d_ManifestType(r: BitReader): ManifestType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5041,7 +5041,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
@@ -5062,7 +5062,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
@@ -5079,7 +5079,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
@@ -5092,7 +5092,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Transforms:done
         switch (r.event(1, 1, "ReferenceType", 4)) {
@@ -5101,7 +5101,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
@@ -5113,17 +5113,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DigestValue:done
         switch (r.event(1, 1, "ReferenceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5150,7 +5150,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
@@ -5162,7 +5162,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SessionID:done
         switch (r.event(2, 2, "MeteringReceiptReqType", 2)) {
@@ -5178,7 +5178,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
         switch (r.event(1, 1, "MeteringReceiptReqType", 3)) {
@@ -5187,17 +5187,17 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterInfo:done
         switch (r.event(1, 1, "MeteringReceiptReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5220,7 +5220,7 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "MeteringReceiptResType", 1)) {
@@ -5237,31 +5237,31 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
         switch (r.event(1, 1, "MeteringReceiptResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_EVSEStatus:done
         switch (r.event(1, 1, "MeteringReceiptResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEStatus:done
         switch (r.event(1, 1, "MeteringReceiptResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringReceiptResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringReceiptResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5295,7 +5295,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 5:
             return r.unsupported('mixed-content characters', "ObjectType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 5, "ObjectType", 1)) {
@@ -5314,7 +5314,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 4:
             return r.unsupported('mixed-content characters', "ObjectType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 4, "ObjectType", 2)) {
@@ -5329,7 +5329,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 3:
             return r.unsupported('mixed-content characters', "ObjectType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 3, "ObjectType", 3)) {
@@ -5340,10 +5340,10 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 2:
             return r.unsupported('mixed-content characters', "ObjectType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5366,7 +5366,7 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // eMAID:done
         switch (r.event(1, 1, "PaymentDetailsReqType", 1)) {
@@ -5375,17 +5375,17 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "PaymentDetailsReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5408,7 +5408,7 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
@@ -5420,7 +5420,7 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // GenChallenge:done
         switch (r.event(1, 1, "PaymentDetailsResType", 2)) {
@@ -5432,17 +5432,17 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSETimeStamp:done
         switch (r.event(1, 1, "PaymentDetailsResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentDetailsResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentDetailsResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5465,7 +5465,7 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentServiceSelectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedPaymentOption:done
         switch (r.event(1, 1, "PaymentServiceSelectionReqType", 1)) {
@@ -5474,17 +5474,17 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentServiceSelectionReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedServiceList:done
         switch (r.event(1, 1, "PaymentServiceSelectionReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentServiceSelectionReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentServiceSelectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5504,7 +5504,7 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             s = (o.SelectedService.length < 16 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
@@ -5515,17 +5515,17 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedService:done
         switch (r.event(1, 1, "SelectedServiceListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5548,7 +5548,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
@@ -5562,17 +5562,17 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParameterSetID:done
         switch (r.event(1, 1, "SelectedServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5595,17 +5595,17 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentServiceSelectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentServiceSelectionResType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentServiceSelectionResType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentServiceSelectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5628,7 +5628,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ChargeProgress:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
@@ -5640,7 +5640,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SAScheduleTupleID:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 2)) {
@@ -5659,7 +5659,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargingProfile:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
@@ -5674,24 +5674,24 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DC_EVPowerDeliveryParameter:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVPowerDeliveryParameter:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5711,7 +5711,7 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
             s = (o.ProfileEntry.length < 24 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ProfileEntry:loop
         switch (r.event(2, 2, "ChargingProfileType", 1)) {
@@ -5722,17 +5722,17 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ProfileEntry:done
         switch (r.event(1, 1, "ChargingProfileType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingProfileType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingProfileType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5755,7 +5755,7 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ChargingProfileEntryStart:done
         switch (r.event(1, 1, "ProfileEntryType", 1)) {
@@ -5764,7 +5764,7 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargingProfileEntryMaxPower:done
         switch (r.event(2, 2, "ProfileEntryType", 2)) {
@@ -5778,17 +5778,17 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargingProfileEntryMaxNumberOfPhasesInUse:done
         switch (r.event(1, 1, "ProfileEntryType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ProfileEntryType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ProfileEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5811,7 +5811,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
@@ -5828,31 +5828,31 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5872,7 +5872,7 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "PreChargeReqType", 1)) {
@@ -5881,7 +5881,7 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetVoltage:done
         switch (r.event(1, 1, "PreChargeReqType", 2)) {
@@ -5890,17 +5890,17 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVTargetCurrent:done
         switch (r.event(1, 1, "PreChargeReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5923,7 +5923,7 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PreChargeResType", 1)) {
@@ -5932,7 +5932,7 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "PreChargeResType", 2)) {
@@ -5941,17 +5941,17 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "PreChargeResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PreChargeResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PreChargeResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5974,17 +5974,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6007,7 +6007,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDetailResType", 1)) {
@@ -6019,7 +6019,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
@@ -6030,17 +6030,17 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceParameterList:done
         switch (r.event(1, 1, "ServiceDetailResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6060,7 +6060,7 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             s = (o.ParameterSet.length < 255 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
@@ -6071,17 +6071,17 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParameterSet:done
         switch (r.event(1, 1, "ServiceParameterListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6104,7 +6104,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
@@ -6113,7 +6113,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = (o.Parameter.length < 16 ? 2 : 3);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
@@ -6124,17 +6124,17 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Parameter:done
         switch (r.event(1, 1, "ParameterSetType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6154,7 +6154,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
@@ -6198,52 +6198,52 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // boolValue:done
         switch (r.event(1, 1, "ParameterType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // byteValue:done
         switch (r.event(1, 1, "ParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // shortValue:done
         switch (r.event(1, 1, "ParameterType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // intValue:done
         switch (r.event(1, 1, "ParameterType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // physicalValue:done
         switch (r.event(1, 1, "ParameterType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // stringValue:done
         switch (r.event(1, 1, "ParameterType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6275,7 +6275,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceScope:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
@@ -6289,17 +6289,17 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceCategory:done
         switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6322,7 +6322,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
@@ -6331,7 +6331,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PaymentOptionList:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
@@ -6340,7 +6340,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
@@ -6351,17 +6351,17 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceList:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6384,7 +6384,7 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
             s = (o.PaymentOption.length < 2 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentOptionListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionListType", 1)) {
@@ -6398,17 +6398,17 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentOptionListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PaymentOption:done
         switch (r.event(1, 1, "PaymentOptionListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PaymentOptionListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PaymentOptionListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6431,7 +6431,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ChargeServiceType", 1)) {
@@ -6450,7 +6450,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceName:done
         switch (r.event(1, 1, "ChargeServiceType", 2)) {
@@ -6462,7 +6462,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ChargeServiceType", 3)) {
@@ -6481,7 +6481,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceScope:done
         switch (r.event(1, 1, "ChargeServiceType", 4)) {
@@ -6493,7 +6493,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // FreeService:done
         switch (r.event(1, 1, "ChargeServiceType", 5)) {
@@ -6502,17 +6502,17 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // SupportedEnergyTransferMode:done
         switch (r.event(1, 1, "ChargeServiceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargeServiceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargeServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6535,7 +6535,7 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
             s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EnergyTransferMode:loop
         switch (r.event(2, 2, "SupportedEnergyTransferModeType", 1)) {
@@ -6549,17 +6549,17 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EnergyTransferMode:done
         switch (r.event(1, 1, "SupportedEnergyTransferModeType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SupportedEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6579,7 +6579,7 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             s = (o.Service.length < 8 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
@@ -6590,17 +6590,17 @@ function d_ServiceListType(r: BitReader): ServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Service:done
         switch (r.event(1, 1, "ServiceListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6623,7 +6623,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ServiceType", 1)) {
@@ -6642,7 +6642,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceName:done
         switch (r.event(1, 1, "ServiceType", 2)) {
@@ -6654,7 +6654,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ServiceType", 3)) {
@@ -6673,7 +6673,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceScope:done
         switch (r.event(1, 1, "ServiceType", 4)) {
@@ -6685,17 +6685,17 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6718,17 +6718,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVCCID:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6751,7 +6751,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
@@ -6763,7 +6763,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEID:done
         switch (r.event(2, 2, "SessionSetupResType", 2)) {
@@ -6777,17 +6777,17 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSETimeStamp:done
         switch (r.event(1, 1, "SessionSetupResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6810,17 +6810,17 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ChargingSession:done
         switch (r.event(1, 1, "SessionStopReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6843,17 +6843,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6877,7 +6877,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureType", 1)) {
@@ -6886,7 +6886,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedInfo:done
         switch (r.event(1, 1, "SignatureType", 2)) {
@@ -6895,7 +6895,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
@@ -6910,7 +6910,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 3 });
+            return r.unreachable();
         }
       case 4: // KeyInfo:done
         switch (r.event(2, 2, "SignatureType", 4)) {
@@ -6921,7 +6921,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Object:loop
         switch (r.event(2, 2, "SignatureType", 5)) {
@@ -6932,10 +6932,10 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6959,7 +6959,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInfoType", 1)) {
@@ -6968,7 +6968,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CanonicalizationMethod:done
         switch (r.event(1, 1, "SignedInfoType", 2)) {
@@ -6977,7 +6977,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureMethod:done
         switch (r.event(1, 1, "SignedInfoType", 3)) {
@@ -6986,7 +6986,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = (4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
@@ -6997,10 +6997,10 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7020,7 +7020,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "SignatureMethodType", 1)) {
@@ -7038,7 +7038,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 3:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // HMACOutputLength:done
         switch (r.event(2, 3, "SignatureMethodType", 2)) {
@@ -7049,10 +7049,10 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7076,7 +7076,7 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
@@ -7085,17 +7085,17 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "SignatureValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7119,7 +7119,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
@@ -7128,7 +7128,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
@@ -7139,10 +7139,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7166,7 +7166,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertyType", 1)) {
@@ -7175,7 +7175,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "SignaturePropertyType", 2)) {
@@ -7184,10 +7184,10 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
           case 1:
             return r.unsupported('mixed-content characters', "SignaturePropertyType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7207,7 +7207,7 @@ function d_V2G_Message(r: BitReader): V2G_Message {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "V2G_Message", 1)) {
@@ -7216,17 +7216,17 @@ function d_V2G_Message(r: BitReader): V2G_Message {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 1 });
+            return r.unreachable();
         }
       case 2: // Body:done
         switch (r.event(1, 1, "V2G_Message", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "V2G_Message", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "V2G_Message", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7249,7 +7249,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SessionID:done
         switch (r.event(2, 3, "MessageHeaderType", 1)) {
@@ -7264,7 +7264,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Notification:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
@@ -7275,17 +7275,17 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Signature:done
         switch (r.event(1, 1, "MessageHeaderType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7308,7 +7308,7 @@ function d_NotificationType(r: BitReader): NotificationType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 0 });
+            return r.unreachable();
         }
       case 1: // FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
@@ -7322,17 +7322,17 @@ function d_NotificationType(r: BitReader): NotificationType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 1 });
+            return r.unreachable();
         }
       case 2: // FaultMsg:done
         switch (r.event(1, 1, "NotificationType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "NotificationType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "NotificationType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7490,255 +7490,255 @@ function d_BodyType(r: BitReader): BodyType {
           case 35:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // AuthorizationReq:done
         switch (r.event(1, 1, "BodyType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AuthorizationRes:done
         switch (r.event(1, 1, "BodyType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BodyElement:done
         switch (r.event(1, 1, "BodyType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CableCheckReq:done
         switch (r.event(1, 1, "BodyType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 4 });
+            return r.unreachable();
         }
       case 5: // CableCheckRes:done
         switch (r.event(1, 1, "BodyType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 5 });
+            return r.unreachable();
         }
       case 6: // CertificateInstallationReq:done
         switch (r.event(1, 1, "BodyType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 6 });
+            return r.unreachable();
         }
       case 7: // CertificateInstallationRes:done
         switch (r.event(1, 1, "BodyType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 7 });
+            return r.unreachable();
         }
       case 8: // CertificateUpdateReq:done
         switch (r.event(1, 1, "BodyType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 8 });
+            return r.unreachable();
         }
       case 9: // CertificateUpdateRes:done
         switch (r.event(1, 1, "BodyType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 9 });
+            return r.unreachable();
         }
       case 10: // ChargeParameterDiscoveryReq:done
         switch (r.event(1, 1, "BodyType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 10 });
+            return r.unreachable();
         }
       case 11: // ChargeParameterDiscoveryRes:done
         switch (r.event(1, 1, "BodyType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 11 });
+            return r.unreachable();
         }
       case 12: // ChargingStatusReq:done
         switch (r.event(1, 1, "BodyType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 12 });
+            return r.unreachable();
         }
       case 13: // ChargingStatusRes:done
         switch (r.event(1, 1, "BodyType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 13 });
+            return r.unreachable();
         }
       case 14: // CurrentDemandReq:done
         switch (r.event(1, 1, "BodyType", 14)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 14 });
+            return r.unreachable();
         }
       case 15: // CurrentDemandRes:done
         switch (r.event(1, 1, "BodyType", 15)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 15 });
+            return r.unreachable();
         }
       case 16: // MeteringReceiptReq:done
         switch (r.event(1, 1, "BodyType", 16)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 16 });
+            return r.unreachable();
         }
       case 17: // MeteringReceiptRes:done
         switch (r.event(1, 1, "BodyType", 17)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 17 });
+            return r.unreachable();
         }
       case 18: // PaymentDetailsReq:done
         switch (r.event(1, 1, "BodyType", 18)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 18 });
+            return r.unreachable();
         }
       case 19: // PaymentDetailsRes:done
         switch (r.event(1, 1, "BodyType", 19)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 19 });
+            return r.unreachable();
         }
       case 20: // PaymentServiceSelectionReq:done
         switch (r.event(1, 1, "BodyType", 20)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 20 });
+            return r.unreachable();
         }
       case 21: // PaymentServiceSelectionRes:done
         switch (r.event(1, 1, "BodyType", 21)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 21 });
+            return r.unreachable();
         }
       case 22: // PowerDeliveryReq:done
         switch (r.event(1, 1, "BodyType", 22)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 22 });
+            return r.unreachable();
         }
       case 23: // PowerDeliveryRes:done
         switch (r.event(1, 1, "BodyType", 23)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 23 });
+            return r.unreachable();
         }
       case 24: // PreChargeReq:done
         switch (r.event(1, 1, "BodyType", 24)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 24 });
+            return r.unreachable();
         }
       case 25: // PreChargeRes:done
         switch (r.event(1, 1, "BodyType", 25)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 25 });
+            return r.unreachable();
         }
       case 26: // ServiceDetailReq:done
         switch (r.event(1, 1, "BodyType", 26)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 26 });
+            return r.unreachable();
         }
       case 27: // ServiceDetailRes:done
         switch (r.event(1, 1, "BodyType", 27)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 27 });
+            return r.unreachable();
         }
       case 28: // ServiceDiscoveryReq:done
         switch (r.event(1, 1, "BodyType", 28)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 28 });
+            return r.unreachable();
         }
       case 29: // ServiceDiscoveryRes:done
         switch (r.event(1, 1, "BodyType", 29)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 29 });
+            return r.unreachable();
         }
       case 30: // SessionSetupReq:done
         switch (r.event(1, 1, "BodyType", 30)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 30 });
+            return r.unreachable();
         }
       case 31: // SessionSetupRes:done
         switch (r.event(1, 1, "BodyType", 31)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 31 });
+            return r.unreachable();
         }
       case 32: // SessionStopReq:done
         switch (r.event(1, 1, "BodyType", 32)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 32 });
+            return r.unreachable();
         }
       case 33: // SessionStopRes:done
         switch (r.event(1, 1, "BodyType", 33)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 33 });
+            return r.unreachable();
         }
       case 34: // WeldingDetectionReq:done
         switch (r.event(1, 1, "BodyType", 34)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 34 });
+            return r.unreachable();
         }
       case 35: // WeldingDetectionRes:done
         switch (r.event(1, 1, "BodyType", 35)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BodyType", state: 35 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BodyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7758,17 +7758,17 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DC_EVStatus:done
         switch (r.event(1, 1, "WeldingDetectionReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7791,7 +7791,7 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
@@ -7800,7 +7800,7 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "WeldingDetectionResType", 2)) {
@@ -7809,17 +7809,17 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "WeldingDetectionResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "WeldingDetectionResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "WeldingDetectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

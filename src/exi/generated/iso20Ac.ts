@@ -465,7 +465,7 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 1)) {
@@ -482,7 +482,7 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 2)) {
@@ -495,7 +495,7 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumChargePower_L3:done
         switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 3)) {
@@ -504,7 +504,7 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 4)) {
@@ -519,7 +519,7 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 5)) {
@@ -530,17 +530,17 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_CPDReqEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -563,7 +563,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
@@ -575,17 +575,17 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -605,7 +605,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 1)) {
@@ -622,7 +622,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 2)) {
@@ -635,7 +635,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargePower_L3:done
         switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 3)) {
@@ -644,7 +644,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 4)) {
@@ -661,7 +661,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 5)) {
@@ -674,7 +674,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower_L3:done
         switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 6)) {
@@ -683,7 +683,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSENominalFrequency:done
         switch (r.event(3, 6, "AC_CPDResEnergyTransferModeType", 7)) {
@@ -710,7 +710,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "AC_CPDResEnergyTransferModeType", 8)) {
@@ -733,7 +733,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "AC_CPDResEnergyTransferModeType", 9)) {
@@ -752,7 +752,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 10)) {
@@ -767,7 +767,7 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 11)) {
@@ -778,17 +778,17 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: 12 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_CPDResEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -808,7 +808,7 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(2, 2, "AC_ChargeLoopReqType", 1)) {
@@ -824,7 +824,7 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DisplayParameters:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 2)) {
@@ -836,7 +836,7 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // MeterInfoRequested:done
         switch (r.event(3, 5, "AC_ChargeLoopReqType", 3)) {
@@ -861,45 +861,45 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // BPT_Dynamic_AC_CLReqControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_Scheduled_AC_CLReqControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 5 });
+            return r.unreachable();
         }
       case 6: // CLReqControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 6 });
+            return r.unreachable();
         }
       case 7: // Dynamic_AC_CLReqControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 7 });
+            return r.unreachable();
         }
       case 8: // Scheduled_AC_CLReqControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeLoopReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -922,7 +922,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
@@ -934,7 +934,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
@@ -945,17 +945,17 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Signature:done
         switch (r.event(1, 1, "MessageHeaderType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -979,7 +979,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureType", 1)) {
@@ -988,7 +988,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedInfo:done
         switch (r.event(1, 1, "SignatureType", 2)) {
@@ -997,7 +997,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
@@ -1012,7 +1012,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 3 });
+            return r.unreachable();
         }
       case 4: // KeyInfo:done
         switch (r.event(2, 2, "SignatureType", 4)) {
@@ -1023,7 +1023,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Object:loop
         switch (r.event(2, 2, "SignatureType", 5)) {
@@ -1034,10 +1034,10 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1061,7 +1061,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInfoType", 1)) {
@@ -1070,7 +1070,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CanonicalizationMethod:done
         switch (r.event(1, 1, "SignedInfoType", 2)) {
@@ -1079,7 +1079,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureMethod:done
         switch (r.event(1, 1, "SignedInfoType", 3)) {
@@ -1088,7 +1088,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = (4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
@@ -1099,10 +1099,10 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1122,7 +1122,7 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "CanonicalizationMethodType", 1)) {
@@ -1133,10 +1133,10 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
           case 2:
             return r.unsupported('mixed-content characters', "CanonicalizationMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1156,7 +1156,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "SignatureMethodType", 1)) {
@@ -1174,7 +1174,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 3:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // HMACOutputLength:done
         switch (r.event(2, 3, "SignatureMethodType", 2)) {
@@ -1185,10 +1185,10 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1224,7 +1224,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
@@ -1245,7 +1245,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
@@ -1262,7 +1262,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
@@ -1275,7 +1275,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Transforms:done
         switch (r.event(1, 1, "ReferenceType", 4)) {
@@ -1284,7 +1284,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
@@ -1296,17 +1296,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DigestValue:done
         switch (r.event(1, 1, "ReferenceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1326,7 +1326,7 @@ function d_TransformsType(r: BitReader): TransformsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
@@ -1337,10 +1337,10 @@ function d_TransformsType(r: BitReader): TransformsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1360,7 +1360,7 @@ function d_TransformType(r: BitReader): TransformType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
@@ -1378,7 +1378,7 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 1 });
+            return r.unreachable();
         }
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
@@ -1396,10 +1396,10 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1419,7 +1419,7 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "DigestMethodType", 1)) {
@@ -1430,10 +1430,10 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "DigestMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1457,7 +1457,7 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
@@ -1466,17 +1466,17 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "SignatureValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1534,7 +1534,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
@@ -1577,7 +1577,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 8:
             return r.unsupported('mixed-content characters', "KeyInfoType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
@@ -1622,7 +1622,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
@@ -1667,7 +1667,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
@@ -1712,7 +1712,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 4);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
@@ -1757,7 +1757,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 5);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
@@ -1802,7 +1802,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 6);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
@@ -1847,7 +1847,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 7);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
@@ -1892,10 +1892,10 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 8);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1923,7 +1923,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 3:
             return r.unsupported('mixed-content characters', "KeyValueType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 1)) {
@@ -1932,7 +1932,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 2)) {
@@ -1941,10 +1941,10 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1981,7 +1981,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // P:done
         switch (r.event(1, 1, "DSAKeyValueType", 1)) {
@@ -1993,7 +1993,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // G:done
         switch (r.event(1, 1, "DSAKeyValueType", 2)) {
@@ -2005,7 +2005,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
@@ -2026,7 +2026,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
@@ -2045,7 +2045,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 4 });
+            return r.unreachable();
         }
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
@@ -2059,7 +2059,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Seed:done
         switch (r.event(1, 1, "DSAKeyValueType", 6)) {
@@ -2071,17 +2071,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PgenCounter:done
         switch (r.event(1, 1, "DSAKeyValueType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2104,7 +2104,7 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
@@ -2116,17 +2116,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Exponent:done
         switch (r.event(1, 1, "RSAKeyValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2156,7 +2156,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
@@ -2171,7 +2171,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
@@ -2182,17 +2182,17 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Transforms:done
         switch (r.event(1, 1, "RetrievalMethodType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2242,7 +2242,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 5:
             return r.unsupported('SE(*) wildcard element', "X509DataType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerSerial:done
         switch (r.event(3, 7, "X509DataType", 1)) {
@@ -2283,7 +2283,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SKI:done
         switch (r.event(3, 7, "X509DataType", 2)) {
@@ -2324,7 +2324,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // X509SubjectName:done
         switch (r.event(3, 7, "X509DataType", 3)) {
@@ -2365,7 +2365,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // X509Certificate:done
         switch (r.event(3, 7, "X509DataType", 4)) {
@@ -2406,7 +2406,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509CRL:done
         switch (r.event(3, 7, "X509DataType", 5)) {
@@ -2447,10 +2447,10 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2473,7 +2473,7 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
@@ -2485,17 +2485,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SerialNumber:done
         switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2525,7 +2525,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
@@ -2541,7 +2541,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PGPKeyPacket:done
         switch (r.event(2, 2, "PGPDataType", 2)) {
@@ -2550,10 +2550,10 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2576,7 +2576,7 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
@@ -2592,10 +2592,10 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2629,7 +2629,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 5:
             return r.unsupported('mixed-content characters', "ObjectType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 5, "ObjectType", 1)) {
@@ -2648,7 +2648,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 4:
             return r.unsupported('mixed-content characters', "ObjectType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 4, "ObjectType", 2)) {
@@ -2663,7 +2663,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 3:
             return r.unsupported('mixed-content characters', "ObjectType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 3, "ObjectType", 3)) {
@@ -2674,10 +2674,10 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 2:
             return r.unsupported('mixed-content characters', "ObjectType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2762,7 +2762,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 10:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
@@ -2829,7 +2829,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 9:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
@@ -2889,7 +2889,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
@@ -2942,7 +2942,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
@@ -2988,7 +2988,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 4 });
+            return r.unreachable();
         }
       case 5: // RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
@@ -3027,7 +3027,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 5 });
+            return r.unreachable();
         }
       case 6: // RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
@@ -3059,7 +3059,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 6 });
+            return r.unreachable();
         }
       case 7: // RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
@@ -3084,7 +3084,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 7 });
+            return r.unreachable();
         }
       case 8: // ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
@@ -3102,7 +3102,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 8 });
+            return r.unreachable();
         }
       case 9: // BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
@@ -3116,17 +3116,17 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 9 });
+            return r.unreachable();
         }
       case 10: // InletHot:done
         switch (r.event(1, 1, "DisplayParametersType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DisplayParametersType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3153,7 +3153,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 1)) {
@@ -3162,7 +3162,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 2)) {
@@ -3171,7 +3171,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 3)) {
@@ -3180,7 +3180,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 4)) {
@@ -3189,7 +3189,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 5)) {
@@ -3206,7 +3206,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 6)) {
@@ -3219,7 +3219,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumChargePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 7)) {
@@ -3228,7 +3228,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 8)) {
@@ -3245,7 +3245,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 9)) {
@@ -3258,7 +3258,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 10)) {
@@ -3267,7 +3267,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 11)) {
@@ -3284,7 +3284,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 12)) {
@@ -3297,7 +3297,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVPresentActivePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 13)) {
@@ -3306,7 +3306,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVPresentReactivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 14)) {
@@ -3323,7 +3323,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 17;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 14 });
+            return r.unreachable();
         }
       case 15: // EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 15)) {
@@ -3336,7 +3336,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 17;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 15 });
+            return r.unreachable();
         }
       case 16: // EVPresentReactivePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 16)) {
@@ -3345,7 +3345,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 17;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 16 });
+            return r.unreachable();
         }
       case 17: // EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 17)) {
@@ -3362,7 +3362,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 20;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 17 });
+            return r.unreachable();
         }
       case 18: // EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 18)) {
@@ -3375,7 +3375,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 20;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 18 });
+            return r.unreachable();
         }
       case 19: // EVMaximumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 19)) {
@@ -3384,7 +3384,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 20;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 19 });
+            return r.unreachable();
         }
       case 20: // EVMinimumDischargePower:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLReqControlModeType", 20)) {
@@ -3407,7 +3407,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 20 });
+            return r.unreachable();
         }
       case 21: // EVMinimumDischargePower_L2:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLReqControlModeType", 21)) {
@@ -3426,7 +3426,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 21 });
+            return r.unreachable();
         }
       case 22: // EVMinimumDischargePower_L3:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 22)) {
@@ -3441,7 +3441,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 22 });
+            return r.unreachable();
         }
       case 23: // EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 23)) {
@@ -3452,17 +3452,17 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 23 });
+            return r.unreachable();
         }
       case 24: // EVMinimumV2XEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 24)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: 24 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3518,7 +3518,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVTargetEnergyRequest:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 1)) {
@@ -3559,7 +3559,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 2)) {
@@ -3596,7 +3596,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 3)) {
@@ -3629,7 +3629,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumChargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 4)) {
@@ -3658,7 +3658,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 5)) {
@@ -3683,7 +3683,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 6)) {
@@ -3704,7 +3704,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 7)) {
@@ -3721,7 +3721,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 8)) {
@@ -3734,7 +3734,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 9)) {
@@ -3743,7 +3743,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVPresentActivePower:done
         switch (r.event(4, 12, "BPT_Scheduled_AC_CLReqControlModeType", 10)) {
@@ -3794,7 +3794,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 11:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVPresentActivePower_L2:done
         switch (r.event(4, 11, "BPT_Scheduled_AC_CLReqControlModeType", 11)) {
@@ -3841,7 +3841,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 10:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVPresentActivePower_L3:done
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLReqControlModeType", 12)) {
@@ -3884,7 +3884,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 9:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVPresentReactivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 13)) {
@@ -3923,7 +3923,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVPresentReactivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 14)) {
@@ -3958,7 +3958,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 14 });
+            return r.unreachable();
         }
       case 15: // EVPresentReactivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 15)) {
@@ -3989,7 +3989,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 15 });
+            return r.unreachable();
         }
       case 16: // EVMaximumDischargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 16)) {
@@ -4016,7 +4016,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 16 });
+            return r.unreachable();
         }
       case 17: // EVMaximumDischargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 17)) {
@@ -4039,7 +4039,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 17 });
+            return r.unreachable();
         }
       case 18: // EVMaximumDischargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 18)) {
@@ -4058,7 +4058,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 18 });
+            return r.unreachable();
         }
       case 19: // EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 19)) {
@@ -4073,7 +4073,7 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 19 });
+            return r.unreachable();
         }
       case 20: // EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 20)) {
@@ -4084,17 +4084,17 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 20 });
+            return r.unreachable();
         }
       case 21: // EVMinimumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 21)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: 21 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4126,7 +4126,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 1)) {
@@ -4135,7 +4135,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 2)) {
@@ -4144,7 +4144,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 3)) {
@@ -4153,7 +4153,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 4)) {
@@ -4162,7 +4162,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 5)) {
@@ -4179,7 +4179,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 6)) {
@@ -4192,7 +4192,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumChargePower_L3:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 7)) {
@@ -4201,7 +4201,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMinimumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 8)) {
@@ -4218,7 +4218,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 9)) {
@@ -4231,7 +4231,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 10)) {
@@ -4240,7 +4240,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 11)) {
@@ -4257,7 +4257,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 12)) {
@@ -4270,7 +4270,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVPresentActivePower_L3:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 13)) {
@@ -4279,7 +4279,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             s = 14;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVPresentReactivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 14)) {
@@ -4294,7 +4294,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 14 });
+            return r.unreachable();
         }
       case 15: // EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 15)) {
@@ -4305,17 +4305,17 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 15 });
+            return r.unreachable();
         }
       case 16: // EVPresentReactivePower_L3:done
         switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 16)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: 16 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_AC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4371,7 +4371,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVTargetEnergyRequest:done
         switch (r.event(4, 9, "Scheduled_AC_CLReqControlModeType", 1)) {
@@ -4412,7 +4412,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "Scheduled_AC_CLReqControlModeType", 2)) {
@@ -4449,7 +4449,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "Scheduled_AC_CLReqControlModeType", 3)) {
@@ -4482,7 +4482,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMaximumChargePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 4)) {
@@ -4511,7 +4511,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 5)) {
@@ -4536,7 +4536,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 6)) {
@@ -4557,7 +4557,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 7)) {
@@ -4574,7 +4574,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 8)) {
@@ -4587,7 +4587,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 9)) {
@@ -4596,7 +4596,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVPresentActivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 10)) {
@@ -4623,7 +4623,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVPresentActivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 11)) {
@@ -4646,7 +4646,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVPresentActivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 12)) {
@@ -4665,7 +4665,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVPresentReactivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 13)) {
@@ -4680,7 +4680,7 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 14)) {
@@ -4691,17 +4691,17 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 14 });
+            return r.unreachable();
         }
       case 15: // EVPresentReactivePower_L3:done
         switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 15)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: 15 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_AC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4721,7 +4721,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 1)) {
@@ -4733,7 +4733,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(4, 9, "AC_ChargeLoopResType", 2)) {
@@ -4774,7 +4774,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEStatus:done
         switch (r.event(4, 8, "AC_ChargeLoopResType", 3)) {
@@ -4811,7 +4811,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterInfo:done
         switch (r.event(3, 7, "AC_ChargeLoopResType", 4)) {
@@ -4844,7 +4844,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Receipt:done
         switch (r.event(3, 6, "AC_ChargeLoopResType", 5)) {
@@ -4873,7 +4873,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSETargetFrequency:done
         switch (r.event(3, 5, "AC_ChargeLoopResType", 6)) {
@@ -4898,45 +4898,45 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // BPT_Dynamic_AC_CLResControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 7 });
+            return r.unreachable();
         }
       case 8: // BPT_Scheduled_AC_CLResControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 8 });
+            return r.unreachable();
         }
       case 9: // CLResControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 9 });
+            return r.unreachable();
         }
       case 10: // Dynamic_AC_CLResControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 10 });
+            return r.unreachable();
         }
       case 11: // Scheduled_AC_CLResControlMode:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: 11 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeLoopResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4959,7 +4959,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
@@ -4971,17 +4971,17 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5004,7 +5004,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
@@ -5016,7 +5016,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
@@ -5065,7 +5065,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
@@ -5107,7 +5107,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
@@ -5142,7 +5142,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
@@ -5170,7 +5170,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
@@ -5191,7 +5191,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
@@ -5205,17 +5205,17 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MeterTimestamp:done
         switch (r.event(1, 1, "MeterInfoType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5238,7 +5238,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(3, 6, "ReceiptType", 1)) {
@@ -5265,7 +5265,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EnergyCosts:done
         switch (r.event(3, 5, "ReceiptType", 2)) {
@@ -5288,7 +5288,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 2 });
+            return r.unreachable();
         }
       case 3: // OccupancyCosts:done
         switch (r.event(3, 4, "ReceiptType", 3)) {
@@ -5307,7 +5307,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AdditionalServicesCosts:done
         switch (r.event(2, 3, "ReceiptType", 4)) {
@@ -5322,7 +5322,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 4 });
+            return r.unreachable();
         }
       case 5: // OverstayCosts:done
         switch (r.event(2, 2, "ReceiptType", 5)) {
@@ -5333,7 +5333,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 5 });
+            return r.unreachable();
         }
       case 6: // TaxCosts:loop
         switch (r.event(2, 2, "ReceiptType", 6)) {
@@ -5344,17 +5344,17 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TaxCosts:done
         switch (r.event(1, 1, "ReceiptType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5374,7 +5374,7 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Amount:done
         switch (r.event(1, 1, "DetailedCostType", 1)) {
@@ -5383,17 +5383,17 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CostPerUnit:done
         switch (r.event(1, 1, "DetailedCostType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5416,7 +5416,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
@@ -5425,17 +5425,17 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Amount:done
         switch (r.event(1, 1, "DetailedTaxType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5483,7 +5483,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 1)) {
@@ -5513,7 +5513,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 2)) {
@@ -5536,7 +5536,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 3)) {
@@ -5552,7 +5552,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AckMaxDelay:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 4)) {
@@ -5561,7 +5561,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Dynamic_AC_CLResControlModeType", 5)) {
@@ -5600,7 +5600,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Dynamic_AC_CLResControlModeType", 6)) {
@@ -5635,7 +5635,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Dynamic_AC_CLResControlModeType", 7)) {
@@ -5666,7 +5666,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Dynamic_AC_CLResControlModeType", 8)) {
@@ -5693,7 +5693,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 9)) {
@@ -5716,7 +5716,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 10)) {
@@ -5735,7 +5735,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 11)) {
@@ -5750,7 +5750,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 12)) {
@@ -5761,17 +5761,17 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: 13 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_AC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5825,7 +5825,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 9:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLResControlModeType", 1)) {
@@ -5864,7 +5864,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLResControlModeType", 2)) {
@@ -5899,7 +5899,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLResControlModeType", 3)) {
@@ -5930,7 +5930,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLResControlModeType", 4)) {
@@ -5957,7 +5957,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLResControlModeType", 5)) {
@@ -5980,7 +5980,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLResControlModeType", 6)) {
@@ -5999,7 +5999,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLResControlModeType", 7)) {
@@ -6014,7 +6014,7 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLResControlModeType", 8)) {
@@ -6025,17 +6025,17 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "BPT_Scheduled_AC_CLResControlModeType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_AC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6088,7 +6088,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 1)) {
@@ -6118,7 +6118,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 2)) {
@@ -6141,7 +6141,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 3)) {
@@ -6157,7 +6157,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AckMaxDelay:done
         switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 4)) {
@@ -6166,7 +6166,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSETargetActivePower:done
         switch (r.event(4, 9, "Dynamic_AC_CLResControlModeType", 5)) {
@@ -6205,7 +6205,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Dynamic_AC_CLResControlModeType", 6)) {
@@ -6240,7 +6240,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Dynamic_AC_CLResControlModeType", 7)) {
@@ -6271,7 +6271,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSETargetReactivePower:done
         switch (r.event(3, 6, "Dynamic_AC_CLResControlModeType", 8)) {
@@ -6298,7 +6298,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 9)) {
@@ -6321,7 +6321,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 10)) {
@@ -6340,7 +6340,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 11)) {
@@ -6355,7 +6355,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 12)) {
@@ -6366,17 +6366,17 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: 13 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_AC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6430,7 +6430,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 9:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSETargetActivePower:done
         switch (r.event(4, 9, "Scheduled_AC_CLResControlModeType", 1)) {
@@ -6469,7 +6469,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Scheduled_AC_CLResControlModeType", 2)) {
@@ -6504,7 +6504,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Scheduled_AC_CLResControlModeType", 3)) {
@@ -6535,7 +6535,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSETargetReactivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLResControlModeType", 4)) {
@@ -6562,7 +6562,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLResControlModeType", 5)) {
@@ -6585,7 +6585,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLResControlModeType", 6)) {
@@ -6604,7 +6604,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLResControlModeType", 7)) {
@@ -6619,7 +6619,7 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLResControlModeType", 8)) {
@@ -6630,17 +6630,17 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "Scheduled_AC_CLResControlModeType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_AC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6660,7 +6660,7 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryReqType", 1)) {
@@ -6673,24 +6673,24 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AC_CPDReqEnergyTransferMode:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BPT_AC_CPDReqEnergyTransferMode:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6710,7 +6710,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 1)) {
@@ -6727,7 +6727,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 2)) {
@@ -6740,7 +6740,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumChargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 3)) {
@@ -6749,7 +6749,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 4)) {
@@ -6766,7 +6766,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 5)) {
@@ -6779,7 +6779,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumChargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 6)) {
@@ -6788,7 +6788,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 7)) {
@@ -6805,7 +6805,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 8)) {
@@ -6818,7 +6818,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMaximumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 9)) {
@@ -6827,7 +6827,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 10)) {
@@ -6842,7 +6842,7 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 11)) {
@@ -6853,17 +6853,17 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVMinimumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: 12 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_AC_CPDReqEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6883,7 +6883,7 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 1)) {
@@ -6895,7 +6895,7 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryResType", 2)) {
@@ -6908,24 +6908,24 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // AC_CPDResEnergyTransferMode:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // BPT_AC_CPDResEnergyTransferMode:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AC_ChargeParameterDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6945,7 +6945,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 1)) {
@@ -6962,7 +6962,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 2)) {
@@ -6975,7 +6975,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 3)) {
@@ -6984,7 +6984,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 4)) {
@@ -7001,7 +7001,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 5)) {
@@ -7014,7 +7014,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 6)) {
@@ -7023,7 +7023,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSENominalFrequency:done
         switch (r.event(3, 6, "BPT_AC_CPDResEnergyTransferModeType", 7)) {
@@ -7052,7 +7052,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "BPT_AC_CPDResEnergyTransferModeType", 8)) {
@@ -7077,7 +7077,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "BPT_AC_CPDResEnergyTransferModeType", 9)) {
@@ -7098,7 +7098,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 10)) {
@@ -7115,7 +7115,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 11)) {
@@ -7128,7 +7128,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 12)) {
@@ -7137,7 +7137,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 13;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVSEMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 13)) {
@@ -7154,7 +7154,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 16;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVSEMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 14)) {
@@ -7167,7 +7167,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 16;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 14 });
+            return r.unreachable();
         }
       case 15: // EVSEMaximumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 15)) {
@@ -7176,7 +7176,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             s = 16;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 15 });
+            return r.unreachable();
         }
       case 16: // EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 16)) {
@@ -7191,7 +7191,7 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 16 });
+            return r.unreachable();
         }
       case 17: // EVSEMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 17)) {
@@ -7202,17 +7202,17 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 17 });
+            return r.unreachable();
         }
       case 18: // EVSEMinimumDischargePower_L3:done
         switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 18)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: 18 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_AC_CPDResEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7236,7 +7236,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ManifestType", 1)) {
@@ -7245,7 +7245,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
@@ -7256,10 +7256,10 @@ function d_ManifestType(r: BitReader): ManifestType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7283,7 +7283,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
@@ -7292,7 +7292,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
@@ -7303,10 +7303,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7330,7 +7330,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertyType", 1)) {
@@ -7339,7 +7339,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "SignaturePropertyType", 2)) {
@@ -7348,10 +7348,10 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
           case 1:
             return r.unsupported('mixed-content characters', "SignaturePropertyType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

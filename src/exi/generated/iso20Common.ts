@@ -685,7 +685,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationReqType", 1)) {
@@ -697,7 +697,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedAuthorizationService:done
         switch (r.event(2, 2, "AuthorizationReqType", 2)) {
@@ -710,24 +710,24 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EIM_AReqAuthorizationMode:done
         switch (r.event(1, 1, "AuthorizationReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // PnC_AReqAuthorizationMode:done
         switch (r.event(1, 1, "AuthorizationReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -750,7 +750,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
@@ -762,7 +762,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
@@ -773,17 +773,17 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Signature:done
         switch (r.event(1, 1, "MessageHeaderType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -807,7 +807,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureType", 1)) {
@@ -816,7 +816,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedInfo:done
         switch (r.event(1, 1, "SignatureType", 2)) {
@@ -825,7 +825,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
@@ -840,7 +840,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 3 });
+            return r.unreachable();
         }
       case 4: // KeyInfo:done
         switch (r.event(2, 2, "SignatureType", 4)) {
@@ -851,7 +851,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Object:loop
         switch (r.event(2, 2, "SignatureType", 5)) {
@@ -862,10 +862,10 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -889,7 +889,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInfoType", 1)) {
@@ -898,7 +898,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CanonicalizationMethod:done
         switch (r.event(1, 1, "SignedInfoType", 2)) {
@@ -907,7 +907,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureMethod:done
         switch (r.event(1, 1, "SignedInfoType", 3)) {
@@ -916,7 +916,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = (4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
@@ -927,10 +927,10 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -950,7 +950,7 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "CanonicalizationMethodType", 1)) {
@@ -961,10 +961,10 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
           case 2:
             return r.unsupported('mixed-content characters', "CanonicalizationMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -984,7 +984,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "SignatureMethodType", 1)) {
@@ -1002,7 +1002,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 3:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // HMACOutputLength:done
         switch (r.event(2, 3, "SignatureMethodType", 2)) {
@@ -1013,10 +1013,10 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1052,7 +1052,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
@@ -1073,7 +1073,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
@@ -1090,7 +1090,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
@@ -1103,7 +1103,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Transforms:done
         switch (r.event(1, 1, "ReferenceType", 4)) {
@@ -1112,7 +1112,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
@@ -1124,17 +1124,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DigestValue:done
         switch (r.event(1, 1, "ReferenceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1154,7 +1154,7 @@ function d_TransformsType(r: BitReader): TransformsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
@@ -1165,10 +1165,10 @@ function d_TransformsType(r: BitReader): TransformsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1188,7 +1188,7 @@ function d_TransformType(r: BitReader): TransformType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
@@ -1206,7 +1206,7 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 1 });
+            return r.unreachable();
         }
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
@@ -1224,10 +1224,10 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1247,7 +1247,7 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "DigestMethodType", 1)) {
@@ -1258,10 +1258,10 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "DigestMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1285,7 +1285,7 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
@@ -1294,17 +1294,17 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "SignatureValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1362,7 +1362,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
@@ -1405,7 +1405,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 8:
             return r.unsupported('mixed-content characters', "KeyInfoType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
@@ -1450,7 +1450,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
@@ -1495,7 +1495,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
@@ -1540,7 +1540,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 4);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
@@ -1585,7 +1585,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 5);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
@@ -1630,7 +1630,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 6);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
@@ -1675,7 +1675,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 7);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
@@ -1720,10 +1720,10 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 8);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1751,7 +1751,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 3:
             return r.unsupported('mixed-content characters', "KeyValueType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 1)) {
@@ -1760,7 +1760,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 2)) {
@@ -1769,10 +1769,10 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1809,7 +1809,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // P:done
         switch (r.event(1, 1, "DSAKeyValueType", 1)) {
@@ -1821,7 +1821,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // G:done
         switch (r.event(1, 1, "DSAKeyValueType", 2)) {
@@ -1833,7 +1833,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
@@ -1854,7 +1854,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
@@ -1873,7 +1873,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 4 });
+            return r.unreachable();
         }
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
@@ -1887,7 +1887,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Seed:done
         switch (r.event(1, 1, "DSAKeyValueType", 6)) {
@@ -1899,17 +1899,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PgenCounter:done
         switch (r.event(1, 1, "DSAKeyValueType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1932,7 +1932,7 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
@@ -1944,17 +1944,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Exponent:done
         switch (r.event(1, 1, "RSAKeyValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1984,7 +1984,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
@@ -1999,7 +1999,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
@@ -2010,17 +2010,17 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Transforms:done
         switch (r.event(1, 1, "RetrievalMethodType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2070,7 +2070,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 5:
             return r.unsupported('SE(*) wildcard element', "X509DataType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerSerial:done
         switch (r.event(3, 7, "X509DataType", 1)) {
@@ -2111,7 +2111,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SKI:done
         switch (r.event(3, 7, "X509DataType", 2)) {
@@ -2152,7 +2152,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // X509SubjectName:done
         switch (r.event(3, 7, "X509DataType", 3)) {
@@ -2193,7 +2193,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // X509Certificate:done
         switch (r.event(3, 7, "X509DataType", 4)) {
@@ -2234,7 +2234,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509CRL:done
         switch (r.event(3, 7, "X509DataType", 5)) {
@@ -2275,10 +2275,10 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2301,7 +2301,7 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
@@ -2313,17 +2313,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SerialNumber:done
         switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2353,7 +2353,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
@@ -2369,7 +2369,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PGPKeyPacket:done
         switch (r.event(2, 2, "PGPDataType", 2)) {
@@ -2378,10 +2378,10 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2404,7 +2404,7 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
@@ -2420,10 +2420,10 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2457,7 +2457,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 5:
             return r.unsupported('mixed-content characters', "ObjectType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 5, "ObjectType", 1)) {
@@ -2476,7 +2476,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 4:
             return r.unsupported('mixed-content characters', "ObjectType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 4, "ObjectType", 2)) {
@@ -2491,7 +2491,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 3:
             return r.unsupported('mixed-content characters', "ObjectType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 3, "ObjectType", 3)) {
@@ -2502,10 +2502,10 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 2:
             return r.unsupported('mixed-content characters', "ObjectType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2530,7 +2530,7 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 1)) {
@@ -2542,7 +2542,7 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // GenChallenge:done
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 2)) {
@@ -2551,17 +2551,17 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ContractCertificateChain:done
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PnC_AReqAuthorizationModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2584,7 +2584,7 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractCertificateChainType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:done
         switch (r.event(1, 1, "ContractCertificateChainType", 1)) {
@@ -2593,17 +2593,17 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractCertificateChainType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SubCertificates:done
         switch (r.event(1, 1, "ContractCertificateChainType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ContractCertificateChainType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ContractCertificateChainType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2626,7 +2626,7 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             s = (o.Certificate.length < 3 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
@@ -2640,17 +2640,17 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Certificate:done
         switch (r.event(1, 1, "SubCertificatesType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SubCertificatesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SubCertificatesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2670,7 +2670,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationResType", 1)) {
@@ -2682,7 +2682,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationResType", 2)) {
@@ -2694,17 +2694,17 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "AuthorizationResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2724,17 +2724,17 @@ function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationSetupReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationSetupReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2754,7 +2754,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 1)) {
@@ -2766,7 +2766,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 2)) {
@@ -2778,7 +2778,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = (o.AuthorizationServices.length < 2 ? 3 : 4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // AuthorizationServices:loop
         switch (r.event(2, 2, "AuthorizationSetupResType", 3)) {
@@ -2797,7 +2797,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AuthorizationServices:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 4)) {
@@ -2809,7 +2809,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // CertificateInstallationService:done
         switch (r.event(2, 2, "AuthorizationSetupResType", 5)) {
@@ -2822,24 +2822,24 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EIM_ASResAuthorizationMode:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PnC_ASResAuthorizationMode:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AuthorizationSetupResType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AuthorizationSetupResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2867,7 +2867,7 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_ASResAuthorizationModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // GenChallenge:done
         switch (r.event(2, 2, "PnC_ASResAuthorizationModeType", 1)) {
@@ -2878,17 +2878,17 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_ASResAuthorizationModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SupportedProviders:done
         switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PnC_ASResAuthorizationModeType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PnC_ASResAuthorizationModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2911,7 +2911,7 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
             s = (o.ProviderID.length < 128 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedProvidersListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ProviderID:loop
         switch (r.event(2, 2, "SupportedProvidersListType", 1)) {
@@ -2925,17 +2925,17 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedProvidersListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ProviderID:done
         switch (r.event(1, 1, "SupportedProvidersListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SupportedProvidersListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SupportedProvidersListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2965,7 +2965,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
@@ -2974,7 +2974,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // OEMProvisioningCertificateChain:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
@@ -2983,7 +2983,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
@@ -2995,7 +2995,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MaximumContractCertificateChains:done
         switch (r.event(2, 2, "CertificateInstallationReqType", 4)) {
@@ -3006,17 +3006,17 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // PrioritizedEMAIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationReqType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3036,7 +3036,7 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedCertificateChainType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedCertificateChainType", 1)) {
@@ -3048,7 +3048,7 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedCertificateChainType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Certificate:done
         switch (r.event(2, 2, "SignedCertificateChainType", 2)) {
@@ -3059,17 +3059,17 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedCertificateChainType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SubCertificates:done
         switch (r.event(1, 1, "SignedCertificateChainType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedCertificateChainType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedCertificateChainType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3089,7 +3089,7 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             s = (o.RootCertificateID.length < 20 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
@@ -3100,17 +3100,17 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RootCertificateID:done
         switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ListOfRootCertificateIDsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3133,7 +3133,7 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
             s = (o.EMAID.length < 8 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EMAID:loop
         switch (r.event(2, 2, "EMAIDListType", 1)) {
@@ -3147,17 +3147,17 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EMAID:done
         switch (r.event(1, 1, "EMAIDListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EMAIDListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EMAIDListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3177,7 +3177,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
@@ -3189,7 +3189,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
@@ -3201,7 +3201,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
@@ -3210,7 +3210,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CPSCertificateChain:done
         switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
@@ -3219,7 +3219,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // SignedInstallationData:done
         switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
@@ -3231,17 +3231,17 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // RemainingContractCertificateChains:done
         switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateInstallationResType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateInstallationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3264,7 +3264,7 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 1)) {
@@ -3275,17 +3275,17 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SubCertificates:done
         switch (r.event(1, 1, "CertificateChainType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CertificateChainType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CertificateChainType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3305,7 +3305,7 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInstallationDataType", 1)) {
@@ -3314,7 +3314,7 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ContractCertificateChain:done
         switch (r.event(1, 1, "SignedInstallationDataType", 2)) {
@@ -3326,7 +3326,7 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ECDHCurve:done
         switch (r.event(1, 1, "SignedInstallationDataType", 3)) {
@@ -3338,7 +3338,7 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DHPublicKey:done
         switch (r.event(2, 3, "SignedInstallationDataType", 4)) {
@@ -3364,31 +3364,31 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // SECP521_EncryptedPrivateKey:done
         switch (r.event(1, 1, "SignedInstallationDataType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 5 });
+            return r.unreachable();
         }
       case 6: // X448_EncryptedPrivateKey:done
         switch (r.event(1, 1, "SignedInstallationDataType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TPM_EncryptedPrivateKey:done
         switch (r.event(1, 1, "SignedInstallationDataType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInstallationDataType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInstallationDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3412,7 +3412,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ManifestType", 1)) {
@@ -3421,7 +3421,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
@@ -3432,10 +3432,10 @@ function d_ManifestType(r: BitReader): ManifestType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3455,7 +3455,7 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "MeteringConfirmationReqType", 1)) {
@@ -3464,17 +3464,17 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedMeteringData:done
         switch (r.event(1, 1, "MeteringConfirmationReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringConfirmationReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3494,7 +3494,7 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedMeteringDataType", 1)) {
@@ -3506,7 +3506,7 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SessionID:done
         switch (r.event(1, 1, "SignedMeteringDataType", 2)) {
@@ -3515,7 +3515,7 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // MeterInfo:done
         switch (r.event(2, 3, "SignedMeteringDataType", 3)) {
@@ -3532,7 +3532,7 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Receipt:done
         switch (r.event(2, 2, "SignedMeteringDataType", 4)) {
@@ -3545,24 +3545,24 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Dynamic_SMDTControlMode:done
         switch (r.event(1, 1, "SignedMeteringDataType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Scheduled_SMDTControlMode:done
         switch (r.event(1, 1, "SignedMeteringDataType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedMeteringDataType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedMeteringDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3585,7 +3585,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
@@ -3597,7 +3597,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
@@ -3646,7 +3646,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
@@ -3688,7 +3688,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
@@ -3723,7 +3723,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
@@ -3751,7 +3751,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
@@ -3772,7 +3772,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
@@ -3786,17 +3786,17 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MeterTimestamp:done
         switch (r.event(1, 1, "MeterInfoType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3819,7 +3819,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(3, 6, "ReceiptType", 1)) {
@@ -3846,7 +3846,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EnergyCosts:done
         switch (r.event(3, 5, "ReceiptType", 2)) {
@@ -3869,7 +3869,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 2 });
+            return r.unreachable();
         }
       case 3: // OccupancyCosts:done
         switch (r.event(3, 4, "ReceiptType", 3)) {
@@ -3888,7 +3888,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AdditionalServicesCosts:done
         switch (r.event(2, 3, "ReceiptType", 4)) {
@@ -3903,7 +3903,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 4 });
+            return r.unreachable();
         }
       case 5: // OverstayCosts:done
         switch (r.event(2, 2, "ReceiptType", 5)) {
@@ -3914,7 +3914,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 5 });
+            return r.unreachable();
         }
       case 6: // TaxCosts:loop
         switch (r.event(2, 2, "ReceiptType", 6)) {
@@ -3925,17 +3925,17 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TaxCosts:done
         switch (r.event(1, 1, "ReceiptType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3955,7 +3955,7 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Amount:done
         switch (r.event(1, 1, "DetailedCostType", 1)) {
@@ -3964,17 +3964,17 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CostPerUnit:done
         switch (r.event(1, 1, "DetailedCostType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3997,7 +3997,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
@@ -4009,17 +4009,17 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4042,7 +4042,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
@@ -4051,17 +4051,17 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Amount:done
         switch (r.event(1, 1, "DetailedTaxType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4089,17 +4089,17 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SMDTControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedScheduleTupleID:done
         switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SMDTControlModeType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SMDTControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4119,7 +4119,7 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "MeteringConfirmationResType", 1)) {
@@ -4131,17 +4131,17 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "MeteringConfirmationResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeteringConfirmationResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeteringConfirmationResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4161,7 +4161,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
@@ -4173,7 +4173,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 2)) {
@@ -4185,7 +4185,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ChargeProgress:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
@@ -4203,7 +4203,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVPowerProfile:done
         switch (r.event(2, 2, "PowerDeliveryReqType", 4)) {
@@ -4217,17 +4217,17 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_ChannelSelection:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryReqType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4250,7 +4250,7 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(2, 2, "EVPowerProfileType", 1)) {
@@ -4263,7 +4263,7 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Dynamic_EVPPTControlMode:done
         switch (r.event(1, 1, "EVPowerProfileType", 2)) {
@@ -4272,7 +4272,7 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Scheduled_EVPPTControlMode:done
         switch (r.event(1, 1, "EVPowerProfileType", 3)) {
@@ -4281,17 +4281,17 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVPowerProfileEntries:done
         switch (r.event(1, 1, "EVPowerProfileType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerProfileType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4319,7 +4319,7 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_EVPPTControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedScheduleTupleID:done
         switch (r.event(2, 2, "Scheduled_EVPPTControlModeType", 1)) {
@@ -4333,17 +4333,17 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_EVPPTControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PowerToleranceAcceptance:done
         switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_EVPPTControlModeType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_EVPPTControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4363,7 +4363,7 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
             s = (o.EVPowerProfileEntry.length < 2048 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileEntryListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVPowerProfileEntry:loop
         switch (r.event(2, 2, "EVPowerProfileEntryListType", 1)) {
@@ -4374,17 +4374,17 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileEntryListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVPowerProfileEntry:done
         switch (r.event(1, 1, "EVPowerProfileEntryListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerProfileEntryListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerProfileEntryListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4407,7 +4407,7 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Duration:done
         switch (r.event(1, 1, "PowerScheduleEntryType", 1)) {
@@ -4416,7 +4416,7 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Power:done
         switch (r.event(2, 3, "PowerScheduleEntryType", 2)) {
@@ -4431,7 +4431,7 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Power_L2:done
         switch (r.event(2, 2, "PowerScheduleEntryType", 3)) {
@@ -4442,17 +4442,17 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Power_L3:done
         switch (r.event(1, 1, "PowerScheduleEntryType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4472,7 +4472,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "PowerDeliveryResType", 1)) {
@@ -4484,7 +4484,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "PowerDeliveryResType", 2)) {
@@ -4495,17 +4495,17 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEStatus:done
         switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerDeliveryResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerDeliveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4528,7 +4528,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
@@ -4540,17 +4540,17 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4570,7 +4570,7 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ScheduleExchangeReqType", 1)) {
@@ -4582,7 +4582,7 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MaximumSupportingPoints:done
         switch (r.event(2, 2, "ScheduleExchangeReqType", 2)) {
@@ -4595,24 +4595,24 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Dynamic_SEReqControlMode:done
         switch (r.event(1, 1, "ScheduleExchangeReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Scheduled_SEReqControlMode:done
         switch (r.event(1, 1, "ScheduleExchangeReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleExchangeReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4635,7 +4635,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 1)) {
@@ -4658,7 +4658,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 2)) {
@@ -4674,7 +4674,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 3)) {
@@ -4683,7 +4683,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVTargetEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 4)) {
@@ -4692,7 +4692,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 5)) {
@@ -4701,7 +4701,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumEnergyRequest:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 6)) {
@@ -4716,7 +4716,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 7)) {
@@ -4727,17 +4727,17 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMinimumV2XEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_SEReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4778,7 +4778,7 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 5, "Scheduled_SEReqControlModeType", 1)) {
@@ -4801,7 +4801,7 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetEnergyRequest:done
         switch (r.event(3, 4, "Scheduled_SEReqControlModeType", 2)) {
@@ -4820,7 +4820,7 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_SEReqControlModeType", 3)) {
@@ -4835,7 +4835,7 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_SEReqControlModeType", 4)) {
@@ -4846,17 +4846,17 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVEnergyOffer:done
         switch (r.event(1, 1, "Scheduled_SEReqControlModeType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SEReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4876,7 +4876,7 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVEnergyOfferType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVPowerSchedule:done
         switch (r.event(1, 1, "EVEnergyOfferType", 1)) {
@@ -4885,17 +4885,17 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVEnergyOfferType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVAbsolutePriceSchedule:done
         switch (r.event(1, 1, "EVEnergyOfferType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVEnergyOfferType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVEnergyOfferType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4918,7 +4918,7 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(1, 1, "EVPowerScheduleType", 1)) {
@@ -4927,17 +4927,17 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVPowerScheduleEntries:done
         switch (r.event(1, 1, "EVPowerScheduleType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4957,7 +4957,7 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
             s = (o.EVPowerScheduleEntry.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVPowerScheduleEntry:loop
         switch (r.event(2, 2, "EVPowerScheduleEntryListType", 1)) {
@@ -4968,17 +4968,17 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVPowerScheduleEntry:done
         switch (r.event(1, 1, "EVPowerScheduleEntryListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleEntryListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5001,7 +5001,7 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Duration:done
         switch (r.event(1, 1, "EVPowerScheduleEntryType", 1)) {
@@ -5010,17 +5010,17 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Power:done
         switch (r.event(1, 1, "EVPowerScheduleEntryType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPowerScheduleEntryType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPowerScheduleEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5043,7 +5043,7 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 1)) {
@@ -5055,7 +5055,7 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Currency:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 2)) {
@@ -5067,7 +5067,7 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PriceAlgorithm:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 3)) {
@@ -5076,17 +5076,17 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVPriceRuleStacks:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVAbsolutePriceScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5106,7 +5106,7 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
             s = (o.EVPriceRuleStack.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVPriceRuleStack:loop
         switch (r.event(2, 2, "EVPriceRuleStackListType", 1)) {
@@ -5117,17 +5117,17 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVPriceRuleStack:done
         switch (r.event(1, 1, "EVPriceRuleStackListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleStackListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5150,7 +5150,7 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Duration:done
         switch (r.event(1, 1, "EVPriceRuleStackType", 1)) {
@@ -5159,7 +5159,7 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
             s = (o.EVPriceRule.length < 8 ? 2 : 3);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVPriceRule:loop
         switch (r.event(2, 2, "EVPriceRuleStackType", 2)) {
@@ -5170,17 +5170,17 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVPriceRule:done
         switch (r.event(1, 1, "EVPriceRuleStackType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleStackType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleStackType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5200,7 +5200,7 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EnergyFee:done
         switch (r.event(1, 1, "EVPriceRuleType", 1)) {
@@ -5209,17 +5209,17 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PowerRangeStart:done
         switch (r.event(1, 1, "EVPriceRuleType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVPriceRuleType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVPriceRuleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5239,7 +5239,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 1)) {
@@ -5251,7 +5251,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 2)) {
@@ -5263,7 +5263,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(2, 3, "ScheduleExchangeResType", 3)) {
@@ -5283,7 +5283,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // GoToPause:done
         switch (r.event(2, 2, "ScheduleExchangeResType", 4)) {
@@ -5296,24 +5296,24 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Dynamic_SEResControlMode:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Scheduled_SEResControlMode:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleExchangeResType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleExchangeResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5360,7 +5360,7 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 5, "Dynamic_SEResControlModeType", 1)) {
@@ -5389,7 +5389,7 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(3, 4, "Dynamic_SEResControlModeType", 2)) {
@@ -5411,7 +5411,7 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(2, 3, "Dynamic_SEResControlModeType", 3)) {
@@ -5426,24 +5426,24 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AbsolutePriceSchedule:done
         switch (r.event(1, 1, "Dynamic_SEResControlModeType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // PriceLevelSchedule:done
         switch (r.event(1, 1, "Dynamic_SEResControlModeType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_SEResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5470,7 +5470,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 1)) {
@@ -5482,7 +5482,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeAnchor:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 2)) {
@@ -5494,7 +5494,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PriceScheduleID:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 3)) {
@@ -5513,7 +5513,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // PriceScheduleDescription:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 4)) {
@@ -5525,7 +5525,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Currency:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 5)) {
@@ -5537,7 +5537,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Language:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 6)) {
@@ -5549,7 +5549,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PriceAlgorithm:done
         switch (r.event(3, 4, "AbsolutePriceScheduleType", 7)) {
@@ -5570,7 +5570,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MinimumCost:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 8)) {
@@ -5587,7 +5587,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 8 });
+            return r.unreachable();
         }
       case 9: // MaximumCost:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 9)) {
@@ -5600,7 +5600,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 9 });
+            return r.unreachable();
         }
       case 10: // TaxRules:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 10)) {
@@ -5609,7 +5609,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 10 });
+            return r.unreachable();
         }
       case 11: // PriceRuleStacks:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 11)) {
@@ -5624,7 +5624,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 11 });
+            return r.unreachable();
         }
       case 12: // OverstayRules:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 12)) {
@@ -5635,17 +5635,17 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 12 });
+            return r.unreachable();
         }
       case 13: // AdditionalSelectedServices:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: 13 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AbsolutePriceScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5665,7 +5665,7 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
             s = (o.TaxRule.length < 10 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TaxRule:loop
         switch (r.event(2, 2, "TaxRuleListType", 1)) {
@@ -5676,17 +5676,17 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TaxRule:done
         switch (r.event(1, 1, "TaxRuleListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TaxRuleListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5709,7 +5709,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TaxRuleID:done
         switch (r.event(2, 2, "TaxRuleType", 1)) {
@@ -5725,7 +5725,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TaxRuleName:done
         switch (r.event(1, 1, "TaxRuleType", 2)) {
@@ -5734,7 +5734,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TaxRate:done
         switch (r.event(2, 2, "TaxRuleType", 3)) {
@@ -5753,7 +5753,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // TaxIncludedInPrice:done
         switch (r.event(1, 1, "TaxRuleType", 4)) {
@@ -5765,7 +5765,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 4 });
+            return r.unreachable();
         }
       case 5: // AppliesToEnergyFee:done
         switch (r.event(1, 1, "TaxRuleType", 5)) {
@@ -5777,7 +5777,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 5 });
+            return r.unreachable();
         }
       case 6: // AppliesToParkingFee:done
         switch (r.event(1, 1, "TaxRuleType", 6)) {
@@ -5789,7 +5789,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 6 });
+            return r.unreachable();
         }
       case 7: // AppliesToOverstayFee:done
         switch (r.event(1, 1, "TaxRuleType", 7)) {
@@ -5801,17 +5801,17 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 7 });
+            return r.unreachable();
         }
       case 8: // AppliesMinimumMaximumCost:done
         switch (r.event(1, 1, "TaxRuleType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TaxRuleType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TaxRuleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5831,7 +5831,7 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
             s = (o.PriceRuleStack.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PriceRuleStack:loop
         switch (r.event(2, 2, "PriceRuleStackListType", 1)) {
@@ -5842,17 +5842,17 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PriceRuleStack:done
         switch (r.event(1, 1, "PriceRuleStackListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleStackListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5875,7 +5875,7 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Duration:done
         switch (r.event(1, 1, "PriceRuleStackType", 1)) {
@@ -5884,7 +5884,7 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
             s = (o.PriceRule.length < 8 ? 2 : 3);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PriceRule:loop
         switch (r.event(2, 2, "PriceRuleStackType", 2)) {
@@ -5895,17 +5895,17 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PriceRule:done
         switch (r.event(1, 1, "PriceRuleStackType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleStackType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleStackType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5925,7 +5925,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EnergyFee:done
         switch (r.event(3, 5, "PriceRuleType", 1)) {
@@ -5959,7 +5959,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParkingFee:done
         switch (r.event(3, 4, "PriceRuleType", 2)) {
@@ -5989,7 +5989,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ParkingFeePeriod:done
         switch (r.event(2, 3, "PriceRuleType", 3)) {
@@ -6012,7 +6012,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CarbonDioxideEmission:done
         switch (r.event(2, 2, "PriceRuleType", 4)) {
@@ -6028,7 +6028,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 4 });
+            return r.unreachable();
         }
       case 5: // RenewableGenerationPercentage:done
         switch (r.event(1, 1, "PriceRuleType", 5)) {
@@ -6037,17 +6037,17 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PowerRangeStart:done
         switch (r.event(1, 1, "PriceRuleType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceRuleType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceRuleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6078,7 +6078,7 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             s = (o.OverstayRule.length < 5 ? 3 : 4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // OverstayTimeThreshold:done
         switch (r.event(2, 2, "OverstayRuleListType", 1)) {
@@ -6091,7 +6091,7 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             s = (o.OverstayRule.length < 5 ? 3 : 4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // OverstayPowerThreshold:done
         switch (r.event(1, 1, "OverstayRuleListType", 2)) {
@@ -6100,7 +6100,7 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             s = (o.OverstayRule.length < 5 ? 3 : 4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleListType", state: 2 });
+            return r.unreachable();
         }
       case 3: // OverstayRule:loop
         switch (r.event(2, 2, "OverstayRuleListType", 3)) {
@@ -6111,17 +6111,17 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleListType", state: 3 });
+            return r.unreachable();
         }
       case 4: // OverstayRule:done
         switch (r.event(1, 1, "OverstayRuleListType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleListType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "OverstayRuleListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6151,7 +6151,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // OverstayRuleDescription:done
         switch (r.event(1, 1, "OverstayRuleType", 1)) {
@@ -6163,7 +6163,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // StartTime:done
         switch (r.event(1, 1, "OverstayRuleType", 2)) {
@@ -6172,7 +6172,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // OverstayFee:done
         switch (r.event(1, 1, "OverstayRuleType", 3)) {
@@ -6184,17 +6184,17 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // OverstayFeePeriod:done
         switch (r.event(1, 1, "OverstayRuleType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "OverstayRuleType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "OverstayRuleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6214,7 +6214,7 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
             s = (o.AdditionalService.length < 5 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // AdditionalService:loop
         switch (r.event(2, 2, "AdditionalServiceListType", 1)) {
@@ -6225,17 +6225,17 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AdditionalService:done
         switch (r.event(1, 1, "AdditionalServiceListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AdditionalServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6258,7 +6258,7 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceName:done
         switch (r.event(1, 1, "AdditionalServiceType", 1)) {
@@ -6267,17 +6267,17 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceFee:done
         switch (r.event(1, 1, "AdditionalServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "AdditionalServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "AdditionalServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6304,7 +6304,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "PriceLevelScheduleType", 1)) {
@@ -6316,7 +6316,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeAnchor:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 2)) {
@@ -6328,7 +6328,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PriceScheduleID:done
         switch (r.event(2, 2, "PriceLevelScheduleType", 3)) {
@@ -6347,7 +6347,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // PriceScheduleDescription:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 4)) {
@@ -6359,7 +6359,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 4 });
+            return r.unreachable();
         }
       case 5: // NumberOfPriceLevels:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 5)) {
@@ -6368,17 +6368,17 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PriceLevelScheduleEntries:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6398,7 +6398,7 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
             s = (o.PriceLevelScheduleEntry.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PriceLevelScheduleEntry:loop
         switch (r.event(2, 2, "PriceLevelScheduleEntryListType", 1)) {
@@ -6409,17 +6409,17 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PriceLevelScheduleEntry:done
         switch (r.event(1, 1, "PriceLevelScheduleEntryListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleEntryListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6442,7 +6442,7 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Duration:done
         switch (r.event(1, 1, "PriceLevelScheduleEntryType", 1)) {
@@ -6454,17 +6454,17 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PriceLevel:done
         switch (r.event(1, 1, "PriceLevelScheduleEntryType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PriceLevelScheduleEntryType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PriceLevelScheduleEntryType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6484,7 +6484,7 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
             s = (o.ScheduleTuple.length < 3 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ScheduleTuple:loop
         switch (r.event(2, 2, "Scheduled_SEResControlModeType", 1)) {
@@ -6495,17 +6495,17 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ScheduleTuple:done
         switch (r.event(1, 1, "Scheduled_SEResControlModeType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_SEResControlModeType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_SEResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6528,7 +6528,7 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleTupleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ScheduleTupleID:done
         switch (r.event(1, 1, "ScheduleTupleType", 1)) {
@@ -6537,7 +6537,7 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleTupleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargingSchedule:done
         switch (r.event(2, 2, "ScheduleTupleType", 2)) {
@@ -6548,17 +6548,17 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleTupleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DischargingSchedule:done
         switch (r.event(1, 1, "ScheduleTupleType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ScheduleTupleType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ScheduleTupleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6578,7 +6578,7 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PowerSchedule:done
         switch (r.event(2, 3, "ChargingScheduleType", 1)) {
@@ -6593,24 +6593,24 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AbsolutePriceSchedule:done
         switch (r.event(1, 1, "ChargingScheduleType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingScheduleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PriceLevelSchedule:done
         switch (r.event(1, 1, "ChargingScheduleType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ChargingScheduleType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ChargingScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6633,7 +6633,7 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(2, 3, "PowerScheduleType", 1)) {
@@ -6650,7 +6650,7 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleType", state: 1 });
+            return r.unreachable();
         }
       case 2: // AvailableEnergy:done
         switch (r.event(2, 2, "PowerScheduleType", 2)) {
@@ -6663,7 +6663,7 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleType", state: 2 });
+            return r.unreachable();
         }
       case 3: // PowerTolerance:done
         switch (r.event(1, 1, "PowerScheduleType", 3)) {
@@ -6672,17 +6672,17 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleType", state: 3 });
+            return r.unreachable();
         }
       case 4: // PowerScheduleEntries:done
         switch (r.event(1, 1, "PowerScheduleType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6702,7 +6702,7 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
             s = (o.PowerScheduleEntry.length < 1024 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PowerScheduleEntry:loop
         switch (r.event(2, 2, "PowerScheduleEntryListType", 1)) {
@@ -6713,17 +6713,17 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PowerScheduleEntry:done
         switch (r.event(1, 1, "PowerScheduleEntryListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PowerScheduleEntryListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PowerScheduleEntryListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6743,7 +6743,7 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
@@ -6755,17 +6755,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6785,7 +6785,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDetailResType", 1)) {
@@ -6797,7 +6797,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDetailResType", 2)) {
@@ -6809,7 +6809,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailResType", 3)) {
@@ -6818,17 +6818,17 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // ServiceParameterList:done
         switch (r.event(1, 1, "ServiceDetailResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDetailResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDetailResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6848,7 +6848,7 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             s = (o.ParameterSet.length < 32 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
@@ -6859,17 +6859,17 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParameterSet:done
         switch (r.event(1, 1, "ServiceParameterListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceParameterListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceParameterListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6892,7 +6892,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
@@ -6901,7 +6901,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             s = (o.Parameter.length < 32 ? 2 : 3);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
@@ -6912,17 +6912,17 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Parameter:done
         switch (r.event(1, 1, "ParameterSetType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterSetType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterSetType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -6942,7 +6942,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
@@ -6986,52 +6986,52 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 1 });
+            return r.unreachable();
         }
       case 2: // boolValue:done
         switch (r.event(1, 1, "ParameterType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 2 });
+            return r.unreachable();
         }
       case 3: // byteValue:done
         switch (r.event(1, 1, "ParameterType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 3 });
+            return r.unreachable();
         }
       case 4: // shortValue:done
         switch (r.event(1, 1, "ParameterType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 4 });
+            return r.unreachable();
         }
       case 5: // intValue:done
         switch (r.event(1, 1, "ParameterType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 5 });
+            return r.unreachable();
         }
       case 6: // rationalNumber:done
         switch (r.event(1, 1, "ParameterType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 6 });
+            return r.unreachable();
         }
       case 7: // finiteString:done
         switch (r.event(1, 1, "ParameterType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ParameterType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ParameterType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7051,7 +7051,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
@@ -7062,17 +7062,17 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SupportedServiceIDs:done
         switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7095,7 +7095,7 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
             s = (o.ServiceID.length < 16 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceIDListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:loop
         switch (r.event(2, 2, "ServiceIDListType", 1)) {
@@ -7109,17 +7109,17 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceIDListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ServiceID:done
         switch (r.event(1, 1, "ServiceIDListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceIDListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceIDListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7139,7 +7139,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
@@ -7151,7 +7151,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
@@ -7163,7 +7163,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ServiceRenegotiationSupported:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 3)) {
@@ -7172,7 +7172,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EnergyTransferServiceList:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 4)) {
@@ -7183,17 +7183,17 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // VASList:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7213,7 +7213,7 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             s = (o.Service.length < 8 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
@@ -7224,17 +7224,17 @@ function d_ServiceListType(r: BitReader): ServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Service:done
         switch (r.event(1, 1, "ServiceListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7257,7 +7257,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceType", 1)) {
@@ -7269,17 +7269,17 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7299,7 +7299,7 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceSelectionReqType", 1)) {
@@ -7308,7 +7308,7 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedEnergyTransferService:done
         switch (r.event(2, 2, "ServiceSelectionReqType", 2)) {
@@ -7319,17 +7319,17 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SelectedVASList:done
         switch (r.event(1, 1, "ServiceSelectionReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceSelectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7352,7 +7352,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // ServiceID:done
         switch (r.event(1, 1, "SelectedServiceType", 1)) {
@@ -7364,17 +7364,17 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ParameterSetID:done
         switch (r.event(1, 1, "SelectedServiceType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7394,7 +7394,7 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             s = (o.SelectedService.length < 16 ? 1 : 2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
@@ -7405,17 +7405,17 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SelectedService:done
         switch (r.event(1, 1, "SelectedServiceListType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SelectedServiceListType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SelectedServiceListType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7435,7 +7435,7 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceSelectionResType", 1)) {
@@ -7447,17 +7447,17 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceSelectionResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ServiceSelectionResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ServiceSelectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7477,7 +7477,7 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
@@ -7489,17 +7489,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVCCID:done
         switch (r.event(1, 1, "SessionSetupReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7519,7 +7519,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
@@ -7531,7 +7531,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 2)) {
@@ -7543,17 +7543,17 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEID:done
         switch (r.event(1, 1, "SessionSetupResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionSetupResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionSetupResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7573,7 +7573,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "SessionStopReqType", 1)) {
@@ -7585,7 +7585,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargingSession:done
         switch (r.event(2, 3, "SessionStopReqType", 2)) {
@@ -7606,7 +7606,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVTerminationCode:done
         switch (r.event(2, 2, "SessionStopReqType", 3)) {
@@ -7620,17 +7620,17 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVTerminationExplanation:done
         switch (r.event(1, 1, "SessionStopReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7650,7 +7650,7 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
@@ -7662,17 +7662,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SessionStopResType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SessionStopResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7696,7 +7696,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
@@ -7705,7 +7705,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
@@ -7716,10 +7716,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7743,7 +7743,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertyType", 1)) {
@@ -7752,7 +7752,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "SignaturePropertyType", 2)) {
@@ -7761,10 +7761,10 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
           case 1:
             return r.unsupported('mixed-content characters', "SignaturePropertyType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7784,7 +7784,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckInReqType", 1)) {
@@ -7796,7 +7796,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVCheckInStatus:done
         switch (r.event(1, 1, "VehicleCheckInReqType", 2)) {
@@ -7808,7 +7808,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ParkingMethod:done
         switch (r.event(3, 4, "VehicleCheckInReqType", 3)) {
@@ -7836,7 +7836,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // VehicleFrame:done
         switch (r.event(2, 3, "VehicleCheckInReqType", 4)) {
@@ -7857,7 +7857,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DeviceOffset:done
         switch (r.event(2, 2, "VehicleCheckInReqType", 5)) {
@@ -7871,17 +7871,17 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 5 });
+            return r.unreachable();
         }
       case 6: // VehicleTravel:done
         switch (r.event(1, 1, "VehicleCheckInReqType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInReqType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckInReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -7901,7 +7901,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckInResType", 1)) {
@@ -7913,7 +7913,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(3, 4, "VehicleCheckInResType", 2)) {
@@ -7941,7 +7941,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // ParkingSpace:done
         switch (r.event(2, 3, "VehicleCheckInResType", 3)) {
@@ -7962,7 +7962,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DeviceLocation:done
         switch (r.event(2, 2, "VehicleCheckInResType", 4)) {
@@ -7976,17 +7976,17 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // TargetDistance:done
         switch (r.event(1, 1, "VehicleCheckInResType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckInResType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckInResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -8006,7 +8006,7 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 1)) {
@@ -8018,7 +8018,7 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVCheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 2)) {
@@ -8030,17 +8030,17 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // CheckOutTime:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckOutReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -8060,7 +8060,7 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 1)) {
@@ -8072,7 +8072,7 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 2)) {
@@ -8084,17 +8084,17 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSECheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "VehicleCheckOutResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "VehicleCheckOutResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

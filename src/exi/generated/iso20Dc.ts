@@ -453,7 +453,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVMaximumChargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 1)) {
@@ -462,7 +462,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMinimumChargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 2)) {
@@ -471,7 +471,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumChargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 3)) {
@@ -480,7 +480,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumChargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 4)) {
@@ -489,7 +489,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumVoltage:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 5)) {
@@ -498,7 +498,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDReqEnergyTransferModeType", 6)) {
@@ -514,7 +514,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TargetSOC:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 7)) {
@@ -523,7 +523,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumDischargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 8)) {
@@ -532,7 +532,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumDischargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 9)) {
@@ -541,7 +541,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMaximumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 10)) {
@@ -550,17 +550,17 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVMinimumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: 11 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_DC_CPDReqEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -583,7 +583,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
@@ -595,17 +595,17 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RationalNumberType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RationalNumberType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -625,7 +625,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 1)) {
@@ -634,7 +634,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMinimumChargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 2)) {
@@ -643,7 +643,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 3)) {
@@ -652,7 +652,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMinimumChargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 4)) {
@@ -661,7 +661,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMaximumVoltage:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 5)) {
@@ -670,7 +670,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDResEnergyTransferModeType", 6)) {
@@ -683,7 +683,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPowerRampLimitation:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 7)) {
@@ -692,7 +692,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMaximumDischargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 8)) {
@@ -701,7 +701,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEMinimumDischargePower:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 9)) {
@@ -710,7 +710,7 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEMaximumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 10)) {
@@ -719,17 +719,17 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEMinimumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: 11 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_DC_CPDResEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -756,7 +756,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 1)) {
@@ -765,7 +765,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 2)) {
@@ -774,7 +774,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 3)) {
@@ -783,7 +783,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 4)) {
@@ -792,7 +792,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 5)) {
@@ -801,7 +801,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumChargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 6)) {
@@ -810,7 +810,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumChargeCurrent:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 7)) {
@@ -819,7 +819,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumVoltage:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 8)) {
@@ -828,7 +828,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumVoltage:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 9)) {
@@ -837,7 +837,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMaximumDischargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 10)) {
@@ -846,7 +846,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVMinimumDischargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 11)) {
@@ -855,7 +855,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 12;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVMaximumDischargeCurrent:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLReqControlModeType", 12)) {
@@ -870,7 +870,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 13)) {
@@ -881,17 +881,17 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       case 14: // EVMinimumV2XEnergyRequest:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 14)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: 14 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -939,7 +939,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_DC_CLResControlModeType", 1)) {
@@ -969,7 +969,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLResControlModeType", 2)) {
@@ -992,7 +992,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLResControlModeType", 3)) {
@@ -1008,7 +1008,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AckMaxDelay:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 4)) {
@@ -1017,7 +1017,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMaximumChargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 5)) {
@@ -1026,7 +1026,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 6)) {
@@ -1035,7 +1035,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEMaximumChargeCurrent:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 7)) {
@@ -1044,7 +1044,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMaximumVoltage:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 8)) {
@@ -1053,7 +1053,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSEMaximumDischargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 9)) {
@@ -1062,7 +1062,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEMinimumDischargePower:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 10)) {
@@ -1071,7 +1071,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 11;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVSEMaximumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 11)) {
@@ -1080,17 +1080,17 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             s = 12;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVSEMinimumVoltage:done
         switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: 12 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Dynamic_DC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1122,7 +1122,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVTargetEnergyRequest:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 1)) {
@@ -1139,7 +1139,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 2)) {
@@ -1152,7 +1152,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 3)) {
@@ -1161,7 +1161,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVTargetCurrent:done
         switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 4)) {
@@ -1170,7 +1170,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVTargetVoltage:done
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLReqControlModeType", 5)) {
@@ -1209,7 +1209,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLReqControlModeType", 6)) {
@@ -1244,7 +1244,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLReqControlModeType", 7)) {
@@ -1275,7 +1275,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLReqControlModeType", 8)) {
@@ -1302,7 +1302,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLReqControlModeType", 9)) {
@@ -1325,7 +1325,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMinimumVoltage:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLReqControlModeType", 10)) {
@@ -1344,7 +1344,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       case 11: // EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 11)) {
@@ -1359,7 +1359,7 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 11 });
+            return r.unreachable();
         }
       case 12: // EVMinimumDischargePower:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 12)) {
@@ -1370,17 +1370,17 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 12 });
+            return r.unreachable();
         }
       case 13: // EVMaximumDischargeCurrent:done
         switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: 13 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1430,7 +1430,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLResControlModeType", 1)) {
@@ -1465,7 +1465,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLResControlModeType", 2)) {
@@ -1496,7 +1496,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLResControlModeType", 3)) {
@@ -1523,7 +1523,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLResControlModeType", 4)) {
@@ -1546,7 +1546,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMaximumDischargePower:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLResControlModeType", 5)) {
@@ -1565,7 +1565,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLResControlModeType", 6)) {
@@ -1580,7 +1580,7 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEMaximumDischargeCurrent:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLResControlModeType", 7)) {
@@ -1591,17 +1591,17 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMinimumVoltage:done
         switch (r.event(1, 1, "BPT_Scheduled_DC_CLResControlModeType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "BPT_Scheduled_DC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1631,7 +1631,7 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "CanonicalizationMethodType", 1)) {
@@ -1642,10 +1642,10 @@ function d_CanonicalizationMethodType(r: BitReader): CanonicalizationMethodType 
           case 2:
             return r.unsupported('mixed-content characters', "CanonicalizationMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "CanonicalizationMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "CanonicalizationMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1665,7 +1665,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVMaximumChargePower:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 1)) {
@@ -1674,7 +1674,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMinimumChargePower:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 2)) {
@@ -1683,7 +1683,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumChargeCurrent:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 3)) {
@@ -1692,7 +1692,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumChargeCurrent:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 4)) {
@@ -1701,7 +1701,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumVoltage:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 5)) {
@@ -1710,7 +1710,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDReqEnergyTransferModeType", 6)) {
@@ -1724,17 +1724,17 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TargetSOC:done
         switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CPDReqEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1754,7 +1754,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 1)) {
@@ -1763,7 +1763,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMinimumChargePower:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 2)) {
@@ -1772,7 +1772,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargeCurrent:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 3)) {
@@ -1781,7 +1781,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMinimumChargeCurrent:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 4)) {
@@ -1790,7 +1790,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMaximumVoltage:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 5)) {
@@ -1799,7 +1799,7 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDResEnergyTransferModeType", 6)) {
@@ -1810,17 +1810,17 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPowerRampLimitation:done
         switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CPDResEnergyTransferModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1840,17 +1840,17 @@ function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_CableCheckReqType", 1)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckReqType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CableCheckReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1873,7 +1873,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
@@ -1885,7 +1885,7 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 1 });
+            return r.unreachable();
         }
       case 2: // TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
@@ -1896,17 +1896,17 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Signature:done
         switch (r.event(1, 1, "MessageHeaderType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MessageHeaderType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MessageHeaderType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -1930,7 +1930,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureType", 1)) {
@@ -1939,7 +1939,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignedInfo:done
         switch (r.event(1, 1, "SignatureType", 2)) {
@@ -1948,7 +1948,7 @@ function d_SignatureType(r: BitReader): SignatureType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
@@ -1963,7 +1963,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 3 });
+            return r.unreachable();
         }
       case 4: // KeyInfo:done
         switch (r.event(2, 2, "SignatureType", 4)) {
@@ -1974,7 +1974,7 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Object:loop
         switch (r.event(2, 2, "SignatureType", 5)) {
@@ -1985,10 +1985,10 @@ function d_SignatureType(r: BitReader): SignatureType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2012,7 +2012,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignedInfoType", 1)) {
@@ -2021,7 +2021,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CanonicalizationMethod:done
         switch (r.event(1, 1, "SignedInfoType", 2)) {
@@ -2030,7 +2030,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // SignatureMethod:done
         switch (r.event(1, 1, "SignedInfoType", 3)) {
@@ -2039,7 +2039,7 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             s = (4);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
@@ -2050,10 +2050,10 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignedInfoType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignedInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2073,7 +2073,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "SignatureMethodType", 1)) {
@@ -2091,7 +2091,7 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 3:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // HMACOutputLength:done
         switch (r.event(2, 3, "SignatureMethodType", 2)) {
@@ -2102,10 +2102,10 @@ function d_SignatureMethodType(r: BitReader): SignatureMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "SignatureMethodType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureMethodType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2141,7 +2141,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
@@ -2162,7 +2162,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
@@ -2179,7 +2179,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
@@ -2192,7 +2192,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Transforms:done
         switch (r.event(1, 1, "ReferenceType", 4)) {
@@ -2201,7 +2201,7 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 4 });
+            return r.unreachable();
         }
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
@@ -2213,17 +2213,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 5 });
+            return r.unreachable();
         }
       case 6: // DigestValue:done
         switch (r.event(1, 1, "ReferenceType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReferenceType", state: 6 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReferenceType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2243,7 +2243,7 @@ function d_TransformsType(r: BitReader): TransformsType {
             s = (1);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
@@ -2254,10 +2254,10 @@ function d_TransformsType(r: BitReader): TransformsType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformsType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformsType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2277,7 +2277,7 @@ function d_TransformType(r: BitReader): TransformType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
@@ -2295,7 +2295,7 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 1 });
+            return r.unreachable();
         }
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
@@ -2313,10 +2313,10 @@ function d_TransformType(r: BitReader): TransformType {
           case 3:
             return r.unsupported('mixed-content characters', "TransformType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "TransformType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "TransformType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2336,7 +2336,7 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "DigestMethodType", 1)) {
@@ -2347,10 +2347,10 @@ function d_DigestMethodType(r: BitReader): DigestMethodType {
           case 2:
             return r.unsupported('mixed-content characters', "DigestMethodType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DigestMethodType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DigestMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2374,7 +2374,7 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
@@ -2383,17 +2383,17 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // simple:afterCH
         switch (r.event(1, 1, "SignatureValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignatureValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignatureValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2451,7 +2451,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
@@ -2494,7 +2494,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 8:
             return r.unsupported('mixed-content characters', "KeyInfoType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
@@ -2539,7 +2539,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
@@ -2584,7 +2584,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
@@ -2629,7 +2629,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 4);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
@@ -2674,7 +2674,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 5);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
@@ -2719,7 +2719,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 6);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
@@ -2764,7 +2764,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 7);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
@@ -2809,10 +2809,10 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
           case 9:
             return r.unsupported('mixed-content characters', "KeyInfoType", 8);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2840,7 +2840,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 3:
             return r.unsupported('mixed-content characters', "KeyValueType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 1)) {
@@ -2849,7 +2849,7 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // RSAKeyValue:done
         switch (r.event(2, 2, "KeyValueType", 2)) {
@@ -2858,10 +2858,10 @@ function d_KeyValueType(r: BitReader): KeyValueType {
           case 1:
             return r.unsupported('mixed-content characters', "KeyValueType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "KeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "KeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -2898,7 +2898,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // P:done
         switch (r.event(1, 1, "DSAKeyValueType", 1)) {
@@ -2910,7 +2910,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // G:done
         switch (r.event(1, 1, "DSAKeyValueType", 2)) {
@@ -2922,7 +2922,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
@@ -2943,7 +2943,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 3 });
+            return r.unreachable();
         }
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
@@ -2962,7 +2962,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 4 });
+            return r.unreachable();
         }
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
@@ -2976,7 +2976,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 5 });
+            return r.unreachable();
         }
       case 6: // Seed:done
         switch (r.event(1, 1, "DSAKeyValueType", 6)) {
@@ -2988,17 +2988,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 6 });
+            return r.unreachable();
         }
       case 7: // PgenCounter:done
         switch (r.event(1, 1, "DSAKeyValueType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DSAKeyValueType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3021,7 +3021,7 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
@@ -3033,17 +3033,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Exponent:done
         switch (r.event(1, 1, "RSAKeyValueType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RSAKeyValueType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RSAKeyValueType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3073,7 +3073,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
@@ -3088,7 +3088,7 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
@@ -3099,17 +3099,17 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 2 });
+            return r.unreachable();
         }
       case 3: // Transforms:done
         switch (r.event(1, 1, "RetrievalMethodType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "RetrievalMethodType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "RetrievalMethodType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3159,7 +3159,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 5:
             return r.unsupported('SE(*) wildcard element', "X509DataType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerSerial:done
         switch (r.event(3, 7, "X509DataType", 1)) {
@@ -3200,7 +3200,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SKI:done
         switch (r.event(3, 7, "X509DataType", 2)) {
@@ -3241,7 +3241,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 2 });
+            return r.unreachable();
         }
       case 3: // X509SubjectName:done
         switch (r.event(3, 7, "X509DataType", 3)) {
@@ -3282,7 +3282,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 3 });
+            return r.unreachable();
         }
       case 4: // X509Certificate:done
         switch (r.event(3, 7, "X509DataType", 4)) {
@@ -3323,7 +3323,7 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 4 });
+            return r.unreachable();
         }
       case 5: // X509CRL:done
         switch (r.event(3, 7, "X509DataType", 5)) {
@@ -3364,10 +3364,10 @@ function d_X509DataType(r: BitReader): X509DataType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509DataType", state: 5 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509DataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3390,7 +3390,7 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 0 });
+            return r.unreachable();
         }
       case 1: // X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
@@ -3402,17 +3402,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 1 });
+            return r.unreachable();
         }
       case 2: // X509SerialNumber:done
         switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "X509IssuerSerialType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "X509IssuerSerialType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3442,7 +3442,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
@@ -3458,7 +3458,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 1 });
+            return r.unreachable();
         }
       case 2: // PGPKeyPacket:done
         switch (r.event(2, 2, "PGPDataType", 2)) {
@@ -3467,10 +3467,10 @@ function d_PGPDataType(r: BitReader): PGPDataType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "PGPDataType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "PGPDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3493,7 +3493,7 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 0 });
+            return r.unreachable();
         }
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
@@ -3509,10 +3509,10 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SPKIDataType", state: 1 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SPKIDataType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3546,7 +3546,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 5:
             return r.unsupported('mixed-content characters', "ObjectType", 0);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(3, 5, "ObjectType", 1)) {
@@ -3565,7 +3565,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 4:
             return r.unsupported('mixed-content characters', "ObjectType", 1);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(3, 4, "ObjectType", 2)) {
@@ -3580,7 +3580,7 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 3:
             return r.unsupported('mixed-content characters', "ObjectType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 2 });
+            return r.unreachable();
         }
       case 3: // attr:3
         switch (r.event(2, 3, "ObjectType", 3)) {
@@ -3591,10 +3591,10 @@ function d_ObjectType(r: BitReader): ObjectType {
           case 2:
             return r.unsupported('mixed-content characters', "ObjectType", 3);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ObjectType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ObjectType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3614,7 +3614,7 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_CableCheckResType", 1)) {
@@ -3626,7 +3626,7 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_CableCheckResType", 2)) {
@@ -3638,17 +3638,17 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "DC_CableCheckResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_CableCheckResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_CableCheckResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3668,7 +3668,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(2, 2, "DC_ChargeLoopReqType", 1)) {
@@ -3684,7 +3684,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // DisplayParameters:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 2)) {
@@ -3696,7 +3696,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // MeterInfoRequested:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 3)) {
@@ -3705,7 +3705,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVPresentVoltage:done
         switch (r.event(3, 5, "DC_ChargeLoopReqType", 4)) {
@@ -3730,45 +3730,45 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_Dynamic_DC_CLReqControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 5)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 5 });
+            return r.unreachable();
         }
       case 6: // BPT_Scheduled_DC_CLReqControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 6)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 6 });
+            return r.unreachable();
         }
       case 7: // CLReqControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 7 });
+            return r.unreachable();
         }
       case 8: // Dynamic_DC_CLReqControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 8 });
+            return r.unreachable();
         }
       case 9: // Scheduled_DC_CLReqControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeLoopReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -3853,7 +3853,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 10:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 0 });
+            return r.unreachable();
         }
       case 1: // PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
@@ -3920,7 +3920,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 9:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
@@ -3980,7 +3980,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 8:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
@@ -4033,7 +4033,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 7:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
@@ -4079,7 +4079,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 4 });
+            return r.unreachable();
         }
       case 5: // RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
@@ -4118,7 +4118,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 5 });
+            return r.unreachable();
         }
       case 6: // RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
@@ -4150,7 +4150,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 6 });
+            return r.unreachable();
         }
       case 7: // RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
@@ -4175,7 +4175,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 7 });
+            return r.unreachable();
         }
       case 8: // ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
@@ -4193,7 +4193,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 8 });
+            return r.unreachable();
         }
       case 9: // BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
@@ -4207,17 +4207,17 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 9 });
+            return r.unreachable();
         }
       case 10: // InletHot:done
         switch (r.event(1, 1, "DisplayParametersType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DisplayParametersType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DisplayParametersType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4244,7 +4244,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 1)) {
@@ -4253,7 +4253,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVTargetEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 2)) {
@@ -4262,7 +4262,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMaximumEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 3)) {
@@ -4271,7 +4271,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 4)) {
@@ -4280,7 +4280,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVMaximumChargePower:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 5)) {
@@ -4289,7 +4289,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMinimumChargePower:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 6)) {
@@ -4298,7 +4298,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMaximumChargeCurrent:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 7)) {
@@ -4307,7 +4307,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumVoltage:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 8)) {
@@ -4316,17 +4316,17 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMinimumVoltage:done
         switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 9)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_DC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4358,7 +4358,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVTargetEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 1)) {
@@ -4375,7 +4375,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 2)) {
@@ -4388,7 +4388,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
         switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 3)) {
@@ -4397,7 +4397,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVTargetCurrent:done
         switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 4)) {
@@ -4406,7 +4406,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVTargetVoltage:done
         switch (r.event(3, 6, "Scheduled_DC_CLReqControlModeType", 5)) {
@@ -4433,7 +4433,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVMaximumChargePower:done
         switch (r.event(3, 5, "Scheduled_DC_CLReqControlModeType", 6)) {
@@ -4456,7 +4456,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVMinimumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLReqControlModeType", 7)) {
@@ -4475,7 +4475,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVMaximumChargeCurrent:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 8)) {
@@ -4490,7 +4490,7 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVMaximumVoltage:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 9)) {
@@ -4501,17 +4501,17 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVMinimumVoltage:done
         switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 10)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: 10 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_DC_CLReqControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4531,7 +4531,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 1)) {
@@ -4543,7 +4543,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(3, 4, "DC_ChargeLoopResType", 2)) {
@@ -4564,7 +4564,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEStatus:done
         switch (r.event(2, 3, "DC_ChargeLoopResType", 3)) {
@@ -4581,7 +4581,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // MeterInfo:done
         switch (r.event(2, 2, "DC_ChargeLoopResType", 4)) {
@@ -4594,7 +4594,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 4 });
+            return r.unreachable();
         }
       case 5: // Receipt:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 5)) {
@@ -4603,7 +4603,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEPresentCurrent:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 6)) {
@@ -4612,7 +4612,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 7)) {
@@ -4624,7 +4624,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEPowerLimitAchieved:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 8)) {
@@ -4636,7 +4636,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 9;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 8 });
+            return r.unreachable();
         }
       case 9: // EVSECurrentLimitAchieved:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 9)) {
@@ -4648,7 +4648,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 10;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 9 });
+            return r.unreachable();
         }
       case 10: // EVSEVoltageLimitAchieved:done
         switch (r.event(3, 5, "DC_ChargeLoopResType", 10)) {
@@ -4673,45 +4673,45 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             s = 15;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 10 });
+            return r.unreachable();
         }
       case 11: // BPT_Dynamic_DC_CLResControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 11)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 11 });
+            return r.unreachable();
         }
       case 12: // BPT_Scheduled_DC_CLResControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 12)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 12 });
+            return r.unreachable();
         }
       case 13: // CLResControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 13)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 13 });
+            return r.unreachable();
         }
       case 14: // Dynamic_DC_CLResControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 14)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 14 });
+            return r.unreachable();
         }
       case 15: // Scheduled_DC_CLResControlMode:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 15)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: 15 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeLoopResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4734,7 +4734,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 0 });
+            return r.unreachable();
         }
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
@@ -4746,17 +4746,17 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "EVSEStatusType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "EVSEStatusType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -4779,7 +4779,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 0 });
+            return r.unreachable();
         }
       case 1: // MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
@@ -4791,7 +4791,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
@@ -4840,7 +4840,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 6:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
@@ -4882,7 +4882,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 3 });
+            return r.unreachable();
         }
       case 4: // CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
@@ -4917,7 +4917,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 4 });
+            return r.unreachable();
         }
       case 5: // BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
@@ -4945,7 +4945,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 5 });
+            return r.unreachable();
         }
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
@@ -4966,7 +4966,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 6 });
+            return r.unreachable();
         }
       case 7: // MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
@@ -4980,17 +4980,17 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 7 });
+            return r.unreachable();
         }
       case 8: // MeterTimestamp:done
         switch (r.event(1, 1, "MeterInfoType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "MeterInfoType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "MeterInfoType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5013,7 +5013,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TimeAnchor:done
         switch (r.event(3, 6, "ReceiptType", 1)) {
@@ -5040,7 +5040,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 5:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EnergyCosts:done
         switch (r.event(3, 5, "ReceiptType", 2)) {
@@ -5063,7 +5063,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 2 });
+            return r.unreachable();
         }
       case 3: // OccupancyCosts:done
         switch (r.event(3, 4, "ReceiptType", 3)) {
@@ -5082,7 +5082,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AdditionalServicesCosts:done
         switch (r.event(2, 3, "ReceiptType", 4)) {
@@ -5097,7 +5097,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 4 });
+            return r.unreachable();
         }
       case 5: // OverstayCosts:done
         switch (r.event(2, 2, "ReceiptType", 5)) {
@@ -5108,7 +5108,7 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 5 });
+            return r.unreachable();
         }
       case 6: // TaxCosts:loop
         switch (r.event(2, 2, "ReceiptType", 6)) {
@@ -5119,17 +5119,17 @@ function d_ReceiptType(r: BitReader): ReceiptType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 6 });
+            return r.unreachable();
         }
       case 7: // TaxCosts:done
         switch (r.event(1, 1, "ReceiptType", 7)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ReceiptType", state: 7 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ReceiptType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5149,7 +5149,7 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Amount:done
         switch (r.event(1, 1, "DetailedCostType", 1)) {
@@ -5158,17 +5158,17 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 1 });
+            return r.unreachable();
         }
       case 2: // CostPerUnit:done
         switch (r.event(1, 1, "DetailedCostType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedCostType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedCostType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5191,7 +5191,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 0 });
+            return r.unreachable();
         }
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
@@ -5200,17 +5200,17 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Amount:done
         switch (r.event(1, 1, "DetailedTaxType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DetailedTaxType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DetailedTaxType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5258,7 +5258,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "Dynamic_DC_CLResControlModeType", 1)) {
@@ -5288,7 +5288,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_DC_CLResControlModeType", 2)) {
@@ -5311,7 +5311,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "Dynamic_DC_CLResControlModeType", 3)) {
@@ -5327,7 +5327,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // AckMaxDelay:done
         switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 4)) {
@@ -5336,7 +5336,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 5;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       case 5: // EVSEMaximumChargePower:done
         switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 5)) {
@@ -5345,7 +5345,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 6;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 5 });
+            return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower:done
         switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 6)) {
@@ -5354,7 +5354,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 7;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 6 });
+            return r.unreachable();
         }
       case 7: // EVSEMaximumChargeCurrent:done
         switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 7)) {
@@ -5363,17 +5363,17 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             s = 8;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 7 });
+            return r.unreachable();
         }
       case 8: // EVSEMaximumVoltage:done
         switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 8)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: 8 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Dynamic_DC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5407,7 +5407,7 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
           case 4:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: 0 });
+            return r.unreachable();
         }
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLResControlModeType", 1)) {
@@ -5426,7 +5426,7 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
           case 3:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVSEMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_DC_CLResControlModeType", 2)) {
@@ -5441,7 +5441,7 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
           case 2:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEMaximumChargeCurrent:done
         switch (r.event(2, 2, "Scheduled_DC_CLResControlModeType", 3)) {
@@ -5452,17 +5452,17 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVSEMaximumVoltage:done
         switch (r.event(1, 1, "Scheduled_DC_CLResControlModeType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "Scheduled_DC_CLResControlModeType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5482,7 +5482,7 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryReqType", 1)) {
@@ -5495,24 +5495,24 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // BPT_DC_CPDReqEnergyTransferMode:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // DC_CPDReqEnergyTransferMode:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5532,7 +5532,7 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 1)) {
@@ -5544,7 +5544,7 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryResType", 2)) {
@@ -5557,24 +5557,24 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // BPT_DC_CPDResEnergyTransferMode:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: 3 });
+            return r.unreachable();
         }
       case 4: // DC_CPDResEnergyTransferMode:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_ChargeParameterDiscoveryResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5594,7 +5594,7 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 1)) {
@@ -5606,7 +5606,7 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 2)) {
@@ -5615,7 +5615,7 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeReqType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVPresentVoltage:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 3)) {
@@ -5624,17 +5624,17 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
             s = 4;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeReqType", state: 3 });
+            return r.unreachable();
         }
       case 4: // EVTargetVoltage:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 4)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeReqType", state: 4 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_PreChargeReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5654,7 +5654,7 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_PreChargeResType", 1)) {
@@ -5666,7 +5666,7 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_PreChargeResType", 2)) {
@@ -5675,17 +5675,17 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "DC_PreChargeResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_PreChargeResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_PreChargeResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5705,7 +5705,7 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionReqType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_WeldingDetectionReqType", 1)) {
@@ -5717,17 +5717,17 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionReqType", state: 1 });
+            return r.unreachable();
         }
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "DC_WeldingDetectionReqType", 2)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionReqType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_WeldingDetectionReqType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5747,7 +5747,7 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
             s = 1;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: 0 });
+            return r.unreachable();
         }
       case 1: // Header:done
         switch (r.event(1, 1, "DC_WeldingDetectionResType", 1)) {
@@ -5759,7 +5759,7 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: 1 });
+            return r.unreachable();
         }
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_WeldingDetectionResType", 2)) {
@@ -5768,17 +5768,17 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
             s = 3;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: 2 });
+            return r.unreachable();
         }
       case 3: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "DC_WeldingDetectionResType", 3)) {
           case 0:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: 3 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "DC_WeldingDetectionResType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5802,7 +5802,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "ManifestType", 1)) {
@@ -5811,7 +5811,7 @@ function d_ManifestType(r: BitReader): ManifestType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 1 });
+            return r.unreachable();
         }
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
@@ -5822,10 +5822,10 @@ function d_ManifestType(r: BitReader): ManifestType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "ManifestType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "ManifestType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5849,7 +5849,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
@@ -5858,7 +5858,7 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             s = (2);
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 1 });
+            return r.unreachable();
         }
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
@@ -5869,10 +5869,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
           case 1:
             return o;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertiesType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertiesType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {
@@ -5896,7 +5896,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 0 });
+            return r.unreachable();
         }
       case 1: // attr:1
         switch (r.event(1, 1, "SignaturePropertyType", 1)) {
@@ -5905,7 +5905,7 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
             s = 2;
             continue;
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 1 });
+            return r.unreachable();
         }
       case 2: // attr:2
         switch (r.event(2, 2, "SignaturePropertyType", 2)) {
@@ -5914,10 +5914,10 @@ function d_SignaturePropertyType(r: BitReader): SignaturePropertyType {
           case 1:
             return r.unsupported('mixed-content characters', "SignaturePropertyType", 2);
           default:
-            return r.fail('BAD_EVENT_CODE', 'unreachable', { grammar: "SignaturePropertyType", state: 2 });
+            return r.unreachable();
         }
       default:
-        return r.fail('BAD_STATE', 'unreachable', { grammar: "SignaturePropertyType", state: s });
+        return r.unreachable();
     }
   }
   } catch (e) {

@@ -250,6 +250,11 @@ export class BitReader {
     return e;
   }
 
+  /** Never reached: event() only returns declared codes and states are closed. Kept for the type checker. */
+  unreachable(): never {
+    return this.fail('INTERNAL', 'unreachable grammar state');
+  }
+
   unsupported(what: string, grammar: string, state: number): never {
     return this.fail('UNSUPPORTED_EVENT', `${what} in ${grammar} state ${state} is not supported`, { grammar, state });
   }

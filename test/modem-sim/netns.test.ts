@@ -34,3 +34,38 @@ describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
     sim.child.kill('SIGTERM');
   });
 });
+
+describe.skipIf(skip)('tsplc listen live across namespaces', () => {
+  let star: Star;
+  beforeAll(async () => {
+    star = await createStar(['ev', 'evse', 'sniffer']);
+  });
+  afterAll(async () => {
+    await star?.destroy();
+  });
+
+  it('a sniffer whose modem shows foreign SLAC logs the EVSE, captures the key, joins the AVLN', async () => {
+    const sim = await startModemSim(star, ['ev', 'evse', 'sniffer'], ['--restart-ms', '300', '--hears-foreign', 'p2']);
+    const sniffer = star.topology.spawnNode(star.hosts.sniffer!, 'src/cli/main.ts', ['listen', '-i', star.hosts.sniffer!.ifname, '--join', '--json']);
+    const listen = lines(sniffer);
+    await listen.waitFor((l) => l.includes('"start"'), 20_000);
+    const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
+    await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
+    const ev = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const e = JSON.parse(await ev.waitFor((l) => l.startsWith('{'), 30_000)) as { ok: boolean; slac: { nid: string } };
+    await evse.waitFor((l) => l.startsWith('{'), 30_000);
+    expect(e.ok).toBe(true);
+    const key = JSON.parse(await listen.waitFor((l) => l.includes('"kind":"key"'), 10_000)) as { nid: string; evseMac: string };
+    expect(key.nid).toBe(e.slac.nid);
+    expect(key.evseMac).toBe(star.hosts.evse!.mac);
+    const mac = JSON.parse(await listen.waitFor((l) => l.includes('"kind":"maclog"'), 1000)) as { evseMac: string; evMac: string };
+    expect([mac.evseMac, mac.evMac]).toEqual([star.hosts.evse!.mac, star.hosts.ev!.mac]);
+    // The listener's SET_KEY went into its (emulated) modem with the captured NID.
+    await sim.waitFor((l) => l.includes('"set-key"') && l.includes('"p2"') && l.includes(e.slac.nid), 10_000);
+    await listen.waitFor((l) => l.includes('"state":"Joined"'), 10_000);
+    sniffer.kill('SIGTERM');
+    const summary = JSON.parse(await listen.waitFor((l) => l.includes('"kind":"summary"'), 10_000)) as { joined: boolean; sessions: number };
+    expect(summary).toMatchObject({ joined: true, sessions: 1 });
+    sim.child.kill('SIGTERM');
+  });
+});

@@ -1,10 +1,10 @@
 // EV hardware on plain GPIO lines (Raspberry Pi, BeagleBone), as pyPLC's
 // beaglebone/raspberrypi output devices: an output for the CP state-C
 // resistor, one or two contactor outputs, lock/unlock motor pulses, and
-// optional feedback inputs. There is no ADC here: the CP PWM and the inlet
-// voltage are not measured (the safe shutdown then uses its fixed waits).
+// optional feedback inputs. The CP PWM is not measured; the inlet voltage only
+// when an ADC is configured (else the safe shutdown uses its fixed waits).
 import { BehaviorSubject } from 'rxjs';
-import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
+import type { BatteryState, CpState, EvHardware, LockState, VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 
@@ -34,6 +34,8 @@ export interface GpioEvOptions {
   readonly battery: BatteryState;
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
+  /** Inlet voltage (an ADC, see adc.ts); without it the safe shutdown uses fixed waits. */
+  readonly inletVoltage?: VoltageSensor & { close?(): Promise<void> };
 }
 
 export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
@@ -121,6 +123,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
       ? { connectorLock: { state$: lock.asObservable(), hasFeedback: hasLockFeedback, lock: () => pulse(lockOut, 'locked'), unlock: () => pulse(unlockOut, 'unlocked') } }
       : {}),
     battery: { state$: new BehaviorSubject(o.battery).asObservable() },
+    ...(o.inletVoltage ? { inletVoltage: o.inletVoltage } : {}),
     close: async () => {
       if (done) return;
       done = true;
@@ -134,6 +137,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
       cp.complete();
       closed.complete();
       lock.complete();
+      await o.inletVoltage?.close?.();
       await gpio.close();
     },
   };

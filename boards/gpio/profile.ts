@@ -30,6 +30,24 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
     if (!d.ok) return err({ code: 'HARDWARE_UNAVAILABLE', message: d.error });
     gpio = d.value;
   }
+  let inletVoltage;
+  if (config.hardware.inlet_adc === 'ads1115') {
+    const { openI2cBus } = await import('../../drivers/i2c/i2c-bus.js');
+    const bus = await openI2cBus(config.hardware.i2c_bus);
+    if (!bus.ok) {
+      await gpio.close();
+      return err({ code: 'HARDWARE_UNAVAILABLE', message: bus.error });
+    }
+    const { createAdcInletVoltage } = await import('./adc.js');
+    inletVoltage = createAdcInletVoltage(bus.value, {
+      address: config.hardware.adc_address,
+      channel: config.hardware.adc_channel as 0 | 1 | 2 | 3,
+      scale: config.hardware.inlet_voltage_scale,
+      intervalMs: config.hardware.adc_interval,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    });
+  }
   const full = Math.min(395, config.ev.max_voltage - 3);
   const empty = (full * 330) / 395;
   let ev;
@@ -46,8 +64,10 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
       },
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      ...(inletVoltage ? { inletVoltage } : {}),
     });
   } catch (e) {
+    await inletVoltage?.close();
     await gpio.close();
     return err({ code: 'HARDWARE_UNAVAILABLE', message: `GPIO setup failed: ${e instanceof Error ? e.message : String(e)}` });
   }

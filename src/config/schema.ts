@@ -201,6 +201,12 @@ export const schema = {
     pin_unlock: int(-1, -1, 1023, 'GPIO output pulsed to unlock the connector; -1 = no lock'),
     pin_lock_feedback: int(-1, -1, 1023, 'GPIO input, high when the connector is locked; -1 = no feedback'),
     lock_pulse: ms(300, 10, 5000, 'duration of the lock/unlock motor pulse'),
+    inlet_adc: oneOf(['none', 'ads1115'], 'none', 'GPIO boards: ADC measuring the inlet voltage through a divider (what pyPLC called analog_input_device)'),
+    i2c_bus: int(1, 0, 31, 'I2C bus number of the ADC (/dev/i2c-N)'),
+    adc_address: int(0x48, 0x48, 0x4b, 'I2C address of the ADS1115 (72–75 = 0x48–0x4B)'),
+    adc_channel: int(0, 0, 3, 'ADS1115 input AIN0–AIN3 wired to the divider'),
+    inlet_voltage_scale: num(200, 1, 2000, 'inlet volts per ADC volt (divider ratio; the ADC input range is ±4.096 V)'),
+    adc_interval: ms(100, 20, 5000, 'time between two inlet-voltage conversions'),
     display: oneOf(['none', 'serial', 'board'], 'none', 'status display: none, a serial text display (SerialToOLED), or the board\'s own (celeron55 dispN=)', { pyplc: 'display_via_serial' }),
     display_serial_port: str('', 'serial device of the text display (empty: serial_port)', { allowEmpty: true, pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB1, or empty' }),
   },
@@ -239,7 +245,7 @@ export type TsplcConfig = { readonly [S in SectionName]: { readonly [K in keyof 
 
 /** pyPLC keys tsplc does not carry over, and why. */
 export const droppedPyplcKeys: Readonly<Record<string, string>> = {
-  analog_input_device: 'the board (general.board) chooses the inputs together with the outputs',
+  analog_input_device: 'the board (general.board) chooses the inputs together with the outputs (celeron55 reports inlet_v itself; GPIO boards use hardware.inlet_adc)',
   eth_windows_interface_name: 'Windows only; tsplc runs on Linux',
   is_simulation_without_modems: 'use `tsplc sim` (both sides on one machine); on import, true selects general.board = "sim"',
   evsemode_environment: 'selected the pyPLC EVSE test environment; tsplc selects hardware through general.board',

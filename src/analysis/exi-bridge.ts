@@ -17,15 +17,36 @@ export interface DecodedV2g {
   readonly body: Json;
   /** Header of a DIN/ISO-2/ISO-20 message, when present. */
   readonly header?: Json;
+  /** Zero bytes after the end of the EXI document that were ignored (see decodeV2gDocument). */
+  readonly trailingZeroBytes?: number;
 }
 
+/**
+ * Decodes one EXI payload. Tesla cars (Model 3 and Model Y captures) append a
+ * zero byte after some documents (e.g. ContractAuthenticationReq); the
+ * reference decoder ignores it. So when the strict decoder reports
+ * TRAILING_BYTES and those bytes are all zero, the document without them is
+ * returned, with `trailingZeroBytes` set so the oddity stays visible.
+ */
 export function decodeV2gDocument(schema: SchemaId, exi: Uint8Array): { ok: true; value: DecodedV2g } | { ok: false; error: CodecError } {
-  const r = decode(schema, exi);
+  let r = decode(schema, exi);
+  let trailing = 0;
+  if (!r.ok && r.error.code === 'TRAILING_BYTES') {
+    for (let n = 1; n <= 4 && n < exi.length; n++) {
+      if (exi[exi.length - n] !== 0) break;
+      const t = decode(schema, exi.subarray(0, exi.length - n));
+      if (t.ok) {
+        r = t;
+        trailing = n;
+        break;
+      }
+    }
+  }
   if (!r.ok) return r;
   const document = toJson(r.value);
   const found = messageOf(document);
   if (!found) return { ok: false, error: { code: 'NO_MESSAGE', message: `decoded ${schema} document has no message element` } };
-  return { ok: true, value: { schema, document, ...found } };
+  return { ok: true, value: { schema, document, ...found, ...(trailing > 0 ? { trailingZeroBytes: trailing } : {}) } };
 }
 
 function isObject(j: Json | undefined): j is { [k: string]: Json } {

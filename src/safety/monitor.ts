@@ -96,6 +96,8 @@ interface Facts {
   contactorsCommandedClosed: boolean;
   lock: LockState | undefined;
   inletVolts: number;
+  /** Whether the hardware reports an inlet voltage at all (no sensor: voltage checks cannot apply). */
+  hasInlet: boolean;
   amps: number;
   battery: BatteryState | undefined;
   cpCSince: number | undefined;
@@ -115,6 +117,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
     contactorsCommandedClosed: false,
     lock: undefined,
     inletVolts: 0,
+    hasInlet: false,
     amps: 0,
     battery: undefined,
     cpCSince: undefined,
@@ -151,13 +154,14 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
   };
   const checkUnlocking = (): void => {
     if (contactorsMayBeClosed()) report('UNLOCKED_WHILE_CONTACTORS_CLOSED', 'connector unlocked while the contactors were closed');
-    if (f.inletVolts > lim.safeVoltage)
+    // NaN (a sensor that cannot read) counts as not safe.
+    if (f.hasInlet && !(f.inletVolts <= lim.safeVoltage))
       report('UNLOCKED_ABOVE_SAFE_VOLTAGE', `connector unlocked at ${round(f.inletVolts)} V inlet voltage (safe below ${lim.safeVoltage} V)`);
   };
   const checkClosing = (): void => {
     if (lim.requireLock && f.lock !== undefined && !locked())
       report('CONTACTORS_CLOSED_WITHOUT_LOCK', `contactors closed with the connector ${f.lock}`);
-    if (f.battery && Math.abs(f.inletVolts - f.battery.voltage) > lim.prechargeDelta)
+    if (f.battery && f.hasInlet && !(Math.abs(f.inletVolts - f.battery.voltage) <= lim.prechargeDelta))
       report(
         'CONTACTORS_CLOSED_WITHOUT_PRECHARGE',
         `contactors closed with inlet ${round(f.inletVolts)} V vs battery ${round(f.battery.voltage)} V (delta limit ${lim.prechargeDelta} V)`,
@@ -239,6 +243,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
         break;
       case 'inletVoltage':
         f.inletVolts = e.volts;
+        f.hasInlet = true;
         break;
       case 'current':
         f.amps = e.amps;

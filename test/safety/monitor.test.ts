@@ -123,6 +123,23 @@ describe('watchSafety on recorded events', () => {
     expect(monitor.violations[0]).toMatchObject({ code: 'CONTACTORS_OPENED_UNDER_LOAD', facts: { amps: 120 } });
   });
 
+  it('treats an unreadable inlet voltage (NaN) as not safe, and skips voltage checks without a sensor', () => {
+    const withSensor: HardwareEvent[] = [
+      { kind: 'inletVoltage', volts: NaN },
+      { kind: 'lock', state: 'locked' },
+      { kind: 'lock', state: 'unlocked' },
+    ];
+    expect(watchSafety(from(withSensor)).violations.map((v) => v.code)).toEqual(['UNLOCKED_ABOVE_SAFE_VOLTAGE']);
+    const noSensor: HardwareEvent[] = [
+      { kind: 'battery', state: { socPercent: 50, voltage: 360, maxCurrent: 100, maxVoltage: 398, capacityWh: 28000 } },
+      { kind: 'lock', state: 'locked' },
+      { kind: 'contactors', closed: true },
+      { kind: 'contactors', closed: false },
+      { kind: 'lock', state: 'unlocked' },
+    ];
+    expect(watchSafety(from(noSensor)).violations).toEqual([]);
+  });
+
   it('honours a configured current limit', () => {
     const events: HardwareEvent[] = [
       { kind: 'contactors', closed: true },

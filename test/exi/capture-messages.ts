@@ -1,10 +1,12 @@
 // Test helper: every V2GTP message carried over TCP in the shared captures, with the
 // EXI schema of its TCP stream (decided by the stream's supportedAppProtocol
 // handshake). Extracted with tshark (per-segment payloads, reassembled per stream and
-// direction here) so that these tests do not depend on the capture pipeline of
-// src/net / src/analysis.
+// direction here; TLS decrypted where the capture carries its key log) so that these
+// tests do not depend on the capture pipeline of src/net / src/analysis.
 import { execFileSync } from 'node:child_process';
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fromHex } from '../../src/bytes.js';
 import { decode, type SchemaId } from '../../src/exi/index.js';
 
@@ -41,15 +43,52 @@ interface Seg {
   data: Uint8Array;
 }
 
+function tshark(args: string[]): string {
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/**
+ * TLS key log lines (NSS format) that the dSPACE test bench broadcasts over UDP port 52345
+ * in its TLS captures (ISO-20_TLS13_DC, ISO-2_DC_PnC_TLS): with them tshark decrypts the
+ * V2G traffic. Returns undefined when the capture has none.
+ */
+function keyLog(file: string): string | undefined {
+  const out = tshark(['-r', file, '-Y', 'udp.port == 52345', '-T', 'fields', '-e', 'data.data']);
+  const lines = out
+    .split('\n')
+    .map((h) => Buffer.from(h.trim(), 'hex').toString('latin1'))
+    .filter((l) => /^(CLIENT|SERVER|EXPORTER)_[A-Z_0-9]+ [0-9a-fA-F]+ [0-9a-fA-F]+$/.test(l));
+  return lines.length > 0 ? lines.join('\n') + '\n' : undefined;
+}
+
 function tcpSegments(file: string): Seg[] {
-  const out = execFileSync(
-    'tshark',
-    ['-r', file, '-Y', 'tcp.len>0 && !tcp.analysis.retransmission && !tcp.analysis.fast_retransmission', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.payload'],
-    { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const keys = keyLog(file);
+  let dir: string | undefined;
+  const args = ['-r', file];
+  if (keys) {
+    dir = mkdtempSync(join(tmpdir(), 'tsplc-keylog-'));
+    writeFileSync(join(dir, 'keys'), keys);
+    args.push('-o', `tls.keylog_file:${join(dir, 'keys')}`);
+  }
+  let out: string;
+  try {
+    out = tshark([
+      ...args,
+      '-Y',
+      'tcp.len>0 && !tcp.analysis.retransmission && !tcp.analysis.fast_retransmission',
+      '-T',
+      'fields',
+      '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.payload', '-e', 'data.data', '-e', 'tls.record.content_type',
+    ]);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
   const segs: Seg[] = [];
   for (const line of out.split('\n')) {
-    const [f, s, sp, dp, hex] = line.split('\t');
+    const [f, s, sp, dp, payload, decrypted, tls] = line.split('\t');
+    // TLS records: use the decrypted application data (several records are comma-joined);
+    // plain TCP: the segment payload.
+    const hex = tls ? (decrypted ?? '').split(',').join('') : payload;
     if (!hex) continue;
     const data = fromHex(hex.replace(/:/g, ''));
     if (!data) continue;

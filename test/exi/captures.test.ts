@@ -19,6 +19,20 @@ describe.skipIf(!hasCaptures)('EXI on real captures', () => {
     expect(bySchema.get('appHand') ?? 0).toBeGreaterThan(50);
     expect(bySchema.get('iso20-common') ?? 0).toBeGreaterThan(0);
     expect(bySchema.get('iso20-ac') ?? 0).toBeGreaterThan(0);
+    // Decrypted with the key log the test bench sends over UDP (ISO-20_TLS13_DC capture).
+    expect(bySchema.get('iso20-dc') ?? 0).toBeGreaterThan(0);
+  });
+
+  it('decodes the xmldsig Signature of a real Plug & Charge AuthorizationReq (decrypted TLS capture)', () => {
+    const signed = all.filter((m) => m.capture.startsWith('ISO-2_DC_PnC_TLS')).map((m) => decode('iso2', m.exi)).filter((r) => r.ok && r.value.V2G_Message?.Header.Signature !== undefined);
+    expect(signed.length).toBeGreaterThan(0);
+    const r = signed[0];
+    if (!r?.ok) return;
+    const sig = r.value.V2G_Message?.Header.Signature;
+    expect(sig?.SignedInfo.SignatureMethod.Algorithm).toBe('http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256');
+    expect(sig?.SignedInfo.Reference[0]?.DigestValue.length).toBe(32);
+    expect(sig?.SignatureValue.$value.length).toBe(64);
+    expect(r.value.V2G_Message?.Body.AuthorizationReq).toBeDefined();
   });
 
   it('decodes every message and re-encodes it byte for byte (trailing bytes reported, never accepted silently)', () => {

@@ -110,7 +110,10 @@ export const slacEvseMachine = setup({
     TT_EVSE_match_MNBC: ({ context }) => context.t.TT_EVSE_match_MNBC,
     TT_match_response: ({ context }) => context.t.TT_match_response,
     TT_EVSE_match_session: ({ context }) => context.t.TT_EVSE_match_session,
-    toggleWindow: ({ context }) => Math.min(context.toggleWindow, context.t.TT_EVSE_vald_toggle),
+    /** The toggle window the EV announced ((Timer+1)×100 ms), at most TT_EVSE_vald_toggle. */
+    TT_EVSE_vald_toggle: ({ context }) => Math.min(context.toggleWindow, context.t.TT_EVSE_vald_toggle),
+    /** After CM_SLAC_MATCH.CNF, answer repeats of the REQ for as long as the EV may retry (its CNF may be lost). */
+    matchRepeatWindow: ({ context }) => context.t.TT_match_response * (context.t.C_EV_match_retry + 1),
   },
   guards: {
     isParmReq,
@@ -227,6 +230,14 @@ export const slacEvseMachine = setup({
         result: { ok: true, nid: context.nid, nmk: context.nmk, evMac: context.evMac, runId: context.runId, attenuation: context.aag ? meanAttenuation(context.aag) : 0, measured: context.measured } as const,
       };
     }),
+    resendMatchCnf: ({ context, event }) => {
+      if (!isMsg(event, 'CM_SLAC_MATCH.REQ') || !context.evMac || !context.runId) return;
+      context.logger.log('info', 'slac-evse: repeated CM_SLAC_MATCH.REQ (our CNF was lost?): answering again');
+      context.send({
+        dst: context.evMac,
+        msg: { type: 'CM_SLAC_MATCH.CNF', applicationType: 0, securityType: 0, pevId: event.msg.pevId, pevMac: event.msg.pevMac, evseId: context.evseId, evseMac: context.mac, runId: context.runId, nid: context.nid, nmk: context.nmk },
+      });
+    },
     fail: assign(({ context }, p: { reason: string; state: string }) => {
       context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
       context.logger.log('warn', `slac-evse failed in ${p.state}: ${p.reason}`);
@@ -344,11 +355,23 @@ export const slacEvseMachine = setup({
         },
         Validating: {
           on: { CP_TOGGLE: { actions: 'countToggle' } },
-          after: { toggleWindow: { target: 'WaitForMatch', actions: 'sendValidateResult' } },
+          after: { TT_EVSE_vald_toggle: { target: 'WaitForMatch', actions: 'sendValidateResult' } },
         },
       },
     },
-    Matched: { type: 'final' },
+    // The session is matched (output fixed, checkpoint 155 reported). A CM_SLAC_MATCH.CNF lost on the
+    // line makes the EV repeat its REQ up to C_EV_match_retry times: answer those before ending.
+    Matched: {
+      on: {
+        STOP: 'Done',
+        MME: {
+          guard: ({ context, event }) => isMsg(event, 'CM_SLAC_MATCH.REQ') && ofSession(context, event),
+          actions: 'resendMatchCnf',
+        },
+      },
+      after: { matchRepeatWindow: 'Done' },
+    },
+    Done: { type: 'final' },
     Failed: { type: 'final' },
   },
   output: ({ context }) => context.result ?? { ok: false, reason: 'ended without result', state: 'unknown' },

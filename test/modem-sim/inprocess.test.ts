@@ -119,7 +119,7 @@ describe('EV ⇄ modem-sim ⇄ EVSE in one process', () => {
     const ev = createActor(slacEvMachine, { clock: desk.clock, input: { mac: EV, send: eb.send } });
     ref.evse = evse.start();
     ref.ev = ev.start();
-    desk.runUntil(() => ev.getSnapshot().status === 'done', 5000);
+    desk.runUntil(() => ev.getSnapshot().status === 'done' && evse.getSnapshot().status === 'done', 5000);
     expect(ev.getSnapshot().output).toMatchObject({ ok: true });
     expect(evse.getSnapshot().output).toMatchObject({ ok: true, measured: false });
     expect(desk.simEvents.some((e) => e.kind === 'profile')).toBe(false);

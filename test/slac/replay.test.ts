@@ -69,7 +69,8 @@ describe.skipIf(!hasCaptures)('replay: the car side of real exchanges into our E
         if (f.msg.type === 'CM_ATTEN_CHAR.RSP') for (let i = 0; i < 2000 && !has('CM_ATTEN_CHAR.IND'); i++) clock.increment(1);
         evse.send({ type: 'MME', msg: f.msg, from: f.from, to: f.to });
       }
-      clock.increment(1);
+      // The matched EVSE answers repeated MATCH.REQs for TT_match_response × 3, then ends.
+      for (let i = 0; i < 700; i++) clock.increment(1);
       const out = evse.getSnapshot().output as { ok: boolean; reason?: string } | undefined;
       expect(out, `our EVSE ended with ${JSON.stringify(out)} in ${JSON.stringify(evse.getSnapshot().value)}`).toMatchObject({ ok: true });
 

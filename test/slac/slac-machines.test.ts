@@ -285,6 +285,22 @@ describe('slac-evse timeouts and retries', () => {
     w.run(10);
     const cnf = w.sent.find((s) => s.msg.type === 'CM_SLAC_MATCH.CNF');
     expect(cnf?.msg.type === 'CM_SLAC_MATCH.CNF' && bytesEqual(cnf.msg.nmk, NMK) && bytesEqual(cnf.msg.nid, NID)).toBe(true);
+    // It stays to answer repeats for TT_match_response × (C_EV_match_retry + 1), then ends matched.
+    expect(evse.getSnapshot().value).toBe('Matched');
+    w.run(slacEvseDefaults.TT_match_response * 3);
     expect(evse.getSnapshot().output?.ok).toBe(true);
+  });
+
+  it('a lost CM_SLAC_MATCH.CNF: the EV repeats its REQ, the matched EVSE answers again', () => {
+    const w = new Wire();
+    let lost = 0;
+    w.drop = (s) => s.msg.type === 'CM_SLAC_MATCH.CNF' && lost++ === 0;
+    const evse = evseActor(w).start();
+    const ev = evActor(w).start();
+    w.run(3000);
+    expect(w.count('CM_SLAC_MATCH.REQ')).toBe(2);
+    expect(w.count('CM_SLAC_MATCH.CNF')).toBe(2);
+    expect(ev.getSnapshot().output).toMatchObject({ ok: true });
+    expect(evse.getSnapshot().output).toMatchObject({ ok: true });
   });
 });

@@ -541,7 +541,11 @@ export const v2gEvMachine = setup({
             { guard: ({ context }) => context.lock === 'locked', target: 'cableCheck', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: 556, state: 'Locked' } }] },
             { guard: ({ context }) => context.lock === 'fault', target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'ConnectorLockFault' } } },
           ],
-          after: { ConnectorLock_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ConnectorLock' } } } },
+          after: {
+            ConnectorLock_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ConnectorLock' } } },
+            // The next request must leave within the sequence performance time whatever the lock timeout is set to.
+            V2G_EVCC_Sequence_Performance_Time: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:SequencePerformance(ConnectorLock)' } } },
+          },
         },
         cableCheck: {
           after: { V2G_EVCC_CableCheck_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:CableCheck' } } } },
@@ -602,7 +606,10 @@ export const v2gEvMachine = setup({
             { guard: 'noContactorFeedback', target: 'powerDeliveryStart', actions: assign({ contactorsClosed: true }) },
             { guard: ({ context }) => context.contactorsClosed, target: 'powerDeliveryStart' },
           ],
-          after: { Contactor_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ContactorsClose' } } } },
+          after: {
+            Contactor_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ContactorsClose' } } },
+            V2G_EVCC_Sequence_Performance_Time: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:SequencePerformance(ContactorsClose)' } } },
+          },
         },
         powerDeliveryStart: {
           entry: { type: 'sendRequest', params: { kind: 'PowerDelivery' } },
@@ -621,7 +628,11 @@ export const v2gEvMachine = setup({
             { guard: ({ context }) => context.lock === 'locked', target: 'powerDeliveryStart', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: 556, state: 'Locked' } }] },
             { guard: ({ context }) => context.lock === 'fault', target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'ConnectorLockFault' } } },
           ],
-          after: { ConnectorLock_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ConnectorLock' } } } },
+          after: {
+            ConnectorLock_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ConnectorLock' } } },
+            // The next request must leave within the sequence performance time whatever the lock timeout is set to.
+            V2G_EVCC_Sequence_Performance_Time: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:SequencePerformance(ConnectorLock)' } } },
+          },
         },
         powerDeliveryStart: {
           entry: { type: 'sendRequest', params: { kind: 'PowerDelivery' } },

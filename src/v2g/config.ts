@@ -130,10 +130,6 @@ export const v2gEvseTimeoutDefaults = {
   V2G_SECC_Sequence_Timeout: 60000,
   /** SECC side of the CableCheck: the isolation check must end within this (ISO-2 Table 111: 38 s). */
   V2G_SECC_CableCheck_Performance_Time: 38000,
-  /** SECC side of PreCharge (ISO-2: 5 s): longest the output may take to reach the target. Informational: the EVSE answers at once with its present voltage. */
-  V2G_SECC_PreCharge_Performance_Time: 5000,
-  /** Ongoing answers to Authorization / ChargeParameterDiscovery stop after this (ISO-2 V2G_SECC_Ongoing_Performance_Time 55 s). */
-  V2G_SECC_Ongoing_Performance_Time: 55000,
 } as const;
 
 export type V2gEvseTimeouts = { [K in keyof typeof v2gEvseTimeoutDefaults]: number };

@@ -4,6 +4,7 @@ import { err, ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
+import type { Display } from '../../src/ports/hardware.js';
 import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
 
 export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): GpioEvPins {
@@ -71,5 +72,26 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
     await gpio.close();
     return err({ code: 'HARDWARE_UNAVAILABLE', message: `GPIO setup failed: ${e instanceof Error ? e.message : String(e)}` });
   }
-  return ok({ name, ev, close: () => ev.close() });
+  let display: (Display & { close(): Promise<void> }) | undefined;
+  if (config.hardware.display === 'serial') {
+    const { openSerialPort } = await import('../../drivers/serial/serialport.js');
+    const port = config.hardware.display_serial_port || config.hardware.serial_port;
+    const link = await openSerialPort(port, config.hardware.serial_baud);
+    if (!link.ok) {
+      // A missing display is not a reason to refuse charging: log and go on without it.
+      options.logger?.child('board.gpio').log('warn', `serial display unavailable: ${link.error}`);
+    } else {
+      const { createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+      display = createSerialOledDisplay(link.value);
+    }
+  }
+  const withDisplay = display ? { ...ev, display } : ev;
+  return ok({
+    name,
+    ev: withDisplay,
+    close: async () => {
+      await display?.close();
+      await ev.close();
+    },
+  });
 }

@@ -180,3 +180,19 @@ select.select([m], [], [], 5)`,
     if (!r.ok) expect(r.error).toContain('/dev/ttyDOESNOTEXIST');
   });
 });
+
+describe('serial text display (SerialToOLED)', () => {
+  it('sends three "lc" lines, only on change, never splitting a line', async () => {
+    const { encodeSerialOled, createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+    expect(encodeSerialOled(['PreCharge', '350 V'])).toBe('lcPreCharge\nlc350 V\nlc\n');
+    expect(encodeSerialOled(['a\nb'])).toBe('lca?b\nlc\nlc\n');
+    const { host, device } = memorySerialPair();
+    const got: string[] = [];
+    device.data$.subscribe((b) => got.push(text(b)));
+    const d = createSerialOledDisplay(host);
+    d.show(['x']);
+    d.show(['x']);
+    d.show(['y']);
+    expect(got).toEqual(['lcx\nlc\nlc\n', 'lcy\nlc\nlc\n']);
+  });
+});

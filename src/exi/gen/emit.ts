@@ -39,6 +39,35 @@ function tsOfValue(v: ValueType): string {
   return v.kind === 'complex' ? v.type.tsName : tsOfSimple(v.type);
 }
 
+/** Short note of the facets a value must satisfy (ranges, lengths), for the generated types. */
+function facetComment(t: SimpleType, what: string): string {
+  const r = t.rep;
+  const parts: string[] = what ? [what] : [];
+  const len = (min: number, max: number, unit: string) =>
+    max >= Number.MAX_SAFE_INTEGER ? (min > 0 ? `at least ${min} ${unit}` : '') : min === max ? `exactly ${min} ${unit}` : `${min}..${max} ${unit}`;
+  switch (r.k) {
+    case 'nbit':
+      parts.push(`${r.min}..${r.max}`);
+      break;
+    case 'int':
+      if (r.min !== undefined || r.max !== undefined) parts.push(`${r.min ?? '-inf'}..${r.max ?? 'inf'}`);
+      break;
+    case 'string': {
+      const x = len(r.minLen, r.maxLen, 'characters');
+      if (x) parts.push(x);
+      break;
+    }
+    case 'binary': {
+      const x = len(r.minLen, r.maxLen, 'bytes');
+      if (x) parts.push(x);
+      break;
+    }
+    default:
+      break;
+  }
+  return parts.join(', ');
+}
+
 function enumTable(t: SimpleType): string {
   return `EN_${t.tsName ?? t.id}`;
 }
@@ -88,12 +117,28 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
   push('// ---- document types');
   for (const ct of g.complexTypes) {
     push(`export interface ${ct.tsName} {`);
-    for (const a of ct.attrs) push(`  ${a.name}${a.required ? '' : '?'}: ${tsOfSimple(a.type)};`);
-    if (ct.simpleContent) push(`  $value: ${tsOfSimple(ct.simpleContent)};`);
+    for (const a of ct.attrs) {
+      const c = facetComment(a.type, 'attribute');
+      if (c) push(`  /** ${c} */`);
+      push(`  ${a.name}${a.required ? '' : '?'}: ${tsOfSimple(a.type)};`);
+    }
+    if (ct.simpleContent) {
+      const c = facetComment(ct.simpleContent, 'element value (simple content)');
+      if (c) push(`  /** ${c} */`);
+      push(`  $value: ${tsOfSimple(ct.simpleContent)};`);
+    }
     for (const l of ct.leaves) {
       if (l.kind !== 'element' || l.sharedWith !== undefined || !l.value) continue;
       const t = tsOfValue(l.value);
       const opt = l.optional || l.min === 0 || l.sharedLater === true;
+      // Document the schema limits the codec enforces, so dialect code can see them.
+      const notes: string[] = [];
+      if (l.value.kind === 'simple') {
+        const c = facetComment(l.value.type, '');
+        if (c) notes.push(c);
+      }
+      if (l.array) notes.push(`${l.min}..${l.max === Infinity ? 'unbounded' : l.max} items`);
+      if (notes.length) push(`  /** ${notes.join('; ')} */`);
       push(`  ${l.name}${opt ? '?' : ''}: ${l.array ? `${t.includes('|') ? `(${t})` : t}[]` : t};`);
     }
     push('}');

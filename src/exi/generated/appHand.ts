@@ -12,17 +12,24 @@ const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK_Success
 
 // ---- document types
 export interface supportedAppProtocolReq {
+  /** 1..20 items */
   AppProtocol: AppProtocolType[];
 }
 export interface AppProtocolType {
+  /** 0..100 characters */
   ProtocolNamespace: string;
+  /** 0..4294967295 */
   VersionNumberMajor: number;
+  /** 0..4294967295 */
   VersionNumberMinor: number;
+  /** 0..255 */
   SchemaID: number;
+  /** 1..20 */
   Priority: number;
 }
 export interface supportedAppProtocolRes {
   ResponseCode: responseCodeType;
+  /** 0..255 */
   SchemaID?: number;
 }
 

@@ -51,6 +51,7 @@ const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError"
 
 // ---- document types
 export interface AC_EVChargeParameterType {
+  /** 0..4294967295 */
   DepartureTime: number;
   EAmount: PhysicalValueType;
   EVMaxVoltage: PhysicalValueType;
@@ -58,8 +59,10 @@ export interface AC_EVChargeParameterType {
   EVMinCurrent: PhysicalValueType;
 }
 export interface PhysicalValueType {
+  /** -3..3 */
   Multiplier: number;
   Unit?: unitSymbolType;
+  /** -32768..32767 */
   Value: number;
 }
 export interface AC_EVSEChargeParameterType {
@@ -71,6 +74,7 @@ export interface AC_EVSEChargeParameterType {
 export interface AC_EVSEStatusType {
   PowerSwitchClosed: boolean;
   RCD: boolean;
+  /** 0..4294967295 */
   NotificationMaxDelay: number;
   EVSENotification: EVSENotificationType;
 }
@@ -84,6 +88,7 @@ export interface DC_EVStatusType {
   EVCabinConditioning?: boolean;
   EVRESSConditioning?: boolean;
   EVErrorCode: DC_EVErrorCodeType;
+  /** 0..100 */
   EVRESSSOC: number;
 }
 export interface CableCheckResType {
@@ -94,50 +99,70 @@ export interface CableCheckResType {
 export interface DC_EVSEStatusType {
   EVSEIsolationStatus?: isolationLevelType;
   EVSEStatusCode: DC_EVSEStatusCodeType;
+  /** 0..4294967295 */
   NotificationMaxDelay: number;
   EVSENotification: EVSENotificationType;
 }
 export interface CanonicalizationMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface CertificateInstallationReqType {
+  /** attribute */
   Id?: string;
+  /** 0..1200 bytes */
   OEMProvisioningCert: Uint8Array;
   ListOfRootCertificateIDs: ListOfRootCertificateIDsType;
+  /** 0..256 bytes */
   DHParams: Uint8Array;
 }
 export interface ListOfRootCertificateIDsType {
+  /** 0..40 characters; 1..unbounded items */
   RootCertificateID: string[];
 }
 export interface CertificateInstallationResType {
+  /** attribute */
   Id: string;
   ResponseCode: responseCodeType;
   ContractSignatureCertChain: CertificateChainType;
+  /** 0..128 bytes */
   ContractSignatureEncryptedPrivateKey: Uint8Array;
+  /** 0..256 bytes */
   DHParams: Uint8Array;
+  /** 0..24 characters */
   ContractID: string;
 }
 export interface CertificateChainType {
+  /** 0..1200 bytes */
   Certificate: Uint8Array;
   SubCertificates?: SubCertificatesType;
 }
 export interface SubCertificatesType {
+  /** 0..1200 bytes; 1..unbounded items */
   Certificate: Uint8Array[];
 }
 export interface CertificateUpdateReqType {
+  /** attribute */
   Id?: string;
   ContractSignatureCertChain: CertificateChainType;
+  /** 0..24 characters */
   ContractID: string;
   ListOfRootCertificateIDs: ListOfRootCertificateIDsType;
+  /** 0..256 bytes */
   DHParams: Uint8Array;
 }
 export interface CertificateUpdateResType {
+  /** attribute */
   Id: string;
   ResponseCode: responseCodeType;
   ContractSignatureCertChain: CertificateChainType;
+  /** 0..128 bytes */
   ContractSignatureEncryptedPrivateKey: Uint8Array;
+  /** 0..256 bytes */
   DHParams: Uint8Array;
+  /** 0..24 characters */
   ContractID: string;
+  /** -32768..32767 */
   RetryCounter: number;
 }
 export interface ChargeParameterDiscoveryReqType {
@@ -153,7 +178,9 @@ export interface DC_EVChargeParameterType {
   EVMaximumVoltageLimit: PhysicalValueType;
   EVEnergyCapacity?: PhysicalValueType;
   EVEnergyRequest?: PhysicalValueType;
+  /** 0..100 */
   FullSOC?: number;
+  /** 0..100 */
   BulkSOC?: number;
 }
 export interface EVChargeParameterType {
@@ -168,48 +195,66 @@ export interface ChargeParameterDiscoveryResType {
   EVSEChargeParameter?: EVSEChargeParameterType;
 }
 export interface SAScheduleListType {
+  /** 1..unbounded items */
   SAScheduleTuple: SAScheduleTupleType[];
 }
 export interface SAScheduleTupleType {
+  /** -32768..32767 */
   SAScheduleTupleID: number;
   PMaxSchedule: PMaxScheduleType;
   SalesTariff?: SalesTariffType;
 }
 export interface PMaxScheduleType {
+  /** -32768..32767 */
   PMaxScheduleID: number;
+  /** 1..unbounded items */
   PMaxScheduleEntry: PMaxScheduleEntryType[];
 }
 export interface PMaxScheduleEntryType {
   RelativeTimeInterval?: RelativeTimeIntervalType;
   TimeInterval?: IntervalType;
+  /** -32768..32767 */
   PMax: number;
 }
 export interface RelativeTimeIntervalType {
+  /** 0..4294967295 */
   start: number;
+  /** 0..4294967295 */
   duration?: number;
 }
 export interface IntervalType {
 }
 export interface SalesTariffType {
+  /** attribute */
   Id: string;
+  /** -32768..32767 */
   SalesTariffID: number;
+  /** 0..32 characters */
   SalesTariffDescription?: string;
+  /** 0..255 */
   NumEPriceLevels: number;
+  /** 1..unbounded items */
   SalesTariffEntry: SalesTariffEntryType[];
 }
 export interface SalesTariffEntryType {
   RelativeTimeInterval?: RelativeTimeIntervalType;
   TimeInterval?: IntervalType;
+  /** 0..255 */
   EPriceLevel: number;
+  /** 0..unbounded items */
   ConsumptionCost?: ConsumptionCostType[];
 }
 export interface ConsumptionCostType {
+  /** 0..4294967295 */
   startValue: number;
+  /** 0..unbounded items */
   Cost?: CostType[];
 }
 export interface CostType {
   costKind: costKindType;
+  /** 0..4294967295 */
   amount: number;
+  /** -3..3 */
   amountMultiplier?: number;
 }
 export interface SASchedulesType {
@@ -231,7 +276,9 @@ export interface ChargingStatusReqType {
 }
 export interface ChargingStatusResType {
   ResponseCode: responseCodeType;
+  /** 0..32 bytes */
   EVSEID: Uint8Array;
+  /** -32768..32767 */
   SAScheduleTupleID: number;
   EVSEMaxCurrent?: PhysicalValueType;
   MeterInfo?: MeterInfoType;
@@ -239,13 +286,18 @@ export interface ChargingStatusResType {
   AC_EVSEStatus: AC_EVSEStatusType;
 }
 export interface MeterInfoType {
+  /** 0..32 characters */
   MeterID: string;
   MeterReading?: PhysicalValueType;
+  /** 0..32 bytes */
   SigMeterReading?: Uint8Array;
+  /** -32768..32767 */
   MeterStatus?: number;
+  /** -9223372036854775808..9223372036854775807 */
   TMeter?: bigint;
 }
 export interface ContractAuthenticationReqType {
+  /** attribute */
   Id?: string;
   GenChallenge?: string;
 }
@@ -292,6 +344,7 @@ export interface DSAKeyValueType {
   PgenCounter?: Uint8Array;
 }
 export interface DigestMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface EVPowerDeliveryParameterType {
@@ -305,13 +358,21 @@ export interface EntryType {
   TimeInterval?: IntervalType;
 }
 export interface KeyInfoType {
+  /** attribute */
   Id?: string;
+  /** 1..1 items */
   KeyName?: string[];
+  /** 1..1 items */
   KeyValue?: KeyValueType[];
+  /** 1..1 items */
   RetrievalMethod?: RetrievalMethodType[];
+  /** 1..1 items */
   X509Data?: X509DataType[];
+  /** 1..1 items */
   PGPData?: PGPDataType[];
+  /** 1..1 items */
   SPKIData?: SPKIDataType[];
+  /** 1..1 items */
   MgmtData?: string[];
 }
 export interface KeyValueType {
@@ -323,22 +384,32 @@ export interface RSAKeyValueType {
   Exponent: Uint8Array;
 }
 export interface RetrievalMethodType {
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
 }
 export interface TransformsType {
+  /** 1..unbounded items */
   Transform: TransformType[];
 }
 export interface TransformType {
+  /** attribute */
   Algorithm: string;
+  /** 1..1 items */
   XPath?: string[];
 }
 export interface X509DataType {
+  /** 1..1 items */
   X509IssuerSerial?: X509IssuerSerialType[];
+  /** 1..1 items */
   X509SKI?: Uint8Array[];
+  /** 1..1 items */
   X509SubjectName?: string[];
+  /** 1..1 items */
   X509Certificate?: Uint8Array[];
+  /** 1..1 items */
   X509CRL?: Uint8Array[];
 }
 export interface X509IssuerSerialType {
@@ -350,23 +421,32 @@ export interface PGPDataType {
   PGPKeyPacket?: Uint8Array;
 }
 export interface SPKIDataType {
+  /** 1..1 items */
   SPKISexp: Uint8Array[];
 }
 export interface ManifestType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface ReferenceType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
   DigestMethod: DigestMethodType;
   DigestValue: Uint8Array;
 }
 export interface MeteringReceiptReqType {
+  /** attribute */
   Id?: string;
+  /** 0..8 bytes */
   SessionID: Uint8Array;
+  /** -32768..32767 */
   SAScheduleTupleID?: number;
   MeterInfo: MeterInfoType;
 }
@@ -375,17 +455,22 @@ export interface MeteringReceiptResType {
   AC_EVSEStatus: AC_EVSEStatusType;
 }
 export interface ObjectType {
+  /** attribute */
   Encoding?: string;
+  /** attribute */
   Id?: string;
+  /** attribute */
   MimeType?: string;
 }
 export interface PaymentDetailsReqType {
+  /** 0..24 characters */
   ContractID: string;
   ContractSignatureCertChain: CertificateChainType;
 }
 export interface PaymentDetailsResType {
   ResponseCode: responseCodeType;
   GenChallenge: string;
+  /** -9223372036854775808..9223372036854775807 */
   DateTimeNow: bigint;
 }
 export interface PowerDeliveryReqType {
@@ -395,11 +480,15 @@ export interface PowerDeliveryReqType {
   EVPowerDeliveryParameter?: EVPowerDeliveryParameterType;
 }
 export interface ChargingProfileType {
+  /** -32768..32767 */
   SAScheduleTupleID: number;
+  /** 1..unbounded items */
   ProfileEntry: ProfileEntryType[];
 }
 export interface ProfileEntryType {
+  /** 0..4294967295 */
   ChargingProfileEntryStart: number;
+  /** -32768..32767 */
   ChargingProfileEntryMaxPower: number;
 }
 export interface PowerDeliveryResType {
@@ -424,37 +513,51 @@ export interface ServiceChargeType {
   EnergyTransferType: EVSESupportedEnergyTransferType;
 }
 export interface ServiceTagType {
+  /** 0..65535 */
   ServiceID: number;
+  /** 0..32 characters */
   ServiceName?: string;
   ServiceCategory: serviceCategoryType;
+  /** 0..32 characters */
   ServiceScope?: string;
 }
 export interface ServiceDetailReqType {
+  /** 0..65535 */
   ServiceID: number;
 }
 export interface ServiceDetailResType {
   ResponseCode: responseCodeType;
+  /** 0..65535 */
   ServiceID: number;
   ServiceParameterList?: ServiceParameterListType;
 }
 export interface ServiceParameterListType {
+  /** 1..unbounded items */
   ParameterSet: ParameterSetType[];
 }
 export interface ParameterSetType {
+  /** -32768..32767 */
   ParameterSetID: number;
+  /** 1..unbounded items */
   Parameter: ParameterType[];
 }
 export interface ParameterType {
+  /** attribute */
   Name: string;
+  /** attribute */
   ValueType: valueType;
   boolValue?: boolean;
+  /** -128..127 */
   byteValue?: number;
+  /** -32768..32767 */
   shortValue?: number;
+  /** -2147483648..2147483647 */
   intValue?: number;
   physicalValue?: PhysicalValueType;
   stringValue?: string;
 }
 export interface ServiceDiscoveryReqType {
+  /** 0..32 characters */
   ServiceScope?: string;
   ServiceCategory?: serviceCategoryType;
 }
@@ -465,9 +568,11 @@ export interface ServiceDiscoveryResType {
   ServiceList?: ServiceTagListType;
 }
 export interface PaymentOptionsType {
+  /** 1..unbounded items */
   PaymentOption: paymentOptionType[];
 }
 export interface ServiceTagListType {
+  /** 1..unbounded items */
   Service: ServiceType[];
 }
 export interface ServiceType {
@@ -479,21 +584,27 @@ export interface ServicePaymentSelectionReqType {
   SelectedServiceList: SelectedServiceListType;
 }
 export interface SelectedServiceListType {
+  /** 1..unbounded items */
   SelectedService: SelectedServiceType[];
 }
 export interface SelectedServiceType {
+  /** 0..65535 */
   ServiceID: number;
+  /** -32768..32767 */
   ParameterSetID?: number;
 }
 export interface ServicePaymentSelectionResType {
   ResponseCode: responseCodeType;
 }
 export interface SessionSetupReqType {
+  /** 0..8 bytes */
   EVCCID: Uint8Array;
 }
 export interface SessionSetupResType {
   ResponseCode: responseCodeType;
+  /** 0..32 bytes */
   EVSEID: Uint8Array;
+  /** -9223372036854775808..9223372036854775807 */
   DateTimeNow?: bigint;
 }
 export interface SessionStopType {
@@ -502,32 +613,43 @@ export interface SessionStopResType {
   ResponseCode: responseCodeType;
 }
 export interface SignatureType {
+  /** attribute */
   Id?: string;
   SignedInfo: SignedInfoType;
   SignatureValue: SignatureValueType;
   KeyInfo?: KeyInfoType;
+  /** 0..unbounded items */
   Object?: ObjectType[];
 }
 export interface SignedInfoType {
+  /** attribute */
   Id?: string;
   CanonicalizationMethod: CanonicalizationMethodType;
   SignatureMethod: SignatureMethodType;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface SignatureMethodType {
+  /** attribute */
   Algorithm: string;
   HMACOutputLength?: bigint;
 }
 export interface SignatureValueType {
+  /** attribute */
   Id?: string;
+  /** element value (simple content) */
   $value: Uint8Array;
 }
 export interface SignaturePropertiesType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   SignatureProperty: SignaturePropertyType[];
 }
 export interface SignaturePropertyType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Target: string;
 }
 export interface V2G_Message {
@@ -535,12 +657,14 @@ export interface V2G_Message {
   Body: BodyType;
 }
 export interface MessageHeaderType {
+  /** 0..8 bytes */
   SessionID: Uint8Array;
   Notification?: NotificationType;
   Signature?: SignatureType;
 }
 export interface NotificationType {
   FaultCode: faultCodeType;
+  /** 0..64 characters */
   FaultMsg?: string;
 }
 export interface BodyType {

@@ -51,6 +51,7 @@ const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError"
 
 // ---- document types
 export interface AC_EVChargeParameterType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EAmount: PhysicalValueType;
   EVMaxVoltage: PhysicalValueType;
@@ -58,8 +59,10 @@ export interface AC_EVChargeParameterType {
   EVMinCurrent: PhysicalValueType;
 }
 export interface PhysicalValueType {
+  /** -3..3 */
   Multiplier: number;
   Unit: unitSymbolType;
+  /** -32768..32767 */
   Value: number;
 }
 export interface AC_EVSEChargeParameterType {
@@ -68,12 +71,15 @@ export interface AC_EVSEChargeParameterType {
   EVSEMaxCurrent: PhysicalValueType;
 }
 export interface AC_EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: EVSENotificationType;
   RCD: boolean;
 }
 export interface AuthorizationReqType {
+  /** attribute */
   Id?: string;
+  /** exactly 16 bytes */
   GenChallenge?: Uint8Array;
 }
 export interface AuthorizationResType {
@@ -88,6 +94,7 @@ export interface CableCheckReqType {
 export interface DC_EVStatusType {
   EVReady: boolean;
   EVErrorCode: DC_EVErrorCodeType;
+  /** 0..100 */
   EVRESSSOC: number;
 }
 export interface CableCheckResType {
@@ -96,20 +103,25 @@ export interface CableCheckResType {
   EVSEProcessing: EVSEProcessingType;
 }
 export interface DC_EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: EVSENotificationType;
   EVSEIsolationStatus?: isolationLevelType;
   EVSEStatusCode: DC_EVSEStatusCodeType;
 }
 export interface CanonicalizationMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface CertificateInstallationReqType {
+  /** attribute */
   Id: string;
+  /** 0..800 bytes */
   OEMProvisioningCert: Uint8Array;
   ListOfRootCertificateIDs: ListOfRootCertificateIDsType;
 }
 export interface ListOfRootCertificateIDsType {
+  /** 1..20 items */
   RootCertificateID: X509IssuerSerialType[];
 }
 export interface X509IssuerSerialType {
@@ -125,28 +137,39 @@ export interface CertificateInstallationResType {
   eMAID: EMAIDType;
 }
 export interface CertificateChainType {
+  /** attribute */
   Id?: string;
+  /** 0..800 bytes */
   Certificate: Uint8Array;
   SubCertificates?: SubCertificatesType;
 }
 export interface SubCertificatesType {
+  /** 0..800 bytes; 1..4 items */
   Certificate: Uint8Array[];
 }
 export interface ContractSignatureEncryptedPrivateKeyType {
+  /** attribute */
   Id: string;
+  /** element value (simple content), 0..48 bytes */
   $value: Uint8Array;
 }
 export interface DiffieHellmanPublickeyType {
+  /** attribute */
   Id: string;
+  /** element value (simple content), 0..65 bytes */
   $value: Uint8Array;
 }
 export interface EMAIDType {
+  /** attribute */
   Id: string;
+  /** element value (simple content), 14..15 characters */
   $value: string;
 }
 export interface CertificateUpdateReqType {
+  /** attribute */
   Id: string;
   ContractSignatureCertChain: CertificateChainType;
+  /** 14..15 characters */
   eMAID: string;
   ListOfRootCertificateIDs: ListOfRootCertificateIDsType;
 }
@@ -157,9 +180,11 @@ export interface CertificateUpdateResType {
   ContractSignatureEncryptedPrivateKey: ContractSignatureEncryptedPrivateKeyType;
   DHpublickey: DiffieHellmanPublickeyType;
   eMAID: EMAIDType;
+  /** -32768..32767 */
   RetryCounter?: number;
 }
 export interface ChargeParameterDiscoveryReqType {
+  /** 0..65535 */
   MaxEntriesSAScheduleTuple?: number;
   RequestedEnergyTransferMode: EnergyTransferModeType;
   AC_EVChargeParameter?: AC_EVChargeParameterType;
@@ -167,6 +192,7 @@ export interface ChargeParameterDiscoveryReqType {
   EVChargeParameter?: EVChargeParameterType;
 }
 export interface DC_EVChargeParameterType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   DC_EVStatus: DC_EVStatusType;
   EVMaximumCurrentLimit: PhysicalValueType;
@@ -174,10 +200,13 @@ export interface DC_EVChargeParameterType {
   EVMaximumVoltageLimit: PhysicalValueType;
   EVEnergyCapacity?: PhysicalValueType;
   EVEnergyRequest?: PhysicalValueType;
+  /** 0..100 */
   FullSOC?: number;
+  /** 0..100 */
   BulkSOC?: number;
 }
 export interface EVChargeParameterType {
+  /** 0..4294967295 */
   DepartureTime?: number;
 }
 export interface ChargeParameterDiscoveryResType {
@@ -190,14 +219,17 @@ export interface ChargeParameterDiscoveryResType {
   EVSEChargeParameter?: EVSEChargeParameterType;
 }
 export interface SAScheduleListType {
+  /** 1..3 items */
   SAScheduleTuple: SAScheduleTupleType[];
 }
 export interface SAScheduleTupleType {
+  /** 1..255 */
   SAScheduleTupleID: number;
   PMaxSchedule: PMaxScheduleType;
   SalesTariff?: SalesTariffType;
 }
 export interface PMaxScheduleType {
+  /** 1..1024 items */
   PMaxScheduleEntry: PMaxScheduleEntryType[];
 }
 export interface PMaxScheduleEntryType {
@@ -206,31 +238,43 @@ export interface PMaxScheduleEntryType {
   PMax: PhysicalValueType;
 }
 export interface RelativeTimeIntervalType {
+  /** 0..16777214 */
   start: number;
+  /** 0..86400 */
   duration?: number;
 }
 export interface IntervalType {
 }
 export interface SalesTariffType {
+  /** attribute */
   Id?: string;
+  /** 1..255 */
   SalesTariffID: number;
+  /** 0..32 characters */
   SalesTariffDescription?: string;
+  /** 0..255 */
   NumEPriceLevels?: number;
+  /** 1..1024 items */
   SalesTariffEntry: SalesTariffEntryType[];
 }
 export interface SalesTariffEntryType {
   RelativeTimeInterval?: RelativeTimeIntervalType;
   TimeInterval?: IntervalType;
+  /** 0..255 */
   EPriceLevel?: number;
+  /** 0..3 items */
   ConsumptionCost?: ConsumptionCostType[];
 }
 export interface ConsumptionCostType {
   startValue: PhysicalValueType;
+  /** 1..3 items */
   Cost: CostType[];
 }
 export interface CostType {
   costKind: costKindType;
+  /** 0..4294967295 */
   amount: number;
+  /** -3..3 */
   amountMultiplier?: number;
 }
 export interface SASchedulesType {
@@ -252,7 +296,9 @@ export interface ChargingStatusReqType {
 }
 export interface ChargingStatusResType {
   ResponseCode: responseCodeType;
+  /** 7..37 characters */
   EVSEID: string;
+  /** 1..255 */
   SAScheduleTupleID: number;
   EVSEMaxCurrent?: PhysicalValueType;
   MeterInfo?: MeterInfoType;
@@ -260,10 +306,15 @@ export interface ChargingStatusResType {
   AC_EVSEStatus: AC_EVSEStatusType;
 }
 export interface MeterInfoType {
+  /** 0..32 characters */
   MeterID: string;
+  /** 0..18446744073709551615 */
   MeterReading?: bigint;
+  /** 0..64 bytes */
   SigMeterReading?: Uint8Array;
+  /** -32768..32767 */
   MeterStatus?: number;
+  /** -9223372036854775808..9223372036854775807 */
   TMeter?: bigint;
 }
 export interface CurrentDemandReqType {
@@ -289,7 +340,9 @@ export interface CurrentDemandResType {
   EVSEMaximumVoltageLimit?: PhysicalValueType;
   EVSEMaximumCurrentLimit?: PhysicalValueType;
   EVSEMaximumPowerLimit?: PhysicalValueType;
+  /** 7..37 characters */
   EVSEID: string;
+  /** 1..255 */
   SAScheduleTupleID: number;
   MeterInfo?: MeterInfoType;
   ReceiptRequired?: boolean;
@@ -309,11 +362,13 @@ export interface DSAKeyValueType {
   PgenCounter?: Uint8Array;
 }
 export interface DigestMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface EVPowerDeliveryParameterType {
 }
 export interface EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: EVSENotificationType;
 }
@@ -324,13 +379,21 @@ export interface EntryType {
   TimeInterval?: IntervalType;
 }
 export interface KeyInfoType {
+  /** attribute */
   Id?: string;
+  /** 1..1 items */
   KeyName?: string[];
+  /** 1..1 items */
   KeyValue?: KeyValueType[];
+  /** 1..1 items */
   RetrievalMethod?: RetrievalMethodType[];
+  /** 1..1 items */
   X509Data?: X509DataType[];
+  /** 1..1 items */
   PGPData?: PGPDataType[];
+  /** 1..1 items */
   SPKIData?: SPKIDataType[];
+  /** 1..1 items */
   MgmtData?: string[];
 }
 export interface KeyValueType {
@@ -342,22 +405,32 @@ export interface RSAKeyValueType {
   Exponent: Uint8Array;
 }
 export interface RetrievalMethodType {
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
 }
 export interface TransformsType {
+  /** 1..unbounded items */
   Transform: TransformType[];
 }
 export interface TransformType {
+  /** attribute */
   Algorithm: string;
+  /** 1..1 items */
   XPath?: string[];
 }
 export interface X509DataType {
+  /** 1..1 items */
   X509IssuerSerial?: X509IssuerSerialType[];
+  /** 1..1 items */
   X509SKI?: Uint8Array[];
+  /** 1..1 items */
   X509SubjectName?: string[];
+  /** 1..1 items */
   X509Certificate?: Uint8Array[];
+  /** 1..1 items */
   X509CRL?: Uint8Array[];
 }
 export interface PGPDataType {
@@ -365,23 +438,32 @@ export interface PGPDataType {
   PGPKeyPacket?: Uint8Array;
 }
 export interface SPKIDataType {
+  /** 1..1 items */
   SPKISexp: Uint8Array[];
 }
 export interface ManifestType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface ReferenceType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
   DigestMethod: DigestMethodType;
   DigestValue: Uint8Array;
 }
 export interface MeteringReceiptReqType {
+  /** attribute */
   Id?: string;
+  /** 0..8 bytes */
   SessionID: Uint8Array;
+  /** 1..255 */
   SAScheduleTupleID?: number;
   MeterInfo: MeterInfoType;
 }
@@ -392,17 +474,23 @@ export interface MeteringReceiptResType {
   EVSEStatus?: EVSEStatusType;
 }
 export interface ObjectType {
+  /** attribute */
   Encoding?: string;
+  /** attribute */
   Id?: string;
+  /** attribute */
   MimeType?: string;
 }
 export interface PaymentDetailsReqType {
+  /** 14..15 characters */
   eMAID: string;
   ContractSignatureCertChain: CertificateChainType;
 }
 export interface PaymentDetailsResType {
   ResponseCode: responseCodeType;
+  /** exactly 16 bytes */
   GenChallenge: Uint8Array;
+  /** -9223372036854775808..9223372036854775807 */
   EVSETimeStamp: bigint;
 }
 export interface PaymentServiceSelectionReqType {
@@ -410,10 +498,13 @@ export interface PaymentServiceSelectionReqType {
   SelectedServiceList: SelectedServiceListType;
 }
 export interface SelectedServiceListType {
+  /** 1..16 items */
   SelectedService: SelectedServiceType[];
 }
 export interface SelectedServiceType {
+  /** 0..65535 */
   ServiceID: number;
+  /** -32768..32767 */
   ParameterSetID?: number;
 }
 export interface PaymentServiceSelectionResType {
@@ -421,17 +512,21 @@ export interface PaymentServiceSelectionResType {
 }
 export interface PowerDeliveryReqType {
   ChargeProgress: chargeProgressType;
+  /** 1..255 */
   SAScheduleTupleID: number;
   ChargingProfile?: ChargingProfileType;
   DC_EVPowerDeliveryParameter?: DC_EVPowerDeliveryParameterType;
   EVPowerDeliveryParameter?: EVPowerDeliveryParameterType;
 }
 export interface ChargingProfileType {
+  /** 1..24 items */
   ProfileEntry: ProfileEntryType[];
 }
 export interface ProfileEntryType {
+  /** 0..4294967295 */
   ChargingProfileEntryStart: number;
   ChargingProfileEntryMaxPower: PhysicalValueType;
+  /** 1..3 */
   ChargingProfileEntryMaxNumberOfPhasesInUse?: number;
 }
 export interface PowerDeliveryResType {
@@ -451,30 +546,40 @@ export interface PreChargeResType {
   EVSEPresentVoltage: PhysicalValueType;
 }
 export interface ServiceDetailReqType {
+  /** 0..65535 */
   ServiceID: number;
 }
 export interface ServiceDetailResType {
   ResponseCode: responseCodeType;
+  /** 0..65535 */
   ServiceID: number;
   ServiceParameterList?: ServiceParameterListType;
 }
 export interface ServiceParameterListType {
+  /** 1..255 items */
   ParameterSet: ParameterSetType[];
 }
 export interface ParameterSetType {
+  /** -32768..32767 */
   ParameterSetID: number;
+  /** 1..16 items */
   Parameter: ParameterType[];
 }
 export interface ParameterType {
+  /** attribute */
   Name: string;
   boolValue?: boolean;
+  /** -128..127 */
   byteValue?: number;
+  /** -32768..32767 */
   shortValue?: number;
+  /** -2147483648..2147483647 */
   intValue?: number;
   physicalValue?: PhysicalValueType;
   stringValue?: string;
 }
 export interface ServiceDiscoveryReqType {
+  /** 0..64 characters */
   ServiceScope?: string;
   ServiceCategory?: serviceCategoryType;
 }
@@ -485,35 +590,47 @@ export interface ServiceDiscoveryResType {
   ServiceList?: ServiceListType;
 }
 export interface PaymentOptionListType {
+  /** 1..2 items */
   PaymentOption: paymentOptionType[];
 }
 export interface ChargeServiceType {
+  /** 0..65535 */
   ServiceID: number;
+  /** 0..32 characters */
   ServiceName?: string;
   ServiceCategory: serviceCategoryType;
+  /** 0..64 characters */
   ServiceScope?: string;
   FreeService: boolean;
   SupportedEnergyTransferMode: SupportedEnergyTransferModeType;
 }
 export interface SupportedEnergyTransferModeType {
+  /** 1..6 items */
   EnergyTransferMode: EnergyTransferModeType[];
 }
 export interface ServiceListType {
+  /** 1..8 items */
   Service: ServiceType[];
 }
 export interface ServiceType {
+  /** 0..65535 */
   ServiceID: number;
+  /** 0..32 characters */
   ServiceName?: string;
   ServiceCategory: serviceCategoryType;
+  /** 0..64 characters */
   ServiceScope?: string;
   FreeService: boolean;
 }
 export interface SessionSetupReqType {
+  /** 0..6 bytes */
   EVCCID: Uint8Array;
 }
 export interface SessionSetupResType {
   ResponseCode: responseCodeType;
+  /** 7..37 characters */
   EVSEID: string;
+  /** -9223372036854775808..9223372036854775807 */
   EVSETimeStamp?: bigint;
 }
 export interface SessionStopReqType {
@@ -523,32 +640,43 @@ export interface SessionStopResType {
   ResponseCode: responseCodeType;
 }
 export interface SignatureType {
+  /** attribute */
   Id?: string;
   SignedInfo: SignedInfoType;
   SignatureValue: SignatureValueType;
   KeyInfo?: KeyInfoType;
+  /** 0..unbounded items */
   Object?: ObjectType[];
 }
 export interface SignedInfoType {
+  /** attribute */
   Id?: string;
   CanonicalizationMethod: CanonicalizationMethodType;
   SignatureMethod: SignatureMethodType;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface SignatureMethodType {
+  /** attribute */
   Algorithm: string;
   HMACOutputLength?: bigint;
 }
 export interface SignatureValueType {
+  /** attribute */
   Id?: string;
+  /** element value (simple content) */
   $value: Uint8Array;
 }
 export interface SignaturePropertiesType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   SignatureProperty: SignaturePropertyType[];
 }
 export interface SignaturePropertyType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Target: string;
 }
 export interface V2G_Message {
@@ -556,12 +684,14 @@ export interface V2G_Message {
   Body: BodyType;
 }
 export interface MessageHeaderType {
+  /** 0..8 bytes */
   SessionID: Uint8Array;
   Notification?: NotificationType;
   Signature?: SignatureType;
 }
 export interface NotificationType {
   FaultCode: faultCodeType;
+  /** 0..64 characters */
   FaultMsg?: string;
 }
 export interface BodyType {

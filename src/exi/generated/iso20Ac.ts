@@ -23,7 +23,9 @@ export interface AC_CPDReqEnergyTransferModeType {
   EVMinimumChargePower_L3?: RationalNumberType;
 }
 export interface RationalNumberType {
+  /** -128..127 */
   Exponent: number;
+  /** -32768..32767 */
   Value: number;
 }
 export interface AC_CPDResEnergyTransferModeType {
@@ -51,60 +53,85 @@ export interface AC_ChargeLoopReqType {
   Scheduled_AC_CLReqControlMode?: Scheduled_AC_CLReqControlModeType;
 }
 export interface MessageHeaderType {
+  /** exactly 8 bytes */
   SessionID: Uint8Array;
+  /** 0..18446744073709551615 */
   TimeStamp: bigint;
   Signature?: SignatureType;
 }
 export interface SignatureType {
+  /** attribute */
   Id?: string;
   SignedInfo: SignedInfoType;
   SignatureValue: SignatureValueType;
   KeyInfo?: KeyInfoType;
+  /** 0..unbounded items */
   Object?: ObjectType[];
 }
 export interface SignedInfoType {
+  /** attribute */
   Id?: string;
   CanonicalizationMethod: CanonicalizationMethodType;
   SignatureMethod: SignatureMethodType;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface CanonicalizationMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface SignatureMethodType {
+  /** attribute */
   Algorithm: string;
   HMACOutputLength?: bigint;
 }
 export interface ReferenceType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
   DigestMethod: DigestMethodType;
   DigestValue: Uint8Array;
 }
 export interface TransformsType {
+  /** 1..unbounded items */
   Transform: TransformType[];
 }
 export interface TransformType {
+  /** attribute */
   Algorithm: string;
+  /** 1..1 items */
   XPath?: string[];
 }
 export interface DigestMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface SignatureValueType {
+  /** attribute */
   Id?: string;
+  /** element value (simple content) */
   $value: Uint8Array;
 }
 export interface KeyInfoType {
+  /** attribute */
   Id?: string;
+  /** 1..1 items */
   KeyName?: string[];
+  /** 1..1 items */
   KeyValue?: KeyValueType[];
+  /** 1..1 items */
   RetrievalMethod?: RetrievalMethodType[];
+  /** 1..1 items */
   X509Data?: X509DataType[];
+  /** 1..1 items */
   PGPData?: PGPDataType[];
+  /** 1..1 items */
   SPKIData?: SPKIDataType[];
+  /** 1..1 items */
   MgmtData?: string[];
 }
 export interface KeyValueType {
@@ -125,15 +152,22 @@ export interface RSAKeyValueType {
   Exponent: Uint8Array;
 }
 export interface RetrievalMethodType {
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
 }
 export interface X509DataType {
+  /** 1..1 items */
   X509IssuerSerial?: X509IssuerSerialType[];
+  /** 1..1 items */
   X509SKI?: Uint8Array[];
+  /** 1..1 items */
   X509SubjectName?: string[];
+  /** 1..1 items */
   X509Certificate?: Uint8Array[];
+  /** 1..1 items */
   X509CRL?: Uint8Array[];
 }
 export interface X509IssuerSerialType {
@@ -145,26 +179,38 @@ export interface PGPDataType {
   PGPKeyPacket?: Uint8Array;
 }
 export interface SPKIDataType {
+  /** 1..1 items */
   SPKISexp: Uint8Array[];
 }
 export interface ObjectType {
+  /** attribute */
   Encoding?: string;
+  /** attribute */
   Id?: string;
+  /** attribute */
   MimeType?: string;
 }
 export interface DisplayParametersType {
+  /** 0..100 */
   PresentSOC?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..100 */
   MaximumSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToMinimumSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToTargetSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToMaximumSOC?: number;
   ChargingComplete?: boolean;
   BatteryEnergyCapacity?: RationalNumberType;
   InletHot?: boolean;
 }
 export interface BPT_Dynamic_AC_CLReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EVTargetEnergyRequest: RationalNumberType;
   EVMaximumEnergyRequest: RationalNumberType;
@@ -216,6 +262,7 @@ export interface BPT_Scheduled_AC_CLReqControlModeType {
 export interface CLReqControlModeType {
 }
 export interface Dynamic_AC_CLReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EVTargetEnergyRequest: RationalNumberType;
   EVMaximumEnergyRequest: RationalNumberType;
@@ -264,25 +311,36 @@ export interface AC_ChargeLoopResType {
   Scheduled_AC_CLResControlMode?: Scheduled_AC_CLResControlModeType;
 }
 export interface EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: evseNotificationType;
 }
 export interface MeterInfoType {
+  /** 0..32 characters */
   MeterID: string;
+  /** 0..18446744073709551615 */
   ChargedEnergyReadingWh: bigint;
+  /** 0..18446744073709551615 */
   BPT_DischargedEnergyReadingWh?: bigint;
+  /** 0..18446744073709551615 */
   CapacitiveEnergyReadingVARh?: bigint;
+  /** 0..18446744073709551615 */
   BPT_InductiveEnergyReadingVARh?: bigint;
+  /** 0..64 bytes */
   MeterSignature?: Uint8Array;
+  /** -32768..32767 */
   MeterStatus?: number;
+  /** 0..18446744073709551615 */
   MeterTimestamp?: bigint;
 }
 export interface ReceiptType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   EnergyCosts?: DetailedCostType;
   OccupancyCosts?: DetailedCostType;
   AdditionalServicesCosts?: DetailedCostType;
   OverstayCosts?: DetailedCostType;
+  /** 0..10 items */
   TaxCosts?: DetailedTaxType[];
 }
 export interface DetailedCostType {
@@ -290,13 +348,18 @@ export interface DetailedCostType {
   CostPerUnit: RationalNumberType;
 }
 export interface DetailedTaxType {
+  /** 1..4294967295 */
   TaxRuleID: number;
   Amount: RationalNumberType;
 }
 export interface BPT_Dynamic_AC_CLResControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..65535 */
   AckMaxDelay?: number;
   EVSETargetActivePower: RationalNumberType;
   EVSETargetActivePower_L2?: RationalNumberType;
@@ -322,9 +385,13 @@ export interface BPT_Scheduled_AC_CLResControlModeType {
 export interface CLResControlModeType {
 }
 export interface Dynamic_AC_CLResControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..65535 */
   AckMaxDelay?: number;
   EVSETargetActivePower: RationalNumberType;
   EVSETargetActivePower_L2?: RationalNumberType;
@@ -393,15 +460,21 @@ export interface BPT_AC_CPDResEnergyTransferModeType {
   EVSEMinimumDischargePower_L3?: RationalNumberType;
 }
 export interface ManifestType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface SignaturePropertiesType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   SignatureProperty: SignaturePropertyType[];
 }
 export interface SignaturePropertyType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Target: string;
 }
 

@@ -54,60 +54,85 @@ export interface AuthorizationReqType {
   PnC_AReqAuthorizationMode?: PnC_AReqAuthorizationModeType;
 }
 export interface MessageHeaderType {
+  /** exactly 8 bytes */
   SessionID: Uint8Array;
+  /** 0..18446744073709551615 */
   TimeStamp: bigint;
   Signature?: SignatureType;
 }
 export interface SignatureType {
+  /** attribute */
   Id?: string;
   SignedInfo: SignedInfoType;
   SignatureValue: SignatureValueType;
   KeyInfo?: KeyInfoType;
+  /** 0..unbounded items */
   Object?: ObjectType[];
 }
 export interface SignedInfoType {
+  /** attribute */
   Id?: string;
   CanonicalizationMethod: CanonicalizationMethodType;
   SignatureMethod: SignatureMethodType;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface CanonicalizationMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface SignatureMethodType {
+  /** attribute */
   Algorithm: string;
   HMACOutputLength?: bigint;
 }
 export interface ReferenceType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
   DigestMethod: DigestMethodType;
   DigestValue: Uint8Array;
 }
 export interface TransformsType {
+  /** 1..unbounded items */
   Transform: TransformType[];
 }
 export interface TransformType {
+  /** attribute */
   Algorithm: string;
+  /** 1..1 items */
   XPath?: string[];
 }
 export interface DigestMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface SignatureValueType {
+  /** attribute */
   Id?: string;
+  /** element value (simple content) */
   $value: Uint8Array;
 }
 export interface KeyInfoType {
+  /** attribute */
   Id?: string;
+  /** 1..1 items */
   KeyName?: string[];
+  /** 1..1 items */
   KeyValue?: KeyValueType[];
+  /** 1..1 items */
   RetrievalMethod?: RetrievalMethodType[];
+  /** 1..1 items */
   X509Data?: X509DataType[];
+  /** 1..1 items */
   PGPData?: PGPDataType[];
+  /** 1..1 items */
   SPKIData?: SPKIDataType[];
+  /** 1..1 items */
   MgmtData?: string[];
 }
 export interface KeyValueType {
@@ -128,15 +153,22 @@ export interface RSAKeyValueType {
   Exponent: Uint8Array;
 }
 export interface RetrievalMethodType {
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
 }
 export interface X509DataType {
+  /** 1..1 items */
   X509IssuerSerial?: X509IssuerSerialType[];
+  /** 1..1 items */
   X509SKI?: Uint8Array[];
+  /** 1..1 items */
   X509SubjectName?: string[];
+  /** 1..1 items */
   X509Certificate?: Uint8Array[];
+  /** 1..1 items */
   X509CRL?: Uint8Array[];
 }
 export interface X509IssuerSerialType {
@@ -148,25 +180,33 @@ export interface PGPDataType {
   PGPKeyPacket?: Uint8Array;
 }
 export interface SPKIDataType {
+  /** 1..1 items */
   SPKISexp: Uint8Array[];
 }
 export interface ObjectType {
+  /** attribute */
   Encoding?: string;
+  /** attribute */
   Id?: string;
+  /** attribute */
   MimeType?: string;
 }
 export interface EIM_AReqAuthorizationModeType {
 }
 export interface PnC_AReqAuthorizationModeType {
+  /** attribute */
   Id: string;
+  /** exactly 16 bytes */
   GenChallenge: Uint8Array;
   ContractCertificateChain: ContractCertificateChainType;
 }
 export interface ContractCertificateChainType {
+  /** 0..1600 bytes */
   Certificate: Uint8Array;
   SubCertificates: SubCertificatesType;
 }
 export interface SubCertificatesType {
+  /** 0..1600 bytes; 1..3 items */
   Certificate: Uint8Array[];
 }
 export interface AuthorizationResType {
@@ -180,6 +220,7 @@ export interface AuthorizationSetupReqType {
 export interface AuthorizationSetupResType {
   Header: MessageHeaderType;
   ResponseCode: responseCodeType;
+  /** 1..2 items */
   AuthorizationServices: authorizationType[];
   CertificateInstallationService: boolean;
   EIM_ASResAuthorizationMode?: EIM_ASResAuthorizationModeType;
@@ -188,10 +229,12 @@ export interface AuthorizationSetupResType {
 export interface EIM_ASResAuthorizationModeType {
 }
 export interface PnC_ASResAuthorizationModeType {
+  /** exactly 16 bytes */
   GenChallenge: Uint8Array;
   SupportedProviders?: SupportedProvidersListType;
 }
 export interface SupportedProvidersListType {
+  /** 0..80 characters; 1..128 items */
   ProviderID: string[];
 }
 export interface CLReqControlModeType {
@@ -202,18 +245,23 @@ export interface CertificateInstallationReqType {
   Header: MessageHeaderType;
   OEMProvisioningCertificateChain: SignedCertificateChainType;
   ListOfRootCertificateIDs: ListOfRootCertificateIDsType;
+  /** 0..255 */
   MaximumContractCertificateChains: number;
   PrioritizedEMAIDs?: EMAIDListType;
 }
 export interface SignedCertificateChainType {
+  /** attribute */
   Id: string;
+  /** 0..1600 bytes */
   Certificate: Uint8Array;
   SubCertificates?: SubCertificatesType;
 }
 export interface ListOfRootCertificateIDsType {
+  /** 1..20 items */
   RootCertificateID: X509IssuerSerialType[];
 }
 export interface EMAIDListType {
+  /** 0..255 characters; 1..8 items */
   EMAID: string[];
 }
 export interface CertificateInstallationResType {
@@ -222,23 +270,32 @@ export interface CertificateInstallationResType {
   EVSEProcessing: processingType;
   CPSCertificateChain: CertificateChainType;
   SignedInstallationData: SignedInstallationDataType;
+  /** 0..255 */
   RemainingContractCertificateChains: number;
 }
 export interface CertificateChainType {
+  /** 0..1600 bytes */
   Certificate: Uint8Array;
   SubCertificates?: SubCertificatesType;
 }
 export interface SignedInstallationDataType {
+  /** attribute */
   Id: string;
   ContractCertificateChain: ContractCertificateChainType;
   ECDHCurve: ecdhCurveType;
+  /** exactly 133 bytes */
   DHPublicKey: Uint8Array;
+  /** exactly 94 bytes */
   SECP521_EncryptedPrivateKey?: Uint8Array;
+  /** exactly 84 bytes */
   X448_EncryptedPrivateKey?: Uint8Array;
+  /** exactly 206 bytes */
   TPM_EncryptedPrivateKey?: Uint8Array;
 }
 export interface ManifestType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface MeteringConfirmationReqType {
@@ -246,7 +303,9 @@ export interface MeteringConfirmationReqType {
   SignedMeteringData: SignedMeteringDataType;
 }
 export interface SignedMeteringDataType {
+  /** attribute */
   Id: string;
+  /** exactly 8 bytes */
   SessionID: Uint8Array;
   MeterInfo: MeterInfoType;
   Receipt?: ReceiptType;
@@ -254,21 +313,31 @@ export interface SignedMeteringDataType {
   Scheduled_SMDTControlMode?: Scheduled_SMDTControlModeType;
 }
 export interface MeterInfoType {
+  /** 0..32 characters */
   MeterID: string;
+  /** 0..18446744073709551615 */
   ChargedEnergyReadingWh: bigint;
+  /** 0..18446744073709551615 */
   BPT_DischargedEnergyReadingWh?: bigint;
+  /** 0..18446744073709551615 */
   CapacitiveEnergyReadingVARh?: bigint;
+  /** 0..18446744073709551615 */
   BPT_InductiveEnergyReadingVARh?: bigint;
+  /** 0..64 bytes */
   MeterSignature?: Uint8Array;
+  /** -32768..32767 */
   MeterStatus?: number;
+  /** 0..18446744073709551615 */
   MeterTimestamp?: bigint;
 }
 export interface ReceiptType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   EnergyCosts?: DetailedCostType;
   OccupancyCosts?: DetailedCostType;
   AdditionalServicesCosts?: DetailedCostType;
   OverstayCosts?: DetailedCostType;
+  /** 0..10 items */
   TaxCosts?: DetailedTaxType[];
 }
 export interface DetailedCostType {
@@ -276,16 +345,20 @@ export interface DetailedCostType {
   CostPerUnit: RationalNumberType;
 }
 export interface RationalNumberType {
+  /** -128..127 */
   Exponent: number;
+  /** -32768..32767 */
   Value: number;
 }
 export interface DetailedTaxType {
+  /** 1..4294967295 */
   TaxRuleID: number;
   Amount: RationalNumberType;
 }
 export interface Dynamic_SMDTControlModeType {
 }
 export interface Scheduled_SMDTControlModeType {
+  /** 1..4294967295 */
   SelectedScheduleTupleID: number;
 }
 export interface MeteringConfirmationResType {
@@ -300,6 +373,7 @@ export interface PowerDeliveryReqType {
   BPT_ChannelSelection?: channelSelectionType;
 }
 export interface EVPowerProfileType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   Dynamic_EVPPTControlMode?: Dynamic_EVPPTControlModeType;
   Scheduled_EVPPTControlMode?: Scheduled_EVPPTControlModeType;
@@ -308,13 +382,16 @@ export interface EVPowerProfileType {
 export interface Dynamic_EVPPTControlModeType {
 }
 export interface Scheduled_EVPPTControlModeType {
+  /** 1..4294967295 */
   SelectedScheduleTupleID: number;
   PowerToleranceAcceptance?: powerToleranceAcceptanceType;
 }
 export interface EVPowerProfileEntryListType {
+  /** 1..2048 items */
   EVPowerProfileEntry: PowerScheduleEntryType[];
 }
 export interface PowerScheduleEntryType {
+  /** 0..4294967295 */
   Duration: number;
   Power: RationalNumberType;
   Power_L2?: RationalNumberType;
@@ -326,18 +403,23 @@ export interface PowerDeliveryResType {
   EVSEStatus?: EVSEStatusType;
 }
 export interface EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: evseNotificationType;
 }
 export interface ScheduleExchangeReqType {
   Header: MessageHeaderType;
+  /** 12..1024 */
   MaximumSupportingPoints: number;
   Dynamic_SEReqControlMode?: Dynamic_SEReqControlModeType;
   Scheduled_SEReqControlMode?: Scheduled_SEReqControlModeType;
 }
 export interface Dynamic_SEReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
   EVTargetEnergyRequest: RationalNumberType;
   EVMaximumEnergyRequest: RationalNumberType;
@@ -346,6 +428,7 @@ export interface Dynamic_SEReqControlModeType {
   EVMinimumV2XEnergyRequest?: RationalNumberType;
 }
 export interface Scheduled_SEReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EVTargetEnergyRequest?: RationalNumberType;
   EVMaximumEnergyRequest?: RationalNumberType;
@@ -357,27 +440,36 @@ export interface EVEnergyOfferType {
   EVAbsolutePriceSchedule: EVAbsolutePriceScheduleType;
 }
 export interface EVPowerScheduleType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   EVPowerScheduleEntries: EVPowerScheduleEntryListType;
 }
 export interface EVPowerScheduleEntryListType {
+  /** 1..1024 items */
   EVPowerScheduleEntry: EVPowerScheduleEntryType[];
 }
 export interface EVPowerScheduleEntryType {
+  /** 0..4294967295 */
   Duration: number;
   Power: RationalNumberType;
 }
 export interface EVAbsolutePriceScheduleType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
+  /** 0..3 characters */
   Currency: string;
+  /** 0..255 characters */
   PriceAlgorithm: string;
   EVPriceRuleStacks: EVPriceRuleStackListType;
 }
 export interface EVPriceRuleStackListType {
+  /** 1..1024 items */
   EVPriceRuleStack: EVPriceRuleStackType[];
 }
 export interface EVPriceRuleStackType {
+  /** 0..4294967295 */
   Duration: number;
+  /** 1..8 items */
   EVPriceRule: EVPriceRuleType[];
 }
 export interface EVPriceRuleType {
@@ -393,19 +485,29 @@ export interface ScheduleExchangeResType {
   Scheduled_SEResControlMode?: Scheduled_SEResControlModeType;
 }
 export interface Dynamic_SEResControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
   AbsolutePriceSchedule?: AbsolutePriceScheduleType;
   PriceLevelSchedule?: PriceLevelScheduleType;
 }
 export interface AbsolutePriceScheduleType {
+  /** attribute */
   Id?: string;
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
+  /** 1..4294967295 */
   PriceScheduleID: number;
+  /** 0..160 characters */
   PriceScheduleDescription?: string;
+  /** 0..3 characters */
   Currency: string;
+  /** 0..3 characters */
   Language: string;
+  /** 0..255 characters */
   PriceAlgorithm: string;
   MinimumCost?: RationalNumberType;
   MaximumCost?: RationalNumberType;
@@ -415,10 +517,13 @@ export interface AbsolutePriceScheduleType {
   AdditionalSelectedServices?: AdditionalServiceListType;
 }
 export interface TaxRuleListType {
+  /** 1..10 items */
   TaxRule: TaxRuleType[];
 }
 export interface TaxRuleType {
+  /** 1..4294967295 */
   TaxRuleID: number;
+  /** 0..80 characters */
   TaxRuleName?: string;
   TaxRate: RationalNumberType;
   TaxIncludedInPrice?: boolean;
@@ -428,57 +533,80 @@ export interface TaxRuleType {
   AppliesMinimumMaximumCost: boolean;
 }
 export interface PriceRuleStackListType {
+  /** 1..1024 items */
   PriceRuleStack: PriceRuleStackType[];
 }
 export interface PriceRuleStackType {
+  /** 0..4294967295 */
   Duration: number;
+  /** 1..8 items */
   PriceRule: PriceRuleType[];
 }
 export interface PriceRuleType {
   EnergyFee: RationalNumberType;
   ParkingFee?: RationalNumberType;
+  /** 0..4294967295 */
   ParkingFeePeriod?: number;
+  /** 0..65535 */
   CarbonDioxideEmission?: number;
+  /** 0..255 */
   RenewableGenerationPercentage?: number;
   PowerRangeStart: RationalNumberType;
 }
 export interface OverstayRuleListType {
+  /** 0..4294967295 */
   OverstayTimeThreshold?: number;
   OverstayPowerThreshold?: RationalNumberType;
+  /** 1..5 items */
   OverstayRule: OverstayRuleType[];
 }
 export interface OverstayRuleType {
+  /** 0..160 characters */
   OverstayRuleDescription?: string;
+  /** 0..4294967295 */
   StartTime: number;
   OverstayFee: RationalNumberType;
+  /** 0..4294967295 */
   OverstayFeePeriod: number;
 }
 export interface AdditionalServiceListType {
+  /** 1..5 items */
   AdditionalService: AdditionalServiceType[];
 }
 export interface AdditionalServiceType {
+  /** 0..80 characters */
   ServiceName: string;
   ServiceFee: RationalNumberType;
 }
 export interface PriceLevelScheduleType {
+  /** attribute */
   Id?: string;
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
+  /** 1..4294967295 */
   PriceScheduleID: number;
+  /** 0..160 characters */
   PriceScheduleDescription?: string;
+  /** 0..255 */
   NumberOfPriceLevels: number;
   PriceLevelScheduleEntries: PriceLevelScheduleEntryListType;
 }
 export interface PriceLevelScheduleEntryListType {
+  /** 1..1024 items */
   PriceLevelScheduleEntry: PriceLevelScheduleEntryType[];
 }
 export interface PriceLevelScheduleEntryType {
+  /** 0..4294967295 */
   Duration: number;
+  /** 0..255 */
   PriceLevel: number;
 }
 export interface Scheduled_SEResControlModeType {
+  /** 1..3 items */
   ScheduleTuple: ScheduleTupleType[];
 }
 export interface ScheduleTupleType {
+  /** 1..4294967295 */
   ScheduleTupleID: number;
   ChargingSchedule: ChargingScheduleType;
   DischargingSchedule?: ChargingScheduleType;
@@ -489,38 +617,50 @@ export interface ChargingScheduleType {
   PriceLevelSchedule?: PriceLevelScheduleType;
 }
 export interface PowerScheduleType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   AvailableEnergy?: RationalNumberType;
   PowerTolerance?: RationalNumberType;
   PowerScheduleEntries: PowerScheduleEntryListType;
 }
 export interface PowerScheduleEntryListType {
+  /** 1..1024 items */
   PowerScheduleEntry: PowerScheduleEntryType[];
 }
 export interface ServiceDetailReqType {
   Header: MessageHeaderType;
+  /** 0..65535 */
   ServiceID: number;
 }
 export interface ServiceDetailResType {
   Header: MessageHeaderType;
   ResponseCode: responseCodeType;
+  /** 0..65535 */
   ServiceID: number;
   ServiceParameterList: ServiceParameterListType;
 }
 export interface ServiceParameterListType {
+  /** 1..32 items */
   ParameterSet: ParameterSetType[];
 }
 export interface ParameterSetType {
+  /** 0..65535 */
   ParameterSetID: number;
+  /** 1..32 items */
   Parameter: ParameterType[];
 }
 export interface ParameterType {
+  /** attribute, 0..80 characters */
   Name: string;
   boolValue?: boolean;
+  /** -128..127 */
   byteValue?: number;
+  /** -32768..32767 */
   shortValue?: number;
+  /** -2147483648..2147483647 */
   intValue?: number;
   rationalNumber?: RationalNumberType;
+  /** 0..80 characters */
   finiteString?: string;
 }
 export interface ServiceDiscoveryReqType {
@@ -528,6 +668,7 @@ export interface ServiceDiscoveryReqType {
   SupportedServiceIDs?: ServiceIDListType;
 }
 export interface ServiceIDListType {
+  /** 0..65535; 1..16 items */
   ServiceID: number[];
 }
 export interface ServiceDiscoveryResType {
@@ -538,9 +679,11 @@ export interface ServiceDiscoveryResType {
   VASList?: ServiceListType;
 }
 export interface ServiceListType {
+  /** 1..8 items */
   Service: ServiceType[];
 }
 export interface ServiceType {
+  /** 0..65535 */
   ServiceID: number;
   FreeService: boolean;
 }
@@ -550,10 +693,13 @@ export interface ServiceSelectionReqType {
   SelectedVASList?: SelectedServiceListType;
 }
 export interface SelectedServiceType {
+  /** 0..65535 */
   ServiceID: number;
+  /** 0..65535 */
   ParameterSetID: number;
 }
 export interface SelectedServiceListType {
+  /** 1..16 items */
   SelectedService: SelectedServiceType[];
 }
 export interface ServiceSelectionResType {
@@ -562,17 +708,21 @@ export interface ServiceSelectionResType {
 }
 export interface SessionSetupReqType {
   Header: MessageHeaderType;
+  /** 0..255 characters */
   EVCCID: string;
 }
 export interface SessionSetupResType {
   Header: MessageHeaderType;
   ResponseCode: responseCodeType;
+  /** 0..255 characters */
   EVSEID: string;
 }
 export interface SessionStopReqType {
   Header: MessageHeaderType;
   ChargingSession: chargingSessionType;
+  /** 0..80 characters */
   EVTerminationCode?: string;
+  /** 0..160 characters */
   EVTerminationExplanation?: string;
 }
 export interface SessionStopResType {
@@ -580,31 +730,42 @@ export interface SessionStopResType {
   ResponseCode: responseCodeType;
 }
 export interface SignaturePropertiesType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   SignatureProperty: SignaturePropertyType[];
 }
 export interface SignaturePropertyType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Target: string;
 }
 export interface VehicleCheckInReqType {
   Header: MessageHeaderType;
   EVCheckInStatus: evCheckInStatusType;
   ParkingMethod: parkingMethodType;
+  /** -32768..32767 */
   VehicleFrame?: number;
+  /** -32768..32767 */
   DeviceOffset?: number;
+  /** -32768..32767 */
   VehicleTravel?: number;
 }
 export interface VehicleCheckInResType {
   Header: MessageHeaderType;
   ResponseCode: responseCodeType;
+  /** -32768..32767 */
   ParkingSpace?: number;
+  /** -32768..32767 */
   DeviceLocation?: number;
+  /** -32768..32767 */
   TargetDistance?: number;
 }
 export interface VehicleCheckOutReqType {
   Header: MessageHeaderType;
   EVCheckOutStatus: evCheckOutStatusType;
+  /** 0..18446744073709551615 */
   CheckOutTime: bigint;
 }
 export interface VehicleCheckOutResType {

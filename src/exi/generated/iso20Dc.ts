@@ -24,6 +24,7 @@ export interface BPT_DC_CPDReqEnergyTransferModeType {
   EVMinimumChargeCurrent: RationalNumberType;
   EVMaximumVoltage: RationalNumberType;
   EVMinimumVoltage: RationalNumberType;
+  /** 0..100 */
   TargetSOC?: number;
   EVMaximumDischargePower: RationalNumberType;
   EVMinimumDischargePower: RationalNumberType;
@@ -31,7 +32,9 @@ export interface BPT_DC_CPDReqEnergyTransferModeType {
   EVMinimumDischargeCurrent: RationalNumberType;
 }
 export interface RationalNumberType {
+  /** -128..127 */
   Exponent: number;
+  /** -32768..32767 */
   Value: number;
 }
 export interface BPT_DC_CPDResEnergyTransferModeType {
@@ -48,6 +51,7 @@ export interface BPT_DC_CPDResEnergyTransferModeType {
   EVSEMinimumDischargeCurrent: RationalNumberType;
 }
 export interface BPT_Dynamic_DC_CLReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EVTargetEnergyRequest: RationalNumberType;
   EVMaximumEnergyRequest: RationalNumberType;
@@ -64,9 +68,13 @@ export interface BPT_Dynamic_DC_CLReqControlModeType {
   EVMinimumV2XEnergyRequest?: RationalNumberType;
 }
 export interface BPT_Dynamic_DC_CLResControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..65535 */
   AckMaxDelay?: number;
   EVSEMaximumChargePower: RationalNumberType;
   EVSEMinimumChargePower: RationalNumberType;
@@ -107,6 +115,7 @@ export interface CLReqControlModeType {
 export interface CLResControlModeType {
 }
 export interface CanonicalizationMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface DC_CPDReqEnergyTransferModeType {
@@ -116,6 +125,7 @@ export interface DC_CPDReqEnergyTransferModeType {
   EVMinimumChargeCurrent: RationalNumberType;
   EVMaximumVoltage: RationalNumberType;
   EVMinimumVoltage: RationalNumberType;
+  /** 0..100 */
   TargetSOC?: number;
 }
 export interface DC_CPDResEnergyTransferModeType {
@@ -131,57 +141,81 @@ export interface DC_CableCheckReqType {
   Header: MessageHeaderType;
 }
 export interface MessageHeaderType {
+  /** exactly 8 bytes */
   SessionID: Uint8Array;
+  /** 0..18446744073709551615 */
   TimeStamp: bigint;
   Signature?: SignatureType;
 }
 export interface SignatureType {
+  /** attribute */
   Id?: string;
   SignedInfo: SignedInfoType;
   SignatureValue: SignatureValueType;
   KeyInfo?: KeyInfoType;
+  /** 0..unbounded items */
   Object?: ObjectType[];
 }
 export interface SignedInfoType {
+  /** attribute */
   Id?: string;
   CanonicalizationMethod: CanonicalizationMethodType;
   SignatureMethod: SignatureMethodType;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface SignatureMethodType {
+  /** attribute */
   Algorithm: string;
   HMACOutputLength?: bigint;
 }
 export interface ReferenceType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
   DigestMethod: DigestMethodType;
   DigestValue: Uint8Array;
 }
 export interface TransformsType {
+  /** 1..unbounded items */
   Transform: TransformType[];
 }
 export interface TransformType {
+  /** attribute */
   Algorithm: string;
+  /** 1..1 items */
   XPath?: string[];
 }
 export interface DigestMethodType {
+  /** attribute */
   Algorithm: string;
 }
 export interface SignatureValueType {
+  /** attribute */
   Id?: string;
+  /** element value (simple content) */
   $value: Uint8Array;
 }
 export interface KeyInfoType {
+  /** attribute */
   Id?: string;
+  /** 1..1 items */
   KeyName?: string[];
+  /** 1..1 items */
   KeyValue?: KeyValueType[];
+  /** 1..1 items */
   RetrievalMethod?: RetrievalMethodType[];
+  /** 1..1 items */
   X509Data?: X509DataType[];
+  /** 1..1 items */
   PGPData?: PGPDataType[];
+  /** 1..1 items */
   SPKIData?: SPKIDataType[];
+  /** 1..1 items */
   MgmtData?: string[];
 }
 export interface KeyValueType {
@@ -202,15 +236,22 @@ export interface RSAKeyValueType {
   Exponent: Uint8Array;
 }
 export interface RetrievalMethodType {
+  /** attribute */
   Type?: string;
+  /** attribute */
   URI?: string;
   Transforms?: TransformsType;
 }
 export interface X509DataType {
+  /** 1..1 items */
   X509IssuerSerial?: X509IssuerSerialType[];
+  /** 1..1 items */
   X509SKI?: Uint8Array[];
+  /** 1..1 items */
   X509SubjectName?: string[];
+  /** 1..1 items */
   X509Certificate?: Uint8Array[];
+  /** 1..1 items */
   X509CRL?: Uint8Array[];
 }
 export interface X509IssuerSerialType {
@@ -222,11 +263,15 @@ export interface PGPDataType {
   PGPKeyPacket?: Uint8Array;
 }
 export interface SPKIDataType {
+  /** 1..1 items */
   SPKISexp: Uint8Array[];
 }
 export interface ObjectType {
+  /** attribute */
   Encoding?: string;
+  /** attribute */
   Id?: string;
+  /** attribute */
   MimeType?: string;
 }
 export interface DC_CableCheckResType {
@@ -246,18 +291,26 @@ export interface DC_ChargeLoopReqType {
   Scheduled_DC_CLReqControlMode?: Scheduled_DC_CLReqControlModeType;
 }
 export interface DisplayParametersType {
+  /** 0..100 */
   PresentSOC?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..100 */
   MaximumSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToMinimumSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToTargetSOC?: number;
+  /** 0..4294967295 */
   RemainingTimeToMaximumSOC?: number;
   ChargingComplete?: boolean;
   BatteryEnergyCapacity?: RationalNumberType;
   InletHot?: boolean;
 }
 export interface Dynamic_DC_CLReqControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
   EVTargetEnergyRequest: RationalNumberType;
   EVMaximumEnergyRequest: RationalNumberType;
@@ -298,25 +351,36 @@ export interface DC_ChargeLoopResType {
   Scheduled_DC_CLResControlMode?: Scheduled_DC_CLResControlModeType;
 }
 export interface EVSEStatusType {
+  /** 0..65535 */
   NotificationMaxDelay: number;
   EVSENotification: evseNotificationType;
 }
 export interface MeterInfoType {
+  /** 0..32 characters */
   MeterID: string;
+  /** 0..18446744073709551615 */
   ChargedEnergyReadingWh: bigint;
+  /** 0..18446744073709551615 */
   BPT_DischargedEnergyReadingWh?: bigint;
+  /** 0..18446744073709551615 */
   CapacitiveEnergyReadingVARh?: bigint;
+  /** 0..18446744073709551615 */
   BPT_InductiveEnergyReadingVARh?: bigint;
+  /** 0..64 bytes */
   MeterSignature?: Uint8Array;
+  /** -32768..32767 */
   MeterStatus?: number;
+  /** 0..18446744073709551615 */
   MeterTimestamp?: bigint;
 }
 export interface ReceiptType {
+  /** 0..18446744073709551615 */
   TimeAnchor: bigint;
   EnergyCosts?: DetailedCostType;
   OccupancyCosts?: DetailedCostType;
   AdditionalServicesCosts?: DetailedCostType;
   OverstayCosts?: DetailedCostType;
+  /** 0..10 items */
   TaxCosts?: DetailedTaxType[];
 }
 export interface DetailedCostType {
@@ -324,13 +388,18 @@ export interface DetailedCostType {
   CostPerUnit: RationalNumberType;
 }
 export interface DetailedTaxType {
+  /** 1..4294967295 */
   TaxRuleID: number;
   Amount: RationalNumberType;
 }
 export interface Dynamic_DC_CLResControlModeType {
+  /** 0..4294967295 */
   DepartureTime?: number;
+  /** 0..100 */
   MinimumSOC?: number;
+  /** 0..100 */
   TargetSOC?: number;
+  /** 0..65535 */
   AckMaxDelay?: number;
   EVSEMaximumChargePower: RationalNumberType;
   EVSEMinimumChargePower: RationalNumberType;
@@ -375,15 +444,21 @@ export interface DC_WeldingDetectionResType {
   EVSEPresentVoltage: RationalNumberType;
 }
 export interface ManifestType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   Reference: ReferenceType[];
 }
 export interface SignaturePropertiesType {
+  /** attribute */
   Id?: string;
+  /** 1..unbounded items */
   SignatureProperty: SignaturePropertyType[];
 }
 export interface SignaturePropertyType {
+  /** attribute */
   Id?: string;
+  /** attribute */
   Target: string;
 }
 

@@ -139,7 +139,10 @@ describe.skipIf(!hasCaptures)('capture analysis: bad input never throws', () => 
       const clean = new Uint8Array(readFileSync(f));
       for (let round = 0; round < 6; round++) {
         const b = clean.slice(0, clean.length - rnd(clean.length / 2));
-        for (let i = 0; i < 200; i++) b[rnd(b.length)] ^= 1 << rnd(8);
+        for (let i = 0; i < 200; i++) {
+          const at = rnd(b.length);
+          b[at] = (b[at] as number) ^ (1 << rnd(8));
+        }
         const a = analyzeCapture(b);
         expect(Array.isArray(a.events)).toBe(true);
         for (const e of a.events) if (e.kind === 'error') expect(typeof e.error.code).toBe('string');

@@ -57,4 +57,5 @@ export * as iso20Dc from './schemas/iso20Dc.js';
 export * as iso20Ac from './schemas/iso20Ac.js';
 
 export { toJson, fromJson } from './json.js';
+export type { Json } from './json.js';
 export type { MetaGrammar } from './runtime/meta.js';

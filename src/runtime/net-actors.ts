@@ -34,6 +34,7 @@ export function udpLinkActor(opts: UdpLinkOptions) {
         return;
       }
       port = r.value;
+      opts.logger.log('debug', 'SDP socket open', { interface: opts.net.interfaceName, port: port.port, ...(opts.multicast ? { group: opts.multicast } : {}) });
       port.datagrams$.subscribe((d) => sendBack({ type: 'SDP.DATAGRAM', data: d.data, address: d.address, port: d.port } satisfies SdpClientEvent));
       for (const e of queue.splice(0)) port.send(e.data, e.address, e.port);
     });

@@ -1,0 +1,289 @@
+// `tsplc pev` and `tsplc evse` on a real interface: config → board → drivers
+// (AF_PACKET for HomePlug, node:dgram/node:net for SDP/V2G) → the role's stack,
+// with structured logs, live progress, systemd notify (READY after hardware
+// init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
+// SIGTERM/SIGINT → safe shutdown → exit.
+import { parseArgs } from 'node:util';
+import { interval, map, filter, type Observable } from 'rxjs';
+import type { Actor, AnyStateMachine } from 'xstate';
+import { loadBoard, type Board } from '../../boards/index.js';
+import { openAfPacketPort } from '../../drivers/ethernet/index.js';
+import { createNotifier } from '../../drivers/notify/index.js';
+import { createNodeNetStack } from '../../drivers/tcp/node-stack.js';
+import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
+import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
+import { parseMac } from '../bytes.js';
+import { safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
+import type { TsplcConfig } from '../config/schema.js';
+import type { EvHardware } from '../ports/hardware.js';
+import { StatusBus } from '../status.js';
+import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
+import { parseFaultScenario } from '../v2g/faults.js';
+import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
+import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
+import { exiCodec } from './exi-codec.js';
+import { createLogger, isLogLevel } from './logger.js';
+import { attachProgress, formatSummary } from './progress.js';
+import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
+import { connectSystemd } from './systemd.js';
+import type { WireRecord } from './v2g-transport.js';
+
+const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
+  -i, --interface <if>       the HomePlug modem's interface (config general.interface)
+  --board <name>             hardware profile (config general.board; sim, none, raspberry-pi, ...)
+  -c, --config <file>        config file (default $TSPLC_CONFIG or /etc/tsplc/tsplc.toml)
+  --set <section.key=value>  override one config key (repeatable)
+  --protocol din|iso2        ${role === 'pev' ? 'offer only this protocol' : 'accept only this protocol'} (default: config)
+  --ac | --dc                energy transfer mode (default: config)
+${role === 'pev' ? '  --soc-target <percent>     stop charging at this SOC\n' : '  --faults <scenario>        fault injection (see docs/user-manual.md)\n'}  --once                     end after one session (config general.exit_on_session_end)
+  --log-level <level>        debug|info|warn|error (SIGUSR1 toggles debug while running)
+  --json                     summary as one JSON line`;
+
+function energyMode(c: TsplcConfig, ac: boolean | undefined, dc: boolean | undefined): EnergyTransferMode {
+  if (ac) return 'AC_three_phase_core';
+  if (dc) return 'DC_extended';
+  return c.ev.energy_transfer_mode as EnergyTransferMode;
+}
+
+/** The EV's V2G config from the validated file. */
+export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?: Protocol; mode?: EnergyTransferMode; socTarget?: number }): V2gEvConfig {
+  const evccId = c.ev.evccid === 'auto' ? mac : (parseMac(c.ev.evccid) ?? mac);
+  return {
+    ...v2gEvDefaults,
+    protocols: over.protocol ? [over.protocol] : v2gEvDefaults.protocols,
+    energyTransferMode: over.mode ?? (c.ev.energy_transfer_mode as EnergyTransferMode),
+    evccId,
+    chargeTargetVoltage: c.ev.max_voltage,
+    chargeCurrentLimit: c.ev.charge_current_limit,
+    maxPower: c.ev.max_power,
+    energyRequestWh: c.ev.energy_request_wh,
+    fullSoc: c.ev.full_soc,
+    bulkSoc: c.ev.bulk_soc,
+    acMinCurrent: c.ev.ac_min_current,
+    acMaxCurrent: c.ev.ac_max_current,
+    acMaxVoltage: c.ev.ac_max_voltage,
+    ...(over.socTarget !== undefined ? { socTarget: over.socTarget } : {}),
+  };
+}
+
+export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mode?: EnergyTransferMode; oneShot: boolean }): V2gEvseConfig {
+  return {
+    ...v2gEvseDefaults,
+    protocolPreference: over.protocol ? [over.protocol] : (c.evse.protocol_preference as Protocol[]),
+    evseId: new TextEncoder().encode(c.evse.evse_id),
+    ...(over.mode ? { energyTransferModes: [over.mode] } : {}),
+    maxVoltage: c.evse.max_voltage,
+    minVoltage: c.evse.min_voltage,
+    maxCurrent: c.evse.max_current,
+    minCurrent: c.evse.min_current,
+    maxPower: c.evse.max_power,
+    peakCurrentRipple: c.evse.peak_current_ripple,
+    authorizationOngoingRounds: c.evse.authorization_ongoing_rounds,
+    chargeParameterOngoingRounds: c.evse.charge_parameter_ongoing_rounds,
+    isolationCheckVoltage: c.evse.isolation_check_voltage,
+    prechargeCurrentLimit: c.evse.precharge_current_limit,
+    allowNewSessionAfterStop: over.oneShot ? false : c.evse.allow_new_session_after_stopping,
+  };
+}
+
+/**
+ * With the sim board, the EV process has no charger behind its inlet (the charger is another
+ * process, maybe in another namespace). The EV's own requests say what a charger would do:
+ * drive the simulated supply from PreChargeReq / CurrentDemandReq targets and switch it off
+ * on PowerDelivery(stop) / WeldingDetection, so inlet voltage and current behave.
+ */
+function mirrorCharger(board: Board): ((r: WireRecord) => void) | undefined {
+  const sim = (board as { sim?: { plant: { setSupplyTarget(v: number, i: number): void; supplyOff(): void } } }).sim;
+  if (!sim || !board.ev) return undefined;
+  const value = (pv: unknown): number | undefined => {
+    const p = pv as { Value?: number; Multiplier?: number } | undefined;
+    return p && typeof p.Value === 'number' ? p.Value * 10 ** (p.Multiplier ?? 0) : undefined;
+  };
+  return (r) => {
+    if (r.direction !== 'tx' || !r.doc || !('V2G_Message' in r.doc)) return;
+    const body = r.doc.V2G_Message.Body as Record<string, Record<string, unknown> | undefined>;
+    const req = body.PreChargeReq ?? body.CurrentDemandReq;
+    if (req) {
+      const v = value(req.EVTargetVoltage);
+      const i = value(req.EVTargetCurrent);
+      if (v !== undefined && i !== undefined) sim.plant.setSupplyTarget(v, i);
+    } else if (body.WeldingDetectionReq || body.SessionStopReq || (body.PowerDeliveryReq && (body.PowerDeliveryReq.ReadyToChargeState === false || body.PowerDeliveryReq.ChargeProgress === 'Stop'))) {
+      sim.plant.supplyOff();
+    }
+  };
+}
+
+export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
+  const usage = usageOf(role);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        ...configArgOptions,
+        protocol: { type: 'string' },
+        ac: { type: 'boolean' },
+        dc: { type: 'boolean' },
+        'soc-target': { type: 'string' },
+        faults: { type: 'string' },
+        once: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`tsplc ${role}: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const fail = (m: string): number => {
+    process.stderr.write(`tsplc ${role}: ${m}\n`);
+    return 2;
+  };
+  const loaded = loadConfig({ ...values, mode: role });
+  if (!loaded.ok) {
+    process.stderr.write(formatConfigErrors(loaded.error) + '\n');
+    return 2;
+  }
+  const c = loaded.value.config;
+  if (values.protocol !== undefined && values.protocol !== 'din' && values.protocol !== 'iso2') return fail(`--protocol must be din or iso2, got '${values.protocol}'`);
+  if (values.ac && values.dc) return fail('--ac and --dc exclude each other');
+  const protocol = values.protocol as Protocol | undefined;
+  const mode = values.ac || values.dc ? energyMode(c, values.ac, values.dc) : undefined;
+  let socTarget: number | undefined;
+  if (values['soc-target'] !== undefined) {
+    socTarget = Number(values['soc-target']);
+    if (!Number.isFinite(socTarget) || socTarget < 1 || socTarget > 100) return fail(`--soc-target must be 1..100, got '${values['soc-target']}'`);
+  }
+  const faults = parseFaultScenario(values.faults ?? 'none');
+  if (!faults.ok) return fail(faults.error.message);
+  const level = c.logging.level;
+  if (!isLogLevel(level)) return fail(`bad log level ${level}`);
+  const oneShot = values.once === true || c.general.exit_on_session_end;
+
+  const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n') });
+  const log = logger.child(role);
+  const onUsr1 = (): void => {
+    logger.setLevel(logger.level === 'debug' ? level : 'debug');
+    log.log('info', `log level now ${logger.level} (SIGUSR1)`);
+  };
+  process.on('SIGUSR1', onUsr1);
+  log.log('info', 'starting', { interface: c.general.interface, board: c.general.board, config: loaded.value.path ?? '(defaults)' });
+
+  const board = await loadBoard(c.general.board, { role, config: c, logger });
+  if (!board.ok) return fail(`board: ${board.error.message}`);
+  let ethernet;
+  try {
+    ethernet = openAfPacketPort(c.general.interface, { etherTypes: [0x88e1], logger });
+  } catch (e) {
+    await board.value.close();
+    return fail(`cannot open ${c.general.interface}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const net = createNodeNetStack(c.general.interface, logger);
+  if (!net.linkLocalAddress() && c.general.exit_if_no_local_link_address_is_found) {
+    ethernet.close();
+    await board.value.close();
+    return fail(`${c.general.interface} has no IPv6 link-local address`);
+  }
+  const status = new StatusBus(() => Date.now());
+  const common = {
+    logger: log,
+    status,
+    net,
+    ethernet,
+    codec: exiCodec,
+    oneShot,
+    modem: {
+      timings: {
+        discoveryWindow: c.modem.discovery_window,
+        setKeyTimeout: c.modem.set_key_timeout,
+        restartPause: c.modem.restart_pause,
+        confirmInterval: c.modem.confirm_interval,
+        retries: c.modem.retries,
+      },
+    },
+  };
+  let stack: RoleStack<{ end: string; reason: string }>;
+  let evHw: EvHardware | undefined;
+  if (role === 'pev') {
+    if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
+    evHw = board.value.ev;
+    const mirror = mirrorCharger(board.value);
+    stack = createEvStack({
+      ...common,
+      hw: board.value.ev,
+      session: v2gEvMachine,
+      v2g: v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
+      safeShutdown: safeShutdownTimingsOf(c),
+      slac: { timings: slacEvTimingsOf(c) },
+      ...(mirror ? { onWire: mirror } : {}),
+    }) as unknown as RoleStack<{ end: string; reason: string }>;
+  } else {
+    if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
+    stack = createEvseStack({
+      ...common,
+      hw: board.value.evse,
+      session: v2gEvseMachine,
+      v2g: v2gEvseConfigOf(c, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), oneShot }),
+      faults: faults.value,
+      randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
+      slac: { timings: slacEvseTimingsOf(c) },
+    }) as unknown as RoleStack<{ end: string; reason: string }>;
+  }
+
+  // systemd: READY now (hardware and interface are open), WATCHDOG from a heartbeat the root
+  // actor must process (a wedged actor or event loop stops it), STATUS from status$.
+  const notifier = createNotifier(process.env, { logger });
+  const actor = stack.actor as Actor<AnyStateMachine>;
+  const heartbeat$: Observable<number> = interval(Math.max(250, Math.min(5000, (notifier.watchdogIntervalMs ?? 4000) / 4))).pipe(
+    map((n) => {
+      if (actor.getSnapshot().status !== 'active') return -1;
+      actor.send({ type: 'HEARTBEAT' });
+      return n;
+    }),
+    filter((n) => n >= 0),
+  );
+  const done = stack.done;
+  let stopping = false;
+  const bridge = connectSystemd({
+    notifier,
+    status$: status.status$,
+    heartbeat$,
+    logger,
+    onStop: async (signal) => {
+      stopping = true;
+      log.log('info', `${signal}: stopping the session through SafeShutdown`);
+      const out = await stack.stop(signal);
+      log.log('info', 'stopped', { end: out.end, reason: out.reason });
+      await finish(out);
+    },
+    exit: (code) => {
+      process.exitCode = code;
+    },
+  });
+  const tty = process.stdout.isTTY === true && !values.json;
+  const progress = attachProgress({ role: role === 'pev' ? 'EV' : 'EVSE', status, ...(evHw ? { hw: evHw } : {}), now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : process.stdout.write(t)) });
+  let finished = false;
+  const finish = async (out: { end: string; reason: string }): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    progress.stop();
+    const s = progress.summary();
+    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s }) + '\n');
+    else process.stdout.write(formatSummary(s, out) + '\n');
+    bridge.close();
+    process.off('SIGUSR1', onUsr1);
+    stack.dispose();
+    ethernet.close();
+    await board.value.close();
+  };
+  bridge.ready();
+  const out = await done.catch((e: unknown) => ({ end: 'Crashed', reason: e instanceof Error ? e.message : String(e) }));
+  if (!stopping) await finish(out);
+  else await bridge.stopped;
+  return out.end === 'ChargingFinished' || out.end === 'SessionStopped' || (stopping && out.end !== 'Crashed') ? 0 : 1;
+}

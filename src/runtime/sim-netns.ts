@@ -1,0 +1,153 @@
+// `tsplc sim --netns`: the same session as `tsplc sim`, but over the real
+// kernel path. Three network namespaces: 'ev' and 'evse' each hold one host
+// end of a veth cable; the middle one holds the modem ends, where `tsplc
+// modem-sim` plays the two Green PHY modems and the powerline between them.
+// Each role is its own process (`tsplc pev|evse --board sim`) with the real
+// AF_PACKET addon, real UDP multicast (SDP on ff02::1%eth0) and real TCP.
+//
+// Two details that make it work (see docs/user-manual.md, troubleshooting):
+//  - TX checksum offload is switched off on the host ends: a veth never computes
+//    offloaded UDP/TCP checksums, and a frame the emulator re-sends from AF_PACKET
+//    would reach the other host with a partial checksum and be dropped;
+//  - the sim board of each process has no peer behind its plug: the EV mirrors the
+//    charger from its own requests (src/runtime/role.ts), and for AC, whose energy
+//    the sim board does not model, the runner stops the EV after 10 ChargingStatus rounds.
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from './netns.js';
+
+export interface NetnsSimOptions {
+  readonly protocol: 'din' | 'iso2';
+  readonly mode: 'dc' | 'ac';
+  readonly faults: string;
+  readonly socTarget?: number;
+  readonly restartMs: number;
+  readonly level: string;
+  readonly json: boolean;
+  /** Give up after this long, ms (default 120 s). */
+  readonly timeoutMs?: number;
+  /** Extra arguments for both role processes (e.g. --set ev.battery_capacity_wh=1000 for a fast SOC). */
+  readonly extraArgs?: readonly string[];
+  /** Where the child processes' lines go (default: stderr, prefixed). */
+  readonly onLine?: (role: 'ev' | 'evse' | 'modem', line: string) => void;
+}
+
+export interface NetnsSimResult {
+  readonly ev?: { end: { end: string; reason: string }; summary: unknown };
+  readonly evse?: { end: { end: string; reason: string }; summary: unknown };
+  readonly evExit: number | null;
+  readonly evseExit: number | null;
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'src', 'cli', 'main.ts');
+
+/** SIOCETHTOOL ETHTOOL_STXCSUM = 0 through Python (no ethtool on many boards/CI images). */
+const txCsumOff = `import fcntl,socket,struct,array,sys
+s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)
+v=array.array('B',struct.pack('II',0x17,0))
+fcntl.ioctl(s.fileno(),0x8946,struct.pack('16sP',sys.argv[1].encode(),v.buffer_info()[0]))`;
+
+function watchLines(child: ChildProcess, onLine: (l: string, stream: 'out' | 'err') => void): void {
+  for (const [stream, s] of [
+    ['out', child.stdout],
+    ['err', child.stderr],
+  ] as const) {
+    let buf = '';
+    s?.setEncoding('utf8');
+    s?.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i), stream);
+        buf = buf.slice(i + 1);
+      }
+    });
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((r) => {
+    if (child.exitCode !== null) r(child.exitCode);
+    else child.once('exit', (code) => r(code));
+  });
+}
+
+/** Runs one netns sim session; resolves with both roles' JSON summaries. Throws when namespaces are unavailable. */
+export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResult> {
+  if (!netnsAvailable()) throw new Error(netnsUnavailableReason());
+  const topo: NetnsTopology = await createHub({ roles: ['ev', 'evse'] });
+  const children: ChildProcess[] = [];
+  try {
+    const [evEnd, evseEnd] = topo.ends as [NetnsEnd, NetnsEnd];
+    const middleNs = evEnd.netns.replace(/-[^-]+$/, '-hub');
+    const middle: NetnsEnd = { netns: middleNs, ifname: 'br0', ifindex: 0, mac: '', linkLocal: '' };
+    for (const p of ['p0', 'p1']) {
+      // The emulator, not a bridge, decides what crosses; the modem side has no IP stack.
+      const r = await topo.exec(middle, 'ip', ['link', 'set', p, 'nomaster']);
+      if (r.code !== 0) throw new Error(`cannot take ${p} off the bridge: ${r.stderr}`);
+      await topo.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
+    }
+    for (const end of [evEnd, evseEnd]) {
+      const r = await topo.exec(end, 'python3', ['-c', txCsumOff, end.ifname]);
+      if (r.code !== 0) throw new Error(`cannot switch TX checksum offload off on ${end.ifname}: ${r.stderr}`);
+    }
+    const say = o.onLine ?? ((role, line) => void process.stderr.write(`[${role}] ${line}\n`));
+    const modem = topo.spawnNode(middle, cli, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
+    children.push(modem);
+    await new Promise<void>((resolveReady, reject) => {
+      const t = setTimeout(() => reject(new Error('modem-sim did not get ready')), 20_000);
+      watchLines(modem, (l) => {
+        say('modem', l);
+        if (l.includes('ready')) {
+          clearTimeout(t);
+          resolveReady();
+        }
+      });
+    });
+    const common = ['--board', 'sim', '--once', '--json', '--log-level', o.level, '--protocol', o.protocol, `--${o.mode}`, '--set', `modem.restart_pause=${Math.max(o.restartMs + 200, 300)}`, ...(o.extraArgs ?? [])];
+    const evse = topo.spawnNode(evseEnd, cli, ['evse', '-i', evseEnd.ifname, ...common, ...(o.faults !== 'none' ? ['--faults', o.faults] : [])]);
+    children.push(evse);
+    const ev = topo.spawnNode(evEnd, cli, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
+    children.push(ev);
+    const result: { ev?: NetnsSimResult['ev']; evse?: NetnsSimResult['evse'] } = {};
+    let chargingRounds = 0;
+    watchLines(evse, (l, s) => {
+      if (s === 'out' && l.startsWith('{"role"')) result.evse = JSON.parse(l) as NetnsSimResult['evse'];
+      else say('evse', l);
+    });
+    watchLines(ev, (l, s) => {
+      if (s === 'out' && l.startsWith('{"role"')) result.ev = JSON.parse(l) as NetnsSimResult['ev'];
+      else say('ev', l);
+      if (o.mode === 'ac' && l.includes('"cp":705') && ++chargingRounds === 10) ev.kill('SIGTERM');
+    });
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), o.timeoutMs ?? 120_000).unref());
+    const evExit = await Promise.race([exitOf(ev), timeout]);
+    if (evExit === 'timeout') ev.kill('SIGTERM');
+    // The EVSE ends after SessionStop (--once); give it a moment, then stop it.
+    const evseExit = await Promise.race([exitOf(evse), new Promise<'late'>((r) => setTimeout(() => r('late'), 5000).unref())]);
+    if (evseExit === 'late') evse.kill('SIGTERM');
+    return { ...result, evExit: evExit === 'timeout' ? null : evExit, evseExit: evseExit === 'late' ? await exitOf(evse) : evseExit };
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    await topo.destroy();
+  }
+}
+
+export async function runNetnsSim(o: NetnsSimOptions): Promise<number> {
+  let r: NetnsSimResult;
+  try {
+    r = await netnsSimSession({ ...o, ...(o.level === 'warn' && !o.onLine ? { onLine: (role, line) => void (/"level":"(warn|error)"/.test(line) && process.stderr.write(`[${role}] ${line}\n`)) } : {}) });
+  } catch (e) {
+    process.stderr.write(`tsplc sim --netns: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else {
+    process.stdout.write(`EV:   ${r.ev ? `${r.ev.end.end} (${r.ev.end.reason})` : `no result (exit ${String(r.evExit)})`}\n`);
+    process.stdout.write(`EVSE: ${r.evse ? `${r.evse.end.end} (${r.evse.end.reason})` : `no result (exit ${String(r.evseExit)})`}\n`);
+    if (r.ev) process.stdout.write(JSON.stringify(r.ev.summary, null, 1) + '\n');
+  }
+  return r.ev?.end.end === 'ChargingFinished' ? 0 : 1;
+}

@@ -195,14 +195,10 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
   function leafNext(ct: CType, l: Leaf, countExpr: string): string {
     const ls = ct.leafStates[l.index] as { under: number; loop: number; done: number };
     if (l.min <= 1 && l.max === 1) return String(ls.done);
-    const parts: string[] = [];
-    let expr = '';
-    if (l.max === Infinity) expr = String(ls.loop);
-    else expr = `${countExpr} < ${l.max} ? ${ls.loop} : ${ls.done}`;
-    if (l.max === 1) expr = String(ls.done);
+    // The state after an occurrence depends on the count: below minOccurs, below maxOccurs, at maxOccurs.
+    let expr = l.max === Infinity ? String(ls.loop) : l.max === 1 ? String(ls.done) : `${countExpr} < ${l.max} ? ${ls.loop} : ${ls.done}`;
     if (l.min >= 2) expr = `${countExpr} < ${l.min} ? ${ls.under} : ${expr}`;
-    parts.push(expr);
-    return `(${parts.join('')})`;
+    return `(${expr})`;
   }
 
   push('// ---- decoders: one state machine per complex type (state = EXI grammar non-terminal)');

@@ -285,6 +285,8 @@ export function buildGrammar(set: SchemaSet): Grammar {
     const parts: Particle[] = [];
     let simpleContent: SimpleType | undefined;
     const chain: ComplexTypeDef[] = [];
+    // Restriction replaces the base content but keeps its attributes: such bases contribute attributes only.
+    const attributesOnly = new Set<ComplexTypeDef>();
     let d: ComplexTypeDef | undefined = def;
     while (d) {
       chain.unshift(d);
@@ -298,7 +300,8 @@ export function buildGrammar(set: SchemaSet): Grammar {
       }
       if (d.derivation === 'restriction') {
         // Restriction replaces the content; attributes are inherited.
-        chain.unshift(...collectAttrsOnly(b));
+        chain.unshift(b);
+        attributesOnly.add(b);
         break;
       }
       d = b;
@@ -310,7 +313,7 @@ export function buildGrammar(set: SchemaSet): Grammar {
         if (i >= 0) attrDefs.splice(i, 1);
         attrDefs.push({ name: a.name, type: t, required: a.required });
       }
-      if (x.content && !('attrsOnly' in x)) parts.push(x.content);
+      if (x.content && !attributesOnly.has(x)) parts.push(x.content);
     }
     ct.simpleContent = simpleContent;
     attrDefs.sort((a, b) => compareKeys(a.name, b.name));
@@ -319,10 +322,6 @@ export function buildGrammar(set: SchemaSet): Grammar {
       parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { kind: 'sequence', min: 1, max: 1, items: parts };
     deriveStates(ct, root);
     return ct;
-  }
-
-  function collectAttrsOnly(b: ComplexTypeDef): ComplexTypeDef[] {
-    return [{ ...b, content: undefined, attrsOnly: true } as ComplexTypeDef];
   }
 
   // ---- Glushkov positions and the EXI states
@@ -511,10 +510,8 @@ export function buildGrammar(set: SchemaSet): Grammar {
     }
 
     // Attribute states come first: state 0 is the start of the type grammar.
-    const start: GState[] = [];
     const nA = ct.attrs.length;
     const attrStateIds: number[] = [];
-    // Reserve ids so that state 0 is the start state: shift all ids afterwards.
     for (let i = 0; i <= nA; i++) attrStateIds.push(-1);
     function attrState(i: number): number {
       if (attrStateIds[i] !== -1) return attrStateIds[i] as number;
@@ -532,7 +529,6 @@ export function buildGrammar(set: SchemaSet): Grammar {
       attrStateIds[i] = id;
       return id;
     }
-    void start;
     const s0 = attrState(0);
     while (pending.length) {
       const p = pending.shift() as { key: string; build: () => GState };

@@ -2,6 +2,9 @@
 // `evse` from Debian's plc-utils-extra (open-plc-utils) against our EVSE and
 // our EV, each in its own network namespace, `tsplc modem-sim` in the middle.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 
@@ -17,11 +20,17 @@ const EVSE_TOOL_NID = '026bcba5354e08';
 
 describe.skipIf(reason !== '')('third-party SLAC peers (open-plc-utils) through tsplc modem-sim', () => {
   let star: Star;
+  // The tools read pev.ini / evse.ini from their working directory. Defaults plus a 1 s settle time
+  // (default 10 s: the time they give their modem after CM_SET_KEY) keep the test short.
+  const profiles = mkdtempSync(join(tmpdir(), 'tsplc-opu-'));
   beforeAll(async () => {
+    writeFileSync(join(profiles, 'pev.ini'), '[default]\nattenuation threshold = 40\nmsound pause = 20\ncharge time = 1\nsettle time = 1\n');
+    writeFileSync(join(profiles, 'evse.ini'), '[default]\nnumber of sounds = 10\ntime to sound = 6\nresponse type = 0\nsettle time = 1\ncharge time = 1\n');
     star = await createStar(['ev', 'evse']);
   });
   afterAll(async () => {
     await star?.destroy();
+    rmSync(profiles, { recursive: true, force: true });
   });
 
   it("Qualcomm's pev matches our EVSE and sets the NMK/NID we handed it into its modem", async () => {
@@ -29,7 +38,7 @@ describe.skipIf(reason !== '')('third-party SLAC peers (open-plc-utils) through 
     const ours = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
     // Our EVSE's modem takes its key first (checkpoint 1); then the car comes.
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
-    const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: '/tmp' });
+    const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: profiles });
     const theirs = lines(pev, { mergeStderr: true });
     const line = await ours.waitFor((l) => l.startsWith('{'), 40_000);
     const r = JSON.parse(line) as { ok: boolean; nid: string; slac: { evMac: string; attenuation: number; measured: boolean } };
@@ -44,9 +53,25 @@ describe.skipIf(reason !== '')('third-party SLAC peers (open-plc-utils) through 
     sim.child.kill('SIGTERM');
   });
 
+  it("Qualcomm's pev refuses our EVSE when the attenuation we report is above its profile's threshold", async () => {
+    const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=55']);
+    // Our EVSE will wait TT_EVSE_match_session for a MATCH.REQ that never comes: stopped at the end so it cannot answer the next test's car.
+    const ours = star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]);
+    await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
+    const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: profiles });
+    const theirs = lines(pev, { mergeStderr: true });
+    // pev.ini: attenuation threshold = 40; our EVSE averaged the 55 dB its modem measured.
+    const verdict = await theirs.waitFor((l) => /attenuation/i.test(l) && /limit/i.test(l), 15_000);
+    expect(verdict).toMatch(/55/);
+    expect(theirs.all.some((l) => l.includes('--> CM_SLAC_MATCH.REQ'))).toBe(false);
+    pev.kill('SIGTERM');
+    ours.kill('SIGTERM');
+    sim.child.kill('SIGTERM');
+  });
+
   it("our EV matches Qualcomm's evse, takes its NMK/NID and joins its AVLN", async () => {
     const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=13']);
-    const evse = star.topology.spawn(star.hosts.evse!, 'evse', ['-i', star.hosts.evse!.ifname, '-l', '-v'], { cwd: '/tmp' });
+    const evse = star.topology.spawn(star.hosts.evse!, 'evse', ['-i', star.hosts.evse!.ifname, '-l', '-v'], { cwd: profiles });
     const theirs = lines(evse, { mergeStderr: true });
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
     const ours = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));

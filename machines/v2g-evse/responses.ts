@@ -182,7 +182,16 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
     }
     case 'ChargingStatus':
       return {
-        res: { kind: 'ChargingStatus', responseCode: 'OK', evseId: c.evseId, saScheduleTupleId: 1, maxCurrent: c.acMaxCurrent, receiptRequired: false, acStatus: acStatus(f, true) },
+        res: {
+          kind: 'ChargingStatus',
+          responseCode: 'OK',
+          evseId: c.evseId,
+          saScheduleTupleId: 1,
+          maxCurrent: c.acMaxCurrent,
+          meterInfo: { meterId: c.meterId },
+          receiptRequired: c.receiptRequired,
+          acStatus: acStatus(f, true),
+        },
         effects: [],
         stage: 'ChargingStatus',
       };

@@ -161,6 +161,10 @@ export interface V2gEvseConfig {
   readonly isolationCheckVoltage: number;
   /** Current limit (A) for PreCharge (DIN/ISO-2: ≤ 2 A). */
   readonly prechargeCurrentLimit: number;
+  /** AC: ChargingStatusRes.ReceiptRequired, so the EV answers with MeteringReceiptReq (ISO-2 AC flow step 3). */
+  readonly receiptRequired: boolean;
+  /** MeterID in MeterInfo. */
+  readonly meterId: string;
   /** After SessionStop (or a lost connection), accept a new session instead of ending (pyPLC allow_new_session_after_stopping). */
   readonly allowNewSessionAfterStop: boolean;
   readonly timeouts: V2gEvseTimeouts;
@@ -183,6 +187,8 @@ export const v2gEvseDefaults: V2gEvseConfig = {
   chargeParameterOngoingRounds: 0,
   isolationCheckVoltage: 0,
   prechargeCurrentLimit: 2,
+  receiptRequired: false,
+  meterId: 'TSPLC-METER',
   allowNewSessionAfterStop: true,
   timeouts: { ...v2gEvseTimeoutDefaults },
 };

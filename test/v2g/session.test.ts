@@ -111,6 +111,24 @@ describe('complete sessions EV ⇄ EVSE (sim board, real EXI, safety monitor)', 
     stop(h);
   });
 
+  it('ISO 15118-2 AC with ReceiptRequired: MeteringReceiptReq after each ChargingStatusRes, echoing the MeterInfo', async () => {
+    const h = createHarness({
+      ev: { protocols: ['iso2'], energyTransferMode: 'AC_single_phase_core' },
+      evse: { protocolPreference: ['iso2'], energyTransferModes: ['AC_single_phase_core'], receiptRequired: true, meterId: 'M-42' },
+      script: [{ atMs: 8_000, run: (x) => x.ev.send({ type: 'STOP_REQUEST' }) }],
+    });
+    const r = await runToEnd(h);
+    expect(r.ev).toMatchObject({ result: 'ChargingFinished', reason: 'UserStop' });
+    const loop = names(h, 'ev→evse').filter((n) => n === 'ChargingStatusReq' || n === 'MeteringReceiptReq');
+    expect(loop.length).toBeGreaterThan(10);
+    expect(compress(loop).slice(0, 4)).toEqual(['ChargingStatusReq', 'MeteringReceiptReq', 'ChargingStatusReq', 'MeteringReceiptReq']);
+    const mr = h.trace.find((t) => t.name === 'MeteringReceiptReq');
+    expect(mr && 'V2G_Message' in mr.doc && (mr.doc.V2G_Message.Body.MeteringReceiptReq as { MeterInfo: { MeterID: string } }).MeterInfo.MeterID).toBe('M-42');
+    expect(h.trace.filter((t) => t.name === 'MeteringReceiptRes').length).toBeGreaterThan(3);
+    expectClean(h);
+    stop(h);
+  });
+
   it('offers DIN and ISO-2; the EVSE prefers DIN by default (pyPLC), ISO-2 when configured', async () => {
     const a = createHarness({ ev: { protocols: ['iso2', 'din'], socTarget: 20 }, plant: { battery: { initialSocPercent: 20 } } });
     expect((await runToEnd(a)).ev?.protocol).toBe('din');

@@ -44,6 +44,7 @@ export interface NdpEvent extends EventBase {
   readonly kind: 'ndp';
   readonly name: 'NeighborSolicitation' | 'NeighborAdvertisement';
   readonly src: string;
+  readonly dst: string;
   readonly target: string;
   /** pyPLC checkpoint: 204 neighbour solicitation, 205 advertisement. */
   readonly checkpoint: 204 | 205;
@@ -69,6 +70,9 @@ export interface V2gMessageEvent extends EventBase {
   readonly kind: 'v2g';
   readonly connection: number;
   readonly direction: V2gDirection;
+  /** '[ip]:port' of sender and receiver. */
+  readonly src?: string;
+  readonly dst?: string;
   readonly payloadType: number;
   /** Schema the payload was decoded with; undefined when it could not be decoded. */
   readonly schema: SchemaId | undefined;
@@ -192,7 +196,7 @@ export class V2gCaptureAnalyzer {
       const t = transport.icmpv6;
       if ((t.type === ICMPV6_NEIGHBOR_SOLICITATION || t.type === ICMPV6_NEIGHBOR_ADVERTISEMENT) && t.target) {
         const sol = t.type === ICMPV6_NEIGHBOR_SOLICITATION;
-        return [{ ...base, kind: 'ndp', name: sol ? 'NeighborSolicitation' : 'NeighborAdvertisement', src: srcIp, target: formatIpv6(t.target), checkpoint: sol ? 204 : 205 }];
+        return [{ ...base, kind: 'ndp', name: sol ? 'NeighborSolicitation' : 'NeighborAdvertisement', src: srcIp, dst: formatIpv6(ipv6.destination), target: formatIpv6(t.target), checkpoint: sol ? 204 : 205 }];
       }
       return [];
     }
@@ -308,12 +312,12 @@ export class V2gCaptureAnalyzer {
           }
         }
         if (st.tls) return [];
-        return this.data(c, st, direction, e.data, { frame: e.frame, timestamp: e.time });
+        return this.data(c, st, direction, e.data, { frame: e.frame, timestamp: e.time }, src, dst);
       }
     }
   }
 
-  private data(c: ConnState, st: DirState, direction: V2gDirection, data: Uint8Array, at: EventBase): V2gEvent[] {
+  private data(c: ConnState, st: DirState, direction: V2gDirection, data: Uint8Array, at: EventBase, src: string, dst: string): V2gEvent[] {
     const out: V2gEvent[] = [];
     let chunk = data;
     if (st.resync) {
@@ -330,7 +334,7 @@ export class V2gCaptureAnalyzer {
       chunk = buf.subarray(i);
     }
     const r = st.reassembler.push(chunk);
-    for (const m of r.messages) out.push(this.message(c, direction, m.payloadType, m.payload, at));
+    for (const m of r.messages) out.push(this.message(c, direction, m.payloadType, m.payload, at, src, dst));
     if (r.error) {
       // On a live connection this closes it; on a capture we report and resynchronise.
       out.push({ ...at, kind: 'error', layer: 'v2gtp', connection: c.info.id, error: r.error });
@@ -340,9 +344,9 @@ export class V2gCaptureAnalyzer {
     return out;
   }
 
-  private message(c: ConnState, direction: V2gDirection, payloadType: number, payload: Uint8Array, at: EventBase): V2gMessageEvent {
+  private message(c: ConnState, direction: V2gDirection, payloadType: number, payload: Uint8Array, at: EventBase, src: string, dst: string): V2gMessageEvent {
     if (c.messages++ === 0) this.sessionConnections.push(c);
-    const base = { ...at, kind: 'v2g' as const, connection: c.info.id, direction, payloadType, exiHex: toHex(payload) };
+    const base = { ...at, kind: 'v2g' as const, connection: c.info.id, direction, src, dst, payloadType, exiHex: toHex(payload) };
     const isExiType = payloadType >= V2gtpPayloadType.Exi && payloadType <= V2gtpPayloadType.Iso20Wpt;
     if (!isExiType) return { ...base, schema: undefined, name: payloadTypeName(payloadType), summary: `${payload.length} bytes` };
     if (!this.decodeExi) return { ...base, schema: undefined, name: '?', summary: `${payload.length} bytes EXI` };

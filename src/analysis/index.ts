@@ -6,3 +6,4 @@ export * from './values.js';
 export * from './vendor.js';
 export * from './fields.js';
 export type { DecodedV2g } from './exi-bridge.js';
+export * from './frame-analyser.js';

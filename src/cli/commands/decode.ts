@@ -5,19 +5,27 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../capture/pipeline.js';
 import { homePlugAnalyser } from '../../homeplug/analyser.js';
+import { createV2gAnalyser, sessionSummaryText } from '../../analysis/frame-analyser.js';
+import { valuesToCsv } from '../../analysis/values.js';
+import { writeFile } from 'node:fs/promises';
 
-export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs (V2G layers to come)';
+export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs, SDP, TCP, V2GTP and EXI (V2G messages), session summaries';
 
 /** Analysers in the order their items are printed for one frame. */
 export const ANALYSERS: FrameAnalyser[] = [homePlugAnalyser];
 
-const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json]
-  --json   one JSON object per line: {frame, time, relative, layer, name, src, dst, summary, fields | error}`;
+const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json] [--values <file.csv>] [--no-summary]
+  --json            one JSON object per line: {frame, time, relative, layer, name, src, dst, summary, fields | error};
+                    V2G messages carry the whole decoded document in fields.document; the per-session
+                    summaries follow as {"layer":"summary", ...} lines
+  --values <file>   write the voltage/current/SOC series (EVSEPresentVoltage, EVSEPresentCurrent,
+                    EVTargetVoltage, EVTargetCurrent, SOC; multipliers applied) as CSV
+  --no-summary      leave out the per-session summary at the end`;
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, values: { type: 'string' }, 'no-summary': { type: 'boolean', default: false } } });
   } catch (e) {
     process.stderr.write(`tsplc decode: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
@@ -46,12 +54,39 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(out.join('\n') + '\n');
     out.length = 0;
   };
-  for (const item of decodeCapture(bytes, ANALYSERS)) {
+  // The V2G analyser keeps TCP stream state across frames: one per file.
+  const v2g = createV2gAnalyser();
+  let lastFrame = 0;
+  let lastTimestamp = NaN;
+  let firstTimestamp = NaN;
+  for (const item of decodeCapture(bytes, [...ANALYSERS, v2g])) {
     if (item.layer === 'capture') corrupt = true;
+    if (Number.isFinite(item.timestamp)) {
+      lastFrame = item.frame;
+      lastTimestamp = item.timestamp;
+      if (!Number.isFinite(firstTimestamp)) firstTimestamp = item.relative === 0 ? item.timestamp : item.timestamp - item.relative * 1000;
+    }
     out.push(json ? jsonLine(item) : textLine(item));
     if (out.length >= 512) flush();
   }
+  for (const it of v2g.finish()) {
+    const relative = Number.isFinite(firstTimestamp) ? (lastTimestamp - firstTimestamp) / 1000 : NaN;
+    const item: DecodedFrameItem = { ...it, frame: lastFrame, timestamp: lastTimestamp, relative };
+    out.push(json ? jsonLine(item) : textLine(item));
+  }
+  if (parsed.values['no-summary'] !== true) {
+    v2g.sessions().forEach((s, i) => out.push(json ? JSON.stringify({ layer: 'summary', session: i + 1, ...s }) : sessionSummaryText(s, i)));
+  }
   flush();
+  const valuesPath = parsed.values.values;
+  if (valuesPath !== undefined) {
+    try {
+      await writeFile(valuesPath, valuesToCsv(v2g.values()));
+    } catch (e) {
+      process.stderr.write(`tsplc decode: cannot write ${valuesPath}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
   return corrupt ? 1 : 0;
 }
 

@@ -41,15 +41,32 @@ async function runOn<O>(port: EthernetPort, make: (send: (o: OutgoingMme) => voi
   }
 }
 
-export type EvSessionResult = { readonly slac: SlacEvOutput; readonly join?: ModemManagerOutput };
+export type EvSessionResult = { readonly modem?: ModemManagerOutput; readonly slac: SlacEvOutput; readonly join?: ModemManagerOutput };
 
 /**
- * The car: SLAC as EV, then (unless `join` is false) CM_SET_KEY of the
+ * The car: [modem discovery by VS_SW_VER with `discover`], SLAC as EV, then (unless `join` is false) CM_SET_KEY of the
  * received NMK/NID into the own modem and confirmation of the AVLN.
  */
-export async function runEvSession(port: EthernetPort, options: SessionCommon & { timings?: Partial<SlacEvTimings>; validate?: boolean; join?: boolean; runId?: Uint8Array } = {}): Promise<EvSessionResult> {
+export async function runEvSession(
+  port: EthernetPort,
+  options: SessionCommon & { timings?: Partial<SlacEvTimings>; validate?: boolean; join?: boolean; discover?: boolean; runId?: Uint8Array } = {},
+): Promise<EvSessionResult> {
   const logger = (options.logger ?? nullLogger).child('slac');
   const clock = options.clock ? { clock: options.clock } : {};
+  // pyPLC's modem finder comes first: without a modem there is nobody to sound through.
+  let modem: ModemManagerOutput | undefined;
+  if (options.discover) {
+    modem = await runOn<ModemManagerOutput>(
+      port,
+      (send) =>
+        createActor(modemManagerMachine, {
+          ...clock,
+          input: { task: 'discover', role: 'ev', send, logger: logger.child('modem'), ...(options.report ? { report: options.report } : {}), ...(options.modemTimings ? { timings: options.modemTimings } : {}) },
+        }),
+      logger,
+    );
+    if (!modem.ok) return { modem, slac: { ok: false, reason: `no modem: ${modem.reason}`, state: 'Discovering' } };
+  }
   const slac = await runOn<SlacEvOutput>(
     port,
     (send) =>
@@ -67,7 +84,7 @@ export async function runEvSession(port: EthernetPort, options: SessionCommon & 
       }),
     logger,
   );
-  if (!slac.ok || options.join === false) return { slac };
+  if (!slac.ok || options.join === false) return { ...(modem ? { modem } : {}), slac };
   const join = await runOn<ModemManagerOutput>(
     port,
     (send) =>
@@ -87,7 +104,7 @@ export async function runEvSession(port: EthernetPort, options: SessionCommon & 
       }),
     logger,
   );
-  return { slac, join };
+  return { ...(modem ? { modem } : {}), slac, join };
 }
 
 export type EvseSessionResult = { readonly key: ModemManagerOutput; readonly slac?: SlacEvseOutput };

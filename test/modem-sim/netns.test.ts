@@ -22,7 +22,7 @@ describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
     const ev = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
     const evLine = await ev.waitFor((l) => l.startsWith('{'), 30_000);
     const evseLine = await evse.waitFor((l) => l.startsWith('{'), 30_000);
-    const e = JSON.parse(evLine) as { ok: boolean; slac: { nid: string; attenuation: number }; join: { modems: number }; slacMs: number };
+    const e = JSON.parse(evLine) as { ok: boolean; modem: { firmware: string }; slac: { nid: string; attenuation: number }; join: { modems: number }; slacMs: number };
     const s = JSON.parse(evseLine) as { ok: boolean; nid: string; slac: { measured: boolean } };
     expect(e.ok, evLine + ev.stderr()).toBe(true);
     expect(s.ok, evseLine + evse.stderr()).toBe(true);
@@ -30,6 +30,8 @@ describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
     expect(e.slac.attenuation).toBe(14);
     expect(s.slac.measured).toBe(true);
     expect(e.join.modems).toBe(2);
+    // Modem discovery by VS_SW_VER came first; the emulated firmware string was logged and returned.
+    expect(e.modem.firmware).toMatch(/QCA7000/);
     expect(e.slacMs).toBeGreaterThan(1000);
     sim.child.kill('SIGTERM');
   });

@@ -31,13 +31,14 @@ const hex = (b: Uint8Array | undefined): string | undefined => (b ? toHex(b) : u
 try {
   if (role === 'ev') {
     // Real cars re-send CM_SLAC_PARM.REQ for seconds while the charger's modem starts (EVerest: 100 × 200 ms).
-    const r = await runEvSession(port, { report, modemTimings, timings: { parmReqRetries: 50, ...(fast ? slacEvFastest : {}) } });
+    const r = await runEvSession(port, { report, modemTimings, discover: true, timings: { parmReqRetries: 50, ...(fast ? slacEvFastest : {}) } });
     const s = r.slac;
     process.stdout.write(
       JSON.stringify({
         role,
         ok: s.ok && (r.join?.ok ?? false),
         slac: s.ok ? { evseMac: formatMac(s.evseMac), nid: hex(s.nid), nmk: hex(s.nmk), attenuation: s.attenuation } : s,
+        modem: r.modem && (r.modem.ok ? { firmware: r.modem.firmware } : r.modem),
         join: r.join && (r.join.ok ? { modems: r.join.modems, firmware: r.join.firmware } : r.join),
         slacMs: marks[160] !== undefined && marks[100] !== undefined ? marks[160] - marks[100] : null,
         cpuUs,

@@ -2,6 +2,7 @@
 // adapters that turn the validated config into each machine's input.
 import type { TsplcConfig } from './schema.js';
 import type { SafeShutdownTimings } from '../../machines/safe-shutdown/machine.js';
+import type { ConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
 import type { SafetyLimits } from '../safety/monitor.js';
 import type { SlacEvTimings, SlacEvseTimings } from '../slac/timing.js';
 
@@ -22,6 +23,10 @@ export function safeShutdownTimingsOf(c: TsplcConfig): SafeShutdownTimings {
     dischargeWaitWithoutSensor: s.discharge_wait_without_sensor,
     unlockDeadline: s.unlock_deadline,
   };
+}
+
+export function connectionTimingsOf(c: TsplcConfig): ConnectionManagerTimings {
+  return { ...c.connection };
 }
 
 export function safetyLimitsOf(c: TsplcConfig): Partial<SafetyLimits> {

@@ -8,6 +8,7 @@ import { slacEvDefaults, slacEvseDefaults, modemDefaults } from '../slac/timing.
 import { v2gEvDefaults, v2gEvTimeoutDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../v2g/config.js';
 import { defaultSdpClientTimings } from '../../machines/sdp-client/index.js';
 import { defaultEvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
+import { defaultConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
 import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
 import { defaultSafetyLimits } from '../safety/monitor.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
@@ -135,6 +136,12 @@ export const schema = {
     SDP_max_requests: int(defaultSdpClientTimings.SDP_max_requests, 1, 1000, 'EV: SDP requests before giving up ([V2G2-161]: 50)'),
   },
   v2g: v2gSection(),
+  connection: {
+    backoff_initial: ms(defaultConnectionManagerTimings.backoff_initial, 0, 60000, 'first back-off after a failed attempt (modem … TCP); doubles per attempt'),
+    backoff_max: ms(defaultConnectionManagerTimings.backoff_max, 0, 600000, 'longest back-off between attempts'),
+    max_attempts: int(defaultConnectionManagerTimings.max_attempts, 0, 100000, 'attempts before giving up; 0 = forever (a parked car keeps trying, like pyPLC)'),
+    safe_shutdown_timeout: ms(defaultConnectionManagerTimings.safe_shutdown_timeout, 1000, 600000, 'after this the connection manager logs the SafeShutdownSequence as hung (keep it above the [safety] worst case)'),
+  },
   ev: {
     battery_capacity_wh: num(28000, 1000, 300000, 'usable battery energy (EVEnergyCapacity; pyPLC 28 kWh)', { unit: 'Wh' }),
     max_voltage: num(398, 50, 1000, 'EVMaximumVoltageLimit (pyPLC 398 V)', { unit: 'V' }),

@@ -16,6 +16,7 @@ import {
   safeShutdownTimingsOf,
   slacEvTimingsOf,
   slacEvseTimingsOf,
+  connectionTimingsOf,
   type KeySpec,
   type RawConfig,
 } from '../../src/config/index.js';
@@ -23,6 +24,7 @@ import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
 import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/config.js';
 import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
 import { loadConfig } from '../../src/runtime/config-file.js';
+import { defaultConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
 
 describe('schema', () => {
   it('has every default inside its own range', () => {
@@ -46,6 +48,10 @@ describe('schema', () => {
     for (const [k, v] of Object.entries({ ...v2gEvTimeoutDefaults, ...v2gEvseTimeoutDefaults })) expect(v2g[k]).toBe(v);
     expect(v2g.V2G_EVCC_Msg_Timeout_CurrentDemand).toBe(250);
     expect(v2g.V2G_SECC_Sequence_Timeout).toBe(60000);
+  });
+
+  it('maps the connection section onto the connection manager timings', () => {
+    expect(connectionTimingsOf(defaultConfig())).toEqual(defaultConnectionManagerTimings);
   });
 
   it('maps the safety section onto the SafeShutdownSequence timings', () => {

@@ -141,6 +141,35 @@ describe('failure scenarios', () => {
   });
 });
 
+describe('ISO 15118-2 AC faults', () => {
+  // The sim battery does not charge on AC: the SOC target is out of reach, the faults end the sessions.
+  const ac: HarnessOptions = {
+    ev: { protocols: ['iso2'], energyTransferMode: 'AC_three_phase_core', socTarget: 100 },
+    evse: { protocolPreference: ['iso2'], energyTransferModes: ['AC_three_phase_core'] },
+  };
+  it('FAILED in ChargingStatusRes → SafeShutdown', async () => {
+    const { h, r } = await run({ ...ac, faults: { name: 'x', rules: [{ request: 'ChargingStatus', occurrence: 3, action: { type: 'responseCode', code: 'FAILED' } }] } });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', responseCode: 'FAILED', chargeLoopCount: 2 });
+    stop(h);
+  });
+  it('silent charger in the ChargingStatus loop → Timeout:ChargingStatus', async () => {
+    const { h, r } = await run({ ...ac, faults: { name: 'x', rules: [{ request: 'ChargingStatus', occurrence: 4, action: { type: 'noResponse' } }] } });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:ChargingStatus' });
+    stop(h);
+  });
+  it('StopCharging in AC_EVSEStatus → PowerDelivery(Stop) → SessionStop', async () => {
+    const { h, r } = await run({ ...ac, faults: { name: 'x', rules: [{ request: 'ChargingStatus', occurrence: 5, action: { type: 'notification', notification: 'StopCharging' } }] } });
+    expect(r.ev).toMatchObject({ result: 'ChargingFinished', reason: 'EVSENotification StopCharging', chargeLoopCount: 5 });
+    expect(names(h, 'ev→evse').slice(-2)).toEqual(['PowerDeliveryReq', 'SessionStopReq']);
+    stop(h);
+  });
+  it('a DC-only charger: the EV finds AC not offered in ServiceDiscoveryRes and stops', async () => {
+    const { h, r } = await run({ ...ac, evse: { protocolPreference: ['iso2'], energyTransferModes: ['DC_extended'] } });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'AC_three_phase_core not offered by the charger' });
+    stop(h);
+  });
+});
+
 describe('real-equipment behaviours', () => {
   it('SessionSetupRes with plain "OK" (ABB) is accepted', async () => {
     const { h, r } = await run({ faults: { name: 'abb', rules: [{ request: 'SessionSetup', action: { type: 'responseCode', code: 'OK' } }] } });

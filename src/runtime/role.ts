@@ -12,6 +12,7 @@ import { createNotifier } from '../../drivers/notify/index.js';
 import { createNodeNetStack } from '../../drivers/tcp/node-stack.js';
 import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
+import { startSafeShutdown } from '../../machines/safe-shutdown/index.js';
 import { parseMac } from '../bytes.js';
 import { safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
@@ -249,6 +250,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   );
   const done = stack.done;
   let stopping = false;
+  let shutdownFailed = false;
   const bridge = connectSystemd({
     notifier,
     status$: status.status$,
@@ -259,7 +261,17 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       log.log('info', `${signal}: stopping the session through SafeShutdown`);
       const out = await stack.stop(signal);
       log.log('info', 'stopped', { end: out.end, reason: out.reason });
+      if (evHw) {
+        // Whatever the session managed before it ended, leave the car safe before we exit:
+        // the sequence is idempotent (already open and unlocked → it finishes at once).
+        const run = startSafeShutdown(evHw, { timings: safeShutdownTimingsOf(c), logger: log, reason: signal, report: (u) => status.report(u) });
+        const r = await run.settled;
+        run.stop();
+        log.log(r.endState === 'Finished' ? 'info' : 'error', `SafeShutdown after ${signal}: ${r.endState}`, { faults: r.faults.map((f) => f.code).join(',') });
+        if (r.endState !== 'Finished') shutdownFailed = true;
+      }
       await finish(out);
+      if (shutdownFailed) throw new Error('safe shutdown did not finish');
     },
     exit: (code) => {
       process.exitCode = code;
@@ -283,7 +295,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   };
   bridge.ready();
   const out = await done.catch((e: unknown) => ({ end: 'Crashed', reason: e instanceof Error ? e.message : String(e) }));
-  if (!stopping) await finish(out);
-  else await bridge.stopped;
-  return out.end === 'ChargingFinished' || out.end === 'SessionStopped' || (stopping && out.end !== 'Crashed') ? 0 : 1;
+  if (stopping) return bridge.stopped; // 0 after a completed safe shutdown, 1 otherwise
+  await finish(out);
+  return out.end === 'ChargingFinished' || out.end === 'SessionStopped' ? 0 : 1;
 }

@@ -49,6 +49,12 @@ s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)
 v=array.array('B',struct.pack('II',0x17,0))
 fcntl.ioctl(s.fileno(),0x8946,struct.pack('16sP',sys.argv[1].encode(),v.buffer_info()[0]))`;
 
+/** Switches TX checksum offload off on a host end (see the header: frames re-sent by the emulator). */
+export async function txChecksumOffloadOff(topo: NetnsTopology, end: NetnsEnd): Promise<void> {
+  const r = await topo.exec(end, 'python3', ['-c', txCsumOff, end.ifname]);
+  if (r.code !== 0) throw new Error(`cannot switch TX checksum offload off on ${end.ifname}: ${r.stderr}`);
+}
+
 function watchLines(child: ChildProcess, onLine: (l: string, stream: 'out' | 'err') => void): void {
   for (const [stream, s] of [
     ['out', child.stdout],
@@ -89,10 +95,7 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
       if (r.code !== 0) throw new Error(`cannot take ${p} off the bridge: ${r.stderr}`);
       await topo.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
     }
-    for (const end of [evEnd, evseEnd]) {
-      const r = await topo.exec(end, 'python3', ['-c', txCsumOff, end.ifname]);
-      if (r.code !== 0) throw new Error(`cannot switch TX checksum offload off on ${end.ifname}: ${r.stderr}`);
-    }
+    for (const end of [evEnd, evseEnd]) await txChecksumOffloadOff(topo, end);
     const say = o.onLine ?? ((role, line) => void process.stderr.write(`[${role}] ${line}\n`));
     const modem = topo.spawnNode(middle, cli, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
     children.push(modem);

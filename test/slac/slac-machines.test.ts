@@ -141,6 +141,27 @@ describe('slac-ev ⇄ slac-evse on SimulatedClock', () => {
 });
 
 describe('slac-ev timeouts and retries', () => {
+  it('silent EVSE at CM_VALIDATE: VALIDATE.REQ sent 1 + C_EV_match_retry times, then matching goes on', () => {
+    const w = new Wire();
+    w.drop = (s) => s.msg.type === 'CM_VALIDATE.CNF';
+    evseActor(w).start();
+    const ev = evActor(w, { validate: true }).start();
+    w.run(4000);
+    expect(w.count('CM_VALIDATE.REQ')).toBe(3);
+    expect(ev.getSnapshot().output).toMatchObject({ ok: true });
+  });
+
+  it('EVSE ready to validate but silent after the toggles: Failed after TT_EVSE_vald_toggle + TT_match_response', () => {
+    const w = new Wire();
+    let cnfs = 0;
+    w.drop = (s) => s.msg.type === 'CM_VALIDATE.CNF' && cnfs++ > 0;
+    evseActor(w, EVSE_MAC, flat(12), { validation: true }).start();
+    const ev = evActor(w, { validate: true }).start();
+    w.run(8000, 5);
+    expect(ev.getSnapshot().output).toMatchObject({ ok: false, state: 'ValidateToggle' });
+    expect(w.count('CM_SLAC_MATCH.REQ')).toBe(0);
+  });
+
   it('silent EVSE: CM_SLAC_PARM.REQ sent 1 + parmReqRetries times, each after TT_match_response, then Failed', () => {
     const w = new Wire();
     const ev = evActor(w).start();

@@ -108,6 +108,8 @@ interface Station {
 }
 
 const ETHERTYPE_HOMEPLUG = 0x88e1;
+/** MACs remembered per host port (a bridge behind a modem has a handful; real modems keep a small table). */
+const MAX_HOST_MACS = 16;
 
 function isGroup(mac: Uint8Array): boolean {
   return ((mac[0] ?? 0) & 1) === 1;
@@ -161,7 +163,14 @@ export class ModemSim {
       sub: null,
     };
     port.setPromiscuous(true);
-    st.sub = port.frames$.subscribe((f) => this.fromHost(st, f.data));
+    st.sub = port.frames$.subscribe({
+      next: (f) => this.fromHost(st, f.data),
+      // A port that fails takes its station off the powerline, not the process down.
+      error: (e: unknown) => {
+        st.up = false;
+        this.log.log('error', `port of ${st.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    });
     this.stations.push(st);
     this.log.log('info', `station ${st.name}: modem ${formatMac(st.modemMac)} on ${port.name}`, { nid: toHex(st.nid) });
     return this.state(st);
@@ -226,7 +235,11 @@ export class ModemSim {
     const dst = data.subarray(0, 6);
     // A restarting or powerless modem takes nothing from its host.
     if (!st.up) return;
-    if (!isGroup(src) && !this.owns(st, src) && !st.modemMac.every((b, i) => b === src[i])) st.hostMacs.push(Uint8Array.from(src));
+    if (!isGroup(src) && !this.owns(st, src) && !bytesEqual(st.modemMac, src)) {
+      // Bounded: a host that spoofs MACs (ListenMode experiments) must not grow this forever.
+      if (st.hostMacs.length >= MAX_HOST_MACS) st.hostMacs.shift();
+      st.hostMacs.push(Uint8Array.from(src));
+    }
     const etherType = ((data[12] ?? 0) << 8) | (data[13] ?? 0);
     if (etherType !== ETHERTYPE_HOMEPLUG) {
       this.forwardData(st, data, dst, 'data');

@@ -7,7 +7,7 @@ import type { Subscription } from 'rxjs';
 import { formatMac } from '../bytes.js';
 import * as hp from '../homeplug/index.js';
 import type { Mme } from '../homeplug/index.js';
-import type { EthernetPort } from '../ports/ethernet.js';
+import type { EthernetFrame, EthernetPort } from '../ports/ethernet.js';
 import { nullLogger, type Logger } from '../ports/log.js';
 import type { CodecError } from '../result.js';
 import type { HomePlugMessage, Mac, MmeEvent, OutgoingMme } from './messages.js';
@@ -151,7 +151,7 @@ export function bridgePort(port: EthernetPort, sink: EventSink | (() => EventSin
   const log = (options.logger ?? nullLogger).child('mme');
   const counters = { received: 0, delivered: 0, malformed: 0, ignored: 0, sent: 0 };
   const target = typeof sink === 'function' ? sink : () => sink;
-  const sub: Subscription = port.frames$.subscribe((frame) => {
+  const onFrame = (frame: EthernetFrame): void => {
     counters.received++;
     const d = decodeFrame(frame.data, frame.timestamp);
     if (!d.ok) {
@@ -176,6 +176,11 @@ export function bridgePort(port: EthernetPort, sink: EventSink | (() => EventSin
       // A machine must not take the port down with it.
       log.log('error', `machine rejected ${ev.msg.type} from ${formatMac(ev.from)}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  };
+  const sub: Subscription = port.frames$.subscribe({
+    next: onFrame,
+    // The port's own failure is logged; rxjs would otherwise rethrow it outside any handler.
+    error: (e: unknown) => log.log('error', `port ${port.name} failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   return {
     send: (out) => {

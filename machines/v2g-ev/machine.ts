@@ -131,7 +131,7 @@ function triage(res: V2gResponse): EvReaction {
   return r;
 }
 
-function report(ctx: Ctx, state: string, checkpoint?: number, details?: StatusUpdate['details']): StatusUpdate {
+function report(state: string, checkpoint?: number, details?: StatusUpdate['details']): StatusUpdate {
   return { layer: 'session', state, ...(checkpoint !== undefined ? { checkpoint } : {}), ...(details ? { details } : {}) };
 }
 
@@ -206,15 +206,15 @@ export const v2gEvMachine = setup({
 })
   .extend({
     actions: {
-    checkpoint: enqueueActions(({ context, enqueue }, params: { checkpoint: number; state: string; details?: StatusUpdate['details'] }) => {
+    checkpoint: enqueueActions(({ enqueue }, params: { checkpoint: number; state: string; details?: StatusUpdate['details'] }) => {
       enqueue.assign({ lastCheckpoint: params.checkpoint });
-      io(enqueue)({ type: 'reportStatus', params: report(context, params.state, params.checkpoint, params.details) });
+      io(enqueue)({ type: 'reportStatus', params: report(params.state, params.checkpoint, params.details) });
     }),
     sendHandshake: enqueueActions(({ context, enqueue }) => {
       const doc = encodeHandshakeRequest(offerFor(context.config.protocols));
       enqueue.assign({ pending: 'SupportedAppProtocol', lastCheckpoint: 400 });
       io(enqueue)({ type: 'send', params: { schema: 'appHand', doc } });
-      io(enqueue)({ type: 'reportStatus', params: report(context, 'SupportedAppProtocol', 400, { offered: context.config.protocols.join(',') }) });
+      io(enqueue)({ type: 'reportStatus', params: report('SupportedAppProtocol', 400, { offered: context.config.protocols.join(',') }) });
     }),
     sendRequest: enqueueActions(({ context, enqueue }, params: { kind: RequestKind; stop?: boolean }) => {
       const req = buildRequest(
@@ -241,7 +241,7 @@ export const v2gEvMachine = setup({
         context.logger.log('debug', `${params.kind}Req`, { progress: params.stop === undefined ? undefined : params.stop ? 'Stop' : 'Start' });
       io(enqueue)({
         type: 'reportStatus',
-        params: report(context, `${params.kind}${params.kind === 'PowerDelivery' ? (params.stop ? 'Stop' : 'Start') : ''}`, cp, {
+        params: report(`${params.kind}${params.kind === 'PowerDelivery' ? (params.stop ? 'Stop' : 'Start') : ''}`, cp, {
           soc: context.battery.socPercent,
         }),
       });
@@ -298,7 +298,7 @@ export const v2gEvMachine = setup({
       });
       if (res.kind !== 'CurrentDemand' && res.kind !== 'ChargingStatus')
         context.logger.log('debug', `${res.kind}Res`, { responseCode: res.responseCode, status: dc?.statusCode, reaction: reaction.action });
-      if (cp !== undefined) io(enqueue)({ type: 'reportStatus', params: report(context, `${res.kind}Res`, cp, { responseCode: res.responseCode }) });
+      if (cp !== undefined) io(enqueue)({ type: 'reportStatus', params: report(`${res.kind}Res`, cp, { responseCode: res.responseCode }) });
       if (reaction.action === 'safeShutdown') {
         enqueue.raise({
           type: 'RES.FATAL',
@@ -443,7 +443,7 @@ export const v2gEvMachine = setup({
               target: '#v2gEv.serviceDiscovery',
               actions: [
                 assign({ sessionId: ({ event }) => event.sessionId }),
-                { type: 'reportStatus', params: ({ context, event }) => report(context, 'SessionEstablished', undefined, { sessionId: toHex(event.sessionId) }) },
+                { type: 'reportStatus', params: ({ event }) => report('SessionEstablished', undefined, { sessionId: toHex(event.sessionId) }) },
               ],
             },
           },
@@ -748,7 +748,7 @@ export const v2gEvMachine = setup({
           io(enqueue)({ type: 'setCpState', params: { state: 'B' } });
           enqueue.assign({ cpC: false });
           enqueue.assign({ lastCheckpoint: 810 });
-          io(enqueue)({ type: 'reportStatus', params: report(context, 'CpStateB', 810) });
+          io(enqueue)({ type: 'reportStatus', params: report('CpStateB', 810) });
         }
         if (context.contactorsClosed) io(enqueue)('openContactors');
       }),
@@ -770,7 +770,7 @@ export const v2gEvMachine = setup({
         if (check('unlockSafe')) io(enqueue)('unlockConnector');
         // Voltage not (yet) safe or contactors not confirmed open: the SafeShutdownSequence waits for it.
         else io(enqueue)({ type: 'requestSafeShutdown', params: { reason: 'UnlockNotSafeAtSessionEnd' } });
-        io(enqueue)({ type: 'reportStatus', params: report(context, 'ChargingFinished', undefined, { reason: context.stopReason ?? 'SessionStop' }) });
+        io(enqueue)({ type: 'reportStatus', params: report('ChargingFinished', undefined, { reason: context.stopReason ?? 'SessionStop' }) });
       }),
     },
     safeShutdown: {
@@ -778,7 +778,7 @@ export const v2gEvMachine = setup({
       entry: enqueueActions(({ context, enqueue }) => {
         const reason = context.fatal?.reason ?? context.endReason ?? 'unknown';
         io(enqueue)({ type: 'requestSafeShutdown', params: { reason } });
-        io(enqueue)({ type: 'reportStatus', params: report(context, 'SafeShutdown', undefined, { reason }) });
+        io(enqueue)({ type: 'reportStatus', params: report('SafeShutdown', undefined, { reason }) });
       }),
     },
   },

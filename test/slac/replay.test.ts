@@ -176,3 +176,40 @@ describe.skipIf(!hasCaptures)('replay: the charger side of real exchanges into o
     });
   }
 });
+
+describe.skipIf(!hasCaptures)('replay: the Porsche Taycan SLAC failures (2023-05-03)', () => {
+  for (const name of ['2023-05-03_TaycanLeftside_slacFail.pcapng', '2023-05-03_TaycanRightside_slacFail.pcapng']) {
+    it(`${name}: pyPLC answered with a RunID that was not the car's; ours echoes it`, () => {
+      const mmes = capturedMmes(join(capturesDir, name));
+      const reqs = mmes.filter((m) => m.msg.type === 'CM_SLAC_PARM.REQ');
+      const first = reqs[0];
+      expect(first).toBeDefined();
+      if (!first || first.msg.type !== 'CM_SLAC_PARM.REQ') return;
+      const carRunId = hex(first.msg.runId);
+      // What the real exchange shows: pyPLC's CM_SLAC_PARM.CNF carried MAC+0000 (the Ioniq's
+      // convention), the Taycan draws a random RunID, ignored those CNFs and kept repeating its REQ.
+      const realCnf = mmes.find((m) => m.msg.type === 'CM_SLAC_PARM.CNF' && m.t > first.t)?.msg;
+      expect(realCnf?.type === 'CM_SLAC_PARM.CNF' && hex(realCnf.runId)).not.toBe(carRunId);
+      // Our EVSE, fed the car's first burst of REQs with the capture's timing, answers each with the car's RunID.
+      const clock = new SimulatedClock();
+      const sent: Sent[] = [];
+      const evse = createActor(slacEvseMachine, {
+        clock,
+        input: { mac: new Uint8Array([2, 0, 0, 0, 0, 0x55]), nid: new Uint8Array(7), nmk: new Uint8Array(16), send: (o: OutgoingMme) => sent.push({ at: clock.now(), dst: o.dst, msg: o.msg }) },
+      }).start();
+      const burst = reqs.filter((r) => r.msg.type === 'CM_SLAC_PARM.REQ' && hex(r.msg.runId) === carRunId && r.t - first.t < 1000);
+      let last = first.t;
+      for (const r of burst) {
+        for (let i = 0; i < Math.round(r.t - last); i++) clock.increment(1);
+        last = r.t;
+        evse.send({ type: 'MME', msg: r.msg, from: r.from, to: r.to });
+      }
+      const cnfs = sent.filter((x) => x.msg.type === 'CM_SLAC_PARM.CNF');
+      expect(cnfs).toHaveLength(burst.length);
+      for (const c of cnfs) {
+        expect(c.msg.type === 'CM_SLAC_PARM.CNF' && hex(c.msg.runId)).toBe(carRunId);
+        expect(formatMac(c.dst)).toBe(formatMac(first.from));
+      }
+    });
+  }
+});

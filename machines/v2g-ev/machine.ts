@@ -614,7 +614,13 @@ export const v2gEvMachine = setup({
         powerDeliveryStart: {
           entry: { type: 'sendRequest', params: { kind: 'PowerDelivery' } },
           after: { V2G_EVCC_Msg_Timeout_PowerDelivery: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:PowerDelivery' } } } },
-          on: { 'RES.OK': { target: '#v2gEv.currentDemand' } },
+          on: {
+            'RES.OK': [
+              // A stop that came while PowerDelivery(Start) was under way: straight to PowerDelivery(Stop).
+              { guard: 'stopPending', target: '#v2gEv.powerDeliveryStop' },
+              { target: '#v2gEv.currentDemand' },
+            ],
+          },
         },
       },
     },
@@ -640,6 +646,7 @@ export const v2gEvMachine = setup({
           on: {
             'RES.OK': {
               // ISO-2 [V2G2-847]: state C within 250 ms of PowerDeliveryRes(Start); the SECC then closes its contactor.
+              // (A stop pending here is taken at the first ChargingStatus decision point.)
               target: '#v2gEv.chargingStatus',
               actions: [{ type: 'setCpState', params: { state: 'C' } }, assign({ cpC: true }), { type: 'checkpoint', params: { checkpoint: 550, state: 'CpStateC' } }],
             },

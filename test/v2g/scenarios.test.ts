@@ -134,6 +134,14 @@ describe('failure scenarios', () => {
     stop(h);
   });
 
+  it('EVSE_Shutdown in PowerDeliveryRes(Start) → PowerDelivery(Stop) at once, no CurrentDemand', async () => {
+    const { h, r } = await run({ ev: { socTarget: 30 }, faults: { name: 'x', rules: [{ request: 'PowerDelivery', occurrence: 1, action: { type: 'evseStatusCode', code: 'EVSE_Shutdown' } }] } });
+    expect(r.ev).toMatchObject({ result: 'ChargingFinished', reason: 'EVSE_Shutdown', chargeLoopCount: 0 });
+    expect(names(h, 'ev→evse')).not.toContain('CurrentDemandReq');
+    expect(h.monitor.violations).toEqual([]);
+    stop(h);
+  });
+
   it('StopCharging notification in CurrentDemandRes → PowerDelivery(Stop)', async () => {
     const { h, r } = await run({ ev: { socTarget: 30 }, faults: { name: 'x', rules: [{ request: 'CurrentDemand', occurrence: 5, action: { type: 'notification', notification: 'StopCharging' } }] } });
     expect(r.ev).toMatchObject({ result: 'ChargingFinished', reason: 'EVSENotification StopCharging', chargeLoopCount: 5 });

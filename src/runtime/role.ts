@@ -114,6 +114,48 @@ function mirrorCharger(board: Board): ((r: WireRecord) => void) | undefined {
   };
 }
 
+/**
+ * Response times seen by the EV, per request type: from our request leaving (after EXI encoding)
+ * to the response arriving (before EXI decoding). For the summary and the benchmarks.
+ */
+export function latencyTracker(now: () => number = () => performance.now()): { onWire: (r: WireRecord) => void; stats(): Record<string, { n: number; p50: number; p99: number; max: number }> } {
+  const pending = new Map<string, number>();
+  const samples = new Map<string, number[]>();
+  const name = (r: WireRecord): string | undefined => {
+    if (!r.doc) return undefined;
+    const body = 'V2G_Message' in r.doc ? Object.keys(r.doc.V2G_Message.Body)[0] : Object.keys(r.doc)[0];
+    return body?.replace(/(Req|Res)$/, '');
+  };
+  return {
+    onWire(r) {
+      const n = name(r);
+      if (!n) return;
+      if (r.direction === 'tx') pending.set(n, now());
+      else {
+        const t0 = pending.get(n);
+        if (t0 === undefined) return;
+        pending.delete(n);
+        let list = samples.get(n);
+        if (!list) samples.set(n, (list = []));
+        // Bounded: a 24-hour loop keeps the last 10 000 samples per type.
+        if (list.length >= 10_000) list.shift();
+        list.push(now() - t0);
+      }
+    },
+    stats() {
+      const out: Record<string, { n: number; p50: number; p99: number; max: number }> = {};
+      for (const [k, v] of samples) {
+        const sorted = [...v].sort((a, b) => a - b);
+        const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+        out[k] = { n: v.length, p50: round3(at(50)), p99: round3(at(99)), max: round3(sorted[sorted.length - 1] ?? NaN) };
+      }
+      return out;
+    },
+  };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
   const usage = usageOf(role);
   let values;
@@ -209,11 +251,16 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     },
   };
   let stack: RoleStack<{ end: string; reason: string }>;
+  const latency = latencyTracker();
   let evHw: EvHardware | undefined;
   if (role === 'pev') {
     if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
     evHw = board.value.ev;
     const mirror = mirrorCharger(board.value);
+    const wire = (r: WireRecord): void => {
+      latency.onWire(r);
+      mirror?.(r);
+    };
     stack = createEvStack({
       ...common,
       hw: board.value.ev,
@@ -221,7 +268,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       v2g: v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
       safeShutdown: safeShutdownTimingsOf(c),
       slac: { timings: slacEvTimingsOf(c) },
-      ...(mirror ? { onWire: mirror } : {}),
+      onWire: wire,
     }) as unknown as RoleStack<{ end: string; reason: string }>;
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
@@ -285,8 +332,12 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     finished = true;
     progress.stop();
     const s = progress.summary();
-    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s }) + '\n');
-    else process.stdout.write(formatSummary(s, out) + '\n');
+    const lat = latency.stats();
+    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}) }) + '\n');
+    else {
+      process.stdout.write(formatSummary(s, out) + '\n');
+      for (const [k, v] of Object.entries(lat)) process.stdout.write(`  ${k}Res after ${v.p50} ms (p50), ${v.p99} ms (p99), n=${v.n}\n`);
+    }
     bridge.close();
     process.off('SIGUSR1', onUsr1);
     stack.dispose();

@@ -29,12 +29,14 @@ export interface NetnsSimOptions {
   readonly timeoutMs?: number;
   /** Extra arguments for both role processes (e.g. --set ev.battery_capacity_wh=1000 for a fast SOC). */
   readonly extraArgs?: readonly string[];
+  /** Called with each role process once spawned (benchmarks sample its RSS). */
+  readonly onSpawn?: (role: 'ev' | 'evse', child: ChildProcess) => void;
   /** Where the child processes' lines go (default: stderr, prefixed). */
   readonly onLine?: (role: 'ev' | 'evse' | 'modem', line: string) => void;
 }
 
 export interface NetnsSimResult {
-  readonly ev?: { end: { end: string; reason: string }; summary: unknown };
+  readonly ev?: { end: { end: string; reason: string }; summary: unknown; responseTimesMs?: Record<string, { n: number; p50: number; p99: number; max: number }> };
   readonly evse?: { end: { end: string; reason: string }; summary: unknown };
   readonly evExit: number | null;
   readonly evseExit: number | null;
@@ -114,6 +116,8 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
     children.push(evse);
     const ev = topo.spawnNode(evEnd, cli, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
     children.push(ev);
+    o.onSpawn?.('evse', evse);
+    o.onSpawn?.('ev', ev);
     const result: { ev?: NetnsSimResult['ev']; evse?: NetnsSimResult['evse'] } = {};
     let chargingRounds = 0;
     watchLines(evse, (l, s) => {

@@ -18,7 +18,7 @@ import { safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../co
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvHardware } from '../ports/hardware.js';
 import { StatusBus } from '../status.js';
-import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
+import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import { parseFaultScenario } from '../v2g/faults.js';
 import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
 import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
@@ -46,15 +46,33 @@ function energyMode(c: TsplcConfig, ac: boolean | undefined, dc: boolean | undef
   return c.ev.energy_transfer_mode as EnergyTransferMode;
 }
 
+/** The standard timers of [v2g] whose names a timeouts object knows. */
+function timersOf<T extends Record<string, number>>(c: TsplcConfig, defaults: T): T {
+  const v2g = c.v2g as unknown as Record<string, unknown>;
+  const out: Record<string, number> = { ...defaults };
+  for (const k of Object.keys(defaults)) if (typeof v2g[k] === 'number') out[k] = v2g[k];
+  return out as T;
+}
+
 /** The EV's V2G config from the validated file. */
 export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?: Protocol; mode?: EnergyTransferMode; socTarget?: number }): V2gEvConfig {
   const evccId = c.ev.evccid === 'auto' ? mac : (parseMac(c.ev.evccid) ?? mac);
   return {
     ...v2gEvDefaults,
-    protocols: over.protocol ? [over.protocol] : v2gEvDefaults.protocols,
+    protocols: over.protocol ? [over.protocol] : (c.v2g.protocols as Protocol[]),
     energyTransferMode: over.mode ?? (c.ev.energy_transfer_mode as EnergyTransferMode),
     evccId,
-    chargeTargetVoltage: c.ev.max_voltage,
+    chargeTargetVoltage: c.v2g.charge_target_voltage || c.ev.max_voltage,
+    prechargeVoltageDelta: c.v2g.precharge_voltage_delta,
+    prechargeUseInletVoltage: c.v2g.precharge_use_inlet_voltage,
+    prechargeCurrent: c.v2g.precharge_current,
+    socTarget: c.v2g.soc_target,
+    weldingVoltageLimit: c.v2g.welding_voltage_limit,
+    weldingMaxRounds: c.v2g.welding_max_rounds,
+    acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
+    safeVoltage: c.safety.safe_voltage,
+    contactorOpenCurrentLimit: c.safety.current_limit,
+    timeouts: timersOf(c, v2gEvTimeoutDefaults),
     chargeCurrentLimit: c.ev.charge_current_limit,
     maxPower: c.ev.max_power,
     energyRequestWh: c.ev.energy_request_wh,
@@ -84,6 +102,7 @@ export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mod
     isolationCheckVoltage: c.evse.isolation_check_voltage,
     prechargeCurrentLimit: c.evse.precharge_current_limit,
     allowNewSessionAfterStop: over.oneShot ? false : c.evse.allow_new_session_after_stopping,
+    timeouts: timersOf(c, v2gEvseTimeoutDefaults),
   };
 }
 
@@ -240,6 +259,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     ethernet,
     codec: exiCodec,
     oneShot,
+    connection: { ...c.connection },
     modem: {
       timings: {
         discoveryWindow: c.modem.discovery_window,
@@ -267,6 +287,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       session: v2gEvMachine,
       v2g: v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
       safeShutdown: safeShutdownTimingsOf(c),
+      sdp: { SDP_retry_interval: c.sdp.SDP_retry_interval, SDP_max_requests: c.sdp.SDP_max_requests },
       slac: { timings: slacEvTimingsOf(c) },
       onWire: wire,
     }) as unknown as RoleStack<{ end: string; reason: string }>;
@@ -280,6 +301,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },
+      connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     }) as unknown as RoleStack<{ end: string; reason: string }>;
   }
 

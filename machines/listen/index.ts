@@ -13,6 +13,7 @@ import { assign, setup } from 'xstate';
 import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
+import { reportAndLog } from '../../src/slac/report.js';
 import { meanAttenuation } from '../../src/slac/attenuation.js';
 import { QCA_LOCALCAST, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 
@@ -176,7 +177,7 @@ export const listenMachine = setup({
   context: ({ input }) => ({
     join: input.join ?? false,
     send: input.send ?? (() => {}),
-    report: input.report ?? (() => {}),
+    report: reportAndLog(input.report, input.logger ?? nullLogger, 'listen'),
     logger: input.logger ?? nullLogger,
     onMacLog: input.onMacLog ?? (() => {}),
     now: input.now ?? (() => Date.now()),

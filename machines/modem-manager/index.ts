@@ -14,6 +14,7 @@ import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
 import { nidFromNmk } from '../../src/homeplug/keys.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
+import { reportAndLog } from '../../src/slac/report.js';
 import { BROADCAST, QCA_LOCALCAST, randomBytes, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { modemDefaults, type ModemTimings } from '../../src/slac/timing.js';
 
@@ -160,7 +161,6 @@ export const modemManagerMachine = setup({
     }),
     fail: assign(({ context }, p: { reason: string; state: string }) => {
       context.report({ layer: 'modem', state: 'Failed', details: { reason: p.reason, in: p.state } });
-      context.logger.log('warn', `modem-manager failed in ${p.state}: ${p.reason}`);
       return { result: { ok: false, reason: p.reason, state: p.state } as const };
     }),
   },
@@ -179,7 +179,7 @@ export const modemManagerMachine = setup({
       minModems: input.minModems ?? (input.role === 'ev' ? 2 : 1),
       t: { ...modemDefaults, ...input.timings },
       send: input.send,
-      report: input.report ?? (() => {}),
+      report: reportAndLog(input.report, input.logger ?? nullLogger, 'modem-manager'),
       logger: input.logger ?? nullLogger,
       attempt: 0,
       modemMac: null,

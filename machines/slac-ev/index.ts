@@ -13,6 +13,7 @@ import { formatMac, bytesEqual } from '../../src/bytes.js';
 import type { Logger } from '../../src/ports/log.js';
 import { nullLogger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
+import { reportAndLog } from '../../src/slac/report.js';
 import { meanAttenuation, selectEvse, type EvseCandidate } from '../../src/slac/attenuation.js';
 import { BROADCAST, ValidateResult, randomBytes, type AttenCharInd, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvDefaults, type SlacEvTimings } from '../../src/slac/timing.js';
@@ -105,10 +106,6 @@ export const slacEvMachine = setup({
     haveChoice: ({ context }) => context.chosen !== null,
   },
   actions: {
-    status: ({ context }, p: { state: string; checkpoint?: number; details?: Record<string, string | number | boolean> }) => {
-      context.report({ layer: 'slac', state: p.state, ...(p.checkpoint !== undefined ? { checkpoint: p.checkpoint } : {}), ...(p.details ? { details: p.details } : {}) });
-      context.logger.log('info', `slac-ev ${p.state}${p.checkpoint !== undefined ? ` [${p.checkpoint}]` : ''}`, p.details);
-    },
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     resetAttempt: assign({ attempt: () => 0 }),
     resetBatch: assign({ batch: () => 0 }),
@@ -232,7 +229,6 @@ export const slacEvMachine = setup({
     fail: assign({
       result: ({ context }, p: { reason: string; state: string }) => {
         context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
-        context.logger.log('warn', `slac-ev failed in ${p.state}: ${p.reason}`);
         return { ok: false, reason: p.reason, state: p.state } as const;
       },
     }),
@@ -251,7 +247,7 @@ export const slacEvMachine = setup({
       t: { ...slacEvDefaults, ...input.timings } as SlacEvTimings,
       validate: input.validate ?? false,
       send: input.send,
-      report: input.report ?? (() => {}),
+      report: reportAndLog(input.report, input.logger ?? nullLogger, 'slac-ev'),
       logger: input.logger ?? nullLogger,
       random,
       attempt: 0,

@@ -12,6 +12,7 @@ import { bytesEqual, formatMac } from '../../src/bytes.js';
 import type { Logger } from '../../src/ports/log.js';
 import { nullLogger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
+import { reportAndLog } from '../../src/slac/report.js';
 import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../src/slac/attenuation.js';
 import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvseDefaults, type SlacEvseTimings } from '../../src/slac/timing.js';
@@ -122,7 +123,6 @@ export const slacEvseMachine = setup({
   actions: {
     status: ({ context }, p: { state: string; checkpoint?: number }) => {
       context.report({ layer: 'slac', state: p.state, ...(p.checkpoint !== undefined ? { checkpoint: p.checkpoint } : {}), ...(context.evMac ? { details: { evMac: formatMac(context.evMac) } } : {}) });
-      context.logger.log('info', `slac-evse ${p.state}${p.checkpoint !== undefined ? ` [${p.checkpoint}]` : ''}`);
     },
     /** (Re)start a session: a car may re-send CM_SLAC_PARM.REQ, with a new RunID, at any time before the match (the Taycan does it over and over). */
     acceptParm: assign(({ context, event }) => {
@@ -240,7 +240,6 @@ export const slacEvseMachine = setup({
     },
     fail: assign(({ context }, p: { reason: string; state: string }) => {
       context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
-      context.logger.log('warn', `slac-evse failed in ${p.state}: ${p.reason}`);
       return { result: { ok: false, reason: p.reason, state: p.state } as const };
     }),
     logIgnored: ({ context, event }, p: { why: string }) => {
@@ -258,7 +257,7 @@ export const slacEvseMachine = setup({
     fallback: input.attenuationFallback === undefined ? syntheticAttenuation() : input.attenuationFallback,
     validation: input.validation ?? false,
     send: input.send,
-    report: input.report ?? (() => {}),
+    report: reportAndLog(input.report, input.logger ?? nullLogger, 'slac-evse'),
     logger: input.logger ?? nullLogger,
     evMac: null,
     runId: null,

@@ -184,8 +184,13 @@ export function bridgePort(port: EthernetPort, sink: EventSink | (() => EventSin
   });
   return {
     send: (out) => {
-      counters.sent++;
-      port.send(encodeMessage(out.msg, port.mac, out.dst));
+      try {
+        port.send(encodeMessage(out.msg, port.mac, out.dst));
+        counters.sent++;
+      } catch (e) {
+        // A frame that cannot be built or sent is a lost frame: the machines' timers retry.
+        log.log('error', `cannot send ${out.msg.type}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     },
     stats: () => ({ ...counters }),
     close: () => sub.unsubscribe(),

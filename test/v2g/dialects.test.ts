@@ -59,7 +59,7 @@ const requests: V2gRequest[] = [
 ];
 
 const responses: V2gResponse[] = [
-  { kind: 'SessionSetup', responseCode: 'OK_NewSessionEstablished', evseId },
+  { kind: 'SessionSetup', responseCode: 'OK_NewSessionEstablished', evseId, timestamp: 1_700_000_000 },
   { kind: 'ServiceDiscovery', responseCode: 'OK', paymentOptions: ['ExternalPayment'], chargeService: { serviceId: 1, freeService: false, modes: ['DC_extended'] } },
   { kind: 'PaymentServiceSelection', responseCode: 'OK' },
   { kind: 'Authorization', responseCode: 'OK', processing: 'Ongoing' },

@@ -191,13 +191,18 @@ export function bodyElement(doc: V2gDocument): { name: string; el: Rd; sessionId
   return { name, el: body.obj(name), sessionId };
 }
 
-export function message(sessionId: Uint8Array, name: string, el: Obj): V2gMessageDocument {
+export function message(sessionId: Uint8Array, name: string, el: object): V2gMessageDocument {
   return { V2G_Message: { Header: { SessionID: sessionId }, Body: { [name]: el } } };
 }
 
 /** Drops undefined properties so documents carry only present optional elements. */
-export function clean<T extends Record<string, unknown>>(o: T): T {
+export function clean<T extends object>(o: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
+}
+
+/** Identity with an explicit type: `as<S.CurrentDemandReqType>({ … })` makes the compiler check the literal against the generated schema type (excess and missing elements). */
+export function as<T>(v: T): T {
+  return v;
 }

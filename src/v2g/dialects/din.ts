@@ -22,7 +22,8 @@ import {
   type V2gRequest,
   type V2gResponse,
 } from '../model.js';
-import { bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type Obj } from './common.js';
+import type * as S from '../../exi/generated/din.js';
+import { as, bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('din');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing'];
@@ -79,16 +80,16 @@ const kindOfRes = new Map(Object.entries(resElement).map(([k, v]) => [v, k as Re
 
 // --- shared element mappings -------------------------------------------------
 
-function dcEvStatusDoc(s: DcEvStatus): Obj {
+function dcEvStatusDoc(s: DcEvStatus): S.DC_EVStatusType {
   return { EVReady: s.ready, EVErrorCode: s.errorCode, EVRESSSOC: Math.round(Math.min(100, Math.max(0, s.soc))) };
 }
 function readDcEvStatus(r: Rd): DcEvStatus {
   return { ready: r.bool('EVReady'), errorCode: r.enumOf('EVErrorCode', evErrorCodes), soc: r.num('EVRESSSOC') };
 }
-function dcEvseStatusDoc(s: DcEvseStatus): Obj {
+function dcEvseStatusDoc(s: DcEvseStatus): S.DC_EVSEStatusType {
   // DIN has no No_IMD; the nearest statement the schema allows is Invalid.
   const iso = s.isolation === 'No_IMD' ? 'Invalid' : s.isolation;
-  return clean({ EVSEIsolationStatus: iso, EVSEStatusCode: s.statusCode, NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification });
+  return clean<S.DC_EVSEStatusType>({ EVSEIsolationStatus: iso, EVSEStatusCode: s.statusCode, NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification });
 }
 function readDcEvseStatus(r: Rd): DcEvseStatus {
   const isolation = r.optEnum('EVSEIsolationStatus', isolationLevels);
@@ -99,7 +100,7 @@ function readDcEvseStatus(r: Rd): DcEvseStatus {
     notificationMaxDelay: r.num('NotificationMaxDelay'),
   };
 }
-function acEvseStatusDoc(s: AcEvseStatus): Obj {
+function acEvseStatusDoc(s: AcEvseStatus): S.AC_EVSEStatusType {
   return { PowerSwitchClosed: s.powerSwitchClosed ?? false, RCD: s.rcd, NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification };
 }
 function readAcEvseStatus(r: Rd): AcEvseStatus {
@@ -110,37 +111,39 @@ function readAcEvseStatus(r: Rd): AcEvseStatus {
     notification: r.enumOf('EVSENotification', notifications),
   };
 }
-function meterInfoDoc(m: MeterInfo): Obj {
-  return clean({ MeterID: m.meterId, MeterReading: m.reading !== undefined ? toPhysical(m.reading, 'Wh') : undefined, TMeter: m.tMeter });
+function meterInfoDoc(m: MeterInfo): S.MeterInfoType {
+  return clean<S.MeterInfoType>({ MeterID: m.meterId, MeterReading: m.reading !== undefined ? toPhysical(m.reading, 'Wh') : undefined, TMeter: opt(m.tMeter, toLong) });
 }
 function readMeterInfo(r: Rd): MeterInfo {
   const reading = r.optPv('MeterReading');
   const tMeter = r.optNum('TMeter');
   return { meterId: r.str('MeterID'), ...(reading !== undefined ? { reading } : {}), ...(tMeter !== undefined ? { tMeter } : {}) };
 }
-const pv = toPhysical;
+const pv = (v: number, unit: UnitSymbol): S.PhysicalValueType => toPhysical(v, unit);
 const opt = <T, R>(v: T | undefined, f: (x: T) => R): R | undefined => (v === undefined ? undefined : f(v));
+/** xs:long is a bigint in the generated types. */
+const toLong = (v: number): bigint => BigInt(Math.round(v));
 
 // --- requests --------------------------------------------------------------
 
-function requestBody(req: V2gRequest): Obj {
+function requestBody(req: V2gRequest): object {
   switch (req.kind) {
     case 'SessionSetup':
-      return { EVCCID: req.evccId };
+      return as<S.SessionSetupReqType>({ EVCCID: req.evccId });
     case 'ServiceDiscovery':
-      return clean({ ServiceCategory: req.serviceCategory });
+      return clean<S.ServiceDiscoveryReqType>({ ServiceCategory: req.serviceCategory });
     case 'ServiceDetail':
-      return { ServiceID: req.serviceId };
+      return as<S.ServiceDetailReqType>({ ServiceID: req.serviceId });
     case 'PaymentServiceSelection':
-      return { SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } };
+      return as<S.ServicePaymentSelectionReqType>({ SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } });
     case 'Authorization':
-      return {};
+      return as<S.ContractAuthenticationReqType>({});
     case 'ChargeParameterDiscovery': {
       if (req.dc) {
         const d = req.dc;
-        return {
+        return as<S.ChargeParameterDiscoveryReqType>({
           EVRequestedEnergyTransferType: req.mode,
-          DC_EVChargeParameter: clean({
+          DC_EVChargeParameter: clean<S.DC_EVChargeParameterType>({
             DC_EVStatus: dcEvStatusDoc(d.evStatus),
             EVMaximumCurrentLimit: pv(d.maxCurrent, 'A'),
             EVMaximumPowerLimit: opt(d.maxPower, (v) => pv(v, 'W')),
@@ -150,11 +153,11 @@ function requestBody(req: V2gRequest): Obj {
             FullSOC: d.fullSoc,
             BulkSOC: d.bulkSoc,
           }),
-        };
+        });
       }
       const a = req.ac;
       if (!a) return fail('MISSING_PARAMETER', 'ChargeParameterDiscovery needs dc or ac parameters', 'ChargeParameterDiscoveryReq');
-      return {
+      return as<S.ChargeParameterDiscoveryReqType>({
         EVRequestedEnergyTransferType: req.mode,
         AC_EVChargeParameter: {
           DepartureTime: a.departureTime ?? 0,
@@ -163,24 +166,24 @@ function requestBody(req: V2gRequest): Obj {
           EVMaxCurrent: pv(a.maxCurrent, 'A'),
           EVMinCurrent: pv(a.minCurrent, 'A'),
         },
-      };
+      });
     }
     case 'CableCheck':
     case 'WeldingDetection':
-      return { DC_EVStatus: dcEvStatusDoc(req.evStatus) };
+      return as<S.CableCheckReqType>({ DC_EVStatus: dcEvStatusDoc(req.evStatus) });
     case 'PreCharge':
-      return { DC_EVStatus: dcEvStatusDoc(req.evStatus), EVTargetVoltage: pv(req.targetVoltage, 'V'), EVTargetCurrent: pv(req.targetCurrent, 'A') };
+      return as<S.PreChargeReqType>({ DC_EVStatus: dcEvStatusDoc(req.evStatus), EVTargetVoltage: pv(req.targetVoltage, 'V'), EVTargetCurrent: pv(req.targetCurrent, 'A') });
     case 'PowerDelivery':
       if (req.progress === 'Renegotiate') return fail('NOT_IN_SCHEMA', 'DIN 70121 has no renegotiation', 'PowerDeliveryReq');
       // Real chargers reject anything but a true boolean here (pyplc-inventory §2).
-      return clean({
+      return clean<S.PowerDeliveryReqType>({
         ReadyToChargeState: req.progress === 'Start',
         DC_EVPowerDeliveryParameter: opt(req.dc, (d) =>
-          clean({ DC_EVStatus: dcEvStatusDoc(d.evStatus), BulkChargingComplete: d.bulkChargingComplete, ChargingComplete: d.chargingComplete }),
+          clean<S.DC_EVPowerDeliveryParameterType>({ DC_EVStatus: dcEvStatusDoc(d.evStatus), BulkChargingComplete: d.bulkChargingComplete, ChargingComplete: d.chargingComplete }),
         ),
       });
     case 'CurrentDemand':
-      return clean({
+      return clean<S.CurrentDemandReqType>({
         DC_EVStatus: dcEvStatusDoc(req.evStatus),
         EVTargetCurrent: pv(req.targetCurrent, 'A'),
         EVMaximumVoltageLimit: opt(req.maxVoltage, (v) => pv(v, 'V')),
@@ -193,11 +196,11 @@ function requestBody(req: V2gRequest): Obj {
         EVTargetVoltage: pv(req.targetVoltage, 'V'),
       });
     case 'ChargingStatus':
-      return {};
+      return as<S.ChargingStatusReqType>({});
     case 'MeteringReceipt':
-      return clean({ SessionID: req.sessionId, SAScheduleTupleID: req.saScheduleTupleId, MeterInfo: meterInfoDoc(req.meterInfo) });
+      return clean<S.MeteringReceiptReqType>({ SessionID: req.sessionId, SAScheduleTupleID: req.saScheduleTupleId, MeterInfo: meterInfoDoc(req.meterInfo) });
     case 'SessionStop':
-      return {};
+      return as<S.SessionStopType>({});
   }
 }
 
@@ -301,34 +304,35 @@ function readRequest(kind: RequestKind, r: Rd): V2gRequest {
 
 // --- responses -------------------------------------------------------------
 
-function responseBody(res: V2gResponse): Obj {
+function responseBody(res: V2gResponse): object {
   if ((iso2OnlyResponseCodes as readonly string[]).includes(res.responseCode))
     fail('NOT_IN_SCHEMA', `ResponseCode ${res.responseCode} does not exist in DIN 70121`, `${resElement[res.kind]}.ResponseCode`);
-  const rc = { ResponseCode: res.responseCode };
+  // Codes of the other schema were refused above.
+  const rc = { ResponseCode: res.responseCode as S.responseCodeType };
   switch (res.kind) {
     case 'SessionSetup':
-      return clean({ ...rc, EVSEID: res.evseId, DateTimeNow: res.timestamp });
+      return clean<S.SessionSetupResType>({ ...rc, EVSEID: res.evseId, DateTimeNow: opt(res.timestamp, toLong) });
     case 'ServiceDiscovery':
-      return {
+      return as<S.ServiceDiscoveryResType>({
         ...rc,
         PaymentOptions: { PaymentOption: [...res.paymentOptions] },
         ChargeService: {
           ServiceTag: { ServiceID: res.chargeService.serviceId, ServiceCategory: 'EVCharging' },
           FreeService: res.chargeService.freeService,
           // DIN announces one EnergyTransferType; DC_extended is what DIN cars ask for.
-          EnergyTransferType: res.chargeService.modes[0] ?? 'DC_extended',
+          EnergyTransferType: dinSupported(res.chargeService.modes[0]),
         },
-      };
+      });
     case 'ServiceDetail':
-      return { ...rc, ServiceID: res.serviceId };
+      return as<S.ServiceDetailResType>({ ...rc, ServiceID: res.serviceId });
     case 'PaymentServiceSelection':
     case 'SessionStop':
-      return rc;
+      return as<S.ServicePaymentSelectionResType>(rc);
     case 'Authorization':
-      return { ...rc, EVSEProcessing: res.processing === 'Finished' ? 'Finished' : 'Ongoing' };
+      return as<S.ContractAuthenticationResType>({ ...rc, EVSEProcessing: res.processing === 'Finished' ? 'Finished' : 'Ongoing' });
     case 'ChargeParameterDiscovery': {
       const schedules = res.schedules && res.schedules.length > 0 ? res.schedules : [{ id: 1, pMax: 32767 }];
-      const base = {
+      const base = as<Omit<S.ChargeParameterDiscoveryResType, 'EVSEChargeParameter' | 'DC_EVSEChargeParameter' | 'AC_EVSEChargeParameter'>>({
         ...rc,
         EVSEProcessing: res.processing === 'Finished' ? 'Finished' : 'Ongoing',
         // SASchedules is mandatory in DIN. PMax is a bare short; ⚠ its unit is unspecified in the schema, cap it.
@@ -337,16 +341,16 @@ function responseBody(res: V2gResponse): Obj {
             SAScheduleTupleID: s.id,
             PMaxSchedule: {
               PMaxScheduleID: s.id,
-              PMaxScheduleEntry: [{ RelativeTimeInterval: clean({ start: 0, duration: s.duration }), PMax: Math.min(32767, Math.round(s.pMax)) }],
+              PMaxScheduleEntry: [{ RelativeTimeInterval: clean<S.RelativeTimeIntervalType>({ start: 0, duration: s.duration }), PMax: Math.min(32767, Math.round(s.pMax)) }],
             },
           })),
         },
-      };
+      });
       if (res.dc) {
         const d = res.dc;
-        return {
+        return as<S.ChargeParameterDiscoveryResType>({
           ...base,
-          DC_EVSEChargeParameter: clean({
+          DC_EVSEChargeParameter: clean<S.DC_EVSEChargeParameterType>({
             DC_EVSEStatus: dcEvseStatusDoc(d.status),
             EVSEMaximumCurrentLimit: pv(d.maxCurrent, 'A'),
             EVSEMaximumPowerLimit: opt(d.maxPower, (v) => pv(v, 'W')),
@@ -357,11 +361,11 @@ function responseBody(res: V2gResponse): Obj {
             EVSEPeakCurrentRipple: pv(d.peakCurrentRipple, 'A'),
             EVSEEnergyToBeDelivered: opt(d.energyToBeDeliveredWh, (v) => pv(v, 'Wh')),
           }),
-        };
+        });
       }
       const a = res.ac;
       if (!a) return fail('MISSING_PARAMETER', 'ChargeParameterDiscoveryRes needs dc or ac parameters', 'ChargeParameterDiscoveryRes');
-      return {
+      return as<S.ChargeParameterDiscoveryResType>({
         ...base,
         AC_EVSEChargeParameter: {
           AC_EVSEStatus: acEvseStatusDoc(a.status),
@@ -369,20 +373,20 @@ function responseBody(res: V2gResponse): Obj {
           EVSEMaxCurrent: pv(a.maxCurrent, 'A'),
           EVSEMinCurrent: pv(a.minCurrent ?? 0, 'A'),
         },
-      };
+      });
     }
     case 'CableCheck':
-      return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEProcessing: res.processing === 'Finished' ? 'Finished' : 'Ongoing' };
+      return as<S.CableCheckResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEProcessing: res.processing === 'Finished' ? 'Finished' : 'Ongoing' });
     case 'PreCharge':
     case 'WeldingDetection':
-      return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEPresentVoltage: pv(res.presentVoltage, 'V') };
+      return as<S.PreChargeResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEPresentVoltage: pv(res.presentVoltage, 'V') });
     case 'PowerDelivery':
     case 'MeteringReceipt':
-      if (res.dcStatus) return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus) };
-      if (res.acStatus) return { ...rc, AC_EVSEStatus: acEvseStatusDoc(res.acStatus) };
+      if (res.dcStatus) return as<S.PowerDeliveryResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus) });
+      if (res.acStatus) return as<S.PowerDeliveryResType>({ ...rc, AC_EVSEStatus: acEvseStatusDoc(res.acStatus) });
       return fail('MISSING_PARAMETER', `${res.kind}Res needs an EVSEStatus`, resElement[res.kind]);
     case 'CurrentDemand':
-      return clean({
+      return clean<S.CurrentDemandResType>({
         ...rc,
         DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus),
         EVSEPresentVoltage: pv(res.presentVoltage, 'V'),
@@ -395,7 +399,7 @@ function responseBody(res: V2gResponse): Obj {
         EVSEMaximumPowerLimit: opt(res.maxPower, (v) => pv(v, 'W')),
       });
     case 'ChargingStatus':
-      return clean({
+      return clean<S.ChargingStatusResType>({
         ...rc,
         EVSEID: res.evseId,
         SAScheduleTupleID: res.saScheduleTupleId,
@@ -506,6 +510,11 @@ function readResponse(kind: RequestKind, r: Rd): V2gResponse {
       };
     }
   }
+}
+
+/** DIN announces one EVSESupportedEnergyTransferType (DC_unique has no counterpart there). */
+function dinSupported(m: EnergyTransferMode | undefined): (typeof supportedTransfer)[number] {
+  return m === undefined || m === 'DC_unique' ? 'DC_extended' : m;
 }
 
 function dinSupportedToModes(t: (typeof supportedTransfer)[number]): EnergyTransferMode[] {

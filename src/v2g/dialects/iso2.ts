@@ -26,7 +26,8 @@ import {
   type V2gRequest,
   type V2gResponse,
 } from '../model.js';
-import { bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type Obj } from './common.js';
+import type * as S from '../../exi/generated/iso2.js';
+import { as, bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('iso2');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing', 'Ongoing_WaitingForCustomerInteraction'];
@@ -72,14 +73,14 @@ const kindOfRes = new Map(Object.entries(resElement).map(([k, v]) => [v, k as Re
 
 // --- shared element mappings -------------------------------------------------
 
-function dcEvStatusDoc(s: DcEvStatus): Obj {
+function dcEvStatusDoc(s: DcEvStatus): S.DC_EVStatusType {
   return { EVReady: s.ready, EVErrorCode: s.errorCode, EVRESSSOC: Math.round(Math.min(100, Math.max(0, s.soc))) };
 }
 function readDcEvStatus(r: Rd): DcEvStatus {
   return { ready: r.bool('EVReady'), errorCode: r.enumOf('EVErrorCode', evErrorCodes), soc: r.num('EVRESSSOC') };
 }
-function dcEvseStatusDoc(s: DcEvseStatus): Obj {
-  return clean({ NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification, EVSEIsolationStatus: s.isolation, EVSEStatusCode: s.statusCode });
+function dcEvseStatusDoc(s: DcEvseStatus): S.DC_EVSEStatusType {
+  return clean<S.DC_EVSEStatusType>({ NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification, EVSEIsolationStatus: s.isolation, EVSEStatusCode: s.statusCode });
 }
 function readDcEvseStatus(r: Rd): DcEvseStatus {
   const isolation = r.optEnum('EVSEIsolationStatus', isolationLevels);
@@ -90,7 +91,7 @@ function readDcEvseStatus(r: Rd): DcEvseStatus {
     notificationMaxDelay: r.num('NotificationMaxDelay'),
   };
 }
-function acEvseStatusDoc(s: AcEvseStatus): Obj {
+function acEvseStatusDoc(s: AcEvseStatus): S.AC_EVSEStatusType {
   return { NotificationMaxDelay: s.notificationMaxDelay, EVSENotification: s.notification, RCD: s.rcd };
 }
 function readAcEvseStatus(r: Rd): AcEvseStatus {
@@ -100,38 +101,41 @@ function readAcEvseStatus(r: Rd): AcEvseStatus {
     notification: r.enumOf('EVSENotification', notifications),
   };
 }
-function meterInfoDoc(m: MeterInfo): Obj {
-  return clean({ MeterID: m.meterId, MeterReading: m.reading, TMeter: m.tMeter });
+function meterInfoDoc(m: MeterInfo): S.MeterInfoType {
+  return clean<S.MeterInfoType>({ MeterID: m.meterId, MeterReading: opt(m.reading, toLong), TMeter: opt(m.tMeter, toLong) });
 }
 function readMeterInfo(r: Rd): MeterInfo {
   const reading = r.optNum('MeterReading');
   const tMeter = r.optNum('TMeter');
   return { meterId: r.str('MeterID'), ...(reading !== undefined ? { reading } : {}), ...(tMeter !== undefined ? { tMeter } : {}) };
 }
-const pv = toPhysical;
+// Unit is mandatory in ISO-2.
+const pv = (v: number, unit: UnitSymbol): S.PhysicalValueType => ({ ...toPhysical(v, unit), Unit: unit });
 const opt = <T, R>(v: T | undefined, f: (x: T) => R): R | undefined => (v === undefined ? undefined : f(v));
+/** xs:long is a bigint in the generated types. */
+const toLong = (v: number): bigint => BigInt(Math.round(v));
 
 // --- requests --------------------------------------------------------------
 
-function requestBody(req: V2gRequest): Obj {
+function requestBody(req: V2gRequest): object {
   switch (req.kind) {
     case 'SessionSetup':
-      return { EVCCID: req.evccId };
+      return as<S.SessionSetupReqType>({ EVCCID: req.evccId });
     case 'ServiceDiscovery':
-      return clean({ ServiceCategory: req.serviceCategory });
+      return clean<S.ServiceDiscoveryReqType>({ ServiceCategory: req.serviceCategory });
     case 'ServiceDetail':
-      return { ServiceID: req.serviceId };
+      return as<S.ServiceDetailReqType>({ ServiceID: req.serviceId });
     case 'PaymentServiceSelection':
-      return { SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } };
+      return as<S.PaymentServiceSelectionReqType>({ SelectedPaymentOption: req.payment, SelectedServiceList: { SelectedService: req.serviceIds.map((id) => ({ ServiceID: id })) } });
     case 'Authorization':
-      return {};
+      return as<S.AuthorizationReqType>({});
     case 'ChargeParameterDiscovery': {
       if (req.dc) {
         const d = req.dc;
-        return clean({
+        return clean<S.ChargeParameterDiscoveryReqType>({
           MaxEntriesSAScheduleTuple: req.maxEntriesSaScheduleTuple,
           RequestedEnergyTransferMode: req.mode,
-          DC_EVChargeParameter: clean({
+          DC_EVChargeParameter: clean<S.DC_EVChargeParameterType>({
             DC_EVStatus: dcEvStatusDoc(d.evStatus),
             EVMaximumCurrentLimit: pv(d.maxCurrent, 'A'),
             EVMaximumPowerLimit: opt(d.maxPower, (v) => pv(v, 'W')),
@@ -145,10 +149,10 @@ function requestBody(req: V2gRequest): Obj {
       }
       const a = req.ac;
       if (!a) return fail('MISSING_PARAMETER', 'ChargeParameterDiscovery needs dc or ac parameters', 'ChargeParameterDiscoveryReq');
-      return clean({
+      return clean<S.ChargeParameterDiscoveryReqType>({
         MaxEntriesSAScheduleTuple: req.maxEntriesSaScheduleTuple,
         RequestedEnergyTransferMode: req.mode,
-        AC_EVChargeParameter: clean({
+        AC_EVChargeParameter: clean<S.AC_EVChargeParameterType>({
           DepartureTime: a.departureTime,
           EAmount: pv(a.energyAmountWh, 'Wh'),
           EVMaxVoltage: pv(a.maxVoltage, 'V'),
@@ -159,20 +163,20 @@ function requestBody(req: V2gRequest): Obj {
     }
     case 'CableCheck':
     case 'WeldingDetection':
-      return { DC_EVStatus: dcEvStatusDoc(req.evStatus) };
+      return as<S.CableCheckReqType>({ DC_EVStatus: dcEvStatusDoc(req.evStatus) });
     case 'PreCharge':
-      return { DC_EVStatus: dcEvStatusDoc(req.evStatus), EVTargetVoltage: pv(req.targetVoltage, 'V'), EVTargetCurrent: pv(req.targetCurrent, 'A') };
+      return as<S.PreChargeReqType>({ DC_EVStatus: dcEvStatusDoc(req.evStatus), EVTargetVoltage: pv(req.targetVoltage, 'V'), EVTargetCurrent: pv(req.targetCurrent, 'A') });
     case 'PowerDelivery':
-      return clean({
+      return clean<S.PowerDeliveryReqType>({
         ChargeProgress: req.progress,
         // Mandatory in ISO-2; EIM with one schedule uses tuple 1.
         SAScheduleTupleID: req.saScheduleTupleId ?? 1,
         DC_EVPowerDeliveryParameter: opt(req.dc, (d) =>
-          clean({ DC_EVStatus: dcEvStatusDoc(d.evStatus), BulkChargingComplete: d.bulkChargingComplete, ChargingComplete: d.chargingComplete }),
+          clean<S.DC_EVPowerDeliveryParameterType>({ DC_EVStatus: dcEvStatusDoc(d.evStatus), BulkChargingComplete: d.bulkChargingComplete, ChargingComplete: d.chargingComplete }),
         ),
       });
     case 'CurrentDemand':
-      return clean({
+      return clean<S.CurrentDemandReqType>({
         DC_EVStatus: dcEvStatusDoc(req.evStatus),
         EVTargetCurrent: pv(req.targetCurrent, 'A'),
         EVMaximumVoltageLimit: opt(req.maxVoltage, (v) => pv(v, 'V')),
@@ -185,11 +189,11 @@ function requestBody(req: V2gRequest): Obj {
         EVTargetVoltage: pv(req.targetVoltage, 'V'),
       });
     case 'ChargingStatus':
-      return {};
+      return as<S.ChargingStatusReqType>({});
     case 'MeteringReceipt':
-      return clean({ SessionID: req.sessionId, SAScheduleTupleID: req.saScheduleTupleId, MeterInfo: meterInfoDoc(req.meterInfo) });
+      return clean<S.MeteringReceiptReqType>({ SessionID: req.sessionId, SAScheduleTupleID: req.saScheduleTupleId, MeterInfo: meterInfoDoc(req.meterInfo) });
     case 'SessionStop':
-      return { ChargingSession: req.chargingSession };
+      return as<S.SessionStopReqType>({ ChargingSession: req.chargingSession });
   }
 }
 
@@ -298,15 +302,16 @@ function readRequest(kind: RequestKind, r: Rd): V2gRequest {
 
 // --- responses -------------------------------------------------------------
 
-function responseBody(res: V2gResponse): Obj {
+function responseBody(res: V2gResponse): object {
   if ((dinOnlyResponseCodes as readonly string[]).includes(res.responseCode))
     fail('NOT_IN_SCHEMA', `ResponseCode ${res.responseCode} does not exist in ISO 15118-2`, `${resElement[res.kind]}.ResponseCode`);
-  const rc = { ResponseCode: res.responseCode };
+  // Codes of the other schema were refused above.
+  const rc = { ResponseCode: res.responseCode as S.responseCodeType };
   switch (res.kind) {
     case 'SessionSetup':
-      return clean({ ...rc, EVSEID: evseIdString(res.evseId), EVSETimeStamp: res.timestamp });
+      return clean<S.SessionSetupResType>({ ...rc, EVSEID: evseIdString(res.evseId), EVSETimeStamp: opt(res.timestamp, toLong) });
     case 'ServiceDiscovery':
-      return {
+      return as<S.ServiceDiscoveryResType>({
         ...rc,
         PaymentOptionList: { PaymentOption: [...res.paymentOptions] },
         ChargeService: {
@@ -315,17 +320,17 @@ function responseBody(res: V2gResponse): Obj {
           FreeService: res.chargeService.freeService,
           SupportedEnergyTransferMode: { EnergyTransferMode: [...res.chargeService.modes] },
         },
-      };
+      });
     case 'ServiceDetail':
-      return { ...rc, ServiceID: res.serviceId };
+      return as<S.ServiceDetailResType>({ ...rc, ServiceID: res.serviceId });
     case 'PaymentServiceSelection':
     case 'SessionStop':
-      return rc;
+      return as<S.PaymentServiceSelectionResType>(rc);
     case 'Authorization':
-      return { ...rc, EVSEProcessing: res.processing };
+      return as<S.AuthorizationResType>({ ...rc, EVSEProcessing: res.processing });
     case 'ChargeParameterDiscovery': {
       const schedules = res.schedules && res.schedules.length > 0 ? res.schedules : [{ id: 1, pMax: 32767 }];
-      const base = {
+      const base = as<Omit<S.ChargeParameterDiscoveryResType, 'EVSEChargeParameter' | 'DC_EVSEChargeParameter' | 'AC_EVSEChargeParameter'>>({
         ...rc,
         EVSEProcessing: res.processing,
         // Optional in the ISO-2 schema, but EVs need a schedule once EVSEProcessing is Finished: always sent.
@@ -333,16 +338,16 @@ function responseBody(res: V2gResponse): Obj {
           SAScheduleTuple: schedules.map((s) => ({
             SAScheduleTupleID: s.id,
             PMaxSchedule: {
-              PMaxScheduleEntry: [{ RelativeTimeInterval: clean({ start: 0, duration: s.duration ?? 86400 }), PMax: pv(s.pMax, 'W') }],
+              PMaxScheduleEntry: [{ RelativeTimeInterval: clean<S.RelativeTimeIntervalType>({ start: 0, duration: s.duration ?? 86400 }), PMax: pv(s.pMax, 'W') }],
             },
           })),
         },
-      };
+      });
       if (res.dc) {
         const d = res.dc;
-        return {
+        return as<S.ChargeParameterDiscoveryResType>({
           ...base,
-          DC_EVSEChargeParameter: clean({
+          DC_EVSEChargeParameter: clean<S.DC_EVSEChargeParameterType>({
             DC_EVSEStatus: dcEvseStatusDoc(d.status),
             EVSEMaximumCurrentLimit: pv(d.maxCurrent, 'A'),
             // Mandatory in ISO-2.
@@ -354,31 +359,31 @@ function responseBody(res: V2gResponse): Obj {
             EVSEPeakCurrentRipple: pv(d.peakCurrentRipple, 'A'),
             EVSEEnergyToBeDelivered: opt(d.energyToBeDeliveredWh, (v) => pv(v, 'Wh')),
           }),
-        };
+        });
       }
       const a = res.ac;
       if (!a) return fail('MISSING_PARAMETER', 'ChargeParameterDiscoveryRes needs dc or ac parameters', 'ChargeParameterDiscoveryRes');
-      return {
+      return as<S.ChargeParameterDiscoveryResType>({
         ...base,
         AC_EVSEChargeParameter: {
           AC_EVSEStatus: acEvseStatusDoc(a.status),
           EVSENominalVoltage: pv(a.nominalVoltage, 'V'),
           EVSEMaxCurrent: pv(a.maxCurrent, 'A'),
         },
-      };
+      });
     }
     case 'CableCheck':
-      return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEProcessing: res.processing };
+      return as<S.CableCheckResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEProcessing: res.processing });
     case 'PreCharge':
     case 'WeldingDetection':
-      return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEPresentVoltage: pv(res.presentVoltage, 'V') };
+      return as<S.PreChargeResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus), EVSEPresentVoltage: pv(res.presentVoltage, 'V') });
     case 'PowerDelivery':
     case 'MeteringReceipt':
-      if (res.dcStatus) return { ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus) };
-      if (res.acStatus) return { ...rc, AC_EVSEStatus: acEvseStatusDoc(res.acStatus) };
+      if (res.dcStatus) return as<S.PowerDeliveryResType>({ ...rc, DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus) });
+      if (res.acStatus) return as<S.PowerDeliveryResType>({ ...rc, AC_EVSEStatus: acEvseStatusDoc(res.acStatus) });
       return fail('MISSING_PARAMETER', `${res.kind}Res needs an EVSEStatus`, resElement[res.kind]);
     case 'CurrentDemand':
-      return clean({
+      return clean<S.CurrentDemandResType>({
         ...rc,
         DC_EVSEStatus: dcEvseStatusDoc(res.dcStatus),
         EVSEPresentVoltage: pv(res.presentVoltage, 'V'),
@@ -395,7 +400,7 @@ function responseBody(res: V2gResponse): Obj {
         ReceiptRequired: res.receiptRequired,
       });
     case 'ChargingStatus':
-      return clean({
+      return clean<S.ChargingStatusResType>({
         ...rc,
         EVSEID: evseIdString(res.evseId),
         SAScheduleTupleID: res.saScheduleTupleId,

@@ -24,6 +24,7 @@ import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
 import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
 import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
+import { SessionRecorder } from './recorder.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
@@ -252,6 +253,30 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     return fail(`${c.general.interface} has no IPv6 link-local address`);
   }
   const status = new StatusBus(() => Date.now());
+  // Session records (logging.session_records_dir): a pcap of everything the interface sees
+  // (a second AF_PACKET socket for all EtherTypes) and a JSON-lines log of V2G messages and status.
+  let recorder: SessionRecorder | undefined;
+  let capture: ReturnType<typeof openAfPacketPort> | undefined;
+  if (c.logging.session_records_dir) {
+    try {
+      const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, logger: log.child('record') });
+      capture = openAfPacketPort(c.general.interface, { etherTypes: [], logger });
+      capture.frames$.subscribe((f) => rec.frame(f.timestamp, f.data));
+      let sessionSeen = false;
+      status.updates$.subscribe((u) => {
+        if (u.checkpoint === 400) sessionSeen = true;
+        // A new record when the next car / attempt begins after a session (or at the very start).
+        if ((u.checkpoint === 1 || u.checkpoint === 3 || u.checkpoint === 100) && (!rec.current || sessionSeen)) {
+          sessionSeen = false;
+          rec.start();
+        }
+        rec.status(u);
+      });
+      recorder = rec;
+    } catch (e) {
+      log.log('error', 'session records disabled', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
   const common = {
     logger: log,
     status,
@@ -280,6 +305,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     const wire = (r: WireRecord): void => {
       latency.onWire(r);
       mirror?.(r);
+      recorder?.wire(r);
     };
     stack = createEvStack({
       ...common,
@@ -301,6 +327,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },
+      ...(recorder ? { onWire: (r: WireRecord) => recorder?.wire(r) } : {}),
       connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     }) as unknown as RoleStack<{ end: string; reason: string }>;
   }
@@ -363,6 +390,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     bridge.close();
     process.off('SIGUSR1', onUsr1);
     stack.dispose();
+    recorder?.stop();
+    capture?.close();
     ethernet.close();
     await board.value.close();
   };

@@ -2,7 +2,11 @@
 // three network namespaces, `tsplc modem-sim` between the veth cables, and the
 // two roles as separate `tsplc pev|evse --board sim` processes with the real
 // AF_PACKET addon, real UDP multicast (SDP) and real TCP (V2GTP). Needs root.
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/capture/reader.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession } from '../../src/runtime/sim-netns.js';
 
@@ -17,6 +21,7 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
   ] as const) {
     it(`${protocol.toUpperCase()} ${mode.toUpperCase()}: both processes end the session cleanly`, { timeout: 120_000 }, async () => {
       const lines: string[] = [];
+      const records = mkdtempSync(join(tmpdir(), 'tsplc-records-'));
       const r = await netnsSimSession({
         protocol,
         mode,
@@ -27,7 +32,7 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
         json: true,
         timeoutMs: 90_000,
         // A small pack: 1 % SOC in about a second of real charging.
-        extraArgs: ['--set', 'ev.battery_capacity_wh=1000'],
+        extraArgs: ['--set', 'ev.battery_capacity_wh=1000', '--set', `logging.session_records_dir=${records}`],
         onLine: (role, l) => lines.push(`[${role}] ${l}`),
       });
       const tail = lines.slice(-25).join('\n');
@@ -39,6 +44,17 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
       for (const c of [160, 190, 200, 203, 301, 303, 400, 500, 600, 700, 800, 900, 905]) expect(cps, `checkpoint ${c}`).toContain(c);
       // The SDP request left on the scoped interface and the answer came back (the EVSE logged both).
       expect(lines.some((l) => l.startsWith('[evse]') && l.includes('"cp":202'))).toBe(true);
+      // Both processes recorded the session: a pcap with HomePlug (0x88E1) and IPv6 (0x86DD) frames, and the decoded V2G log.
+      const files = readdirSync(records);
+      for (const role of ['pev', 'evse']) {
+        const pcap = files.find((f) => f.endsWith(`-${role}.pcap`));
+        expect(pcap, files.join(',')).toBeDefined();
+        const types = new Set<number>();
+        for (const rec of readCapture(readFileSync(join(records, pcap as string)))) if (rec.ok) types.add(((rec.value.data[12] ?? 0) << 8) | (rec.value.data[13] ?? 0));
+        expect(types.has(0x88e1) && types.has(0x86dd), [...types].map((x) => x.toString(16)).join(',')).toBe(true);
+        const jsonl = readFileSync(join(records, (pcap as string).replace(/\.pcap$/, '.jsonl')), 'utf8');
+        expect(jsonl).toMatch(/"kind":"v2g"/);
+      }
     });
   }
 });

@@ -20,6 +20,7 @@ import type { CodecError } from '../result.js';
 import { SDP_PORT, type SdpMessage, decodeSdp, describeSdp } from '../sdp/index.js';
 import { V2gtpPayloadType, V2gtpStreamReassembler, findV2gtpHeader, payloadTypeName } from '../v2gtp/index.js';
 import { type DecodedV2g, type Json, type SchemaId, decodeV2gDocument } from './exi-bridge.js';
+import { checkpointStem, isStopRequest, messageCheckpoint } from './checkpoints.js';
 import { findField, isObject, keyFieldsText } from './fields.js';
 
 export type V2gDirection = 'EV→EVSE' | 'EVSE→EV';
@@ -33,6 +34,8 @@ interface EventBase {
 
 export interface SdpEvent extends EventBase {
   readonly kind: 'sdp';
+  /** 200 request, 202 response (sender's checkpoints). */
+  readonly checkpoint: 200 | 202;
   readonly direction: V2gDirection;
   readonly src: string;
   readonly dst: string;
@@ -62,6 +65,8 @@ export interface TcpEvent extends EventBase {
   readonly direction: V2gDirection;
   readonly src: string;
   readonly dst: string;
+  /** 301 SYN, 302 SYN+ACK. */
+  readonly checkpoint?: number;
   /** Missing bytes for 'gap'. */
   readonly missing?: number;
 }
@@ -78,6 +83,8 @@ export interface V2gMessageEvent extends EventBase {
   readonly schema: SchemaId | undefined;
   /** Message name ('CurrentDemandReq'); '?' when the EXI could not be decoded. */
   readonly name: string;
+  /** pyPLC checkpoint of this message (505 SessionSetupRes, 790 EVSE_Shutdown, 805 PowerDeliveryRes(stop), ...). */
+  readonly checkpoint?: number;
   /** Key fields on one line. */
   readonly summary: string;
   /** The EXI payload in hex (as pyPLC's decoded.txt shows it). */
@@ -143,6 +150,8 @@ interface ConnState {
   readonly s2c: DirState;
   readonly slac: SlacFacts;
   messages: number;
+  /** The last PowerDeliveryReq asked to stop (for the checkpoint of its Res). */
+  stopping: boolean;
   /** '[ip]:port' of client and server, formatted once. */
   readonly clientText: string;
   readonly serverText: string;
@@ -208,7 +217,7 @@ export class V2gCaptureAnalyzer {
       const m = decodeSdp(u.payload);
       if (!m.ok) return [{ ...base, kind: 'error', layer: 'sdp', error: m.error }];
       if (m.value.kind === 'response') this.serverPorts.add(m.value.port);
-      return [{ ...base, kind: 'sdp', direction: m.value.kind === 'request' ? 'EV→EVSE' : 'EVSE→EV', src, dst, message: m.value, summary: describeSdp(m.value) }];
+      return [{ ...base, kind: 'sdp', checkpoint: m.value.kind === 'request' ? 200 : 202, direction: m.value.kind === 'request' ? 'EV→EVSE' : 'EVSE→EV', src, dst, message: m.value, summary: describeSdp(m.value) }];
     }
     if (transport.kind !== 'tcp') return [];
     const evs = this.tcp.push({
@@ -264,6 +273,7 @@ export class V2gCaptureAnalyzer {
         s2c: { reassembler: this.newReassembler(), resync: undefined, tls: false, fresh: true },
         slac: { ...this.slac },
         messages: 0,
+        stopping: false,
         clientText: `[${formatIpv6(info.client.address)}]:${info.client.port}`,
         serverText: `[${formatIpv6(info.server.address)}]:${info.server.port}`,
       };
@@ -284,7 +294,7 @@ export class V2gCaptureAnalyzer {
     const base = { frame: e.frame, timestamp: e.time, connection: c.info.id, direction, src, dst };
     switch (e.kind) {
       case 'syn':
-        return [{ ...base, kind: 'tcp', what: e.ack ? 'SYN+ACK' : 'SYN' }];
+        return [{ ...base, kind: 'tcp', what: e.ack ? 'SYN+ACK' : 'SYN', checkpoint: e.ack ? 302 : 301 }];
       case 'fin':
         return [{ ...base, kind: 'tcp', what: 'FIN' }];
       case 'rst':
@@ -355,7 +365,10 @@ export class V2gCaptureAnalyzer {
       const d = decodeV2gDocument(schema, payload);
       if (d.ok) {
         this.learn(c, d.value);
-        return { ...base, schema, name: d.value.name, summary: keyFieldsText(d.value.name, d.value.body, d.value.header), decoded: d.value };
+        const name = d.value.name;
+        if (checkpointStem(name) === 'PowerDeliveryReq') c.stopping = isStopRequest(d.value.body);
+        const checkpoint = messageCheckpoint(name, d.value.body, c.stopping);
+        return { ...base, schema, name, ...(checkpoint !== undefined ? { checkpoint } : {}), summary: keyFieldsText(name, d.value.body, d.value.header), decoded: d.value };
       }
       firstError ??= d.error;
     }

@@ -51,12 +51,12 @@ export function eventToItem(e: V2gEvent): DecodedItem | undefined {
     case 'slac':
       return undefined;
     case 'sdp':
-      return { layer: 'sdp', name: e.message.kind === 'request' ? 'SDP request' : 'SDP response', src: e.src, dst: e.dst, summary: `${e.direction} ${e.summary}`, fields: { direction: e.direction, ...sdpFields(e.message) } };
+      return { layer: 'sdp', name: e.message.kind === 'request' ? 'SDP request' : 'SDP response', src: e.src, dst: e.dst, summary: `${e.direction} ${e.summary} (checkpoint ${e.checkpoint})`, fields: { direction: e.direction, checkpoint: e.checkpoint, ...sdpFields(e.message) } };
     case 'ndp':
       return { layer: 'ndp', name: e.name, src: e.src, dst: e.dst, summary: `target ${e.target} (checkpoint ${e.checkpoint})`, fields: { target: e.target, checkpoint: e.checkpoint } };
     case 'tcp': {
       const what = e.what === 'gap' ? `gap: ${e.missing} bytes missing` : e.what === 'TLS' ? 'TLS: encrypted, not decoded' : e.what === 'not-V2GTP' ? 'not V2GTP: ignored' : e.what;
-      return { layer: 'tcp', name: `TCP ${e.what}`, src: e.src, dst: e.dst, summary: `${e.direction} connection ${e.connection} ${what}`, fields: { connection: e.connection, direction: e.direction, event: e.what, ...(e.missing !== undefined ? { missing: e.missing } : {}) } };
+      return { layer: 'tcp', name: `TCP ${e.what}`, src: e.src, dst: e.dst, summary: `${e.direction} connection ${e.connection} ${what}`, fields: { connection: e.connection, direction: e.direction, event: e.what, ...(e.checkpoint !== undefined ? { checkpoint: e.checkpoint } : {}), ...(e.missing !== undefined ? { missing: e.missing } : {}) } };
     }
     case 'error':
       return { layer: e.layer, name: 'error', summary: `${e.error.code}${e.error.offset !== undefined ? ` at offset ${e.error.offset}` : ''}: ${e.error.message}`, error: e.error };
@@ -66,6 +66,7 @@ export function eventToItem(e: V2gEvent): DecodedItem | undefined {
         direction: e.direction,
         schema: e.schema ?? null,
         payloadType: payloadTypeName(e.payloadType),
+        ...(e.checkpoint !== undefined ? { checkpoint: e.checkpoint } : {}),
         exi: e.exiHex,
         ...(e.decoded ? { document: e.decoded.document } : {}),
         ...(e.decoded?.trailingZeroBytes ? { trailingZeroBytes: e.decoded.trailingZeroBytes } : {}),
@@ -75,7 +76,7 @@ export function eventToItem(e: V2gEvent): DecodedItem | undefined {
         name: e.name,
         ...(e.src !== undefined ? { src: e.src } : {}),
         ...(e.dst !== undefined ? { dst: e.dst } : {}),
-        summary: `${e.direction} ${e.schema ?? '-'} ${e.summary}`.trimEnd(),
+        summary: `${e.direction} ${e.schema ?? '-'}${e.checkpoint !== undefined ? ` [${e.checkpoint}]` : ''} ${e.summary}`.trimEnd(),
         fields,
         ...(e.error ? { error: e.error } : {}),
       };

@@ -7,3 +7,4 @@ export * from './vendor.js';
 export * from './fields.js';
 export type { DecodedV2g } from './exi-bridge.js';
 export * from './frame-analyser.js';
+export * from './checkpoints.js';

@@ -39,38 +39,6 @@ export interface SessionSummary {
   readonly errors: number;
 }
 
-/** pyPLC checkpoints per message (checkpoints.md); DIN names, ISO-2 equivalents map to the same step. */
-export const MESSAGE_CHECKPOINT: Readonly<Record<string, number>> = {
-  supportedAppProtocolReq: 400,
-  supportedAppProtocolRes: 402,
-  SessionSetupReq: 500,
-  SessionSetupRes: 505,
-  ServiceDiscoveryReq: 510,
-  ServiceDiscoveryRes: 515,
-  ServicePaymentSelectionReq: 520,
-  ServicePaymentSelectionRes: 525,
-  PaymentServiceSelectionReq: 520,
-  PaymentServiceSelectionRes: 525,
-  ContractAuthenticationReq: 530,
-  ContractAuthenticationRes: 535,
-  AuthorizationReq: 530,
-  AuthorizationRes: 535,
-  ChargeParameterDiscoveryReq: 540,
-  ChargeParameterDiscoveryRes: 545,
-  CableCheckReq: 560,
-  CableCheckRes: 565,
-  PreChargeReq: 570,
-  PreChargeRes: 575,
-  PowerDeliveryReq: 600,
-  PowerDeliveryRes: 605,
-  CurrentDemandReq: 700,
-  CurrentDemandRes: 705,
-  WeldingDetectionReq: 850,
-  WeldingDetectionRes: 855,
-  SessionStopReq: 900,
-  SessionStopRes: 905,
-};
-
 const STOP_STATUS = new Set(['EVSE_Shutdown', 'EVSE_EmergencyShutdown', 'EVSE_Malfunction', 'EVSE_UtilityInterruptEvent']);
 
 function span(msgs: readonly V2gMessageEvent[], stem: RegExp): number | undefined {
@@ -125,10 +93,7 @@ export function summarizeSessions(events: readonly V2gEvent[], analyzer: V2gCapt
         }
       : undefined;
     let lastCheckpoint: number | undefined;
-    for (const m of msgs) {
-      const stem = m.name.replace(/^DC_/, '').replace(/^AC_/, '').replace(/ChargeLoop(Req|Res)$/, 'CurrentDemand$1');
-      lastCheckpoint = MESSAGE_CHECKPOINT[stem] ?? lastCheckpoint;
-    }
+    for (const m of msgs) lastCheckpoint = m.checkpoint ?? lastCheckpoint;
     const chargerMac = facts?.slac.evseMac ?? facts?.serverMac;
     const vendor = chargerMac ? guessChargerVendor(chargerMac) : undefined;
     const evMac = facts?.clientMac ?? facts?.slac.evMac;

@@ -112,6 +112,20 @@ describe.skipIf(!hasCaptures)('capture analysis: session summaries', () => {
     expect(s.preChargeDuration).toBeGreaterThan(5);
   });
 
+  it('checkpoints: SDP 200/202, SYN 301/302, the message steps, 800/805 for PowerDelivery(stop)', () => {
+    const a = analyzeCapture(load('DIN_DC_DS5366_Josev.pcapng'));
+    const cps = a.events.flatMap((e) => ('checkpoint' in e && e.checkpoint !== undefined ? [e.checkpoint] : []));
+    for (const c of [200, 202, 301, 302, 400, 402, 500, 505, 560, 565, 570, 575, 600, 605, 700, 705, 800, 805, 900, 905]) expect(cps, String(c)).toContain(c);
+    expect(cps.indexOf(805)).toBeGreaterThan(cps.indexOf(605));
+  });
+
+  it('checkpoint 790: EVSE_Shutdown in CurrentDemandRes (westparkAlpi, the charger stops)', () => {
+    const a = analyzeCapture(load('2023-04-19_westparkAlpi_pyPlc_lightbulb_1fail_1ok.pcapng'));
+    const stop = a.events.filter((e) => e.kind === 'v2g' && e.checkpoint === 790);
+    expect(stop.length).toBeGreaterThan(0);
+    expect(stop.every((e) => e.kind === 'v2g' && e.name === 'CurrentDemandRes')).toBe(true);
+  });
+
   it('value series CSV has one row per message carrying values, multipliers applied', () => {
     const a = analyzeCapture(load('2023-04-19_westparkAlpi_pyPlc_lightbulb_1fail_1ok.pcapng'));
     const csv = valuesToCsv(a.values).trim().split('\n');

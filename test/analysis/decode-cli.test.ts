@@ -27,7 +27,7 @@ describe.skipIf(!hasCaptures)('tsplc decode: V2G layers', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/SDP response +EVSE→EV SDP response fe80::664d:70ff:fe01:3bf port 55118 no TLS TCP/);
     expect(stdout).toMatch(/TCP SYN +EV→EVSE connection 1 SYN/);
-    expect(stdout).toMatch(/CurrentDemandRes +EVSE→EV din ResponseCode=OK .*EVSEPresentVoltage=\d/);
+    expect(stdout).toMatch(/CurrentDemandRes +EVSE→EV din \[705\] ResponseCode=OK .*EVSEPresentVoltage=\d/);
     expect(stdout).toMatch(/^session 1 \(TCP connection 1\): EV .* 200 messages, urn:din:70121:2012:MsgDef$/m);
     expect(stdout).toMatch(/^ {2}end: normal end: SessionStop/m);
   });

@@ -4,7 +4,8 @@
 import type { Result } from '../../result.js';
 import type { SupportedAppProtocolReqDocument, SupportedAppProtocolResDocument, V2gDocument } from '../document.js';
 import { protocolNamespaces, type AppHandshakeResponse, type AppHandshakeResponseCode, type AppProtocol, type Protocol } from '../model.js';
-import { fail, guard, Rd, type Obj } from './common.js';
+import type * as A from '../../exi/generated/appHand.js';
+import { as, fail, guard, Rd, type Obj } from './common.js';
 
 const handshakeCodes: readonly AppHandshakeResponseCode[] = ['OK_SuccessfulNegotiation', 'OK_SuccessfulNegotiationWithMinorDeviation', 'Failed_NoNegotiation'];
 
@@ -21,7 +22,7 @@ export function offerFor(protocols: readonly Protocol[]): AppProtocol[] {
 
 export function encodeHandshakeRequest(offer: readonly AppProtocol[]): SupportedAppProtocolReqDocument {
   return {
-    supportedAppProtocolReq: {
+    supportedAppProtocolReq: as<A.supportedAppProtocolReq>({
       AppProtocol: offer.map((a) => ({
         ProtocolNamespace: a.namespace,
         VersionNumberMajor: a.versionMajor,
@@ -29,12 +30,12 @@ export function encodeHandshakeRequest(offer: readonly AppProtocol[]): Supported
         SchemaID: a.schemaId,
         Priority: a.priority,
       })),
-    },
+    }),
   };
 }
 
 export function encodeHandshakeResponse(res: AppHandshakeResponse): SupportedAppProtocolResDocument {
-  return { supportedAppProtocolRes: { ResponseCode: res.responseCode, ...(res.schemaId !== undefined ? { SchemaID: res.schemaId } : {}) } };
+  return { supportedAppProtocolRes: as<A.supportedAppProtocolRes>({ ResponseCode: res.responseCode, ...(res.schemaId !== undefined ? { SchemaID: res.schemaId } : {}) }) };
 }
 
 function root(doc: V2gDocument, name: string): Rd {

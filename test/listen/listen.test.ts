@@ -56,6 +56,17 @@ describe.skipIf(!hasCaptures)('listen offline on real sniffer captures', () => {
     expect(summary?.visible.unicast).toBeUndefined();
     expect(summary?.visible.broadcast).toBeGreaterThan(0);
   });
+
+  it('the CLI decodes what is visible (SDP, TCP, V2G) with the analyser of tsplc decode', async () => {
+    const file = join(capturesDir, 'ISO-2_DC_multi_EVSE_SLAC_DS5366_Josev.pcapng');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'listen', '--file', file, '--json'], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name?: string; evseMac?: string });
+    // Both EVSEs that answered the car's SLAC are in the MAC log; the car matched 64:4d:70:01:06:0e.
+    expect(new Set(lines.filter((l) => l.kind === 'maclog').map((l) => l.evseMac))).toEqual(new Set(['64:4d:70:01:06:10', '64:4d:70:01:06:0e']));
+    expect(lines.find((l) => l.kind === 'key')).toMatchObject({ evseMac: '64:4d:70:01:06:0e' });
+    const names = lines.filter((l) => l.kind === 'decoded').map((l) => l.name);
+    for (const n of ['SDP request', 'SDP response', 'supportedAppProtocolReq', 'SessionSetupReq', 'CurrentDemandReq']) expect(names).toContain(n);
+  });
 });
 
 const EV = new Uint8Array([0x02, 0xee, 0, 0, 0, 1]);

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { createActor } from 'xstate';
 import { listenMachine, type ListenOutput, type MacLogEntry } from '../../../machines/listen/index.js';
 import { toHex } from '../../bytes.js';
-import { readCapture } from '../../capture/index.js';
+import { LINKTYPE_ETHERNET, readCapture, type CaptureRecord } from '../../capture/index.js';
+import { createV2gAnalyser } from '../../analysis/frame-analyser.js';
 import type { EthernetFrame } from '../../ports/ethernet.js';
 import { createLogger } from '../../runtime/logger.js';
 import { bridgePort, decodeFrame } from '../../slac/bridge.js';
@@ -17,12 +18,13 @@ import type { StatusUpdate } from '../../status.js';
 
 export const summary = 'ListenMode: sniff SLAC, take NMK/NID, join, decode (interface or capture file)';
 
-const usage = `usage: tsplc listen (--interface <if> [--join] | --file <capture>) [--maclog <file>] [--json]
+const usage = `usage: tsplc listen (--interface <if> [--join] | --file <capture>) [--maclog <file>] [--json] [--no-decode]
   -i, --interface <if>  listen live (promiscuous, needs CAP_NET_RAW)
   -f, --file <capture>  read a pcap/pcapng file instead
   --join                set the captured NMK/NID into the own modem (live only)
   --maclog <file>       append "<time> SECC MAC <evse> EV <ev>" lines (pyPLC MacLog.txt)
-  --json                JSON lines instead of human text`;
+  --json                JSON lines instead of human text
+  --no-decode           only count the visible frames (default: decode SDP, ND, TCP and V2G messages)`;
 
 const ETHERTYPE_HOMEPLUG = 0x88e1;
 const ETHERTYPE_VLAN = 0x8100;
@@ -43,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         join: { type: 'boolean' },
         maclog: { type: 'string' },
         json: { type: 'boolean' },
+        'no-decode': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -83,6 +86,23 @@ export async function run(argv: string[]): Promise<number> {
     else if (u.state === 'Joined' || u.state === 'JoinFailed' || u.state === 'Joining') print('join', `${u.state}${u.details ? ' ' + JSON.stringify(u.details) : ''}`, { state: u.state, ...u.details });
     else if (u.details?.kind) print('visible', `visible: ${String(u.details.kind)} frame #${String(u.details.count)} ${String(u.details.src)} → ${String(u.details.dst)}`, { ...u.details });
   };
+  // What becomes visible is decoded with the same analyser as `tsplc decode` (SDP, ND, TCP, V2GTP/EXI).
+  const analyser = values['no-decode'] ? undefined : createV2gAnalyser();
+  let frameNo = 0;
+  const decodeVisible = (r: CaptureRecord): void => {
+    if (!analyser) return;
+    let items;
+    try {
+      items = analyser.analyse(r);
+    } catch (e) {
+      process.stderr.write(`tsplc listen: decoder failed on frame ${r.index}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return;
+    }
+    for (const it of items ?? []) {
+      print('decoded', `${it.layer}: ${it.name} ${it.src ?? ''} → ${it.dst ?? ''} ${it.summary}`, { layer: it.layer, name: it.name, src: it.src, dst: it.dst, summary: it.summary, frame: r.index });
+    }
+  };
+  const asRecord = (data: Uint8Array, timestamp: number): CaptureRecord => ({ timestamp, linkType: LINKTYPE_ETHERNET, data, originalLength: data.length, interfaceId: 0, index: ++frameNo });
   const summaryOf = (o: ListenOutput): void => {
     print(
       'summary',
@@ -114,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
         if (x.ok && x.event) actor.send(x.event);
       } else {
         actor.send({ type: 'VISIBLE', src: d.subarray(6, 12), dst: d.subarray(0, 6), etherType: etherTypeOf(d), timestamp: r.value.timestamp });
+        if (r.value.linkType === LINKTYPE_ETHERNET) decodeVisible(r.value);
       }
     }
     actor.send({ type: 'STOP' });
@@ -138,7 +159,10 @@ export async function run(argv: string[]): Promise<number> {
   ref.a = actor;
   actor.start();
   const sub = port.frames$.subscribe((f: EthernetFrame) => {
-    if (f.data.length >= 14 && etherTypeOf(f.data) !== ETHERTYPE_HOMEPLUG) actor.send({ type: 'VISIBLE', src: f.data.subarray(6, 12), dst: f.data.subarray(0, 6), etherType: etherTypeOf(f.data), timestamp: f.timestamp });
+    if (f.data.length >= 14 && etherTypeOf(f.data) !== ETHERTYPE_HOMEPLUG) {
+      actor.send({ type: 'VISIBLE', src: f.data.subarray(6, 12), dst: f.data.subarray(0, 6), etherType: etherTypeOf(f.data), timestamp: f.timestamp });
+      decodeVisible(asRecord(f.data, f.timestamp));
+    }
   });
   print('start', `listening on ${port.name} (promiscuous)${values.join ? ', joining captured networks' : ''}`, { interface: port.name, join: values.join ?? false });
   await new Promise<void>((resolve) => {

@@ -104,6 +104,16 @@ export async function run(argv: string[]): Promise<number> {
     sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
     ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : { socTarget: 30 }),
   });
+  if (mode === 'ac') {
+    // The sim board models no AC energy: the SOC would never reach the target. Stop like a user after ten ChargingStatus rounds.
+    let rounds = 0;
+    const sub = sim.evStatus.updates$.subscribe((u) => {
+      if (u.checkpoint === 705 && ++rounds === 10) {
+        sub.unsubscribe();
+        sim.ev.actor.send({ type: 'STOP', reason: 'sim: AC energy is not modelled, stop after 10 ChargingStatus rounds' });
+      }
+    });
+  }
   const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty, write: (t) => void process.stdout.write(values.json ? '' : t) });
   let finished = false;
   const result = sim.done.then((r) => {

@@ -105,6 +105,9 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   const ensureSafeShutdown = (reason: string): void => {
     if (shutdownRun) return;
     if (settledInSession) {
+      // The session already ran the sequence to its end: the manager's request is answered by
+      // that run, once. Any later request (e.g. an unplug in the next attempt) starts a new one.
+      settledInSession = false;
       queueMicrotask(() => ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
       return;
     }

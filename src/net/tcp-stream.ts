@@ -11,9 +11,10 @@
 //    (for V2G the EV speaks first: supportedAppProtocolReq);
 //  - data is delivered in sequence order; bytes already delivered
 //    (retransmissions, duplicates, overlaps) are dropped and counted;
-//  - segments ahead of the expected sequence number are held (bounded) and a
-//    hole that is never filled is reported as a 'gap' event, after which the
-//    stream continues at the held data;
+//  - segments ahead of the expected sequence number are held (bounded); a
+//    hole that the peer acknowledges (so it was sent, but not captured), that
+//    overflows the bound, or that is still open at the end is reported as a
+//    'gap' event, after which the stream continues at the held data;
 //  - SYN, FIN and RST are reported as events.
 // Sequence numbers are compared modulo 2^32 relative to the first one seen.
 import type { TcpFlags, TcpSegment } from './packet.js';
@@ -174,6 +175,7 @@ export class TcpStreamTracker {
     if (dir.base === undefined) dir.base = seg.tcp.sequenceNumber;
     const dataSeq = flags.syn ? (seg.tcp.sequenceNumber + 1) >>> 0 : seg.tcp.sequenceNumber;
     if (seg.tcp.payload.length > 0) this.accept(c, dir, direction, dataSeq, seg, out);
+    if (flags.ack) this.ackedHole(c, direction === 'client-to-server' ? c.s2c : c.c2s, direction === 'client-to-server' ? 'server-to-client' : 'client-to-server', seg, out);
     if (flags.rst) {
       out.push(...this.drainDirection(c, dir, direction));
       out.push({ ...base, kind: 'rst' });
@@ -262,6 +264,24 @@ export class TcpStreamTracker {
       dir.next = first.rel;
       this.deliverHeld(c, dir, direction, out);
     }
+  }
+
+  /**
+   * The peer acknowledged bytes we hold data after but never saw: the
+   * receiver got them, the capture missed them, and no retransmission will
+   * come. Declare the gap now (instead of at the end of the capture) so the
+   * stream goes on in time order.
+   */
+  private ackedHole(c: Connection, dir: Direction, direction: TcpDirection, seg: TcpSegmentInput, out: TcpStreamEvent[]): void {
+    if (dir.base === undefined || dir.held.length === 0) return;
+    const acked = (seg.tcp.acknowledgementNumber - dir.base) >>> 0;
+    if (acked >= 0x80000000 || acked <= dir.next) return;
+    const first = dir.held[0] as Held;
+    if (acked < first.rel) return;
+    this.stats.gaps++;
+    out.push({ connection: c.info, direction, time: seg.time, frame: seg.frame, kind: 'gap', streamOffset: dir.next, missing: first.rel - dir.next });
+    dir.next = first.rel;
+    this.deliverHeld(c, dir, direction, out);
   }
 
   private deliverHeld(c: Connection, dir: Direction, direction: TcpDirection, out: TcpStreamEvent[]): void {

@@ -116,3 +116,28 @@ describe('TCP stream tracker', () => {
     );
   });
 });
+
+describe('TCP stream tracker: holes the peer acknowledged', () => {
+  it('declares the gap when the receiver ACKs past it (sent, but not captured)', () => {
+    const t = new TcpStreamTracker();
+    push(t, true, seg(100, [], { syn: true, ack: false }));
+    push(t, false, seg(500, [], { syn: true }));
+    push(t, true, seg(101, [1, 2]));
+    expect(dataOf(push(t, true, seg(106, [6, 7])))).toEqual([]);
+    // The server acknowledges up to 108 (relative 7): bytes 3..5 reached it but not the capture.
+    const ack = t.push({ time: 9, frame: 99, source: evse, destination: ev, tcp: { ...seg(501, []), acknowledgementNumber: 108 } });
+    expect(ack.map((e) => e.kind)).toEqual(['gap', 'data']);
+    expect(ack[0]).toMatchObject({ streamOffset: 2, missing: 3, direction: 'client-to-server', frame: 99 });
+    expect(dataOf(ack)).toEqual([6, 7]);
+  });
+
+  it('does not declare a gap for data still in flight (ACK below the hole)', () => {
+    const t = new TcpStreamTracker();
+    push(t, true, seg(100, [], { syn: true, ack: false }));
+    push(t, true, seg(101, [1, 2]));
+    push(t, true, seg(106, [6, 7]));
+    const ack = t.push({ time: 9, frame: 99, source: evse, destination: ev, tcp: { ...seg(501, []), acknowledgementNumber: 103 } });
+    expect(ack).toEqual([]);
+    expect(dataOf(push(t, true, seg(103, [3, 4, 5])))).toEqual([3, 4, 5, 6, 7]);
+  });
+});

@@ -124,8 +124,10 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       shutdowns.push(out);
       run.stop();
       shutdownRun = undefined;
-      settledInSession = true;
       report({ layer: 'shutdown', state: out.endState, level: out.endState === 'Finished' ? 'info' : 'error', details: { faults: out.faults.map((f) => f.code).join(',') } });
+      // If the manager already waits for it, this answers it; otherwise (the session asked first)
+      // remember it, so the manager's own request that follows is answered by this run.
+      settledInSession = ref.cm?.getSnapshot().value !== 'safeShutdown';
       ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: out.endState === 'Finished' });
     });
   };

@@ -15,12 +15,13 @@
 // Any fatal condition (FAILED_* code, EVSE_EmergencyShutdown/Malfunction, a
 // timeout, a lost connection, hardware not confirming) → SafeShutdown: the
 // machine requests the SafeShutdownSequence and ends.
-import { and, assign, enqueueActions, setup } from 'xstate';
+import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import { toHex, bytesEqual } from '../../src/bytes.js';
 import type { BatteryState, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { V2gEvConfig, V2gEvTimeouts } from '../../src/v2g/config.js';
+import type { V2gDocument } from '../../src/v2g/document.js';
 import { v2gEvTimeoutDefaults } from '../../src/v2g/config.js';
 import { decodeHandshakeResponse, encodeHandshakeRequest, offerFor } from '../../src/v2g/dialects/apphand.js';
 import { dialectFor, type Dialect } from '../../src/v2g/dialects/index.js';
@@ -34,7 +35,7 @@ import {
   type ResponseCode,
   type V2gResponse,
 } from '../../src/v2g/model.js';
-import { evReactionToEvseStatus, evReactionToNotification, evReactionToResponseCode, worst, type EvReaction } from '../../src/v2g/policy.js';
+import { documentDespiteError, evReactionToEvseStatus, evReactionToNotification, evReactionToResponseCode, worst, type EvReaction } from '../../src/v2g/policy.js';
 import { buildRequest, type EvseLimits } from './requests.js';
 import type { V2gEvActionParams, V2gEvEvent, V2gEvInput, V2gEvOutput } from './types.js';
 
@@ -395,7 +396,17 @@ export const v2gEvMachine = setup({
     'V2G.RES': { actions: 'handleResponse' },
     'RES.FATAL': { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => event.fatal }] },
     'V2G.TRANSPORT_CLOSED': { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => ({ reason: `TransportClosed${event.reason ? `: ${event.reason}` : ''}` }) }] },
-    'V2G.DECODE_ERROR': { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => ({ reason: `DecodeError: ${event.error.code} ${event.error.message}` }) }] },
+    'V2G.DECODE_ERROR': [
+      {
+        // Complete document followed by extra bytes (Tesla): use it, with a warning.
+        guard: ({ event }) => documentDespiteError(event.error) !== undefined,
+        actions: [
+          ({ context, event }) => context.logger.log('warn', 'response with bytes after the EXI document: used anyway', { code: event.error.code }),
+          raise(({ event }) => ({ type: 'V2G.RES' as const, doc: documentDespiteError(event.error) as V2gDocument })),
+        ],
+      },
+      { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => ({ reason: `DecodeError: ${event.error.code} ${event.error.message}` }) }] },
+    ],
     'HW.BATTERY': { actions: assign({ battery: ({ event }) => event.state }) },
     'HW.INLET_VOLTAGE': { actions: assign({ inletVoltage: ({ event }) => event.volts }) },
     'HW.CURRENT': { actions: assign({ measuredCurrent: ({ event }) => event.amps }) },

@@ -8,7 +8,7 @@
 //
 //   waitForHandshake ─supportedAppProtocolReq→ session{ sequence ∥ isolation } ─SessionStop / FAILED_* / timeout / close→
 //     waitForHandshake (allowNewSessionAfterStop) | ended (final)
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, enqueueActions, raise, setup } from 'xstate';
 import { bytesEqual, toHex } from '../../src/bytes.js';
 import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
@@ -18,7 +18,8 @@ import { chooseProtocol, decodeHandshakeRequest, encodeHandshakeResponse } from 
 import { dialectFor } from '../../src/v2g/dialects/index.js';
 import { faultsFor, noFaults, type FaultAction, type FaultScenario } from '../../src/v2g/faults.js';
 import { isAcMode, type DcEvseStatus, type Protocol, type RequestKind, type V2gResponse } from '../../src/v2g/model.js';
-import { isAllowedNext, isOkCode, type SeccStage } from '../../src/v2g/policy.js';
+import { documentDespiteError, isAllowedNext, isOkCode, type SeccStage } from '../../src/v2g/policy.js';
+import type { V2gDocument } from '../../src/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
 import type { V2gEvseActionParams, V2gEvseEvent, V2gEvseInput, V2gEvseOutput } from './types.js';
 
@@ -314,7 +315,13 @@ export const v2gEvseMachine = setup({
             { guard: 'allowNewSession', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }] },
             { target: 'ended', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }, assign({ endReason: ({ event }) => event.reason, aborted: true })] },
           ],
-          'V2G.DECODE_ERROR': { actions: { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) } },
+          'V2G.DECODE_ERROR': [
+            {
+              guard: ({ event }) => documentDespiteError(event.error) !== undefined,
+              actions: raise(({ event }) => ({ type: 'V2G.REQ' as const, doc: documentDespiteError(event.error) as V2gDocument })),
+            },
+            { actions: { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) } },
+          ],
         },
       },
       session: {
@@ -329,6 +336,14 @@ export const v2gEvseMachine = setup({
             { target: 'ended', actions: ['powerSupplyOff', assign({ endReason: 'TransportClosed', aborted: true })] },
           ],
           'V2G.DECODE_ERROR': [
+            {
+              // Complete document followed by extra bytes (Tesla Model 3 / Model Y): answer it, with a warning.
+              guard: ({ event }) => documentDespiteError(event.error) !== undefined,
+              actions: [
+                ({ context, event }) => context.logger.log('warn', 'request with bytes after the EXI document: used anyway', { code: event.error.code }),
+                raise(({ event }) => ({ type: 'V2G.REQ' as const, doc: documentDespiteError(event.error) as V2gDocument })),
+              ],
+            },
             // Garbage on the connection: no response type to answer with, so close (STYLE.md: decided in one place).
             {
               guard: 'allowNewSession',

@@ -69,6 +69,19 @@ export function worst(a: EvReaction, b: EvReaction): EvReaction {
   return rank[b.action] > rank[a.action] ? b : a;
 }
 
+/**
+ * A decode error that still carries the complete document: the EXI codec's
+ * TRAILING_BYTES (bytes after the end of the document). Tesla cars (Model 3,
+ * Model Y) send one extra byte after some EXI documents (seen in
+ * tesla-3-din.pcap and the 2024-04-20 Model Y capture); a tolerant receiver
+ * uses the document. Returns it, or undefined for a real decode failure.
+ */
+export function documentDespiteError(error: { readonly code: string }): unknown {
+  if (error.code !== 'TRAILING_BYTES') return undefined;
+  const doc = (error as { readonly document?: unknown }).document;
+  return typeof doc === 'object' && doc !== null ? doc : undefined;
+}
+
 // ---------------------------------------------------------------------------
 // SECC sequence: which request may follow which (protocol-facts §4.2).
 // 'start' = right after the handshake.

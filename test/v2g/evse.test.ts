@@ -104,6 +104,21 @@ describe('EVSE session rules', () => {
     expect(e.closed[1]).toMatch(/decode error/);
   });
 
+  it('a request with a byte after the EXI document (Tesla Model 3 / Model Y) is answered', () => {
+    const e = evse();
+    e.request({ kind: 'SessionSetup', evccId: new Uint8Array(6) });
+    const doc = dinDialect.encodeRequest(e.sid(), { kind: 'ServiceDiscovery' });
+    if (!doc.ok) throw new Error('encode');
+    const before = e.sent.length;
+    e.actor.send({ type: 'V2G.DECODE_ERROR', error: { code: 'TRAILING_BYTES', message: '1 byte(s) after the end of the EXI document', document: doc.value } as never });
+    const out = e.sent[before];
+    expect(out && dinDialect.decodeResponse(out.doc)).toMatchObject({ ok: true, value: { body: { kind: 'ServiceDiscovery', responseCode: 'OK' } } });
+    expect(e.closed).toEqual([]);
+    // A real decode error still closes.
+    e.actor.send({ type: 'V2G.DECODE_ERROR', error: { code: 'BAD_EVENT_CODE', message: 'x' } });
+    expect(e.closed).toHaveLength(1);
+  });
+
   it('ISO-2: Authorization Ongoing once then Finished; PowerDelivery(Stop) only allows WeldingDetection / SessionStop', () => {
     const e = evse({ dialect: iso2Dialect });
     e.request({ kind: 'SessionSetup', evccId: new Uint8Array(6) });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { analyzeCapture, type V2gMessageEvent } from '../../src/analysis/index.js';
 import { fromHex } from '../../src/bytes.js';
+import type { CodecError } from '../../src/result.js';
 import { decode } from '../../src/exi/index.js';
 import { decodeHandshakeRequest, decodeHandshakeResponse, dialectFor, isOkCode, protocolNamespaces, v2gEvseDefaults, type OutgoingDocument, type Protocol, type V2gDocument } from '../../src/v2g/index.js';
 import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
@@ -122,7 +123,7 @@ function replayConnection(capture: string, connection: number, events: readonly 
     }
     const decoded = decode(schema, hexBytes(e.exiHex));
     // Tesla cars (Model 3, Model Y) append one byte after the EXI document: the codec reports
-    // TRAILING_BYTES with the complete document, which a tolerant receiver uses.
+    // TRAILING_BYTES with the complete document.
     const document = decoded.ok ? decoded.value : decoded.error.code === 'TRAILING_BYTES' ? decoded.error.document : undefined;
     if (document === undefined) {
       stoppedBecause = `frame ${e.frame}: EXI decoder could not decode the car's message (${decoded.ok ? '' : `${decoded.error.code} ${decoded.error.message}`})`;
@@ -134,7 +135,10 @@ function replayConnection(capture: string, connection: number, events: readonly 
     const name = 'V2G_Message' in doc ? (Object.keys(doc.V2G_Message.Body)[0] ?? '?') : (Object.keys(doc)[0] ?? '?');
     if ('V2G_Message' in doc && sessionId && name !== 'SessionSetupReq') doc = { V2G_Message: { ...doc.V2G_Message, Header: { ...doc.V2G_Message.Header, SessionID: sessionId } } };
     const before = sent.length;
-    actor.send({ type: 'V2G.REQ', doc });
+    // As the runtime would: a clean decode is a V2G.REQ; the Tesla trailing byte arrives as a
+    // V2G.DECODE_ERROR carrying the complete document, which the EVSE machine answers anyway.
+    if (decoded.ok) actor.send({ type: 'V2G.REQ', doc });
+    else actor.send({ type: 'V2G.DECODE_ERROR', error: { ...decoded.error, document: doc } as CodecError });
     const out = sent[before];
     kinds.push(name);
     if (!out) {

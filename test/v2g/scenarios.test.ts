@@ -2,6 +2,7 @@
 // board (real EXI, SafeShutdownSequence, safety monitor).
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
+import { encode } from '../../src/exi/index.js';
 import { parseFaultScenario } from '../../src/v2g/index.js';
 import type { V2gDocument } from '../../src/v2g/index.js';
 import { createHarness, names, runToEnd, stop, type HarnessOptions } from './harness.js';
@@ -222,6 +223,19 @@ describe('real-equipment behaviours', () => {
       expect(names(h, 'ev→evse').at(-1)).toBe('SessionStopReq');
       stop(h);
     }
+  });
+
+  it('a response with a byte after the EXI document (as Tesla cars send) is used, with a warning', async () => {
+    const { h, r } = await run({
+      tamperEvseToEv: (doc, i) => {
+        if (i !== 2) return doc;
+        const bytes = encode('din', doc as never);
+        return bytes.ok ? Uint8Array.from([...bytes.value, 0x00]) : doc;
+      },
+    });
+    expect(r.ev?.result).toBe('ChargingFinished');
+    expect(h.evLog.lines.some((l) => l.level === 'warn' && /bytes after the EXI document/.test(l.message))).toBe(true);
+    stop(h);
   });
 
   it('EVSE side: SchemaID in the handshake response, isolation Invalid in ChargeParameterDiscoveryRes, never EVSE_NotReady in CableCheckRes', async () => {

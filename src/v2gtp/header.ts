@@ -17,8 +17,8 @@ export const V2GTP_HEADER_LENGTH = 8;
 /**
  * Default cap on a whole V2GTP message, header INCLUDED (8 + payload length).
  * The protocol allows a uint32 payload length; EVerest's SECC uses an
- * 8192-byte receive buffer including the header and rejects anything longer,
- * and the largest real messages (ISO-2 PnC certificate chains) fit in it.
+ * 8192-byte receive buffer including the header and rejects anything longer.
+ * The largest EXI payload in the unencrypted captures is 673 bytes.
  */
 export const DEFAULT_MAX_V2GTP_MESSAGE_LENGTH = 8192;
 

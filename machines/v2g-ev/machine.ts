@@ -522,6 +522,22 @@ export const v2gEvMachine = setup({
               { guard: 'stopPending', target: '#v2gEv.stopBeforeCharge' },
               // Finished counts even with EVSE_NotReady (a Compleo does that, pyplc-inventory §1.3).
               { guard: ({ event, context }) => event.res.kind === 'ChargeParameterDiscovery' && event.res.processing === 'Finished' && isAcMode(context.config.energyTransferMode), target: '#v2gEv.acPreparation', actions: 'storeChargeParameters' },
+              {
+                // The charger cannot reach the battery voltage, or cannot go low enough for it: no point in a
+                // cable check and a precharge that can never end (the EV's compatibility check).
+                guard: ({ event, context }) =>
+                  event.res.kind === 'ChargeParameterDiscovery' &&
+                  event.res.processing === 'Finished' &&
+                  event.res.dc !== undefined &&
+                  (event.res.dc.maxVoltage < context.battery.voltage || event.res.dc.minVoltage > context.battery.maxVoltage),
+                target: '#v2gEv.safeShutdown',
+                actions: {
+                  type: 'fatal',
+                  params: ({ event, context }) => ({
+                    reason: `IncompatibleChargeParameters: EVSE ${event.res.kind === 'ChargeParameterDiscovery' ? `${event.res.dc?.minVoltage}…${event.res.dc?.maxVoltage}` : ''} V, battery ${context.battery.voltage} V`,
+                  }),
+                },
+              },
               { guard: 'isFinished', target: '#v2gEv.dcPreparation', actions: 'storeChargeParameters' },
               { target: 'wait' },
             ],

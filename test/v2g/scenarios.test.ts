@@ -20,8 +20,16 @@ function body(doc: V2gDocument, name: string): Record<string, unknown> {
 }
 
 describe('failure scenarios', () => {
-  it('precharge never converges (charger output capped below the battery) → Timeout:PreCharge → SafeShutdown', async () => {
+  it('a charger whose maximum voltage is below the battery voltage → IncompatibleChargeParameters before any cable check', async () => {
     const { h, r } = await run({ evse: { maxVoltage: 200 } });
+    expect(r.ev?.result).toBe('SafeShutdown');
+    expect(r.ev?.reason).toMatch(/^IncompatibleChargeParameters: EVSE 50…200 V, battery 3\d\d(\.\d+)? V$/);
+    expect(names(h, 'ev→evse')).not.toContain('CableCheckReq');
+    stop(h);
+  });
+
+  it('precharge never converges (the supply ignores its setpoints) → Timeout:PreCharge → SafeShutdown', async () => {
+    const { h, r } = await run({ plant: { faults: { supply: 'current' } } });
     expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge', lastCheckpoint: 575 });
     // The contactors were never closed.
     expect(h.board.ev.contactors.hasFeedback && h.trace.some((t) => t.name === 'PowerDeliveryReq')).toBe(false);

@@ -50,7 +50,7 @@ describe('named EV timers', () => {
   });
 
   it('V2G_EVCC_PreCharge_Timeout with the standard 7 s', async () => {
-    const r = await endReason({ evse: { maxVoltage: 100 } });
+    const r = await endReason({ plant: { faults: { supply: 'current' } } });
     expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge' });
   });
 

@@ -16,7 +16,7 @@
 // `tcp`, `transport`, `session`) and the actions (`report`,
 // `requestSafeShutdown`). The session and transport children talk to each other
 // through this machine: { type: 'TO_TRANSPORT', event } / { type: 'TO_SESSION', event }.
-import { assign, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
 
 /** The contract of every layer actor's output. */
@@ -96,6 +96,12 @@ const layerFailed = (output: unknown): string | undefined => {
   if (!o || typeof o !== 'object') return 'layer ended without output';
   return o.ok ? undefined : String(o.reason);
 };
+
+/** Whether the invoked child `id` is still running. */
+export function childAlive(self: AnyActorRef, id: string): boolean {
+  const child = (self.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children[id];
+  return child?.getSnapshot().status === 'active';
+}
 
 /** Placeholder actors: the runtime must provide every one of them. They fail loudly if it forgot. */
 const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
@@ -248,8 +254,10 @@ export const evConnectionManagerMachine = setup({
             },
           ],
           on: {
-            TO_TRANSPORT: { actions: sendTo('transport', ({ event }) => event.event) },
-            TO_SESSION: { actions: sendTo('session', ({ event }) => event.event) },
+            // A child that already reached its final state (the session ended, the manager has not
+            // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
+            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'transport') && enqueue.sendTo('transport', event.event)) },
+            TO_SESSION: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'session') && enqueue.sendTo('session', event.event)) },
             // The session decides how to stop (PowerDelivery stop, WeldingDetection, SessionStop) — give it the chance.
             STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },

@@ -198,7 +198,7 @@ export function createSim(o: SimOptions): Sim {
       evse.done,
       new Promise<undefined>((resolve) => {
         const fire = (): void => {
-          evse.actor.send({ type: 'STOP', reason: 'sim: EV finished' });
+          if (evse.actor.getSnapshot().status === 'active') evse.actor.send({ type: 'STOP', reason: 'sim: EV finished' });
           resolve(undefined);
         };
         if (clock) clock.setTimeout(fire, 500);

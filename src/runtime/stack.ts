@@ -108,7 +108,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       // The session already ran the sequence to its end: the manager's request is answered by
       // that run, once. Any later request (e.g. an unplug in the next attempt) starts a new one.
       settledInSession = false;
-      queueMicrotask(() => ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
+      queueMicrotask(() => ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
       return;
     }
     const run = startSafeShutdown(o.hw, {
@@ -128,7 +128,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       // If the manager already waits for it, this answers it; otherwise (the session asked first)
       // remember it, so the manager's own request that follows is answered by this run.
       settledInSession = ref.cm?.getSnapshot().value !== 'safeShutdown';
-      ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: out.endState === 'Finished' });
+      if (ref.cm?.getSnapshot().status === 'active') ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: out.endState === 'Finished' });
     });
   };
 
@@ -281,7 +281,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     guard('contactors.open', () => o.hw.contactors?.open());
     report({ layer: 'shutdown', state: 'outputOff', level: 'warn', details: { reason } });
     shutdowns.push({ endState: 'Finished', faults: [] } as SafeShutdownOutput);
-    queueMicrotask(() => ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
+    queueMicrotask(() => ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
   };
 
   const key: EvseKeyHolder = {};

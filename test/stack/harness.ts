@@ -67,7 +67,7 @@ export async function runStack(opts: Partial<SimOptions> & { maxVirtualMs?: numb
     await new Promise<void>((r) => setImmediate(r));
   }
   // Let the EVSE side settle (the sim stops it 500 ms after the EV) and the last hardware moves (unlock) finish.
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     clock.increment(10);
     await new Promise<void>((r) => setImmediate(r));
   }

@@ -25,6 +25,7 @@ import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.
 import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
+import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
@@ -228,7 +229,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (!isLogLevel(level)) return fail(`bad log level ${level}`);
   const oneShot = values.once === true || c.general.exit_on_session_end;
 
-  const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n') });
+  const syslog = c.logging.udp_syslog ? udpSyslog() : undefined;
+  const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), ...(syslog ? { tee: syslog.tee } : {}) });
   const log = logger.child(role);
   const onUsr1 = (): void => {
     logger.setLevel(logger.level === 'debug' ? level : 'debug');
@@ -392,6 +394,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     stack.dispose();
     recorder?.stop();
     capture?.close();
+    syslog?.close();
     ethernet.close();
     await board.value.close();
   };

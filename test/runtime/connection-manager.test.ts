@@ -190,4 +190,45 @@ describe('connection managers over the in-memory link', () => {
     await runUntil(w.clock, () => w.evCm.getSnapshot().status === 'done', 10_000);
     expect(w.evCm.getSnapshot().output).toMatchObject({ end: 'SafeShutdown', reason: 'closed' });
   });
+
+  it('a crashing session actor (exception in an action) is caught by onError and the SafeShutdown sibling is requested', async () => {
+    const w = world();
+    // The EV session double is replaced by the crashing one; the EVSE answers the handshake.
+    const ev = createActor(
+      evConnectionManagerMachine.provide({
+        actors: {
+          modem: fromPromise(async () => ({ ok: true })),
+          slac: fromPromise(async () => ({ ok: true })),
+          sdp: sdpClientMachine.provide({ actors: { udp: udpLinkActor({ net: w.evNet, port: 0, logger: nullLogger }) } }),
+          tcp: tcpConnectActor(w.evNet, 1000, nullLogger),
+          transport: v2gTransportActor({ role: 'ev', codec: jsonCodec, logger: nullLogger }),
+          // A session whose action throws on the first response: the actor errors, the manager's onError must handle it.
+          session: setup({
+            actions: {
+              explode: () => {
+                throw new Error('dialect bug');
+              },
+            },
+          }).createMachine({
+            entry: sendParent({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: { schema: 'appHand', doc: { supportedAppProtocolReq: { AppProtocol: [] } } } } }),
+            on: { 'V2G.RES': { actions: 'explode' } },
+          }),
+        },
+        actions: {
+          requestSafeShutdown: ({ self }, p) => {
+            w.shutdowns.push(`ev: ${p.reason}`);
+            queueMicrotask(() => self.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
+          },
+        },
+      }),
+      { input: { plugged: true, oneShot: true }, clock: w.clock },
+    );
+    w.link.setReachable(() => true);
+    w.evseCm.start();
+    ev.start();
+    await runUntil(w.clock, () => ev.getSnapshot().status === 'done', 10_000);
+    expect(ev.getSnapshot().output).toMatchObject({ end: 'SafeShutdown' });
+    expect(ev.getSnapshot().output?.reason).toMatch(/session actor crashed: .*dialect bug/);
+    expect(w.shutdowns.some((s) => s.startsWith('ev: session actor crashed'))).toBe(true);
+  });
 });

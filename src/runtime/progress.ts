@@ -3,7 +3,7 @@
 // (on every stage change, and at most every `intervalMs` while charging).
 // Summary: checkpoints reached with their times, stage durations, energy
 // (∫ U·I dt from the EV's inlet voltage and current sensors), end reason.
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { EvHardware } from '../ports/hardware.js';
 import type { StatusBus, StatusUpdate } from '../status.js';
 
@@ -11,6 +11,8 @@ export interface ProgressOptions {
   readonly role: string;
   readonly status: StatusBus;
   readonly hw?: EvHardware;
+  /** EVSE: the power supply's output instead of the EV's sensors. */
+  readonly supply$?: Observable<{ readonly voltage: number; readonly current: number }>;
   readonly now: () => number;
   readonly write: (text: string) => void;
   readonly tty: boolean;
@@ -119,6 +121,16 @@ export function attachProgress(o: ProgressOptions): Progress {
         integrate();
         amps = a;
         maxA = Math.max(maxA, a);
+      }),
+    );
+  if (o.supply$)
+    subs.push(
+      o.supply$.subscribe((r) => {
+        integrate();
+        volts = r.voltage;
+        amps = r.current;
+        maxV = Math.max(maxV, r.voltage);
+        maxA = Math.max(maxA, r.current);
       }),
     );
   if (o.hw)

@@ -376,7 +376,12 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     },
   });
   const tty = process.stdout.isTTY === true && !values.json;
-  const progress = attachProgress({ role: role === 'pev' ? 'EV' : 'EVSE', status, ...(evHw ? { hw: evHw } : {}), now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : process.stdout.write(t)) });
+  const progress = attachProgress({
+    role: role === 'pev' ? 'EV' : 'EVSE',
+    status,
+    ...(evHw ? { hw: evHw } : {}),
+    ...(role === 'evse' && board.value.evse ? { supply$: board.value.evse.powerSupply.reading$ } : {}),
+    now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : process.stdout.write(t)) });
   let finished = false;
   const finish = async (out: { end: string; reason: string }): Promise<void> => {
     if (finished) return;

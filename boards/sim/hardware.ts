@@ -2,7 +2,7 @@
 // views onto one SimPlant. They implement src/ports/hardware.ts exactly like a
 // real board does, plus commands$ (every command given, for the safety monitor).
 import { BehaviorSubject, type Observable } from 'rxjs';
-import type { Display, EvHardware, EvseHardware, ConnectorLock } from '../../src/ports/hardware.js';
+import type { Contactors, Display, EvHardware, EvseHardware, ConnectorLock } from '../../src/ports/hardware.js';
 import type { CommandSource, HardwareCommand } from '../../src/safety/events.js';
 import type { SimPlant } from './plant.js';
 
@@ -29,6 +29,7 @@ export interface SimEvHardware extends EvHardware, CommandSource {
 
 export interface SimEvseHardware extends EvseHardware, CommandSource {
   readonly plant: SimPlant;
+  readonly contactors: Contactors;
   readonly display: SimDisplay;
 }
 
@@ -75,6 +76,13 @@ export function createSimEvseHardware(plant: SimPlant): SimEvseHardware {
       dutyCycle$: plant.evseDutyV.$,
       setState: (s) => plant.setEvseCpOutput(s),
       setDutyCycle: (p) => plant.setEvseDuty(p),
+    },
+    // The output contactor switches the AC mains onto the cable (the DC supply is switched by setTarget/off).
+    contactors: {
+      closed$: plant.evseContactorFeedback.$,
+      hasFeedback: plant.evseContactorOptions.hasFeedback,
+      close: () => plant.closeEvseContactor(),
+      open: () => plant.openEvseContactor(),
     },
     powerSupply: {
       limits: { maxVoltage: o.maxVoltage, minVoltage: o.minVoltage, maxCurrent: o.maxCurrent, maxPower: o.maxPower },

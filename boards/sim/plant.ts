@@ -12,6 +12,19 @@
 //   voltage exceeds the battery (a DC charger does not sink current).
 // - Precharge is therefore just the supply ramping its output to the battery
 //   voltage before the car closes its contactors.
+//
+// AC power path (IEC 61851-1 mode 3, ISO 15118-2 AC):
+//   mains ──[EVSE output contactor]──cable── inlet ── onboard charger ── battery
+// - The inlet carries the mains RMS voltage exactly while the charger's output
+//   contactor is physically closed (and the cable is plugged in).
+// - The car's onboard charger draws current only while, in addition, the CP
+//   line is in state C or D (the car asks for energy), its charging is enabled
+//   and the battery is not full; it draws the lower of its own AC maximum and
+//   the charger's offer (from the PWM duty per IEC 61851-1, or, at 5 % duty,
+//   the digitally communicated EVSEMaxCurrent).
+// - Battery power = phases × U_mains × I_line × efficiency, integrated into the
+//   SOC like the DC path. The EV contactors are not involved: the AC pins feed
+//   the onboard charger directly (the v2g-ev machine never closes them in AC).
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { BatteryState, CpState, IsolationStatus, LockState, PowerSupplyLimits, PowerSupplyReading } from '../../src/ports/hardware.js';
 import type { HardwareCommand } from '../../src/safety/events.js';
@@ -58,6 +71,25 @@ export interface SimSupplyOptions extends PowerSupplyLimits {
   readonly isolationCheckMs: number;
 }
 
+export interface SimAcOptions {
+  /** Mains RMS voltage per phase (line to neutral) behind the charger's output contactor, V. */
+  readonly nominalVoltage: number;
+  /** Number of phases the charger supplies and the onboard charger uses. */
+  readonly phases: 1 | 3;
+  /** The onboard charger's maximum input current per phase, A (v2g-ev's default EVMaxCurrent: 16 A). */
+  readonly evMaxCurrent: number;
+  /** Onboard charger efficiency, AC input → battery. */
+  readonly efficiency: number;
+  /**
+   * The current the charger offers digitally (ISO 15118-2 EVSEMaxCurrent), per phase, A. It applies
+   * while the PWM duty is 5 % (IEC 61851-1: 3–7 % = digital communication, the limit comes over
+   * the protocol). v2g-evse's default acMaxCurrent is 16 A, hence the same default.
+   */
+  readonly evseMaxCurrent: number;
+  /** Whether the car's onboard charger is enabled (the car's own decision to take energy) at start. */
+  readonly evChargingEnabled: boolean;
+}
+
 export interface SimPlantOptions {
   readonly scheduler?: Scheduler;
   /** Physics integration step, ms. */
@@ -66,6 +98,9 @@ export interface SimPlantOptions {
   readonly plugged?: boolean;
   readonly battery?: Partial<SimBatteryOptions>;
   readonly contactors?: Partial<SimContactorOptions>;
+  /** The charger's output contactor (switches the AC mains to the cable). */
+  readonly evseContactor?: Partial<SimContactorOptions>;
+  readonly ac?: Partial<SimAcOptions>;
   readonly lock?: Partial<SimLockOptions>;
   readonly supply?: Partial<SimSupplyOptions>;
   readonly faults?: Partial<SimFaults>;
@@ -74,6 +109,8 @@ export interface SimPlantOptions {
 export interface SimFaults {
   /** 'never-confirms': the coil never pulls in (no contact, no feedback). 'welded': once closed, never opens. */
   readonly contactors: 'none' | 'never-confirms' | 'welded';
+  /** The same faults for the charger's output contactor. */
+  readonly evseContactor: 'none' | 'never-confirms' | 'welded';
   /** 'fails-to-lock': the lock ends in 'fault' instead of 'locked'. 'fails-to-unlock': stays locked, reports 'fault'. */
   readonly lock: 'none' | 'fails-to-lock' | 'fails-to-unlock';
   /** 'current': the supply ignores every new setpoint and off() (current never drops). 'voltage': its output never falls. */
@@ -101,7 +138,23 @@ export const defaultSimSupply: SimSupplyOptions = {
   isolationResult: 'Valid',
   isolationCheckMs: 2000,
 };
-const noFaults: SimFaults = { contactors: 'none', lock: 'none', supply: 'none' };
+export const defaultSimAc: SimAcOptions = { nominalVoltage: 230, phases: 3, evMaxCurrent: 16, efficiency: 0.92, evseMaxCurrent: 16, evChargingEnabled: true };
+const noFaults: SimFaults = { contactors: 'none', evseContactor: 'none', lock: 'none', supply: 'none' };
+
+/**
+ * The current a charger offers by its PWM duty cycle, per phase (IEC 61851-1 Annex A, table A.8):
+ * 3–7 % (nominally 5 %) = digital communication, the limit is the digitally sent one;
+ * 8–10 % = 6 A; 10–85 % = duty × 0.6 A; 85–96 % = (duty − 64) × 2.5 A; 96–97 % = 80 A;
+ * anything else (0 %, 100 % = no PWM, < 3 %, 7–8 %, > 97 %) = no charging allowed.
+ */
+export function acCurrentFromDuty(dutyPercent: number, digitalMaxCurrent: number): number {
+  const d = dutyPercent;
+  if (d >= 3 && d <= 7) return Math.max(0, digitalMaxCurrent);
+  if (d >= 8 && d < 10) return 6;
+  if (d >= 10 && d <= 85) return d * 0.6;
+  if (d > 85 && d <= 97) return Math.min(80, (d - 64) * 2.5);
+  return 0;
+}
 
 /** A value that emits only on change (numbers compared with a small tolerance). */
 class Value<T> {
@@ -125,6 +178,71 @@ class Value<T> {
   }
 }
 
+/**
+ * A contactor with a coil delay and an auxiliary (feedback) contact. The
+ * plant integrates up to the switching moment before the contacts move, so
+ * observers see the feedback change while the interrupted current is still
+ * the present one.
+ */
+class SimContactor {
+  commanded = false;
+  physical = false;
+  readonly feedback = new Value<boolean>(false);
+  private timer: unknown;
+  constructor(
+    readonly options: SimContactorOptions,
+    private readonly scheduler: Scheduler,
+    private readonly fault: () => SimFaults['contactors'],
+    /** Integrates up to now (before the contacts move). */
+    private readonly sync: () => void,
+    /** Recomputes the operating point (after the contacts moved). */
+    private readonly recompute: () => void,
+    private readonly isDisposed: () => boolean,
+  ) {}
+
+  close(): void {
+    this.sync();
+    this.commanded = true;
+    if (!this.options.hasFeedback) this.feedback.set(true);
+    this.clear();
+    this.timer = this.scheduler.setTimeout(() => {
+      this.timer = undefined;
+      if (this.isDisposed() || !this.commanded) return;
+      if (this.fault() === 'never-confirms') return;
+      this.sync();
+      this.physical = true;
+      if (this.options.hasFeedback) this.feedback.set(true);
+      this.recompute();
+    }, this.options.closeDelayMs);
+  }
+
+  open(): void {
+    this.sync();
+    this.commanded = false;
+    if (!this.options.hasFeedback) this.feedback.set(false);
+    this.clear();
+    this.timer = this.scheduler.setTimeout(() => {
+      this.timer = undefined;
+      if (this.isDisposed() || this.commanded) return;
+      if (this.fault() === 'welded' && this.physical) return;
+      this.sync();
+      this.physical = false;
+      if (this.options.hasFeedback) this.feedback.set(false);
+      this.recompute();
+    }, this.options.openDelayMs);
+  }
+
+  dispose(): void {
+    this.clear();
+    this.feedback.complete();
+  }
+
+  private clear(): void {
+    if (this.timer !== undefined) this.scheduler.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
 export class SimPlant {
   readonly scheduler: Scheduler;
   readonly stepMs: number;
@@ -132,6 +250,8 @@ export class SimPlant {
   readonly contactorOptions: SimContactorOptions;
   readonly lockOptions: SimLockOptions;
   readonly supplyOptions: SimSupplyOptions;
+  readonly evseContactorOptions: SimContactorOptions;
+  readonly acOptions: SimAcOptions;
   private faultsNow: SimFaults;
 
   // Control pilot line.
@@ -144,11 +264,11 @@ export class SimPlant {
   readonly evDuty = new Value<number>(0);
   readonly evseDutyV = new Value<number>(100);
 
-  // EV contactors and lock.
-  private contactorsCommanded = false;
-  private contactorsPhysical = false;
-  readonly contactorsFeedback = new Value<boolean>(false);
-  private contactorTimer: unknown;
+  // EV contactors, the charger's output contactor, and the lock.
+  private readonly evContactor: SimContactor;
+  private readonly evseContactor: SimContactor;
+  readonly contactorsFeedback: Value<boolean>;
+  readonly evseContactorFeedback: Value<boolean>;
   readonly lockState = new Value<LockState>('unlocked');
   private lockTimer: unknown;
 
@@ -165,6 +285,12 @@ export class SimPlant {
   readonly currentA = new Value<number>(0);
   readonly battery: BehaviorSubject<BatteryState>;
 
+  // AC path.
+  private evseAcMaxCurrent: number;
+  private evAcEnabled: boolean;
+  /** Per-phase RMS line current the onboard charger draws, A. */
+  readonly acLineCurrentA = new Value<number>(0);
+
   readonly evCommands = new Subject<HardwareCommand>();
   readonly evseCommands = new Subject<HardwareCommand>();
 
@@ -179,7 +305,18 @@ export class SimPlant {
     this.contactorOptions = { ...defaultSimContactors, ...options.contactors };
     this.lockOptions = { ...defaultSimLock, ...options.lock };
     this.supplyOptions = { ...defaultSimSupply, ...options.supply };
+    this.evseContactorOptions = { ...defaultSimContactors, ...options.evseContactor };
+    this.acOptions = { ...defaultSimAc, ...options.ac };
+    this.evseAcMaxCurrent = Math.max(0, this.acOptions.evseMaxCurrent);
+    this.evAcEnabled = this.acOptions.evChargingEnabled;
     this.faultsNow = { ...noFaults, ...options.faults };
+    const sync = (): void => this.sync();
+    const recompute = (): void => this.recompute();
+    const disposed = (): boolean => this.closed;
+    this.evContactor = new SimContactor(this.contactorOptions, this.scheduler, () => this.faultsNow.contactors, sync, recompute, disposed);
+    this.evseContactor = new SimContactor(this.evseContactorOptions, this.scheduler, () => this.faultsNow.evseContactor, sync, recompute, disposed);
+    this.contactorsFeedback = this.evContactor.feedback;
+    this.evseContactorFeedback = this.evseContactor.feedback;
     this.soc = clamp(this.batteryOptions.initialSocPercent, 0, 100);
     this.pluggedV = new Value(options.plugged ?? true);
     this.battery = new BehaviorSubject<BatteryState>(this.batteryState());
@@ -205,7 +342,19 @@ export class SimPlant {
   }
   /** Whether the EV contactors' contacts are physically closed (differs from feedback when faulted). */
   get contactorsPhysicallyClosed(): boolean {
-    return this.contactorsPhysical;
+    return this.evContactor.physical;
+  }
+  /** Whether the charger's output contactor is physically closed (mains on the cable). */
+  get evseContactorPhysicallyClosed(): boolean {
+    return this.evseContactor.physical;
+  }
+  /** The current the charger offers now, per phase, A: from its PWM duty, or the digital limit at 5 %. */
+  get acOfferedCurrent(): number {
+    return acCurrentFromDuty(this.evseDutyV.value, this.evseAcMaxCurrent);
+  }
+  /** Whether the car's onboard charger is enabled. */
+  get evAcChargingEnabled(): boolean {
+    return this.evAcEnabled;
   }
   /** The supply's internal (pre-cable) output voltage. */
   get supplyVoltage(): number {
@@ -236,20 +385,26 @@ export class SimPlant {
   setEvCpLoad(state: CpState): void {
     this.evCommands.next({ port: 'controlPilot', command: 'setState', state });
     // The EV can only switch its resistors: B (2.74 kΩ), C (+1.3 kΩ) or D (+270 Ω).
+    this.sync();
     if (state === 'B' || state === 'C' || state === 'D') this.evCpLoad = state;
     this.updateCp();
+    this.recompute();
   }
 
   setEvseCpOutput(state: CpState): void {
     this.evseCommands.next({ port: 'controlPilot', command: 'setState', state });
+    this.sync();
     this.evseCpOutput = state;
     this.updateCp();
+    this.recompute();
   }
 
   setEvseDuty(percent: number): void {
     this.evseCommands.next({ port: 'controlPilot', command: 'setDutyCycle', percent });
+    this.sync();
     this.evseDuty = clamp(percent, 0, 100);
     this.updateCp();
+    this.recompute();
   }
 
   private updateCp(): void {
@@ -270,38 +425,42 @@ export class SimPlant {
 
   closeContactors(): void {
     this.evCommands.next({ port: 'contactors', command: 'close' });
-    this.sync();
-    this.contactorsCommanded = true;
-    if (!this.contactorOptions.hasFeedback) this.contactorsFeedback.set(true);
-    this.clearTimer(this.contactorTimer);
-    this.contactorTimer = this.scheduler.setTimeout(() => {
-      this.contactorTimer = undefined;
-      if (this.closed || !this.contactorsCommanded) return;
-      if (this.faultsNow.contactors === 'never-confirms') return;
-      this.sync();
-      this.contactorsPhysical = true;
-      if (this.contactorOptions.hasFeedback) this.contactorsFeedback.set(true);
-      this.recompute();
-    }, this.contactorOptions.closeDelayMs);
+    this.evContactor.close();
   }
 
   openContactors(): void {
     this.evCommands.next({ port: 'contactors', command: 'open' });
+    this.evContactor.open();
+  }
+
+  // ---- charger output contactor and AC offer -----------------------------------------
+
+  /** The charger closes its output contactor: mains onto the cable (after closeDelayMs). */
+  closeEvseContactor(): void {
+    this.evseCommands.next({ port: 'contactors', command: 'close' });
+    this.evseContactor.close();
+  }
+
+  openEvseContactor(): void {
+    this.evseCommands.next({ port: 'contactors', command: 'open' });
+    this.evseContactor.open();
+  }
+
+  /**
+   * The charger's digitally communicated maximum AC current per phase (ISO 15118-2 EVSEMaxCurrent),
+   * in force while the PWM duty is 5 %. With an analog duty (8–97 %) the duty sets the offer.
+   */
+  setEvseAcMaxCurrent(amps: number): void {
     this.sync();
-    this.contactorsCommanded = false;
-    if (!this.contactorOptions.hasFeedback) this.contactorsFeedback.set(false);
-    this.clearTimer(this.contactorTimer);
-    this.contactorTimer = this.scheduler.setTimeout(() => {
-      this.contactorTimer = undefined;
-      if (this.closed || this.contactorsCommanded) return;
-      if (this.faultsNow.contactors === 'welded' && this.contactorsPhysical) return;
-      // Integrate up to the moment of opening first, so observers see the
-      // feedback fall while the current that was interrupted is still current.
-      this.sync();
-      this.contactorsPhysical = false;
-      if (this.contactorOptions.hasFeedback) this.contactorsFeedback.set(false);
-      this.recompute();
-    }, this.contactorOptions.openDelayMs);
+    this.evseAcMaxCurrent = Number.isFinite(amps) ? Math.max(0, amps) : 0;
+    this.recompute();
+  }
+
+  /** The car enables or disables its onboard charger (e.g. its BMS pauses charging). */
+  setEvAcChargingEnabled(enabled: boolean): void {
+    this.sync();
+    this.evAcEnabled = enabled;
+    this.recompute();
   }
 
   // ---- connector lock ------------------------------------------------------------
@@ -397,10 +556,11 @@ export class SimPlant {
 
   private batteryState(): BatteryState {
     const b = this.batteryOptions;
-    const connected = this.contactorsPhysical && this.pluggedV.value;
+    const connected = this.evContactor.physical && this.pluggedV.value;
+    const ac = this.acFlow();
     return {
       socPercent: Math.round(this.soc * 100) / 100,
-      voltage: round2(connected ? this.flow().volts : this.ocv()),
+      voltage: round2(connected ? this.flow().volts : ac.batteryVolts),
       maxCurrent: b.maxCurrent,
       maxVoltage: b.maxVoltage,
       capacityWh: b.capacityWh,
@@ -429,17 +589,41 @@ export class SimPlant {
     const rate = goal > this.supplySetV ? s.slewVoltsPerSecond : s.dischargeVoltsPerSecond;
     this.supplySetV = approach(this.supplySetV, goal, rate * seconds);
     const { amps, volts } = this.flow();
-    if (amps > 0) {
-      const wh = (volts * amps * seconds) / 3600;
-      this.soc = Math.min(100, this.soc + (wh / this.batteryOptions.capacityWh) * 100);
-    }
+    let wh = amps > 0 ? (volts * amps * seconds) / 3600 : 0;
+    wh += (this.acFlow().batteryWatts * seconds) / 3600;
+    if (wh > 0) this.soc = Math.min(100, this.soc + (wh / this.batteryOptions.capacityWh) * 100);
+  }
+
+  /** The mains RMS voltage at the inlet: present while the charger's contactor is closed and the cable plugged in. */
+  private acInletVolts(): number {
+    return this.evseContactor.physical && this.pluggedV.value ? this.acOptions.nominalVoltage : 0;
+  }
+
+  /**
+   * The AC operating point: the onboard charger draws min(its maximum, the charger's offer) per
+   * phase while mains is present, CP is C/D, it is enabled and the battery is not full. On the
+   * battery side it delivers P = phases × U × I × efficiency into the OCV through loopResistanceOhm:
+   * R·I² + U_ocv·I − P = 0, so U_battery·I_battery equals P exactly.
+   */
+  private acFlow(): { lineAmps: number; batteryWatts: number; batteryAmps: number; batteryVolts: number } {
+    const ocv = this.ocv();
+    const a = this.acOptions;
+    const mains = this.acInletVolts();
+    const cp = this.evseCpState.value;
+    const drawing = mains > 0 && (cp === 'C' || cp === 'D') && this.evAcEnabled && this.soc < 100;
+    const lineAmps = drawing ? Math.max(0, Math.min(a.evMaxCurrent, this.acOfferedCurrent)) : 0;
+    const batteryWatts = a.phases * mains * lineAmps * clamp(a.efficiency, 0, 1);
+    if (batteryWatts <= 0) return { lineAmps, batteryWatts: 0, batteryAmps: 0, batteryVolts: ocv };
+    const r = this.batteryOptions.loopResistanceOhm;
+    const batteryAmps = r > 0 ? (Math.sqrt(ocv * ocv + 4 * r * batteryWatts) - ocv) / (2 * r) : batteryWatts / Math.max(ocv, 1);
+    return { lineAmps, batteryWatts, batteryAmps, batteryVolts: ocv + batteryAmps * r };
   }
 
   /** The DC operating point for the present state. */
   private flow(): { amps: number; volts: number } {
     if (!this.pluggedV.value) return { amps: 0, volts: 0 };
     const ocv = this.ocv();
-    if (!this.contactorsPhysical) return { amps: 0, volts: this.supplySetV };
+    if (!this.evContactor.physical) return { amps: 0, volts: this.supplySetV };
     const s = this.supplyOptions;
     const r = this.batteryOptions.loopResistanceOhm;
     const limit = this.supplyEnabled || this.faultsNow.supply === 'current' ? Math.min(this.supplyLimitA, s.maxCurrent, s.maxPower / Math.max(ocv, 1)) : 0;
@@ -451,9 +635,17 @@ export class SimPlant {
 
   private recompute(): void {
     const { amps, volts } = this.flow();
-    this.currentA.set(round2(amps));
-    this.inletV.set(round2(volts));
-    const reading = { voltage: round2(this.pluggedV.value ? volts : this.supplySetV), current: round2(amps) };
+    const ac = this.acFlow();
+    const mains = this.acInletVolts();
+    // The EV's current sensor measures what flows into the battery (DC side of the onboard charger in AC).
+    this.currentA.set(round2(amps + ac.batteryAmps));
+    this.acLineCurrentA.set(round2(ac.lineAmps));
+    // With the charger's contactor closed the inlet carries mains (RMS); otherwise the DC path's voltage.
+    this.inletV.set(round2(mains > 0 ? mains : volts));
+    // The charger's output reading: mains and the line current while its contactor is closed (live even unplugged).
+    const reading = this.evseContactor.physical
+      ? { voltage: round2(this.acOptions.nominalVoltage), current: round2(ac.lineAmps) }
+      : { voltage: round2(this.pluggedV.value ? volts : this.supplySetV), current: round2(amps) };
     const prev = this.supplyReading.getValue();
     if (prev.voltage !== reading.voltage || prev.current !== reading.current) this.supplyReading.next(reading);
     const b = this.batteryState();
@@ -479,10 +671,12 @@ export class SimPlant {
     if (this.closed) return;
     this.sync();
     this.closed = true;
-    for (const t of [this.tickTimer, this.contactorTimer, this.lockTimer, this.isolationTimer]) this.clearTimer(t);
+    for (const t of [this.tickTimer, this.lockTimer, this.isolationTimer]) this.clearTimer(t);
+    this.evContactor.dispose();
+    this.evseContactor.dispose();
     this.isolationResolve?.('Invalid');
     this.isolationResolve = undefined;
-    for (const v of [this.evCpState, this.evseCpState, this.evDuty, this.evseDutyV, this.contactorsFeedback, this.lockState, this.inletV, this.currentA, this.pluggedV])
+    for (const v of [this.evCpState, this.evseCpState, this.evDuty, this.evseDutyV, this.lockState, this.inletV, this.currentA, this.acLineCurrentA, this.pluggedV])
       v.complete();
     this.supplyReading.complete();
     this.battery.complete();

@@ -231,7 +231,7 @@ describe('sim AC path: current limits', () => {
           else if (c.op === 'disable') sim.plant.setEvAcChargingEnabled(false);
           else if (c.op === 'plug') sim.plant.plug();
           else if (c.op === 'unplug') sim.plant.unplug();
-          else advance(clock, c.ms, 50);
+          else if (c.op === 'wait') advance(clock, c.ms, 50);
           expect(line()).toBeGreaterThanOrEqual(0);
           expect(line()).toBeLessThanOrEqual(Math.min(evMax, sim.plant.acOfferedCurrent) + 1e-9);
           const live = sim.plant.evseContactorPhysicallyClosed && sim.plant.isPlugged;

@@ -97,12 +97,19 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   let shutdownRun: SafeShutdownRun | undefined;
   let settledInSession = false;
   const ref: { cm?: Actor<AnyStateMachine> } = {};
+  // Hardware facts reach the actors on the microtask queue, never inside the emission: a
+  // command given in one actor's action (close the contactors) makes the sim board emit
+  // synchronously, and delivering that into the actor system there would nest one actor's
+  // processing inside another's action.
   const toSession = (event: { type: string; [k: string]: unknown }): void => {
     last[event.type] = event;
-    if (inSession) ref.cm?.send({ type: 'TO_SESSION', event });
+    if (inSession) queueMicrotask(() => inSession && ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'TO_SESSION', event }));
   };
 
-  const ensureSafeShutdown = (reason: string): void => {
+  // Called from actions (the session's or the manager's): the sibling actor is started on the
+  // microtask queue, outside the calling actor's action, so the two never run nested.
+  const ensureSafeShutdown = (reason: string): void => queueMicrotask(() => startOrJoinSafeShutdown(reason));
+  const startOrJoinSafeShutdown = (reason: string): void => {
     if (shutdownRun) return;
     if (settledInSession) {
       // The session already ran the sequence to its end: the manager's request is answered by
@@ -191,7 +198,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   });
 
   // Hardware → events. Plug: the plug detector if the board has one, else the CP state.
-  const plugged = (p: boolean): void => cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' });
+  const plugged = (p: boolean): void => queueMicrotask(() => cm.getSnapshot().status === 'active' && cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' }));
   if (o.hw.plug) subs.push(o.hw.plug.plugged$.subscribe(plugged));
   else subs.push(o.hw.controlPilot.state$.subscribe((s) => plugged(s !== 'A' && s !== 'E' && s !== 'F')));
   if (o.hw.connectorLock) subs.push(o.hw.connectorLock.state$.subscribe((state) => toSession({ type: 'HW.LOCK', state })));
@@ -242,7 +249,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
   let inSession = false;
   const lastReading: { e?: { type: string; [k: string]: unknown } } = {};
   const toSession = (event: { type: string; [k: string]: unknown }): void => {
-    if (inSession) ref.cm?.send({ type: 'TO_SESSION', event });
+    if (inSession) queueMicrotask(() => inSession && ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'TO_SESSION', event }));
   };
   const guard = (what: string, fn: () => void): void => {
     try {

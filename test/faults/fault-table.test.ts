@@ -111,10 +111,19 @@ const rows: Row[] = [
   // Energy transfer is over and everything is open: a missing SessionStopRes does not make the end unsafe.
   { name: 'silent EVSE: no SessionStopRes', faults: 'SessionStop:noResponse', expect: 'ChargingFinished' },
 
-  // --- FAILED at every DIN step, and every FAILED code in the charge loop ---
-  ...dinSteps.map((k): Row => ({ name: `${k}Res FAILED`, faults: `${k}:responseCode=FAILED`, expect: 'SafeShutdown', reason: /FAILED/ })),
-  ...failedCodes.map((c): Row => ({ name: `CurrentDemandRes ${c} (3rd)`, faults: `CurrentDemand#3:responseCode=${c}`, expect: 'SafeShutdown', reason: new RegExp(c) })),
-  ...failedCodes.slice(1).map((c): Row => ({ name: `SessionSetupRes ${c}`, faults: `SessionSetup:responseCode=${c}`, expect: 'SafeShutdown', reason: new RegExp(c), notReached: [550] })),
+  // --- every FAILED code at every DIN step (the session is over: SafeShutdown, [V2G2-ED2-1664…1667]) ---
+  ...dinSteps.flatMap((k) =>
+    failedCodes.map(
+      (c): Row => ({
+        name: `${k}Res ${c}${k === 'CurrentDemand' ? ' (3rd)' : ''}`,
+        faults: `${k}${k === 'CurrentDemand' ? '#3' : ''}:responseCode=${c}`,
+        expect: 'SafeShutdown',
+        reason: new RegExp(`${c} in ${k}Res`),
+        // Before PowerDelivery(start) no charging may happen.
+        ...(k === 'CurrentDemand' ? {} : { notReached: [700] }),
+      }),
+    ),
+  ),
 
   // --- EVSE status codes and isolation ---
   { name: 'CurrentDemandRes EVSE_EmergencyShutdown', faults: 'CurrentDemand#4:evseStatusCode=EVSE_EmergencyShutdown', expect: 'SafeShutdown', reason: /EmergencyShutdown/ },

@@ -87,7 +87,7 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
   };
 }
 
-export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mode?: EnergyTransferMode; oneShot: boolean }): V2gEvseConfig {
+export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mode?: EnergyTransferMode }): V2gEvseConfig {
   return {
     ...v2gEvseDefaults,
     protocolPreference: over.protocol ? [over.protocol] : (c.evse.protocol_preference as Protocol[]),
@@ -103,7 +103,9 @@ export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mod
     chargeParameterOngoingRounds: c.evse.charge_parameter_ongoing_rounds,
     isolationCheckVoltage: c.evse.isolation_check_voltage,
     prechargeCurrentLimit: c.evse.precharge_current_limit,
-    allowNewSessionAfterStop: over.oneShot ? false : c.evse.allow_new_session_after_stopping,
+    // The stack runs one V2G session per connection; allow_new_session_after_stopping decides whether the
+    // connection manager serves the next car (see runRole: oneShot).
+    allowNewSessionAfterStop: false,
     timeouts: timersOf(c, v2gEvseTimeoutDefaults),
   };
 }
@@ -227,7 +229,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (!faults.ok) return fail(faults.error.message);
   const level = c.logging.level;
   if (!isLogLevel(level)) return fail(`bad log level ${level}`);
-  const oneShot = values.once === true || c.general.exit_on_session_end;
+  const oneShot = values.once === true || c.general.exit_on_session_end || (role === 'evse' && !c.evse.allow_new_session_after_stopping);
 
   const syslog = c.logging.udp_syslog ? udpSyslog() : undefined;
   const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), ...(syslog ? { tee: syslog.tee } : {}) });
@@ -325,7 +327,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       ...common,
       hw: board.value.evse,
       session: v2gEvseMachine,
-      v2g: v2gEvseConfigOf(c, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), oneShot }),
+      v2g: v2gEvseConfigOf(c, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}) }),
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },

@@ -50,6 +50,8 @@ export interface SimOptions {
   readonly evse?: Partial<V2gEvseConfig>;
   readonly sdpFaults?: { readonly announcePort?: number; readonly silent?: boolean };
   readonly safeShutdown?: Partial<SafeShutdownTimings>;
+  /** End after one session (default true); false: the car waits for the next plug-in, the charger for the next car. */
+  readonly oneShot?: boolean;
   /** Connection-manager limits (tests: give up after n attempts). */
   readonly maxAttempts?: number;
   readonly codec?: V2gCodec;
@@ -160,7 +162,7 @@ export function createSim(o: SimOptions): Sim {
     v2g: { ...v2gEvseDefaults, protocolPreference: [protocol], energyTransferModes: [transferMode], allowNewSessionAfterStop: false, ...o.evse },
     ...(o.faults ? { faults: o.faults } : {}),
     randomBytes,
-    oneShot: true,
+    oneShot: o.oneShot ?? true,
     modem: modemInput,
     connection,
     ...(o.sdpFaults ? { sdpFaults: o.sdpFaults } : {}),
@@ -185,7 +187,7 @@ export function createSim(o: SimOptions): Sim {
       ...(o.socTarget !== undefined ? { socTarget: o.socTarget } : {}),
       ...o.ev,
     },
-    oneShot: true,
+    oneShot: o.oneShot ?? true,
     modem: modemInput,
     connection,
     ...(o.safeShutdown ? { safeShutdown: o.safeShutdown } : {}),

@@ -324,7 +324,9 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       ...(o.connection ? { timings: o.connection } : {}),
       inputs: {
         sdp: () => ({ ...(o.sdpFaults ?? {}) }),
-        session: () => ({ config: o.v2g, randomBytes: o.randomBytes, ...(o.faults ? { faults: o.faults } : {}), logger: log.child('v2g') }),
+        // One V2G session per TCP connection: serving the next car (pyPLC's allow_new_session_after_stopping)
+        // is the connection manager's job — a new car needs SLAC, SDP and a new connection anyway.
+        session: () => ({ config: { ...o.v2g, allowNewSessionAfterStop: false }, randomBytes: o.randomBytes, ...(o.faults ? { faults: o.faults } : {}), logger: log.child('v2g') }),
       },
     },
     ...clockOpt,

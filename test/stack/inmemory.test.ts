@@ -47,3 +47,40 @@ describe('whole stack in one process (virtual time)', () => {
     });
   }
 });
+
+describe('two cars in a row (virtual time)', () => {
+  it('after the first session and an unplug, the same charger serves the next plug-in: new SLAC, new key, new session', async () => {
+    // The car's manager waits in 'waitForUnplug' after each finished session.
+    let phase = 0;
+    let unpluggedAt = 0;
+    let sessions = 0;
+    const r = await runStack({
+      oneShot: false,
+      maxVirtualMs: 300_000,
+      during: (sim, clock) => {
+        const waiting = sim.ev.actor.getSnapshot().value === 'waitForUnplug';
+        if (phase === 0 && waiting) {
+          sessions++;
+          phase = 1;
+          unpluggedAt = clock.now();
+          sim.board.plant.unplug();
+        } else if (phase === 1 && clock.now() - unpluggedAt > 2000) {
+          phase = 2;
+          sim.board.plant.plug();
+        } else if (phase === 2 && waiting) {
+          sessions++;
+          phase = 3;
+          sim.ev.actor.send({ type: 'STOP', reason: 'test done' });
+          sim.evse.actor.send({ type: 'STOP', reason: 'test done' });
+        }
+      },
+    });
+    expect(sessions).toBe(2);
+    expect(phase).toBe(3);
+    expect(r.checkpoints.ev.filter((c) => c === 160).length).toBeGreaterThanOrEqual(2);
+    expect(r.checkpoints.evse.filter((c) => c === 1).length).toBeGreaterThanOrEqual(2);
+    expect(r.sim.evse.actor.getSnapshot().context).toMatchObject({ sessions: 2 });
+    expect(r.violations).toEqual([]);
+    r.sim.dispose();
+  });
+});

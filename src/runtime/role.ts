@@ -113,12 +113,15 @@ export function v2gEvseConfigOf(c: TsplcConfig, over: { protocol?: Protocol; mod
 /**
  * With the sim board, the EV process has no charger behind its inlet (the charger is another
  * process, maybe in another namespace). The EV's own requests say what a charger would do:
- * drive the simulated supply from PreChargeReq / CurrentDemandReq targets and switch it off
- * on PowerDelivery(stop) / WeldingDetection, so inlet voltage and current behave.
+ * DC — drive the simulated supply from PreChargeReq / CurrentDemandReq targets and switch it
+ * off on PowerDelivery(stop) / WeldingDetection / SessionStop; AC — close the simulated EVSE
+ * output contactor on PowerDelivery(Start) and open it on PowerDelivery(Stop) (the real
+ * charger does the same within 3 s, [V2G2-860]). Inlet voltage and current then behave.
  */
 function mirrorCharger(board: Board): ((r: WireRecord) => void) | undefined {
-  const sim = (board as { sim?: { plant: { setSupplyTarget(v: number, i: number): void; supplyOff(): void } } }).sim;
+  const sim = (board as { sim?: { plant: { setSupplyTarget(v: number, i: number): void; supplyOff(): void; closeEvseContactor?(): void; openEvseContactor?(): void; setEvseDuty?(percent: number): void } } }).sim;
   if (!sim || !board.ev) return undefined;
+  const plant = sim.plant;
   const value = (pv: unknown): number | undefined => {
     const p = pv as { Value?: number; Multiplier?: number } | undefined;
     return p && typeof p.Value === 'number' ? p.Value * 10 ** (p.Multiplier ?? 0) : undefined;
@@ -127,12 +130,21 @@ function mirrorCharger(board: Board): ((r: WireRecord) => void) | undefined {
     if (r.direction !== 'tx' || !r.doc || !('V2G_Message' in r.doc)) return;
     const body = r.doc.V2G_Message.Body as Record<string, Record<string, unknown> | undefined>;
     const req = body.PreChargeReq ?? body.CurrentDemandReq;
+    const pd = body.PowerDeliveryReq;
     if (req) {
       const v = value(req.EVTargetVoltage);
       const i = value(req.EVTargetCurrent);
-      if (v !== undefined && i !== undefined) sim.plant.setSupplyTarget(v, i);
-    } else if (body.WeldingDetectionReq || body.SessionStopReq || (body.PowerDeliveryReq && (body.PowerDeliveryReq.ReadyToChargeState === false || body.PowerDeliveryReq.ChargeProgress === 'Stop'))) {
-      sim.plant.supplyOff();
+      if (v !== undefined && i !== undefined) plant.setSupplyTarget(v, i);
+    } else if (pd && !pd.DC_EVPowerDeliveryParameter && (pd.ChargeProgress === 'Start' || pd.ChargeProgress === 'Stop')) {
+      // ISO-2 AC: the charger's output contactor follows PowerDelivery.
+      // 5 % PWM: the offer is the digitally communicated EVSEMaxCurrent (IEC 61851-1 Annex A).
+      if (pd.ChargeProgress === 'Start') {
+        plant.setEvseDuty?.(5);
+        plant.closeEvseContactor?.();
+      } else plant.openEvseContactor?.();
+    } else if (body.WeldingDetectionReq || body.SessionStopReq || (pd && (pd.ReadyToChargeState === false || pd.ChargeProgress === 'Stop'))) {
+      plant.supplyOff();
+      plant.openEvseContactor?.();
     }
   };
 }

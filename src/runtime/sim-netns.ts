@@ -10,8 +10,7 @@
 //    offloaded UDP/TCP checksums, and a frame the emulator re-sends from AF_PACKET
 //    would reach the other host with a partial checksum and be dropped;
 //  - the sim board of each process has no peer behind its plug: the EV mirrors the
-//    charger from its own requests (src/runtime/role.ts), and for AC, whose energy
-//    the sim board does not model, the runner stops the EV after 10 ChargingStatus rounds.
+//    charger from its own requests (src/runtime/role.ts): DC supply targets, AC output contactor.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
@@ -119,7 +118,6 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
     o.onSpawn?.('evse', evse);
     o.onSpawn?.('ev', ev);
     const result: { ev?: NetnsSimResult['ev']; evse?: NetnsSimResult['evse'] } = {};
-    let chargingRounds = 0;
     watchLines(evse, (l, s) => {
       if (s === 'out' && l.startsWith('{"role"')) result.evse = JSON.parse(l) as NetnsSimResult['evse'];
       else say('evse', l);
@@ -127,7 +125,6 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
     watchLines(ev, (l, s) => {
       if (s === 'out' && l.startsWith('{"role"')) result.ev = JSON.parse(l) as NetnsSimResult['ev'];
       else say('ev', l);
-      if (o.mode === 'ac' && l.includes('"cp":705') && ++chargingRounds === 10) ev.kill('SIGTERM');
     });
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), o.timeoutMs ?? 120_000).unref());
     const evExit = await Promise.race([exitOf(ev), timeout]);

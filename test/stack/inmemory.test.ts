@@ -14,19 +14,7 @@ describe('whole stack in one process (virtual time)', () => {
     ['iso2', 'ac'],
   ] as const) {
     it(`${protocol.toUpperCase()} ${mode.toUpperCase()}: plug-in to ChargingFinished, both sides end cleanly, no safety violation`, async () => {
-      // The sim board models the DC power path only: an AC session charges nothing, so it ends by a user stop after a few ChargingStatus rounds.
-      let stopped = false;
-      const r = await runStack({
-        protocol,
-        mode,
-        during: (sim, _clock, cps) => {
-          if (mode !== 'ac' || stopped) return;
-          if (cps.ev.filter((c) => c === 705).length >= 10) {
-            stopped = true;
-            sim.ev.actor.send({ type: 'STOP', reason: 'user stop (test)' });
-          }
-        },
-      });
+      const r = await runStack({ protocol, mode });
       const ev = r.sim.ev.actor.getSnapshot().output as { end: string; session?: { result: string; protocol: string; chargeLoopCount: number } };
       const evse = r.sim.evse.actor.getSnapshot().output as { end: string; sessions: number } | undefined;
       expect(r.tookMs, r.logs.lines.slice(-30).map((l) => `${l.component}: ${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n')).toBeGreaterThan(0);

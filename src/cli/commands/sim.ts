@@ -21,7 +21,7 @@ export const summary = 'run car and charger on one machine (in-memory, or --netn
 
 const usage = `usage: tsplc sim [options]
   --protocol din|iso2        V2G protocol (default din)
-  --ac | --dc                energy transfer (default dc; the sim board models DC power only)
+  --ac | --dc                energy transfer (default dc)
   --soc-target <percent>     EV stops charging at this SOC (default: start SOC + 10)
   --faults <scenario>        EVSE fault injection, e.g. 'CurrentDemand#11:responseCode=FAILED'
   --time-scale <n>           0 = virtual time, as fast as possible (default); 1 = wall clock; n = n× real time
@@ -104,16 +104,6 @@ export async function run(argv: string[]): Promise<number> {
     sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
     ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : { socTarget: 30 }),
   });
-  if (mode === 'ac') {
-    // The sim board models no AC energy: the SOC would never reach the target. Stop like a user after ten ChargingStatus rounds.
-    let rounds = 0;
-    const sub = sim.evStatus.updates$.subscribe((u) => {
-      if (u.checkpoint === 705 && ++rounds === 10) {
-        sub.unsubscribe();
-        sim.ev.actor.send({ type: 'STOP', reason: 'sim: AC energy is not modelled, stop after 10 ChargingStatus rounds' });
-      }
-    });
-  }
   const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty, write: (t) => void process.stdout.write(values.json ? '' : t) });
   let finished = false;
   const result = sim.done.then((r) => {

@@ -9,7 +9,7 @@
 // the runtime's SafeShutdown sibling to switch the power supply off.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { childAlive, defaultConnectionManagerTimings, type ChildInputs, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
+import { childAlive, forwardToSession, forwardToTransport, defaultConnectionManagerTimings, type ChildInputs, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
 
 export interface EvseConnectionManagerTimings extends ConnectionManagerTimings {
   /** How long to wait for the EV's TCP connection after SLAC, ms (V2G_SECC_CommunicationSetup_Performance_Time, 18 s, ISO-2). */
@@ -210,8 +210,8 @@ export const evseConnectionManagerMachine = setup({
           on: {
             // A child that already reached its final state (the session ended, the manager has not
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
-            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'transport') && enqueue.sendTo('transport', event.event)) },
-            TO_SESSION: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'session') && enqueue.sendTo('session', event.event)) },
+            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
+            TO_SESSION: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
             STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },
         },

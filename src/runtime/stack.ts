@@ -343,8 +343,19 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
   );
   // IEC 61851-1: 12 V (state A) until a car pulls it to 9 V (B); then 5 % PWM asks for digital communication (checkpoints 2, 5).
   guard('controlPilot.setState(A)', () => o.hw.controlPilot.setState('A'));
+  let energyState = false;
   subs.push(
     o.hw.controlPilot.state$.subscribe((s) => {
+      // IEC 61851-1: the output is live only in state C/D. A car that leaves C/D without a
+      // PowerDelivery stop (its own protection opened the CP switch, a cable fault) must find the
+      // output switched off at once, or it waits in vain for a safe inlet voltage before unlocking.
+      const energy = s === 'C' || s === 'D';
+      if (energyState && !energy) {
+        report({ layer: 'hardware', state: 'OutputOffOnCpState', level: 'warn', details: { cp: s } });
+        guard('powerSupply.off', () => o.hw.powerSupply.off());
+        guard('contactors.open', () => o.hw.contactors?.open());
+      }
+      energyState = energy;
       if (s === 'B' || s === 'C' || s === 'D') {
         if (o.hw.controlPilot.setDutyCycle) {
           guard('controlPilot.setDutyCycle(5)', () => o.hw.controlPilot.setDutyCycle?.(5));

@@ -4,6 +4,7 @@
 // with the safety monitor watching the EV hardware.
 import { describe, expect, it } from 'vitest';
 import { runStack } from './harness.js';
+import { attachEvseSafetyMonitor } from '../../src/safety/index.js';
 
 const dcPath = [100, 102, 160, 170, 190, 200, 203, 301, 303, 400, 403, 500, 506, 540, 550, 555, 560, 570, 590, 600, 700, 800, 810, 850, 900, 905];
 
@@ -69,6 +70,41 @@ describe('two cars in a row (virtual time)', () => {
     expect(r.checkpoints.evse.filter((c) => c === 1).length).toBeGreaterThanOrEqual(2);
     expect(r.sim.evse.actor.getSnapshot().context).toMatchObject({ sessions: 2 });
     expect(r.violations).toEqual([]);
+    r.sim.dispose();
+  });
+});
+
+describe('charger de-energises when the car leaves state C (IEC 61851-1)', () => {
+  it('ISO2 AC: the car drops CP to B mid-charge without a PowerDelivery stop; the charger opens its output contactor at once and the inlet goes dead', async () => {
+    const evseViolations: string[] = [];
+    let droppedAt = -1;
+    let openAfterMs = -1;
+    let loops = 0;
+    const r = await runStack({
+      protocol: 'iso2',
+      mode: 'ac',
+      maxVirtualMs: 120_000,
+      onStart: (sim, clock) => {
+        attachEvseSafetyMonitor(sim.board.evse, {}, { clock }).violation$.subscribe((v) => evseViolations.push(v.code));
+        sim.evStatus.updates$.subscribe((u) => {
+          if (u.checkpoint === 705 && ++loops === 3) {
+            droppedAt = clock.now();
+            // The car's own protection opens the CP switch (state C → B), as a car does on an internal fault.
+            sim.board.ev.controlPilot.setState('B');
+          }
+        });
+      },
+      during: (sim, clock) => {
+        if (droppedAt >= 0 && openAfterMs < 0 && !sim.board.plant.evseContactorPhysicallyClosed) openAfterMs = clock.now() - droppedAt;
+        if (droppedAt >= 0 && clock.now() - droppedAt > 5000 && sim.ev.actor.getSnapshot().status === 'active') {
+          sim.ev.actor.send({ type: 'STOP', reason: 'test done' });
+        }
+      },
+    });
+    expect(droppedAt).toBeGreaterThan(0);
+    expect(openAfterMs).toBeGreaterThanOrEqual(0);
+    expect(openAfterMs).toBeLessThan(500);
+    expect(evseViolations).toEqual([]);
     r.sim.dispose();
   });
 });

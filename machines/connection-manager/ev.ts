@@ -265,8 +265,8 @@ export const evConnectionManagerMachine = setup({
           on: {
             // A child that already reached its final state (the session ended, the manager has not
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
-            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
-            TO_SESSION: { actions: enqueueActions(({ enqueue, event, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
+            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
+            TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
             // The session decides how to stop (PowerDelivery stop, WeldingDetection, SessionStop) — give it the chance.
             STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },

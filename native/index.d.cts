@@ -26,10 +26,21 @@ export interface PacketSocketStats {
   truncated: number;
   /** Frames the kernel dropped because our receive queue was full. */
   kernelDrops: number;
+  /** Frames the kernel delivered with TP_STATUS_CSUMNOTREADY (L4 checksum left to a NIC that never saw them). */
+  checksumNotReady: number;
 }
 
-/** Linux sll_pkttype: 0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing. */
-export type FrameCallback = (data: Uint8Array, packetType: number, timestampMs: number) => void;
+/** tpacket_auxdata.tp_status bit: the L4 checksum is not filled in (sender's TX offload, CHECKSUM_PARTIAL). */
+export declare const TP_STATUS_CSUMNOTREADY: 8;
+/** tpacket_auxdata.tp_status bit: a NIC already verified the L4 checksum. */
+export declare const TP_STATUS_CSUM_VALID: 128;
+
+/**
+ * `packetType`: Linux sll_pkttype: 0 host, 1 broadcast, 2 multicast, 3 otherhost, 4 outgoing.
+ * `status`: the checksum bits of tpacket_auxdata.tp_status (TP_STATUS_CSUMNOTREADY,
+ * TP_STATUS_CSUM_VALID); 0 when neither applies.
+ */
+export type FrameCallback = (data: Uint8Array, packetType: number, timestampMs: number, status: number) => void;
 
 export declare class PacketSocket {
   /**

@@ -5,6 +5,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { formatMac } from '../../src/bytes.js';
+import { fillTransportChecksum } from '../../src/net/checksum.js';
 import { loadNative, type NativeSystemError, type PacketSocketStats, type InterfaceInfo } from './native.js';
 import { toOpenError } from './errors.js';
 
@@ -40,8 +41,24 @@ export interface AfPacketPort extends EthernetPort {
   ref(): void;
   /** True until close(). */
   readonly isOpen: boolean;
-  stats(): PacketSocketStats & { droppedForeign: number; sendErrors: number };
+  stats(): AfPacketStats;
 }
+
+export interface AfPacketStats extends PacketSocketStats {
+  droppedForeign: number;
+  sendErrors: number;
+  /**
+   * Frames that arrived with TP_STATUS_CSUMNOTREADY (the sender's TX checksum
+   * offload, never finished by a NIC: a veth) and whose UDP/TCP/ICMPv6 checksum
+   * the driver filled in, so consumers see what a wire would carry.
+   */
+  checksumsCompleted: number;
+  /** Frames flagged TP_STATUS_CSUMNOTREADY that could not be completed (not IP, a fragment, malformed); delivered as received. */
+  checksumsIncomplete: number;
+}
+
+// <linux/if_packet.h>: tpacket_auxdata.tp_status bit for a checksum left to the NIC.
+const TP_STATUS_CSUMNOTREADY = 1 << 3;
 
 // Linux <linux/if_packet.h> sll_pkttype values.
 const PACKET_TYPES: readonly (PacketType | undefined)[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
@@ -67,15 +84,30 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
   let promiscuous = false;
   let droppedForeign = 0;
   let sendErrors = 0;
+  let checksumsCompleted = 0;
+  let checksumsIncomplete = 0;
   let closed = false;
 
-  const onFrame = (data: Uint8Array, pktType: number, timestamp: number): void => {
+  const onFrame = (data: Uint8Array, pktType: number, timestamp: number, status = 0): void => {
     const packetType = PACKET_TYPES[pktType];
     // 'outgoing' (our own transmissions) and kernel-internal types never reach a port.
     if (packetType === undefined || packetType === 'outgoing') return;
     if (packetType === 'otherhost' && dropForeign && !promiscuous) {
       droppedForeign++;
       return;
+    }
+    if ((status & TP_STATUS_CSUMNOTREADY) !== 0) {
+      // A sender on this host (veth peer) left the L4 checksum to a NIC that never
+      // saw the frame: the field holds only the pseudo-header sum. Finish it here,
+      // so that a frame forwarded by modem-sim or written to a capture is what a
+      // wire would carry; the receiving kernel drops it otherwise. `data` is a
+      // fresh buffer from the addon, ours to change.
+      const r = fillTransportChecksum(data);
+      if (r.ok) checksumsCompleted++;
+      else {
+        checksumsIncomplete++;
+        log.log('debug', 'checksum offloaded by the sender but not completable', { ifname, code: r.error.code, message: r.error.message });
+      }
     }
     frames.next({ data, timestamp, packetType });
   };
@@ -154,7 +186,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
       socket.ref();
     },
     stats() {
-      return { ...socket.stats(), droppedForeign, sendErrors };
+      return { ...socket.stats(), droppedForeign, sendErrors, checksumsCompleted, checksumsIncomplete };
     },
     close(): void {
       if (closed) return;

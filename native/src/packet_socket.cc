@@ -17,6 +17,11 @@
 // - Non-blocking; a uv_poll watcher wakes us when readable and we drain up to
 //   kMaxBatch frames per wake-up, calling JavaScript once per frame through
 //   MakeCallback (proper async context, microtasks run afterwards).
+// - PACKET_AUXDATA: each frame comes with tpacket_auxdata. Its tp_status tells
+//   whether the kernel handed us a frame whose L4 checksum is still to be filled
+//   in (TP_STATUS_CSUMNOTREADY: the sender used TX checksum offload and the frame
+//   never went through a NIC, e.g. across a veth). The flag goes to JS with the
+//   frame; drivers/ethernet/afpacket.ts completes the checksum there.
 // - The JS object is kept alive (strong reference) while the socket is open and
 //   released by close(), so an open socket whose wrapper was dropped keeps working
 //   and an unref()'d socket does not keep the process alive.
@@ -197,6 +202,13 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    // Not best effort: without auxdata a partial checksum would pass unnoticed.
+    if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+      int e = errno;
+      close(fd);
+      ThrowSystemError(env, e, "setsockopt", "PACKET_AUXDATA");
+      return;
+    }
 
     sockaddr_ll sll;
     std::memset(&sll, 0, sizeof(sll));
@@ -299,7 +311,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     for (int i = 0; i < kMaxBatch && self->fd_ >= 0; i++) {
       sockaddr_ll from;
       iovec iov{self->rx_buffer_.data(), self->rx_buffer_.size()};
-      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + 64];
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(tpacket_auxdata)) + 64];
       msghdr msg;
       std::memset(&msg, 0, sizeof(msg));
       msg.msg_name = &from;
@@ -325,13 +337,21 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       if (from.sll_pkttype == PACKET_OUTGOING) continue;
       self->received_++;
       double ts_ms = -1;
+      uint32_t status = 0;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
           timespec ts;
           std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
           ts_ms = static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+        } else if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+          tpacket_auxdata aux;
+          std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+          // Only the checksum bits: the rest (TP_STATUS_USER, VLAN_VALID, ...) means
+          // nothing to JS today and would make the value harder to compare.
+          status = aux.tp_status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID);
         }
       }
+      if (status & TP_STATUS_CSUMNOTREADY) self->checksum_not_ready_++;
       if (ts_ms < 0) {
         timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
@@ -340,7 +360,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, static_cast<size_t>(n));
       std::memcpy(ab.Data(), self->rx_buffer_.data(), static_cast<size_t>(n));
       Napi::Uint8Array data = Napi::Uint8Array::New(env, static_cast<size_t>(n), ab, 0);
-      self->Call(self->on_frame_, {data, Napi::Number::New(env, from.sll_pkttype), Napi::Number::New(env, ts_ms)});
+      self->Call(self->on_frame_, {data, Napi::Number::New(env, from.sll_pkttype), Napi::Number::New(env, ts_ms),
+                                   Napi::Number::New(env, status)});
     }
   }
 
@@ -475,6 +496,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     o.Set("received", Napi::Number::New(env, static_cast<double>(received_)));
     o.Set("truncated", Napi::Number::New(env, static_cast<double>(truncated_)));
     o.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernel_drops_)));
+    o.Set("checksumNotReady", Napi::Number::New(env, static_cast<double>(checksum_not_ready_)));
     return o;
   }
 
@@ -495,6 +517,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint64_t received_ = 0;
   uint64_t truncated_ = 0;
   uint64_t kernel_drops_ = 0;
+  uint64_t checksum_not_ready_ = 0;
 };
 
 static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
@@ -516,6 +539,8 @@ static Napi::Value InterfaceInfo(const Napi::CallbackInfo& info) {
 Napi::Object InitPacketSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::Define(env));
   exports.Set("interfaceInfo", Napi::Function::New(env, InterfaceInfo, "interfaceInfo"));
+  exports.Set("TP_STATUS_CSUMNOTREADY", Napi::Number::New(env, TP_STATUS_CSUMNOTREADY));
+  exports.Set("TP_STATUS_CSUM_VALID", Napi::Number::New(env, TP_STATUS_CSUM_VALID));
   return exports;
 }
 

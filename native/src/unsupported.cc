@@ -14,6 +14,9 @@ static Napi::Value Unsupported(const Napi::CallbackInfo& info) {
 Napi::Object InitPacketSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("openPacketSocket", Napi::Function::New(env, Unsupported));
   exports.Set("interfaceInfo", Napi::Function::New(env, Unsupported));
+  // The Linux values, so JS code comparing flags still loads (no frame ever carries them here).
+  exports.Set("TP_STATUS_CSUMNOTREADY", Napi::Number::New(env, 1 << 3));
+  exports.Set("TP_STATUS_CSUM_VALID", Napi::Number::New(env, 1 << 7));
   return exports;
 }
 

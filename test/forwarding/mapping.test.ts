@@ -16,6 +16,12 @@ import { fromHex } from '../../src/bytes.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { DcEvStatus, V2gRequest } from '../../src/v2g/model.js';
 
+function hex(s: string): Uint8Array {
+  const b = fromHex(s);
+  if (!b) throw new Error(`bad hex ${s}`);
+  return b;
+}
+
 const ev = (soc: number): DcEvStatus => ({ ready: true, errorCode: 'NO_ERROR', soc });
 
 type Input = { status: StatusUpdate } | { req: V2gRequest };
@@ -26,7 +32,7 @@ const fold = (inputs: Input[], from: EvFacts = noFacts): EvFacts =>
 const dcSession: Input[] = [
   { status: { layer: 'session', state: 'WaitForSupportedAppProtocolReq', checkpoint: 300 } },
   { status: { layer: 'session', state: 'SupportedAppProtocolReq', checkpoint: 401 } },
-  { req: { kind: 'SessionSetup', evccId: fromHex('02005a3c4e21') } },
+  { req: { kind: 'SessionSetup', evccId: hex('02005a3c4e21') } },
   { status: { layer: 'session', state: 'SessionSetupRes', checkpoint: 505, details: { responseCode: 'OK', evccId: '02005a3c4e21', sessionId: '01' } } },
   {
     req: {

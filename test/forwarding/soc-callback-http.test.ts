@@ -11,6 +11,12 @@ import { StatusBus } from '../../src/status.js';
 import { dinDialect } from '../../src/v2g/dialects/index.js';
 import type { V2gRequest } from '../../src/v2g/model.js';
 
+function hex(s: string): Uint8Array {
+  const b = fromHex(s);
+  if (!b) throw new Error(`bad hex ${s}`);
+  return b;
+}
+
 interface Seen {
   readonly method: string;
   readonly url: string;
@@ -50,7 +56,7 @@ function config(endpoint: string, fallback = 0): TsplcConfig {
   return c.value;
 }
 
-const sid = fromHex('0102030405060708');
+const sid = hex('0102030405060708');
 function rx(req: V2gRequest): WireRecord {
   const doc = dinDialect.encodeRequest(sid, req);
   if (!doc.ok) throw new Error(doc.error.message);
@@ -85,7 +91,7 @@ describe('SOC callback over HTTP', () => {
     cleanups.push(() => stopServer(srv.server));
     const { fw, bus } = attach(`http://127.0.0.1:${srv.port}/ev_state`, { fallback: 40000 });
     bus.report({ layer: 'session', state: 'SupportedAppProtocolReq', checkpoint: 401 });
-    fw.onWire(rx({ kind: 'SessionSetup', evccId: fromHex('02005a3c4e21') }));
+    fw.onWire(rx({ kind: 'SessionSetup', evccId: hex('02005a3c4e21') }));
     // No EVEnergyCapacity (optional in DIN), no FullSOC: fallback and -1.
     fw.onWire(rx({ kind: 'ChargeParameterDiscovery', mode: 'DC_extended', dc: { evStatus: evStatus(31), maxCurrent: 125, maxVoltage: 420, energyRequestWh: 20000 } }));
     await until(() => srv.seen.length >= 1 && fw.stats().socCallback.ok >= 1);

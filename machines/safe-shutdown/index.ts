@@ -6,6 +6,7 @@ import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from '
 import type { Subscription } from 'rxjs';
 import type { EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
+import { publishSafetyFault } from '../../src/safety/events.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { safeShutdownMachine, type SafeShutdownEvent, type SafeShutdownOutput, type SafeShutdownTimings } from './machine.js';
 
@@ -96,7 +97,12 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
       openContactors: () => guard('contactors.open', () => hw.contactors.open()),
       unlockConnector: () => guard('connectorLock.unlock', () => hw.connectorLock?.unlock()),
       report: (_, u) => guard('report', () => report(u)),
-      logFault: (_, f) => log.log('error', f.message, { code: f.code }),
+      logFault: (_, f) => {
+        log.log('error', f.message, { code: f.code });
+        // The same fault, to the safety monitors on this hardware: the deadline rule allows the step
+        // that follows (opening under load after CURRENT_DID_NOT_DROP) only because it is logged.
+        guard('publishSafetyFault', () => publishSafetyFault(hw, { code: f.code, message: f.message, source: 'safe-shutdown' }));
+      },
     },
   });
   const created = createActor(machine, {

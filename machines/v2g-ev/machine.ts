@@ -190,7 +190,9 @@ export const v2gEvMachine = setup({
       const u = context.config.prechargeUseInletVoltage ? context.inletVoltage : context.presentVoltage;
       return u !== undefined && Math.abs(u - context.battery.voltage) < context.config.prechargeVoltageDelta;
     },
-    currentLowOrUnknown: ({ context }) => context.measuredCurrent === undefined || Math.abs(context.measuredCurrent) <= context.config.contactorOpenCurrentLimit,
+    // Measured (HW.CURRENT) and at or below the limit: the only proof that opening breaks no load.
+    currentLow: ({ context }) => context.measuredCurrent !== undefined && Math.abs(context.measuredCurrent) <= context.config.contactorOpenCurrentLimit,
+    noCurrentSensor: ({ context }) => context.measuredCurrent === undefined,
     weldingDone: ({ context }) =>
       (context.presentVoltage !== undefined && context.presentVoltage < context.config.weldingVoltageLimit) || context.weldingRounds >= context.config.weldingMaxRounds,
     receiptRequired: ({ context }) => context.receiptRequired,
@@ -740,9 +742,27 @@ export const v2gEvMachine = setup({
       initial: 'waitCurrent',
       states: {
         waitCurrent: {
-          // Contactors open only without load: wait for the measured current to fall (bounded).
-          always: { guard: 'currentLowOrUnknown', target: 'opening' },
-          after: { CurrentDecay_Timeout: 'opening' },
+          // Contactors open only without load: wait for the measured current to fall to the limit.
+          always: { guard: 'currentLow', target: 'opening' },
+          after: {
+            CurrentDecay_Timeout: [
+              // No current sensor (no HW.CURRENT ever, the runtime replays the present facts at the
+              // start): the timeout is the plain wait pyPLC and ccs32clara use after state B.
+              { guard: 'noCurrentSensor', target: 'opening' },
+              {
+                // The current did not decay: the session does not open under load itself. The
+                // SafeShutdownSequence takes over (0 A, state B, its own deadline; opening after
+                // that deadline is logged as the fault CURRENT_DID_NOT_DROP).
+                target: '#v2gEv.safeShutdown',
+                actions: {
+                  type: 'fatal',
+                  params: ({ context }) => ({
+                    reason: `Timeout:CurrentDecay (${context.measuredCurrent ?? NaN} A, limit ${context.config.contactorOpenCurrentLimit} A)`,
+                  }),
+                },
+              },
+            ],
+          },
         },
         opening: {
           entry: 'openContactors',
@@ -777,14 +797,21 @@ export const v2gEvMachine = setup({
     stopBeforeCharge: {
       // A stop before power flowed: no PowerDelivery(Stop) needed (nothing was started); back to
       // state B, contactors open, then SessionStop.
-      entry: enqueueActions(({ context, enqueue }) => {
+      entry: enqueueActions(({ context, enqueue, check }) => {
         if (context.cpC) {
           io(enqueue)({ type: 'setCpState', params: { state: 'B' } });
           enqueue.assign({ cpC: false });
           enqueue.assign({ lastCheckpoint: 810 });
           io(enqueue)({ type: 'reportStatus', params: report('CpStateB', 810) });
         }
-        if (context.contactorsClosed) io(enqueue)('openContactors');
+        // Contactors closed here means the hardware reports them closed although no power was
+        // started. Open them only when the measured current proves there is no load; otherwise they
+        // stay closed, `finished` sees them closed and requests the SafeShutdownSequence, which
+        // opens them in order (0 A, wait, deadline logged as a fault).
+        if (context.contactorsClosed) {
+          if (check('currentLow')) io(enqueue)('openContactors');
+          else context.logger.log('warn', 'contactors closed at a stop before charging, current not proven low: left to the SafeShutdownSequence', { amps: context.measuredCurrent ?? 'unknown' });
+        }
       }),
       always: 'sessionStop',
     },

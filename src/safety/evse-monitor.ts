@@ -72,6 +72,8 @@ export function watchEvseSafety(events$: Observable<EvseHardwareEvent>, limits: 
   return {
     violations,
     violation$: violation$.asObservable(),
+    // The charger side has no deadline exception: every break is a violation.
+    excused: [],
     stop() {
       sub.unsubscribe();
       if (timer !== undefined) clock?.clearTimeout(timer);

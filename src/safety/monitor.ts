@@ -5,7 +5,7 @@
 // violation instead of a silently "passing" test.
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState } from '../ports/hardware.js';
-import { evHardwareEvents, type HardwareEvent } from './events.js';
+import { evHardwareEvents, type HardwareEvent, type LoggedSafetyFault } from './events.js';
 
 export type SafetyViolationCode =
   /** Contactors commanded open, or seen opening, while current flowed above the limit. */
@@ -36,6 +36,20 @@ export interface SafetyViolation {
   readonly message: string;
   readonly time: number;
   readonly facts: Readonly<Record<string, number | string | boolean>>;
+}
+
+/**
+ * An invariant break the rule itself allows: "contactors never open while current
+ * is above the configured limit (except after the deadline, logged as a fault)".
+ * Not a violation, but kept on record with the fault that sanctioned it.
+ */
+export interface ExcusedBreak {
+  readonly code: Extract<SafetyViolationCode, 'CONTACTORS_OPENED_UNDER_LOAD'>;
+  readonly message: string;
+  readonly time: number;
+  readonly facts: Readonly<Record<string, number | string | boolean>>;
+  /** The fault the SafeShutdownSequence logged before the step (CURRENT_DID_NOT_DROP). */
+  readonly fault: LoggedSafetyFault;
 }
 
 export interface SafetyLimits {
@@ -69,6 +83,8 @@ export interface SafetyMonitor {
   /** Every violation seen so far, in order. */
   readonly violations: readonly SafetyViolation[];
   readonly violation$: Observable<SafetyViolation>;
+  /** Breaks the rule allows (opening under load after the SafeShutdownSequence's logged deadline), in order. */
+  readonly excused: readonly ExcusedBreak[];
   /** Stops observing (violations stay readable). */
   stop(): void;
 }
@@ -101,6 +117,12 @@ interface Facts {
   amps: number;
   battery: BatteryState | undefined;
   cpCSince: number | undefined;
+  /**
+   * Set by a logged CURRENT_DID_NOT_DROP while the contactors may be closed: the
+   * next opening of this closed episode is the sanctioned one. Cleared when the
+   * contactors close again, so it never covers a later episode.
+   */
+  openingExcuse: { readonly fault: LoggedSafetyFault; recorded: boolean } | undefined;
 }
 
 /** Observes a stream of hardware events and records every broken invariant. */
@@ -121,26 +143,24 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
     amps: 0,
     battery: undefined,
     cpCSince: undefined,
+    openingExcuse: undefined,
   };
+  const excused: ExcusedBreak[] = [];
   // One report per episode: a latched code is re-armed when its condition clears.
   const latched = new Set<SafetyViolationCode>();
 
+  const factsNow = (): SafetyViolation['facts'] => ({
+    cp: f.cp ?? 'unknown',
+    contactorsClosed: f.contactorsClosed,
+    lock: f.lock ?? 'none',
+    inletVolts: round(f.inletVolts),
+    amps: round(f.amps),
+    batteryVolts: round(f.battery?.voltage ?? NaN),
+  });
   const report = (code: SafetyViolationCode, message: string): void => {
     if (latched.has(code)) return;
     latched.add(code);
-    const v: SafetyViolation = {
-      code,
-      message,
-      time: now(),
-      facts: {
-        cp: f.cp ?? 'unknown',
-        contactorsClosed: f.contactorsClosed,
-        lock: f.lock ?? 'none',
-        inletVolts: round(f.inletVolts),
-        amps: round(f.amps),
-        batteryVolts: round(f.battery?.voltage ?? NaN),
-      },
-    };
+    const v: SafetyViolation = { code, message, time: now(), facts: factsNow() };
     violations.push(v);
     violation$.next(v);
   };
@@ -149,8 +169,20 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
   const locked = (): boolean => f.lock === 'locked';
 
   const checkOpening = (): void => {
-    if (Math.abs(f.amps) > lim.contactorOpenCurrentLimit)
-      report('CONTACTORS_OPENED_UNDER_LOAD', `contactors opened at ${round(f.amps)} A (limit ${lim.contactorOpenCurrentLimit} A)`);
+    if (!(Math.abs(f.amps) > lim.contactorOpenCurrentLimit)) return;
+    const message = `contactors opened at ${round(f.amps)} A (limit ${lim.contactorOpenCurrentLimit} A)`;
+    // The deadline exception, and only it: the SafeShutdownSequence logged that the current did
+    // not drop in time, and the CP no longer requests energy (state B — the hardware-level stop
+    // IEC 61851-1 obliges the charger to obey — was given before the opening).
+    const excuse = f.openingExcuse;
+    if (excuse && f.cp !== 'C' && f.cp !== 'D') {
+      if (!excuse.recorded) {
+        excuse.recorded = true;
+        excused.push({ code: 'CONTACTORS_OPENED_UNDER_LOAD', message, time: now(), facts: factsNow(), fault: excuse.fault });
+      }
+      return;
+    }
+    report('CONTACTORS_OPENED_UNDER_LOAD', message);
   };
   const checkUnlocking = (): void => {
     if (contactorsMayBeClosed()) report('UNLOCKED_WHILE_CONTACTORS_CLOSED', 'connector unlocked while the contactors were closed');
@@ -207,6 +239,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
           }
           if (c.command === 'close' && !f.contactorsCommandedClosed) {
             latched.delete('CONTACTORS_OPENED_UNDER_LOAD');
+            f.openingExcuse = undefined;
             checkClosing();
           }
           f.contactorsCommandedClosed = c.command === 'close';
@@ -225,6 +258,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
         }
         if (!f.contactorsClosed && e.closed) {
           latched.delete('CONTACTORS_OPENED_UNDER_LOAD');
+          f.openingExcuse = undefined;
           // Checked again on the measured edge: a board without command reporting is still covered.
           checkClosing();
         }
@@ -251,6 +285,12 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
       case 'battery':
         f.battery = e.state;
         break;
+      case 'loggedFault':
+        // Only a current-deadline fault, only from the SafeShutdownSequence, only while there is
+        // something to open: a stale or unrelated fault excuses nothing.
+        if (e.fault.source === 'safe-shutdown' && e.fault.code === 'CURRENT_DID_NOT_DROP' && contactorsMayBeClosed())
+          f.openingExcuse = { fault: e.fault, recorded: false };
+        break;
     }
     checkContinuous();
   };
@@ -259,6 +299,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
   return {
     violations,
     violation$: violation$.asObservable(),
+    excused,
     stop() {
       sub.unsubscribe();
       if (graceTimer !== undefined) clock?.clearTimeout(graceTimer);

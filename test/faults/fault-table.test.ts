@@ -140,9 +140,7 @@ const rows: Row[] = [
   { name: 'contactors never confirm', options: { plant: { faults: { contactors: 'never-confirms' } } }, expect: 'SafeShutdown', notReached: [700] },
   { name: 'connector lock fails to lock', options: { plant: { faults: { lock: 'fails-to-lock' } } }, expect: 'SafeShutdown', notReached: [560, 700] },
   { name: 'welded contactors: detected at the end, connector stays locked', options: { plant: { faults: { contactors: 'welded' } } }, expect: 'SafeShutdown', reason: /ContactorsOpen|welded/, staysLocked: true, contactorsStayClosed: true },
-  // KNOWN ISSUE (machines/v2g-ev, reported to its owner): after CurrentDecay_Timeout the session opens the
-  // contactors although current still flows (CONTACTORS_OPENED_UNDER_LOAD). Marked so the table shows it.
-  { name: 'charger current never drops on stop (supply ignores setpoints)', start: at(705, (s) => s.board.plant.injectFault({ supply: 'current' }), 5), expect: 'SafeShutdown', staysLocked: true, contactorsStayClosed: true, knownIssue: 'v2g-ev opens the contactors under load after CurrentDecay_Timeout' },
+  { name: 'charger current never drops on stop (supply ignores setpoints)', start: at(705, (s) => s.board.plant.injectFault({ supply: 'current' }), 5), expect: 'SafeShutdown', staysLocked: true, contactorsStayClosed: true },
 
   // --- transport and link faults ---
   { name: 'TCP reset mid CurrentDemand loop', start: at(705, (s) => s.link.resetConnections(), 5), expect: 'SafeShutdown', reason: /reset/ },

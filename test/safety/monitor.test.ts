@@ -140,6 +140,56 @@ describe('watchSafety on recorded events', () => {
     expect(watchSafety(from(noSensor)).violations).toEqual([]);
   });
 
+  describe('the deadline exception: opening under load after a logged CURRENT_DID_NOT_DROP', () => {
+    const currentFault = { kind: 'loggedFault', fault: { code: 'CURRENT_DID_NOT_DROP', message: 'current still 120 A after 2000 ms', source: 'safe-shutdown' } } as const;
+    const charging: HardwareEvent[] = [
+      { kind: 'lock', state: 'locked' },
+      { kind: 'cp', state: 'C' },
+      { kind: 'contactors', closed: true },
+      { kind: 'current', amps: 120 },
+    ];
+    const openNow: HardwareEvent[] = [
+      { kind: 'command', command: { port: 'contactors', command: 'open' } },
+      { kind: 'contactors', closed: false },
+    ];
+    const codes = (events: HardwareEvent[]) => {
+      const m = watchSafety(from(events), { requireLock: true });
+      return { violations: m.violations.map((v) => v.code), excused: m.excused.map((e) => `${e.code}/${e.fault.code}`) };
+    };
+
+    it('is accepted (and recorded once, for the command and the feedback edge) after the logged fault with CP in state B', () => {
+      expect(codes([...charging, { kind: 'cp', state: 'B' }, currentFault, ...openNow])).toEqual({ violations: [], excused: ['CONTACTORS_OPENED_UNDER_LOAD/CURRENT_DID_NOT_DROP'] });
+    });
+
+    it('is a violation without the logged fault, with another fault, or from another source', () => {
+      const flagged = { violations: ['CONTACTORS_OPENED_UNDER_LOAD'], excused: [] };
+      expect(codes([...charging, { kind: 'cp', state: 'B' }, ...openNow])).toEqual(flagged);
+      const other = { kind: 'loggedFault', fault: { code: 'INLET_VOLTAGE_NOT_SAFE', message: '', source: 'safe-shutdown' } } as const;
+      expect(codes([...charging, { kind: 'cp', state: 'B' }, other, ...openNow])).toEqual(flagged);
+      const foreign = { kind: 'loggedFault', fault: { ...currentFault.fault, source: 'session' } } as unknown as HardwareEvent;
+      expect(codes([...charging, { kind: 'cp', state: 'B' }, foreign, ...openNow])).toEqual(flagged);
+    });
+
+    it('is a violation while the CP still requests energy (state C: no hardware-level stop was given)', () => {
+      expect(codes([...charging, currentFault, ...openNow])).toEqual({ violations: ['CONTACTORS_OPENED_UNDER_LOAD'], excused: [] });
+    });
+
+    it('covers only its own closed episode: a fault logged while open, or before a re-close, excuses nothing', () => {
+      const stale: HardwareEvent[] = [{ kind: 'lock', state: 'locked' }, { kind: 'cp', state: 'B' }, currentFault, { kind: 'contactors', closed: true }, { kind: 'current', amps: 120 }, ...openNow];
+      expect(codes(stale)).toEqual({ violations: ['CONTACTORS_OPENED_UNDER_LOAD'], excused: [] });
+      const twice: HardwareEvent[] = [
+        ...charging,
+        { kind: 'cp', state: 'B' },
+        currentFault,
+        ...openNow,
+        { kind: 'command', command: { port: 'contactors', command: 'close' } },
+        { kind: 'contactors', closed: true },
+        ...openNow,
+      ];
+      expect(codes(twice)).toEqual({ violations: ['CONTACTORS_OPENED_UNDER_LOAD'], excused: ['CONTACTORS_OPENED_UNDER_LOAD/CURRENT_DID_NOT_DROP'] });
+    });
+  });
+
   it('honours a configured current limit', () => {
     const events: HardwareEvent[] = [
       { kind: 'contactors', closed: true },

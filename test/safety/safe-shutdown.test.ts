@@ -107,8 +107,11 @@ describe('SafeShutdownSequence on the sim board', () => {
     expect(out?.endState).toBe('FaultLocked');
     expect(out?.faults.map((f) => f.code)).toEqual(['CURRENT_DID_NOT_DROP', 'INLET_VOLTAGE_NOT_SAFE']);
     expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.fields?.code)).toEqual(['CURRENT_DID_NOT_DROP', 'INLET_VOLTAGE_NOT_SAFE']);
-    // The one invariant break is the one the deadline rule allows, and it is on record.
-    expect(monitor.violations.map((v) => v.code)).toEqual(['CONTACTORS_OPENED_UNDER_LOAD']);
+    // The one invariant break is the one the deadline rule allows: not a violation, but on record
+    // with the logged fault that sanctioned it (opened at the full 50 A, CP already in state B).
+    expect(monitor.violations).toEqual([]);
+    expect(monitor.excused).toHaveLength(1);
+    expect(monitor.excused[0]).toMatchObject({ code: 'CONTACTORS_OPENED_UNDER_LOAD', facts: { amps: 50, cp: 'B' }, fault: { code: 'CURRENT_DID_NOT_DROP', source: 'safe-shutdown' } });
     expect(facts().lock).toBe('locked');
   });
 

@@ -39,7 +39,10 @@ export const v2gEvTimeoutDefaults = {
   ConnectorLock_Timeout: 3000,
   /** Hardware: contactor close/open confirmation. */
   Contactor_Timeout: 3000,
-  /** Before opening the contactors at the end: wait for the current to drop below contactorOpenCurrentLimit, at most this long. */
+  /**
+   * Before opening the contactors at the end: wait for the measured current to drop to contactorOpenCurrentLimit,
+   * at most this long; then SafeShutdown (the session never opens under load). Without a current sensor: a plain wait.
+   */
   CurrentDecay_Timeout: 2000,
   /** Whole WeldingDetection phase (ISO-2 allows 40 s after PowerDeliveryRes(Stop); ccs32clara stops after 10 rounds). */
   WeldingDetection_Timeout: 10000,
@@ -90,7 +93,7 @@ export interface V2gEvConfig {
   readonly weldingMaxRounds: number;
   /** The connector is unlocked at the end only when the inlet voltage is below this (V); IEC 61851-23: 60 V. */
   readonly safeVoltage: number;
-  /** Contactors are opened only below this current (A), unless CurrentDecay_Timeout ran out. */
+  /** The session opens the contactors only at or below this measured current (A); above it after CurrentDecay_Timeout it hands over to the SafeShutdownSequence. */
   readonly contactorOpenCurrentLimit: number;
   /** Accept CableCheck Finished with EVSEIsolationStatus Invalid (some DIN chargers never report Valid). */
   readonly acceptIsolationInvalid: boolean;

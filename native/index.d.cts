@@ -22,7 +22,7 @@ export interface InterfaceInfo {
 
 export interface PacketSocketStats {
   received: number;
-  /** Frames larger than MTU + headers, dropped instead of delivered cut. */
+  /** Frames larger than a 64 KiB IP packet + headers, dropped instead of delivered cut. (GSO/GRO aggregates above the MTU are delivered.) */
   truncated: number;
   /** Frames the kernel dropped because our receive queue was full. */
   kernelDrops: number;

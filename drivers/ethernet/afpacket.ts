@@ -5,7 +5,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { formatMac } from '../../src/bytes.js';
-import { fillTransportChecksum } from '../../src/net/checksum.js';
+import { fillTransportChecksum, segmentTcpAggregate } from '../../src/net/checksum.js';
 import { loadNative, type NativeSystemError, type PacketSocketStats, type InterfaceInfo } from './native.js';
 import { toOpenError } from './errors.js';
 
@@ -55,6 +55,10 @@ export interface AfPacketStats extends PacketSocketStats {
   checksumsCompleted: number;
   /** Frames flagged TP_STATUS_CSUMNOTREADY that could not be completed (not IP, a fragment, malformed); delivered as received. */
   checksumsIncomplete: number;
+  /** TCP aggregates larger than the MTU (sender's TSO/GSO, receiver's GRO) cut into wire-sized segments. */
+  aggregatesSegmented: number;
+  /** Frames larger than the MTU that are not TCP aggregates: dropped, a wire cannot carry them. */
+  oversizeDropped: number;
 }
 
 // <linux/if_packet.h>: tpacket_auxdata.tp_status bit for a checksum left to the NIC.
@@ -86,7 +90,10 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
   let sendErrors = 0;
   let checksumsCompleted = 0;
   let checksumsIncomplete = 0;
+  let aggregatesSegmented = 0;
+  let oversizeDropped = 0;
   let closed = false;
+  let mtu = 1500; // the interface's, set right after open (no frame is delivered before)
 
   const onFrame = (data: Uint8Array, pktType: number, timestamp: number, status = 0): void => {
     const packetType = PACKET_TYPES[pktType];
@@ -108,6 +115,20 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
         checksumsIncomplete++;
         log.log('debug', 'checksum offloaded by the sender but not completable', { ifname, code: r.error.code, message: r.error.message });
       }
+    }
+    const l2Header = data[12] === 0x81 && data[13] === 0x00 ? 18 : 14;
+    if (data.length > mtu + l2Header) {
+      // A TCP aggregate (TSO/GSO across a veth, GRO on a real NIC): deliver the
+      // segments a wire would have carried, each with its checksum filled.
+      const segs = segmentTcpAggregate(data, mtu);
+      if (!segs.ok) {
+        oversizeDropped++;
+        log.log('warn', 'frame larger than the MTU dropped', { ifname, length: data.length, code: segs.error.code });
+        return;
+      }
+      aggregatesSegmented++;
+      for (const seg of segs.value) frames.next({ data: seg, timestamp, packetType });
+      return;
     }
     frames.next({ data, timestamp, packetType });
   };
@@ -132,6 +153,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
     throw typed;
   }
   const mac = socket.mac;
+  mtu = socket.mtu;
   log.log('info', 'raw socket open', {
     ifname,
     mac: formatMac(mac),
@@ -186,7 +208,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
       socket.ref();
     },
     stats() {
-      return { ...socket.stats(), droppedForeign, sendErrors, checksumsCompleted, checksumsIncomplete };
+      return { ...socket.stats(), droppedForeign, sendErrors, checksumsCompleted, checksumsIncomplete, aggregatesSegmented, oversizeDropped };
     },
     close(): void {
       if (closed) return;

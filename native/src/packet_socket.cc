@@ -222,9 +222,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       return;
     }
 
-    // Room for the largest frame the interface can carry plus a VLAN tag; bigger
-    // frames are counted as truncated and dropped rather than delivered cut.
-    rx_buffer_.resize(static_cast<size_t>(mtu_ > 0 ? mtu_ : 1500) + ETH_HLEN + 4 + 64);
+    // Room for a 64 KiB IP packet, not just the MTU: with GSO/TSO (a veth peer)
+    // or GRO (a real NIC) the kernel hands packet sockets TCP aggregates larger
+    // than the MTU. They are delivered whole; drivers/ethernet/afpacket.ts cuts
+    // them into wire-sized segments. Anything bigger still is counted as
+    // truncated and dropped rather than delivered cut.
+    rx_buffer_.resize(static_cast<size_t>(65535) + ETH_HLEN + 8 + 64);
 
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {

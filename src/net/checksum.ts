@@ -172,3 +172,74 @@ export function verifyTransportChecksum(frame: Uint8Array): Result<boolean> {
   // Summing everything, the checksum included, gives all ones when it is right (RFC 1071 §1).
   return ok(onesComplementSum(frame, l.value.pseudoSum, l.value.l4Offset, l.value.l4End) === 0xffff);
 }
+
+// ---------------------------------------------------------------------------
+// TCP aggregates (GSO/TSO on the sender, GRO on a receiving NIC).
+//
+// The same offload story for size: a veth (and any NIC with TSO) lets the
+// kernel hand over one TCP "super-segment" of up to 64 KiB; the NIC is meant to
+// cut it into MTU-sized segments. AF_PACKET on the far end of a veth sees the
+// aggregate. A wire never carries it, and re-sent as-is it fails with EMSGSIZE.
+// `segmentTcpAggregate` cuts it the way TSO does (Linux tcp_gso_segment): same
+// headers, sequence numbers advanced, FIN/PSH only on the last segment, CWR
+// only on the first, IP lengths (and the IPv4 ID and header checksum) adjusted,
+// every transport checksum filled.
+
+/** Cuts an IPv6/IPv4 TCP frame larger than `mtu` into frames whose IP packets fit `mtu`. */
+export function segmentTcpAggregate(frame: Uint8Array, mtu: number): Result<Uint8Array[]> {
+  const l = locate(frame);
+  if (!l.ok) return l;
+  const { protocol, ipVersion, l4Offset, l4End } = l.value;
+  if (protocol !== IP_PROTO_TCP) return err(codecError('UNSUPPORTED_PROTOCOL', `only TCP aggregates can be segmented, found protocol ${protocol}`, { offset: l4Offset }));
+  const eth = decodeEthernet(frame);
+  if (!eth.ok) return eth;
+  const ipOffset = eth.value.payloadOffset;
+  const ipHeaderLength = l4Offset - ipOffset;
+  const tcpHeaderLength = ((frame[l4Offset + 12] as number) >> 4) * 4;
+  if (tcpHeaderLength < 20 || l4Offset + tcpHeaderLength > l4End) return err(codecError('BAD_HEADER_LENGTH', `TCP data offset ${tcpHeaderLength}`, { offset: l4Offset + 12 }));
+  const mss = mtu - ipHeaderLength - tcpHeaderLength;
+  if (mss < 8) return err(codecError('BAD_LENGTH', `MTU ${mtu} leaves no room for TCP data`, { offset: ipOffset }));
+  const payloadStart = l4Offset + tcpHeaderLength;
+  const payloadLength = l4End - payloadStart;
+  if (payloadLength <= mss) return ok([frame.subarray(0, l4End)]);
+  const seq0 = ((frame[l4Offset + 4] as number) * 0x1000000 + (((frame[l4Offset + 5] as number) << 16) | ((frame[l4Offset + 6] as number) << 8) | (frame[l4Offset + 7] as number))) >>> 0;
+  const flags0 = frame[l4Offset + 13] as number;
+  const id0 = ipVersion === 4 ? u16(frame, ipOffset + 4) : 0;
+  const out: Uint8Array[] = [];
+  for (let off = 0, i = 0; off < payloadLength; off += mss, i++) {
+    const n = Math.min(mss, payloadLength - off);
+    const last = off + n >= payloadLength;
+    const seg = new Uint8Array(payloadStart + n);
+    seg.set(frame.subarray(0, payloadStart));
+    seg.set(frame.subarray(payloadStart + off, payloadStart + off + n), payloadStart);
+    const seq = (seq0 + off) >>> 0;
+    seg[l4Offset + 4] = seq >>> 24;
+    seg[l4Offset + 5] = (seq >>> 16) & 0xff;
+    seg[l4Offset + 6] = (seq >>> 8) & 0xff;
+    seg[l4Offset + 7] = seq & 0xff;
+    // FIN 0x01 and PSH 0x08 belong to the end of the data, CWR 0x80 to its first segment.
+    seg[l4Offset + 13] = flags0 & ~(last ? 0 : 0x09) & ~(i === 0 ? 0 : 0x80);
+    if (ipVersion === 6) {
+      const pl = ipHeaderLength - 40 + tcpHeaderLength + n;
+      seg[ipOffset + 4] = pl >> 8;
+      seg[ipOffset + 5] = pl & 0xff;
+    } else {
+      const total = ipHeaderLength + tcpHeaderLength + n;
+      seg[ipOffset + 2] = total >> 8;
+      seg[ipOffset + 3] = total & 0xff;
+      // Linux TSO gives each segment the next IP ID (unless DF and fixed-ID, which we do not emulate).
+      const id = (id0 + i) & 0xffff;
+      seg[ipOffset + 4] = id >> 8;
+      seg[ipOffset + 5] = id & 0xff;
+      seg[ipOffset + 10] = 0;
+      seg[ipOffset + 11] = 0;
+      const hc = internetChecksum(seg.subarray(ipOffset, ipOffset + ipHeaderLength));
+      seg[ipOffset + 10] = hc >> 8;
+      seg[ipOffset + 11] = hc & 0xff;
+    }
+    const filled = fillTransportChecksum(seg);
+    if (!filled.ok) return filled;
+    out.push(seg);
+  }
+  return ok(out);
+}

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readCapture } from '../../src/capture/reader.js';
 import { fromHex, toHex } from '../../src/bytes.js';
 import { decodePacket } from '../../src/net/packet.js';
-import { fillTransportChecksum, internetChecksum, onesComplementSum, verifyTransportChecksum } from '../../src/net/checksum.js';
+import { fillTransportChecksum, internetChecksum, onesComplementSum, segmentTcpAggregate, verifyTransportChecksum } from '../../src/net/checksum.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
@@ -210,5 +210,90 @@ describe('fillTransportChecksum / verifyTransportChecksum', () => {
       const v = verifyTransportChecksum(frame);
       expect(v.ok ? 'ok' : v.error.code).toBe(code);
     }
+  });
+});
+
+/** A TCP aggregate: the headers of `template` (Ethernet + IP + TCP, no data) with `data` as payload, lengths and checksum set. */
+function aggregate(template: Uint8Array, data: Uint8Array, ipVersion: 4 | 6): Uint8Array {
+  const ipHeader = ipVersion === 6 ? 40 : (template[14]! & 0x0f) * 4;
+  const tcpHeader = (template[14 + ipHeader + 12]! >> 4) * 4;
+  const head = 14 + ipHeader + tcpHeader;
+  const f = new Uint8Array(head + data.length);
+  f.set(template.subarray(0, head));
+  f.set(data, head);
+  const ipLen = ipVersion === 6 ? tcpHeader + data.length : ipHeader + tcpHeader + data.length;
+  f[ipVersion === 6 ? 18 : 16] = ipLen >> 8;
+  f[ipVersion === 6 ? 19 : 17] = ipLen & 0xff;
+  f[14 + ipHeader + 13] = 0x18 | 0x80 | 0x01; // PSH ACK CWR FIN
+  expect(fillTransportChecksum(f).ok).toBe(true);
+  return f;
+}
+
+function checkSegments(agg: Uint8Array, segs: Uint8Array[], mtu: number, ipVersion: 4 | 6): void {
+  const ipHeader = ipVersion === 6 ? 40 : (agg[14]! & 0x0f) * 4;
+  const tcpAt = 14 + ipHeader;
+  const tcpHeader = (agg[tcpAt + 12]! >> 4) * 4;
+  const mss = mtu - ipHeader - tcpHeader;
+  const data = agg.subarray(tcpAt + tcpHeader);
+  expect(segs).toHaveLength(Math.ceil(data.length / mss));
+  const seq0 = new DataView(agg.buffer, agg.byteOffset).getUint32(tcpAt + 4);
+  let at = 0;
+  for (const [i, s] of segs.entries()) {
+    expect(s.length).toBeLessThanOrEqual(14 + mtu);
+    expect(verifyTransportChecksum(s)).toEqual({ ok: true, value: true });
+    const p = decodePacket(s);
+    if (ipVersion === 6) expect(p.ok && p.value.transport?.kind).toBe('tcp');
+    else {
+      expect(internetChecksum(s.subarray(14, 14 + ipHeader))).toBe(0);
+      expect(new DataView(s.buffer).getUint16(18)).toBe((new DataView(agg.buffer, agg.byteOffset).getUint16(18) + i) & 0xffff);
+    }
+    const v = new DataView(s.buffer, s.byteOffset);
+    expect(v.getUint32(tcpAt + 4)).toBe((seq0 + at) >>> 0);
+    const last = i === segs.length - 1;
+    expect(s[tcpAt + 13]).toBe(0x10 | (last ? 0x09 : 0) | (i === 0 ? 0x80 : 0));
+    const payload = s.subarray(tcpAt + tcpHeader);
+    expect(toHex(payload)).toBe(toHex(data.subarray(at, at + payload.length)));
+    at += payload.length;
+  }
+  expect(at).toBe(data.length);
+}
+
+describe('segmentTcpAggregate (what TSO does on a wire-facing NIC)', () => {
+  const ipv4Template = fromHex('020000000002020000000001' + '0800' + '4500002812344000400600000a0000010a000002' + 'd4310d3affff0000000000005010ffff00000000')!;
+
+  it('cuts an IPv6 aggregate built on a real V2G segment into MTU-sized segments', () => {
+    const template = hasCaptures
+      ? frames('DIN_DC_DS5366_Josev.pcapng').find((f) => {
+          const p = decodePacket(f);
+          return p.ok && p.value.transport?.kind === 'tcp' && p.value.transport.tcp.headerLength > 20;
+        })!
+      : fromHex('020000000002020000000001' + '86dd' + '6000000000200640' + 'fe80'.padEnd(32, '0') + 'fe80'.padEnd(30, '0') + '02' + 'd4310d3affff0000000000008010ffff00000000' + '0101080a0000000100000002')!;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9000 }), fc.constantFrom(1280, 1500), (n, mtu) => {
+        const data = Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
+        const agg = aggregate(template, data, 6);
+        const r = segmentTcpAggregate(agg, mtu);
+        expect(r.ok).toBe(true);
+        if (r.ok) checkSegments(agg, r.value, mtu, 6);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('cuts an IPv4 aggregate, with consecutive IDs and right header checksums', () => {
+    const data = Uint8Array.from({ length: 4000 }, (_, i) => i & 0xff);
+    const agg = aggregate(ipv4Template, data, 4);
+    const r = segmentTcpAggregate(agg, 1500);
+    expect(r.ok && r.value.length).toBe(3);
+    if (r.ok) checkSegments(agg, r.value, 1500, 4);
+  });
+
+  it('refuses what is not TCP and leaves a segment that fits alone', () => {
+    const u = udp6Frame(new Uint8Array(3000));
+    const r = segmentTcpAggregate(u, 1500);
+    expect(r.ok ? 'ok' : r.error.code).toBe('UNSUPPORTED_PROTOCOL');
+    const small = aggregate(ipv4Template, new Uint8Array(100), 4);
+    const one = segmentTcpAggregate(small, 1500);
+    expect(one.ok && one.value.length).toBe(1);
   });
 });

@@ -28,8 +28,8 @@ interface Observed {
  * A charge to a SOC target just above the start; `onStopSent` runs synchronously when the EV
  * reports checkpoint 800 (PowerDeliveryReq(Stop) leaves), before the charger has seen it.
  */
-function charge(onStopSent?: (h: Harness) => void): { h: Harness; seen: Observed } {
-  const h = createHarness({ ...quick, ev: { protocols: ['din'], socTarget: 20.2 } });
+function charge(onStopSent?: (h: Harness) => void, o: HarnessOptions = {}): { h: Harness; seen: Observed } {
+  const h = createHarness({ ...quick, ...o, ev: { protocols: ['din'], socTarget: 20.2 } });
   const seen: Observed = { cpAt: new Map(), commands: [], feedback: [], amps: [] };
   // The harness collects the EV's status updates in an array; hook its push to act at the exact
   // transition (a time-based script could not hit the moment between request and answer).
@@ -63,9 +63,26 @@ describe('end of charge: contactors open only without load', () => {
     expect(Math.max(...seen.amps.map((a) => a.amps))).toBeGreaterThan(limit);
     expect(tOpen).toBeGreaterThanOrEqual(seen.cpAt.get(810) ?? Infinity);
     expect(ampsAt(seen, tOpen)).toBeLessThanOrEqual(limit);
+    // On the measurement, not on the timeout.
+    expect(tOpen - (seen.cpAt.get(810) ?? NaN)).toBeLessThan(decayTimeout);
     expect(h.shutdownRequested).toBe(false);
     expect(h.monitor.violations).toEqual([]);
     expect(h.monitor.excused).toEqual([]);
+    stop(h);
+  });
+
+  it('without a current sensor: CurrentDecay_Timeout is a plain wait after state B (pyPLC), then the session opens', async () => {
+    const { h, seen } = charge(undefined, { withoutCurrentSensor: true });
+    const r = await runToEnd(h, 200_000, 20);
+    expect(r.ev).toMatchObject({ result: 'ChargingFinished', reason: 'SocTargetReached', lastCheckpoint: 905 });
+    const o = opens(seen);
+    expect(o).toHaveLength(1);
+    const wait = (o[0]?.t ?? NaN) - (seen.cpAt.get(810) ?? NaN);
+    expect(wait).toBeGreaterThanOrEqual(decayTimeout);
+    expect(wait).toBeLessThan(decayTimeout + 50);
+    // This charger obeys PowerDelivery(Stop): the blind wait found no load.
+    expect(h.monitor.violations).toEqual([]);
+    expect(h.shutdownRequested).toBe(false);
     stop(h);
   });
 

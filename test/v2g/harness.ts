@@ -29,6 +29,8 @@ export interface HarnessOptions {
   readonly dropEvseToEv?: (doc: V2gDocument, index: number) => boolean;
   /** Replace what the EV would receive (garbage, wrong type, ...). */
   readonly tamperEvseToEv?: (doc: V2gDocument, index: number) => V2gDocument | Uint8Array;
+  /** The EV session hears no HW.CURRENT (a board without a current sensor; the sim still measures for the monitor). */
+  readonly withoutCurrentSensor?: boolean;
   /** Let the EVSE stop/SOC etc. be driven by the test at given virtual times. */
   readonly script?: ReadonlyArray<{ readonly atMs: number; readonly run: (h: Harness) => void }>;
 }
@@ -211,7 +213,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
   board.ev.connectorLock?.state$.subscribe((state) => toEv({ type: 'HW.LOCK', state }));
   board.ev.contactors.closed$.subscribe((closed) => toEv({ type: 'HW.CONTACTORS', closed }));
   board.ev.inletVoltage?.volts$.subscribe((volts) => toEv({ type: 'HW.INLET_VOLTAGE', volts }));
-  board.ev.current?.amps$.subscribe((amps) => toEv({ type: 'HW.CURRENT', amps }));
+  if (!o.withoutCurrentSensor) board.ev.current?.amps$.subscribe((amps) => toEv({ type: 'HW.CURRENT', amps }));
   board.ev.battery.state$.subscribe((state) => toEv({ type: 'HW.BATTERY', state }));
   board.evse.powerSupply.reading$.subscribe((reading) => toEvse({ type: 'PS.READING', reading }));
   // When the EV's session ends, its connection closes (the EVSE sees TCP FIN).

@@ -36,7 +36,9 @@ export const defaultConnectionManagerTimings: ConnectionManagerTimings = {
   backoff_initial: 1000,
   backoff_max: 20000,
   max_attempts: 0,
-  safe_shutdown_timeout: 15000,
+  // Above the SafeShutdownSequence worst case (15 s with the [safety] defaults), so a slow but
+  // completing shutdown is not reported as hung.
+  safe_shutdown_timeout: 20000,
 };
 
 export interface EvConnectionManagerInput {

@@ -2,6 +2,7 @@
 // Pure: the file is read by src/runtime/config-file.ts.
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { err, ok, type Result } from '../result.js';
+import { safeShutdownBudgetMs } from '../../machines/safe-shutdown/machine.js';
 import { sections, schema, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
 
@@ -119,6 +120,18 @@ export function validateConfig(raw: RawConfig, source?: string): Result<TsplcCon
   if (c.ev.ac_min_current > c.ev.ac_max_current) errors.push(at('ev.ac_min_current', `${c.ev.ac_min_current} A is above ev.ac_max_current (${c.ev.ac_max_current} A)`));
   if (c.soc_callback.enabled && c.soc_callback.endpoint === '') errors.push(at('soc_callback.endpoint', 'must be set when soc_callback.enabled is true'));
   if (c.v2g.charge_target_voltage > c.ev.max_voltage) errors.push(at('v2g.charge_target_voltage', `${c.v2g.charge_target_voltage} V is above ev.max_voltage (${c.ev.max_voltage} V)`));
+  const budget = safeShutdownBudgetMs({
+    currentLimit: c.safety.current_limit,
+    safeVoltage: c.safety.safe_voltage,
+    currentDropDeadline: c.safety.current_drop_deadline,
+    contactorOpenDeadline: c.safety.contactor_open_deadline,
+    safeVoltageDeadline: c.safety.safe_voltage_deadline,
+    dischargeWaitWithoutSensor: c.safety.discharge_wait_without_sensor,
+    unlockDeadline: c.safety.unlock_deadline,
+  });
+  // A shutdown that is still within its own deadlines must not be reported as hung.
+  if (c.connection.safe_shutdown_timeout <= budget)
+    errors.push(at('connection.safe_shutdown_timeout', `${c.connection.safe_shutdown_timeout} ms is not above the SafeShutdownSequence worst case of ${budget} ms (sum of the [safety] deadlines)`));
   return errors.length ? err(errors) : ok(c);
 }
 

@@ -103,6 +103,10 @@ describe('validation messages', () => {
   it('checks rules across keys', () => {
     expect(check('[evse]\nmin_voltage = 600\nmax_voltage = 500\n').map((e) => e.key)).toEqual(['evse.min_voltage']);
     expect(check('[soc_callback]\nenabled = true\n').map((e) => e.key)).toEqual(['soc_callback.endpoint']);
+    // The hang detector must sit above the SafeShutdownSequence worst case (sum of the [safety] deadlines).
+    expect(check('[connection]\nsafe_shutdown_timeout = 15000\n').map((e) => e.key)).toEqual(['connection.safe_shutdown_timeout']);
+    expect(check('[safety]\nsafe_voltage_deadline = 30000\n').map((e) => e.key)).toEqual(['connection.safe_shutdown_timeout']);
+    expect(check('[connection]\nsafe_shutdown_timeout = 15001\n')).toEqual([]);
   });
 
   it('rejects keys outside a section and non-integer integers', () => {

@@ -1,11 +1,6 @@
 // MQTT forwarding against a real mosquitto broker, started on a free port with a
 // temporary config (no persistence: a restart forgets retained messages, which is
 // exactly what the republish-on-reconnect must cover).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { Subject } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +13,7 @@ import type { WireRecord } from '../../src/runtime/v2g-transport.js';
 import { StatusBus } from '../../src/status.js';
 import { dinDialect } from '../../src/v2g/dialects/index.js';
 import type { V2gRequest } from '../../src/v2g/model.js';
+import { Broker, hasMosquitto, missingMosquittoMessage, sleep, until } from './mosquitto.js';
 
 function hex(s: string): Uint8Array {
   const b = fromHex(s);
@@ -25,69 +21,7 @@ function hex(s: string): Uint8Array {
   return b;
 }
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
-const hasMosquitto = existsSync(MOSQUITTO);
-if (!hasMosquitto) console.warn(`test/forwarding/mqtt-broker: ${MOSQUITTO} not installed — MQTT broker tests skipped (apt-get install mosquitto)`);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what} not reached in ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-const portOpen = (port: number): Promise<boolean> =>
-  new Promise((r) => {
-    const c = tcpConnect(port, '127.0.0.1');
-    c.once('connect', () => (c.destroy(), r(true)));
-    c.once('error', () => r(false));
-  });
-
-/** One mosquitto process; start() / stop() may be called again (broker restart). */
-class Broker {
-  private proc: ChildProcess | undefined;
-  readonly dir = mkdtempSync(join(tmpdir(), 'tsplc-mqtt-'));
-  constructor(readonly port: number) {
-    writeFileSync(join(this.dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  }
-  async start(): Promise<void> {
-    const p = spawn(MOSQUITTO, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    this.proc = p;
-    // Even if the worker dies before afterAll: no broker outlives the test file.
-    const kill = (): void => void (p.exitCode === null && p.kill('SIGKILL'));
-    process.once('exit', kill);
-    p.once('exit', () => process.off('exit', kill));
-    const end = Date.now() + 5000;
-    while (!(await portOpen(this.port))) {
-      if (p.exitCode !== null) throw new Error(`mosquitto exited with ${p.exitCode}`);
-      if (Date.now() > end) throw new Error('mosquitto did not open its port');
-      await sleep(20);
-    }
-  }
-  async stop(): Promise<void> {
-    const p = this.proc;
-    this.proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await Promise.race([exited, sleep(2000)]);
-    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  }
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
+if (!hasMosquitto) console.warn(`test/forwarding/mqtt-broker: ${missingMosquittoMessage}`);
 
 interface Received {
   readonly topic: string;
@@ -126,7 +60,7 @@ describe.skipIf(!hasMosquitto)('MQTT forwarding with a real mosquitto', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
-    broker = new Broker(await freePort());
+    broker = await Broker.create();
     await broker.start();
   });
   afterEach(async () => {

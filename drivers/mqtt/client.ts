@@ -101,6 +101,7 @@ export function openMqttLink(o: MqttLinkOptions): MqttLink {
     counts.connects++;
     log.log('info', counts.connects === 1 ? 'MQTT connected' : 'MQTT reconnected', { broker: o.broker, connects: counts.connects });
     connected.next(true);
+    warnedSinceConnect = false;
     send(o.statusTopic, 'online');
     for (const [t, p] of retained) send(t, p);
     for (const t of subscriptions) subscribeNow(t);
@@ -109,9 +110,12 @@ export function openMqttLink(o: MqttLinkOptions): MqttLink {
     if (connected.getValue()) log.log('warn', 'MQTT connection lost; reconnecting', { broker: o.broker });
     connected.next(false);
   });
+  // One warning per outage; the retries of a broker that stays away (every reconnectPeriod) go to debug.
+  let warnedSinceConnect = false;
   client.on('error', (e) => {
     counts.errors++;
-    log.log('warn', 'MQTT error', { broker: o.broker, error: e.message });
+    log.log(warnedSinceConnect ? 'debug' : 'warn', 'MQTT error', { broker: o.broker, error: e.message, errors: counts.errors });
+    warnedSinceConnect = true;
   });
   client.on('message', (topic, payload, packet) => {
     counts.received++;

@@ -199,4 +199,28 @@ describe.skipIf(!hasMosquitto)('MQTT forwarding with a real mosquitto', () => {
     obs.client.publish(`${prefix}/charger/enabled`, '0');
     await until(() => stops.length === 1, 3000, 'stop after restart');
   });
+
+  it('broker not there at start: no crash, one warning, states published once it comes', async () => {
+    const late = await Broker.create();
+    cleanups.push(() => late.dispose());
+    const prefix = `t${Date.now()}d`;
+    const bus = new StatusBus(() => Date.now());
+    const log = memoryLogger();
+    const fw = attachForwarding({ config: config(late.port, prefix), status: bus, logger: log, mqttIntervalMs: 20, mqttReconnectMs: 100 });
+    cleanups.push(() => fw.close());
+    bus.report({ layer: 'session', state: 'SupportedAppProtocolReq', checkpoint: 401 });
+    fw.onWire(rx({ kind: 'CableCheck', evStatus: evStatus(44) }));
+    await sleep(500);
+    const s = fw.stats().mqtt;
+    expect(s?.connects).toBe(0);
+    expect(s?.errors).toBeGreaterThanOrEqual(2);
+    expect(log.lines.filter((l) => l.level === 'warn' && l.message === 'MQTT error').length).toBe(1);
+    await late.start();
+    await until(() => (fw.stats().mqtt?.connects ?? 0) >= 1, 5000, 'connect');
+    const obs = await observe(late.port, `${prefix}/#`);
+    cleanups.push(() => void obs.client.end(true));
+    await until(() => obs.last(`${prefix}/soc`) !== undefined, 3000, 'soc');
+    expect(obs.last(`${prefix}/soc`)).toEqual({ topic: `${prefix}/soc`, payload: '44', retain: true });
+    expect(obs.last(`${prefix}/status`)?.payload).toBe('online');
+  });
 });

@@ -62,6 +62,7 @@ export interface ForwardingOptions {
   readonly mqttQos?: 0 | 1;
   readonly mqttReconnectMs?: number;
   readonly mqttClientId?: string;
+  /** Monotonic ms for the throttles (default performance.now()). */
   readonly now?: () => number;
 }
 
@@ -113,7 +114,12 @@ function pump<T>(throttle: LatestValueThrottle<T>, now: () => number, send: (v: 
       if (!ok && !closed()) onFail?.();
       run();
     };
-    const r = send(step.send);
+    let r: Promise<boolean> | boolean;
+    try {
+      r = send(step.send);
+    } catch {
+      r = false;
+    }
     if (typeof r === 'boolean') settle(r);
     else r.then(settle, () => settle(false));
   };
@@ -124,7 +130,8 @@ function pump<T>(throttle: LatestValueThrottle<T>, now: () => number, send: (v: 
 
 export function attachForwarding(o: ForwardingOptions): Forwarding {
   const log = o.logger;
-  const now = o.now ?? (() => Date.now());
+  // Monotonic: a wall-clock step (NTP at boot on a board without RTC) must not stall the throttles.
+  const now = o.now ?? (() => performance.now());
   const c = o.config;
   const fallback = c.soc_callback.fallback_energy_capacity_wh;
   const facts = new BehaviorSubject<EvFacts>(noFacts);

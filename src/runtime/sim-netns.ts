@@ -5,12 +5,11 @@
 // Each role is its own process (`tsplc pev|evse --board sim`) with the real
 // AF_PACKET addon, real UDP multicast (SDP on ff02::1%eth0) and real TCP.
 //
-// Two details that make it work (see docs/user-manual.md, troubleshooting):
-//  - TX checksum offload is switched off on the host ends: a veth never computes
-//    offloaded UDP/TCP checksums, and a frame the emulator re-sends from AF_PACKET
-//    would reach the other host with a partial checksum and be dropped;
-//  - the sim board of each process has no peer behind its plug: the EV mirrors the
-//    charger from its own requests (src/runtime/role.ts): DC supply targets, AC output contactor.
+// Veth ends keep their TX checksum offload: the AF_PACKET driver completes the
+// checksums of frames the kernel hands over unfinished (drivers/ethernet, docs/native.md),
+// so the emulator re-sends wire-correct frames, as a real modem would.
+// The sim board of each process has no peer behind its plug: the EV mirrors the
+// charger from its own requests (src/runtime/role.ts): DC supply targets, AC output contactor.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
@@ -43,18 +42,6 @@ export interface NetnsSimResult {
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'src', 'cli', 'main.ts');
-
-/** SIOCETHTOOL ETHTOOL_STXCSUM = 0 through Python (no ethtool on many boards/CI images). */
-const txCsumOff = `import fcntl,socket,struct,array,sys
-s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)
-v=array.array('B',struct.pack('II',0x17,0))
-fcntl.ioctl(s.fileno(),0x8946,struct.pack('16sP',sys.argv[1].encode(),v.buffer_info()[0]))`;
-
-/** Switches TX checksum offload off on a host end (see the header: frames re-sent by the emulator). */
-export async function txChecksumOffloadOff(topo: NetnsTopology, end: NetnsEnd): Promise<void> {
-  const r = await topo.exec(end, 'python3', ['-c', txCsumOff, end.ifname]);
-  if (r.code !== 0) throw new Error(`cannot switch TX checksum offload off on ${end.ifname}: ${r.stderr}`);
-}
 
 function watchLines(child: ChildProcess, onLine: (l: string, stream: 'out' | 'err') => void): void {
   for (const [stream, s] of [
@@ -96,7 +83,6 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
       if (r.code !== 0) throw new Error(`cannot take ${p} off the bridge: ${r.stderr}`);
       await topo.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
     }
-    for (const end of [evEnd, evseEnd]) await txChecksumOffloadOff(topo, end);
     const say = o.onLine ?? ((role, line) => void process.stderr.write(`[${role}] ${line}\n`));
     const modem = topo.spawnNode(middle, cli, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
     children.push(modem);

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
-import { txChecksumOffloadOff } from '../../src/runtime/sim-netns.js';
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasPython, startReceiver } from '../systemd/receiver.js';
 
@@ -23,7 +22,6 @@ describe.skipIf(skip)('tsplc pev under systemd notify, mid-session SIGTERM', () 
     const notifyPath = join(mkdtempSync(join(tmpdir(), 'tsplc-notify-')), 'notify.sock');
     const rx = await startReceiver(notifyPath);
     try {
-      for (const h of [star.hosts.ev!, star.hosts.evse!]) await txChecksumOffloadOff(star.topology, h);
       const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
       const args = ['--board', 'sim', '--once', '--set', 'modem.restart_pause=500'];
       const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'src/cli/main.ts', ['evse', '-i', star.hosts.evse!.ifname, ...args]));

@@ -25,6 +25,7 @@ import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.
 import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
+import { attachForwarding, type Forwarding } from './forwarding.js';
 import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
@@ -272,6 +273,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   // Session records (logging.session_records_dir): a pcap of everything the interface sees
   // (a second AF_PACKET socket for all EtherTypes) and a JSON-lines log of V2G messages and status.
   let recorder: SessionRecorder | undefined;
+  let forwarding: Forwarding | undefined;
   let capture: ReturnType<typeof openAfPacketPort> | undefined;
   if (c.logging.session_records_dir) {
     try {
@@ -335,6 +337,17 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     }) as unknown as RoleStack<{ end: string; reason: string }>;
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
+    const evseHw = board.value.evse;
+    // SOC forwarding (SmartEVSE HTTP callback, MQTT): the car's values come from its requests on the wire.
+    forwarding =
+      c.soc_callback.enabled || c.mqtt.enabled
+        ? attachForwarding({
+            config: c,
+            status,
+            logger: log.child('forward'),
+            hw: { cpState$: evseHw.controlPilot.state$, ...(evseHw.contactors ? { contactorClosed$: evseHw.contactors.closed$ } : {}), supply$: evseHw.powerSupply.reading$ },
+          })
+        : undefined;
     stack = createEvseStack({
       ...common,
       hw: board.value.evse,
@@ -343,9 +356,19 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },
-      ...(recorder ? { onWire: (r: WireRecord) => recorder?.wire(r) } : {}),
+      ...(recorder || forwarding
+        ? {
+            onWire: (r: WireRecord) => {
+              recorder?.wire(r);
+              forwarding?.onWire(r);
+            },
+          }
+        : {}),
       connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     }) as unknown as RoleStack<{ end: string; reason: string }>;
+    const evseStack = stack;
+    // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
+    forwarding?.stopRequests$.subscribe((s) => evseStack.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: s.reason } }));
   }
 
   // systemd: READY now (hardware and interface are open), WATCHDOG from a heartbeat the root
@@ -412,6 +435,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     process.off('SIGUSR1', onUsr1);
     stack.dispose();
     recorder?.stop();
+    await forwarding?.close();
     capture?.close();
     syslog?.close();
     ethernet.close();

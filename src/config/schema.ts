@@ -236,11 +236,13 @@ export const schema = {
       patternHint: 'an http(s) URL or empty',
     }),
     fallback_energy_capacity_wh: num(0, 0, 300000, 'energy capacity reported when the car sends none; 0 = report -1 (unknown)', { unit: 'Wh', pyplc: 'soc_fallback_energy_capacity' }),
+    interval: ms(5000, 500, 600000, 'at most one POST per interval; the newest values win (SmartEVSE needs no more)'),
   },
   mqtt: {
     enabled: bool(false, 'publish status and accept commands over MQTT'),
     broker: str('localhost:1883', 'broker host[:port]', { pyplc: 'mqtt_broker', pattern: /^[A-Za-z0-9_.:[\]-]+$/, patternHint: 'host or host:port' }),
     topic: str('tsplc', 'topic prefix', { pyplc: 'mqtt_topic', pattern: /^[^#+\s]+$/, patternHint: 'a topic without wildcards or spaces' }),
+    qos: int(0, 0, 1, 'MQTT QoS of the state publications (0 at most once, 1 at least once)'),
   },
 } as const;
 

@@ -242,9 +242,9 @@ smart_listener_configuration = gps
     expect(c.v2g).toMatchObject({ precharge_voltage_delta: 10, precharge_use_inlet_voltage: false, chargeloop_use_inlet_voltage: false, charge_target_voltage: 270 });
     expect(c.ev).toMatchObject({ soc_simulation: true, light_bulb_demo: false, charge_current_limit: 10, charge_parameter_backend: 'chademo' });
     expect(c.evse).toMatchObject({ allow_new_session_after_stopping: false, simulate_precharge: false, testsuite_enable: false });
-    expect(c.mqtt).toEqual({ enabled: true, broker: '192.168.1.5', topic: 'pyPlc' });
+    expect(c.mqtt).toEqual({ enabled: true, broker: '192.168.1.5', topic: 'pyPlc', qos: 0 });
     expect(c.logging).toMatchObject({ level: 'debug', udp_syslog: true, evse_mac_log_file: 'MacLog.txt', listener_logging_url: 'http://logger.example/mac' });
-    expect(c.soc_callback).toEqual({ enabled: false, endpoint: 'http://1.1.1.1', fallback_energy_capacity_wh: 2700 });
+    expect(c.soc_callback).toEqual({ enabled: false, endpoint: 'http://1.1.1.1', fallback_energy_capacity_wh: 2700, interval: 5000 });
     const keys = ini
       .split('\n')
       .filter((l) => /^\w+ =/.test(l))

@@ -25,8 +25,9 @@ describe('systemd unit', () => {
   it('gives TimeoutStopSec more than the safe-shutdown budget, from the config', () => {
     expect(safeShutdownBudgetMs()).toBe(15_000);
     expect(timeoutStopSec(defaultConfig())).toBe(30);
-    const slow = buildConfig([{ raw: { safety: { safe_voltage_deadline: 60_000 } }, source: 't' }]);
-    if (!slow.ok) throw new Error('config');
+    // A longer shutdown needs a longer hang detector too (config cross-key rule).
+    const slow = buildConfig([{ raw: { safety: { safe_voltage_deadline: 60_000 }, connection: { safe_shutdown_timeout: 70_000 } }, source: 't' }]);
+    if (!slow.ok) throw new Error(`config: ${JSON.stringify(slow.error)}`);
     expect(timeoutStopSec(slow.value)).toBe(80);
   });
 

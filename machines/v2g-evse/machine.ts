@@ -1,12 +1,14 @@
 // v2g-evse: the charger's V2G session (SECC) as an XState v5 statechart,
-// protocol-neutral like v2g-ev. It answers every request at once (SECC
-// performance times are met by never waiting inside a request; the power
-// supply and the isolation check run beside the dialogue and are reported by
-// events), checks the message sequence (FAILED_SequenceError), the SessionID
-// (FAILED_UnknownSession), runs V2G_SECC_Sequence_Timeout, and carries the
-// fault-injection hooks of pyPLC's testsuite.
+// protocol-neutral like v2g-ev. It answers every request at once (the
+// per-message V2G_SECC_Msg_Performance_Time is checked by the runtime's
+// transport; the power supply and the isolation check run beside the dialogue
+// and are reported by events), checks the message sequence
+// (FAILED_SequenceError), the SessionID (FAILED_UnknownSession), runs
+// V2G_SECC_Sequence_Timeout, bounds its waits with the SECC performance times
+// (CableCheck, Ongoing, PreCharge), and carries the fault-injection hooks of
+// pyPLC's testsuite.
 //
-//   waitForHandshake ─supportedAppProtocolReq→ session{ sequence ∥ isolation } ─SessionStop / FAILED_* / timeout / close→
+//   waitForHandshake ─supportedAppProtocolReq→ session{ sequence ∥ isolation ∥ ongoing ∥ precharge } ─SessionStop / FAILED_* / timeout / close→
 //     waitForHandshake (allowNewSessionAfterStop) | ended (final)
 import { assign, enqueueActions, raise, setup } from 'xstate';
 import { bytesEqual, toHex } from '../../src/bytes.js';
@@ -27,7 +29,30 @@ type InternalEvent =
   | { readonly type: 'HS.OK'; readonly protocol: Protocol }
   | { readonly type: 'HS.FAILED'; readonly reason: string }
   | { readonly type: 'SESSION.END'; readonly reason: string; readonly aborted: boolean }
-  | { readonly type: 'ISO.START' };
+  | { readonly type: 'ISO.START' }
+  | { readonly type: 'ONGOING.START' }
+  | { readonly type: 'ONGOING.STOP' }
+  | { readonly type: 'PRECHARGE.START' }
+  | { readonly type: 'PRECHARGE.STOP' };
+
+/**
+ * Output voltage counted as "at EVTargetVoltage" for the V2G_SECC_PreCharge_Performance_Time warning. The EV
+ * decides when PreCharge ends with its own margin (pyPLC u_delta_max_for_end_of_precharge 10 V, ccs32clara
+ * 20 V): the tighter one, so the warning also covers the stricter cars.
+ */
+const PRECHARGE_REACHED_DELTA_V = 10;
+
+/** Where the EVSEProcessing = Ongoing run of the present loop stands ([V2G2-712/713]). */
+type OngoingRun = 'idle' | 'running' | 'expired';
+
+interface PrechargeWatch {
+  /** EVTargetVoltage of the last PreChargeReq. */
+  target: number;
+  /** The output was within PRECHARGE_REACHED_DELTA_V of it at some check before the deadline. */
+  reached: boolean;
+  /** V2G_SECC_PreCharge_Performance_Time passed without reaching it (warned once). */
+  overdue: boolean;
+}
 
 type Event = V2gEvseEvent | InternalEvent;
 
@@ -43,6 +68,8 @@ interface Ctx {
   counts: Partial<Record<RequestKind, number>>;
   reading: PowerSupplyReading;
   isolation: IsolationProgress;
+  ongoing: OngoingRun;
+  precharge: PrechargeWatch;
   stopRequested: boolean;
   stopReason: string | undefined;
   evMaxVoltage: number | undefined;
@@ -145,6 +172,8 @@ export const v2gEvseMachine = setup({
   delays: {
     V2G_SECC_Sequence_Timeout: ({ context }) => context.t.V2G_SECC_Sequence_Timeout,
     V2G_SECC_CableCheck_Performance_Time: ({ context }) => context.t.V2G_SECC_CableCheck_Performance_Time,
+    V2G_SECC_Ongoing_Performance_Time: ({ context }) => context.t.V2G_SECC_Ongoing_Performance_Time,
+    V2G_SECC_PreCharge_Performance_Time: ({ context }) => context.t.V2G_SECC_PreCharge_Performance_Time,
   },
 })
   .extend({
@@ -214,6 +243,20 @@ export const v2gEvseMachine = setup({
         };
         const a = answer(req, facts);
         let res: V2gResponse = a.res;
+        let failReason: string | undefined;
+        if (
+          (res.kind === 'Authorization' || res.kind === 'ChargeParameterDiscovery') &&
+          res.processing !== 'Finished' &&
+          isOkCode(res.responseCode) &&
+          !errorCode &&
+          context.ongoing === 'expired'
+        ) {
+          // [V2G2-712/713]: still not ready after V2G_SECC_Ongoing_Performance_Time since the first Ongoing of this
+          // loop: answer FAILED (the EV learns why before its own V2G_EVCC_Ongoing_Timeout) and end the session.
+          res = { ...res, responseCode: 'FAILED', processing: 'Finished' };
+          failReason = 'Timeout:V2G_SECC_Ongoing_Performance_Time';
+          context.logger.log('warn', `${req.kind}Req still Ongoing after V2G_SECC_Ongoing_Performance_Time: FAILED`, { performanceTimeMs: context.t.V2G_SECC_Ongoing_Performance_Time });
+        }
         if (req.kind === 'SessionSetup' && context.sessionId.length > 0 && sid === context.sessionId) res = { ...res, responseCode: 'OK_OldSessionJoined' };
         if (errorCode) {
           // [V2G2-538/539]: answer an unexpected request with FAILED_SequenceError in the request's response type.
@@ -237,6 +280,12 @@ export const v2gEvseMachine = setup({
             io(enqueue)(effectAction(e));
           }
           enqueue.assign({ stage: a.stage, sessionId: sid });
+          if (res.kind === 'Authorization' || res.kind === 'ChargeParameterDiscovery') enqueue.raise({ type: res.processing === 'Finished' ? 'ONGOING.STOP' : 'ONGOING.START' });
+          if (req.kind === 'PreCharge') {
+            const reached = context.precharge.reached || Math.abs(context.reading.voltage - req.targetVoltage) <= PRECHARGE_REACHED_DELTA_V;
+            enqueue.assign({ precharge: { ...context.precharge, target: req.targetVoltage, reached } });
+            enqueue.raise({ type: 'PRECHARGE.START' });
+          } else enqueue.raise({ type: 'PRECHARGE.STOP' });
         }
         if (req.kind === 'CurrentDemand' && context.stopRequested && context.lastCheckpoint !== 790) {
           enqueue.assign({ lastCheckpoint: 790 });
@@ -248,12 +297,13 @@ export const v2gEvseMachine = setup({
         const details: Record<string, string | number | boolean> = { responseCode: res.responseCode };
         if (req.kind === 'CurrentDemand') Object.assign(details, { targetVoltage: req.targetVoltage, targetCurrent: req.targetCurrent, soc: req.evStatus.soc });
         if (req.kind === 'SessionSetup') Object.assign(details, { evccId: toHex(req.evccId), sessionId: toHex(sid) });
+        if (req.kind === 'PreCharge' && context.precharge.overdue) Object.assign(details, { prechargePerformanceTimeExceeded: true, targetVoltage: req.targetVoltage, presentVoltage: context.reading.voltage });
         io(enqueue)({ type: 'reportStatus', params: status(`${req.kind}Res`, cp, details) });
         if (!ok) {
           // After FAILED_* the session is over; the SECC closes the connection.
           io(enqueue)('powerSupplyOff');
           io(enqueue)({ type: 'closeTransport', params: { reason: `${res.responseCode} in ${req.kind}Res` } });
-          enqueue.raise({ type: 'SESSION.END', reason: `${res.responseCode} in ${req.kind}Res`, aborted: true });
+          enqueue.raise({ type: 'SESSION.END', reason: failReason ?? `${res.responseCode} in ${req.kind}Res`, aborted: true });
         } else if (req.kind === 'SessionStop') {
           enqueue.raise({ type: 'SESSION.END', reason: 'SessionStop', aborted: false });
         }
@@ -274,6 +324,8 @@ export const v2gEvseMachine = setup({
       counts: {},
       reading: { voltage: 0, current: 0 },
       isolation: { state: 'idle' },
+      ongoing: 'idle',
+      precharge: { target: 0, reached: false, overdue: false },
       stopRequested: false,
       stopReason: undefined,
       evMaxVoltage: undefined,
@@ -297,6 +349,8 @@ export const v2gEvseMachine = setup({
             stage: 'start',
             counts: {},
             isolation: { state: 'idle' },
+            ongoing: 'idle',
+            precharge: { target: 0, reached: false, overdue: false },
             acSelected: false,
             evMaxVoltage: undefined,
             // A stop request belongs to the session it was made in.
@@ -395,6 +449,67 @@ export const v2gEvseMachine = setup({
                     actions: [assign({ isolation: { state: 'done', result: 'Timeout' } }), ({ context }) => context.logger.log('warn', 'isolation check did not finish in time', {})],
                   },
                 },
+              },
+              done: {},
+            },
+          },
+          ongoing: {
+            // V2G_SECC_Ongoing_Timer [V2G2-712]: starts with the first Ongoing answer of a loop, stops with Finished.
+            initial: 'idle',
+            states: {
+              idle: { entry: assign({ ongoing: 'idle' }), on: { 'ONGOING.START': 'running' } },
+              running: {
+                entry: assign({ ongoing: 'running' }),
+                on: { 'ONGOING.STOP': 'idle' },
+                after: { V2G_SECC_Ongoing_Performance_Time: 'expired' },
+              },
+              expired: {
+                entry: [
+                  assign({ ongoing: 'expired' }),
+                  ({ context }) => context.logger.log('warn', 'EVSEProcessing Ongoing for V2G_SECC_Ongoing_Performance_Time: the next Ongoing answer is FAILED', { performanceTimeMs: context.t.V2G_SECC_Ongoing_Performance_Time }),
+                ],
+                on: { 'ONGOING.STOP': 'idle' },
+              },
+            },
+          },
+          precharge: {
+            // V2G_SECC_PreCharge_Performance_Time (ISO 15118-2 Table 111) from the first PreChargeReq. The EV
+            // decides when PreCharge is done, so an overrun is a warning, not an end.
+            initial: 'idle',
+            states: {
+              idle: { on: { 'PRECHARGE.START': 'running' } },
+              running: {
+                on: { 'PRECHARGE.STOP': 'done' },
+                after: {
+                  V2G_SECC_PreCharge_Performance_Time: [
+                    {
+                      guard: ({ context }) => !context.precharge.reached && Math.abs(context.reading.voltage - context.precharge.target) > PRECHARGE_REACHED_DELTA_V,
+                      target: 'overdue',
+                    },
+                    { target: 'done' },
+                  ],
+                },
+              },
+              overdue: {
+                entry: [
+                  assign({ precharge: ({ context }) => ({ ...context.precharge, overdue: true }) }),
+                  ({ context }) =>
+                    context.logger.log('warn', 'output not at EVTargetVoltage within V2G_SECC_PreCharge_Performance_Time: still answering with the present voltage', {
+                      targetVoltage: context.precharge.target,
+                      presentVoltage: context.reading.voltage,
+                      performanceTimeMs: context.t.V2G_SECC_PreCharge_Performance_Time,
+                    }),
+                  {
+                    type: 'reportStatus',
+                    params: ({ context }) =>
+                      status('PreChargePerformanceTimeExceeded', undefined, {
+                        targetVoltage: context.precharge.target,
+                        presentVoltage: context.reading.voltage,
+                        performanceTimeMs: context.t.V2G_SECC_PreCharge_Performance_Time,
+                      }),
+                  },
+                ],
+                on: { 'PRECHARGE.STOP': 'done' },
               },
               done: {},
             },

@@ -314,6 +314,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     },
   };
   let stack: RoleStack<{ end: string; reason: string }>;
+  // EVSE: responses later than V2G_SECC_Msg_Performance_Time (the transport counts them).
+  let evseStats: { readonly lateResponses: number } | undefined;
   const latency = latencyTracker();
   let evHw: EvHardware | undefined;
   if (role === 'pev') {
@@ -348,7 +350,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
             hw: { cpState$: evseHw.controlPilot.state$, ...(evseHw.contactors ? { contactorClosed$: evseHw.contactors.closed$ } : {}), supply$: evseHw.powerSupply.reading$ },
           })
         : undefined;
-    stack = createEvseStack({
+    const created = createEvseStack({
       ...common,
       hw: board.value.evse,
       session: v2gEvseMachine,
@@ -365,7 +367,9 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
           }
         : {}),
       connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
-    }) as unknown as RoleStack<{ end: string; reason: string }>;
+    });
+    evseStats = created.stats;
+    stack = created as unknown as RoleStack<{ end: string; reason: string }>;
     const evseStack = stack;
     // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
     forwarding?.stopRequests$.subscribe((s) => evseStack.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: s.reason } }));
@@ -426,9 +430,10 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     progress.stop();
     const s = progress.summary();
     const lat = latency.stats();
-    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}) }) + '\n');
+    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}), ...(evseStats ? { lateResponses: evseStats.lateResponses } : {}) }) + '\n');
     else {
       process.stdout.write(formatSummary(s, out) + '\n');
+      if (evseStats && evseStats.lateResponses > 0) process.stdout.write(`  ${evseStats.lateResponses} response(s) later than V2G_SECC_Msg_Performance_Time (see the log)\n`);
       for (const [k, v] of Object.entries(lat)) process.stdout.write(`  ${k}Res after ${v.p50} ms (p50), ${v.p99} ms (p99), n=${v.n}\n`);
     }
     bridge.close();

@@ -14,11 +14,11 @@ import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.j
 import type { LogLevel, Logger } from '../ports/log.js';
 import type { NetStack } from '../ports/net.js';
 import { StatusBus, type StatusUpdate } from '../status.js';
-import type { V2gEvConfig, V2gEvseConfig } from '../v2g/config.js';
+import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
 import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
 import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClock, type EvseKeyHolder } from './slac-layer.js';
-import { v2gTransportActor, type V2gCodec, type WireRecord } from './v2g-transport.js';
+import { v2gTransportActor, type LateResponse, type V2gCodec, type WireRecord } from './v2g-transport.js';
 
 type Report = StatusUpdate & { level?: LogLevel };
 
@@ -237,9 +237,19 @@ export interface EvseStackOptions extends Common {
   readonly tcpPort?: number;
   /** Fault injection on SDP: announce a wrong port / stay silent. */
   readonly sdpFaults?: { readonly announcePort?: number; readonly silent?: boolean };
+  /** Time source (ms) for the transport's V2G_SECC_Msg_Performance_Time check; default performance.now(). */
+  readonly now?: () => number;
 }
 
-export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionManagerOutput> {
+/** Counters of the EVSE stack over its lifetime (all connections). */
+export interface EvseStackStats {
+  /** Responses written later than their V2G_SECC_Msg_Performance_Time (ISO 15118-2 Table 109). */
+  lateResponses: number;
+  /** The latest of them. */
+  lastLateResponse?: LateResponse;
+}
+
+export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionManagerOutput> & { readonly stats: Readonly<EvseStackStats> } {
   const log = o.logger;
   const report = reporter(o.status, log.child('evse'));
   const clockOpt = o.clock ? { clock: o.clock } : {};
@@ -291,6 +301,8 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     queueMicrotask(() => ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
   };
 
+  const stats: EvseStackStats = { lateResponses: 0 };
+  const timeouts = { ...v2gEvseTimeoutDefaults, ...o.v2g.timeouts };
   const key: EvseKeyHolder = {};
   const lower = { port: o.ethernet, ...clockOpt, logger: log.child('slac'), report, ...(o.modem ? { modem: o.modem } : {}), ...(o.slac ? { slac: o.slac } : {}) };
   const machine = evseConnectionManagerMachine.provide({
@@ -303,7 +315,18 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
         actions: { report: (_, u) => report(u) },
       }),
       accept: tcpAcceptActor,
-      transport: v2gTransportActor({ role: 'evse', codec: o.codec, logger: log.child('v2gtp'), ...(o.onWire ? { onWire: o.onWire } : {}) }),
+      transport: v2gTransportActor({
+        role: 'evse',
+        codec: o.codec,
+        logger: log.child('v2gtp'),
+        ...(o.onWire ? { onWire: o.onWire } : {}),
+        ...(o.now ? { now: o.now } : {}),
+        performanceTime: (request) => seccMsgPerformanceTime(timeouts, request),
+        onLateResponse: (late) => {
+          stats.lateResponses += 1;
+          stats.lastLateResponse = late;
+        },
+      }),
       session,
     },
     actions: {
@@ -370,6 +393,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     actor: cm,
     done,
     shutdowns,
+    stats,
     stop(reason) {
       cm.send({ type: 'STOP', reason });
       return done;

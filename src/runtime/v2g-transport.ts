@@ -50,8 +50,23 @@ export interface V2gTransportOptions {
   readonly logger: Logger;
   readonly maxMessageLength?: number;
   readonly onWire?: (r: WireRecord) => void;
-  /** Time source for latency figures (benchmarks). */
+  /** Time source (ms) for latency figures and the SECC performance-time check; default performance.now(). */
   readonly now?: () => number;
+  /**
+   * EVSE: V2G_SECC_Msg_Performance_Time for a request element name ('CurrentDemandReq'), undefined = none.
+   * The session machine answers synchronously; this measures what the runtime adds (request decoded here →
+   * response written here), which is what the EV's V2G_EVCC_Msg_Timeout sees of the SECC.
+   */
+  readonly performanceTime?: (requestElement: string) => number | undefined;
+  /** Called for every response written later than its performance time (after the warning is logged). */
+  readonly onLateResponse?: (late: LateResponse) => void;
+}
+
+/** A response that left later than V2G_SECC_Msg_Performance_Time_<Msg> allows. */
+export interface LateResponse {
+  readonly request: string;
+  readonly elapsedMs: number;
+  readonly limitMs: number;
 }
 
 /** The body element name of a document, for log lines ('CurrentDemandRes', 'supportedAppProtocolReq'). */
@@ -69,6 +84,9 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
     let schema: SchemaId = 'appHand';
     let open = true;
     const reassembler = new V2gtpStreamReassembler(opts.maxMessageLength !== undefined ? { maxMessageLength: opts.maxMessageLength } : {});
+    const now = opts.now ?? (() => performance.now());
+    // The request the session owes an answer to (V2G is strictly request/response: at most one).
+    let pending: { readonly request: string; readonly at: number } | undefined;
 
     const breakStream = (error: CodecError): void => {
       logger.log('error', 'V2GTP stream broken: closing the TCP connection', { code: error.code, offset: error.offset, message: error.message });
@@ -102,6 +120,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
         }
         opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, doc: d.value });
         logger.log('debug', `rx ${documentName(d.value)}`, { schema, bytes: m.payload.length });
+        if (role === 'evse' && opts.performanceTime) pending = { request: documentName(d.value), at: now() };
         toSession({ type: incoming, doc: d.value });
       }
       if (r.error) breakStream(r.error);
@@ -134,6 +153,16 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
           opts.onWire?.({ direction: 'tx', schema: cmd.out.schema, bytes: enc.value, doc: cmd.out.doc });
           logger.log('debug', `tx ${documentName(cmd.out.doc)}`, { schema: cmd.out.schema, bytes: enc.value.length });
           conn.write(encodeV2gtp(V2gtpPayloadType.Exi, enc.value));
+          if (pending) {
+            const limitMs = opts.performanceTime?.(pending.request);
+            const elapsedMs = now() - pending.at;
+            if (limitMs !== undefined && elapsedMs > limitMs) {
+              const late: LateResponse = { request: pending.request, elapsedMs, limitMs };
+              logger.log('warn', `${documentName(cmd.out.doc)} later than V2G_SECC_Msg_Performance_Time`, { request: late.request, elapsedMs: Math.round(elapsedMs * 10) / 10, limitMs });
+              opts.onLateResponse?.(late);
+            }
+            pending = undefined;
+          }
           return;
         }
       }

@@ -133,9 +133,57 @@ export const v2gEvseTimeoutDefaults = {
   V2G_SECC_Sequence_Timeout: 60000,
   /** SECC side of the CableCheck: the isolation check must end within this (ISO-2 Table 111: 38 s). */
   V2G_SECC_CableCheck_Performance_Time: 38000,
+  /**
+   * From the first PreChargeReq: the output should be at EVTargetVoltage within this (ISO 15118-2 Table 111
+   * [V2G2-704..707]: 5 s; the EV gives up at V2G_EVCC_PreCharge_Timeout, 7 s). The EV decides: past it the
+   * SECC keeps answering with the present voltage and only warns.
+   */
+  V2G_SECC_PreCharge_Performance_Time: 5000,
+  /**
+   * Longest run of EVSEProcessing = Ongoing answers in one Authorization / ContractAuthentication or
+   * ChargeParameterDiscovery loop (ISO 15118-2 Table 109 [V2G2-712/713]: 55 s, 5 s under the EV's
+   * V2G_EVCC_Ongoing_Timeout); an answer that would still be Ongoing after it is FAILED and ends the session.
+   */
+  V2G_SECC_Ongoing_Performance_Time: 55000,
+  // Per-message V2G_SECC_Msg_Performance_Time (ISO 15118-2 Table 109): request decoded → response sent,
+  // measured by the runtime's transport (a late response is logged and counted). DIN 70121 names no SECC
+  // performance times; the ISO-2 values are applied to DIN too (they sit under DIN's EV timeouts, 2 s / 0.25 s).
+  // PnC messages (PaymentDetails, CertificateInstallation/Update: 4.5 s) have no key: the SECC does not handle them.
+  V2G_SECC_Msg_Performance_Time_SupportedAppProtocol: 1500,
+  V2G_SECC_Msg_Performance_Time_SessionSetup: 1500,
+  V2G_SECC_Msg_Performance_Time_ServiceDiscovery: 1500,
+  V2G_SECC_Msg_Performance_Time_ServiceDetail: 4500,
+  V2G_SECC_Msg_Performance_Time_PaymentServiceSelection: 1500,
+  V2G_SECC_Msg_Performance_Time_Authorization: 1500,
+  V2G_SECC_Msg_Performance_Time_ChargeParameterDiscovery: 1500,
+  V2G_SECC_Msg_Performance_Time_CableCheck: 1500,
+  V2G_SECC_Msg_Performance_Time_PreCharge: 1500,
+  V2G_SECC_Msg_Performance_Time_PowerDelivery: 4500,
+  V2G_SECC_Msg_Performance_Time_CurrentDemand: 25,
+  V2G_SECC_Msg_Performance_Time_ChargingStatus: 1500,
+  V2G_SECC_Msg_Performance_Time_MeteringReceipt: 1500,
+  V2G_SECC_Msg_Performance_Time_WeldingDetection: 1500,
+  V2G_SECC_Msg_Performance_Time_SessionStop: 1500,
 } as const;
 
 export type V2gEvseTimeouts = { [K in keyof typeof v2gEvseTimeoutDefaults]: number };
+
+/** Body element names of requests whose V2G_SECC_Msg_Performance_Time key has another name (DIN spelling, AppProtocol). */
+const seccMsgAlias: Readonly<Record<string, string>> = {
+  supportedAppProtocol: 'SupportedAppProtocol',
+  ContractAuthentication: 'Authorization',
+  ServicePaymentSelection: 'PaymentServiceSelection',
+};
+
+/**
+ * V2G_SECC_Msg_Performance_Time for a request element name ('CurrentDemandReq', DIN's 'ContractAuthenticationReq',
+ * 'supportedAppProtocolReq'); undefined for a request the SECC has no performance time for.
+ */
+export function seccMsgPerformanceTime(t: V2gEvseTimeouts, requestElement: string): number | undefined {
+  const base = requestElement.replace(/Req$/, '');
+  const key = `V2G_SECC_Msg_Performance_Time_${seccMsgAlias[base] ?? base}`;
+  return (t as Readonly<Record<string, number>>)[key];
+}
 
 export interface V2gEvseConfig {
   /** Preference when the EV offers several protocols. pyPLC prefers DIN (best tested with real cars). */

@@ -2,3 +2,4 @@
 export * from './reader.js';
 export * from './writer.js';
 export * from './pipeline.js';
+export * from './pcapng-writer.js';

@@ -25,6 +25,8 @@ export interface CaptureRecord {
   readonly interfaceId: number;
   /** 1-based record number in the file, as Wireshark counts frames. */
   readonly index: number;
+  /** pcapng EPB/OPB opt_comment values (Wireshark's frame.comment), when the block has any. */
+  readonly comments?: readonly string[];
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -198,7 +200,9 @@ export function* readPcapng(file: Uint8Array): Generator<Result<CaptureRecord>, 
       }
       lastTimestamp = ticksToMs(high, low, iface);
       index++;
-      yield ok(normalise(lastTimestamp, iface.linkType, file.subarray(body + 20, body + 20 + capLen), origLen, ifId, index));
+      const rec = normalise(lastTimestamp, iface.linkType, file.subarray(body + 20, body + 20 + capLen), origLen, ifId, index);
+      const comments = packetComments(dv, body + 20 + ((capLen + 3) & ~3), bodyEnd, little);
+      yield ok(comments.length > 0 ? { ...rec, comments } : rec);
     } else if (type === BLOCK_SPB) {
       const iface = interfaces[0];
       if (!iface) {
@@ -244,6 +248,26 @@ function parseIdbOptions(
     o += 4 + len + ((4 - (len % 4)) % 4);
   }
   return ok({ ticksPerSecond, offsetSeconds });
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * opt_comment values of a packet block. Options only annotate a frame whose lengths already
+ * checked out, so a malformed option list ends the scan (keeping the comments before it)
+ * instead of discarding the frame.
+ */
+function packetComments(dv: DataView, start: number, end: number, little: boolean): string[] {
+  const out: string[] = [];
+  let o = start;
+  while (o + 4 <= end) {
+    const code = dv.getUint16(o, little);
+    const len = dv.getUint16(o + 2, little);
+    if (code === 0 || o + 4 + len > end) break;
+    if (code === 1) out.push(utf8.decode(new Uint8Array(dv.buffer, dv.byteOffset + o + 4, len)));
+    o += 4 + len + ((4 - (len % 4)) % 4);
+  }
+  return out;
 }
 
 function ticksToMs(high: number, low: number, iface: Interface): number {

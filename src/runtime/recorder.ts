@@ -1,11 +1,13 @@
-// Session records: for every session a pcap of the link (every frame the
-// interface saw: HomePlug, NDP, SDP, TCP) and a JSON-lines log of the decoded
-// V2G messages and status updates, named by time and a counter, with bounded
-// disk use (oldest records go first). pyPLC users know this as the per-session
-// starter (log file + tcpdump pcap numbered by a counter).
+// Session records (ARCHITECTURE §5): for every session a pcapng of the link
+// (every frame the interface saw: HomePlug, NDP, SDP, TCP) and a JSON-lines log
+// of the decoded V2G messages and status updates, named by time and a counter,
+// with bounded disk use (oldest records go first). pyPLC users know this as the
+// per-session starter (log file + tcpdump pcap numbered by a counter).
+// Status updates also become pcapng comments on the next frame captured after
+// them, so Wireshark shows where SLAC, SDP, TCP and the session stood.
 import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PcapWriter } from '../capture/writer.js';
+import { PcapngWriter } from '../capture/pcapng-writer.js';
 import { toHex } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
@@ -18,18 +20,30 @@ export interface RecorderOptions {
   readonly maxMb: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** The captured interface, written as the pcapng if_name. */
+  readonly interfaceName?: string;
+}
+
+/** Comments waiting for the next frame; beyond this many (a silent link) the oldest are dropped. */
+const MAX_PENDING_COMMENTS = 64;
+
+/** 'checkpoint 203: sdp done' / 'slac WaitForAttenChar' (details stay in the JSON-lines log). */
+export function statusComment(u: StatusUpdate): string {
+  return u.checkpoint !== undefined ? `checkpoint ${u.checkpoint}: ${u.layer} ${u.state}` : `${u.layer} ${u.state}`;
 }
 
 const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? toHex(x) : x));
 
 export class SessionRecorder {
-  private readonly pcap = new PcapWriter();
+  private readonly pcap: PcapngWriter;
+  private pending: string[] = [];
   private base: string | undefined;
   private counter = 0;
   private readonly now: () => number;
 
   constructor(private readonly o: RecorderOptions) {
     this.now = o.now ?? Date.now;
+    this.pcap = new PcapngWriter({ interfaces: [o.interfaceName !== undefined ? { name: o.interfaceName } : {}] });
     mkdirSync(o.dir, { recursive: true });
     // Continue the counter after the records already there.
     for (const f of readdirSync(o.dir)) {
@@ -50,9 +64,10 @@ export class SessionRecorder {
     const p2 = (n: number): string => String(n).padStart(2, '0');
     const stamp = `${d.getUTCFullYear()}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}-${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}${p2(d.getUTCSeconds())}`;
     this.counter++;
+    this.pending = [];
     this.base = join(this.o.dir, `${stamp}-${String(this.counter).padStart(4, '0')}-${this.o.role}`);
     try {
-      writeFileSync(`${this.base}.pcap`, this.pcap.header());
+      writeFileSync(`${this.base}.pcapng`, this.pcap.header());
       writeFileSync(`${this.base}.jsonl`, json({ t: this.now(), kind: 'start', role: this.o.role }) + '\n');
       this.o.logger.log('info', 'session record started', { file: this.base });
     } catch (e) {
@@ -63,7 +78,10 @@ export class SessionRecorder {
   }
 
   frame(timestamp: number, data: Uint8Array): void {
-    if (this.base) this.append('.pcap', this.pcap.record({ timestamp, data }));
+    if (!this.base) return;
+    const comments = this.pending;
+    this.pending = [];
+    this.append('.pcapng', this.pcap.record(comments.length > 0 ? { timestamp, data, comments } : { timestamp, data }));
   }
 
   wire(r: WireRecord): void {
@@ -72,13 +90,17 @@ export class SessionRecorder {
   }
 
   status(u: StatusUpdate): void {
-    if (this.base) this.line({ t: u.time ?? this.now(), kind: 'status', ...u });
+    if (!this.base) return;
+    this.line({ t: u.time ?? this.now(), kind: 'status', ...u });
+    this.pending.push(statusComment(u));
+    if (this.pending.length > MAX_PENDING_COMMENTS) this.pending.shift();
   }
 
   stop(): void {
     if (!this.base) return;
     this.line({ t: this.now(), kind: 'stop' });
     this.base = undefined;
+    this.pending = [];
   }
 
   private line(v: unknown): void {
@@ -96,8 +118,9 @@ export class SessionRecorder {
 
   /** Deletes the oldest records until the directory holds less than maxMb. */
   prune(): void {
+    // .pcap: records written before the switch to pcapng still count towards the bound.
     const files = readdirSync(this.o.dir)
-      .filter((f) => /^\d{8}-\d{6}-\d+-.*\.(pcap|jsonl)$/.test(f))
+      .filter((f) => /^\d{8}-\d{6}-\d+-.*\.(pcapng|pcap|jsonl)$/.test(f))
       .map((f) => ({ f, size: statSync(join(this.o.dir, f)).size }))
       .sort((a, b) => a.f.localeCompare(b.f));
     let total = files.reduce((s, x) => s + x.size, 0);

@@ -277,7 +277,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let capture: ReturnType<typeof openAfPacketPort> | undefined;
   if (c.logging.session_records_dir) {
     try {
-      const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, logger: log.child('record') });
+      const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, interfaceName: c.general.interface, logger: log.child('record') });
       capture = openAfPacketPort(c.general.interface, { etherTypes: [], logger });
       capture.frames$.subscribe((f) => rec.frame(f.timestamp, f.data));
       let sessionSeen = false;

@@ -44,15 +44,15 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
       for (const c of [160, 190, 200, 203, 301, 303, 400, 500, 600, 700, 800, 900, 905]) expect(cps, `checkpoint ${c}`).toContain(c);
       // The SDP request left on the scoped interface and the answer came back (the EVSE logged both).
       expect(lines.some((l) => l.startsWith('[evse]') && l.includes('"cp":202'))).toBe(true);
-      // Both processes recorded the session: a pcap with HomePlug (0x88E1) and IPv6 (0x86DD) frames, and the decoded V2G log.
+      // Both processes recorded the session: a pcapng with HomePlug (0x88E1) and IPv6 (0x86DD) frames, and the decoded V2G log.
       const files = readdirSync(records);
       for (const role of ['pev', 'evse']) {
-        const pcap = files.find((f) => f.endsWith(`-${role}.pcap`));
+        const pcap = files.find((f) => f.endsWith(`-${role}.pcapng`));
         expect(pcap, files.join(',')).toBeDefined();
         const types = new Set<number>();
         for (const rec of readCapture(readFileSync(join(records, pcap as string)))) if (rec.ok) types.add(((rec.value.data[12] ?? 0) << 8) | (rec.value.data[13] ?? 0));
         expect(types.has(0x88e1) && types.has(0x86dd), [...types].map((x) => x.toString(16)).join(',')).toBe(true);
-        const jsonl = readFileSync(join(records, (pcap as string).replace(/\.pcap$/, '.jsonl')), 'utf8');
+        const jsonl = readFileSync(join(records, (pcap as string).replace(/\.pcapng$/, '.jsonl')), 'utf8');
         expect(jsonl).toMatch(/"kind":"v2g"/);
       }
     });

@@ -206,3 +206,13 @@ export function clean<T extends object>(o: T): T {
 export function as<T>(v: T): T {
   return v;
 }
+
+/** f(v) for a present optional value, undefined otherwise (optional schema elements). */
+export function opt<T, R>(v: T | undefined, f: (x: T) => R): R | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
+/** xs:long is a bigint in the generated types. */
+export function toLong(v: number): bigint {
+  return BigInt(Math.round(v));
+}

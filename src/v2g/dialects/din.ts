@@ -23,7 +23,7 @@ import {
   type V2gResponse,
 } from '../model.js';
 import type * as S from '../../exi/generated/din.js';
-import { as, bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type UnitSymbol } from './common.js';
+import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('din');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing'];
@@ -120,9 +120,6 @@ function readMeterInfo(r: Rd): MeterInfo {
   return { meterId: r.str('MeterID'), ...(reading !== undefined ? { reading } : {}), ...(tMeter !== undefined ? { tMeter } : {}) };
 }
 const pv = (v: number, unit: UnitSymbol): S.PhysicalValueType => toPhysical(v, unit);
-const opt = <T, R>(v: T | undefined, f: (x: T) => R): R | undefined => (v === undefined ? undefined : f(v));
-/** xs:long is a bigint in the generated types. */
-const toLong = (v: number): bigint => BigInt(Math.round(v));
 
 // --- requests --------------------------------------------------------------
 

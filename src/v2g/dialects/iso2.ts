@@ -27,7 +27,7 @@ import {
   type V2gResponse,
 } from '../model.js';
 import type * as S from '../../exi/generated/iso2.js';
-import { as, bodyElement, clean, fail, guard, message, Rd, toPhysical, type Dialect, type UnitSymbol } from './common.js';
+import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('iso2');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing', 'Ongoing_WaitingForCustomerInteraction'];
@@ -111,9 +111,6 @@ function readMeterInfo(r: Rd): MeterInfo {
 }
 // Unit is mandatory in ISO-2.
 const pv = (v: number, unit: UnitSymbol): S.PhysicalValueType => ({ ...toPhysical(v, unit), Unit: unit });
-const opt = <T, R>(v: T | undefined, f: (x: T) => R): R | undefined => (v === undefined ? undefined : f(v));
-/** xs:long is a bigint in the generated types. */
-const toLong = (v: number): bigint => BigInt(Math.round(v));
 
 // --- requests --------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 // with structured logs, live progress, systemd notify (READY after hardware
 // init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
 // SIGTERM/SIGINT → safe shutdown → exit.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../cli/args.js';
 import { interval, map, filter, type Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
 import { loadBoard, type Board } from '../../boards/index.js';
@@ -194,31 +194,23 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
   const usage = usageOf(role);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        ...configArgOptions,
-        protocol: { type: 'string' },
-        ac: { type: 'boolean' },
-        dc: { type: 'boolean' },
-        'soc-target': { type: 'string' },
-        faults: { type: 'string' },
-        once: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`tsplc ${role}: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs(role, usage, {
+    args: argv,
+    options: {
+      ...configArgOptions,
+      protocol: { type: 'string' },
+      ac: { type: 'boolean' },
+      dc: { type: 'boolean' },
+      'soc-target': { type: 'string' },
+      faults: { type: 'string' },
+      once: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const fail = (m: string): number => {
     process.stderr.write(`tsplc ${role}: ${m}\n`);
     return 2;

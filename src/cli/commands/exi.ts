@@ -1,7 +1,7 @@
 // tsplc exi decode --schema <id> <hex>   → JSON view of the document
 // tsplc exi encode --schema <id> '<json>' → hex
 // Errors print the typed error (code, message, bit position, grammar state) and exit 1.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { fromHex, toHex } from '../../bytes.js';
 import { SCHEMA_IDS, decode, encode, fromJson, isSchemaId, toJson } from '../../exi/index.js';
 
@@ -23,18 +23,9 @@ function printError(e: unknown): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { schema: { type: 'string', short: 's' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`tsplc exi: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('exi', USAGE, { args: argv, allowPositionals: true, options: { schema: { type: 'string', short: 's' }, help: { type: 'boolean', short: 'h' } } });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [verb, inputArg] = positionals;
   const schema = values.schema;
   if ((verb !== 'decode' && verb !== 'encode') || inputArg === undefined || schema === undefined) {

@@ -1,11 +1,11 @@
 // tsplc install-service [--user tsplc] [--config path] [--role pev|evse|listen] [--bin cmd] [--root dir] [--dry-run]
 // Renders systemd/tsplc.service, creates the service user, writes a default
 // config when none exists, installs the unit, daemon-reload, enable.
+import { parseCommandArgs } from '../args.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { buildConfig, formatConfig, safeShutdownTimingsOf, type TsplcConfig } from '../../config/index.js';
 import { safeShutdownBudgetMs } from '../../../machines/safe-shutdown/machine.js';
 import { formatConfigErrors, readConfigFile } from '../../runtime/config-file.js';
@@ -99,28 +99,20 @@ function command(argv: string[]): () => { ok: boolean; detail?: string } {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        user: { type: 'string', default: 'tsplc' },
-        config: { type: 'string', short: 'c', default: '/etc/tsplc/tsplc.toml' },
-        role: { type: 'string' },
-        bin: { type: 'string' },
-        root: { type: 'string', default: '/' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`tsplc install-service: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('install-service', usage, {
+    args: argv,
+    options: {
+      user: { type: 'string', default: 'tsplc' },
+      config: { type: 'string', short: 'c', default: '/etc/tsplc/tsplc.toml' },
+      role: { type: 'string' },
+      bin: { type: 'string' },
+      root: { type: 'string', default: '/' },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const user = values.user;
   if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
     process.stderr.write(`tsplc install-service: --user ${JSON.stringify(user)} is not a valid system user name\n`);

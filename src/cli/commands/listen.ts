@@ -4,8 +4,8 @@
 //
 //   tsplc listen --interface eth0 [--join] [--maclog MacLog.txt] [--json]
 //   tsplc listen --file capture.pcapng [--json]
+import { parseCommandArgs } from '../args.js';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createActor } from 'xstate';
 import { listenMachine, type ListenOutput, type MacLogEntry } from '../../../machines/listen/index.js';
 import { toHex } from '../../bytes.js';
@@ -35,29 +35,21 @@ function etherTypeOf(d: Uint8Array): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        interface: { type: 'string', short: 'i' },
-        file: { type: 'string', short: 'f' },
-        join: { type: 'boolean' },
-        maclog: { type: 'string' },
-        json: { type: 'boolean' },
-        'no-decode': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`tsplc listen: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('listen', usage, {
+    args: argv,
+    options: {
+      interface: { type: 'string', short: 'i' },
+      file: { type: 'string', short: 'f' },
+      join: { type: 'boolean' },
+      maclog: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-decode': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if (!values.interface === !values.file) {
     process.stderr.write(`tsplc listen: give exactly one of --interface or --file\n${usage}\n`);
     return 2;

@@ -8,7 +8,7 @@
 // veth pair whose near end is in the host's namespace). The emulator answers
 // the host's modem MMEs and forwards frames between the interfaces as the
 // powerline would (see docs/slac.md). Runs until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { openAfPacketPort, type AfPacketPort } from '../../../drivers/ethernet/index.js';
 import { ModemSim, type StationOptions } from '../../modem-sim/index.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
@@ -35,33 +35,25 @@ function intOption(name: string, text: string | undefined, def: number, min: num
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        interface: { type: 'string', short: 'i', multiple: true },
-        'restart-ms': { type: 'string' },
-        attenuation: { type: 'string' },
-        'attenuation-of': { type: 'string', multiple: true },
-        'no-profile': { type: 'string', multiple: true },
-        'hears-foreign': { type: 'string', multiple: true },
-        'set-key-result': { type: 'string' },
-        firmware: { type: 'string' },
-        'log-level': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`tsplc modem-sim: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('modem-sim', usage, {
+    args: argv,
+    options: {
+      interface: { type: 'string', short: 'i', multiple: true },
+      'restart-ms': { type: 'string' },
+      attenuation: { type: 'string' },
+      'attenuation-of': { type: 'string', multiple: true },
+      'no-profile': { type: 'string', multiple: true },
+      'hears-foreign': { type: 'string', multiple: true },
+      'set-key-result': { type: 'string' },
+      firmware: { type: 'string' },
+      'log-level': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const ifnames = values.interface ?? [];
   if (ifnames.length === 0) {
     process.stderr.write(`tsplc modem-sim: give at least one --interface\n${usage}\n`);

@@ -8,7 +8,7 @@
 // root. Time: by default virtual and as fast as the CPU allows (a session in
 // a few seconds of wall time); --time-scale 1 runs on the wall clock, N > 1
 // runs virtual time N times faster than real time.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { SimulatedClock } from 'xstate';
 import { v2gEvMachine } from '../../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../../machines/v2g-evse/index.js';
@@ -32,34 +32,26 @@ const usage = `usage: tsplc sim [options]
   --json                     summary as one JSON line`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        protocol: { type: 'string' },
-        ac: { type: 'boolean' },
-        dc: { type: 'boolean' },
-        'soc-target': { type: 'string' },
-        faults: { type: 'string' },
-        'time-scale': { type: 'string' },
-        'modem-restart-ms': { type: 'string' },
-        'max-virtual-s': { type: 'string' },
-        netns: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`tsplc sim: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('sim', usage, {
+    args: argv,
+    options: {
+      protocol: { type: 'string' },
+      ac: { type: 'boolean' },
+      dc: { type: 'boolean' },
+      'soc-target': { type: 'string' },
+      faults: { type: 'string' },
+      'time-scale': { type: 'string' },
+      'modem-restart-ms': { type: 'string' },
+      'max-virtual-s': { type: 'string' },
+      netns: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const fail = (m: string): number => {
     process.stderr.write(`tsplc sim: ${m}\n${usage}\n`);
     return 2;

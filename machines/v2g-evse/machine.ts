@@ -20,7 +20,7 @@ import { chooseProtocol, decodeHandshakeRequest, encodeHandshakeResponse } from 
 import { dialectFor } from '../../src/v2g/dialects/index.js';
 import { faultsFor, noFaults, type FaultAction, type FaultScenario } from '../../src/v2g/faults.js';
 import { isAcMode, type DcEvseStatus, type Protocol, type RequestKind, type V2gResponse } from '../../src/v2g/model.js';
-import { documentDespiteError, isAllowedNext, isOkCode, type SeccStage } from '../../src/v2g/policy.js';
+import { documentDespiteError, energyModeOf, isAllowedNext, isOkCode, seccStepOf, type SeccStage } from '../../src/v2g/policy.js';
 import type { V2gDocument } from '../../src/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
 import type { V2gEvseActionParams, V2gEvseEvent, V2gEvseInput, V2gEvseOutput } from './types.js';
@@ -225,7 +225,11 @@ export const v2gEvseMachine = setup({
         if (req.kind === 'SessionSetup') {
           if (!(context.sessionId.length > 0 && bytesEqual(sessionId, context.sessionId))) sid = context.randomBytes(context.config.sessionIdLength);
         } else if (!bytesEqual(sessionId, context.sessionId)) errorCode = 'FAILED_UnknownSession';
-        if (!errorCode && !isAllowedNext(context.stage, req.kind)) errorCode = 'FAILED_SequenceError';
+        // The sequence depends on the energy mode (DC needs a finished CableCheck and PreCharge before power):
+        // the mode a ChargeParameterDiscoveryReq asks for, else the one chosen in this session (DC until then;
+        // both modes share the steps before ChargeParameterDiscovery).
+        const mode = req.kind === 'ChargeParameterDiscovery' ? energyModeOf(req.mode) : context.acSelected ? 'AC' : 'DC';
+        if (!errorCode && !isAllowedNext(mode, context.stage, seccStepOf(req))) errorCode = 'FAILED_SequenceError';
         if (req.kind === 'ChargeParameterDiscovery') {
           enqueue.assign({ acSelected: isAcMode(req.mode), ...(req.dc ? { evMaxVoltage: req.dc.maxVoltage } : {}) });
         }
@@ -261,7 +265,7 @@ export const v2gEvseMachine = setup({
         if (errorCode) {
           // [V2G2-538/539]: answer an unexpected request with FAILED_SequenceError in the request's response type.
           res = { ...res, responseCode: errorCode };
-          context.logger.log('warn', `${errorCode}: ${req.kind}Req after ${context.stage}`, {});
+          context.logger.log('warn', `${errorCode}: ${seccStepOf(req)}Req after ${context.stage} (${mode})`, {});
         }
         res = injectFaults(res, faults);
         if (faults.length > 0) context.logger.log('info', `fault injection on ${req.kind}Req #${count}`, { faults: faults.map((f) => f.type).join(',') });

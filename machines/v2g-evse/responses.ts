@@ -5,7 +5,7 @@
 import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardware.js';
 import type { V2gEvseConfig } from '../../src/v2g/config.js';
 import { isAcMode, type AcEvseStatus, type DcEvseStatus, type IsolationLevel, type Protocol, type V2gRequest, type V2gResponse } from '../../src/v2g/model.js';
-import type { SeccStage } from '../../src/v2g/policy.js';
+import { isolationAllowsEnergyTransfer, type SeccStage } from '../../src/v2g/policy.js';
 
 export type EvseEffect =
   | { readonly type: 'setPowerSupply'; readonly voltage: number; readonly current: number }
@@ -39,9 +39,15 @@ export interface Answer {
   readonly stage: SeccStage;
 }
 
+/** The cable check finished with a result that forbids DC energy transfer (or did not finish in time). */
+function isolationFailed(f: EvseFacts): boolean {
+  return f.isolation.state === 'done' && !isolationAllowsEnergyTransfer(f.isolation.result);
+}
+
 function dcStatus(f: EvseFacts, isolation: IsolationLevel | undefined, code?: DcEvseStatus['statusCode']): DcEvseStatus {
   return {
-    statusCode: code ?? (f.stopRequested ? 'EVSE_Shutdown' : 'EVSE_Ready'),
+    // After a failed cable check every later DC status says why the charger will not deliver (IEC 61851-23).
+    statusCode: code ?? (f.stopRequested ? 'EVSE_Shutdown' : isolationFailed(f) ? 'EVSE_Malfunction' : 'EVSE_Ready'),
     ...(isolation !== undefined ? { isolation } : {}),
     notification: f.stopRequested ? 'StopCharging' : 'None',
     notificationMaxDelay: 0,
@@ -58,9 +64,13 @@ function isolationVoltage(f: EvseFacts): number {
   return Math.min(f.evMaxVoltage ?? c.maxVoltage, c.maxVoltage);
 }
 
-/** Isolation as reported after the cable check. */
-function isolationAfterCheck(f: EvseFacts): IsolationLevel {
-  return f.isolation.state === 'done' && f.isolation.result !== 'Timeout' ? f.isolation.result : 'Valid';
+/**
+ * EVSEIsolationStatus as measured: the insulation monitor's result once the cable check has one, else
+ * Invalid ("no valid measurement": before or during the check, or a check that timed out). Never a
+ * Valid nobody measured (issue 8: a car that skipped CableCheck was told Valid).
+ */
+function measuredIsolation(f: EvseFacts): IsolationLevel {
+  return f.isolation.state === 'done' && f.isolation.result !== 'Timeout' ? f.isolation.result : 'Invalid';
 }
 
 export function answer(req: V2gRequest, f: EvseFacts): Answer {
@@ -115,17 +125,19 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
     case 'CableCheck': {
       const iso = f.isolation;
       if (iso.state === 'done') {
-        const ok = iso.result === 'Valid' || iso.result === 'Warning' || iso.result === 'No_IMD';
+        const ok = isolationAllowsEnergyTransfer(iso.result);
         return {
           res: {
             kind: 'CableCheck',
             responseCode: 'OK',
             processing: 'Finished',
-            // A failed or timed-out check is a malfunction of the charger's output (IEC 61851-23).
-            dcStatus: ok ? dcStatus(f, iso.result) : dcStatus(f, iso.result === 'Timeout' ? 'Fault' : iso.result, 'EVSE_Malfunction'),
+            // A failed or timed-out check is a malfunction of the charger's output (IEC 61851-23); the isolation
+            // is reported as measured (Invalid after a timeout: nothing was measured).
+            dcStatus: ok ? dcStatus(f, measuredIsolation(f)) : dcStatus(f, measuredIsolation(f), 'EVSE_Malfunction'),
           },
           effects: [],
-          stage: 'CableCheck',
+          // Only a usable result opens the way to PreCharge (src/v2g/policy.ts, DC sequence).
+          stage: ok ? 'CableCheckFinished' : 'CableCheckFailed',
         };
       }
       // While the check runs: Ongoing with IsolationMonitoringActive — never EVSE_NotReady, which
@@ -133,12 +145,12 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
       return {
         res: { kind: 'CableCheck', responseCode: 'OK', processing: 'Ongoing', dcStatus: dcStatus(f, 'Invalid', f.stopRequested ? 'EVSE_Shutdown' : 'EVSE_IsolationMonitoringActive') },
         effects: iso.state === 'idle' ? [{ type: 'startIsolationCheck', voltage: isolationVoltage(f) }] : [],
-        stage: 'CableCheck',
+        stage: 'CableCheckOngoing',
       };
     }
     case 'PreCharge':
       return {
-        res: { kind: 'PreCharge', responseCode: 'OK', dcStatus: dcStatus(f, isolationAfterCheck(f)), presentVoltage: f.reading.voltage },
+        res: { kind: 'PreCharge', responseCode: 'OK', dcStatus: dcStatus(f, measuredIsolation(f)), presentVoltage: f.reading.voltage },
         // DIN / ISO-2: at most 2 A during precharge.
         effects: f.stopRequested ? [{ type: 'powerSupplyOff' }] : [{ type: 'setPowerSupply', voltage: Math.min(req.targetVoltage, c.maxVoltage), current: Math.min(req.targetCurrent, c.prechargeCurrentLimit) }],
         stage: 'PreCharge',
@@ -150,9 +162,9 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
       return {
         res: ac
           ? { kind: 'PowerDelivery', responseCode: 'OK', acStatus: acStatus(f, start) }
-          : { kind: 'PowerDelivery', responseCode: 'OK', dcStatus: dcStatus(f, isolationAfterCheck(f)) },
+          : { kind: 'PowerDelivery', responseCode: 'OK', dcStatus: dcStatus(f, measuredIsolation(f)) },
         effects,
-        stage: start ? 'PowerDelivery' : 'PowerDeliveryStop',
+        stage: start ? 'PowerDeliveryStart' : req.progress === 'Stop' ? 'PowerDeliveryStop' : 'PowerDeliveryRenegotiate',
       };
     }
     case 'CurrentDemand': {
@@ -163,7 +175,7 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
         res: {
           kind: 'CurrentDemand',
           responseCode: 'OK',
-          dcStatus: dcStatus(f, isolationAfterCheck(f)),
+          dcStatus: dcStatus(f, measuredIsolation(f)),
           presentVoltage: f.reading.voltage,
           presentCurrent: f.reading.current,
           currentLimitAchieved: req.targetCurrent > c.maxCurrent,
@@ -199,7 +211,7 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
       return { res: { kind: 'MeteringReceipt', responseCode: 'OK', acStatus: acStatus(f, true) }, effects: [], stage: 'MeteringReceipt' };
     case 'WeldingDetection':
       return {
-        res: { kind: 'WeldingDetection', responseCode: 'OK', dcStatus: dcStatus(f, isolationAfterCheck(f)), presentVoltage: f.reading.voltage },
+        res: { kind: 'WeldingDetection', responseCode: 'OK', dcStatus: dcStatus(f, measuredIsolation(f)), presentVoltage: f.reading.voltage },
         effects: [{ type: 'powerSupplyOff' }],
         stage: 'WeldingDetection',
       };

@@ -1,7 +1,7 @@
 // Response-code and status-code policy, decided in one place (STYLE.md: "the
 // driver maps decode errors to the reply the wire protocol wants … decided in
 // one place"). Sources: protocol-facts.md §5, pyplc-inventory.md §1.3–1.4, §2.
-import type { DcEvseStatusCode, EvseNotification, RequestKind, ResponseCode } from './model.js';
+import { isAcMode, type DcEvseStatusCode, type EnergyTransferMode, type EvseNotification, type IsolationLevel, type RequestKind, type ResponseCode, type V2gRequest } from './model.js';
 
 /** What the EV does after a response. */
 export type EvReaction =
@@ -83,32 +83,136 @@ export function documentDespiteError(error: { readonly code: string }): unknown 
 }
 
 // ---------------------------------------------------------------------------
-// SECC sequence: which request may follow which (protocol-facts §4.2).
-// 'start' = right after the handshake.
+// SECC message sequence: which request may follow which, per energy mode.
+//
+// DIN 70121 §9.7.4.2.4 ("normal SECC message sequence") lists, for every response the SECC sent,
+// the requests it expects next ([V2G-DC-437] after the handshake, [V2G-DC-439] SessionSetup,
+// [V2G-DC-441] ServiceDiscovery, [V2G-DC-444] ServicePaymentSelection, [V2G-DC-495/497]
+// ContractAuthentication, [V2G-DC-453/498] ChargeParameterDiscovery, [V2G-DC-455/499] CableCheck,
+// [V2G-DC-458] PreCharge, [V2G-DC-462] PowerDelivery(ReadyToChargeState=TRUE), [V2G-DC-465]
+// CurrentDemand, [V2G-DC-459] PowerDelivery(FALSE), [V2G-DC-469] WeldingDetection); any other
+// request gets FAILED_SequenceError and the SECC ends the session ([V2G-DC-666], [V2G-DC-390]:
+// FAILED_SequenceError outranks every other code). ISO 15118-2 says the same for its DC and AC
+// flows ([V2G2-538]: an unexpected request is answered with FAILED_SequenceError in that request's
+// own response type; [V2G2-539]: then the connection is closed). The numbers are as cited by public
+// implementations (EVerest EvseV2G, EN+ ccu); the flows are protocol-facts §4.2.
+//
+// The sequence is a property of the energy mode (chosen in ChargeParameterDiscoveryReq):
+// - DC (DIN DC, ISO-2 DC): … ChargeParameterDiscovery → CableCheck (looped while Ongoing) → PreCharge
+//   (looped) → PowerDelivery(Start) → CurrentDemand loop → PowerDelivery(Stop) → WeldingDetection → SessionStop.
+//   Energy transfer needs a *finished* cable check with a usable isolation result: a CableCheckRes
+//   that said Ongoing only allows another CableCheckReq, and one that finished with Invalid / Fault
+//   (or a check that timed out) allows nothing that moves energy. Safety reason: IEC 61851-23 requires
+//   the insulation test before the DC output is connected to the vehicle (protocol-facts §4.4, §5).
+// - AC (ISO-2 AC): … ChargeParameterDiscovery → PowerDelivery(Start) → ChargingStatus loop
+//   (+ MeteringReceipt) → PowerDelivery(Stop) → SessionStop; CableCheck, PreCharge, CurrentDemand and
+//   WeldingDetection are DC-only and refused.
+// Deliberate deviations from the letter, both towards stopping: SessionStopReq is accepted after any
+// response once a session exists (DIN lists it neither after PowerDelivery(TRUE) nor in the charge
+// loop; EVerest reads that as an oversight too — refusing a car's stop would only make it abort harder),
+// and PowerDeliveryReq(Stop) is accepted after PreCharge (a car that gives up after precharge, e.g.
+// on EVSE_Shutdown, may switch off in order). Stopping never enables the output.
 
-/** 'PowerDeliveryStop' = after PowerDeliveryReq(Stop), when only WeldingDetection and SessionStop may follow. */
-export type SeccStage = 'start' | RequestKind | 'PowerDeliveryStop';
+export type EnergyMode = 'DC' | 'AC';
 
-const after: Record<SeccStage, readonly RequestKind[]> = {
+export function energyModeOf(mode: EnergyTransferMode): EnergyMode {
+  return isAcMode(mode) ? 'AC' : 'DC';
+}
+
+/** A request as the sequence sees it: PowerDeliveryReq split by ChargeProgress (DIN: ReadyToChargeState TRUE = Start, FALSE = Stop). */
+export type SeccStep = Exclude<RequestKind, 'PowerDelivery'> | 'PowerDeliveryStart' | 'PowerDeliveryStop' | 'PowerDeliveryRenegotiate';
+
+export function seccStepOf(req: V2gRequest): SeccStep {
+  if (req.kind !== 'PowerDelivery') return req.kind;
+  return req.progress === 'Start' ? 'PowerDeliveryStart' : req.progress === 'Stop' ? 'PowerDeliveryStop' : 'PowerDeliveryRenegotiate';
+}
+
+/**
+ * Where the session stands: the last accepted request ('start' = right after the handshake), with
+ * CableCheck split by what its response said — still Ongoing, Finished with a usable isolation
+ * result, or Finished with an unusable one (Invalid, Fault, No_IMD, or the check timed out).
+ */
+export type SeccStage = 'start' | Exclude<SeccStep, 'CableCheck'> | 'CableCheckOngoing' | 'CableCheckFinished' | 'CableCheckFailed';
+
+/**
+ * Isolation results that allow DC energy transfer. IEC 61851-23: Valid, and Warning (insulation
+ * resistance below the warning threshold but above the fault one: charging may go on, the operator
+ * is told). Invalid (no valid measurement), Fault and No_IMD (the charger has no insulation monitor,
+ * so no cable check happened — ISO-2 only) do not: a DC output without an insulation test is exactly
+ * what the cable check exists to prevent.
+ */
+export function isolationAllowsEnergyTransfer(level: IsolationLevel | 'Timeout'): boolean {
+  return level === 'Valid' || level === 'Warning';
+}
+
+type Table = Record<SeccStage, readonly SeccStep[]>;
+
+/** Up to ChargeParameterDiscovery both modes are the same ([V2G-DC-437…497]; ISO-2 adds ServiceDetail). */
+const common = {
   start: ['SessionSetup'],
   SessionSetup: ['ServiceDiscovery', 'SessionStop'],
   ServiceDiscovery: ['ServiceDetail', 'PaymentServiceSelection', 'SessionStop'],
   ServiceDetail: ['ServiceDetail', 'PaymentServiceSelection', 'SessionStop'],
   PaymentServiceSelection: ['Authorization', 'SessionStop'],
   Authorization: ['Authorization', 'ChargeParameterDiscovery', 'SessionStop'],
-  ChargeParameterDiscovery: ['ChargeParameterDiscovery', 'CableCheck', 'PowerDelivery', 'SessionStop'],
-  CableCheck: ['CableCheck', 'PreCharge', 'SessionStop'],
-  PreCharge: ['PreCharge', 'PowerDelivery', 'SessionStop'],
-  PowerDelivery: ['CurrentDemand', 'ChargingStatus', 'PowerDelivery', 'SessionStop'],
-  PowerDeliveryStop: ['WeldingDetection', 'SessionStop', 'ChargeParameterDiscovery'],
-  CurrentDemand: ['CurrentDemand', 'PowerDelivery', 'SessionStop'],
-  ChargingStatus: ['ChargingStatus', 'MeteringReceipt', 'PowerDelivery', 'SessionStop'],
-  MeteringReceipt: ['ChargingStatus', 'PowerDelivery', 'SessionStop'],
-  WeldingDetection: ['WeldingDetection', 'SessionStop'],
+  // ISO-2 renegotiation: PowerDelivery(Renegotiate) → ChargeParameterDiscovery again (protocol-facts §4.2).
+  PowerDeliveryRenegotiate: ['ChargeParameterDiscovery', 'SessionStop'],
   SessionStop: [],
+} as const satisfies Partial<Table>;
+
+const none: readonly SeccStep[] = [];
+
+const dcSequence: Table = {
+  ...common,
+  // [V2G-DC-453/498]: after ChargeParameterDiscoveryRes only ChargeParameterDiscovery (Ongoing loop) or CableCheck —
+  // never PowerDelivery (issue 8: a car that skipped CableCheck got 398 V / 100 A).
+  ChargeParameterDiscovery: ['ChargeParameterDiscovery', 'CableCheck', 'SessionStop'],
+  // EVSEProcessing Ongoing: the EV must ask again until Finished ([V2G-DC-455/499]).
+  CableCheckOngoing: ['CableCheck', 'SessionStop'],
+  CableCheckFinished: ['CableCheck', 'PreCharge', 'SessionStop'],
+  // Finished with an unusable isolation result (reported as measured, with EVSE_Malfunction): the EV may ask
+  // again and hears the same answer; nothing that drives the output is accepted.
+  CableCheckFailed: ['CableCheck', 'SessionStop'],
+  // [V2G-DC-458]: PreCharge loop, then PowerDelivery(TRUE).
+  PreCharge: ['PreCharge', 'PowerDeliveryStart', 'PowerDeliveryStop', 'SessionStop'],
+  // [V2G-DC-462]: CurrentDemand; PowerDelivery(Stop) for a stop in the first response (EVSE_Shutdown in PowerDeliveryRes).
+  PowerDeliveryStart: ['CurrentDemand', 'PowerDeliveryStop', 'SessionStop'],
+  // [V2G-DC-465].
+  CurrentDemand: ['CurrentDemand', 'PowerDeliveryStop', 'PowerDeliveryRenegotiate', 'SessionStop'],
+  // [V2G-DC-459]: after PowerDelivery(FALSE) no more CurrentDemand.
+  PowerDeliveryStop: ['WeldingDetection', 'SessionStop'],
+  WeldingDetection: ['WeldingDetection', 'SessionStop'],
+  // AC-only requests never become a DC stage.
+  ChargingStatus: none,
+  MeteringReceipt: none,
 };
 
-/** Whether `next` may follow `stage` (else the SECC answers FAILED_SequenceError). */
-export function isAllowedNext(stage: SeccStage, next: RequestKind): boolean {
-  return after[stage].includes(next);
+const acSequence: Table = {
+  ...common,
+  // ISO-2 AC: PowerDelivery(Start) right after ChargeParameterDiscovery (state C/D within 250 ms, [V2G2-847]).
+  ChargeParameterDiscovery: ['ChargeParameterDiscovery', 'PowerDeliveryStart', 'SessionStop'],
+  PowerDeliveryStart: ['ChargingStatus', 'PowerDeliveryStop', 'SessionStop'],
+  ChargingStatus: ['ChargingStatus', 'MeteringReceipt', 'PowerDeliveryStop', 'PowerDeliveryRenegotiate', 'SessionStop'],
+  MeteringReceipt: ['ChargingStatus', 'PowerDeliveryStop', 'PowerDeliveryRenegotiate', 'SessionStop'],
+  // AC ends PowerDelivery(Stop) → state B ([V2G2-848]) → SessionStop: no WeldingDetection (DC-only).
+  PowerDeliveryStop: ['SessionStop'],
+  // DC-only requests never become an AC stage.
+  CableCheckOngoing: none,
+  CableCheckFinished: none,
+  CableCheckFailed: none,
+  PreCharge: none,
+  CurrentDemand: none,
+  WeldingDetection: none,
+};
+
+const sequences: Record<EnergyMode, Table> = { DC: dcSequence, AC: acSequence };
+
+/** The requests that may follow `stage` in `mode`. */
+export function allowedNext(mode: EnergyMode, stage: SeccStage): readonly SeccStep[] {
+  return sequences[mode][stage];
+}
+
+/** Whether `next` may follow `stage` in `mode` (else the SECC answers FAILED_SequenceError, [V2G-DC-666] / [V2G2-538]). */
+export function isAllowedNext(mode: EnergyMode, stage: SeccStage, next: SeccStep): boolean {
+  return sequences[mode][stage].includes(next);
 }

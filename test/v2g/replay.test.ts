@@ -4,6 +4,11 @@
 // every answer must be a response of the right type with an OK code.
 // The SessionID in the car's requests is replaced by the one our EVSE gave
 // (the car would have used ours), and virtual time follows the capture.
+// Likewise the cable check: our EVSE answers the first CableCheckReq Ongoing
+// (its isolation check takes 1 s here), where pyPLC as a charger answered
+// Finished at once; the car would have asked again, so the replay repeats the
+// car's CableCheckReq until ours says Finished before it goes on (a DC charger
+// must refuse PreCharge after an unfinished cable check, issue 8).
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createActor, SimulatedClock } from 'xstate';
@@ -30,6 +35,8 @@ interface ConnectionReplay {
   readonly kinds: string[];
   /** Frames whose EXI had bytes after the document (decoded anyway). */
   readonly trailing: number[];
+  /** CableCheckReq repeated as the car would have, until our cable check finished. */
+  readonly repeatedCableChecks: number;
 }
 
 function hexBytes(hex: string): Uint8Array {
@@ -107,6 +114,9 @@ function replayConnection(capture: string, connection: number, events: readonly 
   let last = events[0]?.timestamp ?? 0;
   let stoppedBecause: string | undefined;
   const trailing: number[] = [];
+  let repeatedCableChecks = 0;
+  /** The car's last CableCheckReq while ours still said Ongoing. */
+  let ongoingCableCheck: V2gDocument | undefined;
   const requests = events.filter((e) => e.direction === 'EV→EVSE');
   for (const e of requests) {
     if (actor.getSnapshot().status !== 'active') {
@@ -134,6 +144,17 @@ function replayConnection(capture: string, connection: number, events: readonly 
     // The name from our own decode (the analyser shows '?' for the Tesla messages with a trailing byte).
     const name = 'V2G_Message' in doc ? (Object.keys(doc.V2G_Message.Body)[0] ?? '?') : (Object.keys(doc)[0] ?? '?');
     if ('V2G_Message' in doc && sessionId && name !== 'SessionSetupReq') doc = { V2G_Message: { ...doc.V2G_Message, Header: { ...doc.V2G_Message.Header, SessionID: sessionId } } };
+    if (ongoingCableCheck && name !== 'CableCheckReq') {
+      // The original charger had finished its cable check; ours needs the car to ask again (bounded: 1 s check, 250 ms per round).
+      for (let round = 0; round < 20 && ongoingCableCheck && actor.getSnapshot().status === 'active'; round++) {
+        clock.increment(250);
+        const at = sent.length;
+        actor.send({ type: 'V2G.REQ', doc: ongoingCableCheck });
+        repeatedCableChecks++;
+        const again = sent[at] && dialectFor(actor.getSnapshot().context.protocol ?? 'din').decodeResponse(sent[at].doc);
+        if (!again || !again.ok || again.value.body.kind !== 'CableCheck' || again.value.body.processing === 'Finished') ongoingCableCheck = undefined;
+      }
+    }
     const before = sent.length;
     // As the runtime would: a clean decode is a V2G.REQ; the Tesla trailing byte arrives as a
     // V2G.DECODE_ERROR carrying the complete document, which the EVSE machine answers anyway.
@@ -164,9 +185,11 @@ function replayConnection(capture: string, connection: number, events: readonly 
       if (res.value.body.responseCode !== want) problems.push(`frame ${e.frame} ${name}: ${res.value.body.responseCode}, the standard demands ${want}`);
     } else if (!isOkCode(res.value.body.responseCode)) problems.push(`frame ${e.frame} ${name}: ${res.value.body.responseCode}`);
     if (name === 'SessionSetupReq') sessionId = res.value.sessionId;
+    const body = res.value.body;
+    ongoingCableCheck = body.kind === 'CableCheck' && isOkCode(body.responseCode) && body.processing !== 'Finished' ? doc : undefined;
   }
   actor.stop();
-  return { capture, connection, requests: requests.length, answered, ...(protocol ? { protocol } : {}), problems, ...(stoppedBecause ? { stoppedBecause } : {}), kinds, trailing };
+  return { capture, connection, requests: requests.length, answered, ...(protocol ? { protocol } : {}), problems, ...(stoppedBecause ? { stoppedBecause } : {}), kinds, trailing, repeatedCableChecks };
 }
 
 function replayCapture(file: string): ConnectionReplay[] {
@@ -191,7 +214,7 @@ describe.skipIf(!hasCaptures)('replay of real captures: car requests → our EVS
       expect(r.answered).toBeGreaterThan(0);
       // No replay may stop early for a codec reason; it ends with the car's session or the capture.
       expect(r.stoppedBecause === undefined || r.stoppedBecause === 'session ended', `${r.capture}: ${r.stoppedBecause}`).toBe(true);
-      console.log(`${r.capture} #${r.connection} (${r.protocol ?? '?'}): ${r.answered}/${r.requests} requests answered${r.trailing.length ? `, ${r.trailing.length} with a trailing byte` : ''}`);
+      console.log(`${r.capture} #${r.connection} (${r.protocol ?? '?'}): ${r.answered}/${r.requests} requests answered${r.trailing.length ? `, ${r.trailing.length} with a trailing byte` : ''}${r.repeatedCableChecks ? `, ${r.repeatedCableChecks} CableCheckReq repeated` : ''}`);
     }
     // Captures whose cars reached the charge loop must have gone through it with us too.
     const all = replays.flatMap((r) => r.kinds);

@@ -8,7 +8,13 @@
 // Each row states the expected end of the EV's connection manager and the
 // invariants that must hold whatever happened: the safety monitor saw no
 // violation; afterwards the contactors are open and the connector unlocked
-// (except where a hardware fault makes keeping it locked the safe answer).
+// (except where a hardware fault makes keeping it locked the safe answer, and
+// then the row names the lock state it ends in).
+//
+// Rows with a misbehaving car (issue 8): the car's request goes on the wire as
+// another one (skippingCar), so the charger sees exactly the skipped sequence;
+// those rows also check the charger side — its answer and that its power
+// supply was never given a target.
 // The table is printed to stdout and written to $TMPDIR/tsplc-fault-table.txt
 // (outside the tree, so a test run never dirties the checkout).
 import { writeFileSync } from 'node:fs';
@@ -16,7 +22,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
+import type { LockState } from '../../src/ports/hardware.js';
+import { exiCodec } from '../../src/runtime/exi-codec.js';
+import type { V2gCodec } from '../../src/runtime/v2g-transport.js';
+import type { HardwareCommand } from '../../src/safety/events.js';
+import type { StatusUpdate } from '../../src/status.js';
+import { dialectFor } from '../../src/v2g/dialects/index.js';
 import { parseFaultScenario } from '../../src/v2g/faults.js';
+import type { DcEvStatus, RequestKind, V2gRequest } from '../../src/v2g/model.js';
 import type { Sim, SimOptions } from '../../src/runtime/sim.js';
 import { runStack } from '../stack/harness.js';
 
@@ -35,12 +48,65 @@ interface Row {
   readonly reason?: RegExp;
   /** After the end the connector stays locked (hardware fault: unlocking would be unsafe or impossible). */
   readonly staysLocked?: boolean;
+  /** The lock state at the end when it is not 'unlocked' (default) or, with staysLocked, 'locked'. */
+  readonly lockEnd?: LockState;
   /** The contactors stay closed (welded). */
   readonly contactorsStayClosed?: boolean;
   /** A known defect elsewhere: the row is expected to fail (it.fails) and the table says why. */
   readonly knownIssue?: string;
   /** Checkpoints that must NOT be reached (e.g. no charging after a failed CableCheck). */
   readonly notReached?: readonly number[];
+  /** The charger answers this request with FAILED_SequenceError (a car that skipped a step). */
+  readonly evseRefuses?: RequestKind;
+  /** The charger's power supply never gets a target (setTarget) in the whole run. */
+  readonly supplyNeverTargeted?: boolean;
+  /** The car's SafeShutdownSequence records exactly these faults (codes, in order). */
+  readonly shutdownFaults?: readonly string[];
+  /** One of those faults' messages matches (e.g. the current at which the contactors were opened). */
+  readonly shutdownFaultMessage?: RegExp;
+}
+
+/**
+ * A car that skips a step: the `occurrence`-th `from` request it sends goes on the wire as `to(request)`,
+ * with the same SessionID, so the charger sees the skipped sequence. The car itself then meets a
+ * response of the wrong type and shuts down; what matters is what the charger did.
+ */
+function skippingCar(from: RequestKind, to: (evStatus: DcEvStatus) => V2gRequest, occurrence = 1): V2gCodec {
+  let rewritten = false;
+  let seen = 0;
+  return {
+    decode: (schema, exi) => exiCodec.decode(schema, exi),
+    encode: (schema, doc) => {
+      if (!rewritten && (schema === 'din' || schema === 'iso2')) {
+        const d = dialectFor(schema);
+        const r = d.decodeRequest(doc);
+        if (r.ok && r.value.body.kind === from && ++seen === occurrence) {
+          rewritten = true;
+          const body = r.value.body;
+          const evStatus: DcEvStatus = 'evStatus' in body ? body.evStatus : { ready: true, errorCode: 'NO_ERROR', soc: 20 };
+          const out = d.encodeRequest(r.value.sessionId, to(evStatus));
+          if (!out.ok) throw new Error(`skippingCar: ${out.error.message}`);
+          return exiCodec.encode(schema, out.value);
+        }
+      }
+      return exiCodec.encode(schema, doc);
+    },
+  };
+}
+
+const preChargeReq = (evStatus: DcEvStatus): V2gRequest => ({ kind: 'PreCharge', evStatus, targetVoltage: 380, targetCurrent: 2 });
+const powerDeliveryStartReq = (evStatus: DcEvStatus): V2gRequest => ({ kind: 'PowerDelivery', progress: 'Start', saScheduleTupleId: 1, dc: { evStatus, chargingComplete: false } });
+
+/**
+ * SIGKILL of the charger mid-CurrentDemand (issue 8, defect 8): the kernel resets its TCP connection and
+ * nothing of it runs any more — no PowerDelivery, no output off. Its power supply holds the last setpoint
+ * (a power module without its own watchdog does; the sim plant keeps what it was told, and the injected
+ * 'current' fault makes sure no later command from the dying stack changes that).
+ */
+function killCharger(sim: Sim): void {
+  sim.board.plant.injectFault({ supply: 'current' });
+  sim.link.resetConnections();
+  sim.evse.dispose();
 }
 
 /** When the EV reports checkpoint `cp` for the n-th time, run `act` once — synchronously, inside that transition. */
@@ -174,6 +240,38 @@ const rows: Row[] = [
     [850, 'WeldingDetection'],
   ] as const).map(([cp, step]): Row => ({ name: `unplug during ${step} (checkpoint ${cp})`, start: at(cp, (s) => s.board.plant.unplug()), expect: 'SafeShutdown', reason: /unplug/i })),
 
+  // --- a car that skips DC steps (issue 8, defect 3): the charger refuses, its supply is never given a target ---
+  ...(['din', 'iso2'] as const).flatMap((protocol): Row[] => {
+    const p = protocol === 'din' ? 'DIN' : 'ISO-2';
+    const refused = { expect: 'SafeShutdown' as const, supplyNeverTargeted: true, notReached: [590, 700] };
+    return [
+      { name: `${p}: car skips CableCheck (PreChargeReq after ChargeParameterDiscovery) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq) }, evseRefuses: 'PreCharge', reason: /expected CableCheckRes, got PreChargeRes|FAILED_SequenceError/, ...refused },
+      // The sim's isolation check takes 2 s: the car's second CableCheckReq still gets Ongoing, and it does not wait for Finished.
+      { name: `${p}: car goes on to PreCharge while CableCheck is still Ongoing → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq, 2) }, evseRefuses: 'PreCharge', reason: /expected CableCheckRes, got PreChargeRes|FAILED_SequenceError/, ...refused },
+      { name: `${p}: car skips PreCharge (PowerDeliveryReq(Start) after CableCheck) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('PreCharge', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', reason: /expected PreChargeRes, got PowerDeliveryRes|FAILED_SequenceError/, ...refused },
+      { name: `${p}: car sends PowerDeliveryReq(Start) straight after ChargeParameterDiscovery → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', reason: /expected CableCheckRes, got PowerDeliveryRes|FAILED_SequenceError/, ...refused },
+    ];
+  }),
+
+  // --- the charger dies mid-charge (issue 8, defect 8) ---
+  // SIGKILL of the charger in the CurrentDemand loop: the car cannot lower the charger's current. Its
+  // SafeShutdownSequence asks for 0 A and sets CP state B, waits currentDropDeadline (2 s), then opens its
+  // contactors under load as the last resort (CURRENT_DID_NOT_DROP, logged as a fault; the safety monitor's
+  // deadline rule allows exactly that step). The charger's output stays live on the cable, so the inlet never
+  // becomes safe (INLET_VOLTAGE_NOT_SAFE) and the connector stays locked: correct, the cable is live.
+  // docs/user-manual.md § "When the charger dies mid-charge" says what a real installation needs here.
+  {
+    name: 'charger killed (SIGKILL) mid-CurrentDemand → 2 s fallback, contactors opened under load, connector stays locked',
+    start: at(705, (s) => killCharger(s), 5),
+    expect: 'SafeShutdown',
+    reason: /reset|TransportClosed|Timeout/,
+    shutdownFaults: ['CURRENT_DID_NOT_DROP', 'INLET_VOLTAGE_NOT_SAFE'],
+    // Opened under load: the charger was delivering about 100 A (the car's request) when it died.
+    shutdownFaultMessage: /^current still (9\d|1\d\d)(\.\d+)? A after 2000 ms/,
+    staysLocked: true,
+    lockEnd: 'locked',
+  },
+
   // --- ISO 15118-2 spot checks ---
   { name: 'ISO-2: CurrentDemandRes FAILED (5th)', protocol: 'iso2', faults: 'CurrentDemand#5:responseCode=FAILED', expect: 'SafeShutdown' },
   { name: 'ISO-2: AuthorizationRes missing', protocol: 'iso2', faults: 'Authorization:noResponse', expect: 'SafeShutdown', reason: /Timeout/ },
@@ -188,6 +286,8 @@ interface Result {
   readonly lastCheckpoint: number;
   readonly virtualS: number;
   readonly violations: string;
+  /** The car's SafeShutdownSequence faults. */
+  readonly shutdownFaults: string;
   readonly pass: boolean;
 }
 
@@ -197,8 +297,10 @@ afterAll(() => {
   const w = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
   const lines = [
     `tsplc fault-injection table — ${results.length} scenarios, ${results.filter((r) => r.pass).length} as expected`,
-    `${w('scenario', 76)} ${w('expected', 16)} ${w('actual', 16)} ${w('last cp', 8)} ${w('virt s', 8)} ${w('violations', 12)} reason`,
-    ...results.map((r) => `${w(r.name, 76)} ${w(r.expected, 16)} ${w(r.actual, 16)} ${w(String(r.lastCheckpoint), 8)} ${w(r.virtualS.toFixed(1), 8)} ${w(r.violations || 'none', 12)} ${r.reason}`),
+    `${w('scenario', 76)} ${w('expected', 16)} ${w('actual', 16)} ${w('last cp', 8)} ${w('virt s', 8)} ${w('violations', 12)} ${w('shutdown faults', 44)} reason`,
+    ...results.map(
+      (r) => `${w(r.name, 76)} ${w(r.expected, 16)} ${w(r.actual, 16)} ${w(String(r.lastCheckpoint), 8)} ${w(r.virtualS.toFixed(1), 8)} ${w(r.violations || 'none', 12)} ${w(r.shutdownFaults || 'none', 44)} ${r.reason}`,
+    ),
   ];
   const text = lines.join('\n') + '\n';
   const file = join(tmpdir(), 'tsplc-fault-table.txt');
@@ -216,13 +318,19 @@ describe('fault-injection table (whole stack, virtual time)', () => {
     (row.knownIssue ? it.fails : it)(row.knownIssue ? `${row.name} [KNOWN ISSUE: ${row.knownIssue}]` : row.name, async () => {
       const scenario = row.faults ? parseFaultScenario(row.faults, row.name) : undefined;
       if (scenario && !scenario.ok) throw new Error(scenario.error.message);
+      const supplyCommands: HardwareCommand[] = [];
+      const evseUpdates: StatusUpdate[] = [];
       const r = await runStack({
         protocol: row.protocol ?? 'din',
         ...(scenario?.ok ? { faults: scenario.value } : {}),
         maxVirtualMs: 300_000,
         stepMs: 20,
         ...row.options,
-        ...(row.start ? { onStart: row.start } : {}),
+        onStart: (sim, clock) => {
+          sim.board.evse.commands$.subscribe((c) => c.port === 'powerSupply' && supplyCommands.push(c));
+          sim.evseStatus.updates$.subscribe((u) => evseUpdates.push(u));
+          row.start?.(sim, clock);
+        },
       });
       const snap = r.sim.ev.actor.getSnapshot();
       const out = snap.status === 'done' ? (snap.output as { end: string; reason: string; session?: { reason?: string; lastCheckpoint?: number } }) : undefined;
@@ -232,16 +340,31 @@ describe('fault-injection table (whole stack, virtual time)', () => {
       const lastCheckpoint = r.checkpoints.ev.length ? Math.max(...r.checkpoints.ev.filter((c) => c < 1000)) : 0;
       const plant = r.sim.board.plant;
       const violations = r.violations.map((v) => v.code).join(',');
+      const faultCodes = r.sim.ev.shutdowns.flatMap((o) => o.faults.map((f) => f.code));
+      const faultMessages = r.sim.ev.shutdowns.flatMap((o) => o.faults.map((f) => f.message));
       const checks: [boolean, string][] = [
         [actual === row.expect, `end ${actual}, expected ${row.expect}`],
         [!row.reason || row.reason.test(reason), `reason '${reason}' does not match ${String(row.reason)}`],
         [r.violations.length === 0, `safety violations: ${violations}`],
         [row.contactorsStayClosed ? true : plant.contactorsFeedback.value === false, 'contactors still closed at the end'],
-        [row.staysLocked ? plant.lockState.value !== 'unlocked' : plant.lockState.value === 'unlocked' || plant.lockState.value === 'fault', `lock ${plant.lockState.value} at the end`],
+        [plant.lockState.value === (row.lockEnd ?? (row.staysLocked ? 'locked' : 'unlocked')), `lock ${plant.lockState.value} at the end, expected ${row.lockEnd ?? (row.staysLocked ? 'locked' : 'unlocked')}`],
         ...(row.notReached ?? []).map((c): [boolean, string] => [!r.checkpoints.ev.includes(c), `checkpoint ${c} reached`]),
+        ...(row.evseRefuses
+          ? [[evseUpdates.some((u) => u.state === `${row.evseRefuses}Res` && u.details?.responseCode === 'FAILED_SequenceError'), `the charger did not answer ${row.evseRefuses}Req with FAILED_SequenceError`] as [boolean, string]]
+          : []),
+        ...(row.supplyNeverTargeted
+          ? [[!supplyCommands.some((c) => c.command === 'setTarget'), `the charger's supply got ${supplyCommands.filter((c) => c.command === 'setTarget').length} setTarget calls`] as [boolean, string]]
+          : []),
+        ...(row.shutdownFaults
+          ? [[faultCodes.join(',') === row.shutdownFaults.join(','), `shutdown faults ${faultCodes.join(',') || 'none'}, expected ${row.shutdownFaults.join(',')}`] as [boolean, string]]
+          : []),
+        ...(row.shutdownFaultMessage
+          ? [[faultMessages.some((m) => row.shutdownFaultMessage?.test(m)), `no shutdown fault message matches ${String(row.shutdownFaultMessage)}: ${faultMessages.join(' | ')}`] as [boolean, string]]
+          : []),
       ];
       const failures = checks.filter(([ok]) => !ok).map(([, m]) => m);
-      results.push({ name: row.knownIssue ? `${row.name} [KNOWN ISSUE]` : row.name, expected: row.expect, actual, reason, lastCheckpoint, virtualS: r.clock.now() / 1000, violations, pass: failures.length === 0 });
+      const shutdownFaults = faultCodes.join(',');
+      results.push({ name: row.knownIssue ? `${row.name} [KNOWN ISSUE]` : row.name, expected: row.expect, actual, reason, lastCheckpoint, virtualS: r.clock.now() / 1000, violations, shutdownFaults, pass: failures.length === 0 });
       r.sim.dispose();
       expect(failures, `${row.name}: ${failures.join('; ')}`).toEqual([]);
     });

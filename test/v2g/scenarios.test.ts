@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
 import { encode } from '../../src/exi/index.js';
-import { parseFaultScenario } from '../../src/v2g/index.js';
+import { dinDialect, parseFaultScenario } from '../../src/v2g/index.js';
 import type { V2gDocument } from '../../src/v2g/index.js';
 import { createHarness, names, runToEnd, stop, type HarnessOptions } from './harness.js';
 
@@ -29,10 +29,25 @@ describe('failure scenarios', () => {
   });
 
   it('precharge never converges (the supply ignores its setpoints) → Timeout:PreCharge → SafeShutdown', async () => {
-    const { h, r } = await run({ plant: { faults: { supply: 'current' } } });
+    const closes: string[] = [];
+    let everClosed = false;
+    const { h, r } = await run({
+      plant: { faults: { supply: 'current' } },
+      script: [
+        {
+          atMs: 0,
+          run: (x) => {
+            x.board.ev.commands$.subscribe((c) => c.port === 'contactors' && c.command === 'close' && closes.push(c.command));
+            x.board.ev.contactors.closed$.subscribe((c) => (everClosed ||= c));
+          },
+        },
+      ],
+    });
     expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge', lastCheckpoint: 575 });
-    // The contactors were never closed.
-    expect(h.board.ev.contactors.hasFeedback && h.trace.some((t) => t.name === 'PowerDeliveryReq')).toBe(false);
+    // The contactors were never commanded closed nor reported closed, and no PowerDelivery was sent.
+    expect(closes).toEqual([]);
+    expect(everClosed).toBe(false);
+    expect(names(h, 'ev→evse')).not.toContain('PowerDeliveryReq');
     expect(h.monitor.violations).toEqual([]);
     expect(h.shutdownOutput?.endState).toBe('Finished');
     stop(h);
@@ -72,17 +87,23 @@ describe('failure scenarios', () => {
     stop(h);
   });
 
-  it('isolation check that never finishes → V2G_SECC_CableCheck_Performance_Time → Fault reported; the EV gives up', async () => {
+  it('isolation check that never finishes → V2G_SECC_CableCheck_Performance_Time → Finished, EVSE_Malfunction, isolation Invalid (nothing measured); the EV gives up', async () => {
     const { h, r } = await run({ plant: { supply: { isolationCheckMs: 10_000_000 } }, evse: { timeouts: { V2G_SECC_CableCheck_Performance_Time: 3000 } as never } });
     expect(r.ev?.result).toBe('SafeShutdown');
     expect(r.ev?.evseStatusCode).toBe('EVSE_Malfunction');
+    const last = h.trace.filter((t) => t.name === 'CableCheckRes').at(-1);
+    expect(last && body(last.doc, 'CableCheckRes')).toMatchObject({ EVSEProcessing: 'Finished', DC_EVSEStatus: { EVSEStatusCode: 'EVSE_Malfunction', EVSEIsolationStatus: 'Invalid' } });
+    expect(names(h, 'ev→evse')).not.toContain('PreChargeReq');
     stop(h);
   });
 
   it('the charger closes the connection mid CurrentDemand → SafeShutdown (TransportClosed), invariants hold', async () => {
-    const { h, r } = await run({ ev: { socTarget: 30 }, script: [{ atMs: 12_000, run: (x) => x.evse.send({ type: 'V2G.TRANSPORT_CLOSED' }) }], dropEvseToEv: (_d, i) => i > 40 });
+    // The charger's session sees its connection end at 12 s (in the CurrentDemand loop); the car's next
+    // request then meets a charger waiting for a handshake, which closes the connection.
+    const { h, r } = await run({ ev: { socTarget: 30 }, script: [{ atMs: 12_000, run: (x) => x.evse.send({ type: 'V2G.TRANSPORT_CLOSED' }) }] });
+    expect(h.trace.filter((t) => t.t < 12_000).map((t) => t.name)).toContain('CurrentDemandRes');
     expect(r.ev?.result).toBe('SafeShutdown');
-    expect(r.ev?.reason).toMatch(/^Timeout:CurrentDemand|^TransportClosed/);
+    expect(r.ev?.reason).toMatch(/^TransportClosed/);
     expect(h.monitor.violations).toEqual([]);
     expect(h.shutdownOutput?.endState).toBe('Finished');
     stop(h);
@@ -259,9 +280,20 @@ describe('real-equipment behaviours', () => {
   });
 
   it('precharge may end on the measured inlet voltage instead of EVSEPresentVoltage (pyPLC option)', async () => {
-    const { h, r } = await run({ ev: { prechargeUseInletVoltage: true } });
-    expect(r.ev?.result).toBe('ChargingFinished');
-    expect(h.monitor.violations).toEqual([]);
-    stop(h);
+    // A charger that reports 0 V in every PreChargeRes while its output does rise: only the inlet voltage can end the precharge.
+    const zeroPresentVoltage = (doc: V2gDocument): V2gDocument => {
+      const r = dinDialect.decodeResponse(doc);
+      if (!r.ok || r.value.body.kind !== 'PreCharge') return doc;
+      const out = dinDialect.encodeResponse(r.value.sessionId, { ...r.value.body, presentVoltage: 0 });
+      return out.ok ? out.value : doc;
+    };
+    const withInlet = await run({ ev: { prechargeUseInletVoltage: true }, tamperEvseToEv: zeroPresentVoltage });
+    expect(withInlet.r.ev?.result).toBe('ChargingFinished');
+    expect(withInlet.h.monitor.violations).toEqual([]);
+    stop(withInlet.h);
+    // The control: on EVSEPresentVoltage the same charger never lets the precharge end.
+    const withoutInlet = await run({ tamperEvseToEv: zeroPresentVoltage });
+    expect(withoutInlet.r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge' });
+    stop(withoutInlet.h);
   });
 });

@@ -73,6 +73,14 @@ export function initialFacts(role: 'EV' | 'EVSE', link: { interface?: string; ma
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : undefined);
+/** 'urn:din:70121:2012:MsgDef' / 'din' → 'DIN'; 'urn:iso:15118:2:2013:MsgDef' / 'iso2' → 'ISO-2'. */
+export function protocolName(s: string): string {
+  if (/din/i.test(s)) return 'DIN';
+  if (/15118:2:|^iso2$/i.test(s)) return 'ISO-2';
+  if (/15118:20|^iso20/i.test(s)) return 'ISO-20';
+  return s.slice(0, 8);
+}
+
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Checkpoints where a new attempt begins: the clock and the energy restart (pyPLC numbering, docs/protocol.md). */
@@ -95,7 +103,7 @@ export function foldStatus(f: DisplayFacts, u: StatusUpdate): DisplayFacts {
   const soc = num(d.soc);
   if (soc !== undefined) next = { ...next, soc };
   const protocol = str(d.protocol);
-  if (protocol) next = { ...next, protocol };
+  if (protocol && protocol !== 'none') next = { ...next, protocol: protocolName(protocol) };
   switch (u.layer) {
     case 'session': {
       if (/Res$/.test(u.state) && u.state !== 'CurrentDemandRes' && u.state !== 'ChargingStatusRes') next = { ...next, stage: u.state.replace(/Res$/, '') };

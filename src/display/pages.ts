@@ -83,7 +83,7 @@ export function composePage(id: PageId, f: DisplayFacts, now: number): PageConte
       const stage = f.stage ?? 'waiting';
       const cp = f.checkpoint !== undefined ? `checkpoint ${f.checkpoint}` : 'checkpoint -';
       const third = f.shutdown ? `shutdown ${f.shutdown}` : f.fault ? `! ${f.fault.code}` : (f.protocol ?? '');
-      return page(`${f.role}${f.protocol ? ' ' + f.protocol.toUpperCase() : ''}`, [t(stage), t(cp), t(third), ...(f.slac ? [t(`SLAC ${f.slac}`)] : []), ...(f.tcp ? [t(`TCP ${f.tcp}`)] : [])], [t(stage), t(cp), t(third)]);
+      return page(`${f.role}${f.protocol ? ' ' + f.protocol : ''}`, [t(stage), t(cp), t(third), ...(f.slac ? [t(`SLAC ${f.slac}`)] : []), ...(f.tcp ? [t(`TCP ${f.tcp}`)] : [])], [t(stage), t(cp), t(third)]);
     }
     case 'power': {
       const p = f.voltage !== undefined && f.current !== undefined ? (f.voltage * f.current) / 1000 : undefined;

@@ -5,7 +5,12 @@
 // (SSD1306/SH1106 over I2C, the serial text displays, or the in-memory twin).
 // Nothing here can hold up the session: the draw is a promise the actor
 // watches with a timeout, and every failure stays inside the actor.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createActor, fromPromise, type Actor } from 'xstate';
+import { formatMac } from '../bytes.js';
+import { halfBlocks } from '../display/terminal.js';
+import { encodePng } from '../../drivers/display/png.js';
 import type { Observable, Subscription } from 'rxjs';
 import { displayMachine, type DisplayTimings } from '../../machines/display/index.js';
 import type { TsplcConfig } from '../config/schema.js';
@@ -193,3 +198,43 @@ export async function attachDisplay(o: DisplayAttachOptions): Promise<AttachedDi
   };
 }
 
+
+/** Where `tsplc sim --display` / `--display-png <dir>` send the twin's frames. */
+export function simDisplayOutputs(o: { readonly terminal: boolean; readonly pngDir?: string; readonly write: (s: string) => void; readonly tty: boolean; readonly contrast?: number; readonly logger: Logger }): (frame: Framebuffer) => void {
+  let printed = 0;
+  let n = 0;
+  let pngFailed = false;
+  return (frame) => {
+    if (o.terminal) {
+      const lines = halfBlocks(frame);
+      // On a terminal the panel is redrawn in place (cursor up to its first line); piped, every frame is printed.
+      o.write((o.tty && printed > 0 ? `\x1b[${printed}F` : '') + lines.join('\n') + '\n');
+      printed = lines.length;
+    }
+    if (o.pngDir && !pngFailed) {
+      n++;
+      try {
+        mkdirSync(o.pngDir, { recursive: true });
+        writeFileSync(join(o.pngDir, `display-${String(n).padStart(6, '0')}.png`), encodePng(frame, { scale: 4, ...(o.contrast !== undefined ? { contrast: o.contrast } : {}) }));
+      } catch (e) {
+        // A full disk or a bad path ends the PNGs, not the session.
+        pngFailed = true;
+        o.logger.log('error', `--display-png: cannot write into ${o.pngDir}: ${e instanceof Error ? e.message : String(e)}; no more PNGs`);
+      }
+    }
+  };
+}
+
+/** `tsplc pev|evse`: the display of the role, from the board, the status bus and the interface. */
+export function attachRoleDisplay(role: 'pev' | 'evse', c: TsplcConfig, board: { ev?: EvHardware; evse?: EvseHardware }, status: StatusBus, logger: Logger, link: { mac: Uint8Array; ipv6: string | undefined }): Promise<AttachedDisplay | undefined> {
+  const hw = role === 'pev' ? board.ev : board.evse;
+  return attachDisplay({
+    role: role === 'pev' ? 'EV' : 'EVSE',
+    config: c,
+    board: c.general.board,
+    status,
+    ...(hw ? { hw } : {}),
+    logger,
+    link: { interface: c.general.interface, mac: formatMac(link.mac), ...(link.ipv6 ? { ipv6: link.ipv6 } : {}) },
+  });
+}

@@ -10,7 +10,7 @@
 //    or takes longer than display_draw_timeout (a stalled I2C bus) is logged
 //    once, retried after display_retry (doubling up to retry_max), and the
 //    charging actors never wait for it.
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from '../../src/ports/log.js';
 import { composePage, type PageContent, type PageId } from '../../src/display/pages.js';
 import type { DisplayFacts } from '../../src/display/facts.js';
@@ -102,6 +102,7 @@ export const displayMachine = setup({
   },
   guards: {
     changed: ({ context }) => context.wantedKey !== context.drawnKey,
+    spaced: ({ context }) => context.lastDrawAt === undefined || context.now() - context.lastDrawAt >= context.minIntervalMs,
     rotates: ({ context }) => context.t.display_page_period > 0 && context.pages.length > 1,
   },
   delays: {
@@ -166,7 +167,13 @@ export const displayMachine = setup({
     output: {
       initial: 'idle',
       states: {
-        idle: { always: { guard: 'changed', target: 'spacing' } },
+        idle: {
+          always: [
+            // Drawn long enough ago (or never): at once, not on the next clock tick.
+            { guard: and(['changed', 'spaced']), target: 'drawing' },
+            { guard: 'changed', target: 'spacing' },
+          ],
+        },
         spacing: { after: { display_min_interval: 'drawing' } },
         drawing: {
           entry: assign({ drawingKey: ({ context }) => context.wantedKey }),

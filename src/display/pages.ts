@@ -118,7 +118,7 @@ export function composePage(id: PageId, f: DisplayFacts, now: number): PageConte
       const modem = t(`modem ${f.modem ?? '-'}`);
       const slac = t(`SLAC ${f.slac ?? '-'}`);
       const att = t(`att ${f.attenuation !== undefined ? f.attenuation.toFixed(1) + ' dB' : '-'}`);
-      const lines = [modem, slac, att, t(`peer ${f.peerMac ?? '-'}`), t(`SDP ${f.sdp ?? '-'}`), t(`TCP ${f.tcp ?? '-'}`)];
+      const lines = [modem, slac, att, t(`to ${f.peerMac ?? '-'}`), t(`SDP ${f.sdp ?? '-'}`), t(`TCP ${f.tcp ?? '-'}`)];
       if (f.firmware) lines.splice(1, 0, t(`fw ${f.firmware}`));
       return page('Modem/SLAC', lines, [modem, slac, att]);
     }

@@ -11,7 +11,6 @@ import { composePage, pageIds, type PageId } from '../../src/display/pages.js';
 import { renderPage, type PanelSize } from '../../src/display/render.js';
 import { renderTextLines } from '../../src/display/text.js';
 import { Framebuffer } from '../../src/display/framebuffer.js';
-import { initialFacts, type DisplayFacts } from '../../src/display/facts.js';
 import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
 import { encodeCeleron55 } from '../../src/hardware/celeron55.js';
 import { encodePng } from '../../drivers/display/png.js';
@@ -22,28 +21,8 @@ const update = process.env.UPDATE_DISPLAY_FIXTURES === '1';
 const fixture = (name: string) => new URL(`./fixtures/${name}.txt`, import.meta.url);
 const docPng = (name: string) => new URL(`../../docs/display/${name}.png`, import.meta.url);
 
-/** A car charging at 398 V / 100 A under a 125 A / 50 kW charger, 1 min 5 s after plug-in. */
-export const chargingFacts: DisplayFacts = {
-  ...initialFacts('EV', { interface: 'eth0', mac: '02:00:00:ee:00:01', ipv6: 'fe80::ff:fe00:1' }),
-  stage: 'CurrentDemand',
-  checkpoint: 700,
-  protocol: 'DIN',
-  startedAt: 0,
-  voltage: 398,
-  current: 100,
-  soc: 54,
-  energyWh: 1234,
-  ev: { targetVoltage: 398, targetCurrent: 100, maxVoltage: 398, maxCurrent: 100 },
-  evse: { maxVoltage: 500, maxCurrent: 125, maxPower: 50000, presentVoltage: 398, presentCurrent: 100 },
-  fault: { code: 'FAILED', detail: 'CurrentDemandRes: FAILED (EVSE_EmergencyShutdown)', at: 60000 },
-  shutdown: 'Finished',
-  modem: 'Ready',
-  slac: 'Matched',
-  attenuation: 20.5,
-  peerMac: '02:00:00:ee:00:02',
-  sdp: 'done',
-  tcp: 'connected',
-};
+import { chargingFacts } from './sample-facts.js';
+
 const now = 65_000;
 
 const expectedRows: Record<PageId, { title: string; rows64: string[]; rows32: string[] }> = {

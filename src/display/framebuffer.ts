@@ -34,11 +34,40 @@ export class Framebuffer {
   }
 
   fillRect(x: number, y: number, w: number, h: number, on = true): void {
-    for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) this.set(xx, yy, on);
+    // Byte-wise per page: a mask of the rows of this page inside the rectangle.
+    const x0 = Math.max(0, x);
+    const x1 = Math.min(this.width, x + w);
+    const y0 = Math.max(0, y);
+    const y1 = Math.min(this.height, y + h) - 1;
+    if (x1 <= x0 || y1 < y0) return;
+    for (let p = y0 >> 3; p <= y1 >> 3; p++) {
+      const top = Math.max(y0, p * 8) & 7;
+      const bottom = Math.min(y1, p * 8 + 7) & 7;
+      const mask = (0xff << top) & (0xff >> (7 - bottom)) & 0xff;
+      const base = p * this.width;
+      for (let xx = x0; xx < x1; xx++) {
+        const b = this.bytes[base + xx] ?? 0;
+        this.bytes[base + xx] = on ? b | mask : b & ~mask;
+      }
+    }
   }
 
-  invertRect(x: number, y: number, w: number, h: number): void {
-    for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) this.set(xx, yy, !this.get(xx, yy));
+  /** ORs (or clears) one 8-row column pattern with its top row at y. */
+  private column(x: number, y: number, bits: number, on: boolean): void {
+    if (x < 0 || x >= this.width || bits === 0) return;
+    const p = y >> 3;
+    const shift = y & 7;
+    const lo = (bits << shift) & 0xff;
+    const hi = shift > 0 ? bits >> (8 - shift) : 0;
+    const b = this.bytes;
+    if (lo !== 0 && p >= 0 && p < this.pages) {
+      const i = p * this.width + x;
+      b[i] = on ? (b[i] as number) | lo : (b[i] as number) & ~lo;
+    }
+    if (hi !== 0 && p + 1 >= 0 && p + 1 < this.pages) {
+      const i = (p + 1) * this.width + x;
+      b[i] = on ? (b[i] as number) | hi : (b[i] as number) & ~hi;
+    }
   }
 
   /** An outline one pixel wide. */
@@ -64,7 +93,8 @@ export class Framebuffer {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
         const bits = cols[c] ?? 0;
         // Row 7 is the descender row (µ); the other glyphs leave it blank.
-        for (let r = 0; r <= GLYPH_HEIGHT; r++) if (bits & (1 << r)) this.fillRect(cx + c * s, y + r * s, s, s, on);
+        if (s === 1) this.column(cx + c, y, bits, on);
+        else for (let r = 0; r <= GLYPH_HEIGHT; r++) if (bits & (1 << r)) this.fillRect(cx + c * s, y + r * s, s, s, on);
       }
       cx += CELL_WIDTH * s;
     }

@@ -12,7 +12,37 @@ import { Framebuffer } from '../../src/display/framebuffer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
 import { createI2cPanel } from '../../drivers/display/i2c-panel.js';
 import { chargingFacts } from '../display/sample-facts.js';
+import { SimulatedClock } from 'xstate';
+import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
+import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
+import { createSim } from '../../src/runtime/sim.js';
+import { attachDisplay, type AttachedDisplay } from '../../src/runtime/display.js';
+import { defaultConfig } from '../../src/config/validate.js';
+import { nullLogger } from '../../src/ports/log.js';
 import { type BenchResult, type BenchSuite, timeOp } from './harness.js';
+
+/** One virtual-time sim session (SOC 20 → 22 %); CPU ms used, and the display's draws. */
+async function sessionCpu(withDisplay: boolean): Promise<{ cpuMs: number; draws: number; virtualS: number }> {
+  const clock = new SimulatedClock();
+  let display: AttachedDisplay | undefined;
+  let seed = 7;
+  const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const sim = createSim({ clock, logger: nullLogger, sessions: { ev: v2gEvMachine, evse: v2gEvseMachine }, socTarget: 22, randomBytes, onWire: (role, r) => role === 'ev' && display?.onWire(r) });
+  const c0 = process.cpuUsage();
+  if (withDisplay) display = await attachDisplay({ role: 'EV', config: defaultConfig(), board: 'sim', status: sim.evStatus, hw: sim.board.ev, logger: nullLogger, clock });
+  let done = false;
+  void sim.done.then(() => (done = true));
+  const t0 = clock.now();
+  while (!done && clock.now() - t0 < 600_000) {
+    clock.increment(10);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  const c = process.cpuUsage(c0);
+  const draws = display?.actor.getSnapshot().context.stats.draws ?? 0;
+  await display?.close();
+  sim.dispose();
+  return { cpuMs: (c.user + c.system) / 1000, draws, virtualS: (clock.now() - t0) / 1000 };
+}
 
 const bytesOf = (ws: Uint8Array[]): number => ws.reduce((n, w) => n + w.length, 0);
 
@@ -78,6 +108,12 @@ export const suite: BenchSuite = {
     oled.drawPixel(pixels);
     await new Promise((r) => setTimeout(r, 5));
     results.push({ bench: 'I2C bytes: value change, oled-i2c-bus drawPixel', bytes: sent() - b0, changed_bytes: changed });
+
+    // A whole virtual-time session with and without the display (default pages, 4 fps).
+    const without = await sessionCpu(false);
+    const withD = await sessionCpu(true);
+    results.push({ bench: 'sim session CPU, no display', cpu_ms: Math.round(without.cpuMs), virtual_s: without.virtualS });
+    results.push({ bench: 'sim session CPU, display on the twin', cpu_ms: Math.round(withD.cpuMs), draws: withD.draws, cpu_us_per_draw_incl_folding: Math.round(((withD.cpuMs - without.cpuMs) * 1000) / Math.max(1, withD.draws)) });
     return results;
   },
 };

@@ -106,8 +106,13 @@ export function foldStatus(f: DisplayFacts, u: StatusUpdate): DisplayFacts {
   if (protocol && protocol !== 'none') next = { ...next, protocol: protocolName(protocol) };
   switch (u.layer) {
     case 'session': {
-      if (/Res$/.test(u.state) && u.state !== 'CurrentDemandRes' && u.state !== 'ChargingStatusRes') next = { ...next, stage: u.state.replace(/Res$/, '') };
-      else if (!/Res$/.test(u.state)) next = { ...next, stage: u.state };
+      // The car reports the request it sends ('PowerDeliveryStop') and then the response
+      // ('PowerDeliveryRes'); the charger reports the request and response it handled
+      // ('SupportedAppProtocolReq', 'CurrentDemandRes'). The stage is the message pair's name,
+      // and a response keeps the more precise name its request gave.
+      const m = /^(.*?)(Req|Res)$/.exec(u.state);
+      const base = m ? (m[1] as string) : u.state;
+      if (!m || !(next.stage ?? '').startsWith(base)) next = { ...next, stage: base };
       const rc = str(d.responseCode);
       if (rc && /^FAILED/i.test(rc)) next = { ...next, fault: fault(rc, `${u.state}`, at) };
       if (u.state === 'SafeShutdown') next = { ...next, fault: fault('SafeShutdown', str(d.reason) ?? 'requested', at) };

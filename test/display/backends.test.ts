@@ -3,7 +3,7 @@
 // role, and the sim outputs (terminal half blocks, PNG files).
 import { describe, it, expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -141,5 +141,24 @@ describe('tsplc sim outputs', () => {
     const stride = 64 + 1;
     expect(raw[1]).toBe(0xff);
     expect(raw[36 * stride + 1]).toBe(0xf0);
+  });
+});
+
+describe('real backends that cannot open here', () => {
+  it.skipIf(existsSync('/dev/i2c-1'))('ssd1306 without /dev/i2c-1: a typed UNAVAILABLE log line, no display, no exception', async () => {
+    const logs = memoryLogger();
+    const d = await attachDisplay({ role: 'EV', config: cfg({ backend: 'ssd1306', i2c_bus: 1 }), board: 'raspberry-pi', status: new StatusBus(), logger: logs });
+    expect(d).toBeUndefined();
+    const e = logs.lines.find((l) => l.level === 'error');
+    expect(e?.fields?.code).toBe('UNAVAILABLE');
+    expect(e?.message).toMatch(/^display unavailable \(UNAVAILABLE\): .*(i2c-bus|\/dev\/i2c-1).*charging goes on without it$/);
+  });
+
+  it('serial on a missing device: a typed UNAVAILABLE log line, no display', async () => {
+    const logs = memoryLogger();
+    const c = cfg({ backend: 'serial' });
+    const d = await attachDisplay({ role: 'EV', config: { ...c, hardware: { ...c.hardware, display_serial_port: '/dev/ttyTSPLC-missing' } }, board: 'none', status: new StatusBus(), logger: logs });
+    expect(d).toBeUndefined();
+    expect(logs.lines.find((l) => l.level === 'error')?.message).toMatch(/^display unavailable \(UNAVAILABLE\): serial display on \/dev\/ttyTSPLC-missing/);
   });
 });

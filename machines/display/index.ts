@@ -14,7 +14,7 @@ import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from '../../src/ports/log.js';
 import { composePage, type PageContent, type PageId } from '../../src/display/pages.js';
 import type { DisplayFacts } from '../../src/display/facts.js';
-import { displayErrorOf } from '../../src/display/errors.js';
+import { DisplayError, displayErrorOf } from '../../src/display/errors.js';
 
 export interface DisplayTimings {
   /** Show each page this long before the next; 0 = no rotation (the button steps). */
@@ -192,7 +192,7 @@ export const displayMachine = setup({
           after: {
             display_draw_timeout: {
               target: 'failed',
-              actions: enqueueActions(({ context, enqueue }) => enqueue.assign(failure(context, { code: 'STALLED', message: `draw took longer than ${context.t.display_draw_timeout} ms` }))),
+              actions: enqueueActions(({ context, enqueue }) => enqueue.assign(failure(context, new DisplayError('STALLED', `draw took longer than ${context.t.display_draw_timeout} ms`)))),
             },
           },
         },
@@ -209,7 +209,7 @@ export const displayMachine = setup({
 
 /** Logged once per outage (the first failure); later ones only count. */
 function failure(context: Ctx, error: unknown): Partial<Ctx> {
-  const e = error && typeof error === 'object' && 'code' in error && (error as { code: unknown }).code === 'STALLED' ? { code: 'STALLED', detail: String((error as { message?: unknown }).message ?? '') } : displayErrorOf(error);
+  const e = displayErrorOf(error);
   if (context.failures === 0) context.logger.log('warn', `display failed (${e.code}): ${e.detail}; retrying with back-off, the session goes on`, { code: e.code });
   else context.logger.log('debug', `display still failing (${e.code})`, { code: e.code, failures: context.failures + 1 });
   return { failures: context.failures + 1, drawnKey: undefined, stats: { ...context.stats, failures: context.stats.failures + 1 } };

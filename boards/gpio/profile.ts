@@ -1,5 +1,6 @@
 // Shared loader of the GPIO profiles: pins from [hardware] (board defaults for
 // unset ones), the onoff driver loaded only here.
+import { Subject } from 'rxjs';
 import { err, ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
@@ -85,7 +86,11 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
       display = createSerialOledDisplay(link.value);
     }
   }
-  const withDisplay = display ? { ...ev, display } : ev;
+  // The display's page button (display.button_pin): wired to ground with a pull-up, so a press is a falling edge.
+  const buttonPin = config.display.button_pin;
+  const presses = buttonPin >= 0 ? new Subject<void>() : undefined;
+  if (presses) gpio.input(buttonPin + config.hardware.gpio_chip_offset, (high) => !high && presses.next());
+  const withDisplay = { ...ev, ...(display ? { display } : {}), ...(presses ? { displayButton: { presses$: presses.asObservable() } } : {}) };
   return ok({
     name,
     ev: withDisplay,

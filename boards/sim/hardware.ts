@@ -1,7 +1,7 @@
 // The two sides of the sim board: an EV's and an EVSE's hardware ports, both
 // views onto one SimPlant. They implement src/ports/hardware.ts exactly like a
 // real board does, plus commands$ (every command given, for the safety monitor).
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { Contactors, Display, EvHardware, EvseHardware, ConnectorLock } from '../../src/ports/hardware.js';
 import type { CommandSource, HardwareCommand } from '../../src/safety/events.js';
 import type { SimPlant } from './plant.js';
@@ -22,9 +22,19 @@ export class SimDisplay implements Display {
   }
 }
 
+/** The display's page button as a twin: press() is a press. */
+export class SimButton {
+  private readonly presses = new Subject<void>();
+  readonly presses$: Observable<void> = this.presses.asObservable();
+  press(): void {
+    this.presses.next();
+  }
+}
+
 export interface SimEvHardware extends EvHardware, CommandSource {
   readonly plant: SimPlant;
   readonly display: SimDisplay;
+  readonly displayButton: SimButton;
 }
 
 export interface SimEvseHardware extends EvseHardware, CommandSource {
@@ -62,6 +72,7 @@ export function createSimEvHardware(plant: SimPlant): SimEvHardware {
     battery: { state$: plant.battery.asObservable() },
     plug: { plugged$: plant.plugged$ },
     display: new SimDisplay((c) => plant.evCommands.next(c)),
+    displayButton: new SimButton(),
     close: async () => plant.close(),
   };
 }

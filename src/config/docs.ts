@@ -14,6 +14,7 @@ const sectionDocs: Record<string, string> = {
   evse: 'The charger: power-supply limits, protocol preference, pyPLC EVSE options.',
   safety: 'SafeShutdownSequence deadlines and the safety monitor limits.',
   hardware: 'Board wiring: serial line, GPIO pins, display.',
+  display: 'Status display: backend, panel, pages, redraw limits (docs/display.md).',
   logging: 'Logs, UDP syslog, session records.',
   soc_callback: 'SmartEVSE-style HTTP SOC callback (EVSE).',
   mqtt: 'MQTT status and control.',

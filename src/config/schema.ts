@@ -11,6 +11,8 @@ import { defaultEvseConnectionManagerTimings } from '../../machines/connection-m
 import { defaultConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
 import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
 import { defaultSafetyLimits } from '../safety/monitor.js';
+import { defaultDisplayTimings } from '../../machines/display/index.js';
+import { pageIds } from '../display/pages.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
@@ -223,6 +225,23 @@ export const schema = {
     adc_interval: ms(100, 20, 5000, 'time between two inlet-voltage conversions'),
     display: oneOf(['none', 'serial', 'board'], 'none', 'status display: none, a serial text display (SerialToOLED), or the board\'s own (celeron55 dispN=)', { pyplc: 'display_via_serial' }),
     display_serial_port: str('', 'serial device of the text display (empty: serial_port)', { allowEmpty: true, pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB1, or empty' }),
+  },
+  // [display]: the status display actor (docs/display.md); defaults from machines/display.
+  display: {
+    backend: oneOf(['auto', 'ssd1306', 'sh1106', 'serial', 'board', 'twin', 'none'], 'auto', 'auto = the board\'s: raspberry-pi/beaglebone an SSD1306 on I2C, celeron55 its disp0..2 lines, hardware.display = "serial" a SerialToOLED, sim/none the in-memory twin'),
+    size: oneOf(['128x64', '128x32'], '128x64', 'I2C panel size (SH1106: 128x64 only)'),
+    i2c_bus: int(1, 0, 31, 'I2C bus of the panel (/dev/i2c-N)'),
+    address: int(0x3c, 0x3c, 0x3d, 'I2C address of the panel (60 = 0x3C, 61 = 0x3D)'),
+    contrast: int(0xcf, 0, 255, 'panel contrast (SSD1306 81h)'),
+    flip: bool(false, 'panel mounted upside down: rotate by 180°'),
+    pages: listOf(pageIds, pageIds, 'pages shown, in rotation order'),
+    page_period: ms(defaultDisplayTimings.display_page_period, 0, 600000, 'show each page this long; 0 = no rotation (the button steps)'),
+    max_fps: num(4, 0.1, 30, 'at most this many redraws per second'),
+    draw_timeout: ms(defaultDisplayTimings.display_draw_timeout, 50, 30000, 'a draw taking longer is a stalled display: logged once, retried with back-off'),
+    retry_initial: ms(defaultDisplayTimings.display_retry, 100, 60000, 'first retry after a failed or stalled draw; doubles on every further failure'),
+    retry_max: ms(defaultDisplayTimings.display_retry_max, 1000, 3600000, 'longest wait between two retries'),
+    button_pin: int(-1, -1, 1023, 'GPIO boards: input (pressed = low, plus hardware.gpio_chip_offset) that steps to the next page; -1 = none'),
+    text_width: int(20, 8, 40, 'serial text displays: characters per line'),
   },
   logging: {
     level: oneOf(['debug', 'info', 'warn', 'error'], 'info', 'log level (debug includes every decoded message, as pyPLC evse_printtrace did)', { pyplc: 'evse_printtrace' }),

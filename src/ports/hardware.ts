@@ -4,6 +4,7 @@
 // these directly: the runtime turns value changes into events and machine
 // actions into commands.
 import type { Observable } from 'rxjs';
+import type { DisplayButton } from './display.js';
 
 /** IEC 61851 control-pilot states as the EV sees or drives them. */
 export type CpState = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
@@ -115,6 +116,8 @@ export interface EvHardware {
   readonly battery: Battery;
   readonly plug?: PlugDetect;
   readonly display?: Display;
+  /** Steps the status display to its next page (docs/display.md). */
+  readonly displayButton?: DisplayButton;
   /** Releases every handle (GPIO lines, serial ports). */
   close(): Promise<void>;
 }
@@ -125,5 +128,6 @@ export interface EvseHardware {
   readonly contactors?: Contactors;
   readonly powerSupply: PowerSupply;
   readonly display?: Display;
+  readonly displayButton?: DisplayButton;
   close(): Promise<void>;
 }

@@ -30,6 +30,7 @@ import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
+import { attachRoleDisplay } from './display.js';
 import type { WireRecord } from './v2g-transport.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
@@ -287,6 +288,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       log.log('error', 'session records disabled', { error: e instanceof Error ? e.message : String(e) });
     }
   }
+  // Status display (docs/display.md): never a reason not to charge, so it only logs when it fails.
+  const display = await attachRoleDisplay(role, c, board.value, status, log, { mac: ethernet.mac, ipv6: net.linkLocalAddress() });
   const common = {
     logger: log,
     status,
@@ -318,6 +321,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       latency.onWire(r);
       mirror?.(r);
       recorder?.wire(r);
+      display?.onWire(r);
     };
     stack = createEvStack({
       ...common,
@@ -350,11 +354,12 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },
-      ...(recorder || forwarding
+      ...(recorder || forwarding || display
         ? {
             onWire: (r: WireRecord) => {
               recorder?.wire(r);
               forwarding?.onWire(r);
+              display?.onWire(r);
             },
           }
         : {}),
@@ -433,6 +438,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     stack.dispose();
     recorder?.stop();
     await forwarding?.close();
+    await display?.close();
     capture?.close();
     syslog?.close();
     ethernet.close();

@@ -12,10 +12,14 @@ import { parseCommandArgs } from '../args.js';
 import { SimulatedClock } from 'xstate';
 import { v2gEvMachine } from '../../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../../machines/v2g-evse/index.js';
-import { createSim, type SimClock } from '../../runtime/sim.js';
+import { createSim, SIM_EV_MAC, type SimClock } from '../../runtime/sim.js';
+import { linkLocalFromMac } from '../../../drivers/udp/memory-link.js';
+import { formatMac } from '../../bytes.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
 import { attachProgress, formatSummary } from '../../runtime/progress.js';
 import { parseFaultScenario } from '../../v2g/faults.js';
+import { attachDisplay, simDisplayOutputs, type AttachedDisplay } from '../../runtime/display.js';
+import { defaultConfig } from '../../config/validate.js';
 
 export const summary = 'run car and charger on one machine (in-memory, or --netns)';
 
@@ -28,6 +32,8 @@ const usage = `usage: tsplc sim [options]
   --modem-restart-ms <ms>    emulated modem restart after CM_SET_KEY (default 0)
   --max-virtual-s <s>        give up after this much session time (default 3600)
   --netns                    two network namespaces, real AF_PACKET/UDP/TCP (root), see docs/user-manual.md
+  --display                  show the car's status display live in the terminal (Unicode half blocks)
+  --display-png <dir>        write a PNG of the display into <dir> on every redraw
   --log-level <level>        debug|info|warn|error (default warn; progress and summary always show)
   --json                     summary as one JSON line`;
 
@@ -44,6 +50,8 @@ export async function run(argv: string[]): Promise<number> {
       'modem-restart-ms': { type: 'string' },
       'max-virtual-s': { type: 'string' },
       netns: { type: 'boolean' },
+      display: { type: 'boolean' },
+      'display-png': { type: 'string' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -95,8 +103,16 @@ export async function run(argv: string[]): Promise<number> {
     modemRestartMs: restart as number,
     sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
     ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : { socTarget: 30 }),
+    onWire: (role, r) => role === 'ev' && display?.onWire(r),
   });
-  const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty, write: (t) => void process.stdout.write(values.json ? '' : t) });
+  // The car's status display on the in-memory SSD1306 twin (docs/display.md); --display / --display-png show it.
+  const showPanel = values.display === true && !values.json;
+  const display: AttachedDisplay | undefined = await attachDisplay({
+    role: 'EV', config: defaultConfig(), board: 'sim', status: sim.evStatus, hw: sim.board.ev, logger, ...(clock ? { clock } : {}),
+    link: { interface: 'sim-ev', mac: formatMac(SIM_EV_MAC), ipv6: linkLocalFromMac(SIM_EV_MAC) },
+    ...(showPanel || values['display-png'] ? { onFrame: simDisplayOutputs({ terminal: showPanel, ...(values['display-png'] ? { pngDir: values['display-png'] } : {}), write: (t) => void process.stdout.write(t), tty, logger }) } : {}),
+  });
+  const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty: tty && !showPanel, write: (t) => void process.stdout.write(values.json || showPanel ? '' : t) });
   let finished = false;
   const result = sim.done.then((r) => {
     finished = true;
@@ -138,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`EVSE: ${evseOut ? `${evseOut.end}${evseOut.reason ? ` (${evseOut.reason})` : ''}` : 'still running'}\n`);
     if (clock) process.stdout.write(`virtual time ${((now() - t0) / 1000).toFixed(1)} s\n`);
   }
+  await display?.close();
   sim.dispose();
   return evOut.end === 'ChargingFinished' ? 0 : 1;
 }

@@ -1,0 +1,97 @@
+// SSD1306 (128×64, 128×32) and SH1106 (128×64) panels on I2C, driven through
+// the `i2c-bus` package directly (optional dependency, loaded only when a
+// board uses the panel).
+//
+// Why not `oled-i2c-bus` (which the design card named): it writes with
+// i2cWriteSync, so a 1 KiB frame blocks the event loop for ~25 ms at 400 kHz
+// (~100 ms at 100 kHz) — the V2G loop would wait; it runs its update in a
+// setTimeout with no callback or promise, so a bus error is thrown from a
+// timer and kills the process; it has no SH1106 support (no 132-column RAM
+// offset, it relies on 21h/22h which the SH1106 lacks); and its partial update
+// sends 7 writes (14 bytes) per changed byte or falls back to the whole frame.
+// Here every write is asynchronous (i2cWrite), one write per changed page run
+// (docs/display.md has the byte counts), errors reject the draw's promise.
+import { DisplayError } from '../../src/display/errors.js';
+import type { Framebuffer } from '../../src/display/framebuffer.js';
+import { contrastCommand, frameWrites, initCommands, powerCommand, type PanelInit } from '../../src/display/ssd1306.js';
+import type { PixelPanel } from '../../src/ports/display.js';
+import { err, ok, type Result } from '../../src/result.js';
+
+/** The part of i2c-bus's PromisifiedBus the panel uses (a fake in tests writes into the twin). */
+export interface I2cWriteBus {
+  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
+  close(): Promise<void>;
+}
+
+export interface I2cPanelOptions extends PanelInit {
+  readonly address: number;
+}
+
+export interface I2cPanel extends PixelPanel {
+  setContrast(contrast: number): Promise<void>;
+  setPower(on: boolean): Promise<void>;
+}
+
+export async function createI2cPanel(bus: I2cWriteBus, o: I2cPanelOptions): Promise<I2cPanel> {
+  let bytes = 0;
+  let shown: Framebuffer | undefined;
+  const send = async (b: Uint8Array): Promise<void> => {
+    const r = await bus.i2cWrite(o.address, b.length, Buffer.from(b.buffer, b.byteOffset, b.length));
+    bytes += r.bytesWritten;
+    if (r.bytesWritten !== b.length) throw new DisplayError('WRITE_FAILED', `short I2C write to 0x${o.address.toString(16)}: ${r.bytesWritten}/${b.length} bytes`);
+  };
+  await send(initCommands(o));
+  return {
+    width: o.width,
+    height: o.height,
+    get bytesWritten() {
+      return bytes;
+    },
+    async draw(frame) {
+      try {
+        for (const w of frameWrites(o.controller, shown, frame)) await send(w);
+        shown = frame.copy();
+      } catch (e) {
+        // What the panel holds is unknown after a failed write: the next draw sends the whole frame.
+        shown = undefined;
+        throw e instanceof DisplayError ? e : new DisplayError('WRITE_FAILED', `I2C write to 0x${o.address.toString(16)} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    setContrast: (c) => send(contrastCommand(c)),
+    setPower: (on) => send(powerCommand(on)),
+    async close() {
+      try {
+        await send(powerCommand(false));
+      } catch {
+        // The panel may be gone (unplugged): closing the bus is all that is left to do.
+      }
+      await bus.close();
+    },
+  };
+}
+
+/** Opens /dev/i2c-<busNumber> through the optional `i2c-bus` package and initialises the panel. */
+export async function openI2cPanel(busNumber: number, o: I2cPanelOptions): Promise<Result<I2cPanel, DisplayError>> {
+  let openPromisified: (n: number) => Promise<I2cWriteBus>;
+  try {
+    const name = 'i2c-bus';
+    const mod = (await import(name)) as { default?: { openPromisified: typeof openPromisified }; openPromisified?: typeof openPromisified };
+    const f = mod.openPromisified ?? mod.default?.openPromisified;
+    if (!f) return err(new DisplayError('UNAVAILABLE', "the 'i2c-bus' package has no openPromisified()"));
+    openPromisified = f;
+  } catch (e) {
+    return err(new DisplayError('UNAVAILABLE', `the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${e instanceof Error ? e.message : String(e)}`));
+  }
+  let bus: I2cWriteBus;
+  try {
+    bus = await openPromisified(busNumber);
+  } catch (e) {
+    return err(new DisplayError('UNAVAILABLE', `cannot open /dev/i2c-${busNumber} for the ${o.controller.toUpperCase()} panel: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  try {
+    return ok(await createI2cPanel(bus, o));
+  } catch (e) {
+    await bus.close().catch(() => undefined);
+    return err(new DisplayError('UNAVAILABLE', `no ${o.controller.toUpperCase()} answers at 0x${o.address.toString(16)} on /dev/i2c-${busNumber}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}

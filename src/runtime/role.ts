@@ -192,6 +192,11 @@ export function latencyTracker(now: () => number = () => performance.now()): { o
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** At exit the session record waits for the capture tap to be quiet this long… */
+const CAPTURE_QUIET_MS = 150;
+/** …but never longer than this in total. */
+const CAPTURE_DRAIN_MS = 1000;
+
 export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
   const usage = usageOf(role);
   const parsed = parseCommandArgs(role, usage, {
@@ -269,11 +274,15 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let recorder: SessionRecorder | undefined;
   let forwarding: Forwarding | undefined;
   let capture: ReturnType<typeof openAfPacketPort> | undefined;
+  let lastCaptured = 0;
   if (c.logging.session_records_dir) {
     try {
       const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, interfaceName: c.general.interface, logger: log.child('record') });
       capture = openAfPacketPort(c.general.interface, { etherTypes: [], includeOutgoing: true, logger });
-      capture.frames$.subscribe((f) => rec.frame(f.timestamp, f.data));
+      capture.frames$.subscribe((f) => {
+        lastCaptured = performance.now();
+        rec.frame(f.timestamp, f.data);
+      });
       let sessionSeen = false;
       status.updates$.subscribe((u) => {
         if (u.checkpoint === 400) sessionSeen = true;
@@ -442,6 +451,14 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     bridge.close();
     process.off('SIGUSR1', onUsr1);
     stack.dispose();
+    // The last frames (the final response, the FINs of the closed connection) reach the capture
+    // tap after the session ended: let it go quiet (CAPTURE_QUIET_MS, at most CAPTURE_DRAIN_MS)
+    // before the record is closed, or a charger's record ends with a request and no response.
+    if (capture) {
+      const t0 = performance.now();
+      do await new Promise((r) => setTimeout(r, 20));
+      while (performance.now() - t0 < CAPTURE_DRAIN_MS && performance.now() - Math.max(t0, lastCaptured) < CAPTURE_QUIET_MS);
+    }
     recorder?.stop();
     await forwarding?.close();
     capture?.close();

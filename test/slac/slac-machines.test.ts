@@ -363,7 +363,7 @@ describe('slac-evse keeps the car it is matching (foreign CM_SLAC_PARM.REQ)', ()
     w.run(1010);
     expect(w.count('CM_SLAC_PARM.CNF')).toBe(1000);
     expect(evse.getSnapshot().status).toBe('active');
-    expect((evse.getSnapshot().context as { candidates: unknown[] }).candidates.length).toBe(MAX_CANDIDATES);
+    expect(evse.getSnapshot().context.candidates.length).toBe(MAX_CANDIDATES);
     // Status updates: one checkpoint 101 for the whole flood, not one per request.
     expect(w.status.filter((u) => u.station.startsWith('evse') && u.checkpoint === 101)).toHaveLength(1);
     const ev = evActor(w).start();
@@ -396,7 +396,7 @@ describe('slac-evse keeps the car it is matching (foreign CM_SLAC_PARM.REQ)', ()
     w.inject(evse, foreignMac(7), parm(7));
     w.run(5);
     expect(cnfsTo(w, foreignMac(7))).toBe(0);
-    expect((evse.getSnapshot().context as { ignoredParms: number }).ignoredParms).toBe(1);
+    expect(evse.getSnapshot().context.ignoredParms).toBe(1);
     expect(evse.getSnapshot().value).toEqual({ Matching: 'Sounding' });
     w.inject(evse, EV_MAC, { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]) });
     w.run(5);

@@ -242,7 +242,14 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   const oneShot = values.once === true || c.general.exit_on_session_end || (role === 'evse' && !c.evse.allow_new_session_after_stopping);
 
   const syslog = c.logging.udp_syslog ? udpSyslog() : undefined;
-  const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), ...(syslog ? { tee: syslog.tee } : {}) });
+  const logger = createLogger({
+    level,
+    format: process.stderr.isTTY ? 'human' : 'json',
+    write: (l) => void process.stderr.write(l + '\n'),
+    ...(syslog ? { tee: syslog.tee } : {}),
+    // A flood of one kind of line (issue 8: a CM_SLAC_PARM.REQ flood) must not flood the journal.
+    repeat: { lines: c.logging.repeat_limit, intervalMs: c.logging.repeat_interval },
+  });
   const log = logger.child(role);
   const onUsr1 = (): void => {
     logger.setLevel(logger.level === 'debug' ? level : 'debug');
@@ -277,7 +284,16 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let lastCaptured = 0;
   if (c.logging.session_records_dir) {
     try {
-      const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, interfaceName: c.general.interface, logger: log.child('record') });
+      const rec = new SessionRecorder({
+        dir: c.logging.session_records_dir,
+        role,
+        maxMb: c.logging.session_records_max_mb,
+        maxSessionMb: c.logging.session_record_max_mb,
+        foreignFps: c.logging.session_record_foreign_fps,
+        ownMac: ethernet.mac,
+        interfaceName: c.general.interface,
+        logger: log.child('record'),
+      });
       capture = openAfPacketPort(c.general.interface, { etherTypes: [], includeOutgoing: true, logger });
       capture.frames$.subscribe((f) => {
         lastCaptured = performance.now();
@@ -462,6 +478,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     recorder?.stop();
     await forwarding?.close();
     capture?.close();
+    logger.flush();
     syslog?.close();
     ethernet.close();
     await board.value.close();

@@ -101,12 +101,17 @@ describe.skipIf(skip)('hostile peers: HomePlug (SLAC) attacks against tsplc evse
 
   it('CM_SLAC_PARM.REQ from foreign MACs at 2/s: a real car matches during the flood and afterwards', { timeout: 180_000 }, async () => {
     await row('CM_SLAC_PARM.REQ flood from foreign MACs, 2/s, car during it', 'the charger keeps the car it matches (RunID + EV MAC)', async () => {
-      const flood = lab.startAttack('evse', ['flood', '2', '30000']);
+      // The flood outlasts the car's whole session (its timeout is 90 s): the car must match while it runs.
+      const flood = lab.startAttack('evse', ['flood', '2', '300000']);
       await new Promise((r) => setTimeout(r, 1500));
+      const t0 = Date.now();
       const during = await lab.car();
+      const took = (Date.now() - t0) / 1000;
+      const stillFlooding = flood.alive();
       flood.child.kill('SIGTERM');
       await flood.exited;
-      return { observed: 'car started 1.5 s into the flood', during };
+      expect(stillFlooding, 'the flood ran until the car was done').toBe(true);
+      return { observed: `car started 1.5 s into the flood, done after ${took.toFixed(1)} s with the flood still running`, during };
     });
   });
 

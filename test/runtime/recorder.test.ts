@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { detectCaptureFormat, readCapture } from '../../src/capture/reader.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { SessionRecorder } from '../../src/runtime/recorder.js';
+import { MemorySegment } from '../../drivers/ethernet/memory.js';
+import { cmSlacParmCnf, cmSlacParmReq, decodeMme, encodeMme } from '../../src/homeplug/index.js';
 
 describe('SessionRecorder', () => {
   it('writes a pcapng our reader reads back and a JSON-lines log, one record per start(), counter continues', () => {
@@ -127,5 +129,31 @@ describe('SessionRecorder', () => {
     rec.frame(Date.now(), big);
     rec.stop();
     expect([...readCapture(readFileSync(`${next}.pcapng`))]).toHaveLength(1);
+  });
+
+  it('fed by MemoryPort.tap$ (the in-memory twin of the capture tap), a record holds what the station sent and what it received, in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplc-rec-'));
+    const seg = new MemorySegment();
+    const ev = seg.attach('ev', '02:00:00:00:00:01', { etherTypes: [0x88e1] });
+    const evse = seg.attach('evse', '02:00:00:00:00:02', { etherTypes: [0x88e1] });
+    const rec = new SessionRecorder({ dir, role: 'evse', maxMb: 10, logger: nullLogger, ownMac: evse.mac, foreignFps: 10 });
+    const base = rec.start();
+    evse.tap$.subscribe((f) => rec.frame(f.timestamp, f.data));
+    const runId = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The EVSE answers each CM_SLAC_PARM.REQ it receives (its protocol port never sees its own CNF).
+    const own: string[] = [];
+    evse.frames$.subscribe((f) => {
+      const d = decodeMme(f.data);
+      if (d.ok && d.value.type === 'CM_SLAC_PARM.REQ') evse.send(encodeMme(cmSlacParmCnf({ src: evse.mac, dst: d.value.src, forwardingSta: d.value.src, runId: d.value.runId })));
+      if (d.ok) own.push(d.value.type);
+    });
+    for (let i = 0; i < 3; i++) {
+      ev.send(encodeMme(cmSlacParmReq({ src: ev.mac, dst: new Uint8Array(6).fill(0xff), runId })));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    rec.stop();
+    const names = [...readCapture(readFileSync(`${base}.pcapng`))].map((r) => (r.ok ? decodeMme(r.value.data) : undefined)).map((d) => (d?.ok ? d.value.type : '?'));
+    expect(names).toEqual(['CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.CNF', 'CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.CNF', 'CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.CNF']);
+    expect(own).toEqual(['CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.REQ']);
   });
 });

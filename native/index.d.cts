@@ -42,6 +42,15 @@ export declare const TP_STATUS_CSUM_VALID: 128;
  */
 export type FrameCallback = (data: Uint8Array, packetType: number, timestampMs: number, status: number) => void;
 
+export interface PacketSocketOptions {
+  /**
+   * Deliver our own transmissions too (packetType 4, PACKET_OUTGOING), from the kernel's transmit
+   * tap, interleaved in order with received frames. For capture taps (session records); a protocol
+   * socket leaves it off and never sees its own frames.
+   */
+  readonly outgoing?: boolean;
+}
+
 export declare class PacketSocket {
   /**
    * Opens an AF_PACKET SOCK_RAW socket on `ifname` for the given EtherTypes
@@ -49,7 +58,7 @@ export declare class PacketSocket {
    * Throws NativeSystemError: ENODEV (no such interface), EPERM (no CAP_NET_RAW),
    * ENETDOWN (interface down).
    */
-  constructor(ifname: string, etherTypes: number[], onFrame: FrameCallback, onError: (err: NativeSystemError) => void);
+  constructor(ifname: string, etherTypes: number[], onFrame: FrameCallback, onError: (err: NativeSystemError) => void, options?: PacketSocketOptions);
   readonly ifindex: number;
   readonly mtu: number;
   readonly mac: Uint8Array;

@@ -22,6 +22,13 @@ export interface AfPacketOptions {
    * board never sees. Default true.
    */
   readonly dropForeign?: boolean;
+  /**
+   * Also deliver our own transmissions (packetType 'outgoing'), in order with the received
+   * frames and timestamped by the kernel's transmit tap: what a capture of the interface must
+   * show (the session recorder). A protocol port leaves this off and never sees its own frames.
+   * Default false.
+   */
+  readonly includeOutgoing?: boolean;
   readonly logger?: Logger;
 }
 
@@ -83,6 +90,7 @@ export function interfaceInfo(ifname: string): InterfaceInfo {
 export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPacketPort {
   const log = (options.logger ?? nullLogger).child('ethernet');
   const dropForeign = options.dropForeign ?? true;
+  const includeOutgoing = options.includeOutgoing ?? false;
   const frames = new Subject<EthernetFrame>();
   const errors = new Subject<EthernetRuntimeError>();
   let promiscuous = false;
@@ -97,8 +105,8 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
 
   const onFrame = (data: Uint8Array, pktType: number, timestamp: number, status = 0): void => {
     const packetType = PACKET_TYPES[pktType];
-    // 'outgoing' (our own transmissions) and kernel-internal types never reach a port.
-    if (packetType === undefined || packetType === 'outgoing') return;
+    // Kernel-internal types never reach a port; 'outgoing' (our own transmissions) only a capture tap.
+    if (packetType === undefined || (packetType === 'outgoing' && !includeOutgoing)) return;
     if (packetType === 'otherhost' && dropForeign && !promiscuous) {
       droppedForeign++;
       return;
@@ -146,7 +154,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
   let socket: InstanceType<ReturnType<typeof loadNative>['PacketSocket']>;
   try {
     const addon = loadNative();
-    socket = new addon.PacketSocket(ifname, [...options.etherTypes], onFrame, onError);
+    socket = new addon.PacketSocket(ifname, [...options.etherTypes], onFrame, onError, { outgoing: includeOutgoing });
   } catch (e) {
     const typed = toOpenError(ifname, e);
     log.log('error', typed.message, { ifname, code: typed.code });

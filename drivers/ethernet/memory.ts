@@ -6,7 +6,9 @@
 // - broadcast and multicast frames reach every other attached port,
 // - a unicast frame reaches the port owning the destination MAC, and any
 //   promiscuous port (foreign-MAC frames arrive with packetType 'otherhost'),
-// - the sender never receives its own frame (no 'outgoing' delivery),
+// - the sender never receives its own frame (no 'outgoing' delivery) on frames$;
+//   a port's tap$ (for a session recorder) shows both: what it sent, as
+//   'outgoing' at send time, and what it received, in the order they happened,
 // - frames are padded to the 60-byte minimum as on a real wire,
 // - delivery is always asynchronous (never inside send()), optionally delayed,
 //   and optionally lossy with a seeded RNG so a lossy run is reproducible.
@@ -52,6 +54,12 @@ export interface MemoryPortOptions {
 export interface MemoryPort extends EthernetPort {
   readonly promiscuous: boolean;
   readonly isOpen: boolean;
+  /**
+   * A capture of this station's interface: every frame it sent (packetType 'outgoing', timestamp
+   * of the send) and every frame delivered to it, in order — what an AF_PACKET capture tap with
+   * includeOutgoing shows on a real interface. Frames only; the EtherType filter does not apply.
+   */
+  readonly tap$: Observable<EthernetFrame>;
 }
 
 /** A frame as it crossed the wire (for recorders and assertions). */
@@ -74,6 +82,7 @@ interface Attached {
   readonly mac: Uint8Array;
   readonly etherTypes: ReadonlySet<number> | undefined;
   readonly frames: Subject<EthernetFrame>;
+  readonly tap: Subject<EthernetFrame>;
   promiscuous: boolean;
   open: boolean;
 }
@@ -150,6 +159,7 @@ export class MemorySegment {
       mac: macBytes,
       etherTypes: options.etherTypes && options.etherTypes.length > 0 ? new Set(options.etherTypes) : undefined,
       frames: new Subject<EthernetFrame>(),
+      tap: new Subject<EthernetFrame>(),
       promiscuous: false,
       open: true,
     };
@@ -164,6 +174,7 @@ export class MemorySegment {
       name,
       mac: macBytes,
       frames$: station.frames.asObservable(),
+      tap$: station.tap.asObservable(),
       get promiscuous() {
         return station.promiscuous;
       },
@@ -181,6 +192,7 @@ export class MemorySegment {
         station.open = false;
         detach();
         station.frames.complete();
+        station.tap.complete();
       },
     };
   }
@@ -202,6 +214,7 @@ export class MemorySegment {
     this.counters.sent++;
     const sentAt = this.scheduler.now();
     this.wire.next({ from: from.name, data, timestamp: sentAt });
+    from.tap.next({ data: data.slice(), timestamp: sentAt, packetType: 'outgoing' });
 
     const dst = data.subarray(0, 6);
     const etherType = ((data[12] as number) << 8) | (data[13] as number);
@@ -209,7 +222,9 @@ export class MemorySegment {
     const isMulticast = !isBroadcast && ((dst[0] as number) & 0x01) === 1;
     for (const to of this.ports) {
       if (to === from || !to.open) continue;
-      if (to.etherTypes && !to.etherTypes.has(etherType)) continue;
+      // A capture sees every EtherType; the port's filter decides only what frames$ delivers.
+      const wanted = !to.etherTypes || to.etherTypes.has(etherType);
+      if (!wanted && !to.tap.observed) continue;
       let packetType: PacketType;
       if (isBroadcast) packetType = 'broadcast';
       else if (isMulticast) packetType = 'multicast';
@@ -225,8 +240,11 @@ export class MemorySegment {
       const copy = data.slice();
       this.scheduler.schedule(() => {
         if (!to.open) return; // closed while the frame was in flight
+        const frame: EthernetFrame = { data: copy, timestamp: this.scheduler.now(), packetType };
+        to.tap.next({ ...frame, data: copy.slice() });
+        if (!wanted) return;
         this.counters.delivered++;
-        to.frames.next({ data: copy, timestamp: this.scheduler.now(), packetType });
+        to.frames.next(frame);
       }, this.delayMs);
     }
   }

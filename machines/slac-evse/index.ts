@@ -7,6 +7,18 @@
 // CM_ATTEN_CHAR.IND with the averaged profile (120), re-sent until
 // CM_ATTEN_CHAR.RSP → [CM_VALIDATE] → CM_SLAC_MATCH.REQ → .CNF with the
 // NID/NMK already set into the own modem (155).
+//
+// Which car: ISO 15118-3 keys a SLAC session by RunID and the EV's MAC. Until a car starts
+// sounding, every valid CM_SLAC_PARM.REQ is answered and remembered as a candidate (at most
+// MAX_CANDIDATES, the latest kept); the first candidate whose CM_START_ATTEN_CHAR.IND /
+// CM_MNBC_SOUND.IND (its MAC, its RunID) or CM_ATTEN_PROFILE.IND (its MAC) arrives is the car
+// of this session. From then on only that car's CM_SLAC_PARM.REQ restarts the session; those of
+// other MACs are not answered — we cannot sound with them, and a CNF would only make them wait
+// for a CM_ATTEN_CHAR.IND we never send (another charger's car hears us through crosstalk and
+// picks the charger that answers it). Issue 8: before this, CM_SLAC_PARM.REQ from other MACs at
+// 2/s restarted the session, so a real car never got a usable CM_ATTEN_CHAR.IND. A candidate
+// that never sounds costs nothing: after TT_match_sequence the machine waits for the next
+// CM_SLAC_PARM.REQ again instead of failing (a failure re-keys the modem and backs off).
 import { assign, setup } from 'xstate';
 import { bytesEqual, formatMac } from '../../src/bytes.js';
 import type { Logger } from '../../src/ports/log.js';
@@ -55,6 +67,14 @@ export type SlacEvseOutput =
 /** CP_TOGGLE: one completed B-C-B toggle seen on the control pilot (for CM_VALIDATE). */
 export type SlacEvseEvent = MmeEvent | { readonly type: 'STOP' } | { readonly type: 'CP_TOGGLE' };
 
+/** Answered CM_SLAC_PARM.REQs kept while no car sounds: bounds memory under a flood of foreign MACs. */
+export const MAX_CANDIDATES = 8;
+
+interface Candidate {
+  readonly mac: Mac;
+  readonly runId: Uint8Array;
+}
+
 interface Ctx {
   readonly mac: Mac;
   readonly nid: Uint8Array;
@@ -66,8 +86,13 @@ interface Ctx {
   readonly send: (out: OutgoingMme) => void;
   readonly report: (update: StatusUpdate) => void;
   readonly logger: Logger;
+  /** The car of this session (null until a candidate starts sounding). */
   evMac: Mac | null;
   runId: Uint8Array | null;
+  /** Answered CM_SLAC_PARM.REQs, latest first, while evMac is null. */
+  candidates: readonly Candidate[];
+  /** CM_SLAC_PARM.REQs of other MACs left unanswered while matching a car (for the result and the log). */
+  ignoredParms: number;
   pevId: Uint8Array;
   profiles: Uint8Array[];
   sounds: number;
@@ -98,6 +123,23 @@ const isParmReq = ({ event }: { event: SlacEvseEvent }): boolean =>
   // APPLICATION_TYPE 0 = PEV-EVSE matching, SECURITY_TYPE 0 = none: anything else is not ours to answer.
   isMsg(event, 'CM_SLAC_PARM.REQ') && event.msg.applicationType === 0 && event.msg.securityType === 0;
 
+/** The candidate a sounding frame belongs to: same MAC and, where the frame carries one, the same RunID. */
+function candidateOf(context: Ctx, e: SlacEvseEvent): Candidate | undefined {
+  if (e.type !== 'MME') return undefined;
+  if (e.msg.type === 'CM_ATTEN_PROFILE.IND') {
+    const pev = e.msg.pevMac;
+    return context.candidates.find((c) => bytesEqual(c.mac, pev));
+  }
+  if (e.msg.type !== 'CM_START_ATTEN_CHAR.IND' && e.msg.type !== 'CM_MNBC_SOUND.IND') return undefined;
+  const runId = e.msg.runId;
+  return context.candidates.find((c) => bytesEqual(c.mac, e.from) && bytesEqual(c.runId, runId));
+}
+
+/** The latest answered request of `mac` first; one entry per MAC; at most MAX_CANDIDATES. */
+function withCandidate(list: readonly Candidate[], mac: Mac, runId: Uint8Array): Candidate[] {
+  return [{ mac, runId }, ...list.filter((c) => !bytesEqual(c.mac, mac))].slice(0, MAX_CANDIDATES);
+}
+
 export const slacEvseMachine = setup({
   types: {
     context: {} as Ctx,
@@ -124,8 +166,14 @@ export const slacEvseMachine = setup({
     status: ({ context }, p: { state: string; checkpoint?: number }) => {
       context.report({ layer: 'slac', state: p.state, ...(p.checkpoint !== undefined ? { checkpoint: p.checkpoint } : {}), ...(context.evMac ? { details: { evMac: formatMac(context.evMac) } } : {}) });
     },
-    /** (Re)start a session: a car may re-send CM_SLAC_PARM.REQ, with a new RunID, at any time before the match (the Taycan does it over and over). */
-    acceptParm: assign(({ context, event }) => {
+    /**
+     * Answer a CM_SLAC_PARM.REQ and remember it as a candidate. `first`: the request that opens the
+     * wait for sounding (from WaitForSlacParm, or our car restarting): reported as checkpoint 101.
+     * Further candidates are only logged (debug): a flood must not flood the status stream.
+     * A car may re-send CM_SLAC_PARM.REQ, with a new RunID, at any time before the match (the
+     * Taycan does it over and over): its entry is replaced.
+     */
+    answerParm: assign(({ context, event }, p: { first: boolean }) => {
       if (!isMsg(event, 'CM_SLAC_PARM.REQ')) return {};
       context.send({
         dst: event.from,
@@ -142,8 +190,20 @@ export const slacEvseMachine = setup({
           runId: event.msg.runId,
         },
       });
-      context.report({ layer: 'slac', state: 'WaitForStartAtten', checkpoint: 101, details: { evMac: formatMac(event.from) } });
-      return { evMac: event.from, runId: event.msg.runId, profiles: [], sounds: 0, aag: null, attempt: 0, toggles: 0 };
+      if (p.first) context.report({ layer: 'slac', state: 'WaitForStartAtten', checkpoint: 101, details: { evMac: formatMac(event.from) } });
+      else context.logger.log('debug', 'slac-evse: CM_SLAC_PARM.REQ answered, another candidate', { from: formatMac(event.from) });
+      const candidates = p.first ? [{ mac: event.from, runId: event.msg.runId }] : withCandidate(context.candidates, event.from, event.msg.runId);
+      return { evMac: null, runId: null, candidates, profiles: [], sounds: 0, aag: null, attempt: 0, toggles: 0 };
+    }),
+    /** The first candidate to sound is the car of this session (ISO 15118-3: RunID + EV MAC). */
+    commit: assign(({ context, event }) => {
+      const c = candidateOf(context, event);
+      if (!c) return {};
+      return { evMac: c.mac, runId: c.runId, candidates: [] };
+    }),
+    ignoreForeignParm: assign(({ context, event }) => {
+      if (event.type === 'MME') context.logger.log('debug', 'slac-evse: CM_SLAC_PARM.REQ of another MAC not answered while matching a car', { from: formatMac(event.from), ...(context.evMac ? { car: formatMac(context.evMac) } : {}) });
+      return { ignoredParms: context.ignoredParms + 1 };
     }),
     recordSound: assign(({ context, event }) => {
       if (!isMsg(event, 'CM_MNBC_SOUND.IND')) return {};
@@ -261,6 +321,8 @@ export const slacEvseMachine = setup({
     logger: input.logger ?? nullLogger,
     evMac: null,
     runId: null,
+    candidates: [],
+    ignoredParms: 0,
     pevId: zero17,
     profiles: [],
     sounds: 0,
@@ -279,16 +341,18 @@ export const slacEvseMachine = setup({
     WaitForSlacParm: {
       entry: { type: 'status', params: { state: 'WaitForSlacParm' } },
       on: {
-        MME: [{ guard: 'isParmReq', target: 'Matching', actions: 'acceptParm' }, { actions: { type: 'logIgnored', params: { why: 'waiting for CM_SLAC_PARM.REQ' } } }],
+        MME: [{ guard: 'isParmReq', target: 'Matching', actions: { type: 'answerParm', params: { first: true } } }, { actions: { type: 'logIgnored', params: { why: 'waiting for CM_SLAC_PARM.REQ' } } }],
       },
       after: { TT_EVSE_SLAC_init: { target: 'Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_PARM.REQ (TT_EVSE_SLAC_init)', state: 'WaitForSlacParm' } } } },
     },
     Matching: {
       on: {
-        // A repeated or new CM_SLAC_PARM.REQ restarts the session from its answer.
+        // Our car's new CM_SLAC_PARM.REQ restarts the session from its answer; other MACs' are not
+        // answered while we match a car (see the top of this file).
         // Child states handle their messages first; what they leave lands here.
         MME: [
-          { guard: 'isParmReq', target: '.WaitForStartAtten', reenter: true, actions: 'acceptParm' },
+          { guard: ({ context, event }) => isParmReq({ event }) && context.evMac !== null && event.type === 'MME' && bytesEqual(event.from, context.evMac), target: '.WaitForStartAtten', reenter: true, actions: { type: 'answerParm', params: { first: true } } },
+          { guard: 'isParmReq', actions: 'ignoreForeignParm' },
           { actions: { type: 'logIgnored', params: { why: 'not expected in this state of the session' } } },
         ],
       },
@@ -297,13 +361,24 @@ export const slacEvseMachine = setup({
         WaitForStartAtten: {
           on: {
             MME: [
-              { guard: ({ context, event }) => isMsg(event, 'CM_START_ATTEN_CHAR.IND') && ofSession(context, event), target: 'Sounding' },
+              // Every valid request is answered while no car sounds; the wait starts again from it.
+              { guard: 'isParmReq', target: 'WaitForStartAtten', reenter: true, actions: { type: 'answerParm', params: { first: false } } },
+              { guard: ({ context, event }) => isMsg(event, 'CM_START_ATTEN_CHAR.IND') && candidateOf(context, event) !== undefined, target: 'Sounding', actions: 'commit' },
               // The START_ATTEN_CHARs may be lost: the first sound opens the window as well.
-              { guard: ({ context, event }) => isMsg(event, 'CM_MNBC_SOUND.IND') && ofSession(context, event), target: 'Sounding', actions: 'recordSound' },
-              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac), target: 'Sounding', actions: 'recordProfile' },
+              { guard: ({ context, event }) => isMsg(event, 'CM_MNBC_SOUND.IND') && candidateOf(context, event) !== undefined, target: 'Sounding', actions: ['commit', 'recordSound'] },
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && candidateOf(context, event) !== undefined, target: 'Sounding', actions: ['commit', 'recordProfile'] },
             ],
           },
-          after: { TT_match_sequence: { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_START_ATTEN_CHAR.IND (TT_match_sequence)', state: 'WaitForStartAtten' } } } },
+          // No candidate sounded: wait for the next CM_SLAC_PARM.REQ (TT_EVSE_SLAC_init bounds that wait).
+          after: {
+            TT_match_sequence: {
+              target: '#slac-evse.WaitForSlacParm',
+              actions: [
+                ({ context }) => context.logger.log('debug', 'slac-evse: no CM_START_ATTEN_CHAR.IND within TT_match_sequence: waiting for CM_SLAC_PARM.REQ', { candidates: context.candidates.length }),
+                assign({ candidates: [] }),
+              ],
+            },
+          },
         },
         Sounding: {
           entry: { type: 'status', params: { state: 'Sounding' } },

@@ -14,6 +14,11 @@
 //   it is copied to user space (no JS wake-up per foreign frame). ETH_P_ALL sockets
 //   do see outgoing frames: PACKET_IGNORE_OUTGOING (Linux >= 4.20) suppresses them
 //   and the receive loop drops PACKET_OUTGOING anyway for older kernels.
+// - Option { outgoing: true } (a capture tap such as the session recorder): our
+//   own transmissions are delivered too, as PACKET_OUTGOING, in the order the
+//   kernel's transmit and receive taps saw them, with the tap's timestamp. Only
+//   ETH_P_ALL sockets are on the transmit tap (dev_queue_xmit_nit walks ptype_all),
+//   so a single EtherType is then filtered by BPF instead of the protocol bind.
 // - Non-blocking; a uv_poll watcher wakes us when readable and we drain up to
 //   kMaxBatch frames per wake-up, calling JavaScript once per frame through
 //   MakeCallback (proper async context, microtasks run afterwards).
@@ -137,14 +142,17 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
                        });
   }
 
-  // new PacketSocket(ifname, etherTypes, onFrame(data, pktType, tsMs), onError(err))
+  // new PacketSocket(ifname, etherTypes, onFrame(data, pktType, tsMs), onError(err), options?)
   explicit PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 4 || !info[0].IsString() || !info[1].IsArray() || !info[2].IsFunction() ||
-        !info[3].IsFunction()) {
-      Napi::TypeError::New(env, "new PacketSocket(ifname: string, etherTypes: number[], onFrame, onError)")
+        !info[3].IsFunction() || (info.Length() > 4 && !info[4].IsObject() && !info[4].IsUndefined())) {
+      Napi::TypeError::New(env, "new PacketSocket(ifname: string, etherTypes: number[], onFrame, onError, options?: { outgoing?: boolean })")
           .ThrowAsJavaScriptException();
       return;
+    }
+    if (info.Length() > 4 && info[4].IsObject()) {
+      outgoing_ = info[4].As<Napi::Object>().Get("outgoing").ToBoolean().Value();
     }
     ifname_ = info[0].As<Napi::String>().Utf8Value();
     Napi::Array types = info[1].As<Napi::Array>();
@@ -187,15 +195,15 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
 
     uint16_t bind_protocol = ETH_P_ALL;
-    if (ether_types_.size() == 1) {
+    if (ether_types_.size() == 1 && !outgoing_) {
       bind_protocol = ether_types_[0];
-    } else if (ether_types_.size() > 1) {
+    } else if (!ether_types_.empty()) {
       if (!AttachFilter(env, fd)) {
         close(fd);
         return;
       }
     }
-    if (bind_protocol == ETH_P_ALL) {
+    if (bind_protocol == ETH_P_ALL && !outgoing_) {
       int one = 1;
       // Best effort: older kernels lack it and the receive loop filters anyway.
       (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
@@ -337,7 +345,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         self->truncated_++;
         continue;
       }
-      if (from.sll_pkttype == PACKET_OUTGOING) continue;
+      if (from.sll_pkttype == PACKET_OUTGOING && !self->outgoing_) continue;
       self->received_++;
       double ts_ms = -1;
       uint32_t status = 0;
@@ -515,6 +523,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   int mtu_ = 0;
   unsigned char mac_[6] = {0, 0, 0, 0, 0, 0};
   bool promiscuous_ = false;
+  bool outgoing_ = false;  // deliver PACKET_OUTGOING (capture taps)
   uv_poll_t* poll_ = nullptr;
   std::vector<uint8_t> rx_buffer_;
   uint64_t received_ = 0;

@@ -251,6 +251,10 @@ export const schema = {
     evse_mac_log_file: str('', 'append "<time> SECC MAC <mac>" for every charger met; empty = off', { allowEmpty: true, pyplc: 'log_the_evse_mac_to_file' }),
     session_records_dir: str('', 'directory for per-session pcapng + JSON-lines records; empty = no records', { allowEmpty: true }),
     session_records_max_mb: int(500, 1, 1_000_000, 'bounded disk use of the session records', { unit: 'MB' }),
+    session_record_max_mb: int(50, 1, 1_000_000, 'bound of one session record (pcapng + JSON lines); beyond it the record notes the cut and stops', { unit: 'MB' }),
+    session_record_foreign_fps: int(100, 0, 1_000_000, 'frames per second recorded that are neither from nor to this station (other stations\' broadcasts, a flood); the rest are counted in the record; 0 = no cap', { unit: 'frames/s' }),
+    repeat_limit: int(50, 0, 1_000_000, 'similar log lines (same component, level and message, numbers and MACs aside) per repeat_interval; the rest are summarised in one "suppressed K similar lines" line; 0 = no limit'),
+    repeat_interval: ms(10_000, 100, 3_600_000, 'the interval of repeat_limit'),
     listener_logging_url: str('', 'listen mode: HTTP endpoint that receives the charger MACs seen; empty = off', { allowEmpty: true, pyplc: 'logging_url', pattern: /^https?:\/\/\S+$/, patternHint: 'an http(s) URL or empty' }),
   },
   soc_callback: {

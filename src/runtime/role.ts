@@ -193,6 +193,11 @@ export function latencyTracker(now: () => number = () => performance.now()): { o
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** At exit the session record waits for the capture tap to be quiet this long… */
+const CAPTURE_QUIET_MS = 150;
+/** …but never longer than this in total. */
+const CAPTURE_DRAIN_MS = 1000;
+
 export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
   const usage = usageOf(role);
   const parsed = parseCommandArgs(role, usage, {
@@ -238,7 +243,14 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   const oneShot = values.once === true || c.general.exit_on_session_end || (role === 'evse' && !c.evse.allow_new_session_after_stopping);
 
   const syslog = c.logging.udp_syslog ? udpSyslog() : undefined;
-  const logger = createLogger({ level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), ...(syslog ? { tee: syslog.tee } : {}) });
+  const logger = createLogger({
+    level,
+    format: process.stderr.isTTY ? 'human' : 'json',
+    write: (l) => void process.stderr.write(l + '\n'),
+    ...(syslog ? { tee: syslog.tee } : {}),
+    // A flood of one kind of line (issue 8: a CM_SLAC_PARM.REQ flood) must not flood the journal.
+    repeat: { lines: c.logging.repeat_limit, intervalMs: c.logging.repeat_interval },
+  });
   const log = logger.child(role);
   const onUsr1 = (): void => {
     logger.setLevel(logger.level === 'debug' ? level : 'debug');
@@ -263,16 +275,31 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     return fail(`${c.general.interface} has no IPv6 link-local address`);
   }
   const status = new StatusBus(() => Date.now());
-  // Session records (logging.session_records_dir): a pcap of everything the interface sees
-  // (a second AF_PACKET socket for all EtherTypes) and a JSON-lines log of V2G messages and status.
+  // Session records (logging.session_records_dir): a pcap of everything the interface sees in both
+  // directions (a second AF_PACKET socket for all EtherTypes on the transmit tap too: the protocol
+  // port never sees its own frames, a record without them shows requests without responses) and a
+  // JSON-lines log of V2G messages and status.
   let recorder: SessionRecorder | undefined;
   let forwarding: Forwarding | undefined;
   let capture: ReturnType<typeof openAfPacketPort> | undefined;
+  let lastCaptured = 0;
   if (c.logging.session_records_dir) {
     try {
-      const rec = new SessionRecorder({ dir: c.logging.session_records_dir, role, maxMb: c.logging.session_records_max_mb, interfaceName: c.general.interface, logger: log.child('record') });
-      capture = openAfPacketPort(c.general.interface, { etherTypes: [], logger });
-      capture.frames$.subscribe((f) => rec.frame(f.timestamp, f.data));
+      const rec = new SessionRecorder({
+        dir: c.logging.session_records_dir,
+        role,
+        maxMb: c.logging.session_records_max_mb,
+        maxSessionMb: c.logging.session_record_max_mb,
+        foreignFps: c.logging.session_record_foreign_fps,
+        ownMac: ethernet.mac,
+        interfaceName: c.general.interface,
+        logger: log.child('record'),
+      });
+      capture = openAfPacketPort(c.general.interface, { etherTypes: [], includeOutgoing: true, logger });
+      capture.frames$.subscribe((f) => {
+        lastCaptured = performance.now();
+        rec.frame(f.timestamp, f.data);
+      });
       let sessionSeen = false;
       status.updates$.subscribe((u) => {
         if (u.checkpoint === 400) sessionSeen = true;
@@ -387,6 +414,19 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   const done = stack.done;
   let stopping = false;
   let shutdownFailed = false;
+  // Whatever the session managed before it ended, leave the car safe before we exit: wait for a
+  // sequence still running (the session's unlock takes the lock motor's time: 300 ms on the sim
+  // board), then run it once more — it is idempotent (open and unlocked → it finishes at once)
+  // and confirms the unlock from the lock feedback, or reports the fault. False: not Finished.
+  const leaveCarSafe = async (why: string): Promise<boolean> => {
+    if (!evHw) return true;
+    await stack.shutdownSettled();
+    const run = startSafeShutdown(evHw, { timings: safeShutdownTimingsOf(c), logger: log, reason: why, report: (u) => status.report(u) });
+    const r = await run.settled;
+    run.stop();
+    log.log(r.endState === 'Finished' ? 'info' : 'error', `SafeShutdown after ${why}: ${r.endState}`, { faults: r.faults.map((f) => f.code).join(',') });
+    return r.endState === 'Finished';
+  };
   const bridge = connectSystemd({
     notifier,
     status$: status.status$,
@@ -397,15 +437,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       log.log('info', `${signal}: stopping the session through SafeShutdown`);
       const out = await stack.stop(signal);
       log.log('info', 'stopped', { end: out.end, reason: out.reason });
-      if (evHw) {
-        // Whatever the session managed before it ended, leave the car safe before we exit:
-        // the sequence is idempotent (already open and unlocked → it finishes at once).
-        const run = startSafeShutdown(evHw, { timings: safeShutdownTimingsOf(c), logger: log, reason: signal, report: (u) => status.report(u) });
-        const r = await run.settled;
-        run.stop();
-        log.log(r.endState === 'Finished' ? 'info' : 'error', `SafeShutdown after ${signal}: ${r.endState}`, { faults: r.faults.map((f) => f.code).join(',') });
-        if (r.endState !== 'Finished') shutdownFailed = true;
-      }
+      if (!(await leaveCarSafe(signal))) shutdownFailed = true;
       await finish(out);
       if (shutdownFailed) throw new Error('safe shutdown did not finish');
     },
@@ -420,6 +452,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     ...(evHw ? { hw: evHw } : {}),
     ...(role === 'evse' && board.value.evse ? { supply$: board.value.evse.powerSupply.reading$ } : {}),
     now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : process.stdout.write(t)) });
+  const lockAtExit: { state?: string } = {};
+  const lockSub = evHw?.connectorLock?.state$.subscribe((st) => (lockAtExit.state = st));
   let finished = false;
   const finish = async (out: { end: string; reason: string }): Promise<void> => {
     if (finished) return;
@@ -427,19 +461,30 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     progress.stop();
     const s = progress.summary();
     const lat = latency.stats();
-    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}), ...(evseStats ? { lateResponses: evseStats.lateResponses } : {}) }) + '\n');
+    // connectorLock: the lock feedback as the process exits ('unlocked' after a finished SafeShutdownSequence).
+    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}), ...(lockAtExit.state !== undefined ? { connectorLock: lockAtExit.state } : {}), ...(evseStats ? { lateResponses: evseStats.lateResponses } : {}) }) + '\n');
     else {
       process.stdout.write(formatSummary(s, out) + '\n');
       if (evseStats && evseStats.lateResponses > 0) process.stdout.write(`  ${evseStats.lateResponses} response(s) later than V2G_SECC_Msg_Performance_Time (see the log)\n`);
       for (const [k, v] of Object.entries(lat)) process.stdout.write(`  ${k}Res after ${v.p50} ms (p50), ${v.p99} ms (p99), n=${v.n}\n`);
     }
+    lockSub?.unsubscribe();
     bridge.close();
     process.off('SIGUSR1', onUsr1);
     stack.dispose();
+    // The last frames (the final response, the FINs of the closed connection) reach the capture
+    // tap after the session ended: let it go quiet (CAPTURE_QUIET_MS, at most CAPTURE_DRAIN_MS)
+    // before the record is closed, or a charger's record ends with a request and no response.
+    if (capture) {
+      const t0 = performance.now();
+      do await new Promise((r) => setTimeout(r, 20));
+      while (performance.now() - t0 < CAPTURE_DRAIN_MS && performance.now() - Math.max(t0, lastCaptured) < CAPTURE_QUIET_MS);
+    }
     recorder?.stop();
     await forwarding?.close();
     await display?.close();
     capture?.close();
+    logger.flush();
     syslog?.close();
     ethernet.close();
     await board.value.close();
@@ -447,6 +492,10 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   bridge.ready();
   const out = await done.catch((e: unknown) => ({ end: 'Crashed', reason: e instanceof Error ? e.message : String(e) }));
   if (stopping) return bridge.stopped; // 0 after a completed safe shutdown, 1 otherwise
+  // The session ended on its own (--once): the same confirmation as the SIGTERM path, so the
+  // process never exits while the connector is still unlocking.
+  const safe = await leaveCarSafe('session end');
+  if (stopping) return bridge.stopped; // a SIGTERM arrived meanwhile and ran its own stop
   await finish(out);
-  return out.end === 'ChargingFinished' || out.end === 'SessionStopped' ? 0 : 1;
+  return safe && (out.end === 'ChargingFinished' || out.end === 'SessionStopped') ? 0 : 1;
 }

@@ -67,6 +67,11 @@ export interface RoleStack<O> {
   stop(reason: string): Promise<O>;
   /** Safe-shutdown results seen so far. */
   readonly shutdowns: SafeShutdownOutput[];
+  /**
+   * Resolves once no SafeShutdownSequence started by this stack is running (at once when none is).
+   * A one-shot run must await it before dispose(): dispose stops a sequence mid-way.
+   */
+  shutdownSettled(): Promise<void>;
   dispose(): void;
 }
 
@@ -216,6 +221,11 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
     stop(reason) {
       cm.send({ type: 'STOP', reason });
       return done;
+    },
+    async shutdownSettled() {
+      // The sequence is started on the microtask queue after the action that asked for it.
+      await new Promise<void>((r) => queueMicrotask(r));
+      while (shutdownRun) await shutdownRun.settled;
     },
     dispose() {
       for (const s of subs) s.unsubscribe();
@@ -398,6 +408,8 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       cm.send({ type: 'STOP', reason });
       return done;
     },
+    // The EVSE's shutdown (output off, contactor open) is synchronous: nothing to wait for.
+    shutdownSettled: () => Promise.resolve(),
     dispose() {
       for (const s of subs) s.unsubscribe();
       cm.stop();

@@ -3,9 +3,12 @@
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
 
+// With a status sink the runtime's reporter already logs each update (info at a checkpoint):
+// the machine's own line is then debug, or every SLAC step is logged twice at info (issue 8: a
+// CM_SLAC_PARM.REQ flood made two info lines per request). Failed stays a warning.
 export function reportAndLog(report: ((u: StatusUpdate) => void) | undefined, logger: Logger, component: string): (u: StatusUpdate) => void {
   return (u) => {
-    logger.log(u.state === 'Failed' ? 'warn' : 'info', `${component} ${u.state}`, { ...(u.checkpoint !== undefined ? { cp: u.checkpoint } : {}), ...u.details });
+    logger.log(u.state === 'Failed' ? 'warn' : report ? 'debug' : 'info', `${component} ${u.state}`, { ...(u.checkpoint !== undefined ? { cp: u.checkpoint } : {}), ...u.details });
     try {
       report?.(u);
     } catch (e) {

@@ -120,6 +120,28 @@ describe.skipIf(!canNetns)('AF_PACKET port across a veth pair', () => {
     multi.child.kill();
   });
 
+  for (const types of ['all', '0x88e1'] as const) {
+    it(`a capture tap (includeOutgoing, types ${types}) sees the station's own frames as 'outgoing', in order with received ones; the protocol port still does not`, async () => {
+      const tap = new PeerProcess(net().spawnNode(net().a, PEER, [net().a.ifname, '--types', types, '--outgoing']));
+      await tap.waitFor((e) => e.event === 'open', 20_000, 'tap open');
+      const tagOf = (e: PeerEvent): number => parseInt((e.hex as string).slice(21 * 2 + 14, 21 * 2 + 16), 16);
+      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, bMac, 20)) });
+      await b.waitFor((e) => frameEvents(b, 20).includes(e), 10_000, 'tag 20 at b');
+      b.send({ cmd: 'send', hex: toHex(slacParmReq(bMac, aMac, 21)) });
+      await a.waitFor((e) => frameEvents(a, 21).includes(e), 10_000, 'tag 21 at a');
+      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, 'ff:ff:ff:ff:ff:ff', 22)) });
+      await tap.waitFor((e) => frameEvents(tap, 22).includes(e), 10_000, 'tag 22 at the tap');
+      const seen = tap.frames().filter((e) => e.mme === 'CM_SLAC_PARM.REQ' && [20, 21, 22].includes(tagOf(e)));
+      expect(seen.map((e) => `${tagOf(e)}:${String(e.packetType)}`)).toEqual(['20:outgoing', '21:host', '22:outgoing']);
+      const ts = seen.map((e) => e.timestamp as number);
+      expect(ts[0]! <= ts[1]! && ts[1]! <= ts[2]!, ts.join(' ')).toBe(true);
+      // The station's protocol port (no includeOutgoing) never saw its own two frames.
+      expect(frameEvents(a, 20)).toHaveLength(0);
+      expect(frameEvents(a, 22)).toHaveLength(0);
+      tap.child.kill();
+    });
+  }
+
   it('a frame larger than the MTU is not sent: logged, counted, on errors$, the port stays usable', async () => {
     const big = new Uint8Array(1600);
     big.set(parseMac(bMac)!, 0);

@@ -110,6 +110,27 @@ describe('MemorySegment', () => {
     expect(seg.stats()).toMatchObject({ sent: 2, rejected: 2, delivered: 1 });
   });
 
+  it("tap$ shows a port's own frames as 'outgoing' at send time and its received frames, in order, all EtherTypes; frames$ stays as before", () => {
+    const sched = manualScheduler();
+    const seg = new MemorySegment({ scheduler: sched, delayMs: 5 });
+    const ev = station(seg, 'ev', EV, [0x88e1]);
+    const evse = station(seg, 'evse', EVSE);
+    const tapped: EthernetFrame[] = [];
+    ev.port.tap$.subscribe((f) => tapped.push(f));
+    ev.port.send(frame(EVSE, EV)); // t=1000, arrives at the EVSE at 1005
+    sched.advance(10);
+    evse.port.send(frame(EV, EVSE)); // t=1010 → EV at 1015
+    evse.port.send(frame(BCAST, EVSE, 0x86dd)); // IPv6: not for the EV's 0x88E1 port, but on its wire
+    sched.advance(10);
+    ev.port.send(frame(BCAST, EV)); // t=1020
+    sched.advance(10);
+    expect(tapped.map((f) => `${f.packetType}@${f.timestamp}`)).toEqual(['outgoing@1000', 'host@1015', 'broadcast@1015', 'outgoing@1020']);
+    expect(tapped[2]!.data[12]).toBe(0x86);
+    // The protocol port: no own frames, its EtherType filter holds.
+    expect(ev.got.map((f) => f.packetType)).toEqual(['host']);
+    expect(evse.got.map((f) => f.packetType)).toEqual(['host', 'broadcast']);
+  });
+
   it('delays delivery by delayMs and timestamps at delivery', () => {
     const sched = manualScheduler();
     const seg = new MemorySegment({ scheduler: sched, delayMs: 5 });

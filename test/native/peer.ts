@@ -2,7 +2,7 @@
 // `ip netns exec`), opens an AF_PACKET port and talks JSON lines:
 //   stdout: {"event":"open",...} | {"event":"frame",...} | {"event":"error",...} | {"event":"info",...} | {"event":"closed",...}
 //   stdin:  {"cmd":"send","hex":"..."} | {"cmd":"promisc","on":true} | {"cmd":"info"} | {"cmd":"close"}
-// Usage: peer.ts <ifname> [--types 0x88e1,0x88e2] [--keep-foreign] [--echo] [--unref-exit]
+// Usage: peer.ts <ifname> [--types 0x88e1,0x88e2] [--keep-foreign] [--outgoing] [--echo] [--unref-exit]
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ const { values, positionals } = parseArgs({
   options: {
     types: { type: 'string', default: '0x88e1' },
     'keep-foreign': { type: 'boolean', default: false },
+    outgoing: { type: 'boolean', default: false },
     echo: { type: 'boolean', default: false },
     'unref-exit': { type: 'boolean', default: false },
   },
@@ -28,7 +29,7 @@ const etherTypes = values.types === 'all' ? [] : values.types.split(',').map((t)
 
 let port;
 try {
-  port = openAfPacketPort(ifname, { etherTypes, dropForeign: !values['keep-foreign'] });
+  port = openAfPacketPort(ifname, { etherTypes, dropForeign: !values['keep-foreign'], includeOutgoing: values.outgoing });
 } catch (e) {
   out({ event: 'error', code: e instanceof EthernetOpenError ? e.code : 'UNEXPECTED', message: (e as Error).message });
   process.exit(2);

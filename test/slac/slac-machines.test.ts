@@ -7,6 +7,7 @@ import { bytesEqual } from '../../src/bytes.js';
 import { syntheticAttenuation } from '../../src/slac/attenuation.js';
 import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
 import { createActor, EV_MAC, EVSE2_MAC, EVSE_MAC, NID, NMK, RUN_ID, Wire } from './helpers.js';
+import { MAX_CANDIDATES } from '../../machines/slac-evse/index.js';
 
 const flat = (dB: number): number[] => new Array<number>(58).fill(dB);
 
@@ -247,7 +248,7 @@ describe('slac-evse timeouts and retries', () => {
     expect(evse.getSnapshot().output).toMatchObject({ ok: false, state: 'WaitForSlacParm' });
   });
 
-  it('a car that repeats CM_SLAC_PARM.REQ and never sounds (Taycan): every REQ answered, then TT_match_sequence', () => {
+  it('a car that repeats CM_SLAC_PARM.REQ and never sounds (Taycan): every REQ answered; after TT_match_sequence it waits for the next REQ, TT_EVSE_SLAC_init bounds the wait', () => {
     const w = new Wire();
     const evse = evseActor(w).start();
     const parm = { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: RUN_ID } as const;
@@ -257,7 +258,10 @@ describe('slac-evse timeouts and retries', () => {
     expect(evse.getSnapshot().status).toBe('active');
     w.run(1000);
     expect(w.count('CM_SLAC_PARM.CNF')).toBe(5);
-    expect(evse.getSnapshot().output).toMatchObject({ ok: false, state: 'WaitForStartAtten' });
+    // A request that never leads to sounding must not fail the SLAC step (that re-keys the modem and backs off).
+    expect(evse.getSnapshot().value).toBe('WaitForSlacParm');
+    w.clock.increment(slacEvseDefaults.TT_EVSE_SLAC_init);
+    expect(evse.getSnapshot().output).toMatchObject({ ok: false, state: 'WaitForSlacParm' });
   });
 
   it('a CM_SLAC_PARM.REQ with SECURITY_TYPE 1 is not answered', () => {
@@ -323,5 +327,80 @@ describe('slac-evse timeouts and retries', () => {
     expect(w.count('CM_SLAC_MATCH.CNF')).toBe(2);
     expect(ev.getSnapshot().output).toMatchObject({ ok: true });
     expect(evse.getSnapshot().output).toMatchObject({ ok: true });
+  });
+});
+
+// Issue 8, defect 4: CM_SLAC_PARM.REQ from other MAC addresses restarted the charger's SLAC, so a
+// real car never got a usable CM_ATTEN_CHAR.IND while they arrived (even at 2/s). ISO 15118-3
+// keys the session by RunID and the EV's MAC.
+describe('slac-evse keeps the car it is matching (foreign CM_SLAC_PARM.REQ)', () => {
+  const foreignMac = (i: number): Uint8Array => new Uint8Array([0x02, 0xee, 0, 0, (i >> 8) & 0xff, i & 0xff]);
+  const parm = (i: number) => ({ type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: new Uint8Array([0xf0, 0, 0, 0, 0, 0, (i >> 8) & 0xff, i & 0xff]) }) as const;
+  const cnfsTo = (w: Wire, mac: Uint8Array): number => w.sent.filter((x) => x.msg.type === 'CM_SLAC_PARM.CNF' && bytesEqual(x.dst, mac)).length;
+
+  it('2 foreign requests per second before and during a car session: the car matches; foreign ones are answered only while no car sounds', () => {
+    const w = new Wire();
+    const evse = evseActor(w).start();
+    for (let i = 0; i < 12; i++) w.inject(evse, foreignMac(i), parm(i), 1 + i * 500);
+    const ev = evActor(w);
+    w.clock.setTimeout(() => ev.start(), 730);
+    w.run(6000);
+    expect(ev.getSnapshot().output).toMatchObject({ ok: true });
+    expect(evse.getSnapshot().output).toMatchObject({ ok: true });
+    expect((evse.getSnapshot().output as { evMac?: Uint8Array }).evMac).toEqual(EV_MAC);
+    // The car's sounding started about 730 ms in: requests 0 and 1 came before and were answered,
+    // those during the match (2 ...) were not; the CM_ATTEN_CHAR.IND went to the car only.
+    expect(cnfsTo(w, foreignMac(0))).toBe(1);
+    expect(cnfsTo(w, foreignMac(1))).toBe(1);
+    expect(cnfsTo(w, foreignMac(3))).toBe(0);
+    expect(w.sent.filter((x) => x.msg.type === 'CM_ATTEN_CHAR.IND').every((x) => bytesEqual(x.dst, EV_MAC))).toBe(true);
+  });
+
+  it('a flood of foreign requests (one per ms) before the car: all answered, at most MAX_CANDIDATES remembered, no failure; the car that sounds afterwards is matched', () => {
+    const w = new Wire();
+    const evse = evseActor(w).start();
+    for (let i = 0; i < 1000; i++) w.inject(evse, foreignMac(i), parm(i), 1 + i);
+    w.run(1010);
+    expect(w.count('CM_SLAC_PARM.CNF')).toBe(1000);
+    expect(evse.getSnapshot().status).toBe('active');
+    expect(evse.getSnapshot().context.candidates.length).toBe(MAX_CANDIDATES);
+    // Status updates: one checkpoint 101 for the whole flood, not one per request.
+    expect(w.status.filter((u) => u.station.startsWith('evse') && u.checkpoint === 101)).toHaveLength(1);
+    const ev = evActor(w).start();
+    w.run(3000);
+    expect(ev.getSnapshot().output).toMatchObject({ ok: true });
+    expect(evse.getSnapshot().output).toMatchObject({ ok: true });
+  });
+
+  it('sounding from a MAC that sent no CM_SLAC_PARM.REQ, or with another RunID, does not start a session', () => {
+    const w = new Wire();
+    const evse = evseActor(w).start();
+    w.inject(evse, EV_MAC, { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: RUN_ID });
+    const start = { type: 'CM_START_ATTEN_CHAR.IND', applicationType: 0, securityType: 0, numSounds: 10, timeOut: 6, respType: 1, forwardingSta: EV_MAC } as const;
+    w.inject(evse, foreignMac(1), { ...start, runId: RUN_ID }, 5);
+    w.inject(evse, EV_MAC, { ...start, runId: new Uint8Array(8) }, 6);
+    w.run(20);
+    expect(evse.getSnapshot().value).toEqual({ Matching: 'WaitForStartAtten' });
+    w.inject(evse, EV_MAC, { ...start, runId: RUN_ID }, 1);
+    w.run(5);
+    expect(evse.getSnapshot().value).toEqual({ Matching: 'Sounding' });
+  });
+
+  it("the car's own new CM_SLAC_PARM.REQ still restarts its session; a foreign one during sounding is counted, not answered", () => {
+    const w = new Wire();
+    const evse = evseActor(w).start();
+    w.inject(evse, EV_MAC, { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: RUN_ID });
+    w.inject(evse, EV_MAC, { type: 'CM_START_ATTEN_CHAR.IND', applicationType: 0, securityType: 0, numSounds: 10, timeOut: 6, respType: 1, forwardingSta: EV_MAC, runId: RUN_ID }, 5);
+    w.run(10);
+    expect(evse.getSnapshot().value).toEqual({ Matching: 'Sounding' });
+    w.inject(evse, foreignMac(7), parm(7));
+    w.run(5);
+    expect(cnfsTo(w, foreignMac(7))).toBe(0);
+    expect(evse.getSnapshot().context.ignoredParms).toBe(1);
+    expect(evse.getSnapshot().value).toEqual({ Matching: 'Sounding' });
+    w.inject(evse, EV_MAC, { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]) });
+    w.run(5);
+    expect(cnfsTo(w, EV_MAC)).toBe(2);
+    expect(evse.getSnapshot().value).toEqual({ Matching: 'WaitForStartAtten' });
   });
 });

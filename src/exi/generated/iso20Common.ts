@@ -12382,10 +12382,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

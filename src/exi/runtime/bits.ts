@@ -388,8 +388,14 @@ export class BitReader {
       this.pos += len * 8;
       return copyBytes(this.buf, o, len);
     }
+    // Not byte-aligned (e.g. every DIN SessionID): each byte from two, no call per byte. The
+    // length check above ensured len * 8 bits remain, so byte i + 1 exists.
     const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) out[i] = this.bits(8);
+    const buf = this.buf;
+    const off = this.pos & 7;
+    let i = this.pos >>> 3;
+    for (let k = 0; k < len; k++, i++) out[k] = (((buf[i] as number) << off) | ((buf[i + 1] as number) >>> (8 - off))) & 0xff;
+    this.pos += len * 8;
     return out;
   }
 
@@ -424,7 +430,12 @@ export class BitWriter {
   /** Ready for the next document: zero the bytes used so far (bits() ORs into zeroed bytes). */
   reset(): void {
     if (this.buf.length > 65536) this.buf = new Uint8Array(256);
-    else this.buf.fill(0, 0, Math.min(this.buf.length, ((this.pos + 7) >>> 3) + 1));
+    else {
+      const n = Math.min(this.buf.length, ((this.pos + 7) >>> 3) + 1);
+      // A V2G message is tens of bytes: a loop beats the fill() builtin call there.
+      if (n <= 128) for (let i = 0; i < n; i++) this.buf[i] = 0;
+      else this.buf.fill(0, 0, n);
+    }
     this.pos = 0;
   }
 

@@ -5,6 +5,7 @@
 // merely contains "sessions"). Without --json each suite prints a table (one row per
 // result, one column per figure); with --json every result is one JSON line
 // {"suite", "bench", "ns_per_op", ...}. `--out FILE` also writes the JSON lines to FILE.
+// `--list` prints the selected suite names without running them.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +14,7 @@ import type { BenchResult, BenchSuite } from './harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const list = args.includes('--list');
 const outIndex = args.indexOf('--out');
 const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined;
 const filters = args.filter((a, i) => !a.startsWith('--') && !(outIndex >= 0 && i === outIndex + 1));
@@ -55,6 +57,10 @@ for (const f of files) {
   const { suite } = (await import(pathToFileURL(join(here, f)).href)) as { suite: BenchSuite };
   if (filters.length && !filters.includes(stem) && !byNameOnly.includes(suite.name)) continue;
   ran++;
+  if (list) {
+    process.stdout.write(`${stem}\t${suite.name}\n`);
+    continue;
+  }
   if (!json) process.stdout.write(`\n== ${suite.name}\n`);
   try {
     const results = await suite.run();

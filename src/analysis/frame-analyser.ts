@@ -3,31 +3,46 @@
 // V2GTP message with direction, schema, name, key fields and the full
 // decoded document. Stateful (TCP streams span frames): create one per file,
 // and call finish() after the last record for held data and the summaries.
+// Streaming: no event or decoded document is kept once its items are returned. The
+// summaries are folded as the events go by (a few values per TCP connection), and the
+// value series is kept only when asked for (`values: true`), so memory does not grow
+// with the length of a capture or of a live `tsplc listen`.
 import type { DecodedItem, FrameAnalyser } from '../capture/pipeline.js';
 import type { CaptureRecord } from '../capture/reader.js';
 import type { SdpMessage } from '../sdp/index.js';
 import { payloadTypeName } from '../v2gtp/header.js';
 import { type AnalyzerOptions, V2gCaptureAnalyzer, type V2gEvent } from './analyzer.js';
-import { type SessionSummary, summarizeSessions } from './summary.js';
-import { type ValueSample, extractValues } from './values.js';
+import { SessionAccumulator, type SessionSummary } from './summary.js';
+import { type ValueSample, addValues } from './values.js';
 
 export interface V2gFrameAnalyser extends FrameAnalyser {
   /** Items that only the end of the capture produces (held TCP data, truncated messages). */
   finish(): readonly DecodedItem[];
-  /** Per-session summaries of everything seen so far (call after finish()). */
+  /** Per-session summaries of everything seen so far (call after finish()); [] with `summary: false`. */
   sessions(): readonly SessionSummary[];
-  /** Voltage/current/SOC samples of everything seen so far. */
+  /** Voltage/current/SOC samples of everything seen so far; [] unless created with `values: true`. */
   values(): readonly ValueSample[];
+  /** What the analyser holds that grows with the capture: value samples (summaries are per connection). */
+  retained(): { readonly valueSamples: number; readonly sessions: number };
 }
 
-export function createV2gAnalyser(options: AnalyzerOptions = {}): V2gFrameAnalyser {
+export interface V2gFrameAnalyserOptions extends AnalyzerOptions {
+  /** Fold the per-session summaries (default true). */
+  readonly summary?: boolean;
+  /** Keep the value series for values() (default true; a few numbers per message). */
+  readonly values?: boolean;
+}
+
+export function createV2gAnalyser(options: V2gFrameAnalyserOptions = {}): V2gFrameAnalyser {
   const analyzer = new V2gCaptureAnalyzer(options);
-  // Kept for the summaries: only the V2G and TCP events (SLAC/SDP are not needed there).
-  const kept: V2gEvent[] = [];
+  const summary = options.summary === false ? undefined : new SessionAccumulator();
+  const samples: ValueSample[] = [];
+  const keepValues = options.values !== false;
   const toItems = (events: readonly V2gEvent[]): DecodedItem[] => {
     const items: DecodedItem[] = [];
     for (const e of events) {
-      if (e.kind === 'v2g' || e.kind === 'tcp' || e.kind === 'error') kept.push(e);
+      summary?.add(e);
+      if (keepValues) addValues(e, samples);
       const item = eventToItem(e);
       if (item) items.push(item);
     }
@@ -40,8 +55,9 @@ export function createV2gAnalyser(options: AnalyzerOptions = {}): V2gFrameAnalys
       return items.length > 0 ? items : undefined;
     },
     finish: () => toItems(analyzer.finish()),
-    sessions: () => summarizeSessions(kept, analyzer),
-    values: () => extractValues(kept),
+    sessions: () => (summary ? summary.summaries(analyzer) : []),
+    values: () => samples,
+    retained: () => ({ valueSamples: samples.length, sessions: analyzer.sessionConnections.length }),
   };
 }
 

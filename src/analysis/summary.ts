@@ -40,90 +40,183 @@ export interface SessionSummary {
 }
 
 const STOP_STATUS = new Set(['EVSE_Shutdown', 'EVSE_EmergencyShutdown', 'EVSE_Malfunction', 'EVSE_UtilityInterruptEvent']);
+const CABLE_CHECK = /^(DC_)?CableCheck(Req|Res)$/;
+const PRE_CHARGE = /^(DC_)?PreCharge(Req|Res)$/;
 
-function span(msgs: readonly V2gMessageEvent[], stem: RegExp): number | undefined {
-  const req = msgs.find((m) => stem.test(m.name) && m.name.endsWith('Req'));
-  const res = [...msgs].reverse().find((m) => stem.test(m.name) && m.name.endsWith('Res'));
-  if (!req || !res || res.timestamp < req.timestamp) return undefined;
-  return Number(((res.timestamp - req.timestamp) / 1000).toFixed(3));
+/**
+ * What a session summary needs of one connection, kept as the events go by: a few numbers
+ * and strings per connection, nothing per message (a capture of any length is summarised
+ * in bounded memory, `tsplc decode` and `tsplc listen` keep no decoded documents).
+ */
+interface SessionState {
+  start: number;
+  end: number;
+  messages: number;
+  counts: Record<string, number>;
+  cableCheckReq?: number;
+  cableCheckRes?: number;
+  preChargeReq?: number;
+  preChargeRes?: number;
+  socFirst?: number;
+  socLast?: number;
+  maxVoltage?: number;
+  maxCurrent?: number;
+  /** AppProtocol list of the first supportedAppProtocolReq, SchemaID of the first Res. */
+  offered?: readonly unknown[];
+  chosenSchemaId?: unknown;
+  sawSapReq: boolean;
+  sawSapRes: boolean;
+  lastCheckpoint?: number;
+  lastResponse?: { readonly name: string; readonly responseCode?: string; readonly evseStatusCode?: string };
+  /** The first FAILED response or charger stop status, in session order. */
+  firstStop?: string;
+  sawSessionStopReq: boolean;
+  sawSessionStopRes: boolean;
+  /** The first TCP RST/FIN of the connection. */
+  firstClose?: string;
+  lastName: string;
+  undecoded: number;
+  errors: number;
+}
+
+/** Folds V2G/TCP/error events into per-session summaries without keeping the events. */
+export class SessionAccumulator {
+  private readonly states = new Map<number, SessionState>();
+
+  add(e: V2gEvent): void {
+    const id = 'connection' in e ? e.connection : undefined;
+    if (id === undefined) return;
+    let st = this.states.get(id);
+    if (!st) {
+      st = { start: e.timestamp, end: NaN, messages: 0, counts: {}, sawSapReq: false, sawSapRes: false, sawSessionStopReq: false, sawSessionStopRes: false, lastName: '', undecoded: 0, errors: 0 };
+      this.states.set(id, st);
+    }
+    if (e.kind === 'error') {
+      st.errors++;
+      return;
+    }
+    if (e.kind === 'tcp') {
+      if (st.firstClose === undefined && (e.what === 'RST' || e.what === 'FIN')) st.firstClose = `TCP ${e.what} from ${e.direction === 'EV→EVSE' ? 'EV' : 'EVSE'}`;
+      return;
+    }
+    if (e.kind !== 'v2g') return;
+    this.message(st, e);
+  }
+
+  private message(st: SessionState, m: V2gMessageEvent): void {
+    const name = m.name;
+    st.messages++;
+    st.end = m.timestamp;
+    st.lastName = name;
+    st.counts[name] = (st.counts[name] ?? 0) + 1;
+    if (name === '?') st.undecoded++;
+    if (m.checkpoint !== undefined) st.lastCheckpoint = m.checkpoint;
+    const isReq = name.endsWith('Req');
+    const isRes = name.endsWith('Res');
+    // span(): from the first Req to the last Res of the step.
+    if (CABLE_CHECK.test(name)) {
+      if (isReq) st.cableCheckReq ??= m.timestamp;
+      if (isRes) st.cableCheckRes = m.timestamp;
+    }
+    if (PRE_CHARGE.test(name)) {
+      if (isReq) st.preChargeReq ??= m.timestamp;
+      if (isRes) st.preChargeRes = m.timestamp;
+    }
+    if (name === 'SessionStopReq') st.sawSessionStopReq = true;
+    if (name === 'SessionStopRes') st.sawSessionStopRes = true;
+    const d = m.decoded;
+    if (name === 'supportedAppProtocolReq' && !st.sawSapReq) {
+      st.sawSapReq = true;
+      if (d) {
+        const list = findField(d.body, 'AppProtocol');
+        if (Array.isArray(list)) st.offered = list;
+      }
+    }
+    if (name === 'supportedAppProtocolRes' && !st.sawSapRes) {
+      st.sawSapRes = true;
+      if (d) st.chosenSchemaId = findField(d.body, 'SchemaID') ?? null;
+    }
+    if (!d) return;
+    const body = d.body;
+    const soc = fieldValue(body, 'EVRESSSOC') ?? fieldValue(body, 'PresentSOC');
+    if (soc !== undefined) {
+      st.socFirst ??= soc;
+      st.socLast = soc;
+    }
+    const v = fieldValue(body, 'EVSEPresentVoltage');
+    if (v !== undefined) st.maxVoltage = st.maxVoltage === undefined ? v : Math.max(st.maxVoltage, v);
+    const i = fieldValue(body, 'EVSEPresentCurrent');
+    if (i !== undefined) st.maxCurrent = st.maxCurrent === undefined ? i : Math.max(st.maxCurrent, i);
+    if (isRes) {
+      const rc = fieldText(body, 'ResponseCode');
+      const sc = fieldText(body, 'EVSEStatusCode');
+      st.lastResponse = { name, ...(rc !== undefined ? { responseCode: rc } : {}), ...(sc !== undefined ? { evseStatusCode: sc } : {}) };
+      if (st.firstStop === undefined) {
+        if (rc && /^FAILED/i.test(rc)) st.firstStop = `${name} ${rc}`;
+        else if (sc && STOP_STATUS.has(sc)) st.firstStop = `charger stop: ${sc} in ${name}`;
+      }
+    }
+  }
+
+  /** Summaries of the sessions seen so far, in the analyser's session order. */
+  summaries(analyzer: V2gCaptureAnalyzer): SessionSummary[] {
+    const out: SessionSummary[] = [];
+    for (const c of analyzer.sessionConnections) {
+      const id = c.info.id;
+      const st = this.states.get(id);
+      if (!st || st.messages === 0) continue;
+      const facts = analyzer.sessionFacts(id);
+      let protocol: string | undefined;
+      if (st.offered && st.chosenSchemaId !== undefined) {
+        for (const p of st.offered) {
+          if (p && typeof p === 'object' && !Array.isArray(p)) {
+            const o = p as Record<string, unknown>;
+            if (o.SchemaID === st.chosenSchemaId && typeof o.ProtocolNamespace === 'string') protocol = o.ProtocolNamespace;
+          }
+        }
+      }
+      const chargerMac = facts?.slac.evseMac ?? facts?.serverMac;
+      const vendor = chargerMac ? guessChargerVendor(chargerMac) : undefined;
+      const evMac = facts?.clientMac ?? facts?.slac.evMac;
+      out.push({
+        connection: id,
+        start: st.start,
+        end: st.end,
+        ev: `[${formatIpv6(c.info.client.address)}]:${c.info.client.port}`,
+        evse: `[${formatIpv6(c.info.server.address)}]:${c.info.server.port}`,
+        ...(evMac ? { evMac } : {}),
+        ...(chargerMac ? { chargerMac } : {}),
+        ...(vendor ? { chargerVendor: vendor } : {}),
+        slac: facts?.slac ?? {},
+        ...(protocol ? { protocol } : {}),
+        messages: st.messages,
+        messageCounts: { ...st.counts },
+        ...opt('cableCheckDuration', span(st.cableCheckReq, st.cableCheckRes)),
+        ...opt('preChargeDuration', span(st.preChargeReq, st.preChargeRes)),
+        ...opt('socFirst', st.socFirst),
+        ...opt('socLast', st.socLast),
+        ...opt('maxEVSEPresentVoltage', st.maxVoltage),
+        ...opt('maxEVSEPresentCurrent', st.maxCurrent),
+        ...opt('lastCheckpoint', st.lastCheckpoint),
+        ...(st.lastResponse ? { lastResponse: st.lastResponse } : {}),
+        stopReason: stopReason(st),
+        undecoded: st.undecoded,
+        errors: st.errors,
+      });
+    }
+    return out;
+  }
+}
+
+function span(req: number | undefined, res: number | undefined): number | undefined {
+  if (req === undefined || res === undefined || res < req) return undefined;
+  return Number(((res - req) / 1000).toFixed(3));
 }
 
 export function summarizeSessions(events: readonly V2gEvent[], analyzer: V2gCaptureAnalyzer): SessionSummary[] {
-  const byConn = new Map<number, V2gEvent[]>();
-  for (const e of events) {
-    const id = 'connection' in e ? e.connection : undefined;
-    if (id === undefined) continue;
-    let list = byConn.get(id);
-    if (!list) byConn.set(id, (list = []));
-    list.push(e);
-  }
-  const out: SessionSummary[] = [];
-  for (const c of analyzer.sessionConnections) {
-    const id = c.info.id;
-    const evs = byConn.get(id) ?? [];
-    const msgs = evs.filter((e): e is V2gMessageEvent => e.kind === 'v2g');
-    if (msgs.length === 0) continue;
-    const facts = analyzer.sessionFacts(id);
-    const counts: Record<string, number> = {};
-    for (const m of msgs) counts[m.name] = (counts[m.name] ?? 0) + 1;
-    const socs = msgs.map((m) => (m.decoded ? (fieldValue(m.decoded.body, 'EVRESSSOC') ?? fieldValue(m.decoded.body, 'PresentSOC')) : undefined)).filter((v): v is number => v !== undefined);
-    const max = (k: string): number | undefined => {
-      const vs = msgs.map((m) => (m.decoded ? fieldValue(m.decoded.body, k) : undefined)).filter((v): v is number => v !== undefined);
-      return vs.length ? Math.max(...vs) : undefined;
-    };
-    let protocol: string | undefined;
-    const sapReq = msgs.find((m) => m.name === 'supportedAppProtocolReq');
-    const sapRes = msgs.find((m) => m.name === 'supportedAppProtocolRes');
-    if (sapReq?.decoded && sapRes?.decoded) {
-      const id2 = findField(sapRes.decoded.body, 'SchemaID');
-      const list = findField(sapReq.decoded.body, 'AppProtocol');
-      if (Array.isArray(list)) {
-        for (const p of list) {
-          if (p && typeof p === 'object' && !Array.isArray(p) && p.SchemaID === id2 && typeof p.ProtocolNamespace === 'string') protocol = p.ProtocolNamespace;
-        }
-      }
-    }
-    const responses = msgs.filter((m) => m.name.endsWith('Res') && m.decoded);
-    const last = responses[responses.length - 1];
-    const lastResponse = last?.decoded
-      ? {
-          name: last.name,
-          ...(fieldText(last.decoded.body, 'ResponseCode') !== undefined ? { responseCode: fieldText(last.decoded.body, 'ResponseCode') as string } : {}),
-          ...(fieldText(last.decoded.body, 'EVSEStatusCode') !== undefined ? { evseStatusCode: fieldText(last.decoded.body, 'EVSEStatusCode') as string } : {}),
-        }
-      : undefined;
-    let lastCheckpoint: number | undefined;
-    for (const m of msgs) lastCheckpoint = m.checkpoint ?? lastCheckpoint;
-    const chargerMac = facts?.slac.evseMac ?? facts?.serverMac;
-    const vendor = chargerMac ? guessChargerVendor(chargerMac) : undefined;
-    const evMac = facts?.clientMac ?? facts?.slac.evMac;
-    out.push({
-      connection: id,
-      start: (evs[0] as V2gEvent).timestamp,
-      end: (msgs[msgs.length - 1] as V2gMessageEvent).timestamp,
-      ev: `[${formatIpv6(c.info.client.address)}]:${c.info.client.port}`,
-      evse: `[${formatIpv6(c.info.server.address)}]:${c.info.server.port}`,
-      ...(evMac ? { evMac } : {}),
-      ...(chargerMac ? { chargerMac } : {}),
-      ...(vendor ? { chargerVendor: vendor } : {}),
-      slac: facts?.slac ?? {},
-      ...(protocol ? { protocol } : {}),
-      messages: msgs.length,
-      messageCounts: counts,
-      ...opt('cableCheckDuration', span(msgs, /^(DC_)?CableCheck(Req|Res)$/)),
-      ...opt('preChargeDuration', span(msgs, /^(DC_)?PreCharge(Req|Res)$/)),
-      ...opt('socFirst', socs[0]),
-      ...opt('socLast', socs[socs.length - 1]),
-      ...opt('maxEVSEPresentVoltage', max('EVSEPresentVoltage')),
-      ...opt('maxEVSEPresentCurrent', max('EVSEPresentCurrent')),
-      ...opt('lastCheckpoint', lastCheckpoint),
-      ...(lastResponse ? { lastResponse } : {}),
-      stopReason: stopReason(msgs, evs),
-      undecoded: msgs.filter((m) => m.name === '?').length,
-      errors: evs.filter((e) => e.kind === 'error').length,
-    });
-  }
-  return out;
+  const acc = new SessionAccumulator();
+  for (const e of events) acc.add(e);
+  return acc.summaries(analyzer);
 }
 
 function opt<K extends string>(k: K, v: number | undefined): { [P in K]?: number } {
@@ -131,20 +224,11 @@ function opt<K extends string>(k: K, v: number | undefined): { [P in K]?: number
 }
 
 /** The first thing, in session order, that ended it (FAILED response, charger stop status, EV stop, TCP end). */
-function stopReason(msgs: readonly V2gMessageEvent[], evs: readonly V2gEvent[]): string {
-  for (const m of msgs) {
-    if (!m.decoded || !m.name.endsWith('Res')) continue;
-    const rc = fieldText(m.decoded.body, 'ResponseCode');
-    if (rc && /^FAILED/i.test(rc)) return `${m.name} ${rc}`;
-    const st = fieldText(m.decoded.body, 'EVSEStatusCode');
-    if (st && STOP_STATUS.has(st)) return `charger stop: ${st} in ${m.name}`;
-  }
-  const stop = msgs.find((m) => m.name === 'SessionStopReq' || m.name === 'SessionStopRes');
-  if (stop) return msgs.some((m) => m.name === 'SessionStopRes') ? 'normal end: SessionStop' : 'SessionStopReq without response';
-  const close = evs.find((e) => e.kind === 'tcp' && (e.what === 'RST' || e.what === 'FIN'));
-  const last = msgs[msgs.length - 1] as V2gMessageEvent;
-  if (close && close.kind === 'tcp') return `TCP ${close.what} from ${close.direction === 'EV→EVSE' ? 'EV' : 'EVSE'} after ${last.name}`;
-  return `capture ends after ${last.name}`;
+function stopReason(st: SessionState): string {
+  if (st.firstStop !== undefined) return st.firstStop;
+  if (st.sawSessionStopReq || st.sawSessionStopRes) return st.sawSessionStopRes ? 'normal end: SessionStop' : 'SessionStopReq without response';
+  if (st.firstClose !== undefined) return `${st.firstClose} after ${st.lastName}`;
+  return `capture ends after ${st.lastName}`;
 }
 
 export { NAMESPACE_SCHEMA };

@@ -21,16 +21,19 @@ export interface ValueSample {
 /** Every value in every decoded message, in event order. ISO-20 SOC is `PresentSOC`. */
 export function extractValues(events: readonly V2gEvent[]): ValueSample[] {
   const out: ValueSample[] = [];
-  for (const e of events) {
-    if (e.kind !== 'v2g' || !e.decoded) continue;
-    const body = e.decoded.body;
-    for (const name of VALUE_NAMES) {
-      let v = fieldValue(body, name);
-      if (v === undefined && name === 'EVRESSSOC') v = fieldValue(body, 'PresentSOC');
-      if (v !== undefined) out.push({ timestamp: e.timestamp, frame: e.frame, connection: e.connection, message: e.name, name, value: v });
-    }
-  }
+  for (const e of events) addValues(e, out);
   return out;
+}
+
+/** Appends the values of one event to `out` (for callers that stream the events). */
+export function addValues(e: V2gEvent, out: ValueSample[]): void {
+  if (e.kind !== 'v2g' || !e.decoded) return;
+  const body = e.decoded.body;
+  for (const name of VALUE_NAMES) {
+    let v = fieldValue(body, name);
+    if (v === undefined && name === 'EVRESSSOC') v = fieldValue(body, 'PresentSOC');
+    if (v !== undefined) out.push({ timestamp: e.timestamp, frame: e.frame, connection: e.connection, message: e.name, name, value: v });
+  }
 }
 
 /**

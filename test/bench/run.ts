@@ -1,5 +1,12 @@
-// `npm run bench [-- --json] [-- <suite-name-filter>]`: runs every test/bench/*.bench.ts suite.
-import { readdirSync } from 'node:fs';
+// `npm run bench [-- --json] [-- <suite> ...]`: runs the test/bench/*.bench.ts suites.
+//
+// A filter selects a suite by its exact name or by the exact stem of its file
+// (`session` → session.bench.ts; it does not also select the analysis suite, whose name
+// merely contains "sessions"). Without --json each suite prints a table (one row per
+// result, one column per figure); with --json every result is one JSON line
+// {"suite", "bench", "ns_per_op", ...}. `--out FILE` also writes the JSON lines to FILE.
+// `--list` prints the selected suite names without running them.
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchResult, BenchSuite } from './harness.js';
@@ -7,36 +14,73 @@ import type { BenchResult, BenchSuite } from './harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const filters = args.filter((a) => !a.startsWith('--'));
+const list = args.includes('--list');
+const outIndex = args.indexOf('--out');
+const outFile = outIndex >= 0 ? args[outIndex + 1] : undefined;
+const filters = args.filter((a, i) => !a.startsWith('--') && !(outIndex >= 0 && i === outIndex + 1));
 
-function format(r: BenchResult): string {
-  const extras = Object.entries(r)
-    .filter(([k]) => k !== 'bench' && k !== 'ns_per_op')
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
-    .join(' ');
-  const ns = r.ns_per_op !== undefined ? `${r.ns_per_op.toFixed(0).padStart(10)} ns/op` : ''.padStart(16);
-  return `${r.bench.padEnd(48)} ${ns}  ${extras}`;
+function cell(v: string | number | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(+v.toPrecision(4));
+  return v;
+}
+
+/** Results as an aligned table: the bench name, then every figure any row has. */
+export function table(results: readonly BenchResult[]): string {
+  const cols: string[] = [];
+  for (const r of results) for (const k of Object.keys(r)) if (k !== 'bench' && !cols.includes(k)) cols.push(k);
+  const rows = [['bench', ...cols], ...results.map((r) => [r.bench, ...cols.map((c) => cell(r[c]))])];
+  const width = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const numeric = cols.map((c) => results.every((r) => r[c] === undefined || typeof r[c] === 'number'));
+  return rows
+    .map((row) =>
+      row
+        .map((v, i) => (i > 0 && numeric[i - 1] ? v.padStart(width[i] as number) : v.padEnd(width[i] as number)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .sort();
+const stems = new Set(files.map((f) => f.slice(0, -'.bench.ts'.length)));
+// Filters that name no file must be suite names: only then import every suite to look.
+const byNameOnly = filters.filter((x) => !stems.has(x));
+const lines: string[] = [];
 let failed = 0;
+let ran = 0;
 for (const f of files) {
+  const stem = f.slice(0, -'.bench.ts'.length);
+  if (filters.length && !filters.includes(stem) && byNameOnly.length === 0) continue;
   const { suite } = (await import(pathToFileURL(join(here, f)).href)) as { suite: BenchSuite };
-  if (filters.length && !filters.some((x) => suite.name.includes(x) || f.includes(x))) continue;
+  if (filters.length && !filters.includes(stem) && !byNameOnly.includes(suite.name)) continue;
+  ran++;
+  if (list) {
+    process.stdout.write(`${stem}\t${suite.name}\n`);
+    continue;
+  }
   if (!json) process.stdout.write(`\n== ${suite.name}\n`);
   try {
     const results = await suite.run();
     if (typeof results === 'string') {
-      if (json) process.stdout.write(JSON.stringify({ bench: suite.name, skipped: results }) + '\n');
-      else process.stdout.write(`   skipped: ${results}\n`);
+      const line = JSON.stringify({ suite: suite.name, skipped: results });
+      lines.push(line);
+      process.stdout.write(json ? line + '\n' : `   skipped: ${results}\n`);
       continue;
     }
-    for (const r of results) process.stdout.write((json ? JSON.stringify(r) : format(r)) + '\n');
+    for (const r of results) lines.push(JSON.stringify({ suite: suite.name, ...r }));
+    if (json) for (const r of results) process.stdout.write(JSON.stringify({ suite: suite.name, ...r }) + '\n');
+    else process.stdout.write(table(results) + '\n');
   } catch (e) {
     failed++;
     process.stderr.write(`bench ${suite.name} failed: ${e instanceof Error ? e.stack : String(e)}\n`);
   }
 }
+if (filters.length && ran === 0) {
+  process.stderr.write(`no bench suite named ${filters.join(', ')} (files: ${[...stems].join(', ')})\n`);
+  failed++;
+}
+if (outFile) writeFileSync(outFile, lines.map((l) => l + '\n').join(''));
 process.exitCode = failed ? 1 : 0;

@@ -47,15 +47,13 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const json = parsed.values.json === true;
+  const valuesPath = parsed.values.values;
+  const wantSummary = parsed.values['no-summary'] !== true;
+  const out = new StdoutLines();
   let corrupt = false;
-  const out: string[] = [];
-  const flush = (): void => {
-    if (out.length === 0) return;
-    process.stdout.write(out.join('\n') + '\n');
-    out.length = 0;
-  };
-  // The V2G analyser keeps TCP stream state across frames: one per file.
-  const v2g = createV2gAnalyser();
+  // The V2G analyser keeps TCP stream state across frames: one per file. It keeps no decoded
+  // documents; summaries and values only when asked for (memory stays flat on long captures).
+  const v2g = createV2gAnalyser({ summary: wantSummary, values: valuesPath !== undefined });
   let lastFrame = 0;
   let lastTimestamp = NaN;
   let firstTimestamp = NaN;
@@ -66,19 +64,23 @@ export async function run(argv: string[]): Promise<number> {
       lastTimestamp = item.timestamp;
       if (!Number.isFinite(firstTimestamp)) firstTimestamp = item.relative === 0 ? item.timestamp : item.timestamp - item.relative * 1000;
     }
+    if (out.closed) {
+      // Nobody reads any more (`tsplc decode FILE | head`): only a --values file still needs the rest.
+      if (valuesPath === undefined) return 0;
+      continue;
+    }
     out.push(json ? jsonLine(item) : textLine(item));
-    if (out.length >= 512) flush();
+    if (out.pending >= 512) await out.flush();
   }
   for (const it of v2g.finish()) {
     const relative = Number.isFinite(firstTimestamp) ? (lastTimestamp - firstTimestamp) / 1000 : NaN;
     const item: DecodedFrameItem = { ...it, frame: lastFrame, timestamp: lastTimestamp, relative };
     out.push(json ? jsonLine(item) : textLine(item));
   }
-  if (parsed.values['no-summary'] !== true) {
+  if (wantSummary) {
     v2g.sessions().forEach((s, i) => out.push(json ? JSON.stringify({ layer: 'summary', session: i + 1, ...s }) : sessionSummaryText(s, i)));
   }
-  flush();
-  const valuesPath = parsed.values.values;
+  await out.flush();
   if (valuesPath !== undefined) {
     try {
       await writeFile(valuesPath, valuesToCsv(v2g.values()));
@@ -88,6 +90,49 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   return corrupt ? 1 : 0;
+}
+
+/**
+ * Lines to stdout in batches. A closed stdout (the reader exited: `| head`) is not an error
+ * for a decoder: the EPIPE arrives as an 'error' event, which would otherwise end the process
+ * with a stack trace; here it only sets `closed`, and the command ends with exit 0. flush()
+ * yields to the event loop so that the event is seen while decoding, and waits for 'drain'
+ * when the stream buffers (a slow reader), so memory stays bounded.
+ */
+class StdoutLines {
+  private lines: string[] = [];
+  closed = false;
+  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {
+    stream.on('error', () => {
+      // EPIPE or any other write failure: nobody can read the rest.
+      this.closed = true;
+    });
+  }
+  get pending(): number {
+    return this.lines.length;
+  }
+  push(line: string): void {
+    this.lines.push(line);
+  }
+  async flush(): Promise<void> {
+    if (this.lines.length > 0 && !this.closed) {
+      const more = this.stream.write(this.lines.join('\n') + '\n');
+      this.lines.length = 0;
+      if (!more && !this.closed) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            this.stream.off('drain', done);
+            this.stream.off('error', done);
+            resolve();
+          };
+          this.stream.on('drain', done);
+          this.stream.on('error', done);
+        });
+      }
+    }
+    this.lines.length = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 function textLine(i: DecodedFrameItem): string {

@@ -172,6 +172,29 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     }
   }
 
+  /**
+   * CH, value, EE of a simple-typed element in one runtime call (fewer calls per field: the
+   * large generated decoders exhaust V8's inlining budget), where the runtime has one.
+   */
+  function readSimpleElement(t: SimpleType, ctx: string): string | undefined {
+    const r = t.rep;
+    const c = JSON.stringify(ctx);
+    switch (r.k) {
+      case 'bool':
+        return `r.chBool(${c})`;
+      case 'enum':
+        return `${enumTable(t)}[r.chEnum(${r.bits}, ${r.values.length}, ${c})]`;
+      case 'nbit':
+        return `r.chNbit(${r.bits}, ${r.min}, ${r.max}, ${c})`;
+      case 'int':
+        if (r.big || r.min === undefined || r.max === undefined) return undefined;
+        if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.chUint(0, ${Number.MAX_SAFE_INTEGER}, ${c})`;
+        return `r.${r.unsigned ? 'chUint' : 'chInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${c})`;
+      default:
+        return undefined;
+    }
+  }
+
   function writeSimple(t: SimpleType, x: string, field: string): string {
     const r = t.rep;
     const f = JSON.stringify(field);
@@ -254,9 +277,13 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
             if (v.kind === 'complex') val = `d_${v.type.tsName}(r)`;
             else {
               const ctx = `${ct.grammarName}.${l.name}`;
-              push(`            r.ch(${JSON.stringify(ctx)});`);
-              push(`            const v${code} = ${readSimple(v.type, ctx)};`);
-              push(`            r.ee(${JSON.stringify(ctx)});`);
+              const fused = readSimpleElement(v.type, ctx);
+              if (fused !== undefined) push(`            const v${code} = ${fused};`);
+              else {
+                push(`            r.ch(${JSON.stringify(ctx)});`);
+                push(`            const v${code} = ${readSimple(v.type, ctx)};`);
+                push(`            r.ee(${JSON.stringify(ctx)});`);
+              }
               val = `v${code}`;
             }
             if (l.array) {
@@ -323,12 +350,20 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     push(`function e_${n}(w: BitWriter, v: ${n}, name: string): void {`);
     push('  try {');
     push('    let s = 0;');
+    push('    let c = 0;');
     push('    let x: any;');
     // The state is often known at generation time (start, after a mandatory field): then
     // the event code is a constant and CH (code 0, 1 bit) merges into the same write.
     let known: number | undefined = 0;
     const codeIn = (state: number, pred: (e: GEvent) => boolean) => (ct.states[state] as { events: GEvent[] }).events.findIndex(pred);
     const widthOf = (state: number) => (ct.states[state] as { bits: number }).bits;
+    // A code known at generation time: zero bits need no write (the writer's buffer is zeroed
+    // ahead of it), others one bits() call.
+    const staticCode = (width: number, code: number) => (code === 0 ? `w.pos += ${width};` : `w.bits(${width}, ${code});`);
+    const staticCode_ = staticCode;
+    // A code from the per-state table: -1 (not allowed here) goes to event(), which throws
+    // the typed error; the common case is one bits() call.
+    const dynamicCode = (table: string, field: string) => `c = ${table}[s]!; if (c < 0) w.event(W_${n}[s]!, c, ${gn}, ${field}, s, X_${n}); w.bits(W_${n}[s]!, c);`;
     ct.attrs.forEach((a, i) => {
       const next = attrNext(ct, i);
       const f = JSON.stringify('@' + a.name);
@@ -337,14 +372,14 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       if (a.required) push(`    if (x === undefined) w.missing(${gn}, ${f});`);
       const code = known === undefined ? -1 : codeIn(known, pred);
       if (a.required && known !== undefined && code >= 0) {
-        push(`    w.bits(${widthOf(known)}, ${code});`);
+        push(`    ${staticCode(widthOf(known), code)}`);
         push(`    ${writeSimple(a.type, 'x', '@' + a.name)}`);
         push(`    s = ${next};`);
         known = next;
         return;
       }
       push(`    if (x !== undefined) {`);
-      push(`      w.event(W_${n}[s]!, C_${n}_a${i}[s]!, ${gn}, ${f}, s, X_${n});`);
+      push(`      ${dynamicCode(`C_${n}_a${i}`, f)}`);
       push(`      ${writeSimple(a.type, 'x', '@' + a.name)}`);
       push(`      s = ${next};`);
       push('    }');
@@ -352,7 +387,7 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
     });
     if (ct.simpleContent) {
       const chEvent = ct.states.flatMap((st) => st.events).find((e) => e.kind === 'CH') as { next: number };
-      push(`    w.event(W_${n}[s]!, C_${n}_ch[s]!, ${gn}, '$value', s, X_${n});`);
+      push(`    ${dynamicCode(`C_${n}_ch`, "'$value'")}`);
       push(`    ${writeSimple(ct.simpleContent, 'v.$value', '$value')}`);
       push(`    s = ${chEvent.next};`);
       known = chEvent.next;
@@ -366,15 +401,16 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       const body = (x: string, staticCode: number | undefined, width: number) => {
         const lines: string[] = [];
         if (v.kind === 'complex') {
-          if (staticCode !== undefined) lines.push(`w.bits(${width}, ${staticCode});`);
-          else lines.push(`w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${fname}, s, X_${n});`);
-          lines.push(`w.obj(${x}, ${fname});`);
+          if (staticCode !== undefined) lines.push(staticCode_(width, staticCode));
+          else lines.push(dynamicCode(`C_${n}_l${i}`, fname));
+          // The type check inline: a call per complex field costs more than the test.
+          lines.push(`if (typeof ${x} !== 'object' || ${x} === null) w.obj(${x}, ${fname});`);
           lines.push(`e_${v.type.tsName}(w, ${x}, ${fname});`);
         } else {
           // SE code, then CH (first-level code 0 of 1 bit), the value, then EE (code 0 of 1 bit).
-          if (staticCode !== undefined) lines.push(`w.bits(${width + 1}, ${staticCode * 2});`);
+          if (staticCode !== undefined) lines.push(staticCode_(width + 1, staticCode * 2));
           else {
-            lines.push(`w.event(W_${n}[s]!, C_${n}_l${i}[s]!, ${gn}, ${fname}, s, X_${n});`);
+            lines.push(dynamicCode(`C_${n}_l${i}`, fname));
             lines.push('w.pos++;');
           }
           lines.push(writeSimple(v.type, x, l.name));
@@ -415,8 +451,8 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       push('    }');
     });
     const eeCode = known === undefined ? -1 : codeIn(known, (e) => e.kind === 'EE');
-    if (known !== undefined && eeCode >= 0) push(`    w.bits(${widthOf(known)}, ${eeCode});`);
-    else push(`    w.event(W_${n}[s]!, C_${n}_ee[s]!, ${gn}, '', s, X_${n});`);
+    if (known !== undefined && eeCode >= 0) push(`    ${staticCode(widthOf(known), eeCode)}`);
+    else push(`    ${dynamicCode(`C_${n}_ee`, "''")}`);
     push('  } catch (e) {');
     push('    throw withPath(e, name);');
     push('  }');
@@ -452,10 +488,15 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
   push('');
   push('export function encodeDocument(w: BitWriter, doc: Document): void {');
   push('  let root: string | undefined;');
-  push('  for (const k in doc) {');
-  push('    if ((doc as any)[k] === undefined) continue;');
-  push("    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);");
-  push('    root = k;');
+  // One own property is the normal case; Object.keys() is much cheaper than for-in there.
+  push('  const keys = Object.keys(doc);');
+  push('  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];');
+  push('  else {');
+  push('    for (const k of keys) {');
+  push('      if ((doc as any)[k] === undefined) continue;');
+  push("      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);");
+  push('      root = k;');
+  push('    }');
   push('  }');
   push('  const v: any = root === undefined ? undefined : (doc as any)[root];');
   push('  switch (root) {');

@@ -102,9 +102,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
       case 1: // ProtocolNamespace:done
         switch (r.event(1, 1, "AppProtocolType", 1)) {
           case 0:
-            r.ch("AppProtocolType.VersionNumberMajor");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "AppProtocolType.VersionNumberMajor");
-            r.ee("AppProtocolType.VersionNumberMajor");
+            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMajor");
             o.VersionNumberMajor = v0;
             s = 2;
             continue;
@@ -114,9 +112,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
       case 2: // VersionNumberMajor:done
         switch (r.event(1, 1, "AppProtocolType", 2)) {
           case 0:
-            r.ch("AppProtocolType.VersionNumberMinor");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "AppProtocolType.VersionNumberMinor");
-            r.ee("AppProtocolType.VersionNumberMinor");
+            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMinor");
             o.VersionNumberMinor = v0;
             s = 3;
             continue;
@@ -126,9 +122,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
       case 3: // VersionNumberMinor:done
         switch (r.event(1, 1, "AppProtocolType", 3)) {
           case 0:
-            r.ch("AppProtocolType.SchemaID");
-            const v0 = r.nbit(8, 0, 255, "AppProtocolType.SchemaID");
-            r.ee("AppProtocolType.SchemaID");
+            const v0 = r.chNbit(8, 0, 255, "AppProtocolType.SchemaID");
             o.SchemaID = v0;
             s = 4;
             continue;
@@ -138,9 +132,7 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
       case 4: // SchemaID:done
         switch (r.event(1, 1, "AppProtocolType", 4)) {
           case 0:
-            r.ch("AppProtocolType.Priority");
-            const v0 = r.nbit(5, 1, 20, "AppProtocolType.Priority");
-            r.ee("AppProtocolType.Priority");
+            const v0 = r.chNbit(5, 1, 20, "AppProtocolType.Priority");
             o.Priority = v0;
             s = 5;
             continue;
@@ -171,9 +163,7 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
       case 0: // attr:0
         switch (r.event(1, 1, "supportedAppProtocolRes", 0)) {
           case 0:
-            r.ch("supportedAppProtocolRes.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(2, 3, "supportedAppProtocolRes.ResponseCode")];
-            r.ee("supportedAppProtocolRes.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(2, 3, "supportedAppProtocolRes.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -183,9 +173,7 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
       case 1: // ResponseCode:done
         switch (r.event(2, 2, "supportedAppProtocolRes", 1)) {
           case 0:
-            r.ch("supportedAppProtocolRes.SchemaID");
-            const v0 = r.nbit(8, 0, 255, "supportedAppProtocolRes.SchemaID");
-            r.ee("supportedAppProtocolRes.SchemaID");
+            const v0 = r.chNbit(8, 0, 255, "supportedAppProtocolRes.SchemaID");
             o.SchemaID = v0;
             s = 2;
             continue;
@@ -218,19 +206,20 @@ const C_supportedAppProtocolReq_ee = [-1, 1, 0];
 function e_supportedAppProtocolReq(w: BitWriter, v: supportedAppProtocolReq, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.AppProtocol;
     if (x === undefined) w.missing("supportedAppProtocolReq", "AppProtocol");
     if (x !== undefined) {
       w.arr(x, "AppProtocol");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_supportedAppProtocolReq[s]!, C_supportedAppProtocolReq_l0[s]!, "supportedAppProtocolReq", "AppProtocol", s, X_supportedAppProtocolReq);
-        w.obj(x[i], "AppProtocol");
+        c = C_supportedAppProtocolReq_l0[s]!; if (c < 0) w.event(W_supportedAppProtocolReq[s]!, c, "supportedAppProtocolReq", "AppProtocol", s, X_supportedAppProtocolReq); w.bits(W_supportedAppProtocolReq[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "AppProtocol");
         e_AppProtocolType(w, x[i], "AppProtocol");
         s = ((i + 1) < 20 ? 1 : 2);
       }
     }
-    w.event(W_supportedAppProtocolReq[s]!, C_supportedAppProtocolReq_ee[s]!, "supportedAppProtocolReq", '', s, X_supportedAppProtocolReq);
+    c = C_supportedAppProtocolReq_ee[s]!; if (c < 0) w.event(W_supportedAppProtocolReq[s]!, c, "supportedAppProtocolReq", '', s, X_supportedAppProtocolReq); w.bits(W_supportedAppProtocolReq[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -246,38 +235,39 @@ const C_AppProtocolType_ee = [-1, -1, -1, -1, -1, 0];
 function e_AppProtocolType(w: BitWriter, v: AppProtocolType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ProtocolNamespace;
     if (x === undefined) w.missing("AppProtocolType", "ProtocolNamespace");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 100, "ProtocolNamespace");
     w.pos++;
     s = 1;
     x = v.VersionNumberMajor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMajor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "VersionNumberMajor");
     w.pos++;
     s = 2;
     x = v.VersionNumberMinor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMinor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "VersionNumberMinor");
     w.pos++;
     s = 3;
     x = v.SchemaID;
     if (x === undefined) w.missing("AppProtocolType", "SchemaID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 0, 255, "SchemaID");
     w.pos++;
     s = 4;
     x = v.Priority;
     if (x === undefined) w.missing("AppProtocolType", "Priority");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 5, 1, 20, "Priority");
     w.pos++;
     s = 5;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -290,22 +280,23 @@ const C_supportedAppProtocolRes_ee = [-1, 1, 0];
 function e_supportedAppProtocolRes(w: BitWriter, v: supportedAppProtocolRes, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("supportedAppProtocolRes", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 2, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.SchemaID;
     if (x !== undefined) {
-      w.event(W_supportedAppProtocolRes[s]!, C_supportedAppProtocolRes_l1[s]!, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes);
+      c = C_supportedAppProtocolRes_l1[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, 0, 255, "SchemaID");
       w.pos++;
       s = 2;
     }
-    w.event(W_supportedAppProtocolRes[s]!, C_supportedAppProtocolRes_ee[s]!, "supportedAppProtocolRes", '', s, X_supportedAppProtocolRes);
+    c = C_supportedAppProtocolRes_ee[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", '', s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -330,10 +321,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

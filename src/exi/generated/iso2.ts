@@ -834,9 +834,7 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
       case 0: // attr:0
         switch (r.event(2, 2, "AC_EVChargeParameterType", 0)) {
           case 0:
-            r.ch("AC_EVChargeParameterType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "AC_EVChargeParameterType.DepartureTime");
-            r.ee("AC_EVChargeParameterType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "AC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -907,9 +905,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
       case 0: // attr:0
         switch (r.event(1, 1, "PhysicalValueType", 0)) {
           case 0:
-            r.ch("PhysicalValueType.Multiplier");
-            const v0 = r.nbit(3, -3, 3, "PhysicalValueType.Multiplier");
-            r.ee("PhysicalValueType.Multiplier");
+            const v0 = r.chNbit(3, -3, 3, "PhysicalValueType.Multiplier");
             o.Multiplier = v0;
             s = 1;
             continue;
@@ -919,9 +915,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
       case 1: // Multiplier:done
         switch (r.event(1, 1, "PhysicalValueType", 1)) {
           case 0:
-            r.ch("PhysicalValueType.Unit");
-            const v0 = EN_unitSymbolType[r.enumIndex(3, 7, "PhysicalValueType.Unit")];
-            r.ee("PhysicalValueType.Unit");
+            const v0 = EN_unitSymbolType[r.chEnum(3, 7, "PhysicalValueType.Unit")];
             o.Unit = v0;
             s = 2;
             continue;
@@ -931,9 +925,7 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
       case 2: // Unit:done
         switch (r.event(1, 1, "PhysicalValueType", 2)) {
           case 0:
-            r.ch("PhysicalValueType.Value");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "PhysicalValueType.Value");
-            r.ee("PhysicalValueType.Value");
+            const v0 = r.chInt(-32768, 32767, "PhysicalValueType.Value");
             o.Value = v0;
             s = 3;
             continue;
@@ -1012,9 +1004,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "AC_EVSEStatusType", 0)) {
           case 0:
-            r.ch("AC_EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "AC_EVSEStatusType.NotificationMaxDelay");
-            r.ee("AC_EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "AC_EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -1024,9 +1014,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
           case 0:
-            r.ch("AC_EVSEStatusType.EVSENotification");
-            const v0 = EN_EVSENotificationType[r.enumIndex(2, 3, "AC_EVSEStatusType.EVSENotification")];
-            r.ee("AC_EVSEStatusType.EVSENotification");
+            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "AC_EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -1036,9 +1024,7 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
           case 0:
-            r.ch("AC_EVSEStatusType.RCD");
-            const v0 = r.bool();
-            r.ee("AC_EVSEStatusType.RCD");
+            const v0 = r.chBool("AC_EVSEStatusType.RCD");
             o.RCD = v0;
             s = 3;
             continue;
@@ -1122,9 +1108,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
       case 0: // attr:0
         switch (r.event(1, 1, "AuthorizationResType", 0)) {
           case 0:
-            r.ch("AuthorizationResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "AuthorizationResType.ResponseCode")];
-            r.ee("AuthorizationResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "AuthorizationResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -1134,9 +1118,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationResType", 1)) {
           case 0:
-            r.ch("AuthorizationResType.EVSEProcessing");
-            const v0 = EN_EVSEProcessingType[r.enumIndex(2, 3, "AuthorizationResType.EVSEProcessing")];
-            r.ee("AuthorizationResType.EVSEProcessing");
+            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 2;
             continue;
@@ -1202,9 +1184,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "DC_EVStatusType", 0)) {
           case 0:
-            r.ch("DC_EVStatusType.EVReady");
-            const v0 = r.bool();
-            r.ee("DC_EVStatusType.EVReady");
+            const v0 = r.chBool("DC_EVStatusType.EVReady");
             o.EVReady = v0;
             s = 1;
             continue;
@@ -1214,9 +1194,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
       case 1: // EVReady:done
         switch (r.event(1, 1, "DC_EVStatusType", 1)) {
           case 0:
-            r.ch("DC_EVStatusType.EVErrorCode");
-            const v0 = EN_DC_EVErrorCodeType[r.enumIndex(4, 12, "DC_EVStatusType.EVErrorCode")];
-            r.ee("DC_EVStatusType.EVErrorCode");
+            const v0 = EN_DC_EVErrorCodeType[r.chEnum(4, 12, "DC_EVStatusType.EVErrorCode")];
             o.EVErrorCode = v0;
             s = 2;
             continue;
@@ -1226,9 +1204,7 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
       case 2: // EVErrorCode:done
         switch (r.event(1, 1, "DC_EVStatusType", 2)) {
           case 0:
-            r.ch("DC_EVStatusType.EVRESSSOC");
-            const v0 = r.nbit(7, 0, 100, "DC_EVStatusType.EVRESSSOC");
-            r.ee("DC_EVStatusType.EVRESSSOC");
+            const v0 = r.chNbit(7, 0, 100, "DC_EVStatusType.EVRESSSOC");
             o.EVRESSSOC = v0;
             s = 3;
             continue;
@@ -1259,9 +1235,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
       case 0: // attr:0
         switch (r.event(1, 1, "CableCheckResType", 0)) {
           case 0:
-            r.ch("CableCheckResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "CableCheckResType.ResponseCode")];
-            r.ee("CableCheckResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CableCheckResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -1280,9 +1254,7 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
       case 2: // DC_EVSEStatus:done
         switch (r.event(1, 1, "CableCheckResType", 2)) {
           case 0:
-            r.ch("CableCheckResType.EVSEProcessing");
-            const v0 = EN_EVSEProcessingType[r.enumIndex(2, 3, "CableCheckResType.EVSEProcessing")];
-            r.ee("CableCheckResType.EVSEProcessing");
+            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "CableCheckResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 3;
             continue;
@@ -1313,9 +1285,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "DC_EVSEStatusType", 0)) {
           case 0:
-            r.ch("DC_EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "DC_EVSEStatusType.NotificationMaxDelay");
-            r.ee("DC_EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "DC_EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -1325,9 +1295,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
           case 0:
-            r.ch("DC_EVSEStatusType.EVSENotification");
-            const v0 = EN_EVSENotificationType[r.enumIndex(2, 3, "DC_EVSEStatusType.EVSENotification")];
-            r.ee("DC_EVSEStatusType.EVSENotification");
+            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "DC_EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -1337,16 +1305,12 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
       case 2: // EVSENotification:done
         switch (r.event(2, 2, "DC_EVSEStatusType", 2)) {
           case 0:
-            r.ch("DC_EVSEStatusType.EVSEIsolationStatus");
-            const v0 = EN_isolationLevelType[r.enumIndex(3, 5, "DC_EVSEStatusType.EVSEIsolationStatus")];
-            r.ee("DC_EVSEStatusType.EVSEIsolationStatus");
+            const v0 = EN_isolationLevelType[r.chEnum(3, 5, "DC_EVSEStatusType.EVSEIsolationStatus")];
             o.EVSEIsolationStatus = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("DC_EVSEStatusType.EVSEStatusCode");
-            const v1 = EN_DC_EVSEStatusCodeType[r.enumIndex(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
-            r.ee("DC_EVSEStatusType.EVSEStatusCode");
+            const v1 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
             o.EVSEStatusCode = v1;
             s = 4;
             continue;
@@ -1356,9 +1320,7 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
       case 3: // EVSEIsolationStatus:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
           case 0:
-            r.ch("DC_EVSEStatusType.EVSEStatusCode");
-            const v0 = EN_DC_EVSEStatusCodeType[r.enumIndex(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
-            r.ee("DC_EVSEStatusType.EVSEStatusCode");
+            const v0 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
             o.EVSEStatusCode = v0;
             s = 4;
             continue;
@@ -1560,9 +1522,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
       case 0: // attr:0
         switch (r.event(1, 1, "CertificateInstallationResType", 0)) {
           case 0:
-            r.ch("CertificateInstallationResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "CertificateInstallationResType.ResponseCode")];
-            r.ee("CertificateInstallationResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateInstallationResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -1922,9 +1882,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
       case 0: // attr:0
         switch (r.event(1, 1, "CertificateUpdateResType", 0)) {
           case 0:
-            r.ch("CertificateUpdateResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "CertificateUpdateResType.ResponseCode")];
-            r.ee("CertificateUpdateResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateUpdateResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -1979,9 +1937,7 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
       case 6: // eMAID:done
         switch (r.event(2, 2, "CertificateUpdateResType", 6)) {
           case 0:
-            r.ch("CertificateUpdateResType.RetryCounter");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "CertificateUpdateResType.RetryCounter");
-            r.ee("CertificateUpdateResType.RetryCounter");
+            const v0 = r.chInt(-32768, 32767, "CertificateUpdateResType.RetryCounter");
             o.RetryCounter = v0;
             s = 7;
             continue;
@@ -2014,16 +1970,12 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
       case 0: // attr:0
         switch (r.event(2, 2, "ChargeParameterDiscoveryReqType", 0)) {
           case 0:
-            r.ch("ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
-            r.ee("ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
+            const v0 = r.chUint(0, 65535, "ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
             o.MaxEntriesSAScheduleTuple = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode");
-            const v1 = EN_EnergyTransferModeType[r.enumIndex(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
-            r.ee("ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode");
+            const v1 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
             o.RequestedEnergyTransferMode = v1;
             s = 2;
             continue;
@@ -2033,9 +1985,7 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
       case 1: // MaxEntriesSAScheduleTuple:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 1)) {
           case 0:
-            r.ch("ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode");
-            const v0 = EN_EnergyTransferModeType[r.enumIndex(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
-            r.ee("ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode");
+            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
             o.RequestedEnergyTransferMode = v0;
             s = 2;
             continue;
@@ -2097,9 +2047,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
       case 0: // attr:0
         switch (r.event(2, 2, "DC_EVChargeParameterType", 0)) {
           case 0:
-            r.ch("DC_EVChargeParameterType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DC_EVChargeParameterType.DepartureTime");
-            r.ee("DC_EVChargeParameterType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "DC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -2161,16 +2109,12 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 7;
             continue;
           case 2:
-            r.ch("DC_EVChargeParameterType.FullSOC");
-            const v2 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
-            r.ee("DC_EVChargeParameterType.FullSOC");
+            const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v2;
             s = 8;
             continue;
           case 3:
-            r.ch("DC_EVChargeParameterType.BulkSOC");
-            const v3 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
-            r.ee("DC_EVChargeParameterType.BulkSOC");
+            const v3 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v3;
             s = 9;
             continue;
@@ -2186,16 +2130,12 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             s = 7;
             continue;
           case 1:
-            r.ch("DC_EVChargeParameterType.FullSOC");
-            const v1 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
-            r.ee("DC_EVChargeParameterType.FullSOC");
+            const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v1;
             s = 8;
             continue;
           case 2:
-            r.ch("DC_EVChargeParameterType.BulkSOC");
-            const v2 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
-            r.ee("DC_EVChargeParameterType.BulkSOC");
+            const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v2;
             s = 9;
             continue;
@@ -2207,16 +2147,12 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
       case 7: // EVEnergyRequest:done
         switch (r.event(2, 3, "DC_EVChargeParameterType", 7)) {
           case 0:
-            r.ch("DC_EVChargeParameterType.FullSOC");
-            const v0 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
-            r.ee("DC_EVChargeParameterType.FullSOC");
+            const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v0;
             s = 8;
             continue;
           case 1:
-            r.ch("DC_EVChargeParameterType.BulkSOC");
-            const v1 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
-            r.ee("DC_EVChargeParameterType.BulkSOC");
+            const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v1;
             s = 9;
             continue;
@@ -2228,9 +2164,7 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
       case 8: // FullSOC:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 8)) {
           case 0:
-            r.ch("DC_EVChargeParameterType.BulkSOC");
-            const v0 = r.nbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
-            r.ee("DC_EVChargeParameterType.BulkSOC");
+            const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v0;
             s = 9;
             continue;
@@ -2263,9 +2197,7 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
       case 0: // attr:0
         switch (r.event(2, 2, "EVChargeParameterType", 0)) {
           case 0:
-            r.ch("EVChargeParameterType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "EVChargeParameterType.DepartureTime");
-            r.ee("EVChargeParameterType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -2298,9 +2230,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
       case 0: // attr:0
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 0)) {
           case 0:
-            r.ch("ChargeParameterDiscoveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "ChargeParameterDiscoveryResType.ResponseCode")];
-            r.ee("ChargeParameterDiscoveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargeParameterDiscoveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -2310,9 +2240,7 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
           case 0:
-            r.ch("ChargeParameterDiscoveryResType.EVSEProcessing");
-            const v0 = EN_EVSEProcessingType[r.enumIndex(2, 3, "ChargeParameterDiscoveryResType.EVSEProcessing")];
-            r.ee("ChargeParameterDiscoveryResType.EVSEProcessing");
+            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "ChargeParameterDiscoveryResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 2;
             continue;
@@ -2457,9 +2385,7 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
       case 0: // attr:0
         switch (r.event(1, 1, "SAScheduleTupleType", 0)) {
           case 0:
-            r.ch("SAScheduleTupleType.SAScheduleTupleID");
-            const v0 = r.nbit(8, 1, 255, "SAScheduleTupleType.SAScheduleTupleID");
-            r.ee("SAScheduleTupleType.SAScheduleTupleID");
+            const v0 = r.chNbit(8, 1, 255, "SAScheduleTupleType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 1;
             continue;
@@ -2603,9 +2529,7 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
       case 0: // attr:0
         switch (r.event(1, 1, "RelativeTimeIntervalType", 0)) {
           case 0:
-            r.ch("RelativeTimeIntervalType.start");
-            const v0 = r.rangeCheck(r.uint(), 0, 16777214, "RelativeTimeIntervalType.start");
-            r.ee("RelativeTimeIntervalType.start");
+            const v0 = r.chUint(0, 16777214, "RelativeTimeIntervalType.start");
             o.start = v0;
             s = 1;
             continue;
@@ -2615,9 +2539,7 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
       case 1: // start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
           case 0:
-            r.ch("RelativeTimeIntervalType.duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 86400, "RelativeTimeIntervalType.duration");
-            r.ee("RelativeTimeIntervalType.duration");
+            const v0 = r.chUint(0, 86400, "RelativeTimeIntervalType.duration");
             o.duration = v0;
             s = 2;
             continue;
@@ -2659,9 +2581,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 1;
             continue;
           case 1:
-            r.ch("SalesTariffType.SalesTariffID");
-            const v1 = r.nbit(8, 1, 255, "SalesTariffType.SalesTariffID");
-            r.ee("SalesTariffType.SalesTariffID");
+            const v1 = r.chNbit(8, 1, 255, "SalesTariffType.SalesTariffID");
             o.SalesTariffID = v1;
             s = 2;
             continue;
@@ -2671,9 +2591,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
       case 1: // attr:1
         switch (r.event(1, 1, "SalesTariffType", 1)) {
           case 0:
-            r.ch("SalesTariffType.SalesTariffID");
-            const v0 = r.nbit(8, 1, 255, "SalesTariffType.SalesTariffID");
-            r.ee("SalesTariffType.SalesTariffID");
+            const v0 = r.chNbit(8, 1, 255, "SalesTariffType.SalesTariffID");
             o.SalesTariffID = v0;
             s = 2;
             continue;
@@ -2690,9 +2608,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             s = 3;
             continue;
           case 1:
-            r.ch("SalesTariffType.NumEPriceLevels");
-            const v1 = r.nbit(8, 0, 255, "SalesTariffType.NumEPriceLevels");
-            r.ee("SalesTariffType.NumEPriceLevels");
+            const v1 = r.chNbit(8, 0, 255, "SalesTariffType.NumEPriceLevels");
             o.NumEPriceLevels = v1;
             s = 4;
             continue;
@@ -2706,9 +2622,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
       case 3: // SalesTariffDescription:done
         switch (r.event(2, 2, "SalesTariffType", 3)) {
           case 0:
-            r.ch("SalesTariffType.NumEPriceLevels");
-            const v0 = r.nbit(8, 0, 255, "SalesTariffType.NumEPriceLevels");
-            r.ee("SalesTariffType.NumEPriceLevels");
+            const v0 = r.chNbit(8, 0, 255, "SalesTariffType.NumEPriceLevels");
             o.NumEPriceLevels = v0;
             s = 4;
             continue;
@@ -2776,9 +2690,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
       case 1: // RelativeTimeInterval:done
         switch (r.event(2, 3, "SalesTariffEntryType", 1)) {
           case 0:
-            r.ch("SalesTariffEntryType.EPriceLevel");
-            const v0 = r.nbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
-            r.ee("SalesTariffEntryType.EPriceLevel");
+            const v0 = r.chNbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
             o.EPriceLevel = v0;
             s = 3;
             continue;
@@ -2794,9 +2706,7 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
       case 2: // TimeInterval:done
         switch (r.event(2, 3, "SalesTariffEntryType", 2)) {
           case 0:
-            r.ch("SalesTariffEntryType.EPriceLevel");
-            const v0 = r.nbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
-            r.ee("SalesTariffEntryType.EPriceLevel");
+            const v0 = r.chNbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
             o.EPriceLevel = v0;
             s = 3;
             continue;
@@ -2905,9 +2815,7 @@ function d_CostType(r: BitReader): CostType {
       case 0: // attr:0
         switch (r.event(1, 1, "CostType", 0)) {
           case 0:
-            r.ch("CostType.costKind");
-            const v0 = EN_costKindType[r.enumIndex(2, 3, "CostType.costKind")];
-            r.ee("CostType.costKind");
+            const v0 = EN_costKindType[r.chEnum(2, 3, "CostType.costKind")];
             o.costKind = v0;
             s = 1;
             continue;
@@ -2917,9 +2825,7 @@ function d_CostType(r: BitReader): CostType {
       case 1: // costKind:done
         switch (r.event(1, 1, "CostType", 1)) {
           case 0:
-            r.ch("CostType.amount");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "CostType.amount");
-            r.ee("CostType.amount");
+            const v0 = r.chUint(0, 4294967295, "CostType.amount");
             o.amount = v0;
             s = 2;
             continue;
@@ -2929,9 +2835,7 @@ function d_CostType(r: BitReader): CostType {
       case 2: // amount:done
         switch (r.event(2, 2, "CostType", 2)) {
           case 0:
-            r.ch("CostType.amountMultiplier");
-            const v0 = r.nbit(3, -3, 3, "CostType.amountMultiplier");
-            r.ee("CostType.amountMultiplier");
+            const v0 = r.chNbit(3, -3, 3, "CostType.amountMultiplier");
             o.amountMultiplier = v0;
             s = 3;
             continue;
@@ -3087,9 +2991,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
       case 0: // attr:0
         switch (r.event(1, 1, "ChargingStatusResType", 0)) {
           case 0:
-            r.ch("ChargingStatusResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "ChargingStatusResType.ResponseCode")];
-            r.ee("ChargingStatusResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargingStatusResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -3111,9 +3013,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
       case 2: // EVSEID:done
         switch (r.event(1, 1, "ChargingStatusResType", 2)) {
           case 0:
-            r.ch("ChargingStatusResType.SAScheduleTupleID");
-            const v0 = r.nbit(8, 1, 255, "ChargingStatusResType.SAScheduleTupleID");
-            r.ee("ChargingStatusResType.SAScheduleTupleID");
+            const v0 = r.chNbit(8, 1, 255, "ChargingStatusResType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 3;
             continue;
@@ -3131,9 +3031,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 5;
             continue;
           case 2:
-            r.ch("ChargingStatusResType.ReceiptRequired");
-            const v2 = r.bool();
-            r.ee("ChargingStatusResType.ReceiptRequired");
+            const v2 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v2;
             s = 6;
             continue;
@@ -3151,9 +3049,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             s = 5;
             continue;
           case 1:
-            r.ch("ChargingStatusResType.ReceiptRequired");
-            const v1 = r.bool();
-            r.ee("ChargingStatusResType.ReceiptRequired");
+            const v1 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 6;
             continue;
@@ -3167,9 +3063,7 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
       case 5: // MeterInfo:done
         switch (r.event(2, 2, "ChargingStatusResType", 5)) {
           case 0:
-            r.ch("ChargingStatusResType.ReceiptRequired");
-            const v0 = r.bool();
-            r.ee("ChargingStatusResType.ReceiptRequired");
+            const v0 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 6;
             continue;
@@ -3239,9 +3133,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 3;
             continue;
           case 2:
-            r.ch("MeterInfoType.MeterStatus");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 4;
             continue;
@@ -3267,9 +3159,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 3;
             continue;
           case 1:
-            r.ch("MeterInfoType.MeterStatus");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 4;
             continue;
@@ -3288,9 +3178,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       case 3: // SigMeterReading:done
         switch (r.event(2, 3, "MeterInfoType", 3)) {
           case 0:
-            r.ch("MeterInfoType.MeterStatus");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 4;
             continue;
@@ -3374,16 +3262,12 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 5;
             continue;
           case 3:
-            r.ch("CurrentDemandReqType.BulkChargingComplete");
-            const v3 = r.bool();
-            r.ee("CurrentDemandReqType.BulkChargingComplete");
+            const v3 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v3;
             s = 6;
             continue;
           case 4:
-            r.ch("CurrentDemandReqType.ChargingComplete");
-            const v4 = r.bool();
-            r.ee("CurrentDemandReqType.ChargingComplete");
+            const v4 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 7;
             continue;
@@ -3401,16 +3285,12 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 5;
             continue;
           case 2:
-            r.ch("CurrentDemandReqType.BulkChargingComplete");
-            const v2 = r.bool();
-            r.ee("CurrentDemandReqType.BulkChargingComplete");
+            const v2 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v2;
             s = 6;
             continue;
           case 3:
-            r.ch("CurrentDemandReqType.ChargingComplete");
-            const v3 = r.bool();
-            r.ee("CurrentDemandReqType.ChargingComplete");
+            const v3 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 7;
             continue;
@@ -3424,16 +3304,12 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             s = 5;
             continue;
           case 1:
-            r.ch("CurrentDemandReqType.BulkChargingComplete");
-            const v1 = r.bool();
-            r.ee("CurrentDemandReqType.BulkChargingComplete");
+            const v1 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v1;
             s = 6;
             continue;
           case 2:
-            r.ch("CurrentDemandReqType.ChargingComplete");
-            const v2 = r.bool();
-            r.ee("CurrentDemandReqType.ChargingComplete");
+            const v2 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 7;
             continue;
@@ -3443,16 +3319,12 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
       case 5: // EVMaximumPowerLimit:done
         switch (r.event(2, 2, "CurrentDemandReqType", 5)) {
           case 0:
-            r.ch("CurrentDemandReqType.BulkChargingComplete");
-            const v0 = r.bool();
-            r.ee("CurrentDemandReqType.BulkChargingComplete");
+            const v0 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 6;
             continue;
           case 1:
-            r.ch("CurrentDemandReqType.ChargingComplete");
-            const v1 = r.bool();
-            r.ee("CurrentDemandReqType.ChargingComplete");
+            const v1 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 7;
             continue;
@@ -3462,9 +3334,7 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
       case 6: // BulkChargingComplete:done
         switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
           case 0:
-            r.ch("CurrentDemandReqType.ChargingComplete");
-            const v0 = r.bool();
-            r.ee("CurrentDemandReqType.ChargingComplete");
+            const v0 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 7;
             continue;
@@ -3534,9 +3404,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 0: // attr:0
         switch (r.event(1, 1, "CurrentDemandResType", 0)) {
           case 0:
-            r.ch("CurrentDemandResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "CurrentDemandResType.ResponseCode")];
-            r.ee("CurrentDemandResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CurrentDemandResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -3573,9 +3441,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 4: // EVSEPresentCurrent:done
         switch (r.event(1, 1, "CurrentDemandResType", 4)) {
           case 0:
-            r.ch("CurrentDemandResType.EVSECurrentLimitAchieved");
-            const v0 = r.bool();
-            r.ee("CurrentDemandResType.EVSECurrentLimitAchieved");
+            const v0 = r.chBool("CurrentDemandResType.EVSECurrentLimitAchieved");
             o.EVSECurrentLimitAchieved = v0;
             s = 5;
             continue;
@@ -3585,9 +3451,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 5: // EVSECurrentLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 5)) {
           case 0:
-            r.ch("CurrentDemandResType.EVSEVoltageLimitAchieved");
-            const v0 = r.bool();
-            r.ee("CurrentDemandResType.EVSEVoltageLimitAchieved");
+            const v0 = r.chBool("CurrentDemandResType.EVSEVoltageLimitAchieved");
             o.EVSEVoltageLimitAchieved = v0;
             s = 6;
             continue;
@@ -3597,9 +3461,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 6: // EVSEVoltageLimitAchieved:done
         switch (r.event(1, 1, "CurrentDemandResType", 6)) {
           case 0:
-            r.ch("CurrentDemandResType.EVSEPowerLimitAchieved");
-            const v0 = r.bool();
-            r.ee("CurrentDemandResType.EVSEPowerLimitAchieved");
+            const v0 = r.chBool("CurrentDemandResType.EVSEPowerLimitAchieved");
             o.EVSEPowerLimitAchieved = v0;
             s = 7;
             continue;
@@ -3681,9 +3543,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 11: // EVSEID:done
         switch (r.event(1, 1, "CurrentDemandResType", 11)) {
           case 0:
-            r.ch("CurrentDemandResType.SAScheduleTupleID");
-            const v0 = r.nbit(8, 1, 255, "CurrentDemandResType.SAScheduleTupleID");
-            r.ee("CurrentDemandResType.SAScheduleTupleID");
+            const v0 = r.chNbit(8, 1, 255, "CurrentDemandResType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 12;
             continue;
@@ -3697,9 +3557,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 13;
             continue;
           case 1:
-            r.ch("CurrentDemandResType.ReceiptRequired");
-            const v1 = r.bool();
-            r.ee("CurrentDemandResType.ReceiptRequired");
+            const v1 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 14;
             continue;
@@ -3711,9 +3569,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
       case 13: // MeterInfo:done
         switch (r.event(2, 2, "CurrentDemandResType", 13)) {
           case 0:
-            r.ch("CurrentDemandResType.ReceiptRequired");
-            const v0 = r.bool();
-            r.ee("CurrentDemandResType.ReceiptRequired");
+            const v0 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 14;
             continue;
@@ -3755,16 +3611,12 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
       case 1: // DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
           case 0:
-            r.ch("DC_EVPowerDeliveryParameterType.BulkChargingComplete");
-            const v0 = r.bool();
-            r.ee("DC_EVPowerDeliveryParameterType.BulkChargingComplete");
+            const v0 = r.chBool("DC_EVPowerDeliveryParameterType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DC_EVPowerDeliveryParameterType.ChargingComplete");
-            const v1 = r.bool();
-            r.ee("DC_EVPowerDeliveryParameterType.ChargingComplete");
+            const v1 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 3;
             continue;
@@ -3774,9 +3626,7 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
       case 2: // BulkChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
           case 0:
-            r.ch("DC_EVPowerDeliveryParameterType.ChargingComplete");
-            const v0 = r.bool();
-            r.ee("DC_EVPowerDeliveryParameterType.ChargingComplete");
+            const v0 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 3;
             continue;
@@ -3983,9 +3833,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVSEStatusType", 0)) {
           case 0:
-            r.ch("EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            r.ee("EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -3995,9 +3843,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
           case 0:
-            r.ch("EVSEStatusType.EVSENotification");
-            const v0 = EN_EVSENotificationType[r.enumIndex(2, 3, "EVSEStatusType.EVSENotification")];
-            r.ee("EVSEStatusType.EVSENotification");
+            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -5297,9 +5143,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
       case 2: // SessionID:done
         switch (r.event(2, 2, "MeteringReceiptReqType", 2)) {
           case 0:
-            r.ch("MeteringReceiptReqType.SAScheduleTupleID");
-            const v0 = r.nbit(8, 1, 255, "MeteringReceiptReqType.SAScheduleTupleID");
-            r.ee("MeteringReceiptReqType.SAScheduleTupleID");
+            const v0 = r.chNbit(8, 1, 255, "MeteringReceiptReqType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 3;
             continue;
@@ -5343,9 +5187,7 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
       case 0: // attr:0
         switch (r.event(1, 1, "MeteringReceiptResType", 0)) {
           case 0:
-            r.ch("MeteringReceiptResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "MeteringReceiptResType.ResponseCode")];
-            r.ee("MeteringReceiptResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "MeteringReceiptResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -5531,9 +5373,7 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
       case 0: // attr:0
         switch (r.event(1, 1, "PaymentDetailsResType", 0)) {
           case 0:
-            r.ch("PaymentDetailsResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "PaymentDetailsResType.ResponseCode")];
-            r.ee("PaymentDetailsResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentDetailsResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -5588,9 +5428,7 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
       case 0: // attr:0
         switch (r.event(1, 1, "PaymentServiceSelectionReqType", 0)) {
           case 0:
-            r.ch("PaymentServiceSelectionReqType.SelectedPaymentOption");
-            const v0 = EN_paymentOptionType[r.enumIndex(1, 2, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
-            r.ee("PaymentServiceSelectionReqType.SelectedPaymentOption");
+            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
             o.SelectedPaymentOption = v0;
             s = 1;
             continue;
@@ -5671,9 +5509,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
       case 0: // attr:0
         switch (r.event(1, 1, "SelectedServiceType", 0)) {
           case 0:
-            r.ch("SelectedServiceType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "SelectedServiceType.ServiceID");
-            r.ee("SelectedServiceType.ServiceID");
+            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -5683,9 +5519,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
       case 1: // ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
           case 0:
-            r.ch("SelectedServiceType.ParameterSetID");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "SelectedServiceType.ParameterSetID");
-            r.ee("SelectedServiceType.ParameterSetID");
+            const v0 = r.chInt(-32768, 32767, "SelectedServiceType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 2;
             continue;
@@ -5718,9 +5552,7 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
       case 0: // attr:0
         switch (r.event(1, 1, "PaymentServiceSelectionResType", 0)) {
           case 0:
-            r.ch("PaymentServiceSelectionResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "PaymentServiceSelectionResType.ResponseCode")];
-            r.ee("PaymentServiceSelectionResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentServiceSelectionResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -5751,9 +5583,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
       case 0: // attr:0
         switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
           case 0:
-            r.ch("PowerDeliveryReqType.ChargeProgress");
-            const v0 = EN_chargeProgressType[r.enumIndex(2, 3, "PowerDeliveryReqType.ChargeProgress")];
-            r.ee("PowerDeliveryReqType.ChargeProgress");
+            const v0 = EN_chargeProgressType[r.chEnum(2, 3, "PowerDeliveryReqType.ChargeProgress")];
             o.ChargeProgress = v0;
             s = 1;
             continue;
@@ -5763,9 +5593,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
       case 1: // ChargeProgress:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
           case 0:
-            r.ch("PowerDeliveryReqType.SAScheduleTupleID");
-            const v0 = r.nbit(8, 1, 255, "PowerDeliveryReqType.SAScheduleTupleID");
-            r.ee("PowerDeliveryReqType.SAScheduleTupleID");
+            const v0 = r.chNbit(8, 1, 255, "PowerDeliveryReqType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 2;
             continue;
@@ -5878,9 +5706,7 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
       case 0: // attr:0
         switch (r.event(1, 1, "ProfileEntryType", 0)) {
           case 0:
-            r.ch("ProfileEntryType.ChargingProfileEntryStart");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "ProfileEntryType.ChargingProfileEntryStart");
-            r.ee("ProfileEntryType.ChargingProfileEntryStart");
+            const v0 = r.chUint(0, 4294967295, "ProfileEntryType.ChargingProfileEntryStart");
             o.ChargingProfileEntryStart = v0;
             s = 1;
             continue;
@@ -5899,9 +5725,7 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
       case 2: // ChargingProfileEntryMaxPower:done
         switch (r.event(2, 2, "ProfileEntryType", 2)) {
           case 0:
-            r.ch("ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
-            const v0 = r.nbit(2, 1, 3, "ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
-            r.ee("ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
+            const v0 = r.chNbit(2, 1, 3, "ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
             o.ChargingProfileEntryMaxNumberOfPhasesInUse = v0;
             s = 3;
             continue;
@@ -5934,9 +5758,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
       case 0: // attr:0
         switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
           case 0:
-            r.ch("PowerDeliveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "PowerDeliveryResType.ResponseCode")];
-            r.ee("PowerDeliveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PowerDeliveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -6046,9 +5868,7 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
       case 0: // attr:0
         switch (r.event(1, 1, "PreChargeResType", 0)) {
           case 0:
-            r.ch("PreChargeResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "PreChargeResType.ResponseCode")];
-            r.ee("PreChargeResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PreChargeResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -6097,9 +5917,7 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
           case 0:
-            r.ch("ServiceDetailReqType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceDetailReqType.ServiceID");
-            r.ee("ServiceDetailReqType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -6130,9 +5948,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceDetailResType", 0)) {
           case 0:
-            r.ch("ServiceDetailResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "ServiceDetailResType.ResponseCode")];
-            r.ee("ServiceDetailResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDetailResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -6142,9 +5958,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDetailResType", 1)) {
           case 0:
-            r.ch("ServiceDetailResType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceDetailResType.ServiceID");
-            r.ee("ServiceDetailResType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
             o.ServiceID = v0;
             s = 2;
             continue;
@@ -6227,9 +6041,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
       case 0: // attr:0
         switch (r.event(1, 1, "ParameterSetType", 0)) {
           case 0:
-            r.ch("ParameterSetType.ParameterSetID");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "ParameterSetType.ParameterSetID");
-            r.ee("ParameterSetType.ParameterSetID");
+            const v0 = r.chInt(-32768, 32767, "ParameterSetType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 1;
             continue;
@@ -6289,30 +6101,22 @@ function d_ParameterType(r: BitReader): ParameterType {
       case 1: // attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
-            r.ch("ParameterType.boolValue");
-            const v0 = r.bool();
-            r.ee("ParameterType.boolValue");
+            const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("ParameterType.byteValue");
-            const v1 = r.nbit(8, -128, 127, "ParameterType.byteValue");
-            r.ee("ParameterType.byteValue");
+            const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("ParameterType.shortValue");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "ParameterType.shortValue");
-            r.ee("ParameterType.shortValue");
+            const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
             continue;
           case 3:
-            r.ch("ParameterType.intValue");
-            const v3 = r.rangeCheck(r.int(), -2147483648, 2147483647, "ParameterType.intValue");
-            r.ee("ParameterType.intValue");
+            const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
             continue;
@@ -6396,9 +6200,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             s = 1;
             continue;
           case 1:
-            r.ch("ServiceDiscoveryReqType.ServiceCategory");
-            const v1 = EN_serviceCategoryType[r.enumIndex(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
-            r.ee("ServiceDiscoveryReqType.ServiceCategory");
+            const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 2;
             continue;
@@ -6410,9 +6212,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
       case 1: // ServiceScope:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
-            r.ch("ServiceDiscoveryReqType.ServiceCategory");
-            const v0 = EN_serviceCategoryType[r.enumIndex(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
-            r.ee("ServiceDiscoveryReqType.ServiceCategory");
+            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v0;
             s = 2;
             continue;
@@ -6445,9 +6245,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
           case 0:
-            r.ch("ServiceDiscoveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "ServiceDiscoveryResType.ResponseCode")];
-            r.ee("ServiceDiscoveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDiscoveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -6507,9 +6305,7 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
       case 0: // attr:0
         switch (r.event(1, 1, "PaymentOptionListType", 0)) {
           case 0:
-            r.ch("PaymentOptionListType.PaymentOption");
-            const v0 = EN_paymentOptionType[r.enumIndex(1, 2, "PaymentOptionListType.PaymentOption")];
-            r.ee("PaymentOptionListType.PaymentOption");
+            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentOptionListType.PaymentOption")];
             (o.PaymentOption ??= []).push(v0);
             s = (o.PaymentOption.length < 2 ? 1 : 2);
             continue;
@@ -6519,9 +6315,7 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionListType", 1)) {
           case 0:
-            r.ch("PaymentOptionListType.PaymentOption");
-            const v0 = EN_paymentOptionType[r.enumIndex(1, 2, "PaymentOptionListType.PaymentOption")];
-            r.ee("PaymentOptionListType.PaymentOption");
+            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentOptionListType.PaymentOption")];
             (o.PaymentOption ??= []).push(v0);
             s = (o.PaymentOption.length < 2 ? 1 : 2);
             continue;
@@ -6554,9 +6348,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
       case 0: // attr:0
         switch (r.event(1, 1, "ChargeServiceType", 0)) {
           case 0:
-            r.ch("ChargeServiceType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ChargeServiceType.ServiceID");
-            r.ee("ChargeServiceType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ChargeServiceType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -6573,9 +6365,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 2;
             continue;
           case 1:
-            r.ch("ChargeServiceType.ServiceCategory");
-            const v1 = EN_serviceCategoryType[r.enumIndex(2, 4, "ChargeServiceType.ServiceCategory")];
-            r.ee("ChargeServiceType.ServiceCategory");
+            const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
             continue;
@@ -6585,9 +6375,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
       case 2: // ServiceName:done
         switch (r.event(1, 1, "ChargeServiceType", 2)) {
           case 0:
-            r.ch("ChargeServiceType.ServiceCategory");
-            const v0 = EN_serviceCategoryType[r.enumIndex(2, 4, "ChargeServiceType.ServiceCategory")];
-            r.ee("ChargeServiceType.ServiceCategory");
+            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
             o.ServiceCategory = v0;
             s = 3;
             continue;
@@ -6604,9 +6392,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             s = 4;
             continue;
           case 1:
-            r.ch("ChargeServiceType.FreeService");
-            const v1 = r.bool();
-            r.ee("ChargeServiceType.FreeService");
+            const v1 = r.chBool("ChargeServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
             continue;
@@ -6616,9 +6402,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
       case 4: // ServiceScope:done
         switch (r.event(1, 1, "ChargeServiceType", 4)) {
           case 0:
-            r.ch("ChargeServiceType.FreeService");
-            const v0 = r.bool();
-            r.ee("ChargeServiceType.FreeService");
+            const v0 = r.chBool("ChargeServiceType.FreeService");
             o.FreeService = v0;
             s = 5;
             continue;
@@ -6658,9 +6442,7 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
       case 0: // attr:0
         switch (r.event(1, 1, "SupportedEnergyTransferModeType", 0)) {
           case 0:
-            r.ch("SupportedEnergyTransferModeType.EnergyTransferMode");
-            const v0 = EN_EnergyTransferModeType[r.enumIndex(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
-            r.ee("SupportedEnergyTransferModeType.EnergyTransferMode");
+            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
             (o.EnergyTransferMode ??= []).push(v0);
             s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
             continue;
@@ -6670,9 +6452,7 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
       case 1: // EnergyTransferMode:loop
         switch (r.event(2, 2, "SupportedEnergyTransferModeType", 1)) {
           case 0:
-            r.ch("SupportedEnergyTransferModeType.EnergyTransferMode");
-            const v0 = EN_EnergyTransferModeType[r.enumIndex(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
-            r.ee("SupportedEnergyTransferModeType.EnergyTransferMode");
+            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
             (o.EnergyTransferMode ??= []).push(v0);
             s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
             continue;
@@ -6746,9 +6526,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceType", 0)) {
           case 0:
-            r.ch("ServiceType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceType.ServiceID");
-            r.ee("ServiceType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -6765,9 +6543,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 2;
             continue;
           case 1:
-            r.ch("ServiceType.ServiceCategory");
-            const v1 = EN_serviceCategoryType[r.enumIndex(2, 4, "ServiceType.ServiceCategory")];
-            r.ee("ServiceType.ServiceCategory");
+            const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
             continue;
@@ -6777,9 +6553,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       case 2: // ServiceName:done
         switch (r.event(1, 1, "ServiceType", 2)) {
           case 0:
-            r.ch("ServiceType.ServiceCategory");
-            const v0 = EN_serviceCategoryType[r.enumIndex(2, 4, "ServiceType.ServiceCategory")];
-            r.ee("ServiceType.ServiceCategory");
+            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
             o.ServiceCategory = v0;
             s = 3;
             continue;
@@ -6796,9 +6570,7 @@ function d_ServiceType(r: BitReader): ServiceType {
             s = 4;
             continue;
           case 1:
-            r.ch("ServiceType.FreeService");
-            const v1 = r.bool();
-            r.ee("ServiceType.FreeService");
+            const v1 = r.chBool("ServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
             continue;
@@ -6808,9 +6580,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       case 4: // ServiceScope:done
         switch (r.event(1, 1, "ServiceType", 4)) {
           case 0:
-            r.ch("ServiceType.FreeService");
-            const v0 = r.bool();
-            r.ee("ServiceType.FreeService");
+            const v0 = r.chBool("ServiceType.FreeService");
             o.FreeService = v0;
             s = 5;
             continue;
@@ -6874,9 +6644,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
       case 0: // attr:0
         switch (r.event(1, 1, "SessionSetupResType", 0)) {
           case 0:
-            r.ch("SessionSetupResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "SessionSetupResType.ResponseCode")];
-            r.ee("SessionSetupResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionSetupResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -6933,9 +6701,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
       case 0: // attr:0
         switch (r.event(1, 1, "SessionStopReqType", 0)) {
           case 0:
-            r.ch("SessionStopReqType.ChargingSession");
-            const v0 = EN_chargingSessionType[r.enumIndex(1, 2, "SessionStopReqType.ChargingSession")];
-            r.ee("SessionStopReqType.ChargingSession");
+            const v0 = EN_chargingSessionType[r.chEnum(1, 2, "SessionStopReqType.ChargingSession")];
             o.ChargingSession = v0;
             s = 1;
             continue;
@@ -6966,9 +6732,7 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
       case 0: // attr:0
         switch (r.event(1, 1, "SessionStopResType", 0)) {
           case 0:
-            r.ch("SessionStopResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "SessionStopResType.ResponseCode")];
-            r.ee("SessionStopResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionStopResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -7431,9 +7195,7 @@ function d_NotificationType(r: BitReader): NotificationType {
       case 0: // attr:0
         switch (r.event(1, 1, "NotificationType", 0)) {
           case 0:
-            r.ch("NotificationType.FaultCode");
-            const v0 = EN_faultCodeType[r.enumIndex(2, 3, "NotificationType.FaultCode")];
-            r.ee("NotificationType.FaultCode");
+            const v0 = EN_faultCodeType[r.chEnum(2, 3, "NotificationType.FaultCode")];
             o.FaultCode = v0;
             s = 1;
             continue;
@@ -7914,9 +7676,7 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
       case 0: // attr:0
         switch (r.event(1, 1, "WeldingDetectionResType", 0)) {
           case 0:
-            r.ch("WeldingDetectionResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(5, 26, "WeldingDetectionResType.ResponseCode")];
-            r.ee("WeldingDetectionResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(5, 26, "WeldingDetectionResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 1;
             continue;
@@ -7969,10 +7729,11 @@ const C_AC_EVChargeParameterType_ee = [-1, -1, -1, -1, -1, 0];
 function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l0[s]!, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType);
+      c = C_AC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType); w.bits(W_AC_EVChargeParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -7980,29 +7741,29 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     }
     x = v.EAmount;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "EAmount");
-    w.event(W_AC_EVChargeParameterType[s]!, C_AC_EVChargeParameterType_l1[s]!, "AC_EVChargeParameterType", "EAmount", s, X_AC_EVChargeParameterType);
-    w.obj(x, "EAmount");
+    c = C_AC_EVChargeParameterType_l1[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "EAmount", s, X_AC_EVChargeParameterType); w.bits(W_AC_EVChargeParameterType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EAmount");
     e_PhysicalValueType(w, x, "EAmount");
     s = 2;
     x = v.EVMaxVoltage;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMaxVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaxVoltage");
     e_PhysicalValueType(w, x, "EVMaxVoltage");
     s = 3;
     x = v.EVMaxCurrent;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMaxCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaxCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaxCurrent");
     e_PhysicalValueType(w, x, "EVMaxCurrent");
     s = 4;
     x = v.EVMinCurrent;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "EVMinCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMinCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinCurrent");
     e_PhysicalValueType(w, x, "EVMinCurrent");
     s = 5;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8016,26 +7777,27 @@ const C_PhysicalValueType_ee = [-1, -1, -1, 0];
 function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Multiplier;
     if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 3, -3, 3, "Multiplier");
     w.pos++;
     s = 1;
     x = v.Unit;
     if (x === undefined) w.missing("PhysicalValueType", "Unit");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_unitSymbolType_I, 3, "Unit");
     w.pos++;
     s = 2;
     x = v.Value;
     if (x === undefined) w.missing("PhysicalValueType", "Value");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, -32768, 32767, false, "Value");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8049,26 +7811,27 @@ const C_AC_EVSEChargeParameterType_ee = [-1, -1, -1, 0];
 function e_AC_EVSEChargeParameterType(w: BitWriter, v: AC_EVSEChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.AC_EVSEStatus;
     if (x === undefined) w.missing("AC_EVSEChargeParameterType", "AC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "AC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVSEStatus");
     e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
     s = 1;
     x = v.EVSENominalVoltage;
     if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSENominalVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSENominalVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSENominalVoltage");
     e_PhysicalValueType(w, x, "EVSENominalVoltage");
     s = 2;
     x = v.EVSEMaxCurrent;
     if (x === undefined) w.missing("AC_EVSEChargeParameterType", "EVSEMaxCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaxCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaxCurrent");
     e_PhysicalValueType(w, x, "EVSEMaxCurrent");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8082,26 +7845,27 @@ const C_AC_EVSEStatusType_ee = [-1, -1, -1, 0];
 function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
     w.pos++;
     s = 2;
     x = v.RCD;
     if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "RCD");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8114,22 +7878,23 @@ const C_AuthorizationReqType_ee = [2, 1, 0];
 function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_a0[s]!, "AuthorizationReqType", "@Id", s, X_AuthorizationReqType);
+      c = C_AuthorizationReqType_a0[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", "@Id", s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.GenChallenge;
     if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l0[s]!, "AuthorizationReqType", "GenChallenge", s, X_AuthorizationReqType);
+      c = C_AuthorizationReqType_l0[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", "GenChallenge", s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 16, 16, "GenChallenge");
       w.pos++;
       s = 2;
     }
-    w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_ee[s]!, "AuthorizationReqType", '', s, X_AuthorizationReqType);
+    c = C_AuthorizationReqType_ee[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", '', s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8142,20 +7907,21 @@ const C_AuthorizationResType_ee = [-1, -1, 0];
 function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8166,8 +7932,9 @@ const C_BodyBaseType_ee = [0];
 function e_BodyBaseType(w: BitWriter, v: BodyBaseType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8179,14 +7946,15 @@ const C_CableCheckReqType_ee = [-1, 0];
 function e_CableCheckReqType(w: BitWriter, v: CableCheckReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("CableCheckReqType", "DC_EVStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8200,26 +7968,27 @@ const C_DC_EVStatusType_ee = [-1, -1, -1, 0];
 function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVReady;
     if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVReady");
     w.pos++;
     s = 1;
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
     w.pos++;
     s = 2;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8233,26 +8002,27 @@ const C_CableCheckResType_ee = [-1, -1, -1, 0];
 function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
     e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8267,22 +8037,23 @@ const C_DC_EVSEStatusType_ee = [-1, -1, -1, -1, 0];
 function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
     w.pos++;
     s = 2;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
-      w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l2[s]!, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
+      c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
       w.pos++;
       w.enumChecked(x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
       w.pos++;
@@ -8290,12 +8061,12 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
-    w.event(W_DC_EVSEStatusType[s]!, C_DC_EVSEStatusType_l3[s]!, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
     w.pos++;
     w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
     w.pos++;
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8307,10 +8078,11 @@ const C_CanonicalizationMethodType_ee = [-1, 1];
 function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -8327,25 +8099,26 @@ const C_CertificateInstallationReqType_ee = [-1, -1, -1, 0];
 function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallationReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("CertificateInstallationReqType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.OEMProvisioningCert;
     if (x === undefined) w.missing("CertificateInstallationReqType", "OEMProvisioningCert");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 800, "OEMProvisioningCert");
     w.pos++;
     s = 2;
     x = v.ListOfRootCertificateIDs;
     if (x === undefined) w.missing("CertificateInstallationReqType", "ListOfRootCertificateIDs");
-    w.bits(1, 0);
-    w.obj(x, "ListOfRootCertificateIDs");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ListOfRootCertificateIDs");
     e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8357,19 +8130,20 @@ const C_ListOfRootCertificateIDsType_ee = [-1, 1, 0];
 function e_ListOfRootCertificateIDsType(w: BitWriter, v: ListOfRootCertificateIDsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.RootCertificateID;
     if (x === undefined) w.missing("ListOfRootCertificateIDsType", "RootCertificateID");
     if (x !== undefined) {
       w.arr(x, "RootCertificateID");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ListOfRootCertificateIDsType[s]!, C_ListOfRootCertificateIDsType_l0[s]!, "ListOfRootCertificateIDsType", "RootCertificateID", s, X_ListOfRootCertificateIDsType);
-        w.obj(x[i], "RootCertificateID");
+        c = C_ListOfRootCertificateIDsType_l0[s]!; if (c < 0) w.event(W_ListOfRootCertificateIDsType[s]!, c, "ListOfRootCertificateIDsType", "RootCertificateID", s, X_ListOfRootCertificateIDsType); w.bits(W_ListOfRootCertificateIDsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RootCertificateID");
         e_X509IssuerSerialType(w, x[i], "RootCertificateID");
         s = ((i + 1) < 20 ? 1 : 2);
       }
     }
-    w.event(W_ListOfRootCertificateIDsType[s]!, C_ListOfRootCertificateIDsType_ee[s]!, "ListOfRootCertificateIDsType", '', s, X_ListOfRootCertificateIDsType);
+    c = C_ListOfRootCertificateIDsType_ee[s]!; if (c < 0) w.event(W_ListOfRootCertificateIDsType[s]!, c, "ListOfRootCertificateIDsType", '', s, X_ListOfRootCertificateIDsType); w.bits(W_ListOfRootCertificateIDsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8382,20 +8156,21 @@ const C_X509IssuerSerialType_ee = [-1, -1, 0];
 function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerName;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
     w.pos++;
     s = 1;
     x = v.X509SerialNumber;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8412,44 +8187,45 @@ const C_CertificateInstallationResType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallationResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "SAProvisioningCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "SAProvisioningCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SAProvisioningCertificateChain");
     e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
     s = 2;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureCertChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureCertChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureCertChain");
     e_CertificateChainType(w, x, "ContractSignatureCertChain");
     s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
     if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureEncryptedPrivateKey");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureEncryptedPrivateKey");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureEncryptedPrivateKey");
     e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
     s = 4;
     x = v.DHpublickey;
     if (x === undefined) w.missing("CertificateInstallationResType", "DHpublickey");
-    w.bits(1, 0);
-    w.obj(x, "DHpublickey");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DHpublickey");
     e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
     s = 5;
     x = v.eMAID;
     if (x === undefined) w.missing("CertificateInstallationResType", "eMAID");
-    w.bits(1, 0);
-    w.obj(x, "eMAID");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "eMAID");
     e_EMAIDType(w, x, "eMAID");
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8463,28 +8239,29 @@ const C_CertificateChainType_ee = [-1, -1, 1, 0];
 function e_CertificateChainType(w: BitWriter, v: CertificateChainType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_a0[s]!, "CertificateChainType", "@Id", s, X_CertificateChainType);
+      c = C_CertificateChainType_a0[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", "@Id", s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Certificate;
     if (x === undefined) w.missing("CertificateChainType", "Certificate");
-    w.event(W_CertificateChainType[s]!, C_CertificateChainType_l0[s]!, "CertificateChainType", "Certificate", s, X_CertificateChainType);
+    c = C_CertificateChainType_l0[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", "Certificate", s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 800, "Certificate");
     w.pos++;
     s = 2;
     x = v.SubCertificates;
     if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_l1[s]!, "CertificateChainType", "SubCertificates", s, X_CertificateChainType);
-      w.obj(x, "SubCertificates");
+      c = C_CertificateChainType_l1[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", "SubCertificates", s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SubCertificates");
       e_SubCertificatesType(w, x, "SubCertificates");
       s = 3;
     }
-    w.event(W_CertificateChainType[s]!, C_CertificateChainType_ee[s]!, "CertificateChainType", '', s, X_CertificateChainType);
+    c = C_CertificateChainType_ee[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", '', s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8496,20 +8273,21 @@ const C_SubCertificatesType_ee = [-1, 1, 0];
 function e_SubCertificatesType(w: BitWriter, v: SubCertificatesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Certificate;
     if (x === undefined) w.missing("SubCertificatesType", "Certificate");
     if (x !== undefined) {
       w.arr(x, "Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_l0[s]!, "SubCertificatesType", "Certificate", s, X_SubCertificatesType);
+        c = C_SubCertificatesType_l0[s]!; if (c < 0) w.event(W_SubCertificatesType[s]!, c, "SubCertificatesType", "Certificate", s, X_SubCertificatesType); w.bits(W_SubCertificatesType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 800, "Certificate");
         w.pos++;
         s = ((i + 1) < 4 ? 1 : 2);
       }
     }
-    w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_ee[s]!, "SubCertificatesType", '', s, X_SubCertificatesType);
+    c = C_SubCertificatesType_ee[s]!; if (c < 0) w.event(W_SubCertificatesType[s]!, c, "SubCertificatesType", '', s, X_SubCertificatesType); w.bits(W_SubCertificatesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8522,16 +8300,17 @@ const C_ContractSignatureEncryptedPrivateKeyType_ee = [-1, -1, 0];
 function e_ContractSignatureEncryptedPrivateKeyType(w: BitWriter, v: ContractSignatureEncryptedPrivateKeyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("ContractSignatureEncryptedPrivateKeyType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
-    w.event(W_ContractSignatureEncryptedPrivateKeyType[s]!, C_ContractSignatureEncryptedPrivateKeyType_ch[s]!, "ContractSignatureEncryptedPrivateKeyType", '$value', s, X_ContractSignatureEncryptedPrivateKeyType);
+    c = C_ContractSignatureEncryptedPrivateKeyType_ch[s]!; if (c < 0) w.event(W_ContractSignatureEncryptedPrivateKeyType[s]!, c, "ContractSignatureEncryptedPrivateKeyType", '$value', s, X_ContractSignatureEncryptedPrivateKeyType); w.bits(W_ContractSignatureEncryptedPrivateKeyType[s]!, c);
     w.binaryChecked(v.$value, 0, 48, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8544,16 +8323,17 @@ const C_DiffieHellmanPublickeyType_ee = [-1, -1, 0];
 function e_DiffieHellmanPublickeyType(w: BitWriter, v: DiffieHellmanPublickeyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("DiffieHellmanPublickeyType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
-    w.event(W_DiffieHellmanPublickeyType[s]!, C_DiffieHellmanPublickeyType_ch[s]!, "DiffieHellmanPublickeyType", '$value', s, X_DiffieHellmanPublickeyType);
+    c = C_DiffieHellmanPublickeyType_ch[s]!; if (c < 0) w.event(W_DiffieHellmanPublickeyType[s]!, c, "DiffieHellmanPublickeyType", '$value', s, X_DiffieHellmanPublickeyType); w.bits(W_DiffieHellmanPublickeyType[s]!, c);
     w.binaryChecked(v.$value, 0, 65, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8566,16 +8346,17 @@ const C_EMAIDType_ee = [-1, -1, 0];
 function e_EMAIDType(w: BitWriter, v: EMAIDType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("EMAIDType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
-    w.event(W_EMAIDType[s]!, C_EMAIDType_ch[s]!, "EMAIDType", '$value', s, X_EMAIDType);
+    c = C_EMAIDType_ch[s]!; if (c < 0) w.event(W_EMAIDType[s]!, c, "EMAIDType", '$value', s, X_EMAIDType); w.bits(W_EMAIDType[s]!, c);
     w.stringChecked(v.$value, 14, 15, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8590,31 +8371,32 @@ const C_CertificateUpdateReqType_ee = [-1, -1, -1, -1, 0];
 function e_CertificateUpdateReqType(w: BitWriter, v: CertificateUpdateReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("CertificateUpdateReqType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("CertificateUpdateReqType", "ContractSignatureCertChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureCertChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureCertChain");
     e_CertificateChainType(w, x, "ContractSignatureCertChain");
     s = 2;
     x = v.eMAID;
     if (x === undefined) w.missing("CertificateUpdateReqType", "eMAID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 14, 15, "eMAID");
     w.pos++;
     s = 3;
     x = v.ListOfRootCertificateIDs;
     if (x === undefined) w.missing("CertificateUpdateReqType", "ListOfRootCertificateIDs");
-    w.bits(1, 0);
-    w.obj(x, "ListOfRootCertificateIDs");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ListOfRootCertificateIDs");
     e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8632,52 +8414,53 @@ const C_CertificateUpdateResType_ee = [-1, -1, -1, -1, -1, -1, 1, 0];
 function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateUpdateResType", "SAProvisioningCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "SAProvisioningCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SAProvisioningCertificateChain");
     e_CertificateChainType(w, x, "SAProvisioningCertificateChain");
     s = 2;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureCertChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureCertChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureCertChain");
     e_CertificateChainType(w, x, "ContractSignatureCertChain");
     s = 3;
     x = v.ContractSignatureEncryptedPrivateKey;
     if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureEncryptedPrivateKey");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureEncryptedPrivateKey");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureEncryptedPrivateKey");
     e_ContractSignatureEncryptedPrivateKeyType(w, x, "ContractSignatureEncryptedPrivateKey");
     s = 4;
     x = v.DHpublickey;
     if (x === undefined) w.missing("CertificateUpdateResType", "DHpublickey");
-    w.bits(1, 0);
-    w.obj(x, "DHpublickey");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DHpublickey");
     e_DiffieHellmanPublickeyType(w, x, "DHpublickey");
     s = 5;
     x = v.eMAID;
     if (x === undefined) w.missing("CertificateUpdateResType", "eMAID");
-    w.bits(1, 0);
-    w.obj(x, "eMAID");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "eMAID");
     e_EMAIDType(w, x, "eMAID");
     s = 6;
     x = v.RetryCounter;
     if (x !== undefined) {
-      w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_l6[s]!, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType);
+      c = C_CertificateUpdateResType_l6[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "RetryCounter");
       w.pos++;
       s = 7;
     }
-    w.event(W_CertificateUpdateResType[s]!, C_CertificateUpdateResType_ee[s]!, "CertificateUpdateResType", '', s, X_CertificateUpdateResType);
+    c = C_CertificateUpdateResType_ee[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", '', s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8693,10 +8476,11 @@ const C_ChargeParameterDiscoveryReqType_ee = [-1, -1, -1, 0, 0, 0];
 function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDiscoveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.MaxEntriesSAScheduleTuple;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l0[s]!, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType);
+      c = C_ChargeParameterDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "MaxEntriesSAScheduleTuple");
       w.pos++;
@@ -8704,33 +8488,33 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     }
     x = v.RequestedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode");
-    w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l1[s]!, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
+    c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
     w.pos++;
     w.enumChecked(x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
     w.pos++;
     s = 2;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l2[s]!, "ChargeParameterDiscoveryReqType", "AC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType);
-      w.obj(x, "AC_EVChargeParameter");
+      c = C_ChargeParameterDiscoveryReqType_l2[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "AC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVChargeParameter");
       e_AC_EVChargeParameterType(w, x, "AC_EVChargeParameter");
       s = 3;
     }
     x = v.DC_EVChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l3[s]!, "ChargeParameterDiscoveryReqType", "DC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType);
-      w.obj(x, "DC_EVChargeParameter");
+      c = C_ChargeParameterDiscoveryReqType_l3[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "DC_EVChargeParameter", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVChargeParameter");
       e_DC_EVChargeParameterType(w, x, "DC_EVChargeParameter");
       s = 4;
     }
     x = v.EVChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_l4[s]!, "ChargeParameterDiscoveryReqType", "EVChargeParameter", s, X_ChargeParameterDiscoveryReqType);
-      w.obj(x, "EVChargeParameter");
+      c = C_ChargeParameterDiscoveryReqType_l4[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "EVChargeParameter", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVChargeParameter");
       e_EVChargeParameterType(w, x, "EVChargeParameter");
       s = 5;
     }
-    w.event(W_ChargeParameterDiscoveryReqType[s]!, C_ChargeParameterDiscoveryReqType_ee[s]!, "ChargeParameterDiscoveryReqType", '', s, X_ChargeParameterDiscoveryReqType);
+    c = C_ChargeParameterDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", '', s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8750,10 +8534,11 @@ const C_DC_EVChargeParameterType_ee = [-1, -1, -1, -1, -1, 4, 3, 2, 1, 0];
 function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l0[s]!, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType);
+      c = C_DC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -8761,46 +8546,46 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     }
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("DC_EVChargeParameterType", "DC_EVStatus");
-    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l1[s]!, "DC_EVChargeParameterType", "DC_EVStatus", s, X_DC_EVChargeParameterType);
-    w.obj(x, "DC_EVStatus");
+    c = C_DC_EVChargeParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DC_EVStatus", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 2;
     x = v.EVMaximumCurrentLimit;
     if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumCurrentLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumCurrentLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumCurrentLimit");
     e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
     s = 3;
     x = v.EVMaximumPowerLimit;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l3[s]!, "DC_EVChargeParameterType", "EVMaximumPowerLimit", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVMaximumPowerLimit");
+      c = C_DC_EVChargeParameterType_l3[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "EVMaximumPowerLimit", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumPowerLimit");
       e_PhysicalValueType(w, x, "EVMaximumPowerLimit");
       s = 4;
     }
     x = v.EVMaximumVoltageLimit;
     if (x === undefined) w.missing("DC_EVChargeParameterType", "EVMaximumVoltageLimit");
-    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l4[s]!, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType);
-    w.obj(x, "EVMaximumVoltageLimit");
+    c = C_DC_EVChargeParameterType_l4[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "EVMaximumVoltageLimit", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltageLimit");
     e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
     s = 5;
     x = v.EVEnergyCapacity;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l5[s]!, "DC_EVChargeParameterType", "EVEnergyCapacity", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVEnergyCapacity");
+      c = C_DC_EVChargeParameterType_l5[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "EVEnergyCapacity", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVEnergyCapacity");
       e_PhysicalValueType(w, x, "EVEnergyCapacity");
       s = 6;
     }
     x = v.EVEnergyRequest;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l6[s]!, "DC_EVChargeParameterType", "EVEnergyRequest", s, X_DC_EVChargeParameterType);
-      w.obj(x, "EVEnergyRequest");
+      c = C_DC_EVChargeParameterType_l6[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "EVEnergyRequest", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVEnergyRequest");
       e_PhysicalValueType(w, x, "EVEnergyRequest");
       s = 7;
     }
     x = v.FullSOC;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l7[s]!, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
+      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "FullSOC");
       w.pos++;
@@ -8808,13 +8593,13 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     }
     x = v.BulkSOC;
     if (x !== undefined) {
-      w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_l8[s]!, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
+      c = C_DC_EVChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "BulkSOC");
       w.pos++;
       s = 9;
     }
-    w.event(W_DC_EVChargeParameterType[s]!, C_DC_EVChargeParameterType_ee[s]!, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType);
+    c = C_DC_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8826,16 +8611,17 @@ const C_EVChargeParameterType_ee = [1, 0];
 function e_EVChargeParameterType(w: BitWriter, v: EVChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_EVChargeParameterType[s]!, C_EVChargeParameterType_l0[s]!, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType);
+      c = C_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
       s = 1;
     }
-    w.event(W_EVChargeParameterType[s]!, C_EVChargeParameterType_ee[s]!, "EVChargeParameterType", '', s, X_EVChargeParameterType);
+    c = C_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", '', s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8853,55 +8639,56 @@ const C_ChargeParameterDiscoveryResType_ee = [-1, -1, -1, -1, -1, 0, 0, 0];
 function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDiscoveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l2[s]!, "ChargeParameterDiscoveryResType", "SAScheduleList", s, X_ChargeParameterDiscoveryResType);
-      w.obj(x, "SAScheduleList");
+      c = C_ChargeParameterDiscoveryResType_l2[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", "SAScheduleList", s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SAScheduleList");
       e_SAScheduleListType(w, x, "SAScheduleList");
       s = 3;
     }
     x = v.SASchedules;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l3[s]!, "ChargeParameterDiscoveryResType", "SASchedules", s, X_ChargeParameterDiscoveryResType);
-      w.obj(x, "SASchedules");
+      c = C_ChargeParameterDiscoveryResType_l3[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", "SASchedules", s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SASchedules");
       e_SASchedulesType(w, x, "SASchedules");
       s = 4;
     }
     x = v.AC_EVSEChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l4[s]!, "ChargeParameterDiscoveryResType", "AC_EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType);
-      w.obj(x, "AC_EVSEChargeParameter");
+      c = C_ChargeParameterDiscoveryResType_l4[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", "AC_EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVSEChargeParameter");
       e_AC_EVSEChargeParameterType(w, x, "AC_EVSEChargeParameter");
       s = 5;
     }
     x = v.DC_EVSEChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l5[s]!, "ChargeParameterDiscoveryResType", "DC_EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType);
-      w.obj(x, "DC_EVSEChargeParameter");
+      c = C_ChargeParameterDiscoveryResType_l5[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", "DC_EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEChargeParameter");
       e_DC_EVSEChargeParameterType(w, x, "DC_EVSEChargeParameter");
       s = 6;
     }
     x = v.EVSEChargeParameter;
     if (x !== undefined) {
-      w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_l6[s]!, "ChargeParameterDiscoveryResType", "EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType);
-      w.obj(x, "EVSEChargeParameter");
+      c = C_ChargeParameterDiscoveryResType_l6[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", "EVSEChargeParameter", s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEChargeParameter");
       e_EVSEChargeParameterType(w, x, "EVSEChargeParameter");
       s = 7;
     }
-    w.event(W_ChargeParameterDiscoveryResType[s]!, C_ChargeParameterDiscoveryResType_ee[s]!, "ChargeParameterDiscoveryResType", '', s, X_ChargeParameterDiscoveryResType);
+    c = C_ChargeParameterDiscoveryResType_ee[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryResType[s]!, c, "ChargeParameterDiscoveryResType", '', s, X_ChargeParameterDiscoveryResType); w.bits(W_ChargeParameterDiscoveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8913,19 +8700,20 @@ const C_SAScheduleListType_ee = [-1, 1, 0];
 function e_SAScheduleListType(w: BitWriter, v: SAScheduleListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SAScheduleTuple;
     if (x === undefined) w.missing("SAScheduleListType", "SAScheduleTuple");
     if (x !== undefined) {
       w.arr(x, "SAScheduleTuple");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SAScheduleListType[s]!, C_SAScheduleListType_l0[s]!, "SAScheduleListType", "SAScheduleTuple", s, X_SAScheduleListType);
-        w.obj(x[i], "SAScheduleTuple");
+        c = C_SAScheduleListType_l0[s]!; if (c < 0) w.event(W_SAScheduleListType[s]!, c, "SAScheduleListType", "SAScheduleTuple", s, X_SAScheduleListType); w.bits(W_SAScheduleListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SAScheduleTuple");
         e_SAScheduleTupleType(w, x[i], "SAScheduleTuple");
         s = ((i + 1) < 3 ? 1 : 2);
       }
     }
-    w.event(W_SAScheduleListType[s]!, C_SAScheduleListType_ee[s]!, "SAScheduleListType", '', s, X_SAScheduleListType);
+    c = C_SAScheduleListType_ee[s]!; if (c < 0) w.event(W_SAScheduleListType[s]!, c, "SAScheduleListType", '', s, X_SAScheduleListType); w.bits(W_SAScheduleListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8939,27 +8727,28 @@ const C_SAScheduleTupleType_ee = [-1, -1, 1, 0];
 function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
     w.pos++;
     s = 1;
     x = v.PMaxSchedule;
     if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
-    w.bits(1, 0);
-    w.obj(x, "PMaxSchedule");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "PMaxSchedule");
     e_PMaxScheduleType(w, x, "PMaxSchedule");
     s = 2;
     x = v.SalesTariff;
     if (x !== undefined) {
-      w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_l2[s]!, "SAScheduleTupleType", "SalesTariff", s, X_SAScheduleTupleType);
-      w.obj(x, "SalesTariff");
+      c = C_SAScheduleTupleType_l2[s]!; if (c < 0) w.event(W_SAScheduleTupleType[s]!, c, "SAScheduleTupleType", "SalesTariff", s, X_SAScheduleTupleType); w.bits(W_SAScheduleTupleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SalesTariff");
       e_SalesTariffType(w, x, "SalesTariff");
       s = 3;
     }
-    w.event(W_SAScheduleTupleType[s]!, C_SAScheduleTupleType_ee[s]!, "SAScheduleTupleType", '', s, X_SAScheduleTupleType);
+    c = C_SAScheduleTupleType_ee[s]!; if (c < 0) w.event(W_SAScheduleTupleType[s]!, c, "SAScheduleTupleType", '', s, X_SAScheduleTupleType); w.bits(W_SAScheduleTupleType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8971,19 +8760,20 @@ const C_PMaxScheduleType_ee = [-1, 1, 0];
 function e_PMaxScheduleType(w: BitWriter, v: PMaxScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PMaxScheduleEntry;
     if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PMaxScheduleEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PMaxScheduleType[s]!, C_PMaxScheduleType_l0[s]!, "PMaxScheduleType", "PMaxScheduleEntry", s, X_PMaxScheduleType);
-        w.obj(x[i], "PMaxScheduleEntry");
+        c = C_PMaxScheduleType_l0[s]!; if (c < 0) w.event(W_PMaxScheduleType[s]!, c, "PMaxScheduleType", "PMaxScheduleEntry", s, X_PMaxScheduleType); w.bits(W_PMaxScheduleType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PMaxScheduleEntry");
         e_PMaxScheduleEntryType(w, x[i], "PMaxScheduleEntry");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_PMaxScheduleType[s]!, C_PMaxScheduleType_ee[s]!, "PMaxScheduleType", '', s, X_PMaxScheduleType);
+    c = C_PMaxScheduleType_ee[s]!; if (c < 0) w.event(W_PMaxScheduleType[s]!, c, "PMaxScheduleType", '', s, X_PMaxScheduleType); w.bits(W_PMaxScheduleType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8997,28 +8787,29 @@ const C_PMaxScheduleEntryType_ee = [-1, -1, -1, 0];
 function e_PMaxScheduleEntryType(w: BitWriter, v: PMaxScheduleEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.RelativeTimeInterval;
     if (x !== undefined) {
-      w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l0[s]!, "PMaxScheduleEntryType", "RelativeTimeInterval", s, X_PMaxScheduleEntryType);
-      w.obj(x, "RelativeTimeInterval");
+      c = C_PMaxScheduleEntryType_l0[s]!; if (c < 0) w.event(W_PMaxScheduleEntryType[s]!, c, "PMaxScheduleEntryType", "RelativeTimeInterval", s, X_PMaxScheduleEntryType); w.bits(W_PMaxScheduleEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, x, "RelativeTimeInterval");
       s = 1;
     }
     x = v.TimeInterval;
     if (x !== undefined) {
-      w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l1[s]!, "PMaxScheduleEntryType", "TimeInterval", s, X_PMaxScheduleEntryType);
-      w.obj(x, "TimeInterval");
+      c = C_PMaxScheduleEntryType_l1[s]!; if (c < 0) w.event(W_PMaxScheduleEntryType[s]!, c, "PMaxScheduleEntryType", "TimeInterval", s, X_PMaxScheduleEntryType); w.bits(W_PMaxScheduleEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "TimeInterval");
       e_IntervalType(w, x, "TimeInterval");
       s = 2;
     }
     x = v.PMax;
     if (x === undefined) w.missing("PMaxScheduleEntryType", "PMax");
-    w.event(W_PMaxScheduleEntryType[s]!, C_PMaxScheduleEntryType_l2[s]!, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
-    w.obj(x, "PMax");
+    c = C_PMaxScheduleEntryType_l2[s]!; if (c < 0) w.event(W_PMaxScheduleEntryType[s]!, c, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType); w.bits(W_PMaxScheduleEntryType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "PMax");
     e_PhysicalValueType(w, x, "PMax");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9031,22 +8822,23 @@ const C_RelativeTimeIntervalType_ee = [-1, 1, 0];
 function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.start;
     if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 16777214, true, "start");
     w.pos++;
     s = 1;
     x = v.duration;
     if (x !== undefined) {
-      w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_l1[s]!, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
+      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 86400, true, "duration");
       w.pos++;
       s = 2;
     }
-    w.event(W_RelativeTimeIntervalType[s]!, C_RelativeTimeIntervalType_ee[s]!, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType);
+    c = C_RelativeTimeIntervalType_ee[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9057,8 +8849,9 @@ const C_IntervalType_ee = [0];
 function e_IntervalType(w: BitWriter, v: IntervalType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9074,23 +8867,24 @@ const C_SalesTariffType_ee = [-1, -1, -1, -1, -1, 1, 0];
 function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_a0[s]!, "SalesTariffType", "@Id", s, X_SalesTariffType);
+      c = C_SalesTariffType_a0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "@Id", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SalesTariffID;
     if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
-    w.event(W_SalesTariffType[s]!, C_SalesTariffType_l0[s]!, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
+    c = C_SalesTariffType_l0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
     w.pos++;
     w.nbitChecked(x, 8, 1, 255, "SalesTariffID");
     w.pos++;
     s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_l1[s]!, "SalesTariffType", "SalesTariffDescription", s, X_SalesTariffType);
+      c = C_SalesTariffType_l1[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffDescription", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 32, "SalesTariffDescription");
       w.pos++;
@@ -9098,7 +8892,7 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.NumEPriceLevels;
     if (x !== undefined) {
-      w.event(W_SalesTariffType[s]!, C_SalesTariffType_l2[s]!, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
+      c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
       w.pos++;
@@ -9109,13 +8903,13 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     if (x !== undefined) {
       w.arr(x, "SalesTariffEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SalesTariffType[s]!, C_SalesTariffType_l3[s]!, "SalesTariffType", "SalesTariffEntry", s, X_SalesTariffType);
-        w.obj(x[i], "SalesTariffEntry");
+        c = C_SalesTariffType_l3[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffEntry", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SalesTariffEntry");
         e_SalesTariffEntryType(w, x[i], "SalesTariffEntry");
         s = ((i + 1) < 1024 ? 5 : 6);
       }
     }
-    w.event(W_SalesTariffType[s]!, C_SalesTariffType_ee[s]!, "SalesTariffType", '', s, X_SalesTariffType);
+    c = C_SalesTariffType_ee[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", '', s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9130,24 +8924,25 @@ const C_SalesTariffEntryType_ee = [-1, 2, 2, 1, 1, 0];
 function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.RelativeTimeInterval;
     if (x !== undefined) {
-      w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l0[s]!, "SalesTariffEntryType", "RelativeTimeInterval", s, X_SalesTariffEntryType);
-      w.obj(x, "RelativeTimeInterval");
+      c = C_SalesTariffEntryType_l0[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "RelativeTimeInterval", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, x, "RelativeTimeInterval");
       s = 1;
     }
     x = v.TimeInterval;
     if (x !== undefined) {
-      w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l1[s]!, "SalesTariffEntryType", "TimeInterval", s, X_SalesTariffEntryType);
-      w.obj(x, "TimeInterval");
+      c = C_SalesTariffEntryType_l1[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "TimeInterval", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "TimeInterval");
       e_IntervalType(w, x, "TimeInterval");
       s = 2;
     }
     x = v.EPriceLevel;
     if (x !== undefined) {
-      w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l2[s]!, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
+      c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
       w.pos++;
@@ -9157,13 +8952,13 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
     if (x !== undefined) {
       w.arr(x, "ConsumptionCost");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_l3[s]!, "SalesTariffEntryType", "ConsumptionCost", s, X_SalesTariffEntryType);
-        w.obj(x[i], "ConsumptionCost");
+        c = C_SalesTariffEntryType_l3[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "ConsumptionCost", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "ConsumptionCost");
         e_ConsumptionCostType(w, x[i], "ConsumptionCost");
         s = ((i + 1) < 3 ? 4 : 5);
       }
     }
-    w.event(W_SalesTariffEntryType[s]!, C_SalesTariffEntryType_ee[s]!, "SalesTariffEntryType", '', s, X_SalesTariffEntryType);
+    c = C_SalesTariffEntryType_ee[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", '', s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9176,11 +8971,12 @@ const C_ConsumptionCostType_ee = [-1, -1, 1, 0];
 function e_ConsumptionCostType(w: BitWriter, v: ConsumptionCostType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.startValue;
     if (x === undefined) w.missing("ConsumptionCostType", "startValue");
-    w.bits(1, 0);
-    w.obj(x, "startValue");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "startValue");
     e_PhysicalValueType(w, x, "startValue");
     s = 1;
     x = v.Cost;
@@ -9188,13 +8984,13 @@ function e_ConsumptionCostType(w: BitWriter, v: ConsumptionCostType, name: strin
     if (x !== undefined) {
       w.arr(x, "Cost");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ConsumptionCostType[s]!, C_ConsumptionCostType_l1[s]!, "ConsumptionCostType", "Cost", s, X_ConsumptionCostType);
-        w.obj(x[i], "Cost");
+        c = C_ConsumptionCostType_l1[s]!; if (c < 0) w.event(W_ConsumptionCostType[s]!, c, "ConsumptionCostType", "Cost", s, X_ConsumptionCostType); w.bits(W_ConsumptionCostType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Cost");
         e_CostType(w, x[i], "Cost");
         s = ((i + 1) < 3 ? 2 : 3);
       }
     }
-    w.event(W_ConsumptionCostType[s]!, C_ConsumptionCostType_ee[s]!, "ConsumptionCostType", '', s, X_ConsumptionCostType);
+    c = C_ConsumptionCostType_ee[s]!; if (c < 0) w.event(W_ConsumptionCostType[s]!, c, "ConsumptionCostType", '', s, X_ConsumptionCostType); w.bits(W_ConsumptionCostType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9208,28 +9004,29 @@ const C_CostType_ee = [-1, -1, 1, 0];
 function e_CostType(w: BitWriter, v: CostType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_costKindType_I, 2, "costKind");
     w.pos++;
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "amount");
     w.pos++;
     s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
-      w.event(W_CostType[s]!, C_CostType_l2[s]!, "CostType", "amountMultiplier", s, X_CostType);
+      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType); w.bits(W_CostType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
       w.pos++;
       s = 3;
     }
-    w.event(W_CostType[s]!, C_CostType_ee[s]!, "CostType", '', s, X_CostType);
+    c = C_CostType_ee[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", '', s, X_CostType); w.bits(W_CostType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9240,8 +9037,9 @@ const C_SASchedulesType_ee = [0];
 function e_SASchedulesType(w: BitWriter, v: SASchedulesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9261,64 +9059,65 @@ const C_DC_EVSEChargeParameterType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, 1, 0];
 function e_DC_EVSEChargeParameterType(w: BitWriter, v: DC_EVSEChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "DC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
     e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
     s = 1;
     x = v.EVSEMaximumCurrentLimit;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumCurrentLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumCurrentLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumCurrentLimit");
     e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
     s = 2;
     x = v.EVSEMaximumPowerLimit;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumPowerLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumPowerLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumPowerLimit");
     e_PhysicalValueType(w, x, "EVSEMaximumPowerLimit");
     s = 3;
     x = v.EVSEMaximumVoltageLimit;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMaximumVoltageLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumVoltageLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltageLimit");
     e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
     s = 4;
     x = v.EVSEMinimumCurrentLimit;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumCurrentLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumCurrentLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumCurrentLimit");
     e_PhysicalValueType(w, x, "EVSEMinimumCurrentLimit");
     s = 5;
     x = v.EVSEMinimumVoltageLimit;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEMinimumVoltageLimit");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumVoltageLimit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumVoltageLimit");
     e_PhysicalValueType(w, x, "EVSEMinimumVoltageLimit");
     s = 6;
     x = v.EVSECurrentRegulationTolerance;
     if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l6[s]!, "DC_EVSEChargeParameterType", "EVSECurrentRegulationTolerance", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSECurrentRegulationTolerance");
+      c = C_DC_EVSEChargeParameterType_l6[s]!; if (c < 0) w.event(W_DC_EVSEChargeParameterType[s]!, c, "DC_EVSEChargeParameterType", "EVSECurrentRegulationTolerance", s, X_DC_EVSEChargeParameterType); w.bits(W_DC_EVSEChargeParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSECurrentRegulationTolerance");
       e_PhysicalValueType(w, x, "EVSECurrentRegulationTolerance");
       s = 7;
     }
     x = v.EVSEPeakCurrentRipple;
     if (x === undefined) w.missing("DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple");
-    w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l7[s]!, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType);
-    w.obj(x, "EVSEPeakCurrentRipple");
+    c = C_DC_EVSEChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVSEChargeParameterType[s]!, c, "DC_EVSEChargeParameterType", "EVSEPeakCurrentRipple", s, X_DC_EVSEChargeParameterType); w.bits(W_DC_EVSEChargeParameterType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPeakCurrentRipple");
     e_PhysicalValueType(w, x, "EVSEPeakCurrentRipple");
     s = 8;
     x = v.EVSEEnergyToBeDelivered;
     if (x !== undefined) {
-      w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_l8[s]!, "DC_EVSEChargeParameterType", "EVSEEnergyToBeDelivered", s, X_DC_EVSEChargeParameterType);
-      w.obj(x, "EVSEEnergyToBeDelivered");
+      c = C_DC_EVSEChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVSEChargeParameterType[s]!, c, "DC_EVSEChargeParameterType", "EVSEEnergyToBeDelivered", s, X_DC_EVSEChargeParameterType); w.bits(W_DC_EVSEChargeParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEEnergyToBeDelivered");
       e_PhysicalValueType(w, x, "EVSEEnergyToBeDelivered");
       s = 9;
     }
-    w.event(W_DC_EVSEChargeParameterType[s]!, C_DC_EVSEChargeParameterType_ee[s]!, "DC_EVSEChargeParameterType", '', s, X_DC_EVSEChargeParameterType);
+    c = C_DC_EVSEChargeParameterType_ee[s]!; if (c < 0) w.event(W_DC_EVSEChargeParameterType[s]!, c, "DC_EVSEChargeParameterType", '', s, X_DC_EVSEChargeParameterType); w.bits(W_DC_EVSEChargeParameterType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9329,8 +9128,9 @@ const C_EVSEChargeParameterType_ee = [0];
 function e_EVSEChargeParameterType(w: BitWriter, v: EVSEChargeParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9341,8 +9141,9 @@ const C_ChargingStatusReqType_ee = [0];
 function e_ChargingStatusReqType(w: BitWriter, v: ChargingStatusReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9360,42 +9161,43 @@ const C_ChargingStatusResType_ee = [-1, -1, -1, -1, -1, -1, -1, 0];
 function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 7, 37, "EVSEID");
     w.pos++;
     s = 2;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
     w.pos++;
     s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l3[s]!, "ChargingStatusResType", "EVSEMaxCurrent", s, X_ChargingStatusResType);
-      w.obj(x, "EVSEMaxCurrent");
+      c = C_ChargingStatusResType_l3[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "EVSEMaxCurrent", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaxCurrent");
       e_PhysicalValueType(w, x, "EVSEMaxCurrent");
       s = 4;
     }
     x = v.MeterInfo;
     if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l4[s]!, "ChargingStatusResType", "MeterInfo", s, X_ChargingStatusResType);
-      w.obj(x, "MeterInfo");
+      c = C_ChargingStatusResType_l4[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "MeterInfo", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
       e_MeterInfoType(w, x, "MeterInfo");
       s = 5;
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l5[s]!, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
+      c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
       w.pos++;
       w.boolChecked(x, "ReceiptRequired");
       w.pos++;
@@ -9403,11 +9205,11 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     }
     x = v.AC_EVSEStatus;
     if (x === undefined) w.missing("ChargingStatusResType", "AC_EVSEStatus");
-    w.event(W_ChargingStatusResType[s]!, C_ChargingStatusResType_l6[s]!, "ChargingStatusResType", "AC_EVSEStatus", s, X_ChargingStatusResType);
-    w.obj(x, "AC_EVSEStatus");
+    c = C_ChargingStatusResType_l6[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "AC_EVSEStatus", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVSEStatus");
     e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
     s = 7;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9423,16 +9225,17 @@ const C_MeterInfoType_ee = [-1, 4, 3, 2, 1, 0];
 function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.MeterID;
     if (x === undefined) w.missing("MeterInfoType", "MeterID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 32, "MeterID");
     w.pos++;
     s = 1;
     x = v.MeterReading;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l1[s]!, "MeterInfoType", "MeterReading", s, X_MeterInfoType);
+      c = C_MeterInfoType_l1[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterReading", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterReading");
       w.pos++;
@@ -9440,7 +9243,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.SigMeterReading;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "SigMeterReading", s, X_MeterInfoType);
+      c = C_MeterInfoType_l2[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "SigMeterReading", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 64, "SigMeterReading");
       w.pos++;
@@ -9448,7 +9251,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
       w.pos++;
@@ -9456,13 +9259,13 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.TMeter;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "TMeter", s, X_MeterInfoType);
+      c = C_MeterInfoType_l4[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "TMeter", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "TMeter");
       w.pos++;
       s = 5;
     }
-    w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
+    c = C_MeterInfoType_ee[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", '', s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9483,43 +9286,44 @@ const C_CurrentDemandReqType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0];
 function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("CurrentDemandReqType", "DC_EVStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 1;
     x = v.EVTargetCurrent;
     if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetCurrent");
     e_PhysicalValueType(w, x, "EVTargetCurrent");
     s = 2;
     x = v.EVMaximumVoltageLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l2[s]!, "CurrentDemandReqType", "EVMaximumVoltageLimit", s, X_CurrentDemandReqType);
-      w.obj(x, "EVMaximumVoltageLimit");
+      c = C_CurrentDemandReqType_l2[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "EVMaximumVoltageLimit", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltageLimit");
       e_PhysicalValueType(w, x, "EVMaximumVoltageLimit");
       s = 3;
     }
     x = v.EVMaximumCurrentLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l3[s]!, "CurrentDemandReqType", "EVMaximumCurrentLimit", s, X_CurrentDemandReqType);
-      w.obj(x, "EVMaximumCurrentLimit");
+      c = C_CurrentDemandReqType_l3[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "EVMaximumCurrentLimit", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumCurrentLimit");
       e_PhysicalValueType(w, x, "EVMaximumCurrentLimit");
       s = 4;
     }
     x = v.EVMaximumPowerLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l4[s]!, "CurrentDemandReqType", "EVMaximumPowerLimit", s, X_CurrentDemandReqType);
-      w.obj(x, "EVMaximumPowerLimit");
+      c = C_CurrentDemandReqType_l4[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "EVMaximumPowerLimit", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumPowerLimit");
       e_PhysicalValueType(w, x, "EVMaximumPowerLimit");
       s = 5;
     }
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l5[s]!, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
+      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
       w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
       w.pos++;
@@ -9527,32 +9331,32 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
-    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l6[s]!, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
     w.pos++;
     w.boolChecked(x, "ChargingComplete");
     w.pos++;
     s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l7[s]!, "CurrentDemandReqType", "RemainingTimeToFullSoC", s, X_CurrentDemandReqType);
-      w.obj(x, "RemainingTimeToFullSoC");
+      c = C_CurrentDemandReqType_l7[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "RemainingTimeToFullSoC", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RemainingTimeToFullSoC");
       e_PhysicalValueType(w, x, "RemainingTimeToFullSoC");
       s = 8;
     }
     x = v.RemainingTimeToBulkSoC;
     if (x !== undefined) {
-      w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l8[s]!, "CurrentDemandReqType", "RemainingTimeToBulkSoC", s, X_CurrentDemandReqType);
-      w.obj(x, "RemainingTimeToBulkSoC");
+      c = C_CurrentDemandReqType_l8[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "RemainingTimeToBulkSoC", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RemainingTimeToBulkSoC");
       e_PhysicalValueType(w, x, "RemainingTimeToBulkSoC");
       s = 9;
     }
     x = v.EVTargetVoltage;
     if (x === undefined) w.missing("CurrentDemandReqType", "EVTargetVoltage");
-    w.event(W_CurrentDemandReqType[s]!, C_CurrentDemandReqType_l9[s]!, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType);
-    w.obj(x, "EVTargetVoltage");
+    c = C_CurrentDemandReqType_l9[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "EVTargetVoltage", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetVoltage");
     e_PhysicalValueType(w, x, "EVTargetVoltage");
     s = 10;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9577,99 +9381,100 @@ const C_CurrentDemandResType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -
 function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
     e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_PhysicalValueType(w, x, "EVSEPresentVoltage");
     s = 3;
     x = v.EVSEPresentCurrent;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPresentCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentCurrent");
     e_PhysicalValueType(w, x, "EVSEPresentCurrent");
     s = 4;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSECurrentLimitAchieved");
     w.pos++;
     s = 5;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSEVoltageLimitAchieved");
     w.pos++;
     s = 6;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSEPowerLimitAchieved");
     w.pos++;
     s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l7[s]!, "CurrentDemandResType", "EVSEMaximumVoltageLimit", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEMaximumVoltageLimit");
+      c = C_CurrentDemandResType_l7[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "EVSEMaximumVoltageLimit", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltageLimit");
       e_PhysicalValueType(w, x, "EVSEMaximumVoltageLimit");
       s = 8;
     }
     x = v.EVSEMaximumCurrentLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l8[s]!, "CurrentDemandResType", "EVSEMaximumCurrentLimit", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEMaximumCurrentLimit");
+      c = C_CurrentDemandResType_l8[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "EVSEMaximumCurrentLimit", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumCurrentLimit");
       e_PhysicalValueType(w, x, "EVSEMaximumCurrentLimit");
       s = 9;
     }
     x = v.EVSEMaximumPowerLimit;
     if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l9[s]!, "CurrentDemandResType", "EVSEMaximumPowerLimit", s, X_CurrentDemandResType);
-      w.obj(x, "EVSEMaximumPowerLimit");
+      c = C_CurrentDemandResType_l9[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "EVSEMaximumPowerLimit", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumPowerLimit");
       e_PhysicalValueType(w, x, "EVSEMaximumPowerLimit");
       s = 10;
     }
     x = v.EVSEID;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEID");
-    w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l10[s]!, "CurrentDemandResType", "EVSEID", s, X_CurrentDemandResType);
+    c = C_CurrentDemandResType_l10[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "EVSEID", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
     w.pos++;
     w.stringChecked(x, 7, 37, "EVSEID");
     w.pos++;
     s = 11;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("CurrentDemandResType", "SAScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
     w.pos++;
     s = 12;
     x = v.MeterInfo;
     if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l12[s]!, "CurrentDemandResType", "MeterInfo", s, X_CurrentDemandResType);
-      w.obj(x, "MeterInfo");
+      c = C_CurrentDemandResType_l12[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "MeterInfo", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
       e_MeterInfoType(w, x, "MeterInfo");
       s = 13;
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_l13[s]!, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType);
+      c = C_CurrentDemandResType_l13[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
       w.pos++;
       w.boolChecked(x, "ReceiptRequired");
       w.pos++;
       s = 14;
     }
-    w.event(W_CurrentDemandResType[s]!, C_CurrentDemandResType_ee[s]!, "CurrentDemandResType", '', s, X_CurrentDemandResType);
+    c = C_CurrentDemandResType_ee[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", '', s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9683,16 +9488,17 @@ const C_DC_EVPowerDeliveryParameterType_ee = [-1, -1, -1, 0];
 function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "DC_EVStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l1[s]!, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
       w.pos++;
       w.boolChecked(x, "BulkChargingComplete");
       w.pos++;
@@ -9700,12 +9506,12 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
-    w.event(W_DC_EVPowerDeliveryParameterType[s]!, C_DC_EVPowerDeliveryParameterType_l2[s]!, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
     w.pos++;
     w.boolChecked(x, "ChargingComplete");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9723,10 +9529,11 @@ const C_DSAKeyValueType_ee = [-1, -1, -1, 2, -1, 1, -1, 0];
 function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.P;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l0[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "P", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
       w.pos++;
@@ -9734,7 +9541,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Q;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l1[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Q", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
       w.pos++;
@@ -9742,7 +9549,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.G;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l2[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "G", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
       w.pos++;
@@ -9750,14 +9557,14 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Y;
     if (x === undefined) w.missing("DSAKeyValueType", "Y");
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_l3[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Y", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 9007199254740991, "Y");
     w.pos++;
     s = 3;
     x = v.J;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l4[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "J", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
       w.pos++;
@@ -9765,7 +9572,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Seed;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l5[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
       w.pos++;
@@ -9773,13 +9580,13 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.PgenCounter;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l6[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
       w.pos++;
       s = 7;
     }
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_ee[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", '', s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9791,10 +9598,11 @@ const C_DigestMethodType_ee = [-1, 1];
 function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -9808,8 +9616,9 @@ const C_EVPowerDeliveryParameterType_ee = [0];
 function e_EVPowerDeliveryParameterType(w: BitWriter, v: EVPowerDeliveryParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9822,20 +9631,21 @@ const C_EVSEStatusType_ee = [-1, -1, 0];
 function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9846,8 +9656,9 @@ const C_EVStatusType_ee = [0];
 function e_EVStatusType(w: BitWriter, v: EVStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9860,22 +9671,23 @@ const C_EntryType_ee = [-1, 0, 0];
 function e_EntryType(w: BitWriter, v: EntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.RelativeTimeInterval;
     if (x !== undefined) {
-      w.event(W_EntryType[s]!, C_EntryType_l0[s]!, "EntryType", "RelativeTimeInterval", s, X_EntryType);
-      w.obj(x, "RelativeTimeInterval");
+      c = C_EntryType_l0[s]!; if (c < 0) w.event(W_EntryType[s]!, c, "EntryType", "RelativeTimeInterval", s, X_EntryType); w.bits(W_EntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, x, "RelativeTimeInterval");
       s = 1;
     }
     x = v.TimeInterval;
     if (x !== undefined) {
-      w.event(W_EntryType[s]!, C_EntryType_l1[s]!, "EntryType", "TimeInterval", s, X_EntryType);
-      w.obj(x, "TimeInterval");
+      c = C_EntryType_l1[s]!; if (c < 0) w.event(W_EntryType[s]!, c, "EntryType", "TimeInterval", s, X_EntryType); w.bits(W_EntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "TimeInterval");
       e_IntervalType(w, x, "TimeInterval");
       s = 2;
     }
-    w.event(W_EntryType[s]!, C_EntryType_ee[s]!, "EntryType", '', s, X_EntryType);
+    c = C_EntryType_ee[s]!; if (c < 0) w.event(W_EntryType[s]!, c, "EntryType", '', s, X_EntryType); w.bits(W_EntryType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9894,10 +9706,11 @@ const C_KeyInfoType_ee = [-1, -1, 8, 8, 8, 8, 8, 8, 8];
 function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_KeyInfoType[s]!, C_KeyInfoType_a0[s]!, "KeyInfoType", "@Id", s, X_KeyInfoType);
+      c = C_KeyInfoType_a0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "@Id", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -9905,7 +9718,7 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
+        c = C_KeyInfoType_l0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyName", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
         w.pos++;
@@ -9916,8 +9729,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyValue");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l1[s]!, "KeyInfoType", "KeyValue", s, X_KeyInfoType);
-        w.obj(x[i], "KeyValue");
+        c = C_KeyInfoType_l1[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyValue", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "KeyValue");
         e_KeyValueType(w, x[i], "KeyValue");
         s = 3;
       }
@@ -9926,8 +9739,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "RetrievalMethod");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l2[s]!, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType);
-        w.obj(x[i], "RetrievalMethod");
+        c = C_KeyInfoType_l2[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RetrievalMethod");
         e_RetrievalMethodType(w, x[i], "RetrievalMethod");
         s = 4;
       }
@@ -9936,8 +9749,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Data");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l3[s]!, "KeyInfoType", "X509Data", s, X_KeyInfoType);
-        w.obj(x[i], "X509Data");
+        c = C_KeyInfoType_l3[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "X509Data", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509Data");
         e_X509DataType(w, x[i], "X509Data");
         s = 5;
       }
@@ -9946,8 +9759,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "PGPData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l4[s]!, "KeyInfoType", "PGPData", s, X_KeyInfoType);
-        w.obj(x[i], "PGPData");
+        c = C_KeyInfoType_l4[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "PGPData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PGPData");
         e_PGPDataType(w, x[i], "PGPData");
         s = 6;
       }
@@ -9956,8 +9769,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "SPKIData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l5[s]!, "KeyInfoType", "SPKIData", s, X_KeyInfoType);
-        w.obj(x[i], "SPKIData");
+        c = C_KeyInfoType_l5[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "SPKIData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SPKIData");
         e_SPKIDataType(w, x[i], "SPKIData");
         s = 7;
       }
@@ -9966,14 +9779,14 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
+        c = C_KeyInfoType_l6[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "MgmtData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
         w.pos++;
         s = 8;
       }
     }
-    w.event(W_KeyInfoType[s]!, C_KeyInfoType_ee[s]!, "KeyInfoType", '', s, X_KeyInfoType);
+    c = C_KeyInfoType_ee[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", '', s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9986,22 +9799,23 @@ const C_KeyValueType_ee = [-1, 0, 0];
 function e_KeyValueType(w: BitWriter, v: KeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l0[s]!, "KeyValueType", "DSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "DSAKeyValue");
+      c = C_KeyValueType_l0[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "DSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DSAKeyValue");
       e_DSAKeyValueType(w, x, "DSAKeyValue");
       s = 1;
     }
     x = v.RSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l1[s]!, "KeyValueType", "RSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "RSAKeyValue");
+      c = C_KeyValueType_l1[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "RSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RSAKeyValue");
       e_RSAKeyValueType(w, x, "RSAKeyValue");
       s = 2;
     }
-    w.event(W_KeyValueType[s]!, C_KeyValueType_ee[s]!, "KeyValueType", '', s, X_KeyValueType);
+    c = C_KeyValueType_ee[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", '', s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10014,20 +9828,21 @@ const C_RSAKeyValueType_ee = [-1, -1, 0];
 function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Modulus;
     if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Modulus");
     w.pos++;
     s = 1;
     x = v.Exponent;
     if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Exponent");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10041,27 +9856,28 @@ const C_RetrievalMethodType_ee = [3, 2, 1, 0];
 function e_RetrievalMethodType(w: BitWriter, v: RetrievalMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a0[s]!, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 1;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a1[s]!, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a1[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 2;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_l0[s]!, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType);
-      w.obj(x, "Transforms");
+      c = C_RetrievalMethodType_l0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 3;
     }
-    w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_ee[s]!, "RetrievalMethodType", '', s, X_RetrievalMethodType);
+    c = C_RetrievalMethodType_ee[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", '', s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10073,19 +9889,20 @@ const C_TransformsType_ee = [-1, 1];
 function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Transform;
     if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformsType[s]!, C_TransformsType_l0[s]!, "TransformsType", "Transform", s, X_TransformsType);
-        w.obj(x[i], "Transform");
+        c = C_TransformsType_l0[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", "Transform", s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Transform");
         e_TransformType(w, x[i], "Transform");
         s = (1);
       }
     }
-    w.event(W_TransformsType[s]!, C_TransformsType_ee[s]!, "TransformsType", '', s, X_TransformsType);
+    c = C_TransformsType_ee[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", '', s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10098,24 +9915,25 @@ const C_TransformType_ee = [-1, 2, 2];
 function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("TransformType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
+        c = C_TransformType_l1[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", "XPath", s, X_TransformType); w.bits(W_TransformType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
         w.pos++;
         s = 2;
       }
     }
-    w.event(W_TransformType[s]!, C_TransformType_ee[s]!, "TransformType", '', s, X_TransformType);
+    c = C_TransformType_ee[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", '', s, X_TransformType); w.bits(W_TransformType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10131,13 +9949,14 @@ const C_X509DataType_ee = [-1, 6, 6, 6, 6, 6];
 function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerSerial;
     if (x !== undefined) {
       w.arr(x, "X509IssuerSerial");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l0[s]!, "X509DataType", "X509IssuerSerial", s, X_X509DataType);
-        w.obj(x[i], "X509IssuerSerial");
+        c = C_X509DataType_l0[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509IssuerSerial", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509IssuerSerial");
         e_X509IssuerSerialType(w, x[i], "X509IssuerSerial");
         s = 1;
       }
@@ -10146,7 +9965,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
+        c = C_X509DataType_l1[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SKI", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
         w.pos++;
@@ -10157,7 +9976,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
+        c = C_X509DataType_l2[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SubjectName", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
         w.pos++;
@@ -10168,7 +9987,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
+        c = C_X509DataType_l3[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509Certificate", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
         w.pos++;
@@ -10179,14 +9998,14 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
+        c = C_X509DataType_l4[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509CRL", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
         w.pos++;
         s = 5;
       }
     }
-    w.event(W_X509DataType[s]!, C_X509DataType_ee[s]!, "X509DataType", '', s, X_X509DataType);
+    c = C_X509DataType_ee[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", '', s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10200,10 +10019,11 @@ const C_PGPDataType_ee = [-1, 2, 1];
 function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PGPKeyID;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
+      c = C_PGPDataType_l0[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyID", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
       w.pos++;
@@ -10212,7 +10032,7 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l1[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
@@ -10222,13 +10042,13 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l3[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
       s = 2;
     }
-    w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
+    c = C_PGPDataType_ee[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", '', s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10240,20 +10060,21 @@ const C_SPKIDataType_ee = [-1, 2];
 function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SPKISexp;
     if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
+        c = C_SPKIDataType_l0[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", "SPKISexp", s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
         w.pos++;
         s = 1;
       }
     }
-    w.event(W_SPKIDataType[s]!, C_SPKIDataType_ee[s]!, "SPKIDataType", '', s, X_SPKIDataType);
+    c = C_SPKIDataType_ee[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", '', s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10266,10 +10087,11 @@ const C_ManifestType_ee = [-1, -1, 1];
 function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ManifestType[s]!, C_ManifestType_a0[s]!, "ManifestType", "@Id", s, X_ManifestType);
+      c = C_ManifestType_a0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "@Id", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -10278,13 +10100,13 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ManifestType[s]!, C_ManifestType_l0[s]!, "ManifestType", "Reference", s, X_ManifestType);
-        w.obj(x[i], "Reference");
+        c = C_ManifestType_l0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "Reference", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (2);
       }
     }
-    w.event(W_ManifestType[s]!, C_ManifestType_ee[s]!, "ManifestType", '', s, X_ManifestType);
+    c = C_ManifestType_ee[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", '', s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10301,45 +10123,46 @@ const C_ReferenceType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a0[s]!, "ReferenceType", "@Id", s, X_ReferenceType);
+      c = C_ReferenceType_a0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Id", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a1[s]!, "ReferenceType", "@Type", s, X_ReferenceType);
+      c = C_ReferenceType_a1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Type", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 2;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a2[s]!, "ReferenceType", "@URI", s, X_ReferenceType);
+      c = C_ReferenceType_a2[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@URI", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 3;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l0[s]!, "ReferenceType", "Transforms", s, X_ReferenceType);
-      w.obj(x, "Transforms");
+      c = C_ReferenceType_l0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "Transforms", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 4;
     }
     x = v.DigestMethod;
     if (x === undefined) w.missing("ReferenceType", "DigestMethod");
-    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-    w.obj(x, "DigestMethod");
+    c = C_ReferenceType_l1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "DigestMethod", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "DigestMethod");
     e_DigestMethodType(w, x, "DigestMethod");
     s = 5;
     x = v.DigestValue;
     if (x === undefined) w.missing("ReferenceType", "DigestValue");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
     w.pos++;
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10354,23 +10177,24 @@ const C_MeteringReceiptReqType_ee = [-1, -1, -1, -1, 0];
 function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_a0[s]!, "MeteringReceiptReqType", "@Id", s, X_MeteringReceiptReqType);
+      c = C_MeteringReceiptReqType_a0[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "@Id", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SessionID;
     if (x === undefined) w.missing("MeteringReceiptReqType", "SessionID");
-    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l0[s]!, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType);
+    c = C_MeteringReceiptReqType_l0[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SessionID", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 8, "SessionID");
     w.pos++;
     s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
-      w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l1[s]!, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
+      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
       w.pos++;
@@ -10378,11 +10202,11 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
     }
     x = v.MeterInfo;
     if (x === undefined) w.missing("MeteringReceiptReqType", "MeterInfo");
-    w.event(W_MeteringReceiptReqType[s]!, C_MeteringReceiptReqType_l2[s]!, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType);
-    w.obj(x, "MeterInfo");
+    c = C_MeteringReceiptReqType_l2[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "MeterInfo", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
     e_MeterInfoType(w, x, "MeterInfo");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10397,35 +10221,36 @@ const C_MeteringReceiptResType_ee = [-1, -1, 0, 0, 0];
 function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l1[s]!, "MeteringReceiptResType", "AC_EVSEStatus", s, X_MeteringReceiptResType);
-      w.obj(x, "AC_EVSEStatus");
+      c = C_MeteringReceiptResType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptResType[s]!, c, "MeteringReceiptResType", "AC_EVSEStatus", s, X_MeteringReceiptResType); w.bits(W_MeteringReceiptResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVSEStatus");
       e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
       s = 2;
     }
     x = v.DC_EVSEStatus;
     if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l2[s]!, "MeteringReceiptResType", "DC_EVSEStatus", s, X_MeteringReceiptResType);
-      w.obj(x, "DC_EVSEStatus");
+      c = C_MeteringReceiptResType_l2[s]!; if (c < 0) w.event(W_MeteringReceiptResType[s]!, c, "MeteringReceiptResType", "DC_EVSEStatus", s, X_MeteringReceiptResType); w.bits(W_MeteringReceiptResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
       e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
       s = 3;
     }
     x = v.EVSEStatus;
     if (x !== undefined) {
-      w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_l3[s]!, "MeteringReceiptResType", "EVSEStatus", s, X_MeteringReceiptResType);
-      w.obj(x, "EVSEStatus");
+      c = C_MeteringReceiptResType_l3[s]!; if (c < 0) w.event(W_MeteringReceiptResType[s]!, c, "MeteringReceiptResType", "EVSEStatus", s, X_MeteringReceiptResType); w.bits(W_MeteringReceiptResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEStatus");
       e_EVSEStatusType(w, x, "EVSEStatus");
       s = 4;
     }
-    w.event(W_MeteringReceiptResType[s]!, C_MeteringReceiptResType_ee[s]!, "MeteringReceiptResType", '', s, X_MeteringReceiptResType);
+    c = C_MeteringReceiptResType_ee[s]!; if (c < 0) w.event(W_MeteringReceiptResType[s]!, c, "MeteringReceiptResType", '', s, X_MeteringReceiptResType); w.bits(W_MeteringReceiptResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10439,26 +10264,27 @@ const C_ObjectType_ee = [4, 3, 2, 1];
 function e_ObjectType(w: BitWriter, v: ObjectType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Encoding;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a0[s]!, "ObjectType", "@Encoding", s, X_ObjectType);
+      c = C_ObjectType_a0[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Encoding", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Encoding");
       s = 1;
     }
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a1[s]!, "ObjectType", "@Id", s, X_ObjectType);
+      c = C_ObjectType_a1[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Id", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 2;
     }
     x = v.MimeType;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a2[s]!, "ObjectType", "@MimeType", s, X_ObjectType);
+      c = C_ObjectType_a2[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@MimeType", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@MimeType");
       s = 3;
     }
-    w.event(W_ObjectType[s]!, C_ObjectType_ee[s]!, "ObjectType", '', s, X_ObjectType);
+    c = C_ObjectType_ee[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", '', s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10471,20 +10297,21 @@ const C_PaymentDetailsReqType_ee = [-1, -1, 0];
 function e_PaymentDetailsReqType(w: BitWriter, v: PaymentDetailsReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.eMAID;
     if (x === undefined) w.missing("PaymentDetailsReqType", "eMAID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 14, 15, "eMAID");
     w.pos++;
     s = 1;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("PaymentDetailsReqType", "ContractSignatureCertChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractSignatureCertChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractSignatureCertChain");
     e_CertificateChainType(w, x, "ContractSignatureCertChain");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10498,26 +10325,27 @@ const C_PaymentDetailsResType_ee = [-1, -1, -1, 0];
 function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 16, 16, "GenChallenge");
     w.pos++;
     s = 2;
     x = v.EVSETimeStamp;
     if (x === undefined) w.missing("PaymentDetailsResType", "EVSETimeStamp");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "EVSETimeStamp");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10530,20 +10358,21 @@ const C_PaymentServiceSelectionReqType_ee = [-1, -1, 0];
 function e_PaymentServiceSelectionReqType(w: BitWriter, v: PaymentServiceSelectionReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedPaymentOption");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
     w.pos++;
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedServiceList");
-    w.bits(1, 0);
-    w.obj(x, "SelectedServiceList");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SelectedServiceList");
     e_SelectedServiceListType(w, x, "SelectedServiceList");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10555,19 +10384,20 @@ const C_SelectedServiceListType_ee = [-1, 1, 0];
 function e_SelectedServiceListType(w: BitWriter, v: SelectedServiceListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SelectedService;
     if (x === undefined) w.missing("SelectedServiceListType", "SelectedService");
     if (x !== undefined) {
       w.arr(x, "SelectedService");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SelectedServiceListType[s]!, C_SelectedServiceListType_l0[s]!, "SelectedServiceListType", "SelectedService", s, X_SelectedServiceListType);
-        w.obj(x[i], "SelectedService");
+        c = C_SelectedServiceListType_l0[s]!; if (c < 0) w.event(W_SelectedServiceListType[s]!, c, "SelectedServiceListType", "SelectedService", s, X_SelectedServiceListType); w.bits(W_SelectedServiceListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SelectedService");
         e_SelectedServiceType(w, x[i], "SelectedService");
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
-    w.event(W_SelectedServiceListType[s]!, C_SelectedServiceListType_ee[s]!, "SelectedServiceListType", '', s, X_SelectedServiceListType);
+    c = C_SelectedServiceListType_ee[s]!; if (c < 0) w.event(W_SelectedServiceListType[s]!, c, "SelectedServiceListType", '', s, X_SelectedServiceListType); w.bits(W_SelectedServiceListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10580,22 +10410,23 @@ const C_SelectedServiceType_ee = [-1, 1, 0];
 function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
-      w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_l1[s]!, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
+      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "ParameterSetID");
       w.pos++;
       s = 2;
     }
-    w.event(W_SelectedServiceType[s]!, C_SelectedServiceType_ee[s]!, "SelectedServiceType", '', s, X_SelectedServiceType);
+    c = C_SelectedServiceType_ee[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", '', s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10607,14 +10438,15 @@ const C_PaymentServiceSelectionResType_ee = [-1, 0];
 function e_PaymentServiceSelectionResType(w: BitWriter, v: PaymentServiceSelectionResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentServiceSelectionResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10630,41 +10462,42 @@ const C_PowerDeliveryReqType_ee = [-1, -1, 3, 2, 0, 0];
 function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
     w.pos++;
     s = 1;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("PowerDeliveryReqType", "SAScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
     w.pos++;
     s = 2;
     x = v.ChargingProfile;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l2[s]!, "PowerDeliveryReqType", "ChargingProfile", s, X_PowerDeliveryReqType);
-      w.obj(x, "ChargingProfile");
+      c = C_PowerDeliveryReqType_l2[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "ChargingProfile", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ChargingProfile");
       e_ChargingProfileType(w, x, "ChargingProfile");
       s = 3;
     }
     x = v.DC_EVPowerDeliveryParameter;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l3[s]!, "PowerDeliveryReqType", "DC_EVPowerDeliveryParameter", s, X_PowerDeliveryReqType);
-      w.obj(x, "DC_EVPowerDeliveryParameter");
+      c = C_PowerDeliveryReqType_l3[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "DC_EVPowerDeliveryParameter", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVPowerDeliveryParameter");
       e_DC_EVPowerDeliveryParameterType(w, x, "DC_EVPowerDeliveryParameter");
       s = 4;
     }
     x = v.EVPowerDeliveryParameter;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l4[s]!, "PowerDeliveryReqType", "EVPowerDeliveryParameter", s, X_PowerDeliveryReqType);
-      w.obj(x, "EVPowerDeliveryParameter");
+      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "EVPowerDeliveryParameter", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPowerDeliveryParameter");
       e_EVPowerDeliveryParameterType(w, x, "EVPowerDeliveryParameter");
       s = 5;
     }
-    w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_ee[s]!, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType);
+    c = C_PowerDeliveryReqType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10676,19 +10509,20 @@ const C_ChargingProfileType_ee = [-1, 1, 0];
 function e_ChargingProfileType(w: BitWriter, v: ChargingProfileType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ProfileEntry;
     if (x === undefined) w.missing("ChargingProfileType", "ProfileEntry");
     if (x !== undefined) {
       w.arr(x, "ProfileEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ChargingProfileType[s]!, C_ChargingProfileType_l0[s]!, "ChargingProfileType", "ProfileEntry", s, X_ChargingProfileType);
-        w.obj(x[i], "ProfileEntry");
+        c = C_ChargingProfileType_l0[s]!; if (c < 0) w.event(W_ChargingProfileType[s]!, c, "ChargingProfileType", "ProfileEntry", s, X_ChargingProfileType); w.bits(W_ChargingProfileType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "ProfileEntry");
         e_ProfileEntryType(w, x[i], "ProfileEntry");
         s = ((i + 1) < 24 ? 1 : 2);
       }
     }
-    w.event(W_ChargingProfileType[s]!, C_ChargingProfileType_ee[s]!, "ChargingProfileType", '', s, X_ChargingProfileType);
+    c = C_ChargingProfileType_ee[s]!; if (c < 0) w.event(W_ChargingProfileType[s]!, c, "ChargingProfileType", '', s, X_ChargingProfileType); w.bits(W_ChargingProfileType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10702,28 +10536,29 @@ const C_ProfileEntryType_ee = [-1, -1, 1, 0];
 function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ChargingProfileEntryStart;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
     w.pos++;
     s = 1;
     x = v.ChargingProfileEntryMaxPower;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
-    w.bits(1, 0);
-    w.obj(x, "ChargingProfileEntryMaxPower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ChargingProfileEntryMaxPower");
     e_PhysicalValueType(w, x, "ChargingProfileEntryMaxPower");
     s = 2;
     x = v.ChargingProfileEntryMaxNumberOfPhasesInUse;
     if (x !== undefined) {
-      w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_l2[s]!, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType);
+      c = C_ProfileEntryType_l2[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
       w.pos++;
       s = 3;
     }
-    w.event(W_ProfileEntryType[s]!, C_ProfileEntryType_ee[s]!, "ProfileEntryType", '', s, X_ProfileEntryType);
+    c = C_ProfileEntryType_ee[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", '', s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10738,35 +10573,36 @@ const C_PowerDeliveryResType_ee = [-1, -1, 0, 0, 0];
 function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l1[s]!, "PowerDeliveryResType", "AC_EVSEStatus", s, X_PowerDeliveryResType);
-      w.obj(x, "AC_EVSEStatus");
+      c = C_PowerDeliveryResType_l1[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", "AC_EVSEStatus", s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_EVSEStatus");
       e_AC_EVSEStatusType(w, x, "AC_EVSEStatus");
       s = 2;
     }
     x = v.DC_EVSEStatus;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l2[s]!, "PowerDeliveryResType", "DC_EVSEStatus", s, X_PowerDeliveryResType);
-      w.obj(x, "DC_EVSEStatus");
+      c = C_PowerDeliveryResType_l2[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", "DC_EVSEStatus", s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
       e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
       s = 3;
     }
     x = v.EVSEStatus;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l3[s]!, "PowerDeliveryResType", "EVSEStatus", s, X_PowerDeliveryResType);
-      w.obj(x, "EVSEStatus");
+      c = C_PowerDeliveryResType_l3[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", "EVSEStatus", s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEStatus");
       e_EVSEStatusType(w, x, "EVSEStatus");
       s = 4;
     }
-    w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_ee[s]!, "PowerDeliveryResType", '', s, X_PowerDeliveryResType);
+    c = C_PowerDeliveryResType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", '', s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10780,26 +10616,27 @@ const C_PreChargeReqType_ee = [-1, -1, -1, 0];
 function e_PreChargeReqType(w: BitWriter, v: PreChargeReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("PreChargeReqType", "DC_EVStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 1;
     x = v.EVTargetVoltage;
     if (x === undefined) w.missing("PreChargeReqType", "EVTargetVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetVoltage");
     e_PhysicalValueType(w, x, "EVTargetVoltage");
     s = 2;
     x = v.EVTargetCurrent;
     if (x === undefined) w.missing("PreChargeReqType", "EVTargetCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetCurrent");
     e_PhysicalValueType(w, x, "EVTargetCurrent");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10813,26 +10650,27 @@ const C_PreChargeResType_ee = [-1, -1, -1, 0];
 function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
     e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("PreChargeResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_PhysicalValueType(w, x, "EVSEPresentVoltage");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10844,14 +10682,15 @@ const C_ServiceDetailReqType_ee = [-1, 0];
 function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10865,27 +10704,28 @@ const C_ServiceDetailResType_ee = [-1, -1, 1, 0];
 function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
-      w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_l2[s]!, "ServiceDetailResType", "ServiceParameterList", s, X_ServiceDetailResType);
-      w.obj(x, "ServiceParameterList");
+      c = C_ServiceDetailResType_l2[s]!; if (c < 0) w.event(W_ServiceDetailResType[s]!, c, "ServiceDetailResType", "ServiceParameterList", s, X_ServiceDetailResType); w.bits(W_ServiceDetailResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceParameterList");
       e_ServiceParameterListType(w, x, "ServiceParameterList");
       s = 3;
     }
-    w.event(W_ServiceDetailResType[s]!, C_ServiceDetailResType_ee[s]!, "ServiceDetailResType", '', s, X_ServiceDetailResType);
+    c = C_ServiceDetailResType_ee[s]!; if (c < 0) w.event(W_ServiceDetailResType[s]!, c, "ServiceDetailResType", '', s, X_ServiceDetailResType); w.bits(W_ServiceDetailResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10897,19 +10737,20 @@ const C_ServiceParameterListType_ee = [-1, 1, 0];
 function e_ServiceParameterListType(w: BitWriter, v: ServiceParameterListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ParameterSet;
     if (x === undefined) w.missing("ServiceParameterListType", "ParameterSet");
     if (x !== undefined) {
       w.arr(x, "ParameterSet");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ServiceParameterListType[s]!, C_ServiceParameterListType_l0[s]!, "ServiceParameterListType", "ParameterSet", s, X_ServiceParameterListType);
-        w.obj(x[i], "ParameterSet");
+        c = C_ServiceParameterListType_l0[s]!; if (c < 0) w.event(W_ServiceParameterListType[s]!, c, "ServiceParameterListType", "ParameterSet", s, X_ServiceParameterListType); w.bits(W_ServiceParameterListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "ParameterSet");
         e_ParameterSetType(w, x[i], "ParameterSet");
         s = ((i + 1) < 255 ? 1 : 2);
       }
     }
-    w.event(W_ServiceParameterListType[s]!, C_ServiceParameterListType_ee[s]!, "ServiceParameterListType", '', s, X_ServiceParameterListType);
+    c = C_ServiceParameterListType_ee[s]!; if (c < 0) w.event(W_ServiceParameterListType[s]!, c, "ServiceParameterListType", '', s, X_ServiceParameterListType); w.bits(W_ServiceParameterListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10922,10 +10763,11 @@ const C_ParameterSetType_ee = [-1, -1, 1, 0];
 function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, -32768, 32767, false, "ParameterSetID");
     w.pos++;
     s = 1;
@@ -10934,13 +10776,13 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     if (x !== undefined) {
       w.arr(x, "Parameter");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ParameterSetType[s]!, C_ParameterSetType_l1[s]!, "ParameterSetType", "Parameter", s, X_ParameterSetType);
-        w.obj(x[i], "Parameter");
+        c = C_ParameterSetType_l1[s]!; if (c < 0) w.event(W_ParameterSetType[s]!, c, "ParameterSetType", "Parameter", s, X_ParameterSetType); w.bits(W_ParameterSetType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Parameter");
         e_ParameterType(w, x[i], "Parameter");
         s = ((i + 1) < 16 ? 2 : 3);
       }
     }
-    w.event(W_ParameterSetType[s]!, C_ParameterSetType_ee[s]!, "ParameterSetType", '', s, X_ParameterSetType);
+    c = C_ParameterSetType_ee[s]!; if (c < 0) w.event(W_ParameterSetType[s]!, c, "ParameterSetType", '', s, X_ParameterSetType); w.bits(W_ParameterSetType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10958,15 +10800,16 @@ const C_ParameterType_ee = [-1, -1, 0, 0, 0, 0, 0, 0];
 function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Name;
     if (x === undefined) w.missing("ParameterType", "@Name");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Name");
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l0[s]!, "ParameterType", "boolValue", s, X_ParameterType);
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.boolChecked(x, "boolValue");
       w.pos++;
@@ -10974,7 +10817,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.byteValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l1[s]!, "ParameterType", "byteValue", s, X_ParameterType);
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, -128, 127, "byteValue");
       w.pos++;
@@ -10982,7 +10825,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.shortValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l2[s]!, "ParameterType", "shortValue", s, X_ParameterType);
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "shortValue");
       w.pos++;
@@ -10990,7 +10833,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.intValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l3[s]!, "ParameterType", "intValue", s, X_ParameterType);
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, -2147483648, 2147483647, false, "intValue");
       w.pos++;
@@ -10998,20 +10841,20 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.physicalValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l4[s]!, "ParameterType", "physicalValue", s, X_ParameterType);
-      w.obj(x, "physicalValue");
+      c = C_ParameterType_l4[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "physicalValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "physicalValue");
       e_PhysicalValueType(w, x, "physicalValue");
       s = 6;
     }
     x = v.stringValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l5[s]!, "ParameterType", "stringValue", s, X_ParameterType);
+      c = C_ParameterType_l5[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "stringValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 9007199254740991, "stringValue");
       w.pos++;
       s = 7;
     }
-    w.event(W_ParameterType[s]!, C_ParameterType_ee[s]!, "ParameterType", '', s, X_ParameterType);
+    c = C_ParameterType_ee[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", '', s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11024,10 +10867,11 @@ const C_ServiceDiscoveryReqType_ee = [2, 1, 0];
 function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceScope;
     if (x !== undefined) {
-      w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l0[s]!, "ServiceDiscoveryReqType", "ServiceScope", s, X_ServiceDiscoveryReqType);
+      c = C_ServiceDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceScope", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
       w.pos++;
@@ -11035,13 +10879,13 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
-      w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l1[s]!, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
+      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
       w.pos++;
       w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
       w.pos++;
       s = 2;
     }
-    w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_ee[s]!, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType);
+    c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11056,33 +10900,34 @@ const C_ServiceDiscoveryResType_ee = [-1, -1, -1, 1, 0];
 function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.PaymentOptionList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptionList");
-    w.bits(1, 0);
-    w.obj(x, "PaymentOptionList");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "PaymentOptionList");
     e_PaymentOptionListType(w, x, "PaymentOptionList");
     s = 2;
     x = v.ChargeService;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ChargeService");
-    w.bits(1, 0);
-    w.obj(x, "ChargeService");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ChargeService");
     e_ChargeServiceType(w, x, "ChargeService");
     s = 3;
     x = v.ServiceList;
     if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l3[s]!, "ServiceDiscoveryResType", "ServiceList", s, X_ServiceDiscoveryResType);
-      w.obj(x, "ServiceList");
+      c = C_ServiceDiscoveryResType_l3[s]!; if (c < 0) w.event(W_ServiceDiscoveryResType[s]!, c, "ServiceDiscoveryResType", "ServiceList", s, X_ServiceDiscoveryResType); w.bits(W_ServiceDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceList");
       e_ServiceListType(w, x, "ServiceList");
       s = 4;
     }
-    w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_ee[s]!, "ServiceDiscoveryResType", '', s, X_ServiceDiscoveryResType);
+    c = C_ServiceDiscoveryResType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryResType[s]!, c, "ServiceDiscoveryResType", '', s, X_ServiceDiscoveryResType); w.bits(W_ServiceDiscoveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11094,20 +10939,21 @@ const C_PaymentOptionListType_ee = [-1, 1, 0];
 function e_PaymentOptionListType(w: BitWriter, v: PaymentOptionListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PaymentOption;
     if (x === undefined) w.missing("PaymentOptionListType", "PaymentOption");
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PaymentOptionListType[s]!, C_PaymentOptionListType_l0[s]!, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType);
+        c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType); w.bits(W_PaymentOptionListType[s]!, c);
         w.pos++;
         w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
         w.pos++;
         s = ((i + 1) < 2 ? 1 : 2);
       }
     }
-    w.event(W_PaymentOptionListType[s]!, C_PaymentOptionListType_ee[s]!, "PaymentOptionListType", '', s, X_PaymentOptionListType);
+    c = C_PaymentOptionListType_ee[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", '', s, X_PaymentOptionListType); w.bits(W_PaymentOptionListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11124,16 +10970,17 @@ const C_ChargeServiceType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l1[s]!, "ChargeServiceType", "ServiceName", s, X_ChargeServiceType);
+      c = C_ChargeServiceType_l1[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceName", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 32, "ServiceName");
       w.pos++;
@@ -11141,14 +10988,14 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceCategory");
-    w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l2[s]!, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
+    c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
     w.pos++;
     w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
     w.pos++;
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
-      w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l3[s]!, "ChargeServiceType", "ServiceScope", s, X_ChargeServiceType);
+      c = C_ChargeServiceType_l3[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceScope", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
       w.pos++;
@@ -11156,18 +11003,18 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ChargeServiceType", "FreeService");
-    w.event(W_ChargeServiceType[s]!, C_ChargeServiceType_l4[s]!, "ChargeServiceType", "FreeService", s, X_ChargeServiceType);
+    c = C_ChargeServiceType_l4[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "FreeService", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
     w.pos++;
     w.boolChecked(x, "FreeService");
     w.pos++;
     s = 5;
     x = v.SupportedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeServiceType", "SupportedEnergyTransferMode");
-    w.bits(1, 0);
-    w.obj(x, "SupportedEnergyTransferMode");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SupportedEnergyTransferMode");
     e_SupportedEnergyTransferModeType(w, x, "SupportedEnergyTransferMode");
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11179,20 +11026,21 @@ const C_SupportedEnergyTransferModeType_ee = [-1, 1, 0];
 function e_SupportedEnergyTransferModeType(w: BitWriter, v: SupportedEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EnergyTransferMode;
     if (x === undefined) w.missing("SupportedEnergyTransferModeType", "EnergyTransferMode");
     if (x !== undefined) {
       w.arr(x, "EnergyTransferMode");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SupportedEnergyTransferModeType[s]!, C_SupportedEnergyTransferModeType_l0[s]!, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType);
+        c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType); w.bits(W_SupportedEnergyTransferModeType[s]!, c);
         w.pos++;
         w.enumChecked(x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
         w.pos++;
         s = ((i + 1) < 6 ? 1 : 2);
       }
     }
-    w.event(W_SupportedEnergyTransferModeType[s]!, C_SupportedEnergyTransferModeType_ee[s]!, "SupportedEnergyTransferModeType", '', s, X_SupportedEnergyTransferModeType);
+    c = C_SupportedEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", '', s, X_SupportedEnergyTransferModeType); w.bits(W_SupportedEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11204,19 +11052,20 @@ const C_ServiceListType_ee = [-1, 1, 0];
 function e_ServiceListType(w: BitWriter, v: ServiceListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Service;
     if (x === undefined) w.missing("ServiceListType", "Service");
     if (x !== undefined) {
       w.arr(x, "Service");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ServiceListType[s]!, C_ServiceListType_l0[s]!, "ServiceListType", "Service", s, X_ServiceListType);
-        w.obj(x[i], "Service");
+        c = C_ServiceListType_l0[s]!; if (c < 0) w.event(W_ServiceListType[s]!, c, "ServiceListType", "Service", s, X_ServiceListType); w.bits(W_ServiceListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Service");
         e_ServiceType(w, x[i], "Service");
         s = ((i + 1) < 8 ? 1 : 2);
       }
     }
-    w.event(W_ServiceListType[s]!, C_ServiceListType_ee[s]!, "ServiceListType", '', s, X_ServiceListType);
+    c = C_ServiceListType_ee[s]!; if (c < 0) w.event(W_ServiceListType[s]!, c, "ServiceListType", '', s, X_ServiceListType); w.bits(W_ServiceListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11232,16 +11081,17 @@ const C_ServiceType_ee = [-1, -1, -1, -1, -1, 0];
 function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l1[s]!, "ServiceType", "ServiceName", s, X_ServiceType);
+      c = C_ServiceType_l1[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceName", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 32, "ServiceName");
       w.pos++;
@@ -11249,14 +11099,14 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceType", "ServiceCategory");
-    w.event(W_ServiceType[s]!, C_ServiceType_l2[s]!, "ServiceType", "ServiceCategory", s, X_ServiceType);
+    c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
     w.pos++;
     w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
     w.pos++;
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
-      w.event(W_ServiceType[s]!, C_ServiceType_l3[s]!, "ServiceType", "ServiceScope", s, X_ServiceType);
+      c = C_ServiceType_l3[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceScope", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 64, "ServiceScope");
       w.pos++;
@@ -11264,12 +11114,12 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    w.event(W_ServiceType[s]!, C_ServiceType_l4[s]!, "ServiceType", "FreeService", s, X_ServiceType);
+    c = C_ServiceType_l4[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "FreeService", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
     w.pos++;
     w.boolChecked(x, "FreeService");
     w.pos++;
     s = 5;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11281,14 +11131,15 @@ const C_SessionSetupReqType_ee = [-1, 0];
 function e_SessionSetupReqType(w: BitWriter, v: SessionSetupReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVCCID;
     if (x === undefined) w.missing("SessionSetupReqType", "EVCCID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 6, "EVCCID");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11302,28 +11153,29 @@ const C_SessionSetupResType_ee = [-1, -1, 1, 0];
 function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 7, 37, "EVSEID");
     w.pos++;
     s = 2;
     x = v.EVSETimeStamp;
     if (x !== undefined) {
-      w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_l2[s]!, "SessionSetupResType", "EVSETimeStamp", s, X_SessionSetupResType);
+      c = C_SessionSetupResType_l2[s]!; if (c < 0) w.event(W_SessionSetupResType[s]!, c, "SessionSetupResType", "EVSETimeStamp", s, X_SessionSetupResType); w.bits(W_SessionSetupResType[s]!, c);
       w.pos++;
       w.bigChecked(x, -9223372036854775808n, 9223372036854775807n, false, "EVSETimeStamp");
       w.pos++;
       s = 3;
     }
-    w.event(W_SessionSetupResType[s]!, C_SessionSetupResType_ee[s]!, "SessionSetupResType", '', s, X_SessionSetupResType);
+    c = C_SessionSetupResType_ee[s]!; if (c < 0) w.event(W_SessionSetupResType[s]!, c, "SessionSetupResType", '', s, X_SessionSetupResType); w.bits(W_SessionSetupResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11335,14 +11187,15 @@ const C_SessionStopReqType_ee = [-1, 0];
 function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_chargingSessionType_I, 1, "ChargingSession");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11354,14 +11207,15 @@ const C_SessionStopResType_ee = [-1, 0];
 function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11377,29 +11231,30 @@ const C_SignatureType_ee = [-1, -1, -1, 2, 1, 1];
 function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_a0[s]!, "SignatureType", "@Id", s, X_SignatureType);
+      c = C_SignatureType_a0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "@Id", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SignedInfo;
     if (x === undefined) w.missing("SignatureType", "SignedInfo");
-    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-    w.obj(x, "SignedInfo");
+    c = C_SignatureType_l0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "SignedInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedInfo");
     e_SignedInfoType(w, x, "SignedInfo");
     s = 2;
     x = v.SignatureValue;
     if (x === undefined) w.missing("SignatureType", "SignatureValue");
-    w.bits(1, 0);
-    w.obj(x, "SignatureValue");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureValue");
     e_SignatureValueType(w, x, "SignatureValue");
     s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
-      w.obj(x, "KeyInfo");
+      c = C_SignatureType_l2[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "KeyInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "KeyInfo");
       e_KeyInfoType(w, x, "KeyInfo");
       s = 4;
     }
@@ -11407,13 +11262,13 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Object");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignatureType[s]!, C_SignatureType_l3[s]!, "SignatureType", "Object", s, X_SignatureType);
-        w.obj(x[i], "Object");
+        c = C_SignatureType_l3[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "Object", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Object");
         e_ObjectType(w, x[i], "Object");
         s = (5);
       }
     }
-    w.event(W_SignatureType[s]!, C_SignatureType_ee[s]!, "SignatureType", '', s, X_SignatureType);
+    c = C_SignatureType_ee[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", '', s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11428,23 +11283,24 @@ const C_SignedInfoType_ee = [-1, -1, -1, -1, 1];
 function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_a0[s]!, "SignedInfoType", "@Id", s, X_SignedInfoType);
+      c = C_SignedInfoType_a0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "@Id", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.CanonicalizationMethod;
     if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-    w.obj(x, "CanonicalizationMethod");
+    c = C_SignedInfoType_l0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "CanonicalizationMethod");
     e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
     s = 2;
     x = v.SignatureMethod;
     if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
-    w.bits(1, 0);
-    w.obj(x, "SignatureMethod");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureMethod");
     e_SignatureMethodType(w, x, "SignatureMethod");
     s = 3;
     x = v.Reference;
@@ -11452,13 +11308,13 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignedInfoType[s]!, C_SignedInfoType_l2[s]!, "SignedInfoType", "Reference", s, X_SignedInfoType);
-        w.obj(x[i], "Reference");
+        c = C_SignedInfoType_l2[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "Reference", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (4);
       }
     }
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_ee[s]!, "SignedInfoType", '', s, X_SignedInfoType);
+    c = C_SignedInfoType_ee[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", '', s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11471,21 +11327,22 @@ const C_SignatureMethodType_ee = [-1, 2, 1];
 function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
+      c = C_SignatureMethodType_l0[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
       w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
       w.pos++;
       s = 2;
     }
-    w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
+    c = C_SignatureMethodType_ee[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", '', s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11498,17 +11355,18 @@ const C_SignatureValueType_ee = [-1, -1, 0];
 function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureValueType[s]!, C_SignatureValueType_a0[s]!, "SignatureValueType", "@Id", s, X_SignatureValueType);
+      c = C_SignatureValueType_a0[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", "@Id", s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
+    c = C_SignatureValueType_ch[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", '$value', s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11521,10 +11379,11 @@ const C_SignaturePropertiesType_ee = [-1, -1, 1];
 function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_a0[s]!, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType);
+      c = C_SignaturePropertiesType_a0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -11533,13 +11392,13 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_l0[s]!, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType);
-        w.obj(x[i], "SignatureProperty");
+        c = C_SignaturePropertiesType_l0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SignatureProperty");
         e_SignaturePropertyType(w, x[i], "SignatureProperty");
         s = (2);
       }
     }
-    w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_ee[s]!, "SignaturePropertiesType", '', s, X_SignaturePropertiesType);
+    c = C_SignaturePropertiesType_ee[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", '', s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11552,21 +11411,22 @@ const C_SignaturePropertyType_ee = [-1, -1, -1];
 function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a0[s]!, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a0[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Target;
     if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a1[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
       s = 2;
     }
-    w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_ee[s]!, "SignaturePropertyType", '', s, X_SignaturePropertyType);
+    c = C_SignaturePropertyType_ee[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", '', s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11579,20 +11439,21 @@ const C_V2G_Message_ee = [-1, -1, 0];
 function e_V2G_Message(w: BitWriter, v: V2G_Message, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("V2G_Message", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.Body;
     if (x === undefined) w.missing("V2G_Message", "Body");
-    w.bits(1, 0);
-    w.obj(x, "Body");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Body");
     e_BodyType(w, x, "Body");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11606,28 +11467,29 @@ const C_MessageHeaderType_ee = [-1, 2, 1, 0];
 function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SessionID;
     if (x === undefined) w.missing("MessageHeaderType", "SessionID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 8, "SessionID");
     w.pos++;
     s = 1;
     x = v.Notification;
     if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l1[s]!, "MessageHeaderType", "Notification", s, X_MessageHeaderType);
-      w.obj(x, "Notification");
+      c = C_MessageHeaderType_l1[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", "Notification", s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Notification");
       e_NotificationType(w, x, "Notification");
       s = 2;
     }
     x = v.Signature;
     if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
-      w.obj(x, "Signature");
+      c = C_MessageHeaderType_l2[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", "Signature", s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Signature");
       e_SignatureType(w, x, "Signature");
       s = 3;
     }
-    w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_ee[s]!, "MessageHeaderType", '', s, X_MessageHeaderType);
+    c = C_MessageHeaderType_ee[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", '', s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11640,22 +11502,23 @@ const C_NotificationType_ee = [-1, 1, 0];
 function e_NotificationType(w: BitWriter, v: NotificationType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
     w.pos++;
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
-      w.event(W_NotificationType[s]!, C_NotificationType_l1[s]!, "NotificationType", "FaultMsg", s, X_NotificationType);
+      c = C_NotificationType_l1[s]!; if (c < 0) w.event(W_NotificationType[s]!, c, "NotificationType", "FaultMsg", s, X_NotificationType); w.bits(W_NotificationType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 64, "FaultMsg");
       w.pos++;
       s = 2;
     }
-    w.event(W_NotificationType[s]!, C_NotificationType_ee[s]!, "NotificationType", '', s, X_NotificationType);
+    c = C_NotificationType_ee[s]!; if (c < 0) w.event(W_NotificationType[s]!, c, "NotificationType", '', s, X_NotificationType); w.bits(W_NotificationType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11701,253 +11564,254 @@ const C_BodyType_ee = [35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.AuthorizationReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l0[s]!, "BodyType", "AuthorizationReq", s, X_BodyType);
-      w.obj(x, "AuthorizationReq");
+      c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AuthorizationReq");
       e_AuthorizationReqType(w, x, "AuthorizationReq");
       s = 1;
     }
     x = v.AuthorizationRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l1[s]!, "BodyType", "AuthorizationRes", s, X_BodyType);
-      w.obj(x, "AuthorizationRes");
+      c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AuthorizationRes");
       e_AuthorizationResType(w, x, "AuthorizationRes");
       s = 2;
     }
     x = v.BodyElement;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l2[s]!, "BodyType", "BodyElement", s, X_BodyType);
-      w.obj(x, "BodyElement");
+      c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BodyElement");
       e_BodyBaseType(w, x, "BodyElement");
       s = 3;
     }
     x = v.CableCheckReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l3[s]!, "BodyType", "CableCheckReq", s, X_BodyType);
-      w.obj(x, "CableCheckReq");
+      c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckReq");
       e_CableCheckReqType(w, x, "CableCheckReq");
       s = 4;
     }
     x = v.CableCheckRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l4[s]!, "BodyType", "CableCheckRes", s, X_BodyType);
-      w.obj(x, "CableCheckRes");
+      c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckRes");
       e_CableCheckResType(w, x, "CableCheckRes");
       s = 5;
     }
     x = v.CertificateInstallationReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l5[s]!, "BodyType", "CertificateInstallationReq", s, X_BodyType);
-      w.obj(x, "CertificateInstallationReq");
+      c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, x, "CertificateInstallationReq");
       s = 6;
     }
     x = v.CertificateInstallationRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l6[s]!, "BodyType", "CertificateInstallationRes", s, X_BodyType);
-      w.obj(x, "CertificateInstallationRes");
+      c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, x, "CertificateInstallationRes");
       s = 7;
     }
     x = v.CertificateUpdateReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l7[s]!, "BodyType", "CertificateUpdateReq", s, X_BodyType);
-      w.obj(x, "CertificateUpdateReq");
+      c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateReq");
       e_CertificateUpdateReqType(w, x, "CertificateUpdateReq");
       s = 8;
     }
     x = v.CertificateUpdateRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l8[s]!, "BodyType", "CertificateUpdateRes", s, X_BodyType);
-      w.obj(x, "CertificateUpdateRes");
+      c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateRes");
       e_CertificateUpdateResType(w, x, "CertificateUpdateRes");
       s = 9;
     }
     x = v.ChargeParameterDiscoveryReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l9[s]!, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType);
-      w.obj(x, "ChargeParameterDiscoveryReq");
+      c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryReq");
       e_ChargeParameterDiscoveryReqType(w, x, "ChargeParameterDiscoveryReq");
       s = 10;
     }
     x = v.ChargeParameterDiscoveryRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l10[s]!, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType);
-      w.obj(x, "ChargeParameterDiscoveryRes");
+      c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryRes");
       e_ChargeParameterDiscoveryResType(w, x, "ChargeParameterDiscoveryRes");
       s = 11;
     }
     x = v.ChargingStatusReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l11[s]!, "BodyType", "ChargingStatusReq", s, X_BodyType);
-      w.obj(x, "ChargingStatusReq");
+      c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusReq");
       e_ChargingStatusReqType(w, x, "ChargingStatusReq");
       s = 12;
     }
     x = v.ChargingStatusRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l12[s]!, "BodyType", "ChargingStatusRes", s, X_BodyType);
-      w.obj(x, "ChargingStatusRes");
+      c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusRes");
       e_ChargingStatusResType(w, x, "ChargingStatusRes");
       s = 13;
     }
     x = v.CurrentDemandReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l13[s]!, "BodyType", "CurrentDemandReq", s, X_BodyType);
-      w.obj(x, "CurrentDemandReq");
+      c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandReq");
       e_CurrentDemandReqType(w, x, "CurrentDemandReq");
       s = 14;
     }
     x = v.CurrentDemandRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l14[s]!, "BodyType", "CurrentDemandRes", s, X_BodyType);
-      w.obj(x, "CurrentDemandRes");
+      c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandRes");
       e_CurrentDemandResType(w, x, "CurrentDemandRes");
       s = 15;
     }
     x = v.MeteringReceiptReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l15[s]!, "BodyType", "MeteringReceiptReq", s, X_BodyType);
-      w.obj(x, "MeteringReceiptReq");
+      c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptReq");
       e_MeteringReceiptReqType(w, x, "MeteringReceiptReq");
       s = 16;
     }
     x = v.MeteringReceiptRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l16[s]!, "BodyType", "MeteringReceiptRes", s, X_BodyType);
-      w.obj(x, "MeteringReceiptRes");
+      c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptRes");
       e_MeteringReceiptResType(w, x, "MeteringReceiptRes");
       s = 17;
     }
     x = v.PaymentDetailsReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l17[s]!, "BodyType", "PaymentDetailsReq", s, X_BodyType);
-      w.obj(x, "PaymentDetailsReq");
+      c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsReq");
       e_PaymentDetailsReqType(w, x, "PaymentDetailsReq");
       s = 18;
     }
     x = v.PaymentDetailsRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l18[s]!, "BodyType", "PaymentDetailsRes", s, X_BodyType);
-      w.obj(x, "PaymentDetailsRes");
+      c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsRes");
       e_PaymentDetailsResType(w, x, "PaymentDetailsRes");
       s = 19;
     }
     x = v.PaymentServiceSelectionReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l19[s]!, "BodyType", "PaymentServiceSelectionReq", s, X_BodyType);
-      w.obj(x, "PaymentServiceSelectionReq");
+      c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentServiceSelectionReq");
       e_PaymentServiceSelectionReqType(w, x, "PaymentServiceSelectionReq");
       s = 20;
     }
     x = v.PaymentServiceSelectionRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l20[s]!, "BodyType", "PaymentServiceSelectionRes", s, X_BodyType);
-      w.obj(x, "PaymentServiceSelectionRes");
+      c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentServiceSelectionRes");
       e_PaymentServiceSelectionResType(w, x, "PaymentServiceSelectionRes");
       s = 21;
     }
     x = v.PowerDeliveryReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l21[s]!, "BodyType", "PowerDeliveryReq", s, X_BodyType);
-      w.obj(x, "PowerDeliveryReq");
+      c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, x, "PowerDeliveryReq");
       s = 22;
     }
     x = v.PowerDeliveryRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l22[s]!, "BodyType", "PowerDeliveryRes", s, X_BodyType);
-      w.obj(x, "PowerDeliveryRes");
+      c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, x, "PowerDeliveryRes");
       s = 23;
     }
     x = v.PreChargeReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l23[s]!, "BodyType", "PreChargeReq", s, X_BodyType);
-      w.obj(x, "PreChargeReq");
+      c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeReq");
       e_PreChargeReqType(w, x, "PreChargeReq");
       s = 24;
     }
     x = v.PreChargeRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l24[s]!, "BodyType", "PreChargeRes", s, X_BodyType);
-      w.obj(x, "PreChargeRes");
+      c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeRes");
       e_PreChargeResType(w, x, "PreChargeRes");
       s = 25;
     }
     x = v.ServiceDetailReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l25[s]!, "BodyType", "ServiceDetailReq", s, X_BodyType);
-      w.obj(x, "ServiceDetailReq");
+      c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailReq");
       e_ServiceDetailReqType(w, x, "ServiceDetailReq");
       s = 26;
     }
     x = v.ServiceDetailRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l26[s]!, "BodyType", "ServiceDetailRes", s, X_BodyType);
-      w.obj(x, "ServiceDetailRes");
+      c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailRes");
       e_ServiceDetailResType(w, x, "ServiceDetailRes");
       s = 27;
     }
     x = v.ServiceDiscoveryReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l27[s]!, "BodyType", "ServiceDiscoveryReq", s, X_BodyType);
-      w.obj(x, "ServiceDiscoveryReq");
+      c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, x, "ServiceDiscoveryReq");
       s = 28;
     }
     x = v.ServiceDiscoveryRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l28[s]!, "BodyType", "ServiceDiscoveryRes", s, X_BodyType);
-      w.obj(x, "ServiceDiscoveryRes");
+      c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, x, "ServiceDiscoveryRes");
       s = 29;
     }
     x = v.SessionSetupReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l29[s]!, "BodyType", "SessionSetupReq", s, X_BodyType);
-      w.obj(x, "SessionSetupReq");
+      c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupReq");
       e_SessionSetupReqType(w, x, "SessionSetupReq");
       s = 30;
     }
     x = v.SessionSetupRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l30[s]!, "BodyType", "SessionSetupRes", s, X_BodyType);
-      w.obj(x, "SessionSetupRes");
+      c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupRes");
       e_SessionSetupResType(w, x, "SessionSetupRes");
       s = 31;
     }
     x = v.SessionStopReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l31[s]!, "BodyType", "SessionStopReq", s, X_BodyType);
-      w.obj(x, "SessionStopReq");
+      c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopReq");
       e_SessionStopReqType(w, x, "SessionStopReq");
       s = 32;
     }
     x = v.SessionStopRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l32[s]!, "BodyType", "SessionStopRes", s, X_BodyType);
-      w.obj(x, "SessionStopRes");
+      c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopRes");
       e_SessionStopResType(w, x, "SessionStopRes");
       s = 33;
     }
     x = v.WeldingDetectionReq;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l33[s]!, "BodyType", "WeldingDetectionReq", s, X_BodyType);
-      w.obj(x, "WeldingDetectionReq");
+      c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionReq");
       e_WeldingDetectionReqType(w, x, "WeldingDetectionReq");
       s = 34;
     }
     x = v.WeldingDetectionRes;
     if (x !== undefined) {
-      w.event(W_BodyType[s]!, C_BodyType_l34[s]!, "BodyType", "WeldingDetectionRes", s, X_BodyType);
-      w.obj(x, "WeldingDetectionRes");
+      c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionRes");
       e_WeldingDetectionResType(w, x, "WeldingDetectionRes");
       s = 35;
     }
-    w.event(W_BodyType[s]!, C_BodyType_ee[s]!, "BodyType", '', s, X_BodyType);
+    c = C_BodyType_ee[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", '', s, X_BodyType); w.bits(W_BodyType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11959,14 +11823,15 @@ const C_WeldingDetectionReqType_ee = [-1, 0];
 function e_WeldingDetectionReqType(w: BitWriter, v: WeldingDetectionReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DC_EVStatus;
     if (x === undefined) w.missing("WeldingDetectionReqType", "DC_EVStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVStatus");
     e_DC_EVStatusType(w, x, "DC_EVStatus");
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11980,26 +11845,27 @@ const C_WeldingDetectionResType_ee = [-1, -1, -1, 0];
 function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
     w.pos++;
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");
-    w.bits(1, 0);
-    w.obj(x, "DC_EVSEStatus");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "DC_EVSEStatus");
     e_DC_EVSEStatusType(w, x, "DC_EVSEStatus");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("WeldingDetectionResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_PhysicalValueType(w, x, "EVSEPresentVoltage");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12195,10 +12061,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

@@ -629,9 +629,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 0: // attr:0
         switch (r.event(1, 1, "RationalNumberType", 0)) {
           case 0:
-            r.ch("RationalNumberType.Exponent");
-            const v0 = r.nbit(8, -128, 127, "RationalNumberType.Exponent");
-            r.ee("RationalNumberType.Exponent");
+            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
             o.Exponent = v0;
             s = 1;
             continue;
@@ -641,9 +639,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
           case 0:
-            r.ch("RationalNumberType.Value");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "RationalNumberType.Value");
-            r.ee("RationalNumberType.Value");
+            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
             o.Value = v0;
             s = 2;
             continue;
@@ -890,9 +886,7 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             s = 2;
             continue;
           case 1:
-            r.ch("AC_ChargeLoopReqType.MeterInfoRequested");
-            const v1 = r.bool();
-            r.ee("AC_ChargeLoopReqType.MeterInfoRequested");
+            const v1 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
             continue;
@@ -902,9 +896,7 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
       case 2: // DisplayParameters:done
         switch (r.event(1, 1, "AC_ChargeLoopReqType", 2)) {
           case 0:
-            r.ch("AC_ChargeLoopReqType.MeterInfoRequested");
-            const v0 = r.bool();
-            r.ee("AC_ChargeLoopReqType.MeterInfoRequested");
+            const v0 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v0;
             s = 3;
             continue;
@@ -2766,58 +2758,42 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 0: // attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
-            r.ch("DisplayParametersType.PresentSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.PresentSOC");
-            r.ee("DisplayParametersType.PresentSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DisplayParametersType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
-            r.ee("DisplayParametersType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v3 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
             continue;
           case 5:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v5 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
             continue;
           case 6:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v6 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
             continue;
           case 7:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v7 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
             continue;
@@ -2826,9 +2802,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 9:
-            r.ch("DisplayParametersType.InletHot");
-            const v9 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
             continue;
@@ -2840,51 +2814,37 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 1: // PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
-            r.ch("DisplayParametersType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
-            r.ee("DisplayParametersType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v2 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
             continue;
           case 5:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v5 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
             continue;
           case 6:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v6 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
             continue;
@@ -2893,9 +2853,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 8:
-            r.ch("DisplayParametersType.InletHot");
-            const v8 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
             continue;
@@ -2907,44 +2865,32 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 2: // MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
             continue;
           case 5:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v5 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
             continue;
@@ -2953,9 +2899,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 7:
-            r.ch("DisplayParametersType.InletHot");
-            const v7 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
             continue;
@@ -2967,37 +2911,27 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 3: // TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
             continue;
           case 4:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v4 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
             continue;
@@ -3006,9 +2940,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 6:
-            r.ch("DisplayParametersType.InletHot");
-            const v6 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
             continue;
@@ -3020,30 +2952,22 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 4: // MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
             continue;
           case 3:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v3 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
             continue;
@@ -3052,9 +2976,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 5:
-            r.ch("DisplayParametersType.InletHot");
-            const v5 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
             continue;
@@ -3066,23 +2988,17 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 5: // RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
             continue;
           case 2:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v2 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
             continue;
@@ -3091,9 +3007,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 4:
-            r.ch("DisplayParametersType.InletHot");
-            const v4 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
             continue;
@@ -3105,16 +3019,12 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 6: // RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
             continue;
           case 1:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v1 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
             continue;
@@ -3123,9 +3033,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 3:
-            r.ch("DisplayParametersType.InletHot");
-            const v3 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
             continue;
@@ -3137,9 +3045,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 7: // RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v0 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
             continue;
@@ -3148,9 +3054,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 2:
-            r.ch("DisplayParametersType.InletHot");
-            const v2 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
             continue;
@@ -3166,9 +3070,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 1:
-            r.ch("DisplayParametersType.InletHot");
-            const v1 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
             continue;
@@ -3180,9 +3082,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 9: // BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
-            r.ch("DisplayParametersType.InletHot");
-            const v0 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
             continue;
@@ -3215,9 +3115,7 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
       case 0: // attr:0
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
-            r.ch("BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
-            r.ee("BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -4188,9 +4086,7 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
       case 0: // attr:0
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_AC_CLReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_AC_CLReqControlModeType.DepartureTime");
-            r.ee("Dynamic_AC_CLReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -4799,9 +4695,7 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
       case 1: // Header:done
         switch (r.event(1, 1, "AC_ChargeLoopResType", 1)) {
           case 0:
-            r.ch("AC_ChargeLoopResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "AC_ChargeLoopResType.ResponseCode")];
-            r.ee("AC_ChargeLoopResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeLoopResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -5025,9 +4919,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVSEStatusType", 0)) {
           case 0:
-            r.ch("EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            r.ee("EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -5037,9 +4929,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
           case 0:
-            r.ch("EVSEStatusType.EVSENotification");
-            const v0 = EN_evseNotificationType[r.enumIndex(3, 6, "EVSEStatusType.EVSENotification")];
-            r.ee("EVSEStatusType.EVSENotification");
+            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -5122,9 +5012,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 4:
-            r.ch("MeterInfoType.MeterStatus");
-            const v4 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
             continue;
@@ -5164,9 +5052,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 3:
-            r.ch("MeterInfoType.MeterStatus");
-            const v3 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
             continue;
@@ -5199,9 +5085,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 2:
-            r.ch("MeterInfoType.MeterStatus");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
             continue;
@@ -5227,9 +5111,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 1:
-            r.ch("MeterInfoType.MeterStatus");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
             continue;
@@ -5248,9 +5130,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
-            r.ch("MeterInfoType.MeterStatus");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
             continue;
@@ -5482,9 +5362,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
       case 0: // attr:0
         switch (r.event(1, 1, "DetailedTaxType", 0)) {
           case 0:
-            r.ch("DetailedTaxType.TaxRuleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "DetailedTaxType.TaxRuleID");
-            r.ee("DetailedTaxType.TaxRuleID");
+            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
             o.TaxRuleID = v0;
             s = 1;
             continue;
@@ -5524,30 +5402,22 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
       case 0: // attr:0
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v3 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v3 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
             continue;
@@ -5561,23 +5431,17 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v2 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v2 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
             continue;
@@ -5591,16 +5455,12 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v1 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v1 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
             continue;
@@ -5614,9 +5474,7 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
-            r.ch("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v0 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
             continue;
@@ -6129,30 +5987,22 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
       case 0: // attr:0
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_AC_CLResControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_AC_CLResControlModeType.DepartureTime");
-            r.ee("Dynamic_AC_CLResControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("Dynamic_AC_CLResControlModeType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
-            r.ee("Dynamic_AC_CLResControlModeType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v3 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v3 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
             continue;
@@ -6166,23 +6016,17 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
-            r.ch("Dynamic_AC_CLResControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
-            r.ee("Dynamic_AC_CLResControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v2 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v2 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
             continue;
@@ -6196,16 +6040,12 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
-            r.ch("Dynamic_AC_CLResControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_AC_CLResControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v1 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v1 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
             continue;
@@ -6219,9 +6059,7 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
-            r.ch("Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_AC_CLResControlModeType.AckMaxDelay");
+            const v0 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
             continue;
@@ -6961,9 +6799,7 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
       case 1: // Header:done
         switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 1)) {
           case 0:
-            r.ch("AC_ChargeParameterDiscoveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
-            r.ee("AC_ChargeParameterDiscoveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -7445,48 +7281,49 @@ const C_AC_CPDReqEnergyTransferModeType_ee = [-1, -1, -1, -1, 2, 1, 0];
 function e_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: AC_CPDReqEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 1;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l1[s]!, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_AC_CPDReqEnergyTransferModeType_l1[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 2;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l2[s]!, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L3", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_AC_CPDReqEnergyTransferModeType_l2[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L3", s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 3;
     }
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
-    w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l3[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_AC_CPDReqEnergyTransferModeType);
-    w.obj(x, "EVMinimumChargePower");
+    c = C_AC_CPDReqEnergyTransferModeType_l3[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 4;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l4[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_AC_CPDReqEnergyTransferModeType_l4[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 5;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_l5[s]!, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L3", s, X_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_AC_CPDReqEnergyTransferModeType_l5[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L3", s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 6;
     }
-    w.event(W_AC_CPDReqEnergyTransferModeType[s]!, C_AC_CPDReqEnergyTransferModeType_ee[s]!, "AC_CPDReqEnergyTransferModeType", '', s, X_AC_CPDReqEnergyTransferModeType);
+    c = C_AC_CPDReqEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_AC_CPDReqEnergyTransferModeType[s]!, c, "AC_CPDReqEnergyTransferModeType", '', s, X_AC_CPDReqEnergyTransferModeType); w.bits(W_AC_CPDReqEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7499,20 +7336,21 @@ const C_RationalNumberType_ee = [-1, -1, 0];
 function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, -128, 127, "Exponent");
     w.pos++;
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, -32768, 32767, false, "Value");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7535,89 +7373,90 @@ const C_AC_CPDResEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, -1, 5, 4, 
 function e_AC_CPDResEnergyTransferModeType(w: BitWriter, v: AC_CPDResEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 1;
     x = v.EVSEMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l1[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower_L2");
+      c = C_AC_CPDResEnergyTransferModeType_l1[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower_L2");
       s = 2;
     }
     x = v.EVSEMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l2[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L3", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower_L3");
+      c = C_AC_CPDResEnergyTransferModeType_l2[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L3", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower_L3");
       s = 3;
     }
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
-    w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l3[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSEMinimumChargePower");
+    c = C_AC_CPDResEnergyTransferModeType_l3[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 4;
     x = v.EVSEMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l4[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower_L2");
+      c = C_AC_CPDResEnergyTransferModeType_l4[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower_L2");
       s = 5;
     }
     x = v.EVSEMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l5[s]!, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L3", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower_L3");
+      c = C_AC_CPDResEnergyTransferModeType_l5[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L3", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower_L3");
       s = 6;
     }
     x = v.EVSENominalFrequency;
     if (x === undefined) w.missing("AC_CPDResEnergyTransferModeType", "EVSENominalFrequency");
-    w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l6[s]!, "AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSENominalFrequency");
+    c = C_AC_CPDResEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSENominalFrequency");
     e_RationalNumberType(w, x, "EVSENominalFrequency");
     s = 7;
     x = v.MaximumPowerAsymmetry;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l7[s]!, "AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "MaximumPowerAsymmetry");
+      c = C_AC_CPDResEnergyTransferModeType_l7[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MaximumPowerAsymmetry");
       e_RationalNumberType(w, x, "MaximumPowerAsymmetry");
       s = 8;
     }
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l8[s]!, "AC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPowerRampLimitation");
+      c = C_AC_CPDResEnergyTransferModeType_l8[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPowerRampLimitation");
       e_RationalNumberType(w, x, "EVSEPowerRampLimitation");
       s = 9;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l9[s]!, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_AC_CPDResEnergyTransferModeType_l9[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 10;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l10[s]!, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L2", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_AC_CPDResEnergyTransferModeType_l10[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L2", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 11;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_l11[s]!, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L3", s, X_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_AC_CPDResEnergyTransferModeType_l11[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L3", s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 12;
     }
-    w.event(W_AC_CPDResEnergyTransferModeType[s]!, C_AC_CPDResEnergyTransferModeType_ee[s]!, "AC_CPDResEnergyTransferModeType", '', s, X_AC_CPDResEnergyTransferModeType);
+    c = C_AC_CPDResEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_AC_CPDResEnergyTransferModeType[s]!, c, "AC_CPDResEnergyTransferModeType", '', s, X_AC_CPDResEnergyTransferModeType); w.bits(W_AC_CPDResEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7636,63 +7475,64 @@ const C_AC_ChargeLoopReqType_ee = [-1, -1, -1, -1, 0, 0, 0, 0, 0];
 function e_AC_ChargeLoopReqType(w: BitWriter, v: AC_ChargeLoopReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AC_ChargeLoopReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.DisplayParameters;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l1[s]!, "AC_ChargeLoopReqType", "DisplayParameters", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "DisplayParameters");
+      c = C_AC_ChargeLoopReqType_l1[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "DisplayParameters", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DisplayParameters");
       e_DisplayParametersType(w, x, "DisplayParameters");
       s = 2;
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("AC_ChargeLoopReqType", "MeterInfoRequested");
-    w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l2[s]!, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType);
+    c = C_AC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
     w.pos++;
     w.boolChecked(x, "MeterInfoRequested");
     w.pos++;
     s = 3;
     x = v.BPT_Dynamic_AC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l3[s]!, "AC_ChargeLoopReqType", "BPT_Dynamic_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "BPT_Dynamic_AC_CLReqControlMode");
+      c = C_AC_ChargeLoopReqType_l3[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "BPT_Dynamic_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Dynamic_AC_CLReqControlMode");
       e_BPT_Dynamic_AC_CLReqControlModeType(w, x, "BPT_Dynamic_AC_CLReqControlMode");
       s = 4;
     }
     x = v.BPT_Scheduled_AC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l4[s]!, "AC_ChargeLoopReqType", "BPT_Scheduled_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "BPT_Scheduled_AC_CLReqControlMode");
+      c = C_AC_ChargeLoopReqType_l4[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "BPT_Scheduled_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Scheduled_AC_CLReqControlMode");
       e_BPT_Scheduled_AC_CLReqControlModeType(w, x, "BPT_Scheduled_AC_CLReqControlMode");
       s = 5;
     }
     x = v.CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l5[s]!, "AC_ChargeLoopReqType", "CLReqControlMode", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "CLReqControlMode");
+      c = C_AC_ChargeLoopReqType_l5[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "CLReqControlMode", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CLReqControlMode");
       e_CLReqControlModeType(w, x, "CLReqControlMode");
       s = 6;
     }
     x = v.Dynamic_AC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l6[s]!, "AC_ChargeLoopReqType", "Dynamic_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "Dynamic_AC_CLReqControlMode");
+      c = C_AC_ChargeLoopReqType_l6[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "Dynamic_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_AC_CLReqControlMode");
       e_Dynamic_AC_CLReqControlModeType(w, x, "Dynamic_AC_CLReqControlMode");
       s = 7;
     }
     x = v.Scheduled_AC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_l7[s]!, "AC_ChargeLoopReqType", "Scheduled_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType);
-      w.obj(x, "Scheduled_AC_CLReqControlMode");
+      c = C_AC_ChargeLoopReqType_l7[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "Scheduled_AC_CLReqControlMode", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_AC_CLReqControlMode");
       e_Scheduled_AC_CLReqControlModeType(w, x, "Scheduled_AC_CLReqControlMode");
       s = 8;
     }
-    w.event(W_AC_ChargeLoopReqType[s]!, C_AC_ChargeLoopReqType_ee[s]!, "AC_ChargeLoopReqType", '', s, X_AC_ChargeLoopReqType);
+    c = C_AC_ChargeLoopReqType_ee[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", '', s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7706,27 +7546,28 @@ const C_MessageHeaderType_ee = [-1, -1, 1, 0];
 function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SessionID;
     if (x === undefined) w.missing("MessageHeaderType", "SessionID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 8, 8, "SessionID");
     w.pos++;
     s = 1;
     x = v.TimeStamp;
     if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
     w.pos++;
     s = 2;
     x = v.Signature;
     if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
-      w.obj(x, "Signature");
+      c = C_MessageHeaderType_l2[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", "Signature", s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Signature");
       e_SignatureType(w, x, "Signature");
       s = 3;
     }
-    w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_ee[s]!, "MessageHeaderType", '', s, X_MessageHeaderType);
+    c = C_MessageHeaderType_ee[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", '', s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7742,29 +7583,30 @@ const C_SignatureType_ee = [-1, -1, -1, 2, 1, 1];
 function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_a0[s]!, "SignatureType", "@Id", s, X_SignatureType);
+      c = C_SignatureType_a0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "@Id", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SignedInfo;
     if (x === undefined) w.missing("SignatureType", "SignedInfo");
-    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-    w.obj(x, "SignedInfo");
+    c = C_SignatureType_l0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "SignedInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedInfo");
     e_SignedInfoType(w, x, "SignedInfo");
     s = 2;
     x = v.SignatureValue;
     if (x === undefined) w.missing("SignatureType", "SignatureValue");
-    w.bits(1, 0);
-    w.obj(x, "SignatureValue");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureValue");
     e_SignatureValueType(w, x, "SignatureValue");
     s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
-      w.obj(x, "KeyInfo");
+      c = C_SignatureType_l2[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "KeyInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "KeyInfo");
       e_KeyInfoType(w, x, "KeyInfo");
       s = 4;
     }
@@ -7772,13 +7614,13 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Object");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignatureType[s]!, C_SignatureType_l3[s]!, "SignatureType", "Object", s, X_SignatureType);
-        w.obj(x[i], "Object");
+        c = C_SignatureType_l3[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "Object", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Object");
         e_ObjectType(w, x[i], "Object");
         s = (5);
       }
     }
-    w.event(W_SignatureType[s]!, C_SignatureType_ee[s]!, "SignatureType", '', s, X_SignatureType);
+    c = C_SignatureType_ee[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", '', s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7793,23 +7635,24 @@ const C_SignedInfoType_ee = [-1, -1, -1, -1, 1];
 function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_a0[s]!, "SignedInfoType", "@Id", s, X_SignedInfoType);
+      c = C_SignedInfoType_a0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "@Id", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.CanonicalizationMethod;
     if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-    w.obj(x, "CanonicalizationMethod");
+    c = C_SignedInfoType_l0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "CanonicalizationMethod");
     e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
     s = 2;
     x = v.SignatureMethod;
     if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
-    w.bits(1, 0);
-    w.obj(x, "SignatureMethod");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureMethod");
     e_SignatureMethodType(w, x, "SignatureMethod");
     s = 3;
     x = v.Reference;
@@ -7817,13 +7660,13 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignedInfoType[s]!, C_SignedInfoType_l2[s]!, "SignedInfoType", "Reference", s, X_SignedInfoType);
-        w.obj(x[i], "Reference");
+        c = C_SignedInfoType_l2[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "Reference", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (4);
       }
     }
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_ee[s]!, "SignedInfoType", '', s, X_SignedInfoType);
+    c = C_SignedInfoType_ee[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", '', s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7835,10 +7678,11 @@ const C_CanonicalizationMethodType_ee = [-1, 1];
 function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -7854,21 +7698,22 @@ const C_SignatureMethodType_ee = [-1, 2, 1];
 function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
+      c = C_SignatureMethodType_l0[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
       w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
       w.pos++;
       s = 2;
     }
-    w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
+    c = C_SignatureMethodType_ee[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", '', s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7885,45 +7730,46 @@ const C_ReferenceType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a0[s]!, "ReferenceType", "@Id", s, X_ReferenceType);
+      c = C_ReferenceType_a0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Id", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a1[s]!, "ReferenceType", "@Type", s, X_ReferenceType);
+      c = C_ReferenceType_a1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Type", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 2;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a2[s]!, "ReferenceType", "@URI", s, X_ReferenceType);
+      c = C_ReferenceType_a2[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@URI", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 3;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l0[s]!, "ReferenceType", "Transforms", s, X_ReferenceType);
-      w.obj(x, "Transforms");
+      c = C_ReferenceType_l0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "Transforms", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 4;
     }
     x = v.DigestMethod;
     if (x === undefined) w.missing("ReferenceType", "DigestMethod");
-    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-    w.obj(x, "DigestMethod");
+    c = C_ReferenceType_l1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "DigestMethod", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "DigestMethod");
     e_DigestMethodType(w, x, "DigestMethod");
     s = 5;
     x = v.DigestValue;
     if (x === undefined) w.missing("ReferenceType", "DigestValue");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
     w.pos++;
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7935,19 +7781,20 @@ const C_TransformsType_ee = [-1, 1];
 function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Transform;
     if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformsType[s]!, C_TransformsType_l0[s]!, "TransformsType", "Transform", s, X_TransformsType);
-        w.obj(x[i], "Transform");
+        c = C_TransformsType_l0[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", "Transform", s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Transform");
         e_TransformType(w, x[i], "Transform");
         s = (1);
       }
     }
-    w.event(W_TransformsType[s]!, C_TransformsType_ee[s]!, "TransformsType", '', s, X_TransformsType);
+    c = C_TransformsType_ee[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", '', s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7960,24 +7807,25 @@ const C_TransformType_ee = [-1, 2, 2];
 function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("TransformType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
+        c = C_TransformType_l1[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", "XPath", s, X_TransformType); w.bits(W_TransformType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
         w.pos++;
         s = 2;
       }
     }
-    w.event(W_TransformType[s]!, C_TransformType_ee[s]!, "TransformType", '', s, X_TransformType);
+    c = C_TransformType_ee[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", '', s, X_TransformType); w.bits(W_TransformType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7989,10 +7837,11 @@ const C_DigestMethodType_ee = [-1, 1];
 function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -8008,17 +7857,18 @@ const C_SignatureValueType_ee = [-1, -1, 0];
 function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureValueType[s]!, C_SignatureValueType_a0[s]!, "SignatureValueType", "@Id", s, X_SignatureValueType);
+      c = C_SignatureValueType_a0[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", "@Id", s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
+    c = C_SignatureValueType_ch[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", '$value', s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8037,10 +7887,11 @@ const C_KeyInfoType_ee = [-1, -1, 8, 8, 8, 8, 8, 8, 8];
 function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_KeyInfoType[s]!, C_KeyInfoType_a0[s]!, "KeyInfoType", "@Id", s, X_KeyInfoType);
+      c = C_KeyInfoType_a0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "@Id", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -8048,7 +7899,7 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
+        c = C_KeyInfoType_l0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyName", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
         w.pos++;
@@ -8059,8 +7910,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyValue");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l1[s]!, "KeyInfoType", "KeyValue", s, X_KeyInfoType);
-        w.obj(x[i], "KeyValue");
+        c = C_KeyInfoType_l1[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyValue", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "KeyValue");
         e_KeyValueType(w, x[i], "KeyValue");
         s = 3;
       }
@@ -8069,8 +7920,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "RetrievalMethod");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l2[s]!, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType);
-        w.obj(x[i], "RetrievalMethod");
+        c = C_KeyInfoType_l2[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RetrievalMethod");
         e_RetrievalMethodType(w, x[i], "RetrievalMethod");
         s = 4;
       }
@@ -8079,8 +7930,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Data");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l3[s]!, "KeyInfoType", "X509Data", s, X_KeyInfoType);
-        w.obj(x[i], "X509Data");
+        c = C_KeyInfoType_l3[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "X509Data", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509Data");
         e_X509DataType(w, x[i], "X509Data");
         s = 5;
       }
@@ -8089,8 +7940,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "PGPData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l4[s]!, "KeyInfoType", "PGPData", s, X_KeyInfoType);
-        w.obj(x[i], "PGPData");
+        c = C_KeyInfoType_l4[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "PGPData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PGPData");
         e_PGPDataType(w, x[i], "PGPData");
         s = 6;
       }
@@ -8099,8 +7950,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "SPKIData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l5[s]!, "KeyInfoType", "SPKIData", s, X_KeyInfoType);
-        w.obj(x[i], "SPKIData");
+        c = C_KeyInfoType_l5[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "SPKIData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SPKIData");
         e_SPKIDataType(w, x[i], "SPKIData");
         s = 7;
       }
@@ -8109,14 +7960,14 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
+        c = C_KeyInfoType_l6[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "MgmtData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
         w.pos++;
         s = 8;
       }
     }
-    w.event(W_KeyInfoType[s]!, C_KeyInfoType_ee[s]!, "KeyInfoType", '', s, X_KeyInfoType);
+    c = C_KeyInfoType_ee[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", '', s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8129,22 +7980,23 @@ const C_KeyValueType_ee = [-1, 0, 0];
 function e_KeyValueType(w: BitWriter, v: KeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l0[s]!, "KeyValueType", "DSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "DSAKeyValue");
+      c = C_KeyValueType_l0[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "DSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DSAKeyValue");
       e_DSAKeyValueType(w, x, "DSAKeyValue");
       s = 1;
     }
     x = v.RSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l1[s]!, "KeyValueType", "RSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "RSAKeyValue");
+      c = C_KeyValueType_l1[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "RSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RSAKeyValue");
       e_RSAKeyValueType(w, x, "RSAKeyValue");
       s = 2;
     }
-    w.event(W_KeyValueType[s]!, C_KeyValueType_ee[s]!, "KeyValueType", '', s, X_KeyValueType);
+    c = C_KeyValueType_ee[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", '', s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8162,10 +8014,11 @@ const C_DSAKeyValueType_ee = [-1, -1, -1, 2, -1, 1, -1, 0];
 function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.P;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l0[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "P", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
       w.pos++;
@@ -8173,7 +8026,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Q;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l1[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Q", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
       w.pos++;
@@ -8181,7 +8034,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.G;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l2[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "G", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
       w.pos++;
@@ -8189,14 +8042,14 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Y;
     if (x === undefined) w.missing("DSAKeyValueType", "Y");
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_l3[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Y", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 9007199254740991, "Y");
     w.pos++;
     s = 3;
     x = v.J;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l4[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "J", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
       w.pos++;
@@ -8204,7 +8057,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Seed;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l5[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
       w.pos++;
@@ -8212,13 +8065,13 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.PgenCounter;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l6[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
       w.pos++;
       s = 7;
     }
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_ee[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", '', s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8231,20 +8084,21 @@ const C_RSAKeyValueType_ee = [-1, -1, 0];
 function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Modulus;
     if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Modulus");
     w.pos++;
     s = 1;
     x = v.Exponent;
     if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Exponent");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8258,27 +8112,28 @@ const C_RetrievalMethodType_ee = [3, 2, 1, 0];
 function e_RetrievalMethodType(w: BitWriter, v: RetrievalMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a0[s]!, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 1;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a1[s]!, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a1[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 2;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_l0[s]!, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType);
-      w.obj(x, "Transforms");
+      c = C_RetrievalMethodType_l0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 3;
     }
-    w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_ee[s]!, "RetrievalMethodType", '', s, X_RetrievalMethodType);
+    c = C_RetrievalMethodType_ee[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", '', s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8294,13 +8149,14 @@ const C_X509DataType_ee = [-1, 6, 6, 6, 6, 6];
 function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerSerial;
     if (x !== undefined) {
       w.arr(x, "X509IssuerSerial");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l0[s]!, "X509DataType", "X509IssuerSerial", s, X_X509DataType);
-        w.obj(x[i], "X509IssuerSerial");
+        c = C_X509DataType_l0[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509IssuerSerial", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509IssuerSerial");
         e_X509IssuerSerialType(w, x[i], "X509IssuerSerial");
         s = 1;
       }
@@ -8309,7 +8165,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
+        c = C_X509DataType_l1[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SKI", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
         w.pos++;
@@ -8320,7 +8176,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
+        c = C_X509DataType_l2[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SubjectName", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
         w.pos++;
@@ -8331,7 +8187,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
+        c = C_X509DataType_l3[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509Certificate", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
         w.pos++;
@@ -8342,14 +8198,14 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
+        c = C_X509DataType_l4[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509CRL", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
         w.pos++;
         s = 5;
       }
     }
-    w.event(W_X509DataType[s]!, C_X509DataType_ee[s]!, "X509DataType", '', s, X_X509DataType);
+    c = C_X509DataType_ee[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", '', s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8362,20 +8218,21 @@ const C_X509IssuerSerialType_ee = [-1, -1, 0];
 function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerName;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
     w.pos++;
     s = 1;
     x = v.X509SerialNumber;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8389,10 +8246,11 @@ const C_PGPDataType_ee = [-1, 2, 1];
 function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PGPKeyID;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
+      c = C_PGPDataType_l0[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyID", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
       w.pos++;
@@ -8401,7 +8259,7 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l1[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
@@ -8411,13 +8269,13 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l3[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
       s = 2;
     }
-    w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
+    c = C_PGPDataType_ee[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", '', s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8429,20 +8287,21 @@ const C_SPKIDataType_ee = [-1, 2];
 function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SPKISexp;
     if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
+        c = C_SPKIDataType_l0[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", "SPKISexp", s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
         w.pos++;
         s = 1;
       }
     }
-    w.event(W_SPKIDataType[s]!, C_SPKIDataType_ee[s]!, "SPKIDataType", '', s, X_SPKIDataType);
+    c = C_SPKIDataType_ee[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", '', s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8456,26 +8315,27 @@ const C_ObjectType_ee = [4, 3, 2, 1];
 function e_ObjectType(w: BitWriter, v: ObjectType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Encoding;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a0[s]!, "ObjectType", "@Encoding", s, X_ObjectType);
+      c = C_ObjectType_a0[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Encoding", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Encoding");
       s = 1;
     }
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a1[s]!, "ObjectType", "@Id", s, X_ObjectType);
+      c = C_ObjectType_a1[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Id", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 2;
     }
     x = v.MimeType;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a2[s]!, "ObjectType", "@MimeType", s, X_ObjectType);
+      c = C_ObjectType_a2[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@MimeType", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@MimeType");
       s = 3;
     }
-    w.event(W_ObjectType[s]!, C_ObjectType_ee[s]!, "ObjectType", '', s, X_ObjectType);
+    c = C_ObjectType_ee[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", '', s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8496,10 +8356,11 @@ const C_DisplayParametersType_ee = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l0[s]!, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "PresentSOC");
       w.pos++;
@@ -8507,7 +8368,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l1[s]!, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -8515,7 +8376,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l2[s]!, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -8523,7 +8384,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l3[s]!, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
       w.pos++;
@@ -8531,7 +8392,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l4[s]!, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
       w.pos++;
@@ -8539,7 +8400,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l5[s]!, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
       w.pos++;
@@ -8547,7 +8408,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l6[s]!, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
       w.pos++;
@@ -8555,7 +8416,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l7[s]!, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.boolChecked(x, "ChargingComplete");
       w.pos++;
@@ -8563,20 +8424,20 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.BatteryEnergyCapacity;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l8[s]!, "DisplayParametersType", "BatteryEnergyCapacity", s, X_DisplayParametersType);
-      w.obj(x, "BatteryEnergyCapacity");
+      c = C_DisplayParametersType_l8[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "BatteryEnergyCapacity", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BatteryEnergyCapacity");
       e_RationalNumberType(w, x, "BatteryEnergyCapacity");
       s = 9;
     }
     x = v.InletHot;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l9[s]!, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.boolChecked(x, "InletHot");
       w.pos++;
       s = 10;
     }
-    w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_ee[s]!, "DisplayParametersType", '', s, X_DisplayParametersType);
+    c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8611,10 +8472,11 @@ const C_BPT_Dynamic_AC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -8622,157 +8484,157 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     }
     x = v.EVTargetEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVTargetEnergyRequest");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
     e_RationalNumberType(w, x, "EVTargetEnergyRequest");
     s = 2;
     x = v.EVMaximumEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
     e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
     s = 3;
     x = v.EVMinimumEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
     e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
     s = 4;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 5;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l5[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 6;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l6[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 7;
     }
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l7[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVMinimumChargePower");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 8;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l8[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 9;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l9[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 10;
     }
     x = v.EVPresentActivePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l10[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentActivePower");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l10[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower");
     e_RationalNumberType(w, x, "EVPresentActivePower");
     s = 11;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l11[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l11[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVPresentActivePower_L2");
       s = 12;
     }
     x = v.EVPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l12[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVPresentActivePower_L3");
       s = 13;
     }
     x = v.EVPresentReactivePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l13[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentReactivePower");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l13[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower");
     e_RationalNumberType(w, x, "EVPresentReactivePower");
     s = 14;
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l14[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l14[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L2");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L2");
       s = 15;
     }
     x = v.EVPresentReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l15[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l15[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L3");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L3");
       s = 16;
     }
     x = v.EVMaximumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l16[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVMaximumDischargePower");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l16[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
     e_RationalNumberType(w, x, "EVMaximumDischargePower");
     s = 17;
     x = v.EVMaximumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l17[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l17[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L2");
       s = 18;
     }
     x = v.EVMaximumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l18[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l18[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumDischargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L3");
       s = 19;
     }
     x = v.EVMinimumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower");
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l19[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVMinimumDischargePower");
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_l19[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
     e_RationalNumberType(w, x, "EVMinimumDischargePower");
     s = 20;
     x = v.EVMinimumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l20[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower_L2");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l20[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower_L2", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L2");
       s = 21;
     }
     x = v.EVMinimumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l21[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower_L3");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l21[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumDischargePower_L3", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L3");
       s = 22;
     }
     x = v.EVMaximumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l22[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumV2XEnergyRequest");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l22[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumV2XEnergyRequest");
       s = 23;
     }
     x = v.EVMinimumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_l23[s]!, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumV2XEnergyRequest");
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l23[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumV2XEnergyRequest");
       s = 24;
     }
-    w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, C_BPT_Dynamic_AC_CLReqControlModeType_ee[s]!, "BPT_Dynamic_AC_CLReqControlModeType", '', s, X_BPT_Dynamic_AC_CLReqControlModeType);
+    c = C_BPT_Dynamic_AC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", '', s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8804,154 +8666,155 @@ const C_BPT_Scheduled_AC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, 
 function e_BPT_Scheduled_AC_CLReqControlModeType(w: BitWriter, v: BPT_Scheduled_AC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVTargetEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l0[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
       e_RationalNumberType(w, x, "EVTargetEnergyRequest");
       s = 1;
     }
     x = v.EVMaximumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l1[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
       s = 2;
     }
     x = v.EVMinimumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l2[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
       s = 3;
     }
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l3[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
       e_RationalNumberType(w, x, "EVMaximumChargePower");
       s = 4;
     }
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l4[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l4[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 5;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l5[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 6;
     }
     x = v.EVMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l6[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
       e_RationalNumberType(w, x, "EVMinimumChargePower");
       s = 7;
     }
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l7[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 8;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l8[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 9;
     }
     x = v.EVPresentActivePower;
     if (x === undefined) w.missing("BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower");
-    w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l9[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentActivePower");
+    c = C_BPT_Scheduled_AC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower");
     e_RationalNumberType(w, x, "EVPresentActivePower");
     s = 10;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l10[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l10[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVPresentActivePower_L2");
       s = 11;
     }
     x = v.EVPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l11[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l11[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVPresentActivePower_L3");
       s = 12;
     }
     x = v.EVPresentReactivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l12[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower");
       e_RationalNumberType(w, x, "EVPresentReactivePower");
       s = 13;
     }
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l13[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l13[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L2");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L2");
       s = 14;
     }
     x = v.EVPresentReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l14[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l14[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L3");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L3");
       s = 15;
     }
     x = v.EVMaximumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l15[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l15[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
       e_RationalNumberType(w, x, "EVMaximumDischargePower");
       s = 16;
     }
     x = v.EVMaximumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l16[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l16[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L2");
       s = 17;
     }
     x = v.EVMaximumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l17[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l17[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMaximumDischargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L3");
       s = 18;
     }
     x = v.EVMinimumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l18[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l18[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
       e_RationalNumberType(w, x, "EVMinimumDischargePower");
       s = 19;
     }
     x = v.EVMinimumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l19[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower_L2");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l19[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower_L2", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L2");
       s = 20;
     }
     x = v.EVMinimumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_l20[s]!, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower_L3");
+      c = C_BPT_Scheduled_AC_CLReqControlModeType_l20[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", "EVMinimumDischargePower_L3", s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L3");
       s = 21;
     }
-    w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, C_BPT_Scheduled_AC_CLReqControlModeType_ee[s]!, "BPT_Scheduled_AC_CLReqControlModeType", '', s, X_BPT_Scheduled_AC_CLReqControlModeType);
+    c = C_BPT_Scheduled_AC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c, "BPT_Scheduled_AC_CLReqControlModeType", '', s, X_BPT_Scheduled_AC_CLReqControlModeType); w.bits(W_BPT_Scheduled_AC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8962,8 +8825,9 @@ const C_CLReqControlModeType_ee = [0];
 function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8990,10 +8854,11 @@ const C_Dynamic_AC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1
 function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l0[s]!, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType);
+      c = C_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -9001,103 +8866,103 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
     }
     x = v.EVTargetEnergyRequest;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest");
-    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l1[s]!, "Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVTargetEnergyRequest");
+    c = C_Dynamic_AC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
     e_RationalNumberType(w, x, "EVTargetEnergyRequest");
     s = 2;
     x = v.EVMaximumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMaximumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
     e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
     s = 3;
     x = v.EVMinimumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMinimumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
     e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
     s = 4;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 5;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l5[s]!, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_Dynamic_AC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 6;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l6[s]!, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_Dynamic_AC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 7;
     }
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower");
-    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l7[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVMinimumChargePower");
+    c = C_Dynamic_AC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 8;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l8[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_Dynamic_AC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 9;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l9[s]!, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_Dynamic_AC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 10;
     }
     x = v.EVPresentActivePower;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVPresentActivePower");
-    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l10[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentActivePower");
+    c = C_Dynamic_AC_CLReqControlModeType_l10[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower");
     e_RationalNumberType(w, x, "EVPresentActivePower");
     s = 11;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l11[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L2");
+      c = C_Dynamic_AC_CLReqControlModeType_l11[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVPresentActivePower_L2");
       s = 12;
     }
     x = v.EVPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l12[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L3");
+      c = C_Dynamic_AC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVPresentActivePower_L3");
       s = 13;
     }
     x = v.EVPresentReactivePower;
     if (x === undefined) w.missing("Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower");
-    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l13[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Dynamic_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentReactivePower");
+    c = C_Dynamic_AC_CLReqControlModeType_l13[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower");
     e_RationalNumberType(w, x, "EVPresentReactivePower");
     s = 14;
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l14[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L2");
+      c = C_Dynamic_AC_CLReqControlModeType_l14[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L2");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L2");
       s = 15;
     }
     x = v.EVPresentReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_l15[s]!, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_Dynamic_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L3");
+      c = C_Dynamic_AC_CLReqControlModeType_l15[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L3");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L3");
       s = 16;
     }
-    w.event(W_Dynamic_AC_CLReqControlModeType[s]!, C_Dynamic_AC_CLReqControlModeType_ee[s]!, "Dynamic_AC_CLReqControlModeType", '', s, X_Dynamic_AC_CLReqControlModeType);
+    c = C_Dynamic_AC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", '', s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9123,112 +8988,113 @@ const C_Scheduled_AC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, 
 function e_Scheduled_AC_CLReqControlModeType(w: BitWriter, v: Scheduled_AC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVTargetEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l0[s]!, "Scheduled_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
+      c = C_Scheduled_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
       e_RationalNumberType(w, x, "EVTargetEnergyRequest");
       s = 1;
     }
     x = v.EVMaximumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l1[s]!, "Scheduled_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
+      c = C_Scheduled_AC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
       s = 2;
     }
     x = v.EVMinimumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l2[s]!, "Scheduled_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
+      c = C_Scheduled_AC_CLReqControlModeType_l2[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
       s = 3;
     }
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l3[s]!, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
+      c = C_Scheduled_AC_CLReqControlModeType_l3[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
       e_RationalNumberType(w, x, "EVMaximumChargePower");
       s = 4;
     }
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l4[s]!, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_Scheduled_AC_CLReqControlModeType_l4[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L2", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 5;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l5[s]!, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_Scheduled_AC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMaximumChargePower_L3", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 6;
     }
     x = v.EVMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l6[s]!, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
+      c = C_Scheduled_AC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
       e_RationalNumberType(w, x, "EVMinimumChargePower");
       s = 7;
     }
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l7[s]!, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_Scheduled_AC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L2", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 8;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l8[s]!, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_Scheduled_AC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVMinimumChargePower_L3", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 9;
     }
     x = v.EVPresentActivePower;
     if (x === undefined) w.missing("Scheduled_AC_CLReqControlModeType", "EVPresentActivePower");
-    w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l9[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Scheduled_AC_CLReqControlModeType);
-    w.obj(x, "EVPresentActivePower");
+    c = C_Scheduled_AC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower");
     e_RationalNumberType(w, x, "EVPresentActivePower");
     s = 10;
     x = v.EVPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l10[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L2");
+      c = C_Scheduled_AC_CLReqControlModeType_l10[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L2", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVPresentActivePower_L2");
       s = 11;
     }
     x = v.EVPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l11[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentActivePower_L3");
+      c = C_Scheduled_AC_CLReqControlModeType_l11[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentActivePower_L3", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVPresentActivePower_L3");
       s = 12;
     }
     x = v.EVPresentReactivePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l12[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower");
+      c = C_Scheduled_AC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower");
       e_RationalNumberType(w, x, "EVPresentReactivePower");
       s = 13;
     }
     x = v.EVPresentReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l13[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L2");
+      c = C_Scheduled_AC_CLReqControlModeType_l13[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L2", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L2");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L2");
       s = 14;
     }
     x = v.EVPresentReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_l14[s]!, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_Scheduled_AC_CLReqControlModeType);
-      w.obj(x, "EVPresentReactivePower_L3");
+      c = C_Scheduled_AC_CLReqControlModeType_l14[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", "EVPresentReactivePower_L3", s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentReactivePower_L3");
       e_RationalNumberType(w, x, "EVPresentReactivePower_L3");
       s = 15;
     }
-    w.event(W_Scheduled_AC_CLReqControlModeType[s]!, C_Scheduled_AC_CLReqControlModeType_ee[s]!, "Scheduled_AC_CLReqControlModeType", '', s, X_Scheduled_AC_CLReqControlModeType);
+    c = C_Scheduled_AC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_AC_CLReqControlModeType[s]!, c, "Scheduled_AC_CLReqControlModeType", '', s, X_Scheduled_AC_CLReqControlModeType); w.bits(W_Scheduled_AC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9250,83 +9116,84 @@ const C_AC_ChargeLoopResType_ee = [-1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0];
 function e_AC_ChargeLoopResType(w: BitWriter, v: AC_ChargeLoopResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AC_ChargeLoopResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeLoopResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l2[s]!, "AC_ChargeLoopResType", "EVSEStatus", s, X_AC_ChargeLoopResType);
-      w.obj(x, "EVSEStatus");
+      c = C_AC_ChargeLoopResType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "EVSEStatus", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEStatus");
       e_EVSEStatusType(w, x, "EVSEStatus");
       s = 3;
     }
     x = v.MeterInfo;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l3[s]!, "AC_ChargeLoopResType", "MeterInfo", s, X_AC_ChargeLoopResType);
-      w.obj(x, "MeterInfo");
+      c = C_AC_ChargeLoopResType_l3[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "MeterInfo", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
       e_MeterInfoType(w, x, "MeterInfo");
       s = 4;
     }
     x = v.Receipt;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l4[s]!, "AC_ChargeLoopResType", "Receipt", s, X_AC_ChargeLoopResType);
-      w.obj(x, "Receipt");
+      c = C_AC_ChargeLoopResType_l4[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "Receipt", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Receipt");
       e_ReceiptType(w, x, "Receipt");
       s = 5;
     }
     x = v.EVSETargetFrequency;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l5[s]!, "AC_ChargeLoopResType", "EVSETargetFrequency", s, X_AC_ChargeLoopResType);
-      w.obj(x, "EVSETargetFrequency");
+      c = C_AC_ChargeLoopResType_l5[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "EVSETargetFrequency", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetFrequency");
       e_RationalNumberType(w, x, "EVSETargetFrequency");
       s = 6;
     }
     x = v.BPT_Dynamic_AC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l6[s]!, "AC_ChargeLoopResType", "BPT_Dynamic_AC_CLResControlMode", s, X_AC_ChargeLoopResType);
-      w.obj(x, "BPT_Dynamic_AC_CLResControlMode");
+      c = C_AC_ChargeLoopResType_l6[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "BPT_Dynamic_AC_CLResControlMode", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Dynamic_AC_CLResControlMode");
       e_BPT_Dynamic_AC_CLResControlModeType(w, x, "BPT_Dynamic_AC_CLResControlMode");
       s = 7;
     }
     x = v.BPT_Scheduled_AC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l7[s]!, "AC_ChargeLoopResType", "BPT_Scheduled_AC_CLResControlMode", s, X_AC_ChargeLoopResType);
-      w.obj(x, "BPT_Scheduled_AC_CLResControlMode");
+      c = C_AC_ChargeLoopResType_l7[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "BPT_Scheduled_AC_CLResControlMode", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Scheduled_AC_CLResControlMode");
       e_BPT_Scheduled_AC_CLResControlModeType(w, x, "BPT_Scheduled_AC_CLResControlMode");
       s = 8;
     }
     x = v.CLResControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l8[s]!, "AC_ChargeLoopResType", "CLResControlMode", s, X_AC_ChargeLoopResType);
-      w.obj(x, "CLResControlMode");
+      c = C_AC_ChargeLoopResType_l8[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "CLResControlMode", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CLResControlMode");
       e_CLResControlModeType(w, x, "CLResControlMode");
       s = 9;
     }
     x = v.Dynamic_AC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l9[s]!, "AC_ChargeLoopResType", "Dynamic_AC_CLResControlMode", s, X_AC_ChargeLoopResType);
-      w.obj(x, "Dynamic_AC_CLResControlMode");
+      c = C_AC_ChargeLoopResType_l9[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "Dynamic_AC_CLResControlMode", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_AC_CLResControlMode");
       e_Dynamic_AC_CLResControlModeType(w, x, "Dynamic_AC_CLResControlMode");
       s = 10;
     }
     x = v.Scheduled_AC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_l10[s]!, "AC_ChargeLoopResType", "Scheduled_AC_CLResControlMode", s, X_AC_ChargeLoopResType);
-      w.obj(x, "Scheduled_AC_CLResControlMode");
+      c = C_AC_ChargeLoopResType_l10[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", "Scheduled_AC_CLResControlMode", s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_AC_CLResControlMode");
       e_Scheduled_AC_CLResControlModeType(w, x, "Scheduled_AC_CLResControlMode");
       s = 11;
     }
-    w.event(W_AC_ChargeLoopResType[s]!, C_AC_ChargeLoopResType_ee[s]!, "AC_ChargeLoopResType", '', s, X_AC_ChargeLoopResType);
+    c = C_AC_ChargeLoopResType_ee[s]!; if (c < 0) w.event(W_AC_ChargeLoopResType[s]!, c, "AC_ChargeLoopResType", '', s, X_AC_ChargeLoopResType); w.bits(W_AC_ChargeLoopResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9339,20 +9206,21 @@ const C_EVSEStatusType_ee = [-1, -1, 0];
 function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9371,22 +9239,23 @@ const C_MeterInfoType_ee = [-1, -1, 6, 5, 4, 3, 2, 1, 0];
 function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.MeterID;
     if (x === undefined) w.missing("MeterInfoType", "MeterID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 32, "MeterID");
     w.pos++;
     s = 1;
     x = v.ChargedEnergyReadingWh;
     if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
     w.pos++;
     s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l2[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
       w.pos++;
@@ -9394,7 +9263,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
       w.pos++;
@@ -9402,7 +9271,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l4[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
       w.pos++;
@@ -9410,7 +9279,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterSignature;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
+      c = C_MeterInfoType_l5[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterSignature", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
       w.pos++;
@@ -9418,7 +9287,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
       w.pos++;
@@ -9426,13 +9295,13 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
+      c = C_MeterInfoType_l7[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
       w.pos++;
       s = 8;
     }
-    w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
+    c = C_MeterInfoType_ee[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", '', s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9449,38 +9318,39 @@ const C_ReceiptType_ee = [-1, 5, 4, 3, 2, 1, 1, 0];
 function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
-      w.obj(x, "EnergyCosts");
+      c = C_ReceiptType_l1[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "EnergyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EnergyCosts");
       e_DetailedCostType(w, x, "EnergyCosts");
       s = 2;
     }
     x = v.OccupancyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l2[s]!, "ReceiptType", "OccupancyCosts", s, X_ReceiptType);
-      w.obj(x, "OccupancyCosts");
+      c = C_ReceiptType_l2[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OccupancyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OccupancyCosts");
       e_DetailedCostType(w, x, "OccupancyCosts");
       s = 3;
     }
     x = v.AdditionalServicesCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l3[s]!, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType);
-      w.obj(x, "AdditionalServicesCosts");
+      c = C_ReceiptType_l3[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AdditionalServicesCosts");
       e_DetailedCostType(w, x, "AdditionalServicesCosts");
       s = 4;
     }
     x = v.OverstayCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l4[s]!, "ReceiptType", "OverstayCosts", s, X_ReceiptType);
-      w.obj(x, "OverstayCosts");
+      c = C_ReceiptType_l4[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OverstayCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OverstayCosts");
       e_DetailedCostType(w, x, "OverstayCosts");
       s = 5;
     }
@@ -9488,13 +9358,13 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "TaxCosts");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ReceiptType[s]!, C_ReceiptType_l5[s]!, "ReceiptType", "TaxCosts", s, X_ReceiptType);
-        w.obj(x[i], "TaxCosts");
+        c = C_ReceiptType_l5[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "TaxCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "TaxCosts");
         e_DetailedTaxType(w, x[i], "TaxCosts");
         s = ((i + 1) < 10 ? 6 : 7);
       }
     }
-    w.event(W_ReceiptType[s]!, C_ReceiptType_ee[s]!, "ReceiptType", '', s, X_ReceiptType);
+    c = C_ReceiptType_ee[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", '', s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9507,20 +9377,21 @@ const C_DetailedCostType_ee = [-1, -1, 0];
 function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedCostType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 1;
     x = v.CostPerUnit;
     if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
-    w.bits(1, 0);
-    w.obj(x, "CostPerUnit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "CostPerUnit");
     e_RationalNumberType(w, x, "CostPerUnit");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9533,20 +9404,21 @@ const C_DetailedTaxType_ee = [-1, -1, 0];
 function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
     w.pos++;
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9570,10 +9442,11 @@ const C_BPT_Dynamic_AC_CLResControlModeType_ee = [-1, -1, -1, -1, -1, 8, 7, 6, 5
 function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -9581,7 +9454,7 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -9589,7 +9462,7 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -9597,7 +9470,7 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
       w.pos++;
@@ -9605,67 +9478,67 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     }
     x = v.EVSETargetActivePower;
     if (x === undefined) w.missing("BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower");
-    w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l4[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType);
-    w.obj(x, "EVSETargetActivePower");
+    c = C_BPT_Dynamic_AC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower");
     e_RationalNumberType(w, x, "EVSETargetActivePower");
     s = 5;
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l5[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L2");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L2");
       s = 6;
     }
     x = v.EVSETargetActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l6[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L3");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L3");
       s = 7;
     }
     x = v.EVSETargetReactivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l7[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower");
       e_RationalNumberType(w, x, "EVSETargetReactivePower");
       s = 8;
     }
     x = v.EVSETargetReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l8[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L2");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l8[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L2");
       s = 9;
     }
     x = v.EVSETargetReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l9[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L3");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l9[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L3");
       s = 10;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l10[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l10[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 11;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l11[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l11[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 12;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_l12[s]!, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l12[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 13;
     }
-    w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, C_BPT_Dynamic_AC_CLResControlModeType_ee[s]!, "BPT_Dynamic_AC_CLResControlModeType", '', s, X_BPT_Dynamic_AC_CLResControlModeType);
+    c = C_BPT_Dynamic_AC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", '', s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9685,71 +9558,72 @@ const C_BPT_Scheduled_AC_CLResControlModeType_ee = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0
 function e_BPT_Scheduled_AC_CLResControlModeType(w: BitWriter, v: BPT_Scheduled_AC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSETargetActivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l0[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower");
       e_RationalNumberType(w, x, "EVSETargetActivePower");
       s = 1;
     }
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l1[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L2");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L2");
       s = 2;
     }
     x = v.EVSETargetActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l2[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L3");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L3");
       s = 3;
     }
     x = v.EVSETargetReactivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l3[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower");
       e_RationalNumberType(w, x, "EVSETargetReactivePower");
       s = 4;
     }
     x = v.EVSETargetReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l4[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L2");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L2");
       s = 5;
     }
     x = v.EVSETargetReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l5[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L3");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L3");
       s = 6;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l6[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 7;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l7[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 8;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_l8[s]!, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_BPT_Scheduled_AC_CLResControlModeType_l8[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 9;
     }
-    w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, C_BPT_Scheduled_AC_CLResControlModeType_ee[s]!, "BPT_Scheduled_AC_CLResControlModeType", '', s, X_BPT_Scheduled_AC_CLResControlModeType);
+    c = C_BPT_Scheduled_AC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c, "BPT_Scheduled_AC_CLResControlModeType", '', s, X_BPT_Scheduled_AC_CLResControlModeType); w.bits(W_BPT_Scheduled_AC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9760,8 +9634,9 @@ const C_CLResControlModeType_ee = [0];
 function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9785,10 +9660,11 @@ const C_Dynamic_AC_CLResControlModeType_ee = [-1, -1, -1, -1, -1, 8, 7, 6, 5, 4,
 function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l0[s]!, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType);
+      c = C_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -9796,7 +9672,7 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l1[s]!, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType);
+      c = C_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -9804,7 +9680,7 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l2[s]!, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType);
+      c = C_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -9812,7 +9688,7 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l3[s]!, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType);
+      c = C_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
       w.pos++;
@@ -9820,67 +9696,67 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     }
     x = v.EVSETargetActivePower;
     if (x === undefined) w.missing("Dynamic_AC_CLResControlModeType", "EVSETargetActivePower");
-    w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l4[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Dynamic_AC_CLResControlModeType);
-    w.obj(x, "EVSETargetActivePower");
+    c = C_Dynamic_AC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower");
     e_RationalNumberType(w, x, "EVSETargetActivePower");
     s = 5;
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l5[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L2");
+      c = C_Dynamic_AC_CLResControlModeType_l5[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L2");
       s = 6;
     }
     x = v.EVSETargetActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l6[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L3");
+      c = C_Dynamic_AC_CLResControlModeType_l6[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L3");
       s = 7;
     }
     x = v.EVSETargetReactivePower;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l7[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower");
+      c = C_Dynamic_AC_CLResControlModeType_l7[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower");
       e_RationalNumberType(w, x, "EVSETargetReactivePower");
       s = 8;
     }
     x = v.EVSETargetReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l8[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L2");
+      c = C_Dynamic_AC_CLResControlModeType_l8[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L2");
       s = 9;
     }
     x = v.EVSETargetReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l9[s]!, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L3");
+      c = C_Dynamic_AC_CLResControlModeType_l9[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L3");
       s = 10;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l10[s]!, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_Dynamic_AC_CLResControlModeType_l10[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 11;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l11[s]!, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_Dynamic_AC_CLResControlModeType_l11[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 12;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_l12[s]!, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_Dynamic_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_Dynamic_AC_CLResControlModeType_l12[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 13;
     }
-    w.event(W_Dynamic_AC_CLResControlModeType[s]!, C_Dynamic_AC_CLResControlModeType_ee[s]!, "Dynamic_AC_CLResControlModeType", '', s, X_Dynamic_AC_CLResControlModeType);
+    c = C_Dynamic_AC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", '', s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9900,71 +9776,72 @@ const C_Scheduled_AC_CLResControlModeType_ee = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 function e_Scheduled_AC_CLResControlModeType(w: BitWriter, v: Scheduled_AC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSETargetActivePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l0[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower");
+      c = C_Scheduled_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower");
       e_RationalNumberType(w, x, "EVSETargetActivePower");
       s = 1;
     }
     x = v.EVSETargetActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l1[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L2");
+      c = C_Scheduled_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L2", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L2");
       s = 2;
     }
     x = v.EVSETargetActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l2[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetActivePower_L3");
+      c = C_Scheduled_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetActivePower_L3", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetActivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetActivePower_L3");
       s = 3;
     }
     x = v.EVSETargetReactivePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l3[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower");
+      c = C_Scheduled_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower");
       e_RationalNumberType(w, x, "EVSETargetReactivePower");
       s = 4;
     }
     x = v.EVSETargetReactivePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l4[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L2");
+      c = C_Scheduled_AC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L2", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L2");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L2");
       s = 5;
     }
     x = v.EVSETargetReactivePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l5[s]!, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSETargetReactivePower_L3");
+      c = C_Scheduled_AC_CLResControlModeType_l5[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSETargetReactivePower_L3", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSETargetReactivePower_L3");
       e_RationalNumberType(w, x, "EVSETargetReactivePower_L3");
       s = 6;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l6[s]!, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_Scheduled_AC_CLResControlModeType_l6[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 7;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l7[s]!, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_Scheduled_AC_CLResControlModeType_l7[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L2", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 8;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_l8[s]!, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_Scheduled_AC_CLResControlModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_Scheduled_AC_CLResControlModeType_l8[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", "EVSEPresentActivePower_L3", s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 9;
     }
-    w.event(W_Scheduled_AC_CLResControlModeType[s]!, C_Scheduled_AC_CLResControlModeType_ee[s]!, "Scheduled_AC_CLResControlModeType", '', s, X_Scheduled_AC_CLResControlModeType);
+    c = C_Scheduled_AC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_AC_CLResControlModeType[s]!, c, "Scheduled_AC_CLResControlModeType", '', s, X_Scheduled_AC_CLResControlModeType); w.bits(W_Scheduled_AC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9978,28 +9855,29 @@ const C_AC_ChargeParameterDiscoveryReqType_ee = [-1, -1, 0, 0];
 function e_AC_ChargeParameterDiscoveryReqType(w: BitWriter, v: AC_ChargeParameterDiscoveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AC_ChargeParameterDiscoveryReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.AC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, C_AC_ChargeParameterDiscoveryReqType_l1[s]!, "AC_ChargeParameterDiscoveryReqType", "AC_CPDReqEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "AC_CPDReqEnergyTransferMode");
+      c = C_AC_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, c, "AC_ChargeParameterDiscoveryReqType", "AC_CPDReqEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryReqType); w.bits(W_AC_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_CPDReqEnergyTransferMode");
       e_AC_CPDReqEnergyTransferModeType(w, x, "AC_CPDReqEnergyTransferMode");
       s = 2;
     }
     x = v.BPT_AC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, C_AC_ChargeParameterDiscoveryReqType_l2[s]!, "AC_ChargeParameterDiscoveryReqType", "BPT_AC_CPDReqEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "BPT_AC_CPDReqEnergyTransferMode");
+      c = C_AC_ChargeParameterDiscoveryReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, c, "AC_ChargeParameterDiscoveryReqType", "BPT_AC_CPDReqEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryReqType); w.bits(W_AC_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_AC_CPDReqEnergyTransferMode");
       e_BPT_AC_CPDReqEnergyTransferModeType(w, x, "BPT_AC_CPDReqEnergyTransferMode");
       s = 3;
     }
-    w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, C_AC_ChargeParameterDiscoveryReqType_ee[s]!, "AC_ChargeParameterDiscoveryReqType", '', s, X_AC_ChargeParameterDiscoveryReqType);
+    c = C_AC_ChargeParameterDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryReqType[s]!, c, "AC_ChargeParameterDiscoveryReqType", '', s, X_AC_ChargeParameterDiscoveryReqType); w.bits(W_AC_ChargeParameterDiscoveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10022,88 +9900,89 @@ const C_BPT_AC_CPDReqEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_AC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDReqEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 1;
     x = v.EVMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l1[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower_L2");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l1[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L2");
       s = 2;
     }
     x = v.EVMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l2[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumChargePower_L3");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l2[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumChargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumChargePower_L3");
       s = 3;
     }
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
-    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l3[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-    w.obj(x, "EVMinimumChargePower");
+    c = C_BPT_AC_CPDReqEnergyTransferModeType_l3[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 4;
     x = v.EVMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l4[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower_L2");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l4[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L2");
       s = 5;
     }
     x = v.EVMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l5[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumChargePower_L3");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l5[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumChargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumChargePower_L3");
       s = 6;
     }
     x = v.EVMaximumDischargePower;
     if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower");
-    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l6[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-    w.obj(x, "EVMaximumDischargePower");
+    c = C_BPT_AC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
     e_RationalNumberType(w, x, "EVMaximumDischargePower");
     s = 7;
     x = v.EVMaximumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l7[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumDischargePower_L2");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l7[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L2");
       s = 8;
     }
     x = v.EVMaximumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l8[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMaximumDischargePower_L3");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l8[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMaximumDischargePower_L3");
       s = 9;
     }
     x = v.EVMinimumDischargePower;
     if (x === undefined) w.missing("BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower");
-    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l9[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-    w.obj(x, "EVMinimumDischargePower");
+    c = C_BPT_AC_CPDReqEnergyTransferModeType_l9[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
     e_RationalNumberType(w, x, "EVMinimumDischargePower");
     s = 10;
     x = v.EVMinimumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l10[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumDischargePower_L2");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l10[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower_L2", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L2");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L2");
       s = 11;
     }
     x = v.EVMinimumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_l11[s]!, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType);
-      w.obj(x, "EVMinimumDischargePower_L3");
+      c = C_BPT_AC_CPDReqEnergyTransferModeType_l11[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower_L3", s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower_L3");
       e_RationalNumberType(w, x, "EVMinimumDischargePower_L3");
       s = 12;
     }
-    w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, C_BPT_AC_CPDReqEnergyTransferModeType_ee[s]!, "BPT_AC_CPDReqEnergyTransferModeType", '', s, X_BPT_AC_CPDReqEnergyTransferModeType);
+    c = C_BPT_AC_CPDReqEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c, "BPT_AC_CPDReqEnergyTransferModeType", '', s, X_BPT_AC_CPDReqEnergyTransferModeType); w.bits(W_BPT_AC_CPDReqEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10118,34 +9997,35 @@ const C_AC_ChargeParameterDiscoveryResType_ee = [-1, -1, -1, 0, 0];
 function e_AC_ChargeParameterDiscoveryResType(w: BitWriter, v: AC_ChargeParameterDiscoveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.AC_CPDResEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_l2[s]!, "AC_ChargeParameterDiscoveryResType", "AC_CPDResEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryResType);
-      w.obj(x, "AC_CPDResEnergyTransferMode");
+      c = C_AC_ChargeParameterDiscoveryResType_l2[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryResType[s]!, c, "AC_ChargeParameterDiscoveryResType", "AC_CPDResEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryResType); w.bits(W_AC_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AC_CPDResEnergyTransferMode");
       e_AC_CPDResEnergyTransferModeType(w, x, "AC_CPDResEnergyTransferMode");
       s = 3;
     }
     x = v.BPT_AC_CPDResEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_l3[s]!, "AC_ChargeParameterDiscoveryResType", "BPT_AC_CPDResEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryResType);
-      w.obj(x, "BPT_AC_CPDResEnergyTransferMode");
+      c = C_AC_ChargeParameterDiscoveryResType_l3[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryResType[s]!, c, "AC_ChargeParameterDiscoveryResType", "BPT_AC_CPDResEnergyTransferMode", s, X_AC_ChargeParameterDiscoveryResType); w.bits(W_AC_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_AC_CPDResEnergyTransferMode");
       e_BPT_AC_CPDResEnergyTransferModeType(w, x, "BPT_AC_CPDResEnergyTransferMode");
       s = 4;
     }
-    w.event(W_AC_ChargeParameterDiscoveryResType[s]!, C_AC_ChargeParameterDiscoveryResType_ee[s]!, "AC_ChargeParameterDiscoveryResType", '', s, X_AC_ChargeParameterDiscoveryResType);
+    c = C_AC_ChargeParameterDiscoveryResType_ee[s]!; if (c < 0) w.event(W_AC_ChargeParameterDiscoveryResType[s]!, c, "AC_ChargeParameterDiscoveryResType", '', s, X_AC_ChargeParameterDiscoveryResType); w.bits(W_AC_ChargeParameterDiscoveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10174,129 +10054,130 @@ const C_BPT_AC_CPDResEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_AC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_AC_CPDResEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 1;
     x = v.EVSEMaximumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l1[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower_L2");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l1[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower_L2");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower_L2");
       s = 2;
     }
     x = v.EVSEMaximumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l2[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumChargePower_L3");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l2[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower_L3");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower_L3");
       s = 3;
     }
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
-    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l3[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSEMinimumChargePower");
+    c = C_BPT_AC_CPDResEnergyTransferModeType_l3[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 4;
     x = v.EVSEMinimumChargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l4[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower_L2");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l4[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower_L2");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower_L2");
       s = 5;
     }
     x = v.EVSEMinimumChargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l5[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumChargePower_L3");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l5[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower_L3");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower_L3");
       s = 6;
     }
     x = v.EVSENominalFrequency;
     if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency");
-    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l6[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_BPT_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSENominalFrequency");
+    c = C_BPT_AC_CPDResEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSENominalFrequency", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSENominalFrequency");
     e_RationalNumberType(w, x, "EVSENominalFrequency");
     s = 7;
     x = v.MaximumPowerAsymmetry;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l7[s]!, "BPT_AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "MaximumPowerAsymmetry");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l7[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "MaximumPowerAsymmetry", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MaximumPowerAsymmetry");
       e_RationalNumberType(w, x, "MaximumPowerAsymmetry");
       s = 8;
     }
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l8[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPowerRampLimitation");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l8[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPowerRampLimitation");
       e_RationalNumberType(w, x, "EVSEPowerRampLimitation");
       s = 9;
     }
     x = v.EVSEPresentActivePower;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l9[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l9[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower");
       e_RationalNumberType(w, x, "EVSEPresentActivePower");
       s = 10;
     }
     x = v.EVSEPresentActivePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l10[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower_L2");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l10[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L2");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L2");
       s = 11;
     }
     x = v.EVSEPresentActivePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l11[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPresentActivePower_L3");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l11[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEPresentActivePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentActivePower_L3");
       e_RationalNumberType(w, x, "EVSEPresentActivePower_L3");
       s = 12;
     }
     x = v.EVSEMaximumDischargePower;
     if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower");
-    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l12[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSEMaximumDischargePower");
+    c = C_BPT_AC_CPDResEnergyTransferModeType_l12[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower");
     e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
     s = 13;
     x = v.EVSEMaximumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l13[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumDischargePower_L2");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l13[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower_L2");
       e_RationalNumberType(w, x, "EVSEMaximumDischargePower_L2");
       s = 14;
     }
     x = v.EVSEMaximumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l14[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMaximumDischargePower_L3");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l14[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower_L3");
       e_RationalNumberType(w, x, "EVSEMaximumDischargePower_L3");
       s = 15;
     }
     x = v.EVSEMinimumDischargePower;
     if (x === undefined) w.missing("BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower");
-    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l15[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSEMinimumDischargePower");
+    c = C_BPT_AC_CPDResEnergyTransferModeType_l15[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower");
     e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
     s = 16;
     x = v.EVSEMinimumDischargePower_L2;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l16[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumDischargePower_L2");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l16[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower_L2", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower_L2");
       e_RationalNumberType(w, x, "EVSEMinimumDischargePower_L2");
       s = 17;
     }
     x = v.EVSEMinimumDischargePower_L3;
     if (x !== undefined) {
-      w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_l17[s]!, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEMinimumDischargePower_L3");
+      c = C_BPT_AC_CPDResEnergyTransferModeType_l17[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower_L3", s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower_L3");
       e_RationalNumberType(w, x, "EVSEMinimumDischargePower_L3");
       s = 18;
     }
-    w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, C_BPT_AC_CPDResEnergyTransferModeType_ee[s]!, "BPT_AC_CPDResEnergyTransferModeType", '', s, X_BPT_AC_CPDResEnergyTransferModeType);
+    c = C_BPT_AC_CPDResEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c, "BPT_AC_CPDResEnergyTransferModeType", '', s, X_BPT_AC_CPDResEnergyTransferModeType); w.bits(W_BPT_AC_CPDResEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10309,10 +10190,11 @@ const C_ManifestType_ee = [-1, -1, 1];
 function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ManifestType[s]!, C_ManifestType_a0[s]!, "ManifestType", "@Id", s, X_ManifestType);
+      c = C_ManifestType_a0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "@Id", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -10321,13 +10203,13 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ManifestType[s]!, C_ManifestType_l0[s]!, "ManifestType", "Reference", s, X_ManifestType);
-        w.obj(x[i], "Reference");
+        c = C_ManifestType_l0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "Reference", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (2);
       }
     }
-    w.event(W_ManifestType[s]!, C_ManifestType_ee[s]!, "ManifestType", '', s, X_ManifestType);
+    c = C_ManifestType_ee[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", '', s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10340,10 +10222,11 @@ const C_SignaturePropertiesType_ee = [-1, -1, 1];
 function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_a0[s]!, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType);
+      c = C_SignaturePropertiesType_a0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -10352,13 +10235,13 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_l0[s]!, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType);
-        w.obj(x[i], "SignatureProperty");
+        c = C_SignaturePropertiesType_l0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SignatureProperty");
         e_SignaturePropertyType(w, x[i], "SignatureProperty");
         s = (2);
       }
     }
-    w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_ee[s]!, "SignaturePropertiesType", '', s, X_SignaturePropertiesType);
+    c = C_SignaturePropertiesType_ee[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", '', s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10371,21 +10254,22 @@ const C_SignaturePropertyType_ee = [-1, -1, -1];
 function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a0[s]!, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a0[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Target;
     if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a1[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
       s = 2;
     }
-    w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_ee[s]!, "SignaturePropertyType", '', s, X_SignaturePropertyType);
+    c = C_SignaturePropertyType_ee[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", '', s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10505,10 +10389,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

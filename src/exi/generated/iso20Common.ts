@@ -851,9 +851,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationReqType", 1)) {
           case 0:
-            r.ch("AuthorizationReqType.SelectedAuthorizationService");
-            const v0 = EN_authorizationType[r.enumIndex(1, 2, "AuthorizationReqType.SelectedAuthorizationService")];
-            r.ee("AuthorizationReqType.SelectedAuthorizationService");
+            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationReqType.SelectedAuthorizationService")];
             o.SelectedAuthorizationService = v0;
             s = 2;
             continue;
@@ -2836,9 +2834,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationResType", 1)) {
           case 0:
-            r.ch("AuthorizationResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "AuthorizationResType.ResponseCode")];
-            r.ee("AuthorizationResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -2848,9 +2844,7 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationResType", 2)) {
           case 0:
-            r.ch("AuthorizationResType.EVSEProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "AuthorizationResType.EVSEProcessing")];
-            r.ee("AuthorizationResType.EVSEProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 3;
             continue;
@@ -2920,9 +2914,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
       case 1: // Header:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 1)) {
           case 0:
-            r.ch("AuthorizationSetupResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "AuthorizationSetupResType.ResponseCode")];
-            r.ee("AuthorizationSetupResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationSetupResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -2932,9 +2924,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 2)) {
           case 0:
-            r.ch("AuthorizationSetupResType.AuthorizationServices");
-            const v0 = EN_authorizationType[r.enumIndex(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
-            r.ee("AuthorizationSetupResType.AuthorizationServices");
+            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
             (o.AuthorizationServices ??= []).push(v0);
             s = (o.AuthorizationServices.length < 2 ? 3 : 4);
             continue;
@@ -2944,16 +2934,12 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
       case 3: // AuthorizationServices:loop
         switch (r.event(2, 2, "AuthorizationSetupResType", 3)) {
           case 0:
-            r.ch("AuthorizationSetupResType.AuthorizationServices");
-            const v0 = EN_authorizationType[r.enumIndex(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
-            r.ee("AuthorizationSetupResType.AuthorizationServices");
+            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
             (o.AuthorizationServices ??= []).push(v0);
             s = (o.AuthorizationServices.length < 2 ? 3 : 4);
             continue;
           case 1:
-            r.ch("AuthorizationSetupResType.CertificateInstallationService");
-            const v1 = r.bool();
-            r.ee("AuthorizationSetupResType.CertificateInstallationService");
+            const v1 = r.chBool("AuthorizationSetupResType.CertificateInstallationService");
             o.CertificateInstallationService = v1;
             s = 5;
             continue;
@@ -2963,9 +2949,7 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
       case 4: // AuthorizationServices:done
         switch (r.event(1, 1, "AuthorizationSetupResType", 4)) {
           case 0:
-            r.ch("AuthorizationSetupResType.CertificateInstallationService");
-            const v0 = r.bool();
-            r.ee("AuthorizationSetupResType.CertificateInstallationService");
+            const v0 = r.chBool("AuthorizationSetupResType.CertificateInstallationService");
             o.CertificateInstallationService = v0;
             s = 5;
             continue;
@@ -3149,9 +3133,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
       case 3: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
           case 0:
-            r.ch("CertificateInstallationReqType.MaximumContractCertificateChains");
-            const v0 = r.nbit(8, 0, 255, "CertificateInstallationReqType.MaximumContractCertificateChains");
-            r.ee("CertificateInstallationReqType.MaximumContractCertificateChains");
+            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationReqType.MaximumContractCertificateChains");
             o.MaximumContractCertificateChains = v0;
             s = 4;
             continue;
@@ -3343,9 +3325,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
       case 1: // Header:done
         switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
           case 0:
-            r.ch("CertificateInstallationResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "CertificateInstallationResType.ResponseCode")];
-            r.ee("CertificateInstallationResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "CertificateInstallationResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -3355,9 +3335,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
           case 0:
-            r.ch("CertificateInstallationResType.EVSEProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "CertificateInstallationResType.EVSEProcessing")];
-            r.ee("CertificateInstallationResType.EVSEProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "CertificateInstallationResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 3;
             continue;
@@ -3385,9 +3363,7 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
       case 5: // SignedInstallationData:done
         switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
           case 0:
-            r.ch("CertificateInstallationResType.RemainingContractCertificateChains");
-            const v0 = r.nbit(8, 0, 255, "CertificateInstallationResType.RemainingContractCertificateChains");
-            r.ee("CertificateInstallationResType.RemainingContractCertificateChains");
+            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationResType.RemainingContractCertificateChains");
             o.RemainingContractCertificateChains = v0;
             s = 6;
             continue;
@@ -3480,9 +3456,7 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
       case 2: // ContractCertificateChain:done
         switch (r.event(1, 1, "SignedInstallationDataType", 2)) {
           case 0:
-            r.ch("SignedInstallationDataType.ECDHCurve");
-            const v0 = EN_ecdhCurveType[r.enumIndex(1, 2, "SignedInstallationDataType.ECDHCurve")];
-            r.ee("SignedInstallationDataType.ECDHCurve");
+            const v0 = EN_ecdhCurveType[r.chEnum(1, 2, "SignedInstallationDataType.ECDHCurve")];
             o.ECDHCurve = v0;
             s = 3;
             continue;
@@ -3791,9 +3765,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 4:
-            r.ch("MeterInfoType.MeterStatus");
-            const v4 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
             continue;
@@ -3833,9 +3805,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 3:
-            r.ch("MeterInfoType.MeterStatus");
-            const v3 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
             continue;
@@ -3868,9 +3838,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 2:
-            r.ch("MeterInfoType.MeterStatus");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
             continue;
@@ -3896,9 +3864,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 1:
-            r.ch("MeterInfoType.MeterStatus");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
             continue;
@@ -3917,9 +3883,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
-            r.ch("MeterInfoType.MeterStatus");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
             continue;
@@ -4151,9 +4115,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 0: // attr:0
         switch (r.event(1, 1, "RationalNumberType", 0)) {
           case 0:
-            r.ch("RationalNumberType.Exponent");
-            const v0 = r.nbit(8, -128, 127, "RationalNumberType.Exponent");
-            r.ee("RationalNumberType.Exponent");
+            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
             o.Exponent = v0;
             s = 1;
             continue;
@@ -4163,9 +4125,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
           case 0:
-            r.ch("RationalNumberType.Value");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "RationalNumberType.Value");
-            r.ee("RationalNumberType.Value");
+            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
             o.Value = v0;
             s = 2;
             continue;
@@ -4196,9 +4156,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
       case 0: // attr:0
         switch (r.event(1, 1, "DetailedTaxType", 0)) {
           case 0:
-            r.ch("DetailedTaxType.TaxRuleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "DetailedTaxType.TaxRuleID");
-            r.ee("DetailedTaxType.TaxRuleID");
+            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
             o.TaxRuleID = v0;
             s = 1;
             continue;
@@ -4243,9 +4201,7 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
       case 0: // attr:0
         switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 0)) {
           case 0:
-            r.ch("Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
-            r.ee("Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
+            const v0 = r.chUint(1, 4294967295, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
             o.SelectedScheduleTupleID = v0;
             s = 1;
             continue;
@@ -4285,9 +4241,7 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
       case 1: // Header:done
         switch (r.event(1, 1, "MeteringConfirmationResType", 1)) {
           case 0:
-            r.ch("MeteringConfirmationResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "MeteringConfirmationResType.ResponseCode")];
-            r.ee("MeteringConfirmationResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "MeteringConfirmationResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -4327,9 +4281,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
           case 0:
-            r.ch("PowerDeliveryReqType.EVProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "PowerDeliveryReqType.EVProcessing")];
-            r.ee("PowerDeliveryReqType.EVProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "PowerDeliveryReqType.EVProcessing")];
             o.EVProcessing = v0;
             s = 2;
             continue;
@@ -4339,9 +4291,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "PowerDeliveryReqType", 2)) {
           case 0:
-            r.ch("PowerDeliveryReqType.ChargeProgress");
-            const v0 = EN_chargeProgressType[r.enumIndex(2, 4, "PowerDeliveryReqType.ChargeProgress")];
-            r.ee("PowerDeliveryReqType.ChargeProgress");
+            const v0 = EN_chargeProgressType[r.chEnum(2, 4, "PowerDeliveryReqType.ChargeProgress")];
             o.ChargeProgress = v0;
             s = 3;
             continue;
@@ -4355,9 +4305,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             s = 4;
             continue;
           case 1:
-            r.ch("PowerDeliveryReqType.BPT_ChannelSelection");
-            const v1 = EN_channelSelectionType[r.enumIndex(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
-            r.ee("PowerDeliveryReqType.BPT_ChannelSelection");
+            const v1 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v1;
             s = 5;
             continue;
@@ -4369,9 +4317,7 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
       case 4: // EVPowerProfile:done
         switch (r.event(2, 2, "PowerDeliveryReqType", 4)) {
           case 0:
-            r.ch("PowerDeliveryReqType.BPT_ChannelSelection");
-            const v0 = EN_channelSelectionType[r.enumIndex(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
-            r.ee("PowerDeliveryReqType.BPT_ChannelSelection");
+            const v0 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v0;
             s = 5;
             continue;
@@ -4473,9 +4419,7 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
       case 0: // attr:0
         switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 0)) {
           case 0:
-            r.ch("Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
-            r.ee("Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
+            const v0 = r.chUint(1, 4294967295, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
             o.SelectedScheduleTupleID = v0;
             s = 1;
             continue;
@@ -4485,9 +4429,7 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
       case 1: // SelectedScheduleTupleID:done
         switch (r.event(2, 2, "Scheduled_EVPPTControlModeType", 1)) {
           case 0:
-            r.ch("Scheduled_EVPPTControlModeType.PowerToleranceAcceptance");
-            const v0 = EN_powerToleranceAcceptanceType[r.enumIndex(1, 2, "Scheduled_EVPPTControlModeType.PowerToleranceAcceptance")];
-            r.ee("Scheduled_EVPPTControlModeType.PowerToleranceAcceptance");
+            const v0 = EN_powerToleranceAcceptanceType[r.chEnum(1, 2, "Scheduled_EVPPTControlModeType.PowerToleranceAcceptance")];
             o.PowerToleranceAcceptance = v0;
             s = 2;
             continue;
@@ -4561,9 +4503,7 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
       case 0: // attr:0
         switch (r.event(1, 1, "PowerScheduleEntryType", 0)) {
           case 0:
-            r.ch("PowerScheduleEntryType.Duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "PowerScheduleEntryType.Duration");
-            r.ee("PowerScheduleEntryType.Duration");
+            const v0 = r.chUint(0, 4294967295, "PowerScheduleEntryType.Duration");
             o.Duration = v0;
             s = 1;
             continue;
@@ -4638,9 +4578,7 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
       case 1: // Header:done
         switch (r.event(1, 1, "PowerDeliveryResType", 1)) {
           case 0:
-            r.ch("PowerDeliveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "PowerDeliveryResType.ResponseCode")];
-            r.ee("PowerDeliveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "PowerDeliveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -4682,9 +4620,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVSEStatusType", 0)) {
           case 0:
-            r.ch("EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            r.ee("EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -4694,9 +4630,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
           case 0:
-            r.ch("EVSEStatusType.EVSENotification");
-            const v0 = EN_evseNotificationType[r.enumIndex(3, 6, "EVSEStatusType.EVSENotification")];
-            r.ee("EVSEStatusType.EVSENotification");
+            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -4736,9 +4670,7 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "ScheduleExchangeReqType", 1)) {
           case 0:
-            r.ch("ScheduleExchangeReqType.MaximumSupportingPoints");
-            const v0 = r.nbit(10, 12, 1024, "ScheduleExchangeReqType.MaximumSupportingPoints");
-            r.ee("ScheduleExchangeReqType.MaximumSupportingPoints");
+            const v0 = r.chNbit(10, 12, 1024, "ScheduleExchangeReqType.MaximumSupportingPoints");
             o.MaximumSupportingPoints = v0;
             s = 2;
             continue;
@@ -4789,9 +4721,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
       case 0: // attr:0
         switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_SEReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_SEReqControlModeType.DepartureTime");
-            r.ee("Dynamic_SEReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_SEReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -4801,16 +4731,12 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
       case 1: // DepartureTime:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 1)) {
           case 0:
-            r.ch("Dynamic_SEReqControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_SEReqControlModeType.MinimumSOC");
-            r.ee("Dynamic_SEReqControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("Dynamic_SEReqControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
-            r.ee("Dynamic_SEReqControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
@@ -4824,9 +4750,7 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
       case 2: // MinimumSOC:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 2)) {
           case 0:
-            r.ch("Dynamic_SEReqControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
-            r.ee("Dynamic_SEReqControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
@@ -4914,9 +4838,7 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
       case 0: // attr:0
         switch (r.event(3, 6, "Scheduled_SEReqControlModeType", 0)) {
           case 0:
-            r.ch("Scheduled_SEReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Scheduled_SEReqControlModeType.DepartureTime");
-            r.ee("Scheduled_SEReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Scheduled_SEReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -5155,9 +5077,7 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVPowerScheduleEntryType", 0)) {
           case 0:
-            r.ch("EVPowerScheduleEntryType.Duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "EVPowerScheduleEntryType.Duration");
-            r.ee("EVPowerScheduleEntryType.Duration");
+            const v0 = r.chUint(0, 4294967295, "EVPowerScheduleEntryType.Duration");
             o.Duration = v0;
             s = 1;
             continue;
@@ -5304,9 +5224,7 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVPriceRuleStackType", 0)) {
           case 0:
-            r.ch("EVPriceRuleStackType.Duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "EVPriceRuleStackType.Duration");
-            r.ee("EVPriceRuleStackType.Duration");
+            const v0 = r.chUint(0, 4294967295, "EVPriceRuleStackType.Duration");
             o.Duration = v0;
             s = 1;
             continue;
@@ -5405,9 +5323,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
       case 1: // Header:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 1)) {
           case 0:
-            r.ch("ScheduleExchangeResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "ScheduleExchangeResType.ResponseCode")];
-            r.ee("ScheduleExchangeResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ScheduleExchangeResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -5417,9 +5333,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ScheduleExchangeResType", 2)) {
           case 0:
-            r.ch("ScheduleExchangeResType.EVSEProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "ScheduleExchangeResType.EVSEProcessing")];
-            r.ee("ScheduleExchangeResType.EVSEProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "ScheduleExchangeResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 3;
             continue;
@@ -5429,9 +5343,7 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
       case 3: // EVSEProcessing:done
         switch (r.event(2, 3, "ScheduleExchangeResType", 3)) {
           case 0:
-            r.ch("ScheduleExchangeResType.GoToPause");
-            const v0 = r.bool();
-            r.ee("ScheduleExchangeResType.GoToPause");
+            const v0 = r.chBool("ScheduleExchangeResType.GoToPause");
             o.GoToPause = v0;
             s = 4;
             continue;
@@ -5490,23 +5402,17 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
       case 0: // attr:0
         switch (r.event(3, 6, "Dynamic_SEResControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_SEResControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_SEResControlModeType.DepartureTime");
-            r.ee("Dynamic_SEResControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_SEResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("Dynamic_SEResControlModeType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
-            r.ee("Dynamic_SEResControlModeType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("Dynamic_SEResControlModeType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
-            r.ee("Dynamic_SEResControlModeType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
@@ -5526,16 +5432,12 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
       case 1: // DepartureTime:done
         switch (r.event(3, 5, "Dynamic_SEResControlModeType", 1)) {
           case 0:
-            r.ch("Dynamic_SEResControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
-            r.ee("Dynamic_SEResControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("Dynamic_SEResControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
-            r.ee("Dynamic_SEResControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
@@ -5555,9 +5457,7 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
       case 2: // MinimumSOC:done
         switch (r.event(3, 4, "Dynamic_SEResControlModeType", 2)) {
           case 0:
-            r.ch("Dynamic_SEResControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
-            r.ee("Dynamic_SEResControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
@@ -5648,9 +5548,7 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
       case 2: // TimeAnchor:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 2)) {
           case 0:
-            r.ch("AbsolutePriceScheduleType.PriceScheduleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "AbsolutePriceScheduleType.PriceScheduleID");
-            r.ee("AbsolutePriceScheduleType.PriceScheduleID");
+            const v0 = r.chUint(1, 4294967295, "AbsolutePriceScheduleType.PriceScheduleID");
             o.PriceScheduleID = v0;
             s = 3;
             continue;
@@ -5863,9 +5761,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 0: // attr:0
         switch (r.event(1, 1, "TaxRuleType", 0)) {
           case 0:
-            r.ch("TaxRuleType.TaxRuleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "TaxRuleType.TaxRuleID");
-            r.ee("TaxRuleType.TaxRuleID");
+            const v0 = r.chUint(1, 4294967295, "TaxRuleType.TaxRuleID");
             o.TaxRuleID = v0;
             s = 1;
             continue;
@@ -5900,16 +5796,12 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 3: // TaxRate:done
         switch (r.event(2, 2, "TaxRuleType", 3)) {
           case 0:
-            r.ch("TaxRuleType.TaxIncludedInPrice");
-            const v0 = r.bool();
-            r.ee("TaxRuleType.TaxIncludedInPrice");
+            const v0 = r.chBool("TaxRuleType.TaxIncludedInPrice");
             o.TaxIncludedInPrice = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("TaxRuleType.AppliesToEnergyFee");
-            const v1 = r.bool();
-            r.ee("TaxRuleType.AppliesToEnergyFee");
+            const v1 = r.chBool("TaxRuleType.AppliesToEnergyFee");
             o.AppliesToEnergyFee = v1;
             s = 5;
             continue;
@@ -5919,9 +5811,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 4: // TaxIncludedInPrice:done
         switch (r.event(1, 1, "TaxRuleType", 4)) {
           case 0:
-            r.ch("TaxRuleType.AppliesToEnergyFee");
-            const v0 = r.bool();
-            r.ee("TaxRuleType.AppliesToEnergyFee");
+            const v0 = r.chBool("TaxRuleType.AppliesToEnergyFee");
             o.AppliesToEnergyFee = v0;
             s = 5;
             continue;
@@ -5931,9 +5821,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 5: // AppliesToEnergyFee:done
         switch (r.event(1, 1, "TaxRuleType", 5)) {
           case 0:
-            r.ch("TaxRuleType.AppliesToParkingFee");
-            const v0 = r.bool();
-            r.ee("TaxRuleType.AppliesToParkingFee");
+            const v0 = r.chBool("TaxRuleType.AppliesToParkingFee");
             o.AppliesToParkingFee = v0;
             s = 6;
             continue;
@@ -5943,9 +5831,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 6: // AppliesToParkingFee:done
         switch (r.event(1, 1, "TaxRuleType", 6)) {
           case 0:
-            r.ch("TaxRuleType.AppliesToOverstayFee");
-            const v0 = r.bool();
-            r.ee("TaxRuleType.AppliesToOverstayFee");
+            const v0 = r.chBool("TaxRuleType.AppliesToOverstayFee");
             o.AppliesToOverstayFee = v0;
             s = 7;
             continue;
@@ -5955,9 +5841,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       case 7: // AppliesToOverstayFee:done
         switch (r.event(1, 1, "TaxRuleType", 7)) {
           case 0:
-            r.ch("TaxRuleType.AppliesMinimumMaximumCost");
-            const v0 = r.bool();
-            r.ee("TaxRuleType.AppliesMinimumMaximumCost");
+            const v0 = r.chBool("TaxRuleType.AppliesMinimumMaximumCost");
             o.AppliesMinimumMaximumCost = v0;
             s = 8;
             continue;
@@ -6029,9 +5913,7 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
       case 0: // attr:0
         switch (r.event(1, 1, "PriceRuleStackType", 0)) {
           case 0:
-            r.ch("PriceRuleStackType.Duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "PriceRuleStackType.Duration");
-            r.ee("PriceRuleStackType.Duration");
+            const v0 = r.chUint(0, 4294967295, "PriceRuleStackType.Duration");
             o.Duration = v0;
             s = 1;
             continue;
@@ -6095,23 +5977,17 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             s = 2;
             continue;
           case 1:
-            r.ch("PriceRuleType.ParkingFeePeriod");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "PriceRuleType.ParkingFeePeriod");
-            r.ee("PriceRuleType.ParkingFeePeriod");
+            const v1 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("PriceRuleType.CarbonDioxideEmission");
-            const v2 = r.rangeCheck(r.uint(), 0, 65535, "PriceRuleType.CarbonDioxideEmission");
-            r.ee("PriceRuleType.CarbonDioxideEmission");
+            const v2 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v2;
             s = 4;
             continue;
           case 3:
-            r.ch("PriceRuleType.RenewableGenerationPercentage");
-            const v3 = r.nbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
-            r.ee("PriceRuleType.RenewableGenerationPercentage");
+            const v3 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v3;
             s = 5;
             continue;
@@ -6125,23 +6001,17 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
       case 2: // ParkingFee:done
         switch (r.event(3, 4, "PriceRuleType", 2)) {
           case 0:
-            r.ch("PriceRuleType.ParkingFeePeriod");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "PriceRuleType.ParkingFeePeriod");
-            r.ee("PriceRuleType.ParkingFeePeriod");
+            const v0 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("PriceRuleType.CarbonDioxideEmission");
-            const v1 = r.rangeCheck(r.uint(), 0, 65535, "PriceRuleType.CarbonDioxideEmission");
-            r.ee("PriceRuleType.CarbonDioxideEmission");
+            const v1 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v1;
             s = 4;
             continue;
           case 2:
-            r.ch("PriceRuleType.RenewableGenerationPercentage");
-            const v2 = r.nbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
-            r.ee("PriceRuleType.RenewableGenerationPercentage");
+            const v2 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v2;
             s = 5;
             continue;
@@ -6155,16 +6025,12 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
       case 3: // ParkingFeePeriod:done
         switch (r.event(2, 3, "PriceRuleType", 3)) {
           case 0:
-            r.ch("PriceRuleType.CarbonDioxideEmission");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "PriceRuleType.CarbonDioxideEmission");
-            r.ee("PriceRuleType.CarbonDioxideEmission");
+            const v0 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("PriceRuleType.RenewableGenerationPercentage");
-            const v1 = r.nbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
-            r.ee("PriceRuleType.RenewableGenerationPercentage");
+            const v1 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v1;
             s = 5;
             continue;
@@ -6178,9 +6044,7 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
       case 4: // CarbonDioxideEmission:done
         switch (r.event(2, 2, "PriceRuleType", 4)) {
           case 0:
-            r.ch("PriceRuleType.RenewableGenerationPercentage");
-            const v0 = r.nbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
-            r.ee("PriceRuleType.RenewableGenerationPercentage");
+            const v0 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v0;
             s = 5;
             continue;
@@ -6224,9 +6088,7 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
       case 0: // attr:0
         switch (r.event(2, 3, "OverstayRuleListType", 0)) {
           case 0:
-            r.ch("OverstayRuleListType.OverstayTimeThreshold");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "OverstayRuleListType.OverstayTimeThreshold");
-            r.ee("OverstayRuleListType.OverstayTimeThreshold");
+            const v0 = r.chUint(0, 4294967295, "OverstayRuleListType.OverstayTimeThreshold");
             o.OverstayTimeThreshold = v0;
             s = 1;
             continue;
@@ -6305,9 +6167,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             s = 1;
             continue;
           case 1:
-            r.ch("OverstayRuleType.StartTime");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "OverstayRuleType.StartTime");
-            r.ee("OverstayRuleType.StartTime");
+            const v1 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
             o.StartTime = v1;
             s = 2;
             continue;
@@ -6317,9 +6177,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
       case 1: // OverstayRuleDescription:done
         switch (r.event(1, 1, "OverstayRuleType", 1)) {
           case 0:
-            r.ch("OverstayRuleType.StartTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "OverstayRuleType.StartTime");
-            r.ee("OverstayRuleType.StartTime");
+            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
             o.StartTime = v0;
             s = 2;
             continue;
@@ -6338,9 +6196,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
       case 3: // OverstayFee:done
         switch (r.event(1, 1, "OverstayRuleType", 3)) {
           case 0:
-            r.ch("OverstayRuleType.OverstayFeePeriod");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "OverstayRuleType.OverstayFeePeriod");
-            r.ee("OverstayRuleType.OverstayFeePeriod");
+            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.OverstayFeePeriod");
             o.OverstayFeePeriod = v0;
             s = 4;
             continue;
@@ -6482,9 +6338,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
       case 2: // TimeAnchor:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 2)) {
           case 0:
-            r.ch("PriceLevelScheduleType.PriceScheduleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "PriceLevelScheduleType.PriceScheduleID");
-            r.ee("PriceLevelScheduleType.PriceScheduleID");
+            const v0 = r.chUint(1, 4294967295, "PriceLevelScheduleType.PriceScheduleID");
             o.PriceScheduleID = v0;
             s = 3;
             continue;
@@ -6501,9 +6355,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             s = 4;
             continue;
           case 1:
-            r.ch("PriceLevelScheduleType.NumberOfPriceLevels");
-            const v1 = r.nbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
-            r.ee("PriceLevelScheduleType.NumberOfPriceLevels");
+            const v1 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
             o.NumberOfPriceLevels = v1;
             s = 5;
             continue;
@@ -6513,9 +6365,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
       case 4: // PriceScheduleDescription:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 4)) {
           case 0:
-            r.ch("PriceLevelScheduleType.NumberOfPriceLevels");
-            const v0 = r.nbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
-            r.ee("PriceLevelScheduleType.NumberOfPriceLevels");
+            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
             o.NumberOfPriceLevels = v0;
             s = 5;
             continue;
@@ -6596,9 +6446,7 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
       case 0: // attr:0
         switch (r.event(1, 1, "PriceLevelScheduleEntryType", 0)) {
           case 0:
-            r.ch("PriceLevelScheduleEntryType.Duration");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "PriceLevelScheduleEntryType.Duration");
-            r.ee("PriceLevelScheduleEntryType.Duration");
+            const v0 = r.chUint(0, 4294967295, "PriceLevelScheduleEntryType.Duration");
             o.Duration = v0;
             s = 1;
             continue;
@@ -6608,9 +6456,7 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
       case 1: // Duration:done
         switch (r.event(1, 1, "PriceLevelScheduleEntryType", 1)) {
           case 0:
-            r.ch("PriceLevelScheduleEntryType.PriceLevel");
-            const v0 = r.nbit(8, 0, 255, "PriceLevelScheduleEntryType.PriceLevel");
-            r.ee("PriceLevelScheduleEntryType.PriceLevel");
+            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleEntryType.PriceLevel");
             o.PriceLevel = v0;
             s = 2;
             continue;
@@ -6682,9 +6528,7 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
       case 0: // attr:0
         switch (r.event(1, 1, "ScheduleTupleType", 0)) {
           case 0:
-            r.ch("ScheduleTupleType.ScheduleTupleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "ScheduleTupleType.ScheduleTupleID");
-            r.ee("ScheduleTupleType.ScheduleTupleID");
+            const v0 = r.chUint(1, 4294967295, "ScheduleTupleType.ScheduleTupleID");
             o.ScheduleTupleID = v0;
             s = 1;
             continue;
@@ -6909,9 +6753,7 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
           case 0:
-            r.ch("ServiceDetailReqType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceDetailReqType.ServiceID");
-            r.ee("ServiceDetailReqType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
             o.ServiceID = v0;
             s = 2;
             continue;
@@ -6951,9 +6793,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDetailResType", 1)) {
           case 0:
-            r.ch("ServiceDetailResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "ServiceDetailResType.ResponseCode")];
-            r.ee("ServiceDetailResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDetailResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -6963,9 +6803,7 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDetailResType", 2)) {
           case 0:
-            r.ch("ServiceDetailResType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceDetailResType.ServiceID");
-            r.ee("ServiceDetailResType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
             o.ServiceID = v0;
             s = 3;
             continue;
@@ -7046,9 +6884,7 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
       case 0: // attr:0
         switch (r.event(1, 1, "ParameterSetType", 0)) {
           case 0:
-            r.ch("ParameterSetType.ParameterSetID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ParameterSetType.ParameterSetID");
-            r.ee("ParameterSetType.ParameterSetID");
+            const v0 = r.chUint(0, 65535, "ParameterSetType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 1;
             continue;
@@ -7108,30 +6944,22 @@ function d_ParameterType(r: BitReader): ParameterType {
       case 1: // attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
-            r.ch("ParameterType.boolValue");
-            const v0 = r.bool();
-            r.ee("ParameterType.boolValue");
+            const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("ParameterType.byteValue");
-            const v1 = r.nbit(8, -128, 127, "ParameterType.byteValue");
-            r.ee("ParameterType.byteValue");
+            const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("ParameterType.shortValue");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "ParameterType.shortValue");
-            r.ee("ParameterType.shortValue");
+            const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
             continue;
           case 3:
-            r.ch("ParameterType.intValue");
-            const v3 = r.rangeCheck(r.int(), -2147483648, 2147483647, "ParameterType.intValue");
-            r.ee("ParameterType.intValue");
+            const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
             continue;
@@ -7249,9 +7077,7 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceIDListType", 0)) {
           case 0:
-            r.ch("ServiceIDListType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceIDListType.ServiceID");
-            r.ee("ServiceIDListType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceIDListType.ServiceID");
             (o.ServiceID ??= []).push(v0);
             s = (o.ServiceID.length < 16 ? 1 : 2);
             continue;
@@ -7261,9 +7087,7 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
       case 1: // ServiceID:loop
         switch (r.event(2, 2, "ServiceIDListType", 1)) {
           case 0:
-            r.ch("ServiceIDListType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceIDListType.ServiceID");
-            r.ee("ServiceIDListType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceIDListType.ServiceID");
             (o.ServiceID ??= []).push(v0);
             s = (o.ServiceID.length < 16 ? 1 : 2);
             continue;
@@ -7305,9 +7129,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
           case 0:
-            r.ch("ServiceDiscoveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "ServiceDiscoveryResType.ResponseCode")];
-            r.ee("ServiceDiscoveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDiscoveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -7317,9 +7139,7 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
           case 0:
-            r.ch("ServiceDiscoveryResType.ServiceRenegotiationSupported");
-            const v0 = r.bool();
-            r.ee("ServiceDiscoveryResType.ServiceRenegotiationSupported");
+            const v0 = r.chBool("ServiceDiscoveryResType.ServiceRenegotiationSupported");
             o.ServiceRenegotiationSupported = v0;
             s = 3;
             continue;
@@ -7411,9 +7231,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       case 0: // attr:0
         switch (r.event(1, 1, "ServiceType", 0)) {
           case 0:
-            r.ch("ServiceType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "ServiceType.ServiceID");
-            r.ee("ServiceType.ServiceID");
+            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -7423,9 +7241,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceType", 1)) {
           case 0:
-            r.ch("ServiceType.FreeService");
-            const v0 = r.bool();
-            r.ee("ServiceType.FreeService");
+            const v0 = r.chBool("ServiceType.FreeService");
             o.FreeService = v0;
             s = 2;
             continue;
@@ -7506,9 +7322,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
       case 0: // attr:0
         switch (r.event(1, 1, "SelectedServiceType", 0)) {
           case 0:
-            r.ch("SelectedServiceType.ServiceID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "SelectedServiceType.ServiceID");
-            r.ee("SelectedServiceType.ServiceID");
+            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
             o.ServiceID = v0;
             s = 1;
             continue;
@@ -7518,9 +7332,7 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
       case 1: // ServiceID:done
         switch (r.event(1, 1, "SelectedServiceType", 1)) {
           case 0:
-            r.ch("SelectedServiceType.ParameterSetID");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "SelectedServiceType.ParameterSetID");
-            r.ee("SelectedServiceType.ParameterSetID");
+            const v0 = r.chUint(0, 65535, "SelectedServiceType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 2;
             continue;
@@ -7601,9 +7413,7 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
       case 1: // Header:done
         switch (r.event(1, 1, "ServiceSelectionResType", 1)) {
           case 0:
-            r.ch("ServiceSelectionResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "ServiceSelectionResType.ResponseCode")];
-            r.ee("ServiceSelectionResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceSelectionResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -7685,9 +7495,7 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
       case 1: // Header:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
           case 0:
-            r.ch("SessionSetupResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "SessionSetupResType.ResponseCode")];
-            r.ee("SessionSetupResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionSetupResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -7739,9 +7547,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "SessionStopReqType", 1)) {
           case 0:
-            r.ch("SessionStopReqType.ChargingSession");
-            const v0 = EN_chargingSessionType[r.enumIndex(2, 3, "SessionStopReqType.ChargingSession")];
-            r.ee("SessionStopReqType.ChargingSession");
+            const v0 = EN_chargingSessionType[r.chEnum(2, 3, "SessionStopReqType.ChargingSession")];
             o.ChargingSession = v0;
             s = 2;
             continue;
@@ -7816,9 +7622,7 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
       case 1: // Header:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
           case 0:
-            r.ch("SessionStopResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "SessionStopResType.ResponseCode")];
-            r.ee("SessionStopResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionStopResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -7950,9 +7754,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckInReqType", 1)) {
           case 0:
-            r.ch("VehicleCheckInReqType.EVCheckInStatus");
-            const v0 = EN_evCheckInStatusType[r.enumIndex(2, 3, "VehicleCheckInReqType.EVCheckInStatus")];
-            r.ee("VehicleCheckInReqType.EVCheckInStatus");
+            const v0 = EN_evCheckInStatusType[r.chEnum(2, 3, "VehicleCheckInReqType.EVCheckInStatus")];
             o.EVCheckInStatus = v0;
             s = 2;
             continue;
@@ -7962,9 +7764,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
       case 2: // EVCheckInStatus:done
         switch (r.event(1, 1, "VehicleCheckInReqType", 2)) {
           case 0:
-            r.ch("VehicleCheckInReqType.ParkingMethod");
-            const v0 = EN_parkingMethodType[r.enumIndex(2, 3, "VehicleCheckInReqType.ParkingMethod")];
-            r.ee("VehicleCheckInReqType.ParkingMethod");
+            const v0 = EN_parkingMethodType[r.chEnum(2, 3, "VehicleCheckInReqType.ParkingMethod")];
             o.ParkingMethod = v0;
             s = 3;
             continue;
@@ -7974,23 +7774,17 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
       case 3: // ParkingMethod:done
         switch (r.event(3, 4, "VehicleCheckInReqType", 3)) {
           case 0:
-            r.ch("VehicleCheckInReqType.VehicleFrame");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.VehicleFrame");
-            r.ee("VehicleCheckInReqType.VehicleFrame");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleFrame");
             o.VehicleFrame = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("VehicleCheckInReqType.DeviceOffset");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.DeviceOffset");
-            r.ee("VehicleCheckInReqType.DeviceOffset");
+            const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v1;
             s = 5;
             continue;
           case 2:
-            r.ch("VehicleCheckInReqType.VehicleTravel");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.VehicleTravel");
-            r.ee("VehicleCheckInReqType.VehicleTravel");
+            const v2 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v2;
             s = 6;
             continue;
@@ -8002,16 +7796,12 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
       case 4: // VehicleFrame:done
         switch (r.event(2, 3, "VehicleCheckInReqType", 4)) {
           case 0:
-            r.ch("VehicleCheckInReqType.DeviceOffset");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.DeviceOffset");
-            r.ee("VehicleCheckInReqType.DeviceOffset");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("VehicleCheckInReqType.VehicleTravel");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.VehicleTravel");
-            r.ee("VehicleCheckInReqType.VehicleTravel");
+            const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v1;
             s = 6;
             continue;
@@ -8023,9 +7813,7 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
       case 5: // DeviceOffset:done
         switch (r.event(2, 2, "VehicleCheckInReqType", 5)) {
           case 0:
-            r.ch("VehicleCheckInReqType.VehicleTravel");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInReqType.VehicleTravel");
-            r.ee("VehicleCheckInReqType.VehicleTravel");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v0;
             s = 6;
             continue;
@@ -8067,9 +7855,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckInResType", 1)) {
           case 0:
-            r.ch("VehicleCheckInResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "VehicleCheckInResType.ResponseCode")];
-            r.ee("VehicleCheckInResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckInResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -8079,23 +7865,17 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
       case 2: // ResponseCode:done
         switch (r.event(3, 4, "VehicleCheckInResType", 2)) {
           case 0:
-            r.ch("VehicleCheckInResType.ParkingSpace");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.ParkingSpace");
-            r.ee("VehicleCheckInResType.ParkingSpace");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.ParkingSpace");
             o.ParkingSpace = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("VehicleCheckInResType.DeviceLocation");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.DeviceLocation");
-            r.ee("VehicleCheckInResType.DeviceLocation");
+            const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v1;
             s = 4;
             continue;
           case 2:
-            r.ch("VehicleCheckInResType.TargetDistance");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.TargetDistance");
-            r.ee("VehicleCheckInResType.TargetDistance");
+            const v2 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v2;
             s = 5;
             continue;
@@ -8107,16 +7887,12 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
       case 3: // ParkingSpace:done
         switch (r.event(2, 3, "VehicleCheckInResType", 3)) {
           case 0:
-            r.ch("VehicleCheckInResType.DeviceLocation");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.DeviceLocation");
-            r.ee("VehicleCheckInResType.DeviceLocation");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("VehicleCheckInResType.TargetDistance");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.TargetDistance");
-            r.ee("VehicleCheckInResType.TargetDistance");
+            const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v1;
             s = 5;
             continue;
@@ -8128,9 +7904,7 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
       case 4: // DeviceLocation:done
         switch (r.event(2, 2, "VehicleCheckInResType", 4)) {
           case 0:
-            r.ch("VehicleCheckInResType.TargetDistance");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "VehicleCheckInResType.TargetDistance");
-            r.ee("VehicleCheckInResType.TargetDistance");
+            const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v0;
             s = 5;
             continue;
@@ -8172,9 +7946,7 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 1)) {
           case 0:
-            r.ch("VehicleCheckOutReqType.EVCheckOutStatus");
-            const v0 = EN_evCheckOutStatusType[r.enumIndex(2, 3, "VehicleCheckOutReqType.EVCheckOutStatus")];
-            r.ee("VehicleCheckOutReqType.EVCheckOutStatus");
+            const v0 = EN_evCheckOutStatusType[r.chEnum(2, 3, "VehicleCheckOutReqType.EVCheckOutStatus")];
             o.EVCheckOutStatus = v0;
             s = 2;
             continue;
@@ -8226,9 +7998,7 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
       case 1: // Header:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 1)) {
           case 0:
-            r.ch("VehicleCheckOutResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "VehicleCheckOutResType.ResponseCode")];
-            r.ee("VehicleCheckOutResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckOutResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -8238,9 +8008,7 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 2)) {
           case 0:
-            r.ch("VehicleCheckOutResType.EVSECheckOutStatus");
-            const v0 = EN_evseCheckOutStatusType[r.enumIndex(1, 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
-            r.ee("VehicleCheckOutResType.EVSECheckOutStatus");
+            const v0 = EN_evseCheckOutStatusType[r.chEnum(1, 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
             o.EVSECheckOutStatus = v0;
             s = 3;
             continue;
@@ -8274,34 +8042,35 @@ const C_AuthorizationReqType_ee = [-1, -1, -1, 0, 0];
 function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AuthorizationReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.SelectedAuthorizationService;
     if (x === undefined) w.missing("AuthorizationReqType", "SelectedAuthorizationService");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
     w.pos++;
     s = 2;
     x = v.EIM_AReqAuthorizationMode;
     if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l2[s]!, "AuthorizationReqType", "EIM_AReqAuthorizationMode", s, X_AuthorizationReqType);
-      w.obj(x, "EIM_AReqAuthorizationMode");
+      c = C_AuthorizationReqType_l2[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", "EIM_AReqAuthorizationMode", s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EIM_AReqAuthorizationMode");
       e_EIM_AReqAuthorizationModeType(w, x, "EIM_AReqAuthorizationMode");
       s = 3;
     }
     x = v.PnC_AReqAuthorizationMode;
     if (x !== undefined) {
-      w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_l3[s]!, "AuthorizationReqType", "PnC_AReqAuthorizationMode", s, X_AuthorizationReqType);
-      w.obj(x, "PnC_AReqAuthorizationMode");
+      c = C_AuthorizationReqType_l3[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", "PnC_AReqAuthorizationMode", s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PnC_AReqAuthorizationMode");
       e_PnC_AReqAuthorizationModeType(w, x, "PnC_AReqAuthorizationMode");
       s = 4;
     }
-    w.event(W_AuthorizationReqType[s]!, C_AuthorizationReqType_ee[s]!, "AuthorizationReqType", '', s, X_AuthorizationReqType);
+    c = C_AuthorizationReqType_ee[s]!; if (c < 0) w.event(W_AuthorizationReqType[s]!, c, "AuthorizationReqType", '', s, X_AuthorizationReqType); w.bits(W_AuthorizationReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8315,27 +8084,28 @@ const C_MessageHeaderType_ee = [-1, -1, 1, 0];
 function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SessionID;
     if (x === undefined) w.missing("MessageHeaderType", "SessionID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 8, 8, "SessionID");
     w.pos++;
     s = 1;
     x = v.TimeStamp;
     if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
     w.pos++;
     s = 2;
     x = v.Signature;
     if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
-      w.obj(x, "Signature");
+      c = C_MessageHeaderType_l2[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", "Signature", s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Signature");
       e_SignatureType(w, x, "Signature");
       s = 3;
     }
-    w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_ee[s]!, "MessageHeaderType", '', s, X_MessageHeaderType);
+    c = C_MessageHeaderType_ee[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", '', s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8351,29 +8121,30 @@ const C_SignatureType_ee = [-1, -1, -1, 2, 1, 1];
 function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_a0[s]!, "SignatureType", "@Id", s, X_SignatureType);
+      c = C_SignatureType_a0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "@Id", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SignedInfo;
     if (x === undefined) w.missing("SignatureType", "SignedInfo");
-    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-    w.obj(x, "SignedInfo");
+    c = C_SignatureType_l0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "SignedInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedInfo");
     e_SignedInfoType(w, x, "SignedInfo");
     s = 2;
     x = v.SignatureValue;
     if (x === undefined) w.missing("SignatureType", "SignatureValue");
-    w.bits(1, 0);
-    w.obj(x, "SignatureValue");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureValue");
     e_SignatureValueType(w, x, "SignatureValue");
     s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
-      w.obj(x, "KeyInfo");
+      c = C_SignatureType_l2[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "KeyInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "KeyInfo");
       e_KeyInfoType(w, x, "KeyInfo");
       s = 4;
     }
@@ -8381,13 +8152,13 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Object");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignatureType[s]!, C_SignatureType_l3[s]!, "SignatureType", "Object", s, X_SignatureType);
-        w.obj(x[i], "Object");
+        c = C_SignatureType_l3[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "Object", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Object");
         e_ObjectType(w, x[i], "Object");
         s = (5);
       }
     }
-    w.event(W_SignatureType[s]!, C_SignatureType_ee[s]!, "SignatureType", '', s, X_SignatureType);
+    c = C_SignatureType_ee[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", '', s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8402,23 +8173,24 @@ const C_SignedInfoType_ee = [-1, -1, -1, -1, 1];
 function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_a0[s]!, "SignedInfoType", "@Id", s, X_SignedInfoType);
+      c = C_SignedInfoType_a0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "@Id", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.CanonicalizationMethod;
     if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-    w.obj(x, "CanonicalizationMethod");
+    c = C_SignedInfoType_l0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "CanonicalizationMethod");
     e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
     s = 2;
     x = v.SignatureMethod;
     if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
-    w.bits(1, 0);
-    w.obj(x, "SignatureMethod");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureMethod");
     e_SignatureMethodType(w, x, "SignatureMethod");
     s = 3;
     x = v.Reference;
@@ -8426,13 +8198,13 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignedInfoType[s]!, C_SignedInfoType_l2[s]!, "SignedInfoType", "Reference", s, X_SignedInfoType);
-        w.obj(x[i], "Reference");
+        c = C_SignedInfoType_l2[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "Reference", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (4);
       }
     }
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_ee[s]!, "SignedInfoType", '', s, X_SignedInfoType);
+    c = C_SignedInfoType_ee[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", '', s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8444,10 +8216,11 @@ const C_CanonicalizationMethodType_ee = [-1, 1];
 function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -8463,21 +8236,22 @@ const C_SignatureMethodType_ee = [-1, 2, 1];
 function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
+      c = C_SignatureMethodType_l0[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
       w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
       w.pos++;
       s = 2;
     }
-    w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
+    c = C_SignatureMethodType_ee[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", '', s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8494,45 +8268,46 @@ const C_ReferenceType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a0[s]!, "ReferenceType", "@Id", s, X_ReferenceType);
+      c = C_ReferenceType_a0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Id", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a1[s]!, "ReferenceType", "@Type", s, X_ReferenceType);
+      c = C_ReferenceType_a1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Type", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 2;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a2[s]!, "ReferenceType", "@URI", s, X_ReferenceType);
+      c = C_ReferenceType_a2[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@URI", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 3;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l0[s]!, "ReferenceType", "Transforms", s, X_ReferenceType);
-      w.obj(x, "Transforms");
+      c = C_ReferenceType_l0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "Transforms", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 4;
     }
     x = v.DigestMethod;
     if (x === undefined) w.missing("ReferenceType", "DigestMethod");
-    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-    w.obj(x, "DigestMethod");
+    c = C_ReferenceType_l1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "DigestMethod", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "DigestMethod");
     e_DigestMethodType(w, x, "DigestMethod");
     s = 5;
     x = v.DigestValue;
     if (x === undefined) w.missing("ReferenceType", "DigestValue");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
     w.pos++;
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8544,19 +8319,20 @@ const C_TransformsType_ee = [-1, 1];
 function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Transform;
     if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformsType[s]!, C_TransformsType_l0[s]!, "TransformsType", "Transform", s, X_TransformsType);
-        w.obj(x[i], "Transform");
+        c = C_TransformsType_l0[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", "Transform", s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Transform");
         e_TransformType(w, x[i], "Transform");
         s = (1);
       }
     }
-    w.event(W_TransformsType[s]!, C_TransformsType_ee[s]!, "TransformsType", '', s, X_TransformsType);
+    c = C_TransformsType_ee[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", '', s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8569,24 +8345,25 @@ const C_TransformType_ee = [-1, 2, 2];
 function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("TransformType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
+        c = C_TransformType_l1[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", "XPath", s, X_TransformType); w.bits(W_TransformType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
         w.pos++;
         s = 2;
       }
     }
-    w.event(W_TransformType[s]!, C_TransformType_ee[s]!, "TransformType", '', s, X_TransformType);
+    c = C_TransformType_ee[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", '', s, X_TransformType); w.bits(W_TransformType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8598,10 +8375,11 @@ const C_DigestMethodType_ee = [-1, 1];
 function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -8617,17 +8395,18 @@ const C_SignatureValueType_ee = [-1, -1, 0];
 function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureValueType[s]!, C_SignatureValueType_a0[s]!, "SignatureValueType", "@Id", s, X_SignatureValueType);
+      c = C_SignatureValueType_a0[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", "@Id", s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
+    c = C_SignatureValueType_ch[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", '$value', s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8646,10 +8425,11 @@ const C_KeyInfoType_ee = [-1, -1, 8, 8, 8, 8, 8, 8, 8];
 function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_KeyInfoType[s]!, C_KeyInfoType_a0[s]!, "KeyInfoType", "@Id", s, X_KeyInfoType);
+      c = C_KeyInfoType_a0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "@Id", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -8657,7 +8437,7 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
+        c = C_KeyInfoType_l0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyName", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
         w.pos++;
@@ -8668,8 +8448,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyValue");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l1[s]!, "KeyInfoType", "KeyValue", s, X_KeyInfoType);
-        w.obj(x[i], "KeyValue");
+        c = C_KeyInfoType_l1[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyValue", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "KeyValue");
         e_KeyValueType(w, x[i], "KeyValue");
         s = 3;
       }
@@ -8678,8 +8458,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "RetrievalMethod");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l2[s]!, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType);
-        w.obj(x[i], "RetrievalMethod");
+        c = C_KeyInfoType_l2[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RetrievalMethod");
         e_RetrievalMethodType(w, x[i], "RetrievalMethod");
         s = 4;
       }
@@ -8688,8 +8468,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Data");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l3[s]!, "KeyInfoType", "X509Data", s, X_KeyInfoType);
-        w.obj(x[i], "X509Data");
+        c = C_KeyInfoType_l3[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "X509Data", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509Data");
         e_X509DataType(w, x[i], "X509Data");
         s = 5;
       }
@@ -8698,8 +8478,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "PGPData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l4[s]!, "KeyInfoType", "PGPData", s, X_KeyInfoType);
-        w.obj(x[i], "PGPData");
+        c = C_KeyInfoType_l4[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "PGPData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PGPData");
         e_PGPDataType(w, x[i], "PGPData");
         s = 6;
       }
@@ -8708,8 +8488,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "SPKIData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l5[s]!, "KeyInfoType", "SPKIData", s, X_KeyInfoType);
-        w.obj(x[i], "SPKIData");
+        c = C_KeyInfoType_l5[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "SPKIData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SPKIData");
         e_SPKIDataType(w, x[i], "SPKIData");
         s = 7;
       }
@@ -8718,14 +8498,14 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
+        c = C_KeyInfoType_l6[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "MgmtData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
         w.pos++;
         s = 8;
       }
     }
-    w.event(W_KeyInfoType[s]!, C_KeyInfoType_ee[s]!, "KeyInfoType", '', s, X_KeyInfoType);
+    c = C_KeyInfoType_ee[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", '', s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8738,22 +8518,23 @@ const C_KeyValueType_ee = [-1, 0, 0];
 function e_KeyValueType(w: BitWriter, v: KeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l0[s]!, "KeyValueType", "DSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "DSAKeyValue");
+      c = C_KeyValueType_l0[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "DSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DSAKeyValue");
       e_DSAKeyValueType(w, x, "DSAKeyValue");
       s = 1;
     }
     x = v.RSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l1[s]!, "KeyValueType", "RSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "RSAKeyValue");
+      c = C_KeyValueType_l1[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "RSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RSAKeyValue");
       e_RSAKeyValueType(w, x, "RSAKeyValue");
       s = 2;
     }
-    w.event(W_KeyValueType[s]!, C_KeyValueType_ee[s]!, "KeyValueType", '', s, X_KeyValueType);
+    c = C_KeyValueType_ee[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", '', s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8771,10 +8552,11 @@ const C_DSAKeyValueType_ee = [-1, -1, -1, 2, -1, 1, -1, 0];
 function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.P;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l0[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "P", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
       w.pos++;
@@ -8782,7 +8564,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Q;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l1[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Q", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
       w.pos++;
@@ -8790,7 +8572,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.G;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l2[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "G", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
       w.pos++;
@@ -8798,14 +8580,14 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Y;
     if (x === undefined) w.missing("DSAKeyValueType", "Y");
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_l3[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Y", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 9007199254740991, "Y");
     w.pos++;
     s = 3;
     x = v.J;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l4[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "J", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
       w.pos++;
@@ -8813,7 +8595,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Seed;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l5[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
       w.pos++;
@@ -8821,13 +8603,13 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.PgenCounter;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l6[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
       w.pos++;
       s = 7;
     }
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_ee[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", '', s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8840,20 +8622,21 @@ const C_RSAKeyValueType_ee = [-1, -1, 0];
 function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Modulus;
     if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Modulus");
     w.pos++;
     s = 1;
     x = v.Exponent;
     if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Exponent");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8867,27 +8650,28 @@ const C_RetrievalMethodType_ee = [3, 2, 1, 0];
 function e_RetrievalMethodType(w: BitWriter, v: RetrievalMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a0[s]!, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 1;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a1[s]!, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a1[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 2;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_l0[s]!, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType);
-      w.obj(x, "Transforms");
+      c = C_RetrievalMethodType_l0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 3;
     }
-    w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_ee[s]!, "RetrievalMethodType", '', s, X_RetrievalMethodType);
+    c = C_RetrievalMethodType_ee[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", '', s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8903,13 +8687,14 @@ const C_X509DataType_ee = [-1, 6, 6, 6, 6, 6];
 function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerSerial;
     if (x !== undefined) {
       w.arr(x, "X509IssuerSerial");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l0[s]!, "X509DataType", "X509IssuerSerial", s, X_X509DataType);
-        w.obj(x[i], "X509IssuerSerial");
+        c = C_X509DataType_l0[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509IssuerSerial", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509IssuerSerial");
         e_X509IssuerSerialType(w, x[i], "X509IssuerSerial");
         s = 1;
       }
@@ -8918,7 +8703,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
+        c = C_X509DataType_l1[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SKI", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
         w.pos++;
@@ -8929,7 +8714,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
+        c = C_X509DataType_l2[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SubjectName", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
         w.pos++;
@@ -8940,7 +8725,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
+        c = C_X509DataType_l3[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509Certificate", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
         w.pos++;
@@ -8951,14 +8736,14 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
+        c = C_X509DataType_l4[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509CRL", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
         w.pos++;
         s = 5;
       }
     }
-    w.event(W_X509DataType[s]!, C_X509DataType_ee[s]!, "X509DataType", '', s, X_X509DataType);
+    c = C_X509DataType_ee[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", '', s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8971,20 +8756,21 @@ const C_X509IssuerSerialType_ee = [-1, -1, 0];
 function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerName;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
     w.pos++;
     s = 1;
     x = v.X509SerialNumber;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8998,10 +8784,11 @@ const C_PGPDataType_ee = [-1, 2, 1];
 function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PGPKeyID;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
+      c = C_PGPDataType_l0[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyID", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
       w.pos++;
@@ -9010,7 +8797,7 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l1[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
@@ -9020,13 +8807,13 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l3[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
       s = 2;
     }
-    w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
+    c = C_PGPDataType_ee[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", '', s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9038,20 +8825,21 @@ const C_SPKIDataType_ee = [-1, 2];
 function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SPKISexp;
     if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
+        c = C_SPKIDataType_l0[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", "SPKISexp", s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
         w.pos++;
         s = 1;
       }
     }
-    w.event(W_SPKIDataType[s]!, C_SPKIDataType_ee[s]!, "SPKIDataType", '', s, X_SPKIDataType);
+    c = C_SPKIDataType_ee[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", '', s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9065,26 +8853,27 @@ const C_ObjectType_ee = [4, 3, 2, 1];
 function e_ObjectType(w: BitWriter, v: ObjectType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Encoding;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a0[s]!, "ObjectType", "@Encoding", s, X_ObjectType);
+      c = C_ObjectType_a0[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Encoding", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Encoding");
       s = 1;
     }
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a1[s]!, "ObjectType", "@Id", s, X_ObjectType);
+      c = C_ObjectType_a1[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Id", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 2;
     }
     x = v.MimeType;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a2[s]!, "ObjectType", "@MimeType", s, X_ObjectType);
+      c = C_ObjectType_a2[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@MimeType", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@MimeType");
       s = 3;
     }
-    w.event(W_ObjectType[s]!, C_ObjectType_ee[s]!, "ObjectType", '', s, X_ObjectType);
+    c = C_ObjectType_ee[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", '', s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9095,8 +8884,9 @@ const C_EIM_AReqAuthorizationModeType_ee = [0];
 function e_EIM_AReqAuthorizationModeType(w: BitWriter, v: EIM_AReqAuthorizationModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9110,25 +8900,26 @@ const C_PnC_AReqAuthorizationModeType_ee = [-1, -1, -1, 0];
 function e_PnC_AReqAuthorizationModeType(w: BitWriter, v: PnC_AReqAuthorizationModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "GenChallenge");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 16, 16, "GenChallenge");
     w.pos++;
     s = 2;
     x = v.ContractCertificateChain;
     if (x === undefined) w.missing("PnC_AReqAuthorizationModeType", "ContractCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractCertificateChain");
     e_ContractCertificateChainType(w, x, "ContractCertificateChain");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9141,20 +8932,21 @@ const C_ContractCertificateChainType_ee = [-1, -1, 0];
 function e_ContractCertificateChainType(w: BitWriter, v: ContractCertificateChainType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Certificate;
     if (x === undefined) w.missing("ContractCertificateChainType", "Certificate");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 1600, "Certificate");
     w.pos++;
     s = 1;
     x = v.SubCertificates;
     if (x === undefined) w.missing("ContractCertificateChainType", "SubCertificates");
-    w.bits(1, 0);
-    w.obj(x, "SubCertificates");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SubCertificates");
     e_SubCertificatesType(w, x, "SubCertificates");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9166,20 +8958,21 @@ const C_SubCertificatesType_ee = [-1, 1, 0];
 function e_SubCertificatesType(w: BitWriter, v: SubCertificatesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Certificate;
     if (x === undefined) w.missing("SubCertificatesType", "Certificate");
     if (x !== undefined) {
       w.arr(x, "Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_l0[s]!, "SubCertificatesType", "Certificate", s, X_SubCertificatesType);
+        c = C_SubCertificatesType_l0[s]!; if (c < 0) w.event(W_SubCertificatesType[s]!, c, "SubCertificatesType", "Certificate", s, X_SubCertificatesType); w.bits(W_SubCertificatesType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 1600, "Certificate");
         w.pos++;
         s = ((i + 1) < 3 ? 1 : 2);
       }
     }
-    w.event(W_SubCertificatesType[s]!, C_SubCertificatesType_ee[s]!, "SubCertificatesType", '', s, X_SubCertificatesType);
+    c = C_SubCertificatesType_ee[s]!; if (c < 0) w.event(W_SubCertificatesType[s]!, c, "SubCertificatesType", '', s, X_SubCertificatesType); w.bits(W_SubCertificatesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9193,26 +8986,27 @@ const C_AuthorizationResType_ee = [-1, -1, -1, 0];
 function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AuthorizationResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9224,14 +9018,15 @@ const C_AuthorizationSetupReqType_ee = [-1, 0];
 function e_AuthorizationSetupReqType(w: BitWriter, v: AuthorizationSetupReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AuthorizationSetupReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9248,16 +9043,17 @@ const C_AuthorizationSetupResType_ee = [-1, -1, -1, -1, -1, -1, 0, 0];
 function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("AuthorizationSetupResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationSetupResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
@@ -9266,7 +9062,7 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
     if (x !== undefined) {
       w.arr(x, "AuthorizationServices");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l2[s]!, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType);
+        c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
         w.pos++;
         w.enumChecked(x[i], EN_authorizationType_I, 1, "AuthorizationServices");
         w.pos++;
@@ -9275,26 +9071,26 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
     }
     x = v.CertificateInstallationService;
     if (x === undefined) w.missing("AuthorizationSetupResType", "CertificateInstallationService");
-    w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l3[s]!, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType);
+    c = C_AuthorizationSetupResType_l3[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
     w.pos++;
     w.boolChecked(x, "CertificateInstallationService");
     w.pos++;
     s = 5;
     x = v.EIM_ASResAuthorizationMode;
     if (x !== undefined) {
-      w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l4[s]!, "AuthorizationSetupResType", "EIM_ASResAuthorizationMode", s, X_AuthorizationSetupResType);
-      w.obj(x, "EIM_ASResAuthorizationMode");
+      c = C_AuthorizationSetupResType_l4[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "EIM_ASResAuthorizationMode", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EIM_ASResAuthorizationMode");
       e_EIM_ASResAuthorizationModeType(w, x, "EIM_ASResAuthorizationMode");
       s = 6;
     }
     x = v.PnC_ASResAuthorizationMode;
     if (x !== undefined) {
-      w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_l5[s]!, "AuthorizationSetupResType", "PnC_ASResAuthorizationMode", s, X_AuthorizationSetupResType);
-      w.obj(x, "PnC_ASResAuthorizationMode");
+      c = C_AuthorizationSetupResType_l5[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "PnC_ASResAuthorizationMode", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PnC_ASResAuthorizationMode");
       e_PnC_ASResAuthorizationModeType(w, x, "PnC_ASResAuthorizationMode");
       s = 7;
     }
-    w.event(W_AuthorizationSetupResType[s]!, C_AuthorizationSetupResType_ee[s]!, "AuthorizationSetupResType", '', s, X_AuthorizationSetupResType);
+    c = C_AuthorizationSetupResType_ee[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", '', s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9305,8 +9101,9 @@ const C_EIM_ASResAuthorizationModeType_ee = [0];
 function e_EIM_ASResAuthorizationModeType(w: BitWriter, v: EIM_ASResAuthorizationModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9319,21 +9116,22 @@ const C_PnC_ASResAuthorizationModeType_ee = [-1, 1, 0];
 function e_PnC_ASResAuthorizationModeType(w: BitWriter, v: PnC_ASResAuthorizationModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PnC_ASResAuthorizationModeType", "GenChallenge");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 16, 16, "GenChallenge");
     w.pos++;
     s = 1;
     x = v.SupportedProviders;
     if (x !== undefined) {
-      w.event(W_PnC_ASResAuthorizationModeType[s]!, C_PnC_ASResAuthorizationModeType_l1[s]!, "PnC_ASResAuthorizationModeType", "SupportedProviders", s, X_PnC_ASResAuthorizationModeType);
-      w.obj(x, "SupportedProviders");
+      c = C_PnC_ASResAuthorizationModeType_l1[s]!; if (c < 0) w.event(W_PnC_ASResAuthorizationModeType[s]!, c, "PnC_ASResAuthorizationModeType", "SupportedProviders", s, X_PnC_ASResAuthorizationModeType); w.bits(W_PnC_ASResAuthorizationModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SupportedProviders");
       e_SupportedProvidersListType(w, x, "SupportedProviders");
       s = 2;
     }
-    w.event(W_PnC_ASResAuthorizationModeType[s]!, C_PnC_ASResAuthorizationModeType_ee[s]!, "PnC_ASResAuthorizationModeType", '', s, X_PnC_ASResAuthorizationModeType);
+    c = C_PnC_ASResAuthorizationModeType_ee[s]!; if (c < 0) w.event(W_PnC_ASResAuthorizationModeType[s]!, c, "PnC_ASResAuthorizationModeType", '', s, X_PnC_ASResAuthorizationModeType); w.bits(W_PnC_ASResAuthorizationModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9345,20 +9143,21 @@ const C_SupportedProvidersListType_ee = [-1, 1, 0];
 function e_SupportedProvidersListType(w: BitWriter, v: SupportedProvidersListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ProviderID;
     if (x === undefined) w.missing("SupportedProvidersListType", "ProviderID");
     if (x !== undefined) {
       w.arr(x, "ProviderID");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SupportedProvidersListType[s]!, C_SupportedProvidersListType_l0[s]!, "SupportedProvidersListType", "ProviderID", s, X_SupportedProvidersListType);
+        c = C_SupportedProvidersListType_l0[s]!; if (c < 0) w.event(W_SupportedProvidersListType[s]!, c, "SupportedProvidersListType", "ProviderID", s, X_SupportedProvidersListType); w.bits(W_SupportedProvidersListType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 80, "ProviderID");
         w.pos++;
         s = ((i + 1) < 128 ? 1 : 2);
       }
     }
-    w.event(W_SupportedProvidersListType[s]!, C_SupportedProvidersListType_ee[s]!, "SupportedProvidersListType", '', s, X_SupportedProvidersListType);
+    c = C_SupportedProvidersListType_ee[s]!; if (c < 0) w.event(W_SupportedProvidersListType[s]!, c, "SupportedProvidersListType", '', s, X_SupportedProvidersListType); w.bits(W_SupportedProvidersListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9369,8 +9168,9 @@ const C_CLReqControlModeType_ee = [0];
 function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9381,8 +9181,9 @@ const C_CLResControlModeType_ee = [0];
 function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9398,39 +9199,40 @@ const C_CertificateInstallationReqType_ee = [-1, -1, -1, -1, 1, 0];
 function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallationReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("CertificateInstallationReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.OEMProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationReqType", "OEMProvisioningCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "OEMProvisioningCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "OEMProvisioningCertificateChain");
     e_SignedCertificateChainType(w, x, "OEMProvisioningCertificateChain");
     s = 2;
     x = v.ListOfRootCertificateIDs;
     if (x === undefined) w.missing("CertificateInstallationReqType", "ListOfRootCertificateIDs");
-    w.bits(1, 0);
-    w.obj(x, "ListOfRootCertificateIDs");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ListOfRootCertificateIDs");
     e_ListOfRootCertificateIDsType(w, x, "ListOfRootCertificateIDs");
     s = 3;
     x = v.MaximumContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationReqType", "MaximumContractCertificateChains");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 0, 255, "MaximumContractCertificateChains");
     w.pos++;
     s = 4;
     x = v.PrioritizedEMAIDs;
     if (x !== undefined) {
-      w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_l4[s]!, "CertificateInstallationReqType", "PrioritizedEMAIDs", s, X_CertificateInstallationReqType);
-      w.obj(x, "PrioritizedEMAIDs");
+      c = C_CertificateInstallationReqType_l4[s]!; if (c < 0) w.event(W_CertificateInstallationReqType[s]!, c, "CertificateInstallationReqType", "PrioritizedEMAIDs", s, X_CertificateInstallationReqType); w.bits(W_CertificateInstallationReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PrioritizedEMAIDs");
       e_EMAIDListType(w, x, "PrioritizedEMAIDs");
       s = 5;
     }
-    w.event(W_CertificateInstallationReqType[s]!, C_CertificateInstallationReqType_ee[s]!, "CertificateInstallationReqType", '', s, X_CertificateInstallationReqType);
+    c = C_CertificateInstallationReqType_ee[s]!; if (c < 0) w.event(W_CertificateInstallationReqType[s]!, c, "CertificateInstallationReqType", '', s, X_CertificateInstallationReqType); w.bits(W_CertificateInstallationReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9444,26 +9246,27 @@ const C_SignedCertificateChainType_ee = [-1, -1, 1, 0];
 function e_SignedCertificateChainType(w: BitWriter, v: SignedCertificateChainType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("SignedCertificateChainType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.Certificate;
     if (x === undefined) w.missing("SignedCertificateChainType", "Certificate");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 1600, "Certificate");
     w.pos++;
     s = 2;
     x = v.SubCertificates;
     if (x !== undefined) {
-      w.event(W_SignedCertificateChainType[s]!, C_SignedCertificateChainType_l1[s]!, "SignedCertificateChainType", "SubCertificates", s, X_SignedCertificateChainType);
-      w.obj(x, "SubCertificates");
+      c = C_SignedCertificateChainType_l1[s]!; if (c < 0) w.event(W_SignedCertificateChainType[s]!, c, "SignedCertificateChainType", "SubCertificates", s, X_SignedCertificateChainType); w.bits(W_SignedCertificateChainType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SubCertificates");
       e_SubCertificatesType(w, x, "SubCertificates");
       s = 3;
     }
-    w.event(W_SignedCertificateChainType[s]!, C_SignedCertificateChainType_ee[s]!, "SignedCertificateChainType", '', s, X_SignedCertificateChainType);
+    c = C_SignedCertificateChainType_ee[s]!; if (c < 0) w.event(W_SignedCertificateChainType[s]!, c, "SignedCertificateChainType", '', s, X_SignedCertificateChainType); w.bits(W_SignedCertificateChainType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9475,19 +9278,20 @@ const C_ListOfRootCertificateIDsType_ee = [-1, 1, 0];
 function e_ListOfRootCertificateIDsType(w: BitWriter, v: ListOfRootCertificateIDsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.RootCertificateID;
     if (x === undefined) w.missing("ListOfRootCertificateIDsType", "RootCertificateID");
     if (x !== undefined) {
       w.arr(x, "RootCertificateID");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ListOfRootCertificateIDsType[s]!, C_ListOfRootCertificateIDsType_l0[s]!, "ListOfRootCertificateIDsType", "RootCertificateID", s, X_ListOfRootCertificateIDsType);
-        w.obj(x[i], "RootCertificateID");
+        c = C_ListOfRootCertificateIDsType_l0[s]!; if (c < 0) w.event(W_ListOfRootCertificateIDsType[s]!, c, "ListOfRootCertificateIDsType", "RootCertificateID", s, X_ListOfRootCertificateIDsType); w.bits(W_ListOfRootCertificateIDsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RootCertificateID");
         e_X509IssuerSerialType(w, x[i], "RootCertificateID");
         s = ((i + 1) < 20 ? 1 : 2);
       }
     }
-    w.event(W_ListOfRootCertificateIDsType[s]!, C_ListOfRootCertificateIDsType_ee[s]!, "ListOfRootCertificateIDsType", '', s, X_ListOfRootCertificateIDsType);
+    c = C_ListOfRootCertificateIDsType_ee[s]!; if (c < 0) w.event(W_ListOfRootCertificateIDsType[s]!, c, "ListOfRootCertificateIDsType", '', s, X_ListOfRootCertificateIDsType); w.bits(W_ListOfRootCertificateIDsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9499,20 +9303,21 @@ const C_EMAIDListType_ee = [-1, 1, 0];
 function e_EMAIDListType(w: BitWriter, v: EMAIDListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EMAID;
     if (x === undefined) w.missing("EMAIDListType", "EMAID");
     if (x !== undefined) {
       w.arr(x, "EMAID");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_EMAIDListType[s]!, C_EMAIDListType_l0[s]!, "EMAIDListType", "EMAID", s, X_EMAIDListType);
+        c = C_EMAIDListType_l0[s]!; if (c < 0) w.event(W_EMAIDListType[s]!, c, "EMAIDListType", "EMAID", s, X_EMAIDListType); w.bits(W_EMAIDListType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 255, "EMAID");
         w.pos++;
         s = ((i + 1) < 8 ? 1 : 2);
       }
     }
-    w.event(W_EMAIDListType[s]!, C_EMAIDListType_ee[s]!, "EMAIDListType", '', s, X_EMAIDListType);
+    c = C_EMAIDListType_ee[s]!; if (c < 0) w.event(W_EMAIDListType[s]!, c, "EMAIDListType", '', s, X_EMAIDListType); w.bits(W_EMAIDListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9529,44 +9334,45 @@ const C_CertificateInstallationResType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallationResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("CertificateInstallationResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CertificateInstallationResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 3;
     x = v.CPSCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "CPSCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "CPSCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "CPSCertificateChain");
     e_CertificateChainType(w, x, "CPSCertificateChain");
     s = 4;
     x = v.SignedInstallationData;
     if (x === undefined) w.missing("CertificateInstallationResType", "SignedInstallationData");
-    w.bits(1, 0);
-    w.obj(x, "SignedInstallationData");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedInstallationData");
     e_SignedInstallationDataType(w, x, "SignedInstallationData");
     s = 5;
     x = v.RemainingContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationResType", "RemainingContractCertificateChains");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 0, 255, "RemainingContractCertificateChains");
     w.pos++;
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9579,21 +9385,22 @@ const C_CertificateChainType_ee = [-1, 1, 0];
 function e_CertificateChainType(w: BitWriter, v: CertificateChainType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Certificate;
     if (x === undefined) w.missing("CertificateChainType", "Certificate");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 1600, "Certificate");
     w.pos++;
     s = 1;
     x = v.SubCertificates;
     if (x !== undefined) {
-      w.event(W_CertificateChainType[s]!, C_CertificateChainType_l1[s]!, "CertificateChainType", "SubCertificates", s, X_CertificateChainType);
-      w.obj(x, "SubCertificates");
+      c = C_CertificateChainType_l1[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", "SubCertificates", s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SubCertificates");
       e_SubCertificatesType(w, x, "SubCertificates");
       s = 2;
     }
-    w.event(W_CertificateChainType[s]!, C_CertificateChainType_ee[s]!, "CertificateChainType", '', s, X_CertificateChainType);
+    c = C_CertificateChainType_ee[s]!; if (c < 0) w.event(W_CertificateChainType[s]!, c, "CertificateChainType", '', s, X_CertificateChainType); w.bits(W_CertificateChainType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9611,33 +9418,34 @@ const C_SignedInstallationDataType_ee = [-1, -1, -1, -1, -1, 0, 0, 0];
 function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("SignedInstallationDataType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.ContractCertificateChain;
     if (x === undefined) w.missing("SignedInstallationDataType", "ContractCertificateChain");
-    w.bits(1, 0);
-    w.obj(x, "ContractCertificateChain");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ContractCertificateChain");
     e_ContractCertificateChainType(w, x, "ContractCertificateChain");
     s = 2;
     x = v.ECDHCurve;
     if (x === undefined) w.missing("SignedInstallationDataType", "ECDHCurve");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_ecdhCurveType_I, 1, "ECDHCurve");
     w.pos++;
     s = 3;
     x = v.DHPublicKey;
     if (x === undefined) w.missing("SignedInstallationDataType", "DHPublicKey");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 133, 133, "DHPublicKey");
     w.pos++;
     s = 4;
     x = v.SECP521_EncryptedPrivateKey;
     if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l3[s]!, "SignedInstallationDataType", "SECP521_EncryptedPrivateKey", s, X_SignedInstallationDataType);
+      c = C_SignedInstallationDataType_l3[s]!; if (c < 0) w.event(W_SignedInstallationDataType[s]!, c, "SignedInstallationDataType", "SECP521_EncryptedPrivateKey", s, X_SignedInstallationDataType); w.bits(W_SignedInstallationDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 94, 94, "SECP521_EncryptedPrivateKey");
       w.pos++;
@@ -9645,7 +9453,7 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     }
     x = v.X448_EncryptedPrivateKey;
     if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l4[s]!, "SignedInstallationDataType", "X448_EncryptedPrivateKey", s, X_SignedInstallationDataType);
+      c = C_SignedInstallationDataType_l4[s]!; if (c < 0) w.event(W_SignedInstallationDataType[s]!, c, "SignedInstallationDataType", "X448_EncryptedPrivateKey", s, X_SignedInstallationDataType); w.bits(W_SignedInstallationDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 84, 84, "X448_EncryptedPrivateKey");
       w.pos++;
@@ -9653,13 +9461,13 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     }
     x = v.TPM_EncryptedPrivateKey;
     if (x !== undefined) {
-      w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_l5[s]!, "SignedInstallationDataType", "TPM_EncryptedPrivateKey", s, X_SignedInstallationDataType);
+      c = C_SignedInstallationDataType_l5[s]!; if (c < 0) w.event(W_SignedInstallationDataType[s]!, c, "SignedInstallationDataType", "TPM_EncryptedPrivateKey", s, X_SignedInstallationDataType); w.bits(W_SignedInstallationDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 206, 206, "TPM_EncryptedPrivateKey");
       w.pos++;
       s = 7;
     }
-    w.event(W_SignedInstallationDataType[s]!, C_SignedInstallationDataType_ee[s]!, "SignedInstallationDataType", '', s, X_SignedInstallationDataType);
+    c = C_SignedInstallationDataType_ee[s]!; if (c < 0) w.event(W_SignedInstallationDataType[s]!, c, "SignedInstallationDataType", '', s, X_SignedInstallationDataType); w.bits(W_SignedInstallationDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9672,10 +9480,11 @@ const C_ManifestType_ee = [-1, -1, 1];
 function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ManifestType[s]!, C_ManifestType_a0[s]!, "ManifestType", "@Id", s, X_ManifestType);
+      c = C_ManifestType_a0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "@Id", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -9684,13 +9493,13 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ManifestType[s]!, C_ManifestType_l0[s]!, "ManifestType", "Reference", s, X_ManifestType);
-        w.obj(x[i], "Reference");
+        c = C_ManifestType_l0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "Reference", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (2);
       }
     }
-    w.event(W_ManifestType[s]!, C_ManifestType_ee[s]!, "ManifestType", '', s, X_ManifestType);
+    c = C_ManifestType_ee[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", '', s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9703,20 +9512,21 @@ const C_MeteringConfirmationReqType_ee = [-1, -1, 0];
 function e_MeteringConfirmationReqType(w: BitWriter, v: MeteringConfirmationReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("MeteringConfirmationReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.SignedMeteringData;
     if (x === undefined) w.missing("MeteringConfirmationReqType", "SignedMeteringData");
-    w.bits(1, 0);
-    w.obj(x, "SignedMeteringData");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedMeteringData");
     e_SignedMeteringDataType(w, x, "SignedMeteringData");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9733,46 +9543,47 @@ const C_SignedMeteringDataType_ee = [-1, -1, -1, -1, -1, 0, 0];
 function e_SignedMeteringDataType(w: BitWriter, v: SignedMeteringDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x === undefined) w.missing("SignedMeteringDataType", "@Id");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Id");
     s = 1;
     x = v.SessionID;
     if (x === undefined) w.missing("SignedMeteringDataType", "SessionID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 8, 8, "SessionID");
     w.pos++;
     s = 2;
     x = v.MeterInfo;
     if (x === undefined) w.missing("SignedMeteringDataType", "MeterInfo");
-    w.bits(1, 0);
-    w.obj(x, "MeterInfo");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
     e_MeterInfoType(w, x, "MeterInfo");
     s = 3;
     x = v.Receipt;
     if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l2[s]!, "SignedMeteringDataType", "Receipt", s, X_SignedMeteringDataType);
-      w.obj(x, "Receipt");
+      c = C_SignedMeteringDataType_l2[s]!; if (c < 0) w.event(W_SignedMeteringDataType[s]!, c, "SignedMeteringDataType", "Receipt", s, X_SignedMeteringDataType); w.bits(W_SignedMeteringDataType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Receipt");
       e_ReceiptType(w, x, "Receipt");
       s = 4;
     }
     x = v.Dynamic_SMDTControlMode;
     if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l3[s]!, "SignedMeteringDataType", "Dynamic_SMDTControlMode", s, X_SignedMeteringDataType);
-      w.obj(x, "Dynamic_SMDTControlMode");
+      c = C_SignedMeteringDataType_l3[s]!; if (c < 0) w.event(W_SignedMeteringDataType[s]!, c, "SignedMeteringDataType", "Dynamic_SMDTControlMode", s, X_SignedMeteringDataType); w.bits(W_SignedMeteringDataType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_SMDTControlMode");
       e_Dynamic_SMDTControlModeType(w, x, "Dynamic_SMDTControlMode");
       s = 5;
     }
     x = v.Scheduled_SMDTControlMode;
     if (x !== undefined) {
-      w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_l4[s]!, "SignedMeteringDataType", "Scheduled_SMDTControlMode", s, X_SignedMeteringDataType);
-      w.obj(x, "Scheduled_SMDTControlMode");
+      c = C_SignedMeteringDataType_l4[s]!; if (c < 0) w.event(W_SignedMeteringDataType[s]!, c, "SignedMeteringDataType", "Scheduled_SMDTControlMode", s, X_SignedMeteringDataType); w.bits(W_SignedMeteringDataType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_SMDTControlMode");
       e_Scheduled_SMDTControlModeType(w, x, "Scheduled_SMDTControlMode");
       s = 6;
     }
-    w.event(W_SignedMeteringDataType[s]!, C_SignedMeteringDataType_ee[s]!, "SignedMeteringDataType", '', s, X_SignedMeteringDataType);
+    c = C_SignedMeteringDataType_ee[s]!; if (c < 0) w.event(W_SignedMeteringDataType[s]!, c, "SignedMeteringDataType", '', s, X_SignedMeteringDataType); w.bits(W_SignedMeteringDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9791,22 +9602,23 @@ const C_MeterInfoType_ee = [-1, -1, 6, 5, 4, 3, 2, 1, 0];
 function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.MeterID;
     if (x === undefined) w.missing("MeterInfoType", "MeterID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 32, "MeterID");
     w.pos++;
     s = 1;
     x = v.ChargedEnergyReadingWh;
     if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
     w.pos++;
     s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l2[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
       w.pos++;
@@ -9814,7 +9626,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
       w.pos++;
@@ -9822,7 +9634,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l4[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
       w.pos++;
@@ -9830,7 +9642,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterSignature;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
+      c = C_MeterInfoType_l5[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterSignature", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
       w.pos++;
@@ -9838,7 +9650,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
       w.pos++;
@@ -9846,13 +9658,13 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
+      c = C_MeterInfoType_l7[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
       w.pos++;
       s = 8;
     }
-    w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
+    c = C_MeterInfoType_ee[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", '', s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9869,38 +9681,39 @@ const C_ReceiptType_ee = [-1, 5, 4, 3, 2, 1, 1, 0];
 function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
-      w.obj(x, "EnergyCosts");
+      c = C_ReceiptType_l1[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "EnergyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EnergyCosts");
       e_DetailedCostType(w, x, "EnergyCosts");
       s = 2;
     }
     x = v.OccupancyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l2[s]!, "ReceiptType", "OccupancyCosts", s, X_ReceiptType);
-      w.obj(x, "OccupancyCosts");
+      c = C_ReceiptType_l2[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OccupancyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OccupancyCosts");
       e_DetailedCostType(w, x, "OccupancyCosts");
       s = 3;
     }
     x = v.AdditionalServicesCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l3[s]!, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType);
-      w.obj(x, "AdditionalServicesCosts");
+      c = C_ReceiptType_l3[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AdditionalServicesCosts");
       e_DetailedCostType(w, x, "AdditionalServicesCosts");
       s = 4;
     }
     x = v.OverstayCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l4[s]!, "ReceiptType", "OverstayCosts", s, X_ReceiptType);
-      w.obj(x, "OverstayCosts");
+      c = C_ReceiptType_l4[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OverstayCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OverstayCosts");
       e_DetailedCostType(w, x, "OverstayCosts");
       s = 5;
     }
@@ -9908,13 +9721,13 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "TaxCosts");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ReceiptType[s]!, C_ReceiptType_l5[s]!, "ReceiptType", "TaxCosts", s, X_ReceiptType);
-        w.obj(x[i], "TaxCosts");
+        c = C_ReceiptType_l5[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "TaxCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "TaxCosts");
         e_DetailedTaxType(w, x[i], "TaxCosts");
         s = ((i + 1) < 10 ? 6 : 7);
       }
     }
-    w.event(W_ReceiptType[s]!, C_ReceiptType_ee[s]!, "ReceiptType", '', s, X_ReceiptType);
+    c = C_ReceiptType_ee[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", '', s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9927,20 +9740,21 @@ const C_DetailedCostType_ee = [-1, -1, 0];
 function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedCostType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 1;
     x = v.CostPerUnit;
     if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
-    w.bits(1, 0);
-    w.obj(x, "CostPerUnit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "CostPerUnit");
     e_RationalNumberType(w, x, "CostPerUnit");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9953,20 +9767,21 @@ const C_RationalNumberType_ee = [-1, -1, 0];
 function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, -128, 127, "Exponent");
     w.pos++;
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, -32768, 32767, false, "Value");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -9979,20 +9794,21 @@ const C_DetailedTaxType_ee = [-1, -1, 0];
 function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
     w.pos++;
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10003,8 +9819,9 @@ const C_Dynamic_SMDTControlModeType_ee = [0];
 function e_Dynamic_SMDTControlModeType(w: BitWriter, v: Dynamic_SMDTControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10016,14 +9833,15 @@ const C_Scheduled_SMDTControlModeType_ee = [-1, 0];
 function e_Scheduled_SMDTControlModeType(w: BitWriter, v: Scheduled_SMDTControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_SMDTControlModeType", "SelectedScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
     w.pos++;
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10036,20 +9854,21 @@ const C_MeteringConfirmationResType_ee = [-1, -1, 0];
 function e_MeteringConfirmationResType(w: BitWriter, v: MeteringConfirmationResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("MeteringConfirmationResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringConfirmationResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10065,41 +9884,42 @@ const C_PowerDeliveryReqType_ee = [-1, -1, -1, 2, 1, 0];
 function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("PowerDeliveryReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("PowerDeliveryReqType", "EVProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
     w.pos++;
     s = 2;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
     w.pos++;
     s = 3;
     x = v.EVPowerProfile;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l3[s]!, "PowerDeliveryReqType", "EVPowerProfile", s, X_PowerDeliveryReqType);
-      w.obj(x, "EVPowerProfile");
+      c = C_PowerDeliveryReqType_l3[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "EVPowerProfile", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVPowerProfile");
       e_EVPowerProfileType(w, x, "EVPowerProfile");
       s = 4;
     }
     x = v.BPT_ChannelSelection;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_l4[s]!, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType);
+      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
       w.pos++;
       w.enumChecked(x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
       w.pos++;
       s = 5;
     }
-    w.event(W_PowerDeliveryReqType[s]!, C_PowerDeliveryReqType_ee[s]!, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType);
+    c = C_PowerDeliveryReqType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10114,34 +9934,35 @@ const C_EVPowerProfileType_ee = [-1, -1, -1, -1, 0];
 function e_EVPowerProfileType(w: BitWriter, v: EVPowerProfileType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("EVPowerProfileType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.Dynamic_EVPPTControlMode;
     if (x !== undefined) {
-      w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l1[s]!, "EVPowerProfileType", "Dynamic_EVPPTControlMode", s, X_EVPowerProfileType);
-      w.obj(x, "Dynamic_EVPPTControlMode");
+      c = C_EVPowerProfileType_l1[s]!; if (c < 0) w.event(W_EVPowerProfileType[s]!, c, "EVPowerProfileType", "Dynamic_EVPPTControlMode", s, X_EVPowerProfileType); w.bits(W_EVPowerProfileType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_EVPPTControlMode");
       e_Dynamic_EVPPTControlModeType(w, x, "Dynamic_EVPPTControlMode");
       s = 2;
     }
     x = v.Scheduled_EVPPTControlMode;
     if (x !== undefined) {
-      w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l2[s]!, "EVPowerProfileType", "Scheduled_EVPPTControlMode", s, X_EVPowerProfileType);
-      w.obj(x, "Scheduled_EVPPTControlMode");
+      c = C_EVPowerProfileType_l2[s]!; if (c < 0) w.event(W_EVPowerProfileType[s]!, c, "EVPowerProfileType", "Scheduled_EVPPTControlMode", s, X_EVPowerProfileType); w.bits(W_EVPowerProfileType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_EVPPTControlMode");
       e_Scheduled_EVPPTControlModeType(w, x, "Scheduled_EVPPTControlMode");
       s = 3;
     }
     x = v.EVPowerProfileEntries;
     if (x === undefined) w.missing("EVPowerProfileType", "EVPowerProfileEntries");
-    w.event(W_EVPowerProfileType[s]!, C_EVPowerProfileType_l3[s]!, "EVPowerProfileType", "EVPowerProfileEntries", s, X_EVPowerProfileType);
-    w.obj(x, "EVPowerProfileEntries");
+    c = C_EVPowerProfileType_l3[s]!; if (c < 0) w.event(W_EVPowerProfileType[s]!, c, "EVPowerProfileType", "EVPowerProfileEntries", s, X_EVPowerProfileType); w.bits(W_EVPowerProfileType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPowerProfileEntries");
     e_EVPowerProfileEntryListType(w, x, "EVPowerProfileEntries");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10152,8 +9973,9 @@ const C_Dynamic_EVPPTControlModeType_ee = [0];
 function e_Dynamic_EVPPTControlModeType(w: BitWriter, v: Dynamic_EVPPTControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10166,22 +9988,23 @@ const C_Scheduled_EVPPTControlModeType_ee = [-1, 1, 0];
 function e_Scheduled_EVPPTControlModeType(w: BitWriter, v: Scheduled_EVPPTControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_EVPPTControlModeType", "SelectedScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
     w.pos++;
     s = 1;
     x = v.PowerToleranceAcceptance;
     if (x !== undefined) {
-      w.event(W_Scheduled_EVPPTControlModeType[s]!, C_Scheduled_EVPPTControlModeType_l1[s]!, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType);
+      c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
       w.pos++;
       w.enumChecked(x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
       w.pos++;
       s = 2;
     }
-    w.event(W_Scheduled_EVPPTControlModeType[s]!, C_Scheduled_EVPPTControlModeType_ee[s]!, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType);
+    c = C_Scheduled_EVPPTControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10193,19 +10016,20 @@ const C_EVPowerProfileEntryListType_ee = [-1, 1, 0];
 function e_EVPowerProfileEntryListType(w: BitWriter, v: EVPowerProfileEntryListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVPowerProfileEntry;
     if (x === undefined) w.missing("EVPowerProfileEntryListType", "EVPowerProfileEntry");
     if (x !== undefined) {
       w.arr(x, "EVPowerProfileEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_EVPowerProfileEntryListType[s]!, C_EVPowerProfileEntryListType_l0[s]!, "EVPowerProfileEntryListType", "EVPowerProfileEntry", s, X_EVPowerProfileEntryListType);
-        w.obj(x[i], "EVPowerProfileEntry");
+        c = C_EVPowerProfileEntryListType_l0[s]!; if (c < 0) w.event(W_EVPowerProfileEntryListType[s]!, c, "EVPowerProfileEntryListType", "EVPowerProfileEntry", s, X_EVPowerProfileEntryListType); w.bits(W_EVPowerProfileEntryListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "EVPowerProfileEntry");
         e_PowerScheduleEntryType(w, x[i], "EVPowerProfileEntry");
         s = ((i + 1) < 2048 ? 1 : 2);
       }
     }
-    w.event(W_EVPowerProfileEntryListType[s]!, C_EVPowerProfileEntryListType_ee[s]!, "EVPowerProfileEntryListType", '', s, X_EVPowerProfileEntryListType);
+    c = C_EVPowerProfileEntryListType_ee[s]!; if (c < 0) w.event(W_EVPowerProfileEntryListType[s]!, c, "EVPowerProfileEntryListType", '', s, X_EVPowerProfileEntryListType); w.bits(W_EVPowerProfileEntryListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10220,34 +10044,35 @@ const C_PowerScheduleEntryType_ee = [-1, -1, 2, 1, 0];
 function e_PowerScheduleEntryType(w: BitWriter, v: PowerScheduleEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Duration");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "Duration");
     w.pos++;
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Power");
-    w.bits(1, 0);
-    w.obj(x, "Power");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Power");
     e_RationalNumberType(w, x, "Power");
     s = 2;
     x = v.Power_L2;
     if (x !== undefined) {
-      w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_l2[s]!, "PowerScheduleEntryType", "Power_L2", s, X_PowerScheduleEntryType);
-      w.obj(x, "Power_L2");
+      c = C_PowerScheduleEntryType_l2[s]!; if (c < 0) w.event(W_PowerScheduleEntryType[s]!, c, "PowerScheduleEntryType", "Power_L2", s, X_PowerScheduleEntryType); w.bits(W_PowerScheduleEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Power_L2");
       e_RationalNumberType(w, x, "Power_L2");
       s = 3;
     }
     x = v.Power_L3;
     if (x !== undefined) {
-      w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_l3[s]!, "PowerScheduleEntryType", "Power_L3", s, X_PowerScheduleEntryType);
-      w.obj(x, "Power_L3");
+      c = C_PowerScheduleEntryType_l3[s]!; if (c < 0) w.event(W_PowerScheduleEntryType[s]!, c, "PowerScheduleEntryType", "Power_L3", s, X_PowerScheduleEntryType); w.bits(W_PowerScheduleEntryType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Power_L3");
       e_RationalNumberType(w, x, "Power_L3");
       s = 4;
     }
-    w.event(W_PowerScheduleEntryType[s]!, C_PowerScheduleEntryType_ee[s]!, "PowerScheduleEntryType", '', s, X_PowerScheduleEntryType);
+    c = C_PowerScheduleEntryType_ee[s]!; if (c < 0) w.event(W_PowerScheduleEntryType[s]!, c, "PowerScheduleEntryType", '', s, X_PowerScheduleEntryType); w.bits(W_PowerScheduleEntryType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10261,27 +10086,28 @@ const C_PowerDeliveryResType_ee = [-1, -1, 1, 0];
 function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("PowerDeliveryResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
-      w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_l2[s]!, "PowerDeliveryResType", "EVSEStatus", s, X_PowerDeliveryResType);
-      w.obj(x, "EVSEStatus");
+      c = C_PowerDeliveryResType_l2[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", "EVSEStatus", s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEStatus");
       e_EVSEStatusType(w, x, "EVSEStatus");
       s = 3;
     }
-    w.event(W_PowerDeliveryResType[s]!, C_PowerDeliveryResType_ee[s]!, "PowerDeliveryResType", '', s, X_PowerDeliveryResType);
+    c = C_PowerDeliveryResType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryResType[s]!, c, "PowerDeliveryResType", '', s, X_PowerDeliveryResType); w.bits(W_PowerDeliveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10294,20 +10120,21 @@ const C_EVSEStatusType_ee = [-1, -1, 0];
 function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10322,34 +10149,35 @@ const C_ScheduleExchangeReqType_ee = [-1, -1, -1, 0, 0];
 function e_ScheduleExchangeReqType(w: BitWriter, v: ScheduleExchangeReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ScheduleExchangeReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.MaximumSupportingPoints;
     if (x === undefined) w.missing("ScheduleExchangeReqType", "MaximumSupportingPoints");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 10, 12, 1024, "MaximumSupportingPoints");
     w.pos++;
     s = 2;
     x = v.Dynamic_SEReqControlMode;
     if (x !== undefined) {
-      w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_l2[s]!, "ScheduleExchangeReqType", "Dynamic_SEReqControlMode", s, X_ScheduleExchangeReqType);
-      w.obj(x, "Dynamic_SEReqControlMode");
+      c = C_ScheduleExchangeReqType_l2[s]!; if (c < 0) w.event(W_ScheduleExchangeReqType[s]!, c, "ScheduleExchangeReqType", "Dynamic_SEReqControlMode", s, X_ScheduleExchangeReqType); w.bits(W_ScheduleExchangeReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_SEReqControlMode");
       e_Dynamic_SEReqControlModeType(w, x, "Dynamic_SEReqControlMode");
       s = 3;
     }
     x = v.Scheduled_SEReqControlMode;
     if (x !== undefined) {
-      w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_l3[s]!, "ScheduleExchangeReqType", "Scheduled_SEReqControlMode", s, X_ScheduleExchangeReqType);
-      w.obj(x, "Scheduled_SEReqControlMode");
+      c = C_ScheduleExchangeReqType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeReqType[s]!, c, "ScheduleExchangeReqType", "Scheduled_SEReqControlMode", s, X_ScheduleExchangeReqType); w.bits(W_ScheduleExchangeReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_SEReqControlMode");
       e_Scheduled_SEReqControlModeType(w, x, "Scheduled_SEReqControlMode");
       s = 4;
     }
-    w.event(W_ScheduleExchangeReqType[s]!, C_ScheduleExchangeReqType_ee[s]!, "ScheduleExchangeReqType", '', s, X_ScheduleExchangeReqType);
+    c = C_ScheduleExchangeReqType_ee[s]!; if (c < 0) w.event(W_ScheduleExchangeReqType[s]!, c, "ScheduleExchangeReqType", '', s, X_ScheduleExchangeReqType); w.bits(W_ScheduleExchangeReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10368,16 +10196,17 @@ const C_Dynamic_SEReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, 2, 1, 0];
 function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "DepartureTime");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "DepartureTime");
     w.pos++;
     s = 1;
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l1[s]!, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType);
+      c = C_Dynamic_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -10385,7 +10214,7 @@ function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlMod
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l2[s]!, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType);
+      c = C_Dynamic_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -10393,37 +10222,37 @@ function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlMod
     }
     x = v.EVTargetEnergyRequest;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVTargetEnergyRequest");
-    w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l3[s]!, "Dynamic_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-    w.obj(x, "EVTargetEnergyRequest");
+    c = C_Dynamic_SEReqControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
     e_RationalNumberType(w, x, "EVTargetEnergyRequest");
     s = 4;
     x = v.EVMaximumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVMaximumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
     e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
     s = 5;
     x = v.EVMinimumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "EVMinimumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
     e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
     s = 6;
     x = v.EVMaximumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l6[s]!, "Dynamic_SEReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-      w.obj(x, "EVMaximumV2XEnergyRequest");
+      c = C_Dynamic_SEReqControlModeType_l6[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumV2XEnergyRequest");
       s = 7;
     }
     x = v.EVMinimumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_l7[s]!, "Dynamic_SEReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_Dynamic_SEReqControlModeType);
-      w.obj(x, "EVMinimumV2XEnergyRequest");
+      c = C_Dynamic_SEReqControlModeType_l7[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumV2XEnergyRequest");
       s = 8;
     }
-    w.event(W_Dynamic_SEReqControlModeType[s]!, C_Dynamic_SEReqControlModeType_ee[s]!, "Dynamic_SEReqControlModeType", '', s, X_Dynamic_SEReqControlModeType);
+    c = C_Dynamic_SEReqControlModeType_ee[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", '', s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10439,10 +10268,11 @@ const C_Scheduled_SEReqControlModeType_ee = [5, 4, 3, 2, 1, 0];
 function e_Scheduled_SEReqControlModeType(w: BitWriter, v: Scheduled_SEReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l0[s]!, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType);
+      c = C_Scheduled_SEReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -10450,33 +10280,33 @@ function e_Scheduled_SEReqControlModeType(w: BitWriter, v: Scheduled_SEReqContro
     }
     x = v.EVTargetEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l1[s]!, "Scheduled_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_SEReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
+      c = C_Scheduled_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
       e_RationalNumberType(w, x, "EVTargetEnergyRequest");
       s = 2;
     }
     x = v.EVMaximumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l2[s]!, "Scheduled_SEReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_SEReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
+      c = C_Scheduled_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
       s = 3;
     }
     x = v.EVMinimumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l3[s]!, "Scheduled_SEReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_SEReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
+      c = C_Scheduled_SEReqControlModeType_l3[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
       s = 4;
     }
     x = v.EVEnergyOffer;
     if (x !== undefined) {
-      w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_l4[s]!, "Scheduled_SEReqControlModeType", "EVEnergyOffer", s, X_Scheduled_SEReqControlModeType);
-      w.obj(x, "EVEnergyOffer");
+      c = C_Scheduled_SEReqControlModeType_l4[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "EVEnergyOffer", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVEnergyOffer");
       e_EVEnergyOfferType(w, x, "EVEnergyOffer");
       s = 5;
     }
-    w.event(W_Scheduled_SEReqControlModeType[s]!, C_Scheduled_SEReqControlModeType_ee[s]!, "Scheduled_SEReqControlModeType", '', s, X_Scheduled_SEReqControlModeType);
+    c = C_Scheduled_SEReqControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", '', s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10489,20 +10319,21 @@ const C_EVEnergyOfferType_ee = [-1, -1, 0];
 function e_EVEnergyOfferType(w: BitWriter, v: EVEnergyOfferType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVPowerSchedule;
     if (x === undefined) w.missing("EVEnergyOfferType", "EVPowerSchedule");
-    w.bits(1, 0);
-    w.obj(x, "EVPowerSchedule");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPowerSchedule");
     e_EVPowerScheduleType(w, x, "EVPowerSchedule");
     s = 1;
     x = v.EVAbsolutePriceSchedule;
     if (x === undefined) w.missing("EVEnergyOfferType", "EVAbsolutePriceSchedule");
-    w.bits(1, 0);
-    w.obj(x, "EVAbsolutePriceSchedule");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVAbsolutePriceSchedule");
     e_EVAbsolutePriceScheduleType(w, x, "EVAbsolutePriceSchedule");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10515,20 +10346,21 @@ const C_EVPowerScheduleType_ee = [-1, -1, 0];
 function e_EVPowerScheduleType(w: BitWriter, v: EVPowerScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("EVPowerScheduleType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.EVPowerScheduleEntries;
     if (x === undefined) w.missing("EVPowerScheduleType", "EVPowerScheduleEntries");
-    w.bits(1, 0);
-    w.obj(x, "EVPowerScheduleEntries");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPowerScheduleEntries");
     e_EVPowerScheduleEntryListType(w, x, "EVPowerScheduleEntries");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10540,19 +10372,20 @@ const C_EVPowerScheduleEntryListType_ee = [-1, 1, 0];
 function e_EVPowerScheduleEntryListType(w: BitWriter, v: EVPowerScheduleEntryListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVPowerScheduleEntry;
     if (x === undefined) w.missing("EVPowerScheduleEntryListType", "EVPowerScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "EVPowerScheduleEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_EVPowerScheduleEntryListType[s]!, C_EVPowerScheduleEntryListType_l0[s]!, "EVPowerScheduleEntryListType", "EVPowerScheduleEntry", s, X_EVPowerScheduleEntryListType);
-        w.obj(x[i], "EVPowerScheduleEntry");
+        c = C_EVPowerScheduleEntryListType_l0[s]!; if (c < 0) w.event(W_EVPowerScheduleEntryListType[s]!, c, "EVPowerScheduleEntryListType", "EVPowerScheduleEntry", s, X_EVPowerScheduleEntryListType); w.bits(W_EVPowerScheduleEntryListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "EVPowerScheduleEntry");
         e_EVPowerScheduleEntryType(w, x[i], "EVPowerScheduleEntry");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_EVPowerScheduleEntryListType[s]!, C_EVPowerScheduleEntryListType_ee[s]!, "EVPowerScheduleEntryListType", '', s, X_EVPowerScheduleEntryListType);
+    c = C_EVPowerScheduleEntryListType_ee[s]!; if (c < 0) w.event(W_EVPowerScheduleEntryListType[s]!, c, "EVPowerScheduleEntryListType", '', s, X_EVPowerScheduleEntryListType); w.bits(W_EVPowerScheduleEntryListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10565,20 +10398,21 @@ const C_EVPowerScheduleEntryType_ee = [-1, -1, 0];
 function e_EVPowerScheduleEntryType(w: BitWriter, v: EVPowerScheduleEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Duration");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "Duration");
     w.pos++;
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Power");
-    w.bits(1, 0);
-    w.obj(x, "Power");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Power");
     e_RationalNumberType(w, x, "Power");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10593,32 +10427,33 @@ const C_EVAbsolutePriceScheduleType_ee = [-1, -1, -1, -1, 0];
 function e_EVAbsolutePriceScheduleType(w: BitWriter, v: EVAbsolutePriceScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.Currency;
     if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "Currency");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 3, "Currency");
     w.pos++;
     s = 2;
     x = v.PriceAlgorithm;
     if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "PriceAlgorithm");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 255, "PriceAlgorithm");
     w.pos++;
     s = 3;
     x = v.EVPriceRuleStacks;
     if (x === undefined) w.missing("EVAbsolutePriceScheduleType", "EVPriceRuleStacks");
-    w.bits(1, 0);
-    w.obj(x, "EVPriceRuleStacks");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPriceRuleStacks");
     e_EVPriceRuleStackListType(w, x, "EVPriceRuleStacks");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10630,19 +10465,20 @@ const C_EVPriceRuleStackListType_ee = [-1, 1, 0];
 function e_EVPriceRuleStackListType(w: BitWriter, v: EVPriceRuleStackListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVPriceRuleStack;
     if (x === undefined) w.missing("EVPriceRuleStackListType", "EVPriceRuleStack");
     if (x !== undefined) {
       w.arr(x, "EVPriceRuleStack");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_EVPriceRuleStackListType[s]!, C_EVPriceRuleStackListType_l0[s]!, "EVPriceRuleStackListType", "EVPriceRuleStack", s, X_EVPriceRuleStackListType);
-        w.obj(x[i], "EVPriceRuleStack");
+        c = C_EVPriceRuleStackListType_l0[s]!; if (c < 0) w.event(W_EVPriceRuleStackListType[s]!, c, "EVPriceRuleStackListType", "EVPriceRuleStack", s, X_EVPriceRuleStackListType); w.bits(W_EVPriceRuleStackListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "EVPriceRuleStack");
         e_EVPriceRuleStackType(w, x[i], "EVPriceRuleStack");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_EVPriceRuleStackListType[s]!, C_EVPriceRuleStackListType_ee[s]!, "EVPriceRuleStackListType", '', s, X_EVPriceRuleStackListType);
+    c = C_EVPriceRuleStackListType_ee[s]!; if (c < 0) w.event(W_EVPriceRuleStackListType[s]!, c, "EVPriceRuleStackListType", '', s, X_EVPriceRuleStackListType); w.bits(W_EVPriceRuleStackListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10655,10 +10491,11 @@ const C_EVPriceRuleStackType_ee = [-1, -1, 1, 0];
 function e_EVPriceRuleStackType(w: BitWriter, v: EVPriceRuleStackType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPriceRuleStackType", "Duration");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "Duration");
     w.pos++;
     s = 1;
@@ -10667,13 +10504,13 @@ function e_EVPriceRuleStackType(w: BitWriter, v: EVPriceRuleStackType, name: str
     if (x !== undefined) {
       w.arr(x, "EVPriceRule");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_EVPriceRuleStackType[s]!, C_EVPriceRuleStackType_l1[s]!, "EVPriceRuleStackType", "EVPriceRule", s, X_EVPriceRuleStackType);
-        w.obj(x[i], "EVPriceRule");
+        c = C_EVPriceRuleStackType_l1[s]!; if (c < 0) w.event(W_EVPriceRuleStackType[s]!, c, "EVPriceRuleStackType", "EVPriceRule", s, X_EVPriceRuleStackType); w.bits(W_EVPriceRuleStackType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "EVPriceRule");
         e_EVPriceRuleType(w, x[i], "EVPriceRule");
         s = ((i + 1) < 8 ? 2 : 3);
       }
     }
-    w.event(W_EVPriceRuleStackType[s]!, C_EVPriceRuleStackType_ee[s]!, "EVPriceRuleStackType", '', s, X_EVPriceRuleStackType);
+    c = C_EVPriceRuleStackType_ee[s]!; if (c < 0) w.event(W_EVPriceRuleStackType[s]!, c, "EVPriceRuleStackType", '', s, X_EVPriceRuleStackType); w.bits(W_EVPriceRuleStackType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10686,20 +10523,21 @@ const C_EVPriceRuleType_ee = [-1, -1, 0];
 function e_EVPriceRuleType(w: BitWriter, v: EVPriceRuleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EnergyFee;
     if (x === undefined) w.missing("EVPriceRuleType", "EnergyFee");
-    w.bits(1, 0);
-    w.obj(x, "EnergyFee");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EnergyFee");
     e_RationalNumberType(w, x, "EnergyFee");
     s = 1;
     x = v.PowerRangeStart;
     if (x === undefined) w.missing("EVPriceRuleType", "PowerRangeStart");
-    w.bits(1, 0);
-    w.obj(x, "PowerRangeStart");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "PowerRangeStart");
     e_RationalNumberType(w, x, "PowerRangeStart");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10716,28 +10554,29 @@ const C_ScheduleExchangeResType_ee = [-1, -1, -1, -1, -1, 0, 0];
 function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ScheduleExchangeResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ScheduleExchangeResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ScheduleExchangeResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 3;
     x = v.GoToPause;
     if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l3[s]!, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType);
+      c = C_ScheduleExchangeResType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
       w.pos++;
       w.boolChecked(x, "GoToPause");
       w.pos++;
@@ -10745,19 +10584,19 @@ function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, nam
     }
     x = v.Dynamic_SEResControlMode;
     if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l4[s]!, "ScheduleExchangeResType", "Dynamic_SEResControlMode", s, X_ScheduleExchangeResType);
-      w.obj(x, "Dynamic_SEResControlMode");
+      c = C_ScheduleExchangeResType_l4[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "Dynamic_SEResControlMode", s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_SEResControlMode");
       e_Dynamic_SEResControlModeType(w, x, "Dynamic_SEResControlMode");
       s = 5;
     }
     x = v.Scheduled_SEResControlMode;
     if (x !== undefined) {
-      w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_l5[s]!, "ScheduleExchangeResType", "Scheduled_SEResControlMode", s, X_ScheduleExchangeResType);
-      w.obj(x, "Scheduled_SEResControlMode");
+      c = C_ScheduleExchangeResType_l5[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "Scheduled_SEResControlMode", s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_SEResControlMode");
       e_Scheduled_SEResControlModeType(w, x, "Scheduled_SEResControlMode");
       s = 6;
     }
-    w.event(W_ScheduleExchangeResType[s]!, C_ScheduleExchangeResType_ee[s]!, "ScheduleExchangeResType", '', s, X_ScheduleExchangeResType);
+    c = C_ScheduleExchangeResType_ee[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", '', s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10773,10 +10612,11 @@ const C_Dynamic_SEResControlModeType_ee = [5, 4, 3, 2, 0, 0];
 function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l0[s]!, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType);
+      c = C_Dynamic_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -10784,7 +10624,7 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l1[s]!, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType);
+      c = C_Dynamic_SEResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -10792,7 +10632,7 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l2[s]!, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType);
+      c = C_Dynamic_SEResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -10800,19 +10640,19 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     }
     x = v.AbsolutePriceSchedule;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l3[s]!, "Dynamic_SEResControlModeType", "AbsolutePriceSchedule", s, X_Dynamic_SEResControlModeType);
-      w.obj(x, "AbsolutePriceSchedule");
+      c = C_Dynamic_SEResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "AbsolutePriceSchedule", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AbsolutePriceSchedule");
       e_AbsolutePriceScheduleType(w, x, "AbsolutePriceSchedule");
       s = 4;
     }
     x = v.PriceLevelSchedule;
     if (x !== undefined) {
-      w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_l4[s]!, "Dynamic_SEResControlModeType", "PriceLevelSchedule", s, X_Dynamic_SEResControlModeType);
-      w.obj(x, "PriceLevelSchedule");
+      c = C_Dynamic_SEResControlModeType_l4[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "PriceLevelSchedule", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PriceLevelSchedule");
       e_PriceLevelScheduleType(w, x, "PriceLevelSchedule");
       s = 5;
     }
-    w.event(W_Dynamic_SEResControlModeType[s]!, C_Dynamic_SEResControlModeType_ee[s]!, "Dynamic_SEResControlModeType", '', s, X_Dynamic_SEResControlModeType);
+    c = C_Dynamic_SEResControlModeType_ee[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", '', s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10836,29 +10676,30 @@ const C_AbsolutePriceScheduleType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_a0[s]!, "AbsolutePriceScheduleType", "@Id", s, X_AbsolutePriceScheduleType);
+      c = C_AbsolutePriceScheduleType_a0[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "@Id", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.TimeAnchor;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "TimeAnchor");
-    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l0[s]!, "AbsolutePriceScheduleType", "TimeAnchor", s, X_AbsolutePriceScheduleType);
+    c = C_AbsolutePriceScheduleType_l0[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "TimeAnchor", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
     w.pos++;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceScheduleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
     w.pos++;
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l2[s]!, "AbsolutePriceScheduleType", "PriceScheduleDescription", s, X_AbsolutePriceScheduleType);
+      c = C_AbsolutePriceScheduleType_l2[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "PriceScheduleDescription", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 160, "PriceScheduleDescription");
       w.pos++;
@@ -10866,65 +10707,65 @@ function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType,
     }
     x = v.Currency;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "Currency");
-    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l3[s]!, "AbsolutePriceScheduleType", "Currency", s, X_AbsolutePriceScheduleType);
+    c = C_AbsolutePriceScheduleType_l3[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "Currency", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
     w.pos++;
     w.stringChecked(x, 0, 3, "Currency");
     w.pos++;
     s = 5;
     x = v.Language;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "Language");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 3, "Language");
     w.pos++;
     s = 6;
     x = v.PriceAlgorithm;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceAlgorithm");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 255, "PriceAlgorithm");
     w.pos++;
     s = 7;
     x = v.MinimumCost;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l6[s]!, "AbsolutePriceScheduleType", "MinimumCost", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "MinimumCost");
+      c = C_AbsolutePriceScheduleType_l6[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "MinimumCost", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MinimumCost");
       e_RationalNumberType(w, x, "MinimumCost");
       s = 8;
     }
     x = v.MaximumCost;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l7[s]!, "AbsolutePriceScheduleType", "MaximumCost", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "MaximumCost");
+      c = C_AbsolutePriceScheduleType_l7[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "MaximumCost", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MaximumCost");
       e_RationalNumberType(w, x, "MaximumCost");
       s = 9;
     }
     x = v.TaxRules;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l8[s]!, "AbsolutePriceScheduleType", "TaxRules", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "TaxRules");
+      c = C_AbsolutePriceScheduleType_l8[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "TaxRules", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "TaxRules");
       e_TaxRuleListType(w, x, "TaxRules");
       s = 10;
     }
     x = v.PriceRuleStacks;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceRuleStacks");
-    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l9[s]!, "AbsolutePriceScheduleType", "PriceRuleStacks", s, X_AbsolutePriceScheduleType);
-    w.obj(x, "PriceRuleStacks");
+    c = C_AbsolutePriceScheduleType_l9[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "PriceRuleStacks", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "PriceRuleStacks");
     e_PriceRuleStackListType(w, x, "PriceRuleStacks");
     s = 11;
     x = v.OverstayRules;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l10[s]!, "AbsolutePriceScheduleType", "OverstayRules", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "OverstayRules");
+      c = C_AbsolutePriceScheduleType_l10[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "OverstayRules", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OverstayRules");
       e_OverstayRuleListType(w, x, "OverstayRules");
       s = 12;
     }
     x = v.AdditionalSelectedServices;
     if (x !== undefined) {
-      w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_l11[s]!, "AbsolutePriceScheduleType", "AdditionalSelectedServices", s, X_AbsolutePriceScheduleType);
-      w.obj(x, "AdditionalSelectedServices");
+      c = C_AbsolutePriceScheduleType_l11[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", "AdditionalSelectedServices", s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AdditionalSelectedServices");
       e_AdditionalServiceListType(w, x, "AdditionalSelectedServices");
       s = 13;
     }
-    w.event(W_AbsolutePriceScheduleType[s]!, C_AbsolutePriceScheduleType_ee[s]!, "AbsolutePriceScheduleType", '', s, X_AbsolutePriceScheduleType);
+    c = C_AbsolutePriceScheduleType_ee[s]!; if (c < 0) w.event(W_AbsolutePriceScheduleType[s]!, c, "AbsolutePriceScheduleType", '', s, X_AbsolutePriceScheduleType); w.bits(W_AbsolutePriceScheduleType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10936,19 +10777,20 @@ const C_TaxRuleListType_ee = [-1, 1, 0];
 function e_TaxRuleListType(w: BitWriter, v: TaxRuleListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TaxRule;
     if (x === undefined) w.missing("TaxRuleListType", "TaxRule");
     if (x !== undefined) {
       w.arr(x, "TaxRule");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TaxRuleListType[s]!, C_TaxRuleListType_l0[s]!, "TaxRuleListType", "TaxRule", s, X_TaxRuleListType);
-        w.obj(x[i], "TaxRule");
+        c = C_TaxRuleListType_l0[s]!; if (c < 0) w.event(W_TaxRuleListType[s]!, c, "TaxRuleListType", "TaxRule", s, X_TaxRuleListType); w.bits(W_TaxRuleListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "TaxRule");
         e_TaxRuleType(w, x[i], "TaxRule");
         s = ((i + 1) < 10 ? 1 : 2);
       }
     }
-    w.event(W_TaxRuleListType[s]!, C_TaxRuleListType_ee[s]!, "TaxRuleListType", '', s, X_TaxRuleListType);
+    c = C_TaxRuleListType_ee[s]!; if (c < 0) w.event(W_TaxRuleListType[s]!, c, "TaxRuleListType", '', s, X_TaxRuleListType); w.bits(W_TaxRuleListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -10967,16 +10809,17 @@ const C_TaxRuleType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, 0];
 function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("TaxRuleType", "TaxRuleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
     w.pos++;
     s = 1;
     x = v.TaxRuleName;
     if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l1[s]!, "TaxRuleType", "TaxRuleName", s, X_TaxRuleType);
+      c = C_TaxRuleType_l1[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxRuleName", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 80, "TaxRuleName");
       w.pos++;
@@ -10984,13 +10827,13 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     }
     x = v.TaxRate;
     if (x === undefined) w.missing("TaxRuleType", "TaxRate");
-    w.event(W_TaxRuleType[s]!, C_TaxRuleType_l2[s]!, "TaxRuleType", "TaxRate", s, X_TaxRuleType);
-    w.obj(x, "TaxRate");
+    c = C_TaxRuleType_l2[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxRate", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "TaxRate");
     e_RationalNumberType(w, x, "TaxRate");
     s = 3;
     x = v.TaxIncludedInPrice;
     if (x !== undefined) {
-      w.event(W_TaxRuleType[s]!, C_TaxRuleType_l3[s]!, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType);
+      c = C_TaxRuleType_l3[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
       w.pos++;
       w.boolChecked(x, "TaxIncludedInPrice");
       w.pos++;
@@ -10998,30 +10841,30 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     }
     x = v.AppliesToEnergyFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToEnergyFee");
-    w.event(W_TaxRuleType[s]!, C_TaxRuleType_l4[s]!, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType);
+    c = C_TaxRuleType_l4[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
     w.pos++;
     w.boolChecked(x, "AppliesToEnergyFee");
     w.pos++;
     s = 5;
     x = v.AppliesToParkingFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToParkingFee");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "AppliesToParkingFee");
     w.pos++;
     s = 6;
     x = v.AppliesToOverstayFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToOverstayFee");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "AppliesToOverstayFee");
     w.pos++;
     s = 7;
     x = v.AppliesMinimumMaximumCost;
     if (x === undefined) w.missing("TaxRuleType", "AppliesMinimumMaximumCost");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "AppliesMinimumMaximumCost");
     w.pos++;
     s = 8;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11033,19 +10876,20 @@ const C_PriceRuleStackListType_ee = [-1, 1, 0];
 function e_PriceRuleStackListType(w: BitWriter, v: PriceRuleStackListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PriceRuleStack;
     if (x === undefined) w.missing("PriceRuleStackListType", "PriceRuleStack");
     if (x !== undefined) {
       w.arr(x, "PriceRuleStack");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PriceRuleStackListType[s]!, C_PriceRuleStackListType_l0[s]!, "PriceRuleStackListType", "PriceRuleStack", s, X_PriceRuleStackListType);
-        w.obj(x[i], "PriceRuleStack");
+        c = C_PriceRuleStackListType_l0[s]!; if (c < 0) w.event(W_PriceRuleStackListType[s]!, c, "PriceRuleStackListType", "PriceRuleStack", s, X_PriceRuleStackListType); w.bits(W_PriceRuleStackListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PriceRuleStack");
         e_PriceRuleStackType(w, x[i], "PriceRuleStack");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_PriceRuleStackListType[s]!, C_PriceRuleStackListType_ee[s]!, "PriceRuleStackListType", '', s, X_PriceRuleStackListType);
+    c = C_PriceRuleStackListType_ee[s]!; if (c < 0) w.event(W_PriceRuleStackListType[s]!, c, "PriceRuleStackListType", '', s, X_PriceRuleStackListType); w.bits(W_PriceRuleStackListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11058,10 +10902,11 @@ const C_PriceRuleStackType_ee = [-1, -1, 1, 0];
 function e_PriceRuleStackType(w: BitWriter, v: PriceRuleStackType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceRuleStackType", "Duration");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "Duration");
     w.pos++;
     s = 1;
@@ -11070,13 +10915,13 @@ function e_PriceRuleStackType(w: BitWriter, v: PriceRuleStackType, name: string)
     if (x !== undefined) {
       w.arr(x, "PriceRule");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PriceRuleStackType[s]!, C_PriceRuleStackType_l1[s]!, "PriceRuleStackType", "PriceRule", s, X_PriceRuleStackType);
-        w.obj(x[i], "PriceRule");
+        c = C_PriceRuleStackType_l1[s]!; if (c < 0) w.event(W_PriceRuleStackType[s]!, c, "PriceRuleStackType", "PriceRule", s, X_PriceRuleStackType); w.bits(W_PriceRuleStackType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PriceRule");
         e_PriceRuleType(w, x[i], "PriceRule");
         s = ((i + 1) < 8 ? 2 : 3);
       }
     }
-    w.event(W_PriceRuleStackType[s]!, C_PriceRuleStackType_ee[s]!, "PriceRuleStackType", '', s, X_PriceRuleStackType);
+    c = C_PriceRuleStackType_ee[s]!; if (c < 0) w.event(W_PriceRuleStackType[s]!, c, "PriceRuleStackType", '', s, X_PriceRuleStackType); w.bits(W_PriceRuleStackType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11093,23 +10938,24 @@ const C_PriceRuleType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EnergyFee;
     if (x === undefined) w.missing("PriceRuleType", "EnergyFee");
-    w.bits(1, 0);
-    w.obj(x, "EnergyFee");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EnergyFee");
     e_RationalNumberType(w, x, "EnergyFee");
     s = 1;
     x = v.ParkingFee;
     if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l1[s]!, "PriceRuleType", "ParkingFee", s, X_PriceRuleType);
-      w.obj(x, "ParkingFee");
+      c = C_PriceRuleType_l1[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFee", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "ParkingFee");
       e_RationalNumberType(w, x, "ParkingFee");
       s = 2;
     }
     x = v.ParkingFeePeriod;
     if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l2[s]!, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType);
+      c = C_PriceRuleType_l2[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "ParkingFeePeriod");
       w.pos++;
@@ -11117,7 +10963,7 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     }
     x = v.CarbonDioxideEmission;
     if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l3[s]!, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType);
+      c = C_PriceRuleType_l3[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "CarbonDioxideEmission");
       w.pos++;
@@ -11125,7 +10971,7 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     }
     x = v.RenewableGenerationPercentage;
     if (x !== undefined) {
-      w.event(W_PriceRuleType[s]!, C_PriceRuleType_l4[s]!, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType);
+      c = C_PriceRuleType_l4[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, 0, 255, "RenewableGenerationPercentage");
       w.pos++;
@@ -11133,11 +10979,11 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     }
     x = v.PowerRangeStart;
     if (x === undefined) w.missing("PriceRuleType", "PowerRangeStart");
-    w.event(W_PriceRuleType[s]!, C_PriceRuleType_l5[s]!, "PriceRuleType", "PowerRangeStart", s, X_PriceRuleType);
-    w.obj(x, "PowerRangeStart");
+    c = C_PriceRuleType_l5[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "PowerRangeStart", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "PowerRangeStart");
     e_RationalNumberType(w, x, "PowerRangeStart");
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11151,10 +10997,11 @@ const C_OverstayRuleListType_ee = [-1, -1, -1, 1, 0];
 function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.OverstayTimeThreshold;
     if (x !== undefined) {
-      w.event(W_OverstayRuleListType[s]!, C_OverstayRuleListType_l0[s]!, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType);
+      c = C_OverstayRuleListType_l0[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "OverstayTimeThreshold");
       w.pos++;
@@ -11162,8 +11009,8 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
     }
     x = v.OverstayPowerThreshold;
     if (x !== undefined) {
-      w.event(W_OverstayRuleListType[s]!, C_OverstayRuleListType_l1[s]!, "OverstayRuleListType", "OverstayPowerThreshold", s, X_OverstayRuleListType);
-      w.obj(x, "OverstayPowerThreshold");
+      c = C_OverstayRuleListType_l1[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayPowerThreshold", s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OverstayPowerThreshold");
       e_RationalNumberType(w, x, "OverstayPowerThreshold");
       s = 2;
     }
@@ -11172,13 +11019,13 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
     if (x !== undefined) {
       w.arr(x, "OverstayRule");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_OverstayRuleListType[s]!, C_OverstayRuleListType_l2[s]!, "OverstayRuleListType", "OverstayRule", s, X_OverstayRuleListType);
-        w.obj(x[i], "OverstayRule");
+        c = C_OverstayRuleListType_l2[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayRule", s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "OverstayRule");
         e_OverstayRuleType(w, x[i], "OverstayRule");
         s = ((i + 1) < 5 ? 3 : 4);
       }
     }
-    w.event(W_OverstayRuleListType[s]!, C_OverstayRuleListType_ee[s]!, "OverstayRuleListType", '', s, X_OverstayRuleListType);
+    c = C_OverstayRuleListType_ee[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", '', s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11193,10 +11040,11 @@ const C_OverstayRuleType_ee = [-1, -1, -1, -1, 0];
 function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.OverstayRuleDescription;
     if (x !== undefined) {
-      w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l0[s]!, "OverstayRuleType", "OverstayRuleDescription", s, X_OverstayRuleType);
+      c = C_OverstayRuleType_l0[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "OverstayRuleDescription", s, X_OverstayRuleType); w.bits(W_OverstayRuleType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 160, "OverstayRuleDescription");
       w.pos++;
@@ -11204,24 +11052,24 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     }
     x = v.StartTime;
     if (x === undefined) w.missing("OverstayRuleType", "StartTime");
-    w.event(W_OverstayRuleType[s]!, C_OverstayRuleType_l1[s]!, "OverstayRuleType", "StartTime", s, X_OverstayRuleType);
+    c = C_OverstayRuleType_l1[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "StartTime", s, X_OverstayRuleType); w.bits(W_OverstayRuleType[s]!, c);
     w.pos++;
     w.intChecked(x, 0, 4294967295, true, "StartTime");
     w.pos++;
     s = 2;
     x = v.OverstayFee;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFee");
-    w.bits(1, 0);
-    w.obj(x, "OverstayFee");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "OverstayFee");
     e_RationalNumberType(w, x, "OverstayFee");
     s = 3;
     x = v.OverstayFeePeriod;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFeePeriod");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "OverstayFeePeriod");
     w.pos++;
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11233,19 +11081,20 @@ const C_AdditionalServiceListType_ee = [-1, 1, 0];
 function e_AdditionalServiceListType(w: BitWriter, v: AdditionalServiceListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.AdditionalService;
     if (x === undefined) w.missing("AdditionalServiceListType", "AdditionalService");
     if (x !== undefined) {
       w.arr(x, "AdditionalService");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_AdditionalServiceListType[s]!, C_AdditionalServiceListType_l0[s]!, "AdditionalServiceListType", "AdditionalService", s, X_AdditionalServiceListType);
-        w.obj(x[i], "AdditionalService");
+        c = C_AdditionalServiceListType_l0[s]!; if (c < 0) w.event(W_AdditionalServiceListType[s]!, c, "AdditionalServiceListType", "AdditionalService", s, X_AdditionalServiceListType); w.bits(W_AdditionalServiceListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "AdditionalService");
         e_AdditionalServiceType(w, x[i], "AdditionalService");
         s = ((i + 1) < 5 ? 1 : 2);
       }
     }
-    w.event(W_AdditionalServiceListType[s]!, C_AdditionalServiceListType_ee[s]!, "AdditionalServiceListType", '', s, X_AdditionalServiceListType);
+    c = C_AdditionalServiceListType_ee[s]!; if (c < 0) w.event(W_AdditionalServiceListType[s]!, c, "AdditionalServiceListType", '', s, X_AdditionalServiceListType); w.bits(W_AdditionalServiceListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11258,20 +11107,21 @@ const C_AdditionalServiceType_ee = [-1, -1, 0];
 function e_AdditionalServiceType(w: BitWriter, v: AdditionalServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceName;
     if (x === undefined) w.missing("AdditionalServiceType", "ServiceName");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 80, "ServiceName");
     w.pos++;
     s = 1;
     x = v.ServiceFee;
     if (x === undefined) w.missing("AdditionalServiceType", "ServiceFee");
-    w.bits(1, 0);
-    w.obj(x, "ServiceFee");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ServiceFee");
     e_RationalNumberType(w, x, "ServiceFee");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11288,29 +11138,30 @@ const C_PriceLevelScheduleType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_a0[s]!, "PriceLevelScheduleType", "@Id", s, X_PriceLevelScheduleType);
+      c = C_PriceLevelScheduleType_a0[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "@Id", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.TimeAnchor;
     if (x === undefined) w.missing("PriceLevelScheduleType", "TimeAnchor");
-    w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l0[s]!, "PriceLevelScheduleType", "TimeAnchor", s, X_PriceLevelScheduleType);
+    c = C_PriceLevelScheduleType_l0[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "TimeAnchor", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
     w.pos++;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceScheduleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
     w.pos++;
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
-      w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l2[s]!, "PriceLevelScheduleType", "PriceScheduleDescription", s, X_PriceLevelScheduleType);
+      c = C_PriceLevelScheduleType_l2[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "PriceScheduleDescription", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 160, "PriceScheduleDescription");
       w.pos++;
@@ -11318,18 +11169,18 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
     }
     x = v.NumberOfPriceLevels;
     if (x === undefined) w.missing("PriceLevelScheduleType", "NumberOfPriceLevels");
-    w.event(W_PriceLevelScheduleType[s]!, C_PriceLevelScheduleType_l3[s]!, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType);
+    c = C_PriceLevelScheduleType_l3[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
     w.pos++;
     w.nbitChecked(x, 8, 0, 255, "NumberOfPriceLevels");
     w.pos++;
     s = 5;
     x = v.PriceLevelScheduleEntries;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceLevelScheduleEntries");
-    w.bits(1, 0);
-    w.obj(x, "PriceLevelScheduleEntries");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "PriceLevelScheduleEntries");
     e_PriceLevelScheduleEntryListType(w, x, "PriceLevelScheduleEntries");
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11341,19 +11192,20 @@ const C_PriceLevelScheduleEntryListType_ee = [-1, 1, 0];
 function e_PriceLevelScheduleEntryListType(w: BitWriter, v: PriceLevelScheduleEntryListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PriceLevelScheduleEntry;
     if (x === undefined) w.missing("PriceLevelScheduleEntryListType", "PriceLevelScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PriceLevelScheduleEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PriceLevelScheduleEntryListType[s]!, C_PriceLevelScheduleEntryListType_l0[s]!, "PriceLevelScheduleEntryListType", "PriceLevelScheduleEntry", s, X_PriceLevelScheduleEntryListType);
-        w.obj(x[i], "PriceLevelScheduleEntry");
+        c = C_PriceLevelScheduleEntryListType_l0[s]!; if (c < 0) w.event(W_PriceLevelScheduleEntryListType[s]!, c, "PriceLevelScheduleEntryListType", "PriceLevelScheduleEntry", s, X_PriceLevelScheduleEntryListType); w.bits(W_PriceLevelScheduleEntryListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PriceLevelScheduleEntry");
         e_PriceLevelScheduleEntryType(w, x[i], "PriceLevelScheduleEntry");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_PriceLevelScheduleEntryListType[s]!, C_PriceLevelScheduleEntryListType_ee[s]!, "PriceLevelScheduleEntryListType", '', s, X_PriceLevelScheduleEntryListType);
+    c = C_PriceLevelScheduleEntryListType_ee[s]!; if (c < 0) w.event(W_PriceLevelScheduleEntryListType[s]!, c, "PriceLevelScheduleEntryListType", '', s, X_PriceLevelScheduleEntryListType); w.bits(W_PriceLevelScheduleEntryListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11366,20 +11218,21 @@ const C_PriceLevelScheduleEntryType_ee = [-1, -1, 0];
 function e_PriceLevelScheduleEntryType(w: BitWriter, v: PriceLevelScheduleEntryType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "Duration");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 4294967295, true, "Duration");
     w.pos++;
     s = 1;
     x = v.PriceLevel;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "PriceLevel");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, 0, 255, "PriceLevel");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11391,19 +11244,20 @@ const C_Scheduled_SEResControlModeType_ee = [-1, 1, 0];
 function e_Scheduled_SEResControlModeType(w: BitWriter, v: Scheduled_SEResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ScheduleTuple;
     if (x === undefined) w.missing("Scheduled_SEResControlModeType", "ScheduleTuple");
     if (x !== undefined) {
       w.arr(x, "ScheduleTuple");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_Scheduled_SEResControlModeType[s]!, C_Scheduled_SEResControlModeType_l0[s]!, "Scheduled_SEResControlModeType", "ScheduleTuple", s, X_Scheduled_SEResControlModeType);
-        w.obj(x[i], "ScheduleTuple");
+        c = C_Scheduled_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEResControlModeType[s]!, c, "Scheduled_SEResControlModeType", "ScheduleTuple", s, X_Scheduled_SEResControlModeType); w.bits(W_Scheduled_SEResControlModeType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "ScheduleTuple");
         e_ScheduleTupleType(w, x[i], "ScheduleTuple");
         s = ((i + 1) < 3 ? 1 : 2);
       }
     }
-    w.event(W_Scheduled_SEResControlModeType[s]!, C_Scheduled_SEResControlModeType_ee[s]!, "Scheduled_SEResControlModeType", '', s, X_Scheduled_SEResControlModeType);
+    c = C_Scheduled_SEResControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_SEResControlModeType[s]!, c, "Scheduled_SEResControlModeType", '', s, X_Scheduled_SEResControlModeType); w.bits(W_Scheduled_SEResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11417,27 +11271,28 @@ const C_ScheduleTupleType_ee = [-1, -1, 1, 0];
 function e_ScheduleTupleType(w: BitWriter, v: ScheduleTupleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ScheduleTupleID;
     if (x === undefined) w.missing("ScheduleTupleType", "ScheduleTupleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "ScheduleTupleID");
     w.pos++;
     s = 1;
     x = v.ChargingSchedule;
     if (x === undefined) w.missing("ScheduleTupleType", "ChargingSchedule");
-    w.bits(1, 0);
-    w.obj(x, "ChargingSchedule");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ChargingSchedule");
     e_ChargingScheduleType(w, x, "ChargingSchedule");
     s = 2;
     x = v.DischargingSchedule;
     if (x !== undefined) {
-      w.event(W_ScheduleTupleType[s]!, C_ScheduleTupleType_l2[s]!, "ScheduleTupleType", "DischargingSchedule", s, X_ScheduleTupleType);
-      w.obj(x, "DischargingSchedule");
+      c = C_ScheduleTupleType_l2[s]!; if (c < 0) w.event(W_ScheduleTupleType[s]!, c, "ScheduleTupleType", "DischargingSchedule", s, X_ScheduleTupleType); w.bits(W_ScheduleTupleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DischargingSchedule");
       e_ChargingScheduleType(w, x, "DischargingSchedule");
       s = 3;
     }
-    w.event(W_ScheduleTupleType[s]!, C_ScheduleTupleType_ee[s]!, "ScheduleTupleType", '', s, X_ScheduleTupleType);
+    c = C_ScheduleTupleType_ee[s]!; if (c < 0) w.event(W_ScheduleTupleType[s]!, c, "ScheduleTupleType", '', s, X_ScheduleTupleType); w.bits(W_ScheduleTupleType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11451,28 +11306,29 @@ const C_ChargingScheduleType_ee = [-1, 2, 0, 0];
 function e_ChargingScheduleType(w: BitWriter, v: ChargingScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PowerSchedule;
     if (x === undefined) w.missing("ChargingScheduleType", "PowerSchedule");
-    w.bits(1, 0);
-    w.obj(x, "PowerSchedule");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "PowerSchedule");
     e_PowerScheduleType(w, x, "PowerSchedule");
     s = 1;
     x = v.AbsolutePriceSchedule;
     if (x !== undefined) {
-      w.event(W_ChargingScheduleType[s]!, C_ChargingScheduleType_l1[s]!, "ChargingScheduleType", "AbsolutePriceSchedule", s, X_ChargingScheduleType);
-      w.obj(x, "AbsolutePriceSchedule");
+      c = C_ChargingScheduleType_l1[s]!; if (c < 0) w.event(W_ChargingScheduleType[s]!, c, "ChargingScheduleType", "AbsolutePriceSchedule", s, X_ChargingScheduleType); w.bits(W_ChargingScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AbsolutePriceSchedule");
       e_AbsolutePriceScheduleType(w, x, "AbsolutePriceSchedule");
       s = 2;
     }
     x = v.PriceLevelSchedule;
     if (x !== undefined) {
-      w.event(W_ChargingScheduleType[s]!, C_ChargingScheduleType_l2[s]!, "ChargingScheduleType", "PriceLevelSchedule", s, X_ChargingScheduleType);
-      w.obj(x, "PriceLevelSchedule");
+      c = C_ChargingScheduleType_l2[s]!; if (c < 0) w.event(W_ChargingScheduleType[s]!, c, "ChargingScheduleType", "PriceLevelSchedule", s, X_ChargingScheduleType); w.bits(W_ChargingScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PriceLevelSchedule");
       e_PriceLevelScheduleType(w, x, "PriceLevelSchedule");
       s = 3;
     }
-    w.event(W_ChargingScheduleType[s]!, C_ChargingScheduleType_ee[s]!, "ChargingScheduleType", '', s, X_ChargingScheduleType);
+    c = C_ChargingScheduleType_ee[s]!; if (c < 0) w.event(W_ChargingScheduleType[s]!, c, "ChargingScheduleType", '', s, X_ChargingScheduleType); w.bits(W_ChargingScheduleType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11487,34 +11343,35 @@ const C_PowerScheduleType_ee = [-1, -1, -1, -1, 0];
 function e_PowerScheduleType(w: BitWriter, v: PowerScheduleType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("PowerScheduleType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.AvailableEnergy;
     if (x !== undefined) {
-      w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l1[s]!, "PowerScheduleType", "AvailableEnergy", s, X_PowerScheduleType);
-      w.obj(x, "AvailableEnergy");
+      c = C_PowerScheduleType_l1[s]!; if (c < 0) w.event(W_PowerScheduleType[s]!, c, "PowerScheduleType", "AvailableEnergy", s, X_PowerScheduleType); w.bits(W_PowerScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AvailableEnergy");
       e_RationalNumberType(w, x, "AvailableEnergy");
       s = 2;
     }
     x = v.PowerTolerance;
     if (x !== undefined) {
-      w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l2[s]!, "PowerScheduleType", "PowerTolerance", s, X_PowerScheduleType);
-      w.obj(x, "PowerTolerance");
+      c = C_PowerScheduleType_l2[s]!; if (c < 0) w.event(W_PowerScheduleType[s]!, c, "PowerScheduleType", "PowerTolerance", s, X_PowerScheduleType); w.bits(W_PowerScheduleType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "PowerTolerance");
       e_RationalNumberType(w, x, "PowerTolerance");
       s = 3;
     }
     x = v.PowerScheduleEntries;
     if (x === undefined) w.missing("PowerScheduleType", "PowerScheduleEntries");
-    w.event(W_PowerScheduleType[s]!, C_PowerScheduleType_l3[s]!, "PowerScheduleType", "PowerScheduleEntries", s, X_PowerScheduleType);
-    w.obj(x, "PowerScheduleEntries");
+    c = C_PowerScheduleType_l3[s]!; if (c < 0) w.event(W_PowerScheduleType[s]!, c, "PowerScheduleType", "PowerScheduleEntries", s, X_PowerScheduleType); w.bits(W_PowerScheduleType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "PowerScheduleEntries");
     e_PowerScheduleEntryListType(w, x, "PowerScheduleEntries");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11526,19 +11383,20 @@ const C_PowerScheduleEntryListType_ee = [-1, 1, 0];
 function e_PowerScheduleEntryListType(w: BitWriter, v: PowerScheduleEntryListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PowerScheduleEntry;
     if (x === undefined) w.missing("PowerScheduleEntryListType", "PowerScheduleEntry");
     if (x !== undefined) {
       w.arr(x, "PowerScheduleEntry");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_PowerScheduleEntryListType[s]!, C_PowerScheduleEntryListType_l0[s]!, "PowerScheduleEntryListType", "PowerScheduleEntry", s, X_PowerScheduleEntryListType);
-        w.obj(x[i], "PowerScheduleEntry");
+        c = C_PowerScheduleEntryListType_l0[s]!; if (c < 0) w.event(W_PowerScheduleEntryListType[s]!, c, "PowerScheduleEntryListType", "PowerScheduleEntry", s, X_PowerScheduleEntryListType); w.bits(W_PowerScheduleEntryListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PowerScheduleEntry");
         e_PowerScheduleEntryType(w, x[i], "PowerScheduleEntry");
         s = ((i + 1) < 1024 ? 1 : 2);
       }
     }
-    w.event(W_PowerScheduleEntryListType[s]!, C_PowerScheduleEntryListType_ee[s]!, "PowerScheduleEntryListType", '', s, X_PowerScheduleEntryListType);
+    c = C_PowerScheduleEntryListType_ee[s]!; if (c < 0) w.event(W_PowerScheduleEntryListType[s]!, c, "PowerScheduleEntryListType", '', s, X_PowerScheduleEntryListType); w.bits(W_PowerScheduleEntryListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11551,20 +11409,21 @@ const C_ServiceDetailReqType_ee = [-1, -1, 0];
 function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceDetailReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11579,32 +11438,33 @@ const C_ServiceDetailResType_ee = [-1, -1, -1, -1, 0];
 function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceDetailResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 3;
     x = v.ServiceParameterList;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceParameterList");
-    w.bits(1, 0);
-    w.obj(x, "ServiceParameterList");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "ServiceParameterList");
     e_ServiceParameterListType(w, x, "ServiceParameterList");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11616,19 +11476,20 @@ const C_ServiceParameterListType_ee = [-1, 1, 0];
 function e_ServiceParameterListType(w: BitWriter, v: ServiceParameterListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ParameterSet;
     if (x === undefined) w.missing("ServiceParameterListType", "ParameterSet");
     if (x !== undefined) {
       w.arr(x, "ParameterSet");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ServiceParameterListType[s]!, C_ServiceParameterListType_l0[s]!, "ServiceParameterListType", "ParameterSet", s, X_ServiceParameterListType);
-        w.obj(x[i], "ParameterSet");
+        c = C_ServiceParameterListType_l0[s]!; if (c < 0) w.event(W_ServiceParameterListType[s]!, c, "ServiceParameterListType", "ParameterSet", s, X_ServiceParameterListType); w.bits(W_ServiceParameterListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "ParameterSet");
         e_ParameterSetType(w, x[i], "ParameterSet");
         s = ((i + 1) < 32 ? 1 : 2);
       }
     }
-    w.event(W_ServiceParameterListType[s]!, C_ServiceParameterListType_ee[s]!, "ServiceParameterListType", '', s, X_ServiceParameterListType);
+    c = C_ServiceParameterListType_ee[s]!; if (c < 0) w.event(W_ServiceParameterListType[s]!, c, "ServiceParameterListType", '', s, X_ServiceParameterListType); w.bits(W_ServiceParameterListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11641,10 +11502,11 @@ const C_ParameterSetType_ee = [-1, -1, 1, 0];
 function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ParameterSetID");
     w.pos++;
     s = 1;
@@ -11653,13 +11515,13 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     if (x !== undefined) {
       w.arr(x, "Parameter");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ParameterSetType[s]!, C_ParameterSetType_l1[s]!, "ParameterSetType", "Parameter", s, X_ParameterSetType);
-        w.obj(x[i], "Parameter");
+        c = C_ParameterSetType_l1[s]!; if (c < 0) w.event(W_ParameterSetType[s]!, c, "ParameterSetType", "Parameter", s, X_ParameterSetType); w.bits(W_ParameterSetType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Parameter");
         e_ParameterType(w, x[i], "Parameter");
         s = ((i + 1) < 32 ? 2 : 3);
       }
     }
-    w.event(W_ParameterSetType[s]!, C_ParameterSetType_ee[s]!, "ParameterSetType", '', s, X_ParameterSetType);
+    c = C_ParameterSetType_ee[s]!; if (c < 0) w.event(W_ParameterSetType[s]!, c, "ParameterSetType", '', s, X_ParameterSetType); w.bits(W_ParameterSetType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11677,15 +11539,16 @@ const C_ParameterType_ee = [-1, -1, 0, 0, 0, 0, 0, 0];
 function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Name;
     if (x === undefined) w.missing("ParameterType", "@Name");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 80, "@Name");
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l0[s]!, "ParameterType", "boolValue", s, X_ParameterType);
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.boolChecked(x, "boolValue");
       w.pos++;
@@ -11693,7 +11556,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.byteValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l1[s]!, "ParameterType", "byteValue", s, X_ParameterType);
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 8, -128, 127, "byteValue");
       w.pos++;
@@ -11701,7 +11564,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.shortValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l2[s]!, "ParameterType", "shortValue", s, X_ParameterType);
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "shortValue");
       w.pos++;
@@ -11709,7 +11572,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.intValue;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l3[s]!, "ParameterType", "intValue", s, X_ParameterType);
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.intChecked(x, -2147483648, 2147483647, false, "intValue");
       w.pos++;
@@ -11717,20 +11580,20 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     }
     x = v.rationalNumber;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l4[s]!, "ParameterType", "rationalNumber", s, X_ParameterType);
-      w.obj(x, "rationalNumber");
+      c = C_ParameterType_l4[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "rationalNumber", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "rationalNumber");
       e_RationalNumberType(w, x, "rationalNumber");
       s = 6;
     }
     x = v.finiteString;
     if (x !== undefined) {
-      w.event(W_ParameterType[s]!, C_ParameterType_l5[s]!, "ParameterType", "finiteString", s, X_ParameterType);
+      c = C_ParameterType_l5[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "finiteString", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 80, "finiteString");
       w.pos++;
       s = 7;
     }
-    w.event(W_ParameterType[s]!, C_ParameterType_ee[s]!, "ParameterType", '', s, X_ParameterType);
+    c = C_ParameterType_ee[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", '', s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11743,21 +11606,22 @@ const C_ServiceDiscoveryReqType_ee = [-1, 1, 0];
 function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceDiscoveryReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.SupportedServiceIDs;
     if (x !== undefined) {
-      w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_l1[s]!, "ServiceDiscoveryReqType", "SupportedServiceIDs", s, X_ServiceDiscoveryReqType);
-      w.obj(x, "SupportedServiceIDs");
+      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "SupportedServiceIDs", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SupportedServiceIDs");
       e_ServiceIDListType(w, x, "SupportedServiceIDs");
       s = 2;
     }
-    w.event(W_ServiceDiscoveryReqType[s]!, C_ServiceDiscoveryReqType_ee[s]!, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType);
+    c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11769,20 +11633,21 @@ const C_ServiceIDListType_ee = [-1, 1, 0];
 function e_ServiceIDListType(w: BitWriter, v: ServiceIDListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceIDListType", "ServiceID");
     if (x !== undefined) {
       w.arr(x, "ServiceID");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ServiceIDListType[s]!, C_ServiceIDListType_l0[s]!, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType);
+        c = C_ServiceIDListType_l0[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType); w.bits(W_ServiceIDListType[s]!, c);
         w.pos++;
         w.intChecked(x[i], 0, 65535, true, "ServiceID");
         w.pos++;
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
-    w.event(W_ServiceIDListType[s]!, C_ServiceIDListType_ee[s]!, "ServiceIDListType", '', s, X_ServiceIDListType);
+    c = C_ServiceIDListType_ee[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", '', s, X_ServiceIDListType); w.bits(W_ServiceIDListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11798,39 +11663,40 @@ const C_ServiceDiscoveryResType_ee = [-1, -1, -1, -1, 1, 0];
 function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.ServiceRenegotiationSupported;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ServiceRenegotiationSupported");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "ServiceRenegotiationSupported");
     w.pos++;
     s = 3;
     x = v.EnergyTransferServiceList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "EnergyTransferServiceList");
-    w.bits(1, 0);
-    w.obj(x, "EnergyTransferServiceList");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EnergyTransferServiceList");
     e_ServiceListType(w, x, "EnergyTransferServiceList");
     s = 4;
     x = v.VASList;
     if (x !== undefined) {
-      w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_l4[s]!, "ServiceDiscoveryResType", "VASList", s, X_ServiceDiscoveryResType);
-      w.obj(x, "VASList");
+      c = C_ServiceDiscoveryResType_l4[s]!; if (c < 0) w.event(W_ServiceDiscoveryResType[s]!, c, "ServiceDiscoveryResType", "VASList", s, X_ServiceDiscoveryResType); w.bits(W_ServiceDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "VASList");
       e_ServiceListType(w, x, "VASList");
       s = 5;
     }
-    w.event(W_ServiceDiscoveryResType[s]!, C_ServiceDiscoveryResType_ee[s]!, "ServiceDiscoveryResType", '', s, X_ServiceDiscoveryResType);
+    c = C_ServiceDiscoveryResType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryResType[s]!, c, "ServiceDiscoveryResType", '', s, X_ServiceDiscoveryResType); w.bits(W_ServiceDiscoveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11842,19 +11708,20 @@ const C_ServiceListType_ee = [-1, 1, 0];
 function e_ServiceListType(w: BitWriter, v: ServiceListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Service;
     if (x === undefined) w.missing("ServiceListType", "Service");
     if (x !== undefined) {
       w.arr(x, "Service");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ServiceListType[s]!, C_ServiceListType_l0[s]!, "ServiceListType", "Service", s, X_ServiceListType);
-        w.obj(x[i], "Service");
+        c = C_ServiceListType_l0[s]!; if (c < 0) w.event(W_ServiceListType[s]!, c, "ServiceListType", "Service", s, X_ServiceListType); w.bits(W_ServiceListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Service");
         e_ServiceType(w, x[i], "Service");
         s = ((i + 1) < 8 ? 1 : 2);
       }
     }
-    w.event(W_ServiceListType[s]!, C_ServiceListType_ee[s]!, "ServiceListType", '', s, X_ServiceListType);
+    c = C_ServiceListType_ee[s]!; if (c < 0) w.event(W_ServiceListType[s]!, c, "ServiceListType", '', s, X_ServiceListType); w.bits(W_ServiceListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11867,20 +11734,21 @@ const C_ServiceType_ee = [-1, -1, 0];
 function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "FreeService");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11894,27 +11762,28 @@ const C_ServiceSelectionReqType_ee = [-1, -1, 1, 0];
 function e_ServiceSelectionReqType(w: BitWriter, v: ServiceSelectionReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceSelectionReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.SelectedEnergyTransferService;
     if (x === undefined) w.missing("ServiceSelectionReqType", "SelectedEnergyTransferService");
-    w.bits(1, 0);
-    w.obj(x, "SelectedEnergyTransferService");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SelectedEnergyTransferService");
     e_SelectedServiceType(w, x, "SelectedEnergyTransferService");
     s = 2;
     x = v.SelectedVASList;
     if (x !== undefined) {
-      w.event(W_ServiceSelectionReqType[s]!, C_ServiceSelectionReqType_l2[s]!, "ServiceSelectionReqType", "SelectedVASList", s, X_ServiceSelectionReqType);
-      w.obj(x, "SelectedVASList");
+      c = C_ServiceSelectionReqType_l2[s]!; if (c < 0) w.event(W_ServiceSelectionReqType[s]!, c, "ServiceSelectionReqType", "SelectedVASList", s, X_ServiceSelectionReqType); w.bits(W_ServiceSelectionReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "SelectedVASList");
       e_SelectedServiceListType(w, x, "SelectedVASList");
       s = 3;
     }
-    w.event(W_ServiceSelectionReqType[s]!, C_ServiceSelectionReqType_ee[s]!, "ServiceSelectionReqType", '', s, X_ServiceSelectionReqType);
+    c = C_ServiceSelectionReqType_ee[s]!; if (c < 0) w.event(W_ServiceSelectionReqType[s]!, c, "ServiceSelectionReqType", '', s, X_ServiceSelectionReqType); w.bits(W_ServiceSelectionReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11927,20 +11796,21 @@ const C_SelectedServiceType_ee = [-1, -1, 0];
 function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ServiceID");
     w.pos++;
     s = 1;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("SelectedServiceType", "ParameterSetID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "ParameterSetID");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11952,19 +11822,20 @@ const C_SelectedServiceListType_ee = [-1, 1, 0];
 function e_SelectedServiceListType(w: BitWriter, v: SelectedServiceListType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SelectedService;
     if (x === undefined) w.missing("SelectedServiceListType", "SelectedService");
     if (x !== undefined) {
       w.arr(x, "SelectedService");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SelectedServiceListType[s]!, C_SelectedServiceListType_l0[s]!, "SelectedServiceListType", "SelectedService", s, X_SelectedServiceListType);
-        w.obj(x[i], "SelectedService");
+        c = C_SelectedServiceListType_l0[s]!; if (c < 0) w.event(W_SelectedServiceListType[s]!, c, "SelectedServiceListType", "SelectedService", s, X_SelectedServiceListType); w.bits(W_SelectedServiceListType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SelectedService");
         e_SelectedServiceType(w, x[i], "SelectedService");
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
-    w.event(W_SelectedServiceListType[s]!, C_SelectedServiceListType_ee[s]!, "SelectedServiceListType", '', s, X_SelectedServiceListType);
+    c = C_SelectedServiceListType_ee[s]!; if (c < 0) w.event(W_SelectedServiceListType[s]!, c, "SelectedServiceListType", '', s, X_SelectedServiceListType); w.bits(W_SelectedServiceListType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -11977,20 +11848,21 @@ const C_ServiceSelectionResType_ee = [-1, -1, 0];
 function e_ServiceSelectionResType(w: BitWriter, v: ServiceSelectionResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("ServiceSelectionResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceSelectionResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12003,20 +11875,21 @@ const C_SessionSetupReqType_ee = [-1, -1, 0];
 function e_SessionSetupReqType(w: BitWriter, v: SessionSetupReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("SessionSetupReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVCCID;
     if (x === undefined) w.missing("SessionSetupReqType", "EVCCID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 255, "EVCCID");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12030,26 +11903,27 @@ const C_SessionSetupResType_ee = [-1, -1, -1, 0];
 function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("SessionSetupResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 255, "EVSEID");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12064,22 +11938,23 @@ const C_SessionStopReqType_ee = [-1, -1, 2, 1, 0];
 function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("SessionStopReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_chargingSessionType_I, 2, "ChargingSession");
     w.pos++;
     s = 2;
     x = v.EVTerminationCode;
     if (x !== undefined) {
-      w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l2[s]!, "SessionStopReqType", "EVTerminationCode", s, X_SessionStopReqType);
+      c = C_SessionStopReqType_l2[s]!; if (c < 0) w.event(W_SessionStopReqType[s]!, c, "SessionStopReqType", "EVTerminationCode", s, X_SessionStopReqType); w.bits(W_SessionStopReqType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 80, "EVTerminationCode");
       w.pos++;
@@ -12087,13 +11962,13 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     }
     x = v.EVTerminationExplanation;
     if (x !== undefined) {
-      w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_l3[s]!, "SessionStopReqType", "EVTerminationExplanation", s, X_SessionStopReqType);
+      c = C_SessionStopReqType_l3[s]!; if (c < 0) w.event(W_SessionStopReqType[s]!, c, "SessionStopReqType", "EVTerminationExplanation", s, X_SessionStopReqType); w.bits(W_SessionStopReqType[s]!, c);
       w.pos++;
       w.stringChecked(x, 0, 160, "EVTerminationExplanation");
       w.pos++;
       s = 4;
     }
-    w.event(W_SessionStopReqType[s]!, C_SessionStopReqType_ee[s]!, "SessionStopReqType", '', s, X_SessionStopReqType);
+    c = C_SessionStopReqType_ee[s]!; if (c < 0) w.event(W_SessionStopReqType[s]!, c, "SessionStopReqType", '', s, X_SessionStopReqType); w.bits(W_SessionStopReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12106,20 +11981,21 @@ const C_SessionStopResType_ee = [-1, -1, 0];
 function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("SessionStopResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12132,10 +12008,11 @@ const C_SignaturePropertiesType_ee = [-1, -1, 1];
 function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_a0[s]!, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType);
+      c = C_SignaturePropertiesType_a0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -12144,13 +12021,13 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_l0[s]!, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType);
-        w.obj(x[i], "SignatureProperty");
+        c = C_SignaturePropertiesType_l0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SignatureProperty");
         e_SignaturePropertyType(w, x[i], "SignatureProperty");
         s = (2);
       }
     }
-    w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_ee[s]!, "SignaturePropertiesType", '', s, X_SignaturePropertiesType);
+    c = C_SignaturePropertiesType_ee[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", '', s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12163,21 +12040,22 @@ const C_SignaturePropertyType_ee = [-1, -1, -1];
 function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a0[s]!, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a0[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Target;
     if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a1[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
       s = 2;
     }
-    w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_ee[s]!, "SignaturePropertyType", '', s, X_SignaturePropertyType);
+    c = C_SignaturePropertyType_ee[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", '', s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12194,28 +12072,29 @@ const C_VehicleCheckInReqType_ee = [-1, -1, -1, 3, 2, 1, 0];
 function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("VehicleCheckInReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVCheckInStatus;
     if (x === undefined) w.missing("VehicleCheckInReqType", "EVCheckInStatus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
     w.pos++;
     s = 2;
     x = v.ParkingMethod;
     if (x === undefined) w.missing("VehicleCheckInReqType", "ParkingMethod");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_parkingMethodType_I, 2, "ParkingMethod");
     w.pos++;
     s = 3;
     x = v.VehicleFrame;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l3[s]!, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType);
+      c = C_VehicleCheckInReqType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "VehicleFrame");
       w.pos++;
@@ -12223,7 +12102,7 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     }
     x = v.DeviceOffset;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l4[s]!, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType);
+      c = C_VehicleCheckInReqType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "DeviceOffset");
       w.pos++;
@@ -12231,13 +12110,13 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     }
     x = v.VehicleTravel;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_l5[s]!, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType);
+      c = C_VehicleCheckInReqType_l5[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "VehicleTravel");
       w.pos++;
       s = 6;
     }
-    w.event(W_VehicleCheckInReqType[s]!, C_VehicleCheckInReqType_ee[s]!, "VehicleCheckInReqType", '', s, X_VehicleCheckInReqType);
+    c = C_VehicleCheckInReqType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", '', s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12253,22 +12132,23 @@ const C_VehicleCheckInResType_ee = [-1, -1, 3, 2, 1, 0];
 function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("VehicleCheckInResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckInResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.ParkingSpace;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l2[s]!, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType);
+      c = C_VehicleCheckInResType_l2[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "ParkingSpace");
       w.pos++;
@@ -12276,7 +12156,7 @@ function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: s
     }
     x = v.DeviceLocation;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l3[s]!, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType);
+      c = C_VehicleCheckInResType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "DeviceLocation");
       w.pos++;
@@ -12284,13 +12164,13 @@ function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: s
     }
     x = v.TargetDistance;
     if (x !== undefined) {
-      w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_l4[s]!, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType);
+      c = C_VehicleCheckInResType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "TargetDistance");
       w.pos++;
       s = 5;
     }
-    w.event(W_VehicleCheckInResType[s]!, C_VehicleCheckInResType_ee[s]!, "VehicleCheckInResType", '', s, X_VehicleCheckInResType);
+    c = C_VehicleCheckInResType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", '', s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12304,26 +12184,27 @@ const C_VehicleCheckOutReqType_ee = [-1, -1, -1, 0];
 function e_VehicleCheckOutReqType(w: BitWriter, v: VehicleCheckOutReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVCheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "EVCheckOutStatus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
     w.pos++;
     s = 2;
     x = v.CheckOutTime;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "CheckOutTime");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "CheckOutTime");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12337,26 +12218,27 @@ const C_VehicleCheckOutResType_ee = [-1, -1, -1, 0];
 function e_VehicleCheckOutResType(w: BitWriter, v: VehicleCheckOutResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("VehicleCheckOutResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckOutResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSECheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutResType", "EVSECheckOutStatus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -12500,10 +12382,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

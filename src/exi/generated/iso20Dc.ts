@@ -578,9 +578,7 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
-            r.ch("BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
-            r.ee("BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
             continue;
@@ -651,9 +649,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 0: // attr:0
         switch (r.event(1, 1, "RationalNumberType", 0)) {
           case 0:
-            r.ch("RationalNumberType.Exponent");
-            const v0 = r.nbit(8, -128, 127, "RationalNumberType.Exponent");
-            r.ee("RationalNumberType.Exponent");
+            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
             o.Exponent = v0;
             s = 1;
             continue;
@@ -663,9 +659,7 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
       case 1: // Exponent:done
         switch (r.event(1, 1, "RationalNumberType", 1)) {
           case 0:
-            r.ch("RationalNumberType.Value");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "RationalNumberType.Value");
-            r.ee("RationalNumberType.Value");
+            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
             o.Value = v0;
             s = 2;
             continue;
@@ -820,9 +814,7 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
       case 0: // attr:0
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
-            r.ch("BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
-            r.ee("BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -982,30 +974,22 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
       case 0: // attr:0
         switch (r.event(3, 5, "BPT_Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v3 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v3 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
             continue;
@@ -1019,23 +1003,17 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v2 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v2 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
             continue;
@@ -1049,16 +1027,12 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v1 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v1 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
             continue;
@@ -1072,9 +1046,7 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
-            r.ch("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v0 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
             continue;
@@ -1790,9 +1762,7 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
-            r.ch("DC_CPDReqEnergyTransferModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "DC_CPDReqEnergyTransferModeType.TargetSOC");
-            r.ee("DC_CPDReqEnergyTransferModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
             continue;
@@ -3694,9 +3664,7 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
       case 1: // Header:done
         switch (r.event(1, 1, "DC_CableCheckResType", 1)) {
           case 0:
-            r.ch("DC_CableCheckResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "DC_CableCheckResType.ResponseCode")];
-            r.ee("DC_CableCheckResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_CableCheckResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -3706,9 +3674,7 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_CableCheckResType", 2)) {
           case 0:
-            r.ch("DC_CableCheckResType.EVSEProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "DC_CableCheckResType.EVSEProcessing")];
-            r.ee("DC_CableCheckResType.EVSEProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "DC_CableCheckResType.EVSEProcessing")];
             o.EVSEProcessing = v0;
             s = 3;
             continue;
@@ -3752,9 +3718,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             s = 2;
             continue;
           case 1:
-            r.ch("DC_ChargeLoopReqType.MeterInfoRequested");
-            const v1 = r.bool();
-            r.ee("DC_ChargeLoopReqType.MeterInfoRequested");
+            const v1 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
             continue;
@@ -3764,9 +3728,7 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
       case 2: // DisplayParameters:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 2)) {
           case 0:
-            r.ch("DC_ChargeLoopReqType.MeterInfoRequested");
-            const v0 = r.bool();
-            r.ee("DC_ChargeLoopReqType.MeterInfoRequested");
+            const v0 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v0;
             s = 3;
             continue;
@@ -3859,58 +3821,42 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 0: // attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
-            r.ch("DisplayParametersType.PresentSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.PresentSOC");
-            r.ee("DisplayParametersType.PresentSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DisplayParametersType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
-            r.ee("DisplayParametersType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v3 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
             continue;
           case 5:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v5 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
             continue;
           case 6:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v6 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
             continue;
           case 7:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v7 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
             continue;
@@ -3919,9 +3865,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 9:
-            r.ch("DisplayParametersType.InletHot");
-            const v9 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
             continue;
@@ -3933,51 +3877,37 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 1: // PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
-            r.ch("DisplayParametersType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
-            r.ee("DisplayParametersType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v2 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
             continue;
           case 5:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v5 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
             continue;
           case 6:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v6 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
             continue;
@@ -3986,9 +3916,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 8:
-            r.ch("DisplayParametersType.InletHot");
-            const v8 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
             continue;
@@ -4000,44 +3928,32 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 2: // MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
-            r.ch("DisplayParametersType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.TargetSOC");
-            r.ee("DisplayParametersType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v1 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
             continue;
           case 4:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v4 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
             continue;
           case 5:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v5 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
             continue;
@@ -4046,9 +3962,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 7:
-            r.ch("DisplayParametersType.InletHot");
-            const v7 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
             continue;
@@ -4060,37 +3974,27 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 3: // TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
-            r.ch("DisplayParametersType.MaximumSOC");
-            const v0 = r.nbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
-            r.ee("DisplayParametersType.MaximumSOC");
+            const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
             continue;
           case 3:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v3 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
             continue;
           case 4:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v4 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
             continue;
@@ -4099,9 +4003,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 6:
-            r.ch("DisplayParametersType.InletHot");
-            const v6 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
             continue;
@@ -4113,30 +4015,22 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 4: // MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToMinimumSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMinimumSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
             continue;
           case 2:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v2 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
             continue;
           case 3:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v3 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
             continue;
@@ -4145,9 +4039,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 5:
-            r.ch("DisplayParametersType.InletHot");
-            const v5 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
             continue;
@@ -4159,23 +4051,17 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 5: // RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToTargetSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
-            r.ee("DisplayParametersType.RemainingTimeToTargetSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
             continue;
           case 1:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v1 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
             continue;
           case 2:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v2 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
             continue;
@@ -4184,9 +4070,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 4:
-            r.ch("DisplayParametersType.InletHot");
-            const v4 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
             continue;
@@ -4198,16 +4082,12 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 6: // RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
-            r.ch("DisplayParametersType.RemainingTimeToMaximumSOC");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
-            r.ee("DisplayParametersType.RemainingTimeToMaximumSOC");
+            const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
             continue;
           case 1:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v1 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
             continue;
@@ -4216,9 +4096,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 3:
-            r.ch("DisplayParametersType.InletHot");
-            const v3 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
             continue;
@@ -4230,9 +4108,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 7: // RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
-            r.ch("DisplayParametersType.ChargingComplete");
-            const v0 = r.bool();
-            r.ee("DisplayParametersType.ChargingComplete");
+            const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
             continue;
@@ -4241,9 +4117,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 2:
-            r.ch("DisplayParametersType.InletHot");
-            const v2 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
             continue;
@@ -4259,9 +4133,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             s = 9;
             continue;
           case 1:
-            r.ch("DisplayParametersType.InletHot");
-            const v1 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
             continue;
@@ -4273,9 +4145,7 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
       case 9: // BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
-            r.ch("DisplayParametersType.InletHot");
-            const v0 = r.bool();
-            r.ee("DisplayParametersType.InletHot");
+            const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
             continue;
@@ -4308,9 +4178,7 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
       case 0: // attr:0
         switch (r.event(2, 2, "Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_DC_CLReqControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_DC_CLReqControlModeType.DepartureTime");
-            r.ee("Dynamic_DC_CLReqControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
@@ -4611,9 +4479,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
       case 1: // Header:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 1)) {
           case 0:
-            r.ch("DC_ChargeLoopResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "DC_ChargeLoopResType.ResponseCode")];
-            r.ee("DC_ChargeLoopResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeLoopResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -4692,9 +4558,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
       case 7: // EVSEPresentVoltage:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 7)) {
           case 0:
-            r.ch("DC_ChargeLoopResType.EVSEPowerLimitAchieved");
-            const v0 = r.bool();
-            r.ee("DC_ChargeLoopResType.EVSEPowerLimitAchieved");
+            const v0 = r.chBool("DC_ChargeLoopResType.EVSEPowerLimitAchieved");
             o.EVSEPowerLimitAchieved = v0;
             s = 8;
             continue;
@@ -4704,9 +4568,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
       case 8: // EVSEPowerLimitAchieved:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 8)) {
           case 0:
-            r.ch("DC_ChargeLoopResType.EVSECurrentLimitAchieved");
-            const v0 = r.bool();
-            r.ee("DC_ChargeLoopResType.EVSECurrentLimitAchieved");
+            const v0 = r.chBool("DC_ChargeLoopResType.EVSECurrentLimitAchieved");
             o.EVSECurrentLimitAchieved = v0;
             s = 9;
             continue;
@@ -4716,9 +4578,7 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
       case 9: // EVSECurrentLimitAchieved:done
         switch (r.event(1, 1, "DC_ChargeLoopResType", 9)) {
           case 0:
-            r.ch("DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
-            const v0 = r.bool();
-            r.ee("DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
+            const v0 = r.chBool("DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
             o.EVSEVoltageLimitAchieved = v0;
             s = 10;
             continue;
@@ -4802,9 +4662,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 0: // attr:0
         switch (r.event(1, 1, "EVSEStatusType", 0)) {
           case 0:
-            r.ch("EVSEStatusType.NotificationMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            r.ee("EVSEStatusType.NotificationMaxDelay");
+            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
             o.NotificationMaxDelay = v0;
             s = 1;
             continue;
@@ -4814,9 +4672,7 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
       case 1: // NotificationMaxDelay:done
         switch (r.event(1, 1, "EVSEStatusType", 1)) {
           case 0:
-            r.ch("EVSEStatusType.EVSENotification");
-            const v0 = EN_evseNotificationType[r.enumIndex(3, 6, "EVSEStatusType.EVSENotification")];
-            r.ee("EVSEStatusType.EVSENotification");
+            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
             o.EVSENotification = v0;
             s = 2;
             continue;
@@ -4899,9 +4755,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 4:
-            r.ch("MeterInfoType.MeterStatus");
-            const v4 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
             continue;
@@ -4941,9 +4795,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 3:
-            r.ch("MeterInfoType.MeterStatus");
-            const v3 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
             continue;
@@ -4976,9 +4828,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 2:
-            r.ch("MeterInfoType.MeterStatus");
-            const v2 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
             continue;
@@ -5004,9 +4854,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 6;
             continue;
           case 1:
-            r.ch("MeterInfoType.MeterStatus");
-            const v1 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
             continue;
@@ -5025,9 +4873,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       case 6: // MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
-            r.ch("MeterInfoType.MeterStatus");
-            const v0 = r.rangeCheck(r.int(), -32768, 32767, "MeterInfoType.MeterStatus");
-            r.ee("MeterInfoType.MeterStatus");
+            const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
             continue;
@@ -5259,9 +5105,7 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
       case 0: // attr:0
         switch (r.event(1, 1, "DetailedTaxType", 0)) {
           case 0:
-            r.ch("DetailedTaxType.TaxRuleID");
-            const v0 = r.rangeCheck(r.uint(), 1, 4294967295, "DetailedTaxType.TaxRuleID");
-            r.ee("DetailedTaxType.TaxRuleID");
+            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
             o.TaxRuleID = v0;
             s = 1;
             continue;
@@ -5301,30 +5145,22 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
       case 0: // attr:0
         switch (r.event(3, 5, "Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
-            r.ch("Dynamic_DC_CLResControlModeType.DepartureTime");
-            const v0 = r.rangeCheck(r.uint(), 0, 4294967295, "Dynamic_DC_CLResControlModeType.DepartureTime");
-            r.ee("Dynamic_DC_CLResControlModeType.DepartureTime");
+            const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("Dynamic_DC_CLResControlModeType.MinimumSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
-            r.ee("Dynamic_DC_CLResControlModeType.MinimumSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v2 = r.nbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v2 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
             continue;
           case 3:
-            r.ch("Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v3 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v3 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
             continue;
@@ -5338,23 +5174,17 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
       case 1: // DepartureTime:done
         switch (r.event(3, 4, "Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
-            r.ch("Dynamic_DC_CLResControlModeType.MinimumSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
-            r.ee("Dynamic_DC_CLResControlModeType.MinimumSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v1 = r.nbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
             continue;
           case 2:
-            r.ch("Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v2 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v2 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
             continue;
@@ -5368,16 +5198,12 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
       case 2: // MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
-            r.ch("Dynamic_DC_CLResControlModeType.TargetSOC");
-            const v0 = r.nbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
-            r.ee("Dynamic_DC_CLResControlModeType.TargetSOC");
+            const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
             continue;
           case 1:
-            r.ch("Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v1 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v1 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
             continue;
@@ -5391,9 +5217,7 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
       case 3: // TargetSOC:done
         switch (r.event(2, 2, "Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
-            r.ch("Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            const v0 = r.rangeCheck(r.uint(), 0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
-            r.ee("Dynamic_DC_CLResControlModeType.AckMaxDelay");
+            const v0 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
             continue;
@@ -5612,9 +5436,7 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
       case 1: // Header:done
         switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 1)) {
           case 0:
-            r.ch("DC_ChargeParameterDiscoveryResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
-            r.ee("DC_ChargeParameterDiscoveryResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -5674,9 +5496,7 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
       case 1: // Header:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 1)) {
           case 0:
-            r.ch("DC_PreChargeReqType.EVProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "DC_PreChargeReqType.EVProcessing")];
-            r.ee("DC_PreChargeReqType.EVProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "DC_PreChargeReqType.EVProcessing")];
             o.EVProcessing = v0;
             s = 2;
             continue;
@@ -5734,9 +5554,7 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
       case 1: // Header:done
         switch (r.event(1, 1, "DC_PreChargeResType", 1)) {
           case 0:
-            r.ch("DC_PreChargeResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "DC_PreChargeResType.ResponseCode")];
-            r.ee("DC_PreChargeResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_PreChargeResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -5785,9 +5603,7 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
       case 1: // Header:done
         switch (r.event(1, 1, "DC_WeldingDetectionReqType", 1)) {
           case 0:
-            r.ch("DC_WeldingDetectionReqType.EVProcessing");
-            const v0 = EN_processingType[r.enumIndex(2, 3, "DC_WeldingDetectionReqType.EVProcessing")];
-            r.ee("DC_WeldingDetectionReqType.EVProcessing");
+            const v0 = EN_processingType[r.chEnum(2, 3, "DC_WeldingDetectionReqType.EVProcessing")];
             o.EVProcessing = v0;
             s = 2;
             continue;
@@ -5827,9 +5643,7 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
       case 1: // Header:done
         switch (r.event(1, 1, "DC_WeldingDetectionResType", 1)) {
           case 0:
-            r.ch("DC_WeldingDetectionResType.ResponseCode");
-            const v0 = EN_responseCodeType[r.enumIndex(6, 40, "DC_WeldingDetectionResType.ResponseCode")];
-            r.ee("DC_WeldingDetectionResType.ResponseCode");
+            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_WeldingDetectionResType.ResponseCode")];
             o.ResponseCode = v0;
             s = 2;
             continue;
@@ -6018,46 +5832,47 @@ const C_BPT_DC_CPDReqEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDReqEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 1;
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 2;
     x = v.EVMaximumChargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
     s = 3;
     x = v.EVMinimumChargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargeCurrent");
     e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
     s = 4;
     x = v.EVMaximumVoltage;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
     e_RationalNumberType(w, x, "EVMaximumVoltage");
     s = 5;
     x = v.EVMinimumVoltage;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
     e_RationalNumberType(w, x, "EVMinimumVoltage");
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType);
+      c = C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType); w.bits(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -6065,29 +5880,29 @@ function e_BPT_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDReqEne
     }
     x = v.EVMaximumDischargePower;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower");
-    w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, C_BPT_DC_CPDReqEnergyTransferModeType_l7[s]!, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType);
-    w.obj(x, "EVMaximumDischargePower");
+    c = C_BPT_DC_CPDReqEnergyTransferModeType_l7[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargePower", s, X_BPT_DC_CPDReqEnergyTransferModeType); w.bits(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
     e_RationalNumberType(w, x, "EVMaximumDischargePower");
     s = 8;
     x = v.EVMinimumDischargePower;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
     e_RationalNumberType(w, x, "EVMinimumDischargePower");
     s = 9;
     x = v.EVMaximumDischargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMaximumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
     s = 10;
     x = v.EVMinimumDischargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDReqEnergyTransferModeType", "EVMinimumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargeCurrent");
     e_RationalNumberType(w, x, "EVMinimumDischargeCurrent");
     s = 11;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6100,20 +5915,21 @@ const C_RationalNumberType_ee = [-1, -1, 0];
 function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.nbitChecked(x, 8, -128, 127, "Exponent");
     w.pos++;
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, -32768, 32767, false, "Value");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6135,75 +5951,76 @@ const C_BPT_DC_CPDResEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_DC_CPDResEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDResEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 1;
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 2;
     x = v.EVSEMaximumChargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
     s = 3;
     x = v.EVSEMinimumChargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
     s = 4;
     x = v.EVSEMaximumVoltage;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
     e_RationalNumberType(w, x, "EVSEMaximumVoltage");
     s = 5;
     x = v.EVSEMinimumVoltage;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumVoltage");
     e_RationalNumberType(w, x, "EVSEMinimumVoltage");
     s = 6;
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
-      w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l6[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_BPT_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPowerRampLimitation");
+      c = C_BPT_DC_CPDResEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, c, "BPT_DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_BPT_DC_CPDResEnergyTransferModeType); w.bits(W_BPT_DC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPowerRampLimitation");
       e_RationalNumberType(w, x, "EVSEPowerRampLimitation");
       s = 7;
     }
     x = v.EVSEMaximumDischargePower;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower");
-    w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, C_BPT_DC_CPDResEnergyTransferModeType_l7[s]!, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_DC_CPDResEnergyTransferModeType);
-    w.obj(x, "EVSEMaximumDischargePower");
+    c = C_BPT_DC_CPDResEnergyTransferModeType_l7[s]!; if (c < 0) w.event(W_BPT_DC_CPDResEnergyTransferModeType[s]!, c, "BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargePower", s, X_BPT_DC_CPDResEnergyTransferModeType); w.bits(W_BPT_DC_CPDResEnergyTransferModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower");
     e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
     s = 8;
     x = v.EVSEMinimumDischargePower;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower");
     e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
     s = 9;
     x = v.EVSEMaximumDischargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMaximumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
     s = 10;
     x = v.EVSEMinimumDischargeCurrent;
     if (x === undefined) w.missing("BPT_DC_CPDResEnergyTransferModeType", "EVSEMinimumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargeCurrent");
     e_RationalNumberType(w, x, "EVSEMinimumDischargeCurrent");
     s = 11;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6228,10 +6045,11 @@ const C_BPT_Dynamic_DC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_DC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType);
+      c = C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -6239,85 +6057,85 @@ function e_BPT_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     }
     x = v.EVTargetEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest");
-    w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l1[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-    w.obj(x, "EVTargetEnergyRequest");
+    c = C_BPT_Dynamic_DC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
     e_RationalNumberType(w, x, "EVTargetEnergyRequest");
     s = 2;
     x = v.EVMaximumEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
     e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
     s = 3;
     x = v.EVMinimumEnergyRequest;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
     e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
     s = 4;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 5;
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 6;
     x = v.EVMaximumChargeCurrent;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
     s = 7;
     x = v.EVMaximumVoltage;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
     e_RationalNumberType(w, x, "EVMaximumVoltage");
     s = 8;
     x = v.EVMinimumVoltage;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
     e_RationalNumberType(w, x, "EVMinimumVoltage");
     s = 9;
     x = v.EVMaximumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
     e_RationalNumberType(w, x, "EVMaximumDischargePower");
     s = 10;
     x = v.EVMinimumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
     e_RationalNumberType(w, x, "EVMinimumDischargePower");
     s = 11;
     x = v.EVMaximumDischargeCurrent;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
     s = 12;
     x = v.EVMaximumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l12[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumV2XEnergyRequest");
+      c = C_BPT_Dynamic_DC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "EVMaximumV2XEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumV2XEnergyRequest");
       s = 13;
     }
     x = v.EVMinimumV2XEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_l13[s]!, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumV2XEnergyRequest");
+      c = C_BPT_Dynamic_DC_CLReqControlModeType_l13[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "EVMinimumV2XEnergyRequest", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumV2XEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumV2XEnergyRequest");
       s = 14;
     }
-    w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, C_BPT_Dynamic_DC_CLReqControlModeType_ee[s]!, "BPT_Dynamic_DC_CLReqControlModeType", '', s, X_BPT_Dynamic_DC_CLReqControlModeType);
+    c = C_BPT_Dynamic_DC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", '', s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6340,10 +6158,11 @@ const C_BPT_Dynamic_DC_CLResControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1
 function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -6351,7 +6170,7 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -6359,7 +6178,7 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -6367,7 +6186,7 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
       w.pos++;
@@ -6375,53 +6194,53 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     }
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower");
-    w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, C_BPT_Dynamic_DC_CLResControlModeType_l4[s]!, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Dynamic_DC_CLResControlModeType);
-    w.obj(x, "EVSEMaximumChargePower");
+    c = C_BPT_Dynamic_DC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 5;
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 6;
     x = v.EVSEMaximumChargeCurrent;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
     s = 7;
     x = v.EVSEMaximumVoltage;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
     e_RationalNumberType(w, x, "EVSEMaximumVoltage");
     s = 8;
     x = v.EVSEMaximumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower");
     e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
     s = 9;
     x = v.EVSEMinimumDischargePower;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumDischargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumDischargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower");
     e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
     s = 10;
     x = v.EVSEMaximumDischargeCurrent;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMaximumDischargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumDischargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
     s = 11;
     x = v.EVSEMinimumVoltage;
     if (x === undefined) w.missing("BPT_Dynamic_DC_CLResControlModeType", "EVSEMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumVoltage");
     e_RationalNumberType(w, x, "EVSEMinimumVoltage");
     s = 12;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6445,97 +6264,98 @@ const C_BPT_Scheduled_DC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, 8, 7, 6,
 function e_BPT_Scheduled_DC_CLReqControlModeType(w: BitWriter, v: BPT_Scheduled_DC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVTargetEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l0[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
       e_RationalNumberType(w, x, "EVTargetEnergyRequest");
       s = 1;
     }
     x = v.EVMaximumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l1[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
       s = 2;
     }
     x = v.EVMinimumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l2[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
       s = 3;
     }
     x = v.EVTargetCurrent;
     if (x === undefined) w.missing("BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent");
-    w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l3[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-    w.obj(x, "EVTargetCurrent");
+    c = C_BPT_Scheduled_DC_CLReqControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetCurrent");
     e_RationalNumberType(w, x, "EVTargetCurrent");
     s = 4;
     x = v.EVTargetVoltage;
     if (x === undefined) w.missing("BPT_Scheduled_DC_CLReqControlModeType", "EVTargetVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetVoltage");
     e_RationalNumberType(w, x, "EVTargetVoltage");
     s = 5;
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l5[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
       e_RationalNumberType(w, x, "EVMaximumChargePower");
       s = 6;
     }
     x = v.EVMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l6[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
       e_RationalNumberType(w, x, "EVMinimumChargePower");
       s = 7;
     }
     x = v.EVMaximumChargeCurrent;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l7[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
       e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
       s = 8;
     }
     x = v.EVMaximumVoltage;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l8[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumVoltage");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
       e_RationalNumberType(w, x, "EVMaximumVoltage");
       s = 9;
     }
     x = v.EVMinimumVoltage;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l9[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumVoltage");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
       e_RationalNumberType(w, x, "EVMinimumVoltage");
       s = 10;
     }
     x = v.EVMaximumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l10[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargePower");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l10[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumDischargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargePower");
       e_RationalNumberType(w, x, "EVMaximumDischargePower");
       s = 11;
     }
     x = v.EVMinimumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l11[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumDischargePower");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l11[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMinimumDischargePower", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumDischargePower");
       e_RationalNumberType(w, x, "EVMinimumDischargePower");
       s = 12;
     }
     x = v.EVMaximumDischargeCurrent;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_l12[s]!, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumDischargeCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumDischargeCurrent");
+      c = C_BPT_Scheduled_DC_CLReqControlModeType_l12[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", "EVMaximumDischargeCurrent", s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumDischargeCurrent");
       e_RationalNumberType(w, x, "EVMaximumDischargeCurrent");
       s = 13;
     }
-    w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, C_BPT_Scheduled_DC_CLReqControlModeType_ee[s]!, "BPT_Scheduled_DC_CLReqControlModeType", '', s, X_BPT_Scheduled_DC_CLReqControlModeType);
+    c = C_BPT_Scheduled_DC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c, "BPT_Scheduled_DC_CLReqControlModeType", '', s, X_BPT_Scheduled_DC_CLReqControlModeType); w.bits(W_BPT_Scheduled_DC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6554,64 +6374,65 @@ const C_BPT_Scheduled_DC_CLResControlModeType_ee = [8, 7, 6, 5, 4, 3, 2, 1, 0];
 function e_BPT_Scheduled_DC_CLResControlModeType(w: BitWriter, v: BPT_Scheduled_DC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l0[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargePower");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower");
       s = 1;
     }
     x = v.EVSEMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l1[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumChargePower");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower");
       s = 2;
     }
     x = v.EVSEMaximumChargeCurrent;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l2[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
       e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
       s = 3;
     }
     x = v.EVSEMaximumVoltage;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l3[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumVoltage");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
       e_RationalNumberType(w, x, "EVSEMaximumVoltage");
       s = 4;
     }
     x = v.EVSEMaximumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l4[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumDischargePower", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumDischargePower");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumDischargePower", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargePower");
       e_RationalNumberType(w, x, "EVSEMaximumDischargePower");
       s = 5;
     }
     x = v.EVSEMinimumDischargePower;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l5[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumDischargePower", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumDischargePower");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l5[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumDischargePower", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumDischargePower");
       e_RationalNumberType(w, x, "EVSEMinimumDischargePower");
       s = 6;
     }
     x = v.EVSEMaximumDischargeCurrent;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l6[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumDischargeCurrent", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumDischargeCurrent");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l6[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMaximumDischargeCurrent", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumDischargeCurrent");
       e_RationalNumberType(w, x, "EVSEMaximumDischargeCurrent");
       s = 7;
     }
     x = v.EVSEMinimumVoltage;
     if (x !== undefined) {
-      w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_l7[s]!, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumVoltage", s, X_BPT_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumVoltage");
+      c = C_BPT_Scheduled_DC_CLResControlModeType_l7[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", "EVSEMinimumVoltage", s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumVoltage");
       e_RationalNumberType(w, x, "EVSEMinimumVoltage");
       s = 8;
     }
-    w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, C_BPT_Scheduled_DC_CLResControlModeType_ee[s]!, "BPT_Scheduled_DC_CLResControlModeType", '', s, X_BPT_Scheduled_DC_CLResControlModeType);
+    c = C_BPT_Scheduled_DC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c, "BPT_Scheduled_DC_CLResControlModeType", '', s, X_BPT_Scheduled_DC_CLResControlModeType); w.bits(W_BPT_Scheduled_DC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6622,8 +6443,9 @@ const C_CLReqControlModeType_ee = [0];
 function e_CLReqControlModeType(w: BitWriter, v: CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6634,8 +6456,9 @@ const C_CLResControlModeType_ee = [0];
 function e_CLResControlModeType(w: BitWriter, v: CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6647,10 +6470,11 @@ const C_CanonicalizationMethodType_ee = [-1, 1];
 function e_CanonicalizationMethodType(w: BitWriter, v: CanonicalizationMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("CanonicalizationMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -6671,52 +6495,53 @@ const C_DC_CPDReqEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, 1, 0];
 function e_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: DC_CPDReqEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 1;
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 2;
     x = v.EVMaximumChargeCurrent;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
     s = 3;
     x = v.EVMinimumChargeCurrent;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargeCurrent");
     e_RationalNumberType(w, x, "EVMinimumChargeCurrent");
     s = 4;
     x = v.EVMaximumVoltage;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
     e_RationalNumberType(w, x, "EVMaximumVoltage");
     s = 5;
     x = v.EVMinimumVoltage;
     if (x === undefined) w.missing("DC_CPDReqEnergyTransferModeType", "EVMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
     e_RationalNumberType(w, x, "EVMinimumVoltage");
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_l6[s]!, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType);
+      c = C_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
       s = 7;
     }
-    w.event(W_DC_CPDReqEnergyTransferModeType[s]!, C_DC_CPDReqEnergyTransferModeType_ee[s]!, "DC_CPDReqEnergyTransferModeType", '', s, X_DC_CPDReqEnergyTransferModeType);
+    c = C_DC_CPDReqEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", '', s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6734,51 +6559,52 @@ const C_DC_CPDResEnergyTransferModeType_ee = [-1, -1, -1, -1, -1, -1, 1, 0];
 function e_DC_CPDResEnergyTransferModeType(w: BitWriter, v: DC_CPDResEnergyTransferModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 1;
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 2;
     x = v.EVSEMaximumChargeCurrent;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
     s = 3;
     x = v.EVSEMinimumChargeCurrent;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMinimumChargeCurrent");
     s = 4;
     x = v.EVSEMaximumVoltage;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
     e_RationalNumberType(w, x, "EVSEMaximumVoltage");
     s = 5;
     x = v.EVSEMinimumVoltage;
     if (x === undefined) w.missing("DC_CPDResEnergyTransferModeType", "EVSEMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumVoltage");
     e_RationalNumberType(w, x, "EVSEMinimumVoltage");
     s = 6;
     x = v.EVSEPowerRampLimitation;
     if (x !== undefined) {
-      w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_l6[s]!, "DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_DC_CPDResEnergyTransferModeType);
-      w.obj(x, "EVSEPowerRampLimitation");
+      c = C_DC_CPDResEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDResEnergyTransferModeType[s]!, c, "DC_CPDResEnergyTransferModeType", "EVSEPowerRampLimitation", s, X_DC_CPDResEnergyTransferModeType); w.bits(W_DC_CPDResEnergyTransferModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPowerRampLimitation");
       e_RationalNumberType(w, x, "EVSEPowerRampLimitation");
       s = 7;
     }
-    w.event(W_DC_CPDResEnergyTransferModeType[s]!, C_DC_CPDResEnergyTransferModeType_ee[s]!, "DC_CPDResEnergyTransferModeType", '', s, X_DC_CPDResEnergyTransferModeType);
+    c = C_DC_CPDResEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_DC_CPDResEnergyTransferModeType[s]!, c, "DC_CPDResEnergyTransferModeType", '', s, X_DC_CPDResEnergyTransferModeType); w.bits(W_DC_CPDResEnergyTransferModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6790,14 +6616,15 @@ const C_DC_CableCheckReqType_ee = [-1, 0];
 function e_DC_CableCheckReqType(w: BitWriter, v: DC_CableCheckReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_CableCheckReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6811,27 +6638,28 @@ const C_MessageHeaderType_ee = [-1, -1, 1, 0];
 function e_MessageHeaderType(w: BitWriter, v: MessageHeaderType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SessionID;
     if (x === undefined) w.missing("MessageHeaderType", "SessionID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 8, 8, "SessionID");
     w.pos++;
     s = 1;
     x = v.TimeStamp;
     if (x === undefined) w.missing("MessageHeaderType", "TimeStamp");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeStamp");
     w.pos++;
     s = 2;
     x = v.Signature;
     if (x !== undefined) {
-      w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_l2[s]!, "MessageHeaderType", "Signature", s, X_MessageHeaderType);
-      w.obj(x, "Signature");
+      c = C_MessageHeaderType_l2[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", "Signature", s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Signature");
       e_SignatureType(w, x, "Signature");
       s = 3;
     }
-    w.event(W_MessageHeaderType[s]!, C_MessageHeaderType_ee[s]!, "MessageHeaderType", '', s, X_MessageHeaderType);
+    c = C_MessageHeaderType_ee[s]!; if (c < 0) w.event(W_MessageHeaderType[s]!, c, "MessageHeaderType", '', s, X_MessageHeaderType); w.bits(W_MessageHeaderType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6847,29 +6675,30 @@ const C_SignatureType_ee = [-1, -1, -1, 2, 1, 1];
 function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_a0[s]!, "SignatureType", "@Id", s, X_SignatureType);
+      c = C_SignatureType_a0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "@Id", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.SignedInfo;
     if (x === undefined) w.missing("SignatureType", "SignedInfo");
-    w.event(W_SignatureType[s]!, C_SignatureType_l0[s]!, "SignatureType", "SignedInfo", s, X_SignatureType);
-    w.obj(x, "SignedInfo");
+    c = C_SignatureType_l0[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "SignedInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignedInfo");
     e_SignedInfoType(w, x, "SignedInfo");
     s = 2;
     x = v.SignatureValue;
     if (x === undefined) w.missing("SignatureType", "SignatureValue");
-    w.bits(1, 0);
-    w.obj(x, "SignatureValue");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureValue");
     e_SignatureValueType(w, x, "SignatureValue");
     s = 3;
     x = v.KeyInfo;
     if (x !== undefined) {
-      w.event(W_SignatureType[s]!, C_SignatureType_l2[s]!, "SignatureType", "KeyInfo", s, X_SignatureType);
-      w.obj(x, "KeyInfo");
+      c = C_SignatureType_l2[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "KeyInfo", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "KeyInfo");
       e_KeyInfoType(w, x, "KeyInfo");
       s = 4;
     }
@@ -6877,13 +6706,13 @@ function e_SignatureType(w: BitWriter, v: SignatureType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Object");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignatureType[s]!, C_SignatureType_l3[s]!, "SignatureType", "Object", s, X_SignatureType);
-        w.obj(x[i], "Object");
+        c = C_SignatureType_l3[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", "Object", s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Object");
         e_ObjectType(w, x[i], "Object");
         s = (5);
       }
     }
-    w.event(W_SignatureType[s]!, C_SignatureType_ee[s]!, "SignatureType", '', s, X_SignatureType);
+    c = C_SignatureType_ee[s]!; if (c < 0) w.event(W_SignatureType[s]!, c, "SignatureType", '', s, X_SignatureType); w.bits(W_SignatureType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6898,23 +6727,24 @@ const C_SignedInfoType_ee = [-1, -1, -1, -1, 1];
 function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignedInfoType[s]!, C_SignedInfoType_a0[s]!, "SignedInfoType", "@Id", s, X_SignedInfoType);
+      c = C_SignedInfoType_a0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "@Id", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.CanonicalizationMethod;
     if (x === undefined) w.missing("SignedInfoType", "CanonicalizationMethod");
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_l0[s]!, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType);
-    w.obj(x, "CanonicalizationMethod");
+    c = C_SignedInfoType_l0[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "CanonicalizationMethod", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "CanonicalizationMethod");
     e_CanonicalizationMethodType(w, x, "CanonicalizationMethod");
     s = 2;
     x = v.SignatureMethod;
     if (x === undefined) w.missing("SignedInfoType", "SignatureMethod");
-    w.bits(1, 0);
-    w.obj(x, "SignatureMethod");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "SignatureMethod");
     e_SignatureMethodType(w, x, "SignatureMethod");
     s = 3;
     x = v.Reference;
@@ -6922,13 +6752,13 @@ function e_SignedInfoType(w: BitWriter, v: SignedInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignedInfoType[s]!, C_SignedInfoType_l2[s]!, "SignedInfoType", "Reference", s, X_SignedInfoType);
-        w.obj(x[i], "Reference");
+        c = C_SignedInfoType_l2[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", "Reference", s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (4);
       }
     }
-    w.event(W_SignedInfoType[s]!, C_SignedInfoType_ee[s]!, "SignedInfoType", '', s, X_SignedInfoType);
+    c = C_SignedInfoType_ee[s]!; if (c < 0) w.event(W_SignedInfoType[s]!, c, "SignedInfoType", '', s, X_SignedInfoType); w.bits(W_SignedInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6941,21 +6771,22 @@ const C_SignatureMethodType_ee = [-1, 2, 1];
 function e_SignatureMethodType(w: BitWriter, v: SignatureMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("SignatureMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.HMACOutputLength;
     if (x !== undefined) {
-      w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_l0[s]!, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType);
+      c = C_SignatureMethodType_l0[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", "HMACOutputLength", s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
       w.pos++;
       w.bigChecked(x, undefined, undefined, false, "HMACOutputLength");
       w.pos++;
       s = 2;
     }
-    w.event(W_SignatureMethodType[s]!, C_SignatureMethodType_ee[s]!, "SignatureMethodType", '', s, X_SignatureMethodType);
+    c = C_SignatureMethodType_ee[s]!; if (c < 0) w.event(W_SignatureMethodType[s]!, c, "SignatureMethodType", '', s, X_SignatureMethodType); w.bits(W_SignatureMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -6972,45 +6803,46 @@ const C_ReferenceType_ee = [-1, -1, -1, -1, -1, -1, 0];
 function e_ReferenceType(w: BitWriter, v: ReferenceType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a0[s]!, "ReferenceType", "@Id", s, X_ReferenceType);
+      c = C_ReferenceType_a0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Id", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a1[s]!, "ReferenceType", "@Type", s, X_ReferenceType);
+      c = C_ReferenceType_a1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@Type", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 2;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_a2[s]!, "ReferenceType", "@URI", s, X_ReferenceType);
+      c = C_ReferenceType_a2[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "@URI", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 3;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_ReferenceType[s]!, C_ReferenceType_l0[s]!, "ReferenceType", "Transforms", s, X_ReferenceType);
-      w.obj(x, "Transforms");
+      c = C_ReferenceType_l0[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "Transforms", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 4;
     }
     x = v.DigestMethod;
     if (x === undefined) w.missing("ReferenceType", "DigestMethod");
-    w.event(W_ReferenceType[s]!, C_ReferenceType_l1[s]!, "ReferenceType", "DigestMethod", s, X_ReferenceType);
-    w.obj(x, "DigestMethod");
+    c = C_ReferenceType_l1[s]!; if (c < 0) w.event(W_ReferenceType[s]!, c, "ReferenceType", "DigestMethod", s, X_ReferenceType); w.bits(W_ReferenceType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "DigestMethod");
     e_DigestMethodType(w, x, "DigestMethod");
     s = 5;
     x = v.DigestValue;
     if (x === undefined) w.missing("ReferenceType", "DigestValue");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "DigestValue");
     w.pos++;
     s = 6;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7022,19 +6854,20 @@ const C_TransformsType_ee = [-1, 1];
 function e_TransformsType(w: BitWriter, v: TransformsType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Transform;
     if (x === undefined) w.missing("TransformsType", "Transform");
     if (x !== undefined) {
       w.arr(x, "Transform");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformsType[s]!, C_TransformsType_l0[s]!, "TransformsType", "Transform", s, X_TransformsType);
-        w.obj(x[i], "Transform");
+        c = C_TransformsType_l0[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", "Transform", s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Transform");
         e_TransformType(w, x[i], "Transform");
         s = (1);
       }
     }
-    w.event(W_TransformsType[s]!, C_TransformsType_ee[s]!, "TransformsType", '', s, X_TransformsType);
+    c = C_TransformsType_ee[s]!; if (c < 0) w.event(W_TransformsType[s]!, c, "TransformsType", '', s, X_TransformsType); w.bits(W_TransformsType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7047,24 +6880,25 @@ const C_TransformType_ee = [-1, 2, 2];
 function e_TransformType(w: BitWriter, v: TransformType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("TransformType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     x = v.XPath;
     if (x !== undefined) {
       w.arr(x, "XPath");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_TransformType[s]!, C_TransformType_l1[s]!, "TransformType", "XPath", s, X_TransformType);
+        c = C_TransformType_l1[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", "XPath", s, X_TransformType); w.bits(W_TransformType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "XPath");
         w.pos++;
         s = 2;
       }
     }
-    w.event(W_TransformType[s]!, C_TransformType_ee[s]!, "TransformType", '', s, X_TransformType);
+    c = C_TransformType_ee[s]!; if (c < 0) w.event(W_TransformType[s]!, c, "TransformType", '', s, X_TransformType); w.bits(W_TransformType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7076,10 +6910,11 @@ const C_DigestMethodType_ee = [-1, 1];
 function e_DigestMethodType(w: BitWriter, v: DigestMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Algorithm;
     if (x === undefined) w.missing("DigestMethodType", "@Algorithm");
-    w.bits(1, 0);
+    w.pos += 1;
     w.stringChecked(x, 0, 9007199254740991, "@Algorithm");
     s = 1;
     w.bits(2, 1);
@@ -7095,17 +6930,18 @@ const C_SignatureValueType_ee = [-1, -1, 0];
 function e_SignatureValueType(w: BitWriter, v: SignatureValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignatureValueType[s]!, C_SignatureValueType_a0[s]!, "SignatureValueType", "@Id", s, X_SignatureValueType);
+      c = C_SignatureValueType_a0[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", "@Id", s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
-    w.event(W_SignatureValueType[s]!, C_SignatureValueType_ch[s]!, "SignatureValueType", '$value', s, X_SignatureValueType);
+    c = C_SignatureValueType_ch[s]!; if (c < 0) w.event(W_SignatureValueType[s]!, c, "SignatureValueType", '$value', s, X_SignatureValueType); w.bits(W_SignatureValueType[s]!, c);
     w.binaryChecked(v.$value, 0, 9007199254740991, "$value");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7124,10 +6960,11 @@ const C_KeyInfoType_ee = [-1, -1, 8, 8, 8, 8, 8, 8, 8];
 function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_KeyInfoType[s]!, C_KeyInfoType_a0[s]!, "KeyInfoType", "@Id", s, X_KeyInfoType);
+      c = C_KeyInfoType_a0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "@Id", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -7135,7 +6972,7 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l0[s]!, "KeyInfoType", "KeyName", s, X_KeyInfoType);
+        c = C_KeyInfoType_l0[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyName", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "KeyName");
         w.pos++;
@@ -7146,8 +6983,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "KeyValue");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l1[s]!, "KeyInfoType", "KeyValue", s, X_KeyInfoType);
-        w.obj(x[i], "KeyValue");
+        c = C_KeyInfoType_l1[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "KeyValue", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "KeyValue");
         e_KeyValueType(w, x[i], "KeyValue");
         s = 3;
       }
@@ -7156,8 +6993,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "RetrievalMethod");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l2[s]!, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType);
-        w.obj(x[i], "RetrievalMethod");
+        c = C_KeyInfoType_l2[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "RetrievalMethod", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "RetrievalMethod");
         e_RetrievalMethodType(w, x[i], "RetrievalMethod");
         s = 4;
       }
@@ -7166,8 +7003,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Data");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l3[s]!, "KeyInfoType", "X509Data", s, X_KeyInfoType);
-        w.obj(x[i], "X509Data");
+        c = C_KeyInfoType_l3[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "X509Data", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509Data");
         e_X509DataType(w, x[i], "X509Data");
         s = 5;
       }
@@ -7176,8 +7013,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "PGPData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l4[s]!, "KeyInfoType", "PGPData", s, X_KeyInfoType);
-        w.obj(x[i], "PGPData");
+        c = C_KeyInfoType_l4[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "PGPData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "PGPData");
         e_PGPDataType(w, x[i], "PGPData");
         s = 6;
       }
@@ -7186,8 +7023,8 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "SPKIData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l5[s]!, "KeyInfoType", "SPKIData", s, X_KeyInfoType);
-        w.obj(x[i], "SPKIData");
+        c = C_KeyInfoType_l5[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "SPKIData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SPKIData");
         e_SPKIDataType(w, x[i], "SPKIData");
         s = 7;
       }
@@ -7196,14 +7033,14 @@ function e_KeyInfoType(w: BitWriter, v: KeyInfoType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "MgmtData");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_KeyInfoType[s]!, C_KeyInfoType_l6[s]!, "KeyInfoType", "MgmtData", s, X_KeyInfoType);
+        c = C_KeyInfoType_l6[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", "MgmtData", s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "MgmtData");
         w.pos++;
         s = 8;
       }
     }
-    w.event(W_KeyInfoType[s]!, C_KeyInfoType_ee[s]!, "KeyInfoType", '', s, X_KeyInfoType);
+    c = C_KeyInfoType_ee[s]!; if (c < 0) w.event(W_KeyInfoType[s]!, c, "KeyInfoType", '', s, X_KeyInfoType); w.bits(W_KeyInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7216,22 +7053,23 @@ const C_KeyValueType_ee = [-1, 0, 0];
 function e_KeyValueType(w: BitWriter, v: KeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l0[s]!, "KeyValueType", "DSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "DSAKeyValue");
+      c = C_KeyValueType_l0[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "DSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DSAKeyValue");
       e_DSAKeyValueType(w, x, "DSAKeyValue");
       s = 1;
     }
     x = v.RSAKeyValue;
     if (x !== undefined) {
-      w.event(W_KeyValueType[s]!, C_KeyValueType_l1[s]!, "KeyValueType", "RSAKeyValue", s, X_KeyValueType);
-      w.obj(x, "RSAKeyValue");
+      c = C_KeyValueType_l1[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", "RSAKeyValue", s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "RSAKeyValue");
       e_RSAKeyValueType(w, x, "RSAKeyValue");
       s = 2;
     }
-    w.event(W_KeyValueType[s]!, C_KeyValueType_ee[s]!, "KeyValueType", '', s, X_KeyValueType);
+    c = C_KeyValueType_ee[s]!; if (c < 0) w.event(W_KeyValueType[s]!, c, "KeyValueType", '', s, X_KeyValueType); w.bits(W_KeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7249,10 +7087,11 @@ const C_DSAKeyValueType_ee = [-1, -1, -1, 2, -1, 1, -1, 0];
 function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.P;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l0[s]!, "DSAKeyValueType", "P", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l0[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "P", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "P");
       w.pos++;
@@ -7260,7 +7099,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Q;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l1[s]!, "DSAKeyValueType", "Q", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l1[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Q", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Q");
       w.pos++;
@@ -7268,7 +7107,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.G;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l2[s]!, "DSAKeyValueType", "G", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l2[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "G", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "G");
       w.pos++;
@@ -7276,14 +7115,14 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Y;
     if (x === undefined) w.missing("DSAKeyValueType", "Y");
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l3[s]!, "DSAKeyValueType", "Y", s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_l3[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Y", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
     w.pos++;
     w.binaryChecked(x, 0, 9007199254740991, "Y");
     w.pos++;
     s = 3;
     x = v.J;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l4[s]!, "DSAKeyValueType", "J", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l4[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "J", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "J");
       w.pos++;
@@ -7291,7 +7130,7 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.Seed;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l5[s]!, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l5[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "Seed", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "Seed");
       w.pos++;
@@ -7299,13 +7138,13 @@ function e_DSAKeyValueType(w: BitWriter, v: DSAKeyValueType, name: string): void
     }
     x = v.PgenCounter;
     if (x !== undefined) {
-      w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_l6[s]!, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType);
+      c = C_DSAKeyValueType_l6[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", "PgenCounter", s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PgenCounter");
       w.pos++;
       s = 7;
     }
-    w.event(W_DSAKeyValueType[s]!, C_DSAKeyValueType_ee[s]!, "DSAKeyValueType", '', s, X_DSAKeyValueType);
+    c = C_DSAKeyValueType_ee[s]!; if (c < 0) w.event(W_DSAKeyValueType[s]!, c, "DSAKeyValueType", '', s, X_DSAKeyValueType); w.bits(W_DSAKeyValueType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7318,20 +7157,21 @@ const C_RSAKeyValueType_ee = [-1, -1, 0];
 function e_RSAKeyValueType(w: BitWriter, v: RSAKeyValueType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Modulus;
     if (x === undefined) w.missing("RSAKeyValueType", "Modulus");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Modulus");
     w.pos++;
     s = 1;
     x = v.Exponent;
     if (x === undefined) w.missing("RSAKeyValueType", "Exponent");
-    w.bits(2, 0);
+    w.pos += 2;
     w.binaryChecked(x, 0, 9007199254740991, "Exponent");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7345,27 +7185,28 @@ const C_RetrievalMethodType_ee = [3, 2, 1, 0];
 function e_RetrievalMethodType(w: BitWriter, v: RetrievalMethodType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Type;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a0[s]!, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@Type", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Type");
       s = 1;
     }
     x = v.URI;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_a1[s]!, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType);
+      c = C_RetrievalMethodType_a1[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "@URI", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@URI");
       s = 2;
     }
     x = v.Transforms;
     if (x !== undefined) {
-      w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_l0[s]!, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType);
-      w.obj(x, "Transforms");
+      c = C_RetrievalMethodType_l0[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", "Transforms", s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Transforms");
       e_TransformsType(w, x, "Transforms");
       s = 3;
     }
-    w.event(W_RetrievalMethodType[s]!, C_RetrievalMethodType_ee[s]!, "RetrievalMethodType", '', s, X_RetrievalMethodType);
+    c = C_RetrievalMethodType_ee[s]!; if (c < 0) w.event(W_RetrievalMethodType[s]!, c, "RetrievalMethodType", '', s, X_RetrievalMethodType); w.bits(W_RetrievalMethodType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7381,13 +7222,14 @@ const C_X509DataType_ee = [-1, 6, 6, 6, 6, 6];
 function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerSerial;
     if (x !== undefined) {
       w.arr(x, "X509IssuerSerial");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l0[s]!, "X509DataType", "X509IssuerSerial", s, X_X509DataType);
-        w.obj(x[i], "X509IssuerSerial");
+        c = C_X509DataType_l0[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509IssuerSerial", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "X509IssuerSerial");
         e_X509IssuerSerialType(w, x[i], "X509IssuerSerial");
         s = 1;
       }
@@ -7396,7 +7238,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SKI");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l1[s]!, "X509DataType", "X509SKI", s, X_X509DataType);
+        c = C_X509DataType_l1[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SKI", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509SKI");
         w.pos++;
@@ -7407,7 +7249,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509SubjectName");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l2[s]!, "X509DataType", "X509SubjectName", s, X_X509DataType);
+        c = C_X509DataType_l2[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509SubjectName", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.stringChecked(x[i], 0, 9007199254740991, "X509SubjectName");
         w.pos++;
@@ -7418,7 +7260,7 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509Certificate");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l3[s]!, "X509DataType", "X509Certificate", s, X_X509DataType);
+        c = C_X509DataType_l3[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509Certificate", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509Certificate");
         w.pos++;
@@ -7429,14 +7271,14 @@ function e_X509DataType(w: BitWriter, v: X509DataType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "X509CRL");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_X509DataType[s]!, C_X509DataType_l4[s]!, "X509DataType", "X509CRL", s, X_X509DataType);
+        c = C_X509DataType_l4[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", "X509CRL", s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "X509CRL");
         w.pos++;
         s = 5;
       }
     }
-    w.event(W_X509DataType[s]!, C_X509DataType_ee[s]!, "X509DataType", '', s, X_X509DataType);
+    c = C_X509DataType_ee[s]!; if (c < 0) w.event(W_X509DataType[s]!, c, "X509DataType", '', s, X_X509DataType); w.bits(W_X509DataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7449,20 +7291,21 @@ const C_X509IssuerSerialType_ee = [-1, -1, 0];
 function e_X509IssuerSerialType(w: BitWriter, v: X509IssuerSerialType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.X509IssuerName;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509IssuerName");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 9007199254740991, "X509IssuerName");
     w.pos++;
     s = 1;
     x = v.X509SerialNumber;
     if (x === undefined) w.missing("X509IssuerSerialType", "X509SerialNumber");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, undefined, undefined, false, "X509SerialNumber");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7476,10 +7319,11 @@ const C_PGPDataType_ee = [-1, 2, 1];
 function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PGPKeyID;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l0[s]!, "PGPDataType", "PGPKeyID", s, X_PGPDataType);
+      c = C_PGPDataType_l0[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyID", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyID");
       w.pos++;
@@ -7488,7 +7332,7 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     let sh_PGPKeyPacket = false;
     if (x !== undefined && C_PGPDataType_l1[s]! >= 0) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l1[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l1[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
@@ -7498,13 +7342,13 @@ function e_PGPDataType(w: BitWriter, v: PGPDataType, name: string): void {
     x = v.PGPKeyPacket;
     if (sh_PGPKeyPacket) x = undefined;
     if (x !== undefined) {
-      w.event(W_PGPDataType[s]!, C_PGPDataType_l3[s]!, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType);
+      c = C_PGPDataType_l3[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", "PGPKeyPacket", s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 9007199254740991, "PGPKeyPacket");
       w.pos++;
       s = 2;
     }
-    w.event(W_PGPDataType[s]!, C_PGPDataType_ee[s]!, "PGPDataType", '', s, X_PGPDataType);
+    c = C_PGPDataType_ee[s]!; if (c < 0) w.event(W_PGPDataType[s]!, c, "PGPDataType", '', s, X_PGPDataType); w.bits(W_PGPDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7516,20 +7360,21 @@ const C_SPKIDataType_ee = [-1, 2];
 function e_SPKIDataType(w: BitWriter, v: SPKIDataType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.SPKISexp;
     if (x === undefined) w.missing("SPKIDataType", "SPKISexp");
     if (x !== undefined) {
       w.arr(x, "SPKISexp");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SPKIDataType[s]!, C_SPKIDataType_l0[s]!, "SPKIDataType", "SPKISexp", s, X_SPKIDataType);
+        c = C_SPKIDataType_l0[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", "SPKISexp", s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
         w.pos++;
         w.binaryChecked(x[i], 0, 9007199254740991, "SPKISexp");
         w.pos++;
         s = 1;
       }
     }
-    w.event(W_SPKIDataType[s]!, C_SPKIDataType_ee[s]!, "SPKIDataType", '', s, X_SPKIDataType);
+    c = C_SPKIDataType_ee[s]!; if (c < 0) w.event(W_SPKIDataType[s]!, c, "SPKIDataType", '', s, X_SPKIDataType); w.bits(W_SPKIDataType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7543,26 +7388,27 @@ const C_ObjectType_ee = [4, 3, 2, 1];
 function e_ObjectType(w: BitWriter, v: ObjectType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Encoding;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a0[s]!, "ObjectType", "@Encoding", s, X_ObjectType);
+      c = C_ObjectType_a0[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Encoding", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Encoding");
       s = 1;
     }
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a1[s]!, "ObjectType", "@Id", s, X_ObjectType);
+      c = C_ObjectType_a1[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@Id", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 2;
     }
     x = v.MimeType;
     if (x !== undefined) {
-      w.event(W_ObjectType[s]!, C_ObjectType_a2[s]!, "ObjectType", "@MimeType", s, X_ObjectType);
+      c = C_ObjectType_a2[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", "@MimeType", s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@MimeType");
       s = 3;
     }
-    w.event(W_ObjectType[s]!, C_ObjectType_ee[s]!, "ObjectType", '', s, X_ObjectType);
+    c = C_ObjectType_ee[s]!; if (c < 0) w.event(W_ObjectType[s]!, c, "ObjectType", '', s, X_ObjectType); w.bits(W_ObjectType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7576,26 +7422,27 @@ const C_DC_CableCheckResType_ee = [-1, -1, -1, 0];
 function e_DC_CableCheckResType(w: BitWriter, v: DC_CableCheckResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_CableCheckResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_CableCheckResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("DC_CableCheckResType", "EVSEProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
     w.pos++;
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7615,69 +7462,70 @@ const C_DC_ChargeLoopReqType_ee = [-1, -1, -1, -1, -1, 0, 0, 0, 0, 0];
 function e_DC_ChargeLoopReqType(w: BitWriter, v: DC_ChargeLoopReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.DisplayParameters;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l1[s]!, "DC_ChargeLoopReqType", "DisplayParameters", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "DisplayParameters");
+      c = C_DC_ChargeLoopReqType_l1[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "DisplayParameters", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DisplayParameters");
       e_DisplayParametersType(w, x, "DisplayParameters");
       s = 2;
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "MeterInfoRequested");
-    w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l2[s]!, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType);
+    c = C_DC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
     w.pos++;
     w.boolChecked(x, "MeterInfoRequested");
     w.pos++;
     s = 3;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "EVPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentVoltage");
     e_RationalNumberType(w, x, "EVPresentVoltage");
     s = 4;
     x = v.BPT_Dynamic_DC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l4[s]!, "DC_ChargeLoopReqType", "BPT_Dynamic_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "BPT_Dynamic_DC_CLReqControlMode");
+      c = C_DC_ChargeLoopReqType_l4[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "BPT_Dynamic_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Dynamic_DC_CLReqControlMode");
       e_BPT_Dynamic_DC_CLReqControlModeType(w, x, "BPT_Dynamic_DC_CLReqControlMode");
       s = 5;
     }
     x = v.BPT_Scheduled_DC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l5[s]!, "DC_ChargeLoopReqType", "BPT_Scheduled_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "BPT_Scheduled_DC_CLReqControlMode");
+      c = C_DC_ChargeLoopReqType_l5[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "BPT_Scheduled_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Scheduled_DC_CLReqControlMode");
       e_BPT_Scheduled_DC_CLReqControlModeType(w, x, "BPT_Scheduled_DC_CLReqControlMode");
       s = 6;
     }
     x = v.CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l6[s]!, "DC_ChargeLoopReqType", "CLReqControlMode", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "CLReqControlMode");
+      c = C_DC_ChargeLoopReqType_l6[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "CLReqControlMode", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CLReqControlMode");
       e_CLReqControlModeType(w, x, "CLReqControlMode");
       s = 7;
     }
     x = v.Dynamic_DC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l7[s]!, "DC_ChargeLoopReqType", "Dynamic_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "Dynamic_DC_CLReqControlMode");
+      c = C_DC_ChargeLoopReqType_l7[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "Dynamic_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_DC_CLReqControlMode");
       e_Dynamic_DC_CLReqControlModeType(w, x, "Dynamic_DC_CLReqControlMode");
       s = 8;
     }
     x = v.Scheduled_DC_CLReqControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_l8[s]!, "DC_ChargeLoopReqType", "Scheduled_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType);
-      w.obj(x, "Scheduled_DC_CLReqControlMode");
+      c = C_DC_ChargeLoopReqType_l8[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "Scheduled_DC_CLReqControlMode", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_DC_CLReqControlMode");
       e_Scheduled_DC_CLReqControlModeType(w, x, "Scheduled_DC_CLReqControlMode");
       s = 9;
     }
-    w.event(W_DC_ChargeLoopReqType[s]!, C_DC_ChargeLoopReqType_ee[s]!, "DC_ChargeLoopReqType", '', s, X_DC_ChargeLoopReqType);
+    c = C_DC_ChargeLoopReqType_ee[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", '', s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7698,10 +7546,11 @@ const C_DisplayParametersType_ee = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l0[s]!, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "PresentSOC");
       w.pos++;
@@ -7709,7 +7558,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l1[s]!, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -7717,7 +7566,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l2[s]!, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -7725,7 +7574,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l3[s]!, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
       w.pos++;
@@ -7733,7 +7582,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l4[s]!, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
       w.pos++;
@@ -7741,7 +7590,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l5[s]!, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
       w.pos++;
@@ -7749,7 +7598,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l6[s]!, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
       w.pos++;
@@ -7757,7 +7606,7 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l7[s]!, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.boolChecked(x, "ChargingComplete");
       w.pos++;
@@ -7765,20 +7614,20 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.BatteryEnergyCapacity;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l8[s]!, "DisplayParametersType", "BatteryEnergyCapacity", s, X_DisplayParametersType);
-      w.obj(x, "BatteryEnergyCapacity");
+      c = C_DisplayParametersType_l8[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "BatteryEnergyCapacity", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BatteryEnergyCapacity");
       e_RationalNumberType(w, x, "BatteryEnergyCapacity");
       s = 9;
     }
     x = v.InletHot;
     if (x !== undefined) {
-      w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_l9[s]!, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
       w.pos++;
       w.boolChecked(x, "InletHot");
       w.pos++;
       s = 10;
     }
-    w.event(W_DisplayParametersType[s]!, C_DisplayParametersType_ee[s]!, "DisplayParametersType", '', s, X_DisplayParametersType);
+    c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7798,10 +7647,11 @@ const C_Dynamic_DC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1
 function e_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: Dynamic_DC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l0[s]!, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType);
+      c = C_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType); w.bits(W_Dynamic_DC_CLReqControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -7809,53 +7659,53 @@ function e_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: Dynamic_DC_CLReqCont
     }
     x = v.EVTargetEnergyRequest;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest");
-    w.event(W_Dynamic_DC_CLReqControlModeType[s]!, C_Dynamic_DC_CLReqControlModeType_l1[s]!, "Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType);
-    w.obj(x, "EVTargetEnergyRequest");
+    c = C_Dynamic_DC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Dynamic_DC_CLReqControlModeType); w.bits(W_Dynamic_DC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
     e_RationalNumberType(w, x, "EVTargetEnergyRequest");
     s = 2;
     x = v.EVMaximumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
     e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
     s = 3;
     x = v.EVMinimumEnergyRequest;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumEnergyRequest");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumEnergyRequest");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
     e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
     s = 4;
     x = v.EVMaximumChargePower;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
     e_RationalNumberType(w, x, "EVMaximumChargePower");
     s = 5;
     x = v.EVMinimumChargePower;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
     e_RationalNumberType(w, x, "EVMinimumChargePower");
     s = 6;
     x = v.EVMaximumChargeCurrent;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
     s = 7;
     x = v.EVMaximumVoltage;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
     e_RationalNumberType(w, x, "EVMaximumVoltage");
     s = 8;
     x = v.EVMinimumVoltage;
     if (x === undefined) w.missing("Dynamic_DC_CLReqControlModeType", "EVMinimumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVMinimumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
     e_RationalNumberType(w, x, "EVMinimumVoltage");
     s = 9;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7876,76 +7726,77 @@ const C_Scheduled_DC_CLReqControlModeType_ee = [-1, -1, -1, -1, -1, 5, 4, 3, 2, 
 function e_Scheduled_DC_CLReqControlModeType(w: BitWriter, v: Scheduled_DC_CLReqControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVTargetEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l0[s]!, "Scheduled_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVTargetEnergyRequest");
+      c = C_Scheduled_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVTargetEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetEnergyRequest");
       e_RationalNumberType(w, x, "EVTargetEnergyRequest");
       s = 1;
     }
     x = v.EVMaximumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l1[s]!, "Scheduled_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumEnergyRequest");
+      c = C_Scheduled_DC_CLReqControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMaximumEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumEnergyRequest");
       e_RationalNumberType(w, x, "EVMaximumEnergyRequest");
       s = 2;
     }
     x = v.EVMinimumEnergyRequest;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l2[s]!, "Scheduled_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumEnergyRequest");
+      c = C_Scheduled_DC_CLReqControlModeType_l2[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMinimumEnergyRequest", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumEnergyRequest");
       e_RationalNumberType(w, x, "EVMinimumEnergyRequest");
       s = 3;
     }
     x = v.EVTargetCurrent;
     if (x === undefined) w.missing("Scheduled_DC_CLReqControlModeType", "EVTargetCurrent");
-    w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l3[s]!, "Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_Scheduled_DC_CLReqControlModeType);
-    w.obj(x, "EVTargetCurrent");
+    c = C_Scheduled_DC_CLReqControlModeType_l3[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVTargetCurrent", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetCurrent");
     e_RationalNumberType(w, x, "EVTargetCurrent");
     s = 4;
     x = v.EVTargetVoltage;
     if (x === undefined) w.missing("Scheduled_DC_CLReqControlModeType", "EVTargetVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetVoltage");
     e_RationalNumberType(w, x, "EVTargetVoltage");
     s = 5;
     x = v.EVMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l5[s]!, "Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargePower");
+      c = C_Scheduled_DC_CLReqControlModeType_l5[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMaximumChargePower", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargePower");
       e_RationalNumberType(w, x, "EVMaximumChargePower");
       s = 6;
     }
     x = v.EVMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l6[s]!, "Scheduled_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumChargePower");
+      c = C_Scheduled_DC_CLReqControlModeType_l6[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMinimumChargePower", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumChargePower");
       e_RationalNumberType(w, x, "EVMinimumChargePower");
       s = 7;
     }
     x = v.EVMaximumChargeCurrent;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l7[s]!, "Scheduled_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumChargeCurrent");
+      c = C_Scheduled_DC_CLReqControlModeType_l7[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMaximumChargeCurrent", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumChargeCurrent");
       e_RationalNumberType(w, x, "EVMaximumChargeCurrent");
       s = 8;
     }
     x = v.EVMaximumVoltage;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l8[s]!, "Scheduled_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMaximumVoltage");
+      c = C_Scheduled_DC_CLReqControlModeType_l8[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMaximumVoltage", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMaximumVoltage");
       e_RationalNumberType(w, x, "EVMaximumVoltage");
       s = 9;
     }
     x = v.EVMinimumVoltage;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_l9[s]!, "Scheduled_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_Scheduled_DC_CLReqControlModeType);
-      w.obj(x, "EVMinimumVoltage");
+      c = C_Scheduled_DC_CLReqControlModeType_l9[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", "EVMinimumVoltage", s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVMinimumVoltage");
       e_RationalNumberType(w, x, "EVMinimumVoltage");
       s = 10;
     }
-    w.event(W_Scheduled_DC_CLReqControlModeType[s]!, C_Scheduled_DC_CLReqControlModeType_ee[s]!, "Scheduled_DC_CLReqControlModeType", '', s, X_Scheduled_DC_CLReqControlModeType);
+    c = C_Scheduled_DC_CLReqControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_DC_CLReqControlModeType[s]!, c, "Scheduled_DC_CLReqControlModeType", '', s, X_Scheduled_DC_CLReqControlModeType); w.bits(W_Scheduled_DC_CLReqControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -7971,106 +7822,107 @@ const C_DC_ChargeLoopResType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0
 function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l2[s]!, "DC_ChargeLoopResType", "EVSEStatus", s, X_DC_ChargeLoopResType);
-      w.obj(x, "EVSEStatus");
+      c = C_DC_ChargeLoopResType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "EVSEStatus", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEStatus");
       e_EVSEStatusType(w, x, "EVSEStatus");
       s = 3;
     }
     x = v.MeterInfo;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l3[s]!, "DC_ChargeLoopResType", "MeterInfo", s, X_DC_ChargeLoopResType);
-      w.obj(x, "MeterInfo");
+      c = C_DC_ChargeLoopResType_l3[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "MeterInfo", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "MeterInfo");
       e_MeterInfoType(w, x, "MeterInfo");
       s = 4;
     }
     x = v.Receipt;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l4[s]!, "DC_ChargeLoopResType", "Receipt", s, X_DC_ChargeLoopResType);
-      w.obj(x, "Receipt");
+      c = C_DC_ChargeLoopResType_l4[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "Receipt", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Receipt");
       e_ReceiptType(w, x, "Receipt");
       s = 5;
     }
     x = v.EVSEPresentCurrent;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPresentCurrent");
-    w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l5[s]!, "DC_ChargeLoopResType", "EVSEPresentCurrent", s, X_DC_ChargeLoopResType);
-    w.obj(x, "EVSEPresentCurrent");
+    c = C_DC_ChargeLoopResType_l5[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "EVSEPresentCurrent", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentCurrent");
     e_RationalNumberType(w, x, "EVSEPresentCurrent");
     s = 6;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_RationalNumberType(w, x, "EVSEPresentVoltage");
     s = 7;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPowerLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSEPowerLimitAchieved");
     w.pos++;
     s = 8;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSECurrentLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSECurrentLimitAchieved");
     w.pos++;
     s = 9;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEVoltageLimitAchieved");
-    w.bits(2, 0);
+    w.pos += 2;
     w.boolChecked(x, "EVSEVoltageLimitAchieved");
     w.pos++;
     s = 10;
     x = v.BPT_Dynamic_DC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l10[s]!, "DC_ChargeLoopResType", "BPT_Dynamic_DC_CLResControlMode", s, X_DC_ChargeLoopResType);
-      w.obj(x, "BPT_Dynamic_DC_CLResControlMode");
+      c = C_DC_ChargeLoopResType_l10[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "BPT_Dynamic_DC_CLResControlMode", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Dynamic_DC_CLResControlMode");
       e_BPT_Dynamic_DC_CLResControlModeType(w, x, "BPT_Dynamic_DC_CLResControlMode");
       s = 11;
     }
     x = v.BPT_Scheduled_DC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l11[s]!, "DC_ChargeLoopResType", "BPT_Scheduled_DC_CLResControlMode", s, X_DC_ChargeLoopResType);
-      w.obj(x, "BPT_Scheduled_DC_CLResControlMode");
+      c = C_DC_ChargeLoopResType_l11[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "BPT_Scheduled_DC_CLResControlMode", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_Scheduled_DC_CLResControlMode");
       e_BPT_Scheduled_DC_CLResControlModeType(w, x, "BPT_Scheduled_DC_CLResControlMode");
       s = 12;
     }
     x = v.CLResControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l12[s]!, "DC_ChargeLoopResType", "CLResControlMode", s, X_DC_ChargeLoopResType);
-      w.obj(x, "CLResControlMode");
+      c = C_DC_ChargeLoopResType_l12[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "CLResControlMode", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "CLResControlMode");
       e_CLResControlModeType(w, x, "CLResControlMode");
       s = 13;
     }
     x = v.Dynamic_DC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l13[s]!, "DC_ChargeLoopResType", "Dynamic_DC_CLResControlMode", s, X_DC_ChargeLoopResType);
-      w.obj(x, "Dynamic_DC_CLResControlMode");
+      c = C_DC_ChargeLoopResType_l13[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "Dynamic_DC_CLResControlMode", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Dynamic_DC_CLResControlMode");
       e_Dynamic_DC_CLResControlModeType(w, x, "Dynamic_DC_CLResControlMode");
       s = 14;
     }
     x = v.Scheduled_DC_CLResControlMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_l14[s]!, "DC_ChargeLoopResType", "Scheduled_DC_CLResControlMode", s, X_DC_ChargeLoopResType);
-      w.obj(x, "Scheduled_DC_CLResControlMode");
+      c = C_DC_ChargeLoopResType_l14[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", "Scheduled_DC_CLResControlMode", s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "Scheduled_DC_CLResControlMode");
       e_Scheduled_DC_CLResControlModeType(w, x, "Scheduled_DC_CLResControlMode");
       s = 15;
     }
-    w.event(W_DC_ChargeLoopResType[s]!, C_DC_ChargeLoopResType_ee[s]!, "DC_ChargeLoopResType", '', s, X_DC_ChargeLoopResType);
+    c = C_DC_ChargeLoopResType_ee[s]!; if (c < 0) w.event(W_DC_ChargeLoopResType[s]!, c, "DC_ChargeLoopResType", '', s, X_DC_ChargeLoopResType); w.bits(W_DC_ChargeLoopResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8083,20 +7935,21 @@ const C_EVSEStatusType_ee = [-1, -1, 0];
 function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
     w.pos++;
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8115,22 +7968,23 @@ const C_MeterInfoType_ee = [-1, -1, 6, 5, 4, 3, 2, 1, 0];
 function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.MeterID;
     if (x === undefined) w.missing("MeterInfoType", "MeterID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.stringChecked(x, 0, 32, "MeterID");
     w.pos++;
     s = 1;
     x = v.ChargedEnergyReadingWh;
     if (x === undefined) w.missing("MeterInfoType", "ChargedEnergyReadingWh");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "ChargedEnergyReadingWh");
     w.pos++;
     s = 2;
     x = v.BPT_DischargedEnergyReadingWh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l2[s]!, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l2[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_DischargedEnergyReadingWh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_DischargedEnergyReadingWh");
       w.pos++;
@@ -8138,7 +7992,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.CapacitiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l3[s]!, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "CapacitiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "CapacitiveEnergyReadingVARh");
       w.pos++;
@@ -8146,7 +8000,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.BPT_InductiveEnergyReadingVARh;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l4[s]!, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType);
+      c = C_MeterInfoType_l4[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "BPT_InductiveEnergyReadingVARh", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "BPT_InductiveEnergyReadingVARh");
       w.pos++;
@@ -8154,7 +8008,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterSignature;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l5[s]!, "MeterInfoType", "MeterSignature", s, X_MeterInfoType);
+      c = C_MeterInfoType_l5[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterSignature", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.binaryChecked(x, 0, 64, "MeterSignature");
       w.pos++;
@@ -8162,7 +8016,7 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l6[s]!, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.intChecked(x, -32768, 32767, false, "MeterStatus");
       w.pos++;
@@ -8170,13 +8024,13 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterTimestamp;
     if (x !== undefined) {
-      w.event(W_MeterInfoType[s]!, C_MeterInfoType_l7[s]!, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType);
+      c = C_MeterInfoType_l7[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterTimestamp", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
       w.pos++;
       w.bigChecked(x, 0n, 18446744073709551615n, true, "MeterTimestamp");
       w.pos++;
       s = 8;
     }
-    w.event(W_MeterInfoType[s]!, C_MeterInfoType_ee[s]!, "MeterInfoType", '', s, X_MeterInfoType);
+    c = C_MeterInfoType_ee[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", '', s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8193,38 +8047,39 @@ const C_ReceiptType_ee = [-1, 5, 4, 3, 2, 1, 1, 0];
 function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TimeAnchor;
     if (x === undefined) w.missing("ReceiptType", "TimeAnchor");
-    w.bits(2, 0);
+    w.pos += 2;
     w.bigChecked(x, 0n, 18446744073709551615n, true, "TimeAnchor");
     w.pos++;
     s = 1;
     x = v.EnergyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l1[s]!, "ReceiptType", "EnergyCosts", s, X_ReceiptType);
-      w.obj(x, "EnergyCosts");
+      c = C_ReceiptType_l1[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "EnergyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EnergyCosts");
       e_DetailedCostType(w, x, "EnergyCosts");
       s = 2;
     }
     x = v.OccupancyCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l2[s]!, "ReceiptType", "OccupancyCosts", s, X_ReceiptType);
-      w.obj(x, "OccupancyCosts");
+      c = C_ReceiptType_l2[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OccupancyCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OccupancyCosts");
       e_DetailedCostType(w, x, "OccupancyCosts");
       s = 3;
     }
     x = v.AdditionalServicesCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l3[s]!, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType);
-      w.obj(x, "AdditionalServicesCosts");
+      c = C_ReceiptType_l3[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "AdditionalServicesCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "AdditionalServicesCosts");
       e_DetailedCostType(w, x, "AdditionalServicesCosts");
       s = 4;
     }
     x = v.OverstayCosts;
     if (x !== undefined) {
-      w.event(W_ReceiptType[s]!, C_ReceiptType_l4[s]!, "ReceiptType", "OverstayCosts", s, X_ReceiptType);
-      w.obj(x, "OverstayCosts");
+      c = C_ReceiptType_l4[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "OverstayCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "OverstayCosts");
       e_DetailedCostType(w, x, "OverstayCosts");
       s = 5;
     }
@@ -8232,13 +8087,13 @@ function e_ReceiptType(w: BitWriter, v: ReceiptType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "TaxCosts");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ReceiptType[s]!, C_ReceiptType_l5[s]!, "ReceiptType", "TaxCosts", s, X_ReceiptType);
-        w.obj(x[i], "TaxCosts");
+        c = C_ReceiptType_l5[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", "TaxCosts", s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "TaxCosts");
         e_DetailedTaxType(w, x[i], "TaxCosts");
         s = ((i + 1) < 10 ? 6 : 7);
       }
     }
-    w.event(W_ReceiptType[s]!, C_ReceiptType_ee[s]!, "ReceiptType", '', s, X_ReceiptType);
+    c = C_ReceiptType_ee[s]!; if (c < 0) w.event(W_ReceiptType[s]!, c, "ReceiptType", '', s, X_ReceiptType); w.bits(W_ReceiptType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8251,20 +8106,21 @@ const C_DetailedCostType_ee = [-1, -1, 0];
 function e_DetailedCostType(w: BitWriter, v: DetailedCostType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedCostType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 1;
     x = v.CostPerUnit;
     if (x === undefined) w.missing("DetailedCostType", "CostPerUnit");
-    w.bits(1, 0);
-    w.obj(x, "CostPerUnit");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "CostPerUnit");
     e_RationalNumberType(w, x, "CostPerUnit");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8277,20 +8133,21 @@ const C_DetailedTaxType_ee = [-1, -1, 0];
 function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.bits(2, 0);
+    w.pos += 2;
     w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
     w.pos++;
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
-    w.bits(1, 0);
-    w.obj(x, "Amount");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Amount");
     e_RationalNumberType(w, x, "Amount");
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8309,10 +8166,11 @@ const C_Dynamic_DC_CLResControlModeType_ee = [-1, -1, -1, -1, -1, -1, -1, -1, 0]
 function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l0[s]!, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType);
+      c = C_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 4294967295, true, "DepartureTime");
       w.pos++;
@@ -8320,7 +8178,7 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l1[s]!, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType);
+      c = C_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
       w.pos++;
@@ -8328,7 +8186,7 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l2[s]!, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType);
+      c = C_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.nbitChecked(x, 7, 0, 100, "TargetSOC");
       w.pos++;
@@ -8336,7 +8194,7 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l3[s]!, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType);
+      c = C_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
       w.pos++;
       w.intChecked(x, 0, 65535, true, "AckMaxDelay");
       w.pos++;
@@ -8344,29 +8202,29 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     }
     x = v.EVSEMaximumChargePower;
     if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower");
-    w.event(W_Dynamic_DC_CLResControlModeType[s]!, C_Dynamic_DC_CLResControlModeType_l4[s]!, "Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Dynamic_DC_CLResControlModeType);
-    w.obj(x, "EVSEMaximumChargePower");
+    c = C_Dynamic_DC_CLResControlModeType_l4[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
     e_RationalNumberType(w, x, "EVSEMaximumChargePower");
     s = 5;
     x = v.EVSEMinimumChargePower;
     if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMinimumChargePower");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMinimumChargePower");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
     e_RationalNumberType(w, x, "EVSEMinimumChargePower");
     s = 6;
     x = v.EVSEMaximumChargeCurrent;
     if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumChargeCurrent");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumChargeCurrent");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
     e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
     s = 7;
     x = v.EVSEMaximumVoltage;
     if (x === undefined) w.missing("Dynamic_DC_CLResControlModeType", "EVSEMaximumVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEMaximumVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
     e_RationalNumberType(w, x, "EVSEMaximumVoltage");
     s = 8;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8381,36 +8239,37 @@ const C_Scheduled_DC_CLResControlModeType_ee = [4, 3, 2, 1, 0];
 function e_Scheduled_DC_CLResControlModeType(w: BitWriter, v: Scheduled_DC_CLResControlModeType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.EVSEMaximumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLResControlModeType[s]!, C_Scheduled_DC_CLResControlModeType_l0[s]!, "Scheduled_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargePower");
+      c = C_Scheduled_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_DC_CLResControlModeType[s]!, c, "Scheduled_DC_CLResControlModeType", "EVSEMaximumChargePower", s, X_Scheduled_DC_CLResControlModeType); w.bits(W_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargePower");
       e_RationalNumberType(w, x, "EVSEMaximumChargePower");
       s = 1;
     }
     x = v.EVSEMinimumChargePower;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLResControlModeType[s]!, C_Scheduled_DC_CLResControlModeType_l1[s]!, "Scheduled_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMinimumChargePower");
+      c = C_Scheduled_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_DC_CLResControlModeType[s]!, c, "Scheduled_DC_CLResControlModeType", "EVSEMinimumChargePower", s, X_Scheduled_DC_CLResControlModeType); w.bits(W_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMinimumChargePower");
       e_RationalNumberType(w, x, "EVSEMinimumChargePower");
       s = 2;
     }
     x = v.EVSEMaximumChargeCurrent;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLResControlModeType[s]!, C_Scheduled_DC_CLResControlModeType_l2[s]!, "Scheduled_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumChargeCurrent");
+      c = C_Scheduled_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Scheduled_DC_CLResControlModeType[s]!, c, "Scheduled_DC_CLResControlModeType", "EVSEMaximumChargeCurrent", s, X_Scheduled_DC_CLResControlModeType); w.bits(W_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumChargeCurrent");
       e_RationalNumberType(w, x, "EVSEMaximumChargeCurrent");
       s = 3;
     }
     x = v.EVSEMaximumVoltage;
     if (x !== undefined) {
-      w.event(W_Scheduled_DC_CLResControlModeType[s]!, C_Scheduled_DC_CLResControlModeType_l3[s]!, "Scheduled_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_Scheduled_DC_CLResControlModeType);
-      w.obj(x, "EVSEMaximumVoltage");
+      c = C_Scheduled_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Scheduled_DC_CLResControlModeType[s]!, c, "Scheduled_DC_CLResControlModeType", "EVSEMaximumVoltage", s, X_Scheduled_DC_CLResControlModeType); w.bits(W_Scheduled_DC_CLResControlModeType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "EVSEMaximumVoltage");
       e_RationalNumberType(w, x, "EVSEMaximumVoltage");
       s = 4;
     }
-    w.event(W_Scheduled_DC_CLResControlModeType[s]!, C_Scheduled_DC_CLResControlModeType_ee[s]!, "Scheduled_DC_CLResControlModeType", '', s, X_Scheduled_DC_CLResControlModeType);
+    c = C_Scheduled_DC_CLResControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_DC_CLResControlModeType[s]!, c, "Scheduled_DC_CLResControlModeType", '', s, X_Scheduled_DC_CLResControlModeType); w.bits(W_Scheduled_DC_CLResControlModeType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8424,28 +8283,29 @@ const C_DC_ChargeParameterDiscoveryReqType_ee = [-1, -1, 0, 0];
 function e_DC_ChargeParameterDiscoveryReqType(w: BitWriter, v: DC_ChargeParameterDiscoveryReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_ChargeParameterDiscoveryReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.BPT_DC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, C_DC_ChargeParameterDiscoveryReqType_l1[s]!, "DC_ChargeParameterDiscoveryReqType", "BPT_DC_CPDReqEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "BPT_DC_CPDReqEnergyTransferMode");
+      c = C_DC_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, c, "DC_ChargeParameterDiscoveryReqType", "BPT_DC_CPDReqEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryReqType); w.bits(W_DC_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_DC_CPDReqEnergyTransferMode");
       e_BPT_DC_CPDReqEnergyTransferModeType(w, x, "BPT_DC_CPDReqEnergyTransferMode");
       s = 2;
     }
     x = v.DC_CPDReqEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, C_DC_ChargeParameterDiscoveryReqType_l2[s]!, "DC_ChargeParameterDiscoveryReqType", "DC_CPDReqEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryReqType);
-      w.obj(x, "DC_CPDReqEnergyTransferMode");
+      c = C_DC_ChargeParameterDiscoveryReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, c, "DC_ChargeParameterDiscoveryReqType", "DC_CPDReqEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryReqType); w.bits(W_DC_ChargeParameterDiscoveryReqType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_CPDReqEnergyTransferMode");
       e_DC_CPDReqEnergyTransferModeType(w, x, "DC_CPDReqEnergyTransferMode");
       s = 3;
     }
-    w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, C_DC_ChargeParameterDiscoveryReqType_ee[s]!, "DC_ChargeParameterDiscoveryReqType", '', s, X_DC_ChargeParameterDiscoveryReqType);
+    c = C_DC_ChargeParameterDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryReqType[s]!, c, "DC_ChargeParameterDiscoveryReqType", '', s, X_DC_ChargeParameterDiscoveryReqType); w.bits(W_DC_ChargeParameterDiscoveryReqType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8460,34 +8320,35 @@ const C_DC_ChargeParameterDiscoveryResType_ee = [-1, -1, -1, 0, 0];
 function e_DC_ChargeParameterDiscoveryResType(w: BitWriter, v: DC_ChargeParameterDiscoveryResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.BPT_DC_CPDResEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_l2[s]!, "DC_ChargeParameterDiscoveryResType", "BPT_DC_CPDResEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryResType);
-      w.obj(x, "BPT_DC_CPDResEnergyTransferMode");
+      c = C_DC_ChargeParameterDiscoveryResType_l2[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryResType[s]!, c, "DC_ChargeParameterDiscoveryResType", "BPT_DC_CPDResEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryResType); w.bits(W_DC_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "BPT_DC_CPDResEnergyTransferMode");
       e_BPT_DC_CPDResEnergyTransferModeType(w, x, "BPT_DC_CPDResEnergyTransferMode");
       s = 3;
     }
     x = v.DC_CPDResEnergyTransferMode;
     if (x !== undefined) {
-      w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_l3[s]!, "DC_ChargeParameterDiscoveryResType", "DC_CPDResEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryResType);
-      w.obj(x, "DC_CPDResEnergyTransferMode");
+      c = C_DC_ChargeParameterDiscoveryResType_l3[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryResType[s]!, c, "DC_ChargeParameterDiscoveryResType", "DC_CPDResEnergyTransferMode", s, X_DC_ChargeParameterDiscoveryResType); w.bits(W_DC_ChargeParameterDiscoveryResType[s]!, c);
+      if (typeof x !== 'object' || x === null) w.obj(x, "DC_CPDResEnergyTransferMode");
       e_DC_CPDResEnergyTransferModeType(w, x, "DC_CPDResEnergyTransferMode");
       s = 4;
     }
-    w.event(W_DC_ChargeParameterDiscoveryResType[s]!, C_DC_ChargeParameterDiscoveryResType_ee[s]!, "DC_ChargeParameterDiscoveryResType", '', s, X_DC_ChargeParameterDiscoveryResType);
+    c = C_DC_ChargeParameterDiscoveryResType_ee[s]!; if (c < 0) w.event(W_DC_ChargeParameterDiscoveryResType[s]!, c, "DC_ChargeParameterDiscoveryResType", '', s, X_DC_ChargeParameterDiscoveryResType); w.bits(W_DC_ChargeParameterDiscoveryResType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8502,32 +8363,33 @@ const C_DC_PreChargeReqType_ee = [-1, -1, -1, -1, 0];
 function e_DC_PreChargeReqType(w: BitWriter, v: DC_PreChargeReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_PreChargeReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
     w.pos++;
     s = 2;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVPresentVoltage");
     e_RationalNumberType(w, x, "EVPresentVoltage");
     s = 3;
     x = v.EVTargetVoltage;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVTargetVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVTargetVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVTargetVoltage");
     e_RationalNumberType(w, x, "EVTargetVoltage");
     s = 4;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8541,26 +8403,27 @@ const C_DC_PreChargeResType_ee = [-1, -1, -1, 0];
 function e_DC_PreChargeResType(w: BitWriter, v: DC_PreChargeResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_PreChargeResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_PreChargeResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_RationalNumberType(w, x, "EVSEPresentVoltage");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8573,20 +8436,21 @@ const C_DC_WeldingDetectionReqType_ee = [-1, -1, 0];
 function e_DC_WeldingDetectionReqType(w: BitWriter, v: DC_WeldingDetectionReqType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_WeldingDetectionReqType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_WeldingDetectionReqType", "EVProcessing");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
     w.pos++;
     s = 2;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8600,26 +8464,27 @@ const C_DC_WeldingDetectionResType_ee = [-1, -1, -1, 0];
 function e_DC_WeldingDetectionResType(w: BitWriter, v: DC_WeldingDetectionResType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Header;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "Header");
-    w.bits(1, 0);
-    w.obj(x, "Header");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "Header");
     e_MessageHeaderType(w, x, "Header");
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "ResponseCode");
-    w.bits(2, 0);
+    w.pos += 2;
     w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
     w.pos++;
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "EVSEPresentVoltage");
-    w.bits(1, 0);
-    w.obj(x, "EVSEPresentVoltage");
+    w.pos += 1;
+    if (typeof x !== 'object' || x === null) w.obj(x, "EVSEPresentVoltage");
     e_RationalNumberType(w, x, "EVSEPresentVoltage");
     s = 3;
-    w.bits(1, 0);
+    w.pos += 1;
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8632,10 +8497,11 @@ const C_ManifestType_ee = [-1, -1, 1];
 function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_ManifestType[s]!, C_ManifestType_a0[s]!, "ManifestType", "@Id", s, X_ManifestType);
+      c = C_ManifestType_a0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "@Id", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -8644,13 +8510,13 @@ function e_ManifestType(w: BitWriter, v: ManifestType, name: string): void {
     if (x !== undefined) {
       w.arr(x, "Reference");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_ManifestType[s]!, C_ManifestType_l0[s]!, "ManifestType", "Reference", s, X_ManifestType);
-        w.obj(x[i], "Reference");
+        c = C_ManifestType_l0[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", "Reference", s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "Reference");
         e_ReferenceType(w, x[i], "Reference");
         s = (2);
       }
     }
-    w.event(W_ManifestType[s]!, C_ManifestType_ee[s]!, "ManifestType", '', s, X_ManifestType);
+    c = C_ManifestType_ee[s]!; if (c < 0) w.event(W_ManifestType[s]!, c, "ManifestType", '', s, X_ManifestType); w.bits(W_ManifestType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8663,10 +8529,11 @@ const C_SignaturePropertiesType_ee = [-1, -1, 1];
 function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_a0[s]!, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType);
+      c = C_SignaturePropertiesType_a0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "@Id", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
@@ -8675,13 +8542,13 @@ function e_SignaturePropertiesType(w: BitWriter, v: SignaturePropertiesType, nam
     if (x !== undefined) {
       w.arr(x, "SignatureProperty");
       for (let i = 0; i < x.length; i++) {
-        w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_l0[s]!, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType);
-        w.obj(x[i], "SignatureProperty");
+        c = C_SignaturePropertiesType_l0[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", "SignatureProperty", s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
+        if (typeof x[i] !== 'object' || x[i] === null) w.obj(x[i], "SignatureProperty");
         e_SignaturePropertyType(w, x[i], "SignatureProperty");
         s = (2);
       }
     }
-    w.event(W_SignaturePropertiesType[s]!, C_SignaturePropertiesType_ee[s]!, "SignaturePropertiesType", '', s, X_SignaturePropertiesType);
+    c = C_SignaturePropertiesType_ee[s]!; if (c < 0) w.event(W_SignaturePropertiesType[s]!, c, "SignaturePropertiesType", '', s, X_SignaturePropertiesType); w.bits(W_SignaturePropertiesType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8694,21 +8561,22 @@ const C_SignaturePropertyType_ee = [-1, -1, -1];
 function e_SignaturePropertyType(w: BitWriter, v: SignaturePropertyType, name: string): void {
   try {
     let s = 0;
+    let c = 0;
     let x: any;
     x = v.Id;
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a0[s]!, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a0[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Id", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Id");
       s = 1;
     }
     x = v.Target;
     if (x === undefined) w.missing("SignaturePropertyType", "@Target");
     if (x !== undefined) {
-      w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_a1[s]!, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType);
+      c = C_SignaturePropertyType_a1[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", "@Target", s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
       w.stringChecked(x, 0, 9007199254740991, "@Target");
       s = 2;
     }
-    w.event(W_SignaturePropertyType[s]!, C_SignaturePropertyType_ee[s]!, "SignaturePropertyType", '', s, X_SignaturePropertyType);
+    c = C_SignaturePropertyType_ee[s]!; if (c < 0) w.event(W_SignaturePropertyType[s]!, c, "SignaturePropertyType", '', s, X_SignaturePropertyType); w.bits(W_SignaturePropertyType[s]!, c);
   } catch (e) {
     throw withPath(e, name);
   }
@@ -8840,10 +8708,14 @@ export function decodeDocument(r: BitReader): Document {
 
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  for (const k in doc) {
-    if ((doc as any)[k] === undefined) continue;
-    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-    root = k;
+  const keys = Object.keys(doc);
+  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
+  else {
+    for (const k of keys) {
+      if ((doc as any)[k] === undefined) continue;
+      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+      root = k;
+    }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root) {

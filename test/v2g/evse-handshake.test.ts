@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { encodeHandshakeRequest, offerFor, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/index.js';
 
-function evse(timeouts: Partial<typeof v2gEvseTimeoutDefaults> = {}) {
+function evse(timeouts: Partial<Record<keyof typeof v2gEvseTimeoutDefaults, number>> = {}) {
   const clock = new SimulatedClock();
   const closed: string[] = [];
   const power: string[] = [];

@@ -42,7 +42,11 @@ export function track(child: ChildProcess): Proc {
         const l = buf.slice(0, i);
         buf = buf.slice(i + 1);
         lines.push(l);
-        for (const w of [...waiters]) if (w.pred(l)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(l);
+        for (const w of [...waiters]) {
+          if (!w.pred(l)) continue;
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(l);
+        }
       }
     });
   }

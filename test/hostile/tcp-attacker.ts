@@ -154,6 +154,14 @@ function v2gClient(s: net.Socket) {
       const d = exiCodec.decode('appHand', m);
       return d.ok && decodeHandshakeResponse(d.value).ok;
     },
+    /** The V2GTP frame of a request (for pipelined bursts). */
+    encode(req: V2gRequest, sessionId: Uint8Array = sid): Uint8Array {
+      const doc = dinDialect.encodeRequest(sessionId, req);
+      if (!doc.ok) throw new Error(doc.error.message);
+      const e = exiCodec.encode('din', doc.value);
+      if (!e.ok) throw new Error(e.error.message);
+      return encodeV2gtp(V2gtpPayloadType.Exi, e.value);
+    },
     /** Sends without waiting (pipelining). */
     send(req: V2gRequest, sessionId: Uint8Array = sid): void {
       const doc = dinDialect.encodeRequest(sessionId, req);
@@ -340,17 +348,18 @@ async function run(): Promise<Record<string, unknown>> {
       const pd = await c.request({ kind: 'PowerDelivery', progress: 'Start', dc: { evStatus, chargingComplete: false } });
       if (!pd?.responseCode.startsWith('OK')) return { ok: false, failed: 'PowerDelivery', got: pd?.responseCode };
       // The normal loop sends one CurrentDemandReq per response plus ChargeLoop_Interval (100 ms): ~10/s.
-      // 100×: ~1000/s for 3 s, pipelined in bursts of 10 without waiting for the answers.
+      // 100×: 1000/s (3000 requests), pipelined in bursts of 10 without waiting for the answers.
       const t0 = performance.now();
       let sent = 0;
       let answered = 0;
       const counting = (async () => {
         while (!c.closed() && (await c.response(2000))) answered += 1;
       })();
-      while (performance.now() - t0 < 3000 && !c.closed()) {
-        for (let k = 0; k < 10; k++) c.send({ kind: 'CurrentDemand', evStatus, targetVoltage: 380, targetCurrent: 20, chargingComplete: false });
+      const burst = Buffer.concat(Array.from({ length: 10 }, () => c.encode({ kind: 'CurrentDemand', evStatus, targetVoltage: 380, targetCurrent: 20, chargingComplete: false })));
+      while (sent < 3000 && !c.closed()) {
+        s.write(burst);
         sent += 10;
-        await sleep(10);
+        if (sent % 50 === 0) await sleep(Math.max(0, (sent / 1000) * 1000 - (performance.now() - t0)));
       }
       const seconds = (performance.now() - t0) / 1000;
       await sleep(1000);

@@ -28,7 +28,8 @@ const allAttacks: ReadonlyArray<{ readonly name: string; readonly id: string; re
   { name: '1,000 connect/reset cycles', id: 'cycles-1000', expect: (r) => expect(r.ok).toBe(true) },
   { name: 'out-of-order request', id: 'out-of-order', expect: (r) => expect(r.response).toBe('PowerDelivery FAILED_SequenceError') },
   { name: 'wrong SessionID', id: 'wrong-session-id', expect: (r) => expect(r.response).toBe('ServiceDiscovery FAILED_UnknownSession') },
-  { name: 'CurrentDemand at 100× rate', id: 'current-demand-100x', expect: (r) => expect(r.ratePerS as number).toBeGreaterThan(500) },
+  // The normal loop: one request per response + ChargeLoop_Interval (100 ms), ≈ 9/s; 100× ≈ 900/s.
+  { name: 'CurrentDemand at 100× rate', id: 'current-demand-100x', expect: (r) => expect(r.ratePerS as number).toBeGreaterThanOrEqual(900) },
 ];
 
 // TSPLC_HOSTILE_ONLY=silent,slowloris runs a subset (while working on one attack).

@@ -22,6 +22,14 @@ const json = (p: Proc): { end: { end: string; reason: string } } | undefined => 
   return l ? (JSON.parse(l) as { end: { end: string; reason: string } }) : undefined;
 };
 const logged = (p: Proc, re: RegExp): string[] => p.lines.filter((l) => re.test(l));
+/** The car's SafeShutdownSequence results ('Finished', 'FaultLocked', … with fault codes), from its log. */
+const shutdownsOf = (p: Proc): string[] =>
+  p.lines.flatMap((l) => {
+    if (!l.startsWith('{')) return [];
+    const o = JSON.parse(l) as { msg?: string; faults?: string };
+    const m = /^shutdown (Finished|Fault\w*|Timeout\w*|\w+Failed)$/.exec(o.msg ?? '');
+    return m ? [`${m[1]}${o.faults ? ` [${o.faults}]` : ''}`] : [];
+  });
 
 describe.skipIf(unavailable !== '')('kill either side mid-CurrentDemand (real namespaces, addon, UDP, TCP)', () => {
   let bench: Bench;
@@ -89,9 +97,10 @@ describe.skipIf(unavailable !== '')('kill either side mid-CurrentDemand (real na
       clearTimeout(timer);
       const end = json(car)?.end;
       const faults = logged(car, /"level":"(error|warn)".*(fault|SafeShutdown|shutdown)/i);
+      const carShutdowns = shutdownsOf(car);
       rows.push({
         attack: `${signal} charger mid-CurrentDemand`,
-        seen: `charger exit ${String(cex.code ?? cex.signal)} after ${Math.round(chargerMs)} ms; car ${end ? `${end.end} (${end.reason})` : `exit ${String(ex.code)}`}; car warn/error lines ${faults.length}`,
+        seen: `charger exit ${String(cex.code ?? cex.signal)} after ${Math.round(chargerMs)} ms; car ${end ? `${end.end} (${end.reason})` : `exit ${String(ex.code)}`}; car warn/error lines ${faults.length}; car SafeShutdown ${carShutdowns.join(', ') || '-'}`,
         attackerOk: true,
         alive: ex.code !== null,
         rssBeforeMb: undefined,
@@ -112,6 +121,8 @@ describe.skipIf(unavailable !== '')('kill either side mid-CurrentDemand (real na
         // Issue 8 item 8: the charger is gone, the car cannot lower its current; its SafeShutdown fallback
         // opens the contactors and says so as a fault (the last resort).
         expect(end?.end).toBe('SafeShutdown');
+        // Its SafeShutdownSequence ran to an end state (what it reports is in the table).
+        expect(carShutdowns.length, car.lines.slice(-15).join('\n')).toBeGreaterThan(0);
       }
     });
   }

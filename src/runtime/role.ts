@@ -418,14 +418,18 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       // their own; if they do not (a wedged actor), the output is forced safe here and we exit anyway.
       const stopBound = c.connection.safe_shutdown_timeout + STOP_MARGIN_MS;
       let timer: NodeJS.Timeout | undefined;
+      let overdue = false;
       const out = await Promise.race([
         stack.stop(signal),
         new Promise<{ end: string; reason: string }>((r) => {
-          timer = setTimeout(() => r({ end: 'Stopped', reason: `${signal}: the actors did not stop within safe_shutdown_timeout + ${STOP_MARGIN_MS} ms` }), stopBound);
+          timer = setTimeout(() => {
+            overdue = true;
+            r({ end: 'Stopped', reason: `${signal}: the actors did not stop within safe_shutdown_timeout + ${STOP_MARGIN_MS} ms` });
+          }, stopBound);
         }),
       ]);
       clearTimeout(timer);
-      if (out.reason.includes('did not stop within')) {
+      if (overdue) {
         shutdownFailed = true;
         log.log('error', out.reason);
         const evse = board.value.evse;

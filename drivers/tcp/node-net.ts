@@ -5,6 +5,9 @@ import { DYNAMIC_PORT_MAX, DYNAMIC_PORT_MIN, type NetResult, type TcpConnection,
 import type { Logger } from '../../src/ports/log.js';
 import { scoped, unscoped } from '../udp/dgram.js';
 
+/** After close(): how long the peer may take to close its side before the socket is reset, ms. */
+export const CLOSE_LINGER_MS = 2000;
+
 /** Wraps a connected net.Socket. Buffers events until the first subscriber so nothing is lost between accept and subscribe. */
 export function wrapSocket(sock: net.Socket): TcpConnection {
   const out = new Subject<TcpEvent>();
@@ -50,6 +53,9 @@ export function wrapSocket(sock: net.Socket): TcpConnection {
     close() {
       closeReason ??= { reason: 'local' };
       sock.end();
+      // end() only half-closes: a peer that never sends its FIN (a silent or hostile one) kept the socket, and
+      // with it the process, alive for good. Give an honest peer CLOSE_LINGER_MS to finish, then reset.
+      if (!sock.destroyed) setTimeout(() => sock.destroyed || sock.resetAndDestroy(), CLOSE_LINGER_MS).unref();
     },
     destroy() {
       closeReason ??= { reason: 'local', message: 'destroyed' };
@@ -68,7 +74,18 @@ export function listenNodeTcp(interfaceName: string, localAddress: string, port:
       });
       server.listen({ port: p, host: scoped(localAddress, interfaceName), exclusive: true }, () => {
         server.on('error', (e) => logger.log('warn', 'tcp server error', { error: e.message }));
-        server.on('connection', (s) => conns.next(wrapSocket(s)));
+        let closed = false;
+        server.on('connection', (s) => {
+          // Nobody takes it (the listener is being closed, or the accept actor already handed one connection to
+          // the session): reset it at once. Emitting it into a Subject nobody observes left the socket open
+          // for good — a leak per connection of a flood (issue 8: 500 parallel connections).
+          if (closed || !conns.observed) {
+            s.resetAndDestroy();
+            return;
+          }
+          conns.next(wrapSocket(s));
+        });
+        server.once('close', () => (closed = true));
         const addr = server.address();
         resolve({
           ok: true,
@@ -76,6 +93,7 @@ export function listenNodeTcp(interfaceName: string, localAddress: string, port:
             port: typeof addr === 'object' && addr ? addr.port : p,
             connections$: conns.asObservable(),
             close() {
+              closed = true;
               conns.complete();
               server.close();
             },

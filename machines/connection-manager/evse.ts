@@ -195,6 +195,14 @@ export const evseConnectionManagerMachine = setup({
               input: ({ context }: { context: Context }) => context.inputs.session?.(),
               onDone: [
                 {
+                  // The connection ended before a supportedAppProtocolReq (closed, reset, garbage, silence): no power
+                  // was ever offered, so no SafeShutdown; one warn line (the backoff entry) and SLAC again with a fresh
+                  // NMK, after the back-off — which is what rate-limits a peer that keeps doing it (issue 8).
+                  guard: ({ event }) => (event.output as { sessions?: number } | undefined)?.sessions === 0,
+                  target: '#evseConnectionManager.backoff',
+                  actions: assign({ sessionOutput: ({ event }) => event.output, reason: ({ event }) => `no V2G session on the connection: ${String((event.output as { reason?: string }).reason ?? '')}` }),
+                },
+                {
                   guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'SessionStopped',
                   target: '#evseConnectionManager.sessionEnded',
                   actions: assign({ sessionOutput: ({ event }) => event.output, end: 'SessionStopped', reason: ({ event }) => String((event.output as { reason?: string }).reason ?? '') }),
@@ -212,7 +220,26 @@ export const evseConnectionManagerMachine = setup({
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
             TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
             TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
-            STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
+            STOP: { target: '.stopping', actions: [assign({ stopRequested: true, reason: ({ event }) => event.reason }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
+          },
+          initial: 'running',
+          states: {
+            running: {},
+            // STOP is a request to the session (EVSE_Shutdown, the car winds down). A car that does not react, or a
+            // session that does not end, must not hold SIGTERM: after safe_shutdown_timeout the manager leaves the
+            // session (its children are stopped, the connection closed) and switches the output off itself.
+            stopping: {
+              on: { STOP: {} },
+              after: {
+                safe_shutdown_timeout: {
+                  target: '#evseConnectionManager.safeShutdown',
+                  actions: [
+                    assign({ end: 'Stopped', reason: ({ context }) => `${context.reason}: the session did not end within safe_shutdown_timeout` }),
+                    { type: 'report', params: { layer: 'session', state: 'stopTimeout', level: 'warn' as const } },
+                  ],
+                },
+              },
+            },
           },
         },
       },

@@ -28,7 +28,19 @@ interface Context {
   readonly port: number;
   readonly silent: boolean;
   answered: number;
+  /** Invalid datagrams so far. */
+  ignored: number;
 }
+
+/**
+ * Log volume under a flood: the first answers and the first invalid datagrams are logged at their level, later
+ * ones at debug (a count every LOG_EVERY). A car sends at most SDP_max_requests (50) requests; a 10 000-request
+ * burst from a hostile host must not write 10 000 info lines (issue 8).
+ */
+const LOGGED_ANSWERS = 3;
+const LOGGED_INVALID = 10;
+const LOG_EVERY = 1000;
+const loud = (n: number, first: number): boolean => n <= first || n % LOG_EVERY === 0;
 
 export const sdpServerMachine = setup({
   types: { input: {} as SdpServerInput, context: {} as Context, events: {} as SdpClientEvent },
@@ -45,6 +57,7 @@ export const sdpServerMachine = setup({
     port: input.announcePort ?? input.tcpPort,
     silent: input.silent ?? false,
     answered: 0,
+    ignored: 0,
   }),
   invoke: { id: 'udp', src: 'udp' },
   initial: 'serving',
@@ -71,7 +84,13 @@ export const sdpServerMachine = setup({
               })),
               {
                 type: 'report',
-                params: ({ context, event }) => ({ layer: 'sdp' as const, state: 'answered', checkpoint: 202, details: { to: event.address, port: context.port, answered: context.answered } }),
+                params: ({ context, event }) => ({
+                  layer: 'sdp' as const,
+                  state: 'answered',
+                  checkpoint: 202,
+                  ...(loud(context.answered, LOGGED_ANSWERS) ? {} : { level: 'debug' as const }),
+                  details: { to: event.address, port: context.port, answered: context.answered },
+                }),
               },
             ],
           },
@@ -80,13 +99,21 @@ export const sdpServerMachine = setup({
             actions: { type: 'report', params: ({ event }) => ({ layer: 'sdp' as const, state: 'serving', level: 'warn' as const, details: { silent: 'SDP request ignored (fault injection)', from: event.address } }) },
           },
           {
-            actions: {
-              type: 'report',
-              params: ({ event }) => {
-                const r = decodeSdpRequest(event.data);
-                return { layer: 'sdp' as const, state: 'serving', level: 'warn' as const, details: { ignored: 'invalid SDP datagram', from: event.address, error: r.ok ? '' : `${r.error.code} at ${r.error.offset ?? '?'}: ${r.error.message}` } };
+            actions: [
+              assign({ ignored: ({ context }) => context.ignored + 1 }),
+              {
+                type: 'report',
+                params: ({ context, event }) => {
+                  const r = decodeSdpRequest(event.data);
+                  return {
+                    layer: 'sdp' as const,
+                    state: 'serving',
+                    level: loud(context.ignored, LOGGED_INVALID) ? ('warn' as const) : ('debug' as const),
+                    details: { ignored: 'invalid SDP datagram', from: event.address, bytes: event.data.length, count: context.ignored, error: r.ok ? '' : `${r.error.code} at ${r.error.offset ?? '?'}: ${r.error.message.slice(0, 120)}` },
+                  };
+                },
               },
-            },
+            ],
           },
         ],
       },

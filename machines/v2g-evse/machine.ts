@@ -10,6 +10,8 @@
 //
 //   waitForHandshake ─supportedAppProtocolReq→ session{ sequence ∥ isolation ∥ ongoing ∥ precharge } ─SessionStop / FAILED_* / timeout / close→
 //     waitForHandshake (allowNewSessionAfterStop) | ended (final)
+//   waitForHandshake ─close / reset / garbage / handshake_timeout / V2G_SECC_Sequence_Timeout / STOP_REQUEST→
+//     ended (output sessions = 0, reason 'BeforeHandshake: …') | waitForHandshake (allowNewSessionAfterStop)
 import { assign, enqueueActions, raise, setup } from 'xstate';
 import { bytesEqual, toHex } from '../../src/bytes.js';
 import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardware.js';
@@ -171,6 +173,7 @@ export const v2gEvseMachine = setup({
   },
   delays: {
     V2G_SECC_Sequence_Timeout: ({ context }) => context.t.V2G_SECC_Sequence_Timeout,
+    handshake_timeout: ({ context }) => Math.min(context.t.handshake_timeout, context.t.V2G_SECC_Sequence_Timeout),
     V2G_SECC_CableCheck_Performance_Time: ({ context }) => context.t.V2G_SECC_CableCheck_Performance_Time,
     V2G_SECC_Ongoing_Performance_Time: ({ context }) => context.t.V2G_SECC_Ongoing_Performance_Time,
     V2G_SECC_PreCharge_Performance_Time: ({ context }) => context.t.V2G_SECC_PreCharge_Performance_Time,
@@ -370,7 +373,7 @@ export const v2gEvseMachine = setup({
             actions: assign({ protocol: ({ event }) => event.protocol, sessions: ({ context }) => context.sessions + 1 }),
           },
           'HS.FAILED': [
-            { guard: 'allowNewSession', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }] },
+            { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true, actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }] },
             { target: 'ended', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }, assign({ endReason: ({ event }) => event.reason, aborted: true })] },
           ],
           'V2G.DECODE_ERROR': [
@@ -378,8 +381,29 @@ export const v2gEvseMachine = setup({
               guard: ({ event }) => documentDespiteError(event.error) !== undefined,
               actions: raise(({ event }) => ({ type: 'V2G.REQ' as const, doc: documentDespiteError(event.error) as V2gDocument })),
             },
-            { actions: { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) } },
+            // Garbage, broken framing or EXI that is not a handshake: there is no response type to answer with
+            // and nothing after it on this stream can be trusted, so the connection is over (one place decides).
+            { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, reason: `BeforeHandshake: decode error ${event.error.code}` })) },
           ],
+          // The peer closed (FIN) or reset the connection before its supportedAppProtocolReq. Without this
+          // transition the machine waited for a handshake on a dead connection forever and held the only
+          // session slot (issue 8: one early FIN disabled the charger).
+          'V2G.TRANSPORT_CLOSED': [
+            { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true },
+            { target: 'ended', actions: assign({ endReason: ({ event }) => `BeforeHandshake: connection closed${event.reason ? ` (${event.reason})` : ''}`, aborted: true }) },
+          ],
+          // A stop at the charger while no session runs: nothing to wind down.
+          STOP_REQUEST: {
+            target: 'ended',
+            actions: [{ type: 'closeTransport', params: { reason: 'stop before the handshake' } }, assign({ endReason: ({ event }) => `BeforeHandshake: ${event.reason ?? 'StopRequest'}`, aborted: true })],
+          },
+        },
+        after: {
+          // The handshake wait is bounded twice from the accept: by the standard's V2G_SECC_Sequence_Timeout
+          // (DIN 70121 / ISO 15118-2 [V2G2-443]: 60 s; it only ran after the handshake before) and by the tighter
+          // handshake_timeout for a peer that has sent no complete message (silent, slowloris), see src/v2g/config.ts.
+          handshake_timeout: { actions: raise({ type: 'HS.FAILED' as const, reason: 'BeforeHandshake: Timeout:handshake_timeout' }) },
+          V2G_SECC_Sequence_Timeout: { actions: raise({ type: 'HS.FAILED' as const, reason: 'BeforeHandshake: Timeout:V2G_SECC_Sequence_Timeout' }) },
         },
       },
       session: {

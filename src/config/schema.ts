@@ -84,6 +84,7 @@ function v2gTimeoutDoc(key: string): [number, number, string] {
     V2G_SECC_CableCheck_Performance_Time: [1000, 120000, 'EVSE: the isolation check must end within this (ISO 15118-2 Table 111: 38 s)'],
     V2G_SECC_PreCharge_Performance_Time: [1000, 60000, 'EVSE: output at EVTargetVoltage within this from the first PreChargeReq, else a warning (ISO 15118-2 Table 111: 5 s)'],
     V2G_SECC_Ongoing_Performance_Time: [1000, 600000, 'EVSE: an Authorization/ChargeParameterDiscovery answer still Ongoing after this is FAILED (ISO 15118-2 [V2G2-712/713]: 55 s)'],
+    handshake_timeout: [1000, 60000, 'EVSE (not a timer of the standard): TCP accept → complete supportedAppProtocolReq; a silent or slowloris connection is closed after it (real cars: a few ms; the EV itself gives up after 2 s)'],
     V2G_SECC_CommunicationSetup_Performance_Time: [1000, 120000, 'EVSE: wait for the EV\'s TCP connection after SLAC (ISO 15118-2: 18 s)'],
   };
   return docs[key] ?? [0, 600000, key];

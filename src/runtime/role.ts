@@ -4,7 +4,7 @@
 // init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
 // SIGTERM/SIGINT → safe shutdown → exit.
 import { parseCommandArgs } from '../cli/args.js';
-import { interval, map, filter, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
 import { loadBoard, type Board } from '../../boards/index.js';
 import { openAfPacketPort } from '../../drivers/ethernet/index.js';
@@ -31,6 +31,7 @@ import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
 import { attachRoleDisplay } from './display.js';
+import { evProgressBounds, evseProgressBounds, heartbeat, watchLiveness } from './liveness.js';
 import type { WireRecord } from './v2g-transport.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
@@ -190,6 +191,11 @@ export function latencyTracker(now: () => number = () => performance.now()): { o
     },
   };
 }
+
+/** SIGTERM: time on top of connection.safe_shutdown_timeout before the runtime stops waiting for the actors, ms. */
+export const STOP_MARGIN_MS = 5000;
+/** After the stop finished: how long open handles may drain before the process exits anyway, ms. */
+const EXIT_DRAIN_MS = 1000;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -400,17 +406,35 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   }
 
   // systemd: READY now (hardware and interface are open), WATCHDOG from a heartbeat the root
-  // actor must process (a wedged actor or event loop stops it), STATUS from status$.
+  // actor must process and that stops when the layer it is in makes no progress within its bound
+  // (src/runtime/liveness.ts: a wedged child stops the pings), STATUS from status$.
   const notifier = createNotifier(process.env, { logger });
   const actor = stack.actor as Actor<AnyStateMachine>;
-  const heartbeat$: Observable<number> = interval(Math.max(250, Math.min(5000, (notifier.watchdogIntervalMs ?? 4000) / 4))).pipe(
-    map((n) => {
-      if (actor.getSnapshot().status !== 'active') return -1;
-      actor.send({ type: 'HEARTBEAT' });
-      return n;
-    }),
-    filter((n) => n >= 0),
-  );
+  const modemWorstCase = (c.modem.discovery_window + c.modem.set_key_timeout + c.modem.restart_pause + c.modem.confirm_interval + c.modem.TT_match_join) * (c.modem.retries + 1);
+  const liveness = watchLiveness({
+    actor,
+    progress$: status.updates$,
+    now: () => performance.now(),
+    logger: log.child('watchdog'),
+    bounds:
+      role === 'evse'
+        ? evseProgressBounds({
+            V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time,
+            V2G_SECC_Sequence_Timeout: c.v2g.V2G_SECC_Sequence_Timeout,
+            V2G_SECC_CableCheck_Performance_Time: c.v2g.V2G_SECC_CableCheck_Performance_Time,
+            V2G_SECC_Ongoing_Performance_Time: c.v2g.V2G_SECC_Ongoing_Performance_Time,
+            safe_shutdown_timeout: c.connection.safe_shutdown_timeout,
+            backoff_max: c.connection.backoff_max,
+            modemWorstCase,
+          })
+        : evProgressBounds({
+            longestV2gTimeout: Math.max(...Object.values(timersOf(c, v2gEvTimeoutDefaults))),
+            safe_shutdown_timeout: c.connection.safe_shutdown_timeout,
+            backoff_max: c.connection.backoff_max,
+            modemWorstCase,
+          }),
+  });
+  const heartbeat$: Observable<number> = heartbeat(actor, liveness, Math.max(250, Math.min(5000, (notifier.watchdogIntervalMs ?? 4000) / 4)));
   const done = stack.done;
   let stopping = false;
   let shutdownFailed = false;
@@ -435,7 +459,38 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     onStop: async (signal) => {
       stopping = true;
       log.log('info', `${signal}: stopping the session through SafeShutdown`);
-      const out = await stack.stop(signal);
+      // Bounded whatever state the actors are in: the managers end a stop within safe_shutdown_timeout on
+      // their own; if they do not (a wedged actor), the output is forced safe here and we exit anyway.
+      const stopBound = c.connection.safe_shutdown_timeout + STOP_MARGIN_MS;
+      let timer: NodeJS.Timeout | undefined;
+      let overdue = false;
+      const out = await Promise.race([
+        stack.stop(signal),
+        new Promise<{ end: string; reason: string }>((r) => {
+          timer = setTimeout(() => {
+            overdue = true;
+            r({ end: 'Stopped', reason: `${signal}: the actors did not stop within safe_shutdown_timeout + ${STOP_MARGIN_MS} ms` });
+          }, stopBound);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (overdue) {
+        shutdownFailed = true;
+        log.log('error', out.reason);
+        const evse = board.value.evse;
+        if (role === 'evse' && evse) {
+          for (const [what, fn] of [
+            ['powerSupply.off', () => evse.powerSupply.off()],
+            ['contactors.open', () => evse.contactors?.open()],
+          ] as const) {
+            try {
+              fn();
+            } catch (e) {
+              log.log('error', `${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+            }
+          }
+        }
+      }
       log.log('info', 'stopped', { end: out.end, reason: out.reason });
       if (!(await leaveCarSafe(signal))) shutdownFailed = true;
       await finish(out);
@@ -443,6 +498,9 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     },
     exit: (code) => {
       process.exitCode = code;
+      // Everything is closed by now; a handle someone forgot (a socket of a peer that never closes) must not
+      // keep the process past the stop: exit after a short drain whatever is still open.
+      setTimeout(() => process.exit(code), EXIT_DRAIN_MS).unref();
     },
   });
   const tty = process.stdout.isTTY === true && !values.json;
@@ -470,6 +528,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     }
     lockSub?.unsubscribe();
     bridge.close();
+    liveness.stop();
     process.off('SIGUSR1', onUsr1);
     stack.dispose();
     // The last frames (the final response, the FINs of the closed connection) reach the capture

@@ -22,12 +22,31 @@ import { v2gTransportActor, type LateResponse, type V2gCodec, type WireRecord } 
 
 type Report = StatusUpdate & { level?: LogLevel };
 
+/**
+ * A run of the same update (a CurrentDemand loop: checkpoint 705 ten times a second, or a peer that sends
+ * CurrentDemandReq a hundred times faster, issue 8) logs its first REPEATS_LOGGED lines at their level and
+ * then one in REPEATS_EVERY; the others go to debug. The status bus still gets every update.
+ */
+const REPEATS_LOGGED = 3;
+const REPEATS_EVERY = 100;
+
 /** Status bus + log line in one: every transition that reaches a checkpoint logs `cp=<n>`. */
 export function reporter(status: StatusBus, logger: Logger): (u: Report) => void {
+  // Counts per update kind within the present run of at most RUN_KINDS kinds (a loop alternates
+  // CurrentDemandReq / CurrentDemandRes and hardware facts, so "the same as the last line" would never
+  // count); a further kind ends the run, so each new session's steps are logged again.
+  const run = new Map<string, number>();
+  const RUN_KINDS = 4;
   return (u) => {
     const { level, ...update } = u;
     status.report(update);
-    logger.log(level ?? (update.checkpoint !== undefined ? 'info' : 'debug'), `${update.layer} ${update.state}`, {
+    const key = `${update.layer} ${update.state} ${update.checkpoint ?? ''}`;
+    if (!run.has(key) && run.size >= RUN_KINDS) run.clear();
+    const repeats = (run.get(key) ?? 0) + 1;
+    run.set(key, repeats);
+    const quiet = repeats > REPEATS_LOGGED && repeats % REPEATS_EVERY !== 0 && level !== 'warn' && level !== 'error';
+    logger.log(quiet ? 'debug' : (level ?? (update.checkpoint !== undefined ? 'info' : 'debug')), `${update.layer} ${update.state}`, {
+      ...(repeats > REPEATS_LOGGED && !quiet ? { repeated: repeats } : {}),
       ...(update.checkpoint !== undefined ? { cp: update.checkpoint } : {}),
       ...(update.details ?? {}),
     });

@@ -24,6 +24,9 @@ import type { OutgoingDocument, V2gDocument } from '../v2g/document.js';
 import type { SchemaId } from '../v2g/model.js';
 import { toHex } from '../bytes.js';
 
+/** At most this many payload bytes of an undecodable message appear (as hex) in its log line. */
+const LOGGED_EXI_BYTES = 64;
+
 /** The EXI codec as the transport needs it (src/exi provides it; the runtime adapts). */
 export interface V2gCodec {
   encode(schema: SchemaId, doc: V2gDocument): Result<Uint8Array>;
@@ -113,7 +116,8 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
         }
         const d = codec.decode(schema, m.payload);
         if (!d.ok) {
-          logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, exi: toHex(m.payload) });
+          // The hex is cut: a hostile peer chooses the payload size (up to maxMessageLength), not our log volume.
+          logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, bytes: m.payload.length, exi: toHex(m.payload.subarray(0, LOGGED_EXI_BYTES)) + (m.payload.length > LOGGED_EXI_BYTES ? '…' : '') });
           opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, error: d.error });
           toSession({ type: 'V2G.DECODE_ERROR', error: d.error });
           continue;

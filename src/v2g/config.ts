@@ -145,6 +145,14 @@ export const v2gEvseTimeoutDefaults = {
    * V2G_EVCC_Ongoing_Timeout); an answer that would still be Ongoing after it is FAILED and ends the session.
    */
   V2G_SECC_Ongoing_Performance_Time: 55000,
+  /**
+   * Not a timer of the standard: from the TCP accept to a complete supportedAppProtocolReq. The standard's
+   * V2G_SECC_Sequence_Timeout (60 s) also runs from the accept, but a real EVCC sends its handshake within
+   * milliseconds of connecting (its own V2G_EVCC_Msg_Timeout for it is 2 s, and V2G_EVCC_CommunicationSetup_Timeout
+   * gives it 20 s up to SessionSetupRes), so a connection that has sent nothing — or only part of a V2GTP
+   * message (slowloris) — for 5 s is not a car and must not hold the only session slot for a minute.
+   */
+  handshake_timeout: 5000,
   // Per-message V2G_SECC_Msg_Performance_Time (ISO 15118-2 Table 109): request decoded → response sent,
   // measured by the runtime's transport (a late response is logged and counted). DIN 70121 names no SECC
   // performance times; the ISO-2 values are applied to DIN too (they sit under DIN's EV timeouts, 2 s / 0.25 s).

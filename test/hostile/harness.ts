@@ -1,0 +1,233 @@
+// Shared kit of the hostile-peer suite (issue 8): the real processes across network namespaces
+// (`tsplc modem-sim` in the middle, `tsplc evse` and `tsplc pev` on the sim board, real AF_PACKET,
+// UDP and TCP), an attack runner that measures what an attack cost the target (alive, RSS, log
+// volume) and whether a real car session succeeds afterwards, and the printed report table.
+// Generic on purpose: the SLAC attacks (test/hostile/slac*.test.ts) use the same pieces.
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
+
+export { namespaceTestsUnavailable };
+
+const cli = 'src/cli/main.ts';
+
+/** A long-running process of the bench with its output counted. */
+export interface Proc {
+  readonly child: ChildProcess;
+  /** Every line it wrote (stdout and stderr), in order. */
+  readonly lines: string[];
+  /** Bytes written so far (stdout + stderr). */
+  bytes(): number;
+  alive(): boolean;
+  /** Resident set size, MB (from /proc; undefined once it exited). */
+  rssMb(): number | undefined;
+  waitFor(pred: (l: string) => boolean, timeoutMs: number): Promise<string>;
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function track(child: ChildProcess): Proc {
+  const lines: string[] = [];
+  let bytes = 0;
+  const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  for (const s of [child.stdout, child.stderr]) {
+    let buf = '';
+    s?.setEncoding('utf8');
+    s?.on('data', (d: string) => {
+      bytes += Buffer.byteLength(d);
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const l = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(l);
+        for (const w of [...waiters]) {
+          if (!w.pred(l)) continue;
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(l);
+        }
+      }
+    });
+  }
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => r({ code, signal }));
+  });
+  return {
+    child,
+    lines,
+    bytes: () => bytes,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    rssMb() {
+      try {
+        // `ip netns exec` execs the command: the pid is node's own.
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    waitFor(pred, timeoutMs) {
+      const hit = lines.find(pred);
+      if (hit !== undefined) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve: (l: string) => (clearTimeout(t), resolve(l)) };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`no matching line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`));
+        }, timeoutMs);
+        waiters.push(w);
+      });
+    },
+    exited: () => exit,
+  };
+}
+
+export interface Bench {
+  readonly star: Star;
+  readonly modem: ChildProcess;
+  /** Interface of the car's namespace (where the car and the attackers run). */
+  readonly evIf: string;
+  readonly evseIf: string;
+  /** Starts `tsplc evse` (sim board) in the charger's namespace. */
+  startCharger(args?: readonly string[]): Proc;
+  /** Starts `tsplc pev` (sim board) in the car's namespace. */
+  startCar(args?: readonly string[]): Proc;
+  /** Runs a node script (tsx) in the car's namespace. */
+  spawnInCarNs(script: string, args: readonly string[]): Proc;
+  spawnInChargerNs(script: string, args: readonly string[]): Proc;
+  destroy(): Promise<void>;
+}
+
+/** Common arguments of both roles: the sim board, DIN DC, the timings the netns stack test uses. */
+export const roleArgs = ['--board', 'sim', '--json', '--protocol', 'din', '--dc', '--set', 'modem.restart_pause=500'];
+
+export async function startBench(): Promise<Bench> {
+  const star = await createStar(['ev', 'evse']);
+  const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
+  const ev = star.hosts.ev!;
+  const evse = star.hosts.evse!;
+  return {
+    star,
+    modem: sim.child,
+    evIf: ev.ifname,
+    evseIf: evse.ifname,
+    startCharger: (args = []) => track(star.topology.spawnNode(evse, cli, ['evse', '-i', evse.ifname, ...roleArgs, ...args])),
+    startCar: (args = []) => track(star.topology.spawnNode(ev, cli, ['pev', '-i', ev.ifname, ...roleArgs, ...args])),
+    spawnInCarNs: (script, args) => track(star.topology.spawnNode(ev, script, args)),
+    spawnInChargerNs: (script, args) => track(star.topology.spawnNode(evse, script, args)),
+    destroy: () => star.destroy(),
+  };
+}
+
+/** The car's JSON summary line. */
+export interface CarResult {
+  readonly ok: boolean;
+  readonly end: string;
+  readonly detail: string;
+}
+
+/**
+ * A real car session against the charger: `tsplc pev --once` with a small pack, so 1 % SOC takes
+ * about a second of charging. ok = ChargingFinished and exit 0.
+ */
+export async function realSession(bench: Bench, timeoutMs = 90_000): Promise<CarResult> {
+  const car = bench.startCar(['--once', '--soc-target', '21', '--set', 'ev.battery_capacity_wh=1000']);
+  const timer = setTimeout(() => car.child.kill('SIGTERM'), timeoutMs);
+  const ex = await car.exited();
+  clearTimeout(timer);
+  const line = car.lines.find((l) => l.startsWith('{"role"'));
+  const end = line ? (JSON.parse(line) as { end: { end: string; reason: string } }).end : undefined;
+  const ok = end?.end === 'ChargingFinished' && ex.code === 0;
+  return { ok, end: end ? `${end.end} (${end.reason})` : `no result (exit ${String(ex.code ?? ex.signal)})`, detail: ok ? '' : car.lines.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-8).join('\n') };
+}
+
+/** One row of the report. */
+export interface AttackRow {
+  readonly attack: string;
+  /** What the attacker saw (its JSON line, shortened). */
+  readonly seen: string;
+  readonly alive: boolean;
+  readonly rssBeforeMb: number | undefined;
+  readonly rssAfterMb: number | undefined;
+  /** Lines / KB the target wrote from the start of the attack to the end of the real session afterwards. */
+  readonly logLines: number;
+  readonly logKb: number;
+  readonly session: CarResult;
+  readonly attackerOk: boolean;
+}
+
+export interface AttackBounds {
+  /** Growth of the target's RSS over the attack and the session after it, MB. */
+  readonly rssGrowthMb: number;
+  /** The target's log lines over the attack and the session after it. */
+  readonly logLines: number;
+  readonly logKb: number;
+}
+
+/** Bounds that hold for every attack (a real session alone writes ≈ 150–300 lines at info). */
+export const defaultBounds: AttackBounds = { rssGrowthMb: 80, logLines: 1500, logKb: 600 };
+
+/**
+ * Runs one attack against `target`, then a real car session, and measures. `attack` resolves with the
+ * attacker's verdict and what it saw.
+ */
+export async function runAttack(bench: Bench, target: Proc, name: string, attack: () => Promise<{ ok: boolean; seen: string }>, session: () => Promise<CarResult> = () => realSession(bench)): Promise<AttackRow> {
+  const rssBeforeMb = target.rssMb();
+  const lines0 = target.lines.length;
+  const bytes0 = target.bytes();
+  let a: { ok: boolean; seen: string };
+  try {
+    a = await attack();
+  } catch (e) {
+    a = { ok: false, seen: `attack failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const s = target.alive() ? await session() : { ok: false, end: 'target dead', detail: '' };
+  return {
+    attack: name,
+    seen: a.seen,
+    attackerOk: a.ok,
+    alive: target.alive(),
+    rssBeforeMb,
+    rssAfterMb: target.rssMb(),
+    logLines: target.lines.length - lines0,
+    logKb: Math.round((target.bytes() - bytes0) / 102.4) / 10,
+    session: s,
+  };
+}
+
+/** Runs an attacker script in the car's namespace and returns its JSON line. */
+export async function runAttacker(bench: Bench, script: string, args: readonly string[], timeoutMs = 120_000): Promise<Record<string, unknown>> {
+  const p = bench.spawnInCarNs(script, args);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  await p.exited();
+  clearTimeout(timer);
+  const line = p.lines.find((l) => l.startsWith('{'));
+  if (!line) return { ok: false, error: `no result from ${script} ${args.join(' ')}`, tail: p.lines.slice(-5).join(' | ') };
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+export function rowOk(r: AttackRow, b: AttackBounds = defaultBounds): boolean {
+  return r.alive && r.session.ok && r.logLines <= b.logLines && r.logKb <= b.logKb && (r.rssBeforeMb === undefined || r.rssAfterMb === undefined || r.rssAfterMb - r.rssBeforeMb <= b.rssGrowthMb);
+}
+
+/** The report, like the fault table's: printed and written to $TMPDIR/<file>. */
+export function printReport(title: string, rows: readonly AttackRow[], file: string): string {
+  const w = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
+  const head = `${w('attack', 30)} ${w('alive', 6)} ${w('RSS MB before→after', 20)} ${w('log lines/KB', 13)} ${w('real session afterwards', 24)} what the attacker saw`;
+  const body = rows.map(
+    (r) =>
+      `${w(r.attack, 30)} ${w(r.alive ? 'yes' : 'NO', 6)} ${w(`${r.rssBeforeMb ?? '?'}→${r.rssAfterMb ?? '?'}`, 20)} ${w(`${r.logLines}/${r.logKb}`, 13)} ${w(r.session.ok ? 'ok' : `FAILED ${r.session.end}`, 24)} ${r.seen}`,
+  );
+  const text = [title, head, '-'.repeat(head.length), ...body, ''].join('\n');
+  console.log(text);
+  writeFileSync(join(tmpdir(), file), text);
+  return text;
+}
+
+/** Shortens an attacker's JSON line for the report. */
+export function seenOf(r: Record<string, unknown>): string {
+  const { attack: _a, secc: _s, ...rest } = r;
+  return JSON.stringify(rest).replace(/[{}"]/g, '').slice(0, 140);
+}

@@ -3,7 +3,7 @@
 // with structured logs, live progress, systemd notify (READY after hardware
 // init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
 // SIGTERM/SIGINT → safe shutdown → exit.
-import { parseCommandArgs } from '../cli/args.js';
+import { parseCommandArgs } from './args.js';
 import { interval, map, filter, type Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
 import { loadBoard, type Board } from '../../boards/index.js';
@@ -14,7 +14,7 @@ import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { startSafeShutdown } from '../../machines/safe-shutdown/index.js';
 import { parseMac } from '../bytes.js';
-import { safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
+import { connectionTimingsOf, safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvHardware } from '../ports/hardware.js';
 import { StatusBus } from '../status.js';
@@ -294,7 +294,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     ethernet,
     codec: exiCodec,
     oneShot,
-    connection: { ...c.connection },
+    connection: connectionTimingsOf(c),
     modem: {
       timings: {
         discoveryWindow: c.modem.discovery_window,
@@ -358,7 +358,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
             },
           }
         : {}),
-      connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
+      connection: { ...connectionTimingsOf(c), V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     });
     evseStats = created.stats;
     stack = created as unknown as RoleStack<{ end: string; reason: string }>;

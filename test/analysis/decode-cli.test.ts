@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
@@ -19,7 +20,7 @@ function tsplc(args: string[]): { stdout: string; code: number } {
   }
 }
 
-describe.skipIf(!hasCaptures)('tsplc decode: V2G layers', () => {
+describe.skipIf(!needCaptures())('tsplc decode: V2G layers', () => {
   const file = join(capturesDir, 'DIN_DC_DS5366_Josev.pcapng');
 
   it('text: SDP, TCP, each V2G message with direction, schema, name and key fields, then the summary', () => {

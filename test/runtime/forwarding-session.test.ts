@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasMosquitto, MOSQUITTO, missingMosquittoMessage } from '../forwarding/mosquitto.js';
+import { requireEnv } from '../env.js';
 
-const skip = !netnsAvailable() || !hasMosquitto;
-if (skip) console.log(`forwarding session test skipped: ${netnsAvailable() ? missingMosquittoMessage : netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason()) || !requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
 
 const waitFor = async (cond: () => boolean, ms: number, what: () => string): Promise<void> => {
   for (let t = 0; !cond(); t += 100) {

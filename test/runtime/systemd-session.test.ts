@@ -12,9 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasPython, startReceiver } from '../systemd/receiver.js';
+import { requireEnv } from '../env.js';
 
-const skip = !netnsAvailable() || !hasPython;
-if (skip) console.log(`systemd session test skipped: ${netnsAvailable() ? 'python3 not found' : netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason()) || !requireEnv('python3', hasPython, 'python3 not found');
 
 describe.skipIf(skip)('tsplc pev under systemd notify, mid-session SIGTERM', () => {
   it('READY, STATUS with checkpoints, WATCHDOG; SIGTERM in CurrentDemand → STOPPING, SafeShutdown Finished, exit 0', { timeout: 120_000 }, async () => {

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/reader.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession } from '../../src/runtime/sim-netns.js';
+import { requireEnv } from '../env.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`whole-stack netns tests skipped: ${netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, TCP)', () => {
   for (const [protocol, mode] of [

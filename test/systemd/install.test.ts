@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { renderUnit, timeoutStopSec } from '../../src/cli/commands/install-service.js';
 import { defaultConfig, buildConfig } from '../../src/config/index.js';
 import { safeShutdownBudgetMs } from '../../machines/safe-shutdown/machine.js';
+import { requireEnv } from '../env.js';
 
 const install = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'install-service', ...args], { encoding: 'utf8' });
@@ -69,7 +70,7 @@ describe('tsplc install-service', () => {
     expect(existsSync(join(root, 'etc', 'tsplc'))).toBe(false);
   });
 
-  it.skipIf(!hasSystemctl)('installs into a root directory: config, unit, enable symlink', () => {
+  it.skipIf(!requireEnv('systemctl (apt-get install systemd)', hasSystemctl, 'systemctl not found'))('installs into a root directory: config, unit, enable symlink', () => {
     const root = fakeRoot();
     const r = install('--root', root, '--bin', '/usr/local/bin/tsplc');
     expect(r.err).toBe('');

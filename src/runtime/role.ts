@@ -21,7 +21,7 @@ import { StatusBus } from '../status.js';
 import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import { parseFaultScenario } from '../v2g/faults.js';
 import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
-import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
+import { boardNotNamedMessage, configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
 import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
@@ -220,6 +220,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     process.stderr.write(formatConfigErrors(loaded.error) + '\n');
     return 2;
   }
+  if (!loaded.value.boardNamed) return fail(boardNotNamedMessage);
   const c = loaded.value.config;
   if (values.protocol !== undefined && values.protocol !== 'din' && values.protocol !== 'iso2') return fail(`--protocol must be din or iso2, got '${values.protocol}'`);
   if (values.ac && values.dc) return fail('--ac and --dc exclude each other');

@@ -28,6 +28,11 @@ export interface NetnsSimOptions {
   readonly timeoutMs?: number;
   /** Extra arguments for both role processes (e.g. --set ev.battery_capacity_wh=1000 for a fast SOC). */
   readonly extraArgs?: readonly string[];
+  /**
+   * The full command line of a role process instead of this program's `pev|evse --board sim …`
+   * (the packaging test runs the exact ExecStart lines `tsplc install-service` writes).
+   */
+  readonly roleCommand?: (role: 'ev' | 'evse', ifname: string) => readonly string[];
   /** Called with each role process once spawned (benchmarks sample its RSS). */
   readonly onSpawn?: (role: 'ev' | 'evse', child: ChildProcess) => void;
   /** Where the child processes' lines go (default: stderr, prefixed). */
@@ -104,9 +109,13 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
       });
     });
     const common = ['--board', 'sim', '--once', '--json', '--log-level', o.level, '--protocol', o.protocol, `--${o.mode}`, '--set', `modem.restart_pause=${Math.max(o.restartMs + 200, 300)}`, ...(o.extraArgs ?? [])];
-    const evse = spawnCli(topo, evseEnd, ['evse', '-i', evseEnd.ifname, ...common, ...(o.faults !== 'none' ? ['--faults', o.faults] : [])]);
+    const custom = (role: 'ev' | 'evse', end: NetnsEnd): ChildProcess | undefined => {
+      const argv = o.roleCommand?.(role, end.ifname);
+      return argv ? topo.spawn(end, argv[0] as string, argv.slice(1), { cwd: process.cwd() }) : undefined;
+    };
+    const evse = custom('evse', evseEnd) ?? spawnCli(topo, evseEnd, ['evse', '-i', evseEnd.ifname, ...common, ...(o.faults !== 'none' ? ['--faults', o.faults] : [])]);
     children.push(evse);
-    const ev = spawnCli(topo, evEnd, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
+    const ev = custom('ev', evEnd) ?? spawnCli(topo, evEnd, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
     children.push(ev);
     o.onSpawn?.('evse', evse);
     o.onSpawn?.('ev', ev);

@@ -146,7 +146,7 @@ describe('tsplc install-service', () => {
     }
   });
 
-  it('without --bin, ExecStart is node on the built entry point, never tsx', () => {
+  it.skipIf(!requireEnv('a built dist/ (npm run build)', existsSync('dist/src/cli/main.js'), 'dist/src/cli/main.js not found'))('without --bin, ExecStart is node on the built entry point, never tsx', () => {
     const r = install('--dry-run', '--root', fakeRoot(), '--board', 'none');
     expect(r.code, r.err).toBe(0);
     const line = r.out.split('\n').find((l) => l.startsWith('ExecStart='));

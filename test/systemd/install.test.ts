@@ -7,9 +7,10 @@ import { execArgs, renderUnit, timeoutStopSec } from '../../src/cli/commands/ins
 import { defaultConfig, buildConfig } from '../../src/config/index.js';
 import { safeShutdownBudgetMs } from '../../machines/safe-shutdown/machine.js';
 import { hasTool, requireEnv } from '../env.js';
+import { runTsplc } from '../helpers/run.js';
 
-const install = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'install-service', ...args], { encoding: 'utf8' });
+const install = async (...args: string[]) => {
+  const r = await runTsplc(['install-service', ...args]);
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const hasSystemctl = spawnSync('systemctl', ['--version']).status === 0;
@@ -23,7 +24,7 @@ function fakeRoot(): string {
 }
 
 describe('systemd unit', () => {
-  it('gives TimeoutStopSec more than the safe-shutdown budget, from the config', () => {
+  it('gives TimeoutStopSec more than the safe-shutdown budget, from the config', async () => {
     expect(safeShutdownBudgetMs()).toBe(15_000);
     expect(timeoutStopSec(defaultConfig())).toBe(30);
     // A longer shutdown needs a longer hang detector too (config cross-key rule).
@@ -35,7 +36,7 @@ describe('systemd unit', () => {
   const template = readFileSync('systemd/tsplc.service', 'utf8');
   const values = { tsplc: '/usr/bin/node /opt/tsplc/dist/src/cli/main.js', config: '/etc/tsplc/tsplc.toml', user: 'tsplc', groups: ['dialout'], timeoutStopSec: 30 } as const;
 
-  it('renders every field of the template: pev/evse under notify with a watchdog, on the board named at install', () => {
+  it('renders every field of the template: pev/evse under notify with a watchdog, on the board named at install', async () => {
     for (const role of ['pev', 'evse'] as const) {
       const unit = renderUnit(template, { ...values, role, board: 'raspberry-pi' });
       expect(unit).not.toMatch(/@[A-Z_]+@/);
@@ -56,7 +57,7 @@ describe('systemd unit', () => {
     }
   });
 
-  it('listen: the arguments tsplc listen accepts (no --config), Type=exec and no watchdog (it sends no sd_notify)', () => {
+  it('listen: the arguments tsplc listen accepts (no --config), Type=exec and no watchdog (it sends no sd_notify)', async () => {
     const unit = renderUnit(template, { ...values, role: 'listen', interface: 'eth1' });
     expect(unit.split('\n')).toContain('ExecStart=/usr/bin/node /opt/tsplc/dist/src/cli/main.js listen --interface eth1 --join');
     expect(unit.split('\n')).toContain('Type=exec');
@@ -71,7 +72,7 @@ describe('systemd unit', () => {
       ['listen', { interface: 'lo' }],
     ] as const) {
       const args = execArgs({ role, config: '/etc/tsplc/tsplc.toml', ...extra });
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--help'], { encoding: 'utf8' });
+      const r = await runTsplc([...args, '--help']);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
   });
@@ -106,9 +107,9 @@ describe.skipIf(!requireEnv('systemd-analyze (apt-get install systemd)', hasTool
 });
 
 describe('tsplc install-service', () => {
-  it('--dry-run prints the steps and the unit and changes nothing', () => {
+  it('--dry-run prints the steps and the unit and changes nothing', async () => {
     const root = fakeRoot();
-    const r = install('--dry-run', '--root', root, '--user', 'tsplc', '--bin', '/usr/local/bin/tsplc', '--role', 'evse', '--board', 'none');
+    const r = await install('--dry-run', '--root', root, '--user', 'tsplc', '--bin', '/usr/local/bin/tsplc', '--role', 'evse', '--board', 'none');
     expect(r.code).toBe(0);
     expect(r.out).toContain('would: skip creating user tsplc');
     expect(r.out).toContain(`would: write default config ${root}/etc/tsplc/tsplc.toml (mode evse)`);
@@ -118,9 +119,9 @@ describe('tsplc install-service', () => {
     expect(existsSync(join(root, 'etc', 'tsplc'))).toBe(false);
   });
 
-  it.skipIf(!requireEnv('systemctl (apt-get install systemd)', hasSystemctl, 'systemctl not found'))('installs into a root directory: config, unit, enable symlink', () => {
+  it.skipIf(!requireEnv('systemctl (apt-get install systemd)', hasSystemctl, 'systemctl not found'))('installs into a root directory: config, unit, enable symlink', async () => {
     const root = fakeRoot();
-    const r = install('--root', root, '--bin', '/usr/local/bin/tsplc', '--board', 'celeron55');
+    const r = await install('--root', root, '--bin', '/usr/local/bin/tsplc', '--board', 'celeron55');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const unit = readFileSync(join(root, 'etc/systemd/system/tsplc.service'), 'utf8');
@@ -129,25 +130,25 @@ describe('tsplc install-service', () => {
     expect(readdirSync(join(root, 'etc/systemd/system/multi-user.target.wants'))).toEqual(['tsplc.service']);
   });
 
-  it('refuses an invalid existing config, naming the key', () => {
+  it('refuses an invalid existing config, naming the key', async () => {
     const root = fakeRoot();
     mkdirSync(join(root, 'etc/tsplc'), { recursive: true });
     writeFileSync(join(root, 'etc/tsplc/tsplc.toml'), '[safety]\ncurrent_drop_deadline = -1\n');
-    const r = install('--dry-run', '--root', root, '--board', 'none');
+    const r = await install('--dry-run', '--root', root, '--board', 'none');
     expect(r.code).toBe(1);
     expect(r.err).toContain('safety.current_drop_deadline: -1 is out of range');
   });
 
-  it('refuses to install pev or evse without --board: no silent simulated hardware', () => {
+  it('refuses to install pev or evse without --board: no silent simulated hardware', async () => {
     for (const role of ['pev', 'evse']) {
-      const r = install('--dry-run', '--root', fakeRoot(), '--role', role, '--bin', '/usr/local/bin/tsplc');
+      const r = await install('--dry-run', '--root', fakeRoot(), '--role', role, '--bin', '/usr/local/bin/tsplc');
       expect(r.code).toBe(2);
       expect(r.err).toContain(`--board is required for ${role}`);
     }
   });
 
-  it.skipIf(!requireEnv('a built dist/ (npm run build)', existsSync('dist/src/cli/main.js'), 'dist/src/cli/main.js not found'))('without --bin, ExecStart is node on the built entry point, never tsx', () => {
-    const r = install('--dry-run', '--root', fakeRoot(), '--board', 'none');
+  it.skipIf(!requireEnv('a built dist/ (npm run build)', existsSync('dist/src/cli/main.js'), 'dist/src/cli/main.js not found'))('without --bin, ExecStart is node on the built entry point, never tsx', async () => {
+    const r = await install('--dry-run', '--root', fakeRoot(), '--board', 'none');
     expect(r.code, r.err).toBe(0);
     const line = r.out.split('\n').find((l) => l.startsWith('ExecStart='));
     expect(line).toBe(`ExecStart=${process.execPath} ${join(process.cwd(), 'dist', 'src', 'cli', 'main.js')} pev --board none --config /etc/tsplc/tsplc.toml`);

@@ -1,33 +1,75 @@
 // Lint configuration. The layer rules are the point of this file:
-// code under machines/ and the protocol folders of src/ (everything but
-// src/runtime and src/cli) is pure — no Node built-ins, no drivers, no native code.
+//  - `layers`: the direction table below (the same table is in docs/architecture.md):
+//    for every top folder and every folder of src/, which units it may import and
+//    whether it may use Node built-ins and which npm packages. Enforced by the
+//    local rule lint/layers.js on static, type-only and dynamic imports.
+//  - `import-x/no-cycle`: no import cycle anywhere in the shipped code.
+//  - Node globals (process, Buffer, setTimeout) in pure code are caught by
+//    `tsc -p tsconfig.pure.json` (no Node types), also run by `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import layers from './lint/layers.js';
 
-const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
+const root = path.dirname(fileURLToPath(import.meta.url));
 
-const layerRule = {
-  'no-restricted-imports': [
-    'error',
-    {
-      paths: nodeBuiltins.map((name) => ({
-        name,
-        message: 'Pure layer: no Node built-ins here. Declare a port in src/ports and implement it in drivers/.',
-      })),
-      patterns: [
-        {
-          group: ['node:*'],
-          message: 'Pure layer: no Node built-ins here. Declare a port in src/ports and implement it in drivers/.',
-        },
-        {
-          group: ['**/drivers/**', '**/drivers', '**/native/**', '**/native'],
-          message: 'Pure layer: machines and protocol code reach hardware only through ports injected by src/runtime.',
-        },
-      ],
-    },
-  ],
+// npm packages pure code may use: no I/O in any of them.
+const purePackages = ['rxjs', 'xstate', '@noble/hashes', 'smol-toml'];
+// The protocol and domain folders of src/ that everything above them builds on.
+const base = ['src/bytes', 'src/result'];
+const pure = (imports, extra = {}) => ({ imports: [...base, ...imports], node: false, packages: purePackages, ...extra });
+
+/**
+ * The direction table. A unit is a top folder, or a folder (or file) of src/.
+ * `imports`: the units it may import ('*' = any); `node`: Node built-ins allowed;
+ * `packages`: npm packages allowed ('*' = any). A unit without a row fails lint.
+ */
+export const directionTable = {
+  // ---- pure src/: codecs, domain logic, ports (interfaces only) ----
+  'src/bytes': { imports: [], node: false, packages: [] },
+  'src/result': { imports: [], node: false, packages: [] },
+  // A port may name the plain data type it carries (the display panel takes a src/display Framebuffer).
+  'src/ports': pure(['src/display']),
+  'src/status': pure(['src/ports']),
+  'src/net': pure([]),
+  'src/capture': pure([]),
+  'src/v2gtp': pure([]),
+  // The EXI generator (src/exi/gen, run by `npm run gen:exi`) reads XSDs with fast-xml-parser.
+  'src/exi': pure([], { packages: [...purePackages, 'fast-xml-parser'] }),
+  'src/homeplug': pure(['src/capture']),
+  'src/sdp': pure(['src/net', 'src/v2gtp']),
+  'src/v2g': pure(['src/exi', 'src/v2gtp', 'src/ports', 'src/status']),
+  'src/slac': pure(['src/homeplug', 'src/ports', 'src/status']),
+  'src/safety': pure(['src/ports', 'src/status']),
+  'src/connection': pure(['src/ports', 'src/status']),
+  'src/hardware': pure(['src/ports']),
+  'src/forwarding': pure(['src/ports', 'src/status', 'src/v2g']),
+  'src/chademo': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety']),
+  // oled-font-5x7: the 5×7 bitmap font as plain data (no I/O).
+  'src/display': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
+  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display']),
+  // ---- pure tools beside the protocol code ----
+  'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
+  'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),
+  // ---- XState machines: pure src/ only (never config, runtime, cli, drivers, boards, native) ----
+  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display']),
+  // ---- I/O: drivers implement ports; every driver folder (ethernet, udp, tcp, gpio, can, display, ...) alike ----
+  drivers: { imports: [...base, 'native', 'src/ports', 'src/net', 'src/hardware', 'src/homeplug', 'src/status', 'src/display'], node: true, packages: '*' },
+  native: { imports: [], node: true, packages: '*' },
+  // ---- board profiles pick drivers ----
+  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status'], node: false, packages: purePackages },
+  // ---- composition root and the command ----
+  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/config', 'src/analysis', 'src/modem-sim', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
+  'src/cli': { imports: '*', node: true, packages: '*' },
+  // ---- outside the shipped code ----
+  test: { imports: '*', node: true, packages: '*' },
+  lint: { imports: '*', node: true, packages: '*' },
 };
+
+const shipped = ['src/**/*.ts', 'machines/**/*.ts', 'drivers/**/*.ts', 'boards/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'src/exi/generated/**'] },
@@ -42,12 +84,24 @@ export default tseslint.config(
     },
   },
   {
-    files: ['machines/**/*.ts', 'src/**/*.ts'],
-    ignores: ['src/runtime/**', 'src/cli/**'],
-    ...{ rules: layerRule },
+    files: [...shipped, 'test/**/*.ts', 'native/**/*.ts', 'native/**/*.cjs', 'native/**/*.js'],
+    plugins: { tsplc: layers },
+    rules: { 'tsplc/layers': ['error', { root, table: directionTable }] },
   },
   {
-    files: ['native/**/*.js', 'native/**/*.cjs', 'eslint.config.js'],
+    // Cycles only in what ships: test helpers may import each other freely.
+    files: shipped,
+    plugins: { 'import-x': importX },
+    settings: {
+      // Relative imports say .js and resolve to .ts (NodeNext); the plugin must parse .ts to follow them.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: path.join(root, 'tsconfig.json') })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    files: ['native/**/*.js', 'native/**/*.cjs', 'eslint.config.js', 'lint/**/*.js'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
   },
 );

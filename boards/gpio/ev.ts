@@ -7,14 +7,9 @@ import { BehaviorSubject } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState, VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { GpioDriver } from '../../src/ports/gpio.js';
 
-/** The GPIO driver a board needs (drivers/gpio/onoff.ts; a fake in tests). */
-export interface GpioDriver {
-  output(pin: number): { write(high: boolean): void };
-  /** watch is called on every edge with the new level. */
-  input(pin: number, watch: (high: boolean) => void): { read(): boolean };
-  close(): Promise<void>;
-}
+export type { GpioDriver } from '../../src/ports/gpio.js';
 
 /** Pin numbers as the driver numbers them (offset already added); -1 = not fitted. */
 export interface GpioEvPins {

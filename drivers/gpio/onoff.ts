@@ -1,6 +1,6 @@
 // GpioDriver over the `onoff` package (sysfs GPIO with epoll edge detection;
 // optional dependency, loaded only by the GPIO board profiles).
-import type { GpioDriver } from '../../boards/gpio/ev.js';
+import type { GpioDriver } from '../../src/ports/gpio.js';
 import { err, ok, type Result } from '../../src/result.js';
 
 export async function openOnoffDriver(): Promise<Result<GpioDriver, string>> {

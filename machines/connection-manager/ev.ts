@@ -18,28 +18,12 @@
 // through this machine: { type: 'TO_TRANSPORT', event } / { type: 'TO_SESSION', event }.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
+import { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
+
+export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 
 /** The contract of every layer actor's output. */
 export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly reason: string; readonly [fact: string]: unknown };
-
-export interface ConnectionManagerTimings {
-  /** First back-off after a failed attempt, ms; doubles per attempt. */
-  readonly backoff_initial: number;
-  readonly backoff_max: number;
-  /** Attempts (modem … TCP) before giving up; 0 = forever (a parked car keeps trying, like pyPLC). */
-  readonly max_attempts: number;
-  /** How long to wait for SafeShutdown to report done before logging it as hung, ms. */
-  readonly safe_shutdown_timeout: number;
-}
-
-export const defaultConnectionManagerTimings: ConnectionManagerTimings = {
-  backoff_initial: 1000,
-  backoff_max: 20000,
-  max_attempts: 0,
-  // Above the SafeShutdownSequence worst case (15 s with the [safety] defaults), so a slow but
-  // completing shutdown is not reported as hung.
-  safe_shutdown_timeout: 20000,
-};
 
 export interface EvConnectionManagerInput {
   readonly timings?: Partial<ConnectionManagerTimings>;
@@ -140,11 +124,11 @@ export const evConnectionManagerMachine = setup({
     session: missing('session') as AnyActorLogic,
   },
   delays: {
-    backoff: ({ context }) => Math.min(context.t.backoff_max, context.t.backoff_initial * 2 ** Math.max(0, context.attempts - 1)),
-    safe_shutdown_timeout: ({ context }) => context.t.safe_shutdown_timeout,
+    backoff: ({ context }) => Math.min(context.t.backoffMax, context.t.backoffInitial * 2 ** Math.max(0, context.attempts - 1)),
+    safe_shutdown_timeout: ({ context }) => context.t.safeShutdownTimeout,
   },
   guards: {
-    gaveUp: ({ context }) => context.t.max_attempts > 0 && context.attempts >= context.t.max_attempts,
+    gaveUp: ({ context }) => context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts,
     oneShot: ({ context }) => context.oneShot,
     stopRequested: ({ context }) => context.stopRequested,
   },

@@ -9,17 +9,10 @@
 // the runtime's SafeShutdown sibling to switch the power supply off.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { childAlive, forwardToSession, forwardToTransport, defaultConnectionManagerTimings, type ChildInputs, type ConnectionManagerTimings, type LayerOutput } from './ev.js';
+import { childAlive, forwardToSession, forwardToTransport, type ChildInputs, type LayerOutput } from './ev.js';
+import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 
-export interface EvseConnectionManagerTimings extends ConnectionManagerTimings {
-  /** How long to wait for the EV's TCP connection after SLAC, ms (V2G_SECC_CommunicationSetup_Performance_Time, 18 s, ISO-2). */
-  readonly V2G_SECC_CommunicationSetup_Performance_Time: number;
-}
-
-export const defaultEvseConnectionManagerTimings: EvseConnectionManagerTimings = {
-  ...defaultConnectionManagerTimings,
-  V2G_SECC_CommunicationSetup_Performance_Time: 18000,
-};
+export { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 
 export interface EvseConnectionManagerInput {
   readonly timings?: Partial<EvseConnectionManagerTimings>;
@@ -92,12 +85,12 @@ export const evseConnectionManagerMachine = setup({
     session: missing('session') as AnyActorLogic,
   },
   delays: {
-    backoff: ({ context }) => Math.min(context.t.backoff_max, context.t.backoff_initial * 2 ** Math.max(0, context.attempts - 1)),
-    safe_shutdown_timeout: ({ context }) => context.t.safe_shutdown_timeout,
+    backoff: ({ context }) => Math.min(context.t.backoffMax, context.t.backoffInitial * 2 ** Math.max(0, context.attempts - 1)),
+    safe_shutdown_timeout: ({ context }) => context.t.safeShutdownTimeout,
     V2G_SECC_CommunicationSetup_Performance_Time: ({ context }) => context.t.V2G_SECC_CommunicationSetup_Performance_Time,
   },
   guards: {
-    gaveUp: ({ context }) => context.t.max_attempts > 0 && context.attempts >= context.t.max_attempts,
+    gaveUp: ({ context }) => context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts,
     endAfterSession: ({ context }) => context.oneShot || context.stopRequested,
   },
 }).createMachine({

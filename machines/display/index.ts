@@ -16,25 +16,9 @@ import { composePage, type PageContent, type PageId } from '../../src/display/pa
 import type { DisplayFacts } from '../../src/display/facts.js';
 import { DisplayError, displayErrorOf } from '../../src/display/errors.js';
 
-export interface DisplayTimings {
-  /** Show each page this long before the next; 0 = no rotation (the button steps). */
-  readonly display_page_period: number;
-  /** Re-compose this often so the elapsed time ticks, ms. */
-  readonly display_refresh: number;
-  /** A draw that takes longer is a stall, ms. */
-  readonly display_draw_timeout: number;
-  /** First retry after a failed draw, ms; doubles up to display_retry_max. */
-  readonly display_retry: number;
-  readonly display_retry_max: number;
-}
-
-export const defaultDisplayTimings: DisplayTimings = {
-  display_page_period: 5000,
-  display_refresh: 1000,
-  display_draw_timeout: 1000,
-  display_retry: 1000,
-  display_retry_max: 60000,
-};
+// The timings live in src/display/timing.ts so src/config can read their defaults without importing machines/.
+export { defaultDisplayTimings, type DisplayTimings } from '../../src/display/timing.js';
+import { defaultDisplayTimings, type DisplayTimings } from '../../src/display/timing.js';
 
 export interface DisplayMachineInput {
   readonly pages: readonly PageId[];

@@ -89,7 +89,8 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
           options.session?.requestStop();
         } catch (e) {
           log.log('warn', 'session could not carry the stop request; continuing with the hardware', { error: e instanceof Error ? e.message : String(e) });
-          queueMicrotask(() => ref.actor?.send({ type: 'SESSION_DEAD' }));
+          // Not from inside the action that is running: deliver after it, as a microtask (ECMAScript job, no host timer).
+          void Promise.resolve().then(() => ref.actor?.send({ type: 'SESSION_DEAD' }));
         }
       },
       requestZeroCurrent: () => guard('requestZeroCurrent', () => options.requestZeroCurrent?.()),

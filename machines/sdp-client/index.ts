@@ -13,15 +13,9 @@ import { assign, fromCallback, sendTo, setup, type ActorRefFrom } from 'xstate';
 import { type SdpRequest, SDP_REQUEST_NO_TLS_TCP, decodeSdpResponse, encodeSdpRequest, sdpSecurityName } from '../../src/sdp/index.js';
 import { formatIpv6 } from '../../src/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
+import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 
-export interface SdpClientTimings {
-  /** Wait for a response before the next request, ms. Default 250 ([V2G2-159]). */
-  readonly SDP_retry_interval: number;
-  /** Requests before giving up. Default 50 ([V2G2-161]). */
-  readonly SDP_max_requests: number;
-}
-
-export const defaultSdpClientTimings: SdpClientTimings = { SDP_retry_interval: 250, SDP_max_requests: 50 };
+export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 
 export interface SdpClientInput {
   readonly request?: SdpRequest;

@@ -1,20 +1,4 @@
-// Command-line parsing shared by the tsplc commands: node:util parseArgs, then the two
-// answers every command gives the same way — a usage error (exit 2, message + usage on
-// stderr) and --help (usage on stdout, exit 0).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-/** The parsed arguments, or the exit code the command must return at once. */
-export function parseCommandArgs<T extends ParseArgsConfig>(command: string, usage: string, config: T): ReturnType<typeof parseArgs<T>> | number {
-  let parsed: ReturnType<typeof parseArgs<T>>;
-  try {
-    parsed = parseArgs(config);
-  } catch (e) {
-    process.stderr.write(`tsplc ${command}: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    return 2;
-  }
-  if ((parsed.values as { help?: unknown }).help === true) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
-  return parsed;
-}
+// The commands' argument parsing lives in src/runtime/args.ts, because the role
+// runner (src/runtime/role.ts) parses `tsplc pev|evse` arguments itself and the
+// runtime must not import the CLI layer (direction table, docs/architecture.md).
+export { parseCommandArgs } from '../runtime/args.js';

@@ -20,8 +20,22 @@ const commands: Record<string, { summary: string }> = {
   'install-service': { summary: 'install the systemd unit' },
 };
 
+/** The version of the package this file belongs to (src/cli/main.ts in a checkout, dist/src/cli/main.js installed). */
+async function version(): Promise<string> {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  for (let dir = dirname(fileURLToPath(import.meta.url)), i = 0; i < 5; i++, dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (!existsSync(p)) continue;
+    const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'tsplc' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 function usage(): string {
-  const lines = ['usage: tsplc <command> [options]', '', 'commands:'];
+  const lines = ['usage: tsplc <command> [options]', '       tsplc --version', '', 'commands:'];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(16)} ${c.summary}`);
   return lines.join('\n');
 }
@@ -31,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`tsplc ${await version()} (node ${process.version})\n`);
+    return 0;
   }
   const entry = commands[name];
   if (!entry) {

@@ -1,8 +1,8 @@
 // tsplc configuration: schema, validation, overrides, pyPLC import, and the
 // adapters that turn the validated config into each machine's input.
 import type { TsplcConfig } from './schema.js';
-import type { SafeShutdownTimings } from '../../machines/safe-shutdown/machine.js';
-import type { ConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
+import type { SafeShutdownTimings } from '../safety/timing.js';
+import type { ConnectionManagerTimings } from '../connection/timing.js';
 import type { SafetyLimits } from '../safety/monitor.js';
 import type { SlacEvTimings, SlacEvseTimings } from '../slac/timing.js';
 
@@ -26,7 +26,8 @@ export function safeShutdownTimingsOf(c: TsplcConfig): SafeShutdownTimings {
 }
 
 export function connectionTimingsOf(c: TsplcConfig): ConnectionManagerTimings {
-  return { ...c.connection };
+  const k = c.connection;
+  return { backoffInitial: k.backoff_initial, backoffMax: k.backoff_max, maxAttempts: k.max_attempts, safeShutdownTimeout: k.safe_shutdown_timeout };
 }
 
 export function safetyLimitsOf(c: TsplcConfig): Partial<SafetyLimits> {

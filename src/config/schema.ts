@@ -1,17 +1,16 @@
 // The tsplc configuration schema. Standard timers keep the standard's names
 // (TT_match_response, V2G_EVCC_CableCheck_Timeout, ...) and take their defaults
-// from the objects the protocol machines export, so the config and the machines
+// from each layer's timing object (src/<layer>/timing.ts), so the config and the machines
 // cannot drift apart. tsplc's own keys are snake_case. Every pyPLC pyPlc.ini key
 // that still means something is mapped (`pyplc:`); the rest are listed in
 // droppedPyplcKeys with the reason.
 import { slacEvDefaults, slacEvseDefaults, modemDefaults } from '../slac/timing.js';
 import { v2gEvDefaults, v2gEvTimeoutDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../v2g/config.js';
-import { defaultSdpClientTimings } from '../../machines/sdp-client/index.js';
-import { defaultEvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
-import { defaultConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
-import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
+import { defaultSdpClientTimings } from '../sdp/timing.js';
+import { defaultConnectionManagerTimings, defaultEvseConnectionManagerTimings } from '../connection/timing.js';
+import { safeShutdownDefaults } from '../safety/timing.js';
 import { defaultSafetyLimits } from '../safety/monitor.js';
-import { defaultDisplayTimings } from '../../machines/display/index.js';
+import { defaultDisplayTimings } from '../display/timing.js';
 import { pageIds } from '../display/pages.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
@@ -147,10 +146,10 @@ export const schema = {
   },
   v2g: v2gSection(),
   connection: {
-    backoff_initial: ms(defaultConnectionManagerTimings.backoff_initial, 0, 60000, 'first back-off after a failed attempt (modem … TCP); doubles per attempt'),
-    backoff_max: ms(defaultConnectionManagerTimings.backoff_max, 0, 600000, 'longest back-off between attempts'),
-    max_attempts: int(defaultConnectionManagerTimings.max_attempts, 0, 100000, 'attempts before giving up; 0 = forever (a parked car keeps trying, like pyPLC)'),
-    safe_shutdown_timeout: ms(defaultConnectionManagerTimings.safe_shutdown_timeout, 1000, 600000, 'after this the connection manager logs the SafeShutdownSequence as hung (keep it above the [safety] worst case)'),
+    backoff_initial: ms(defaultConnectionManagerTimings.backoffInitial, 0, 60000, 'first back-off after a failed attempt (modem … TCP); doubles per attempt'),
+    backoff_max: ms(defaultConnectionManagerTimings.backoffMax, 0, 600000, 'longest back-off between attempts'),
+    max_attempts: int(defaultConnectionManagerTimings.maxAttempts, 0, 100000, 'attempts before giving up; 0 = forever (a parked car keeps trying, like pyPLC)'),
+    safe_shutdown_timeout: ms(defaultConnectionManagerTimings.safeShutdownTimeout, 1000, 600000, 'after this the connection manager logs the SafeShutdownSequence as hung (keep it above the [safety] worst case)'),
   },
   ev: {
     battery_capacity_wh: num(28000, 1000, 300000, 'usable battery energy (EVEnergyCapacity; pyPLC 28 kWh)', { unit: 'Wh' }),

@@ -2,7 +2,7 @@
 // Pure: the file is read by src/runtime/config-file.ts.
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { err, ok, type Result } from '../result.js';
-import { safeShutdownBudgetMs } from '../../machines/safe-shutdown/machine.js';
+import { safeShutdownBudgetMs } from '../safety/timing.js';
 import { sections, schema, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
 

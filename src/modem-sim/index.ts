@@ -34,13 +34,7 @@ export interface ModemSimScheduler {
   now(): number;
 }
 
-export const realTimeScheduler: ModemSimScheduler = {
-  schedule(fn, ms) {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-  now: () => Date.now(),
-};
+// The wall-clock scheduler lives in src/runtime/modem-sim-clock.ts: this folder is pure (no timers of its own).
 
 export interface StationOptions {
   /** A name for logs ('ev', 'evse', 'listener'). */
@@ -131,8 +125,8 @@ export class ModemSim {
   /** What the emulated modems do (for logs, the CLI and tests). */
   readonly events$: Observable<ModemSimEvent> = this.events.asObservable();
 
-  constructor(options: { scheduler?: ModemSimScheduler; logger?: Logger } = {}) {
-    this.scheduler = options.scheduler ?? realTimeScheduler;
+  constructor(options: { scheduler: ModemSimScheduler; logger?: Logger }) {
+    this.scheduler = options.scheduler;
     this.log = (options.logger ?? nullLogger).child('modem-sim');
   }
 

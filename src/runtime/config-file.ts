@@ -31,7 +31,17 @@ export interface LoadedConfig {
   readonly config: TsplcConfig;
   /** The file read, or undefined when only defaults and overrides apply. */
   readonly path?: string;
+  /**
+   * Whether the board was named (general.board in the file, --set or --board) rather than
+   * taken from the default. `tsplc pev|evse` refuse a default board: the default is `sim`,
+   * and simulated hardware on a real modem would "charge" with nothing switched (issue 10).
+   */
+  readonly boardNamed: boolean;
 }
+
+/** The refusal `tsplc pev|evse` print when no board was named. */
+export const boardNotNamedMessage =
+  'no board named: give --board <name> or general.board in the config (raspberry-pi, beaglebone, celeron55, none for a PC with only a modem, or sim for simulated hardware); see docs/boards.md';
 
 /** The common flags as `section.key=value` overrides (they win over --set, which wins over the file). */
 export function flagOverrides(args: ConfigArgs): string[] {
@@ -71,7 +81,8 @@ export function loadConfig(args: ConfigArgs, env: NodeJS.ProcessEnv = process.en
   layers.push({ raw: sets.value, source: 'command line' });
   const built = buildConfig(layers);
   if (!built.ok) return built;
-  return ok({ config: built.value, ...(path !== undefined ? { path } : {}) });
+  const boardNamed = layers.some((l) => typeof (l.raw as { general?: { board?: unknown } }).general?.board === 'string');
+  return ok({ config: built.value, boardNamed, ...(path !== undefined ? { path } : {}) });
 }
 
 /** One line per error, for stderr. */

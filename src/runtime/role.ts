@@ -3,7 +3,7 @@
 // with structured logs, live progress, systemd notify (READY after hardware
 // init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
 // SIGTERM/SIGINT → safe shutdown → exit.
-import { parseCommandArgs } from '../cli/args.js';
+import { parseCommandArgs } from './args.js';
 import type { Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
 import { loadBoard, type Board } from '../../boards/index.js';
@@ -14,14 +14,14 @@ import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { startSafeShutdown } from '../../machines/safe-shutdown/index.js';
 import { parseMac } from '../bytes.js';
-import { safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
+import { connectionTimingsOf, safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvHardware } from '../ports/hardware.js';
 import { StatusBus } from '../status.js';
 import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import { parseFaultScenario } from '../v2g/faults.js';
 import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
-import { configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
+import { boardNotNamedMessage, configArgOptions, formatConfigErrors, loadConfig } from './config-file.js';
 import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
@@ -232,6 +232,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     process.stderr.write(formatConfigErrors(loaded.error) + '\n');
     return 2;
   }
+  if (!loaded.value.boardNamed) return fail(boardNotNamedMessage);
   const c = loaded.value.config;
   if (values.protocol !== undefined && values.protocol !== 'din' && values.protocol !== 'iso2') return fail(`--protocol must be din or iso2, got '${values.protocol}'`);
   if (values.ac && values.dc) return fail('--ac and --dc exclude each other');
@@ -330,7 +331,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     ethernet,
     codec: exiCodec,
     oneShot,
-    connection: { ...c.connection },
+    connection: connectionTimingsOf(c),
     modem: {
       timings: {
         discoveryWindow: c.modem.discovery_window,
@@ -396,7 +397,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
             },
           }
         : {}),
-      connection: { ...c.connection, V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
+      connection: { ...connectionTimingsOf(c), V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     });
     evseStats = created.stats;
     stack = created as unknown as RoleStack<{ end: string; reason: string }>;

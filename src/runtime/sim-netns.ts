@@ -11,6 +11,7 @@
 // The sim board of each process has no peer behind its plug: the EV mirrors the
 // charger from its own requests (src/runtime/role.ts): DC supply targets, AC output contactor.
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from './netns.js';
@@ -27,6 +28,11 @@ export interface NetnsSimOptions {
   readonly timeoutMs?: number;
   /** Extra arguments for both role processes (e.g. --set ev.battery_capacity_wh=1000 for a fast SOC). */
   readonly extraArgs?: readonly string[];
+  /**
+   * The full command line of a role process instead of this program's `pev|evse --board sim …`
+   * (the packaging test runs the exact ExecStart lines `tsplc install-service` writes).
+   */
+  readonly roleCommand?: (role: 'ev' | 'evse', ifname: string) => readonly string[];
   /** Called with each role process once spawned (benchmarks sample its RSS). */
   readonly onSpawn?: (role: 'ev' | 'evse', child: ChildProcess) => void;
   /** Where the child processes' lines go (default: stderr, prefixed). */
@@ -40,8 +46,14 @@ export interface NetnsSimResult {
   readonly evseExit: number | null;
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'src', 'cli', 'main.ts');
+// The role processes run the same program as this one: from the installed package (dist/) the
+// CLI is plain JavaScript beside this file; from a checkout run by tsx it is main.ts under tsx.
+// (An installed package has no src/cli/main.ts and no tsx: looking for it there was the
+// "modem-sim did not get ready" of `tsplc sim --netns`.)
+const here = dirname(fileURLToPath(import.meta.url));
+const builtCli = resolve(here, '..', 'cli', 'main.js');
+const cliArgs: readonly string[] = existsSync(builtCli) ? [builtCli] : ['--import', 'tsx', join(here, '..', 'cli', 'main.ts')];
+const spawnCli = (topo: NetnsTopology, end: NetnsEnd, args: readonly string[]): ChildProcess => topo.spawn(end, process.execPath, [...cliArgs, ...args], { cwd: process.cwd() });
 
 function watchLines(child: ChildProcess, onLine: (l: string, stream: 'out' | 'err') => void): void {
   for (const [stream, s] of [
@@ -84,7 +96,7 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
       await topo.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
     }
     const say = o.onLine ?? ((role, line) => void process.stderr.write(`[${role}] ${line}\n`));
-    const modem = topo.spawnNode(middle, cli, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
+    const modem = spawnCli(topo, middle, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
     children.push(modem);
     await new Promise<void>((resolveReady, reject) => {
       const t = setTimeout(() => reject(new Error('modem-sim did not get ready')), 20_000);
@@ -97,9 +109,13 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
       });
     });
     const common = ['--board', 'sim', '--once', '--json', '--log-level', o.level, '--protocol', o.protocol, `--${o.mode}`, '--set', `modem.restart_pause=${Math.max(o.restartMs + 200, 300)}`, ...(o.extraArgs ?? [])];
-    const evse = topo.spawnNode(evseEnd, cli, ['evse', '-i', evseEnd.ifname, ...common, ...(o.faults !== 'none' ? ['--faults', o.faults] : [])]);
+    const custom = (role: 'ev' | 'evse', end: NetnsEnd): ChildProcess | undefined => {
+      const argv = o.roleCommand?.(role, end.ifname);
+      return argv ? topo.spawn(end, argv[0] as string, argv.slice(1), { cwd: process.cwd() }) : undefined;
+    };
+    const evse = custom('evse', evseEnd) ?? spawnCli(topo, evseEnd, ['evse', '-i', evseEnd.ifname, ...common, ...(o.faults !== 'none' ? ['--faults', o.faults] : [])]);
     children.push(evse);
-    const ev = topo.spawnNode(evEnd, cli, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
+    const ev = custom('ev', evEnd) ?? spawnCli(topo, evEnd, ['pev', '-i', evEnd.ifname, ...common, ...(o.socTarget !== undefined ? ['--soc-target', String(o.socTarget)] : [])]);
     children.push(ev);
     o.onSpawn?.('evse', evse);
     o.onSpawn?.('ev', ev);

@@ -147,7 +147,7 @@ export function createSim(o: SimOptions): Sim {
   const transferMode = energyTransferModeFor(protocol, mode);
   // Fast modem timings when the emulated restart is fast: nothing to wait for.
   const modemInput = { timings: { restartPause: Math.max(restart, 50), confirmInterval: Math.max(Math.min(restart, 1000), 50), discoveryWindow: 100 } };
-  const connection = { backoff_initial: 500, backoff_max: 5000, ...(o.maxAttempts ? { max_attempts: o.maxAttempts } : {}) };
+  const connection = { backoffInitial: 500, backoffMax: 5000, ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}) };
 
   const evse = createEvseStack({
     ...(clock ? { clock } : {}),

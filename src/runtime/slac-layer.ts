@@ -64,12 +64,13 @@ export function evModemActor(opts: LowerLayerOptions) {
 }
 
 export function evSlacActor(opts: LowerLayerOptions) {
-  return fromPromise<{ ok: true; evseMac: Uint8Array; nid: Uint8Array; nmk: Uint8Array; attenuation: number } | { ok: false; reason: string }>(async ({ signal }) => {
+  return fromPromise<{ ok: true; evseMac: Uint8Array; nid: Uint8Array; nmk: Uint8Array; attenuation: number; modems: number; firmware: string } | { ok: false; reason: string }>(async ({ signal }) => {
     const slac = await runOnPort<SlacEvOutput>(slacEvMachine, { mac: opts.port.mac, ...opts.slac }, opts, signal);
     if (!slac.ok) return { ok: false, reason: `SLAC failed: ${slac.reason}` };
     const join = await runOnPort<ModemManagerOutput>(modemManagerMachine, { task: 'join', role: 'ev', nmk: slac.nmk, nid: slac.nid, ...opts.modem }, opts, signal);
     if (!join.ok) return { ok: false, reason: `joining the AVLN failed: ${join.reason}` };
-    return { ok: true, evseMac: slac.evseMac, nid: slac.nid, nmk: slac.nmk, attenuation: slac.attenuation };
+    // modems/firmware: what the AVLN confirmation saw (2 = our modem and the charger's), for the log and the tests.
+    return { ok: true, evseMac: slac.evseMac, nid: slac.nid, nmk: slac.nmk, attenuation: slac.attenuation, modems: join.modems, firmware: join.firmware };
   });
 }
 

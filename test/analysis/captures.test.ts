@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type V2gMessageEvent, analyzeCapture, guessChargerVendor, valuesToCsv } from '../../src/analysis/index.js';
 import { capturesDir, captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
@@ -30,7 +31,7 @@ const COUNTS: [string, number, number][] = [
   ['2025-01-21_listenMode_02_mac_spoofing_some_frames_visible.pcapng', 7, 6],
 ];
 
-describe.skipIf(!hasCaptures)('capture analysis: message counts', () => {
+describe.skipIf(!needCaptures())('capture analysis: message counts', () => {
   for (const [file, segments, retransmitted] of COUNTS) {
     it(`${file}: ${segments - retransmitted} V2GTP messages, all decoded`, () => {
       const a = analyzeCapture(load(file));
@@ -43,7 +44,7 @@ describe.skipIf(!hasCaptures)('capture analysis: message counts', () => {
   }
 });
 
-describe.skipIf(!hasCaptures)('capture analysis: directions, schemas, SDP', () => {
+describe.skipIf(!needCaptures())('capture analysis: directions, schemas, SDP', () => {
   it('DIN session: EV sends every Req, EVSE every Res; appHand then din', () => {
     const a = analyzeCapture(load('DIN_DC_DS5366_Josev.pcapng'));
     const msgs = a.events.filter((e): e is V2gMessageEvent => e.kind === 'v2g');
@@ -80,7 +81,7 @@ describe.skipIf(!hasCaptures)('capture analysis: directions, schemas, SDP', () =
   });
 });
 
-describe.skipIf(!hasCaptures)('capture analysis: session summaries', () => {
+describe.skipIf(!needCaptures())('capture analysis: session summaries', () => {
   it('2022-12-13 compleo: 2 sessions, CableCheck ≈10 s, charger 80:1f:12 (Compleo?)', () => {
     const a = analyzeCapture(load('2022-12-13_compleo_powerdelivery230_no_load.pcapng'));
     expect(a.sessions.length).toBe(2);
@@ -142,7 +143,7 @@ describe.skipIf(!hasCaptures)('capture analysis: session summaries', () => {
   });
 });
 
-describe.skipIf(!hasCaptures)('capture analysis: bad input never throws', () => {
+describe.skipIf(!needCaptures())('capture analysis: bad input never throws', () => {
   it('truncated and bit-flipped captures give events and typed errors, never exceptions', () => {
     let seed = 12345;
     const rnd = (n: number): number => {

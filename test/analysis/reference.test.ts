@@ -10,6 +10,7 @@ import { decodeV2gDocument } from '../../src/analysis/exi-bridge.js';
 import { parseDecodedText, parseValuesText, secondsOfDay } from '../../src/analysis/reference-text.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import { type Comparison, compareWithReference } from './reference-compare.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
@@ -31,7 +32,7 @@ function asEvent(hex: string): V2gMessageEvent {
     : { ...base, schema: undefined, name: '?', summary: `${d.error.code}: ${d.error.message}`, error: d.error };
 }
 
-describe.skipIf(!hasCaptures)('reference decoder (.decoded.txt) vs ours', () => {
+describe.skipIf(!needCaptures())('reference decoder (.decoded.txt) vs ours', () => {
   it('finds the reference files', () => {
     expect(decodedFiles.length).toBeGreaterThanOrEqual(8);
   });
@@ -99,7 +100,7 @@ describe.skipIf(!hasCaptures)('reference decoder (.decoded.txt) vs ours', () => 
 
 const valuesFiles = hasCaptures ? readdirSync(capturesDir).filter((f) => f.endsWith('.values.txt')).sort() : [];
 
-describe.skipIf(!hasCaptures)('reference value series (.values.txt) vs our value extractor', () => {
+describe.skipIf(!needCaptures())('reference value series (.values.txt) vs our value extractor', () => {
   for (const file of valuesFiles) {
     it(`${file}: same names, values and times`, () => {
       const ref = parseValuesText(readFileSync(join(capturesDir, file), 'utf8'));

@@ -11,6 +11,7 @@ import { attachSafetyMonitor } from '../../src/safety/index.js';
 import { advance } from '../../boards/sim/scheduler.js';
 import { openSerialPort } from '../../drivers/serial/serialport.js';
 import { hasPython } from '../systemd/receiver.js';
+import { requireEnv } from '../env.js';
 
 const text = (b: Uint8Array) => String.fromCharCode(...b);
 
@@ -117,7 +118,7 @@ describe('celeron55 board over an in-memory serial line', () => {
   });
 });
 
-describe.skipIf(!hasPython)('serialport driver on a pseudo-terminal', () => {
+describe.skipIf(!requireEnv('python3', hasPython, 'python3 not found (the pty peer)'))('serialport driver on a pseudo-terminal', () => {
   it('reads and writes lines through a real tty', async () => {
     // python3 opens a pty pair and prints the slave path; once it has read our
     // commands it sends two readings and prints what it received. (Opening the

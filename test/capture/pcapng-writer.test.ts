@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CaptureRecord, PcapngWriter, type PcapngWriteRecord, detectCaptureFormat, readCapture, writePcapng } from '../../src/capture/index.js';
 import { encodeMme } from '../../src/homeplug/index.js';
 import { oneOfEach } from '../homeplug/fixtures.js';
+import { requireEnv } from '../env.js';
 
 function all(file: Uint8Array): CaptureRecord[] {
   const out: CaptureRecord[] = [];
@@ -140,8 +141,7 @@ describe('pcapng writer: round trip through our reader', () => {
 function hasTshark(): boolean {
   return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 }
-const tshark = hasTshark();
-if (!tshark) console.log('tshark not installed: skipping the pcapng tshark test');
+const tshark = requireEnv('tshark', hasTshark(), 'tshark not installed (apt-get install tshark)');
 
 describe.skipIf(!tshark)('tshark reads our pcapng', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsplc-pcapng-'));

@@ -16,6 +16,7 @@ import {
   writePcap,
 } from '../../src/capture/index.js';
 import { concatBytes, fromHex } from '../../src/bytes.js';
+import { needTshark } from '../env.js';
 
 const FRAME_A = fromHex('ffffffffffff00e04c68001d88e1016460000000' + '11'.repeat(40)) as Uint8Array;
 const FRAME_B = fromHex('00e04c68001d88fca61c7c8888e1016560000000' + '22'.repeat(50)) as Uint8Array;
@@ -261,14 +262,7 @@ describe('pcap writer', () => {
     expect(all(f).map((r) => r.data.length)).toEqual([FRAME_A.length, FRAME_B.length]);
   });
 
-  it('tshark reads the files we write', () => {
-    let tshark = true;
-    try {
-      execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    } catch {
-      tshark = false;
-    }
-    if (!tshark) return console.log('tshark not installed: skipped');
+  it.skipIf(!needTshark())('tshark reads the files we write', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-cap-'));
     try {
       const file = join(dir, 'w.pcap');

@@ -22,9 +22,9 @@ import {
 } from '../../src/config/index.js';
 import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
 import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/config.js';
-import { safeShutdownDefaults } from '../../machines/safe-shutdown/machine.js';
+import { safeShutdownDefaults } from '../../src/safety/timing.js';
 import { loadConfig } from '../../src/runtime/config-file.js';
-import { defaultConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
+import { defaultConnectionManagerTimings } from '../../src/connection/timing.js';
 
 describe('schema', () => {
   it('has every default inside its own range', () => {

@@ -4,10 +4,11 @@ import { toHex } from '../../src/bytes.js';
 import { decode, encode, type SchemaId } from '../../src/exi/index.js';
 import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
 import { captureMessages, type CaptureMessage } from './capture-messages.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
-describe.skipIf(!hasCaptures)('EXI on real captures', () => {
+describe.skipIf(!needCaptures())('EXI on real captures', () => {
   const all: CaptureMessage[] = hasCaptures ? captureFiles().flatMap((f) => captureMessages(f)) : [];
 
   it('finds messages of every schema the captures carry', () => {

@@ -13,6 +13,7 @@ import { exiCodec } from '../../src/runtime/exi-codec.js';
 import { attachForwarding } from '../../src/runtime/forwarding.js';
 import { StatusBus } from '../../src/status.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
@@ -37,7 +38,7 @@ async function factsOf(file: string): Promise<EvFacts> {
   return last;
 }
 
-describe.skipIf(!hasCaptures)('SOC callback values from real cars', () => {
+describe.skipIf(!needCaptures())('SOC callback values from real cars', () => {
   it('Hyundai Ioniq at pyPLC (EVEnergyCapacity 28000 Wh with Multiplier 0)', async () => {
     const f = await factsOf('2023-05-24_pyPlc_with_Ioniq93prcSoc.pcapng');
     expect(socCallbackQuery(f, 0)).toEqual({ current_soc: 93, full_soc: 94, energy_capacity: 28000, energy_request: 1820, evccid: '0465650064c3' });

@@ -14,6 +14,7 @@ import { StatusBus } from '../../src/status.js';
 import { dinDialect } from '../../src/v2g/dialects/index.js';
 import type { V2gRequest } from '../../src/v2g/model.js';
 import { Broker, hasMosquitto, missingMosquittoMessage, sleep, until } from './mosquitto.js';
+import { requireEnv } from '../env.js';
 
 function hex(s: string): Uint8Array {
   const b = fromHex(s);
@@ -21,7 +22,6 @@ function hex(s: string): Uint8Array {
   return b;
 }
 
-if (!hasMosquitto) console.warn(`test/forwarding/mqtt-broker: ${missingMosquittoMessage}`);
 
 interface Received {
   readonly topic: string;
@@ -55,7 +55,7 @@ function rx(req: V2gRequest): WireRecord {
 }
 const evStatus = (soc: number) => ({ ready: true, errorCode: 'NO_ERROR' as const, soc });
 
-describe.skipIf(!hasMosquitto)('MQTT forwarding with a real mosquitto', () => {
+describe.skipIf(!requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage))('MQTT forwarding with a real mosquitto', () => {
   let broker: Broker;
   const cleanups: (() => Promise<void> | void)[] = [];
 

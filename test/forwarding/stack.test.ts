@@ -13,8 +13,9 @@ import type { WireRecord } from '../../src/runtime/v2g-transport.js';
 import { StatusBus } from '../../src/status.js';
 import { runStack } from '../stack/harness.js';
 import { Broker, hasMosquitto, missingMosquittoMessage, sleep, until } from './mosquitto.js';
+import { requireEnv } from '../env.js';
 
-if (!hasMosquitto) console.warn(`test/forwarding/stack: ${missingMosquittoMessage}`);
+const brokerHere = requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
 
 describe('forwarding on a whole EVSE stack', () => {
   it('DIN DC session: the SOC callback carries the sim car\'s SOC, FullSOC, energies and EVCCID', async () => {
@@ -62,7 +63,7 @@ describe('forwarding on a whole EVSE stack', () => {
     }
   });
 
-  it.skipIf(!hasMosquitto)('MQTT charger/enabled = 0 (retained before the car comes) → STOP_REQUEST → EVSE_Shutdown, the car stops before charging', async () => {
+  it.skipIf(!brokerHere)('MQTT charger/enabled = 0 (retained before the car comes) → STOP_REQUEST → EVSE_Shutdown, the car stops before charging', async () => {
     const broker = await Broker.create();
     const port = broker.port;
     const prefix = `stack${Date.now()}`;
@@ -107,7 +108,7 @@ describe('forwarding on a whole EVSE stack', () => {
     }
   });
 
-  it.skipIf(!hasMosquitto)('MQTT charger/enabled = 0 during CurrentDemand → EVSE_Shutdown (790) in the next CurrentDemandRes', async () => {
+  it.skipIf(!brokerHere)('MQTT charger/enabled = 0 during CurrentDemand → EVSE_Shutdown (790) in the next CurrentDemandRes', async () => {
     const broker = await Broker.create();
     const port = broker.port;
     const prefix = `stack${Date.now()}live`;

@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
 import { readCapture } from '../../src/capture/index.js';
 import { decodeMme, encodeMme, isHomePlugFrame } from '../../src/homeplug/index.js';
-import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
-
-if (!hasCaptures) console.log(missingSharedMessage);
+import { captureFiles } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 const SLAC_TYPES = /^CM_(SLAC_|START_ATTEN_CHAR|MNBC_SOUND|ATTEN_|VALIDATE|SET_KEY|GET_KEY)/;
 
@@ -29,7 +28,7 @@ function tsharkHomePlug(file: string): { frame: number; epoch: number }[] {
     });
 }
 
-describe.skipIf(!hasCaptures)('HomePlug frames in ../shared/captures', () => {
+describe.skipIf(!needCaptures())('HomePlug frames in ../shared/captures', () => {
   const totals = { frames: 0, slac: 0 };
   for (const file of captureFiles()) {
     it(basename(file), () => {

@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { formatMac, toHex } from '../../src/bytes.js';
 import { readCapture } from '../../src/capture/index.js';
 import { type Mme, decodeMme, isHomePlugFrame, swVersionText } from '../../src/homeplug/index.js';
-import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
-
-if (!hasCaptures) console.log(missingSharedMessage);
+import { captureFiles } from '../shared.js';
+import { needCaptures, needTshark } from '../env.js';
 
 const colon = (b: Uint8Array): string => formatMac(b);
 const list = (a: readonly number[]): string => a.join(',');
@@ -39,7 +38,7 @@ const FIELDS: Record<string, (m: Mme) => string | undefined> = {
 
 const SLAC_FILES = /DIN_DC_DS5366|multi_EVSE_SLAC|WP4_network|Dehner|TaycanRight|2023-04-24|IEC61851|tesla-3-din/;
 
-describe.skipIf(!hasCaptures)('field values agree with Wireshark', () => {
+describe.skipIf(!needCaptures() || !needTshark())('field values agree with Wireshark', () => {
   for (const file of captureFiles().filter((f) => SLAC_FILES.test(basename(f)))) {
     it(basename(file), () => {
       const names = Object.keys(FIELDS);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writePcap } from '../../src/capture/index.js';
 import { encodeMme } from '../../src/homeplug/index.js';
 import { oneOfEach } from './fixtures.js';
+import { requireEnv } from '../env.js';
 
 function hasTshark(): boolean {
   try {
@@ -18,8 +19,7 @@ function hasTshark(): boolean {
   }
 }
 
-const available = hasTshark();
-if (!available) console.log('tshark not installed: skipping the Wireshark dissection test');
+const available = requireEnv('tshark', hasTshark(), 'tshark not installed (apt-get install tshark)');
 
 describe.skipIf(!available)('tshark dissects our frames', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsplc-hp-'));

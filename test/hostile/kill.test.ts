@@ -15,7 +15,7 @@ if (unavailable) console.log(`hostile kill tests skipped: ${unavailable}`);
 const chargerArgs = ['--set', 'evse.allow_new_session_after_stopping=true', '--set', 'connection.backoff_initial=300', '--set', 'connection.backoff_max=1500'];
 // A long charge: the kill lands in the CurrentDemand loop, not after it.
 const longCar = ['--once', '--soc-target', '90'];
-const stopBoundMs = defaultConnectionManagerTimings.safe_shutdown_timeout + STOP_MARGIN_MS;
+const stopBoundMs = defaultConnectionManagerTimings.safeShutdownTimeout + STOP_MARGIN_MS;
 
 const json = (p: Proc): { end: { end: string; reason: string } } | undefined => {
   const l = p.lines.find((x) => x.startsWith('{"role"'));

@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { openAfPacketPort } from '../../drivers/ethernet/index.js';
 import { findLinkLocal } from '../../drivers/tcp/node-stack.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
-import { runEvSession } from '../../src/slac/session.js';
+import { createActor, toPromise, type AnyActorLogic } from 'xstate';
+import { evModemActor, evSlacActor, type LowerLayerOptions } from '../../src/runtime/slac-layer.js';
+import { nullLogger } from '../../src/ports/log.js';
 import { SDP_REQUEST_NO_TLS_TCP, decodeSdp, encodeSdpRequest } from '../../src/sdp/index.js';
 import { formatIpv6 } from '../../src/net/ipv6-address.js';
 import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../../src/v2gtp/index.js';
@@ -31,10 +33,14 @@ const out = (o: Record<string, unknown>): void => void process.stdout.write(JSON
 
 // 1. Join the charger's AVLN the way a car does.
 const eth = openAfPacketPort(ifname, { etherTypes: [0x88e1] });
-const slac = await runEvSession(eth, { modemTimings: { restartPause: 200, confirmInterval: 200, discoveryWindow: 150 }, discover: true, timings: { parmReqRetries: 50 } });
+// The SLAC layer actors `tsplc pev` runs (src/runtime/slac-layer.ts): modem discovery, then SLAC as EV.
+const runLayer = <O>(logic: AnyActorLogic): Promise<O> => toPromise(createActor(logic).start()) as Promise<O>;
+const slacOpts: LowerLayerOptions = { port: eth, logger: nullLogger, report: () => {}, modem: { timings: { restartPause: 200, confirmInterval: 200, discoveryWindow: 150 } }, slac: { timings: { parmReqRetries: 50 } } };
+const modem = await runLayer<{ ok: boolean; reason?: string }>(evModemActor(slacOpts));
+const slac = modem.ok ? await runLayer<{ ok: boolean; reason?: string }>(evSlacActor(slacOpts)) : modem;
 eth.close();
-if (!slac.slac.ok || !(slac.join?.ok ?? false)) {
-  out({ ok: false, stage: 'slac', detail: JSON.stringify(slac.slac) });
+if (!slac.ok) {
+  out({ ok: false, stage: 'slac', detail: JSON.stringify(slac) });
   process.exit(1);
 }
 

@@ -1,27 +1,140 @@
-// The layer rule is enforced by ESLint (npm run lint). This test proves the rule
-// bites: it lints small probe sources placed in pure and impure layers.
+// The layer rules are enforced by `npm run lint`; this test proves each one bites.
+//  - the direction table (eslint.config.js → lint/layers.js): every unit with a
+//    finite row is probed with an import of every unit it may not import, plus
+//    Node built-ins (static, bare and dynamic import('node:fs'));
+//  - import-x/no-cycle on a two-file cycle;
+//  - tsconfig.pure.json: Node globals (process, Buffer, setTimeout) do not compile
+//    in pure code, web-standard text codecs do.
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { directionTable } from '../../eslint.config.js';
 
-const eslint = new ESLint({ cwd: process.cwd() });
+const root = path.resolve(import.meta.dirname, '../..');
+const eslint = new ESLint({ cwd: root });
 
-async function violations(filePath: string, source: string): Promise<string[]> {
-  const [result] = await eslint.lintText(source, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+type Row = { imports: '*' | string[]; node: boolean; packages: '*' | string[] };
+const table = directionTable as Record<string, Row>;
+const units = Object.keys(table);
+
+/** A file path inside a unit ('src/bytes' is a file unit: a probe beside it in src/). */
+const probePath = (unit: string): string => (unit.startsWith('src/') ? `${unit}/layer-probe.ts` : `${unit}/layer-probe.ts`);
+/** What a probe in `from` writes to import something of `to`. */
+function specifier(from: string, to: string): string {
+  const target = ['src/bytes', 'src/result', 'src/status'].includes(to) ? `${to}.js` : `${to}/index.js`;
+  const rel = path.relative(path.dirname(path.join(root, probePath(from))), path.join(root, target)).split(path.sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-describe('layer rules', () => {
-  it('forbid node built-ins in machines/ and protocol folders of src/', async () => {
-    expect(await violations('machines/probe.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toHaveLength(1);
-    expect(await violations('src/homeplug/probe.ts', "import dgram from 'dgram';\nexport const x = dgram;\n")).toHaveLength(1);
+async function lint(filePath: string, source: string): Promise<ESLint.LintResult['messages']> {
+  const [result] = await eslint.lintText(source, { filePath: path.join(root, filePath) });
+  return result?.messages ?? [];
+}
+
+describe('direction table (lint/layers.js)', () => {
+  const finite = units.filter((u) => table[u]!.imports !== '*');
+
+  it('has a row for every unit the tree has, and for the folders other helpers add (chademo, display)', () => {
+    for (const u of ['src/runtime', 'src/cli', 'src/config', 'src/ports', 'src/v2g', 'src/slac', 'src/sdp', 'src/chademo', 'src/display', 'machines', 'drivers', 'boards', 'native'])
+      expect(units, u).toContain(u);
   });
-  it('forbid drivers/ and native/ in pure layers', async () => {
-    expect(await violations('machines/probe.ts', "import { x } from '../drivers/ethernet/index.js';\nexport const y = x;\n")).toHaveLength(1);
-    expect(await violations('src/sdp/probe.ts', "import { x } from '../../native/index.js';\nexport const y = x;\n")).toHaveLength(1);
+
+  it.each(finite)('%s: every forbidden edge is an error, every allowed one is not', async (from) => {
+    const row = table[from]!;
+    const allowed = new Set([from, ...(row.imports as string[])]);
+    const targets = units.filter((u) => u !== from);
+    const source = targets.map((to, i) => `import * as m${i} from '${specifier(from, to)}';`).join('\n') + `\nexport const all = [${targets.map((_, i) => `m${i}`).join(', ')}];\n`;
+    const messages = (await lint(probePath(from), source)).filter((m) => m.ruleId === 'tsplc/layers');
+    const flagged = new Set(messages.map((m) => targets[m.line - 1]));
+    const forbidden = targets.filter((t) => !allowed.has(t));
+    expect([...flagged].sort()).toEqual(forbidden.sort());
+    for (const m of messages) expect(m.message).toMatch(new RegExp(`^${from} may not import `));
   });
-  it('allow them in src/runtime, src/cli and drivers/', async () => {
-    expect(await violations('src/runtime/probe.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toHaveLength(0);
-    expect(await violations('src/cli/probe.ts', "import { x } from '../../drivers/ethernet/index.js';\nexport const y = x;\n")).toHaveLength(0);
-    expect(await violations('drivers/probe.ts', "import net from 'node:net';\nexport const x = net;\n")).toHaveLength(0);
+
+  const pure = units.filter((u) => !table[u]!.node);
+  it.each(pure)('%s: Node built-ins are errors, as static, bare and dynamic import', async (from) => {
+    const source = "import { readFileSync } from 'node:fs';\nimport dgram from 'dgram';\nexport const later = import('node:fs');\nexport const x = [readFileSync, dgram];\n";
+    const messages = (await lint(probePath(from), source)).filter((m) => m.ruleId === 'tsplc/layers');
+    expect(messages.map((m) => m.line)).toEqual([1, 2, 3]);
+    expect(messages[0]!.message).toMatch(/no Node built-ins/);
+  });
+
+  it('a pure unit may not hide an import behind a computed specifier', async () => {
+    const messages = await lint('machines/layer-probe.ts', "const name = 'node:' + 'fs';\nexport const later = import(name);\n");
+    expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.messageId)).toEqual(['opaqueImport']);
+  });
+
+  it('a pure unit may use only its listed npm packages (mqtt and serialport are I/O)', async () => {
+    const messages = await lint('src/v2g/layer-probe.ts', "import mqtt from 'mqtt';\nimport { of } from 'rxjs';\nexport const x = [mqtt, of];\n");
+    expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.line)).toEqual([1]);
+  });
+
+  it('the impure units may use Node: drivers, src/runtime, src/cli', async () => {
+    for (const u of ['drivers', 'src/runtime', 'src/cli']) {
+      const messages = await lint(probePath(u), "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
+      expect(messages.filter((m) => m.ruleId === 'tsplc/layers'), u).toEqual([]);
+    }
+  });
+
+  it('a folder without a row fails lint', async () => {
+    const messages = await lint('src/nowhere/layer-probe.ts', 'export const x = 1;\n');
+    expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.message)).toEqual([expect.stringMatching(/src\/nowhere has no row in the direction table/)]);
+  });
+});
+
+describe('no import cycles (import-x/no-cycle)', () => {
+  it('a two-file cycle in shipped code is an error on both files', async () => {
+    // The rule follows imports on disk, so the probe is two real files (removed afterwards).
+    const dir = path.join(root, 'src', 'sdp', `.cycle-probe-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeFileSync(path.join(dir, 'a.ts'), "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n");
+      writeFileSync(path.join(dir, 'b.ts'), "import { a } from './a.js';\nexport const b = (): number => a() - 1;\n");
+      const results = await eslint.lintFiles([path.join(dir, 'a.ts'), path.join(dir, 'b.ts')]);
+      expect(results.map((r) => r.messages.filter((m) => m.ruleId === 'import-x/no-cycle').length)).toEqual([1, 1]);
+      // Break the cycle: the same files pass.
+      writeFileSync(path.join(dir, 'b.ts'), 'export const b = (): number => 1;\n');
+      const fixed = await new ESLint({ cwd: root, cache: false }).lintFiles([path.join(dir, 'a.ts'), path.join(dir, 'b.ts')]);
+      expect(fixed.flatMap((r) => r.messages.filter((m) => m.ruleId === 'import-x/no-cycle'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pure code compiles without Node (tsconfig.pure.json)', () => {
+  const configPath = path.join(root, 'tsconfig.pure.json');
+  const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, (f) => ts.sys.readFile(f)).config, ts.sys, root);
+  /** Type-checks one probe source placed in a pure folder with the pure options. */
+  function diagnostics(source: string): string[] {
+    const probe = path.join(root, 'src', 'sdp', 'global-probe.ts');
+    const host = ts.createCompilerHost(parsed.options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (f, lang, ...rest) => (path.resolve(f) === probe ? ts.createSourceFile(f, source, lang) : getSourceFile(f, lang, ...rest));
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (f) => path.resolve(f) === probe || fileExists(f);
+    const globals = parsed.fileNames.filter((f) => f.endsWith('.d.ts'));
+    const program = ts.createProgram([probe, ...globals], parsed.options, host);
+    return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  }
+
+  it('covers machines/ and the pure src/ folders, not src/runtime or src/cli', () => {
+    const rel = parsed.fileNames.map((f) => path.relative(root, f));
+    expect(rel).toContain('machines/sdp-client/index.ts');
+    expect(rel).toContain('src/v2g/config.ts');
+    expect(rel.some((f) => f.startsWith('src/runtime/') || f.startsWith('src/cli/'))).toBe(false);
+    expect(parsed.options.types).toEqual([]);
+  });
+
+  it('process, Buffer and setTimeout do not compile there', () => {
+    const d = diagnostics("export const a = process.env;\nexport const b = Buffer.from('x');\nexport const c = setTimeout(() => {}, 1);\n");
+    expect(d).toHaveLength(3);
+    for (const name of ['process', 'Buffer', 'setTimeout']) expect(d.some((m) => m.includes(`'${name}'`)), name).toBe(true);
+  });
+
+  it('ECMAScript and the web-standard text codecs do', () => {
+    expect(diagnostics("export const t = new TextEncoder().encode('x');\nexport const p = Promise.resolve(Math.max(1, 2));\n")).toEqual([]);
   });
 });

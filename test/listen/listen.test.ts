@@ -13,9 +13,8 @@ import { toHex } from '../../src/bytes.js';
 import { nidFromNmk } from '../../src/homeplug/keys.js';
 import { capturedMmes } from '../slac/capture-slac.js';
 import { Desk } from '../modem-sim/desk.js';
-import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
-
-if (!hasCaptures) console.log(missingSharedMessage);
+import { capturesDir } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 function listenOffline(file: string): { out: ListenOutput; log: MacLogEntry[] } {
   const log: MacLogEntry[] = [];
@@ -25,7 +24,7 @@ function listenOffline(file: string): { out: ListenOutput; log: MacLogEntry[] } 
   return { out: a.getSnapshot().output as ListenOutput, log };
 }
 
-describe.skipIf(!hasCaptures)('listen offline on real sniffer captures', () => {
+describe.skipIf(!needCaptures())('listen offline on real sniffer captures', () => {
   it('2022-10-26 (real car + Alpitronic, sniffed): EVSE MAC logged, NID/NMK captured, NID derived from the NMK as HomePlug AV specifies', () => {
     const { out, log } = listenOffline(join(capturesDir, '2022-10-26_WP4_networkEstablishedButHiddenCommunication.pcapng'));
     expect(log.map((e) => e.evseMac)).toEqual(['62:57:25:18:44:be']);

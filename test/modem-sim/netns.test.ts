@@ -2,10 +2,10 @@
 // its own veth (real AF_PACKET addon), `tsplc modem-sim` on the far ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
+import { requireEnv } from '../env.js';
 
 const unavailable = await namespaceTestsUnavailable();
-const skip = unavailable !== '';
-if (skip) console.log(`modem-sim netns tests skipped: ${unavailable}`);
+const skip = !requireEnv('root, network namespaces and the AF_PACKET addon', unavailable === '', unavailable);
 
 describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
   let star: Star;

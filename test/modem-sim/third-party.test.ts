@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
+import { requireEnv } from '../env.js';
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
 const unavailable = await namespaceTestsUnavailable();
 const reason = unavailable !== '' ? unavailable : !hasTool('pev') || !hasTool('evse') ? 'open-plc-utils `pev`/`evse` not installed (apt-get install plc-utils-extra)' : '';
-if (reason) console.log(`third-party SLAC tests skipped: ${reason}`);
 
 // open-plc-utils defaults: evse.ini NMK for "HomePlugAV0123" (protocol-facts §1.5 test vector).
 const EVSE_TOOL_NID = '026bcba5354e08';
 
-describe.skipIf(reason !== '')('third-party SLAC peers (open-plc-utils) through tsplc modem-sim', () => {
+describe.skipIf(!requireEnv('namespaces and open-plc-utils (plc-utils-extra)', reason === '', reason))('third-party SLAC peers (open-plc-utils) through tsplc modem-sim', () => {
   let star: Star;
   // The tools read pev.ini / evse.ini from their working directory. Defaults plus a 1 s settle time
   // (default 10 s: the time they give their modem after CM_SET_KEY) keep the test short.

@@ -10,10 +10,12 @@ import { PeerProcess, type PeerEvent } from './peer-process.js';
 import { encodeMme, decodeMme, cmSlacParmReq } from '../../src/homeplug/index.js';
 import { fromHex, parseMac, toHex } from '../../src/bytes.js';
 import { openAfPacketPort, interfaceInfo, EthernetOpenError } from '../../drivers/ethernet/index.js';
+import { requireEnv, needTshark } from '../env.js';
 
 const PEER = 'test/native/peer.ts';
-const canNetns = netnsAvailable();
-if (!canNetns) console.log(`test/native: ${netnsUnavailableReason()}`);
+const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
+// Asked only where the namespace tests run at all (the tshark test is inside them).
+const tsharkHere = canNetns && needTshark();
 
 const FOREIGN_MAC = '02:00:00:00:00:99';
 
@@ -158,12 +160,7 @@ describe.skipIf(!canNetns)('AF_PACKET port across a veth pair', () => {
     await b.waitFor((e) => frameEvents(b, 12).includes(e), 10_000, 'frame after the failed send');
   });
 
-  it('tshark dissects a pcap of the frames that crossed the veth as HomePlug AV SLAC', async () => {
-    const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
-    if (tshark.status !== 0) {
-      console.log('tshark not installed: skipping the dissection check');
-      return;
-    }
+  it.skipIf(!tsharkHere)('tshark dissects a pcap of the frames that crossed the veth as HomePlug AV SLAC', async () => {
     const frames = b.frames().filter((e) => e.mme === 'CM_SLAC_PARM.REQ');
     expect(frames.length).toBeGreaterThan(0);
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-pcap-'));
@@ -273,8 +270,8 @@ describe('AF_PACKET open errors', () => {
     expect(lo.mtu).toBeGreaterThan(0);
   });
 
-  const capsh = spawnSync('capsh', ['--help']).status === 0;
-  it.skipIf(!capsh || process.getuid?.() !== 0)('without CAP_NET_RAW gives EPERM_RAW with setcap/AmbientCapabilities advice', () => {
+  const capsh = canNetns && requireEnv('capsh (apt-get install libcap2-bin)', spawnSync('capsh', ['--help']).status === 0, 'capsh not found');
+  it.skipIf(!capsh)('without CAP_NET_RAW gives EPERM_RAW with setcap/AmbientCapabilities advice', () => {
     const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `exec ${process.execPath} --import tsx ${PEER} lo`], { encoding: 'utf8', timeout: 30_000 });
     const line = r.stdout.split('\n').find((l) => l.includes('"event"'));
     expect(line, r.stderr).toBeDefined();

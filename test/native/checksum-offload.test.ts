@@ -15,9 +15,9 @@ import { PeerProcess } from './peer-process.js';
 import { fromHex } from '../../src/bytes.js';
 import { decodePacket } from '../../src/net/packet.js';
 import { verifyTransportChecksum } from '../../src/net/checksum.js';
+import { requireEnv } from '../env.js';
 
-const canNetns = netnsAvailable();
-if (!canNetns) console.log(`test/native: ${netnsUnavailableReason()}`);
+const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 const TP_STATUS_CSUMNOTREADY = 8;
 

@@ -22,9 +22,9 @@ class PeerLines {
   }
 }
 import { toHex, parseMac } from '../../src/bytes.js';
+import { requireEnv } from '../env.js';
 
-const canNetns = netnsAvailable();
-if (!canNetns) console.log(`test/native/netns: ${netnsUnavailableReason()}`);
+const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 const listNetns = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
 

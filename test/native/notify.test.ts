@@ -2,7 +2,7 @@
 // small Python receiver (Node cannot bind AF_UNIX SOCK_DGRAM), both a filesystem
 // path and an abstract ('@') name; and the notifier's no-op/parsing rules.
 import { describe, it, expect, afterEach } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { createNotifier, parseWatchdog } from '../../drivers/notify/index.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
 import { memoryLogger } from '../../src/ports/log.js';
+import { needPython } from '../env.js';
 
-const hasPython = spawnSync('python3', ['-c', 'import socket'], { encoding: 'utf8' }).status === 0;
-if (!hasPython) console.log('test/native/notify: python3 not found, skipping the datagram receiver tests');
+const hasPython = needPython();
 
 // Binds the socket, prints "ready", then one JSON string per datagram.
 const RECEIVER = `

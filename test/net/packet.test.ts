@@ -6,6 +6,7 @@ import { readCapture } from '../../src/capture/reader.js';
 import { formatMac } from '../../src/bytes.js';
 import { decodePacket, decodeTcp, decodeIpv6, formatIpv6, tcpFlagsText, ETHERTYPE_HOMEPLUG } from '../../src/net/index.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 if (!hasCaptures) console.warn(missingSharedMessage);
 
@@ -15,7 +16,7 @@ function frames(file: string): Map<number, Uint8Array> {
   return m;
 }
 
-describe.skipIf(!hasCaptures)('packet layer on real frames (DIN_DC_DS5366_Josev.pcapng)', () => {
+describe.skipIf(!needCaptures())('packet layer on real frames (DIN_DC_DS5366_Josev.pcapng)', () => {
   const f = hasCaptures ? frames('DIN_DC_DS5366_Josev.pcapng') : new Map<number, Uint8Array>();
 
   it('frame 68: SDP request, UDP to [ff02::1]:15118 from the EV', () => {

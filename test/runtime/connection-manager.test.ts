@@ -99,7 +99,7 @@ function world(opts: { evseSilent?: boolean; announcePort?: number; evseSession?
         },
       },
     }),
-    { input: { plugged: true, oneShot: true, timings: { backoff_initial: 500, max_attempts: 3 } }, clock },
+    { input: { plugged: true, oneShot: true, timings: { backoffInitial: 500, maxAttempts: 3 } }, clock },
   );
   const evseCm = createActor(
     evseConnectionManagerMachine.provide({

@@ -63,7 +63,7 @@ function charger(opts: { session?: unknown } = {}) {
       clock,
       input: {
         oneShot: false,
-        timings: { backoff_initial: 1000, backoff_max: 4000, safe_shutdown_timeout: 20_000 },
+        timings: { backoffInitial: 1000, backoffMax: 4000, safeShutdownTimeout: 20_000 },
         inputs: { session: () => ({ config: { ...v2gEvseDefaults, allowNewSessionAfterStop: false }, randomBytes: (n: number) => new Uint8Array(n).fill(1), logger: logs.child('v2g') }) },
       },
     },

@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { createVethPair, netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { lines } from '../modem-sim/star.js';
+import { requireEnv } from '../env.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`net driver netns tests skipped: ${netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 describe.skipIf(skip)('node:dgram / node:net drivers across namespaces', () => {
   it('multicast request on the scoped interface, unicast answer, TCP echo on fe80::', async () => {

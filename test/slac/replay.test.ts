@@ -10,10 +10,9 @@ import { slacEvseMachine } from '../../machines/slac-evse/index.js';
 import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
 import { syntheticAttenuation } from '../../src/slac/attenuation.js';
 import type { HomePlugMessage, OutgoingMme } from '../../src/slac/messages.js';
-import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { capturesDir } from '../shared.js';
 import { capturedMmes, firstMatchedSession, type CapturedMme } from './capture-slac.js';
-
-if (!hasCaptures) console.log(missingSharedMessage);
+import { needCaptures } from '../env.js';
 
 /** Captures whose car is real (or a conformance tester) and whose charger answered. */
 const CAR_SIDE_REAL = [
@@ -45,7 +44,7 @@ function first<T extends HomePlugMessage['type']>(list: readonly { msg: HomePlug
 
 const hex = (b: Uint8Array | undefined): string => (b ? toHex(b) : 'undefined');
 
-describe.skipIf(!hasCaptures)('replay: the car side of real exchanges into our EVSE', () => {
+describe.skipIf(!needCaptures())('replay: the car side of real exchanges into our EVSE', () => {
   for (const name of CAR_SIDE_REAL) {
     it(name, () => {
       const session = firstMatchedSession(capturedMmes(join(capturesDir, name)));
@@ -117,7 +116,7 @@ function mean(a: Uint8Array): number {
   return a.reduce((s, v) => s + v, 0) / (a.length || 1);
 }
 
-describe.skipIf(!hasCaptures)('replay: the charger side of real exchanges into our EV', () => {
+describe.skipIf(!needCaptures())('replay: the charger side of real exchanges into our EV', () => {
   for (const name of CHARGER_SIDE_REAL) {
     it(name, () => {
       const mmes = capturedMmes(join(capturesDir, name));
@@ -177,7 +176,7 @@ describe.skipIf(!hasCaptures)('replay: the charger side of real exchanges into o
   }
 });
 
-describe.skipIf(!hasCaptures)('replay: the Porsche Taycan SLAC failures (2023-05-03)', () => {
+describe.skipIf(!needCaptures())('replay: the Porsche Taycan SLAC failures (2023-05-03)', () => {
   for (const name of ['2023-05-03_TaycanLeftside_slacFail.pcapng', '2023-05-03_TaycanRightside_slacFail.pcapng']) {
     it(`${name}: pyPLC answered with a RunID that was not the car's; ours echoes it`, () => {
       const mmes = capturedMmes(join(capturesDir, name));

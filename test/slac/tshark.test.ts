@@ -1,7 +1,7 @@
 // tshark dissects the frames of a whole in-process SLAC session (our EV,
 // our EVSE, the emulated modems' answers) without a malformed frame or an
 // expert warning. The frames are written with the src/capture pcap writer.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,9 @@ import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
 import { writePcap, type PcapWriteRecord } from '../../src/capture/index.js';
 import { Desk } from '../modem-sim/desk.js';
+import { needTshark } from '../env.js';
 
-const hasTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
-if (!hasTshark) console.log('tshark not installed: skipping the dissector check');
+const hasTshark = needTshark();
 
 const EV = new Uint8Array([0x02, 0xee, 0, 0, 0, 1]);
 const EVSE = new Uint8Array([0x02, 0xee, 0, 0, 0, 2]);

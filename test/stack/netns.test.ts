@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/reader.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession } from '../../src/runtime/sim-netns.js';
+import { requireEnv } from '../env.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`whole-stack netns tests skipped: ${netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, TCP)', () => {
   for (const [protocol, mode] of [
@@ -31,8 +31,10 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
         level: 'info',
         json: true,
         timeoutMs: 90_000,
-        // A small pack: 1 % SOC in about a second of real charging.
-        extraArgs: ['--set', 'ev.battery_capacity_wh=1000', '--set', `logging.session_records_dir=${records}`],
+        // A small pack: 1 % SOC in about a second of real charging. The CurrentDemandRes deadline is
+        // relaxed from the standard's 250 ms (tested on SimulatedClock in test/v2g): beside other
+        // vitest workers on a loaded 2-core machine, 250 ms of wall clock measures the scheduler.
+        extraArgs: ['--set', 'ev.battery_capacity_wh=1000', '--set', `logging.session_records_dir=${records}`, '--set', 'v2g.V2G_EVCC_Msg_Timeout_CurrentDemand=2000'],
         onLine: (role, l) => lines.push(`[${role}] ${l}`),
       });
       const tail = lines.slice(-25).join('\n');

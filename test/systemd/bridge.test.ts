@@ -9,6 +9,7 @@ import { StatusBus } from '../../src/status.js';
 import { createNotifier } from '../../drivers/notify/index.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
 import { hasPython, startReceiver, type Receiver } from './receiver.js';
+import { requireEnv } from '../env.js';
 
 function fakeNotifier(watchdogIntervalMs?: number) {
   const calls: string[] = [];
@@ -117,12 +118,11 @@ const hasNative = (() => {
     loadNative();
     return true;
   } catch {
-    console.log('test/systemd/bridge: native addon not built (npm run build:native): skipping the real NOTIFY_SOCKET test');
     return false;
   }
 })();
 
-describe.skipIf(!hasPython || !hasNative)('connectSystemd with a real NOTIFY_SOCKET', () => {
+describe.skipIf(!requireEnv('python3', hasPython, 'python3 not found') || !requireEnv('the native addon', hasNative, 'not built (npm run build:native)'))('connectSystemd with a real NOTIFY_SOCKET', () => {
   let rx: Receiver | undefined;
   afterEach(() => rx?.close());
 

@@ -1,35 +1,34 @@
 // End to end: a real `tsplc pev --board sim` process under a fake systemd
 // (NOTIFY_SOCKET bound by a Python receiver) sends READY=1, and on SIGTERM
 // sends STOPPING=1, runs its safe shutdown and exits 0 within TimeoutStopSec.
-// Needs the runtime's pev command; skipped with a message until it exists.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasPython, startReceiver, type Receiver } from './receiver.js';
 import { timeoutStopSec } from '../../src/cli/commands/install-service.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
+import { requireEnv } from '../env.js';
 
-const hasPev = existsSync('src/cli/commands/pev.ts');
-if (!hasPev) console.log('test/systemd/e2e: src/cli/commands/pev.ts not present: skipping the SIGTERM end-to-end test');
-if (!hasPython) console.log('test/systemd/e2e: python3 not found: skipping');
 // The EV opens an AF_PACKET socket (on lo, which every machine has): needs CAP_NET_RAW.
 const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('test/systemd/e2e: not root (AF_PACKET needs CAP_NET_RAW): skipping');
 // AF_PACKET and sd_notify go through the native addon (npm run build:native).
 const hasNative = (() => {
   try {
     loadNative();
     return true;
   } catch {
-    console.log('test/systemd/e2e: native addon not built (npm run build:native): skipping');
     return false;
   }
 })();
 
-describe.skipIf(!hasPev || !hasPython || !isRoot || !hasNative)('tsplc pev --board sim under systemd notify', () => {
+describe.skipIf(
+  !requireEnv('python3', hasPython, 'python3 not found') ||
+    !requireEnv('root', isRoot, 'not root (AF_PACKET needs CAP_NET_RAW)') ||
+    !requireEnv('the native addon', hasNative, 'not built (npm run build:native)'),
+)('tsplc pev --board sim under systemd notify', () => {
   let rx: Receiver | undefined;
   let child: ChildProcess | undefined;
   afterEach(() => {

@@ -19,9 +19,8 @@ import { fromHex } from '../../src/bytes.js';
 import type { CodecError } from '../../src/result.js';
 import { decode } from '../../src/exi/index.js';
 import { decodeHandshakeRequest, decodeHandshakeResponse, dialectFor, isOkCode, protocolNamespaces, v2gEvseDefaults, type OutgoingDocument, type Protocol, type V2gDocument } from '../../src/v2g/index.js';
-import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
-
-if (!hasCaptures) console.log(missingSharedMessage);
+import { captureFiles } from '../shared.js';
+import { needCaptures } from '../env.js';
 
 interface ConnectionReplay {
   readonly capture: string;
@@ -214,7 +213,7 @@ const noDialogue = /until_SdpRequest|SDP_ok_TCP_fail|networkEstablishedButHidden
 // Captures with a V2G dialogue between a car (real, or pyPLC as the car) and a charger, DIN or ISO-2.
 const files = captureFiles().filter((f) => !/listenMode|slacFail|IEC61851|TLS|ISO-20/.test(f));
 
-describe.skipIf(!hasCaptures)('replay of real captures: car requests → our EVSE', () => {
+describe.skipIf(!needCaptures())('replay of real captures: car requests → our EVSE', () => {
   it.each(files.map((f) => [basename(f), f]))('%s', (_name, file) => {
     const replays = replayCapture(file);
     for (const r of replays) {

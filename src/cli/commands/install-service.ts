@@ -1,21 +1,27 @@
-// tsplc install-service [--user tsplc] [--config path] [--role pev|evse|listen] [--bin cmd] [--root dir] [--dry-run]
+// tsplc install-service --board <name> [--user tsplc] [--config path] [--role pev|evse|listen] [--bin cmd] [--root dir] [--dry-run]
 // Renders systemd/tsplc.service, creates the service user, writes a default
 // config when none exists, installs the unit, daemon-reload, enable.
+// ExecStart runs the installed entry point with node (never tsx: an installed
+// package has neither tsx nor the .ts sources), with the role's own arguments.
 import { parseCommandArgs } from '../args.js';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig, formatConfig, safeShutdownTimingsOf, type TsplcConfig } from '../../config/index.js';
-import { safeShutdownBudgetMs } from '../../../machines/safe-shutdown/machine.js';
+import { safeShutdownBudgetMs } from '../../safety/timing.js';
 import { formatConfigErrors, readConfigFile } from '../../runtime/config-file.js';
 
 export const summary = 'install the systemd unit (tsplc.service)';
 
-const usage = `usage: tsplc install-service [--user tsplc] [--config /etc/tsplc/tsplc.toml] [--role pev|evse|listen]
-                             [--bin <tsplc command>] [--root /] [--dry-run]
-  --dry-run   print every step and the unit, change nothing
-  --root DIR  install below DIR (images, tests); user creation and daemon-reload are skipped unless DIR is /`;
+const usage = `usage: tsplc install-service --board <name> [--role pev|evse|listen] [--config /etc/tsplc/tsplc.toml]
+                             [--user tsplc] [--bin <tsplc command>] [--root /] [--dry-run]
+  --board NAME  the hardware the service drives (raspberry-pi, beaglebone, celeron55, none, sim);
+                required for pev and evse: a service never falls back to simulated hardware
+  --role ROLE   pev, evse or listen (default: general.mode of the config)
+  --bin CMD     the command systemd runs (default: this node on this package's dist/src/cli/main.js)
+  --dry-run     print every step and the unit, change nothing
+  --root DIR    install below DIR (images, tests); user creation and daemon-reload are skipped unless DIR is /`;
 
 /** Extra seconds on top of the safe-shutdown budget for everything else in a stop (closing sockets, flushing records). */
 export const stopMarginSeconds = 15;
@@ -24,20 +30,38 @@ export function timeoutStopSec(config: TsplcConfig): number {
   return Math.ceil(safeShutdownBudgetMs(safeShutdownTimingsOf(config)) / 1000) + stopMarginSeconds;
 }
 
+export type ServiceRole = 'pev' | 'evse' | 'listen';
+
 export interface UnitValues {
+  /** The command that runs tsplc, e.g. `/usr/bin/node /usr/lib/node_modules/tsplc/dist/src/cli/main.js`. */
   readonly tsplc: string;
-  readonly role: string;
+  readonly role: ServiceRole;
   readonly config: string;
+  /** pev/evse: the board; listen takes none. */
+  readonly board?: string;
+  /** listen: the interface to sniff on (general.interface). */
+  readonly interface?: string;
   readonly user: string;
   readonly groups: readonly string[];
   readonly timeoutStopSec: number;
 }
 
+/** The arguments after the tsplc command: what each role's command line accepts. */
+export function execArgs(v: Pick<UnitValues, 'role' | 'config' | 'board' | 'interface'>): string[] {
+  // listen has no --config (it reads no config file) and speaks no sd_notify.
+  if (v.role === 'listen') return ['listen', '--interface', v.interface ?? 'eth0', '--join'];
+  if (!v.board) throw new Error(`${v.role} needs a board`);
+  return [v.role, '--board', v.board, '--config', v.config];
+}
+
 export function renderUnit(template: string, v: UnitValues): string {
+  const notify = v.role !== 'listen';
   const fields: Record<string, string> = {
-    TSPLC: v.tsplc,
+    EXEC_START: [v.tsplc, ...execArgs(v)].join(' '),
     ROLE: v.role,
-    CONFIG: v.config,
+    TYPE: notify ? 'notify' : 'exec',
+    // The runtime sends WATCHDOG=1 from the root actor's heartbeat; listen sends nothing (0 = off).
+    WATCHDOG_SEC: notify ? '20' : '0',
     USER: v.user,
     GROUPS: v.groups.join(' '),
     TIMEOUT_STOP_SEC: String(v.timeoutStopSec),
@@ -55,13 +79,15 @@ function findTemplate(): string | undefined {
   return undefined;
 }
 
-/** The command systemd should run: an installed `tsplc`, else node on the built or source entry point. */
-function defaultBin(): string {
-  for (const p of ['/usr/local/bin/tsplc', '/usr/bin/tsplc']) if (existsSync(p)) return p;
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  const built = join(root, 'dist', 'src', 'cli', 'main.js');
-  if (existsSync(built)) return `${process.execPath} ${built}`;
-  return `${process.execPath} --import tsx ${join(root, 'src', 'cli', 'main.ts')}`;
+/**
+ * The command systemd should run: this node binary on this package's built entry point
+ * (absolute paths, so neither PATH nor a shebang matter at boot). From a source checkout
+ * (src/cli/main.ts under tsx) the built dist/src/cli/main.js beside it; without one, none.
+ */
+export function defaultBin(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const entry of [resolve(here, '..', 'main.js'), resolve(here, '../../..', 'dist', 'src', 'cli', 'main.js')]) if (existsSync(entry)) return `${process.execPath} ${realpathSync(entry)}`;
+  return undefined;
 }
 
 function existingGroups(root: string, wanted: readonly string[]): string[] {
@@ -105,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       user: { type: 'string', default: 'tsplc' },
       config: { type: 'string', short: 'c', default: '/etc/tsplc/tsplc.toml' },
       role: { type: 'string' },
+      board: { type: 'string' },
       bin: { type: 'string' },
       root: { type: 'string', default: '/' },
       'dry-run': { type: 'boolean', default: false },
@@ -144,15 +171,33 @@ export async function run(argv: string[]): Promise<number> {
     layers.push({ raw: raw.value, source: configFile });
   }
   if (values.role) layers.push({ raw: { general: { mode: values.role } }, source: '--role' });
+  if (values.board) layers.push({ raw: { general: { board: values.board } }, source: '--board' });
   const built = buildConfig(layers);
   if (!built.ok) {
     process.stderr.write(formatConfigErrors(built.error) + '\n');
     return 1;
   }
   const config = built.value;
+  const role = config.general.mode as ServiceRole;
+  if (role !== 'pev' && role !== 'evse' && role !== 'listen') {
+    process.stderr.write(`tsplc install-service: role ${JSON.stringify(role)} cannot run as a service (pev, evse or listen)\n`);
+    return 2;
+  }
+  // No silent sim: the service drives real hardware, so the installer is told which.
+  if (role !== 'listen' && !values.board) {
+    process.stderr.write(`tsplc install-service: --board is required for ${role} (raspberry-pi, beaglebone, celeron55, none, or sim for simulated hardware)\n${usage}\n`);
+    return 2;
+  }
+  const tsplc = values.bin ?? defaultBin();
+  if (!tsplc) {
+    process.stderr.write('tsplc install-service: no built entry point (dist/src/cli/main.js): run `npm run build`, install the package, or give --bin\n');
+    return 1;
+  }
   const unit = renderUnit(readFileSync(templatePath, 'utf8'), {
-    tsplc: values.bin ?? defaultBin(),
-    role: config.general.mode,
+    tsplc,
+    role,
+    ...(values.board ? { board: values.board } : {}),
+    interface: config.general.interface,
     config: values.config,
     user,
     groups: existingGroups(root, ['dialout', 'gpio', 'i2c']),

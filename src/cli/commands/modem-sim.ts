@@ -12,6 +12,7 @@ import { parseCommandArgs } from '../args.js';
 import { openAfPacketPort, type AfPacketPort } from '../../../drivers/ethernet/index.js';
 import { ModemSim, type StationOptions } from '../../modem-sim/index.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
+import { realTimeModemScheduler } from '../../runtime/modem-sim-clock.js';
 
 export const summary = 'emulate Green PHY modems between host interfaces';
 
@@ -83,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const noProfile = new Set(values['no-profile'] ?? []);
   const hearsForeign = new Set(values['hears-foreign'] ?? []);
 
-  const sim = new ModemSim({ logger });
+  const sim = new ModemSim({ scheduler: realTimeModemScheduler, logger });
   const ports: AfPacketPort[] = [];
   try {
     for (const ifname of ifnames) {

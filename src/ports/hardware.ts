@@ -115,6 +115,8 @@ export interface EvHardware {
   readonly battery: Battery;
   readonly plug?: PlugDetect;
   readonly display?: Display;
+  /** A charge-parameter source that replaces the battery's targets (the CHAdeMO bridge). */
+  readonly chargeParameters?: import('./charge-parameters.js').ChargeParameterSource;
   /** Releases every handle (GPIO lines, serial ports). */
   close(): Promise<void>;
 }

@@ -50,6 +50,8 @@ export type ChademoBridgeEvent =
   | { readonly type: 'HW.K'; readonly closed: boolean }
   | { readonly type: 'HW.LOCK'; readonly state: LockState }
   | { readonly type: 'HW.OUTPUT_VOLTAGE'; readonly volts: number }
+  /** Measured DC current on the bridge's power path (when the board has a sensor). */
+  | { readonly type: 'HW.CURRENT'; readonly amps: number }
   /** The CCS charger's limits (ChargeParameterDiscoveryRes, updated by CurrentDemandRes). */
   | { readonly type: 'CCS.LIMITS'; readonly maxVoltage: number; readonly maxCurrent: number }
   /** The CCS charger's EVSEPresentVoltage/Current. */
@@ -95,6 +97,7 @@ interface Ctx {
   readySeen: boolean;
   lock: LockState;
   outputVoltage: number | undefined;
+  measuredCurrent: number | undefined;
   ccsMaxVoltage: number | undefined;
   ccsMaxCurrent: number | undefined;
   ccsPresentVoltage: number;
@@ -171,7 +174,7 @@ function io(enqueue: unknown): (action: ProvidedAction) => void {
 }
 
 export const chademoBridgeMachine = setup({
-  types: { context: {} as Ctx, events: {} as ChademoBridgeEvent, input: {} as ChademoBridgeInput, output: {} as ChademoBridgeOutput },
+  types: { context: {} as Ctx, events: {} as ChademoBridgeEvent | { readonly type: 'VEHICLE.STATUS' }, input: {} as ChademoBridgeInput, output: {} as ChademoBridgeOutput },
   actions: {
     sendFrame: (_, _p: ChademoBridgeActionParams['sendFrame']) => {},
     setD1: (_, _p: ChademoBridgeActionParams['setD1']) => {},
@@ -192,7 +195,8 @@ export const chademoBridgeMachine = setup({
     isProtocol09: ({ context }) => sessionProtocol(context) < 2,
     currentRequested: ({ context }) => (context.status?.currentRequest ?? 0) > 0,
     contactorsOpenedDuringCharge: ({ context }) => sessionProtocol(context) >= 2 && context.status?.status.contactorOpen === true,
-    currentLow: ({ context }) => context.ccsPresentCurrent <= context.config.stopCurrentLimit,
+    // A measured current is the proof; without a sensor the CCS charger's EVSEPresentCurrent.
+    currentLow: ({ context }) => Math.abs(context.measuredCurrent ?? context.ccsPresentCurrent) <= context.config.stopCurrentLimit,
     voltageSafe: ({ context }) => (context.outputVoltage ?? context.ccsPresentVoltage) < context.config.safeVoltage,
     mustStop: ({ context }) => stopCause(context) !== undefined,
   },
@@ -221,6 +225,8 @@ export const chademoBridgeMachine = setup({
         else if (v.kind === 'VehicleExtended') enqueue.assign({ extended: v.value });
         else if (v.kind === 'VehicleStatus') {
           enqueue.assign({ status: v.value, canSilent: false, readySeen: context.readySeen || (context.kClosed && v.value.status.chargingEnabled) });
+          // Internal: re-arms the watchdog (the root keeps handling CAN.FRAME itself).
+          enqueue.raise({ type: 'VEHICLE.STATUS' });
           if (context.limits && v.value.currentRequest > availableCurrent(context) && !context.clampWarned) {
             enqueue.assign({ clampWarned: true });
             context.logger.log('warn', `car requests ${v.value.currentRequest} A, more than the ${availableCurrent(context)} A available: clamped`, {});
@@ -301,6 +307,7 @@ export const chademoBridgeMachine = setup({
       readySeen: false,
       lock: 'unlocked',
       outputVoltage: undefined,
+      measuredCurrent: undefined,
       ccsMaxVoltage: undefined,
       ccsMaxCurrent: undefined,
       ccsPresentVoltage: 0,
@@ -335,6 +342,7 @@ export const chademoBridgeMachine = setup({
       'HW.K': { actions: assign({ kClosed: ({ event }) => event.closed, kSeen: ({ context, event }) => context.kSeen || event.closed }) },
       'HW.LOCK': { actions: assign({ lock: ({ event }) => event.state }) },
       'HW.OUTPUT_VOLTAGE': { actions: assign({ outputVoltage: ({ event }) => event.volts }) },
+      'HW.CURRENT': { actions: assign({ measuredCurrent: ({ event }) => event.amps }) },
       'CCS.LIMITS': { actions: assign({ ccsMaxVoltage: ({ event }) => event.maxVoltage, ccsMaxCurrent: ({ event }) => event.maxCurrent }) },
       'CCS.PRESENT': { actions: assign({ ccsPresentVoltage: ({ event }) => event.voltage, ccsPresentCurrent: ({ event }) => event.current }) },
       'CCS.OUTPUT_READY': { actions: assign({ ccsOutputReady: true }) },
@@ -364,9 +372,9 @@ export const chademoBridgeMachine = setup({
             // CHA_T_CanSilence from the last valid 0x102 (armed by the first one).
             initial: 'waiting',
             states: {
-              waiting: { on: { 'CAN.FRAME': { guard: ({ context, event }) => event.frame.id === 0x102 && context.status !== undefined, target: 'armed' } }, always: { guard: stateIn('#chademo.active.sequence.done'), target: 'off' } },
+              waiting: { on: { 'VEHICLE.STATUS': 'armed' }, always: { guard: stateIn('#chademo.active.sequence.done'), target: 'off' } },
               armed: {
-                on: { 'CAN.FRAME': { guard: ({ event }) => event.frame.id === 0x102, target: 'armed', reenter: true } },
+                on: { 'VEHICLE.STATUS': { target: 'armed', reenter: true } },
                 always: { guard: stateIn('#chademo.active.sequence.done'), target: 'off' },
                 after: { CHA_T_CanSilence: { target: 'waiting', actions: assign({ canSilent: true }) } },
               },

@@ -162,6 +162,7 @@ export function createSimChademo(plant: SimPlant, can: CanPort, scheduler: Sched
   let stopRequest = false;
   let request = 0;
   let chargingSince = -1;
+  let chargerStarted = false;
   let chargerStatus: ChargerStatus | undefined;
   let chargerLimits: ChargerLimits | undefined;
   let cycleTimer: unknown;
@@ -214,10 +215,10 @@ export function createSimChademo(plant: SimPlant, can: CanPort, scheduler: Sched
         if (faults.systemFault) systemFault = true;
         if (faults.stopRequest) stopRequest = true;
       }
-      // Charging ends when the charger stops (after it had started) or the car is done.
-      const chargerStarted = chargerStatus?.status.charging === true;
+      // Charging ends when the charger stops after it had started (109.5.5 set again), or reports an error.
+      if (chargerStatus?.status.charging === true) chargerStarted = true;
       request = bms();
-      if ((stopped && chargerStarted) || (chargerStatus !== undefined && stopped && since > 1000)) phase = 'stopping';
+      if ((stopped && chargerStarted) || chargerStatus?.status.chargerError === true) phase = 'stopping';
       if (request === 0 && soc() >= o.targetSoc && plant.currentA.value <= 5) {
         // Normal end: done, READY cleared; the charger stops.
         ready = false;

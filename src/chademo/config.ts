@@ -79,3 +79,28 @@ export function estimatePackVoltage(targetVoltage: number, soc: number, minVolta
   const s = Math.max(0, Math.min(100, soc)) / 100;
   return Math.round((empty + (targetVoltage - empty) * s) * 10) / 10;
 }
+
+/** The bridge config from the validated [chademo] section (src/config/schema.ts). */
+export function chademoBridgeConfigFrom(c: {
+  readonly protocol: ChademoProtocol;
+  readonly max_current: number;
+  readonly current_ramp: number;
+  readonly stop_current: number;
+  readonly safe_voltage: number;
+  readonly empty_voltage_ratio: number;
+  readonly welding_detection: boolean;
+  readonly pin_lock_feedback: number;
+} & { readonly [K in keyof ChademoTimeouts]: number }): ChademoBridgeConfig {
+  const timeouts = Object.fromEntries(Object.keys(chademoTimeoutDefaults).map((k) => [k, c[k as keyof ChademoTimeouts]])) as ChademoTimeouts;
+  return {
+    protocol: c.protocol,
+    currentRamp: c.current_ramp,
+    maxCurrent: c.max_current,
+    stopCurrentLimit: c.stop_current,
+    safeVoltage: c.safe_voltage,
+    weldingDetection: c.welding_detection,
+    lockHasFeedback: c.pin_lock_feedback >= 0,
+    emptyVoltageRatio: c.empty_voltage_ratio,
+    timeouts,
+  };
+}

@@ -79,3 +79,42 @@ export function createSimChademoChain(o: {
     },
   };
 }
+
+/** Live progress of the CHAdeMO side for `tsplc sim --chademo` (one line per phase change and every 5 s), and its summary. */
+export function attachChademoProgress(chain: SimChademoChain, o: { now: () => number; write: (text: string) => void }): { stop(): void; summary(): string } {
+  const t0 = o.now();
+  let last = -Infinity;
+  let lastPhase = '';
+  let maxCurrent = 0;
+  let socStart: number | undefined;
+  const sub = chain.bridge.actor.subscribe((s) => {
+    const c = s.context;
+    const phase = s.status === 'done' ? 'done' : JSON.stringify(s.value).replace(/[{}"]/g, '').split(':').pop() ?? '';
+    if (c.status && socStart === undefined) socStart = c.status.soc;
+    maxCurrent = Math.max(maxCurrent, c.ccsPresentCurrent);
+    const t = o.now();
+    if (phase === lastPhase && t - last < 5000) return;
+    last = t;
+    lastPhase = phase;
+    const st = c.status;
+    o.write(
+      `CHAdeMO ${((t - t0) / 1000).toFixed(1).padStart(6)} s  ${phase.padEnd(20)} d1=${c.d1 ? 1 : 0} d2=${c.d2 ? 1 : 0} k=${c.kClosed ? 1 : 0}  ` +
+        `car: SOC ${st?.soc ?? '-'} %, target ${st?.targetVoltage ?? '-'} V, request ${st?.currentRequest ?? '-'} A, contactors ${c.contactorsClosed ? 'closed' : 'open'}  ` +
+        `→ CCS ${c.targetCurrent.toFixed(0)} A | present ${c.ccsPresentVoltage.toFixed(0)} V / ${c.ccsPresentCurrent.toFixed(0)} A\n`,
+    );
+  });
+  return {
+    stop: () => sub.unsubscribe(),
+    summary() {
+      const s = chain.bridge.actor.getSnapshot();
+      const out = s.status === 'done' ? s.output : undefined;
+      return [
+        '── CHAdeMO side summary ──',
+        `end: ${out ? `${out.result} (${out.reason})` : `still running (${JSON.stringify(s.value)})`}`,
+        `SOC: ${socStart ?? '-'} % → ${s.context.status?.soc ?? '-'} %   max current ${maxCurrent.toFixed(0)} A   protocol ${s.context.status ? ['pre-0.9', '0.9', '1.0', '2.0'][s.context.status.protocol] : '-'}`,
+        ...(out && out.stopFaults.length ? [`stop faults: ${out.stopFaults.join(', ')}`] : []),
+        ...(out?.staysLocked ? ['the CHAdeMO plug stayed locked (connector voltage did not fall below safe_voltage)'] : []),
+      ].join('\n');
+    },
+  };
+}

@@ -28,6 +28,7 @@ const usage = `usage: tsplc sim [options]
   --modem-restart-ms <ms>    emulated modem restart after CM_SET_KEY (default 0)
   --max-virtual-s <s>        give up after this much session time (default 3600)
   --netns                    two network namespaces, real AF_PACKET/UDP/TCP (root), see docs/user-manual.md
+  --chademo                  the tsplc car bridges to a simulated CHAdeMO car (CAN + d1/d2/k), see docs/chademo.md
   --log-level <level>        debug|info|warn|error (default warn; progress and summary always show)
   --json                     summary as one JSON line`;
 
@@ -44,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       'modem-restart-ms': { type: 'string' },
       'max-virtual-s': { type: 'string' },
       netns: { type: 'boolean' },
+      chademo: { type: 'boolean' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -76,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const faults = parseFaultScenario(values.faults ?? 'none');
   if (!faults.ok) return fail(faults.error.message);
 
+  if (values.chademo && (values.netns || values.ac)) return fail('--chademo runs in-memory and DC only (no --netns, no --ac)');
   if (values.netns) {
     const { runNetnsSim } = await import('../../runtime/sim-netns.js');
     return runNetnsSim({ protocol, mode, faults: values.faults ?? 'none', ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : {}), restartMs: restart as number, level, json: values.json ?? false });
@@ -95,7 +98,10 @@ export async function run(argv: string[]): Promise<number> {
     modemRestartMs: restart as number,
     sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
     ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : { socTarget: 30 }),
+    // --chademo: the CHAdeMO car ends the charge at --soc-target (default: start 30 % → 40 %).
+    ...(values.chademo ? { chademo: { initialSoc: 30, car: { targetSoc: (socTargetArg as number | undefined) ?? 40 } } } : {}),
   });
+  const chademoProgress = sim.chademo ? (await import('../../runtime/sim-chademo.js')).attachChademoProgress(sim.chademo, { now, write: (t) => void process.stdout.write(values.json ? '' : t) }) : undefined;
   const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty, write: (t) => void process.stdout.write(values.json ? '' : t) });
   let finished = false;
   const result = sim.done.then((r) => {
@@ -127,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 700));
   }
   progress.stop();
+  chademoProgress?.stop();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   const s = progress.summary();
@@ -136,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
   else {
     process.stdout.write(formatSummary(s, evOut) + '\n');
     process.stdout.write(`EVSE: ${evseOut ? `${evseOut.end}${evseOut.reason ? ` (${evseOut.reason})` : ''}` : 'still running'}\n`);
+    if (chademoProgress) process.stdout.write(chademoProgress.summary() + '\n');
     if (clock) process.stdout.write(`virtual time ${((now() - t0) / 1000).toFixed(1)} s\n`);
   }
   sim.dispose();

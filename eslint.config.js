@@ -50,7 +50,7 @@ export const directionTable = {
   'src/chademo': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety']),
   // oled-font-5x7: the 5×7 bitmap font as plain data (no I/O).
   'src/display': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
-  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display']),
+  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo']),
   // ---- pure tools beside the protocol code ----
   'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
   'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),
@@ -60,7 +60,7 @@ export const directionTable = {
   drivers: { imports: [...base, 'native', 'src/ports', 'src/net', 'src/hardware', 'src/homeplug', 'src/status', 'src/display'], node: true, packages: '*' },
   native: { imports: [], node: true, packages: '*' },
   // ---- board profiles pick drivers ----
-  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status'], node: false, packages: purePackages },
+  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status', 'src/chademo'], node: false, packages: purePackages },
   // ---- composition root and the command ----
   'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/config', 'src/analysis', 'src/modem-sim', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
   'src/cli': { imports: '*', node: true, packages: '*' },

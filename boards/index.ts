@@ -10,6 +10,7 @@ const profiles: Record<string, () => Promise<BoardModule>> = {
   sim: () => import('./sim/profile.js'),
   none: () => import('./none/index.js'),
   'raspberry-pi': () => import('./gpio/raspberry-pi.js'),
+  'raspberry-pi-can': () => import('./gpio/raspberry-pi-can.js'),
   beaglebone: () => import('./gpio/beaglebone.js'),
   celeron55: () => import('./celeron55/index.js'),
 };

@@ -27,6 +27,8 @@ export interface Board {
   readonly ev?: EvHardware;
   /** Present when the role is evse (and always on sim). */
   readonly evse?: EvseHardware;
+  /** CCS-to-CHAdeMO bridge boards: the CAN port and the CHAdeMO sequence signals. */
+  readonly chademo?: { readonly can: import('../src/ports/can.js').CanPort; readonly signals: import('../src/ports/chademo.js').ChademoSignals };
   /** Releases every handle (GPIO lines, serial ports, timers). */
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
 // OLED, MQTT, logs and sd_notify STATUS.
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
 
-export type Layer = 'modem' | 'slac' | 'sdp' | 'tcp' | 'handshake' | 'session' | 'shutdown' | 'listen' | 'hardware' | 'runtime';
+export type Layer = 'modem' | 'slac' | 'sdp' | 'tcp' | 'handshake' | 'session' | 'shutdown' | 'listen' | 'hardware' | 'runtime' | 'chademo';
 
 export interface StatusUpdate {
   readonly layer: Layer;

@@ -2,11 +2,10 @@
 // SimulatedClock (now/setTimeout/clearTimeout), so one clock drives the
 // physics and the machines' delays in tests.
 
-export interface Scheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from '../../src/ports/clock.js';
+
+/** The clock port (src/ports/clock.ts) under the sim board's name. */
+export type Scheduler = Clock;
 
 /** Wall-clock scheduler for `tsplc sim` (timers do not keep the process alive). */
 export const realScheduler: Scheduler = {

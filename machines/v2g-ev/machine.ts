@@ -18,6 +18,7 @@
 import { and, assign, enqueueActions, raise, setup } from 'xstate';
 import { toHex, bytesEqual } from '../../src/bytes.js';
 import type { BatteryState, LockState } from '../../src/ports/hardware.js';
+import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { V2gEvConfig, V2gEvTimeouts } from '../../src/v2g/config.js';
@@ -54,6 +55,8 @@ interface Ctx {
   readonly t: V2gEvTimeouts;
   readonly logger: Logger;
   battery: BatteryState;
+  /** A charge-parameter source (CHAdeMO bridge), when the runtime has one. */
+  source: ChargeParameters | undefined;
   protocol: Protocol | undefined;
   sessionId: Uint8Array;
   /** The request awaiting its response ('SupportedAppProtocol' for the handshake). */
@@ -187,8 +190,10 @@ export const v2gEvMachine = setup({
       return context.config.acceptIsolationInvalid && (iso === 'Invalid' || iso === undefined);
     },
     prechargeConverged: ({ context }) => {
+      // A source holds PreCharge until its far side closed its contactors (CHAdeMO: after D2).
+      if (context.source && !context.source.readyForPower) return false;
       const u = context.config.prechargeUseInletVoltage ? context.inletVoltage : context.presentVoltage;
-      return u !== undefined && Math.abs(u - context.battery.voltage) < context.config.prechargeVoltageDelta;
+      return u !== undefined && Math.abs(u - (context.source?.prechargeVoltage ?? context.battery.voltage)) < context.config.prechargeVoltageDelta;
     },
     // Measured (HW.CURRENT) and at or below the limit: the only proof that opening breaks no load.
     currentLow: ({ context }) => context.measuredCurrent !== undefined && Math.abs(context.measuredCurrent) <= context.config.contactorOpenCurrentLimit,
@@ -229,6 +234,7 @@ export const v2gEvMachine = setup({
           ...(context.evse ? { evse: context.evse } : {}),
           ...(context.saScheduleTupleId !== undefined ? { saScheduleTupleId: context.saScheduleTupleId } : {}),
           ...(context.meterInfo ? { meterInfo: context.meterInfo } : {}),
+          ...(context.source ? { source: context.source } : {}),
         },
         params.stop ? { stop: true } : {},
       );
@@ -369,6 +375,7 @@ export const v2gEvMachine = setup({
     t: { ...v2gEvTimeoutDefaults, ...input.config.timeouts },
     logger: input.logger ?? nullLogger,
     battery: input.battery,
+    source: undefined,
     protocol: undefined,
     // DIN/ISO-2: the first SessionSetupReq carries SessionID 0 (one zero byte, as real cars send).
     sessionId: new Uint8Array([0]),
@@ -410,6 +417,7 @@ export const v2gEvMachine = setup({
       { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => ({ reason: `DecodeError: ${event.error.code} ${event.error.message}` }) }] },
     ],
     'HW.BATTERY': { actions: assign({ battery: ({ event }) => event.state }) },
+    'SOURCE.CHARGE_PARAMETERS': { actions: assign({ source: ({ event }) => event.params }) },
     'HW.INLET_VOLTAGE': { actions: assign({ inletVoltage: ({ event }) => event.volts }) },
     'HW.CURRENT': { actions: assign({ measuredCurrent: ({ event }) => event.amps }) },
     'HW.CONTACTORS': { actions: assign({ contactorsClosed: ({ event }) => event.closed }) },
@@ -623,7 +631,7 @@ export const v2gEvMachine = setup({
               always: [
                 { guard: 'stopPending', target: '#v2gEv.stopBeforeCharge' },
                 // With the inlet voltage as the measure, a new reading may end the precharge between two requests.
-                { guard: ({ context }) => context.config.prechargeUseInletVoltage && context.inletVoltage !== undefined && Math.abs(context.inletVoltage - context.battery.voltage) < context.config.prechargeVoltageDelta, target: '#v2gEv.dcPreparation.closeContactors' },
+                { guard: ({ context }) => context.config.prechargeUseInletVoltage && context.inletVoltage !== undefined && (!context.source || context.source.readyForPower) && Math.abs(context.inletVoltage - (context.source?.prechargeVoltage ?? context.battery.voltage)) < context.config.prechargeVoltageDelta, target: '#v2gEv.dcPreparation.closeContactors' },
               ],
               after: { Loop_Interval: 'request' },
             },
@@ -698,7 +706,8 @@ export const v2gEvMachine = setup({
       },
       on: {
         'HW.CONTACTORS': {
-          guard: ({ event }) => !event.closed,
+          // A stopping charge-parameter source (CHAdeMO stop sequence) opens them itself, at 0 A.
+          guard: ({ context, event }) => !event.closed && !context.source?.stopping,
           target: 'safeShutdown',
           actions: [assign({ contactorsClosed: false }), { type: 'fatal', params: { reason: 'ContactorsOpenedDuringCharge' } }],
         },

@@ -2,6 +2,7 @@
 // facts and what the EVSE announced. Pure functions, so the values are
 // testable without running the machine.
 import type { BatteryState } from '../../src/ports/hardware.js';
+import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import type { V2gEvConfig } from '../../src/v2g/config.js';
 import { isAcMode, type DcEvStatus, type RequestKind, type V2gRequest } from '../../src/v2g/model.js';
 
@@ -20,6 +21,8 @@ export interface RequestFacts {
   readonly sessionId: Uint8Array;
   /** For MeteringReceiptReq: the MeterInfo of the last ChargingStatusRes. */
   readonly meterInfo?: { readonly meterId: string; readonly reading?: number; readonly tMeter?: number };
+  /** A charge-parameter source: its targets replace the battery's (src/ports/charge-parameters.ts). */
+  readonly source?: ChargeParameters;
 }
 
 export function evStatus(f: RequestFacts): DcEvStatus {
@@ -28,14 +31,14 @@ export function evStatus(f: RequestFacts): DcEvStatus {
 
 /** Charge current the EV asks for: battery limit, the configured cap and the EVSE's maximum. */
 export function chargeCurrent(f: RequestFacts): number {
-  const caps = [f.battery.maxCurrent];
+  const caps = [f.source ? f.source.targetCurrent : f.battery.maxCurrent];
   if (f.config.chargeCurrentLimit > 0) caps.push(f.config.chargeCurrentLimit);
   if (f.evse) caps.push(f.evse.maxCurrent);
   return Math.max(0, Math.min(...caps));
 }
 
 export function chargeVoltage(f: RequestFacts): number {
-  const v = f.config.chargeTargetVoltage > 0 ? f.config.chargeTargetVoltage : f.battery.maxVoltage;
+  const v = f.source ? f.source.targetVoltage : f.config.chargeTargetVoltage > 0 ? f.config.chargeTargetVoltage : f.battery.maxVoltage;
   return f.evse ? Math.min(v, f.evse.maxVoltage) : v;
 }
 
@@ -92,7 +95,7 @@ export function buildRequest(kind: RequestKind, f: RequestFacts, opts: { stop?: 
     case 'WeldingDetection':
       return { kind, evStatus: evStatus(f) };
     case 'PreCharge':
-      return { kind, evStatus: evStatus(f), targetVoltage: f.battery.voltage, targetCurrent: c.prechargeCurrent };
+      return { kind, evStatus: evStatus(f), targetVoltage: f.source ? f.source.prechargeVoltage : f.battery.voltage, targetCurrent: c.prechargeCurrent };
     case 'PowerDelivery': {
       const progress = opts.stop ? 'Stop' : 'Start';
       const id = f.saScheduleTupleId ?? 1;

@@ -1,6 +1,7 @@
 // Interface of the EV (EVCC) V2G session machine: what the runtime gives it
 // (input, events) and what it gets back (provided actions, output).
 import type { BatteryState, CpState, LockState } from '../../src/ports/hardware.js';
+import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import type { Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { CodecError } from '../../src/result.js';
@@ -26,6 +27,8 @@ export type V2gEvEvent =
   | { readonly type: 'HW.INLET_VOLTAGE'; readonly volts: number }
   | { readonly type: 'HW.CURRENT'; readonly amps: number }
   | { readonly type: 'HW.BATTERY'; readonly state: BatteryState }
+  /** A charge-parameter source (the CHAdeMO bridge) decides targets and when PreCharge may end. */
+  | { readonly type: 'SOURCE.CHARGE_PARAMETERS'; readonly params: ChargeParameters }
   /** The user (button, MQTT, SIGTERM) wants the charge to end. */
   | { readonly type: 'STOP_REQUEST'; readonly reason?: string };
 

@@ -183,6 +183,11 @@ export function importPyplcIni(text: string): Result<PyplcImport, ConfigError[]>
     notes.push(`${k} = ${v} → ${target.section}.${target.key}`);
   }
   if (errors.length) return err(errors);
+  // pyPLC's CHAdeMO backend ran on a Raspberry Pi with a CAN interface: tsplc's profile for that is raspberry-pi-can.
+  if (raw.ev?.charge_parameter_backend === 'chademo' && raw.general?.board === 'raspberry-pi') {
+    put('general', 'board', 'raspberry-pi-can');
+    notes.push('charge_parameter_backend = chademo on a Raspberry Pi → general.board = "raspberry-pi-can" (CAN HAT, [chademo] pins to set by hand; pyPLC\'s own 0x100/0x102 layout is not CHAdeMO and is not carried over)');
+  }
   const validated = validateConfig(raw, 'pyPlc.ini');
   if (!validated.ok) return err(validated.error);
   return ok({ raw, config: validated.value, notes });

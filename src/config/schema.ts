@@ -12,10 +12,11 @@ import { safeShutdownDefaults } from '../safety/timing.js';
 import { defaultSafetyLimits } from '../safety/monitor.js';
 import { defaultDisplayTimings } from '../display/timing.js';
 import { pageIds } from '../display/pages.js';
+import { chademoTimeoutDefaults } from '../chademo/config.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
-export const boardNames = ['sim', 'none', 'raspberry-pi', 'beaglebone', 'celeron55'] as const;
+export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'beaglebone', 'celeron55'] as const;
 export type BoardName = (typeof boardNames)[number];
 
 // ---- [slac]: ISO 15118-3 timers and counters (names exactly the standard's) ----------
@@ -123,6 +124,43 @@ function v2gSection() {
 }
 
 /** The schema: section → key → spec. */
+// ---- [chademo]: the CCS-to-CHAdeMO bridge (ev.charge_parameter_backend = "chademo"; docs/chademo.md) ----
+const pin = (doc: string) => int(-1, -1, 1023, `${doc} (BCM GPIO number, hardware.gpio_chip_offset added; -1 = not fitted)`);
+const chademoTimerDocs: Record<keyof typeof chademoTimeoutDefaults, [number, number, string]> = {
+  CHA_Cycle: [50, 200, 'CAN cycle of 0x108/0x109 (CHAdeMO: 100 ms)'],
+  CHA_T_VehicleReady: [1000, 30000, 'D1 → the car closes k and sets 102.5.0 (CHAdeMO: 8 s)'],
+  CHA_T_D2: [5000, 60000, 'k + READY → D2 (compatibility, lock, CCS precharge; CHAdeMO: 20 s)'],
+  CHA_T_ContactorClose: [1000, 20000, 'D2 → the car reports its contactors closed (CHAdeMO: 4 s)'],
+  CHA_T_Contactor09: [500, 10000, 'protocol 0.9 (no contactor flag): contactors taken as closed/open after (2 s)'],
+  CHA_T_CurrentRequest: [1000, 20000, 'contactors closed → current request > 0 (CHAdeMO: 4 s)'],
+  CHA_T_CanSilence: [300, 5000, 'no valid 0x102 for this long → stop (CHAdeMO: 1 s)'],
+  CHA_T_CurrentDown: [500, 20000, 'STOPPED → current ≤ chademo.stop_current; past it the stop goes on, logged'],
+  CHA_T_ContactorOpen: [1000, 20000, 'current down → the car reports its contactors open (CHAdeMO: 4 s)'],
+  CHA_T_Lock: [200, 10000, 'plug lock command → lock feedback'],
+  CHA_T_SafeVoltage: [1000, 120000, 'D1 off → connector below chademo.safe_voltage; past it the plug stays locked (logged)'],
+};
+const chademoSection = {
+  can_interface: str('can0', 'SocketCAN interface of the CAN HAT (CHAdeMO CAN-H/CAN-L)', { pattern: /^[A-Za-z0-9_.-]{1,15}$/, patternHint: 'an interface name such as can0' }),
+  can_bitrate: int(500000, 10000, 1000000, 'CAN bitrate the interface must be set to (CHAdeMO: 500 kbit/s; the driver does not set it, `ip link` does)', { unit: 'bit/s' }),
+  protocol: oneOf(['0.9', '1.0', '2.0'], '1.0', 'highest CHAdeMO protocol the bridge speaks (the session uses the lower of this and the car\'s)'),
+  pin_d1: pin('output: d1, charger start signal (CHAdeMO pin 2, 12 V through a relay)'),
+  pin_d2: pin('output: d2, charger ready (CHAdeMO pin 10, through a relay)'),
+  pin_k: pin('input: j, vehicle charge permission (CHAdeMO pin 4; low = the car closed k)'),
+  pin_lock: pin('output: CHAdeMO plug lock motor, lock direction'),
+  pin_unlock: pin('output: CHAdeMO plug lock motor, unlock direction'),
+  pin_lock_feedback: pin('input: CHAdeMO plug lock feedback (high = locked)'),
+  max_current: int(125, 0, 255, 'the bridge\'s own current cap (cable/adapter rating); 0 = only the CCS charger\'s limit', { unit: 'A' }),
+  current_ramp: num(20, 1, 500, 'how fast the current handed to the CCS session may rise', { unit: 'A/s' }),
+  stop_current: num(5, 0, 20, 'D2 drops only at or below this current (CHAdeMO: 5 A)', { unit: 'A' }),
+  safe_voltage: num(60, 10, 60, 'no CHAdeMO unlock at or above this connector voltage', { unit: 'V' }),
+  empty_voltage_ratio: num(0.78, 0.5, 0.95, 'precharge estimate: pack voltage at 0 % SOC as a fraction of the 0x102 target voltage, when 0x100 gives no minimum voltage'),
+  welding_detection: bool(false, '0x108 byte 0: the bridge supports welding detection'),
+  ...(Object.fromEntries(Object.entries(chademoTimerDocs).map(([k, [min, max, doc]]) => [k, ms(chademoTimeoutDefaults[k as keyof typeof chademoTimeoutDefaults], min, max, doc)])) as Record<
+    keyof typeof chademoTimeoutDefaults,
+    IntSpec
+  >),
+};
+
 export const schema = {
   general: {
     mode: oneOf(['pev', 'evse', 'listen'], 'pev', 'role: pev (car), evse (charger), listen (sniffer)', { pyplc: 'mode' }),
@@ -274,6 +312,7 @@ export const schema = {
     topic: str('tsplc', 'topic prefix', { pyplc: 'mqtt_topic', pattern: /^[^#+\s]+$/, patternHint: 'a topic without wildcards or spaces' }),
     qos: int(0, 0, 1, 'MQTT QoS of the state publications (0 at most once, 1 at least once)'),
   },
+  chademo: chademoSection,
 } as const;
 
 export type Schema = typeof schema;

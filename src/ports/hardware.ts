@@ -118,6 +118,8 @@ export interface EvHardware {
   readonly display?: Display;
   /** Steps the status display to its next page (docs/display.md). */
   readonly displayButton?: DisplayButton;
+  /** A charge-parameter source that replaces the battery's targets (the CHAdeMO bridge). */
+  readonly chargeParameters?: import('./charge-parameters.js').ChargeParameterSource;
   /** Releases every handle (GPIO lines, serial ports). */
   close(): Promise<void>;
 }

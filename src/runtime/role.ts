@@ -33,6 +33,8 @@ import { connectSystemd } from './systemd.js';
 import { attachRoleDisplay } from './display.js';
 import { evProgressBounds, evseProgressBounds, heartbeat, watchLiveness } from './liveness.js';
 import type { WireRecord } from './v2g-transport.js';
+import type { Logger } from '../ports/log.js';
+import { err, ok, type Result } from '../result.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
   -i, --interface <if>       the HomePlug modem's interface (config general.interface)
@@ -350,8 +352,13 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (role === 'pev') {
     if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
     evHw = board.value.ev;
+    // ev.charge_parameter_backend = "chademo": the CCS session is driven by a CHAdeMO car (src/runtime/chademo.ts).
+    const bridge = c.ev.charge_parameter_backend === 'chademo' ? await startChademoBridge(c, board.value, status, log, () => stack) : undefined;
+    if (bridge && !bridge.ok) return fail(bridge.error);
+    if (bridge?.ok) evHw = bridge.value.evHardware;
     const mirror = mirrorCharger(board.value);
     const wire = (r: WireRecord): void => {
+      if (bridge?.ok) bridge.value.onWire(r);
       latency.onWire(r);
       mirror?.(r);
       recorder?.wire(r);
@@ -359,9 +366,13 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     };
     stack = createEvStack({
       ...common,
-      hw: board.value.ev,
+      hw: evHw,
       session: v2gEvMachine,
-      v2g: v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
+      v2g: {
+        ...v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
+        // Bridged: the CHAdeMO car decides the end of the charge.
+        ...(bridge?.ok ? { socTarget: 100 } : {}),
+      },
       safeShutdown: safeShutdownTimingsOf(c),
       sdp: { SDP_retry_interval: c.sdp.SDP_retry_interval, SDP_max_requests: c.sdp.SDP_max_requests },
       slac: { timings: slacEvTimingsOf(c) },
@@ -558,4 +569,37 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (stopping) return bridge.stopped; // a SIGTERM arrived meanwhile and ran its own stop
   await finish(out);
   return safe && (out.end === 'ChargingFinished' || out.end === 'SessionStopped') ? 0 : 1;
+}
+
+/** The CCS-to-CHAdeMO bridge for `tsplc pev` on a board with CAN and the CHAdeMO signals (raspberry-pi-can). */
+async function startChademoBridge(
+  c: TsplcConfig,
+  board: Board,
+  status: StatusBus,
+  log: Logger,
+  stack: () => RoleStack<{ end: string; reason: string }> | undefined,
+): Promise<Result<import('./chademo.js').ChademoBridge, string>> {
+  if (!board.chademo || !board.ev)
+    return err(`ev.charge_parameter_backend = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);
+  const { createChademoBridge } = await import('./chademo.js');
+  const { chademoBridgeConfigFrom } = await import('../chademo/config.js');
+  const bridge = createChademoBridge({
+    config: chademoBridgeConfigFrom(c.chademo),
+    can: board.chademo.can,
+    signals: board.chademo.signals,
+    hw: board.ev,
+    logger: log,
+    report: (u) => status.report(u),
+    prechargeVoltageDelta: c.v2g.precharge_voltage_delta,
+    stopCcs: (reason) => {
+      const s = stack();
+      if (s?.actor.getSnapshot().status === 'active') s.actor.send({ type: 'STOP', reason });
+    },
+  });
+  // The CHAdeMO side starts with the CCS session (SupportedAppProtocol, checkpoint 400), as in the sim.
+  status.updates$.subscribe((u) => {
+    bridge.onStatus(u);
+    if (u.checkpoint === 400 && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
+  });
+  return ok(bridge);
 }

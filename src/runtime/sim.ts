@@ -27,6 +27,7 @@ import { exiCodec } from './exi-codec.js';
 import type { ActorClock } from './slac-layer.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
+import { chademoPlantBattery, createSimChademoChain, type SimChademoChain, type SimChademoOptions } from './sim-chademo.js';
 
 export const SIM_EV_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x01]);
 export const SIM_EVSE_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x02]);
@@ -66,6 +67,8 @@ export interface SimOptions {
    * (contactor feedback falling) when the reaction happens inside an earlier subscriber.
    */
   readonly onBoard?: (board: SimBoard) => void;
+  /** CCS-to-CHAdeMO bridge: the tsplc car drives a simulated CHAdeMO car over an in-memory CAN bus. */
+  readonly chademo?: SimChademoOptions;
 }
 
 export interface Sim {
@@ -76,6 +79,7 @@ export interface Sim {
   readonly evseStatus: StatusBus;
   readonly ev: RoleStack<EvConnectionManagerOutput>;
   readonly evse: RoleStack<EvseConnectionManagerOutput>;
+  readonly chademo?: SimChademoChain;
   /** The EV's end (the EVSE is stopped once the EV is done). */
   readonly done: Promise<{ ev: EvConnectionManagerOutput; evse: EvseConnectionManagerOutput | undefined }>;
   dispose(): void;
@@ -138,7 +142,9 @@ export function createSim(o: SimOptions): Sim {
     return !!sa && !!sb && sa.up && sb.up && bytesEqual(sa.nmk, sb.nmk);
   });
 
-  const board = createSimBoard({ scheduler: clock ? { now, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (h) => clock.clearTimeout(h) } : realScheduler, plugged: true, ...o.plant });
+  const boardScheduler = clock ? { now, setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h as never) } : realScheduler;
+  const plantOptions = o.chademo ? { ...o.plant, battery: { ...chademoPlantBattery(o.chademo), ...o.plant?.battery } } : o.plant;
+  const board = createSimBoard({ scheduler: boardScheduler, plugged: true, ...plantOptions });
   o.onBoard?.(board);
   const evStatus = new StatusBus(now);
   const evseStatus = new StatusBus(now);
@@ -169,6 +175,19 @@ export function createSim(o: SimOptions): Sim {
     ...(o.onWire ? { onWire: (r: WireRecord) => o.onWire?.('evse', r) } : {}),
   });
   const battery = board.plant.battery.getValue();
+  const evRef: { stack?: RoleStack<EvConnectionManagerOutput> } = {};
+  const chademo = o.chademo
+    ? createSimChademoChain({
+        options: o.chademo,
+        board,
+        scheduler: boardScheduler,
+        ...(clock ? { clock } : {}),
+        logger: log.child('ev'),
+        status: evStatus,
+        prechargeVoltageDelta: o.ev?.prechargeVoltageDelta ?? v2gEvDefaults.prechargeVoltageDelta,
+        stopCcs: (reason) => evRef.stack?.actor.getSnapshot().status === 'active' && evRef.stack.actor.send({ type: 'STOP', reason }),
+      })
+    : undefined;
   const ev = createEvStack({
     ...(clock ? { clock } : {}),
     logger: log.child('ev'),
@@ -176,7 +195,7 @@ export function createSim(o: SimOptions): Sim {
     net: evNet,
     ethernet: evPort,
     codec,
-    hw: board.ev,
+    hw: chademo ? chademo.bridge.evHardware : board.ev,
     session: o.sessions.ev,
     v2g: {
       ...v2gEvDefaults,
@@ -185,14 +204,24 @@ export function createSim(o: SimOptions): Sim {
       energyTransferMode: transferMode,
       chargeTargetVoltage: battery.maxVoltage,
       ...(o.socTarget !== undefined ? { socTarget: o.socTarget } : {}),
+      // Bridged: the CHAdeMO car decides the end of the charge, not the CCS session's SOC target.
+      ...(chademo ? { socTarget: 100 } : {}),
       ...o.ev,
     },
     oneShot: o.oneShot ?? true,
     modem: modemInput,
     connection,
     ...(o.safeShutdown ? { safeShutdown: o.safeShutdown } : {}),
-    ...(o.onWire ? { onWire: (r: WireRecord) => o.onWire?.('ev', r) } : {}),
+    ...(o.onWire || chademo
+      ? {
+          onWire: (r: WireRecord) => {
+            chademo?.bridge.onWire(r);
+            o.onWire?.('ev', r);
+          },
+        }
+      : {}),
   });
+  evRef.stack = ev;
 
   const done = ev.done.then(async (evOut) => {
     // The EV decides the end of a sim run; give the EVSE a moment to see SessionStop, then stop it.
@@ -218,8 +247,10 @@ export function createSim(o: SimOptions): Sim {
     evseStatus,
     ev,
     evse,
+    ...(chademo ? { chademo } : {}),
     done,
     dispose() {
+      chademo?.dispose();
       ev.dispose();
       evse.dispose();
       modems.close();

@@ -230,6 +230,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   if (o.hw.inletVoltage) subs.push(o.hw.inletVoltage.volts$.subscribe((volts) => toSession({ type: 'HW.INLET_VOLTAGE', volts })));
   if (o.hw.current) subs.push(o.hw.current.amps$.subscribe((amps) => toSession({ type: 'HW.CURRENT', amps })));
   subs.push(o.hw.battery.state$.subscribe((state) => toSession({ type: 'HW.BATTERY', state })));
+  if (o.hw.chargeParameters) subs.push(o.hw.chargeParameters.parameters$.subscribe((params) => toSession({ type: 'SOURCE.CHARGE_PARAMETERS', params })));
 
   const done = doneOf<EvConnectionManagerOutput>(cm, log);
   cm.start();

@@ -269,3 +269,32 @@ smart_listener_configuration = gps
     expect(none.ok).toBe(false);
   });
 });
+
+describe('[chademo] section', () => {
+  it('has defaults, validates ranges and maps onto the bridge config', async () => {
+    const { buildConfig } = await import('../../src/config/index.js');
+    const { chademoBridgeConfigFrom } = await import('../../src/chademo/config.js');
+    const ok = buildConfig([{ raw: { chademo: { protocol: '0.9', current_ramp: 50, CHA_T_D2: 30000, pin_lock_feedback: 5 } }, source: 'test' }]);
+    expect(ok.ok).toBe(true);
+    if (!ok.ok) return;
+    expect(ok.value.chademo.can_interface).toBe('can0');
+    expect(ok.value.chademo.can_bitrate).toBe(500000);
+    const b = chademoBridgeConfigFrom(ok.value.chademo);
+    expect(b).toMatchObject({ protocol: '0.9', currentRamp: 50, lockHasFeedback: true, stopCurrentLimit: 5, safeVoltage: 60 });
+    expect(b.timeouts.CHA_T_D2).toBe(30000);
+    expect(b.timeouts.CHA_T_VehicleReady).toBe(8000);
+    const bad = buildConfig([{ raw: { chademo: { safe_voltage: 80, protocol: '3.0', CHA_T_CanSilence: 10 } }, source: 'test' }]);
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.map((e) => e.key).sort()).toEqual(['chademo.CHA_T_CanSilence', 'chademo.protocol', 'chademo.safe_voltage']);
+  });
+  it('pyPLC charge_parameter_backend = chademo on a Raspberry Pi imports as the raspberry-pi-can board', async () => {
+    const { importPyplcIni } = await import('../../src/config/index.js');
+    const r = importPyplcIni('[general]\nmode = PevMode\ndigital_output_device = raspberrypi\ncharge_parameter_backend = chademo\n');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.config.ev.charge_parameter_backend).toBe('chademo');
+    expect(r.value.config.general.board).toBe('raspberry-pi-can');
+    expect(r.value.notes.join('\n')).toMatch(/raspberry-pi-can/);
+  });
+});

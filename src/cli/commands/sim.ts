@@ -34,6 +34,7 @@ const usage = `usage: tsplc sim [options]
   --netns                    two network namespaces, real AF_PACKET/UDP/TCP (root), see docs/user-manual.md
   --display                  show the car's status display live in the terminal (Unicode half blocks)
   --display-png <dir>        write a PNG of the display into <dir> on every redraw
+  --chademo                  the tsplc car bridges to a simulated CHAdeMO car (CAN + d1/d2/k), see docs/chademo.md
   --log-level <level>        debug|info|warn|error (default warn; progress and summary always show)
   --json                     summary as one JSON line`;
 
@@ -52,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       netns: { type: 'boolean' },
       display: { type: 'boolean' },
       'display-png': { type: 'string' },
+      chademo: { type: 'boolean' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   const faults = parseFaultScenario(values.faults ?? 'none');
   if (!faults.ok) return fail(faults.error.message);
 
+  if (values.chademo && (values.netns || values.ac)) return fail('--chademo runs in-memory and DC only (no --netns, no --ac)');
   if (values.netns) {
     const { runNetnsSim } = await import('../../runtime/sim-netns.js');
     return runNetnsSim({ protocol, mode, faults: values.faults ?? 'none', ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : {}), restartMs: restart as number, level, json: values.json ?? false });
@@ -104,6 +107,8 @@ export async function run(argv: string[]): Promise<number> {
     sessions: { ev: v2gEvMachine, evse: v2gEvseMachine },
     ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : { socTarget: 30 }),
     onWire: (role, r) => role === 'ev' && display?.onWire(r),
+    // --chademo: the CHAdeMO car ends the charge at --soc-target (default: start 30 % → 40 %).
+    ...(values.chademo ? { chademo: { initialSoc: 30, car: { targetSoc: (socTargetArg as number | undefined) ?? 40 } } } : {}),
   });
   // The car's status display on the in-memory SSD1306 twin (docs/display.md); --display / --display-png show it.
   const showPanel = values.display === true && !values.json;
@@ -112,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     link: { interface: 'sim-ev', mac: formatMac(SIM_EV_MAC), ipv6: linkLocalFromMac(SIM_EV_MAC) },
     ...(showPanel || values['display-png'] ? { onFrame: simDisplayOutputs({ terminal: showPanel, ...(values['display-png'] ? { pngDir: values['display-png'] } : {}), write: (t) => void process.stdout.write(t), tty, logger }) } : {}),
   });
+  const chademoProgress = sim.chademo ? (await import('../../runtime/sim-chademo.js')).attachChademoProgress(sim.chademo, { now, write: (t) => void process.stdout.write(values.json || showPanel ? '' : t) }) : undefined;
   const progress = attachProgress({ role: 'EV', status: sim.evStatus, hw: sim.board.ev, now, tty: tty && !showPanel, write: (t) => void process.stdout.write(values.json || showPanel ? '' : t) });
   let finished = false;
   const result = sim.done.then((r) => {
@@ -143,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 700));
   }
   progress.stop();
+  chademoProgress?.stop();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   const s = progress.summary();
@@ -152,6 +159,7 @@ export async function run(argv: string[]): Promise<number> {
   else {
     process.stdout.write(formatSummary(s, evOut) + '\n');
     process.stdout.write(`EVSE: ${evseOut ? `${evseOut.end}${evseOut.reason ? ` (${evseOut.reason})` : ''}` : 'still running'}\n`);
+    if (chademoProgress) process.stdout.write(chademoProgress.summary() + '\n');
     if (clock) process.stdout.write(`virtual time ${((now() - t0) / 1000).toFixed(1)} s\n`);
   }
   await display?.close();

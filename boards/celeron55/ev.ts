@@ -131,6 +131,8 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
 
   return {
     readings,
+    // The device reports plugged_in (its PP input).
+    plugDetection: 'pp',
     controlPilot: {
       state$: cpState,
       dutyCycle$: present('cp_pwm', (v) => v, 0),

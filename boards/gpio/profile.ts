@@ -18,6 +18,8 @@ export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): Gpio
     lock: pick(h.pin_lock, defaults.lock),
     unlock: pick(h.pin_unlock, defaults.unlock),
     lockFeedback: pick(h.pin_lock_feedback, defaults.lockFeedback),
+    pp: pick(h.pin_pp, defaults.pp),
+    cpPwm: pick(h.pin_cp_pwm, defaults.cpPwm),
   };
 }
 
@@ -56,6 +58,7 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
     ev = createGpioEv(gpio, {
       pins: pinsOf(config, defaults),
       lockPulseMs: config.hardware.lock_pulse,
+      ppActiveLow: config.hardware.pp_active_low,
       battery: {
         socPercent: config.ev.initial_soc,
         voltage: Math.round((empty + ((full - empty) * config.ev.initial_soc) / 100) * 10) / 10,

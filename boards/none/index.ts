@@ -45,6 +45,8 @@ function noneEv(config: ReturnType<typeof defaultConfig>, log: Log): EvHardware 
     capacityWh: config.ev.battery_capacity_wh,
   });
   return {
+    // Nothing is sensed: the cable is assumed in at start (one session per start).
+    plugDetection: 'none',
     controlPilot: {
       state$: cp.asObservable(),
       dutyCycle$: duty.asObservable(),

@@ -81,7 +81,8 @@ interface Context {
   readonly t: ConnectionManagerTimings;
   readonly oneShot: boolean;
   readonly inputs: ChildInputs;
-  readonly plugged: boolean;
+  /** The last plug fact: after a shutdown an unplug that already happened must not be waited for again. */
+  plugged: boolean;
   attempts: number;
   secc?: { address: string; port: number };
   connection?: unknown;
@@ -147,6 +148,7 @@ export const evConnectionManagerMachine = setup({
     gaveUp: ({ context }) => context.t.max_attempts > 0 && context.attempts >= context.t.max_attempts,
     oneShot: ({ context }) => context.oneShot,
     stopRequested: ({ context }) => context.stopRequested,
+    unplugged: ({ context }) => !context.plugged,
   },
 }).createMachine({
   id: 'evConnectionManager',
@@ -162,6 +164,9 @@ export const evConnectionManagerMachine = setup({
   initial: 'init',
   on: {
     HEARTBEAT: {},
+    // States that do not react to the plug still keep the fact.
+    PLUGGED: { actions: assign({ plugged: true }) },
+    UNPLUGGED: { actions: assign({ plugged: false }) },
   },
   states: {
     init: {
@@ -170,7 +175,7 @@ export const evConnectionManagerMachine = setup({
     waitForPlug: {
       entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: 3 } },
       on: {
-        PLUGGED: 'connecting',
+        PLUGGED: { target: 'connecting', actions: assign({ plugged: true }) },
         STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
       },
     },
@@ -178,7 +183,7 @@ export const evConnectionManagerMachine = setup({
       entry: assign({ attempts: ({ context }) => context.attempts + 1, secc: undefined, connection: undefined }),
       initial: 'modem',
       on: {
-        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged' }) },
+        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged', plugged: false }) },
         STOP: { target: 'safeShutdown', actions: assign({ reason: ({ event }) => event.reason, stopRequested: true }) },
       },
       states: {
@@ -280,7 +285,7 @@ export const evConnectionManagerMachine = setup({
       always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
       after: { backoff: 'connecting' },
       on: {
-        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0 }) },
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, plugged: false }) },
         STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
       },
     },
@@ -304,16 +309,18 @@ export const evConnectionManagerMachine = setup({
       always: [
         { guard: 'stopRequested', target: 'ended', actions: assign({ end: ({ context }) => context.end ?? (context.sessionOutput ? 'SafeShutdown' : 'Stopped') }) },
         { guard: 'oneShot', target: 'ended', actions: assign({ end: 'SafeShutdown' }) },
+        // The unplug that caused (or came during) the shutdown: the next plug-in starts the next session.
+        { guard: 'unplugged', target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) },
         { target: 'waitForUnplug', actions: assign({ end: 'SafeShutdown' }) },
       ],
     },
     finished: {
       entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: 'ChargingFinished', checkpoint: 905, details: { reason: context.reason } }) },
-      always: [{ guard: 'oneShot', target: 'ended' }, { target: 'waitForUnplug' }],
+      always: [{ guard: 'oneShot', target: 'ended' }, { guard: 'unplugged', target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) }, { target: 'waitForUnplug' }],
     },
     waitForUnplug: {
       on: {
-        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) },
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined, plugged: false }) },
         STOP: { target: 'ended', actions: assign({ reason: ({ event }) => event.reason }) },
       },
     },

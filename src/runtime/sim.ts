@@ -16,6 +16,7 @@ import { createSimBoard, realScheduler, type SimBoard, type SimPlantOptions } fr
 import { ModemSim, type ModemSimScheduler } from '../modem-sim/index.js';
 import { bytesEqual } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
+import type { EvHardware } from '../ports/hardware.js';
 import { StatusBus } from '../status.js';
 import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
@@ -66,6 +67,11 @@ export interface SimOptions {
    * (contactor feedback falling) when the reaction happens inside an earlier subscriber.
    */
   readonly onBoard?: (board: SimBoard) => void;
+  /**
+   * The car's hardware instead of the sim board's EV side: a real board profile running on the
+   * port twins, wired to the same plant (the car-on-a-bench tests). Default: board.ev.
+   */
+  readonly evHardware?: (board: SimBoard) => EvHardware;
 }
 
 export interface Sim {
@@ -176,7 +182,7 @@ export function createSim(o: SimOptions): Sim {
     net: evNet,
     ethernet: evPort,
     codec,
-    hw: board.ev,
+    hw: o.evHardware ? o.evHardware(board) : board.ev,
     session: o.sessions.ev,
     v2g: {
       ...v2gEvDefaults,

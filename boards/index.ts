@@ -12,6 +12,7 @@ const profiles: Record<string, () => Promise<BoardModule>> = {
   'raspberry-pi': () => import('./gpio/raspberry-pi.js'),
   beaglebone: () => import('./gpio/beaglebone.js'),
   celeron55: () => import('./celeron55/index.js'),
+  dieter: () => import('./dieter/index.js'),
 };
 
 export const boardProfiles: readonly string[] = Object.keys(profiles);

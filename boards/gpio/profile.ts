@@ -5,6 +5,7 @@ import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
 import type { Display } from '../../src/ports/hardware.js';
+import { boardBattery } from '../../src/ev-source/static.js';
 import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
 
 export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): GpioEvPins {
@@ -51,21 +52,14 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     });
   }
-  const full = Math.min(395, config.ev.max_voltage - 3);
-  const empty = (full * 330) / 395;
   let ev;
   try {
     ev = createGpioEv(gpio, {
       pins: pinsOf(config, defaults),
       lockPulseMs: config.hardware.lock_pulse,
       ppActiveLow: config.hardware.pp_active_low,
-      battery: {
-        socPercent: config.ev.initial_soc,
-        voltage: Math.round((empty + ((full - empty) * config.ev.initial_soc) / 100) * 10) / 10,
-        maxCurrent: config.ev.max_current,
-        maxVoltage: config.ev.max_voltage,
-        capacityWh: config.ev.battery_capacity_wh,
-      },
+      // No BMS on GPIO: the battery source (ev.battery_source) supplies the pack facts.
+      battery: boardBattery(config.ev),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       ...(inletVoltage ? { inletVoltage } : {}),

@@ -71,6 +71,8 @@ export type EvConnectionManagerEvent =
   | { type: 'UNPLUGGED' }
   /** User or SIGTERM: stop charging, shut down safely, end. */
   | { type: 'STOP'; reason: string }
+  /** A safety violation seen by the runtime's monitor: SafeShutdownSequence now, then wait for the next plug-in. */
+  | { type: 'FAULT'; reason: string }
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
   | { type: 'TO_TRANSPORT'; event: { type: string } }
   | { type: 'TO_SESSION'; event: { type: string } }
@@ -167,6 +169,8 @@ export const evConnectionManagerMachine = setup({
     // States that do not react to the plug still keep the fact.
     PLUGGED: { actions: assign({ plugged: true }) },
     UNPLUGGED: { actions: assign({ plugged: false }) },
+    // From any state (the session child, if any, is stopped by leaving it): the hardware is made safe.
+    FAULT: { target: '#evConnectionManager.safeShutdown', actions: assign({ reason: ({ event }) => event.reason }) },
   },
   states: {
     init: {
@@ -297,6 +301,8 @@ export const evConnectionManagerMachine = setup({
       on: {
         'SAFE_SHUTDOWN.DONE': { target: 'afterSafeShutdown' },
         STOP: { actions: assign({ stopRequested: true }) },
+        // Already shutting down.
+        FAULT: {},
       },
       after: {
         safe_shutdown_timeout: {

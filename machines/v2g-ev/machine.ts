@@ -178,6 +178,10 @@ export const v2gEvMachine = setup({
     noLockHardware: ({ context }) => !context.config.hasConnectorLock,
     lockConfirmed: ({ context }) => context.lockConfirmed,
     noContactorFeedback: ({ context }) => !context.config.contactorsHaveFeedback,
+    lightBulbDemo: ({ context }) => context.config.lightBulbDemo,
+    // Only with an inlet sensor (HW.INLET_VOLTAGE seen); an unknown reading (NaN) is not plausible.
+    inletImplausible: ({ context }) =>
+      context.inletVoltage !== undefined && context.presentVoltage !== undefined && !(Math.abs(context.presentVoltage - context.inletVoltage) <= context.config.inletPlausibilityDelta),
     contactorsOpen: ({ context }) => !context.contactorsClosed,
     isolationAcceptable: ({ context, event }) => {
       if (event.type !== 'RES.OK' || event.res.kind !== 'CableCheck') return false;
@@ -617,17 +621,36 @@ export const v2gEvMachine = setup({
               },
             },
             decide: {
-              always: [{ guard: 'prechargeConverged', target: '#v2gEv.dcPreparation.closeContactors' }, { target: 'wait' }],
+              always: [{ guard: 'prechargeConverged', target: '#v2gEv.dcPreparation.checkInlet' }, { target: 'wait' }],
             },
             wait: {
               always: [
                 { guard: 'stopPending', target: '#v2gEv.stopBeforeCharge' },
                 // With the inlet voltage as the measure, a new reading may end the precharge between two requests.
-                { guard: ({ context }) => context.config.prechargeUseInletVoltage && context.inletVoltage !== undefined && Math.abs(context.inletVoltage - context.battery.voltage) < context.config.prechargeVoltageDelta, target: '#v2gEv.dcPreparation.closeContactors' },
+                { guard: ({ context }) => context.config.prechargeUseInletVoltage && context.inletVoltage !== undefined && Math.abs(context.inletVoltage - context.battery.voltage) < context.config.prechargeVoltageDelta, target: '#v2gEv.dcPreparation.checkInlet' },
               ],
               after: { Loop_Interval: 'request' },
             },
           },
+        },
+        checkInlet: {
+          always: [
+            // pyPLC light-bulb demo: no battery behind the contactors, so no relay at precharge end (see currentDemand).
+            { guard: 'lightBulbDemo', target: 'powerDeliveryStart' },
+            {
+              // A pyPLC to-do: the charger's EVSEPresentVoltage must match what our own inlet sensor measures before
+              // the battery is switched onto the cable (a charger reporting a wrong voltage would make the precharge a lie).
+              guard: 'inletImplausible',
+              target: '#v2gEv.safeShutdown',
+              actions: {
+                type: 'fatal',
+                params: ({ context }) => ({
+                  reason: `InletVoltageImplausible: EVSEPresentVoltage ${context.presentVoltage} V, inlet ${context.inletVoltage} V (allowed ±${context.config.inletPlausibilityDelta} V)`,
+                }),
+              },
+            },
+            { target: 'closeContactors' },
+          ],
         },
         closeContactors: {
           entry: ['closeContactors', { type: 'checkpoint', params: { checkpoint: 590, state: 'CloseContactors' } }],
@@ -684,6 +707,8 @@ export const v2gEvMachine = setup({
       },
     },
     currentDemand: {
+      // pyPLC light-bulb demo: the relay closes 2 s into the CurrentDemand loop (a lamp has no precharge to converge).
+      after: { LightBulbDemo_ContactorDelay: { guard: 'lightBulbDemo', actions: ['closeContactors', { type: 'checkpoint', params: { checkpoint: 590, state: 'CloseContactors' } }] } },
       initial: 'request',
       states: {
         request: {

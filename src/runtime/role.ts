@@ -31,6 +31,9 @@ import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
 import type { WireRecord } from './v2g-transport.js';
+import { prepareEvHardware, type EvRuntimeHardware } from './ev-hardware.js';
+import { attachEvseSafety } from './evse-safety.js';
+import type { SafetyMonitor } from '../safety/monitor.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
   -i, --interface <if>       the HomePlug modem's interface (config general.interface)
@@ -73,6 +76,8 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
+    inletPlausibilityDelta: c.safety.inlet_plausibility_delta,
+    lightBulbDemo: c.ev.light_bulb_demo,
     safeVoltage: c.safety.safe_voltage,
     contactorOpenCurrentLimit: c.safety.current_limit,
     timeouts: timersOf(c, v2gEvTimeoutDefaults),
@@ -310,18 +315,30 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let evseStats: { readonly lateResponses: number } | undefined;
   const latency = latencyTracker();
   let evHw: EvHardware | undefined;
+  // Battery source, MQTT publications and the safety monitor around the board's EV ports (src/runtime/ev-hardware.ts).
+  let evRt: EvRuntimeHardware | undefined;
+  let evseSafety: SafetyMonitor | undefined;
   if (role === 'pev') {
     if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
-    evHw = board.value.ev;
+    const prepared = await prepareEvHardware({ board: board.value, config: c, logger: log, status });
+    if (!prepared.ok) {
+      capture?.close();
+      ethernet.close();
+      await board.value.close();
+      return fail(prepared.error.message);
+    }
+    evRt = prepared.value;
+    evHw = evRt.hw;
     const mirror = mirrorCharger(board.value);
     const wire = (r: WireRecord): void => {
       latency.onWire(r);
       mirror?.(r);
       recorder?.wire(r);
+      evRt?.onWire(r);
     };
     stack = createEvStack({
       ...common,
-      hw: board.value.ev,
+      hw: evHw,
       session: v2gEvMachine,
       v2g: v2gEvConfigOf(c, ethernet.mac, { ...(protocol ? { protocol } : {}), ...(mode ? { mode } : {}), ...(socTarget !== undefined ? { socTarget } : {}) }),
       safeShutdown: safeShutdownTimingsOf(c),
@@ -329,6 +346,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       slac: { timings: slacEvTimingsOf(c) },
       onWire: wire,
     }) as unknown as RoleStack<{ end: string; reason: string }>;
+    evRt.bind(stack.actor);
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
     const evseHw = board.value.evse;
@@ -362,6 +380,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     });
     evseStats = created.stats;
     stack = created as unknown as RoleStack<{ end: string; reason: string }>;
+    evseSafety = attachEvseSafety({ hw: evseHw, config: c, logger: log, actor: stack.actor });
     const evseStack = stack;
     // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
     forwarding?.stopRequests$.subscribe((s) => evseStack.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: s.reason } }));
@@ -436,6 +455,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     capture?.close();
     syslog?.close();
     ethernet.close();
+    evseSafety?.stop();
+    await evRt?.close();
     await board.value.close();
   };
   bridge.ready();

@@ -3,14 +3,13 @@
 import { err, ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
 import { boardBattery } from '../../src/ev-source/static.js';
-import type { SerialLink } from '../../src/hardware/serial.js';
-import type { Board, BoardError, BoardOptions } from '../types.js';
+import type { Board, BoardDrivers, BoardError, BoardOptions } from '../types.js';
 import { createDieterEv } from './ev.js';
 
-export async function load(options: BoardOptions, link?: SerialLink): Promise<Result<Board, BoardError>> {
+export async function load(options: BoardOptions, drivers?: BoardDrivers): Promise<Result<Board, BoardError>> {
   if (options.role !== 'pev') return err({ code: 'ROLE_NOT_SUPPORTED', message: `board 'dieter' is a vehicle interface; role '${options.role}' needs another board` });
   const config = options.config ?? defaultConfig();
-  let line = link;
+  let line = drivers?.serial;
   if (!line) {
     const { openSerialPort } = await import('../../drivers/serial/serialport.js');
     const opened = await openSerialPort(config.hardware.serial_port, config.hardware.serial_baud);

@@ -655,10 +655,12 @@ export const v2gEvMachine = setup({
         closeContactors: {
           entry: ['closeContactors', { type: 'checkpoint', params: { checkpoint: 590, state: 'CloseContactors' } }],
           always: [
-            { guard: 'noContactorFeedback', target: 'powerDeliveryStart', actions: assign({ contactorsClosed: true }) },
-            { guard: ({ context }) => context.contactorsClosed, target: 'powerDeliveryStart' },
+            { guard: ({ context }) => context.config.contactorsHaveFeedback && context.contactorsClosed, target: 'powerDeliveryStart' },
           ],
           after: {
+            // No auxiliary contact: give the relay its closing time before PowerDelivery(Start) lets the charger
+            // move the voltage (found on the bench: without it the contacts met 30 V off the battery voltage).
+            Contactor_CloseTime_WithoutFeedback: { guard: 'noContactorFeedback', target: 'powerDeliveryStart', actions: assign({ contactorsClosed: true }) },
             Contactor_Timeout: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:ContactorsClose' } } },
             V2G_EVCC_Sequence_Performance_Time: { target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:SequencePerformance(ContactorsClose)' } } },
           },

@@ -218,13 +218,26 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
       const toSession = (reason: string): void => {
         if (cm.getSnapshot().status === 'active') cm.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason } });
       };
+      let stale = false;
+      let inSession = false;
       subs.push(
-        src.stale$.pipe(distinctUntilChanged()).subscribe((stale) => {
-          if (!stale) return;
+        src.stale$.pipe(distinctUntilChanged()).subscribe((s) => {
+          stale = s;
+          if (!s) return;
           log.log('error', `battery data from ${src.name} stale (no update within ${c.ev.battery_stale_timeout} ms): requesting 0 A and stopping the session`);
           queueMicrotask(() => toSession('BatteryDataStale'));
         }),
       );
+      // A session that starts while the data is stale is stopped as soon as it can carry the request.
+      const snapSub = cm.subscribe((snap) => {
+        const now = JSON.stringify(snap.value).includes('"session"');
+        if (now && !inSession && stale) {
+          log.log('error', `battery data from ${src.name} stale at session start: stopping the session`);
+          queueMicrotask(() => toSession('BatteryDataStale'));
+        }
+        inSession = now;
+      });
+      subs.push({ unsubscribe: () => snapSub.unsubscribe() } as Subscription);
       subs.push(
         monitor.violation$.subscribe((v) => {
           log.log('error', `safety violation ${v.code}: ${v.message}`, { code: v.code });
@@ -301,7 +314,7 @@ async function openSource(o: EvHardwareOptions, board: EvHardware, link: MqttLin
         state$: facts.pipe(map((f) => batteryFromCarFacts(f, base))),
         stale$: fresh.stale$,
         // NaN until the topic has been heard (unknown = not safe); a board with its own sensor keeps it.
-        inletVoltage$: inlet.pipe(distinctUntilChanged((a, b) => a === b || (Number.isNaN(a) && Number.isNaN(b)))),
+        ...(c.ev.mqtt_inlet_voltage ? { inletVoltage$: inlet.pipe(distinctUntilChanged((a, b) => a === b || (Number.isNaN(a) && Number.isNaN(b)))) } : {}),
         close: async () => {
           sub.unsubscribe();
           fresh.stop();

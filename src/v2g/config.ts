@@ -39,6 +39,8 @@ export const v2gEvTimeoutDefaults = {
   ConnectorLock_Timeout: 3000,
   /** Hardware: contactor close/open confirmation. */
   Contactor_Timeout: 3000,
+  /** Hardware without contactor feedback: the relay's closing time, waited before PowerDelivery(Start). */
+  Contactor_CloseTime_WithoutFeedback: 200,
   /**
    * Before opening the contactors at the end: wait for the measured current to drop to contactorOpenCurrentLimit,
    * at most this long; then SafeShutdown (the session never opens under load). Without a current sensor: a plain wait.

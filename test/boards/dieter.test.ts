@@ -60,12 +60,12 @@ describe('dieter EV board', () => {
     const cfg = buildConfig([{ raw: { general: { board: 'dieter' } }, source: 't' }]);
     if (!cfg.ok) throw new Error('config');
     const d = device();
-    const b = await load({ role: 'pev', config: cfg.value }, d.pair.host);
+    const b = await load({ role: 'pev', config: cfg.value }, { serial: d.pair.host });
     if (!b.ok) throw new Error(b.error.message);
     b.value.ev?.controlPilot.setState('C');
     await b.value.close();
     expect(d.rx.at(-1)).toBe('do0000\n');
-    const evse = await load({ role: 'evse' }, d.pair.host);
+    const evse = await load({ role: 'evse' }, { serial: d.pair.host });
     expect(evse.ok ? '' : evse.error.code).toBe('ROLE_NOT_SUPPORTED');
   });
 });

@@ -27,7 +27,7 @@ function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
 /** An actor stand-in that records what the composition sends. */
 function fakeActor() {
   const sent: { type: string; [k: string]: unknown }[] = [];
-  const actor = { send: (e: { type: string }) => sent.push(e), getSnapshot: () => ({ status: 'active' }) } as unknown as Actor<AnyStateMachine>;
+  const actor = { send: (e: { type: string }) => sent.push(e), getSnapshot: () => ({ status: 'active', value: 'waitForPlug' }), subscribe: () => ({ unsubscribe: () => {} }) } as unknown as Actor<AnyStateMachine>;
   return { actor, sent };
 }
 
@@ -57,7 +57,7 @@ describe('battery sources in the runtime', () => {
     const clock = new SimulatedClock();
     const logger = memoryLogger();
     const broker = new MemoryMqttBroker();
-    const c = config({ general: { board: 'none' }, ev: { battery_source: 'mqtt', battery_stale_timeout: 1000 }, mqtt: { topic: 'car' } });
+    const c = config({ general: { board: 'none' }, ev: { battery_source: 'mqtt', battery_stale_timeout: 1000, mqtt_inlet_voltage: true }, mqtt: { topic: 'car' } });
     const board = await loadBoard('none', { role: 'pev', config: c, logger });
     if (!board.ok) throw new Error(board.error.message);
     const r = await prepareEvHardware({ board: board.value, config: c, logger, status: new StatusBus(), scheduler: clock, openMqtt: () => broker.link() });
@@ -122,7 +122,7 @@ describe('status display (hardware.display)', () => {
     const rx: string[] = [];
     pair.device.data$.subscribe((b) => rx.push(new TextDecoder().decode(b)));
     const c = config({ general: { board: 'dieter' }, ev: { battery_voltage: 300, initial_soc: 40 }, hardware: { display: 'board' } });
-    const board = await loadDieter({ role: 'pev', config: c, logger }, pair.host);
+    const board = await loadDieter({ role: 'pev', config: c, logger }, { serial: pair.host });
     if (!board.ok) throw new Error(board.error.message);
     const status = new StatusBus();
     const r = await prepareEvHardware({ board: board.value, config: c, logger, status });

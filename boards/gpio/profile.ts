@@ -24,9 +24,33 @@ export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): Gpio
   };
 }
 
+const pinKeys: Record<keyof GpioEvPins, string> = {
+  cpStateC: 'hardware.pin_cp_state_c',
+  contactor: 'hardware.pin_contactor',
+  contactor2: 'hardware.pin_contactor2',
+  contactorFeedback: 'hardware.pin_contactor_feedback',
+  lock: 'hardware.pin_lock',
+  unlock: 'hardware.pin_unlock',
+  lockFeedback: 'hardware.pin_lock_feedback',
+  pp: 'hardware.pin_pp',
+  cpPwm: 'hardware.pin_cp_pwm',
+};
+
+/** Two functions on one pin (a typo, or a board default under a configured pin): refused at start, with the key names. */
+export function pinCollisions(pins: GpioEvPins): string[] {
+  const byPin = new Map<number, string[]>();
+  for (const [k, pin] of Object.entries(pins) as [keyof GpioEvPins, number][]) {
+    if (pin < 0) continue;
+    byPin.set(pin, [...(byPin.get(pin) ?? []), pinKeys[k]]);
+  }
+  return [...byPin].filter(([, keys]) => keys.length > 1).map(([pin, keys]) => `GPIO ${pin} is used by ${keys.join(' and ')}`);
+}
+
 export async function loadGpioBoard(name: string, options: BoardOptions, defaults: Partial<GpioEvPins>, driver?: GpioDriver): Promise<Result<Board, BoardError>> {
   if (options.role !== 'pev') return err({ code: 'ROLE_NOT_SUPPORTED', message: `board '${name}' drives the vehicle side only; role '${options.role}' needs another board` });
   const config = options.config ?? defaultConfig();
+  const collisions = pinCollisions(pinsOf(config, defaults));
+  if (collisions.length) return err({ code: 'BAD_CONFIG', message: `pin collision: ${collisions.join('; ')}` });
   let gpio = driver;
   if (!gpio) {
     const { openOnoffDriver } = await import('../../drivers/gpio/onoff.js');

@@ -46,6 +46,11 @@ export interface EvHardwareOptions {
   readonly scheduler?: Scheduler;
   /** Opens the MQTT link (default: drivers/mqtt over the `mqtt` package; tests may pass a twin). */
   readonly openMqtt?: (o: MqttLinkOptions) => MqttLink | Promise<MqttLink>;
+  /**
+   * The inlet is mirrored from the car's own requests, not measured (a lone `tsplc pev --board sim`, whose
+   * charger is another process): the monitor's precharge rule has no real inlet to judge.
+   */
+  readonly mirroredInlet?: boolean;
 }
 
 export interface EvRuntimeHardware {
@@ -167,7 +172,7 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
   // Keep a board's command stream (the sim board reports its commands to the monitor).
   if ('commands$' in board) Object.defineProperty(hw, 'commands$', { value: (board as { commands$: unknown }).commands$, enumerable: true });
 
-  const monitor = attachSafetyMonitor(hw, safetyLimitsOf(c), { clock: sched });
+  const monitor = attachSafetyMonitor(hw, { ...safetyLimitsOf(c), ...(o.mirroredInlet ? { prechargeDelta: Number.POSITIVE_INFINITY } : {}) }, { clock: sched });
   closers.push(() => monitor.stop());
   if (link) {
     subs.push(o.status.updates$.subscribe((u) => u.layer === 'session' && publish({ kind: 'state', state: u.state })));

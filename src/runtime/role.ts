@@ -76,7 +76,9 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
-    inletPlausibilityDelta: c.safety.inlet_plausibility_delta,
+    // A lone `tsplc pev --board sim` mirrors the charger from its own requests (mirrorCharger): that inlet is no
+    // measurement of the other process's output, so there is nothing to check it against.
+    inletPlausibilityDelta: c.general.board === 'sim' ? Number.POSITIVE_INFINITY : c.safety.inlet_plausibility_delta,
     lightBulbDemo: c.ev.light_bulb_demo,
     safeVoltage: c.safety.safe_voltage,
     contactorOpenCurrentLimit: c.safety.current_limit,
@@ -320,7 +322,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let evseSafety: SafetyMonitor | undefined;
   if (role === 'pev') {
     if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
-    const prepared = await prepareEvHardware({ board: board.value, config: c, logger: log, status });
+    const prepared = await prepareEvHardware({ board: board.value, config: c, logger: log, status, mirroredInlet: c.general.board === 'sim' });
     if (!prepared.ok) {
       capture?.close();
       ethernet.close();

@@ -45,24 +45,26 @@ export const directionTable = {
   'src/slac': pure(['src/homeplug', 'src/ports', 'src/status']),
   'src/safety': pure(['src/ports', 'src/status']),
   'src/connection': pure(['src/ports', 'src/status']),
-  'src/hardware': pure(['src/ports']),
+  'src/hardware': pure(['src/ports', 'src/v2g']),
+  // Where the car's battery facts come from (static, celeron55, MQTT, CHAdeMO): pure folds over port streams.
+  'src/ev-source': pure(['src/ports', 'src/v2g']),
   'src/forwarding': pure(['src/ports', 'src/status', 'src/v2g']),
   'src/chademo': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety']),
   // oled-font-5x7: the 5×7 bitmap font as plain data (no I/O).
   'src/display': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
-  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo']),
+  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo', 'src/ev-source']),
   // ---- pure tools beside the protocol code ----
   'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
   'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),
   // ---- XState machines: pure src/ only (never config, runtime, cli, drivers, boards, native) ----
-  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display']),
+  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source']),
   // ---- I/O: drivers implement ports; every driver folder (ethernet, udp, tcp, gpio, can, display, ...) alike ----
   drivers: { imports: [...base, 'native', 'src/ports', 'src/net', 'src/hardware', 'src/homeplug', 'src/status', 'src/display'], node: true, packages: '*' },
   native: { imports: [], node: true, packages: '*' },
   // ---- board profiles pick drivers ----
-  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status', 'src/chademo'], node: false, packages: purePackages },
+  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status', 'src/chademo', 'src/ev-source'], node: false, packages: purePackages },
   // ---- composition root and the command ----
-  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/config', 'src/analysis', 'src/modem-sim', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
+  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/config', 'src/analysis', 'src/modem-sim', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
   'src/cli': { imports: '*', node: true, packages: '*' },
   // ---- outside the shipped code ----
   test: { imports: '*', node: true, packages: '*' },

@@ -2,9 +2,9 @@
 // `sim` and `none` load no native code; GPIO and serial profiles load their
 // driver packages (optional dependencies) only when chosen.
 import { err, type Result } from '../src/result.js';
-import type { Board, BoardError, BoardModule, BoardOptions } from './types.js';
+import type { Board, BoardDrivers, BoardError, BoardModule, BoardOptions } from './types.js';
 
-export type { Board, BoardError, BoardOptions, BoardRole } from './types.js';
+export type { Board, BoardDrivers, BoardError, BoardOptions, BoardRole } from './types.js';
 
 const profiles: Record<string, () => Promise<BoardModule>> = {
   sim: () => import('./sim/profile.js'),
@@ -13,11 +13,13 @@ const profiles: Record<string, () => Promise<BoardModule>> = {
   'raspberry-pi-can': () => import('./gpio/raspberry-pi-can.js'),
   beaglebone: () => import('./gpio/beaglebone.js'),
   celeron55: () => import('./celeron55/index.js'),
+  dieter: () => import('./dieter/index.js'),
 };
 
 export const boardProfiles: readonly string[] = Object.keys(profiles);
 
-export async function loadBoard(name: string, options: BoardOptions): Promise<Result<Board, BoardError>> {
+/** drivers: twins for tests only (see BoardDrivers); production passes none. */
+export async function loadBoard(name: string, options: BoardOptions, drivers?: BoardDrivers): Promise<Result<Board, BoardError>> {
   const loader = Object.prototype.hasOwnProperty.call(profiles, name) ? profiles[name] : undefined;
   if (!loader) return err({ code: 'UNKNOWN_BOARD', message: `unknown board '${name}' (known: ${boardProfiles.join(', ')})` });
   let mod: BoardModule;
@@ -27,7 +29,7 @@ export async function loadBoard(name: string, options: BoardOptions): Promise<Re
     return err({ code: 'DRIVER_MISSING', message: `board '${name}' could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
   }
   try {
-    return await mod.load(options);
+    return await mod.load(options, drivers);
   } catch (e) {
     return err({ code: 'HARDWARE_UNAVAILABLE', message: `board '${name}': ${e instanceof Error ? e.message : String(e)}` });
   }

@@ -38,6 +38,16 @@ export interface BoardError {
   readonly message: string;
 }
 
+/**
+ * Twins of the driver packages a profile would open (tests and the car-on-a-bench harness
+ * only; the CLI never passes them). The profile code above them is the production code, so
+ * the board keeps its real capabilities (pins, lock, feedback, plug detection).
+ */
+export interface BoardDrivers {
+  readonly gpio?: import('./gpio/ev.js').GpioDriver;
+  readonly serial?: import('../src/hardware/serial.js').SerialLink;
+}
+
 export interface BoardModule {
-  load(options: BoardOptions): Promise<import('../src/result.js').Result<Board, BoardError>>;
+  load(options: BoardOptions, drivers?: BoardDrivers): Promise<import('../src/result.js').Result<Board, BoardError>>;
 }

@@ -1,7 +1,7 @@
 // EV hardware on celeron55's CCS interface board, over any SerialLink.
 // Outputs are sent on change and refreshed every second (a device that
 // restarted gets the state back); inputs arrive as key=value lines.
-import { BehaviorSubject, distinctUntilChanged, map, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, Subject, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { asciiBytes, encodeCeleron55, LineSplitter, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
@@ -25,6 +25,8 @@ export interface Celeron55Options {
 export interface Celeron55Ev extends EvHardware {
   /** Last value per key (for status pages and tests). */
   readonly readings: Readonly<Partial<Record<Celeron55Key, number>>>;
+  /** Every valid line the device sent, by key (also unchanged values: the freshness of the BMS data). */
+  readonly received$: Observable<Celeron55Key>;
 }
 
 export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celeron55Ev {
@@ -32,6 +34,7 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
   const sched = o.scheduler ?? realScheduler;
   const readings: Partial<Record<Celeron55Key, number>> = {};
   const values = new BehaviorSubject<Partial<Record<Celeron55Key, number>>>({});
+  const received = new Subject<Celeron55Key>();
   const lock = new BehaviorSubject<LockState>('unlocked');
   let stateC = false;
   let contactor = false;
@@ -64,6 +67,7 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
         silentWarned = false;
         readings[r.value.key] = r.value.value;
         values.next({ ...readings });
+        received.next(r.value.key);
       }
     },
     error: (e: unknown) => log.log('error', 'serial line failed', { error: e instanceof Error ? e.message : String(e) }),
@@ -131,6 +135,9 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
 
   return {
     readings,
+    received$: received.asObservable(),
+    // The device reports plugged_in (its PP input).
+    plugDetection: 'pp',
     controlPilot: {
       state$: cpState,
       dutyCycle$: present('cp_pwm', (v) => v, 0),
@@ -168,6 +175,7 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
       for (const t of timers) sched.clearTimeout(t);
       sub.unsubscribe();
       values.complete();
+      received.complete();
       lock.complete();
       await link.close();
     },

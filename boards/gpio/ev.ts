@@ -3,8 +3,9 @@
 // resistor, one or two contactor outputs, lock/unlock motor pulses, and
 // optional feedback inputs. The CP PWM is not measured; the inlet voltage only
 // when an ADC is configured (else the safe shutdown uses its fixed waits).
-import { BehaviorSubject } from 'rxjs';
-import type { BatteryState, CpState, EvHardware, LockState, VoltageSensor } from '../../src/ports/hardware.js';
+import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import { PwmMeter } from '../../src/hardware/pwm.js';
+import type { BatteryState, CpState, EvHardware, LockState, PlugDetection, VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 import type { GpioDriver } from '../../src/ports/gpio.js';
@@ -20,11 +21,17 @@ export interface GpioEvPins {
   readonly lock: number;
   readonly unlock: number;
   readonly lockFeedback: number;
+  /** Proximity pilot through a comparator: an input that is active while the plug is in. */
+  readonly pp: number;
+  /** The CP PWM through a comparator (high while the CP is positive): its duty cycle is measured from the edges. */
+  readonly cpPwm: number;
 }
 
 export interface GpioEvOptions {
   readonly pins: GpioEvPins;
   readonly lockPulseMs: number;
+  /** The PP input reads low while the plug is in (an open-collector comparator). */
+  readonly ppActiveLow?: boolean;
   /** Battery facts (GPIO boards have no BMS link). */
   readonly battery: BatteryState;
   readonly logger?: Logger;
@@ -69,6 +76,41 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
   }
   const timers = new Set<unknown>();
   let done = false;
+
+  // Plug detection, best first: PP (GPIO input), else the measured 5 % PWM, else none.
+  let plugged$: Observable<boolean> | undefined;
+  if (p.pp >= 0) {
+    const pp = new BehaviorSubject(false);
+    const active = (high: boolean): boolean => (o.ppActiveLow ? !high : high);
+    const line = gpio.input(p.pp, (high) => pp.next(active(high)));
+    pp.next(active(line.read()));
+    plugged$ = pp.pipe(distinctUntilChanged());
+  }
+  // Without a PWM input the duty is not measured: assumed 5 % (digital communication).
+  const duty = new BehaviorSubject(5);
+  if (p.cpPwm >= 0) {
+    const meter = new PwmMeter({ steadyAfterMs: 20 });
+    const line = gpio.input(p.cpPwm, (high) => {
+      const d = meter.edge(high, sched.now());
+      if (d !== undefined && d !== duty.getValue()) duty.next(d);
+    }, { debounceMs: 0 });
+    meter.setLevel(line.read());
+    duty.next(meter.tick(sched.now()) ?? 0);
+    // A steady line has no edges: look every 50 ms (IEC 61851-1 allows the EVSE seconds to switch the PWM).
+    const poll = (): void => {
+      const t = sched.setTimeout(() => {
+        timers.delete(t);
+        if (done) return;
+        const d = meter.tick(sched.now());
+        if (d !== undefined && d !== duty.getValue()) duty.next(d);
+        poll();
+      }, 50);
+      timers.add(t);
+    };
+    poll();
+  }
+  const plugDetection: PlugDetection = plugged$ ? 'pp' : p.cpPwm >= 0 ? 'pwm' : 'none';
+  if (plugDetection === 'none') log.log('warn', 'no plug detection (hardware.pin_pp or hardware.pin_cp_pwm): the cable is assumed in, one session per start');
   const pulse = (line: { write(high: boolean): void } | undefined, goal: 'locked' | 'unlocked'): void => {
     if (!line) {
       log.log('warn', `connector ${goal === 'locked' ? 'lock' : 'unlock'} requested but no motor output is configured`);
@@ -90,10 +132,12 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
   };
 
   return {
+    plugDetection,
+    ...(plugged$ ? { plug: { plugged$ } } : {}),
     controlPilot: {
-      // Not measured: the state is what we switch; PWM is assumed 5 % (digital communication).
+      // Not measured: the state is what we switch. The PWM is measured only with a PWM input.
       state$: cp.asObservable(),
-      dutyCycle$: new BehaviorSubject(5).asObservable(),
+      dutyCycle$: duty.pipe(distinctUntilChanged()),
       setState: (s) => {
         const c = s === 'C' || s === 'D';
         cpOut?.write(c);
@@ -132,6 +176,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
       cp.complete();
       closed.complete();
       lock.complete();
+      duty.complete();
       await o.inletVoltage?.close?.();
       await gpio.close();
     },

@@ -6,6 +6,7 @@ import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
 import type { Display } from '../../src/ports/hardware.js';
+import { boardBattery } from '../../src/ev-source/static.js';
 import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
 
 export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): GpioEvPins {
@@ -19,12 +20,38 @@ export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): Gpio
     lock: pick(h.pin_lock, defaults.lock),
     unlock: pick(h.pin_unlock, defaults.unlock),
     lockFeedback: pick(h.pin_lock_feedback, defaults.lockFeedback),
+    pp: pick(h.pin_pp, defaults.pp),
+    cpPwm: pick(h.pin_cp_pwm, defaults.cpPwm),
   };
+}
+
+const pinKeys: Record<keyof GpioEvPins, string> = {
+  cpStateC: 'hardware.pin_cp_state_c',
+  contactor: 'hardware.pin_contactor',
+  contactor2: 'hardware.pin_contactor2',
+  contactorFeedback: 'hardware.pin_contactor_feedback',
+  lock: 'hardware.pin_lock',
+  unlock: 'hardware.pin_unlock',
+  lockFeedback: 'hardware.pin_lock_feedback',
+  pp: 'hardware.pin_pp',
+  cpPwm: 'hardware.pin_cp_pwm',
+};
+
+/** Two functions on one pin (a typo, or a board default under a configured pin): refused at start, with the key names. */
+export function pinCollisions(pins: GpioEvPins): string[] {
+  const byPin = new Map<number, string[]>();
+  for (const [k, pin] of Object.entries(pins) as [keyof GpioEvPins, number][]) {
+    if (pin < 0) continue;
+    byPin.set(pin, [...(byPin.get(pin) ?? []), pinKeys[k]]);
+  }
+  return [...byPin].filter(([, keys]) => keys.length > 1).map(([pin, keys]) => `GPIO ${pin} is used by ${keys.join(' and ')}`);
 }
 
 export async function loadGpioBoard(name: string, options: BoardOptions, defaults: Partial<GpioEvPins>, driver?: GpioDriver): Promise<Result<Board, BoardError>> {
   if (options.role !== 'pev') return err({ code: 'ROLE_NOT_SUPPORTED', message: `board '${name}' drives the vehicle side only; role '${options.role}' needs another board` });
   const config = options.config ?? defaultConfig();
+  const collisions = pinCollisions(pinsOf(config, defaults));
+  if (collisions.length) return err({ code: 'BAD_CONFIG', message: `pin collision: ${collisions.join('; ')}` });
   let gpio = driver;
   if (!gpio) {
     const { openOnoffDriver } = await import('../../drivers/gpio/onoff.js');
@@ -50,20 +77,14 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     });
   }
-  const full = Math.min(395, config.ev.max_voltage - 3);
-  const empty = (full * 330) / 395;
   let ev;
   try {
     ev = createGpioEv(gpio, {
       pins: pinsOf(config, defaults),
       lockPulseMs: config.hardware.lock_pulse,
-      battery: {
-        socPercent: config.ev.initial_soc,
-        voltage: Math.round((empty + ((full - empty) * config.ev.initial_soc) / 100) * 10) / 10,
-        maxCurrent: config.ev.max_current,
-        maxVoltage: config.ev.max_voltage,
-        capacityWh: config.ev.battery_capacity_wh,
-      },
+      ppActiveLow: config.hardware.pp_active_low,
+      // No BMS on GPIO: the battery source (ev.battery_source) supplies the pack facts.
+      battery: boardBattery(config.ev),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       ...(inletVoltage ? { inletVoltage } : {}),

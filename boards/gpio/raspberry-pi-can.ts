@@ -1,6 +1,6 @@
 // raspberry-pi-can profile: the raspberry-pi EV board plus a CAN HAT (MCP2515,
 // SocketCAN `can0`) and the CHAdeMO sequence signals on GPIO — the CCS-to-CHAdeMO
-// bridge (ev.charge_parameter_backend = "chademo", docs/chademo.md). The
+// bridge (ev.battery_source = "chademo", docs/chademo.md). The
 // socketcan package is imported only here.
 import { err, ok } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';

@@ -4,22 +4,36 @@
 // confirmation available"). Useful on a desk against a simulated peer, and
 // for pyPLC setups whose output device had no tsplc driver (e.g. "dieter").
 import { BehaviorSubject } from 'rxjs';
-import type { CpState, EvHardware, EvseHardware, IsolationStatus, LockState, PowerSupplyReading, BatteryState } from '../../src/ports/hardware.js';
+import type { CpState, Display, EvHardware, EvseHardware, IsolationStatus, LockState, PowerSupplyReading, BatteryState } from '../../src/ports/hardware.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
+import { boardBattery } from '../../src/ev-source/static.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
 
 export async function load(options: BoardOptions): Promise<Result<Board, BoardError>> {
   const log = (options.logger ?? nullLogger).child('board.none');
   const config = options.config ?? defaultConfig();
-  const ev = options.role === 'pev' ? noneEv(config, log) : undefined;
+  let ev = options.role === 'pev' ? noneEv(config, log) : undefined;
+  // A PC with a SerialToOLED display (pyPLC display_via_serial): open it here too.
+  let display: (Display & { close(): Promise<void> }) | undefined;
+  if (ev && config.hardware.display === 'serial') {
+    const { openSerialPort } = await import('../../drivers/serial/serialport.js');
+    const link = await openSerialPort(config.hardware.display_serial_port || config.hardware.serial_port, config.hardware.serial_baud);
+    if (!link.ok) log.log('warn', `serial display unavailable: ${link.error}`);
+    else {
+      const { createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+      display = createSerialOledDisplay(link.value);
+      ev = { ...ev, display };
+    }
+  }
   const evse = options.role === 'evse' ? noneEvse(config, log) : undefined;
   return ok({
     name: 'none',
     ...(ev ? { ev } : {}),
     ...(evse ? { evse } : {}),
     close: async () => {
+      await display?.close();
       await ev?.close();
       await evse?.close();
     },
@@ -36,15 +50,11 @@ function noneEv(config: ReturnType<typeof defaultConfig>, log: Log): EvHardware 
   const duty = new BehaviorSubject<number>(5);
   const closed = new BehaviorSubject(false);
   const lock = new BehaviorSubject<LockState>('unlocked');
-  const full = Math.min(395, config.ev.max_voltage - 3);
-  const battery = new BehaviorSubject<BatteryState>({
-    socPercent: config.ev.initial_soc,
-    voltage: Math.round(((full * 330) / 395 + ((full - (full * 330) / 395) * config.ev.initial_soc) / 100) * 10) / 10,
-    maxCurrent: config.ev.max_current,
-    maxVoltage: config.ev.max_voltage,
-    capacityWh: config.ev.battery_capacity_wh,
-  });
+  // No BMS: the battery source (ev.battery_source) supplies the pack facts.
+  const battery = new BehaviorSubject<BatteryState>(boardBattery(config.ev));
   return {
+    // Nothing is sensed: the cable is assumed in at start (one session per start).
+    plugDetection: 'none',
     controlPilot: {
       state$: cp.asObservable(),
       dutyCycle$: duty.asObservable(),

@@ -18,8 +18,8 @@ export async function openOnoffDriver(): Promise<Result<GpioDriver, string>> {
       lines.push(g);
       return { write: (high) => g.writeSync(high ? 1 : 0) };
     },
-    input(pin, watch) {
-      const g = new Gpio(pin, 'in', 'both', { debounceTimeout: 10 });
+    input(pin, watch, options) {
+      const g = new Gpio(pin, 'in', 'both', { debounceTimeout: options?.debounceMs ?? 10 });
       lines.push(g);
       g.watch((e, value) => {
         if (!e) watch(value === 1);

@@ -55,6 +55,8 @@ export type EvConnectionManagerEvent =
   | { type: 'UNPLUGGED' }
   /** User or SIGTERM: stop charging, shut down safely, end. */
   | { type: 'STOP'; reason: string }
+  /** A safety violation seen by the runtime's monitor: SafeShutdownSequence now, then wait for the next plug-in. */
+  | { type: 'FAULT'; reason: string }
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
   | { type: 'TO_TRANSPORT'; event: { type: string } }
   | { type: 'TO_SESSION'; event: { type: string } }
@@ -65,7 +67,8 @@ interface Context {
   readonly t: ConnectionManagerTimings;
   readonly oneShot: boolean;
   readonly inputs: ChildInputs;
-  readonly plugged: boolean;
+  /** The last plug fact: after a shutdown an unplug that already happened must not be waited for again. */
+  plugged: boolean;
   attempts: number;
   secc?: { address: string; port: number };
   connection?: unknown;
@@ -131,6 +134,7 @@ export const evConnectionManagerMachine = setup({
     gaveUp: ({ context }) => context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts,
     oneShot: ({ context }) => context.oneShot,
     stopRequested: ({ context }) => context.stopRequested,
+    unplugged: ({ context }) => !context.plugged,
   },
 }).createMachine({
   id: 'evConnectionManager',
@@ -146,6 +150,11 @@ export const evConnectionManagerMachine = setup({
   initial: 'init',
   on: {
     HEARTBEAT: {},
+    // States that do not react to the plug still keep the fact.
+    PLUGGED: { actions: assign({ plugged: true }) },
+    UNPLUGGED: { actions: assign({ plugged: false }) },
+    // From any state (the session child, if any, is stopped by leaving it): the hardware is made safe.
+    FAULT: { target: '#evConnectionManager.safeShutdown', actions: assign({ reason: ({ event }) => event.reason }) },
   },
   states: {
     init: {
@@ -154,7 +163,7 @@ export const evConnectionManagerMachine = setup({
     waitForPlug: {
       entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: 3 } },
       on: {
-        PLUGGED: 'connecting',
+        PLUGGED: { target: 'connecting', actions: assign({ plugged: true }) },
         STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
       },
     },
@@ -162,7 +171,7 @@ export const evConnectionManagerMachine = setup({
       entry: assign({ attempts: ({ context }) => context.attempts + 1, secc: undefined, connection: undefined }),
       initial: 'modem',
       on: {
-        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged' }) },
+        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged', plugged: false }) },
         STOP: { target: 'safeShutdown', actions: assign({ reason: ({ event }) => event.reason, stopRequested: true }) },
       },
       states: {
@@ -264,7 +273,7 @@ export const evConnectionManagerMachine = setup({
       always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
       after: { backoff: 'connecting' },
       on: {
-        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0 }) },
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, plugged: false }) },
         STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
       },
     },
@@ -276,6 +285,8 @@ export const evConnectionManagerMachine = setup({
       on: {
         'SAFE_SHUTDOWN.DONE': { target: 'afterSafeShutdown' },
         STOP: { actions: assign({ stopRequested: true }) },
+        // Already shutting down.
+        FAULT: {},
       },
       after: {
         safe_shutdown_timeout: {
@@ -288,16 +299,18 @@ export const evConnectionManagerMachine = setup({
       always: [
         { guard: 'stopRequested', target: 'ended', actions: assign({ end: ({ context }) => context.end ?? (context.sessionOutput ? 'SafeShutdown' : 'Stopped') }) },
         { guard: 'oneShot', target: 'ended', actions: assign({ end: 'SafeShutdown' }) },
+        // The unplug that caused (or came during) the shutdown: the next plug-in starts the next session.
+        { guard: 'unplugged', target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) },
         { target: 'waitForUnplug', actions: assign({ end: 'SafeShutdown' }) },
       ],
     },
     finished: {
       entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: 'ChargingFinished', checkpoint: 905, details: { reason: context.reason } }) },
-      always: [{ guard: 'oneShot', target: 'ended' }, { target: 'waitForUnplug' }],
+      always: [{ guard: 'oneShot', target: 'ended' }, { guard: 'unplugged', target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) }, { target: 'waitForUnplug' }],
     },
     waitForUnplug: {
       on: {
-        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) },
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined, plugged: false }) },
         STOP: { target: 'ended', actions: assign({ reason: ({ event }) => event.reason }) },
       },
     },

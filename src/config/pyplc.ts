@@ -3,7 +3,7 @@
 // schema); a few need a value conversion; dropped keys are reported with the
 // reason, unknown keys with a warning. Nothing is silently lost.
 import { err, ok, type Result } from '../result.js';
-import { droppedPyplcKeys, sections } from './schema.js';
+import { droppedPyplcKeys, sections, unsupportedKeys } from './schema.js';
 import { coerce, validateConfig, type ConfigError, type RawConfig } from './validate.js';
 import type { TsplcConfig } from './schema.js';
 
@@ -50,13 +50,15 @@ export interface PyplcImport {
   readonly notes: readonly string[];
 }
 
+// pyPLC's backends: none = the fixed values in hardwareInterface.py (tsplc: [ev] values).
+const sourceMap: Record<string, string> = { none: 'static', celeron55device: 'celeron55', celeron55: 'celeron55', mqtt: 'mqtt', chademo: 'chademo' };
 const modeMap: Record<string, string> = { pevmode: 'pev', evsemode: 'evse', listenmode: 'listen' };
 const deviceMap: Record<string, { board: string; note?: string }> = {
   beaglebone: { board: 'beaglebone' },
   celeron55device: { board: 'celeron55' },
   raspberrypi: { board: 'raspberry-pi' },
-  dieter: { board: 'none', note: 'the "dieter" Arduino board has no tsplc driver yet: board "none" (commands are logged)' },
-  mqtt: { board: 'none', note: 'MQTT as output device: board "none" plus [mqtt] enabled' },
+  dieter: { board: 'dieter' },
+  mqtt: { board: 'none', note: 'MQTT as output device: board "none"; [mqtt] enabled publishes cpstate, relay_request and lock_request as pyPLC did' },
   none: { board: 'none' },
 };
 
@@ -135,9 +137,13 @@ export function importPyplcIni(text: string): Result<PyplcImport, ConfigError[]>
         continue;
       }
       case 'charge_parameter_backend': {
-        const backend = v.toLowerCase() === 'none' ? 'board' : v.toLowerCase();
-        put('ev', 'charge_parameter_backend', backend);
-        notes.push(`charge_parameter_backend = ${v} → ev.charge_parameter_backend = "${backend}"`);
+        const backend = sourceMap[v.toLowerCase()];
+        if (!backend) {
+          errors.push({ key: k, message: `${JSON.stringify(v)} is not none, celeron55device, mqtt or chademo`, source: 'pyPlc.ini' });
+          continue;
+        }
+        put('ev', 'battery_source', backend);
+        notes.push(`charge_parameter_backend = ${v} → ev.battery_source = "${backend}"${backend === 'static' ? ' (set ev.battery_voltage to the pack voltage)' : ''}`);
         continue;
       }
       case 'serial_port':
@@ -146,17 +152,25 @@ export function importPyplcIni(text: string): Result<PyplcImport, ConfigError[]>
           continue;
         }
         break;
-      case 'mqtt_broker':
-        put('mqtt', 'enabled', true);
-        break;
-      case 'log_the_evse_mac_to_file': {
-        const b = bool(k, v);
-        if (b !== undefined) {
-          if (b) put('logging', 'evse_mac_log_file', 'MacLog.txt');
-          notes.push(`log_the_evse_mac_to_file = ${v} → logging.evse_mac_log_file = "${b ? 'MacLog.txt' : ''}"`);
+      case 'soc_fallback_energy_capacity': {
+        // pyPLC multiplies it by 10 before it sends it ("We need Wh, not something in between kWh and Wh").
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0) {
+          errors.push({ key: k, message: `${JSON.stringify(v)} is not a number`, source: 'pyPlc.ini' });
+          continue;
         }
+        put('soc_callback', 'fallback_energy_capacity_wh', n * 10);
+        notes.push(`soc_fallback_energy_capacity = ${v} → soc_callback.fallback_energy_capacity_wh = ${n * 10} (pyPLC sends the value ×10, in Wh)`);
         continue;
       }
+    }
+    // Removed tsplc keys that pyPLC keys used to map to: say so, never carry them silently.
+    const unsupported = Object.entries(unsupportedKeys).find(([, u]) => u.pyplc === k);
+    if (unsupported) {
+      const [key, u] = unsupported;
+      const asked = typeof u.default === 'boolean' ? bool(k, v) === true : v !== '' && v !== String(u.default);
+      notes.push(`${k} = ${v}: ${asked ? 'NOT SUPPORTED' : 'dropped'} (${key}) — ${u.reason}`);
+      continue;
     }
     const dropped = droppedPyplcKeys[k];
     if (dropped) {
@@ -182,9 +196,19 @@ export function importPyplcIni(text: string): Result<PyplcImport, ConfigError[]>
     }
     notes.push(`${k} = ${v} → ${target.section}.${target.key}`);
   }
+  // pyPLC's MQTT broker line is in every template; MQTT is on only when pyPLC used it
+  // (digital_output_device = mqtt, or charge_parameter_backend = mqtt, which opens its own link).
+  if (general.mqtt_broker !== undefined && raw.mqtt?.enabled !== true)
+    notes.push('mqtt_broker is set but pyPLC used MQTT neither as output device nor as charge parameter backend: [mqtt] stays disabled');
+  // pyPLC's display_via_serial writes to the same serial line as a celeron55 or dieter device (dispN= / lc…): the board's own display.
+  const board = raw.general?.board;
+  if (raw.hardware?.display === 'serial' && (board === 'celeron55' || board === 'dieter')) {
+    put('hardware', 'display', 'board');
+    notes.push(`display_via_serial with board "${board}": hardware.display = "board" (the display hangs on the board's serial line)`);
+  }
   if (errors.length) return err(errors);
   // pyPLC's CHAdeMO backend ran on a Raspberry Pi with a CAN interface: tsplc's profile for that is raspberry-pi-can.
-  if (raw.ev?.charge_parameter_backend === 'chademo' && raw.general?.board === 'raspberry-pi') {
+  if (raw.ev?.battery_source === 'chademo' && raw.general?.board === 'raspberry-pi') {
     put('general', 'board', 'raspberry-pi-can');
     notes.push('charge_parameter_backend = chademo on a Raspberry Pi → general.board = "raspberry-pi-can" (CAN HAT, [chademo] pins to set by hand; pyPLC\'s own 0x100/0x102 layout is not CHAdeMO and is not carried over)');
   }

@@ -13,10 +13,12 @@ import { defaultSafetyLimits } from '../safety/monitor.js';
 import { defaultDisplayTimings } from '../display/timing.js';
 import { pageIds } from '../display/pages.js';
 import { chademoTimeoutDefaults } from '../chademo/config.js';
+import { batterySourceNames } from '../ev-source/types.js';
+import { dieterDefaultVoltsPerCount } from '../hardware/dieter.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
-export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'beaglebone', 'celeron55'] as const;
+export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'beaglebone', 'celeron55', 'dieter'] as const;
 export type BoardName = (typeof boardNames)[number];
 
 // ---- [slac]: ISO 15118-3 timers and counters (names exactly the standard's) ----------
@@ -76,10 +78,12 @@ function v2gTimeoutDoc(key: string): [number, number, string] {
     V2G_EVCC_ReadyToCharge_Timeout: [10000, 600000, 'DIN: ChargeParameterDiscovery finished → PowerDeliveryReq(ReadyToCharge) (150 s JO vs 250 s EVerest: the longer)'],
     ConnectorLock_Timeout: [100, 30000, 'EV: wait for the connector lock confirmation'],
     Contactor_Timeout: [100, 30000, 'EV: wait for the contactor close/open confirmation'],
+    Contactor_CloseTime_WithoutFeedback: [0, 5000, 'EV without contactor feedback: the relay\'s closing time, waited before PowerDelivery(Start)'],
     CurrentDecay_Timeout: [100, 30000, 'EV: at the end of charge, wait for the current to drop before opening the contactors'],
     WeldingDetection_Timeout: [1000, 60000, 'EV: whole WeldingDetection phase (ISO 15118-2 allows 40 s after PowerDeliveryRes(Stop))'],
     Loop_Interval: [0, 5000, 'EV: pause between two requests of an Ongoing / CableCheck / PreCharge loop'],
     ChargeLoop_Interval: [0, 5000, 'EV: pause between two CurrentDemandReq / ChargingStatusReq (real cars: 50–250 ms)'],
+    LightBulbDemo_ContactorDelay: [0, 30000, 'EV, ev.light_bulb_demo only: CurrentDemand loop start → contactors close (pyPLC: 2 s)'],
     V2G_SECC_Sequence_Timeout: [5000, 600000, 'EVSE: gap after a response before giving up on the EV (ISO 15118-2 [V2G2-443], DIN: 60 s)'],
     V2G_SECC_CableCheck_Performance_Time: [1000, 120000, 'EVSE: the isolation check must end within this (ISO 15118-2 Table 111: 38 s)'],
     V2G_SECC_PreCharge_Performance_Time: [1000, 60000, 'EVSE: output at EVTargetVoltage within this from the first PreChargeReq, else a warning (ISO 15118-2 Table 111: 5 s)'],
@@ -101,9 +105,6 @@ function v2gSection() {
     }),
     precharge_use_inlet_voltage: bool(v2gEvDefaults.prechargeUseInletVoltage, 'EV: end PreCharge on the measured inlet voltage instead of EVSEPresentVoltage'),
     precharge_current: num(v2gEvDefaults.prechargeCurrent, 0, 2, 'EV: PreChargeReq EVTargetCurrent (DIN/ISO 15118-2: at most 2 A)', { unit: 'A' }),
-    chargeloop_use_inlet_voltage: bool(false, 'EV: report the measured inlet voltage instead of EVSEPresentVoltage during the charge loop (display, SOC model)', {
-      pyplc: 'use_physical_inlet_voltage_during_chargeloop',
-    }),
     soc_target: num(v2gEvDefaults.socTarget, 1, 100, 'EV: stop charging at this SOC (pyPLC: 98 %)', { unit: '%' }),
     charge_target_voltage: num(v2gEvDefaults.chargeTargetVoltage, 0, 1000, 'EV: CurrentDemandReq EVTargetVoltage; 0 = the battery maximum voltage', { unit: 'V', pyplc: 'charge_target_voltage' }),
     welding_voltage_limit: num(v2gEvDefaults.weldingVoltageLimit, 0, 100, 'EV: WeldingDetection ends below this EVSEPresentVoltage (ccs32clara: 40 V)', { unit: 'V' }),
@@ -124,7 +125,7 @@ function v2gSection() {
 }
 
 /** The schema: section → key → spec. */
-// ---- [chademo]: the CCS-to-CHAdeMO bridge (ev.charge_parameter_backend = "chademo"; docs/chademo.md) ----
+// ---- [chademo]: the CCS-to-CHAdeMO bridge (ev.battery_source = "chademo"; docs/chademo.md) ----
 const pin = (doc: string) => int(-1, -1, 1023, `${doc} (BCM GPIO number, hardware.gpio_chip_offset added; -1 = not fitted)`);
 const chademoTimerDocs: Record<keyof typeof chademoTimeoutDefaults, [number, number, string]> = {
   CHA_Cycle: [50, 200, 'CAN cycle of 0x108/0x109 (CHAdeMO: 100 ms)'],
@@ -206,12 +207,16 @@ export const schema = {
       pattern: /^(auto|[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5})$/,
       patternHint: '"auto" or a MAC address aa:bb:cc:dd:ee:ff',
     }),
-    soc_simulation: bool(false, 'simulate the SOC (starts at initial_soc, rises with delivered energy) instead of reading it from the board', { pyplc: 'soc_simulation' }),
-    initial_soc: num(20, 0, 100, 'start SOC of the simulation (pyPLC: 20 %)', { unit: '%' }),
-    light_bulb_demo: bool(false, 'demo without a battery: no contactor at precharge end, close it 2 s into the CurrentDemand loop (avoids overshoot without load)', { pyplc: 'light_bulb_demo' }),
-    charge_parameter_backend: oneOf(['board', 'mqtt', 'chademo'], 'board', 'where battery voltage, SOC and limits come from: the board, MQTT, or a CHAdeMO car behind a CCS→CHAdeMO bridge', {
+    battery_source: oneOf(batterySourceNames, 'static', 'where pack voltage, SOC and current limit come from: static ([ev] values), celeron55 (the board\'s serial BMS link), mqtt (pyPLC\'s car-side topics), chademo (the CCS-to-CHAdeMO bridge: the CHAdeMO car on CAN, board raspberry-pi-can, docs/chademo.md). On board sim the simulated battery is used', {
       pyplc: 'charge_parameter_backend',
     }),
+    battery_voltage: optNum(50, 1000, 'static source: the pack voltage (the PreCharge target; never derived from the SOC). Required for battery_source = "static" on real boards', { unit: 'V' }),
+    mqtt_inlet_voltage: bool(false, 'mqtt source: use <topic>/inlet_voltage as the inlet voltage sensor (plausibility check before the contactors close; the SafeShutdownSequence then waits for it to be safe)'),
+    battery_stale_timeout: ms(2000, 200, 60000, 'live sources (celeron55, mqtt): no update within this → current request 0, then a graceful stop (pyPLC CHAdeMO: 1 s)'),
+    soc_simulation: bool(false, 'simulate the SOC as pyPLC does: start at initial_soc, rise at soc_simulation_rate while the contactors are closed', { pyplc: 'soc_simulation' }),
+    soc_simulation_rate: num(10, 0.01, 100, 'SOC rise of the simulation while the contactors are closed (pyPLC: 0.5 % per 30 ms cycle)', { unit: '%/s' }),
+    initial_soc: num(20, 0, 100, 'SOC of the static source and start SOC of the simulation (pyPLC: 20 %)', { unit: '%' }),
+    light_bulb_demo: bool(false, 'demo without a battery (pyPLC): do not close the contactors at the end of PreCharge, close them 2 s into the CurrentDemand loop (avoids overshoot without load)', { pyplc: 'light_bulb_demo' }),
   },
   evse: {
     protocol_preference: listOf(protocols, v2gEvseDefaults.protocolPreference, 'protocol preference when the EV offers several (pyPLC: DIN first)'),
@@ -227,10 +232,6 @@ export const schema = {
     isolation_check_voltage: num(v2gEvseDefaults.isolationCheckVoltage, 0, 1500, 'CableCheck test voltage; 0 = the EV maximum voltage capped at max_voltage (pyPLC cable checker: ~300 V)', { unit: 'V' }),
     precharge_current_limit: num(v2gEvseDefaults.prechargeCurrentLimit, 0, 2, 'current limit during PreCharge (DIN/ISO 15118-2: ≤ 2 A)', { unit: 'A' }),
     allow_new_session_after_stopping: bool(v2gEvseDefaults.allowNewSessionAfterStop, 'after SessionStop or a lost connection, accept a new session', { pyplc: 'allow_new_session_after_stopping' }),
-    simulate_precharge: bool(false, 'report a simulated output voltage (no real power supply): PreCharge jumps to half the target then ramps', { pyplc: 'evse_simulate_precharge' }),
-    power_supply_via_homeplug_message: bool(false, 'steer a HomePlug-attached power supply with pyPLC\'s special ATTEN_CHAR.IND message', { pyplc: 'evse_power_supply_control_via_special_homeplug_message' }),
-    testsuite_enable: bool(false, 'run pyPLC\'s fault-injection suite (one injected fault per session, report file)', { pyplc: 'testsuite_enable' }),
-    modem_restart_wait: ms(8000, 0, 60000, 'after setting NMK/NID into the own modem, wait before SLAC (pyPLC: ≈8 s "until the modem restarted")'),
   },
   safety: {
     current_limit: num(safeShutdownDefaults.currentLimit, 0.5, 50, 'contactors open only at or below this current', { unit: 'A' }),
@@ -242,6 +243,7 @@ export const schema = {
     unlock_deadline: ms(safeShutdownDefaults.unlockDeadline, 100, 30000, 'longest wait for the lock to report unlocked'),
     precharge_delta: num(defaultSafetyLimits.prechargeDelta, 1, 100, 'safety monitor: contactors may close only when |inlet − battery| is below this', { unit: 'V' }),
     lock_grace: ms(defaultSafetyLimits.lockGraceMs, 0, 30000, 'safety monitor: CP C/D may precede the lock confirmation by this much'),
+    inlet_plausibility_delta: num(v2gEvDefaults.inletPlausibilityDelta, 1, 200, 'EV with an inlet sensor: the contactors close only when |EVSEPresentVoltage − inlet voltage| is within this, else refuse and shut down', { unit: 'V' }),
   },
   hardware: {
     serial_port: str('/dev/ttyUSB0', 'serial device (celeron55, serial display)', { pyplc: 'serial_port', pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB0' }),
@@ -254,7 +256,11 @@ export const schema = {
     pin_lock: int(-1, -1, 1023, 'GPIO output pulsed to lock the connector; -1 = no lock'),
     pin_unlock: int(-1, -1, 1023, 'GPIO output pulsed to unlock the connector; -1 = no lock'),
     pin_lock_feedback: int(-1, -1, 1023, 'GPIO input, high when the connector is locked; -1 = no feedback'),
+    pin_pp: int(-1, -1, 1023, 'GPIO input from the proximity-pilot (PP) comparator, active while the plug is in; -1 = none'),
+    pp_active_low: bool(false, 'the PP input reads low while the plug is in'),
+    pin_cp_pwm: int(-1, -1, 1023, 'GPIO input from a CP comparator: the charger\'s PWM duty is measured from its edges (5 % = a charger wants to talk); -1 = none'),
     lock_pulse: ms(300, 10, 5000, 'duration of the lock/unlock motor pulse'),
+    dieter_volts_per_count: num(dieterDefaultVoltsPerCount, 0.001, 10, 'dieter board: inlet volts per ADC count of its A0 input (pyPLC: 1.08 V / 1024 × 6250 / 9.4)', { unit: 'V' }),
     inlet_adc: oneOf(['none', 'ads1115'], 'none', 'GPIO boards: ADC measuring the inlet voltage through a divider (what pyPLC called analog_input_device)'),
     i2c_bus: int(1, 0, 31, 'I2C bus number of the ADC (/dev/i2c-N)'),
     adc_address: int(0x48, 0x48, 0x4b, 'I2C address of the ADS1115 (72–75 = 0x48–0x4B)'),
@@ -284,16 +290,12 @@ export const schema = {
   logging: {
     level: oneOf(['debug', 'info', 'warn', 'error'], 'info', 'log level (debug includes every decoded message, as pyPLC evse_printtrace did)', { pyplc: 'evse_printtrace' }),
     udp_syslog: bool(false, 'also send each line as UDP syslog broadcast to port 514 (so it shows inside a Wireshark capture)', { pyplc: 'udp_syslog_enable' }),
-    show_decoded_messages: bool(false, 'log every decoded V2G message we send', { pyplc: 'evse_show_decoded_transmit_message' }),
-    print_raw_exi: bool(false, 'listen mode: print the raw EXI of sniffed messages', { pyplc: 'sniffer_print_raw_exi' }),
-    evse_mac_log_file: str('', 'append "<time> SECC MAC <mac>" for every charger met; empty = off', { allowEmpty: true, pyplc: 'log_the_evse_mac_to_file' }),
     session_records_dir: str('', 'directory for per-session pcapng + JSON-lines records; empty = no records', { allowEmpty: true }),
     session_records_max_mb: int(500, 1, 1_000_000, 'bounded disk use of the session records', { unit: 'MB' }),
     session_record_max_mb: int(50, 1, 1_000_000, 'bound of one session record (pcapng + JSON lines); beyond it the record notes the cut and stops', { unit: 'MB' }),
     session_record_foreign_fps: int(100, 0, 1_000_000, 'frames per second recorded that are neither from nor to this station (other stations\' broadcasts, a flood); the rest are counted in the record; 0 = no cap', { unit: 'frames/s' }),
     repeat_limit: int(50, 0, 1_000_000, 'similar log lines (same component, level and message, numbers and MACs aside) per repeat_interval; the rest are summarised in one "suppressed K similar lines" line; 0 = no limit'),
     repeat_interval: ms(10_000, 100, 3_600_000, 'the interval of repeat_limit'),
-    listener_logging_url: str('', 'listen mode: HTTP endpoint that receives the charger MACs seen; empty = off', { allowEmpty: true, pyplc: 'logging_url', pattern: /^https?:\/\/\S+$/, patternHint: 'an http(s) URL or empty' }),
   },
   soc_callback: {
     enabled: bool(false, 'EVSE: POST the car\'s SOC to endpoint (SmartEVSE)', { pyplc: 'soc_callback_enabled' }),
@@ -320,6 +322,23 @@ export type SectionName = keyof Schema;
 
 /** The validated configuration: every key present, typed from its spec. */
 export type TsplcConfig = { readonly [S in SectionName]: { readonly [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+
+/**
+ * Keys tsplc once accepted but never acted on, removed; and the pyPLC keys that set them.
+ * A config file may still carry one at its default (it asked for nothing: no effect); any
+ * other value is an error with this reason, on load and on `tsplc config import`.
+ */
+export const unsupportedKeys: Readonly<Record<string, { readonly default: boolean | string | number; readonly pyplc?: string; readonly reason: string }>> = {
+  'v2g.chargeloop_use_inlet_voltage': { default: false, pyplc: 'use_physical_inlet_voltage_during_chargeloop', reason: 'not supported: the charge loop reports EVSEPresentVoltage; the inlet sensor is used for PreCharge (v2g.precharge_use_inlet_voltage), the plausibility check and the SafeShutdownSequence' },
+  'evse.simulate_precharge': { default: false, pyplc: 'evse_simulate_precharge', reason: 'not supported: a charger without a power supply runs on board "sim" (simulated output) or "none" (the output echoes the target)' },
+  'evse.power_supply_via_homeplug_message': { default: false, pyplc: 'evse_power_supply_control_via_special_homeplug_message', reason: 'not supported: pyPLC\'s ATTEN_CHAR.IND power-supply message has no tsplc driver' },
+  'evse.testsuite_enable': { default: false, pyplc: 'testsuite_enable', reason: 'not supported as a key: run `tsplc evse --faults <scenario>` (docs/user-manual.md) for fault injection' },
+  'evse.modem_restart_wait': { default: 8000, reason: 'not supported: the wait after SET_KEY is modem.restart_pause' },
+  'logging.show_decoded_messages': { default: false, pyplc: 'evse_show_decoded_transmit_message', reason: 'not supported: logging.level = "debug" logs every message; session records (logging.session_records_dir) keep them decoded' },
+  'logging.print_raw_exi': { default: false, pyplc: 'sniffer_print_raw_exi', reason: 'not supported: `tsplc decode <capture>` prints every message with its EXI' },
+  'logging.evse_mac_log_file': { default: '', pyplc: 'log_the_evse_mac_to_file', reason: 'not supported: the charger MAC is in the log line of CM_SLAC_PARM.CNF and in the session record' },
+  'logging.listener_logging_url': { default: '', pyplc: 'logging_url', reason: 'not supported: the HTTP MAC logger of one pyPLC listener variant is not part of tsplc' },
+};
 
 /** pyPLC keys tsplc does not carry over, and why. */
 export const droppedPyplcKeys: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { err, ok, type Result } from '../result.js';
 import { safeShutdownBudgetMs } from '../safety/timing.js';
-import { sections, schema, type SectionName, type TsplcConfig } from './schema.js';
+import { sections, schema, unsupportedKeys, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
 
 export interface ConfigError {
@@ -97,6 +97,12 @@ function checkKeys(raw: RawConfig, source?: string): { config: TsplcConfig; erro
     }
     for (const [key, value] of Object.entries(values)) {
       const spec = Object.prototype.hasOwnProperty.call(keys, key) ? keys[key] : undefined;
+      const removed = spec ? undefined : unsupportedKeys[`${section}.${key}`];
+      if (removed) {
+        // At its default it asked for nothing; anything else would be silently ignored, so it is refused.
+        if (value !== removed.default) errors.push(at(`${section}.${key}`, `${show(value)}: ${removed.reason}; remove the key`));
+        continue;
+      }
       if (!spec) {
         const near = suggest(key, Object.keys(keys));
         errors.push(at(`${section}.${key}`, `unknown key${near ? ` (did you mean ${section}.${near}?)` : ''}`));

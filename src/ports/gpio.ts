@@ -6,7 +6,7 @@
 /** The GPIO driver a board needs (drivers/gpio/onoff.ts; a fake in tests). */
 export interface GpioDriver {
   output(pin: number): { write(high: boolean): void };
-  /** watch is called on every edge with the new level. */
-  input(pin: number, watch: (high: boolean) => void): { read(): boolean };
+  /** watch is called on every edge with the new level; debounceMs 0 for a fast signal (the CP PWM). */
+  input(pin: number, watch: (high: boolean) => void, options?: { readonly debounceMs?: number }): { read(): boolean };
   close(): Promise<void>;
 }

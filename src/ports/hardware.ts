@@ -105,8 +105,17 @@ export interface Display {
   show(text: readonly string[]): void;
 }
 
+/**
+ * How a board tells that the cable is in: pp = proximity pilot (GPIO input, ADC threshold
+ * or a device report, through `plug`), cp = the measured CP state (A = no car),
+ * pwm = only the charger's 5 % PWM is seen, none = nothing (assumed plugged at start).
+ */
+export type PlugDetection = 'pp' | 'cp' | 'pwm' | 'none';
+
 /** The hardware a board provides to the EV role. Optional ports are absent on boards without them. */
 export interface EvHardware {
+  /** How this board detects the plug; absent: `pp` when `plug` is present, else `cp`. */
+  readonly plugDetection?: PlugDetection;
   readonly controlPilot: ControlPilot;
   readonly contactors: Contactors;
   readonly connectorLock?: ConnectorLock;

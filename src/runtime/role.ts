@@ -35,6 +35,9 @@ import { evProgressBounds, evseProgressBounds, heartbeat, watchLiveness } from '
 import type { WireRecord } from './v2g-transport.js';
 import type { Logger } from '../ports/log.js';
 import { err, ok, type Result } from '../result.js';
+import { prepareEvHardware, type EvRuntimeHardware } from './ev-hardware.js';
+import { attachEvseSafety } from './evse-safety.js';
+import type { SafetyMonitor } from '../safety/monitor.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
   -i, --interface <if>       the HomePlug modem's interface (config general.interface)
@@ -77,6 +80,10 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
+    // A lone `tsplc pev --board sim` mirrors the charger from its own requests (mirrorCharger): that inlet is no
+    // measurement of the other process's output, so there is nothing to check it against.
+    inletPlausibilityDelta: c.general.board === 'sim' ? Number.POSITIVE_INFINITY : c.safety.inlet_plausibility_delta,
+    lightBulbDemo: c.ev.light_bulb_demo,
     safeVoltage: c.safety.safe_voltage,
     contactorOpenCurrentLimit: c.safety.current_limit,
     timeouts: timersOf(c, v2gEvTimeoutDefaults),
@@ -349,13 +356,29 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   let evseStats: { readonly lateResponses: number } | undefined;
   const latency = latencyTracker();
   let evHw: EvHardware | undefined;
+  // Battery source, MQTT publications and the safety monitor around the board's EV ports (src/runtime/ev-hardware.ts).
+  let evRt: EvRuntimeHardware | undefined;
+  let evseSafety: SafetyMonitor | undefined;
   if (role === 'pev') {
     if (!board.value.ev) return fail(`board ${board.value.name} has no EV hardware`);
-    evHw = board.value.ev;
-    // ev.charge_parameter_backend = "chademo": the CCS session is driven by a CHAdeMO car (src/runtime/chademo.ts).
-    const bridge = c.ev.charge_parameter_backend === 'chademo' ? await startChademoBridge(c, board.value, status, log, () => stack) : undefined;
-    if (bridge && !bridge.ok) return fail(bridge.error);
-    if (bridge?.ok) evHw = bridge.value.evHardware;
+    // ev.battery_source = "chademo": the CCS session is driven by a CHAdeMO car (src/runtime/chademo.ts); its
+    // bridged EV hardware is then what the battery source, MQTT and the safety monitor compose around.
+    const bridge = c.ev.battery_source === 'chademo' ? await startChademoBridge(c, board.value, status, log, () => stack) : undefined;
+    if (bridge && !bridge.ok) {
+      capture?.close();
+      ethernet.close();
+      await board.value.close();
+      return fail(bridge.error);
+    }
+    const prepared = await prepareEvHardware({ board: board.value, config: c, logger: log, status, mirroredInlet: c.general.board === 'sim', ...(bridge?.ok ? { ev: bridge.value.evHardware } : {}) });
+    if (!prepared.ok) {
+      capture?.close();
+      ethernet.close();
+      await board.value.close();
+      return fail(prepared.error.message);
+    }
+    evRt = prepared.value;
+    evHw = evRt.hw;
     const mirror = mirrorCharger(board.value);
     const wire = (r: WireRecord): void => {
       if (bridge?.ok) bridge.value.onWire(r);
@@ -363,6 +386,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       mirror?.(r);
       recorder?.wire(r);
       display?.onWire(r);
+      evRt?.onWire(r);
     };
     stack = createEvStack({
       ...common,
@@ -378,6 +402,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       slac: { timings: slacEvTimingsOf(c) },
       onWire: wire,
     }) as unknown as RoleStack<{ end: string; reason: string }>;
+    evRt.bind(stack.actor);
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
     const evseHw = board.value.evse;
@@ -412,6 +437,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     });
     evseStats = created.stats;
     stack = created as unknown as RoleStack<{ end: string; reason: string }>;
+    evseSafety = attachEvseSafety({ hw: evseHw, config: c, logger: log, actor: stack.actor });
     const evseStack = stack;
     // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
     forwarding?.stopRequests$.subscribe((s) => evseStack.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: s.reason } }));
@@ -558,6 +584,8 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     logger.flush();
     syslog?.close();
     ethernet.close();
+    evseSafety?.stop();
+    await evRt?.close();
     await board.value.close();
   };
   bridge.ready();
@@ -580,7 +608,7 @@ async function startChademoBridge(
   stack: () => RoleStack<{ end: string; reason: string }> | undefined,
 ): Promise<Result<import('./chademo.js').ChademoBridge, string>> {
   if (!board.chademo || !board.ev)
-    return err(`ev.charge_parameter_backend = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);
+    return err(`ev.battery_source = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);
   const { createChademoBridge } = await import('./chademo.js');
   const { chademoBridgeConfigFrom } = await import('../chademo/config.js');
   const bridge = createChademoBridge({

@@ -16,6 +16,7 @@ import { createSimBoard, realScheduler, type SimBoard, type SimPlantOptions } fr
 import { ModemSim, type ModemSimScheduler } from '../modem-sim/index.js';
 import { bytesEqual } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
+import type { EvHardware } from '../ports/hardware.js';
 import { StatusBus } from '../status.js';
 import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
@@ -69,6 +70,11 @@ export interface SimOptions {
   readonly onBoard?: (board: SimBoard) => void;
   /** CCS-to-CHAdeMO bridge: the tsplc car drives a simulated CHAdeMO car over an in-memory CAN bus. */
   readonly chademo?: SimChademoOptions;
+  /**
+   * The car's hardware instead of the sim board's EV side: a real board profile running on the
+   * port twins, wired to the same plant (the car-on-a-bench tests). Default: board.ev.
+   */
+  readonly evHardware?: (board: SimBoard) => EvHardware;
 }
 
 export interface Sim {
@@ -195,7 +201,7 @@ export function createSim(o: SimOptions): Sim {
     net: evNet,
     ethernet: evPort,
     codec,
-    hw: chademo ? chademo.bridge.evHardware : board.ev,
+    hw: chademo ? chademo.bridge.evHardware : o.evHardware ? o.evHardware(board) : board.ev,
     session: o.sessions.ev,
     v2g: {
       ...v2gEvDefaults,

@@ -14,6 +14,7 @@ import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.j
 import type { LogLevel, Logger } from '../ports/log.js';
 import type { NetStack } from '../ports/net.js';
 import { StatusBus, type StatusUpdate } from '../status.js';
+import { evCapabilitiesOf, plugState$, v2gEvConfigForHardware } from '../hardware/capabilities.js';
 import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
 import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
@@ -110,6 +111,8 @@ function doneOf<O>(actor: Actor<AnyStateMachine>, logger: Logger): Promise<O> {
 
 export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerOutput> {
   const log = o.logger;
+  // The board's capabilities decide the session's hardware steps (lock, feedback, plug detection).
+  const caps = evCapabilitiesOf(o.hw);
   const report = reporter(o.status, log.child('ev'));
   const clockOpt = o.clock ? { clock: o.clock } : {};
   const subs: Subscription[] = [];
@@ -210,7 +213,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       ...(o.connection ? { timings: o.connection } : {}),
       inputs: {
         sdp: () => (o.sdp ? { timings: o.sdp } : {}),
-        session: () => ({ config: o.v2g, battery, logger: log.child('v2g') }),
+        session: () => ({ config: v2gEvConfigForHardware(o.v2g, caps), battery, logger: log.child('v2g') }),
       },
     },
     ...clockOpt,
@@ -221,10 +224,14 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
     inSession = v.includes('"session"');
   });
 
-  // Hardware → events. Plug: the plug detector if the board has one, else the CP state.
+  // Hardware → events. Plug: PP, the CP state or the 5 % PWM, whatever the board senses (src/hardware/capabilities.ts).
   const plugged = (p: boolean): void => queueMicrotask(() => cm.getSnapshot().status === 'active' && cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' }));
-  if (o.hw.plug) subs.push(o.hw.plug.plugged$.subscribe(plugged));
-  else subs.push(o.hw.controlPilot.state$.subscribe((s) => plugged(s !== 'A' && s !== 'E' && s !== 'F')));
+  const plug$ = plugState$(o.hw, caps);
+  if (plug$) subs.push(plug$.subscribe(plugged));
+  else {
+    log.log('warn', 'the board senses neither PP, CP nor PWM: assuming the cable is in; after a session tsplc waits for a STOP (one session per start)');
+    plugged(true);
+  }
   if (o.hw.connectorLock) subs.push(o.hw.connectorLock.state$.subscribe((state) => toSession({ type: 'HW.LOCK', state })));
   subs.push(o.hw.contactors.closed$.subscribe((closed) => toSession({ type: 'HW.CONTACTORS', closed })));
   if (o.hw.inletVoltage) subs.push(o.hw.inletVoltage.volts$.subscribe((volts) => toSession({ type: 'HW.INLET_VOLTAGE', volts })));

@@ -39,6 +39,8 @@ export const v2gEvTimeoutDefaults = {
   ConnectorLock_Timeout: 3000,
   /** Hardware: contactor close/open confirmation. */
   Contactor_Timeout: 3000,
+  /** Hardware without contactor feedback: the relay's closing time, waited before PowerDelivery(Start). */
+  Contactor_CloseTime_WithoutFeedback: 200,
   /**
    * Before opening the contactors at the end: wait for the measured current to drop to contactorOpenCurrentLimit,
    * at most this long; then SafeShutdown (the session never opens under load). Without a current sensor: a plain wait.
@@ -50,6 +52,8 @@ export const v2gEvTimeoutDefaults = {
   Loop_Interval: 100,
   /** Pause between two CurrentDemandReq / ChargingStatusReq (real cars: 50–250 ms). */
   ChargeLoop_Interval: 100,
+  /** Light-bulb demo only: CurrentDemand loop start → contactors close (pyPLC: 2 s). */
+  LightBulbDemo_ContactorDelay: 2000,
 } as const;
 
 export type V2gEvTimeouts = { [K in keyof typeof v2gEvTimeoutDefaults]: number };
@@ -97,6 +101,10 @@ export interface V2gEvConfig {
   readonly contactorOpenCurrentLimit: number;
   /** Accept CableCheck Finished with EVSEIsolationStatus Invalid (some DIN chargers never report Valid). */
   readonly acceptIsolationInvalid: boolean;
+  /** With an inlet sensor: the contactors close only when |EVSEPresentVoltage − inlet voltage| ≤ this (V). */
+  readonly inletPlausibilityDelta: number;
+  /** pyPLC light-bulb demo: no contactors at precharge end; close them LightBulbDemo_ContactorDelay into CurrentDemand. */
+  readonly lightBulbDemo: boolean;
   readonly timeouts: V2gEvTimeouts;
 }
 
@@ -124,6 +132,8 @@ export const v2gEvDefaults: Omit<V2gEvConfig, 'evccId'> & { readonly evccId: Uin
   safeVoltage: 60,
   contactorOpenCurrentLimit: 5,
   acceptIsolationInvalid: false,
+  inletPlausibilityDelta: 30,
+  lightBulbDemo: false,
   timeouts: { ...v2gEvTimeoutDefaults },
 };
 

@@ -90,7 +90,7 @@ function fakeGpio() {
 
 describe('GPIO boards', () => {
   const battery = { socPercent: 50, voltage: 360, maxCurrent: 100, maxVoltage: 398, capacityWh: 28000 };
-  const pins = { cpStateC: 20, contactor: 5, contactor2: 6, contactorFeedback: 7, lock: 8, unlock: 9, lockFeedback: 10 };
+  const pins = { cpStateC: 20, contactor: 5, contactor2: 6, contactorFeedback: 7, lock: 8, unlock: 9, lockFeedback: 10, pp: -1, cpPwm: -1 };
 
   it('switches the CP resistor and both contactors, and reads the feedback contact', () => {
     const { driver, levels, drive } = fakeGpio();

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  unsupportedKeys,
   buildConfig,
   defaultConfig,
   droppedPyplcKeys,
@@ -62,9 +63,11 @@ describe('schema', () => {
     const inventory = `mode, eth_interface, display_via_serial, light_bulb_demo, soc_simulation, evse_simulate_precharge, digital_output_device, analog_input_device, use_evsepresentvoltage_for_precharge_end, use_physical_inlet_voltage_during_chargeloop, u_delta_max_for_end_of_precharge, serial_port, serial_baud, mqtt_broker, mqtt_topic, charge_target_voltage, exit_on_session_end, allow_new_session_after_stopping, exit_if_no_local_link_address_is_found, log_the_evse_mac_to_file, testsuite_enable, udp_syslog_enable, charge_parameter_backend, evsemode_environment, evse_power_supply_control_via_special_homeplug_message, evse_printtrace, evse_show_decoded_transmit_message, sniffer_print_raw_exi, soc_callback_enabled, soc_callback_endpoint, soc_fallback_energy_capacity, logging_url, smart_listener_configuration`
       .split(',')
       .map((s) => s.trim());
-    const specialCases = ['use_evsepresentvoltage_for_precharge_end', 'log_the_evse_mac_to_file'];
+    const specialCases = ['use_evsepresentvoltage_for_precharge_end'];
     const mapped = new Set<string>();
     for (const [, keys] of sections()) for (const spec of Object.values(keys)) if (spec.pyplc) mapped.add(spec.pyplc);
+    // Keys whose tsplc counterpart was removed: reported as not supported, with the reason.
+    for (const u of Object.values(unsupportedKeys)) if (u.pyplc) mapped.add(u.pyplc);
     const missing = inventory.filter((k) => !mapped.has(k) && !(k in droppedPyplcKeys) && !specialCases.includes(k));
     expect(missing).toEqual([]);
   });
@@ -238,22 +241,36 @@ smart_listener_configuration = gps
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     const c = r.value.config;
     expect(c.general).toMatchObject({ mode: 'pev', interface: 'eth1', board: 'celeron55', exit_on_session_end: true });
-    expect(c.hardware).toMatchObject({ display: 'serial', serial_port: '/dev/ttyS1', serial_baud: 19200 });
-    expect(c.v2g).toMatchObject({ precharge_voltage_delta: 10, precharge_use_inlet_voltage: false, chargeloop_use_inlet_voltage: false, charge_target_voltage: 270 });
-    expect(c.ev).toMatchObject({ soc_simulation: true, light_bulb_demo: false, charge_current_limit: 10, charge_parameter_backend: 'chademo' });
-    expect(c.evse).toMatchObject({ allow_new_session_after_stopping: false, simulate_precharge: false, testsuite_enable: false });
-    expect(c.mqtt).toEqual({ enabled: true, broker: '192.168.1.5', topic: 'pyPlc', qos: 0 });
-    expect(c.logging).toMatchObject({ level: 'debug', udp_syslog: true, evse_mac_log_file: 'MacLog.txt', listener_logging_url: 'http://logger.example/mac' });
-    expect(c.soc_callback).toEqual({ enabled: false, endpoint: 'http://1.1.1.1', fallback_energy_capacity_wh: 2700, interval: 5000 });
+    // display_via_serial with a celeron55 device: pyPLC writes dispN= to the device itself.
+    expect(c.hardware).toMatchObject({ display: 'board', serial_port: '/dev/ttyS1', serial_baud: 19200 });
+    expect(c.v2g).toMatchObject({ precharge_voltage_delta: 10, precharge_use_inlet_voltage: false, charge_target_voltage: 270 });
+    expect(c.ev).toMatchObject({ soc_simulation: true, light_bulb_demo: false, charge_current_limit: 10, battery_source: 'chademo' });
+    expect(c.evse).toMatchObject({ allow_new_session_after_stopping: false });
+    // The template's broker line alone does not switch MQTT on.
+    expect(c.mqtt).toEqual({ enabled: false, broker: '192.168.1.5', topic: 'pyPlc', qos: 0 });
+    expect(c.logging).toMatchObject({ level: 'debug', udp_syslog: true });
+    // pyPLC sends the fallback ×10 (Wh).
+    expect(c.soc_callback).toEqual({ enabled: false, endpoint: 'http://1.1.1.1', fallback_energy_capacity_wh: 27000, interval: 5000 });
+    const note = (k: string) => r.value.notes.find((n) => n.startsWith(k)) ?? '';
+    expect(note('log_the_evse_mac_to_file')).toMatch(/^log_the_evse_mac_to_file = True: NOT SUPPORTED \(logging.evse_mac_log_file\) — not supported/);
+    expect(note('logging_url')).toMatch(/NOT SUPPORTED/);
+    expect(note('testsuite_enable')).toMatch(/^testsuite_enable = No: dropped/);
+    expect(note('use_physical_inlet_voltage_during_chargeloop')).toMatch(/dropped \(v2g.chargeloop_use_inlet_voltage\)/);
     const keys = ini
       .split('\n')
       .filter((l) => /^\w+ =/.test(l))
       .map((l) => l.split(' ')[0] as string);
     for (const k of keys) expect(r.value.notes.some((n) => n.startsWith(k)), k).toBe(true);
-    expect(r.value.notes.filter((n) => n.includes('dropped')).map((n) => n.split(' ')[0])).toEqual([
+    expect(r.value.notes.filter((n) => / dropped[: ]/.test(n)).map((n) => n.split(' ')[0])).toEqual([
       'eth_windows_interface_name',
+      'evse_simulate_precharge',
       'analog_input_device',
+      'use_physical_inlet_voltage_during_chargeloop',
+      'testsuite_enable',
       'evsemode_environment',
+      'evse_power_supply_control_via_special_homeplug_message',
+      'evse_show_decoded_transmit_message',
+      'sniffer_print_raw_exi',
       'smart_listener_configuration',
     ]);
     // The imported file is itself a valid tsplc config.
@@ -293,8 +310,37 @@ describe('[chademo] section', () => {
     const r = importPyplcIni('[general]\nmode = PevMode\ndigital_output_device = raspberrypi\ncharge_parameter_backend = chademo\n');
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.config.ev.charge_parameter_backend).toBe('chademo');
+    expect(r.value.config.ev.battery_source).toBe('chademo');
     expect(r.value.config.general.board).toBe('raspberry-pi-can');
     expect(r.value.notes.join('\n')).toMatch(/raspberry-pi-can/);
+  });
+});
+
+describe('keys that had no consumer (issue 10 item 6)', () => {
+  it('a removed key at its default loads (it asked for nothing); any other value is refused with the reason', () => {
+    const quiet = validateConfig({ evse: { simulate_precharge: false, modem_restart_wait: 8000 }, logging: { evse_mac_log_file: '' } });
+    expect(quiet.ok).toBe(true);
+    const loud = validateConfig({ evse: { testsuite_enable: true }, logging: { show_decoded_messages: true } }, 'tsplc.toml');
+    expect(loud.ok).toBe(false);
+    const msgs = loud.ok ? [] : loud.error.map((e) => `${e.key}: ${e.message}`);
+    expect(msgs).toEqual([
+      'evse.testsuite_enable: true: not supported as a key: run `tsplc evse --faults <scenario>` (docs/user-manual.md) for fault injection; remove the key',
+      expect.stringMatching(/^logging.show_decoded_messages: true: not supported: logging.level = "debug"/),
+    ]);
+  });
+
+  it('import: dieter maps to the dieter board with its own display; mqtt as output device switches MQTT on', () => {
+    const d = importPyplcIni('[general]\nmode = PevMode\ndigital_output_device = dieter\ndisplay_via_serial = yes\nmqtt_broker = localhost\n');
+    if (!d.ok) throw new Error(JSON.stringify(d.error));
+    expect(d.value.config.general.board).toBe('dieter');
+    expect(d.value.config.hardware.display).toBe('board');
+    expect(d.value.config.mqtt.enabled).toBe(false);
+    const m = importPyplcIni('[general]\nmode = PevMode\ndigital_output_device = mqtt\ncharge_parameter_backend = mqtt\n');
+    if (!m.ok) throw new Error(JSON.stringify(m.error));
+    expect(m.value.config.mqtt.enabled).toBe(true);
+    expect(m.value.config.ev.battery_source).toBe('mqtt');
+    const n = importPyplcIni('[general]\nmode = PevMode\ncharge_parameter_backend = none\n');
+    expect(n.ok && n.value.config.ev.battery_source).toBe('static');
+    expect(n.ok && n.value.notes.join('\n')).toMatch(/set ev.battery_voltage/);
   });
 });

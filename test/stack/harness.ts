@@ -34,7 +34,8 @@ function seeded(seed: number): (n: number) => Uint8Array {
 }
 
 export async function runStack(opts: Partial<SimOptions> & { maxVirtualMs?: number; during?: (sim: Sim, clock: SimulatedClock, checkpoints: { ev: number[]; evse: number[] }) => void; onStart?: (sim: Sim, clock: SimulatedClock) => void; stepMs?: number } = {}): Promise<StackRun> {
-  const clock = new SimulatedClock();
+  // A caller's clock must be a SimulatedClock (the loop below advances it).
+  const clock = (opts.clock as SimulatedClock | undefined) ?? new SimulatedClock();
   const logs = memoryLogger();
   const violations: SafetyViolation[] = [];
   let watch: ReturnType<typeof attachSafetyMonitor> | undefined;

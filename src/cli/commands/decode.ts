@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../capture/pipeline.js';
+import { detectCaptureFormat } from '../../capture/reader.js';
 import { homePlugAnalyser } from '../../homeplug/analyser.js';
 import { createV2gAnalyser, sessionSummaryText } from '../../analysis/frame-analyser.js';
 import { valuesToCsv } from '../../analysis/values.js';
@@ -44,6 +45,11 @@ export async function run(argv: string[]): Promise<number> {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
     process.stderr.write(`tsplc decode: cannot read ${path}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  // Not a capture at all (a text file, a decoded.txt): say so on stderr, nothing on stdout.
+  if (detectCaptureFormat(bytes) === undefined) {
+    process.stderr.write(`tsplc decode: ${path}: BAD_MAGIC: not a pcap or pcapng file (unknown magic number)\n`);
     return 1;
   }
   const json = parsed.values.json === true;

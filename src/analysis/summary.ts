@@ -5,6 +5,7 @@
 import { type SlacFacts, type V2gCaptureAnalyzer, type V2gEvent, type V2gMessageEvent, NAMESPACE_SCHEMA } from './analyzer.js';
 import { fieldText, fieldValue, findField } from './fields.js';
 import { guessChargerVendor } from './vendor.js';
+import { type LimitingVerdict, limitingVerdicts } from './limiting.js';
 import { formatIpv6 } from '../net/ipv6-address.js';
 
 export interface SessionSummary {
@@ -37,6 +38,8 @@ export interface SessionSummary {
   readonly stopReason: string;
   readonly undecoded: number;
   readonly errors: number;
+  /** Which side limited the charging current, over the CurrentDemand / ChargingStatus pairs (limiting.ts). */
+  readonly limiting?: LimitingVerdict;
 }
 
 const STOP_STATUS = new Set(['EVSE_Shutdown', 'EVSE_EmergencyShutdown', 'EVSE_Malfunction', 'EVSE_UtilityInterruptEvent']);
@@ -121,9 +124,15 @@ export function summarizeSessions(events: readonly V2gEvent[], analyzer: V2gCapt
       stopReason: stopReason(msgs, evs),
       undecoded: msgs.filter((m) => m.name === '?').length,
       errors: evs.filter((e) => e.kind === 'error').length,
+      ...limitingOf(msgs, id),
     });
   }
   return out;
+}
+
+function limitingOf(msgs: readonly V2gMessageEvent[], id: number): { limiting?: LimitingVerdict } {
+  const v = limitingVerdicts(msgs).get(id);
+  return v ? { limiting: v } : {};
 }
 
 function opt<K extends string>(k: K, v: number | undefined): { [P in K]?: number } {

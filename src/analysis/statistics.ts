@@ -41,7 +41,7 @@ function protocolName(ns: string | undefined): string | undefined {
 }
 
 /** Rows of one capture: its sessions (or one row saying there was none) with the value series for the power. */
-export function captureStatistics(file: string, sessions: readonly SessionSummary[], values: readonly ValueSample[], captureError?: string): StatisticsRow[] {
+export function captureStatistics(file: string, sessions: readonly SessionSummary[], values: readonly ValueSample[], captureError?: string, tlsStreams = 0): StatisticsRow[] {
   // Max power per connection: voltage and current of the same message (frame).
   const maxPower = new Map<number, number>();
   let frame = -1;
@@ -62,7 +62,10 @@ export function captureStatistics(file: string, sessions: readonly SessionSummar
     else if (s.name === 'EVSEPresentCurrent') i = s.value;
   }
   flush();
-  if (sessions.length === 0) return [{ file, session: 0, endReason: captureError ? `not decoded: ${captureError}` : 'no V2G session' }];
+  if (sessions.length === 0) {
+    const why = captureError ? `not decoded: ${captureError}` : tlsStreams > 0 ? `no V2G session decoded: ${tlsStreams} TLS stream(s), not decrypted` : 'no V2G session';
+    return [{ file, session: 0, endReason: why }];
+  }
   return sessions.map((s, k) => {
     const vehicleVendor = s.evMac ? guessChargerVendor(s.evMac) : undefined;
     const p = maxPower.get(s.connection);

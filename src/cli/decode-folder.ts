@@ -38,7 +38,8 @@ export async function decodeFolder(dir: string, json: boolean): Promise<number> 
       continue;
     }
     const a = analyzeCapture(bytes);
-    const got = captureStatistics(name, a.sessions, a.values, a.captureError ? `${a.captureError.code}: ${a.captureError.message}` : undefined);
+    const tls = new Set(a.events.flatMap((e) => (e.kind === 'tcp' && e.what === 'TLS' ? [e.connection] : []))).size;
+    const got = captureStatistics(name, a.sessions, a.values, a.captureError ? `${a.captureError.code}: ${a.captureError.message}` : undefined, tls);
     for (const r of got) {
       rows.push(r);
       if (json) process.stdout.write(JSON.stringify({ layer: 'statistics', ...r }) + '\n');

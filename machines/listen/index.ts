@@ -132,7 +132,7 @@ export const listenMachine = setup({
         case 'CM_SLAC_MATCH.CNF': {
           const key: CapturedKey = { time: t, nid: m.nid, nmk: m.nmk, evMac: formatMac(m.pevMac), evseMac: formatMac(m.evseMac) };
           if (context.keys.some((k) => bytesEqual(k.nmk, key.nmk) && bytesEqual(k.nid, key.nid))) return {};
-          context.report({ layer: 'listen', state: 'KeyCaptured', checkpoint: 155, details: { nid: toHex(m.nid), evseMac: key.evseMac, evMac: key.evMac } });
+          context.report({ layer: 'listen', state: 'KeyCaptured', checkpoint: 155, details: { nid: toHex(m.nid), nmk: toHex(m.nmk), evseMac: key.evseMac, evMac: key.evMac } });
           context.logger.log('info', `captured NID ${toHex(m.nid)} NMK ${toHex(m.nmk)} (EV ${key.evMac}, EVSE ${key.evseMac})`);
           return { keys: [...context.keys, key], pendingKey: key };
         }

@@ -93,6 +93,13 @@ const VALUE_KEYS: readonly (readonly [string, string])[] = [
   ['EVRESSSOC', '%'],
 ];
 
+const CPD_REQ_KEYS: readonly (readonly [readonly string[], string])[] = [
+  [['EVMaximumVoltageLimit', 'EVMaxVoltage', 'EVMaximumVoltage'], 'V'],
+  [['EVMaximumCurrentLimit', 'EVMaxCurrent', 'EVMaximumChargeCurrent'], 'A'],
+  [['EVMaximumPowerLimit', 'EVMaximumChargePower'], 'W'],
+  [['EVEnergyCapacity', 'EVEnergyRequest', 'EAmount'], 'Wh'],
+];
+
 /** The key fields of a message on one line: `ResponseCode=OK EVSEPresentVoltage=230.09V ...`. */
 export function keyFieldsText(name: string, body: Json, header?: Json): string {
   const parts: string[] = [];
@@ -109,6 +116,19 @@ export function keyFieldsText(name: string, body: Json, header?: Json): string {
   for (const [k, unit] of VALUE_KEYS) {
     const v = fieldValue(body, k);
     if (v !== undefined) parts.push(`${k}=${v}${unit}`);
+  }
+  if (name === 'ChargeParameterDiscoveryReq') {
+    // The car's limits: what a reader of a capture looks for first (issue 14 §6). DC (DIN, ISO-2),
+    // AC (ISO-2 EVMaxVoltage/EVMaxCurrent/EAmount) and ISO-20 DC names; the first that is present.
+    for (const [keys, unit] of CPD_REQ_KEYS) {
+      for (const k of keys) {
+        const v = fieldValue(body, k);
+        if (v !== undefined) {
+          parts.push(`${k}=${v}${unit}`);
+          break;
+        }
+      }
+    }
   }
   const sid = findField(header, 'SessionID');
   if (typeof sid === 'string' && /^SessionSetup/.test(name)) parts.push(`SessionID=${sid}`);

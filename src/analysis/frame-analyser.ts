@@ -14,6 +14,7 @@ import { payloadTypeName } from '../v2gtp/header.js';
 import { type AnalyzerOptions, V2gCaptureAnalyzer, type V2gEvent } from './analyzer.js';
 import { SessionAccumulator, type SessionSummary } from './summary.js';
 import { type ValueSample, addValues } from './values.js';
+import { limitingText } from './limiting.js';
 
 export interface V2gFrameAnalyser extends FrameAnalyser {
   /** Items that only the end of the capture produces (held TCP data, truncated messages). */
@@ -118,6 +119,7 @@ export function sessionSummaryText(s: SessionSummary, index?: number): string {
   const maxes = [s.maxEVSEPresentVoltage !== undefined ? `max ${s.maxEVSEPresentVoltage} V` : '', s.maxEVSEPresentCurrent !== undefined ? `max ${s.maxEVSEPresentCurrent} A` : ''].filter(Boolean).join(', ');
   const facts = [dur, soc, maxes].filter(Boolean).join('; ');
   if (facts) lines.push(`  ${facts}`);
+  if (s.limiting) lines.push(`  ${limitingText(s.limiting)}`);
   lines.push(`  counts: ${Object.entries(s.messageCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const lr = s.lastResponse ? `last ${s.lastResponse.name}${s.lastResponse.responseCode ? ` ${s.lastResponse.responseCode}` : ''}${s.lastResponse.evseStatusCode ? ` ${s.lastResponse.evseStatusCode}` : ''}` : '';
   lines.push(`  end: ${s.stopReason}${lr ? `; ${lr}` : ''}${s.lastCheckpoint !== undefined ? `; checkpoint ${s.lastCheckpoint}` : ''}${s.errors ? `; ${s.errors} errors` : ''}${s.undecoded ? `; ${s.undecoded} undecoded` : ''}`);

@@ -8,3 +8,4 @@ export * from './fields.js';
 export type { DecodedV2g } from './exi-bridge.js';
 export * from './frame-analyser.js';
 export * from './checkpoints.js';
+export * from './limiting.js';

@@ -5,6 +5,7 @@
 import { type SlacFacts, type V2gCaptureAnalyzer, type V2gEvent, type V2gMessageEvent, NAMESPACE_SCHEMA } from './analyzer.js';
 import { fieldText, fieldValue, findField } from './fields.js';
 import { guessChargerVendor } from './vendor.js';
+import { LimitingFold, type LimitingVerdict } from './limiting.js';
 import { formatIpv6 } from '../net/ipv6-address.js';
 
 export interface SessionSummary {
@@ -37,6 +38,8 @@ export interface SessionSummary {
   readonly stopReason: string;
   readonly undecoded: number;
   readonly errors: number;
+  /** Which side limited the charging current, over the CurrentDemand / ChargingStatus pairs (limiting.ts). */
+  readonly limiting?: LimitingVerdict;
 }
 
 const STOP_STATUS = new Set(['EVSE_Shutdown', 'EVSE_EmergencyShutdown', 'EVSE_Malfunction', 'EVSE_UtilityInterruptEvent']);
@@ -82,6 +85,8 @@ interface SessionState {
 /** Folds V2G/TCP/error events into per-session summaries without keeping the events. */
 export class SessionAccumulator {
   private readonly states = new Map<number, SessionState>();
+  /** Which side limited the current: a fold with O(1) state per session (limiting.ts). */
+  private readonly limiting = new LimitingFold();
 
   add(e: V2gEvent): void {
     const id = 'connection' in e ? e.connection : undefined;
@@ -101,6 +106,7 @@ export class SessionAccumulator {
     }
     if (e.kind !== 'v2g') return;
     this.message(st, e);
+    this.limiting.push(e);
   }
 
   private message(st: SessionState, m: V2gMessageEvent): void {
@@ -202,6 +208,7 @@ export class SessionAccumulator {
         stopReason: stopReason(st),
         undecoded: st.undecoded,
         errors: st.errors,
+        ...limitingOf(this.limiting.verdict(id)),
       });
     }
     return out;
@@ -217,6 +224,10 @@ export function summarizeSessions(events: readonly V2gEvent[], analyzer: V2gCapt
   const acc = new SessionAccumulator();
   for (const e of events) acc.add(e);
   return acc.summaries(analyzer);
+}
+
+function limitingOf(v: LimitingVerdict | undefined): { limiting?: LimitingVerdict } {
+  return v ? { limiting: v } : {};
 }
 
 function opt<K extends string>(k: K, v: number | undefined): { [P in K]?: number } {

@@ -10,6 +10,7 @@ interface CommandModule {
 
 const commands: Record<string, { summary: string }> = {
   decode: { summary: 'decode a capture (pcap/pcapng): HomePlug, SDP, V2GTP, EXI' },
+  scope: { summary: 'plot a capture as one self-contained HTML page (--png via headless Chromium)' },
   exi: { summary: 'exi decode|encode --schema <appHand|din|iso2|iso20-common|iso20-dc|iso20-ac>' },
   listen: { summary: 'ListenMode: sniff SLAC, take NMK/NID, join, decode (interface or capture file)' },
   'modem-sim': { summary: 'emulate Green PHY modems between host interfaces' },

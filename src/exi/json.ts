@@ -5,7 +5,7 @@
 import { fromHex, toHex } from '../bytes.js';
 import { err, ok, type Result } from '../result.js';
 import { CODECS, type DocumentBySchema, type ExiError, type SchemaId } from './codec.js';
-import type { MetaGrammar, MetaValue, SimpleRep } from './runtime/meta.js';
+import type { MParticle, MetaGrammar, MetaType, MetaValue, SimpleRep } from './runtime/meta.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -43,13 +43,37 @@ function convertSimple(rep: SimpleRep, v: unknown, path: string): unknown {
   return v;
 }
 
+const NAMES = new WeakMap<MetaType, ReadonlySet<string>>();
+const ANY_NAME: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+function hasWildcard(p: MParticle | undefined): boolean {
+  if (!p) return false;
+  if (p.k === 'any') return true;
+  return p.k !== 'el' && p.items.some(hasWildcard);
+}
+
+/** Property names a JSON object of type `mt` may carry (any name when its content has a wildcard). */
+function knownNames(mt: MetaType): ReadonlySet<string> {
+  let n = NAMES.get(mt);
+  if (!n) {
+    n = hasWildcard(mt.model) || mt.leaves.some((l) => l.type === undefined) ? ANY_NAME : new Set([...mt.attrs.map((a) => a.name), ...mt.leaves.map((l) => l.name), ...(mt.simpleContent || mt.mixed ? ['$value'] : [])]);
+    NAMES.set(mt, n);
+  }
+  return n;
+}
+
 function convert(meta: MetaGrammar, t: MetaValue, v: unknown, path: string): unknown {
   if (typeof t !== 'string') return convertSimple(t, v, path);
   const mt = meta.types[t];
   if (!mt || typeof v !== 'object' || v === null || Array.isArray(v)) return v;
   const src = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(src)) out[k] = x;
+  for (const [k, x] of Object.entries(src)) {
+    // An element the schema does not know would be dropped by the encoder, silently changing the
+    // message (`{"Body":{"FooReq":{}}}` encoded an empty Body): refuse it, unless the type has a wildcard.
+    if (x !== undefined && !knownNames(mt).has(k)) throw new JsonFault(`${path}.${k}`, `unknown element ${k} in ${t}`);
+    out[k] = x;
+  }
   for (const a of mt.attrs) if (src[a.name] !== undefined) out[a.name] = convertSimple(a.type, src[a.name], `${path}.${a.name}`);
   if (mt.simpleContent && src.$value !== undefined) out.$value = convertSimple(mt.simpleContent, src.$value, `${path}.$value`);
   for (const l of mt.leaves) {
@@ -62,7 +86,7 @@ function convert(meta: MetaGrammar, t: MetaValue, v: unknown, path: string): unk
   return out;
 }
 
-/** JSON view → typed document of `schema`. Shape errors are left to encode(); only conversions fail here. */
+/** JSON view → typed document of `schema`. Shape errors are left to encode(); conversions and unknown elements fail here. */
 export function fromJson<S extends SchemaId>(schema: S, json: unknown): Result<DocumentBySchema[S], ExiError> {
   const codec = CODECS[schema];
   if (!codec) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });

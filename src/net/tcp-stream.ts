@@ -8,8 +8,9 @@
 //  - connections are keyed by the 4-tuple; a new SYN after the old connection
 //    closed (or with a different initial sequence number) starts a new one;
 //  - the client is the side that sent SYN; without a SYN the caller's
-//    `serverPorts` hint decides, else the first sender is taken as the client
-//    (for V2G the EV speaks first: supportedAppProtocolReq);
+//    `serverPorts` hint decides, then the well-known port 15118 or the side
+//    outside the dynamic port range, else the first sender is taken as the
+//    client (for V2G the EV speaks first: supportedAppProtocolReq);
 //  - data is delivered in sequence order; bytes already delivered
 //    (retransmissions, duplicates, overlaps) are dropped and counted;
 //  - segments ahead of the expected sequence number are held (bounded); a
@@ -121,6 +122,19 @@ function endpointHash(e: TcpEndpoint): number {
   return h >>> 0;
 }
 
+/** The SDP port, which many SECCs also listen on for TCP (the pyPLC charger of 2025-01-21_listenMode_02 does). */
+export const V2G_DEFAULT_TCP_PORT = 15118;
+const DYNAMIC_PORTS_START = 49152;
+
+/** The port of a segment's two ends that is more likely the server's, or undefined when neither is. */
+export function likelyServerPort(a: number, b: number): number | undefined {
+  if (a === V2G_DEFAULT_TCP_PORT && b !== V2G_DEFAULT_TCP_PORT) return a;
+  if (b === V2G_DEFAULT_TCP_PORT && a !== V2G_DEFAULT_TCP_PORT) return b;
+  if (a < DYNAMIC_PORTS_START && b >= DYNAMIC_PORTS_START) return a;
+  if (b < DYNAMIC_PORTS_START && a >= DYNAMIC_PORTS_START) return b;
+  return undefined;
+}
+
 function sameEndpoint(a: TcpEndpoint, b: TcpEndpoint): boolean {
   if (a.port !== b.port || a.address.length !== b.address.length) return false;
   for (let i = 0; i < a.address.length; i++) if (a.address[i] !== b.address[i]) return false;
@@ -175,8 +189,12 @@ export class TcpStreamTracker {
     }
     if (dir.base === undefined) dir.base = seg.tcp.sequenceNumber;
     const dataSeq = flags.syn ? (seg.tcp.sequenceNumber + 1) >>> 0 : seg.tcp.sequenceNumber;
-    if (seg.tcp.payload.length > 0) this.accept(c, dir, direction, dataSeq, seg, out);
+    // The peer's bytes this segment acknowledges were sent before it: declare
+    // their hole and deliver what is held behind it first, so a request whose
+    // predecessor the capture lost still comes before the response that ACKs it
+    // (seen as a CurrentDemandReq reported after its CurrentDemandRes).
     if (flags.ack) this.ackedHole(c, direction === 'client-to-server' ? c.s2c : c.c2s, direction === 'client-to-server' ? 'server-to-client' : 'client-to-server', seg, out);
+    if (seg.tcp.payload.length > 0) this.accept(c, dir, direction, dataSeq, seg, out);
     if (flags.rst) {
       out.push(...this.drainDirection(c, dir, direction));
       out.push({ ...base, kind: 'rst' });
@@ -207,7 +225,13 @@ export class TcpStreamTracker {
     } else if (this.options.serverPorts?.has(seg.source.port) && !this.options.serverPorts.has(seg.destination.port)) {
       clientIsSource = false;
     } else {
-      clientIsSource = true;
+      // Mid-connection without an SDP response: the SECC listens on 15118 by
+      // default, else on a port outside the dynamic range (RFC 6335 §6: 49152–65535)
+      // where the car's ephemeral port lies. Only when neither tells is the first
+      // sender taken as the client (the EV speaks first in V2G). Taking the first
+      // sender always labelled `CableCheckRes … EV→EVSE` in 2025-01-21_listenMode_02.
+      const server = likelyServerPort(seg.source.port, seg.destination.port);
+      clientIsSource = server === undefined ? true : server === seg.destination.port;
     }
     const client = clientIsSource ? seg.source : seg.destination;
     const server = clientIsSource ? seg.destination : seg.source;

@@ -64,13 +64,21 @@ describe('TCP stream tracker', () => {
     expect(out.map((e) => e.kind)).toEqual(['gap', 'data']);
   });
 
-  it('without a SYN, takes the server from the SDP port hint, else the first sender is the client', () => {
+  it('without a SYN, takes the server from the SDP port hint, then port 15118 or the non-ephemeral port, else the first sender is the client', () => {
     const hinted = new TcpStreamTracker({ serverPorts: new Set([50000]) });
     const e1 = push(hinted, true, seg(1, [1]));
     expect(e1[0]!.direction).toBe('server-to-client');
     expect(e1[0]!.connection.rolesFromSyn).toBe(false);
+    // The charger (port 15118) speaks first: still the server.
     const plain = new TcpStreamTracker();
-    expect(push(plain, false, seg(1, [1]))[0]!.direction).toBe('client-to-server');
+    expect(push(plain, false, seg(1, [1]))[0]!.direction).toBe('server-to-client');
+    const a = { address: new Uint8Array(16).fill(3), port: 52000 };
+    const b = { address: new Uint8Array(16).fill(4), port: 61851 };
+    const c = { address: new Uint8Array(16).fill(5), port: 20000 };
+    const ephemeral = new TcpStreamTracker();
+    expect(ephemeral.push({ time: 1, frame: 1, source: c, destination: a, tcp: seg(1, [1]) })[0]!.direction).toBe('server-to-client');
+    const neither = new TcpStreamTracker();
+    expect(neither.push({ time: 1, frame: 1, source: b, destination: a, tcp: seg(1, [1]) })[0]!.direction).toBe('client-to-server');
   });
 
   it('a new SYN on a closed 4-tuple opens a new connection (port reuse)', () => {

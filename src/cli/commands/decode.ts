@@ -1,9 +1,10 @@
 // tsplc decode <capture> [--json]: every decodable frame of a pcap/pcapng file, one line each.
 // The decoding is the pure frame pipeline of src/capture/pipeline.ts; this command only reads the
 // file and prints. More layers (IPv6/SDP/V2GTP/EXI) plug in by adding their analyser to ANALYSERS.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../capture/pipeline.js';
+import { detectCaptureFormat } from '../../capture/reader.js';
 import { homePlugAnalyser } from '../../homeplug/analyser.js';
 import { createV2gAnalyser, sessionSummaryText } from '../../analysis/frame-analyser.js';
 import { valuesToCsv } from '../../analysis/values.js';
@@ -15,6 +16,7 @@ export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs, SDP, TCP,
 export const ANALYSERS: FrameAnalyser[] = [homePlugAnalyser];
 
 const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json] [--values <file.csv>] [--no-summary]
+       tsplc decode <folder> [--json]   one statistics row per session of every capture in the folder
   --json            one JSON object per line: {frame, time, relative, layer, name, src, dst, summary, fields | error};
                     V2G messages carry the whole decoded document in fields.document; the per-session
                     summaries follow as {"layer":"summary", ...} lines
@@ -39,11 +41,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  // A folder: one statistics table over its captures (src/cli/decode-folder.ts).
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) return (await import('../decode-folder.js')).decodeFolder(path, parsed.values.json === true);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
     process.stderr.write(`tsplc decode: cannot read ${path}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  // Not a capture at all (a text file, a decoded.txt): say so on stderr, nothing on stdout.
+  if (detectCaptureFormat(bytes) === undefined) {
+    process.stderr.write(`tsplc decode: ${path}: BAD_MAGIC: not a pcap or pcapng file (unknown magic number)\n`);
     return 1;
   }
   const json = parsed.values.json === true;

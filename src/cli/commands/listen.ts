@@ -74,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   const report = (u: StatusUpdate): void => {
-    if (u.state === 'KeyCaptured' && u.details) print('key', `captured NID ${String(u.details.nid)} (EV ${String(u.details.evMac)}, EVSE ${String(u.details.evseMac)})`, { ...u.details });
+    if (u.state === 'KeyCaptured' && u.details) print('key', `captured NID ${String(u.details.nid)} NMK ${String(u.details.nmk)} (EV ${String(u.details.evMac)}, EVSE ${String(u.details.evseMac)})`, { ...u.details });
     else if (u.state === 'Joined' || u.state === 'JoinFailed' || u.state === 'Joining') print('join', `${u.state}${u.details ? ' ' + JSON.stringify(u.details) : ''}`, { state: u.state, ...u.details });
     else if (u.details?.kind) print('visible', `visible: ${String(u.details.kind)} frame #${String(u.details.count)} ${String(u.details.src)} → ${String(u.details.dst)}`, { ...u.details });
   };
@@ -98,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const summaryOf = (o: ListenOutput): void => {
     print(
       'summary',
-      `sessions ${o.sessions}, EVSEs ${new Set(o.macLog.map((m) => m.evseMac)).size}, keys ${o.keys.map((k) => toHex(k.nid)).join(',') || 'none'}, joined ${o.joined}, visible ${JSON.stringify(o.visible)}`,
+      `sessions ${o.sessions}, EVSEs ${new Set(o.macLog.map((m) => m.evseMac)).size}, keys ${o.keys.map((k) => `NID ${toHex(k.nid)} NMK ${toHex(k.nmk)}`).join(', ') || 'none'}, joined ${o.joined}, visible ${JSON.stringify(o.visible)}`,
       { sessions: o.sessions, evses: [...new Set(o.macLog.map((m) => m.evseMac))], keys: o.keys.map((k) => ({ nid: toHex(k.nid), nmk: toHex(k.nmk), evMac: k.evMac, evseMac: k.evseMac })), joined: o.joined, visible: o.visible },
     );
   };

@@ -2,7 +2,7 @@
 // The decoding is the pure frame pipeline of src/capture/pipeline.ts; this command only reads the
 // file and prints. More layers (IPv6/SDP/V2GTP/EXI) plug in by adding their analyser to ANALYSERS.
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../capture/pipeline.js';
 import { detectCaptureFormat } from '../../capture/reader.js';
 import { homePlugAnalyser } from '../../homeplug/analyser.js';
@@ -25,17 +25,8 @@ const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json] [--val
   --no-summary      leave out the per-session summary at the end`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, values: { type: 'string' }, 'no-summary': { type: 'boolean', default: false } } });
-  } catch (e) {
-    process.stderr.write(`tsplc decode: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('decode', USAGE, { args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, values: { type: 'string' }, 'no-summary': { type: 'boolean', default: false } } });
+  if (typeof parsed === 'number') return parsed;
   const [path, ...extra] = parsed.positionals;
   if (!path || extra.length > 0) {
     process.stderr.write(`${USAGE}\n`);

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { analyzeCapture } from '../../analysis/capture.js';
 import { type ScopeData, scopeData } from '../../analysis/scope.js';
 import { detectCaptureFormat } from '../../capture/reader.js';
@@ -22,17 +22,8 @@ const USAGE = `usage: tsplc scope <capture.pcap|capture.pcapng|session-record.pc
 export const CHROMIUM = '/usr/bin/chromium';
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, png: { type: 'string' }, chromium: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`tsplc scope: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('scope', USAGE, { args: argv, allowPositionals: true, options: { output: { type: 'string', short: 'o' }, png: { type: 'string' }, chromium: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (typeof parsed === 'number') return parsed;
   const [path, ...extra] = parsed.positionals;
   if (!path || extra.length > 0) {
     process.stderr.write(`${USAGE}\n`);

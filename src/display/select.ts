@@ -9,9 +9,12 @@ export function chooseDisplayBackend(board: string, configured: string, hardware
   if (hardwareDisplay === 'board') return 'board';
   switch (board) {
     case 'raspberry-pi':
+    case 'raspberry-pi-can':
     case 'beaglebone':
       return 'ssd1306';
+    // Their own serial line carries the display: celeron55 disp0..2, the Dieter Arduino's `lc` lines.
     case 'celeron55':
+    case 'dieter':
       return 'board';
     default:
       // sim, none: the in-memory twin shows what a panel would (nothing leaves the process).

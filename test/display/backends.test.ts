@@ -41,6 +41,8 @@ describe('backend choice', () => {
     expect(chooseDisplayBackend('raspberry-pi', 'auto', 'none')).toBe('ssd1306');
     expect(chooseDisplayBackend('beaglebone', 'auto', 'none')).toBe('ssd1306');
     expect(chooseDisplayBackend('celeron55', 'auto', 'none')).toBe('board');
+    expect(chooseDisplayBackend('dieter', 'auto', 'none')).toBe('board');
+    expect(chooseDisplayBackend('raspberry-pi-can', 'auto', 'none')).toBe('ssd1306');
     expect(chooseDisplayBackend('none', 'auto', 'serial')).toBe('serial'); // Dieter via pyPLC display_via_serial
     expect(chooseDisplayBackend('sim', 'auto', 'none')).toBe('twin');
     expect(chooseDisplayBackend('none', 'auto', 'none')).toBe('twin');

@@ -47,7 +47,7 @@ describe('battery sources in the runtime', () => {
     const missing = await prepareEvHardware({ board: board.value, config: config({ general: { board: 'none' } }), logger, status: new StatusBus() });
     expect(missing.ok ? '' : missing.error.code).toBe('BATTERY_VOLTAGE_MISSING');
     const chademo = await prepareEvHardware({ board: board.value, config: config({ general: { board: 'none' }, ev: { battery_source: 'chademo' } }), logger, status: new StatusBus() });
-    expect(chademo.ok ? '' : chademo.error.code).toBe('SOURCE_RESERVED');
+    expect(chademo.ok ? '' : chademo.error.code).toBe('SOURCE_NOT_AVAILABLE');
     const c55 = await prepareEvHardware({ board: board.value, config: config({ general: { board: 'none' }, ev: { battery_source: 'celeron55' } }), logger, status: new StatusBus() });
     expect(c55.ok ? '' : c55.error.message).toMatch(/needs general.board = "celeron55"/);
     await board.value.close();

@@ -280,20 +280,30 @@ describe('real-equipment behaviours', () => {
   });
 
   it('precharge may end on the measured inlet voltage instead of EVSEPresentVoltage (pyPLC option)', async () => {
-    // A charger that reports 0 V in every PreChargeRes while its output does rise: only the inlet voltage can end the precharge.
-    const zeroPresentVoltage = (doc: V2gDocument): V2gDocument => {
+    // A charger whose PreChargeRes reports 25 V below what its output really has: outside the precharge
+    // delta (20 V), so only the inlet voltage can end the precharge. The last PreChargeRes also lags the
+    // ramp by one loop, so this run allows 80 V between EVSEPresentVoltage and the inlet (the default 30 V
+    // is exercised by the implausible charger below).
+    const reportLow = (by: number) => (doc: V2gDocument): V2gDocument => {
       const r = dinDialect.decodeResponse(doc);
       if (!r.ok || r.value.body.kind !== 'PreCharge') return doc;
-      const out = dinDialect.encodeResponse(r.value.sessionId, { ...r.value.body, presentVoltage: 0 });
+      const out = dinDialect.encodeResponse(r.value.sessionId, { ...r.value.body, presentVoltage: Math.max(0, r.value.body.presentVoltage - by) });
       return out.ok ? out.value : doc;
     };
-    const withInlet = await run({ ev: { prechargeUseInletVoltage: true }, tamperEvseToEv: zeroPresentVoltage });
-    expect(withInlet.r.ev?.result).toBe('ChargingFinished');
+    const withInlet = await run({ ev: { prechargeUseInletVoltage: true, inletPlausibilityDelta: 80 }, tamperEvseToEv: reportLow(25) });
+    expect(withInlet.r.ev).toMatchObject({ result: 'ChargingFinished' });
     expect(withInlet.h.monitor.violations).toEqual([]);
     stop(withInlet.h);
     // The control: on EVSEPresentVoltage the same charger never lets the precharge end.
-    const withoutInlet = await run({ tamperEvseToEv: zeroPresentVoltage });
+    const withoutInlet = await run({ tamperEvseToEv: reportLow(25) });
     expect(withoutInlet.r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge' });
     stop(withoutInlet.h);
+    // A charger that reports 0 V while the inlet measures the battery voltage is implausible (issue 10
+    // item 4): the car refuses to close its contactors even though the inlet criterion is met.
+    const implausible = await run({ ev: { prechargeUseInletVoltage: true }, tamperEvseToEv: reportLow(10_000) });
+    expect(implausible.r.ev?.result).toBe('SafeShutdown');
+    expect(implausible.r.ev?.reason).toMatch(/^InletVoltageImplausible/);
+    expect(implausible.h.monitor.violations).toEqual([]);
+    stop(implausible.h);
   });
 });

@@ -74,6 +74,7 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
+    lenientFacets: c.v2g.lenient_facets,
     safeVoltage: c.safety.safe_voltage,
     contactorOpenCurrentLimit: c.safety.current_limit,
     timeouts: timersOf(c, v2gEvTimeoutDefaults),

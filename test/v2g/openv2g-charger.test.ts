@@ -7,10 +7,16 @@
 // pyPLC calls it (`E1e`, `E1f_0`, `E1i_<U>_<I>_<status>`). Its session ID is always
 // 01 02 03 04 05 06 07 08. The charger here is tsplc's EVSE machine with its SessionID set to
 // that value; the three responses OpenV2Gx writes against the schema are replaced by its bytes.
+import { Subject } from 'rxjs';
+import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { parseConfigText, validateConfig } from '../../src/config/index.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
-import { lenientSessionDecoder } from '../../src/runtime/v2g-transport.js';
+import { v2gEvConfigOf } from '../../src/runtime/role.js';
+import { lenientSessionDecoder, v2gTransportActor } from '../../src/runtime/v2g-transport.js';
 import { memoryLogger } from '../../src/ports/log.js';
+import type { TcpConnection, TcpEvent } from '../../src/ports/net.js';
+import { V2gtpPayloadType, encodeV2gtp } from '../../src/v2gtp/index.js';
 import type { SchemaId as V2gSchemaId } from '../../src/v2g/model.js';
 import { createHarness, runToEnd } from './harness.js';
 
@@ -101,9 +107,10 @@ describe('ISO-2 car against an OpenV2Gx-based charger (pyPLC)', () => {
     expect(cc.ok && JSON.stringify(cc.value)).not.toContain('EVSEIsolationStatus');
   });
 
-  it('with lenient facets the session charges to the SOC target, one warning per field and session', async () => {
+  it('with lenient facets but without accept_isolation_invalid it passes ChargeParameterDiscovery and stops at CableCheck: IsolationStatusAbsent', async () => {
     const { h, transportLog } = openV2gCharger(['length', 'range']);
     const r = await runToEnd(h);
+    expect(h.trace.some((t) => t.name === 'CableCheckReq')).toBe(true);
     // CableCheckRes without EVSEIsolationStatus is accepted only with accept_isolation_invalid.
     expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'IsolationStatusAbsent' });
     const warns = transportLog.lines.filter((l) => l.level === 'warn').map((l) => l.message);
@@ -150,5 +157,60 @@ describe('ISO-2 car against an OpenV2Gx-based charger (pyPLC)', () => {
     expect(r.ev?.reason).toContain('SAScheduleTupleID');
     expect(h.trace.some((t) => t.name === 'CableCheckReq')).toBe(false);
     expect(transportLog.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('v2g.lenient_facets', () => {
+  const load = (toml: string) => {
+    const raw = parseConfigText(toml, 'test.toml');
+    if (!raw.ok) throw new Error('TOML');
+    return validateConfig(raw.value, 'test.toml');
+  };
+
+  it('defaults to length and range, accepts [] (strict) and rejects unknown classes with the key name', () => {
+    const def = load('');
+    expect(def.ok && v2gEvConfigOf(def.value, new Uint8Array(6), {}).lenientFacets).toEqual(['length', 'range']);
+    const strict = load('[v2g]\nlenient_facets = []\n');
+    expect(strict.ok && v2gEvConfigOf(strict.value, new Uint8Array(6), {}).lenientFacets).toEqual([]);
+    const bad = load('[v2g]\nlenient_facets = ["enum"]\n');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error[0]).toMatchObject({ key: 'v2g.lenient_facets' });
+  });
+});
+
+describe('EV V2G transport with lenientFacets', () => {
+  it('logs one warning per field for the connection and delivers the documents; strict by default', () => {
+    const records: { error?: { code: string }; doc?: unknown }[] = [];
+    const run = (lenientFacets: readonly ('range' | 'length')[] | undefined) => {
+      const events$ = new Subject<TcpEvent>();
+      const conn: TcpConnection = {
+        localAddress: 'fe80::1',
+        localPort: 50000,
+        remoteAddress: 'fe80::2',
+        remotePort: 15118,
+        events$,
+        write: () => undefined,
+        close: () => events$.next({ type: 'closed', reason: 'local' }),
+        destroy: () => events$.next({ type: 'closed', reason: 'reset' }),
+      };
+      const logger = memoryLogger();
+      records.length = 0;
+      const actor = createActor(
+        v2gTransportActor({ role: 'ev', codec: exiCodec, logger, onWire: (r) => void records.push(r), ...(lenientFacets ? { lenientFacets } : {}) }),
+        { input: { connection: conn } },
+      ).start();
+      actor.send({ type: 'TRANSPORT.SCHEMA', schema: 'iso2' });
+      for (let i = 0; i < 3; i++) events$.next({ type: 'data', data: encodeV2gtp(V2gtpPayloadType.Exi, currentDemandRes) });
+      actor.stop();
+      return logger.lines.filter((l) => l.level === 'warn');
+    };
+    const warns = run(['length', 'range']);
+    expect(records.map((r) => r.error?.code ?? 'ok')).toEqual(['ok', 'ok', 'ok']);
+    expect(warns.map((w) => w.message)).toEqual(['accepted length facet violation: CurrentDemandResType.EVSEID', 'accepted range facet violation: CurrentDemandResType.SAScheduleTupleID']);
+    expect(warns[1]?.fields).toMatchObject({ schema: 'iso2', field: 'CurrentDemandResType.SAScheduleTupleID', facet: 'range', value: '256', allowed: '1..255', decodedAs: 0 });
+
+    const strictWarns = run(undefined);
+    expect(records.map((r) => r.error?.code ?? 'ok')).toEqual(['LENGTH_OUT_OF_RANGE', 'LENGTH_OUT_OF_RANGE', 'LENGTH_OUT_OF_RANGE']);
+    expect(strictWarns.map((w) => w.message)).toEqual(['EXI decode failed', 'EXI decode failed', 'EXI decode failed']);
   });
 });

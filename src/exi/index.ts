@@ -35,16 +35,19 @@ export type {
   Iso20AcDocument,
 } from './codec.js';
 
+// A local binding: an imported one is an accessor call per message under a transpiling loader.
+const codecs = CODECS;
+
 /** Decode one EXI document (header byte 0x80 first). Never throws. */
 export function decode<S extends SchemaId>(schema: S, bytes: Uint8Array, options?: DecodeOptions): Result<DocumentBySchema[S], ExiError> {
-  const c = CODECS[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
+  const c = codecs[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
   if (!c) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });
   return c.decode(bytes, options);
 }
 
 /** Encode one document to EXI (with the 0x80 header). Never throws. */
 export function encode<S extends SchemaId>(schema: S, document: DocumentBySchema[S]): Result<Uint8Array, ExiError> {
-  const c = CODECS[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
+  const c = codecs[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
   if (!c) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });
   return c.encode(document);
 }

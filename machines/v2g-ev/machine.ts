@@ -602,7 +602,15 @@ export const v2gEvMachine = setup({
                   {
                     guard: 'isFinished',
                     target: '#v2gEv.safeShutdown',
-                    actions: { type: 'fatal', params: ({ event }) => ({ reason: `IsolationNotValid: ${event.res.kind === 'CableCheck' ? (event.res.dcStatus.isolation ?? 'missing') : ''}` }) },
+                    // An absent EVSEIsolationStatus (optional in ISO-2 DC_EVSEStatus; OpenV2Gx-based chargers
+                    // leave it out of CableCheckRes) is not a reported Invalid: say which it was.
+                    actions: {
+                      type: 'fatal',
+                      params: ({ event }) => {
+                        const iso = event.res.kind === 'CableCheck' ? event.res.dcStatus.isolation : undefined;
+                        return { reason: iso === undefined ? 'IsolationStatusAbsent' : `IsolationNotValid: ${iso}` };
+                      },
+                    },
                   },
                   { target: 'wait' },
                 ],

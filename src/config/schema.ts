@@ -18,6 +18,7 @@ import { dieterDefaultVoltsPerCount } from '../hardware/dieter.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
+const lenientFacets = ['length', 'range'] as const;
 export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'beaglebone', 'celeron55', 'dieter'] as const;
 export type BoardName = (typeof boardNames)[number];
 
@@ -109,7 +110,16 @@ function v2gSection() {
     charge_target_voltage: num(v2gEvDefaults.chargeTargetVoltage, 0, 1000, 'EV: CurrentDemandReq EVTargetVoltage; 0 = the battery maximum voltage', { unit: 'V', pyplc: 'charge_target_voltage' }),
     welding_voltage_limit: num(v2gEvDefaults.weldingVoltageLimit, 0, 100, 'EV: WeldingDetection ends below this EVSEPresentVoltage (ccs32clara: 40 V)', { unit: 'V' }),
     welding_max_rounds: int(v2gEvDefaults.weldingMaxRounds, 0, 100, 'EV: at most this many WeldingDetectionReq (ccs32clara: 10)'),
-    accept_isolation_invalid: bool(v2gEvDefaults.acceptIsolationInvalid, 'EV: accept CableCheck Finished with EVSEIsolationStatus Invalid (some DIN chargers never report Valid)'),
+    accept_isolation_invalid: bool(
+      v2gEvDefaults.acceptIsolationInvalid,
+      'EV: accept CableCheck Finished with EVSEIsolationStatus Invalid or absent (some DIN chargers never report Valid; OpenV2Gx-based ISO-2 chargers such as pyPLC leave it out)',
+    ),
+    lenient_facets: listOf(
+      lenientFacets,
+      v2gEvDefaults.lenientFacets,
+      'EV: schema facets of the charger\'s messages accepted with one warning per field and session instead of a decode error: "range" (integer bounds: OpenV2Gx writes SAScheduleTupleID 0), "length" (string/binary lengths: its empty EVSEID); [] = strict',
+      0,
+    ),
   };
   const out: Record<string, KeySpec> = { ...fixed };
   const timers: Record<V2gTimerKey, number> = {

@@ -5,7 +5,7 @@
 //   { V2G_Message: { Header: { SessionID }, Body: { CurrentDemandReq: {...} } } }
 // See docs/exi.md for the shape rules and the EXI profile.
 import { err, type Result } from '../result.js';
-import { CODECS, type DocumentBySchema, type ExiError, type SchemaCodec, type SchemaId } from './codec.js';
+import { CODECS, type DecodeOptions, type DocumentBySchema, type ExiError, type SchemaCodec, type SchemaId } from './codec.js';
 
 export {
   SCHEMA_IDS,
@@ -22,6 +22,8 @@ export {
 export type {
   SchemaId,
   ExiError,
+  DecodeOptions,
+  FacetWarning,
   SchemaCodec,
   DocumentBySchema,
   Document,
@@ -33,16 +35,19 @@ export type {
   Iso20AcDocument,
 } from './codec.js';
 
+// A local binding: an imported one is an accessor call per message under a transpiling loader.
+const codecs = CODECS;
+
 /** Decode one EXI document (header byte 0x80 first). Never throws. */
-export function decode<S extends SchemaId>(schema: S, bytes: Uint8Array): Result<DocumentBySchema[S], ExiError> {
-  const c = CODECS[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
+export function decode<S extends SchemaId>(schema: S, bytes: Uint8Array, options?: DecodeOptions): Result<DocumentBySchema[S], ExiError> {
+  const c = codecs[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
   if (!c) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });
-  return c.decode(bytes);
+  return c.decode(bytes, options);
 }
 
 /** Encode one document to EXI (with the 0x80 header). Never throws. */
 export function encode<S extends SchemaId>(schema: S, document: DocumentBySchema[S]): Result<Uint8Array, ExiError> {
-  const c = CODECS[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
+  const c = codecs[schema] as SchemaCodec<DocumentBySchema[S]> | undefined;
   if (!c) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });
   return c.encode(document);
 }

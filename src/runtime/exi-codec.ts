@@ -10,5 +10,5 @@ import type { V2gCodec } from './v2g-transport.js';
 
 export const exiCodec: V2gCodec = {
   encode: (schema, doc) => encode(schema, doc as never),
-  decode: (schema, bytes) => decode(schema, bytes) as Result<V2gDocument>,
+  decode: (schema, bytes, options) => decode(schema, bytes, options) as Result<V2gDocument>,
 };

@@ -84,6 +84,7 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     // measurement of the other process's output, so there is nothing to check it against.
     inletPlausibilityDelta: c.general.board === 'sim' ? Number.POSITIVE_INFINITY : c.safety.inlet_plausibility_delta,
     lightBulbDemo: c.ev.light_bulb_demo,
+    lenientFacets: c.v2g.lenient_facets,
     safeVoltage: c.safety.safe_voltage,
     contactorOpenCurrentLimit: c.safety.current_limit,
     timeouts: timersOf(c, v2gEvTimeoutDefaults),

@@ -190,7 +190,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
         actions: { report: (_, u) => report(u) },
       }),
       tcp: tcpConnectActor(o.net, o.tcpConnectTimeout ?? 3000, log.child('tcp')),
-      transport: v2gTransportActor({ role: 'ev', codec: o.codec, logger: log.child('v2gtp'), ...(o.onWire ? { onWire: o.onWire } : {}) }),
+      transport: v2gTransportActor({ role: 'ev', codec: o.codec, logger: log.child('v2gtp'), lenientFacets: o.v2g.lenientFacets, ...(o.onWire ? { onWire: o.onWire } : {}) }),
       session,
     },
     actions: {

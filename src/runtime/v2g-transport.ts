@@ -26,11 +26,56 @@ import { toHex } from '../bytes.js';
 
 /** At most this many payload bytes of an undecodable message appear (as hex) in its log line. */
 const LOGGED_EXI_BYTES = 64;
+/** Facet classes a lenient decode accepts (config `v2g.lenient_facets`). */
+export type LenientFacet = 'range' | 'length';
+
+/** A schema facet violation the codec accepted in lenient mode (src/exi FacetWarning). */
+export interface FacetViolation {
+  readonly field: string;
+  readonly facet: LenientFacet;
+  readonly value: number | bigint;
+  readonly min: number | bigint | undefined;
+  readonly max: number | bigint | undefined;
+  readonly decodedAs?: number;
+}
+
+export interface V2gDecodeOptions {
+  readonly lenient?: readonly LenientFacet[];
+  readonly warnings?: FacetViolation[];
+}
 
 /** The EXI codec as the transport needs it (src/exi provides it; the runtime adapts). */
 export interface V2gCodec {
   encode(schema: SchemaId, doc: V2gDocument): Result<Uint8Array>;
-  decode(schema: SchemaId, exi: Uint8Array): Result<V2gDocument>;
+  decode(schema: SchemaId, exi: Uint8Array, options?: V2gDecodeOptions): Result<V2gDocument>;
+}
+
+/**
+ * Decoder of one session (one TCP connection) in lenient mode: accepts the given facet
+ * classes and logs one warning per field and session, so a charger that repeats a bad
+ * EVSEID in every CurrentDemandRes gives one line, not one per 100 ms.
+ */
+export function lenientSessionDecoder(codec: V2gCodec, lenient: readonly LenientFacet[], logger: Logger): (schema: SchemaId, exi: Uint8Array) => Result<V2gDocument> {
+  if (lenient.length === 0) return (schema, exi) => codec.decode(schema, exi);
+  const warned = new Set<string>();
+  return (schema, exi) => {
+    const warnings: FacetViolation[] = [];
+    const d = codec.decode(schema, exi, { lenient, warnings });
+    for (const w of warnings) {
+      const key = `${schema}:${w.field}:${w.facet}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      logger.log('warn', `accepted ${w.facet} facet violation: ${w.field}`, {
+        schema,
+        field: w.field,
+        facet: w.facet,
+        value: String(w.value),
+        allowed: `${w.min ?? '-inf'}..${w.max ?? 'inf'}`,
+        ...(w.decodedAs !== undefined ? { decodedAs: w.decodedAs } : {}),
+      });
+    }
+    return d;
+  };
 }
 
 export type TransportCommand =
@@ -63,6 +108,11 @@ export interface V2gTransportOptions {
   readonly performanceTime?: (requestElement: string) => number | undefined;
   /** Called for every response written later than its performance time (after the warning is logged). */
   readonly onLateResponse?: (late: LateResponse) => void;
+  /**
+   * Facet classes of the peer's messages accepted with a warning instead of a decode error
+   * (config `v2g.lenient_facets`, used by the EV); default none = strict.
+   */
+  readonly lenientFacets?: readonly LenientFacet[];
 }
 
 /** A response that left later than V2G_SECC_Msg_Performance_Time_<Msg> allows. */
@@ -88,6 +138,8 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
     let open = true;
     const reassembler = new V2gtpStreamReassembler(opts.maxMessageLength !== undefined ? { maxMessageLength: opts.maxMessageLength } : {});
     const now = opts.now ?? (() => performance.now());
+    // One per connection: the one-warning-per-field memory lasts one session.
+    const decodeRx = lenientSessionDecoder(codec, opts.lenientFacets ?? [], logger);
     // The request the session owes an answer to (V2G is strictly request/response: at most one).
     let pending: { readonly request: string; readonly at: number } | undefined;
 
@@ -114,7 +166,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
           breakStream(codecError('UNEXPECTED_PAYLOAD_TYPE', `payload type 0x${m.payloadType.toString(16)} on the V2G connection (expected 0x8001 EXI)`, { offset: m.streamOffset + 2 }));
           return;
         }
-        const d = codec.decode(schema, m.payload);
+        const d = decodeRx(schema, m.payload);
         if (!d.ok) {
           // The hex is cut: a hostile peer chooses the payload size (up to maxMessageLength), not our log volume.
           logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, bytes: m.payload.length, exi: toHex(m.payload.subarray(0, LOGGED_EXI_BYTES)) + (m.payload.length > LOGGED_EXI_BYTES ? '…' : '') });

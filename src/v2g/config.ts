@@ -99,12 +99,19 @@ export interface V2gEvConfig {
   readonly safeVoltage: number;
   /** The session opens the contactors only at or below this measured current (A); above it after CurrentDecay_Timeout it hands over to the SafeShutdownSequence. */
   readonly contactorOpenCurrentLimit: number;
-  /** Accept CableCheck Finished with EVSEIsolationStatus Invalid (some DIN chargers never report Valid). */
+  /** Accept CableCheck Finished with EVSEIsolationStatus Invalid or absent (some DIN chargers never report Valid; OpenV2Gx-based ISO-2 chargers leave it out). */
   readonly acceptIsolationInvalid: boolean;
   /** With an inlet sensor: the contactors close only when |EVSEPresentVoltage − inlet voltage| ≤ this (V). */
   readonly inletPlausibilityDelta: number;
   /** pyPLC light-bulb demo: no contactors at precharge end; close them LightBulbDemo_ContactorDelay into CurrentDemand. */
   readonly lightBulbDemo: boolean;
+  /**
+   * Schema facet classes of the charger's messages accepted with one warning per field and
+   * session instead of a decode error (the transport's lenient EXI decode): 'range' (integer
+   * bounds, e.g. OpenV2Gx's SAScheduleTupleID 0), 'length' (string/binary lengths, e.g. its
+   * empty EVSEID). Empty = strict.
+   */
+  readonly lenientFacets: readonly ('range' | 'length')[];
   readonly timeouts: V2gEvTimeouts;
 }
 
@@ -134,6 +141,8 @@ export const v2gEvDefaults: Omit<V2gEvConfig, 'evccId'> & { readonly evccId: Uin
   acceptIsolationInvalid: false,
   inletPlausibilityDelta: 30,
   lightBulbDemo: false,
+  // Both C reference decoders accept these violations, and pyPLC's own charger sends them.
+  lenientFacets: ['length', 'range'],
   timeouts: { ...v2gEvTimeoutDefaults },
 };
 

@@ -27,6 +27,13 @@ export interface HarnessOptions {
   readonly latencyMs?: number;
   /** Drop every document the EVSE sends after this predicate says so (a silent charger). */
   readonly dropEvseToEv?: (doc: V2gDocument, index: number) => boolean;
+  /**
+   * How the EV decodes bytes returned by tamperEvseToEv (default: the strict codec), e.g. the
+   * runtime's lenient per-session decoder.
+   */
+  readonly evDecode?: (schema: ExiSchemaId, bytes: Uint8Array) => { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+  /** The EVSE's random source (SessionID); default a fixed LCG. */
+  readonly randomBytes?: (n: number) => Uint8Array;
   /** Replace what the EV would receive (garbage, wrong type, ...). */
   readonly tamperEvseToEv?: (doc: V2gDocument, index: number) => V2gDocument | Uint8Array;
   /** The EV session hears no HW.CURRENT (a board without a current sensor; the sim still measures for the monitor). */
@@ -160,7 +167,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
             if (!transportOpen && !wire) return;
             if (ev.getSnapshot().status !== 'active') return;
             if (tampered instanceof Uint8Array) {
-              const r = decode(out.schema as ExiSchemaId, tampered);
+              const r = o.evDecode ? o.evDecode(out.schema as ExiSchemaId, tampered) : decode(out.schema as ExiSchemaId, tampered);
               if (r.ok) ev.send({ type: 'V2G.RES', doc: r.value as unknown as V2gDocument });
               else ev.send({ type: 'V2G.DECODE_ERROR', error: r.error });
               return;
@@ -194,7 +201,7 @@ export function createHarness(o: HarnessOptions = {}): Harness {
       clock,
       input: {
         config: { ...v2gEvseDefaults, ...o.evse, timeouts: { ...v2gEvseDefaults.timeouts, ...o.evse?.timeouts } },
-        randomBytes,
+        randomBytes: o.randomBytes ?? randomBytes,
         logger: evseLog,
         ...(o.faults ? { faults: o.faults } : {}),
       },

@@ -392,10 +392,48 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       push(`    s = ${chEvent.next};`);
       known = chEvent.next;
     }
+    // A choice of many elements of which at most one can occur (state 0 offers them all, and
+    // after any of them only EE is left: DIN/ISO-2 BodyType, its ~35 substitution-group
+    // members): probing every member name on objects of ~35 shapes is a megamorphic property
+    // miss each (the profile's top entry for small messages); dispatch on the keys present instead.
+    const elementLeaves = ct.leaves.filter((l) => l.kind === 'element');
+    const singleChoice =
+      ct.attrs.length === 0 &&
+      !ct.simpleContent &&
+      elementLeaves.length >= 8 &&
+      elementLeaves.length === ct.leaves.length &&
+      elementLeaves.every((l) => !l.array && l.max === 1 && l.sharedWith === undefined && !l.sharedLater && (l.optional || l.min === 0)) &&
+      elementLeaves.every((l) => codeIn(0, (e) => e.kind === 'SE' && e.leaf === l.index) >= 0) &&
+      ct.states.every((st, k) => k === 0 || st.events.every((e) => e.kind === 'EE'));
+    if (singleChoice) {
+      push('    for (const k in v) {');
+      push('      switch (k) {');
+    }
     ct.leaves.forEach((l, i) => {
       if (l.kind !== 'element') return;
       const v = l.value as ValueType;
       const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
+      if (singleChoice) {
+        push(`        case ${JSON.stringify(prop)}:`);
+        push(`          x = v.${prop};`);
+        push('          if (x !== undefined) {');
+        const lines: string[] = [];
+        if (v.kind === 'complex') {
+          lines.push(`c = C_${n}_l${i}[s]!; if (c < 0) w.event(W_${n}[s]!, c, ${gn}, ${JSON.stringify(l.name)}, s, X_${n}); w.bits(W_${n}[s]!, c);`);
+          lines.push(`if (typeof x !== 'object' || x === null) w.obj(x, ${JSON.stringify(l.name)});`);
+          lines.push(`e_${v.type.tsName}(w, x, ${JSON.stringify(l.name)});`);
+        } else {
+          lines.push(`c = C_${n}_l${i}[s]!; if (c < 0) w.event(W_${n}[s]!, c, ${gn}, ${JSON.stringify(l.name)}, s, X_${n}); w.bits(W_${n}[s]!, c);`);
+          lines.push('w.pos++;');
+          lines.push(writeSimple(v.type, 'x', l.name));
+          lines.push('w.pos++;');
+        }
+        for (const line of lines) push(`            ${line}`);
+        push(`            s = ${leafNext(ct, l, '1')};`);
+        push('          }');
+        push('          break;');
+        return;
+      }
       const fname = JSON.stringify(l.name);
       const mandatory = !l.array && l.min >= 1 && !l.optional && l.sharedWith === undefined && !l.sharedLater;
       const body = (x: string, staticCode: number | undefined, width: number) => {
@@ -450,6 +488,12 @@ export function emitGrammar(g: Grammar, opts: EmitOptions): string {
       if (l.sharedLater) push(`      sh_${prop} = true;`);
       push('    }');
     });
+    if (singleChoice) {
+      // Other keys are not elements of this type: ignored, as the probing encoder ignores them.
+      push('      }');
+      push('    }');
+      known = undefined;
+    }
     const eeCode = known === undefined ? -1 : codeIn(known, (e) => e.kind === 'EE');
     if (known !== undefined && eeCode >= 0) push(`    ${staticCode(widthOf(known), eeCode)}`);
     else push(`    ${dynamicCode(`C_${n}_ee`, "''")}`);

@@ -10965,250 +10965,324 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
     let s = 0;
     let c = 0;
     let x: any;
-    x = v.BodyElement;
-    if (x !== undefined) {
-      c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "BodyElement");
-      e_BodyBaseType(w, x, "BodyElement");
-      s = 1;
-    }
-    x = v.CableCheckReq;
-    if (x !== undefined) {
-      c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckReq");
-      e_CableCheckReqType(w, x, "CableCheckReq");
-      s = 2;
-    }
-    x = v.CableCheckRes;
-    if (x !== undefined) {
-      c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckRes");
-      e_CableCheckResType(w, x, "CableCheckRes");
-      s = 3;
-    }
-    x = v.CertificateInstallationReq;
-    if (x !== undefined) {
-      c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationReq");
-      e_CertificateInstallationReqType(w, x, "CertificateInstallationReq");
-      s = 4;
-    }
-    x = v.CertificateInstallationRes;
-    if (x !== undefined) {
-      c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationRes");
-      e_CertificateInstallationResType(w, x, "CertificateInstallationRes");
-      s = 5;
-    }
-    x = v.CertificateUpdateReq;
-    if (x !== undefined) {
-      c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateReq");
-      e_CertificateUpdateReqType(w, x, "CertificateUpdateReq");
-      s = 6;
-    }
-    x = v.CertificateUpdateRes;
-    if (x !== undefined) {
-      c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateRes");
-      e_CertificateUpdateResType(w, x, "CertificateUpdateRes");
-      s = 7;
-    }
-    x = v.ChargeParameterDiscoveryReq;
-    if (x !== undefined) {
-      c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryReq");
-      e_ChargeParameterDiscoveryReqType(w, x, "ChargeParameterDiscoveryReq");
-      s = 8;
-    }
-    x = v.ChargeParameterDiscoveryRes;
-    if (x !== undefined) {
-      c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryRes");
-      e_ChargeParameterDiscoveryResType(w, x, "ChargeParameterDiscoveryRes");
-      s = 9;
-    }
-    x = v.ChargingStatusReq;
-    if (x !== undefined) {
-      c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusReq");
-      e_ChargingStatusReqType(w, x, "ChargingStatusReq");
-      s = 10;
-    }
-    x = v.ChargingStatusRes;
-    if (x !== undefined) {
-      c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusRes");
-      e_ChargingStatusResType(w, x, "ChargingStatusRes");
-      s = 11;
-    }
-    x = v.ContractAuthenticationReq;
-    if (x !== undefined) {
-      c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ContractAuthenticationReq");
-      e_ContractAuthenticationReqType(w, x, "ContractAuthenticationReq");
-      s = 12;
-    }
-    x = v.ContractAuthenticationRes;
-    if (x !== undefined) {
-      c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ContractAuthenticationRes");
-      e_ContractAuthenticationResType(w, x, "ContractAuthenticationRes");
-      s = 13;
-    }
-    x = v.CurrentDemandReq;
-    if (x !== undefined) {
-      c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandReq");
-      e_CurrentDemandReqType(w, x, "CurrentDemandReq");
-      s = 14;
-    }
-    x = v.CurrentDemandRes;
-    if (x !== undefined) {
-      c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandRes");
-      e_CurrentDemandResType(w, x, "CurrentDemandRes");
-      s = 15;
-    }
-    x = v.MeteringReceiptReq;
-    if (x !== undefined) {
-      c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptReq");
-      e_MeteringReceiptReqType(w, x, "MeteringReceiptReq");
-      s = 16;
-    }
-    x = v.MeteringReceiptRes;
-    if (x !== undefined) {
-      c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptRes");
-      e_MeteringReceiptResType(w, x, "MeteringReceiptRes");
-      s = 17;
-    }
-    x = v.PaymentDetailsReq;
-    if (x !== undefined) {
-      c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsReq");
-      e_PaymentDetailsReqType(w, x, "PaymentDetailsReq");
-      s = 18;
-    }
-    x = v.PaymentDetailsRes;
-    if (x !== undefined) {
-      c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsRes");
-      e_PaymentDetailsResType(w, x, "PaymentDetailsRes");
-      s = 19;
-    }
-    x = v.PowerDeliveryReq;
-    if (x !== undefined) {
-      c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryReq");
-      e_PowerDeliveryReqType(w, x, "PowerDeliveryReq");
-      s = 20;
-    }
-    x = v.PowerDeliveryRes;
-    if (x !== undefined) {
-      c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryRes");
-      e_PowerDeliveryResType(w, x, "PowerDeliveryRes");
-      s = 21;
-    }
-    x = v.PreChargeReq;
-    if (x !== undefined) {
-      c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeReq");
-      e_PreChargeReqType(w, x, "PreChargeReq");
-      s = 22;
-    }
-    x = v.PreChargeRes;
-    if (x !== undefined) {
-      c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeRes");
-      e_PreChargeResType(w, x, "PreChargeRes");
-      s = 23;
-    }
-    x = v.ServiceDetailReq;
-    if (x !== undefined) {
-      c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailReq");
-      e_ServiceDetailReqType(w, x, "ServiceDetailReq");
-      s = 24;
-    }
-    x = v.ServiceDetailRes;
-    if (x !== undefined) {
-      c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailRes");
-      e_ServiceDetailResType(w, x, "ServiceDetailRes");
-      s = 25;
-    }
-    x = v.ServiceDiscoveryReq;
-    if (x !== undefined) {
-      c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryReq");
-      e_ServiceDiscoveryReqType(w, x, "ServiceDiscoveryReq");
-      s = 26;
-    }
-    x = v.ServiceDiscoveryRes;
-    if (x !== undefined) {
-      c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryRes");
-      e_ServiceDiscoveryResType(w, x, "ServiceDiscoveryRes");
-      s = 27;
-    }
-    x = v.ServicePaymentSelectionReq;
-    if (x !== undefined) {
-      c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServicePaymentSelectionReq");
-      e_ServicePaymentSelectionReqType(w, x, "ServicePaymentSelectionReq");
-      s = 28;
-    }
-    x = v.ServicePaymentSelectionRes;
-    if (x !== undefined) {
-      c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "ServicePaymentSelectionRes");
-      e_ServicePaymentSelectionResType(w, x, "ServicePaymentSelectionRes");
-      s = 29;
-    }
-    x = v.SessionSetupReq;
-    if (x !== undefined) {
-      c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupReq");
-      e_SessionSetupReqType(w, x, "SessionSetupReq");
-      s = 30;
-    }
-    x = v.SessionSetupRes;
-    if (x !== undefined) {
-      c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupRes");
-      e_SessionSetupResType(w, x, "SessionSetupRes");
-      s = 31;
-    }
-    x = v.SessionStopReq;
-    if (x !== undefined) {
-      c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopReq");
-      e_SessionStopType(w, x, "SessionStopReq");
-      s = 32;
-    }
-    x = v.SessionStopRes;
-    if (x !== undefined) {
-      c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopRes");
-      e_SessionStopResType(w, x, "SessionStopRes");
-      s = 33;
-    }
-    x = v.WeldingDetectionReq;
-    if (x !== undefined) {
-      c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionReq");
-      e_WeldingDetectionReqType(w, x, "WeldingDetectionReq");
-      s = 34;
-    }
-    x = v.WeldingDetectionRes;
-    if (x !== undefined) {
-      c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
-      if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionRes");
-      e_WeldingDetectionResType(w, x, "WeldingDetectionRes");
-      s = 35;
+    for (const k in v) {
+      switch (k) {
+        case "BodyElement":
+          x = v.BodyElement;
+          if (x !== undefined) {
+            c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "BodyElement");
+            e_BodyBaseType(w, x, "BodyElement");
+            s = 1;
+          }
+          break;
+        case "CableCheckReq":
+          x = v.CableCheckReq;
+          if (x !== undefined) {
+            c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckReq");
+            e_CableCheckReqType(w, x, "CableCheckReq");
+            s = 2;
+          }
+          break;
+        case "CableCheckRes":
+          x = v.CableCheckRes;
+          if (x !== undefined) {
+            c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CableCheckRes");
+            e_CableCheckResType(w, x, "CableCheckRes");
+            s = 3;
+          }
+          break;
+        case "CertificateInstallationReq":
+          x = v.CertificateInstallationReq;
+          if (x !== undefined) {
+            c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationReq");
+            e_CertificateInstallationReqType(w, x, "CertificateInstallationReq");
+            s = 4;
+          }
+          break;
+        case "CertificateInstallationRes":
+          x = v.CertificateInstallationRes;
+          if (x !== undefined) {
+            c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CertificateInstallationRes");
+            e_CertificateInstallationResType(w, x, "CertificateInstallationRes");
+            s = 5;
+          }
+          break;
+        case "CertificateUpdateReq":
+          x = v.CertificateUpdateReq;
+          if (x !== undefined) {
+            c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateReq");
+            e_CertificateUpdateReqType(w, x, "CertificateUpdateReq");
+            s = 6;
+          }
+          break;
+        case "CertificateUpdateRes":
+          x = v.CertificateUpdateRes;
+          if (x !== undefined) {
+            c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CertificateUpdateRes");
+            e_CertificateUpdateResType(w, x, "CertificateUpdateRes");
+            s = 7;
+          }
+          break;
+        case "ChargeParameterDiscoveryReq":
+          x = v.ChargeParameterDiscoveryReq;
+          if (x !== undefined) {
+            c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryReq");
+            e_ChargeParameterDiscoveryReqType(w, x, "ChargeParameterDiscoveryReq");
+            s = 8;
+          }
+          break;
+        case "ChargeParameterDiscoveryRes":
+          x = v.ChargeParameterDiscoveryRes;
+          if (x !== undefined) {
+            c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ChargeParameterDiscoveryRes");
+            e_ChargeParameterDiscoveryResType(w, x, "ChargeParameterDiscoveryRes");
+            s = 9;
+          }
+          break;
+        case "ChargingStatusReq":
+          x = v.ChargingStatusReq;
+          if (x !== undefined) {
+            c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusReq");
+            e_ChargingStatusReqType(w, x, "ChargingStatusReq");
+            s = 10;
+          }
+          break;
+        case "ChargingStatusRes":
+          x = v.ChargingStatusRes;
+          if (x !== undefined) {
+            c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ChargingStatusRes");
+            e_ChargingStatusResType(w, x, "ChargingStatusRes");
+            s = 11;
+          }
+          break;
+        case "ContractAuthenticationReq":
+          x = v.ContractAuthenticationReq;
+          if (x !== undefined) {
+            c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ContractAuthenticationReq");
+            e_ContractAuthenticationReqType(w, x, "ContractAuthenticationReq");
+            s = 12;
+          }
+          break;
+        case "ContractAuthenticationRes":
+          x = v.ContractAuthenticationRes;
+          if (x !== undefined) {
+            c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ContractAuthenticationRes");
+            e_ContractAuthenticationResType(w, x, "ContractAuthenticationRes");
+            s = 13;
+          }
+          break;
+        case "CurrentDemandReq":
+          x = v.CurrentDemandReq;
+          if (x !== undefined) {
+            c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandReq");
+            e_CurrentDemandReqType(w, x, "CurrentDemandReq");
+            s = 14;
+          }
+          break;
+        case "CurrentDemandRes":
+          x = v.CurrentDemandRes;
+          if (x !== undefined) {
+            c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "CurrentDemandRes");
+            e_CurrentDemandResType(w, x, "CurrentDemandRes");
+            s = 15;
+          }
+          break;
+        case "MeteringReceiptReq":
+          x = v.MeteringReceiptReq;
+          if (x !== undefined) {
+            c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptReq");
+            e_MeteringReceiptReqType(w, x, "MeteringReceiptReq");
+            s = 16;
+          }
+          break;
+        case "MeteringReceiptRes":
+          x = v.MeteringReceiptRes;
+          if (x !== undefined) {
+            c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "MeteringReceiptRes");
+            e_MeteringReceiptResType(w, x, "MeteringReceiptRes");
+            s = 17;
+          }
+          break;
+        case "PaymentDetailsReq":
+          x = v.PaymentDetailsReq;
+          if (x !== undefined) {
+            c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsReq");
+            e_PaymentDetailsReqType(w, x, "PaymentDetailsReq");
+            s = 18;
+          }
+          break;
+        case "PaymentDetailsRes":
+          x = v.PaymentDetailsRes;
+          if (x !== undefined) {
+            c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PaymentDetailsRes");
+            e_PaymentDetailsResType(w, x, "PaymentDetailsRes");
+            s = 19;
+          }
+          break;
+        case "PowerDeliveryReq":
+          x = v.PowerDeliveryReq;
+          if (x !== undefined) {
+            c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryReq");
+            e_PowerDeliveryReqType(w, x, "PowerDeliveryReq");
+            s = 20;
+          }
+          break;
+        case "PowerDeliveryRes":
+          x = v.PowerDeliveryRes;
+          if (x !== undefined) {
+            c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PowerDeliveryRes");
+            e_PowerDeliveryResType(w, x, "PowerDeliveryRes");
+            s = 21;
+          }
+          break;
+        case "PreChargeReq":
+          x = v.PreChargeReq;
+          if (x !== undefined) {
+            c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeReq");
+            e_PreChargeReqType(w, x, "PreChargeReq");
+            s = 22;
+          }
+          break;
+        case "PreChargeRes":
+          x = v.PreChargeRes;
+          if (x !== undefined) {
+            c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "PreChargeRes");
+            e_PreChargeResType(w, x, "PreChargeRes");
+            s = 23;
+          }
+          break;
+        case "ServiceDetailReq":
+          x = v.ServiceDetailReq;
+          if (x !== undefined) {
+            c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailReq");
+            e_ServiceDetailReqType(w, x, "ServiceDetailReq");
+            s = 24;
+          }
+          break;
+        case "ServiceDetailRes":
+          x = v.ServiceDetailRes;
+          if (x !== undefined) {
+            c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDetailRes");
+            e_ServiceDetailResType(w, x, "ServiceDetailRes");
+            s = 25;
+          }
+          break;
+        case "ServiceDiscoveryReq":
+          x = v.ServiceDiscoveryReq;
+          if (x !== undefined) {
+            c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryReq");
+            e_ServiceDiscoveryReqType(w, x, "ServiceDiscoveryReq");
+            s = 26;
+          }
+          break;
+        case "ServiceDiscoveryRes":
+          x = v.ServiceDiscoveryRes;
+          if (x !== undefined) {
+            c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServiceDiscoveryRes");
+            e_ServiceDiscoveryResType(w, x, "ServiceDiscoveryRes");
+            s = 27;
+          }
+          break;
+        case "ServicePaymentSelectionReq":
+          x = v.ServicePaymentSelectionReq;
+          if (x !== undefined) {
+            c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServicePaymentSelectionReq");
+            e_ServicePaymentSelectionReqType(w, x, "ServicePaymentSelectionReq");
+            s = 28;
+          }
+          break;
+        case "ServicePaymentSelectionRes":
+          x = v.ServicePaymentSelectionRes;
+          if (x !== undefined) {
+            c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "ServicePaymentSelectionRes");
+            e_ServicePaymentSelectionResType(w, x, "ServicePaymentSelectionRes");
+            s = 29;
+          }
+          break;
+        case "SessionSetupReq":
+          x = v.SessionSetupReq;
+          if (x !== undefined) {
+            c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupReq");
+            e_SessionSetupReqType(w, x, "SessionSetupReq");
+            s = 30;
+          }
+          break;
+        case "SessionSetupRes":
+          x = v.SessionSetupRes;
+          if (x !== undefined) {
+            c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "SessionSetupRes");
+            e_SessionSetupResType(w, x, "SessionSetupRes");
+            s = 31;
+          }
+          break;
+        case "SessionStopReq":
+          x = v.SessionStopReq;
+          if (x !== undefined) {
+            c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopReq");
+            e_SessionStopType(w, x, "SessionStopReq");
+            s = 32;
+          }
+          break;
+        case "SessionStopRes":
+          x = v.SessionStopRes;
+          if (x !== undefined) {
+            c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "SessionStopRes");
+            e_SessionStopResType(w, x, "SessionStopRes");
+            s = 33;
+          }
+          break;
+        case "WeldingDetectionReq":
+          x = v.WeldingDetectionReq;
+          if (x !== undefined) {
+            c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionReq");
+            e_WeldingDetectionReqType(w, x, "WeldingDetectionReq");
+            s = 34;
+          }
+          break;
+        case "WeldingDetectionRes":
+          x = v.WeldingDetectionRes;
+          if (x !== undefined) {
+            c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
+            if (typeof x !== 'object' || x === null) w.obj(x, "WeldingDetectionRes");
+            e_WeldingDetectionResType(w, x, "WeldingDetectionRes");
+            s = 35;
+          }
+          break;
+      }
     }
     c = C_BodyType_ee[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", '', s, X_BodyType); w.bits(W_BodyType[s]!, c);
   } catch (e) {

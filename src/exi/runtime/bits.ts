@@ -19,6 +19,27 @@ export class ExiFault {
   ) {}
 }
 
+/**
+ * A facet violation accepted by a lenient decode (see BitReader.lenient): the field (its
+ * grammar context, e.g. `CurrentDemandResType.EVSEID`), which facet, the value on the wire
+ * and the value the document carries.
+ */
+export interface FacetWarning {
+  readonly field: string;
+  readonly facet: 'range' | 'length';
+  /** What the stream carried: the integer, or the string/binary length. */
+  readonly value: number | bigint;
+  /** The schema's bounds for that facet. */
+  readonly min: number | bigint | undefined;
+  readonly max: number | bigint | undefined;
+  /** The integer placed in the document when it differs from `value` (an n-bit wrap). */
+  readonly decodedAs?: number;
+}
+
+/** Bits of BitReader.lenient. */
+export const LENIENT_RANGE = 1;
+export const LENIENT_LENGTH = 2;
+
 const TWO_53 = 2 ** 53;
 /** Scratch space for string decoding (the codec is synchronous: one decode at a time). */
 const STRING_SCRATCH = new Uint16Array(512);
@@ -27,6 +48,16 @@ export class BitReader {
   /** Current position in bits from the start of the buffer. */
   pos = 0;
   endBits: number;
+
+  /**
+   * Facet classes accepted instead of failing (LENIENT_RANGE | LENIENT_LENGTH), 0 = strict.
+   * Only the facet checks of values the grammar still carries are relaxed: event codes,
+   * enumeration indexes, truncation and string-table hits fail as ever. The checks sit on
+   * the slow paths only (the fused fast paths fall back to them on any violation).
+   */
+  lenient = 0;
+  /** Facet violations accepted during the current decode (lenient mode only). */
+  warnings: FacetWarning[] = [];
 
   constructor(public buf: Uint8Array) {
     this.endBits = buf.length * 8;
@@ -286,12 +317,22 @@ export class BitReader {
 
   /** Integer within [min, max] (not an n-bit range): checks the schema facets. */
   rangeCheck(v: number, min: number, max: number, grammar: string): number {
-    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} outside ${min}..${max}`, { grammar });
+    if (v < min || v > max) {
+      if (this.lenient & LENIENT_RANGE) {
+        this.warnings.push({ field: grammar, facet: 'range', value: v, min, max });
+        return v;
+      }
+      this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} outside ${min}..${max}`, { grammar });
+    }
     return v;
   }
 
   rangeCheckBig(v: bigint, min: bigint | undefined, max: bigint | undefined, grammar: string): bigint {
     if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
+      if (this.lenient & LENIENT_RANGE) {
+        this.warnings.push({ field: grammar, facet: 'range', value: v, min, max });
+        return v;
+      }
       this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} outside ${min ?? '-inf'}..${max ?? 'inf'}`, { grammar });
     }
     return v;
@@ -301,6 +342,15 @@ export class BitReader {
   nbit(n: number, min: number, max: number, grammar: string): number {
     const v = this.bits(n) + min;
     if (v > max) {
+      if (this.lenient & LENIENT_RANGE) {
+        // Both C reference decoders (OpenV2Gx, libcbv2g) store an n-bit integer whose range lies
+        // within 0..255 in a uint8_t: `(uint8_t)(value + min)`. OpenV2Gx's ISO-2 encoder writes
+        // SAScheduleTupleID 0 (facet 1..255) as 8 bits of 0 - 1 = 0xff, which reads back as 256;
+        // the C decoders give 0 again, the value the sender meant. Do the same.
+        const decodedAs = min >= 0 && max <= 255 ? v & 0xff : v;
+        this.warnings.push({ field: grammar, facet: 'range', value: v, min, max, ...(decodedAs !== v ? { decodedAs } : {}) });
+        return decodedAs;
+      }
       this.pos -= n;
       this.fail('VALUE_OUT_OF_RANGE', `${grammar}: ${v} above ${max}`, { grammar });
     }
@@ -329,7 +379,7 @@ export class BitReader {
       this.fail('STRING_TABLE_HIT', `${grammar}: string table reference (value partition capacity is 0)`, { grammar });
     }
     const len = n - 2;
-    if (len < minLen || len > maxLen) {
+    if ((len < minLen || len > maxLen) && !this.lengthAccepted(len, minLen, maxLen, grammar)) {
       this.pos = start;
       this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: string length ${len} outside ${minLen}..${maxLen}`, { grammar });
     }
@@ -378,7 +428,7 @@ export class BitReader {
   binary(minLen: number, maxLen: number, grammar: string): Uint8Array {
     const start = this.pos;
     const len = this.uint();
-    if (len < minLen || len > maxLen) {
+    if ((len < minLen || len > maxLen) && !this.lengthAccepted(len, minLen, maxLen, grammar)) {
       this.pos = start;
       this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: binary length ${len} outside ${minLen}..${maxLen}`, { grammar });
     }
@@ -397,6 +447,17 @@ export class BitReader {
     for (let k = 0; k < len; k++, i++) out[k] = (((buf[i] as number) << off) | ((buf[i + 1] as number) >>> (8 - off))) & 0xff;
     this.pos += len * 8;
     return out;
+  }
+
+  /**
+   * Lenient mode: a string/binary length outside the facet is accepted (with a warning) when
+   * the stream still holds that many items. The remaining-input check that follows bounds the
+   * allocation, so an accepted length can never allocate more than the input holds.
+   */
+  private lengthAccepted(len: number, minLen: number, maxLen: number, grammar: string): boolean {
+    if ((this.lenient & LENIENT_LENGTH) === 0) return false;
+    this.warnings.push({ field: grammar, facet: 'length', value: len, min: minLen, max: maxLen });
+    return true;
   }
 
   /** Adds the innermost grammar and state to a fault raised by a primitive (decoder catch blocks). */

@@ -166,8 +166,10 @@ function requestBody(req: V2gRequest): object {
     case 'PowerDelivery':
       return clean<S.PowerDeliveryReqType>({
         ChargeProgress: req.progress,
-        // Mandatory in ISO-2; EIM with one schedule uses tuple 1.
-        SAScheduleTupleID: req.saScheduleTupleId ?? 1,
+        // Mandatory in ISO-2; EIM with one schedule uses tuple 1. An id outside SAIDType's
+        // 1..255 can only come from a lenient decode: OpenV2Gx-based chargers (pyPLC) offer
+        // tuple 0, which cannot be encoded, and ignore the id in PowerDeliveryReq; send 1.
+        SAScheduleTupleID: req.saScheduleTupleId !== undefined && req.saScheduleTupleId >= 1 && req.saScheduleTupleId <= 255 ? req.saScheduleTupleId : 1,
         DC_EVPowerDeliveryParameter: opt(req.dc, (d) =>
           clean<S.DC_EVPowerDeliveryParameterType>({ DC_EVStatus: dcEvStatusDoc(d.evStatus), BulkChargingComplete: d.bulkChargingComplete, ChargingComplete: d.chargingComplete }),
         ),

@@ -163,6 +163,29 @@ function mirrorCharger(board: Board): ((r: WireRecord) => void) | undefined {
 }
 
 /**
+ * The EVSE's counterpart of mirrorCharger: with the sim board the car is another process with its
+ * own physics, so nothing in this process sets the simulated CP to state C. The car's requests say
+ * what its CP switch does: state C from CableCheckReq (DC: the EV is in C before the cable check,
+ * as the in-process sim does) or PowerDeliveryReq(Start) (AC), back to B on
+ * PowerDeliveryReq(Stop), WeldingDetectionReq and SessionStopReq. Without it the production safety
+ * monitor rightly reports a live output with CP state B (EVSE_OUTPUT_LIVE_WITHOUT_STATE_C).
+ */
+function mirrorCar(board: Board): ((r: WireRecord) => void) | undefined {
+  const sim = (board as { sim?: unknown }).sim;
+  const cp = board.ev?.controlPilot;
+  if (!sim || !cp || !board.evse) return undefined;
+  return (r) => {
+    if (r.direction !== 'rx' || !r.doc || !('V2G_Message' in r.doc)) return;
+    const body = r.doc.V2G_Message.Body as Record<string, Record<string, unknown> | undefined>;
+    const pd = body.PowerDeliveryReq;
+    const start = pd && (pd.ChargeProgress === 'Start' || pd.ReadyToChargeState === true);
+    const stop = pd && (pd.ChargeProgress === 'Stop' || pd.ReadyToChargeState === false);
+    if (body.CableCheckReq || start) cp.setState('C');
+    else if (stop || body.WeldingDetectionReq || body.SessionStopReq) cp.setState('B');
+  };
+}
+
+/**
  * Response times seen by the EV, per request type: from our request leaving (after EXI encoding)
  * to the response arriving (before EXI decoding). For the summary and the benchmarks.
  */
@@ -407,6 +430,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
     const evseHw = board.value.evse;
+    const carMirror = mirrorCar(board.value);
     // SOC forwarding (SmartEVSE HTTP callback, MQTT): the car's values come from its requests on the wire.
     forwarding =
       c.soc_callback.enabled || c.mqtt.enabled
@@ -425,9 +449,10 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       faults: faults.value,
       randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
       slac: { timings: slacEvseTimingsOf(c) },
-      ...(recorder || forwarding || display
+      ...(recorder || forwarding || display || carMirror
         ? {
             onWire: (r: WireRecord) => {
+              carMirror?.(r);
               recorder?.wire(r);
               forwarding?.onWire(r);
               display?.onWire(r);

@@ -255,6 +255,8 @@ export interface RecordFindings {
   readonly unanswered: readonly string[];
   /** The last V2G message of the record. */
   readonly lastV2g: string | undefined;
+  /** The first V2G message of the record. */
+  readonly firstV2g: string | undefined;
   /** `tsplc decode --json` exited 0 and every line parsed, with a session summary line. */
   readonly decodeOk: boolean;
   readonly decodeError: string;
@@ -346,11 +348,18 @@ export function examineRecord(pcapng: string): RecordFindings {
     answered: requests - unanswered.length,
     unanswered,
     lastV2g: v2g.at(-1)?.name,
+    firstV2g: v2g[0]?.name,
     decodeOk: decodeError === '',
     decodeError,
     summary,
     tsharkOk: t?.status === 0,
-    tsharkStderr: t ? t.stderr.trim() : 'tshark not installed',
+    // tshark's warning about running as root says nothing about the file.
+    tsharkStderr: t
+      ? t.stderr
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !/^Running as user "root"/.test(l))
+          .join('\n')
+      : 'tshark not installed',
     closed: jsonlLastKind === 'stop',
     jsonlLastKind,
   };

@@ -260,6 +260,10 @@ export interface RecordFindings {
   /** `tsplc decode --json` exited 0 and every line parsed, with a session summary line. */
   readonly decodeOk: boolean;
   readonly decodeError: string;
+  /** `tsplc decode`'s exit code, its stderr, and the error lines it printed (layer 'capture', e.g. TRUNCATED). */
+  readonly decodeExit: number | null;
+  readonly decodeStderr: string;
+  readonly decodeErrors: readonly string[];
   readonly summary: Record<string, unknown> | undefined;
   /** `tshark -r` exited 0; its stderr (a "cut short" warning would be here). */
   readonly tsharkOk: boolean;
@@ -315,14 +319,14 @@ export function examineRecord(pcapng: string): RecordFindings {
   const end = pcapngWholeBlockEnd(bytes);
   const frames = [...readCapture(bytes)].filter((x) => x.ok).length;
   const d = spawnSync(process.execPath, ['--import', 'tsx', cli, 'decode', pcapng, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  let decoded: { layer: string; name?: string; frame?: number }[] = [];
+  let decoded: { layer: string; name?: string; frame?: number; summary?: string }[] = [];
   let decodeError = d.status === 0 ? '' : `exit ${String(d.status ?? d.signal)}: ${(d.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
   try {
     decoded = d.stdout
       .trim()
       .split('\n')
       .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as { layer: string; name?: string; frame?: number });
+      .map((l) => JSON.parse(l) as { layer: string; name?: string; frame?: number; summary?: string });
   } catch (e) {
     decodeError ||= `unparsable output: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -351,6 +355,9 @@ export function examineRecord(pcapng: string): RecordFindings {
     firstV2g: v2g[0]?.name,
     decodeOk: decodeError === '',
     decodeError,
+    decodeExit: d.status,
+    decodeStderr: (d.stderr || '').trim(),
+    decodeErrors: decoded.filter((x) => x.name === 'error').map((x) => `[${x.layer}] ${x.summary ?? ''}`),
     summary,
     tsharkOk: t?.status === 0,
     // tshark's warning about running as root says nothing about the file.

@@ -3,10 +3,11 @@
 // UDP and TCP), an attack runner that measures what an attack cost the target (alive, RSS, log
 // volume) and whether a real car session succeeds afterwards, and the printed report table.
 // Generic on purpose: the SLAC attacks (test/hostile/slac*.test.ts) use the same pieces.
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCapture } from '../../src/capture/reader.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 
 export { namespaceTestsUnavailable };
@@ -156,6 +157,8 @@ export interface AttackRow {
   readonly logKb: number;
   readonly session: CarResult;
   readonly attackerOk: boolean;
+  /** What the session records of both sides held afterwards (the kill tests), printed as extra columns. */
+  readonly records?: { readonly car: RecordFindings; readonly charger: RecordFindings };
 }
 
 export interface AttackBounds {
@@ -215,10 +218,14 @@ export function rowOk(r: AttackRow, b: AttackBounds = defaultBounds): boolean {
 /** The report, like the fault table's: printed and written to $TMPDIR/<file>. */
 export function printReport(title: string, rows: readonly AttackRow[], file: string): string {
   const w = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
-  const head = `${w('attack', 30)} ${w('alive', 6)} ${w('RSS MB before→after', 20)} ${w('log lines/KB', 13)} ${w('real session afterwards', 24)} what the attacker saw`;
+  // The kill tests add the records of both sides: frames, requests with response / requests, decode, tshark.
+  const withRecords = rows.some((r) => r.records);
+  const recHead = withRecords ? `${w('car record: frames req/res decode tshark', 42)} ${w('charger record: frames req/res decode tshark', 46)} ` : '';
+  const recCols = (r: AttackRow): string => (withRecords ? `${w(r.records ? recordCell(r.records.car) : '-', 42)} ${w(r.records ? recordCell(r.records.charger) : '-', 46)} ` : '');
+  const head = `${w('attack', 30)} ${w('alive', 6)} ${w('RSS MB before→after', 20)} ${w('log lines/KB', 13)} ${w('real session afterwards', 24)} ${recHead}what the attacker saw`;
   const body = rows.map(
     (r) =>
-      `${w(r.attack, 30)} ${w(r.alive ? 'yes' : 'NO', 6)} ${w(`${r.rssBeforeMb ?? '?'}→${r.rssAfterMb ?? '?'}`, 20)} ${w(`${r.logLines}/${r.logKb}`, 13)} ${w(r.session.ok ? 'ok' : `FAILED ${r.session.end}`, 24)} ${r.seen}`,
+      `${w(r.attack, 30)} ${w(r.alive ? 'yes' : 'NO', 6)} ${w(`${r.rssBeforeMb ?? '?'}→${r.rssAfterMb ?? '?'}`, 20)} ${w(`${r.logLines}/${r.logKb}`, 13)} ${w(r.session.ok ? 'ok' : `FAILED ${r.session.end}`, 24)} ${recCols(r)}${r.seen}`,
   );
   const text = [title, head, '-'.repeat(head.length), ...body, ''].join('\n');
   console.log(text);
@@ -230,4 +237,142 @@ export function printReport(title: string, rows: readonly AttackRow[], file: str
 export function seenOf(r: Record<string, unknown>): string {
   const { attack: _a, secc: _s, ...rest } = r;
   return JSON.stringify(rest).replace(/[{}"]/g, '').slice(0, 140);
+}
+
+/** What one session record (pcapng + JSON lines) held, as `tsplc decode` and tshark read it. */
+export interface RecordFindings {
+  readonly pcapng: string;
+  /** Frames in the pcapng (whole blocks read by the project's reader). */
+  readonly frames: number;
+  /** The pcapng ends exactly at the end of a whole block (no partial block at the tail). */
+  readonly wholeBlocks: boolean;
+  /** Bytes after the last whole block (0 when wholeBlocks). */
+  readonly tailBytes: number;
+  /** V2G requests decoded, and how many of them are followed by their response. */
+  readonly requests: number;
+  readonly answered: number;
+  /** Requests without their response ('#frame name → what followed'). */
+  readonly unanswered: readonly string[];
+  /** The last V2G message of the record. */
+  readonly lastV2g: string | undefined;
+  /** The first V2G message of the record. */
+  readonly firstV2g: string | undefined;
+  /** `tsplc decode --json` exited 0 and every line parsed, with a session summary line. */
+  readonly decodeOk: boolean;
+  readonly decodeError: string;
+  /** `tsplc decode`'s exit code, its stderr, and the error lines it printed (layer 'capture', e.g. TRUNCATED). */
+  readonly decodeExit: number | null;
+  readonly decodeStderr: string;
+  readonly decodeErrors: readonly string[];
+  readonly summary: Record<string, unknown> | undefined;
+  /** `tshark -r` exited 0; its stderr (a "cut short" warning would be here). */
+  readonly tsharkOk: boolean;
+  readonly tsharkStderr: string;
+  /** The JSON-lines log's last line is the recorder's `stop` line (the record was closed). */
+  readonly closed: boolean;
+  readonly jsonlLastKind: string | undefined;
+}
+
+export const hasTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+
+/** The `--set` arguments that make a role record into `dir`. */
+export const recordArgs = (dir: string): string[] => ['--set', `logging.session_records_dir=${dir}`];
+
+/** The record files of `dir` in counter order (the first is the first session of the process). */
+export function recordsIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pcapng'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Walks the pcapng block structure (type, total length at +4 and at the end): where the last whole block ends. */
+export function pcapngWholeBlockEnd(file: Uint8Array): number {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  let at = 0;
+  let le = true;
+  while (at + 12 <= file.length) {
+    const type = dv.getUint32(at, le);
+    if (type === 0x0a0d0d0a) le = dv.getUint32(at + 8, true) === 0x1a2b3c4d;
+    const len = dv.getUint32(at + 4, le);
+    if (len < 12 || len % 4 !== 0 || at + len > file.length || dv.getUint32(at + len - 4, le) !== len) break;
+    at += len;
+  }
+  return at;
+}
+
+/** Every V2G request is answered by the response of the same name before the next request. */
+function unansweredOf(v2g: readonly { name?: string; frame?: number }[]): string[] {
+  const missing: string[] = [];
+  for (let i = 0; i < v2g.length; i++) {
+    const n = v2g[i]!.name ?? '';
+    if (!n.endsWith('Req')) continue;
+    const next = v2g[i + 1]?.name;
+    if (next !== n.replace(/Req$/, 'Res')) missing.push(`#${v2g[i]!.frame} ${n} → ${next ?? 'end of record'}`);
+  }
+  return missing;
+}
+
+/** Reads one record the way a user would: the project's reader, `tsplc decode --json`, `tshark -r`, and its `.jsonl`. */
+export function examineRecord(pcapng: string): RecordFindings {
+  const bytes = new Uint8Array(readFileSync(pcapng));
+  const end = pcapngWholeBlockEnd(bytes);
+  const frames = [...readCapture(bytes)].filter((x) => x.ok).length;
+  const d = spawnSync(process.execPath, ['--import', 'tsx', cli, 'decode', pcapng, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  let decoded: { layer: string; name?: string; frame?: number; summary?: string }[] = [];
+  let decodeError = d.status === 0 ? '' : `exit ${String(d.status ?? d.signal)}: ${(d.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
+  try {
+    decoded = d.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { layer: string; name?: string; frame?: number; summary?: string });
+  } catch (e) {
+    decodeError ||= `unparsable output: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  const summary = decoded.find((x) => x.layer === 'summary') as Record<string, unknown> | undefined;
+  if (!decodeError && !summary) decodeError = 'no session summary';
+  const v2g = decoded.filter((x) => x.layer === 'v2g');
+  const unanswered = unansweredOf(v2g);
+  const requests = v2g.filter((x) => (x.name ?? '').endsWith('Req')).length;
+  const t = hasTshark ? spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }) : undefined;
+  const jsonl = readFileSync(pcapng.replace(/\.pcapng$/, '.jsonl'), 'utf8').trim().split('\n');
+  let jsonlLastKind: string | undefined;
+  try {
+    jsonlLastKind = (JSON.parse(jsonl.at(-1) ?? '') as { kind?: string }).kind;
+  } catch {
+    jsonlLastKind = 'unparsable';
+  }
+  return {
+    pcapng,
+    frames,
+    wholeBlocks: end === bytes.length,
+    tailBytes: bytes.length - end,
+    requests,
+    answered: requests - unanswered.length,
+    unanswered,
+    lastV2g: v2g.at(-1)?.name,
+    firstV2g: v2g[0]?.name,
+    decodeOk: decodeError === '',
+    decodeError,
+    decodeExit: d.status,
+    decodeStderr: (d.stderr || '').trim(),
+    decodeErrors: decoded.filter((x) => x.name === 'error').map((x) => `[${x.layer}] ${x.summary ?? ''}`),
+    summary,
+    tsharkOk: t?.status === 0,
+    // tshark's warning about running as root says nothing about the file.
+    tsharkStderr: t
+      ? t.stderr
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !/^Running as user "root"/.test(l))
+          .join('\n')
+      : 'tshark not installed',
+    closed: jsonlLastKind === 'stop',
+    jsonlLastKind,
+  };
+}
+
+/** One report cell: 'frames 1234, 210/211 req/res, decode ok, tshark ok, closed'. */
+export function recordCell(r: RecordFindings): string {
+  return `${r.frames}${r.wholeBlocks ? '' : `+${r.tailBytes}B`} ${r.answered}/${r.requests} ${r.decodeOk ? 'ok' : 'FAIL'} ${r.tsharkOk ? 'ok' : hasTshark ? 'FAIL' : 'n/a'} ${r.closed ? 'closed' : 'open'}`;
 }

@@ -17,7 +17,7 @@ import { parseMac } from '../bytes.js';
 import { connectionTimingsOf, safeShutdownTimingsOf, slacEvTimingsOf, slacEvseTimingsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvHardware } from '../ports/hardware.js';
-import { StatusBus } from '../status.js';
+import { StatusBus, type StatusUpdate } from '../status.js';
 import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import { parseFaultScenario } from '../v2g/faults.js';
 import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
@@ -341,14 +341,35 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
         rec.frame(f.timestamp, f.data);
       });
       let sessionSeen = false;
+      // The cut to the next record waits until the capture tap has gone quiet (as at exit): the last
+      // response and the FINs of the session just ended reach the tap after its status did, and
+      // belong to its record (seen in the kill tests: a charger's SessionStopRes opened the next
+      // record). Status updates meanwhile are held and go into the new record.
+      let cutPending = false;
+      const held: StatusUpdate[] = [];
+      const cutWhenQuiet = (t0: number): void => {
+        const now = performance.now();
+        if (now - t0 < CAPTURE_DRAIN_MS && now - Math.max(t0, lastCaptured) < CAPTURE_QUIET_MS) {
+          setTimeout(() => cutWhenQuiet(t0), 20).unref();
+          return;
+        }
+        rec.start();
+        cutPending = false;
+        for (const h of held.splice(0)) rec.status(h);
+      };
       status.updates$.subscribe((u) => {
         if (u.checkpoint === 400) sessionSeen = true;
         // A new record when the next car / attempt begins after a session (or at the very start).
-        if ((u.checkpoint === 1 || u.checkpoint === 3 || u.checkpoint === 100) && (!rec.current || sessionSeen)) {
+        if (!cutPending && (u.checkpoint === 1 || u.checkpoint === 3 || u.checkpoint === 100) && (!rec.current || sessionSeen)) {
           sessionSeen = false;
-          rec.start();
+          if (!rec.current) rec.start();
+          else {
+            cutPending = true;
+            cutWhenQuiet(performance.now());
+          }
         }
-        rec.status(u);
+        if (cutPending) held.push(u);
+        else rec.status(u);
       });
       recorder = rec;
     } catch (e) {

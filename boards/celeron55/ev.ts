@@ -4,9 +4,10 @@
 import { BehaviorSubject, distinctUntilChanged, map, Subject, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { asciiBytes, encodeCeleron55, LineSplitter, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
+import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
 import type { SerialLink } from '../../src/hardware/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import { subscribeParsedLines } from '../serial-lines.js';
 
 export interface Celeron55Options {
   readonly logger?: Logger;
@@ -51,26 +52,13 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
       log.log('error', 'serial write failed', { error: e instanceof Error ? e.message : String(e) });
     }
   };
-  const splitter = new LineSplitter();
-  const sub: Subscription = link.data$.subscribe({
-    next: (bytes) => {
-      const { lines, errors } = splitter.push(bytes);
-      for (const e of errors) log.log('warn', e.message, { code: e.code });
-      for (const line of lines) {
-        const r = parseCeleron55Line(line);
-        if (!r.ok) {
-          log.log('debug', `ignored line: ${r.error.message}`, { code: r.error.code });
-          continue;
-        }
-        lastRx = sched.now();
-        if (silentWarned) log.log('info', 'celeron55 device talks again');
-        silentWarned = false;
-        readings[r.value.key] = r.value.value;
-        values.next({ ...readings });
-        received.next(r.value.key);
-      }
-    },
-    error: (e: unknown) => log.log('error', 'serial line failed', { error: e instanceof Error ? e.message : String(e) }),
+  const sub: Subscription = subscribeParsedLines(link, parseCeleron55Line, log, (reading) => {
+    lastRx = sched.now();
+    if (silentWarned) log.log('info', 'celeron55 device talks again');
+    silentWarned = false;
+    readings[reading.key] = reading.value;
+    values.next({ ...readings });
+    received.next(reading.key);
   });
 
   const every = (ms: number, fn: () => void): void => {

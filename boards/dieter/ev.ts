@@ -5,11 +5,12 @@
 import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
+import { asciiBytes } from '../../src/hardware/celeron55.js';
 import { DIETER_CP_STATE_C, DIETER_RELAY, DIETER_RELAY2, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
 import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
 import type { SerialLink } from '../../src/hardware/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import { subscribeParsedLines } from '../serial-lines.js';
 
 export interface DieterOptions {
   readonly battery: BatteryState;
@@ -47,23 +48,10 @@ export function createDieterEv(link: SerialLink, o: DieterOptions): EvHardware {
     send(encodeDieterOutputs(bits));
   };
   send(encodeDieterOutputs(0));
-  const splitter = new LineSplitter();
-  const sub: Subscription = link.data$.subscribe({
-    next: (bytes) => {
-      const { lines, errors } = splitter.push(bytes);
-      for (const e of errors) log.log('warn', e.message, { code: e.code });
-      for (const line of lines) {
-        const r = parseDieterLine(line);
-        if (!r.ok) {
-          log.log('debug', `ignored line: ${r.error.message}`, { code: r.error.code });
-          continue;
-        }
-        if (r.value === undefined) continue;
-        lastAdc = sched.now();
-        inlet.next(Math.round(r.value * o.voltsPerCount * 10) / 10);
-      }
-    },
-    error: (e: unknown) => log.log('error', 'serial line failed', { error: e instanceof Error ? e.message : String(e) }),
+  const sub: Subscription = subscribeParsedLines(link, parseDieterLine, log, (adc) => {
+    if (adc === undefined) return;
+    lastAdc = sched.now();
+    inlet.next(Math.round(adc * o.voltsPerCount * 10) / 10);
   });
   const refresh = (): void => {
     const t = sched.setTimeout(() => {

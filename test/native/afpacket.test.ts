@@ -122,24 +122,26 @@ describe.skipIf(!canNetns)('AF_PACKET port across a veth pair', () => {
     multi.child.kill();
   });
 
-  for (const types of ['all', '0x88e1'] as const) {
+  // Each run has its own tags: waitFor() also matches frames already seen, so a
+  // reused tag would let the second run go on before its frames had arrived.
+  for (const [types, t0] of [['all', 20], ['0x88e1', 23]] as const) {
     it(`a capture tap (includeOutgoing, types ${types}) sees the station's own frames as 'outgoing', in order with received ones; the protocol port still does not`, async () => {
       const tap = new PeerProcess(net().spawnNode(net().a, PEER, [net().a.ifname, '--types', types, '--outgoing']));
       await tap.waitFor((e) => e.event === 'open', 20_000, 'tap open');
       const tagOf = (e: PeerEvent): number => parseInt((e.hex as string).slice(21 * 2 + 14, 21 * 2 + 16), 16);
-      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, bMac, 20)) });
-      await b.waitFor((e) => frameEvents(b, 20).includes(e), 10_000, 'tag 20 at b');
-      b.send({ cmd: 'send', hex: toHex(slacParmReq(bMac, aMac, 21)) });
-      await a.waitFor((e) => frameEvents(a, 21).includes(e), 10_000, 'tag 21 at a');
-      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, 'ff:ff:ff:ff:ff:ff', 22)) });
-      await tap.waitFor((e) => frameEvents(tap, 22).includes(e), 10_000, 'tag 22 at the tap');
-      const seen = tap.frames().filter((e) => e.mme === 'CM_SLAC_PARM.REQ' && [20, 21, 22].includes(tagOf(e)));
-      expect(seen.map((e) => `${tagOf(e)}:${String(e.packetType)}`)).toEqual(['20:outgoing', '21:host', '22:outgoing']);
+      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, bMac, t0)) });
+      await b.waitFor((e) => frameEvents(b, t0).includes(e), 10_000, `tag ${t0} at b`);
+      b.send({ cmd: 'send', hex: toHex(slacParmReq(bMac, aMac, t0 + 1)) });
+      await a.waitFor((e) => frameEvents(a, t0 + 1).includes(e), 10_000, `tag ${t0 + 1} at a`);
+      a.send({ cmd: 'send', hex: toHex(slacParmReq(aMac, 'ff:ff:ff:ff:ff:ff', t0 + 2)) });
+      await tap.waitFor((e) => frameEvents(tap, t0 + 2).includes(e), 10_000, `tag ${t0 + 2} at the tap`);
+      const seen = tap.frames().filter((e) => e.mme === 'CM_SLAC_PARM.REQ' && [t0, t0 + 1, t0 + 2].includes(tagOf(e)));
+      expect(seen.map((e) => `${tagOf(e)}:${String(e.packetType)}`)).toEqual([`${t0}:outgoing`, `${t0 + 1}:host`, `${t0 + 2}:outgoing`]);
       const ts = seen.map((e) => e.timestamp as number);
       expect(ts[0]! <= ts[1]! && ts[1]! <= ts[2]!, ts.join(' ')).toBe(true);
       // The station's protocol port (no includeOutgoing) never saw its own two frames.
-      expect(frameEvents(a, 20)).toHaveLength(0);
-      expect(frameEvents(a, 22)).toHaveLength(0);
+      expect(frameEvents(a, t0)).toHaveLength(0);
+      expect(frameEvents(a, t0 + 2)).toHaveLength(0);
       tap.child.kill();
     });
   }

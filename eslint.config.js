@@ -19,7 +19,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 // npm packages pure code may use: no I/O in any of them.
 const purePackages = ['rxjs', 'xstate', '@noble/hashes', 'smol-toml'];
 // The protocol and domain folders of src/ that everything above them builds on.
-const base = ['src/bytes', 'src/result'];
+const base = ['src/bytes', 'src/result', 'src/errors', 'src/constants', 'src/checkpoints'];
 const pure = (imports, extra = {}) => ({ imports: [...base, ...imports], node: false, packages: purePackages, ...extra });
 
 /**
@@ -31,6 +31,9 @@ export const directionTable = {
   // ---- pure src/: codecs, domain logic, ports (interfaces only) ----
   'src/bytes': { imports: [], node: false, packages: [] },
   'src/result': { imports: [], node: false, packages: [] },
+  'src/errors': { imports: [], node: false, packages: [] },
+  'src/constants': { imports: [], node: false, packages: [] },
+  'src/checkpoints': { imports: [], node: false, packages: [] },
   // A port may name the plain data type it carries (the display panel takes a src/display Framebuffer).
   'src/ports': pure(['src/display']),
   'src/status': pure(['src/ports']),

@@ -3,6 +3,7 @@
 // driver packages (optional dependencies) only when chosen.
 import { err, type Result } from '../src/result.js';
 import type { Board, BoardDrivers, BoardError, BoardModule, BoardOptions } from './types.js';
+import { errorMessage } from '../src/errors.js';
 
 export type { Board, BoardDrivers, BoardError, BoardOptions, BoardRole } from './types.js';
 
@@ -26,11 +27,11 @@ export async function loadBoard(name: string, options: BoardOptions, drivers?: B
   try {
     mod = await loader();
   } catch (e) {
-    return err({ code: 'DRIVER_MISSING', message: `board '${name}' could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
+    return err({ code: 'DRIVER_MISSING', message: `board '${name}' could not be loaded: ${errorMessage(e)}` });
   }
   try {
     return await mod.load(options, drivers);
   } catch (e) {
-    return err({ code: 'HARDWARE_UNAVAILABLE', message: `board '${name}': ${e instanceof Error ? e.message : String(e)}` });
+    return err({ code: 'HARDWARE_UNAVAILABLE', message: `board '${name}': ${errorMessage(e)}` });
   }
 }

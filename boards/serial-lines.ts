@@ -6,6 +6,7 @@ import type { Logger } from '../src/ports/log.js';
 import { LineSplitter } from '../src/hardware/celeron55.js';
 import type { SerialLink } from '../src/hardware/serial.js';
 import type { Result } from '../src/result.js';
+import { errorMessage } from '../src/errors.js';
 
 export function subscribeParsedLines<T>(link: SerialLink, parse: (line: string) => Result<T>, log: Logger, onValue: (value: T) => void): Subscription {
   const splitter = new LineSplitter();
@@ -22,6 +23,6 @@ export function subscribeParsedLines<T>(link: SerialLink, parse: (line: string) 
         onValue(r.value);
       }
     },
-    error: (e: unknown) => log.log('error', 'serial line failed', { error: e instanceof Error ? e.message : String(e) }),
+    error: (e: unknown) => log.log('error', 'serial line failed', { error: errorMessage(e) }),
   });
 }

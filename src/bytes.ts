@@ -33,7 +33,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+/** One buffer holding `parts` in order (an array, not rest arguments: a capture has more chunks than a call may have arguments). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

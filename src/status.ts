@@ -2,6 +2,7 @@
 // updates; the runtime folds them into one snapshot (status$) that feeds the
 // OLED, MQTT, logs and sd_notify STATUS.
 import { BehaviorSubject, type Observable, Subject } from 'rxjs';
+import type { Checkpoint } from './checkpoints.js';
 
 export type Layer = 'modem' | 'slac' | 'sdp' | 'tcp' | 'handshake' | 'session' | 'shutdown' | 'listen' | 'hardware' | 'runtime' | 'chademo';
 
@@ -9,8 +10,8 @@ export interface StatusUpdate {
   readonly layer: Layer;
   /** State name of the reporting actor (e.g. 'WaitForAttenChar'). */
   readonly state: string;
-  /** pyPLC checkpoint number reached by this transition (see docs/protocol.md), if any. */
-  readonly checkpoint?: number;
+  /** Checkpoint reached by this transition (src/checkpoints.ts), if any. */
+  readonly checkpoint?: Checkpoint;
   /** Any other facts: peer MAC, attenuation, voltages, SOC, ... */
   readonly details?: Readonly<Record<string, string | number | boolean>>;
   readonly time?: number;
@@ -18,7 +19,7 @@ export interface StatusUpdate {
 
 export interface StatusSnapshot {
   readonly layers: Readonly<Partial<Record<Layer, StatusUpdate>>>;
-  readonly lastCheckpoint?: number;
+  readonly lastCheckpoint?: Checkpoint;
   readonly updatedAt: number;
 }
 

@@ -8,6 +8,7 @@ import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command,
 import type { SerialLink } from '../../src/hardware/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 import { subscribeParsedLines } from '../serial-lines.js';
+import { errorMessage } from '../../src/errors.js';
 
 export interface Celeron55Options {
   readonly logger?: Logger;
@@ -49,7 +50,7 @@ export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celero
     try {
       link.write(asciiBytes(encodeCeleron55(cmd)));
     } catch (e) {
-      log.log('error', 'serial write failed', { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', 'serial write failed', { error: errorMessage(e) });
     }
   };
   const sub: Subscription = subscribeParsedLines(link, parseCeleron55Line, log, (reading) => {

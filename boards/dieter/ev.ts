@@ -11,6 +11,7 @@ import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
 import type { SerialLink } from '../../src/hardware/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 import { subscribeParsedLines } from '../serial-lines.js';
+import { errorMessage } from '../../src/errors.js';
 
 export interface DieterOptions {
   readonly battery: BatteryState;
@@ -39,7 +40,7 @@ export function createDieterEv(link: SerialLink, o: DieterOptions): EvHardware {
     try {
       link.write(asciiBytes(text));
     } catch (e) {
-      log.log('error', 'serial write failed', { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', 'serial write failed', { error: errorMessage(e) });
     }
   };
   const setBits = (next: number): void => {

@@ -8,6 +8,7 @@ import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { ADS1115_CONFIG, ADS1115_CONVERSION, ADS1115_CONVERSION_MS, ads1115ConfigBytes, ads1115ToVolts } from '../../src/hardware/ads1115.js';
 import type { I2cBus } from '../../src/hardware/i2c.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import { errorMessage } from '../../src/errors.js';
 
 export interface AdcInletOptions {
   readonly address: number;
@@ -47,7 +48,7 @@ export function createAdcInletVoltage(bus: I2cBus, o: AdcInletOptions): AdcInlet
         if (!stopped) volts.next(Math.round(v * 10) / 10);
       } catch (e) {
         failures++;
-        if (failures === 1) log.log('error', 'inlet voltage ADC read failed', { error: e instanceof Error ? e.message : String(e) });
+        if (failures === 1) log.log('error', 'inlet voltage ADC read failed', { error: errorMessage(e) });
         if (failures >= 3 && !stopped) volts.next(Number.NaN);
       }
       if (!stopped) await wait(o.intervalMs);

@@ -8,6 +8,7 @@ import type { Board, BoardError, BoardOptions } from '../types.js';
 import type { Display } from '../../src/ports/hardware.js';
 import { boardBattery } from '../../src/ev-source/static.js';
 import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
+import { errorMessage } from '../../src/errors.js';
 
 export function pinsOf(config: TsplcConfig, defaults: Partial<GpioEvPins>): GpioEvPins {
   const h = config.hardware;
@@ -92,7 +93,7 @@ export async function loadGpioBoard(name: string, options: BoardOptions, default
   } catch (e) {
     await inletVoltage?.close();
     await gpio.close();
-    return err({ code: 'HARDWARE_UNAVAILABLE', message: `GPIO setup failed: ${e instanceof Error ? e.message : String(e)}` });
+    return err({ code: 'HARDWARE_UNAVAILABLE', message: `GPIO setup failed: ${errorMessage(e)}` });
   }
   let display: (Display & { close(): Promise<void> }) | undefined;
   if (config.hardware.display === 'serial') {

@@ -7,6 +7,7 @@ import { defaultConfig } from '../../src/config/validate.js';
 import type { BoardOptions } from '../types.js';
 import { createGpioChademoSignals } from './chademo.js';
 import { loadGpioBoard } from './profile.js';
+import { errorMessage } from '../../src/errors.js';
 
 export async function load(options: BoardOptions) {
   const config = options.config ?? defaultConfig();
@@ -27,7 +28,7 @@ export async function load(options: BoardOptions) {
     );
   } catch (e) {
     await board.value.close();
-    return err({ code: 'BAD_CONFIG' as const, message: e instanceof Error ? e.message : String(e) });
+    return err({ code: 'BAD_CONFIG' as const, message: errorMessage(e) });
   }
   const { openSocketCan } = await import('../../drivers/can/socketcan.js');
   const can = await openSocketCan(c.can_interface, c.can_bitrate);

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { checkCanFrame, matchesFilters, type CanBusError, type CanErrorKind, type CanFilter, type CanFrame, type CanPort } from '../../src/ports/can.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { errorMessage } from '../../src/errors.js';
 
 export type CanOpenErrorCode = 'DRIVER_MISSING' | 'NO_AF_CAN' | 'NO_SUCH_INTERFACE' | 'INTERFACE_DOWN' | 'OPEN_FAILED';
 
@@ -113,14 +114,14 @@ export async function openSocketCan(ifname: string, bitrate = 500_000): Promise<
     return err({
       code: 'DRIVER_MISSING',
       ifname,
-      message: `the optional package 'socketcan' is not installed or not built (npm install socketcan@~4.0.7; needs build-essential and python3): ${e instanceof Error ? e.message : String(e)}`,
+      message: `the optional package 'socketcan' is not installed or not built (npm install socketcan@~4.0.7; needs build-essential and python3): ${errorMessage(e)}`,
     });
   }
   let ch: RawChannel;
   try {
     ch = createRawChannel(ifname, true);
   } catch (e) {
-    return err({ code: 'OPEN_FAILED', ifname, message: `cannot open CAN interface ${ifname} (${e instanceof Error ? e.message : String(e)}); check that it is up: ${setupHint(ifname, bitrate)}` });
+    return err({ code: 'OPEN_FAILED', ifname, message: `cannot open CAN interface ${ifname} (${errorMessage(e)}); check that it is up: ${setupHint(ifname, bitrate)}` });
   }
   const frames$ = new Subject<CanFrame>();
   const errors$ = new Subject<CanBusError>();
@@ -157,7 +158,7 @@ export async function openSocketCan(ifname: string, bitrate = 500_000): Promise<
         ch.send({ id: frame.id, ext: false, rtr: false, data: Buffer.from(frame.data) });
         return ok(undefined);
       } catch (x) {
-        return err({ code: 'SEND_FAILED', message: `CAN send on ${ifname} failed: ${x instanceof Error ? x.message : String(x)}` });
+        return err({ code: 'SEND_FAILED', message: `CAN send on ${ifname} failed: ${errorMessage(x)}` });
       }
     },
     setFilters(f) {

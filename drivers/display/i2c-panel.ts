@@ -16,6 +16,7 @@ import type { Framebuffer } from '../../src/display/framebuffer.js';
 import { contrastCommand, frameWrites, initCommands, powerCommand, type PanelInit } from '../../src/display/ssd1306.js';
 import type { PixelPanel } from '../../src/ports/display.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { errorMessage } from '../../src/errors.js';
 
 /** The part of i2c-bus's PromisifiedBus the panel uses (a fake in tests writes into the twin). */
 export interface I2cWriteBus {
@@ -54,7 +55,7 @@ export async function createI2cPanel(bus: I2cWriteBus, o: I2cPanelOptions): Prom
       } catch (e) {
         // What the panel holds is unknown after a failed write: the next draw sends the whole frame.
         shown = undefined;
-        throw e instanceof DisplayError ? e : new DisplayError('WRITE_FAILED', `I2C write to 0x${o.address.toString(16)} failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw e instanceof DisplayError ? e : new DisplayError('WRITE_FAILED', `I2C write to 0x${o.address.toString(16)} failed: ${errorMessage(e)}`);
       }
     },
     setContrast: (c) => send(contrastCommand(c)),
@@ -80,18 +81,18 @@ export async function openI2cPanel(busNumber: number, o: I2cPanelOptions): Promi
     if (!f) return err(new DisplayError('UNAVAILABLE', "the 'i2c-bus' package has no openPromisified()"));
     openPromisified = f;
   } catch (e) {
-    return err(new DisplayError('UNAVAILABLE', `the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${e instanceof Error ? e.message : String(e)}`));
+    return err(new DisplayError('UNAVAILABLE', `the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${errorMessage(e)}`));
   }
   let bus: I2cWriteBus;
   try {
     bus = await openPromisified(busNumber);
   } catch (e) {
-    return err(new DisplayError('UNAVAILABLE', `cannot open /dev/i2c-${busNumber} for the ${o.controller.toUpperCase()} panel: ${e instanceof Error ? e.message : String(e)}`));
+    return err(new DisplayError('UNAVAILABLE', `cannot open /dev/i2c-${busNumber} for the ${o.controller.toUpperCase()} panel: ${errorMessage(e)}`));
   }
   try {
     return ok(await createI2cPanel(bus, o));
   } catch (e) {
     await bus.close().catch(() => undefined);
-    return err(new DisplayError('UNAVAILABLE', `no ${o.controller.toUpperCase()} answers at 0x${o.address.toString(16)} on /dev/i2c-${busNumber}: ${e instanceof Error ? e.message : String(e)}`));
+    return err(new DisplayError('UNAVAILABLE', `no ${o.controller.toUpperCase()} answers at 0x${o.address.toString(16)} on /dev/i2c-${busNumber}: ${errorMessage(e)}`));
   }
 }

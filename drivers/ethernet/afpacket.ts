@@ -8,9 +8,9 @@ import { formatMac } from '../../src/bytes.js';
 import { fillTransportChecksum, segmentTcpAggregate } from '../../src/net/checksum.js';
 import { loadNative, type NativeSystemError, type PacketSocketStats, type InterfaceInfo } from './native.js';
 import { toOpenError } from './errors.js';
+import { errorMessage } from '../../src/errors.js';
 
-/** The EtherType of HomePlug AV / Green PHY management messages. */
-export const ETHERTYPE_HOMEPLUG = 0x88e1;
+export { ETHERTYPE_HOMEPLUG } from '../../src/constants.js';
 
 export interface AfPacketOptions {
   /** EtherTypes to receive, e.g. [0x88E1]. Empty = every frame (sniffing). */
@@ -191,7 +191,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
         // like a lost frame on the wire; the protocol layers above retry.
         sendErrors++;
         const code = (e as NativeSystemError).code ?? 'EUNKNOWN';
-        const message = e instanceof Error ? e.message : String(e);
+        const message = errorMessage(e);
         log.log('warn', 'frame not sent', { ifname, code, message });
         errors.next({ code, message });
       }
@@ -204,7 +204,7 @@ export function openAfPacketPort(ifname: string, options: AfPacketOptions): AfPa
         log.log('info', on ? 'promiscuous on' : 'promiscuous off', { ifname });
       } catch (e) {
         const code = (e as NativeSystemError).code ?? 'EUNKNOWN';
-        const message = e instanceof Error ? e.message : String(e);
+        const message = errorMessage(e);
         log.log('error', 'cannot change promiscuous mode', { ifname, code, message });
         errors.next({ code, message });
       }

@@ -1,6 +1,7 @@
 // Typed errors of the Ethernet drivers. Drivers may throw at open time (pure code
 // never throws); the message tells the user what to do, the code tells the program.
 import { readdirSync } from 'node:fs';
+import { errorMessage } from '../../src/errors.js';
 
 export type EthernetErrorCode =
   | 'EPERM_RAW' // no CAP_NET_RAW
@@ -33,7 +34,7 @@ function listInterfaces(): string {
 /** Maps an error from the native addon (or its loader) to an EthernetOpenError with advice. */
 export function toOpenError(ifname: string, e: unknown): EthernetOpenError {
   const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = errorMessage(e);
   switch (code) {
     case 'EPERM':
     case 'EACCES':

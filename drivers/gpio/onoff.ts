@@ -2,13 +2,14 @@
 // optional dependency, loaded only by the GPIO board profiles).
 import type { GpioDriver } from '../../src/ports/gpio.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { errorMessage } from '../../src/errors.js';
 
 export async function openOnoffDriver(): Promise<Result<GpioDriver, string>> {
   let Gpio: typeof import('onoff').Gpio;
   try {
     Gpio = (await import('onoff')).Gpio;
   } catch (e) {
-    return err(`the optional package 'onoff' is not installed (npm install onoff): ${e instanceof Error ? e.message : String(e)}`);
+    return err(`the optional package 'onoff' is not installed (npm install onoff): ${errorMessage(e)}`);
   }
   if (!Gpio.accessible) return err('GPIO is not accessible here (/sys/class/gpio missing or no permission: add the service user to group gpio)');
   const lines: InstanceType<typeof Gpio>[] = [];

@@ -5,6 +5,7 @@
 // deadline is ours (a slow endpoint must not hold the EVSE's event loop hostage).
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { errorMessage } from '../../src/errors.js';
 
 export interface HttpPostResult {
   readonly ok: boolean;
@@ -67,7 +68,7 @@ export function httpPost(url: string, o: HttpPostOptions): Promise<HttpPostResul
         headers: { 'Content-Length': Buffer.byteLength(body), ...(o.contentType ? { 'Content-Type': o.contentType } : {}), Connection: 'close' },
       });
     } catch (e) {
-      finish({ ok: false, error: e instanceof Error ? e.message : String(e) });
+      finish({ ok: false, error: errorMessage(e) });
       return;
     }
     req.on('error', (e) => fail(e.message));

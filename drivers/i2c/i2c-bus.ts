@@ -2,6 +2,7 @@
 // so the few calls used are declared here).
 import type { I2cBus } from '../../src/hardware/i2c.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { errorMessage } from '../../src/errors.js';
 
 interface PromisifiedBus {
   writeI2cBlock(addr: number, cmd: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number }>;
@@ -18,13 +19,13 @@ export async function openI2cBus(busNumber: number): Promise<Result<I2cBus, stri
     if (!f) return err("the 'i2c-bus' package has no openPromisified()");
     openPromisified = f;
   } catch (e) {
-    return err(`the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${e instanceof Error ? e.message : String(e)}`);
+    return err(`the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${errorMessage(e)}`);
   }
   let bus: PromisifiedBus;
   try {
     bus = await openPromisified(busNumber);
   } catch (e) {
-    return err(`cannot open /dev/i2c-${busNumber}: ${e instanceof Error ? e.message : String(e)}`);
+    return err(`cannot open /dev/i2c-${busNumber}: ${errorMessage(e)}`);
   }
   return ok({
     async write(addr, register, bytes) {

@@ -4,6 +4,7 @@
 // same runtime code runs under systemd, in a terminal and in tests.
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { loadNative } from '../ethernet/native.js';
+import { errorMessage } from '../../src/errors.js';
 
 export interface Notifier {
   /** True when NOTIFY_SOCKET is set (we run under a Type=notify unit). */
@@ -65,7 +66,7 @@ export function createNotifier(env: Readonly<Record<string, string | undefined>>
       send(socketPath, message);
     } catch (e) {
       const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EUNKNOWN';
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       if (code === 'NATIVE_ADDON_MISSING') broken = true; // do not retry (and log) every watchdog tick
       // systemd may be restarting or the socket may be gone: notification is
       // advisory, the service keeps running; systemd's own timeouts will act.

@@ -3,13 +3,14 @@
 import { Subject } from 'rxjs';
 import type { SerialLink } from '../../src/hardware/serial.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { errorMessage } from '../../src/errors.js';
 
 export async function openSerialPort(path: string, baudRate: number): Promise<Result<SerialLink, string>> {
   let mod: typeof import('serialport');
   try {
     mod = await import('serialport');
   } catch (e) {
-    return err(`the optional package 'serialport' is not installed (npm install serialport): ${e instanceof Error ? e.message : String(e)}`);
+    return err(`the optional package 'serialport' is not installed (npm install serialport): ${errorMessage(e)}`);
   }
   const data = new Subject<Uint8Array>();
   return new Promise((resolve) => {

@@ -19,6 +19,7 @@
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
 import { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 
@@ -161,7 +162,7 @@ export const evConnectionManagerMachine = setup({
       always: [{ guard: ({ context }) => context.plugged, target: 'connecting' }, { target: 'waitForPlug' }],
     },
     waitForPlug: {
-      entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: 3 } },
+      entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: Checkpoint.PlugInserted } },
       on: {
         PLUGGED: { target: 'connecting', actions: assign({ plugged: true }) },
         STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
@@ -176,7 +177,7 @@ export const evConnectionManagerMachine = setup({
       },
       states: {
         modem: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'searching', checkpoint: 6, details: { attempt: context.attempts } }) },
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'searching', checkpoint: Checkpoint.EvModemWakes, details: { attempt: context.attempts } }) },
           invoke: {
             src: 'modem',
             onDone: [
@@ -187,12 +188,12 @@ export const evConnectionManagerMachine = setup({
           },
         },
         slac: {
-          entry: { type: 'report', params: { layer: 'slac', state: 'start', checkpoint: 100 } },
+          entry: { type: 'report', params: { layer: 'slac', state: 'start', checkpoint: Checkpoint.SlacParmReq } },
           invoke: {
             src: 'slac',
             onDone: [
               { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${layerFailed(event.output)}` }) },
-              { target: 'sdp', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: 190 } } },
+              { target: 'sdp', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.AvlnFormed } } },
             ],
             onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
           },
@@ -217,7 +218,7 @@ export const evConnectionManagerMachine = setup({
           },
         },
         tcp: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connecting', checkpoint: 301, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connecting', checkpoint: Checkpoint.TcpSyn, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
           invoke: {
             src: 'tcp',
             input: ({ context }: { context: Context }) => context.secc,
@@ -227,7 +228,7 @@ export const evConnectionManagerMachine = setup({
                 target: 'session',
                 actions: [
                   assign({ connection: ({ event }) => (event.output as { connection: unknown }).connection }),
-                  { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connected', checkpoint: 303, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+                  { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connected', checkpoint: Checkpoint.TcpEstablished, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
                 ],
               },
             ],
@@ -235,7 +236,7 @@ export const evConnectionManagerMachine = setup({
           },
         },
         session: {
-          entry: ['sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: 400 } }],
+          entry: ['sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
             {
@@ -305,7 +306,7 @@ export const evConnectionManagerMachine = setup({
       ],
     },
     finished: {
-      entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: 'ChargingFinished', checkpoint: 905, details: { reason: context.reason } }) },
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'session', state: 'ChargingFinished', checkpoint: Checkpoint.SessionStopRes, details: { reason: context.reason } }) },
       always: [{ guard: 'oneShot', target: 'ended' }, { guard: 'unplugged', target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined }) }, { target: 'waitForUnplug' }],
     },
     waitForUnplug: {

@@ -11,6 +11,7 @@ import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type 
 import type { StatusUpdate } from '../../src/status.js';
 import { childAlive, forwardToSession, forwardToTransport, type ChildInputs, type LayerOutput } from './ev.js';
 import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 
@@ -115,7 +116,7 @@ export const evseConnectionManagerMachine = setup({
       },
       states: {
         modem: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'preparing', checkpoint: 1, details: { attempt: context.attempts } }) },
+          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'preparing', checkpoint: Checkpoint.EvseKeySet, details: { attempt: context.attempts } }) },
           invoke: {
             src: 'modem',
             onDone: [
@@ -126,12 +127,12 @@ export const evseConnectionManagerMachine = setup({
           },
         },
         slac: {
-          entry: { type: 'report', params: { layer: 'slac', state: 'waitForSlacParm', checkpoint: 2 } },
+          entry: { type: 'report', params: { layer: 'slac', state: 'waitForSlacParm', checkpoint: Checkpoint.CpStateA } },
           invoke: {
             src: 'slac',
             onDone: [
               { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${failed(event.output)}` }) },
-              { target: 'listen', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: 155 } } },
+              { target: 'listen', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.SlacMatchCnf } } },
             ],
             onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
           },
@@ -145,7 +146,7 @@ export const evseConnectionManagerMachine = setup({
                 target: 'discovery',
                 actions: [
                   assign({ server: ({ event }) => event.output as { port: number; address: string; handle: unknown } }),
-                  { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'listening', checkpoint: 300, details: { port: (event.output as { port: number }).port } }) },
+                  { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'listening', checkpoint: Checkpoint.TcpListen, details: { port: (event.output as { port: number }).port } }) },
                 ],
               },
             ],
@@ -167,7 +168,7 @@ export const evseConnectionManagerMachine = setup({
               target: 'session',
               actions: [
                 assign({ connection: ({ event }) => event.connection }),
-                { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'accepted', checkpoint: 303, details: { ev: event.remoteAddress } }) },
+                { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'accepted', checkpoint: Checkpoint.TcpEstablished, details: { ev: event.remoteAddress } }) },
               ],
             },
           },
@@ -179,7 +180,7 @@ export const evseConnectionManagerMachine = setup({
           },
         },
         session: {
-          entry: [assign({ sessions: ({ context }) => context.sessions + 1 }), 'sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: 400 } }],
+          entry: [assign({ sessions: ({ context }) => context.sessions + 1 }), 'sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
             {

@@ -16,6 +16,7 @@ import type { StatusUpdate } from '../../src/status.js';
 import { reportAndLog } from '../../src/slac/report.js';
 import { meanAttenuation } from '../../src/slac/attenuation.js';
 import { QCA_LOCALCAST, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export interface MacLogEntry {
   /** ms since epoch (frame timestamp when known). */
@@ -105,7 +106,7 @@ export const listenMachine = setup({
         case 'CM_SLAC_PARM.REQ': {
           const id = toHex(m.runId);
           if (context.runIds.includes(id)) return {};
-          context.report({ layer: 'listen', state: 'SlacSeen', checkpoint: 100, details: { evMac: formatMac(event.from), runId: id } });
+          context.report({ layer: 'listen', state: 'SlacSeen', checkpoint: Checkpoint.SlacParmReq, details: { evMac: formatMac(event.from), runId: id } });
           return { runIds: [...context.runIds, id] };
         }
         case 'CM_SLAC_PARM.CNF': {
@@ -113,14 +114,14 @@ export const listenMachine = setup({
           const entry: MacLogEntry = { time: t, evseMac: formatMac(event.from), evMac: formatMac(event.to ?? m.forwardingSta), runId: toHex(m.runId) };
           if (context.macLog.some((x) => x.evseMac === entry.evseMac && x.runId === entry.runId)) return {};
           context.onMacLog(entry);
-          context.report({ layer: 'listen', state: 'EvseSeen', checkpoint: 101, details: { evseMac: entry.evseMac, evMac: entry.evMac } });
+          context.report({ layer: 'listen', state: 'EvseSeen', checkpoint: Checkpoint.SlacParmCnf, details: { evseMac: entry.evseMac, evMac: entry.evMac } });
           return { macLog: [...context.macLog, entry] };
         }
         case 'CM_ATTEN_CHAR.IND': {
           const att = Math.round(meanAttenuation(m.aag) * 10) / 10;
           const runId = toHex(m.runId);
           const evseMac = formatMac(event.from);
-          context.report({ layer: 'listen', state: 'AttenuationSeen', checkpoint: 120, details: { evseMac, attenuation: att } });
+          context.report({ layer: 'listen', state: 'AttenuationSeen', checkpoint: Checkpoint.AttenCharInd, details: { evseMac, attenuation: att } });
           const known = context.macLog.some((x) => x.evseMac === evseMac && x.runId === runId);
           if (!known) {
             const entry: MacLogEntry = { time: t, evseMac, evMac: formatMac(m.sourceAddress), runId, attenuation: att };
@@ -132,7 +133,7 @@ export const listenMachine = setup({
         case 'CM_SLAC_MATCH.CNF': {
           const key: CapturedKey = { time: t, nid: m.nid, nmk: m.nmk, evMac: formatMac(m.pevMac), evseMac: formatMac(m.evseMac) };
           if (context.keys.some((k) => bytesEqual(k.nmk, key.nmk) && bytesEqual(k.nid, key.nid))) return {};
-          context.report({ layer: 'listen', state: 'KeyCaptured', checkpoint: 155, details: { nid: toHex(m.nid), nmk: toHex(m.nmk), evseMac: key.evseMac, evMac: key.evMac } });
+          context.report({ layer: 'listen', state: 'KeyCaptured', checkpoint: Checkpoint.SlacMatchCnf, details: { nid: toHex(m.nid), nmk: toHex(m.nmk), evseMac: key.evseMac, evMac: key.evMac } });
           context.logger.log('info', `captured NID ${toHex(m.nid)} NMK ${toHex(m.nmk)} (EV ${key.evMac}, EVSE ${key.evseMac})`);
           return { keys: [...context.keys, key], pendingKey: key };
         }
@@ -155,11 +156,11 @@ export const listenMachine = setup({
         dst: QCA_LOCALCAST,
         msg: { type: 'CM_SET_KEY.REQ', keyType: 1, myNonce: 0, yourNonce: 0, pid: 4, prn: 0, pmn: 0, ccoCapability: 0, nid: k.nid, newEks: 1, newKey: k.nmk },
       });
-      context.report({ layer: 'listen', state: 'Joining', checkpoint: 170, details: { nid: toHex(k.nid) } });
+      context.report({ layer: 'listen', state: 'Joining', checkpoint: Checkpoint.SetKeyReq, details: { nid: toHex(k.nid) } });
       return { attempt: context.attempt + 1 };
     }),
     joined: assign(({ context }) => {
-      context.report({ layer: 'listen', state: 'Joined', checkpoint: 180, details: { nid: context.pendingKey ? toHex(context.pendingKey.nid) : '' } });
+      context.report({ layer: 'listen', state: 'Joined', checkpoint: Checkpoint.ModemRestart, details: { nid: context.pendingKey ? toHex(context.pendingKey.nid) : '' } });
       return { joined: true, pendingKey: null, attempt: 0 };
     }),
     joinFailed: assign(({ context }, p: { reason: string }) => {

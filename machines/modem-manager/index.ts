@@ -17,6 +17,7 @@ import type { StatusUpdate } from '../../src/status.js';
 import { reportAndLog } from '../../src/slac/report.js';
 import { BROADCAST, QCA_LOCALCAST, randomBytes, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { modemDefaults, type ModemTimings } from '../../src/slac/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export type ModemTask = 'discover' | 'join' | 'reset';
 export type ConfirmMethod = 'sw-ver' | 'get-key' | 'link-status';
@@ -122,13 +123,13 @@ export const modemManagerMachine = setup({
           newKey: context.nmk,
         },
       });
-      context.report({ layer: 'modem', state: 'SettingKey', checkpoint: context.role === 'ev' ? 170 : 1, details: { nid: toHex(context.nid), attempt: context.attempt } });
+      context.report({ layer: 'modem', state: 'SettingKey', checkpoint: context.role === 'ev' ? Checkpoint.SetKeyReq : Checkpoint.EvseKeySet, details: { nid: toHex(context.nid), attempt: context.attempt } });
     },
     sendReset: ({ context }) => {
       context.send({ dst: QCA_LOCALCAST, msg: { type: 'VS_RS_DEV.REQ' } });
       context.report({ layer: 'modem', state: 'Resetting' });
     },
-    reportRestart: ({ context }) => context.report({ layer: 'modem', state: 'Restarting', ...(context.role === 'ev' ? { checkpoint: 180 } : {}) }),
+    reportRestart: ({ context }) => context.report({ layer: 'modem', state: 'Restarting', ...(context.role === 'ev' ? { checkpoint: Checkpoint.ModemRestart } : {}) }),
     sendConfirm: assign(({ context }) => {
       if (context.confirmBy === 'link-status') context.send({ dst: QCA_LOCALCAST, msg: { type: 'VS_PL_LINK_STATUS.REQ' } });
       else if (context.confirmBy === 'get-key')
@@ -147,7 +148,7 @@ export const modemManagerMachine = setup({
     }),
     succeed: assign(({ context }) => {
       const modems = context.confirmBy === 'link-status' ? (context.linkUp ? 2 : 1) : context.answered.length;
-      if (context.task === 'join') context.report({ layer: 'modem', state: 'Ready', checkpoint: context.role === 'ev' ? 190 : undefined, details: { nid: toHex(context.nid), modems } } as StatusUpdate);
+      if (context.task === 'join') context.report({ layer: 'modem', state: 'Ready', checkpoint: context.role === 'ev' ? Checkpoint.AvlnFormed : undefined, details: { nid: toHex(context.nid), modems } } as StatusUpdate);
       else context.report({ layer: 'modem', state: 'Ready', details: { modems } });
       return {
         result: {

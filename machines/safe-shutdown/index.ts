@@ -9,6 +9,7 @@ import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { publishSafetyFault } from '../../src/safety/events.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { safeShutdownMachine, type SafeShutdownEvent, type SafeShutdownOutput, type SafeShutdownTimings } from './machine.js';
+import { errorMessage } from '../../src/errors.js';
 
 export * from './machine.js';
 
@@ -47,7 +48,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
     try {
       fn();
     } catch (e) {
-      log.log('error', `${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', `${what} failed`, { error: errorMessage(e) });
     }
   };
 
@@ -69,7 +70,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
     subs.push(
       o.subscribe({
         next: (v) => forward(map(v)),
-        error: (e: unknown) => log.log('error', `${name} stream failed`, { error: e instanceof Error ? e.message : String(e) }),
+        error: (e: unknown) => log.log('error', `${name} stream failed`, { error: errorMessage(e) }),
       }),
     );
   };
@@ -88,7 +89,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
         try {
           options.session?.requestStop();
         } catch (e) {
-          log.log('warn', 'session could not carry the stop request; continuing with the hardware', { error: e instanceof Error ? e.message : String(e) });
+          log.log('warn', 'session could not carry the stop request; continuing with the hardware', { error: errorMessage(e) });
           // Not from inside the action that is running: deliver after it, as a microtask (ECMAScript job, no host timer).
           void Promise.resolve().then(() => ref.actor?.send({ type: 'SESSION_DEAD' }));
         }
@@ -126,7 +127,7 @@ export function startSafeShutdown(hw: EvHardware, options: SafeShutdownOptions =
         else if (snap.value === 'FaultLocked') resolve({ endState: 'FaultLocked', faults: snap.context.faults });
       },
       error: (e) => {
-        log.log('error', 'safe-shutdown actor failed', { error: e instanceof Error ? e.message : String(e) });
+        log.log('error', 'safe-shutdown actor failed', { error: errorMessage(e) });
         resolve({ endState: 'FaultLocked', faults: [{ code: 'CONTACTORS_DID_NOT_OPEN', message: 'shutdown actor failed; state unknown' }] });
       },
     });

@@ -10,10 +10,11 @@
 // logged through the 'report' action and ignored: another SECC or a confused
 // peer on the link must not end discovery.
 import { assign, fromCallback, sendTo, setup, type ActorRefFrom } from 'xstate';
-import { type SdpRequest, SDP_REQUEST_NO_TLS_TCP, decodeSdpResponse, encodeSdpRequest, sdpSecurityName } from '../../src/sdp/index.js';
+import { type SdpRequest, SDP_MULTICAST_ADDRESS, SDP_PORT, SDP_REQUEST_NO_TLS_TCP, decodeSdpResponse, encodeSdpRequest, sdpSecurityName } from '../../src/sdp/index.js';
 import { formatIpv6 } from '../../src/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 
@@ -75,13 +76,13 @@ export const sdpClientMachine = setup({
     requesting: {
       entry: [
         assign({ requests: ({ context }) => context.requests + 1 }),
-        sendTo('udp', ({ context }) => ({ type: 'SDP.SEND' as const, data: encodeSdpRequest(context.request), address: 'ff02::1', port: 15118 })),
+        sendTo('udp', ({ context }) => ({ type: 'SDP.SEND' as const, data: encodeSdpRequest(context.request), address: SDP_MULTICAST_ADDRESS, port: SDP_PORT })),
         {
           type: 'report',
           params: ({ context }) => ({
             layer: 'sdp' as const,
             state: 'requesting',
-            checkpoint: 200,
+            checkpoint: Checkpoint.SdpReq,
             level: 'debug' as const,
             details: { request: context.requests, of: context.timings.SDP_max_requests, security: sdpSecurityName(context.request.security) },
           }),
@@ -131,7 +132,7 @@ export const sdpClientMachine = setup({
         params: ({ context }) => ({
           layer: 'sdp' as const,
           state: 'done',
-          checkpoint: 203,
+          checkpoint: Checkpoint.SdpResReceived,
           details: { secc: context.found?.address ?? '', port: context.found?.port ?? 0, security: sdpSecurityName(context.found?.security ?? 0x10), requests: context.requests },
         }),
       },

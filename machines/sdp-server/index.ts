@@ -11,6 +11,7 @@ import { SDP_SECURITY_NONE, SDP_TRANSPORT_TCP, decodeSdpRequest, encodeSdpRespon
 import { parseIpv6 } from '../../src/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { SdpClientEvent, SdpLinkEvent } from '../sdp-client/index.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export interface SdpServerInput {
   /** Our link-local address (text). */
@@ -73,7 +74,7 @@ export const sdpServerMachine = setup({
                 type: 'report',
                 params: ({ event }) => {
                   const r = decodeSdpRequest(event.data);
-                  return { layer: 'sdp' as const, state: 'serving', checkpoint: 201, level: 'debug' as const, details: { from: event.address, security: r.ok ? sdpSecurityName(r.value.security) : '' } };
+                  return { layer: 'sdp' as const, state: 'serving', checkpoint: Checkpoint.SdpReqReceived, level: 'debug' as const, details: { from: event.address, security: r.ok ? sdpSecurityName(r.value.security) : '' } };
                 },
               },
               sendTo('udp', ({ event, context }) => ({
@@ -87,7 +88,7 @@ export const sdpServerMachine = setup({
                 params: ({ context, event }) => ({
                   layer: 'sdp' as const,
                   state: 'answered',
-                  checkpoint: 202,
+                  checkpoint: Checkpoint.SdpRes,
                   ...(loud(context.answered, LOGGED_ANSWERS) ? {} : { level: 'debug' as const }),
                   details: { to: event.address, port: context.port, answered: context.answered },
                 }),

@@ -17,6 +17,7 @@ import { reportAndLog } from '../../src/slac/report.js';
 import { meanAttenuation, selectEvse, type EvseCandidate } from '../../src/slac/attenuation.js';
 import { BROADCAST, ValidateResult, randomBytes, type AttenCharInd, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvDefaults, type SlacEvTimings } from '../../src/slac/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export interface SlacEvInput {
   /** Our host MAC: PEV_MAC and FORWARDING_STA. */
@@ -111,7 +112,7 @@ export const slacEvMachine = setup({
     resetBatch: assign({ batch: () => 0 }),
     sendParmReq: ({ context }) => {
       context.send({ dst: BROADCAST, msg: { type: 'CM_SLAC_PARM.REQ', applicationType: 0, securityType: 0, runId: context.runId } });
-      context.report({ layer: 'slac', state: 'WaitForParmCnf', checkpoint: 100, details: { attempt: context.attempt } });
+      context.report({ layer: 'slac', state: 'WaitForParmCnf', checkpoint: Checkpoint.SlacParmReq, details: { attempt: context.attempt } });
     },
     sendStartAtten: assign({
       batch: ({ context }) => {
@@ -129,7 +130,7 @@ export const slacEvMachine = setup({
             runId: context.runId,
           },
         });
-        if (context.batch === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: 103 });
+        if (context.batch === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: Checkpoint.StartAttenCharInd });
         return context.batch + 1;
       },
     }),
@@ -147,14 +148,14 @@ export const slacEvMachine = setup({
             rnd: context.random(16),
           },
         });
-        if (context.batch === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: 104 });
+        if (context.batch === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: Checkpoint.MnbcSoundInd });
         return context.batch + 1;
       },
     }),
     recordParmCnf: assign({
       parmCnfFrom: ({ context, event }) => {
         if (event.type !== 'MME') return context.parmCnfFrom;
-        context.report({ layer: 'slac', state: 'WaitForParmCnf', checkpoint: 102, details: { evseMac: formatMac(event.from) } });
+        context.report({ layer: 'slac', state: 'WaitForParmCnf', checkpoint: Checkpoint.SlacParmCnfReceived, details: { evseMac: formatMac(event.from) } });
         return context.parmCnfFrom.some((m) => bytesEqual(m, event.from)) ? context.parmCnfFrom : [...context.parmCnfFrom, event.from];
       },
     }),
@@ -164,12 +165,12 @@ export const slacEvMachine = setup({
         if (!isMsg(event, 'CM_ATTEN_CHAR.IND')) return context.candidates;
         const m: AttenCharInd = event.msg;
         const mean = meanAttenuation(m.aag);
-        context.report({ layer: 'slac', state: 'WaitForAttenChar', checkpoint: 130, details: { evseMac: formatMac(event.from), attenuation: Math.round(mean * 10) / 10, numSounds: m.numSounds } });
+        context.report({ layer: 'slac', state: 'WaitForAttenChar', checkpoint: Checkpoint.AttenCharIndReceived, details: { evseMac: formatMac(event.from), attenuation: Math.round(mean * 10) / 10, numSounds: m.numSounds } });
         context.send({
           dst: event.from,
           msg: { type: 'CM_ATTEN_CHAR.RSP', applicationType: 0, securityType: 0, sourceAddress: context.mac, runId: context.runId, sourceId: m.sourceId, respId: m.respId, result: 0 },
         });
-        context.report({ layer: 'slac', state: 'WaitForAttenChar', checkpoint: 140, details: { evseMac: formatMac(event.from) } });
+        context.report({ layer: 'slac', state: 'WaitForAttenChar', checkpoint: Checkpoint.AttenCharRsp, details: { evseMac: formatMac(event.from) } });
         const rest = context.candidates.filter((c) => !bytesEqual(c.evseMac, event.from));
         return [...rest, { evseMac: event.from, profile: m.aag, order: context.candidates.length, sourceId: m.sourceId, respId: m.respId, numSounds: m.numSounds }];
       },
@@ -217,12 +218,12 @@ export const slacEvMachine = setup({
           runId: context.runId,
         },
       });
-      context.report({ layer: 'slac', state: 'WaitForMatchCnf', checkpoint: 150, details: { evseMac: formatMac(context.chosen.evseMac), attempt: context.attempt } });
+      context.report({ layer: 'slac', state: 'WaitForMatchCnf', checkpoint: Checkpoint.SlacMatchReq, details: { evseMac: formatMac(context.chosen.evseMac), attempt: context.attempt } });
     },
     takeMatch: assign({
       result: ({ context, event }) => {
         if (!isMsg(event, 'CM_SLAC_MATCH.CNF') || !context.chosen) return context.result;
-        context.report({ layer: 'slac', state: 'Matched', checkpoint: 160, details: { evseMac: formatMac(event.from) } });
+        context.report({ layer: 'slac', state: 'Matched', checkpoint: Checkpoint.SlacMatchCnfReceived, details: { evseMac: formatMac(event.from) } });
         return { ok: true, nid: event.msg.nid, nmk: event.msg.nmk, evseMac: event.from, runId: context.runId, attenuation: meanAttenuation(context.chosen.profile) };
       },
     }),

@@ -28,6 +28,7 @@ import { reportAndLog } from '../../src/slac/report.js';
 import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../src/slac/attenuation.js';
 import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvseDefaults, type SlacEvseTimings } from '../../src/slac/timing.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 export interface SlacEvseInput {
   /** Our host MAC (EVSE_MAC, SOURCE of CM_ATTEN_CHAR.IND). */
@@ -163,7 +164,7 @@ export const slacEvseMachine = setup({
     retryLeft: ({ context }) => context.attempt <= context.t.C_EV_match_retry,
   },
   actions: {
-    status: ({ context }, p: { state: string; checkpoint?: number }) => {
+    status: ({ context }, p: { state: string; checkpoint?: Checkpoint }) => {
       context.report({ layer: 'slac', state: p.state, ...(p.checkpoint !== undefined ? { checkpoint: p.checkpoint } : {}), ...(context.evMac ? { details: { evMac: formatMac(context.evMac) } } : {}) });
     },
     /**
@@ -190,7 +191,7 @@ export const slacEvseMachine = setup({
           runId: event.msg.runId,
         },
       });
-      if (p.first) context.report({ layer: 'slac', state: 'WaitForStartAtten', checkpoint: 101, details: { evMac: formatMac(event.from) } });
+      if (p.first) context.report({ layer: 'slac', state: 'WaitForStartAtten', checkpoint: Checkpoint.SlacParmCnf, details: { evMac: formatMac(event.from) } });
       else context.logger.log('debug', 'slac-evse: CM_SLAC_PARM.REQ answered, another candidate', { from: formatMac(event.from) });
       const candidates = p.first ? [{ mac: event.from, runId: event.msg.runId }] : withCandidate(context.candidates, event.from, event.msg.runId);
       return { evMac: null, runId: null, candidates, profiles: [], sounds: 0, aag: null, attempt: 0, toggles: 0 };
@@ -214,7 +215,7 @@ export const slacEvseMachine = setup({
       // Some modems report the sound with NumGroups = 0 (the TP-Link/QCA modem of pyPLC's charger in
       // 2023-05-24_pyPlc_with_Ioniq93prcSoc): that is no measurement, the fallback applies.
       if (event.msg.aag.length === 0) return {};
-      if (context.profiles.length === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: 110, details: { evMac: formatMac(event.msg.pevMac) } });
+      if (context.profiles.length === 0) context.report({ layer: 'slac', state: 'Sounding', checkpoint: Checkpoint.AttenProfileInd, details: { evMac: formatMac(event.msg.pevMac) } });
       return { profiles: [...context.profiles, event.msg.aag] };
     }),
     computeAttenuation: assign(({ context }) => {
@@ -246,7 +247,7 @@ export const slacEvseMachine = setup({
       context.report({
         layer: 'slac',
         state: 'WaitForAttenCharRsp',
-        checkpoint: 120,
+        checkpoint: Checkpoint.AttenCharInd,
         details: { evMac: formatMac(context.evMac), attenuation: Math.round(meanAttenuation(context.aag) * 10) / 10, measured: context.measured, sounds: context.sounds, profiles: context.profiles.length, attempt: context.attempt + 1 },
       });
       return { attempt: context.attempt + 1 };
@@ -285,7 +286,7 @@ export const slacEvseMachine = setup({
           nmk: context.nmk,
         },
       });
-      context.report({ layer: 'slac', state: 'Matched', checkpoint: 155, details: { evMac: formatMac(context.evMac) } });
+      context.report({ layer: 'slac', state: 'Matched', checkpoint: Checkpoint.SlacMatchCnf, details: { evMac: formatMac(context.evMac) } });
       return {
         result: { ok: true, nid: context.nid, nmk: context.nmk, evMac: context.evMac, runId: context.runId, attenuation: context.aag ? meanAttenuation(context.aag) : 0, measured: context.measured } as const,
       };

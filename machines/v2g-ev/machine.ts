@@ -39,6 +39,7 @@ import {
 import { documentDespiteError, evReactionToEvseStatus, evReactionToNotification, evReactionToResponseCode, worst, type EvReaction } from '../../src/v2g/policy.js';
 import { buildRequest, type EvseLimits } from './requests.js';
 import type { V2gEvActionParams, V2gEvEvent, V2gEvInput, V2gEvOutput } from './types.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 type Fatal = { readonly reason: string; readonly responseCode?: ResponseCode; readonly evseStatusCode?: DcEvseStatusCode };
 
@@ -61,7 +62,7 @@ interface Ctx {
   sessionId: Uint8Array;
   /** The request awaiting its response ('SupportedAppProtocol' for the handshake). */
   pending: RequestKind | 'SupportedAppProtocol' | undefined;
-  lastCheckpoint: number;
+  lastCheckpoint: Checkpoint;
   evse: EvseLimits | undefined;
   saScheduleTupleId: number | undefined;
   presentVoltage: number | undefined;
@@ -84,31 +85,31 @@ interface Ctx {
   lastStatusCode: DcEvseStatusCode | undefined;
 }
 
-const checkpointOfRequest: Partial<Record<RequestKind, number>> = {
-  SessionSetup: 500,
-  ServiceDiscovery: 510,
-  PaymentServiceSelection: 520,
-  Authorization: 530,
-  ChargeParameterDiscovery: 540,
-  CableCheck: 560,
-  PreCharge: 570,
-  CurrentDemand: 700,
-  ChargingStatus: 700,
-  WeldingDetection: 850,
-  SessionStop: 900,
+const checkpointOfRequest: Partial<Record<RequestKind, Checkpoint>> = {
+  SessionSetup: Checkpoint.SessionSetupReq,
+  ServiceDiscovery: Checkpoint.ServiceDiscoveryReq,
+  PaymentServiceSelection: Checkpoint.PaymentSelectionReq,
+  Authorization: Checkpoint.AuthorizationReq,
+  ChargeParameterDiscovery: Checkpoint.ChargeParameterDiscoveryReq,
+  CableCheck: Checkpoint.CableCheckReq,
+  PreCharge: Checkpoint.PreChargeReq,
+  CurrentDemand: Checkpoint.CurrentDemandReq,
+  ChargingStatus: Checkpoint.CurrentDemandReq,
+  WeldingDetection: Checkpoint.WeldingDetectionReq,
+  SessionStop: Checkpoint.SessionStopReq,
 };
-const checkpointOfResponse: Partial<Record<RequestKind, number>> = {
-  SessionSetup: 506,
-  ServiceDiscovery: 515,
-  PaymentServiceSelection: 525,
-  Authorization: 535,
-  ChargeParameterDiscovery: 545,
-  CableCheck: 565,
-  PreCharge: 575,
-  CurrentDemand: 705,
-  ChargingStatus: 705,
-  WeldingDetection: 855,
-  SessionStop: 905,
+const checkpointOfResponse: Partial<Record<RequestKind, Checkpoint>> = {
+  SessionSetup: Checkpoint.SessionSetupResReceived,
+  ServiceDiscovery: Checkpoint.ServiceDiscoveryRes,
+  PaymentServiceSelection: Checkpoint.PaymentSelectionRes,
+  Authorization: Checkpoint.AuthorizationRes,
+  ChargeParameterDiscovery: Checkpoint.ChargeParameterDiscoveryRes,
+  CableCheck: Checkpoint.CableCheckRes,
+  PreCharge: Checkpoint.PreChargeRes,
+  CurrentDemand: Checkpoint.CurrentDemandRes,
+  ChargingStatus: Checkpoint.CurrentDemandRes,
+  WeldingDetection: Checkpoint.WeldingDetectionRes,
+  SessionStop: Checkpoint.SessionStopRes,
 };
 
 function dialect(ctx: Ctx): Dialect {
@@ -135,7 +136,7 @@ function triage(res: V2gResponse): EvReaction {
   return r;
 }
 
-function report(state: string, checkpoint?: number, details?: StatusUpdate['details']): StatusUpdate {
+function report(state: string, checkpoint?: Checkpoint, details?: StatusUpdate['details']): StatusUpdate {
   return { layer: 'session', state, ...(checkpoint !== undefined ? { checkpoint } : {}), ...(details ? { details } : {}) };
 }
 
@@ -218,15 +219,15 @@ export const v2gEvMachine = setup({
 })
   .extend({
     actions: {
-    checkpoint: enqueueActions(({ enqueue }, params: { checkpoint: number; state: string; details?: StatusUpdate['details'] }) => {
+    checkpoint: enqueueActions(({ enqueue }, params: { checkpoint: Checkpoint; state: string; details?: StatusUpdate['details'] }) => {
       enqueue.assign({ lastCheckpoint: params.checkpoint });
       io(enqueue)({ type: 'reportStatus', params: report(params.state, params.checkpoint, params.details) });
     }),
     sendHandshake: enqueueActions(({ context, enqueue }) => {
       const doc = encodeHandshakeRequest(offerFor(context.config.protocols));
-      enqueue.assign({ pending: 'SupportedAppProtocol', lastCheckpoint: 400 });
+      enqueue.assign({ pending: 'SupportedAppProtocol', lastCheckpoint: Checkpoint.SupportedAppProtocolReq });
       io(enqueue)({ type: 'send', params: { schema: 'appHand', doc } });
-      io(enqueue)({ type: 'reportStatus', params: report('SupportedAppProtocol', 400, { offered: context.config.protocols.join(',') }) });
+      io(enqueue)({ type: 'reportStatus', params: report('SupportedAppProtocol', Checkpoint.SupportedAppProtocolReq, { offered: context.config.protocols.join(',') }) });
     }),
     sendRequest: enqueueActions(({ context, enqueue }, params: { kind: RequestKind; stop?: boolean }) => {
       const req = buildRequest(
@@ -247,7 +248,7 @@ export const v2gEvMachine = setup({
         enqueue.raise({ type: 'RES.FATAL', fatal: { reason: `cannot encode ${params.kind}Req: ${doc.error.message}` } });
         return;
       }
-      const cp = params.kind === 'PowerDelivery' ? (params.stop ? 800 : 600) : checkpointOfRequest[params.kind];
+      const cp = params.kind === 'PowerDelivery' ? (params.stop ? Checkpoint.PowerDeliveryStopReq : Checkpoint.PowerDeliveryStartReq) : checkpointOfRequest[params.kind];
       enqueue.assign({ pending: params.kind, ...(cp !== undefined ? { lastCheckpoint: cp } : {}) });
       io(enqueue)({ type: 'send', params: { schema: dialect(context).schema, doc: doc.value } });
       if (params.kind !== 'CurrentDemand' && params.kind !== 'ChargingStatus')
@@ -304,7 +305,7 @@ export const v2gEvMachine = setup({
         context.logger.log('warn', 'SessionID in response differs from the session', { got: toHex(decoded.value.sessionId), expected: toHex(context.sessionId) });
       const dc = dcStatusOf(res);
       const reaction = triage(res);
-      const cp = res.kind === 'PowerDelivery' ? (context.lastCheckpoint === 800 ? 806 : 605) : checkpointOfResponse[res.kind];
+      const cp = res.kind === 'PowerDelivery' ? (context.lastCheckpoint === Checkpoint.PowerDeliveryStopReq ? Checkpoint.PowerDeliveryStopResReceived : Checkpoint.PowerDeliveryStartRes) : checkpointOfResponse[res.kind];
       enqueue.assign({
         ...(cp !== undefined ? { lastCheckpoint: cp } : {}),
         ...(dc ? { lastStatusCode: dc.statusCode, ...(dc.isolation ? { lastIsolation: dc.isolation } : {}) } : {}),
@@ -324,7 +325,7 @@ export const v2gEvMachine = setup({
         return;
       }
       if (reaction.action === 'gracefulStop' && context.stopReason === undefined) {
-        if (dc?.statusCode === 'EVSE_Shutdown') enqueue.assign({ lastCheckpoint: 790 });
+        if (dc?.statusCode === 'EVSE_Shutdown') enqueue.assign({ lastCheckpoint: Checkpoint.EvseShutdown });
         enqueue.assign({ stopReason: reaction.reason });
         context.logger.log('info', `charger asks to stop: ${reaction.reason}`, {});
       }
@@ -384,7 +385,7 @@ export const v2gEvMachine = setup({
     // DIN/ISO-2: the first SessionSetupReq carries SessionID 0 (one zero byte, as real cars send).
     sessionId: new Uint8Array([0]),
     pending: undefined,
-    lastCheckpoint: 303,
+    lastCheckpoint: Checkpoint.TcpEstablished,
     evse: undefined,
     saScheduleTupleId: undefined,
     presentVoltage: undefined,
@@ -453,7 +454,7 @@ export const v2gEvMachine = setup({
               actions: [
                 assign({ protocol: ({ event }) => event.protocol }),
                 { type: 'protocolSelected', params: ({ event }) => ({ protocol: event.protocol, schema: event.protocol }) },
-                { type: 'checkpoint', params: ({ event }) => ({ checkpoint: 403, state: 'SupportedAppProtocolRes', details: { protocol: protocolNamespaces[event.protocol].namespace } }) },
+                { type: 'checkpoint', params: ({ event }) => ({ checkpoint: Checkpoint.ProtocolKnown, state: 'SupportedAppProtocolRes', details: { protocol: protocolNamespaces[event.protocol].namespace } }) },
               ],
             },
           },
@@ -513,7 +514,7 @@ export const v2gEvMachine = setup({
           on: {
             'RES.OK': [
               { guard: 'stopPending', target: '#v2gEv.stopBeforeCharge' },
-              { guard: 'isFinished', target: '#v2gEv.chargeParameterDiscovery', actions: { type: 'checkpoint', params: { checkpoint: 538, state: 'Authorized' } } },
+              { guard: 'isFinished', target: '#v2gEv.chargeParameterDiscovery', actions: { type: 'checkpoint', params: { checkpoint: Checkpoint.Authorized, state: 'Authorized' } } },
               { target: 'wait' },
             ],
           },
@@ -573,13 +574,13 @@ export const v2gEvMachine = setup({
           entry: [
             { type: 'setCpState', params: { state: 'C' } },
             assign({ cpC: true }),
-            { type: 'checkpoint', params: { checkpoint: 550, state: 'CpStateC' } },
+            { type: 'checkpoint', params: { checkpoint: Checkpoint.CpStateC, state: 'CpStateC' } },
             'lockConnector',
-            { type: 'checkpoint', params: { checkpoint: 555, state: 'LockConnector' } },
+            { type: 'checkpoint', params: { checkpoint: Checkpoint.LockConnector, state: 'LockConnector' } },
           ],
           always: [
             { guard: 'noLockHardware', target: 'cableCheck' },
-            { guard: ({ context }) => context.lock === 'locked', target: 'cableCheck', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: 556, state: 'Locked' } }] },
+            { guard: ({ context }) => context.lock === 'locked', target: 'cableCheck', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: Checkpoint.Locked, state: 'Locked' } }] },
             { guard: ({ context }) => context.lock === 'fault', target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'ConnectorLockFault' } } },
           ],
           after: {
@@ -669,7 +670,7 @@ export const v2gEvMachine = setup({
           ],
         },
         closeContactors: {
-          entry: ['closeContactors', { type: 'checkpoint', params: { checkpoint: 590, state: 'CloseContactors' } }],
+          entry: ['closeContactors', { type: 'checkpoint', params: { checkpoint: Checkpoint.ContactorsClosed, state: 'CloseContactors' } }],
           always: [
             { guard: ({ context }) => context.config.contactorsHaveFeedback && context.contactorsClosed, target: 'powerDeliveryStart' },
           ],
@@ -698,10 +699,10 @@ export const v2gEvMachine = setup({
       initial: 'lockConnector',
       states: {
         lockConnector: {
-          entry: ['lockConnector', { type: 'checkpoint', params: { checkpoint: 555, state: 'LockConnector' } }],
+          entry: ['lockConnector', { type: 'checkpoint', params: { checkpoint: Checkpoint.LockConnector, state: 'LockConnector' } }],
           always: [
             { guard: 'noLockHardware', target: 'powerDeliveryStart' },
-            { guard: ({ context }) => context.lock === 'locked', target: 'powerDeliveryStart', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: 556, state: 'Locked' } }] },
+            { guard: ({ context }) => context.lock === 'locked', target: 'powerDeliveryStart', actions: [assign({ lockConfirmed: true }), { type: 'checkpoint', params: { checkpoint: Checkpoint.Locked, state: 'Locked' } }] },
             { guard: ({ context }) => context.lock === 'fault', target: '#v2gEv.safeShutdown', actions: { type: 'fatal', params: { reason: 'ConnectorLockFault' } } },
           ],
           after: {
@@ -718,7 +719,7 @@ export const v2gEvMachine = setup({
               // ISO-2 [V2G2-847]: state C within 250 ms of PowerDeliveryRes(Start); the SECC then closes its contactor.
               // (A stop pending here is taken at the first ChargingStatus decision point.)
               target: '#v2gEv.chargingStatus',
-              actions: [{ type: 'setCpState', params: { state: 'C' } }, assign({ cpC: true }), { type: 'checkpoint', params: { checkpoint: 550, state: 'CpStateC' } }],
+              actions: [{ type: 'setCpState', params: { state: 'C' } }, assign({ cpC: true }), { type: 'checkpoint', params: { checkpoint: Checkpoint.CpStateC, state: 'CpStateC' } }],
             },
           },
         },
@@ -726,7 +727,7 @@ export const v2gEvMachine = setup({
     },
     currentDemand: {
       // pyPLC light-bulb demo: the relay closes 2 s into the CurrentDemand loop (a lamp has no precharge to converge).
-      after: { LightBulbDemo_ContactorDelay: { guard: 'lightBulbDemo', actions: ['closeContactors', { type: 'checkpoint', params: { checkpoint: 590, state: 'CloseContactors' } }] } },
+      after: { LightBulbDemo_ContactorDelay: { guard: 'lightBulbDemo', actions: ['closeContactors', { type: 'checkpoint', params: { checkpoint: Checkpoint.ContactorsClosed, state: 'CloseContactors' } }] } },
       initial: 'request',
       states: {
         request: {
@@ -777,8 +778,8 @@ export const v2gEvMachine = setup({
       after: { V2G_EVCC_Msg_Timeout_PowerDelivery: { target: 'safeShutdown', actions: { type: 'fatal', params: { reason: 'Timeout:PowerDelivery(Stop)' } } } },
       on: {
         'RES.OK': [
-          { guard: 'isAc', target: 'sessionStop', actions: [{ type: 'setCpState', params: { state: 'B' } }, assign({ cpC: false }), { type: 'checkpoint', params: { checkpoint: 810, state: 'CpStateB' } }] },
-          { target: 'openContactors', actions: [{ type: 'setCpState', params: { state: 'B' } }, assign({ cpC: false }), { type: 'checkpoint', params: { checkpoint: 810, state: 'CpStateB' } }] },
+          { guard: 'isAc', target: 'sessionStop', actions: [{ type: 'setCpState', params: { state: 'B' } }, assign({ cpC: false }), { type: 'checkpoint', params: { checkpoint: Checkpoint.CpStateBAfterCharge, state: 'CpStateB' } }] },
+          { target: 'openContactors', actions: [{ type: 'setCpState', params: { state: 'B' } }, assign({ cpC: false }), { type: 'checkpoint', params: { checkpoint: Checkpoint.CpStateBAfterCharge, state: 'CpStateB' } }] },
         ],
       },
     },
@@ -845,8 +846,8 @@ export const v2gEvMachine = setup({
         if (context.cpC) {
           io(enqueue)({ type: 'setCpState', params: { state: 'B' } });
           enqueue.assign({ cpC: false });
-          enqueue.assign({ lastCheckpoint: 810 });
-          io(enqueue)({ type: 'reportStatus', params: report('CpStateB', 810) });
+          enqueue.assign({ lastCheckpoint: Checkpoint.CpStateBAfterCharge });
+          io(enqueue)({ type: 'reportStatus', params: report('CpStateB', Checkpoint.CpStateBAfterCharge) });
         }
         // Contactors closed here means the hardware reports them closed although no power was
         // started. Open them only when the measured current proves there is no load; otherwise they

@@ -1,5 +1,6 @@
 // Interface of the EV (EVCC) V2G session machine: what the runtime gives it
 // (input, events) and what it gets back (provided actions, output).
+import type { Checkpoint } from '../../src/checkpoints.js';
 import type { BatteryState, CpState, LockState } from '../../src/ports/hardware.js';
 import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import type { Logger } from '../../src/ports/log.js';
@@ -58,7 +59,7 @@ export interface V2gEvOutput {
   readonly result: V2gEvResult;
   /** Why the session ended: 'SocTargetReached', 'UserStop', 'EVSE_Shutdown', 'Timeout:CableCheck', 'FAILED_SequenceError in CableCheckRes', ... */
   readonly reason: string;
-  readonly lastCheckpoint: number;
+  readonly lastCheckpoint: Checkpoint;
   readonly protocol?: Protocol;
   /** Hex. */
   readonly sessionId?: string;

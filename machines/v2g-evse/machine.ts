@@ -26,6 +26,7 @@ import { documentDespiteError, energyModeOf, isAllowedNext, isOkCode, seccStepOf
 import type { V2gDocument } from '../../src/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
 import type { V2gEvseActionParams, V2gEvseEvent, V2gEvseInput, V2gEvseOutput } from './types.js';
+import { Checkpoint } from '../../src/checkpoints.js';
 
 type InternalEvent =
   | { readonly type: 'HS.OK'; readonly protocol: Protocol }
@@ -76,25 +77,25 @@ interface Ctx {
   stopReason: string | undefined;
   evMaxVoltage: number | undefined;
   acSelected: boolean;
-  lastCheckpoint: number;
+  lastCheckpoint: Checkpoint;
   sessions: number;
   endReason: string;
   aborted: boolean;
 }
 
-const checkpointOfResponse: Partial<Record<RequestKind, number>> = {
-  SessionSetup: 505,
-  ServiceDiscovery: 515,
-  PaymentServiceSelection: 525,
-  Authorization: 535,
-  ChargeParameterDiscovery: 545,
-  CableCheck: 565,
-  PreCharge: 575,
-  PowerDelivery: 605,
-  CurrentDemand: 705,
-  ChargingStatus: 705,
-  WeldingDetection: 855,
-  SessionStop: 905,
+const checkpointOfResponse: Partial<Record<RequestKind, Checkpoint>> = {
+  SessionSetup: Checkpoint.SessionSetupRes,
+  ServiceDiscovery: Checkpoint.ServiceDiscoveryRes,
+  PaymentServiceSelection: Checkpoint.PaymentSelectionRes,
+  Authorization: Checkpoint.AuthorizationRes,
+  ChargeParameterDiscovery: Checkpoint.ChargeParameterDiscoveryRes,
+  CableCheck: Checkpoint.CableCheckRes,
+  PreCharge: Checkpoint.PreChargeRes,
+  PowerDelivery: Checkpoint.PowerDeliveryStartRes,
+  CurrentDemand: Checkpoint.CurrentDemandRes,
+  ChargingStatus: Checkpoint.CurrentDemandRes,
+  WeldingDetection: Checkpoint.WeldingDetectionRes,
+  SessionStop: Checkpoint.SessionStopRes,
 };
 
 type ProvidedAction = {
@@ -117,7 +118,7 @@ function effectAction(e: EvseEffect): ProvidedAction {
   }
 }
 
-function status(state: string, checkpoint?: number, details?: StatusUpdate['details']): StatusUpdate {
+function status(state: string, checkpoint?: Checkpoint, details?: StatusUpdate['details']): StatusUpdate {
   return { layer: 'session', state, ...(checkpoint !== undefined ? { checkpoint } : {}), ...(details ? { details } : {}) };
 }
 
@@ -190,12 +191,12 @@ export const v2gEvseMachine = setup({
           enqueue.raise({ type: 'HS.FAILED', reason: `bad supportedAppProtocolReq: ${offer.error.message}` });
           return;
         }
-        enqueue.assign({ lastCheckpoint: 401 });
+        enqueue.assign({ lastCheckpoint: Checkpoint.ProtocolChosen });
         const choice = chooseProtocol(offer.value, context.config.protocolPreference);
-        io(enqueue)({ type: 'reportStatus', params: status('SupportedAppProtocolReq', 401, { offered: offer.value.map((o) => o.namespace).join(' ') }) });
+        io(enqueue)({ type: 'reportStatus', params: status('SupportedAppProtocolReq', Checkpoint.ProtocolChosen, { offered: offer.value.map((o) => o.namespace).join(' ') }) });
         io(enqueue)({ type: 'send', params: { schema: 'appHand', doc: encodeHandshakeResponse(choice.response) } });
-        enqueue.assign({ lastCheckpoint: 402 });
-        io(enqueue)({ type: 'reportStatus', params: status('SupportedAppProtocolRes', 402, { responseCode: choice.response.responseCode, protocol: choice.protocol ?? 'none' }) });
+        enqueue.assign({ lastCheckpoint: Checkpoint.SupportedAppProtocolRes });
+        io(enqueue)({ type: 'reportStatus', params: status('SupportedAppProtocolRes', Checkpoint.SupportedAppProtocolRes, { responseCode: choice.response.responseCode, protocol: choice.protocol ?? 'none' }) });
         if (!choice.protocol) {
           enqueue.raise({ type: 'HS.FAILED', reason: 'Failed_NoNegotiation' });
           return;
@@ -294,12 +295,12 @@ export const v2gEvseMachine = setup({
             enqueue.raise({ type: 'PRECHARGE.START' });
           } else enqueue.raise({ type: 'PRECHARGE.STOP' });
         }
-        if (req.kind === 'CurrentDemand' && context.stopRequested && context.lastCheckpoint !== 790) {
-          enqueue.assign({ lastCheckpoint: 790 });
-          io(enqueue)({ type: 'reportStatus', params: status('EVSE_Shutdown', 790, { reason: context.stopReason ?? 'stop' }) });
+        if (req.kind === 'CurrentDemand' && context.stopRequested && context.lastCheckpoint !== Checkpoint.EvseShutdown) {
+          enqueue.assign({ lastCheckpoint: Checkpoint.EvseShutdown });
+          io(enqueue)({ type: 'reportStatus', params: status('EVSE_Shutdown', Checkpoint.EvseShutdown, { reason: context.stopReason ?? 'stop' }) });
         }
         io(enqueue)({ type: 'send', params: { schema: dialect.schema, doc: doc.value } });
-        const cp = req.kind === 'PowerDelivery' && req.progress !== 'Start' ? 805 : checkpointOfResponse[req.kind];
+        const cp = req.kind === 'PowerDelivery' && req.progress !== 'Start' ? Checkpoint.PowerDeliveryStopRes : checkpointOfResponse[req.kind];
         if (cp !== undefined) enqueue.assign({ lastCheckpoint: cp });
         const details: Record<string, string | number | boolean> = { responseCode: res.responseCode };
         if (req.kind === 'CurrentDemand') Object.assign(details, { targetVoltage: req.targetVoltage, targetCurrent: req.targetCurrent, soc: req.evStatus.soc });
@@ -337,7 +338,7 @@ export const v2gEvseMachine = setup({
       stopReason: undefined,
       evMaxVoltage: undefined,
       acSelected: false,
-      lastCheckpoint: 300,
+      lastCheckpoint: Checkpoint.TcpListen,
       sessions: 0,
       endReason: '',
       aborted: false,
@@ -364,7 +365,7 @@ export const v2gEvseMachine = setup({
             stopRequested: false,
             stopReason: undefined,
           }),
-          { type: 'reportStatus', params: status('WaitForSupportedAppProtocolReq', 300) },
+          { type: 'reportStatus', params: status('WaitForSupportedAppProtocolReq', Checkpoint.TcpListen) },
         ],
         on: {
           'V2G.REQ': { actions: 'handleHandshake' },

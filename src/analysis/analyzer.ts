@@ -12,7 +12,7 @@ import { formatMac, toHex } from '../bytes.js';
 import type { CaptureRecord } from '../capture/reader.js';
 import { LINKTYPE_ETHERNET } from '../capture/reader.js';
 import { decodeMme } from '../homeplug/codec.js';
-import { ETHERTYPE_HOMEPLUG } from '../net/packet.js';
+import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../net/packet.js';
 import { ICMPV6_NEIGHBOR_ADVERTISEMENT, ICMPV6_NEIGHBOR_SOLICITATION, decodePacket } from '../net/packet.js';
 import { formatIpv6 } from '../net/ipv6-address.js';
 import { type TcpConnectionInfo, type TcpStreamEvent, TcpStreamTracker } from '../net/tcp-stream.js';
@@ -22,6 +22,7 @@ import { V2gtpPayloadType, V2gtpStreamReassembler, findV2gtpHeader, payloadTypeN
 import { type DecodedV2g, type Json, type SchemaId, decodeV2gDocument } from './exi-bridge.js';
 import { checkpointStem, isStopRequest, messageCheckpoint } from './checkpoints.js';
 import { findField, isObject, keyFieldsText } from './fields.js';
+import { Checkpoint } from '../checkpoints.js';
 
 export type V2gDirection = 'EV→EVSE' | 'EVSE→EV';
 
@@ -35,7 +36,7 @@ interface EventBase {
 export interface SdpEvent extends EventBase {
   readonly kind: 'sdp';
   /** 200 request, 202 response (sender's checkpoints). */
-  readonly checkpoint: 200 | 202;
+  readonly checkpoint: typeof Checkpoint.SdpReq | typeof Checkpoint.SdpRes;
   readonly direction: V2gDirection;
   readonly src: string;
   readonly dst: string;
@@ -50,7 +51,7 @@ export interface NdpEvent extends EventBase {
   readonly dst: string;
   readonly target: string;
   /** pyPLC checkpoint: 204 neighbour solicitation, 205 advertisement. */
-  readonly checkpoint: 204 | 205;
+  readonly checkpoint: typeof Checkpoint.NeighbourSolicitation | typeof Checkpoint.NeighbourAdvertisement;
 }
 
 export interface TcpEvent extends EventBase {
@@ -66,7 +67,7 @@ export interface TcpEvent extends EventBase {
   readonly src: string;
   readonly dst: string;
   /** 301 SYN, 302 SYN+ACK. */
-  readonly checkpoint?: number;
+  readonly checkpoint?: Checkpoint;
   /** Missing bytes for 'gap'. */
   readonly missing?: number;
 }
@@ -84,7 +85,7 @@ export interface V2gMessageEvent extends EventBase {
   /** Message name ('CurrentDemandReq'); '?' when the EXI could not be decoded. */
   readonly name: string;
   /** pyPLC checkpoint of this message (505 SessionSetupRes, 790 EVSE_Shutdown, 805 PowerDeliveryRes(stop), ...). */
-  readonly checkpoint?: number;
+  readonly checkpoint?: Checkpoint;
   /** Key fields on one line. */
   readonly summary: string;
   /** The EXI payload in hex (as pyPLC's decoded.txt shows it). */
@@ -192,7 +193,7 @@ export class V2gCaptureAnalyzer {
     const base = { frame: rec.index, timestamp: rec.timestamp };
     const d = rec.data;
     if (d.length >= 14 && ((d[12] as number) << 8 | (d[13] as number)) === ETHERTYPE_HOMEPLUG) return this.slacFrame(rec);
-    if (d.length >= 18 && ((d[12] as number) << 8 | (d[13] as number)) === 0x8100 && ((d[16] as number) << 8 | (d[17] as number)) === ETHERTYPE_HOMEPLUG) return this.slacFrame(rec);
+    if (d.length >= 18 && ((d[12] as number) << 8 | (d[13] as number)) === ETHERTYPE_VLAN && ((d[16] as number) << 8 | (d[17] as number)) === ETHERTYPE_HOMEPLUG) return this.slacFrame(rec);
     const p = decodePacket(d);
     if (!p.ok) {
       // Only IPv6 frames are ours; a broken IPv6 frame is reported, anything else ignored.
@@ -205,7 +206,7 @@ export class V2gCaptureAnalyzer {
       const t = transport.icmpv6;
       if ((t.type === ICMPV6_NEIGHBOR_SOLICITATION || t.type === ICMPV6_NEIGHBOR_ADVERTISEMENT) && t.target) {
         const sol = t.type === ICMPV6_NEIGHBOR_SOLICITATION;
-        return [{ ...base, kind: 'ndp', name: sol ? 'NeighborSolicitation' : 'NeighborAdvertisement', src: srcIp, dst: formatIpv6(ipv6.destination), target: formatIpv6(t.target), checkpoint: sol ? 204 : 205 }];
+        return [{ ...base, kind: 'ndp', name: sol ? 'NeighborSolicitation' : 'NeighborAdvertisement', src: srcIp, dst: formatIpv6(ipv6.destination), target: formatIpv6(t.target), checkpoint: sol ? Checkpoint.NeighbourSolicitation : Checkpoint.NeighbourAdvertisement }];
       }
       return [];
     }
@@ -217,7 +218,7 @@ export class V2gCaptureAnalyzer {
       const m = decodeSdp(u.payload);
       if (!m.ok) return [{ ...base, kind: 'error', layer: 'sdp', error: m.error }];
       if (m.value.kind === 'response') this.serverPorts.add(m.value.port);
-      return [{ ...base, kind: 'sdp', checkpoint: m.value.kind === 'request' ? 200 : 202, direction: m.value.kind === 'request' ? 'EV→EVSE' : 'EVSE→EV', src, dst, message: m.value, summary: describeSdp(m.value) }];
+      return [{ ...base, kind: 'sdp', checkpoint: m.value.kind === 'request' ? Checkpoint.SdpReq : Checkpoint.SdpRes, direction: m.value.kind === 'request' ? 'EV→EVSE' : 'EVSE→EV', src, dst, message: m.value, summary: describeSdp(m.value) }];
     }
     if (transport.kind !== 'tcp') return [];
     const evs = this.tcp.push({
@@ -294,7 +295,7 @@ export class V2gCaptureAnalyzer {
     const base = { frame: e.frame, timestamp: e.time, connection: c.info.id, direction, src, dst };
     switch (e.kind) {
       case 'syn':
-        return [{ ...base, kind: 'tcp', what: e.ack ? 'SYN+ACK' : 'SYN', checkpoint: e.ack ? 302 : 301 }];
+        return [{ ...base, kind: 'tcp', what: e.ack ? 'SYN+ACK' : 'SYN', checkpoint: e.ack ? Checkpoint.TcpSynAck : Checkpoint.TcpSyn }];
       case 'fin':
         return [{ ...base, kind: 'tcp', what: 'FIN' }];
       case 'rst':

@@ -3,39 +3,40 @@
 // and with tsplc's own status stream.
 import type { Json } from './exi-bridge.js';
 import { fieldText } from './fields.js';
+import { Checkpoint } from '../checkpoints.js';
 
 /** Checkpoint per message name; DIN names, the ISO-2/-20 equivalents map to the same step. */
-export const MESSAGE_CHECKPOINT: Readonly<Record<string, number>> = {
-  supportedAppProtocolReq: 400,
-  supportedAppProtocolRes: 402,
-  SessionSetupReq: 500,
-  SessionSetupRes: 505,
-  ServiceDiscoveryReq: 510,
-  ServiceDiscoveryRes: 515,
-  ServicePaymentSelectionReq: 520,
-  ServicePaymentSelectionRes: 525,
-  PaymentServiceSelectionReq: 520,
-  PaymentServiceSelectionRes: 525,
-  ServiceSelectionReq: 520,
-  ServiceSelectionRes: 525,
-  ContractAuthenticationReq: 530,
-  ContractAuthenticationRes: 535,
-  AuthorizationReq: 530,
-  AuthorizationRes: 535,
-  ChargeParameterDiscoveryReq: 540,
-  ChargeParameterDiscoveryRes: 545,
-  CableCheckReq: 560,
-  CableCheckRes: 565,
-  PreChargeReq: 570,
-  PreChargeRes: 575,
-  PowerDeliveryReq: 600,
-  PowerDeliveryRes: 605,
-  CurrentDemandReq: 700,
-  CurrentDemandRes: 705,
-  WeldingDetectionReq: 850,
-  WeldingDetectionRes: 855,
-  SessionStopReq: 900,
-  SessionStopRes: 905,
+export const MESSAGE_CHECKPOINT: Readonly<Record<string, Checkpoint>> = {
+  supportedAppProtocolReq: Checkpoint.SupportedAppProtocolReq,
+  supportedAppProtocolRes: Checkpoint.SupportedAppProtocolRes,
+  SessionSetupReq: Checkpoint.SessionSetupReq,
+  SessionSetupRes: Checkpoint.SessionSetupRes,
+  ServiceDiscoveryReq: Checkpoint.ServiceDiscoveryReq,
+  ServiceDiscoveryRes: Checkpoint.ServiceDiscoveryRes,
+  ServicePaymentSelectionReq: Checkpoint.PaymentSelectionReq,
+  ServicePaymentSelectionRes: Checkpoint.PaymentSelectionRes,
+  PaymentServiceSelectionReq: Checkpoint.PaymentSelectionReq,
+  PaymentServiceSelectionRes: Checkpoint.PaymentSelectionRes,
+  ServiceSelectionReq: Checkpoint.PaymentSelectionReq,
+  ServiceSelectionRes: Checkpoint.PaymentSelectionRes,
+  ContractAuthenticationReq: Checkpoint.AuthorizationReq,
+  ContractAuthenticationRes: Checkpoint.AuthorizationRes,
+  AuthorizationReq: Checkpoint.AuthorizationReq,
+  AuthorizationRes: Checkpoint.AuthorizationRes,
+  ChargeParameterDiscoveryReq: Checkpoint.ChargeParameterDiscoveryReq,
+  ChargeParameterDiscoveryRes: Checkpoint.ChargeParameterDiscoveryRes,
+  CableCheckReq: Checkpoint.CableCheckReq,
+  CableCheckRes: Checkpoint.CableCheckRes,
+  PreChargeReq: Checkpoint.PreChargeReq,
+  PreChargeRes: Checkpoint.PreChargeRes,
+  PowerDeliveryReq: Checkpoint.PowerDeliveryStartReq,
+  PowerDeliveryRes: Checkpoint.PowerDeliveryStartRes,
+  CurrentDemandReq: Checkpoint.CurrentDemandReq,
+  CurrentDemandRes: Checkpoint.CurrentDemandRes,
+  WeldingDetectionReq: Checkpoint.WeldingDetectionReq,
+  WeldingDetectionRes: Checkpoint.WeldingDetectionRes,
+  SessionStopReq: Checkpoint.SessionStopReq,
+  SessionStopRes: Checkpoint.SessionStopRes,
 };
 
 /** DIN/ISO-2 names for ISO-20 (DC_CableCheckReq → CableCheckReq, DC_ChargeLoopReq → CurrentDemandReq). */
@@ -48,11 +49,11 @@ export function checkpointStem(name: string): string {
  * request was the stop (800/805) or the start (600/605); a CurrentDemandRes
  * with EVSE_Shutdown is the charger-side stop (790).
  */
-export function messageCheckpoint(name: string, body: Json | undefined, stopping: boolean): number | undefined {
+export function messageCheckpoint(name: string, body: Json | undefined, stopping: boolean): Checkpoint | undefined {
   const stem = checkpointStem(name);
-  if (stem === 'PowerDeliveryReq') return isStopRequest(body) ? 800 : 600;
-  if (stem === 'PowerDeliveryRes') return stopping ? 805 : 605;
-  if (stem === 'CurrentDemandRes' && fieldText(body, 'EVSEStatusCode') === 'EVSE_Shutdown') return 790;
+  if (stem === 'PowerDeliveryReq') return isStopRequest(body) ? Checkpoint.PowerDeliveryStopReq : Checkpoint.PowerDeliveryStartReq;
+  if (stem === 'PowerDeliveryRes') return stopping ? Checkpoint.PowerDeliveryStopRes : Checkpoint.PowerDeliveryStartRes;
+  if (stem === 'CurrentDemandRes' && fieldText(body, 'EVSEStatusCode') === 'EVSE_Shutdown') return Checkpoint.EvseShutdown;
   return MESSAGE_CHECKPOINT[stem];
 }
 

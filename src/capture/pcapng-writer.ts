@@ -3,6 +3,7 @@
 // per frame with optional opt_comment annotations. ARCHITECTURE §5 asks for pcapng session
 // records because, unlike classic pcap, it names the interface and can carry per-frame
 // comments that Wireshark shows (frame.comment). Pure: returns bytes, the caller writes the file.
+import { concatBytes } from '../bytes.js';
 import { LINKTYPE_ETHERNET } from './reader.js';
 import type { PcapWriteRecord } from './writer.js';
 
@@ -110,7 +111,7 @@ export class PcapngWriter {
       opts.push([IF_TSRESOL, tsresol]);
       chunks.push(block(BLOCK_IDB, body, encodeOptions(opts)));
     }
-    return concat(chunks);
+    return concatBytes(chunks);
   }
 
   /**
@@ -149,20 +150,10 @@ export class PcapngWriter {
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 /** A whole pcapng file in one buffer. */
 export function writePcapng(records: Iterable<PcapngWriteRecord>, options: PcapngWriterOptions = {}): Uint8Array {
   const w = new PcapngWriter(options);
   const chunks = [w.header()];
   for (const r of records) chunks.push(w.record(r));
-  return concat(chunks);
+  return concatBytes(chunks);
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../exi/gen/index.js';
+import { errorMessage } from '../errors.js';
 
 function readSchemas(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -28,7 +29,7 @@ function main(argv: string[]): number {
   try {
     outputs = generate(readSchemas(resolve(dir)));
   } catch (e) {
-    process.stderr.write(`gen:exi: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`gen:exi: ${errorMessage(e)}\n`);
     return 1;
   }
   mkdirSync(outDir, { recursive: true });

@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../result.js';
 import { safeShutdownBudgetMs } from '../safety/timing.js';
 import { sections, schema, unsupportedKeys, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
+import { errorMessage } from '../errors.js';
 
 export interface ConfigError {
   /** 'section.key' (or the section, or '' for the whole file). */
@@ -157,7 +158,7 @@ export function parseConfigText(text: string, source?: string): Result<RawConfig
       const first = e.message.split('\n')[0] ?? e.message;
       return err([{ key: '', message: `TOML syntax: ${first}`, line: e.line, column: e.column, ...(source ? { source } : {}) }]);
     }
-    return err([{ key: '', message: `cannot parse: ${e instanceof Error ? e.message : String(e)}`, ...(source ? { source } : {}) }]);
+    return err([{ key: '', message: `cannot parse: ${errorMessage(e)}`, ...(source ? { source } : {}) }]);
   }
 }
 

@@ -1,6 +1,7 @@
 // Typed failures of a display backend. A display never stops a session: the
 // display actor logs the first failure, retries with back-off, and the
 // charging actors never wait for it.
+import { errorMessage } from '../errors.js';
 export type DisplayErrorCode =
   /** The driver package or the device is missing (no /dev/i2c-N, package not installed). */
   | 'UNAVAILABLE'
@@ -23,7 +24,7 @@ export class DisplayError extends Error {
 
 export function displayErrorOf(e: unknown): DisplayError {
   if (e instanceof DisplayError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   // Bounded: a driver's message is logged, never a megabyte of it.
   return new DisplayError('WRITE_FAILED', msg.slice(0, 200));
 }

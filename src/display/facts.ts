@@ -9,6 +9,7 @@
 // Pure: every fold takes the time it happened at; no clock, no I/O.
 import type { StatusUpdate } from '../status.js';
 import type { V2gRequest, V2gResponse } from '../v2g/model.js';
+import { Checkpoint } from '../checkpoints.js';
 
 export interface DisplayFault {
   /** Short code: a response code, a SafeShutdown fault code, 'BACKOFF', ... */
@@ -116,7 +117,7 @@ export function foldStatus(f: DisplayFacts, u: StatusUpdate): DisplayFacts {
       const rc = str(d.responseCode);
       if (rc && /^FAILED/i.test(rc)) next = { ...next, fault: fault(rc, `${u.state}`, at) };
       if (u.state === 'SafeShutdown') next = { ...next, fault: fault('SafeShutdown', str(d.reason) ?? 'requested', at) };
-      if (u.state === 'ChargingFinished' || u.state === 'SessionEnded' || u.checkpoint === 905) next = { ...next, endedAt: at };
+      if (u.state === 'ChargingFinished' || u.state === 'SessionEnded' || u.checkpoint === Checkpoint.SessionStopRes) next = { ...next, endedAt: at };
       break;
     }
     case 'shutdown': {

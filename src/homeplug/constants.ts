@@ -3,13 +3,9 @@
 // numbering as used by open-plc-utils (mme/homeplug.h, mme/qualcomm.h), the
 // Wireshark homeplug-av dissector, and the frames in ../shared/captures.
 
-/** EtherType of HomePlug AV / Green PHY management frames (big-endian on the wire). */
-export const ETHERTYPE_HOMEPLUG = 0x88e1;
-/** IEEE 802.1Q tag protocol identifier: some test benches (dSPACE DS5366) tag their MMEs with a VLAN. */
-export const ETHERTYPE_VLAN = 0x8100;
+export { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN, BROADCAST_MAC } from '../constants.js';
 
 // Shared instances (typed arrays cannot be frozen): treat them as read-only, copy before mutating.
-export const BROADCAST_MAC: Uint8Array = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 /** Qualcomm "local" address: the modem attached to this host answers it (open-plc-utils LOCALCAST). */
 export const QCA_LOCAL_MAC: Uint8Array = new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0x00, 0x01]);
 

@@ -21,12 +21,14 @@
 //    forwards nothing (pyPLC checkpoint 180, ≈5 s on real modems).
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { bytesEqual, formatMac, toHex } from '../bytes.js';
+import { ETHERTYPE_HOMEPLUG } from '../constants.js';
 import * as hp from '../homeplug/index.js';
 import type { Mme } from '../homeplug/index.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import { nullLogger, type Logger } from '../ports/log.js';
 import { ATTEN_GROUPS } from '../slac/attenuation.js';
 import { randomBytes } from '../slac/messages.js';
+import { errorMessage } from '../errors.js';
 
 export interface ModemSimScheduler {
   /** Runs fn after ms; returns a cancel function. */
@@ -101,7 +103,6 @@ interface Station {
   sub: Subscription | null;
 }
 
-const ETHERTYPE_HOMEPLUG = 0x88e1;
 /** MACs remembered per host port (a bridge behind a modem has a handful; real modems keep a small table). */
 const MAX_HOST_MACS = 16;
 
@@ -162,7 +163,7 @@ export class ModemSim {
       // A port that fails takes its station off the powerline, not the process down.
       error: (e: unknown) => {
         st.up = false;
-        this.log.log('error', `port of ${st.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.log('error', `port of ${st.name} failed: ${errorMessage(e)}`);
       },
     });
     this.stations.push(st);
@@ -215,7 +216,7 @@ export class ModemSim {
     try {
       st.port.send(frame);
     } catch (e) {
-      this.log.log('warn', `send to host of ${st.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.log('warn', `send to host of ${st.name} failed: ${errorMessage(e)}`);
     }
   }
 

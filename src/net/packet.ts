@@ -10,9 +10,9 @@ import { type CodecError, type Result, codecError, err, ok } from '../result.js'
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
-export const ETHERTYPE_HOMEPLUG = 0x88e1;
+import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../constants.js';
+export { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN };
 export const ETHERTYPE_HOMEPLUG_QCA = 0x8912;
-export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
 
 export const IP_PROTO_TCP = 6;

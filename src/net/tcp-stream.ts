@@ -19,6 +19,7 @@
 //    'gap' event, after which the stream continues at the held data;
 //  - SYN, FIN and RST are reported as events.
 // Sequence numbers are compared modulo 2^32 relative to the first one seen.
+import { V2G_DEFAULT_TCP_PORT } from '../constants.js';
 import type { TcpFlags, TcpSegment } from './packet.js';
 
 export type TcpDirection = 'client-to-server' | 'server-to-client';
@@ -122,8 +123,8 @@ function endpointHash(e: TcpEndpoint): number {
   return h >>> 0;
 }
 
-/** The SDP port, which many SECCs also listen on for TCP (the pyPLC charger of 2025-01-21_listenMode_02 does). */
-export const V2G_DEFAULT_TCP_PORT = 15118;
+// The SDP port, which many SECCs also listen on for TCP (the pyPLC charger of 2025-01-21_listenMode_02 does).
+export { V2G_DEFAULT_TCP_PORT };
 const DYNAMIC_PORTS_START = 49152;
 
 /** The port of a segment's two ends that is more likely the server's, or undefined when neither is. */

@@ -86,7 +86,4 @@ export interface NetStack {
 /** The dynamic/private port range the SECC chooses its TCP port from (RFC 6335, used by ISO 15118-2 SDP). */
 export const DYNAMIC_PORT_MIN = 49152;
 export const DYNAMIC_PORT_MAX = 65535;
-/** SDP server port ([V2G2-139]; same for DIN 70121). */
-export const SDP_PORT = 15118;
-/** Link-local all-nodes multicast group: SDP requests go here. */
-export const ALL_NODES = 'ff02::1';
+export { SDP_PORT, IPV6_ALL_NODES as ALL_NODES } from '../constants.js';

@@ -2,6 +2,7 @@
 // answers every command gives the same way — a usage error (exit 2, message + usage on
 // stderr) and --help (usage on stdout, exit 0).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../errors.js';
 
 /** The parsed arguments, or the exit code the command must return at once. */
 export function parseCommandArgs<T extends ParseArgsConfig>(command: string, usage: string, config: T): ReturnType<typeof parseArgs<T>> | number {
@@ -9,7 +10,7 @@ export function parseCommandArgs<T extends ParseArgsConfig>(command: string, usa
   try {
     parsed = parseArgs(config);
   } catch (e) {
-    process.stderr.write(`tsplc ${command}: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
+    process.stderr.write(`tsplc ${command}: ${errorMessage(e)}\n${usage}\n`);
     return 2;
   }
   if ((parsed.values as { help?: unknown }).help === true) {

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { buildConfig, parseConfigText, parseOverrides, formatConfigError, type ConfigError, type RawConfig, type TsplcConfig } from '../config/index.js';
 import { err, ok, type Result } from '../result.js';
+import { errorMessage } from '../errors.js';
 
 /** Where the installed service and `tsplc` look for the file when no --config is given. */
 export const defaultConfigPaths = ['/etc/tsplc/tsplc.toml'];
@@ -58,7 +59,7 @@ export function readConfigFile(path: string): Result<RawConfig, ConfigError[]> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    return err([{ key: '', message: `cannot read: ${e instanceof Error ? e.message : String(e)}`, source: path }]);
+    return err([{ key: '', message: `cannot read: ${errorMessage(e)}`, source: path }]);
   }
   return parseConfigText(text, path);
 }

@@ -32,6 +32,7 @@ import type { ActorClock } from './slac-layer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
 import { createI2cPanel, openI2cPanel } from '../../drivers/display/i2c-panel.js';
 import type { WireRecord } from './v2g-transport.js';
+import { errorMessage } from '../errors.js';
 
 export interface DisplayAttachOptions {
   readonly role: 'EV' | 'EVSE';
@@ -192,7 +193,7 @@ export async function attachDisplay(o: DisplayAttachOptions): Promise<AttachedDi
       closed = true;
       for (const s of subs) s.unsubscribe();
       actor.stop();
-      if ('panel' in opened && !o.panel) await opened.panel.close().catch((e: unknown) => log.log('debug', `display close: ${e instanceof Error ? e.message : String(e)}`));
+      if ('panel' in opened && !o.panel) await opened.panel.close().catch((e: unknown) => log.log('debug', `display close: ${errorMessage(e)}`));
       else if ('text' in opened && !o.textDisplay && !o.hw?.display) await opened.text.close?.();
     },
   };
@@ -219,7 +220,7 @@ export function simDisplayOutputs(o: { readonly terminal: boolean; readonly pngD
       } catch (e) {
         // A full disk or a bad path ends the PNGs, not the session.
         pngFailed = true;
-        o.logger.log('error', `--display-png: cannot write into ${o.pngDir}: ${e instanceof Error ? e.message : String(e)}; no more PNGs`);
+        o.logger.log('error', `--display-png: cannot write into ${o.pngDir}: ${errorMessage(e)}; no more PNGs`);
       }
     }
   };

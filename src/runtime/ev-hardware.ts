@@ -36,6 +36,7 @@ import { err, ok, type Result } from '../result.js';
 import { attachSafetyMonitor, type SafetyMonitor } from '../safety/index.js';
 import type { StatusBus } from '../status.js';
 import type { WireRecord } from './v2g-transport.js';
+import { errorMessage } from '../errors.js';
 
 export interface EvHardwareOptions {
   readonly board: Board;
@@ -197,7 +198,7 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
         try {
           display.show(lines);
         } catch (e) {
-          log.log('warn', 'display failed', { error: e instanceof Error ? e.message : String(e) });
+          log.log('warn', 'display failed', { error: errorMessage(e) });
         }
       };
       subs.push(o.status.updates$.subscribe((u) => {

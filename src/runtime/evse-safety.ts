@@ -8,6 +8,7 @@ import type { TsplcConfig } from '../config/schema.js';
 import type { EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
 import { watchEvseSafety, type EvseHardwareEvent, type MonitorClock, type SafetyMonitor } from '../safety/index.js';
+import { errorMessage } from '../errors.js';
 
 export function evseHardwareEvents(hw: EvseHardware): Observable<EvseHardwareEvent> {
   return merge(
@@ -25,7 +26,7 @@ export function attachEvseSafety(o: { hw: EvseHardware; config: TsplcConfig; log
       o.hw.powerSupply.off();
       o.hw.contactors?.open();
     } catch (e) {
-      log.log('error', 'switching the output off failed', { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', 'switching the output off failed', { error: errorMessage(e) });
     }
     queueMicrotask(() => o.actor.getSnapshot().status === 'active' && o.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: `SafetyViolation:${v.code}` } }));
   });

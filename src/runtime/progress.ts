@@ -6,6 +6,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { EvHardware } from '../ports/hardware.js';
 import type { StatusBus, StatusUpdate } from '../status.js';
+import { Checkpoint } from '../checkpoints.js';
 
 export interface ProgressOptions {
   readonly role: string;
@@ -94,7 +95,7 @@ export function attachProgress(o: ProgressOptions): Progress {
   subs.push(
     o.status.updates$.subscribe((u: StatusUpdate) => {
       if (u.checkpoint !== undefined && !first.has(u.checkpoint)) first.set(u.checkpoint, o.now() - t0);
-      if (u.checkpoint === 700) loops++;
+      if (u.checkpoint === Checkpoint.CurrentDemandReq) loops++;
       const s = typeof u.details?.soc === 'number' ? u.details.soc : undefined;
       if (s !== undefined) {
         soc = s;

@@ -22,6 +22,7 @@ import { toHex } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
 import type { WireRecord } from './v2g-transport.js';
+import { errorMessage } from '../errors.js';
 
 export interface RecorderOptions {
   readonly dir: string;
@@ -116,7 +117,7 @@ export class SessionRecorder {
       this.bytes = header.length + Buffer.byteLength(first);
       this.o.logger.log('info', 'session record started', { file: this.base });
     } catch (e) {
-      this.o.logger.log('error', 'cannot write the session record: recording off', { error: e instanceof Error ? e.message : String(e) });
+      this.o.logger.log('error', 'cannot write the session record: recording off', { error: errorMessage(e) });
       this.base = undefined;
     }
     return this.base ?? '';
@@ -198,7 +199,7 @@ export class SessionRecorder {
     try {
       appendFileSync(`${this.base}${ext}`, data);
     } catch (e) {
-      this.o.logger.log('error', 'session record write failed: recording off', { error: e instanceof Error ? e.message : String(e) });
+      this.o.logger.log('error', 'session record write failed: recording off', { error: errorMessage(e) });
       this.base = undefined;
     }
   }

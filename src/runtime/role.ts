@@ -3,6 +3,7 @@
 // with structured logs, live progress, systemd notify (READY after hardware
 // init, WATCHDOG from the root actor's heartbeat, STATUS from status$) and
 // SIGTERM/SIGINT → safe shutdown → exit.
+import { ETHERTYPE_HOMEPLUG } from '../constants.js';
 import { parseCommandArgs } from './args.js';
 import type { Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
@@ -38,6 +39,8 @@ import { err, ok, type Result } from '../result.js';
 import { prepareEvHardware, type EvRuntimeHardware } from './ev-hardware.js';
 import { attachEvseSafety } from './evse-safety.js';
 import type { SafetyMonitor } from '../safety/monitor.js';
+import { Checkpoint } from '../checkpoints.js';
+import { errorMessage } from '../errors.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
   -i, --interface <if>       the HomePlug modem's interface (config general.interface)
@@ -303,10 +306,10 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (!board.ok) return fail(`board: ${board.error.message}`);
   let ethernet;
   try {
-    ethernet = openAfPacketPort(c.general.interface, { etherTypes: [0x88e1], logger });
+    ethernet = openAfPacketPort(c.general.interface, { etherTypes: [ETHERTYPE_HOMEPLUG], logger });
   } catch (e) {
     await board.value.close();
-    return fail(`cannot open ${c.general.interface}: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`cannot open ${c.general.interface}: ${errorMessage(e)}`);
   }
   const net = createNodeNetStack(c.general.interface, logger);
   if (!net.linkLocalAddress() && c.general.exit_if_no_local_link_address_is_found) {
@@ -358,9 +361,9 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
         for (const h of held.splice(0)) rec.status(h);
       };
       status.updates$.subscribe((u) => {
-        if (u.checkpoint === 400) sessionSeen = true;
+        if (u.checkpoint === Checkpoint.SupportedAppProtocolReq) sessionSeen = true;
         // A new record when the next car / attempt begins after a session (or at the very start).
-        if (!cutPending && (u.checkpoint === 1 || u.checkpoint === 3 || u.checkpoint === 100) && (!rec.current || sessionSeen)) {
+        if (!cutPending && (u.checkpoint === Checkpoint.EvseKeySet || u.checkpoint === Checkpoint.PlugInserted || u.checkpoint === Checkpoint.SlacParmReq) && (!rec.current || sessionSeen)) {
           sessionSeen = false;
           if (!rec.current) rec.start();
           else {
@@ -373,7 +376,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       });
       recorder = rec;
     } catch (e) {
-      log.log('error', 'session records disabled', { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', 'session records disabled', { error: errorMessage(e) });
     }
   }
   // Status display (docs/display.md): never a reason not to charge, so it only logs when it fails.
@@ -571,7 +574,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
             try {
               fn();
             } catch (e) {
-              log.log('error', `${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+              log.log('error', `${what} failed`, { error: errorMessage(e) });
             }
           }
         }
@@ -636,7 +639,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     await board.value.close();
   };
   bridge.ready();
-  const out = await done.catch((e: unknown) => ({ end: 'Crashed', reason: e instanceof Error ? e.message : String(e) }));
+  const out = await done.catch((e: unknown) => ({ end: 'Crashed', reason: errorMessage(e) }));
   if (stopping) return bridge.stopped; // 0 after a completed safe shutdown, 1 otherwise
   // The session ended on its own (--once): the same confirmation as the SIGTERM path, so the
   // process never exits while the connector is still unlocking.
@@ -674,7 +677,7 @@ async function startChademoBridge(
   // The CHAdeMO side starts with the CCS session (SupportedAppProtocol, checkpoint 400), as in the sim.
   status.updates$.subscribe((u) => {
     bridge.onStatus(u);
-    if (u.checkpoint === 400 && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
+    if (u.checkpoint === Checkpoint.SupportedAppProtocolReq && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
   });
   return ok(bridge);
 }

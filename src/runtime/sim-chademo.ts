@@ -9,6 +9,7 @@ import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { createChademoBridge, type ChademoBridge } from './chademo.js';
 import type { ActorClock } from './slac-layer.js';
+import { Checkpoint } from '../checkpoints.js';
 
 export interface SimChademoOptions {
   readonly car?: Partial<SimChademoCarOptions>;
@@ -66,7 +67,7 @@ export function createSimChademoChain(o: {
   // CableCheck and PreCharge.
   const sub = o.status.updates$.subscribe((u) => {
     bridge.onStatus(u);
-    if (u.checkpoint === 400 && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
+    if (u.checkpoint === Checkpoint.SupportedAppProtocolReq && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
   });
   return {
     bus,

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from './netns.js';
+import { errorMessage } from '../errors.js';
 
 export interface NetnsSimOptions {
   readonly protocol: 'din' | 'iso2';
@@ -146,7 +147,7 @@ export async function runNetnsSim(o: NetnsSimOptions): Promise<number> {
   try {
     r = await netnsSimSession({ ...o, ...(o.level === 'warn' && !o.onLine ? { onLine: (role, line) => void (/"level":"(warn|error)"/.test(line) && process.stderr.write(`[${role}] ${line}\n`)) } : {}) });
   } catch (e) {
-    process.stderr.write(`tsplc sim --netns: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc sim --netns: ${errorMessage(e)}\n`);
     return 2;
   }
   if (o.json) process.stdout.write(JSON.stringify(r) + '\n');

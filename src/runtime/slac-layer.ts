@@ -18,6 +18,7 @@ import { bridgePort } from '../slac/bridge.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
+import { errorMessage } from '../errors.js';
 
 /** XState's clock option (SimulatedClock in tests, the real clock otherwise). */
 export type ActorClock = { setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown; clearTimeout(id: unknown): void };
@@ -49,7 +50,7 @@ export function runOnPort<O>(logic: AnyActorLogic, input: Record<string, unknown
       next: (s) => {
         if (s.status === 'done') finish(s.output as O);
       },
-      error: (e) => finish({ ok: false, reason: `machine crashed: ${e instanceof Error ? e.message : String(e)}` }),
+      error: (e) => finish({ ok: false, reason: `machine crashed: ${errorMessage(e)}` }),
     });
     signal.addEventListener('abort', () => {
       actor.stop();

@@ -14,12 +14,14 @@ import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.j
 import type { LogLevel, Logger } from '../ports/log.js';
 import type { NetStack } from '../ports/net.js';
 import { StatusBus, type StatusUpdate } from '../status.js';
+import { IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 import { evCapabilitiesOf, plugState$, v2gEvConfigForHardware } from '../hardware/capabilities.js';
 import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
 import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
 import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClock, type EvseKeyHolder } from './slac-layer.js';
 import { v2gTransportActor, type LateResponse, type V2gCodec, type WireRecord } from './v2g-transport.js';
+import { errorMessage } from '../errors.js';
 
 type Report = StatusUpdate & { level?: LogLevel };
 
@@ -102,7 +104,7 @@ function doneOf<O>(actor: Actor<AnyStateMachine>, logger: Logger): Promise<O> {
         if (s.status === 'done') resolve(s.output as O);
       },
       error: (e) => {
-        logger.log('error', 'root actor failed', { error: e instanceof Error ? e.message : String(e) });
+        logger.log('error', 'root actor failed', { error: errorMessage(e) });
         reject(e instanceof Error ? e : new Error(String(e)));
       },
     });
@@ -302,7 +304,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     try {
       fn();
     } catch (e) {
-      log.log('error', `${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+      log.log('error', `${what} failed`, { error: errorMessage(e) });
     }
   };
 
@@ -317,7 +319,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
         o.hw.powerSupply.isolationCheck(p.voltage).then(
           (status) => toSession({ type: 'PS.ISOLATION', status }),
           (e: unknown) => {
-            log.log('error', 'isolation check failed', { error: e instanceof Error ? e.message : String(e) });
+            log.log('error', 'isolation check failed', { error: errorMessage(e) });
             toSession({ type: 'PS.ISOLATION', status: 'Fault' });
           },
         );
@@ -348,7 +350,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       slac: evseSlacActor(lower, key),
       listen: tcpListenActor(o.net, o.tcpPort ?? 0, log.child('tcp')),
       sdp: sdpServerMachine.provide({
-        actors: { udp: udpLinkActor({ net: o.net, port: 15118, multicast: 'ff02::1', logger: log.child('sdp') }) },
+        actors: { udp: udpLinkActor({ net: o.net, port: SDP_PORT, multicast: IPV6_ALL_NODES, logger: log.child('sdp') }) },
         actions: { report: (_, u) => report(u) },
       }),
       accept: tcpAcceptActor,

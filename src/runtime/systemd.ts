@@ -9,6 +9,7 @@
 import { map, throttleTime, asyncScheduler, type Observable, type Subscription } from 'rxjs';
 import type { StatusSnapshot } from '../status.js';
 import { nullLogger, type Logger } from '../ports/log.js';
+import { errorMessage } from '../errors.js';
 
 /** The sd_notify port (drivers/notify createNotifier() provides it). */
 export interface SystemdNotifier {
@@ -91,7 +92,7 @@ export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
           }
         },
         // A heartbeat stream that ends or fails means the root actor is gone: no more pings.
-        error: (e: unknown) => log.log('error', 'heartbeat stream failed: watchdog pings stop', { error: e instanceof Error ? e.message : String(e) }),
+        error: (e: unknown) => log.log('error', 'heartbeat stream failed: watchdog pings stop', { error: errorMessage(e) }),
         complete: () => log.log('warn', 'heartbeat stream completed: watchdog pings stop'),
       }),
     );
@@ -131,7 +132,7 @@ export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
     p.then(
       () => done(0),
       (e: unknown) => {
-        log.log('error', 'safe shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+        log.log('error', 'safe shutdown failed', { error: errorMessage(e) });
         done(1);
       },
     );

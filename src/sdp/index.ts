@@ -12,9 +12,7 @@ import { formatIpv6 } from '../net/ipv6-address.js';
 import { type CodecError, type Result, codecError, err, ok } from '../result.js';
 import { V2GTP_HEADER_LENGTH, V2gtpPayloadType, decodeV2gtp, encodeV2gtp } from '../v2gtp/header.js';
 
-export const SDP_PORT = 15118;
-/** All-nodes link-local multicast group the EV sends the request to. */
-export const SDP_MULTICAST_ADDRESS = 'ff02::1';
+export { SDP_PORT, IPV6_ALL_NODES as SDP_MULTICAST_ADDRESS } from '../constants.js';
 /** Ethernet destination of that multicast (33:33 + last 32 bits of ff02::1). */
 export const SDP_MULTICAST_MAC = new Uint8Array([0x33, 0x33, 0x00, 0x00, 0x00, 0x01]);
 

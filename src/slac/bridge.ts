@@ -11,6 +11,7 @@ import type { EthernetFrame, EthernetPort } from '../ports/ethernet.js';
 import { nullLogger, type Logger } from '../ports/log.js';
 import type { CodecError } from '../result.js';
 import type { HomePlugMessage, Mac, MmeEvent, OutgoingMme } from './messages.js';
+import { errorMessage } from '../errors.js';
 
 /** Machine message → MME (header fields as real stacks send them). */
 export function toMme(msg: HomePlugMessage, src: Mac, dst: Mac): Mme {
@@ -174,13 +175,13 @@ export function bridgePort(port: EthernetPort, sink: EventSink | (() => EventSin
       target()?.send(ev);
     } catch (e) {
       // A machine must not take the port down with it.
-      log.log('error', `machine rejected ${ev.msg.type} from ${formatMac(ev.from)}: ${e instanceof Error ? e.message : String(e)}`);
+      log.log('error', `machine rejected ${ev.msg.type} from ${formatMac(ev.from)}: ${errorMessage(e)}`);
     }
   };
   const sub: Subscription = port.frames$.subscribe({
     next: onFrame,
     // The port's own failure is logged; rxjs would otherwise rethrow it outside any handler.
-    error: (e: unknown) => log.log('error', `port ${port.name} failed: ${e instanceof Error ? e.message : String(e)}`),
+    error: (e: unknown) => log.log('error', `port ${port.name} failed: ${errorMessage(e)}`),
   });
   return {
     send: (out) => {
@@ -189,7 +190,7 @@ export function bridgePort(port: EthernetPort, sink: EventSink | (() => EventSin
         counters.sent++;
       } catch (e) {
         // A frame that cannot be built or sent is a lost frame: the machines' timers retry.
-        log.log('error', `cannot send ${out.msg.type}: ${e instanceof Error ? e.message : String(e)}`);
+        log.log('error', `cannot send ${out.msg.type}: ${errorMessage(e)}`);
       }
     },
     stats: () => ({ ...counters }),

@@ -216,7 +216,7 @@ export interface MmeEvent {
   readonly timestamp?: number;
 }
 
-export const BROADCAST: Mac = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+export { BROADCAST_MAC as BROADCAST } from '../constants.js';
 /** The QCA "local" address of the modem attached to a host (OPU qualcomm.h LOCALCAST). */
 export const QCA_LOCALCAST: Mac = new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0x00, 0x01]);
 

@@ -2,6 +2,7 @@
 // the pyPLC checkpoint as `cp` so logs of tsplc and pyPLC read side by side.
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
+import { errorMessage } from '../errors.js';
 
 // With a status sink the runtime's reporter already logs each update (info at a checkpoint):
 // the machine's own line is then debug, or every SLAC step is logged twice at info (issue 8: a
@@ -13,7 +14,7 @@ export function reportAndLog(report: ((u: StatusUpdate) => void) | undefined, lo
       report?.(u);
     } catch (e) {
       // A faulty status sink must not break the protocol machine.
-      logger.log('error', `${component}: status sink threw: ${e instanceof Error ? e.message : String(e)}`);
+      logger.log('error', `${component}: status sink threw: ${errorMessage(e)}`);
     }
   };
 }

@@ -109,7 +109,7 @@ class Ng {
     return this.block(3, body);
   }
   bytes(): Uint8Array {
-    return concatBytes(...this.parts);
+    return concatBytes(this.parts);
   }
 }
 
@@ -132,7 +132,7 @@ function classicPcap(little: boolean, nano: boolean, records: [number, number, U
     r.set(data, 16);
     parts.push(r);
   }
-  return concatBytes(...parts);
+  return concatBytes(parts);
 }
 
 describe('classic pcap', () => {
@@ -207,15 +207,15 @@ describe('pcapng', () => {
   it('a second section with the other byte order resets the interfaces', () => {
     const a = new Ng(true).shb().idb(LINKTYPE_ETHERNET).epb(0, 1_000_000n, FRAME_A).bytes();
     const b = new Ng(false).shb().idb(LINKTYPE_ETHERNET, 3).epb(0, 2_000n, FRAME_B).bytes();
-    const recs = all(concatBytes(a, b));
+    const recs = all(concatBytes([a, b]));
     expect(recs.map((r) => r.timestamp)).toEqual([1000, 2000]);
     expect(recs[1]!.data).toEqual(FRAME_B);
   });
 
   it('Linux cooked SLL and SLL2 become Ethernet frames', () => {
     const payload = FRAME_A.subarray(14);
-    const sll = concatBytes(fromHex('0001 0001 0006 00e04c68001d 0000 88e1') as Uint8Array, payload); // broadcast
-    const sll2 = concatBytes(fromHex('88e1 0000 00000002 0001 00 06 00e04c68001d 0000') as Uint8Array, payload); // to us
+    const sll = concatBytes([fromHex('0001 0001 0006 00e04c68001d 0000 88e1') as Uint8Array, payload]); // broadcast
+    const sll2 = concatBytes([fromHex('88e1 0000 00000002 0001 00 06 00e04c68001d 0000') as Uint8Array, payload]); // to us
     const f = new Ng(true).shb().idb(LINKTYPE_LINUX_SLL).idb(LINKTYPE_LINUX_SLL2).epb(0, 0n, sll).epb(1, 0n, sll2).bytes();
     const recs = all(f);
     expect(recs[0]).toMatchObject({ linkType: LINKTYPE_ETHERNET, originalLinkType: LINKTYPE_LINUX_SLL });
@@ -258,7 +258,7 @@ describe('pcap writer', () => {
 
   it('incremental writer chunks concatenate to a valid file', () => {
     const w = new PcapWriter();
-    const f = concatBytes(w.header(), w.record({ timestamp: 0, data: FRAME_A }), w.record({ timestamp: 1, data: FRAME_B }));
+    const f = concatBytes([w.header(), w.record({ timestamp: 0, data: FRAME_A }), w.record({ timestamp: 1, data: FRAME_B })]);
     expect(all(f).map((r) => r.data.length)).toEqual([FRAME_A.length, FRAME_B.length]);
   });
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture } from '../../src/capture/reader.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
+import { errorMessage } from '../../src/errors.js';
 
 export { namespaceTestsUnavailable };
 
@@ -184,7 +185,7 @@ export async function runAttack(bench: Bench, target: Proc, name: string, attack
   try {
     a = await attack();
   } catch (e) {
-    a = { ok: false, seen: `attack failed: ${e instanceof Error ? e.message : String(e)}` };
+    a = { ok: false, seen: `attack failed: ${errorMessage(e)}` };
   }
   const s = target.alive() ? await session() : { ok: false, end: 'target dead', detail: '' };
   return {
@@ -328,7 +329,7 @@ export function examineRecord(pcapng: string): RecordFindings {
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as { layer: string; name?: string; frame?: number; summary?: string });
   } catch (e) {
-    decodeError ||= `unparsable output: ${e instanceof Error ? e.message : String(e)}`;
+    decodeError ||= `unparsable output: ${errorMessage(e)}`;
   }
   const summary = decoded.find((x) => x.layer === 'summary') as Record<string, unknown> | undefined;
   if (!decodeError && !summary) decodeError = 'no session summary';

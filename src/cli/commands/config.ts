@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatConfig, importPyplcIni, renderConfigDoc, buildConfig, parseOverrides, formatConfigError } from '../../config/index.js';
 import { configArgOptions, formatConfigErrors, loadConfig, readConfigFile } from '../../runtime/config-file.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'config check <file> | show | import <pyPlc.ini> [-o out.toml] | docs';
 
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   } catch (e) {
     // parseArgs throws on unknown options: a usage error, not a crash.
-    process.stderr.write(`tsplc config: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc config: ${errorMessage(e)}\n`);
     return 2;
   }
 }
@@ -107,7 +108,7 @@ function importIni(argv: string[]): number {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    process.stderr.write(`tsplc config: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc config: cannot read ${file}: ${errorMessage(e)}\n`);
     return 1;
   }
   const r = importPyplcIni(text);

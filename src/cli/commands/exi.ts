@@ -4,6 +4,7 @@
 import { parseCommandArgs } from '../args.js';
 import { fromHex, toHex } from '../../bytes.js';
 import { SCHEMA_IDS, decode, encode, fromJson, isSchemaId, toJson } from '../../exi/index.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'exi decode|encode --schema <appHand|din|iso2|iso20-common|iso20-dc|iso20-ac>';
 
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     json = JSON.parse(input);
   } catch (e) {
-    process.stderr.write(`tsplc exi: input is not JSON: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc exi: input is not JSON: ${errorMessage(e)}\n`);
     return 2;
   }
   const doc = fromJson(schema, json);

@@ -9,12 +9,14 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import { listenMachine, type ListenOutput, type MacLogEntry } from '../../../machines/listen/index.js';
 import { toHex } from '../../bytes.js';
+import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../../constants.js';
 import { LINKTYPE_ETHERNET, readCapture, type CaptureRecord } from '../../capture/index.js';
 import { createV2gAnalyser } from '../../analysis/frame-analyser.js';
 import type { EthernetFrame } from '../../ports/ethernet.js';
 import { createLogger } from '../../runtime/logger.js';
 import { bridgePort, decodeFrame } from '../../slac/bridge.js';
 import type { StatusUpdate } from '../../status.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'ListenMode: sniff SLAC, take NMK/NID, join, decode (interface or capture file)';
 
@@ -26,8 +28,6 @@ const usage = `usage: tsplc listen (--interface <if> [--join] | --file <capture>
   --json                JSON lines instead of human text
   --no-decode           only count the visible frames (default: decode SDP, ND, TCP and V2G messages)`;
 
-const ETHERTYPE_HOMEPLUG = 0x88e1;
-const ETHERTYPE_VLAN = 0x8100;
 
 function etherTypeOf(d: Uint8Array): number {
   const t = ((d[12] ?? 0) << 8) | (d[13] ?? 0);
@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       try {
         appendFileSync(values.maclog, line + '\n');
       } catch (err) {
-        process.stderr.write(`tsplc listen: cannot append to ${values.maclog}: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(`tsplc listen: cannot append to ${values.maclog}: ${errorMessage(err)}\n`);
       }
     }
   };
@@ -87,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       items = analyser.analyse(r);
     } catch (e) {
-      process.stderr.write(`tsplc listen: decoder failed on frame ${r.index}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`tsplc listen: decoder failed on frame ${r.index}: ${errorMessage(e)}\n`);
       return;
     }
     for (const it of items ?? []) {
@@ -108,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       bytes = readFileSync(values.file);
     } catch (e) {
-      process.stderr.write(`tsplc listen: cannot read ${values.file}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`tsplc listen: cannot read ${values.file}: ${errorMessage(e)}\n`);
       return 1;
     }
     const actor = createActor(listenMachine, { input: { onMacLog, report } }).start();
@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     port = openAfPacketPort(values.interface as string, { etherTypes: [], dropForeign: false, logger });
   } catch (e) {
-    process.stderr.write(`tsplc listen: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc listen: ${errorMessage(e)}\n`);
     return 1;
   }
   port.setPromiscuous(true);

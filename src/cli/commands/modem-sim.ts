@@ -13,6 +13,7 @@ import { openAfPacketPort, type AfPacketPort } from '../../../drivers/ethernet/i
 import { ModemSim, type StationOptions } from '../../modem-sim/index.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
 import { realTimeModemScheduler } from '../../runtime/modem-sim-clock.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'emulate Green PHY modems between host interfaces';
 
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       perIf.set(name, intOption('attenuation-of', dB, 20, 0, 255));
     }
   } catch (e) {
-    process.stderr.write(`tsplc modem-sim: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc modem-sim: ${errorMessage(e)}\n`);
     return 2;
   }
   const noProfile = new Set(values['no-profile'] ?? []);
@@ -102,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
       sim.addStation(port, opts);
     }
   } catch (e) {
-    process.stderr.write(`tsplc modem-sim: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc modem-sim: ${errorMessage(e)}\n`);
     for (const p of ports) p.close();
     return 1;
   }

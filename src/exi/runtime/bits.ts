@@ -6,6 +6,7 @@
 // Result error. Nothing here allocates more than the input or the schema allows:
 // every length read from the stream is checked against the schema bound and
 // against the bits that remain before anything is allocated.
+import { errorMessage } from '../../errors.js';
 
 /** Internal failure carried out of the generated code; never escapes src/exi. */
 export class ExiFault {
@@ -749,6 +750,6 @@ export function withPath(e: unknown, name: string): unknown {
   }
   // A value of the wrong shape (e.g. null where an object is expected) surfaces as a
   // TypeError from a property read: report it as a typed error at this element.
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   return new ExiFault('BAD_VALUE', `${name}: ${msg}`, undefined, { field: name }, [name]);
 }

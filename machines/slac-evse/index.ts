@@ -161,6 +161,10 @@ export const slacEvseMachine = setup({
   },
   guards: {
     isParmReq,
+    profileOfSession: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac),
+    /** This profile completes the announced number of sounds (an empty profile, NumGroups 0, measures nothing). */
+    lastProfile: ({ context, event }) =>
+      isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac) && event.msg.aag.length > 0 && context.profiles.length + 1 >= context.t.C_EV_match_MNBC,
     retryLeft: ({ context }) => context.attempt <= context.t.C_EV_match_retry,
   },
   actions: {
@@ -386,8 +390,13 @@ export const slacEvseMachine = setup({
           on: {
             MME: [
               { guard: ({ context, event }) => isMsg(event, 'CM_MNBC_SOUND.IND') && ofSession(context, event), actions: 'recordSound' },
+              // The window ends as soon as the modem has profiled every sound we asked for (NUM_SOUNDS of our
+              // CM_SLAC_PARM.CNF): TT_EVSE_match_MNBC is the longest the EVSE may collect, not a wait it must
+              // sit out; EVerest's libslac leaves the same way ([V2G3-A09-44] in its comments). With an
+              // AR7420, which sends no profiles, the whole window runs and the fallback attenuation applies.
+              { guard: 'lastProfile', target: 'AttenChar', actions: ['recordProfile', 'computeAttenuation'] },
               // CM_ATTEN_PROFILE.IND comes from our own modem, naming the EV in PEV_MAC.
-              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') && context.evMac !== null && bytesEqual(event.msg.pevMac, context.evMac), actions: 'recordProfile' },
+              { guard: 'profileOfSession', actions: 'recordProfile' },
               { guard: ({ event }) => isMsg(event, 'CM_START_ATTEN_CHAR.IND') },
             ],
           },

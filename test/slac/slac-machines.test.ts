@@ -51,6 +51,35 @@ describe('slac-ev ⇄ slac-evse on SimulatedClock', () => {
     for (const s of w.sent) if ('runId' in s.msg) expect(bytesEqual(s.msg.runId, RUN_ID)).toBe(true);
   });
 
+  it('the EVSE ends the sound window once the modem has profiled all NUM_SOUNDS sounds, not at TT_EVSE_match_MNBC', () => {
+    const w = new Wire();
+    evseActor(w).start();
+    evActor(w).start();
+    w.run(3000);
+    const lastSound = Math.max(...w.sent.filter((s) => s.msg.type === 'CM_MNBC_SOUND.IND').map((s) => s.at));
+    const firstStart = Math.min(...w.sent.filter((s) => s.msg.type === 'CM_START_ATTEN_CHAR.IND').map((s) => s.at));
+    const ind = w.sent.find((s) => s.msg.type === 'CM_ATTEN_CHAR.IND');
+    expect(ind).toBeDefined();
+    // The 10th profile arrives 1 ms after the last sound (the modem of the Wire), then the IND goes out.
+    expect(ind!.at - lastSound).toBeLessThanOrEqual(2);
+    expect(ind!.at - firstStart).toBeLessThan(slacEvseDefaults.TT_EVSE_match_MNBC);
+    expect(ind!.msg.type === 'CM_ATTEN_CHAR.IND' && ind!.msg.numSounds).toBe(10);
+  });
+
+  it('nine profiles of ten: the EVSE waits the whole TT_EVSE_match_MNBC, then sends the average of the nine', () => {
+    const w = new Wire();
+    evseActor(w).start();
+    evActor(w).start();
+    // Lose the last sound on its way to the EVSE's modem.
+    w.drop = (s) => s.msg.type === 'CM_MNBC_SOUND.IND' && s.msg.cnt === 0;
+    w.run(3000);
+    const firstSound = Math.min(...w.sent.filter((s) => s.msg.type === 'CM_MNBC_SOUND.IND' || s.msg.type === 'CM_START_ATTEN_CHAR.IND').map((s) => s.at));
+    const ind = w.sent.find((s) => s.msg.type === 'CM_ATTEN_CHAR.IND');
+    expect(ind).toBeDefined();
+    expect(ind!.at - firstSound).toBeGreaterThanOrEqual(slacEvseDefaults.TT_EVSE_match_MNBC);
+    expect(ind!.msg.type === 'CM_ATTEN_CHAR.IND' && ind!.msg.numSounds).toBe(9);
+  });
+
   it('the EVSE sends the configured synthetic attenuation when its modem reports no profile (AR7420)', () => {
     const w = new Wire();
     evseActor(w, EVSE_MAC, null).start();

@@ -196,6 +196,9 @@ export const modemManagerMachine = setup({
     Discovering: {
       entry: ['countAttempt', 'sendSwVerLocal'],
       on: { MME: { guard: ({ event }) => isMsg(event, 'VS_SW_VER.CNF'), actions: 'takeSwVer' } },
+      // Only the modem on our own cable answers the localcast VS_SW_VER.REQ: its answer ends the
+      // window at once (the window is the bound for a modem that is still booting, not a wait).
+      always: { guard: 'haveModem', target: 'Discovered', actions: 'resetAttempt' },
       after: {
         discoveryWindow: [
           { guard: 'haveModem', target: 'Discovered', actions: 'resetAttempt' },
@@ -244,6 +247,8 @@ export const modemManagerMachine = setup({
         Confirming: {
           entry: 'sendConfirm',
           on: { MME: { actions: 'countAnswer' } },
+          // Done as soon as the expected modems (minModems, or the link) have answered.
+          always: { guard: 'enoughModems', target: '#modem-manager.Done', actions: 'succeed' },
           after: {
             discoveryWindow: [{ guard: 'enoughModems', target: '#modem-manager.Done', actions: 'succeed' }, { target: 'ConfirmPause' }],
           },

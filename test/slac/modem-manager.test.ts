@@ -56,10 +56,45 @@ describe('modem-manager', () => {
     expect(a.getSnapshot().output).toMatchObject({ ok: true, firmware: 'MAC-QCA7000-1.1.0.730-02-20140815-CS' });
   });
 
+  it('the discovery window ends at the modem\'s answer: done 1 ms after VS_SW_VER.REQ, not after discoveryWindow', () => {
+    const { a, step, clock } = run({ task: 'discover' }, (o) => (o.msg.type === 'VS_SW_VER.REQ' ? [{ from: OWN, msg: swVerCnf }] : []));
+    let doneAt = -1;
+    a.subscribe((s) => {
+      if (s.status === 'done' && doneAt < 0) doneAt = clock.now();
+    });
+    step(modemDefaults.discoveryWindow + 10);
+    expect(a.getSnapshot().output).toMatchObject({ ok: true });
+    expect(doneAt).toBe(1);
+  });
+
+  it('joining: the confirmation ends when the second modem answers (EV, minModems 2), not after the window', () => {
+    const REMOTE_ANSWER_MS = 30;
+    const { a, sent, step, clock } = run({}, (o) => {
+      if (o.msg.type === 'VS_SW_VER.REQ') return [{ from: OWN, msg: swVerCnf }];
+      if (o.msg.type === 'CM_SET_KEY.REQ') return [{ from: OWN, msg: setKeyCnf(0) }];
+      return [];
+    });
+    // The remote modem answers the confirmation broadcast 30 ms late.
+    let doneAt = -1;
+    a.subscribe((s) => {
+      if (s.status === 'done' && doneAt < 0) doneAt = clock.now();
+    });
+    step(2);
+    step(modemDefaults.restartPause + 5);
+    const confirm = sent.find((s) => s.at > modemDefaults.restartPause && s.dst.every((b) => b === 0xff));
+    expect(confirm).toBeDefined();
+    a.send({ type: 'MME', from: OWN, msg: swVerCnf });
+    clock.setTimeout(() => a.send({ type: 'MME', from: REMOTE, msg: swVerCnf }), REMOTE_ANSWER_MS);
+    step(modemDefaults.discoveryWindow);
+    expect(a.getSnapshot().output).toMatchObject({ ok: true, modems: 2 });
+    expect(doneAt - confirm!.at).toBeLessThan(REMOTE_ANSWER_MS + 10);
+  });
+
   it('SET_KEY unanswered: CM_SET_KEY.REQ 1 + retries times, setKeyTimeout apart, then Failed', () => {
     const { a, sent, step } = run({}, (o) => (o.msg.type === 'VS_SW_VER.REQ' ? [{ from: OWN, msg: swVerCnf }] : []));
-    step(500 + 1500 + 1);
-    expect(sent.filter((s) => s.msg.type === 'CM_SET_KEY.REQ').map((s) => s.at)).toEqual([500, 1000, 1500]);
+    step(1 + 1500 + 1);
+    // Discovery ends at the modem's answer (1 ms), then setKeyTimeout apart.
+    expect(sent.filter((s) => s.msg.type === 'CM_SET_KEY.REQ').map((s) => s.at)).toEqual([1, 501, 1001]);
     expect(a.getSnapshot().output).toMatchObject({ ok: false, reason: 'no CM_SET_KEY.CNF' });
   });
 
@@ -85,8 +120,8 @@ describe('modem-manager', () => {
 
   it('only our own modem ever answers (the EVSE is gone): Failed at TT_match_join after SET_KEY', () => {
     const { a, sent, step } = run({}, (o) => (o.msg.type === 'CM_SET_KEY.REQ' ? [{ from: OWN, msg: setKeyCnf(1) }] : o.msg.type === 'VS_SW_VER.REQ' ? [{ from: OWN, msg: swVerCnf }] : []));
-    step(500 + modemDefaults.TT_match_join - 1);
-    expect(a.getSnapshot().status).toBe('active');
+    step(1 + modemDefaults.TT_match_join - 1);
+    expect(a.getSnapshot().status, JSON.stringify(a.getSnapshot().output)).toBe('active');
     step(2);
     expect(a.getSnapshot().output).toMatchObject({ ok: false, state: 'Joining' });
     // It kept asking every confirmInterval + discoveryWindow while waiting.

@@ -132,7 +132,9 @@ export function adcProximity(volts$: Observable<number>, o: { divider: PpDivider
       const ohms = ppOhms(v, o.divider);
       const c = Number.isNaN(ohms) ? 'unknown' : classifier.next(ohms);
       if (c !== last) {
-        if (c === 'unknown') log.log('error', 'PP reading unknown (ADC failed): treated as unplugged');
+        // Before the first conversion NaN only means "not measured yet": unplugged, but no failure.
+        if (c === 'unknown' && last === undefined) log.log('debug', 'PP not measured yet: unplugged until the first conversion');
+        else if (c === 'unknown') log.log('error', 'PP reading unknown (ADC failed): treated as unplugged');
         else if (c === 'short') log.log('error', `PP reads ${Math.round(ohms)} Ω: shorted to PE or a wiring fault (no IEC 61851-1 cable code): treated as unplugged`);
         else if (c === 'open') log.log('info', 'PP open: no plug');
         else log.log('info', `PP ${Math.round(ohms)} Ω: plug in, cable rated ${c} A`);

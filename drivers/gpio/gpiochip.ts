@@ -87,6 +87,8 @@ export interface GpiochipDriverOptions {
   readonly devDir?: string;
   /** A write or an event read failed on a held line: the driver keeps going, the board logs it. */
   readonly onError?: (e: GpioError) => void;
+  /** The addon (tests pass a double that plays the kernel); default: the built one. */
+  readonly addon?: NativeAddon;
 }
 
 /**
@@ -97,7 +99,7 @@ export interface GpiochipDriverOptions {
 export async function openGpiochipDriver(o: GpiochipDriverOptions): Promise<Result<GpioDriver, GpioError>> {
   let native: NativeAddon;
   try {
-    native = loadNative();
+    native = o.addon ?? loadNative();
   } catch (e) {
     return err(gpioErrorOf(e, { path: 'native addon' }));
   }

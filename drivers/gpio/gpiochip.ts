@@ -4,7 +4,7 @@
 // character device names a line by chip and offset, which does not move.
 // Structs are packed in src/hardware/gpiochip.ts (pure, tested); the addon only
 // issues the ioctls and watches each input's line fd for edge events.
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import type { GpioDriver, GpioError, GpioErrorCode } from '../../src/ports/gpio.js';
 import { err, ok, type Result } from '../../src/result.js';
 import { decodeLineEvents, decodeLineValues, encodeLineRequest, encodeLineValues, type GpioLineSettings } from '../../src/hardware/gpiochip.js';
@@ -72,10 +72,16 @@ export function openGpioChip(path: string, addon?: NativeAddon): Result<{ chip: 
 /** Labels of the chip that carries a board's chip index (pins.ts ResolvedPin.chip). */
 export function chipLabels(board: GpioBoard, index: number): string[] {
   if (board === 'raspberry-pi') return ['pinctrl-rp1', 'pinctrl-bcm2712', 'pinctrl-bcm2711', 'pinctrl-bcm2835'];
-  // AM335x banks: "gpio-0-31" … on the BeagleBoard kernels; mainline names the controller by address.
-  const address = ['44e07000', '4804c000', '481ac000', '481ae000'][index] ?? '';
-  return [`gpio-${index * 32}-${index * 32 + 31}`, address];
+  // AM335x banks: the omap-gpio driver labels them "gpio-0-31" … in the order they probe.
+  return [`gpio-${index * 32}-${index * 32 + 31}`];
 }
+
+/**
+ * AM335x GPIO controller addresses (TRM memory map): bank 0 in the wakeup domain, 1–3 on L4_PER.
+ * The omap-gpio labels follow probe order, which on some kernels is not bank order (gpio0 in the
+ * wakeup domain may probe last), so the address in the chip's sysfs path decides first.
+ */
+export const am335xBankAddresses = ['44e07000', '4804c000', '481ac000', '481ae000'] as const;
 
 export interface GpiochipDriverOptions {
   readonly board: GpioBoard;
@@ -85,6 +91,8 @@ export interface GpiochipDriverOptions {
   readonly consumer?: string;
   /** Directory of the devices (tests); default /dev. */
   readonly devDir?: string;
+  /** Where each gpiochipN's device path can be resolved (its controller's address); default /sys/bus/gpio/devices. */
+  readonly sysDir?: string;
   /** A write or an event read failed on a held line: the driver keeps going, the board logs it. */
   readonly onError?: (e: GpioError) => void;
   /** The addon (tests pass a double that plays the kernel); default: the built one. */
@@ -123,7 +131,15 @@ export async function openGpiochipDriver(o: GpiochipDriverOptions): Promise<Resu
       names = [];
     }
     if (names.length === 0) return err(gpioErrorOf(Object.assign(new Error('none found'), { code: 'ENOENT' }), { path: `${devDir}/gpiochip*` }));
-    const found: { path: string; number: number; label: string; lines: number; chip: Chip }[] = [];
+    const found: { path: string; number: number; label: string; lines: number; chip: Chip; device: string }[] = [];
+    const sysDir = o.sysDir ?? '/sys/bus/gpio/devices';
+    const deviceOf = (n: string): string => {
+      try {
+        return realpathSync(`${sysDir}/${n}`);
+      } catch {
+        return '';
+      }
+    };
     let firstError: GpioError | undefined;
     for (const n of names.sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))) {
       const path = `${devDir}/${n}`;
@@ -133,13 +149,15 @@ export async function openGpiochipDriver(o: GpiochipDriverOptions): Promise<Resu
         continue;
       }
       opened.push(c.value.chip);
-      found.push({ path, number: Number(n.slice(8)), label: c.value.label, lines: c.value.lines, chip: c.value.chip });
+      found.push({ path, number: Number(n.slice(8)), label: c.value.label, lines: c.value.lines, chip: c.value.chip, device: o.board === 'beaglebone' ? deviceOf(n) : '' });
     }
     if (found.length === 0 && firstError) return err(firstError);
     for (let index = 0; index < (o.board === 'raspberry-pi' ? 1 : 4); index++) {
       const labels = chipLabels(o.board, index);
-      const byLabel = labels.map((l) => found.find((f) => f.label === l || (l.length === 8 && f.label.startsWith(l)))).find((f) => f);
-      const hit = byLabel ?? found.find((f) => f.number === index);
+      const address = o.board === 'beaglebone' ? am335xBankAddresses[index] : undefined;
+      const byAddress = address ? found.find((f) => f.device.includes(`/${address}.gpio/`) || f.label.startsWith(address)) : undefined;
+      const byLabel = labels.map((l) => found.find((f) => f.label === l)).find((f) => f);
+      const hit = byAddress ?? byLabel ?? found.find((f) => f.number === index);
       if (hit) chips.set(index, { chip: hit.chip, path: hit.path, lines: hit.lines });
     }
   }

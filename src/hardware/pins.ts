@@ -9,8 +9,8 @@
 // - BeagleBone Black: 32 × bank + bit (P9_23 = GPIO1_17 = 49), the number of the
 //   BeagleBone Black System Reference Manual's expansion-header tables (Tables
 //   12 and 13, "GPIO" column, gpioN_M) and of pyPLC's BeagleBone pins; the line is
-//   `bit` on the chip of bank `bank` (gpiochip0..3, labels gpio-0-31 … gpio-96-127
-//   or the bank's address 44e07000 / 4804c000 / 481ac000 / 481ae000).
+//   `bit` on the chip of bank `bank` (drivers/gpio/gpiochip.ts finds it by the controller
+//   address 44e07000 / 4804c000 / 481ac000 / 481ae000, else label gpio-0-31 …, else number).
 import { err, ok, type Result } from '../result.js';
 
 export type GpioBoard = 'raspberry-pi' | 'beaglebone';

@@ -3,7 +3,7 @@
 // against a double of the addon that plays the kernel's side of the uAPI (this
 // machine has no GPIO chip). The double decodes the request bytes with the same
 // layout the pack test checks against <linux/gpio.h>.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -139,13 +139,36 @@ describe('gpiochip driver on a kernel double', () => {
       [`${dev}/gpiochip2`]: { label: 'gpio-96-127', lines: 32 },
       [`${dev}/gpiochip3`]: { label: 'gpio-0-31', lines: 32 },
     });
-    const d = await openGpiochipDriver({ board: 'beaglebone', devDir: dev, addon: k.addon });
+    const d = await openGpiochipDriver({ board: 'beaglebone', devDir: dev, sysDir: join(dev, 'no-sysfs'), addon: k.addon });
     if (!d.ok) throw new Error(d.error.message);
     d.value.output(49);
     d.value.output(20); // P9_41 = GPIO0_20
     expect(k.held.map((h) => [h.path.slice(dev.length + 1), h.offset])).toEqual([
       ['gpiochip0', 17],
       ['gpiochip3', 20],
+    ]);
+    await d.value.close();
+  });
+
+  it('BeagleBone: the controller address in sysfs decides over a label that follows probe order (gpio0 probed last)', async () => {
+    const dev = devDir(['gpiochip0', 'gpiochip1', 'gpiochip2', 'gpiochip3']);
+    // omap-gpio labels by probe order: here 4804c000 (bank 1) probed first and got "gpio-0-31".
+    const order = ['4804c000', '481ac000', '481ae000', '44e07000'];
+    const k = fakeKernel(Object.fromEntries(order.map((_, n) => [`${dev}/gpiochip${n}`, { label: `gpio-${n * 32}-${n * 32 + 31}`, lines: 32 }])));
+    const sys = join(dev, 'sys');
+    mkdirSync(sys);
+    order.forEach((addr, n) => {
+      const target = join(dev, 'devices', `${addr}.target-module`, `${addr}.gpio`, `gpiochip${n}`);
+      mkdirSync(target, { recursive: true });
+      symlinkSync(target, join(sys, `gpiochip${n}`));
+    });
+    const d = await openGpiochipDriver({ board: 'beaglebone', devDir: dev, sysDir: sys, addon: k.addon });
+    if (!d.ok) throw new Error(d.error.message);
+    d.value.output(20); // P9_41 = GPIO0_20: bank 0 = 44e07000 = gpiochip3
+    d.value.output(49); // P9_23 = GPIO1_17: bank 1 = 4804c000 = gpiochip0
+    expect(k.held.map((h) => [h.path.slice(dev.length + 1), h.offset])).toEqual([
+      ['gpiochip3', 20],
+      ['gpiochip0', 17],
     ]);
     await d.value.close();
   });

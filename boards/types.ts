@@ -46,6 +46,8 @@ export interface BoardError {
 export interface BoardDrivers {
   readonly gpio?: import('./gpio/ev.js').GpioDriver;
   readonly serial?: import('../src/hardware/serial.js').SerialLink;
+  /** The I2C bus of the ADS1115 (inlet voltage, PP) on GPIO boards. */
+  readonly i2c?: import('../src/hardware/i2c.js').I2cBus;
 }
 
 export interface BoardModule {

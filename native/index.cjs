@@ -1,6 +1,6 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS loader: require() is how a .node file is loaded */
-// Loader of the tsplc native addon (AF_PACKET raw sockets + sd_notify).
+// Loader of the tsplc native addon (AF_PACKET raw sockets, sd_notify, GPIO character device).
 // Loaded lazily by drivers/ only: the simulator and pure code never need it.
 const path = require('path');
 

@@ -77,3 +77,53 @@ export declare function interfaceInfo(ifname: string): InterfaceInfo;
 
 /** Sends one datagram to an AF_UNIX SOCK_DGRAM socket ('@name' = abstract). Returns bytes sent. */
 export declare function sdNotify(socketPath: string, message: string): number;
+
+/** What GPIO_GET_CHIPINFO_IOCTL reports (struct gpiochip_info). */
+export interface GpioChipInfo {
+  /** Kernel name, e.g. "gpiochip0". */
+  name: string;
+  /** Functional name, e.g. "pinctrl-rp1", "pinctrl-bcm2711", "gpio-32-63". */
+  label: string;
+  lines: number;
+}
+
+/**
+ * A GPIO character device (/dev/gpiochipN, uAPI v2). Throws NativeSystemError: ENOENT (no such
+ * device), EACCES (no permission: group gpio), ENOTTY (a character device that is not a gpiochip).
+ */
+export declare class GpioChip {
+  constructor(path: string);
+  info(): GpioChipInfo;
+  readonly isOpen: boolean;
+  /** Idempotent; line requests stay valid. */
+  close(): void;
+}
+
+/**
+ * GPIO_V2_GET_LINE_IOCTL with a packed gpio_v2_line_request (src/hardware/gpiochip.ts). With
+ * onEvents the line fd is watched: each call carries whole gpio_v2_line_event records. Throws
+ * NativeSystemError: EBUSY (line held by another consumer), EINVAL (bad offset or config).
+ */
+export declare class GpioLineRequest {
+  constructor(chip: GpioChip, request: Uint8Array, onEvents?: (events: Uint8Array) => void, onError?: (err: NativeSystemError) => void);
+  /** GPIO_V2_LINE_SET_VALUES_IOCTL with a packed gpio_v2_line_values. */
+  setValues(values: Uint8Array): void;
+  /** GPIO_V2_LINE_GET_VALUES_IOCTL: fills `values` (mask in, bits out) and returns it. */
+  getValues(values: Uint8Array): Uint8Array;
+  readonly isOpen: boolean;
+  /** Releases the lines. Idempotent. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+/** sizeof / offsetof from the kernel's <linux/gpio.h>, to check the TypeScript packer against. */
+export declare const GPIO_STRUCT_SIZES: {
+  gpiochip_info: number;
+  gpio_v2_line_request: number;
+  gpio_v2_line_config: number;
+  gpio_v2_line_attribute: number;
+  gpio_v2_line_values: number;
+  gpio_v2_line_event: number;
+  offsets: { consumer: number; config: number; num_lines: number; event_buffer_size: number; fd: number; config_attrs: number };
+};

@@ -36,6 +36,8 @@ export interface GpioEvOptions {
   readonly battery: BatteryState;
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
+  /** Plug detection measured elsewhere (PP on an ADC, adc.ts), used when no PP input pin is fitted. */
+  readonly plugged$?: Observable<boolean>;
   /** Inlet voltage (an ADC, see adc.ts); without it the safe shutdown uses fixed waits. */
   readonly inletVoltage?: VoltageSensor & { close?(): Promise<void> };
 }
@@ -77,7 +79,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
   const timers = new Set<unknown>();
   let done = false;
 
-  // Plug detection, best first: PP (GPIO input), else the measured 5 % PWM, else none.
+  // Plug detection, best first: PP (GPIO input comparator, or the ADC), else the measured 5 % PWM, else none.
   let plugged$: Observable<boolean> | undefined;
   if (p.pp >= 0) {
     const pp = new BehaviorSubject(false);
@@ -85,7 +87,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
     const line = gpio.input(p.pp, (high) => pp.next(active(high)));
     pp.next(active(line.read()));
     plugged$ = pp.pipe(distinctUntilChanged());
-  }
+  } else if (o.plugged$) plugged$ = o.plugged$.pipe(distinctUntilChanged());
   // Without a PWM input the duty is not measured: assumed 5 % (digital communication).
   const duty = new BehaviorSubject(5);
   if (p.cpPwm >= 0) {
@@ -110,7 +112,7 @@ export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
     poll();
   }
   const plugDetection: PlugDetection = plugged$ ? 'pp' : p.cpPwm >= 0 ? 'pwm' : 'none';
-  if (plugDetection === 'none') log.log('warn', 'no plug detection (hardware.pin_pp or hardware.pin_cp_pwm): the cable is assumed in, one session per start');
+  if (plugDetection === 'none') log.log('warn', 'no plug detection (hardware.pin_pp, hardware.pp_adc or hardware.pin_cp_pwm): the cable is assumed in, one session per start');
   const pulse = (line: { write(high: boolean): void } | undefined, goal: 'locked' | 'unlocked'): void => {
     if (!line) {
       log.log('warn', `connector ${goal === 'locked' ? 'lock' : 'unlock'} requested but no motor output is configured`);

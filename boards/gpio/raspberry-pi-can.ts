@@ -4,26 +4,29 @@
 // socketcan package is imported only here.
 import { err, ok } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
-import type { BoardOptions } from '../types.js';
+import type { BoardDrivers, BoardOptions } from '../types.js';
 import { createGpioChademoSignals } from './chademo.js';
-import { loadGpioBoard } from './profile.js';
+import { gpioPinsOf, loadGpioBoard, openGpioDriver } from './profile.js';
 import { errorMessage } from '../../src/errors.js';
 
-export async function load(options: BoardOptions) {
+export async function load(options: BoardOptions, drivers?: BoardDrivers) {
   const config = options.config ?? defaultConfig();
-  const { openOnoffDriver } = await import('../../drivers/gpio/onoff.js');
-  const d = await openOnoffDriver();
-  if (!d.ok) return err({ code: 'HARDWARE_UNAVAILABLE' as const, message: d.error });
-  const board = await loadGpioBoard('raspberry-pi-can', options, {}, d.value);
+  // Pins first (names, collisions between [hardware] and [chademo]), before any line is requested.
+  const pins = gpioPinsOf(config, 'raspberry-pi-can');
+  if (!pins.ok) return err({ code: 'BAD_CONFIG' as const, message: pins.error });
+  let gpio = drivers?.gpio;
+  if (!gpio) {
+    const d = await openGpioDriver(config, 'raspberry-pi-can', options.logger);
+    if (!d.ok) return d;
+    gpio = d.value;
+  }
+  const board = await loadGpioBoard('raspberry-pi-can', options, { ...drivers, gpio });
   if (!board.ok) return board;
-  const c = config.chademo;
-  const off = config.hardware.gpio_chip_offset;
-  const p = (n: number) => (n >= 0 ? n + off : -1);
   let signals;
   try {
     signals = createGpioChademoSignals(
-      d.value,
-      { d1: p(c.pin_d1), d2: p(c.pin_d2), k: p(c.pin_k), lock: p(c.pin_lock), unlock: p(c.pin_unlock), lockFeedback: p(c.pin_lock_feedback) },
+      gpio,
+      pins.value.chademo,
       { lockPulseMs: config.hardware.lock_pulse, ...(options.logger ? { logger: options.logger } : {}), ...(options.scheduler ? { scheduler: options.scheduler } : {}) },
     );
   } catch (e) {
@@ -31,6 +34,7 @@ export async function load(options: BoardOptions) {
     return err({ code: 'BAD_CONFIG' as const, message: errorMessage(e) });
   }
   const { openSocketCan } = await import('../../drivers/can/socketcan.js');
+  const c = config.chademo;
   const can = await openSocketCan(c.can_interface, c.can_bitrate);
   if (!can.ok) {
     await signals.close();

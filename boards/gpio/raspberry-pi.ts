@@ -1,6 +1,7 @@
-// raspberry-pi profile: every pin comes from [hardware] (BCM numbers; set
-// hardware.gpio_chip_offset = 512 on kernels ≥ 6.6, whose sysfs GPIO base moved).
+// raspberry-pi profile: every pin comes from [hardware], named as on the Pi
+// (GPIO17 / BCM17, PIN11 = header pin 11) or by BCM number; the character device
+// by default (the header chip found by label: pinctrl-rp1 on the Pi 5).
 import type { BoardDrivers, BoardOptions } from '../types.js';
 import { loadGpioBoard } from './profile.js';
 
-export const load = (options: BoardOptions, drivers?: BoardDrivers) => loadGpioBoard('raspberry-pi', options, {}, drivers?.gpio);
+export const load = (options: BoardOptions, drivers?: BoardDrivers) => loadGpioBoard('raspberry-pi', options, drivers);

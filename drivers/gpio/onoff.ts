@@ -1,10 +1,15 @@
 // GpioDriver over the `onoff` package (sysfs GPIO with epoll edge detection;
-// optional dependency, loaded only by the GPIO board profiles).
+// optional dependency, loaded only by the GPIO board profiles with
+// hardware.gpio_backend = "sysfs"). sysfs numbers a line globally: the board's
+// GPIO number plus the chip's base (hardware.gpio_chip_offset: 512 on Raspberry
+// Pi kernels ≥ 6.6). Deprecated by the kernel; gpiochip.ts is the default.
 import type { GpioDriver } from '../../src/ports/gpio.js';
 import { err, ok, type Result } from '../../src/result.js';
 import { errorMessage } from '../../src/errors.js';
 
-export async function openOnoffDriver(): Promise<Result<GpioDriver, string>> {
+/** offset: added to every pin (the sysfs base of the board's chip). */
+export async function openOnoffDriver(options: { readonly offset?: number } = {}): Promise<Result<GpioDriver, string>> {
+  const base = options.offset ?? 0;
   let Gpio: typeof import('onoff').Gpio;
   try {
     Gpio = (await import('onoff')).Gpio;
@@ -15,12 +20,12 @@ export async function openOnoffDriver(): Promise<Result<GpioDriver, string>> {
   const lines: InstanceType<typeof Gpio>[] = [];
   return ok({
     output(pin) {
-      const g = new Gpio(pin, 'low');
+      const g = new Gpio(pin + base, 'low');
       lines.push(g);
       return { write: (high) => g.writeSync(high ? 1 : 0) };
     },
     input(pin, watch, options) {
-      const g = new Gpio(pin, 'in', 'both', { debounceTimeout: options?.debounceMs ?? 10 });
+      const g = new Gpio(pin + base, 'in', 'both', { debounceTimeout: options?.debounceMs ?? 10 });
       lines.push(g);
       g.watch((e, value) => {
         if (!e) watch(value === 1);

@@ -26,6 +26,9 @@ const char* ErrnoName(int err) {
     case ENOMEM: return "ENOMEM";
     case ENOTCONN: return "ENOTCONN";
     case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOTTY: return "ENOTTY";
+    case EBUSY: return "EBUSY";
+    case EIO: return "EIO";
     default: return "EUNKNOWN";
   }
 }
@@ -43,6 +46,7 @@ void ThrowSystemError(Napi::Env env, int err, const char* syscall, const std::st
 Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitPacketSocket(env, exports);
   InitSdNotify(env, exports);
+  InitGpioChip(env, exports);
   return exports;
 }
 

@@ -15,5 +15,6 @@ void ThrowSystemError(Napi::Env env, int err, const char* syscall, const std::st
 
 Napi::Object InitPacketSocket(Napi::Env env, Napi::Object exports);
 Napi::Object InitSdNotify(Napi::Env env, Napi::Object exports);
+Napi::Object InitGpioChip(Napi::Env env, Napi::Object exports);
 
 }  // namespace tsplc

@@ -5,7 +5,7 @@
 namespace tsplc {
 
 static Napi::Value Unsupported(const Napi::CallbackInfo& info) {
-  Napi::Error e = Napi::Error::New(info.Env(), "tsplc native addon: AF_PACKET and sd_notify need Linux");
+  Napi::Error e = Napi::Error::New(info.Env(), "tsplc native addon: AF_PACKET, sd_notify and gpiochip need Linux");
   e.Set("code", Napi::String::New(info.Env(), "ENOTSUP"));
   e.ThrowAsJavaScriptException();
   return info.Env().Undefined();
@@ -22,6 +22,12 @@ Napi::Object InitPacketSocket(Napi::Env env, Napi::Object exports) {
 
 Napi::Object InitSdNotify(Napi::Env env, Napi::Object exports) {
   exports.Set("sdNotify", Napi::Function::New(env, Unsupported));
+  return exports;
+}
+
+Napi::Object InitGpioChip(Napi::Env env, Napi::Object exports) {
+  exports.Set("GpioChip", Napi::Function::New(env, Unsupported));
+  exports.Set("GpioLineRequest", Napi::Function::New(env, Unsupported));
   return exports;
 }
 

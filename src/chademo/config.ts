@@ -89,7 +89,8 @@ export function chademoBridgeConfigFrom(c: {
   readonly safe_voltage: number;
   readonly empty_voltage_ratio: number;
   readonly welding_detection: boolean;
-  readonly pin_lock_feedback: number;
+  /** A pin name or number; -1 = no lock feedback fitted. */
+  readonly pin_lock_feedback: number | string;
 } & { readonly [K in keyof ChademoTimeouts]: number }): ChademoBridgeConfig {
   const timeouts = Object.fromEntries(Object.keys(chademoTimeoutDefaults).map((k) => [k, c[k as keyof ChademoTimeouts]])) as ChademoTimeouts;
   return {
@@ -99,7 +100,7 @@ export function chademoBridgeConfigFrom(c: {
     stopCurrentLimit: c.stop_current,
     safeVoltage: c.safe_voltage,
     weldingDetection: c.welding_detection,
-    lockHasFeedback: c.pin_lock_feedback >= 0,
+    lockHasFeedback: c.pin_lock_feedback !== -1,
     emptyVoltageRatio: c.empty_voltage_ratio,
     timeouts,
   };

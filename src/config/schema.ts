@@ -15,7 +15,7 @@ import { pageIds } from '../display/pages.js';
 import { chademoTimeoutDefaults } from '../chademo/config.js';
 import { batterySourceNames } from '../ev-source/types.js';
 import { dieterDefaultVoltsPerCount } from '../hardware/dieter.js';
-import { bool, int, listOf, ms, num, oneOf, optNum, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
+import { bool, int, listOf, ms, num, oneOf, optNum, pin as pinSpec, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
 const lenientFacets = ['length', 'range'] as const;
@@ -136,7 +136,7 @@ function v2gSection() {
 
 /** The schema: section → key → spec. */
 // ---- [chademo]: the CCS-to-CHAdeMO bridge (ev.battery_source = "chademo"; docs/chademo.md) ----
-const pin = (doc: string) => int(-1, -1, 1023, `${doc} (BCM GPIO number, hardware.gpio_chip_offset added; -1 = not fitted)`);
+const pin = (doc: string) => pinSpec(`${doc} (a name as the board prints it, GPIO17 / P9_23, or its GPIO number; -1 = not fitted)`);
 const chademoTimerDocs: Record<keyof typeof chademoTimeoutDefaults, [number, number, string]> = {
   CHA_Cycle: [50, 200, 'CAN cycle of 0x108/0x109 (CHAdeMO: 100 ms)'],
   CHA_T_VehicleReady: [1000, 30000, 'D1 → the car closes k and sets 102.5.0 (CHAdeMO: 8 s)'],
@@ -258,17 +258,25 @@ export const schema = {
   hardware: {
     serial_port: str('/dev/ttyUSB0', 'serial device (celeron55, serial display)', { pyplc: 'serial_port', pattern: /^\/dev\/\S+$/, patternHint: 'a device path such as /dev/ttyUSB0' }),
     serial_baud: int(19200, 1200, 4_000_000, 'serial speed', { unit: 'baud', pyplc: 'serial_baud' }),
-    gpio_chip_offset: int(0, 0, 4096, 'added to every pin number below (sysfs GPIO base; 512 on Raspberry Pi kernels ≥ 6.6)'),
-    pin_cp_state_c: int(-1, -1, 1023, 'GPIO output switching the CP state-C resistor; -1 = none (beaglebone P9_41 = 20)'),
-    pin_contactor: int(-1, -1, 1023, 'GPIO output for the power contactor; -1 = none (beaglebone P9_17 = 5)'),
-    pin_contactor2: int(-1, -1, 1023, 'GPIO output for the second contactor (pyPLC relay2); -1 = none'),
-    pin_contactor_feedback: int(-1, -1, 1023, 'GPIO input, high when the contactor is closed; -1 = no feedback'),
-    pin_lock: int(-1, -1, 1023, 'GPIO output pulsed to lock the connector; -1 = no lock'),
-    pin_unlock: int(-1, -1, 1023, 'GPIO output pulsed to unlock the connector; -1 = no lock'),
-    pin_lock_feedback: int(-1, -1, 1023, 'GPIO input, high when the connector is locked; -1 = no feedback'),
-    pin_pp: int(-1, -1, 1023, 'GPIO input from the proximity-pilot (PP) comparator, active while the plug is in; -1 = none'),
+    gpio_backend: oneOf(['board', 'gpiochip', 'sysfs'], 'board', 'GPIO boards: how lines are driven — gpiochip = the kernel\'s GPIO character device (/dev/gpiochipN, uAPI v2 as libgpiod), sysfs = /sys/class/gpio through onoff (deprecated; its numbers moved on the Raspberry Pi 5), board = the board\'s default (gpiochip on raspberry-pi, raspberry-pi-can and beaglebone)'),
+    gpio_chip: str('', 'gpiochip backend, Raspberry Pi: the header\'s chip device; empty = found by label (pinctrl-rp1 on the Pi 5, pinctrl-bcm2711 / -bcm2835 before); BeagleBone banks are always found by label', { allowEmpty: true, pattern: /^\/dev\/gpiochip\d+$/, patternHint: 'a device such as /dev/gpiochip4, or empty' }),
+    gpio_chip_offset: int(0, 0, 4096, 'sysfs backend only: added to every GPIO number (sysfs GPIO base; 512 on Raspberry Pi kernels ≥ 6.6)'),
+    pin_cp_state_c: pin('output switching the CP state-C resistor; beaglebone default P9_41'),
+    pin_contactor: pin('output for the power contactor; beaglebone default P9_17'),
+    pin_contactor2: pin('output for the second contactor (pyPLC relay2)'),
+    pin_contactor_feedback: pin('input, high when the contactor is closed; -1 = no feedback'),
+    pin_lock: pin('output pulsed to lock the connector; -1 = no lock'),
+    pin_unlock: pin('output pulsed to unlock the connector; -1 = no lock'),
+    pin_lock_feedback: pin('input, high when the connector is locked; -1 = no feedback'),
+    pin_pp: pin('input from the proximity-pilot (PP) comparator, active while the plug is in'),
     pp_active_low: bool(false, 'the PP input reads low while the plug is in'),
-    pin_cp_pwm: int(-1, -1, 1023, 'GPIO input from a CP comparator: the charger\'s PWM duty is measured from its edges (5 % = a charger wants to talk); -1 = none'),
+    pin_cp_pwm: pin('input from a CP comparator: the charger\'s PWM duty is measured from its edges (5 % = a charger wants to talk)'),
+    pp_adc: oneOf(['none', 'ads1115'], 'none', 'GPIO boards: plug detection by measuring the PP resistor (IEC 61851-1 Rc: 1.5 kΩ 13 A, 680 Ω 20 A, 220 Ω 32 A, 100 Ω 63 A; open = no plug) on an ADS1115 input (the inlet ADC\'s chip: i2c_bus, adc_address)'),
+    pp_adc_channel: int(1, 0, 3, 'ADS1115 input AIN0–AIN3 wired to PP (not the inlet-voltage channel)'),
+    pp_pullup: num(1000, 10, 100000, 'PP divider: the pull-up from pp_supply_voltage to PP; Rc in the plug goes from PP to PE', { unit: 'Ω' }),
+    pp_supply_voltage: num(3.3, 1, 5, 'PP divider: the voltage the pull-up is tied to (at most 4.096 V, the ADC range)', { unit: 'V' }),
+    pp_open_threshold: num(3000, 1600, 100000, 'PP resistance above which no plug is in (Rc open); between 1.5 kΩ and this the cable is 13 A', { unit: 'Ω' }),
+    pp_hysteresis: num(10, 0, 40, 'PP: a reading must pass a threshold by this much before the plug state or cable rating changes', { unit: '%' }),
     lock_pulse: ms(300, 10, 5000, 'duration of the lock/unlock motor pulse'),
     dieter_volts_per_count: num(dieterDefaultVoltsPerCount, 0.001, 10, 'dieter board: inlet volts per ADC count of its A0 input (pyPLC: 1.08 V / 1024 × 6250 / 9.4)', { unit: 'V' }),
     inlet_adc: oneOf(['none', 'ads1115'], 'none', 'GPIO boards: ADC measuring the inlet voltage through a divider (what pyPLC called analog_input_device)'),
@@ -294,7 +302,7 @@ export const schema = {
     draw_timeout: ms(defaultDisplayTimings.display_draw_timeout, 50, 30000, 'a draw taking longer is a stalled display: logged once, retried with back-off'),
     retry_initial: ms(defaultDisplayTimings.display_retry, 100, 60000, 'first retry after a failed or stalled draw; doubles on every further failure'),
     retry_max: ms(defaultDisplayTimings.display_retry_max, 1000, 3600000, 'longest wait between two retries'),
-    button_pin: int(-1, -1, 1023, 'GPIO boards: input (pressed = low, plus hardware.gpio_chip_offset) that steps to the next page; -1 = none'),
+    button_pin: pinSpec('GPIO boards: input (pressed = low) that steps to the next page, a name as the board prints it (GPIO17 / P9_23) or its GPIO number; -1 = none'),
     text_width: int(20, 8, 40, 'serial text displays: characters per line'),
   },
   logging: {

@@ -56,9 +56,21 @@ export interface ListSpec<V extends string = string> extends Base {
   readonly minItems: number;
 }
 
-export type KeySpec = IntSpec | NumberSpec | OptionalNumberSpec | BoolSpec | StringSpec | EnumSpec | ListSpec;
+/**
+ * A GPIO pin: its name as the board prints it ("GPIO17", "PIN11", "P9_23") or the
+ * board's GPIO number; -1 = not fitted. The name is checked against the board
+ * (general.board) by validateConfig, through src/hardware/pins.ts.
+ */
+export interface PinSpec extends Base {
+  readonly type: 'pin';
+  readonly default: -1;
+}
 
-export type ValueOf<S> = S extends IntSpec | NumberSpec
+export type KeySpec = IntSpec | NumberSpec | OptionalNumberSpec | BoolSpec | StringSpec | EnumSpec | ListSpec | PinSpec;
+
+export type ValueOf<S> = S extends PinSpec
+  ? number | string
+  : S extends IntSpec | NumberSpec
   ? number
   : S extends OptionalNumberSpec
     ? number | null
@@ -88,6 +100,9 @@ export function bool(def: boolean, doc: string, extra: { pyplc?: string } = {}):
 export function str(def: string, doc: string, extra: { pattern?: RegExp; patternHint?: string; allowEmpty?: boolean; pyplc?: string } = {}): StringSpec {
   return { type: 'string', default: def, doc, ...extra };
 }
+export function pin(doc: string): PinSpec {
+  return { type: 'pin', default: -1, doc };
+}
 export function oneOf<const V extends string>(values: readonly V[], def: NoInfer<V>, doc: string, extra: { pyplc?: string } = {}): EnumSpec<V> {
   return { type: 'enum', values, default: def, doc, ...extra };
 }
@@ -112,6 +127,8 @@ export function describeRange(s: KeySpec): string {
       return `one of ${s.values.join(', ')}`;
     case 'list':
       return `a list of ${s.values.join(', ')} (at least ${s.minItems})`;
+    case 'pin':
+      return 'a pin as the board names it (Raspberry Pi "GPIO17" or "PIN11", BeagleBone "P9_23") or its GPIO number; -1 = not fitted';
   }
 }
 

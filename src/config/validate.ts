@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../result.js';
 import { safeShutdownBudgetMs } from '../safety/timing.js';
 import { sections, schema, unsupportedKeys, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
+import { resolveConfigPins } from './pins.js';
 import { errorMessage } from '../errors.js';
 
 export interface ConfigError {
@@ -64,6 +65,16 @@ function checkValue(spec: KeySpec, v: unknown): { ok: true; value: unknown } | {
       return { ok: true, value: v };
     case 'enum':
       return typeof v === 'string' && spec.values.includes(v) ? { ok: true, value: v } : bad();
+    case 'pin': {
+      // Which names exist depends on the board: checked with the other pins in validateConfig.
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      if (typeof n === 'number') return Number.isInteger(n) && n >= -1 && n <= 1023 ? { ok: true, value: n } : bad();
+      if (typeof n !== 'string') return bad();
+      const t = n.trim();
+      if (/^(-1|none|)$/i.test(t)) return { ok: true, value: -1 };
+      if (/^\d{1,4}$/.test(t)) return checkValue(spec, Number(t));
+      return /^[A-Za-z][A-Za-z0-9_]{0,15}$/.test(t) ? { ok: true, value: t } : bad();
+    }
     case 'list': {
       if (!Array.isArray(v) || v.length < spec.minItems || !v.every((x) => typeof x === 'string' && spec.values.includes(x))) return bad();
       if (new Set(v).size !== v.length) return { ok: false, message: `${show(v)} lists a value twice` };
@@ -127,6 +138,11 @@ export function validateConfig(raw: RawConfig, source?: string): Result<TsplcCon
   if (c.ev.ac_min_current > c.ev.ac_max_current) errors.push(at('ev.ac_min_current', `${c.ev.ac_min_current} A is above ev.ac_max_current (${c.ev.ac_max_current} A)`));
   if (c.soc_callback.enabled && c.soc_callback.endpoint === '') errors.push(at('soc_callback.endpoint', 'must be set when soc_callback.enabled is true'));
   if (c.v2g.charge_target_voltage > c.ev.max_voltage) errors.push(at('v2g.charge_target_voltage', `${c.v2g.charge_target_voltage} V is above ev.max_voltage (${c.ev.max_voltage} V)`));
+  // GPIO boards: every pin name must exist on the board, and no two keys may share a pin.
+  const pins = resolveConfigPins(c);
+  if (pins && !pins.ok) for (const e of pins.error) errors.push(at(e.key, e.message));
+  if (c.hardware.pp_adc === 'ads1115' && c.hardware.inlet_adc === 'ads1115' && c.hardware.pp_adc_channel === c.hardware.adc_channel)
+    errors.push(at('hardware.pp_adc_channel', `AIN${c.hardware.pp_adc_channel} is already hardware.adc_channel (the inlet voltage)`));
   const budget = safeShutdownBudgetMs({
     currentLimit: c.safety.current_limit,
     safeVoltage: c.safety.safe_voltage,
@@ -220,6 +236,8 @@ export function coerce(spec: KeySpec, text: string): unknown {
       return undefined;
     case 'list':
       return text === '' ? [] : text.split(',').map((x) => x.trim());
+    case 'pin':
+      return /^-?\d+$/.test(text) ? Number(text) : text;
     default:
       return text;
   }

@@ -18,6 +18,7 @@ import { prepareEvHardware } from '../../src/runtime/ev-hardware.js';
 import type { Sim } from '../../src/runtime/sim.js';
 import { StatusBus } from '../../src/status.js';
 import { runStack } from '../stack/harness.js';
+import { fakeAds1115 } from './ads1115-twin.js';
 
 function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
   const c = buildConfig([{ raw, source: 'bench' }]);
@@ -99,7 +100,12 @@ interface BenchCase {
   readonly board: 'raspberry-pi' | 'beaglebone' | 'celeron55' | 'dieter';
   readonly lock: boolean;
   readonly sessions: number;
+  /** Plug detection by the PP resistor on an ADS1115 input (hardware.pp_adc) instead of a PP comparator pin. */
+  readonly ppAdc?: boolean;
 }
+
+/** PP voltage of the assumed divider (1 kΩ to 3.3 V) with a 32 A cable's Rc = 220 Ω in, or open. */
+const ppVolts = (plugged: boolean): number => (plugged ? (3.3 * 220) / (220 + 1000) : 3.3);
 
 async function runBench(k: BenchCase) {
   const clock = new SimulatedClock();
@@ -113,7 +119,12 @@ async function runBench(k: BenchCase) {
   const pins = k.board === 'raspberry-pi' ? { cp: 17, k: 27, pp: 24, ...(k.lock ? { lock: 22, unlock: 23, lockFb: 25, kFb: 6 } : {}) } : { cp: 20, k: 5, pp: 48 };
   const hardware: Record<string, unknown> =
     k.board === 'raspberry-pi'
-      ? { pin_cp_state_c: 17, pin_contactor: 27, pin_pp: 24, pp_active_low: true, ...(k.lock ? { pin_lock: 22, pin_unlock: 23, pin_lock_feedback: 25, pin_contactor_feedback: 6 } : {}) }
+      ? {
+          pin_cp_state_c: 17,
+          pin_contactor: 27,
+          ...(k.ppAdc ? { pp_adc: 'ads1115', pp_adc_channel: 1 } : { pin_pp: 24, pp_active_low: true }),
+          ...(k.lock ? { pin_lock: 22, pin_unlock: 23, pin_lock_feedback: 25, pin_contactor_feedback: 6 } : {}),
+        }
       : k.board === 'beaglebone'
         ? { pin_pp: 48, pp_active_low: true }
         : {};
@@ -123,7 +134,9 @@ async function runBench(k: BenchCase) {
     mqtt: { topic: 'car' },
     hardware,
   });
-  const b = await loadBoard(k.board, { role: 'pev', config: c, logger, scheduler: clock }, { gpio, serial: pair.host });
+  const ads = fakeAds1115();
+  ads.set(1, ppVolts(false));
+  const b = await loadBoard(k.board, { role: 'pev', config: c, logger, scheduler: clock }, { gpio, serial: pair.host, ...(k.ppAdc ? { i2c: ads.bus } : {}) });
   if (!b.ok) throw new Error(b.error.message);
   const board = b.value;
   const p = await prepareEvHardware({ board, config: c, logger, status: new StatusBus(), openMqtt: () => broker.link(), scheduler: clock });
@@ -141,6 +154,7 @@ async function runBench(k: BenchCase) {
     // The charger sees the plant; the car sees the board profile on its twins, wired to the same plant.
     evHardware: (sim) => {
       if (gpioBoard) wireGpio(gpio, sim.plant, pins);
+      if (k.ppAdc) sim.plant.plugged$.subscribe((p) => ads.set(1, ppVolts(p)));
       if (k.board === 'celeron55') devices.push(celeron55Device(pair.device, sim.plant, clock, bms));
       if (k.board === 'dieter') devices.push(dieterDevice(pair.device, sim.plant, clock, c.hardware.dieter_volts_per_count));
       if (gpioBoard)
@@ -189,13 +203,14 @@ async function runBench(k: BenchCase) {
 const cases: BenchCase[] = [
   { board: 'raspberry-pi', lock: true, sessions: 3 },
   { board: 'raspberry-pi', lock: false, sessions: 3 },
+  { board: 'raspberry-pi', lock: false, sessions: 3, ppAdc: true },
   { board: 'beaglebone', lock: false, sessions: 3 },
   { board: 'celeron55', lock: true, sessions: 3 },
 ];
 
 describe('car on a bench: board profiles on their twins against the sim charger (virtual time)', () => {
   for (const k of cases) {
-    it(`${k.board} ${k.lock ? 'with' : 'without'} lock pins: three sessions with unplug between, the middle one with a silent BMS`, async () => {
+    it(`${k.board} ${k.lock ? 'with' : 'without'} lock pins${k.ppAdc ? ', PP on the ADC' : ''}: three sessions with unplug between, the middle one with a silent BMS`, async () => {
       const { r, ends, logger, monitorViolations } = await runBench(k);
       expect(ends.length, logger.lines.filter((l) => l.level !== 'debug').slice(-20).map((l) => `${l.component} ${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n')).toBe(3);
       // First and last: to the SOC target; the middle: started with a silent BMS, stopped gracefully (no charge).
@@ -206,6 +221,12 @@ describe('car on a bench: board profiles on their twins against the sim charger 
       expect(r.logs.lines.some((l) => l.message.includes('Timeout:ConnectorLock'))).toBe(false);
       expect(monitorViolations).toEqual([]);
       expect(r.violations.map((v) => `${v.code}: ${v.message}`)).toEqual([]);
+      // PP on the ADC: each of the three plug-ins (and the unplugs between) was seen through the ADS1115 twin.
+      if (k.ppAdc) {
+        const pp = logger.lines.filter((l) => l.component === 'board.pp').map((l) => l.message);
+        expect(pp.filter((m) => m === 'PP 220 Ω: plug in, cable rated 32 A').length).toBe(3);
+        expect(pp.filter((m) => m === 'PP open: no plug').length).toBeGreaterThanOrEqual(2);
+      }
     }, 120_000);
   }
 

@@ -74,12 +74,11 @@ describe('GPIO EV board plug detection', () => {
 describe('GPIO pin collisions', () => {
   it('two functions on one pin are refused at start, naming both keys (also a board default under a configured pin)', async () => {
     const { loadGpioBoard } = await import('../../boards/gpio/profile.js');
-    const { beagleboneDefaultPins } = await import('../../boards/gpio/beaglebone.js');
     const { buildConfig } = await import('../../src/config/index.js');
-    // pin_pp = 20 collides with the BeagleBone default CP pin (P9_41 = GPIO 20).
+    // pin_pp = 20 collides with the BeagleBone default CP pin (P9_41 = GPIO0_20 = 20).
     const cfg = buildConfig([{ raw: { hardware: { pin_pp: 20 } }, source: 't' }]);
     if (!cfg.ok) throw new Error('config');
-    const r = await loadGpioBoard('beaglebone', { role: 'pev', config: cfg.value }, beagleboneDefaultPins, memoryGpio());
-    expect(r.ok ? '' : `${r.error.code} ${r.error.message}`).toBe('BAD_CONFIG pin collision: GPIO 20 is used by hardware.pin_cp_state_c and hardware.pin_pp');
+    const r = await loadGpioBoard('beaglebone', { role: 'pev', config: cfg.value }, { gpio: memoryGpio() });
+    expect(r.ok ? '' : `${r.error.code} ${r.error.message}`).toBe('BAD_CONFIG pin collision: hardware.pin_cp_state_c and hardware.pin_pp both use P9_41 (GPIO0_20)');
   });
 });

@@ -2,8 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { loadBoard, boardProfiles } from '../../boards/index.js';
 import { createGpioEv, type GpioDriver } from '../../boards/gpio/ev.js';
-import { loadGpioBoard, pinsOf } from '../../boards/gpio/profile.js';
-import { beagleboneDefaultPins } from '../../boards/gpio/beaglebone.js';
+import { gpioPinsOf, loadGpioBoard } from '../../boards/gpio/profile.js';
 import { advance } from '../../boards/sim/scheduler.js';
 import { boardNames, buildConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/ports/log.js';
@@ -31,9 +30,10 @@ describe('board registry', () => {
       expect(cp).toBe('C');
       await r.value.close();
       expect(loaded).toEqual([]);
-      // The probe works: a GPIO profile does load its native driver (and, with no GPIO here, says so).
+      // The probe works: a GPIO profile does load its native driver, the addon's gpiochip code
+      // (and, with no GPIO here, says so).
       const gpio = await loadBoard('raspberry-pi', { role: 'pev' });
-      expect(loaded.some((f) => f.includes('epoll'))).toBe(true);
+      expect(loaded.some((f) => f.includes('tsplc_native'))).toBe(true);
       if (!gpio.ok) expect(gpio.error.code).toBe('HARDWARE_UNAVAILABLE');
       else await gpio.value.close();
     } finally {
@@ -125,14 +125,15 @@ describe('GPIO boards', () => {
     expect(states.at(-1)).toBe('fault');
   });
 
-  it('uses pyPLC BeagleBone pins by default and adds the chip offset', async () => {
+  it('uses pyPLC BeagleBone pins by default (P9_41, P9_17); the driver gets board GPIO numbers (the sysfs offset is the sysfs driver\'s)', async () => {
     const cfg = buildConfig([{ raw: { hardware: { gpio_chip_offset: 512, pin_lock: 3 } }, source: 't' }]);
     if (!cfg.ok) throw new Error('config');
-    expect(pinsOf(cfg.value, beagleboneDefaultPins)).toMatchObject({ cpStateC: 532, contactor: 517, lock: 515, unlock: -1, contactorFeedback: -1 });
+    const pins = gpioPinsOf(cfg.value, 'beaglebone');
+    expect(pins.ok && pins.value.ev).toMatchObject({ cpStateC: 20, contactor: 5, lock: 3, unlock: -1, contactorFeedback: -1 });
     const { driver } = fakeGpio();
-    const r = await loadGpioBoard('beaglebone', { role: 'pev', config: cfg.value }, beagleboneDefaultPins, driver);
+    const r = await loadGpioBoard('beaglebone', { role: 'pev', config: cfg.value }, { gpio: driver });
     expect(r.ok).toBe(true);
-    const evse = await loadGpioBoard('beaglebone', { role: 'evse' }, beagleboneDefaultPins, driver);
+    const evse = await loadGpioBoard('beaglebone', { role: 'evse' }, { gpio: driver });
     expect(evse.ok ? '' : evse.error.code).toBe('ROLE_NOT_SUPPORTED');
   });
 });

@@ -135,15 +135,16 @@ describe('page button on a GPIO board', () => {
   it('display.button_pin is an input; a falling edge is a press', async () => {
     const watchers = new Map<number, (h: boolean) => void>();
     const driver: GpioDriver = { output: () => ({ write: () => {} }), input: (pin, w) => (watchers.set(pin, w), { read: () => true }), close: async () => {} };
-    const cfg = buildConfig([{ raw: { display: { button_pin: 17 }, hardware: { gpio_chip_offset: 512 } }, source: 't' }]);
+    // The driver gets the board's GPIO number; only the sysfs driver adds hardware.gpio_chip_offset.
+    const cfg = buildConfig([{ raw: { display: { button_pin: 'GPIO17' }, hardware: { gpio_chip_offset: 512 } }, source: 't' }]);
     if (!cfg.ok) throw new Error('config');
-    const r = await loadGpioBoard('raspberry-pi', { role: 'pev', config: cfg.value }, {}, driver);
+    const r = await loadGpioBoard('raspberry-pi', { role: 'pev', config: cfg.value }, { gpio: driver });
     if (!r.ok) throw new Error(r.error.message);
     let presses = 0;
     r.value.ev!.displayButton!.presses$.subscribe(() => presses++);
-    watchers.get(529)?.(false);
-    watchers.get(529)?.(true); // release
-    watchers.get(529)?.(false);
+    watchers.get(17)?.(false);
+    watchers.get(17)?.(true); // release
+    watchers.get(17)?.(false);
     expect(presses).toBe(2);
   });
 });

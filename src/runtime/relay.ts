@@ -423,9 +423,11 @@ export async function runRelay(argv: string[]): Promise<number> {
   const c = loaded.value.config;
   const { createLogger, isLogLevel } = await import('./logger.js');
   if (!isLogLevel(c.logging.level)) return fail(`bad log level ${c.logging.level}`);
-  const logger = createLogger({ level: c.logging.level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), repeat: { lines: c.logging.repeat_limit, intervalMs: c.logging.repeat_interval } });
+  const sink = createLogger({ level: c.logging.level, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n'), repeat: { lines: c.logging.repeat_limit, intervalMs: c.logging.repeat_interval } });
   const announced = rulesText(rules.value);
-  const log = announcingLogger(logger.child('relay'), announced);
+  // Every line of the process names the rules, the drivers' and the boards' too.
+  const logger = announcingLogger(sink, announced);
+  const log = logger.child('relay');
   log.log('info', 'starting', { carInterface: carIf, chargerInterface: chargerIf, board: loaded.value.boardNamed ? c.general.board : 'none' });
 
   const { openAfPacketPort } = await import('../../drivers/ethernet/index.js');
@@ -573,7 +575,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   }
   run.dispose();
   await closeAll();
-  logger.flush();
+  sink.flush();
   if (json) process.stdout.write(JSON.stringify({ role: 'relay', end: out, rules: announced || undefined, addedDelayMs: figures, ...(verdict ? { limiting: { verdict: verdict.verdict, car: verdict.car.share, charger: verdict.charger.share, neither: verdict.neither.share } } : {}), records }) + '\n');
   else {
     process.stdout.write(`relay ended: ${out.end} (${out.reason}) in ${out.phase}; relayed ${out.relayed.toCharger} requests, ${out.relayed.toCar} responses\n  ${delayText(figures)}\n`);

@@ -103,7 +103,7 @@ describe('relay tracker', () => {
       const a = carShutdownResponse(t, req, status);
       expect(a.ok).toBe(true);
       if (!a.ok) continue;
-      const body = (a.value.doc as { V2G_Message: { Body: { CurrentDemandRes: { ResponseCode: string; DC_EVSEStatus: { EVSEStatusCode: string }; EVSEPresentCurrent: { Value: number } } } } }).V2G_Message.Body.CurrentDemandRes;
+      const body = (a.value.doc as unknown as { V2G_Message: { Body: { CurrentDemandRes: { ResponseCode: string; DC_EVSEStatus: { EVSEStatusCode: string }; EVSEPresentCurrent: { Value: number } } } } }).V2G_Message.Body.CurrentDemandRes;
       expect(body.ResponseCode).toBe(code);
       expect(body.DC_EVSEStatus.EVSEStatusCode).toBe(status);
       expect(body.EVSEPresentCurrent.Value).toBe(0);

@@ -76,6 +76,7 @@ interface Context {
   readonly rules: readonly RelayRule[];
   readonly tracker: RelayTracker;
   chargerConnected: boolean;
+  carConnected: boolean;
   carGone: boolean;
   chargerGone: boolean;
   /** The charger region of the end is through (stop sent and answered, or the leg gone). */
@@ -181,7 +182,8 @@ export const relayMachine = setup({
   guards: {
     chargerGone: ({ context }) => context.chargerGone,
     carGone: ({ context }) => context.carGone,
-    carIdle: ({ context }) => context.end === 'SessionStopped' || context.end === 'CarLegFailed',
+    // Nothing to answer: no connection from the car yet, the session ended, or the car is the one that failed.
+    carIdle: ({ context }) => !context.carConnected || context.end === 'SessionStopped' || context.end === 'CarLegFailed',
     chargerWaitsNothing: ({ context }) => context.tracker.pending === undefined,
     stopQueueEmpty: ({ context }) => context.stopQueue.length === 0,
   },
@@ -193,6 +195,7 @@ export const relayMachine = setup({
     rules: input.rules ?? [],
     tracker: new RelayTracker(),
     chargerConnected: false,
+    carConnected: false,
     carGone: false,
     chargerGone: false,
     chargerDone: false,
@@ -211,18 +214,24 @@ export const relayMachine = setup({
   initial: 'linking',
   states: {
     linking: {
-      entry: { type: 'report', params: { state: 'linking', level: 'info' } },
+      entry: { type: 'report', params: { state: 'linking: waiting for a car', level: 'info' } },
       on: {
-        'CAR.LINKED': { actions: [sendTo('chargerLeg', { type: 'LEG.START' }), { type: 'report', params: { state: 'car leg SLAC matched: bringing the charger leg up', level: 'info' } }] },
+        'CAR.LINKED': { target: '.legs', actions: [sendTo('chargerLeg', { type: 'LEG.START' }), { type: 'report', params: { state: 'car leg SLAC matched: bringing the charger leg up', level: 'info' } }] },
         'CHARGER.CONNECTED': {
           actions: [assign({ chargerConnected: true }), sendTo('carLeg', { type: 'LEG.OPEN' }), { type: 'report', params: { state: 'charger leg connected: offering SDP and TCP to the car', level: 'info' } }],
         },
-        'CAR.CONNECTED': { guard: ({ context }) => context.chargerConnected, target: 'relaying' },
+        'CAR.CONNECTED': { guard: ({ context }) => context.chargerConnected, target: 'relaying', actions: assign({ carConnected: true }) },
         'CAR.DOWN': { target: 'ending', actions: endWith('CarLegFailed', downReason) },
         'CHARGER.DOWN': { target: 'ending', actions: endWith('ChargerLegFailed', downReason) },
         STOP: { target: 'ending', actions: endWith('Stopped', downReason) },
       },
-      after: { linkTimeout: { target: 'ending', actions: endWith('LinkTimeout', () => 'both legs not up within linkTimeout') } },
+      initial: 'car',
+      states: {
+        // No bound: the relay waits for a car as a charger does (the car leg retries SLAC).
+        car: {},
+        // A car is there: both legs must be up within linkTimeout.
+        legs: { after: { linkTimeout: { target: '#relay.ending', actions: endWith('LinkTimeout', () => 'both legs not up within linkTimeout') } } },
+      },
     },
     relaying: {
       entry: { type: 'report', params: { state: 'relaying', level: 'info' } },

@@ -31,6 +31,9 @@ import { udpLinkActor } from './net-actors.js';
 import { reporter } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
 
+/** Pause between two SLAC attempts towards a car that has not matched yet, ms (the EVSE connection manager's initial back-off). */
+const CAR_SLAC_RETRY_PAUSE_MS = 1000;
+
 export interface RelayLegPorts {
   readonly ethernet: EthernetPort;
   readonly net: NetStack;
@@ -190,11 +193,20 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       }
     });
     void (async () => {
-      const key: EvseKeyHolder = {};
-      const modem = await runLogic(evseModemActor(lower, key), abort.signal, o.clock);
-      if (failedReason(modem)) return down(`modem: ${failedReason(modem)}`);
-      const slac = await runLogic(evseSlacActor(lower, key), abort.signal, o.clock);
-      if (failedReason(slac)) return down(`SLAC: ${failedReason(slac)}`);
+      // Until a car matches, the relay waits for one as a charger does: each attempt a fresh NMK/NID
+      // into modem A and TT_EVSE_SLAC_init for the car's CM_SLAC_PARM.REQ; a failed attempt (no car
+      // yet, a car that gave up mid-way) starts the next after a pause. A modem that cannot be set is a failure.
+      for (let attempt = 1; ; attempt++) {
+        const key: EvseKeyHolder = {};
+        const modem = await runLogic(evseModemActor(lower, key), abort.signal, o.clock);
+        if (abort.signal.aborted) return;
+        if (failedReason(modem)) return down(`modem: ${failedReason(modem)}`);
+        const slac = await runLogic(evseSlacActor(lower, key), abort.signal, o.clock);
+        if (abort.signal.aborted) return;
+        if (!failedReason(slac)) break;
+        l.log('info', 'no SLAC match with a car yet: waiting for the next attempt', { attempt, reason: failedReason(slac) ?? '' });
+        await new Promise((r) => (o.clock ?? globalThis).setTimeout(r as () => void, CAR_SLAC_RETRY_PAUSE_MS));
+      }
       l.log('info', 'SLAC matched with the car', { cp: 155 });
       sendBack({ type: 'CAR.LINKED' } satisfies RelayEvent);
       await open;

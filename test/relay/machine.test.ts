@@ -53,6 +53,22 @@ const physical = (v: unknown): number => {
   return p.Value * 10 ** p.Multiplier;
 };
 
+describe('relay machine: linking', () => {
+  it('waits for a car without bound; once the car is linked, both legs must be up within linkTimeout', () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(relayMachine.provide({ actors: { carLeg: fromCallback(() => () => {}), chargerLeg: fromCallback(() => () => {}) } }), { input: { codec: exiCodec }, clock });
+    actor.start();
+    clock.increment(10 * 90_000);
+    expect(actor.getSnapshot().status).toBe('active');
+    actor.send({ type: 'CAR.LINKED' });
+    clock.increment(89_999);
+    expect(actor.getSnapshot().status).toBe('active');
+    clock.increment(1);
+    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().output?.end).toBe('LinkTimeout');
+  });
+});
+
 describe('relay machine: a whole session', () => {
   it('forwards every request and response byte for byte, in order, and ends with SessionStopped', () => {
     const b = start();

@@ -59,15 +59,17 @@ export const directionTable = {
   // ---- pure tools beside the protocol code ----
   'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
   'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),
+  // The relay's pairing, forwarding, rules and stop messages (tsplc relay, docs/relay.md); the live view uses the limiting verdict.
+  'src/relay': pure(['src/exi', 'src/v2gtp', 'src/v2g', 'src/analysis']),
   // ---- XState machines: pure src/ only (never config, runtime, cli, drivers, boards, native) ----
-  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source']),
+  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/relay']),
   // ---- I/O: drivers implement ports; every driver folder (ethernet, udp, tcp, gpio, can, display, ...) alike ----
   drivers: { imports: [...base, 'native', 'src/ports', 'src/net', 'src/hardware', 'src/homeplug', 'src/status', 'src/display'], node: true, packages: '*' },
   native: { imports: [], node: true, packages: '*' },
   // ---- board profiles pick drivers ----
   boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status', 'src/chademo', 'src/ev-source'], node: false, packages: purePackages },
   // ---- composition root and the command ----
-  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/config', 'src/analysis', 'src/modem-sim', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
+  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/config', 'src/analysis', 'src/modem-sim', 'src/relay', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
   'src/cli': { imports: '*', node: true, packages: '*' },
   // ---- outside the shipped code ----
   test: { imports: '*', node: true, packages: '*' },

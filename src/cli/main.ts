@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string }> = {
   pev: { summary: 'be the car (EVCC) on a real interface' },
   evse: { summary: 'be the charger (SECC) on a real interface' },
   sim: { summary: 'run car and charger on one machine (in-memory, or --netns)' },
+  relay: { summary: 'man in the middle between a car and a charger: relay, record and show the session' },
   config: { summary: 'config check|show|import <pyPlc.ini>' },
   'install-service': { summary: 'install the systemd unit' },
 };

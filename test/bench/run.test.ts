@@ -20,6 +20,6 @@ describe('bench suite filters', () => {
   });
 
   it('without a filter every suite is selected', () => {
-    expect(selected()).toEqual(['analysis', 'chademo', 'display', 'ethernet', 'exi', 'homeplug', 'session', 'slac']);
+    expect(selected()).toEqual(['analysis', 'chademo', 'display', 'ethernet', 'exi', 'homeplug', 'relay', 'session', 'slac']);
   });
 });

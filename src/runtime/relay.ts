@@ -30,6 +30,9 @@ import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClo
 import { udpLinkActor } from './net-actors.js';
 import { reporter } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
+import { errorMessage } from '../errors.js';
+import { Checkpoint } from '../checkpoints.js';
+import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 
 /** Pause between two SLAC attempts towards a car that has not matched yet, ms (the EVSE connection manager's initial back-off). */
 const CAR_SLAC_RETRY_PAUSE_MS = 1000;
@@ -99,7 +102,7 @@ function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: ActorClo
           resolve(s.output as O);
         }
       },
-      error: (e) => resolve({ ok: false, reason: `crashed: ${e instanceof Error ? e.message : String(e)}` }),
+      error: (e) => resolve({ ok: false, reason: `crashed: ${errorMessage(e)}` }),
     });
     signal.addEventListener('abort', onAbort, { once: true });
     a.start();
@@ -207,7 +210,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
         l.log('info', 'no SLAC match with a car yet: waiting for the next attempt', { attempt, reason: failedReason(slac) ?? '' });
         await new Promise((r) => (o.clock ?? globalThis).setTimeout(r as () => void, CAR_SLAC_RETRY_PAUSE_MS));
       }
-      l.log('info', 'SLAC matched with the car', { cp: 155 });
+      l.log('info', 'SLAC matched with the car', { cp: Checkpoint.SlacMatchCnf });
       sendBack({ type: 'CAR.LINKED' } satisfies RelayEvent);
       await open;
       if (abort.signal.aborted) return;
@@ -216,10 +219,10 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       const server = await o.car.net.listenTcp(0);
       if (!server.ok) return down(`TCP listen: ${server.error.message}`);
       if (abort.signal.aborted) return server.value.close();
-      l.log('info', 'TCP listening for the car', { cp: 300, port: server.value.port });
+      l.log('info', 'TCP listening for the car', { cp: Checkpoint.TcpListen, port: server.value.port });
       const sdp = createActor(
         sdpServerMachine.provide({
-          actors: { udp: udpLinkActor({ net: o.car.net, port: 15118, multicast: 'ff02::1', logger: l.child('sdp') }) },
+          actors: { udp: udpLinkActor({ net: o.car.net, port: SDP_PORT, multicast: IPV6_ALL_NODES, logger: l.child('sdp') }) },
           actions: { report: (_, u) => lower.report(u) },
         }),
         { input: { address, tcpPort: server.value.port }, ...(o.clock ? { clock: o.clock } : {}) },
@@ -240,7 +243,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       if (!conn) return down('no TCP connection from the car (V2G_SECC_CommunicationSetup_Performance_Time)');
       if (abort.signal.aborted) return conn.close();
       legs.car.conn = conn;
-      l.log('info', 'the car connected', { cp: 303, ev: conn.remoteAddress });
+      l.log('info', 'the car connected', { cp: Checkpoint.TcpEstablished, ev: conn.remoteAddress });
       subs.push(frame('car', conn, now, (e) => sendBack(e), l));
       sendBack({ type: 'CAR.CONNECTED', remoteAddress: conn.remoteAddress } satisfies RelayEvent);
     })();
@@ -277,7 +280,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       if (failedReason(modem)) return down(`modem: ${failedReason(modem)}`);
       const slac = await runLogic(evSlacActor(lower), abort.signal, o.clock);
       if (failedReason(slac)) return down(`SLAC: ${failedReason(slac)}`);
-      l.log('info', 'SLAC matched with the charger, AVLN joined', { cp: 190 });
+      l.log('info', 'SLAC matched with the charger, AVLN joined', { cp: Checkpoint.AvlnFormed });
       const sdp = await runLogic<SdpClientOutput>(
         sdpClientMachine.provide({
           actors: { udp: udpLinkActor({ net: o.charger.net, port: 0, logger: l.child('sdp') }) },
@@ -292,7 +295,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       if (!c.ok) return down(`TCP connect: ${c.error.code}: ${c.error.message}`);
       if (abort.signal.aborted) return c.value.close();
       legs.charger.conn = c.value;
-      l.log('info', 'connected to the charger', { cp: 303, secc: sdp.address, port: sdp.port });
+      l.log('info', 'connected to the charger', { cp: Checkpoint.TcpEstablished, secc: sdp.address, port: sdp.port });
       subs.push(frame('charger', c.value, now, (e) => sendBack(e), l));
       sendBack({ type: 'CHARGER.CONNECTED', remoteAddress: sdp.address } satisfies RelayEvent);
     })();
@@ -452,17 +455,17 @@ export async function runRelay(argv: string[]): Promise<number> {
       try {
         await f();
       } catch (e) {
-        log.log('warn', 'close failed', { error: e instanceof Error ? e.message : String(e) });
+        log.log('warn', 'close failed', { error: errorMessage(e) });
       }
     }
   };
   const open = (ifname: string): RelayLegPorts | string => {
     try {
-      const ethernet = openAfPacketPort(ifname, { etherTypes: [0x88e1], logger });
+      const ethernet = openAfPacketPort(ifname, { etherTypes: [ETHERTYPE_HOMEPLUG], logger });
       closers.push(() => ethernet.close());
       return { ethernet, net: createNodeNetStack(ifname, logger) };
     } catch (e) {
-      return `cannot open ${ifname}: ${e instanceof Error ? e.message : String(e)}`;
+      return `cannot open ${ifname}: ${errorMessage(e)}`;
     }
   };
   const car = open(carIf);
@@ -527,7 +530,7 @@ export async function runRelay(argv: string[]): Promise<number> {
         rec.status({ layer: 'runtime', state: 'relay', details: { leg, rules: announced || 'none', carInterface: carIf, chargerInterface: chargerIf } });
         recorders[leg] = entry;
       } catch (e) {
-        log.log('error', 'session records disabled', { leg, error: e instanceof Error ? e.message : String(e) });
+        log.log('error', 'session records disabled', { leg, error: errorMessage(e) });
       }
     }
   }
@@ -559,7 +562,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const out = await run.done.catch((e: unknown): RelayOutput => ({ end: 'Stopped', reason: `crashed: ${e instanceof Error ? e.message : String(e)}`, phase: 'handshake', chargerStop: [], carAnswers: [], relayed: { toCharger: 0, toCar: 0 } }));
+  const out = await run.done.catch((e: unknown): RelayOutput => ({ end: 'Stopped', reason: `crashed: ${errorMessage(e)}`, phase: 'handshake', chargerStop: [], carAnswers: [], relayed: { toCharger: 0, toCar: 0 } }));
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   const figures = run.delays.figures();

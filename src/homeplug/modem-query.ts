@@ -4,7 +4,11 @@
 //
 // The MMEs are those pyPLC and open-plc-utils use for the same purposes:
 //   info    VS_SW_VER.REQ/CNF   (plctool -r: firmware version, device id)
-//   key     CM_GET_KEY.REQ/CNF  (pyPLC's "get key" to see which NID the modem is in)
+//   key     CM_GET_KEY.REQ/CNF  (pyPLC's "get key" to see which NID the modem is in). A QCA
+//           modem answers a request naming another NID with result 1, its own NID and a zeroed
+//           key; one naming its NID with result 0 and the NMK (pyPLC's ABB capture, frames
+//           124/125 and 146/147). Other AVLN members answer a broadcast with result 1 and zeros
+//           (WP4 capture, frames 21–23). So: ask once for the NID, once more with it for the NMK.
 //   set-key CM_SET_KEY.REQ/CNF  (pyPLC/ccs32clara's SET_KEY; QCA modems confirm with result 1)
 //   status  VS_NW_INFO.REQ/CNF + VS_PL_LINK_STATUS.REQ/CNF (plctool -m, plclink)
 //   reset   VS_RS_DEV.REQ/CNF   (plctool -R)
@@ -45,14 +49,17 @@ export interface ModemSetKey {
   readonly nid?: Uint8Array;
 }
 
-/** The request for a query; `src` is the host MAC. All go to the QCA local address except info (broadcast: every modem answers). */
-export function modemRequest(query: ModemQuery, src: Uint8Array, setKey?: ModemSetKey): Mme {
+/**
+ * The request for a query; `src` is the host MAC. All go to the QCA local address except info
+ * (broadcast: every modem answers). `keyNid`: the NID a key request names (default zeros).
+ */
+export function modemRequest(query: ModemQuery, src: Uint8Array, setKey?: ModemSetKey, keyNid?: Uint8Array): Mme {
   switch (query) {
     case 'info':
       return vsSwVerReq({ src });
     case 'key':
       // To the own modem only: a broadcast would also be answered by every AVLN member.
-      return cmGetKeyReq({ src, dst: QCA_LOCAL_MAC, nid: new Uint8Array(7) });
+      return cmGetKeyReq({ src, dst: QCA_LOCAL_MAC, nid: keyNid ?? new Uint8Array(7) });
     case 'set-key': {
       if (!setKey) throw new RangeError('set-key needs an NMK');
       return cmSetKeyReq({ src, newKey: setKey.nmk, nid: setKey.nid ?? nidFromNmk(setKey.nmk) });
@@ -88,7 +95,7 @@ export interface ModemKeyAnswer {
   readonly kind: 'key';
   readonly modem: string;
   readonly nid: string;
-  /** The key field as sent: hex, or undefined when the modem sends zeros (it does not reveal its NMK). */
+  /** The NMK (hex) when the modem granted it (result 0); undefined when it withheld it (result 1: the request named another NID). */
   readonly nmk: string | undefined;
 }
 
@@ -161,8 +168,8 @@ export function readModemAnswer(query: ModemQuery, frame: Uint8Array): Result<Mo
       }
       return ok({ kind: 'info', modem, deviceId: m.deviceId, device: modemDeviceName(m.deviceId), firmware: swVersionText(m), upgradeable: m.upgradeable });
     case 'CM_GET_KEY.CNF':
-      if (m.result !== 0) return err(codecError('MODEM_REFUSED', `CM_GET_KEY.CNF from ${modem}: result ${m.result} (key not granted)`));
-      return ok({ kind: 'key', modem, nid: toHex(m.nid), nmk: m.key.some((b) => b !== 0) ? toHex(m.key) : undefined });
+      if (m.result !== 0 && m.result !== 1) return err(codecError('MODEM_REFUSED', `CM_GET_KEY.CNF from ${modem}: result ${m.result} (not 0 granted / 1 withheld)`));
+      return ok({ kind: 'key', modem, nid: toHex(m.nid), nmk: m.result === 0 ? toHex(m.key) : undefined });
     case 'CM_SET_KEY.CNF':
       // ISO 15118-3 / HomePlug: 0 = success; QCA firmware answers 1 when it took the key (ccs32clara, pyPLC captures).
       if (m.result !== 0 && m.result !== 1) return err(codecError('MODEM_REFUSED', `CM_SET_KEY.CNF from ${modem}: result ${m.result} (key refused)`));
@@ -206,7 +213,7 @@ export function formatModemAnswer(a: ModemAnswer): string[] {
     case 'info':
       return [`modem ${a.modem}: ${a.device} (device id 0x${a.deviceId.toString(16).padStart(2, '0')}), firmware ${a.firmware}`];
     case 'key':
-      return [`modem ${a.modem}: NID ${a.nid}`, a.nmk ? `  NMK ${a.nmk}` : '  NMK not revealed (the modem sends zeros in the key field)'];
+      return [`modem ${a.modem}: NID ${a.nid}`, a.nmk ? `  NMK ${a.nmk}` : '  NMK withheld (CM_GET_KEY.CNF result 1)'];
     case 'set-key':
       return [`modem ${a.modem}: key accepted (CM_SET_KEY.CNF result ${a.result}); the modem restarts and joins the new network (~5 s on QCA7000)`];
     case 'status': {

@@ -306,8 +306,15 @@ export class ModemSim {
           this.answer(st, host, hp.vsSwVerCnf({ src: a.modemMac, dst: host, version: a.firmware }), a.modemMac);
           break;
         case 'CM_GET_KEY.REQ':
-          this.answer(st, host, hp.cmGetKeyCnf({ src: a.modemMac, dst: host, nid: a.nid, key: new Uint8Array(16), myNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn }), a.modemMac);
+        {
+          // As the QCA7420 of pyPLC's ABB capture (frames 124–147): the own modem grants its NMK (result 0)
+          // to a request naming its NID, else answers result 1 with its NID and a zeroed key; other AVLN
+          // members always answer result 1 with zeros (WP4 capture, frames 21–23).
+          const grant = a === st && bytesEqual(m.nid, a.nid);
+          const cnf = hp.cmGetKeyCnf({ src: a.modemMac, dst: host, result: grant ? 0 : 1, nid: a.nid, key: grant ? a.nmk : new Uint8Array(16), myNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn });
+          this.answer(st, host, cnf, a.modemMac);
           break;
+        }
         case 'VS_PL_LINK_STATUS.REQ':
           this.answer(st, host, hp.vsPlLinkStatusCnf({ src: a.modemMac, dst: host, linkStatus: this.linked(a) ? 1 : 0 }));
           break;

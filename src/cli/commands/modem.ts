@@ -133,7 +133,14 @@ export async function run(argv: string[], openPort: OpenPort = openRealPort): Pr
     for (const query of queries[command] as ModemQuery[]) {
       const request = hp.modemRequest(query, port.mac, setKey);
       // info goes to broadcast: every modem on the segment (and of its AVLN) answers, as pyPLC counts them.
-      const { answers, errors } = await ask(port, query, request, timeoutMs, query === 'info');
+      let { answers, errors } = await ask(port, query, request, timeoutMs, query === 'info');
+      // The first CM_GET_KEY names no NID: the modem withholds the key but tells its NID; asked with it, it grants the NMK.
+      const first = answers[0];
+      if (query === 'key' && first?.kind === 'key' && first.nmk === undefined && errors.length === 0) {
+        const nid = fromHex(first.nid) as Uint8Array;
+        const again = await ask(port, query, hp.modemRequest('key', port.mac, undefined, nid), timeoutMs, false);
+        if (again.answers.length > 0 || again.errors.length > 0) ({ answers, errors } = again);
+      }
       for (const e of errors) process.stderr.write(`tsplc modem: ${e}\n`);
       if (errors.length > 0) code = 1;
       if (answers.length === 0) {

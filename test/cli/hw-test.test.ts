@@ -2,6 +2,7 @@
 // (sim plant, GPIO twin, serial twin with a device emulator): --auto passes on
 // healthy twins, fails naming the output whose feedback is stuck, and every
 // output is off at the end — also when the walk is interrupted or fails.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,9 @@ import { buildConfig, type TsplcConfig } from '../../src/config/index.js';
 import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
 import { memorySerialPair, type SerialLink } from '../../src/hardware/serial.js';
 import { runTsplc } from '../helpers/run.js';
+import { needPython, requireEnv } from '../env.js';
+
+const hasPython = needPython();
 
 function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
   const c = buildConfig([{ raw, source: 'hw-test' }]);
@@ -294,4 +298,78 @@ describe('tsplc hw-test interactive and its safety', () => {
       rmSync(empty, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+// celeron55's board as users have it: a serial device. python3 plays the device on a
+// pseudo-terminal (it answers cp=/contactor= with cp_output_state=/contactor_confirmed=,
+// reports plugged_in/inlet_v/soc every 100 ms) and prints every line it received.
+const C55_DEVICE = `import os, pty, tty, select, sys, time
+m, s = pty.openpty()
+tty.setraw(s)
+print(os.ttyname(s), flush=True)
+stuck = sys.argv[1] == "stuck"
+buf = b""
+last = 0
+end = time.time() + 40
+while time.time() < end:
+    r, _, _ = select.select([m], [], [], 0.05)
+    if r:
+        buf += os.read(m, 256)
+        while b"\\n" in buf:
+            line, buf = buf.split(b"\\n", 1)
+            l = line.decode(errors="replace")
+            print("rx " + l, flush=True)
+            if l == "cp=1": os.write(m, b"cp_output_state=1\\n")
+            if l == "cp=0": os.write(m, b"cp_output_state=0\\n")
+            if l == "contactor=1" and not stuck: os.write(m, b"contactor_confirmed=1\\n")
+            if l == "contactor=0": os.write(m, b"contactor_confirmed=0\\n")
+    if time.time() - last > 0.1:
+        last = time.time()
+        os.write(m, b"plugged_in=1\\ninlet_v=2\\nsoc_percent=63\\ndc_link_v=361\\nmax_charge_a=90\\n")
+`;
+
+describe.skipIf(!hasPython)('tsplc hw-test --board celeron55 on a pseudo-terminal (spawned CLI)', () => {
+  async function device(mode: 'ok' | 'stuck') {
+    const py = spawn('python3', ['-c', C55_DEVICE, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let buf = '';
+    py.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    const t0 = Date.now();
+    while (lines.length === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    if (!lines[0]) throw new Error('pty device did not start');
+    return { py, tty: lines[0], received: () => lines.slice(1).map((l) => l.replace(/^rx /, '')) };
+  }
+  const empty = mkdtempSync(join(tmpdir(), 'tsplc-proc-'));
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+
+  for (const mode of ['ok', 'stuck'] as const) {
+    it(mode === 'ok' ? 'healthy device: exit 0, CP and contactors PASS, the device readings printed, contactor=0 and cp=0 sent last' : 'contactor never confirmed: exit 1 naming the contactors; contactor=0 sent last', async () => {
+      const d = await device(mode);
+      try {
+        const r = await runTsplc(['hw-test', '--board', 'celeron55', '--set', `hardware.serial_port=${d.tty}`, '--set', 'hardware.lock_pulse=50', '--auto', '--settle-ms', '1000', '--read-ms', '500'], { env: { ...process.env, TSPLC_PROC_DIR: empty }, timeoutMs: 60_000 });
+        if (mode === 'ok') {
+          expect(r.status, r.stdout + r.stderr).toBe(0);
+          expect(r.stdout).toMatch(/CP state-C resistor +PASS/);
+          expect(r.stdout).toMatch(/contactors +PASS/);
+          expect(r.stdout).toContain('SOC 63 %, 361.0 V, max 90 A');
+          expect(r.stdout).toMatch(/inlet voltage +2\.0 V/);
+        } else {
+          expect(r.status, r.stdout + r.stderr).toBe(1);
+          expect(r.stdout).toContain('hw-test: FAILED: contactors');
+        }
+        const rx = d.received();
+        expect(last(rx, 'contactor=')).toBe('contactor=0');
+        expect(last(rx, 'cp=')).toBe('cp=0');
+      } finally {
+        d.py.kill();
+      }
+    }, 60_000);
+  }
 });

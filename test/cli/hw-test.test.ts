@@ -16,7 +16,7 @@ import { buildConfig, type TsplcConfig } from '../../src/config/index.js';
 import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
 import { memorySerialPair, type SerialLink } from '../../src/hardware/serial.js';
 import { runTsplc } from '../helpers/run.js';
-import { needPython, requireEnv } from '../env.js';
+import { needPython } from '../env.js';
 
 const hasPython = needPython();
 

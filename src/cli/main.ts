@@ -14,6 +14,8 @@ const commands: Record<string, { summary: string }> = {
   exi: { summary: 'exi decode|encode --schema <appHand|din|iso2|iso20-common|iso20-dc|iso20-ac>' },
   listen: { summary: 'ListenMode: sniff SLAC, take NMK/NID, join, decode (interface or capture file)' },
   'modem-sim': { summary: 'emulate Green PHY modems between host interfaces' },
+  modem: { summary: 'ask the own modem: info | key | set-key <nmk|random> | status | reset' },
+  'hw-test': { summary: 'self-test of the board: capabilities, inputs, each output (prompt or --auto)' },
   pev: { summary: 'be the car (EVCC) on a real interface' },
   evse: { summary: 'be the charger (SECC) on a real interface' },
   sim: { summary: 'run car and charger on one machine (in-memory, or --netns)' },

@@ -6,3 +6,4 @@ export * from './keys.js';
 export * from './builders.js';
 export * from './summary.js';
 export * from './analyser.js';
+export * from './modem-query.js';

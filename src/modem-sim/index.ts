@@ -5,7 +5,7 @@
 // QCA7000/AR7420 modem (protocol-facts §1, pyPLC ListenMode observations):
 //  - management MMEs addressed to its own modem (QCA localcast 00:B0:52:00:00:01,
 //    broadcast, or the modem's MAC) are answered by that modem: CM_SET_KEY,
-//    CM_GET_KEY, VS_SW_VER, VS_PL_LINK_STATUS, VS_RS_DEV;
+//    CM_GET_KEY, VS_SW_VER, VS_PL_LINK_STATUS, VS_NW_INFO, VS_RS_DEV;
 //  - SLAC MMEs (CM_SLAC_PARM … CM_SLAC_MATCH) cross the powerline whatever the
 //    network membership: broadcasts reach every station, unicasts their
 //    destination only (a station modelled on the INT6400 hears foreign SLAC
@@ -63,6 +63,12 @@ export interface StationOptions {
   readonly nmk?: Uint8Array;
   /** Hear SLAC unicasts between other stations (INT6400-like). Default false. */
   readonly hearsForeignSlac?: boolean;
+  /**
+   * Average PHY rate (Mbit/s) VS_NW_INFO.CNF reports towards each AVLN peer. Default 9: a
+   * Green PHY link (ROBO modulation only) stays near 10 Mbit/s; pyPLC's captures of QCA7000
+   * pairs over a charging cable show 9–10.
+   */
+  readonly phyRateMbps?: number;
 }
 
 export interface StationState {
@@ -95,6 +101,8 @@ interface Station {
   readonly answerSetKey: boolean;
   readonly comesBack: boolean;
   readonly hearsForeignSlac: boolean;
+  readonly phyRateMbps: number;
+  readonly tei: number;
   nmk: Uint8Array;
   nid: Uint8Array;
   up: boolean;
@@ -150,6 +158,9 @@ export class ModemSim {
       answerSetKey: options.answerSetKey ?? true,
       comesBack: options.comesBack ?? true,
       hearsForeignSlac: options.hearsForeignSlac ?? false,
+      phyRateMbps: options.phyRateMbps ?? 9,
+      // TEIs are handed out by the CCo; a per-station number is stable enough for the emulator.
+      tei: Math.min(n, 254),
       nmk,
       nid: hp.nidFromNmk(nmk),
       up: true,
@@ -264,6 +275,7 @@ export class ModemSim {
       case 'CM_GET_KEY.REQ':
       case 'VS_PL_LINK_STATUS.REQ':
       case 'VS_RS_DEV.REQ':
+      case 'VS_NW_INFO.REQ':
         this.management(st, src, dst, m);
         return;
       default:
@@ -295,10 +307,20 @@ export class ModemSim {
           this.answer(st, host, hp.vsSwVerCnf({ src: a.modemMac, dst: host, version: a.firmware }), a.modemMac);
           break;
         case 'CM_GET_KEY.REQ':
-          this.answer(st, host, hp.cmGetKeyCnf({ src: a.modemMac, dst: host, nid: a.nid, key: new Uint8Array(16), myNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn }), a.modemMac);
+        {
+          // As the QCA7420 of pyPLC's ABB capture (frames 124–147): the own modem grants its NMK (result 0)
+          // to a request naming its NID, else answers result 1 with its NID and a zeroed key; other AVLN
+          // members always answer result 1 with zeros (WP4 capture, frames 21–23).
+          const grant = a === st && bytesEqual(m.nid, a.nid);
+          const cnf = hp.cmGetKeyCnf({ src: a.modemMac, dst: host, result: grant ? 0 : 1, nid: a.nid, key: grant ? a.nmk : new Uint8Array(16), myNonce: m.myNonce, pid: m.pid, prn: m.prn, pmn: m.pmn });
+          this.answer(st, host, cnf, a.modemMac);
           break;
+        }
         case 'VS_PL_LINK_STATUS.REQ':
           this.answer(st, host, hp.vsPlLinkStatusCnf({ src: a.modemMac, dst: host, linkStatus: this.linked(a) ? 1 : 0 }));
+          break;
+        case 'VS_NW_INFO.REQ':
+          this.answer(st, host, this.networkInfo(a, host, m.mmv));
           break;
         case 'VS_RS_DEV.REQ':
           this.answer(st, host, hp.vsRsDevCnf({ src: a.modemMac, dst: host }));
@@ -308,6 +330,38 @@ export class ModemSim {
           break;
       }
     }
+  }
+
+  /**
+   * VS_NW_INFO.CNF in the layout the request asked for (MMV 0: open-plc-utils' AV 1.0
+   * layout; MMV 1: the QCA7420 firmware 1.4 layout of the pyPLC ABB capture). The AVLN
+   * is listed only when another member is up: a modem alone on its NMK is in no network.
+   * The CCo is the member that was attached first (the first one powered up, as on a line).
+   */
+  private networkInfo(st: Station, host: Uint8Array, mmv: number): Mme {
+    const peers = this.stations.filter((o) => this.sameAvln(st, o));
+    const members = [st, ...peers].sort((x, y) => x.tei - y.tei);
+    const cco = members[0] as Station;
+    const snid = (st.nid[0] ?? 0) & 0x0f;
+    const base = { nid: st.nid, snid, tei: st.tei, role: cco === st ? 2 : 0, ccoMac: cco.modemMac, ccoTei: cco.tei };
+    const bridged = (o: Station): Uint8Array => o.hostMacs[0] ?? new Uint8Array(6);
+    if (mmv === 0) {
+      const stations = peers.map((o) => ({ mac: o.modemMac, tei: o.tei, bridgedMac: bridged(o), avgPhyRateTx: st.phyRateMbps, avgPhyRateRx: o.phyRateMbps }));
+      return hp.vsNwInfoCnf({ src: st.modemMac, dst: host, networks: peers.length > 0 ? [{ ...base, stations }] : [] });
+    }
+    const stations = peers.map((o) => ({
+      mac: o.modemMac,
+      tei: o.tei,
+      reserved: new Uint8Array(3),
+      bridgedMac: bridged(o),
+      avgPhyRateTx: st.phyRateMbps,
+      coupling: 0,
+      reserved1: new Uint8Array(2),
+      avgPhyRateRx: o.phyRateMbps,
+      reserved2: new Uint8Array(3),
+    }));
+    const networks = peers.length > 0 ? [{ ...base, reserved: new Uint8Array(2), reserved1: new Uint8Array(4), reserved2: new Uint8Array(3) }] : [];
+    return hp.vsNwInfoCnf1({ src: st.modemMac, dst: host, networks, stations });
   }
 
   private setKey(st: Station, host: Uint8Array, m: Extract<Mme, { type: 'CM_SET_KEY.REQ' }>): void {

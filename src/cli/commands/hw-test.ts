@@ -14,6 +14,7 @@
 // session runs (the tsplc service active, or a tsplc pev/evse/sim process), and
 // every output is off (contactors open, CP state B, lock motor still) on exit,
 // SIGINT, SIGTERM and error.
+import { gpioBoardOf, resolvePin } from '../../hardware/pins.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -28,6 +29,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { BatteryState, EvHardware, LockState } from '../../ports/hardware.js';
 import { boardNotNamedMessage, configArgOptions, formatConfigErrors, loadConfig } from '../../runtime/config-file.js';
 import { createLogger } from '../../runtime/logger.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'self-test of the board: capabilities, inputs, each output (prompt or --auto)';
 
@@ -90,7 +92,11 @@ const CP_READBACK: ReadonlySet<string> = new Set(['celeron55']);
 /** Where the CP PWM is measured: celeron55 reports cp_pwm, sim has a plant, GPIO boards only with a comparator input. */
 function pwmMeasured(board: string, config: TsplcConfig): boolean {
   if (board === 'celeron55' || board === 'sim') return true;
-  if (board === 'raspberry-pi' || board === 'raspberry-pi-can' || board === 'beaglebone') return config.hardware.pin_cp_pwm >= 0;
+  const gpio = gpioBoardOf(board);
+  if (gpio) {
+    const pin = resolvePin(gpio, config.hardware.pin_cp_pwm);
+    return pin.ok && pin.value !== undefined;
+  }
   return false;
 }
 
@@ -448,7 +454,7 @@ export async function run(argv: string[], drivers?: BoardDrivers): Promise<numbe
     const report = await runHwTest(board, config, { auto: values.auto === true, io, settleMs: settleMs as number, readMs: readMs as number, abort });
     code = interrupted ? 130 : report.ok ? 0 : 1;
   } catch (e) {
-    process.stderr.write(`tsplc hw-test: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc hw-test: ${errorMessage(e)}\n`);
     code = 1;
   } finally {
     clearInterval(keepAlive);

@@ -15,6 +15,7 @@ import { fromHex, toHex } from '../../bytes.js';
 import * as hp from '../../homeplug/index.js';
 import type { ModemAnswer, ModemQuery } from '../../homeplug/index.js';
 import type { EthernetPort } from '../../ports/ethernet.js';
+import { errorMessage } from '../../errors.js';
 
 export const summary = 'ask the own modem: info | key | set-key <nmk|random> | status | reset';
 
@@ -64,7 +65,7 @@ export function ask(port: EthernetPort, query: ModemQuery, request: hp.Mme, time
         if (!all) finish();
       },
       error: (e: unknown) => {
-        errors.push(`RECEIVE_FAILED: ${e instanceof Error ? e.message : String(e)}`);
+        errors.push(`RECEIVE_FAILED: ${errorMessage(e)}`);
         finish();
       },
     });
@@ -124,7 +125,7 @@ export async function run(argv: string[], openPort: OpenPort = openRealPort): Pr
   try {
     port = await openPort(ifname);
   } catch (e) {
-    process.stderr.write(`tsplc modem: cannot open ${ifname}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsplc modem: cannot open ${ifname}: ${errorMessage(e)}\n`);
     return 1;
   }
   const seconds = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;

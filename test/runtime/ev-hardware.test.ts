@@ -16,7 +16,7 @@ import { StatusBus } from '../../src/status.js';
 import { Broker, hasMosquitto, missingMosquittoMessage, until } from '../forwarding/mosquitto.js';
 import { connect } from 'mqtt';
 import { load as loadDieter } from '../../boards/dieter/index.js';
-import { memorySerialPair } from '../../src/hardware/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 
 function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
   const c = buildConfig([{ raw, source: 'test' }]);

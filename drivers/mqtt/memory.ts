@@ -8,7 +8,8 @@
 // persistence forgets the retained messages, as the mosquitto in the tests
 // does), cut() (a connection lost without DISCONNECT: the will fires),
 // failing publications, and delivery latency and reconnect pauses on the clock
-// port instead of real timers. Delivery is synchronous unless a delay is set.
+// port instead of real timers. Delivery comes in a microtask (as a socket's
+// would come in a later turn) unless a delay on the clock is set.
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { Clock } from '../../src/ports/clock.js';
 import type { MqttConnect, MqttLink, MqttLinkCounters, MqttLinkOptions, MqttMessage } from '../../src/ports/mqtt.js';
@@ -211,8 +212,10 @@ export class MemoryMqttBroker {
 
   private deliver(l: LinkState, m: MqttMessage): void {
     const { clock, deliveryDelayMs } = this.options;
+    // Never inside the publisher's call: a real broker's message arrives in a later turn of the
+    // event loop, so code that subscribes and then listens (as forwarding does) must work.
     if (clock && deliveryDelayMs && deliveryDelayMs > 0) clock.setTimeout(() => l.connected.getValue() && l.receive(m), deliveryDelayMs);
-    else l.receive(m);
+    else queueMicrotask(() => l.connected.getValue() && l.receive(m));
   }
 }
 

@@ -3,8 +3,8 @@
 // (drivers/i2c/i2c-bus.ts over an object shaped like i2c-bus's PromisifiedBus that fails as
 // the kernel does: EREMOTEIO for an address nobody acknowledges). This machine has no
 // /dev/i2c-N (no i2c-dev, no i2c-stub kernel module), so the package itself on a real bus is
-// not part of the suite (a test that would always skip in CI); docs/development.md says how it
-// was checked on a board.
+// not part of the suite (it would be a test that always skips in CI); docs/development.md lists
+// it among what the contract tests do not cover.
 import { describe, expect, it } from 'vitest';
 import { i2cBusOver } from '../../drivers/i2c/i2c-bus.js';
 import { memoryI2cBus, type I2cDevice } from '../../drivers/i2c/memory.js';

@@ -10,7 +10,7 @@
 //  - last will: <status> = 'offline', retained, so a crash or cable cut shows;
 //  - errors are logged and counted, never thrown into the caller.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject } from 'rxjs';
 import type { MqttConnect, MqttLink, MqttLinkOptions, MqttMessage } from '../../src/ports/mqtt.js';
 
 export type { MqttConnect, MqttLink, MqttLinkCounters, MqttLinkOptions, MqttMessage } from '../../src/ports/mqtt.js';

@@ -181,8 +181,16 @@ describe.each(harnesses)('MQTT link contract: %s', (_name, make, skip) => {
     h = await make();
     const l = h.link('c2');
     await h.until(() => connects(l) === 1, 'connected');
+    // A live subscriber first, to know when the broker has both publications (they travel in
+    // flight; a late subscriber made before they land could see '31' retained and '33' live).
+    const live = await h.observe('c2/soc');
     l.publish('c2/soc', '31');
     l.publish('c2/soc', '33');
+    await h.until(() => live.last('c2/soc')?.payload === '33', 'both at the broker');
+    expect(live.got.map((m) => [m.payload, m.retained])).toEqual([
+      ['31', false],
+      ['33', false],
+    ]);
     const late = await h.observe('c2/soc');
     await h.until(() => late.got.length > 0, 'retained soc');
     expect(late.got).toEqual([{ topic: 'c2/soc', payload: '33', retained: true }]);

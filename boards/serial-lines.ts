@@ -4,7 +4,7 @@
 import type { Subscription } from 'rxjs';
 import type { Logger } from '../src/ports/log.js';
 import { LineSplitter } from '../src/hardware/celeron55.js';
-import type { SerialLink } from '../src/hardware/serial.js';
+import type { SerialLink } from '../src/ports/serial.js';
 import type { Result } from '../src/result.js';
 import { errorMessage } from '../src/errors.js';
 

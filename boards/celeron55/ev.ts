@@ -5,7 +5,7 @@ import { BehaviorSubject, distinctUntilChanged, map, Subject, type Observable, t
 import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
-import type { SerialLink } from '../../src/hardware/serial.js';
+import type { SerialLink } from '../../src/ports/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 import { subscribeParsedLines } from '../serial-lines.js';
 import { errorMessage } from '../../src/errors.js';

@@ -8,7 +8,7 @@ import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { asciiBytes } from '../../src/hardware/celeron55.js';
 import { DIETER_CP_STATE_C, DIETER_RELAY, DIETER_RELAY2, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
 import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
-import type { SerialLink } from '../../src/hardware/serial.js';
+import type { SerialLink } from '../../src/ports/serial.js';
 import { realScheduler, type Scheduler } from '../sim/scheduler.js';
 import { subscribeParsedLines } from '../serial-lines.js';
 import { errorMessage } from '../../src/errors.js';

@@ -1,6 +1,6 @@
 // SSD1306 (128×64, 128×32) and SH1106 (128×64) panels on I2C, driven through
-// the `i2c-bus` package directly (optional dependency, loaded only when a
-// board uses the panel).
+// the I2C bus port (src/ports/i2c.ts; drivers/i2c over the optional `i2c-bus`
+// package, loaded only when a board uses the panel; the twin in tests and sim).
 //
 // Why not `oled-i2c-bus` (which the design card named): it writes with
 // i2cWriteSync, so a 1 KiB frame blocks the event loop for ~25 ms at 400 kHz
@@ -15,14 +15,10 @@ import { DisplayError } from '../../src/display/errors.js';
 import type { Framebuffer } from '../../src/display/framebuffer.js';
 import { contrastCommand, frameWrites, initCommands, powerCommand, type PanelInit } from '../../src/display/ssd1306.js';
 import type { PixelPanel } from '../../src/ports/display.js';
+import { I2cError, type I2cBus } from '../../src/ports/i2c.js';
 import { err, ok, type Result } from '../../src/result.js';
+import { openI2cBus } from '../i2c/i2c-bus.js';
 import { errorMessage } from '../../src/errors.js';
-
-/** The part of i2c-bus's PromisifiedBus the panel uses (a fake in tests writes into the twin). */
-export interface I2cWriteBus {
-  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
-  close(): Promise<void>;
-}
 
 export interface I2cPanelOptions extends PanelInit {
   readonly address: number;
@@ -33,13 +29,17 @@ export interface I2cPanel extends PixelPanel {
   setPower(on: boolean): Promise<void>;
 }
 
-export async function createI2cPanel(bus: I2cWriteBus, o: I2cPanelOptions): Promise<I2cPanel> {
+/** The panel over the I2C bus port (drivers/i2c, or its twin drivers/i2c/memory.ts with the SSD1306 twin as the device). */
+export async function createI2cPanel(bus: I2cBus, o: I2cPanelOptions): Promise<I2cPanel> {
   let bytes = 0;
   let shown: Framebuffer | undefined;
   const send = async (b: Uint8Array): Promise<void> => {
-    const r = await bus.i2cWrite(o.address, b.length, Buffer.from(b.buffer, b.byteOffset, b.length));
-    bytes += r.bytesWritten;
-    if (r.bytesWritten !== b.length) throw new DisplayError('WRITE_FAILED', `short I2C write to 0x${o.address.toString(16)}: ${r.bytesWritten}/${b.length} bytes`);
+    try {
+      await bus.send(o.address, b);
+    } catch (e) {
+      throw e instanceof I2cError && e.code === 'SHORT' ? new DisplayError('WRITE_FAILED', e.detail) : e;
+    }
+    bytes += b.length;
   };
   await send(initCommands(o));
   return {
@@ -71,24 +71,11 @@ export async function createI2cPanel(bus: I2cWriteBus, o: I2cPanelOptions): Prom
   };
 }
 
-/** Opens /dev/i2c-<busNumber> through the optional `i2c-bus` package and initialises the panel. */
+/** Opens /dev/i2c-<busNumber> through the I2C bus driver (drivers/i2c, the optional `i2c-bus` package) and initialises the panel. */
 export async function openI2cPanel(busNumber: number, o: I2cPanelOptions): Promise<Result<I2cPanel, DisplayError>> {
-  let openPromisified: (n: number) => Promise<I2cWriteBus>;
-  try {
-    const name = 'i2c-bus';
-    const mod = (await import(name)) as { default?: { openPromisified: typeof openPromisified }; openPromisified?: typeof openPromisified };
-    const f = mod.openPromisified ?? mod.default?.openPromisified;
-    if (!f) return err(new DisplayError('UNAVAILABLE', "the 'i2c-bus' package has no openPromisified()"));
-    openPromisified = f;
-  } catch (e) {
-    return err(new DisplayError('UNAVAILABLE', `the optional package 'i2c-bus' is not installed (npm install i2c-bus): ${errorMessage(e)}`));
-  }
-  let bus: I2cWriteBus;
-  try {
-    bus = await openPromisified(busNumber);
-  } catch (e) {
-    return err(new DisplayError('UNAVAILABLE', `cannot open /dev/i2c-${busNumber} for the ${o.controller.toUpperCase()} panel: ${errorMessage(e)}`));
-  }
+  const opened = await openI2cBus(busNumber);
+  if (!opened.ok) return err(new DisplayError('UNAVAILABLE', `${opened.error} (the ${o.controller.toUpperCase()} panel)`));
+  const bus = opened.value;
   try {
     return ok(await createI2cPanel(bus, o));
   } catch (e) {

@@ -1,30 +1,17 @@
-// A small HTTP(S) POST for callbacks (SmartEVSE SOC callback, listener logging URL):
+// The HttpPost port (src/ports/http.ts) over node:http: a small HTTP(S) POST for callbacks (SmartEVSE SOC callback, listener logging URL):
 // one request, an empty body unless given, a hard deadline covering connect, headers
 // and body, and never a rejected promise — the caller logs and counts the result.
 // node:http rather than fetch: no keep-alive pool that outlives the caller, and the
 // deadline is ours (a slow endpoint must not hold the EVSE's event loop hostage).
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { HttpPost, HttpPostOptions, HttpPostResult } from '../../src/ports/http.js';
 import { errorMessage } from '../../src/errors.js';
 
-export interface HttpPostResult {
-  readonly ok: boolean;
-  /** HTTP status when a response arrived. */
-  readonly status?: number;
-  /** 'timeout', 'aborted', a socket error message, or 'HTTP <status>'. */
-  readonly error?: string;
-  readonly ms: number;
-}
+export type { HttpPost, HttpPostOptions, HttpPostResult } from '../../src/ports/http.js';
 
-export interface HttpPostOptions {
-  readonly timeoutMs: number;
-  readonly body?: string;
-  readonly contentType?: string;
-  /** Aborts the request (the result says 'aborted'). */
-  readonly signal?: AbortSignal;
-}
-
-export function httpPost(url: string, o: HttpPostOptions): Promise<HttpPostResult> {
+/** The HttpPost port over node:http / node:https. */
+export const httpPost: HttpPost = (url: string, o: HttpPostOptions): Promise<HttpPostResult> => {
   const t0 = performance.now();
   const elapsed = (): number => Math.round((performance.now() - t0) * 10) / 10;
   return new Promise<HttpPostResult>((resolve) => {
@@ -81,4 +68,4 @@ export function httpPost(url: string, o: HttpPostOptions): Promise<HttpPostResul
     });
     req.end(body);
   });
-}
+};

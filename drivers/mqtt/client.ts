@@ -1,4 +1,4 @@
-// MQTT link of the EVSE runtime, over the `mqtt` package (MQTT 3.1.1 here: what
+// The MQTT link port (src/ports/mqtt.ts) over the `mqtt` package (MQTT 3.1.1 here: what
 // every home broker speaks). What this file adds to the library, and why:
 //  - every publication is a retained state; the last payload per topic is kept
 //    (bounded by the number of topics), and on every (re)connect the status topic
@@ -10,47 +10,10 @@
 //  - last will: <status> = 'offline', retained, so a crash or cable cut shows;
 //  - errors are logged and counted, never thrown into the caller.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
-import type { Logger } from '../../src/ports/log.js';
+import { BehaviorSubject, Subject } from 'rxjs';
+import type { MqttConnect, MqttLink, MqttLinkOptions, MqttMessage } from '../../src/ports/mqtt.js';
 
-export interface MqttLinkOptions {
-  /** 'host[:port]' as in config mqtt.broker, or a full mqtt:// URL. */
-  readonly broker: string;
-  /** Full topic of the online/offline status (last will). */
-  readonly statusTopic: string;
-  readonly qos: 0 | 1;
-  readonly logger: Logger;
-  readonly clientId?: string;
-  /** Pause between reconnect attempts (mqtt.js reconnectPeriod), ms. */
-  readonly reconnectPeriodMs?: number;
-  readonly connectTimeoutMs?: number;
-}
-
-export interface MqttMessage {
-  readonly topic: string;
-  readonly payload: string;
-  readonly retained: boolean;
-}
-
-export interface MqttLinkCounters {
-  readonly connects: number;
-  readonly published: number;
-  /** Publications made while offline: cached, sent at the next connect. */
-  readonly deferred: number;
-  readonly errors: number;
-  readonly received: number;
-}
-
-export interface MqttLink {
-  /** Publish a retained state (now if connected, else at the next connect). */
-  publish(topic: string, payload: string): void;
-  subscribe(topic: string): void;
-  readonly messages$: Observable<MqttMessage>;
-  readonly connected$: Observable<boolean>;
-  counters(): MqttLinkCounters;
-  /** 'offline' (retained), then disconnect. Never rejects. */
-  close(): Promise<void>;
-}
+export type { MqttConnect, MqttLink, MqttLinkCounters, MqttLinkOptions, MqttMessage } from '../../src/ports/mqtt.js';
 
 /** 'host', 'host:port', '[v6]:port' or a URL → a URL mqtt.js accepts. */
 export function brokerUrl(broker: string): string {
@@ -61,7 +24,8 @@ export function brokerUrl(broker: string): string {
   return `mqtt://[${broker}]:1883`;
 }
 
-export function openMqttLink(o: MqttLinkOptions): MqttLink {
+/** The MqttConnect port over the `mqtt` package. */
+export const openMqttLink: MqttConnect = (o: MqttLinkOptions): MqttLink => {
   const log = o.logger;
   const retained = new Map<string, string>();
   const subscriptions = new Set<string>();
@@ -166,4 +130,4 @@ export function openMqttLink(o: MqttLinkOptions): MqttLink {
       });
     },
   };
-}
+};

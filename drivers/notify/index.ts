@@ -1,27 +1,15 @@
-// systemd notify (sd_notify(3)) without libsystemd: READY, STATUS, WATCHDOG and
+// The systemd notifier port (src/ports/notify.ts), sd_notify(3) without libsystemd: READY, STATUS, WATCHDOG and
 // STOPPING datagrams on $NOTIFY_SOCKET through the native addon (Node has no
 // AF_UNIX datagram sockets). A silent no-op when NOTIFY_SOCKET is unset, so the
 // same runtime code runs under systemd, in a terminal and in tests.
 import { nullLogger, type Logger } from '../../src/ports/log.js';
+import { parseWatchdog, statusDatagram, type SystemdNotifier } from '../../src/ports/notify.js';
 import { loadNative } from '../ethernet/native.js';
 import { errorMessage } from '../../src/errors.js';
 
-export interface Notifier {
-  /** True when NOTIFY_SOCKET is set (we run under a Type=notify unit). */
-  readonly enabled: boolean;
-  /** WatchdogSec of the unit in ms, when the watchdog is armed for this process. */
-  readonly watchdogTimeoutMs?: number;
-  /** Recommended WATCHDOG=1 period: half of the timeout, as sd_watchdog_enabled(3) advises. */
-  readonly watchdogIntervalMs?: number;
-  /** READY=1: start-up finished (after hardware init). */
-  ready(): void;
-  /** STATUS=<text>: one line shown by `systemctl status`. */
-  status(text: string): void;
-  /** WATCHDOG=1: liveness ping. */
-  watchdog(): void;
-  /** STOPPING=1: shutdown began (safe-shutdown in progress). */
-  stopping(): void;
-}
+/** The systemd notifier port (src/ports/notify.ts). */
+export type Notifier = SystemdNotifier;
+export { parseWatchdog } from '../../src/ports/notify.js';
 
 export interface NotifierOptions {
   readonly logger?: Logger;
@@ -29,19 +17,6 @@ export interface NotifierOptions {
   readonly pid?: number;
   /** Datagram sender (default: the native addon's sdNotify); injectable for tests. */
   readonly send?: (socketPath: string, message: string) => void;
-}
-
-/** Parses WATCHDOG_USEC / WATCHDOG_PID as sd_watchdog_enabled(3) does. Returns the timeout in ms or undefined. */
-export function parseWatchdog(env: Readonly<Record<string, string | undefined>>, pid: number): number | undefined {
-  const usecText = env.WATCHDOG_USEC;
-  if (!usecText || !/^\d+$/.test(usecText)) return undefined;
-  const usec = Number(usecText);
-  if (!Number.isSafeInteger(usec) || usec <= 0) return undefined;
-  const pidText = env.WATCHDOG_PID;
-  // The watchdog variables may have been inherited from a parent: they apply
-  // only when WATCHDOG_PID is absent or names this process.
-  if (pidText !== undefined && pidText !== '' && Number(pidText) !== pid) return undefined;
-  return usec / 1000;
 }
 
 export function createNotifier(env: Readonly<Record<string, string | undefined>> = process.env, options: NotifierOptions = {}): Notifier {
@@ -77,8 +52,7 @@ export function createNotifier(env: Readonly<Record<string, string | undefined>>
     enabled: true,
     ...(timeoutMs !== undefined ? { watchdogTimeoutMs: timeoutMs, watchdogIntervalMs: timeoutMs / 2 } : {}),
     ready: () => notify('READY=1'),
-    // A newline would start a new assignment in the datagram: keep STATUS one line.
-    status: (text: string) => notify('STATUS=' + text.replace(/[\r\n]+/g, ' ')),
+    status: (text: string) => notify(statusDatagram(text)),
     watchdog: () => notify('WATCHDOG=1'),
     stopping: () => notify('STOPPING=1'),
   };

@@ -1,11 +1,11 @@
-// SerialLink over the `serialport` package (optional dependency, loaded only
-// by boards that use a serial line).
+// The serial line port (src/ports/serial.ts) over the `serialport` package
+// (optional dependency, loaded only by boards that use a serial line).
 import { Subject } from 'rxjs';
-import type { SerialLink } from '../../src/hardware/serial.js';
+import type { SerialLink, SerialOpen } from '../../src/ports/serial.js';
 import { err, ok, type Result } from '../../src/result.js';
 import { errorMessage } from '../../src/errors.js';
 
-export async function openSerialPort(path: string, baudRate: number): Promise<Result<SerialLink, string>> {
+export const openSerialPort: SerialOpen = async (path: string, baudRate: number): Promise<Result<SerialLink, string>> => {
   let mod: typeof import('serialport');
   try {
     mod = await import('serialport');
@@ -26,8 +26,9 @@ export async function openSerialPort(path: string, baudRate: number): Promise<Re
       resolve(
         ok({
           data$: data.asObservable(),
+          // A write after close (or after the device vanished) is dropped, as the port contract says.
           write: (bytes) => {
-            port.write(Buffer.from(bytes));
+            if (port.isOpen) port.write(Buffer.from(bytes));
           },
           close: () =>
             new Promise<void>((r) => {
@@ -38,4 +39,4 @@ export async function openSerialPort(path: string, baudRate: number): Promise<Re
       );
     });
   });
-}
+};

@@ -2,12 +2,10 @@
 // next update. pyPLC's CHAdeMO backend sets the current to 0 after 1 s without an
 // update; tsplc does that for every live source and then stops gracefully.
 import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
+import type { Clock } from '../ports/clock.js';
 
-export interface FreshnessScheduler {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The clock port (src/ports/clock.ts) under its old name here. */
+export type FreshnessScheduler = Clock;
 
 export interface Freshness {
   readonly stale$: Observable<boolean>;

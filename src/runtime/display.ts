@@ -28,8 +28,8 @@ import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { dialectFor } from '../v2g/dialects/index.js';
 import type { ActorClock } from './slac-layer.js';
-// Static: neither module loads a package at import time (i2c-bus is imported inside openI2cPanel).
-import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
+// Static: neither module loads a package at import time (i2c-bus is imported inside openI2cBus).
+import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel, openI2cPanel } from '../../drivers/display/i2c-panel.js';
 import type { WireRecord } from './v2g-transport.js';
 import { errorMessage } from '../errors.js';
@@ -77,9 +77,9 @@ async function openBackend(backend: DisplayBackend, o: DisplayAttachOptions, log
     case 'none':
       return undefined;
     case 'twin': {
-      // The twin is driven by the real panel driver over a fake bus: what it shows is what the bytes say.
+      // The twin is driven by the real panel driver over the I2C bus twin: what it shows is what the bytes say.
       const twin = new Ssd1306Twin({ controller: 'ssd1306', height, address: d.address });
-      const panel = await createI2cPanel(createFakeI2cBus([twin]), { controller: 'ssd1306', width: 128, height, contrast: d.contrast, flip: d.flip, address: d.address });
+      const panel = await createI2cPanel(memoryI2cBus([twin]), { controller: 'ssd1306', width: 128, height, contrast: d.contrast, flip: d.flip, address: d.address });
       return { panel, twin, size };
     }
     case 'ssd1306':

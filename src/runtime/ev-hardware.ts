@@ -13,7 +13,7 @@ import { BehaviorSubject, combineLatest, distinctUntilChanged, map, of, Subject,
 import type { Actor, AnyStateMachine } from 'xstate';
 import type { Board } from '../../boards/index.js';
 import { realScheduler, type Scheduler } from '../../boards/sim/scheduler.js';
-import type { MqttLink, MqttLinkOptions } from '../../drivers/mqtt/client.js';
+import type { MqttLink, MqttLinkOptions } from '../ports/mqtt.js';
 import { safetyLimitsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
 import {

@@ -11,8 +11,6 @@
 // Facts come from the status bus and from the EV's requests seen on the wire
 // (onWire: pass it to createEvseStack's onWire beside the recorder).
 import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
-import { httpPost, type HttpPostResult } from '../../drivers/http/post.js';
-import { openMqttLink, type MqttLink } from '../../drivers/mqtt/client.js';
 import type { TsplcConfig } from '../config/schema.js';
 import {
   ENABLED_TOPIC,
@@ -32,11 +30,17 @@ import {
   type MqttPublication,
   type SocCallbackQuery,
 } from '../forwarding/index.js';
+import type { Clock } from '../ports/clock.js';
 import type { CpState, PowerSupplyReading } from '../ports/hardware.js';
+import type { HttpPostResult } from '../ports/http.js';
+import type { MqttLink } from '../ports/mqtt.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { dialectFor } from '../v2g/dialects/index.js';
+import type { ForwardingPorts } from './io-drivers.js';
 import type { WireRecord } from './v2g-transport.js';
+
+export type { ForwardingPorts } from './io-drivers.js';
 
 export interface StopRequest {
   readonly reason: string;
@@ -46,6 +50,12 @@ export interface ForwardingOptions {
   readonly config: Pick<TsplcConfig, 'soc_callback' | 'mqtt' | 'evse'>;
   readonly status: StatusBus;
   readonly logger: Logger;
+  /**
+   * The I/O: HTTP POST, the MQTT connector and the clock of the throttles and deadlines. The
+   * runtime passes realForwardingPorts (src/runtime/io-drivers.ts); tests pass the twins
+   * (drivers/http/memory.ts, drivers/mqtt/memory.ts) and a SimulatedClock.
+   */
+  readonly ports: ForwardingPorts;
   /** Charger hardware streams to publish (all optional). */
   readonly hw?: {
     readonly cpState$?: Observable<CpState>;
@@ -62,8 +72,6 @@ export interface ForwardingOptions {
   readonly mqttQos?: 0 | 1;
   readonly mqttReconnectMs?: number;
   readonly mqttClientId?: string;
-  /** Monotonic ms for the throttles (default performance.now()). */
-  readonly now?: () => number;
 }
 
 export interface ForwardingStats {
@@ -93,19 +101,18 @@ function optionalNumber(section: object, key: string): number | undefined {
  * Drives a LatestValueThrottle with one timer: poll, send, poll again when the send settles
  * or the interval has passed.
  */
-function pump<T>(throttle: LatestValueThrottle<T>, now: () => number, send: (v: T) => Promise<boolean> | boolean, closed: () => boolean, onFail?: () => void): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+function pump<T>(throttle: LatestValueThrottle<T>, clock: Clock, send: (v: T) => Promise<boolean> | boolean, closed: () => boolean, onFail?: () => void): () => void {
+  let timer: unknown;
   const run = (): void => {
     if (closed()) return;
-    const step = throttle.poll(now());
+    const step = throttle.poll(clock.now());
     if (!step) return;
     if ('wakeAt' in step) {
       if (timer === undefined) {
-        timer = setTimeout(() => {
+        timer = clock.setTimeout(() => {
           timer = undefined;
           run();
-        }, Math.max(0, step.wakeAt - now()));
-        timer.unref?.();
+        }, Math.max(0, step.wakeAt - clock.now()));
       }
       return;
     }
@@ -124,14 +131,14 @@ function pump<T>(throttle: LatestValueThrottle<T>, now: () => number, send: (v: 
     else r.then(settle, () => settle(false));
   };
   const kick = run as (() => void) & { cancel?: () => void };
-  kick.cancel = () => timer !== undefined && clearTimeout(timer);
+  kick.cancel = () => timer !== undefined && clock.clearTimeout(timer);
   return kick;
 }
 
 export function attachForwarding(o: ForwardingOptions): Forwarding {
   const log = o.logger;
-  // Monotonic: a wall-clock step (NTP at boot on a board without RTC) must not stall the throttles.
-  const now = o.now ?? (() => performance.now());
+  // The runtime's clock is monotonic: a wall-clock step (NTP at boot on a board without RTC) must not stall the throttles.
+  const { clock, http, mqtt } = o.ports;
   const c = o.config;
   const fallback = c.soc_callback.fallback_energy_capacity_wh;
   const facts = new BehaviorSubject<EvFacts>(noFacts);
@@ -162,7 +169,7 @@ export function attachForwarding(o: ForwardingOptions): Forwarding {
       cb.sent++;
       let r: HttpPostResult;
       try {
-        r = await httpPost(url, { timeoutMs, signal: abort.signal });
+        r = await http(url, { timeoutMs, signal: abort.signal });
       } finally {
         inFlight.delete(abort);
       }
@@ -182,7 +189,7 @@ export function attachForwarding(o: ForwardingOptions): Forwarding {
       const latest = socCallbackQuery(facts.getValue(), fallback);
       if (latest) throttle.offer(latest);
     };
-    const kick = pump(throttle, now, post, () => closed, retry);
+    const kick = pump(throttle, clock, post, () => closed, retry);
     socKick = kick;
     cancels.push(() => (kick as { cancel?: () => void }).cancel?.());
     log.log('info', 'SOC callback on', { endpoint, intervalMs: interval });
@@ -199,7 +206,7 @@ export function attachForwarding(o: ForwardingOptions): Forwarding {
     if (!t) {
       const throttle = new LatestValueThrottle<string>(mqttInterval, (s) => s);
       const topic = fullTopic(c.mqtt.topic, p.topic);
-      const kick = pump(throttle, now, (payload) => (l.publish(topic, payload), true), () => closed);
+      const kick = pump(throttle, clock, (payload) => (l.publish(topic, payload), true), () => closed);
       cancels.push(() => (kick as { cancel?: () => void }).cancel?.());
       topicThrottles.set(p.topic, (t = { throttle, kick }));
     }
@@ -215,7 +222,7 @@ export function attachForwarding(o: ForwardingOptions): Forwarding {
   if (c.mqtt.enabled) {
     const qosCfg = o.mqttQos ?? optionalNumber(c.mqtt, 'qos');
     const qos: 0 | 1 = qosCfg === 1 ? 1 : 0;
-    link = openMqttLink({
+    link = mqtt({
       broker: c.mqtt.broker,
       statusTopic: fullTopic(c.mqtt.topic, STATUS_TOPIC),
       qos,

@@ -27,6 +27,7 @@ import { exiCodec } from './exi-codec.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
 import { attachForwarding, type Forwarding } from './forwarding.js';
+import { realForwardingPorts } from './io-drivers.js';
 import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
@@ -462,6 +463,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
             config: c,
             status,
             logger: log.child('forward'),
+            ports: realForwardingPorts,
             hw: { cpState$: evseHw.controlPilot.state$, ...(evseHw.contactors ? { contactorClosed$: evseHw.contactors.closed$ } : {}), supply$: evseHw.powerSupply.reading$ },
           })
         : undefined;

@@ -6,20 +6,18 @@
 // - SIGTERM/SIGINT → STOPPING=1 → the provided safe-shutdown → exit.
 // Without NOTIFY_SOCKET the notifier is a no-op and only the signal handling
 // remains (a terminal user's Ctrl-C also goes through safe shutdown).
-import { map, throttleTime, asyncScheduler, type Observable, type Subscription } from 'rxjs';
+// Time (the watchdog spacing, the STATUS throttle) comes from the clock port, so the tests run the
+// arithmetic on a SimulatedClock with the notifier twin (drivers/notify/memory.ts).
+import type { Observable, Subscription } from 'rxjs';
 import type { StatusSnapshot } from '../status.js';
+import type { Clock } from '../ports/clock.js';
 import { nullLogger, type Logger } from '../ports/log.js';
+import type { SystemdNotifier } from '../ports/notify.js';
+import { monotonicClock } from './io-drivers.js';
 import { errorMessage } from '../errors.js';
 
-/** The sd_notify port (drivers/notify createNotifier() provides it). */
-export interface SystemdNotifier {
-  readonly enabled: boolean;
-  readonly watchdogIntervalMs?: number;
-  ready(): void;
-  status(text: string): void;
-  watchdog(): void;
-  stopping(): void;
-}
+/** The sd_notify port (src/ports/notify.ts; drivers/notify createNotifier() is the real one). */
+export type { SystemdNotifier } from '../ports/notify.js';
 
 /** The bits of `process` the bridge uses (injectable for tests). */
 export interface SignalSource {
@@ -41,7 +39,8 @@ export interface SystemdBridgeOptions {
   /** Minimum spacing of STATUS updates, ms (default 1000). */
   readonly statusThrottleMs?: number;
   readonly logger?: Logger;
-  readonly now?: () => number;
+  /** Time of the watchdog spacing and the STATUS throttle (default: the monotonic wall clock). */
+  readonly clock?: Clock;
 }
 
 export interface SystemdBridge {
@@ -68,7 +67,7 @@ export function formatStatusLine(s: StatusSnapshot): string {
 export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
   const { notifier } = options;
   const log = (options.logger ?? nullLogger).child('systemd');
-  const now = options.now ?? (() => Date.now());
+  const clock = options.clock ?? monotonicClock;
   const signals: SignalSource = options.signals ?? process;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const subs: Subscription[] = [];
@@ -85,7 +84,7 @@ export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
       options.heartbeat$.subscribe({
         next: () => {
           if (stopping) return; // during shutdown TimeoutStopSec rules, not the watchdog
-          const t = now();
+          const t = clock.now();
           if (t - last >= interval / 2) {
             last = t;
             notifier.watchdog();
@@ -98,14 +97,35 @@ export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
     );
   }
 
+  // STATUS: the first line at once, then at most one per throttle window, the newest line of the
+  // window at its end (rxjs throttleTime leading + trailing, on the clock port).
+  let statusTimer: unknown;
   if (options.status$ && notifier.enabled) {
+    const spacing = options.statusThrottleMs ?? 1000;
+    let pending: string | undefined;
+    const openWindow = (): void => {
+      statusTimer = clock.setTimeout(() => {
+        statusTimer = undefined;
+        if (pending === undefined) return;
+        const line = pending;
+        pending = undefined;
+        notifier.status(line);
+        openWindow();
+      }, spacing);
+    };
     subs.push(
-      options.status$
-        .pipe(
-          map((s) => (typeof s === 'string' ? s : formatStatusLine(s))),
-          throttleTime(options.statusThrottleMs ?? 1000, asyncScheduler, { leading: true, trailing: true }),
-        )
-        .subscribe({ next: (line) => notifier.status(line), error: () => {} }),
+      options.status$.subscribe({
+        next: (s) => {
+          const line = typeof s === 'string' ? s : formatStatusLine(s);
+          if (statusTimer !== undefined) {
+            pending = line;
+            return;
+          }
+          notifier.status(line);
+          openWindow();
+        },
+        error: () => {},
+      }),
     );
   }
 
@@ -150,6 +170,7 @@ export function connectSystemd(options: SystemdBridgeOptions): SystemdBridge {
     stopped,
     close() {
       for (const s of subs) s.unsubscribe();
+      if (statusTimer !== undefined) clock.clearTimeout(statusTimer);
       signals.off('SIGTERM', term);
       signals.off('SIGINT', int);
     },

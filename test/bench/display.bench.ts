@@ -10,6 +10,7 @@ import { frameWrites } from '../../src/display/ssd1306.js';
 import { Ssd1306Twin } from '../../src/display/ssd1306-twin.js';
 import { Framebuffer } from '../../src/display/framebuffer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
+import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel } from '../../drivers/display/i2c-panel.js';
 import { chargingFacts } from '../display/sample-facts.js';
 import { SimulatedClock } from 'xstate';
@@ -72,7 +73,7 @@ export const suite: BenchSuite = {
 
     // I2C bytes per redraw through the real driver and the fake bus.
     const twin = new Ssd1306Twin();
-    const panel = await createI2cPanel(createFakeI2cBus([twin]), { controller: 'ssd1306', width: 128, height: 64, contrast: 207, address: 0x3c });
+    const panel = await createI2cPanel(memoryI2cBus([twin]), { controller: 'ssd1306', width: 128, height: 64, contrast: 207, address: 0x3c });
     const a = renderPage(composePage('power', factsAt(0), now), '128x64');
     const b = renderPage(composePage('power', factsAt(1), now), '128x64');
     const c = renderPage(composePage('energy', factsAt(1), now), '128x64');

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ads1115ConfigWord, ads1115ToVolts, ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/hardware/ads1115.js';
-import type { I2cBus } from '../../src/hardware/i2c.js';
+import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createAdcInletVoltage } from '../../boards/gpio/adc.js';
 import { memoryLogger } from '../../src/ports/log.js';
 
@@ -18,24 +18,21 @@ describe('ADS1115 (pure)', () => {
   });
 });
 
-/** A fake ADS1115 on a fake bus: reports adcVolts; can be made to fail. */
+/** A fake ADS1115 on the I2C bus twin: reports adcVolts; the bus can be made to fail. */
 function fakeAds(adcVolts: () => number) {
   const writes: { addr: number; reg: number; bytes: number[] }[] = [];
-  let failing = false;
-  const bus: I2cBus = {
-    async write(addr, reg, bytes) {
-      if (failing) throw new Error('EIO');
-      writes.push({ addr, reg, bytes: [...bytes] });
+  const bus = memoryI2cBus([
+    {
+      address: 0x48,
+      write: (b) => void writes.push({ addr: 0x48, reg: b[0] ?? -1, bytes: [...b.subarray(1)] }),
+      read: (reg, length) => {
+        expect([reg, length]).toEqual([ADS1115_CONVERSION, 2]);
+        const raw = Math.round((adcVolts() / 4.096) * 32768) & 0xffff;
+        return new Uint8Array([raw >> 8, raw & 0xff]);
+      },
     },
-    async read(addr, reg, length) {
-      if (failing) throw new Error('EIO');
-      expect([addr, reg, length]).toEqual([0x48, ADS1115_CONVERSION, 2]);
-      const raw = Math.round((adcVolts() / 4.096) * 32768) & 0xffff;
-      return new Uint8Array([raw >> 8, raw & 0xff]);
-    },
-    close: async () => {},
-  };
-  return { bus, writes, fail: (f: boolean) => (failing = f) };
+  ]);
+  return { bus, writes, fail: (f: boolean) => bus.failWith(f ? 'IO' : undefined) };
 }
 
 async function run(clock: SimulatedClock, ms: number): Promise<void> {

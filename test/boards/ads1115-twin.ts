@@ -1,7 +1,7 @@
 // An ADS1115 twin on an in-memory I2C bus: the config write selects the input
 // (MUX bits 14:12, single-ended 1xx), the conversion read answers that input's
 // voltage as the chip would (±4.096 V full scale, big-endian two's complement).
-import type { I2cBus } from '../../src/hardware/i2c.js';
+import type { I2cBus } from '../../src/ports/i2c.js';
 import { ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/hardware/ads1115.js';
 
 export function fakeAds1115(address = 0x48) {
@@ -21,6 +21,10 @@ export function fakeAds1115(address = 0x48) {
       if (addr !== address || reg !== ADS1115_CONVERSION || length !== 2) throw new Error('unexpected read');
       const raw = Math.max(-32768, Math.min(32767, Math.round(((volts.get(mux) ?? 0) / 4.096) * 32768))) & 0xffff;
       return new Uint8Array([raw >> 8, raw & 0xff]);
+    },
+    async send(addr) {
+      // The ADS1115 is register-addressed: a plain write without a register is not how it is driven.
+      throw new Error(`unexpected plain write to 0x${addr.toString(16)}`);
     },
     close: async () => {
       closed = true;

@@ -4,7 +4,7 @@ import { SimulatedClock } from 'xstate';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { LineSplitter, parseCeleron55Line, encodeCeleron55, asciiBytes } from '../../src/hardware/celeron55.js';
-import { memorySerialPair } from '../../src/hardware/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { createCeleron55Ev } from '../../boards/celeron55/ev.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import { attachSafetyMonitor } from '../../src/safety/index.js';

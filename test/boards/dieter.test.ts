@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { load } from '../../boards/dieter/index.js';
 import { createDieterEv } from '../../boards/dieter/ev.js';
-import { memorySerialPair } from '../../src/hardware/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { asciiBytes } from '../../src/hardware/celeron55.js';
 import { dieterDefaultVoltsPerCount, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
 import { evCapabilitiesOf } from '../../src/hardware/capabilities.js';

@@ -14,7 +14,8 @@ import type { SimPlantOptions } from '../../boards/sim/plant.js';
 import { runHwTest, sessionRunning, type HwTestIo } from '../../src/cli/commands/hw-test.js';
 import { buildConfig, type TsplcConfig } from '../../src/config/index.js';
 import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
-import { memorySerialPair, type SerialLink } from '../../src/hardware/serial.js';
+import type { SerialLink } from '../../src/ports/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { runTsplc } from '../helpers/run.js';
 import { needPython } from '../env.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { BehaviorSubject } from 'rxjs';
-import { memorySerialPair } from '../../src/hardware/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { createCeleron55Ev } from '../../boards/celeron55/ev.js';
 import { createSerialOledDisplay } from '../../src/hardware/serial-oled.js';
 import { attachDisplay, simDisplayOutputs } from '../../src/runtime/display.js';

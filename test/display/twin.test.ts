@@ -7,6 +7,7 @@ import font5x7 from 'oled-font-5x7';
 import { Ssd1306Twin } from '../../src/display/ssd1306-twin.js';
 import { Framebuffer } from '../../src/display/framebuffer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
+import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel } from '../../drivers/display/i2c-panel.js';
 import { frameWrites } from '../../src/display/ssd1306.js';
 
@@ -134,7 +135,7 @@ describe('tsplc I2C panel driver → twin', () => {
   ] as const) {
     it(`${controller} 128×${height}: the panel shows the frame; a second draw sends only the changed pages`, async () => {
       const twin = new Ssd1306Twin({ controller, height });
-      const bus = createFakeI2cBus([twin]);
+      const bus = memoryI2cBus([twin]);
       const panel = await createI2cPanel(bus, { controller, width: 128, height, contrast: 200, address: 0x3c });
       const a = pattern(128, height);
       await panel.draw(a);
@@ -156,13 +157,12 @@ describe('tsplc I2C panel driver → twin', () => {
 
   it('a failed write rejects the draw with a typed error and the next draw sends the whole frame', async () => {
     const twin = new Ssd1306Twin();
-    let failing = false;
-    const bus = createFakeI2cBus([twin], { fail: () => failing });
+    const bus = memoryI2cBus([twin]);
     const panel = await createI2cPanel(bus, { controller: 'ssd1306', width: 128, height: 64, contrast: 128, address: 0x3c });
     await panel.draw(pattern(128, 64));
-    failing = true;
+    bus.failWith('IO');
     await expect(panel.draw(new Framebuffer(128, 64))).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-    failing = false;
+    bus.failWith(undefined);
     const before = panel.bytesWritten;
     const next = pattern(128, 64);
     await panel.draw(next);

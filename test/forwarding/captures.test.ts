@@ -3,7 +3,10 @@
 // exactly as the EVSE transport hands them over.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { memoryHttpEndpoint } from '../../drivers/http/memory.js';
+import { MemoryMqttBroker } from '../../drivers/mqtt/memory.js';
 import { analyzeCapture } from '../../src/analysis/index.js';
 import { fromHex } from '../../src/bytes.js';
 import { validateConfig } from '../../src/config/index.js';
@@ -21,7 +24,9 @@ async function factsOf(file: string): Promise<EvFacts> {
   const a = analyzeCapture(new Uint8Array(readFileSync(join(capturesDir, file))));
   const c = validateConfig({});
   if (!c.ok) throw new Error('config');
-  const fw = attachForwarding({ config: c.value, status: new StatusBus(), logger: nullLogger });
+  // Both outputs are off in the default config: the twins only satisfy the ports.
+  const clock = new SimulatedClock();
+  const fw = attachForwarding({ config: c.value, status: new StatusBus(), logger: nullLogger, ports: { http: memoryHttpEndpoint({ clock }).post, mqtt: new MemoryMqttBroker().connect, clock } });
   let last: EvFacts | undefined;
   fw.facts$.subscribe((f) => (last = f));
   let fed = 0;

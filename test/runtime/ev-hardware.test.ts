@@ -16,7 +16,7 @@ import { StatusBus } from '../../src/status.js';
 import { Broker, hasMosquitto, missingMosquittoMessage, until } from '../forwarding/mosquitto.js';
 import { connect } from 'mqtt';
 import { load as loadDieter } from '../../boards/dieter/index.js';
-import { memorySerialPair } from '../../src/hardware/serial.js';
+import { memorySerialPair } from '../../drivers/serial/memory.js';
 
 function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
   const c = buildConfig([{ raw, source: 'test' }]);
@@ -70,9 +70,11 @@ describe('battery sources in the runtime', () => {
     broker.publish('car/battery_voltage', '271');
     broker.publish('car/target_current', '80');
     broker.publish('car/soc', '33');
+    await flush(); // the twin broker delivers in a later microtask, as a socket would
     expect(b).toMatchObject({ voltage: 271, maxCurrent: 80, socPercent: 33 });
     clock.increment(900);
     broker.publish('car/soc', '34');
+    await flush();
     clock.increment(900);
     expect(b?.maxCurrent).toBe(80);
     clock.increment(200); // 1100 ms since the last update
@@ -89,6 +91,7 @@ describe('battery sources in the runtime', () => {
     expect(broker.retained.get('car/lock_request')).toBe('lock');
     // An inlet voltage arrives as a sensor when the board has none.
     broker.publish('car/inlet_voltage', '12.5');
+    await flush();
     expect(await firstValueFrom(r.value.hw.inletVoltage!.volts$)).toBe(12.5);
     await r.value.close();
     await board.value.close();

@@ -92,7 +92,7 @@ describe('liveness: the watchdog follows the current layer', () => {
       const live = watchLiveness({ actor: cm, progress$, bounds, now: () => Date.now() });
       let pings = 0;
       const notifier: SystemdNotifier = { enabled: true, watchdogIntervalMs: 4000, ready() {}, status() {}, watchdog: () => void (pings += 1), stopping() {} };
-      const bridge = connectSystemd({ notifier, heartbeat$: heartbeat(cm, live, 1000), signals: { on() {}, off() {} }, now: () => Date.now() });
+      const bridge = connectSystemd({ notifier, heartbeat$: heartbeat(cm, live, 1000), signals: { on() {}, off() {} } });
       await vi.advanceTimersByTimeAsync(60_000);
       const before = pings;
       expect(before).toBeGreaterThanOrEqual(25);

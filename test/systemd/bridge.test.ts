@@ -4,25 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { connectSystemd, formatStatusLine, type SystemdNotifier, type SignalSource } from '../../src/runtime/systemd.js';
+import { SimulatedClock } from 'xstate';
+import { connectSystemd, formatStatusLine, type SignalSource } from '../../src/runtime/systemd.js';
+import { memoryNotifier } from '../../drivers/notify/memory.js';
 import { StatusBus } from '../../src/status.js';
 import { createNotifier } from '../../drivers/notify/index.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
 import { hasPython, startReceiver, type Receiver } from './receiver.js';
 import { requireEnv } from '../env.js';
-
-function fakeNotifier(watchdogIntervalMs?: number) {
-  const calls: string[] = [];
-  const n: SystemdNotifier = {
-    enabled: true,
-    ...(watchdogIntervalMs !== undefined ? { watchdogIntervalMs } : {}),
-    ready: () => calls.push('READY'),
-    status: (t) => calls.push(`STATUS=${t}`),
-    watchdog: () => calls.push('WATCHDOG'),
-    stopping: () => calls.push('STOPPING'),
-  };
-  return { n, calls };
-}
 
 function fakeSignals() {
   const e = new EventEmitter();
@@ -30,52 +19,72 @@ function fakeSignals() {
   return { s, emit: (sig: 'SIGTERM' | 'SIGINT') => e.emit(sig), count: () => e.listenerCount('SIGTERM') };
 }
 
-describe('connectSystemd', () => {
-  it('pings WATCHDOG from the heartbeat only, at most every half interval, and not after the heartbeat stops', async () => {
-    const { n, calls } = fakeNotifier(1000);
-    let t = 0;
+// The bridge's arithmetic on the notifier twin (drivers/notify/memory.ts, checked against a real
+// NOTIFY_SOCKET in test/ports/notify.contract.test.ts) and a SimulatedClock: no sleeps.
+describe('connectSystemd (notifier twin, virtual time)', () => {
+  it('pings WATCHDOG from the heartbeat only, at most every half interval, and not after the heartbeat stops', () => {
+    const clock = new SimulatedClock();
+    // WatchdogSec=2 → interval 1000 ms → pings at least 500 ms apart.
+    const n = memoryNotifier({ env: { NOTIFY_SOCKET: '@x', WATCHDOG_USEC: '2000000' }, clock });
     const heartbeat = new Subject<void>();
-    const b = connectSystemd({ notifier: n, heartbeat$: heartbeat, signals: fakeSignals().s, now: () => t, exit: () => {} });
+    const b = connectSystemd({ notifier: n, heartbeat$: heartbeat, signals: fakeSignals().s, clock, exit: () => {} });
     b.ready();
-    for (t = 0; t <= 2000; t += 100) heartbeat.next();
-    expect(calls.filter((c) => c === 'WATCHDOG')).toHaveLength(5); // t = 0, 500, 1000, 1500, 2000
-    expect(calls[0]).toBe('READY');
+    heartbeat.next();
+    for (let i = 0; i < 20; i++) {
+      clock.increment(100);
+      heartbeat.next();
+    }
+    expect(n.watchdogTimes()).toEqual([0, 500, 1000, 1500, 2000]);
+    expect(n.messages()[0]).toBe('READY=1');
     // The root actor wedges: no heartbeat. There must be no timer of our own pinging on.
-    const before = calls.length;
-    t = 10_000;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(calls.length).toBe(before);
+    clock.increment(60_000);
+    expect(n.watchdogTimes()).toHaveLength(5);
     heartbeat.next(); // it recovers: pings resume
-    expect(calls.at(-1)).toBe('WATCHDOG');
+    expect(n.watchdogTimes().at(-1)).toBe(62_000);
     b.close();
   });
 
   it('sends no WATCHDOG when the unit has no watchdog', () => {
-    const { n, calls } = fakeNotifier(undefined);
+    const n = memoryNotifier();
     const heartbeat = new Subject<void>();
-    const b = connectSystemd({ notifier: n, heartbeat$: heartbeat, signals: fakeSignals().s, exit: () => {} });
+    const b = connectSystemd({ notifier: n, heartbeat$: heartbeat, signals: fakeSignals().s, clock: new SimulatedClock(), exit: () => {} });
     heartbeat.next();
-    expect(calls).toEqual([]);
+    expect(n.messages()).toEqual([]);
     b.close();
   });
 
-  it('throttles STATUS lines from the status stream', async () => {
-    const { n, calls } = fakeNotifier();
-    const bus = new StatusBus(() => 0);
-    const b = connectSystemd({ notifier: n, status$: bus.status$, statusThrottleMs: 50, signals: fakeSignals().s, exit: () => {} });
+  it('throttles STATUS lines: the first at once, then at most one per window, the newest at its end', () => {
+    const clock = new SimulatedClock();
+    const n = memoryNotifier({ clock });
+    const bus = new StatusBus(() => clock.now());
+    const b = connectSystemd({ notifier: n, status$: bus.status$, statusThrottleMs: 50, signals: fakeSignals().s, clock, exit: () => {} });
     bus.report({ layer: 'slac', state: 'WaitForSlacParmCnf', checkpoint: 100 });
     bus.report({ layer: 'slac', state: 'Matched', checkpoint: 160 });
     bus.report({ layer: 'sdp', state: 'Done', checkpoint: 203 });
-    await new Promise((r) => setTimeout(r, 120));
-    const statuses = calls.filter((c) => c.startsWith('STATUS='));
-    expect(statuses[0]).toBe('STATUS=starting');
-    expect(statuses.at(-1)).toBe('STATUS=checkpoint 203 | slac: Matched | sdp: Done');
-    expect(statuses.length).toBeLessThanOrEqual(3);
+    clock.increment(49);
+    expect(n.sent).toEqual([{ message: 'STATUS=starting', at: 0 }]);
+    clock.increment(1);
+    expect(n.sent.at(-1)).toEqual({ message: 'STATUS=checkpoint 203 | slac: Matched | sdp: Done', at: 50 });
+    clock.increment(500);
+    expect(n.sent).toHaveLength(2); // nothing new: nothing sent
+    bus.report({ layer: 'tcp', state: 'Connected', checkpoint: 300 });
+    expect(n.sent.at(-1)?.at).toBe(550); // a quiet window has passed: at once again
+    b.close();
+  });
+
+  it('a disabled notifier (no NOTIFY_SOCKET) gets no STATUS lines', () => {
+    const clock = new SimulatedClock();
+    const n = memoryNotifier({ env: {}, clock });
+    const bus = new StatusBus(() => 0);
+    const b = connectSystemd({ notifier: n, status$: bus.status$, signals: fakeSignals().s, clock, exit: () => {} });
+    bus.report({ layer: 'slac', state: 'Matched', checkpoint: 160 });
+    clock.increment(5000);
+    expect(n.sent).toEqual([]);
     b.close();
   });
 
   it('on SIGTERM: STOPPING, runs the safe shutdown once, then exits 0; a failing shutdown exits 1', async () => {
-    const { n, calls } = fakeNotifier(1000);
+    const n = memoryNotifier({ env: { NOTIFY_SOCKET: '@x', WATCHDOG_USEC: '2000000' } });
     const sig = fakeSignals();
     const exits: number[] = [];
     let runs = 0;
@@ -91,7 +100,7 @@ describe('connectSystemd', () => {
     });
     sig.emit('SIGTERM');
     sig.emit('SIGTERM');
-    expect(calls).toContain('STOPPING');
+    expect(n.messages()).toEqual(['STOPPING=1', 'STATUS=stopping (SIGTERM): safe shutdown']);
     expect(runs).toBe(1);
     expect(exits).toEqual([]); // not before the shutdown settled
     finish();

@@ -15,6 +15,7 @@ import { createActor, type Actor } from 'xstate';
 import { batteryStateOf, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
 import type { ChademoBridgeConfig } from '../chademo/config.js';
 import type { CanPort } from '../ports/can.js';
+import type { Clock } from '../ports/clock.js';
 import type { ChademoSignals } from '../ports/chademo.js';
 import type { ChargeParameters } from '../ports/charge-parameters.js';
 import type { BatteryState, EvHardware } from '../ports/hardware.js';
@@ -22,7 +23,6 @@ import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
 import { dialectFor } from '../v2g/dialects/index.js';
 import type { WireRecord } from './v2g-transport.js';
-import type { ActorClock } from './slac-layer.js';
 
 export interface ChademoBridgeOptions {
   readonly config: ChademoBridgeConfig;
@@ -31,7 +31,8 @@ export interface ChademoBridgeOptions {
   /** The board's EV hardware (CCS inlet side). */
   readonly hw: EvHardware;
   readonly logger: Logger;
-  readonly clock?: ActorClock;
+  /** The actor's clock (a SimulatedClock in tests); default: the wall clock. Its now() times the CAN cycle. */
+  readonly clock?: Clock;
   /** Status sink (the EV status bus). */
   readonly report: (u: StatusUpdate) => void;
   /** The CCS PreCharge delta (v2g-ev prechargeVoltageDelta): D2 once the CCS output is this close to the estimate. */
@@ -56,6 +57,31 @@ export interface ChademoBridge {
 
 const sameJson = <T>(a: T, b: T): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** The wall clock as a clock port (monotonic now(); the timers keep the process alive like XState's own). */
+function wallClock(): Clock {
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+  let next = 0;
+  return {
+    now: () => performance.now(),
+    setTimeout(fn, ms) {
+      const id = ++next;
+      timers.set(
+        id,
+        setTimeout(() => {
+          timers.delete(id);
+          fn();
+        }, ms),
+      );
+      return id;
+    },
+    clearTimeout(handle) {
+      const id = typeof handle === 'number' ? handle : -1;
+      clearTimeout(timers.get(id));
+      timers.delete(id);
+    },
+  };
+}
+
 export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   const log = o.logger.child('chademo');
   const subs: { unsubscribe(): void }[] = [];
@@ -79,7 +105,8 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
       reportStatus: (_, u) => o.report(u),
     },
   });
-  const actor = createActor(machine, { input: { config: o.config, logger: log }, ...(o.clock ? { clock: o.clock as never } : {}) });
+  const clock = o.clock ?? wallClock();
+  const actor = createActor(machine, { input: { config: o.config, logger: log, now: () => clock.now() }, clock });
   // Events reach the actor on the microtask queue: a port may emit inside one of the actor's own actions.
   const toBridge = (e: ChademoBridgeEvent): void => queueMicrotask(() => actor.getSnapshot().status === 'active' && actor.send(e));
 

@@ -136,6 +136,9 @@ interface Ctx {
   cyclesSkipped: number;
 }
 
+/** The bridge's context, for the runtime's invariant witness and progress lines. */
+export type ChademoBridgeContext = Readonly<Ctx>;
+
 const noFlags: ChargerStatusFlags = { charging: false, chargerError: false, energizing: false, batteryIncompatible: false, systemError: false, stopped: true };
 
 /** The protocol of the session: the lower of the car's and ours. */

@@ -12,7 +12,7 @@
 //   car contactors open → D2, D1 off → CCS PowerDelivery stop → unlock both.
 import { distinctUntilChanged, map, Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { batteryStateOf, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
+import { batteryStateOf, type ChademoBridgeContext, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
 import type { ChademoBridgeConfig } from '../chademo/config.js';
 import type { CanPort } from '../ports/can.js';
 import type { Clock } from '../ports/clock.js';
@@ -41,8 +41,16 @@ export interface ChademoBridgeOptions {
   readonly stopCcs: (reason: string) => void;
 }
 
+/** A broken bridge invariant (issue 11), witnessed in production as in tests. */
+export interface ChademoInvariantViolation {
+  readonly code: 'CURRENT_ASKED_CONTACTORS_OPEN' | 'D2_OFF_UNDER_CURRENT' | 'CHADEMO_UNLOCK_ABOVE_SAFE_VOLTAGE';
+  readonly message: string;
+}
+
 export interface ChademoBridge {
   readonly actor: Actor<typeof chademoBridgeMachine>;
+  /** Every invariant violation so far (each is also an error line and a chademo InvariantViolation status). */
+  readonly violations: readonly ChademoInvariantViolation[];
   /** The EV hardware for the CCS stack (battery and charge parameters from the CHAdeMO car). */
   readonly evHardware: EvHardware;
   readonly done: Promise<ChademoBridgeOutput>;
@@ -89,6 +97,18 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   let ccsStopAsked = false;
   let baseBattery: BatteryState = { socPercent: 0, voltage: 0, maxCurrent: 0, maxVoltage: 0, capacityWh: 0 };
   subs.push(o.hw.battery.state$.subscribe((b) => (baseBattery = b)));
+  // The bridge's invariants, checked where it acts (the machine's guards are the design; this is the witness):
+  //   - no current asked of the CCS session while the CHAdeMO car's contactors are not closed;
+  //   - D2 never switched off while current flows (> stop_current_limit);
+  //   - the CHAdeMO plug never unlocked at or above safe_voltage (60 V).
+  const violations: ChademoInvariantViolation[] = [];
+  const violate = (code: ChademoInvariantViolation['code'], message: string): void => {
+    violations.push({ code, message });
+    if (violations.length <= 20) log.log('error', `CHAdeMO invariant violation ${code}: ${message}`, { code });
+    o.report({ layer: 'chademo', state: 'InvariantViolation', details: { code, message, fault: true } });
+  };
+  const flowingCurrent = (c: ChademoBridgeContext): number => Math.abs(c.measuredCurrent ?? c.ccsPresentCurrent);
+  const connectorVoltage = (c: ChademoBridgeContext): number => c.outputVoltage ?? c.ccsPresentVoltage;
   const machine = chademoBridgeMachine.provide({
     actions: {
       sendFrame: (_, f) => {
@@ -99,10 +119,20 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
         }
       },
       setD1: (_, p) => o.signals.setD1(p.on),
-      setD2: (_, p) => o.signals.setD2(p.on),
+      setD2: ({ context }, p) => {
+        if (!p.on && flowingCurrent(context) > context.config.stopCurrentLimit) violate('D2_OFF_UNDER_CURRENT', `D2 off with ${flowingCurrent(context)} A flowing`);
+        o.signals.setD2(p.on);
+      },
       lockPlug: () => o.signals.lock?.lock(),
-      unlockPlug: () => o.signals.lock?.unlock(),
-      reportStatus: (_, u) => o.report(u),
+      unlockPlug: ({ context }) => {
+        if (connectorVoltage(context) >= context.config.safeVoltage) violate('CHADEMO_UNLOCK_ABOVE_SAFE_VOLTAGE', `unlock at ${connectorVoltage(context)} V`);
+        o.signals.lock?.unlock();
+      },
+      reportStatus: (_, u) => {
+        // Each phase of the CHAdeMO sequence is a log line too (the CCS layers log theirs through the status bus).
+        log.log(u.details?.fault ? 'error' : 'info', `chademo ${u.state}`, { state: u.state, ...(u.details ?? {}) });
+        o.report(u);
+      },
     },
   });
   const clock = o.clock ?? wallClock();
@@ -123,6 +153,16 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
     return () => s.unsubscribe();
   });
   const parameters$: Observable<ChargeParameters> = snap$.pipe(map(chargeParametersOf), distinctUntilChanged(sameJson));
+  // One check per snapshot, reported once per episode (not every snapshot while it lasts).
+  let askedWhileOpen = false;
+  subs.push(
+    actor.subscribe((s) => {
+      const p = chargeParametersOf(s);
+      const bad = p.targetCurrent > 0 && !s.context.contactorsClosed;
+      if (bad && !askedWhileOpen) violate('CURRENT_ASKED_CONTACTORS_OPEN', `${p.targetCurrent} A asked of the CCS session with the CHAdeMO car's contactors open`);
+      askedWhileOpen = bad;
+    }),
+  );
   const battery$: Observable<BatteryState> = snap$.pipe(
     map((s) => batteryStateOf(s.context, baseBattery)),
     distinctUntilChanged(sameJson),
@@ -182,6 +222,7 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   actor.start();
   return {
     actor,
+    violations,
     evHardware,
     done,
     onWire,

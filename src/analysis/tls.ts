@@ -218,7 +218,7 @@ export class TlsConnectionDecryptor {
   private suite: Suite | undefined;
   private suiteId = 0;
   private version: '1.2' | '1.3' | undefined;
-  private encryptThenMac = false;
+  private encryptThenMac_ = false;
   private readonly dir: Record<TlsDirection, DirState> = { client: newDir(), server: newDir() };
 
   constructor(
@@ -229,6 +229,11 @@ export class TlsConnectionDecryptor {
 
   get negotiated(): { version: '1.2' | '1.3'; suite: string } | undefined {
     return this.version && this.suite ? { version: this.version, suite: this.suite.name } : undefined;
+  }
+
+  /** TLS 1.2 CBC: the ServerHello agreed on encrypt-then-MAC (RFC 7366) instead of MAC-then-encrypt. */
+  get encryptThenMac(): boolean {
+    return this.encryptThenMac_;
   }
 
   get clientRandomHex(): string | undefined {
@@ -327,7 +332,7 @@ export class TlsConnectionDecryptor {
         const el = ((m[o + 2] as number) << 8) | (m[o + 3] as number);
         const ev = m.subarray(o + 4, o + 4 + el);
         if (et === 0x002b && el === 2 && ev[0] === 3 && ev[1] === 4) version = '1.3';
-        if (et === 0x0016) this.encryptThenMac = true;
+        if (et === 0x0016) this.encryptThenMac_ = true;
         o += 4 + el;
       }
     }
@@ -471,7 +476,7 @@ export class TlsConnectionDecryptor {
     const macKey = k.macKey as Uint8Array;
     const ml = s.macLen;
     let ct = body;
-    if (this.encryptThenMac) {
+    if (this.encryptThenMac_) {
       if (body.length < 16 + ml) return undefined;
       ct = body.subarray(0, body.length - ml);
       const mac = hmac(s.hash, macKey, concat(aadFor(ct.length), ct));
@@ -488,7 +493,7 @@ export class TlsConnectionDecryptor {
     if (pad + 1 > p.length) return undefined;
     for (let i = p.length - 1 - pad; i < p.length; i++) if (p[i] !== pad) return undefined;
     const unpadded = p.subarray(0, p.length - 1 - pad);
-    if (this.encryptThenMac) return { type, data: unpadded };
+    if (this.encryptThenMac_) return { type, data: unpadded };
     if (unpadded.length < ml) return undefined;
     const data = unpadded.subarray(0, unpadded.length - ml);
     const mac = hmac(s.hash, macKey, concat(aadFor(data.length), data));

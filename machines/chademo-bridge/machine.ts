@@ -40,6 +40,12 @@ import type { StatusUpdate } from '../../src/status.js';
 export interface ChademoBridgeInput {
   readonly config: ChademoBridgeConfig;
   readonly logger?: Logger;
+  /**
+   * The time of the actor's clock (the clock port's now(), the same clock the actor runs on). With it
+   * the 0x108/0x109 cycle is scheduled against absolute deadlines (start + n·CHA_Cycle), so a late
+   * timer does not push every later frame back; without it each cycle is CHA_Cycle after the last.
+   */
+  readonly now?: () => number;
 }
 
 export type ChademoBridgeEvent =
@@ -122,7 +128,16 @@ interface Ctx {
   staysLocked: boolean;
   decodeErrors: number;
   clampWarned: boolean;
+  readonly now: (() => number) | undefined;
+  /** The CAN cycle: time of cycle 0 and the number of the current cycle (next deadline = start + (n+1)·CHA_Cycle). */
+  cycleStart: number | undefined;
+  cycleN: number;
+  /** Cycles dropped because the event loop was late by a whole CHA_Cycle or more (no burst of frames to catch up). */
+  cyclesSkipped: number;
 }
+
+/** The bridge's context, for the runtime's invariant witness and progress lines. */
+export type ChademoBridgeContext = Readonly<Ctx>;
 
 const noFlags: ChargerStatusFlags = { charging: false, chargerError: false, energizing: false, batteryIncompatible: false, systemError: false, stopped: true };
 
@@ -165,6 +180,12 @@ function report(state: string, details?: StatusUpdate['details'], level?: 'info'
   return { layer: 'chademo', state, ...(details || level ? { details: { ...details, ...(level === 'error' ? { fault: true } : {}) } } : {}) };
 }
 
+/** ms from now to the next CAN cycle deadline (start + (n+1)·CHA_Cycle); CHA_Cycle without a clock. */
+export function nextCycleDelay(ctx: Pick<Ctx, 'now' | 'cycleStart' | 'cycleN' | 't'>): number {
+  if (!ctx.now || ctx.cycleStart === undefined) return ctx.t.CHA_Cycle;
+  return Math.max(0, ctx.cycleStart + (ctx.cycleN + 1) * ctx.t.CHA_Cycle - ctx.now());
+}
+
 const noop = () => {};
 type ProvidedAction = {
   [K in keyof ChademoBridgeActionParams]: ChademoBridgeActionParams[K] extends undefined ? K : { type: K; params: ChademoBridgeActionParams[K] };
@@ -200,10 +221,14 @@ export const chademoBridgeMachine = setup({
     voltageSafe: ({ context }) => (context.outputVoltage ?? context.ccsPresentVoltage) < context.config.safeVoltage,
     mustStop: ({ context }) => stopCause(context) !== undefined,
   },
-  delays: Object.fromEntries(Object.keys(chademoTimeoutDefaults).map((k) => [k, ({ context }: { context: Ctx }) => context.t[k as keyof ChademoTimeouts]])) as Record<
-    keyof ChademoTimeouts,
-    ({ context }: { context: Ctx }) => number
-  >,
+  delays: {
+    ...(Object.fromEntries(Object.keys(chademoTimeoutDefaults).map((k) => [k, ({ context }: { context: Ctx }) => context.t[k as keyof ChademoTimeouts]])) as Record<
+      keyof ChademoTimeouts,
+      ({ context }: { context: Ctx }) => number
+    >),
+    // Absolute deadlines: the time left to cycle n+1 of the cycle that began at cycleStart.
+    CHA_Cycle: ({ context }: { context: Ctx }) => nextCycleDelay(context),
+  },
 })
   .extend({
     actions: {
@@ -232,6 +257,26 @@ export const chademoBridgeMachine = setup({
             context.logger.log('warn', `car requests ${v.value.currentRequest} A, more than the ${availableCurrent(context)} A available: clamped`, {});
           }
         }
+      }),
+      advanceCycle: enqueueActions(({ context, enqueue }) => {
+        if (!context.now) return;
+        const t = context.now();
+        if (context.cycleStart === undefined) {
+          enqueue.assign({ cycleStart: t, cycleN: 0 });
+          return;
+        }
+        const P = context.t.CHA_Cycle;
+        let n = context.cycleN + 1;
+        // Woken a whole cycle or more late (a stalled event loop): go on at the current slot rather than
+        // sending the missed frames in a burst; the car only needs the latest values every 100 ms.
+        const behind = Math.floor((t - (context.cycleStart + n * P)) / P);
+        if (behind >= 1) {
+          n += behind;
+          const skipped = context.cyclesSkipped + behind;
+          enqueue.assign({ cyclesSkipped: skipped });
+          if (context.cyclesSkipped === 0 || Math.floor(skipped / 100) > Math.floor(context.cyclesSkipped / 100)) context.logger.log('warn', `CAN cycle late by ${behind} × ${P} ms: ${behind} cycle(s) skipped`, { skipped });
+        }
+        enqueue.assign({ cycleN: n });
       }),
       sendCycleFrames: enqueueActions(({ context, enqueue }) => {
         // The current handed to the CCS session: the car's request, clamped to what is available, ramped up.
@@ -330,6 +375,10 @@ export const chademoBridgeMachine = setup({
       staysLocked: false,
       decodeErrors: 0,
       clampWarned: false,
+      now: input.now,
+      cycleStart: undefined,
+      cycleN: 0,
+      cyclesSkipped: 0,
     }),
     on: {
       'CAN.FRAME': { actions: 'storeFrame' },
@@ -361,7 +410,7 @@ export const chademoBridgeMachine = setup({
             initial: 'tick',
             states: {
               tick: {
-                entry: 'sendCycleFrames',
+                entry: ['advanceCycle', 'sendCycleFrames'],
                 always: { guard: stateIn('#chademo.active.sequence.done'), target: 'off' },
                 after: { CHA_Cycle: { target: 'tick', reenter: true } },
               },

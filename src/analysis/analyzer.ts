@@ -23,6 +23,7 @@ import { type DecodedV2g, type Json, type SchemaId, decodeV2gDocument } from './
 import { checkpointStem, isStopRequest, messageCheckpoint } from './checkpoints.js';
 import { findField, isObject, keyFieldsText } from './fields.js';
 import { Checkpoint } from '../checkpoints.js';
+import { TlsConnectionDecryptor, type TlsKeyLog } from './tls.js';
 
 export type V2gDirection = 'EV→EVSE' | 'EVSE→EV';
 
@@ -70,6 +71,9 @@ export interface TcpEvent extends EventBase {
   readonly checkpoint?: Checkpoint;
   /** Missing bytes for 'gap'. */
   readonly missing?: number;
+  /** 'TLS': whether a key log is there to decrypt it, and once the ServerHello is seen the version and suite. */
+  readonly decrypting?: boolean;
+  readonly tlsDetail?: string;
 }
 
 export interface V2gMessageEvent extends EventBase {
@@ -93,6 +97,8 @@ export interface V2gMessageEvent extends EventBase {
   readonly decoded?: DecodedV2g;
   /** EXI decode error, when the payload did not decode. */
   readonly error?: CodecError;
+  /** The message was carried in TLS and decrypted with the key log. */
+  readonly decrypted?: boolean;
 }
 
 export interface SlacEvent extends EventBase {
@@ -104,7 +110,7 @@ export interface SlacEvent extends EventBase {
 
 export interface ErrorEvent extends EventBase {
   readonly kind: 'error';
-  readonly layer: 'net' | 'sdp' | 'v2gtp' | 'homeplug';
+  readonly layer: 'net' | 'sdp' | 'v2gtp' | 'homeplug' | 'tls';
   readonly error: CodecError;
   readonly connection?: number;
 }
@@ -126,6 +132,11 @@ export interface AnalyzerOptions {
   readonly maxMessageLength?: number;
   /** Decode EXI (default true). Without it, messages keep hex and name '?'. */
   readonly decodeExi?: boolean;
+  /**
+   * NSS key log (src/analysis/tls.ts): TLS connections are decrypted and their V2G messages decoded
+   * like plain ones (marked decrypted). Without one (or with no entries) TLS stays undecoded.
+   */
+  readonly keyLog?: TlsKeyLog;
 }
 
 interface DirState {
@@ -156,6 +167,8 @@ interface ConnState {
   /** '[ip]:port' of client and server, formatted once. */
   readonly clientText: string;
   readonly serverText: string;
+  /** The connection's TLS decryptor (a key log was given and the stream is TLS). */
+  tlsDecryptor?: TlsConnectionDecryptor;
 }
 
 export const NAMESPACE_SCHEMA: Readonly<Record<string, SchemaId | 'iso20'>> = {
@@ -315,17 +328,33 @@ export class V2gCaptureAnalyzer {
           const t = e.data[0] as number;
           if (e.streamOffset === 0 && t >= 0x14 && t <= 0x17 && e.data[1] === 0x03) {
             st.tls = true;
-            return [{ ...base, kind: 'tcp', what: 'TLS' }];
+            const keyLog = this.options.keyLog;
+            const decrypting = keyLog !== undefined && keyLog.sessions.size > 0;
+            if (decrypting && !c.tlsDecryptor) c.tlsDecryptor = new TlsConnectionDecryptor(keyLog, `TLS session of TCP connection ${c.info.id}`);
+            return [{ ...base, kind: 'tcp', what: 'TLS', decrypting }, ...(decrypting ? this.tlsData(c, st, direction, e.data, base, src, dst) : [])];
           }
           if (e.streamOffset === 0 && (t !== 0x01 || e.data[1] !== 0xfe) && !this.serverPorts.has(c.info.server.port)) {
             st.tls = true;
             return [{ ...base, kind: 'tcp', what: 'not-V2GTP' }];
           }
         }
-        if (st.tls) return [];
+        if (st.tls) return c.tlsDecryptor ? this.tlsData(c, st, direction, e.data, base, src, dst) : [];
         return this.data(c, st, direction, e.data, { frame: e.frame, timestamp: e.time }, src, dst);
       }
     }
+  }
+
+  /** TLS stream bytes → the decryptor → V2GTP reassembly of the decrypted application data. */
+  private tlsData(c: ConnState, st: DirState, direction: V2gDirection, data: Uint8Array, base: EventBase & { connection: number; src: string; dst: string; direction: V2gDirection }, src: string, dst: string): V2gEvent[] {
+    const dec = c.tlsDecryptor;
+    if (!dec) return [];
+    const r = dec.push(direction === 'EV→EVSE' ? 'client' : 'server', data);
+    const out: V2gEvent[] = [];
+    if (r.negotiated) out.push({ ...base, kind: 'tcp', what: 'TLS', decrypting: true, tlsDetail: `TLS ${r.negotiated.version} ${r.negotiated.suite}` });
+    for (const e of r.errors) out.push({ frame: base.frame, timestamp: base.timestamp, kind: 'error', layer: 'tls', connection: c.info.id, error: e });
+    const at = { frame: base.frame, timestamp: base.timestamp };
+    for (const a of r.applicationData) for (const ev of this.data(c, st, direction, a, at, src, dst)) out.push(ev.kind === 'v2g' ? { ...ev, decrypted: true } : ev);
+    return out;
   }
 
   private data(c: ConnState, st: DirState, direction: V2gDirection, data: Uint8Array, at: EventBase, src: string, dst: string): V2gEvent[] {

@@ -72,8 +72,28 @@ export function eventToItem(e: V2gEvent): DecodedItem | undefined {
     case 'ndp':
       return { layer: 'ndp', name: e.name, src: e.src, dst: e.dst, summary: `target ${e.target} (checkpoint ${e.checkpoint})`, fields: { target: e.target, checkpoint: e.checkpoint } };
     case 'tcp': {
-      const what = e.what === 'gap' ? `gap: ${e.missing} bytes missing` : e.what === 'TLS' ? 'TLS: encrypted, not decoded' : e.what === 'not-V2GTP' ? 'not V2GTP: ignored' : e.what;
-      return { layer: 'tcp', name: `TCP ${e.what}`, src: e.src, dst: e.dst, summary: `${e.direction} connection ${e.connection} ${what}`, fields: { connection: e.connection, direction: e.direction, event: e.what, ...(e.checkpoint !== undefined ? { checkpoint: e.checkpoint } : {}), ...(e.missing !== undefined ? { missing: e.missing } : {}) } };
+      const tls = e.tlsDetail
+        ? `${e.tlsDetail}: decrypting with the key log`
+        : e.decrypting
+          ? 'TLS: decrypting with the key log'
+          : 'TLS: encrypted, not decoded (hint: tsplc decode --keylog <NSS key log file>; dSPACE benches send it in the capture on UDP 52345)';
+      const what = e.what === 'gap' ? `gap: ${e.missing} bytes missing` : e.what === 'TLS' ? tls : e.what === 'not-V2GTP' ? 'not V2GTP: ignored' : e.what;
+      return {
+        layer: 'tcp',
+        name: `TCP ${e.what}`,
+        src: e.src,
+        dst: e.dst,
+        summary: `${e.direction} connection ${e.connection} ${what}`,
+        fields: {
+          connection: e.connection,
+          direction: e.direction,
+          event: e.what,
+          ...(e.checkpoint !== undefined ? { checkpoint: e.checkpoint } : {}),
+          ...(e.missing !== undefined ? { missing: e.missing } : {}),
+          ...(e.what === 'TLS' ? { decrypting: e.decrypting === true } : {}),
+          ...(e.tlsDetail ? { tls: e.tlsDetail } : {}),
+        },
+      };
     }
     case 'error':
       return { layer: e.layer, name: 'error', summary: `${e.error.code}${e.error.offset !== undefined ? ` at offset ${e.error.offset}` : ''}: ${e.error.message}`, error: e.error };
@@ -87,13 +107,14 @@ export function eventToItem(e: V2gEvent): DecodedItem | undefined {
         exi: e.exiHex,
         ...(e.decoded ? { document: e.decoded.document } : {}),
         ...(e.decoded?.trailingZeroBytes ? { trailingZeroBytes: e.decoded.trailingZeroBytes } : {}),
+        ...(e.decrypted ? { decrypted: true } : {}),
       };
       const item: DecodedItem = {
         layer: 'v2g',
         name: e.name,
         ...(e.src !== undefined ? { src: e.src } : {}),
         ...(e.dst !== undefined ? { dst: e.dst } : {}),
-        summary: `${e.direction} ${e.schema ?? '-'}${e.checkpoint !== undefined ? ` [${e.checkpoint}]` : ''} ${e.summary}`.trimEnd(),
+        summary: `${e.direction}${e.decrypted ? ' (TLS, decrypted)' : ''} ${e.schema ?? '-'}${e.checkpoint !== undefined ? ` [${e.checkpoint}]` : ''} ${e.summary}`.trimEnd(),
         fields,
         ...(e.error ? { error: e.error } : {}),
       };

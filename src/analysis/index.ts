@@ -9,3 +9,5 @@ export type { DecodedV2g } from './exi-bridge.js';
 export * from './frame-analyser.js';
 export * from './checkpoints.js';
 export * from './limiting.js';
+export * from './tls.js';
+export * from './capture-keylog.js';

@@ -12,9 +12,10 @@
 //   car contactors open → D2, D1 off → CCS PowerDelivery stop → unlock both.
 import { distinctUntilChanged, map, Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import { batteryStateOf, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
+import { batteryStateOf, type ChademoBridgeContext, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
 import type { ChademoBridgeConfig } from '../chademo/config.js';
 import type { CanPort } from '../ports/can.js';
+import type { Clock } from '../ports/clock.js';
 import type { ChademoSignals } from '../ports/chademo.js';
 import type { ChargeParameters } from '../ports/charge-parameters.js';
 import type { BatteryState, EvHardware } from '../ports/hardware.js';
@@ -22,7 +23,6 @@ import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
 import { dialectFor } from '../v2g/dialects/index.js';
 import type { WireRecord } from './v2g-transport.js';
-import type { ActorClock } from './slac-layer.js';
 
 export interface ChademoBridgeOptions {
   readonly config: ChademoBridgeConfig;
@@ -31,7 +31,8 @@ export interface ChademoBridgeOptions {
   /** The board's EV hardware (CCS inlet side). */
   readonly hw: EvHardware;
   readonly logger: Logger;
-  readonly clock?: ActorClock;
+  /** The actor's clock (a SimulatedClock in tests); default: the wall clock. Its now() times the CAN cycle. */
+  readonly clock?: Clock;
   /** Status sink (the EV status bus). */
   readonly report: (u: StatusUpdate) => void;
   /** The CCS PreCharge delta (v2g-ev prechargeVoltageDelta): D2 once the CCS output is this close to the estimate. */
@@ -40,8 +41,16 @@ export interface ChademoBridgeOptions {
   readonly stopCcs: (reason: string) => void;
 }
 
+/** A broken bridge invariant (issue 11), witnessed in production as in tests. */
+export interface ChademoInvariantViolation {
+  readonly code: 'CURRENT_ASKED_CONTACTORS_OPEN' | 'D2_OFF_UNDER_CURRENT' | 'CHADEMO_UNLOCK_ABOVE_SAFE_VOLTAGE';
+  readonly message: string;
+}
+
 export interface ChademoBridge {
   readonly actor: Actor<typeof chademoBridgeMachine>;
+  /** Every invariant violation so far (each is also an error line and a chademo InvariantViolation status). */
+  readonly violations: readonly ChademoInvariantViolation[];
   /** The EV hardware for the CCS stack (battery and charge parameters from the CHAdeMO car). */
   readonly evHardware: EvHardware;
   readonly done: Promise<ChademoBridgeOutput>;
@@ -56,6 +65,31 @@ export interface ChademoBridge {
 
 const sameJson = <T>(a: T, b: T): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** The wall clock as a clock port (monotonic now(); the timers keep the process alive like XState's own). */
+function wallClock(): Clock {
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+  let next = 0;
+  return {
+    now: () => performance.now(),
+    setTimeout(fn, ms) {
+      const id = ++next;
+      timers.set(
+        id,
+        setTimeout(() => {
+          timers.delete(id);
+          fn();
+        }, ms),
+      );
+      return id;
+    },
+    clearTimeout(handle) {
+      const id = typeof handle === 'number' ? handle : -1;
+      clearTimeout(timers.get(id));
+      timers.delete(id);
+    },
+  };
+}
+
 export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   const log = o.logger.child('chademo');
   const subs: { unsubscribe(): void }[] = [];
@@ -63,6 +97,18 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   let ccsStopAsked = false;
   let baseBattery: BatteryState = { socPercent: 0, voltage: 0, maxCurrent: 0, maxVoltage: 0, capacityWh: 0 };
   subs.push(o.hw.battery.state$.subscribe((b) => (baseBattery = b)));
+  // The bridge's invariants, checked where it acts (the machine's guards are the design; this is the witness):
+  //   - no current asked of the CCS session while the CHAdeMO car's contactors are not closed;
+  //   - D2 never switched off while current flows (> stop_current_limit);
+  //   - the CHAdeMO plug never unlocked at or above safe_voltage (60 V).
+  const violations: ChademoInvariantViolation[] = [];
+  const violate = (code: ChademoInvariantViolation['code'], message: string): void => {
+    violations.push({ code, message });
+    if (violations.length <= 20) log.log('error', `CHAdeMO invariant violation ${code}: ${message}`, { code });
+    o.report({ layer: 'chademo', state: 'InvariantViolation', details: { code, message, fault: true } });
+  };
+  const flowingCurrent = (c: ChademoBridgeContext): number => Math.abs(c.measuredCurrent ?? c.ccsPresentCurrent);
+  const connectorVoltage = (c: ChademoBridgeContext): number => c.outputVoltage ?? c.ccsPresentVoltage;
   const machine = chademoBridgeMachine.provide({
     actions: {
       sendFrame: (_, f) => {
@@ -73,13 +119,24 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
         }
       },
       setD1: (_, p) => o.signals.setD1(p.on),
-      setD2: (_, p) => o.signals.setD2(p.on),
+      setD2: ({ context }, p) => {
+        if (!p.on && flowingCurrent(context) > context.config.stopCurrentLimit) violate('D2_OFF_UNDER_CURRENT', `D2 off with ${flowingCurrent(context)} A flowing`);
+        o.signals.setD2(p.on);
+      },
       lockPlug: () => o.signals.lock?.lock(),
-      unlockPlug: () => o.signals.lock?.unlock(),
-      reportStatus: (_, u) => o.report(u),
+      unlockPlug: ({ context }) => {
+        if (connectorVoltage(context) >= context.config.safeVoltage) violate('CHADEMO_UNLOCK_ABOVE_SAFE_VOLTAGE', `unlock at ${connectorVoltage(context)} V`);
+        o.signals.lock?.unlock();
+      },
+      reportStatus: (_, u) => {
+        // Each phase of the CHAdeMO sequence is a log line too (the CCS layers log theirs through the status bus).
+        log.log(u.details?.fault ? 'error' : 'info', `chademo ${u.state}`, { state: u.state, ...(u.details ?? {}) });
+        o.report(u);
+      },
     },
   });
-  const actor = createActor(machine, { input: { config: o.config, logger: log }, ...(o.clock ? { clock: o.clock as never } : {}) });
+  const clock = o.clock ?? wallClock();
+  const actor = createActor(machine, { input: { config: o.config, logger: log, now: () => clock.now() }, clock });
   // Events reach the actor on the microtask queue: a port may emit inside one of the actor's own actions.
   const toBridge = (e: ChademoBridgeEvent): void => queueMicrotask(() => actor.getSnapshot().status === 'active' && actor.send(e));
 
@@ -96,6 +153,16 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
     return () => s.unsubscribe();
   });
   const parameters$: Observable<ChargeParameters> = snap$.pipe(map(chargeParametersOf), distinctUntilChanged(sameJson));
+  // One check per snapshot, reported once per episode (not every snapshot while it lasts).
+  let askedWhileOpen = false;
+  subs.push(
+    actor.subscribe((s) => {
+      const p = chargeParametersOf(s);
+      const bad = p.targetCurrent > 0 && !s.context.contactorsClosed;
+      if (bad && !askedWhileOpen) violate('CURRENT_ASKED_CONTACTORS_OPEN', `${p.targetCurrent} A asked of the CCS session with the CHAdeMO car's contactors open`);
+      askedWhileOpen = bad;
+    }),
+  );
   const battery$: Observable<BatteryState> = snap$.pipe(
     map((s) => batteryStateOf(s.context, baseBattery)),
     distinctUntilChanged(sameJson),
@@ -155,6 +222,7 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   actor.start();
   return {
     actor,
+    violations,
     evHardware,
     done,
     onWire,

@@ -266,8 +266,9 @@ async function openSource(o: EvHardwareOptions, board: EvHardware, link: MqttLin
   const c = o.config;
   const name = c.ev.battery_source;
   const never = of(false);
-  // The sim board is a whole simulated car: its plant is the battery.
-  if (o.board.name === 'sim') {
+  // The sim board is a whole simulated car: its plant is the battery (with "chademo", the sim CHAdeMO car's
+  // pack, boards/sim/profile.ts, seen through the bridge below).
+  if (o.board.name === 'sim' && !(name === 'chademo' && o.ev)) {
     if (name !== 'static') log.log('warn', `ev.battery_source = "${name}" does not apply to board sim: the simulated battery is used`);
     return ok({ name: 'static', state$: board.battery.state$, stale$: never, close: async () => {} });
   }

@@ -80,7 +80,8 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     prechargeVoltageDelta: c.v2g.precharge_voltage_delta,
     prechargeUseInletVoltage: c.v2g.precharge_use_inlet_voltage,
     prechargeCurrent: c.v2g.precharge_current,
-    socTarget: c.v2g.soc_target,
+    // With the CHAdeMO bridge the CHAdeMO car ends the charge at its own target (the CCS side follows it).
+    socTarget: c.ev.battery_source === 'chademo' ? 100 : c.v2g.soc_target,
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,

@@ -8,8 +8,8 @@ import { chademoBridgeDefaults, type ChademoBridgeConfig } from '../chademo/conf
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { createChademoBridge, type ChademoBridge } from './chademo.js';
-import type { ActorClock } from './slac-layer.js';
 import { Checkpoint } from '../checkpoints.js';
+import type { Clock } from '../ports/clock.js';
 
 export interface SimChademoOptions {
   readonly car?: Partial<SimChademoCarOptions>;
@@ -42,7 +42,7 @@ export function createSimChademoChain(o: {
   readonly options: SimChademoOptions;
   readonly board: SimBoard;
   readonly scheduler: Scheduler;
-  readonly clock?: ActorClock;
+  readonly clock?: Clock;
   readonly logger: Logger;
   readonly status: StatusBus;
   readonly prechargeVoltageDelta: number;

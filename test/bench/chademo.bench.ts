@@ -6,7 +6,8 @@
 //    CurrentDemandReq every ChargeLoop_Interval (100 ms) after the response.
 //  - chademo_can_cycle_jitter_idle / _loaded: intervals between the bridge's 0x109 frames (nominal
 //    100 ms) while the whole chain charges, without and with a CPU load (15 ms busy every 20 ms) in the
-//    same event loop.
+//    same event loop; and each frame's lateness against the absolute grid start + n·100 ms (the cycle
+//    runs on deadlines, machines/chademo-bridge nextCycleDelay) with the drift of the last frame.
 import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { nullLogger } from '../../src/ports/log.js';
@@ -85,17 +86,51 @@ async function jitter(loaded: boolean): Promise<BenchResult> {
         while (performance.now() - t < 15);
       }, 20)
     : undefined;
+  let cycleStart: number | undefined;
+  let skippedByBridge = 0;
   try {
     await untilCharging(sim);
     measuring = true;
     await sleep(15_000);
+    const ctx = sim.chademo?.bridge.actor.getSnapshot().context;
+    cycleStart = ctx?.cycleStart;
+    skippedByBridge = ctx?.cyclesSkipped ?? 0;
   } finally {
     if (load) clearInterval(load);
     sim.dispose();
   }
   const dev = at.slice(1).map((t, i) => Math.abs(t - (at[i] as number) - 100)).sort((a, b) => a - b);
   const mean = at.length > 1 ? ((at[at.length - 1] as number) - (at[0] as number)) / (at.length - 1) : NaN;
-  return { bench: loaded ? 'chademo_can_cycle_jitter_loaded' : 'chademo_can_cycle_jitter_idle', cycles: dev.length, mean_interval_ms: mean, jitter_p50_ms: percentile(dev, 50), jitter_p99_ms: percentile(dev, 99), jitter_max_ms: dev[dev.length - 1] ?? NaN, load: loaded ? '15ms/20ms busy' : 'none' };
+  // Against the bridge's own deadline grid (cycleStart + n·100 ms on the same performance.now() clock,
+  // src/runtime/chademo.ts wallClock): how late each frame left its slot, and the lateness of the last
+  // one (its drift). Chained relative timers would make that grow with every late wake-up; deadlines
+  // keep it at one wake-up's lateness. Slots the bridge skipped after a stall are counted.
+  const start = cycleStart ?? at[0] ?? 0;
+  // A Node timer may fire up to ~1 ms before its due time on performance.now(): a frame up to 5 ms
+  // before a slot belongs to that slot (negative lateness), anything later to the slot before it.
+  const slotOf = (t: number): number => Math.floor((t - start + 5) / 100);
+  const lateOf = (t: number): number => t - start - slotOf(t) * 100;
+  const late = at.map(lateOf).sort((a, b) => a - b);
+  const first = at[0] ?? start;
+  const last = at[at.length - 1] ?? start;
+  const slots = slotOf(last) - slotOf(first);
+  const drift = lateOf(last);
+  return {
+    bench: loaded ? 'chademo_can_cycle_jitter_loaded' : 'chademo_can_cycle_jitter_idle',
+    cycles: dev.length,
+    slots,
+    skipped: slots + 1 - at.length,
+    skipped_by_bridge: skippedByBridge,
+    mean_interval_ms: mean,
+    jitter_p50_ms: percentile(dev, 50),
+    jitter_p99_ms: percentile(dev, 99),
+    jitter_max_ms: dev[dev.length - 1] ?? NaN,
+    deadline_late_p50_ms: percentile(late, 50),
+    deadline_late_p99_ms: percentile(late, 99),
+    deadline_late_max_ms: late[late.length - 1] ?? NaN,
+    drift_ms: drift,
+    load: loaded ? '15ms/20ms busy' : 'none',
+  };
 }
 
 export const suite: BenchSuite = {

@@ -174,6 +174,8 @@ describe('CCS-to-CHAdeMO bridge fault table (whole chain, virtual time)', () => 
       // Invariant 3: no unlock above 60 V (CHAdeMO side here; the CCS side is the safety monitor's).
       for (const u of c.sim.unlockLog) if (u.volts >= 60) violations.push(`CHADEMO_UNLOCK_AT_${u.volts}V`);
       for (const v of r.violations) violations.push(`CCS_${v.code}`);
+      // The bridge's production witness (src/runtime/chademo.ts) must have seen nothing either.
+      for (const v of c.bridge.violations) violations.push(`BRIDGE_${v.code}`);
       const actual = bout?.result ?? `running:${JSON.stringify(bsnap.value)}`;
       const reason = bout?.reason ?? '';
       const checks: [boolean, string][] = [

@@ -8,6 +8,8 @@ import { detectCaptureFormat } from '../../capture/reader.js';
 import { homePlugAnalyser } from '../../homeplug/analyser.js';
 import { createV2gAnalyser, sessionSummaryText } from '../../analysis/frame-analyser.js';
 import { valuesToCsv } from '../../analysis/values.js';
+import { keyLogFromCapture } from '../../analysis/capture-keylog.js';
+import { addKeyLogText, emptyKeyLog } from '../../analysis/tls.js';
 import { writeFile } from 'node:fs/promises';
 
 export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs, SDP, TCP, V2GTP and EXI (V2G messages), session summaries';
@@ -15,17 +17,21 @@ export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs, SDP, TCP,
 /** Analysers in the order their items are printed for one frame. */
 export const ANALYSERS: FrameAnalyser[] = [homePlugAnalyser];
 
-const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json] [--values <file.csv>] [--no-summary]
+const USAGE = `usage: tsplc decode <capture.pcap|capture.pcapng> [--json] [--values <file.csv>] [--keylog <file>] [--no-summary]
        tsplc decode <folder> [--json]   one statistics row per session of every capture in the folder
   --json            one JSON object per line: {frame, time, relative, layer, name, src, dst, summary, fields | error};
                     V2G messages carry the whole decoded document in fields.document; the per-session
                     summaries follow as {"layer":"summary", ...} lines
   --values <file>   write the voltage/current/SOC series (EVSEPresentVoltage, EVSEPresentCurrent,
                     EVTargetVoltage, EVTargetCurrent, SOC; multipliers applied) as CSV
+  --keylog <file>   decrypt TLS (1.2 and 1.3) with an NSS key log (SSLKEYLOGFILE format: CLIENT_RANDOM,
+                    CLIENT/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT/SERVER_TRAFFIC_SECRET_0); the key log
+                    a dSPACE bench sends inside the capture (UDP 52345) is used as well, without this option.
+                    A session the key log cannot decrypt is an error (exit 1)
   --no-summary      leave out the per-session summary at the end`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs('decode', USAGE, { args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, values: { type: 'string' }, 'no-summary': { type: 'boolean', default: false } } });
+  const parsed = parseCommandArgs('decode', USAGE, { args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, values: { type: 'string' }, keylog: { type: 'string' }, 'no-summary': { type: 'boolean', default: false } } });
   if (typeof parsed === 'number') return parsed;
   const [path, ...extra] = parsed.positionals;
   if (!path || extra.length > 0) {
@@ -46,6 +52,24 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`tsplc decode: ${path}: BAD_MAGIC: not a pcap or pcapng file (unknown magic number)\n`);
     return 1;
   }
+  // TLS: what the capture itself carries on UDP 52345 (a first pass over it), then the key log file,
+  // whose entries win (the user's explicit choice).
+  const keyLog = emptyKeyLog();
+  keyLogFromCapture(bytes, keyLog);
+  const keylogPath = parsed.values.keylog;
+  if (keylogPath !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(keylogPath, 'utf8');
+    } catch (e) {
+      process.stderr.write(`tsplc decode: cannot read key log ${keylogPath}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    if (addKeyLogText(keyLog, text) === 0) {
+      process.stderr.write(`tsplc decode: ${keylogPath}: no NSS key log entries (CLIENT_RANDOM / *_TRAFFIC_SECRET lines)${keyLog.badLines ? `, ${keyLog.badLines} unreadable line(s)` : ''}\n`);
+      return 1;
+    }
+  }
   const json = parsed.values.json === true;
   const valuesPath = parsed.values.values;
   const wantSummary = parsed.values['no-summary'] !== true;
@@ -53,12 +77,15 @@ export async function run(argv: string[]): Promise<number> {
   let corrupt = false;
   // The V2G analyser keeps TCP stream state across frames: one per file. It keeps no decoded
   // documents; summaries and values only when asked for (memory stays flat on long captures).
-  const v2g = createV2gAnalyser({ summary: wantSummary, values: valuesPath !== undefined });
+  const v2g = createV2gAnalyser({ summary: wantSummary, values: valuesPath !== undefined, ...(keyLog.sessions.size > 0 ? { keyLog } : {}) });
+  // A TLS session the key log could not decrypt (no secret, authentication failure): stderr, exit 1.
+  const tlsErrors: string[] = [];
   let lastFrame = 0;
   let lastTimestamp = NaN;
   let firstTimestamp = NaN;
   for (const item of decodeCapture(bytes, [...ANALYSERS, v2g])) {
     if (item.layer === 'capture') corrupt = true;
+    if (item.layer === 'tls' && item.error) tlsErrors.push(`${item.error.code}: ${item.error.message} (frame ${item.frame})`);
     if (Number.isFinite(item.timestamp)) {
       lastFrame = item.frame;
       lastTimestamp = item.timestamp;
@@ -89,7 +116,8 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  return corrupt ? 1 : 0;
+  for (const e of tlsErrors) process.stderr.write(`tsplc decode: ${e}\n`);
+  return corrupt || tlsErrors.length > 0 ? 1 : 0;
 }
 
 /**

@@ -5,10 +5,12 @@ import { LongFirstSequencer } from './test/helpers/sequencer.js';
 // Workers: most of the suite's wall time is files that wait on real-time protocol timers in
 // spawned processes across network namespaces (see docs/development.md § "How long the suite
 // takes"), not CPU. vitest's default (CPUs − 1) is a single worker on a 2-core machine, which
-// runs those waits one after another (18.5 min); four workers overlap them. Namespace, interface,
-// port and temp-dir names are unique per process (src/runtime/netns.ts, mkdtemp, free ports), so
-// any two files may run at once. TSPLC_TEST_WORKERS overrides the count.
-const workers = Number(process.env.TSPLC_TEST_WORKERS) || Math.min(8, Math.max(4, availableParallelism()));
+// runs those waits one after another (18.5 min). The four longest files (the hostile suites and
+// the packaging test, started first by LongFirstSequencer) use ~15 % of a core each while they
+// wait, so on 2 cores six workers let two CPU-bound unit files run beside them. Namespace,
+// interface, port and temp-dir names are unique per process (src/runtime/netns.ts, mkdtemp, free
+// ports), so any two files may run at once. TSPLC_TEST_WORKERS overrides the count.
+const workers = Number(process.env.TSPLC_TEST_WORKERS) || Math.min(8, availableParallelism() + 4);
 
 export default defineConfig({
   test: {

@@ -15,8 +15,10 @@ const workers = Number(process.env.TSPLC_TEST_WORKERS) || Math.min(8, availableP
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Upper bounds that catch a hang, sized for a loaded 2-core machine (a tsx process start takes tens of
+    // seconds at load 20–30); a passing test never waits for them.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
     // Separate processes: the namespace tests register exit/signal handlers and load the native addon.
     pool: 'forks',
     poolOptions: { forks: { minForks: 1, maxForks: workers } },

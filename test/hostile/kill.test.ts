@@ -120,7 +120,7 @@ describe.skipIf(unavailable !== '')('kill either side mid-CurrentDemand (real na
   const rows: AttackRow[] = [];
   beforeAll(async () => {
     bench = await startBench();
-  }, 60_000);
+  }, 300_000);
   const dirs: string[] = [];
   const recordDir = (who: string): string => {
     const d = mkdtempSync(join(tmpdir(), `tsplc-kill-${who}-`));
@@ -134,8 +134,8 @@ describe.skipIf(unavailable !== '')('kill either side mid-CurrentDemand (real na
   });
 
   const inLoop = async (charger: Proc, car: Proc): Promise<void> => {
-    await car.waitFor((l) => l.includes('"cp":705') || l.includes('CurrentDemandRes'), 60_000);
-    await charger.waitFor((l) => l.includes('"cp":705'), 10_000);
+    await car.waitFor((l) => l.includes('"cp":705') || l.includes('CurrentDemandRes'), 180_000);
+    await charger.waitFor((l) => l.includes('"cp":705'), 60_000);
   };
 
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {

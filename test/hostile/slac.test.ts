@@ -26,7 +26,7 @@ describe.skipIf(skip)('hostile peers: HomePlug (SLAC) attacks against tsplc evse
 
   beforeAll(async () => {
     lab = await startSlacLab({ evseArgs: ['--set', `logging.session_records_dir=${records}`] });
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
     console.log(`\nHomePlug hostile-peer report\n${formatReport(rows)}\n`);
     await lab?.destroy();

@@ -67,6 +67,8 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
 
   beforeAll(async () => {
     r = await netnsSimSession({
+      // A tsx (or node) start of modem-sim takes tens of seconds on a loaded 2-core machine.
+      modemReadyTimeoutMs: 120_000,
       protocol: 'din',
       mode: 'dc',
       faults: 'none',
@@ -74,11 +76,12 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
       restartMs: 300,
       level: 'info',
       json: true,
-      timeoutMs: 90_000,
+      // A real-time session takes ~15 s idle and 60–80 s at load 30; this only bounds a hang.
+      timeoutMs: 240_000,
       extraArgs: ['--set', 'ev.battery_capacity_wh=1000', '--set', `logging.session_records_dir=${records}`],
       onLine: (role, l) => lines.push(`[${role}] ${l}`),
     });
-  }, 150_000);
+  }, 300_000);
   afterAll(() => rmSync(records, { recursive: true, force: true }));
 
   it('the session itself succeeded on both sides', () => {

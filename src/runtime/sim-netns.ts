@@ -27,6 +27,8 @@ export interface NetnsSimOptions {
   readonly json: boolean;
   /** Give up after this long, ms (default 120 s). */
   readonly timeoutMs?: number;
+  /** How long modem-sim may take to say 'ready', ms (default 20 s; the tests allow more: a tsx start on a loaded machine takes longer). */
+  readonly modemReadyTimeoutMs?: number;
   /** Extra arguments for both role processes (e.g. --set ev.battery_capacity_wh=1000 for a fast SOC). */
   readonly extraArgs?: readonly string[];
   /**
@@ -100,7 +102,7 @@ export async function netnsSimSession(o: NetnsSimOptions): Promise<NetnsSimResul
     const modem = spawnCli(topo, middle, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(o.restartMs)]);
     children.push(modem);
     await new Promise<void>((resolveReady, reject) => {
-      const t = setTimeout(() => reject(new Error('modem-sim did not get ready')), 20_000);
+      const t = setTimeout(() => reject(new Error('modem-sim did not get ready')), o.modemReadyTimeoutMs ?? 20_000);
       watchLines(modem, (l) => {
         say('modem', l);
         if (l.includes('ready')) {

@@ -2,14 +2,15 @@
 // hand from the capture's CurrentDemand pairs (frame numbers and times as `tsplc decode` prints them,
 // relative to the first frame); a pair lasts from its request to the next request, the last one to
 // its response. Slack "at a limit": 1 A or 2 % of the limit, whichever is larger (src/analysis/limiting.ts).
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LimitingFold, type PairVerdict, type V2gMessageEvent, analyzeCapture } from '../../src/analysis/index.js';
-import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { capturesDir } from '../shared.js';
+import { needCaptures } from '../env.js';
+import { runTsplc } from '../helpers/run.js';
 
-if (!hasCaptures) console.warn(missingSharedMessage);
+const hasCaptures = needCaptures();
 
 function analyse(file: string) {
   const a = analyzeCapture(new Uint8Array(readFileSync(join(capturesDir, file))));
@@ -98,11 +99,15 @@ describe.skipIf(!hasCaptures)('limiting-side verdict on real captures', () => {
     expect(v?.verdict).toBe('charger');
   });
 
-  it('tsplc decode shows the verdict in the text summary and in --json', () => {
+  it('tsplc decode shows the verdict in the text summary and in --json', async () => {
     const file = join(capturesDir, 'ISO-2_DC_DS5366.pcapng');
-    const text = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'decode', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    // Both runs at once and through run() (test/helpers/run.ts): a synchronous spawn blocks this worker.
+    const [textRun, jsonRun] = await Promise.all([runTsplc(['decode', file]), runTsplc(['decode', file, '--json'])]);
+    expect(textRun.status, textRun.stderr).toBe(0);
+    expect(jsonRun.status, jsonRun.stderr).toBe(0);
+    const text = textRun.stdout;
     expect(text).toMatch(/^ {2}limiting: car — car 97\.8 %, charger 0\.0 % \(current 0\.0 %, voltage 0\.0 %, power 0\.0 %\), neither 2\.2 % of 51\.78\d s charging, 417 pairs; mostly car: EVTargetCurrent below EVSEMaximumCurrentLimit$/m);
-    const json = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'decode', file, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const json = jsonRun.stdout;
     const summary = json.trim().split('\n').map((l) => JSON.parse(l) as { layer: string; limiting?: { verdict: string; car: { share: number } } }).find((l) => l.layer === 'summary');
     expect(summary?.limiting?.verdict).toBe('car');
     expect(summary?.limiting?.car.share).toBeCloseTo(0.9784, 3);

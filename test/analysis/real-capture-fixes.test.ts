@@ -8,9 +8,10 @@ import { type V2gEvent, type V2gMessageEvent, V2gCaptureAnalyzer, analyzeCapture
 import { type CaptureRecord, readCapture } from '../../src/capture/reader.js';
 import { encode, fromJson } from '../../src/exi/index.js';
 import { decodePacket } from '../../src/net/index.js';
-import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { capturesDir } from '../shared.js';
+import { needCaptures } from '../env.js';
 
-if (!hasCaptures) console.warn(missingSharedMessage);
+const hasCaptures = needCaptures();
 
 const run = promisify(execFile);
 async function tsplc(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -1,19 +1,22 @@
 // `tsplc scope` (issue 14 §3): the self-contained HTML page opened in headless Chromium — no console
 // errors, no network, and the plotted series equal what `tsplc decode --values` writes.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumFlags } from '../../src/cli/commands/scope.js';
-import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { capturesDir } from '../shared.js';
+import { needCaptures, requireEnv } from '../env.js';
+import { run, runTsplc } from '../helpers/run.js';
 
-if (!hasCaptures) console.warn(missingSharedMessage);
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`${CHROMIUM} not installed (apt-get install chromium): skipping the browser checks of tsplc scope`);
+const hasCaptures = needCaptures();
+const hasChromium = requireEnv('chromium', existsSync(CHROMIUM), `${CHROMIUM} not installed (apt-get install chromium): skipping the browser checks of tsplc scope`);
 
-function tsplc(args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+// Through run() (test/helpers/run.ts): a synchronous spawn of the CLI (or of Chromium) blocks this worker for seconds.
+async function tsplc(args: string[]): Promise<string> {
+  const r = await runTsplc(args);
+  if (r.status !== 0) throw new Error(`tsplc ${args.join(' ')}: exit ${String(r.status)}: ${r.stderr.slice(-1000)}`);
+  return r.stdout;
 }
 
 function csvColumns(csv: string): Record<string, (number | null)[]> {
@@ -27,24 +30,24 @@ function csvColumns(csv: string): Record<string, (number | null)[]> {
 describe.skipIf(!hasCaptures)('tsplc scope', () => {
   const capture = join(capturesDir, 'ISO-2_DC_DS5366.pcapng');
 
-  it('writes one HTML file with uPlot inlined and no network reference', () => {
+  it('writes one HTML file with uPlot inlined and no network reference', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-scope-'));
     const out = join(dir, 'scope.html');
-    expect(tsplc(['scope', capture, '-o', out])).toMatch(/scope\.html: 912 rows, SLAC, CableCheck, PreCharge, charging, stop, 0 markers/);
+    expect(await tsplc(['scope', capture, '-o', out])).toMatch(/scope\.html: 912 rows, SLAC, CableCheck, PreCharge, charging, stop, 0 markers/);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('uPlot');
     expect(html).not.toMatch(/(src|href)=["']?https?:/);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!hasChromium)('in headless Chromium: no errors, and the plotted series equal --values', () => {
+  it.skipIf(!hasChromium)('in headless Chromium: no errors, and the plotted series equal --values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-scope-'));
     const html = join(dir, 'scope.html');
     const csv = join(dir, 'values.csv');
-    tsplc(['scope', capture, '-o', html]);
-    tsplc(['decode', capture, '--values', csv, '--no-summary']);
+    await tsplc(['scope', capture, '-o', html]);
+    await tsplc(['decode', capture, '--values', csv, '--no-summary']);
     const profile = join(dir, 'profile');
-    const r = spawnSync(CHROMIUM, [...chromiumFlags(profile), '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = await run(CHROMIUM, [...chromiumFlags(profile), '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${html}`], { timeoutMs: 90_000 });
     expect(r.status).toBe(0);
     const console = (r.stderr ?? '').split('\n').filter((l) => /CONSOLE|Uncaught/.test(l));
     expect(console).toEqual([]);
@@ -59,10 +62,10 @@ describe.skipIf(!hasCaptures)('tsplc scope', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  it.skipIf(!hasChromium)('--png writes a screenshot', () => {
+  it.skipIf(!hasChromium)('--png writes a screenshot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-scope-'));
     const png = join(dir, 'scope.png');
-    tsplc(['scope', capture, '-o', join(dir, 'scope.html'), '--png', png]);
+    await tsplc(['scope', capture, '-o', join(dir, 'scope.html'), '--png', png]);
     const b = readFileSync(png);
     expect([...b.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(b.length).toBeGreaterThan(20_000);

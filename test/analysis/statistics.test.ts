@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { captureFiles, capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
+import { captureFiles, capturesDir } from '../shared.js';
+import { needCaptures } from '../env.js';
 
-if (!hasCaptures) console.warn(missingSharedMessage);
+const hasCaptures = needCaptures();
 
 async function tsplc(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {

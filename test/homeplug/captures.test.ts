@@ -1,7 +1,6 @@
 // Every HomePlug frame of every real capture: decodes without error, the count per file equals
 // tshark's, timestamps agree with tshark, and every frame — SLAC frames in particular —
 // re-encodes byte-identically, padding included.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,16 +9,16 @@ import { readCapture } from '../../src/capture/index.js';
 import { decodeMme, encodeMme, isHomePlugFrame } from '../../src/homeplug/index.js';
 import { captureFiles } from '../shared.js';
 import { needCaptures } from '../env.js';
+import { run } from '../helpers/run.js';
 
 const SLAC_TYPES = /^CM_(SLAC_|START_ATTEN_CHAR|MNBC_SOUND|ATTEN_|VALIDATE|SET_KEY|GET_KEY)/;
 
-function tsharkHomePlug(file: string): { frame: number; epoch: number }[] {
-  const out = execFileSync('tshark', ['-r', file, '-Y', 'homeplug-av', '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return out
+// tshark through run() (test/helpers/run.ts), started before our own decode so the two overlap: a
+// synchronous tshark over a large capture blocks this worker for seconds on a loaded machine.
+async function tsharkHomePlug(file: string): Promise<{ frame: number; epoch: number }[]> {
+  const r = await run('tshark', ['-r', file, '-Y', 'homeplug-av', '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch']);
+  if (r.status !== 0) throw new Error(`tshark -r ${file}: exit ${String(r.status)}: ${r.stderr.slice(-500)}`);
+  return r.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
@@ -31,7 +30,9 @@ function tsharkHomePlug(file: string): { frame: number; epoch: number }[] {
 describe.skipIf(!needCaptures())('HomePlug frames in ../shared/captures', () => {
   const totals = { frames: 0, slac: 0 };
   for (const file of captureFiles()) {
-    it(basename(file), () => {
+    it(basename(file), async () => {
+      const tshark = tsharkHomePlug(file);
+      tshark.catch(() => undefined); // awaited below; if our decode fails first, its failure is the one to report
       const ours: { frame: number; ms: number }[] = [];
       for (const r of readCapture(readFileSync(file))) {
         if (!r.ok) throw new Error(`${basename(file)}: ${r.error.code} ${r.error.message}`);
@@ -50,7 +51,7 @@ describe.skipIf(!needCaptures())('HomePlug frames in ../shared/captures', () => 
         if (toHex(again) !== toHex(data)) expect(toHex(again), `${name} frame ${index}`).toBe(toHex(data));
       }
       totals.frames += ours.length;
-      const theirs = tsharkHomePlug(file);
+      const theirs = await tshark;
       expect(ours.length).toBe(theirs.length);
       expect(ours.map((o) => o.frame)).toEqual(theirs.map((t) => t.frame));
       for (let i = 0; i < ours.length; i++) {

@@ -1,6 +1,5 @@
 // Layout check independent of our own round trip: for the SLAC captures, the field values Wireshark's
 // homeplug-av dissector reads (RunID, MACs, NID, NMK, AAG, counters, SW version) equal ours, frame by frame.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { readCapture } from '../../src/capture/index.js';
 import { type Mme, decodeMme, isHomePlugFrame, swVersionText } from '../../src/homeplug/index.js';
 import { captureFiles } from '../shared.js';
 import { needCaptures, needTshark } from '../env.js';
+import { run } from '../helpers/run.js';
 
 const colon = (b: Uint8Array): string => formatMac(b);
 const list = (a: readonly number[]): string => a.join(',');
@@ -40,13 +40,12 @@ const SLAC_FILES = /DIN_DC_DS5366|multi_EVSE_SLAC|WP4_network|Dehner|TaycanRight
 
 describe.skipIf(!needCaptures() || !needTshark())('field values agree with Wireshark', () => {
   for (const file of captureFiles().filter((f) => SLAC_FILES.test(basename(f)))) {
-    it(basename(file), () => {
+    it(basename(file), async () => {
       const names = Object.keys(FIELDS);
-      const out = execFileSync('tshark', ['-r', file, '-Y', 'homeplug-av', '-T', 'fields', '-e', 'frame.number', ...names.flatMap((n) => ['-e', n])], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      // Through run() (test/helpers/run.ts): a synchronous tshark blocks this worker for seconds on a loaded machine.
+      const t = await run('tshark', ['-r', file, '-Y', 'homeplug-av', '-T', 'fields', '-e', 'frame.number', ...names.flatMap((n) => ['-e', n])]);
+      expect(t.status, t.stderr).toBe(0);
+      const out = t.stdout;
       const theirs = new Map<number, string[]>();
       for (const line of out.split('\n')) {
         if (!line) continue;

@@ -3,13 +3,15 @@
 // UDP and TCP), an attack runner that measures what an attack cost the target (alive, RSS, log
 // volume) and whether a real car session succeeds afterwards, and the printed report table.
 // Generic on purpose: the SLAC attacks (test/hostile/slac*.test.ts) use the same pieces.
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCapture } from '../../src/capture/reader.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 import { errorMessage } from '../../src/errors.js';
+import { needTshark } from '../env.js';
+import { run, runTsplc } from '../helpers/run.js';
 
 export { namespaceTestsUnavailable };
 
@@ -274,7 +276,8 @@ export interface RecordFindings {
   readonly jsonlLastKind: string | undefined;
 }
 
-export const hasTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+// The record checks read each record with tshark too; without it they would silently drop that part (needTshark fails under TSPLC_NO_SKIP=1).
+export const hasTshark = needTshark();
 
 /** The `--set` arguments that make a role record into `dir`. */
 export const recordArgs = (dir: string): string[] => ['--set', `logging.session_records_dir=${dir}`];
@@ -314,14 +317,18 @@ function unansweredOf(v2g: readonly { name?: string; frame?: number }[]): string
   return missing;
 }
 
-/** Reads one record the way a user would: the project's reader, `tsplc decode --json`, `tshark -r`, and its `.jsonl`. */
-export function examineRecord(pcapng: string): RecordFindings {
+/**
+ * Reads one record the way a user would: the project's reader, `tsplc decode --json`, `tshark -r`, and its `.jsonl`.
+ * The two tools run through run() (test/helpers/run.ts): a synchronous spawn of `tsplc decode` blocks this worker
+ * for seconds on a loaded machine.
+ */
+export async function examineRecord(pcapng: string): Promise<RecordFindings> {
   const bytes = new Uint8Array(readFileSync(pcapng));
   const end = pcapngWholeBlockEnd(bytes);
   const frames = [...readCapture(bytes)].filter((x) => x.ok).length;
-  const d = spawnSync(process.execPath, ['--import', 'tsx', cli, 'decode', pcapng, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const [d, t] = await Promise.all([runTsplc(['decode', pcapng, '--json']), hasTshark ? run('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.number']) : undefined]);
   let decoded: { layer: string; name?: string; frame?: number; summary?: string }[] = [];
-  let decodeError = d.status === 0 ? '' : `exit ${String(d.status ?? d.signal)}: ${(d.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
+  let decodeError = d.status === 0 ? '' : `exit ${String(d.status)}: ${(d.stderr || '').trim().split('\n').slice(-3).join(' | ')}`;
   try {
     decoded = d.stdout
       .trim()
@@ -336,7 +343,6 @@ export function examineRecord(pcapng: string): RecordFindings {
   const v2g = decoded.filter((x) => x.layer === 'v2g');
   const unanswered = unansweredOf(v2g);
   const requests = v2g.filter((x) => (x.name ?? '').endsWith('Req')).length;
-  const t = hasTshark ? spawnSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }) : undefined;
   const jsonl = readFileSync(pcapng.replace(/\.pcapng$/, '.jsonl'), 'utf8').trim().split('\n');
   let jsonlLastKind: string | undefined;
   try {

@@ -121,13 +121,13 @@ export async function startSlacLab(o: { restartMs?: number; evseArgs?: readonly 
       await topology.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
     }
     const modem = track(topology.spawnNode(middle, CLI, ['modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', String(restartMs)]));
-    await modem.waitFor((l) => l.includes('ready'), 20_000, 'modem-sim ready');
+    await modem.waitFor((l) => l.includes('ready'), 120_000, 'modem-sim ready');
     const pause = ['--set', `modem.restart_pause=${Math.max(restartMs + 200, 300)}`];
     const evse = track(
       topology.spawnNode(evseEnd, CLI, ['evse', '-i', evseEnd.ifname, '--board', 'sim', '--json', '--log-level', 'info', '--protocol', 'din', '--dc', ...pause, '--set', 'evse.allow_new_session_after_stopping=true', ...(o.evseArgs ?? [])]),
     );
     // Checkpoint 2: the charger waits for CM_SLAC_PARM.REQ.
-    await evse.waitFor((l) => l.includes('"cp":2') || l.includes('cp=2'), 30_000, 'evse waiting for SLAC');
+    await evse.waitFor((l) => l.includes('"cp":2') || l.includes('cp=2'), 180_000, 'evse waiting for SLAC');
     const lab: SlacLab = {
       topology,
       evEnd,

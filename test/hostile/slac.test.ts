@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
+import { requireEnv } from '../env.js';
 import { formatReport, startSlacLab, type CarResult, type ReportRow, type SlacLab } from './slac-harness.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`hostile SLAC suite skipped: ${netnsUnavailableReason()}`);
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
 /** Bounds after each attack (the charger idles at about 130 MB RSS under tsx). */
 const RSS_GROWTH_LIMIT_KB = 100 * 1024;
@@ -26,7 +26,7 @@ describe.skipIf(skip)('hostile peers: HomePlug (SLAC) attacks against tsplc evse
 
   beforeAll(async () => {
     lab = await startSlacLab({ evseArgs: ['--set', `logging.session_records_dir=${records}`] });
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
     console.log(`\nHomePlug hostile-peer report\n${formatReport(rows)}\n`);
     await lab?.destroy();

@@ -5,11 +5,16 @@
 // written to $TMPDIR/tsplc-hostile-tcp-sdp.txt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespaceTestsUnavailable, printReport, rowOk, runAttack, runAttacker, seenOf, startBench, type AttackRow, type Bench, type Proc } from './harness.js';
+import { requireEnv } from '../env.js';
 
-const unavailable = await namespaceTestsUnavailable();
-if (unavailable) console.log(`hostile TCP/SDP suite skipped: ${unavailable}`);
+const unavailableReason = await namespaceTestsUnavailable();
+// '' = available; requireEnv (test/env.ts) logs the skip on a desk and fails the file under TSPLC_NO_SKIP=1.
+const unavailable = requireEnv('root, network namespaces and the AF_PACKET addon', unavailableReason === '', unavailableReason) ? '' : unavailableReason;
 
 const attacker = 'test/hostile/tcp-attacker.ts';
+
+/** The charger's v2g.handshake_timeout here: what the silent and slowloris rows wait for (default 5 s, which they need not sit out). */
+const HANDSHAKE_TIMEOUT_MS = 3000;
 
 // What each attack must show besides "alive, bounded, a real session afterwards".
 const allAttacks: ReadonlyArray<{ readonly name: string; readonly id: string; readonly expect: (r: Record<string, unknown>) => void }> = [
@@ -20,9 +25,10 @@ const allAttacks: ReadonlyArray<{ readonly name: string; readonly id: string; re
   { name: 'EXI garbage', id: 'exi-garbage', expect: (r) => expect(r.afterMs as number).toBeLessThan(2000) },
   { name: 'early FIN', id: 'early-fin', expect: (r) => expect(r.ok).toBe(true) },
   { name: 'early RST', id: 'early-rst', expect: (r) => expect(r.ok).toBe(true) },
-  // handshake_timeout (5 s default) closes it; before the fix it stayed open (observed 130 s).
-  { name: 'silent connection', id: 'silent', expect: (r) => expect(r.afterMs as number).toBeLessThan(8000) },
-  { name: 'slowloris (100 B promised, 18 sent)', id: 'slowloris', expect: (r) => expect(r.afterMs as number).toBeLessThan(8000) },
+  // handshake_timeout (5 s default, 3 s for this charger: see beforeAll; the real car after each row sends its supportedAppProtocolReq within milliseconds of connecting) closes it; before the fix it stayed open
+  // (observed 130 s). The bound leaves 4 s for a loaded machine.
+  { name: 'silent connection', id: 'silent', expect: (r) => expect(r.afterMs as number).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 4000) },
+  { name: 'slowloris (100 B promised, 18 sent)', id: 'slowloris', expect: (r) => expect(r.afterMs as number).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 4000) },
   // One connection gets the session slot (and is closed after handshake_timeout); the others are reset at once.
   { name: '500 parallel connections', id: 'parallel-500', expect: (r) => expect(r.stillOpenAfter1s as number).toBeLessThanOrEqual(1) },
   { name: '1,000 connect/reset cycles', id: 'cycles-1000', expect: (r) => expect(r.ok).toBe(true) },
@@ -51,9 +57,11 @@ describe.skipIf(unavailable !== '')('hostile peers against tsplc evse: SDP and T
       '--set', 'connection.backoff_initial=300',
       '--set', 'connection.backoff_max=1500',
       '--set', 'v2g.V2G_SECC_CommunicationSetup_Performance_Time=8000',
+      '--set', `v2g.handshake_timeout=${HANDSHAKE_TIMEOUT_MS}`,
     ]);
-    await charger.waitFor((l) => l.includes('"cp":2'), 30_000);
-  }, 60_000);
+    // Generous: tsx starts of modem-sim and the charger take tens of seconds on a loaded 2-core machine.
+    await charger.waitFor((l) => l.includes('"cp":2'), 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (charger?.alive()) charger.child.kill('SIGTERM');

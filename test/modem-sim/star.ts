@@ -89,7 +89,8 @@ export async function startModemSim(star: Star, roles: readonly string[], extra:
   const args = ['src/cli/main.ts', 'modem-sim', ...roles.flatMap((r) => ['-i', star.modemIfs[r] as string]), ...extra];
   const child = star.topology.spawnNode(star.middle, args[0] as string, args.slice(1));
   const l = lines(child);
-  await l.waitFor((x) => x.includes('ready'), 20_000);
+  // Generous: a tsx start takes tens of seconds on a loaded 2-core machine.
+  await l.waitFor((x) => x.includes('ready'), 120_000);
   return Object.assign(l, { child });
 }
 

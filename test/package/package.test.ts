@@ -124,6 +124,8 @@ describe.skipIf(!netns)('the installed package across network namespaces (root)'
     const { netnsSimSession } = (await import(join(installed, 'dist', 'src', 'runtime', 'sim-netns.js'))) as typeof import('../../src/runtime/sim-netns.js');
     const out: Record<string, string[]> = { ev: [], evse: [], modem: [] };
     const r = await netnsSimSession({
+      // A tsx (or node) start of modem-sim takes tens of seconds on a loaded 2-core machine.
+      modemReadyTimeoutMs: 120_000,
       protocol: 'din',
       mode: 'dc',
       faults: 'none',

@@ -17,6 +17,7 @@ import { Broker, hasMosquitto, missingMosquittoMessage, until } from '../forward
 import { connect } from 'mqtt';
 import { load as loadDieter } from '../../boards/dieter/index.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
+import { requireEnv } from '../env.js';
 
 function config(raw: Record<string, Record<string, unknown>>): TsplcConfig {
   const c = buildConfig([{ raw, source: 'test' }]);
@@ -140,7 +141,8 @@ describe('status display (hardware.display)', () => {
   });
 });
 
-describe.skipIf(!hasMosquitto)('battery_source = mqtt against a real mosquitto', () => {
+const brokerHere = requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
+describe.skipIf(!brokerHere)('battery_source = mqtt against a real mosquitto', () => {
   let broker: Broker;
   beforeAll(async () => {
     broker = await Broker.create();
@@ -176,4 +178,3 @@ describe.skipIf(!hasMosquitto)('battery_source = mqtt against a real mosquitto',
     await board.value.close();
   }, 20_000);
 });
-if (!hasMosquitto) console.warn(`test/runtime/ev-hardware: ${missingMosquittoMessage}`);

@@ -6,7 +6,6 @@
 //   request has its response, from either side's record.
 // - `tsplc pev --once` exits only after the SafeShutdownSequence confirmed the unlock (the sim
 //   lock needs 300 ms; the process used to exit about 20 ms after commanding it).
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,11 @@ import { readCapture } from '../../src/capture/reader.js';
 import { formatMac } from '../../src/bytes.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession, type NetnsSimResult } from '../../src/runtime/sim-netns.js';
+import { needTshark, requireEnv } from '../env.js';
+import { run, runTsplc } from '../helpers/run.js';
 
-const skip = !netnsAvailable();
-if (skip) console.log(`session-record netns tests skipped: ${netnsUnavailableReason()}`);
-const hasTshark = spawnSync('sh', ['-c', 'command -v tshark']).status === 0;
+const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
+const hasTshark = !skip && needTshark();
 
 interface Decoded {
   layer: string;
@@ -33,9 +33,11 @@ interface Decoded {
   lastCheckpoint?: number;
 }
 
-function decodeJson(file: string): Decoded[] {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'decode', file, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return out
+// Child processes through run() (test/helpers/run.ts): a synchronous spawn blocks this worker for seconds on a loaded machine.
+async function decodeJson(file: string): Promise<Decoded[]> {
+  const r = await runTsplc(['decode', file, '--json']);
+  if (r.status !== 0) throw new Error(`tsplc decode ${file}: exit ${String(r.status)}: ${r.stderr.slice(-500)}`);
+  return r.stdout
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Decoded);
@@ -65,6 +67,8 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
 
   beforeAll(async () => {
     r = await netnsSimSession({
+      // A tsx (or node) start of modem-sim takes tens of seconds on a loaded 2-core machine.
+      modemReadyTimeoutMs: 120_000,
       protocol: 'din',
       mode: 'dc',
       faults: 'none',
@@ -72,11 +76,12 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
       restartMs: 300,
       level: 'info',
       json: true,
-      timeoutMs: 90_000,
+      // A real-time session takes ~15 s idle and 60–80 s at load 30; this only bounds a hang.
+      timeoutMs: 240_000,
       extraArgs: ['--set', 'ev.battery_capacity_wh=1000', '--set', `logging.session_records_dir=${records}`],
       onLine: (role, l) => lines.push(`[${role}] ${l}`),
     });
-  }, 150_000);
+  }, 300_000);
   afterAll(() => rmSync(records, { recursive: true, force: true }));
 
   it('the session itself succeeded on both sides', () => {
@@ -112,8 +117,8 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
       for (let i = 1; i < frames.length; i++) expect(frames[i]!.timestamp, `frame ${i + 1}`).toBeGreaterThanOrEqual(frames[i - 1]!.timestamp);
     });
 
-    it(`tsplc decode of the ${role} record shows every request with its response, SLAC and V2G`, () => {
-      const d = decodeJson(file(role));
+    it(`tsplc decode of the ${role} record shows every request with its response, SLAC and V2G`, async () => {
+      const d = await decodeJson(file(role));
       const hp = d.filter((x) => x.layer === 'homeplug').map((x) => x.name);
       for (const n of ['CM_SLAC_PARM.REQ', 'CM_SLAC_PARM.CNF', 'CM_ATTEN_CHAR.IND', 'CM_ATTEN_CHAR.RSP', 'CM_SLAC_MATCH.REQ', 'CM_SLAC_MATCH.CNF']) expect(hp, n).toContain(n);
       const v2g = d.filter((x) => x.layer === 'v2g');
@@ -125,14 +130,15 @@ describe.skipIf(skip)('session records and pev --once over network namespaces (i
       expect(summary?.lastCheckpoint).toBe(905);
     });
 
-    it.skipIf(!hasTshark)(`tshark reads the ${role} record: HomePlug AV and TCP payload from both stations, nothing malformed`, () => {
-      const out = execFileSync('tshark', ['-r', file(role), '-T', 'fields', '-e', 'eth.src', '-e', 'frame.protocols', '-e', 'tcp.len'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const rows = out
+    it.skipIf(!hasTshark)(`tshark reads the ${role} record: HomePlug AV and TCP payload from both stations, nothing malformed`, async () => {
+      const t = await run('tshark', ['-r', file(role), '-T', 'fields', '-e', 'eth.src', '-e', 'frame.protocols', '-e', 'tcp.len']);
+      expect(t.status, t.stderr).toBe(0);
+      const rows = t.stdout
         .trim()
         .split('\n')
         .map((l) => l.split('\t'));
       expect(rows.filter((x) => /_ws\.malformed/.test(x[1] ?? '')).length).toBe(0);
-      const d = decodeJson(file(role)).find((x) => x.layer === 'summary');
+      const d = (await decodeJson(file(role))).find((x) => x.layer === 'summary');
       for (const mac of [d?.evMac, d?.chargerMac]) {
         expect(rows.some((x) => x[0] === mac && (x[1] ?? '').includes('homeplug-av')), `HomePlug AV from ${mac}`).toBe(true);
         expect(rows.some((x) => x[0] === mac && Number(x[2] ?? 0) > 0), `TCP payload from ${mac}`).toBe(true);

@@ -88,6 +88,9 @@ describe.skipIf(!needCaptures())('replay: the car side of real exchanges into ou
       }
       const ourInd = first(sent, 'CM_ATTEN_CHAR.IND');
       const realInd = first(real, 'CM_ATTEN_CHAR.IND');
+      // Every compared message must be there on both sides: a comparison inside `if (ours && real)` alone passes when either is missing.
+      expect(ourInd, 'our CM_ATTEN_CHAR.IND').toBeDefined();
+      expect(realInd, 'the real charger\'s CM_ATTEN_CHAR.IND').toBeDefined();
       if (ourInd && realInd) {
         expect(ourInd.aag.length).toBe(58);
         expect(hex(ourInd.sourceAddress)).toBe(hex(realInd.sourceAddress));
@@ -153,6 +156,8 @@ describe.skipIf(!needCaptures())('replay: the charger side of real exchanges int
       const realCar = frames.filter((f) => bytesEqual(f.from, evMac));
       const ourSa = first(sent, 'CM_START_ATTEN_CHAR.IND');
       const realSa = first(realCar, 'CM_START_ATTEN_CHAR.IND');
+      expect(ourSa, 'our CM_START_ATTEN_CHAR.IND').toBeDefined();
+      expect(realSa, 'the real car\'s CM_START_ATTEN_CHAR.IND').toBeDefined();
       if (ourSa && realSa) {
         expect([ourSa.numSounds, ourSa.respType, hex(ourSa.forwardingSta), hex(ourSa.runId)]).toEqual([realSa.numSounds, realSa.respType, hex(realSa.forwardingSta), hex(realSa.runId)]);
         // Time_Out is fixed at 6 (600 ms); pyPLC v0.2 (2022-11) still sent 10, which a Compleo later rejected.
@@ -162,6 +167,8 @@ describe.skipIf(!needCaptures())('replay: the charger side of real exchanges int
       expect(count('CM_MNBC_SOUND.IND')).toBe(10);
       const ourRsp = sent.find((s) => s.msg.type === 'CM_ATTEN_CHAR.RSP' && bytesEqual(s.dst, evseMac))?.msg;
       const realRsp = realCar.find((f) => f.msg.type === 'CM_ATTEN_CHAR.RSP' && bytesEqual(f.to, evseMac))?.msg;
+      expect(ourRsp?.type, 'our CM_ATTEN_CHAR.RSP to the chosen EVSE').toBe('CM_ATTEN_CHAR.RSP');
+      expect(realRsp?.type, 'the real car\'s CM_ATTEN_CHAR.RSP to the chosen EVSE').toBe('CM_ATTEN_CHAR.RSP');
       if (ourRsp?.type === 'CM_ATTEN_CHAR.RSP' && realRsp?.type === 'CM_ATTEN_CHAR.RSP') {
         expect([hex(ourRsp.sourceAddress), hex(ourRsp.runId), ourRsp.result]).toEqual([hex(realRsp.sourceAddress), hex(realRsp.runId), realRsp.result]);
       }

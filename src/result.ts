@@ -5,9 +5,14 @@
 
 export type Result<T, E = CodecError> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
-export interface CodecError {
+/**
+ * A codec's typed error. Each layer narrows `C` to its own union of codes
+ * (e.g. `CodecError<V2gtpErrorCode>`), so a misspelt code does not compile and
+ * a caller can switch on the codes exhaustively; `CodecError` alone accepts any code.
+ */
+export interface CodecError<C extends string = string> {
   /** Stable machine-readable code, e.g. 'TRUNCATED', 'BAD_MMV', 'BAD_VERSION'. */
-  readonly code: string;
+  readonly code: C;
   /** One line for a human, says what was expected and what was found. */
   readonly message: string;
   /** Byte offset in the input where decoding failed (when meaningful). */
@@ -26,10 +31,10 @@ export function err<E = CodecError>(error: E): { readonly ok: false; readonly er
   return { ok: false, error };
 }
 
-export function codecError(
-  code: string,
+export function codecError<C extends string>(
+  code: C,
   message: string,
   where: { offset?: number; bitPosition?: number; context?: Record<string, string | number> } = {},
-): CodecError {
+): CodecError<C> {
   return { code, message, ...where };
 }

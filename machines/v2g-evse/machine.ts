@@ -277,7 +277,7 @@ export const v2gEvseMachine = setup({
         if (!doc.ok) {
           context.logger.log('error', `cannot encode ${req.kind}Res`, { message: doc.error.message });
           io(enqueue)({ type: 'closeTransport', params: { reason: `cannot encode ${req.kind}Res` } });
-          enqueue.raise({ type: 'SESSION.END', reason: `EncodeError: ${doc.error.message}`, aborted: true });
+          enqueue.raise({ type: 'SESSION.END', reason: `EncodeFailed: ${req.kind}Res: ${doc.error.message}`, aborted: true });
           return;
         }
         const ok = isOkCode(res.responseCode);
@@ -386,6 +386,8 @@ export const v2gEvseMachine = setup({
             // and nothing after it on this stream can be trusted, so the connection is over (one place decides).
             { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, reason: `BeforeHandshake: decode error ${event.error.code}` })) },
           ],
+          // Our own supportedAppProtocolRes did not encode: a bug here, not a decode error of the car's (issue 9 §3).
+          'V2G.ENCODE_ERROR': { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, reason: `BeforeHandshake: EncodeFailed: ${event.document}: ${event.error.message}` })) },
           // The peer closed (FIN) or reset the connection before its supportedAppProtocolReq. Without this
           // transition the machine waited for a handshake on a dead connection forever and held the only
           // session slot (issue 8: one early FIN disabled the charger).
@@ -436,6 +438,27 @@ export const v2gEvseMachine = setup({
             {
               target: 'ended',
               actions: ['powerSupplyOff', { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) }, assign({ endReason: 'DecodeError', aborted: true })],
+            },
+          ],
+          // Our own response did not encode (the transport's EXI encoder refused it): the car gets no answer, so the
+          // session is over as after garbage — but the end reason says whose fault it was (not a DecodeError).
+          'V2G.ENCODE_ERROR': [
+            {
+              guard: 'allowNewSession',
+              target: 'waitForHandshake',
+              actions: [
+                'powerSupplyOff',
+                { type: 'closeTransport', params: ({ event }) => ({ reason: `encode failed: ${event.document}` }) },
+                assign({ endReason: ({ event }) => `EncodeFailed: ${event.document}: ${event.error.message}`, aborted: true }),
+              ],
+            },
+            {
+              target: 'ended',
+              actions: [
+                'powerSupplyOff',
+                { type: 'closeTransport', params: ({ event }) => ({ reason: `encode failed: ${event.document}` }) },
+                assign({ endReason: ({ event }) => `EncodeFailed: ${event.document}: ${event.error.message}`, aborted: true }),
+              ],
             },
           ],
         },

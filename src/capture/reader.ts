@@ -52,7 +52,11 @@ export function detectCaptureFormat(file: Uint8Array): CaptureFormat | undefined
 }
 
 /** Reads every record of a pcap or pcapng file, lazily. A corrupt file ends with one error item. */
-export function* readCapture(input: Uint8Array): Generator<Result<CaptureRecord>, void, undefined> {
+/** Every code the pcap / pcapng reader can fail with. */
+export type CaptureErrorCode = 'TRUNCATED' | 'BAD_MAGIC' | 'BAD_BLOCK_LENGTH' | 'BAD_RECORD_LENGTH' | 'BAD_OPTION' | 'UNKNOWN_INTERFACE';
+export type CaptureError = CodecError<CaptureErrorCode>;
+
+export function* readCapture(input: Uint8Array): Generator<Result<CaptureRecord, CaptureError>, void, undefined> {
   // Records are views into the file; make them plain Uint8Arrays even when the caller passes a Node Buffer.
   const file = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const format = detectCaptureFormat(file);
@@ -62,7 +66,7 @@ export function* readCapture(input: Uint8Array): Generator<Result<CaptureRecord>
 }
 
 /** Classic libpcap format. */
-export function* readPcap(file: Uint8Array): Generator<Result<CaptureRecord>, void, undefined> {
+export function* readPcap(file: Uint8Array): Generator<Result<CaptureRecord, CaptureError>, void, undefined> {
   if (file.length < 24) {
     yield err(codecError('TRUNCATED', `pcap global header needs 24 bytes, file has ${file.length}`, { offset: 0 }));
     return;
@@ -121,7 +125,7 @@ interface Interface {
 }
 
 /** pcapng (draft-ietf-opsawg-pcapng). */
-export function* readPcapng(file: Uint8Array): Generator<Result<CaptureRecord>, void, undefined> {
+export function* readPcapng(file: Uint8Array): Generator<Result<CaptureRecord, CaptureError>, void, undefined> {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
   let little = true;
   let interfaces: Interface[] = [];
@@ -227,7 +231,7 @@ function parseIdbOptions(
   start: number,
   end: number,
   little: boolean,
-): Result<{ ticksPerSecond: bigint; offsetSeconds: number }> {
+): Result<{ ticksPerSecond: bigint; offsetSeconds: number }, CaptureError> {
   let ticksPerSecond = 1_000_000n;
   let offsetSeconds = 0;
   let o = start;

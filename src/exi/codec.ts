@@ -2,7 +2,7 @@
 // generated state machines with the header check, the trailing-byte check and the
 // conversion of internal faults into typed Result errors.
 import { err, ok, type CodecError, type Result } from '../result.js';
-import { BitReader, BitWriter, ExiFault, LENIENT_LENGTH, LENIENT_RANGE, type FacetWarning } from './runtime/bits.js';
+import { BitReader, BitWriter, ExiFault, LENIENT_LENGTH, LENIENT_RANGE, type ExiErrorCode, type FacetWarning } from './runtime/bits.js';
 
 export type { FacetWarning } from './runtime/bits.js';
 import type { MetaGrammar } from './runtime/meta.js';
@@ -19,7 +19,9 @@ export const SCHEMA_IDS: readonly SchemaId[] = ['appHand', 'din', 'iso2', 'iso20
 /** The one-byte EXI header V2G uses: distinguishing bits 10, no options, version 1 (EXI 5). */
 export const EXI_HEADER = 0x80;
 
-export interface ExiError extends CodecError {
+export type { ExiErrorCode };
+
+export interface ExiError extends CodecError<ExiErrorCode> {
   /**
    * Set with code 'TRAILING_BYTES': the document decoded completely but `trailingBytes`
    * bytes follow it. Callers may still use `document`.

@@ -22,6 +22,7 @@ export {
 export type {
   SchemaId,
   ExiError,
+  ExiErrorCode,
   DecodeOptions,
   FacetWarning,
   SchemaCodec,

@@ -260,7 +260,7 @@ export const MODELLED_TYPES: readonly KnownMme['type'][] = [...new Set(SPECS.map
 
 type Fields = Record<string, unknown>;
 
-function truncated(offset: number, need: number, have: number, type: string, field: string): CodecError {
+function truncated(offset: number, need: number, have: number, type: string, field: string): HomeplugError {
   return codecError('TRUNCATED', `${type}: field ${field} needs ${need} byte(s) at offset ${offset}, frame has ${have}`, {
     offset,
     context: { type, field },
@@ -272,14 +272,14 @@ function decodeFields(
   b: Uint8Array,
   start: number,
   type: string,
-): Result<{ obj: Fields; end: number }> {
+): Result<{ obj: Fields; end: number }, HomeplugError> {
   const obj: Fields = {};
   const counts = new Map<string, number>();
   let o = start;
-  const need = (n: number, field: string): CodecError | undefined =>
+  const need = (n: number, field: string): HomeplugError | undefined =>
     o + n > b.length ? truncated(o, n, b.length, type, field) : undefined;
   for (const f of fields) {
-    let e: CodecError | undefined;
+    let e: HomeplugError | undefined;
     switch (f.kind) {
       case 'u8':
         if ((e = need(1, f.name))) return err(e);
@@ -377,7 +377,11 @@ interface Envelope {
 }
 
 /** Parses and checks the MME envelope (Ethernet header, MMV, MMTYPE, FMI, OUI). */
-export function decodeEnvelope(frame: Uint8Array): Result<Envelope> {
+/** Every code the HomePlug MME decoder can fail with. */
+export type HomeplugErrorCode = 'TRUNCATED' | 'BAD_ETHERTYPE' | 'BAD_MMV' | 'BAD_LENGTH';
+export type HomeplugError = CodecError<HomeplugErrorCode>;
+
+export function decodeEnvelope(frame: Uint8Array): Result<Envelope, HomeplugError> {
   if (frame.length < 14) {
     return err(codecError('TRUNCATED', `frame of ${frame.length} bytes is shorter than an Ethernet header (14)`, { offset: frame.length }));
   }
@@ -446,7 +450,7 @@ export function isHomePlugFrame(frame: Uint8Array): boolean {
 }
 
 /** Decodes one Ethernet frame (without FCS) carrying a HomePlug AV MME. Never throws. */
-export function decodeMme(input: Uint8Array): Result<Mme> {
+export function decodeMme(input: Uint8Array): Result<Mme, HomeplugError> {
   const frame = plainBytes(input);
   const env = decodeEnvelope(frame);
   if (!env.ok) return env;

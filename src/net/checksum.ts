@@ -12,7 +12,7 @@
 // Pure code: Uint8Array in, typed Result out, never throws. `fill*` writes the
 // checksum field in place (the caller owns the frame).
 import { type Result, codecError, err, ok } from '../result.js';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, IP_PROTO_ICMPV6, IP_PROTO_TCP, IP_PROTO_UDP, decodeEthernet, decodeIpv6 } from './packet.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, IP_PROTO_ICMPV6, IP_PROTO_TCP, IP_PROTO_UDP, decodeEthernet, decodeIpv6, type PacketError } from './packet.js';
 
 /** Where the transport checksum of a frame is and what it covers. */
 export interface TransportChecksumInfo {
@@ -80,7 +80,7 @@ function u16(b: Uint8Array, o: number): number {
 }
 
 /** Finds the transport header and sums the pseudo-header; errors say why the frame has no checksum we can compute. */
-function locate(frame: Uint8Array): Result<Located> {
+function locate(frame: Uint8Array): Result<Located, PacketError> {
   const eth = decodeEthernet(frame);
   if (!eth.ok) return eth;
   const base = eth.value.payloadOffset;
@@ -148,7 +148,7 @@ function compute(frame: Uint8Array, l: Located): number {
  * UNSUPPORTED_PROTOCOL, FRAGMENT, ROUTING_HEADER, TRUNCATED, BAD_LENGTH,
  * BAD_IP_VERSION, NOT_ETHERNET_II (the frame is left unchanged).
  */
-export function fillTransportChecksum(frame: Uint8Array): Result<TransportChecksumInfo> {
+export function fillTransportChecksum(frame: Uint8Array): Result<TransportChecksumInfo, PacketError> {
   const l = locate(frame);
   if (!l.ok) return l;
   const c = compute(frame, l.value);
@@ -161,7 +161,7 @@ export function fillTransportChecksum(frame: Uint8Array): Result<TransportChecks
  * Checks the transport checksum of a frame; ok(true) when it is right. An
  * IPv4 UDP datagram with checksum 0 (none sent, RFC 768) counts as right.
  */
-export function verifyTransportChecksum(frame: Uint8Array): Result<boolean> {
+export function verifyTransportChecksum(frame: Uint8Array): Result<boolean, PacketError> {
   const l = locate(frame);
   if (!l.ok) return l;
   const found = u16(frame, l.value.checksumOffset);
@@ -186,7 +186,7 @@ export function verifyTransportChecksum(frame: Uint8Array): Result<boolean> {
 // every transport checksum filled.
 
 /** Cuts an IPv6/IPv4 TCP frame larger than `mtu` into frames whose IP packets fit `mtu`. */
-export function segmentTcpAggregate(frame: Uint8Array, mtu: number): Result<Uint8Array[]> {
+export function segmentTcpAggregate(frame: Uint8Array, mtu: number): Result<Uint8Array[], PacketError> {
   const l = locate(frame);
   if (!l.ok) return l;
   const { protocol, ipVersion, l4Offset, l4End } = l.value;

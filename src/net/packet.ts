@@ -11,6 +11,19 @@ import { type CodecError, type Result, codecError, err, ok } from '../result.js'
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
 import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../constants.js';
+
+/** Every code the Ethernet / IPv6 / UDP / TCP decoders and the checksum helpers (checksum.ts) can fail with. */
+export type PacketErrorCode =
+  | 'TRUNCATED'
+  | 'BAD_LENGTH'
+  | 'BAD_HEADER_LENGTH'
+  | 'BAD_IP_VERSION'
+  | 'NOT_ETHERNET_II'
+  | 'NOT_IP'
+  | 'FRAGMENT'
+  | 'ROUTING_HEADER'
+  | 'UNSUPPORTED_PROTOCOL';
+export type PacketError = CodecError<PacketErrorCode>;
 export { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN };
 export const ETHERTYPE_HOMEPLUG_QCA = 0x8912;
 export const ETHERTYPE_QINQ = 0x88a8;
@@ -102,7 +115,7 @@ export interface DecodedPacket {
   readonly transport?: Transport;
 }
 
-function truncated(what: string, need: number, have: number, offset: number): { ok: false; error: CodecError } {
+function truncated(what: string, need: number, have: number, offset: number): { ok: false; error: PacketError } {
   return err(codecError('TRUNCATED', `${what} needs ${need} bytes, have ${have}`, { offset, context: { layer: what } }));
 }
 
@@ -114,7 +127,7 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o] as number) * 0x1000000 + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number))) >>> 0;
 }
 
-export function decodeEthernet(frame: Uint8Array): Result<EthernetHeader> {
+export function decodeEthernet(frame: Uint8Array): Result<EthernetHeader, PacketError> {
   if (frame.length < 14) return truncated('Ethernet', 14, frame.length, 0);
   let o = 12;
   let etherType = u16(frame, o);
@@ -146,7 +159,7 @@ const IP_PROTO_FRAGMENT = 44;
 const IP_PROTO_AH = 51;
 
 /** Decodes an IPv6 packet; `base` is the packet's offset in the frame (for error offsets). */
-export function decodeIpv6(packet: Uint8Array, base = 0): Result<Ipv6Header> {
+export function decodeIpv6(packet: Uint8Array, base = 0): Result<Ipv6Header, PacketError> {
   if (packet.length < 40) return truncated('IPv6', 40, packet.length, base);
   const version = (packet[0] as number) >> 4;
   if (version !== 6) return err(codecError('BAD_IP_VERSION', `IPv6 version nibble must be 6, found ${version}`, { offset: base }));
@@ -198,7 +211,7 @@ export function decodeIpv6(packet: Uint8Array, base = 0): Result<Ipv6Header> {
   });
 }
 
-export function decodeIcmpv6(bytes: Uint8Array, base = 0): Result<Icmpv6Message> {
+export function decodeIcmpv6(bytes: Uint8Array, base = 0): Result<Icmpv6Message, PacketError> {
   if (bytes.length < 4) return truncated('ICMPv6', 4, bytes.length, base);
   const type = bytes[0] as number;
   const code = bytes[1] as number;
@@ -212,7 +225,7 @@ export function decodeIcmpv6(bytes: Uint8Array, base = 0): Result<Icmpv6Message>
   return ok({ type, code });
 }
 
-export function decodeUdp(bytes: Uint8Array, base = 0): Result<UdpDatagram> {
+export function decodeUdp(bytes: Uint8Array, base = 0): Result<UdpDatagram, PacketError> {
   if (bytes.length < 8) return truncated('UDP', 8, bytes.length, base);
   const length = u16(bytes, 4);
   if (length < 8 || length > bytes.length) {
@@ -221,7 +234,7 @@ export function decodeUdp(bytes: Uint8Array, base = 0): Result<UdpDatagram> {
   return ok({ sourcePort: u16(bytes, 0), destinationPort: u16(bytes, 2), payload: bytes.subarray(8, length) });
 }
 
-export function decodeTcp(bytes: Uint8Array, base = 0): Result<TcpSegment> {
+export function decodeTcp(bytes: Uint8Array, base = 0): Result<TcpSegment, PacketError> {
   if (bytes.length < 20) return truncated('TCP', 20, bytes.length, base);
   const headerLength = ((bytes[12] as number) >> 4) * 4;
   if (headerLength < 20 || headerLength > bytes.length) {
@@ -246,7 +259,7 @@ export function decodeTcp(bytes: Uint8Array, base = 0): Result<TcpSegment> {
  * upper layer is not TCP/UDP/ICMPv6 (or is a non-first fragment) gets
  * transport kind 'other'. Errors carry offsets within the frame.
  */
-export function decodePacket(frame: Uint8Array): Result<DecodedPacket> {
+export function decodePacket(frame: Uint8Array): Result<DecodedPacket, PacketError> {
   const e = decodeEthernet(frame);
   if (!e.ok) return e;
   const ethernet = e.value;

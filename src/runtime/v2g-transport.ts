@@ -203,7 +203,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
           if (!enc.ok) {
             // Our own document did not encode: a bug in a dialect, not the peer's fault. Tell the session it will get no answer.
             logger.log('error', `EXI encode failed: ${documentName(cmd.out.doc)}`, { schema: cmd.out.schema, code: enc.error.code, message: enc.error.message });
-            toSession({ type: 'V2G.DECODE_ERROR', error: codecError('ENCODE_FAILED', `could not encode ${documentName(cmd.out.doc)}: ${enc.error.message}`) });
+            toSession({ type: 'V2G.ENCODE_ERROR', document: documentName(cmd.out.doc), error: codecError('ENCODE_FAILED', `could not encode ${documentName(cmd.out.doc)}: ${enc.error.message}`, { context: { exiCode: enc.error.code } }) });
             return;
           }
           opts.onWire?.({ direction: 'tx', schema: cmd.out.schema, bytes: enc.value, doc: cmd.out.doc });

@@ -10,7 +10,7 @@
 // and as seen in every capture in ../shared/captures.
 import { formatIpv6 } from '../net/ipv6-address.js';
 import { type CodecError, type Result, codecError, err, ok } from '../result.js';
-import { V2GTP_HEADER_LENGTH, V2gtpPayloadType, decodeV2gtp, encodeV2gtp } from '../v2gtp/header.js';
+import { V2GTP_HEADER_LENGTH, V2gtpPayloadType, decodeV2gtp, encodeV2gtp, type V2gtpErrorCode } from '../v2gtp/header.js';
 
 export { SDP_PORT, IPV6_ALL_NODES as SDP_MULTICAST_ADDRESS } from '../constants.js';
 /** Ethernet destination of that multicast (33:33 + last 32 bits of ff02::1). */
@@ -64,7 +64,11 @@ export function encodeSdpResponse(res: SdpResponse): Uint8Array {
 }
 
 /** Decodes the 2-byte payload of an SDP request (offsets in errors are payload offsets). */
-export function decodeSdpRequestPayload(payload: Uint8Array): Result<SdpRequest> {
+/** Every code an SDP decode can fail with: its own checks (DIN 70121 §9.2 / ISO 15118-2 §7.10.1) and the V2GTP header's. */
+export type SdpErrorCode = V2gtpErrorCode | 'BAD_LENGTH' | 'BAD_PORT' | 'WRONG_PAYLOAD_TYPE' | 'BAD_SECURITY' | 'BAD_TRANSPORT';
+export type SdpError = CodecError<SdpErrorCode>;
+
+export function decodeSdpRequestPayload(payload: Uint8Array): Result<SdpRequest, SdpError> {
   if (payload.length !== SDP_REQUEST_PAYLOAD_LENGTH) {
     return err(codecError('BAD_LENGTH', `SDP request payload must be 2 bytes, got ${payload.length}`, { offset: 0, context: { length: payload.length } }));
   }
@@ -78,7 +82,7 @@ export function decodeSdpRequestPayload(payload: Uint8Array): Result<SdpRequest>
 }
 
 /** Decodes the 20-byte payload of an SDP response. */
-export function decodeSdpResponsePayload(payload: Uint8Array): Result<SdpResponse> {
+export function decodeSdpResponsePayload(payload: Uint8Array): Result<SdpResponse, SdpError> {
   if (payload.length !== SDP_RESPONSE_PAYLOAD_LENGTH) {
     return err(codecError('BAD_LENGTH', `SDP response payload must be 20 bytes, got ${payload.length}`, { offset: 0, context: { length: payload.length } }));
   }
@@ -92,7 +96,7 @@ export function decodeSdpResponsePayload(payload: Uint8Array): Result<SdpRespons
 }
 
 /** Decodes a whole SDP datagram (V2GTP header + payload), request or response. */
-export function decodeSdp(datagram: Uint8Array): Result<SdpMessage> {
+export function decodeSdp(datagram: Uint8Array): Result<SdpMessage, SdpError> {
   const m = decodeV2gtp(datagram, { payloadTypes: [V2gtpPayloadType.SdpRequest, V2gtpPayloadType.SdpResponse] });
   if (!m.ok) return m;
   if (m.value.payloadType === V2gtpPayloadType.SdpRequest) {
@@ -103,14 +107,14 @@ export function decodeSdp(datagram: Uint8Array): Result<SdpMessage> {
   return r.ok ? ok({ kind: 'response', ...r.value }) : shift(r.error);
 }
 
-export function decodeSdpRequest(datagram: Uint8Array): Result<SdpRequest> {
+export function decodeSdpRequest(datagram: Uint8Array): Result<SdpRequest, SdpError> {
   const m = decodeSdp(datagram);
   if (!m.ok) return m;
   if (m.value.kind !== 'request') return err(codecError('WRONG_PAYLOAD_TYPE', 'expected an SDP request (0x9000), got a response', { offset: 2 }));
   return ok({ security: m.value.security, transport: m.value.transport });
 }
 
-export function decodeSdpResponse(datagram: Uint8Array): Result<SdpResponse> {
+export function decodeSdpResponse(datagram: Uint8Array): Result<SdpResponse, SdpError> {
   const m = decodeSdp(datagram);
   if (!m.ok) return m;
   if (m.value.kind !== 'response') return err(codecError('WRONG_PAYLOAD_TYPE', 'expected an SDP response (0x9001), got a request', { offset: 2 }));
@@ -132,17 +136,17 @@ export function describeSdp(m: SdpMessage): string {
   return `SDP response ${formatIpv6(m.address)} port ${m.port} ${sdpSecurityName(m.security)} ${sdpTransportName(m.transport)}`;
 }
 
-function checkSecurity(v: number, offset: number): Result<SdpSecurity> {
+function checkSecurity(v: number, offset: number): Result<SdpSecurity, SdpError> {
   if (v === SDP_SECURITY_TLS || v === SDP_SECURITY_NONE) return ok(v);
   return err(codecError('BAD_SECURITY', `SDP security must be 0x00 (TLS) or 0x10 (no TLS), got 0x${v.toString(16).padStart(2, '0')}`, { offset }));
 }
 
-function checkTransport(v: number, offset: number): Result<SdpTransport> {
+function checkTransport(v: number, offset: number): Result<SdpTransport, SdpError> {
   if (v === SDP_TRANSPORT_TCP || v === SDP_TRANSPORT_UDP) return ok(v);
   return err(codecError('BAD_TRANSPORT', `SDP transport must be 0x00 (TCP) or 0x10 (UDP), got 0x${v.toString(16).padStart(2, '0')}`, { offset }));
 }
 
 /** Payload offsets → datagram offsets. */
-function shift<T>(e: CodecError): Result<T> {
+function shift<T>(e: SdpError): Result<T, SdpError> {
   return err({ ...e, ...(e.offset !== undefined ? { offset: e.offset + V2GTP_HEADER_LENGTH } : {}) });
 }

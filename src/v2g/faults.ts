@@ -50,7 +50,11 @@ export function faultsFor(scenario: FaultScenario, request: RequestKind, occurre
 const isolationLevels: readonly IsolationLevel[] = ['Invalid', 'Valid', 'Warning', 'Fault', 'No_IMD'];
 const notifications: readonly EvseNotification[] = ['None', 'StopCharging', 'ReNegotiation'];
 
-function parseRule(text: string, index: number): Result<FaultRule> {
+/** Every code a fault scenario (docs/faults.md) can be rejected with. */
+export type FaultScenarioErrorCode = 'BAD_FAULT_JSON' | 'BAD_FAULT_RULE' | 'BAD_FAULT_REQUEST' | 'BAD_FAULT_OCCURRENCE' | 'BAD_FAULT_ACTION' | 'BAD_FAULT_VALUE';
+export type FaultScenarioError = CodecError<FaultScenarioErrorCode>;
+
+function parseRule(text: string, index: number): Result<FaultRule, FaultScenarioError> {
   // <Request>[#<n>[+]]:<what>[=<value>]
   const m = /^([A-Za-z]+)(?:#(\d+)(\+)?)?:([A-Za-z]+)(?:=([A-Za-z0-9_]+))?$/.exec(text.trim());
   const where = { context: { rule: text, index } };
@@ -96,7 +100,7 @@ function parseRule(text: string, index: number): Result<FaultRule> {
  * n-th and every later one). A JSON FaultScenario (starting with `{`) is
  * accepted too.
  */
-export function parseFaultScenario(text: string, name = text): Result<FaultScenario, CodecError> {
+export function parseFaultScenario(text: string, name = text): Result<FaultScenario, FaultScenarioError> {
   const t = text.trim();
   if (t === '' || t === 'none') return ok({ name: 'none', rules: [] });
   if (t.startsWith('{')) {
@@ -119,7 +123,7 @@ export function parseFaultScenario(text: string, name = text): Result<FaultScena
 }
 
 /** Checks a FaultScenario that came as JSON. */
-export function validateFaultScenario(v: unknown): Result<FaultScenario, CodecError> {
+export function validateFaultScenario(v: unknown): Result<FaultScenario, FaultScenarioError> {
   if (typeof v !== 'object' || v === null) return err(codecError('BAD_FAULT_JSON', 'fault scenario must be an object'));
   const o = v as { name?: unknown; rules?: unknown };
   if (!Array.isArray(o.rules)) return err(codecError('BAD_FAULT_JSON', 'fault scenario needs a "rules" array'));

@@ -110,7 +110,9 @@ function writeHeader(out: Uint8Array, payloadType: number, payloadLength: number
  * cheapest sign of garbage is reported first): enough bytes, the version pair
  * 0x01/0xFE, a known payload type, the length cap.
  */
-export function decodeV2gtpHeader(bytes: Uint8Array, offset = 0, options: V2gtpOptions = {}): Result<V2gtpHeader> {
+export type V2gtpError = CodecError<V2gtpErrorCode>;
+
+export function decodeV2gtpHeader(bytes: Uint8Array, offset = 0, options: V2gtpOptions = {}): Result<V2gtpHeader, V2gtpError> {
   if (bytes.length - offset < V2GTP_HEADER_LENGTH) {
     return err(codecError('TRUNCATED', `V2GTP header needs ${V2GTP_HEADER_LENGTH} bytes, have ${Math.max(0, bytes.length - offset)}`, { offset }));
   }
@@ -153,7 +155,7 @@ export function decodeV2gtpHeader(bytes: Uint8Array, offset = 0, options: V2gtpO
  * such as an SDP request). Trailing bytes are an error: on UDP they mean the
  * sender and we disagree about the framing.
  */
-export function decodeV2gtp(bytes: Uint8Array, options: V2gtpOptions = {}): Result<V2gtpMessage> {
+export function decodeV2gtp(bytes: Uint8Array, options: V2gtpOptions = {}): Result<V2gtpMessage, V2gtpError> {
   const h = decodeV2gtpHeader(bytes, 0, options);
   if (!h.ok) return h;
   const end = V2GTP_HEADER_LENGTH + h.value.payloadLength;

@@ -12,8 +12,8 @@
 // can no longer find message boundaries, and answering would only feed a
 // confused peer. Buffering is bounded: at most one incomplete message
 // (≤ maxMessageLength bytes) is held.
-import { type CodecError, codecError } from '../result.js';
-import { DEFAULT_MAX_V2GTP_MESSAGE_LENGTH, V2GTP_HEADER_LENGTH, type V2gtpMessage, type V2gtpOptions, decodeV2gtpHeader } from './header.js';
+import { codecError } from '../result.js';
+import { DEFAULT_MAX_V2GTP_MESSAGE_LENGTH, V2GTP_HEADER_LENGTH, type V2gtpMessage, type V2gtpOptions, decodeV2gtpHeader, type V2gtpError } from './header.js';
 
 export interface V2gtpFramedMessage extends V2gtpMessage {
   /** Byte offset of the message's header in the stream (0 = first byte ever pushed). */
@@ -24,7 +24,7 @@ export interface V2gtpPushResult {
   /** Whole messages completed by this chunk, in stream order. */
   readonly messages: readonly V2gtpFramedMessage[];
   /** Set when the stream is (or already was) broken: close the connection. offset = stream offset. */
-  readonly error?: CodecError;
+  readonly error?: V2gtpError;
 }
 
 export type V2gtpReassemblerState = 'idle' | 'partial' | 'failed';
@@ -36,7 +36,7 @@ export class V2gtpStreamReassembler {
   private pending: Uint8Array = new Uint8Array(0);
   /** Stream offset of pending[0]. */
   private pendingOffset = 0;
-  private failure: CodecError | undefined;
+  private failure: V2gtpError | undefined;
 
   constructor(options: V2gtpOptions = {}) {
     this.options = options;
@@ -49,7 +49,7 @@ export class V2gtpStreamReassembler {
   }
 
   /** The error that broke the stream, if any. */
-  get error(): CodecError | undefined {
+  get error(): V2gtpError | undefined {
     return this.failure;
   }
 
@@ -115,7 +115,7 @@ export class V2gtpStreamReassembler {
    * Call when the peer closed the connection: an incomplete message left in
    * the buffer is reported as TRUNCATED (undefined when the stream ended cleanly).
    */
-  end(): CodecError | undefined {
+  end(): V2gtpError | undefined {
     if (this.failure) return this.failure;
     if (this.pending.length === 0) return undefined;
     const e = codecError('TRUNCATED', `stream ended inside a V2GTP message (${this.pending.length} bytes buffered)`, {

@@ -23,7 +23,8 @@ describe('failure scenarios', () => {
   it('a charger whose maximum voltage is below the battery voltage → IncompatibleChargeParameters before any cable check', async () => {
     const { h, r } = await run({ evse: { maxVoltage: 200 } });
     expect(r.ev?.result).toBe('SafeShutdown');
-    expect(r.ev?.reason).toMatch(/^IncompatibleChargeParameters: EVSE 50…200 V, battery 3\d\d(\.\d+)? V$/);
+    expect(r.ev?.end).toMatchObject({ code: 'IncompatibleChargeParameters', detail: { evseMinVoltage: 50, evseMaxVoltage: 200 } });
+    expect(r.ev?.end.code === 'IncompatibleChargeParameters' && r.ev.end.detail.batteryVoltage).toBeGreaterThan(200);
     expect(names(h, 'ev→evse')).not.toContain('CableCheckReq');
     stop(h);
   });
@@ -103,7 +104,7 @@ describe('failure scenarios', () => {
     const { h, r } = await run({ ev: { socTarget: 30 }, script: [{ atMs: 12_000, run: (x) => x.evse.send({ type: 'V2G.TRANSPORT_CLOSED' }) }] });
     expect(h.trace.filter((t) => t.t < 12_000).map((t) => t.name)).toContain('CurrentDemandRes');
     expect(r.ev?.result).toBe('SafeShutdown');
-    expect(r.ev?.reason).toMatch(/^TransportClosed/);
+    expect(r.ev?.end.code).toBe('TransportClosed');
     expect(h.monitor.violations).toEqual([]);
     expect(h.shutdownOutput?.endState).toBe('Finished');
     stop(h);
@@ -112,7 +113,7 @@ describe('failure scenarios', () => {
   it('garbage instead of a response (EXI decode error) → SafeShutdown with a DecodeError reason', async () => {
     const { h, r } = await run({ tamperEvseToEv: (doc, i) => (i === 3 ? Uint8Array.from([0x80, 0xff, 0x13, 0x37]) : doc) });
     expect(r.ev?.result).toBe('SafeShutdown');
-    expect(r.ev?.reason).toMatch(/^DecodeError/);
+    expect(r.ev?.end.code).toBe('DecodeError');
     stop(h);
   });
 
@@ -302,7 +303,7 @@ describe('real-equipment behaviours', () => {
     // item 4): the car refuses to close its contactors even though the inlet criterion is met.
     const implausible = await run({ ev: { prechargeUseInletVoltage: true }, tamperEvseToEv: reportLow(10_000) });
     expect(implausible.r.ev?.result).toBe('SafeShutdown');
-    expect(implausible.r.ev?.reason).toMatch(/^InletVoltageImplausible/);
+    expect(implausible.r.ev?.end.code).toBe('InletVoltageImplausible');
     expect(implausible.h.monitor.violations).toEqual([]);
     stop(implausible.h);
   });

@@ -35,53 +35,53 @@ describe('named EV timers', () => {
 
   it('V2G_EVCC_Ongoing_Timeout: a charger that never authorizes', async () => {
     const r = await endReason({ evse: { authorizationOngoingRounds: 1_000_000 }, timeouts: { V2G_EVCC_Ongoing_Timeout: 5000 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:Ongoing(Authorization)' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Ongoing_Timeout', waitingFor: 'Ongoing(Authorization)' } } });
   });
 
   it('V2G_EVCC_Ongoing_Timeout: ChargeParameterDiscovery Ongoing for ever', async () => {
     const r = await endReason({ evse: { chargeParameterOngoingRounds: 1_000_000 }, timeouts: { V2G_EVCC_Ongoing_Timeout: 5000 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:Ongoing(ChargeParameterDiscovery)' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Ongoing_Timeout', waitingFor: 'Ongoing(ChargeParameterDiscovery)' } } });
   });
 
   it('V2G_EVCC_CableCheck_Timeout: an isolation check slower than the EV waits', async () => {
     const r = await endReason({ plant: { supply: { isolationCheckMs: 100_000 } }, timeouts: { V2G_EVCC_CableCheck_Timeout: 4000 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:CableCheck' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_CableCheck_Timeout', waitingFor: 'CableCheck' } } });
     expect(r.violations).toEqual([]);
   });
 
   it('V2G_EVCC_PreCharge_Timeout with the standard 7 s', async () => {
     const r = await endReason({ plant: { faults: { supply: 'current' } } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:PreCharge' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_PreCharge_Timeout', waitingFor: 'PreCharge' } } });
   });
 
   it('V2G_EVCC_ReadyToCharge_Timeout: ChargeParameterDiscovery finished → PowerDelivery(Start) too slow', async () => {
     const r = await endReason({ plant: { supply: { isolationCheckMs: 3000 } }, timeouts: { V2G_EVCC_ReadyToCharge_Timeout: 2000 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:ReadyToCharge' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_ReadyToCharge_Timeout', waitingFor: 'ReadyToCharge' } } });
   });
 
   it('V2G_EVCC_CommunicationSetup_Timeout: shorter than the message timeouts', async () => {
     const r = await endReason({ dropEvseToEv: () => true, timeouts: { V2G_EVCC_CommunicationSetup_Timeout: 500 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:CommunicationSetup' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_CommunicationSetup_Timeout', waitingFor: 'CommunicationSetup' } } });
   });
 
   it('ConnectorLock_Timeout: a lock that moves too slowly', async () => {
     const r = await endReason({ plant: { lock: { moveMs: 5000 } } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:ConnectorLock' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'ConnectorLock_Timeout', waitingFor: 'ConnectorLock' } } });
   });
 
   it('V2G_EVCC_Sequence_Performance_Time bounds the hardware waits even with a long lock timeout', async () => {
     const r = await endReason({ plant: { lock: { moveMs: 5000 } }, timeouts: { ConnectorLock_Timeout: 60_000, V2G_EVCC_Sequence_Performance_Time: 1000 } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:SequencePerformance(ConnectorLock)' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Sequence_Performance_Time', waitingFor: 'SequencePerformance(ConnectorLock)' } } });
   });
 
   it('Contactor_Timeout: slow contactors', async () => {
     const r = await endReason({ plant: { contactors: { closeDelayMs: 5000 } } });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:ContactorsClose' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'Contactor_Timeout', waitingFor: 'ContactorsClose' } } });
   });
 
   it('V2G_EVCC_Msg_Timeout_CurrentDemand: a 300 ms link misses the 250 ms limit', async () => {
     const r = await endReason({ latencyMs: 150 });
-    expect(r.ev).toMatchObject({ result: 'SafeShutdown', reason: 'Timeout:CurrentDemand' });
+    expect(r.ev).toMatchObject({ result: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Msg_Timeout_CurrentDemand', waitingFor: 'CurrentDemand' } } });
   });
 
   it('…and the same link passes with the timeout configured to 1 s', async () => {

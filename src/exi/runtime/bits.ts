@@ -8,10 +8,34 @@
 // against the bits that remain before anything is allocated.
 import { errorMessage } from '../../errors.js';
 
+/** Every code the EXI codec can fail with (runtime, generated grammars, codec and JSON entry points). */
+export type ExiErrorCode =
+  | 'TRUNCATED'
+  | 'BAD_HEADER'
+  | 'TRAILING_BYTES'
+  | 'BAD_EVENT_CODE'
+  | 'SECOND_LEVEL_EVENT'
+  | 'UNSUPPORTED_EVENT'
+  | 'NOT_ALLOWED_HERE'
+  | 'MISSING_FIELD'
+  | 'BAD_VALUE'
+  | 'BAD_CHARACTER'
+  | 'BAD_ENUM_INDEX'
+  | 'BAD_ENUM_VALUE'
+  | 'INTEGER_OVERFLOW'
+  | 'VALUE_OUT_OF_RANGE'
+  | 'LENGTH_OUT_OF_RANGE'
+  | 'STRING_TABLE_HIT'
+  | 'AMBIGUOUS_ROOT'
+  | 'NO_ROOT'
+  | 'UNKNOWN_ROOT'
+  | 'UNKNOWN_SCHEMA'
+  | 'INTERNAL';
+
 /** Internal failure carried out of the generated code; never escapes src/exi. */
 export class ExiFault {
   constructor(
-    readonly code: string,
+    readonly code: ExiErrorCode,
     readonly message: string,
     readonly bitPosition: number | undefined,
     readonly context: Record<string, string | number>,
@@ -71,7 +95,7 @@ export class BitReader {
     this.pos = 0;
   }
 
-  fail(code: string, message: string, context: Record<string, string | number> = {}): never {
+  fail(code: ExiErrorCode, message: string, context: Record<string, string | number> = {}): never {
     throw new ExiFault(code, message, this.pos, context);
   }
 
@@ -501,7 +525,7 @@ export class BitWriter {
     this.pos = 0;
   }
 
-  fail(code: string, message: string, field: string): never {
+  fail(code: ExiErrorCode, message: string, field: string): never {
     throw new ExiFault(code, message, undefined, { field }, [field]);
   }
 

@@ -5,7 +5,7 @@ import type { Result } from '../../result.js';
 import type { SupportedAppProtocolReqDocument, SupportedAppProtocolResDocument, V2gDocument } from '../document.js';
 import { protocolNamespaces, type AppHandshakeResponse, type AppHandshakeResponseCode, type AppProtocol, type Protocol } from '../model.js';
 import type * as A from '../../exi/generated/appHand.js';
-import { as, fail, guard, Rd, type Obj } from './common.js';
+import { as, fail, guard, Rd, type DialectError, type Obj } from './common.js';
 
 const handshakeCodes: readonly AppHandshakeResponseCode[] = ['OK_SuccessfulNegotiation', 'OK_SuccessfulNegotiationWithMinorDeviation', 'Failed_NoNegotiation'];
 
@@ -43,7 +43,7 @@ function root(doc: V2gDocument, name: string): Rd {
   return new Rd({ [name]: (doc as unknown as Obj)[name] }, '').obj(name);
 }
 
-export function decodeHandshakeRequest(doc: V2gDocument): Result<AppProtocol[]> {
+export function decodeHandshakeRequest(doc: V2gDocument): Result<AppProtocol[], DialectError> {
   return guard(
     () =>
       root(doc, 'supportedAppProtocolReq')
@@ -59,7 +59,7 @@ export function decodeHandshakeRequest(doc: V2gDocument): Result<AppProtocol[]> 
   );
 }
 
-export function decodeHandshakeResponse(doc: V2gDocument): Result<AppHandshakeResponse> {
+export function decodeHandshakeResponse(doc: V2gDocument): Result<AppHandshakeResponse, DialectError> {
   return guard(() => {
     const r = root(doc, 'supportedAppProtocolRes');
     const schemaId = r.optNum('SchemaID');

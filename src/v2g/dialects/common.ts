@@ -6,20 +6,34 @@ import { codecError, err, ok, type CodecError, type Result } from '../../result.
 import type { V2gDocument, V2gMessageDocument } from '../document.js';
 import type { Protocol, RequestKind, SchemaId, V2gEnvelope, V2gRequest, V2gResponse } from '../model.js';
 
+/** Every code a dialect (DIN 70121, ISO 15118-2, the appHand handshake) can fail with. */
+export type DialectErrorCode =
+  | 'NOT_V2G_MESSAGE'
+  | 'NOT_HANDSHAKE'
+  | 'BAD_BODY'
+  | 'MISSING_ELEMENT'
+  | 'BAD_ELEMENT'
+  | 'MISSING_PARAMETER'
+  | 'NOT_IN_SCHEMA'
+  | 'UNSUPPORTED_REQUEST'
+  | 'UNSUPPORTED_RESPONSE'
+  | 'DIALECT_INTERNAL';
+export type DialectError = CodecError<DialectErrorCode>;
+
 export interface Dialect {
   readonly protocol: Protocol;
   readonly schema: SchemaId;
-  encodeRequest(sessionId: Uint8Array, req: V2gRequest): Result<V2gMessageDocument>;
-  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>>;
-  encodeResponse(sessionId: Uint8Array, res: V2gResponse): Result<V2gMessageDocument>;
-  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>>;
+  encodeRequest(sessionId: Uint8Array, req: V2gRequest): Result<V2gMessageDocument, DialectError>;
+  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>, DialectError>;
+  encodeResponse(sessionId: Uint8Array, res: V2gResponse): Result<V2gMessageDocument, DialectError>;
+  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>, DialectError>;
   /** Body element name of a request in this schema (DIN ServicePaymentSelectionReq vs ISO-2 PaymentServiceSelectionReq). */
   requestElement(kind: RequestKind): string;
 }
 
 export class DocError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: DialectErrorCode,
     message: string,
     readonly path: string,
   ) {
@@ -27,7 +41,7 @@ export class DocError extends Error {
   }
 }
 
-export function guard<T>(f: () => T, context: Record<string, string | number> = {}): Result<T, CodecError> {
+export function guard<T>(f: () => T, context: Record<string, string | number> = {}): Result<T, DialectError> {
   try {
     return ok(f());
   } catch (e) {
@@ -137,7 +151,7 @@ export class Rd {
   }
 }
 
-export function fail(code: string, message: string, path: string): never {
+export function fail(code: DialectErrorCode, message: string, path: string): never {
   throw new DocError(code, message, path);
 }
 

@@ -23,7 +23,7 @@ import {
   type V2gResponse,
 } from '../model.js';
 import type * as S from '../../exi/generated/din.js';
-import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type UnitSymbol } from './common.js';
+import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type DialectError, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('din');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing'];
@@ -539,10 +539,10 @@ export const dinDialect: Dialect = {
   protocol: 'din',
   schema: 'din',
   requestElement: (kind) => reqElement[kind],
-  encodeRequest(sessionId, req): Result<V2gMessageDocument> {
+  encodeRequest(sessionId, req): Result<V2gMessageDocument, DialectError> {
     return guard(() => message(sessionId, reqElement[req.kind], requestBody(req)), { dialect: 'din', kind: req.kind });
   },
-  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>> {
+  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>, DialectError> {
     return guard(
       () => {
         const { name, el, sessionId } = bodyElement(doc);
@@ -553,10 +553,10 @@ export const dinDialect: Dialect = {
       { dialect: 'din' },
     );
   },
-  encodeResponse(sessionId, res): Result<V2gMessageDocument> {
+  encodeResponse(sessionId, res): Result<V2gMessageDocument, DialectError> {
     return guard(() => message(sessionId, resElement[res.kind], responseBody(res)), { dialect: 'din', kind: res.kind });
   },
-  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>> {
+  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>, DialectError> {
     return guard(
       () => {
         const { name, el, sessionId } = bodyElement(doc);

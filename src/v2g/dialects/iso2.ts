@@ -27,7 +27,7 @@ import {
   type V2gResponse,
 } from '../model.js';
 import type * as S from '../../exi/generated/iso2.js';
-import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type UnitSymbol } from './common.js';
+import { as, bodyElement, clean, fail, guard, message, opt, Rd, toLong, toPhysical, type Dialect, type DialectError, type UnitSymbol } from './common.js';
 
 const responseCodes = responseCodesOf('iso2');
 const processing: readonly EvseProcessing[] = ['Finished', 'Ongoing', 'Ongoing_WaitingForCustomerInteraction'];
@@ -536,10 +536,10 @@ export const iso2Dialect: Dialect = {
   protocol: 'iso2',
   schema: 'iso2',
   requestElement: (kind) => reqElement[kind],
-  encodeRequest(sessionId, req): Result<V2gMessageDocument> {
+  encodeRequest(sessionId, req): Result<V2gMessageDocument, DialectError> {
     return guard(() => message(sessionId, reqElement[req.kind], requestBody(req)), { dialect: 'iso2', kind: req.kind });
   },
-  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>> {
+  decodeRequest(doc: V2gDocument): Result<V2gEnvelope<V2gRequest>, DialectError> {
     return guard(
       () => {
         const { name, el, sessionId } = bodyElement(doc);
@@ -550,10 +550,10 @@ export const iso2Dialect: Dialect = {
       { dialect: 'iso2' },
     );
   },
-  encodeResponse(sessionId, res): Result<V2gMessageDocument> {
+  encodeResponse(sessionId, res): Result<V2gMessageDocument, DialectError> {
     return guard(() => message(sessionId, resElement[res.kind], responseBody(res)), { dialect: 'iso2', kind: res.kind });
   },
-  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>> {
+  decodeResponse(doc: V2gDocument): Result<V2gEnvelope<V2gResponse>, DialectError> {
     return guard(
       () => {
         const { name, el, sessionId } = bodyElement(doc);

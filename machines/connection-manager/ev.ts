@@ -23,6 +23,9 @@ import { Checkpoint } from '../../src/checkpoints.js';
 
 export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 
+/** An event the manager passes between its session and transport children (they check the shape). */
+export type ChildEvent = { readonly type: string; readonly [k: string]: unknown };
+
 /** The contract of every layer actor's output. */
 export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly reason: string; readonly [fact: string]: unknown };
 
@@ -59,8 +62,8 @@ export type EvConnectionManagerEvent =
   /** A safety violation seen by the runtime's monitor: SafeShutdownSequence now, then wait for the next plug-in. */
   | { type: 'FAULT'; reason: string }
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
-  | { type: 'TO_TRANSPORT'; event: { type: string } }
-  | { type: 'TO_SESSION'; event: { type: string } }
+  | { type: 'TO_TRANSPORT'; event: ChildEvent }
+  | { type: 'TO_SESSION'; event: ChildEvent }
   /** The root heartbeat the runtime uses for the systemd watchdog. */
   | { type: 'HEARTBEAT' };
 
@@ -111,6 +114,7 @@ export const evConnectionManagerMachine = setup({
     context: {} as Context,
     events: {} as EvConnectionManagerEvent,
     output: {} as EvConnectionManagerOutput,
+    tags: {} as 'session',
   },
   actions: {
     report: (_, _params: Report) => {},
@@ -236,6 +240,8 @@ export const evConnectionManagerMachine = setup({
           },
         },
         session: {
+          // The runtime finds "a session is running" by this tag (src/runtime/stack.ts), not by the state's path.
+          tags: ['session'],
           entry: ['sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },

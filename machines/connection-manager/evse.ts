@@ -9,7 +9,7 @@
 // the runtime's SafeShutdown sibling to switch the power supply off.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { childAlive, forwardToSession, forwardToTransport, type ChildInputs, type LayerOutput } from './ev.js';
+import { childAlive, forwardToSession, forwardToTransport, type ChildEvent, type ChildInputs, type LayerOutput } from './ev.js';
 import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 
@@ -34,8 +34,8 @@ export type EvseConnectionManagerEvent =
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
   /** From the 'accept' child: the EV connected. */
   | { type: 'TCP.ACCEPTED'; connection: unknown; remoteAddress: string }
-  | { type: 'TO_TRANSPORT'; event: { type: string } }
-  | { type: 'TO_SESSION'; event: { type: string } }
+  | { type: 'TO_TRANSPORT'; event: ChildEvent }
+  | { type: 'TO_SESSION'; event: ChildEvent }
   | { type: 'HEARTBEAT' };
 
 interface Context {
@@ -68,6 +68,7 @@ export const evseConnectionManagerMachine = setup({
     context: {} as Context,
     events: {} as EvseConnectionManagerEvent,
     output: {} as EvseConnectionManagerOutput,
+    tags: {} as 'session',
   },
   actions: {
     report: (_, _params: Report) => {},
@@ -180,6 +181,8 @@ export const evseConnectionManagerMachine = setup({
           },
         },
         session: {
+          // The runtime finds "a session is running" by this tag (src/runtime/stack.ts), not by the state's path.
+          tags: ['session'],
           entry: [assign({ sessions: ({ context }) => context.sessions + 1 }), 'sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },

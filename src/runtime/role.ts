@@ -29,7 +29,7 @@ import { SessionRecorder } from './recorder.js';
 import { attachForwarding, type Forwarding } from './forwarding.js';
 import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
-import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
+import { createEvStack, createEvseStack, type EvRoleStack, type EvseRoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
 import { attachRoleDisplay } from './display.js';
 import { evProgressBounds, evseProgressBounds, heartbeat, watchLiveness } from './liveness.js';
@@ -399,7 +399,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       },
     },
   };
-  let stack: RoleStack<{ end: string; reason: string }>;
+  let stack: EvRoleStack | EvseRoleStack;
   // EVSE: responses later than V2G_SECC_Msg_Performance_Time (the transport counts them).
   let evseStats: { readonly lateResponses: number } | undefined;
   const latency = latencyTracker();
@@ -449,7 +449,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       sdp: { SDP_retry_interval: c.sdp.SDP_retry_interval, SDP_max_requests: c.sdp.SDP_max_requests },
       slac: { timings: slacEvTimingsOf(c) },
       onWire: wire,
-    }) as unknown as RoleStack<{ end: string; reason: string }>;
+    });
     evRt.bind(stack.actor);
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
@@ -486,7 +486,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       connection: { ...connectionTimingsOf(c), V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     });
     evseStats = created.stats;
-    stack = created as unknown as RoleStack<{ end: string; reason: string }>;
+    stack = created;
     evseSafety = attachEvseSafety({ hw: evseHw, config: c, logger: log, actor: stack.actor });
     const evseStack = stack;
     // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
@@ -497,7 +497,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   // actor must process and that stops when the layer it is in makes no progress within its bound
   // (src/runtime/liveness.ts: a wedged child stops the pings), STATUS from status$.
   const notifier = createNotifier(process.env, { logger });
-  const actor = stack.actor as Actor<AnyStateMachine>;
+  const actor: Actor<AnyStateMachine> = stack.actor;
   const modemWorstCase = (c.modem.discovery_window + c.modem.set_key_timeout + c.modem.restart_pause + c.modem.confirm_interval + c.modem.TT_match_join) * (c.modem.retries + 1);
   const liveness = watchLiveness({
     actor,
@@ -655,7 +655,7 @@ async function startChademoBridge(
   board: Board,
   status: StatusBus,
   log: Logger,
-  stack: () => RoleStack<{ end: string; reason: string }> | undefined,
+  stack: () => EvRoleStack | EvseRoleStack | undefined,
 ): Promise<Result<import('./chademo.js').ChademoBridge, string>> {
   if (!board.chademo || !board.ev)
     return err(`ev.battery_source = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);

@@ -14,8 +14,8 @@ export interface EvseShutdownFault {
 }
 
 export interface EvseShutdownOutput {
-  /** OutputOff: both commands were given; FinishedWithFault: a driver threw (see faults). */
-  readonly endState: 'OutputOff' | 'FinishedWithFault';
+  /** outputOff: both commands were given (the line `shutdown outputOff` of docs/user-manual.md); outputOffWithFault: a driver threw (see faults). */
+  readonly endState: 'outputOff' | 'outputOffWithFault';
   readonly faults: readonly EvseShutdownFault[];
   /** Whether the board has an output contactor at all (some supplies switch only their converter). */
   readonly contactorOpened: boolean;
@@ -36,5 +36,5 @@ export function switchEvseOutputOff(hw: EvseHardware, reason: string, log: Logge
   attempt('POWER_SUPPLY_OFF_FAILED', 'powerSupply.off', () => hw.powerSupply.off());
   const contactors = hw.contactors;
   if (contactors) attempt('CONTACTOR_OPEN_FAILED', 'contactors.open', () => contactors.open());
-  return { endState: faults.length === 0 ? 'OutputOff' : 'FinishedWithFault', faults, contactorOpened: contactors !== undefined && !faults.some((f) => f.code === 'CONTACTOR_OPEN_FAILED'), reason };
+  return { endState: faults.length === 0 ? 'outputOff' : 'outputOffWithFault', faults, contactorOpened: contactors !== undefined && !faults.some((f) => f.code === 'CONTACTOR_OPEN_FAILED'), reason };
 }

@@ -61,9 +61,12 @@ function energyMode(c: TsplcConfig, ac: boolean | undefined, dc: boolean | undef
 
 /** The standard timers of [v2g] whose names a timeouts object knows. */
 function timersOf<T extends Record<string, number>>(c: TsplcConfig, defaults: T): T {
-  const v2g = c.v2g as unknown as Record<string, unknown>;
+  const v2g = new Map<string, unknown>(Object.entries(c.v2g));
   const out: Record<string, number> = { ...defaults };
-  for (const k of Object.keys(defaults)) if (typeof v2g[k] === 'number') out[k] = v2g[k];
+  for (const k of Object.keys(defaults)) {
+    const v = v2g.get(k);
+    if (typeof v === 'number') out[k] = v;
+  }
   return out as T;
 }
 

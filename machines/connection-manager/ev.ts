@@ -23,6 +23,9 @@ import { Checkpoint } from '../../src/checkpoints.js';
 
 export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 
+/** An event the manager passes between its session and transport children (they check the shape). */
+export type ChildEvent = { readonly type: string; readonly [k: string]: unknown };
+
 /** The contract of every layer actor's output. */
 export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly reason: string; readonly [fact: string]: unknown };
 
@@ -59,8 +62,8 @@ export type EvConnectionManagerEvent =
   /** A safety violation seen by the runtime's monitor: SafeShutdownSequence now, then wait for the next plug-in. */
   | { type: 'FAULT'; reason: string }
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
-  | { type: 'TO_TRANSPORT'; event: { type: string } }
-  | { type: 'TO_SESSION'; event: { type: string } }
+  | { type: 'TO_TRANSPORT'; event: ChildEvent }
+  | { type: 'TO_SESSION'; event: ChildEvent }
   /** The root heartbeat the runtime uses for the systemd watchdog. */
   | { type: 'HEARTBEAT' };
 
@@ -93,15 +96,6 @@ export function childAlive(self: AnyActorRef, id: string): boolean {
   return child?.getSnapshot().status === 'active';
 }
 
-/**
- * Forwarding of TO_TRANSPORT / TO_SESSION to a child. Created once here, not inside enqueueActions:
- * hardware facts arrive synchronously from a session's own action (a CP or contactor command makes
- * the plant emit at once), and XState warns when an action creator runs while another actor's
- * custom action executes.
- */
-export const forwardToTransport = sendTo('transport', ({ event }: { event: { event: { type: string } } }) => event.event);
-export const forwardToSession = sendTo('session', ({ event }: { event: { event: { type: string } } }) => event.event);
-
 /** Placeholder actors: the runtime must provide every one of them. They fail loudly if it forgot. */
 const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
 
@@ -111,6 +105,7 @@ export const evConnectionManagerMachine = setup({
     context: {} as Context,
     events: {} as EvConnectionManagerEvent,
     output: {} as EvConnectionManagerOutput,
+    tags: {} as 'session',
   },
   actions: {
     report: (_, _params: Report) => {},
@@ -118,6 +113,10 @@ export const evConnectionManagerMachine = setup({
     requestSafeShutdown: (_, _params: { reason: string }) => {},
     /** Everything the runtime wants to do when a session starts (open a pcapng record, ...). */
     sessionStarted: () => {},
+    // Declared once here, not created inside enqueueActions: hardware facts arrive synchronously from a
+    // session's own action, and XState warns when an action creator runs inside another actor's action.
+    forwardToTransport: sendTo('transport', ({ event }) => ('event' in event ? event.event : { type: 'IGNORED' })),
+    forwardToSession: sendTo('session', ({ event }) => ('event' in event ? event.event : { type: 'IGNORED' })),
   },
   actors: {
     modem: missing('modem') as AnyActorLogic,
@@ -236,6 +235,8 @@ export const evConnectionManagerMachine = setup({
           },
         },
         session: {
+          // The runtime finds "a session is running" by this tag (src/runtime/stack.ts), not by the state's path.
+          tags: ['session'],
           entry: ['sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
@@ -261,8 +262,8 @@ export const evConnectionManagerMachine = setup({
           on: {
             // A child that already reached its final state (the session ended, the manager has not
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
-            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
-            TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
+            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue('forwardToTransport')) },
+            TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue('forwardToSession')) },
             // The session decides how to stop (PowerDelivery stop, WeldingDetection, SessionStop) — give it the chance.
             STOP: { actions: [assign({ stopRequested: true }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },

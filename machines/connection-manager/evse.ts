@@ -9,7 +9,7 @@
 // the runtime's SafeShutdown sibling to switch the power supply off.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { childAlive, forwardToSession, forwardToTransport, type ChildInputs, type LayerOutput } from './ev.js';
+import { childAlive, type ChildEvent, type ChildInputs, type LayerOutput } from './ev.js';
 import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 
@@ -34,8 +34,8 @@ export type EvseConnectionManagerEvent =
   | { type: 'SAFE_SHUTDOWN.DONE'; ok: boolean; reason?: string }
   /** From the 'accept' child: the EV connected. */
   | { type: 'TCP.ACCEPTED'; connection: unknown; remoteAddress: string }
-  | { type: 'TO_TRANSPORT'; event: { type: string } }
-  | { type: 'TO_SESSION'; event: { type: string } }
+  | { type: 'TO_TRANSPORT'; event: ChildEvent }
+  | { type: 'TO_SESSION'; event: ChildEvent }
   | { type: 'HEARTBEAT' };
 
 interface Context {
@@ -68,6 +68,7 @@ export const evseConnectionManagerMachine = setup({
     context: {} as Context,
     events: {} as EvseConnectionManagerEvent,
     output: {} as EvseConnectionManagerOutput,
+    tags: {} as 'session',
   },
   actions: {
     report: (_, _params: Report) => {},
@@ -75,6 +76,10 @@ export const evseConnectionManagerMachine = setup({
     /** Close the TCP listener (runtime; the handle is the output of 'listen'). */
     closeServer: (_, _params: { handle: unknown }) => {},
     sessionStarted: () => {},
+    // Declared once here, not created inside enqueueActions: hardware facts arrive synchronously from a
+    // session's own action, and XState warns when an action creator runs inside another actor's action.
+    forwardToTransport: sendTo('transport', ({ event }) => ('event' in event ? event.event : { type: 'IGNORED' })),
+    forwardToSession: sendTo('session', ({ event }) => ('event' in event ? event.event : { type: 'IGNORED' })),
   },
   actors: {
     modem: missing('modem') as AnyActorLogic,
@@ -180,6 +185,8 @@ export const evseConnectionManagerMachine = setup({
           },
         },
         session: {
+          // The runtime finds "a session is running" by this tag (src/runtime/stack.ts), not by the state's path.
+          tags: ['session'],
           entry: [assign({ sessions: ({ context }) => context.sessions + 1 }), 'sessionStarted', { type: 'report', params: { layer: 'session', state: 'start', checkpoint: Checkpoint.SupportedAppProtocolReq } }],
           invoke: [
             { id: 'transport', src: 'transport', input: ({ context }: { context: Context }) => ({ connection: context.connection }) },
@@ -212,8 +219,8 @@ export const evseConnectionManagerMachine = setup({
           on: {
             // A child that already reached its final state (the session ended, the manager has not
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
-            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue(forwardToTransport as never)) },
-            TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue(forwardToSession as never)) },
+            TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue('forwardToTransport')) },
+            TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue('forwardToSession')) },
             STOP: { target: '.stopping', actions: [assign({ stopRequested: true, reason: ({ event }) => event.reason }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },
           initial: 'running',

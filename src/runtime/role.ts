@@ -30,7 +30,7 @@ import { attachForwarding, type Forwarding } from './forwarding.js';
 import { realForwardingPorts } from './io-drivers.js';
 import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
-import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
+import { createEvStack, createEvseStack, type EvRoleStack, type EvseRoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
 import { attachRoleDisplay } from './display.js';
 import { evProgressBounds, evseProgressBounds, heartbeat, watchLiveness } from './liveness.js';
@@ -62,9 +62,12 @@ function energyMode(c: TsplcConfig, ac: boolean | undefined, dc: boolean | undef
 
 /** The standard timers of [v2g] whose names a timeouts object knows. */
 function timersOf<T extends Record<string, number>>(c: TsplcConfig, defaults: T): T {
-  const v2g = c.v2g as unknown as Record<string, unknown>;
+  const v2g = new Map<string, unknown>(Object.entries(c.v2g));
   const out: Record<string, number> = { ...defaults };
-  for (const k of Object.keys(defaults)) if (typeof v2g[k] === 'number') out[k] = v2g[k];
+  for (const k of Object.keys(defaults)) {
+    const v = v2g.get(k);
+    if (typeof v === 'number') out[k] = v;
+  }
   return out as T;
 }
 
@@ -401,7 +404,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       },
     },
   };
-  let stack: RoleStack<{ end: string; reason: string }>;
+  let stack: EvRoleStack | EvseRoleStack;
   // EVSE: responses later than V2G_SECC_Msg_Performance_Time (the transport counts them).
   let evseStats: { readonly lateResponses: number } | undefined;
   const latency = latencyTracker();
@@ -451,7 +454,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       sdp: { SDP_retry_interval: c.sdp.SDP_retry_interval, SDP_max_requests: c.sdp.SDP_max_requests },
       slac: { timings: slacEvTimingsOf(c) },
       onWire: wire,
-    }) as unknown as RoleStack<{ end: string; reason: string }>;
+    });
     evRt.bind(stack.actor);
   } else {
     if (!board.value.evse) return fail(`board ${board.value.name} has no EVSE hardware`);
@@ -489,7 +492,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       connection: { ...connectionTimingsOf(c), V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time },
     });
     evseStats = created.stats;
-    stack = created as unknown as RoleStack<{ end: string; reason: string }>;
+    stack = created;
     evseSafety = attachEvseSafety({ hw: evseHw, config: c, logger: log, actor: stack.actor });
     const evseStack = stack;
     // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
@@ -500,7 +503,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   // actor must process and that stops when the layer it is in makes no progress within its bound
   // (src/runtime/liveness.ts: a wedged child stops the pings), STATUS from status$.
   const notifier = createNotifier(process.env, { logger });
-  const actor = stack.actor as Actor<AnyStateMachine>;
+  const actor: Actor<AnyStateMachine> = stack.actor;
   const modemWorstCase = (c.modem.discovery_window + c.modem.set_key_timeout + c.modem.restart_pause + c.modem.confirm_interval + c.modem.TT_match_join) * (c.modem.retries + 1);
   const liveness = watchLiveness({
     actor,
@@ -658,7 +661,7 @@ async function startChademoBridge(
   board: Board,
   status: StatusBus,
   log: Logger,
-  stack: () => RoleStack<{ end: string; reason: string }> | undefined,
+  stack: () => EvRoleStack | EvseRoleStack | undefined,
 ): Promise<Result<import('./chademo.js').ChademoBridge, string>> {
   if (!board.chademo || !board.ev)
     return err(`ev.battery_source = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);

@@ -9,7 +9,6 @@
 // the wall clock. The IPv6 link follows the modem emulator's view of who is
 // connected, so SDP/TCP work only after SLAC + SET_KEY formed the AVLN, and a
 // modem restart mid-session really cuts the link.
-import type { AnyStateMachine } from 'xstate';
 import { MemorySegment, type SegmentScheduler } from '../../drivers/ethernet/memory.js';
 import { MemoryIpv6Link } from '../../drivers/udp/memory-link.js';
 import { createSimBoard, realScheduler, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
@@ -24,9 +23,11 @@ import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
 import type { EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
 import type { EvseConnectionManagerOutput } from '../../machines/connection-manager/evse.js';
 import type { SafeShutdownTimings } from '../../machines/safe-shutdown/index.js';
+import type { v2gEvMachine } from '../../machines/v2g-ev/index.js';
+import type { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { exiCodec } from './exi-codec.js';
 import type { ActorClock } from './slac-layer.js';
-import { createEvStack, createEvseStack, type RoleStack } from './stack.js';
+import { createEvStack, createEvseStack, type EvRoleStack, type EvseRoleStack } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
 import { chademoPlantBattery, createSimChademoChain, type SimChademoChain, type SimChademoOptions } from './sim-chademo.js';
 
@@ -57,7 +58,7 @@ export interface SimOptions {
   /** Connection-manager limits (tests: give up after n attempts). */
   readonly maxAttempts?: number;
   readonly codec?: V2gCodec;
-  readonly sessions: { readonly ev: AnyStateMachine; readonly evse: AnyStateMachine };
+  readonly sessions: { readonly ev: typeof v2gEvMachine; readonly evse: typeof v2gEvseMachine };
   readonly onWire?: (role: 'ev' | 'evse', r: WireRecord) => void;
   /** Random source (seeded in tests). */
   readonly randomBytes?: (n: number) => Uint8Array;
@@ -83,8 +84,8 @@ export interface Sim {
   readonly link: MemoryIpv6Link;
   readonly evStatus: StatusBus;
   readonly evseStatus: StatusBus;
-  readonly ev: RoleStack<EvConnectionManagerOutput>;
-  readonly evse: RoleStack<EvseConnectionManagerOutput>;
+  readonly ev: EvRoleStack;
+  readonly evse: EvseRoleStack;
   readonly chademo?: SimChademoChain;
   /** The EV's end (the EVSE is stopped once the EV is done). */
   readonly done: Promise<{ ev: EvConnectionManagerOutput; evse: EvseConnectionManagerOutput | undefined }>;
@@ -148,7 +149,7 @@ export function createSim(o: SimOptions): Sim {
     return !!sa && !!sb && sa.up && sb.up && bytesEqual(sa.nmk, sb.nmk);
   });
 
-  const boardScheduler = clock ? { now, setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h as never) } : realScheduler;
+  const boardScheduler = clock ? { now, setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h) } : realScheduler;
   const plantOptions = o.chademo ? { ...o.plant, battery: { ...chademoPlantBattery(o.chademo), ...o.plant?.battery } } : o.plant;
   const board = createSimBoard({ scheduler: boardScheduler, plugged: true, ...plantOptions });
   o.onBoard?.(board);
@@ -181,7 +182,7 @@ export function createSim(o: SimOptions): Sim {
     ...(o.onWire ? { onWire: (r: WireRecord) => o.onWire?.('evse', r) } : {}),
   });
   const battery = board.plant.battery.getValue();
-  const evRef: { stack?: RoleStack<EvConnectionManagerOutput> } = {};
+  const evRef: { stack?: EvRoleStack } = {};
   const chademo = o.chademo
     ? createSimChademoChain({
         options: o.chademo,
@@ -242,7 +243,7 @@ export function createSim(o: SimOptions): Sim {
         else setTimeout(fire, 500);
       }),
     ]);
-    return { ev: evOut, evse: evseOut ?? (evse.actor.getSnapshot().status === 'done' ? (evse.actor.getSnapshot().output as EvseConnectionManagerOutput) : undefined) };
+    return { ev: evOut, evse: evseOut ?? (evse.actor.getSnapshot().status === 'done' ? evse.actor.getSnapshot().output : undefined) };
   });
 
   return {

@@ -2,13 +2,18 @@
 // codec → connection manager with every child actor provided → running actor.
 // Used by `tsplc pev|evse` (real drivers), `tsplc sim` (in-memory twins) and the
 // whole-stack tests (in-memory twins on a SimulatedClock).
-import { createActor, sendParent, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate';
+import { createActor, sendParent, waitFor, type Actor, type AnyStateMachine, type OutputFrom } from 'xstate';
 import type { Subscription } from 'rxjs';
-import { evConnectionManagerMachine, type ConnectionManagerTimings, type EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
-import { evseConnectionManagerMachine, type EvseConnectionManagerOutput, type EvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
+import { evConnectionManagerMachine, type ConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
+import { evseConnectionManagerMachine, type EvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
 import { sdpClientMachine, type SdpClientTimings } from '../../machines/sdp-client/index.js';
 import { sdpServerMachine } from '../../machines/sdp-server/index.js';
 import { startSafeShutdown, type SafeShutdownOutput, type SafeShutdownRun, type SafeShutdownTimings } from '../../machines/safe-shutdown/index.js';
+import { shutdownCoordinatorMachine, type ShutdownRequester } from '../../machines/shutdown-coordinator/index.js';
+import type { v2gEvMachine, V2gEvActionParams } from '../../machines/v2g-ev/index.js';
+import type { v2gEvseMachine, V2gEvseActionParams } from '../../machines/v2g-evse/index.js';
+import { cpEnergyStep } from '../safety/output-off.js';
+import { switchEvseOutputOff, type EvseShutdownOutput } from './evse-shutdown.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.js';
 import type { LogLevel, Logger } from '../ports/log.js';
@@ -75,20 +80,21 @@ interface Common {
 export interface EvStackOptions extends Common {
   readonly hw: EvHardware;
   /** The v2g-ev machine (machines/v2g-ev). */
-  readonly session: AnyStateMachine;
+  readonly session: typeof v2gEvMachine;
   readonly v2g: V2gEvConfig;
   readonly connection?: Partial<ConnectionManagerTimings>;
   readonly sdp?: Partial<SdpClientTimings>;
   readonly safeShutdown?: Partial<SafeShutdownTimings>;
 }
 
-export interface RoleStack<O> {
-  readonly actor: Actor<AnyStateMachine>;
-  readonly done: Promise<O>;
+/** One role's running composition: M is the connection manager, S what one safe shutdown yields. */
+export interface RoleStack<M extends AnyStateMachine = AnyStateMachine, S = SafeShutdownOutput | EvseShutdownOutput> {
+  readonly actor: Actor<M>;
+  readonly done: Promise<OutputFrom<M>>;
   /** STOP (user / SIGTERM): goes through the session's stop and SafeShutdown; resolves with the output. */
-  stop(reason: string): Promise<O>;
+  stop(reason: string): Promise<OutputFrom<M>>;
   /** Safe-shutdown results seen so far. */
-  readonly shutdowns: SafeShutdownOutput[];
+  readonly shutdowns: S[];
   /**
    * Resolves once no SafeShutdownSequence started by this stack is running (at once when none is).
    * A one-shot run must await it before dispose(): dispose stops a sequence mid-way.
@@ -97,11 +103,19 @@ export interface RoleStack<O> {
   dispose(): void;
 }
 
-function doneOf<O>(actor: Actor<AnyStateMachine>, logger: Logger): Promise<O> {
+export type EvRoleStack = RoleStack<typeof evConnectionManagerMachine, SafeShutdownOutput>;
+export type EvseRoleStack = RoleStack<typeof evseConnectionManagerMachine, EvseShutdownOutput> & { readonly stats: Readonly<EvseStackStats> };
+
+/** What doneOf needs of the root actor (any connection manager's actor has it). */
+interface Finishing<O> {
+  subscribe(observer: { next: (s: { readonly status: string; readonly output?: O }) => void; error: (e: unknown) => void }): unknown;
+}
+
+function doneOf<O>(actor: Finishing<O>, logger: Logger): Promise<O> {
   return new Promise((resolve, reject) => {
     actor.subscribe({
       next: (s) => {
-        if (s.status === 'done') resolve(s.output as O);
+        if (s.status === 'done' && s.output !== undefined) resolve(s.output);
       },
       error: (e) => {
         logger.log('error', 'root actor failed', { error: errorMessage(e) });
@@ -111,7 +125,43 @@ function doneOf<O>(actor: Actor<AnyStateMachine>, logger: Logger): Promise<O> {
   });
 }
 
-export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerOutput> {
+const microtask = (): Promise<void> => new Promise<void>((r) => queueMicrotask(r));
+
+/**
+ * The coordinator of one stack (machines/shutdown-coordinator): `start(reason)` runs the role's
+ * sequence and must call `settled(ok)` when it ends. Requests, SESSION.STARTED and the sequence's
+ * start reach it on the microtask queue, never inside the action (of the session or the manager)
+ * that asked: one actor's processing must not nest in another's action.
+ */
+function coordinatorFor(start: (reason: string) => void, answerManager: (ok: boolean) => void) {
+  const actor = createActor(
+    shutdownCoordinatorMachine.provide({
+      actions: {
+        startSequence: (_, { reason }) => queueMicrotask(() => start(reason)),
+        answerManager: (_, { ok }) => queueMicrotask(() => answerManager(ok)),
+      },
+    }),
+  ).start();
+  const send = (e: Parameters<typeof actor.send>[0]): void => queueMicrotask(() => actor.getSnapshot().status === 'active' && actor.send(e));
+  return {
+    actor,
+    request: (from: ShutdownRequester, reason: string) => send({ type: 'REQUEST', from, reason }),
+    sessionStarted: () => send({ type: 'SESSION.STARTED' }),
+    settled: (ok: boolean) => send({ type: 'SEQUENCE.SETTLED', result: { ok } }),
+    async whenIdle(): Promise<void> {
+      // The request and the start are two microtask hops behind the action that asked.
+      await microtask();
+      await microtask();
+      if (actor.getSnapshot().status !== 'active') return;
+      await waitFor(actor, (s) => !s.hasTag('running')).catch(() => undefined);
+    },
+  };
+}
+
+/** Hardware facts for the session (a tagged union of events its machine accepts). */
+type HwEvent = { type: string; [k: string]: unknown };
+
+export function createEvStack(o: EvStackOptions): EvRoleStack {
   const log = o.logger;
   // The board's capabilities decide the session's hardware steps (lock, feedback, plug detection).
   const caps = evCapabilitiesOf(o.hw);
@@ -121,66 +171,56 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   const shutdowns: SafeShutdownOutput[] = [];
   let battery: BatteryState | undefined;
   subs.push(o.hw.battery.state$.subscribe((b) => (battery = b)));
-  const last: Record<string, { type: string; [k: string]: unknown }> = {};
-  let inSession = false;
-  let shutdownRun: SafeShutdownRun | undefined;
-  let settledInSession = false;
-  const ref: { cm?: Actor<AnyStateMachine> } = {};
+  const last: Record<string, HwEvent> = {};
+  const ref: { cm?: Actor<typeof evConnectionManagerMachine> } = {};
+  const active = (): boolean => ref.cm?.getSnapshot().status === 'active';
+  // The manager's `session` state carries the tag 'session' (machines/connection-manager).
+  const inSession = (): boolean => active() && ref.cm?.getSnapshot().hasTag('session') === true;
   // Hardware facts reach the actors on the microtask queue, never inside the emission: a
   // command given in one actor's action (close the contactors) makes the sim board emit
   // synchronously, and delivering that into the actor system there would nest one actor's
   // processing inside another's action.
-  const toSession = (event: { type: string; [k: string]: unknown }): void => {
+  const toSession = (event: HwEvent): void => {
     last[event.type] = event;
-    if (inSession) queueMicrotask(() => inSession && ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'TO_SESSION', event }));
+    queueMicrotask(() => inSession() && ref.cm?.send({ type: 'TO_SESSION', event }));
   };
 
-  // Called from actions (the session's or the manager's): the sibling actor is started on the
-  // microtask queue, outside the calling actor's action, so the two never run nested.
-  const ensureSafeShutdown = (reason: string): void => queueMicrotask(() => startOrJoinSafeShutdown(reason));
-  const startOrJoinSafeShutdown = (reason: string): void => {
-    if (shutdownRun) return;
-    if (settledInSession) {
-      // The session already ran the sequence to its end: the manager's request is answered by
-      // that run, once. Any later request (e.g. an unplug in the next attempt) starts a new one.
-      settledInSession = false;
-      queueMicrotask(() => ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
-      return;
-    }
-    const run = startSafeShutdown(o.hw, {
-      ...(o.safeShutdown ? { timings: o.safeShutdown } : {}),
-      ...(o.clock ? { clock: o.clock as never } : {}),
-      session: { alive: () => inSession, requestStop: () => toSession({ type: 'STOP_REQUEST', reason }) },
-      report: (u) => report(u),
-      logger: log,
-      reason,
-    });
-    shutdownRun = run;
-    void run.settled.then((out) => {
-      shutdowns.push(out);
-      run.stop();
-      shutdownRun = undefined;
-      report({ layer: 'shutdown', state: out.endState, level: out.endState === 'Finished' ? 'info' : 'error', details: { faults: out.faults.map((f) => f.code).join(',') } });
-      // If the manager already waits for it, this answers it; otherwise (the session asked first)
-      // remember it, so the manager's own request that follows is answered by this run.
-      settledInSession = ref.cm?.getSnapshot().value !== 'safeShutdown';
-      if (ref.cm?.getSnapshot().status === 'active') ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: out.endState === 'Finished' });
-    });
-  };
+  let shutdownRun: SafeShutdownRun | undefined;
+  const coordinator = coordinatorFor(
+    (reason) => {
+      const run = startSafeShutdown(o.hw, {
+        ...(o.safeShutdown ? { timings: o.safeShutdown } : {}),
+        ...clockOpt,
+        session: { alive: inSession, requestStop: () => toSession({ type: 'STOP_REQUEST', reason }) },
+        report: (u) => report(u),
+        logger: log,
+        reason,
+      });
+      shutdownRun = run;
+      void run.settled.then((out) => {
+        shutdowns.push(out);
+        run.stop();
+        shutdownRun = undefined;
+        report({ layer: 'shutdown', state: out.endState, level: out.endState === 'Finished' ? 'info' : 'error', details: { faults: out.faults.map((f) => f.code).join(',') } });
+        coordinator.settled(out.endState === 'Finished');
+      });
+    },
+    (ok) => active() && ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok }),
+  );
 
   const session = o.session.provide({
     actions: {
-      send: sendParent((_: unknown, p: unknown) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
-      protocolSelected: sendParent((_: unknown, p: { schema: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
-      setCpState: (_: unknown, p: { state: 'B' | 'C' | 'D' }) => o.hw.controlPilot.setState(p.state),
+      send: sendParent((_, p: V2gEvActionParams['send']) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
+      protocolSelected: sendParent((_, p: V2gEvActionParams['protocolSelected']) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
+      setCpState: (_, p) => o.hw.controlPilot.setState(p.state),
       lockConnector: () => o.hw.connectorLock?.lock(),
       unlockConnector: () => o.hw.connectorLock?.unlock(),
       closeContactors: () => o.hw.contactors.close(),
       openContactors: () => o.hw.contactors.open(),
-      requestSafeShutdown: (_: unknown, p: { reason: string }) => ensureSafeShutdown(p.reason),
-      reportStatus: (_: unknown, u: StatusUpdate) => report(u),
+      requestSafeShutdown: (_, p) => coordinator.request('session', p.reason),
+      reportStatus: (_, u) => report(u),
     },
-  } as never) as AnyActorLogic;
+  });
 
   const lower = { port: o.ethernet, ...clockOpt, logger: log.child('slac'), report, ...(o.modem ? { modem: o.modem } : {}), ...(o.slac ? { slac: o.slac } : {}) };
   const machine = evConnectionManagerMachine.provide({
@@ -197,13 +237,12 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
     },
     actions: {
       report: (_, u) => report(u),
-      requestSafeShutdown: (_, p) => ensureSafeShutdown(p.reason),
+      requestSafeShutdown: (_, p) => coordinator.request('manager', p.reason),
       sessionStarted: () => {
-        inSession = true;
-        settledInSession = false;
+        coordinator.sessionStarted();
         // Replay the present hardware facts: the session machine only hears changes.
         queueMicrotask(() => {
-          for (const e of Object.values(last)) ref.cm?.send({ type: 'TO_SESSION', event: e });
+          for (const e of Object.values(last)) if (active()) ref.cm?.send({ type: 'TO_SESSION', event: e });
         });
       },
     },
@@ -219,15 +258,11 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       },
     },
     ...clockOpt,
-  }) as unknown as Actor<AnyStateMachine>;
-  ref.cm = cm;
-  cm.subscribe((s) => {
-    const v = JSON.stringify(s.value);
-    inSession = v.includes('"session"');
   });
+  ref.cm = cm;
 
   // Hardware → events. Plug: PP, the CP state or the 5 % PWM, whatever the board senses (src/hardware/capabilities.ts).
-  const plugged = (p: boolean): void => queueMicrotask(() => cm.getSnapshot().status === 'active' && cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' }));
+  const plugged = (p: boolean): void => queueMicrotask(() => active() && cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' }));
   const plug$ = plugState$(o.hw, caps);
   if (plug$) subs.push(plug$.subscribe(plugged));
   else {
@@ -241,7 +276,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
   subs.push(o.hw.battery.state$.subscribe((state) => toSession({ type: 'HW.BATTERY', state })));
   if (o.hw.chargeParameters) subs.push(o.hw.chargeParameters.parameters$.subscribe((params) => toSession({ type: 'SOURCE.CHARGE_PARAMETERS', params })));
 
-  const done = doneOf<EvConnectionManagerOutput>(cm, log);
+  const done = doneOf<OutputFrom<typeof machine>>(cm, log);
   cm.start();
   return {
     actor: cm,
@@ -251,14 +286,11 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
       cm.send({ type: 'STOP', reason });
       return done;
     },
-    async shutdownSettled() {
-      // The sequence is started on the microtask queue after the action that asked for it.
-      await new Promise<void>((r) => queueMicrotask(r));
-      while (shutdownRun) await shutdownRun.settled;
-    },
+    shutdownSettled: () => coordinator.whenIdle(),
     dispose() {
       for (const s of subs) s.unsubscribe();
       shutdownRun?.stop();
+      coordinator.actor.stop();
       cm.stop();
     },
   };
@@ -267,7 +299,7 @@ export function createEvStack(o: EvStackOptions): RoleStack<EvConnectionManagerO
 export interface EvseStackOptions extends Common {
   readonly hw: EvseHardware;
   /** The v2g-evse machine (machines/v2g-evse). */
-  readonly session: AnyStateMachine;
+  readonly session: typeof v2gEvseMachine;
   readonly v2g: V2gEvseConfig;
   readonly faults?: FaultScenario;
   readonly randomBytes: (n: number) => Uint8Array;
@@ -288,17 +320,18 @@ export interface EvseStackStats {
   lastLateResponse?: LateResponse;
 }
 
-export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionManagerOutput> & { readonly stats: Readonly<EvseStackStats> } {
+export function createEvseStack(o: EvseStackOptions): EvseRoleStack {
   const log = o.logger;
   const report = reporter(o.status, log.child('evse'));
   const clockOpt = o.clock ? { clock: o.clock } : {};
   const subs: Subscription[] = [];
-  const shutdowns: SafeShutdownOutput[] = [];
-  const ref: { cm?: Actor<AnyStateMachine> } = {};
-  let inSession = false;
-  const lastReading: { e?: { type: string; [k: string]: unknown } } = {};
-  const toSession = (event: { type: string; [k: string]: unknown }): void => {
-    if (inSession) queueMicrotask(() => inSession && ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'TO_SESSION', event }));
+  const shutdowns: EvseShutdownOutput[] = [];
+  const ref: { cm?: Actor<typeof evseConnectionManagerMachine> } = {};
+  const active = (): boolean => ref.cm?.getSnapshot().status === 'active';
+  const inSession = (): boolean => active() && ref.cm?.getSnapshot().hasTag('session') === true;
+  const lastReading: { e?: HwEvent } = {};
+  const toSession = (event: HwEvent): void => {
+    queueMicrotask(() => inSession() && ref.cm?.send({ type: 'TO_SESSION', event }));
   };
   const guard = (what: string, fn: () => void): void => {
     try {
@@ -308,14 +341,26 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     }
   };
 
+  // The EVSE's sequence is synchronous (src/runtime/evse-shutdown.ts); the coordinator still decides
+  // whether to run it and whom to answer, as on the EV side.
+  const coordinator = coordinatorFor(
+    (reason) => {
+      const out = switchEvseOutputOff(o.hw, reason, log.child('safe-shutdown'));
+      shutdowns.push(out);
+      report({ layer: 'shutdown', state: out.endState, level: out.faults.length === 0 ? 'warn' : 'error', details: { reason, faults: out.faults.map((f) => f.code).join(',') } });
+      coordinator.settled(out.faults.length === 0);
+    },
+    (ok) => active() && ref.cm?.send({ type: 'SAFE_SHUTDOWN.DONE', ok }),
+  );
+
   const session = o.session.provide({
     actions: {
-      send: sendParent((_: unknown, p: unknown) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
-      protocolSelected: sendParent((_: unknown, p: { schema: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
-      closeTransport: sendParent((_: unknown, p: { reason: string }) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.CLOSE', reason: p.reason } })),
-      setPowerSupply: (_: unknown, p: { voltage: number; current: number }) => guard('powerSupply.setTarget', () => o.hw.powerSupply.setTarget(p.voltage, p.current)),
+      send: sendParent((_, p: V2gEvseActionParams['send']) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: p } })),
+      protocolSelected: sendParent((_, p: V2gEvseActionParams['protocolSelected']) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SCHEMA', schema: p.schema } })),
+      closeTransport: sendParent((_, p: V2gEvseActionParams['closeTransport']) => ({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.CLOSE', reason: p.reason } })),
+      setPowerSupply: (_, p) => guard('powerSupply.setTarget', () => o.hw.powerSupply.setTarget(p.voltage, p.current)),
       powerSupplyOff: () => guard('powerSupply.off', () => o.hw.powerSupply.off()),
-      startIsolationCheck: (_: unknown, p: { voltage: number }) => {
+      startIsolationCheck: (_, p) => {
         o.hw.powerSupply.isolationCheck(p.voltage).then(
           (status) => toSession({ type: 'PS.ISOLATION', status }),
           (e: unknown) => {
@@ -326,19 +371,9 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       },
       closeOutputContactor: () => guard('contactors.close', () => o.hw.contactors?.close()),
       openOutputContactor: () => guard('contactors.open', () => o.hw.contactors?.open()),
-      reportStatus: (_: unknown, u: StatusUpdate) => report(u),
+      reportStatus: (_, u) => report(u),
     },
-  } as never) as AnyActorLogic;
-
-  // The EVSE's "safe shutdown": output off, contactor open. It has no lock and
-  // no contactor-before-current ordering problem of its own: the supply ramps down.
-  const evseShutdown = (reason: string): void => {
-    guard('powerSupply.off', () => o.hw.powerSupply.off());
-    guard('contactors.open', () => o.hw.contactors?.open());
-    report({ layer: 'shutdown', state: 'outputOff', level: 'warn', details: { reason } });
-    shutdowns.push({ endState: 'Finished', faults: [] } as SafeShutdownOutput);
-    queueMicrotask(() => ref.cm?.getSnapshot().status === 'active' && ref.cm.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true }));
-  };
+  });
 
   const stats: EvseStackStats = { lateResponses: 0 };
   const timeouts = { ...v2gEvseTimeoutDefaults, ...o.v2g.timeouts };
@@ -370,12 +405,12 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     },
     actions: {
       report: (_, u) => report(u),
-      requestSafeShutdown: (_, p) => evseShutdown(p.reason),
+      requestSafeShutdown: (_, p) => coordinator.request('manager', p.reason),
       closeServer: (_, p) => (p.handle as { close(): void } | undefined)?.close(),
       sessionStarted: () => {
-        inSession = true;
+        coordinator.sessionStarted();
         queueMicrotask(() => {
-          if (lastReading.e) ref.cm?.send({ type: 'TO_SESSION', event: lastReading.e });
+          if (lastReading.e && active()) ref.cm?.send({ type: 'TO_SESSION', event: lastReading.e });
         });
       },
     },
@@ -392,11 +427,8 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       },
     },
     ...clockOpt,
-  }) as unknown as Actor<AnyStateMachine>;
-  ref.cm = cm;
-  cm.subscribe((s) => {
-    inSession = JSON.stringify(s.value).includes('"session"');
   });
+  ref.cm = cm;
   subs.push(
     o.hw.powerSupply.reading$.subscribe((reading) => {
       lastReading.e = { type: 'PS.READING', reading };
@@ -405,19 +437,16 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
   );
   // IEC 61851-1: 12 V (state A) until a car pulls it to 9 V (B); then 5 % PWM asks for digital communication (checkpoints 2, 5).
   guard('controlPilot.setState(A)', () => o.hw.controlPilot.setState('A'));
-  let energyState = false;
+  let energy = false;
   subs.push(
     o.hw.controlPilot.state$.subscribe((s) => {
-      // IEC 61851-1: the output is live only in state C/D. A car that leaves C/D without a
-      // PowerDelivery stop (its own protection opened the CP switch, a cable fault) must find the
-      // output switched off at once, or it waits in vain for a safe inlet voltage before unlocking.
-      const energy = s === 'C' || s === 'D';
-      if (energyState && !energy) {
+      const step = cpEnergyStep(energy, s);
+      energy = step.energy;
+      if (step.switchOutputOff) {
         report({ layer: 'hardware', state: 'OutputOffOnCpState', level: 'warn', details: { cp: s } });
         guard('powerSupply.off', () => o.hw.powerSupply.off());
         guard('contactors.open', () => o.hw.contactors?.open());
       }
-      energyState = energy;
       if (s === 'B' || s === 'C' || s === 'D') {
         if (o.hw.controlPilot.setDutyCycle) {
           guard('controlPilot.setDutyCycle(5)', () => o.hw.controlPilot.setDutyCycle?.(5));
@@ -426,7 +455,7 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
     }),
   );
 
-  const done = doneOf<EvseConnectionManagerOutput>(cm, log);
+  const done = doneOf<OutputFrom<typeof machine>>(cm, log);
   cm.start();
   return {
     actor: cm,
@@ -437,10 +466,10 @@ export function createEvseStack(o: EvseStackOptions): RoleStack<EvseConnectionMa
       cm.send({ type: 'STOP', reason });
       return done;
     },
-    // The EVSE's shutdown (output off, contactor open) is synchronous: nothing to wait for.
-    shutdownSettled: () => Promise.resolve(),
+    shutdownSettled: () => coordinator.whenIdle(),
     dispose() {
       for (const s of subs) s.unsubscribe();
+      coordinator.actor.stop();
       cm.stop();
     },
   };

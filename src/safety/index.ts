@@ -2,3 +2,4 @@
 export * from './events.js';
 export * from './monitor.js';
 export * from './evse-monitor.js';
+export * from './output-off.js';

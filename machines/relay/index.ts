@@ -96,78 +96,101 @@ interface Context {
 /** forward params: the message and when its original arrived (undefined for the relay's own). */
 export type ForwardParams = Forwarded & { readonly receivedAt?: number };
 
-const endWith = (end: RelayEnd, reason: (e: RelayEvent) => string): never =>
-  assign(({ context, event }: { context: Context; event: RelayEvent }) => ({
+const endWith = (end: RelayEnd, reason: (e: RelayEvent) => string) =>
+  io.assign(({ context, event }: { context: Context; event: RelayEvent }) => ({
     end: context.end ?? end,
     reason: context.end ? context.reason : reason(event),
     phase: context.tracker.phase,
     ...(event.type === 'CAR.DOWN' ? { carGone: true } : {}),
     ...(event.type === 'CHARGER.DOWN' ? { chargerGone: true } : {}),
-  })) as never;
+  }));
 
 const downReason = (e: RelayEvent): string => ('reason' in e ? e.reason : e.type);
 
-export const relayMachine = setup({
+/** The two effects the runtime provides; the enqueueing actions below are typed against them. */
+const io = setup({
   types: { input: {} as RelayInput, context: {} as Context, events: {} as RelayEvent, output: {} as RelayOutput },
   actions: {
     /** Write a message to a leg (runtime: V2GTP framing, the socket write, the delay, record, live line). */
     forward: (_, _params: ForwardParams) => {},
     report: (_, _params: RelayReport) => {},
-    relayRequest: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CAR.MESSAGE') return;
-      const f = relayMessage(context.tracker, context.codec, context.rules, 'car', event.payload);
-      enqueue.assign({ carRequest: f.doc, toCharger: context.toCharger + 1 });
-      enqueue({ type: 'forward', params: { ...f, receivedAt: event.at } } as never);
-    }),
-    relayResponse: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CHARGER.MESSAGE') return;
-      const f = relayMessage(context.tracker, context.codec, context.rules, 'charger', event.payload);
-      enqueue.assign({ carRequest: undefined, toCar: context.toCar + 1 });
-      enqueue({ type: 'forward', params: { ...f, receivedAt: event.at } } as never);
-    }),
-    recordLate: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CHARGER.MESSAGE') return;
-      const d = context.codec.decode(context.tracker.schema, event.payload);
-      if (d.ok) context.tracker.response(d.value);
-      enqueue({ type: 'report', params: { state: 'charger response after the end began: recorded, not forwarded', level: 'info', details: { bytes: event.payload.length } } } as never);
-    }),
-    sendStopRequest: enqueueActions(({ context, enqueue }) => {
-      const [head, ...rest] = context.stopQueue;
-      if (!head) return;
-      const m = ownMessage(context.codec, 'charger', head.schema, head.doc);
-      enqueue.assign({ stopQueue: rest, chargerStop: [...context.chargerStop, head.name] });
-      if (!m.ok) {
-        enqueue({ type: 'report', params: { state: `cannot encode the relay's ${head.name}`, level: 'error', details: { code: m.error.code, message: m.error.message } } } as never);
-        return;
-      }
-      context.tracker.request(head.doc);
-      enqueue({ type: 'forward', params: m.value } as never);
-    }),
-    recordStopResponse: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CHARGER.MESSAGE') return;
-      const d = context.codec.decode(context.tracker.schema, event.payload);
-      if (d.ok) context.tracker.response(d.value);
-      enqueue({ type: 'report', params: { state: 'charger answered the relay\'s stop request', level: 'info', details: { response: d.ok ? nameOf(d.value) : `undecodable: ${(d as { error: CodecError }).error.code}` } } } as never);
-    }),
-    answerPendingCarRequest: enqueueActions(({ context, enqueue }) => {
-      if (!context.carRequest) return;
-      const a = answer(context, context.carRequest);
-      enqueue.assign({ carRequest: undefined, ...(a ? { carAnswers: [...context.carAnswers, a.name] } : {}) });
-      if (a) enqueue({ type: 'forward', params: a } as never);
-    }),
-    answerCar: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CAR.MESSAGE') return;
-      const d = context.codec.decode(context.tracker.schema, event.payload);
-      if (!d.ok) {
-        enqueue({ type: 'report', params: { state: 'undecodable car request during the end: not answered', level: 'warn', details: { code: d.error.code } } } as never);
-        return;
-      }
-      const a = answer(context, d.value);
-      if (!a) return;
-      enqueue.assign({ carAnswers: [...context.carAnswers, a.name] });
-      enqueue({ type: 'forward', params: a } as never);
-    }),
-    },
+  },
+});
+
+const relayRequest = io.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'CAR.MESSAGE') return;
+    const f = relayMessage(context.tracker, context.codec, context.rules, 'car', event.payload);
+    enqueue.assign({ carRequest: f.doc, toCharger: context.toCharger + 1 });
+    enqueue({ type: 'forward', params: { ...f, receivedAt: event.at } });
+  });
+
+const relayResponse = io.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'CHARGER.MESSAGE') return;
+    const f = relayMessage(context.tracker, context.codec, context.rules, 'charger', event.payload);
+    enqueue.assign({ carRequest: undefined, toCar: context.toCar + 1 });
+    enqueue({ type: 'forward', params: { ...f, receivedAt: event.at } });
+  });
+
+const recordLate = io.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'CHARGER.MESSAGE') return;
+    const d = context.codec.decode(context.tracker.schema, event.payload);
+    if (d.ok) context.tracker.response(d.value);
+    enqueue({ type: 'report', params: { state: 'charger response after the end began: recorded, not forwarded', level: 'info', details: { bytes: event.payload.length } } });
+  });
+
+const sendStopRequest = io.enqueueActions(({ context, enqueue }) => {
+    const [head, ...rest] = context.stopQueue;
+    if (!head) return;
+    const m = ownMessage(context.codec, 'charger', head.schema, head.doc);
+    enqueue.assign({ stopQueue: rest, chargerStop: [...context.chargerStop, head.name] });
+    if (!m.ok) {
+      enqueue({ type: 'report', params: { state: `cannot encode the relay's ${head.name}`, level: 'error', details: { code: m.error.code, message: m.error.message } } });
+      return;
+    }
+    context.tracker.request(head.doc);
+    enqueue({ type: 'forward', params: m.value });
+  });
+
+const recordStopResponse = io.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'CHARGER.MESSAGE') return;
+    const d = context.codec.decode(context.tracker.schema, event.payload);
+    if (d.ok) context.tracker.response(d.value);
+    enqueue({ type: 'report', params: { state: 'charger answered the relay\'s stop request', level: 'info', details: { response: d.ok ? nameOf(d.value) : `undecodable: ${(d as { error: CodecError }).error.code}` } } });
+  });
+
+const answerPendingCarRequest = io.enqueueActions(({ context, enqueue }) => {
+    if (!context.carRequest) return;
+    const a = answer(context, context.carRequest);
+    enqueue.assign({ carRequest: undefined, ...(a ? { carAnswers: [...context.carAnswers, a.name] } : {}) });
+    if (a) enqueue({ type: 'forward', params: a });
+  });
+
+const answerCar = io.enqueueActions(({ context, event, enqueue }) => {
+    if (event.type !== 'CAR.MESSAGE') return;
+    const d = context.codec.decode(context.tracker.schema, event.payload);
+    if (!d.ok) {
+      enqueue({ type: 'report', params: { state: 'undecodable car request during the end: not answered', level: 'warn', details: { code: d.error.code } } });
+      return;
+    }
+    const a = answer(context, d.value);
+    if (!a) return;
+    enqueue.assign({ carAnswers: [...context.carAnswers, a.name] });
+    enqueue({ type: 'forward', params: a });
+  });
+
+export const relayMachine = setup({
+  types: { input: {} as RelayInput, context: {} as Context, events: {} as RelayEvent, output: {} as RelayOutput },
+  actions: {
+    forward: (_, _params: ForwardParams) => {},
+    report: (_, _params: RelayReport) => {},
+    relayRequest,
+    relayResponse,
+    recordLate,
+    sendStopRequest,
+    recordStopResponse,
+    answerPendingCarRequest,
+    answerCar,
+  },
   actors: {
     carLeg: fromCallback<LegCommand>(() => () => {}) as AnyActorLogic,
     chargerLeg: fromCallback<LegCommand>(() => () => {}) as AnyActorLogic,

@@ -14,6 +14,7 @@
 //   [sender]_write_key/iv = HKDF-Expand-Label(secret, "key"/"iv", "", len) (§7.3) from the
 //   *_HANDSHAKE_TRAFFIC_SECRET, then *_TRAFFIC_SECRET_0 after that side's Finished, KeyUpdate
 //   followed (§7.2); nonce = iv XOR sequence number; inner content type after the zero padding.
+import { concatBytes } from '../bytes.js';
 import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { expand } from '@noble/hashes/hkdf.js';
@@ -136,25 +137,16 @@ export const TLS_SUITES: ReadonlyMap<number, Suite> = new Map([
 
 const enc = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** TLS 1.2 PRF (RFC 5246 §5): P_hash(secret, label + seed) to `length` bytes. */
 export function tls12Prf(hash: CHash, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
-  const s = concat(enc.encode(label), seed);
+  const s = concatBytes([enc.encode(label), seed]);
   const out = new Uint8Array(length);
   let a = s;
   let o = 0;
   while (o < length) {
     a = hmac(hash, secret, a);
-    const p = hmac(hash, secret, concat(a, s));
+    const p = hmac(hash, secret, concatBytes([a, s]));
     out.set(p.subarray(0, Math.min(p.length, length - o)), o);
     o += p.length;
   }
@@ -164,7 +156,7 @@ export function tls12Prf(hash: CHash, secret: Uint8Array, label: string, seed: U
 /** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context. */
 export function hkdfExpandLabel(hash: CHash, secret: Uint8Array, label: string, length: number): Uint8Array {
   const l = enc.encode(`tls13 ${label}`);
-  const info = concat(new Uint8Array([length >> 8, length & 0xff, l.length]), l, new Uint8Array([0]));
+  const info = concatBytes([new Uint8Array([length >> 8, length & 0xff, l.length]), l, new Uint8Array([0])]);
   return expand(hash, secret, info, length);
 }
 
@@ -244,7 +236,7 @@ export class TlsConnectionDecryptor {
     const d = this.dir[from];
     const out: { applicationData: Uint8Array[]; errors: TlsError[]; negotiated?: { version: '1.2' | '1.3'; suite: string } } = { applicationData: [], errors: [] };
     if (d.dead) return out;
-    d.buf = d.buf.length ? concat(d.buf, data) : data;
+    d.buf = d.buf.length ? concatBytes([d.buf, data]) : data;
     while (d.buf.length >= 5 && !d.dead) {
       const type = d.buf[0] as number;
       const len = ((d.buf[3] as number) << 8) | (d.buf[4] as number);
@@ -372,7 +364,7 @@ export class TlsConnectionDecryptor {
     const master = this.secrets()?.masterSecret;
     if (!master) return this.noSecret('secret (CLIENT_RANDOM)');
     const ivLen = s.fixedIvLen;
-    const kb = tls12Prf(s.hash, master, 'key expansion', concat(this.serverRandom, this.clientRandom), 2 * (s.macLen + s.keyLen + ivLen));
+    const kb = tls12Prf(s.hash, master, 'key expansion', concatBytes([this.serverRandom, this.clientRandom]), 2 * (s.macLen + s.keyLen + ivLen));
     let o = 0;
     const take = (n: number): Uint8Array => kb.slice(o, (o += n));
     const cMac = take(s.macLen);
@@ -407,7 +399,7 @@ export class TlsConnectionDecryptor {
   }
 
   private handshake13(from: TlsDirection, d: DirState, data: Uint8Array, out: { errors: TlsError[] }): void {
-    d.hs = d.hs.length ? concat(d.hs, data) : data;
+    d.hs = d.hs.length ? concatBytes([d.hs, data]) : data;
     let switchTo: 'traffic' | 'update' | undefined;
     while (d.hs.length >= 4) {
       const t = d.hs[0] as number;
@@ -460,10 +452,10 @@ export class TlsConnectionDecryptor {
     const seq = new Uint8Array(8);
     for (let i = 0; i < 8; i++) seq[7 - i] = Number((k.seq >> BigInt(8 * i)) & 0xffn);
     k.seq += 1n;
-    const aadFor = (len: number): Uint8Array => concat(seq, new Uint8Array([type, 3, 3, len >> 8, len & 0xff]));
+    const aadFor = (len: number): Uint8Array => concatBytes([seq, new Uint8Array([type, 3, 3, len >> 8, len & 0xff])]);
     if (s.kind === 'aes-gcm') {
       if (body.length < 8 + 16) return undefined;
-      const nonce = concat(k.iv, body.subarray(0, 8));
+      const nonce = concatBytes([k.iv, body.subarray(0, 8)]);
       const data = this.aead('aes-gcm', k.key, nonce, aadFor(body.length - 24), body.subarray(8));
       return data ? { type, data } : undefined;
     }
@@ -479,7 +471,7 @@ export class TlsConnectionDecryptor {
     if (this.encryptThenMac_) {
       if (body.length < 16 + ml) return undefined;
       ct = body.subarray(0, body.length - ml);
-      const mac = hmac(s.hash, macKey, concat(aadFor(ct.length), ct));
+      const mac = hmac(s.hash, macKey, concatBytes([aadFor(ct.length), ct]));
       if (!equal(mac, body.subarray(body.length - ml))) return undefined;
     }
     if (ct.length < 32 || ct.length % 16 !== 0) return undefined;
@@ -496,7 +488,7 @@ export class TlsConnectionDecryptor {
     if (this.encryptThenMac_) return { type, data: unpadded };
     if (unpadded.length < ml) return undefined;
     const data = unpadded.subarray(0, unpadded.length - ml);
-    const mac = hmac(s.hash, macKey, concat(aadFor(data.length), data));
+    const mac = hmac(s.hash, macKey, concatBytes([aadFor(data.length), data]));
     return equal(mac, unpadded.subarray(unpadded.length - ml)) ? { type, data } : undefined;
   }
 }

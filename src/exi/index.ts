@@ -53,6 +53,19 @@ export function encode<S extends SchemaId>(schema: S, document: DocumentBySchema
   return c.encode(document);
 }
 
+/**
+ * Encodes a document whose type the caller cannot name statically (a session machine's neutral
+ * V2gDocument, JSON already converted by fromJson). Nothing is trusted: the encoder checks the
+ * tree as it writes it — an element the grammar does not allow, a missing required one, a wrong
+ * value type or a value outside its facet is a typed error (UNKNOWN_ROOT, MISSING_FIELD,
+ * BAD_VALUE, OUT_OF_RANGE, …), never a malformed stream.
+ */
+export function encodeUnchecked(schema: SchemaId, document: unknown): Result<Uint8Array, ExiError> {
+  const c: SchemaCodec<unknown> | undefined = codecs[schema];
+  if (!c) return err({ code: 'UNKNOWN_SCHEMA', message: `unknown schema ${String(schema)}` });
+  return c.encode(document);
+}
+
 // Per-schema namespaces: typed entry points and the generated types, e.g.
 // `din.decode(bytes)`, `din.V2G_Message`, `iso2.CurrentDemandReqType`.
 export * as appHand from './schemas/appHand.js';

@@ -238,7 +238,7 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
       );
       // A session that starts while the data is stale is stopped as soon as it can carry the request.
       const snapSub = cm.subscribe((snap) => {
-        const now = JSON.stringify(snap.value).includes('"session"');
+        const now = snap.hasTag('session');
         if (now && !inSession && stale) {
           log.log('error', `battery data from ${src.name} stale at session start: stopping the session`);
           queueMicrotask(() => toSession('BatteryDataStale'));

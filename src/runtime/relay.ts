@@ -11,6 +11,7 @@
 //
 // The added delay is measured here, around the socket write: from the moment the reassembler
 // completed the message on one leg to the moment its bytes were handed to the other leg's socket.
+import { monotonicClock } from './io-drivers.js';
 import { createActor, fromCallback, type Actor, type AnyActorLogic } from 'xstate';
 import type { Subscription } from 'rxjs';
 import { relayMachine, type ForwardParams, type LegCommand, type RelayEvent, type RelayOutput, type RelayReport, type RelayTimings } from '../../machines/relay/index.js';
@@ -230,10 +231,11 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
       sdp.start();
       const setupTime = o.V2G_SECC_CommunicationSetup_Performance_Time ?? 20_000;
       const conn = await new Promise<TcpConnection | undefined>((resolve) => {
-        const timer = (o.clock ?? globalThis).setTimeout(() => resolve(undefined), setupTime);
+        const clock = o.clock ?? monotonicClock;
+        const timer = clock.setTimeout(() => resolve(undefined), setupTime);
         const sub = server.value.connections$.subscribe((c) => {
           sub.unsubscribe();
-          (o.clock ?? globalThis).clearTimeout(timer as never);
+          clock.clearTimeout(timer);
           resolve(c);
         });
         abort.signal.addEventListener('abort', () => resolve(undefined), { once: true });

@@ -61,6 +61,17 @@ describe('checkpoints', () => {
   });
 });
 
+describe('the composition is typed', () => {
+  it('no `as never` / `as unknown as` in src/runtime and machines (each one hid a wiring mistake from the compiler)', () => {
+    const escapes = offenders(/\bas never\b|\bas unknown as\b/, []).filter((l) => /^(src\/runtime|machines)\//.test(l));
+    expect(escapes).toEqual([]);
+  });
+
+  it('no state matching through JSON: session state by tags', () => {
+    expect(offenders(/JSON\.stringify\([^)]*\.value\)\.includes/, []).filter((l) => /^(src\/runtime|machines)\//.test(l))).toEqual([]);
+  });
+});
+
 describe('one definition each', () => {
   it('errorMessage: an Error gives its message, anything else its String()', () => {
     expect(errorMessage(new RangeError('too far'))).toBe('too far');

@@ -18,7 +18,7 @@
 //     car region: the car's pending and following requests are answered with EVSE_Shutdown (a stop)
 //           or EVSE_EmergencyShutdown (the charger leg failed) for carAnswerWindow, and its TCP
 //           connection is closed only once the charger region is done (current to zero first)
-import { assign, enqueueActions, fromCallback, sendTo, setup, type AnyActorLogic } from 'xstate';
+import { assign, fromCallback, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { CodecError } from '../../src/result.js';
 import type { V2gDocument } from '../../src/v2g/document.js';
 import { defaultRelayTimings, type RelayTimings } from '../../src/relay/timing.js';

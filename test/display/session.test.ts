@@ -89,8 +89,11 @@ describe('display on a whole sim session', () => {
   it('goes through every stage of a DIN DC session and ends on ChargingFinished / checkpoint 905', async () => {
     const run = await session({ pages: ['stage'] });
     expect(run.end).toBe('ChargingFinished');
-    const stages = ['modem:Ready', 'slac:start', 'SupportedAppProtocol', 'SessionSetup', 'ServiceDiscovery', 'PaymentServiceSelecti', 'Authorization', 'ChargeParameterDiscov', 'CableCheck', 'PreCharge', 'PowerDeliveryStart', 'CurrentDemand', 'PowerDeliveryStop', 'WeldingDetection', 'SessionStop', 'ChargingFinished'];
-    expect(inOrder(run.stages, stages).every((i) => i >= 0)).toBe(true);
+    // The modem answers at once and SLAC starts within the same millisecond (the discovery window ends at
+    // the modem's answer), so the first SLAC stage the panel shows is whichever is current at its next frame.
+    expect(run.stages.some((t) => t.startsWith('slac:')), run.stages.join(' | ')).toBe(true);
+    const stages = ['SupportedAppProtocol', 'SessionSetup', 'ServiceDiscovery', 'PaymentServiceSelecti', 'Authorization', 'ChargeParameterDiscov', 'CableCheck', 'PreCharge', 'PowerDeliveryStart', 'CurrentDemand', 'PowerDeliveryStop', 'WeldingDetection', 'SessionStop', 'ChargingFinished'];
+    expect(inOrder(run.stages, stages).every((i) => i >= 0), run.stages.join(' | ')).toBe(true);
     const snap = run.final!;
     expect(readRow(snap, 0, { x: 1, inverted: true, cells: 15 })).toBe('EV DIN');
     // The clock stopped at the session's end (checkpoint 905), right-aligned in the header.

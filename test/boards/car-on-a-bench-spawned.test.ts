@@ -22,6 +22,22 @@ const hasBroker = requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage)
 const hasPython = needPython();
 
 const cli = 'src/cli/main.ts';
+
+type Body = Record<string, Record<string, unknown> | undefined>;
+/** The V2G body of a session-record line (kind v2g, doc decoded by the charger). */
+const bodyOf = (r: Record<string, unknown>): Body | undefined =>
+  r.kind === 'v2g' ? ((r.doc as { V2G_Message?: { Body?: Body } } | undefined)?.V2G_Message?.Body) : undefined;
+/** A record line's time, ms since the epoch. */
+const recT = (r: Record<string, unknown>): number => (typeof r.t === 'number' ? r.t : Date.parse(String(r.t)));
+/** A DIN PhysicalValue (Value × 10^Multiplier) or a plain number. */
+function physical(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'Value' in v) {
+    const p = v as { Value: number; Multiplier?: number };
+    return p.Value * 10 ** (p.Multiplier ?? 0);
+  }
+  return undefined;
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: tsplc pev --board celeron55 on a pty, BMS on mosquitto, sim charger across namespaces', () => {
@@ -129,16 +145,73 @@ describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: ts
         clearInterval(pump);
       }
       car.child.kill('SIGTERM');
-      await Promise.race([car.exited(), sleep(15_000)]);
-      console.log(car.lines.filter((l) => /session|shutdown|stale|error|warn|role/.test(l) && !/CurrentDemand|CableCheck|PreCharge/.test(l)).join('\n'));
-      console.log(published.filter((l) => !/battery_voltage|target_|car\/soc/.test(l)).slice(-60).join('\n'));
-      console.log(d.received.filter((r) => !r.line.startsWith('disp')).map((r) => `${r.t} ${r.line}`).join(' | '));
-      console.log(readdirSync(records).join(' '));
+      const exit = await Promise.race([car.exited(), sleep(15_000).then(() => undefined)]);
+      const tail = car.lines.filter((l) => !/CurrentDemand|CableCheck|PreCharge/.test(l)).slice(-40).join('\n');
+      const logOf = (n: number): Record<string, unknown>[] =>
+        car.lines
+          .slice(sessions[n]?.logFrom, sessions[n + 1]?.logFrom)
+          .filter((l) => l.startsWith('{"t"'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const at = (r: Record<string, unknown>): number => Date.parse(String(r.t));
+
+      // The charger's record of each session (a record per session; the last one, opened after the third, is empty).
+      const charged = readdirSync(records)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort()
+        .map((f) => readFileSync(join(records, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>))
+        .filter((rs) => rs.some((r) => bodyOf(r)?.CurrentDemandReq));
+      expect(charged.length, tail).toBe(3);
+
+      for (const n of [0, 1, 2]) {
+        const log = logOf(n);
+        const end = log.find((r) => r.msg === 'session ChargingFinished');
+        expect(end, `session ${n + 1}:\n${tail}`).toBeDefined();
+        expect(log.find((r) => r.msg === 'session SessionStopRes')?.responseCode).toBe('OK');
+        // Within the session (from its start to its end): the process also says so at startup, before the BMS
+        // spoke, and after the SIGTERM, when this test's BMS is gone.
+        const during = log.slice(log.findIndex((r) => r.msg === 'session start'), end ? log.indexOf(end) : undefined);
+        const stale = during.find((r) => r.level === 'error' && String(r.msg).startsWith('battery data from mqtt stale'));
+        const rec = charged[n] as Record<string, unknown>[];
+        const demands = rec.filter((r) => r.dir === 'rx' && bodyOf(r)?.CurrentDemandReq);
+        const stopReq = rec.find((r) => r.dir === 'rx' && bodyOf(r)?.PowerDeliveryReq && demands.length > 0 && recT(r) > recT(demands[0] as Record<string, unknown>));
+        expect(stopReq, `session ${n + 1}: the charger got PowerDeliveryReq (stop)`).toBeDefined();
+        expect(rec.some((r) => r.dir === 'rx' && bodyOf(r)?.SessionStopReq)).toBe(true);
+        if (n === 1) {
+          // The silent BMS: the car requested 0 A at once (its log) and stopped gracefully: no current requested
+          // after the stale moment (the charger's record), PowerDelivery stop, WeldingDetection, SessionStop.
+          expect(String(end?.reason)).toMatch(/BatteryDataStale/);
+          expect(stale, tail).toBeDefined();
+          expect(String(stale?.msg)).toContain('requesting 0 A');
+          const tStale = at(stale as Record<string, unknown>);
+          const after = demands.filter((r) => recT(r) > tStale + 50).map((r) => physical(bodyOf(r)?.CurrentDemandReq?.EVTargetCurrent));
+          expect(after.every((a) => a === 0), JSON.stringify(after)).toBe(true);
+          expect(demands.some((r) => (physical(bodyOf(r)?.CurrentDemandReq?.EVTargetCurrent) ?? 0) > 0)).toBe(true);
+          expect(recT(stopReq as Record<string, unknown>)).toBeGreaterThanOrEqual(tStale - 50);
+        } else {
+          expect(String(end?.reason)).toBe('SocTargetReached');
+          expect(stale).toBeUndefined();
+        }
+        // The safe-shutdown order on the device's command log: current 0 (the stop request at the charger), then
+        // contactor=0, then unlock; the CP back to state B before the contactors open.
+        const rx = d.received.slice(sessions[n]?.rxFrom, sessions[n + 1]?.rxFrom);
+        const closed = rx.findIndex((r) => r.line === 'contactor=1');
+        const open = rx.findIndex((r, i) => i > closed && r.line === 'contactor=0');
+        const unlock = rx.findIndex((r, i) => i > open && r.line === 'unlock');
+        expect(closed, rx.map((r) => r.line).join(' ')).toBeGreaterThanOrEqual(0);
+        expect(open).toBeGreaterThan(closed);
+        expect(unlock).toBeGreaterThan(open);
+        expect(rx.slice(0, unlock).some((r) => r.line === 'unlock')).toBe(false);
+        expect((rx[open] as { t: number }).t).toBeGreaterThanOrEqual(recT(stopReq as Record<string, unknown>));
+        const cpB = rx.findIndex((r, i) => i > closed && r.line === 'cp=0');
+        expect(cpB).toBeGreaterThan(closed);
+        expect(cpB).toBeLessThan(open);
+      }
+      // SIGTERM after the third: the process ends cleanly, the device told to leave the outputs off.
+      expect(exit?.code, tail).toBe(0);
+      expect(d.received.filter((r) => r.line.startsWith('contactor=')).at(-1)?.line).toBe('contactor=0');
+      expect(d.received.filter((r) => r.line.startsWith('cp=')).at(-1)?.line).toBe('cp=0');
       void modem;
       void charger;
-      void readdirSync;
-      void readFileSync;
-      expect(true).toBe(true);
     } finally {
       for (const p of procs.reverse()) if (p.alive()) p.child.kill('SIGTERM');
       await Promise.all(procs.map((p) => Promise.race([p.exited(), sleep(5000)])));

@@ -6,6 +6,7 @@
 // `tsplc evse --board sim` across `tsplc modem-sim`. Three sessions in one car process
 // with unplug and plug between (the device's plugged_in report); in the middle one the
 // BMS goes silent during the charge loop.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,16 +47,19 @@ describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: ts
     const tmp = mkdtempSync(join(tmpdir(), 'tsplc-bench-'));
     const procs: Proc[] = [];
     let dev: Awaited<ReturnType<typeof startCeleron55Pty>> | undefined;
+    let modem: ChildProcess | undefined;
     const ev = star.hosts.ev!;
     const evse = star.hosts.evse!;
     try {
-      const modem = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
+      modem = (await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300'])).child;
       // The broker runs in the car's namespace (the car's 127.0.0.1); a fresh namespace has every port free.
       const port = 1883;
       writeFileSync(join(tmp, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
       procs.push(track(star.topology.spawn(ev, MOSQUITTO, ['-c', join(tmp, 'mosquitto.conf')])));
       const bms = track(star.topology.spawnNode(ev, 'test/helpers/mqtt-peer.ts', [`127.0.0.1:${port}`, 'car/#']));
       procs.push(bms);
+      // A peer that died must fail the waits below, not the worker (EPIPE on its stdin).
+      bms.child.stdin?.on('error', () => undefined);
       await bms.waitFor((l) => l === 'ready', 30_000);
       dev = await startCeleron55Pty();
       const d = dev;
@@ -216,13 +220,12 @@ describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: ts
       expect(exit?.code, tail).toBe(0);
       expect(d.received.filter((r) => r.line.startsWith('contactor=')).at(-1)?.line).toBe('contactor=0');
       expect(d.received.filter((r) => r.line.startsWith('cp=')).at(-1)?.line).toBe('cp=0');
-      void modem;
-      void charger;
     } finally {
       for (const p of procs.reverse()) if (p.alive()) p.child.kill('SIGTERM');
       await Promise.all(procs.map((p) => Promise.race([p.exited(), sleep(5000)])));
       for (const p of procs) if (p.alive()) p.child.kill('SIGKILL');
       dev?.stop();
+      modem?.kill('SIGTERM');
       await star.destroy();
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -58,6 +58,8 @@ export interface Celeron55Pty {
 
 export async function startCeleron55Pty(): Promise<Celeron55Pty> {
   const child = spawn('python3', ['-c', DEVICE], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A device that died must fail the test's waits, not the worker (EPIPE on its stdin).
+  child.stdin.on('error', () => undefined);
   const received: { t: number; line: string }[] = [];
   let tty = '';
   let buf = '';

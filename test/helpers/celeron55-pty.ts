@@ -4,14 +4,17 @@
 // every 100 ms, takes state changes (plugged_in=, inlet_v=, ...) from its stdin (the test
 // is the world around the board: the plug, the charger's voltage on the inlet) and prints
 // every line it received with a timestamp (the command log). It exits when its stdin closes.
+// Used by test/boards/car-on-a-bench-spawned.test.ts and test/cli/hw-test.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const DEVICE = `import os, pty, tty, select, sys, time
+const DEVICE = `import os, pty, tty, select, sys, time, json
 m, s = pty.openpty()
 tty.setraw(s)
 os.set_blocking(m, False)
 print("tty " + os.ttyname(s), flush=True)
 state = {"plugged_in": "0", "inlet_v": "0", "cp_output_state": "0", "contactor_confirmed": "0"}
+state.update({k: str(v) for k, v in json.loads(sys.argv[2]).items()})
+stuck = sys.argv[1] == "stuck"
 buf = b""
 inb = b""
 last = 0
@@ -29,7 +32,7 @@ while True:
             print("rx %.3f %s" % (time.time(), l), flush=True)
             if l == "cp=1": state["cp_output_state"] = "1"
             if l == "cp=0": state["cp_output_state"] = "0"
-            if l == "contactor=1": state["contactor_confirmed"] = "1"
+            if l == "contactor=1" and not stuck: state["contactor_confirmed"] = "1"
             if l == "contactor=0": state["contactor_confirmed"] = "0"
     if 0 in r:
         d = os.read(0, 4096)
@@ -56,8 +59,15 @@ export interface Celeron55Pty {
   stop(): void;
 }
 
-export async function startCeleron55Pty(): Promise<Celeron55Pty> {
-  const child = spawn('python3', ['-c', DEVICE], { stdio: ['pipe', 'pipe', 'inherit'] });
+export interface Celeron55PtyOptions {
+  /** Reported values from the start (e.g. the BMS lines soc_percent, dc_link_v, max_charge_a). */
+  readonly initial?: Readonly<Record<string, number>>;
+  /** A device whose contactor never confirms (a broken auxiliary contact). */
+  readonly stuckContactor?: boolean;
+}
+
+export async function startCeleron55Pty(o: Celeron55PtyOptions = {}): Promise<Celeron55Pty> {
+  const child = spawn('python3', ['-c', DEVICE, o.stuckContactor ? 'stuck' : 'ok', JSON.stringify(o.initial ?? {})], { stdio: ['pipe', 'pipe', 'inherit'] });
   // A device that died must fail the test's waits, not the worker (EPIPE on its stdin).
   child.stdin.on('error', () => undefined);
   const received: { t: number; line: string }[] = [];

@@ -2,7 +2,6 @@
 // (sim plant, GPIO twin, serial twin with a device emulator): --auto passes on
 // healthy twins, fails naming the output whose feedback is stuck, and every
 // output is off at the end — also when the walk is interrupted or fails.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import type { SerialLink } from '../../src/ports/serial.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { runTsplc } from '../helpers/run.js';
 import { needPython } from '../env.js';
+import { startCeleron55Pty } from '../helpers/celeron55-pty.js';
 
 const hasPython = needPython();
 
@@ -301,51 +301,12 @@ describe('tsplc hw-test interactive and its safety', () => {
   }, 90_000);
 });
 
-// celeron55's board as users have it: a serial device. python3 plays the device on a
-// pseudo-terminal (it answers cp=/contactor= with cp_output_state=/contactor_confirmed=,
-// reports plugged_in/inlet_v/soc every 100 ms) and prints every line it received.
-const C55_DEVICE = `import os, pty, tty, select, sys, time
-m, s = pty.openpty()
-tty.setraw(s)
-print(os.ttyname(s), flush=True)
-stuck = sys.argv[1] == "stuck"
-buf = b""
-last = 0
-end = time.time() + 40
-while time.time() < end:
-    r, _, _ = select.select([m], [], [], 0.05)
-    if r:
-        buf += os.read(m, 256)
-        while b"\\n" in buf:
-            line, buf = buf.split(b"\\n", 1)
-            l = line.decode(errors="replace")
-            print("rx " + l, flush=True)
-            if l == "cp=1": os.write(m, b"cp_output_state=1\\n")
-            if l == "cp=0": os.write(m, b"cp_output_state=0\\n")
-            if l == "contactor=1" and not stuck: os.write(m, b"contactor_confirmed=1\\n")
-            if l == "contactor=0": os.write(m, b"contactor_confirmed=0\\n")
-    if time.time() - last > 0.1:
-        last = time.time()
-        os.write(m, b"plugged_in=1\\ninlet_v=2\\nsoc_percent=63\\ndc_link_v=361\\nmax_charge_a=90\\n")
-`;
-
+// celeron55's board as users have it: a serial device on a pseudo-terminal played by python3
+// (test/helpers/celeron55-pty.ts), reporting plugged_in, inlet_v and the BMS lines.
 describe.skipIf(!hasPython)('tsplc hw-test --board celeron55 on a pseudo-terminal (spawned CLI)', () => {
   async function device(mode: 'ok' | 'stuck') {
-    const py = spawn('python3', ['-c', C55_DEVICE, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    let buf = '';
-    py.stdout.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    const t0 = Date.now();
-    while (lines.length === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
-    if (!lines[0]) throw new Error('pty device did not start');
-    return { py, tty: lines[0], received: () => lines.slice(1).map((l) => l.replace(/^rx /, '')) };
+    const d = await startCeleron55Pty({ stuckContactor: mode === 'stuck', initial: { plugged_in: 1, inlet_v: 2, soc_percent: 63, dc_link_v: 361, max_charge_a: 90 } });
+    return { tty: d.tty, stop: () => d.stop(), received: () => d.received.map((r) => r.line) };
   }
   const empty = mkdtempSync(join(tmpdir(), 'tsplc-proc-'));
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
@@ -369,7 +330,7 @@ describe.skipIf(!hasPython)('tsplc hw-test --board celeron55 on a pseudo-termina
         expect(last(rx, 'contactor=')).toBe('contactor=0');
         expect(last(rx, 'cp=')).toBe('cp=0');
       } finally {
-        d.py.kill();
+        d.stop();
       }
     }, 60_000);
   }

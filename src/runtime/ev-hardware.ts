@@ -70,6 +70,16 @@ export interface EvRuntimeHardware {
 
 export type EvHardwareError = BatterySourceError | { readonly code: 'SOURCE_NOT_AVAILABLE'; readonly message: string };
 
+/** Longest wait for a charge-loop request to carry the 0 A before a stale-data stop goes out anyway. */
+const STALE_STOP_BOUND_MS = 1000;
+
+/** A DC CurrentDemandReq or an AC ChargingStatusReq (the requests that carry the current request). */
+function isChargeLoopRequest(doc: WireRecord['doc']): boolean {
+  if (!doc || !('V2G_Message' in doc)) return false;
+  const body = doc.V2G_Message.Body;
+  return 'CurrentDemandReq' in body || 'ChargingStatusReq' in body;
+}
+
 export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<EvRuntimeHardware, EvHardwareError>> {
   const log = o.logger.child('ev-hardware');
   const board = o.ev ?? o.board.ev;
@@ -212,11 +222,14 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
   }
   log.log('info', 'battery source', { source: src.name, socSimulation: c.ev.soc_simulation });
 
+  let stopAfterNextDemand: (() => void) | undefined;
   return ok({
     hw,
     source: src,
     monitor,
     onWire(r) {
+      // A CurrentDemandReq/ChargingStatusReq sent after the data went stale carried the 0 A: now stop.
+      if (stopAfterNextDemand && r.direction === 'tx' && isChargeLoopRequest(r.doc)) stopAfterNextDemand();
       if (!link || r.direction !== 'rx') return;
       const f = chargerFactsOf(r.doc);
       if (f.presentVoltage !== undefined && f.presentCurrent !== undefined) publish({ kind: 'present', voltage: f.presentVoltage, current: f.presentCurrent });
@@ -233,7 +246,18 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
           stale = s;
           if (!s) return;
           log.log('error', `battery data from ${src.name} stale (no update within ${c.ev.battery_stale_timeout} ms): requesting 0 A and stopping the session`);
-          queueMicrotask(() => toSession('BatteryDataStale'));
+          // Current request 0 first, then the graceful stop: the stop waits for the next charge-loop
+          // request (which carries the 0 A), at most STALE_STOP_BOUND_MS when none comes (not charging yet).
+          let done = false;
+          const stop = (): void => {
+            if (done) return;
+            done = true;
+            stopAfterNextDemand = undefined;
+            sched.clearTimeout(bound);
+            toSession('BatteryDataStale');
+          };
+          const bound = sched.setTimeout(stop, STALE_STOP_BOUND_MS);
+          stopAfterNextDemand = stop;
         }),
       );
       // A session that starts while the data is stale is stopped as soon as it can carry the request.

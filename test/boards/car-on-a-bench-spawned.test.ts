@@ -189,11 +189,13 @@ describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: ts
           const tStale = at(stale as Record<string, unknown>);
           const after = demands.filter((r) => recT(r) > tStale + 50).map((r) => physical(bodyOf(r)?.CurrentDemandReq?.EVTargetCurrent));
           expect(after.every((a) => a === 0), JSON.stringify(after)).toBe(true);
-          // The charger's next request after the BMS went stale is the stop itself (within one CurrentDemand
-          // cycle): the 0 A never travels as a CurrentDemandReq because the stop request reaches the session in
-          // the same cycle (src/runtime/ev-hardware.ts bind()); the charger ramps its current down on PowerDelivery.
-          const next = rec.find((r) => r.dir === 'rx' && recT(r) > tStale && bodyOf(r) !== undefined);
-          expect(Object.keys(bodyOf(next as Record<string, unknown>) ?? {}).find((k) => k.endsWith('Req')), JSON.stringify(next)).toMatch(/^(PowerDeliveryReq|CurrentDemandReq)$/);
+          // Current request 0, then the stop: the charger's next request after the BMS went stale is a
+          // CurrentDemandReq with EVTargetCurrent 0 (src/runtime/ev-hardware.ts bind()), the one after it the
+          // PowerDeliveryReq (stop).
+          const nextTwo = rec.filter((r) => r.dir === 'rx' && recT(r) > tStale && bodyOf(r) !== undefined).slice(0, 2);
+          const names = nextTwo.map((r) => Object.keys(bodyOf(r) ?? {}).find((k) => k.endsWith('Req')));
+          expect(names, JSON.stringify(nextTwo)).toEqual(['CurrentDemandReq', 'PowerDeliveryReq']);
+          expect(physical(bodyOf(nextTwo[0] as Record<string, unknown>)?.CurrentDemandReq?.EVTargetCurrent)).toBe(0);
           expect(recT(stopReq as Record<string, unknown>) - tStale).toBeLessThan(2000);
           expect(demands.some((r) => (physical(bodyOf(r)?.CurrentDemandReq?.EVTargetCurrent) ?? 0) > 0)).toBe(true);
           expect(recT(stopReq as Record<string, unknown>)).toBeGreaterThanOrEqual(tStale - 50);

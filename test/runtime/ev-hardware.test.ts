@@ -81,7 +81,16 @@ describe('battery sources in the runtime', () => {
     clock.increment(200); // 1100 ms since the last update
     expect(b?.maxCurrent).toBe(0);
     await flush();
-    expect(sent).toContainEqual({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: 'BatteryDataStale' } });
+    // Current request 0 first: the stop waits for the next charge-loop request, which carries the 0 A.
+    const stop = { type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: 'BatteryDataStale' } };
+    expect(sent).not.toContainEqual(stop);
+    r.value.onWire({ direction: 'tx', schema: 'din', bytes: new Uint8Array(0), doc: { V2G_Message: { Header: { SessionID: new Uint8Array(8) }, Body: { CurrentDemandReq: {} } } } });
+    await flush();
+    expect(sent.filter((e) => JSON.stringify(e) === JSON.stringify(stop))).toHaveLength(1);
+    // The bound (1 s) does not send it a second time.
+    clock.increment(1100);
+    await flush();
+    expect(sent.filter((e) => JSON.stringify(e) === JSON.stringify(stop))).toHaveLength(1);
     expect(logger.lines.some((l) => l.level === 'error' && l.message.includes('stale'))).toBe(true);
     // Commands go out as pyPLC's topics.
     r.value.hw.controlPilot.setState('C');

@@ -5,6 +5,7 @@
 // request, an abort ends it at once, a bad URL or scheme fails before anything
 // is sent, the promise never rejects. test/ports/http.contract.test.ts runs the
 // same contract against it and against drivers/http/post.ts on a real server.
+import { preflight } from './preflight.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { HttpPost, HttpPostOptions, HttpPostResult } from '../../src/ports/http.js';
 
@@ -70,19 +71,9 @@ export function memoryHttpEndpoint(o: MemoryHttpEndpointOptions): MemoryHttpEndp
       };
       const onAbort = (): void => finish({ ok: false, error: 'aborted' });
       const deadline = clock.setTimeout(() => finish({ ok: false, error: 'timeout' }), options.timeoutMs);
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        finish({ ok: false, error: `bad URL '${url}'` });
-        return;
-      }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        finish({ ok: false, error: `unsupported scheme ${parsed.protocol}` });
-        return;
-      }
-      if (options.signal?.aborted) {
-        finish({ ok: false, error: 'aborted' });
+      const pre = preflight(url, options.signal);
+      if ('error' in pre) {
+        finish({ ok: false, error: pre.error });
         return;
       }
       options.signal?.addEventListener('abort', onAbort);

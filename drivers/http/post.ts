@@ -3,6 +3,7 @@
 // and body, and never a rejected promise — the caller logs and counts the result.
 // node:http rather than fetch: no keep-alive pool that outlives the caller, and the
 // deadline is ours (a slow endpoint must not hold the EVSE's event loop hostage).
+import { preflight } from './preflight.js';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HttpPost, HttpPostOptions, HttpPostResult } from '../../src/ports/http.js';
@@ -30,21 +31,12 @@ export const httpPost: HttpPost = (url: string, o: HttpPostOptions): Promise<Htt
     };
     const onAbort = (): void => fail('aborted');
     const timer = setTimeout(() => fail('timeout'), o.timeoutMs);
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      finish({ ok: false, error: `bad URL '${url}'` });
+    const pre = preflight(url, o.signal);
+    if ('error' in pre) {
+      finish({ ok: false, error: pre.error });
       return;
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      finish({ ok: false, error: `unsupported scheme ${parsed.protocol}` });
-      return;
-    }
-    if (o.signal?.aborted) {
-      finish({ ok: false, error: 'aborted' });
-      return;
-    }
+    const parsed = pre.url;
     o.signal?.addEventListener('abort', onAbort);
     const body = o.body ?? '';
     const send = parsed.protocol === 'https:' ? httpsRequest : httpRequest;

@@ -78,7 +78,7 @@ export const v2gEvMachine = v2gEvSetup.createMachine({
         },
         toSafeShutdown<Extract<Event, { type: 'V2G.DECODE_ERROR' }>>(({ event }) => ({ code: 'DecodeError', detail: { error: { code: event.error.code, message: event.error.message } } })),
       ],
-      // Our own message did not encode (the transport's EXI encoder refused it): it was never sent, no answer will come.
+      // Our own message did not encode (the transport's EXI encoder refused it): it did not go out, no answer will come.
       'V2G.ENCODE_ERROR': toSafeShutdown<Extract<Event, { type: 'V2G.ENCODE_ERROR' }>>(({ event }) => ({
         code: 'EncodeFailed',
         detail: { document: event.document, error: { code: event.error.code, message: event.error.message } },

@@ -79,7 +79,7 @@ export type V2gEvFaultReason =
   | Reason<'TransportClosed', { reason?: string }>
   /** The transport could not decode what the charger sent (framing or EXI). */
   | Reason<'DecodeError', { error: { code: string; message: string } }>
-  /** Our own message did not encode (a dialect or codec bug): it was never sent. */
+  /** Our own message did not encode (a dialect or codec bug): it did not go out. */
   | Reason<'EncodeFailed', { document: string; error: { code: string; message: string } }>
   | Reason<'HandshakeUndecodable', { error: { code: string; message: string } }>
   | Reason<'NoNegotiation'>

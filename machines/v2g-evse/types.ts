@@ -25,7 +25,7 @@ export type V2gEvseEvent =
   /** A new TCP connection (only needed when the same actor serves several sessions). */
   | { readonly type: 'V2G.TRANSPORT_OPENED' }
   | { readonly type: 'V2G.DECODE_ERROR'; readonly error: CodecError }
-  /** One of our own responses did not encode (a bug on our side, not the car's): it was never sent. */
+  /** One of our own responses did not encode (a bug on our side, not the car's): it did not go out. */
   | { readonly type: 'V2G.ENCODE_ERROR'; readonly document: string; readonly error: CodecError }
   | { readonly type: 'PS.READING'; readonly reading: PowerSupplyReading }
   | { readonly type: 'PS.ISOLATION'; readonly status: IsolationStatus }

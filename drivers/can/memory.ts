@@ -7,20 +7,9 @@ import { Subject } from 'rxjs';
 import { checkCanFrame, matchesFilters, type CanBusError, type CanFilter, type CanFrame, type CanPort } from '../../src/ports/can.js';
 import { err, ok } from '../../src/result.js';
 import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../clock/index.js';
 
 type Scheduler = Clock;
-/** Wall clock for a bus without an injected clock (timers do not keep the process alive). */
-const realScheduler: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = globalThis.setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout(handle) {
-    globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>);
-  },
-};
 
 export interface MemoryCanBusOptions {
   /** Time source for delays and timestamps (a SimulatedClock in tests). */
@@ -60,7 +49,7 @@ export class MemoryCanBus {
   traceLimit = 10_000;
 
   constructor(options: MemoryCanBusOptions = {}) {
-    this.scheduler = options.scheduler ?? realScheduler;
+    this.scheduler = options.scheduler ?? wallClock;
     this.delayMs = options.delayMs ?? 0;
     this.lossRate = options.lossRate ?? 0;
     this.rng = (options.seed ?? 1) >>> 0 || 1;

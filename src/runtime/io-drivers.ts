@@ -5,26 +5,12 @@
 // statically (a regular dependency), as role.ts did before.
 import { httpPost } from '../../drivers/http/post.js';
 import { openMqttLink } from '../../drivers/mqtt/client.js';
+import { monotonicClock } from '../../drivers/clock/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { HttpPost } from '../ports/http.js';
 import type { MqttConnect } from '../ports/mqtt.js';
 
-/**
- * Monotonic time and unref'd timers: a wall-clock step (NTP at boot on a board without an RTC)
- * must not stall a throttle or fire a deadline early, and a pending timer must not keep the
- * process alive.
- */
-export const monotonicClock: Clock = {
-  now: () => performance.now(),
-  setTimeout(fn, ms) {
-    const t = globalThis.setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout(handle) {
-    globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>);
-  },
-};
+export { monotonicClock };
 
 export interface ForwardingPorts {
   readonly http: HttpPost;

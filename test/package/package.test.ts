@@ -21,9 +21,9 @@ const installed = join(prefix, 'node_modules', 'tsplc');
 const tsplc = join(prefix, 'node_modules', '.bin', 'tsplc');
 
 /** Runs a command without blocking this worker's event loop (npm install takes minutes: a spawnSync would starve vitest's RPC). */
-function sh(cmd: string, args: readonly string[], opts: { cwd?: string; timeout?: number } = {}): Promise<{ code: number | null; out: string; err: string }> {
+function sh(cmd: string, args: readonly string[], opts: { cwd?: string; timeout?: number; env?: Record<string, string> } = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? work, env: { ...process.env, TSPLC_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? work, env: { ...process.env, TSPLC_CONFIG: '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -79,6 +79,20 @@ describe('the installed package', () => {
     const r = await sh(tsplc, ['--version']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(new RegExp(`^tsplc ${pkg.version.replace(/\./g, '\\.')} `));
+  });
+
+  it('the self-test and field commands run from the package: hw-test --board sim --auto passes; relay and modem print their usage', async () => {
+    // An empty process directory: other tsplc sessions of the test run must not make hw-test refuse.
+    const proc = join(work, 'proc');
+    mkdirSync(proc, { recursive: true });
+    const hw = await sh(tsplc, ['hw-test', '--board', 'sim', '--auto', '--settle-ms', '1000', '--read-ms', '200'], { env: { TSPLC_PROC_DIR: proc }, timeout: 120_000 });
+    expect(hw.code, hw.err).toBe(0);
+    expect(hw.out).toMatch(/contactors +PASS/);
+    for (const cmd of ['relay', 'modem']) {
+      const r = await sh(tsplc, [cmd, '--help']);
+      expect(r.code, `${cmd}: ${r.err}`).toBe(0);
+      expect(r.out + r.err).toContain(`tsplc ${cmd}`);
+    }
   });
 
   it('tsplc sim runs a whole simulated session to SessionStop', { timeout: 300_000 }, async () => {

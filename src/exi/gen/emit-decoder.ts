@@ -1,0 +1,108 @@
+// Decoders: one state machine per complex type (state = EXI grammar non-terminal), each
+// state reading its exact event-code width and switching on the code.
+import type { CType, GEvent, GState, Leaf, SimpleType, ValueType } from './grammar.js';
+import { leafNext, readSimple, readSimpleElement } from './emit-values.js';
+
+export function emitDecoders(out: string[], types: readonly CType[]): void {
+  out.push('// ---- decoders: one state machine per complex type (state = EXI grammar non-terminal)');
+  for (const ct of types) emitDecoder(out, ct);
+  out.push('');
+}
+
+export function emitDecoder(out: string[], ct: CType): void {
+  const gn = JSON.stringify(ct.grammarName);
+  out.push(`function d_${ct.tsName}(r: BitReader): ${ct.tsName} {`);
+  out.push('  const o: any = {};');
+  if (ct.states.length === 1) {
+    // Only one state (empty content): read END_ELEMENT.
+    const st = ct.states[0] as GState;
+    out.push(`  r.event(${st.bits}, ${st.events.length}, ${gn}, 0);`);
+    out.push('  return o;');
+    out.push('}');
+    return;
+  }
+  out.push('  let s = 0;');
+  out.push('  try {');
+  out.push('  for (;;) {');
+  out.push('    switch (s) {');
+  ct.states.forEach((st, si) => emitDecoderState(out, ct, st, si));
+  out.push(`      default:`);
+  out.push(`        return r.unreachable();`);
+  out.push('    }');
+  out.push('  }');
+  out.push('  } catch (e) {');
+  out.push(`    throw r.at(e, ${gn}, s);`);
+  out.push('  }');
+  out.push('}');
+}
+
+function emitDecoderState(out: string[], ct: CType, st: GState, si: number): void {
+  const gn = JSON.stringify(ct.grammarName);
+  out.push(`      case ${si}: // ${st.label}`);
+  out.push(`        switch (r.event(${st.bits}, ${st.events.length}, ${gn}, ${si})) {`);
+  st.events.forEach((e, code) => {
+    out.push(`          case ${code}:`);
+    emitDecoderEvent(out, ct, e, code, si);
+  });
+  out.push(`          default:`);
+  out.push(`            return r.unreachable();`);
+  out.push('        }');
+}
+
+/** The body of one event-code case of state `si`. */
+function emitDecoderEvent(out: string[], ct: CType, e: GEvent, code: number, si: number): void {
+  const gn = JSON.stringify(ct.grammarName);
+  switch (e.kind) {
+    case 'EE':
+      out.push('            return o;');
+      break;
+    case 'AT': {
+      const a = ct.attrs[e.attr] as { name: string; type: SimpleType };
+      out.push(`            o.${a.name} = ${readSimple(a.type, `${ct.grammarName}@${a.name}`)};`);
+      out.push(`            s = ${e.next};`);
+      out.push('            continue;');
+      break;
+    }
+    case 'CH':
+      out.push(`            o.$value = ${readSimple(ct.simpleContent as SimpleType, ct.grammarName)};`);
+      out.push(`            s = ${e.next};`);
+      out.push('            continue;');
+      break;
+    case 'SE*':
+      out.push(`            return r.unsupported('SE(*) wildcard element', ${gn}, ${si});`);
+      break;
+    case 'CH*':
+      out.push(`            return r.unsupported('mixed-content characters', ${gn}, ${si});`);
+      break;
+    case 'SE':
+      emitDecodeElement(out, ct, ct.leaves[e.leaf] as Leaf, code);
+      break;
+  }
+}
+
+/** SE of a leaf: its value (a nested decoder, or CH value EE), stored, then the next state. */
+function emitDecodeElement(out: string[], ct: CType, l: Leaf, code: number): void {
+  const v = l.value as ValueType;
+  const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
+  let val: string;
+  if (v.kind === 'complex') val = `d_${v.type.tsName}(r)`;
+  else {
+    const ctx = `${ct.grammarName}.${l.name}`;
+    const fused = readSimpleElement(v.type, ctx);
+    if (fused !== undefined) out.push(`            const v${code} = ${fused};`);
+    else {
+      out.push(`            r.ch(${JSON.stringify(ctx)});`);
+      out.push(`            const v${code} = ${readSimple(v.type, ctx)};`);
+      out.push(`            r.ee(${JSON.stringify(ctx)});`);
+    }
+    val = `v${code}`;
+  }
+  if (l.array) {
+    out.push(`            (o.${prop} ??= []).push(${val});`);
+    out.push(`            s = ${leafNext(ct, l, `o.${prop}.length`)};`);
+  } else {
+    out.push(`            o.${prop} = ${val};`);
+    out.push(`            s = ${leafNext(ct, l, '1')};`);
+  }
+  out.push('            continue;');
+}

@@ -1,0 +1,148 @@
+// Values and small expressions of the generated code: TS literals and types, facet notes,
+// the reader/writer calls of a simple value, the next state after an element occurrence.
+import type { CType, Leaf, SimpleType, ValueType } from './grammar.js';
+
+export function lit(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'Infinity';
+  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(lit).join(', ')}]`;
+  const o = v as Record<string, unknown>;
+  return `{ ${Object.keys(o)
+    .map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${lit(o[k])}`)
+    .join(', ')} }`;
+}
+
+export function tsOfSimple(t: SimpleType): string {
+  const r = t.rep;
+  switch (r.k) {
+    case 'bool':
+      return 'boolean';
+    case 'enum':
+      return t.tsName ?? r.values.map((v) => JSON.stringify(v)).join(' | ');
+    case 'nbit':
+      return 'number';
+    case 'int':
+      return r.big ? 'bigint' : 'number';
+    case 'string':
+      return 'string';
+    case 'binary':
+      return 'Uint8Array';
+  }
+}
+
+export function tsOfValue(v: ValueType): string {
+  return v.kind === 'complex' ? v.type.tsName : tsOfSimple(v.type);
+}
+
+/** Short note of the facets a value must satisfy (ranges, lengths), for the generated types. */
+export function facetComment(t: SimpleType, what: string): string {
+  const r = t.rep;
+  const parts: string[] = what ? [what] : [];
+  const len = (min: number, max: number, unit: string) =>
+    max >= Number.MAX_SAFE_INTEGER ? (min > 0 ? `at least ${min} ${unit}` : '') : min === max ? `exactly ${min} ${unit}` : `${min}..${max} ${unit}`;
+  switch (r.k) {
+    case 'nbit':
+      parts.push(`${r.min}..${r.max}`);
+      break;
+    case 'int':
+      if (r.min !== undefined || r.max !== undefined) parts.push(`${r.min ?? '-inf'}..${r.max ?? 'inf'}`);
+      break;
+    case 'string': {
+      const x = len(r.minLen, r.maxLen, 'characters');
+      if (x) parts.push(x);
+      break;
+    }
+    case 'binary': {
+      const x = len(r.minLen, r.maxLen, 'bytes');
+      if (x) parts.push(x);
+      break;
+    }
+    default:
+      break;
+  }
+  return parts.join(', ');
+}
+
+export function enumTable(t: SimpleType): string {
+  return `EN_${t.tsName ?? t.id}`;
+}
+
+export function readSimple(t: SimpleType, ctx: string): string {
+  const r = t.rep;
+  const c = JSON.stringify(ctx);
+  switch (r.k) {
+    case 'bool':
+      return 'r.bool()';
+    case 'enum':
+      return `${enumTable(t)}[r.enumIndex(${r.bits}, ${r.values.length}, ${c})]`;
+    case 'nbit':
+      return `r.nbit(${r.bits}, ${r.min}, ${r.max}, ${c})`;
+    case 'int':
+      if (r.big) return `r.rangeCheckBig(${r.unsigned ? 'r.uintBig()' : 'r.intBig()'}, ${lit(r.min)}, ${lit(r.max)}, ${c})`;
+      if (r.unsigned && r.min === 0n && r.max !== undefined && r.max >= 2n ** 53n) return 'r.uint()';
+      return `r.rangeCheck(${r.unsigned ? 'r.uint()' : 'r.int()'}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${c})`;
+    case 'string':
+      return `r.string(${r.minLen}, ${r.maxLen}, ${c})`;
+    case 'binary':
+      return `r.binary(${r.minLen}, ${r.maxLen}, ${c})`;
+  }
+}
+
+/**
+ * CH, value, EE of a simple-typed element in one runtime call (fewer calls per field: the
+ * large generated decoders exhaust V8's inlining budget), where the runtime has one.
+ */
+export function readSimpleElement(t: SimpleType, ctx: string): string | undefined {
+  const r = t.rep;
+  const c = JSON.stringify(ctx);
+  switch (r.k) {
+    case 'bool':
+      return `r.chBool(${c})`;
+    case 'enum':
+      return `${enumTable(t)}[r.chEnum(${r.bits}, ${r.values.length}, ${c})]`;
+    case 'nbit':
+      return `r.chNbit(${r.bits}, ${r.min}, ${r.max}, ${c})`;
+    case 'int':
+      if (r.big || r.min === undefined || r.max === undefined) return undefined;
+      if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.chUint(0, ${Number.MAX_SAFE_INTEGER}, ${c})`;
+      return `r.${r.unsigned ? 'chUint' : 'chInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${c})`;
+    default:
+      return undefined;
+  }
+}
+
+export function writeSimple(t: SimpleType, x: string, field: string): string {
+  const r = t.rep;
+  const f = JSON.stringify(field);
+  switch (r.k) {
+    case 'bool':
+      return `w.boolChecked(${x}, ${f});`;
+    case 'enum':
+      return `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
+    case 'nbit':
+      return `w.nbitChecked(${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});`;
+    case 'int':
+      if (r.big) return `w.bigChecked(${x}, ${lit(r.min)}, ${lit(r.max)}, ${r.unsigned}, ${f});`;
+      return `w.intChecked(${x}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${r.unsigned}, ${f});`;
+    case 'string':
+      return `w.stringChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
+    case 'binary':
+      return `w.binaryChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
+  }
+}
+
+export function leafNext(ct: CType, l: Leaf, countExpr: string): string {
+  const ls = ct.leafStates[l.index] as { under: number; loop: number; done: number };
+  if (l.min <= 1 && l.max === 1) return String(ls.done);
+  // The state after an occurrence depends on the count: below minOccurs, below maxOccurs, at maxOccurs.
+  let expr = l.max === Infinity ? String(ls.loop) : l.max === 1 ? String(ls.done) : `${countExpr} < ${l.max} ? ${ls.loop} : ${ls.done}`;
+  if (l.min >= 2) expr = `${countExpr} < ${l.min} ? ${ls.under} : ${expr}`;
+  return `(${expr})`;
+}
+
+export function attrNext(ct: CType, i: number): number {
+  for (const st of ct.states) for (const e of st.events) if (e.kind === 'AT' && e.attr === i) return e.next;
+  return -1;
+}

@@ -234,7 +234,7 @@ export class MemorySegment {
         continue;
       }
       const copy = data.slice();
-      this.schedule(() => {
+      this.deliverAfter(() => {
         if (!to.open) return; // closed while the frame was in flight
         const frame: EthernetFrame = { data: copy, timestamp: this.clock.now(), packetType };
         to.tap.next({ ...frame, data: copy.slice() });
@@ -245,7 +245,7 @@ export class MemorySegment {
     }
   }
 
-  private schedule(fn: () => void, delayMs: number): void {
+  private deliverAfter(fn: () => void, delayMs: number): void {
     if (delayMs <= 0 && this.zeroDelay === 'microtask') queueMicrotask(fn);
     else this.clock.setTimeout(fn, delayMs);
   }

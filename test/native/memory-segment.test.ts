@@ -10,7 +10,13 @@ import { parseMac } from '../../src/bytes.js';
 function manualScheduler() {
   const clock = new SimulatedClock();
   clock.set(1000);
-  return { clock, now: () => clock.now(), advance: (ms: number) => clock.increment(ms) };
+  // 1 ms steps: SimulatedClock.increment(n) runs what is due only at the end of the jump, so a frame
+  // due at 1015 would carry the timestamp 1020.
+  const advance = (ms: number): void => {
+    clock.increment(0);
+    for (let i = 0; i < ms; i++) clock.increment(1);
+  };
+  return { clock, advance };
 }
 
 const BCAST = 'ff:ff:ff:ff:ff:ff';

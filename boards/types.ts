@@ -4,7 +4,7 @@
 import type { EvHardware, EvseHardware } from '../src/ports/hardware.js';
 import type { Logger } from '../src/ports/log.js';
 import type { TsplcConfig } from '../src/config/schema.js';
-import type { Scheduler } from './sim/scheduler.js';
+import type { Clock } from '../src/ports/clock.js';
 import type { SimPlantOptions } from './sim/plant.js';
 
 export type BoardRole = 'pev' | 'evse' | 'listen';
@@ -16,7 +16,7 @@ export interface BoardOptions {
   readonly config?: TsplcConfig;
   readonly logger?: Logger;
   /** Time source (sim physics, lock pulses). Default: wall clock. */
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** sim only: plant options (battery, delays, faults). */
   readonly sim?: SimPlantOptions;
 }

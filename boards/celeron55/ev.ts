@@ -6,13 +6,14 @@ import type { BatteryState, CpState, EvHardware, LockState } from '../../src/por
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
 import type { SerialLink } from '../../src/ports/serial.js';
-import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import { subscribeParsedLines } from '../serial-lines.js';
 import { errorMessage } from '../../src/errors.js';
 
 export interface Celeron55Options {
   readonly logger?: Logger;
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Battery facts the device does not report. */
   readonly maxVoltage: number;
   readonly capacityWh: number;
@@ -33,7 +34,7 @@ export interface Celeron55Ev extends EvHardware {
 
 export function createCeleron55Ev(link: SerialLink, o: Celeron55Options): Celeron55Ev {
   const log = (o.logger ?? nullLogger).child('board.celeron55');
-  const sched = o.scheduler ?? realScheduler;
+  const sched = o.scheduler ?? wallClock;
   const readings: Partial<Record<Celeron55Key, number>> = {};
   const values = new BehaviorSubject<Partial<Record<Celeron55Key, number>>>({});
   const received = new Subject<Celeron55Key>();

@@ -9,7 +9,8 @@ import { asciiBytes } from '../../src/hardware/celeron55.js';
 import { DIETER_CP_STATE_C, DIETER_RELAY, DIETER_RELAY2, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
 import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
 import type { SerialLink } from '../../src/ports/serial.js';
-import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import { subscribeParsedLines } from '../serial-lines.js';
 import { errorMessage } from '../../src/errors.js';
 
@@ -18,7 +19,7 @@ export interface DieterOptions {
   /** Inlet volts per ADC count (pyPLC's divider by default). */
   readonly voltsPerCount: number;
   readonly logger?: Logger;
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Resend the outputs this often, ms (pyPLC ≈ 450 ms). */
   readonly refreshMs?: number;
   /** No A0 reading for this long → the inlet voltage is unknown (NaN, i.e. not safe), ms. */
@@ -27,7 +28,7 @@ export interface DieterOptions {
 
 export function createDieterEv(link: SerialLink, o: DieterOptions): EvHardware {
   const log = (o.logger ?? nullLogger).child('board.dieter');
-  const sched = o.scheduler ?? realScheduler;
+  const sched = o.scheduler ?? wallClock;
   let bits = 0;
   let closed = false;
   let lastAdc: number | undefined;

@@ -12,7 +12,8 @@ import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { ADS1115_CONFIG, ADS1115_CONVERSION, ADS1115_CONVERSION_MS, ads1115ConfigBytes, ads1115ToVolts } from '../../src/hardware/ads1115.js';
 import type { I2cBus } from '../../src/hardware/i2c.js';
 import { isPlugged, ppOhms, PpClassifier, type PpClass, type PpDivider, type PpThresholds } from '../../src/hardware/pp.js';
-import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import { errorMessage } from '../../src/errors.js';
 
 type Channel = 0 | 1 | 2 | 3;
@@ -22,7 +23,7 @@ export interface Ads1115SamplerOptions {
   readonly channels: readonly Channel[];
   readonly intervalMs: number;
   readonly logger?: Logger;
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
 }
 
 export interface Ads1115Sampler {
@@ -34,7 +35,7 @@ export interface Ads1115Sampler {
 
 export function createAds1115Sampler(bus: I2cBus, o: Ads1115SamplerOptions): Ads1115Sampler {
   const log = (o.logger ?? nullLogger).child('adc');
-  const sched = o.scheduler ?? realScheduler;
+  const sched = o.scheduler ?? wallClock;
   // Unknown until the first conversion.
   const subjects = new Map(o.channels.map((c) => [c, new BehaviorSubject<number>(Number.NaN)] as const));
   const failures = new Map<Channel, number>(o.channels.map((c) => [c, 0]));
@@ -89,7 +90,7 @@ export interface AdcInletOptions {
   readonly scale: number;
   readonly intervalMs: number;
   readonly logger?: Logger;
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
 }
 
 export interface AdcInletSensor extends VoltageSensor {

@@ -7,7 +7,8 @@ import { BehaviorSubject } from 'rxjs';
 import type { ChademoSignals } from '../../src/ports/chademo.js';
 import type { ConnectorLock, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import type { GpioDriver } from './ev.js';
 
 export interface GpioChademoPins {
@@ -19,9 +20,9 @@ export interface GpioChademoPins {
   readonly lockFeedback: number;
 }
 
-export function createGpioChademoSignals(gpio: GpioDriver, pins: GpioChademoPins, o: { lockPulseMs: number; logger?: Logger; scheduler?: Scheduler }): ChademoSignals {
+export function createGpioChademoSignals(gpio: GpioDriver, pins: GpioChademoPins, o: { lockPulseMs: number; logger?: Logger; scheduler?: Clock }): ChademoSignals {
   const log = (o.logger ?? nullLogger).child('chademo.gpio');
-  const scheduler = o.scheduler ?? realScheduler;
+  const scheduler = o.scheduler ?? wallClock;
   if (pins.d1 < 0 || pins.d2 < 0 || pins.k < 0) throw new Error('chademo.pin_d1, chademo.pin_d2 and chademo.pin_k must be set for the CHAdeMO bridge');
   const d1 = gpio.output(pins.d1);
   const d2 = gpio.output(pins.d2);

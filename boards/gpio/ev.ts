@@ -7,7 +7,8 @@ import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import { PwmMeter } from '../../src/hardware/pwm.js';
 import type { BatteryState, CpState, EvHardware, LockState, PlugDetection, VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { realScheduler, type Scheduler } from '../sim/scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import type { GpioDriver } from '../../src/ports/gpio.js';
 
 export type { GpioDriver } from '../../src/ports/gpio.js';
@@ -35,7 +36,7 @@ export interface GpioEvOptions {
   /** Battery facts (GPIO boards have no BMS link). */
   readonly battery: BatteryState;
   readonly logger?: Logger;
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Plug detection measured elsewhere (PP on an ADC, adc.ts), used when no PP input pin is fitted. */
   readonly plugged$?: Observable<boolean>;
   /** Inlet voltage (an ADC, see adc.ts); without it the safe shutdown uses fixed waits. */
@@ -44,7 +45,7 @@ export interface GpioEvOptions {
 
 export function createGpioEv(gpio: GpioDriver, o: GpioEvOptions): EvHardware {
   const log = (o.logger ?? nullLogger).child('board.gpio');
-  const sched = o.scheduler ?? realScheduler;
+  const sched = o.scheduler ?? wallClock;
   const p = o.pins;
   const out = (pin: number) => (pin >= 0 ? gpio.output(pin) : undefined);
   const cpOut = out(p.cpStateC);

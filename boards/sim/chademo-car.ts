@@ -30,7 +30,7 @@ import type { CanPort } from '../../src/ports/can.js';
 import type { ChademoSignals } from '../../src/ports/chademo.js';
 import type { ConnectorLock, LockState } from '../../src/ports/hardware.js';
 import type { SimPlant } from './plant.js';
-import type { Scheduler } from './scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export type SimChademoPhase = 'off' | 'ready' | 'd2' | 'charging' | 'stopping';
 
@@ -112,7 +112,7 @@ class SimChademoLock implements ConnectorLock {
   readonly state$ = this.s.asObservable();
   private timer: unknown;
   constructor(
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: Clock,
     private readonly moveMs: number,
   ) {}
   get state(): LockState {
@@ -148,7 +148,7 @@ export interface SimChademo {
   readonly unlockLog: { readonly volts: number; readonly at: number }[];
 }
 
-export function createSimChademo(plant: SimPlant, can: CanPort, scheduler: Scheduler, options: Partial<SimChademoCarOptions> = {}): SimChademo {
+export function createSimChademo(plant: SimPlant, can: CanPort, scheduler: Clock, options: Partial<SimChademoCarOptions> = {}): SimChademo {
   const o: SimChademoCarOptions = { ...defaultSimChademoCar, ...options, faults: { ...defaultSimChademoCar.faults, ...options.faults } };
   let faults: SimChademoFaults = o.faults;
   let phase: SimChademoPhase = 'off';

@@ -28,7 +28,8 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { BatteryState, CpState, IsolationStatus, LockState, PowerSupplyLimits, PowerSupplyReading } from '../../src/ports/hardware.js';
 import type { HardwareCommand } from '../../src/safety/events.js';
-import { realScheduler, type Scheduler } from './scheduler.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 
 export interface SimBatteryOptions {
   /** Usable energy, Wh (pyPLC's default ChargeParameterDiscovery capacity: 28 kWh). */
@@ -91,7 +92,7 @@ export interface SimAcOptions {
 }
 
 export interface SimPlantOptions {
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Physics integration step, ms. */
   readonly stepMs?: number;
   /** Whether the cable is plugged in at start. */
@@ -191,7 +192,7 @@ class SimContactor {
   private timer: unknown;
   constructor(
     readonly options: SimContactorOptions,
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: Clock,
     private readonly fault: () => SimFaults['contactors'],
     /** Integrates up to now (before the contacts move). */
     private readonly sync: () => void,
@@ -244,7 +245,7 @@ class SimContactor {
 }
 
 export class SimPlant {
-  readonly scheduler: Scheduler;
+  readonly scheduler: Clock;
   readonly stepMs: number;
   readonly batteryOptions: SimBatteryOptions;
   readonly contactorOptions: SimContactorOptions;
@@ -299,7 +300,7 @@ export class SimPlant {
   private closed = false;
 
   constructor(options: SimPlantOptions = {}) {
-    this.scheduler = options.scheduler ?? realScheduler;
+    this.scheduler = options.scheduler ?? wallClock;
     this.stepMs = options.stepMs ?? 50;
     this.batteryOptions = { ...defaultSimBattery, ...options.battery };
     this.contactorOptions = { ...defaultSimContactors, ...options.contactors };

@@ -6,7 +6,7 @@ import type { Board, BoardError, BoardOptions } from '../types.js';
 import { MemoryCanBus } from '../../drivers/can/memory.js';
 import { createSimChademo, defaultSimChademoCar, type SimChademo } from './chademo-car.js';
 import { createSimBoard, type SimBoard } from './index.js';
-import { realScheduler } from './scheduler.js';
+import { wallClock } from '../../drivers/clock/index.js';
 
 export interface SimBoardProfile extends Board {
   readonly sim: SimBoard;
@@ -44,7 +44,7 @@ export async function load(options: BoardOptions): Promise<Result<SimBoardProfil
 
 async function loadWithChademoCar(options: BoardOptions): Promise<Result<SimBoardProfile, BoardError>> {
   const c = options.config;
-  const scheduler = options.scheduler ?? realScheduler;
+  const scheduler = options.scheduler ?? wallClock;
   const car = {
     ...defaultSimChademoCar,
     ...(c ? { capacityKwh: c.ev.battery_capacity_wh / 1000, targetSoc: c.v2g.soc_target } : {}),

@@ -9,11 +9,9 @@ import { err, ok } from '../../src/result.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../clock/index.js';
 
-type Scheduler = Clock;
-
 export interface MemoryCanBusOptions {
   /** Time source for delays and timestamps (a SimulatedClock in tests). */
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Delivery delay in ms (0 = synchronous delivery). */
   readonly delayMs?: number;
   /** Fraction of frames lost (0..1). */
@@ -40,7 +38,7 @@ interface NodeState {
 
 export class MemoryCanBus {
   private readonly nodes: NodeState[] = [];
-  private readonly scheduler: Scheduler;
+  private readonly scheduler: Clock;
   private rng: number;
   delayMs: number;
   lossRate: number;

@@ -1,13 +1,26 @@
-// The real clocks behind the clock port (src/ports/clock.ts). Their timers are unref'd:
-// a pending delay must not keep the process alive after everything else has closed.
+// The real clocks behind the clock port (src/ports/clock.ts). The simulated clock is XState's
+// SimulatedClock (tests advance it); nothing else implements the port.
 import type { Clock } from '../../src/ports/clock.js';
 
-function clockOn(now: () => number): Clock {
+export interface RealClockOptions {
+  /** 'wall': Date.now (ms since the Unix epoch); 'monotonic': performance.now (ms since process start, never steps back). */
+  readonly time: 'wall' | 'monotonic';
+  /**
+   * false (default): the timers are unref'd, so a pending delay does not keep the process alive
+   * after everything else has closed. true: they keep it alive, as XState's own timers do (an
+   * actor whose only pending work is a delay must still reach its deadline).
+   */
+  readonly keepAlive?: boolean;
+}
+
+export function realClock(o: RealClockOptions): Clock {
+  const now = o.time === 'wall' ? () => Date.now() : () => performance.now();
+  const keepAlive = o.keepAlive ?? false;
   return {
     now,
     setTimeout(fn, ms) {
       const t = globalThis.setTimeout(fn, ms);
-      t.unref();
+      if (!keepAlive) t.unref();
       return t;
     },
     clearTimeout(handle) {
@@ -16,11 +29,11 @@ function clockOn(now: () => number): Clock {
   };
 }
 
-/** Wall-clock time (Date.now): for timestamps a person or a capture reads. */
-export const wallClock: Clock = clockOn(() => Date.now());
+/** Wall-clock time (Date.now), unref'd timers: for timestamps a person or a capture reads. */
+export const wallClock: Clock = realClock({ time: 'wall' });
 
 /**
- * Monotonic time (performance.now): a wall-clock step (NTP at boot on a board without an
- * RTC) must not stall a throttle or fire a deadline early.
+ * Monotonic time (performance.now), unref'd timers: a wall-clock step (NTP at boot on a board
+ * without an RTC) must not stall a throttle or fire a deadline early.
  */
-export const monotonicClock: Clock = clockOn(() => performance.now());
+export const monotonicClock: Clock = realClock({ time: 'monotonic' });

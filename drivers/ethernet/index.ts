@@ -3,4 +3,4 @@
 export { openAfPacketPort, interfaceInfo, ETHERTYPE_HOMEPLUG } from './afpacket.js';
 export type { AfPacketOptions, AfPacketPort, AfPacketStats, EthernetRuntimeError } from './afpacket.js';
 export { EthernetOpenError, type EthernetErrorCode } from './errors.js';
-export { MemorySegment, type MemorySegmentOptions, type MemoryPort, type SegmentScheduler } from './memory.js';
+export { MemorySegment, type MemorySegmentOptions, type MemoryPort } from './memory.js';

@@ -16,22 +16,8 @@ import { Subject, type Observable } from 'rxjs';
 import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { bytesEqual, formatMac, parseMac } from '../../src/bytes.js';
-
-/** When and how deliveries run; inject one driven by fake timers or a simulated clock. */
-export interface SegmentScheduler {
-  schedule(fn: () => void, delayMs: number): void;
-  /** Clock for frame timestamps (ms). */
-  now(): number;
-}
-
-/** Default: a microtask when there is no delay, setTimeout otherwise; Date.now() for timestamps. */
-export const defaultScheduler: SegmentScheduler = {
-  schedule(fn, delayMs) {
-    if (delayMs <= 0) queueMicrotask(fn);
-    else setTimeout(fn, delayMs);
-  },
-  now: () => Date.now(),
-};
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../clock/index.js';
 
 export interface MemorySegmentOptions {
   /** One-way delay of every delivery in ms (default 0 = next microtask). */
@@ -40,7 +26,15 @@ export interface MemorySegmentOptions {
   readonly loss?: number;
   /** Seed of the loss RNG (default 1): the same seed loses the same deliveries. */
   readonly seed?: number;
-  readonly scheduler?: SegmentScheduler;
+  /** Time of frame timestamps and of delayed deliveries (default: the wall clock; a SimulatedClock in tests). */
+  readonly clock?: Clock;
+  /**
+   * Where a delivery without delay runs: 'microtask' (default) on the next microtask, so a
+   * session that awaits between clock steps sees a reply at the same instant; 'clock' as a
+   * zero-delay timer of the clock, so a test that steps a SimulatedClock synchronously (and never
+   * awaits) sees it on the next step. Either way never inside send().
+   */
+  readonly zeroDelay?: 'microtask' | 'clock';
   readonly logger?: Logger;
   /** Largest frame accepted without FCS (default 1514 = MTU 1500 + header). */
   readonly maxFrameLength?: number;
@@ -104,7 +98,8 @@ function seededRandom(seed: number): () => number {
 export class MemorySegment {
   private readonly ports: Attached[] = [];
   private readonly wire = new Subject<WireFrame>();
-  private readonly scheduler: SegmentScheduler;
+  private readonly clock: Clock;
+  private readonly zeroDelay: 'microtask' | 'clock';
   private readonly random: () => number;
   private readonly log: Logger;
   private readonly maxFrameLength: number;
@@ -116,7 +111,8 @@ export class MemorySegment {
   readonly wire$: Observable<WireFrame> = this.wire.asObservable();
 
   constructor(options: MemorySegmentOptions = {}) {
-    this.scheduler = options.scheduler ?? defaultScheduler;
+    this.clock = options.clock ?? wallClock;
+    this.zeroDelay = options.zeroDelay ?? 'microtask';
     this.random = seededRandom(options.seed ?? 1);
     this.log = (options.logger ?? nullLogger).child('segment');
     this.maxFrameLength = options.maxFrameLength ?? 1514;
@@ -212,7 +208,7 @@ export class MemorySegment {
     const data = new Uint8Array(Math.max(MIN_FRAME, frame.length));
     data.set(frame);
     this.counters.sent++;
-    const sentAt = this.scheduler.now();
+    const sentAt = this.clock.now();
     this.wire.next({ from: from.name, data, timestamp: sentAt });
     from.tap.next({ data: data.slice(), timestamp: sentAt, packetType: 'outgoing' });
 
@@ -238,14 +234,19 @@ export class MemorySegment {
         continue;
       }
       const copy = data.slice();
-      this.scheduler.schedule(() => {
+      this.deliverAfter(() => {
         if (!to.open) return; // closed while the frame was in flight
-        const frame: EthernetFrame = { data: copy, timestamp: this.scheduler.now(), packetType };
+        const frame: EthernetFrame = { data: copy, timestamp: this.clock.now(), packetType };
         to.tap.next({ ...frame, data: copy.slice() });
         if (!wanted) return;
         this.counters.delivered++;
         to.frames.next(frame);
       }, this.delayMs);
     }
+  }
+
+  private deliverAfter(fn: () => void, delayMs: number): void {
+    if (delayMs <= 0 && this.zeroDelay === 'microtask') queueMicrotask(fn);
+    else this.clock.setTimeout(fn, delayMs);
   }
 }

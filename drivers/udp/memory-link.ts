@@ -1,10 +1,10 @@
 // In-memory IPv6 link: UDP (unicast + ff02::1 multicast) and TCP-like streams
 // between hosts in one process, for `tsplc sim` and the whole-stack tests.
 //
-// Time is injected: with no clock, delivery happens on the microtask queue
-// (zero latency, so a test on XState's SimulatedClock sees a reply "at the same
-// virtual instant"); with a clock and latencyMs > 0, every packet is delayed
-// through clock.setTimeout, so virtual time decides ordering.
+// Time comes from the clock port (default the wall clock): without latency, delivery happens on
+// the microtask queue (so a test on XState's SimulatedClock sees a reply "at the same virtual
+// instant"); with latencyMs > 0, every packet is delayed through clock.setTimeout, so virtual time
+// decides ordering. Receive timestamps and connect timeouts are on the same clock.
 //
 // Reachability models the powerline: before SLAC has paired the modems (or
 // while a modem restarts, or after an unplug) two hosts cannot hear each other.
@@ -26,6 +26,8 @@ import {
   type UdpPort,
 } from '../../src/ports/net.js';
 import { formatIpv6, parseIpv6 } from '../../src/net/ipv6-address.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { wallClock } from '../clock/index.js';
 
 /** Canonical text form (RFC 5952), so 'FE80::0:1' and 'fe80::1' name the same host. */
 function canonical(address: string): string {
@@ -33,15 +35,10 @@ function canonical(address: string): string {
   return b ? formatIpv6(b) : address.toLowerCase();
 }
 
-export interface LinkClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface MemoryLinkOptions {
-  readonly clock?: LinkClock;
-  /** One-way latency per packet in ms (needs a clock). */
+  /** Time of receive timestamps, latency and connect timeouts (default: the wall clock; a SimulatedClock in tests). */
+  readonly clock?: Clock;
+  /** One-way latency per packet in ms (on the clock). */
   readonly latencyMs?: number;
   /** Random source for port choice (tests pass a seeded one). */
   readonly random?: () => number;
@@ -79,7 +76,11 @@ export class MemoryIpv6Link {
   /** Counts for tests and the session summary. */
   readonly stats = { udpSent: 0, udpDropped: 0, tcpBytes: 0, tcpDropped: 0 };
 
-  constructor(readonly options: MemoryLinkOptions = {}) {}
+  private readonly clock: Clock;
+
+  constructor(readonly options: MemoryLinkOptions = {}) {
+    this.clock = options.clock ?? wallClock;
+  }
 
   /** Adds a host with the given interface name and MAC; its link-local address is EUI-64 from the MAC. */
   addHost(interfaceName: string, mac: Uint8Array, address: string = linkLocalFromMac(mac)): MemoryHost {
@@ -116,12 +117,12 @@ export class MemoryIpv6Link {
   /** Runs fn after the link latency (or on the microtask queue). */
   deliver(fn: () => void): void {
     const latency = this.options.latencyMs ?? 0;
-    if (latency > 0 && this.options.clock) this.options.clock.setTimeout(fn, latency);
+    if (latency > 0) this.clock.setTimeout(fn, latency);
     else queueMicrotask(fn);
   }
 
   now(): number {
-    return this.options.clock ? this.options.clock.now() : Date.now();
+    return this.clock.now();
   }
 
   random(): number {
@@ -205,8 +206,7 @@ export class MemoryIpv6Link {
         if (!dst || !this.canReach(host, dst)) {
           // SYN lost: a real stack retries until its connect timeout.
           const fail = (): void => resolve({ ok: false, error: { code: 'CONNECT_TIMEOUT', message: `no answer from [${address}]:${port} within ${timeoutMs} ms` } });
-          if (this.options.clock) this.options.clock.setTimeout(fail, timeoutMs);
-          else setTimeout(fail, timeoutMs);
+          this.clock.setTimeout(fail, timeoutMs);
           return;
         }
         if (!listener) {

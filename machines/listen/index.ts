@@ -12,6 +12,7 @@
 import { assign, setup } from 'xstate';
 import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
+import type { Clock } from '../../src/ports/clock.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { reportAndLog } from '../../src/slac/report.js';
 import { meanAttenuation } from '../../src/slac/attenuation.js';
@@ -44,8 +45,8 @@ export interface ListenInput {
   readonly logger?: Logger;
   /** Called for each new MAC log entry (pyPLC MacLog.txt). */
   readonly onMacLog?: (e: MacLogEntry) => void;
-  /** Clock for entries from frames without timestamp. */
-  readonly now?: () => number;
+  /** Time of entries from frames without a timestamp (the clock the actor runs on; the wall clock in `tsplc listen`). */
+  readonly clock: Pick<Clock, 'now'>;
   /** Wait for CM_SET_KEY.CNF, ms. */
   readonly setKeyTimeout?: number;
 }
@@ -181,7 +182,7 @@ export const listenMachine = setup({
     report: reportAndLog(input.report, input.logger ?? nullLogger, 'listen'),
     logger: input.logger ?? nullLogger,
     onMacLog: input.onMacLog ?? (() => {}),
-    now: input.now ?? (() => Date.now()),
+    now: () => input.clock.now(),
     setKeyTimeout: input.setKeyTimeout ?? 500,
     macLog: [],
     keys: [],

@@ -4,16 +4,13 @@
 import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
 import type { Clock } from '../ports/clock.js';
 
-/** The clock port (src/ports/clock.ts) under its old name here. */
-export type FreshnessScheduler = Clock;
-
 export interface Freshness {
   readonly stale$: Observable<boolean>;
   stop(): void;
 }
 
 /** Stale from the start until the first update, and whenever no update came within timeoutMs. */
-export function watchFreshness(updates$: Observable<unknown>, timeoutMs: number, sched: FreshnessScheduler): Freshness {
+export function watchFreshness(updates$: Observable<unknown>, timeoutMs: number, sched: Clock): Freshness {
   const stale = new BehaviorSubject(true);
   let timer: unknown;
   let stopped = false;

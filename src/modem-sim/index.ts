@@ -24,19 +24,15 @@ import { bytesEqual, formatMac, toHex } from '../bytes.js';
 import { ETHERTYPE_HOMEPLUG } from '../constants.js';
 import * as hp from '../homeplug/index.js';
 import type { Mme } from '../homeplug/index.js';
+import type { Clock } from '../ports/clock.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import { nullLogger, type Logger } from '../ports/log.js';
 import { ATTEN_GROUPS } from '../slac/attenuation.js';
 import { randomBytes } from '../slac/messages.js';
 import { errorMessage } from '../errors.js';
 
-export interface ModemSimScheduler {
-  /** Runs fn after ms; returns a cancel function. */
-  schedule(fn: () => void, ms: number): () => void;
-  now(): number;
-}
-
-// The wall-clock scheduler lives in src/runtime/modem-sim-clock.ts: this folder is pure (no timers of its own).
+// Time (the restart delay) comes from the caller's clock port: this folder is pure (no timers of its own).
+// Tests give it a SimulatedClock, the CLI the real clock (drivers/clock).
 
 export interface StationOptions {
   /** A name for logs ('ev', 'evse', 'listener'). */
@@ -126,7 +122,7 @@ function isSlacMmtype(mmtype: number): boolean {
 export class ModemSim {
   private readonly stations: Station[] = [];
   private readonly events = new Subject<ModemSimEvent>();
-  private readonly scheduler: ModemSimScheduler;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private counter = 0;
   private closed = false;
@@ -134,8 +130,8 @@ export class ModemSim {
   /** What the emulated modems do (for logs, the CLI and tests). */
   readonly events$: Observable<ModemSimEvent> = this.events.asObservable();
 
-  constructor(options: { scheduler: ModemSimScheduler; logger?: Logger }) {
-    this.scheduler = options.scheduler;
+  constructor(options: { clock: Clock; logger?: Logger }) {
+    this.clock = options.clock;
     this.log = (options.logger ?? nullLogger).child('modem-sim');
   }
 
@@ -384,13 +380,14 @@ export class ModemSim {
       st.nid = key.nid;
     }
     if (!st.comesBack) return;
-    st.cancelRestart = this.scheduler.schedule(() => {
+    const timer = this.clock.setTimeout(() => {
       st.cancelRestart = null;
       st.up = true;
       const members = this.stations.filter((o) => o === st || this.sameAvln(st, o)).length;
       this.emit({ kind: 'up', station: st.name, nid: toHex(st.nid), avlnMembers: members });
       this.log.log('info', `${st.name}: modem up, AVLN ${toHex(st.nid)} with ${members} member(s)`);
     }, st.restartDelayMs);
+    st.cancelRestart = () => this.clock.clearTimeout(timer);
   }
 
   private forwardSlac(st: Station, data: Uint8Array, dst: Uint8Array, mmtype: number, what: string): void {

@@ -16,6 +16,7 @@ import { batteryStateOf, type ChademoBridgeContext, chargeParametersOf, chademoB
 import type { ChademoBridgeConfig } from '../chademo/config.js';
 import type { CanPort } from '../ports/can.js';
 import type { Clock } from '../ports/clock.js';
+import { realClock } from '../../drivers/clock/index.js';
 import type { ChademoSignals } from '../ports/chademo.js';
 import type { ChargeParameters } from '../ports/charge-parameters.js';
 import type { BatteryState, EvHardware } from '../ports/hardware.js';
@@ -31,7 +32,7 @@ export interface ChademoBridgeOptions {
   /** The board's EV hardware (CCS inlet side). */
   readonly hw: EvHardware;
   readonly logger: Logger;
-  /** The actor's clock (a SimulatedClock in tests); default: the wall clock. Its now() times the CAN cycle. */
+  /** The actor's clock (a SimulatedClock in tests); default: the real monotonic clock. Its now() times the CAN cycle. */
   readonly clock?: Clock;
   /** Status sink (the EV status bus). */
   readonly report: (u: StatusUpdate) => void;
@@ -65,30 +66,8 @@ export interface ChademoBridge {
 
 const sameJson = <T>(a: T, b: T): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** The wall clock as a clock port (monotonic now(); the timers keep the process alive like XState's own). */
-function wallClock(): Clock {
-  const timers = new Map<number, ReturnType<typeof setTimeout>>();
-  let next = 0;
-  return {
-    now: () => performance.now(),
-    setTimeout(fn, ms) {
-      const id = ++next;
-      timers.set(
-        id,
-        setTimeout(() => {
-          timers.delete(id);
-          fn();
-        }, ms),
-      );
-      return id;
-    },
-    clearTimeout(handle) {
-      const id = typeof handle === 'number' ? handle : -1;
-      clearTimeout(timers.get(id));
-      timers.delete(id);
-    },
-  };
-}
+/** Default clock: monotonic now() (times the CAN cycle); the timers keep the process alive like XState's own. */
+const defaultClock: Clock = realClock({ time: 'monotonic', keepAlive: true });
 
 export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
   const log = o.logger.child('chademo');
@@ -135,7 +114,7 @@ export function createChademoBridge(o: ChademoBridgeOptions): ChademoBridge {
       },
     },
   });
-  const clock = o.clock ?? wallClock();
+  const clock = o.clock ?? defaultClock;
   const actor = createActor(machine, { input: { config: o.config, logger: log, now: () => clock.now() }, clock });
   // Events reach the actor on the microtask queue: a port may emit inside one of the actor's own actions.
   const toBridge = (e: ChademoBridgeEvent): void => queueMicrotask(() => actor.getSnapshot().status === 'active' && actor.send(e));

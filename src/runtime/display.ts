@@ -27,7 +27,8 @@ import type { Display, EvHardware, EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { dialectFor } from '../v2g/dialects/index.js';
-import type { ActorClock } from './slac-layer.js';
+import type { Clock } from '../ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 // Static: neither module loads a package at import time (i2c-bus is imported inside openI2cBus).
 import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel, openI2cPanel } from '../../drivers/display/i2c-panel.js';
@@ -43,7 +44,7 @@ export interface DisplayAttachOptions {
   readonly link?: { readonly interface?: string; readonly mac?: string; readonly ipv6?: string };
   readonly logger: Logger;
   /** The actor clock (SimulatedClock in tests and `tsplc sim`); default wall clock. */
-  readonly clock?: ActorClock & { now(): number };
+  readonly clock?: Clock;
   /** Instead of the configured backend (tests: a stalling or failing panel). */
   readonly panel?: PixelPanel;
   readonly textDisplay?: Display;
@@ -123,7 +124,8 @@ export async function attachDisplay(o: DisplayAttachOptions): Promise<AttachedDi
   const backend = o.panel ? 'ssd1306' : o.textDisplay ? 'serial' : chooseDisplayBackend(o.board, d.backend, o.config.hardware.display);
   const opened = await openBackend(backend, o, log);
   if (!opened) return undefined;
-  const now = o.clock ? () => o.clock!.now() : () => Date.now();
+  const clock = o.clock ?? wallClock;
+  const now = (): number => clock.now();
   let facts = initialFacts(o.role, o.link ?? {});
   const pages = (d.pages as readonly string[]).filter(isPageId) as PageId[];
   const width = d.text_width;

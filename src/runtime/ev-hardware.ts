@@ -12,7 +12,8 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, of, Subject, type Observable, type Subscription } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
 import type { Board } from '../../boards/index.js';
-import { realScheduler, type Scheduler } from '../../boards/sim/scheduler.js';
+import type { Clock } from '../ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import type { MqttLink, MqttLinkOptions } from '../ports/mqtt.js';
 import { safetyLimitsOf } from '../config/index.js';
 import type { TsplcConfig } from '../config/schema.js';
@@ -44,7 +45,7 @@ export interface EvHardwareOptions {
   readonly logger: Logger;
   readonly status: StatusBus;
   /** Time for freshness, the SOC simulation and the monitor's grace timers (default: wall clock). */
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: Clock;
   /** Opens the MQTT link (default: drivers/mqtt over the `mqtt` package; tests may pass a twin). */
   readonly openMqtt?: (o: MqttLinkOptions) => MqttLink | Promise<MqttLink>;
   /**
@@ -84,7 +85,7 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
   const log = o.logger.child('ev-hardware');
   const board = o.ev ?? o.board.ev;
   if (!board) return err({ code: 'SOURCE_NOT_AVAILABLE', message: `board ${o.board.name} has no EV hardware` });
-  const sched = o.scheduler ?? realScheduler;
+  const sched = o.scheduler ?? wallClock;
   const c = o.config;
   const subs: Subscription[] = [];
   const closers: (() => Promise<void> | void)[] = [];
@@ -286,7 +287,7 @@ export async function prepareEvHardware(o: EvHardwareOptions): Promise<Result<Ev
 
 const topic = (c: TsplcConfig, t: string): string => `${c.mqtt.topic.replace(/\/+$/, '')}/${t}`;
 
-async function openSource(o: EvHardwareOptions, board: EvHardware, link: MqttLink | undefined, sched: Scheduler, log: Logger): Promise<Result<BatterySource, EvHardwareError>> {
+async function openSource(o: EvHardwareOptions, board: EvHardware, link: MqttLink | undefined, sched: Clock, log: Logger): Promise<Result<BatterySource, EvHardwareError>> {
   const c = o.config;
   const name = c.ev.battery_source;
   const never = of(false);

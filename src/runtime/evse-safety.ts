@@ -7,7 +7,9 @@ import type { Actor, AnyStateMachine } from 'xstate';
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
-import { watchEvseSafety, type EvseHardwareEvent, type MonitorClock, type SafetyMonitor } from '../safety/index.js';
+import { watchEvseSafety, type EvseHardwareEvent, type SafetyMonitor } from '../safety/index.js';
+import type { Clock } from '../ports/clock.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import { errorMessage } from '../errors.js';
 
 export function evseHardwareEvents(hw: EvseHardware): Observable<EvseHardwareEvent> {
@@ -17,9 +19,9 @@ export function evseHardwareEvents(hw: EvseHardware): Observable<EvseHardwareEve
   );
 }
 
-export function attachEvseSafety(o: { hw: EvseHardware; config: TsplcConfig; logger: Logger; actor: Actor<AnyStateMachine>; clock?: MonitorClock }): SafetyMonitor {
+export function attachEvseSafety(o: { hw: EvseHardware; config: TsplcConfig; logger: Logger; actor: Actor<AnyStateMachine>; clock?: Clock }): SafetyMonitor {
   const log = o.logger.child('safety');
-  const monitor = watchEvseSafety(evseHardwareEvents(o.hw), { safeVoltage: o.config.safety.safe_voltage, supply: o.hw.powerSupply.limits }, o.clock ? { clock: o.clock } : {});
+  const monitor = watchEvseSafety(evseHardwareEvents(o.hw), { safeVoltage: o.config.safety.safe_voltage, supply: o.hw.powerSupply.limits }, { clock: o.clock ?? wallClock });
   monitor.violation$.subscribe((v) => {
     log.log('error', `safety violation ${v.code}: ${v.message}`, { code: v.code });
     try {

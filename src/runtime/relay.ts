@@ -12,6 +12,7 @@
 // The added delay is measured here, around the socket write: from the moment the reassembler
 // completed the message on one leg to the moment its bytes were handed to the other leg's socket.
 import { monotonicClock } from './io-drivers.js';
+import type { Clock } from '../ports/clock.js';
 import { createActor, fromCallback, type Actor, type AnyActorLogic } from 'xstate';
 import type { Subscription } from 'rxjs';
 import { relayMachine, type ForwardParams, type LegCommand, type RelayEvent, type RelayOutput, type RelayReport, type RelayTimings } from '../../machines/relay/index.js';
@@ -27,7 +28,7 @@ import { DelayStats, type RelayDirection } from '../relay/delay.js';
 import { RelayLiveView } from '../relay/live.js';
 import { rulesText, type RelayRule } from '../relay/rules.js';
 import type { Leg } from '../relay/forward.js';
-import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClock, type EvseKeyHolder, type LowerLayerOptions } from './slac-layer.js';
+import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder, type LowerLayerOptions } from './slac-layer.js';
 import { udpLinkActor } from './net-actors.js';
 import { reporter } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
@@ -50,7 +51,7 @@ export interface RelayRuntimeOptions {
   readonly logger: Logger;
   readonly rules?: readonly RelayRule[];
   readonly timings?: Partial<RelayTimings>;
-  readonly clock?: ActorClock;
+  readonly clock?: Clock;
   /** Time source for the added delay, ms (default performance.now()). */
   readonly now?: () => number;
   /** modem-manager input (timings) for both legs. */
@@ -89,7 +90,7 @@ export function announcingLogger(base: Logger, rules: string): Logger {
 }
 
 /** Runs a promise actor logic to its output; aborting stops it. */
-function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: ActorClock, input?: unknown): Promise<O | { ok: false; reason: string }> {
+function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, input?: unknown): Promise<O | { ok: false; reason: string }> {
   return new Promise((resolve) => {
     const a = createActor(logic, { ...(input !== undefined ? { input } : {}), ...(clock ? { clock } : {}) });
     const onAbort = (): void => {

@@ -3,7 +3,7 @@
 // The sim plant's battery and EV contactors are the CHAdeMO car's (the adapter passes the DC through).
 import { MemoryCanBus, type MemoryCanBusOptions } from '../../drivers/can/memory.js';
 import { createSimChademo, defaultSimChademoCar, type SimChademo, type SimChademoCarOptions } from '../../boards/sim/chademo-car.js';
-import type { SimBoard, SimBatteryOptions, Scheduler } from '../../boards/sim/index.js';
+import type { SimBoard, SimBatteryOptions } from '../../boards/sim/index.js';
 import { chademoBridgeDefaults, type ChademoBridgeConfig } from '../chademo/config.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
@@ -41,7 +41,7 @@ export function chademoPlantBattery(o: SimChademoOptions = {}): Partial<SimBatte
 export function createSimChademoChain(o: {
   readonly options: SimChademoOptions;
   readonly board: SimBoard;
-  readonly scheduler: Scheduler;
+  readonly scheduler: Clock;
   readonly clock?: Clock;
   readonly logger: Logger;
   readonly status: StatusBus;

@@ -9,10 +9,12 @@
 // the wall clock. The IPv6 link follows the modem emulator's view of who is
 // connected, so SDP/TCP work only after SLAC + SET_KEY formed the AVLN, and a
 // modem restart mid-session really cuts the link.
-import { MemorySegment, type SegmentScheduler } from '../../drivers/ethernet/memory.js';
+import { MemorySegment } from '../../drivers/ethernet/memory.js';
+import { wallClock } from '../../drivers/clock/index.js';
 import { MemoryIpv6Link } from '../../drivers/udp/memory-link.js';
-import { createSimBoard, realScheduler, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
-import { ModemSim, type ModemSimScheduler } from '../modem-sim/index.js';
+import { createSimBoard, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
+import { ModemSim } from '../modem-sim/index.js';
+import type { Clock } from '../ports/clock.js';
 import { bytesEqual } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
 import type { EvHardware } from '../ports/hardware.js';
@@ -26,7 +28,6 @@ import type { SafeShutdownTimings } from '../../machines/safe-shutdown/index.js'
 import type { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import type { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { exiCodec } from './exi-codec.js';
-import type { ActorClock } from './slac-layer.js';
 import { createEvStack, createEvseStack, type EvRoleStack, type EvseRoleStack } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
 import { chademoPlantBattery, createSimChademoChain, type SimChademoChain, type SimChademoOptions } from './sim-chademo.js';
@@ -34,13 +35,9 @@ import { chademoPlantBattery, createSimChademoChain, type SimChademoChain, type 
 export const SIM_EV_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x01]);
 export const SIM_EVSE_MAC = new Uint8Array([0x02, 0x00, 0x00, 0xee, 0x00, 0x02]);
 
-/** A clock for everything in the sim: XState's SimulatedClock, or the wall clock. */
-export interface SimClock extends ActorClock {
-  now(): number;
-}
-
 export interface SimOptions {
-  readonly clock?: SimClock;
+  /** One clock for everything in the sim (a SimulatedClock in tests); default: the wall clock, and XState's own timers for the actors. */
+  readonly clock?: Clock;
   readonly logger: Logger;
   readonly protocol?: Protocol;
   readonly mode?: 'dc' | 'ac';
@@ -105,33 +102,17 @@ export function energyTransferModeFor(protocol: Protocol, mode: 'dc' | 'ac'): En
 
 export function createSim(o: SimOptions): Sim {
   const clock = o.clock;
-  const now = clock ? () => clock.now() : () => Date.now();
+  // The twins, the modem emulator and the plant run on one clock; the stacks get o.clock only when given.
+  const time: Clock = clock ?? wallClock;
+  const now = (): number => time.now();
   const protocol = o.protocol ?? 'din';
   const mode = o.mode ?? 'dc';
   const log = o.logger;
 
   // Ethernet: each host's cable to its modem is a segment; the ModemSim is the powerline.
-  const segScheduler: SegmentScheduler = clock
-    ? { schedule: (fn, d) => (d <= 0 ? queueMicrotask(fn) : void clock.setTimeout(fn, d)), now }
-    : { schedule: (fn, d) => (d <= 0 ? queueMicrotask(fn) : void setTimeout(fn, d)), now };
-  const modemScheduler: ModemSimScheduler = clock
-    ? {
-        schedule: (fn, ms) => {
-          const id = clock.setTimeout(fn, ms);
-          return () => clock.clearTimeout(id);
-        },
-        now,
-      }
-    : {
-        schedule: (fn, ms) => {
-          const t = setTimeout(fn, ms);
-          return () => clearTimeout(t);
-        },
-        now,
-      };
-  const modems = new ModemSim({ scheduler: modemScheduler, logger: log.child('modem-sim') });
-  const evSeg = new MemorySegment({ scheduler: segScheduler });
-  const evseSeg = new MemorySegment({ scheduler: segScheduler });
+  const modems = new ModemSim({ clock: time, logger: log.child('modem-sim') });
+  const evSeg = new MemorySegment({ clock: time });
+  const evseSeg = new MemorySegment({ clock: time });
   const evPort = evSeg.attach('sim-ev', SIM_EV_MAC);
   const evsePort = evseSeg.attach('sim-evse', SIM_EVSE_MAC);
   const restart = o.modemRestartMs ?? 0;
@@ -139,7 +120,7 @@ export function createSim(o: SimOptions): Sim {
   modems.addStation(evseSeg.attach('sim-evse-modem', new Uint8Array([0x00, 0xb0, 0x52, 0x00, 0xee, 0x02])), { name: 'evse', restartDelayMs: restart, attenuation: 20 });
 
   // IPv6: reachable while both modems are up and in the same AVLN (same NMK).
-  const link = new MemoryIpv6Link(clock ? { clock } : {});
+  const link = new MemoryIpv6Link({ clock: time });
   const evNet = link.addHost('sim-ev', SIM_EV_MAC);
   const evseNet = link.addHost('sim-evse', SIM_EVSE_MAC);
   const station = (ifname: string) => modems.station(ifname === 'sim-ev' ? 'ev' : 'evse');
@@ -149,9 +130,8 @@ export function createSim(o: SimOptions): Sim {
     return !!sa && !!sb && sa.up && sb.up && bytesEqual(sa.nmk, sb.nmk);
   });
 
-  const boardScheduler = clock ? { now, setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms), clearTimeout: (h: unknown) => clock.clearTimeout(h) } : realScheduler;
   const plantOptions = o.chademo ? { ...o.plant, battery: { ...chademoPlantBattery(o.chademo), ...o.plant?.battery } } : o.plant;
-  const board = createSimBoard({ scheduler: boardScheduler, plugged: true, ...plantOptions });
+  const board = createSimBoard({ scheduler: time, plugged: true, ...plantOptions });
   o.onBoard?.(board);
   const evStatus = new StatusBus(now);
   const evseStatus = new StatusBus(now);
@@ -187,7 +167,7 @@ export function createSim(o: SimOptions): Sim {
     ? createSimChademoChain({
         options: o.chademo,
         board,
-        scheduler: boardScheduler,
+        scheduler: time,
         ...(clock ? { clock } : {}),
         logger: log.child('ev'),
         status: evStatus,

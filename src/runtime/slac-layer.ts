@@ -15,17 +15,16 @@ import { modemManagerMachine, type ModemManagerOutput } from '../../machines/mod
 import { slacEvMachine, type SlacEvOutput } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine, type SlacEvseOutput } from '../../machines/slac-evse/index.js';
 import { bridgePort } from '../slac/bridge.js';
+import type { Clock } from '../ports/clock.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
 import { errorMessage } from '../errors.js';
 
-/** XState's clock option (SimulatedClock in tests, the real clock otherwise). */
-export type ActorClock = { setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown; clearTimeout(id: unknown): void };
-
 export interface LowerLayerOptions {
   readonly port: EthernetPort;
-  readonly clock?: ActorClock;
+  /** The actors' clock (SimulatedClock in tests; without it XState's own timers). */
+  readonly clock?: Clock;
   readonly logger: Logger;
   readonly report: (u: StatusUpdate) => void;
   /** Extra input for the modem-manager (timings, confirm method). */

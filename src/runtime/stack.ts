@@ -3,6 +3,7 @@
 // Used by `tsplc pev|evse` (real drivers), `tsplc sim` (in-memory twins) and the
 // whole-stack tests (in-memory twins on a SimulatedClock).
 import { createActor, sendParent, waitFor, type Actor, type AnyStateMachine, type OutputFrom } from 'xstate';
+import type { Clock } from '../ports/clock.js';
 import type { Subscription } from 'rxjs';
 import { evConnectionManagerMachine, type ConnectionManagerTimings } from '../../machines/connection-manager/ev.js';
 import { evseConnectionManagerMachine, type EvseConnectionManagerTimings } from '../../machines/connection-manager/evse.js';
@@ -24,7 +25,7 @@ import { evCapabilitiesOf, plugState$, v2gEvConfigForHardware } from '../hardwar
 import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
 import type { FaultScenario } from '../v2g/faults.js';
 import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
-import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type ActorClock, type EvseKeyHolder } from './slac-layer.js';
+import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder } from './slac-layer.js';
 import { v2gTransportActor, type LateResponse, type V2gCodec, type WireRecord } from './v2g-transport.js';
 import { errorMessage } from '../errors.js';
 
@@ -62,7 +63,7 @@ export function reporter(status: StatusBus, logger: Logger): (u: Report) => void
 }
 
 interface Common {
-  readonly clock?: ActorClock;
+  readonly clock?: Clock;
   readonly logger: Logger;
   readonly status: StatusBus;
   readonly net: NetStack;

@@ -3,7 +3,7 @@
 // the power supply's limits. Same shape as the EV monitor: observe, record.
 import { Subject, map, merge, type Observable, type Subscription } from 'rxjs';
 import type { CpState, EvseHardware, PowerSupplyLimits } from '../ports/hardware.js';
-import type { MonitorClock, SafetyMonitor, SafetyMonitorOptions, SafetyViolation, SafetyViolationCode } from './monitor.js';
+import type { SafetyMonitor, SafetyMonitorOptions, SafetyViolation, SafetyViolationCode } from './monitor.js';
 
 export type EvseHardwareEvent = { readonly kind: 'cp'; readonly state: CpState } | { readonly kind: 'output'; readonly voltage: number; readonly current: number };
 
@@ -17,10 +17,10 @@ export interface EvseSafetyLimits {
   readonly overVoltageMargin: number;
 }
 
-export function watchEvseSafety(events$: Observable<EvseHardwareEvent>, limits: Partial<EvseSafetyLimits> & { supply: PowerSupplyLimits }, options: SafetyMonitorOptions = {}): SafetyMonitor {
+export function watchEvseSafety(events$: Observable<EvseHardwareEvent>, limits: Partial<EvseSafetyLimits> & { supply: PowerSupplyLimits }, options: SafetyMonitorOptions): SafetyMonitor {
   const lim: EvseSafetyLimits = { safeVoltage: 60, dischargeGraceMs: 2000, overCurrentMargin: 5, overVoltageMargin: 10, ...limits };
-  const clock: MonitorClock | undefined = options.clock;
-  const now = clock ? () => clock.now() : (options.now ?? (() => Date.now()));
+  const clock = options.clock;
+  const now = (): number => clock.now();
   const violations: SafetyViolation[] = [];
   const violation$ = new Subject<SafetyViolation>();
   const latched = new Set<SafetyViolationCode>();
@@ -43,12 +43,12 @@ export function watchEvseSafety(events$: Observable<EvseHardwareEvent>, limits: 
     if (!energyRequested && volts > lim.safeVoltage) {
       if (liveSince === undefined) {
         liveSince = t;
-        if (clock) timer = clock.setTimeout(() => check(), lim.dischargeGraceMs + 1);
+        timer = clock.setTimeout(() => check(), lim.dischargeGraceMs + 1);
       }
       if (t - liveSince > lim.dischargeGraceMs)
         report('EVSE_OUTPUT_LIVE_WITHOUT_STATE_C', `output ${volts} V for ${t - liveSince} ms with CP state ${cp ?? 'unknown'} (safe below ${lim.safeVoltage} V)`);
     } else {
-      if (timer !== undefined) clock?.clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       liveSince = undefined;
       latched.delete('EVSE_OUTPUT_LIVE_WITHOUT_STATE_C');
@@ -76,14 +76,14 @@ export function watchEvseSafety(events$: Observable<EvseHardwareEvent>, limits: 
     excused: [],
     stop() {
       sub.unsubscribe();
-      if (timer !== undefined) clock?.clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       violation$.complete();
     },
   };
 }
 
 /** `const monitor = attachEvseSafetyMonitor(sim.evse, {}, { clock }); ... expect(monitor.violations).toEqual([])`. */
-export function attachEvseSafetyMonitor(hw: EvseHardware, limits: Partial<EvseSafetyLimits> = {}, options: SafetyMonitorOptions = {}): SafetyMonitor {
+export function attachEvseSafetyMonitor(hw: EvseHardware, limits: Partial<EvseSafetyLimits>, options: SafetyMonitorOptions): SafetyMonitor {
   const events$ = merge(
     hw.controlPilot.state$.pipe(map((state): EvseHardwareEvent => ({ kind: 'cp', state }))),
     hw.powerSupply.reading$.pipe(map((r): EvseHardwareEvent => ({ kind: 'output', voltage: r.voltage, current: r.current }))),

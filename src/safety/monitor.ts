@@ -5,6 +5,7 @@
 // violation instead of a silently "passing" test.
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState } from '../ports/hardware.js';
+import type { Clock } from '../ports/clock.js';
 import { evHardwareEvents, type HardwareEvent, type LoggedSafetyFault } from './events.js';
 
 export type SafetyViolationCode =
@@ -89,21 +90,12 @@ export interface SafetyMonitor {
   stop(): void;
 }
 
-/** A clock with timers (XState's SimulatedClock and boards/sim's realScheduler both fit). */
-export interface MonitorClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface SafetyMonitorOptions {
-  /** Time source for violation timestamps (default Date.now; ignored when clock is given). */
-  readonly now?: () => number;
   /**
-   * Clock for time-based invariants (CP C without lock after the grace time).
-   * Without it those are checked only when the next event arrives.
+   * Time of violation timestamps and of the time-based invariants (CP C without lock after the
+   * grace time): a SimulatedClock in tests and replays, the real clock in the runtime.
    */
-  readonly clock?: MonitorClock;
+  readonly clock: Clock;
 }
 
 interface Facts {
@@ -126,10 +118,10 @@ interface Facts {
 }
 
 /** Observes a stream of hardware events and records every broken invariant. */
-export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<SafetyLimits> = {}, options: SafetyMonitorOptions = {}): SafetyMonitor {
+export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<SafetyLimits>, options: SafetyMonitorOptions): SafetyMonitor {
   const lim: SafetyLimits = { ...defaultSafetyLimits, ...limits };
   const clock = options.clock;
-  const now = clock ? () => clock.now() : (options.now ?? (() => Date.now()));
+  const now = (): number => clock.now();
   let graceTimer: unknown;
   const violations: SafetyViolation[] = [];
   const violation$ = new Subject<SafetyViolation>();
@@ -209,11 +201,11 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
       if (f.cpCSince === undefined) {
         f.cpCSince = t;
         // Re-check just after the grace time even if nothing else changes meanwhile.
-        if (clock) graceTimer = clock.setTimeout(() => checkContinuous(), lim.lockGraceMs + 1);
+        graceTimer = clock.setTimeout(() => checkContinuous(), lim.lockGraceMs + 1);
       }
       if (t - f.cpCSince > lim.lockGraceMs) report('CP_C_WITHOUT_LOCK', `CP state ${f.cp} for ${t - f.cpCSince} ms with the connector ${f.lock}`);
     } else {
-      if (graceTimer !== undefined) clock?.clearTimeout(graceTimer);
+      if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       graceTimer = undefined;
       f.cpCSince = undefined;
       latched.delete('CP_C_WITHOUT_LOCK');
@@ -302,7 +294,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
     excused,
     stop() {
       sub.unsubscribe();
-      if (graceTimer !== undefined) clock?.clearTimeout(graceTimer);
+      if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       violation$.complete();
     },
   };
@@ -312,7 +304,7 @@ export function watchSafety(events$: Observable<HardwareEvent>, limits: Partial<
  * Attaches a monitor to an EV's hardware (e.g. a boards/sim EV):
  * `const monitor = attachSafetyMonitor(ev, {}, { clock }); ... expect(monitor.violations).toEqual([])`.
  */
-export function attachSafetyMonitor(hw: EvHardware, limits: Partial<SafetyLimits> = {}, options: SafetyMonitorOptions = {}): SafetyMonitor {
+export function attachSafetyMonitor(hw: EvHardware, limits: Partial<SafetyLimits>, options: SafetyMonitorOptions): SafetyMonitor {
   return watchSafety(evHardwareEvents(hw), { requireLock: hw.connectorLock !== undefined, ...limits }, options);
 }
 

@@ -1,5 +1,5 @@
-// The typed vocabulary (issue 9 §3): checkpoints, the error-message idiom and
-// the wire constants are defined once, and the shipped code uses the names.
+// The typed vocabulary (issue 9 §3): checkpoints, the error-message idiom,
+// the wire constants and the clock port are defined once, and the shipped code uses the names.
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,5 +93,50 @@ describe('one definition each', () => {
 
   it('one byte concatenation: no second concat helper in the shipped code', () => {
     expect(offenders(/function concat\w*\(/, ['src/bytes.ts'])).toEqual([]);
+  });
+});
+
+// One clock port (src/ports/clock.ts): a second clock or scheduler type, by name or by shape, and a
+// clock read of its own in code that must take the port, fail here.
+const clockType = /\b(interface|type|class)\s+\w*(Clock|Scheduler)\b/;
+/** A timer signature with typed parameters: the shape of a clock (in an interface, a type literal or a class). */
+const clockShape = /\b(setTimeout|schedule)\s*\(\s*\w+\s*:/;
+/** A read of the real time: Date.now, performance.now, a Date of "now". */
+const ownTime = /\bDate\.now\b|\bperformance\.now\b|\bnew Date\(\s*\)/;
+/** Files that must take their time from a Clock: machines, pure src, boards and the in-memory twins. */
+const takesClock = (line: string): boolean => /^(machines|boards)\//.test(line) || /^src\/(?!runtime\/|cli\/)/.test(line) || /^drivers\/[^:]*memory[^/:]*\.ts:/.test(line);
+
+describe('one clock', () => {
+  it('the patterns catch what they are meant to catch', () => {
+    for (const old of [
+      'export interface ModemSimScheduler {',
+      'export interface LinkClock {',
+      'export type Scheduler = Clock;',
+      'type ActorClock = { setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown };',
+      'class ManualClock implements Clock {',
+    ])
+      expect(clockType.test(old), old).toBe(true);
+    expect(clockShape.test('  schedule(fn: () => void, delayMs: number): void;')).toBe(true);
+    expect(clockShape.test('const t = { setTimeout(fn: () => void, ms: number) { return 0; } };')).toBe(true);
+    expect(clockShape.test('  setTimeout(fn, ms) {')).toBe(false);
+    for (const read of ["now: input.now ?? (() => Date.now()),", 'const t0 = performance.now();', 'const at = new Date();', 'now: Date.now,']) expect(ownTime.test(read), read).toBe(true);
+    expect(ownTime.test('new Date(ms).toISOString()')).toBe(false);
+    expect(takesClock('machines/listen/index.ts:184: x')).toBe(true);
+    expect(takesClock('src/safety/monitor.ts:1: x')).toBe(true);
+    expect(takesClock('drivers/udp/memory-link.ts:1: x')).toBe(true);
+    expect(takesClock('drivers/udp/dgram.ts:1: x')).toBe(false);
+    expect(takesClock('src/runtime/sim.ts:1: x')).toBe(false);
+  });
+
+  it('no clock or scheduler type besides the port in src/ports/clock.ts', () => {
+    expect(offenders(clockType, ['src/ports/clock.ts'])).toEqual([]);
+  });
+
+  it('no clock-shaped timer signature besides the port', () => {
+    expect(offenders(clockShape, ['src/ports/clock.ts'])).toEqual([]);
+  });
+
+  it('machines, pure src, boards and the in-memory twins read no time of their own (Date.now, performance.now, new Date())', () => {
+    expect(offenders(ownTime, ['drivers/clock/index.ts']).filter(takesClock)).toEqual([]);
   });
 });

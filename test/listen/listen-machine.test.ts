@@ -25,7 +25,7 @@ const setKeyCnf = (result: number): HomePlugMessage => ({ type: 'CM_SET_KEY.CNF'
 function start() {
   const clock = new SimulatedClock();
   const sent: OutgoingMme[] = [];
-  const a = createActor(listenMachine, { clock, input: { join: true, send: (o) => sent.push(o) } }).start();
+  const a = createActor(listenMachine, { clock, input: { join: true, send: (o) => sent.push(o), clock } }).start();
   a.send({ type: 'MME', msg: matchCnf, from: EVSE, to: EV });
   return { clock, sent, a };
 }

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createActor, type AnyActorRef } from 'xstate';
+import { createActor, SimulatedClock, type AnyActorRef } from 'xstate';
 import { listenMachine, type ListenOutput, type MacLogEntry } from '../../machines/listen/index.js';
 import { modemManagerMachine } from '../../machines/modem-manager/index.js';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
@@ -18,7 +18,8 @@ import { needCaptures } from '../env.js';
 
 function listenOffline(file: string): { out: ListenOutput; log: MacLogEntry[] } {
   const log: MacLogEntry[] = [];
-  const a = createActor(listenMachine, { input: { onMacLog: (e) => log.push(e) } }).start();
+  // Every captured frame has its timestamp; the clock is never read, so it stays at 0.
+  const a = createActor(listenMachine, { input: { onMacLog: (e) => log.push(e), clock: new SimulatedClock() } }).start();
   for (const m of capturedMmes(file)) a.send({ type: 'MME', msg: m.msg, from: m.from, to: m.to, timestamp: m.t });
   a.send({ type: 'STOP' });
   return { out: a.getSnapshot().output as ListenOutput, log };
@@ -90,7 +91,7 @@ function liveSession(hearsForeignSlac: boolean) {
   sniffPort.setPromiscuous(true);
   const ref: { l?: AnyActorRef; ev?: AnyActorRef; evse?: AnyActorRef; m?: AnyActorRef } = {};
   const lb = desk.bridge(sniffPort, () => ref.l, true);
-  const listener = createActor(listenMachine, { clock: desk.clock, input: { join: true, send: lb.send, now: () => desk.clock.now() } });
+  const listener = createActor(listenMachine, { clock: desk.clock, input: { join: true, send: lb.send, clock: desk.clock } });
   ref.l = listener;
   listener.start();
   sniffPort.frames$.subscribe((f) => {

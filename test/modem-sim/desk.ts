@@ -3,21 +3,14 @@
 // ModemSim plays the modems and the powerline between the segments.
 import { createActor, SimulatedClock } from 'xstate';
 import { MemorySegment, type MemoryPort } from '../../drivers/ethernet/memory.js';
-import { ModemSim, type ModemSimEvent, type ModemSimScheduler, type StationOptions } from '../../src/modem-sim/index.js';
+import { ModemSim, type ModemSimEvent, type StationOptions } from '../../src/modem-sim/index.js';
 import { bridgePort, type MmeBridge } from '../../src/slac/bridge.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { EthernetFrame } from '../../src/ports/ethernet.js';
 
 export class Desk {
   readonly clock = new SimulatedClock();
-  readonly scheduler: ModemSimScheduler & { schedule(fn: () => void, ms: number): () => void } = {
-    schedule: (fn, ms) => {
-      const id = this.clock.setTimeout(fn, ms);
-      return () => this.clock.clearTimeout(id);
-    },
-    now: () => this.clock.now(),
-  };
-  readonly sim = new ModemSim({ scheduler: this.scheduler });
+  readonly sim = new ModemSim({ clock: this.clock });
   readonly simEvents: ModemSimEvent[] = [];
   readonly status: (StatusUpdate & { host: string })[] = [];
   readonly hosts = new Map<string, { port: MemoryPort; segment: MemorySegment; received: EthernetFrame[] }>();
@@ -28,7 +21,7 @@ export class Desk {
 
   /** A host with its MAC, cabled to an emulated modem with these options. */
   host(name: string, mac: Uint8Array, modem: Omit<StationOptions, 'name'> = {}): MemoryPort {
-    const segment = new MemorySegment({ scheduler: { schedule: (fn, d) => void this.clock.setTimeout(fn, d), now: () => this.clock.now() } });
+    const segment = new MemorySegment({ clock: this.clock, zeroDelay: 'clock' });
     const port = segment.attach(name, mac);
     const modemPort = segment.attach(`${name}-modem`, new Uint8Array([0x00, 0xb0, 0x52, 0xee, 0xee, this.hosts.size + 1]));
     this.sim.addStation(modemPort, { name, ...modem });

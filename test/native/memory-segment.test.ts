@@ -1,35 +1,22 @@
 // MemorySegment: the in-memory wire's delivery rules, padding, delay, seeded
-// loss and promiscuous mode, on a manual scheduler (no real time involved).
+// loss and promiscuous mode, on a SimulatedClock (no real time involved).
 import { describe, it, expect } from 'vitest';
-import { MemorySegment, type SegmentScheduler } from '../../drivers/ethernet/memory.js';
+import { SimulatedClock } from 'xstate';
+import { MemorySegment } from '../../drivers/ethernet/memory.js';
 import type { EthernetFrame } from '../../src/ports/ethernet.js';
 import { parseMac } from '../../src/bytes.js';
 
-/** A scheduler driven by the test: run() advances virtual time. */
+/** A clock driven by the test: advance() moves virtual time and runs what is due. */
 function manualScheduler() {
-  let now = 1000;
-  const queue: { at: number; seq: number; fn: () => void }[] = [];
-  let seq = 0;
-  const s: SegmentScheduler & { advance(ms: number): void; pending(): number } = {
-    schedule(fn, delayMs) {
-      queue.push({ at: now + delayMs, seq: seq++, fn });
-    },
-    now: () => now,
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
-        const first = queue[0];
-        if (!first || first.at > until) break;
-        queue.shift();
-        now = first.at;
-        first.fn();
-      }
-      now = until;
-    },
-    pending: () => queue.length,
+  const clock = new SimulatedClock();
+  clock.set(1000);
+  // 1 ms steps: SimulatedClock.increment(n) runs what is due only at the end of the jump, so a frame
+  // due at 1015 would carry the timestamp 1020.
+  const advance = (ms: number): void => {
+    clock.increment(0);
+    for (let i = 0; i < ms; i++) clock.increment(1);
   };
-  return s;
+  return { clock, advance };
 }
 
 const BCAST = 'ff:ff:ff:ff:ff:ff';
@@ -56,7 +43,7 @@ const SNIFFER = '02:00:00:00:00:03';
 describe('MemorySegment', () => {
   it('broadcast and multicast reach every other port, never the sender; delivery is asynchronous', () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock' });
     const ev = station(seg, 'ev', EV);
     const evse = station(seg, 'evse', EVSE);
     const sn = station(seg, 'sniffer', SNIFFER);
@@ -71,7 +58,7 @@ describe('MemorySegment', () => {
 
   it('unicast reaches only the addressee; a foreign MAC only promiscuous ports, as otherhost', () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock' });
     const ev = station(seg, 'ev', EV);
     const evse = station(seg, 'evse', EVSE);
     const sn = station(seg, 'sniffer', SNIFFER);
@@ -94,7 +81,7 @@ describe('MemorySegment', () => {
 
   it('pads to 60 bytes, copies the frame, rejects runts and oversize frames, filters EtherTypes', () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock' });
     const ev = station(seg, 'ev', EV);
     const evse = station(seg, 'evse', EVSE, [0x88e1]);
     const f = frame(EVSE, EV, 0x88e1, 3);
@@ -112,7 +99,7 @@ describe('MemorySegment', () => {
 
   it("tap$ shows a port's own frames as 'outgoing' at send time and its received frames, in order, all EtherTypes; frames$ stays as before", () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched, delayMs: 5 });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock', delayMs: 5 });
     const ev = station(seg, 'ev', EV, [0x88e1]);
     const evse = station(seg, 'evse', EVSE);
     const tapped: EthernetFrame[] = [];
@@ -133,7 +120,7 @@ describe('MemorySegment', () => {
 
   it('delays delivery by delayMs and timestamps at delivery', () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched, delayMs: 5 });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock', delayMs: 5 });
     const ev = station(seg, 'ev', EV);
     const evse = station(seg, 'evse', EVSE);
     ev.port.send(frame(BCAST, EV));
@@ -147,7 +134,7 @@ describe('MemorySegment', () => {
   it('loses deliveries with the configured probability, reproducibly for a seed', () => {
     const run = (seed: number) => {
       const sched = manualScheduler();
-      const seg = new MemorySegment({ scheduler: sched, loss: 0.3, seed });
+      const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock', loss: 0.3, seed });
       const ev = station(seg, 'ev', EV);
       const evse = station(seg, 'evse', EVSE);
       for (let i = 0; i < 1000; i++) {
@@ -168,7 +155,7 @@ describe('MemorySegment', () => {
 
   it('close() detaches the port, completes frames$, drops frames in flight; names can be reused', () => {
     const sched = manualScheduler();
-    const seg = new MemorySegment({ scheduler: sched, delayMs: 1 });
+    const seg = new MemorySegment({ clock: sched.clock, zeroDelay: 'clock', delayMs: 1 });
     const ev = station(seg, 'ev', EV);
     const evse = station(seg, 'evse', EVSE);
     let completed = false;

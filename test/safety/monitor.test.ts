@@ -109,7 +109,6 @@ describe('safety monitor on the sim board', () => {
 
 describe('watchSafety on recorded events', () => {
   it('replays a plain event list (no hardware needed)', () => {
-    let t = 0;
     const events: HardwareEvent[] = [
       { kind: 'lock', state: 'locked' },
       { kind: 'contactors', closed: true },
@@ -117,7 +116,7 @@ describe('watchSafety on recorded events', () => {
       { kind: 'command', command: { port: 'contactors', command: 'open' } },
       { kind: 'contactors', closed: false },
     ];
-    const monitor = watchSafety(from(events), { requireLock: true }, { now: () => t++ });
+    const monitor = watchSafety(from(events), { requireLock: true }, { clock: new SimulatedClock() });
     // One violation per episode, although both the command and the feedback edge show it.
     expect(monitor.violations).toHaveLength(1);
     expect(monitor.violations[0]).toMatchObject({ code: 'CONTACTORS_OPENED_UNDER_LOAD', facts: { amps: 120 } });
@@ -129,7 +128,7 @@ describe('watchSafety on recorded events', () => {
       { kind: 'lock', state: 'locked' },
       { kind: 'lock', state: 'unlocked' },
     ];
-    expect(watchSafety(from(withSensor)).violations.map((v) => v.code)).toEqual(['UNLOCKED_ABOVE_SAFE_VOLTAGE']);
+    expect(watchSafety(from(withSensor), {}, { clock: new SimulatedClock() }).violations.map((v) => v.code)).toEqual(['UNLOCKED_ABOVE_SAFE_VOLTAGE']);
     const noSensor: HardwareEvent[] = [
       { kind: 'battery', state: { socPercent: 50, voltage: 360, maxCurrent: 100, maxVoltage: 398, capacityWh: 28000 } },
       { kind: 'lock', state: 'locked' },
@@ -137,7 +136,7 @@ describe('watchSafety on recorded events', () => {
       { kind: 'contactors', closed: false },
       { kind: 'lock', state: 'unlocked' },
     ];
-    expect(watchSafety(from(noSensor)).violations).toEqual([]);
+    expect(watchSafety(from(noSensor), {}, { clock: new SimulatedClock() }).violations).toEqual([]);
   });
 
   describe('the deadline exception: opening under load after a logged CURRENT_DID_NOT_DROP', () => {
@@ -153,7 +152,7 @@ describe('watchSafety on recorded events', () => {
       { kind: 'contactors', closed: false },
     ];
     const codes = (events: HardwareEvent[]) => {
-      const m = watchSafety(from(events), { requireLock: true });
+      const m = watchSafety(from(events), { requireLock: true }, { clock: new SimulatedClock() });
       return { violations: m.violations.map((v) => v.code), excused: m.excused.map((e) => `${e.code}/${e.fault.code}`) };
     };
 
@@ -196,7 +195,7 @@ describe('watchSafety on recorded events', () => {
       { kind: 'current', amps: 8 },
       { kind: 'contactors', closed: false },
     ];
-    expect(watchSafety(from(events), { contactorOpenCurrentLimit: 10 }).violations).toEqual([]);
-    expect(watchSafety(from(events), { contactorOpenCurrentLimit: 5 }).violations).toHaveLength(1);
+    expect(watchSafety(from(events), { contactorOpenCurrentLimit: 10 }, { clock: new SimulatedClock() }).violations).toEqual([]);
+    expect(watchSafety(from(events), { contactorOpenCurrentLimit: 5 }, { clock: new SimulatedClock() }).violations).toHaveLength(1);
   });
 });

@@ -90,7 +90,7 @@ describe('robustness', () => {
   it('random frames into the modem emulator: no exception, and a valid exchange still works afterwards', () => {
     fc.assert(
       fc.property(fc.array(anyFrame, { maxLength: 30 }), (frames) => {
-        const sim = new ModemSim({ scheduler: { schedule: () => () => {}, now: () => 0 } });
+        const sim = new ModemSim({ clock: new SimulatedClock() });
         const a = fakePort(new Uint8Array([0, 0xb0, 0x52, 0, 0, 0xa]));
         const b = fakePort(new Uint8Array([0, 0xb0, 0x52, 0, 0, 0xb]));
         sim.addStation(a, { name: 'a' });
@@ -113,7 +113,7 @@ describe('robustness', () => {
       (clock: SimulatedClock) => createActor(slacEvMachine, { clock, input: { mac: new Uint8Array(6), send: () => {} } }),
       (clock: SimulatedClock) => createActor(slacEvseMachine, { clock, input: { mac: new Uint8Array(6), nid: new Uint8Array(7), nmk: new Uint8Array(16), send: () => {} } }),
       (clock: SimulatedClock) => createActor(modemManagerMachine, { clock, input: { task: 'join', role: 'ev', nmk: new Uint8Array(16), send: () => {} } }),
-      (clock: SimulatedClock) => createActor(listenMachine, { clock, input: { join: true, send: () => {} } }),
+      (clock: SimulatedClock) => createActor(listenMachine, { clock, input: { join: true, send: () => {}, clock } }),
     ];
     for (const make of machines) {
       fc.assert(

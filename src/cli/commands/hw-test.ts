@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { parseCommandArgs } from '../args.js';
 import { loadBoard, type Board, type BoardDrivers } from '../../../boards/index.js';
-import { realScheduler } from '../../../boards/sim/scheduler.js';
+import { wallClock } from '../../../drivers/clock/index.js';
 import type { TsplcConfig } from '../../config/schema.js';
 import { evCapabilitiesOf, type EvCapabilities } from '../../hardware/capabilities.js';
 import type { Clock } from '../../ports/clock.js';
@@ -201,7 +201,7 @@ function outputsOf(board: Board, config: TsplcConfig, ev: EvHardware): OutputSpe
 export async function runHwTest(board: Board, config: TsplcConfig, o: HwTestOptions): Promise<HwTestReport> {
   const ev = board.ev;
   if (!ev) throw new Error(`board '${board.name}' has no vehicle side`);
-  const clock = o.clock ?? realScheduler;
+  const clock = o.clock ?? wallClock;
   const settleMs = o.settleMs ?? 2000;
   const readMs = o.readMs ?? 1500;
   const out = o.io.out;

@@ -8,6 +8,7 @@ import { parseCommandArgs } from '../args.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createActor } from 'xstate';
 import { listenMachine, type ListenOutput, type MacLogEntry } from '../../../machines/listen/index.js';
+import { wallClock } from '../../../drivers/clock/index.js';
 import { toHex } from '../../bytes.js';
 import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../../constants.js';
 import { LINKTYPE_ETHERNET, readCapture, type CaptureRecord } from '../../capture/index.js';
@@ -111,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`tsplc listen: cannot read ${values.file}: ${errorMessage(e)}\n`);
       return 1;
     }
-    const actor = createActor(listenMachine, { input: { onMacLog, report } }).start();
+    const actor = createActor(listenMachine, { input: { onMacLog, report, clock: wallClock } }).start();
     let bad = 0;
     for (const r of readCapture(bytes)) {
       if (!r.ok) {
@@ -147,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
   port.setPromiscuous(true);
   const ref: { a?: ReturnType<typeof createActor<typeof listenMachine>> } = {};
   const bridge = bridgePort(port, () => ref.a, { acceptForeign: true, logger });
-  const actor = createActor(listenMachine, { input: { join: values.join ?? false, send: bridge.send, onMacLog, report, logger } });
+  const actor = createActor(listenMachine, { input: { join: values.join ?? false, send: bridge.send, onMacLog, report, logger, clock: wallClock } });
   ref.a = actor;
   actor.start();
   const sub = port.frames$.subscribe((f: EthernetFrame) => {

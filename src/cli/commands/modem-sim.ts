@@ -12,7 +12,7 @@ import { parseCommandArgs } from '../args.js';
 import { openAfPacketPort, type AfPacketPort } from '../../../drivers/ethernet/index.js';
 import { ModemSim, type StationOptions } from '../../modem-sim/index.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
-import { realTimeModemScheduler } from '../../runtime/modem-sim-clock.js';
+import { realClock } from '../../../drivers/clock/index.js';
 import { errorMessage } from '../../errors.js';
 
 export const summary = 'emulate Green PHY modems between host interfaces';
@@ -85,7 +85,8 @@ export async function run(argv: string[]): Promise<number> {
   const noProfile = new Set(values['no-profile'] ?? []);
   const hearsForeign = new Set(values['hears-foreign'] ?? []);
 
-  const sim = new ModemSim({ scheduler: realTimeModemScheduler, logger });
+  // The restart delay on the real clock; its timer keeps the process alive like the sockets do.
+  const sim = new ModemSim({ clock: realClock({ time: 'monotonic', keepAlive: true }), logger });
   const ports: AfPacketPort[] = [];
   try {
     for (const ifname of ifnames) {

@@ -12,7 +12,8 @@ import { parseCommandArgs } from '../args.js';
 import { SimulatedClock } from 'xstate';
 import { v2gEvMachine } from '../../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../../machines/v2g-evse/index.js';
-import { createSim, SIM_EV_MAC, type SimClock } from '../../runtime/sim.js';
+import { createSim, SIM_EV_MAC } from '../../runtime/sim.js';
+import type { Clock } from '../../ports/clock.js';
 import { linkLocalFromMac } from '../../../drivers/udp/memory-link.js';
 import { formatMac } from '../../bytes.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
@@ -92,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     return runNetnsSim({ protocol, mode, faults: values.faults ?? 'none', ...(socTargetArg !== undefined ? { socTarget: socTargetArg as number } : {}), restartMs: restart as number, level, json: values.json ?? false });
   }
 
-  const clock: (SimClock & { increment?: (ms: number) => void }) | undefined = timeScale === 1 ? undefined : new SimulatedClock();
+  const clock: Clock | undefined = timeScale === 1 ? undefined : new SimulatedClock();
   const now = clock ? () => clock.now() : () => Date.now();
   const tty = process.stdout.isTTY === true && !values.json;
   const logger = createLogger({ level, now, format: process.stderr.isTTY ? 'human' : 'json', write: (l) => void process.stderr.write(l + '\n') });

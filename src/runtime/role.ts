@@ -7,10 +7,7 @@ import { ETHERTYPE_HOMEPLUG } from '../constants.js';
 import { parseCommandArgs } from './args.js';
 import type { Observable } from 'rxjs';
 import type { Actor, AnyStateMachine } from 'xstate';
-import { loadBoard, type Board } from '../../boards/index.js';
-import { openAfPacketPort } from '../../drivers/ethernet/index.js';
-import { createNotifier } from '../../drivers/notify/index.js';
-import { createNodeNetStack } from '../../drivers/tcp/node-stack.js';
+import type { Board } from '../../boards/index.js';
 import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { startSafeShutdown } from '../../machines/safe-shutdown/index.js';
@@ -28,7 +25,6 @@ import { createLogger, isLogLevel } from './logger.js';
 import { SessionRecorder } from './recorder.js';
 import { attachForwarding, type Forwarding } from './forwarding.js';
 import { realForwardingPorts } from './io-drivers.js';
-import { udpSyslog } from './syslog.js';
 import { attachProgress, formatSummary } from './progress.js';
 import { createEvStack, createEvseStack, type EvRoleStack, type EvseRoleStack } from './stack.js';
 import { connectSystemd } from './systemd.js';
@@ -42,6 +38,7 @@ import { attachEvseSafety } from './evse-safety.js';
 import type { SafetyMonitor } from '../safety/monitor.js';
 import { Checkpoint } from '../checkpoints.js';
 import { errorMessage } from '../errors.js';
+import { realRoleIo, type RoleIo } from './role-io.js';
 
 const usageOf = (role: 'pev' | 'evse'): string => `usage: tsplc ${role} [options]
   -i, --interface <if>       the HomePlug modem's interface (config general.interface)
@@ -235,8 +232,6 @@ export function latencyTracker(now: () => number = () => performance.now()): { o
 
 /** SIGTERM: time on top of connection.safe_shutdown_timeout before the runtime stops waiting for the actors, ms. */
 export const STOP_MARGIN_MS = 5000;
-/** After the stop finished: how long open handles may drain before the process exits anyway, ms. */
-const EXIT_DRAIN_MS = 1000;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -245,7 +240,7 @@ const CAPTURE_QUIET_MS = 150;
 /** …but never longer than this in total. */
 const CAPTURE_DRAIN_MS = 1000;
 
-export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<number> {
+export async function runRole(role: 'pev' | 'evse', argv: string[], io: RoleIo = realRoleIo): Promise<number> {
   const usage = usageOf(role);
   const parsed = parseCommandArgs(role, usage, {
     args: argv,
@@ -265,12 +260,12 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const fail = (m: string): number => {
-    process.stderr.write(`tsplc ${role}: ${m}\n`);
+    io.stderr.write(`tsplc ${role}: ${m}\n`);
     return 2;
   };
-  const loaded = loadConfig({ ...values, mode: role });
+  const loaded = loadConfig({ ...values, mode: role }, io.env);
   if (!loaded.ok) {
-    process.stderr.write(formatConfigErrors(loaded.error) + '\n');
+    io.stderr.write(formatConfigErrors(loaded.error) + '\n');
     return 2;
   }
   if (!loaded.value.boardNamed) return fail(boardNotNamedMessage);
@@ -290,11 +285,11 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   if (!isLogLevel(level)) return fail(`bad log level ${level}`);
   const oneShot = values.once === true || c.general.exit_on_session_end || (role === 'evse' && !c.evse.allow_new_session_after_stopping);
 
-  const syslog = c.logging.udp_syslog ? udpSyslog() : undefined;
+  const syslog = c.logging.udp_syslog ? io.syslog() : undefined;
   const logger = createLogger({
     level,
-    format: process.stderr.isTTY ? 'human' : 'json',
-    write: (l) => void process.stderr.write(l + '\n'),
+    format: io.stderr.isTTY ? 'human' : 'json',
+    write: (l) => void io.stderr.write(l + '\n'),
     ...(syslog ? { tee: syslog.tee } : {}),
     // A flood of one kind of line (issue 8: a CM_SLAC_PARM.REQ flood) must not flood the journal.
     repeat: { lines: c.logging.repeat_limit, intervalMs: c.logging.repeat_interval },
@@ -307,16 +302,16 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   process.on('SIGUSR1', onUsr1);
   log.log('info', 'starting', { interface: c.general.interface, board: c.general.board, config: loaded.value.path ?? '(defaults)' });
 
-  const board = await loadBoard(c.general.board, { role, config: c, logger });
+  const board = await io.loadBoard(c.general.board, { role, config: c, logger });
   if (!board.ok) return fail(`board: ${board.error.message}`);
   let ethernet;
   try {
-    ethernet = openAfPacketPort(c.general.interface, { etherTypes: [ETHERTYPE_HOMEPLUG], logger });
+    ethernet = io.openPacketPort(c.general.interface, { etherTypes: [ETHERTYPE_HOMEPLUG], logger });
   } catch (e) {
     await board.value.close();
     return fail(`cannot open ${c.general.interface}: ${errorMessage(e)}`);
   }
-  const net = createNodeNetStack(c.general.interface, logger);
+  const net = io.netStack(c.general.interface, logger);
   if (!net.linkLocalAddress() && c.general.exit_if_no_local_link_address_is_found) {
     ethernet.close();
     await board.value.close();
@@ -329,7 +324,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   // JSON-lines log of V2G messages and status.
   let recorder: SessionRecorder | undefined;
   let forwarding: Forwarding | undefined;
-  let capture: ReturnType<typeof openAfPacketPort> | undefined;
+  let capture: ReturnType<RoleIo['openPacketPort']> | undefined;
   let lastCaptured = 0;
   if (c.logging.session_records_dir) {
     try {
@@ -343,7 +338,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
         interfaceName: c.general.interface,
         logger: log.child('record'),
       });
-      capture = openAfPacketPort(c.general.interface, { etherTypes: [], includeOutgoing: true, logger });
+      capture = io.openPacketPort(c.general.interface, { etherTypes: [], includeOutgoing: true, logger });
       capture.frames$.subscribe((f) => {
         lastCaptured = performance.now();
         rec.frame(f.timestamp, f.data);
@@ -502,7 +497,7 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
   // systemd: READY now (hardware and interface are open), WATCHDOG from a heartbeat the root
   // actor must process and that stops when the layer it is in makes no progress within its bound
   // (src/runtime/liveness.ts: a wedged child stops the pings), STATUS from status$.
-  const notifier = createNotifier(process.env, { logger });
+  const notifier = io.notifier(io.env, { logger });
   const actor: Actor<AnyStateMachine> = stack.actor;
   const modemWorstCase = (c.modem.discovery_window + c.modem.set_key_timeout + c.modem.restart_pause + c.modem.confirm_interval + c.modem.TT_match_join) * (c.modem.retries + 1);
   const liveness = watchLiveness({
@@ -590,20 +585,15 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
       await finish(out);
       if (shutdownFailed) throw new Error('safe shutdown did not finish');
     },
-    exit: (code) => {
-      process.exitCode = code;
-      // Everything is closed by now; a handle someone forgot (a socket of a peer that never closes) must not
-      // keep the process past the stop: exit after a short drain whatever is still open.
-      setTimeout(() => process.exit(code), EXIT_DRAIN_MS).unref();
-    },
+    exit: io.exit,
   });
-  const tty = process.stdout.isTTY === true && !values.json;
+  const tty = io.stdout.isTTY === true && !values.json;
   const progress = attachProgress({
     role: role === 'pev' ? 'EV' : 'EVSE',
     status,
     ...(evHw ? { hw: evHw } : {}),
     ...(role === 'evse' && board.value.evse ? { supply$: board.value.evse.powerSupply.reading$ } : {}),
-    now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : process.stdout.write(t)) });
+    now: () => Date.now(), tty, write: (t) => void (values.json ? 0 : io.stdout.write(t)) });
   const lockAtExit: { state?: string } = {};
   const lockSub = evHw?.connectorLock?.state$.subscribe((st) => (lockAtExit.state = st));
   let finished = false;
@@ -614,11 +604,11 @@ export async function runRole(role: 'pev' | 'evse', argv: string[]): Promise<num
     const s = progress.summary();
     const lat = latency.stats();
     // connectorLock: the lock feedback as the process exits ('unlocked' after a finished SafeShutdownSequence).
-    if (values.json) process.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}), ...(lockAtExit.state !== undefined ? { connectorLock: lockAtExit.state } : {}), ...(evseStats ? { lateResponses: evseStats.lateResponses } : {}) }) + '\n');
+    if (values.json) io.stdout.write(JSON.stringify({ role, end: out, summary: s, ...(role === 'pev' ? { responseTimesMs: lat } : {}), ...(lockAtExit.state !== undefined ? { connectorLock: lockAtExit.state } : {}), ...(evseStats ? { lateResponses: evseStats.lateResponses } : {}) }) + '\n');
     else {
-      process.stdout.write(formatSummary(s, out) + '\n');
-      if (evseStats && evseStats.lateResponses > 0) process.stdout.write(`  ${evseStats.lateResponses} response(s) later than V2G_SECC_Msg_Performance_Time (see the log)\n`);
-      for (const [k, v] of Object.entries(lat)) process.stdout.write(`  ${k}Res after ${v.p50} ms (p50), ${v.p99} ms (p99), n=${v.n}\n`);
+      io.stdout.write(formatSummary(s, out) + '\n');
+      if (evseStats && evseStats.lateResponses > 0) io.stdout.write(`  ${evseStats.lateResponses} response(s) later than V2G_SECC_Msg_Performance_Time (see the log)\n`);
+      for (const [k, v] of Object.entries(lat)) io.stdout.write(`  ${k}Res after ${v.p50} ms (p50), ${v.p99} ms (p99), n=${v.n}\n`);
     }
     lockSub?.unsubscribe();
     bridge.close();

@@ -57,12 +57,14 @@ export async function composeEv(s: RoleSetup): Promise<Result<EvRole, string>> {
     if (!started.ok) return started;
     bridge = started.value;
   }
-  const prepared = await prepareEvHardware({ board, config: c, logger: log, status, mirroredInlet: c.general.board === 'sim', ...(bridge ? { ev: bridge.evHardware } : {}) });
+  // The sim board alone: its simulated charger follows the car's own requests (boards/sim/mirror.ts), so the
+  // inlet is a mirror of those requests, not a measurement of a charger.
+  const simulation = simulationTap(board, 'tx');
+  const mirroredInlet = simulation !== undefined;
+  const prepared = await prepareEvHardware({ board, config: c, logger: log, status, mirroredInlet, ...(bridge ? { ev: bridge.evHardware } : {}) });
   if (!prepared.ok) return err(prepared.error.message);
   const evRt = scope.adopt('EV hardware', prepared.value, (h) => h.close());
   const latency = latencyTracker();
-  // The sim board alone: its simulated charger follows the car's own requests (boards/sim/mirror.ts).
-  const simulation = simulationTap(board, 'tx');
   const taps = [...(bridge ? [(r: WireRecord) => bridge.onWire(r)] : []), (r: WireRecord) => latency.onWire(r), ...(simulation ? [simulation] : []), ...s.taps, (r: WireRecord) => evRt.onWire(r)];
   const a = s.args;
   stack = createEvStack({
@@ -70,7 +72,7 @@ export async function composeEv(s: RoleSetup): Promise<Result<EvRole, string>> {
     hw: evRt.hw,
     session: v2gEvMachine,
     v2g: {
-      ...v2gEvConfigOf(c, s.mac, { ...(a.protocol ? { protocol: a.protocol } : {}), ...(a.mode ? { mode: a.mode } : {}), ...(a.socTarget !== undefined ? { socTarget: a.socTarget } : {}) }),
+      ...v2gEvConfigOf(c, s.mac, { ...(a.protocol ? { protocol: a.protocol } : {}), ...(a.mode ? { mode: a.mode } : {}), ...(a.socTarget !== undefined ? { socTarget: a.socTarget } : {}), mirroredInlet }),
       // Bridged: the CHAdeMO car decides the end of the charge.
       ...(bridge ? { socTarget: 100 } : {}),
     },

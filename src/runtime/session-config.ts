@@ -19,7 +19,14 @@ export function timersOf<T extends Record<string, number>>(c: TsplcConfig, defau
 }
 
 /** The EV's V2G config from the validated file. */
-export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?: Protocol; mode?: EnergyTransferMode; socTarget?: number }): V2gEvConfig {
+export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: {
+    protocol?: Protocol;
+    mode?: EnergyTransferMode;
+    socTarget?: number;
+    /** The inlet is the board's mirror of the car's own requests (Board.simulation), not a measurement. */
+    mirroredInlet?: boolean;
+  },
+): V2gEvConfig {
   const evccId = c.ev.evccid === 'auto' ? mac : (parseMac(c.ev.evccid) ?? mac);
   return {
     ...v2gEvDefaults,
@@ -35,9 +42,9 @@ export function v2gEvConfigOf(c: TsplcConfig, mac: Uint8Array, over: { protocol?
     weldingVoltageLimit: c.v2g.welding_voltage_limit,
     weldingMaxRounds: c.v2g.welding_max_rounds,
     acceptIsolationInvalid: c.v2g.accept_isolation_invalid,
-    // A lone `tsplc pev --board sim` mirrors the charger from its own requests (the sim board's carRequest hook): that inlet is no
-    // measurement of the other process's output, so there is nothing to check it against.
-    inletPlausibilityDelta: c.general.board === 'sim' ? Number.POSITIVE_INFINITY : c.safety.inlet_plausibility_delta,
+    // A lone `tsplc pev --board sim` mirrors the charger from its own requests (the board's simulation hook): that inlet is
+    // no measurement of the other process's output, so there is nothing to check it against.
+    inletPlausibilityDelta: over.mirroredInlet ? Number.POSITIVE_INFINITY : c.safety.inlet_plausibility_delta,
     lightBulbDemo: c.ev.light_bulb_demo,
     lenientFacets: c.v2g.lenient_facets,
     safeVoltage: c.safety.safe_voltage,

@@ -39,6 +39,7 @@ export interface RoleSetup {
 }
 
 export interface EvRole {
+  readonly side: 'ev';
   readonly stack: EvRoleStack;
   /** The ports the session, the SafeShutdownSequence and the monitor use. */
   readonly hw: EvHardware;
@@ -48,14 +49,15 @@ export interface EvRole {
 export async function composeEv(s: RoleSetup): Promise<Result<EvRole, string>> {
   const { config: c, board, log, status, scope } = s;
   if (!board.ev) return err(`board ${board.name} has no EV hardware`);
-  let stack: EvRoleStack | undefined;
+  // The bridge's stop of the CCS side needs the stack, which is created after the bridge.
+  const started: { stack?: EvRoleStack } = {};
   // ev.battery_source = "chademo": the CCS session is driven by a CHAdeMO car (src/runtime/chademo.ts); its
   // bridged EV hardware is then what the battery source, MQTT and the safety monitor compose around.
   let bridge: ChademoBridge | undefined;
   if (c.ev.battery_source === 'chademo') {
-    const started = await startChademoBridge(c, board, status, log, scope, () => stack);
-    if (!started.ok) return started;
-    bridge = started.value;
+    const b = await startChademoBridge(c, board, status, log, scope, () => started.stack);
+    if (!b.ok) return b;
+    bridge = b.value;
   }
   // The sim board alone: its simulated charger follows the car's own requests (boards/sim/mirror.ts), so the
   // inlet is a mirror of those requests, not a measurement of a charger.
@@ -67,7 +69,7 @@ export async function composeEv(s: RoleSetup): Promise<Result<EvRole, string>> {
   const latency = latencyTracker();
   const taps = [...(bridge ? [(r: WireRecord) => bridge.onWire(r)] : []), (r: WireRecord) => latency.onWire(r), ...(simulation ? [simulation] : []), ...s.taps, (r: WireRecord) => evRt.onWire(r)];
   const a = s.args;
-  stack = createEvStack({
+  const stack = createEvStack({
     ...s.stack,
     hw: evRt.hw,
     session: v2gEvMachine,
@@ -83,10 +85,10 @@ export async function composeEv(s: RoleSetup): Promise<Result<EvRole, string>> {
       for (const t of taps) t(r);
     },
   });
-  const created = stack;
-  scope.defer('EV stack', () => created.dispose());
+  started.stack = stack;
+  scope.defer('EV stack', () => stack.dispose());
   evRt.bind(stack.actor);
-  return ok({ stack, hw: evRt.hw, latency });
+  return ok({ side: 'ev', stack, hw: evRt.hw, latency });
 }
 
 /** The CCS-to-CHAdeMO bridge for `tsplc pev` on a board with CAN and the CHAdeMO signals (raspberry-pi-can). */

@@ -16,6 +16,7 @@ import { createEvseStack, type EvseRoleStack } from './stack.js';
 import type { WireRecord } from './v2g-transport.js';
 
 export interface EvseRole {
+  readonly side: 'evse';
   readonly stack: EvseRoleStack;
   readonly hw: EvseHardware;
 }
@@ -65,5 +66,5 @@ export function composeEvse(s: RoleSetup): Result<EvseRole, string> {
   // MQTT `charger/enabled = 0`: a stop at the charger (EVSE_Shutdown, checkpoint 790).
   const stops = forwarding?.stopRequests$.subscribe((r) => stack.actor.send({ type: 'TO_SESSION', event: { type: 'STOP_REQUEST', reason: r.reason } }));
   if (stops) scope.defer('stop requests', () => stops.unsubscribe());
-  return ok({ stack, hw });
+  return ok({ side: 'evse', stack, hw });
 }

@@ -140,11 +140,12 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
   };
   const composed = role === 'pev' ? await composeEv(setup) : composeEvse(setup);
   if (!composed.ok) return fail(composed.error);
-  const { stack } = composed.value;
-  const evHw = 'latency' in composed.value ? composed.value.hw : undefined;
-  const latency = 'latency' in composed.value ? composed.value.latency : undefined;
-  const evseStats = 'stats' in stack ? stack.stats : undefined;
-  const evseHw = 'latency' in composed.value ? undefined : composed.value.hw;
+  const side = composed.value;
+  const { stack } = side;
+  const evHw = side.side === 'ev' ? side.hw : undefined;
+  const latency = side.side === 'ev' ? side.latency : undefined;
+  const evseHw = side.side === 'evse' ? side.hw : undefined;
+  const evseStats = side.side === 'evse' ? side.stack.stats : undefined;
 
   // ---- systemd: READY now (hardware and interface are open), WATCHDOG from a heartbeat the root actor
   // must process and that stops when the layer it is in makes no progress within its bound
@@ -191,7 +192,13 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
     tty: io.stdout.isTTY === true && !a.json,
     write: (t) => void (a.json ? 0 : io.stdout.write(t)),
   });
-  scope.defer('progress line', () => progress.stop());
+  let progressStopped = false;
+  const stopProgress = (): void => {
+    if (progressStopped) return;
+    progressStopped = true;
+    progress.stop();
+  };
+  scope.defer('progress line', stopProgress);
   const lockAtExit: { state?: string } = {};
   const lockSub = evHw?.connectorLock?.state$.subscribe((st) => (lockAtExit.state = st));
   if (lockSub) scope.defer('lock feedback', () => lockSub.unsubscribe());
@@ -199,7 +206,7 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
   const finish = async (end: RoleEnd): Promise<void> => {
     if (finished) return;
     finished = true;
-    progress.stop();
+    stopProgress();
     io.stdout.write(
       formatRoleSummary(
         {

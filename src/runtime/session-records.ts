@@ -12,7 +12,6 @@
 import type { Subscription } from 'rxjs';
 import { Checkpoint } from '../checkpoints.js';
 import type { EthernetPort } from '../ports/ethernet.js';
-import type { Logger } from '../ports/log.js';
 import type { StatusBus, StatusUpdate } from '../status.js';
 import { SessionRecorder, type RecorderOptions } from './recorder.js';
 import type { WireRecord } from './v2g-transport.js';

@@ -29,8 +29,39 @@ export interface Board {
   readonly evse?: EvseHardware;
   /** CCS-to-CHAdeMO bridge boards: the CAN port and the CHAdeMO sequence signals. */
   readonly chademo?: { readonly can: import('../src/ports/can.js').CanPort; readonly signals: import('../src/ports/chademo.js').ChademoSignals };
+  /** Simulated hardware only (the sim board): what the runtime feeds it that real hardware measures itself. */
+  readonly simulation?: BoardSimulation;
   /** Releases every handle (GPIO lines, serial ports, timers). */
   close(): Promise<void>;
+}
+
+/**
+ * A car's V2G request as far as simulated hardware cares: the charger's targets and switching
+ * (PreCharge/CurrentDemand targets, PowerDelivery start/stop, the end of the session) and the car's
+ * CP switch (state C before the cable check). Values in V and A; absent when the request lacks them.
+ */
+export type CarRequest =
+  | { readonly kind: 'PreCharge' | 'CurrentDemand'; readonly targetVoltage?: number; readonly targetCurrent?: number }
+  | { readonly kind: 'CableCheck' | 'WeldingDetection' | 'SessionStop' }
+  | {
+      readonly kind: 'PowerDelivery';
+      /** A DC request (DC_EVPowerDeliveryParameter present). */
+      readonly dc: boolean;
+      /** ISO 15118-2 ChargeProgress ('Start', 'Stop', 'Renegotiate'). */
+      readonly chargeProgress?: string;
+      /** DIN 70121 ReadyToChargeState. */
+      readonly readyToChargeState?: boolean;
+    };
+
+/**
+ * The hook for behaviour only simulated hardware has. With the sim board, `tsplc pev` and
+ * `tsplc evse` run as separate processes, each with its own plant: nothing physical joins the car's
+ * inlet to the charger's output or the car's CP switch to the charger's CP. The runtime hands the
+ * car's requests (the EV's transmitted ones, the EVSE's received ones) to the board, which plays the
+ * missing side (boards/sim/mirror.ts). Real boards leave it undefined.
+ */
+export interface BoardSimulation {
+  carRequest(request: CarRequest): void;
 }
 
 export interface BoardError {

@@ -1,12 +1,14 @@
 // The sim board as a profile: both sides on one SimPlant, whatever the role
-// (`tsplc sim` uses both; `tsplc pev --board sim` uses ev and may drive the
-// charger side from the session's reported values).
+// (`tsplc sim` uses both; `tsplc pev --board sim` uses ev and plays the charger
+// side from the car's requests, `tsplc evse --board sim` the car's CP switch:
+// the `simulation` hook, boards/sim/mirror.ts).
 import { ok, type Result } from '../../src/result.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
 import { MemoryCanBus } from '../../drivers/can/memory.js';
 import { createSimChademo, defaultSimChademoCar, type SimChademo } from './chademo-car.js';
 import { createSimBoard, type SimBoard } from './index.js';
 import { wallClock } from '../../drivers/clock/index.js';
+import { simulationFor } from './mirror.js';
 
 export interface SimBoardProfile extends Board {
   readonly sim: SimBoard;
@@ -39,7 +41,8 @@ export async function load(options: BoardOptions): Promise<Result<SimBoardProfil
       ...options.sim?.battery,
     },
   });
-  return ok({ name: 'sim', sim, ev: sim.ev, evse: sim.evse, close: () => sim.close() });
+  const simulation = simulationFor(options.role, sim);
+  return ok({ name: 'sim', sim, ev: sim.ev, evse: sim.evse, ...(simulation ? { simulation } : {}), close: () => sim.close() });
 }
 
 async function loadWithChademoCar(options: BoardOptions): Promise<Result<SimBoardProfile, BoardError>> {
@@ -66,11 +69,13 @@ async function loadWithChademoCar(options: BoardOptions): Promise<Result<SimBoar
   });
   const bus = new MemoryCanBus({ scheduler });
   const chademo = createSimChademo(sim.plant, bus.node('chademo-car'), scheduler, car);
+  const simulation = simulationFor(options.role, sim);
   return ok({
     name: 'sim',
     sim,
     ev: sim.ev,
     evse: sim.evse,
+    ...(simulation ? { simulation } : {}),
     chademo: { can: bus.node('bridge'), signals: chademo.signals },
     chademoCar: { bus, sim: chademo },
     close: async () => {

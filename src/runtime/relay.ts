@@ -35,6 +35,7 @@ import type { V2gCodec, WireRecord } from './v2g-transport.js';
 import { errorMessage } from '../errors.js';
 import { Checkpoint } from '../checkpoints.js';
 import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
+import { simulationTap } from './car-requests.js';
 
 /** Pause between two SLAC attempts towards a car that has not matched yet, ms (the EVSE connection manager's initial back-off). */
 const CAR_SLAC_RETRY_PAUSE_MS = 1000;
@@ -496,18 +497,9 @@ export async function runRelay(argv: string[]): Promise<number> {
       carCp.setState('A');
       closers.push(replicateControlPilot(carCp, chargerCp, log.child('cp')));
       // Sim: the car is another process, its CP switch is not wired to this plant; its requests say
-      // what the switch does (as `tsplc evse --board sim` reads them: role.ts mirrorCar).
-      const simEvCp = (carBoard.value as { sim?: unknown }).sim ? carBoard.value.ev?.controlPilot : undefined;
-      if (simEvCp) {
-        simEvCp.setState('B');
-        mirrorCarCp = (r) => {
-          if (r.direction !== 'rx' || !r.doc || !('V2G_Message' in r.doc)) return;
-          const body = r.doc.V2G_Message.Body as Record<string, Record<string, unknown> | undefined>;
-          const pd = body.PowerDeliveryReq;
-          if (body.CableCheckReq || (pd && (pd.ChargeProgress === 'Start' || pd.ReadyToChargeState === true))) simEvCp.setState('C');
-          else if ((pd && (pd.ChargeProgress === 'Stop' || pd.ReadyToChargeState === false)) || body.WeldingDetectionReq || body.SessionStopReq) simEvCp.setState('B');
-        };
-      }
+      // what the switch does (the board's simulation hook, as for `tsplc evse --board sim`).
+      mirrorCarCp = simulationTap(carBoard.value, 'rx');
+      if (mirrorCarCp) carBoard.value.ev?.controlPilot.setState('B');
     } else log.log('warn', `board ${c.general.board} lacks a CP on one side: CP is not replicated`);
   } else log.log('warn', 'no board named (--board): CP is not replicated; the car and the charger must see CP from elsewhere');
 

@@ -155,7 +155,19 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
   const liveness = watchLiveness({ actor, progress$: status.updates$, now: () => performance.now(), logger: log.child('watchdog'), bounds: progressBoundsOf(role, c) });
   scope.defer('liveness watch', () => liveness.stop());
   const heartbeat$: Observable<number> = heartbeat(actor, liveness, heartbeatPeriodMs(notifier.watchdogIntervalMs));
-  const safe = (why: string): Promise<boolean> => leaveCarSafe({ hw: evHw, settled: () => stack.shutdownSettled(), timings: safeShutdownTimingsOf(c), logger: log, report: (u) => status.report(u) }, why);
+  let leftSafe = false;
+  const safe = async (why: string): Promise<boolean> => {
+    const r = await leaveCarSafe({ hw: evHw, settled: () => stack.shutdownSettled(), timings: safeShutdownTimingsOf(c), logger: log, report: (u) => status.report(u) }, why);
+    leftSafe = true;
+    return r;
+  };
+  // Closers run in reverse order, so this runs before the stack is disposed: an exit that did not
+  // go through a stop (a throw after the stack started) still leaves the outputs in the safe order.
+  scope.defer('outputs safe', async () => {
+    if (leftSafe) return;
+    if (evseHw) forceEvseOutputOff(evseHw, log);
+    await safe('exit without a stop');
+  });
   let stopping = false;
   let shutdownFailed = false;
   const systemd = connectSystemd({

@@ -1,9 +1,31 @@
 // TcpConnection / TcpServer over node:net, on one interface's link-local address.
 import net from 'node:net';
 import { Observable, Subject } from 'rxjs';
-import { DYNAMIC_PORT_MAX, DYNAMIC_PORT_MIN, type NetResult, type TcpConnection, type TcpEvent, type TcpServer } from '../../src/ports/net.js';
+import { DYNAMIC_PORT_MAX, DYNAMIC_PORT_MIN, type NetErrorCode, type NetResult, type TcpConnection, type TcpEvent, type TcpServer } from '../../src/ports/net.js';
 import type { Logger } from '../../src/ports/log.js';
 import { scoped, unscoped } from '../udp/dgram.js';
+
+/**
+ * The port's error code for a socket errno. EACCES/EPERM (a port below 1024 without CAP_NET_BIND_SERVICE,
+ * a firewall REJECT with icmp-admin-prohibited, an LSM) is PERMISSION_DENIED: the manager gives up on it
+ * (src/connection/failure.ts RETRYABLE) instead of backing off forever against a configuration error.
+ */
+export function netErrorCode(errno: string | undefined): NetErrorCode {
+  switch (errno) {
+    case 'EADDRINUSE':
+      return 'ADDRESS_IN_USE';
+    case 'ECONNREFUSED':
+      return 'CONNECT_REFUSED';
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return 'UNREACHABLE';
+    case 'EACCES':
+    case 'EPERM':
+      return 'PERMISSION_DENIED';
+    default:
+      return 'IO';
+  }
+}
 
 /** After close(): how long the peer may take to close its side before the socket is reset, ms. */
 export const CLOSE_LINGER_MS = 2000;
@@ -70,7 +92,7 @@ export function listenNodeTcp(interfaceName: string, localAddress: string, port:
       const server = net.createServer();
       const conns = new Subject<TcpConnection>();
       server.once('error', (e: NodeJS.ErrnoException) => {
-        resolve({ ok: false, error: { code: e.code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'IO', message: `tcp listen [${localAddress}]:${p}: ${e.message}` } });
+        resolve({ ok: false, error: { code: netErrorCode(e.code), message: `tcp listen [${localAddress}]:${p}: ${e.message}` } });
       });
       server.listen({ port: p, host: scoped(localAddress, interfaceName), exclusive: true }, () => {
         server.on('error', (e) => logger.log('warn', 'tcp server error', { error: e.message }));
@@ -123,8 +145,7 @@ export function connectNodeTcp(interfaceName: string, localAddress: string | und
     }, timeoutMs);
     sock.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const code = e.code === 'ECONNREFUSED' ? 'CONNECT_REFUSED' : e.code === 'ENETUNREACH' || e.code === 'EHOSTUNREACH' ? 'UNREACHABLE' : 'IO';
-      resolve({ ok: false, error: { code, message: `connect [${address}]:${port}: ${e.message}` } });
+      resolve({ ok: false, error: { code: netErrorCode(e.code), message: `connect [${address}]:${port}: ${e.message}` } });
     });
     sock.once('connect', () => {
       clearTimeout(timer);

@@ -20,14 +20,17 @@ import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type 
 import type { StatusUpdate } from '../../src/status.js';
 import { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { crashFailure, failureText, layerFailure, type LayerFailure } from '../../src/connection/failure.js';
+import { causeText, type ConnectionEndCause } from '../../src/connection/end-cause.js';
+import { layerState, type LayerFailedParams } from './layer.js';
 
 export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
 
 /** An event the manager passes between its session and transport children (they check the shape). */
 export type ChildEvent = { readonly type: string; readonly [k: string]: unknown };
 
-/** The contract of every layer actor's output. */
-export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly reason: string; readonly [fact: string]: unknown };
+/** The contract of every layer actor's output (src/connection/failure.ts). */
+export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly failure: LayerFailure; readonly [fact: string]: unknown };
 
 export interface EvConnectionManagerInput {
   readonly timings?: Partial<ConnectionManagerTimings>;
@@ -48,7 +51,12 @@ export type SessionEnd = 'ChargingFinished' | 'SafeShutdown' | 'Stopped' | 'Gave
 
 export interface EvConnectionManagerOutput {
   readonly end: SessionEnd;
+  /** Why, as a code with typed detail: match on `cause.code` (and on `session.end.code` when the session ended). */
+  readonly cause: ConnectionEndCause;
+  /** The same for a human (causeText). */
   readonly reason: string;
+  /** The last layer failure of this run (the one the back-off or the give-up was about). */
+  readonly failure?: LayerFailure;
   readonly attempts: number;
   /** The session actor's output (V2gEvOutput) when a session ran. */
   readonly session?: unknown;
@@ -78,17 +86,14 @@ interface Context {
   connection?: unknown;
   sessionOutput?: unknown;
   end?: SessionEnd;
+  cause: ConnectionEndCause;
+  /** causeText(cause), kept beside it for the log lines. */
   reason: string;
+  failure?: LayerFailure;
   stopRequested: boolean;
 }
 
 type Report = StatusUpdate & { level?: 'debug' | 'info' | 'warn' | 'error' };
-
-const layerFailed = (output: unknown): string | undefined => {
-  const o = output as LayerOutput | undefined;
-  if (!o || typeof o !== 'object') return 'layer ended without output';
-  return o.ok ? undefined : String(o.reason);
-};
 
 /** Whether the invoked child `id` is still running. */
 export function childAlive(self: AnyActorRef, id: string): boolean {
@@ -96,8 +101,22 @@ export function childAlive(self: AnyActorRef, id: string): boolean {
   return child?.getSnapshot().status === 'active';
 }
 
-/** Placeholder actors: the runtime must provide every one of them. They fail loudly if it forgot. */
-const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
+/** Placeholder actors: the runtime must provide every one of them. They fail loudly (ACTOR_MISSING: give up) if it forgot. */
+export const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, failure: layerFailure('ACTOR_MISSING', `actor '${name}' not provided by the runtime`) }));
+
+/** The manager's cause and its text, in one assignment. */
+export const withCause = (cause: ConnectionEndCause): { cause: ConnectionEndCause; reason: string } => ({ cause, reason: causeText(cause) });
+
+/** What a session child's output says about its end (the session machines' `reason` text). */
+export function sessionReason(output: unknown, fallback: string): string {
+  const r = output && typeof output === 'object' && 'reason' in output ? output.reason : undefined;
+  return typeof r === 'string' && r ? r : fallback;
+}
+
+/** The back-off log line's fields: the failure's code (tests and dashboards match it) and its text. */
+export function backoffDetails(f: LayerFailure | undefined): { code: string; retryable: boolean; reason: string } {
+  return f ? { code: f.code, retryable: f.retryable, reason: failureText(f) } : { code: 'NO_OUTPUT', retryable: true, reason: 'no failure recorded' };
+}
 
 export const evConnectionManagerMachine = setup({
   types: {
@@ -109,6 +128,13 @@ export const evConnectionManagerMachine = setup({
   },
   actions: {
     report: (_, _params: Report) => {},
+    /** A layer failed or crashed (layerState): remember the failure, it decides back-off or give-up. */
+    layerFailed: assign((_, p: LayerFailedParams) => ({ failure: p.failure, ...withCause({ code: 'LayerFailed', failure: p.failure }) })),
+    setCause: assign((_, p: { cause: ConnectionEndCause }) => withCause(p.cause)),
+    /** The SECC SDP found (the sdp layer's output). */
+    takeSecc: assign((_, p: { address: string; port: number }) => ({ secc: { address: p.address, port: p.port } })),
+    /** The TCP connection of the tcp layer's output. */
+    takeConnection: assign((_, p: { connection: unknown }) => ({ connection: p.connection })),
     /** Start the SafeShutdown sibling (runtime); it answers with SAFE_SHUTDOWN.DONE. */
     requestSafeShutdown: (_, _params: { reason: string }) => {},
     /** Everything the runtime wants to do when a session starts (open a pcapng record, ...). */
@@ -131,7 +157,8 @@ export const evConnectionManagerMachine = setup({
     safe_shutdown_timeout: ({ context }) => context.t.safeShutdownTimeout,
   },
   guards: {
-    gaveUp: ({ context }) => context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts,
+    // Give up: the failure's code says trying again cannot help (RETRYABLE), or max_attempts are used.
+    gaveUp: ({ context }) => context.failure?.retryable === false || (context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts),
     oneShot: ({ context }) => context.oneShot,
     stopRequested: ({ context }) => context.stopRequested,
     unplugged: ({ context }) => !context.plugged,
@@ -144,7 +171,7 @@ export const evConnectionManagerMachine = setup({
     inputs: input.inputs ?? {},
     plugged: input.plugged ?? false,
     attempts: 0,
-    reason: '',
+    ...withCause({ code: 'None' }),
     stopRequested: false,
   }),
   initial: 'init',
@@ -154,7 +181,7 @@ export const evConnectionManagerMachine = setup({
     PLUGGED: { actions: assign({ plugged: true }) },
     UNPLUGGED: { actions: assign({ plugged: false }) },
     // From any state (the session child, if any, is stopped by leaving it): the hardware is made safe.
-    FAULT: { target: '#evConnectionManager.safeShutdown', actions: assign({ reason: ({ event }) => event.reason }) },
+    FAULT: { target: '#evConnectionManager.safeShutdown', actions: { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SafetyFault', fault: event.reason } }) } },
   },
   states: {
     init: {
@@ -164,76 +191,52 @@ export const evConnectionManagerMachine = setup({
       entry: { type: 'report', params: { layer: 'runtime', state: 'waitForPlug', checkpoint: Checkpoint.PlugInserted } },
       on: {
         PLUGGED: { target: 'connecting', actions: assign({ plugged: true }) },
-        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
+        STOP: { target: 'ended', actions: [assign({ end: 'Stopped' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }] },
       },
     },
     connecting: {
       entry: assign({ attempts: ({ context }) => context.attempts + 1, secc: undefined, connection: undefined }),
       initial: 'modem',
       on: {
-        UNPLUGGED: { target: 'safeShutdown', actions: assign({ reason: 'unplugged', plugged: false }) },
-        STOP: { target: 'safeShutdown', actions: assign({ reason: ({ event }) => event.reason, stopRequested: true }) },
+        UNPLUGGED: { target: 'safeShutdown', actions: [assign({ plugged: false }), { type: 'setCause', params: { cause: { code: 'Unplugged' } } }] },
+        STOP: { target: 'safeShutdown', actions: [assign({ stopRequested: true }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }] },
       },
       states: {
-        modem: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'searching', checkpoint: Checkpoint.EvModemWakes, details: { attempt: context.attempts } }) },
-          invoke: {
-            src: 'modem',
-            onDone: [
-              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem: ${layerFailed(event.output)}` }) },
-              { target: 'slac' },
-            ],
-            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem actor crashed: ${String(event.error)}` }) },
-          },
-        },
-        slac: {
+        modem: layerState({
+          layer: 'modem',
+          src: 'modem',
+          entry: { type: 'report', params: ({ context }: { context: Context }) => ({ layer: 'modem' as const, state: 'searching', checkpoint: Checkpoint.EvModemWakes, details: { attempt: context.attempts } }) },
+          next: 'slac',
+          onFail: '#evConnectionManager.backoff',
+        }),
+        slac: layerState({
+          layer: 'slac',
+          src: 'slac',
           entry: { type: 'report', params: { layer: 'slac', state: 'start', checkpoint: Checkpoint.SlacParmReq } },
-          invoke: {
-            src: 'slac',
-            onDone: [
-              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${layerFailed(event.output)}` }) },
-              { target: 'sdp', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.AvlnFormed } } },
-            ],
-            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
-          },
-        },
-        sdp: {
-          invoke: {
-            src: 'sdp',
-            input: ({ context }: { context: Context }) => context.inputs.sdp?.() ?? {},
-            onDone: [
-              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SDP: ${layerFailed(event.output)}` }) },
-              {
-                target: 'tcp',
-                actions: assign({
-                  secc: ({ event }) => {
-                    const o = event.output as { address: string; port: number };
-                    return { address: o.address, port: o.port };
-                  },
-                }),
-              },
-            ],
-            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SDP actor crashed: ${String(event.error)}` }) },
-          },
-        },
-        tcp: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connecting', checkpoint: Checkpoint.TcpSyn, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
-          invoke: {
-            src: 'tcp',
-            input: ({ context }: { context: Context }) => context.secc,
-            onDone: [
-              { guard: ({ event }) => layerFailed(event.output) !== undefined, target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP: ${layerFailed(event.output)}` }) },
-              {
-                target: 'session',
-                actions: [
-                  assign({ connection: ({ event }) => (event.output as { connection: unknown }).connection }),
-                  { type: 'report', params: ({ context }) => ({ layer: 'tcp', state: 'connected', checkpoint: Checkpoint.TcpEstablished, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
-                ],
-              },
-            ],
-            onError: { target: '#evConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP actor crashed: ${String(event.error)}` }) },
-          },
-        },
+          next: 'sdp',
+          onOk: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.AvlnFormed } },
+          onFail: '#evConnectionManager.backoff',
+        }),
+        sdp: layerState({
+          layer: 'sdp',
+          src: 'sdp',
+          input: ({ context }: { context: Context }) => context.inputs.sdp?.() ?? {},
+          next: 'tcp',
+          onOk: { type: 'takeSecc', params: ({ event }: { event: { output: { address: string; port: number } } }) => ({ address: event.output.address, port: event.output.port }) },
+          onFail: '#evConnectionManager.backoff',
+        }),
+        tcp: layerState({
+          layer: 'tcp',
+          src: 'tcp',
+          entry: { type: 'report', params: ({ context }: { context: Context }) => ({ layer: 'tcp' as const, state: 'connecting', checkpoint: Checkpoint.TcpSyn, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+          input: ({ context }: { context: Context }) => context.secc,
+          next: 'session',
+          onOk: [
+            { type: 'takeConnection', params: ({ event }: { event: { output: { connection: unknown } } }) => ({ connection: event.output.connection }) },
+            { type: 'report', params: ({ context }: { context: Context }) => ({ layer: 'tcp' as const, state: 'connected', checkpoint: Checkpoint.TcpEstablished, details: { secc: context.secc?.address ?? '', port: context.secc?.port ?? 0 } }) },
+          ],
+          onFail: '#evConnectionManager.backoff',
+        }),
         session: {
           // The runtime finds "a session is running" by this tag (src/runtime/stack.ts), not by the state's path.
           tags: ['session'],
@@ -248,15 +251,15 @@ export const evConnectionManagerMachine = setup({
                 {
                   guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'ChargingFinished',
                   target: '#evConnectionManager.finished',
-                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'ChargingFinished', reason: ({ event }) => String((event.output as { reason?: string }).reason ?? 'ChargingFinished') }),
+                  actions: [assign({ sessionOutput: ({ event }) => event.output, end: 'ChargingFinished' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionEnded', reason: sessionReason(event.output, 'ChargingFinished') } }) }],
                 },
                 {
                   // The session machine already ran (or requested) its own SafeShutdown; make sure it completes.
                   target: '#evConnectionManager.safeShutdown',
-                  actions: assign({ sessionOutput: ({ event }) => event.output, reason: ({ event }) => String((event.output as { reason?: string } | undefined)?.reason ?? 'session ended') }),
+                  actions: [assign({ sessionOutput: ({ event }) => event.output }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionEnded', reason: sessionReason(event.output, 'session ended') } }) }],
                 },
               ],
-              onError: { target: '#evConnectionManager.safeShutdown', actions: assign({ reason: ({ event }) => `session actor crashed: ${String(event.error)}` }) },
+              onError: { target: '#evConnectionManager.safeShutdown', actions: { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionCrashed', failure: { ...crashFailure(event.error), layer: 'session' } } }) } },
             },
           ],
           on: {
@@ -271,12 +274,12 @@ export const evConnectionManagerMachine = setup({
       },
     },
     backoff: {
-      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { reason: context.reason, attempt: context.attempts } }) },
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { ...backoffDetails(context.failure), attempt: context.attempts } }) },
       always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
       after: { backoff: 'connecting' },
       on: {
-        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, plugged: false }) },
-        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) },
+        UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, plugged: false, failure: undefined }) },
+        STOP: { target: 'ended', actions: [assign({ end: 'Stopped' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }] },
       },
     },
     safeShutdown: {
@@ -313,17 +316,19 @@ export const evConnectionManagerMachine = setup({
     waitForUnplug: {
       on: {
         UNPLUGGED: { target: 'waitForPlug', actions: assign({ attempts: 0, sessionOutput: undefined, end: undefined, plugged: false }) },
-        STOP: { target: 'ended', actions: assign({ reason: ({ event }) => event.reason }) },
+        STOP: { target: 'ended', actions: { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) } },
       },
     },
     ended: {
       type: 'final',
-      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', reason: context.reason } }) },
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', cause: context.cause.code, reason: context.reason } }) },
     },
   },
   output: ({ context }) => ({
     end: context.end ?? 'Stopped',
+    cause: context.cause,
     reason: context.reason,
+    ...(context.failure ? { failure: context.failure } : {}),
     attempts: context.attempts,
     ...(context.sessionOutput !== undefined ? { session: context.sessionOutput } : {}),
   }),

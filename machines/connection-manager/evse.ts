@@ -7,11 +7,14 @@
 // and each child's failure is handled here: before the session, a failure
 // restarts SLAC after a back-off; a session that ends badly or crashes asks
 // the runtime's SafeShutdown sibling to switch the power supply off.
-import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic } from 'xstate';
+import { assign, enqueueActions, fromCallback, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { childAlive, type ChildEvent, type ChildInputs, type LayerOutput } from './ev.js';
+import { backoffDetails, childAlive, missing, sessionReason, withCause, type ChildEvent, type ChildInputs } from './ev.js';
 import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { crashFailure, layerFailure, type LayerFailure } from '../../src/connection/failure.js';
+import type { ConnectionEndCause } from '../../src/connection/end-cause.js';
+import { layerState, type LayerFailedParams } from './layer.js';
 
 export { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
 
@@ -24,7 +27,12 @@ export interface EvseConnectionManagerInput {
 
 export interface EvseConnectionManagerOutput {
   readonly end: 'SessionStopped' | 'Aborted' | 'Stopped' | 'GaveUp';
+  /** Why, as a code with typed detail: match on `cause.code` (and on `session.end.code` when a session ended). */
+  readonly cause: ConnectionEndCause;
+  /** The same for a human (causeText). */
   readonly reason: string;
+  /** The last layer failure of this run. */
+  readonly failure?: LayerFailure;
   readonly sessions: number;
   readonly session?: unknown;
 }
@@ -48,19 +56,14 @@ interface Context {
   connection?: unknown;
   sessionOutput?: unknown;
   end?: EvseConnectionManagerOutput['end'];
+  cause: ConnectionEndCause;
   reason: string;
+  failure?: LayerFailure;
   stopRequested: boolean;
 }
 
 type Report = StatusUpdate & { level?: 'debug' | 'info' | 'warn' | 'error' };
 
-const failed = (output: unknown): string | undefined => {
-  const o = output as LayerOutput | undefined;
-  if (!o || typeof o !== 'object') return 'layer ended without output';
-  return o.ok ? undefined : String(o.reason);
-};
-
-const missing = (name: string) => fromPromise<LayerOutput, unknown>(async () => ({ ok: false, reason: `actor '${name}' not provided by the runtime` }));
 
 export const evseConnectionManagerMachine = setup({
   types: {
@@ -72,6 +75,10 @@ export const evseConnectionManagerMachine = setup({
   },
   actions: {
     report: (_, _params: Report) => {},
+    layerFailed: assign((_, p: LayerFailedParams) => ({ failure: p.failure, ...withCause({ code: 'LayerFailed', failure: p.failure }) })),
+    setCause: assign((_, p: { cause: ConnectionEndCause }) => withCause(p.cause)),
+    /** The listener of the listen layer's output. */
+    takeServer: assign((_, p: { port: number; address: string; handle: unknown }) => ({ server: { port: p.port, address: p.address, handle: p.handle } })),
     requestSafeShutdown: (_, _params: { reason: string }) => {},
     /** Close the TCP listener (runtime; the handle is the output of 'listen'). */
     closeServer: (_, _params: { handle: unknown }) => {},
@@ -96,7 +103,7 @@ export const evseConnectionManagerMachine = setup({
     V2G_SECC_CommunicationSetup_Performance_Time: ({ context }) => context.t.V2G_SECC_CommunicationSetup_Performance_Time,
   },
   guards: {
-    gaveUp: ({ context }) => context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts,
+    gaveUp: ({ context }) => context.failure?.retryable === false || (context.t.maxAttempts > 0 && context.attempts >= context.t.maxAttempts),
     endAfterSession: ({ context }) => context.oneShot || context.stopRequested,
   },
 }).createMachine({
@@ -107,7 +114,7 @@ export const evseConnectionManagerMachine = setup({
     inputs: input.inputs ?? {},
     attempts: 0,
     sessions: 0,
-    reason: '',
+    ...withCause({ code: 'None' }),
     stopRequested: false,
   }),
   initial: 'connecting',
@@ -117,47 +124,34 @@ export const evseConnectionManagerMachine = setup({
       entry: assign({ attempts: ({ context }) => context.attempts + 1, connection: undefined }),
       initial: 'modem',
       on: {
-        STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason, stopRequested: true }) },
+        STOP: { target: 'ended', actions: [assign({ end: 'Stopped', stopRequested: true }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }] },
       },
       states: {
-        modem: {
-          entry: { type: 'report', params: ({ context }) => ({ layer: 'modem', state: 'preparing', checkpoint: Checkpoint.EvseKeySet, details: { attempt: context.attempts } }) },
-          invoke: {
-            src: 'modem',
-            onDone: [
-              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem: ${failed(event.output)}` }) },
-              { target: 'slac' },
-            ],
-            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `modem actor crashed: ${String(event.error)}` }) },
-          },
-        },
-        slac: {
+        modem: layerState({
+          layer: 'modem',
+          src: 'modem',
+          entry: { type: 'report', params: ({ context }: { context: Context }) => ({ layer: 'modem' as const, state: 'preparing', checkpoint: Checkpoint.EvseKeySet, details: { attempt: context.attempts } }) },
+          next: 'slac',
+          onFail: '#evseConnectionManager.backoff',
+        }),
+        slac: layerState({
+          layer: 'slac',
+          src: 'slac',
           entry: { type: 'report', params: { layer: 'slac', state: 'waitForSlacParm', checkpoint: Checkpoint.CpStateA } },
-          invoke: {
-            src: 'slac',
-            onDone: [
-              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC: ${failed(event.output)}` }) },
-              { target: 'listen', actions: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.SlacMatchCnf } } },
-            ],
-            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `SLAC actor crashed: ${String(event.error)}` }) },
-          },
-        },
-        listen: {
-          invoke: {
-            src: 'listen',
-            onDone: [
-              { guard: ({ event }) => failed(event.output) !== undefined, target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP listen: ${failed(event.output)}` }) },
-              {
-                target: 'discovery',
-                actions: [
-                  assign({ server: ({ event }) => event.output as { port: number; address: string; handle: unknown } }),
-                  { type: 'report', params: ({ event }) => ({ layer: 'tcp' as const, state: 'listening', checkpoint: Checkpoint.TcpListen, details: { port: (event.output as { port: number }).port } }) },
-                ],
-              },
-            ],
-            onError: { target: '#evseConnectionManager.backoff', actions: assign({ reason: ({ event }) => `TCP listen crashed: ${String(event.error)}` }) },
-          },
-        },
+          next: 'listen',
+          onOk: { type: 'report', params: { layer: 'slac', state: 'matched', checkpoint: Checkpoint.SlacMatchCnf } },
+          onFail: '#evseConnectionManager.backoff',
+        }),
+        listen: layerState({
+          layer: 'listen',
+          src: 'listen',
+          next: 'discovery',
+          onOk: [
+            { type: 'takeServer', params: ({ event }: { event: { output: { port: number; address: string; handle: unknown } } }) => ({ port: event.output.port, address: event.output.address, handle: event.output.handle }) },
+            { type: 'report', params: ({ event }: { event: { output: { port: number } } }) => ({ layer: 'tcp' as const, state: 'listening', checkpoint: Checkpoint.TcpListen, details: { port: event.output.port } }) },
+          ],
+          onFail: '#evseConnectionManager.backoff',
+        }),
         discovery: {
           exit: { type: 'closeServer', params: ({ context }) => ({ handle: context.server?.handle }) },
           invoke: [
@@ -180,7 +174,10 @@ export const evseConnectionManagerMachine = setup({
           after: {
             V2G_SECC_CommunicationSetup_Performance_Time: {
               target: '#evseConnectionManager.backoff',
-              actions: assign({ reason: 'no TCP connection from the EV (V2G_SECC_CommunicationSetup_Performance_Time)' }),
+              actions: {
+                type: 'layerFailed',
+                params: { failure: { ...layerFailure('TCP_NO_CONNECTION', 'no TCP connection from the EV (V2G_SECC_CommunicationSetup_Performance_Time)'), layer: 'tcp' } },
+              },
             },
           },
         },
@@ -201,19 +198,25 @@ export const evseConnectionManagerMachine = setup({
                   // NMK, after the back-off — which is what rate-limits a peer that keeps doing it (issue 8).
                   guard: ({ event }) => (event.output as { sessions?: number } | undefined)?.sessions === 0,
                   target: '#evseConnectionManager.backoff',
-                  actions: assign({ sessionOutput: ({ event }) => event.output, reason: ({ event }) => `no V2G session on the connection: ${String((event.output as { reason?: string }).reason ?? '')}` }),
+                  actions: [
+                    assign({ sessionOutput: ({ event }) => event.output }),
+                    { type: 'layerFailed', params: ({ event }) => ({ failure: { ...layerFailure('SESSION_NOT_STARTED', `no V2G session on the connection: ${sessionReason(event.output, '')}`), layer: 'session' } }) },
+                  ],
                 },
                 {
                   guard: ({ event }) => (event.output as { result?: string } | undefined)?.result === 'SessionStopped',
                   target: '#evseConnectionManager.sessionEnded',
-                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'SessionStopped', reason: ({ event }) => String((event.output as { reason?: string }).reason ?? '') }),
+                  actions: [assign({ sessionOutput: ({ event }) => event.output, end: 'SessionStopped' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionEnded', reason: sessionReason(event.output, 'SessionStop') } }) }],
                 },
                 {
                   target: '#evseConnectionManager.safeShutdown',
-                  actions: assign({ sessionOutput: ({ event }) => event.output, end: 'Aborted', reason: ({ event }) => String((event.output as { reason?: string } | undefined)?.reason ?? 'session aborted') }),
+                  actions: [assign({ sessionOutput: ({ event }) => event.output, end: 'Aborted' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionEnded', reason: sessionReason(event.output, 'session aborted') } }) }],
                 },
               ],
-              onError: { target: '#evseConnectionManager.safeShutdown', actions: assign({ end: 'Aborted', reason: ({ event }) => `session actor crashed: ${String(event.error)}` }) },
+              onError: {
+                target: '#evseConnectionManager.safeShutdown',
+                actions: [assign({ end: 'Aborted' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'SessionCrashed', failure: { ...crashFailure(event.error), layer: 'session' } } }) }],
+              },
             },
           ],
           on: {
@@ -221,7 +224,7 @@ export const evseConnectionManagerMachine = setup({
             // yet processed its done event) gets nothing: the facts are moot, and XState would warn.
             TO_TRANSPORT: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'transport') && enqueue('forwardToTransport')) },
             TO_SESSION: { actions: enqueueActions(({ enqueue, self }) => childAlive(self, 'session') && enqueue('forwardToSession')) },
-            STOP: { target: '.stopping', actions: [assign({ stopRequested: true, reason: ({ event }) => event.reason }), sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
+            STOP: { target: '.stopping', actions: [assign({ stopRequested: true }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }, sendTo('session', ({ event }) => ({ type: 'STOP_REQUEST', reason: event.reason }))] },
           },
           initial: 'running',
           states: {
@@ -235,7 +238,8 @@ export const evseConnectionManagerMachine = setup({
                 safe_shutdown_timeout: {
                   target: '#evseConnectionManager.safeShutdown',
                   actions: [
-                    assign({ end: 'Stopped', reason: ({ context }) => `${context.reason}: the session did not end within safe_shutdown_timeout` }),
+                    assign({ end: 'Stopped' }),
+                    { type: 'setCause', params: ({ context }) => ({ cause: { code: 'SessionStopTimeout', request: context.cause.code === 'StopRequested' ? context.cause.request : context.reason } }) },
                     { type: 'report', params: { layer: 'session', state: 'stopTimeout', level: 'warn' as const } },
                   ],
                 },
@@ -246,10 +250,10 @@ export const evseConnectionManagerMachine = setup({
       },
     },
     backoff: {
-      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { reason: context.reason, attempt: context.attempts } }) },
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'backoff', level: 'warn' as const, details: { ...backoffDetails(context.failure), attempt: context.attempts } }) },
       always: { guard: 'gaveUp', target: 'ended', actions: assign({ end: 'GaveUp' }) },
       after: { backoff: 'connecting' },
-      on: { STOP: { target: 'ended', actions: assign({ end: 'Stopped', reason: ({ event }) => event.reason }) } },
+      on: { STOP: { target: 'ended', actions: [assign({ end: 'Stopped' }), { type: 'setCause', params: ({ event }) => ({ cause: { code: 'StopRequested', request: event.reason } }) }] } },
     },
     safeShutdown: {
       entry: [
@@ -270,12 +274,14 @@ export const evseConnectionManagerMachine = setup({
     },
     ended: {
       type: 'final',
-      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', reason: context.reason } }) },
+      entry: { type: 'report', params: ({ context }) => ({ layer: 'runtime', state: 'ended', details: { end: context.end ?? 'Stopped', cause: context.cause.code, reason: context.reason } }) },
     },
   },
   output: ({ context }) => ({
     end: context.end ?? 'Stopped',
+    cause: context.cause,
     reason: context.reason,
+    ...(context.failure ? { failure: context.failure } : {}),
     sessions: context.sessions,
     ...(context.sessionOutput !== undefined ? { session: context.sessionOutput } : {}),
   }),

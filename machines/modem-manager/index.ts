@@ -18,6 +18,7 @@ import { reportAndLog } from '../../src/slac/report.js';
 import { BROADCAST, QCA_LOCALCAST, randomBytes, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { modemDefaults, type ModemTimings } from '../../src/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { layerFailure, type LayerFailure, type ModemFailureCode } from '../../src/connection/failure.js';
 
 export type ModemTask = 'discover' | 'join' | 'reset';
 export type ConfirmMethod = 'sw-ver' | 'get-key' | 'link-status';
@@ -49,7 +50,7 @@ export type ModemManagerOutput =
       /** Modems that answered the last confirmation (own one included). */
       readonly modems: number;
     }
-  | { readonly ok: false; readonly reason: string; readonly state: string };
+  | { readonly ok: false; readonly failure: LayerFailure<ModemFailureCode | 'LAYER_STOPPED' | 'NO_OUTPUT'>; readonly state: string };
 
 export type ModemManagerEvent = MmeEvent | { readonly type: 'STOP' };
 
@@ -160,9 +161,9 @@ export const modemManagerMachine = setup({
         } as const,
       };
     }),
-    fail: assign(({ context }, p: { reason: string; state: string }) => {
-      context.report({ layer: 'modem', state: 'Failed', details: { reason: p.reason, in: p.state } });
-      return { result: { ok: false, reason: p.reason, state: p.state } as const };
+    fail: assign(({ context }, p: { code: ModemFailureCode | 'LAYER_STOPPED'; detail: string; state: string }) => {
+      context.report({ layer: 'modem', state: 'Failed', details: { code: p.code, reason: p.detail, in: p.state } });
+      return { result: { ok: false, failure: layerFailure(p.code, p.detail), state: p.state } as const };
     }),
   },
 }).createMachine({
@@ -191,7 +192,7 @@ export const modemManagerMachine = setup({
     };
   },
   initial: 'Discovering',
-  on: { STOP: { target: '.Failed', actions: { type: 'fail', params: { reason: 'stopped', state: 'any' } } } },
+  on: { STOP: { target: '.Failed', actions: { type: 'fail', params: { code: 'LAYER_STOPPED', detail: 'stopped', state: 'any' } } } },
   states: {
     Discovering: {
       entry: ['countAttempt', 'sendSwVerLocal'],
@@ -203,7 +204,7 @@ export const modemManagerMachine = setup({
         discoveryWindow: [
           { guard: 'haveModem', target: 'Discovered', actions: 'resetAttempt' },
           { guard: 'retryLeft', target: 'Discovering', reenter: true },
-          { target: 'Failed', actions: { type: 'fail', params: { reason: 'no modem answers VS_SW_VER', state: 'Discovering' } } },
+          { target: 'Failed', actions: { type: 'fail', params: { code: 'MODEM_NOT_FOUND', detail: 'no modem answers VS_SW_VER', state: 'Discovering' } } },
         ],
       },
     },
@@ -213,11 +214,11 @@ export const modemManagerMachine = setup({
     Resetting: {
       entry: 'sendReset',
       on: { MME: { guard: ({ event }) => isMsg(event, 'VS_RS_DEV.CNF'), target: 'Joining.Restarting' } },
-      after: { setKeyTimeout: { target: 'Failed', actions: { type: 'fail', params: { reason: 'no VS_RS_DEV.CNF', state: 'Resetting' } } } },
+      after: { setKeyTimeout: { target: 'Failed', actions: { type: 'fail', params: { code: 'MODEM_RESET_TIMEOUT', detail: 'no VS_RS_DEV.CNF', state: 'Resetting' } } } },
     },
     Joining: {
       // TT_match_join bounds SET_KEY + restart + confirmation (ISO 15118-3: join within 12 s of CM_SLAC_MATCH.CNF).
-      after: { TT_match_join: { target: 'Failed', actions: { type: 'fail', params: { reason: 'modem did not come back / no AVLN within TT_match_join', state: 'Joining' } } } },
+      after: { TT_match_join: { target: 'Failed', actions: { type: 'fail', params: { code: 'MODEM_NO_AVLN', detail: 'modem did not come back / no AVLN within TT_match_join', state: 'Joining' } } } },
       initial: 'SettingKey',
       states: {
         SettingKey: {
@@ -229,14 +230,14 @@ export const modemManagerMachine = setup({
               {
                 guard: ({ event }) => isMsg(event, 'CM_SET_KEY.CNF'),
                 target: '#modem-manager.Failed',
-                actions: { type: 'fail', params: { reason: 'CM_SET_KEY refused by the modem', state: 'SettingKey' } },
+                actions: { type: 'fail', params: { code: 'MODEM_SET_KEY_REFUSED', detail: 'CM_SET_KEY refused by the modem', state: 'SettingKey' } },
               },
             ],
           },
           after: {
             setKeyTimeout: [
               { guard: 'retryLeft', target: 'SettingKey', reenter: true },
-              { target: '#modem-manager.Failed', actions: { type: 'fail', params: { reason: 'no CM_SET_KEY.CNF', state: 'SettingKey' } } },
+              { target: '#modem-manager.Failed', actions: { type: 'fail', params: { code: 'MODEM_SET_KEY_TIMEOUT', detail: 'no CM_SET_KEY.CNF', state: 'SettingKey' } } },
             ],
           },
         },
@@ -261,5 +262,5 @@ export const modemManagerMachine = setup({
     Done: { type: 'final' },
     Failed: { type: 'final' },
   },
-  output: ({ context }) => context.result ?? { ok: false, reason: 'ended without result', state: 'unknown' },
+  output: ({ context }) => context.result ?? { ok: false, failure: layerFailure('NO_OUTPUT', 'ended without result'), state: 'unknown' },
 });

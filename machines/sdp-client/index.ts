@@ -15,6 +15,7 @@ import { formatIpv6 } from '../../src/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { layerFailure, type LayerFailure } from '../../src/connection/failure.js';
 
 export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 
@@ -26,7 +27,7 @@ export interface SdpClientInput {
 /** What discovery found, or why it failed. The output of the machine's final state. */
 export type SdpClientOutput =
   | { readonly ok: true; readonly address: string; readonly port: number; readonly security: number; readonly transport: number; readonly requests: number }
-  | { readonly ok: false; readonly reason: 'NO_RESPONSE'; readonly requests: number };
+  | { readonly ok: false; readonly failure: LayerFailure<'SDP_NO_RESPONSE'>; readonly requests: number };
 
 export type SdpClientEvent =
   | { type: 'SDP.DATAGRAM'; data: Uint8Array; address: string; port: number }
@@ -146,7 +147,9 @@ export const sdpClientMachine = setup({
     },
   },
   output: ({ context }) =>
-    context.found ? { ok: true as const, ...context.found, requests: context.requests } : { ok: false as const, reason: 'NO_RESPONSE' as const, requests: context.requests },
+    context.found
+      ? { ok: true as const, ...context.found, requests: context.requests }
+      : { ok: false as const, failure: layerFailure('SDP_NO_RESPONSE', `no valid SDP response to ${context.requests} requests`), requests: context.requests },
 });
 
 export type SdpClientActor = ActorRefFrom<typeof sdpClientMachine>;

@@ -18,6 +18,7 @@ import { meanAttenuation, selectEvse, type EvseCandidate } from '../../src/slac/
 import { BROADCAST, ValidateResult, randomBytes, type AttenCharInd, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvDefaults, type SlacEvTimings } from '../../src/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/connection/failure.js';
 
 export interface SlacEvInput {
   /** Our host MAC: PEV_MAC and FORWARDING_STA. */
@@ -52,7 +53,7 @@ export type SlacEvOutput =
       /** Mean attenuation of the chosen EVSE in dB. */
       readonly attenuation: number;
     }
-  | { readonly ok: false; readonly reason: string; readonly state: string };
+  | { readonly ok: false; readonly failure: LayerFailure<SlacFailureCode | 'LAYER_STOPPED' | 'NO_OUTPUT'>; readonly state: string };
 
 export type SlacEvEvent = MmeEvent | { readonly type: 'STOP' };
 
@@ -228,9 +229,9 @@ export const slacEvMachine = setup({
       },
     }),
     fail: assign({
-      result: ({ context }, p: { reason: string; state: string }) => {
-        context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
-        return { ok: false, reason: p.reason, state: p.state } as const;
+      result: ({ context }, p: { code: SlacFailureCode | 'LAYER_STOPPED'; detail: string; state: string }) => {
+        context.report({ layer: 'slac', state: 'Failed', details: { code: p.code, reason: p.detail, in: p.state } });
+        return { ok: false, failure: layerFailure(p.code, p.detail), state: p.state } as const;
       },
     }),
     logIgnored: ({ context, event }, p: { why: string }) => {
@@ -261,7 +262,7 @@ export const slacEvMachine = setup({
   },
   initial: 'WaitForParmCnf',
   on: {
-    STOP: { target: '.Failed', actions: { type: 'fail', params: { reason: 'stopped', state: 'any' } } },
+    STOP: { target: '.Failed', actions: { type: 'fail', params: { code: 'LAYER_STOPPED', detail: 'stopped', state: 'any' } } },
   },
   states: {
     WaitForParmCnf: {
@@ -275,7 +276,7 @@ export const slacEvMachine = setup({
       after: {
         TT_match_response: [
           { guard: 'parmRetryLeft', target: 'WaitForParmCnf', reenter: true },
-          { target: 'Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_PARM.CNF', state: 'WaitForParmCnf' } } },
+          { target: 'Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no CM_SLAC_PARM.CNF', state: 'WaitForParmCnf' } } },
         ],
       },
     },
@@ -314,7 +315,7 @@ export const slacEvMachine = setup({
       entry: 'choose',
       always: [
         { guard: 'haveChoice', target: 'WaitBeforeMatch', actions: 'resetAttempt' },
-        { target: 'Failed', actions: { type: 'fail', params: { reason: 'no acceptable CM_ATTEN_CHAR.IND', state: 'WaitForAttenChar' } } },
+        { target: 'Failed', actions: { type: 'fail', params: { code: 'SLAC_NO_MATCH', detail: 'no acceptable CM_ATTEN_CHAR.IND', state: 'WaitForAttenChar' } } },
       ],
     },
     // TP_EV_match_session: CM_ATTEN_CHAR.RSP → CM_VALIDATE.REQ / CM_SLAC_MATCH.REQ.
@@ -357,11 +358,11 @@ export const slacEvMachine = setup({
           {
             guard: ({ event }) => isMsg(event, 'CM_VALIDATE.CNF'),
             target: 'Failed',
-            actions: { type: 'fail', params: { reason: 'CM_VALIDATE failed (toggle count or result)', state: 'ValidateToggle' } },
+            actions: { type: 'fail', params: { code: 'SLAC_VALIDATE_FAILED', detail: 'CM_VALIDATE failed (toggle count or result)', state: 'ValidateToggle' } },
           },
         ],
       },
-      after: { TT_validate_toggle_response: { target: 'Failed', actions: { type: 'fail', params: { reason: 'no second CM_VALIDATE.CNF', state: 'ValidateToggle' } } } },
+      after: { TT_validate_toggle_response: { target: 'Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no second CM_VALIDATE.CNF', state: 'ValidateToggle' } } } },
     },
     WaitForMatchCnf: {
       entry: ['countAttempt', 'sendMatchReq'],
@@ -374,12 +375,12 @@ export const slacEvMachine = setup({
       after: {
         TT_match_response: [
           { guard: 'retryLeft', target: 'WaitForMatchCnf', reenter: true },
-          { target: 'Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_MATCH.CNF', state: 'WaitForMatchCnf' } } },
+          { target: 'Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no CM_SLAC_MATCH.CNF', state: 'WaitForMatchCnf' } } },
         ],
       },
     },
     Matched: { type: 'final' },
     Failed: { type: 'final' },
   },
-  output: ({ context }) => context.result ?? { ok: false, reason: 'ended without result', state: 'unknown' },
+  output: ({ context }) => context.result ?? { ok: false, failure: layerFailure('NO_OUTPUT', 'ended without result'), state: 'unknown' },
 });

@@ -29,6 +29,7 @@ import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../sr
 import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
 import { slacEvseDefaults, type SlacEvseTimings } from '../../src/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/connection/failure.js';
 
 export interface SlacEvseInput {
   /** Our host MAC (EVSE_MAC, SOURCE of CM_ATTEN_CHAR.IND). */
@@ -63,7 +64,7 @@ export type SlacEvseOutput =
       /** Whether it came from the modem's profiles (false: synthetic). */
       readonly measured: boolean;
     }
-  | { readonly ok: false; readonly reason: string; readonly state: string };
+  | { readonly ok: false; readonly failure: LayerFailure<SlacFailureCode | 'LAYER_STOPPED' | 'NO_OUTPUT'>; readonly state: string };
 
 /** CP_TOGGLE: one completed B-C-B toggle seen on the control pilot (for CM_VALIDATE). */
 export type SlacEvseEvent = MmeEvent | { readonly type: 'STOP' } | { readonly type: 'CP_TOGGLE' };
@@ -303,9 +304,9 @@ export const slacEvseMachine = setup({
         msg: { type: 'CM_SLAC_MATCH.CNF', applicationType: 0, securityType: 0, pevId: event.msg.pevId, pevMac: event.msg.pevMac, evseId: context.evseId, evseMac: context.mac, runId: context.runId, nid: context.nid, nmk: context.nmk },
       });
     },
-    fail: assign(({ context }, p: { reason: string; state: string }) => {
-      context.report({ layer: 'slac', state: 'Failed', details: { reason: p.reason, in: p.state } });
-      return { result: { ok: false, reason: p.reason, state: p.state } as const };
+    fail: assign(({ context }, p: { code: SlacFailureCode | 'LAYER_STOPPED'; detail: string; state: string }) => {
+      context.report({ layer: 'slac', state: 'Failed', details: { code: p.code, reason: p.detail, in: p.state } });
+      return { result: { ok: false, failure: layerFailure(p.code, p.detail), state: p.state } as const };
     }),
     logIgnored: ({ context, event }, p: { why: string }) => {
       if (event.type === 'MME') context.logger.log('debug', `slac-evse ignores ${event.msg.type} from ${formatMac(event.from)}: ${p.why}`);
@@ -340,7 +341,7 @@ export const slacEvseMachine = setup({
   }),
   initial: 'WaitForSlacParm',
   on: {
-    STOP: { target: '.Failed', actions: { type: 'fail', params: { reason: 'stopped', state: 'any' } } },
+    STOP: { target: '.Failed', actions: { type: 'fail', params: { code: 'LAYER_STOPPED', detail: 'stopped', state: 'any' } } },
   },
   states: {
     WaitForSlacParm: {
@@ -348,7 +349,7 @@ export const slacEvseMachine = setup({
       on: {
         MME: [{ guard: 'isParmReq', target: 'Matching', actions: { type: 'answerParm', params: { first: true } } }, { actions: { type: 'logIgnored', params: { why: 'waiting for CM_SLAC_PARM.REQ' } } }],
       },
-      after: { TT_EVSE_SLAC_init: { target: 'Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_PARM.REQ (TT_EVSE_SLAC_init)', state: 'WaitForSlacParm' } } } },
+      after: { TT_EVSE_SLAC_init: { target: 'Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no CM_SLAC_PARM.REQ (TT_EVSE_SLAC_init)', state: 'WaitForSlacParm' } } } },
     },
     Matching: {
       on: {
@@ -403,7 +404,7 @@ export const slacEvseMachine = setup({
           after: {
             TT_EVSE_match_MNBC: [
               { guard: ({ context }) => context.profiles.length > 0 || context.fallback !== null, target: 'AttenChar', actions: 'computeAttenuation' },
-              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_ATTEN_PROFILE.IND and no fallback attenuation', state: 'Sounding' } } },
+              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { code: 'SLAC_NO_ATTENUATION', detail: 'no CM_ATTEN_PROFILE.IND and no fallback attenuation', state: 'Sounding' } } },
             ],
           },
         },
@@ -412,7 +413,7 @@ export const slacEvseMachine = setup({
           on: {
             MME: [
               { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') && ofSession(context, event) && event.msg.result === 0, target: 'WaitForMatch' },
-              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') && ofSession(context, event), target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'CM_ATTEN_CHAR.RSP with a non-zero result', state: 'AttenChar' } } },
+              { guard: ({ context, event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') && ofSession(context, event), target: '#slac-evse.Failed', actions: { type: 'fail', params: { code: 'SLAC_ATTEN_REFUSED', detail: 'CM_ATTEN_CHAR.RSP with a non-zero result', state: 'AttenChar' } } },
               // Late profiles/sounds of this session are harmless.
               { guard: ({ event }) => isMsg(event, 'CM_ATTEN_PROFILE.IND') || isMsg(event, 'CM_MNBC_SOUND.IND') || isMsg(event, 'CM_START_ATTEN_CHAR.IND') },
             ],
@@ -420,7 +421,7 @@ export const slacEvseMachine = setup({
           after: {
             TT_match_response: [
               { guard: 'retryLeft', target: 'AttenChar', reenter: true },
-              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_ATTEN_CHAR.RSP', state: 'AttenChar' } } },
+              { target: '#slac-evse.Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no CM_ATTEN_CHAR.RSP', state: 'AttenChar' } } },
             ],
           },
         },
@@ -435,7 +436,7 @@ export const slacEvseMachine = setup({
               { guard: ({ event }) => isMsg(event, 'CM_ATTEN_CHAR.RSP') },
             ],
           },
-          after: { TT_EVSE_match_session: { target: '#slac-evse.Failed', actions: { type: 'fail', params: { reason: 'no CM_SLAC_MATCH.REQ (TT_EVSE_match_session)', state: 'WaitForMatch' } } } },
+          after: { TT_EVSE_match_session: { target: '#slac-evse.Failed', actions: { type: 'fail', params: { code: 'SLAC_TIMEOUT', detail: 'no CM_SLAC_MATCH.REQ (TT_EVSE_match_session)', state: 'WaitForMatch' } } } },
         },
         Validating: {
           on: { CP_TOGGLE: { actions: 'countToggle' } },
@@ -458,5 +459,5 @@ export const slacEvseMachine = setup({
     Done: { type: 'final' },
     Failed: { type: 'final' },
   },
-  output: ({ context }) => context.result ?? { ok: false, reason: 'ended without result', state: 'unknown' },
+  output: ({ context }) => context.result ?? { ok: false, failure: layerFailure('NO_OUTPUT', 'ended without result'), state: 'unknown' },
 });

@@ -61,7 +61,8 @@ export interface TcpServer {
   close(): void;
 }
 
-export type NetErrorCode = 'NO_LINK_LOCAL' | 'ADDRESS_IN_USE' | 'CONNECT_REFUSED' | 'CONNECT_TIMEOUT' | 'UNREACHABLE' | 'IO';
+/** PERMISSION_DENIED: EACCES/EPERM (a port below 1024 without CAP_NET_BIND_SERVICE, a firewall rule): retrying cannot help. */
+export type NetErrorCode = 'NO_LINK_LOCAL' | 'ADDRESS_IN_USE' | 'CONNECT_REFUSED' | 'CONNECT_TIMEOUT' | 'UNREACHABLE' | 'PERMISSION_DENIED' | 'IO';
 
 export interface NetError {
   readonly code: NetErrorCode;

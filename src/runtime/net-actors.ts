@@ -5,6 +5,10 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { NetStack, TcpConnection, TcpServer, UdpPort } from '../ports/net.js';
 import type { Logger } from '../ports/log.js';
 import type { SdpClientEvent, SdpLinkEvent } from '../../machines/sdp-client/index.js';
+import { layerFailure, tcpFailureCode, type LayerFailure, type TcpFailureCode } from '../connection/failure.js';
+
+/** A TCP step that failed: the NetStack's code as a TCP layer failure. */
+export type TcpFailed = { readonly ok: false; readonly failure: LayerFailure<TcpFailureCode> };
 
 export interface UdpLinkOptions {
   readonly net: NetStack;
@@ -45,28 +49,28 @@ export function udpLinkActor(opts: UdpLinkOptions) {
   });
 }
 
-/** EV: connect to the SDP-announced SECC. Output { ok, connection } | { ok: false, reason }. */
+/** EV: connect to the SDP-announced SECC. Output { ok, connection } | { ok: false, failure }. */
 export function tcpConnectActor(net: NetStack, timeoutMs: number, logger: Logger) {
-  return fromPromise<{ ok: true; connection: TcpConnection } | { ok: false; reason: string }, { address: string; port: number } | undefined>(async ({ input }) => {
-    if (!input) return { ok: false, reason: 'no SECC address (SDP did not run)' };
+  return fromPromise<{ ok: true; connection: TcpConnection } | TcpFailed, { address: string; port: number } | undefined>(async ({ input }) => {
+    if (!input) return { ok: false, failure: layerFailure('TCP_NO_ADDRESS', 'no SECC address (SDP did not run)') };
     const r = await net.connectTcp(input.address, input.port, timeoutMs);
     if (!r.ok) {
       logger.log('warn', 'TCP connect failed', { secc: input.address, port: input.port, code: r.error.code, error: r.error.message });
-      return { ok: false, reason: `${r.error.code}: ${r.error.message}` };
+      return { ok: false, failure: layerFailure(tcpFailureCode(r.error.code), r.error.message) };
     }
     return { ok: true, connection: r.value };
   });
 }
 
-/** EVSE: listen on a port from the dynamic range (or a fixed one). Output { ok, port, address, handle: TcpServer }. */
+/** EVSE: listen on a port from the dynamic range (or a fixed one). Output { ok, port, address, handle: TcpServer } | { ok: false, failure }. */
 export function tcpListenActor(net: NetStack, port: number, logger: Logger) {
-  return fromPromise<{ ok: true; port: number; address: string; handle: TcpServer } | { ok: false; reason: string }>(async () => {
+  return fromPromise<{ ok: true; port: number; address: string; handle: TcpServer } | TcpFailed>(async () => {
     const address = net.linkLocalAddress();
-    if (!address) return { ok: false, reason: `${net.interfaceName} has no link-local IPv6 address` };
+    if (!address) return { ok: false, failure: layerFailure('TCP_NO_LINK_LOCAL', `${net.interfaceName} has no link-local IPv6 address`) };
     const r = await net.listenTcp(port);
     if (!r.ok) {
       logger.log('error', 'TCP listen failed', { code: r.error.code, error: r.error.message });
-      return { ok: false, reason: `${r.error.code}: ${r.error.message}` };
+      return { ok: false, failure: layerFailure(tcpFailureCode(r.error.code), r.error.message) };
     }
     return { ok: true, port: r.value.port, address, handle: r.value };
   });

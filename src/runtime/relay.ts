@@ -36,6 +36,7 @@ import { errorMessage } from '../errors.js';
 import { Checkpoint } from '../checkpoints.js';
 import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 import { simulationTap } from './car-requests.js';
+import { failureOf, failureText } from '../connection/failure.js';
 
 /** Pause between two SLAC attempts towards a car that has not matched yet, ms (the EVSE connection manager's initial back-off). */
 const CAR_SLAC_RETRY_PAUSE_MS = 1000;
@@ -112,9 +113,11 @@ function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, i
   });
 }
 
+// The layer actors fail with a typed LayerFailure (src/connection/failure.ts); runLogic's own abort/crash with a reason text.
 const failedReason = (o: unknown): string | undefined => {
-  const r = o as { ok?: boolean; reason?: unknown } | undefined;
-  return r && r.ok === true ? undefined : String(r?.reason ?? 'no output');
+  if (o && typeof o === 'object' && 'reason' in o && !('failure' in o)) return String(o.reason);
+  const f = failureOf(o);
+  return f ? failureText(f) : undefined;
 };
 
 interface LegState {
@@ -294,7 +297,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
         o.clock,
         o.sdp ? { timings: o.sdp } : {},
       );
-      if (!sdp.ok) return down(`SDP: ${'reason' in sdp ? sdp.reason : 'no answer'}`);
+      if (!sdp.ok) return down(`SDP: ${failedReason(sdp) ?? 'no answer'}`);
       const c = await o.charger.net.connectTcp(sdp.address, sdp.port, o.tcpConnectTimeout ?? 3000);
       if (!c.ok) return down(`TCP connect: ${c.error.code}: ${c.error.message}`);
       if (abort.signal.aborted) return c.value.close();

@@ -19,7 +19,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
-import { errorMessage } from '../errors.js';
+import { crashFailure, layerFailure, type LayerFailure } from '../connection/failure.js';
 
 export interface LowerLayerOptions {
   readonly port: EthernetPort;
@@ -33,14 +33,21 @@ export interface LowerLayerOptions {
   readonly slac?: Record<string, unknown>;
 }
 
-/** Runs one machine on the port until it is done; aborting stops it. Resolves with its output, or { ok: false } if it crashed. */
-export function runOnPort<O>(logic: AnyActorLogic, input: Record<string, unknown>, opts: LowerLayerOptions, signal: AbortSignal): Promise<O | { ok: false; reason: string }> {
+/** What a lower-layer actor gives the connection manager when it failed. */
+export type LayerFailed = { readonly ok: false; readonly failure: LayerFailure };
+
+/**
+ * Runs one machine on the port until it is done; aborting stops it. Resolves with its output, or with
+ * ACTOR_CRASHED if the inner machine crashed (it is not a child of the manager, so its crash would
+ * otherwise be invisible there) and LAYER_STOPPED when aborted.
+ */
+export function runOnPort<O>(logic: AnyActorLogic, input: Record<string, unknown>, opts: LowerLayerOptions, signal: AbortSignal): Promise<O | LayerFailed> {
   return new Promise((resolve) => {
     const ref: { a?: AnyActorRef } = {};
     const bridge = bridgePort(opts.port, () => ref.a, { logger: opts.logger });
     const actor = createActor(logic, { input: { ...input, send: bridge.send, report: opts.report, logger: opts.logger }, ...(opts.clock ? { clock: opts.clock } : {}) });
     ref.a = actor;
-    const finish = (v: O | { ok: false; reason: string }): void => {
+    const finish = (v: O | LayerFailed): void => {
       bridge.close();
       sub.unsubscribe();
       resolve(v);
@@ -49,26 +56,27 @@ export function runOnPort<O>(logic: AnyActorLogic, input: Record<string, unknown
       next: (s) => {
         if (s.status === 'done') finish(s.output as O);
       },
-      error: (e) => finish({ ok: false, reason: `machine crashed: ${errorMessage(e)}` }),
+      error: (e) => finish({ ok: false, failure: crashFailure(e) }),
     });
     signal.addEventListener('abort', () => {
       actor.stop();
-      finish({ ok: false, reason: 'aborted' });
+      finish({ ok: false, failure: layerFailure('LAYER_STOPPED', 'aborted') });
     });
     actor.start();
   });
 }
 
 export function evModemActor(opts: LowerLayerOptions) {
-  return fromPromise<ModemManagerOutput | { ok: false; reason: string }>(({ signal }) => runOnPort<ModemManagerOutput>(modemManagerMachine, { task: 'discover', role: 'ev', ...opts.modem }, opts, signal));
+  return fromPromise<ModemManagerOutput | LayerFailed>(({ signal }) => runOnPort<ModemManagerOutput>(modemManagerMachine, { task: 'discover', role: 'ev', ...opts.modem }, opts, signal));
 }
 
 export function evSlacActor(opts: LowerLayerOptions) {
-  return fromPromise<{ ok: true; evseMac: Uint8Array; nid: Uint8Array; nmk: Uint8Array; attenuation: number; modems: number; firmware: string } | { ok: false; reason: string }>(async ({ signal }) => {
+  return fromPromise<{ ok: true; evseMac: Uint8Array; nid: Uint8Array; nmk: Uint8Array; attenuation: number; modems: number; firmware: string } | LayerFailed>(async ({ signal }) => {
     const slac = await runOnPort<SlacEvOutput>(slacEvMachine, { mac: opts.port.mac, ...opts.slac }, opts, signal);
-    if (!slac.ok) return { ok: false, reason: `SLAC failed: ${slac.reason}` };
+    if (!slac.ok) return { ok: false, failure: slac.failure };
+    // The join's modem codes (MODEM_NO_AVLN, ...) stay as they are: the manager reports them under 'slac', the step they ran in.
     const join = await runOnPort<ModemManagerOutput>(modemManagerMachine, { task: 'join', role: 'ev', nmk: slac.nmk, nid: slac.nid, ...opts.modem }, opts, signal);
-    if (!join.ok) return { ok: false, reason: `joining the AVLN failed: ${join.reason}` };
+    if (!join.ok) return { ok: false, failure: { ...join.failure, detail: `joining the AVLN: ${join.failure.detail}` } };
     // modems/firmware: what the AVLN confirmation saw (2 = our modem and the charger's), for the log and the tests.
     return { ok: true, evseMac: slac.evseMac, nid: slac.nid, nmk: slac.nmk, attenuation: slac.attenuation, modems: join.modems, firmware: join.firmware };
   });
@@ -81,19 +89,19 @@ export interface EvseKeyHolder {
 }
 
 export function evseModemActor(opts: LowerLayerOptions, key: EvseKeyHolder) {
-  return fromPromise<ModemManagerOutput | { ok: false; reason: string }>(async ({ signal }) => {
+  return fromPromise<ModemManagerOutput | LayerFailed>(async ({ signal }) => {
     const r = await runOnPort<ModemManagerOutput>(modemManagerMachine, { task: 'join', role: 'evse', ...opts.modem }, opts, signal);
     if (r.ok && r.nmk && r.nid) {
       key.nmk = r.nmk;
       key.nid = r.nid;
-    } else if (r.ok) return { ok: false, reason: 'modem joined without reporting NMK/NID' };
+    } else if (r.ok) return { ok: false, failure: layerFailure('MODEM_NO_KEY', 'modem joined without reporting NMK/NID') };
     return r;
   });
 }
 
 export function evseSlacActor(opts: LowerLayerOptions, key: EvseKeyHolder) {
-  return fromPromise<SlacEvseOutput | { ok: false; reason: string }>(async ({ signal }) => {
-    if (!key.nmk || !key.nid) return { ok: false, reason: 'no session key (modem step did not run)' };
+  return fromPromise<SlacEvseOutput | LayerFailed>(async ({ signal }) => {
+    if (!key.nmk || !key.nid) return { ok: false, failure: layerFailure('SLAC_NO_KEY', 'no session key (modem step did not run)') };
     return runOnPort<SlacEvseOutput>(slacEvseMachine, { mac: opts.port.mac, nmk: key.nmk, nid: key.nid, ...opts.slac }, opts, signal);
   });
 }

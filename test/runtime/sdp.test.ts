@@ -50,7 +50,7 @@ describe('SDP over the in-memory link (virtual time)', () => {
     expect(client.getSnapshot().status).toBe('active');
     await advance(clock, 300, 50);
     const out = await toPromise(client);
-    expect(out).toEqual({ ok: false, reason: 'NO_RESPONSE', requests: 50 });
+    expect(out).toEqual({ ok: false, failure: { code: 'SDP_NO_RESPONSE', retryable: true, detail: 'no valid SDP response to 50 requests' }, requests: 50 });
     expect(link.stats.udpSent).toBe(50);
   });
 

@@ -95,7 +95,7 @@ describe('modem-manager', () => {
     step(1 + 1500 + 1);
     // Discovery ends at the modem's answer (1 ms), then setKeyTimeout apart.
     expect(sent.filter((s) => s.msg.type === 'CM_SET_KEY.REQ').map((s) => s.at)).toEqual([1, 501, 1001]);
-    expect(a.getSnapshot().output).toMatchObject({ ok: false, reason: 'no CM_SET_KEY.CNF' });
+    expect(a.getSnapshot().output).toMatchObject({ ok: false, failure: { code: 'MODEM_SET_KEY_TIMEOUT', retryable: true } });
   });
 
   for (const result of [0, 1]) {
@@ -115,7 +115,7 @@ describe('modem-manager', () => {
   it('CM_SET_KEY.CNF result 2: refused', () => {
     const { a, step } = run({}, (o) => (o.msg.type === 'CM_SET_KEY.REQ' ? [{ from: OWN, msg: setKeyCnf(2) }] : o.msg.type === 'VS_SW_VER.REQ' ? [{ from: OWN, msg: swVerCnf }] : []));
     step(600);
-    expect(a.getSnapshot().output).toMatchObject({ ok: false, reason: 'CM_SET_KEY refused by the modem' });
+    expect(a.getSnapshot().output).toMatchObject({ ok: false, failure: { code: 'MODEM_SET_KEY_REFUSED' } });
   });
 
   it('only our own modem ever answers (the EVSE is gone): Failed at TT_match_join after SET_KEY', () => {

@@ -70,20 +70,20 @@ describe('SLAC layer actors of the connection manager (src/runtime/slac-layer.ts
     expect(seen).toBeLessThan(10);
   });
 
-  it('no modem at all: the modem layer ends { ok: false } with the reason', async () => {
+  it('no modem at all: the modem layer ends { ok: false } with MODEM_NOT_FOUND', async () => {
     const desk = new Desk();
     const evPort = desk.host('ev', EV);
     desk.sim.setUp('ev', false);
     const modem: AnyActorRef = createActor(evModemActor(layer(desk, evPort))).start();
     await until(desk, () => modem.getSnapshot().status === 'done', 2000);
-    expect(modem.getSnapshot().output).toMatchObject({ ok: false, reason: 'no modem answers VS_SW_VER' });
+    expect(modem.getSnapshot().output).toMatchObject({ ok: false, failure: { code: 'MODEM_NOT_FOUND', retryable: true } });
   });
 
-  it('EVSE SLAC without the modem step: refuses with the reason instead of running without a key', async () => {
+  it('EVSE SLAC without the modem step: refuses with SLAC_NO_KEY instead of running without a key', async () => {
     const desk = new Desk();
     const evsePort = desk.host('evse', EVSE);
     const evse: AnyActorRef = createActor(evseSlacActor(layer(desk, evsePort), {})).start();
     await until(desk, () => evse.getSnapshot().status === 'done', 100);
-    expect(evse.getSnapshot().output).toEqual({ ok: false, reason: 'no session key (modem step did not run)' });
+    expect(evse.getSnapshot().output).toEqual({ ok: false, failure: { code: 'SLAC_NO_KEY', retryable: true, detail: 'no session key (modem step did not run)' } });
   });
 });

@@ -135,7 +135,7 @@ describe('slac-ev ⇄ slac-evse on SimulatedClock', () => {
     const ev = evActor(w, { timings: { attenuationLimitDb: 40 } }).start();
     w.run(3000);
     const out = ev.getSnapshot().output;
-    expect(out?.ok === false && out.reason).toMatch(/no acceptable/);
+    expect(out?.ok === false && out.failure.code).toBe('SLAC_NO_MATCH');
   });
 
   it('CM_VALIDATE on both sides: the EV toggles CP, the EVSE counts and reports success', () => {
@@ -263,7 +263,7 @@ describe('slac-ev timeouts and retries', () => {
     const w = new Wire();
     const ev = evActor(w).start();
     ev.send({ type: 'STOP' });
-    expect(ev.getSnapshot().output).toMatchObject({ ok: false, reason: 'stopped' });
+    expect(ev.getSnapshot().output).toMatchObject({ ok: false, failure: { code: 'LAYER_STOPPED' } });
   });
 });
 

@@ -25,13 +25,18 @@ import { isAcMode, type DcEvseStatus, type Protocol, type RequestKind, type V2gR
 import { documentDespiteError, energyModeOf, isAllowedNext, isOkCode, seccStepOf, type SeccStage } from '../../src/v2g/policy.js';
 import type { V2gDocument } from '../../src/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
-import type { V2gEvseActionParams, V2gEvseEvent, V2gEvseInput, V2gEvseOutput } from './types.js';
+import { evseEndReasonText, type V2gEvseActionParams, type V2gEvseEndReason, type V2gEvseEvent, type V2gEvseInput, type V2gEvseOutput } from './types.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+
+/** The end after the connection closed during a session (its close reason kept as detail). */
+const transportClosed = (e: { reason?: string }): V2gEvseEndReason => ({ code: 'TransportClosed', detail: { ...(e.reason ? { reason: e.reason } : {}), beforeHandshake: false } });
+/** The end after garbage during a session. */
+const decodeError = (e: { error: { code: string; message: string } }): V2gEvseEndReason => ({ code: 'DecodeError', detail: { error: { code: e.error.code, message: e.error.message }, beforeHandshake: false } });
 
 type InternalEvent =
   | { readonly type: 'HS.OK'; readonly protocol: Protocol }
-  | { readonly type: 'HS.FAILED'; readonly reason: string }
-  | { readonly type: 'SESSION.END'; readonly reason: string; readonly aborted: boolean }
+  | { readonly type: 'HS.FAILED'; readonly end: V2gEvseEndReason }
+  | { readonly type: 'SESSION.END'; readonly end: V2gEvseEndReason; readonly aborted: boolean }
   | { readonly type: 'ISO.START' }
   | { readonly type: 'ONGOING.START' }
   | { readonly type: 'ONGOING.STOP' }
@@ -79,7 +84,7 @@ interface Ctx {
   acSelected: boolean;
   lastCheckpoint: Checkpoint;
   sessions: number;
-  endReason: string;
+  end: V2gEvseEndReason | undefined;
   aborted: boolean;
 }
 
@@ -188,7 +193,7 @@ export const v2gEvseMachine = setup({
         if (!offer.ok) {
           // Not a handshake: nothing in the AppProtocol grammar can answer it; close (one place decides, see STYLE.md).
           context.logger.log('warn', 'expected supportedAppProtocolReq', { code: offer.error.code, message: offer.error.message });
-          enqueue.raise({ type: 'HS.FAILED', reason: `bad supportedAppProtocolReq: ${offer.error.message}` });
+          enqueue.raise({ type: 'HS.FAILED', end: { code: 'HandshakeUndecodable', detail: { message: offer.error.message } } });
           return;
         }
         enqueue.assign({ lastCheckpoint: Checkpoint.ProtocolChosen });
@@ -198,7 +203,7 @@ export const v2gEvseMachine = setup({
         enqueue.assign({ lastCheckpoint: Checkpoint.SupportedAppProtocolRes });
         io(enqueue)({ type: 'reportStatus', params: status('SupportedAppProtocolRes', Checkpoint.SupportedAppProtocolRes, { responseCode: choice.response.responseCode, protocol: choice.protocol ?? 'none' }) });
         if (!choice.protocol) {
-          enqueue.raise({ type: 'HS.FAILED', reason: 'Failed_NoNegotiation' });
+          enqueue.raise({ type: 'HS.FAILED', end: { code: 'NoNegotiation', detail: {} } });
           return;
         }
         io(enqueue)({ type: 'protocolSelected', params: { protocol: choice.protocol, schema: choice.protocol } });
@@ -212,7 +217,7 @@ export const v2gEvseMachine = setup({
           // Unknown or malformed request: the response type is unknown, so no FAILED_* answer is possible.
           context.logger.log('warn', 'undecodable request: closing', { code: decoded.error.code, message: decoded.error.message });
           io(enqueue)({ type: 'closeTransport', params: { reason: `request not understood: ${decoded.error.code}` } });
-          enqueue.raise({ type: 'SESSION.END', reason: `RequestNotUnderstood: ${decoded.error.code}`, aborted: true });
+          enqueue.raise({ type: 'SESSION.END', end: { code: 'RequestNotUnderstood', detail: { errorCode: decoded.error.code } }, aborted: true });
           return;
         }
         const { sessionId, body: req } = decoded.value;
@@ -251,7 +256,7 @@ export const v2gEvseMachine = setup({
         };
         const a = answer(req, facts);
         let res: V2gResponse = a.res;
-        let failReason: string | undefined;
+        let failReason: V2gEvseEndReason | undefined;
         if (
           (res.kind === 'Authorization' || res.kind === 'ChargeParameterDiscovery') &&
           res.processing !== 'Finished' &&
@@ -262,7 +267,7 @@ export const v2gEvseMachine = setup({
           // [V2G2-712/713]: still not ready after V2G_SECC_Ongoing_Performance_Time since the first Ongoing of this
           // loop: answer FAILED (the EV learns why before its own V2G_EVCC_Ongoing_Timeout) and end the session.
           res = { ...res, responseCode: 'FAILED', processing: 'Finished' };
-          failReason = 'Timeout:V2G_SECC_Ongoing_Performance_Time';
+          failReason = { code: 'Timeout', detail: { timer: 'V2G_SECC_Ongoing_Performance_Time', beforeHandshake: false } };
           context.logger.log('warn', `${req.kind}Req still Ongoing after V2G_SECC_Ongoing_Performance_Time: FAILED`, { performanceTimeMs: context.t.V2G_SECC_Ongoing_Performance_Time });
         }
         if (req.kind === 'SessionSetup' && context.sessionId.length > 0 && sid === context.sessionId) res = { ...res, responseCode: 'OK_OldSessionJoined' };
@@ -277,7 +282,7 @@ export const v2gEvseMachine = setup({
         if (!doc.ok) {
           context.logger.log('error', `cannot encode ${req.kind}Res`, { message: doc.error.message });
           io(enqueue)({ type: 'closeTransport', params: { reason: `cannot encode ${req.kind}Res` } });
-          enqueue.raise({ type: 'SESSION.END', reason: `EncodeFailed: ${req.kind}Res: ${doc.error.message}`, aborted: true });
+          enqueue.raise({ type: 'SESSION.END', end: { code: 'EncodeFailed', detail: { document: `${req.kind}Res`, message: doc.error.message, beforeHandshake: false } }, aborted: true });
           return;
         }
         const ok = isOkCode(res.responseCode);
@@ -311,9 +316,9 @@ export const v2gEvseMachine = setup({
           // After FAILED_* the session is over; the SECC closes the connection.
           io(enqueue)('powerSupplyOff');
           io(enqueue)({ type: 'closeTransport', params: { reason: `${res.responseCode} in ${req.kind}Res` } });
-          enqueue.raise({ type: 'SESSION.END', reason: failReason ?? `${res.responseCode} in ${req.kind}Res`, aborted: true });
+          enqueue.raise({ type: 'SESSION.END', end: failReason ?? { code: 'ResponseCodeFailed', detail: { request: req.kind, responseCode: res.responseCode } }, aborted: true });
         } else if (req.kind === 'SessionStop') {
-          enqueue.raise({ type: 'SESSION.END', reason: 'SessionStop', aborted: false });
+          enqueue.raise({ type: 'SESSION.END', end: { code: 'SessionStop', detail: {} }, aborted: false });
         }
       }),
     },
@@ -340,7 +345,7 @@ export const v2gEvseMachine = setup({
       acSelected: false,
       lastCheckpoint: Checkpoint.TcpListen,
       sessions: 0,
-      endReason: '',
+      end: undefined,
       aborted: false,
     }),
     on: {
@@ -374,8 +379,8 @@ export const v2gEvseMachine = setup({
             actions: assign({ protocol: ({ event }) => event.protocol, sessions: ({ context }) => context.sessions + 1 }),
           },
           'HS.FAILED': [
-            { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true, actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }] },
-            { target: 'ended', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: event.reason }) }, assign({ endReason: ({ event }) => event.reason, aborted: true })] },
+            { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true, actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: evseEndReasonText(event.end) }) }] },
+            { target: 'ended', actions: [{ type: 'closeTransport', params: ({ event }) => ({ reason: evseEndReasonText(event.end) }) }, assign({ end: ({ event }) => event.end, aborted: true })] },
           ],
           'V2G.DECODE_ERROR': [
             {
@@ -384,41 +389,41 @@ export const v2gEvseMachine = setup({
             },
             // Garbage, broken framing or EXI that is not a handshake: there is no response type to answer with
             // and nothing after it on this stream can be trusted, so the connection is over (one place decides).
-            { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, reason: `BeforeHandshake: decode error ${event.error.code}` })) },
+            { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, end: { code: 'DecodeError' as const, detail: { error: { code: event.error.code, message: event.error.message }, beforeHandshake: true } } })) },
           ],
           // Our own supportedAppProtocolRes did not encode: a bug here, not a decode error of the car's (issue 9 §3).
-          'V2G.ENCODE_ERROR': { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, reason: `BeforeHandshake: EncodeFailed: ${event.document}: ${event.error.message}` })) },
+          'V2G.ENCODE_ERROR': { actions: raise(({ event }) => ({ type: 'HS.FAILED' as const, end: { code: 'EncodeFailed' as const, detail: { document: event.document, message: event.error.message, beforeHandshake: true } } })) },
           // The peer closed (FIN) or reset the connection before its supportedAppProtocolReq. Without this
           // transition the machine waited for a handshake on a dead connection forever and held the only
           // session slot (issue 8: one early FIN disabled the charger).
           'V2G.TRANSPORT_CLOSED': [
             { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true },
-            { target: 'ended', actions: assign({ endReason: ({ event }) => `BeforeHandshake: connection closed${event.reason ? ` (${event.reason})` : ''}`, aborted: true }) },
+            { target: 'ended', actions: assign({ end: ({ event }): V2gEvseEndReason => ({ code: 'TransportClosed', detail: { ...(event.reason ? { reason: event.reason } : {}), beforeHandshake: true } }), aborted: true }) },
           ],
           // A stop at the charger while no session runs: nothing to wind down.
           STOP_REQUEST: {
             target: 'ended',
-            actions: [{ type: 'closeTransport', params: { reason: 'stop before the handshake' } }, assign({ endReason: ({ event }) => `BeforeHandshake: ${event.reason ?? 'StopRequest'}`, aborted: true })],
+            actions: [{ type: 'closeTransport', params: { reason: 'stop before the handshake' } }, assign({ end: ({ event }): V2gEvseEndReason => ({ code: 'StopRequest', detail: event.reason ? { request: event.reason } : {} }), aborted: true })],
           },
         },
         after: {
           // The handshake wait is bounded twice from the accept: by the standard's V2G_SECC_Sequence_Timeout
           // (DIN 70121 / ISO 15118-2 [V2G2-443]: 60 s; it only ran after the handshake before) and by the tighter
           // handshake_timeout for a peer that has sent no complete message (silent, slowloris), see src/v2g/config.ts.
-          handshake_timeout: { actions: raise({ type: 'HS.FAILED' as const, reason: 'BeforeHandshake: Timeout:handshake_timeout' }) },
-          V2G_SECC_Sequence_Timeout: { actions: raise({ type: 'HS.FAILED' as const, reason: 'BeforeHandshake: Timeout:V2G_SECC_Sequence_Timeout' }) },
+          handshake_timeout: { actions: raise({ type: 'HS.FAILED' as const, end: { code: 'Timeout', detail: { timer: 'handshake_timeout', beforeHandshake: true } } }) },
+          V2G_SECC_Sequence_Timeout: { actions: raise({ type: 'HS.FAILED' as const, end: { code: 'Timeout', detail: { timer: 'V2G_SECC_Sequence_Timeout', beforeHandshake: true } } }) },
         },
       },
       session: {
         type: 'parallel',
         on: {
           'SESSION.END': [
-            { guard: 'allowNewSession', target: 'waitForHandshake', actions: assign({ endReason: ({ event }) => event.reason, aborted: ({ event }) => event.aborted }) },
-            { target: 'ended', actions: assign({ endReason: ({ event }) => event.reason, aborted: ({ event }) => event.aborted }) },
+            { guard: 'allowNewSession', target: 'waitForHandshake', actions: assign({ end: ({ event }) => event.end, aborted: ({ event }) => event.aborted }) },
+            { target: 'ended', actions: assign({ end: ({ event }) => event.end, aborted: ({ event }) => event.aborted }) },
           ],
           'V2G.TRANSPORT_CLOSED': [
-            { guard: 'allowNewSession', target: 'waitForHandshake', actions: ['powerSupplyOff', assign({ endReason: 'TransportClosed', aborted: true })] },
-            { target: 'ended', actions: ['powerSupplyOff', assign({ endReason: 'TransportClosed', aborted: true })] },
+            { guard: 'allowNewSession', target: 'waitForHandshake', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event), aborted: true })] },
+            { target: 'ended', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event), aborted: true })] },
           ],
           'V2G.DECODE_ERROR': [
             {
@@ -433,11 +438,11 @@ export const v2gEvseMachine = setup({
             {
               guard: 'allowNewSession',
               target: 'waitForHandshake',
-              actions: ['powerSupplyOff', { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) }, assign({ endReason: 'DecodeError', aborted: true })],
+              actions: ['powerSupplyOff', { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) }, assign({ end: ({ event }) => decodeError(event), aborted: true })],
             },
             {
               target: 'ended',
-              actions: ['powerSupplyOff', { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) }, assign({ endReason: 'DecodeError', aborted: true })],
+              actions: ['powerSupplyOff', { type: 'closeTransport', params: ({ event }) => ({ reason: `decode error: ${event.error.code}` }) }, assign({ end: ({ event }) => decodeError(event), aborted: true })],
             },
           ],
           // Our own response did not encode (the transport's EXI encoder refused it): the car gets no answer, so the
@@ -449,7 +454,7 @@ export const v2gEvseMachine = setup({
               actions: [
                 'powerSupplyOff',
                 { type: 'closeTransport', params: ({ event }) => ({ reason: `encode failed: ${event.document}` }) },
-                assign({ endReason: ({ event }) => `EncodeFailed: ${event.document}: ${event.error.message}`, aborted: true }),
+                assign({ end: ({ event }): V2gEvseEndReason => ({ code: 'EncodeFailed', detail: { document: event.document, message: event.error.message, beforeHandshake: false } }), aborted: true }),
               ],
             },
             {
@@ -457,7 +462,7 @@ export const v2gEvseMachine = setup({
               actions: [
                 'powerSupplyOff',
                 { type: 'closeTransport', params: ({ event }) => ({ reason: `encode failed: ${event.document}` }) },
-                assign({ endReason: ({ event }) => `EncodeFailed: ${event.document}: ${event.error.message}`, aborted: true }),
+                assign({ end: ({ event }): V2gEvseEndReason => ({ code: 'EncodeFailed', detail: { document: event.document, message: event.error.message, beforeHandshake: false } }), aborted: true }),
               ],
             },
           ],
@@ -481,7 +486,7 @@ export const v2gEvseMachine = setup({
                   { type: 'closeTransport', params: { reason: 'V2G_SECC_Sequence_Timeout' } },
                   { type: 'reportStatus', params: status('SequenceTimeout') },
                   // Leave the parallel state through the same path as any other end.
-                  enqueueActions(({ enqueue }) => enqueue.raise({ type: 'SESSION.END', reason: 'Timeout:V2G_SECC_Sequence_Timeout', aborted: true })),
+                  enqueueActions(({ enqueue }) => enqueue.raise({ type: 'SESSION.END', end: { code: 'Timeout', detail: { timer: 'V2G_SECC_Sequence_Timeout', beforeHandshake: false } }, aborted: true })),
                 ],
               },
             },
@@ -572,7 +577,8 @@ export const v2gEvseMachine = setup({
     },
     output: ({ context }) => ({
       result: context.aborted ? 'Aborted' : 'SessionStopped',
-      reason: context.endReason,
+      ...(context.end ? { end: context.end } : {}),
+      reason: context.end ? evseEndReasonText(context.end) : '',
       lastCheckpoint: context.lastCheckpoint,
       ...(context.protocol ? { protocol: context.protocol } : {}),
       ...(context.sessionId.length > 0 ? { sessionId: toHex(context.sessionId) } : {}),

@@ -88,7 +88,8 @@ describe('charger connection manager against a hostile peer before the handshake
     expect(c.slacRuns()).toBe(1);
     conn.close();
     expect(await runUntil(c.clock, () => c.state().includes('backoff'), 1000)).toBeGreaterThanOrEqual(0);
-    expect(c.cm.getSnapshot().context.reason).toMatch(/no V2G session on the connection: BeforeHandshake: connection closed/);
+    expect(c.cm.getSnapshot().context.failure).toMatchObject({ code: 'SESSION_NOT_STARTED', retryable: true, layer: 'session' });
+    expect(c.cm.getSnapshot().context.sessionOutput).toMatchObject({ sessions: 0, end: { code: 'TransportClosed', detail: { beforeHandshake: true } } });
     expect(await runUntil(c.clock, () => c.slacRuns() === 2, 5000)).toBeGreaterThanOrEqual(0);
     expect(c.shutdowns).toEqual([]);
   });
@@ -117,6 +118,7 @@ describe('charger connection manager against a hostile peer before the handshake
     expect(await runUntil(c.clock, () => c.slacRuns() === 2, 5000, 50)).toBeGreaterThanOrEqual(0);
     expect(closed).toHaveLength(1);
     expect(closed[0]).toBeLessThanOrEqual(5100);
+    expect(c.cm.getSnapshot().context.sessionOutput).toMatchObject({ sessions: 0, end: { code: 'Timeout', detail: { timer: 'handshake_timeout', beforeHandshake: true } } });
   });
 
   it('a second connection while one holds the session slot is refused at once', async () => {
@@ -137,6 +139,6 @@ describe('charger connection manager against a hostile peer before the handshake
     expect(took).toBeGreaterThanOrEqual(0);
     expect(took).toBeLessThanOrEqual(20_100);
     expect(c.shutdowns).toHaveLength(1);
-    expect(c.cm.getSnapshot().output).toMatchObject({ end: 'Stopped' });
+    expect(c.cm.getSnapshot().output).toMatchObject({ end: 'Stopped', cause: { code: 'SessionStopTimeout', request: 'SIGTERM' } });
   });
 });

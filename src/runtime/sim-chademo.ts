@@ -10,6 +10,29 @@ import type { StatusBus } from '../status.js';
 import { createChademoBridge, type ChademoBridge } from './chademo.js';
 import { Checkpoint } from '../checkpoints.js';
 import type { Clock } from '../ports/clock.js';
+import type { StateValue } from 'xstate';
+
+/** The innermost state of a state value, following the last region of a parallel state ('awaitLimits' in active.sequence.running.preparing). */
+function innermost(v: StateValue): string {
+  if (typeof v === 'string') return v;
+  const keys = Object.keys(v);
+  const last = keys[keys.length - 1];
+  if (last === undefined) return '';
+  const inner = v[last];
+  return inner === undefined ? last : innermost(inner);
+}
+
+/**
+ * The bridge's phase for the progress line: 'idle', 'done', or the innermost state of its charging sequence
+ * (the sequence region, not the cycle or watchdog regions beside it in the parallel 'active' state).
+ */
+export function chademoPhase(s: { readonly status: string; readonly value: StateValue; matches(v: 'idle' | 'active'): boolean }): string {
+  if (s.status === 'done') return 'done';
+  if (s.matches('idle')) return 'idle';
+  const active = typeof s.value === 'object' ? s.value.active : undefined;
+  const sequence = active !== undefined && typeof active === 'object' ? active.sequence : undefined;
+  return sequence === undefined ? innermost(s.value) : innermost(sequence);
+}
 
 export interface SimChademoOptions {
   readonly car?: Partial<SimChademoCarOptions>;
@@ -67,7 +90,7 @@ export function createSimChademoChain(o: {
   // CableCheck and PreCharge.
   const sub = o.status.updates$.subscribe((u) => {
     bridge.onStatus(u);
-    if (u.checkpoint === Checkpoint.SupportedAppProtocolReq && bridge.actor.getSnapshot().value === 'idle') queueMicrotask(() => bridge.start());
+    if (u.checkpoint === Checkpoint.SupportedAppProtocolReq && bridge.actor.getSnapshot().matches('idle')) queueMicrotask(() => bridge.start());
   });
   return {
     bus,
@@ -90,7 +113,7 @@ export function attachChademoProgress(chain: SimChademoChain, o: { now: () => nu
   let socStart: number | undefined;
   const sub = chain.bridge.actor.subscribe((s) => {
     const c = s.context;
-    const phase = s.status === 'done' ? 'done' : JSON.stringify(s.value).replace(/[{}"]/g, '').split(':').pop() ?? '';
+    const phase = chademoPhase(s);
     if (c.status && socStart === undefined) socStart = c.status.soc;
     maxCurrent = Math.max(maxCurrent, c.ccsPresentCurrent);
     const t = o.now();
@@ -111,7 +134,7 @@ export function attachChademoProgress(chain: SimChademoChain, o: { now: () => nu
       const out = s.status === 'done' ? s.output : undefined;
       return [
         '── CHAdeMO side summary ──',
-        `end: ${out ? `${out.result} (${out.reason})` : `still running (${JSON.stringify(s.value)})`}`,
+        `end: ${out ? `${out.result} (${out.reason})` : `still running (${chademoPhase(s)})`}`,
         `SOC: ${socStart ?? '-'} % → ${s.context.status?.soc ?? '-'} %   max current ${maxCurrent.toFixed(0)} A   protocol ${s.context.status ? ['pre-0.9', '0.9', '1.0', '2.0'][s.context.status.protocol] : '-'}`,
         ...(out && out.stopFaults.length ? [`stop faults: ${out.stopFaults.join(', ')}`] : []),
         ...(out?.staysLocked ? ['the CHAdeMO plug stayed locked (connector voltage did not fall below safe_voltage)'] : []),

@@ -23,6 +23,7 @@ import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../v2gtp/
 import type { OutgoingDocument, V2gDocument } from '../v2g/document.js';
 import type { SchemaId } from '../v2g/model.js';
 import { toHex } from '../bytes.js';
+import { errorMessage } from '../errors.js';
 
 /** At most this many payload bytes of an undecodable message appear (as hex) in its log line. */
 const LOGGED_EXI_BYTES = 64;
@@ -128,6 +129,20 @@ export function documentName(doc: V2gDocument): string {
   return Object.keys(doc)[0] ?? 'unknown';
 }
 
+/**
+ * The codec called so that a throw (a codec bug: the contract is "never throws") cannot crash the transport,
+ * and through it the connection manager: it becomes the typed error of its direction — ENCODE_THREW for our
+ * own document (reported as V2G.ENCODE_ERROR, never as a decode error of the peer's bytes), DECODE_THREW for
+ * the peer's bytes.
+ */
+function guarded<T>(call: () => Result<T>, code: 'ENCODE_THREW' | 'DECODE_THREW'): Result<T> {
+  try {
+    return call();
+  } catch (e) {
+    return { ok: false, error: codecError(code, `codec threw: ${errorMessage(e)}`.slice(0, 300)) };
+  }
+}
+
 export function v2gTransportActor(opts: V2gTransportOptions) {
   const { codec, logger, role } = opts;
   const incoming = role === 'ev' ? 'V2G.RES' : 'V2G.REQ';
@@ -166,7 +181,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
           breakStream(codecError('UNEXPECTED_PAYLOAD_TYPE', `payload type 0x${m.payloadType.toString(16)} on the V2G connection (expected 0x8001 EXI)`, { offset: m.streamOffset + 2 }));
           return;
         }
-        const d = decodeRx(schema, m.payload);
+        const d = guarded(() => decodeRx(schema, m.payload), 'DECODE_THREW');
         if (!d.ok) {
           // The hex is cut: a hostile peer chooses the payload size (up to maxMessageLength), not our log volume.
           logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, bytes: m.payload.length, exi: toHex(m.payload.subarray(0, LOGGED_EXI_BYTES)) + (m.payload.length > LOGGED_EXI_BYTES ? '…' : '') });
@@ -199,7 +214,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
             logger.log('warn', `not sent (connection closed): ${documentName(cmd.out.doc)}`);
             return;
           }
-          const enc = codec.encode(cmd.out.schema, cmd.out.doc);
+          const enc = guarded(() => codec.encode(cmd.out.schema, cmd.out.doc), 'ENCODE_THREW');
           if (!enc.ok) {
             // Our own document did not encode: a bug in a dialect, not the peer's fault. Tell the session it will get no answer.
             logger.log('error', `EXI encode failed: ${documentName(cmd.out.doc)}`, { schema: cmd.out.schema, code: enc.error.code, message: enc.error.message });

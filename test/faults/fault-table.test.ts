@@ -32,6 +32,10 @@ import { parseFaultScenario } from '../../src/v2g/faults.js';
 import type { DcEvStatus, RequestKind, V2gRequest } from '../../src/v2g/model.js';
 import type { Sim, SimOptions } from '../../src/runtime/sim.js';
 import { runStack } from '../stack/harness.js';
+import type { V2gEvEndCode, V2gEvEndReason, V2gEvOutput } from '../../machines/v2g-ev/types.js';
+import type { EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
+import type { LayerFailureCode } from '../../src/connection/failure.js';
+import type { ConnectionEndCode } from '../../src/connection/end-cause.js';
 
 type End = 'ChargingFinished' | 'SafeShutdown' | 'GaveUp';
 
@@ -44,8 +48,12 @@ interface Row {
   /** Called once before the run starts (hooks on the status bus act at the exact checkpoint). */
   readonly start?: (sim: Sim, clock: SimulatedClock) => void;
   readonly expect: End;
-  /** The reason must match (the EV session's or the manager's). */
-  readonly reason?: RegExp;
+  /** The EV session's end (V2gEvOutput.end): its code and, where given, these detail values. */
+  readonly end?: { readonly code: V2gEvEndCode; readonly detail?: Readonly<Record<string, string | number | boolean>> };
+  /** The manager's cause code (EvConnectionManagerOutput.cause). */
+  readonly cause?: ConnectionEndCode;
+  /** A layer failure code that the manager backed off or gave up on in this run. */
+  readonly failure?: LayerFailureCode;
   /** After the end the connector stays locked (hardware fault: unlocking would be unsafe or impossible). */
   readonly staysLocked?: boolean;
   /** The lock state at the end when it is not 'unlocked' (default) or, with staysLocked, 'locked'. */
@@ -92,6 +100,13 @@ function skippingCar(from: RequestKind, to: (evStatus: DcEvStatus) => V2gRequest
       return exiCodec.encode(schema, doc);
     },
   };
+}
+
+/** The session end matches the row's: same code, and every detail value the row names is equal. */
+function endMatches(want: NonNullable<Row['end']>, got: V2gEvEndReason): boolean {
+  if (got.code !== want.code) return false;
+  const detail = got.detail as Readonly<Record<string, unknown>>;
+  return Object.entries(want.detail ?? {}).every(([k, v]) => detail[k] === v);
 }
 
 const preChargeReq = (evStatus: DcEvStatus): V2gRequest => ({ kind: 'PreCharge', evStatus, targetVoltage: 380, targetCurrent: 2 });
@@ -156,19 +171,19 @@ const rows: Row[] = [
   { name: 'pyPLC 7: PreChargeRes FAILED (3rd)', faults: 'PreCharge#3:responseCode=FAILED', options: { plant: { supply: { slewVoltsPerSecond: 150 } } }, expect: 'SafeShutdown', notReached: [590, 700] },
   { name: 'pyPLC 8: PowerDeliveryRes FAILED', faults: 'PowerDelivery:responseCode=FAILED', expect: 'SafeShutdown', notReached: [700] },
   { name: 'pyPLC 9: CurrentDemandRes FAILED (11th)', faults: 'CurrentDemand#11:responseCode=FAILED', expect: 'SafeShutdown' },
-  { name: 'pyPLC 10: CableCheckRes missing', faults: 'CableCheck:noResponse', expect: 'SafeShutdown', reason: /Timeout/, notReached: [570] },
-  { name: 'pyPLC 11: PreChargeRes missing', faults: 'PreCharge:noResponse', expect: 'SafeShutdown', reason: /Timeout/, notReached: [590] },
+  { name: 'pyPLC 10: CableCheckRes missing', faults: 'CableCheck:noResponse', expect: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Msg_Timeout_CableCheck' } }, notReached: [570] },
+  { name: 'pyPLC 11: PreChargeRes missing', faults: 'PreCharge:noResponse', expect: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'V2G_EVCC_Msg_Timeout_PreCharge' } }, notReached: [590] },
   // EVSE_Shutdown is a charger-side stop (protocol-facts §5): PowerDelivery(stop), state B, WeldingDetection, SessionStop — an orderly end, no power ever flowed.
-  { name: 'pyPLC 12: PreChargeRes EVSE_Shutdown → orderly stop', faults: 'PreCharge:evseStatusCode=EVSE_Shutdown', expect: 'ChargingFinished', reason: /EVSE_Shutdown/, notReached: [700] },
+  { name: 'pyPLC 12: PreChargeRes EVSE_Shutdown → orderly stop', faults: 'PreCharge:evseStatusCode=EVSE_Shutdown', expect: 'ChargingFinished', end: { code: 'ChargerStop', detail: { evseStatusCode: 'EVSE_Shutdown' } }, notReached: [700] },
   // tsplc answers EVSE_Shutdown in the loop with a graceful PowerDelivery(stop) (pyPLC did not): a normal end.
-  { name: 'pyPLC 13: CurrentDemandRes EVSE_Shutdown (21st) → graceful stop', faults: 'CurrentDemand#21+:evseStatusCode=EVSE_Shutdown', expect: 'ChargingFinished', reason: /EVSE_Shutdown/ },
+  { name: 'pyPLC 13: CurrentDemandRes EVSE_Shutdown (21st) → graceful stop', faults: 'CurrentDemand#21+:evseStatusCode=EVSE_Shutdown', expect: 'ChargingFinished', end: { code: 'ChargerStop', detail: { evseStatusCode: 'EVSE_Shutdown' } } },
   { name: 'pyPLC 14: CurrentDemandRes EVSE_Malfunction', faults: 'CurrentDemand#5:evseStatusCode=EVSE_Malfunction', expect: 'SafeShutdown' },
-  { name: 'pyPLC 15: CurrentDemandRes missing', faults: 'CurrentDemand#5:noResponse', expect: 'SafeShutdown', reason: /Timeout/ },
-  { name: 'pyPLC 16: good case', expect: 'ChargingFinished', reason: /SocTargetReached/ },
+  { name: 'pyPLC 15: CurrentDemandRes missing', faults: 'CurrentDemand#5:noResponse', expect: 'SafeShutdown', end: { code: 'Timeout', detail: { waitingFor: 'CurrentDemand' } } },
+  { name: 'pyPLC 16: good case', expect: 'ChargingFinished', end: { code: 'SocTargetReached' } },
 
   // --- a silent peer at every step ---
   ...(['SessionSetup', 'ServiceDiscovery', 'PaymentServiceSelection', 'Authorization', 'ChargeParameterDiscovery', 'PowerDelivery'] as const).map(
-    (k): Row => ({ name: `silent EVSE: no ${k}Res`, faults: `${k}:noResponse`, expect: 'SafeShutdown', reason: /Timeout/, notReached: [700] }),
+    (k): Row => ({ name: `silent EVSE: no ${k}Res`, faults: `${k}:noResponse`, expect: 'SafeShutdown', end: { code: 'Timeout', detail: { waitingFor: k } }, notReached: [700] }),
   ),
   // pyPLC observation: ABB never answers WeldingDetectionReq, Alpitronic answers FAILED — the session still ends without a fault
   // (the contactors are already open and the EV measures the inlet itself).
@@ -184,7 +199,7 @@ const rows: Row[] = [
         name: `${k}Res ${c}${k === 'CurrentDemand' ? ' (3rd)' : ''}`,
         faults: `${k}${k === 'CurrentDemand' ? '#3' : ''}:responseCode=${c}`,
         expect: 'SafeShutdown',
-        reason: new RegExp(`${c} in ${k}Res`),
+        end: { code: 'ResponseCodeFailed', detail: { request: k, responseCode: c } },
         // Before PowerDelivery(start) no charging may happen.
         ...(k === 'CurrentDemand' ? {} : { notReached: [700] }),
       }),
@@ -192,9 +207,9 @@ const rows: Row[] = [
   ),
 
   // --- EVSE status codes and isolation ---
-  { name: 'CurrentDemandRes EVSE_EmergencyShutdown', faults: 'CurrentDemand#4:evseStatusCode=EVSE_EmergencyShutdown', expect: 'SafeShutdown', reason: /EmergencyShutdown/ },
+  { name: 'CurrentDemandRes EVSE_EmergencyShutdown', faults: 'CurrentDemand#4:evseStatusCode=EVSE_EmergencyShutdown', expect: 'SafeShutdown', end: { code: 'EvseStatusFault', detail: { evseStatusCode: 'EVSE_EmergencyShutdown' } } },
   // No source prescribes a reaction (protocol-facts §5): tsplc stops in order, like for EVSE_Shutdown.
-  { name: 'CurrentDemandRes EVSE_UtilityInterruptEvent → orderly stop', faults: 'CurrentDemand#4:evseStatusCode=EVSE_UtilityInterruptEvent', expect: 'ChargingFinished', reason: /UtilityInterrupt/ },
+  { name: 'CurrentDemandRes EVSE_UtilityInterruptEvent → orderly stop', faults: 'CurrentDemand#4:evseStatusCode=EVSE_UtilityInterruptEvent', expect: 'ChargingFinished', end: { code: 'ChargerStop', detail: { evseStatusCode: 'EVSE_UtilityInterruptEvent' } } },
   { name: 'PreChargeRes EVSE_EmergencyShutdown', faults: 'PreCharge:evseStatusCode=EVSE_EmergencyShutdown', expect: 'SafeShutdown', notReached: [590] },
   { name: 'CableCheckRes EVSE_Malfunction', faults: 'CableCheck+:evseStatusCode=EVSE_Malfunction'.replace('CableCheck+', 'CableCheck#1+'), expect: 'SafeShutdown', notReached: [570] },
   { name: 'CableCheck isolation Fault', faults: 'CableCheck#1+:isolation=Fault', expect: 'SafeShutdown', notReached: [570, 700] },
@@ -202,14 +217,14 @@ const rows: Row[] = [
   { name: 'CurrentDemandRes notification StopCharging → graceful stop', faults: 'CurrentDemand#6+:notification=StopCharging', expect: 'ChargingFinished' },
 
   // --- hardware faults (sim board) ---
-  { name: 'precharge never converging (charger output capped at 200 V)', options: { plant: { supply: { maxVoltage: 200 } } }, expect: 'SafeShutdown', reason: /PreCharge/, notReached: [590, 700] },
+  { name: 'precharge never converging (charger output capped at 200 V)', options: { plant: { supply: { maxVoltage: 200 } } }, expect: 'SafeShutdown', end: { code: 'Timeout', detail: { waitingFor: 'PreCharge' } }, notReached: [590, 700] },
   { name: 'contactors never confirm', options: { plant: { faults: { contactors: 'never-confirms' } } }, expect: 'SafeShutdown', notReached: [700] },
   { name: 'connector lock fails to lock', options: { plant: { faults: { lock: 'fails-to-lock' } } }, expect: 'SafeShutdown', notReached: [560, 700] },
-  { name: 'welded contactors: detected at the end, connector stays locked', options: { plant: { faults: { contactors: 'welded' } } }, expect: 'SafeShutdown', reason: /ContactorsOpen|welded/, staysLocked: true, contactorsStayClosed: true },
+  { name: 'welded contactors: detected at the end, connector stays locked', options: { plant: { faults: { contactors: 'welded' } } }, expect: 'SafeShutdown', end: { code: 'Timeout', detail: { timer: 'Contactor_Timeout' } }, staysLocked: true, contactorsStayClosed: true },
   { name: 'charger current never drops on stop (supply ignores setpoints)', start: at(705, (s) => s.board.plant.injectFault({ supply: 'current' }), 5), expect: 'SafeShutdown', staysLocked: true, contactorsStayClosed: true },
 
   // --- transport and link faults ---
-  { name: 'TCP reset mid CurrentDemand loop', start: at(705, (s) => s.link.resetConnections(), 5), expect: 'SafeShutdown', reason: /reset/ },
+  { name: 'TCP reset mid CurrentDemand loop', start: at(705, (s) => s.link.resetConnections(), 5), expect: 'SafeShutdown', end: { code: 'TransportClosed' } },
   {
     name: 'EVSE modem restarts mid-session (link down 3 s)',
     start: at(
@@ -221,12 +236,12 @@ const rows: Row[] = [
       5,
     ),
     expect: 'SafeShutdown',
-    reason: /Timeout/,
+    end: { code: 'Timeout' },
   },
   { name: 'garbage on the TCP stream mid-loop', start: at(705, (s) => (s.evse.actor.getSnapshot().context as { connection: { write(b: Uint8Array): void } }).connection.write(new Uint8Array([0x01, 0xfe, 0x12, 0x34, 0, 0, 0, 0])), 3), expect: 'SafeShutdown' },
-  // The reason is matched against every back-off reason of the run: later attempts may fail earlier (the EVSE is still waiting for TCP, not in SLAC).
-  { name: 'SDP never answered', options: { sdpFaults: { silent: true }, maxAttempts: 2 }, expect: 'GaveUp', reason: /SDP: no SDP response|NO_RESPONSE/, notReached: [301] },
-  { name: 'charger announces a wrong TCP port', options: { sdpFaults: { announcePort: 50000 }, maxAttempts: 2 }, expect: 'GaveUp', reason: /TCP: CONNECT_REFUSED/, notReached: [400] },
+  // The failure code is looked for among every back-off of the run: later attempts may fail earlier (the EVSE is still waiting for TCP, not in SLAC).
+  { name: 'SDP never answered', options: { sdpFaults: { silent: true }, maxAttempts: 2 }, expect: 'GaveUp', cause: 'LayerFailed', failure: 'SDP_NO_RESPONSE', notReached: [301] },
+  { name: 'charger announces a wrong TCP port', options: { sdpFaults: { announcePort: 50000 }, maxAttempts: 2 }, expect: 'GaveUp', cause: 'LayerFailed', failure: 'TCP_CONNECT_REFUSED', notReached: [400] },
 
   // --- unplug at every step ---
   ...([
@@ -238,18 +253,18 @@ const rows: Row[] = [
     [570, 'PreCharge'],
     [700, 'CurrentDemand'],
     [850, 'WeldingDetection'],
-  ] as const).map(([cp, step]): Row => ({ name: `unplug during ${step} (checkpoint ${cp})`, start: at(cp, (s) => s.board.plant.unplug()), expect: 'SafeShutdown', reason: /unplug/i })),
+  ] as const).map(([cp, step]): Row => ({ name: `unplug during ${step} (checkpoint ${cp})`, start: at(cp, (s) => s.board.plant.unplug()), expect: 'SafeShutdown', cause: 'Unplugged' })),
 
   // --- a car that skips DC steps (issue 8, defect 3): the charger refuses, its supply is never given a target ---
   ...(['din', 'iso2'] as const).flatMap((protocol): Row[] => {
     const p = protocol === 'din' ? 'DIN' : 'ISO-2';
     const refused = { expect: 'SafeShutdown' as const, supplyNeverTargeted: true, notReached: [590, 700] };
     return [
-      { name: `${p}: car skips CableCheck (PreChargeReq after ChargeParameterDiscovery) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq) }, evseRefuses: 'PreCharge', reason: /expected CableCheckRes, got PreChargeRes|FAILED_SequenceError/, ...refused },
+      { name: `${p}: car skips CableCheck (PreChargeReq after ChargeParameterDiscovery) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq) }, evseRefuses: 'PreCharge', end: { code: 'UnexpectedResponse', detail: { expected: 'CableCheck', got: 'PreCharge' } }, ...refused },
       // The sim's isolation check takes 2 s: the car's second CableCheckReq still gets Ongoing, and it does not wait for Finished.
-      { name: `${p}: car goes on to PreCharge while CableCheck is still Ongoing → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq, 2) }, evseRefuses: 'PreCharge', reason: /expected CableCheckRes, got PreChargeRes|FAILED_SequenceError/, ...refused },
-      { name: `${p}: car skips PreCharge (PowerDeliveryReq(Start) after CableCheck) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('PreCharge', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', reason: /expected PreChargeRes, got PowerDeliveryRes|FAILED_SequenceError/, ...refused },
-      { name: `${p}: car sends PowerDeliveryReq(Start) straight after ChargeParameterDiscovery → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', reason: /expected CableCheckRes, got PowerDeliveryRes|FAILED_SequenceError/, ...refused },
+      { name: `${p}: car goes on to PreCharge while CableCheck is still Ongoing → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', preChargeReq, 2) }, evseRefuses: 'PreCharge', end: { code: 'UnexpectedResponse', detail: { expected: 'CableCheck', got: 'PreCharge' } }, ...refused },
+      { name: `${p}: car skips PreCharge (PowerDeliveryReq(Start) after CableCheck) → FAILED_SequenceError`, protocol, options: { codec: skippingCar('PreCharge', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', end: { code: 'UnexpectedResponse', detail: { expected: 'PreCharge', got: 'PowerDelivery' } }, ...refused },
+      { name: `${p}: car sends PowerDeliveryReq(Start) straight after ChargeParameterDiscovery → FAILED_SequenceError`, protocol, options: { codec: skippingCar('CableCheck', powerDeliveryStartReq) }, evseRefuses: 'PowerDelivery', end: { code: 'UnexpectedResponse', detail: { expected: 'CableCheck', got: 'PowerDelivery' } }, ...refused },
     ];
   }),
 
@@ -264,7 +279,7 @@ const rows: Row[] = [
     name: 'charger killed (SIGKILL) mid-CurrentDemand → 2 s fallback, contactors opened under load, connector stays locked',
     start: at(705, (s) => killCharger(s), 5),
     expect: 'SafeShutdown',
-    reason: /reset|TransportClosed|Timeout/,
+    end: { code: 'TransportClosed' },
     shutdownFaults: ['CURRENT_DID_NOT_DROP', 'INLET_VOLTAGE_NOT_SAFE'],
     // Opened under load: the charger was delivering about 100 A (the car's request) when it died.
     shutdownFaultMessage: /^current still (9\d|1\d\d)(\.\d+)? A after 2000 ms/,
@@ -274,7 +289,7 @@ const rows: Row[] = [
 
   // --- ISO 15118-2 spot checks ---
   { name: 'ISO-2: CurrentDemandRes FAILED (5th)', protocol: 'iso2', faults: 'CurrentDemand#5:responseCode=FAILED', expect: 'SafeShutdown' },
-  { name: 'ISO-2: AuthorizationRes missing', protocol: 'iso2', faults: 'Authorization:noResponse', expect: 'SafeShutdown', reason: /Timeout/ },
+  { name: 'ISO-2: AuthorizationRes missing', protocol: 'iso2', faults: 'Authorization:noResponse', expect: 'SafeShutdown', end: { code: 'Timeout', detail: { waitingFor: 'Authorization' } } },
   { name: 'ISO-2: good case', protocol: 'iso2', expect: 'ChargingFinished' },
 ];
 
@@ -333,10 +348,12 @@ describe('fault-injection table (whole stack, virtual time)', () => {
         },
       });
       const snap = r.sim.ev.actor.getSnapshot();
-      const out = snap.status === 'done' ? (snap.output as { end: string; reason: string; session?: { reason?: string; lastCheckpoint?: number } }) : undefined;
+      const out = snap.status === 'done' ? (snap.output as EvConnectionManagerOutput) : undefined;
+      const session = out?.session as V2gEvOutput | undefined;
       const actual = out?.end ?? `running:${JSON.stringify(snap.value)}`;
-      const backoffs = r.logs.lines.filter((l) => l.message === 'runtime backoff').map((l) => String(l.fields?.reason ?? ''));
-      const reason = [out?.reason ?? '', ...(out?.session?.reason && out.session.reason !== out.reason ? [out.session.reason] : []), ...backoffs].filter((x, i, a) => x && a.indexOf(x) === i).join(' / ');
+      const failureCodes = [...r.logs.lines.filter((l) => l.message === 'runtime backoff').map((l) => String(l.fields?.code ?? '')), ...(out?.failure ? [out.failure.code] : [])];
+      // For the table: the codes, then the human text.
+      const reason = [out?.cause.code, session?.end.code, ...new Set(failureCodes)].filter(Boolean).join(' / ') + (out?.reason ? ` — ${out.reason}` : '');
       const lastCheckpoint = r.checkpoints.ev.length ? Math.max(...r.checkpoints.ev.filter((c) => c < 1000)) : 0;
       const plant = r.sim.board.plant;
       const violations = r.violations.map((v) => v.code).join(',');
@@ -344,7 +361,9 @@ describe('fault-injection table (whole stack, virtual time)', () => {
       const faultMessages = r.sim.ev.shutdowns.flatMap((o) => o.faults.map((f) => f.message));
       const checks: [boolean, string][] = [
         [actual === row.expect, `end ${actual}, expected ${row.expect}`],
-        [!row.reason || row.reason.test(reason), `reason '${reason}' does not match ${String(row.reason)}`],
+        [!row.end || (session !== undefined && endMatches(row.end, session.end)), `session end ${JSON.stringify(session?.end)}, expected ${JSON.stringify(row.end)}`],
+        [!row.cause || out?.cause.code === row.cause, `cause ${out?.cause.code ?? 'none'}, expected ${row.cause}`],
+        [!row.failure || failureCodes.includes(row.failure), `layer failures ${failureCodes.join(',') || 'none'}, expected ${row.failure} among them`],
         [r.violations.length === 0, `safety violations: ${violations}`],
         [row.contactorsStayClosed ? true : plant.contactorsFeedback.value === false, 'contactors still closed at the end'],
         [plant.lockState.value === (row.lockEnd ?? (row.staysLocked ? 'locked' : 'unlocked')), `lock ${plant.lockState.value} at the end, expected ${row.lockEnd ?? (row.staysLocked ? 'locked' : 'unlocked')}`],

@@ -232,3 +232,56 @@ describe('connection managers over the in-memory link', () => {
     expect(w.shutdowns.some((s) => s.startsWith('ev: session actor crashed'))).toBe(true);
   });
 });
+
+describe('the transport when the codec throws (a codec bug)', () => {
+  /** A session that records the first transport event it gets after sending its handshake request. */
+  const recorder = setup({ types: { context: {} as { got: string; code: string } } }).createMachine({
+    context: { got: '', code: '' },
+    entry: sendParent({ type: 'TO_TRANSPORT', event: { type: 'TRANSPORT.SEND', out: { schema: 'appHand', doc: { supportedAppProtocolReq: { AppProtocol: [] } } } } }),
+    initial: 'waiting',
+    states: {
+      waiting: {
+        on: {
+          'V2G.ENCODE_ERROR': {
+            target: 'done',
+            actions: assign({ got: 'V2G.ENCODE_ERROR', code: ({ event }) => { const e = (event as { error?: { code?: string; context?: { exiCode?: string } } }).error; return `${String(e?.code)}/${String(e?.context?.exiCode)}`; } }),
+          },
+          'V2G.DECODE_ERROR': { target: 'done', actions: assign({ got: 'V2G.DECODE_ERROR', code: ({ event }) => String((event as { error?: { code?: string } }).error?.code) }) },
+        },
+        after: { 2000: { target: 'done', actions: assign({ got: 'timeout' }) } },
+      },
+      done: { type: 'final' },
+    },
+    output: ({ context }) => ({ result: 'SafeShutdown', reason: `${context.got} ${context.code}` }),
+  });
+
+  it('an encoder that throws on our own message is an ENCODE_ERROR (ENCODE_FAILED, exiCode ENCODE_THREW), never a decode error, and the manager does not crash', async () => {
+    const w = world();
+    const throwing: V2gCodec = {
+      encode: () => {
+        throw new Error('encoder bug');
+      },
+      decode: jsonCodec.decode,
+    };
+    const ev = createActor(
+      evConnectionManagerMachine.provide({
+        actors: {
+          modem: fromPromise(async () => ({ ok: true })),
+          slac: fromPromise(async () => ({ ok: true })),
+          sdp: sdpClientMachine.provide({ actors: { udp: udpLinkActor({ net: w.evNet, port: 0, logger: nullLogger }) } }),
+          tcp: tcpConnectActor(w.evNet, 1000, nullLogger),
+          transport: v2gTransportActor({ role: 'ev', codec: throwing, logger: nullLogger }),
+          session: recorder,
+        },
+        actions: { requestSafeShutdown: ({ self }) => queueMicrotask(() => self.send({ type: 'SAFE_SHUTDOWN.DONE', ok: true })) },
+      }),
+      { input: { plugged: true, oneShot: true }, clock: w.clock },
+    );
+    w.link.setReachable(() => true);
+    w.evseCm.start();
+    ev.start();
+    await runUntil(w.clock, () => ev.getSnapshot().status !== 'active', 10_000);
+    expect(ev.getSnapshot().status).toBe('done');
+    expect(ev.getSnapshot().output?.cause).toEqual({ code: 'SessionEnded', reason: 'V2G.ENCODE_ERROR ENCODE_FAILED/ENCODE_THREW' });
+  });
+});

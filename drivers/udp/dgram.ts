@@ -41,7 +41,8 @@ export function openDgramPort(opts: DgramOptions): Promise<NetResult<UdpPort>> {
     let closed = false;
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (!bound) {
-        resolve({ ok: false, error: { code: e.code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'IO', message: `udp bind on ${interfaceName}: ${e.message}` } });
+        const code = e.code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : e.code === 'EACCES' || e.code === 'EPERM' ? 'PERMISSION_DENIED' : 'IO';
+        resolve({ ok: false, error: { code, message: `udp bind on ${interfaceName}: ${e.message}` } });
         try {
           sock.close();
         } catch {

@@ -15,7 +15,8 @@ import { formatIpv6 } from '../../src/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { layerFailure, type LayerFailure } from '../../src/connection/failure.js';
+import { layerFailure, type LayerFailure, type SdpFailureCode } from '../../src/connection/failure.js';
+import type { NetErrorCode } from '../../src/ports/net.js';
 
 export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
 
@@ -27,11 +28,12 @@ export interface SdpClientInput {
 /** What discovery found, or why it failed. The output of the machine's final state. */
 export type SdpClientOutput =
   | { readonly ok: true; readonly address: string; readonly port: number; readonly security: number; readonly transport: number; readonly requests: number }
-  | { readonly ok: false; readonly failure: LayerFailure<'SDP_NO_RESPONSE'>; readonly requests: number };
+  | { readonly ok: false; readonly failure: LayerFailure<SdpFailureCode>; readonly requests: number };
 
 export type SdpClientEvent =
   | { type: 'SDP.DATAGRAM'; data: Uint8Array; address: string; port: number }
-  | { type: 'SDP.SOCKET_ERROR'; message: string };
+  /** The socket did not open: discovery cannot work, it fails at once (PERMISSION_DENIED: give up). */
+  | { type: 'SDP.SOCKET_ERROR'; message: string; code?: NetErrorCode };
 
 export type SdpLinkEvent = { type: 'SDP.SEND'; data: Uint8Array; address: string; port: number };
 
@@ -40,6 +42,12 @@ interface Context {
   readonly timings: SdpClientTimings;
   requests: number;
   found?: { address: string; port: number; security: number; transport: number };
+  socketError?: { code?: NetErrorCode; message: string };
+}
+
+function sdpFailure(context: Context): LayerFailure<SdpFailureCode> {
+  if (!context.socketError) return layerFailure('SDP_NO_RESPONSE', `no valid SDP response to ${context.requests} requests`);
+  return layerFailure(context.socketError.code === 'PERMISSION_DENIED' ? 'SDP_PERMISSION_DENIED' : 'SDP_SOCKET_FAILED', context.socketError.message);
 }
 
 export const sdpClientMachine = setup({
@@ -121,8 +129,13 @@ export const sdpClientMachine = setup({
             },
           },
         ],
+        // Before this, a socket that never opened sent 50 requests into nothing and ended, 12.5 s later, as NO_RESPONSE.
         'SDP.SOCKET_ERROR': {
-          actions: { type: 'report', params: ({ event }) => ({ layer: 'sdp' as const, state: 'requesting', level: 'warn' as const, details: { socketError: event.message } }) },
+          target: 'failed',
+          actions: [
+            assign({ socketError: ({ event }) => ({ ...(event.code ? { code: event.code } : {}), message: event.message }) }),
+            { type: 'report', params: ({ event }) => ({ layer: 'sdp' as const, state: 'requesting', level: 'warn' as const, details: { socketError: event.message, code: event.code ?? 'IO' } }) },
+          ],
         },
       },
     },
@@ -142,14 +155,14 @@ export const sdpClientMachine = setup({
       type: 'final',
       entry: {
         type: 'report',
-        params: ({ context }) => ({ layer: 'sdp' as const, state: 'failed', level: 'warn' as const, details: { reason: 'no SDP response', requests: context.requests } }),
+        params: ({ context }) => ({ layer: 'sdp' as const, state: 'failed', level: 'warn' as const, details: { reason: context.socketError ? `SDP socket: ${context.socketError.message}` : 'no SDP response', requests: context.requests } }),
       },
     },
   },
   output: ({ context }) =>
     context.found
       ? { ok: true as const, ...context.found, requests: context.requests }
-      : { ok: false as const, failure: layerFailure('SDP_NO_RESPONSE', `no valid SDP response to ${context.requests} requests`), requests: context.requests },
+      : { ok: false as const, failure: sdpFailure(context), requests: context.requests },
 });
 
 export type SdpClientActor = ActorRefFrom<typeof sdpClientMachine>;

@@ -47,7 +47,11 @@ export type SlacFailureCode =
 /** SDP (machines/sdp-client). */
 export type SdpFailureCode =
   /** SDP_max_requests requests without a valid SDP response ([V2G2-161]). */
-  'SDP_NO_RESPONSE';
+  | 'SDP_NO_RESPONSE'
+  /** The SDP socket did not open (interface not up yet, port taken, ...): no request went out. */
+  | 'SDP_SOCKET_FAILED'
+  /** The SDP socket may not be opened (EACCES/EPERM). */
+  | 'SDP_PERMISSION_DENIED';
 
 /** TCP (src/runtime/net-actors.ts over the NetStack port). */
 export type TcpFailureCode =
@@ -116,6 +120,8 @@ export const RETRYABLE: { readonly [C in LayerFailureCode]: boolean } = {
   SLAC_NO_ATTENUATION: false,
   SLAC_NO_KEY: true,
   SDP_NO_RESPONSE: true,
+  SDP_SOCKET_FAILED: true,
+  SDP_PERMISSION_DENIED: false,
   TCP_NO_ADDRESS: true,
   // DAD may still be pending right after the link came up.
   TCP_NO_LINK_LOCAL: true,

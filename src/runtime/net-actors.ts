@@ -30,7 +30,7 @@ export function udpLinkActor(opts: UdpLinkOptions) {
     void opts.net.openUdp(opts.port, opts.multicast ? { multicast: opts.multicast } : undefined).then((r) => {
       if (!r.ok) {
         opts.logger.log('error', 'cannot open the SDP socket', { interface: opts.net.interfaceName, port: opts.port, error: r.error.message });
-        if (!stopped) sendBack({ type: 'SDP.SOCKET_ERROR', message: r.error.message } satisfies SdpClientEvent);
+        if (!stopped) sendBack({ type: 'SDP.SOCKET_ERROR', message: r.error.message, code: r.error.code } satisfies SdpClientEvent);
         return;
       }
       if (stopped) {

@@ -20,7 +20,7 @@ import type { NetErrorCode } from '../../src/ports/net.js';
 describe('RETRYABLE', () => {
   it('gives up exactly on the codes where another attempt cannot help', () => {
     const giveUp = (Object.keys(RETRYABLE) as LayerFailureCode[]).filter((c) => !RETRYABLE[c]).sort();
-    expect(giveUp).toEqual(['ACTOR_MISSING', 'SLAC_NO_ATTENUATION', 'TCP_PERMISSION_DENIED']);
+    expect(giveUp).toEqual(['ACTOR_MISSING', 'SDP_PERMISSION_DENIED', 'SLAC_NO_ATTENUATION', 'TCP_PERMISSION_DENIED']);
   });
 
   it('backs off on a crash, a silent peer and a refused connection', () => {

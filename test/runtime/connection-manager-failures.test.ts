@@ -11,6 +11,10 @@ import { evseConnectionManagerMachine } from '../../machines/connection-manager/
 import { RETRYABLE, layerFailure, type LayerFailureCode } from '../../src/connection/failure.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { runUntil } from './virtual-time.js';
+import { sdpClientMachine } from '../../machines/sdp-client/index.js';
+import { udpLinkActor } from '../../src/runtime/net-actors.js';
+import { nullLogger } from '../../src/ports/log.js';
+import type { NetErrorCode, NetStack } from '../../src/ports/net.js';
 
 const ok = fromPromise(async () => ({ ok: true }));
 const failing = (code: LayerFailureCode) => fromPromise(async () => ({ ok: false, failure: layerFailure(code, `test double: ${code}`) }));
@@ -138,5 +142,33 @@ describe('EVSE connection manager: back-off or give-up by failure code', () => {
     await runUntil(r.clock, () => r.actor.getSnapshot().status === 'done', 200_000, 100);
     expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', failure: { code: 'TCP_NO_CONNECTION', layer: 'tcp', retryable: true } });
     expect(r.backoffs().map((b) => b.details?.code)).toEqual(Array<string>(MAX_ATTEMPTS).fill('TCP_NO_CONNECTION'));
+  });
+});
+
+describe('the real layers produce the codes', () => {
+  /** A NetStack whose UDP socket cannot be opened (the kernel said `code`). */
+  const noSocket = (code: NetErrorCode): NetStack => ({
+    interfaceName: 'test0',
+    linkLocalAddress: () => 'fe80::1',
+    openUdp: async () => ({ ok: false, error: { code, message: `udp bind on test0: ${code}` } }),
+    listenTcp: async () => ({ ok: false, error: { code: 'IO', message: 'unused' } }),
+    connectTcp: async () => ({ ok: false, error: { code: 'IO', message: 'unused' } }),
+  });
+  const sdpOn = (net: NetStack) => sdpClientMachine.provide({ actors: { udp: udpLinkActor({ net, port: 0, logger: nullLogger }) } });
+
+  it('an SDP socket the process may not open (EACCES) is SDP_PERMISSION_DENIED: give up at once, no 50 requests into nothing', async () => {
+    const r = runEv('sdp', sdpOn(noSocket('PERMISSION_DENIED')));
+    r.actor.start();
+    const took = await runUntil(r.clock, () => r.actor.getSnapshot().status === 'done', 10_000);
+    expect(took).toBeGreaterThanOrEqual(0);
+    expect(took).toBeLessThan(250);
+    expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', attempts: 1, failure: { code: 'SDP_PERMISSION_DENIED', retryable: false, layer: 'sdp' } });
+  });
+
+  it('an SDP socket that fails otherwise is SDP_SOCKET_FAILED: backed off and retried', async () => {
+    const r = runEv('sdp', sdpOn(noSocket('ADDRESS_IN_USE')));
+    r.actor.start();
+    await runUntil(r.clock, () => r.actor.getSnapshot().status === 'done', 10_000);
+    expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', attempts: MAX_ATTEMPTS, failure: { code: 'SDP_SOCKET_FAILED', retryable: true } });
   });
 });

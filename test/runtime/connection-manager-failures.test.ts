@@ -12,7 +12,7 @@ import { RETRYABLE, layerFailure, type LayerFailureCode } from '../../src/connec
 import type { StatusUpdate } from '../../src/status.js';
 import { runUntil } from './virtual-time.js';
 import { sdpClientMachine } from '../../machines/sdp-client/index.js';
-import { udpLinkActor } from '../../src/runtime/net-actors.js';
+import { tcpConnectActor, tcpListenActor, udpLinkActor } from '../../src/runtime/net-actors.js';
 import { nullLogger } from '../../src/ports/log.js';
 import type { NetErrorCode, NetStack } from '../../src/ports/net.js';
 
@@ -163,6 +163,28 @@ describe('the real layers produce the codes', () => {
     expect(took).toBeGreaterThanOrEqual(0);
     expect(took).toBeLessThan(250);
     expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', attempts: 1, failure: { code: 'SDP_PERMISSION_DENIED', retryable: false, layer: 'sdp' } });
+  });
+
+  it('a TCP listener the charger may not open (EACCES) is TCP_PERMISSION_DENIED: the charger gives up at once', async () => {
+    const net: NetStack = { ...noSocket('IO'), listenTcp: async () => ({ ok: false, error: { code: 'PERMISSION_DENIED', message: 'tcp listen [fe80::1]:80: EACCES' } }) };
+    const r = runEvse('listen', tcpListenActor(net, 80, nullLogger));
+    r.actor.start();
+    await runUntil(r.clock, () => r.actor.getSnapshot().status === 'done', 10_000);
+    expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', failure: { code: 'TCP_PERMISSION_DENIED', retryable: false, layer: 'listen' } });
+    expect(r.backoffs()).toHaveLength(1);
+  });
+
+  it('a TCP connect the car may not make (EPERM, a firewall) is TCP_PERMISSION_DENIED: give up; a timeout is TCP_CONNECT_TIMEOUT: retried', async () => {
+    const denied: NetStack = { ...noSocket('IO'), connectTcp: async () => ({ ok: false, error: { code: 'PERMISSION_DENIED', message: 'connect: EPERM' } }) };
+    const r = runEv('tcp', tcpConnectActor(denied, 1000, nullLogger));
+    r.actor.start();
+    await runUntil(r.clock, () => r.actor.getSnapshot().status === 'done', 10_000);
+    expect(r.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', attempts: 1, failure: { code: 'TCP_PERMISSION_DENIED', layer: 'tcp' } });
+    const slow: NetStack = { ...noSocket('IO'), connectTcp: async () => ({ ok: false, error: { code: 'CONNECT_TIMEOUT', message: 'no answer' } }) };
+    const t = runEv('tcp', tcpConnectActor(slow, 1000, nullLogger));
+    t.actor.start();
+    await runUntil(t.clock, () => t.actor.getSnapshot().status === 'done', 10_000);
+    expect(t.actor.getSnapshot().output).toMatchObject({ end: 'GaveUp', attempts: MAX_ATTEMPTS, failure: { code: 'TCP_CONNECT_TIMEOUT', retryable: true } });
   });
 
   it('an SDP socket that fails otherwise is SDP_SOCKET_FAILED: backed off and retried', async () => {

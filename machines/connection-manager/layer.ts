@@ -56,7 +56,7 @@ export function layerState<TSrc extends string, TInput = undefined, TEntry = und
           actions: {
             type: 'layerFailed' as const,
             params: ({ event }: { event: { output: unknown } }): LayerFailedParams => ({
-              failure: outputFailure(o.layer, event.output) ?? { ...layerFailure('NO_OUTPUT', 'layer output changed'), layer: o.layer },
+              failure: outputFailure(o.layer, event.output) ?? { ...layerFailure('NO_OUTPUT', 'layer output without a failure'), layer: o.layer },
             }),
           },
         },

@@ -66,7 +66,7 @@ export const v2gEvMachine = v2gEvSetup.createMachine({
       'RES.FATAL': { target: '.safeShutdown', actions: [{ type: 'fatal', params: ({ event }) => event.fatal }] },
       'V2G.TRANSPORT_CLOSED': toSafeShutdown<Extract<Event, { type: 'V2G.TRANSPORT_CLOSED' }>>(({ event }) => ({
         code: 'TransportClosed',
-        detail: event.reason ? { reason: event.reason } : {},
+        detail: { ...(event.reason ? { reason: event.reason } : {}), ...(event.close ? { close: event.close } : {}) },
       })),
       'V2G.DECODE_ERROR': [
         {

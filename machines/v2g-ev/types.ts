@@ -9,6 +9,7 @@ import type { CodecError } from '../../src/result.js';
 import type { V2gEvConfig, V2gEvTimeouts } from '../../src/v2g/config.js';
 import type { OutgoingDocument, V2gDocument } from '../../src/v2g/document.js';
 import type { DcEvseStatusCode, EnergyTransferMode, IsolationLevel, Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/v2g/model.js';
+import type { TcpCloseReason } from '../../src/ports/net.js';
 
 export interface V2gEvInput {
   readonly config: V2gEvConfig;
@@ -21,7 +22,8 @@ export interface V2gEvInput {
 export type V2gEvEvent =
   /** A decoded response from the EVSE (appHand document first, then the selected schema's). */
   | { readonly type: 'V2G.RES'; readonly doc: V2gDocument }
-  | { readonly type: 'V2G.TRANSPORT_CLOSED'; readonly reason?: string }
+  /** `close`: how the TCP connection ended (the port's code); `reason`: the same with the socket's message, for people. */
+  | { readonly type: 'V2G.TRANSPORT_CLOSED'; readonly reason?: string; readonly close?: TcpCloseReason }
   | { readonly type: 'V2G.DECODE_ERROR'; readonly error: CodecError }
   /** One of our own requests did not encode (a bug on our side, not the charger's): no answer will come. */
   | { readonly type: 'V2G.ENCODE_ERROR'; readonly document: string; readonly error: CodecError }
@@ -76,7 +78,7 @@ export type V2gEvFaultReason =
   | Reason<'Timeout', { timer: keyof V2gEvTimeouts; waitingFor: string }>
   /** After PowerDelivery(Stop) the measured current did not fall to the contactor-open limit. */
   | Reason<'CurrentNotDecayed', { amps: number | undefined; limit: number }>
-  | Reason<'TransportClosed', { reason?: string }>
+  | Reason<'TransportClosed', { reason?: string; close?: TcpCloseReason }>
   /** The transport could not decode what the charger sent (framing or EXI). */
   | Reason<'DecodeError', { error: { code: string; message: string } }>
   /** Our own message did not encode (a dialect or codec bug): it did not go out. */

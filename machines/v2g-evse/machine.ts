@@ -27,9 +27,13 @@ import type { V2gDocument } from '../../src/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
 import { evseEndReasonText, type V2gEvseActionParams, type V2gEvseEndReason, type V2gEvseEvent, type V2gEvseInput, type V2gEvseOutput } from './types.js';
 import { Checkpoint } from '../../src/checkpoints.js';
+import type { TcpCloseReason } from '../../src/ports/net.js';
 
 /** The end after the connection closed during a session (its close reason kept as detail). */
-const transportClosed = (e: { reason?: string }): V2gEvseEndReason => ({ code: 'TransportClosed', detail: { ...(e.reason ? { reason: e.reason } : {}), beforeHandshake: false } });
+const transportClosed = (e: { reason?: string; close?: TcpCloseReason }, beforeHandshake: boolean): V2gEvseEndReason => ({
+  code: 'TransportClosed',
+  detail: { ...(e.reason ? { reason: e.reason } : {}), ...(e.close ? { close: e.close } : {}), beforeHandshake },
+});
 /** The end after garbage during a session. */
 const decodeError = (e: { error: { code: string; message: string } }): V2gEvseEndReason => ({ code: 'DecodeError', detail: { error: { code: e.error.code, message: e.error.message }, beforeHandshake: false } });
 
@@ -398,7 +402,7 @@ export const v2gEvseMachine = setup({
           // session slot (issue 8: one early FIN disabled the charger).
           'V2G.TRANSPORT_CLOSED': [
             { guard: 'allowNewSession', target: 'waitForHandshake', reenter: true },
-            { target: 'ended', actions: assign({ end: ({ event }): V2gEvseEndReason => ({ code: 'TransportClosed', detail: { ...(event.reason ? { reason: event.reason } : {}), beforeHandshake: true } }), aborted: true }) },
+            { target: 'ended', actions: assign({ end: ({ event }) => transportClosed(event, true), aborted: true }) },
           ],
           // A stop at the charger while no session runs: nothing to wind down.
           STOP_REQUEST: {
@@ -422,8 +426,8 @@ export const v2gEvseMachine = setup({
             { target: 'ended', actions: assign({ end: ({ event }) => event.end, aborted: ({ event }) => event.aborted }) },
           ],
           'V2G.TRANSPORT_CLOSED': [
-            { guard: 'allowNewSession', target: 'waitForHandshake', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event), aborted: true })] },
-            { target: 'ended', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event), aborted: true })] },
+            { guard: 'allowNewSession', target: 'waitForHandshake', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event, false), aborted: true })] },
+            { target: 'ended', actions: ['powerSupplyOff', assign({ end: ({ event }) => transportClosed(event, false), aborted: true })] },
           ],
           'V2G.DECODE_ERROR': [
             {

@@ -7,6 +7,7 @@ import type { V2gEvseConfig } from '../../src/v2g/config.js';
 import type { OutgoingDocument, V2gDocument } from '../../src/v2g/document.js';
 import type { FaultScenario } from '../../src/v2g/faults.js';
 import type { Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/v2g/model.js';
+import type { TcpCloseReason } from '../../src/ports/net.js';
 
 export interface V2gEvseInput {
   readonly config: V2gEvseConfig;
@@ -21,7 +22,8 @@ export type V2gEvseEvent =
   /** A decoded request from the EV (appHand document first, then the selected schema's). */
   | { readonly type: 'V2G.REQ'; readonly doc: V2gDocument }
   /** The TCP connection ended; with allowNewSessionAfterStop the machine waits for the next handshake. */
-  | { readonly type: 'V2G.TRANSPORT_CLOSED'; readonly reason?: string }
+  /** `close`: how the TCP connection ended (the port's code); `reason`: the same with the socket's message, for people. */
+  | { readonly type: 'V2G.TRANSPORT_CLOSED'; readonly reason?: string; readonly close?: TcpCloseReason }
   /** A new TCP connection (only needed when the same actor serves several sessions). */
   | { readonly type: 'V2G.TRANSPORT_OPENED' }
   | { readonly type: 'V2G.DECODE_ERROR'; readonly error: CodecError }
@@ -70,7 +72,7 @@ export type V2gEvseEndReason =
   | Reason<'DecodeError', { error: { code: string; message: string }; beforeHandshake: boolean }>
   /** Our own response did not encode (a dialect or codec bug, not the car's fault): it did not go out. */
   | Reason<'EncodeFailed', { document: string; message: string; beforeHandshake: boolean }>
-  | Reason<'TransportClosed', { reason?: string; beforeHandshake: boolean }>
+  | Reason<'TransportClosed', { reason?: string; close?: TcpCloseReason; beforeHandshake: boolean }>
   /** STOP_REQUEST at the charger before any session ran. */
   | Reason<'StopRequest', { request?: string }>
   | Reason<'Timeout', { timer: V2gEvseEndTimer; beforeHandshake: boolean }>

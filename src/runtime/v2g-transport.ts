@@ -171,7 +171,7 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
         if (tail && open) logger.log('warn', 'connection closed inside a V2GTP message', { message: tail.message });
         open = false;
         logger.log(e.reason === 'local' ? 'debug' : 'info', 'TCP connection closed', { reason: e.reason, ...(e.message ? { message: e.message } : {}) });
-        toSession({ type: 'V2G.TRANSPORT_CLOSED', reason: `${e.reason}${e.message ? `: ${e.message}` : ''}` });
+        toSession({ type: 'V2G.TRANSPORT_CLOSED', reason: `${e.reason}${e.message ? `: ${e.message}` : ''}`, close: e.reason });
         return;
       }
       if (!open) return;

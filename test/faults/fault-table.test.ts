@@ -224,7 +224,7 @@ const rows: Row[] = [
   { name: 'charger current never drops on stop (supply ignores setpoints)', start: at(705, (s) => s.board.plant.injectFault({ supply: 'current' }), 5), expect: 'SafeShutdown', staysLocked: true, contactorsStayClosed: true },
 
   // --- transport and link faults ---
-  { name: 'TCP reset mid CurrentDemand loop', start: at(705, (s) => s.link.resetConnections(), 5), expect: 'SafeShutdown', end: { code: 'TransportClosed' } },
+  { name: 'TCP reset mid CurrentDemand loop', start: at(705, (s) => s.link.resetConnections(), 5), expect: 'SafeShutdown', end: { code: 'TransportClosed', detail: { close: 'reset' } } },
   {
     name: 'EVSE modem restarts mid-session (link down 3 s)',
     start: at(
@@ -279,7 +279,7 @@ const rows: Row[] = [
     name: 'charger killed (SIGKILL) mid-CurrentDemand → 2 s fallback, contactors opened under load, connector stays locked',
     start: at(705, (s) => killCharger(s), 5),
     expect: 'SafeShutdown',
-    end: { code: 'TransportClosed' },
+    end: { code: 'TransportClosed', detail: { close: 'reset' } },
     shutdownFaults: ['CURRENT_DID_NOT_DROP', 'INLET_VOLTAGE_NOT_SAFE'],
     // Opened under load: the charger was delivering about 100 A (the car's request) when it died.
     shutdownFaultMessage: /^current still (9\d|1\d\d)(\.\d+)? A after 2000 ms/,

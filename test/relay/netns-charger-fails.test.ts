@@ -3,7 +3,8 @@
 // three-namespace bench (netns-bench.ts). Invariants (the fault table's, docs/relay.md § When a leg
 // fails): the car's pending and following requests are answered by the relay with
 // EVSE_EmergencyShutdown (ResponseCode FAILED, 0 A), or before the handshake with
-// Failed_NoNegotiation; the car runs its SafeShutdownSequence to the end (connector unlocked), its
+// Failed_NoNegotiation; the car runs its SafeShutdownSequence to the end (the connector unlocked, or
+// locked only while its inlet is not safe), its
 // safety monitor sees no violation, it exits with its result; both relay records are kept and decode.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,9 +71,14 @@ describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', u
       expect(r.carExit.signal, context).toBeNull();
       expect(safetyViolations(r.car)).toEqual([]);
       expect((car?.end as { end: string }).end, context).not.toBe('ChargingFinished');
+      // The SafeShutdownSequence ran to one of its two ends: unlocked, or locked because the inlet is not
+      // safe — never unlocked above safety.safe_voltage. Which one depends on the sim: the car process plays
+      // the missing charger from its own requests (boards/sim/mirror.ts), and a charger that died in PreCharge
+      // or CurrentDemand sent nothing that switches that output off, so the inlet may still read 343–398 V.
+      const notSafe = r.car.lines.some((l) => l.includes('"code":"INLET_VOLTAGE_NOT_SAFE"'));
+      expect(car?.connectorLock, context).toBe(notSafe ? 'locked' : 'unlocked');
+      if (c.phase === 'handshake') expect(notSafe).toBe(false);
       if (c.phase !== 'handshake') {
-        // It had locked and closed its contactors: the SafeShutdownSequence ran to the unlock.
-        expect(car?.connectorLock, context).toBe('unlocked');
         // Both records kept: the car leg's capture ends with the relay's answer, the charger leg's with the last forwarded message.
         const carNames = await v2gNames(r.record('car', 'pcapng'));
         expect(carNames.length).toBeGreaterThan(10);

@@ -39,7 +39,6 @@ import { simulationTap } from './car-requests.js';
 import { relayLinkDefaults } from '../relay/timing.js';
 import type { TsplcConfig } from '../config/schema.js';
 
-
 export interface RelayLegPorts {
   readonly ethernet: EthernetPort;
   readonly net: NetStack;
@@ -522,10 +521,10 @@ export async function runRelay(argv: string[]): Promise<number> {
   // CP replication: the car-facing side of the board is an EVSE's CP, the charger-facing side an EV's.
   // The sim board has one plant per instance, so each leg gets its own (docs/relay.md).
   let mirrorCarCp: ((r: WireRecord) => void) | undefined;
-  if (loaded.value.boardNamed && (await import('../../boards/index.js')).relayBoards.includes(c.general.board)) {
+  const boards = loaded.value.boardNamed ? await import('../../boards/index.js') : undefined;
+  if (boards?.relayBoards.includes(c.general.board)) {
     // One board with both CPs (raspberry-pi-relay): loaded once, for role relay.
-    const { loadBoard } = await import('../../boards/index.js');
-    const board = await loadBoard(c.general.board, { role: 'relay', config: c, logger });
+    const board = await boards.loadBoard(c.general.board, { role: 'relay', config: c, logger });
     if (!board.ok || !board.value.relay) {
       if (board.ok) await board.value.close();
       await closeAll();
@@ -533,10 +532,9 @@ export async function runRelay(argv: string[]): Promise<number> {
     }
     closers.push(() => board.value.close());
     closers.push(replicateControlPilot(board.value.relay.carSide, board.value.relay.chargerSide, log.child('cp')));
-  } else if (loaded.value.boardNamed) {
-    const { loadBoard } = await import('../../boards/index.js');
-    const carBoard = await loadBoard(c.general.board, { role: 'evse', config: c, logger });
-    const chargerBoard = await loadBoard(c.general.board, { role: 'pev', config: c, logger });
+  } else if (boards) {
+    const carBoard = await boards.loadBoard(c.general.board, { role: 'evse', config: c, logger });
+    const chargerBoard = await boards.loadBoard(c.general.board, { role: 'pev', config: c, logger });
     if (!carBoard.ok || !chargerBoard.ok) {
       await closeAll();
       return fail(`board: ${!carBoard.ok ? carBoard.error.message : !chargerBoard.ok ? chargerBoard.error.message : ''}`);

@@ -71,12 +71,16 @@ describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', u
       expect(r.carExit.signal, context).toBeNull();
       expect(safetyViolations(r.car)).toEqual([]);
       expect((car?.end as { end: string }).end, context).not.toBe('ChargingFinished');
-      // The SafeShutdownSequence ran to one of its two ends: unlocked, or locked because the inlet is not
-      // safe — never unlocked above safety.safe_voltage. Which one depends on the sim: the car process plays
-      // the missing charger from its own requests (boards/sim/mirror.ts), and a charger that died in PreCharge
-      // or CurrentDemand sent nothing that switches that output off, so the inlet may still read 343–398 V.
+      // The SafeShutdownSequence ran, and the connector ended in one of its two defined states: locked only
+      // because the inlet was not safe (INLET_VOLTAGE_NOT_SAFE), or unlocked — with no unlock at a high
+      // voltage (the safety monitor above saw none). Which one depends on the sim: the car process plays
+      // the missing charger from its own requests (boards/sim/mirror.ts), and a charger that died in
+      // PreCharge or CurrentDemand sent nothing that switches that output off, so the inlet may read
+      // 343–398 V at the unlock step, or rise only after it (the slew towards the last PreCharge target).
+      if (c.phase !== 'handshake') expect(r.car.lines.some((l) => l.includes('SafeShutdownSequence started')), context).toBe(true);
       const notSafe = r.car.lines.some((l) => l.includes('"code":"INLET_VOLTAGE_NOT_SAFE"'));
-      expect(car?.connectorLock, context).toBe(notSafe ? 'locked' : 'unlocked');
+      expect(['locked', 'unlocked'], context).toContain(car?.connectorLock);
+      if (car?.connectorLock === 'locked') expect(notSafe, context).toBe(true);
       if (c.phase === 'handshake') expect(notSafe).toBe(false);
       if (c.phase !== 'handshake') {
         // Both records kept: the car leg's capture ends with the relay's answer, the charger leg's with the last forwarded message.

@@ -55,7 +55,7 @@ export const directionTable = {
   'src/chademo': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety']),
   // oled-font-5x7: the 5×7 bitmap font as plain data (no I/O).
   'src/display': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
-  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo', 'src/ev-source']),
+  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo', 'src/ev-source', 'src/relay']),
   // ---- pure tools beside the protocol code ----
   'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
   'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),

@@ -12,12 +12,16 @@ const profiles: Record<string, () => Promise<BoardModule>> = {
   none: () => import('./none/index.js'),
   'raspberry-pi': () => import('./gpio/raspberry-pi.js'),
   'raspberry-pi-can': () => import('./gpio/raspberry-pi-can.js'),
+  'raspberry-pi-relay': () => import('./gpio/raspberry-pi-relay.js'),
   beaglebone: () => import('./gpio/beaglebone.js'),
   celeron55: () => import('./celeron55/index.js'),
   dieter: () => import('./dieter/index.js'),
 };
 
 export const boardProfiles: readonly string[] = Object.keys(profiles);
+
+/** Boards that build both CPs of `tsplc relay` in one load (role 'relay'); others are loaded once per side. */
+export const relayBoards: readonly string[] = ['raspberry-pi-relay'];
 
 /** drivers: twins for tests only (see BoardDrivers); production passes none. */
 export async function loadBoard(name: string, options: BoardOptions, drivers?: BoardDrivers): Promise<Result<Board, BoardError>> {

@@ -7,7 +7,8 @@ import type { TsplcConfig } from '../src/config/schema.js';
 import type { Clock } from '../src/ports/clock.js';
 import type { SimPlantOptions } from './sim/plant.js';
 
-export type BoardRole = 'pev' | 'evse' | 'listen';
+/** relay: both CPs of `tsplc relay` (boards listed in relayBoards, boards/index.ts). */
+export type BoardRole = 'pev' | 'evse' | 'listen' | 'relay';
 
 export interface BoardOptions {
   /** Which side to build; the sim board always builds both. */
@@ -29,6 +30,11 @@ export interface Board {
   readonly evse?: EvseHardware;
   /** CCS-to-CHAdeMO bridge boards: the CAN port and the CHAdeMO sequence signals. */
   readonly chademo?: { readonly can: import('../src/ports/can.js').CanPort; readonly signals: import('../src/ports/chademo.js').ChademoSignals };
+  /**
+   * Role relay (boards that combine both sides, e.g. raspberry-pi-relay): towards the car an EVSE's CP
+   * (PWM out, the car's state measured), towards the charger an EV's CP (load switches, the charger's duty measured).
+   */
+  readonly relay?: { readonly carSide: import('../src/ports/hardware.js').ControlPilot; readonly chargerSide: import('../src/ports/hardware.js').ControlPilot };
   /** Simulated hardware only (the sim board): what the runtime feeds it that real hardware measures itself. */
   readonly simulation?: BoardSimulation;
   /** Releases every handle (GPIO lines, serial ports, timers). */
@@ -79,6 +85,8 @@ export interface BoardDrivers {
   readonly serial?: import('../src/hardware/serial.js').SerialLink;
   /** The I2C bus of the ADS1115 (inlet voltage, PP) on GPIO boards. */
   readonly i2c?: import('../src/hardware/i2c.js').I2cBus;
+  /** Hardware PWM (the relay board's car-side CP generator). */
+  readonly pwm?: import('../src/ports/pwm.js').PwmDriver;
 }
 
 export interface BoardModule {

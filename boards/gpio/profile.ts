@@ -65,7 +65,7 @@ export function gpioBackendOf(config: TsplcConfig): 'gpiochip' | 'sysfs' {
  * label, or hardware.gpio_chip) or onoff's sysfs lines (hardware.gpio_chip_offset added). For the
  * profiles and `tsplc hw-test`; failures are HARDWARE_UNAVAILABLE with what to check.
  */
-export async function openGpioDriver(config: TsplcConfig, name: GpioProfileName, logger?: Logger): Promise<Result<GpioDriver, BoardError>> {
+export async function openGpioDriver(config: TsplcConfig, name: GpioProfileName | 'raspberry-pi-relay', logger?: Logger): Promise<Result<GpioDriver, BoardError>> {
   const board = gpioBoardOf(name);
   if (!board) return err({ code: 'BAD_CONFIG', message: `board '${name}' has no GPIO` });
   if (gpioBackendOf(config) === 'sysfs') {

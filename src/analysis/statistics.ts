@@ -3,6 +3,7 @@
 // time) plus the vehicle, the protocol, the maximum power, the limiting side and the end reason.
 import type { SessionSummary } from './summary.js';
 import type { ValueSample } from './values.js';
+import type { V2gEvent } from './analyzer.js';
 import { guessChargerVendor } from './vendor.js';
 
 export interface StatisticsRow {
@@ -14,8 +15,10 @@ export interface StatisticsRow {
   readonly vehicleVendor?: string;
   readonly chargerMac?: string;
   readonly chargerVendor?: string;
-  /** Short protocol name: DIN, ISO-2, ISO-20, or the namespace. */
+  /** Short protocol name: DIN, ISO-2, ISO-20, or the namespace; ` (TLS)` appended when the session was decrypted with a key log. */
   readonly protocol?: string;
+  /** Where the key log of a decrypted session came from. */
+  readonly keyLog?: TlsKeySource;
   readonly cableCheckSeconds?: number;
   readonly preChargeSeconds?: number;
   /** Largest EVSEPresentVoltage × EVSEPresentCurrent of one response, W. */
@@ -40,8 +43,37 @@ function protocolName(ns: string | undefined): string | undefined {
   return ns;
 }
 
+/** Where a capture's TLS key log came from: its own UDP 52345 frames (dSPACE benches), a file next to it, or both. */
+export type TlsKeySource = 'capture' | 'file' | 'capture+file';
+
+/** What a capture's TLS streams came to, for its statistics rows. */
+export interface CaptureTlsFacts {
+  /** TCP connections that started with a TLS record. */
+  readonly streams: number;
+  /** The connections whose V2G messages were decrypted with the key log. */
+  readonly decrypted: ReadonlySet<number>;
+  /** The key log used (absent: none found). */
+  readonly keys?: TlsKeySource;
+  /** The first decryption failure (wrong or incomplete key log), code: message. */
+  readonly error?: string;
+}
+
+/** The TLS facts of a capture's events. */
+export function tlsFactsOf(events: readonly V2gEvent[], keys?: TlsKeySource): CaptureTlsFacts {
+  const streams = new Set<number>();
+  const decrypted = new Set<number>();
+  let error: string | undefined;
+  for (const e of events) {
+    if (e.kind === 'tcp' && e.what === 'TLS') streams.add(e.connection);
+    else if (e.kind === 'v2g' && e.decrypted) decrypted.add(e.connection);
+    else if (e.kind === 'error' && e.layer === 'tls' && error === undefined) error = `${e.error.code}: ${e.error.message}`;
+  }
+  return { streams: streams.size, decrypted, ...(keys ? { keys } : {}), ...(error ? { error } : {}) };
+}
+
 /** Rows of one capture: its sessions (or one row saying there was none) with the value series for the power. */
-export function captureStatistics(file: string, sessions: readonly SessionSummary[], values: readonly ValueSample[], captureError?: string, tlsStreams = 0): StatisticsRow[] {
+export function captureStatistics(file: string, sessions: readonly SessionSummary[], values: readonly ValueSample[], captureError?: string, tls: CaptureTlsFacts = { streams: 0, decrypted: new Set() }): StatisticsRow[] {
+  const tlsStreams = tls.streams;
   // Max power per connection: voltage and current of the same message (frame).
   const maxPower = new Map<number, number>();
   let frame = -1;
@@ -63,13 +95,19 @@ export function captureStatistics(file: string, sessions: readonly SessionSummar
   }
   flush();
   if (sessions.length === 0) {
-    const why = captureError ? `not decoded: ${captureError}` : tlsStreams > 0 ? `no V2G session decoded: ${tlsStreams} TLS stream(s), not decrypted` : 'no V2G session';
+    const why = captureError
+      ? `not decoded: ${captureError}`
+      : tlsStreams > 0
+        ? `no V2G session decoded: ${tlsStreams} TLS stream(s), not decrypted${tls.error ? ` (key log from ${tls.keys ?? 'nowhere'}: ${tls.error})` : tls.keys ? ` (key log from ${tls.keys} has no secrets for them)` : ''}`
+        : 'no V2G session';
     return [{ file, session: 0, endReason: why }];
   }
   return sessions.map((s, k) => {
     const vehicleVendor = s.evMac ? guessChargerVendor(s.evMac) : undefined;
     const p = maxPower.get(s.connection);
-    const protocol = protocolName(s.protocol);
+    const overTls = tls.decrypted.has(s.connection);
+    const name = protocolName(s.protocol);
+    const protocol = name !== undefined && overTls ? `${name} (TLS)` : name;
     const lim = s.limiting;
     return {
       file,
@@ -79,6 +117,7 @@ export function captureStatistics(file: string, sessions: readonly SessionSummar
       ...(s.chargerMac ? { chargerMac: s.chargerMac } : {}),
       ...(s.chargerVendor ? { chargerVendor: s.chargerVendor } : {}),
       ...(protocol ? { protocol } : {}),
+      ...(overTls && tls.keys ? { keyLog: tls.keys } : {}),
       ...(s.cableCheckDuration !== undefined ? { cableCheckSeconds: s.cableCheckDuration } : {}),
       ...(s.preChargeDuration !== undefined ? { preChargeSeconds: s.preChargeDuration } : {}),
       ...(p !== undefined ? { maxPowerW: Math.round(p) } : {}),

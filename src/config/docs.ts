@@ -18,6 +18,7 @@ const sectionDocs: Record<string, string> = {
   logging: 'Logs, UDP syslog, session records.',
   soc_callback: 'SmartEVSE-style HTTP SOC callback (EVSE).',
   mqtt: 'MQTT status and control.',
+  relay: '`tsplc relay` (docs/relay.md): the relay\'s own waits (V2G_SECC_Sequence_Timeout is the [v2g] key) and the wiring of the `raspberry-pi-relay` board (docs/boards.md).',
 };
 
 export function renderConfigDoc(): string {

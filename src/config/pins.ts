@@ -17,14 +17,29 @@ export const evPinKeys = [
   'pin_cp_pwm',
 ] as const;
 export const chademoPinKeys = ['pin_d1', 'pin_d2', 'pin_k', 'pin_lock', 'pin_unlock', 'pin_lock_feedback'] as const;
+/** The raspberry-pi-relay board's pins ([relay]); it uses none of the EV pins of [hardware]. */
+export const relayPinKeys = ['pin_car_cp_pwm', 'pin_charger_cp_b', 'pin_charger_cp_c', 'pin_charger_cp_d', 'pin_charger_cp_pwm'] as const;
+/** Its wiring when a key is unset (docs/boards.md): PWM0 on GPIO18, the load switches on GPIO23/24, the comparator on GPIO25. */
+export const relayDefaultPins: Readonly<Record<(typeof relayPinKeys)[number], number | string>> = {
+  pin_car_cp_pwm: 'GPIO18',
+  pin_charger_cp_b: 'GPIO23',
+  pin_charger_cp_c: 'GPIO24',
+  pin_charger_cp_d: -1,
+  pin_charger_cp_pwm: 'GPIO25',
+};
 
 /**
  * The pins of a board (default: the configured one), or undefined for a board without GPIO.
- * [chademo] pins count only on raspberry-pi-can.
+ * [chademo] pins count only on raspberry-pi-can; raspberry-pi-relay has only its [relay] pins and the button.
  */
 export function pinAssignments(config: TsplcConfig, boardName: string = config.general.board): PinAssignment[] | undefined {
   const board = gpioBoardOf(boardName);
   if (!board) return undefined;
+  if (boardName === 'raspberry-pi-relay') {
+    const out: PinAssignment[] = relayPinKeys.map((k) => ({ key: `relay.${k}`, value: config.relay[k] === -1 ? relayDefaultPins[k] : config.relay[k] }));
+    out.push({ key: 'display.button_pin', value: config.display.button_pin });
+    return out;
+  }
   const defaults = boardDefaultPins[board];
   const out: PinAssignment[] = [];
   for (const k of evPinKeys) {

@@ -15,11 +15,12 @@ import { pageIds } from '../display/pages.js';
 import { chademoTimeoutDefaults } from '../chademo/config.js';
 import { batterySourceNames } from '../ev-source/types.js';
 import { dieterDefaultVoltsPerCount } from '../hardware/dieter.js';
+import { defaultRelayTimings, relayLinkDefaults } from '../relay/timing.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, pin as pinSpec, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;
 const lenientFacets = ['length', 'range'] as const;
-export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'beaglebone', 'celeron55', 'dieter'] as const;
+export const boardNames = ['sim', 'none', 'raspberry-pi', 'raspberry-pi-can', 'raspberry-pi-relay', 'beaglebone', 'celeron55', 'dieter'] as const;
 export type BoardName = (typeof boardNames)[number];
 
 // ---- [slac]: ISO 15118-3 timers and counters (names exactly the standard's) ----------
@@ -170,6 +171,26 @@ const chademoSection = {
     keyof typeof chademoTimeoutDefaults,
     IntSpec
   >),
+};
+
+// ---- [relay]: tsplc relay (docs/relay.md): its own waits and the raspberry-pi-relay board's wiring ----
+const relaySection = {
+  charger_response_timeout: ms(defaultRelayTimings.chargerResponseTimeout, 500, 120000, 'the charger\'s response to a forwarded request; later = the charger leg failed (V2G_SECC_Sequence_Timeout of [v2g] bounds the car\'s next request)'),
+  stop_response_timeout: ms(defaultRelayTimings.stopResponseTimeout, 100, 30000, 'each of the relay\'s own stop requests towards the charger (0 A, PowerDelivery stop, SessionStop) waits this long for its response'),
+  car_answer_window: ms(defaultRelayTimings.carAnswerWindow, 0, 30000, 'after a stop or a failed charger leg: how long the relay answers the car itself (EVSE_Shutdown / EVSE_EmergencyShutdown) before closing its connection'),
+  link_timeout: ms(defaultRelayTimings.linkTimeout, 10000, 600000, 'both legs up (SLAC, SDP, TCP on both sides) within this, else the relay gives up'),
+  car_slac_retry_pause: ms(relayLinkDefaults.carSlacRetryPause, 0, 60000, 'pause between two SLAC attempts towards a car that has not matched yet'),
+  tcp_connect_timeout: ms(relayLinkDefaults.tcpConnectTimeout, 100, 60000, 'TCP connect to the charger after SDP'),
+  pwm_chip: int(0, 0, 31, 'raspberry-pi-relay, car side: /sys/class/pwm/pwmchipN of the CP PWM (dtoverlay=pwm,pin=18,func=2 gives pwmchip0)'),
+  pwm_channel: int(0, 0, 15, 'raspberry-pi-relay, car side: the channel of pwm_chip (GPIO18 = PWM0 = channel 0, GPIO19 = channel 1)'),
+  pin_car_cp_pwm: pin('raspberry-pi-relay, car side: the pin the PWM channel drives into the ±12 V CP driver (only checked against the other pins; the overlay routes it); default GPIO18'),
+  car_cp_adc_channel: int(2, 0, 3, 'raspberry-pi-relay, car side: ADS1115 input (hardware.i2c_bus, hardware.adc_address) on the car\'s CP, behind a peak hold and a divider'),
+  car_cp_scale: num(4, 0.5, 20, 'raspberry-pi-relay, car side: CP volts per ADC volt (the divider ratio; +12 V must stay under 4.096 V at the ADC)'),
+  car_cp_adc_interval: ms(20, 10, 1000, 'raspberry-pi-relay, car side: time between two CP conversions (the car switches B→C within 100 ms of its request)'),
+  pin_charger_cp_b: pin('raspberry-pi-relay, charger side: output that connects the 2.74 kΩ state-B load behind the diode (off = state A towards the charger); default GPIO23'),
+  pin_charger_cp_c: pin('raspberry-pi-relay, charger side: output that adds the 1.3 kΩ state-C load; default GPIO24'),
+  pin_charger_cp_d: pin('raspberry-pi-relay, charger side: output that adds the 270 Ω state-D load (ventilation); -1 = not fitted, D is presented as C with a warning'),
+  pin_charger_cp_pwm: pin('raspberry-pi-relay, charger side: input from a comparator on the charger\'s CP; its duty cycle is measured from the edges; default GPIO25'),
 };
 
 export const schema = {
@@ -333,6 +354,7 @@ export const schema = {
     qos: int(0, 0, 1, 'MQTT QoS of the state publications (0 at most once, 1 at least once)'),
   },
   chademo: chademoSection,
+  relay: relaySection,
 } as const;
 
 export type Schema = typeof schema;

@@ -114,7 +114,7 @@ export function resolvePin(board: GpioBoard, value: PinValue): Result<ResolvedPi
 
 /** Which board numbers a GPIO profile uses: raspberry-pi-can is a Raspberry Pi. */
 export function gpioBoardOf(boardName: string): GpioBoard | undefined {
-  if (boardName === 'raspberry-pi' || boardName === 'raspberry-pi-can') return 'raspberry-pi';
+  if (boardName === 'raspberry-pi' || boardName === 'raspberry-pi-can' || boardName === 'raspberry-pi-relay') return 'raspberry-pi';
   if (boardName === 'beaglebone') return 'beaglebone';
   return undefined;
 }

@@ -1,6 +1,9 @@
 // Timers of the relay (tsplc relay, docs/relay.md). The relay adds no timer of the standard
 // between the car and the charger: each end keeps its own (the car's V2G_EVCC_Msg_Timeout runs
-// across the relay). These bound what the relay itself waits for.
+// across the relay). These bound what the relay itself waits for; `tsplc relay` takes every one
+// from the config: V2G_SECC_Sequence_Timeout from [v2g] (the same key a tsplc charger uses), the
+// others from [relay] (src/config/schema.ts, docs/configuration.md).
+import { v2gEvseTimeoutDefaults } from '../v2g/config.js';
 
 export interface RelayTimings {
   /**
@@ -28,9 +31,17 @@ export interface RelayTimings {
 }
 
 export const defaultRelayTimings: RelayTimings = {
-  V2G_SECC_Sequence_Timeout: 60_000,
+  V2G_SECC_Sequence_Timeout: v2gEvseTimeoutDefaults.V2G_SECC_Sequence_Timeout,
   chargerResponseTimeout: 5_000,
   stopResponseTimeout: 2_000,
   carAnswerWindow: 3_000,
   linkTimeout: 90_000,
+};
+
+/** Bounds of the relay's own link set-up (not timers of the standard). */
+export const relayLinkDefaults = {
+  /** Pause between two SLAC attempts towards a car that has not matched yet, ms (as the EVSE connection manager's first back-off). */
+  carSlacRetryPause: 1000,
+  /** TCP connect to the charger after SDP, ms (as `tsplc pev`). */
+  tcpConnectTimeout: 3000,
 };

@@ -37,9 +37,8 @@ import { Checkpoint } from '../checkpoints.js';
 import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 import { simulationTap } from './car-requests.js';
 import { failureOf, failureText } from '../connection/failure.js';
-
-/** Pause between two SLAC attempts towards a car that has not matched yet, ms (the EVSE connection manager's initial back-off). */
-const CAR_SLAC_RETRY_PAUSE_MS = 1000;
+import { relayLinkDefaults } from '../relay/timing.js';
+import type { TsplcConfig } from '../config/schema.js';
 
 export interface RelayLegPorts {
   readonly ethernet: EthernetPort;
@@ -63,6 +62,8 @@ export interface RelayRuntimeOptions {
   readonly slacEvse?: Record<string, unknown>;
   readonly sdp?: Partial<SdpClientTimings>;
   readonly tcpConnectTimeout?: number;
+  /** Pause between two SLAC attempts towards a car that has not matched yet, ms (relay.car_slac_retry_pause). */
+  readonly carSlacRetryPause?: number;
   /** The car's TCP connection after SDP, ms (V2G_SECC_CommunicationSetup_Performance_Time, ISO 15118-2 Table 109). */
   readonly V2G_SECC_CommunicationSetup_Performance_Time?: number;
   /** Every message on each leg, for the session records (rx = read from that leg, tx = written to it). */
@@ -214,7 +215,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
         if (abort.signal.aborted) return;
         if (!failedReason(slac)) break;
         l.log('info', 'no SLAC match with a car yet: waiting for the next attempt', { attempt, reason: failedReason(slac) ?? '' });
-        await new Promise((r) => (o.clock ?? globalThis).setTimeout(r as () => void, CAR_SLAC_RETRY_PAUSE_MS));
+        await new Promise((r) => (o.clock ?? globalThis).setTimeout(r as () => void, o.carSlacRetryPause ?? relayLinkDefaults.carSlacRetryPause));
       }
       l.log('info', 'SLAC matched with the car', { cp: Checkpoint.SlacMatchCnf });
       sendBack({ type: 'CAR.LINKED' } satisfies RelayEvent);
@@ -298,7 +299,7 @@ export function createRelay(o: RelayRuntimeOptions): RelayRun {
         o.sdp ? { timings: o.sdp } : {},
       );
       if (!sdp.ok) return down(`SDP: ${failedReason(sdp) ?? 'no answer'}`);
-      const c = await o.charger.net.connectTcp(sdp.address, sdp.port, o.tcpConnectTimeout ?? 3000);
+      const c = await o.charger.net.connectTcp(sdp.address, sdp.port, o.tcpConnectTimeout ?? relayLinkDefaults.tcpConnectTimeout);
       if (!c.ok) return down(`TCP connect: ${c.error.code}: ${c.error.message}`);
       if (abort.signal.aborted) return c.value.close();
       legs.charger.conn = c.value;
@@ -407,6 +408,44 @@ const RECORD_QUIET_MS = 150;
 /** …but never longer than this. */
 const RECORD_DRAIN_MS = 1000;
 
+/** The relay's own waits from the config: V2G_SECC_Sequence_Timeout is the [v2g] key a tsplc charger uses, the rest are [relay]. */
+export function relayTimingsOf(c: TsplcConfig): RelayTimings {
+  return {
+    V2G_SECC_Sequence_Timeout: c.v2g.V2G_SECC_Sequence_Timeout,
+    chargerResponseTimeout: c.relay.charger_response_timeout,
+    stopResponseTimeout: c.relay.stop_response_timeout,
+    carAnswerWindow: c.relay.car_answer_window,
+    linkTimeout: c.relay.link_timeout,
+  };
+}
+
+/**
+ * Resolves once no frame reached the capture taps for quietMs (each activity() restarts the wait),
+ * and at the latest maxMs after the start: timers only, no polling.
+ */
+export function whenQuiet(quietMs: number, maxMs: number): { activity(): void; done: Promise<void> } {
+  let quietTimer: ReturnType<typeof setTimeout> | undefined;
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    const cap = setTimeout(() => finish(), maxMs);
+    finish = () => {
+      clearTimeout(cap);
+      if (quietTimer !== undefined) clearTimeout(quietTimer);
+      quietTimer = undefined;
+      resolve();
+    };
+    quietTimer = setTimeout(() => finish(), quietMs);
+  });
+  return {
+    activity() {
+      if (quietTimer === undefined) return;
+      clearTimeout(quietTimer);
+      quietTimer = setTimeout(() => finish(), quietMs);
+    },
+    done,
+  };
+}
+
 /** `tsplc relay`: the command's composition (config → boards → drivers → createRelay → records, live view, summary). */
 export async function runRelay(argv: string[]): Promise<number> {
   const { parseCommandArgs } = await import('./args.js');
@@ -485,10 +524,20 @@ export async function runRelay(argv: string[]): Promise<number> {
   // CP replication: the car-facing side of the board is an EVSE's CP, the charger-facing side an EV's.
   // The sim board has one plant per instance, so each leg gets its own (docs/relay.md).
   let mirrorCarCp: ((r: WireRecord) => void) | undefined;
-  if (loaded.value.boardNamed) {
-    const { loadBoard } = await import('../../boards/index.js');
-    const carBoard = await loadBoard(c.general.board, { role: 'evse', config: c, logger });
-    const chargerBoard = await loadBoard(c.general.board, { role: 'pev', config: c, logger });
+  const boards = loaded.value.boardNamed ? await import('../../boards/index.js') : undefined;
+  if (boards?.relayBoards.includes(c.general.board)) {
+    // One board with both CPs (raspberry-pi-relay): loaded once, for role relay.
+    const board = await boards.loadBoard(c.general.board, { role: 'relay', config: c, logger });
+    if (!board.ok || !board.value.relay) {
+      if (board.ok) await board.value.close();
+      await closeAll();
+      return fail(`board: ${board.ok ? `${c.general.board} has no relay CPs` : board.error.message}`);
+    }
+    closers.push(() => board.value.close());
+    closers.push(replicateControlPilot(board.value.relay.carSide, board.value.relay.chargerSide, log.child('cp')));
+  } else if (boards) {
+    const carBoard = await boards.loadBoard(c.general.board, { role: 'evse', config: c, logger });
+    const chargerBoard = await boards.loadBoard(c.general.board, { role: 'pev', config: c, logger });
     if (!carBoard.ok || !chargerBoard.ok) {
       await closeAll();
       return fail(`board: ${!carBoard.ok ? carBoard.error.message : !chargerBoard.ok ? chargerBoard.error.message : ''}`);
@@ -509,7 +558,9 @@ export async function runRelay(argv: string[]): Promise<number> {
   // Session records: one per leg, each of everything its interface saw (a second AF_PACKET socket with
   // the transmit tap, as role.ts) and the decoded messages of that leg.
   const { SessionRecorder } = await import('./recorder.js');
-  const recorders: Partial<Record<Leg, { rec: InstanceType<typeof SessionRecorder>; last: number }>> = {};
+  const recorders: Partial<Record<Leg, { rec: InstanceType<typeof SessionRecorder> }>> = {};
+  // Frames seen by the taps after the end restart the final quiet wait (see below).
+  let tapActivity: (() => void) | undefined;
   if (values.record) {
     for (const [leg, ifname, ports] of [
       ['car', carIf, car],
@@ -518,9 +569,9 @@ export async function runRelay(argv: string[]): Promise<number> {
       try {
         const rec = new SessionRecorder({ dir: values.record, role: `relay-${leg}`, maxMb: c.logging.session_records_max_mb, maxSessionMb: c.logging.session_record_max_mb, ownMac: ports.ethernet.mac, interfaceName: ifname, logger: log.child('record') });
         const tap = openAfPacketPort(ifname, { etherTypes: [], includeOutgoing: true, logger });
-        const entry = { rec, last: 0 };
+        const entry = { rec };
         tap.frames$.subscribe((f) => {
-          entry.last = performance.now();
+          tapActivity?.();
           rec.frame(f.timestamp, f.data);
         });
         closers.push(() => tap.close());
@@ -545,6 +596,9 @@ export async function runRelay(argv: string[]): Promise<number> {
     slacEvse: { timings: slacEvseTimingsOf(c) },
     sdp: { SDP_retry_interval: c.sdp.SDP_retry_interval, SDP_max_requests: c.sdp.SDP_max_requests },
     V2G_SECC_CommunicationSetup_Performance_Time: c.v2g.V2G_SECC_CommunicationSetup_Performance_Time,
+    timings: relayTimingsOf(c),
+    tcpConnectTimeout: c.relay.tcp_connect_timeout,
+    carSlacRetryPause: c.relay.car_slac_retry_pause,
     onWire: (leg, r) => {
       if (leg === 'car') mirrorCarCp?.(r);
       recorders[leg]?.rec.wire(r);
@@ -577,10 +631,10 @@ export async function runRelay(argv: string[]): Promise<number> {
   }
   // The last frames (FINs, the final response) reach the taps after the end: let them go quiet first.
   if (values.record) {
-    const t0 = performance.now();
-    const lastOf = (): number => Math.max(t0, ...Object.values(recorders).map((e) => e?.last ?? 0));
-    do await new Promise((r) => setTimeout(r, 20));
-    while (performance.now() - t0 < RECORD_DRAIN_MS && performance.now() - lastOf() < RECORD_QUIET_MS);
+    const quiet = whenQuiet(RECORD_QUIET_MS, RECORD_DRAIN_MS);
+    tapActivity = () => quiet.activity();
+    await quiet.done;
+    tapActivity = undefined;
   }
   for (const e of Object.values(recorders)) {
     if (e?.rec.current) records.push(e.rec.current);

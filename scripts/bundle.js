@@ -54,6 +54,8 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   external,
   plugins: [rxjsEsm],
+  // A dist outside this checkout (the packaging test stages one) resolves packages from here.
+  nodePaths: [join(root, 'node_modules')],
   // CommonJS inside the bundle (e.g. oled-font-5x7) calls require(): give every chunk one.
   banner: { js: "import { createRequire as __tsplcCreateRequire } from 'node:module'; const require = __tsplcCreateRequire(import.meta.url);" },
   legalComments: 'none',

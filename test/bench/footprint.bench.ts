@@ -23,6 +23,8 @@ const tap = join(here, 'frame-tap.cjs');
 const CM_SLAC_PARM_REQ = 0x6064;
 const ROUNDS = Number(process.env.TSPLC_BENCH_FOOTPRINT_ROUNDS ?? 5);
 
+// Extra node flags for the tsplc processes only (not the idle node), to compare V8 settings in one run.
+const tsplcFlags = (process.env.TSPLC_BENCH_FOOTPRINT_FLAGS ?? '').split(' ').filter(Boolean);
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
 function rssMb(pid: number | undefined): number | undefined {
@@ -78,7 +80,7 @@ async function measure(): Promise<BenchResult[] | string> {
       if (r.code !== 0) throw new Error(`cannot take ${p} off the bridge: ${r.stderr}`);
       await topo.exec(middle, 'sysctl', ['-qw', `net.ipv6.conf.${p}.disable_ipv6=1`]);
     }
-    const modemChild = topo.spawn(middle, process.execPath, [cli, 'modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', '300']);
+    const modemChild = topo.spawn(middle, process.execPath, [...tsplcFlags, cli, 'modem-sim', '-i', 'p0', '-i', 'p1', '--restart-ms', '300']);
     const modem = lines(modemChild);
     await modem.waitFor((x) => x.includes('ready'), 60_000);
     const evTap = await startTap(topo, middle, 'p0');
@@ -95,7 +97,7 @@ async function measure(): Promise<BenchResult[] | string> {
       if (process.env.TSPLC_BENCH_DEBUG) process.stderr.write(`node ${nodeStart.at(-1)}\n`);
 
       const t1 = wallMs();
-      const ev = topo.spawn(evEnd, process.execPath, [cli, 'pev', '-i', evEnd.ifname, '--board', 'sim', '--json', '--log-level', 'warn']);
+      const ev = topo.spawn(evEnd, process.execPath, [...tsplcFlags, cli, 'pev', '-i', evEnd.ifname, '--board', 'sim', '--json', '--log-level', 'warn']);
       const evLines = lines(ev);
       const fromEv = (f: { src: string }) => f.src === evEnd.mac.toLowerCase();
       const first = await evTap.waitFor((f) => fromEv(f) && f.t >= t1, 30_000).catch((e: unknown) => {
@@ -126,11 +128,11 @@ async function measure(): Promise<BenchResult[] | string> {
     // Steady RSS: an idle node beside a whole DIN DC session, sampled while the CurrentDemand loop runs.
     const idle = topo.spawn(evEnd, process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)']);
     const common = ['--board', 'sim', '--json', '--log-level', 'info', '--protocol', 'din', '--dc', '--set', 'modem.restart_pause=500'];
-    const evseChild = topo.spawn(evseEnd, process.execPath, [cli, 'evse', '-i', evseEnd.ifname, ...common]);
+    const evseChild = topo.spawn(evseEnd, process.execPath, [...tsplcFlags, cli, 'evse', '-i', evseEnd.ifname, ...common]);
     const evse = lines(evseChild);
     await new Promise((r) => setTimeout(r, 1000));
     // A pack the charge cannot fill while we sample: the loop runs throughout.
-    const evChild = topo.spawn(evEnd, process.execPath, [cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99']);
+    const evChild = topo.spawn(evEnd, process.execPath, [...tsplcFlags, cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99']);
     const ev = lines(evChild, { mergeStderr: true });
     const exited = exitOf(evChild).then((code) => {
       throw new Error(`exit ${String(code)}`);

@@ -9,12 +9,14 @@
 //    (goal ≤ 1.5× for pev/evse, ≤ 1.3× for modem-sim).
 // Every process runs `node dist/src/cli/main.js`: build first (`npm run build:ts`).
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from '../../src/runtime/netns.js';
 import { lines } from '../modem-sim/star.js';
 import { type BenchResult, type BenchSuite, percentile } from './harness.js';
+import { summarizeHeapSnapshot } from './heap-summary.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -67,6 +69,28 @@ async function startTap(topo: NetnsTopology, middle: NetnsEnd, ifname: string): 
   };
 }
 
+/** Signals the process to write a heap snapshot, waits until the file is complete, summarises it. */
+async function heapSnapshotOf(child: ChildProcess, dir: string): Promise<ReturnType<typeof summarizeHeapSnapshot>> {
+  child.kill('SIGUSR2');
+  const deadline = Date.now() + 120_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const f = readdirSync(dir).find((x) => x.endsWith('.heapsnapshot'));
+    if (!f) continue;
+    const size = statSync(join(dir, f)).size;
+    if (size > 0 && size === last) {
+      try {
+        return summarizeHeapSnapshot(join(dir, f), 12);
+      } catch {
+        // still being written
+      }
+    }
+    last = size;
+  }
+  throw new Error('tsplc pev wrote no heap snapshot within 120 s');
+}
+
 async function measure(): Promise<BenchResult[] | string> {
   if (!netnsAvailable()) return `netns: ${netnsUnavailableReason()}`;
   if (!existsSync(cli)) return `no built CLI at ${cli}: run npm run build:ts`;
@@ -112,6 +136,7 @@ async function measure(): Promise<BenchResult[] | string> {
     results.push({
       bench: 'startup: spawn → first frame (tsplc pev) vs node -e 0',
       ratio: round1(median(firstFrame) / median(nodeStart)),
+      goal: 2.5,
       ms_tsplc: Math.round(median(firstFrame)),
       ms_node: Math.round(median(nodeStart)),
       rounds: ROUNDS,
@@ -132,7 +157,9 @@ async function measure(): Promise<BenchResult[] | string> {
     const evse = lines(evseChild);
     await new Promise((r) => setTimeout(r, 1000));
     // A pack the charge cannot fill while we sample: the loop runs throughout.
-    const evChild = topo.spawn(evEnd, process.execPath, [...tsplcFlags, cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99']);
+    // SIGUSR2 writes a heap snapshot into snapDir (read after the RSS samples: what holds memory).
+    const snapDir = mkdtempSync(join(tmpdir(), 'tsplc-heap-'));
+    const evChild = topo.spawn(evEnd, process.execPath, [...tsplcFlags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99']);
     const ev = lines(evChild, { mergeStderr: true });
     const exited = exitOf(evChild).then((code) => {
       throw new Error(`exit ${String(code)}`);
@@ -152,6 +179,8 @@ async function measure(): Promise<BenchResult[] | string> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const stillInLoop = evChild.exitCode === null && !ev.all.some((l) => l.includes('"cp":800'));
+    const heap = stillInLoop ? await heapSnapshotOf(evChild, snapDir) : [];
+    rmSync(snapDir, { recursive: true, force: true });
     for (const c of [evChild, evseChild, idle]) c.kill('SIGTERM');
     await Promise.all([exitOf(evChild), exitOf(evseChild), exitOf(idle)]);
     if (!stillInLoop) throw new Error('the CurrentDemand loop ended while RSS was sampled');
@@ -167,6 +196,7 @@ async function measure(): Promise<BenchResult[] | string> {
         samples: samples[k].length,
       });
     }
+    for (const h of heap) results.push({ bench: `heap of tsplc pev in CurrentDemand: ${h.what}`, heap_mb: Math.round((h.bytes / 1048576) * 100) / 100, count: h.count });
   } finally {
     await topo.destroy();
   }

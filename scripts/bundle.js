@@ -58,6 +58,10 @@ const result = await build({
   nodePaths: [join(root, 'node_modules')],
   // CommonJS inside the bundle (e.g. oled-font-5x7) calls require(): give every chunk one.
   banner: { js: "import { createRequire as __tsplcCreateRequire } from 'node:module'; const require = __tsplcCreateRequire(import.meta.url);" },
+  // Whitespace and syntax only: V8 keeps every loaded chunk's source text in the heap (the
+  // largest share of a role's heap, see docs/performance.md); names stay for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,

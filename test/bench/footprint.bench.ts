@@ -27,6 +27,22 @@ const ROUNDS = Number(process.env.TSPLC_BENCH_FOOTPRINT_ROUNDS ?? 5);
 
 // Extra node flags for the tsplc processes only (not the idle node), to compare V8 settings in one run.
 const tsplcFlags = (process.env.TSPLC_BENCH_FOOTPRINT_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * The Environment= of the systemd unit (systemd/tsplc.service): tsplc is measured as the unit runs
+ * it (MALLOC_ARENA_MAX, NODE_OPTIONS); TSPLC_BENCH_FOOTPRINT_UNIT_ENV=0 measures without.
+ */
+function unitEnvironment(): Record<string, string> {
+  if (process.env.TSPLC_BENCH_FOOTPRINT_UNIT_ENV === '0') return {};
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(root, 'systemd', 'tsplc.service'), 'utf8').split('\n')) {
+    const m = /^Environment=("?)([A-Za-z_][A-Za-z0-9_]*)=(.*)\1$/.exec(line.trim());
+    if (m) env[m[2] as string] = m[3] as string;
+  }
+  return env;
+}
+// pev and evse are what the unit runs; modem-sim (a desk tool) runs with the plain environment.
+const tsplcEnv = { env: { ...process.env, ...unitEnvironment() } };
+
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
 function rssMb(pid: number | undefined): number | undefined {
@@ -121,7 +137,7 @@ async function measure(): Promise<BenchResult[] | string> {
       if (process.env.TSPLC_BENCH_DEBUG) process.stderr.write(`node ${nodeStart.at(-1)}\n`);
 
       const t1 = wallMs();
-      const ev = topo.spawn(evEnd, process.execPath, [...tsplcFlags, cli, 'pev', '-i', evEnd.ifname, '--board', 'sim', '--json', '--log-level', 'warn']);
+      const ev = topo.spawn(evEnd, process.execPath, [...tsplcFlags, cli, 'pev', '-i', evEnd.ifname, '--board', 'sim', '--json', '--log-level', 'warn'], tsplcEnv);
       const evLines = lines(ev);
       const fromEv = (f: { src: string }) => f.src === evEnd.mac.toLowerCase();
       const first = await evTap.waitFor((f) => fromEv(f) && f.t >= t1, 30_000).catch((e: unknown) => {
@@ -153,13 +169,13 @@ async function measure(): Promise<BenchResult[] | string> {
     // Steady RSS: an idle node beside a whole DIN DC session, sampled while the CurrentDemand loop runs.
     const idle = topo.spawn(evEnd, process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)']);
     const common = ['--board', 'sim', '--json', '--log-level', 'info', '--protocol', 'din', '--dc', '--set', 'modem.restart_pause=500'];
-    const evseChild = topo.spawn(evseEnd, process.execPath, [...tsplcFlags, cli, 'evse', '-i', evseEnd.ifname, ...common]);
+    const evseChild = topo.spawn(evseEnd, process.execPath, [...tsplcFlags, cli, 'evse', '-i', evseEnd.ifname, ...common], tsplcEnv);
     const evse = lines(evseChild);
     await new Promise((r) => setTimeout(r, 1000));
     // A pack the charge cannot fill while we sample: the loop runs throughout.
     // SIGUSR2 writes a heap snapshot into snapDir (read after the RSS samples: what holds memory).
     const snapDir = mkdtempSync(join(tmpdir(), 'tsplc-heap-'));
-    const evChild = topo.spawn(evEnd, process.execPath, [...tsplcFlags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99']);
+    const evChild = topo.spawn(evEnd, process.execPath, [...tsplcFlags, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, cli, 'pev', '-i', evEnd.ifname, ...common, '--set', 'ev.battery_capacity_wh=300000', '--soc-target', '99'], tsplcEnv);
     const ev = lines(evChild, { mergeStderr: true });
     const exited = exitOf(evChild).then((code) => {
       throw new Error(`exit ${String(code)}`);

@@ -151,7 +151,7 @@ async function measure(): Promise<BenchResult[] | string> {
     }
     results.push({
       bench: 'startup: spawn → first frame (tsplc pev) vs node -e 0',
-      ratio: round1(median(firstFrame) / median(nodeStart)),
+      ratio: Math.round((median(firstFrame) / median(nodeStart)) * 100) / 100,
       goal: 2.5,
       ms_tsplc: Math.round(median(firstFrame)),
       ms_node: Math.round(median(nodeStart)),
@@ -159,7 +159,7 @@ async function measure(): Promise<BenchResult[] | string> {
     });
     results.push({
       bench: 'startup: spawn → first CM_SLAC_PARM.REQ vs node -e 0',
-      ratio: round1(median(firstParm) / median(nodeStart)),
+      ratio: Math.round((median(firstParm) / median(nodeStart)) * 100) / 100,
       ms_tsplc: Math.round(median(firstParm)),
       ms_node: Math.round(median(nodeStart)),
       ms_after_first_frame: Math.round(median(firstParm.map((p, i) => p - (firstFrame[i] as number)))),
@@ -204,7 +204,7 @@ async function measure(): Promise<BenchResult[] | string> {
     for (const [k, name, goal] of [['pev', 'tsplc pev', 1.5], ['evse', 'tsplc evse', 1.5], ['modem', 'tsplc modem-sim', 1.3]] as const) {
       results.push({
         bench: `steady RSS in CurrentDemand: ${name} vs idle node`,
-        ratio: Math.round((median(samples[k]) / idleMb) * 100) / 100,
+        ratio: Math.round((median(samples[k]) / idleMb) * 1000) / 1000,
         goal,
         rss_mb: round1(median(samples[k])),
         rss_mb_max: round1(Math.max(...samples[k])),

@@ -32,7 +32,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
 /**
  * V8 settings for the long-running roles (docs/performance.md, issue 13): --lite-mode trades
  * peak JavaScript speed (no optimising compiler, feedback vectors allocated lazily) for memory,
- * about 25 MB less steady RSS of `tsplc pev`/`tsplc evse` in the CurrentDemand loop, where the
+ * 10–20 MB less steady RSS of `tsplc pev`/`tsplc evse` in the CurrentDemand loop (docs/performance.md), where the
  * CPU needed is a few milliseconds per 100 ms round. Set before any command module is loaded,
  * so all of their code runs under it. TSPLC_V8_LEAN=0 leaves V8's defaults.
  */

@@ -16,10 +16,9 @@ let cached: NativeAddon | undefined;
 export function loadNative(): NativeAddon {
   if (cached) return cached;
   const here = dirname(fileURLToPath(import.meta.url));
-  // drivers/ethernet -> repo root is ../..; dist/drivers/ethernet -> ../../..
-  const loader = [join(here, '..', '..', 'native', 'index.cjs'), join(here, '..', '..', '..', 'native', 'index.cjs')].find((p) =>
-    existsSync(p),
-  );
+  // The package root holding native/: ../.. from drivers/ethernet, ../../.. from dist/drivers/ethernet,
+  // ../../../.. from the bundled CLI's dist/src/cli/chunks (scripts/bundle.js).
+  const loader = [2, 3, 4].map((up) => join(here, ...Array<string>(up).fill('..'), 'native', 'index.cjs')).find((p) => existsSync(p));
   if (!loader) {
     throw Object.assign(new Error('tsplc native addon loader (native/index.cjs) not found'), { code: 'NATIVE_ADDON_MISSING' });
   }

@@ -52,7 +52,7 @@ export interface ForwardingOptions {
   readonly logger: Logger;
   /**
    * The I/O: HTTP POST, the MQTT connector and the clock of the throttles and deadlines. The
-   * runtime passes realForwardingPorts (src/runtime/io-drivers.ts); tests pass the twins
+   * runtime passes loadForwardingPorts() (src/runtime/io-drivers.ts); tests pass the twins
    * (drivers/http/memory.ts, drivers/mqtt/memory.ts) and a SimulatedClock.
    */
   readonly ports: ForwardingPorts;

@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../result.js';
 import { simulationTap } from './car-requests.js';
 import { attachEvseSafety } from './evse-safety.js';
 import { attachForwarding } from './forwarding.js';
-import { realForwardingPorts } from './io-drivers.js';
+import { loadForwardingPorts } from './io-drivers.js';
 import type { RoleSetup } from './role-ev.js';
 import { v2gEvseConfigOf } from './session-config.js';
 import { createEvseStack, type EvseRoleStack } from './stack.js';
@@ -21,13 +21,14 @@ export interface EvseRole {
   readonly hw: EvseHardware;
 }
 
-export function composeEvse(s: RoleSetup): Result<EvseRole, string> {
+export async function composeEvse(s: RoleSetup): Promise<Result<EvseRole, string>> {
   const { config: c, board, log, status, scope, args: a } = s;
   const hw = board.evse;
   if (!hw) return err(`board ${board.name} has no EVSE hardware`);
   // The sim board alone: the simulated car's CP switch follows the car's requests (boards/sim/mirror.ts).
   const simulation = simulationTap(board, 'rx');
   // SOC forwarding (SmartEVSE HTTP callback, MQTT): the car's values come from its requests on the wire.
+  // The HTTP and MQTT drivers are loaded only when forwarding is configured (io-drivers.ts).
   const forwarding =
     c.soc_callback.enabled || c.mqtt.enabled
       ? scope.adopt(
@@ -36,7 +37,7 @@ export function composeEvse(s: RoleSetup): Result<EvseRole, string> {
             config: c,
             status,
             logger: log.child('forward'),
-            ports: realForwardingPorts,
+            ports: await loadForwardingPorts(),
             hw: { cpState$: hw.controlPilot.state$, ...(hw.contactors ? { contactorClosed$: hw.contactors.closed$ } : {}), supply$: hw.powerSupply.reading$ },
           }),
           (f) => f.close(),

@@ -138,7 +138,7 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
     taps,
     stack: { logger: log, status, net, ethernet, codec: exiCodec, oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
   };
-  const composed = role === 'pev' ? await composeEv(setup) : composeEvse(setup);
+  const composed = role === 'pev' ? await composeEv(setup) : await composeEvse(setup);
   if (!composed.ok) return fail(composed.error);
   const side = composed.value;
   const { stack } = side;

@@ -54,8 +54,9 @@ export interface NetnsSimResult {
 // (An installed package has no src/cli/main.ts and no tsx: looking for it there was the
 // "modem-sim did not get ready" of `tsplc sim --netns`.)
 const here = dirname(fileURLToPath(import.meta.url));
-const builtCli = resolve(here, '..', 'cli', 'main.js');
-const cliArgs: readonly string[] = existsSync(builtCli) ? [builtCli] : ['--import', 'tsx', join(here, '..', 'cli', 'main.ts')];
+// ../cli/main.js from dist/src/runtime (tsc's layout); ../main.js from dist/src/cli/chunks (scripts/bundle.js).
+const builtCli = [resolve(here, '..', 'cli', 'main.js'), resolve(here, '..', 'main.js')].find((p) => existsSync(p));
+const cliArgs: readonly string[] = builtCli ? [builtCli] : ['--import', 'tsx', join(here, '..', 'cli', 'main.ts')];
 const spawnCli = (topo: NetnsTopology, end: NetnsEnd, args: readonly string[]): ChildProcess => topo.spawn(end, process.execPath, [...cliArgs, ...args], { cwd: process.cwd() });
 
 function watchLines(child: ChildProcess, onLine: (l: string, stream: 'out' | 'err') => void): void {

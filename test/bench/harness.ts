@@ -42,3 +42,14 @@ export function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
 }
+
+/** yes/no when the row carries a goal: every `goal` ≥ `ratio` and every `goal_X` ≥ `X`; undefined without one. */
+export function goalMet(r: BenchResult): 'yes' | 'no' | undefined {
+  const checks: [unknown, unknown][] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (k === 'goal') checks.push([r.ratio, v]);
+    else if (k.startsWith('goal_')) checks.push([r[k.slice(5)], v]);
+  }
+  if (checks.length === 0) return undefined;
+  return checks.every(([x, g]) => typeof x === 'number' && typeof g === 'number' && x <= g) ? 'yes' : 'no';
+}

@@ -20,6 +20,20 @@ describe('bench suite filters', () => {
   });
 
   it('without a filter every suite is selected', () => {
-    expect(selected()).toEqual(['analysis', 'chademo', 'display', 'ethernet', 'exi', 'homeplug', 'relay', 'session', 'slac']);
+    expect(selected()).toEqual(['analysis', 'chademo', 'display', 'ethernet', 'exi', 'footprint', 'homeplug', 'relay', 'session', 'slac']);
+  });
+});
+
+describe('bench report: goals', () => {
+  it('goal is compared with ratio, goal_X with X; rows without a goal are not in the report', async () => {
+    const { goalMet } = await import('./harness.js');
+    expect(goalMet({ bench: 'a', ratio: 1.4, goal: 1.5 })).toBe('yes');
+    expect(goalMet({ bench: 'a', ratio: 1.6, goal: 1.5 })).toBe('no');
+    expect(goalMet({ bench: 'b', bytes_per_message: 250, goal_bytes_per_message: 300 })).toBe('yes');
+    expect(goalMet({ bench: 'b', bytes_per_message: 350, goal_bytes_per_message: 300 })).toBe('no');
+    // A goal whose figure is missing (the measurement was skipped) is not met.
+    expect(goalMet({ bench: 'c', goal: 2.5 })).toBe('no');
+    expect(goalMet({ bench: 'd', ratio: 1, goal: 2, goal_ms: 10, ms: 11 })).toBe('no');
+    expect(goalMet({ bench: 'e', ns_per_op: 5 })).toBeUndefined();
   });
 });

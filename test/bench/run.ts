@@ -6,10 +6,14 @@
 // result, one column per figure); with --json every result is one JSON line
 // {"suite", "bench", "ns_per_op", ...}. `--out FILE` also writes the JSON lines to FILE.
 // `--list` prints the selected suite names without running them.
+// After the suites comes the report: every result that carries a goal (a `goal` figure, compared
+// with its `ratio`, or a `goal_<figure>` compared with `<figure>`), with `met` yes/no (or the
+// suite's own `met`, e.g. the exi suite's count of goals met), as a table
+// and then as JSON lines {"report": true, "suite", "bench", ..., "met"} (issue 13 goal 6).
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchResult, BenchSuite } from './harness.js';
+import { goalMet, type BenchResult, type BenchSuite } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -49,6 +53,7 @@ const stems = new Set(files.map((f) => f.slice(0, -'.bench.ts'.length)));
 // Filters that name no file must be suite names: only then import every suite to look.
 const byNameOnly = filters.filter((x) => !stems.has(x));
 const lines: string[] = [];
+const report: { suite: string; result: BenchResult }[] = [];
 let failed = 0;
 let ran = 0;
 for (const f of files) {
@@ -71,12 +76,21 @@ for (const f of files) {
       continue;
     }
     for (const r of results) lines.push(JSON.stringify({ suite: suite.name, ...r }));
+    // A row with a goal, or one that states its own verdict (`met`, e.g. the exi suite's "14/18").
+    for (const r of results) if (goalMet(r) ?? r.met) report.push({ suite: suite.name, result: r });
     if (json) for (const r of results) process.stdout.write(JSON.stringify({ suite: suite.name, ...r }) + '\n');
     else process.stdout.write(table(results) + '\n');
   } catch (e) {
     failed++;
     process.stderr.write(`bench ${suite.name} failed: ${e instanceof Error ? e.stack : String(e)}\n`);
   }
+}
+if (report.length > 0 && !list) {
+  const rows = report.map(({ suite, result }) => ({ ...result, bench: `${suite}: ${result.bench}`, met: goalMet(result) ?? result.met }));
+  const jsonRows = report.map(({ suite, result }) => JSON.stringify({ report: true, suite, ...result, met: goalMet(result) ?? result.met }));
+  if (!json) process.stdout.write(`\n== report (figures with a goal)\n${table(rows)}\n\n`);
+  process.stdout.write(jsonRows.join('\n') + '\n');
+  lines.push(...jsonRows);
 }
 if (filters.length && ran === 0) {
   process.stderr.write(`no bench suite named ${filters.join(', ')} (files: ${[...stems].join(', ')})\n`);

@@ -47,6 +47,9 @@ beforeAll(async () => {
   for (const f of ['package.json', 'README.md', 'systemd', 'docs', 'native/binding.gyp', 'native/src', 'native/index.cjs', 'native/index.d.cts']) cpSync(join(root, f), join(stage, f), { recursive: true });
   const tsc = await sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: root });
   if (tsc.code !== 0) throw new Error(`tsc: ${tsc.out}${tsc.err}`);
+  // As `npm run build:ts`: the CLI bundle over tsc's output (scripts/bundle.js).
+  const bundle = await sh(process.execPath, [join(root, 'scripts', 'bundle.js'), join(stage, 'dist')], { cwd: root });
+  if (bundle.code !== 0) throw new Error(`bundle: ${bundle.out}${bundle.err}`);
   const pack = await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: stage });
   if (pack.code !== 0) throw new Error(`npm pack: ${pack.err}`);
   const tarball = join(work, (JSON.parse(pack.out) as { filename: string }[])[0]!.filename);

@@ -3,7 +3,8 @@
 // overlap with the CPU-bound unit files instead of one long file starting last and running alone.
 // vitest's own order (failed first, then longest by its results cache) needs a cache, which a
 // fresh CI clone does not have: without one it would start the biggest files by size, and the
-// longest file of the suite (test/hostile/tcp-sdp.test.ts) is one of the smallest.
+// long hostile files (test/hostile/tcp-sdp-*.test.ts: a few lines each, minutes of real sessions)
+// are among the smallest.
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -12,16 +13,25 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * takes"). A new file that runs sessions in real time for more than ~10 s belongs here.
  */
 export const longFirst: readonly string[] = [
-  'test/hostile/tcp-sdp.test.ts',
   'test/package/package.test.ts',
-  'test/hostile/slac.test.ts',
-  'test/hostile/kill.test.ts',
-  'test/stack/netns.test.ts',
   'test/analysis/streaming.test.ts',
-  'test/runtime/records-netns.test.ts',
+  'test/hostile/tcp-sdp-slow.test.ts',
+  'test/hostile/tcp-sdp-close.test.ts',
+  'test/hostile/tcp-sdp-v2g.test.ts',
+  'test/hostile/tcp-sdp-framing.test.ts',
+  'test/hostile/tcp-sdp-sdp.test.ts',
+  'test/hostile/kill-charger.test.ts',
+  'test/hostile/kill-car.test.ts',
+  'test/hostile/slac-during.test.ts',
+  'test/hostile/slac-flood.test.ts',
+  'test/hostile/slac-frames.test.ts',
   'test/homeplug/captures.test.ts',
   'test/faults/fault-table.test.ts',
   'test/chademo/bridge-fault-table.test.ts',
+  'test/runtime/records-netns.test.ts',
+  'test/stack/netns-din-dc.test.ts',
+  'test/stack/netns-iso2-dc.test.ts',
+  'test/stack/netns-iso2-ac.test.ts',
   'test/runtime/systemd-session.test.ts',
   'test/runtime/forwarding-session.test.ts',
   'test/v2g/fault-table.test.ts',
@@ -34,14 +44,17 @@ export const longFirst: readonly string[] = [
   'test/native/afpacket.test.ts',
 ];
 
+/** `items` with the files of `longFirst` first, in list order; the rest keep their order (a stable sort). */
+export function longFirstOrder<T>(items: readonly T[], pathOf: (item: T) => string): T[] {
+  const rank = (item: T): number => {
+    const i = longFirst.indexOf(pathOf(item).replaceAll('\\', '/'));
+    return i < 0 ? longFirst.length : i;
+  };
+  return [...items].sort((a, b) => rank(a) - rank(b));
+}
+
 export class LongFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const base = await super.sort(files);
-    const rank = (f: TestSpecification): number => {
-      const i = longFirst.indexOf(relative(f.project.config.root, f.moduleId).replaceAll('\\', '/'));
-      return i < 0 ? longFirst.length : i;
-    };
-    // Array.prototype.sort is stable: the rest keeps vitest's order.
-    return base.sort((a, b) => rank(a) - rank(b));
+    return longFirstOrder(await super.sort(files), (f) => relative(f.project.config.root, f.moduleId));
   }
 }

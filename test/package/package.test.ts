@@ -153,7 +153,7 @@ describe.skipIf(!netns).concurrent('the installed package across network namespa
       timeoutMs: 240_000,
       roleCommand: (role, ifname) => {
         // Real time: a 1 kWh pack and a 2 % charge keep the session short; the CurrentDemandRes
-        // deadline is relaxed from 250 ms as in test/stack/netns.test.ts (loaded machine).
+        // deadline is relaxed from 250 ms as in test/stack/netns-suite.ts (loaded machine).
         writeFileSync(
           config(role === 'ev' ? 'pev' : 'evse'),
           `[general]\ninterface = "${ifname}"\nexit_on_session_end = true\n\n[modem]\nrestart_pause = 500\n\n[v2g]\nsoc_target = 22\nV2G_EVCC_Msg_Timeout_CurrentDemand = 2000\n\n[ev]\nbattery_capacity_wh = 1000\n`,

@@ -35,8 +35,9 @@ export const allAttacks: readonly Attack[] = [
   // (observed 130 s). The bound leaves 4 s for a loaded machine.
   { name: 'silent connection', id: 'silent', expect: (r) => expect(r.afterMs as number).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 4000) },
   { name: 'slowloris (100 B promised, 18 sent)', id: 'slowloris', expect: (r) => expect(r.afterMs as number).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 4000) },
-  // One connection gets the session slot (and is closed after handshake_timeout); the others are reset at once.
-  { name: '500 parallel connections', id: 'parallel-500', expect: (r) => expect(r.stillOpenAfter1s as number).toBeLessThanOrEqual(1) },
+  // One connection gets the session slot (and is closed after handshake_timeout); the others are reset (waited for,
+  // at most 10 s: how long it took is in the row).
+  { name: '500 parallel connections', id: 'parallel-500', expect: (r) => expect(r.stillOpen as number).toBeLessThanOrEqual(1) },
   { name: '1,000 connect/reset cycles', id: 'cycles-1000', expect: (r) => expect(r.ok).toBe(true) },
   { name: 'out-of-order request', id: 'out-of-order', expect: (r) => expect(r.response).toBe('PowerDelivery FAILED_SequenceError') },
   { name: 'wrong SessionID', id: 'wrong-session-id', expect: (r) => expect(r.response).toBe('ServiceDiscovery FAILED_UnknownSession') },

@@ -54,6 +54,8 @@ export interface SessionRecordsOptions extends Omit<RecorderOptions, 'now'> {
   readonly openCapture: () => EthernetPort;
   /** Monotonic time, ms (default performance.now()). */
   readonly now?: () => number;
+  /** One turn of the event loop through its I/O (poll) phase (default setImmediate); a test seam. */
+  readonly ioTurn?: () => Promise<void>;
 }
 
 export interface SessionRecords {
@@ -67,46 +69,69 @@ export interface SessionRecords {
 /** Opens the records; throws when the directory or the capture socket cannot be opened (nothing stays open then). */
 export function openSessionRecords(o: SessionRecordsOptions): SessionRecords {
   const now = o.now ?? (() => performance.now());
-  const { status, openCapture, now: _now, ...recorderOptions } = o;
+  const ioTurn = o.ioTurn ?? (() => new Promise<void>((r) => setImmediate(r)));
+  const { status, openCapture, now: _now, ioTurn: _ioTurn, ...recorderOptions } = o;
   const rec = new SessionRecorder(recorderOptions);
   const capture = openCapture();
   let lastCaptured = 0;
+  /** Frames read from the tap so far. */
+  let captured = 0;
   let state: RecordCutState = { recording: false, sessionSeen: false, cutPending: false };
   const held: StatusUpdate[] = [];
   let cutTimer: ReturnType<typeof setTimeout> | undefined;
   let closing: Promise<void> | undefined;
 
-  /** Calls done once the tap was quiet for CAPTURE_QUIET_MS (at most CAPTURE_DRAIN_MS after t0). */
-  const whenQuiet = (t0: number, done: () => void, hold: boolean): void => {
+  /** The quiet wait of the record cut that is pending (close() cancels it). */
+  let pendingCut: { cancelled: boolean } | undefined;
+
+  /**
+   * Calls done once the tap was quiet for CAPTURE_QUIET_MS (at most CAPTURE_DRAIN_MS after t0), unless
+   * `wait.cancelled`. The clock alone cannot say "quiet": this check runs in a timer, and libuv runs timers
+   * before it polls the sockets, so after the process waited for a CPU (load 30 on 2 cores: 150 ms pass
+   * easily) the clock says quiet while the tap's socket still holds the last frames — the kill tests'
+   * SIGTERM case (test/hostile/kill-car.test.ts) lost the last messages of its records that way. So quiet also needs one I/O turn that reads no frame.
+   */
+  const whenQuiet = (t0: number, done: () => void, hold: boolean, wait: { cancelled: boolean }): void => {
     const t = now();
     if (t - t0 < CAPTURE_DRAIN_MS && t - Math.max(t0, lastCaptured) < CAPTURE_QUIET_MS) {
-      cutTimer = setTimeout(() => whenQuiet(t0, done, hold), QUIET_POLL_MS);
+      cutTimer = setTimeout(() => whenQuiet(t0, done, hold, wait), QUIET_POLL_MS);
       // A pending cut never holds the process; the wait at close does, or the record would end unclosed.
       if (!hold) cutTimer.unref();
       return;
     }
     cutTimer = undefined;
-    done();
+    const before = captured;
+    void ioTurn().then(() => {
+      if (wait.cancelled) return;
+      // Frames came in that turn: the tap is not quiet yet (the drain bound still ends a flood).
+      if (captured !== before && now() - t0 < CAPTURE_DRAIN_MS) whenQuiet(t0, done, hold, wait);
+      else done();
+    });
   };
 
   const frames: Subscription = capture.frames$.subscribe((f) => {
     lastCaptured = now();
+    captured++;
     rec.frame(f.timestamp, f.data);
   });
   const updates: Subscription = status.updates$.subscribe((u) => {
     const next = recordStep({ ...state, recording: rec.current !== undefined }, u.checkpoint);
     state = next.state;
     if (next.step === 'start') rec.start();
-    else if (next.step === 'cut')
+    else if (next.step === 'cut') {
+      const wait = (pendingCut = { cancelled: false });
       whenQuiet(
         now(),
         () => {
+          pendingCut = undefined;
           rec.start();
           state = { ...state, cutPending: false };
           for (const h of held.splice(0)) rec.status(h);
         },
         false,
+        wait,
       );
+    }
     if (state.cutPending) held.push(u);
     else rec.status(u);
   });
@@ -118,10 +143,11 @@ export function openSessionRecords(o: SessionRecordsOptions): SessionRecords {
       closing ??= (async () => {
         updates.unsubscribe();
         if (cutTimer !== undefined) clearTimeout(cutTimer);
+        if (pendingCut) pendingCut.cancelled = true;
         // The last frames (the final response, the FINs of the closed connection) reach the tap after the
         // session ended: let it go quiet before the record is closed, or a charger's record ends with a
         // request and no response.
-        await new Promise<void>((r) => whenQuiet(now(), r, true));
+        await new Promise<void>((r) => whenQuiet(now(), r, true, { cancelled: false }));
         frames.unsubscribe();
         if (state.cutPending) for (const h of held.splice(0)) rec.status(h);
         rec.stop();

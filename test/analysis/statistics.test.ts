@@ -36,11 +36,11 @@ interface Row {
 
 describe.skipIf(!hasCaptures)('tsplc decode <folder>: statistics per capture', () => {
   it('../shared/captures: a table with a row for every capture and session, the known facts in their columns', async () => {
-    const text = await tsplc(['decode', capturesDir]);
+    // The text and the JSON decode of the whole folder are independent: side by side, not one after the other.
+    const [text, json] = await Promise.all([tsplc(['decode', capturesDir]), tsplc(['decode', capturesDir, '--json'])]);
     expect(text.code).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^file +# +vehicle +charger +protocol +CableCheck s +PreCharge s +max kW +limiting +end$/);
-    const json = await tsplc(['decode', capturesDir, '--json']);
     const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
     expect(lines.length - 1).toBe(rows.length);
     // Every capture file appears (the README and decoded.txt files are not captures and are left out).

@@ -21,7 +21,7 @@ const hasCaptures = needCaptures();
 // The decode loops below hand the event loop back every YIELD_EVERY items: one pass over the 16×
 // capture is ~10 s of CPU (minutes on a loaded machine), and a worker that blocks that long ends the
 // run with vitest's "Timeout calling onTaskUpdate" (docs/development.md).
-const YIELD_EVERY = 5000;
+const YIELD_EVERY = 1000;
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 // A 10-minute DIN charging session (5 722 V2G messages) whose copies decode independently.

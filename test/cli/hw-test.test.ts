@@ -315,7 +315,10 @@ describe.skipIf(!hasPython)('tsplc hw-test --board celeron55 on a pseudo-termina
     it(mode === 'ok' ? 'healthy device: exit 0, CP and contactors PASS, the device readings printed, contactor=0 and cp=0 sent last' : 'contactor never confirmed: exit 1 naming the contactors; contactor=0 sent last', async () => {
       const d = await device(mode);
       try {
-        const r = await runTsplc(['hw-test', '--board', 'celeron55', '--set', `hardware.serial_port=${d.tty}`, '--set', 'hardware.lock_pulse=50', '--auto', '--settle-ms', '1000', '--read-ms', '500'], { env: { ...process.env, TSPLC_PROC_DIR: empty }, timeoutMs: 60_000 });
+        // --read-ms: hw-test reads each input once after this wait and prints what the board holds by then; the
+        // device's first report crosses a pty and two processes, and at load 20 with a CPU-bound process beside
+        // it 500 ms was not enough (printed: the driver's initial SOC 0 %, 0 V). The wait is a sleep, not CPU.
+        const r = await runTsplc(['hw-test', '--board', 'celeron55', '--set', `hardware.serial_port=${d.tty}`, '--set', 'hardware.lock_pulse=50', '--auto', '--settle-ms', '1000', '--read-ms', '3000'], { env: { ...process.env, TSPLC_PROC_DIR: empty }, timeoutMs: 60_000 });
         if (mode === 'ok') {
           expect(r.status, r.stdout + r.stderr).toBe(0);
           expect(r.stdout).toMatch(/CP state-C resistor +PASS/);

@@ -3,10 +3,11 @@
 // handshake). Extracted with tshark (per-segment payloads, reassembled per stream and
 // direction here; TLS decrypted where the capture carries its key log) so that these
 // tests do not depend on the capture pipeline of src/net / src/analysis.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { fromHex } from '../../src/bytes.js';
 import { decode, type SchemaId } from '../../src/exi/index.js';
 
@@ -47,13 +48,19 @@ function tshark(args: string[]): string {
   return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
+/** tshark without blocking the event loop (captureMessagesAsync: a test file collecting every capture). */
+async function tsharkAsync(args: string[]): Promise<string> {
+  return (await promisify(execFile)('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28 })).stdout;
+}
+
+const KEYLOG_ARGS = (file: string): string[] => ['-r', file, '-Y', 'udp.port == 52345', '-T', 'fields', '-e', 'data.data'];
+
 /**
  * TLS key log lines (NSS format) that the dSPACE test bench broadcasts over UDP port 52345
  * in its TLS captures (ISO-20_TLS13_DC, ISO-2_DC_PnC_TLS): with them tshark decrypts the
  * V2G traffic. Returns undefined when the capture has none.
  */
-function keyLog(file: string): string | undefined {
-  const out = tshark(['-r', file, '-Y', 'udp.port == 52345', '-T', 'fields', '-e', 'data.data']);
+function keyLogOf(out: string): string | undefined {
   const lines = out
     .split('\n')
     .map((h) => Buffer.from(h.trim(), 'hex').toString('latin1'))
@@ -61,8 +68,8 @@ function keyLog(file: string): string | undefined {
   return lines.length > 0 ? lines.join('\n') + '\n' : undefined;
 }
 
-function tcpSegments(file: string): Seg[] {
-  const keys = keyLog(file);
+/** Runs the segment extraction through `run` (tshark, sync or async), with the key log when there is one. */
+function segmentsWith<T>(file: string, keys: string | undefined, run: (args: string[]) => T, then: (out: T, cleanup: () => void) => Seg[] | Promise<Seg[]>): Seg[] | Promise<Seg[]> {
   let dir: string | undefined;
   const args = ['-r', file];
   if (keys) {
@@ -70,9 +77,12 @@ function tcpSegments(file: string): Seg[] {
     writeFileSync(join(dir, 'keys'), keys);
     args.push('-o', `tls.keylog_file:${join(dir, 'keys')}`);
   }
-  let out: string;
+  const cleanup = (): void => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  let out: T;
   try {
-    out = tshark([
+    out = run([
       ...args,
       '-Y',
       'tcp.len>0 && !tcp.analysis.retransmission && !tcp.analysis.fast_retransmission',
@@ -80,9 +90,14 @@ function tcpSegments(file: string): Seg[] {
       'fields',
       '-e', 'frame.number', '-e', 'tcp.stream', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tcp.payload', '-e', 'data.data', '-e', 'tls.record.content_type',
     ]);
-  } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    cleanup();
+    throw e;
   }
+  return then(out, cleanup);
+}
+
+function parseSegments(out: string): Seg[] {
   const segs: Seg[] = [];
   for (const line of out.split('\n')) {
     const [f, s, sp, dp, payload, decrypted, tls] = line.split('\t');
@@ -97,9 +112,38 @@ function tcpSegments(file: string): Seg[] {
   return segs;
 }
 
+function tcpSegments(file: string): Seg[] {
+  return segmentsWith(file, keyLogOf(tshark(KEYLOG_ARGS(file))), tshark, (out, cleanup) => {
+    cleanup();
+    return parseSegments(out);
+  }) as Seg[];
+}
+
+async function tcpSegmentsAsync(file: string): Promise<Seg[]> {
+  const keys = keyLogOf(await tsharkAsync(KEYLOG_ARGS(file)));
+  return segmentsWith(file, keys, tsharkAsync, async (out, cleanup) => {
+    try {
+      return parseSegments(await out);
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+/**
+ * captureMessages() without blocking the worker: tshark runs as an async child process (a test file
+ * that collects every capture this way waited minutes on execFileSync at load 20, and a worker that
+ * does not answer vitest's RPC for 60 s ends the run with "Timeout calling onTaskUpdate").
+ */
+export async function captureMessagesAsync(file: string): Promise<CaptureMessage[]> {
+  return messagesOf(basename(file), await tcpSegmentsAsync(file));
+}
+
 export function captureMessages(file: string): CaptureMessage[] {
-  const capture = basename(file);
-  const segs = tcpSegments(file);
+  return messagesOf(basename(file), tcpSegments(file));
+}
+
+function messagesOf(capture: string, segs: readonly Seg[]): CaptureMessage[] {
   // Reassemble per stream and direction.
   const buffers = new Map<string, { buf: Uint8Array; stream: number; src: number }>();
   const raw: { frame: number; stream: number; src: number; payloadType: number; body: Uint8Array }[] = [];

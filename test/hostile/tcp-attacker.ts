@@ -37,7 +37,14 @@ const eth = openAfPacketPort(ifname, { etherTypes: [0x88e1] });
 const runLayer = <O>(logic: AnyActorLogic): Promise<O> => toPromise(createActor(logic).start()) as Promise<O>;
 const slacOpts: LowerLayerOptions = { port: eth, logger: nullLogger, report: () => {}, modem: { timings: { restartPause: 200, confirmInterval: 200, discoveryWindow: 150 } }, slac: { timings: { parmReqRetries: 50 } } };
 const modem = await runLayer<{ ok: boolean; reason?: string }>(evModemActor(slacOpts));
-const slac = modem.ok ? await runLayer<{ ok: boolean; reason?: string }>(evSlacActor(slacOpts)) : modem;
+// The attacker is not what is tested: it retries SLAC as a car's connection manager would (seen at load 20 with a
+// CPU-bound process beside it: the charger's CM_ATTEN_CHAR.IND missed TT_EV_atten_results, "no acceptable
+// CM_ATTEN_CHAR.IND"; the standard's windows are tested on virtual time in test/slac).
+let slac: { ok: boolean; reason?: string } = modem;
+for (let attempt = 0; modem.ok && attempt < 3; attempt++) {
+  slac = await runLayer<{ ok: boolean; reason?: string }>(evSlacActor(slacOpts));
+  if (slac.ok) break;
+}
 eth.close();
 if (!slac.ok) {
   out({ ok: false, stage: 'slac', detail: JSON.stringify(slac) });
@@ -275,14 +282,19 @@ async function run(): Promise<Record<string, unknown>> {
       const socks = results.filter((r): r is net.Socket => typeof r !== 'string');
       const outcome: Record<string, number> = { connected: socks.length };
       for (const r of results) if (typeof r === 'string') outcome[r] = (outcome[r] ?? 0) + 1;
-      // How many does the charger keep open? Count those still open after a second.
+      // How many does the charger keep open? Wait for the outcome (at most one left: the session slot, closed
+      // after handshake_timeout), bounded by 10 s. A fixed "after 1 s" measured the scheduler at load 20 with
+      // a CPU-bound process beside it: the kernel had completed 199 handshakes from the backlog before the
+      // starved charger closed its listener, and they were still open a second later.
       let open = socks.length;
       for (const s of socks) {
         s.on('error', () => {});
         s.on('close', () => (open -= 1));
       }
-      await sleep(1000);
-      outcome.stillOpenAfter1s = open;
+      const t0 = Date.now();
+      while (open > 1 && Date.now() - t0 < 10_000) await sleep(50);
+      outcome.stillOpen = open;
+      outcome.settledMs = Date.now() - t0;
       for (const s of socks) s.resetAndDestroy();
       return { ok: open <= 1, ...outcome };
     }

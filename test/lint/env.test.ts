@@ -40,7 +40,7 @@ describe('requireEnv', () => {
 });
 
 describe('.ci/run', () => {
-  it("runs exactly README's test command, after TSPLC_NO_SKIP=1, and requires ../shared", async () => {
+  it("runs exactly README's test command, after TSPLC_NO_SKIP=1, prints its wall time, and requires ../shared", async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync('README.md', 'utf8');
     const block = /Run the tests[^`]*```sh\n([^`]+)```/.exec(readme);
@@ -50,6 +50,9 @@ describe('.ci/run', () => {
     const at = ci.indexOf(command);
     expect(at, `.ci/run runs "${command}"`).toBeGreaterThan(0);
     expect(ci.slice(0, at)).toContain('export TSPLC_NO_SKIP=1');
+    // The suite's wall time is printed right after it, pass or fail (set -e is off around it).
+    expect(ci.slice(at - 1, at + 4)).toEqual(['set +e', command, 'rc=$?', 'set -e', expect.stringMatching(/^echo "suite wall time: .*exit \$rc/)]);
+    expect(ci[at + 4]).toBe('if [ "$rc" -ne 0 ]; then exit "$rc"; fi');
     expect(ci.join('\n')).toMatch(/\$shared\/\$d" \]; then echo .*needs \.\.\/shared/);
   });
 });

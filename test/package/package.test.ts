@@ -3,8 +3,12 @@
 // (and systemd) would run it — --version, sim, sim --netns, decode, and the exact
 // ExecStart lines `tsplc install-service --dry-run` writes, running a session.
 // The package is built from the current sources into a staging folder (not the
-// worktree's dist/, which other test files read while this one runs).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// worktree's dist/, which other test files read while this one runs), with
+// `tsc --noCheck`: emit only, since `npm run lint` type-checks the same sources and
+// a second check here costs a minute of CPU on a loaded machine. The cases are
+// independent (each runs its own process, the netns ones in their own namespaces),
+// so they run concurrently: the file's wall time is its longest case, not the sum.
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +49,7 @@ beforeAll(async () => {
   const stage = join(work, 'stage');
   mkdirSync(stage);
   for (const f of ['package.json', 'README.md', 'systemd', 'docs', 'native/binding.gyp', 'native/src', 'native/index.cjs', 'native/index.d.cts']) cpSync(join(root, f), join(stage, f), { recursive: true });
-  const tsc = await sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: root });
+  const tsc = await sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', join(stage, 'dist')], { cwd: root });
   if (tsc.code !== 0) throw new Error(`tsc: ${tsc.out}${tsc.err}`);
   // As `npm run build:ts`: the CLI bundle over tsc's output (scripts/bundle.js).
   const bundle = await sh(process.execPath, [join(root, 'scripts', 'bundle.js'), join(stage, 'dist')], { cwd: root });
@@ -64,8 +68,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('the installed package', () => {
-  it('ships only what runs: dist, the addon (built on install), systemd, docs — no sources, no tsx, no generator', () => {
+describe.concurrent('the installed package', () => {
+  it('ships only what runs: dist, the addon (built on install), systemd, docs — no sources, no tsx, no generator', ({ expect }) => {
     expect(existsSync(join(installed, 'dist', 'src', 'cli', 'main.js'))).toBe(true);
     expect(existsSync(join(installed, 'native', 'build', 'Release', 'tsplc_native.node'))).toBe(true);
     expect(existsSync(join(installed, 'systemd', 'tsplc.service'))).toBe(true);
@@ -78,13 +82,13 @@ describe('the installed package', () => {
     expect(ts(join(installed, 'dist'))).toEqual([]);
   });
 
-  it('tsplc --version prints the package version', async () => {
+  it('tsplc --version prints the package version', async ({ expect }) => {
     const r = await sh(tsplc, ['--version']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(new RegExp(`^tsplc ${pkg.version.replace(/\./g, '\\.')} `));
   });
 
-  it('the self-test and field commands run from the package: hw-test --board sim --auto passes; relay and modem print their usage', async () => {
+  it('the self-test and field commands run from the package: hw-test --board sim --auto passes; relay and modem print their usage', async ({ expect }) => {
     // An empty process directory: other tsplc sessions of the test run must not make hw-test refuse.
     const proc = join(work, 'proc');
     mkdirSync(proc, { recursive: true });
@@ -98,13 +102,13 @@ describe('the installed package', () => {
     }
   });
 
-  it('tsplc sim runs a whole simulated session to SessionStop', { timeout: 300_000 }, async () => {
+  it('tsplc sim runs a whole simulated session to SessionStop', { timeout: 300_000 }, async ({ expect }) => {
     const r = await sh(tsplc, ['sim', '--protocol', 'din', '--soc-target', '25'], { timeout: 300_000 });
     expect(r.code, r.err.slice(-2000)).toBe(0);
     expect(r.out).toMatch(/EVSE: SessionStopped \(SessionStop\)/);
   });
 
-  it.skipIf(!needCaptures())('tsplc decode decodes a real capture', async () => {
+  it.skipIf(!needCaptures())('tsplc decode decodes a real capture', async ({ expect }) => {
     const file = join(capturesDir, readdirSync(capturesDir).filter((f) => f.endsWith('.pcapng')).sort()[0]!);
     const r = await sh(tsplc, ['decode', file, '--json']);
     expect(r.code, r.err).toBe(0);
@@ -116,15 +120,15 @@ describe('the installed package', () => {
 
 const netns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
-describe.skipIf(!netns)('the installed package across network namespaces (root)', () => {
-  it('tsplc sim --netns: both roles from the package (modem-sim, evse, pev) reach SessionStop', { timeout: 300_000 }, async () => {
+describe.skipIf(!netns).concurrent('the installed package across network namespaces (root)', () => {
+  it('tsplc sim --netns: both roles from the package (modem-sim, evse, pev) reach SessionStop', { timeout: 300_000 }, async ({ expect }) => {
     // One percent of SOC: a netns session runs in real time.
     const r = await sh(tsplc, ['sim', '--netns', '--protocol', 'din', '--soc-target', '21', '--json'], { timeout: 300_000 });
     expect(r.err).not.toContain('modem-sim did not get ready');
     expect(r.code, r.err.slice(-3000)).toBe(0);
   });
 
-  it('the exact ExecStart lines install-service writes for pev and evse run a session', async () => {
+  it('the exact ExecStart lines install-service writes for pev and evse run a session', async ({ expect }) => {
     const execStart = async (role: 'pev' | 'evse', config: string): Promise<string[]> => {
       const r = await sh(tsplc, ['install-service', '--dry-run', '--role', role, '--board', 'sim', '--config', config]);
       expect(r.code, r.err).toBe(0);
@@ -152,7 +156,7 @@ describe.skipIf(!netns)('the installed package across network namespaces (root)'
       timeoutMs: 240_000,
       roleCommand: (role, ifname) => {
         // Real time: a 1 kWh pack and a 2 % charge keep the session short; the CurrentDemandRes
-        // deadline is relaxed from 250 ms as in test/stack/netns.test.ts (loaded machine).
+        // deadline is relaxed from 250 ms as in test/stack/netns-suite.ts (loaded machine).
         writeFileSync(
           config(role === 'ev' ? 'pev' : 'evse'),
           `[general]\ninterface = "${ifname}"\nexit_on_session_end = true\n\n[modem]\nrestart_pause = 500\n\n[v2g]\nsoc_target = 22\nV2G_EVCC_Msg_Timeout_CurrentDemand = 2000\n\n[ev]\nbattery_capacity_wh = 1000\n`,

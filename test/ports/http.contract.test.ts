@@ -131,7 +131,10 @@ describe.each(harnesses)('HTTP POST contract: %s', (_name, make) => {
     const r = await h.settle(h.post(h.url('/slow'), { timeoutMs: 150 }));
     expect(r).toMatchObject({ ok: false, error: 'timeout' });
     expect(r.status).toBeUndefined();
-    expect(h.seen().length).toBe(1);
+    // Sent once, never retried. Whether it reached the endpoint is not this case's point (the abort case
+    // waits for that): the deadline counts from the call, and on a loaded machine its 150 ms timer can run
+    // before the connect is even processed — libuv runs due timers before it polls the sockets.
+    expect(h.seen().length).toBeLessThanOrEqual(1);
   });
 
   it("abort: 'aborted' at once, and a signal aborted before the call sends nothing", async () => {

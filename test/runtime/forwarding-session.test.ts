@@ -40,7 +40,7 @@ describe.skipIf(skip)('tsplc evse with MQTT forwarding (live processes, real bro
           }
         });
       const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
-      // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns.test.ts).
+      // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns-suite.ts).
       const args = ['--board', 'sim', '--once', '--set', 'modem.restart_pause=500', '--set', 'v2g.V2G_EVCC_Msg_Timeout_CurrentDemand=2000'];
       const evse = lines(
         star.topology.spawnNode(evseEnd, 'src/cli/main.ts', ['evse', '-i', evseEnd.ifname, ...args, '--set', 'mqtt.enabled=true', '--set', `mqtt.broker=127.0.0.1:${port}`, '--set', 'mqtt.topic=tsplc-e2e'], {

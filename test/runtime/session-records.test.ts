@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemorySegment } from '../../drivers/ethernet/memory.js';
+import { readCapture } from '../../src/capture/reader.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { openSessionRecords, recordStep, type RecordCutState } from '../../src/runtime/session-records.js';
@@ -53,7 +54,7 @@ async function until(what: string, cond: () => boolean, boundMs = 10_000): Promi
 }
 
 describe('openSessionRecords: records around the capture tap', () => {
-  const open = () => {
+  const open = (seams: { now?: () => number; ioTurn?: () => Promise<void> } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-records-'));
     const segment = new MemorySegment();
     const peer = segment.attach('peer', '02:00:00:00:00:01');
@@ -68,10 +69,12 @@ describe('openSessionRecords: records around the capture tap', () => {
       logger: nullLogger,
       status,
       openCapture: () => (capture = segment.attach('us', '02:00:00:00:00:02')),
+      ...seams,
     });
     const jsonl = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => join(dir, f));
     const report = (checkpoint: (typeof Checkpoint)[keyof typeof Checkpoint]): void => status.report({ layer: 'slac', state: 's', checkpoint });
-    return { records, peer, jsonl, report, capture: () => capture };
+    const pcapngs = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.pcapng')).sort().map((f) => join(dir, f));
+    return { records, peer, jsonl, pcapngs, report, capture: () => capture };
   };
 
   it('a session then a new attempt: two records, the attempt in the second, both closed with a stop line; the tap closes', async () => {
@@ -101,5 +104,30 @@ describe('openSessionRecords: records around the capture tap', () => {
     const only = lines(r.jsonl()[0] ?? '');
     expect(only.filter((l) => l.kind === 'status').map((l) => l.checkpoint)).toEqual([Checkpoint.PlugInserted, Checkpoint.SupportedAppProtocolReq, Checkpoint.SlacParmReq]);
     expect(only.at(-1)?.kind).toBe('stop');
+  });
+
+  it('a frame the I/O turn reads after the clock said quiet (a process that waited for a CPU) is in the record, and the wait goes on', async () => {
+    // Every look at the clock is 200 ms later: the quiet wait at close sees "quiet" at once, as a starved
+    // process does when its timer finally runs — before libuv's poll phase reads what the socket queued.
+    let t = 0;
+    let turns = 0;
+    const frameToUs = new Uint8Array(60).fill(0xee);
+    frameToUs.set([2, 0, 0, 0, 0, 2], 0);
+    const late: { peer?: ReturnType<typeof open>['peer'] } = {};
+    const r = open({
+      now: () => (t += 200),
+      ioTurn: async () => {
+        // The first turn delivers the frame the socket held; later turns read nothing.
+        if (++turns === 1) late.peer?.send(frameToUs);
+        await new Promise((res) => setImmediate(res));
+      },
+    });
+    late.peer = r.peer;
+    r.report(Checkpoint.PlugInserted);
+    await r.records.close();
+    expect(turns).toBe(2);
+    const [file] = r.pcapngs();
+    const frames = [...readCapture(readFileSync(file ?? ''))].filter((x) => x.ok);
+    expect(frames).toHaveLength(1);
   });
 });

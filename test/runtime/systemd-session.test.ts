@@ -23,7 +23,7 @@ describe.skipIf(skip)('tsplc pev under systemd notify, mid-session SIGTERM', () 
     const rx = await startReceiver(notifyPath);
     try {
       const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
-      // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns.test.ts).
+      // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns-suite.ts).
       const args = ['--board', 'sim', '--once', '--set', 'modem.restart_pause=500', '--set', 'v2g.V2G_EVCC_Msg_Timeout_CurrentDemand=2000'];
       const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'src/cli/main.ts', ['evse', '-i', star.hosts.evse!.ifname, ...args]));
       const evProc = star.topology.spawnNode(star.hosts.ev!, 'src/cli/main.ts', ['pev', '-i', star.hosts.ev!.ifname, ...args, '--soc-target', '90'], {

@@ -14,7 +14,9 @@ import { basename } from 'node:path';
 import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { analyzeCapture, type V2gMessageEvent } from '../../src/analysis/index.js';
+import { V2gCaptureAnalyzer } from '../../src/analysis/analyzer.js';
+import type { V2gMessageEvent } from '../../src/analysis/index.js';
+import { readCapture } from '../../src/capture/reader.js';
 import { fromHex } from '../../src/bytes.js';
 import type { CodecError } from '../../src/result.js';
 import { decode } from '../../src/exi/index.js';
@@ -77,7 +79,13 @@ function protocolOfCapture(events: readonly V2gMessageEvent[]): Protocol | undef
   return (Object.keys(protocolNamespaces) as Protocol[]).find((p) => protocolNamespaces[p].namespace === chosen?.namespace);
 }
 
-function replayConnection(capture: string, connection: number, events: readonly V2gMessageEvent[]): ConnectionReplay {
+// A long capture is thousands of requests through the actor (2 s of CPU for the longest, measured with
+// TSPLC_LOOP_LAG=1): the replay hands the event loop back every YIELD_EVERY requests, so the worker keeps
+// answering vitest's RPC on a loaded machine (docs/development.md).
+const YIELD_EVERY = 200;
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function replayConnection(capture: string, connection: number, events: readonly V2gMessageEvent[]): Promise<ConnectionReplay> {
   const protocol = protocolOfCapture(events);
   const clock = new SimulatedClock();
   const sent: OutgoingDocument[] = [];
@@ -122,7 +130,9 @@ function replayConnection(capture: string, connection: number, events: readonly 
   /** The car's last CableCheckReq while ours still said Ongoing. */
   let ongoingCableCheck: V2gDocument | undefined;
   const requests = events.filter((e) => e.direction === 'EV→EVSE');
+  let fed = 0;
   for (const e of requests) {
+    if (++fed % YIELD_EVERY === 0) await yieldToLoop();
     if (actor.getSnapshot().status !== 'active') {
       stoppedBecause ??= 'session ended';
       break;
@@ -197,14 +207,29 @@ function replayConnection(capture: string, connection: number, events: readonly 
   return { capture, connection, requests: requests.length, answered, ...(protocol ? { protocol } : {}), problems, ...(stoppedBecause ? { stoppedBecause } : {}), kinds, trailing, repeatedCableChecks, lastFrame, captured: requests.map((e) => e.name) };
 }
 
-function replayCapture(file: string): ConnectionReplay[] {
-  const a = analyzeCapture(new Uint8Array(readFileSync(file)));
-  const v2g = a.events.filter((e): e is V2gMessageEvent => e.kind === 'v2g');
+async function replayCapture(file: string): Promise<ConnectionReplay[]> {
+  // The V2G messages as analyzeCapture() finds them, read frame by frame so the loop can yield.
+  const analyzer = new V2gCaptureAnalyzer();
+  const v2g: V2gMessageEvent[] = [];
+  let frames = 0;
+  for (const r of readCapture(new Uint8Array(readFileSync(file)))) {
+    if (!r.ok) break;
+    if (++frames % YIELD_EVERY === 0) await yieldToLoop();
+    for (const e of analyzer.push(r.value)) if (e.kind === 'v2g') v2g.push(e);
+  }
+  for (const e of analyzer.finish()) if (e.kind === 'v2g') v2g.push(e);
   const byConnection = new Map<number, V2gMessageEvent[]>();
-  for (const e of v2g) byConnection.set(e.connection, [...(byConnection.get(e.connection) ?? []), e]);
-  return [...byConnection.entries()]
-    .filter(([, evs]) => evs.some((e) => e.direction === 'EV→EVSE' && e.name === 'supportedAppProtocolReq'))
-    .map(([c, evs]) => replayConnection(basename(file), c, evs));
+  for (const e of v2g) {
+    const list = byConnection.get(e.connection);
+    if (list) list.push(e);
+    else byConnection.set(e.connection, [e]);
+  }
+  const replays: ConnectionReplay[] = [];
+  for (const [c, evs] of byConnection) {
+    await yieldToLoop();
+    if (evs.some((e) => e.direction === 'EV→EVSE' && e.name === 'supportedAppProtocolReq')) replays.push(await replayConnection(basename(file), c, evs));
+  }
+  return replays;
 }
 
 // Captures that end before the V2G dialogue starts (their names say where).
@@ -214,8 +239,8 @@ const noDialogue = /until_SdpRequest|SDP_ok_TCP_fail|networkEstablishedButHidden
 const files = captureFiles().filter((f) => !/listenMode|slacFail|IEC61851|TLS|ISO-20/.test(f));
 
 describe.skipIf(!needCaptures())('replay of real captures: car requests → our EVSE', () => {
-  it.each(files.map((f) => [basename(f), f]))('%s', (_name, file) => {
-    const replays = replayCapture(file);
+  it.each(files.map((f) => [basename(f), f]))('%s', async (_name, file) => {
+    const replays = await replayCapture(file);
     for (const r of replays) {
       // Only the EXI codec may stop a replay early (a message it cannot decode yet); it is named in the output.
       expect(r.problems, `${r.capture} connection ${r.connection}`).toEqual([]);

@@ -2,6 +2,8 @@
 // three network namespaces, `tsplc modem-sim` between the veth cables, and the
 // two roles as separate `tsplc pev|evse --board sim` processes with the real
 // AF_PACKET addon, real UDP multicast (SDP) and real TCP (V2GTP). Needs root.
+// One file per case (netns-{din-dc,iso2-dc,iso2-ac}.test.ts), so vitest's workers run the three
+// real-time sessions side by side.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +13,10 @@ import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.
 import { netnsSimSession } from '../../src/runtime/sim-netns.js';
 import { requireEnv } from '../env.js';
 
-const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
-
-describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, TCP)', () => {
-  for (const [protocol, mode] of [
-    ['din', 'dc'],
-    ['iso2', 'dc'],
-    ['iso2', 'ac'],
-  ] as const) {
+/** The describe block of one case: a whole `protocol`/`mode` session across namespaces. */
+export function netnsStackCase(protocol: 'din' | 'iso2', mode: 'dc' | 'ac'): void {
+  const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
+  describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, TCP)', () => {
     it(`${protocol.toUpperCase()} ${mode.toUpperCase()}: both processes end the session cleanly`, { timeout: 300_000 }, async () => {
       const lines: string[] = [];
       const records = mkdtempSync(join(tmpdir(), 'tsplc-records-'));
@@ -61,5 +59,5 @@ describe.skipIf(skip)('whole stack across network namespaces (real addon, UDP, T
         expect(jsonl).toMatch(/"kind":"v2g"/);
       }
     });
-  }
-});
+  });
+}

@@ -1,0 +1,4 @@
+// Kill tests (test/hostile/kill-suite.ts): SIGTERM and SIGKILL of the car mid-CurrentDemand.
+import { killSuite } from './kill-suite.js';
+
+await killSuite('car');

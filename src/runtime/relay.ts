@@ -421,26 +421,46 @@ export function relayTimingsOf(c: TsplcConfig): RelayTimings {
 
 /**
  * Resolves once no frame reached the capture taps for quietMs (each activity() restarts the wait),
- * and at the latest maxMs after the start: timers only, no polling.
+ * and at the latest maxMs after the start: timers only, no polling. A starved process can run the
+ * quiet timer before libuv polled the capture sockets, so quiet also needs one event-loop I/O turn
+ * (ioTurn, default setImmediate) in which no frame arrived — as the session records' cut does.
  */
-export function whenQuiet(quietMs: number, maxMs: number): { activity(): void; done: Promise<void> } {
+export function whenQuiet(quietMs: number, maxMs: number, ioTurn: () => Promise<void> = () => new Promise<void>((r) => setImmediate(r))): { activity(): void; done: Promise<void> } {
   let quietTimer: ReturnType<typeof setTimeout> | undefined;
   let finish: () => void = () => {};
+  let seen = 0;
+  let ended = false;
+  let armQuiet: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     const cap = setTimeout(() => finish(), maxMs);
     finish = () => {
+      if (ended) return;
+      ended = true;
       clearTimeout(cap);
       if (quietTimer !== undefined) clearTimeout(quietTimer);
       quietTimer = undefined;
       resolve();
     };
-    quietTimer = setTimeout(() => finish(), quietMs);
+    const quiet = (): void => {
+      quietTimer = undefined;
+      const before = seen;
+      void ioTurn().then(() => {
+        if (ended) return;
+        if (seen !== before) quietTimer = setTimeout(quiet, quietMs);
+        else finish();
+      });
+    };
+    armQuiet = () => {
+      if (quietTimer !== undefined) clearTimeout(quietTimer);
+      quietTimer = setTimeout(quiet, quietMs);
+    };
+    armQuiet();
   });
   return {
     activity() {
-      if (quietTimer === undefined) return;
-      clearTimeout(quietTimer);
-      quietTimer = setTimeout(() => finish(), quietMs);
+      seen++;
+      if (ended || quietTimer === undefined) return;
+      armQuiet();
     },
     done,
   };

@@ -39,6 +39,7 @@ describe('whenQuiet (the record drain at the end of tsplc relay)', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(done).toBe(false); // 200 ms in, but only 100 ms since the last frame
     await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(1); // the I/O turn that follows the quiet timer
     expect(done).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -56,6 +57,26 @@ describe('whenQuiet (the record drain at the end of tsplc relay)', () => {
     await vi.advanceTimersByTimeAsync(20);
     expect(done).toBe(true);
     q.activity(); // after the end: no new timer
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a frame read in the I/O turn after the quiet timer keeps the wait going (a starved process polls its sockets late)', async () => {
+    vi.useFakeTimers();
+    let turn: (() => void) | undefined;
+    const q = whenQuiet(150, 1000, () => new Promise<void>((r) => (turn = r)));
+    let done = false;
+    void q.done.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(150); // quiet timer fired; the I/O turn is pending
+    expect(turn).toBeDefined();
+    q.activity(); // the late-polled socket delivers a frame in that turn
+    turn!();
+    turn = undefined;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(150);
+    turn!(); // a turn with no frame: quiet
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

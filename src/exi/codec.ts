@@ -135,13 +135,14 @@ function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
     },
     encode(doc: D): Result<Uint8Array, ExiError> {
       const w = writer;
-      w.reset();
+      if (typeof doc !== 'object' || doc === null) return err({ code: 'BAD_VALUE', message: 'document must be an object', context: { schema: id } });
+      // The writer is zeroed and at position 0: finish() leaves it so, and a failed encode resets it.
       try {
-        if (typeof doc !== 'object' || doc === null) return err({ code: 'BAD_VALUE', message: 'document must be an object', context: { schema: id } });
         w.bits(8, EXI_HEADER);
         encodeDocument(w, doc);
         return ok(w.finish());
       } catch (e) {
+        w.reset();
         return err(faultToError(e, id));
       }
     },

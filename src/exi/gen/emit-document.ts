@@ -33,6 +33,7 @@ export function emitDecodeDocument(out: string[], g: Grammar): void {
 }
 
 export function emitEncodeDocument(out: string[], g: Grammar): void {
+  out.push('const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));');
   out.push('export function encodeDocument(w: BitWriter, doc: Document): void {');
   out.push('  let root: string | undefined;');
   // One own property is the normal case; Object.keys() is much cheaper than for-in there.
@@ -46,9 +47,11 @@ export function emitEncodeDocument(out: string[], g: Grammar): void {
   out.push('    }');
   out.push('  }');
   out.push('  const v: any = root === undefined ? undefined : (doc as any)[root];');
-  out.push('  switch (root) {');
+  // A switch over the root names compares them one by one (V2G_Message is the 78th of DIN's
+  // 81): one Map lookup, then a switch on the code.
+  out.push('  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {');
   g.roots.forEach((r, i) => {
-    out.push(`    case ${JSON.stringify(r.name)}:`);
+    out.push(`    case ${i}: // ${r.name}`);
     out.push(`      w.bits(${g.docBits}, ${i});`);
     if (r.value.kind === 'complex') {
       out.push(`      w.obj(v, ${JSON.stringify(r.name)});`);

@@ -319,6 +319,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -331,13 +332,13 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "supportedAppProtocolReq":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // supportedAppProtocolReq
       w.bits(2, 0);
       w.obj(v, "supportedAppProtocolReq");
       e_supportedAppProtocolReq(w, v, "supportedAppProtocolReq");
       return;
-    case "supportedAppProtocolRes":
+    case 1: // supportedAppProtocolRes
       w.bits(2, 1);
       w.obj(v, "supportedAppProtocolRes");
       e_supportedAppProtocolRes(w, v, "supportedAppProtocolRes");

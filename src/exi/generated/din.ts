@@ -10960,14 +10960,15 @@ const C_BodyType_l32 = [32, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 const C_BodyType_l33 = [33, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_l34 = [34, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_ee = [35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const K_BodyType: ReadonlyMap<string, number> = new Map([["BodyElement", 0], ["CableCheckReq", 1], ["CableCheckRes", 2], ["CertificateInstallationReq", 3], ["CertificateInstallationRes", 4], ["CertificateUpdateReq", 5], ["CertificateUpdateRes", 6], ["ChargeParameterDiscoveryReq", 7], ["ChargeParameterDiscoveryRes", 8], ["ChargingStatusReq", 9], ["ChargingStatusRes", 10], ["ContractAuthenticationReq", 11], ["ContractAuthenticationRes", 12], ["CurrentDemandReq", 13], ["CurrentDemandRes", 14], ["MeteringReceiptReq", 15], ["MeteringReceiptRes", 16], ["PaymentDetailsReq", 17], ["PaymentDetailsRes", 18], ["PowerDeliveryReq", 19], ["PowerDeliveryRes", 20], ["PreChargeReq", 21], ["PreChargeRes", 22], ["ServiceDetailReq", 23], ["ServiceDetailRes", 24], ["ServiceDiscoveryReq", 25], ["ServiceDiscoveryRes", 26], ["ServicePaymentSelectionReq", 27], ["ServicePaymentSelectionRes", 28], ["SessionSetupReq", 29], ["SessionSetupRes", 30], ["SessionStopReq", 31], ["SessionStopRes", 32], ["WeldingDetectionReq", 33], ["WeldingDetectionRes", 34]]);
 function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
   try {
     let s = 0;
     let c = 0;
     let x: any;
     for (const k in v) {
-      switch (k) {
-        case "BodyElement":
+      switch (K_BodyType.get(k)) {
+        case 0: // BodyElement
           x = v.BodyElement;
           if (x !== undefined) {
             c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -10976,7 +10977,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 1;
           }
           break;
-        case "CableCheckReq":
+        case 1: // CableCheckReq
           x = v.CableCheckReq;
           if (x !== undefined) {
             c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -10985,7 +10986,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 2;
           }
           break;
-        case "CableCheckRes":
+        case 2: // CableCheckRes
           x = v.CableCheckRes;
           if (x !== undefined) {
             c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -10994,7 +10995,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 3;
           }
           break;
-        case "CertificateInstallationReq":
+        case 3: // CertificateInstallationReq
           x = v.CertificateInstallationReq;
           if (x !== undefined) {
             c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11003,7 +11004,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 4;
           }
           break;
-        case "CertificateInstallationRes":
+        case 4: // CertificateInstallationRes
           x = v.CertificateInstallationRes;
           if (x !== undefined) {
             c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11012,7 +11013,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 5;
           }
           break;
-        case "CertificateUpdateReq":
+        case 5: // CertificateUpdateReq
           x = v.CertificateUpdateReq;
           if (x !== undefined) {
             c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11021,7 +11022,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 6;
           }
           break;
-        case "CertificateUpdateRes":
+        case 6: // CertificateUpdateRes
           x = v.CertificateUpdateRes;
           if (x !== undefined) {
             c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11030,7 +11031,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 7;
           }
           break;
-        case "ChargeParameterDiscoveryReq":
+        case 7: // ChargeParameterDiscoveryReq
           x = v.ChargeParameterDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11039,7 +11040,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 8;
           }
           break;
-        case "ChargeParameterDiscoveryRes":
+        case 8: // ChargeParameterDiscoveryRes
           x = v.ChargeParameterDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11048,7 +11049,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 9;
           }
           break;
-        case "ChargingStatusReq":
+        case 9: // ChargingStatusReq
           x = v.ChargingStatusReq;
           if (x !== undefined) {
             c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11057,7 +11058,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 10;
           }
           break;
-        case "ChargingStatusRes":
+        case 10: // ChargingStatusRes
           x = v.ChargingStatusRes;
           if (x !== undefined) {
             c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11066,7 +11067,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 11;
           }
           break;
-        case "ContractAuthenticationReq":
+        case 11: // ContractAuthenticationReq
           x = v.ContractAuthenticationReq;
           if (x !== undefined) {
             c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11075,7 +11076,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 12;
           }
           break;
-        case "ContractAuthenticationRes":
+        case 12: // ContractAuthenticationRes
           x = v.ContractAuthenticationRes;
           if (x !== undefined) {
             c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ContractAuthenticationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11084,7 +11085,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 13;
           }
           break;
-        case "CurrentDemandReq":
+        case 13: // CurrentDemandReq
           x = v.CurrentDemandReq;
           if (x !== undefined) {
             c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11093,7 +11094,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 14;
           }
           break;
-        case "CurrentDemandRes":
+        case 14: // CurrentDemandRes
           x = v.CurrentDemandRes;
           if (x !== undefined) {
             c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11102,7 +11103,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 15;
           }
           break;
-        case "MeteringReceiptReq":
+        case 15: // MeteringReceiptReq
           x = v.MeteringReceiptReq;
           if (x !== undefined) {
             c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11111,7 +11112,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 16;
           }
           break;
-        case "MeteringReceiptRes":
+        case 16: // MeteringReceiptRes
           x = v.MeteringReceiptRes;
           if (x !== undefined) {
             c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11120,7 +11121,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 17;
           }
           break;
-        case "PaymentDetailsReq":
+        case 17: // PaymentDetailsReq
           x = v.PaymentDetailsReq;
           if (x !== undefined) {
             c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11129,7 +11130,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 18;
           }
           break;
-        case "PaymentDetailsRes":
+        case 18: // PaymentDetailsRes
           x = v.PaymentDetailsRes;
           if (x !== undefined) {
             c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11138,7 +11139,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 19;
           }
           break;
-        case "PowerDeliveryReq":
+        case 19: // PowerDeliveryReq
           x = v.PowerDeliveryReq;
           if (x !== undefined) {
             c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11147,7 +11148,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 20;
           }
           break;
-        case "PowerDeliveryRes":
+        case 20: // PowerDeliveryRes
           x = v.PowerDeliveryRes;
           if (x !== undefined) {
             c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11156,7 +11157,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 21;
           }
           break;
-        case "PreChargeReq":
+        case 21: // PreChargeReq
           x = v.PreChargeReq;
           if (x !== undefined) {
             c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11165,7 +11166,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 22;
           }
           break;
-        case "PreChargeRes":
+        case 22: // PreChargeRes
           x = v.PreChargeRes;
           if (x !== undefined) {
             c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11174,7 +11175,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 23;
           }
           break;
-        case "ServiceDetailReq":
+        case 23: // ServiceDetailReq
           x = v.ServiceDetailReq;
           if (x !== undefined) {
             c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11183,7 +11184,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 24;
           }
           break;
-        case "ServiceDetailRes":
+        case 24: // ServiceDetailRes
           x = v.ServiceDetailRes;
           if (x !== undefined) {
             c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11192,7 +11193,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 25;
           }
           break;
-        case "ServiceDiscoveryReq":
+        case 25: // ServiceDiscoveryReq
           x = v.ServiceDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11201,7 +11202,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 26;
           }
           break;
-        case "ServiceDiscoveryRes":
+        case 26: // ServiceDiscoveryRes
           x = v.ServiceDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11210,7 +11211,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 27;
           }
           break;
-        case "ServicePaymentSelectionReq":
+        case 27: // ServicePaymentSelectionReq
           x = v.ServicePaymentSelectionReq;
           if (x !== undefined) {
             c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11219,7 +11220,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 28;
           }
           break;
-        case "ServicePaymentSelectionRes":
+        case 28: // ServicePaymentSelectionRes
           x = v.ServicePaymentSelectionRes;
           if (x !== undefined) {
             c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServicePaymentSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11228,7 +11229,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 29;
           }
           break;
-        case "SessionSetupReq":
+        case 29: // SessionSetupReq
           x = v.SessionSetupReq;
           if (x !== undefined) {
             c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11237,7 +11238,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 30;
           }
           break;
-        case "SessionSetupRes":
+        case 30: // SessionSetupRes
           x = v.SessionSetupRes;
           if (x !== undefined) {
             c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11246,7 +11247,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 31;
           }
           break;
-        case "SessionStopReq":
+        case 31: // SessionStopReq
           x = v.SessionStopReq;
           if (x !== undefined) {
             c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11255,7 +11256,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 32;
           }
           break;
-        case "SessionStopRes":
+        case 32: // SessionStopRes
           x = v.SessionStopRes;
           if (x !== undefined) {
             c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11264,7 +11265,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 33;
           }
           break;
-        case "WeldingDetectionReq":
+        case 33: // WeldingDetectionReq
           x = v.WeldingDetectionReq;
           if (x !== undefined) {
             c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11273,7 +11274,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 34;
           }
           break;
-        case "WeldingDetectionRes":
+        case 34: // WeldingDetectionRes
           x = v.WeldingDetectionRes;
           if (x !== undefined) {
             c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11534,6 +11535,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -11546,411 +11548,411 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AC_EVChargeParameter":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // AC_EVChargeParameter
       w.bits(7, 0);
       w.obj(v, "AC_EVChargeParameter");
       e_AC_EVChargeParameterType(w, v, "AC_EVChargeParameter");
       return;
-    case "AC_EVSEChargeParameter":
+    case 1: // AC_EVSEChargeParameter
       w.bits(7, 1);
       w.obj(v, "AC_EVSEChargeParameter");
       e_AC_EVSEChargeParameterType(w, v, "AC_EVSEChargeParameter");
       return;
-    case "AC_EVSEStatus":
+    case 2: // AC_EVSEStatus
       w.bits(7, 2);
       w.obj(v, "AC_EVSEStatus");
       e_AC_EVSEStatusType(w, v, "AC_EVSEStatus");
       return;
-    case "BodyElement":
+    case 3: // BodyElement
       w.bits(7, 3);
       w.obj(v, "BodyElement");
       e_BodyBaseType(w, v, "BodyElement");
       return;
-    case "CableCheckReq":
+    case 4: // CableCheckReq
       w.bits(7, 4);
       w.obj(v, "CableCheckReq");
       e_CableCheckReqType(w, v, "CableCheckReq");
       return;
-    case "CableCheckRes":
+    case 5: // CableCheckRes
       w.bits(7, 5);
       w.obj(v, "CableCheckRes");
       e_CableCheckResType(w, v, "CableCheckRes");
       return;
-    case "CanonicalizationMethod":
+    case 6: // CanonicalizationMethod
       w.bits(7, 6);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "CertificateInstallationReq":
+    case 7: // CertificateInstallationReq
       w.bits(7, 7);
       w.obj(v, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, v, "CertificateInstallationReq");
       return;
-    case "CertificateInstallationRes":
+    case 8: // CertificateInstallationRes
       w.bits(7, 8);
       w.obj(v, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, v, "CertificateInstallationRes");
       return;
-    case "CertificateUpdateReq":
+    case 9: // CertificateUpdateReq
       w.bits(7, 9);
       w.obj(v, "CertificateUpdateReq");
       e_CertificateUpdateReqType(w, v, "CertificateUpdateReq");
       return;
-    case "CertificateUpdateRes":
+    case 10: // CertificateUpdateRes
       w.bits(7, 10);
       w.obj(v, "CertificateUpdateRes");
       e_CertificateUpdateResType(w, v, "CertificateUpdateRes");
       return;
-    case "ChargeParameterDiscoveryReq":
+    case 11: // ChargeParameterDiscoveryReq
       w.bits(7, 11);
       w.obj(v, "ChargeParameterDiscoveryReq");
       e_ChargeParameterDiscoveryReqType(w, v, "ChargeParameterDiscoveryReq");
       return;
-    case "ChargeParameterDiscoveryRes":
+    case 12: // ChargeParameterDiscoveryRes
       w.bits(7, 12);
       w.obj(v, "ChargeParameterDiscoveryRes");
       e_ChargeParameterDiscoveryResType(w, v, "ChargeParameterDiscoveryRes");
       return;
-    case "ChargingStatusReq":
+    case 13: // ChargingStatusReq
       w.bits(7, 13);
       w.obj(v, "ChargingStatusReq");
       e_ChargingStatusReqType(w, v, "ChargingStatusReq");
       return;
-    case "ChargingStatusRes":
+    case 14: // ChargingStatusRes
       w.bits(7, 14);
       w.obj(v, "ChargingStatusRes");
       e_ChargingStatusResType(w, v, "ChargingStatusRes");
       return;
-    case "ContractAuthenticationReq":
+    case 15: // ContractAuthenticationReq
       w.bits(7, 15);
       w.obj(v, "ContractAuthenticationReq");
       e_ContractAuthenticationReqType(w, v, "ContractAuthenticationReq");
       return;
-    case "ContractAuthenticationRes":
+    case 16: // ContractAuthenticationRes
       w.bits(7, 16);
       w.obj(v, "ContractAuthenticationRes");
       e_ContractAuthenticationResType(w, v, "ContractAuthenticationRes");
       return;
-    case "CurrentDemandReq":
+    case 17: // CurrentDemandReq
       w.bits(7, 17);
       w.obj(v, "CurrentDemandReq");
       e_CurrentDemandReqType(w, v, "CurrentDemandReq");
       return;
-    case "CurrentDemandRes":
+    case 18: // CurrentDemandRes
       w.bits(7, 18);
       w.obj(v, "CurrentDemandRes");
       e_CurrentDemandResType(w, v, "CurrentDemandRes");
       return;
-    case "DC_EVChargeParameter":
+    case 19: // DC_EVChargeParameter
       w.bits(7, 19);
       w.obj(v, "DC_EVChargeParameter");
       e_DC_EVChargeParameterType(w, v, "DC_EVChargeParameter");
       return;
-    case "DC_EVPowerDeliveryParameter":
+    case 20: // DC_EVPowerDeliveryParameter
       w.bits(7, 20);
       w.obj(v, "DC_EVPowerDeliveryParameter");
       e_DC_EVPowerDeliveryParameterType(w, v, "DC_EVPowerDeliveryParameter");
       return;
-    case "DC_EVSEChargeParameter":
+    case 21: // DC_EVSEChargeParameter
       w.bits(7, 21);
       w.obj(v, "DC_EVSEChargeParameter");
       e_DC_EVSEChargeParameterType(w, v, "DC_EVSEChargeParameter");
       return;
-    case "DC_EVSEStatus":
+    case 22: // DC_EVSEStatus
       w.bits(7, 22);
       w.obj(v, "DC_EVSEStatus");
       e_DC_EVSEStatusType(w, v, "DC_EVSEStatus");
       return;
-    case "DC_EVStatus":
+    case 23: // DC_EVStatus
       w.bits(7, 23);
       w.obj(v, "DC_EVStatus");
       e_DC_EVStatusType(w, v, "DC_EVStatus");
       return;
-    case "DSAKeyValue":
+    case 24: // DSAKeyValue
       w.bits(7, 24);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 25: // DigestMethod
       w.bits(7, 25);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 26: // DigestValue
       w.bits(7, 26);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "EVChargeParameter":
+    case 27: // EVChargeParameter
       w.bits(7, 27);
       w.obj(v, "EVChargeParameter");
       e_EVChargeParameterType(w, v, "EVChargeParameter");
       return;
-    case "EVPowerDeliveryParameter":
+    case 28: // EVPowerDeliveryParameter
       w.bits(7, 28);
       w.obj(v, "EVPowerDeliveryParameter");
       e_EVPowerDeliveryParameterType(w, v, "EVPowerDeliveryParameter");
       return;
-    case "EVSEChargeParameter":
+    case 29: // EVSEChargeParameter
       w.bits(7, 29);
       w.obj(v, "EVSEChargeParameter");
       e_EVSEChargeParameterType(w, v, "EVSEChargeParameter");
       return;
-    case "EVSEStatus":
+    case 30: // EVSEStatus
       w.bits(7, 30);
       w.obj(v, "EVSEStatus");
       e_EVSEStatusType(w, v, "EVSEStatus");
       return;
-    case "EVStatus":
+    case 31: // EVStatus
       w.bits(7, 31);
       w.obj(v, "EVStatus");
       e_EVStatusType(w, v, "EVStatus");
       return;
-    case "Entry":
+    case 32: // Entry
       w.bits(7, 32);
       w.obj(v, "Entry");
       e_EntryType(w, v, "Entry");
       return;
-    case "KeyInfo":
+    case 33: // KeyInfo
       w.bits(7, 33);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 34: // KeyName
       w.bits(7, 34);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 35: // KeyValue
       w.bits(7, 35);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 36: // Manifest
       w.bits(7, 36);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MeteringReceiptReq":
+    case 37: // MeteringReceiptReq
       w.bits(7, 37);
       w.obj(v, "MeteringReceiptReq");
       e_MeteringReceiptReqType(w, v, "MeteringReceiptReq");
       return;
-    case "MeteringReceiptRes":
+    case 38: // MeteringReceiptRes
       w.bits(7, 38);
       w.obj(v, "MeteringReceiptRes");
       e_MeteringReceiptResType(w, v, "MeteringReceiptRes");
       return;
-    case "MgmtData":
+    case 39: // MgmtData
       w.bits(7, 39);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 40: // Object
       w.bits(7, 40);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 41: // PGPData
       w.bits(7, 41);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "PMaxScheduleEntry":
+    case 42: // PMaxScheduleEntry
       w.bits(7, 42);
       w.obj(v, "PMaxScheduleEntry");
       e_PMaxScheduleEntryType(w, v, "PMaxScheduleEntry");
       return;
-    case "PaymentDetailsReq":
+    case 43: // PaymentDetailsReq
       w.bits(7, 43);
       w.obj(v, "PaymentDetailsReq");
       e_PaymentDetailsReqType(w, v, "PaymentDetailsReq");
       return;
-    case "PaymentDetailsRes":
+    case 44: // PaymentDetailsRes
       w.bits(7, 44);
       w.obj(v, "PaymentDetailsRes");
       e_PaymentDetailsResType(w, v, "PaymentDetailsRes");
       return;
-    case "PowerDeliveryReq":
+    case 45: // PowerDeliveryReq
       w.bits(7, 45);
       w.obj(v, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, v, "PowerDeliveryReq");
       return;
-    case "PowerDeliveryRes":
+    case 46: // PowerDeliveryRes
       w.bits(7, 46);
       w.obj(v, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, v, "PowerDeliveryRes");
       return;
-    case "PreChargeReq":
+    case 47: // PreChargeReq
       w.bits(7, 47);
       w.obj(v, "PreChargeReq");
       e_PreChargeReqType(w, v, "PreChargeReq");
       return;
-    case "PreChargeRes":
+    case 48: // PreChargeRes
       w.bits(7, 48);
       w.obj(v, "PreChargeRes");
       e_PreChargeResType(w, v, "PreChargeRes");
       return;
-    case "RSAKeyValue":
+    case 49: // RSAKeyValue
       w.bits(7, 49);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 50: // Reference
       w.bits(7, 50);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RelativeTimeInterval":
+    case 51: // RelativeTimeInterval
       w.bits(7, 51);
       w.obj(v, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, v, "RelativeTimeInterval");
       return;
-    case "RetrievalMethod":
+    case 52: // RetrievalMethod
       w.bits(7, 52);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SAScheduleList":
+    case 53: // SAScheduleList
       w.bits(7, 53);
       w.obj(v, "SAScheduleList");
       e_SAScheduleListType(w, v, "SAScheduleList");
       return;
-    case "SASchedules":
+    case 54: // SASchedules
       w.bits(7, 54);
       w.obj(v, "SASchedules");
       e_SASchedulesType(w, v, "SASchedules");
       return;
-    case "SPKIData":
+    case 55: // SPKIData
       w.bits(7, 55);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "SalesTariffEntry":
+    case 56: // SalesTariffEntry
       w.bits(7, 56);
       w.obj(v, "SalesTariffEntry");
       e_SalesTariffEntryType(w, v, "SalesTariffEntry");
       return;
-    case "ServiceCharge":
+    case 57: // ServiceCharge
       w.bits(7, 57);
       w.obj(v, "ServiceCharge");
       e_ServiceChargeType(w, v, "ServiceCharge");
       return;
-    case "ServiceDetailReq":
+    case 58: // ServiceDetailReq
       w.bits(7, 58);
       w.obj(v, "ServiceDetailReq");
       e_ServiceDetailReqType(w, v, "ServiceDetailReq");
       return;
-    case "ServiceDetailRes":
+    case 59: // ServiceDetailRes
       w.bits(7, 59);
       w.obj(v, "ServiceDetailRes");
       e_ServiceDetailResType(w, v, "ServiceDetailRes");
       return;
-    case "ServiceDiscoveryReq":
+    case 60: // ServiceDiscoveryReq
       w.bits(7, 60);
       w.obj(v, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, v, "ServiceDiscoveryReq");
       return;
-    case "ServiceDiscoveryRes":
+    case 61: // ServiceDiscoveryRes
       w.bits(7, 61);
       w.obj(v, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, v, "ServiceDiscoveryRes");
       return;
-    case "ServicePaymentSelectionReq":
+    case 62: // ServicePaymentSelectionReq
       w.bits(7, 62);
       w.obj(v, "ServicePaymentSelectionReq");
       e_ServicePaymentSelectionReqType(w, v, "ServicePaymentSelectionReq");
       return;
-    case "ServicePaymentSelectionRes":
+    case 63: // ServicePaymentSelectionRes
       w.bits(7, 63);
       w.obj(v, "ServicePaymentSelectionRes");
       e_ServicePaymentSelectionResType(w, v, "ServicePaymentSelectionRes");
       return;
-    case "SessionSetupReq":
+    case 64: // SessionSetupReq
       w.bits(7, 64);
       w.obj(v, "SessionSetupReq");
       e_SessionSetupReqType(w, v, "SessionSetupReq");
       return;
-    case "SessionSetupRes":
+    case 65: // SessionSetupRes
       w.bits(7, 65);
       w.obj(v, "SessionSetupRes");
       e_SessionSetupResType(w, v, "SessionSetupRes");
       return;
-    case "SessionStopReq":
+    case 66: // SessionStopReq
       w.bits(7, 66);
       w.obj(v, "SessionStopReq");
       e_SessionStopType(w, v, "SessionStopReq");
       return;
-    case "SessionStopRes":
+    case 67: // SessionStopRes
       w.bits(7, 67);
       w.obj(v, "SessionStopRes");
       e_SessionStopResType(w, v, "SessionStopRes");
       return;
-    case "Signature":
+    case 68: // Signature
       w.bits(7, 68);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 69: // SignatureMethod
       w.bits(7, 69);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 70: // SignatureProperties
       w.bits(7, 70);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 71: // SignatureProperty
       w.bits(7, 71);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 72: // SignatureValue
       w.bits(7, 72);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 73: // SignedInfo
       w.bits(7, 73);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "TimeInterval":
+    case 74: // TimeInterval
       w.bits(7, 74);
       w.obj(v, "TimeInterval");
       e_IntervalType(w, v, "TimeInterval");
       return;
-    case "Transform":
+    case 75: // Transform
       w.bits(7, 75);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 76: // Transforms
       w.bits(7, 76);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "V2G_Message":
+    case 77: // V2G_Message
       w.bits(7, 77);
       w.obj(v, "V2G_Message");
       e_V2G_Message(w, v, "V2G_Message");
       return;
-    case "WeldingDetectionReq":
+    case 78: // WeldingDetectionReq
       w.bits(7, 78);
       w.obj(v, "WeldingDetectionReq");
       e_WeldingDetectionReqType(w, v, "WeldingDetectionReq");
       return;
-    case "WeldingDetectionRes":
+    case 79: // WeldingDetectionRes
       w.bits(7, 79);
       w.obj(v, "WeldingDetectionRes");
       e_WeldingDetectionResType(w, v, "WeldingDetectionRes");
       return;
-    case "X509Data":
+    case 80: // X509Data
       w.bits(7, 80);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

@@ -11561,14 +11561,15 @@ const C_BodyType_l32 = [32, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 const C_BodyType_l33 = [33, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_l34 = [34, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_ee = [35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const K_BodyType: ReadonlyMap<string, number> = new Map([["AuthorizationReq", 0], ["AuthorizationRes", 1], ["BodyElement", 2], ["CableCheckReq", 3], ["CableCheckRes", 4], ["CertificateInstallationReq", 5], ["CertificateInstallationRes", 6], ["CertificateUpdateReq", 7], ["CertificateUpdateRes", 8], ["ChargeParameterDiscoveryReq", 9], ["ChargeParameterDiscoveryRes", 10], ["ChargingStatusReq", 11], ["ChargingStatusRes", 12], ["CurrentDemandReq", 13], ["CurrentDemandRes", 14], ["MeteringReceiptReq", 15], ["MeteringReceiptRes", 16], ["PaymentDetailsReq", 17], ["PaymentDetailsRes", 18], ["PaymentServiceSelectionReq", 19], ["PaymentServiceSelectionRes", 20], ["PowerDeliveryReq", 21], ["PowerDeliveryRes", 22], ["PreChargeReq", 23], ["PreChargeRes", 24], ["ServiceDetailReq", 25], ["ServiceDetailRes", 26], ["ServiceDiscoveryReq", 27], ["ServiceDiscoveryRes", 28], ["SessionSetupReq", 29], ["SessionSetupRes", 30], ["SessionStopReq", 31], ["SessionStopRes", 32], ["WeldingDetectionReq", 33], ["WeldingDetectionRes", 34]]);
 function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
   try {
     let s = 0;
     let c = 0;
     let x: any;
     for (const k in v) {
-      switch (k) {
-        case "AuthorizationReq":
+      switch (K_BodyType.get(k)) {
+        case 0: // AuthorizationReq
           x = v.AuthorizationReq;
           if (x !== undefined) {
             c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11577,7 +11578,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 1;
           }
           break;
-        case "AuthorizationRes":
+        case 1: // AuthorizationRes
           x = v.AuthorizationRes;
           if (x !== undefined) {
             c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11586,7 +11587,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 2;
           }
           break;
-        case "BodyElement":
+        case 2: // BodyElement
           x = v.BodyElement;
           if (x !== undefined) {
             c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11595,7 +11596,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 3;
           }
           break;
-        case "CableCheckReq":
+        case 3: // CableCheckReq
           x = v.CableCheckReq;
           if (x !== undefined) {
             c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11604,7 +11605,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 4;
           }
           break;
-        case "CableCheckRes":
+        case 4: // CableCheckRes
           x = v.CableCheckRes;
           if (x !== undefined) {
             c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11613,7 +11614,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 5;
           }
           break;
-        case "CertificateInstallationReq":
+        case 5: // CertificateInstallationReq
           x = v.CertificateInstallationReq;
           if (x !== undefined) {
             c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11622,7 +11623,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 6;
           }
           break;
-        case "CertificateInstallationRes":
+        case 6: // CertificateInstallationRes
           x = v.CertificateInstallationRes;
           if (x !== undefined) {
             c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11631,7 +11632,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 7;
           }
           break;
-        case "CertificateUpdateReq":
+        case 7: // CertificateUpdateReq
           x = v.CertificateUpdateReq;
           if (x !== undefined) {
             c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11640,7 +11641,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 8;
           }
           break;
-        case "CertificateUpdateRes":
+        case 8: // CertificateUpdateRes
           x = v.CertificateUpdateRes;
           if (x !== undefined) {
             c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11649,7 +11650,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 9;
           }
           break;
-        case "ChargeParameterDiscoveryReq":
+        case 9: // ChargeParameterDiscoveryReq
           x = v.ChargeParameterDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11658,7 +11659,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 10;
           }
           break;
-        case "ChargeParameterDiscoveryRes":
+        case 10: // ChargeParameterDiscoveryRes
           x = v.ChargeParameterDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11667,7 +11668,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 11;
           }
           break;
-        case "ChargingStatusReq":
+        case 11: // ChargingStatusReq
           x = v.ChargingStatusReq;
           if (x !== undefined) {
             c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11676,7 +11677,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 12;
           }
           break;
-        case "ChargingStatusRes":
+        case 12: // ChargingStatusRes
           x = v.ChargingStatusRes;
           if (x !== undefined) {
             c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11685,7 +11686,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 13;
           }
           break;
-        case "CurrentDemandReq":
+        case 13: // CurrentDemandReq
           x = v.CurrentDemandReq;
           if (x !== undefined) {
             c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11694,7 +11695,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 14;
           }
           break;
-        case "CurrentDemandRes":
+        case 14: // CurrentDemandRes
           x = v.CurrentDemandRes;
           if (x !== undefined) {
             c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11703,7 +11704,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 15;
           }
           break;
-        case "MeteringReceiptReq":
+        case 15: // MeteringReceiptReq
           x = v.MeteringReceiptReq;
           if (x !== undefined) {
             c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11712,7 +11713,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 16;
           }
           break;
-        case "MeteringReceiptRes":
+        case 16: // MeteringReceiptRes
           x = v.MeteringReceiptRes;
           if (x !== undefined) {
             c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11721,7 +11722,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 17;
           }
           break;
-        case "PaymentDetailsReq":
+        case 17: // PaymentDetailsReq
           x = v.PaymentDetailsReq;
           if (x !== undefined) {
             c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11730,7 +11731,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 18;
           }
           break;
-        case "PaymentDetailsRes":
+        case 18: // PaymentDetailsRes
           x = v.PaymentDetailsRes;
           if (x !== undefined) {
             c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11739,7 +11740,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 19;
           }
           break;
-        case "PaymentServiceSelectionReq":
+        case 19: // PaymentServiceSelectionReq
           x = v.PaymentServiceSelectionReq;
           if (x !== undefined) {
             c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11748,7 +11749,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 20;
           }
           break;
-        case "PaymentServiceSelectionRes":
+        case 20: // PaymentServiceSelectionRes
           x = v.PaymentServiceSelectionRes;
           if (x !== undefined) {
             c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11757,7 +11758,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 21;
           }
           break;
-        case "PowerDeliveryReq":
+        case 21: // PowerDeliveryReq
           x = v.PowerDeliveryReq;
           if (x !== undefined) {
             c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11766,7 +11767,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 22;
           }
           break;
-        case "PowerDeliveryRes":
+        case 22: // PowerDeliveryRes
           x = v.PowerDeliveryRes;
           if (x !== undefined) {
             c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11775,7 +11776,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 23;
           }
           break;
-        case "PreChargeReq":
+        case 23: // PreChargeReq
           x = v.PreChargeReq;
           if (x !== undefined) {
             c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11784,7 +11785,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 24;
           }
           break;
-        case "PreChargeRes":
+        case 24: // PreChargeRes
           x = v.PreChargeRes;
           if (x !== undefined) {
             c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11793,7 +11794,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 25;
           }
           break;
-        case "ServiceDetailReq":
+        case 25: // ServiceDetailReq
           x = v.ServiceDetailReq;
           if (x !== undefined) {
             c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11802,7 +11803,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 26;
           }
           break;
-        case "ServiceDetailRes":
+        case 26: // ServiceDetailRes
           x = v.ServiceDetailRes;
           if (x !== undefined) {
             c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11811,7 +11812,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 27;
           }
           break;
-        case "ServiceDiscoveryReq":
+        case 27: // ServiceDiscoveryReq
           x = v.ServiceDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11820,7 +11821,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 28;
           }
           break;
-        case "ServiceDiscoveryRes":
+        case 28: // ServiceDiscoveryRes
           x = v.ServiceDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11829,7 +11830,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 29;
           }
           break;
-        case "SessionSetupReq":
+        case 29: // SessionSetupReq
           x = v.SessionSetupReq;
           if (x !== undefined) {
             c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11838,7 +11839,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 30;
           }
           break;
-        case "SessionSetupRes":
+        case 30: // SessionSetupRes
           x = v.SessionSetupRes;
           if (x !== undefined) {
             c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11847,7 +11848,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 31;
           }
           break;
-        case "SessionStopReq":
+        case 31: // SessionStopReq
           x = v.SessionStopReq;
           if (x !== undefined) {
             c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11856,7 +11857,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 32;
           }
           break;
-        case "SessionStopRes":
+        case 32: // SessionStopRes
           x = v.SessionStopRes;
           if (x !== undefined) {
             c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11865,7 +11866,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 33;
           }
           break;
-        case "WeldingDetectionReq":
+        case 33: // WeldingDetectionReq
           x = v.WeldingDetectionReq;
           if (x !== undefined) {
             c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11874,7 +11875,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 34;
           }
           break;
-        case "WeldingDetectionRes":
+        case 34: // WeldingDetectionRes
           x = v.WeldingDetectionRes;
           if (x !== undefined) {
             c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -12133,6 +12134,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -12145,406 +12147,406 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AC_EVChargeParameter":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // AC_EVChargeParameter
       w.bits(7, 0);
       w.obj(v, "AC_EVChargeParameter");
       e_AC_EVChargeParameterType(w, v, "AC_EVChargeParameter");
       return;
-    case "AC_EVSEChargeParameter":
+    case 1: // AC_EVSEChargeParameter
       w.bits(7, 1);
       w.obj(v, "AC_EVSEChargeParameter");
       e_AC_EVSEChargeParameterType(w, v, "AC_EVSEChargeParameter");
       return;
-    case "AC_EVSEStatus":
+    case 2: // AC_EVSEStatus
       w.bits(7, 2);
       w.obj(v, "AC_EVSEStatus");
       e_AC_EVSEStatusType(w, v, "AC_EVSEStatus");
       return;
-    case "AuthorizationReq":
+    case 3: // AuthorizationReq
       w.bits(7, 3);
       w.obj(v, "AuthorizationReq");
       e_AuthorizationReqType(w, v, "AuthorizationReq");
       return;
-    case "AuthorizationRes":
+    case 4: // AuthorizationRes
       w.bits(7, 4);
       w.obj(v, "AuthorizationRes");
       e_AuthorizationResType(w, v, "AuthorizationRes");
       return;
-    case "BodyElement":
+    case 5: // BodyElement
       w.bits(7, 5);
       w.obj(v, "BodyElement");
       e_BodyBaseType(w, v, "BodyElement");
       return;
-    case "CableCheckReq":
+    case 6: // CableCheckReq
       w.bits(7, 6);
       w.obj(v, "CableCheckReq");
       e_CableCheckReqType(w, v, "CableCheckReq");
       return;
-    case "CableCheckRes":
+    case 7: // CableCheckRes
       w.bits(7, 7);
       w.obj(v, "CableCheckRes");
       e_CableCheckResType(w, v, "CableCheckRes");
       return;
-    case "CanonicalizationMethod":
+    case 8: // CanonicalizationMethod
       w.bits(7, 8);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "CertificateInstallationReq":
+    case 9: // CertificateInstallationReq
       w.bits(7, 9);
       w.obj(v, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, v, "CertificateInstallationReq");
       return;
-    case "CertificateInstallationRes":
+    case 10: // CertificateInstallationRes
       w.bits(7, 10);
       w.obj(v, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, v, "CertificateInstallationRes");
       return;
-    case "CertificateUpdateReq":
+    case 11: // CertificateUpdateReq
       w.bits(7, 11);
       w.obj(v, "CertificateUpdateReq");
       e_CertificateUpdateReqType(w, v, "CertificateUpdateReq");
       return;
-    case "CertificateUpdateRes":
+    case 12: // CertificateUpdateRes
       w.bits(7, 12);
       w.obj(v, "CertificateUpdateRes");
       e_CertificateUpdateResType(w, v, "CertificateUpdateRes");
       return;
-    case "ChargeParameterDiscoveryReq":
+    case 13: // ChargeParameterDiscoveryReq
       w.bits(7, 13);
       w.obj(v, "ChargeParameterDiscoveryReq");
       e_ChargeParameterDiscoveryReqType(w, v, "ChargeParameterDiscoveryReq");
       return;
-    case "ChargeParameterDiscoveryRes":
+    case 14: // ChargeParameterDiscoveryRes
       w.bits(7, 14);
       w.obj(v, "ChargeParameterDiscoveryRes");
       e_ChargeParameterDiscoveryResType(w, v, "ChargeParameterDiscoveryRes");
       return;
-    case "ChargingStatusReq":
+    case 15: // ChargingStatusReq
       w.bits(7, 15);
       w.obj(v, "ChargingStatusReq");
       e_ChargingStatusReqType(w, v, "ChargingStatusReq");
       return;
-    case "ChargingStatusRes":
+    case 16: // ChargingStatusRes
       w.bits(7, 16);
       w.obj(v, "ChargingStatusRes");
       e_ChargingStatusResType(w, v, "ChargingStatusRes");
       return;
-    case "CurrentDemandReq":
+    case 17: // CurrentDemandReq
       w.bits(7, 17);
       w.obj(v, "CurrentDemandReq");
       e_CurrentDemandReqType(w, v, "CurrentDemandReq");
       return;
-    case "CurrentDemandRes":
+    case 18: // CurrentDemandRes
       w.bits(7, 18);
       w.obj(v, "CurrentDemandRes");
       e_CurrentDemandResType(w, v, "CurrentDemandRes");
       return;
-    case "DC_EVChargeParameter":
+    case 19: // DC_EVChargeParameter
       w.bits(7, 19);
       w.obj(v, "DC_EVChargeParameter");
       e_DC_EVChargeParameterType(w, v, "DC_EVChargeParameter");
       return;
-    case "DC_EVPowerDeliveryParameter":
+    case 20: // DC_EVPowerDeliveryParameter
       w.bits(7, 20);
       w.obj(v, "DC_EVPowerDeliveryParameter");
       e_DC_EVPowerDeliveryParameterType(w, v, "DC_EVPowerDeliveryParameter");
       return;
-    case "DC_EVSEChargeParameter":
+    case 21: // DC_EVSEChargeParameter
       w.bits(7, 21);
       w.obj(v, "DC_EVSEChargeParameter");
       e_DC_EVSEChargeParameterType(w, v, "DC_EVSEChargeParameter");
       return;
-    case "DC_EVSEStatus":
+    case 22: // DC_EVSEStatus
       w.bits(7, 22);
       w.obj(v, "DC_EVSEStatus");
       e_DC_EVSEStatusType(w, v, "DC_EVSEStatus");
       return;
-    case "DC_EVStatus":
+    case 23: // DC_EVStatus
       w.bits(7, 23);
       w.obj(v, "DC_EVStatus");
       e_DC_EVStatusType(w, v, "DC_EVStatus");
       return;
-    case "DSAKeyValue":
+    case 24: // DSAKeyValue
       w.bits(7, 24);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 25: // DigestMethod
       w.bits(7, 25);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 26: // DigestValue
       w.bits(7, 26);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "EVChargeParameter":
+    case 27: // EVChargeParameter
       w.bits(7, 27);
       w.obj(v, "EVChargeParameter");
       e_EVChargeParameterType(w, v, "EVChargeParameter");
       return;
-    case "EVPowerDeliveryParameter":
+    case 28: // EVPowerDeliveryParameter
       w.bits(7, 28);
       w.obj(v, "EVPowerDeliveryParameter");
       e_EVPowerDeliveryParameterType(w, v, "EVPowerDeliveryParameter");
       return;
-    case "EVSEChargeParameter":
+    case 29: // EVSEChargeParameter
       w.bits(7, 29);
       w.obj(v, "EVSEChargeParameter");
       e_EVSEChargeParameterType(w, v, "EVSEChargeParameter");
       return;
-    case "EVSEStatus":
+    case 30: // EVSEStatus
       w.bits(7, 30);
       w.obj(v, "EVSEStatus");
       e_EVSEStatusType(w, v, "EVSEStatus");
       return;
-    case "EVStatus":
+    case 31: // EVStatus
       w.bits(7, 31);
       w.obj(v, "EVStatus");
       e_EVStatusType(w, v, "EVStatus");
       return;
-    case "Entry":
+    case 32: // Entry
       w.bits(7, 32);
       w.obj(v, "Entry");
       e_EntryType(w, v, "Entry");
       return;
-    case "KeyInfo":
+    case 33: // KeyInfo
       w.bits(7, 33);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 34: // KeyName
       w.bits(7, 34);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 35: // KeyValue
       w.bits(7, 35);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 36: // Manifest
       w.bits(7, 36);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MeteringReceiptReq":
+    case 37: // MeteringReceiptReq
       w.bits(7, 37);
       w.obj(v, "MeteringReceiptReq");
       e_MeteringReceiptReqType(w, v, "MeteringReceiptReq");
       return;
-    case "MeteringReceiptRes":
+    case 38: // MeteringReceiptRes
       w.bits(7, 38);
       w.obj(v, "MeteringReceiptRes");
       e_MeteringReceiptResType(w, v, "MeteringReceiptRes");
       return;
-    case "MgmtData":
+    case 39: // MgmtData
       w.bits(7, 39);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 40: // Object
       w.bits(7, 40);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 41: // PGPData
       w.bits(7, 41);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "PMaxScheduleEntry":
+    case 42: // PMaxScheduleEntry
       w.bits(7, 42);
       w.obj(v, "PMaxScheduleEntry");
       e_PMaxScheduleEntryType(w, v, "PMaxScheduleEntry");
       return;
-    case "PaymentDetailsReq":
+    case 43: // PaymentDetailsReq
       w.bits(7, 43);
       w.obj(v, "PaymentDetailsReq");
       e_PaymentDetailsReqType(w, v, "PaymentDetailsReq");
       return;
-    case "PaymentDetailsRes":
+    case 44: // PaymentDetailsRes
       w.bits(7, 44);
       w.obj(v, "PaymentDetailsRes");
       e_PaymentDetailsResType(w, v, "PaymentDetailsRes");
       return;
-    case "PaymentServiceSelectionReq":
+    case 45: // PaymentServiceSelectionReq
       w.bits(7, 45);
       w.obj(v, "PaymentServiceSelectionReq");
       e_PaymentServiceSelectionReqType(w, v, "PaymentServiceSelectionReq");
       return;
-    case "PaymentServiceSelectionRes":
+    case 46: // PaymentServiceSelectionRes
       w.bits(7, 46);
       w.obj(v, "PaymentServiceSelectionRes");
       e_PaymentServiceSelectionResType(w, v, "PaymentServiceSelectionRes");
       return;
-    case "PowerDeliveryReq":
+    case 47: // PowerDeliveryReq
       w.bits(7, 47);
       w.obj(v, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, v, "PowerDeliveryReq");
       return;
-    case "PowerDeliveryRes":
+    case 48: // PowerDeliveryRes
       w.bits(7, 48);
       w.obj(v, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, v, "PowerDeliveryRes");
       return;
-    case "PreChargeReq":
+    case 49: // PreChargeReq
       w.bits(7, 49);
       w.obj(v, "PreChargeReq");
       e_PreChargeReqType(w, v, "PreChargeReq");
       return;
-    case "PreChargeRes":
+    case 50: // PreChargeRes
       w.bits(7, 50);
       w.obj(v, "PreChargeRes");
       e_PreChargeResType(w, v, "PreChargeRes");
       return;
-    case "RSAKeyValue":
+    case 51: // RSAKeyValue
       w.bits(7, 51);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 52: // Reference
       w.bits(7, 52);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RelativeTimeInterval":
+    case 53: // RelativeTimeInterval
       w.bits(7, 53);
       w.obj(v, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, v, "RelativeTimeInterval");
       return;
-    case "RetrievalMethod":
+    case 54: // RetrievalMethod
       w.bits(7, 54);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SAScheduleList":
+    case 55: // SAScheduleList
       w.bits(7, 55);
       w.obj(v, "SAScheduleList");
       e_SAScheduleListType(w, v, "SAScheduleList");
       return;
-    case "SASchedules":
+    case 56: // SASchedules
       w.bits(7, 56);
       w.obj(v, "SASchedules");
       e_SASchedulesType(w, v, "SASchedules");
       return;
-    case "SPKIData":
+    case 57: // SPKIData
       w.bits(7, 57);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "SalesTariffEntry":
+    case 58: // SalesTariffEntry
       w.bits(7, 58);
       w.obj(v, "SalesTariffEntry");
       e_SalesTariffEntryType(w, v, "SalesTariffEntry");
       return;
-    case "ServiceDetailReq":
+    case 59: // ServiceDetailReq
       w.bits(7, 59);
       w.obj(v, "ServiceDetailReq");
       e_ServiceDetailReqType(w, v, "ServiceDetailReq");
       return;
-    case "ServiceDetailRes":
+    case 60: // ServiceDetailRes
       w.bits(7, 60);
       w.obj(v, "ServiceDetailRes");
       e_ServiceDetailResType(w, v, "ServiceDetailRes");
       return;
-    case "ServiceDiscoveryReq":
+    case 61: // ServiceDiscoveryReq
       w.bits(7, 61);
       w.obj(v, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, v, "ServiceDiscoveryReq");
       return;
-    case "ServiceDiscoveryRes":
+    case 62: // ServiceDiscoveryRes
       w.bits(7, 62);
       w.obj(v, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, v, "ServiceDiscoveryRes");
       return;
-    case "SessionSetupReq":
+    case 63: // SessionSetupReq
       w.bits(7, 63);
       w.obj(v, "SessionSetupReq");
       e_SessionSetupReqType(w, v, "SessionSetupReq");
       return;
-    case "SessionSetupRes":
+    case 64: // SessionSetupRes
       w.bits(7, 64);
       w.obj(v, "SessionSetupRes");
       e_SessionSetupResType(w, v, "SessionSetupRes");
       return;
-    case "SessionStopReq":
+    case 65: // SessionStopReq
       w.bits(7, 65);
       w.obj(v, "SessionStopReq");
       e_SessionStopReqType(w, v, "SessionStopReq");
       return;
-    case "SessionStopRes":
+    case 66: // SessionStopRes
       w.bits(7, 66);
       w.obj(v, "SessionStopRes");
       e_SessionStopResType(w, v, "SessionStopRes");
       return;
-    case "Signature":
+    case 67: // Signature
       w.bits(7, 67);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 68: // SignatureMethod
       w.bits(7, 68);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 69: // SignatureProperties
       w.bits(7, 69);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 70: // SignatureProperty
       w.bits(7, 70);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 71: // SignatureValue
       w.bits(7, 71);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 72: // SignedInfo
       w.bits(7, 72);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "TimeInterval":
+    case 73: // TimeInterval
       w.bits(7, 73);
       w.obj(v, "TimeInterval");
       e_IntervalType(w, v, "TimeInterval");
       return;
-    case "Transform":
+    case 74: // Transform
       w.bits(7, 74);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 75: // Transforms
       w.bits(7, 75);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "V2G_Message":
+    case 76: // V2G_Message
       w.bits(7, 76);
       w.obj(v, "V2G_Message");
       e_V2G_Message(w, v, "V2G_Message");
       return;
-    case "WeldingDetectionReq":
+    case 77: // WeldingDetectionReq
       w.bits(7, 77);
       w.obj(v, "WeldingDetectionReq");
       e_WeldingDetectionReqType(w, v, "WeldingDetectionReq");
       return;
-    case "WeldingDetectionRes":
+    case 78: // WeldingDetectionRes
       w.bits(7, 78);
       w.obj(v, "WeldingDetectionRes");
       e_WeldingDetectionResType(w, v, "WeldingDetectionRes");
       return;
-    case "X509Data":
+    case 79: // X509Data
       w.bits(7, 79);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

@@ -10387,6 +10387,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -10399,216 +10400,216 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AC_CPDReqEnergyTransferMode":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // AC_CPDReqEnergyTransferMode
       w.bits(6, 0);
       w.obj(v, "AC_CPDReqEnergyTransferMode");
       e_AC_CPDReqEnergyTransferModeType(w, v, "AC_CPDReqEnergyTransferMode");
       return;
-    case "AC_CPDResEnergyTransferMode":
+    case 1: // AC_CPDResEnergyTransferMode
       w.bits(6, 1);
       w.obj(v, "AC_CPDResEnergyTransferMode");
       e_AC_CPDResEnergyTransferModeType(w, v, "AC_CPDResEnergyTransferMode");
       return;
-    case "AC_ChargeLoopReq":
+    case 2: // AC_ChargeLoopReq
       w.bits(6, 2);
       w.obj(v, "AC_ChargeLoopReq");
       e_AC_ChargeLoopReqType(w, v, "AC_ChargeLoopReq");
       return;
-    case "AC_ChargeLoopRes":
+    case 3: // AC_ChargeLoopRes
       w.bits(6, 3);
       w.obj(v, "AC_ChargeLoopRes");
       e_AC_ChargeLoopResType(w, v, "AC_ChargeLoopRes");
       return;
-    case "AC_ChargeParameterDiscoveryReq":
+    case 4: // AC_ChargeParameterDiscoveryReq
       w.bits(6, 4);
       w.obj(v, "AC_ChargeParameterDiscoveryReq");
       e_AC_ChargeParameterDiscoveryReqType(w, v, "AC_ChargeParameterDiscoveryReq");
       return;
-    case "AC_ChargeParameterDiscoveryRes":
+    case 5: // AC_ChargeParameterDiscoveryRes
       w.bits(6, 5);
       w.obj(v, "AC_ChargeParameterDiscoveryRes");
       e_AC_ChargeParameterDiscoveryResType(w, v, "AC_ChargeParameterDiscoveryRes");
       return;
-    case "BPT_AC_CPDReqEnergyTransferMode":
+    case 6: // BPT_AC_CPDReqEnergyTransferMode
       w.bits(6, 6);
       w.obj(v, "BPT_AC_CPDReqEnergyTransferMode");
       e_BPT_AC_CPDReqEnergyTransferModeType(w, v, "BPT_AC_CPDReqEnergyTransferMode");
       return;
-    case "BPT_AC_CPDResEnergyTransferMode":
+    case 7: // BPT_AC_CPDResEnergyTransferMode
       w.bits(6, 7);
       w.obj(v, "BPT_AC_CPDResEnergyTransferMode");
       e_BPT_AC_CPDResEnergyTransferModeType(w, v, "BPT_AC_CPDResEnergyTransferMode");
       return;
-    case "BPT_Dynamic_AC_CLReqControlMode":
+    case 8: // BPT_Dynamic_AC_CLReqControlMode
       w.bits(6, 8);
       w.obj(v, "BPT_Dynamic_AC_CLReqControlMode");
       e_BPT_Dynamic_AC_CLReqControlModeType(w, v, "BPT_Dynamic_AC_CLReqControlMode");
       return;
-    case "BPT_Dynamic_AC_CLResControlMode":
+    case 9: // BPT_Dynamic_AC_CLResControlMode
       w.bits(6, 9);
       w.obj(v, "BPT_Dynamic_AC_CLResControlMode");
       e_BPT_Dynamic_AC_CLResControlModeType(w, v, "BPT_Dynamic_AC_CLResControlMode");
       return;
-    case "BPT_Scheduled_AC_CLReqControlMode":
+    case 10: // BPT_Scheduled_AC_CLReqControlMode
       w.bits(6, 10);
       w.obj(v, "BPT_Scheduled_AC_CLReqControlMode");
       e_BPT_Scheduled_AC_CLReqControlModeType(w, v, "BPT_Scheduled_AC_CLReqControlMode");
       return;
-    case "BPT_Scheduled_AC_CLResControlMode":
+    case 11: // BPT_Scheduled_AC_CLResControlMode
       w.bits(6, 11);
       w.obj(v, "BPT_Scheduled_AC_CLResControlMode");
       e_BPT_Scheduled_AC_CLResControlModeType(w, v, "BPT_Scheduled_AC_CLResControlMode");
       return;
-    case "CLReqControlMode":
+    case 12: // CLReqControlMode
       w.bits(6, 12);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 13: // CLResControlMode
       w.bits(6, 13);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 14: // CanonicalizationMethod
       w.bits(6, 14);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "DSAKeyValue":
+    case 15: // DSAKeyValue
       w.bits(6, 15);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 16: // DigestMethod
       w.bits(6, 16);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 17: // DigestValue
       w.bits(6, 17);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "Dynamic_AC_CLReqControlMode":
+    case 18: // Dynamic_AC_CLReqControlMode
       w.bits(6, 18);
       w.obj(v, "Dynamic_AC_CLReqControlMode");
       e_Dynamic_AC_CLReqControlModeType(w, v, "Dynamic_AC_CLReqControlMode");
       return;
-    case "Dynamic_AC_CLResControlMode":
+    case 19: // Dynamic_AC_CLResControlMode
       w.bits(6, 19);
       w.obj(v, "Dynamic_AC_CLResControlMode");
       e_Dynamic_AC_CLResControlModeType(w, v, "Dynamic_AC_CLResControlMode");
       return;
-    case "KeyInfo":
+    case 20: // KeyInfo
       w.bits(6, 20);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 21: // KeyName
       w.bits(6, 21);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 22: // KeyValue
       w.bits(6, 22);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 23: // Manifest
       w.bits(6, 23);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MgmtData":
+    case 24: // MgmtData
       w.bits(6, 24);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 25: // Object
       w.bits(6, 25);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 26: // PGPData
       w.bits(6, 26);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "RSAKeyValue":
+    case 27: // RSAKeyValue
       w.bits(6, 27);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 28: // Reference
       w.bits(6, 28);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 29: // RetrievalMethod
       w.bits(6, 29);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 30: // SPKIData
       w.bits(6, 30);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "Scheduled_AC_CLReqControlMode":
+    case 31: // Scheduled_AC_CLReqControlMode
       w.bits(6, 31);
       w.obj(v, "Scheduled_AC_CLReqControlMode");
       e_Scheduled_AC_CLReqControlModeType(w, v, "Scheduled_AC_CLReqControlMode");
       return;
-    case "Scheduled_AC_CLResControlMode":
+    case 32: // Scheduled_AC_CLResControlMode
       w.bits(6, 32);
       w.obj(v, "Scheduled_AC_CLResControlMode");
       e_Scheduled_AC_CLResControlModeType(w, v, "Scheduled_AC_CLResControlMode");
       return;
-    case "Signature":
+    case 33: // Signature
       w.bits(6, 33);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 34: // SignatureMethod
       w.bits(6, 34);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 35: // SignatureProperties
       w.bits(6, 35);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 36: // SignatureProperty
       w.bits(6, 36);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 37: // SignatureValue
       w.bits(6, 37);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 38: // SignedInfo
       w.bits(6, 38);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "Transform":
+    case 39: // Transform
       w.bits(6, 39);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 40: // Transforms
       w.bits(6, 40);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "X509Data":
+    case 41: // X509Data
       w.bits(6, 41);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

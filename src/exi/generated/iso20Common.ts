@@ -12380,6 +12380,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -12392,276 +12393,276 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AuthorizationReq":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // AuthorizationReq
       w.bits(6, 0);
       w.obj(v, "AuthorizationReq");
       e_AuthorizationReqType(w, v, "AuthorizationReq");
       return;
-    case "AuthorizationRes":
+    case 1: // AuthorizationRes
       w.bits(6, 1);
       w.obj(v, "AuthorizationRes");
       e_AuthorizationResType(w, v, "AuthorizationRes");
       return;
-    case "AuthorizationSetupReq":
+    case 2: // AuthorizationSetupReq
       w.bits(6, 2);
       w.obj(v, "AuthorizationSetupReq");
       e_AuthorizationSetupReqType(w, v, "AuthorizationSetupReq");
       return;
-    case "AuthorizationSetupRes":
+    case 3: // AuthorizationSetupRes
       w.bits(6, 3);
       w.obj(v, "AuthorizationSetupRes");
       e_AuthorizationSetupResType(w, v, "AuthorizationSetupRes");
       return;
-    case "CLReqControlMode":
+    case 4: // CLReqControlMode
       w.bits(6, 4);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 5: // CLResControlMode
       w.bits(6, 5);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 6: // CanonicalizationMethod
       w.bits(6, 6);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "CertificateInstallationReq":
+    case 7: // CertificateInstallationReq
       w.bits(6, 7);
       w.obj(v, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, v, "CertificateInstallationReq");
       return;
-    case "CertificateInstallationRes":
+    case 8: // CertificateInstallationRes
       w.bits(6, 8);
       w.obj(v, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, v, "CertificateInstallationRes");
       return;
-    case "DSAKeyValue":
+    case 9: // DSAKeyValue
       w.bits(6, 9);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 10: // DigestMethod
       w.bits(6, 10);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 11: // DigestValue
       w.bits(6, 11);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "KeyInfo":
+    case 12: // KeyInfo
       w.bits(6, 12);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 13: // KeyName
       w.bits(6, 13);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 14: // KeyValue
       w.bits(6, 14);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 15: // Manifest
       w.bits(6, 15);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MeteringConfirmationReq":
+    case 16: // MeteringConfirmationReq
       w.bits(6, 16);
       w.obj(v, "MeteringConfirmationReq");
       e_MeteringConfirmationReqType(w, v, "MeteringConfirmationReq");
       return;
-    case "MeteringConfirmationRes":
+    case 17: // MeteringConfirmationRes
       w.bits(6, 17);
       w.obj(v, "MeteringConfirmationRes");
       e_MeteringConfirmationResType(w, v, "MeteringConfirmationRes");
       return;
-    case "MgmtData":
+    case 18: // MgmtData
       w.bits(6, 18);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 19: // Object
       w.bits(6, 19);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 20: // PGPData
       w.bits(6, 20);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "PowerDeliveryReq":
+    case 21: // PowerDeliveryReq
       w.bits(6, 21);
       w.obj(v, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, v, "PowerDeliveryReq");
       return;
-    case "PowerDeliveryRes":
+    case 22: // PowerDeliveryRes
       w.bits(6, 22);
       w.obj(v, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, v, "PowerDeliveryRes");
       return;
-    case "RSAKeyValue":
+    case 23: // RSAKeyValue
       w.bits(6, 23);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 24: // Reference
       w.bits(6, 24);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 25: // RetrievalMethod
       w.bits(6, 25);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 26: // SPKIData
       w.bits(6, 26);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "ScheduleExchangeReq":
+    case 27: // ScheduleExchangeReq
       w.bits(6, 27);
       w.obj(v, "ScheduleExchangeReq");
       e_ScheduleExchangeReqType(w, v, "ScheduleExchangeReq");
       return;
-    case "ScheduleExchangeRes":
+    case 28: // ScheduleExchangeRes
       w.bits(6, 28);
       w.obj(v, "ScheduleExchangeRes");
       e_ScheduleExchangeResType(w, v, "ScheduleExchangeRes");
       return;
-    case "ServiceDetailReq":
+    case 29: // ServiceDetailReq
       w.bits(6, 29);
       w.obj(v, "ServiceDetailReq");
       e_ServiceDetailReqType(w, v, "ServiceDetailReq");
       return;
-    case "ServiceDetailRes":
+    case 30: // ServiceDetailRes
       w.bits(6, 30);
       w.obj(v, "ServiceDetailRes");
       e_ServiceDetailResType(w, v, "ServiceDetailRes");
       return;
-    case "ServiceDiscoveryReq":
+    case 31: // ServiceDiscoveryReq
       w.bits(6, 31);
       w.obj(v, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, v, "ServiceDiscoveryReq");
       return;
-    case "ServiceDiscoveryRes":
+    case 32: // ServiceDiscoveryRes
       w.bits(6, 32);
       w.obj(v, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, v, "ServiceDiscoveryRes");
       return;
-    case "ServiceSelectionReq":
+    case 33: // ServiceSelectionReq
       w.bits(6, 33);
       w.obj(v, "ServiceSelectionReq");
       e_ServiceSelectionReqType(w, v, "ServiceSelectionReq");
       return;
-    case "ServiceSelectionRes":
+    case 34: // ServiceSelectionRes
       w.bits(6, 34);
       w.obj(v, "ServiceSelectionRes");
       e_ServiceSelectionResType(w, v, "ServiceSelectionRes");
       return;
-    case "SessionSetupReq":
+    case 35: // SessionSetupReq
       w.bits(6, 35);
       w.obj(v, "SessionSetupReq");
       e_SessionSetupReqType(w, v, "SessionSetupReq");
       return;
-    case "SessionSetupRes":
+    case 36: // SessionSetupRes
       w.bits(6, 36);
       w.obj(v, "SessionSetupRes");
       e_SessionSetupResType(w, v, "SessionSetupRes");
       return;
-    case "SessionStopReq":
+    case 37: // SessionStopReq
       w.bits(6, 37);
       w.obj(v, "SessionStopReq");
       e_SessionStopReqType(w, v, "SessionStopReq");
       return;
-    case "SessionStopRes":
+    case 38: // SessionStopRes
       w.bits(6, 38);
       w.obj(v, "SessionStopRes");
       e_SessionStopResType(w, v, "SessionStopRes");
       return;
-    case "Signature":
+    case 39: // Signature
       w.bits(6, 39);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 40: // SignatureMethod
       w.bits(6, 40);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 41: // SignatureProperties
       w.bits(6, 41);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 42: // SignatureProperty
       w.bits(6, 42);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 43: // SignatureValue
       w.bits(6, 43);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 44: // SignedInfo
       w.bits(6, 44);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "SignedInstallationData":
+    case 45: // SignedInstallationData
       w.bits(6, 45);
       w.obj(v, "SignedInstallationData");
       e_SignedInstallationDataType(w, v, "SignedInstallationData");
       return;
-    case "SignedMeteringData":
+    case 46: // SignedMeteringData
       w.bits(6, 46);
       w.obj(v, "SignedMeteringData");
       e_SignedMeteringDataType(w, v, "SignedMeteringData");
       return;
-    case "Transform":
+    case 47: // Transform
       w.bits(6, 47);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 48: // Transforms
       w.bits(6, 48);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "VehicleCheckInReq":
+    case 49: // VehicleCheckInReq
       w.bits(6, 49);
       w.obj(v, "VehicleCheckInReq");
       e_VehicleCheckInReqType(w, v, "VehicleCheckInReq");
       return;
-    case "VehicleCheckInRes":
+    case 50: // VehicleCheckInRes
       w.bits(6, 50);
       w.obj(v, "VehicleCheckInRes");
       e_VehicleCheckInResType(w, v, "VehicleCheckInRes");
       return;
-    case "VehicleCheckOutReq":
+    case 51: // VehicleCheckOutReq
       w.bits(6, 51);
       w.obj(v, "VehicleCheckOutReq");
       e_VehicleCheckOutReqType(w, v, "VehicleCheckOutReq");
       return;
-    case "VehicleCheckOutRes":
+    case 52: // VehicleCheckOutRes
       w.bits(6, 52);
       w.obj(v, "VehicleCheckOutRes");
       e_VehicleCheckOutResType(w, v, "VehicleCheckOutRes");
       return;
-    case "X509Data":
+    case 53: // X509Data
       w.bits(6, 53);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

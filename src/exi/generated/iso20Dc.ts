@@ -8706,6 +8706,7 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   const keys = Object.keys(doc);
@@ -8718,246 +8719,246 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     }
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "BPT_DC_CPDReqEnergyTransferMode":
+  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+    case 0: // BPT_DC_CPDReqEnergyTransferMode
       w.bits(6, 0);
       w.obj(v, "BPT_DC_CPDReqEnergyTransferMode");
       e_BPT_DC_CPDReqEnergyTransferModeType(w, v, "BPT_DC_CPDReqEnergyTransferMode");
       return;
-    case "BPT_DC_CPDResEnergyTransferMode":
+    case 1: // BPT_DC_CPDResEnergyTransferMode
       w.bits(6, 1);
       w.obj(v, "BPT_DC_CPDResEnergyTransferMode");
       e_BPT_DC_CPDResEnergyTransferModeType(w, v, "BPT_DC_CPDResEnergyTransferMode");
       return;
-    case "BPT_Dynamic_DC_CLReqControlMode":
+    case 2: // BPT_Dynamic_DC_CLReqControlMode
       w.bits(6, 2);
       w.obj(v, "BPT_Dynamic_DC_CLReqControlMode");
       e_BPT_Dynamic_DC_CLReqControlModeType(w, v, "BPT_Dynamic_DC_CLReqControlMode");
       return;
-    case "BPT_Dynamic_DC_CLResControlMode":
+    case 3: // BPT_Dynamic_DC_CLResControlMode
       w.bits(6, 3);
       w.obj(v, "BPT_Dynamic_DC_CLResControlMode");
       e_BPT_Dynamic_DC_CLResControlModeType(w, v, "BPT_Dynamic_DC_CLResControlMode");
       return;
-    case "BPT_Scheduled_DC_CLReqControlMode":
+    case 4: // BPT_Scheduled_DC_CLReqControlMode
       w.bits(6, 4);
       w.obj(v, "BPT_Scheduled_DC_CLReqControlMode");
       e_BPT_Scheduled_DC_CLReqControlModeType(w, v, "BPT_Scheduled_DC_CLReqControlMode");
       return;
-    case "BPT_Scheduled_DC_CLResControlMode":
+    case 5: // BPT_Scheduled_DC_CLResControlMode
       w.bits(6, 5);
       w.obj(v, "BPT_Scheduled_DC_CLResControlMode");
       e_BPT_Scheduled_DC_CLResControlModeType(w, v, "BPT_Scheduled_DC_CLResControlMode");
       return;
-    case "CLReqControlMode":
+    case 6: // CLReqControlMode
       w.bits(6, 6);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 7: // CLResControlMode
       w.bits(6, 7);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 8: // CanonicalizationMethod
       w.bits(6, 8);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "DC_CPDReqEnergyTransferMode":
+    case 9: // DC_CPDReqEnergyTransferMode
       w.bits(6, 9);
       w.obj(v, "DC_CPDReqEnergyTransferMode");
       e_DC_CPDReqEnergyTransferModeType(w, v, "DC_CPDReqEnergyTransferMode");
       return;
-    case "DC_CPDResEnergyTransferMode":
+    case 10: // DC_CPDResEnergyTransferMode
       w.bits(6, 10);
       w.obj(v, "DC_CPDResEnergyTransferMode");
       e_DC_CPDResEnergyTransferModeType(w, v, "DC_CPDResEnergyTransferMode");
       return;
-    case "DC_CableCheckReq":
+    case 11: // DC_CableCheckReq
       w.bits(6, 11);
       w.obj(v, "DC_CableCheckReq");
       e_DC_CableCheckReqType(w, v, "DC_CableCheckReq");
       return;
-    case "DC_CableCheckRes":
+    case 12: // DC_CableCheckRes
       w.bits(6, 12);
       w.obj(v, "DC_CableCheckRes");
       e_DC_CableCheckResType(w, v, "DC_CableCheckRes");
       return;
-    case "DC_ChargeLoopReq":
+    case 13: // DC_ChargeLoopReq
       w.bits(6, 13);
       w.obj(v, "DC_ChargeLoopReq");
       e_DC_ChargeLoopReqType(w, v, "DC_ChargeLoopReq");
       return;
-    case "DC_ChargeLoopRes":
+    case 14: // DC_ChargeLoopRes
       w.bits(6, 14);
       w.obj(v, "DC_ChargeLoopRes");
       e_DC_ChargeLoopResType(w, v, "DC_ChargeLoopRes");
       return;
-    case "DC_ChargeParameterDiscoveryReq":
+    case 15: // DC_ChargeParameterDiscoveryReq
       w.bits(6, 15);
       w.obj(v, "DC_ChargeParameterDiscoveryReq");
       e_DC_ChargeParameterDiscoveryReqType(w, v, "DC_ChargeParameterDiscoveryReq");
       return;
-    case "DC_ChargeParameterDiscoveryRes":
+    case 16: // DC_ChargeParameterDiscoveryRes
       w.bits(6, 16);
       w.obj(v, "DC_ChargeParameterDiscoveryRes");
       e_DC_ChargeParameterDiscoveryResType(w, v, "DC_ChargeParameterDiscoveryRes");
       return;
-    case "DC_PreChargeReq":
+    case 17: // DC_PreChargeReq
       w.bits(6, 17);
       w.obj(v, "DC_PreChargeReq");
       e_DC_PreChargeReqType(w, v, "DC_PreChargeReq");
       return;
-    case "DC_PreChargeRes":
+    case 18: // DC_PreChargeRes
       w.bits(6, 18);
       w.obj(v, "DC_PreChargeRes");
       e_DC_PreChargeResType(w, v, "DC_PreChargeRes");
       return;
-    case "DC_WeldingDetectionReq":
+    case 19: // DC_WeldingDetectionReq
       w.bits(6, 19);
       w.obj(v, "DC_WeldingDetectionReq");
       e_DC_WeldingDetectionReqType(w, v, "DC_WeldingDetectionReq");
       return;
-    case "DC_WeldingDetectionRes":
+    case 20: // DC_WeldingDetectionRes
       w.bits(6, 20);
       w.obj(v, "DC_WeldingDetectionRes");
       e_DC_WeldingDetectionResType(w, v, "DC_WeldingDetectionRes");
       return;
-    case "DSAKeyValue":
+    case 21: // DSAKeyValue
       w.bits(6, 21);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 22: // DigestMethod
       w.bits(6, 22);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 23: // DigestValue
       w.bits(6, 23);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "Dynamic_DC_CLReqControlMode":
+    case 24: // Dynamic_DC_CLReqControlMode
       w.bits(6, 24);
       w.obj(v, "Dynamic_DC_CLReqControlMode");
       e_Dynamic_DC_CLReqControlModeType(w, v, "Dynamic_DC_CLReqControlMode");
       return;
-    case "Dynamic_DC_CLResControlMode":
+    case 25: // Dynamic_DC_CLResControlMode
       w.bits(6, 25);
       w.obj(v, "Dynamic_DC_CLResControlMode");
       e_Dynamic_DC_CLResControlModeType(w, v, "Dynamic_DC_CLResControlMode");
       return;
-    case "KeyInfo":
+    case 26: // KeyInfo
       w.bits(6, 26);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 27: // KeyName
       w.bits(6, 27);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 28: // KeyValue
       w.bits(6, 28);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 29: // Manifest
       w.bits(6, 29);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MgmtData":
+    case 30: // MgmtData
       w.bits(6, 30);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 31: // Object
       w.bits(6, 31);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 32: // PGPData
       w.bits(6, 32);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "RSAKeyValue":
+    case 33: // RSAKeyValue
       w.bits(6, 33);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 34: // Reference
       w.bits(6, 34);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 35: // RetrievalMethod
       w.bits(6, 35);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 36: // SPKIData
       w.bits(6, 36);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "Scheduled_DC_CLReqControlMode":
+    case 37: // Scheduled_DC_CLReqControlMode
       w.bits(6, 37);
       w.obj(v, "Scheduled_DC_CLReqControlMode");
       e_Scheduled_DC_CLReqControlModeType(w, v, "Scheduled_DC_CLReqControlMode");
       return;
-    case "Scheduled_DC_CLResControlMode":
+    case 38: // Scheduled_DC_CLResControlMode
       w.bits(6, 38);
       w.obj(v, "Scheduled_DC_CLResControlMode");
       e_Scheduled_DC_CLResControlModeType(w, v, "Scheduled_DC_CLResControlMode");
       return;
-    case "Signature":
+    case 39: // Signature
       w.bits(6, 39);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 40: // SignatureMethod
       w.bits(6, 40);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 41: // SignatureProperties
       w.bits(6, 41);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 42: // SignatureProperty
       w.bits(6, 42);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 43: // SignatureValue
       w.bits(6, 43);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 44: // SignedInfo
       w.bits(6, 44);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "Transform":
+    case 45: // Transform
       w.bits(6, 45);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 46: // Transforms
       w.bits(6, 46);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "X509Data":
+    case 47: // X509Data
       w.bits(6, 47);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

@@ -513,7 +513,10 @@ export class BitWriter {
     this.buf = new Uint8Array(initialBytes);
   }
 
-  /** Ready for the next document: zero the bytes used so far (bits() ORs into zeroed bytes). */
+  /**
+   * Ready for the next document after a failed encode: zero the bytes used so far (bits()
+   * ORs into zeroed bytes). finish() leaves the writer ready by itself.
+   */
   reset(): void {
     if (this.buf.length > 65536) this.buf = new Uint8Array(256);
     else {
@@ -539,16 +542,18 @@ export class BitWriter {
     this.buf = b;
   }
 
-  /** n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer. */
+  /**
+   * n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer.
+   * Small enough for V8 to inline into the generated encoders; the rest is in bitsSlow().
+   */
   bits(n: number, v: number): void {
-    if (n === 0) return;
     const pos = this.pos;
-    if ((pos >>> 3) + 4 >= this.buf.length) this.grow(n + 32);
-    const buf = this.buf;
     const i = pos >>> 3;
     const off = pos & 7;
-    if (off + n <= 24) {
-      // Fast path: OR a 24-bit window into zeroed bytes.
+    const buf = this.buf;
+    if (off + n <= 24 && i + 4 < buf.length) {
+      // Fast path: OR a 24-bit window into zeroed bytes (byte i + 2 is still zero unless
+      // the window reaches it, so it is assigned, not ORed).
       const x = (v & ((1 << n) - 1)) << (24 - off - n);
       buf[i] = (buf[i] as number) | (x >>> 16);
       buf[i + 1] = (buf[i + 1] as number) | ((x >>> 8) & 0xff);
@@ -556,7 +561,14 @@ export class BitWriter {
       this.pos = pos + n;
       return;
     }
-    let p = pos;
+    this.bitsSlow(n, v);
+  }
+
+  private bitsSlow(n: number, v: number): void {
+    if (n === 0) return;
+    if ((this.pos >>> 3) + 4 >= this.buf.length) this.grow(n + 32);
+    const buf = this.buf;
+    let p = this.pos;
     let k = n;
     while (k > 0) {
       const bitOff = p & 7;
@@ -734,11 +746,29 @@ export class BitWriter {
     if (!Array.isArray(v)) this.fail('BAD_VALUE', `${field}: expected an array`, field);
   }
 
-  /** The encoded bytes (a copy; the writer's buffer is reused). */
+  /**
+   * The encoded bytes (a copy; the writer's buffer is reused), and the writer ready for the
+   * next document: the copy loop zeroes the bytes it takes (bits() ORs into zeroed bytes;
+   * nothing past the last byte is ever non-zero), so a successful encode needs no reset().
+   */
   finish(): Uint8Array {
+    const n = (this.pos + 7) >>> 3;
     // Zero bits may have been skipped (pos++) past the last write: make room for them.
-    if ((this.pos + 7) >>> 3 > this.buf.length) this.grow(8);
-    return copyBytes(this.buf, 0, (this.pos + 7) >>> 3);
+    if (n > this.buf.length) this.grow(8);
+    const buf = this.buf;
+    this.pos = 0;
+    if (n > 1024 || buf.length > 65536) {
+      const out = buf.slice(0, n);
+      if (buf.length > 65536) this.buf = new Uint8Array(256);
+      else buf.fill(0, 0, n);
+      return out;
+    }
+    const out = resultBytes(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = buf[i] as number;
+      buf[i] = 0;
+    }
+    return out;
   }
 }
 
@@ -750,18 +780,22 @@ const SLAB_SIZE = 16384;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabOffset = 0;
 
+/** A fresh array of n ≤ 1024 bytes, the caller's to keep. */
+function resultBytes(n: number): Uint8Array {
+  if (n <= 64) return new Uint8Array(n);
+  if (slabOffset + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const out = new Uint8Array(slab, slabOffset, n);
+  slabOffset += (n + 7) & ~7;
+  return out;
+}
+
 /** A copy of buf[from, from + n), the caller's to keep. */
 function copyBytes(buf: Uint8Array, from: number, n: number): Uint8Array {
-  let out: Uint8Array;
-  if (n <= 64) out = new Uint8Array(n);
-  else if (n <= 1024) {
-    if (slabOffset + n > SLAB_SIZE) {
-      slab = new ArrayBuffer(SLAB_SIZE);
-      slabOffset = 0;
-    }
-    out = new Uint8Array(slab, slabOffset, n);
-    slabOffset += (n + 7) & ~7;
-  } else return buf.slice(from, from + n);
+  if (n > 1024) return buf.slice(from, from + n);
+  const out = resultBytes(n);
   for (let i = 0; i < n; i++) out[i] = buf[from + i] as number;
   return out;
 }

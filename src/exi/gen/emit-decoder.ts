@@ -1,7 +1,7 @@
 // Decoders: one state machine per complex type (state = EXI grammar non-terminal), each
 // state reading its exact event-code width and switching on the code.
 import type { CType, GEvent, GState, Leaf, SimpleType, ValueType } from './grammar.js';
-import { leafNext, readSimple, readSimpleElement } from './emit-values.js';
+import { leafNext, readSeSimpleElement, readSimple, readSimpleElement } from './emit-values.js';
 
 export function emitDecoders(out: string[], types: readonly CType[]): void {
   out.push('// ---- decoders: one state machine per complex type (state = EXI grammar non-terminal)');
@@ -39,6 +39,17 @@ export function emitDecoder(out: string[], ct: CType): void {
 function emitDecoderState(out: string[], ct: CType, st: GState, si: number): void {
   const gn = JSON.stringify(ct.grammarName);
   out.push(`      case ${si}: // ${st.label}`);
+  const only = st.events.length === 1 && st.bits === 1 ? st.events[0] : undefined;
+  if (only?.kind === 'SE') {
+    // The state's only event is a simple-typed element: its code, CH, value and EE in one call.
+    const l = ct.leaves[only.leaf] as Leaf;
+    const v = l.value as ValueType;
+    const fused = v.kind === 'simple' ? readSeSimpleElement(v.type, `${ct.grammarName}.${l.name}`, gn, si) : undefined;
+    if (fused !== undefined) {
+      emitStore(out, ct, l, fused, '        ');
+      return;
+    }
+  }
   out.push(`        switch (r.event(${st.bits}, ${st.events.length}, ${gn}, ${si})) {`);
   st.events.forEach((e, code) => {
     out.push(`          case ${code}:`);
@@ -83,7 +94,6 @@ function emitDecoderEvent(out: string[], ct: CType, e: GEvent, code: number, si:
 /** SE of a leaf: its value (a nested decoder, or CH value EE), stored, then the next state. */
 function emitDecodeElement(out: string[], ct: CType, l: Leaf, code: number): void {
   const v = l.value as ValueType;
-  const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
   let val: string;
   if (v.kind === 'complex') val = `d_${v.type.tsName}(r)`;
   else {
@@ -97,12 +107,18 @@ function emitDecodeElement(out: string[], ct: CType, l: Leaf, code: number): voi
     }
     val = `v${code}`;
   }
+  emitStore(out, ct, l, val, '            ');
+}
+
+/** Stores a decoded occurrence of leaf `l` (`val`), then goes to the next state. */
+function emitStore(out: string[], ct: CType, l: Leaf, val: string, indent: string): void {
+  const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
   if (l.array) {
-    out.push(`            (o.${prop} ??= []).push(${val});`);
-    out.push(`            s = ${leafNext(ct, l, `o.${prop}.length`)};`);
+    out.push(`${indent}(o.${prop} ??= []).push(${val});`);
+    out.push(`${indent}s = ${leafNext(ct, l, `o.${prop}.length`)};`);
   } else {
-    out.push(`            o.${prop} = ${val};`);
-    out.push(`            s = ${leafNext(ct, l, '1')};`);
+    out.push(`${indent}o.${prop} = ${val};`);
+    out.push(`${indent}s = ${leafNext(ct, l, '1')};`);
   }
-  out.push('            continue;');
+  out.push(`${indent}continue;`);
 }

@@ -113,6 +113,29 @@ export function readSimpleElement(t: SimpleType, ctx: string): string | undefine
   }
 }
 
+/**
+ * SE of a state's only event, then CH, value, EE, in one runtime call (`seBool`, `seEnum`,
+ * `seNbit`, `seInt`, `seUint`), where the runtime has one; `gn` is the grammar name literal.
+ */
+export function readSeSimpleElement(t: SimpleType, ctx: string, gn: string, state: number): string | undefined {
+  const r = t.rep;
+  const tail = `${gn}, ${state}, ${JSON.stringify(ctx)}`;
+  switch (r.k) {
+    case 'bool':
+      return `r.seBool(${tail})`;
+    case 'enum':
+      return `${enumTable(t)}[r.seEnum(${r.bits}, ${r.values.length}, ${tail})]`;
+    case 'nbit':
+      return `r.seNbit(${r.bits}, ${r.min}, ${r.max}, ${tail})`;
+    case 'int':
+      if (r.big || r.min === undefined || r.max === undefined) return undefined;
+      if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.seUint(0, ${Number.MAX_SAFE_INTEGER}, ${tail})`;
+      return `r.${r.unsigned ? 'seUint' : 'seInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${tail})`;
+    default:
+      return undefined;
+  }
+}
+
 export function writeSimple(t: SimpleType, x: string, field: string): string {
   const r = t.rep;
   const f = JSON.stringify(field);

@@ -100,45 +100,21 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             return r.unreachable();
         }
       case 1: // ProtocolNamespace:done
-        switch (r.event(1, 1, "AppProtocolType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMajor");
-            o.VersionNumberMajor = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.VersionNumberMajor = r.seUint(0, 4294967295, "AppProtocolType", 1, "AppProtocolType.VersionNumberMajor");
+        s = 2;
+        continue;
       case 2: // VersionNumberMajor:done
-        switch (r.event(1, 1, "AppProtocolType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMinor");
-            o.VersionNumberMinor = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.VersionNumberMinor = r.seUint(0, 4294967295, "AppProtocolType", 2, "AppProtocolType.VersionNumberMinor");
+        s = 3;
+        continue;
       case 3: // VersionNumberMinor:done
-        switch (r.event(1, 1, "AppProtocolType", 3)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "AppProtocolType.SchemaID");
-            o.SchemaID = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SchemaID = r.seNbit(8, 0, 255, "AppProtocolType", 3, "AppProtocolType.SchemaID");
+        s = 4;
+        continue;
       case 4: // SchemaID:done
-        switch (r.event(1, 1, "AppProtocolType", 4)) {
-          case 0:
-            const v0 = r.chNbit(5, 1, 20, "AppProtocolType.Priority");
-            o.Priority = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Priority = r.seNbit(5, 1, 20, "AppProtocolType", 4, "AppProtocolType.Priority");
+        s = 5;
+        continue;
       case 5: // Priority:done
         switch (r.event(1, 1, "AppProtocolType", 5)) {
           case 0:
@@ -161,15 +137,9 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "supportedAppProtocolRes", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(2, 3, "supportedAppProtocolRes.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(2, 3, "supportedAppProtocolRes", 0, "supportedAppProtocolRes.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(2, 2, "supportedAppProtocolRes", 1)) {
           case 0:

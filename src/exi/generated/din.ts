@@ -806,15 +806,9 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AC_EVChargeParameterType.DepartureTime");
-            o.DepartureTime = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.DepartureTime = r.seUint(0, 4294967295, "AC_EVChargeParameterType", 0, "AC_EVChargeParameterType.DepartureTime");
+        s = 1;
+        continue;
       case 1: // DepartureTime:done
         switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
           case 0:
@@ -873,15 +867,9 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PhysicalValueType", 0)) {
-          case 0:
-            const v0 = r.chNbit(3, -3, 3, "PhysicalValueType.Multiplier");
-            o.Multiplier = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Multiplier = r.seNbit(3, -3, 3, "PhysicalValueType", 0, "PhysicalValueType.Multiplier");
+        s = 1;
+        continue;
       case 1: // Multiplier:done
         switch (r.event(2, 2, "PhysicalValueType", 1)) {
           case 0:
@@ -898,15 +886,9 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
             return r.unreachable();
         }
       case 2: // Unit:done
-        switch (r.event(1, 1, "PhysicalValueType", 2)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PhysicalValueType.Value");
-            o.Value = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Value = r.seInt(-32768, 32767, "PhysicalValueType", 2, "PhysicalValueType.Value");
+        s = 3;
+        continue;
       case 3: // Value:done
         switch (r.event(1, 1, "PhysicalValueType", 3)) {
           case 0:
@@ -986,45 +968,21 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chBool("AC_EVSEStatusType.PowerSwitchClosed");
-            o.PowerSwitchClosed = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PowerSwitchClosed = r.seBool("AC_EVSEStatusType", 0, "AC_EVSEStatusType.PowerSwitchClosed");
+        s = 1;
+        continue;
       case 1: // PowerSwitchClosed:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = r.chBool("AC_EVSEStatusType.RCD");
-            o.RCD = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.RCD = r.seBool("AC_EVSEStatusType", 1, "AC_EVSEStatusType.RCD");
+        s = 2;
+        continue;
       case 2: // RCD:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 4294967295, "AC_EVSEStatusType", 2, "AC_EVSEStatusType.NotificationMaxDelay");
+        s = 3;
+        continue;
       case 3: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "AC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "AC_EVSEStatusType", 3, "AC_EVSEStatusType.EVSENotification")];
+        s = 4;
+        continue;
       case 4: // EVSENotification:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 4)) {
           case 0:
@@ -1082,15 +1040,9 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVStatusType", 0)) {
-          case 0:
-            const v0 = r.chBool("DC_EVStatusType.EVReady");
-            o.EVReady = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVReady = r.seBool("DC_EVStatusType", 0, "DC_EVStatusType.EVReady");
+        s = 1;
+        continue;
       case 1: // EVReady:done
         switch (r.event(2, 3, "DC_EVStatusType", 1)) {
           case 0:
@@ -1127,25 +1079,13 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
             return r.unreachable();
         }
       case 3: // EVRESSConditioning:done
-        switch (r.event(1, 1, "DC_EVStatusType", 3)) {
-          case 0:
-            const v0 = EN_DC_EVErrorCodeType[r.chEnum(4, 12, "DC_EVStatusType.EVErrorCode")];
-            o.EVErrorCode = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVErrorCode = EN_DC_EVErrorCodeType[r.seEnum(4, 12, "DC_EVStatusType", 3, "DC_EVStatusType.EVErrorCode")];
+        s = 4;
+        continue;
       case 4: // EVErrorCode:done
-        switch (r.event(1, 1, "DC_EVStatusType", 4)) {
-          case 0:
-            const v0 = r.chNbit(7, 0, 100, "DC_EVStatusType.EVRESSSOC");
-            o.EVRESSSOC = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVRESSSOC = r.seNbit(7, 0, 100, "DC_EVStatusType", 4, "DC_EVStatusType.EVRESSSOC");
+        s = 5;
+        continue;
       case 5: // EVRESSSOC:done
         switch (r.event(1, 1, "DC_EVStatusType", 5)) {
           case 0:
@@ -1168,15 +1108,9 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "CableCheckResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "CableCheckResType", 0, "CableCheckResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CableCheckResType", 1)) {
           case 0:
@@ -1187,15 +1121,9 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CableCheckResType", 2)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(1, 2, "CableCheckResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(1, 2, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CableCheckResType", 3)) {
           case 0:
@@ -1233,35 +1161,17 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             return r.unreachable();
         }
       case 1: // EVSEIsolationStatus:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
-            o.EVSEStatusCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEStatusCode = EN_DC_EVSEStatusCodeType[r.seEnum(4, 12, "DC_EVSEStatusType", 1, "DC_EVSEStatusType.EVSEStatusCode")];
+        s = 2;
+        continue;
       case 2: // EVSEStatusCode:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "DC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 4294967295, "DC_EVSEStatusType", 2, "DC_EVSEStatusType.NotificationMaxDelay");
+        s = 3;
+        continue;
       case 3: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "DC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "DC_EVSEStatusType", 3, "DC_EVSEStatusType.EVSENotification")];
+        s = 4;
+        continue;
       case 4: // EVSENotification:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
           case 0:
@@ -1437,15 +1347,9 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "CertificateInstallationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "CertificateInstallationResType", 1, "CertificateInstallationResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
           case 0:
@@ -1682,15 +1586,9 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "CertificateUpdateResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "CertificateUpdateResType", 1, "CertificateUpdateResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
           case 0:
@@ -1737,15 +1635,9 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             return r.unreachable();
         }
       case 6: // ContractID:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 6)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "CertificateUpdateResType.RetryCounter");
-            o.RetryCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.RetryCounter = r.seInt(-32768, 32767, "CertificateUpdateResType", 6, "CertificateUpdateResType.RetryCounter");
+        s = 7;
+        continue;
       case 7: // RetryCounter:done
         switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
           case 0:
@@ -1768,15 +1660,9 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 0)) {
-          case 0:
-            const v0 = EN_EVRequestedEnergyTransferType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.EVRequestedEnergyTransferType")];
-            o.EVRequestedEnergyTransferType = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVRequestedEnergyTransferType = EN_EVRequestedEnergyTransferType[r.seEnum(3, 6, "ChargeParameterDiscoveryReqType", 0, "ChargeParameterDiscoveryReqType.EVRequestedEnergyTransferType")];
+        s = 1;
+        continue;
       case 1: // EVRequestedEnergyTransferType:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 1)) {
           case 0:
@@ -1971,25 +1857,13 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ChargeParameterDiscoveryResType", 0, "ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(1, 2, "ChargeParameterDiscoveryResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(1, 2, "ChargeParameterDiscoveryResType", 1, "ChargeParameterDiscoveryResType.EVSEProcessing")];
+        s = 2;
+        continue;
       case 2: // EVSEProcessing:done
         switch (r.event(2, 2, "ChargeParameterDiscoveryResType", 2)) {
           case 0:
@@ -2107,15 +1981,9 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleTupleType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "SAScheduleTupleType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seInt(-32768, 32767, "SAScheduleTupleType", 0, "SAScheduleTupleType.SAScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
           case 0:
@@ -2158,15 +2026,9 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PMaxScheduleType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PMaxScheduleType.PMaxScheduleID");
-            o.PMaxScheduleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PMaxScheduleID = r.seInt(-32768, 32767, "PMaxScheduleType", 0, "PMaxScheduleType.PMaxScheduleID");
+        s = 1;
+        continue;
       case 1: // PMaxScheduleID:done
         switch (r.event(1, 1, "PMaxScheduleType", 1)) {
           case 0:
@@ -2215,25 +2077,13 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PMaxScheduleEntryType.PMax");
-            o.PMax = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PMax = r.seInt(-32768, 32767, "PMaxScheduleEntryType", 1, "PMaxScheduleEntryType.PMax");
+        s = 3;
+        continue;
       case 2: // TimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 2)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PMaxScheduleEntryType.PMax");
-            o.PMax = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PMax = r.seInt(-32768, 32767, "PMaxScheduleEntryType", 2, "PMaxScheduleEntryType.PMax");
+        s = 3;
+        continue;
       case 3: // PMax:done
         switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
           case 0:
@@ -2256,15 +2106,9 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "RelativeTimeIntervalType.start");
-            o.start = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.start = r.seUint(0, 4294967295, "RelativeTimeIntervalType", 0, "RelativeTimeIntervalType.start");
+        s = 1;
+        continue;
       case 1: // start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
           case 0:
@@ -2313,15 +2157,9 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SalesTariffType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "SalesTariffType.SalesTariffID");
-            o.SalesTariffID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SalesTariffID = r.seInt(-32768, 32767, "SalesTariffType", 1, "SalesTariffType.SalesTariffID");
+        s = 2;
+        continue;
       case 2: // SalesTariffID:done
         switch (r.event(2, 2, "SalesTariffType", 2)) {
           case 0:
@@ -2340,15 +2178,9 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 3: // SalesTariffDescription:done
-        switch (r.event(1, 1, "SalesTariffType", 3)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "SalesTariffType.NumEPriceLevels");
-            o.NumEPriceLevels = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NumEPriceLevels = r.seNbit(8, 0, 255, "SalesTariffType", 3, "SalesTariffType.NumEPriceLevels");
+        s = 4;
+        continue;
       case 4: // NumEPriceLevels:done
         switch (r.event(1, 1, "SalesTariffType", 4)) {
           case 0:
@@ -2397,25 +2229,13 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "SalesTariffEntryType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
-            o.EPriceLevel = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EPriceLevel = r.seNbit(8, 0, 255, "SalesTariffEntryType", 1, "SalesTariffEntryType.EPriceLevel");
+        s = 3;
+        continue;
       case 2: // TimeInterval:done
-        switch (r.event(1, 1, "SalesTariffEntryType", 2)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "SalesTariffEntryType.EPriceLevel");
-            o.EPriceLevel = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EPriceLevel = r.seNbit(8, 0, 255, "SalesTariffEntryType", 2, "SalesTariffEntryType.EPriceLevel");
+        s = 3;
+        continue;
       case 3: // EPriceLevel:done
         switch (r.event(2, 2, "SalesTariffEntryType", 3)) {
           case 0:
@@ -2453,15 +2273,9 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ConsumptionCostType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "ConsumptionCostType.startValue");
-            o.startValue = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.startValue = r.seUint(0, 4294967295, "ConsumptionCostType", 0, "ConsumptionCostType.startValue");
+        s = 1;
+        continue;
       case 1: // startValue:done
         switch (r.event(2, 2, "ConsumptionCostType", 1)) {
           case 0:
@@ -2499,25 +2313,13 @@ function d_CostType(r: BitReader): CostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CostType", 0)) {
-          case 0:
-            const v0 = EN_costKindType[r.chEnum(2, 3, "CostType.costKind")];
-            o.costKind = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.costKind = EN_costKindType[r.seEnum(2, 3, "CostType", 0, "CostType.costKind")];
+        s = 1;
+        continue;
       case 1: // costKind:done
-        switch (r.event(1, 1, "CostType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "CostType.amount");
-            o.amount = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.amount = r.seUint(0, 4294967295, "CostType", 1, "CostType.amount");
+        s = 2;
+        continue;
       case 2: // amount:done
         switch (r.event(2, 2, "CostType", 2)) {
           case 0:
@@ -2679,15 +2481,9 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingStatusResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ChargingStatusResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ChargingStatusResType", 0, "ChargingStatusResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
           case 0:
@@ -2701,15 +2497,9 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             return r.unreachable();
         }
       case 2: // EVSEID:done
-        switch (r.event(1, 1, "ChargingStatusResType", 2)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ChargingStatusResType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seInt(-32768, 32767, "ChargingStatusResType", 2, "ChargingStatusResType.SAScheduleTupleID");
+        s = 3;
+        continue;
       case 3: // SAScheduleTupleID:done
         switch (r.event(2, 3, "ChargingStatusResType", 3)) {
           case 0:
@@ -2743,15 +2533,9 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             return r.unreachable();
         }
       case 5: // MeterInfo:done
-        switch (r.event(1, 1, "ChargingStatusResType", 5)) {
-          case 0:
-            const v0 = r.chBool("ChargingStatusResType.ReceiptRequired");
-            o.ReceiptRequired = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ReceiptRequired = r.seBool("ChargingStatusResType", 5, "ChargingStatusResType.ReceiptRequired");
+        s = 6;
+        continue;
       case 6: // ReceiptRequired:done
         switch (r.event(1, 1, "ChargingStatusResType", 6)) {
           case 0:
@@ -2958,25 +2742,13 @@ function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationRe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ContractAuthenticationResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ContractAuthenticationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ContractAuthenticationResType", 0, "ContractAuthenticationResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ContractAuthenticationResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(1, 2, "ContractAuthenticationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(1, 2, "ContractAuthenticationResType", 1, "ContractAuthenticationResType.EVSEProcessing")];
+        s = 2;
+        continue;
       case 2: // EVSEProcessing:done
         switch (r.event(1, 1, "ContractAuthenticationResType", 2)) {
           case 0:
@@ -3101,15 +2873,9 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             return r.unreachable();
         }
       case 6: // BulkChargingComplete:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandReqType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingComplete = r.seBool("CurrentDemandReqType", 6, "CurrentDemandReqType.ChargingComplete");
+        s = 7;
+        continue;
       case 7: // ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
           case 0:
@@ -3171,15 +2937,9 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "CurrentDemandResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "CurrentDemandResType", 0, "CurrentDemandResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CurrentDemandResType", 1)) {
           case 0:
@@ -3208,35 +2968,17 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             return r.unreachable();
         }
       case 4: // EVSEPresentCurrent:done
-        switch (r.event(1, 1, "CurrentDemandResType", 4)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSECurrentLimitAchieved");
-            o.EVSECurrentLimitAchieved = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
+        s = 5;
+        continue;
       case 5: // EVSECurrentLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 5)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEVoltageLimitAchieved");
-            o.EVSEVoltageLimitAchieved = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEVoltageLimitAchieved = r.seBool("CurrentDemandResType", 5, "CurrentDemandResType.EVSEVoltageLimitAchieved");
+        s = 6;
+        continue;
       case 6: // EVSEVoltageLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEPowerLimitAchieved");
-            o.EVSEPowerLimitAchieved = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEPowerLimitAchieved = r.seBool("CurrentDemandResType", 6, "CurrentDemandResType.EVSEPowerLimitAchieved");
+        s = 7;
+        continue;
       case 7: // EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
           case 0:
@@ -3328,15 +3070,9 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             return r.unreachable();
         }
       case 2: // BulkChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
-          case 0:
-            const v0 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingComplete = r.seBool("DC_EVPowerDeliveryParameterType", 2, "DC_EVPowerDeliveryParameterType.ChargingComplete");
+        s = 3;
+        continue;
       case 3: // ChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
           case 0:
@@ -4898,15 +4634,9 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "MeteringReceiptResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "MeteringReceiptResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "MeteringReceiptResType", 0, "MeteringReceiptResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "MeteringReceiptResType", 1)) {
           case 0:
@@ -5062,15 +4792,9 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentDetailsResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "PaymentDetailsResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "PaymentDetailsResType", 0, "PaymentDetailsResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
           case 0:
@@ -5117,15 +4841,9 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
-          case 0:
-            const v0 = r.chBool("PowerDeliveryReqType.ReadyToChargeState");
-            o.ReadyToChargeState = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ReadyToChargeState = r.seBool("PowerDeliveryReqType", 0, "PowerDeliveryReqType.ReadyToChargeState");
+        s = 1;
+        continue;
       case 1: // ReadyToChargeState:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 1)) {
           case 0:
@@ -5189,15 +4907,9 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingProfileType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ChargingProfileType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seInt(-32768, 32767, "ChargingProfileType", 0, "ChargingProfileType.SAScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "ChargingProfileType", 1)) {
           case 0:
@@ -5233,25 +4945,13 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ProfileEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "ProfileEntryType.ChargingProfileEntryStart");
-            o.ChargingProfileEntryStart = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingProfileEntryStart = r.seUint(0, 4294967295, "ProfileEntryType", 0, "ProfileEntryType.ChargingProfileEntryStart");
+        s = 1;
+        continue;
       case 1: // ChargingProfileEntryStart:done
-        switch (r.event(1, 1, "ProfileEntryType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ProfileEntryType.ChargingProfileEntryMaxPower");
-            o.ChargingProfileEntryMaxPower = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingProfileEntryMaxPower = r.seInt(-32768, 32767, "ProfileEntryType", 1, "ProfileEntryType.ChargingProfileEntryMaxPower");
+        s = 2;
+        continue;
       case 2: // ChargingProfileEntryMaxPower:done
         switch (r.event(1, 1, "ProfileEntryType", 2)) {
           case 0:
@@ -5274,15 +4974,9 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "PowerDeliveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "PowerDeliveryResType", 0, "PowerDeliveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
           case 0:
@@ -5384,15 +5078,9 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "PreChargeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "PreChargeResType", 0, "PreChargeResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PreChargeResType", 1)) {
           case 0:
@@ -5442,25 +5130,13 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
             return r.unreachable();
         }
       case 1: // ServiceTag:done
-        switch (r.event(1, 1, "ServiceChargeType", 1)) {
-          case 0:
-            const v0 = r.chBool("ServiceChargeType.FreeService");
-            o.FreeService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FreeService = r.seBool("ServiceChargeType", 1, "ServiceChargeType.FreeService");
+        s = 2;
+        continue;
       case 2: // FreeService:done
-        switch (r.event(1, 1, "ServiceChargeType", 2)) {
-          case 0:
-            const v0 = EN_EVSESupportedEnergyTransferType[r.chEnum(4, 10, "ServiceChargeType.EnergyTransferType")];
-            o.EnergyTransferType = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EnergyTransferType = EN_EVSESupportedEnergyTransferType[r.seEnum(4, 10, "ServiceChargeType", 2, "ServiceChargeType.EnergyTransferType")];
+        s = 3;
+        continue;
       case 3: // EnergyTransferType:done
         switch (r.event(1, 1, "ServiceChargeType", 3)) {
           case 0:
@@ -5483,15 +5159,9 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceTagType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceTagType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceTagType", 0, "ServiceTagType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ServiceTagType", 1)) {
           case 0:
@@ -5510,15 +5180,9 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
             return r.unreachable();
         }
       case 2: // ServiceName:done
-        switch (r.event(1, 1, "ServiceTagType", 2)) {
-          case 0:
-            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceTagType.ServiceCategory")];
-            o.ServiceCategory = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ServiceTagType", 2, "ServiceTagType.ServiceCategory")];
+        s = 3;
+        continue;
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ServiceTagType", 3)) {
           case 0:
@@ -5555,15 +5219,9 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 0, "ServiceDetailReqType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
           case 0:
@@ -5586,25 +5244,13 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ServiceDetailResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ServiceDetailResType", 0, "ServiceDetailResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDetailResType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
-            o.ServiceID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 1, "ServiceDetailResType.ServiceID");
+        s = 2;
+        continue;
       case 2: // ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
           case 0:
@@ -5672,15 +5318,9 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ParameterSetType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ParameterSetType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seInt(-32768, 32767, "ParameterSetType", 0, "ParameterSetType.ParameterSetID");
+        s = 1;
+        continue;
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
           case 0:
@@ -5878,15 +5518,9 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ServiceDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ServiceDiscoveryResType", 0, "ServiceDiscoveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
           case 0:
@@ -5938,15 +5572,9 @@ function d_PaymentOptionsType(r: BitReader): PaymentOptionsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentOptionsType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentOptionsType.PaymentOption")];
-            (o.PaymentOption ??= []).push(v0);
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.PaymentOption ??= []).push(EN_paymentOptionType[r.seEnum(1, 2, "PaymentOptionsType", 0, "PaymentOptionsType.PaymentOption")]);
+        s = (1);
+        continue;
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionsType", 1)) {
           case 0:
@@ -6017,15 +5645,9 @@ function d_ServiceType(r: BitReader): ServiceType {
             return r.unreachable();
         }
       case 1: // ServiceTag:done
-        switch (r.event(1, 1, "ServiceType", 1)) {
-          case 0:
-            const v0 = r.chBool("ServiceType.FreeService");
-            o.FreeService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FreeService = r.seBool("ServiceType", 1, "ServiceType.FreeService");
+        s = 2;
+        continue;
       case 2: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 2)) {
           case 0:
@@ -6048,15 +5670,9 @@ function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelection
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServicePaymentSelectionReqType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "ServicePaymentSelectionReqType.SelectedPaymentOption")];
-            o.SelectedPaymentOption = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SelectedPaymentOption = EN_paymentOptionType[r.seEnum(1, 2, "ServicePaymentSelectionReqType", 0, "ServicePaymentSelectionReqType.SelectedPaymentOption")];
+        s = 1;
+        continue;
       case 1: // SelectedPaymentOption:done
         switch (r.event(1, 1, "ServicePaymentSelectionReqType", 1)) {
           case 0:
@@ -6122,15 +5738,9 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
           case 0:
@@ -6165,15 +5775,9 @@ function d_ServicePaymentSelectionResType(r: BitReader): ServicePaymentSelection
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServicePaymentSelectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "ServicePaymentSelectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "ServicePaymentSelectionResType", 0, "ServicePaymentSelectionResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServicePaymentSelectionResType", 1)) {
           case 0:
@@ -6229,15 +5833,9 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "SessionSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "SessionSetupResType", 0, "SessionSetupResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
           case 0:
@@ -6291,15 +5889,9 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "SessionStopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "SessionStopResType", 0, "SessionStopResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
           case 0:
@@ -6754,15 +6346,9 @@ function d_NotificationType(r: BitReader): NotificationType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "NotificationType", 0)) {
-          case 0:
-            const v0 = EN_faultCodeType[r.chEnum(2, 3, "NotificationType.FaultCode")];
-            o.FaultCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FaultCode = EN_faultCodeType[r.seEnum(2, 3, "NotificationType", 0, "NotificationType.FaultCode")];
+        s = 1;
+        continue;
       case 1: // FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
@@ -7235,15 +6821,9 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 23, "WeldingDetectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 23, "WeldingDetectionResType", 0, "WeldingDetectionResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
           case 0:

@@ -903,35 +903,17 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PhysicalValueType", 0)) {
-          case 0:
-            const v0 = r.chNbit(3, -3, 3, "PhysicalValueType.Multiplier");
-            o.Multiplier = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Multiplier = r.seNbit(3, -3, 3, "PhysicalValueType", 0, "PhysicalValueType.Multiplier");
+        s = 1;
+        continue;
       case 1: // Multiplier:done
-        switch (r.event(1, 1, "PhysicalValueType", 1)) {
-          case 0:
-            const v0 = EN_unitSymbolType[r.chEnum(3, 7, "PhysicalValueType.Unit")];
-            o.Unit = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Unit = EN_unitSymbolType[r.seEnum(3, 7, "PhysicalValueType", 1, "PhysicalValueType.Unit")];
+        s = 2;
+        continue;
       case 2: // Unit:done
-        switch (r.event(1, 1, "PhysicalValueType", 2)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PhysicalValueType.Value");
-            o.Value = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Value = r.seInt(-32768, 32767, "PhysicalValueType", 2, "PhysicalValueType.Value");
+        s = 3;
+        continue;
       case 3: // Value:done
         switch (r.event(1, 1, "PhysicalValueType", 3)) {
           case 0:
@@ -1002,35 +984,17 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "AC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "AC_EVSEStatusType", 0, "AC_EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "AC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "AC_EVSEStatusType", 1, "AC_EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
-          case 0:
-            const v0 = r.chBool("AC_EVSEStatusType.RCD");
-            o.RCD = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.RCD = r.seBool("AC_EVSEStatusType", 2, "AC_EVSEStatusType.RCD");
+        s = 3;
+        continue;
       case 3: // RCD:done
         switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
           case 0:
@@ -1106,25 +1070,13 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "AuthorizationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "AuthorizationResType", 0, "AuthorizationResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "AuthorizationResType", 1, "AuthorizationResType.EVSEProcessing")];
+        s = 2;
+        continue;
       case 2: // EVSEProcessing:done
         switch (r.event(1, 1, "AuthorizationResType", 2)) {
           case 0:
@@ -1182,35 +1134,17 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVStatusType", 0)) {
-          case 0:
-            const v0 = r.chBool("DC_EVStatusType.EVReady");
-            o.EVReady = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVReady = r.seBool("DC_EVStatusType", 0, "DC_EVStatusType.EVReady");
+        s = 1;
+        continue;
       case 1: // EVReady:done
-        switch (r.event(1, 1, "DC_EVStatusType", 1)) {
-          case 0:
-            const v0 = EN_DC_EVErrorCodeType[r.chEnum(4, 12, "DC_EVStatusType.EVErrorCode")];
-            o.EVErrorCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVErrorCode = EN_DC_EVErrorCodeType[r.seEnum(4, 12, "DC_EVStatusType", 1, "DC_EVStatusType.EVErrorCode")];
+        s = 2;
+        continue;
       case 2: // EVErrorCode:done
-        switch (r.event(1, 1, "DC_EVStatusType", 2)) {
-          case 0:
-            const v0 = r.chNbit(7, 0, 100, "DC_EVStatusType.EVRESSSOC");
-            o.EVRESSSOC = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVRESSSOC = r.seNbit(7, 0, 100, "DC_EVStatusType", 2, "DC_EVStatusType.EVRESSSOC");
+        s = 3;
+        continue;
       case 3: // EVRESSSOC:done
         switch (r.event(1, 1, "DC_EVStatusType", 3)) {
           case 0:
@@ -1233,15 +1167,9 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CableCheckResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CableCheckResType", 0, "CableCheckResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CableCheckResType", 1)) {
           case 0:
@@ -1252,15 +1180,9 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
             return r.unreachable();
         }
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CableCheckResType", 2)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "CableCheckResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CableCheckResType", 3)) {
           case 0:
@@ -1283,25 +1205,13 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "DC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "DC_EVSEStatusType", 0, "DC_EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "DC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "DC_EVSEStatusType", 1, "DC_EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
         switch (r.event(2, 2, "DC_EVSEStatusType", 2)) {
           case 0:
@@ -1318,15 +1228,9 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
             return r.unreachable();
         }
       case 3: // EVSEIsolationStatus:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
-          case 0:
-            const v0 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
-            o.EVSEStatusCode = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEStatusCode = EN_DC_EVSEStatusCodeType[r.seEnum(4, 12, "DC_EVSEStatusType", 3, "DC_EVSEStatusType.EVSEStatusCode")];
+        s = 4;
+        continue;
       case 4: // EVSEStatusCode:done
         switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
           case 0:
@@ -1520,15 +1424,9 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateInstallationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateInstallationResType", 0, "CertificateInstallationResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
           case 0:
@@ -1880,15 +1778,9 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CertificateUpdateResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateUpdateResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateUpdateResType", 0, "CertificateUpdateResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
           case 0:
@@ -1983,15 +1875,9 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             return r.unreachable();
         }
       case 1: // MaxEntriesSAScheduleTuple:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 1)) {
-          case 0:
-            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
-            o.RequestedEnergyTransferMode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.RequestedEnergyTransferMode = EN_EnergyTransferModeType[r.seEnum(3, 6, "ChargeParameterDiscoveryReqType", 1, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
+        s = 2;
+        continue;
       case 2: // RequestedEnergyTransferMode:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 2)) {
           case 0:
@@ -2228,25 +2114,13 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargeParameterDiscoveryResType", 0, "ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "ChargeParameterDiscoveryResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "ChargeParameterDiscoveryResType", 1, "ChargeParameterDiscoveryResType.EVSEProcessing")];
+        s = 2;
+        continue;
       case 2: // EVSEProcessing:done
         switch (r.event(3, 5, "ChargeParameterDiscoveryResType", 2)) {
           case 0:
@@ -2383,15 +2257,9 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleTupleType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "SAScheduleTupleType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "SAScheduleTupleType", 0, "SAScheduleTupleType.SAScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // SAScheduleTupleID:done
         switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
           case 0:
@@ -2527,15 +2395,9 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 16777214, "RelativeTimeIntervalType.start");
-            o.start = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.start = r.seUint(0, 16777214, "RelativeTimeIntervalType", 0, "RelativeTimeIntervalType.start");
+        s = 1;
+        continue;
       case 1: // start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
           case 0:
@@ -2589,15 +2451,9 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SalesTariffType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "SalesTariffType.SalesTariffID");
-            o.SalesTariffID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SalesTariffID = r.seNbit(8, 1, 255, "SalesTariffType", 1, "SalesTariffType.SalesTariffID");
+        s = 2;
+        continue;
       case 2: // SalesTariffID:done
         switch (r.event(2, 3, "SalesTariffType", 2)) {
           case 0:
@@ -2813,25 +2669,13 @@ function d_CostType(r: BitReader): CostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CostType", 0)) {
-          case 0:
-            const v0 = EN_costKindType[r.chEnum(2, 3, "CostType.costKind")];
-            o.costKind = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.costKind = EN_costKindType[r.seEnum(2, 3, "CostType", 0, "CostType.costKind")];
+        s = 1;
+        continue;
       case 1: // costKind:done
-        switch (r.event(1, 1, "CostType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "CostType.amount");
-            o.amount = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.amount = r.seUint(0, 4294967295, "CostType", 1, "CostType.amount");
+        s = 2;
+        continue;
       case 2: // amount:done
         switch (r.event(2, 2, "CostType", 2)) {
           case 0:
@@ -2989,15 +2833,9 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingStatusResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargingStatusResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargingStatusResType", 0, "ChargingStatusResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
           case 0:
@@ -3011,15 +2849,9 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             return r.unreachable();
         }
       case 2: // EVSEID:done
-        switch (r.event(1, 1, "ChargingStatusResType", 2)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "ChargingStatusResType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "ChargingStatusResType", 2, "ChargingStatusResType.SAScheduleTupleID");
+        s = 3;
+        continue;
       case 3: // SAScheduleTupleID:done
         switch (r.event(3, 4, "ChargingStatusResType", 3)) {
           case 0:
@@ -3332,15 +3164,9 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             return r.unreachable();
         }
       case 6: // BulkChargingComplete:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandReqType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingComplete = r.seBool("CurrentDemandReqType", 6, "CurrentDemandReqType.ChargingComplete");
+        s = 7;
+        continue;
       case 7: // ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
           case 0:
@@ -3402,15 +3228,9 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CurrentDemandResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CurrentDemandResType", 0, "CurrentDemandResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "CurrentDemandResType", 1)) {
           case 0:
@@ -3439,35 +3259,17 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             return r.unreachable();
         }
       case 4: // EVSEPresentCurrent:done
-        switch (r.event(1, 1, "CurrentDemandResType", 4)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSECurrentLimitAchieved");
-            o.EVSECurrentLimitAchieved = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
+        s = 5;
+        continue;
       case 5: // EVSECurrentLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 5)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEVoltageLimitAchieved");
-            o.EVSEVoltageLimitAchieved = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEVoltageLimitAchieved = r.seBool("CurrentDemandResType", 5, "CurrentDemandResType.EVSEVoltageLimitAchieved");
+        s = 6;
+        continue;
       case 6: // EVSEVoltageLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEPowerLimitAchieved");
-            o.EVSEPowerLimitAchieved = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEPowerLimitAchieved = r.seBool("CurrentDemandResType", 6, "CurrentDemandResType.EVSEPowerLimitAchieved");
+        s = 7;
+        continue;
       case 7: // EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
           case 0:
@@ -3541,15 +3343,9 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             return r.unreachable();
         }
       case 11: // EVSEID:done
-        switch (r.event(1, 1, "CurrentDemandResType", 11)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "CurrentDemandResType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "CurrentDemandResType", 11, "CurrentDemandResType.SAScheduleTupleID");
+        s = 12;
+        continue;
       case 12: // SAScheduleTupleID:done
         switch (r.event(2, 3, "CurrentDemandResType", 12)) {
           case 0:
@@ -3624,15 +3420,9 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
             return r.unreachable();
         }
       case 2: // BulkChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
-          case 0:
-            const v0 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingComplete = r.seBool("DC_EVPowerDeliveryParameterType", 2, "DC_EVPowerDeliveryParameterType.ChargingComplete");
+        s = 3;
+        continue;
       case 3: // ChargingComplete:done
         switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
           case 0:
@@ -3831,25 +3621,13 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
@@ -5185,15 +4963,9 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "MeteringReceiptResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "MeteringReceiptResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "MeteringReceiptResType", 0, "MeteringReceiptResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "MeteringReceiptResType", 1)) {
           case 0:
@@ -5371,15 +5143,9 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentDetailsResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentDetailsResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentDetailsResType", 0, "PaymentDetailsResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
           case 0:
@@ -5426,15 +5192,9 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
-            o.SelectedPaymentOption = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SelectedPaymentOption = EN_paymentOptionType[r.seEnum(1, 2, "PaymentServiceSelectionReqType", 0, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
+        s = 1;
+        continue;
       case 1: // SelectedPaymentOption:done
         switch (r.event(1, 1, "PaymentServiceSelectionReqType", 1)) {
           case 0:
@@ -5507,15 +5267,9 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
           case 0:
@@ -5550,15 +5304,9 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentServiceSelectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentServiceSelectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentServiceSelectionResType", 0, "PaymentServiceSelectionResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PaymentServiceSelectionResType", 1)) {
           case 0:
@@ -5581,25 +5329,13 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
-          case 0:
-            const v0 = EN_chargeProgressType[r.chEnum(2, 3, "PowerDeliveryReqType.ChargeProgress")];
-            o.ChargeProgress = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 3, "PowerDeliveryReqType", 0, "PowerDeliveryReqType.ChargeProgress")];
+        s = 1;
+        continue;
       case 1: // ChargeProgress:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "PowerDeliveryReqType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.SAScheduleTupleID");
+        s = 2;
+        continue;
       case 2: // SAScheduleTupleID:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 2)) {
           case 0:
@@ -5704,15 +5440,9 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ProfileEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "ProfileEntryType.ChargingProfileEntryStart");
-            o.ChargingProfileEntryStart = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingProfileEntryStart = r.seUint(0, 4294967295, "ProfileEntryType", 0, "ProfileEntryType.ChargingProfileEntryStart");
+        s = 1;
+        continue;
       case 1: // ChargingProfileEntryStart:done
         switch (r.event(1, 1, "ProfileEntryType", 1)) {
           case 0:
@@ -5756,15 +5486,9 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PowerDeliveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PowerDeliveryResType", 0, "PowerDeliveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
           case 0:
@@ -5866,15 +5590,9 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PreChargeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PreChargeResType", 0, "PreChargeResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "PreChargeResType", 1)) {
           case 0:
@@ -5915,15 +5633,9 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 0, "ServiceDetailReqType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
           case 0:
@@ -5946,25 +5658,13 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDetailResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDetailResType", 0, "ServiceDetailResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDetailResType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
-            o.ServiceID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 1, "ServiceDetailResType.ServiceID");
+        s = 2;
+        continue;
       case 2: // ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
           case 0:
@@ -6039,15 +5739,9 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ParameterSetType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ParameterSetType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seInt(-32768, 32767, "ParameterSetType", 0, "ParameterSetType.ParameterSetID");
+        s = 1;
+        continue;
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
           case 0:
@@ -6243,15 +5937,9 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDiscoveryResType", 0, "ServiceDiscoveryResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
           case 0:
@@ -6303,15 +5991,9 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentOptionListType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentOptionListType.PaymentOption")];
-            (o.PaymentOption ??= []).push(v0);
-            s = (o.PaymentOption.length < 2 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.PaymentOption ??= []).push(EN_paymentOptionType[r.seEnum(1, 2, "PaymentOptionListType", 0, "PaymentOptionListType.PaymentOption")]);
+        s = (o.PaymentOption.length < 2 ? 1 : 2);
+        continue;
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionListType", 1)) {
           case 0:
@@ -6346,15 +6028,9 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargeServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ChargeServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ChargeServiceType", 0, "ChargeServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ChargeServiceType", 1)) {
           case 0:
@@ -6373,15 +6049,9 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             return r.unreachable();
         }
       case 2: // ServiceName:done
-        switch (r.event(1, 1, "ChargeServiceType", 2)) {
-          case 0:
-            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
-            o.ServiceCategory = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ChargeServiceType", 2, "ChargeServiceType.ServiceCategory")];
+        s = 3;
+        continue;
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ChargeServiceType", 3)) {
           case 0:
@@ -6400,15 +6070,9 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             return r.unreachable();
         }
       case 4: // ServiceScope:done
-        switch (r.event(1, 1, "ChargeServiceType", 4)) {
-          case 0:
-            const v0 = r.chBool("ChargeServiceType.FreeService");
-            o.FreeService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FreeService = r.seBool("ChargeServiceType", 4, "ChargeServiceType.FreeService");
+        s = 5;
+        continue;
       case 5: // FreeService:done
         switch (r.event(1, 1, "ChargeServiceType", 5)) {
           case 0:
@@ -6440,15 +6104,9 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SupportedEnergyTransferModeType", 0)) {
-          case 0:
-            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
-            (o.EnergyTransferMode ??= []).push(v0);
-            s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.EnergyTransferMode ??= []).push(EN_EnergyTransferModeType[r.seEnum(3, 6, "SupportedEnergyTransferModeType", 0, "SupportedEnergyTransferModeType.EnergyTransferMode")]);
+        s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
+        continue;
       case 1: // EnergyTransferMode:loop
         switch (r.event(2, 2, "SupportedEnergyTransferModeType", 1)) {
           case 0:
@@ -6524,15 +6182,9 @@ function d_ServiceType(r: BitReader): ServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
         switch (r.event(2, 2, "ServiceType", 1)) {
           case 0:
@@ -6551,15 +6203,9 @@ function d_ServiceType(r: BitReader): ServiceType {
             return r.unreachable();
         }
       case 2: // ServiceName:done
-        switch (r.event(1, 1, "ServiceType", 2)) {
-          case 0:
-            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
-            o.ServiceCategory = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ServiceType", 2, "ServiceType.ServiceCategory")];
+        s = 3;
+        continue;
       case 3: // ServiceCategory:done
         switch (r.event(2, 2, "ServiceType", 3)) {
           case 0:
@@ -6578,15 +6224,9 @@ function d_ServiceType(r: BitReader): ServiceType {
             return r.unreachable();
         }
       case 4: // ServiceScope:done
-        switch (r.event(1, 1, "ServiceType", 4)) {
-          case 0:
-            const v0 = r.chBool("ServiceType.FreeService");
-            o.FreeService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FreeService = r.seBool("ServiceType", 4, "ServiceType.FreeService");
+        s = 5;
+        continue;
       case 5: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 5)) {
           case 0:
@@ -6642,15 +6282,9 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionSetupResType", 0, "SessionSetupResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
           case 0:
@@ -6699,15 +6333,9 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopReqType", 0)) {
-          case 0:
-            const v0 = EN_chargingSessionType[r.chEnum(1, 2, "SessionStopReqType.ChargingSession")];
-            o.ChargingSession = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingSession = EN_chargingSessionType[r.seEnum(1, 2, "SessionStopReqType", 0, "SessionStopReqType.ChargingSession")];
+        s = 1;
+        continue;
       case 1: // ChargingSession:done
         switch (r.event(1, 1, "SessionStopReqType", 1)) {
           case 0:
@@ -6730,15 +6358,9 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionStopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionStopResType", 0, "SessionStopResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 1)) {
           case 0:
@@ -7193,15 +6815,9 @@ function d_NotificationType(r: BitReader): NotificationType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "NotificationType", 0)) {
-          case 0:
-            const v0 = EN_faultCodeType[r.chEnum(2, 3, "NotificationType.FaultCode")];
-            o.FaultCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FaultCode = EN_faultCodeType[r.seEnum(2, 3, "NotificationType", 0, "NotificationType.FaultCode")];
+        s = 1;
+        continue;
       case 1: // FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
@@ -7674,15 +7290,9 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "WeldingDetectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "WeldingDetectionResType", 0, "WeldingDetectionResType.ResponseCode")];
+        s = 1;
+        continue;
       case 1: // ResponseCode:done
         switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
           case 0:

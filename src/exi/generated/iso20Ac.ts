@@ -627,25 +627,13 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
+        continue;
       case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+        continue;
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
@@ -894,15 +882,9 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             return r.unreachable();
         }
       case 2: // DisplayParameters:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 2)) {
-          case 0:
-            const v0 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
-            o.MeterInfoRequested = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.MeterInfoRequested = r.seBool("AC_ChargeLoopReqType", 2, "AC_ChargeLoopReqType.MeterInfoRequested");
+        s = 3;
+        continue;
       case 3: // MeterInfoRequested:done
         switch (r.event(3, 5, "AC_ChargeLoopReqType", 3)) {
           case 0:
@@ -4693,15 +4675,9 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeLoopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeLoopResType", 1, "AC_ChargeLoopResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(4, 9, "AC_ChargeLoopResType", 2)) {
           case 0:
@@ -4917,25 +4893,13 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
@@ -5360,15 +5324,9 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
+        continue;
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
           case 0:
@@ -6797,15 +6755,9 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeParameterDiscoveryResType", 1, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryResType", 2)) {
           case 0:

@@ -849,15 +849,9 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationReqType", 1)) {
-          case 0:
-            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationReqType.SelectedAuthorizationService")];
-            o.SelectedAuthorizationService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SelectedAuthorizationService = EN_authorizationType[r.seEnum(1, 2, "AuthorizationReqType", 1, "AuthorizationReqType.SelectedAuthorizationService")];
+        s = 2;
+        continue;
       case 2: // SelectedAuthorizationService:done
         switch (r.event(2, 2, "AuthorizationReqType", 2)) {
           case 0:
@@ -2832,25 +2826,13 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationResType", 1, "AuthorizationResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "AuthorizationResType", 2, "AuthorizationResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "AuthorizationResType", 3)) {
           case 0:
@@ -2912,25 +2894,13 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationSetupResType", 1, "AuthorizationSetupResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 2)) {
-          case 0:
-            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
-            (o.AuthorizationServices ??= []).push(v0);
-            s = (o.AuthorizationServices.length < 2 ? 3 : 4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.AuthorizationServices ??= []).push(EN_authorizationType[r.seEnum(1, 2, "AuthorizationSetupResType", 2, "AuthorizationSetupResType.AuthorizationServices")]);
+        s = (o.AuthorizationServices.length < 2 ? 3 : 4);
+        continue;
       case 3: // AuthorizationServices:loop
         switch (r.event(2, 2, "AuthorizationSetupResType", 3)) {
           case 0:
@@ -2947,15 +2917,9 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             return r.unreachable();
         }
       case 4: // AuthorizationServices:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 4)) {
-          case 0:
-            const v0 = r.chBool("AuthorizationSetupResType.CertificateInstallationService");
-            o.CertificateInstallationService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.CertificateInstallationService = r.seBool("AuthorizationSetupResType", 4, "AuthorizationSetupResType.CertificateInstallationService");
+        s = 5;
+        continue;
       case 5: // CertificateInstallationService:done
         switch (r.event(2, 2, "AuthorizationSetupResType", 5)) {
           case 0:
@@ -3131,15 +3095,9 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 3: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationReqType.MaximumContractCertificateChains");
-            o.MaximumContractCertificateChains = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.MaximumContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationReqType", 3, "CertificateInstallationReqType.MaximumContractCertificateChains");
+        s = 4;
+        continue;
       case 4: // MaximumContractCertificateChains:done
         switch (r.event(2, 2, "CertificateInstallationReqType", 4)) {
           case 0:
@@ -3323,25 +3281,13 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "CertificateInstallationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "CertificateInstallationResType", 1, "CertificateInstallationResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "CertificateInstallationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "CertificateInstallationResType", 2, "CertificateInstallationResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
           case 0:
@@ -3361,15 +3307,9 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 5: // SignedInstallationData:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationResType.RemainingContractCertificateChains");
-            o.RemainingContractCertificateChains = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.RemainingContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationResType", 5, "CertificateInstallationResType.RemainingContractCertificateChains");
+        s = 6;
+        continue;
       case 6: // RemainingContractCertificateChains:done
         switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
           case 0:
@@ -3454,15 +3394,9 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             return r.unreachable();
         }
       case 2: // ContractCertificateChain:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 2)) {
-          case 0:
-            const v0 = EN_ecdhCurveType[r.chEnum(1, 2, "SignedInstallationDataType.ECDHCurve")];
-            o.ECDHCurve = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ECDHCurve = EN_ecdhCurveType[r.seEnum(1, 2, "SignedInstallationDataType", 2, "SignedInstallationDataType.ECDHCurve")];
+        s = 3;
+        continue;
       case 3: // ECDHCurve:done
         switch (r.event(1, 1, "SignedInstallationDataType", 3)) {
           case 0:
@@ -4113,25 +4047,13 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
+        continue;
       case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+        continue;
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
@@ -4154,15 +4076,9 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
+        continue;
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
           case 0:
@@ -4199,15 +4115,9 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
-            o.SelectedScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_SMDTControlModeType", 0, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // SelectedScheduleTupleID:done
         switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 1)) {
           case 0:
@@ -4239,15 +4149,9 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "MeteringConfirmationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "MeteringConfirmationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "MeteringConfirmationResType", 1, "MeteringConfirmationResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "MeteringConfirmationResType", 2)) {
           case 0:
@@ -4279,25 +4183,13 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "PowerDeliveryReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.EVProcessing")];
+        s = 2;
+        continue;
       case 2: // EVProcessing:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 2)) {
-          case 0:
-            const v0 = EN_chargeProgressType[r.chEnum(2, 4, "PowerDeliveryReqType.ChargeProgress")];
-            o.ChargeProgress = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 4, "PowerDeliveryReqType", 2, "PowerDeliveryReqType.ChargeProgress")];
+        s = 3;
+        continue;
       case 3: // ChargeProgress:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
           case 0:
@@ -4417,15 +4309,9 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
-            o.SelectedScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_EVPPTControlModeType", 0, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // SelectedScheduleTupleID:done
         switch (r.event(2, 2, "Scheduled_EVPPTControlModeType", 1)) {
           case 0:
@@ -4501,15 +4387,9 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PowerScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "PowerScheduleEntryType", 0, "PowerScheduleEntryType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
         switch (r.event(1, 1, "PowerScheduleEntryType", 1)) {
           case 0:
@@ -4576,15 +4456,9 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "PowerDeliveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "PowerDeliveryResType", 1, "PowerDeliveryResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "PowerDeliveryResType", 2)) {
           case 0:
@@ -4618,25 +4492,13 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
@@ -4668,15 +4530,9 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 1)) {
-          case 0:
-            const v0 = r.chNbit(10, 12, 1024, "ScheduleExchangeReqType.MaximumSupportingPoints");
-            o.MaximumSupportingPoints = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.MaximumSupportingPoints = r.seNbit(10, 12, 1024, "ScheduleExchangeReqType", 1, "ScheduleExchangeReqType.MaximumSupportingPoints");
+        s = 2;
+        continue;
       case 2: // MaximumSupportingPoints:done
         switch (r.event(2, 2, "ScheduleExchangeReqType", 2)) {
           case 0:
@@ -4719,15 +4575,9 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "Dynamic_SEReqControlModeType.DepartureTime");
-            o.DepartureTime = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.DepartureTime = r.seUint(0, 4294967295, "Dynamic_SEReqControlModeType", 0, "Dynamic_SEReqControlModeType.DepartureTime");
+        s = 1;
+        continue;
       case 1: // DepartureTime:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 1)) {
           case 0:
@@ -5075,15 +4925,9 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "EVPowerScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "EVPowerScheduleEntryType", 0, "EVPowerScheduleEntryType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
         switch (r.event(1, 1, "EVPowerScheduleEntryType", 1)) {
           case 0:
@@ -5222,15 +5066,9 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleStackType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "EVPriceRuleStackType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "EVPriceRuleStackType", 0, "EVPriceRuleStackType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
         switch (r.event(1, 1, "EVPriceRuleStackType", 1)) {
           case 0:
@@ -5321,25 +5159,13 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ScheduleExchangeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ScheduleExchangeResType", 1, "ScheduleExchangeResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "ScheduleExchangeResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "ScheduleExchangeResType", 2, "ScheduleExchangeResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(2, 3, "ScheduleExchangeResType", 3)) {
           case 0:
@@ -5546,15 +5372,9 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             return r.unreachable();
         }
       case 2: // TimeAnchor:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 2)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "AbsolutePriceScheduleType.PriceScheduleID");
-            o.PriceScheduleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PriceScheduleID = r.seUint(1, 4294967295, "AbsolutePriceScheduleType", 2, "AbsolutePriceScheduleType.PriceScheduleID");
+        s = 3;
+        continue;
       case 3: // PriceScheduleID:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 3)) {
           case 0:
@@ -5759,15 +5579,9 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TaxRuleType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "TaxRuleType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.TaxRuleID = r.seUint(1, 4294967295, "TaxRuleType", 0, "TaxRuleType.TaxRuleID");
+        s = 1;
+        continue;
       case 1: // TaxRuleID:done
         switch (r.event(2, 2, "TaxRuleType", 1)) {
           case 0:
@@ -5809,45 +5623,21 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             return r.unreachable();
         }
       case 4: // TaxIncludedInPrice:done
-        switch (r.event(1, 1, "TaxRuleType", 4)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToEnergyFee");
-            o.AppliesToEnergyFee = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.AppliesToEnergyFee = r.seBool("TaxRuleType", 4, "TaxRuleType.AppliesToEnergyFee");
+        s = 5;
+        continue;
       case 5: // AppliesToEnergyFee:done
-        switch (r.event(1, 1, "TaxRuleType", 5)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToParkingFee");
-            o.AppliesToParkingFee = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.AppliesToParkingFee = r.seBool("TaxRuleType", 5, "TaxRuleType.AppliesToParkingFee");
+        s = 6;
+        continue;
       case 6: // AppliesToParkingFee:done
-        switch (r.event(1, 1, "TaxRuleType", 6)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToOverstayFee");
-            o.AppliesToOverstayFee = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.AppliesToOverstayFee = r.seBool("TaxRuleType", 6, "TaxRuleType.AppliesToOverstayFee");
+        s = 7;
+        continue;
       case 7: // AppliesToOverstayFee:done
-        switch (r.event(1, 1, "TaxRuleType", 7)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesMinimumMaximumCost");
-            o.AppliesMinimumMaximumCost = v0;
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.AppliesMinimumMaximumCost = r.seBool("TaxRuleType", 7, "TaxRuleType.AppliesMinimumMaximumCost");
+        s = 8;
+        continue;
       case 8: // AppliesMinimumMaximumCost:done
         switch (r.event(1, 1, "TaxRuleType", 8)) {
           case 0:
@@ -5911,15 +5701,9 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleStackType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PriceRuleStackType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "PriceRuleStackType", 0, "PriceRuleStackType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
         switch (r.event(1, 1, "PriceRuleStackType", 1)) {
           case 0:
@@ -6175,15 +5959,9 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             return r.unreachable();
         }
       case 1: // OverstayRuleDescription:done
-        switch (r.event(1, 1, "OverstayRuleType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
-            o.StartTime = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.StartTime = r.seUint(0, 4294967295, "OverstayRuleType", 1, "OverstayRuleType.StartTime");
+        s = 2;
+        continue;
       case 2: // StartTime:done
         switch (r.event(1, 1, "OverstayRuleType", 2)) {
           case 0:
@@ -6194,15 +5972,9 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             return r.unreachable();
         }
       case 3: // OverstayFee:done
-        switch (r.event(1, 1, "OverstayRuleType", 3)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.OverstayFeePeriod");
-            o.OverstayFeePeriod = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.OverstayFeePeriod = r.seUint(0, 4294967295, "OverstayRuleType", 3, "OverstayRuleType.OverstayFeePeriod");
+        s = 4;
+        continue;
       case 4: // OverstayFeePeriod:done
         switch (r.event(1, 1, "OverstayRuleType", 4)) {
           case 0:
@@ -6336,15 +6108,9 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             return r.unreachable();
         }
       case 2: // TimeAnchor:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 2)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "PriceLevelScheduleType.PriceScheduleID");
-            o.PriceScheduleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PriceScheduleID = r.seUint(1, 4294967295, "PriceLevelScheduleType", 2, "PriceLevelScheduleType.PriceScheduleID");
+        s = 3;
+        continue;
       case 3: // PriceScheduleID:done
         switch (r.event(2, 2, "PriceLevelScheduleType", 3)) {
           case 0:
@@ -6363,15 +6129,9 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             return r.unreachable();
         }
       case 4: // PriceScheduleDescription:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 4)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
-            o.NumberOfPriceLevels = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NumberOfPriceLevels = r.seNbit(8, 0, 255, "PriceLevelScheduleType", 4, "PriceLevelScheduleType.NumberOfPriceLevels");
+        s = 5;
+        continue;
       case 5: // NumberOfPriceLevels:done
         switch (r.event(1, 1, "PriceLevelScheduleType", 5)) {
           case 0:
@@ -6444,25 +6204,13 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PriceLevelScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "PriceLevelScheduleEntryType", 0, "PriceLevelScheduleEntryType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleEntryType.PriceLevel");
-            o.PriceLevel = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PriceLevel = r.seNbit(8, 0, 255, "PriceLevelScheduleEntryType", 1, "PriceLevelScheduleEntryType.PriceLevel");
+        s = 2;
+        continue;
       case 2: // PriceLevel:done
         switch (r.event(1, 1, "PriceLevelScheduleEntryType", 2)) {
           case 0:
@@ -6526,15 +6274,9 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleTupleType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "ScheduleTupleType.ScheduleTupleID");
-            o.ScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ScheduleTupleID = r.seUint(1, 4294967295, "ScheduleTupleType", 0, "ScheduleTupleType.ScheduleTupleID");
+        s = 1;
+        continue;
       case 1: // ScheduleTupleID:done
         switch (r.event(1, 1, "ScheduleTupleType", 1)) {
           case 0:
@@ -6751,15 +6493,9 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
-            o.ServiceID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 1, "ServiceDetailReqType.ServiceID");
+        s = 2;
+        continue;
       case 2: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailReqType", 2)) {
           case 0:
@@ -6791,25 +6527,13 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDetailResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDetailResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDetailResType", 1, "ServiceDetailResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDetailResType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
-            o.ServiceID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 2, "ServiceDetailResType.ServiceID");
+        s = 3;
+        continue;
       case 3: // ServiceID:done
         switch (r.event(1, 1, "ServiceDetailResType", 3)) {
           case 0:
@@ -6882,15 +6606,9 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ParameterSetType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ParameterSetType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seUint(0, 65535, "ParameterSetType", 0, "ParameterSetType.ParameterSetID");
+        s = 1;
+        continue;
       case 1: // ParameterSetID:done
         switch (r.event(1, 1, "ParameterSetType", 1)) {
           case 0:
@@ -7075,15 +6793,9 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceIDListType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceIDListType.ServiceID");
-            (o.ServiceID ??= []).push(v0);
-            s = (o.ServiceID.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.ServiceID ??= []).push(r.seUint(0, 65535, "ServiceIDListType", 0, "ServiceIDListType.ServiceID"));
+        s = (o.ServiceID.length < 16 ? 1 : 2);
+        continue;
       case 1: // ServiceID:loop
         switch (r.event(2, 2, "ServiceIDListType", 1)) {
           case 0:
@@ -7127,25 +6839,13 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDiscoveryResType", 1, "ServiceDiscoveryResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
-          case 0:
-            const v0 = r.chBool("ServiceDiscoveryResType.ServiceRenegotiationSupported");
-            o.ServiceRenegotiationSupported = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceRenegotiationSupported = r.seBool("ServiceDiscoveryResType", 2, "ServiceDiscoveryResType.ServiceRenegotiationSupported");
+        s = 3;
+        continue;
       case 3: // ServiceRenegotiationSupported:done
         switch (r.event(1, 1, "ServiceDiscoveryResType", 3)) {
           case 0:
@@ -7229,25 +6929,13 @@ function d_ServiceType(r: BitReader): ServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
-        switch (r.event(1, 1, "ServiceType", 1)) {
-          case 0:
-            const v0 = r.chBool("ServiceType.FreeService");
-            o.FreeService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.FreeService = r.seBool("ServiceType", 1, "ServiceType.FreeService");
+        s = 2;
+        continue;
       case 2: // FreeService:done
         switch (r.event(1, 1, "ServiceType", 2)) {
           case 0:
@@ -7320,25 +7008,13 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
+        s = 1;
+        continue;
       case 1: // ServiceID:done
-        switch (r.event(1, 1, "SelectedServiceType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seUint(0, 65535, "SelectedServiceType", 1, "SelectedServiceType.ParameterSetID");
+        s = 2;
+        continue;
       case 2: // ParameterSetID:done
         switch (r.event(1, 1, "SelectedServiceType", 2)) {
           case 0:
@@ -7411,15 +7087,9 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "ServiceSelectionResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceSelectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceSelectionResType", 1, "ServiceSelectionResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "ServiceSelectionResType", 2)) {
           case 0:
@@ -7493,15 +7163,9 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "SessionSetupResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionSetupResType", 1, "SessionSetupResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 2)) {
           case 0:
@@ -7545,15 +7209,9 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "SessionStopReqType", 1)) {
-          case 0:
-            const v0 = EN_chargingSessionType[r.chEnum(2, 3, "SessionStopReqType.ChargingSession")];
-            o.ChargingSession = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ChargingSession = EN_chargingSessionType[r.seEnum(2, 3, "SessionStopReqType", 1, "SessionStopReqType.ChargingSession")];
+        s = 2;
+        continue;
       case 2: // ChargingSession:done
         switch (r.event(2, 3, "SessionStopReqType", 2)) {
           case 0:
@@ -7620,15 +7278,9 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "SessionStopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionStopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionStopResType", 1, "SessionStopResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "SessionStopResType", 2)) {
           case 0:
@@ -7752,25 +7404,13 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 1)) {
-          case 0:
-            const v0 = EN_evCheckInStatusType[r.chEnum(2, 3, "VehicleCheckInReqType.EVCheckInStatus")];
-            o.EVCheckInStatus = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVCheckInStatus = EN_evCheckInStatusType[r.seEnum(2, 3, "VehicleCheckInReqType", 1, "VehicleCheckInReqType.EVCheckInStatus")];
+        s = 2;
+        continue;
       case 2: // EVCheckInStatus:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 2)) {
-          case 0:
-            const v0 = EN_parkingMethodType[r.chEnum(2, 3, "VehicleCheckInReqType.ParkingMethod")];
-            o.ParkingMethod = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParkingMethod = EN_parkingMethodType[r.seEnum(2, 3, "VehicleCheckInReqType", 2, "VehicleCheckInReqType.ParkingMethod")];
+        s = 3;
+        continue;
       case 3: // ParkingMethod:done
         switch (r.event(3, 4, "VehicleCheckInReqType", 3)) {
           case 0:
@@ -7853,15 +7493,9 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckInResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckInResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckInResType", 1, "VehicleCheckInResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(3, 4, "VehicleCheckInResType", 2)) {
           case 0:
@@ -7944,15 +7578,9 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 1)) {
-          case 0:
-            const v0 = EN_evCheckOutStatusType[r.chEnum(2, 3, "VehicleCheckOutReqType.EVCheckOutStatus")];
-            o.EVCheckOutStatus = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVCheckOutStatus = EN_evCheckOutStatusType[r.seEnum(2, 3, "VehicleCheckOutReqType", 1, "VehicleCheckOutReqType.EVCheckOutStatus")];
+        s = 2;
+        continue;
       case 2: // EVCheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 2)) {
           case 0:
@@ -7996,25 +7624,13 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckOutResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckOutResType", 1, "VehicleCheckOutResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 2)) {
-          case 0:
-            const v0 = EN_evseCheckOutStatusType[r.chEnum(1, 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
-            o.EVSECheckOutStatus = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSECheckOutStatus = EN_evseCheckOutStatusType[r.seEnum(1, 2, "VehicleCheckOutResType", 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
+        s = 3;
+        continue;
       case 3: // EVSECheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutResType", 3)) {
           case 0:

@@ -647,25 +647,13 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
+        continue;
       case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+        continue;
       case 2: // Value:done
         switch (r.event(1, 1, "RationalNumberType", 2)) {
           case 0:
@@ -3662,25 +3650,13 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_CableCheckResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_CableCheckResType", 1, "DC_CableCheckResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_CableCheckResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "DC_CableCheckResType", 2, "DC_CableCheckResType.EVSEProcessing")];
+        s = 3;
+        continue;
       case 3: // EVSEProcessing:done
         switch (r.event(1, 1, "DC_CableCheckResType", 3)) {
           case 0:
@@ -3726,15 +3702,9 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             return r.unreachable();
         }
       case 2: // DisplayParameters:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 2)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
-            o.MeterInfoRequested = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.MeterInfoRequested = r.seBool("DC_ChargeLoopReqType", 2, "DC_ChargeLoopReqType.MeterInfoRequested");
+        s = 3;
+        continue;
       case 3: // MeterInfoRequested:done
         switch (r.event(1, 1, "DC_ChargeLoopReqType", 3)) {
           case 0:
@@ -4477,15 +4447,9 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeLoopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeLoopResType", 1, "DC_ChargeLoopResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(3, 4, "DC_ChargeLoopResType", 2)) {
           case 0:
@@ -4556,35 +4520,17 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             return r.unreachable();
         }
       case 7: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 7)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSEPowerLimitAchieved");
-            o.EVSEPowerLimitAchieved = v0;
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEPowerLimitAchieved = r.seBool("DC_ChargeLoopResType", 7, "DC_ChargeLoopResType.EVSEPowerLimitAchieved");
+        s = 8;
+        continue;
       case 8: // EVSEPowerLimitAchieved:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 8)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSECurrentLimitAchieved");
-            o.EVSECurrentLimitAchieved = v0;
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSECurrentLimitAchieved = r.seBool("DC_ChargeLoopResType", 8, "DC_ChargeLoopResType.EVSECurrentLimitAchieved");
+        s = 9;
+        continue;
       case 9: // EVSECurrentLimitAchieved:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 9)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
-            o.EVSEVoltageLimitAchieved = v0;
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEVoltageLimitAchieved = r.seBool("DC_ChargeLoopResType", 9, "DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
+        s = 10;
+        continue;
       case 10: // EVSEVoltageLimitAchieved:done
         switch (r.event(3, 5, "DC_ChargeLoopResType", 10)) {
           case 0:
@@ -4660,25 +4606,13 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+        continue;
       case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+        continue;
       case 2: // EVSENotification:done
         switch (r.event(1, 1, "EVSEStatusType", 2)) {
           case 0:
@@ -5103,15 +5037,9 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
+        continue;
       case 1: // TaxRuleID:done
         switch (r.event(1, 1, "DetailedTaxType", 1)) {
           case 0:
@@ -5434,15 +5362,9 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeParameterDiscoveryResType", 1, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryResType", 2)) {
           case 0:
@@ -5494,15 +5416,9 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_PreChargeReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_PreChargeReqType", 1, "DC_PreChargeReqType.EVProcessing")];
+        s = 2;
+        continue;
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "DC_PreChargeReqType", 2)) {
           case 0:
@@ -5552,15 +5468,9 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_PreChargeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_PreChargeResType", 1, "DC_PreChargeResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_PreChargeResType", 2)) {
           case 0:
@@ -5601,15 +5511,9 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_WeldingDetectionReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_WeldingDetectionReqType", 1, "DC_WeldingDetectionReqType.EVProcessing")];
+        s = 2;
+        continue;
       case 2: // EVProcessing:done
         switch (r.event(1, 1, "DC_WeldingDetectionReqType", 2)) {
           case 0:
@@ -5641,15 +5545,9 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
             return r.unreachable();
         }
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_WeldingDetectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_WeldingDetectionResType", 1, "DC_WeldingDetectionResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
         switch (r.event(1, 1, "DC_WeldingDetectionResType", 2)) {
           case 0:

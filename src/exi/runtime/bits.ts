@@ -105,18 +105,24 @@ export class BitReader {
 
   /** n-bit unsigned integer, most significant bit first (EXI 7.1.9, bit-packed). */
   bits(n: number): number {
+    // Small enough for V8 to inline; wide reads, the input's last bytes and errors in bitsSlow().
     const pos = this.pos;
-    if (pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
-    const buf = this.buf;
     const i = pos >>> 3;
     const off = pos & 7;
-    if (off + n <= 24) {
+    const buf = this.buf;
+    if (off + n <= 24 && i + 2 < buf.length) {
       // Fast path (every event code, enumeration and n-bit integer of V2G): a 24-bit window.
-      const len = buf.length;
-      const w = ((buf[i] as number) << 16) | (i + 1 < len ? (buf[i + 1] as number) << 8 : 0) | (i + 2 < len ? (buf[i + 2] as number) : 0);
+      const w = ((buf[i] as number) << 16) | ((buf[i + 1] as number) << 8) | (buf[i + 2] as number);
       this.pos = pos + n;
       return (w >>> (24 - off - n)) & ((1 << n) - 1);
     }
+    return this.bitsSlow(n);
+  }
+
+  private bitsSlow(n: number): number {
+    const pos = this.pos;
+    if (pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
+    const buf = this.buf;
     let v = 0;
     let p = pos;
     let k = n;
@@ -188,6 +194,82 @@ export class BitReader {
     if (x >>> (m - 1) !== 0 || (x & 1) !== 0) return -1;
     this.pos = pos + m;
     return x >>> 1;
+  }
+
+  /**
+   * SE of a state with one declared event (code 0 of 1 bit), then CH, an n-bit value and EE
+   * (each code 0 of 1 bit): n + 3 bits in one read. Returns the value, or -1 when the fast path
+   * does not apply; the caller then rewinds and takes the step-by-step path, which reports the
+   * exact error.
+   */
+  private fusedSe(n: number): number {
+    const pos = this.pos;
+    const m = n + 3;
+    const off = pos & 7;
+    if (off + m > 24 || pos + m > this.endBits) return -1;
+    const buf = this.buf;
+    const i = pos >>> 3;
+    const len = buf.length;
+    const w = ((buf[i] as number) << 16) | (i + 1 < len ? (buf[i + 1] as number) << 8 : 0) | (i + 2 < len ? (buf[i + 2] as number) : 0);
+    const x = (w >>> (24 - off - m)) & ((1 << m) - 1);
+    if (x >>> (m - 2) !== 0 || (x & 1) !== 0) return -1;
+    this.pos = pos + m;
+    return x >>> 1;
+  }
+
+  /** SE (the one event of `grammar` state `state`), CH, boolean, EE. */
+  seBool(grammar: string, state: number, ctx: string): boolean {
+    const v = this.fusedSe(1);
+    if (v >= 0) return v === 1;
+    this.event(1, 1, grammar, state);
+    return this.chBool(ctx);
+  }
+
+  /** SE (the one event of the state), CH, enumeration index (n bits, checked against count), EE. */
+  seEnum(n: number, count: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    const v = this.fusedSe(n);
+    if (v >= 0 && v < count) return v;
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chEnum(n, count, ctx);
+  }
+
+  /** SE (the one event of the state), CH, n-bit offset integer in [min, max], EE. */
+  seNbit(n: number, min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    const v = this.fusedSe(n);
+    if (v >= 0 && v + min <= max) return v + min;
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chNbit(n, min, max, ctx);
+  }
+
+  /** SE (the one event of the state), CH, EXI Integer in [min, max] (both within ±2^53), EE. */
+  seInt(min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    // SE, CH and the sign bit in one read.
+    const h = this.pos + 3 <= this.endBits ? this.bits(3) : 4;
+    if (h < 2) {
+      const m = this.uint();
+      const v = h === 1 ? -(m + 1) : m;
+      if (v >= min && v <= max && this.pos < this.endBits && this.bits(1) === 0) return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chInt(min, max, ctx);
+  }
+
+  /** SE (the one event of the state), CH, EXI Unsigned Integer in [min, max], EE. */
+  seUint(min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    if (this.pos + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.uint();
+      if (v >= min && v <= max && this.pos < this.endBits && this.bits(1) === 0) return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chUint(min, max, ctx);
   }
 
   /** CH, boolean, EE. */

@@ -156,6 +156,29 @@ export function writeSimple(t: SimpleType, x: string, field: string): string {
   }
 }
 
+/**
+ * SE code and CH (`pre`, `preBits` bits: expressions), value and EE of a simple-typed
+ * element in one writer call, where the writer has one and the prefix and value fit in 30
+ * bits (`maxPreBits` bounds `preBits`); undefined otherwise.
+ */
+export function writeSeSimple(t: SimpleType, x: string, field: string, preBits: string, pre: string, maxPreBits: number): string | undefined {
+  const r = t.rep;
+  const f = JSON.stringify(field);
+  switch (r.k) {
+    case 'bool':
+      return `w.seBool(${preBits}, ${pre}, ${x}, ${f});`;
+    case 'enum':
+      return maxPreBits + r.bits + 1 <= 30 ? `w.seEnum(${preBits}, ${pre}, ${x}, ${enumTable(t)}_I, ${r.bits}, ${f});` : undefined;
+    case 'nbit':
+      return maxPreBits + r.bits + 1 <= 30 ? `w.seNbit(${preBits}, ${pre}, ${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});` : undefined;
+    case 'int':
+      if (r.big || maxPreBits + 9 > 30) return undefined;
+      return `w.${r.unsigned ? 'seUint' : 'seInt'}(${preBits}, ${pre}, ${x}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${f});`;
+    default:
+      return undefined;
+  }
+}
+
 export function leafNext(ct: CType, l: Leaf, countExpr: string): string {
   const ls = ct.leafStates[l.index] as { under: number; loop: number; done: number };
   if (l.min <= 1 && l.max === 1) return String(ls.done);

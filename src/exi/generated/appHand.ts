@@ -215,27 +215,19 @@ function e_AppProtocolType(w: BitWriter, v: AppProtocolType, name: string): void
     s = 1;
     x = v.VersionNumberMajor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMajor");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "VersionNumberMajor");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "VersionNumberMajor");
     s = 2;
     x = v.VersionNumberMinor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMinor");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "VersionNumberMinor");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "VersionNumberMinor");
     s = 3;
     x = v.SchemaID;
     if (x === undefined) w.missing("AppProtocolType", "SchemaID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "SchemaID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "SchemaID");
     s = 4;
     x = v.Priority;
     if (x === undefined) w.missing("AppProtocolType", "Priority");
-    w.pos += 2;
-    w.nbitChecked(x, 5, 1, 20, "Priority");
-    w.pos++;
+    w.seNbit(2, 0, x, 5, 1, 20, "Priority");
     s = 5;
     w.pos += 1;
   } catch (e) {
@@ -254,16 +246,12 @@ function e_supportedAppProtocolRes(w: BitWriter, v: supportedAppProtocolRes, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("supportedAppProtocolRes", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 2, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 2, "ResponseCode");
     s = 1;
     x = v.SchemaID;
     if (x !== undefined) {
-      c = C_supportedAppProtocolRes_l1[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "SchemaID");
-      w.pos++;
+      c = C_supportedAppProtocolRes_l1[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes);
+      w.seNbit(W_supportedAppProtocolRes[s]! + 1, c * 2, x, 8, 0, 255, "SchemaID");
       s = 2;
     }
     c = C_supportedAppProtocolRes_ee[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", '', s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);

@@ -6874,9 +6874,7 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     let x: any;
     x = v.DepartureTime;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "DepartureTime");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "DepartureTime");
     s = 1;
     x = v.EAmount;
     if (x === undefined) w.missing("AC_EVChargeParameterType", "EAmount");
@@ -6920,24 +6918,18 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     let x: any;
     x = v.Multiplier;
     if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
-    w.pos += 2;
-    w.nbitChecked(x, 3, -3, 3, "Multiplier");
-    w.pos++;
+    w.seNbit(2, 0, x, 3, -3, 3, "Multiplier");
     s = 1;
     x = v.Unit;
     if (x !== undefined) {
-      c = C_PhysicalValueType_l1[s]!; if (c < 0) w.event(W_PhysicalValueType[s]!, c, "PhysicalValueType", "Unit", s, X_PhysicalValueType); w.bits(W_PhysicalValueType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_unitSymbolType_I, 4, "Unit");
-      w.pos++;
+      c = C_PhysicalValueType_l1[s]!; if (c < 0) w.event(W_PhysicalValueType[s]!, c, "PhysicalValueType", "Unit", s, X_PhysicalValueType);
+      w.seEnum(W_PhysicalValueType[s]! + 1, c * 2, x, EN_unitSymbolType_I, 4, "Unit");
       s = 2;
     }
     x = v.Value;
     if (x === undefined) w.missing("PhysicalValueType", "Value");
-    c = C_PhysicalValueType_l2[s]!; if (c < 0) w.event(W_PhysicalValueType[s]!, c, "PhysicalValueType", "Value", s, X_PhysicalValueType); w.bits(W_PhysicalValueType[s]!, c);
-    w.pos++;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    c = C_PhysicalValueType_l2[s]!; if (c < 0) w.event(W_PhysicalValueType[s]!, c, "PhysicalValueType", "Value", s, X_PhysicalValueType);
+    w.seInt(W_PhysicalValueType[s]! + 1, c * 2, x, -32768, 32767, "Value");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -6999,27 +6991,19 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     let x: any;
     x = v.PowerSwitchClosed;
     if (x === undefined) w.missing("AC_EVSEStatusType", "PowerSwitchClosed");
-    w.pos += 2;
-    w.boolChecked(x, "PowerSwitchClosed");
-    w.pos++;
+    w.seBool(2, 0, x, "PowerSwitchClosed");
     s = 1;
     x = v.RCD;
     if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
-    w.pos += 2;
-    w.boolChecked(x, "RCD");
-    w.pos++;
+    w.seBool(2, 0, x, "RCD");
     s = 2;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "NotificationMaxDelay");
     s = 3;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -7074,38 +7058,28 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     let x: any;
     x = v.EVReady;
     if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
-    w.pos += 2;
-    w.boolChecked(x, "EVReady");
-    w.pos++;
+    w.seBool(2, 0, x, "EVReady");
     s = 1;
     x = v.EVCabinConditioning;
     if (x !== undefined) {
-      c = C_DC_EVStatusType_l1[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVCabinConditioning", s, X_DC_EVStatusType); w.bits(W_DC_EVStatusType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "EVCabinConditioning");
-      w.pos++;
+      c = C_DC_EVStatusType_l1[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVCabinConditioning", s, X_DC_EVStatusType);
+      w.seBool(W_DC_EVStatusType[s]! + 1, c * 2, x, "EVCabinConditioning");
       s = 2;
     }
     x = v.EVRESSConditioning;
     if (x !== undefined) {
-      c = C_DC_EVStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVRESSConditioning", s, X_DC_EVStatusType); w.bits(W_DC_EVStatusType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "EVRESSConditioning");
-      w.pos++;
+      c = C_DC_EVStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVRESSConditioning", s, X_DC_EVStatusType);
+      w.seBool(W_DC_EVStatusType[s]! + 1, c * 2, x, "EVRESSConditioning");
       s = 3;
     }
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
-    c = C_DC_EVStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType); w.bits(W_DC_EVStatusType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
-    w.pos++;
+    c = C_DC_EVStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType);
+    w.seEnum(W_DC_EVStatusType[s]! + 1, c * 2, x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
     s = 4;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
-    w.pos += 2;
-    w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
-    w.pos++;
+    w.seNbit(2, 0, x, 7, 0, 100, "EVRESSSOC");
     s = 5;
     w.pos += 1;
   } catch (e) {
@@ -7125,9 +7099,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
@@ -7137,9 +7109,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7160,30 +7130,22 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     let x: any;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
-      c = C_DC_EVSEStatusType_l0[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_isolationLevelType_I, 2, "EVSEIsolationStatus");
-      w.pos++;
+      c = C_DC_EVSEStatusType_l0[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
+      w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_isolationLevelType_I, 2, "EVSEIsolationStatus");
       s = 1;
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
-    c = C_DC_EVSEStatusType_l1[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
-    w.pos++;
+    c = C_DC_EVSEStatusType_l1[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
     s = 2;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "NotificationMaxDelay");
     s = 3;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -7298,9 +7260,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 2;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "ContractSignatureCertChain");
@@ -7455,9 +7415,7 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 2;
     x = v.ContractSignatureCertChain;
     if (x === undefined) w.missing("CertificateUpdateResType", "ContractSignatureCertChain");
@@ -7485,9 +7443,7 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     s = 6;
     x = v.RetryCounter;
     if (x === undefined) w.missing("CertificateUpdateResType", "RetryCounter");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "RetryCounter");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "RetryCounter");
     s = 7;
     w.pos += 1;
   } catch (e) {
@@ -7508,9 +7464,7 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.EVRequestedEnergyTransferType;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "EVRequestedEnergyTransferType");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVRequestedEnergyTransferType_I, 3, "EVRequestedEnergyTransferType");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVRequestedEnergyTransferType_I, 3, "EVRequestedEnergyTransferType");
     s = 1;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
@@ -7595,18 +7549,14 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     }
     x = v.FullSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l6[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "FullSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l6[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "FullSOC");
       s = 7;
     }
     x = v.BulkSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "BulkSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "BulkSOC");
       s = 8;
     }
     c = C_DC_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
@@ -7644,15 +7594,11 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
@@ -7732,9 +7678,7 @@ function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: strin
     let x: any;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "SAScheduleTupleID");
     s = 1;
     x = v.PMaxSchedule;
     if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
@@ -7766,9 +7710,7 @@ function e_PMaxScheduleType(w: BitWriter, v: PMaxScheduleType, name: string): vo
     let x: any;
     x = v.PMaxScheduleID;
     if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "PMaxScheduleID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "PMaxScheduleID");
     s = 1;
     x = v.PMaxScheduleEntry;
     if (x === undefined) w.missing("PMaxScheduleType", "PMaxScheduleEntry");
@@ -7813,10 +7755,8 @@ function e_PMaxScheduleEntryType(w: BitWriter, v: PMaxScheduleEntryType, name: s
     }
     x = v.PMax;
     if (x === undefined) w.missing("PMaxScheduleEntryType", "PMax");
-    c = C_PMaxScheduleEntryType_l2[s]!; if (c < 0) w.event(W_PMaxScheduleEntryType[s]!, c, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType); w.bits(W_PMaxScheduleEntryType[s]!, c);
-    w.pos++;
-    w.intChecked(x, -32768, 32767, false, "PMax");
-    w.pos++;
+    c = C_PMaxScheduleEntryType_l2[s]!; if (c < 0) w.event(W_PMaxScheduleEntryType[s]!, c, "PMaxScheduleEntryType", "PMax", s, X_PMaxScheduleEntryType);
+    w.seInt(W_PMaxScheduleEntryType[s]! + 1, c * 2, x, -32768, 32767, "PMax");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7835,16 +7775,12 @@ function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, n
     let x: any;
     x = v.start;
     if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "start");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "start");
     s = 1;
     x = v.duration;
     if (x !== undefined) {
-      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "duration");
-      w.pos++;
+      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
+      w.seUint(W_RelativeTimeIntervalType[s]! + 1, c * 2, x, 0, 4294967295, "duration");
       s = 2;
     }
     c = C_RelativeTimeIntervalType_ee[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
@@ -7885,9 +7821,7 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     s = 1;
     x = v.SalesTariffID;
     if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "SalesTariffID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "SalesTariffID");
     s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
@@ -7899,10 +7833,8 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.NumEPriceLevels;
     if (x === undefined) w.missing("SalesTariffType", "NumEPriceLevels");
-    c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
-    w.pos++;
+    c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
+    w.seNbit(W_SalesTariffType[s]! + 1, c * 2, x, 8, 0, 255, "NumEPriceLevels");
     s = 4;
     x = v.SalesTariffEntry;
     if (x === undefined) w.missing("SalesTariffType", "SalesTariffEntry");
@@ -7948,10 +7880,8 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
     }
     x = v.EPriceLevel;
     if (x === undefined) w.missing("SalesTariffEntryType", "EPriceLevel");
-    c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
-    w.pos++;
+    c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
+    w.seNbit(W_SalesTariffEntryType[s]! + 1, c * 2, x, 8, 0, 255, "EPriceLevel");
     s = 3;
     x = v.ConsumptionCost;
     if (x !== undefined) {
@@ -7980,9 +7910,7 @@ function e_ConsumptionCostType(w: BitWriter, v: ConsumptionCostType, name: strin
     let x: any;
     x = v.startValue;
     if (x === undefined) w.missing("ConsumptionCostType", "startValue");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "startValue");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "startValue");
     s = 1;
     x = v.Cost;
     if (x !== undefined) {
@@ -8012,22 +7940,16 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.pos += 2;
-    w.enumChecked(x, EN_costKindType_I, 2, "costKind");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_costKindType_I, 2, "costKind");
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "amount");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "amount");
     s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
-      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType); w.bits(W_CostType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
-      w.pos++;
+      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType);
+      w.seNbit(W_CostType[s]! + 1, c * 2, x, 3, -3, 3, "amountMultiplier");
       s = 3;
     }
     c = C_CostType_ee[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", '', s, X_CostType); w.bits(W_CostType[s]!, c);
@@ -8170,9 +8092,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
@@ -8182,9 +8102,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     s = 2;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "SAScheduleTupleID");
     s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
@@ -8202,10 +8120,8 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     }
     x = v.ReceiptRequired;
     if (x === undefined) w.missing("ChargingStatusResType", "ReceiptRequired");
-    c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ReceiptRequired");
-    w.pos++;
+    c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
+    w.seBool(W_ChargingStatusResType[s]! + 1, c * 2, x, "ReceiptRequired");
     s = 6;
     x = v.AC_EVSEStatus;
     if (x === undefined) w.missing("ChargingStatusResType", "AC_EVSEStatus");
@@ -8254,10 +8170,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 4;
     }
     x = v.TMeter;
@@ -8314,15 +8228,11 @@ function e_ContractAuthenticationResType(w: BitWriter, v: ContractAuthentication
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ContractAuthenticationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ContractAuthenticationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8382,18 +8292,14 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     }
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
+      w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 6;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
-    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
@@ -8440,9 +8346,7 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
@@ -8464,21 +8368,15 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     s = 4;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSECurrentLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSECurrentLimitAchieved");
     s = 5;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEVoltageLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEVoltageLimitAchieved");
     s = 6;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEPowerLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEPowerLimitAchieved");
     s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
@@ -8525,18 +8423,14 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+      w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 2;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
-    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9234,10 +9128,8 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
     s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
-      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-      w.pos++;
+      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
+      w.seInt(W_MeteringReceiptReqType[s]! + 1, c * 2, x, -32768, 32767, "SAScheduleTupleID");
       s = 3;
     }
     x = v.MeterInfo;
@@ -9263,9 +9155,7 @@ function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name:
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x === undefined) w.missing("MeteringReceiptResType", "AC_EVSEStatus");
@@ -9352,9 +9242,7 @@ function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
@@ -9387,9 +9275,7 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let x: any;
     x = v.ReadyToChargeState;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ReadyToChargeState");
-    w.pos += 2;
-    w.boolChecked(x, "ReadyToChargeState");
-    w.pos++;
+    w.seBool(2, 0, x, "ReadyToChargeState");
     s = 1;
     x = v.ChargingProfile;
     if (x !== undefined) {
@@ -9429,9 +9315,7 @@ function e_ChargingProfileType(w: BitWriter, v: ChargingProfileType, name: strin
     let x: any;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("ChargingProfileType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "SAScheduleTupleID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "SAScheduleTupleID");
     s = 1;
     x = v.ProfileEntry;
     if (x === undefined) w.missing("ChargingProfileType", "ProfileEntry");
@@ -9461,15 +9345,11 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     let x: any;
     x = v.ChargingProfileEntryStart;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "ChargingProfileEntryStart");
     s = 1;
     x = v.ChargingProfileEntryMaxPower;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "ChargingProfileEntryMaxPower");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "ChargingProfileEntryMaxPower");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9490,9 +9370,7 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
@@ -9567,9 +9445,7 @@ function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): vo
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
@@ -9607,15 +9483,11 @@ function e_ServiceChargeType(w: BitWriter, v: ServiceChargeType, name: string): 
     s = 1;
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceChargeType", "FreeService");
-    w.pos += 2;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    w.seBool(2, 0, x, "FreeService");
     s = 2;
     x = v.EnergyTransferType;
     if (x === undefined) w.missing("ServiceChargeType", "EnergyTransferType");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSESupportedEnergyTransferType_I, 4, "EnergyTransferType");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSESupportedEnergyTransferType_I, 4, "EnergyTransferType");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9636,9 +9508,7 @@ function e_ServiceTagType(w: BitWriter, v: ServiceTagType, name: string): void {
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceTagType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
@@ -9650,10 +9520,8 @@ function e_ServiceTagType(w: BitWriter, v: ServiceTagType, name: string): void {
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceTagType", "ServiceCategory");
-    c = C_ServiceTagType_l2[s]!; if (c < 0) w.event(W_ServiceTagType[s]!, c, "ServiceTagType", "ServiceCategory", s, X_ServiceTagType); w.bits(W_ServiceTagType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-    w.pos++;
+    c = C_ServiceTagType_l2[s]!; if (c < 0) w.event(W_ServiceTagType[s]!, c, "ServiceTagType", "ServiceCategory", s, X_ServiceTagType);
+    w.seEnum(W_ServiceTagType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -9679,9 +9547,7 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -9701,15 +9567,11 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
@@ -9760,9 +9622,7 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "ParameterSetID");
     s = 1;
     x = v.Parameter;
     if (x === undefined) w.missing("ParameterSetType", "Parameter");
@@ -9808,34 +9668,26 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     s = 2;
     x = v.boolValue;
     if (x !== undefined) {
-      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "boolValue");
-      w.pos++;
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType);
+      w.seBool(W_ParameterType[s]! + 1, c * 2, x, "boolValue");
       s = 3;
     }
     x = v.byteValue;
     if (x !== undefined) {
-      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.pos++;
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType);
+      w.seNbit(W_ParameterType[s]! + 1, c * 2, x, 8, -128, 127, "byteValue");
       s = 4;
     }
     x = v.shortValue;
     if (x !== undefined) {
-      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.pos++;
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -32768, 32767, "shortValue");
       s = 5;
     }
     x = v.intValue;
     if (x !== undefined) {
-      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.pos++;
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -2147483648, 2147483647, "intValue");
       s = 6;
     }
     x = v.physicalValue;
@@ -9878,10 +9730,8 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
-      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.pos++;
+      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
+      w.seEnum(W_ServiceDiscoveryReqType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
       s = 2;
     }
     c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
@@ -9903,9 +9753,7 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.PaymentOptions;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptions");
@@ -9945,10 +9793,8 @@ function e_PaymentOptionsType(w: BitWriter, v: PaymentOptionsType, name: string)
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
-        c = C_PaymentOptionsType_l0[s]!; if (c < 0) w.event(W_PaymentOptionsType[s]!, c, "PaymentOptionsType", "PaymentOption", s, X_PaymentOptionsType); w.bits(W_PaymentOptionsType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
-        w.pos++;
+        c = C_PaymentOptionsType_l0[s]!; if (c < 0) w.event(W_PaymentOptionsType[s]!, c, "PaymentOptionsType", "PaymentOption", s, X_PaymentOptionsType);
+        w.seEnum(W_PaymentOptionsType[s]! + 1, c * 2, x[i], EN_paymentOptionType_I, 1, "PaymentOption");
         s = (1);
       }
     }
@@ -10000,9 +9846,7 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     s = 1;
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    w.pos += 2;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    w.seBool(2, 0, x, "FreeService");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -10021,9 +9865,7 @@ function e_ServicePaymentSelectionReqType(w: BitWriter, v: ServicePaymentSelecti
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedPaymentOption");
-    w.pos += 2;
-    w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedServiceList");
@@ -10073,16 +9915,12 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
-      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.pos++;
+      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
+      w.seInt(W_SelectedServiceType[s]! + 1, c * 2, x, -32768, 32767, "ParameterSetID");
       s = 2;
     }
     c = C_SelectedServiceType_ee[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", '', s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
@@ -10101,9 +9939,7 @@ function e_ServicePaymentSelectionResType(w: BitWriter, v: ServicePaymentSelecti
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServicePaymentSelectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10143,9 +9979,7 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
@@ -10190,9 +10024,7 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10485,9 +10317,7 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_faultCodeType_I, 2, "FaultCode");
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
@@ -10903,9 +10733,7 @@ function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");

@@ -7343,10 +7343,8 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_AC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType); w.bits(W_AC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_AC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType);
+      w.seUint(W_AC_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EAmount;
@@ -7391,21 +7389,15 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     let x: any;
     x = v.Multiplier;
     if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
-    w.pos += 2;
-    w.nbitChecked(x, 3, -3, 3, "Multiplier");
-    w.pos++;
+    w.seNbit(2, 0, x, 3, -3, 3, "Multiplier");
     s = 1;
     x = v.Unit;
     if (x === undefined) w.missing("PhysicalValueType", "Unit");
-    w.pos += 2;
-    w.enumChecked(x, EN_unitSymbolType_I, 3, "Unit");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_unitSymbolType_I, 3, "Unit");
     s = 2;
     x = v.Value;
     if (x === undefined) w.missing("PhysicalValueType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7459,21 +7451,15 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
     s = 2;
     x = v.RCD;
     if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
-    w.pos += 2;
-    w.boolChecked(x, "RCD");
-    w.pos++;
+    w.seBool(2, 0, x, "RCD");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7521,15 +7507,11 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7582,21 +7564,15 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     let x: any;
     x = v.EVReady;
     if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
-    w.pos += 2;
-    w.boolChecked(x, "EVReady");
-    w.pos++;
+    w.seBool(2, 0, x, "EVReady");
     s = 1;
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
     s = 2;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
-    w.pos += 2;
-    w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
-    w.pos++;
+    w.seNbit(2, 0, x, 7, 0, 100, "EVRESSSOC");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7616,9 +7592,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
@@ -7628,9 +7602,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7651,30 +7623,22 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
     s = 2;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
-      c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
-      w.pos++;
+      c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
+      w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
       s = 3;
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
-    c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
-    w.pos++;
+    c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -7801,9 +7765,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "SAProvisioningCertificateChain");
@@ -8028,9 +7990,7 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateUpdateResType", "SAProvisioningCertificateChain");
@@ -8064,10 +8024,8 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     s = 6;
     x = v.RetryCounter;
     if (x !== undefined) {
-      c = C_CertificateUpdateResType_l6[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "RetryCounter");
-      w.pos++;
+      c = C_CertificateUpdateResType_l6[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType);
+      w.seInt(W_CertificateUpdateResType[s]! + 1, c * 2, x, -32768, 32767, "RetryCounter");
       s = 7;
     }
     c = C_CertificateUpdateResType_ee[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", '', s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
@@ -8090,18 +8048,14 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.MaxEntriesSAScheduleTuple;
     if (x !== undefined) {
-      c = C_ChargeParameterDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "MaxEntriesSAScheduleTuple");
-      w.pos++;
+      c = C_ChargeParameterDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType);
+      w.seUint(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, x, 0, 65535, "MaxEntriesSAScheduleTuple");
       s = 1;
     }
     x = v.RequestedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode");
-    c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
-    w.pos++;
+    c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
+    w.seEnum(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
     s = 2;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
@@ -8148,10 +8102,8 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType);
+      w.seUint(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.DC_EVStatus;
@@ -8195,18 +8147,14 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     }
     x = v.FullSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "FullSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "FullSOC");
       s = 8;
     }
     x = v.BulkSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "BulkSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "BulkSOC");
       s = 9;
     }
     c = C_DC_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
@@ -8225,10 +8173,8 @@ function e_EVChargeParameterType(w: BitWriter, v: EVChargeParameterType, name: s
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType);
+      w.seUint(W_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     c = C_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", '', s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
@@ -8253,15 +8199,11 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
@@ -8341,9 +8283,7 @@ function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: strin
     let x: any;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 1;
     x = v.PMaxSchedule;
     if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
@@ -8436,16 +8376,12 @@ function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, n
     let x: any;
     x = v.start;
     if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
-    w.pos += 2;
-    w.intChecked(x, 0, 16777214, true, "start");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 16777214, "start");
     s = 1;
     x = v.duration;
     if (x !== undefined) {
-      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 86400, true, "duration");
-      w.pos++;
+      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
+      w.seUint(W_RelativeTimeIntervalType[s]! + 1, c * 2, x, 0, 86400, "duration");
       s = 2;
     }
     c = C_RelativeTimeIntervalType_ee[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
@@ -8487,10 +8423,8 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.SalesTariffID;
     if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
-    c = C_SalesTariffType_l0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 1, 255, "SalesTariffID");
-    w.pos++;
+    c = C_SalesTariffType_l0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
+    w.seNbit(W_SalesTariffType[s]! + 1, c * 2, x, 8, 1, 255, "SalesTariffID");
     s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
@@ -8502,10 +8436,8 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.NumEPriceLevels;
     if (x !== undefined) {
-      c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
-      w.pos++;
+      c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
+      w.seNbit(W_SalesTariffType[s]! + 1, c * 2, x, 8, 0, 255, "NumEPriceLevels");
       s = 4;
     }
     x = v.SalesTariffEntry;
@@ -8552,10 +8484,8 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
     }
     x = v.EPriceLevel;
     if (x !== undefined) {
-      c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
-      w.pos++;
+      c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
+      w.seNbit(W_SalesTariffEntryType[s]! + 1, c * 2, x, 8, 0, 255, "EPriceLevel");
       s = 3;
     }
     x = v.ConsumptionCost;
@@ -8618,22 +8548,16 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.pos += 2;
-    w.enumChecked(x, EN_costKindType_I, 2, "costKind");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_costKindType_I, 2, "costKind");
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "amount");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "amount");
     s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
-      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType); w.bits(W_CostType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
-      w.pos++;
+      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType);
+      w.seNbit(W_CostType[s]! + 1, c * 2, x, 3, -3, 3, "amountMultiplier");
       s = 3;
     }
     c = C_CostType_ee[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", '', s, X_CostType); w.bits(W_CostType[s]!, c);
@@ -8775,9 +8699,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
@@ -8787,9 +8709,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     s = 2;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
@@ -8807,10 +8727,8 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ReceiptRequired");
-      w.pos++;
+      c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
+      w.seBool(W_ChargingStatusResType[s]! + 1, c * 2, x, "ReceiptRequired");
       s = 6;
     }
     x = v.AC_EVSEStatus;
@@ -8861,10 +8779,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 4;
     }
     x = v.TMeter;
@@ -8933,18 +8849,14 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     }
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
+      w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 6;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
-    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
@@ -8995,9 +8907,7 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
@@ -9019,21 +8929,15 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     s = 4;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSECurrentLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSECurrentLimitAchieved");
     s = 5;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEVoltageLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEVoltageLimitAchieved");
     s = 6;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEPowerLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEPowerLimitAchieved");
     s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
@@ -9065,9 +8969,7 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     s = 11;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("CurrentDemandResType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 12;
     x = v.MeterInfo;
     if (x !== undefined) {
@@ -9078,10 +8980,8 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      c = C_CurrentDemandResType_l13[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ReceiptRequired");
-      w.pos++;
+      c = C_CurrentDemandResType_l13[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType);
+      w.seBool(W_CurrentDemandResType[s]! + 1, c * 2, x, "ReceiptRequired");
       s = 14;
     }
     c = C_CurrentDemandResType_ee[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", '', s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
@@ -9108,18 +9008,14 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+      w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 2;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
-    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9245,15 +9141,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9804,10 +9696,8 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
     s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
-      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.pos++;
+      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
+      w.seNbit(W_MeteringReceiptReqType[s]! + 1, c * 2, x, 8, 1, 255, "SAScheduleTupleID");
       s = 3;
     }
     x = v.MeterInfo;
@@ -9835,9 +9725,7 @@ function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name:
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
@@ -9939,9 +9827,7 @@ function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
@@ -9972,9 +9858,7 @@ function e_PaymentServiceSelectionReqType(w: BitWriter, v: PaymentServiceSelecti
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedPaymentOption");
-    w.pos += 2;
-    w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedServiceList");
@@ -10024,16 +9908,12 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
-      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.pos++;
+      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
+      w.seInt(W_SelectedServiceType[s]! + 1, c * 2, x, -32768, 32767, "ParameterSetID");
       s = 2;
     }
     c = C_SelectedServiceType_ee[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", '', s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
@@ -10052,9 +9932,7 @@ function e_PaymentServiceSelectionResType(w: BitWriter, v: PaymentServiceSelecti
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentServiceSelectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10076,15 +9954,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let x: any;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_chargeProgressType_I, 2, "ChargeProgress");
     s = 1;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("PowerDeliveryReqType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 2;
     x = v.ChargingProfile;
     if (x !== undefined) {
@@ -10150,9 +10024,7 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     let x: any;
     x = v.ChargingProfileEntryStart;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "ChargingProfileEntryStart");
     s = 1;
     x = v.ChargingProfileEntryMaxPower;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
@@ -10162,10 +10034,8 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     s = 2;
     x = v.ChargingProfileEntryMaxNumberOfPhasesInUse;
     if (x !== undefined) {
-      c = C_ProfileEntryType_l2[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
-      w.pos++;
+      c = C_ProfileEntryType_l2[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType);
+      w.seNbit(W_ProfileEntryType[s]! + 1, c * 2, x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
       s = 3;
     }
     c = C_ProfileEntryType_ee[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", '', s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
@@ -10187,9 +10057,7 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
@@ -10264,9 +10132,7 @@ function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): vo
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
@@ -10296,9 +10162,7 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10318,15 +10182,11 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
@@ -10377,9 +10237,7 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "ParameterSetID");
     s = 1;
     x = v.Parameter;
     if (x === undefined) w.missing("ParameterSetType", "Parameter");
@@ -10419,34 +10277,26 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "boolValue");
-      w.pos++;
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType);
+      w.seBool(W_ParameterType[s]! + 1, c * 2, x, "boolValue");
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
-      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.pos++;
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType);
+      w.seNbit(W_ParameterType[s]! + 1, c * 2, x, 8, -128, 127, "byteValue");
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
-      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.pos++;
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -32768, 32767, "shortValue");
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
-      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.pos++;
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -2147483648, 2147483647, "intValue");
       s = 5;
     }
     x = v.physicalValue;
@@ -10489,10 +10339,8 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
-      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.pos++;
+      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
+      w.seEnum(W_ServiceDiscoveryReqType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
       s = 2;
     }
     c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
@@ -10514,9 +10362,7 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.PaymentOptionList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptionList");
@@ -10556,10 +10402,8 @@ function e_PaymentOptionListType(w: BitWriter, v: PaymentOptionListType, name: s
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
-        c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType); w.bits(W_PaymentOptionListType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
-        w.pos++;
+        c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType);
+        w.seEnum(W_PaymentOptionListType[s]! + 1, c * 2, x[i], EN_paymentOptionType_I, 1, "PaymentOption");
         s = ((i + 1) < 2 ? 1 : 2);
       }
     }
@@ -10584,9 +10428,7 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
@@ -10598,10 +10440,8 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceCategory");
-    c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-    w.pos++;
+    c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
+    w.seEnum(W_ChargeServiceType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -10613,10 +10453,8 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ChargeServiceType", "FreeService");
-    c = C_ChargeServiceType_l4[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "FreeService", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    c = C_ChargeServiceType_l4[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "FreeService", s, X_ChargeServiceType);
+    w.seBool(W_ChargeServiceType[s]! + 1, c * 2, x, "FreeService");
     s = 5;
     x = v.SupportedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeServiceType", "SupportedEnergyTransferMode");
@@ -10643,10 +10481,8 @@ function e_SupportedEnergyTransferModeType(w: BitWriter, v: SupportedEnergyTrans
     if (x !== undefined) {
       w.arr(x, "EnergyTransferMode");
       for (let i = 0; i < x.length; i++) {
-        c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType); w.bits(W_SupportedEnergyTransferModeType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
-        w.pos++;
+        c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType);
+        w.seEnum(W_SupportedEnergyTransferModeType[s]! + 1, c * 2, x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
         s = ((i + 1) < 6 ? 1 : 2);
       }
     }
@@ -10695,9 +10531,7 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
@@ -10709,10 +10543,8 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceType", "ServiceCategory");
-    c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-    w.pos++;
+    c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType);
+    w.seEnum(W_ServiceType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -10724,10 +10556,8 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    c = C_ServiceType_l4[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "FreeService", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    c = C_ServiceType_l4[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "FreeService", s, X_ServiceType);
+    w.seBool(W_ServiceType[s]! + 1, c * 2, x, "FreeService");
     s = 5;
     w.pos += 1;
   } catch (e) {
@@ -10767,9 +10597,7 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
@@ -10801,9 +10629,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     let x: any;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargingSessionType_I, 1, "ChargingSession");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_chargingSessionType_I, 1, "ChargingSession");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10821,9 +10647,7 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -11116,9 +10940,7 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_faultCodeType_I, 2, "FaultCode");
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
@@ -11534,9 +11356,7 @@ function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");

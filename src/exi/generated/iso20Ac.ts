@@ -7292,15 +7292,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7444,10 +7440,8 @@ function e_AC_ChargeLoopReqType(w: BitWriter, v: AC_ChargeLoopReqType, name: str
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("AC_ChargeLoopReqType", "MeterInfoRequested");
-    c = C_AC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "MeterInfoRequested");
-    w.pos++;
+    c = C_AC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType);
+    w.seBool(W_AC_ChargeLoopReqType[s]! + 1, c * 2, x, "MeterInfoRequested");
     s = 3;
     x = v.BPT_Dynamic_AC_CLReqControlMode;
     if (x !== undefined) {
@@ -8312,66 +8306,50 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "PresentSOC");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MaximumSOC");
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMinimumSOC");
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToTargetSOC");
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMaximumSOC");
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ChargingComplete");
-      w.pos++;
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "ChargingComplete");
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -8383,10 +8361,8 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.InletHot;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "InletHot");
-      w.pos++;
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "InletHot");
       s = 10;
     }
     c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
@@ -8428,10 +8404,8 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -8810,10 +8784,8 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType);
+      w.seUint(W_Dynamic_AC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -9078,9 +9050,7 @@ function e_AC_ChargeLoopResType(w: BitWriter, v: AC_ChargeLoopResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeLoopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -9162,15 +9132,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evseNotificationType_I, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9239,10 +9205,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -9360,9 +9324,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -9398,34 +9360,26 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSETargetActivePower;
@@ -9616,34 +9570,26 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSETargetActivePower;
@@ -9959,9 +9905,7 @@ function e_AC_ChargeParameterDiscoveryResType(w: BitWriter, v: AC_ChargeParamete
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.AC_CPDResEnergyTransferMode;
     if (x !== undefined) {

@@ -7668,9 +7668,7 @@ function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: str
     s = 1;
     x = v.SelectedAuthorizationService;
     if (x === undefined) w.missing("AuthorizationReqType", "SelectedAuthorizationService");
-    w.pos += 2;
-    w.enumChecked(x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
     s = 2;
     x = v.EIM_AReqAuthorizationMode;
     if (x !== undefined) {
@@ -8612,15 +8610,11 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -8669,28 +8663,22 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.AuthorizationServices;
     if (x === undefined) w.missing("AuthorizationSetupResType", "AuthorizationServices");
     if (x !== undefined) {
       w.arr(x, "AuthorizationServices");
       for (let i = 0; i < x.length; i++) {
-        c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_authorizationType_I, 1, "AuthorizationServices");
-        w.pos++;
+        c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType);
+        w.seEnum(W_AuthorizationSetupResType[s]! + 1, c * 2, x[i], EN_authorizationType_I, 1, "AuthorizationServices");
         s = ((i + 1) < 2 ? 3 : 4);
       }
     }
     x = v.CertificateInstallationService;
     if (x === undefined) w.missing("AuthorizationSetupResType", "CertificateInstallationService");
-    c = C_AuthorizationSetupResType_l3[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "CertificateInstallationService");
-    w.pos++;
+    c = C_AuthorizationSetupResType_l3[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType);
+    w.seBool(W_AuthorizationSetupResType[s]! + 1, c * 2, x, "CertificateInstallationService");
     s = 5;
     x = v.EIM_ASResAuthorizationMode;
     if (x !== undefined) {
@@ -8837,9 +8825,7 @@ function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallati
     s = 3;
     x = v.MaximumContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationReqType", "MaximumContractCertificateChains");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "MaximumContractCertificateChains");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "MaximumContractCertificateChains");
     s = 4;
     x = v.PrioritizedEMAIDs;
     if (x !== undefined) {
@@ -8960,15 +8946,11 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CertificateInstallationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
     s = 3;
     x = v.CPSCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "CPSCertificateChain");
@@ -8984,9 +8966,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 5;
     x = v.RemainingContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationResType", "RemainingContractCertificateChains");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "RemainingContractCertificateChains");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "RemainingContractCertificateChains");
     s = 6;
     w.pos += 1;
   } catch (e) {
@@ -9049,9 +9029,7 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     s = 2;
     x = v.ECDHCurve;
     if (x === undefined) w.missing("SignedInstallationDataType", "ECDHCurve");
-    w.pos += 2;
-    w.enumChecked(x, EN_ecdhCurveType_I, 1, "ECDHCurve");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_ecdhCurveType_I, 1, "ECDHCurve");
     s = 3;
     x = v.DHPublicKey;
     if (x === undefined) w.missing("SignedInstallationDataType", "DHPublicKey");
@@ -9266,10 +9244,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -9387,15 +9363,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9414,9 +9386,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -9453,9 +9423,7 @@ function e_Scheduled_SMDTControlModeType(w: BitWriter, v: Scheduled_SMDTControlM
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_SMDTControlModeType", "SelectedScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "SelectedScheduleTupleID");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -9480,9 +9448,7 @@ function e_MeteringConfirmationResType(w: BitWriter, v: MeteringConfirmationResT
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringConfirmationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9510,15 +9476,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("PowerDeliveryReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
     s = 2;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_chargeProgressType_I, 2, "ChargeProgress");
     s = 3;
     x = v.EVPowerProfile;
     if (x !== undefined) {
@@ -9529,10 +9491,8 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     }
     x = v.BPT_ChannelSelection;
     if (x !== undefined) {
-      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
-      w.pos++;
+      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType);
+      w.seEnum(W_PowerDeliveryReqType[s]! + 1, c * 2, x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
       s = 5;
     }
     c = C_PowerDeliveryReqType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
@@ -9608,16 +9568,12 @@ function e_Scheduled_EVPPTControlModeType(w: BitWriter, v: Scheduled_EVPPTContro
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_EVPPTControlModeType", "SelectedScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "SelectedScheduleTupleID");
     s = 1;
     x = v.PowerToleranceAcceptance;
     if (x !== undefined) {
-      c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
-      w.pos++;
+      c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType);
+      w.seEnum(W_Scheduled_EVPPTControlModeType[s]! + 1, c * 2, x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
       s = 2;
     }
     c = C_Scheduled_EVPPTControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
@@ -9664,9 +9620,7 @@ function e_PowerScheduleEntryType(w: BitWriter, v: PowerScheduleEntryType, name:
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Power");
@@ -9712,9 +9666,7 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -9740,15 +9692,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evseNotificationType_I, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9775,9 +9723,7 @@ function e_ScheduleExchangeReqType(w: BitWriter, v: ScheduleExchangeReqType, nam
     s = 1;
     x = v.MaximumSupportingPoints;
     if (x === undefined) w.missing("ScheduleExchangeReqType", "MaximumSupportingPoints");
-    w.pos += 2;
-    w.nbitChecked(x, 10, 12, 1024, "MaximumSupportingPoints");
-    w.pos++;
+    w.seNbit(2, 0, x, 10, 12, 1024, "MaximumSupportingPoints");
     s = 2;
     x = v.Dynamic_SEReqControlMode;
     if (x !== undefined) {
@@ -9816,24 +9762,18 @@ function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlMod
     let x: any;
     x = v.DepartureTime;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "DepartureTime");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "DepartureTime");
     s = 1;
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType);
+      w.seNbit(W_Dynamic_SEReqControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType);
+      w.seNbit(W_Dynamic_SEReqControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.EVTargetEnergyRequest;
@@ -9888,10 +9828,8 @@ function e_Scheduled_SEReqControlModeType(w: BitWriter, v: Scheduled_SEReqContro
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Scheduled_SEReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Scheduled_SEReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType);
+      w.seUint(W_Scheduled_SEReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -10018,9 +9956,7 @@ function e_EVPowerScheduleEntryType(w: BitWriter, v: EVPowerScheduleEntryType, n
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Power");
@@ -10111,9 +10047,7 @@ function e_EVPriceRuleStackType(w: BitWriter, v: EVPriceRuleStackType, name: str
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPriceRuleStackType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.EVPriceRule;
     if (x === undefined) w.missing("EVPriceRuleStackType", "EVPriceRule");
@@ -10180,22 +10114,16 @@ function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ScheduleExchangeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ScheduleExchangeResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
     s = 3;
     x = v.GoToPause;
     if (x !== undefined) {
-      c = C_ScheduleExchangeResType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "GoToPause");
-      w.pos++;
+      c = C_ScheduleExchangeResType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType);
+      w.seBool(W_ScheduleExchangeResType[s]! + 1, c * 2, x, "GoToPause");
       s = 4;
     }
     x = v.Dynamic_SEResControlMode;
@@ -10232,26 +10160,20 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType);
+      w.seUint(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType);
+      w.seNbit(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType);
+      w.seNbit(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AbsolutePriceSchedule;
@@ -10309,9 +10231,7 @@ function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType,
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceScheduleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "PriceScheduleID");
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
@@ -10429,9 +10349,7 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("TaxRuleType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.TaxRuleName;
     if (x !== undefined) {
@@ -10449,36 +10367,26 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     s = 3;
     x = v.TaxIncludedInPrice;
     if (x !== undefined) {
-      c = C_TaxRuleType_l3[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "TaxIncludedInPrice");
-      w.pos++;
+      c = C_TaxRuleType_l3[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType);
+      w.seBool(W_TaxRuleType[s]! + 1, c * 2, x, "TaxIncludedInPrice");
       s = 4;
     }
     x = v.AppliesToEnergyFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToEnergyFee");
-    c = C_TaxRuleType_l4[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "AppliesToEnergyFee");
-    w.pos++;
+    c = C_TaxRuleType_l4[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType);
+    w.seBool(W_TaxRuleType[s]! + 1, c * 2, x, "AppliesToEnergyFee");
     s = 5;
     x = v.AppliesToParkingFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToParkingFee");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesToParkingFee");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesToParkingFee");
     s = 6;
     x = v.AppliesToOverstayFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToOverstayFee");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesToOverstayFee");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesToOverstayFee");
     s = 7;
     x = v.AppliesMinimumMaximumCost;
     if (x === undefined) w.missing("TaxRuleType", "AppliesMinimumMaximumCost");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesMinimumMaximumCost");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesMinimumMaximumCost");
     s = 8;
     w.pos += 1;
   } catch (e) {
@@ -10522,9 +10430,7 @@ function e_PriceRuleStackType(w: BitWriter, v: PriceRuleStackType, name: string)
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceRuleStackType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.PriceRule;
     if (x === undefined) w.missing("PriceRuleStackType", "PriceRule");
@@ -10571,26 +10477,20 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     }
     x = v.ParkingFeePeriod;
     if (x !== undefined) {
-      c = C_PriceRuleType_l2[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "ParkingFeePeriod");
-      w.pos++;
+      c = C_PriceRuleType_l2[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType);
+      w.seUint(W_PriceRuleType[s]! + 1, c * 2, x, 0, 4294967295, "ParkingFeePeriod");
       s = 3;
     }
     x = v.CarbonDioxideEmission;
     if (x !== undefined) {
-      c = C_PriceRuleType_l3[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "CarbonDioxideEmission");
-      w.pos++;
+      c = C_PriceRuleType_l3[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType);
+      w.seUint(W_PriceRuleType[s]! + 1, c * 2, x, 0, 65535, "CarbonDioxideEmission");
       s = 4;
     }
     x = v.RenewableGenerationPercentage;
     if (x !== undefined) {
-      c = C_PriceRuleType_l4[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "RenewableGenerationPercentage");
-      w.pos++;
+      c = C_PriceRuleType_l4[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType);
+      w.seNbit(W_PriceRuleType[s]! + 1, c * 2, x, 8, 0, 255, "RenewableGenerationPercentage");
       s = 5;
     }
     x = v.PowerRangeStart;
@@ -10617,10 +10517,8 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
     let x: any;
     x = v.OverstayTimeThreshold;
     if (x !== undefined) {
-      c = C_OverstayRuleListType_l0[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "OverstayTimeThreshold");
-      w.pos++;
+      c = C_OverstayRuleListType_l0[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType);
+      w.seUint(W_OverstayRuleListType[s]! + 1, c * 2, x, 0, 4294967295, "OverstayTimeThreshold");
       s = 1;
     }
     x = v.OverstayPowerThreshold;
@@ -10668,10 +10566,8 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     }
     x = v.StartTime;
     if (x === undefined) w.missing("OverstayRuleType", "StartTime");
-    c = C_OverstayRuleType_l1[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "StartTime", s, X_OverstayRuleType); w.bits(W_OverstayRuleType[s]!, c);
-    w.pos++;
-    w.intChecked(x, 0, 4294967295, true, "StartTime");
-    w.pos++;
+    c = C_OverstayRuleType_l1[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "StartTime", s, X_OverstayRuleType);
+    w.seUint(W_OverstayRuleType[s]! + 1, c * 2, x, 0, 4294967295, "StartTime");
     s = 2;
     x = v.OverstayFee;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFee");
@@ -10681,9 +10577,7 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     s = 3;
     x = v.OverstayFeePeriod;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFeePeriod");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "OverstayFeePeriod");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "OverstayFeePeriod");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -10771,9 +10665,7 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceScheduleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "PriceScheduleID");
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
@@ -10785,10 +10677,8 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
     }
     x = v.NumberOfPriceLevels;
     if (x === undefined) w.missing("PriceLevelScheduleType", "NumberOfPriceLevels");
-    c = C_PriceLevelScheduleType_l3[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 0, 255, "NumberOfPriceLevels");
-    w.pos++;
+    c = C_PriceLevelScheduleType_l3[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType);
+    w.seNbit(W_PriceLevelScheduleType[s]! + 1, c * 2, x, 8, 0, 255, "NumberOfPriceLevels");
     s = 5;
     x = v.PriceLevelScheduleEntries;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceLevelScheduleEntries");
@@ -10838,15 +10728,11 @@ function e_PriceLevelScheduleEntryType(w: BitWriter, v: PriceLevelScheduleEntryT
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.PriceLevel;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "PriceLevel");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "PriceLevel");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "PriceLevel");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -10891,9 +10777,7 @@ function e_ScheduleTupleType(w: BitWriter, v: ScheduleTupleType, name: string): 
     let x: any;
     x = v.ScheduleTupleID;
     if (x === undefined) w.missing("ScheduleTupleType", "ScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "ScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "ScheduleTupleID");
     s = 1;
     x = v.ChargingSchedule;
     if (x === undefined) w.missing("ScheduleTupleType", "ChargingSchedule");
@@ -11035,9 +10919,7 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11064,15 +10946,11 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 3;
     x = v.ServiceParameterList;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceParameterList");
@@ -11122,9 +11000,7 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ParameterSetID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ParameterSetID");
     s = 1;
     x = v.Parameter;
     if (x === undefined) w.missing("ParameterSetType", "Parameter");
@@ -11164,34 +11040,26 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "boolValue");
-      w.pos++;
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType);
+      w.seBool(W_ParameterType[s]! + 1, c * 2, x, "boolValue");
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
-      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.pos++;
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType);
+      w.seNbit(W_ParameterType[s]! + 1, c * 2, x, 8, -128, 127, "byteValue");
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
-      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.pos++;
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -32768, 32767, "shortValue");
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
-      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.pos++;
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -2147483648, 2147483647, "intValue");
       s = 5;
     }
     x = v.rationalNumber;
@@ -11256,10 +11124,8 @@ function e_ServiceIDListType(w: BitWriter, v: ServiceIDListType, name: string): 
     if (x !== undefined) {
       w.arr(x, "ServiceID");
       for (let i = 0; i < x.length; i++) {
-        c = C_ServiceIDListType_l0[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType); w.bits(W_ServiceIDListType[s]!, c);
-        w.pos++;
-        w.intChecked(x[i], 0, 65535, true, "ServiceID");
-        w.pos++;
+        c = C_ServiceIDListType_l0[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType);
+        w.seUint(W_ServiceIDListType[s]! + 1, c * 2, x[i], 0, 65535, "ServiceID");
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
@@ -11289,15 +11155,11 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ServiceRenegotiationSupported;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ServiceRenegotiationSupported");
-    w.pos += 2;
-    w.boolChecked(x, "ServiceRenegotiationSupported");
-    w.pos++;
+    w.seBool(2, 0, x, "ServiceRenegotiationSupported");
     s = 3;
     x = v.EnergyTransferServiceList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "EnergyTransferServiceList");
@@ -11354,15 +11216,11 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    w.pos += 2;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    w.seBool(2, 0, x, "FreeService");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11416,15 +11274,11 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("SelectedServiceType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ParameterSetID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ParameterSetID");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11474,9 +11328,7 @@ function e_ServiceSelectionResType(w: BitWriter, v: ServiceSelectionResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceSelectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11529,9 +11381,7 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
@@ -11564,9 +11414,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     s = 1;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargingSessionType_I, 2, "ChargingSession");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_chargingSessionType_I, 2, "ChargingSession");
     s = 2;
     x = v.EVTerminationCode;
     if (x !== undefined) {
@@ -11607,9 +11455,7 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11698,38 +11544,28 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     s = 1;
     x = v.EVCheckInStatus;
     if (x === undefined) w.missing("VehicleCheckInReqType", "EVCheckInStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
     s = 2;
     x = v.ParkingMethod;
     if (x === undefined) w.missing("VehicleCheckInReqType", "ParkingMethod");
-    w.pos += 2;
-    w.enumChecked(x, EN_parkingMethodType_I, 2, "ParkingMethod");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_parkingMethodType_I, 2, "ParkingMethod");
     s = 3;
     x = v.VehicleFrame;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "VehicleFrame");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "VehicleFrame");
       s = 4;
     }
     x = v.DeviceOffset;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "DeviceOffset");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "DeviceOffset");
       s = 5;
     }
     x = v.VehicleTravel;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l5[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "VehicleTravel");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l5[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "VehicleTravel");
       s = 6;
     }
     c = C_VehicleCheckInReqType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", '', s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
@@ -11758,32 +11594,24 @@ function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: s
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckInResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ParkingSpace;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l2[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "ParkingSpace");
-      w.pos++;
+      c = C_VehicleCheckInResType_l2[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "ParkingSpace");
       s = 3;
     }
     x = v.DeviceLocation;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "DeviceLocation");
-      w.pos++;
+      c = C_VehicleCheckInResType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "DeviceLocation");
       s = 4;
     }
     x = v.TargetDistance;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "TargetDistance");
-      w.pos++;
+      c = C_VehicleCheckInResType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "TargetDistance");
       s = 5;
     }
     c = C_VehicleCheckInResType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", '', s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
@@ -11810,9 +11638,7 @@ function e_VehicleCheckOutReqType(w: BitWriter, v: VehicleCheckOutReqType, name:
     s = 1;
     x = v.EVCheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "EVCheckOutStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
     s = 2;
     x = v.CheckOutTime;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "CheckOutTime");
@@ -11844,15 +11670,11 @@ function e_VehicleCheckOutResType(w: BitWriter, v: VehicleCheckOutResType, name:
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckOutResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSECheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutResType", "EVSECheckOutStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
     s = 3;
     w.pos += 1;
   } catch (e) {

@@ -5770,10 +5770,8 @@ function e_BPT_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDReqEne
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType); w.bits(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType);
+      w.seNbit(W_BPT_DC_CPDReqEnergyTransferModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 7;
     }
     x = v.EVMaximumDischargePower;
@@ -5817,15 +5815,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -5947,10 +5941,8 @@ function e_BPT_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -6060,34 +6052,26 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
@@ -6433,10 +6417,8 @@ function e_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: DC_CPDReqEnergyTrans
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType);
+      w.seNbit(W_DC_CPDReqEnergyTransferModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 7;
     }
     c = C_DC_CPDReqEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", '', s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
@@ -7330,15 +7312,11 @@ function e_DC_CableCheckResType(w: BitWriter, v: DC_CableCheckResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_CableCheckResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("DC_CableCheckResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7377,10 +7355,8 @@ function e_DC_ChargeLoopReqType(w: BitWriter, v: DC_ChargeLoopReqType, name: str
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "MeterInfoRequested");
-    c = C_DC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "MeterInfoRequested");
-    w.pos++;
+    c = C_DC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType);
+    w.seBool(W_DC_ChargeLoopReqType[s]! + 1, c * 2, x, "MeterInfoRequested");
     s = 3;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "EVPresentVoltage");
@@ -7448,66 +7424,50 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "PresentSOC");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MaximumSOC");
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMinimumSOC");
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToTargetSOC");
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMaximumSOC");
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ChargingComplete");
-      w.pos++;
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "ChargingComplete");
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -7519,10 +7479,8 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.InletHot;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "InletHot");
-      w.pos++;
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "InletHot");
       s = 10;
     }
     c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
@@ -7549,10 +7507,8 @@ function e_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: Dynamic_DC_CLReqCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType); w.bits(W_Dynamic_DC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType);
+      w.seUint(W_Dynamic_DC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -7730,9 +7686,7 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -7769,21 +7723,15 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
     s = 7;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPowerLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEPowerLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEPowerLimitAchieved");
     s = 8;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSECurrentLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSECurrentLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSECurrentLimitAchieved");
     s = 9;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEVoltageLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEVoltageLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEVoltageLimitAchieved");
     s = 10;
     x = v.BPT_Dynamic_DC_CLResControlMode;
     if (x !== undefined) {
@@ -7837,15 +7785,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_evseNotificationType_I, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7914,10 +7858,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -8035,9 +7977,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -8068,34 +8008,26 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
@@ -8228,9 +8160,7 @@ function e_DC_ChargeParameterDiscoveryResType(w: BitWriter, v: DC_ChargeParamete
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.BPT_DC_CPDResEnergyTransferMode;
     if (x !== undefined) {
@@ -8271,9 +8201,7 @@ function e_DC_PreChargeReqType(w: BitWriter, v: DC_PreChargeReqType, name: strin
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
     s = 2;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVPresentVoltage");
@@ -8311,9 +8239,7 @@ function e_DC_PreChargeResType(w: BitWriter, v: DC_PreChargeResType, name: strin
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_PreChargeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeResType", "EVSEPresentVoltage");
@@ -8344,9 +8270,7 @@ function e_DC_WeldingDetectionReqType(w: BitWriter, v: DC_WeldingDetectionReqTyp
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_WeldingDetectionReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8372,9 +8296,7 @@ function e_DC_WeldingDetectionResType(w: BitWriter, v: DC_WeldingDetectionResTyp
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "EVSEPresentVoltage");

@@ -633,13 +633,14 @@ export class BitWriter {
     const i = pos >>> 3;
     const off = pos & 7;
     const buf = this.buf;
-    if (off + n <= 24 && i + 4 < buf.length) {
-      // Fast path: OR a 24-bit window into zeroed bytes (byte i + 2 is still zero unless
-      // the window reaches it, so it is assigned, not ORed).
-      const x = (v & ((1 << n) - 1)) << (24 - off - n);
-      buf[i] = (buf[i] as number) | (x >>> 16);
-      buf[i + 1] = (buf[i + 1] as number) | ((x >>> 8) & 0xff);
-      buf[i + 2] = x & 0xff;
+    if (n <= 25 && i + 4 < buf.length) {
+      // Fast path: a 32-bit window (off + n <= 32). Only byte i can hold earlier bits: every
+      // byte after the one at pos is still zero, so those are assigned, not ORed.
+      const x = (v & ((1 << n) - 1)) << (32 - off - n);
+      buf[i] = (buf[i] as number) | (x >>> 24);
+      buf[i + 1] = (x >>> 16) & 0xff;
+      buf[i + 2] = (x >>> 8) & 0xff;
+      buf[i + 3] = x & 0xff;
       this.pos = pos + n;
       return;
     }
@@ -663,6 +664,59 @@ export class BitWriter {
       k -= take;
     }
     this.pos = p;
+  }
+
+  // Simple-typed elements in one write: `pre` holds the SE event code and CH (code 0 of
+  // 1 bit) in `preBits` bits; the value follows, then EE (code 0 of 1 bit). The generated
+  // encoders use these where preBits + the value's bits stay within 30 bits.
+
+  /** SE, CH, boolean, EE. */
+  seBool(preBits: number, pre: number, v: unknown, field: string): void {
+    if (typeof v !== 'boolean') this.fail('BAD_VALUE', `${field}: expected a boolean, got ${typeof v}`, field);
+    this.bits(preBits + 2, (pre << 2) | (v ? 2 : 0));
+  }
+
+  /** SE, CH, enumeration index (n bits), EE. */
+  seEnum(preBits: number, pre: number, v: unknown, index: ReadonlyMap<unknown, number>, n: number, field: string): void {
+    const i = index.get(v);
+    if (i === undefined) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | (i << 1));
+  }
+
+  /** SE, CH, n-bit offset integer in [min, max], EE. */
+  seNbit(preBits: number, pre: number, v: unknown, n: number, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | ((v - min) << 1));
+  }
+
+  /** SE, CH, EXI Integer (sign bit, magnitude) in [min, max], EE. */
+  seInt(preBits: number, pre: number, v: unknown, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    // A magnitude below 128 is one 8-bit group: prefix, sign and group in one write.
+    if (v >= 0 && v < 128) this.bits(preBits + 9, (pre << 9) | v);
+    else if (v < 0 && v >= -128) this.bits(preBits + 9, (pre << 9) | 0x100 | (-v - 1));
+    else if (v < 0) {
+      this.bits(preBits + 1, (pre << 1) | 1);
+      this.uint(-v - 1);
+    } else {
+      this.bits(preBits + 1, pre << 1);
+      this.uint(v);
+    }
+    this.pos++;
+  }
+
+  /** SE, CH, EXI Unsigned Integer in [min, max], EE. */
+  seUint(preBits: number, pre: number, v: unknown, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    if (v < 128) this.bits(preBits + 8, (pre << 8) | v);
+    else {
+      this.bits(preBits, pre);
+      this.uint(v);
+    }
+    this.pos++;
   }
 
   /** Event code from a per-state table; code -1 means the event is not allowed there. */

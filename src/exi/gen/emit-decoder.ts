@@ -49,6 +49,17 @@ function emitDecoderState(out: string[], ct: CType, st: GState, si: number): voi
       emitStore(out, ct, l, fused, '        ');
       return;
     }
+    if (v.kind === 'complex') {
+      // The only event is a complex-typed element: check its 1-bit code, no switch.
+      out.push(`        r.only(${gn}, ${si});`);
+      emitStore(out, ct, l, `d_${v.type.tsName}(r)`, '        ');
+      return;
+    }
+  }
+  if (only?.kind === 'EE') {
+    out.push(`        r.only(${gn}, ${si});`);
+    out.push('        return o;');
+    return;
   }
   out.push(`        switch (r.event(${st.bits}, ${st.events.length}, ${gn}, ${si})) {`);
   st.events.forEach((e, code) => {

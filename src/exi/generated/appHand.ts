@@ -47,14 +47,10 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "supportedAppProtocolReq", 0)) {
-          case 0:
-            (o.AppProtocol ??= []).push(d_AppProtocolType(r));
-            s = (o.AppProtocol.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("supportedAppProtocolReq", 0);
+        (o.AppProtocol ??= []).push(d_AppProtocolType(r));
+        s = (o.AppProtocol.length < 20 ? 1 : 2);
+        continue;
       case 1: // AppProtocol:loop
         switch (r.event(2, 2, "supportedAppProtocolReq", 1)) {
           case 0:
@@ -67,12 +63,8 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
             return r.unreachable();
         }
       case 2: // AppProtocol:done
-        switch (r.event(1, 1, "supportedAppProtocolReq", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("supportedAppProtocolReq", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -116,12 +108,8 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
         s = 5;
         continue;
       case 5: // Priority:done
-        switch (r.event(1, 1, "AppProtocolType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AppProtocolType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -153,12 +141,8 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
             return r.unreachable();
         }
       case 2: // SchemaID:done
-        switch (r.event(1, 1, "supportedAppProtocolRes", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("supportedAppProtocolRes", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -280,14 +264,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

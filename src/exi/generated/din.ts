@@ -810,48 +810,28 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
         s = 1;
         continue;
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
-          case 0:
-            o.EAmount = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 1);
+        o.EAmount = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EAmount:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 2)) {
-          case 0:
-            o.EVMaxVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 2);
+        o.EVMaxVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVMaxVoltage:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 3)) {
-          case 0:
-            o.EVMaxCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 3);
+        o.EVMaxCurrent = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 4)) {
-          case 0:
-            o.EVMinCurrent = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 4);
+        o.EVMinCurrent = d_PhysicalValueType(r);
+        s = 5;
+        continue;
       case 5: // EVMinCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -890,12 +870,8 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
         s = 3;
         continue;
       case 3: // Value:done
-        switch (r.event(1, 1, "PhysicalValueType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PhysicalValueType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -911,48 +887,28 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 0);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 1;
+        continue;
       case 1: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSEMaxVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 1);
+        o.EVSEMaxVoltage = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVSEMaxVoltage:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 2)) {
-          case 0:
-            o.EVSEMaxCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 2);
+        o.EVSEMaxCurrent = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 3)) {
-          case 0:
-            o.EVSEMinCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 3);
+        o.EVSEMinCurrent = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMinCurrent:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -984,12 +940,8 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
         s = 4;
         continue;
       case 4: // EVSENotification:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEStatusType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1010,21 +962,13 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CableCheckReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1087,12 +1031,8 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
         s = 5;
         continue;
       case 5: // EVRESSSOC:done
-        switch (r.event(1, 1, "DC_EVStatusType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVStatusType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1112,25 +1052,17 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CableCheckResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
         o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(1, 2, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
         s = 3;
         continue;
       case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "CableCheckResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1173,12 +1105,8 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
         s = 4;
         continue;
       case 4: // EVSENotification:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEStatusType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1256,14 +1184,10 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 2: // OEMProvisioningCert:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 2);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 3;
+        continue;
       case 3: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
           case 0:
@@ -1277,12 +1201,8 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 4: // DHParams:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1351,14 +1271,10 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+        continue;
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
           case 0:
@@ -1396,12 +1312,8 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 6: // ContractID:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1440,12 +1352,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             return r.unreachable();
         }
       case 2: // SubCertificates:done
-        switch (r.event(1, 1, "CertificateChainType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateChainType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1514,14 +1422,10 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "CertificateUpdateReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
           case 0:
@@ -1535,14 +1439,10 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             return r.unreachable();
         }
       case 3: // ContractID:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 3)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 3);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 4;
+        continue;
       case 4: // ListOfRootCertificateIDs:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
           case 0:
@@ -1556,12 +1456,8 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             return r.unreachable();
         }
       case 5: // DHParams:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1590,14 +1486,10 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+        continue;
       case 3: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
           case 0:
@@ -1639,12 +1531,8 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
         s = 7;
         continue;
       case 7: // RetryCounter:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1681,26 +1569,14 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             return r.unreachable();
         }
       case 2: // AC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 2);
+        return o;
       case 3: // DC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 3);
+        return o;
       case 4: // EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1716,23 +1592,15 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 1)) {
-          case 0:
-            o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 1);
+        o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 2)) {
           case 0:
@@ -1747,14 +1615,10 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             return r.unreachable();
         }
       case 3: // EVMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 3)) {
-          case 0:
-            o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 3);
+        o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 4)) {
           case 0:
@@ -1831,12 +1695,8 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             return r.unreachable();
         }
       case 8: // BulkSOC:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1912,26 +1772,14 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             return r.unreachable();
         }
       case 5: // AC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 5);
+        return o;
       case 6: // DC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 6);
+        return o;
       case 7: // EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1947,14 +1795,10 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleListType", 0)) {
-          case 0:
-            (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleListType", 0);
+        (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
+        s = (1);
+        continue;
       case 1: // SAScheduleTuple:loop
         switch (r.event(2, 2, "SAScheduleListType", 1)) {
           case 0:
@@ -1985,14 +1829,10 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
         s = 1;
         continue;
       case 1: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
-          case 0:
-            o.PMaxSchedule = d_PMaxScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleTupleType", 1);
+        o.PMaxSchedule = d_PMaxScheduleType(r);
+        s = 2;
+        continue;
       case 2: // PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
           case 0:
@@ -2005,12 +1845,8 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             return r.unreachable();
         }
       case 3: // SalesTariff:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleTupleType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2030,14 +1866,10 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
         s = 1;
         continue;
       case 1: // PMaxScheduleID:done
-        switch (r.event(1, 1, "PMaxScheduleType", 1)) {
-          case 0:
-            (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleType", 1);
+        (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
+        s = (2);
+        continue;
       case 2: // PMaxScheduleEntry:loop
         switch (r.event(2, 2, "PMaxScheduleType", 2)) {
           case 0:
@@ -2085,12 +1917,8 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
         s = 3;
         continue;
       case 3: // PMax:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleEntryType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2122,12 +1950,8 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
             return r.unreachable();
         }
       case 2: // duration:done
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RelativeTimeIntervalType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2182,14 +2006,10 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
         s = 4;
         continue;
       case 4: // NumEPriceLevels:done
-        switch (r.event(1, 1, "SalesTariffType", 4)) {
-          case 0:
-            (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
-            s = (5);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffType", 4);
+        (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
+        s = (5);
+        continue;
       case 5: // SalesTariffEntry:loop
         switch (r.event(2, 2, "SalesTariffType", 5)) {
           case 0:
@@ -2333,12 +2153,8 @@ function d_CostType(r: BitReader): CostType {
             return r.unreachable();
         }
       case 3: // amountMultiplier:done
-        switch (r.event(1, 1, "CostType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CostType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2359,23 +2175,15 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 0);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 1);
+        o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 2)) {
           case 0:
@@ -2390,32 +2198,20 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             return r.unreachable();
         }
       case 3: // EVSEMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 3)) {
-          case 0:
-            o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 3);
+        o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMaximumVoltageLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 4)) {
-          case 0:
-            o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 4);
+        o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMinimumCurrentLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 5);
+        o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
           case 0:
@@ -2430,14 +2226,10 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             return r.unreachable();
         }
       case 7: // EVSECurrentRegulationTolerance:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 7)) {
-          case 0:
-            o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 7);
+        o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
+        s = 8;
+        continue;
       case 8: // EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
           case 0:
@@ -2450,12 +2242,8 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             return r.unreachable();
         }
       case 9: // EVSEEnergyToBeDelivered:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2537,21 +2325,13 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
         s = 6;
         continue;
       case 6: // ReceiptRequired:done
-        switch (r.event(1, 1, "ChargingStatusResType", 6)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingStatusResType", 6);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 7;
+        continue;
       case 7: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "ChargingStatusResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingStatusResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2668,12 +2448,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             return r.unreachable();
         }
       case 5: // TMeter:done
-        switch (r.event(1, 1, "MeterInfoType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeterInfoType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2721,12 +2497,8 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
             return r.unreachable();
         }
       case 2: // GenChallenge:done
-        switch (r.event(1, 1, "ContractAuthenticationReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ContractAuthenticationReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2750,12 +2522,8 @@ function d_ContractAuthenticationResType(r: BitReader): ContractAuthenticationRe
         s = 2;
         continue;
       case 2: // EVSEProcessing:done
-        switch (r.event(1, 1, "ContractAuthenticationResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ContractAuthenticationResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2771,23 +2539,15 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 1)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 1);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
           case 0:
@@ -2907,21 +2667,13 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             return r.unreachable();
         }
       case 9: // RemainingTimeToBulkSoC:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 9)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 9);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 10;
+        continue;
       case 10: // EVTargetVoltage:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2941,32 +2693,20 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CurrentDemandResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CurrentDemandResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "CurrentDemandResType", 3)) {
-          case 0:
-            o.EVSEPresentCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 3);
+        o.EVSEPresentCurrent = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVSEPresentCurrent:done
         o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
         s = 5;
@@ -3025,12 +2765,8 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             return r.unreachable();
         }
       case 10: // EVSEMaximumPowerLimit:done
-        switch (r.event(1, 1, "CurrentDemandResType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3046,14 +2782,10 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVPowerDeliveryParameterType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
           case 0:
@@ -3074,12 +2806,8 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
         s = 3;
         continue;
       case 3: // ChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVPowerDeliveryParameterType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3211,12 +2939,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3294,19 +3018,11 @@ function d_EntryType(r: BitReader): EntryType {
             return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "EntryType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EntryType", 1);
+        return o;
       case 2: // TimeInterval:done
-        switch (r.event(1, 1, "EntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EntryType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3814,12 +3530,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             return r.unreachable();
         }
       case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RSAKeyValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3880,12 +3592,8 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
             return r.unreachable();
         }
       case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RetrievalMethodType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3901,14 +3609,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -4276,12 +3980,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             return r.unreachable();
         }
       case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("X509IssuerSerialType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4410,14 +4110,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -4520,14 +4216,10 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+        continue;
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
@@ -4541,12 +4233,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4604,21 +4292,13 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 3)) {
-          case 0:
-            o.MeterInfo = d_MeterInfoType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptReqType", 3);
+        o.MeterInfo = d_MeterInfoType(r);
+        s = 4;
+        continue;
       case 4: // MeterInfo:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4638,21 +4318,13 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 1)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptResType", 1);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4762,21 +4434,13 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             return r.unreachable();
         }
       case 1: // ContractID:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4820,12 +4484,8 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             return r.unreachable();
         }
       case 3: // DateTimeNow:done
-        switch (r.event(1, 1, "PaymentDetailsResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4879,19 +4539,11 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             return r.unreachable();
         }
       case 3: // DC_EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 3);
+        return o;
       case 4: // EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4911,14 +4563,10 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
         s = 1;
         continue;
       case 1: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "ChargingProfileType", 1)) {
-          case 0:
-            (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingProfileType", 1);
+        (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
+        s = (2);
+        continue;
       case 2: // ProfileEntry:loop
         switch (r.event(2, 2, "ChargingProfileType", 2)) {
           case 0:
@@ -4953,12 +4601,8 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
         s = 2;
         continue;
       case 2: // ChargingProfileEntryMaxPower:done
-        switch (r.event(1, 1, "ProfileEntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ProfileEntryType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4995,26 +4639,14 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 2);
+        return o;
       case 3: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 3);
+        return o;
       case 4: // EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5030,39 +4662,23 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "PreChargeReqType", 1)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 1);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetVoltage:done
-        switch (r.event(1, 1, "PreChargeReqType", 2)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 2);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVTargetCurrent:done
-        switch (r.event(1, 1, "PreChargeReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5082,30 +4698,18 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "PreChargeResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PreChargeResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "PreChargeResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5121,14 +4725,10 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceChargeType", 0)) {
-          case 0:
-            o.ServiceTag = d_ServiceTagType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceChargeType", 0);
+        o.ServiceTag = d_ServiceTagType(r);
+        s = 1;
+        continue;
       case 1: // ServiceTag:done
         o.FreeService = r.seBool("ServiceChargeType", 1, "ServiceChargeType.FreeService");
         s = 2;
@@ -5138,12 +4738,8 @@ function d_ServiceChargeType(r: BitReader): ServiceChargeType {
         s = 3;
         continue;
       case 3: // EnergyTransferType:done
-        switch (r.event(1, 1, "ServiceChargeType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceChargeType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5198,12 +4794,8 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
             return r.unreachable();
         }
       case 4: // ServiceScope:done
-        switch (r.event(1, 1, "ServiceTagType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceTagType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5223,12 +4815,8 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
         s = 1;
         continue;
       case 1: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5263,12 +4851,8 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             return r.unreachable();
         }
       case 3: // ServiceParameterList:done
-        switch (r.event(1, 1, "ServiceDetailResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5284,14 +4868,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceParameterListType", 0)) {
-          case 0:
-            (o.ParameterSet ??= []).push(d_ParameterSetType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 0);
+        (o.ParameterSet ??= []).push(d_ParameterSetType(r));
+        s = (1);
+        continue;
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
           case 0:
@@ -5322,14 +4902,10 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         s = 1;
         continue;
       case 1: // ParameterSetID:done
-        switch (r.event(1, 1, "ParameterSetType", 1)) {
-          case 0:
-            (o.Parameter ??= []).push(d_ParameterType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 1);
+        (o.Parameter ??= []).push(d_ParameterType(r));
+        s = (2);
+        continue;
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
           case 0:
@@ -5410,47 +4986,23 @@ function d_ParameterType(r: BitReader): ParameterType {
             return r.unreachable();
         }
       case 3: // boolValue:done
-        switch (r.event(1, 1, "ParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 3);
+        return o;
       case 4: // byteValue:done
-        switch (r.event(1, 1, "ParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 4);
+        return o;
       case 5: // shortValue:done
-        switch (r.event(1, 1, "ParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 5);
+        return o;
       case 6: // intValue:done
-        switch (r.event(1, 1, "ParameterType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 6);
+        return o;
       case 7: // physicalValue:done
-        switch (r.event(1, 1, "ParameterType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 7);
+        return o;
       case 8: // stringValue:done
-        switch (r.event(1, 1, "ParameterType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5497,12 +5049,8 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             return r.unreachable();
         }
       case 2: // ServiceCategory:done
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5522,23 +5070,15 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
-          case 0:
-            o.PaymentOptions = d_PaymentOptionsType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 1);
+        o.PaymentOptions = d_PaymentOptionsType(r);
+        s = 2;
+        continue;
       case 2: // PaymentOptions:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
-          case 0:
-            o.ChargeService = d_ServiceChargeType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 2);
+        o.ChargeService = d_ServiceChargeType(r);
+        s = 3;
+        continue;
       case 3: // ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
           case 0:
@@ -5551,12 +5091,8 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             return r.unreachable();
         }
       case 4: // ServiceList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5602,14 +5138,10 @@ function d_ServiceTagListType(r: BitReader): ServiceTagListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceTagListType", 0)) {
-          case 0:
-            (o.Service ??= []).push(d_ServiceType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceTagListType", 0);
+        (o.Service ??= []).push(d_ServiceType(r));
+        s = (1);
+        continue;
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceTagListType", 1)) {
           case 0:
@@ -5636,25 +5168,17 @@ function d_ServiceType(r: BitReader): ServiceType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceType", 0)) {
-          case 0:
-            o.ServiceTag = d_ServiceTagType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceType", 0);
+        o.ServiceTag = d_ServiceTagType(r);
+        s = 1;
+        continue;
       case 1: // ServiceTag:done
         o.FreeService = r.seBool("ServiceType", 1, "ServiceType.FreeService");
         s = 2;
         continue;
       case 2: // FreeService:done
-        switch (r.event(1, 1, "ServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5674,21 +5198,13 @@ function d_ServicePaymentSelectionReqType(r: BitReader): ServicePaymentSelection
         s = 1;
         continue;
       case 1: // SelectedPaymentOption:done
-        switch (r.event(1, 1, "ServicePaymentSelectionReqType", 1)) {
-          case 0:
-            o.SelectedServiceList = d_SelectedServiceListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServicePaymentSelectionReqType", 1);
+        o.SelectedServiceList = d_SelectedServiceListType(r);
+        s = 2;
+        continue;
       case 2: // SelectedServiceList:done
-        switch (r.event(1, 1, "ServicePaymentSelectionReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServicePaymentSelectionReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5704,14 +5220,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceListType", 0)) {
-          case 0:
-            (o.SelectedService ??= []).push(d_SelectedServiceType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 0);
+        (o.SelectedService ??= []).push(d_SelectedServiceType(r));
+        s = (1);
+        continue;
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
           case 0:
@@ -5754,12 +5266,8 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             return r.unreachable();
         }
       case 2: // ParameterSetID:done
-        switch (r.event(1, 1, "SelectedServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5779,12 +5287,8 @@ function d_ServicePaymentSelectionResType(r: BitReader): ServicePaymentSelection
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServicePaymentSelectionResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServicePaymentSelectionResType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5812,12 +5316,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             return r.unreachable();
         }
       case 1: // EVCCID:done
-        switch (r.event(1, 1, "SessionSetupReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5863,12 +5363,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             return r.unreachable();
         }
       case 3: // DateTimeNow:done
-        switch (r.event(1, 1, "SessionSetupResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5893,12 +5389,8 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "SessionStopResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopResType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5927,23 +5419,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -6009,32 +5493,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -6135,12 +5607,8 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6169,14 +5637,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -6248,30 +5712,18 @@ function d_V2G_Message(r: BitReader): V2G_Message {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "V2G_Message", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "V2G_Message", 1)) {
-          case 0:
-            o.Body = d_BodyType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 1);
+        o.Body = d_BodyType(r);
+        s = 2;
+        continue;
       case 2: // Body:done
-        switch (r.event(1, 1, "V2G_Message", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6325,12 +5777,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             return r.unreachable();
         }
       case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MessageHeaderType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6364,12 +5812,8 @@ function d_NotificationType(r: BitReader): NotificationType {
             return r.unreachable();
         }
       case 2: // FaultMsg:done
-        switch (r.event(1, 1, "NotificationType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("NotificationType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6532,250 +5976,110 @@ function d_BodyType(r: BitReader): BodyType {
             return r.unreachable();
         }
       case 1: // BodyElement:done
-        switch (r.event(1, 1, "BodyType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 1);
+        return o;
       case 2: // CableCheckReq:done
-        switch (r.event(1, 1, "BodyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 2);
+        return o;
       case 3: // CableCheckRes:done
-        switch (r.event(1, 1, "BodyType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 3);
+        return o;
       case 4: // CertificateInstallationReq:done
-        switch (r.event(1, 1, "BodyType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 4);
+        return o;
       case 5: // CertificateInstallationRes:done
-        switch (r.event(1, 1, "BodyType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 5);
+        return o;
       case 6: // CertificateUpdateReq:done
-        switch (r.event(1, 1, "BodyType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 6);
+        return o;
       case 7: // CertificateUpdateRes:done
-        switch (r.event(1, 1, "BodyType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 7);
+        return o;
       case 8: // ChargeParameterDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 8);
+        return o;
       case 9: // ChargeParameterDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 9);
+        return o;
       case 10: // ChargingStatusReq:done
-        switch (r.event(1, 1, "BodyType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 10);
+        return o;
       case 11: // ChargingStatusRes:done
-        switch (r.event(1, 1, "BodyType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 11);
+        return o;
       case 12: // ContractAuthenticationReq:done
-        switch (r.event(1, 1, "BodyType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 12);
+        return o;
       case 13: // ContractAuthenticationRes:done
-        switch (r.event(1, 1, "BodyType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 13);
+        return o;
       case 14: // CurrentDemandReq:done
-        switch (r.event(1, 1, "BodyType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 14);
+        return o;
       case 15: // CurrentDemandRes:done
-        switch (r.event(1, 1, "BodyType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 15);
+        return o;
       case 16: // MeteringReceiptReq:done
-        switch (r.event(1, 1, "BodyType", 16)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 16);
+        return o;
       case 17: // MeteringReceiptRes:done
-        switch (r.event(1, 1, "BodyType", 17)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 17);
+        return o;
       case 18: // PaymentDetailsReq:done
-        switch (r.event(1, 1, "BodyType", 18)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 18);
+        return o;
       case 19: // PaymentDetailsRes:done
-        switch (r.event(1, 1, "BodyType", 19)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 19);
+        return o;
       case 20: // PowerDeliveryReq:done
-        switch (r.event(1, 1, "BodyType", 20)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 20);
+        return o;
       case 21: // PowerDeliveryRes:done
-        switch (r.event(1, 1, "BodyType", 21)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 21);
+        return o;
       case 22: // PreChargeReq:done
-        switch (r.event(1, 1, "BodyType", 22)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 22);
+        return o;
       case 23: // PreChargeRes:done
-        switch (r.event(1, 1, "BodyType", 23)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 23);
+        return o;
       case 24: // ServiceDetailReq:done
-        switch (r.event(1, 1, "BodyType", 24)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 24);
+        return o;
       case 25: // ServiceDetailRes:done
-        switch (r.event(1, 1, "BodyType", 25)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 25);
+        return o;
       case 26: // ServiceDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 26)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 26);
+        return o;
       case 27: // ServiceDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 27)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 27);
+        return o;
       case 28: // ServicePaymentSelectionReq:done
-        switch (r.event(1, 1, "BodyType", 28)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 28);
+        return o;
       case 29: // ServicePaymentSelectionRes:done
-        switch (r.event(1, 1, "BodyType", 29)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 29);
+        return o;
       case 30: // SessionSetupReq:done
-        switch (r.event(1, 1, "BodyType", 30)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 30);
+        return o;
       case 31: // SessionSetupRes:done
-        switch (r.event(1, 1, "BodyType", 31)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 31);
+        return o;
       case 32: // SessionStopReq:done
-        switch (r.event(1, 1, "BodyType", 32)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 32);
+        return o;
       case 33: // SessionStopRes:done
-        switch (r.event(1, 1, "BodyType", 33)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 33);
+        return o;
       case 34: // WeldingDetectionReq:done
-        switch (r.event(1, 1, "BodyType", 34)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 34);
+        return o;
       case 35: // WeldingDetectionRes:done
-        switch (r.event(1, 1, "BodyType", 35)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 35);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6791,21 +6095,13 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "WeldingDetectionReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6825,30 +6121,18 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -10946,14 +10230,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

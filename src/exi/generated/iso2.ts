@@ -846,48 +846,28 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
-          case 0:
-            o.EAmount = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 1);
+        o.EAmount = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EAmount:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 2)) {
-          case 0:
-            o.EVMaxVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 2);
+        o.EVMaxVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVMaxVoltage:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 3)) {
-          case 0:
-            o.EVMaxCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 3);
+        o.EVMaxCurrent = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 4)) {
-          case 0:
-            o.EVMinCurrent = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 4);
+        o.EVMinCurrent = d_PhysicalValueType(r);
+        s = 5;
+        continue;
       case 5: // EVMinCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVChargeParameterType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -915,12 +895,8 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
         s = 3;
         continue;
       case 3: // Value:done
-        switch (r.event(1, 1, "PhysicalValueType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PhysicalValueType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -936,39 +912,23 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 0);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 1;
+        continue;
       case 1: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSENominalVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 1);
+        o.EVSENominalVoltage = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVSENominalVoltage:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 2)) {
-          case 0:
-            o.EVSEMaxCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 2);
+        o.EVSEMaxCurrent = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEChargeParameterType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -996,12 +956,8 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
         s = 3;
         continue;
       case 3: // RCD:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_EVSEStatusType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1049,12 +1005,8 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             return r.unreachable();
         }
       case 2: // GenChallenge:done
-        switch (r.event(1, 1, "AuthorizationReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1078,12 +1030,8 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
         s = 2;
         continue;
       case 2: // EVSEProcessing:done
-        switch (r.event(1, 1, "AuthorizationResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1104,21 +1052,13 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CableCheckReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1146,12 +1086,8 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
         s = 3;
         continue;
       case 3: // EVRESSSOC:done
-        switch (r.event(1, 1, "DC_EVStatusType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVStatusType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1171,25 +1107,17 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CableCheckResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
         o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
         s = 3;
         continue;
       case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "CableCheckResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CableCheckResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1232,12 +1160,8 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
         s = 4;
         continue;
       case 4: // EVSEStatusCode:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEStatusType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1308,21 +1232,13 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 2: // OEMProvisioningCert:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 2);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 3;
+        continue;
       case 3: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1338,14 +1254,10 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 0)) {
-          case 0:
-            (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
-            s = (o.RootCertificateID.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 0);
+        (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
+        s = (o.RootCertificateID.length < 20 ? 1 : 2);
+        continue;
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
           case 0:
@@ -1358,12 +1270,8 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             return r.unreachable();
         }
       case 2: // RootCertificateID:done
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1403,12 +1311,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             return r.unreachable();
         }
       case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("X509IssuerSerialType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1428,57 +1332,33 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
-          case 0:
-            o.SAProvisioningCertificateChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 1);
+        o.SAProvisioningCertificateChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // SAProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+        continue;
       case 3: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
-          case 0:
-            o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 3);
+        o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
+        s = 4;
+        continue;
       case 4: // ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
-          case 0:
-            o.DHpublickey = d_DiffieHellmanPublickeyType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 4);
+        o.DHpublickey = d_DiffieHellmanPublickeyType(r);
+        s = 5;
+        continue;
       case 5: // DHpublickey:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
-          case 0:
-            o.eMAID = d_EMAIDType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 5);
+        o.eMAID = d_EMAIDType(r);
+        s = 6;
+        continue;
       case 6: // eMAID:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1533,12 +1413,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             return r.unreachable();
         }
       case 3: // SubCertificates:done
-        switch (r.event(1, 1, "CertificateChainType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateChainType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1580,12 +1456,8 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             return r.unreachable();
         }
       case 2: // Certificate:done
-        switch (r.event(1, 1, "SubCertificatesType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SubCertificatesType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1619,12 +1491,8 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ContractSignatureEncryptedPrivateKeyType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1658,12 +1526,8 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "DiffieHellmanPublickeyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DiffieHellmanPublickeyType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1697,12 +1561,8 @@ function d_EMAIDType(r: BitReader): EMAIDType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "EMAIDType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EMAIDType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1727,14 +1587,10 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "CertificateUpdateReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
           case 0:
@@ -1748,21 +1604,13 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             return r.unreachable();
         }
       case 3: // eMAID:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 3)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 3);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 4;
+        continue;
       case 4: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1782,50 +1630,30 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
-          case 0:
-            o.SAProvisioningCertificateChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 1);
+        o.SAProvisioningCertificateChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // SAProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+        continue;
       case 3: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
-          case 0:
-            o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 3);
+        o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
+        s = 4;
+        continue;
       case 4: // ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 4)) {
-          case 0:
-            o.DHpublickey = d_DiffieHellmanPublickeyType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 4);
+        o.DHpublickey = d_DiffieHellmanPublickeyType(r);
+        s = 5;
+        continue;
       case 5: // DHpublickey:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 5)) {
-          case 0:
-            o.eMAID = d_EMAIDType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 5);
+        o.eMAID = d_EMAIDType(r);
+        s = 6;
+        continue;
       case 6: // eMAID:done
         switch (r.event(2, 2, "CertificateUpdateResType", 6)) {
           case 0:
@@ -1839,12 +1667,8 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
             return r.unreachable();
         }
       case 7: // RetryCounter:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateUpdateResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1896,26 +1720,14 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
             return r.unreachable();
         }
       case 3: // AC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 3);
+        return o;
       case 4: // DC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 4);
+        return o;
       case 5: // EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryReqType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1945,23 +1757,15 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 1)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 1);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVStatus:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 2)) {
-          case 0:
-            o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 2);
+        o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 3)) {
           case 0:
@@ -1976,14 +1780,10 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             return r.unreachable();
         }
       case 4: // EVMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 4)) {
-          case 0:
-            o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 4);
+        o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 5)) {
           case 0:
@@ -2060,12 +1860,8 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
             return r.unreachable();
         }
       case 9: // BulkSOC:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVChargeParameterType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2093,12 +1889,8 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "EVChargeParameterType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVChargeParameterType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2181,26 +1973,14 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
             return r.unreachable();
         }
       case 5: // AC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 5);
+        return o;
       case 6: // DC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 6);
+        return o;
       case 7: // EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeParameterDiscoveryResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2216,14 +1996,10 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleListType", 0)) {
-          case 0:
-            (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
-            s = (o.SAScheduleTuple.length < 3 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleListType", 0);
+        (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
+        s = (o.SAScheduleTuple.length < 3 ? 1 : 2);
+        continue;
       case 1: // SAScheduleTuple:loop
         switch (r.event(2, 2, "SAScheduleListType", 1)) {
           case 0:
@@ -2236,12 +2012,8 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
             return r.unreachable();
         }
       case 2: // SAScheduleTuple:done
-        switch (r.event(1, 1, "SAScheduleListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2261,14 +2033,10 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
         s = 1;
         continue;
       case 1: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
-          case 0:
-            o.PMaxSchedule = d_PMaxScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleTupleType", 1);
+        o.PMaxSchedule = d_PMaxScheduleType(r);
+        s = 2;
+        continue;
       case 2: // PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
           case 0:
@@ -2281,12 +2049,8 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
             return r.unreachable();
         }
       case 3: // SalesTariff:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleTupleType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2302,14 +2066,10 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PMaxScheduleType", 0)) {
-          case 0:
-            (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
-            s = (o.PMaxScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleType", 0);
+        (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
+        s = (o.PMaxScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PMaxScheduleEntry:loop
         switch (r.event(2, 2, "PMaxScheduleType", 1)) {
           case 0:
@@ -2322,12 +2082,8 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
             return r.unreachable();
         }
       case 2: // PMaxScheduleEntry:done
-        switch (r.event(1, 1, "PMaxScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2356,30 +2112,18 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
             return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 1)) {
-          case 0:
-            o.PMax = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleEntryType", 1);
+        o.PMax = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 2: // TimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 2)) {
-          case 0:
-            o.PMax = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleEntryType", 2);
+        o.PMax = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // PMax:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleEntryType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2411,12 +2155,8 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
             return r.unreachable();
         }
       case 2: // duration:done
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RelativeTimeIntervalType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2490,14 +2230,10 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 4: // NumEPriceLevels:done
-        switch (r.event(1, 1, "SalesTariffType", 4)) {
-          case 0:
-            (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
-            s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffType", 4);
+        (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
+        s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
+        continue;
       case 5: // SalesTariffEntry:loop
         switch (r.event(2, 2, "SalesTariffType", 5)) {
           case 0:
@@ -2510,12 +2246,8 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 6: // SalesTariffEntry:done
-        switch (r.event(1, 1, "SalesTariffType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2598,12 +2330,8 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             return r.unreachable();
         }
       case 5: // ConsumptionCost:done
-        switch (r.event(1, 1, "SalesTariffEntryType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffEntryType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2619,23 +2347,15 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ConsumptionCostType", 0)) {
-          case 0:
-            o.startValue = d_PhysicalValueType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 0);
+        o.startValue = d_PhysicalValueType(r);
+        s = 1;
+        continue;
       case 1: // startValue:done
-        switch (r.event(1, 1, "ConsumptionCostType", 1)) {
-          case 0:
-            (o.Cost ??= []).push(d_CostType(r));
-            s = (o.Cost.length < 3 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 1);
+        (o.Cost ??= []).push(d_CostType(r));
+        s = (o.Cost.length < 3 ? 2 : 3);
+        continue;
       case 2: // Cost:loop
         switch (r.event(2, 2, "ConsumptionCostType", 2)) {
           case 0:
@@ -2648,12 +2368,8 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
             return r.unreachable();
         }
       case 3: // Cost:done
-        switch (r.event(1, 1, "ConsumptionCostType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2689,12 +2405,8 @@ function d_CostType(r: BitReader): CostType {
             return r.unreachable();
         }
       case 3: // amountMultiplier:done
-        switch (r.event(1, 1, "CostType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CostType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2715,59 +2427,35 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 0);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 1);
+        o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVSEMaximumCurrentLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 2)) {
-          case 0:
-            o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 2);
+        o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 3)) {
-          case 0:
-            o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 3);
+        o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMaximumVoltageLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 4)) {
-          case 0:
-            o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 4);
+        o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMinimumCurrentLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 5);
+        o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
           case 0:
@@ -2782,14 +2470,10 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             return r.unreachable();
         }
       case 7: // EVSECurrentRegulationTolerance:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 7)) {
-          case 0:
-            o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 7);
+        o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
+        s = 8;
+        continue;
       case 8: // EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
           case 0:
@@ -2802,12 +2486,8 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
             return r.unreachable();
         }
       case 9: // EVSEEnergyToBeDelivered:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVSEChargeParameterType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2907,21 +2587,13 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             return r.unreachable();
         }
       case 6: // ReceiptRequired:done
-        switch (r.event(1, 1, "ChargingStatusResType", 6)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingStatusResType", 6);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 7;
+        continue;
       case 7: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "ChargingStatusResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingStatusResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3041,12 +2713,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             return r.unreachable();
         }
       case 5: // TMeter:done
-        switch (r.event(1, 1, "MeterInfoType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeterInfoType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3062,23 +2730,15 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 1)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 1);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
           case 0:
@@ -3198,21 +2858,13 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
             return r.unreachable();
         }
       case 9: // RemainingTimeToBulkSoC:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 9)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 9);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 10;
+        continue;
       case 10: // EVTargetVoltage:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandReqType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3232,32 +2884,20 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CurrentDemandResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CurrentDemandResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "CurrentDemandResType", 3)) {
-          case 0:
-            o.EVSEPresentCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 3);
+        o.EVSEPresentCurrent = d_PhysicalValueType(r);
+        s = 4;
+        continue;
       case 4: // EVSEPresentCurrent:done
         o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
         s = 5;
@@ -3375,12 +3015,8 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             return r.unreachable();
         }
       case 14: // ReceiptRequired:done
-        switch (r.event(1, 1, "CurrentDemandResType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CurrentDemandResType", 14);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3396,14 +3032,10 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVPowerDeliveryParameterType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
           case 0:
@@ -3424,12 +3056,8 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
         s = 3;
         continue;
       case 3: // ChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_EVPowerDeliveryParameterType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3561,12 +3189,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3629,12 +3253,8 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         s = 2;
         continue;
       case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVSEStatusType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3668,19 +3288,11 @@ function d_EntryType(r: BitReader): EntryType {
             return r.unreachable();
         }
       case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "EntryType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EntryType", 1);
+        return o;
       case 2: // TimeInterval:done
-        switch (r.event(1, 1, "EntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EntryType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4188,12 +3800,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             return r.unreachable();
         }
       case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RSAKeyValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4254,12 +3862,8 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
             return r.unreachable();
         }
       case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RetrievalMethodType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4275,14 +3879,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -4739,14 +4339,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -4849,14 +4445,10 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+        continue;
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
@@ -4870,12 +4462,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4933,21 +4521,13 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             return r.unreachable();
         }
       case 3: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 3)) {
-          case 0:
-            o.MeterInfo = d_MeterInfoType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptReqType", 3);
+        o.MeterInfo = d_MeterInfoType(r);
+        s = 4;
+        continue;
       case 4: // MeterInfo:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4984,26 +4564,14 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
             return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptResType", 2);
+        return o;
       case 3: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptResType", 3);
+        return o;
       case 4: // EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringReceiptResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5113,21 +4681,13 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             return r.unreachable();
         }
       case 1: // eMAID:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5171,12 +4731,8 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             return r.unreachable();
         }
       case 3: // EVSETimeStamp:done
-        switch (r.event(1, 1, "PaymentDetailsResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentDetailsResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5196,21 +4752,13 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
         s = 1;
         continue;
       case 1: // SelectedPaymentOption:done
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 1)) {
-          case 0:
-            o.SelectedServiceList = d_SelectedServiceListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentServiceSelectionReqType", 1);
+        o.SelectedServiceList = d_SelectedServiceListType(r);
+        s = 2;
+        continue;
       case 2: // SelectedServiceList:done
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentServiceSelectionReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5226,14 +4774,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceListType", 0)) {
-          case 0:
-            (o.SelectedService ??= []).push(d_SelectedServiceType(r));
-            s = (o.SelectedService.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 0);
+        (o.SelectedService ??= []).push(d_SelectedServiceType(r));
+        s = (o.SelectedService.length < 16 ? 1 : 2);
+        continue;
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
           case 0:
@@ -5246,12 +4790,8 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             return r.unreachable();
         }
       case 2: // SelectedService:done
-        switch (r.event(1, 1, "SelectedServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5283,12 +4823,8 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
             return r.unreachable();
         }
       case 2: // ParameterSetID:done
-        switch (r.event(1, 1, "SelectedServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5308,12 +4844,8 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "PaymentServiceSelectionResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentServiceSelectionResType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5371,19 +4903,11 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             return r.unreachable();
         }
       case 4: // DC_EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 4);
+        return o;
       case 5: // EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5399,14 +4923,10 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingProfileType", 0)) {
-          case 0:
-            (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
-            s = (o.ProfileEntry.length < 24 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingProfileType", 0);
+        (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
+        s = (o.ProfileEntry.length < 24 ? 1 : 2);
+        continue;
       case 1: // ProfileEntry:loop
         switch (r.event(2, 2, "ChargingProfileType", 1)) {
           case 0:
@@ -5419,12 +4939,8 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
             return r.unreachable();
         }
       case 2: // ProfileEntry:done
-        switch (r.event(1, 1, "ChargingProfileType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingProfileType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5444,14 +4960,10 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
         s = 1;
         continue;
       case 1: // ChargingProfileEntryStart:done
-        switch (r.event(1, 1, "ProfileEntryType", 1)) {
-          case 0:
-            o.ChargingProfileEntryMaxPower = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ProfileEntryType", 1);
+        o.ChargingProfileEntryMaxPower = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // ChargingProfileEntryMaxPower:done
         switch (r.event(2, 2, "ProfileEntryType", 2)) {
           case 0:
@@ -5465,12 +4977,8 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
             return r.unreachable();
         }
       case 3: // ChargingProfileEntryMaxNumberOfPhasesInUse:done
-        switch (r.event(1, 1, "ProfileEntryType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ProfileEntryType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5507,26 +5015,14 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             return r.unreachable();
         }
       case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 2);
+        return o;
       case 3: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 3);
+        return o;
       case 4: // EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5542,39 +5038,23 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "PreChargeReqType", 1)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 1);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetVoltage:done
-        switch (r.event(1, 1, "PreChargeReqType", 2)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 2);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVTargetCurrent:done
-        switch (r.event(1, 1, "PreChargeReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5594,30 +5074,18 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "PreChargeResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PreChargeResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "PreChargeResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PreChargeResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5637,12 +5105,8 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
         s = 1;
         continue;
       case 1: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5677,12 +5141,8 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
             return r.unreachable();
         }
       case 3: // ServiceParameterList:done
-        switch (r.event(1, 1, "ServiceDetailResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5698,14 +5158,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceParameterListType", 0)) {
-          case 0:
-            (o.ParameterSet ??= []).push(d_ParameterSetType(r));
-            s = (o.ParameterSet.length < 255 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 0);
+        (o.ParameterSet ??= []).push(d_ParameterSetType(r));
+        s = (o.ParameterSet.length < 255 ? 1 : 2);
+        continue;
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
           case 0:
@@ -5718,12 +5174,8 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             return r.unreachable();
         }
       case 2: // ParameterSet:done
-        switch (r.event(1, 1, "ServiceParameterListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5743,14 +5195,10 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         s = 1;
         continue;
       case 1: // ParameterSetID:done
-        switch (r.event(1, 1, "ParameterSetType", 1)) {
-          case 0:
-            (o.Parameter ??= []).push(d_ParameterType(r));
-            s = (o.Parameter.length < 16 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 1);
+        (o.Parameter ??= []).push(d_ParameterType(r));
+        s = (o.Parameter.length < 16 ? 2 : 3);
+        continue;
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
           case 0:
@@ -5763,12 +5211,8 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             return r.unreachable();
         }
       case 3: // Parameter:done
-        switch (r.event(1, 1, "ParameterSetType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5829,47 +5273,23 @@ function d_ParameterType(r: BitReader): ParameterType {
             return r.unreachable();
         }
       case 2: // boolValue:done
-        switch (r.event(1, 1, "ParameterType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 2);
+        return o;
       case 3: // byteValue:done
-        switch (r.event(1, 1, "ParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 3);
+        return o;
       case 4: // shortValue:done
-        switch (r.event(1, 1, "ParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 4);
+        return o;
       case 5: // intValue:done
-        switch (r.event(1, 1, "ParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 5);
+        return o;
       case 6: // physicalValue:done
-        switch (r.event(1, 1, "ParameterType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 6);
+        return o;
       case 7: // stringValue:done
-        switch (r.event(1, 1, "ParameterType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5916,12 +5336,8 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             return r.unreachable();
         }
       case 2: // ServiceCategory:done
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5941,23 +5357,15 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
-          case 0:
-            o.PaymentOptionList = d_PaymentOptionListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 1);
+        o.PaymentOptionList = d_PaymentOptionListType(r);
+        s = 2;
+        continue;
       case 2: // PaymentOptionList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
-          case 0:
-            o.ChargeService = d_ChargeServiceType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 2);
+        o.ChargeService = d_ChargeServiceType(r);
+        s = 3;
+        continue;
       case 3: // ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
           case 0:
@@ -5970,12 +5378,8 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             return r.unreachable();
         }
       case 4: // ServiceList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6007,12 +5411,8 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
             return r.unreachable();
         }
       case 2: // PaymentOption:done
-        switch (r.event(1, 1, "PaymentOptionListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentOptionListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6074,21 +5474,13 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
         s = 5;
         continue;
       case 5: // FreeService:done
-        switch (r.event(1, 1, "ChargeServiceType", 5)) {
-          case 0:
-            o.SupportedEnergyTransferMode = d_SupportedEnergyTransferModeType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeServiceType", 5);
+        o.SupportedEnergyTransferMode = d_SupportedEnergyTransferModeType(r);
+        s = 6;
+        continue;
       case 6: // SupportedEnergyTransferMode:done
-        switch (r.event(1, 1, "ChargeServiceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargeServiceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6120,12 +5512,8 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
             return r.unreachable();
         }
       case 2: // EnergyTransferMode:done
-        switch (r.event(1, 1, "SupportedEnergyTransferModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SupportedEnergyTransferModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6141,14 +5529,10 @@ function d_ServiceListType(r: BitReader): ServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceListType", 0)) {
-          case 0:
-            (o.Service ??= []).push(d_ServiceType(r));
-            s = (o.Service.length < 8 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 0);
+        (o.Service ??= []).push(d_ServiceType(r));
+        s = (o.Service.length < 8 ? 1 : 2);
+        continue;
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
           case 0:
@@ -6161,12 +5545,8 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             return r.unreachable();
         }
       case 2: // Service:done
-        switch (r.event(1, 1, "ServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6228,12 +5608,8 @@ function d_ServiceType(r: BitReader): ServiceType {
         s = 5;
         continue;
       case 5: // FreeService:done
-        switch (r.event(1, 1, "ServiceType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6261,12 +5637,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             return r.unreachable();
         }
       case 1: // EVCCID:done
-        switch (r.event(1, 1, "SessionSetupReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6312,12 +5684,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             return r.unreachable();
         }
       case 3: // EVSETimeStamp:done
-        switch (r.event(1, 1, "SessionSetupResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6337,12 +5705,8 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
         s = 1;
         continue;
       case 1: // ChargingSession:done
-        switch (r.event(1, 1, "SessionStopReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6362,12 +5726,8 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "SessionStopResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopResType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6396,23 +5756,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -6478,32 +5830,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -6604,12 +5944,8 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6638,14 +5974,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -6717,30 +6049,18 @@ function d_V2G_Message(r: BitReader): V2G_Message {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "V2G_Message", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "V2G_Message", 1)) {
-          case 0:
-            o.Body = d_BodyType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 1);
+        o.Body = d_BodyType(r);
+        s = 2;
+        continue;
       case 2: // Body:done
-        switch (r.event(1, 1, "V2G_Message", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("V2G_Message", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6794,12 +6114,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             return r.unreachable();
         }
       case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MessageHeaderType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6833,12 +6149,8 @@ function d_NotificationType(r: BitReader): NotificationType {
             return r.unreachable();
         }
       case 2: // FaultMsg:done
-        switch (r.event(1, 1, "NotificationType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("NotificationType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7001,250 +6313,110 @@ function d_BodyType(r: BitReader): BodyType {
             return r.unreachable();
         }
       case 1: // AuthorizationReq:done
-        switch (r.event(1, 1, "BodyType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 1);
+        return o;
       case 2: // AuthorizationRes:done
-        switch (r.event(1, 1, "BodyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 2);
+        return o;
       case 3: // BodyElement:done
-        switch (r.event(1, 1, "BodyType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 3);
+        return o;
       case 4: // CableCheckReq:done
-        switch (r.event(1, 1, "BodyType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 4);
+        return o;
       case 5: // CableCheckRes:done
-        switch (r.event(1, 1, "BodyType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 5);
+        return o;
       case 6: // CertificateInstallationReq:done
-        switch (r.event(1, 1, "BodyType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 6);
+        return o;
       case 7: // CertificateInstallationRes:done
-        switch (r.event(1, 1, "BodyType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 7);
+        return o;
       case 8: // CertificateUpdateReq:done
-        switch (r.event(1, 1, "BodyType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 8);
+        return o;
       case 9: // CertificateUpdateRes:done
-        switch (r.event(1, 1, "BodyType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 9);
+        return o;
       case 10: // ChargeParameterDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 10);
+        return o;
       case 11: // ChargeParameterDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 11);
+        return o;
       case 12: // ChargingStatusReq:done
-        switch (r.event(1, 1, "BodyType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 12);
+        return o;
       case 13: // ChargingStatusRes:done
-        switch (r.event(1, 1, "BodyType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 13);
+        return o;
       case 14: // CurrentDemandReq:done
-        switch (r.event(1, 1, "BodyType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 14);
+        return o;
       case 15: // CurrentDemandRes:done
-        switch (r.event(1, 1, "BodyType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 15);
+        return o;
       case 16: // MeteringReceiptReq:done
-        switch (r.event(1, 1, "BodyType", 16)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 16);
+        return o;
       case 17: // MeteringReceiptRes:done
-        switch (r.event(1, 1, "BodyType", 17)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 17);
+        return o;
       case 18: // PaymentDetailsReq:done
-        switch (r.event(1, 1, "BodyType", 18)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 18);
+        return o;
       case 19: // PaymentDetailsRes:done
-        switch (r.event(1, 1, "BodyType", 19)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 19);
+        return o;
       case 20: // PaymentServiceSelectionReq:done
-        switch (r.event(1, 1, "BodyType", 20)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 20);
+        return o;
       case 21: // PaymentServiceSelectionRes:done
-        switch (r.event(1, 1, "BodyType", 21)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 21);
+        return o;
       case 22: // PowerDeliveryReq:done
-        switch (r.event(1, 1, "BodyType", 22)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 22);
+        return o;
       case 23: // PowerDeliveryRes:done
-        switch (r.event(1, 1, "BodyType", 23)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 23);
+        return o;
       case 24: // PreChargeReq:done
-        switch (r.event(1, 1, "BodyType", 24)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 24);
+        return o;
       case 25: // PreChargeRes:done
-        switch (r.event(1, 1, "BodyType", 25)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 25);
+        return o;
       case 26: // ServiceDetailReq:done
-        switch (r.event(1, 1, "BodyType", 26)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 26);
+        return o;
       case 27: // ServiceDetailRes:done
-        switch (r.event(1, 1, "BodyType", 27)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 27);
+        return o;
       case 28: // ServiceDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 28)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 28);
+        return o;
       case 29: // ServiceDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 29)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 29);
+        return o;
       case 30: // SessionSetupReq:done
-        switch (r.event(1, 1, "BodyType", 30)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 30);
+        return o;
       case 31: // SessionSetupRes:done
-        switch (r.event(1, 1, "BodyType", 31)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 31);
+        return o;
       case 32: // SessionStopReq:done
-        switch (r.event(1, 1, "BodyType", 32)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 32);
+        return o;
       case 33: // SessionStopRes:done
-        switch (r.event(1, 1, "BodyType", 33)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 33);
+        return o;
       case 34: // WeldingDetectionReq:done
-        switch (r.event(1, 1, "BodyType", 34)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 34);
+        return o;
       case 35: // WeldingDetectionRes:done
-        switch (r.event(1, 1, "BodyType", 35)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BodyType", 35);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7260,21 +6432,13 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+        continue;
       case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "WeldingDetectionReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7294,30 +6458,18 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
         s = 1;
         continue;
       case 1: // ResponseCode:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+        continue;
       case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("WeldingDetectionResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -11567,14 +10719,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

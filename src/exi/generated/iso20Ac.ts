@@ -532,14 +532,10 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
@@ -571,14 +567,10 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             return r.unreachable();
         }
       case 3: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
@@ -606,12 +598,8 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
             return r.unreachable();
         }
       case 6: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDReqEnergyTransferModeType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -635,12 +623,8 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         s = 2;
         continue;
       case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RationalNumberType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -656,14 +640,10 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
@@ -695,14 +675,10 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             return r.unreachable();
         }
       case 3: // EVSEMaximumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
@@ -734,14 +710,10 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVSENominalFrequency = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDResEnergyTransferModeType", 6);
+        o.EVSENominalFrequency = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVSENominalFrequency:done
         switch (r.event(3, 6, "AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
@@ -838,12 +810,8 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
             return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_CPDResEnergyTransferModeType", 12);
+        return o;
       default:
         return r.unreachable();
     }
@@ -859,14 +827,10 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(2, 2, "AC_ChargeLoopReqType", 1)) {
           case 0:
@@ -911,40 +875,20 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
             return r.unreachable();
         }
       case 4: // BPT_Dynamic_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 4);
+        return o;
       case 5: // BPT_Scheduled_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 5);
+        return o;
       case 6: // CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 6);
+        return o;
       case 7: // Dynamic_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 7);
+        return o;
       case 8: // Scheduled_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopReqType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -995,12 +939,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             return r.unreachable();
         }
       case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MessageHeaderType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1029,23 +969,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -1111,32 +1043,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -1325,14 +1245,10 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+        continue;
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
@@ -1346,12 +1262,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1367,14 +1279,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -1516,12 +1424,8 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2121,12 +2025,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2166,12 +2066,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             return r.unreachable();
         }
       case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RSAKeyValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2232,12 +2128,8 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
             return r.unreachable();
         }
       case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RetrievalMethodType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2535,12 +2427,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             return r.unreachable();
         }
       case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("X509IssuerSerialType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3074,12 +2962,8 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             return r.unreachable();
         }
       case 10: // InletHot:done
-        switch (r.event(1, 1, "DisplayParametersType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DisplayParametersType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3109,41 +2993,25 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
@@ -3175,14 +3043,10 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 7: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 7);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
@@ -3214,14 +3078,10 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 10: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 10);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
@@ -3253,14 +3113,10 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 13: // EVPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 13)) {
-          case 0:
-            o.EVPresentReactivePower = d_RationalNumberType(r);
-            s = 14;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 13);
+        o.EVPresentReactivePower = d_RationalNumberType(r);
+        s = 14;
+        continue;
       case 14: // EVPresentReactivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
@@ -3292,14 +3148,10 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 16: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 16)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 17;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 16);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 17;
+        continue;
       case 17: // EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 17)) {
           case 0:
@@ -3331,14 +3183,10 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 19: // EVMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 19)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 20;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 19);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 20;
+        continue;
       case 20: // EVMinimumDischargePower:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLReqControlModeType", 20)) {
           case 0:
@@ -3408,12 +3256,8 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 24: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 24)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 24);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3690,14 +3534,10 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_AC_CLReqControlModeType", 9);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVPresentActivePower:done
         switch (r.event(4, 12, "BPT_Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
@@ -4040,12 +3880,8 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
             return r.unreachable();
         }
       case 21: // EVMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 21)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_AC_CLReqControlModeType", 21);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4080,41 +3916,25 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
@@ -4146,14 +3966,10 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             return r.unreachable();
         }
       case 7: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 7);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVMinimumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
@@ -4185,14 +4001,10 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             return r.unreachable();
         }
       case 10: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 10);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
@@ -4224,14 +4036,10 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             return r.unreachable();
         }
       case 13: // EVPresentActivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 13)) {
-          case 0:
-            o.EVPresentReactivePower = d_RationalNumberType(r);
-            s = 14;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 13);
+        o.EVPresentReactivePower = d_RationalNumberType(r);
+        s = 14;
+        continue;
       case 14: // EVPresentReactivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
@@ -4259,12 +4067,8 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
             return r.unreachable();
         }
       case 16: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 16)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLReqControlModeType", 16);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4541,14 +4345,10 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             return r.unreachable();
         }
       case 9: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_AC_CLReqControlModeType", 9);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVPresentActivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
@@ -4645,12 +4445,8 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
             return r.unreachable();
         }
       case 15: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_AC_CLReqControlModeType", 15);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4666,14 +4462,10 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeLoopResType", 1, "AC_ChargeLoopResType.ResponseCode")];
         s = 2;
@@ -4844,40 +4636,20 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
             return r.unreachable();
         }
       case 7: // BPT_Dynamic_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 7);
+        return o;
       case 8: // BPT_Scheduled_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 8);
+        return o;
       case 9: // CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 9);
+        return o;
       case 10: // Dynamic_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 10);
+        return o;
       case 11: // Scheduled_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeLoopResType", 11);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4901,12 +4673,8 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         s = 2;
         continue;
       case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVSEStatusType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5125,12 +4893,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             return r.unreachable();
         }
       case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeterInfoType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5264,12 +5028,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5285,30 +5045,18 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5328,21 +5076,13 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         s = 1;
         continue;
       case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5444,14 +5184,10 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSETargetActivePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLResControlModeType", 4);
+        o.EVSETargetActivePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
@@ -5653,12 +5389,8 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
             return r.unreachable();
         }
       case 13: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_AC_CLResControlModeType", 13);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5917,12 +5649,8 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
             return r.unreachable();
         }
       case 9: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLResControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_AC_CLResControlModeType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6029,14 +5757,10 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             return r.unreachable();
         }
       case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSETargetActivePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLResControlModeType", 4);
+        o.EVSETargetActivePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSETargetActivePower:done
         switch (r.event(4, 9, "Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
@@ -6238,12 +5962,8 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
             return r.unreachable();
         }
       case 13: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_AC_CLResControlModeType", 13);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6502,12 +6222,8 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
             return r.unreachable();
         }
       case 9: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLResControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_AC_CLResControlModeType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6523,14 +6239,10 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
@@ -6545,19 +6257,11 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
             return r.unreachable();
         }
       case 2: // AC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryReqType", 2);
+        return o;
       case 3: // BPT_AC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6573,14 +6277,10 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
@@ -6612,14 +6312,10 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             return r.unreachable();
         }
       case 3: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
@@ -6651,14 +6347,10 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             return r.unreachable();
         }
       case 6: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 6);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 7)) {
           case 0:
@@ -6690,14 +6382,10 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             return r.unreachable();
         }
       case 9: // EVMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 9);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 10)) {
           case 0:
@@ -6725,12 +6413,8 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
             return r.unreachable();
         }
       case 12: // EVMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 12);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6746,14 +6430,10 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeParameterDiscoveryResType", 1, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
         s = 2;
@@ -6772,19 +6452,11 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
             return r.unreachable();
         }
       case 3: // AC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryResType", 3);
+        return o;
       case 4: // BPT_AC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AC_ChargeParameterDiscoveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6800,14 +6472,10 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVSEMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
@@ -6839,14 +6507,10 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             return r.unreachable();
         }
       case 3: // EVSEMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
@@ -6878,14 +6542,10 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             return r.unreachable();
         }
       case 6: // EVSEMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVSENominalFrequency = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 6);
+        o.EVSENominalFrequency = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVSENominalFrequency:done
         switch (r.event(3, 6, "BPT_AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
@@ -6992,14 +6652,10 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             return r.unreachable();
         }
       case 12: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 12)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 13;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 12);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 13;
+        continue;
       case 13: // EVSEMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 13)) {
           case 0:
@@ -7031,14 +6687,10 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             return r.unreachable();
         }
       case 15: // EVSEMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 15)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 16;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 15);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 16;
+        continue;
       case 16: // EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 16)) {
           case 0:
@@ -7066,12 +6718,8 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
             return r.unreachable();
         }
       case 18: // EVSEMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 18)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 18);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7100,14 +6748,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -7147,14 +6791,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -10286,14 +9926,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

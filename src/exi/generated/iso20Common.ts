@@ -840,14 +840,10 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.SelectedAuthorizationService = EN_authorizationType[r.seEnum(1, 2, "AuthorizationReqType", 1, "AuthorizationReqType.SelectedAuthorizationService")];
         s = 2;
@@ -866,19 +862,11 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             return r.unreachable();
         }
       case 3: // EIM_AReqAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationReqType", 3);
+        return o;
       case 4: // PnC_AReqAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -929,12 +917,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             return r.unreachable();
         }
       case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MessageHeaderType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -963,23 +947,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -1045,32 +1021,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -1259,14 +1223,10 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+        continue;
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
@@ -1280,12 +1240,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1301,14 +1257,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -1450,12 +1402,8 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2055,12 +2003,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2100,12 +2044,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             return r.unreachable();
         }
       case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RSAKeyValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2166,12 +2106,8 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
             return r.unreachable();
         }
       case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RetrievalMethodType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2469,12 +2405,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             return r.unreachable();
         }
       case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("X509IssuerSerialType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2698,21 +2630,13 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             return r.unreachable();
         }
       case 2: // GenChallenge:done
-        switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 2)) {
-          case 0:
-            o.ContractCertificateChain = d_ContractCertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PnC_AReqAuthorizationModeType", 2);
+        o.ContractCertificateChain = d_ContractCertificateChainType(r);
+        s = 3;
+        continue;
       case 3: // ContractCertificateChain:done
-        switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PnC_AReqAuthorizationModeType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2740,21 +2664,13 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
             return r.unreachable();
         }
       case 1: // Certificate:done
-        switch (r.event(1, 1, "ContractCertificateChainType", 1)) {
-          case 0:
-            o.SubCertificates = d_SubCertificatesType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ContractCertificateChainType", 1);
+        o.SubCertificates = d_SubCertificatesType(r);
+        s = 2;
+        continue;
       case 2: // SubCertificates:done
-        switch (r.event(1, 1, "ContractCertificateChainType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ContractCertificateChainType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2796,12 +2712,8 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             return r.unreachable();
         }
       case 2: // Certificate:done
-        switch (r.event(1, 1, "SubCertificatesType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SubCertificatesType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2817,14 +2729,10 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationResType", 1, "AuthorizationResType.ResponseCode")];
         s = 2;
@@ -2834,12 +2742,8 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
         s = 3;
         continue;
       case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "AuthorizationResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2855,21 +2759,13 @@ function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationSetupReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationSetupReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2885,14 +2781,10 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationSetupResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationSetupResType", 1, "AuthorizationSetupResType.ResponseCode")];
         s = 2;
@@ -2934,19 +2826,11 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             return r.unreachable();
         }
       case 6: // EIM_ASResAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 6);
+        return o;
       case 7: // PnC_ASResAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2990,12 +2874,8 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
             return r.unreachable();
         }
       case 2: // SupportedProviders:done
-        switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PnC_ASResAuthorizationModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3037,12 +2917,8 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
             return r.unreachable();
         }
       case 2: // ProviderID:done
-        switch (r.event(1, 1, "SupportedProvidersListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SupportedProvidersListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3068,32 +2944,20 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
-          case 0:
-            o.OEMProvisioningCertificateChain = d_SignedCertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 1);
+        o.OEMProvisioningCertificateChain = d_SignedCertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // OEMProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 2);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 3;
+        continue;
       case 3: // ListOfRootCertificateIDs:done
         o.MaximumContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationReqType", 3, "CertificateInstallationReqType.MaximumContractCertificateChains");
         s = 4;
@@ -3110,12 +2974,8 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             return r.unreachable();
         }
       case 5: // PrioritizedEMAIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationReqType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3163,12 +3023,8 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
             return r.unreachable();
         }
       case 3: // SubCertificates:done
-        switch (r.event(1, 1, "SignedCertificateChainType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedCertificateChainType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3184,14 +3040,10 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 0)) {
-          case 0:
-            (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
-            s = (o.RootCertificateID.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 0);
+        (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
+        s = (o.RootCertificateID.length < 20 ? 1 : 2);
+        continue;
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
           case 0:
@@ -3204,12 +3056,8 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             return r.unreachable();
         }
       case 2: // RootCertificateID:done
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3251,12 +3099,8 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
             return r.unreachable();
         }
       case 2: // EMAID:done
-        switch (r.event(1, 1, "EMAIDListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EMAIDListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3272,14 +3116,10 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "CertificateInstallationResType", 1, "CertificateInstallationResType.ResponseCode")];
         s = 2;
@@ -3289,34 +3129,22 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
         s = 3;
         continue;
       case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
-          case 0:
-            o.CPSCertificateChain = d_CertificateChainType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 3);
+        o.CPSCertificateChain = d_CertificateChainType(r);
+        s = 4;
+        continue;
       case 4: // CPSCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
-          case 0:
-            o.SignedInstallationData = d_SignedInstallationDataType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 4);
+        o.SignedInstallationData = d_SignedInstallationDataType(r);
+        s = 5;
+        continue;
       case 5: // SignedInstallationData:done
         o.RemainingContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationResType", 5, "CertificateInstallationResType.RemainingContractCertificateChains");
         s = 6;
         continue;
       case 6: // RemainingContractCertificateChains:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateInstallationResType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3355,12 +3183,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             return r.unreachable();
         }
       case 2: // SubCertificates:done
-        switch (r.event(1, 1, "CertificateChainType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("CertificateChainType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3385,14 +3209,10 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInstallationDataType", 1)) {
-          case 0:
-            o.ContractCertificateChain = d_ContractCertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInstallationDataType", 1);
+        o.ContractCertificateChain = d_ContractCertificateChainType(r);
+        s = 2;
+        continue;
       case 2: // ContractCertificateChain:done
         o.ECDHCurve = EN_ecdhCurveType[r.seEnum(1, 2, "SignedInstallationDataType", 2, "SignedInstallationDataType.ECDHCurve")];
         s = 3;
@@ -3436,26 +3256,14 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             return r.unreachable();
         }
       case 5: // SECP521_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInstallationDataType", 5);
+        return o;
       case 6: // X448_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInstallationDataType", 6);
+        return o;
       case 7: // TPM_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInstallationDataType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3484,14 +3292,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -3518,30 +3322,18 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringConfirmationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 1)) {
-          case 0:
-            o.SignedMeteringData = d_SignedMeteringDataType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringConfirmationReqType", 1);
+        o.SignedMeteringData = d_SignedMeteringDataType(r);
+        s = 2;
+        continue;
       case 2: // SignedMeteringData:done
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringConfirmationReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3578,14 +3370,10 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             return r.unreachable();
         }
       case 2: // SessionID:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 2)) {
-          case 0:
-            o.MeterInfo = d_MeterInfoType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedMeteringDataType", 2);
+        o.MeterInfo = d_MeterInfoType(r);
+        s = 3;
+        continue;
       case 3: // MeterInfo:done
         switch (r.event(2, 3, "SignedMeteringDataType", 3)) {
           case 0:
@@ -3617,19 +3405,11 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             return r.unreachable();
         }
       case 5: // Dynamic_SMDTControlMode:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedMeteringDataType", 5);
+        return o;
       case 6: // Scheduled_SMDTControlMode:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedMeteringDataType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3848,12 +3628,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             return r.unreachable();
         }
       case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeterInfoType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3987,12 +3763,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4008,30 +3780,18 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4055,12 +3815,8 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         s = 2;
         continue;
       case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RationalNumberType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4080,21 +3836,13 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         s = 1;
         continue;
       case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4119,12 +3867,8 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
         s = 1;
         continue;
       case 1: // SelectedScheduleTupleID:done
-        switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SMDTControlModeType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4140,25 +3884,17 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "MeteringConfirmationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringConfirmationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "MeteringConfirmationResType", 1, "MeteringConfirmationResType.ResponseCode")];
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "MeteringConfirmationResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeteringConfirmationResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4174,14 +3910,10 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.EVProcessing")];
         s = 2;
@@ -4219,12 +3951,8 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
             return r.unreachable();
         }
       case 5: // BPT_ChannelSelection:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryReqType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4265,30 +3993,18 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             return r.unreachable();
         }
       case 2: // Dynamic_EVPPTControlMode:done
-        switch (r.event(1, 1, "EVPowerProfileType", 2)) {
-          case 0:
-            o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileType", 2);
+        o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
+        s = 4;
+        continue;
       case 3: // Scheduled_EVPPTControlMode:done
-        switch (r.event(1, 1, "EVPowerProfileType", 3)) {
-          case 0:
-            o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileType", 3);
+        o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
+        s = 4;
+        continue;
       case 4: // EVPowerProfileEntries:done
-        switch (r.event(1, 1, "EVPowerProfileType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4325,12 +4041,8 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
             return r.unreachable();
         }
       case 2: // PowerToleranceAcceptance:done
-        switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_EVPPTControlModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4346,14 +4058,10 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerProfileEntryListType", 0)) {
-          case 0:
-            (o.EVPowerProfileEntry ??= []).push(d_PowerScheduleEntryType(r));
-            s = (o.EVPowerProfileEntry.length < 2048 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileEntryListType", 0);
+        (o.EVPowerProfileEntry ??= []).push(d_PowerScheduleEntryType(r));
+        s = (o.EVPowerProfileEntry.length < 2048 ? 1 : 2);
+        continue;
       case 1: // EVPowerProfileEntry:loop
         switch (r.event(2, 2, "EVPowerProfileEntryListType", 1)) {
           case 0:
@@ -4366,12 +4074,8 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
             return r.unreachable();
         }
       case 2: // EVPowerProfileEntry:done
-        switch (r.event(1, 1, "EVPowerProfileEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4391,14 +4095,10 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
         s = 1;
         continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "PowerScheduleEntryType", 1)) {
-          case 0:
-            o.Power = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryType", 1);
+        o.Power = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // Power:done
         switch (r.event(2, 3, "PowerScheduleEntryType", 2)) {
           case 0:
@@ -4426,12 +4126,8 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
             return r.unreachable();
         }
       case 4: // Power_L3:done
-        switch (r.event(1, 1, "PowerScheduleEntryType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4447,14 +4143,10 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "PowerDeliveryResType", 1, "PowerDeliveryResType.ResponseCode")];
         s = 2;
@@ -4471,12 +4163,8 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
             return r.unreachable();
         }
       case 3: // EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerDeliveryResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4500,12 +4188,8 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         s = 2;
         continue;
       case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVSEStatusType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4521,14 +4205,10 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.MaximumSupportingPoints = r.seNbit(10, 12, 1024, "ScheduleExchangeReqType", 1, "ScheduleExchangeReqType.MaximumSupportingPoints");
         s = 2;
@@ -4547,19 +4227,11 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
             return r.unreachable();
         }
       case 3: // Dynamic_SEReqControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeReqType", 3);
+        return o;
       case 4: // Scheduled_SEReqControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4612,32 +4284,20 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             return r.unreachable();
         }
       case 3: // TargetSOC:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEReqControlModeType", 3);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEReqControlModeType", 4);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEReqControlModeType", 5);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVMinimumEnergyRequest:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 6)) {
           case 0:
@@ -4665,12 +4325,8 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
             return r.unreachable();
         }
       case 8: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEReqControlModeType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4782,12 +4438,8 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
             return r.unreachable();
         }
       case 5: // EVEnergyOffer:done
-        switch (r.event(1, 1, "Scheduled_SEReqControlModeType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SEReqControlModeType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4803,30 +4455,18 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVEnergyOfferType", 0)) {
-          case 0:
-            o.EVPowerSchedule = d_EVPowerScheduleType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVEnergyOfferType", 0);
+        o.EVPowerSchedule = d_EVPowerScheduleType(r);
+        s = 1;
+        continue;
       case 1: // EVPowerSchedule:done
-        switch (r.event(1, 1, "EVEnergyOfferType", 1)) {
-          case 0:
-            o.EVAbsolutePriceSchedule = d_EVAbsolutePriceScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVEnergyOfferType", 1);
+        o.EVAbsolutePriceSchedule = d_EVAbsolutePriceScheduleType(r);
+        s = 2;
+        continue;
       case 2: // EVAbsolutePriceSchedule:done
-        switch (r.event(1, 1, "EVEnergyOfferType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVEnergyOfferType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4854,21 +4494,13 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
             return r.unreachable();
         }
       case 1: // TimeAnchor:done
-        switch (r.event(1, 1, "EVPowerScheduleType", 1)) {
-          case 0:
-            o.EVPowerScheduleEntries = d_EVPowerScheduleEntryListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleType", 1);
+        o.EVPowerScheduleEntries = d_EVPowerScheduleEntryListType(r);
+        s = 2;
+        continue;
       case 2: // EVPowerScheduleEntries:done
-        switch (r.event(1, 1, "EVPowerScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4884,14 +4516,10 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerScheduleEntryListType", 0)) {
-          case 0:
-            (o.EVPowerScheduleEntry ??= []).push(d_EVPowerScheduleEntryType(r));
-            s = (o.EVPowerScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryListType", 0);
+        (o.EVPowerScheduleEntry ??= []).push(d_EVPowerScheduleEntryType(r));
+        s = (o.EVPowerScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // EVPowerScheduleEntry:loop
         switch (r.event(2, 2, "EVPowerScheduleEntryListType", 1)) {
           case 0:
@@ -4904,12 +4532,8 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
             return r.unreachable();
         }
       case 2: // EVPowerScheduleEntry:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4929,21 +4553,13 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
         s = 1;
         continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 1)) {
-          case 0:
-            o.Power = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryType", 1);
+        o.Power = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // Power:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4995,21 +4611,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             return r.unreachable();
         }
       case 3: // PriceAlgorithm:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 3)) {
-          case 0:
-            o.EVPriceRuleStacks = d_EVPriceRuleStackListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVAbsolutePriceScheduleType", 3);
+        o.EVPriceRuleStacks = d_EVPriceRuleStackListType(r);
+        s = 4;
+        continue;
       case 4: // EVPriceRuleStacks:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVAbsolutePriceScheduleType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5025,14 +4633,10 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleStackListType", 0)) {
-          case 0:
-            (o.EVPriceRuleStack ??= []).push(d_EVPriceRuleStackType(r));
-            s = (o.EVPriceRuleStack.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackListType", 0);
+        (o.EVPriceRuleStack ??= []).push(d_EVPriceRuleStackType(r));
+        s = (o.EVPriceRuleStack.length < 1024 ? 1 : 2);
+        continue;
       case 1: // EVPriceRuleStack:loop
         switch (r.event(2, 2, "EVPriceRuleStackListType", 1)) {
           case 0:
@@ -5045,12 +4649,8 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
             return r.unreachable();
         }
       case 2: // EVPriceRuleStack:done
-        switch (r.event(1, 1, "EVPriceRuleStackListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5070,14 +4670,10 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
         s = 1;
         continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "EVPriceRuleStackType", 1)) {
-          case 0:
-            (o.EVPriceRule ??= []).push(d_EVPriceRuleType(r));
-            s = (o.EVPriceRule.length < 8 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackType", 1);
+        (o.EVPriceRule ??= []).push(d_EVPriceRuleType(r));
+        s = (o.EVPriceRule.length < 8 ? 2 : 3);
+        continue;
       case 2: // EVPriceRule:loop
         switch (r.event(2, 2, "EVPriceRuleStackType", 2)) {
           case 0:
@@ -5090,12 +4686,8 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
             return r.unreachable();
         }
       case 3: // EVPriceRule:done
-        switch (r.event(1, 1, "EVPriceRuleStackType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5111,30 +4703,18 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleType", 0)) {
-          case 0:
-            o.EnergyFee = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleType", 0);
+        o.EnergyFee = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EnergyFee:done
-        switch (r.event(1, 1, "EVPriceRuleType", 1)) {
-          case 0:
-            o.PowerRangeStart = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleType", 1);
+        o.PowerRangeStart = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // PowerRangeStart:done
-        switch (r.event(1, 1, "EVPriceRuleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5150,14 +4730,10 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleExchangeResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ScheduleExchangeResType", 1, "ScheduleExchangeResType.ResponseCode")];
         s = 2;
@@ -5198,19 +4774,11 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
             return r.unreachable();
         }
       case 5: // Dynamic_SEResControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeResType", 5);
+        return o;
       case 6: // Scheduled_SEResControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleExchangeResType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5316,19 +4884,11 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
             return r.unreachable();
         }
       case 4: // AbsolutePriceSchedule:done
-        switch (r.event(1, 1, "Dynamic_SEResControlModeType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEResControlModeType", 4);
+        return o;
       case 5: // PriceLevelSchedule:done
-        switch (r.event(1, 1, "Dynamic_SEResControlModeType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_SEResControlModeType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5482,14 +5042,10 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             return r.unreachable();
         }
       case 10: // TaxRules:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 10)) {
-          case 0:
-            o.PriceRuleStacks = d_PriceRuleStackListType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AbsolutePriceScheduleType", 10);
+        o.PriceRuleStacks = d_PriceRuleStackListType(r);
+        s = 11;
+        continue;
       case 11: // PriceRuleStacks:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 11)) {
           case 0:
@@ -5517,12 +5073,8 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             return r.unreachable();
         }
       case 13: // AdditionalSelectedServices:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AbsolutePriceScheduleType", 13);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5538,14 +5090,10 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TaxRuleListType", 0)) {
-          case 0:
-            (o.TaxRule ??= []).push(d_TaxRuleType(r));
-            s = (o.TaxRule.length < 10 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleListType", 0);
+        (o.TaxRule ??= []).push(d_TaxRuleType(r));
+        s = (o.TaxRule.length < 10 ? 1 : 2);
+        continue;
       case 1: // TaxRule:loop
         switch (r.event(2, 2, "TaxRuleListType", 1)) {
           case 0:
@@ -5558,12 +5106,8 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
             return r.unreachable();
         }
       case 2: // TaxRule:done
-        switch (r.event(1, 1, "TaxRuleListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5599,14 +5143,10 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             return r.unreachable();
         }
       case 2: // TaxRuleName:done
-        switch (r.event(1, 1, "TaxRuleType", 2)) {
-          case 0:
-            o.TaxRate = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleType", 2);
+        o.TaxRate = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // TaxRate:done
         switch (r.event(2, 2, "TaxRuleType", 3)) {
           case 0:
@@ -5639,12 +5179,8 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
         s = 8;
         continue;
       case 8: // AppliesMinimumMaximumCost:done
-        switch (r.event(1, 1, "TaxRuleType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5660,14 +5196,10 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleStackListType", 0)) {
-          case 0:
-            (o.PriceRuleStack ??= []).push(d_PriceRuleStackType(r));
-            s = (o.PriceRuleStack.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackListType", 0);
+        (o.PriceRuleStack ??= []).push(d_PriceRuleStackType(r));
+        s = (o.PriceRuleStack.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PriceRuleStack:loop
         switch (r.event(2, 2, "PriceRuleStackListType", 1)) {
           case 0:
@@ -5680,12 +5212,8 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
             return r.unreachable();
         }
       case 2: // PriceRuleStack:done
-        switch (r.event(1, 1, "PriceRuleStackListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5705,14 +5233,10 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
         s = 1;
         continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "PriceRuleStackType", 1)) {
-          case 0:
-            (o.PriceRule ??= []).push(d_PriceRuleType(r));
-            s = (o.PriceRule.length < 8 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackType", 1);
+        (o.PriceRule ??= []).push(d_PriceRuleType(r));
+        s = (o.PriceRule.length < 8 ? 2 : 3);
+        continue;
       case 2: // PriceRule:loop
         switch (r.event(2, 2, "PriceRuleStackType", 2)) {
           case 0:
@@ -5725,12 +5249,8 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
             return r.unreachable();
         }
       case 3: // PriceRule:done
-        switch (r.event(1, 1, "PriceRuleStackType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5746,14 +5266,10 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleType", 0)) {
-          case 0:
-            o.EnergyFee = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleType", 0);
+        o.EnergyFee = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EnergyFee:done
         switch (r.event(3, 5, "PriceRuleType", 1)) {
           case 0:
@@ -5840,21 +5356,13 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
             return r.unreachable();
         }
       case 5: // RenewableGenerationPercentage:done
-        switch (r.event(1, 1, "PriceRuleType", 5)) {
-          case 0:
-            o.PowerRangeStart = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleType", 5);
+        o.PowerRangeStart = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // PowerRangeStart:done
-        switch (r.event(1, 1, "PriceRuleType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5901,14 +5409,10 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             return r.unreachable();
         }
       case 2: // OverstayPowerThreshold:done
-        switch (r.event(1, 1, "OverstayRuleListType", 2)) {
-          case 0:
-            (o.OverstayRule ??= []).push(d_OverstayRuleType(r));
-            s = (o.OverstayRule.length < 5 ? 3 : 4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleListType", 2);
+        (o.OverstayRule ??= []).push(d_OverstayRuleType(r));
+        s = (o.OverstayRule.length < 5 ? 3 : 4);
+        continue;
       case 3: // OverstayRule:loop
         switch (r.event(2, 2, "OverstayRuleListType", 3)) {
           case 0:
@@ -5921,12 +5425,8 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             return r.unreachable();
         }
       case 4: // OverstayRule:done
-        switch (r.event(1, 1, "OverstayRuleListType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleListType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5963,25 +5463,17 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
         s = 2;
         continue;
       case 2: // StartTime:done
-        switch (r.event(1, 1, "OverstayRuleType", 2)) {
-          case 0:
-            o.OverstayFee = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleType", 2);
+        o.OverstayFee = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // OverstayFee:done
         o.OverstayFeePeriod = r.seUint(0, 4294967295, "OverstayRuleType", 3, "OverstayRuleType.OverstayFeePeriod");
         s = 4;
         continue;
       case 4: // OverstayFeePeriod:done
-        switch (r.event(1, 1, "OverstayRuleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5997,14 +5489,10 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AdditionalServiceListType", 0)) {
-          case 0:
-            (o.AdditionalService ??= []).push(d_AdditionalServiceType(r));
-            s = (o.AdditionalService.length < 5 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceListType", 0);
+        (o.AdditionalService ??= []).push(d_AdditionalServiceType(r));
+        s = (o.AdditionalService.length < 5 ? 1 : 2);
+        continue;
       case 1: // AdditionalService:loop
         switch (r.event(2, 2, "AdditionalServiceListType", 1)) {
           case 0:
@@ -6017,12 +5505,8 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
             return r.unreachable();
         }
       case 2: // AdditionalService:done
-        switch (r.event(1, 1, "AdditionalServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6050,21 +5534,13 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
             return r.unreachable();
         }
       case 1: // ServiceName:done
-        switch (r.event(1, 1, "AdditionalServiceType", 1)) {
-          case 0:
-            o.ServiceFee = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceType", 1);
+        o.ServiceFee = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // ServiceFee:done
-        switch (r.event(1, 1, "AdditionalServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6133,21 +5609,13 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
         s = 5;
         continue;
       case 5: // NumberOfPriceLevels:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 5)) {
-          case 0:
-            o.PriceLevelScheduleEntries = d_PriceLevelScheduleEntryListType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleType", 5);
+        o.PriceLevelScheduleEntries = d_PriceLevelScheduleEntryListType(r);
+        s = 6;
+        continue;
       case 6: // PriceLevelScheduleEntries:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6163,14 +5631,10 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceLevelScheduleEntryListType", 0)) {
-          case 0:
-            (o.PriceLevelScheduleEntry ??= []).push(d_PriceLevelScheduleEntryType(r));
-            s = (o.PriceLevelScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleEntryListType", 0);
+        (o.PriceLevelScheduleEntry ??= []).push(d_PriceLevelScheduleEntryType(r));
+        s = (o.PriceLevelScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PriceLevelScheduleEntry:loop
         switch (r.event(2, 2, "PriceLevelScheduleEntryListType", 1)) {
           case 0:
@@ -6183,12 +5647,8 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
             return r.unreachable();
         }
       case 2: // PriceLevelScheduleEntry:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6212,12 +5672,8 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
         s = 2;
         continue;
       case 2: // PriceLevel:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleEntryType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6233,14 +5689,10 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_SEResControlModeType", 0)) {
-          case 0:
-            (o.ScheduleTuple ??= []).push(d_ScheduleTupleType(r));
-            s = (o.ScheduleTuple.length < 3 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SEResControlModeType", 0);
+        (o.ScheduleTuple ??= []).push(d_ScheduleTupleType(r));
+        s = (o.ScheduleTuple.length < 3 ? 1 : 2);
+        continue;
       case 1: // ScheduleTuple:loop
         switch (r.event(2, 2, "Scheduled_SEResControlModeType", 1)) {
           case 0:
@@ -6253,12 +5705,8 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
             return r.unreachable();
         }
       case 2: // ScheduleTuple:done
-        switch (r.event(1, 1, "Scheduled_SEResControlModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SEResControlModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6278,14 +5726,10 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
         s = 1;
         continue;
       case 1: // ScheduleTupleID:done
-        switch (r.event(1, 1, "ScheduleTupleType", 1)) {
-          case 0:
-            o.ChargingSchedule = d_ChargingScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleTupleType", 1);
+        o.ChargingSchedule = d_ChargingScheduleType(r);
+        s = 2;
+        continue;
       case 2: // ChargingSchedule:done
         switch (r.event(2, 2, "ScheduleTupleType", 2)) {
           case 0:
@@ -6298,12 +5742,8 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
             return r.unreachable();
         }
       case 3: // DischargingSchedule:done
-        switch (r.event(1, 1, "ScheduleTupleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ScheduleTupleType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6319,14 +5759,10 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingScheduleType", 0)) {
-          case 0:
-            o.PowerSchedule = d_PowerScheduleType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingScheduleType", 0);
+        o.PowerSchedule = d_PowerScheduleType(r);
+        s = 1;
+        continue;
       case 1: // PowerSchedule:done
         switch (r.event(2, 3, "ChargingScheduleType", 1)) {
           case 0:
@@ -6343,19 +5779,11 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
             return r.unreachable();
         }
       case 2: // AbsolutePriceSchedule:done
-        switch (r.event(1, 1, "ChargingScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingScheduleType", 2);
+        return o;
       case 3: // PriceLevelSchedule:done
-        switch (r.event(1, 1, "ChargingScheduleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingScheduleType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6413,21 +5841,13 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             return r.unreachable();
         }
       case 3: // PowerTolerance:done
-        switch (r.event(1, 1, "PowerScheduleType", 3)) {
-          case 0:
-            o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleType", 3);
+        o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
+        s = 4;
+        continue;
       case 4: // PowerScheduleEntries:done
-        switch (r.event(1, 1, "PowerScheduleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6443,14 +5863,10 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerScheduleEntryListType", 0)) {
-          case 0:
-            (o.PowerScheduleEntry ??= []).push(d_PowerScheduleEntryType(r));
-            s = (o.PowerScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryListType", 0);
+        (o.PowerScheduleEntry ??= []).push(d_PowerScheduleEntryType(r));
+        s = (o.PowerScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PowerScheduleEntry:loop
         switch (r.event(2, 2, "PowerScheduleEntryListType", 1)) {
           case 0:
@@ -6463,12 +5879,8 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
             return r.unreachable();
         }
       case 2: // PowerScheduleEntry:done
-        switch (r.event(1, 1, "PowerScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6484,25 +5896,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 1, "ServiceDetailReqType.ServiceID");
         s = 2;
         continue;
       case 2: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6518,14 +5922,10 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDetailResType", 1, "ServiceDetailResType.ResponseCode")];
         s = 2;
@@ -6535,21 +5935,13 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
         s = 3;
         continue;
       case 3: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailResType", 3)) {
-          case 0:
-            o.ServiceParameterList = d_ServiceParameterListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailResType", 3);
+        o.ServiceParameterList = d_ServiceParameterListType(r);
+        s = 4;
+        continue;
       case 4: // ServiceParameterList:done
-        switch (r.event(1, 1, "ServiceDetailResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDetailResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6565,14 +5957,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceParameterListType", 0)) {
-          case 0:
-            (o.ParameterSet ??= []).push(d_ParameterSetType(r));
-            s = (o.ParameterSet.length < 32 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 0);
+        (o.ParameterSet ??= []).push(d_ParameterSetType(r));
+        s = (o.ParameterSet.length < 32 ? 1 : 2);
+        continue;
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
           case 0:
@@ -6585,12 +5973,8 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             return r.unreachable();
         }
       case 2: // ParameterSet:done
-        switch (r.event(1, 1, "ServiceParameterListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6610,14 +5994,10 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
         s = 1;
         continue;
       case 1: // ParameterSetID:done
-        switch (r.event(1, 1, "ParameterSetType", 1)) {
-          case 0:
-            (o.Parameter ??= []).push(d_ParameterType(r));
-            s = (o.Parameter.length < 32 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 1);
+        (o.Parameter ??= []).push(d_ParameterType(r));
+        s = (o.Parameter.length < 32 ? 2 : 3);
+        continue;
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
           case 0:
@@ -6630,12 +6010,8 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             return r.unreachable();
         }
       case 3: // Parameter:done
-        switch (r.event(1, 1, "ParameterSetType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6696,47 +6072,23 @@ function d_ParameterType(r: BitReader): ParameterType {
             return r.unreachable();
         }
       case 2: // boolValue:done
-        switch (r.event(1, 1, "ParameterType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 2);
+        return o;
       case 3: // byteValue:done
-        switch (r.event(1, 1, "ParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 3);
+        return o;
       case 4: // shortValue:done
-        switch (r.event(1, 1, "ParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 4);
+        return o;
       case 5: // intValue:done
-        switch (r.event(1, 1, "ParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 5);
+        return o;
       case 6: // rationalNumber:done
-        switch (r.event(1, 1, "ParameterType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 6);
+        return o;
       case 7: // finiteString:done
-        switch (r.event(1, 1, "ParameterType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6752,14 +6104,10 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
@@ -6772,12 +6120,8 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             return r.unreachable();
         }
       case 2: // SupportedServiceIDs:done
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6809,12 +6153,8 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
             return r.unreachable();
         }
       case 2: // ServiceID:done
-        switch (r.event(1, 1, "ServiceIDListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceIDListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6830,14 +6170,10 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDiscoveryResType", 1, "ServiceDiscoveryResType.ResponseCode")];
         s = 2;
@@ -6847,14 +6183,10 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
         s = 3;
         continue;
       case 3: // ServiceRenegotiationSupported:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 3)) {
-          case 0:
-            o.EnergyTransferServiceList = d_ServiceListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 3);
+        o.EnergyTransferServiceList = d_ServiceListType(r);
+        s = 4;
+        continue;
       case 4: // EnergyTransferServiceList:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 4)) {
           case 0:
@@ -6867,12 +6199,8 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
             return r.unreachable();
         }
       case 5: // VASList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceDiscoveryResType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6888,14 +6216,10 @@ function d_ServiceListType(r: BitReader): ServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceListType", 0)) {
-          case 0:
-            (o.Service ??= []).push(d_ServiceType(r));
-            s = (o.Service.length < 8 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 0);
+        (o.Service ??= []).push(d_ServiceType(r));
+        s = (o.Service.length < 8 ? 1 : 2);
+        continue;
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
           case 0:
@@ -6908,12 +6232,8 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             return r.unreachable();
         }
       case 2: // Service:done
-        switch (r.event(1, 1, "ServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6937,12 +6257,8 @@ function d_ServiceType(r: BitReader): ServiceType {
         s = 2;
         continue;
       case 2: // FreeService:done
-        switch (r.event(1, 1, "ServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6958,23 +6274,15 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceSelectionReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceSelectionReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "ServiceSelectionReqType", 1)) {
-          case 0:
-            o.SelectedEnergyTransferService = d_SelectedServiceType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceSelectionReqType", 1);
+        o.SelectedEnergyTransferService = d_SelectedServiceType(r);
+        s = 2;
+        continue;
       case 2: // SelectedEnergyTransferService:done
         switch (r.event(2, 2, "ServiceSelectionReqType", 2)) {
           case 0:
@@ -6987,12 +6295,8 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
             return r.unreachable();
         }
       case 3: // SelectedVASList:done
-        switch (r.event(1, 1, "ServiceSelectionReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceSelectionReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7016,12 +6320,8 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
         s = 2;
         continue;
       case 2: // ParameterSetID:done
-        switch (r.event(1, 1, "SelectedServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7037,14 +6337,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceListType", 0)) {
-          case 0:
-            (o.SelectedService ??= []).push(d_SelectedServiceType(r));
-            s = (o.SelectedService.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 0);
+        (o.SelectedService ??= []).push(d_SelectedServiceType(r));
+        s = (o.SelectedService.length < 16 ? 1 : 2);
+        continue;
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
           case 0:
@@ -7057,12 +6353,8 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             return r.unreachable();
         }
       case 2: // SelectedService:done
-        switch (r.event(1, 1, "SelectedServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7078,25 +6370,17 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceSelectionResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceSelectionResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceSelectionResType", 1, "ServiceSelectionResType.ResponseCode")];
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceSelectionResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceSelectionResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7112,14 +6396,10 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
           case 0:
@@ -7133,12 +6413,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             return r.unreachable();
         }
       case 2: // EVCCID:done
-        switch (r.event(1, 1, "SessionSetupReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7154,14 +6430,10 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionSetupResType", 1, "SessionSetupResType.ResponseCode")];
         s = 2;
@@ -7179,12 +6451,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             return r.unreachable();
         }
       case 3: // EVSEID:done
-        switch (r.event(1, 1, "SessionSetupResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionSetupResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7200,14 +6468,10 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ChargingSession = EN_chargingSessionType[r.seEnum(2, 3, "SessionStopReqType", 1, "SessionStopReqType.ChargingSession")];
         s = 2;
@@ -7248,12 +6512,8 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             return r.unreachable();
         }
       case 4: // EVTerminationExplanation:done
-        switch (r.event(1, 1, "SessionStopReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7269,25 +6529,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionStopResType", 1, "SessionStopResType.ResponseCode")];
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "SessionStopResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SessionStopResType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7316,14 +6568,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -7395,14 +6643,10 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckInReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckInReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.EVCheckInStatus = EN_evCheckInStatusType[r.seEnum(2, 3, "VehicleCheckInReqType", 1, "VehicleCheckInReqType.EVCheckInStatus")];
         s = 2;
@@ -7463,12 +6707,8 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
             return r.unreachable();
         }
       case 6: // VehicleTravel:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckInReqType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7484,14 +6724,10 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckInResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckInResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckInResType", 1, "VehicleCheckInResType.ResponseCode")];
         s = 2;
@@ -7548,12 +6784,8 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
             return r.unreachable();
         }
       case 5: // TargetDistance:done
-        switch (r.event(1, 1, "VehicleCheckInResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckInResType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7569,14 +6801,10 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckOutReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.EVCheckOutStatus = EN_evCheckOutStatusType[r.seEnum(2, 3, "VehicleCheckOutReqType", 1, "VehicleCheckOutReqType.EVCheckOutStatus")];
         s = 2;
@@ -7594,12 +6822,8 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             return r.unreachable();
         }
       case 3: // CheckOutTime:done
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckOutReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7615,14 +6839,10 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckOutResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckOutResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckOutResType", 1, "VehicleCheckOutResType.ResponseCode")];
         s = 2;
@@ -7632,12 +6852,8 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
         s = 3;
         continue;
       case 3: // EVSECheckOutStatus:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("VehicleCheckOutResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -11821,14 +11037,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

@@ -522,59 +522,35 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 1);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 2);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 4);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 5);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
@@ -590,48 +566,28 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
             return r.unreachable();
         }
       case 7: // TargetSOC:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 7)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 7);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 8)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 8);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 9;
+        continue;
       case 9: // EVMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 9);
+        o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 10)) {
-          case 0:
-            o.EVMinimumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 10);
+        o.EVMinimumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVMinimumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 11);
+        return o;
       default:
         return r.unreachable();
     }
@@ -655,12 +611,8 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
         s = 2;
         continue;
       case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RationalNumberType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -676,59 +628,35 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 1);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 2);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMinimumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 4);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 5);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
@@ -743,48 +671,28 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
             return r.unreachable();
         }
       case 7: // EVSEPowerRampLimitation:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 7)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 7);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVSEMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 8)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 8);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 9;
+        continue;
       case 9: // EVSEMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 9);
+        o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVSEMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 10)) {
-          case 0:
-            o.EVSEMinimumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 10);
+        o.EVSEMinimumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVSEMinimumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 11);
+        return o;
       default:
         return r.unreachable();
     }
@@ -814,104 +722,60 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 5);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 6)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 6);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 7);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 8)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 8);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 9;
+        continue;
       case 9: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 9);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 10);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 11)) {
-          case 0:
-            o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 11);
+        o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 12;
+        continue;
       case 12: // EVMaximumDischargeCurrent:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLReqControlModeType", 12)) {
           case 0:
@@ -939,12 +803,8 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             return r.unreachable();
         }
       case 14: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 14);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1046,84 +906,48 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
             return r.unreachable();
         }
       case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 4);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 5)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 5);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 6)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 6);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 7)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 7);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 8)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 8);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 9;
+        continue;
       case 9: // EVSEMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 9)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 9);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 10;
+        continue;
       case 10: // EVSEMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 10)) {
-          case 0:
-            o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 10);
+        o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+        continue;
       case 11: // EVSEMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 11)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 11);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 12;
+        continue;
       case 12: // EVSEMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 12);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1190,23 +1014,15 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 3);
+        o.EVTargetCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVTargetCurrent:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 4);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVTargetVoltage:done
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
@@ -1408,12 +1224,8 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
             return r.unreachable();
         }
       case 13: // EVMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 13);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1629,12 +1441,8 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
             return r.unreachable();
         }
       case 8: // EVSEMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLResControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("BPT_Scheduled_DC_CLResControlModeType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1694,59 +1502,35 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 1);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 2);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 4);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 5);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
@@ -1760,12 +1544,8 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
             return r.unreachable();
         }
       case 7: // TargetSOC:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDReqEnergyTransferModeType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1781,59 +1561,35 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 1);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 2);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVSEMinimumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 4);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 5);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
@@ -1846,12 +1602,8 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
             return r.unreachable();
         }
       case 7: // EVSEPowerRampLimitation:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CPDResEnergyTransferModeType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1867,21 +1619,13 @@ function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_CableCheckReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CableCheckReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "DC_CableCheckReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CableCheckReqType", 1);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1932,12 +1676,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             return r.unreachable();
         }
       case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MessageHeaderType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1966,23 +1706,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -2048,32 +1780,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -2228,14 +1948,10 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+        continue;
       case 5: // DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
@@ -2249,12 +1965,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             return r.unreachable();
         }
       case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReferenceType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2270,14 +1982,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -2419,12 +2127,8 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
             return r.unreachable();
         }
       case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3024,12 +2728,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3069,12 +2769,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             return r.unreachable();
         }
       case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RSAKeyValueType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3135,12 +2831,8 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
             return r.unreachable();
         }
       case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("RetrievalMethodType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3438,12 +3130,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             return r.unreachable();
         }
       case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("X509IssuerSerialType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3641,14 +3329,10 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_CableCheckResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CableCheckResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_CableCheckResType", 1, "DC_CableCheckResType.ResponseCode")];
         s = 2;
@@ -3658,12 +3342,8 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
         s = 3;
         continue;
       case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_CableCheckResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3679,14 +3359,10 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(2, 2, "DC_ChargeLoopReqType", 1)) {
           case 0:
@@ -3706,14 +3382,10 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
         s = 3;
         continue;
       case 3: // MeterInfoRequested:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 3)) {
-          case 0:
-            o.EVPresentVoltage = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 3);
+        o.EVPresentVoltage = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVPresentVoltage:done
         switch (r.event(3, 5, "DC_ChargeLoopReqType", 4)) {
           case 0:
@@ -3740,40 +3412,20 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
             return r.unreachable();
         }
       case 5: // BPT_Dynamic_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 5);
+        return o;
       case 6: // BPT_Scheduled_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 6);
+        return o;
       case 7: // CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 7);
+        return o;
       case 8: // Dynamic_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 8);
+        return o;
       case 9: // Scheduled_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopReqType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4125,12 +3777,8 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
             return r.unreachable();
         }
       case 10: // InletHot:done
-        switch (r.event(1, 1, "DisplayParametersType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DisplayParametersType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4160,84 +3808,48 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
             return r.unreachable();
         }
       case 1: // DepartureTime:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 5);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 6)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 6);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 7);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 8)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 8);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 9;
+        continue;
       case 9: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLReqControlModeType", 9);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4304,23 +3916,15 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             return r.unreachable();
         }
       case 3: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_DC_CLReqControlModeType", 3);
+        o.EVTargetCurrent = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVTargetCurrent:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_DC_CLReqControlModeType", 4);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVTargetVoltage:done
         switch (r.event(3, 6, "Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
@@ -4417,12 +4021,8 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
             return r.unreachable();
         }
       case 10: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_DC_CLReqControlModeType", 10);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4438,14 +4038,10 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeLoopResType", 1, "DC_ChargeLoopResType.ResponseCode")];
         s = 2;
@@ -4502,23 +4098,15 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             return r.unreachable();
         }
       case 5: // Receipt:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 5)) {
-          case 0:
-            o.EVSEPresentCurrent = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 5);
+        o.EVSEPresentCurrent = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVSEPresentCurrent:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 6)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 6);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVSEPresentVoltage:done
         o.EVSEPowerLimitAchieved = r.seBool("DC_ChargeLoopResType", 7, "DC_ChargeLoopResType.EVSEPowerLimitAchieved");
         s = 8;
@@ -4557,40 +4145,20 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
             return r.unreachable();
         }
       case 11: // BPT_Dynamic_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 11);
+        return o;
       case 12: // BPT_Scheduled_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 12);
+        return o;
       case 13: // CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 13);
+        return o;
       case 14: // Dynamic_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 14);
+        return o;
       case 15: // Scheduled_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeLoopResType", 15);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4614,12 +4182,8 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
         s = 2;
         continue;
       case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVSEStatusType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4838,12 +4402,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             return r.unreachable();
         }
       case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("MeterInfoType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4977,12 +4537,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4998,30 +4554,18 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
+        continue;
       case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedCostType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5041,21 +4585,13 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
         s = 1;
         continue;
       case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+        continue;
       case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DetailedTaxType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5157,48 +4693,28 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
             return r.unreachable();
         }
       case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLResControlModeType", 4);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+        continue;
       case 5: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 5)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLResControlModeType", 5);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+        continue;
       case 6: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 6)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLResControlModeType", 6);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+        continue;
       case 7: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 7)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLResControlModeType", 7);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+        continue;
       case 8: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Dynamic_DC_CLResControlModeType", 8);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5282,12 +4798,8 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
             return r.unreachable();
         }
       case 4: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "Scheduled_DC_CLResControlModeType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_DC_CLResControlModeType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5303,14 +4815,10 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
@@ -5325,19 +4833,11 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
             return r.unreachable();
         }
       case 2: // BPT_DC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryReqType", 2);
+        return o;
       case 3: // DC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryReqType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5353,14 +4853,10 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeParameterDiscoveryResType", 1, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
         s = 2;
@@ -5379,19 +4875,11 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
             return r.unreachable();
         }
       case 3: // BPT_DC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryResType", 3);
+        return o;
       case 4: // DC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_ChargeParameterDiscoveryResType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5407,43 +4895,27 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_PreChargeReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_PreChargeReqType", 1, "DC_PreChargeReqType.EVProcessing")];
         s = 2;
         continue;
       case 2: // EVProcessing:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 2)) {
-          case 0:
-            o.EVPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeReqType", 2);
+        o.EVPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVPresentVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 3)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeReqType", 3);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 4;
+        continue;
       case 4: // EVTargetVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeReqType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5459,34 +4931,22 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_PreChargeResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_PreChargeResType", 1, "DC_PreChargeResType.ResponseCode")];
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeResType", 2);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_PreChargeResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5502,25 +4962,17 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_WeldingDetectionReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_WeldingDetectionReqType", 1, "DC_WeldingDetectionReqType.EVProcessing")];
         s = 2;
         continue;
       case 2: // EVProcessing:done
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_WeldingDetectionReqType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5536,34 +4988,22 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_WeldingDetectionResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_WeldingDetectionResType", 1, "DC_WeldingDetectionResType.ResponseCode")];
         s = 2;
         continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_WeldingDetectionResType", 2);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+        continue;
       case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DC_WeldingDetectionResType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5592,14 +5032,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -5639,14 +5075,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -8529,14 +7961,10 @@ export function decodeDocument(r: BitReader): Document {
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
   switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {

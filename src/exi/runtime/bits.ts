@@ -160,6 +160,16 @@ export class BitReader {
     return this.eventSlow(n, declared, grammar, state);
   }
 
+  /** The event code of a state with one declared event: 1 bit, 0 (1 is the escape to second-level events). */
+  only(grammar: string, state: number): void {
+    const pos = this.pos;
+    if (pos < this.endBits && (((this.buf[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1) === 0) {
+      this.pos = pos + 1;
+      return;
+    }
+    this.eventSlow(1, 1, grammar, state);
+  }
+
   private eventSlow(n: number, declared: number, grammar: string, state: number): number {
     const c = this.bits(n);
     if (c < declared) return c;

@@ -23,22 +23,65 @@ export function emitDecoder(out: string[], ct: CType): void {
   }
   out.push('  let s = 0;');
   out.push('  try {');
-  out.push('  for (;;) {');
-  out.push('    switch (s) {');
-  ct.states.forEach((st, si) => emitDecoderState(out, ct, st, si));
-  out.push(`      default:`);
-  out.push(`        return r.unreachable();`);
-  out.push('    }');
-  out.push('  }');
+  if (forwardOnly(ct)) {
+    // Every transition goes to a later state: one pass over the states in order, each
+    // guarded by its number, instead of a loop around a switch (no back edge, no jump table).
+    straight = true;
+    ct.states.forEach((st, si) => {
+      out.push(`    if (s === ${si}) {`);
+      emitDecoderState(out, ct, st, si);
+      out.push('    }');
+    });
+    straight = false;
+    out.push('    return r.unreachable();');
+  } else {
+    out.push('  for (;;) {');
+    out.push('    switch (s) {');
+    ct.states.forEach((st, si) => emitDecoderState(out, ct, st, si));
+    out.push(`      default:`);
+    out.push(`        return r.unreachable();`);
+    out.push('    }');
+    out.push('  }');
+  }
   out.push('  } catch (e) {');
   out.push(`    throw r.at(e, ${gn}, s);`);
   out.push('  }');
   out.push('}');
 }
 
+/** Set while a forward-only decoder is emitted: a case ends with break (or nothing), not continue. */
+let straight = false;
+
+/** Does every event of every state lead to a later state (no repetition loops back)? */
+export function forwardOnly(ct: CType): boolean {
+  return ct.states.every((st, si) =>
+    st.events.every((e) => {
+      switch (e.kind) {
+        case 'AT':
+        case 'CH':
+        case 'SE*':
+          return e.next > si;
+        case 'SE': {
+          const ls = ct.leafStates[e.leaf] as { under: number; loop: number; done: number };
+          const l = ct.leaves[e.leaf] as Leaf;
+          const targets = l.min <= 1 && l.max === 1 ? [ls.done] : [ls.under, ls.loop, ls.done];
+          return targets.every((t) => t > si);
+        }
+        default:
+          return true;
+      }
+    }),
+  );
+}
+
+/** How a case that set the next state ends: at the top of a state or inside its event switch. */
+function endCase(inner: boolean): string {
+  return straight ? (inner ? 'break;' : '') : 'continue;';
+}
+
 function emitDecoderState(out: string[], ct: CType, st: GState, si: number): void {
   const gn = JSON.stringify(ct.grammarName);
-  out.push(`      case ${si}: // ${st.label}`);
+  out.push(straight ? `      // state ${si}: ${st.label}` : `      case ${si}: // ${st.label}`);
   const only = st.events.length === 1 && st.bits === 1 ? st.events[0] : undefined;
   if (only?.kind === 'SE') {
     // The state's only event is a simple-typed element: its code, CH, value and EE in one call.
@@ -82,13 +125,13 @@ function emitDecoderEvent(out: string[], ct: CType, e: GEvent, code: number, si:
       const a = ct.attrs[e.attr] as { name: string; type: SimpleType };
       out.push(`            o.${a.name} = ${readSimple(a.type, `${ct.grammarName}@${a.name}`)};`);
       out.push(`            s = ${e.next};`);
-      out.push('            continue;');
+      out.push(`            ${endCase(true)}`);
       break;
     }
     case 'CH':
       out.push(`            o.$value = ${readSimple(ct.simpleContent as SimpleType, ct.grammarName)};`);
       out.push(`            s = ${e.next};`);
-      out.push('            continue;');
+      out.push(`            ${endCase(true)}`);
       break;
     case 'SE*':
       out.push(`            return r.unsupported('SE(*) wildcard element', ${gn}, ${si});`);
@@ -131,5 +174,6 @@ function emitStore(out: string[], ct: CType, l: Leaf, val: string, indent: strin
     out.push(`${indent}o.${prop} = ${val};`);
     out.push(`${indent}s = ${leafNext(ct, l, '1')};`);
   }
-  out.push(`${indent}continue;`);
+  const end = endCase(indent.length > 8);
+  if (end) out.push(`${indent}${end}`);
 }

@@ -77,9 +77,8 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "AppProtocolType", 0)) {
           case 0:
             r.ch("AppProtocolType.ProtocolNamespace");
@@ -87,33 +86,37 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             r.ee("AppProtocolType.ProtocolNamespace");
             o.ProtocolNamespace = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // ProtocolNamespace:done
+    }
+    if (s === 1) {
+      // state 1: ProtocolNamespace:done
         o.VersionNumberMajor = r.seUint(0, 4294967295, "AppProtocolType", 1, "AppProtocolType.VersionNumberMajor");
         s = 2;
-        continue;
-      case 2: // VersionNumberMajor:done
+    }
+    if (s === 2) {
+      // state 2: VersionNumberMajor:done
         o.VersionNumberMinor = r.seUint(0, 4294967295, "AppProtocolType", 2, "AppProtocolType.VersionNumberMinor");
         s = 3;
-        continue;
-      case 3: // VersionNumberMinor:done
+    }
+    if (s === 3) {
+      // state 3: VersionNumberMinor:done
         o.SchemaID = r.seNbit(8, 0, 255, "AppProtocolType", 3, "AppProtocolType.SchemaID");
         s = 4;
-        continue;
-      case 4: // SchemaID:done
+    }
+    if (s === 4) {
+      // state 4: SchemaID:done
         o.Priority = r.seNbit(5, 1, 20, "AppProtocolType", 4, "AppProtocolType.Priority");
         s = 5;
-        continue;
-      case 5: // Priority:done
+    }
+    if (s === 5) {
+      // state 5: Priority:done
         r.only("AppProtocolType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AppProtocolType", s);
   }
@@ -122,31 +125,31 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(2, 3, "supportedAppProtocolRes", 0, "supportedAppProtocolRes.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 2, "supportedAppProtocolRes", 1)) {
           case 0:
             const v0 = r.chNbit(8, 0, 255, "supportedAppProtocolRes.SchemaID");
             o.SchemaID = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SchemaID:done
+    }
+    if (s === 2) {
+      // state 2: SchemaID:done
         r.only("supportedAppProtocolRes", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "supportedAppProtocolRes", s);
   }

@@ -829,49 +829,52 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "AC_EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "AC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EAmount = d_PhysicalValueType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("AC_EVChargeParameterType", 1);
         o.EAmount = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // EAmount:done
+    }
+    if (s === 2) {
+      // state 2: EAmount:done
         r.only("AC_EVChargeParameterType", 2);
         o.EVMaxVoltage = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVMaxVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVMaxVoltage:done
         r.only("AC_EVChargeParameterType", 3);
         o.EVMaxCurrent = d_PhysicalValueType(r);
         s = 4;
-        continue;
-      case 4: // EVMaxCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVMaxCurrent:done
         r.only("AC_EVChargeParameterType", 4);
         o.EVMinCurrent = d_PhysicalValueType(r);
         s = 5;
-        continue;
-      case 5: // EVMinCurrent:done
+    }
+    if (s === 5) {
+      // state 5: EVMinCurrent:done
         r.only("AC_EVChargeParameterType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVChargeParameterType", s);
   }
@@ -880,27 +883,27 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Multiplier = r.seNbit(3, -3, 3, "PhysicalValueType", 0, "PhysicalValueType.Multiplier");
         s = 1;
-        continue;
-      case 1: // Multiplier:done
+    }
+    if (s === 1) {
+      // state 1: Multiplier:done
         o.Unit = EN_unitSymbolType[r.seEnum(3, 7, "PhysicalValueType", 1, "PhysicalValueType.Unit")];
         s = 2;
-        continue;
-      case 2: // Unit:done
+    }
+    if (s === 2) {
+      // state 2: Unit:done
         o.Value = r.seInt(-32768, 32767, "PhysicalValueType", 2, "PhysicalValueType.Value");
         s = 3;
-        continue;
-      case 3: // Value:done
+    }
+    if (s === 3) {
+      // state 3: Value:done
         r.only("PhysicalValueType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PhysicalValueType", s);
   }
@@ -909,30 +912,30 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_EVSEChargeParameterType", 0);
         o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
         s = 1;
-        continue;
-      case 1: // AC_EVSEStatus:done
+    }
+    if (s === 1) {
+      // state 1: AC_EVSEStatus:done
         r.only("AC_EVSEChargeParameterType", 1);
         o.EVSENominalVoltage = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // EVSENominalVoltage:done
+    }
+    if (s === 2) {
+      // state 2: EVSENominalVoltage:done
         r.only("AC_EVSEChargeParameterType", 2);
         o.EVSEMaxCurrent = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVSEMaxCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaxCurrent:done
         r.only("AC_EVSEChargeParameterType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVSEChargeParameterType", s);
   }
@@ -941,27 +944,27 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "AC_EVSEStatusType", 0, "AC_EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "AC_EVSEStatusType", 1, "AC_EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         o.RCD = r.seBool("AC_EVSEStatusType", 2, "AC_EVSEStatusType.RCD");
         s = 3;
-        continue;
-      case 3: // RCD:done
+    }
+    if (s === 3) {
+      // state 3: RCD:done
         r.only("AC_EVSEStatusType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVSEStatusType", s);
   }
@@ -970,27 +973,28 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 3, "AuthorizationReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "AuthorizationReqType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("AuthorizationReqType.GenChallenge");
             const v1 = r.binary(16, 16, "AuthorizationReqType.GenChallenge");
             r.ee("AuthorizationReqType.GenChallenge");
             o.GenChallenge = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 2, "AuthorizationReqType", 1)) {
           case 0:
             r.ch("AuthorizationReqType.GenChallenge");
@@ -998,19 +1002,19 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             r.ee("AuthorizationReqType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
+    }
+    if (s === 2) {
+      // state 2: GenChallenge:done
         r.only("AuthorizationReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationReqType", s);
   }
@@ -1019,23 +1023,22 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "AuthorizationResType", 0, "AuthorizationResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "AuthorizationResType", 1, "AuthorizationResType.EVSEProcessing")];
         s = 2;
-        continue;
-      case 2: // EVSEProcessing:done
+    }
+    if (s === 2) {
+      // state 2: EVSEProcessing:done
         r.only("AuthorizationResType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationResType", s);
   }
@@ -1049,20 +1052,18 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("CableCheckReqType", 0);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         r.only("CableCheckReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CableCheckReqType", s);
   }
@@ -1071,27 +1072,27 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.EVReady = r.seBool("DC_EVStatusType", 0, "DC_EVStatusType.EVReady");
         s = 1;
-        continue;
-      case 1: // EVReady:done
+    }
+    if (s === 1) {
+      // state 1: EVReady:done
         o.EVErrorCode = EN_DC_EVErrorCodeType[r.seEnum(4, 12, "DC_EVStatusType", 1, "DC_EVStatusType.EVErrorCode")];
         s = 2;
-        continue;
-      case 2: // EVErrorCode:done
+    }
+    if (s === 2) {
+      // state 2: EVErrorCode:done
         o.EVRESSSOC = r.seNbit(7, 0, 100, "DC_EVStatusType", 2, "DC_EVStatusType.EVRESSSOC");
         s = 3;
-        continue;
-      case 3: // EVRESSSOC:done
+    }
+    if (s === 3) {
+      // state 3: EVRESSSOC:done
         r.only("DC_EVStatusType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVStatusType", s);
   }
@@ -1100,28 +1101,28 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CableCheckResType", 0, "CableCheckResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("CableCheckResType", 1);
         o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
         s = 2;
-        continue;
-      case 2: // DC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
         o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
         s = 3;
-        continue;
-      case 3: // EVSEProcessing:done
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         r.only("CableCheckResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CableCheckResType", s);
   }
@@ -1130,42 +1131,44 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "DC_EVSEStatusType", 0, "DC_EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "DC_EVSEStatusType", 1, "DC_EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         switch (r.event(2, 2, "DC_EVSEStatusType", 2)) {
           case 0:
             const v0 = EN_isolationLevelType[r.chEnum(3, 5, "DC_EVSEStatusType.EVSEIsolationStatus")];
             o.EVSEIsolationStatus = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
             o.EVSEStatusCode = v1;
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEIsolationStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEIsolationStatus:done
         o.EVSEStatusCode = EN_DC_EVSEStatusCodeType[r.seEnum(4, 12, "DC_EVSEStatusType", 3, "DC_EVSEStatusType.EVSEStatusCode")];
         s = 4;
-        continue;
-      case 4: // EVSEStatusCode:done
+    }
+    if (s === 4) {
+      // state 4: EVSEStatusCode:done
         r.only("DC_EVSEStatusType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVSEStatusType", s);
   }
@@ -1208,18 +1211,19 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateInstallationReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateInstallationReqType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
           case 0:
             r.ch("CertificateInstallationReqType.OEMProvisioningCert");
@@ -1227,22 +1231,23 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             r.ee("CertificateInstallationReqType.OEMProvisioningCert");
             o.OEMProvisioningCert = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // OEMProvisioningCert:done
+    }
+    if (s === 2) {
+      // state 2: OEMProvisioningCert:done
         r.only("CertificateInstallationReqType", 2);
         o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
         s = 3;
-        continue;
-      case 3: // ListOfRootCertificateIDs:done
+    }
+    if (s === 3) {
+      // state 3: ListOfRootCertificateIDs:done
         r.only("CertificateInstallationReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationReqType", s);
   }
@@ -1284,9 +1289,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -1294,11 +1298,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -1306,17 +1312,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
+    }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
         r.only("X509IssuerSerialType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -1325,44 +1331,47 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateInstallationResType", 0, "CertificateInstallationResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("CertificateInstallationResType", 1);
         o.SAProvisioningCertificateChain = d_CertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // SAProvisioningCertificateChain:done
+    }
+    if (s === 2) {
+      // state 2: SAProvisioningCertificateChain:done
         r.only("CertificateInstallationResType", 2);
         o.ContractSignatureCertChain = d_CertificateChainType(r);
         s = 3;
-        continue;
-      case 3: // ContractSignatureCertChain:done
+    }
+    if (s === 3) {
+      // state 3: ContractSignatureCertChain:done
         r.only("CertificateInstallationResType", 3);
         o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
         s = 4;
-        continue;
-      case 4: // ContractSignatureEncryptedPrivateKey:done
+    }
+    if (s === 4) {
+      // state 4: ContractSignatureEncryptedPrivateKey:done
         r.only("CertificateInstallationResType", 4);
         o.DHpublickey = d_DiffieHellmanPublickeyType(r);
         s = 5;
-        continue;
-      case 5: // DHpublickey:done
+    }
+    if (s === 5) {
+      // state 5: DHpublickey:done
         r.only("CertificateInstallationResType", 5);
         o.eMAID = d_EMAIDType(r);
         s = 6;
-        continue;
-      case 6: // eMAID:done
+    }
+    if (s === 6) {
+      // state 6: eMAID:done
         r.only("CertificateInstallationResType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationResType", s);
   }
@@ -1371,25 +1380,26 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "CertificateChainType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateChainType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("CertificateChainType.Certificate");
             const v1 = r.binary(0, 800, "CertificateChainType.Certificate");
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "CertificateChainType", 1)) {
           case 0:
             r.ch("CertificateChainType.Certificate");
@@ -1397,28 +1407,30 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Certificate:done
+    }
+    if (s === 2) {
+      // state 2: Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 2)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SubCertificates:done
+    }
+    if (s === 3) {
+      // state 3: SubCertificates:done
         r.only("CertificateChainType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateChainType", s);
   }
@@ -1470,33 +1482,34 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ContractSignatureEncryptedPrivateKeyType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 1)) {
           case 0:
             o.$value = r.binary(0, 48, "ContractSignatureEncryptedPrivateKeyType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("ContractSignatureEncryptedPrivateKeyType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ContractSignatureEncryptedPrivateKeyType", s);
   }
@@ -1505,33 +1518,34 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "DiffieHellmanPublickeyType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 1)) {
           case 0:
             o.$value = r.binary(0, 65, "DiffieHellmanPublickeyType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("DiffieHellmanPublickeyType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DiffieHellmanPublickeyType", s);
   }
@@ -1540,33 +1554,34 @@ function d_EMAIDType(r: BitReader): EMAIDType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EMAIDType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "EMAIDType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "EMAIDType", 1)) {
           case 0:
             o.$value = r.string(14, 15, "EMAIDType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("EMAIDType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EMAIDType", s);
   }
@@ -1575,23 +1590,25 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateUpdateReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateUpdateReqType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         r.only("CertificateUpdateReqType", 1);
         o.ContractSignatureCertChain = d_CertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // ContractSignatureCertChain:done
+    }
+    if (s === 2) {
+      // state 2: ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
           case 0:
             r.ch("CertificateUpdateReqType.eMAID");
@@ -1599,22 +1616,23 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             r.ee("CertificateUpdateReqType.eMAID");
             o.eMAID = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // eMAID:done
+    }
+    if (s === 3) {
+      // state 3: eMAID:done
         r.only("CertificateUpdateReqType", 3);
         o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
         s = 4;
-        continue;
-      case 4: // ListOfRootCertificateIDs:done
+    }
+    if (s === 4) {
+      // state 4: ListOfRootCertificateIDs:done
         r.only("CertificateUpdateReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateUpdateReqType", s);
   }
@@ -1623,56 +1641,61 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateUpdateResType", 0, "CertificateUpdateResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("CertificateUpdateResType", 1);
         o.SAProvisioningCertificateChain = d_CertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // SAProvisioningCertificateChain:done
+    }
+    if (s === 2) {
+      // state 2: SAProvisioningCertificateChain:done
         r.only("CertificateUpdateResType", 2);
         o.ContractSignatureCertChain = d_CertificateChainType(r);
         s = 3;
-        continue;
-      case 3: // ContractSignatureCertChain:done
+    }
+    if (s === 3) {
+      // state 3: ContractSignatureCertChain:done
         r.only("CertificateUpdateResType", 3);
         o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
         s = 4;
-        continue;
-      case 4: // ContractSignatureEncryptedPrivateKey:done
+    }
+    if (s === 4) {
+      // state 4: ContractSignatureEncryptedPrivateKey:done
         r.only("CertificateUpdateResType", 4);
         o.DHpublickey = d_DiffieHellmanPublickeyType(r);
         s = 5;
-        continue;
-      case 5: // DHpublickey:done
+    }
+    if (s === 5) {
+      // state 5: DHpublickey:done
         r.only("CertificateUpdateResType", 5);
         o.eMAID = d_EMAIDType(r);
         s = 6;
-        continue;
-      case 6: // eMAID:done
+    }
+    if (s === 6) {
+      // state 6: eMAID:done
         switch (r.event(2, 2, "CertificateUpdateResType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "CertificateUpdateResType.RetryCounter");
             o.RetryCounter = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RetryCounter:done
+    }
+    if (s === 7) {
+      // state 7: RetryCounter:done
         r.only("CertificateUpdateResType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateUpdateResType", s);
   }
@@ -1681,57 +1704,63 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "ChargeParameterDiscoveryReqType", 0)) {
           case 0:
             const v0 = r.chUint(0, 65535, "ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
             o.MaxEntriesSAScheduleTuple = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
             o.RequestedEnergyTransferMode = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MaxEntriesSAScheduleTuple:done
+    }
+    if (s === 1) {
+      // state 1: MaxEntriesSAScheduleTuple:done
         o.RequestedEnergyTransferMode = EN_EnergyTransferModeType[r.seEnum(3, 6, "ChargeParameterDiscoveryReqType", 1, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
         s = 2;
-        continue;
-      case 2: // RequestedEnergyTransferMode:done
+    }
+    if (s === 2) {
+      // state 2: RequestedEnergyTransferMode:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 2)) {
           case 0:
             o.AC_EVChargeParameter = d_AC_EVChargeParameterType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_EVChargeParameter = d_DC_EVChargeParameterType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVChargeParameter = d_EVChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // AC_EVChargeParameter:done
+    }
+    if (s === 3) {
+      // state 3: AC_EVChargeParameter:done
         r.only("ChargeParameterDiscoveryReqType", 3);
         return o;
-      case 4: // DC_EVChargeParameter:done
+    }
+    if (s === 4) {
+      // state 4: DC_EVChargeParameter:done
         r.only("ChargeParameterDiscoveryReqType", 4);
         return o;
-      case 5: // EVChargeParameter:done
+    }
+    if (s === 5) {
+      // state 5: EVChargeParameter:done
         r.only("ChargeParameterDiscoveryReqType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeParameterDiscoveryReqType", s);
   }
@@ -1740,132 +1769,144 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "DC_EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.DC_EVStatus = d_DC_EVStatusType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("DC_EVChargeParameterType", 1);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 2;
-        continue;
-      case 2: // DC_EVStatus:done
+    }
+    if (s === 2) {
+      // state 2: DC_EVStatus:done
         r.only("DC_EVChargeParameterType", 2);
         o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumCurrentLimit:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 3)) {
           case 0:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumPowerLimit:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumPowerLimit:done
         r.only("DC_EVChargeParameterType", 4);
         o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumVoltageLimit:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 5)) {
           case 0:
             o.EVEnergyCapacity = d_PhysicalValueType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVEnergyRequest = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v3;
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVEnergyCapacity:done
+    }
+    if (s === 6) {
+      // state 6: EVEnergyCapacity:done
         switch (r.event(3, 4, "DC_EVChargeParameterType", 6)) {
           case 0:
             o.EVEnergyRequest = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v2;
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVEnergyRequest:done
+    }
+    if (s === 7) {
+      // state 7: EVEnergyRequest:done
         switch (r.event(2, 3, "DC_EVChargeParameterType", 7)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v1;
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // FullSOC:done
+    }
+    if (s === 8) {
+      // state 8: FullSOC:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 8)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v0;
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BulkSOC:done
+    }
+    if (s === 9) {
+      // state 9: BulkSOC:done
         r.only("DC_EVChargeParameterType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVChargeParameterType", s);
   }
@@ -1874,27 +1915,26 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("EVChargeParameterType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVChargeParameterType", s);
   }
@@ -1903,88 +1943,97 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargeParameterDiscoveryResType", 0, "ChargeParameterDiscoveryResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "ChargeParameterDiscoveryResType", 1, "ChargeParameterDiscoveryResType.EVSEProcessing")];
         s = 2;
-        continue;
-      case 2: // EVSEProcessing:done
+    }
+    if (s === 2) {
+      // state 2: EVSEProcessing:done
         switch (r.event(3, 5, "ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.SAScheduleList = d_SAScheduleListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.SASchedules = d_SASchedulesType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // SAScheduleList:done
+    }
+    if (s === 3) {
+      // state 3: SAScheduleList:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 3)) {
           case 0:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // SASchedules:done
+    }
+    if (s === 4) {
+      // state 4: SASchedules:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 4)) {
           case 0:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // AC_EVSEChargeParameter:done
+    }
+    if (s === 5) {
+      // state 5: AC_EVSEChargeParameter:done
         r.only("ChargeParameterDiscoveryResType", 5);
         return o;
-      case 6: // DC_EVSEChargeParameter:done
+    }
+    if (s === 6) {
+      // state 6: DC_EVSEChargeParameter:done
         r.only("ChargeParameterDiscoveryResType", 6);
         return o;
-      case 7: // EVSEChargeParameter:done
+    }
+    if (s === 7) {
+      // state 7: EVSEChargeParameter:done
         r.only("ChargeParameterDiscoveryResType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeParameterDiscoveryResType", s);
   }
@@ -2026,35 +2075,36 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.SAScheduleTupleID = r.seNbit(8, 1, 255, "SAScheduleTupleType", 0, "SAScheduleTupleType.SAScheduleTupleID");
         s = 1;
-        continue;
-      case 1: // SAScheduleTupleID:done
+    }
+    if (s === 1) {
+      // state 1: SAScheduleTupleID:done
         r.only("SAScheduleTupleType", 1);
         o.PMaxSchedule = d_PMaxScheduleType(r);
         s = 2;
-        continue;
-      case 2: // PMaxSchedule:done
+    }
+    if (s === 2) {
+      // state 2: PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
           case 0:
             o.SalesTariff = d_SalesTariffType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SalesTariff:done
+    }
+    if (s === 3) {
+      // state 3: SalesTariff:done
         r.only("SAScheduleTupleType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SAScheduleTupleType", s);
   }
@@ -2096,38 +2146,39 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "PMaxScheduleEntryType", 0)) {
           case 0:
             o.RelativeTimeInterval = d_RelativeTimeIntervalType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.TimeInterval = d_IntervalType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // RelativeTimeInterval:done
+    }
+    if (s === 1) {
+      // state 1: RelativeTimeInterval:done
         r.only("PMaxScheduleEntryType", 1);
         o.PMax = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 2: // TimeInterval:done
+    }
+    if (s === 2) {
+      // state 2: TimeInterval:done
         r.only("PMaxScheduleEntryType", 2);
         o.PMax = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // PMax:done
+    }
+    if (s === 3) {
+      // state 3: PMax:done
         r.only("PMaxScheduleEntryType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PMaxScheduleEntryType", s);
   }
@@ -2136,31 +2187,31 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.start = r.seUint(0, 16777214, "RelativeTimeIntervalType", 0, "RelativeTimeIntervalType.start");
         s = 1;
-        continue;
-      case 1: // start:done
+    }
+    if (s === 1) {
+      // state 1: start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
           case 0:
             const v0 = r.chUint(0, 86400, "RelativeTimeIntervalType.duration");
             o.duration = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // duration:done
+    }
+    if (s === 2) {
+      // state 2: duration:done
         r.only("RelativeTimeIntervalType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RelativeTimeIntervalType", s);
   }
@@ -2382,35 +2433,36 @@ function d_CostType(r: BitReader): CostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.costKind = EN_costKindType[r.seEnum(2, 3, "CostType", 0, "CostType.costKind")];
         s = 1;
-        continue;
-      case 1: // costKind:done
+    }
+    if (s === 1) {
+      // state 1: costKind:done
         o.amount = r.seUint(0, 4294967295, "CostType", 1, "CostType.amount");
         s = 2;
-        continue;
-      case 2: // amount:done
+    }
+    if (s === 2) {
+      // state 2: amount:done
         switch (r.event(2, 2, "CostType", 2)) {
           case 0:
             const v0 = r.chNbit(3, -3, 3, "CostType.amountMultiplier");
             o.amountMultiplier = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // amountMultiplier:done
+    }
+    if (s === 3) {
+      // state 3: amountMultiplier:done
         r.only("CostType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CostType", s);
   }
@@ -2424,74 +2476,82 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_EVSEChargeParameterType", 0);
         o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVSEStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVSEStatus:done
         r.only("DC_EVSEChargeParameterType", 1);
         o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // EVSEMaximumCurrentLimit:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumCurrentLimit:done
         r.only("DC_EVSEChargeParameterType", 2);
         o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVSEMaximumPowerLimit:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumPowerLimit:done
         r.only("DC_EVSEChargeParameterType", 3);
         o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
         s = 4;
-        continue;
-      case 4: // EVSEMaximumVoltageLimit:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltageLimit:done
         r.only("DC_EVSEChargeParameterType", 4);
         o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
         s = 5;
-        continue;
-      case 5: // EVSEMinimumCurrentLimit:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumCurrentLimit:done
         r.only("DC_EVSEChargeParameterType", 5);
         o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
         s = 6;
-        continue;
-      case 6: // EVSEMinimumVoltageLimit:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
           case 0:
             o.EVSECurrentRegulationTolerance = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVSECurrentRegulationTolerance:done
+    }
+    if (s === 7) {
+      // state 7: EVSECurrentRegulationTolerance:done
         r.only("DC_EVSEChargeParameterType", 7);
         o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
         s = 8;
-        continue;
-      case 8: // EVSEPeakCurrentRipple:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
           case 0:
             o.EVSEEnergyToBeDelivered = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEEnergyToBeDelivered:done
+    }
+    if (s === 9) {
+      // state 9: EVSEEnergyToBeDelivered:done
         r.only("DC_EVSEChargeParameterType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVSEChargeParameterType", s);
   }
@@ -2510,13 +2570,13 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargingStatusResType", 0, "ChargingStatusResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
           case 0:
             r.ch("ChargingStatusResType.EVSEID");
@@ -2524,80 +2584,88 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             r.ee("ChargingStatusResType.EVSEID");
             o.EVSEID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEID:done
+    }
+    if (s === 2) {
+      // state 2: EVSEID:done
         o.SAScheduleTupleID = r.seNbit(8, 1, 255, "ChargingStatusResType", 2, "ChargingStatusResType.SAScheduleTupleID");
         s = 3;
-        continue;
-      case 3: // SAScheduleTupleID:done
+    }
+    if (s === 3) {
+      // state 3: SAScheduleTupleID:done
         switch (r.event(3, 4, "ChargingStatusResType", 3)) {
           case 0:
             o.EVSEMaxCurrent = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaxCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaxCurrent:done
         switch (r.event(2, 3, "ChargingStatusResType", 4)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // MeterInfo:done
+    }
+    if (s === 5) {
+      // state 5: MeterInfo:done
         switch (r.event(2, 2, "ChargingStatusResType", 5)) {
           case 0:
             const v0 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // ReceiptRequired:done
+    }
+    if (s === 6) {
+      // state 6: ReceiptRequired:done
         r.only("ChargingStatusResType", 6);
         o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
         s = 7;
-        continue;
-      case 7: // AC_EVSEStatus:done
+    }
+    if (s === 7) {
+      // state 7: AC_EVSEStatus:done
         r.only("ChargingStatusResType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargingStatusResType", s);
   }
@@ -2606,9 +2674,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -2616,11 +2683,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(3, 5, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.MeterReading");
@@ -2628,32 +2697,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterReading");
             o.MeterReading = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.SigMeterReading");
             const v1 = r.binary(0, 64, "MeterInfoType.SigMeterReading");
             r.ee("MeterInfoType.SigMeterReading");
             o.SigMeterReading = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.TMeter");
             const v3 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MeterReading:done
+    }
+    if (s === 2) {
+      // state 2: MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.SigMeterReading");
@@ -2661,44 +2732,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.SigMeterReading");
             o.SigMeterReading = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.TMeter");
             const v2 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SigMeterReading:done
+    }
+    if (s === 3) {
+      // state 3: SigMeterReading:done
         switch (r.event(2, 3, "MeterInfoType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.TMeter");
             const v1 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MeterStatus:done
+    }
+    if (s === 4) {
+      // state 4: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.TMeter");
@@ -2706,19 +2781,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // TMeter:done
+    }
+    if (s === 5) {
+      // state 5: TMeter:done
         r.only("MeterInfoType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -2727,148 +2802,161 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("CurrentDemandReqType", 0);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         r.only("CurrentDemandReqType", 1);
         o.EVTargetCurrent = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetCurrent:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
           case 0:
             o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumVoltageLimit:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumVoltageLimit:done
         switch (r.event(3, 4, "CurrentDemandReqType", 3)) {
           case 0:
             o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumCurrentLimit:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumCurrentLimit:done
         switch (r.event(2, 3, "CurrentDemandReqType", 4)) {
           case 0:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumPowerLimit:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumPowerLimit:done
         switch (r.event(2, 2, "CurrentDemandReqType", 5)) {
           case 0:
             const v0 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // BulkChargingComplete:done
+    }
+    if (s === 6) {
+      // state 6: BulkChargingComplete:done
         o.ChargingComplete = r.seBool("CurrentDemandReqType", 6, "CurrentDemandReqType.ChargingComplete");
         s = 7;
-        continue;
-      case 7: // ChargingComplete:done
+    }
+    if (s === 7) {
+      // state 7: ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
           case 0:
             o.RemainingTimeToFullSoC = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.RemainingTimeToBulkSoC = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVTargetVoltage = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // RemainingTimeToFullSoC:done
+    }
+    if (s === 8) {
+      // state 8: RemainingTimeToFullSoC:done
         switch (r.event(2, 2, "CurrentDemandReqType", 8)) {
           case 0:
             o.RemainingTimeToBulkSoC = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVTargetVoltage = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // RemainingTimeToBulkSoC:done
+    }
+    if (s === 9) {
+      // state 9: RemainingTimeToBulkSoC:done
         r.only("CurrentDemandReqType", 9);
         o.EVTargetVoltage = d_PhysicalValueType(r);
         s = 10;
-        continue;
-      case 10: // EVTargetVoltage:done
+    }
+    if (s === 10) {
+      // state 10: EVTargetVoltage:done
         r.only("CurrentDemandReqType", 10);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CurrentDemandReqType", s);
   }
@@ -2877,100 +2965,112 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CurrentDemandResType", 0, "CurrentDemandResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("CurrentDemandResType", 1);
         o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
         s = 2;
-        continue;
-      case 2: // DC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
         r.only("CurrentDemandResType", 2);
         o.EVSEPresentVoltage = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVSEPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
         r.only("CurrentDemandResType", 3);
         o.EVSEPresentCurrent = d_PhysicalValueType(r);
         s = 4;
-        continue;
-      case 4: // EVSEPresentCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVSEPresentCurrent:done
         o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
         s = 5;
-        continue;
-      case 5: // EVSECurrentLimitAchieved:done
+    }
+    if (s === 5) {
+      // state 5: EVSECurrentLimitAchieved:done
         o.EVSEVoltageLimitAchieved = r.seBool("CurrentDemandResType", 5, "CurrentDemandResType.EVSEVoltageLimitAchieved");
         s = 6;
-        continue;
-      case 6: // EVSEVoltageLimitAchieved:done
+    }
+    if (s === 6) {
+      // state 6: EVSEVoltageLimitAchieved:done
         o.EVSEPowerLimitAchieved = r.seBool("CurrentDemandResType", 6, "CurrentDemandResType.EVSEPowerLimitAchieved");
         s = 7;
-        continue;
-      case 7: // EVSEPowerLimitAchieved:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
           case 0:
             o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             r.ch("CurrentDemandResType.EVSEID");
             const v3 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v3;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEMaximumVoltageLimit:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltageLimit:done
         switch (r.event(2, 3, "CurrentDemandResType", 8)) {
           case 0:
             o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             r.ch("CurrentDemandResType.EVSEID");
             const v2 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v2;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEMaximumCurrentLimit:done
+    }
+    if (s === 9) {
+      // state 9: EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "CurrentDemandResType", 9)) {
           case 0:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             r.ch("CurrentDemandResType.EVSEID");
             const v1 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v1;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEMaximumPowerLimit:done
+    }
+    if (s === 10) {
+      // state 10: EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "CurrentDemandResType", 10)) {
           case 0:
             r.ch("CurrentDemandResType.EVSEID");
@@ -2978,49 +3078,54 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v0;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEID:done
+    }
+    if (s === 11) {
+      // state 11: EVSEID:done
         o.SAScheduleTupleID = r.seNbit(8, 1, 255, "CurrentDemandResType", 11, "CurrentDemandResType.SAScheduleTupleID");
         s = 12;
-        continue;
-      case 12: // SAScheduleTupleID:done
+    }
+    if (s === 12) {
+      // state 12: SAScheduleTupleID:done
         switch (r.event(2, 3, "CurrentDemandResType", 12)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 14;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // MeterInfo:done
+    }
+    if (s === 13) {
+      // state 13: MeterInfo:done
         switch (r.event(2, 2, "CurrentDemandResType", 13)) {
           case 0:
             const v0 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 14;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // ReceiptRequired:done
+    }
+    if (s === 14) {
+      // state 14: ReceiptRequired:done
         r.only("CurrentDemandResType", 14);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CurrentDemandResType", s);
   }
@@ -3029,39 +3134,40 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_EVPowerDeliveryParameterType", 0);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
           case 0:
             const v0 = r.chBool("DC_EVPowerDeliveryParameterType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // BulkChargingComplete:done
+    }
+    if (s === 2) {
+      // state 2: BulkChargingComplete:done
         o.ChargingComplete = r.seBool("DC_EVPowerDeliveryParameterType", 2, "DC_EVPowerDeliveryParameterType.ChargingComplete");
         s = 3;
-        continue;
-      case 3: // ChargingComplete:done
+    }
+    if (s === 3) {
+      // state 3: ChargingComplete:done
         r.only("DC_EVPowerDeliveryParameterType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVPowerDeliveryParameterType", s);
   }
@@ -3242,23 +3348,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         r.only("EVSEStatusType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -3272,31 +3377,32 @@ function d_EntryType(r: BitReader): EntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "EntryType", 0)) {
           case 0:
             o.RelativeTimeInterval = d_RelativeTimeIntervalType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.TimeInterval = d_IntervalType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // RelativeTimeInterval:done
+    }
+    if (s === 1) {
+      // state 1: RelativeTimeInterval:done
         r.only("EntryType", 1);
         return o;
-      case 2: // TimeInterval:done
+    }
+    if (s === 2) {
+      // state 2: TimeInterval:done
         r.only("EntryType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EntryType", s);
   }
@@ -3773,9 +3879,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -3783,11 +3888,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -3795,17 +3902,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
+    }
+    if (s === 2) {
+      // state 2: Exponent:done
         r.only("RSAKeyValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -3814,60 +3921,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
+    }
+    if (s === 3) {
+      // state 3: Transforms:done
         r.only("RetrievalMethodType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -4366,90 +4476,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
         r.only("ReferenceType", 4);
         o.DigestMethod = d_DigestMethodType(r);
         s = 5;
-        continue;
-      case 5: // DigestMethod:done
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -4457,17 +4575,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
+    }
+    if (s === 6) {
+      // state 6: DigestValue:done
         r.only("ReferenceType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -4476,25 +4594,26 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "MeteringReceiptReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "MeteringReceiptReqType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("MeteringReceiptReqType.SessionID");
             const v1 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
             r.ee("MeteringReceiptReqType.SessionID");
             o.SessionID = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
           case 0:
             r.ch("MeteringReceiptReqType.SessionID");
@@ -4502,36 +4621,39 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             r.ee("MeteringReceiptReqType.SessionID");
             o.SessionID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // SessionID:done
+    }
+    if (s === 2) {
+      // state 2: SessionID:done
         switch (r.event(2, 2, "MeteringReceiptReqType", 2)) {
           case 0:
             const v0 = r.chNbit(8, 1, 255, "MeteringReceiptReqType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // SAScheduleTupleID:done
+    }
+    if (s === 3) {
+      // state 3: SAScheduleTupleID:done
         r.only("MeteringReceiptReqType", 3);
         o.MeterInfo = d_MeterInfoType(r);
         s = 4;
-        continue;
-      case 4: // MeterInfo:done
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
         r.only("MeteringReceiptReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringReceiptReqType", s);
   }
@@ -4540,42 +4662,46 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "MeteringReceiptResType", 0, "MeteringReceiptResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 3, "MeteringReceiptResType", 1)) {
           case 0:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: AC_EVSEStatus:done
         r.only("MeteringReceiptResType", 2);
         return o;
-      case 3: // DC_EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: DC_EVSEStatus:done
         r.only("MeteringReceiptResType", 3);
         return o;
-      case 4: // EVSEStatus:done
+    }
+    if (s === 4) {
+      // state 4: EVSEStatus:done
         r.only("MeteringReceiptResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringReceiptResType", s);
   }
@@ -4666,9 +4792,8 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PaymentDetailsReqType", 0)) {
           case 0:
             r.ch("PaymentDetailsReqType.eMAID");
@@ -4676,22 +4801,23 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             r.ee("PaymentDetailsReqType.eMAID");
             o.eMAID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // eMAID:done
+    }
+    if (s === 1) {
+      // state 1: eMAID:done
         r.only("PaymentDetailsReqType", 1);
         o.ContractSignatureCertChain = d_CertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // ContractSignatureCertChain:done
+    }
+    if (s === 2) {
+      // state 2: ContractSignatureCertChain:done
         r.only("PaymentDetailsReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentDetailsReqType", s);
   }
@@ -4700,13 +4826,13 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentDetailsResType", 0, "PaymentDetailsResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
           case 0:
             r.ch("PaymentDetailsResType.GenChallenge");
@@ -4714,11 +4840,13 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             r.ee("PaymentDetailsResType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
+    }
+    if (s === 2) {
+      // state 2: GenChallenge:done
         switch (r.event(1, 1, "PaymentDetailsResType", 2)) {
           case 0:
             r.ch("PaymentDetailsResType.EVSETimeStamp");
@@ -4726,17 +4854,17 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             r.ee("PaymentDetailsResType.EVSETimeStamp");
             o.EVSETimeStamp = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETimeStamp:done
+    }
+    if (s === 3) {
+      // state 3: EVSETimeStamp:done
         r.only("PaymentDetailsResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentDetailsResType", s);
   }
@@ -4745,24 +4873,23 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.SelectedPaymentOption = EN_paymentOptionType[r.seEnum(1, 2, "PaymentServiceSelectionReqType", 0, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
         s = 1;
-        continue;
-      case 1: // SelectedPaymentOption:done
+    }
+    if (s === 1) {
+      // state 1: SelectedPaymentOption:done
         r.only("PaymentServiceSelectionReqType", 1);
         o.SelectedServiceList = d_SelectedServiceListType(r);
         s = 2;
-        continue;
-      case 2: // SelectedServiceList:done
+    }
+    if (s === 2) {
+      // state 2: SelectedServiceList:done
         r.only("PaymentServiceSelectionReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentServiceSelectionReqType", s);
   }
@@ -4804,31 +4931,31 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "SelectedServiceType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // ParameterSetID:done
+    }
+    if (s === 2) {
+      // state 2: ParameterSetID:done
         r.only("SelectedServiceType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SelectedServiceType", s);
   }
@@ -4837,19 +4964,17 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentServiceSelectionResType", 0, "PaymentServiceSelectionResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("PaymentServiceSelectionResType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentServiceSelectionResType", s);
   }
@@ -4858,60 +4983,65 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 3, "PowerDeliveryReqType", 0, "PowerDeliveryReqType.ChargeProgress")];
         s = 1;
-        continue;
-      case 1: // ChargeProgress:done
+    }
+    if (s === 1) {
+      // state 1: ChargeProgress:done
         o.SAScheduleTupleID = r.seNbit(8, 1, 255, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.SAScheduleTupleID");
         s = 2;
-        continue;
-      case 2: // SAScheduleTupleID:done
+    }
+    if (s === 2) {
+      // state 2: SAScheduleTupleID:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 2)) {
           case 0:
             o.ChargingProfile = d_ChargingProfileType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_EVPowerDeliveryParameter = d_DC_EVPowerDeliveryParameterType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVPowerDeliveryParameter = d_EVPowerDeliveryParameterType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ChargingProfile:done
+    }
+    if (s === 3) {
+      // state 3: ChargingProfile:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
           case 0:
             o.DC_EVPowerDeliveryParameter = d_DC_EVPowerDeliveryParameterType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVPowerDeliveryParameter = d_EVPowerDeliveryParameterType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // DC_EVPowerDeliveryParameter:done
+    }
+    if (s === 4) {
+      // state 4: DC_EVPowerDeliveryParameter:done
         r.only("PowerDeliveryReqType", 4);
         return o;
-      case 5: // EVPowerDeliveryParameter:done
+    }
+    if (s === 5) {
+      // state 5: EVPowerDeliveryParameter:done
         r.only("PowerDeliveryReqType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryReqType", s);
   }
@@ -4953,36 +5083,37 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ChargingProfileEntryStart = r.seUint(0, 4294967295, "ProfileEntryType", 0, "ProfileEntryType.ChargingProfileEntryStart");
         s = 1;
-        continue;
-      case 1: // ChargingProfileEntryStart:done
+    }
+    if (s === 1) {
+      // state 1: ChargingProfileEntryStart:done
         r.only("ProfileEntryType", 1);
         o.ChargingProfileEntryMaxPower = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // ChargingProfileEntryMaxPower:done
+    }
+    if (s === 2) {
+      // state 2: ChargingProfileEntryMaxPower:done
         switch (r.event(2, 2, "ProfileEntryType", 2)) {
           case 0:
             const v0 = r.chNbit(2, 1, 3, "ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
             o.ChargingProfileEntryMaxNumberOfPhasesInUse = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ChargingProfileEntryMaxNumberOfPhasesInUse:done
+    }
+    if (s === 3) {
+      // state 3: ChargingProfileEntryMaxNumberOfPhasesInUse:done
         r.only("ProfileEntryType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ProfileEntryType", s);
   }
@@ -4991,42 +5122,46 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PowerDeliveryResType", 0, "PowerDeliveryResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
           case 0:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: AC_EVSEStatus:done
         r.only("PowerDeliveryResType", 2);
         return o;
-      case 3: // DC_EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: DC_EVSEStatus:done
         r.only("PowerDeliveryResType", 3);
         return o;
-      case 4: // EVSEStatus:done
+    }
+    if (s === 4) {
+      // state 4: EVSEStatus:done
         r.only("PowerDeliveryResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryResType", s);
   }
@@ -5035,30 +5170,30 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("PreChargeReqType", 0);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         r.only("PreChargeReqType", 1);
         o.EVTargetVoltage = d_PhysicalValueType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetVoltage:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetVoltage:done
         r.only("PreChargeReqType", 2);
         o.EVTargetCurrent = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVTargetCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVTargetCurrent:done
         r.only("PreChargeReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PreChargeReqType", s);
   }
@@ -5067,29 +5202,29 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PreChargeResType", 0, "PreChargeResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("PreChargeResType", 1);
         o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
         s = 2;
-        continue;
-      case 2: // DC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
         r.only("PreChargeResType", 2);
         o.EVSEPresentVoltage = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVSEPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
         r.only("PreChargeResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PreChargeResType", s);
   }
@@ -5098,19 +5233,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 0, "ServiceDetailReqType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         r.only("ServiceDetailReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailReqType", s);
   }
@@ -5119,34 +5252,35 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDetailResType", 0, "ServiceDetailResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 1, "ServiceDetailResType.ServiceID");
         s = 2;
-        continue;
-      case 2: // ServiceID:done
+    }
+    if (s === 2) {
+      // state 2: ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
           case 0:
             o.ServiceParameterList = d_ServiceParameterListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ServiceParameterList:done
+    }
+    if (s === 3) {
+      // state 3: ServiceParameterList:done
         r.only("ServiceDetailResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailResType", s);
   }
@@ -5225,75 +5359,86 @@ function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ParameterType", 0)) {
           case 0:
             o.Name = r.string(0, 9007199254740991, "ParameterType@Name");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
             const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.physicalValue = d_PhysicalValueType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             r.ch("ParameterType.stringValue");
             const v5 = r.string(0, 9007199254740991, "ParameterType.stringValue");
             r.ee("ParameterType.stringValue");
             o.stringValue = v5;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // boolValue:done
+    }
+    if (s === 2) {
+      // state 2: boolValue:done
         r.only("ParameterType", 2);
         return o;
-      case 3: // byteValue:done
+    }
+    if (s === 3) {
+      // state 3: byteValue:done
         r.only("ParameterType", 3);
         return o;
-      case 4: // shortValue:done
+    }
+    if (s === 4) {
+      // state 4: shortValue:done
         r.only("ParameterType", 4);
         return o;
-      case 5: // intValue:done
+    }
+    if (s === 5) {
+      // state 5: intValue:done
         r.only("ParameterType", 5);
         return o;
-      case 6: // physicalValue:done
+    }
+    if (s === 6) {
+      // state 6: physicalValue:done
         r.only("ParameterType", 6);
         return o;
-      case 7: // stringValue:done
+    }
+    if (s === 7) {
+      // state 7: stringValue:done
         r.only("ParameterType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ParameterType", s);
   }
@@ -5302,9 +5447,8 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 3, "ServiceDiscoveryReqType", 0)) {
           case 0:
             r.ch("ServiceDiscoveryReqType.ServiceScope");
@@ -5312,36 +5456,38 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             r.ee("ServiceDiscoveryReqType.ServiceScope");
             o.ServiceScope = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // ServiceScope:done
+    }
+    if (s === 1) {
+      // state 1: ServiceScope:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
             const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceCategory:done
+    }
+    if (s === 2) {
+      // state 2: ServiceCategory:done
         r.only("ServiceDiscoveryReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryReqType", s);
   }
@@ -5350,40 +5496,42 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDiscoveryResType", 0, "ServiceDiscoveryResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("ServiceDiscoveryResType", 1);
         o.PaymentOptionList = d_PaymentOptionListType(r);
         s = 2;
-        continue;
-      case 2: // PaymentOptionList:done
+    }
+    if (s === 2) {
+      // state 2: PaymentOptionList:done
         r.only("ServiceDiscoveryResType", 2);
         o.ChargeService = d_ChargeServiceType(r);
         s = 3;
-        continue;
-      case 3: // ChargeService:done
+    }
+    if (s === 3) {
+      // state 3: ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
           case 0:
             o.ServiceList = d_ServiceListType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceList:done
+    }
+    if (s === 4) {
+      // state 4: ServiceList:done
         r.only("ServiceDiscoveryResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryResType", s);
   }
@@ -5425,13 +5573,13 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "ChargeServiceType", 0, "ChargeServiceType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "ChargeServiceType", 1)) {
           case 0:
             r.ch("ChargeServiceType.ServiceName");
@@ -5439,20 +5587,23 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             r.ee("ChargeServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceName:done
+    }
+    if (s === 2) {
+      // state 2: ServiceName:done
         o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ChargeServiceType", 2, "ChargeServiceType.ServiceCategory")];
         s = 3;
-        continue;
-      case 3: // ServiceCategory:done
+    }
+    if (s === 3) {
+      // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ChargeServiceType", 3)) {
           case 0:
             r.ch("ChargeServiceType.ServiceScope");
@@ -5460,31 +5611,33 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             r.ee("ChargeServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ChargeServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceScope:done
+    }
+    if (s === 4) {
+      // state 4: ServiceScope:done
         o.FreeService = r.seBool("ChargeServiceType", 4, "ChargeServiceType.FreeService");
         s = 5;
-        continue;
-      case 5: // FreeService:done
+    }
+    if (s === 5) {
+      // state 5: FreeService:done
         r.only("ChargeServiceType", 5);
         o.SupportedEnergyTransferMode = d_SupportedEnergyTransferModeType(r);
         s = 6;
-        continue;
-      case 6: // SupportedEnergyTransferMode:done
+    }
+    if (s === 6) {
+      // state 6: SupportedEnergyTransferMode:done
         r.only("ChargeServiceType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeServiceType", s);
   }
@@ -5559,13 +5712,13 @@ function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "ServiceType", 1)) {
           case 0:
             r.ch("ServiceType.ServiceName");
@@ -5573,20 +5726,23 @@ function d_ServiceType(r: BitReader): ServiceType {
             r.ee("ServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceName:done
+    }
+    if (s === 2) {
+      // state 2: ServiceName:done
         o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ServiceType", 2, "ServiceType.ServiceCategory")];
         s = 3;
-        continue;
-      case 3: // ServiceCategory:done
+    }
+    if (s === 3) {
+      // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ServiceType", 3)) {
           case 0:
             r.ch("ServiceType.ServiceScope");
@@ -5594,26 +5750,27 @@ function d_ServiceType(r: BitReader): ServiceType {
             r.ee("ServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceScope:done
+    }
+    if (s === 4) {
+      // state 4: ServiceScope:done
         o.FreeService = r.seBool("ServiceType", 4, "ServiceType.FreeService");
         s = 5;
-        continue;
-      case 5: // FreeService:done
+    }
+    if (s === 5) {
+      // state 5: FreeService:done
         r.only("ServiceType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceType", s);
   }
@@ -5622,9 +5779,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SessionSetupReqType", 0)) {
           case 0:
             r.ch("SessionSetupReqType.EVCCID");
@@ -5632,17 +5788,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             r.ee("SessionSetupReqType.EVCCID");
             o.EVCCID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVCCID:done
+    }
+    if (s === 1) {
+      // state 1: EVCCID:done
         r.only("SessionSetupReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupReqType", s);
   }
@@ -5651,13 +5807,13 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionSetupResType", 0, "SessionSetupResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
           case 0:
             r.ch("SessionSetupResType.EVSEID");
@@ -5665,11 +5821,13 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSEID");
             o.EVSEID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEID:done
+    }
+    if (s === 2) {
+      // state 2: EVSEID:done
         switch (r.event(2, 2, "SessionSetupResType", 2)) {
           case 0:
             r.ch("SessionSetupResType.EVSETimeStamp");
@@ -5677,19 +5835,19 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSETimeStamp");
             o.EVSETimeStamp = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETimeStamp:done
+    }
+    if (s === 3) {
+      // state 3: EVSETimeStamp:done
         r.only("SessionSetupResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupResType", s);
   }
@@ -5698,19 +5856,17 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ChargingSession = EN_chargingSessionType[r.seEnum(1, 2, "SessionStopReqType", 0, "SessionStopReqType.ChargingSession")];
         s = 1;
-        continue;
-      case 1: // ChargingSession:done
+    }
+    if (s === 1) {
+      // state 1: ChargingSession:done
         r.only("SessionStopReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopReqType", s);
   }
@@ -5719,19 +5875,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionStopResType", 0, "SessionStopResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("SessionStopResType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopResType", s);
   }
@@ -5919,37 +6073,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("SignatureValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -6046,25 +6201,24 @@ function d_V2G_Message(r: BitReader): V2G_Message {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("V2G_Message", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("V2G_Message", 1);
         o.Body = d_BodyType(r);
         s = 2;
-        continue;
-      case 2: // Body:done
+    }
+    if (s === 2) {
+      // state 2: Body:done
         r.only("V2G_Message", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "V2G_Message", s);
   }
@@ -6073,9 +6227,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -6083,43 +6236,47 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(2, 3, "MessageHeaderType", 1)) {
           case 0:
             o.Notification = d_NotificationType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // Notification:done
+    }
+    if (s === 2) {
+      // state 2: Notification:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
+    }
+    if (s === 3) {
+      // state 3: Signature:done
         r.only("MessageHeaderType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -6128,13 +6285,13 @@ function d_NotificationType(r: BitReader): NotificationType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.FaultCode = EN_faultCodeType[r.seEnum(2, 3, "NotificationType", 0, "NotificationType.FaultCode")];
         s = 1;
-        continue;
-      case 1: // FaultCode:done
+    }
+    if (s === 1) {
+      // state 1: FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
             r.ch("NotificationType.FaultMsg");
@@ -6142,19 +6299,19 @@ function d_NotificationType(r: BitReader): NotificationType {
             r.ee("NotificationType.FaultMsg");
             o.FaultMsg = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // FaultMsg:done
+    }
+    if (s === 2) {
+      // state 2: FaultMsg:done
         r.only("NotificationType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "NotificationType", s);
   }
@@ -6163,264 +6320,331 @@ function d_BodyType(r: BitReader): BodyType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(6, 36, "BodyType", 0)) {
           case 0:
             o.AuthorizationReq = d_AuthorizationReqType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.AuthorizationRes = d_AuthorizationResType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.BodyElement = d_BodyBaseType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.CableCheckReq = d_CableCheckReqType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.CableCheckRes = d_CableCheckResType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.CertificateInstallationReq = d_CertificateInstallationReqType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.CertificateInstallationRes = d_CertificateInstallationResType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.CertificateUpdateReq = d_CertificateUpdateReqType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.CertificateUpdateRes = d_CertificateUpdateResType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.ChargeParameterDiscoveryReq = d_ChargeParameterDiscoveryReqType(r);
             s = 10;
-            continue;
+            break;
           case 10:
             o.ChargeParameterDiscoveryRes = d_ChargeParameterDiscoveryResType(r);
             s = 11;
-            continue;
+            break;
           case 11:
             o.ChargingStatusReq = d_ChargingStatusReqType(r);
             s = 12;
-            continue;
+            break;
           case 12:
             o.ChargingStatusRes = d_ChargingStatusResType(r);
             s = 13;
-            continue;
+            break;
           case 13:
             o.CurrentDemandReq = d_CurrentDemandReqType(r);
             s = 14;
-            continue;
+            break;
           case 14:
             o.CurrentDemandRes = d_CurrentDemandResType(r);
             s = 15;
-            continue;
+            break;
           case 15:
             o.MeteringReceiptReq = d_MeteringReceiptReqType(r);
             s = 16;
-            continue;
+            break;
           case 16:
             o.MeteringReceiptRes = d_MeteringReceiptResType(r);
             s = 17;
-            continue;
+            break;
           case 17:
             o.PaymentDetailsReq = d_PaymentDetailsReqType(r);
             s = 18;
-            continue;
+            break;
           case 18:
             o.PaymentDetailsRes = d_PaymentDetailsResType(r);
             s = 19;
-            continue;
+            break;
           case 19:
             o.PaymentServiceSelectionReq = d_PaymentServiceSelectionReqType(r);
             s = 20;
-            continue;
+            break;
           case 20:
             o.PaymentServiceSelectionRes = d_PaymentServiceSelectionResType(r);
             s = 21;
-            continue;
+            break;
           case 21:
             o.PowerDeliveryReq = d_PowerDeliveryReqType(r);
             s = 22;
-            continue;
+            break;
           case 22:
             o.PowerDeliveryRes = d_PowerDeliveryResType(r);
             s = 23;
-            continue;
+            break;
           case 23:
             o.PreChargeReq = d_PreChargeReqType(r);
             s = 24;
-            continue;
+            break;
           case 24:
             o.PreChargeRes = d_PreChargeResType(r);
             s = 25;
-            continue;
+            break;
           case 25:
             o.ServiceDetailReq = d_ServiceDetailReqType(r);
             s = 26;
-            continue;
+            break;
           case 26:
             o.ServiceDetailRes = d_ServiceDetailResType(r);
             s = 27;
-            continue;
+            break;
           case 27:
             o.ServiceDiscoveryReq = d_ServiceDiscoveryReqType(r);
             s = 28;
-            continue;
+            break;
           case 28:
             o.ServiceDiscoveryRes = d_ServiceDiscoveryResType(r);
             s = 29;
-            continue;
+            break;
           case 29:
             o.SessionSetupReq = d_SessionSetupReqType(r);
             s = 30;
-            continue;
+            break;
           case 30:
             o.SessionSetupRes = d_SessionSetupResType(r);
             s = 31;
-            continue;
+            break;
           case 31:
             o.SessionStopReq = d_SessionStopReqType(r);
             s = 32;
-            continue;
+            break;
           case 32:
             o.SessionStopRes = d_SessionStopResType(r);
             s = 33;
-            continue;
+            break;
           case 33:
             o.WeldingDetectionReq = d_WeldingDetectionReqType(r);
             s = 34;
-            continue;
+            break;
           case 34:
             o.WeldingDetectionRes = d_WeldingDetectionResType(r);
             s = 35;
-            continue;
+            break;
           case 35:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // AuthorizationReq:done
+    }
+    if (s === 1) {
+      // state 1: AuthorizationReq:done
         r.only("BodyType", 1);
         return o;
-      case 2: // AuthorizationRes:done
+    }
+    if (s === 2) {
+      // state 2: AuthorizationRes:done
         r.only("BodyType", 2);
         return o;
-      case 3: // BodyElement:done
+    }
+    if (s === 3) {
+      // state 3: BodyElement:done
         r.only("BodyType", 3);
         return o;
-      case 4: // CableCheckReq:done
+    }
+    if (s === 4) {
+      // state 4: CableCheckReq:done
         r.only("BodyType", 4);
         return o;
-      case 5: // CableCheckRes:done
+    }
+    if (s === 5) {
+      // state 5: CableCheckRes:done
         r.only("BodyType", 5);
         return o;
-      case 6: // CertificateInstallationReq:done
+    }
+    if (s === 6) {
+      // state 6: CertificateInstallationReq:done
         r.only("BodyType", 6);
         return o;
-      case 7: // CertificateInstallationRes:done
+    }
+    if (s === 7) {
+      // state 7: CertificateInstallationRes:done
         r.only("BodyType", 7);
         return o;
-      case 8: // CertificateUpdateReq:done
+    }
+    if (s === 8) {
+      // state 8: CertificateUpdateReq:done
         r.only("BodyType", 8);
         return o;
-      case 9: // CertificateUpdateRes:done
+    }
+    if (s === 9) {
+      // state 9: CertificateUpdateRes:done
         r.only("BodyType", 9);
         return o;
-      case 10: // ChargeParameterDiscoveryReq:done
+    }
+    if (s === 10) {
+      // state 10: ChargeParameterDiscoveryReq:done
         r.only("BodyType", 10);
         return o;
-      case 11: // ChargeParameterDiscoveryRes:done
+    }
+    if (s === 11) {
+      // state 11: ChargeParameterDiscoveryRes:done
         r.only("BodyType", 11);
         return o;
-      case 12: // ChargingStatusReq:done
+    }
+    if (s === 12) {
+      // state 12: ChargingStatusReq:done
         r.only("BodyType", 12);
         return o;
-      case 13: // ChargingStatusRes:done
+    }
+    if (s === 13) {
+      // state 13: ChargingStatusRes:done
         r.only("BodyType", 13);
         return o;
-      case 14: // CurrentDemandReq:done
+    }
+    if (s === 14) {
+      // state 14: CurrentDemandReq:done
         r.only("BodyType", 14);
         return o;
-      case 15: // CurrentDemandRes:done
+    }
+    if (s === 15) {
+      // state 15: CurrentDemandRes:done
         r.only("BodyType", 15);
         return o;
-      case 16: // MeteringReceiptReq:done
+    }
+    if (s === 16) {
+      // state 16: MeteringReceiptReq:done
         r.only("BodyType", 16);
         return o;
-      case 17: // MeteringReceiptRes:done
+    }
+    if (s === 17) {
+      // state 17: MeteringReceiptRes:done
         r.only("BodyType", 17);
         return o;
-      case 18: // PaymentDetailsReq:done
+    }
+    if (s === 18) {
+      // state 18: PaymentDetailsReq:done
         r.only("BodyType", 18);
         return o;
-      case 19: // PaymentDetailsRes:done
+    }
+    if (s === 19) {
+      // state 19: PaymentDetailsRes:done
         r.only("BodyType", 19);
         return o;
-      case 20: // PaymentServiceSelectionReq:done
+    }
+    if (s === 20) {
+      // state 20: PaymentServiceSelectionReq:done
         r.only("BodyType", 20);
         return o;
-      case 21: // PaymentServiceSelectionRes:done
+    }
+    if (s === 21) {
+      // state 21: PaymentServiceSelectionRes:done
         r.only("BodyType", 21);
         return o;
-      case 22: // PowerDeliveryReq:done
+    }
+    if (s === 22) {
+      // state 22: PowerDeliveryReq:done
         r.only("BodyType", 22);
         return o;
-      case 23: // PowerDeliveryRes:done
+    }
+    if (s === 23) {
+      // state 23: PowerDeliveryRes:done
         r.only("BodyType", 23);
         return o;
-      case 24: // PreChargeReq:done
+    }
+    if (s === 24) {
+      // state 24: PreChargeReq:done
         r.only("BodyType", 24);
         return o;
-      case 25: // PreChargeRes:done
+    }
+    if (s === 25) {
+      // state 25: PreChargeRes:done
         r.only("BodyType", 25);
         return o;
-      case 26: // ServiceDetailReq:done
+    }
+    if (s === 26) {
+      // state 26: ServiceDetailReq:done
         r.only("BodyType", 26);
         return o;
-      case 27: // ServiceDetailRes:done
+    }
+    if (s === 27) {
+      // state 27: ServiceDetailRes:done
         r.only("BodyType", 27);
         return o;
-      case 28: // ServiceDiscoveryReq:done
+    }
+    if (s === 28) {
+      // state 28: ServiceDiscoveryReq:done
         r.only("BodyType", 28);
         return o;
-      case 29: // ServiceDiscoveryRes:done
+    }
+    if (s === 29) {
+      // state 29: ServiceDiscoveryRes:done
         r.only("BodyType", 29);
         return o;
-      case 30: // SessionSetupReq:done
+    }
+    if (s === 30) {
+      // state 30: SessionSetupReq:done
         r.only("BodyType", 30);
         return o;
-      case 31: // SessionSetupRes:done
+    }
+    if (s === 31) {
+      // state 31: SessionSetupRes:done
         r.only("BodyType", 31);
         return o;
-      case 32: // SessionStopReq:done
+    }
+    if (s === 32) {
+      // state 32: SessionStopReq:done
         r.only("BodyType", 32);
         return o;
-      case 33: // SessionStopRes:done
+    }
+    if (s === 33) {
+      // state 33: SessionStopRes:done
         r.only("BodyType", 33);
         return o;
-      case 34: // WeldingDetectionReq:done
+    }
+    if (s === 34) {
+      // state 34: WeldingDetectionReq:done
         r.only("BodyType", 34);
         return o;
-      case 35: // WeldingDetectionRes:done
+    }
+    if (s === 35) {
+      // state 35: WeldingDetectionRes:done
         r.only("BodyType", 35);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BodyType", s);
   }
@@ -6429,20 +6653,18 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("WeldingDetectionReqType", 0);
         o.DC_EVStatus = d_DC_EVStatusType(r);
         s = 1;
-        continue;
-      case 1: // DC_EVStatus:done
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         r.only("WeldingDetectionReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "WeldingDetectionReqType", s);
   }
@@ -6451,29 +6673,29 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "WeldingDetectionResType", 0, "WeldingDetectionResType.ResponseCode")];
         s = 1;
-        continue;
-      case 1: // ResponseCode:done
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         r.only("WeldingDetectionResType", 1);
         o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
         s = 2;
-        continue;
-      case 2: // DC_EVSEStatus:done
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
         r.only("WeldingDetectionResType", 2);
         o.EVSEPresentVoltage = d_PhysicalValueType(r);
         s = 3;
-        continue;
-      case 3: // EVSEPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
         r.only("WeldingDetectionResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "WeldingDetectionResType", s);
   }

@@ -529,81 +529,88 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_CPDReqEnergyTransferModeType", 0);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 2)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumChargePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargePower_L3:done
         r.only("AC_CPDReqEnergyTransferModeType", 3);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 5)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMinimumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower_L3:done
         r.only("AC_CPDReqEnergyTransferModeType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_CPDReqEnergyTransferModeType", s);
   }
@@ -612,23 +619,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
         s = 1;
-        continue;
-      case 1: // Exponent:done
+    }
+    if (s === 1) {
+      // state 1: Exponent:done
         o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
         s = 2;
-        continue;
-      case 2: // Value:done
+    }
+    if (s === 2) {
+      // state 2: Value:done
         r.only("RationalNumberType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -637,185 +643,203 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_CPDResEnergyTransferModeType", 0);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
             o.EVSEMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 2)) {
           case 0:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargePower_L3:done
         r.only("AC_CPDResEnergyTransferModeType", 3);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVSEMinimumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
             o.EVSEMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 5)) {
           case 0:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower_L3:done
         r.only("AC_CPDResEnergyTransferModeType", 6);
         o.EVSENominalFrequency = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVSENominalFrequency:done
+    }
+    if (s === 7) {
+      // state 7: EVSENominalFrequency:done
         switch (r.event(3, 6, "AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
             o.MaximumPowerAsymmetry = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MaximumPowerAsymmetry:done
+    }
+    if (s === 8) {
+      // state 8: MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "AC_CPDResEnergyTransferModeType", 8)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPowerRampLimitation:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "AC_CPDResEnergyTransferModeType", 9)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVSEPresentActivePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L3:done
         r.only("AC_CPDResEnergyTransferModeType", 12);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_CPDResEnergyTransferModeType", s);
   }
@@ -824,75 +848,86 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_ChargeLoopReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "AC_ChargeLoopReqType", 1)) {
           case 0:
             o.DisplayParameters = d_DisplayParametersType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // DisplayParameters:done
+    }
+    if (s === 2) {
+      // state 2: DisplayParameters:done
         o.MeterInfoRequested = r.seBool("AC_ChargeLoopReqType", 2, "AC_ChargeLoopReqType.MeterInfoRequested");
         s = 3;
-        continue;
-      case 3: // MeterInfoRequested:done
+    }
+    if (s === 3) {
+      // state 3: MeterInfoRequested:done
         switch (r.event(3, 5, "AC_ChargeLoopReqType", 3)) {
           case 0:
             o.BPT_Dynamic_AC_CLReqControlMode = d_BPT_Dynamic_AC_CLReqControlModeType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_AC_CLReqControlMode = d_BPT_Scheduled_AC_CLReqControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.CLReqControlMode = d_CLReqControlModeType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.Dynamic_AC_CLReqControlMode = d_Dynamic_AC_CLReqControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.Scheduled_AC_CLReqControlMode = d_Scheduled_AC_CLReqControlModeType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // BPT_Dynamic_AC_CLReqControlMode:done
+    }
+    if (s === 4) {
+      // state 4: BPT_Dynamic_AC_CLReqControlMode:done
         r.only("AC_ChargeLoopReqType", 4);
         return o;
-      case 5: // BPT_Scheduled_AC_CLReqControlMode:done
+    }
+    if (s === 5) {
+      // state 5: BPT_Scheduled_AC_CLReqControlMode:done
         r.only("AC_ChargeLoopReqType", 5);
         return o;
-      case 6: // CLReqControlMode:done
+    }
+    if (s === 6) {
+      // state 6: CLReqControlMode:done
         r.only("AC_ChargeLoopReqType", 6);
         return o;
-      case 7: // Dynamic_AC_CLReqControlMode:done
+    }
+    if (s === 7) {
+      // state 7: Dynamic_AC_CLReqControlMode:done
         r.only("AC_ChargeLoopReqType", 7);
         return o;
-      case 8: // Scheduled_AC_CLReqControlMode:done
+    }
+    if (s === 8) {
+      // state 8: Scheduled_AC_CLReqControlMode:done
         r.only("AC_ChargeLoopReqType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeLoopReqType", s);
   }
@@ -901,9 +936,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -911,11 +945,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -923,28 +959,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
+    }
+    if (s === 3) {
+      // state 3: Signature:done
         r.only("MessageHeaderType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -1166,90 +1204,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
         r.only("ReferenceType", 4);
         o.DigestMethod = d_DigestMethodType(r);
         s = 5;
-        continue;
-      case 5: // DigestMethod:done
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -1257,17 +1303,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
+    }
+    if (s === 6) {
+      // state 6: DigestValue:done
         r.only("ReferenceType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -1399,37 +1445,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("SignatureValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -2039,9 +2086,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -2049,11 +2095,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -2061,17 +2109,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
+    }
+    if (s === 2) {
+      // state 2: Exponent:done
         r.only("RSAKeyValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -2080,60 +2128,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
+    }
+    if (s === 3) {
+      // state 3: Transforms:done
         r.only("RetrievalMethodType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -2400,9 +2451,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -2410,11 +2460,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -2422,17 +2474,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
+    }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
         r.only("X509IssuerSerialType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -2623,351 +2675,368 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
-            continue;
+            break;
           case 6:
             const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
-            continue;
+            break;
           case 8:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // PresentSOC:done
+    }
+    if (s === 1) {
+      // state 1: PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
-            continue;
+            break;
           case 7:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MaximumSOC:done
+    }
+    if (s === 4) {
+      // state 4: MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // RemainingTimeToMinimumSOC:done
+    }
+    if (s === 5) {
+      // state 5: RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // RemainingTimeToTargetSOC:done
+    }
+    if (s === 6) {
+      // state 6: RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RemainingTimeToMaximumSOC:done
+    }
+    if (s === 7) {
+      // state 7: RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // ChargingComplete:done
+    }
+    if (s === 8) {
+      // state 8: ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
           case 0:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BatteryEnergyCapacity:done
+    }
+    if (s === 9) {
+      // state 9: BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // InletHot:done
+    }
+    if (s === 10) {
+      // state 10: InletHot:done
         r.only("DisplayParametersType", 10);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DisplayParametersType", s);
   }
@@ -2976,292 +3045,328 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 1);
         o.EVTargetEnergyRequest = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 2);
         o.EVMaximumEnergyRequest = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 3);
         o.EVMinimumEnergyRequest = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 4);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumChargePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargePower_L3:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 7);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVMinimumChargePower:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumChargePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumChargePower_L3:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 10);
         o.EVPresentActivePower = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentActivePower_L3:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentActivePower_L3:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 13);
         o.EVPresentReactivePower = d_RationalNumberType(r);
         s = 14;
-        continue;
-      case 14: // EVPresentReactivePower:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L2:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 16: // EVPresentReactivePower_L3:done
+    }
+    if (s === 16) {
+      // state 16: EVPresentReactivePower_L3:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 16);
         o.EVMaximumDischargePower = d_RationalNumberType(r);
         s = 17;
-        continue;
-      case 17: // EVMaximumDischargePower:done
+    }
+    if (s === 17) {
+      // state 17: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 17)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 18: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 18) {
+      // state 18: EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 18)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 19: // EVMaximumDischargePower_L3:done
+    }
+    if (s === 19) {
+      // state 19: EVMaximumDischargePower_L3:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 19);
         o.EVMinimumDischargePower = d_RationalNumberType(r);
         s = 20;
-        continue;
-      case 20: // EVMinimumDischargePower:done
+    }
+    if (s === 20) {
+      // state 20: EVMinimumDischargePower:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLReqControlModeType", 20)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 22;
-            continue;
+            break;
           case 2:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 3:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 21: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 21) {
+      // state 21: EVMinimumDischargePower_L2:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLReqControlModeType", 21)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 22;
-            continue;
+            break;
           case 1:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 2:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 22: // EVMinimumDischargePower_L3:done
+    }
+    if (s === 22) {
+      // state 22: EVMinimumDischargePower_L3:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 22)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 23: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 23) {
+      // state 23: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 23)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 24: // EVMinimumV2XEnergyRequest:done
+    }
+    if (s === 24) {
+      // state 24: EVMinimumV2XEnergyRequest:done
         r.only("BPT_Dynamic_AC_CLReqControlModeType", 24);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_AC_CLReqControlModeType", s);
   }
@@ -3270,622 +3375,660 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 3)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumChargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 4)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumChargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L3:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L3:done
         r.only("BPT_Scheduled_AC_CLReqControlModeType", 9);
         o.EVPresentActivePower = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVPresentActivePower:done
         switch (r.event(4, 12, "BPT_Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 7:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 9:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 10:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 11:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower_L2:done
         switch (r.event(4, 11, "BPT_Scheduled_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 9:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L3:done
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentReactivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 13)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVPresentReactivePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L3:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 16: // EVMaximumDischargePower:done
+    }
+    if (s === 16) {
+      // state 16: EVMaximumDischargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 16)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 17: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 17) {
+      // state 17: EVMaximumDischargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 17)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 18: // EVMaximumDischargePower_L3:done
+    }
+    if (s === 18) {
+      // state 18: EVMaximumDischargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 18)) {
           case 0:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 19: // EVMinimumDischargePower:done
+    }
+    if (s === 19) {
+      // state 19: EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 19)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 20: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 20) {
+      // state 20: EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 20)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 21: // EVMinimumDischargePower_L3:done
+    }
+    if (s === 21) {
+      // state 21: EVMinimumDischargePower_L3:done
         r.only("BPT_Scheduled_AC_CLReqControlModeType", 21);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_AC_CLReqControlModeType", s);
   }
@@ -3899,180 +4042,202 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("Dynamic_AC_CLReqControlModeType", 1);
         o.EVTargetEnergyRequest = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         r.only("Dynamic_AC_CLReqControlModeType", 2);
         o.EVMaximumEnergyRequest = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         r.only("Dynamic_AC_CLReqControlModeType", 3);
         o.EVMinimumEnergyRequest = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         r.only("Dynamic_AC_CLReqControlModeType", 4);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumChargePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargePower_L3:done
         r.only("Dynamic_AC_CLReqControlModeType", 7);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVMinimumChargePower:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumChargePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumChargePower_L3:done
         r.only("Dynamic_AC_CLReqControlModeType", 10);
         o.EVPresentActivePower = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentActivePower_L3:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentActivePower_L3:done
         r.only("Dynamic_AC_CLReqControlModeType", 13);
         o.EVPresentReactivePower = d_RationalNumberType(r);
         s = 14;
-        continue;
-      case 14: // EVPresentReactivePower:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L2:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 16: // EVPresentReactivePower_L3:done
+    }
+    if (s === 16) {
+      // state 16: EVPresentReactivePower_L3:done
         r.only("Dynamic_AC_CLReqControlModeType", 16);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_AC_CLReqControlModeType", s);
   }
@@ -4081,376 +4246,402 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "Scheduled_AC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(4, 9, "Scheduled_AC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "Scheduled_AC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "Scheduled_AC_CLReqControlModeType", 3)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumChargePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 4)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumChargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L3:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L3:done
         r.only("Scheduled_AC_CLReqControlModeType", 9);
         o.EVPresentActivePower = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVPresentActivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentReactivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 13)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVPresentReactivePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L3:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L3:done
         r.only("Scheduled_AC_CLReqControlModeType", 15);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_AC_CLReqControlModeType", s);
   }
@@ -4459,201 +4650,218 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_ChargeLoopResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeLoopResType", 1, "AC_ChargeLoopResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(4, 9, "AC_ChargeLoopResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 8:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
         switch (r.event(4, 8, "AC_ChargeLoopResType", 3)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 7:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // MeterInfo:done
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
         switch (r.event(3, 7, "AC_ChargeLoopResType", 4)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 6:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Receipt:done
+    }
+    if (s === 5) {
+      // state 5: Receipt:done
         switch (r.event(3, 6, "AC_ChargeLoopResType", 5)) {
           case 0:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetFrequency:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetFrequency:done
         switch (r.event(3, 5, "AC_ChargeLoopResType", 6)) {
           case 0:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // BPT_Dynamic_AC_CLResControlMode:done
+    }
+    if (s === 7) {
+      // state 7: BPT_Dynamic_AC_CLResControlMode:done
         r.only("AC_ChargeLoopResType", 7);
         return o;
-      case 8: // BPT_Scheduled_AC_CLResControlMode:done
+    }
+    if (s === 8) {
+      // state 8: BPT_Scheduled_AC_CLResControlMode:done
         r.only("AC_ChargeLoopResType", 8);
         return o;
-      case 9: // CLResControlMode:done
+    }
+    if (s === 9) {
+      // state 9: CLResControlMode:done
         r.only("AC_ChargeLoopResType", 9);
         return o;
-      case 10: // Dynamic_AC_CLResControlMode:done
+    }
+    if (s === 10) {
+      // state 10: Dynamic_AC_CLResControlMode:done
         r.only("AC_ChargeLoopResType", 10);
         return o;
-      case 11: // Scheduled_AC_CLResControlMode:done
+    }
+    if (s === 11) {
+      // state 11: Scheduled_AC_CLResControlMode:done
         r.only("AC_ChargeLoopResType", 11);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeLoopResType", s);
   }
@@ -4662,23 +4870,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         r.only("EVSEStatusType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4687,9 +4894,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -4697,11 +4903,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -4709,11 +4917,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -4721,46 +4931,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -4768,39 +4980,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -4808,32 +5022,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -4841,44 +5057,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -4886,19 +5106,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
+    }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
         r.only("MeterInfoType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -5042,25 +5262,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DetailedCostType", 0);
         o.Amount = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // Amount:done
+    }
+    if (s === 1) {
+      // state 1: Amount:done
         r.only("DetailedCostType", 1);
         o.CostPerUnit = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // CostPerUnit:done
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
         r.only("DetailedCostType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -5069,24 +5288,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
         s = 1;
-        continue;
-      case 1: // TaxRuleID:done
+    }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
         r.only("DetailedTaxType", 1);
         o.Amount = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // Amount:done
+    }
+    if (s === 2) {
+      // state 2: Amount:done
         r.only("DetailedTaxType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -5095,306 +5313,328 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
         r.only("BPT_Dynamic_AC_CLResControlModeType", 4);
         o.EVSETargetActivePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSETargetActivePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetActivePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Dynamic_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSETargetActivePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Dynamic_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSETargetReactivePower:done
+    }
+    if (s === 8) {
+      // state 8: EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Dynamic_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 9)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 12)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 13) {
+      // state 13: EVSEPresentActivePower_L3:done
         r.only("BPT_Dynamic_AC_CLResControlModeType", 13);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_AC_CLResControlModeType", s);
   }
@@ -5403,258 +5643,273 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLResControlModeType", 0)) {
           case 0:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSETargetActivePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLResControlModeType", 1)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSETargetActivePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLResControlModeType", 2)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETargetActivePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLResControlModeType", 3)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSETargetReactivePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLResControlModeType", 4)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPresentActivePower:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPresentActivePower_L3:done
         r.only("BPT_Scheduled_AC_CLResControlModeType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_AC_CLResControlModeType", s);
   }
@@ -5668,306 +5923,328 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
         r.only("Dynamic_AC_CLResControlModeType", 4);
         o.EVSETargetActivePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSETargetActivePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetActivePower:done
         switch (r.event(4, 9, "Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetActivePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Dynamic_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSETargetActivePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Dynamic_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSETargetReactivePower:done
+    }
+    if (s === 8) {
+      // state 8: EVSETargetReactivePower:done
         switch (r.event(3, 6, "Dynamic_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 9)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 12)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 13) {
+      // state 13: EVSEPresentActivePower_L3:done
         r.only("Dynamic_AC_CLResControlModeType", 13);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_AC_CLResControlModeType", s);
   }
@@ -5976,258 +6253,273 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "Scheduled_AC_CLResControlModeType", 0)) {
           case 0:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSETargetActivePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSETargetActivePower:done
         switch (r.event(4, 9, "Scheduled_AC_CLResControlModeType", 1)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSETargetActivePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Scheduled_AC_CLResControlModeType", 2)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETargetActivePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Scheduled_AC_CLResControlModeType", 3)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSETargetReactivePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSETargetReactivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLResControlModeType", 4)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPresentActivePower:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentActivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPresentActivePower_L3:done
         r.only("Scheduled_AC_CLResControlModeType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_AC_CLResControlModeType", s);
   }
@@ -6236,36 +6528,38 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_ChargeParameterDiscoveryReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
             o.AC_CPDReqEnergyTransferMode = d_AC_CPDReqEnergyTransferModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.BPT_AC_CPDReqEnergyTransferMode = d_BPT_AC_CPDReqEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_CPDReqEnergyTransferMode:done
+    }
+    if (s === 2) {
+      // state 2: AC_CPDReqEnergyTransferMode:done
         r.only("AC_ChargeParameterDiscoveryReqType", 2);
         return o;
-      case 3: // BPT_AC_CPDReqEnergyTransferMode:done
+    }
+    if (s === 3) {
+      // state 3: BPT_AC_CPDReqEnergyTransferMode:done
         r.only("AC_ChargeParameterDiscoveryReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeParameterDiscoveryReqType", s);
   }
@@ -6274,151 +6568,168 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("BPT_AC_CPDReqEnergyTransferModeType", 0);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 2)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumChargePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargePower_L3:done
         r.only("BPT_AC_CPDReqEnergyTransferModeType", 3);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 5)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMinimumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower_L3:done
         r.only("BPT_AC_CPDReqEnergyTransferModeType", 6);
         o.EVMaximumDischargePower = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVMaximumDischargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 7)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 8)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumDischargePower_L3:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumDischargePower_L3:done
         r.only("BPT_AC_CPDReqEnergyTransferModeType", 9);
         o.EVMinimumDischargePower = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVMinimumDischargePower:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 10)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 11)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVMinimumDischargePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVMinimumDischargePower_L3:done
         r.only("BPT_AC_CPDReqEnergyTransferModeType", 12);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_AC_CPDReqEnergyTransferModeType", s);
   }
@@ -6427,40 +6738,43 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AC_ChargeParameterDiscoveryResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeParameterDiscoveryResType", 1, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.AC_CPDResEnergyTransferMode = d_AC_CPDResEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.BPT_AC_CPDResEnergyTransferMode = d_BPT_AC_CPDResEnergyTransferModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // AC_CPDResEnergyTransferMode:done
+    }
+    if (s === 3) {
+      // state 3: AC_CPDResEnergyTransferMode:done
         r.only("AC_ChargeParameterDiscoveryResType", 3);
         return o;
-      case 4: // BPT_AC_CPDResEnergyTransferMode:done
+    }
+    if (s === 4) {
+      // state 4: BPT_AC_CPDResEnergyTransferMode:done
         r.only("AC_ChargeParameterDiscoveryResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeParameterDiscoveryResType", s);
   }
@@ -6469,261 +6783,289 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("BPT_AC_CPDResEnergyTransferModeType", 0);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
             o.EVSEMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 2)) {
           case 0:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargePower_L3:done
         r.only("BPT_AC_CPDResEnergyTransferModeType", 3);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVSEMinimumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
             o.EVSEMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 5)) {
           case 0:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower_L3:done
         r.only("BPT_AC_CPDResEnergyTransferModeType", 6);
         o.EVSENominalFrequency = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVSENominalFrequency:done
+    }
+    if (s === 7) {
+      // state 7: EVSENominalFrequency:done
         switch (r.event(3, 6, "BPT_AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
             o.MaximumPowerAsymmetry = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // MaximumPowerAsymmetry:done
+    }
+    if (s === 8) {
+      // state 8: MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "BPT_AC_CPDResEnergyTransferModeType", 8)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPowerRampLimitation:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "BPT_AC_CPDResEnergyTransferModeType", 9)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L3:done
         r.only("BPT_AC_CPDResEnergyTransferModeType", 12);
         o.EVSEMaximumDischargePower = d_RationalNumberType(r);
         s = 13;
-        continue;
-      case 13: // EVSEMaximumDischargePower:done
+    }
+    if (s === 13) {
+      // state 13: EVSEMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 13)) {
           case 0:
             o.EVSEMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 14: // EVSEMaximumDischargePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVSEMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 14)) {
           case 0:
             o.EVSEMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 15: // EVSEMaximumDischargePower_L3:done
+    }
+    if (s === 15) {
+      // state 15: EVSEMaximumDischargePower_L3:done
         r.only("BPT_AC_CPDResEnergyTransferModeType", 15);
         o.EVSEMinimumDischargePower = d_RationalNumberType(r);
         s = 16;
-        continue;
-      case 16: // EVSEMinimumDischargePower:done
+    }
+    if (s === 16) {
+      // state 16: EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 16)) {
           case 0:
             o.EVSEMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 17: // EVSEMinimumDischargePower_L2:done
+    }
+    if (s === 17) {
+      // state 17: EVSEMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 17)) {
           case 0:
             o.EVSEMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 18: // EVSEMinimumDischargePower_L3:done
+    }
+    if (s === 18) {
+      // state 18: EVSEMinimumDischargePower_L3:done
         r.only("BPT_AC_CPDResEnergyTransferModeType", 18);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_AC_CPDResEnergyTransferModeType", s);
   }

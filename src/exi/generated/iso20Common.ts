@@ -837,40 +837,43 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AuthorizationReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.SelectedAuthorizationService = EN_authorizationType[r.seEnum(1, 2, "AuthorizationReqType", 1, "AuthorizationReqType.SelectedAuthorizationService")];
         s = 2;
-        continue;
-      case 2: // SelectedAuthorizationService:done
+    }
+    if (s === 2) {
+      // state 2: SelectedAuthorizationService:done
         switch (r.event(2, 2, "AuthorizationReqType", 2)) {
           case 0:
             o.EIM_AReqAuthorizationMode = d_EIM_AReqAuthorizationModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.PnC_AReqAuthorizationMode = d_PnC_AReqAuthorizationModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EIM_AReqAuthorizationMode:done
+    }
+    if (s === 3) {
+      // state 3: EIM_AReqAuthorizationMode:done
         r.only("AuthorizationReqType", 3);
         return o;
-      case 4: // PnC_AReqAuthorizationMode:done
+    }
+    if (s === 4) {
+      // state 4: PnC_AReqAuthorizationMode:done
         r.only("AuthorizationReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationReqType", s);
   }
@@ -879,9 +882,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -889,11 +891,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -901,28 +905,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
+    }
+    if (s === 3) {
+      // state 3: Signature:done
         r.only("MessageHeaderType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -1144,90 +1150,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
         r.only("ReferenceType", 4);
         o.DigestMethod = d_DigestMethodType(r);
         s = 5;
-        continue;
-      case 5: // DigestMethod:done
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -1235,17 +1249,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
+    }
+    if (s === 6) {
+      // state 6: DigestValue:done
         r.only("ReferenceType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -1377,37 +1391,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("SignatureValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -2017,9 +2032,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -2027,11 +2041,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -2039,17 +2055,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
+    }
+    if (s === 2) {
+      // state 2: Exponent:done
         r.only("RSAKeyValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -2058,60 +2074,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
+    }
+    if (s === 3) {
+      // state 3: Transforms:done
         r.only("RetrievalMethodType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -2378,9 +2397,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -2388,11 +2406,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -2400,17 +2420,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
+    }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
         r.only("X509IssuerSerialType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -2606,18 +2626,19 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "PnC_AReqAuthorizationModeType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 1)) {
           case 0:
             r.ch("PnC_AReqAuthorizationModeType.GenChallenge");
@@ -2625,22 +2646,23 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             r.ee("PnC_AReqAuthorizationModeType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
+    }
+    if (s === 2) {
+      // state 2: GenChallenge:done
         r.only("PnC_AReqAuthorizationModeType", 2);
         o.ContractCertificateChain = d_ContractCertificateChainType(r);
         s = 3;
-        continue;
-      case 3: // ContractCertificateChain:done
+    }
+    if (s === 3) {
+      // state 3: ContractCertificateChain:done
         r.only("PnC_AReqAuthorizationModeType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PnC_AReqAuthorizationModeType", s);
   }
@@ -2649,9 +2671,8 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ContractCertificateChainType", 0)) {
           case 0:
             r.ch("ContractCertificateChainType.Certificate");
@@ -2659,22 +2680,23 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
             r.ee("ContractCertificateChainType.Certificate");
             o.Certificate = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Certificate:done
+    }
+    if (s === 1) {
+      // state 1: Certificate:done
         r.only("ContractCertificateChainType", 1);
         o.SubCertificates = d_SubCertificatesType(r);
         s = 2;
-        continue;
-      case 2: // SubCertificates:done
+    }
+    if (s === 2) {
+      // state 2: SubCertificates:done
         r.only("ContractCertificateChainType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ContractCertificateChainType", s);
   }
@@ -2726,28 +2748,28 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AuthorizationResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationResType", 1, "AuthorizationResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "AuthorizationResType", 2, "AuthorizationResType.EVSEProcessing")];
         s = 3;
-        continue;
-      case 3: // EVSEProcessing:done
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         r.only("AuthorizationResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationResType", s);
   }
@@ -2756,20 +2778,18 @@ function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("AuthorizationSetupReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("AuthorizationSetupReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationSetupReqType", s);
   }
@@ -2848,9 +2868,8 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 0)) {
           case 0:
             r.ch("PnC_ASResAuthorizationModeType.GenChallenge");
@@ -2858,28 +2877,30 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
             r.ee("PnC_ASResAuthorizationModeType.GenChallenge");
             o.GenChallenge = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // GenChallenge:done
+    }
+    if (s === 1) {
+      // state 1: GenChallenge:done
         switch (r.event(2, 2, "PnC_ASResAuthorizationModeType", 1)) {
           case 0:
             o.SupportedProviders = d_SupportedProvidersListType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SupportedProviders:done
+    }
+    if (s === 2) {
+      // state 2: SupportedProviders:done
         r.only("PnC_ASResAuthorizationModeType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PnC_ASResAuthorizationModeType", s);
   }
@@ -2941,45 +2962,48 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("CertificateInstallationReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("CertificateInstallationReqType", 1);
         o.OEMProvisioningCertificateChain = d_SignedCertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // OEMProvisioningCertificateChain:done
+    }
+    if (s === 2) {
+      // state 2: OEMProvisioningCertificateChain:done
         r.only("CertificateInstallationReqType", 2);
         o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
         s = 3;
-        continue;
-      case 3: // ListOfRootCertificateIDs:done
+    }
+    if (s === 3) {
+      // state 3: ListOfRootCertificateIDs:done
         o.MaximumContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationReqType", 3, "CertificateInstallationReqType.MaximumContractCertificateChains");
         s = 4;
-        continue;
-      case 4: // MaximumContractCertificateChains:done
+    }
+    if (s === 4) {
+      // state 4: MaximumContractCertificateChains:done
         switch (r.event(2, 2, "CertificateInstallationReqType", 4)) {
           case 0:
             o.PrioritizedEMAIDs = d_EMAIDListType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // PrioritizedEMAIDs:done
+    }
+    if (s === 5) {
+      // state 5: PrioritizedEMAIDs:done
         r.only("CertificateInstallationReqType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationReqType", s);
   }
@@ -2988,18 +3012,19 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedCertificateChainType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedCertificateChainType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignedCertificateChainType", 1)) {
           case 0:
             r.ch("SignedCertificateChainType.Certificate");
@@ -3007,28 +3032,30 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
             r.ee("SignedCertificateChainType.Certificate");
             o.Certificate = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Certificate:done
+    }
+    if (s === 2) {
+      // state 2: Certificate:done
         switch (r.event(2, 2, "SignedCertificateChainType", 2)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SubCertificates:done
+    }
+    if (s === 3) {
+      // state 3: SubCertificates:done
         r.only("SignedCertificateChainType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedCertificateChainType", s);
   }
@@ -3113,42 +3140,45 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("CertificateInstallationResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "CertificateInstallationResType", 1, "CertificateInstallationResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "CertificateInstallationResType", 2, "CertificateInstallationResType.EVSEProcessing")];
         s = 3;
-        continue;
-      case 3: // EVSEProcessing:done
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         r.only("CertificateInstallationResType", 3);
         o.CPSCertificateChain = d_CertificateChainType(r);
         s = 4;
-        continue;
-      case 4: // CPSCertificateChain:done
+    }
+    if (s === 4) {
+      // state 4: CPSCertificateChain:done
         r.only("CertificateInstallationResType", 4);
         o.SignedInstallationData = d_SignedInstallationDataType(r);
         s = 5;
-        continue;
-      case 5: // SignedInstallationData:done
+    }
+    if (s === 5) {
+      // state 5: SignedInstallationData:done
         o.RemainingContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationResType", 5, "CertificateInstallationResType.RemainingContractCertificateChains");
         s = 6;
-        continue;
-      case 6: // RemainingContractCertificateChains:done
+    }
+    if (s === 6) {
+      // state 6: RemainingContractCertificateChains:done
         r.only("CertificateInstallationResType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationResType", s);
   }
@@ -3157,9 +3187,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateChainType", 0)) {
           case 0:
             r.ch("CertificateChainType.Certificate");
@@ -3167,28 +3196,30 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Certificate:done
+    }
+    if (s === 1) {
+      // state 1: Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 1)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SubCertificates:done
+    }
+    if (s === 2) {
+      // state 2: SubCertificates:done
         r.only("CertificateChainType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateChainType", s);
   }
@@ -3197,27 +3228,30 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedInstallationDataType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedInstallationDataType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         r.only("SignedInstallationDataType", 1);
         o.ContractCertificateChain = d_ContractCertificateChainType(r);
         s = 2;
-        continue;
-      case 2: // ContractCertificateChain:done
+    }
+    if (s === 2) {
+      // state 2: ContractCertificateChain:done
         o.ECDHCurve = EN_ecdhCurveType[r.seEnum(1, 2, "SignedInstallationDataType", 2, "SignedInstallationDataType.ECDHCurve")];
         s = 3;
-        continue;
-      case 3: // ECDHCurve:done
+    }
+    if (s === 3) {
+      // state 3: ECDHCurve:done
         switch (r.event(1, 1, "SignedInstallationDataType", 3)) {
           case 0:
             r.ch("SignedInstallationDataType.DHPublicKey");
@@ -3225,11 +3259,13 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             r.ee("SignedInstallationDataType.DHPublicKey");
             o.DHPublicKey = v0;
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // DHPublicKey:done
+    }
+    if (s === 4) {
+      // state 4: DHPublicKey:done
         switch (r.event(2, 3, "SignedInstallationDataType", 4)) {
           case 0:
             r.ch("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
@@ -3237,37 +3273,41 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             r.ee("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
             o.SECP521_EncryptedPrivateKey = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("SignedInstallationDataType.X448_EncryptedPrivateKey");
             const v1 = r.binary(84, 84, "SignedInstallationDataType.X448_EncryptedPrivateKey");
             r.ee("SignedInstallationDataType.X448_EncryptedPrivateKey");
             o.X448_EncryptedPrivateKey = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             r.ch("SignedInstallationDataType.TPM_EncryptedPrivateKey");
             const v2 = r.binary(206, 206, "SignedInstallationDataType.TPM_EncryptedPrivateKey");
             r.ee("SignedInstallationDataType.TPM_EncryptedPrivateKey");
             o.TPM_EncryptedPrivateKey = v2;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // SECP521_EncryptedPrivateKey:done
+    }
+    if (s === 5) {
+      // state 5: SECP521_EncryptedPrivateKey:done
         r.only("SignedInstallationDataType", 5);
         return o;
-      case 6: // X448_EncryptedPrivateKey:done
+    }
+    if (s === 6) {
+      // state 6: X448_EncryptedPrivateKey:done
         r.only("SignedInstallationDataType", 6);
         return o;
-      case 7: // TPM_EncryptedPrivateKey:done
+    }
+    if (s === 7) {
+      // state 7: TPM_EncryptedPrivateKey:done
         r.only("SignedInstallationDataType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedInstallationDataType", s);
   }
@@ -3319,25 +3359,24 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("MeteringConfirmationReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("MeteringConfirmationReqType", 1);
         o.SignedMeteringData = d_SignedMeteringDataType(r);
         s = 2;
-        continue;
-      case 2: // SignedMeteringData:done
+    }
+    if (s === 2) {
+      // state 2: SignedMeteringData:done
         r.only("MeteringConfirmationReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringConfirmationReqType", s);
   }
@@ -3346,18 +3385,19 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedMeteringDataType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedMeteringDataType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignedMeteringDataType", 1)) {
           case 0:
             r.ch("SignedMeteringDataType.SessionID");
@@ -3365,55 +3405,62 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             r.ee("SignedMeteringDataType.SessionID");
             o.SessionID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // SessionID:done
+    }
+    if (s === 2) {
+      // state 2: SessionID:done
         r.only("SignedMeteringDataType", 2);
         o.MeterInfo = d_MeterInfoType(r);
         s = 3;
-        continue;
-      case 3: // MeterInfo:done
+    }
+    if (s === 3) {
+      // state 3: MeterInfo:done
         switch (r.event(2, 3, "SignedMeteringDataType", 3)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Dynamic_SMDTControlMode = d_Dynamic_SMDTControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.Scheduled_SMDTControlMode = d_Scheduled_SMDTControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Receipt:done
+    }
+    if (s === 4) {
+      // state 4: Receipt:done
         switch (r.event(2, 2, "SignedMeteringDataType", 4)) {
           case 0:
             o.Dynamic_SMDTControlMode = d_Dynamic_SMDTControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.Scheduled_SMDTControlMode = d_Scheduled_SMDTControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Dynamic_SMDTControlMode:done
+    }
+    if (s === 5) {
+      // state 5: Dynamic_SMDTControlMode:done
         r.only("SignedMeteringDataType", 5);
         return o;
-      case 6: // Scheduled_SMDTControlMode:done
+    }
+    if (s === 6) {
+      // state 6: Scheduled_SMDTControlMode:done
         r.only("SignedMeteringDataType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedMeteringDataType", s);
   }
@@ -3422,9 +3469,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -3432,11 +3478,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -3444,11 +3492,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -3456,46 +3506,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -3503,39 +3555,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -3543,32 +3597,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -3576,44 +3632,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -3621,19 +3681,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
+    }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
         r.only("MeterInfoType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -3777,25 +3837,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DetailedCostType", 0);
         o.Amount = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // Amount:done
+    }
+    if (s === 1) {
+      // state 1: Amount:done
         r.only("DetailedCostType", 1);
         o.CostPerUnit = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // CostPerUnit:done
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
         r.only("DetailedCostType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -3804,23 +3863,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
         s = 1;
-        continue;
-      case 1: // Exponent:done
+    }
+    if (s === 1) {
+      // state 1: Exponent:done
         o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
         s = 2;
-        continue;
-      case 2: // Value:done
+    }
+    if (s === 2) {
+      // state 2: Value:done
         r.only("RationalNumberType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -3829,24 +3887,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
         s = 1;
-        continue;
-      case 1: // TaxRuleID:done
+    }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
         r.only("DetailedTaxType", 1);
         o.Amount = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // Amount:done
+    }
+    if (s === 2) {
+      // state 2: Amount:done
         r.only("DetailedTaxType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -3860,19 +3917,17 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_SMDTControlModeType", 0, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
         s = 1;
-        continue;
-      case 1: // SelectedScheduleTupleID:done
+    }
+    if (s === 1) {
+      // state 1: SelectedScheduleTupleID:done
         r.only("Scheduled_SMDTControlModeType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_SMDTControlModeType", s);
   }
@@ -3881,24 +3936,23 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("MeteringConfirmationResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "MeteringConfirmationResType", 1, "MeteringConfirmationResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         r.only("MeteringConfirmationResType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringConfirmationResType", s);
   }
@@ -3907,56 +3961,60 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("PowerDeliveryReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.EVProcessing")];
         s = 2;
-        continue;
-      case 2: // EVProcessing:done
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
         o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 4, "PowerDeliveryReqType", 2, "PowerDeliveryReqType.ChargeProgress")];
         s = 3;
-        continue;
-      case 3: // ChargeProgress:done
+    }
+    if (s === 3) {
+      // state 3: ChargeProgress:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
           case 0:
             o.EVPowerProfile = d_EVPowerProfileType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVPowerProfile:done
+    }
+    if (s === 4) {
+      // state 4: EVPowerProfile:done
         switch (r.event(2, 2, "PowerDeliveryReqType", 4)) {
           case 0:
             const v0 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_ChannelSelection:done
+    }
+    if (s === 5) {
+      // state 5: BPT_ChannelSelection:done
         r.only("PowerDeliveryReqType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryReqType", s);
   }
@@ -3965,9 +4023,8 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVPowerProfileType", 0)) {
           case 0:
             r.ch("EVPowerProfileType.TimeAnchor");
@@ -3975,40 +4032,44 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             r.ee("EVPowerProfileType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(2, 2, "EVPowerProfileType", 1)) {
           case 0:
             o.Dynamic_EVPPTControlMode = d_Dynamic_EVPPTControlModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.Scheduled_EVPPTControlMode = d_Scheduled_EVPPTControlModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Dynamic_EVPPTControlMode:done
+    }
+    if (s === 2) {
+      // state 2: Dynamic_EVPPTControlMode:done
         r.only("EVPowerProfileType", 2);
         o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
         s = 4;
-        continue;
-      case 3: // Scheduled_EVPPTControlMode:done
+    }
+    if (s === 3) {
+      // state 3: Scheduled_EVPPTControlMode:done
         r.only("EVPowerProfileType", 3);
         o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
         s = 4;
-        continue;
-      case 4: // EVPowerProfileEntries:done
+    }
+    if (s === 4) {
+      // state 4: EVPowerProfileEntries:done
         r.only("EVPowerProfileType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerProfileType", s);
   }
@@ -4022,31 +4083,31 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_EVPPTControlModeType", 0, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
         s = 1;
-        continue;
-      case 1: // SelectedScheduleTupleID:done
+    }
+    if (s === 1) {
+      // state 1: SelectedScheduleTupleID:done
         switch (r.event(2, 2, "Scheduled_EVPPTControlModeType", 1)) {
           case 0:
             const v0 = EN_powerToleranceAcceptanceType[r.chEnum(1, 2, "Scheduled_EVPPTControlModeType.PowerToleranceAcceptance")];
             o.PowerToleranceAcceptance = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // PowerToleranceAcceptance:done
+    }
+    if (s === 2) {
+      // state 2: PowerToleranceAcceptance:done
         r.only("Scheduled_EVPPTControlModeType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_EVPPTControlModeType", s);
   }
@@ -4088,50 +4149,53 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Duration = r.seUint(0, 4294967295, "PowerScheduleEntryType", 0, "PowerScheduleEntryType.Duration");
         s = 1;
-        continue;
-      case 1: // Duration:done
+    }
+    if (s === 1) {
+      // state 1: Duration:done
         r.only("PowerScheduleEntryType", 1);
         o.Power = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // Power:done
+    }
+    if (s === 2) {
+      // state 2: Power:done
         switch (r.event(2, 3, "PowerScheduleEntryType", 2)) {
           case 0:
             o.Power_L2 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.Power_L3 = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Power_L2:done
+    }
+    if (s === 3) {
+      // state 3: Power_L2:done
         switch (r.event(2, 2, "PowerScheduleEntryType", 3)) {
           case 0:
             o.Power_L3 = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // Power_L3:done
+    }
+    if (s === 4) {
+      // state 4: Power_L3:done
         r.only("PowerScheduleEntryType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerScheduleEntryType", s);
   }
@@ -4140,35 +4204,36 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("PowerDeliveryResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "PowerDeliveryResType", 1, "PowerDeliveryResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "PowerDeliveryResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
         r.only("PowerDeliveryResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryResType", s);
   }
@@ -4177,23 +4242,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         r.only("EVSEStatusType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4202,40 +4266,43 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ScheduleExchangeReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.MaximumSupportingPoints = r.seNbit(10, 12, 1024, "ScheduleExchangeReqType", 1, "ScheduleExchangeReqType.MaximumSupportingPoints");
         s = 2;
-        continue;
-      case 2: // MaximumSupportingPoints:done
+    }
+    if (s === 2) {
+      // state 2: MaximumSupportingPoints:done
         switch (r.event(2, 2, "ScheduleExchangeReqType", 2)) {
           case 0:
             o.Dynamic_SEReqControlMode = d_Dynamic_SEReqControlModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.Scheduled_SEReqControlMode = d_Scheduled_SEReqControlModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // Dynamic_SEReqControlMode:done
+    }
+    if (s === 3) {
+      // state 3: Dynamic_SEReqControlMode:done
         r.only("ScheduleExchangeReqType", 3);
         return o;
-      case 4: // Scheduled_SEReqControlMode:done
+    }
+    if (s === 4) {
+      // state 4: Scheduled_SEReqControlMode:done
         r.only("ScheduleExchangeReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleExchangeReqType", s);
   }
@@ -4244,93 +4311,102 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.DepartureTime = r.seUint(0, 4294967295, "Dynamic_SEReqControlModeType", 0, "Dynamic_SEReqControlModeType.DepartureTime");
         s = 1;
-        continue;
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         r.only("Dynamic_SEReqControlModeType", 3);
         o.EVTargetEnergyRequest = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVTargetEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVTargetEnergyRequest:done
         r.only("Dynamic_SEReqControlModeType", 4);
         o.EVMaximumEnergyRequest = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumEnergyRequest:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumEnergyRequest:done
         r.only("Dynamic_SEReqControlModeType", 5);
         o.EVMinimumEnergyRequest = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVMinimumEnergyRequest:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumEnergyRequest:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 6)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 7)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumV2XEnergyRequest:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumV2XEnergyRequest:done
         r.only("Dynamic_SEReqControlModeType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_SEReqControlModeType", s);
   }
@@ -4339,111 +4415,118 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 6, "Scheduled_SEReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Scheduled_SEReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 5, "Scheduled_SEReqControlModeType", 1)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         switch (r.event(3, 4, "Scheduled_SEReqControlModeType", 2)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_SEReqControlModeType", 3)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_SEReqControlModeType", 4)) {
           case 0:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVEnergyOffer:done
+    }
+    if (s === 5) {
+      // state 5: EVEnergyOffer:done
         r.only("Scheduled_SEReqControlModeType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_SEReqControlModeType", s);
   }
@@ -4452,25 +4535,24 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("EVEnergyOfferType", 0);
         o.EVPowerSchedule = d_EVPowerScheduleType(r);
         s = 1;
-        continue;
-      case 1: // EVPowerSchedule:done
+    }
+    if (s === 1) {
+      // state 1: EVPowerSchedule:done
         r.only("EVEnergyOfferType", 1);
         o.EVAbsolutePriceSchedule = d_EVAbsolutePriceScheduleType(r);
         s = 2;
-        continue;
-      case 2: // EVAbsolutePriceSchedule:done
+    }
+    if (s === 2) {
+      // state 2: EVAbsolutePriceSchedule:done
         r.only("EVEnergyOfferType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVEnergyOfferType", s);
   }
@@ -4479,9 +4561,8 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVPowerScheduleType", 0)) {
           case 0:
             r.ch("EVPowerScheduleType.TimeAnchor");
@@ -4489,22 +4570,23 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
             r.ee("EVPowerScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         r.only("EVPowerScheduleType", 1);
         o.EVPowerScheduleEntries = d_EVPowerScheduleEntryListType(r);
         s = 2;
-        continue;
-      case 2: // EVPowerScheduleEntries:done
+    }
+    if (s === 2) {
+      // state 2: EVPowerScheduleEntries:done
         r.only("EVPowerScheduleType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerScheduleType", s);
   }
@@ -4546,24 +4628,23 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Duration = r.seUint(0, 4294967295, "EVPowerScheduleEntryType", 0, "EVPowerScheduleEntryType.Duration");
         s = 1;
-        continue;
-      case 1: // Duration:done
+    }
+    if (s === 1) {
+      // state 1: Duration:done
         r.only("EVPowerScheduleEntryType", 1);
         o.Power = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // Power:done
+    }
+    if (s === 2) {
+      // state 2: Power:done
         r.only("EVPowerScheduleEntryType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerScheduleEntryType", s);
   }
@@ -4572,9 +4653,8 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 0)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.TimeAnchor");
@@ -4582,11 +4662,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 1)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.Currency");
@@ -4594,11 +4676,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.Currency");
             o.Currency = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Currency:done
+    }
+    if (s === 2) {
+      // state 2: Currency:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 2)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.PriceAlgorithm");
@@ -4606,22 +4690,23 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.PriceAlgorithm");
             o.PriceAlgorithm = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // PriceAlgorithm:done
+    }
+    if (s === 3) {
+      // state 3: PriceAlgorithm:done
         r.only("EVAbsolutePriceScheduleType", 3);
         o.EVPriceRuleStacks = d_EVPriceRuleStackListType(r);
         s = 4;
-        continue;
-      case 4: // EVPriceRuleStacks:done
+    }
+    if (s === 4) {
+      // state 4: EVPriceRuleStacks:done
         r.only("EVAbsolutePriceScheduleType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVAbsolutePriceScheduleType", s);
   }
@@ -4700,25 +4785,24 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("EVPriceRuleType", 0);
         o.EnergyFee = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EnergyFee:done
+    }
+    if (s === 1) {
+      // state 1: EnergyFee:done
         r.only("EVPriceRuleType", 1);
         o.PowerRangeStart = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // PowerRangeStart:done
+    }
+    if (s === 2) {
+      // state 2: PowerRangeStart:done
         r.only("EVPriceRuleType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPriceRuleType", s);
   }
@@ -4727,62 +4811,68 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ScheduleExchangeResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ScheduleExchangeResType", 1, "ScheduleExchangeResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "ScheduleExchangeResType", 2, "ScheduleExchangeResType.EVSEProcessing")];
         s = 3;
-        continue;
-      case 3: // EVSEProcessing:done
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         switch (r.event(2, 3, "ScheduleExchangeResType", 3)) {
           case 0:
             const v0 = r.chBool("ScheduleExchangeResType.GoToPause");
             o.GoToPause = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.Dynamic_SEResControlMode = d_Dynamic_SEResControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.Scheduled_SEResControlMode = d_Scheduled_SEResControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // GoToPause:done
+    }
+    if (s === 4) {
+      // state 4: GoToPause:done
         switch (r.event(2, 2, "ScheduleExchangeResType", 4)) {
           case 0:
             o.Dynamic_SEResControlMode = d_Dynamic_SEResControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.Scheduled_SEResControlMode = d_Scheduled_SEResControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Dynamic_SEResControlMode:done
+    }
+    if (s === 5) {
+      // state 5: Dynamic_SEResControlMode:done
         r.only("ScheduleExchangeResType", 5);
         return o;
-      case 6: // Scheduled_SEResControlMode:done
+    }
+    if (s === 6) {
+      // state 6: Scheduled_SEResControlMode:done
         r.only("ScheduleExchangeResType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleExchangeResType", s);
   }
@@ -4791,108 +4881,115 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 6, "Dynamic_SEResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_SEResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 5, "Dynamic_SEResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(3, 4, "Dynamic_SEResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 3, "Dynamic_SEResControlModeType", 3)) {
           case 0:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // AbsolutePriceSchedule:done
+    }
+    if (s === 4) {
+      // state 4: AbsolutePriceSchedule:done
         r.only("Dynamic_SEResControlModeType", 4);
         return o;
-      case 5: // PriceLevelSchedule:done
+    }
+    if (s === 5) {
+      // state 5: PriceLevelSchedule:done
         r.only("Dynamic_SEResControlModeType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_SEResControlModeType", s);
   }
@@ -4901,25 +4998,26 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "AbsolutePriceScheduleType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("AbsolutePriceScheduleType.TimeAnchor");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "AbsolutePriceScheduleType.TimeAnchor");
             r.ee("AbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 1)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.TimeAnchor");
@@ -4927,15 +5025,18 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeAnchor:done
+    }
+    if (s === 2) {
+      // state 2: TimeAnchor:done
         o.PriceScheduleID = r.seUint(1, 4294967295, "AbsolutePriceScheduleType", 2, "AbsolutePriceScheduleType.PriceScheduleID");
         s = 3;
-        continue;
-      case 3: // PriceScheduleID:done
+    }
+    if (s === 3) {
+      // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 3)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.PriceScheduleDescription");
@@ -4943,18 +5044,20 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("AbsolutePriceScheduleType.Currency");
             const v1 = r.string(0, 3, "AbsolutePriceScheduleType.Currency");
             r.ee("AbsolutePriceScheduleType.Currency");
             o.Currency = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // PriceScheduleDescription:done
+    }
+    if (s === 4) {
+      // state 4: PriceScheduleDescription:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 4)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.Currency");
@@ -4962,11 +5065,13 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.Currency");
             o.Currency = v0;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Currency:done
+    }
+    if (s === 5) {
+      // state 5: Currency:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 5)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.Language");
@@ -4974,11 +5079,13 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.Language");
             o.Language = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // Language:done
+    }
+    if (s === 6) {
+      // state 6: Language:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 6)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.PriceAlgorithm");
@@ -4986,99 +5093,110 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.PriceAlgorithm");
             o.PriceAlgorithm = v0;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // PriceAlgorithm:done
+    }
+    if (s === 7) {
+      // state 7: PriceAlgorithm:done
         switch (r.event(3, 4, "AbsolutePriceScheduleType", 7)) {
           case 0:
             o.MinimumCost = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.MaximumCost = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // MinimumCost:done
+    }
+    if (s === 8) {
+      // state 8: MinimumCost:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 8)) {
           case 0:
             o.MaximumCost = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // MaximumCost:done
+    }
+    if (s === 9) {
+      // state 9: MaximumCost:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 9)) {
           case 0:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // TaxRules:done
+    }
+    if (s === 10) {
+      // state 10: TaxRules:done
         r.only("AbsolutePriceScheduleType", 10);
         o.PriceRuleStacks = d_PriceRuleStackListType(r);
         s = 11;
-        continue;
-      case 11: // PriceRuleStacks:done
+    }
+    if (s === 11) {
+      // state 11: PriceRuleStacks:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 11)) {
           case 0:
             o.OverstayRules = d_OverstayRuleListType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.AdditionalSelectedServices = d_AdditionalServiceListType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // OverstayRules:done
+    }
+    if (s === 12) {
+      // state 12: OverstayRules:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 12)) {
           case 0:
             o.AdditionalSelectedServices = d_AdditionalServiceListType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // AdditionalSelectedServices:done
+    }
+    if (s === 13) {
+      // state 13: AdditionalSelectedServices:done
         r.only("AbsolutePriceScheduleType", 13);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AbsolutePriceScheduleType", s);
   }
@@ -5120,13 +5238,13 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.TaxRuleID = r.seUint(1, 4294967295, "TaxRuleType", 0, "TaxRuleType.TaxRuleID");
         s = 1;
-        continue;
-      case 1: // TaxRuleID:done
+    }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
         switch (r.event(2, 2, "TaxRuleType", 1)) {
           case 0:
             r.ch("TaxRuleType.TaxRuleName");
@@ -5134,57 +5252,64 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             r.ee("TaxRuleType.TaxRuleName");
             o.TaxRuleName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             o.TaxRate = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TaxRuleName:done
+    }
+    if (s === 2) {
+      // state 2: TaxRuleName:done
         r.only("TaxRuleType", 2);
         o.TaxRate = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // TaxRate:done
+    }
+    if (s === 3) {
+      // state 3: TaxRate:done
         switch (r.event(2, 2, "TaxRuleType", 3)) {
           case 0:
             const v0 = r.chBool("TaxRuleType.TaxIncludedInPrice");
             o.TaxIncludedInPrice = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("TaxRuleType.AppliesToEnergyFee");
             o.AppliesToEnergyFee = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // TaxIncludedInPrice:done
+    }
+    if (s === 4) {
+      // state 4: TaxIncludedInPrice:done
         o.AppliesToEnergyFee = r.seBool("TaxRuleType", 4, "TaxRuleType.AppliesToEnergyFee");
         s = 5;
-        continue;
-      case 5: // AppliesToEnergyFee:done
+    }
+    if (s === 5) {
+      // state 5: AppliesToEnergyFee:done
         o.AppliesToParkingFee = r.seBool("TaxRuleType", 5, "TaxRuleType.AppliesToParkingFee");
         s = 6;
-        continue;
-      case 6: // AppliesToParkingFee:done
+    }
+    if (s === 6) {
+      // state 6: AppliesToParkingFee:done
         o.AppliesToOverstayFee = r.seBool("TaxRuleType", 6, "TaxRuleType.AppliesToOverstayFee");
         s = 7;
-        continue;
-      case 7: // AppliesToOverstayFee:done
+    }
+    if (s === 7) {
+      // state 7: AppliesToOverstayFee:done
         o.AppliesMinimumMaximumCost = r.seBool("TaxRuleType", 7, "TaxRuleType.AppliesMinimumMaximumCost");
         s = 8;
-        continue;
-      case 8: // AppliesMinimumMaximumCost:done
+    }
+    if (s === 8) {
+      // state 8: AppliesMinimumMaximumCost:done
         r.only("TaxRuleType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "TaxRuleType", s);
   }
@@ -5263,110 +5388,117 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("PriceRuleType", 0);
         o.EnergyFee = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EnergyFee:done
+    }
+    if (s === 1) {
+      // state 1: EnergyFee:done
         switch (r.event(3, 5, "PriceRuleType", 1)) {
           case 0:
             o.ParkingFee = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ParkingFee:done
+    }
+    if (s === 2) {
+      // state 2: ParkingFee:done
         switch (r.event(3, 4, "PriceRuleType", 2)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // ParkingFeePeriod:done
+    }
+    if (s === 3) {
+      // state 3: ParkingFeePeriod:done
         switch (r.event(2, 3, "PriceRuleType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // CarbonDioxideEmission:done
+    }
+    if (s === 4) {
+      // state 4: CarbonDioxideEmission:done
         switch (r.event(2, 2, "PriceRuleType", 4)) {
           case 0:
             const v0 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // RenewableGenerationPercentage:done
+    }
+    if (s === 5) {
+      // state 5: RenewableGenerationPercentage:done
         r.only("PriceRuleType", 5);
         o.PowerRangeStart = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // PowerRangeStart:done
+    }
+    if (s === 6) {
+      // state 6: PowerRangeStart:done
         r.only("PriceRuleType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceRuleType", s);
   }
@@ -5439,9 +5571,8 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "OverstayRuleType", 0)) {
           case 0:
             r.ch("OverstayRuleType.OverstayRuleDescription");
@@ -5449,35 +5580,38 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             r.ee("OverstayRuleType.OverstayRuleDescription");
             o.OverstayRuleDescription = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
             o.StartTime = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // OverstayRuleDescription:done
+    }
+    if (s === 1) {
+      // state 1: OverstayRuleDescription:done
         o.StartTime = r.seUint(0, 4294967295, "OverstayRuleType", 1, "OverstayRuleType.StartTime");
         s = 2;
-        continue;
-      case 2: // StartTime:done
+    }
+    if (s === 2) {
+      // state 2: StartTime:done
         r.only("OverstayRuleType", 2);
         o.OverstayFee = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // OverstayFee:done
+    }
+    if (s === 3) {
+      // state 3: OverstayFee:done
         o.OverstayFeePeriod = r.seUint(0, 4294967295, "OverstayRuleType", 3, "OverstayRuleType.OverstayFeePeriod");
         s = 4;
-        continue;
-      case 4: // OverstayFeePeriod:done
+    }
+    if (s === 4) {
+      // state 4: OverstayFeePeriod:done
         r.only("OverstayRuleType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "OverstayRuleType", s);
   }
@@ -5519,9 +5653,8 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "AdditionalServiceType", 0)) {
           case 0:
             r.ch("AdditionalServiceType.ServiceName");
@@ -5529,22 +5662,23 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
             r.ee("AdditionalServiceType.ServiceName");
             o.ServiceName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // ServiceName:done
+    }
+    if (s === 1) {
+      // state 1: ServiceName:done
         r.only("AdditionalServiceType", 1);
         o.ServiceFee = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // ServiceFee:done
+    }
+    if (s === 2) {
+      // state 2: ServiceFee:done
         r.only("AdditionalServiceType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AdditionalServiceType", s);
   }
@@ -5553,25 +5687,26 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "PriceLevelScheduleType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "PriceLevelScheduleType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("PriceLevelScheduleType.TimeAnchor");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "PriceLevelScheduleType.TimeAnchor");
             r.ee("PriceLevelScheduleType.TimeAnchor");
             o.TimeAnchor = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "PriceLevelScheduleType", 1)) {
           case 0:
             r.ch("PriceLevelScheduleType.TimeAnchor");
@@ -5579,15 +5714,18 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             r.ee("PriceLevelScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeAnchor:done
+    }
+    if (s === 2) {
+      // state 2: TimeAnchor:done
         o.PriceScheduleID = r.seUint(1, 4294967295, "PriceLevelScheduleType", 2, "PriceLevelScheduleType.PriceScheduleID");
         s = 3;
-        continue;
-      case 3: // PriceScheduleID:done
+    }
+    if (s === 3) {
+      // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "PriceLevelScheduleType", 3)) {
           case 0:
             r.ch("PriceLevelScheduleType.PriceScheduleDescription");
@@ -5595,31 +5733,33 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             r.ee("PriceLevelScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
             o.NumberOfPriceLevels = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // PriceScheduleDescription:done
+    }
+    if (s === 4) {
+      // state 4: PriceScheduleDescription:done
         o.NumberOfPriceLevels = r.seNbit(8, 0, 255, "PriceLevelScheduleType", 4, "PriceLevelScheduleType.NumberOfPriceLevels");
         s = 5;
-        continue;
-      case 5: // NumberOfPriceLevels:done
+    }
+    if (s === 5) {
+      // state 5: NumberOfPriceLevels:done
         r.only("PriceLevelScheduleType", 5);
         o.PriceLevelScheduleEntries = d_PriceLevelScheduleEntryListType(r);
         s = 6;
-        continue;
-      case 6: // PriceLevelScheduleEntries:done
+    }
+    if (s === 6) {
+      // state 6: PriceLevelScheduleEntries:done
         r.only("PriceLevelScheduleType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceLevelScheduleType", s);
   }
@@ -5661,23 +5801,22 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Duration = r.seUint(0, 4294967295, "PriceLevelScheduleEntryType", 0, "PriceLevelScheduleEntryType.Duration");
         s = 1;
-        continue;
-      case 1: // Duration:done
+    }
+    if (s === 1) {
+      // state 1: Duration:done
         o.PriceLevel = r.seNbit(8, 0, 255, "PriceLevelScheduleEntryType", 1, "PriceLevelScheduleEntryType.PriceLevel");
         s = 2;
-        continue;
-      case 2: // PriceLevel:done
+    }
+    if (s === 2) {
+      // state 2: PriceLevel:done
         r.only("PriceLevelScheduleEntryType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceLevelScheduleEntryType", s);
   }
@@ -5719,35 +5858,36 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ScheduleTupleID = r.seUint(1, 4294967295, "ScheduleTupleType", 0, "ScheduleTupleType.ScheduleTupleID");
         s = 1;
-        continue;
-      case 1: // ScheduleTupleID:done
+    }
+    if (s === 1) {
+      // state 1: ScheduleTupleID:done
         r.only("ScheduleTupleType", 1);
         o.ChargingSchedule = d_ChargingScheduleType(r);
         s = 2;
-        continue;
-      case 2: // ChargingSchedule:done
+    }
+    if (s === 2) {
+      // state 2: ChargingSchedule:done
         switch (r.event(2, 2, "ScheduleTupleType", 2)) {
           case 0:
             o.DischargingSchedule = d_ChargingScheduleType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // DischargingSchedule:done
+    }
+    if (s === 3) {
+      // state 3: DischargingSchedule:done
         r.only("ScheduleTupleType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleTupleType", s);
   }
@@ -5756,38 +5896,40 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ChargingScheduleType", 0);
         o.PowerSchedule = d_PowerScheduleType(r);
         s = 1;
-        continue;
-      case 1: // PowerSchedule:done
+    }
+    if (s === 1) {
+      // state 1: PowerSchedule:done
         switch (r.event(2, 3, "ChargingScheduleType", 1)) {
           case 0:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // AbsolutePriceSchedule:done
+    }
+    if (s === 2) {
+      // state 2: AbsolutePriceSchedule:done
         r.only("ChargingScheduleType", 2);
         return o;
-      case 3: // PriceLevelSchedule:done
+    }
+    if (s === 3) {
+      // state 3: PriceLevelSchedule:done
         r.only("ChargingScheduleType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargingScheduleType", s);
   }
@@ -5796,9 +5938,8 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PowerScheduleType", 0)) {
           case 0:
             r.ch("PowerScheduleType.TimeAnchor");
@@ -5806,52 +5947,57 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             r.ee("PowerScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(2, 3, "PowerScheduleType", 1)) {
           case 0:
             o.AvailableEnergy = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.PowerTolerance = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AvailableEnergy:done
+    }
+    if (s === 2) {
+      // state 2: AvailableEnergy:done
         switch (r.event(2, 2, "PowerScheduleType", 2)) {
           case 0:
             o.PowerTolerance = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // PowerTolerance:done
+    }
+    if (s === 3) {
+      // state 3: PowerTolerance:done
         r.only("PowerScheduleType", 3);
         o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
         s = 4;
-        continue;
-      case 4: // PowerScheduleEntries:done
+    }
+    if (s === 4) {
+      // state 4: PowerScheduleEntries:done
         r.only("PowerScheduleType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerScheduleType", s);
   }
@@ -5893,24 +6039,23 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceDetailReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 1, "ServiceDetailReqType.ServiceID");
         s = 2;
-        continue;
-      case 2: // ServiceID:done
+    }
+    if (s === 2) {
+      // state 2: ServiceID:done
         r.only("ServiceDetailReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailReqType", s);
   }
@@ -5919,33 +6064,34 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceDetailResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDetailResType", 1, "ServiceDetailResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 2, "ServiceDetailResType.ServiceID");
         s = 3;
-        continue;
-      case 3: // ServiceID:done
+    }
+    if (s === 3) {
+      // state 3: ServiceID:done
         r.only("ServiceDetailResType", 3);
         o.ServiceParameterList = d_ServiceParameterListType(r);
         s = 4;
-        continue;
-      case 4: // ServiceParameterList:done
+    }
+    if (s === 4) {
+      // state 4: ServiceParameterList:done
         r.only("ServiceDetailResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailResType", s);
   }
@@ -6024,75 +6170,86 @@ function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ParameterType", 0)) {
           case 0:
             o.Name = r.string(0, 80, "ParameterType@Name");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
             const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.rationalNumber = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             r.ch("ParameterType.finiteString");
             const v5 = r.string(0, 80, "ParameterType.finiteString");
             r.ee("ParameterType.finiteString");
             o.finiteString = v5;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // boolValue:done
+    }
+    if (s === 2) {
+      // state 2: boolValue:done
         r.only("ParameterType", 2);
         return o;
-      case 3: // byteValue:done
+    }
+    if (s === 3) {
+      // state 3: byteValue:done
         r.only("ParameterType", 3);
         return o;
-      case 4: // shortValue:done
+    }
+    if (s === 4) {
+      // state 4: shortValue:done
         r.only("ParameterType", 4);
         return o;
-      case 5: // intValue:done
+    }
+    if (s === 5) {
+      // state 5: intValue:done
         r.only("ParameterType", 5);
         return o;
-      case 6: // rationalNumber:done
+    }
+    if (s === 6) {
+      // state 6: rationalNumber:done
         r.only("ParameterType", 6);
         return o;
-      case 7: // finiteString:done
+    }
+    if (s === 7) {
+      // state 7: finiteString:done
         r.only("ParameterType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ParameterType", s);
   }
@@ -6101,31 +6258,31 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceDiscoveryReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
             o.SupportedServiceIDs = d_ServiceIDListType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SupportedServiceIDs:done
+    }
+    if (s === 2) {
+      // state 2: SupportedServiceIDs:done
         r.only("ServiceDiscoveryReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryReqType", s);
   }
@@ -6167,44 +6324,47 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceDiscoveryResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDiscoveryResType", 1, "ServiceDiscoveryResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.ServiceRenegotiationSupported = r.seBool("ServiceDiscoveryResType", 2, "ServiceDiscoveryResType.ServiceRenegotiationSupported");
         s = 3;
-        continue;
-      case 3: // ServiceRenegotiationSupported:done
+    }
+    if (s === 3) {
+      // state 3: ServiceRenegotiationSupported:done
         r.only("ServiceDiscoveryResType", 3);
         o.EnergyTransferServiceList = d_ServiceListType(r);
         s = 4;
-        continue;
-      case 4: // EnergyTransferServiceList:done
+    }
+    if (s === 4) {
+      // state 4: EnergyTransferServiceList:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 4)) {
           case 0:
             o.VASList = d_ServiceListType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // VASList:done
+    }
+    if (s === 5) {
+      // state 5: VASList:done
         r.only("ServiceDiscoveryResType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryResType", s);
   }
@@ -6246,23 +6406,22 @@ function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         o.FreeService = r.seBool("ServiceType", 1, "ServiceType.FreeService");
         s = 2;
-        continue;
-      case 2: // FreeService:done
+    }
+    if (s === 2) {
+      // state 2: FreeService:done
         r.only("ServiceType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceType", s);
   }
@@ -6271,36 +6430,37 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceSelectionReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("ServiceSelectionReqType", 1);
         o.SelectedEnergyTransferService = d_SelectedServiceType(r);
         s = 2;
-        continue;
-      case 2: // SelectedEnergyTransferService:done
+    }
+    if (s === 2) {
+      // state 2: SelectedEnergyTransferService:done
         switch (r.event(2, 2, "ServiceSelectionReqType", 2)) {
           case 0:
             o.SelectedVASList = d_SelectedServiceListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SelectedVASList:done
+    }
+    if (s === 3) {
+      // state 3: SelectedVASList:done
         r.only("ServiceSelectionReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceSelectionReqType", s);
   }
@@ -6309,23 +6469,22 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
         s = 1;
-        continue;
-      case 1: // ServiceID:done
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         o.ParameterSetID = r.seUint(0, 65535, "SelectedServiceType", 1, "SelectedServiceType.ParameterSetID");
         s = 2;
-        continue;
-      case 2: // ParameterSetID:done
+    }
+    if (s === 2) {
+      // state 2: ParameterSetID:done
         r.only("SelectedServiceType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SelectedServiceType", s);
   }
@@ -6367,24 +6526,23 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("ServiceSelectionResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceSelectionResType", 1, "ServiceSelectionResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         r.only("ServiceSelectionResType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceSelectionResType", s);
   }
@@ -6393,14 +6551,14 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("SessionSetupReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
           case 0:
             r.ch("SessionSetupReqType.EVCCID");
@@ -6408,17 +6566,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             r.ee("SessionSetupReqType.EVCCID");
             o.EVCCID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVCCID:done
+    }
+    if (s === 2) {
+      // state 2: EVCCID:done
         r.only("SessionSetupReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupReqType", s);
   }
@@ -6427,18 +6585,19 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("SessionSetupResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionSetupResType", 1, "SessionSetupResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 2)) {
           case 0:
             r.ch("SessionSetupResType.EVSEID");
@@ -6446,17 +6605,17 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSEID");
             o.EVSEID = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEID:done
+    }
+    if (s === 3) {
+      // state 3: EVSEID:done
         r.only("SessionSetupResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupResType", s);
   }
@@ -6465,18 +6624,19 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("SessionStopReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ChargingSession = EN_chargingSessionType[r.seEnum(2, 3, "SessionStopReqType", 1, "SessionStopReqType.ChargingSession")];
         s = 2;
-        continue;
-      case 2: // ChargingSession:done
+    }
+    if (s === 2) {
+      // state 2: ChargingSession:done
         switch (r.event(2, 3, "SessionStopReqType", 2)) {
           case 0:
             r.ch("SessionStopReqType.EVTerminationCode");
@@ -6484,20 +6644,22 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             r.ee("SessionStopReqType.EVTerminationCode");
             o.EVTerminationCode = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("SessionStopReqType.EVTerminationExplanation");
             const v1 = r.string(0, 160, "SessionStopReqType.EVTerminationExplanation");
             r.ee("SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVTerminationCode:done
+    }
+    if (s === 3) {
+      // state 3: EVTerminationCode:done
         switch (r.event(2, 2, "SessionStopReqType", 3)) {
           case 0:
             r.ch("SessionStopReqType.EVTerminationExplanation");
@@ -6505,19 +6667,19 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             r.ee("SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVTerminationExplanation:done
+    }
+    if (s === 4) {
+      // state 4: EVTerminationExplanation:done
         r.only("SessionStopReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopReqType", s);
   }
@@ -6526,24 +6688,23 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("SessionStopResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionStopResType", 1, "SessionStopResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         r.only("SessionStopResType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopResType", s);
   }
@@ -6640,79 +6801,85 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("VehicleCheckInReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.EVCheckInStatus = EN_evCheckInStatusType[r.seEnum(2, 3, "VehicleCheckInReqType", 1, "VehicleCheckInReqType.EVCheckInStatus")];
         s = 2;
-        continue;
-      case 2: // EVCheckInStatus:done
+    }
+    if (s === 2) {
+      // state 2: EVCheckInStatus:done
         o.ParkingMethod = EN_parkingMethodType[r.seEnum(2, 3, "VehicleCheckInReqType", 2, "VehicleCheckInReqType.ParkingMethod")];
         s = 3;
-        continue;
-      case 3: // ParkingMethod:done
+    }
+    if (s === 3) {
+      // state 3: ParkingMethod:done
         switch (r.event(3, 4, "VehicleCheckInReqType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleFrame");
             o.VehicleFrame = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // VehicleFrame:done
+    }
+    if (s === 4) {
+      // state 4: VehicleFrame:done
         switch (r.event(2, 3, "VehicleCheckInReqType", 4)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // DeviceOffset:done
+    }
+    if (s === 5) {
+      // state 5: DeviceOffset:done
         switch (r.event(2, 2, "VehicleCheckInReqType", 5)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // VehicleTravel:done
+    }
+    if (s === 6) {
+      // state 6: VehicleTravel:done
         r.only("VehicleCheckInReqType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckInReqType", s);
   }
@@ -6721,75 +6888,80 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("VehicleCheckInResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckInResType", 1, "VehicleCheckInResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(3, 4, "VehicleCheckInResType", 2)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.ParkingSpace");
             o.ParkingSpace = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ParkingSpace:done
+    }
+    if (s === 3) {
+      // state 3: ParkingSpace:done
         switch (r.event(2, 3, "VehicleCheckInResType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // DeviceLocation:done
+    }
+    if (s === 4) {
+      // state 4: DeviceLocation:done
         switch (r.event(2, 2, "VehicleCheckInResType", 4)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // TargetDistance:done
+    }
+    if (s === 5) {
+      // state 5: TargetDistance:done
         r.only("VehicleCheckInResType", 5);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckInResType", s);
   }
@@ -6798,18 +6970,19 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("VehicleCheckOutReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.EVCheckOutStatus = EN_evCheckOutStatusType[r.seEnum(2, 3, "VehicleCheckOutReqType", 1, "VehicleCheckOutReqType.EVCheckOutStatus")];
         s = 2;
-        continue;
-      case 2: // EVCheckOutStatus:done
+    }
+    if (s === 2) {
+      // state 2: EVCheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 2)) {
           case 0:
             r.ch("VehicleCheckOutReqType.CheckOutTime");
@@ -6817,17 +6990,17 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             r.ee("VehicleCheckOutReqType.CheckOutTime");
             o.CheckOutTime = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // CheckOutTime:done
+    }
+    if (s === 3) {
+      // state 3: CheckOutTime:done
         r.only("VehicleCheckOutReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckOutReqType", s);
   }
@@ -6836,28 +7009,28 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("VehicleCheckOutResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckOutResType", 1, "VehicleCheckOutResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.EVSECheckOutStatus = EN_evseCheckOutStatusType[r.seEnum(1, 2, "VehicleCheckOutResType", 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
         s = 3;
-        continue;
-      case 3: // EVSECheckOutStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSECheckOutStatus:done
         r.only("VehicleCheckOutResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckOutResType", s);
   }

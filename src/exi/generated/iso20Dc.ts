@@ -519,79 +519,88 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 0);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 1);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVMinimumChargePower:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 2);
         o.EVMaximumChargeCurrent = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargeCurrent:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 3);
         o.EVMinimumChargeCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumChargeCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargeCurrent:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 4);
         o.EVMaximumVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltage:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 5);
         o.EVMinimumVoltage = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVMinimumVoltage:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // TargetSOC:done
+    }
+    if (s === 7) {
+      // state 7: TargetSOC:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 7);
         o.EVMaximumDischargePower = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVMaximumDischargePower:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumDischargePower:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 8);
         o.EVMinimumDischargePower = d_RationalNumberType(r);
         s = 9;
-        continue;
-      case 9: // EVMinimumDischargePower:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumDischargePower:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 9);
         o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVMaximumDischargeCurrent:done
+    }
+    if (s === 10) {
+      // state 10: EVMaximumDischargeCurrent:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 10);
         o.EVMinimumDischargeCurrent = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVMinimumDischargeCurrent:done
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargeCurrent:done
         r.only("BPT_DC_CPDReqEnergyTransferModeType", 11);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_DC_CPDReqEnergyTransferModeType", s);
   }
@@ -600,23 +609,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
         s = 1;
-        continue;
-      case 1: // Exponent:done
+    }
+    if (s === 1) {
+      // state 1: Exponent:done
         o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
         s = 2;
-        continue;
-      case 2: // Value:done
+    }
+    if (s === 2) {
+      // state 2: Value:done
         r.only("RationalNumberType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -625,78 +633,87 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("BPT_DC_CPDResEnergyTransferModeType", 0);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 1);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 2);
         o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 3);
         o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVSEMinimumChargeCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargeCurrent:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 4);
         o.EVSEMaximumVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSEMaximumVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumVoltage:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 5);
         o.EVSEMinimumVoltage = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVSEMinimumVoltage:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPowerRampLimitation:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPowerRampLimitation:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 7);
         o.EVSEMaximumDischargePower = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVSEMaximumDischargePower:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumDischargePower:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 8);
         o.EVSEMinimumDischargePower = d_RationalNumberType(r);
         s = 9;
-        continue;
-      case 9: // EVSEMinimumDischargePower:done
+    }
+    if (s === 9) {
+      // state 9: EVSEMinimumDischargePower:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 9);
         o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVSEMaximumDischargeCurrent:done
+    }
+    if (s === 10) {
+      // state 10: EVSEMaximumDischargeCurrent:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 10);
         o.EVSEMinimumDischargeCurrent = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVSEMinimumDischargeCurrent:done
+    }
+    if (s === 11) {
+      // state 11: EVSEMinimumDischargeCurrent:done
         r.only("BPT_DC_CPDResEnergyTransferModeType", 11);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_DC_CPDResEnergyTransferModeType", s);
   }
@@ -705,110 +722,124 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 1);
         o.EVTargetEnergyRequest = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 2);
         o.EVMaximumEnergyRequest = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 3);
         o.EVMinimumEnergyRequest = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 4);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 5);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVMinimumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 6);
         o.EVMaximumChargeCurrent = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVMaximumChargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargeCurrent:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 7);
         o.EVMaximumVoltage = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVMaximumVoltage:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumVoltage:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 8);
         o.EVMinimumVoltage = d_RationalNumberType(r);
         s = 9;
-        continue;
-      case 9: // EVMinimumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumVoltage:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 9);
         o.EVMaximumDischargePower = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVMaximumDischargePower:done
+    }
+    if (s === 10) {
+      // state 10: EVMaximumDischargePower:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 10);
         o.EVMinimumDischargePower = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVMinimumDischargePower:done
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargePower:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 11);
         o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
         s = 12;
-        continue;
-      case 12: // EVMaximumDischargeCurrent:done
+    }
+    if (s === 12) {
+      // state 12: EVMaximumDischargeCurrent:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLReqControlModeType", 12)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 13) {
+      // state 13: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 13)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVMinimumV2XEnergyRequest:done
+    }
+    if (s === 14) {
+      // state 14: EVMinimumV2XEnergyRequest:done
         r.only("BPT_Dynamic_DC_CLReqControlModeType", 14);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_DC_CLReqControlModeType", s);
   }
@@ -817,141 +848,154 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "BPT_Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 4);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSEMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumChargePower:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 5);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVSEMinimumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 6);
         o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumChargeCurrent:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 7);
         o.EVSEMaximumVoltage = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVSEMaximumVoltage:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltage:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 8);
         o.EVSEMaximumDischargePower = d_RationalNumberType(r);
         s = 9;
-        continue;
-      case 9: // EVSEMaximumDischargePower:done
+    }
+    if (s === 9) {
+      // state 9: EVSEMaximumDischargePower:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 9);
         o.EVSEMinimumDischargePower = d_RationalNumberType(r);
         s = 10;
-        continue;
-      case 10: // EVSEMinimumDischargePower:done
+    }
+    if (s === 10) {
+      // state 10: EVSEMinimumDischargePower:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 10);
         o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
         s = 11;
-        continue;
-      case 11: // EVSEMaximumDischargeCurrent:done
+    }
+    if (s === 11) {
+      // state 11: EVSEMaximumDischargeCurrent:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 11);
         o.EVSEMinimumVoltage = d_RationalNumberType(r);
         s = 12;
-        continue;
-      case 12: // EVSEMinimumVoltage:done
+    }
+    if (s === 12) {
+      // state 12: EVSEMinimumVoltage:done
         r.only("BPT_Dynamic_DC_CLResControlModeType", 12);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_DC_CLResControlModeType", s);
   }
@@ -960,276 +1004,297 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         r.only("BPT_Scheduled_DC_CLReqControlModeType", 3);
         o.EVTargetCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVTargetCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVTargetCurrent:done
         r.only("BPT_Scheduled_DC_CLReqControlModeType", 4);
         o.EVTargetVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVTargetVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVTargetVoltage:done
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumChargeCurrent:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumVoltage:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumVoltage:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLReqControlModeType", 10)) {
           case 0:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVMaximumDischargePower:done
+    }
+    if (s === 11) {
+      // state 11: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 11)) {
           case 0:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVMinimumDischargePower:done
+    }
+    if (s === 12) {
+      // state 12: EVMinimumDischargePower:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 12)) {
           case 0:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVMaximumDischargeCurrent:done
+    }
+    if (s === 13) {
+      // state 13: EVMaximumDischargeCurrent:done
         r.only("BPT_Scheduled_DC_CLReqControlModeType", 13);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_DC_CLReqControlModeType", s);
   }
@@ -1238,215 +1303,228 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLResControlModeType", 0)) {
           case 0:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLResControlModeType", 1)) {
           case 0:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLResControlModeType", 2)) {
           case 0:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLResControlModeType", 3)) {
           case 0:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaximumVoltage:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLResControlModeType", 4)) {
           case 0:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMaximumDischargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumDischargePower:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLResControlModeType", 5)) {
           case 0:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumDischargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEMaximumDischargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumDischargeCurrent:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEMinimumVoltage:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMinimumVoltage:done
         r.only("BPT_Scheduled_DC_CLResControlModeType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_DC_CLResControlModeType", s);
   }
@@ -1499,57 +1577,62 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_CPDReqEnergyTransferModeType", 0);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         r.only("DC_CPDReqEnergyTransferModeType", 1);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVMinimumChargePower:done
         r.only("DC_CPDReqEnergyTransferModeType", 2);
         o.EVMaximumChargeCurrent = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargeCurrent:done
         r.only("DC_CPDReqEnergyTransferModeType", 3);
         o.EVMinimumChargeCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumChargeCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargeCurrent:done
         r.only("DC_CPDReqEnergyTransferModeType", 4);
         o.EVMaximumVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltage:done
         r.only("DC_CPDReqEnergyTransferModeType", 5);
         o.EVMinimumVoltage = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVMinimumVoltage:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // TargetSOC:done
+    }
+    if (s === 7) {
+      // state 7: TargetSOC:done
         r.only("DC_CPDReqEnergyTransferModeType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CPDReqEnergyTransferModeType", s);
   }
@@ -1558,56 +1641,61 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_CPDResEnergyTransferModeType", 0);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         r.only("DC_CPDResEnergyTransferModeType", 1);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         r.only("DC_CPDResEnergyTransferModeType", 2);
         o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         r.only("DC_CPDResEnergyTransferModeType", 3);
         o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVSEMinimumChargeCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargeCurrent:done
         r.only("DC_CPDResEnergyTransferModeType", 4);
         o.EVSEMaximumVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSEMaximumVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumVoltage:done
         r.only("DC_CPDResEnergyTransferModeType", 5);
         o.EVSEMinimumVoltage = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVSEMinimumVoltage:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPowerRampLimitation:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPowerRampLimitation:done
         r.only("DC_CPDResEnergyTransferModeType", 7);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CPDResEnergyTransferModeType", s);
   }
@@ -1616,20 +1704,18 @@ function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_CableCheckReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         r.only("DC_CableCheckReqType", 1);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CableCheckReqType", s);
   }
@@ -1638,9 +1724,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -1648,11 +1733,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -1660,28 +1747,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
+    }
+    if (s === 3) {
+      // state 3: Signature:done
         r.only("MessageHeaderType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -1869,90 +1958,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
         r.only("ReferenceType", 4);
         o.DigestMethod = d_DigestMethodType(r);
         s = 5;
-        continue;
-      case 5: // DigestMethod:done
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -1960,17 +2057,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
+    }
+    if (s === 6) {
+      // state 6: DigestValue:done
         r.only("ReferenceType", 6);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -2102,37 +2199,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
+    }
+    if (s === 2) {
+      // state 2: simple:afterCH
         r.only("SignatureValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -2742,9 +2840,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -2752,11 +2849,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -2764,17 +2863,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
+    }
+    if (s === 2) {
+      // state 2: Exponent:done
         r.only("RSAKeyValueType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -2783,60 +2882,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
+    }
+    if (s === 3) {
+      // state 3: Transforms:done
         r.only("RetrievalMethodType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -3103,9 +3205,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -3113,11 +3214,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -3125,17 +3228,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
+    }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
         r.only("X509IssuerSerialType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -3326,28 +3429,28 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_CableCheckResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_CableCheckResType", 1, "DC_CableCheckResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "DC_CableCheckResType", 2, "DC_CableCheckResType.EVSEProcessing")];
         s = 3;
-        continue;
-      case 3: // EVSEProcessing:done
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         r.only("DC_CableCheckResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CableCheckResType", s);
   }
@@ -3356,80 +3459,92 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_ChargeLoopReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "DC_ChargeLoopReqType", 1)) {
           case 0:
             o.DisplayParameters = d_DisplayParametersType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // DisplayParameters:done
+    }
+    if (s === 2) {
+      // state 2: DisplayParameters:done
         o.MeterInfoRequested = r.seBool("DC_ChargeLoopReqType", 2, "DC_ChargeLoopReqType.MeterInfoRequested");
         s = 3;
-        continue;
-      case 3: // MeterInfoRequested:done
+    }
+    if (s === 3) {
+      // state 3: MeterInfoRequested:done
         r.only("DC_ChargeLoopReqType", 3);
         o.EVPresentVoltage = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVPresentVoltage:done
+    }
+    if (s === 4) {
+      // state 4: EVPresentVoltage:done
         switch (r.event(3, 5, "DC_ChargeLoopReqType", 4)) {
           case 0:
             o.BPT_Dynamic_DC_CLReqControlMode = d_BPT_Dynamic_DC_CLReqControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_DC_CLReqControlMode = d_BPT_Scheduled_DC_CLReqControlModeType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.CLReqControlMode = d_CLReqControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.Dynamic_DC_CLReqControlMode = d_Dynamic_DC_CLReqControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.Scheduled_DC_CLReqControlMode = d_Scheduled_DC_CLReqControlModeType(r);
             s = 9;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_Dynamic_DC_CLReqControlMode:done
+    }
+    if (s === 5) {
+      // state 5: BPT_Dynamic_DC_CLReqControlMode:done
         r.only("DC_ChargeLoopReqType", 5);
         return o;
-      case 6: // BPT_Scheduled_DC_CLReqControlMode:done
+    }
+    if (s === 6) {
+      // state 6: BPT_Scheduled_DC_CLReqControlMode:done
         r.only("DC_ChargeLoopReqType", 6);
         return o;
-      case 7: // CLReqControlMode:done
+    }
+    if (s === 7) {
+      // state 7: CLReqControlMode:done
         r.only("DC_ChargeLoopReqType", 7);
         return o;
-      case 8: // Dynamic_DC_CLReqControlMode:done
+    }
+    if (s === 8) {
+      // state 8: Dynamic_DC_CLReqControlMode:done
         r.only("DC_ChargeLoopReqType", 8);
         return o;
-      case 9: // Scheduled_DC_CLReqControlMode:done
+    }
+    if (s === 9) {
+      // state 9: Scheduled_DC_CLReqControlMode:done
         r.only("DC_ChargeLoopReqType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeLoopReqType", s);
   }
@@ -3438,351 +3553,368 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
-            continue;
+            break;
           case 6:
             const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
-            continue;
+            break;
           case 8:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // PresentSOC:done
+    }
+    if (s === 1) {
+      // state 1: PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
-            continue;
+            break;
           case 7:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MaximumSOC:done
+    }
+    if (s === 4) {
+      // state 4: MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // RemainingTimeToMinimumSOC:done
+    }
+    if (s === 5) {
+      // state 5: RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // RemainingTimeToTargetSOC:done
+    }
+    if (s === 6) {
+      // state 6: RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RemainingTimeToMaximumSOC:done
+    }
+    if (s === 7) {
+      // state 7: RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // ChargingComplete:done
+    }
+    if (s === 8) {
+      // state 8: ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
           case 0:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BatteryEnergyCapacity:done
+    }
+    if (s === 9) {
+      // state 9: BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // InletHot:done
+    }
+    if (s === 10) {
+      // state 10: InletHot:done
         r.only("DisplayParametersType", 10);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DisplayParametersType", s);
   }
@@ -3791,69 +3923,76 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         r.only("Dynamic_DC_CLReqControlModeType", 1);
         o.EVTargetEnergyRequest = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         r.only("Dynamic_DC_CLReqControlModeType", 2);
         o.EVMaximumEnergyRequest = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         r.only("Dynamic_DC_CLReqControlModeType", 3);
         o.EVMinimumEnergyRequest = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         r.only("Dynamic_DC_CLReqControlModeType", 4);
         o.EVMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         r.only("Dynamic_DC_CLReqControlModeType", 5);
         o.EVMinimumChargePower = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVMinimumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower:done
         r.only("Dynamic_DC_CLReqControlModeType", 6);
         o.EVMaximumChargeCurrent = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVMaximumChargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargeCurrent:done
         r.only("Dynamic_DC_CLReqControlModeType", 7);
         o.EVMaximumVoltage = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVMaximumVoltage:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumVoltage:done
         r.only("Dynamic_DC_CLReqControlModeType", 8);
         o.EVMinimumVoltage = d_RationalNumberType(r);
         s = 9;
-        continue;
-      case 9: // EVMinimumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumVoltage:done
         r.only("Dynamic_DC_CLReqControlModeType", 9);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_DC_CLReqControlModeType", s);
   }
@@ -3862,171 +4001,186 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "Scheduled_DC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         r.only("Scheduled_DC_CLReqControlModeType", 3);
         o.EVTargetCurrent = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVTargetCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVTargetCurrent:done
         r.only("Scheduled_DC_CLReqControlModeType", 4);
         o.EVTargetVoltage = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVTargetVoltage:done
+    }
+    if (s === 5) {
+      // state 5: EVTargetVoltage:done
         switch (r.event(3, 6, "Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower:done
         switch (r.event(3, 5, "Scheduled_DC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumChargeCurrent:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumChargeCurrent:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumVoltage:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumVoltage:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumVoltage:done
         r.only("Scheduled_DC_CLReqControlModeType", 10);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_DC_CLReqControlModeType", s);
   }
@@ -4035,134 +4189,154 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_ChargeLoopResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeLoopResType", 1, "DC_ChargeLoopResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(3, 4, "DC_ChargeLoopResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
         switch (r.event(2, 3, "DC_ChargeLoopResType", 3)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // MeterInfo:done
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
         switch (r.event(2, 2, "DC_ChargeLoopResType", 4)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Receipt:done
+    }
+    if (s === 5) {
+      // state 5: Receipt:done
         r.only("DC_ChargeLoopResType", 5);
         o.EVSEPresentCurrent = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVSEPresentCurrent:done
+    }
+    if (s === 6) {
+      // state 6: EVSEPresentCurrent:done
         r.only("DC_ChargeLoopResType", 6);
         o.EVSEPresentVoltage = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVSEPresentVoltage:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentVoltage:done
         o.EVSEPowerLimitAchieved = r.seBool("DC_ChargeLoopResType", 7, "DC_ChargeLoopResType.EVSEPowerLimitAchieved");
         s = 8;
-        continue;
-      case 8: // EVSEPowerLimitAchieved:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPowerLimitAchieved:done
         o.EVSECurrentLimitAchieved = r.seBool("DC_ChargeLoopResType", 8, "DC_ChargeLoopResType.EVSECurrentLimitAchieved");
         s = 9;
-        continue;
-      case 9: // EVSECurrentLimitAchieved:done
+    }
+    if (s === 9) {
+      // state 9: EVSECurrentLimitAchieved:done
         o.EVSEVoltageLimitAchieved = r.seBool("DC_ChargeLoopResType", 9, "DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
         s = 10;
-        continue;
-      case 10: // EVSEVoltageLimitAchieved:done
+    }
+    if (s === 10) {
+      // state 10: EVSEVoltageLimitAchieved:done
         switch (r.event(3, 5, "DC_ChargeLoopResType", 10)) {
           case 0:
             o.BPT_Dynamic_DC_CLResControlMode = d_BPT_Dynamic_DC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_DC_CLResControlMode = d_BPT_Scheduled_DC_CLResControlModeType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.Dynamic_DC_CLResControlMode = d_Dynamic_DC_CLResControlModeType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.Scheduled_DC_CLResControlMode = d_Scheduled_DC_CLResControlModeType(r);
             s = 15;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // BPT_Dynamic_DC_CLResControlMode:done
+    }
+    if (s === 11) {
+      // state 11: BPT_Dynamic_DC_CLResControlMode:done
         r.only("DC_ChargeLoopResType", 11);
         return o;
-      case 12: // BPT_Scheduled_DC_CLResControlMode:done
+    }
+    if (s === 12) {
+      // state 12: BPT_Scheduled_DC_CLResControlMode:done
         r.only("DC_ChargeLoopResType", 12);
         return o;
-      case 13: // CLResControlMode:done
+    }
+    if (s === 13) {
+      // state 13: CLResControlMode:done
         r.only("DC_ChargeLoopResType", 13);
         return o;
-      case 14: // Dynamic_DC_CLResControlMode:done
+    }
+    if (s === 14) {
+      // state 14: Dynamic_DC_CLResControlMode:done
         r.only("DC_ChargeLoopResType", 14);
         return o;
-      case 15: // Scheduled_DC_CLResControlMode:done
+    }
+    if (s === 15) {
+      // state 15: Scheduled_DC_CLResControlMode:done
         r.only("DC_ChargeLoopResType", 15);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeLoopResType", s);
   }
@@ -4171,23 +4345,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
         s = 1;
-        continue;
-      case 1: // NotificationMaxDelay:done
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
         o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
         s = 2;
-        continue;
-      case 2: // EVSENotification:done
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         r.only("EVSEStatusType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4196,9 +4369,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -4206,11 +4378,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -4218,11 +4392,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -4230,46 +4406,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -4277,39 +4455,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -4317,32 +4497,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -4350,44 +4532,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -4395,19 +4581,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
+    }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
         r.only("MeterInfoType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -4551,25 +4737,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DetailedCostType", 0);
         o.Amount = d_RationalNumberType(r);
         s = 1;
-        continue;
-      case 1: // Amount:done
+    }
+    if (s === 1) {
+      // state 1: Amount:done
         r.only("DetailedCostType", 1);
         o.CostPerUnit = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // CostPerUnit:done
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
         r.only("DetailedCostType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -4578,24 +4763,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
         s = 1;
-        continue;
-      case 1: // TaxRuleID:done
+    }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
         r.only("DetailedTaxType", 1);
         o.Amount = d_RationalNumberType(r);
         s = 2;
-        continue;
-      case 2: // Amount:done
+    }
+    if (s === 2) {
+      // state 2: Amount:done
         r.only("DetailedTaxType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -4604,121 +4788,130 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
         r.only("Dynamic_DC_CLResControlModeType", 4);
         o.EVSEMaximumChargePower = d_RationalNumberType(r);
         s = 5;
-        continue;
-      case 5: // EVSEMaximumChargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumChargePower:done
         r.only("Dynamic_DC_CLResControlModeType", 5);
         o.EVSEMinimumChargePower = d_RationalNumberType(r);
         s = 6;
-        continue;
-      case 6: // EVSEMinimumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower:done
         r.only("Dynamic_DC_CLResControlModeType", 6);
         o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
         s = 7;
-        continue;
-      case 7: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumChargeCurrent:done
         r.only("Dynamic_DC_CLResControlModeType", 7);
         o.EVSEMaximumVoltage = d_RationalNumberType(r);
         s = 8;
-        continue;
-      case 8: // EVSEMaximumVoltage:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltage:done
         r.only("Dynamic_DC_CLResControlModeType", 8);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_DC_CLResControlModeType", s);
   }
@@ -4727,83 +4920,88 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Scheduled_DC_CLResControlModeType", 0)) {
           case 0:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLResControlModeType", 1)) {
           case 0:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_DC_CLResControlModeType", 2)) {
           case 0:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         switch (r.event(2, 2, "Scheduled_DC_CLResControlModeType", 3)) {
           case 0:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaximumVoltage:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltage:done
         r.only("Scheduled_DC_CLResControlModeType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_DC_CLResControlModeType", s);
   }
@@ -4812,36 +5010,38 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_ChargeParameterDiscoveryReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
             o.BPT_DC_CPDReqEnergyTransferMode = d_BPT_DC_CPDReqEnergyTransferModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_CPDReqEnergyTransferMode = d_DC_CPDReqEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // BPT_DC_CPDReqEnergyTransferMode:done
+    }
+    if (s === 2) {
+      // state 2: BPT_DC_CPDReqEnergyTransferMode:done
         r.only("DC_ChargeParameterDiscoveryReqType", 2);
         return o;
-      case 3: // DC_CPDReqEnergyTransferMode:done
+    }
+    if (s === 3) {
+      // state 3: DC_CPDReqEnergyTransferMode:done
         r.only("DC_ChargeParameterDiscoveryReqType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeParameterDiscoveryReqType", s);
   }
@@ -4850,40 +5050,43 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_ChargeParameterDiscoveryResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeParameterDiscoveryResType", 1, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.BPT_DC_CPDResEnergyTransferMode = d_BPT_DC_CPDResEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_CPDResEnergyTransferMode = d_DC_CPDResEnergyTransferModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DC_CPDResEnergyTransferMode:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DC_CPDResEnergyTransferMode:done
         r.only("DC_ChargeParameterDiscoveryResType", 3);
         return o;
-      case 4: // DC_CPDResEnergyTransferMode:done
+    }
+    if (s === 4) {
+      // state 4: DC_CPDResEnergyTransferMode:done
         r.only("DC_ChargeParameterDiscoveryResType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeParameterDiscoveryResType", s);
   }
@@ -4892,34 +5095,35 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_PreChargeReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_PreChargeReqType", 1, "DC_PreChargeReqType.EVProcessing")];
         s = 2;
-        continue;
-      case 2: // EVProcessing:done
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
         r.only("DC_PreChargeReqType", 2);
         o.EVPresentVoltage = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVPresentVoltage:done
         r.only("DC_PreChargeReqType", 3);
         o.EVTargetVoltage = d_RationalNumberType(r);
         s = 4;
-        continue;
-      case 4: // EVTargetVoltage:done
+    }
+    if (s === 4) {
+      // state 4: EVTargetVoltage:done
         r.only("DC_PreChargeReqType", 4);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_PreChargeReqType", s);
   }
@@ -4928,29 +5132,29 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_PreChargeResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_PreChargeResType", 1, "DC_PreChargeResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         r.only("DC_PreChargeResType", 2);
         o.EVSEPresentVoltage = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVSEPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
         r.only("DC_PreChargeResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_PreChargeResType", s);
   }
@@ -4959,24 +5163,23 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_WeldingDetectionReqType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_WeldingDetectionReqType", 1, "DC_WeldingDetectionReqType.EVProcessing")];
         s = 2;
-        continue;
-      case 2: // EVProcessing:done
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
         r.only("DC_WeldingDetectionReqType", 2);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_WeldingDetectionReqType", s);
   }
@@ -4985,29 +5188,29 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         r.only("DC_WeldingDetectionResType", 0);
         o.Header = d_MessageHeaderType(r);
         s = 1;
-        continue;
-      case 1: // Header:done
+    }
+    if (s === 1) {
+      // state 1: Header:done
         o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_WeldingDetectionResType", 1, "DC_WeldingDetectionResType.ResponseCode")];
         s = 2;
-        continue;
-      case 2: // ResponseCode:done
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         r.only("DC_WeldingDetectionResType", 2);
         o.EVSEPresentVoltage = d_RationalNumberType(r);
         s = 3;
-        continue;
-      case 3: // EVSEPresentVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
         r.only("DC_WeldingDetectionResType", 3);
         return o;
-      default:
-        return r.unreachable();
     }
-  }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_WeldingDetectionResType", s);
   }

@@ -874,7 +874,18 @@ export class BitWriter {
       else buf.set(v, o);
       this.pos += n * 8;
     } else {
-      for (let i = 0; i < n; i++) this.bits(8, v[i] as number);
+      // Not byte-aligned (e.g. every DIN SessionID): each byte split over two, written inline
+      // (only the byte at pos can hold earlier bits; the ones after it are still zero).
+      this.grow(n * 8 + 32);
+      const buf = this.buf;
+      const off = this.pos & 7;
+      let j = this.pos >>> 3;
+      for (let i = 0; i < n; i++) {
+        const c = v[i] as number;
+        buf[j] = (buf[j] as number) | (c >>> off);
+        buf[++j] = (c << (8 - off)) & 0xff;
+      }
+      this.pos += n * 8;
     }
   }
 

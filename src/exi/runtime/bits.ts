@@ -820,6 +820,7 @@ export class BitWriter {
 
   stringChecked(v: unknown, minLen: number, maxLen: number, field: string): void {
     if (typeof v !== 'string') this.fail('BAD_VALUE', `${field}: expected a string, got ${typeof v}`, field);
+    if (v.length + 2 < 128 && v.length >= minLen && v.length <= maxLen && this.asciiShort(v)) return;
     let len = 0;
     let ascii = true;
     for (let i = 0; i < v.length; i++) {
@@ -856,6 +857,49 @@ export class BitWriter {
       if (cp > 0xffff) i++;
       this.uint(cp);
     }
+  }
+
+  /**
+   * Fast path of stringChecked() for a string of fewer than 126 UTF-16 units whose length
+   * meets the facets: length + 2 as one 8-bit group, then one byte per character, written in
+   * one pass on the assumption that every character is ASCII (every V2G string in practice).
+   * At the first other character the bytes written are zeroed again and false is returned:
+   * the caller then counts code points and writes the string the general way.
+   */
+  private asciiShort(v: string): boolean {
+    const n = v.length;
+    this.grow(n * 8 + 40);
+    const start = this.pos;
+    this.bits(8, n + 2);
+    const buf = this.buf;
+    const off = this.pos & 7;
+    let j = this.pos >>> 3;
+    let i = 0;
+    if (off === 0) {
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[j++] = c;
+      }
+    } else {
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[j] = (buf[j] as number) | (c >>> off);
+        buf[++j] = (c << (8 - off)) & 0xff;
+      }
+    }
+    if (i === n) {
+      this.pos += n * 8;
+      return true;
+    }
+    // Undo: keep the bits before start in its byte, zero everything written after them.
+    const k = start >>> 3;
+    const keep = start & 7;
+    buf[k] = (buf[k] as number) & ((0xff << (8 - keep)) & 0xff);
+    for (let x = k + 1; x <= j + 1 && x < buf.length; x++) buf[x] = 0;
+    this.pos = start;
+    return false;
   }
 
   binaryChecked(v: unknown, minLen: number, maxLen: number, field: string): void {

@@ -134,6 +134,9 @@ describe('EXI generator: emitted code of a tiny grammar', () => {
       { M: { a: 7, b: false, c: ['blue', 'red', 'green'] } },
       { M: { a: 200, c: ['green'], inner: { Ref: 'r1', id: new Uint8Array([1, 2, 0xfe]), label: 'hello, EXI' }, big: -(2n ** 40n) } },
       { M: { a: 1, inner: { id: new Uint8Array(0) }, big: 2n ** 62n } },
+      // Non-ASCII after an ASCII start: the writer's one-pass ASCII path undoes its bytes and
+      // writes the string the general way (a supplementary character is one code point).
+      { M: { a: 3, inner: { Ref: 'ab\u00e9', id: new Uint8Array([9]), label: 'x\u2713 \u{1F600} z' } } },
       { Flag: true },
     ];
     for (const doc of docs) expect(decode(encode(doc)), JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).toEqual(doc);

@@ -34,6 +34,8 @@ export function emitDecodeDocument(out: string[], g: Grammar): void {
 
 export function emitEncodeDocument(out: string[], g: Grammar): void {
   out.push('const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));');
+  out.push('let lastRoot: string | undefined;');
+  out.push('let lastRootIndex: number | undefined;');
   out.push('export function encodeDocument(w: BitWriter, doc: Document): void {');
   out.push('  let root: string | undefined;');
   // for-in over a plain object walks its enumeration cache; Object.keys() would allocate an
@@ -46,7 +48,12 @@ export function emitEncodeDocument(out: string[], g: Grammar): void {
   out.push('  const v: any = root === undefined ? undefined : (doc as any)[root];');
   // A switch over the root names compares them one by one (V2G_Message is the 78th of DIN's
   // 81): one Map lookup, then a switch on the code.
-  out.push('  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {');
+  // A session encodes the same root again and again: remember the last lookup.
+  out.push('  if (root !== lastRoot) {');
+  out.push('    lastRoot = root;');
+  out.push('    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);');
+  out.push('  }');
+  out.push('  switch (lastRootIndex) {');
   g.roots.forEach((r, i) => {
     out.push(`    case ${i}: // ${r.name}`);
     out.push(`      w.bits(${g.docBits}, ${i});`);

@@ -2,6 +2,9 @@
 // the reader/writer calls of a simple value, the next state after an element occurrence.
 import type { CType, Leaf, SimpleType, ValueType } from './grammar.js';
 
+/** Enumerations of at most this many values are encoded through a generated switch, larger ones through a Map. */
+export const ENUM_SWITCH_MAX = 12;
+
 export function lit(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (v === undefined) return 'undefined';
@@ -143,7 +146,9 @@ export function writeSimple(t: SimpleType, x: string, field: string): string {
     case 'bool':
       return `w.boolChecked(${x}, ${f});`;
     case 'enum':
-      return `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
+      return r.values.length <= ENUM_SWITCH_MAX
+        ? `w.enumIndexChecked(${enumTable(t)}_i(${x}), ${x}, ${r.bits}, ${f});`
+        : `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
     case 'nbit':
       return `w.nbitChecked(${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});`;
     case 'int':
@@ -168,7 +173,10 @@ export function writeSeSimple(t: SimpleType, x: string, field: string, preBits: 
     case 'bool':
       return `w.seBool(${preBits}, ${pre}, ${x}, ${f});`;
     case 'enum':
-      return maxPreBits + r.bits + 1 <= 30 ? `w.seEnum(${preBits}, ${pre}, ${x}, ${enumTable(t)}_I, ${r.bits}, ${f});` : undefined;
+      if (maxPreBits + r.bits + 1 > 30) return undefined;
+      return r.values.length <= ENUM_SWITCH_MAX
+        ? `w.seEnumIndex(${preBits}, ${pre}, ${enumTable(t)}_i(${x}), ${x}, ${r.bits}, ${f});`
+        : `w.seEnum(${preBits}, ${pre}, ${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
     case 'nbit':
       return maxPreBits + r.bits + 1 <= 30 ? `w.seNbit(${preBits}, ${pre}, ${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});` : undefined;
     case 'int':

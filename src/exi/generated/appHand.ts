@@ -8,7 +8,7 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type responseCodeType = "OK_SuccessfulNegotiation" | "OK_SuccessfulNegotiationWithMinorDeviation" | "Failed_NoNegotiation";
 const EN_responseCodeType: readonly string[] = ["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"];
-const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"].map((v, i) => [v, i]));
+function EN_responseCodeType_i(v: unknown): number { switch (v) { case "OK_SuccessfulNegotiation": return 0; case "OK_SuccessfulNegotiationWithMinorDeviation": return 1; case "Failed_NoNegotiation": return 2; default: return -1; } }
 
 // ---- document types
 export interface supportedAppProtocolReq {
@@ -233,7 +233,7 @@ function e_supportedAppProtocolRes(w: BitWriter, v: supportedAppProtocolRes, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("supportedAppProtocolRes", "ResponseCode");
-    w.seEnum(2, 0, x, EN_responseCodeType_I, 2, "ResponseCode");
+    w.seEnumIndex(2, 0, EN_responseCodeType_i(x), x, 2, "ResponseCode");
     s = 1;
     x = v.SchemaID;
     if (x !== undefined) {
@@ -265,6 +265,8 @@ export function decodeDocument(r: BitReader): Document {
 }
 
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   for (const k in doc) {
@@ -273,7 +275,11 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
     case 0: // supportedAppProtocolReq
       w.bits(2, 0);
       w.obj(v, "supportedAppProtocolReq");

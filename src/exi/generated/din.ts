@@ -8,46 +8,46 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type unitSymbolType = "h" | "m" | "s" | "A" | "Ah" | "V" | "VA" | "W" | "W/s" | "Wh";
 const EN_unitSymbolType: readonly string[] = ["h", "m", "s", "A", "Ah", "V", "VA", "W", "W/s", "Wh"];
-const EN_unitSymbolType_I: ReadonlyMap<unknown, number> = new Map(["h", "m", "s", "A", "Ah", "V", "VA", "W", "W/s", "Wh"].map((v, i) => [v, i]));
+function EN_unitSymbolType_i(v: unknown): number { switch (v) { case "h": return 0; case "m": return 1; case "s": return 2; case "A": return 3; case "Ah": return 4; case "V": return 5; case "VA": return 6; case "W": return 7; case "W/s": return 8; case "Wh": return 9; default: return -1; } }
 export type EVSENotificationType = "None" | "StopCharging" | "ReNegotiation";
 const EN_EVSENotificationType: readonly string[] = ["None", "StopCharging", "ReNegotiation"];
-const EN_EVSENotificationType_I: ReadonlyMap<unknown, number> = new Map(["None", "StopCharging", "ReNegotiation"].map((v, i) => [v, i]));
+function EN_EVSENotificationType_i(v: unknown): number { switch (v) { case "None": return 0; case "StopCharging": return 1; case "ReNegotiation": return 2; default: return -1; } }
 export type DC_EVErrorCodeType = "NO_ERROR" | "FAILED_RESSTemperatureInhibit" | "FAILED_EVShiftPosition" | "FAILED_ChargerConnectorLockFault" | "FAILED_EVRESSMalfunction" | "FAILED_ChargingCurrentdifferential" | "FAILED_ChargingVoltageOutOfRange" | "Reserved_A" | "Reserved_B" | "Reserved_C" | "FAILED_ChargingSystemIncompatibility" | "NoData";
 const EN_DC_EVErrorCodeType: readonly string[] = ["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"];
-const EN_DC_EVErrorCodeType_I: ReadonlyMap<unknown, number> = new Map(["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"].map((v, i) => [v, i]));
+function EN_DC_EVErrorCodeType_i(v: unknown): number { switch (v) { case "NO_ERROR": return 0; case "FAILED_RESSTemperatureInhibit": return 1; case "FAILED_EVShiftPosition": return 2; case "FAILED_ChargerConnectorLockFault": return 3; case "FAILED_EVRESSMalfunction": return 4; case "FAILED_ChargingCurrentdifferential": return 5; case "FAILED_ChargingVoltageOutOfRange": return 6; case "Reserved_A": return 7; case "Reserved_B": return 8; case "Reserved_C": return 9; case "FAILED_ChargingSystemIncompatibility": return 10; case "NoData": return 11; default: return -1; } }
 export type responseCodeType = "OK" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_CertificateExpiresSoon" | "FAILED" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_UnknownSession" | "FAILED_ServiceSelectionInvalid" | "FAILED_PaymentSelectionInvalid" | "FAILED_CertificateExpired" | "FAILED_SignatureError" | "FAILED_NoCertificateAvailable" | "FAILED_CertChainError" | "FAILED_ChallengeInvalid" | "FAILED_ContractCanceled" | "FAILED_WrongChargeParameter" | "FAILED_PowerDeliveryNotApplied" | "FAILED_TariffSelectionInvalid" | "FAILED_ChargingProfileInvalid" | "FAILED_EVSEPresentVoltageToLow" | "FAILED_MeteringSignatureNotValid" | "FAILED_WrongEnergyTransferType";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_EVSEPresentVoltageToLow", "FAILED_MeteringSignatureNotValid", "FAILED_WrongEnergyTransferType"];
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_EVSEPresentVoltageToLow", "FAILED_MeteringSignatureNotValid", "FAILED_WrongEnergyTransferType"].map((v, i) => [v, i]));
 export type EVSEProcessingType = "Finished" | "Ongoing";
 const EN_EVSEProcessingType: readonly string[] = ["Finished", "Ongoing"];
-const EN_EVSEProcessingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing"].map((v, i) => [v, i]));
+function EN_EVSEProcessingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; default: return -1; } }
 export type isolationLevelType = "Invalid" | "Valid" | "Warning" | "Fault";
 const EN_isolationLevelType: readonly string[] = ["Invalid", "Valid", "Warning", "Fault"];
-const EN_isolationLevelType_I: ReadonlyMap<unknown, number> = new Map(["Invalid", "Valid", "Warning", "Fault"].map((v, i) => [v, i]));
+function EN_isolationLevelType_i(v: unknown): number { switch (v) { case "Invalid": return 0; case "Valid": return 1; case "Warning": return 2; case "Fault": return 3; default: return -1; } }
 export type DC_EVSEStatusCodeType = "EVSE_NotReady" | "EVSE_Ready" | "EVSE_Shutdown" | "EVSE_UtilityInterruptEvent" | "EVSE_IsolationMonitoringActive" | "EVSE_EmergencyShutdown" | "EVSE_Malfunction" | "Reserved_8" | "Reserved_9" | "Reserved_A" | "Reserved_B" | "Reserved_C";
 const EN_DC_EVSEStatusCodeType: readonly string[] = ["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"];
-const EN_DC_EVSEStatusCodeType_I: ReadonlyMap<unknown, number> = new Map(["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"].map((v, i) => [v, i]));
+function EN_DC_EVSEStatusCodeType_i(v: unknown): number { switch (v) { case "EVSE_NotReady": return 0; case "EVSE_Ready": return 1; case "EVSE_Shutdown": return 2; case "EVSE_UtilityInterruptEvent": return 3; case "EVSE_IsolationMonitoringActive": return 4; case "EVSE_EmergencyShutdown": return 5; case "EVSE_Malfunction": return 6; case "Reserved_8": return 7; case "Reserved_9": return 8; case "Reserved_A": return 9; case "Reserved_B": return 10; case "Reserved_C": return 11; default: return -1; } }
 export type EVRequestedEnergyTransferType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_unique";
 const EN_EVRequestedEnergyTransferType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"];
-const EN_EVRequestedEnergyTransferType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"].map((v, i) => [v, i]));
+function EN_EVRequestedEnergyTransferType_i(v: unknown): number { switch (v) { case "AC_single_phase_core": return 0; case "AC_three_phase_core": return 1; case "DC_core": return 2; case "DC_extended": return 3; case "DC_combo_core": return 4; case "DC_unique": return 5; default: return -1; } }
 export type costKindType = "relativePricePercentage" | "RenewableGenerationPercentage" | "CarbonDioxideEmission";
 const EN_costKindType: readonly string[] = ["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"];
-const EN_costKindType_I: ReadonlyMap<unknown, number> = new Map(["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"].map((v, i) => [v, i]));
+function EN_costKindType_i(v: unknown): number { switch (v) { case "relativePricePercentage": return 0; case "RenewableGenerationPercentage": return 1; case "CarbonDioxideEmission": return 2; default: return -1; } }
 export type EVSESupportedEnergyTransferType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_dual" | "AC_core1p_DC_extended" | "AC_single_DC_core" | "AC_single_phase_three_phase_core_DC_extended" | "AC_core3p_DC_extended";
 const EN_EVSESupportedEnergyTransferType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_dual", "AC_core1p_DC_extended", "AC_single_DC_core", "AC_single_phase_three_phase_core_DC_extended", "AC_core3p_DC_extended"];
-const EN_EVSESupportedEnergyTransferType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_dual", "AC_core1p_DC_extended", "AC_single_DC_core", "AC_single_phase_three_phase_core_DC_extended", "AC_core3p_DC_extended"].map((v, i) => [v, i]));
+function EN_EVSESupportedEnergyTransferType_i(v: unknown): number { switch (v) { case "AC_single_phase_core": return 0; case "AC_three_phase_core": return 1; case "DC_core": return 2; case "DC_extended": return 3; case "DC_combo_core": return 4; case "DC_dual": return 5; case "AC_core1p_DC_extended": return 6; case "AC_single_DC_core": return 7; case "AC_single_phase_three_phase_core_DC_extended": return 8; case "AC_core3p_DC_extended": return 9; default: return -1; } }
 export type serviceCategoryType = "EVCharging" | "Internet" | "ContractCertificate" | "OtherCustom";
 const EN_serviceCategoryType: readonly string[] = ["EVCharging", "Internet", "ContractCertificate", "OtherCustom"];
-const EN_serviceCategoryType_I: ReadonlyMap<unknown, number> = new Map(["EVCharging", "Internet", "ContractCertificate", "OtherCustom"].map((v, i) => [v, i]));
+function EN_serviceCategoryType_i(v: unknown): number { switch (v) { case "EVCharging": return 0; case "Internet": return 1; case "ContractCertificate": return 2; case "OtherCustom": return 3; default: return -1; } }
 export type valueType = "bool" | "byte" | "short" | "int" | "physicalValue" | "string";
 const EN_valueType: readonly string[] = ["bool", "byte", "short", "int", "physicalValue", "string"];
-const EN_valueType_I: ReadonlyMap<unknown, number> = new Map(["bool", "byte", "short", "int", "physicalValue", "string"].map((v, i) => [v, i]));
+function EN_valueType_i(v: unknown): number { switch (v) { case "bool": return 0; case "byte": return 1; case "short": return 2; case "int": return 3; case "physicalValue": return 4; case "string": return 5; default: return -1; } }
 export type paymentOptionType = "Contract" | "ExternalPayment";
 const EN_paymentOptionType: readonly string[] = ["Contract", "ExternalPayment"];
-const EN_paymentOptionType_I: ReadonlyMap<unknown, number> = new Map(["Contract", "ExternalPayment"].map((v, i) => [v, i]));
+function EN_paymentOptionType_i(v: unknown): number { switch (v) { case "Contract": return 0; case "ExternalPayment": return 1; default: return -1; } }
 export type faultCodeType = "ParsingError" | "NoTLSRootCertificatAvailable" | "UnknownError";
 const EN_faultCodeType: readonly string[] = ["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"];
-const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"].map((v, i) => [v, i]));
+function EN_faultCodeType_i(v: unknown): number { switch (v) { case "ParsingError": return 0; case "NoTLSRootCertificatAvailable": return 1; case "UnknownError": return 2; default: return -1; } }
 
 // ---- document types
 export interface AC_EVChargeParameterType {
@@ -6421,7 +6421,7 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     x = v.Unit;
     if (x !== undefined) {
       c = C_PhysicalValueType_l1[s]!; if (c < 0) w.event(W_PhysicalValueType[s]!, c, "PhysicalValueType", "Unit", s, X_PhysicalValueType);
-      w.seEnum(W_PhysicalValueType[s]! + 1, c * 2, x, EN_unitSymbolType_I, 4, "Unit");
+      w.seEnumIndex(W_PhysicalValueType[s]! + 1, c * 2, EN_unitSymbolType_i(x), x, 4, "Unit");
       s = 2;
     }
     x = v.Value;
@@ -6501,7 +6501,7 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     s = 3;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -6573,7 +6573,7 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
     c = C_DC_EVStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVStatusType[s]!, c, "DC_EVStatusType", "EVErrorCode", s, X_DC_EVStatusType);
-    w.seEnum(W_DC_EVStatusType[s]! + 1, c * 2, x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
+    w.seEnumIndex(W_DC_EVStatusType[s]! + 1, c * 2, EN_DC_EVErrorCodeType_i(x), x, 4, "EVErrorCode");
     s = 4;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
@@ -6607,7 +6607,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 1, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -6629,13 +6629,13 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
       c = C_DC_EVSEStatusType_l0[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
-      w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_isolationLevelType_I, 2, "EVSEIsolationStatus");
+      w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_isolationLevelType_i(x), x, 2, "EVSEIsolationStatus");
       s = 1;
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
     c = C_DC_EVSEStatusType_l1[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
-    w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
+    w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_DC_EVSEStatusCodeType_i(x), x, 4, "EVSEStatusCode");
     s = 2;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
@@ -6643,7 +6643,7 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     s = 3;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -6962,7 +6962,7 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.EVRequestedEnergyTransferType;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "EVRequestedEnergyTransferType");
-    w.seEnum(2, 0, x, EN_EVRequestedEnergyTransferType_I, 3, "EVRequestedEnergyTransferType");
+    w.seEnumIndex(2, 0, EN_EVRequestedEnergyTransferType_i(x), x, 3, "EVRequestedEnergyTransferType");
     s = 1;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
@@ -7096,7 +7096,7 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 1, "EVSEProcessing");
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
@@ -7438,7 +7438,7 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.seEnum(2, 0, x, EN_costKindType_I, 2, "costKind");
+    w.seEnumIndex(2, 0, EN_costKindType_i(x), x, 2, "costKind");
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
@@ -7730,7 +7730,7 @@ function e_ContractAuthenticationResType(w: BitWriter, v: ContractAuthentication
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ContractAuthenticationResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 1, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 1, "EVSEProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8985,7 +8985,7 @@ function e_ServiceChargeType(w: BitWriter, v: ServiceChargeType, name: string): 
     s = 2;
     x = v.EnergyTransferType;
     if (x === undefined) w.missing("ServiceChargeType", "EnergyTransferType");
-    w.seEnum(2, 0, x, EN_EVSESupportedEnergyTransferType_I, 4, "EnergyTransferType");
+    w.seEnumIndex(2, 0, EN_EVSESupportedEnergyTransferType_i(x), x, 4, "EnergyTransferType");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9019,7 +9019,7 @@ function e_ServiceTagType(w: BitWriter, v: ServiceTagType, name: string): void {
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceTagType", "ServiceCategory");
     c = C_ServiceTagType_l2[s]!; if (c < 0) w.event(W_ServiceTagType[s]!, c, "ServiceTagType", "ServiceCategory", s, X_ServiceTagType);
-    w.seEnum(W_ServiceTagType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.seEnumIndex(W_ServiceTagType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -9162,7 +9162,7 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     x = v.ValueType;
     if (x === undefined) w.missing("ParameterType", "@ValueType");
     w.pos += 1;
-    w.enumChecked(x, EN_valueType_I, 3, "@ValueType");
+    w.enumIndexChecked(EN_valueType_i(x), x, 3, "@ValueType");
     s = 2;
     x = v.boolValue;
     if (x !== undefined) {
@@ -9229,7 +9229,7 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     x = v.ServiceCategory;
     if (x !== undefined) {
       c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
-      w.seEnum(W_ServiceDiscoveryReqType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+      w.seEnumIndex(W_ServiceDiscoveryReqType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
       s = 2;
     }
     c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
@@ -9292,7 +9292,7 @@ function e_PaymentOptionsType(w: BitWriter, v: PaymentOptionsType, name: string)
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
         c = C_PaymentOptionsType_l0[s]!; if (c < 0) w.event(W_PaymentOptionsType[s]!, c, "PaymentOptionsType", "PaymentOption", s, X_PaymentOptionsType);
-        w.seEnum(W_PaymentOptionsType[s]! + 1, c * 2, x[i], EN_paymentOptionType_I, 1, "PaymentOption");
+        w.seEnumIndex(W_PaymentOptionsType[s]! + 1, c * 2, EN_paymentOptionType_i(x[i]), x[i], 1, "PaymentOption");
         s = (1);
       }
     }
@@ -9363,7 +9363,7 @@ function e_ServicePaymentSelectionReqType(w: BitWriter, v: ServicePaymentSelecti
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedPaymentOption");
-    w.seEnum(2, 0, x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
+    w.seEnumIndex(2, 0, EN_paymentOptionType_i(x), x, 1, "SelectedPaymentOption");
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("ServicePaymentSelectionReqType", "SelectedServiceList");
@@ -9815,7 +9815,7 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.seEnum(2, 0, x, EN_faultCodeType_I, 2, "FaultCode");
+    w.seEnumIndex(2, 0, EN_faultCodeType_i(x), x, 2, "FaultCode");
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
@@ -10442,6 +10442,8 @@ export function decodeDocument(r: BitReader): Document {
 }
 
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   for (const k in doc) {
@@ -10450,7 +10452,11 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
     case 0: // AC_EVChargeParameter
       w.bits(7, 0);
       w.obj(v, "AC_EVChargeParameter");

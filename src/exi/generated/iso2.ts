@@ -8,46 +8,46 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type unitSymbolType = "h" | "m" | "s" | "A" | "V" | "W" | "Wh";
 const EN_unitSymbolType: readonly string[] = ["h", "m", "s", "A", "V", "W", "Wh"];
-const EN_unitSymbolType_I: ReadonlyMap<unknown, number> = new Map(["h", "m", "s", "A", "V", "W", "Wh"].map((v, i) => [v, i]));
+function EN_unitSymbolType_i(v: unknown): number { switch (v) { case "h": return 0; case "m": return 1; case "s": return 2; case "A": return 3; case "V": return 4; case "W": return 5; case "Wh": return 6; default: return -1; } }
 export type EVSENotificationType = "None" | "StopCharging" | "ReNegotiation";
 const EN_EVSENotificationType: readonly string[] = ["None", "StopCharging", "ReNegotiation"];
-const EN_EVSENotificationType_I: ReadonlyMap<unknown, number> = new Map(["None", "StopCharging", "ReNegotiation"].map((v, i) => [v, i]));
+function EN_EVSENotificationType_i(v: unknown): number { switch (v) { case "None": return 0; case "StopCharging": return 1; case "ReNegotiation": return 2; default: return -1; } }
 export type responseCodeType = "OK" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_CertificateExpiresSoon" | "FAILED" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_UnknownSession" | "FAILED_ServiceSelectionInvalid" | "FAILED_PaymentSelectionInvalid" | "FAILED_CertificateExpired" | "FAILED_SignatureError" | "FAILED_NoCertificateAvailable" | "FAILED_CertChainError" | "FAILED_ChallengeInvalid" | "FAILED_ContractCanceled" | "FAILED_WrongChargeParameter" | "FAILED_PowerDeliveryNotApplied" | "FAILED_TariffSelectionInvalid" | "FAILED_ChargingProfileInvalid" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoChargeServiceSelected" | "FAILED_WrongEnergyTransferMode" | "FAILED_ContactorError" | "FAILED_CertificateNotAllowedAtThisEVSE" | "FAILED_CertificateRevoked";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"];
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"].map((v, i) => [v, i]));
 export type EVSEProcessingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_EVSEProcessingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_EVSEProcessingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_EVSEProcessingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type DC_EVErrorCodeType = "NO_ERROR" | "FAILED_RESSTemperatureInhibit" | "FAILED_EVShiftPosition" | "FAILED_ChargerConnectorLockFault" | "FAILED_EVRESSMalfunction" | "FAILED_ChargingCurrentdifferential" | "FAILED_ChargingVoltageOutOfRange" | "Reserved_A" | "Reserved_B" | "Reserved_C" | "FAILED_ChargingSystemIncompatibility" | "NoData";
 const EN_DC_EVErrorCodeType: readonly string[] = ["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"];
-const EN_DC_EVErrorCodeType_I: ReadonlyMap<unknown, number> = new Map(["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"].map((v, i) => [v, i]));
+function EN_DC_EVErrorCodeType_i(v: unknown): number { switch (v) { case "NO_ERROR": return 0; case "FAILED_RESSTemperatureInhibit": return 1; case "FAILED_EVShiftPosition": return 2; case "FAILED_ChargerConnectorLockFault": return 3; case "FAILED_EVRESSMalfunction": return 4; case "FAILED_ChargingCurrentdifferential": return 5; case "FAILED_ChargingVoltageOutOfRange": return 6; case "Reserved_A": return 7; case "Reserved_B": return 8; case "Reserved_C": return 9; case "FAILED_ChargingSystemIncompatibility": return 10; case "NoData": return 11; default: return -1; } }
 export type isolationLevelType = "Invalid" | "Valid" | "Warning" | "Fault" | "No_IMD";
 const EN_isolationLevelType: readonly string[] = ["Invalid", "Valid", "Warning", "Fault", "No_IMD"];
-const EN_isolationLevelType_I: ReadonlyMap<unknown, number> = new Map(["Invalid", "Valid", "Warning", "Fault", "No_IMD"].map((v, i) => [v, i]));
+function EN_isolationLevelType_i(v: unknown): number { switch (v) { case "Invalid": return 0; case "Valid": return 1; case "Warning": return 2; case "Fault": return 3; case "No_IMD": return 4; default: return -1; } }
 export type DC_EVSEStatusCodeType = "EVSE_NotReady" | "EVSE_Ready" | "EVSE_Shutdown" | "EVSE_UtilityInterruptEvent" | "EVSE_IsolationMonitoringActive" | "EVSE_EmergencyShutdown" | "EVSE_Malfunction" | "Reserved_8" | "Reserved_9" | "Reserved_A" | "Reserved_B" | "Reserved_C";
 const EN_DC_EVSEStatusCodeType: readonly string[] = ["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"];
-const EN_DC_EVSEStatusCodeType_I: ReadonlyMap<unknown, number> = new Map(["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"].map((v, i) => [v, i]));
+function EN_DC_EVSEStatusCodeType_i(v: unknown): number { switch (v) { case "EVSE_NotReady": return 0; case "EVSE_Ready": return 1; case "EVSE_Shutdown": return 2; case "EVSE_UtilityInterruptEvent": return 3; case "EVSE_IsolationMonitoringActive": return 4; case "EVSE_EmergencyShutdown": return 5; case "EVSE_Malfunction": return 6; case "Reserved_8": return 7; case "Reserved_9": return 8; case "Reserved_A": return 9; case "Reserved_B": return 10; case "Reserved_C": return 11; default: return -1; } }
 export type EnergyTransferModeType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_unique";
 const EN_EnergyTransferModeType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"];
-const EN_EnergyTransferModeType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"].map((v, i) => [v, i]));
+function EN_EnergyTransferModeType_i(v: unknown): number { switch (v) { case "AC_single_phase_core": return 0; case "AC_three_phase_core": return 1; case "DC_core": return 2; case "DC_extended": return 3; case "DC_combo_core": return 4; case "DC_unique": return 5; default: return -1; } }
 export type costKindType = "relativePricePercentage" | "RenewableGenerationPercentage" | "CarbonDioxideEmission";
 const EN_costKindType: readonly string[] = ["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"];
-const EN_costKindType_I: ReadonlyMap<unknown, number> = new Map(["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"].map((v, i) => [v, i]));
+function EN_costKindType_i(v: unknown): number { switch (v) { case "relativePricePercentage": return 0; case "RenewableGenerationPercentage": return 1; case "CarbonDioxideEmission": return 2; default: return -1; } }
 export type paymentOptionType = "Contract" | "ExternalPayment";
 const EN_paymentOptionType: readonly string[] = ["Contract", "ExternalPayment"];
-const EN_paymentOptionType_I: ReadonlyMap<unknown, number> = new Map(["Contract", "ExternalPayment"].map((v, i) => [v, i]));
+function EN_paymentOptionType_i(v: unknown): number { switch (v) { case "Contract": return 0; case "ExternalPayment": return 1; default: return -1; } }
 export type chargeProgressType = "Start" | "Stop" | "Renegotiate";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Renegotiate"];
-const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Renegotiate"].map((v, i) => [v, i]));
+function EN_chargeProgressType_i(v: unknown): number { switch (v) { case "Start": return 0; case "Stop": return 1; case "Renegotiate": return 2; default: return -1; } }
 export type serviceCategoryType = "EVCharging" | "Internet" | "ContractCertificate" | "OtherCustom";
 const EN_serviceCategoryType: readonly string[] = ["EVCharging", "Internet", "ContractCertificate", "OtherCustom"];
-const EN_serviceCategoryType_I: ReadonlyMap<unknown, number> = new Map(["EVCharging", "Internet", "ContractCertificate", "OtherCustom"].map((v, i) => [v, i]));
+function EN_serviceCategoryType_i(v: unknown): number { switch (v) { case "EVCharging": return 0; case "Internet": return 1; case "ContractCertificate": return 2; case "OtherCustom": return 3; default: return -1; } }
 export type chargingSessionType = "Terminate" | "Pause";
 const EN_chargingSessionType: readonly string[] = ["Terminate", "Pause"];
-const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Terminate", "Pause"].map((v, i) => [v, i]));
+function EN_chargingSessionType_i(v: unknown): number { switch (v) { case "Terminate": return 0; case "Pause": return 1; default: return -1; } }
 export type faultCodeType = "ParsingError" | "NoTLSRootCertificatAvailable" | "UnknownError";
 const EN_faultCodeType: readonly string[] = ["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"];
-const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"].map((v, i) => [v, i]));
+function EN_faultCodeType_i(v: unknown): number { switch (v) { case "ParsingError": return 0; case "NoTLSRootCertificatAvailable": return 1; case "UnknownError": return 2; default: return -1; } }
 
 // ---- document types
 export interface AC_EVChargeParameterType {
@@ -6767,7 +6767,7 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     s = 1;
     x = v.Unit;
     if (x === undefined) w.missing("PhysicalValueType", "Unit");
-    w.seEnum(2, 0, x, EN_unitSymbolType_I, 3, "Unit");
+    w.seEnumIndex(2, 0, EN_unitSymbolType_i(x), x, 3, "Unit");
     s = 2;
     x = v.Value;
     if (x === undefined) w.missing("PhysicalValueType", "Value");
@@ -6829,7 +6829,7 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     x = v.RCD;
     if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
@@ -6885,7 +6885,7 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -6942,7 +6942,7 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     s = 1;
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
-    w.seEnum(2, 0, x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
+    w.seEnumIndex(2, 0, EN_DC_EVErrorCodeType_i(x), x, 4, "EVErrorCode");
     s = 2;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
@@ -6976,7 +6976,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7001,18 +7001,18 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
       c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
-      w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
+      w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_isolationLevelType_i(x), x, 3, "EVSEIsolationStatus");
       s = 3;
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
     c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
-    w.seEnum(W_DC_EVSEStatusType[s]! + 1, c * 2, x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
+    w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_DC_EVSEStatusCodeType_i(x), x, 4, "EVSEStatusCode");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -7429,7 +7429,7 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     x = v.RequestedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode");
     c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
-    w.seEnum(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
+    w.seEnumIndex(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, EN_EnergyTransferModeType_i(x), x, 3, "RequestedEnergyTransferMode");
     s = 2;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
@@ -7577,7 +7577,7 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
@@ -7922,7 +7922,7 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.seEnum(2, 0, x, EN_costKindType_I, 2, "costKind");
+    w.seEnumIndex(2, 0, EN_costKindType_i(x), x, 2, "costKind");
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
@@ -8519,7 +8519,7 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_EVSENotificationType_I, 2, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9232,7 +9232,7 @@ function e_PaymentServiceSelectionReqType(w: BitWriter, v: PaymentServiceSelecti
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedPaymentOption");
-    w.seEnum(2, 0, x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
+    w.seEnumIndex(2, 0, EN_paymentOptionType_i(x), x, 1, "SelectedPaymentOption");
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedServiceList");
@@ -9328,7 +9328,7 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let x: any;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.seEnum(2, 0, x, EN_chargeProgressType_I, 2, "ChargeProgress");
+    w.seEnumIndex(2, 0, EN_chargeProgressType_i(x), x, 2, "ChargeProgress");
     s = 1;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("PowerDeliveryReqType", "SAScheduleTupleID");
@@ -9714,7 +9714,7 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     x = v.ServiceCategory;
     if (x !== undefined) {
       c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
-      w.seEnum(W_ServiceDiscoveryReqType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+      w.seEnumIndex(W_ServiceDiscoveryReqType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
       s = 2;
     }
     c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
@@ -9777,7 +9777,7 @@ function e_PaymentOptionListType(w: BitWriter, v: PaymentOptionListType, name: s
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
         c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType);
-        w.seEnum(W_PaymentOptionListType[s]! + 1, c * 2, x[i], EN_paymentOptionType_I, 1, "PaymentOption");
+        w.seEnumIndex(W_PaymentOptionListType[s]! + 1, c * 2, EN_paymentOptionType_i(x[i]), x[i], 1, "PaymentOption");
         s = ((i + 1) < 2 ? 1 : 2);
       }
     }
@@ -9815,7 +9815,7 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceCategory");
     c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
-    w.seEnum(W_ChargeServiceType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.seEnumIndex(W_ChargeServiceType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -9856,7 +9856,7 @@ function e_SupportedEnergyTransferModeType(w: BitWriter, v: SupportedEnergyTrans
       w.arr(x, "EnergyTransferMode");
       for (let i = 0; i < x.length; i++) {
         c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType);
-        w.seEnum(W_SupportedEnergyTransferModeType[s]! + 1, c * 2, x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
+        w.seEnumIndex(W_SupportedEnergyTransferModeType[s]! + 1, c * 2, EN_EnergyTransferModeType_i(x[i]), x[i], 3, "EnergyTransferMode");
         s = ((i + 1) < 6 ? 1 : 2);
       }
     }
@@ -9918,7 +9918,7 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceType", "ServiceCategory");
     c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType);
-    w.seEnum(W_ServiceType[s]! + 1, c * 2, x, EN_serviceCategoryType_I, 2, "ServiceCategory");
+    w.seEnumIndex(W_ServiceType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -10003,7 +10003,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     let x: any;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.seEnum(2, 0, x, EN_chargingSessionType_I, 1, "ChargingSession");
+    w.seEnumIndex(2, 0, EN_chargingSessionType_i(x), x, 1, "ChargingSession");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10314,7 +10314,7 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.seEnum(2, 0, x, EN_faultCodeType_I, 2, "FaultCode");
+    w.seEnumIndex(2, 0, EN_faultCodeType_i(x), x, 2, "FaultCode");
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
@@ -10939,6 +10939,8 @@ export function decodeDocument(r: BitReader): Document {
 }
 
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   for (const k in doc) {
@@ -10947,7 +10949,11 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
     case 0: // AC_EVChargeParameter
       w.bits(7, 0);
       w.obj(v, "AC_EVChargeParameter");

@@ -8,43 +8,43 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type authorizationType = "EIM" | "PnC";
 const EN_authorizationType: readonly string[] = ["EIM", "PnC"];
-const EN_authorizationType_I: ReadonlyMap<unknown, number> = new Map(["EIM", "PnC"].map((v, i) => [v, i]));
+function EN_authorizationType_i(v: unknown): number { switch (v) { case "EIM": return 0; case "PnC": return 1; default: return -1; } }
 export type responseCodeType = "OK" | "OK_CertificateExpiresSoon" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_PowerToleranceConfirmed" | "WARNING_AuthorizationSelectionInvalid" | "WARNING_CertificateExpired" | "WARNING_CertificateNotYetValid" | "WARNING_CertificateRevoked" | "WARNING_CertificateValidationError" | "WARNING_ChallengeInvalid" | "WARNING_EIMAuthorizationFailure" | "WARNING_eMSPUnknown" | "WARNING_EVPowerProfileViolation" | "WARNING_GeneralPnCAuthorizationError" | "WARNING_NoCertificateAvailable" | "WARNING_NoContractMatchingPCIDFound" | "WARNING_PowerToleranceNotConfirmed" | "WARNING_ScheduleRenegotiationFailed" | "WARNING_StandbyNotAllowed" | "WARNING_WPT" | "FAILED" | "FAILED_AssociationError" | "FAILED_ContactorError" | "FAILED_EVPowerProfileInvalid" | "FAILED_EVPowerProfileViolation" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoEnergyTransferServiceSelected" | "FAILED_NoServiceRenegotiationSupported" | "FAILED_PauseNotAllowed" | "FAILED_PowerDeliveryNotApplied" | "FAILED_PowerToleranceNotConfirmed" | "FAILED_ScheduleRenegotiation" | "FAILED_ScheduleSelectionInvalid" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_ServiceSelectionInvalid" | "FAILED_SignatureError" | "FAILED_UnknownSession" | "FAILED_WrongChargeParameter";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"];
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_processingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type ecdhCurveType = "SECP521" | "X448";
 const EN_ecdhCurveType: readonly string[] = ["SECP521", "X448"];
-const EN_ecdhCurveType_I: ReadonlyMap<unknown, number> = new Map(["SECP521", "X448"].map((v, i) => [v, i]));
+function EN_ecdhCurveType_i(v: unknown): number { switch (v) { case "SECP521": return 0; case "X448": return 1; default: return -1; } }
 export type chargeProgressType = "Start" | "Stop" | "Standby" | "ScheduleRenegotiation";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Standby", "ScheduleRenegotiation"];
-const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Standby", "ScheduleRenegotiation"].map((v, i) => [v, i]));
+function EN_chargeProgressType_i(v: unknown): number { switch (v) { case "Start": return 0; case "Stop": return 1; case "Standby": return 2; case "ScheduleRenegotiation": return 3; default: return -1; } }
 export type channelSelectionType = "Charge" | "Discharge";
 const EN_channelSelectionType: readonly string[] = ["Charge", "Discharge"];
-const EN_channelSelectionType_I: ReadonlyMap<unknown, number> = new Map(["Charge", "Discharge"].map((v, i) => [v, i]));
+function EN_channelSelectionType_i(v: unknown): number { switch (v) { case "Charge": return 0; case "Discharge": return 1; default: return -1; } }
 export type powerToleranceAcceptanceType = "PowerToleranceNotConfirmed" | "PowerToleranceConfirmed";
 const EN_powerToleranceAcceptanceType: readonly string[] = ["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"];
-const EN_powerToleranceAcceptanceType_I: ReadonlyMap<unknown, number> = new Map(["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"].map((v, i) => [v, i]));
+function EN_powerToleranceAcceptanceType_i(v: unknown): number { switch (v) { case "PowerToleranceNotConfirmed": return 0; case "PowerToleranceConfirmed": return 1; default: return -1; } }
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
+function EN_evseNotificationType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "ExitStandby": return 1; case "Terminate": return 2; case "ScheduleRenegotiation": return 3; case "ServiceRenegotiation": return 4; case "MeteringConfirmation": return 5; default: return -1; } }
 export type chargingSessionType = "Pause" | "Terminate" | "ServiceRenegotiation";
 const EN_chargingSessionType: readonly string[] = ["Pause", "Terminate", "ServiceRenegotiation"];
-const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "Terminate", "ServiceRenegotiation"].map((v, i) => [v, i]));
+function EN_chargingSessionType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "Terminate": return 1; case "ServiceRenegotiation": return 2; default: return -1; } }
 export type evCheckInStatusType = "CheckIn" | "Processing" | "Completed";
 const EN_evCheckInStatusType: readonly string[] = ["CheckIn", "Processing", "Completed"];
-const EN_evCheckInStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckIn", "Processing", "Completed"].map((v, i) => [v, i]));
+function EN_evCheckInStatusType_i(v: unknown): number { switch (v) { case "CheckIn": return 0; case "Processing": return 1; case "Completed": return 2; default: return -1; } }
 export type parkingMethodType = "AutoParking" | "MVGuideManual" | "Manual";
 const EN_parkingMethodType: readonly string[] = ["AutoParking", "MVGuideManual", "Manual"];
-const EN_parkingMethodType_I: ReadonlyMap<unknown, number> = new Map(["AutoParking", "MVGuideManual", "Manual"].map((v, i) => [v, i]));
+function EN_parkingMethodType_i(v: unknown): number { switch (v) { case "AutoParking": return 0; case "MVGuideManual": return 1; case "Manual": return 2; default: return -1; } }
 export type evCheckOutStatusType = "CheckOut" | "Processing" | "Completed";
 const EN_evCheckOutStatusType: readonly string[] = ["CheckOut", "Processing", "Completed"];
-const EN_evCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckOut", "Processing", "Completed"].map((v, i) => [v, i]));
+function EN_evCheckOutStatusType_i(v: unknown): number { switch (v) { case "CheckOut": return 0; case "Processing": return 1; case "Completed": return 2; default: return -1; } }
 export type evseCheckOutStatusType = "Scheduled" | "Completed";
 const EN_evseCheckOutStatusType: readonly string[] = ["Scheduled", "Completed"];
-const EN_evseCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["Scheduled", "Completed"].map((v, i) => [v, i]));
+function EN_evseCheckOutStatusType_i(v: unknown): number { switch (v) { case "Scheduled": return 0; case "Completed": return 1; default: return -1; } }
 
 // ---- document types
 export interface AuthorizationReqType {
@@ -7057,7 +7057,7 @@ function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: str
     s = 1;
     x = v.SelectedAuthorizationService;
     if (x === undefined) w.missing("AuthorizationReqType", "SelectedAuthorizationService");
-    w.seEnum(2, 0, x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
+    w.seEnumIndex(2, 0, EN_authorizationType_i(x), x, 1, "SelectedAuthorizationService");
     s = 2;
     x = v.EIM_AReqAuthorizationMode;
     if (x !== undefined) {
@@ -8003,7 +8003,7 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -8060,7 +8060,7 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
       w.arr(x, "AuthorizationServices");
       for (let i = 0; i < x.length; i++) {
         c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType);
-        w.seEnum(W_AuthorizationSetupResType[s]! + 1, c * 2, x[i], EN_authorizationType_I, 1, "AuthorizationServices");
+        w.seEnumIndex(W_AuthorizationSetupResType[s]! + 1, c * 2, EN_authorizationType_i(x[i]), x[i], 1, "AuthorizationServices");
         s = ((i + 1) < 2 ? 3 : 4);
       }
     }
@@ -8339,7 +8339,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CertificateInstallationResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     x = v.CPSCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "CPSCertificateChain");
@@ -8418,7 +8418,7 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     s = 2;
     x = v.ECDHCurve;
     if (x === undefined) w.missing("SignedInstallationDataType", "ECDHCurve");
-    w.seEnum(2, 0, x, EN_ecdhCurveType_I, 1, "ECDHCurve");
+    w.seEnumIndex(2, 0, EN_ecdhCurveType_i(x), x, 1, "ECDHCurve");
     s = 3;
     x = v.DHPublicKey;
     if (x === undefined) w.missing("SignedInstallationDataType", "DHPublicKey");
@@ -8865,11 +8865,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("PowerDeliveryReqType", "EVProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.seEnum(2, 0, x, EN_chargeProgressType_I, 2, "ChargeProgress");
+    w.seEnumIndex(2, 0, EN_chargeProgressType_i(x), x, 2, "ChargeProgress");
     s = 3;
     x = v.EVPowerProfile;
     if (x !== undefined) {
@@ -8881,7 +8881,7 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     x = v.BPT_ChannelSelection;
     if (x !== undefined) {
       c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType);
-      w.seEnum(W_PowerDeliveryReqType[s]! + 1, c * 2, x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
+      w.seEnumIndex(W_PowerDeliveryReqType[s]! + 1, c * 2, EN_channelSelectionType_i(x), x, 1, "BPT_ChannelSelection");
       s = 5;
     }
     c = C_PowerDeliveryReqType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
@@ -8962,7 +8962,7 @@ function e_Scheduled_EVPPTControlModeType(w: BitWriter, v: Scheduled_EVPPTContro
     x = v.PowerToleranceAcceptance;
     if (x !== undefined) {
       c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType);
-      w.seEnum(W_Scheduled_EVPPTControlModeType[s]! + 1, c * 2, x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
+      w.seEnumIndex(W_Scheduled_EVPPTControlModeType[s]! + 1, c * 2, EN_powerToleranceAcceptanceType_i(x), x, 1, "PowerToleranceAcceptance");
       s = 2;
     }
     c = C_Scheduled_EVPPTControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
@@ -9085,7 +9085,7 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_evseNotificationType_I, 3, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_evseNotificationType_i(x), x, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9507,7 +9507,7 @@ function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, nam
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ScheduleExchangeResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     x = v.GoToPause;
     if (x !== undefined) {
@@ -10803,7 +10803,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     s = 1;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.seEnum(2, 0, x, EN_chargingSessionType_I, 2, "ChargingSession");
+    w.seEnumIndex(2, 0, EN_chargingSessionType_i(x), x, 2, "ChargingSession");
     s = 2;
     x = v.EVTerminationCode;
     if (x !== undefined) {
@@ -10933,11 +10933,11 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     s = 1;
     x = v.EVCheckInStatus;
     if (x === undefined) w.missing("VehicleCheckInReqType", "EVCheckInStatus");
-    w.seEnum(2, 0, x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
+    w.seEnumIndex(2, 0, EN_evCheckInStatusType_i(x), x, 2, "EVCheckInStatus");
     s = 2;
     x = v.ParkingMethod;
     if (x === undefined) w.missing("VehicleCheckInReqType", "ParkingMethod");
-    w.seEnum(2, 0, x, EN_parkingMethodType_I, 2, "ParkingMethod");
+    w.seEnumIndex(2, 0, EN_parkingMethodType_i(x), x, 2, "ParkingMethod");
     s = 3;
     x = v.VehicleFrame;
     if (x !== undefined) {
@@ -11027,7 +11027,7 @@ function e_VehicleCheckOutReqType(w: BitWriter, v: VehicleCheckOutReqType, name:
     s = 1;
     x = v.EVCheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "EVCheckOutStatus");
-    w.seEnum(2, 0, x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
+    w.seEnumIndex(2, 0, EN_evCheckOutStatusType_i(x), x, 2, "EVCheckOutStatus");
     s = 2;
     x = v.CheckOutTime;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "CheckOutTime");
@@ -11063,7 +11063,7 @@ function e_VehicleCheckOutResType(w: BitWriter, v: VehicleCheckOutResType, name:
     s = 2;
     x = v.EVSECheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutResType", "EVSECheckOutStatus");
-    w.seEnum(2, 0, x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
+    w.seEnumIndex(2, 0, EN_evseCheckOutStatusType_i(x), x, 1, "EVSECheckOutStatus");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -11208,6 +11208,8 @@ export function decodeDocument(r: BitReader): Document {
 }
 
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   for (const k in doc) {
@@ -11216,7 +11218,11 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
     case 0: // AuthorizationReq
       w.bits(6, 0);
       w.obj(v, "AuthorizationReq");

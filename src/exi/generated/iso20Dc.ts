@@ -11,10 +11,10 @@ const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_processingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
+function EN_evseNotificationType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "ExitStandby": return 1; case "Terminate": return 2; case "ScheduleRenegotiation": return 3; case "ServiceRenegotiation": return 4; case "MeteringConfirmation": return 5; default: return -1; } }
 
 // ---- document types
 export interface BPT_DC_CPDReqEnergyTransferModeType {
@@ -6951,7 +6951,7 @@ function e_DC_CableCheckResType(w: BitWriter, v: DC_CableCheckResType, name: str
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("DC_CableCheckResType", "EVSEProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVSEProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7424,7 +7424,7 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.seEnum(2, 0, x, EN_evseNotificationType_I, 3, "EVSENotification");
+    w.seEnumIndex(2, 0, EN_evseNotificationType_i(x), x, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7836,7 +7836,7 @@ function e_DC_PreChargeReqType(w: BitWriter, v: DC_PreChargeReqType, name: strin
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVPresentVoltage");
@@ -7905,7 +7905,7 @@ function e_DC_WeldingDetectionReqType(w: BitWriter, v: DC_WeldingDetectionReqTyp
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_WeldingDetectionReqType", "EVProcessing");
-    w.seEnum(2, 0, x, EN_processingType_I, 2, "EVProcessing");
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8162,6 +8162,8 @@ export function decodeDocument(r: BitReader): Document {
 }
 
 const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
   for (const k in doc) {
@@ -8170,7 +8172,11 @@ export function encodeDocument(w: BitWriter, doc: Document): void {
     root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root === undefined ? undefined : ROOT_INDEX.get(root)) {
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
     case 0: // BPT_DC_CPDReqEnergyTransferMode
       w.bits(6, 0);
       w.obj(v, "BPT_DC_CPDReqEnergyTransferMode");

@@ -693,6 +693,12 @@ export class BitWriter {
     this.bits(preBits + n + 1, (pre << (n + 1)) | (i << 1));
   }
 
+  /** SE, CH, enumeration index `i` (n bits) of the value `v`, EE; i = -1: `v` is not a value. */
+  seEnumIndex(preBits: number, pre: number, i: number, v: unknown, n: number, field: string): void {
+    if (i < 0) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | (i << 1));
+  }
+
   /** SE, CH, n-bit offset integer in [min, max], EE. */
   seNbit(preBits: number, pre: number, v: unknown, n: number, min: number, max: number, field: string): void {
     if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
@@ -815,6 +821,12 @@ export class BitWriter {
   enumChecked(v: unknown, index: ReadonlyMap<unknown, number>, n: number, field: string): void {
     const i = index.get(v);
     if (i === undefined) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(n, i);
+  }
+
+  /** Enumeration index `i` (n bits) of the value `v`; i = -1: `v` is not a value. */
+  enumIndexChecked(i: number, v: unknown, n: number, field: string): void {
+    if (i < 0) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
     this.bits(n, i);
   }
 

@@ -89,59 +89,83 @@ function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
   // code runs through a transpiling loader (tsx, vitest, the bench: 7 % of a small encode).
   const decodeDocument = gen.decodeDocument;
   const encodeDocument = gen.encodeDocument;
+  function decodeFull(bytes: Uint8Array, options: DecodeOptions | undefined): Result<D, ExiError> {
+    const r = reader;
+    r.reset(bytes);
+    if (options?.lenient !== undefined) {
+      r.lenient = (options.lenient.includes('range') ? LENIENT_RANGE : 0) | (options.lenient.includes('length') ? LENIENT_LENGTH : 0);
+    }
+    try {
+      if (bytes.length === 0) return err({ code: 'TRUNCATED', message: 'empty input', offset: 0, bitPosition: 0, context: { schema: id } });
+      const h = r.bits(8);
+      if (h !== EXI_HEADER) {
+        return err({ code: 'BAD_HEADER', message: `EXI header 0x${h.toString(16).padStart(2, '0')}, expected 0x80`, offset: 0, bitPosition: 0, context: { schema: id } });
+      }
+      const doc = decodeDocument(r);
+      // DocEnd has only ED (no comments/PIs without fidelity options): zero bits.
+      const used = (r.pos + 7) >>> 3;
+      if (used < bytes.length) return trailingError(doc, r.pos, bytes.length);
+      return ok(doc);
+    } catch (e) {
+      return err(faultToError(e, id));
+    } finally {
+      // Do not keep the caller's buffer alive.
+      r.reset(EMPTY);
+      if (r.lenient !== 0) {
+        // Accepted violations go to the caller even when the decode failed later on.
+        if (options?.warnings) options.warnings.push(...r.warnings);
+        r.warnings = [];
+        r.lenient = 0;
+      }
+    }
+  }
+  function trailingError(doc: D, pos: number, length: number): Result<D, ExiError> {
+    const used = (pos + 7) >>> 3;
+    const trailing = length - used;
+    return err({
+      code: 'TRAILING_BYTES',
+      message: `${trailing} byte(s) after the end of the EXI document`,
+      offset: used,
+      bitPosition: pos,
+      context: { schema: id, trailingBytes: trailing },
+      document: doc,
+      trailingBytes: trailing,
+    });
+  }
   return {
     id,
     meta: gen.META,
     decode(bytes: Uint8Array, options?: DecodeOptions): Result<D, ExiError> {
+      // The common case (strict, header 0x80) without the finally block and the option
+      // handling of decodeFull(); everything else goes there.
+      if (options !== undefined || bytes.length === 0 || bytes[0] !== EXI_HEADER) return decodeFull(bytes, options);
       const r = reader;
       r.reset(bytes);
-      if (options?.lenient !== undefined) {
-        r.lenient = (options.lenient.includes('range') ? LENIENT_RANGE : 0) | (options.lenient.includes('length') ? LENIENT_LENGTH : 0);
-      }
+      r.pos = 8;
+      let doc: D;
       try {
-        if (bytes.length === 0) return err({ code: 'TRUNCATED', message: 'empty input', offset: 0, bitPosition: 0, context: { schema: id } });
-        const h = r.bits(8);
-        if (h !== EXI_HEADER) {
-          return err({ code: 'BAD_HEADER', message: `EXI header 0x${h.toString(16).padStart(2, '0')}, expected 0x80`, offset: 0, bitPosition: 0, context: { schema: id } });
-        }
-        const doc = decodeDocument(r);
-        // DocEnd has only ED (no comments/PIs without fidelity options): zero bits.
-        const used = (r.pos + 7) >>> 3;
-        if (used < bytes.length) {
-          const trailing = bytes.length - used;
-          return err({
-            code: 'TRAILING_BYTES',
-            message: `${trailing} byte(s) after the end of the EXI document`,
-            offset: used,
-            bitPosition: r.pos,
-            context: { schema: id, trailingBytes: trailing },
-            document: doc,
-            trailingBytes: trailing,
-          });
-        }
-        return ok(doc);
+        doc = decodeDocument(r);
       } catch (e) {
-        return err(faultToError(e, id));
-      } finally {
-        // Do not keep the caller's buffer alive.
         r.reset(EMPTY);
-        if (r.lenient !== 0) {
-          // Accepted violations go to the caller even when the decode failed later on.
-          if (options?.warnings) options.warnings.push(...r.warnings);
-          r.warnings = [];
-          r.lenient = 0;
-        }
+        return err(faultToError(e, id));
       }
+      const pos = r.pos;
+      // Do not keep the caller's buffer alive.
+      r.reset(EMPTY);
+      // DocEnd has only ED (no comments/PIs without fidelity options): zero bits.
+      if ((pos + 7) >>> 3 < bytes.length) return trailingError(doc, pos, bytes.length);
+      return ok(doc);
     },
     encode(doc: D): Result<Uint8Array, ExiError> {
       const w = writer;
-      w.reset();
+      if (typeof doc !== 'object' || doc === null) return err({ code: 'BAD_VALUE', message: 'document must be an object', context: { schema: id } });
+      // The writer is zeroed and at position 0: finish() leaves it so, and a failed encode resets it.
       try {
-        if (typeof doc !== 'object' || doc === null) return err({ code: 'BAD_VALUE', message: 'document must be an object', context: { schema: id } });
         w.bits(8, EXI_HEADER);
         encodeDocument(w, doc);
         return ok(w.finish());
       } catch (e) {
+        w.reset();
         return err(faultToError(e, id));
       }
     },

@@ -1,7 +1,7 @@
 // Decoders: one state machine per complex type (state = EXI grammar non-terminal), each
 // state reading its exact event-code width and switching on the code.
 import type { CType, GEvent, GState, Leaf, SimpleType, ValueType } from './grammar.js';
-import { leafNext, readSimple, readSimpleElement } from './emit-values.js';
+import { leafNext, readSeSimpleElement, readSimple, readSimpleElement } from './emit-values.js';
 
 export function emitDecoders(out: string[], types: readonly CType[]): void {
   out.push('// ---- decoders: one state machine per complex type (state = EXI grammar non-terminal)');
@@ -23,22 +23,87 @@ export function emitDecoder(out: string[], ct: CType): void {
   }
   out.push('  let s = 0;');
   out.push('  try {');
-  out.push('  for (;;) {');
-  out.push('    switch (s) {');
-  ct.states.forEach((st, si) => emitDecoderState(out, ct, st, si));
-  out.push(`      default:`);
-  out.push(`        return r.unreachable();`);
-  out.push('    }');
-  out.push('  }');
+  if (forwardOnly(ct)) {
+    // Every transition goes to a later state: one pass over the states in order, each
+    // guarded by its number, instead of a loop around a switch (no back edge, no jump table).
+    straight = true;
+    ct.states.forEach((st, si) => {
+      out.push(`    if (s === ${si}) {`);
+      emitDecoderState(out, ct, st, si);
+      out.push('    }');
+    });
+    straight = false;
+    out.push('    return r.unreachable();');
+  } else {
+    out.push('  for (;;) {');
+    out.push('    switch (s) {');
+    ct.states.forEach((st, si) => emitDecoderState(out, ct, st, si));
+    out.push(`      default:`);
+    out.push(`        return r.unreachable();`);
+    out.push('    }');
+    out.push('  }');
+  }
   out.push('  } catch (e) {');
   out.push(`    throw r.at(e, ${gn}, s);`);
   out.push('  }');
   out.push('}');
 }
 
+/** Set while a forward-only decoder is emitted: a case ends with break (or nothing), not continue. */
+let straight = false;
+
+/** Does every event of every state lead to a later state (no repetition loops back)? */
+export function forwardOnly(ct: CType): boolean {
+  return ct.states.every((st, si) =>
+    st.events.every((e) => {
+      switch (e.kind) {
+        case 'AT':
+        case 'CH':
+        case 'SE*':
+          return e.next > si;
+        case 'SE': {
+          const ls = ct.leafStates[e.leaf] as { under: number; loop: number; done: number };
+          const l = ct.leaves[e.leaf] as Leaf;
+          const targets = l.min <= 1 && l.max === 1 ? [ls.done] : [ls.under, ls.loop, ls.done];
+          return targets.every((t) => t > si);
+        }
+        default:
+          return true;
+      }
+    }),
+  );
+}
+
+/** How a case that set the next state ends: at the top of a state or inside its event switch. */
+function endCase(inner: boolean): string {
+  return straight ? (inner ? 'break;' : '') : 'continue;';
+}
+
 function emitDecoderState(out: string[], ct: CType, st: GState, si: number): void {
   const gn = JSON.stringify(ct.grammarName);
-  out.push(`      case ${si}: // ${st.label}`);
+  out.push(straight ? `      // state ${si}: ${st.label}` : `      case ${si}: // ${st.label}`);
+  const only = st.events.length === 1 && st.bits === 1 ? st.events[0] : undefined;
+  if (only?.kind === 'SE') {
+    // The state's only event is a simple-typed element: its code, CH, value and EE in one call.
+    const l = ct.leaves[only.leaf] as Leaf;
+    const v = l.value as ValueType;
+    const fused = v.kind === 'simple' ? readSeSimpleElement(v.type, `${ct.grammarName}.${l.name}`, gn, si) : undefined;
+    if (fused !== undefined) {
+      emitStore(out, ct, l, fused, '        ');
+      return;
+    }
+    if (v.kind === 'complex') {
+      // The only event is a complex-typed element: check its 1-bit code, no switch.
+      out.push(`        r.only(${gn}, ${si});`);
+      emitStore(out, ct, l, `d_${v.type.tsName}(r)`, '        ');
+      return;
+    }
+  }
+  if (only?.kind === 'EE') {
+    out.push(`        r.only(${gn}, ${si});`);
+    out.push('        return o;');
+    return;
+  }
   out.push(`        switch (r.event(${st.bits}, ${st.events.length}, ${gn}, ${si})) {`);
   st.events.forEach((e, code) => {
     out.push(`          case ${code}:`);
@@ -60,13 +125,13 @@ function emitDecoderEvent(out: string[], ct: CType, e: GEvent, code: number, si:
       const a = ct.attrs[e.attr] as { name: string; type: SimpleType };
       out.push(`            o.${a.name} = ${readSimple(a.type, `${ct.grammarName}@${a.name}`)};`);
       out.push(`            s = ${e.next};`);
-      out.push('            continue;');
+      out.push(`            ${endCase(true)}`);
       break;
     }
     case 'CH':
       out.push(`            o.$value = ${readSimple(ct.simpleContent as SimpleType, ct.grammarName)};`);
       out.push(`            s = ${e.next};`);
-      out.push('            continue;');
+      out.push(`            ${endCase(true)}`);
       break;
     case 'SE*':
       out.push(`            return r.unsupported('SE(*) wildcard element', ${gn}, ${si});`);
@@ -83,7 +148,6 @@ function emitDecoderEvent(out: string[], ct: CType, e: GEvent, code: number, si:
 /** SE of a leaf: its value (a nested decoder, or CH value EE), stored, then the next state. */
 function emitDecodeElement(out: string[], ct: CType, l: Leaf, code: number): void {
   const v = l.value as ValueType;
-  const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
   let val: string;
   if (v.kind === 'complex') val = `d_${v.type.tsName}(r)`;
   else {
@@ -97,12 +161,19 @@ function emitDecodeElement(out: string[], ct: CType, l: Leaf, code: number): voi
     }
     val = `v${code}`;
   }
+  emitStore(out, ct, l, val, '            ');
+}
+
+/** Stores a decoded occurrence of leaf `l` (`val`), then goes to the next state. */
+function emitStore(out: string[], ct: CType, l: Leaf, val: string, indent: string): void {
+  const prop = l.sharedWith !== undefined ? (ct.leaves[l.sharedWith] as Leaf).name : l.name;
   if (l.array) {
-    out.push(`            (o.${prop} ??= []).push(${val});`);
-    out.push(`            s = ${leafNext(ct, l, `o.${prop}.length`)};`);
+    out.push(`${indent}(o.${prop} ??= []).push(${val});`);
+    out.push(`${indent}s = ${leafNext(ct, l, `o.${prop}.length`)};`);
   } else {
-    out.push(`            o.${prop} = ${val};`);
-    out.push(`            s = ${leafNext(ct, l, '1')};`);
+    out.push(`${indent}o.${prop} = ${val};`);
+    out.push(`${indent}s = ${leafNext(ct, l, '1')};`);
   }
-  out.push('            continue;');
+  const end = endCase(indent.length > 8);
+  if (end) out.push(`${indent}${end}`);
 }

@@ -2,7 +2,7 @@
 // Where the state is known at generation time (start, after a mandatory field) the code is
 // a constant; elsewhere it comes from small per-state tables (C_<type>_<event>[state]).
 import type { Attr, CType, GEvent, Leaf, SimpleType, ValueType } from './grammar.js';
-import { attrNext, leafNext, lit, writeSimple } from './emit-values.js';
+import { attrNext, leafNext, lit, writeSeSimple, writeSimple } from './emit-values.js';
 
 /** The encoder being written for one complex type. */
 interface EncoderEmit {
@@ -58,6 +58,10 @@ function emitEncoderTables(out: string[], ct: CType): void {
   });
   if (ct.simpleContent) out.push(`const C_${n}_ch = ${lit(codeTable(ct, (e) => e.kind === 'CH'))};`);
   out.push(`const C_${n}_ee = ${lit(codeTable(ct, (e) => e.kind === 'EE'))};`);
+  if (isSingleChoice(ct)) {
+    const keys = ct.leaves.map((l, i): [string, number] => [propOf(ct, l), i]);
+    out.push(`const K_${n}: ReadonlyMap<string, number> = new Map(${lit(keys)});`);
+  }
 }
 
 export function emitEncoder(out: string[], ct: CType): void {
@@ -73,8 +77,9 @@ export function emitEncoder(out: string[], ct: CType): void {
   if (ct.simpleContent) emitSimpleContentWrite(e);
   const singleChoice = isSingleChoice(ct);
   if (singleChoice) {
+    // A switch over ~35 member names compares them one by one: one Map lookup instead.
     out.push('    for (const k in v) {');
-    out.push('      switch (k) {');
+    out.push(`      switch (K_${n}.get(k)) {`);
   }
   ct.leaves.forEach((l, i) => {
     if (l.kind !== 'element') return;
@@ -178,7 +183,7 @@ function emitSingleChoiceLeaf(e: EncoderEmit, l: Leaf, i: number): void {
   const { out, ct, n, gn } = e;
   const v = l.value as ValueType;
   const prop = propOf(ct, l);
-  out.push(`        case ${JSON.stringify(prop)}:`);
+  out.push(`        case ${i}: // ${prop}`);
   out.push(`          x = v.${prop};`);
   out.push('          if (x !== undefined) {');
   const lines: string[] = [];
@@ -212,7 +217,18 @@ function leafBody(e: EncoderEmit, l: Leaf, i: number, x: string, code: number | 
     lines.push(`if (typeof ${x} !== 'object' || ${x} === null) w.obj(${x}, ${fname});`);
     lines.push(`e_${v.type.tsName}(w, ${x}, ${fname});`);
   } else {
-    // SE code, then CH (first-level code 0 of 1 bit), the value, then EE (code 0 of 1 bit).
+    // SE code, then CH (first-level code 0 of 1 bit), the value, then EE (code 0 of 1 bit):
+    // one writer call where it has one, else step by step.
+    const maxWidth = Math.max(...e.ct.states.map((st) => st.bits));
+    const one =
+      code !== undefined
+        ? writeSeSimple(v.type, x, l.name, String(width + 1), String(code * 2), width + 1)
+        : writeSeSimple(v.type, x, l.name, `W_${e.n}[s]! + 1`, 'c * 2', maxWidth + 1);
+    if (one !== undefined) {
+      if (code === undefined) lines.push(`c = C_${e.n}_l${i}[s]!; if (c < 0) w.event(W_${e.n}[s]!, c, ${e.gn}, ${fname}, s, X_${e.n});`);
+      lines.push(one);
+      return lines;
+    }
     if (code !== undefined) lines.push(staticCode(width + 1, code * 2));
     else {
       lines.push(dynamicCode(e, `C_${e.n}_l${i}`, fname));

@@ -1,7 +1,7 @@
 // The declarations of a generated module: enumeration tables and the document types
 // (one interface per complex type, with the schema limits as comments).
 import type { CType, Grammar, SimpleRep, SimpleType } from './grammar.js';
-import { enumTable, facetComment, lit, tsOfSimple, tsOfValue } from './emit-values.js';
+import { ENUM_SWITCH_MAX, enumTable, facetComment, lit, tsOfSimple, tsOfValue } from './emit-values.js';
 
 /**
  * The enumerations the grammar uses, in first-use order (attributes, leaves, simple content
@@ -33,7 +33,11 @@ export function emitEnums(out: string[], enums: readonly SimpleType[]): void {
     const r = t.rep as Extract<SimpleRep, { k: 'enum' }>;
     if (t.tsName) out.push(`export type ${t.tsName} = ${r.values.map((v) => JSON.stringify(v)).join(' | ')};`);
     out.push(`const ${enumTable(t)}: readonly string[] = ${lit(r.values)};`);
-    out.push(`const ${enumTable(t)}_I: ReadonlyMap<unknown, number> = new Map(${lit(r.values)}.map((v, i) => [v, i]));`);
+    if (r.values.length <= ENUM_SWITCH_MAX) {
+      // A few values: a switch on the string beats a Map lookup (encoder side).
+      const cases = r.values.map((v, i) => `case ${JSON.stringify(v)}: return ${i};`).join(' ');
+      out.push(`function ${enumTable(t)}_i(v: unknown): number { switch (v) { ${cases} default: return -1; } }`);
+    } else out.push(`const ${enumTable(t)}_I: ReadonlyMap<unknown, number> = new Map(${lit(r.values)}.map((v, i) => [v, i]));`);
   }
   out.push('');
 }

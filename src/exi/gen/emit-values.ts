@@ -2,6 +2,9 @@
 // the reader/writer calls of a simple value, the next state after an element occurrence.
 import type { CType, Leaf, SimpleType, ValueType } from './grammar.js';
 
+/** Enumerations of at most this many values are encoded through a generated switch, larger ones through a Map. */
+export const ENUM_SWITCH_MAX = 12;
+
 export function lit(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (v === undefined) return 'undefined';
@@ -113,6 +116,29 @@ export function readSimpleElement(t: SimpleType, ctx: string): string | undefine
   }
 }
 
+/**
+ * SE of a state's only event, then CH, value, EE, in one runtime call (`seBool`, `seEnum`,
+ * `seNbit`, `seInt`, `seUint`), where the runtime has one; `gn` is the grammar name literal.
+ */
+export function readSeSimpleElement(t: SimpleType, ctx: string, gn: string, state: number): string | undefined {
+  const r = t.rep;
+  const tail = `${gn}, ${state}, ${JSON.stringify(ctx)}`;
+  switch (r.k) {
+    case 'bool':
+      return `r.seBool(${tail})`;
+    case 'enum':
+      return `${enumTable(t)}[r.seEnum(${r.bits}, ${r.values.length}, ${tail})]`;
+    case 'nbit':
+      return `r.seNbit(${r.bits}, ${r.min}, ${r.max}, ${tail})`;
+    case 'int':
+      if (r.big || r.min === undefined || r.max === undefined) return undefined;
+      if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.seUint(0, ${Number.MAX_SAFE_INTEGER}, ${tail})`;
+      return `r.${r.unsigned ? 'seUint' : 'seInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${tail})`;
+    default:
+      return undefined;
+  }
+}
+
 export function writeSimple(t: SimpleType, x: string, field: string): string {
   const r = t.rep;
   const f = JSON.stringify(field);
@@ -120,7 +146,9 @@ export function writeSimple(t: SimpleType, x: string, field: string): string {
     case 'bool':
       return `w.boolChecked(${x}, ${f});`;
     case 'enum':
-      return `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
+      return r.values.length <= ENUM_SWITCH_MAX
+        ? `w.enumIndexChecked(${enumTable(t)}_i(${x}), ${x}, ${r.bits}, ${f});`
+        : `w.enumChecked(${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
     case 'nbit':
       return `w.nbitChecked(${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});`;
     case 'int':
@@ -130,6 +158,32 @@ export function writeSimple(t: SimpleType, x: string, field: string): string {
       return `w.stringChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
     case 'binary':
       return `w.binaryChecked(${x}, ${r.minLen}, ${r.maxLen}, ${f});`;
+  }
+}
+
+/**
+ * SE code and CH (`pre`, `preBits` bits: expressions), value and EE of a simple-typed
+ * element in one writer call, where the writer has one and the prefix and value fit in 30
+ * bits (`maxPreBits` bounds `preBits`); undefined otherwise.
+ */
+export function writeSeSimple(t: SimpleType, x: string, field: string, preBits: string, pre: string, maxPreBits: number): string | undefined {
+  const r = t.rep;
+  const f = JSON.stringify(field);
+  switch (r.k) {
+    case 'bool':
+      return `w.seBool(${preBits}, ${pre}, ${x}, ${f});`;
+    case 'enum':
+      if (maxPreBits + r.bits + 1 > 30) return undefined;
+      return r.values.length <= ENUM_SWITCH_MAX
+        ? `w.seEnumIndex(${preBits}, ${pre}, ${enumTable(t)}_i(${x}), ${x}, ${r.bits}, ${f});`
+        : `w.seEnum(${preBits}, ${pre}, ${x}, ${enumTable(t)}_I, ${r.bits}, ${f});`;
+    case 'nbit':
+      return maxPreBits + r.bits + 1 <= 30 ? `w.seNbit(${preBits}, ${pre}, ${x}, ${r.bits}, ${r.min}, ${r.max}, ${f});` : undefined;
+    case 'int':
+      if (r.big || maxPreBits + 9 > 30) return undefined;
+      return `w.${r.unsigned ? 'seUint' : 'seInt'}(${preBits}, ${pre}, ${x}, ${lit(Number(r.min))}, ${lit(Number(r.max))}, ${f});`;
+    default:
+      return undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type responseCodeType = "OK_SuccessfulNegotiation" | "OK_SuccessfulNegotiationWithMinorDeviation" | "Failed_NoNegotiation";
 const EN_responseCodeType: readonly string[] = ["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"];
-const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK_SuccessfulNegotiation", "OK_SuccessfulNegotiationWithMinorDeviation", "Failed_NoNegotiation"].map((v, i) => [v, i]));
+function EN_responseCodeType_i(v: unknown): number { switch (v) { case "OK_SuccessfulNegotiation": return 0; case "OK_SuccessfulNegotiationWithMinorDeviation": return 1; case "Failed_NoNegotiation": return 2; default: return -1; } }
 
 // ---- document types
 export interface supportedAppProtocolReq {
@@ -47,14 +47,10 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "supportedAppProtocolReq", 0)) {
-          case 0:
-            (o.AppProtocol ??= []).push(d_AppProtocolType(r));
-            s = (o.AppProtocol.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("supportedAppProtocolReq", 0);
+        (o.AppProtocol ??= []).push(d_AppProtocolType(r));
+        s = (o.AppProtocol.length < 20 ? 1 : 2);
+        continue;
       case 1: // AppProtocol:loop
         switch (r.event(2, 2, "supportedAppProtocolReq", 1)) {
           case 0:
@@ -67,12 +63,8 @@ function d_supportedAppProtocolReq(r: BitReader): supportedAppProtocolReq {
             return r.unreachable();
         }
       case 2: // AppProtocol:done
-        switch (r.event(1, 1, "supportedAppProtocolReq", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("supportedAppProtocolReq", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -85,9 +77,8 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "AppProtocolType", 0)) {
           case 0:
             r.ch("AppProtocolType.ProtocolNamespace");
@@ -95,61 +86,37 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
             r.ee("AppProtocolType.ProtocolNamespace");
             o.ProtocolNamespace = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // ProtocolNamespace:done
-        switch (r.event(1, 1, "AppProtocolType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMajor");
-            o.VersionNumberMajor = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // VersionNumberMajor:done
-        switch (r.event(1, 1, "AppProtocolType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "AppProtocolType.VersionNumberMinor");
-            o.VersionNumberMinor = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // VersionNumberMinor:done
-        switch (r.event(1, 1, "AppProtocolType", 3)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "AppProtocolType.SchemaID");
-            o.SchemaID = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // SchemaID:done
-        switch (r.event(1, 1, "AppProtocolType", 4)) {
-          case 0:
-            const v0 = r.chNbit(5, 1, 20, "AppProtocolType.Priority");
-            o.Priority = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // Priority:done
-        switch (r.event(1, 1, "AppProtocolType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: ProtocolNamespace:done
+        o.VersionNumberMajor = r.seUint(0, 4294967295, "AppProtocolType", 1, "AppProtocolType.VersionNumberMajor");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: VersionNumberMajor:done
+        o.VersionNumberMinor = r.seUint(0, 4294967295, "AppProtocolType", 2, "AppProtocolType.VersionNumberMinor");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: VersionNumberMinor:done
+        o.SchemaID = r.seNbit(8, 0, 255, "AppProtocolType", 3, "AppProtocolType.SchemaID");
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: SchemaID:done
+        o.Priority = r.seNbit(5, 1, 20, "AppProtocolType", 4, "AppProtocolType.Priority");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: Priority:done
+        r.only("AppProtocolType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AppProtocolType", s);
   }
@@ -158,41 +125,31 @@ function d_supportedAppProtocolRes(r: BitReader): supportedAppProtocolRes {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "supportedAppProtocolRes", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(2, 3, "supportedAppProtocolRes.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(2, 3, "supportedAppProtocolRes", 0, "supportedAppProtocolRes.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 2, "supportedAppProtocolRes", 1)) {
           case 0:
             const v0 = r.chNbit(8, 0, 255, "supportedAppProtocolRes.SchemaID");
             o.SchemaID = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SchemaID:done
-        switch (r.event(1, 1, "supportedAppProtocolRes", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: SchemaID:done
+        r.only("supportedAppProtocolRes", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "supportedAppProtocolRes", s);
   }
@@ -245,27 +202,19 @@ function e_AppProtocolType(w: BitWriter, v: AppProtocolType, name: string): void
     s = 1;
     x = v.VersionNumberMajor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMajor");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "VersionNumberMajor");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "VersionNumberMajor");
     s = 2;
     x = v.VersionNumberMinor;
     if (x === undefined) w.missing("AppProtocolType", "VersionNumberMinor");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "VersionNumberMinor");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "VersionNumberMinor");
     s = 3;
     x = v.SchemaID;
     if (x === undefined) w.missing("AppProtocolType", "SchemaID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "SchemaID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "SchemaID");
     s = 4;
     x = v.Priority;
     if (x === undefined) w.missing("AppProtocolType", "Priority");
-    w.pos += 2;
-    w.nbitChecked(x, 5, 1, 20, "Priority");
-    w.pos++;
+    w.seNbit(2, 0, x, 5, 1, 20, "Priority");
     s = 5;
     w.pos += 1;
   } catch (e) {
@@ -284,16 +233,12 @@ function e_supportedAppProtocolRes(w: BitWriter, v: supportedAppProtocolRes, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("supportedAppProtocolRes", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 2, "ResponseCode");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_responseCodeType_i(x), x, 2, "ResponseCode");
     s = 1;
     x = v.SchemaID;
     if (x !== undefined) {
-      c = C_supportedAppProtocolRes_l1[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "SchemaID");
-      w.pos++;
+      c = C_supportedAppProtocolRes_l1[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", "SchemaID", s, X_supportedAppProtocolRes);
+      w.seNbit(W_supportedAppProtocolRes[s]! + 1, c * 2, x, 8, 0, 255, "SchemaID");
       s = 2;
     }
     c = C_supportedAppProtocolRes_ee[s]!; if (c < 0) w.event(W_supportedAppProtocolRes[s]!, c, "supportedAppProtocolRes", '', s, X_supportedAppProtocolRes); w.bits(W_supportedAppProtocolRes[s]!, c);
@@ -319,25 +264,28 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "supportedAppProtocolReq":
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
+    case 0: // supportedAppProtocolReq
       w.bits(2, 0);
       w.obj(v, "supportedAppProtocolReq");
       e_supportedAppProtocolReq(w, v, "supportedAppProtocolReq");
       return;
-    case "supportedAppProtocolRes":
+    case 1: // supportedAppProtocolRes
       w.bits(2, 1);
       w.obj(v, "supportedAppProtocolRes");
       e_supportedAppProtocolRes(w, v, "supportedAppProtocolRes");

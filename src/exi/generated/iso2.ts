@@ -8,46 +8,46 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type unitSymbolType = "h" | "m" | "s" | "A" | "V" | "W" | "Wh";
 const EN_unitSymbolType: readonly string[] = ["h", "m", "s", "A", "V", "W", "Wh"];
-const EN_unitSymbolType_I: ReadonlyMap<unknown, number> = new Map(["h", "m", "s", "A", "V", "W", "Wh"].map((v, i) => [v, i]));
+function EN_unitSymbolType_i(v: unknown): number { switch (v) { case "h": return 0; case "m": return 1; case "s": return 2; case "A": return 3; case "V": return 4; case "W": return 5; case "Wh": return 6; default: return -1; } }
 export type EVSENotificationType = "None" | "StopCharging" | "ReNegotiation";
 const EN_EVSENotificationType: readonly string[] = ["None", "StopCharging", "ReNegotiation"];
-const EN_EVSENotificationType_I: ReadonlyMap<unknown, number> = new Map(["None", "StopCharging", "ReNegotiation"].map((v, i) => [v, i]));
+function EN_EVSENotificationType_i(v: unknown): number { switch (v) { case "None": return 0; case "StopCharging": return 1; case "ReNegotiation": return 2; default: return -1; } }
 export type responseCodeType = "OK" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_CertificateExpiresSoon" | "FAILED" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_UnknownSession" | "FAILED_ServiceSelectionInvalid" | "FAILED_PaymentSelectionInvalid" | "FAILED_CertificateExpired" | "FAILED_SignatureError" | "FAILED_NoCertificateAvailable" | "FAILED_CertChainError" | "FAILED_ChallengeInvalid" | "FAILED_ContractCanceled" | "FAILED_WrongChargeParameter" | "FAILED_PowerDeliveryNotApplied" | "FAILED_TariffSelectionInvalid" | "FAILED_ChargingProfileInvalid" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoChargeServiceSelected" | "FAILED_WrongEnergyTransferMode" | "FAILED_ContactorError" | "FAILED_CertificateNotAllowedAtThisEVSE" | "FAILED_CertificateRevoked";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"];
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_CertificateExpiresSoon", "FAILED", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_UnknownSession", "FAILED_ServiceSelectionInvalid", "FAILED_PaymentSelectionInvalid", "FAILED_CertificateExpired", "FAILED_SignatureError", "FAILED_NoCertificateAvailable", "FAILED_CertChainError", "FAILED_ChallengeInvalid", "FAILED_ContractCanceled", "FAILED_WrongChargeParameter", "FAILED_PowerDeliveryNotApplied", "FAILED_TariffSelectionInvalid", "FAILED_ChargingProfileInvalid", "FAILED_MeteringSignatureNotValid", "FAILED_NoChargeServiceSelected", "FAILED_WrongEnergyTransferMode", "FAILED_ContactorError", "FAILED_CertificateNotAllowedAtThisEVSE", "FAILED_CertificateRevoked"].map((v, i) => [v, i]));
 export type EVSEProcessingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_EVSEProcessingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_EVSEProcessingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_EVSEProcessingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type DC_EVErrorCodeType = "NO_ERROR" | "FAILED_RESSTemperatureInhibit" | "FAILED_EVShiftPosition" | "FAILED_ChargerConnectorLockFault" | "FAILED_EVRESSMalfunction" | "FAILED_ChargingCurrentdifferential" | "FAILED_ChargingVoltageOutOfRange" | "Reserved_A" | "Reserved_B" | "Reserved_C" | "FAILED_ChargingSystemIncompatibility" | "NoData";
 const EN_DC_EVErrorCodeType: readonly string[] = ["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"];
-const EN_DC_EVErrorCodeType_I: ReadonlyMap<unknown, number> = new Map(["NO_ERROR", "FAILED_RESSTemperatureInhibit", "FAILED_EVShiftPosition", "FAILED_ChargerConnectorLockFault", "FAILED_EVRESSMalfunction", "FAILED_ChargingCurrentdifferential", "FAILED_ChargingVoltageOutOfRange", "Reserved_A", "Reserved_B", "Reserved_C", "FAILED_ChargingSystemIncompatibility", "NoData"].map((v, i) => [v, i]));
+function EN_DC_EVErrorCodeType_i(v: unknown): number { switch (v) { case "NO_ERROR": return 0; case "FAILED_RESSTemperatureInhibit": return 1; case "FAILED_EVShiftPosition": return 2; case "FAILED_ChargerConnectorLockFault": return 3; case "FAILED_EVRESSMalfunction": return 4; case "FAILED_ChargingCurrentdifferential": return 5; case "FAILED_ChargingVoltageOutOfRange": return 6; case "Reserved_A": return 7; case "Reserved_B": return 8; case "Reserved_C": return 9; case "FAILED_ChargingSystemIncompatibility": return 10; case "NoData": return 11; default: return -1; } }
 export type isolationLevelType = "Invalid" | "Valid" | "Warning" | "Fault" | "No_IMD";
 const EN_isolationLevelType: readonly string[] = ["Invalid", "Valid", "Warning", "Fault", "No_IMD"];
-const EN_isolationLevelType_I: ReadonlyMap<unknown, number> = new Map(["Invalid", "Valid", "Warning", "Fault", "No_IMD"].map((v, i) => [v, i]));
+function EN_isolationLevelType_i(v: unknown): number { switch (v) { case "Invalid": return 0; case "Valid": return 1; case "Warning": return 2; case "Fault": return 3; case "No_IMD": return 4; default: return -1; } }
 export type DC_EVSEStatusCodeType = "EVSE_NotReady" | "EVSE_Ready" | "EVSE_Shutdown" | "EVSE_UtilityInterruptEvent" | "EVSE_IsolationMonitoringActive" | "EVSE_EmergencyShutdown" | "EVSE_Malfunction" | "Reserved_8" | "Reserved_9" | "Reserved_A" | "Reserved_B" | "Reserved_C";
 const EN_DC_EVSEStatusCodeType: readonly string[] = ["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"];
-const EN_DC_EVSEStatusCodeType_I: ReadonlyMap<unknown, number> = new Map(["EVSE_NotReady", "EVSE_Ready", "EVSE_Shutdown", "EVSE_UtilityInterruptEvent", "EVSE_IsolationMonitoringActive", "EVSE_EmergencyShutdown", "EVSE_Malfunction", "Reserved_8", "Reserved_9", "Reserved_A", "Reserved_B", "Reserved_C"].map((v, i) => [v, i]));
+function EN_DC_EVSEStatusCodeType_i(v: unknown): number { switch (v) { case "EVSE_NotReady": return 0; case "EVSE_Ready": return 1; case "EVSE_Shutdown": return 2; case "EVSE_UtilityInterruptEvent": return 3; case "EVSE_IsolationMonitoringActive": return 4; case "EVSE_EmergencyShutdown": return 5; case "EVSE_Malfunction": return 6; case "Reserved_8": return 7; case "Reserved_9": return 8; case "Reserved_A": return 9; case "Reserved_B": return 10; case "Reserved_C": return 11; default: return -1; } }
 export type EnergyTransferModeType = "AC_single_phase_core" | "AC_three_phase_core" | "DC_core" | "DC_extended" | "DC_combo_core" | "DC_unique";
 const EN_EnergyTransferModeType: readonly string[] = ["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"];
-const EN_EnergyTransferModeType_I: ReadonlyMap<unknown, number> = new Map(["AC_single_phase_core", "AC_three_phase_core", "DC_core", "DC_extended", "DC_combo_core", "DC_unique"].map((v, i) => [v, i]));
+function EN_EnergyTransferModeType_i(v: unknown): number { switch (v) { case "AC_single_phase_core": return 0; case "AC_three_phase_core": return 1; case "DC_core": return 2; case "DC_extended": return 3; case "DC_combo_core": return 4; case "DC_unique": return 5; default: return -1; } }
 export type costKindType = "relativePricePercentage" | "RenewableGenerationPercentage" | "CarbonDioxideEmission";
 const EN_costKindType: readonly string[] = ["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"];
-const EN_costKindType_I: ReadonlyMap<unknown, number> = new Map(["relativePricePercentage", "RenewableGenerationPercentage", "CarbonDioxideEmission"].map((v, i) => [v, i]));
+function EN_costKindType_i(v: unknown): number { switch (v) { case "relativePricePercentage": return 0; case "RenewableGenerationPercentage": return 1; case "CarbonDioxideEmission": return 2; default: return -1; } }
 export type paymentOptionType = "Contract" | "ExternalPayment";
 const EN_paymentOptionType: readonly string[] = ["Contract", "ExternalPayment"];
-const EN_paymentOptionType_I: ReadonlyMap<unknown, number> = new Map(["Contract", "ExternalPayment"].map((v, i) => [v, i]));
+function EN_paymentOptionType_i(v: unknown): number { switch (v) { case "Contract": return 0; case "ExternalPayment": return 1; default: return -1; } }
 export type chargeProgressType = "Start" | "Stop" | "Renegotiate";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Renegotiate"];
-const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Renegotiate"].map((v, i) => [v, i]));
+function EN_chargeProgressType_i(v: unknown): number { switch (v) { case "Start": return 0; case "Stop": return 1; case "Renegotiate": return 2; default: return -1; } }
 export type serviceCategoryType = "EVCharging" | "Internet" | "ContractCertificate" | "OtherCustom";
 const EN_serviceCategoryType: readonly string[] = ["EVCharging", "Internet", "ContractCertificate", "OtherCustom"];
-const EN_serviceCategoryType_I: ReadonlyMap<unknown, number> = new Map(["EVCharging", "Internet", "ContractCertificate", "OtherCustom"].map((v, i) => [v, i]));
+function EN_serviceCategoryType_i(v: unknown): number { switch (v) { case "EVCharging": return 0; case "Internet": return 1; case "ContractCertificate": return 2; case "OtherCustom": return 3; default: return -1; } }
 export type chargingSessionType = "Terminate" | "Pause";
 const EN_chargingSessionType: readonly string[] = ["Terminate", "Pause"];
-const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Terminate", "Pause"].map((v, i) => [v, i]));
+function EN_chargingSessionType_i(v: unknown): number { switch (v) { case "Terminate": return 0; case "Pause": return 1; default: return -1; } }
 export type faultCodeType = "ParsingError" | "NoTLSRootCertificatAvailable" | "UnknownError";
 const EN_faultCodeType: readonly string[] = ["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"];
-const EN_faultCodeType_I: ReadonlyMap<unknown, number> = new Map(["ParsingError", "NoTLSRootCertificatAvailable", "UnknownError"].map((v, i) => [v, i]));
+function EN_faultCodeType_i(v: unknown): number { switch (v) { case "ParsingError": return 0; case "NoTLSRootCertificatAvailable": return 1; case "UnknownError": return 2; default: return -1; } }
 
 // ---- document types
 export interface AC_EVChargeParameterType {
@@ -829,69 +829,52 @@ function d_AC_EVChargeParameterType(r: BitReader): AC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "AC_EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "AC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EAmount = d_PhysicalValueType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 1)) {
-          case 0:
-            o.EAmount = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EAmount:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 2)) {
-          case 0:
-            o.EVMaxVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaxVoltage:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 3)) {
-          case 0:
-            o.EVMaxCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 4)) {
-          case 0:
-            o.EVMinCurrent = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMinCurrent:done
-        switch (r.event(1, 1, "AC_EVChargeParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("AC_EVChargeParameterType", 1);
+        o.EAmount = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EAmount:done
+        r.only("AC_EVChargeParameterType", 2);
+        o.EVMaxVoltage = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaxVoltage:done
+        r.only("AC_EVChargeParameterType", 3);
+        o.EVMaxCurrent = d_PhysicalValueType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMaxCurrent:done
+        r.only("AC_EVChargeParameterType", 4);
+        o.EVMinCurrent = d_PhysicalValueType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMinCurrent:done
+        r.only("AC_EVChargeParameterType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVChargeParameterType", s);
   }
@@ -900,49 +883,27 @@ function d_PhysicalValueType(r: BitReader): PhysicalValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PhysicalValueType", 0)) {
-          case 0:
-            const v0 = r.chNbit(3, -3, 3, "PhysicalValueType.Multiplier");
-            o.Multiplier = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Multiplier:done
-        switch (r.event(1, 1, "PhysicalValueType", 1)) {
-          case 0:
-            const v0 = EN_unitSymbolType[r.chEnum(3, 7, "PhysicalValueType.Unit")];
-            o.Unit = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Unit:done
-        switch (r.event(1, 1, "PhysicalValueType", 2)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "PhysicalValueType.Value");
-            o.Value = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // Value:done
-        switch (r.event(1, 1, "PhysicalValueType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Multiplier = r.seNbit(3, -3, 3, "PhysicalValueType", 0, "PhysicalValueType.Multiplier");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Multiplier:done
+        o.Unit = EN_unitSymbolType[r.seEnum(3, 7, "PhysicalValueType", 1, "PhysicalValueType.Unit")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Unit:done
+        o.Value = r.seInt(-32768, 32767, "PhysicalValueType", 2, "PhysicalValueType.Value");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: Value:done
+        r.only("PhysicalValueType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PhysicalValueType", s);
   }
@@ -951,46 +912,30 @@ function d_AC_EVSEChargeParameterType(r: BitReader): AC_EVSEChargeParameterType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSENominalVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENominalVoltage:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 2)) {
-          case 0:
-            o.EVSEMaxCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEMaxCurrent:done
-        switch (r.event(1, 1, "AC_EVSEChargeParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_EVSEChargeParameterType", 0);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: AC_EVSEStatus:done
+        r.only("AC_EVSEChargeParameterType", 1);
+        o.EVSENominalVoltage = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENominalVoltage:done
+        r.only("AC_EVSEChargeParameterType", 2);
+        o.EVSEMaxCurrent = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEMaxCurrent:done
+        r.only("AC_EVSEChargeParameterType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVSEChargeParameterType", s);
   }
@@ -999,49 +944,27 @@ function d_AC_EVSEStatusType(r: BitReader): AC_EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "AC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "AC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 2)) {
-          case 0:
-            const v0 = r.chBool("AC_EVSEStatusType.RCD");
-            o.RCD = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // RCD:done
-        switch (r.event(1, 1, "AC_EVSEStatusType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "AC_EVSEStatusType", 0, "AC_EVSEStatusType.NotificationMaxDelay");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "AC_EVSEStatusType", 1, "AC_EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
+        o.RCD = r.seBool("AC_EVSEStatusType", 2, "AC_EVSEStatusType.RCD");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: RCD:done
+        r.only("AC_EVSEStatusType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_EVSEStatusType", s);
   }
@@ -1050,27 +973,28 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 3, "AuthorizationReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "AuthorizationReqType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("AuthorizationReqType.GenChallenge");
             const v1 = r.binary(16, 16, "AuthorizationReqType.GenChallenge");
             r.ee("AuthorizationReqType.GenChallenge");
             o.GenChallenge = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 2, "AuthorizationReqType", 1)) {
           case 0:
             r.ch("AuthorizationReqType.GenChallenge");
@@ -1078,23 +1002,19 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             r.ee("AuthorizationReqType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
-        switch (r.event(1, 1, "AuthorizationReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: GenChallenge:done
+        r.only("AuthorizationReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationReqType", s);
   }
@@ -1103,39 +1023,22 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "AuthorizationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSEProcessing:done
-        switch (r.event(1, 1, "AuthorizationResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "AuthorizationResType", 0, "AuthorizationResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "AuthorizationResType", 1, "AuthorizationResType.EVSEProcessing")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSEProcessing:done
+        r.only("AuthorizationResType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationResType", s);
   }
@@ -1149,28 +1052,18 @@ function d_CableCheckReqType(r: BitReader): CableCheckReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CableCheckReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("CableCheckReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
+        r.only("CableCheckReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CableCheckReqType", s);
   }
@@ -1179,49 +1072,27 @@ function d_DC_EVStatusType(r: BitReader): DC_EVStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVStatusType", 0)) {
-          case 0:
-            const v0 = r.chBool("DC_EVStatusType.EVReady");
-            o.EVReady = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVReady:done
-        switch (r.event(1, 1, "DC_EVStatusType", 1)) {
-          case 0:
-            const v0 = EN_DC_EVErrorCodeType[r.chEnum(4, 12, "DC_EVStatusType.EVErrorCode")];
-            o.EVErrorCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVErrorCode:done
-        switch (r.event(1, 1, "DC_EVStatusType", 2)) {
-          case 0:
-            const v0 = r.chNbit(7, 0, 100, "DC_EVStatusType.EVRESSSOC");
-            o.EVRESSSOC = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVRESSSOC:done
-        switch (r.event(1, 1, "DC_EVStatusType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.EVReady = r.seBool("DC_EVStatusType", 0, "DC_EVStatusType.EVReady");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: EVReady:done
+        o.EVErrorCode = EN_DC_EVErrorCodeType[r.seEnum(4, 12, "DC_EVStatusType", 1, "DC_EVStatusType.EVErrorCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVErrorCode:done
+        o.EVRESSSOC = r.seNbit(7, 0, 100, "DC_EVStatusType", 2, "DC_EVStatusType.EVRESSSOC");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVRESSSOC:done
+        r.only("DC_EVStatusType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVStatusType", s);
   }
@@ -1230,48 +1101,28 @@ function d_CableCheckResType(r: BitReader): CableCheckResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CableCheckResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CableCheckResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CableCheckResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CableCheckResType", 2)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "CableCheckResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "CableCheckResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CableCheckResType", 0, "CableCheckResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("CableCheckResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "CableCheckResType", 2, "CableCheckResType.EVSEProcessing")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
+        r.only("CableCheckResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CableCheckResType", s);
   }
@@ -1280,64 +1131,44 @@ function d_DC_EVSEStatusType(r: BitReader): DC_EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "DC_EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "DC_EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "DC_EVSEStatusType", 0, "DC_EVSEStatusType.NotificationMaxDelay");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "DC_EVSEStatusType", 1, "DC_EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
         switch (r.event(2, 2, "DC_EVSEStatusType", 2)) {
           case 0:
             const v0 = EN_isolationLevelType[r.chEnum(3, 5, "DC_EVSEStatusType.EVSEIsolationStatus")];
             o.EVSEIsolationStatus = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
             o.EVSEStatusCode = v1;
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEIsolationStatus:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 3)) {
-          case 0:
-            const v0 = EN_DC_EVSEStatusCodeType[r.chEnum(4, 12, "DC_EVSEStatusType.EVSEStatusCode")];
-            o.EVSEStatusCode = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEStatusCode:done
-        switch (r.event(1, 1, "DC_EVSEStatusType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EVSEIsolationStatus:done
+        o.EVSEStatusCode = EN_DC_EVSEStatusCodeType[r.seEnum(4, 12, "DC_EVSEStatusType", 3, "DC_EVSEStatusType.EVSEStatusCode")];
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEStatusCode:done
+        r.only("DC_EVSEStatusType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVSEStatusType", s);
   }
@@ -1380,18 +1211,19 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateInstallationReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateInstallationReqType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
           case 0:
             r.ch("CertificateInstallationReqType.OEMProvisioningCert");
@@ -1399,30 +1231,23 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             r.ee("CertificateInstallationReqType.OEMProvisioningCert");
             o.OEMProvisioningCert = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // OEMProvisioningCert:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: OEMProvisioningCert:done
+        r.only("CertificateInstallationReqType", 2);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ListOfRootCertificateIDs:done
+        r.only("CertificateInstallationReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationReqType", s);
   }
@@ -1434,14 +1259,10 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 0)) {
-          case 0:
-            (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
-            s = (o.RootCertificateID.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 0);
+        (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
+        s = (o.RootCertificateID.length < 20 ? 1 : 2);
+        continue;
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
           case 0:
@@ -1454,12 +1275,8 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             return r.unreachable();
         }
       case 2: // RootCertificateID:done
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1472,9 +1289,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -1482,11 +1298,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -1494,21 +1312,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
+        r.only("X509IssuerSerialType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -1517,74 +1331,47 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateInstallationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
-          case 0:
-            o.SAProvisioningCertificateChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SAProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
-          case 0:
-            o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
-          case 0:
-            o.DHpublickey = d_DiffieHellmanPublickeyType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DHpublickey:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
-          case 0:
-            o.eMAID = d_EMAIDType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // eMAID:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateInstallationResType", 0, "CertificateInstallationResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("CertificateInstallationResType", 1);
+        o.SAProvisioningCertificateChain = d_CertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SAProvisioningCertificateChain:done
+        r.only("CertificateInstallationResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ContractSignatureCertChain:done
+        r.only("CertificateInstallationResType", 3);
+        o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: ContractSignatureEncryptedPrivateKey:done
+        r.only("CertificateInstallationResType", 4);
+        o.DHpublickey = d_DiffieHellmanPublickeyType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DHpublickey:done
+        r.only("CertificateInstallationResType", 5);
+        o.eMAID = d_EMAIDType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: eMAID:done
+        r.only("CertificateInstallationResType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationResType", s);
   }
@@ -1593,25 +1380,26 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "CertificateChainType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateChainType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("CertificateChainType.Certificate");
             const v1 = r.binary(0, 800, "CertificateChainType.Certificate");
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "CertificateChainType", 1)) {
           case 0:
             r.ch("CertificateChainType.Certificate");
@@ -1619,32 +1407,30 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Certificate:done
+    }
+    if (s === 2) {
+      // state 2: Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 2)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SubCertificates:done
-        switch (r.event(1, 1, "CertificateChainType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: SubCertificates:done
+        r.only("CertificateChainType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateChainType", s);
   }
@@ -1682,12 +1468,8 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             return r.unreachable();
         }
       case 2: // Certificate:done
-        switch (r.event(1, 1, "SubCertificatesType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SubCertificatesType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -1700,37 +1482,34 @@ function d_ContractSignatureEncryptedPrivateKeyType(r: BitReader): ContractSigna
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ContractSignatureEncryptedPrivateKeyType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 1)) {
           case 0:
             o.$value = r.binary(0, 48, "ContractSignatureEncryptedPrivateKeyType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "ContractSignatureEncryptedPrivateKeyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("ContractSignatureEncryptedPrivateKeyType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ContractSignatureEncryptedPrivateKeyType", s);
   }
@@ -1739,37 +1518,34 @@ function d_DiffieHellmanPublickeyType(r: BitReader): DiffieHellmanPublickeyType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "DiffieHellmanPublickeyType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "DiffieHellmanPublickeyType", 1)) {
           case 0:
             o.$value = r.binary(0, 65, "DiffieHellmanPublickeyType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "DiffieHellmanPublickeyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("DiffieHellmanPublickeyType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DiffieHellmanPublickeyType", s);
   }
@@ -1778,37 +1554,34 @@ function d_EMAIDType(r: BitReader): EMAIDType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EMAIDType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "EMAIDType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "EMAIDType", 1)) {
           case 0:
             o.$value = r.string(14, 15, "EMAIDType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "EMAIDType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("EMAIDType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EMAIDType", s);
   }
@@ -1817,27 +1590,25 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateUpdateReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "CertificateUpdateReqType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
-        switch (r.event(1, 1, "CertificateUpdateReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ContractSignatureCertChain:done
+    }
+    if (s === 1) {
+      // state 1: attr:1
+        r.only("CertificateUpdateReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ContractSignatureCertChain:done
         switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
           case 0:
             r.ch("CertificateUpdateReqType.eMAID");
@@ -1845,30 +1616,23 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
             r.ee("CertificateUpdateReqType.eMAID");
             o.eMAID = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // eMAID:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 3)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: eMAID:done
+        r.only("CertificateUpdateReqType", 3);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: ListOfRootCertificateIDs:done
+        r.only("CertificateUpdateReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateUpdateReqType", s);
   }
@@ -1877,86 +1641,61 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CertificateUpdateResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CertificateUpdateResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 1)) {
-          case 0:
-            o.SAProvisioningCertificateChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SAProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 2)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
-          case 0:
-            o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 4)) {
-          case 0:
-            o.DHpublickey = d_DiffieHellmanPublickeyType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DHpublickey:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 5)) {
-          case 0:
-            o.eMAID = d_EMAIDType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // eMAID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CertificateUpdateResType", 0, "CertificateUpdateResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("CertificateUpdateResType", 1);
+        o.SAProvisioningCertificateChain = d_CertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SAProvisioningCertificateChain:done
+        r.only("CertificateUpdateResType", 2);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ContractSignatureCertChain:done
+        r.only("CertificateUpdateResType", 3);
+        o.ContractSignatureEncryptedPrivateKey = d_ContractSignatureEncryptedPrivateKeyType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: ContractSignatureEncryptedPrivateKey:done
+        r.only("CertificateUpdateResType", 4);
+        o.DHpublickey = d_DiffieHellmanPublickeyType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DHpublickey:done
+        r.only("CertificateUpdateResType", 5);
+        o.eMAID = d_EMAIDType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: eMAID:done
         switch (r.event(2, 2, "CertificateUpdateResType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "CertificateUpdateResType.RetryCounter");
             o.RetryCounter = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RetryCounter:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: RetryCounter:done
+        r.only("CertificateUpdateResType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateUpdateResType", s);
   }
@@ -1965,75 +1704,63 @@ function d_ChargeParameterDiscoveryReqType(r: BitReader): ChargeParameterDiscove
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "ChargeParameterDiscoveryReqType", 0)) {
           case 0:
             const v0 = r.chUint(0, 65535, "ChargeParameterDiscoveryReqType.MaxEntriesSAScheduleTuple");
             o.MaxEntriesSAScheduleTuple = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
             o.RequestedEnergyTransferMode = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MaxEntriesSAScheduleTuple:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 1)) {
-          case 0:
-            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
-            o.RequestedEnergyTransferMode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // RequestedEnergyTransferMode:done
+    }
+    if (s === 1) {
+      // state 1: MaxEntriesSAScheduleTuple:done
+        o.RequestedEnergyTransferMode = EN_EnergyTransferModeType[r.seEnum(3, 6, "ChargeParameterDiscoveryReqType", 1, "ChargeParameterDiscoveryReqType.RequestedEnergyTransferMode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: RequestedEnergyTransferMode:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryReqType", 2)) {
           case 0:
             o.AC_EVChargeParameter = d_AC_EVChargeParameterType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_EVChargeParameter = d_DC_EVChargeParameterType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVChargeParameter = d_EVChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // AC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // DC_EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: AC_EVChargeParameter:done
+        r.only("ChargeParameterDiscoveryReqType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: DC_EVChargeParameter:done
+        r.only("ChargeParameterDiscoveryReqType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: EVChargeParameter:done
+        r.only("ChargeParameterDiscoveryReqType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeParameterDiscoveryReqType", s);
   }
@@ -2042,148 +1769,144 @@ function d_DC_EVChargeParameterType(r: BitReader): DC_EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "DC_EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DC_EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.DC_EVStatus = d_DC_EVStatusType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 1)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // DC_EVStatus:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 2)) {
-          case 0:
-            o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumCurrentLimit:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("DC_EVChargeParameterType", 1);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: DC_EVStatus:done
+        r.only("DC_EVChargeParameterType", 2);
+        o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumCurrentLimit:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 3)) {
           case 0:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 4)) {
-          case 0:
-            o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumVoltageLimit:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumPowerLimit:done
+        r.only("DC_EVChargeParameterType", 4);
+        o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltageLimit:done
         switch (r.event(3, 5, "DC_EVChargeParameterType", 5)) {
           case 0:
             o.EVEnergyCapacity = d_PhysicalValueType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVEnergyRequest = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v3;
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVEnergyCapacity:done
+    }
+    if (s === 6) {
+      // state 6: EVEnergyCapacity:done
         switch (r.event(3, 4, "DC_EVChargeParameterType", 6)) {
           case 0:
             o.EVEnergyRequest = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v2;
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVEnergyRequest:done
+    }
+    if (s === 7) {
+      // state 7: EVEnergyRequest:done
         switch (r.event(2, 3, "DC_EVChargeParameterType", 7)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.FullSOC");
             o.FullSOC = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v1;
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // FullSOC:done
+    }
+    if (s === 8) {
+      // state 8: FullSOC:done
         switch (r.event(2, 2, "DC_EVChargeParameterType", 8)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_EVChargeParameterType.BulkSOC");
             o.BulkSOC = v0;
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BulkSOC:done
-        switch (r.event(1, 1, "DC_EVChargeParameterType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 9) {
+      // state 9: BulkSOC:done
+        r.only("DC_EVChargeParameterType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVChargeParameterType", s);
   }
@@ -2192,31 +1915,26 @@ function d_EVChargeParameterType(r: BitReader): EVChargeParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "EVChargeParameterType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "EVChargeParameterType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "EVChargeParameterType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("EVChargeParameterType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVChargeParameterType", s);
   }
@@ -2225,112 +1943,97 @@ function d_ChargeParameterDiscoveryResType(r: BitReader): ChargeParameterDiscove
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_EVSEProcessingType[r.chEnum(2, 3, "ChargeParameterDiscoveryResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSEProcessing:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargeParameterDiscoveryResType", 0, "ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        o.EVSEProcessing = EN_EVSEProcessingType[r.seEnum(2, 3, "ChargeParameterDiscoveryResType", 1, "ChargeParameterDiscoveryResType.EVSEProcessing")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSEProcessing:done
         switch (r.event(3, 5, "ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.SAScheduleList = d_SAScheduleListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.SASchedules = d_SASchedulesType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // SAScheduleList:done
+    }
+    if (s === 3) {
+      // state 3: SAScheduleList:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 3)) {
           case 0:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // SASchedules:done
+    }
+    if (s === 4) {
+      // state 4: SASchedules:done
         switch (r.event(2, 3, "ChargeParameterDiscoveryResType", 4)) {
           case 0:
             o.AC_EVSEChargeParameter = d_AC_EVSEChargeParameterType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.DC_EVSEChargeParameter = d_DC_EVSEChargeParameterType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEChargeParameter = d_EVSEChargeParameterType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // AC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // DC_EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSEChargeParameter:done
-        switch (r.event(1, 1, "ChargeParameterDiscoveryResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: AC_EVSEChargeParameter:done
+        r.only("ChargeParameterDiscoveryResType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: DC_EVSEChargeParameter:done
+        r.only("ChargeParameterDiscoveryResType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: EVSEChargeParameter:done
+        r.only("ChargeParameterDiscoveryResType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeParameterDiscoveryResType", s);
   }
@@ -2342,14 +2045,10 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleListType", 0)) {
-          case 0:
-            (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
-            s = (o.SAScheduleTuple.length < 3 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleListType", 0);
+        (o.SAScheduleTuple ??= []).push(d_SAScheduleTupleType(r));
+        s = (o.SAScheduleTuple.length < 3 ? 1 : 2);
+        continue;
       case 1: // SAScheduleTuple:loop
         switch (r.event(2, 2, "SAScheduleListType", 1)) {
           case 0:
@@ -2362,12 +2061,8 @@ function d_SAScheduleListType(r: BitReader): SAScheduleListType {
             return r.unreachable();
         }
       case 2: // SAScheduleTuple:done
-        switch (r.event(1, 1, "SAScheduleListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SAScheduleListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2380,49 +2075,36 @@ function d_SAScheduleTupleType(r: BitReader): SAScheduleTupleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SAScheduleTupleType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "SAScheduleTupleType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 1)) {
-          case 0:
-            o.PMaxSchedule = d_PMaxScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // PMaxSchedule:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "SAScheduleTupleType", 0, "SAScheduleTupleType.SAScheduleTupleID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: SAScheduleTupleID:done
+        r.only("SAScheduleTupleType", 1);
+        o.PMaxSchedule = d_PMaxScheduleType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: PMaxSchedule:done
         switch (r.event(2, 2, "SAScheduleTupleType", 2)) {
           case 0:
             o.SalesTariff = d_SalesTariffType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SalesTariff:done
-        switch (r.event(1, 1, "SAScheduleTupleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: SalesTariff:done
+        r.only("SAScheduleTupleType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SAScheduleTupleType", s);
   }
@@ -2434,14 +2116,10 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PMaxScheduleType", 0)) {
-          case 0:
-            (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
-            s = (o.PMaxScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleType", 0);
+        (o.PMaxScheduleEntry ??= []).push(d_PMaxScheduleEntryType(r));
+        s = (o.PMaxScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PMaxScheduleEntry:loop
         switch (r.event(2, 2, "PMaxScheduleType", 1)) {
           case 0:
@@ -2454,12 +2132,8 @@ function d_PMaxScheduleType(r: BitReader): PMaxScheduleType {
             return r.unreachable();
         }
       case 2: // PMaxScheduleEntry:done
-        switch (r.event(1, 1, "PMaxScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PMaxScheduleType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2472,50 +2146,39 @@ function d_PMaxScheduleEntryType(r: BitReader): PMaxScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "PMaxScheduleEntryType", 0)) {
           case 0:
             o.RelativeTimeInterval = d_RelativeTimeIntervalType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.TimeInterval = d_IntervalType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 1)) {
-          case 0:
-            o.PMax = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // TimeInterval:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 2)) {
-          case 0:
-            o.PMax = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // PMax:done
-        switch (r.event(1, 1, "PMaxScheduleEntryType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: RelativeTimeInterval:done
+        r.only("PMaxScheduleEntryType", 1);
+        o.PMax = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 2) {
+      // state 2: TimeInterval:done
+        r.only("PMaxScheduleEntryType", 2);
+        o.PMax = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: PMax:done
+        r.only("PMaxScheduleEntryType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PMaxScheduleEntryType", s);
   }
@@ -2524,41 +2187,31 @@ function d_RelativeTimeIntervalType(r: BitReader): RelativeTimeIntervalType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 16777214, "RelativeTimeIntervalType.start");
-            o.start = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // start:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.start = r.seUint(0, 16777214, "RelativeTimeIntervalType", 0, "RelativeTimeIntervalType.start");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: start:done
         switch (r.event(2, 2, "RelativeTimeIntervalType", 1)) {
           case 0:
             const v0 = r.chUint(0, 86400, "RelativeTimeIntervalType.duration");
             o.duration = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // duration:done
-        switch (r.event(1, 1, "RelativeTimeIntervalType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: duration:done
+        r.only("RelativeTimeIntervalType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RelativeTimeIntervalType", s);
   }
@@ -2589,15 +2242,9 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SalesTariffType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "SalesTariffType.SalesTariffID");
-            o.SalesTariffID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.SalesTariffID = r.seNbit(8, 1, 255, "SalesTariffType", 1, "SalesTariffType.SalesTariffID");
+        s = 2;
+        continue;
       case 2: // SalesTariffID:done
         switch (r.event(2, 3, "SalesTariffType", 2)) {
           case 0:
@@ -2634,14 +2281,10 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 4: // NumEPriceLevels:done
-        switch (r.event(1, 1, "SalesTariffType", 4)) {
-          case 0:
-            (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
-            s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffType", 4);
+        (o.SalesTariffEntry ??= []).push(d_SalesTariffEntryType(r));
+        s = (o.SalesTariffEntry.length < 1024 ? 5 : 6);
+        continue;
       case 5: // SalesTariffEntry:loop
         switch (r.event(2, 2, "SalesTariffType", 5)) {
           case 0:
@@ -2654,12 +2297,8 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
             return r.unreachable();
         }
       case 6: // SalesTariffEntry:done
-        switch (r.event(1, 1, "SalesTariffType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffType", 6);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2742,12 +2381,8 @@ function d_SalesTariffEntryType(r: BitReader): SalesTariffEntryType {
             return r.unreachable();
         }
       case 5: // ConsumptionCost:done
-        switch (r.event(1, 1, "SalesTariffEntryType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SalesTariffEntryType", 5);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2763,23 +2398,15 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ConsumptionCostType", 0)) {
-          case 0:
-            o.startValue = d_PhysicalValueType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 0);
+        o.startValue = d_PhysicalValueType(r);
+        s = 1;
+        continue;
       case 1: // startValue:done
-        switch (r.event(1, 1, "ConsumptionCostType", 1)) {
-          case 0:
-            (o.Cost ??= []).push(d_CostType(r));
-            s = (o.Cost.length < 3 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 1);
+        (o.Cost ??= []).push(d_CostType(r));
+        s = (o.Cost.length < 3 ? 2 : 3);
+        continue;
       case 2: // Cost:loop
         switch (r.event(2, 2, "ConsumptionCostType", 2)) {
           case 0:
@@ -2792,12 +2419,8 @@ function d_ConsumptionCostType(r: BitReader): ConsumptionCostType {
             return r.unreachable();
         }
       case 3: // Cost:done
-        switch (r.event(1, 1, "ConsumptionCostType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ConsumptionCostType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2810,51 +2433,36 @@ function d_CostType(r: BitReader): CostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CostType", 0)) {
-          case 0:
-            const v0 = EN_costKindType[r.chEnum(2, 3, "CostType.costKind")];
-            o.costKind = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // costKind:done
-        switch (r.event(1, 1, "CostType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "CostType.amount");
-            o.amount = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // amount:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.costKind = EN_costKindType[r.seEnum(2, 3, "CostType", 0, "CostType.costKind")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: costKind:done
+        o.amount = r.seUint(0, 4294967295, "CostType", 1, "CostType.amount");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: amount:done
         switch (r.event(2, 2, "CostType", 2)) {
           case 0:
             const v0 = r.chNbit(3, -3, 3, "CostType.amountMultiplier");
             o.amountMultiplier = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // amountMultiplier:done
-        switch (r.event(1, 1, "CostType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: amountMultiplier:done
+        r.only("CostType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CostType", s);
   }
@@ -2868,106 +2476,82 @@ function d_DC_EVSEChargeParameterType(r: BitReader): DC_EVSEChargeParameterType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 0)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 1)) {
-          case 0:
-            o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSEMaximumCurrentLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 2)) {
-          case 0:
-            o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEMaximumPowerLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 3)) {
-          case 0:
-            o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEMaximumVoltageLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 4)) {
-          case 0:
-            o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSEMinimumCurrentLimit:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEMinimumVoltageLimit:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_EVSEChargeParameterType", 0);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: DC_EVSEStatus:done
+        r.only("DC_EVSEChargeParameterType", 1);
+        o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumCurrentLimit:done
+        r.only("DC_EVSEChargeParameterType", 2);
+        o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumPowerLimit:done
+        r.only("DC_EVSEChargeParameterType", 3);
+        o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltageLimit:done
+        r.only("DC_EVSEChargeParameterType", 4);
+        o.EVSEMinimumCurrentLimit = d_PhysicalValueType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumCurrentLimit:done
+        r.only("DC_EVSEChargeParameterType", 5);
+        o.EVSEMinimumVoltageLimit = d_PhysicalValueType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltageLimit:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 6)) {
           case 0:
             o.EVSECurrentRegulationTolerance = d_PhysicalValueType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVSECurrentRegulationTolerance:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 7)) {
-          case 0:
-            o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVSEPeakCurrentRipple:done
+    }
+    if (s === 7) {
+      // state 7: EVSECurrentRegulationTolerance:done
+        r.only("DC_EVSEChargeParameterType", 7);
+        o.EVSEPeakCurrentRipple = d_PhysicalValueType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVSEPeakCurrentRipple:done
         switch (r.event(2, 2, "DC_EVSEChargeParameterType", 8)) {
           case 0:
             o.EVSEEnergyToBeDelivered = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEEnergyToBeDelivered:done
-        switch (r.event(1, 1, "DC_EVSEChargeParameterType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 9) {
+      // state 9: EVSEEnergyToBeDelivered:done
+        r.only("DC_EVSEChargeParameterType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVSEChargeParameterType", s);
   }
@@ -2986,19 +2570,13 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ChargingStatusResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ChargingStatusResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ChargingStatusResType", 0, "ChargingStatusResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "ChargingStatusResType", 1)) {
           case 0:
             r.ch("ChargingStatusResType.EVSEID");
@@ -3006,94 +2584,88 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
             r.ee("ChargingStatusResType.EVSEID");
             o.EVSEID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEID:done
-        switch (r.event(1, 1, "ChargingStatusResType", 2)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "ChargingStatusResType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // SAScheduleTupleID:done
+    }
+    if (s === 2) {
+      // state 2: EVSEID:done
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "ChargingStatusResType", 2, "ChargingStatusResType.SAScheduleTupleID");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: SAScheduleTupleID:done
         switch (r.event(3, 4, "ChargingStatusResType", 3)) {
           case 0:
             o.EVSEMaxCurrent = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaxCurrent:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaxCurrent:done
         switch (r.event(2, 3, "ChargingStatusResType", 4)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // MeterInfo:done
+    }
+    if (s === 5) {
+      // state 5: MeterInfo:done
         switch (r.event(2, 2, "ChargingStatusResType", 5)) {
           case 0:
             const v0 = r.chBool("ChargingStatusResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // ReceiptRequired:done
-        switch (r.event(1, 1, "ChargingStatusResType", 6)) {
-          case 0:
-            o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "ChargingStatusResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: ReceiptRequired:done
+        r.only("ChargingStatusResType", 6);
+        o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: AC_EVSEStatus:done
+        r.only("ChargingStatusResType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargingStatusResType", s);
   }
@@ -3102,9 +2674,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -3112,11 +2683,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(3, 5, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.MeterReading");
@@ -3124,32 +2697,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterReading");
             o.MeterReading = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.SigMeterReading");
             const v1 = r.binary(0, 64, "MeterInfoType.SigMeterReading");
             r.ee("MeterInfoType.SigMeterReading");
             o.SigMeterReading = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.TMeter");
             const v3 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MeterReading:done
+    }
+    if (s === 2) {
+      // state 2: MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.SigMeterReading");
@@ -3157,44 +2732,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.SigMeterReading");
             o.SigMeterReading = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.TMeter");
             const v2 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SigMeterReading:done
+    }
+    if (s === 3) {
+      // state 3: SigMeterReading:done
         switch (r.event(2, 3, "MeterInfoType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.TMeter");
             const v1 = r.rangeCheckBig(r.intBig(), -9223372036854775808n, 9223372036854775807n, "MeterInfoType.TMeter");
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MeterStatus:done
+    }
+    if (s === 4) {
+      // state 4: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.TMeter");
@@ -3202,23 +2781,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.TMeter");
             o.TMeter = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // TMeter:done
-        switch (r.event(1, 1, "MeterInfoType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: TMeter:done
+        r.only("MeterInfoType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -3227,170 +2802,161 @@ function d_CurrentDemandReqType(r: BitReader): CurrentDemandReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 1)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetCurrent:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("CurrentDemandReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
+        r.only("CurrentDemandReqType", 1);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetCurrent:done
         switch (r.event(3, 5, "CurrentDemandReqType", 2)) {
           case 0:
             o.EVMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumVoltageLimit:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumVoltageLimit:done
         switch (r.event(3, 4, "CurrentDemandReqType", 3)) {
           case 0:
             o.EVMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumCurrentLimit:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumCurrentLimit:done
         switch (r.event(2, 3, "CurrentDemandReqType", 4)) {
           case 0:
             o.EVMaximumPowerLimit = d_PhysicalValueType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumPowerLimit:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumPowerLimit:done
         switch (r.event(2, 2, "CurrentDemandReqType", 5)) {
           case 0:
             const v0 = r.chBool("CurrentDemandReqType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandReqType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // BulkChargingComplete:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandReqType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // ChargingComplete:done
+    }
+    if (s === 6) {
+      // state 6: BulkChargingComplete:done
+        o.ChargingComplete = r.seBool("CurrentDemandReqType", 6, "CurrentDemandReqType.ChargingComplete");
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: ChargingComplete:done
         switch (r.event(2, 3, "CurrentDemandReqType", 7)) {
           case 0:
             o.RemainingTimeToFullSoC = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.RemainingTimeToBulkSoC = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVTargetVoltage = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // RemainingTimeToFullSoC:done
+    }
+    if (s === 8) {
+      // state 8: RemainingTimeToFullSoC:done
         switch (r.event(2, 2, "CurrentDemandReqType", 8)) {
           case 0:
             o.RemainingTimeToBulkSoC = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVTargetVoltage = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // RemainingTimeToBulkSoC:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 9)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVTargetVoltage:done
-        switch (r.event(1, 1, "CurrentDemandReqType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 9) {
+      // state 9: RemainingTimeToBulkSoC:done
+        r.only("CurrentDemandReqType", 9);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVTargetVoltage:done
+        r.only("CurrentDemandReqType", 10);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CurrentDemandReqType", s);
   }
@@ -3399,136 +2965,112 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CurrentDemandResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "CurrentDemandResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "CurrentDemandResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "CurrentDemandResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "CurrentDemandResType", 3)) {
-          case 0:
-            o.EVSEPresentCurrent = d_PhysicalValueType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEPresentCurrent:done
-        switch (r.event(1, 1, "CurrentDemandResType", 4)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSECurrentLimitAchieved");
-            o.EVSECurrentLimitAchieved = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSECurrentLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 5)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEVoltageLimitAchieved");
-            o.EVSEVoltageLimitAchieved = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEVoltageLimitAchieved:done
-        switch (r.event(1, 1, "CurrentDemandResType", 6)) {
-          case 0:
-            const v0 = r.chBool("CurrentDemandResType.EVSEPowerLimitAchieved");
-            o.EVSEPowerLimitAchieved = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSEPowerLimitAchieved:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "CurrentDemandResType", 0, "CurrentDemandResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("CurrentDemandResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
+        r.only("CurrentDemandResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
+        r.only("CurrentDemandResType", 3);
+        o.EVSEPresentCurrent = d_PhysicalValueType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEPresentCurrent:done
+        o.EVSECurrentLimitAchieved = r.seBool("CurrentDemandResType", 4, "CurrentDemandResType.EVSECurrentLimitAchieved");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSECurrentLimitAchieved:done
+        o.EVSEVoltageLimitAchieved = r.seBool("CurrentDemandResType", 5, "CurrentDemandResType.EVSEVoltageLimitAchieved");
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEVoltageLimitAchieved:done
+        o.EVSEPowerLimitAchieved = r.seBool("CurrentDemandResType", 6, "CurrentDemandResType.EVSEPowerLimitAchieved");
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSEPowerLimitAchieved:done
         switch (r.event(3, 4, "CurrentDemandResType", 7)) {
           case 0:
             o.EVSEMaximumVoltageLimit = d_PhysicalValueType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             r.ch("CurrentDemandResType.EVSEID");
             const v3 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v3;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEMaximumVoltageLimit:done
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltageLimit:done
         switch (r.event(2, 3, "CurrentDemandResType", 8)) {
           case 0:
             o.EVSEMaximumCurrentLimit = d_PhysicalValueType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             r.ch("CurrentDemandResType.EVSEID");
             const v2 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v2;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEMaximumCurrentLimit:done
+    }
+    if (s === 9) {
+      // state 9: EVSEMaximumCurrentLimit:done
         switch (r.event(2, 2, "CurrentDemandResType", 9)) {
           case 0:
             o.EVSEMaximumPowerLimit = d_PhysicalValueType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             r.ch("CurrentDemandResType.EVSEID");
             const v1 = r.string(7, 37, "CurrentDemandResType.EVSEID");
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v1;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEMaximumPowerLimit:done
+    }
+    if (s === 10) {
+      // state 10: EVSEMaximumPowerLimit:done
         switch (r.event(1, 1, "CurrentDemandResType", 10)) {
           case 0:
             r.ch("CurrentDemandResType.EVSEID");
@@ -3536,59 +3078,54 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             r.ee("CurrentDemandResType.EVSEID");
             o.EVSEID = v0;
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEID:done
-        switch (r.event(1, 1, "CurrentDemandResType", 11)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "CurrentDemandResType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 12: // SAScheduleTupleID:done
+    }
+    if (s === 11) {
+      // state 11: EVSEID:done
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "CurrentDemandResType", 11, "CurrentDemandResType.SAScheduleTupleID");
+        s = 12;
+    }
+    if (s === 12) {
+      // state 12: SAScheduleTupleID:done
         switch (r.event(2, 3, "CurrentDemandResType", 12)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v1;
             s = 14;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // MeterInfo:done
+    }
+    if (s === 13) {
+      // state 13: MeterInfo:done
         switch (r.event(2, 2, "CurrentDemandResType", 13)) {
           case 0:
             const v0 = r.chBool("CurrentDemandResType.ReceiptRequired");
             o.ReceiptRequired = v0;
             s = 14;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // ReceiptRequired:done
-        switch (r.event(1, 1, "CurrentDemandResType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 14) {
+      // state 14: ReceiptRequired:done
+        r.only("CurrentDemandResType", 14);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CurrentDemandResType", s);
   }
@@ -3597,53 +3134,40 @@ function d_DC_EVPowerDeliveryParameterType(r: BitReader): DC_EVPowerDeliveryPara
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVStatus:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_EVPowerDeliveryParameterType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
         switch (r.event(2, 2, "DC_EVPowerDeliveryParameterType", 1)) {
           case 0:
             const v0 = r.chBool("DC_EVPowerDeliveryParameterType.BulkChargingComplete");
             o.BulkChargingComplete = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // BulkChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 2)) {
-          case 0:
-            const v0 = r.chBool("DC_EVPowerDeliveryParameterType.ChargingComplete");
-            o.ChargingComplete = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ChargingComplete:done
-        switch (r.event(1, 1, "DC_EVPowerDeliveryParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: BulkChargingComplete:done
+        o.ChargingComplete = r.seBool("DC_EVPowerDeliveryParameterType", 2, "DC_EVPowerDeliveryParameterType.ChargingComplete");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ChargingComplete:done
+        r.only("DC_EVPowerDeliveryParameterType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_EVPowerDeliveryParameterType", s);
   }
@@ -3771,12 +3295,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3828,39 +3348,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_EVSENotificationType[r.chEnum(2, 3, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_EVSENotificationType[r.seEnum(2, 3, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
+        r.only("EVSEStatusType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -3874,39 +3377,32 @@ function d_EntryType(r: BitReader): EntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "EntryType", 0)) {
           case 0:
             o.RelativeTimeInterval = d_RelativeTimeIntervalType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.TimeInterval = d_IntervalType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // RelativeTimeInterval:done
-        switch (r.event(1, 1, "EntryType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 2: // TimeInterval:done
-        switch (r.event(1, 1, "EntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: RelativeTimeInterval:done
+        r.only("EntryType", 1);
+        return o;
+    }
+    if (s === 2) {
+      // state 2: TimeInterval:done
+        r.only("EntryType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EntryType", s);
   }
@@ -4383,9 +3879,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -4393,11 +3888,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -4405,21 +3902,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: Exponent:done
+        r.only("RSAKeyValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -4428,64 +3921,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Transforms:done
+        r.only("RetrievalMethodType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -4497,14 +3989,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -4961,14 +4449,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -4992,94 +4476,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DigestMethod:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -5087,21 +4575,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: DigestValue:done
+        r.only("ReferenceType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -5110,25 +4594,26 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "MeteringReceiptReqType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "MeteringReceiptReqType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("MeteringReceiptReqType.SessionID");
             const v1 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
             r.ee("MeteringReceiptReqType.SessionID");
             o.SessionID = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
           case 0:
             r.ch("MeteringReceiptReqType.SessionID");
@@ -5136,44 +4621,39 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             r.ee("MeteringReceiptReqType.SessionID");
             o.SessionID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // SessionID:done
+    }
+    if (s === 2) {
+      // state 2: SessionID:done
         switch (r.event(2, 2, "MeteringReceiptReqType", 2)) {
           case 0:
             const v0 = r.chNbit(8, 1, 255, "MeteringReceiptReqType.SAScheduleTupleID");
             o.SAScheduleTupleID = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // SAScheduleTupleID:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 3)) {
-          case 0:
-            o.MeterInfo = d_MeterInfoType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // MeterInfo:done
-        switch (r.event(1, 1, "MeteringReceiptReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: SAScheduleTupleID:done
+        r.only("MeteringReceiptReqType", 3);
+        o.MeterInfo = d_MeterInfoType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
+        r.only("MeteringReceiptReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringReceiptReqType", s);
   }
@@ -5182,60 +4662,46 @@ function d_MeteringReceiptResType(r: BitReader): MeteringReceiptResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "MeteringReceiptResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "MeteringReceiptResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "MeteringReceiptResType", 0, "MeteringReceiptResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 3, "MeteringReceiptResType", 1)) {
           case 0:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEStatus:done
-        switch (r.event(1, 1, "MeteringReceiptResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: AC_EVSEStatus:done
+        r.only("MeteringReceiptResType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: DC_EVSEStatus:done
+        r.only("MeteringReceiptResType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: EVSEStatus:done
+        r.only("MeteringReceiptResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringReceiptResType", s);
   }
@@ -5326,9 +4792,8 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PaymentDetailsReqType", 0)) {
           case 0:
             r.ch("PaymentDetailsReqType.eMAID");
@@ -5336,30 +4801,23 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
             r.ee("PaymentDetailsReqType.eMAID");
             o.eMAID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // eMAID:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 1)) {
-          case 0:
-            o.ContractSignatureCertChain = d_CertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ContractSignatureCertChain:done
-        switch (r.event(1, 1, "PaymentDetailsReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: eMAID:done
+        r.only("PaymentDetailsReqType", 1);
+        o.ContractSignatureCertChain = d_CertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ContractSignatureCertChain:done
+        r.only("PaymentDetailsReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentDetailsReqType", s);
   }
@@ -5368,19 +4826,13 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PaymentDetailsResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentDetailsResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentDetailsResType", 0, "PaymentDetailsResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
           case 0:
             r.ch("PaymentDetailsResType.GenChallenge");
@@ -5388,11 +4840,13 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             r.ee("PaymentDetailsResType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
+    }
+    if (s === 2) {
+      // state 2: GenChallenge:done
         switch (r.event(1, 1, "PaymentDetailsResType", 2)) {
           case 0:
             r.ch("PaymentDetailsResType.EVSETimeStamp");
@@ -5400,21 +4854,17 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
             r.ee("PaymentDetailsResType.EVSETimeStamp");
             o.EVSETimeStamp = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETimeStamp:done
-        switch (r.event(1, 1, "PaymentDetailsResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EVSETimeStamp:done
+        r.only("PaymentDetailsResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentDetailsResType", s);
   }
@@ -5423,38 +4873,23 @@ function d_PaymentServiceSelectionReqType(r: BitReader): PaymentServiceSelection
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
-            o.SelectedPaymentOption = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // SelectedPaymentOption:done
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 1)) {
-          case 0:
-            o.SelectedServiceList = d_SelectedServiceListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SelectedServiceList:done
-        switch (r.event(1, 1, "PaymentServiceSelectionReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.SelectedPaymentOption = EN_paymentOptionType[r.seEnum(1, 2, "PaymentServiceSelectionReqType", 0, "PaymentServiceSelectionReqType.SelectedPaymentOption")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: SelectedPaymentOption:done
+        r.only("PaymentServiceSelectionReqType", 1);
+        o.SelectedServiceList = d_SelectedServiceListType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SelectedServiceList:done
+        r.only("PaymentServiceSelectionReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentServiceSelectionReqType", s);
   }
@@ -5466,14 +4901,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceListType", 0)) {
-          case 0:
-            (o.SelectedService ??= []).push(d_SelectedServiceType(r));
-            s = (o.SelectedService.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 0);
+        (o.SelectedService ??= []).push(d_SelectedServiceType(r));
+        s = (o.SelectedService.length < 16 ? 1 : 2);
+        continue;
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
           case 0:
@@ -5486,12 +4917,8 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             return r.unreachable();
         }
       case 2: // SelectedService:done
-        switch (r.event(1, 1, "SelectedServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5504,41 +4931,31 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "SelectedServiceType", 1)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "SelectedServiceType.ParameterSetID");
             o.ParameterSetID = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // ParameterSetID:done
-        switch (r.event(1, 1, "SelectedServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: ParameterSetID:done
+        r.only("SelectedServiceType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SelectedServiceType", s);
   }
@@ -5547,29 +4964,17 @@ function d_PaymentServiceSelectionResType(r: BitReader): PaymentServiceSelection
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PaymentServiceSelectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PaymentServiceSelectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "PaymentServiceSelectionResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PaymentServiceSelectionResType", 0, "PaymentServiceSelectionResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("PaymentServiceSelectionResType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PaymentServiceSelectionResType", s);
   }
@@ -5578,80 +4983,65 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
-          case 0:
-            const v0 = EN_chargeProgressType[r.chEnum(2, 3, "PowerDeliveryReqType.ChargeProgress")];
-            o.ChargeProgress = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ChargeProgress:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 1, 255, "PowerDeliveryReqType.SAScheduleTupleID");
-            o.SAScheduleTupleID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SAScheduleTupleID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 3, "PowerDeliveryReqType", 0, "PowerDeliveryReqType.ChargeProgress")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ChargeProgress:done
+        o.SAScheduleTupleID = r.seNbit(8, 1, 255, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.SAScheduleTupleID");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SAScheduleTupleID:done
         switch (r.event(3, 4, "PowerDeliveryReqType", 2)) {
           case 0:
             o.ChargingProfile = d_ChargingProfileType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_EVPowerDeliveryParameter = d_DC_EVPowerDeliveryParameterType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVPowerDeliveryParameter = d_EVPowerDeliveryParameterType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ChargingProfile:done
+    }
+    if (s === 3) {
+      // state 3: ChargingProfile:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
           case 0:
             o.DC_EVPowerDeliveryParameter = d_DC_EVPowerDeliveryParameterType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVPowerDeliveryParameter = d_EVPowerDeliveryParameterType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // DC_EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVPowerDeliveryParameter:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: DC_EVPowerDeliveryParameter:done
+        r.only("PowerDeliveryReqType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: EVPowerDeliveryParameter:done
+        r.only("PowerDeliveryReqType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryReqType", s);
   }
@@ -5663,14 +5053,10 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ChargingProfileType", 0)) {
-          case 0:
-            (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
-            s = (o.ProfileEntry.length < 24 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingProfileType", 0);
+        (o.ProfileEntry ??= []).push(d_ProfileEntryType(r));
+        s = (o.ProfileEntry.length < 24 ? 1 : 2);
+        continue;
       case 1: // ProfileEntry:loop
         switch (r.event(2, 2, "ChargingProfileType", 1)) {
           case 0:
@@ -5683,12 +5069,8 @@ function d_ChargingProfileType(r: BitReader): ChargingProfileType {
             return r.unreachable();
         }
       case 2: // ProfileEntry:done
-        switch (r.event(1, 1, "ChargingProfileType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ChargingProfileType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5701,50 +5083,37 @@ function d_ProfileEntryType(r: BitReader): ProfileEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ProfileEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "ProfileEntryType.ChargingProfileEntryStart");
-            o.ChargingProfileEntryStart = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ChargingProfileEntryStart:done
-        switch (r.event(1, 1, "ProfileEntryType", 1)) {
-          case 0:
-            o.ChargingProfileEntryMaxPower = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ChargingProfileEntryMaxPower:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ChargingProfileEntryStart = r.seUint(0, 4294967295, "ProfileEntryType", 0, "ProfileEntryType.ChargingProfileEntryStart");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ChargingProfileEntryStart:done
+        r.only("ProfileEntryType", 1);
+        o.ChargingProfileEntryMaxPower = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ChargingProfileEntryMaxPower:done
         switch (r.event(2, 2, "ProfileEntryType", 2)) {
           case 0:
             const v0 = r.chNbit(2, 1, 3, "ProfileEntryType.ChargingProfileEntryMaxNumberOfPhasesInUse");
             o.ChargingProfileEntryMaxNumberOfPhasesInUse = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ChargingProfileEntryMaxNumberOfPhasesInUse:done
-        switch (r.event(1, 1, "ProfileEntryType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: ChargingProfileEntryMaxNumberOfPhasesInUse:done
+        r.only("ProfileEntryType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ProfileEntryType", s);
   }
@@ -5753,60 +5122,46 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PowerDeliveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PowerDeliveryResType", 0, "PowerDeliveryResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(2, 3, "PowerDeliveryResType", 1)) {
           case 0:
             o.AC_EVSEStatus = d_AC_EVSEStatusType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: AC_EVSEStatus:done
+        r.only("PowerDeliveryResType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: DC_EVSEStatus:done
+        r.only("PowerDeliveryResType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: EVSEStatus:done
+        r.only("PowerDeliveryResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryResType", s);
   }
@@ -5815,46 +5170,30 @@ function d_PreChargeReqType(r: BitReader): PreChargeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "PreChargeReqType", 1)) {
-          case 0:
-            o.EVTargetVoltage = d_PhysicalValueType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetVoltage:done
-        switch (r.event(1, 1, "PreChargeReqType", 2)) {
-          case 0:
-            o.EVTargetCurrent = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVTargetCurrent:done
-        switch (r.event(1, 1, "PreChargeReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("PreChargeReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
+        r.only("PreChargeReqType", 1);
+        o.EVTargetVoltage = d_PhysicalValueType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetVoltage:done
+        r.only("PreChargeReqType", 2);
+        o.EVTargetCurrent = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVTargetCurrent:done
+        r.only("PreChargeReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PreChargeReqType", s);
   }
@@ -5863,47 +5202,29 @@ function d_PreChargeResType(r: BitReader): PreChargeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PreChargeResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "PreChargeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "PreChargeResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "PreChargeResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "PreChargeResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "PreChargeResType", 0, "PreChargeResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("PreChargeResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
+        r.only("PreChargeResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
+        r.only("PreChargeResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PreChargeResType", s);
   }
@@ -5912,29 +5233,17 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 0, "ServiceDetailReqType.ServiceID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ServiceID:done
+        r.only("ServiceDetailReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailReqType", s);
   }
@@ -5943,50 +5252,35 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDetailResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDetailResType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
-            o.ServiceID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ServiceID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDetailResType", 0, "ServiceDetailResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 1, "ServiceDetailResType.ServiceID");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ServiceID:done
         switch (r.event(2, 2, "ServiceDetailResType", 2)) {
           case 0:
             o.ServiceParameterList = d_ServiceParameterListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ServiceParameterList:done
-        switch (r.event(1, 1, "ServiceDetailResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: ServiceParameterList:done
+        r.only("ServiceDetailResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailResType", s);
   }
@@ -5998,14 +5292,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceParameterListType", 0)) {
-          case 0:
-            (o.ParameterSet ??= []).push(d_ParameterSetType(r));
-            s = (o.ParameterSet.length < 255 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 0);
+        (o.ParameterSet ??= []).push(d_ParameterSetType(r));
+        s = (o.ParameterSet.length < 255 ? 1 : 2);
+        continue;
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
           case 0:
@@ -6018,12 +5308,8 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             return r.unreachable();
         }
       case 2: // ParameterSet:done
-        switch (r.event(1, 1, "ServiceParameterListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6039,24 +5325,14 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ParameterSetType", 0)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "ParameterSetType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seInt(-32768, 32767, "ParameterSetType", 0, "ParameterSetType.ParameterSetID");
+        s = 1;
+        continue;
       case 1: // ParameterSetID:done
-        switch (r.event(1, 1, "ParameterSetType", 1)) {
-          case 0:
-            (o.Parameter ??= []).push(d_ParameterType(r));
-            s = (o.Parameter.length < 16 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 1);
+        (o.Parameter ??= []).push(d_ParameterType(r));
+        s = (o.Parameter.length < 16 ? 2 : 3);
+        continue;
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
           case 0:
@@ -6069,12 +5345,8 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             return r.unreachable();
         }
       case 3: // Parameter:done
-        switch (r.event(1, 1, "ParameterSetType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6087,99 +5359,86 @@ function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ParameterType", 0)) {
           case 0:
             o.Name = r.string(0, 9007199254740991, "ParameterType@Name");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
             const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.physicalValue = d_PhysicalValueType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             r.ch("ParameterType.stringValue");
             const v5 = r.string(0, 9007199254740991, "ParameterType.stringValue");
             r.ee("ParameterType.stringValue");
             o.stringValue = v5;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // boolValue:done
-        switch (r.event(1, 1, "ParameterType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // byteValue:done
-        switch (r.event(1, 1, "ParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // shortValue:done
-        switch (r.event(1, 1, "ParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // intValue:done
-        switch (r.event(1, 1, "ParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // physicalValue:done
-        switch (r.event(1, 1, "ParameterType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // stringValue:done
-        switch (r.event(1, 1, "ParameterType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: boolValue:done
+        r.only("ParameterType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: byteValue:done
+        r.only("ParameterType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: shortValue:done
+        r.only("ParameterType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: intValue:done
+        r.only("ParameterType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: physicalValue:done
+        r.only("ParameterType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: stringValue:done
+        r.only("ParameterType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ParameterType", s);
   }
@@ -6188,9 +5447,8 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 3, "ServiceDiscoveryReqType", 0)) {
           case 0:
             r.ch("ServiceDiscoveryReqType.ServiceScope");
@@ -6198,40 +5456,38 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
             r.ee("ServiceDiscoveryReqType.ServiceScope");
             o.ServiceScope = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // ServiceScope:done
+    }
+    if (s === 1) {
+      // state 1: ServiceScope:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
             const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceDiscoveryReqType.ServiceCategory")];
             o.ServiceCategory = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceCategory:done
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: ServiceCategory:done
+        r.only("ServiceDiscoveryReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryReqType", s);
   }
@@ -6240,58 +5496,42 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "ServiceDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
-          case 0:
-            o.PaymentOptionList = d_PaymentOptionListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // PaymentOptionList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
-          case 0:
-            o.ChargeService = d_ChargeServiceType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ChargeService:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "ServiceDiscoveryResType", 0, "ServiceDiscoveryResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("ServiceDiscoveryResType", 1);
+        o.PaymentOptionList = d_PaymentOptionListType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: PaymentOptionList:done
+        r.only("ServiceDiscoveryResType", 2);
+        o.ChargeService = d_ChargeServiceType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ChargeService:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 3)) {
           case 0:
             o.ServiceList = d_ServiceListType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: ServiceList:done
+        r.only("ServiceDiscoveryResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryResType", s);
   }
@@ -6303,15 +5543,9 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PaymentOptionListType", 0)) {
-          case 0:
-            const v0 = EN_paymentOptionType[r.chEnum(1, 2, "PaymentOptionListType.PaymentOption")];
-            (o.PaymentOption ??= []).push(v0);
-            s = (o.PaymentOption.length < 2 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.PaymentOption ??= []).push(EN_paymentOptionType[r.seEnum(1, 2, "PaymentOptionListType", 0, "PaymentOptionListType.PaymentOption")]);
+        s = (o.PaymentOption.length < 2 ? 1 : 2);
+        continue;
       case 1: // PaymentOption:loop
         switch (r.event(2, 2, "PaymentOptionListType", 1)) {
           case 0:
@@ -6325,12 +5559,8 @@ function d_PaymentOptionListType(r: BitReader): PaymentOptionListType {
             return r.unreachable();
         }
       case 2: // PaymentOption:done
-        switch (r.event(1, 1, "PaymentOptionListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PaymentOptionListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6343,19 +5573,13 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ChargeServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ChargeServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "ChargeServiceType", 0, "ChargeServiceType.ServiceID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "ChargeServiceType", 1)) {
           case 0:
             r.ch("ChargeServiceType.ServiceName");
@@ -6363,26 +5587,23 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             r.ee("ChargeServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceName:done
-        switch (r.event(1, 1, "ChargeServiceType", 2)) {
-          case 0:
-            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ChargeServiceType.ServiceCategory")];
-            o.ServiceCategory = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ServiceCategory:done
+    }
+    if (s === 2) {
+      // state 2: ServiceName:done
+        o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ChargeServiceType", 2, "ChargeServiceType.ServiceCategory")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ChargeServiceType", 3)) {
           case 0:
             r.ch("ChargeServiceType.ServiceScope");
@@ -6390,45 +5611,33 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
             r.ee("ChargeServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ChargeServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceScope:done
-        switch (r.event(1, 1, "ChargeServiceType", 4)) {
-          case 0:
-            const v0 = r.chBool("ChargeServiceType.FreeService");
-            o.FreeService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // FreeService:done
-        switch (r.event(1, 1, "ChargeServiceType", 5)) {
-          case 0:
-            o.SupportedEnergyTransferMode = d_SupportedEnergyTransferModeType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // SupportedEnergyTransferMode:done
-        switch (r.event(1, 1, "ChargeServiceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: ServiceScope:done
+        o.FreeService = r.seBool("ChargeServiceType", 4, "ChargeServiceType.FreeService");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: FreeService:done
+        r.only("ChargeServiceType", 5);
+        o.SupportedEnergyTransferMode = d_SupportedEnergyTransferModeType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: SupportedEnergyTransferMode:done
+        r.only("ChargeServiceType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargeServiceType", s);
   }
@@ -6440,15 +5649,9 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SupportedEnergyTransferModeType", 0)) {
-          case 0:
-            const v0 = EN_EnergyTransferModeType[r.chEnum(3, 6, "SupportedEnergyTransferModeType.EnergyTransferMode")];
-            (o.EnergyTransferMode ??= []).push(v0);
-            s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.EnergyTransferMode ??= []).push(EN_EnergyTransferModeType[r.seEnum(3, 6, "SupportedEnergyTransferModeType", 0, "SupportedEnergyTransferModeType.EnergyTransferMode")]);
+        s = (o.EnergyTransferMode.length < 6 ? 1 : 2);
+        continue;
       case 1: // EnergyTransferMode:loop
         switch (r.event(2, 2, "SupportedEnergyTransferModeType", 1)) {
           case 0:
@@ -6462,12 +5665,8 @@ function d_SupportedEnergyTransferModeType(r: BitReader): SupportedEnergyTransfe
             return r.unreachable();
         }
       case 2: // EnergyTransferMode:done
-        switch (r.event(1, 1, "SupportedEnergyTransferModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SupportedEnergyTransferModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6483,14 +5682,10 @@ function d_ServiceListType(r: BitReader): ServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceListType", 0)) {
-          case 0:
-            (o.Service ??= []).push(d_ServiceType(r));
-            s = (o.Service.length < 8 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 0);
+        (o.Service ??= []).push(d_ServiceType(r));
+        s = (o.Service.length < 8 ? 1 : 2);
+        continue;
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
           case 0:
@@ -6503,12 +5698,8 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             return r.unreachable();
         }
       case 2: // Service:done
-        switch (r.event(1, 1, "ServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6521,19 +5712,13 @@ function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ServiceID:done
         switch (r.event(2, 2, "ServiceType", 1)) {
           case 0:
             r.ch("ServiceType.ServiceName");
@@ -6541,26 +5726,23 @@ function d_ServiceType(r: BitReader): ServiceType {
             r.ee("ServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
             o.ServiceCategory = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ServiceName:done
-        switch (r.event(1, 1, "ServiceType", 2)) {
-          case 0:
-            const v0 = EN_serviceCategoryType[r.chEnum(2, 4, "ServiceType.ServiceCategory")];
-            o.ServiceCategory = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ServiceCategory:done
+    }
+    if (s === 2) {
+      // state 2: ServiceName:done
+        o.ServiceCategory = EN_serviceCategoryType[r.seEnum(2, 4, "ServiceType", 2, "ServiceType.ServiceCategory")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ServiceType", 3)) {
           case 0:
             r.ch("ServiceType.ServiceScope");
@@ -6568,36 +5750,27 @@ function d_ServiceType(r: BitReader): ServiceType {
             r.ee("ServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("ServiceType.FreeService");
             o.FreeService = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // ServiceScope:done
-        switch (r.event(1, 1, "ServiceType", 4)) {
-          case 0:
-            const v0 = r.chBool("ServiceType.FreeService");
-            o.FreeService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // FreeService:done
-        switch (r.event(1, 1, "ServiceType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: ServiceScope:done
+        o.FreeService = r.seBool("ServiceType", 4, "ServiceType.FreeService");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: FreeService:done
+        r.only("ServiceType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceType", s);
   }
@@ -6606,9 +5779,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SessionSetupReqType", 0)) {
           case 0:
             r.ch("SessionSetupReqType.EVCCID");
@@ -6616,21 +5788,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             r.ee("SessionSetupReqType.EVCCID");
             o.EVCCID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVCCID:done
-        switch (r.event(1, 1, "SessionSetupReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: EVCCID:done
+        r.only("SessionSetupReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupReqType", s);
   }
@@ -6639,19 +5807,13 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionSetupResType", 0, "SessionSetupResType.ResponseCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 1)) {
           case 0:
             r.ch("SessionSetupResType.EVSEID");
@@ -6659,11 +5821,13 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSEID");
             o.EVSEID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEID:done
+    }
+    if (s === 2) {
+      // state 2: EVSEID:done
         switch (r.event(2, 2, "SessionSetupResType", 2)) {
           case 0:
             r.ch("SessionSetupResType.EVSETimeStamp");
@@ -6671,23 +5835,19 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSETimeStamp");
             o.EVSETimeStamp = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETimeStamp:done
-        switch (r.event(1, 1, "SessionSetupResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EVSETimeStamp:done
+        r.only("SessionSetupResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupResType", s);
   }
@@ -6696,29 +5856,17 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopReqType", 0)) {
-          case 0:
-            const v0 = EN_chargingSessionType[r.chEnum(1, 2, "SessionStopReqType.ChargingSession")];
-            o.ChargingSession = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ChargingSession:done
-        switch (r.event(1, 1, "SessionStopReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ChargingSession = EN_chargingSessionType[r.seEnum(1, 2, "SessionStopReqType", 0, "SessionStopReqType.ChargingSession")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ChargingSession:done
+        r.only("SessionStopReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopReqType", s);
   }
@@ -6727,29 +5875,17 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "SessionStopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "SessionStopResType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "SessionStopResType", 0, "SessionStopResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("SessionStopResType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopResType", s);
   }
@@ -6774,23 +5910,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -6856,32 +5984,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -6957,41 +6073,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("SignatureValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -7016,14 +6129,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -7092,37 +6201,24 @@ function d_V2G_Message(r: BitReader): V2G_Message {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "V2G_Message", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "V2G_Message", 1)) {
-          case 0:
-            o.Body = d_BodyType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Body:done
-        switch (r.event(1, 1, "V2G_Message", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("V2G_Message", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("V2G_Message", 1);
+        o.Body = d_BodyType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Body:done
+        r.only("V2G_Message", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "V2G_Message", s);
   }
@@ -7131,9 +6227,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -7141,47 +6236,47 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(2, 3, "MessageHeaderType", 1)) {
           case 0:
             o.Notification = d_NotificationType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // Notification:done
+    }
+    if (s === 2) {
+      // state 2: Notification:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Signature:done
+        r.only("MessageHeaderType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -7190,19 +6285,13 @@ function d_NotificationType(r: BitReader): NotificationType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "NotificationType", 0)) {
-          case 0:
-            const v0 = EN_faultCodeType[r.chEnum(2, 3, "NotificationType.FaultCode")];
-            o.FaultCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // FaultCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.FaultCode = EN_faultCodeType[r.seEnum(2, 3, "NotificationType", 0, "NotificationType.FaultCode")];
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
             r.ch("NotificationType.FaultMsg");
@@ -7210,23 +6299,19 @@ function d_NotificationType(r: BitReader): NotificationType {
             r.ee("NotificationType.FaultMsg");
             o.FaultMsg = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // FaultMsg:done
-        switch (r.event(1, 1, "NotificationType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: FaultMsg:done
+        r.only("NotificationType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "NotificationType", s);
   }
@@ -7235,404 +6320,331 @@ function d_BodyType(r: BitReader): BodyType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(6, 36, "BodyType", 0)) {
           case 0:
             o.AuthorizationReq = d_AuthorizationReqType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.AuthorizationRes = d_AuthorizationResType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.BodyElement = d_BodyBaseType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.CableCheckReq = d_CableCheckReqType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.CableCheckRes = d_CableCheckResType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.CertificateInstallationReq = d_CertificateInstallationReqType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.CertificateInstallationRes = d_CertificateInstallationResType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.CertificateUpdateReq = d_CertificateUpdateReqType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.CertificateUpdateRes = d_CertificateUpdateResType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.ChargeParameterDiscoveryReq = d_ChargeParameterDiscoveryReqType(r);
             s = 10;
-            continue;
+            break;
           case 10:
             o.ChargeParameterDiscoveryRes = d_ChargeParameterDiscoveryResType(r);
             s = 11;
-            continue;
+            break;
           case 11:
             o.ChargingStatusReq = d_ChargingStatusReqType(r);
             s = 12;
-            continue;
+            break;
           case 12:
             o.ChargingStatusRes = d_ChargingStatusResType(r);
             s = 13;
-            continue;
+            break;
           case 13:
             o.CurrentDemandReq = d_CurrentDemandReqType(r);
             s = 14;
-            continue;
+            break;
           case 14:
             o.CurrentDemandRes = d_CurrentDemandResType(r);
             s = 15;
-            continue;
+            break;
           case 15:
             o.MeteringReceiptReq = d_MeteringReceiptReqType(r);
             s = 16;
-            continue;
+            break;
           case 16:
             o.MeteringReceiptRes = d_MeteringReceiptResType(r);
             s = 17;
-            continue;
+            break;
           case 17:
             o.PaymentDetailsReq = d_PaymentDetailsReqType(r);
             s = 18;
-            continue;
+            break;
           case 18:
             o.PaymentDetailsRes = d_PaymentDetailsResType(r);
             s = 19;
-            continue;
+            break;
           case 19:
             o.PaymentServiceSelectionReq = d_PaymentServiceSelectionReqType(r);
             s = 20;
-            continue;
+            break;
           case 20:
             o.PaymentServiceSelectionRes = d_PaymentServiceSelectionResType(r);
             s = 21;
-            continue;
+            break;
           case 21:
             o.PowerDeliveryReq = d_PowerDeliveryReqType(r);
             s = 22;
-            continue;
+            break;
           case 22:
             o.PowerDeliveryRes = d_PowerDeliveryResType(r);
             s = 23;
-            continue;
+            break;
           case 23:
             o.PreChargeReq = d_PreChargeReqType(r);
             s = 24;
-            continue;
+            break;
           case 24:
             o.PreChargeRes = d_PreChargeResType(r);
             s = 25;
-            continue;
+            break;
           case 25:
             o.ServiceDetailReq = d_ServiceDetailReqType(r);
             s = 26;
-            continue;
+            break;
           case 26:
             o.ServiceDetailRes = d_ServiceDetailResType(r);
             s = 27;
-            continue;
+            break;
           case 27:
             o.ServiceDiscoveryReq = d_ServiceDiscoveryReqType(r);
             s = 28;
-            continue;
+            break;
           case 28:
             o.ServiceDiscoveryRes = d_ServiceDiscoveryResType(r);
             s = 29;
-            continue;
+            break;
           case 29:
             o.SessionSetupReq = d_SessionSetupReqType(r);
             s = 30;
-            continue;
+            break;
           case 30:
             o.SessionSetupRes = d_SessionSetupResType(r);
             s = 31;
-            continue;
+            break;
           case 31:
             o.SessionStopReq = d_SessionStopReqType(r);
             s = 32;
-            continue;
+            break;
           case 32:
             o.SessionStopRes = d_SessionStopResType(r);
             s = 33;
-            continue;
+            break;
           case 33:
             o.WeldingDetectionReq = d_WeldingDetectionReqType(r);
             s = 34;
-            continue;
+            break;
           case 34:
             o.WeldingDetectionRes = d_WeldingDetectionResType(r);
             s = 35;
-            continue;
+            break;
           case 35:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // AuthorizationReq:done
-        switch (r.event(1, 1, "BodyType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 2: // AuthorizationRes:done
-        switch (r.event(1, 1, "BodyType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // BodyElement:done
-        switch (r.event(1, 1, "BodyType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // CableCheckReq:done
-        switch (r.event(1, 1, "BodyType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // CableCheckRes:done
-        switch (r.event(1, 1, "BodyType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // CertificateInstallationReq:done
-        switch (r.event(1, 1, "BodyType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // CertificateInstallationRes:done
-        switch (r.event(1, 1, "BodyType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 8: // CertificateUpdateReq:done
-        switch (r.event(1, 1, "BodyType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 9: // CertificateUpdateRes:done
-        switch (r.event(1, 1, "BodyType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 10: // ChargeParameterDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 11: // ChargeParameterDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 12: // ChargingStatusReq:done
-        switch (r.event(1, 1, "BodyType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 13: // ChargingStatusRes:done
-        switch (r.event(1, 1, "BodyType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 14: // CurrentDemandReq:done
-        switch (r.event(1, 1, "BodyType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 15: // CurrentDemandRes:done
-        switch (r.event(1, 1, "BodyType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 16: // MeteringReceiptReq:done
-        switch (r.event(1, 1, "BodyType", 16)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 17: // MeteringReceiptRes:done
-        switch (r.event(1, 1, "BodyType", 17)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 18: // PaymentDetailsReq:done
-        switch (r.event(1, 1, "BodyType", 18)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 19: // PaymentDetailsRes:done
-        switch (r.event(1, 1, "BodyType", 19)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 20: // PaymentServiceSelectionReq:done
-        switch (r.event(1, 1, "BodyType", 20)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 21: // PaymentServiceSelectionRes:done
-        switch (r.event(1, 1, "BodyType", 21)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 22: // PowerDeliveryReq:done
-        switch (r.event(1, 1, "BodyType", 22)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 23: // PowerDeliveryRes:done
-        switch (r.event(1, 1, "BodyType", 23)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 24: // PreChargeReq:done
-        switch (r.event(1, 1, "BodyType", 24)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 25: // PreChargeRes:done
-        switch (r.event(1, 1, "BodyType", 25)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 26: // ServiceDetailReq:done
-        switch (r.event(1, 1, "BodyType", 26)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 27: // ServiceDetailRes:done
-        switch (r.event(1, 1, "BodyType", 27)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 28: // ServiceDiscoveryReq:done
-        switch (r.event(1, 1, "BodyType", 28)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 29: // ServiceDiscoveryRes:done
-        switch (r.event(1, 1, "BodyType", 29)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 30: // SessionSetupReq:done
-        switch (r.event(1, 1, "BodyType", 30)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 31: // SessionSetupRes:done
-        switch (r.event(1, 1, "BodyType", 31)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 32: // SessionStopReq:done
-        switch (r.event(1, 1, "BodyType", 32)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 33: // SessionStopRes:done
-        switch (r.event(1, 1, "BodyType", 33)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 34: // WeldingDetectionReq:done
-        switch (r.event(1, 1, "BodyType", 34)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 35: // WeldingDetectionRes:done
-        switch (r.event(1, 1, "BodyType", 35)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: AuthorizationReq:done
+        r.only("BodyType", 1);
+        return o;
+    }
+    if (s === 2) {
+      // state 2: AuthorizationRes:done
+        r.only("BodyType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: BodyElement:done
+        r.only("BodyType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: CableCheckReq:done
+        r.only("BodyType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: CableCheckRes:done
+        r.only("BodyType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: CertificateInstallationReq:done
+        r.only("BodyType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: CertificateInstallationRes:done
+        r.only("BodyType", 7);
+        return o;
+    }
+    if (s === 8) {
+      // state 8: CertificateUpdateReq:done
+        r.only("BodyType", 8);
+        return o;
+    }
+    if (s === 9) {
+      // state 9: CertificateUpdateRes:done
+        r.only("BodyType", 9);
+        return o;
+    }
+    if (s === 10) {
+      // state 10: ChargeParameterDiscoveryReq:done
+        r.only("BodyType", 10);
+        return o;
+    }
+    if (s === 11) {
+      // state 11: ChargeParameterDiscoveryRes:done
+        r.only("BodyType", 11);
+        return o;
+    }
+    if (s === 12) {
+      // state 12: ChargingStatusReq:done
+        r.only("BodyType", 12);
+        return o;
+    }
+    if (s === 13) {
+      // state 13: ChargingStatusRes:done
+        r.only("BodyType", 13);
+        return o;
+    }
+    if (s === 14) {
+      // state 14: CurrentDemandReq:done
+        r.only("BodyType", 14);
+        return o;
+    }
+    if (s === 15) {
+      // state 15: CurrentDemandRes:done
+        r.only("BodyType", 15);
+        return o;
+    }
+    if (s === 16) {
+      // state 16: MeteringReceiptReq:done
+        r.only("BodyType", 16);
+        return o;
+    }
+    if (s === 17) {
+      // state 17: MeteringReceiptRes:done
+        r.only("BodyType", 17);
+        return o;
+    }
+    if (s === 18) {
+      // state 18: PaymentDetailsReq:done
+        r.only("BodyType", 18);
+        return o;
+    }
+    if (s === 19) {
+      // state 19: PaymentDetailsRes:done
+        r.only("BodyType", 19);
+        return o;
+    }
+    if (s === 20) {
+      // state 20: PaymentServiceSelectionReq:done
+        r.only("BodyType", 20);
+        return o;
+    }
+    if (s === 21) {
+      // state 21: PaymentServiceSelectionRes:done
+        r.only("BodyType", 21);
+        return o;
+    }
+    if (s === 22) {
+      // state 22: PowerDeliveryReq:done
+        r.only("BodyType", 22);
+        return o;
+    }
+    if (s === 23) {
+      // state 23: PowerDeliveryRes:done
+        r.only("BodyType", 23);
+        return o;
+    }
+    if (s === 24) {
+      // state 24: PreChargeReq:done
+        r.only("BodyType", 24);
+        return o;
+    }
+    if (s === 25) {
+      // state 25: PreChargeRes:done
+        r.only("BodyType", 25);
+        return o;
+    }
+    if (s === 26) {
+      // state 26: ServiceDetailReq:done
+        r.only("BodyType", 26);
+        return o;
+    }
+    if (s === 27) {
+      // state 27: ServiceDetailRes:done
+        r.only("BodyType", 27);
+        return o;
+    }
+    if (s === 28) {
+      // state 28: ServiceDiscoveryReq:done
+        r.only("BodyType", 28);
+        return o;
+    }
+    if (s === 29) {
+      // state 29: ServiceDiscoveryRes:done
+        r.only("BodyType", 29);
+        return o;
+    }
+    if (s === 30) {
+      // state 30: SessionSetupReq:done
+        r.only("BodyType", 30);
+        return o;
+    }
+    if (s === 31) {
+      // state 31: SessionSetupRes:done
+        r.only("BodyType", 31);
+        return o;
+    }
+    if (s === 32) {
+      // state 32: SessionStopReq:done
+        r.only("BodyType", 32);
+        return o;
+    }
+    if (s === 33) {
+      // state 33: SessionStopRes:done
+        r.only("BodyType", 33);
+        return o;
+    }
+    if (s === 34) {
+      // state 34: WeldingDetectionReq:done
+        r.only("BodyType", 34);
+        return o;
+    }
+    if (s === 35) {
+      // state 35: WeldingDetectionRes:done
+        r.only("BodyType", 35);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BodyType", s);
   }
@@ -7641,28 +6653,18 @@ function d_WeldingDetectionReqType(r: BitReader): WeldingDetectionReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionReqType", 0)) {
-          case 0:
-            o.DC_EVStatus = d_DC_EVStatusType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DC_EVStatus:done
-        switch (r.event(1, 1, "WeldingDetectionReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("WeldingDetectionReqType", 0);
+        o.DC_EVStatus = d_DC_EVStatusType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: DC_EVStatus:done
+        r.only("WeldingDetectionReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "WeldingDetectionReqType", s);
   }
@@ -7671,47 +6673,29 @@ function d_WeldingDetectionResType(r: BitReader): WeldingDetectionResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "WeldingDetectionResType", 0)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(5, 26, "WeldingDetectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ResponseCode:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 1)) {
-          case 0:
-            o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // DC_EVSEStatus:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_PhysicalValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "WeldingDetectionResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ResponseCode = EN_responseCodeType[r.seEnum(5, 26, "WeldingDetectionResType", 0, "WeldingDetectionResType.ResponseCode")];
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ResponseCode:done
+        r.only("WeldingDetectionResType", 1);
+        o.DC_EVSEStatus = d_DC_EVSEStatusType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: DC_EVSEStatus:done
+        r.only("WeldingDetectionResType", 2);
+        o.EVSEPresentVoltage = d_PhysicalValueType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
+        r.only("WeldingDetectionResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "WeldingDetectionResType", s);
   }
@@ -7733,10 +6717,8 @@ function e_AC_EVChargeParameterType(w: BitWriter, v: AC_EVChargeParameterType, n
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_AC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType); w.bits(W_AC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_AC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_AC_EVChargeParameterType[s]!, c, "AC_EVChargeParameterType", "DepartureTime", s, X_AC_EVChargeParameterType);
+      w.seUint(W_AC_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EAmount;
@@ -7781,21 +6763,15 @@ function e_PhysicalValueType(w: BitWriter, v: PhysicalValueType, name: string): 
     let x: any;
     x = v.Multiplier;
     if (x === undefined) w.missing("PhysicalValueType", "Multiplier");
-    w.pos += 2;
-    w.nbitChecked(x, 3, -3, 3, "Multiplier");
-    w.pos++;
+    w.seNbit(2, 0, x, 3, -3, 3, "Multiplier");
     s = 1;
     x = v.Unit;
     if (x === undefined) w.missing("PhysicalValueType", "Unit");
-    w.pos += 2;
-    w.enumChecked(x, EN_unitSymbolType_I, 3, "Unit");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_unitSymbolType_i(x), x, 3, "Unit");
     s = 2;
     x = v.Value;
     if (x === undefined) w.missing("PhysicalValueType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7849,21 +6825,15 @@ function e_AC_EVSEStatusType(w: BitWriter, v: AC_EVSEStatusType, name: string): 
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("AC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("AC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     x = v.RCD;
     if (x === undefined) w.missing("AC_EVSEStatusType", "RCD");
-    w.pos += 2;
-    w.boolChecked(x, "RCD");
-    w.pos++;
+    w.seBool(2, 0, x, "RCD");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7911,15 +6881,11 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7972,21 +6938,15 @@ function e_DC_EVStatusType(w: BitWriter, v: DC_EVStatusType, name: string): void
     let x: any;
     x = v.EVReady;
     if (x === undefined) w.missing("DC_EVStatusType", "EVReady");
-    w.pos += 2;
-    w.boolChecked(x, "EVReady");
-    w.pos++;
+    w.seBool(2, 0, x, "EVReady");
     s = 1;
     x = v.EVErrorCode;
     if (x === undefined) w.missing("DC_EVStatusType", "EVErrorCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_DC_EVErrorCodeType_I, 4, "EVErrorCode");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_DC_EVErrorCodeType_i(x), x, 4, "EVErrorCode");
     s = 2;
     x = v.EVRESSSOC;
     if (x === undefined) w.missing("DC_EVStatusType", "EVRESSSOC");
-    w.pos += 2;
-    w.nbitChecked(x, 7, 0, 100, "EVRESSSOC");
-    w.pos++;
+    w.seNbit(2, 0, x, 7, 0, 100, "EVRESSSOC");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -8006,9 +6966,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CableCheckResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CableCheckResType", "DC_EVSEStatus");
@@ -8018,9 +6976,7 @@ function e_CableCheckResType(w: BitWriter, v: CableCheckResType, name: string): 
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CableCheckResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -8041,30 +6997,22 @@ function e_DC_EVSEStatusType(w: BitWriter, v: DC_EVSEStatusType, name: string): 
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("DC_EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     x = v.EVSEIsolationStatus;
     if (x !== undefined) {
-      c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_isolationLevelType_I, 3, "EVSEIsolationStatus");
-      w.pos++;
+      c = C_DC_EVSEStatusType_l2[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEIsolationStatus", s, X_DC_EVSEStatusType);
+      w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_isolationLevelType_i(x), x, 3, "EVSEIsolationStatus");
       s = 3;
     }
     x = v.EVSEStatusCode;
     if (x === undefined) w.missing("DC_EVSEStatusType", "EVSEStatusCode");
-    c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType); w.bits(W_DC_EVSEStatusType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_DC_EVSEStatusCodeType_I, 4, "EVSEStatusCode");
-    w.pos++;
+    c = C_DC_EVSEStatusType_l3[s]!; if (c < 0) w.event(W_DC_EVSEStatusType[s]!, c, "DC_EVSEStatusType", "EVSEStatusCode", s, X_DC_EVSEStatusType);
+    w.seEnumIndex(W_DC_EVSEStatusType[s]! + 1, c * 2, EN_DC_EVSEStatusCodeType_i(x), x, 4, "EVSEStatusCode");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -8191,9 +7139,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "SAProvisioningCertificateChain");
@@ -8418,9 +7364,7 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateUpdateResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.SAProvisioningCertificateChain;
     if (x === undefined) w.missing("CertificateUpdateResType", "SAProvisioningCertificateChain");
@@ -8454,10 +7398,8 @@ function e_CertificateUpdateResType(w: BitWriter, v: CertificateUpdateResType, n
     s = 6;
     x = v.RetryCounter;
     if (x !== undefined) {
-      c = C_CertificateUpdateResType_l6[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "RetryCounter");
-      w.pos++;
+      c = C_CertificateUpdateResType_l6[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", "RetryCounter", s, X_CertificateUpdateResType);
+      w.seInt(W_CertificateUpdateResType[s]! + 1, c * 2, x, -32768, 32767, "RetryCounter");
       s = 7;
     }
     c = C_CertificateUpdateResType_ee[s]!; if (c < 0) w.event(W_CertificateUpdateResType[s]!, c, "CertificateUpdateResType", '', s, X_CertificateUpdateResType); w.bits(W_CertificateUpdateResType[s]!, c);
@@ -8480,18 +7422,14 @@ function e_ChargeParameterDiscoveryReqType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.MaxEntriesSAScheduleTuple;
     if (x !== undefined) {
-      c = C_ChargeParameterDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "MaxEntriesSAScheduleTuple");
-      w.pos++;
+      c = C_ChargeParameterDiscoveryReqType_l0[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "MaxEntriesSAScheduleTuple", s, X_ChargeParameterDiscoveryReqType);
+      w.seUint(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, x, 0, 65535, "MaxEntriesSAScheduleTuple");
       s = 1;
     }
     x = v.RequestedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode");
-    c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType); w.bits(W_ChargeParameterDiscoveryReqType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_EnergyTransferModeType_I, 3, "RequestedEnergyTransferMode");
-    w.pos++;
+    c = C_ChargeParameterDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ChargeParameterDiscoveryReqType[s]!, c, "ChargeParameterDiscoveryReqType", "RequestedEnergyTransferMode", s, X_ChargeParameterDiscoveryReqType);
+    w.seEnumIndex(W_ChargeParameterDiscoveryReqType[s]! + 1, c * 2, EN_EnergyTransferModeType_i(x), x, 3, "RequestedEnergyTransferMode");
     s = 2;
     x = v.AC_EVChargeParameter;
     if (x !== undefined) {
@@ -8538,10 +7476,8 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "DepartureTime", s, X_DC_EVChargeParameterType);
+      w.seUint(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.DC_EVStatus;
@@ -8585,18 +7521,14 @@ function e_DC_EVChargeParameterType(w: BitWriter, v: DC_EVChargeParameterType, n
     }
     x = v.FullSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "FullSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l7[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "FullSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "FullSOC");
       s = 8;
     }
     x = v.BulkSOC;
     if (x !== undefined) {
-      c = C_DC_EVChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "BulkSOC");
-      w.pos++;
+      c = C_DC_EVChargeParameterType_l8[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", "BulkSOC", s, X_DC_EVChargeParameterType);
+      w.seNbit(W_DC_EVChargeParameterType[s]! + 1, c * 2, x, 7, 0, 100, "BulkSOC");
       s = 9;
     }
     c = C_DC_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_DC_EVChargeParameterType[s]!, c, "DC_EVChargeParameterType", '', s, X_DC_EVChargeParameterType); w.bits(W_DC_EVChargeParameterType[s]!, c);
@@ -8615,10 +7547,8 @@ function e_EVChargeParameterType(w: BitWriter, v: EVChargeParameterType, name: s
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_EVChargeParameterType_l0[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", "DepartureTime", s, X_EVChargeParameterType);
+      w.seUint(W_EVChargeParameterType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     c = C_EVChargeParameterType_ee[s]!; if (c < 0) w.event(W_EVChargeParameterType[s]!, c, "EVChargeParameterType", '', s, X_EVChargeParameterType); w.bits(W_EVChargeParameterType[s]!, c);
@@ -8643,15 +7573,11 @@ function e_ChargeParameterDiscoveryResType(w: BitWriter, v: ChargeParameterDisco
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ChargeParameterDiscoveryResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSEProcessingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSEProcessingType_i(x), x, 2, "EVSEProcessing");
     s = 2;
     x = v.SAScheduleList;
     if (x !== undefined) {
@@ -8731,9 +7657,7 @@ function e_SAScheduleTupleType(w: BitWriter, v: SAScheduleTupleType, name: strin
     let x: any;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("SAScheduleTupleType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 1;
     x = v.PMaxSchedule;
     if (x === undefined) w.missing("SAScheduleTupleType", "PMaxSchedule");
@@ -8826,16 +7750,12 @@ function e_RelativeTimeIntervalType(w: BitWriter, v: RelativeTimeIntervalType, n
     let x: any;
     x = v.start;
     if (x === undefined) w.missing("RelativeTimeIntervalType", "start");
-    w.pos += 2;
-    w.intChecked(x, 0, 16777214, true, "start");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 16777214, "start");
     s = 1;
     x = v.duration;
     if (x !== undefined) {
-      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 86400, true, "duration");
-      w.pos++;
+      c = C_RelativeTimeIntervalType_l1[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", "duration", s, X_RelativeTimeIntervalType);
+      w.seUint(W_RelativeTimeIntervalType[s]! + 1, c * 2, x, 0, 86400, "duration");
       s = 2;
     }
     c = C_RelativeTimeIntervalType_ee[s]!; if (c < 0) w.event(W_RelativeTimeIntervalType[s]!, c, "RelativeTimeIntervalType", '', s, X_RelativeTimeIntervalType); w.bits(W_RelativeTimeIntervalType[s]!, c);
@@ -8877,10 +7797,8 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.SalesTariffID;
     if (x === undefined) w.missing("SalesTariffType", "SalesTariffID");
-    c = C_SalesTariffType_l0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 1, 255, "SalesTariffID");
-    w.pos++;
+    c = C_SalesTariffType_l0[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "SalesTariffID", s, X_SalesTariffType);
+    w.seNbit(W_SalesTariffType[s]! + 1, c * 2, x, 8, 1, 255, "SalesTariffID");
     s = 2;
     x = v.SalesTariffDescription;
     if (x !== undefined) {
@@ -8892,10 +7810,8 @@ function e_SalesTariffType(w: BitWriter, v: SalesTariffType, name: string): void
     }
     x = v.NumEPriceLevels;
     if (x !== undefined) {
-      c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType); w.bits(W_SalesTariffType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "NumEPriceLevels");
-      w.pos++;
+      c = C_SalesTariffType_l2[s]!; if (c < 0) w.event(W_SalesTariffType[s]!, c, "SalesTariffType", "NumEPriceLevels", s, X_SalesTariffType);
+      w.seNbit(W_SalesTariffType[s]! + 1, c * 2, x, 8, 0, 255, "NumEPriceLevels");
       s = 4;
     }
     x = v.SalesTariffEntry;
@@ -8942,10 +7858,8 @@ function e_SalesTariffEntryType(w: BitWriter, v: SalesTariffEntryType, name: str
     }
     x = v.EPriceLevel;
     if (x !== undefined) {
-      c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType); w.bits(W_SalesTariffEntryType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "EPriceLevel");
-      w.pos++;
+      c = C_SalesTariffEntryType_l2[s]!; if (c < 0) w.event(W_SalesTariffEntryType[s]!, c, "SalesTariffEntryType", "EPriceLevel", s, X_SalesTariffEntryType);
+      w.seNbit(W_SalesTariffEntryType[s]! + 1, c * 2, x, 8, 0, 255, "EPriceLevel");
       s = 3;
     }
     x = v.ConsumptionCost;
@@ -9008,22 +7922,16 @@ function e_CostType(w: BitWriter, v: CostType, name: string): void {
     let x: any;
     x = v.costKind;
     if (x === undefined) w.missing("CostType", "costKind");
-    w.pos += 2;
-    w.enumChecked(x, EN_costKindType_I, 2, "costKind");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_costKindType_i(x), x, 2, "costKind");
     s = 1;
     x = v.amount;
     if (x === undefined) w.missing("CostType", "amount");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "amount");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "amount");
     s = 2;
     x = v.amountMultiplier;
     if (x !== undefined) {
-      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType); w.bits(W_CostType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 3, -3, 3, "amountMultiplier");
-      w.pos++;
+      c = C_CostType_l2[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", "amountMultiplier", s, X_CostType);
+      w.seNbit(W_CostType[s]! + 1, c * 2, x, 3, -3, 3, "amountMultiplier");
       s = 3;
     }
     c = C_CostType_ee[s]!; if (c < 0) w.event(W_CostType[s]!, c, "CostType", '', s, X_CostType); w.bits(W_CostType[s]!, c);
@@ -9165,9 +8073,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ChargingStatusResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("ChargingStatusResType", "EVSEID");
@@ -9177,9 +8083,7 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     s = 2;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("ChargingStatusResType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 3;
     x = v.EVSEMaxCurrent;
     if (x !== undefined) {
@@ -9197,10 +8101,8 @@ function e_ChargingStatusResType(w: BitWriter, v: ChargingStatusResType, name: s
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType); w.bits(W_ChargingStatusResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ReceiptRequired");
-      w.pos++;
+      c = C_ChargingStatusResType_l5[s]!; if (c < 0) w.event(W_ChargingStatusResType[s]!, c, "ChargingStatusResType", "ReceiptRequired", s, X_ChargingStatusResType);
+      w.seBool(W_ChargingStatusResType[s]! + 1, c * 2, x, "ReceiptRequired");
       s = 6;
     }
     x = v.AC_EVSEStatus;
@@ -9251,10 +8153,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l3[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 4;
     }
     x = v.TMeter;
@@ -9323,18 +8223,14 @@ function e_CurrentDemandReqType(w: BitWriter, v: CurrentDemandReqType, name: str
     }
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_CurrentDemandReqType_l5[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "BulkChargingComplete", s, X_CurrentDemandReqType);
+      w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 6;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("CurrentDemandReqType", "ChargingComplete");
-    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType); w.bits(W_CurrentDemandReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_CurrentDemandReqType_l6[s]!; if (c < 0) w.event(W_CurrentDemandReqType[s]!, c, "CurrentDemandReqType", "ChargingComplete", s, X_CurrentDemandReqType);
+    w.seBool(W_CurrentDemandReqType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 7;
     x = v.RemainingTimeToFullSoC;
     if (x !== undefined) {
@@ -9385,9 +8281,7 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CurrentDemandResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("CurrentDemandResType", "DC_EVSEStatus");
@@ -9409,21 +8303,15 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     s = 4;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSECurrentLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSECurrentLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSECurrentLimitAchieved");
     s = 5;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEVoltageLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEVoltageLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEVoltageLimitAchieved");
     s = 6;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("CurrentDemandResType", "EVSEPowerLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEPowerLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEPowerLimitAchieved");
     s = 7;
     x = v.EVSEMaximumVoltageLimit;
     if (x !== undefined) {
@@ -9455,9 +8343,7 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     s = 11;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("CurrentDemandResType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 12;
     x = v.MeterInfo;
     if (x !== undefined) {
@@ -9468,10 +8354,8 @@ function e_CurrentDemandResType(w: BitWriter, v: CurrentDemandResType, name: str
     }
     x = v.ReceiptRequired;
     if (x !== undefined) {
-      c = C_CurrentDemandResType_l13[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ReceiptRequired");
-      w.pos++;
+      c = C_CurrentDemandResType_l13[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", "ReceiptRequired", s, X_CurrentDemandResType);
+      w.seBool(W_CurrentDemandResType[s]! + 1, c * 2, x, "ReceiptRequired");
       s = 14;
     }
     c = C_CurrentDemandResType_ee[s]!; if (c < 0) w.event(W_CurrentDemandResType[s]!, c, "CurrentDemandResType", '', s, X_CurrentDemandResType); w.bits(W_CurrentDemandResType[s]!, c);
@@ -9498,18 +8382,14 @@ function e_DC_EVPowerDeliveryParameterType(w: BitWriter, v: DC_EVPowerDeliveryPa
     s = 1;
     x = v.BulkChargingComplete;
     if (x !== undefined) {
-      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "BulkChargingComplete");
-      w.pos++;
+      c = C_DC_EVPowerDeliveryParameterType_l1[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "BulkChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+      w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "BulkChargingComplete");
       s = 2;
     }
     x = v.ChargingComplete;
     if (x === undefined) w.missing("DC_EVPowerDeliveryParameterType", "ChargingComplete");
-    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType); w.bits(W_DC_EVPowerDeliveryParameterType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "ChargingComplete");
-    w.pos++;
+    c = C_DC_EVPowerDeliveryParameterType_l2[s]!; if (c < 0) w.event(W_DC_EVPowerDeliveryParameterType[s]!, c, "DC_EVPowerDeliveryParameterType", "ChargingComplete", s, X_DC_EVPowerDeliveryParameterType);
+    w.seBool(W_DC_EVPowerDeliveryParameterType[s]! + 1, c * 2, x, "ChargingComplete");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9635,15 +8515,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_EVSENotificationType_I, 2, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_EVSENotificationType_i(x), x, 2, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -10194,10 +9070,8 @@ function e_MeteringReceiptReqType(w: BitWriter, v: MeteringReceiptReqType, name:
     s = 2;
     x = v.SAScheduleTupleID;
     if (x !== undefined) {
-      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType); w.bits(W_MeteringReceiptReqType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-      w.pos++;
+      c = C_MeteringReceiptReqType_l1[s]!; if (c < 0) w.event(W_MeteringReceiptReqType[s]!, c, "MeteringReceiptReqType", "SAScheduleTupleID", s, X_MeteringReceiptReqType);
+      w.seNbit(W_MeteringReceiptReqType[s]! + 1, c * 2, x, 8, 1, 255, "SAScheduleTupleID");
       s = 3;
     }
     x = v.MeterInfo;
@@ -10225,9 +9099,7 @@ function e_MeteringReceiptResType(w: BitWriter, v: MeteringReceiptResType, name:
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringReceiptResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
@@ -10329,9 +9201,7 @@ function e_PaymentDetailsResType(w: BitWriter, v: PaymentDetailsResType, name: s
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentDetailsResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.GenChallenge;
     if (x === undefined) w.missing("PaymentDetailsResType", "GenChallenge");
@@ -10362,9 +9232,7 @@ function e_PaymentServiceSelectionReqType(w: BitWriter, v: PaymentServiceSelecti
     let x: any;
     x = v.SelectedPaymentOption;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedPaymentOption");
-    w.pos += 2;
-    w.enumChecked(x, EN_paymentOptionType_I, 1, "SelectedPaymentOption");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_paymentOptionType_i(x), x, 1, "SelectedPaymentOption");
     s = 1;
     x = v.SelectedServiceList;
     if (x === undefined) w.missing("PaymentServiceSelectionReqType", "SelectedServiceList");
@@ -10414,16 +9282,12 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ParameterSetID;
     if (x !== undefined) {
-      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-      w.pos++;
+      c = C_SelectedServiceType_l1[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", "ParameterSetID", s, X_SelectedServiceType);
+      w.seInt(W_SelectedServiceType[s]! + 1, c * 2, x, -32768, 32767, "ParameterSetID");
       s = 2;
     }
     c = C_SelectedServiceType_ee[s]!; if (c < 0) w.event(W_SelectedServiceType[s]!, c, "SelectedServiceType", '', s, X_SelectedServiceType); w.bits(W_SelectedServiceType[s]!, c);
@@ -10442,9 +9306,7 @@ function e_PaymentServiceSelectionResType(w: BitWriter, v: PaymentServiceSelecti
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PaymentServiceSelectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10466,15 +9328,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     let x: any;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_chargeProgressType_i(x), x, 2, "ChargeProgress");
     s = 1;
     x = v.SAScheduleTupleID;
     if (x === undefined) w.missing("PowerDeliveryReqType", "SAScheduleTupleID");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 1, 255, "SAScheduleTupleID");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 1, 255, "SAScheduleTupleID");
     s = 2;
     x = v.ChargingProfile;
     if (x !== undefined) {
@@ -10540,9 +9398,7 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     let x: any;
     x = v.ChargingProfileEntryStart;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryStart");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "ChargingProfileEntryStart");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "ChargingProfileEntryStart");
     s = 1;
     x = v.ChargingProfileEntryMaxPower;
     if (x === undefined) w.missing("ProfileEntryType", "ChargingProfileEntryMaxPower");
@@ -10552,10 +9408,8 @@ function e_ProfileEntryType(w: BitWriter, v: ProfileEntryType, name: string): vo
     s = 2;
     x = v.ChargingProfileEntryMaxNumberOfPhasesInUse;
     if (x !== undefined) {
-      c = C_ProfileEntryType_l2[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
-      w.pos++;
+      c = C_ProfileEntryType_l2[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", "ChargingProfileEntryMaxNumberOfPhasesInUse", s, X_ProfileEntryType);
+      w.seNbit(W_ProfileEntryType[s]! + 1, c * 2, x, 2, 1, 3, "ChargingProfileEntryMaxNumberOfPhasesInUse");
       s = 3;
     }
     c = C_ProfileEntryType_ee[s]!; if (c < 0) w.event(W_ProfileEntryType[s]!, c, "ProfileEntryType", '', s, X_ProfileEntryType); w.bits(W_ProfileEntryType[s]!, c);
@@ -10577,9 +9431,7 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.AC_EVSEStatus;
     if (x !== undefined) {
@@ -10654,9 +9506,7 @@ function e_PreChargeResType(w: BitWriter, v: PreChargeResType, name: string): vo
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PreChargeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("PreChargeResType", "DC_EVSEStatus");
@@ -10686,9 +9536,7 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -10708,15 +9556,11 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 2;
     x = v.ServiceParameterList;
     if (x !== undefined) {
@@ -10767,9 +9611,7 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "ParameterSetID");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "ParameterSetID");
     s = 1;
     x = v.Parameter;
     if (x === undefined) w.missing("ParameterSetType", "Parameter");
@@ -10809,34 +9651,26 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "boolValue");
-      w.pos++;
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType);
+      w.seBool(W_ParameterType[s]! + 1, c * 2, x, "boolValue");
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
-      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.pos++;
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType);
+      w.seNbit(W_ParameterType[s]! + 1, c * 2, x, 8, -128, 127, "byteValue");
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
-      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.pos++;
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -32768, 32767, "shortValue");
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
-      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.pos++;
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -2147483648, 2147483647, "intValue");
       s = 5;
     }
     x = v.physicalValue;
@@ -10879,10 +9713,8 @@ function e_ServiceDiscoveryReqType(w: BitWriter, v: ServiceDiscoveryReqType, nam
     }
     x = v.ServiceCategory;
     if (x !== undefined) {
-      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-      w.pos++;
+      c = C_ServiceDiscoveryReqType_l1[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", "ServiceCategory", s, X_ServiceDiscoveryReqType);
+      w.seEnumIndex(W_ServiceDiscoveryReqType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
       s = 2;
     }
     c = C_ServiceDiscoveryReqType_ee[s]!; if (c < 0) w.event(W_ServiceDiscoveryReqType[s]!, c, "ServiceDiscoveryReqType", '', s, X_ServiceDiscoveryReqType); w.bits(W_ServiceDiscoveryReqType[s]!, c);
@@ -10904,9 +9736,7 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.PaymentOptionList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "PaymentOptionList");
@@ -10946,10 +9776,8 @@ function e_PaymentOptionListType(w: BitWriter, v: PaymentOptionListType, name: s
     if (x !== undefined) {
       w.arr(x, "PaymentOption");
       for (let i = 0; i < x.length; i++) {
-        c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType); w.bits(W_PaymentOptionListType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_paymentOptionType_I, 1, "PaymentOption");
-        w.pos++;
+        c = C_PaymentOptionListType_l0[s]!; if (c < 0) w.event(W_PaymentOptionListType[s]!, c, "PaymentOptionListType", "PaymentOption", s, X_PaymentOptionListType);
+        w.seEnumIndex(W_PaymentOptionListType[s]! + 1, c * 2, EN_paymentOptionType_i(x[i]), x[i], 1, "PaymentOption");
         s = ((i + 1) < 2 ? 1 : 2);
       }
     }
@@ -10974,9 +9802,7 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
@@ -10988,10 +9814,8 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ChargeServiceType", "ServiceCategory");
-    c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-    w.pos++;
+    c = C_ChargeServiceType_l2[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "ServiceCategory", s, X_ChargeServiceType);
+    w.seEnumIndex(W_ChargeServiceType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -11003,10 +9827,8 @@ function e_ChargeServiceType(w: BitWriter, v: ChargeServiceType, name: string): 
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ChargeServiceType", "FreeService");
-    c = C_ChargeServiceType_l4[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "FreeService", s, X_ChargeServiceType); w.bits(W_ChargeServiceType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    c = C_ChargeServiceType_l4[s]!; if (c < 0) w.event(W_ChargeServiceType[s]!, c, "ChargeServiceType", "FreeService", s, X_ChargeServiceType);
+    w.seBool(W_ChargeServiceType[s]! + 1, c * 2, x, "FreeService");
     s = 5;
     x = v.SupportedEnergyTransferMode;
     if (x === undefined) w.missing("ChargeServiceType", "SupportedEnergyTransferMode");
@@ -11033,10 +9855,8 @@ function e_SupportedEnergyTransferModeType(w: BitWriter, v: SupportedEnergyTrans
     if (x !== undefined) {
       w.arr(x, "EnergyTransferMode");
       for (let i = 0; i < x.length; i++) {
-        c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType); w.bits(W_SupportedEnergyTransferModeType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_EnergyTransferModeType_I, 3, "EnergyTransferMode");
-        w.pos++;
+        c = C_SupportedEnergyTransferModeType_l0[s]!; if (c < 0) w.event(W_SupportedEnergyTransferModeType[s]!, c, "SupportedEnergyTransferModeType", "EnergyTransferMode", s, X_SupportedEnergyTransferModeType);
+        w.seEnumIndex(W_SupportedEnergyTransferModeType[s]! + 1, c * 2, EN_EnergyTransferModeType_i(x[i]), x[i], 3, "EnergyTransferMode");
         s = ((i + 1) < 6 ? 1 : 2);
       }
     }
@@ -11085,9 +9905,7 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ServiceName;
     if (x !== undefined) {
@@ -11099,10 +9917,8 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.ServiceCategory;
     if (x === undefined) w.missing("ServiceType", "ServiceCategory");
-    c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
-    w.pos++;
-    w.enumChecked(x, EN_serviceCategoryType_I, 2, "ServiceCategory");
-    w.pos++;
+    c = C_ServiceType_l2[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "ServiceCategory", s, X_ServiceType);
+    w.seEnumIndex(W_ServiceType[s]! + 1, c * 2, EN_serviceCategoryType_i(x), x, 2, "ServiceCategory");
     s = 3;
     x = v.ServiceScope;
     if (x !== undefined) {
@@ -11114,10 +9930,8 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     }
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    c = C_ServiceType_l4[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "FreeService", s, X_ServiceType); w.bits(W_ServiceType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    c = C_ServiceType_l4[s]!; if (c < 0) w.event(W_ServiceType[s]!, c, "ServiceType", "FreeService", s, X_ServiceType);
+    w.seBool(W_ServiceType[s]! + 1, c * 2, x, "FreeService");
     s = 5;
     w.pos += 1;
   } catch (e) {
@@ -11157,9 +9971,7 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
@@ -11191,9 +10003,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     let x: any;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargingSessionType_I, 1, "ChargingSession");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_chargingSessionType_i(x), x, 1, "ChargingSession");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -11211,9 +10021,7 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -11506,9 +10314,7 @@ function e_NotificationType(w: BitWriter, v: NotificationType, name: string): vo
     let x: any;
     x = v.FaultCode;
     if (x === undefined) w.missing("NotificationType", "FaultCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_faultCodeType_I, 2, "FaultCode");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_faultCodeType_i(x), x, 2, "FaultCode");
     s = 1;
     x = v.FaultMsg;
     if (x !== undefined) {
@@ -11561,14 +10367,15 @@ const C_BodyType_l32 = [32, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 const C_BodyType_l33 = [33, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_l34 = [34, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 const C_BodyType_ee = [35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const K_BodyType: ReadonlyMap<string, number> = new Map([["AuthorizationReq", 0], ["AuthorizationRes", 1], ["BodyElement", 2], ["CableCheckReq", 3], ["CableCheckRes", 4], ["CertificateInstallationReq", 5], ["CertificateInstallationRes", 6], ["CertificateUpdateReq", 7], ["CertificateUpdateRes", 8], ["ChargeParameterDiscoveryReq", 9], ["ChargeParameterDiscoveryRes", 10], ["ChargingStatusReq", 11], ["ChargingStatusRes", 12], ["CurrentDemandReq", 13], ["CurrentDemandRes", 14], ["MeteringReceiptReq", 15], ["MeteringReceiptRes", 16], ["PaymentDetailsReq", 17], ["PaymentDetailsRes", 18], ["PaymentServiceSelectionReq", 19], ["PaymentServiceSelectionRes", 20], ["PowerDeliveryReq", 21], ["PowerDeliveryRes", 22], ["PreChargeReq", 23], ["PreChargeRes", 24], ["ServiceDetailReq", 25], ["ServiceDetailRes", 26], ["ServiceDiscoveryReq", 27], ["ServiceDiscoveryRes", 28], ["SessionSetupReq", 29], ["SessionSetupRes", 30], ["SessionStopReq", 31], ["SessionStopRes", 32], ["WeldingDetectionReq", 33], ["WeldingDetectionRes", 34]]);
 function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
   try {
     let s = 0;
     let c = 0;
     let x: any;
     for (const k in v) {
-      switch (k) {
-        case "AuthorizationReq":
+      switch (K_BodyType.get(k)) {
+        case 0: // AuthorizationReq
           x = v.AuthorizationReq;
           if (x !== undefined) {
             c = C_BodyType_l0[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11577,7 +10384,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 1;
           }
           break;
-        case "AuthorizationRes":
+        case 1: // AuthorizationRes
           x = v.AuthorizationRes;
           if (x !== undefined) {
             c = C_BodyType_l1[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "AuthorizationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11586,7 +10393,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 2;
           }
           break;
-        case "BodyElement":
+        case 2: // BodyElement
           x = v.BodyElement;
           if (x !== undefined) {
             c = C_BodyType_l2[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "BodyElement", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11595,7 +10402,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 3;
           }
           break;
-        case "CableCheckReq":
+        case 3: // CableCheckReq
           x = v.CableCheckReq;
           if (x !== undefined) {
             c = C_BodyType_l3[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11604,7 +10411,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 4;
           }
           break;
-        case "CableCheckRes":
+        case 4: // CableCheckRes
           x = v.CableCheckRes;
           if (x !== undefined) {
             c = C_BodyType_l4[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CableCheckRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11613,7 +10420,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 5;
           }
           break;
-        case "CertificateInstallationReq":
+        case 5: // CertificateInstallationReq
           x = v.CertificateInstallationReq;
           if (x !== undefined) {
             c = C_BodyType_l5[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11622,7 +10429,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 6;
           }
           break;
-        case "CertificateInstallationRes":
+        case 6: // CertificateInstallationRes
           x = v.CertificateInstallationRes;
           if (x !== undefined) {
             c = C_BodyType_l6[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateInstallationRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11631,7 +10438,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 7;
           }
           break;
-        case "CertificateUpdateReq":
+        case 7: // CertificateUpdateReq
           x = v.CertificateUpdateReq;
           if (x !== undefined) {
             c = C_BodyType_l7[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11640,7 +10447,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 8;
           }
           break;
-        case "CertificateUpdateRes":
+        case 8: // CertificateUpdateRes
           x = v.CertificateUpdateRes;
           if (x !== undefined) {
             c = C_BodyType_l8[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CertificateUpdateRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11649,7 +10456,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 9;
           }
           break;
-        case "ChargeParameterDiscoveryReq":
+        case 9: // ChargeParameterDiscoveryReq
           x = v.ChargeParameterDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l9[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11658,7 +10465,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 10;
           }
           break;
-        case "ChargeParameterDiscoveryRes":
+        case 10: // ChargeParameterDiscoveryRes
           x = v.ChargeParameterDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l10[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargeParameterDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11667,7 +10474,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 11;
           }
           break;
-        case "ChargingStatusReq":
+        case 11: // ChargingStatusReq
           x = v.ChargingStatusReq;
           if (x !== undefined) {
             c = C_BodyType_l11[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11676,7 +10483,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 12;
           }
           break;
-        case "ChargingStatusRes":
+        case 12: // ChargingStatusRes
           x = v.ChargingStatusRes;
           if (x !== undefined) {
             c = C_BodyType_l12[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ChargingStatusRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11685,7 +10492,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 13;
           }
           break;
-        case "CurrentDemandReq":
+        case 13: // CurrentDemandReq
           x = v.CurrentDemandReq;
           if (x !== undefined) {
             c = C_BodyType_l13[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11694,7 +10501,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 14;
           }
           break;
-        case "CurrentDemandRes":
+        case 14: // CurrentDemandRes
           x = v.CurrentDemandRes;
           if (x !== undefined) {
             c = C_BodyType_l14[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "CurrentDemandRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11703,7 +10510,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 15;
           }
           break;
-        case "MeteringReceiptReq":
+        case 15: // MeteringReceiptReq
           x = v.MeteringReceiptReq;
           if (x !== undefined) {
             c = C_BodyType_l15[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11712,7 +10519,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 16;
           }
           break;
-        case "MeteringReceiptRes":
+        case 16: // MeteringReceiptRes
           x = v.MeteringReceiptRes;
           if (x !== undefined) {
             c = C_BodyType_l16[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "MeteringReceiptRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11721,7 +10528,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 17;
           }
           break;
-        case "PaymentDetailsReq":
+        case 17: // PaymentDetailsReq
           x = v.PaymentDetailsReq;
           if (x !== undefined) {
             c = C_BodyType_l17[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11730,7 +10537,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 18;
           }
           break;
-        case "PaymentDetailsRes":
+        case 18: // PaymentDetailsRes
           x = v.PaymentDetailsRes;
           if (x !== undefined) {
             c = C_BodyType_l18[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentDetailsRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11739,7 +10546,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 19;
           }
           break;
-        case "PaymentServiceSelectionReq":
+        case 19: // PaymentServiceSelectionReq
           x = v.PaymentServiceSelectionReq;
           if (x !== undefined) {
             c = C_BodyType_l19[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11748,7 +10555,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 20;
           }
           break;
-        case "PaymentServiceSelectionRes":
+        case 20: // PaymentServiceSelectionRes
           x = v.PaymentServiceSelectionRes;
           if (x !== undefined) {
             c = C_BodyType_l20[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PaymentServiceSelectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11757,7 +10564,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 21;
           }
           break;
-        case "PowerDeliveryReq":
+        case 21: // PowerDeliveryReq
           x = v.PowerDeliveryReq;
           if (x !== undefined) {
             c = C_BodyType_l21[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11766,7 +10573,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 22;
           }
           break;
-        case "PowerDeliveryRes":
+        case 22: // PowerDeliveryRes
           x = v.PowerDeliveryRes;
           if (x !== undefined) {
             c = C_BodyType_l22[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PowerDeliveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11775,7 +10582,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 23;
           }
           break;
-        case "PreChargeReq":
+        case 23: // PreChargeReq
           x = v.PreChargeReq;
           if (x !== undefined) {
             c = C_BodyType_l23[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11784,7 +10591,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 24;
           }
           break;
-        case "PreChargeRes":
+        case 24: // PreChargeRes
           x = v.PreChargeRes;
           if (x !== undefined) {
             c = C_BodyType_l24[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "PreChargeRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11793,7 +10600,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 25;
           }
           break;
-        case "ServiceDetailReq":
+        case 25: // ServiceDetailReq
           x = v.ServiceDetailReq;
           if (x !== undefined) {
             c = C_BodyType_l25[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11802,7 +10609,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 26;
           }
           break;
-        case "ServiceDetailRes":
+        case 26: // ServiceDetailRes
           x = v.ServiceDetailRes;
           if (x !== undefined) {
             c = C_BodyType_l26[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDetailRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11811,7 +10618,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 27;
           }
           break;
-        case "ServiceDiscoveryReq":
+        case 27: // ServiceDiscoveryReq
           x = v.ServiceDiscoveryReq;
           if (x !== undefined) {
             c = C_BodyType_l27[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11820,7 +10627,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 28;
           }
           break;
-        case "ServiceDiscoveryRes":
+        case 28: // ServiceDiscoveryRes
           x = v.ServiceDiscoveryRes;
           if (x !== undefined) {
             c = C_BodyType_l28[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "ServiceDiscoveryRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11829,7 +10636,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 29;
           }
           break;
-        case "SessionSetupReq":
+        case 29: // SessionSetupReq
           x = v.SessionSetupReq;
           if (x !== undefined) {
             c = C_BodyType_l29[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11838,7 +10645,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 30;
           }
           break;
-        case "SessionSetupRes":
+        case 30: // SessionSetupRes
           x = v.SessionSetupRes;
           if (x !== undefined) {
             c = C_BodyType_l30[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionSetupRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11847,7 +10654,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 31;
           }
           break;
-        case "SessionStopReq":
+        case 31: // SessionStopReq
           x = v.SessionStopReq;
           if (x !== undefined) {
             c = C_BodyType_l31[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11856,7 +10663,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 32;
           }
           break;
-        case "SessionStopRes":
+        case 32: // SessionStopRes
           x = v.SessionStopRes;
           if (x !== undefined) {
             c = C_BodyType_l32[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "SessionStopRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11865,7 +10672,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 33;
           }
           break;
-        case "WeldingDetectionReq":
+        case 33: // WeldingDetectionReq
           x = v.WeldingDetectionReq;
           if (x !== undefined) {
             c = C_BodyType_l33[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionReq", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11874,7 +10681,7 @@ function e_BodyType(w: BitWriter, v: BodyType, name: string): void {
             s = 34;
           }
           break;
-        case "WeldingDetectionRes":
+        case 34: // WeldingDetectionRes
           x = v.WeldingDetectionRes;
           if (x !== undefined) {
             c = C_BodyType_l34[s]!; if (c < 0) w.event(W_BodyType[s]!, c, "BodyType", "WeldingDetectionRes", s, X_BodyType); w.bits(W_BodyType[s]!, c);
@@ -11923,9 +10730,7 @@ function e_WeldingDetectionResType(w: BitWriter, v: WeldingDetectionResType, nam
     let x: any;
     x = v.ResponseCode;
     if (x === undefined) w.missing("WeldingDetectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 5, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 5, "ResponseCode");
     s = 1;
     x = v.DC_EVSEStatus;
     if (x === undefined) w.missing("WeldingDetectionResType", "DC_EVSEStatus");
@@ -12133,418 +10938,421 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AC_EVChargeParameter":
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
+    case 0: // AC_EVChargeParameter
       w.bits(7, 0);
       w.obj(v, "AC_EVChargeParameter");
       e_AC_EVChargeParameterType(w, v, "AC_EVChargeParameter");
       return;
-    case "AC_EVSEChargeParameter":
+    case 1: // AC_EVSEChargeParameter
       w.bits(7, 1);
       w.obj(v, "AC_EVSEChargeParameter");
       e_AC_EVSEChargeParameterType(w, v, "AC_EVSEChargeParameter");
       return;
-    case "AC_EVSEStatus":
+    case 2: // AC_EVSEStatus
       w.bits(7, 2);
       w.obj(v, "AC_EVSEStatus");
       e_AC_EVSEStatusType(w, v, "AC_EVSEStatus");
       return;
-    case "AuthorizationReq":
+    case 3: // AuthorizationReq
       w.bits(7, 3);
       w.obj(v, "AuthorizationReq");
       e_AuthorizationReqType(w, v, "AuthorizationReq");
       return;
-    case "AuthorizationRes":
+    case 4: // AuthorizationRes
       w.bits(7, 4);
       w.obj(v, "AuthorizationRes");
       e_AuthorizationResType(w, v, "AuthorizationRes");
       return;
-    case "BodyElement":
+    case 5: // BodyElement
       w.bits(7, 5);
       w.obj(v, "BodyElement");
       e_BodyBaseType(w, v, "BodyElement");
       return;
-    case "CableCheckReq":
+    case 6: // CableCheckReq
       w.bits(7, 6);
       w.obj(v, "CableCheckReq");
       e_CableCheckReqType(w, v, "CableCheckReq");
       return;
-    case "CableCheckRes":
+    case 7: // CableCheckRes
       w.bits(7, 7);
       w.obj(v, "CableCheckRes");
       e_CableCheckResType(w, v, "CableCheckRes");
       return;
-    case "CanonicalizationMethod":
+    case 8: // CanonicalizationMethod
       w.bits(7, 8);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "CertificateInstallationReq":
+    case 9: // CertificateInstallationReq
       w.bits(7, 9);
       w.obj(v, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, v, "CertificateInstallationReq");
       return;
-    case "CertificateInstallationRes":
+    case 10: // CertificateInstallationRes
       w.bits(7, 10);
       w.obj(v, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, v, "CertificateInstallationRes");
       return;
-    case "CertificateUpdateReq":
+    case 11: // CertificateUpdateReq
       w.bits(7, 11);
       w.obj(v, "CertificateUpdateReq");
       e_CertificateUpdateReqType(w, v, "CertificateUpdateReq");
       return;
-    case "CertificateUpdateRes":
+    case 12: // CertificateUpdateRes
       w.bits(7, 12);
       w.obj(v, "CertificateUpdateRes");
       e_CertificateUpdateResType(w, v, "CertificateUpdateRes");
       return;
-    case "ChargeParameterDiscoveryReq":
+    case 13: // ChargeParameterDiscoveryReq
       w.bits(7, 13);
       w.obj(v, "ChargeParameterDiscoveryReq");
       e_ChargeParameterDiscoveryReqType(w, v, "ChargeParameterDiscoveryReq");
       return;
-    case "ChargeParameterDiscoveryRes":
+    case 14: // ChargeParameterDiscoveryRes
       w.bits(7, 14);
       w.obj(v, "ChargeParameterDiscoveryRes");
       e_ChargeParameterDiscoveryResType(w, v, "ChargeParameterDiscoveryRes");
       return;
-    case "ChargingStatusReq":
+    case 15: // ChargingStatusReq
       w.bits(7, 15);
       w.obj(v, "ChargingStatusReq");
       e_ChargingStatusReqType(w, v, "ChargingStatusReq");
       return;
-    case "ChargingStatusRes":
+    case 16: // ChargingStatusRes
       w.bits(7, 16);
       w.obj(v, "ChargingStatusRes");
       e_ChargingStatusResType(w, v, "ChargingStatusRes");
       return;
-    case "CurrentDemandReq":
+    case 17: // CurrentDemandReq
       w.bits(7, 17);
       w.obj(v, "CurrentDemandReq");
       e_CurrentDemandReqType(w, v, "CurrentDemandReq");
       return;
-    case "CurrentDemandRes":
+    case 18: // CurrentDemandRes
       w.bits(7, 18);
       w.obj(v, "CurrentDemandRes");
       e_CurrentDemandResType(w, v, "CurrentDemandRes");
       return;
-    case "DC_EVChargeParameter":
+    case 19: // DC_EVChargeParameter
       w.bits(7, 19);
       w.obj(v, "DC_EVChargeParameter");
       e_DC_EVChargeParameterType(w, v, "DC_EVChargeParameter");
       return;
-    case "DC_EVPowerDeliveryParameter":
+    case 20: // DC_EVPowerDeliveryParameter
       w.bits(7, 20);
       w.obj(v, "DC_EVPowerDeliveryParameter");
       e_DC_EVPowerDeliveryParameterType(w, v, "DC_EVPowerDeliveryParameter");
       return;
-    case "DC_EVSEChargeParameter":
+    case 21: // DC_EVSEChargeParameter
       w.bits(7, 21);
       w.obj(v, "DC_EVSEChargeParameter");
       e_DC_EVSEChargeParameterType(w, v, "DC_EVSEChargeParameter");
       return;
-    case "DC_EVSEStatus":
+    case 22: // DC_EVSEStatus
       w.bits(7, 22);
       w.obj(v, "DC_EVSEStatus");
       e_DC_EVSEStatusType(w, v, "DC_EVSEStatus");
       return;
-    case "DC_EVStatus":
+    case 23: // DC_EVStatus
       w.bits(7, 23);
       w.obj(v, "DC_EVStatus");
       e_DC_EVStatusType(w, v, "DC_EVStatus");
       return;
-    case "DSAKeyValue":
+    case 24: // DSAKeyValue
       w.bits(7, 24);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 25: // DigestMethod
       w.bits(7, 25);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 26: // DigestValue
       w.bits(7, 26);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "EVChargeParameter":
+    case 27: // EVChargeParameter
       w.bits(7, 27);
       w.obj(v, "EVChargeParameter");
       e_EVChargeParameterType(w, v, "EVChargeParameter");
       return;
-    case "EVPowerDeliveryParameter":
+    case 28: // EVPowerDeliveryParameter
       w.bits(7, 28);
       w.obj(v, "EVPowerDeliveryParameter");
       e_EVPowerDeliveryParameterType(w, v, "EVPowerDeliveryParameter");
       return;
-    case "EVSEChargeParameter":
+    case 29: // EVSEChargeParameter
       w.bits(7, 29);
       w.obj(v, "EVSEChargeParameter");
       e_EVSEChargeParameterType(w, v, "EVSEChargeParameter");
       return;
-    case "EVSEStatus":
+    case 30: // EVSEStatus
       w.bits(7, 30);
       w.obj(v, "EVSEStatus");
       e_EVSEStatusType(w, v, "EVSEStatus");
       return;
-    case "EVStatus":
+    case 31: // EVStatus
       w.bits(7, 31);
       w.obj(v, "EVStatus");
       e_EVStatusType(w, v, "EVStatus");
       return;
-    case "Entry":
+    case 32: // Entry
       w.bits(7, 32);
       w.obj(v, "Entry");
       e_EntryType(w, v, "Entry");
       return;
-    case "KeyInfo":
+    case 33: // KeyInfo
       w.bits(7, 33);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 34: // KeyName
       w.bits(7, 34);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 35: // KeyValue
       w.bits(7, 35);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 36: // Manifest
       w.bits(7, 36);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MeteringReceiptReq":
+    case 37: // MeteringReceiptReq
       w.bits(7, 37);
       w.obj(v, "MeteringReceiptReq");
       e_MeteringReceiptReqType(w, v, "MeteringReceiptReq");
       return;
-    case "MeteringReceiptRes":
+    case 38: // MeteringReceiptRes
       w.bits(7, 38);
       w.obj(v, "MeteringReceiptRes");
       e_MeteringReceiptResType(w, v, "MeteringReceiptRes");
       return;
-    case "MgmtData":
+    case 39: // MgmtData
       w.bits(7, 39);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 40: // Object
       w.bits(7, 40);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 41: // PGPData
       w.bits(7, 41);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "PMaxScheduleEntry":
+    case 42: // PMaxScheduleEntry
       w.bits(7, 42);
       w.obj(v, "PMaxScheduleEntry");
       e_PMaxScheduleEntryType(w, v, "PMaxScheduleEntry");
       return;
-    case "PaymentDetailsReq":
+    case 43: // PaymentDetailsReq
       w.bits(7, 43);
       w.obj(v, "PaymentDetailsReq");
       e_PaymentDetailsReqType(w, v, "PaymentDetailsReq");
       return;
-    case "PaymentDetailsRes":
+    case 44: // PaymentDetailsRes
       w.bits(7, 44);
       w.obj(v, "PaymentDetailsRes");
       e_PaymentDetailsResType(w, v, "PaymentDetailsRes");
       return;
-    case "PaymentServiceSelectionReq":
+    case 45: // PaymentServiceSelectionReq
       w.bits(7, 45);
       w.obj(v, "PaymentServiceSelectionReq");
       e_PaymentServiceSelectionReqType(w, v, "PaymentServiceSelectionReq");
       return;
-    case "PaymentServiceSelectionRes":
+    case 46: // PaymentServiceSelectionRes
       w.bits(7, 46);
       w.obj(v, "PaymentServiceSelectionRes");
       e_PaymentServiceSelectionResType(w, v, "PaymentServiceSelectionRes");
       return;
-    case "PowerDeliveryReq":
+    case 47: // PowerDeliveryReq
       w.bits(7, 47);
       w.obj(v, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, v, "PowerDeliveryReq");
       return;
-    case "PowerDeliveryRes":
+    case 48: // PowerDeliveryRes
       w.bits(7, 48);
       w.obj(v, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, v, "PowerDeliveryRes");
       return;
-    case "PreChargeReq":
+    case 49: // PreChargeReq
       w.bits(7, 49);
       w.obj(v, "PreChargeReq");
       e_PreChargeReqType(w, v, "PreChargeReq");
       return;
-    case "PreChargeRes":
+    case 50: // PreChargeRes
       w.bits(7, 50);
       w.obj(v, "PreChargeRes");
       e_PreChargeResType(w, v, "PreChargeRes");
       return;
-    case "RSAKeyValue":
+    case 51: // RSAKeyValue
       w.bits(7, 51);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 52: // Reference
       w.bits(7, 52);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RelativeTimeInterval":
+    case 53: // RelativeTimeInterval
       w.bits(7, 53);
       w.obj(v, "RelativeTimeInterval");
       e_RelativeTimeIntervalType(w, v, "RelativeTimeInterval");
       return;
-    case "RetrievalMethod":
+    case 54: // RetrievalMethod
       w.bits(7, 54);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SAScheduleList":
+    case 55: // SAScheduleList
       w.bits(7, 55);
       w.obj(v, "SAScheduleList");
       e_SAScheduleListType(w, v, "SAScheduleList");
       return;
-    case "SASchedules":
+    case 56: // SASchedules
       w.bits(7, 56);
       w.obj(v, "SASchedules");
       e_SASchedulesType(w, v, "SASchedules");
       return;
-    case "SPKIData":
+    case 57: // SPKIData
       w.bits(7, 57);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "SalesTariffEntry":
+    case 58: // SalesTariffEntry
       w.bits(7, 58);
       w.obj(v, "SalesTariffEntry");
       e_SalesTariffEntryType(w, v, "SalesTariffEntry");
       return;
-    case "ServiceDetailReq":
+    case 59: // ServiceDetailReq
       w.bits(7, 59);
       w.obj(v, "ServiceDetailReq");
       e_ServiceDetailReqType(w, v, "ServiceDetailReq");
       return;
-    case "ServiceDetailRes":
+    case 60: // ServiceDetailRes
       w.bits(7, 60);
       w.obj(v, "ServiceDetailRes");
       e_ServiceDetailResType(w, v, "ServiceDetailRes");
       return;
-    case "ServiceDiscoveryReq":
+    case 61: // ServiceDiscoveryReq
       w.bits(7, 61);
       w.obj(v, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, v, "ServiceDiscoveryReq");
       return;
-    case "ServiceDiscoveryRes":
+    case 62: // ServiceDiscoveryRes
       w.bits(7, 62);
       w.obj(v, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, v, "ServiceDiscoveryRes");
       return;
-    case "SessionSetupReq":
+    case 63: // SessionSetupReq
       w.bits(7, 63);
       w.obj(v, "SessionSetupReq");
       e_SessionSetupReqType(w, v, "SessionSetupReq");
       return;
-    case "SessionSetupRes":
+    case 64: // SessionSetupRes
       w.bits(7, 64);
       w.obj(v, "SessionSetupRes");
       e_SessionSetupResType(w, v, "SessionSetupRes");
       return;
-    case "SessionStopReq":
+    case 65: // SessionStopReq
       w.bits(7, 65);
       w.obj(v, "SessionStopReq");
       e_SessionStopReqType(w, v, "SessionStopReq");
       return;
-    case "SessionStopRes":
+    case 66: // SessionStopRes
       w.bits(7, 66);
       w.obj(v, "SessionStopRes");
       e_SessionStopResType(w, v, "SessionStopRes");
       return;
-    case "Signature":
+    case 67: // Signature
       w.bits(7, 67);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 68: // SignatureMethod
       w.bits(7, 68);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 69: // SignatureProperties
       w.bits(7, 69);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 70: // SignatureProperty
       w.bits(7, 70);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 71: // SignatureValue
       w.bits(7, 71);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 72: // SignedInfo
       w.bits(7, 72);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "TimeInterval":
+    case 73: // TimeInterval
       w.bits(7, 73);
       w.obj(v, "TimeInterval");
       e_IntervalType(w, v, "TimeInterval");
       return;
-    case "Transform":
+    case 74: // Transform
       w.bits(7, 74);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 75: // Transforms
       w.bits(7, 75);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "V2G_Message":
+    case 76: // V2G_Message
       w.bits(7, 76);
       w.obj(v, "V2G_Message");
       e_V2G_Message(w, v, "V2G_Message");
       return;
-    case "WeldingDetectionReq":
+    case 77: // WeldingDetectionReq
       w.bits(7, 77);
       w.obj(v, "WeldingDetectionReq");
       e_WeldingDetectionReqType(w, v, "WeldingDetectionReq");
       return;
-    case "WeldingDetectionRes":
+    case 78: // WeldingDetectionRes
       w.bits(7, 78);
       w.obj(v, "WeldingDetectionRes");
       e_WeldingDetectionResType(w, v, "WeldingDetectionRes");
       return;
-    case "X509Data":
+    case 79: // X509Data
       w.bits(7, 79);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

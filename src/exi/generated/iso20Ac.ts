@@ -11,7 +11,7 @@ const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
+function EN_evseNotificationType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "ExitStandby": return 1; case "Terminate": return 2; case "ScheduleRenegotiation": return 3; case "ServiceRenegotiation": return 4; case "MeteringConfirmation": return 5; default: return -1; } }
 
 // ---- document types
 export interface AC_CPDReqEnergyTransferModeType {
@@ -529,93 +529,88 @@ function d_AC_CPDReqEnergyTransferModeType(r: BitReader): AC_CPDReqEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVMaximumChargePower:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 2)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumChargePower:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargePower_L3:done
+        r.only("AC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDReqEnergyTransferModeType", 5)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDReqEnergyTransferModeType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower_L3:done
+        r.only("AC_CPDReqEnergyTransferModeType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_CPDReqEnergyTransferModeType", s);
   }
@@ -624,39 +619,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Exponent:done
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Value:done
+        r.only("RationalNumberType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -665,201 +643,203 @@ function d_AC_CPDResEnergyTransferModeType(r: BitReader): AC_CPDResEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVSEMaximumChargePower:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
             o.EVSEMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 2)) {
           case 0:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEMinimumChargePower:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargePower_L3:done
+        r.only("AC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
             o.EVSEMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 5)) {
           case 0:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumChargePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVSENominalFrequency = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSENominalFrequency:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower_L3:done
+        r.only("AC_CPDResEnergyTransferModeType", 6);
+        o.EVSENominalFrequency = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSENominalFrequency:done
         switch (r.event(3, 6, "AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
             o.MaximumPowerAsymmetry = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MaximumPowerAsymmetry:done
+    }
+    if (s === 8) {
+      // state 8: MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "AC_CPDResEnergyTransferModeType", 8)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPowerRampLimitation:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "AC_CPDResEnergyTransferModeType", 9)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVSEPresentActivePower:done
         switch (r.event(2, 3, "AC_CPDResEnergyTransferModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "AC_CPDResEnergyTransferModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "AC_CPDResEnergyTransferModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L3:done
+        r.only("AC_CPDResEnergyTransferModeType", 12);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_CPDResEnergyTransferModeType", s);
   }
@@ -868,105 +848,86 @@ function d_AC_ChargeLoopReqType(r: BitReader): AC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_ChargeLoopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "AC_ChargeLoopReqType", 1)) {
           case 0:
             o.DisplayParameters = d_DisplayParametersType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // DisplayParameters:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 2)) {
-          case 0:
-            const v0 = r.chBool("AC_ChargeLoopReqType.MeterInfoRequested");
-            o.MeterInfoRequested = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // MeterInfoRequested:done
+    }
+    if (s === 2) {
+      // state 2: DisplayParameters:done
+        o.MeterInfoRequested = r.seBool("AC_ChargeLoopReqType", 2, "AC_ChargeLoopReqType.MeterInfoRequested");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: MeterInfoRequested:done
         switch (r.event(3, 5, "AC_ChargeLoopReqType", 3)) {
           case 0:
             o.BPT_Dynamic_AC_CLReqControlMode = d_BPT_Dynamic_AC_CLReqControlModeType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_AC_CLReqControlMode = d_BPT_Scheduled_AC_CLReqControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.CLReqControlMode = d_CLReqControlModeType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.Dynamic_AC_CLReqControlMode = d_Dynamic_AC_CLReqControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.Scheduled_AC_CLReqControlMode = d_Scheduled_AC_CLReqControlModeType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // BPT_Dynamic_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // BPT_Scheduled_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // Dynamic_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 8: // Scheduled_AC_CLReqControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopReqType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: BPT_Dynamic_AC_CLReqControlMode:done
+        r.only("AC_ChargeLoopReqType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: BPT_Scheduled_AC_CLReqControlMode:done
+        r.only("AC_ChargeLoopReqType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: CLReqControlMode:done
+        r.only("AC_ChargeLoopReqType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: Dynamic_AC_CLReqControlMode:done
+        r.only("AC_ChargeLoopReqType", 7);
+        return o;
+    }
+    if (s === 8) {
+      // state 8: Scheduled_AC_CLReqControlMode:done
+        r.only("AC_ChargeLoopReqType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeLoopReqType", s);
   }
@@ -975,9 +936,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -985,11 +945,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -997,32 +959,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Signature:done
+        r.only("MessageHeaderType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -1047,23 +1007,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -1129,32 +1081,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -1264,94 +1204,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DigestMethod:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -1359,21 +1303,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: DigestValue:done
+        r.only("ReferenceType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -1385,14 +1325,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -1509,41 +1445,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("SignatureValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -2139,12 +2072,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2157,9 +2086,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -2167,11 +2095,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -2179,21 +2109,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: Exponent:done
+        r.only("RSAKeyValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -2202,64 +2128,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Transforms:done
+        r.only("RetrievalMethodType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -2526,9 +2451,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -2536,11 +2460,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -2548,21 +2474,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
+        r.only("X509IssuerSerialType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -2753,355 +2675,368 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
-            continue;
+            break;
           case 6:
             const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
-            continue;
+            break;
           case 8:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // PresentSOC:done
+    }
+    if (s === 1) {
+      // state 1: PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
-            continue;
+            break;
           case 7:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MaximumSOC:done
+    }
+    if (s === 4) {
+      // state 4: MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // RemainingTimeToMinimumSOC:done
+    }
+    if (s === 5) {
+      // state 5: RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // RemainingTimeToTargetSOC:done
+    }
+    if (s === 6) {
+      // state 6: RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RemainingTimeToMaximumSOC:done
+    }
+    if (s === 7) {
+      // state 7: RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // ChargingComplete:done
+    }
+    if (s === 8) {
+      // state 8: ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
           case 0:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BatteryEnergyCapacity:done
+    }
+    if (s === 9) {
+      // state 9: BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // InletHot:done
-        switch (r.event(1, 1, "DisplayParametersType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 10) {
+      // state 10: InletHot:done
+        r.only("DisplayParametersType", 10);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DisplayParametersType", s);
   }
@@ -3110,332 +3045,328 @@ function d_BPT_Dynamic_AC_CLReqControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargePower_L3:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 7);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumChargePower_L3:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 10);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 13)) {
-          case 0:
-            o.EVPresentReactivePower = d_RationalNumberType(r);
-            s = 14;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 14: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentActivePower_L3:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 13);
+        o.EVPresentReactivePower = d_RationalNumberType(r);
+        s = 14;
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L2:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 16: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 16)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 17;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 17: // EVMaximumDischargePower:done
+    }
+    if (s === 16) {
+      // state 16: EVPresentReactivePower_L3:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 16);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 17;
+    }
+    if (s === 17) {
+      // state 17: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 17)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 18: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 18) {
+      // state 18: EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 18)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 19: // EVMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 19)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 20;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 20: // EVMinimumDischargePower:done
+    }
+    if (s === 19) {
+      // state 19: EVMaximumDischargePower_L3:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 19);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 20;
+    }
+    if (s === 20) {
+      // state 20: EVMinimumDischargePower:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLReqControlModeType", 20)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 22;
-            continue;
+            break;
           case 2:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 3:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 21: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 21) {
+      // state 21: EVMinimumDischargePower_L2:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLReqControlModeType", 21)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 22;
-            continue;
+            break;
           case 1:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 2:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 22: // EVMinimumDischargePower_L3:done
+    }
+    if (s === 22) {
+      // state 22: EVMinimumDischargePower_L3:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLReqControlModeType", 22)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 23;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 23: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 23) {
+      // state 23: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLReqControlModeType", 23)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 24;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 24: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLReqControlModeType", 24)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 24) {
+      // state 24: EVMinimumV2XEnergyRequest:done
+        r.only("BPT_Dynamic_AC_CLReqControlModeType", 24);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_AC_CLReqControlModeType", s);
   }
@@ -3444,630 +3375,660 @@ function d_BPT_Scheduled_AC_CLReqControlModeType(r: BitReader): BPT_Scheduled_AC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 3)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumChargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 4)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumChargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVPresentActivePower:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L3:done
+        r.only("BPT_Scheduled_AC_CLReqControlModeType", 9);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVPresentActivePower:done
         switch (r.event(4, 12, "BPT_Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 7:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 9:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 10:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 11:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower_L2:done
         switch (r.event(4, 11, "BPT_Scheduled_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 9:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L3:done
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 8:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentReactivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLReqControlModeType", 13)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 7:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVPresentReactivePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L3:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 16: // EVMaximumDischargePower:done
+    }
+    if (s === 16) {
+      // state 16: EVMaximumDischargePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLReqControlModeType", 16)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 17: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 17) {
+      // state 17: EVMaximumDischargePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLReqControlModeType", 17)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 18: // EVMaximumDischargePower_L3:done
+    }
+    if (s === 18) {
+      // state 18: EVMaximumDischargePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLReqControlModeType", 18)) {
           case 0:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 19;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 19: // EVMinimumDischargePower:done
+    }
+    if (s === 19) {
+      // state 19: EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLReqControlModeType", 19)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 20;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 20: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 20) {
+      // state 20: EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLReqControlModeType", 20)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 21;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 21: // EVMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLReqControlModeType", 21)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 21) {
+      // state 21: EVMinimumDischargePower_L3:done
+        r.only("BPT_Scheduled_AC_CLReqControlModeType", 21);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_AC_CLReqControlModeType", s);
   }
@@ -4081,212 +4042,202 @@ function d_Dynamic_AC_CLReqControlModeType(r: BitReader): Dynamic_AC_CLReqContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("Dynamic_AC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
+        r.only("Dynamic_AC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
+        r.only("Dynamic_AC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
+        r.only("Dynamic_AC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargePower_L3:done
+        r.only("Dynamic_AC_CLReqControlModeType", 7);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumChargePower_L3:done
+        r.only("Dynamic_AC_CLReqControlModeType", 10);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentActivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 13)) {
-          case 0:
-            o.EVPresentReactivePower = d_RationalNumberType(r);
-            s = 14;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 14: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentActivePower_L3:done
+        r.only("Dynamic_AC_CLReqControlModeType", 13);
+        o.EVPresentReactivePower = d_RationalNumberType(r);
+        s = 14;
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L2:done
+    }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLReqControlModeType", 15)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 16: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLReqControlModeType", 16)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 16) {
+      // state 16: EVPresentReactivePower_L3:done
+        r.only("Dynamic_AC_CLReqControlModeType", 16);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_AC_CLReqControlModeType", s);
   }
@@ -4295,384 +4246,402 @@ function d_Scheduled_AC_CLReqControlModeType(r: BitReader): Scheduled_AC_CLReqCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "Scheduled_AC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(4, 9, "Scheduled_AC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(4, 8, "Scheduled_AC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
         switch (r.event(3, 7, "Scheduled_AC_CLReqControlModeType", 3)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // EVMaximumChargePower:done
+    }
+    if (s === 4) {
+      // state 4: EVMaximumChargePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 4)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMaximumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumChargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVPresentActivePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVPresentActivePower:done
+    }
+    if (s === 9) {
+      // state 9: EVMinimumChargePower_L3:done
+        r.only("Scheduled_AC_CLReqControlModeType", 9);
+        o.EVPresentActivePower = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVPresentActivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLReqControlModeType", 10)) {
           case 0:
             o.EVPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVPresentActivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLReqControlModeType", 11)) {
           case 0:
             o.EVPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 3:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVPresentActivePower_L3:done
+    }
+    if (s === 12) {
+      // state 12: EVPresentActivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLReqControlModeType", 12)) {
           case 0:
             o.EVPresentReactivePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVPresentReactivePower:done
+    }
+    if (s === 13) {
+      // state 13: EVPresentReactivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLReqControlModeType", 13)) {
           case 0:
             o.EVPresentReactivePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVPresentReactivePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVPresentReactivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLReqControlModeType", 14)) {
           case 0:
             o.EVPresentReactivePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 15: // EVPresentReactivePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLReqControlModeType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 15) {
+      // state 15: EVPresentReactivePower_L3:done
+        r.only("Scheduled_AC_CLReqControlModeType", 15);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_AC_CLReqControlModeType", s);
   }
@@ -4681,231 +4650,218 @@ function d_AC_ChargeLoopResType(r: BitReader): AC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeLoopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_ChargeLoopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeLoopResType", 1, "AC_ChargeLoopResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(4, 9, "AC_ChargeLoopResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 8:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
         switch (r.event(4, 8, "AC_ChargeLoopResType", 3)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 7:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // MeterInfo:done
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
         switch (r.event(3, 7, "AC_ChargeLoopResType", 4)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 6:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Receipt:done
+    }
+    if (s === 5) {
+      // state 5: Receipt:done
         switch (r.event(3, 6, "AC_ChargeLoopResType", 5)) {
           case 0:
             o.EVSETargetFrequency = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetFrequency:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetFrequency:done
         switch (r.event(3, 5, "AC_ChargeLoopResType", 6)) {
           case 0:
             o.BPT_Dynamic_AC_CLResControlMode = d_BPT_Dynamic_AC_CLResControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_AC_CLResControlMode = d_BPT_Scheduled_AC_CLResControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.Dynamic_AC_CLResControlMode = d_Dynamic_AC_CLResControlModeType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.Scheduled_AC_CLResControlMode = d_Scheduled_AC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // BPT_Dynamic_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 8: // BPT_Scheduled_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 9: // CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 10: // Dynamic_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 11: // Scheduled_AC_CLResControlMode:done
-        switch (r.event(1, 1, "AC_ChargeLoopResType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: BPT_Dynamic_AC_CLResControlMode:done
+        r.only("AC_ChargeLoopResType", 7);
+        return o;
+    }
+    if (s === 8) {
+      // state 8: BPT_Scheduled_AC_CLResControlMode:done
+        r.only("AC_ChargeLoopResType", 8);
+        return o;
+    }
+    if (s === 9) {
+      // state 9: CLResControlMode:done
+        r.only("AC_ChargeLoopResType", 9);
+        return o;
+    }
+    if (s === 10) {
+      // state 10: Dynamic_AC_CLResControlMode:done
+        r.only("AC_ChargeLoopResType", 10);
+        return o;
+    }
+    if (s === 11) {
+      // state 11: Scheduled_AC_CLResControlMode:done
+        r.only("AC_ChargeLoopResType", 11);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeLoopResType", s);
   }
@@ -4914,39 +4870,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
+        r.only("EVSEStatusType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4955,9 +4894,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -4965,11 +4903,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -4977,11 +4917,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -4989,46 +4931,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -5036,39 +4980,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -5076,32 +5022,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -5109,44 +5057,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -5154,23 +5106,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
+        r.only("MeterInfoType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -5300,12 +5248,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5318,37 +5262,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Amount:done
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
+        r.only("DetailedCostType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -5357,38 +5288,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Amount:done
+        r.only("DetailedTaxType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -5397,314 +5313,328 @@ function d_BPT_Dynamic_AC_CLResControlModeType(r: BitReader): BPT_Dynamic_AC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "BPT_Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSETargetActivePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSETargetActivePower:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
+        r.only("BPT_Dynamic_AC_CLResControlModeType", 4);
+        o.EVSETargetActivePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetActivePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Dynamic_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSETargetActivePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Dynamic_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSETargetReactivePower:done
+    }
+    if (s === 8) {
+      // state 8: EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Dynamic_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Dynamic_AC_CLResControlModeType", 9)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Dynamic_AC_CLResControlModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Dynamic_AC_CLResControlModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Dynamic_AC_CLResControlModeType", 12)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Dynamic_AC_CLResControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 13) {
+      // state 13: EVSEPresentActivePower_L3:done
+        r.only("BPT_Dynamic_AC_CLResControlModeType", 13);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_AC_CLResControlModeType", s);
   }
@@ -5713,262 +5643,273 @@ function d_BPT_Scheduled_AC_CLResControlModeType(r: BitReader): BPT_Scheduled_AC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "BPT_Scheduled_AC_CLResControlModeType", 0)) {
           case 0:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSETargetActivePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSETargetActivePower:done
         switch (r.event(4, 9, "BPT_Scheduled_AC_CLResControlModeType", 1)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSETargetActivePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "BPT_Scheduled_AC_CLResControlModeType", 2)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETargetActivePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "BPT_Scheduled_AC_CLResControlModeType", 3)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSETargetReactivePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSETargetReactivePower:done
         switch (r.event(3, 6, "BPT_Scheduled_AC_CLResControlModeType", 4)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "BPT_Scheduled_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "BPT_Scheduled_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPresentActivePower:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_Scheduled_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_Scheduled_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_Scheduled_AC_CLResControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 9) {
+      // state 9: EVSEPresentActivePower_L3:done
+        r.only("BPT_Scheduled_AC_CLResControlModeType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_AC_CLResControlModeType", s);
   }
@@ -5982,314 +5923,328 @@ function d_Dynamic_AC_CLResControlModeType(r: BitReader): Dynamic_AC_CLResContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_AC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_AC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "Dynamic_AC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSETargetActivePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSETargetActivePower:done
+    }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
+        r.only("Dynamic_AC_CLResControlModeType", 4);
+        o.EVSETargetActivePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSETargetActivePower:done
         switch (r.event(4, 9, "Dynamic_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetActivePower_L2:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Dynamic_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSETargetActivePower_L3:done
+    }
+    if (s === 7) {
+      // state 7: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Dynamic_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSETargetReactivePower:done
+    }
+    if (s === 8) {
+      // state 8: EVSETargetReactivePower:done
         switch (r.event(3, 6, "Dynamic_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 9) {
+      // state 9: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Dynamic_AC_CLResControlModeType", 9)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 10) {
+      // state 10: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Dynamic_AC_CLResControlModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower:done
         switch (r.event(2, 3, "Dynamic_AC_CLResControlModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Dynamic_AC_CLResControlModeType", 12)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "Dynamic_AC_CLResControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 13) {
+      // state 13: EVSEPresentActivePower_L3:done
+        r.only("Dynamic_AC_CLResControlModeType", 13);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_AC_CLResControlModeType", s);
   }
@@ -6298,262 +6253,273 @@ function d_Scheduled_AC_CLResControlModeType(r: BitReader): Scheduled_AC_CLResCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 10, "Scheduled_AC_CLResControlModeType", 0)) {
           case 0:
             o.EVSETargetActivePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSETargetActivePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSETargetActivePower:done
         switch (r.event(4, 9, "Scheduled_AC_CLResControlModeType", 1)) {
           case 0:
             o.EVSETargetActivePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSETargetActivePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSETargetActivePower_L2:done
         switch (r.event(4, 8, "Scheduled_AC_CLResControlModeType", 2)) {
           case 0:
             o.EVSETargetActivePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSETargetActivePower_L3:done
+    }
+    if (s === 3) {
+      // state 3: EVSETargetActivePower_L3:done
         switch (r.event(3, 7, "Scheduled_AC_CLResControlModeType", 3)) {
           case 0:
             o.EVSETargetReactivePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSETargetReactivePower:done
+    }
+    if (s === 4) {
+      // state 4: EVSETargetReactivePower:done
         switch (r.event(3, 6, "Scheduled_AC_CLResControlModeType", 4)) {
           case 0:
             o.EVSETargetReactivePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSETargetReactivePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSETargetReactivePower_L2:done
         switch (r.event(3, 5, "Scheduled_AC_CLResControlModeType", 5)) {
           case 0:
             o.EVSETargetReactivePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSETargetReactivePower_L3:done
+    }
+    if (s === 6) {
+      // state 6: EVSETargetReactivePower_L3:done
         switch (r.event(3, 4, "Scheduled_AC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPresentActivePower:done
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentActivePower:done
         switch (r.event(2, 3, "Scheduled_AC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "Scheduled_AC_CLResControlModeType", 8)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "Scheduled_AC_CLResControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 9) {
+      // state 9: EVSEPresentActivePower_L3:done
+        r.only("Scheduled_AC_CLResControlModeType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_AC_CLResControlModeType", s);
   }
@@ -6562,48 +6528,38 @@ function d_AC_ChargeParameterDiscoveryReqType(r: BitReader): AC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_ChargeParameterDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
             o.AC_CPDReqEnergyTransferMode = d_AC_CPDReqEnergyTransferModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.BPT_AC_CPDReqEnergyTransferMode = d_BPT_AC_CPDReqEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // BPT_AC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: AC_CPDReqEnergyTransferMode:done
+        r.only("AC_ChargeParameterDiscoveryReqType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: BPT_AC_CPDReqEnergyTransferMode:done
+        r.only("AC_ChargeParameterDiscoveryReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeParameterDiscoveryReqType", s);
   }
@@ -6612,171 +6568,168 @@ function d_BPT_AC_CPDReqEnergyTransferModeType(r: BitReader): BPT_AC_CPDReqEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVMaximumChargePower:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 1)) {
           case 0:
             o.EVMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 2)) {
           case 0:
             o.EVMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumChargePower:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargePower_L3:done
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 4)) {
           case 0:
             o.EVMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 5)) {
           case 0:
             o.EVMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVMaximumDischargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower_L3:done
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 6);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 7)) {
           case 0:
             o.EVMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumDischargePower_L2:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 8)) {
           case 0:
             o.EVMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVMinimumDischargePower:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumDischargePower_L3:done
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 9);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDReqEnergyTransferModeType", 10)) {
           case 0:
             o.EVMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVMinimumDischargePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDReqEnergyTransferModeType", 11)) {
           case 0:
             o.EVMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDReqEnergyTransferModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 12) {
+      // state 12: EVMinimumDischargePower_L3:done
+        r.only("BPT_AC_CPDReqEnergyTransferModeType", 12);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_AC_CPDReqEnergyTransferModeType", s);
   }
@@ -6785,58 +6738,43 @@ function d_AC_ChargeParameterDiscoveryResType(r: BitReader): AC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AC_ChargeParameterDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AC_ChargeParameterDiscoveryResType", 1, "AC_ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "AC_ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.AC_CPDResEnergyTransferMode = d_AC_CPDResEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.BPT_AC_CPDResEnergyTransferMode = d_BPT_AC_CPDResEnergyTransferModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // AC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // BPT_AC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "AC_ChargeParameterDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: AC_CPDResEnergyTransferMode:done
+        r.only("AC_ChargeParameterDiscoveryResType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: BPT_AC_CPDResEnergyTransferMode:done
+        r.only("AC_ChargeParameterDiscoveryResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AC_ChargeParameterDiscoveryResType", s);
   }
@@ -6845,285 +6783,289 @@ function d_BPT_AC_CPDResEnergyTransferModeType(r: BitReader): BPT_AC_CPDResEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVSEMaximumChargePower:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 1)) {
           case 0:
             o.EVSEMaximumChargePower_L2 = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMaximumChargePower_L2:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMaximumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 2)) {
           case 0:
             o.EVSEMaximumChargePower_L3 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEMinimumChargePower:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargePower_L3:done
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 4)) {
           case 0:
             o.EVSEMinimumChargePower_L2 = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMinimumChargePower_L2:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMinimumChargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 5)) {
           case 0:
             o.EVSEMinimumChargePower_L3 = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSENominalFrequency = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumChargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 6)) {
-          case 0:
-            o.EVSENominalFrequency = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSENominalFrequency:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower_L3:done
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 6);
+        o.EVSENominalFrequency = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSENominalFrequency:done
         switch (r.event(3, 6, "BPT_AC_CPDResEnergyTransferModeType", 7)) {
           case 0:
             o.MaximumPowerAsymmetry = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // MaximumPowerAsymmetry:done
+    }
+    if (s === 8) {
+      // state 8: MaximumPowerAsymmetry:done
         switch (r.event(3, 5, "BPT_AC_CPDResEnergyTransferModeType", 8)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // EVSEPowerRampLimitation:done
+    }
+    if (s === 9) {
+      // state 9: EVSEPowerRampLimitation:done
         switch (r.event(3, 4, "BPT_AC_CPDResEnergyTransferModeType", 9)) {
           case 0:
             o.EVSEPresentActivePower = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // EVSEPresentActivePower:done
+    }
+    if (s === 10) {
+      // state 10: EVSEPresentActivePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 10)) {
           case 0:
             o.EVSEPresentActivePower_L2 = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // EVSEPresentActivePower_L2:done
+    }
+    if (s === 11) {
+      // state 11: EVSEPresentActivePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 11)) {
           case 0:
             o.EVSEPresentActivePower_L3 = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 12: // EVSEPresentActivePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 12)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 13;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 13: // EVSEMaximumDischargePower:done
+    }
+    if (s === 12) {
+      // state 12: EVSEPresentActivePower_L3:done
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 12);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 13;
+    }
+    if (s === 13) {
+      // state 13: EVSEMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 13)) {
           case 0:
             o.EVSEMaximumDischargePower_L2 = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 14: // EVSEMaximumDischargePower_L2:done
+    }
+    if (s === 14) {
+      // state 14: EVSEMaximumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 14)) {
           case 0:
             o.EVSEMaximumDischargePower_L3 = d_RationalNumberType(r);
             s = 15;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 16;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 15: // EVSEMaximumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 15)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 16;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 16: // EVSEMinimumDischargePower:done
+    }
+    if (s === 15) {
+      // state 15: EVSEMaximumDischargePower_L3:done
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 15);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 16;
+    }
+    if (s === 16) {
+      // state 16: EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_AC_CPDResEnergyTransferModeType", 16)) {
           case 0:
             o.EVSEMinimumDischargePower_L2 = d_RationalNumberType(r);
             s = 17;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 17: // EVSEMinimumDischargePower_L2:done
+    }
+    if (s === 17) {
+      // state 17: EVSEMinimumDischargePower_L2:done
         switch (r.event(2, 2, "BPT_AC_CPDResEnergyTransferModeType", 17)) {
           case 0:
             o.EVSEMinimumDischargePower_L3 = d_RationalNumberType(r);
             s = 18;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 18: // EVSEMinimumDischargePower_L3:done
-        switch (r.event(1, 1, "BPT_AC_CPDResEnergyTransferModeType", 18)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 18) {
+      // state 18: EVSEMinimumDischargePower_L3:done
+        r.only("BPT_AC_CPDResEnergyTransferModeType", 18);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_AC_CPDResEnergyTransferModeType", s);
   }
@@ -7148,14 +7090,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -7195,14 +7133,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -7340,15 +7274,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -7492,10 +7422,8 @@ function e_AC_ChargeLoopReqType(w: BitWriter, v: AC_ChargeLoopReqType, name: str
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("AC_ChargeLoopReqType", "MeterInfoRequested");
-    c = C_AC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType); w.bits(W_AC_ChargeLoopReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "MeterInfoRequested");
-    w.pos++;
+    c = C_AC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_AC_ChargeLoopReqType[s]!, c, "AC_ChargeLoopReqType", "MeterInfoRequested", s, X_AC_ChargeLoopReqType);
+    w.seBool(W_AC_ChargeLoopReqType[s]! + 1, c * 2, x, "MeterInfoRequested");
     s = 3;
     x = v.BPT_Dynamic_AC_CLReqControlMode;
     if (x !== undefined) {
@@ -8360,66 +8288,50 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "PresentSOC");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MaximumSOC");
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMinimumSOC");
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToTargetSOC");
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMaximumSOC");
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ChargingComplete");
-      w.pos++;
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "ChargingComplete");
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -8431,10 +8343,8 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.InletHot;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "InletHot");
-      w.pos++;
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "InletHot");
       s = 10;
     }
     c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
@@ -8476,10 +8386,8 @@ function e_BPT_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType); w.bits(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLReqControlModeType[s]!, c, "BPT_Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLReqControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -8858,10 +8766,8 @@ function e_Dynamic_AC_CLReqControlModeType(w: BitWriter, v: Dynamic_AC_CLReqCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType); w.bits(W_Dynamic_AC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_AC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLReqControlModeType[s]!, c, "Dynamic_AC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_AC_CLReqControlModeType);
+      w.seUint(W_Dynamic_AC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -9126,9 +9032,7 @@ function e_AC_ChargeLoopResType(w: BitWriter, v: AC_ChargeLoopResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeLoopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -9210,15 +9114,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evseNotificationType_i(x), x, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9287,10 +9187,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -9408,9 +9306,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -9446,34 +9342,26 @@ function e_BPT_Dynamic_AC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_AC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType); w.bits(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_BPT_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_AC_CLResControlModeType[s]!, c, "BPT_Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSETargetActivePower;
@@ -9664,34 +9552,26 @@ function e_Dynamic_AC_CLResControlModeType(w: BitWriter, v: Dynamic_AC_CLResCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "DepartureTime", s, X_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "TargetSOC", s, X_Dynamic_AC_CLResControlModeType);
+      w.seNbit(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType); w.bits(W_Dynamic_AC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_Dynamic_AC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_AC_CLResControlModeType[s]!, c, "Dynamic_AC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_AC_CLResControlModeType);
+      w.seUint(W_Dynamic_AC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSETargetActivePower;
@@ -10007,9 +9887,7 @@ function e_AC_ChargeParameterDiscoveryResType(w: BitWriter, v: AC_ChargeParamete
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.AC_CPDResEnergyTransferMode;
     if (x !== undefined) {
@@ -10387,228 +10265,231 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AC_CPDReqEnergyTransferMode":
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
+    case 0: // AC_CPDReqEnergyTransferMode
       w.bits(6, 0);
       w.obj(v, "AC_CPDReqEnergyTransferMode");
       e_AC_CPDReqEnergyTransferModeType(w, v, "AC_CPDReqEnergyTransferMode");
       return;
-    case "AC_CPDResEnergyTransferMode":
+    case 1: // AC_CPDResEnergyTransferMode
       w.bits(6, 1);
       w.obj(v, "AC_CPDResEnergyTransferMode");
       e_AC_CPDResEnergyTransferModeType(w, v, "AC_CPDResEnergyTransferMode");
       return;
-    case "AC_ChargeLoopReq":
+    case 2: // AC_ChargeLoopReq
       w.bits(6, 2);
       w.obj(v, "AC_ChargeLoopReq");
       e_AC_ChargeLoopReqType(w, v, "AC_ChargeLoopReq");
       return;
-    case "AC_ChargeLoopRes":
+    case 3: // AC_ChargeLoopRes
       w.bits(6, 3);
       w.obj(v, "AC_ChargeLoopRes");
       e_AC_ChargeLoopResType(w, v, "AC_ChargeLoopRes");
       return;
-    case "AC_ChargeParameterDiscoveryReq":
+    case 4: // AC_ChargeParameterDiscoveryReq
       w.bits(6, 4);
       w.obj(v, "AC_ChargeParameterDiscoveryReq");
       e_AC_ChargeParameterDiscoveryReqType(w, v, "AC_ChargeParameterDiscoveryReq");
       return;
-    case "AC_ChargeParameterDiscoveryRes":
+    case 5: // AC_ChargeParameterDiscoveryRes
       w.bits(6, 5);
       w.obj(v, "AC_ChargeParameterDiscoveryRes");
       e_AC_ChargeParameterDiscoveryResType(w, v, "AC_ChargeParameterDiscoveryRes");
       return;
-    case "BPT_AC_CPDReqEnergyTransferMode":
+    case 6: // BPT_AC_CPDReqEnergyTransferMode
       w.bits(6, 6);
       w.obj(v, "BPT_AC_CPDReqEnergyTransferMode");
       e_BPT_AC_CPDReqEnergyTransferModeType(w, v, "BPT_AC_CPDReqEnergyTransferMode");
       return;
-    case "BPT_AC_CPDResEnergyTransferMode":
+    case 7: // BPT_AC_CPDResEnergyTransferMode
       w.bits(6, 7);
       w.obj(v, "BPT_AC_CPDResEnergyTransferMode");
       e_BPT_AC_CPDResEnergyTransferModeType(w, v, "BPT_AC_CPDResEnergyTransferMode");
       return;
-    case "BPT_Dynamic_AC_CLReqControlMode":
+    case 8: // BPT_Dynamic_AC_CLReqControlMode
       w.bits(6, 8);
       w.obj(v, "BPT_Dynamic_AC_CLReqControlMode");
       e_BPT_Dynamic_AC_CLReqControlModeType(w, v, "BPT_Dynamic_AC_CLReqControlMode");
       return;
-    case "BPT_Dynamic_AC_CLResControlMode":
+    case 9: // BPT_Dynamic_AC_CLResControlMode
       w.bits(6, 9);
       w.obj(v, "BPT_Dynamic_AC_CLResControlMode");
       e_BPT_Dynamic_AC_CLResControlModeType(w, v, "BPT_Dynamic_AC_CLResControlMode");
       return;
-    case "BPT_Scheduled_AC_CLReqControlMode":
+    case 10: // BPT_Scheduled_AC_CLReqControlMode
       w.bits(6, 10);
       w.obj(v, "BPT_Scheduled_AC_CLReqControlMode");
       e_BPT_Scheduled_AC_CLReqControlModeType(w, v, "BPT_Scheduled_AC_CLReqControlMode");
       return;
-    case "BPT_Scheduled_AC_CLResControlMode":
+    case 11: // BPT_Scheduled_AC_CLResControlMode
       w.bits(6, 11);
       w.obj(v, "BPT_Scheduled_AC_CLResControlMode");
       e_BPT_Scheduled_AC_CLResControlModeType(w, v, "BPT_Scheduled_AC_CLResControlMode");
       return;
-    case "CLReqControlMode":
+    case 12: // CLReqControlMode
       w.bits(6, 12);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 13: // CLResControlMode
       w.bits(6, 13);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 14: // CanonicalizationMethod
       w.bits(6, 14);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "DSAKeyValue":
+    case 15: // DSAKeyValue
       w.bits(6, 15);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 16: // DigestMethod
       w.bits(6, 16);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 17: // DigestValue
       w.bits(6, 17);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "Dynamic_AC_CLReqControlMode":
+    case 18: // Dynamic_AC_CLReqControlMode
       w.bits(6, 18);
       w.obj(v, "Dynamic_AC_CLReqControlMode");
       e_Dynamic_AC_CLReqControlModeType(w, v, "Dynamic_AC_CLReqControlMode");
       return;
-    case "Dynamic_AC_CLResControlMode":
+    case 19: // Dynamic_AC_CLResControlMode
       w.bits(6, 19);
       w.obj(v, "Dynamic_AC_CLResControlMode");
       e_Dynamic_AC_CLResControlModeType(w, v, "Dynamic_AC_CLResControlMode");
       return;
-    case "KeyInfo":
+    case 20: // KeyInfo
       w.bits(6, 20);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 21: // KeyName
       w.bits(6, 21);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 22: // KeyValue
       w.bits(6, 22);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 23: // Manifest
       w.bits(6, 23);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MgmtData":
+    case 24: // MgmtData
       w.bits(6, 24);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 25: // Object
       w.bits(6, 25);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 26: // PGPData
       w.bits(6, 26);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "RSAKeyValue":
+    case 27: // RSAKeyValue
       w.bits(6, 27);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 28: // Reference
       w.bits(6, 28);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 29: // RetrievalMethod
       w.bits(6, 29);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 30: // SPKIData
       w.bits(6, 30);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "Scheduled_AC_CLReqControlMode":
+    case 31: // Scheduled_AC_CLReqControlMode
       w.bits(6, 31);
       w.obj(v, "Scheduled_AC_CLReqControlMode");
       e_Scheduled_AC_CLReqControlModeType(w, v, "Scheduled_AC_CLReqControlMode");
       return;
-    case "Scheduled_AC_CLResControlMode":
+    case 32: // Scheduled_AC_CLResControlMode
       w.bits(6, 32);
       w.obj(v, "Scheduled_AC_CLResControlMode");
       e_Scheduled_AC_CLResControlModeType(w, v, "Scheduled_AC_CLResControlMode");
       return;
-    case "Signature":
+    case 33: // Signature
       w.bits(6, 33);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 34: // SignatureMethod
       w.bits(6, 34);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 35: // SignatureProperties
       w.bits(6, 35);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 36: // SignatureProperty
       w.bits(6, 36);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 37: // SignatureValue
       w.bits(6, 37);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 38: // SignedInfo
       w.bits(6, 38);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "Transform":
+    case 39: // Transform
       w.bits(6, 39);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 40: // Transforms
       w.bits(6, 40);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "X509Data":
+    case 41: // X509Data
       w.bits(6, 41);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

@@ -8,43 +8,43 @@ import type { MetaGrammar } from '../runtime/meta.js';
 // ---- enumerations (EXI: n-bit index in declaration order)
 export type authorizationType = "EIM" | "PnC";
 const EN_authorizationType: readonly string[] = ["EIM", "PnC"];
-const EN_authorizationType_I: ReadonlyMap<unknown, number> = new Map(["EIM", "PnC"].map((v, i) => [v, i]));
+function EN_authorizationType_i(v: unknown): number { switch (v) { case "EIM": return 0; case "PnC": return 1; default: return -1; } }
 export type responseCodeType = "OK" | "OK_CertificateExpiresSoon" | "OK_NewSessionEstablished" | "OK_OldSessionJoined" | "OK_PowerToleranceConfirmed" | "WARNING_AuthorizationSelectionInvalid" | "WARNING_CertificateExpired" | "WARNING_CertificateNotYetValid" | "WARNING_CertificateRevoked" | "WARNING_CertificateValidationError" | "WARNING_ChallengeInvalid" | "WARNING_EIMAuthorizationFailure" | "WARNING_eMSPUnknown" | "WARNING_EVPowerProfileViolation" | "WARNING_GeneralPnCAuthorizationError" | "WARNING_NoCertificateAvailable" | "WARNING_NoContractMatchingPCIDFound" | "WARNING_PowerToleranceNotConfirmed" | "WARNING_ScheduleRenegotiationFailed" | "WARNING_StandbyNotAllowed" | "WARNING_WPT" | "FAILED" | "FAILED_AssociationError" | "FAILED_ContactorError" | "FAILED_EVPowerProfileInvalid" | "FAILED_EVPowerProfileViolation" | "FAILED_MeteringSignatureNotValid" | "FAILED_NoEnergyTransferServiceSelected" | "FAILED_NoServiceRenegotiationSupported" | "FAILED_PauseNotAllowed" | "FAILED_PowerDeliveryNotApplied" | "FAILED_PowerToleranceNotConfirmed" | "FAILED_ScheduleRenegotiation" | "FAILED_ScheduleSelectionInvalid" | "FAILED_SequenceError" | "FAILED_ServiceIDInvalid" | "FAILED_ServiceSelectionInvalid" | "FAILED_SignatureError" | "FAILED_UnknownSession" | "FAILED_WrongChargeParameter";
 const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"];
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_processingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type ecdhCurveType = "SECP521" | "X448";
 const EN_ecdhCurveType: readonly string[] = ["SECP521", "X448"];
-const EN_ecdhCurveType_I: ReadonlyMap<unknown, number> = new Map(["SECP521", "X448"].map((v, i) => [v, i]));
+function EN_ecdhCurveType_i(v: unknown): number { switch (v) { case "SECP521": return 0; case "X448": return 1; default: return -1; } }
 export type chargeProgressType = "Start" | "Stop" | "Standby" | "ScheduleRenegotiation";
 const EN_chargeProgressType: readonly string[] = ["Start", "Stop", "Standby", "ScheduleRenegotiation"];
-const EN_chargeProgressType_I: ReadonlyMap<unknown, number> = new Map(["Start", "Stop", "Standby", "ScheduleRenegotiation"].map((v, i) => [v, i]));
+function EN_chargeProgressType_i(v: unknown): number { switch (v) { case "Start": return 0; case "Stop": return 1; case "Standby": return 2; case "ScheduleRenegotiation": return 3; default: return -1; } }
 export type channelSelectionType = "Charge" | "Discharge";
 const EN_channelSelectionType: readonly string[] = ["Charge", "Discharge"];
-const EN_channelSelectionType_I: ReadonlyMap<unknown, number> = new Map(["Charge", "Discharge"].map((v, i) => [v, i]));
+function EN_channelSelectionType_i(v: unknown): number { switch (v) { case "Charge": return 0; case "Discharge": return 1; default: return -1; } }
 export type powerToleranceAcceptanceType = "PowerToleranceNotConfirmed" | "PowerToleranceConfirmed";
 const EN_powerToleranceAcceptanceType: readonly string[] = ["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"];
-const EN_powerToleranceAcceptanceType_I: ReadonlyMap<unknown, number> = new Map(["PowerToleranceNotConfirmed", "PowerToleranceConfirmed"].map((v, i) => [v, i]));
+function EN_powerToleranceAcceptanceType_i(v: unknown): number { switch (v) { case "PowerToleranceNotConfirmed": return 0; case "PowerToleranceConfirmed": return 1; default: return -1; } }
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
+function EN_evseNotificationType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "ExitStandby": return 1; case "Terminate": return 2; case "ScheduleRenegotiation": return 3; case "ServiceRenegotiation": return 4; case "MeteringConfirmation": return 5; default: return -1; } }
 export type chargingSessionType = "Pause" | "Terminate" | "ServiceRenegotiation";
 const EN_chargingSessionType: readonly string[] = ["Pause", "Terminate", "ServiceRenegotiation"];
-const EN_chargingSessionType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "Terminate", "ServiceRenegotiation"].map((v, i) => [v, i]));
+function EN_chargingSessionType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "Terminate": return 1; case "ServiceRenegotiation": return 2; default: return -1; } }
 export type evCheckInStatusType = "CheckIn" | "Processing" | "Completed";
 const EN_evCheckInStatusType: readonly string[] = ["CheckIn", "Processing", "Completed"];
-const EN_evCheckInStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckIn", "Processing", "Completed"].map((v, i) => [v, i]));
+function EN_evCheckInStatusType_i(v: unknown): number { switch (v) { case "CheckIn": return 0; case "Processing": return 1; case "Completed": return 2; default: return -1; } }
 export type parkingMethodType = "AutoParking" | "MVGuideManual" | "Manual";
 const EN_parkingMethodType: readonly string[] = ["AutoParking", "MVGuideManual", "Manual"];
-const EN_parkingMethodType_I: ReadonlyMap<unknown, number> = new Map(["AutoParking", "MVGuideManual", "Manual"].map((v, i) => [v, i]));
+function EN_parkingMethodType_i(v: unknown): number { switch (v) { case "AutoParking": return 0; case "MVGuideManual": return 1; case "Manual": return 2; default: return -1; } }
 export type evCheckOutStatusType = "CheckOut" | "Processing" | "Completed";
 const EN_evCheckOutStatusType: readonly string[] = ["CheckOut", "Processing", "Completed"];
-const EN_evCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["CheckOut", "Processing", "Completed"].map((v, i) => [v, i]));
+function EN_evCheckOutStatusType_i(v: unknown): number { switch (v) { case "CheckOut": return 0; case "Processing": return 1; case "Completed": return 2; default: return -1; } }
 export type evseCheckOutStatusType = "Scheduled" | "Completed";
 const EN_evseCheckOutStatusType: readonly string[] = ["Scheduled", "Completed"];
-const EN_evseCheckOutStatusType_I: ReadonlyMap<unknown, number> = new Map(["Scheduled", "Completed"].map((v, i) => [v, i]));
+function EN_evseCheckOutStatusType_i(v: unknown): number { switch (v) { case "Scheduled": return 0; case "Completed": return 1; default: return -1; } }
 
 // ---- document types
 export interface AuthorizationReqType {
@@ -837,58 +837,43 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationReqType", 1)) {
-          case 0:
-            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationReqType.SelectedAuthorizationService")];
-            o.SelectedAuthorizationService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SelectedAuthorizationService:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AuthorizationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.SelectedAuthorizationService = EN_authorizationType[r.seEnum(1, 2, "AuthorizationReqType", 1, "AuthorizationReqType.SelectedAuthorizationService")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SelectedAuthorizationService:done
         switch (r.event(2, 2, "AuthorizationReqType", 2)) {
           case 0:
             o.EIM_AReqAuthorizationMode = d_EIM_AReqAuthorizationModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.PnC_AReqAuthorizationMode = d_PnC_AReqAuthorizationModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EIM_AReqAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // PnC_AReqAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EIM_AReqAuthorizationMode:done
+        r.only("AuthorizationReqType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: PnC_AReqAuthorizationMode:done
+        r.only("AuthorizationReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationReqType", s);
   }
@@ -897,9 +882,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -907,11 +891,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -919,32 +905,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Signature:done
+        r.only("MessageHeaderType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -969,23 +953,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -1051,32 +1027,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -1186,94 +1150,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DigestMethod:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -1281,21 +1249,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: DigestValue:done
+        r.only("ReferenceType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -1307,14 +1271,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -1431,41 +1391,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("SignatureValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -2061,12 +2018,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2079,9 +2032,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -2089,11 +2041,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -2101,21 +2055,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: Exponent:done
+        r.only("RSAKeyValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -2124,64 +2074,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Transforms:done
+        r.only("RetrievalMethodType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -2448,9 +2397,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -2458,11 +2406,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -2470,21 +2420,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
+        r.only("X509IssuerSerialType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -2680,18 +2626,19 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "PnC_AReqAuthorizationModeType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 1)) {
           case 0:
             r.ch("PnC_AReqAuthorizationModeType.GenChallenge");
@@ -2699,30 +2646,23 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
             r.ee("PnC_AReqAuthorizationModeType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // GenChallenge:done
-        switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 2)) {
-          case 0:
-            o.ContractCertificateChain = d_ContractCertificateChainType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ContractCertificateChain:done
-        switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: GenChallenge:done
+        r.only("PnC_AReqAuthorizationModeType", 2);
+        o.ContractCertificateChain = d_ContractCertificateChainType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ContractCertificateChain:done
+        r.only("PnC_AReqAuthorizationModeType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PnC_AReqAuthorizationModeType", s);
   }
@@ -2731,9 +2671,8 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ContractCertificateChainType", 0)) {
           case 0:
             r.ch("ContractCertificateChainType.Certificate");
@@ -2741,30 +2680,23 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
             r.ee("ContractCertificateChainType.Certificate");
             o.Certificate = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Certificate:done
-        switch (r.event(1, 1, "ContractCertificateChainType", 1)) {
-          case 0:
-            o.SubCertificates = d_SubCertificatesType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SubCertificates:done
-        switch (r.event(1, 1, "ContractCertificateChainType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: Certificate:done
+        r.only("ContractCertificateChainType", 1);
+        o.SubCertificates = d_SubCertificatesType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SubCertificates:done
+        r.only("ContractCertificateChainType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ContractCertificateChainType", s);
   }
@@ -2802,12 +2734,8 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
             return r.unreachable();
         }
       case 2: // Certificate:done
-        switch (r.event(1, 1, "SubCertificatesType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SubCertificatesType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -2820,48 +2748,28 @@ function d_AuthorizationResType(r: BitReader): AuthorizationResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "AuthorizationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "AuthorizationResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AuthorizationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationResType", 1, "AuthorizationResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "AuthorizationResType", 2, "AuthorizationResType.EVSEProcessing")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
+        r.only("AuthorizationResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationResType", s);
   }
@@ -2870,28 +2778,18 @@ function d_AuthorizationSetupReqType(r: BitReader): AuthorizationSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationSetupReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationSetupReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("AuthorizationSetupReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("AuthorizationSetupReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AuthorizationSetupReqType", s);
   }
@@ -2903,34 +2801,18 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AuthorizationSetupResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+        continue;
       case 1: // Header:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "AuthorizationSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "AuthorizationSetupResType", 1, "AuthorizationSetupResType.ResponseCode")];
+        s = 2;
+        continue;
       case 2: // ResponseCode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 2)) {
-          case 0:
-            const v0 = EN_authorizationType[r.chEnum(1, 2, "AuthorizationSetupResType.AuthorizationServices")];
-            (o.AuthorizationServices ??= []).push(v0);
-            s = (o.AuthorizationServices.length < 2 ? 3 : 4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.AuthorizationServices ??= []).push(EN_authorizationType[r.seEnum(1, 2, "AuthorizationSetupResType", 2, "AuthorizationSetupResType.AuthorizationServices")]);
+        s = (o.AuthorizationServices.length < 2 ? 3 : 4);
+        continue;
       case 3: // AuthorizationServices:loop
         switch (r.event(2, 2, "AuthorizationSetupResType", 3)) {
           case 0:
@@ -2947,15 +2829,9 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             return r.unreachable();
         }
       case 4: // AuthorizationServices:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 4)) {
-          case 0:
-            const v0 = r.chBool("AuthorizationSetupResType.CertificateInstallationService");
-            o.CertificateInstallationService = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.CertificateInstallationService = r.seBool("AuthorizationSetupResType", 4, "AuthorizationSetupResType.CertificateInstallationService");
+        s = 5;
+        continue;
       case 5: // CertificateInstallationService:done
         switch (r.event(2, 2, "AuthorizationSetupResType", 5)) {
           case 0:
@@ -2970,19 +2846,11 @@ function d_AuthorizationSetupResType(r: BitReader): AuthorizationSetupResType {
             return r.unreachable();
         }
       case 6: // EIM_ASResAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 6);
+        return o;
       case 7: // PnC_ASResAuthorizationMode:done
-        switch (r.event(1, 1, "AuthorizationSetupResType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AuthorizationSetupResType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3000,9 +2868,8 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 0)) {
           case 0:
             r.ch("PnC_ASResAuthorizationModeType.GenChallenge");
@@ -3010,32 +2877,30 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
             r.ee("PnC_ASResAuthorizationModeType.GenChallenge");
             o.GenChallenge = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // GenChallenge:done
+    }
+    if (s === 1) {
+      // state 1: GenChallenge:done
         switch (r.event(2, 2, "PnC_ASResAuthorizationModeType", 1)) {
           case 0:
             o.SupportedProviders = d_SupportedProvidersListType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SupportedProviders:done
-        switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: SupportedProviders:done
+        r.only("PnC_ASResAuthorizationModeType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PnC_ASResAuthorizationModeType", s);
   }
@@ -3073,12 +2938,8 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
             return r.unreachable();
         }
       case 2: // ProviderID:done
-        switch (r.event(1, 1, "SupportedProvidersListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SupportedProvidersListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3101,67 +2962,48 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
-          case 0:
-            o.OEMProvisioningCertificateChain = d_SignedCertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // OEMProvisioningCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 2)) {
-          case 0:
-            o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationReqType.MaximumContractCertificateChains");
-            o.MaximumContractCertificateChains = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // MaximumContractCertificateChains:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("CertificateInstallationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("CertificateInstallationReqType", 1);
+        o.OEMProvisioningCertificateChain = d_SignedCertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: OEMProvisioningCertificateChain:done
+        r.only("CertificateInstallationReqType", 2);
+        o.ListOfRootCertificateIDs = d_ListOfRootCertificateIDsType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ListOfRootCertificateIDs:done
+        o.MaximumContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationReqType", 3, "CertificateInstallationReqType.MaximumContractCertificateChains");
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: MaximumContractCertificateChains:done
         switch (r.event(2, 2, "CertificateInstallationReqType", 4)) {
           case 0:
             o.PrioritizedEMAIDs = d_EMAIDListType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // PrioritizedEMAIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: PrioritizedEMAIDs:done
+        r.only("CertificateInstallationReqType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationReqType", s);
   }
@@ -3170,18 +3012,19 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedCertificateChainType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedCertificateChainType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignedCertificateChainType", 1)) {
           case 0:
             r.ch("SignedCertificateChainType.Certificate");
@@ -3189,32 +3032,30 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
             r.ee("SignedCertificateChainType.Certificate");
             o.Certificate = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Certificate:done
+    }
+    if (s === 2) {
+      // state 2: Certificate:done
         switch (r.event(2, 2, "SignedCertificateChainType", 2)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SubCertificates:done
-        switch (r.event(1, 1, "SignedCertificateChainType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: SubCertificates:done
+        r.only("SignedCertificateChainType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedCertificateChainType", s);
   }
@@ -3226,14 +3067,10 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 0)) {
-          case 0:
-            (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
-            s = (o.RootCertificateID.length < 20 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 0);
+        (o.RootCertificateID ??= []).push(d_X509IssuerSerialType(r));
+        s = (o.RootCertificateID.length < 20 ? 1 : 2);
+        continue;
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
           case 0:
@@ -3246,12 +3083,8 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
             return r.unreachable();
         }
       case 2: // RootCertificateID:done
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ListOfRootCertificateIDsType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3293,12 +3126,8 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
             return r.unreachable();
         }
       case 2: // EMAID:done
-        switch (r.event(1, 1, "EMAIDListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EMAIDListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3311,76 +3140,45 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "CertificateInstallationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "CertificateInstallationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "CertificateInstallationResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
-          case 0:
-            o.CPSCertificateChain = d_CertificateChainType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // CPSCertificateChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
-          case 0:
-            o.SignedInstallationData = d_SignedInstallationDataType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // SignedInstallationData:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "CertificateInstallationResType.RemainingContractCertificateChains");
-            o.RemainingContractCertificateChains = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // RemainingContractCertificateChains:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("CertificateInstallationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "CertificateInstallationResType", 1, "CertificateInstallationResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "CertificateInstallationResType", 2, "CertificateInstallationResType.EVSEProcessing")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
+        r.only("CertificateInstallationResType", 3);
+        o.CPSCertificateChain = d_CertificateChainType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: CPSCertificateChain:done
+        r.only("CertificateInstallationResType", 4);
+        o.SignedInstallationData = d_SignedInstallationDataType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: SignedInstallationData:done
+        o.RemainingContractCertificateChains = r.seNbit(8, 0, 255, "CertificateInstallationResType", 5, "CertificateInstallationResType.RemainingContractCertificateChains");
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: RemainingContractCertificateChains:done
+        r.only("CertificateInstallationResType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateInstallationResType", s);
   }
@@ -3389,9 +3187,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "CertificateChainType", 0)) {
           case 0:
             r.ch("CertificateChainType.Certificate");
@@ -3399,32 +3196,30 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             r.ee("CertificateChainType.Certificate");
             o.Certificate = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Certificate:done
+    }
+    if (s === 1) {
+      // state 1: Certificate:done
         switch (r.event(2, 2, "CertificateChainType", 1)) {
           case 0:
             o.SubCertificates = d_SubCertificatesType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SubCertificates:done
-        switch (r.event(1, 1, "CertificateChainType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: SubCertificates:done
+        r.only("CertificateChainType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "CertificateChainType", s);
   }
@@ -3433,37 +3228,30 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedInstallationDataType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedInstallationDataType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
-        switch (r.event(1, 1, "SignedInstallationDataType", 1)) {
-          case 0:
-            o.ContractCertificateChain = d_ContractCertificateChainType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ContractCertificateChain:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 2)) {
-          case 0:
-            const v0 = EN_ecdhCurveType[r.chEnum(1, 2, "SignedInstallationDataType.ECDHCurve")];
-            o.ECDHCurve = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ECDHCurve:done
+    }
+    if (s === 1) {
+      // state 1: attr:1
+        r.only("SignedInstallationDataType", 1);
+        o.ContractCertificateChain = d_ContractCertificateChainType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ContractCertificateChain:done
+        o.ECDHCurve = EN_ecdhCurveType[r.seEnum(1, 2, "SignedInstallationDataType", 2, "SignedInstallationDataType.ECDHCurve")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ECDHCurve:done
         switch (r.event(1, 1, "SignedInstallationDataType", 3)) {
           case 0:
             r.ch("SignedInstallationDataType.DHPublicKey");
@@ -3471,11 +3259,13 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             r.ee("SignedInstallationDataType.DHPublicKey");
             o.DHPublicKey = v0;
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // DHPublicKey:done
+    }
+    if (s === 4) {
+      // state 4: DHPublicKey:done
         switch (r.event(2, 3, "SignedInstallationDataType", 4)) {
           case 0:
             r.ch("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
@@ -3483,49 +3273,41 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
             r.ee("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
             o.SECP521_EncryptedPrivateKey = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("SignedInstallationDataType.X448_EncryptedPrivateKey");
             const v1 = r.binary(84, 84, "SignedInstallationDataType.X448_EncryptedPrivateKey");
             r.ee("SignedInstallationDataType.X448_EncryptedPrivateKey");
             o.X448_EncryptedPrivateKey = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             r.ch("SignedInstallationDataType.TPM_EncryptedPrivateKey");
             const v2 = r.binary(206, 206, "SignedInstallationDataType.TPM_EncryptedPrivateKey");
             r.ee("SignedInstallationDataType.TPM_EncryptedPrivateKey");
             o.TPM_EncryptedPrivateKey = v2;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // SECP521_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // X448_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // TPM_EncryptedPrivateKey:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: SECP521_EncryptedPrivateKey:done
+        r.only("SignedInstallationDataType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: X448_EncryptedPrivateKey:done
+        r.only("SignedInstallationDataType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: TPM_EncryptedPrivateKey:done
+        r.only("SignedInstallationDataType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedInstallationDataType", s);
   }
@@ -3550,14 +3332,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -3581,37 +3359,24 @@ function d_MeteringConfirmationReqType(r: BitReader): MeteringConfirmationReqTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 1)) {
-          case 0:
-            o.SignedMeteringData = d_SignedMeteringDataType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SignedMeteringData:done
-        switch (r.event(1, 1, "MeteringConfirmationReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("MeteringConfirmationReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("MeteringConfirmationReqType", 1);
+        o.SignedMeteringData = d_SignedMeteringDataType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SignedMeteringData:done
+        r.only("MeteringConfirmationReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringConfirmationReqType", s);
   }
@@ -3620,18 +3385,19 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "SignedMeteringDataType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignedMeteringDataType@Id");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignedMeteringDataType", 1)) {
           case 0:
             r.ch("SignedMeteringDataType.SessionID");
@@ -3639,67 +3405,62 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
             r.ee("SignedMeteringDataType.SessionID");
             o.SessionID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // SessionID:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 2)) {
-          case 0:
-            o.MeterInfo = d_MeterInfoType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // MeterInfo:done
+    }
+    if (s === 2) {
+      // state 2: SessionID:done
+        r.only("SignedMeteringDataType", 2);
+        o.MeterInfo = d_MeterInfoType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: MeterInfo:done
         switch (r.event(2, 3, "SignedMeteringDataType", 3)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Dynamic_SMDTControlMode = d_Dynamic_SMDTControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.Scheduled_SMDTControlMode = d_Scheduled_SMDTControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Receipt:done
+    }
+    if (s === 4) {
+      // state 4: Receipt:done
         switch (r.event(2, 2, "SignedMeteringDataType", 4)) {
           case 0:
             o.Dynamic_SMDTControlMode = d_Dynamic_SMDTControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.Scheduled_SMDTControlMode = d_Scheduled_SMDTControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Dynamic_SMDTControlMode:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // Scheduled_SMDTControlMode:done
-        switch (r.event(1, 1, "SignedMeteringDataType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: Dynamic_SMDTControlMode:done
+        r.only("SignedMeteringDataType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: Scheduled_SMDTControlMode:done
+        r.only("SignedMeteringDataType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignedMeteringDataType", s);
   }
@@ -3708,9 +3469,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -3718,11 +3478,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -3730,11 +3492,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -3742,46 +3506,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -3789,39 +3555,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -3829,32 +3597,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -3862,44 +3632,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -3907,23 +3681,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
+        r.only("MeterInfoType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -4053,12 +3823,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4071,37 +3837,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Amount:done
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
+        r.only("DetailedCostType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -4110,39 +3863,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Exponent:done
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Value:done
+        r.only("RationalNumberType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -4151,38 +3887,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Amount:done
+        r.only("DetailedTaxType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -4196,29 +3917,17 @@ function d_Scheduled_SMDTControlModeType(r: BitReader): Scheduled_SMDTControlMod
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
-            o.SelectedScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // SelectedScheduleTupleID:done
-        switch (r.event(1, 1, "Scheduled_SMDTControlModeType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_SMDTControlModeType", 0, "Scheduled_SMDTControlModeType.SelectedScheduleTupleID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: SelectedScheduleTupleID:done
+        r.only("Scheduled_SMDTControlModeType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_SMDTControlModeType", s);
   }
@@ -4227,38 +3936,23 @@ function d_MeteringConfirmationResType(r: BitReader): MeteringConfirmationResTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "MeteringConfirmationResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "MeteringConfirmationResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "MeteringConfirmationResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "MeteringConfirmationResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("MeteringConfirmationResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "MeteringConfirmationResType", 1, "MeteringConfirmationResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        r.only("MeteringConfirmationResType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeteringConfirmationResType", s);
   }
@@ -4267,76 +3961,60 @@ function d_PowerDeliveryReqType(r: BitReader): PowerDeliveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "PowerDeliveryReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVProcessing:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 2)) {
-          case 0:
-            const v0 = EN_chargeProgressType[r.chEnum(2, 4, "PowerDeliveryReqType.ChargeProgress")];
-            o.ChargeProgress = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ChargeProgress:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("PowerDeliveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "PowerDeliveryReqType", 1, "PowerDeliveryReqType.EVProcessing")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
+        o.ChargeProgress = EN_chargeProgressType[r.seEnum(2, 4, "PowerDeliveryReqType", 2, "PowerDeliveryReqType.ChargeProgress")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ChargeProgress:done
         switch (r.event(2, 3, "PowerDeliveryReqType", 3)) {
           case 0:
             o.EVPowerProfile = d_EVPowerProfileType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVPowerProfile:done
+    }
+    if (s === 4) {
+      // state 4: EVPowerProfile:done
         switch (r.event(2, 2, "PowerDeliveryReqType", 4)) {
           case 0:
             const v0 = EN_channelSelectionType[r.chEnum(1, 2, "PowerDeliveryReqType.BPT_ChannelSelection")];
             o.BPT_ChannelSelection = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_ChannelSelection:done
-        switch (r.event(1, 1, "PowerDeliveryReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: BPT_ChannelSelection:done
+        r.only("PowerDeliveryReqType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryReqType", s);
   }
@@ -4345,9 +4023,8 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVPowerProfileType", 0)) {
           case 0:
             r.ch("EVPowerProfileType.TimeAnchor");
@@ -4355,52 +4032,44 @@ function d_EVPowerProfileType(r: BitReader): EVPowerProfileType {
             r.ee("EVPowerProfileType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(2, 2, "EVPowerProfileType", 1)) {
           case 0:
             o.Dynamic_EVPPTControlMode = d_Dynamic_EVPPTControlModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.Scheduled_EVPPTControlMode = d_Scheduled_EVPPTControlModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Dynamic_EVPPTControlMode:done
-        switch (r.event(1, 1, "EVPowerProfileType", 2)) {
-          case 0:
-            o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // Scheduled_EVPPTControlMode:done
-        switch (r.event(1, 1, "EVPowerProfileType", 3)) {
-          case 0:
-            o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVPowerProfileEntries:done
-        switch (r.event(1, 1, "EVPowerProfileType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: Dynamic_EVPPTControlMode:done
+        r.only("EVPowerProfileType", 2);
+        o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
+        s = 4;
+    }
+    if (s === 3) {
+      // state 3: Scheduled_EVPPTControlMode:done
+        r.only("EVPowerProfileType", 3);
+        o.EVPowerProfileEntries = d_EVPowerProfileEntryListType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVPowerProfileEntries:done
+        r.only("EVPowerProfileType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerProfileType", s);
   }
@@ -4414,41 +4083,31 @@ function d_Scheduled_EVPPTControlModeType(r: BitReader): Scheduled_EVPPTControlM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
-            o.SelectedScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // SelectedScheduleTupleID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.SelectedScheduleTupleID = r.seUint(1, 4294967295, "Scheduled_EVPPTControlModeType", 0, "Scheduled_EVPPTControlModeType.SelectedScheduleTupleID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: SelectedScheduleTupleID:done
         switch (r.event(2, 2, "Scheduled_EVPPTControlModeType", 1)) {
           case 0:
             const v0 = EN_powerToleranceAcceptanceType[r.chEnum(1, 2, "Scheduled_EVPPTControlModeType.PowerToleranceAcceptance")];
             o.PowerToleranceAcceptance = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // PowerToleranceAcceptance:done
-        switch (r.event(1, 1, "Scheduled_EVPPTControlModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: PowerToleranceAcceptance:done
+        r.only("Scheduled_EVPPTControlModeType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_EVPPTControlModeType", s);
   }
@@ -4460,14 +4119,10 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerProfileEntryListType", 0)) {
-          case 0:
-            (o.EVPowerProfileEntry ??= []).push(d_PowerScheduleEntryType(r));
-            s = (o.EVPowerProfileEntry.length < 2048 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileEntryListType", 0);
+        (o.EVPowerProfileEntry ??= []).push(d_PowerScheduleEntryType(r));
+        s = (o.EVPowerProfileEntry.length < 2048 ? 1 : 2);
+        continue;
       case 1: // EVPowerProfileEntry:loop
         switch (r.event(2, 2, "EVPowerProfileEntryListType", 1)) {
           case 0:
@@ -4480,12 +4135,8 @@ function d_EVPowerProfileEntryListType(r: BitReader): EVPowerProfileEntryListTyp
             return r.unreachable();
         }
       case 2: // EVPowerProfileEntry:done
-        switch (r.event(1, 1, "EVPowerProfileEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerProfileEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -4498,64 +4149,53 @@ function d_PowerScheduleEntryType(r: BitReader): PowerScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PowerScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PowerScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Duration:done
-        switch (r.event(1, 1, "PowerScheduleEntryType", 1)) {
-          case 0:
-            o.Power = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Power:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.Duration = r.seUint(0, 4294967295, "PowerScheduleEntryType", 0, "PowerScheduleEntryType.Duration");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Duration:done
+        r.only("PowerScheduleEntryType", 1);
+        o.Power = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Power:done
         switch (r.event(2, 3, "PowerScheduleEntryType", 2)) {
           case 0:
             o.Power_L2 = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.Power_L3 = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Power_L2:done
+    }
+    if (s === 3) {
+      // state 3: Power_L2:done
         switch (r.event(2, 2, "PowerScheduleEntryType", 3)) {
           case 0:
             o.Power_L3 = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // Power_L3:done
-        switch (r.event(1, 1, "PowerScheduleEntryType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: Power_L3:done
+        r.only("PowerScheduleEntryType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerScheduleEntryType", s);
   }
@@ -4564,49 +4204,36 @@ function d_PowerDeliveryResType(r: BitReader): PowerDeliveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PowerDeliveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "PowerDeliveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("PowerDeliveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "PowerDeliveryResType", 1, "PowerDeliveryResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "PowerDeliveryResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
-        switch (r.event(1, 1, "PowerDeliveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
+        r.only("PowerDeliveryResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerDeliveryResType", s);
   }
@@ -4615,39 +4242,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
+        r.only("EVSEStatusType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4656,58 +4266,43 @@ function d_ScheduleExchangeReqType(r: BitReader): ScheduleExchangeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 1)) {
-          case 0:
-            const v0 = r.chNbit(10, 12, 1024, "ScheduleExchangeReqType.MaximumSupportingPoints");
-            o.MaximumSupportingPoints = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // MaximumSupportingPoints:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ScheduleExchangeReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.MaximumSupportingPoints = r.seNbit(10, 12, 1024, "ScheduleExchangeReqType", 1, "ScheduleExchangeReqType.MaximumSupportingPoints");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: MaximumSupportingPoints:done
         switch (r.event(2, 2, "ScheduleExchangeReqType", 2)) {
           case 0:
             o.Dynamic_SEReqControlMode = d_Dynamic_SEReqControlModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.Scheduled_SEReqControlMode = d_Scheduled_SEReqControlModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // Dynamic_SEReqControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // Scheduled_SEReqControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Dynamic_SEReqControlMode:done
+        r.only("ScheduleExchangeReqType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: Scheduled_SEReqControlMode:done
+        r.only("ScheduleExchangeReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleExchangeReqType", s);
   }
@@ -4716,115 +4311,102 @@ function d_Dynamic_SEReqControlModeType(r: BitReader): Dynamic_SEReqControlModeT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "Dynamic_SEReqControlModeType.DepartureTime");
-            o.DepartureTime = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // DepartureTime:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.DepartureTime = r.seUint(0, 4294967295, "Dynamic_SEReqControlModeType", 0, "Dynamic_SEReqControlModeType.DepartureTime");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEReqControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVMinimumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
+        r.only("Dynamic_SEReqControlModeType", 3);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVTargetEnergyRequest:done
+        r.only("Dynamic_SEReqControlModeType", 4);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumEnergyRequest:done
+        r.only("Dynamic_SEReqControlModeType", 5);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVMinimumEnergyRequest:done
         switch (r.event(2, 3, "Dynamic_SEReqControlModeType", 6)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 7) {
+      // state 7: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "Dynamic_SEReqControlModeType", 7)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_SEReqControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 8) {
+      // state 8: EVMinimumV2XEnergyRequest:done
+        r.only("Dynamic_SEReqControlModeType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_SEReqControlModeType", s);
   }
@@ -4833,115 +4415,118 @@ function d_Scheduled_SEReqControlModeType(r: BitReader): Scheduled_SEReqControlM
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 6, "Scheduled_SEReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Scheduled_SEReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 5, "Scheduled_SEReqControlModeType", 1)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVTargetEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
         switch (r.event(3, 4, "Scheduled_SEReqControlModeType", 2)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVMaximumEnergyRequest:done
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_SEReqControlModeType", 3)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVMinimumEnergyRequest:done
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_SEReqControlModeType", 4)) {
           case 0:
             o.EVEnergyOffer = d_EVEnergyOfferType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVEnergyOffer:done
-        switch (r.event(1, 1, "Scheduled_SEReqControlModeType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: EVEnergyOffer:done
+        r.only("Scheduled_SEReqControlModeType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_SEReqControlModeType", s);
   }
@@ -4950,37 +4535,24 @@ function d_EVEnergyOfferType(r: BitReader): EVEnergyOfferType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVEnergyOfferType", 0)) {
-          case 0:
-            o.EVPowerSchedule = d_EVPowerScheduleType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVPowerSchedule:done
-        switch (r.event(1, 1, "EVEnergyOfferType", 1)) {
-          case 0:
-            o.EVAbsolutePriceSchedule = d_EVAbsolutePriceScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVAbsolutePriceSchedule:done
-        switch (r.event(1, 1, "EVEnergyOfferType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("EVEnergyOfferType", 0);
+        o.EVPowerSchedule = d_EVPowerScheduleType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: EVPowerSchedule:done
+        r.only("EVEnergyOfferType", 1);
+        o.EVAbsolutePriceSchedule = d_EVAbsolutePriceScheduleType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVAbsolutePriceSchedule:done
+        r.only("EVEnergyOfferType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVEnergyOfferType", s);
   }
@@ -4989,9 +4561,8 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVPowerScheduleType", 0)) {
           case 0:
             r.ch("EVPowerScheduleType.TimeAnchor");
@@ -4999,30 +4570,23 @@ function d_EVPowerScheduleType(r: BitReader): EVPowerScheduleType {
             r.ee("EVPowerScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
-        switch (r.event(1, 1, "EVPowerScheduleType", 1)) {
-          case 0:
-            o.EVPowerScheduleEntries = d_EVPowerScheduleEntryListType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVPowerScheduleEntries:done
-        switch (r.event(1, 1, "EVPowerScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
+        r.only("EVPowerScheduleType", 1);
+        o.EVPowerScheduleEntries = d_EVPowerScheduleEntryListType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVPowerScheduleEntries:done
+        r.only("EVPowerScheduleType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerScheduleType", s);
   }
@@ -5034,14 +4598,10 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerScheduleEntryListType", 0)) {
-          case 0:
-            (o.EVPowerScheduleEntry ??= []).push(d_EVPowerScheduleEntryType(r));
-            s = (o.EVPowerScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryListType", 0);
+        (o.EVPowerScheduleEntry ??= []).push(d_EVPowerScheduleEntryType(r));
+        s = (o.EVPowerScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // EVPowerScheduleEntry:loop
         switch (r.event(2, 2, "EVPowerScheduleEntryListType", 1)) {
           case 0:
@@ -5054,12 +4614,8 @@ function d_EVPowerScheduleEntryListType(r: BitReader): EVPowerScheduleEntryListT
             return r.unreachable();
         }
       case 2: // EVPowerScheduleEntry:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPowerScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5072,38 +4628,23 @@ function d_EVPowerScheduleEntryType(r: BitReader): EVPowerScheduleEntryType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "EVPowerScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Duration:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 1)) {
-          case 0:
-            o.Power = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Power:done
-        switch (r.event(1, 1, "EVPowerScheduleEntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Duration = r.seUint(0, 4294967295, "EVPowerScheduleEntryType", 0, "EVPowerScheduleEntryType.Duration");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Duration:done
+        r.only("EVPowerScheduleEntryType", 1);
+        o.Power = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Power:done
+        r.only("EVPowerScheduleEntryType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPowerScheduleEntryType", s);
   }
@@ -5112,9 +4653,8 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 0)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.TimeAnchor");
@@ -5122,11 +4662,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 1)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.Currency");
@@ -5134,11 +4676,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.Currency");
             o.Currency = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Currency:done
+    }
+    if (s === 2) {
+      // state 2: Currency:done
         switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 2)) {
           case 0:
             r.ch("EVAbsolutePriceScheduleType.PriceAlgorithm");
@@ -5146,30 +4690,23 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
             r.ee("EVAbsolutePriceScheduleType.PriceAlgorithm");
             o.PriceAlgorithm = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // PriceAlgorithm:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 3)) {
-          case 0:
-            o.EVPriceRuleStacks = d_EVPriceRuleStackListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVPriceRuleStacks:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: PriceAlgorithm:done
+        r.only("EVAbsolutePriceScheduleType", 3);
+        o.EVPriceRuleStacks = d_EVPriceRuleStackListType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVPriceRuleStacks:done
+        r.only("EVAbsolutePriceScheduleType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVAbsolutePriceScheduleType", s);
   }
@@ -5181,14 +4718,10 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleStackListType", 0)) {
-          case 0:
-            (o.EVPriceRuleStack ??= []).push(d_EVPriceRuleStackType(r));
-            s = (o.EVPriceRuleStack.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackListType", 0);
+        (o.EVPriceRuleStack ??= []).push(d_EVPriceRuleStackType(r));
+        s = (o.EVPriceRuleStack.length < 1024 ? 1 : 2);
+        continue;
       case 1: // EVPriceRuleStack:loop
         switch (r.event(2, 2, "EVPriceRuleStackListType", 1)) {
           case 0:
@@ -5201,12 +4734,8 @@ function d_EVPriceRuleStackListType(r: BitReader): EVPriceRuleStackListType {
             return r.unreachable();
         }
       case 2: // EVPriceRuleStack:done
-        switch (r.event(1, 1, "EVPriceRuleStackListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5222,24 +4751,14 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleStackType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "EVPriceRuleStackType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "EVPriceRuleStackType", 0, "EVPriceRuleStackType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "EVPriceRuleStackType", 1)) {
-          case 0:
-            (o.EVPriceRule ??= []).push(d_EVPriceRuleType(r));
-            s = (o.EVPriceRule.length < 8 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackType", 1);
+        (o.EVPriceRule ??= []).push(d_EVPriceRuleType(r));
+        s = (o.EVPriceRule.length < 8 ? 2 : 3);
+        continue;
       case 2: // EVPriceRule:loop
         switch (r.event(2, 2, "EVPriceRuleStackType", 2)) {
           case 0:
@@ -5252,12 +4771,8 @@ function d_EVPriceRuleStackType(r: BitReader): EVPriceRuleStackType {
             return r.unreachable();
         }
       case 3: // EVPriceRule:done
-        switch (r.event(1, 1, "EVPriceRuleStackType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("EVPriceRuleStackType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5270,37 +4785,24 @@ function d_EVPriceRuleType(r: BitReader): EVPriceRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVPriceRuleType", 0)) {
-          case 0:
-            o.EnergyFee = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EnergyFee:done
-        switch (r.event(1, 1, "EVPriceRuleType", 1)) {
-          case 0:
-            o.PowerRangeStart = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // PowerRangeStart:done
-        switch (r.event(1, 1, "EVPriceRuleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("EVPriceRuleType", 0);
+        o.EnergyFee = d_RationalNumberType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: EnergyFee:done
+        r.only("EVPriceRuleType", 1);
+        o.PowerRangeStart = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: PowerRangeStart:done
+        r.only("EVPriceRuleType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVPriceRuleType", s);
   }
@@ -5309,86 +4811,68 @@ function d_ScheduleExchangeResType(r: BitReader): ScheduleExchangeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleExchangeResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ScheduleExchangeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "ScheduleExchangeResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEProcessing:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ScheduleExchangeResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ScheduleExchangeResType", 1, "ScheduleExchangeResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "ScheduleExchangeResType", 2, "ScheduleExchangeResType.EVSEProcessing")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
         switch (r.event(2, 3, "ScheduleExchangeResType", 3)) {
           case 0:
             const v0 = r.chBool("ScheduleExchangeResType.GoToPause");
             o.GoToPause = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.Dynamic_SEResControlMode = d_Dynamic_SEResControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.Scheduled_SEResControlMode = d_Scheduled_SEResControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // GoToPause:done
+    }
+    if (s === 4) {
+      // state 4: GoToPause:done
         switch (r.event(2, 2, "ScheduleExchangeResType", 4)) {
           case 0:
             o.Dynamic_SEResControlMode = d_Dynamic_SEResControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.Scheduled_SEResControlMode = d_Scheduled_SEResControlModeType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Dynamic_SEResControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // Scheduled_SEResControlMode:done
-        switch (r.event(1, 1, "ScheduleExchangeResType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: Dynamic_SEResControlMode:done
+        r.only("ScheduleExchangeResType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: Scheduled_SEResControlMode:done
+        r.only("ScheduleExchangeResType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleExchangeResType", s);
   }
@@ -5397,116 +4881,115 @@ function d_Dynamic_SEResControlModeType(r: BitReader): Dynamic_SEResControlModeT
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 6, "Dynamic_SEResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_SEResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 5, "Dynamic_SEResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(3, 4, "Dynamic_SEResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_SEResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 3, "Dynamic_SEResControlModeType", 3)) {
           case 0:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // AbsolutePriceSchedule:done
-        switch (r.event(1, 1, "Dynamic_SEResControlModeType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // PriceLevelSchedule:done
-        switch (r.event(1, 1, "Dynamic_SEResControlModeType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: AbsolutePriceSchedule:done
+        r.only("Dynamic_SEResControlModeType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: PriceLevelSchedule:done
+        r.only("Dynamic_SEResControlModeType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_SEResControlModeType", s);
   }
@@ -5515,25 +4998,26 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "AbsolutePriceScheduleType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("AbsolutePriceScheduleType.TimeAnchor");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "AbsolutePriceScheduleType.TimeAnchor");
             r.ee("AbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 1)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.TimeAnchor");
@@ -5541,21 +5025,18 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeAnchor:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 2)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "AbsolutePriceScheduleType.PriceScheduleID");
-            o.PriceScheduleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // PriceScheduleID:done
+    }
+    if (s === 2) {
+      // state 2: TimeAnchor:done
+        o.PriceScheduleID = r.seUint(1, 4294967295, "AbsolutePriceScheduleType", 2, "AbsolutePriceScheduleType.PriceScheduleID");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 3)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.PriceScheduleDescription");
@@ -5563,18 +5044,20 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("AbsolutePriceScheduleType.Currency");
             const v1 = r.string(0, 3, "AbsolutePriceScheduleType.Currency");
             r.ee("AbsolutePriceScheduleType.Currency");
             o.Currency = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // PriceScheduleDescription:done
+    }
+    if (s === 4) {
+      // state 4: PriceScheduleDescription:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 4)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.Currency");
@@ -5582,11 +5065,13 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.Currency");
             o.Currency = v0;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Currency:done
+    }
+    if (s === 5) {
+      // state 5: Currency:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 5)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.Language");
@@ -5594,11 +5079,13 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.Language");
             o.Language = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // Language:done
+    }
+    if (s === 6) {
+      // state 6: Language:done
         switch (r.event(1, 1, "AbsolutePriceScheduleType", 6)) {
           case 0:
             r.ch("AbsolutePriceScheduleType.PriceAlgorithm");
@@ -5606,107 +5093,110 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
             r.ee("AbsolutePriceScheduleType.PriceAlgorithm");
             o.PriceAlgorithm = v0;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // PriceAlgorithm:done
+    }
+    if (s === 7) {
+      // state 7: PriceAlgorithm:done
         switch (r.event(3, 4, "AbsolutePriceScheduleType", 7)) {
           case 0:
             o.MinimumCost = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.MaximumCost = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 8: // MinimumCost:done
+    }
+    if (s === 8) {
+      // state 8: MinimumCost:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 8)) {
           case 0:
             o.MaximumCost = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 9: // MaximumCost:done
+    }
+    if (s === 9) {
+      // state 9: MaximumCost:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 9)) {
           case 0:
             o.TaxRules = d_TaxRuleListType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.PriceRuleStacks = d_PriceRuleStackListType(r);
             s = 11;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 10: // TaxRules:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 10)) {
-          case 0:
-            o.PriceRuleStacks = d_PriceRuleStackListType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // PriceRuleStacks:done
+    }
+    if (s === 10) {
+      // state 10: TaxRules:done
+        r.only("AbsolutePriceScheduleType", 10);
+        o.PriceRuleStacks = d_PriceRuleStackListType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: PriceRuleStacks:done
         switch (r.event(2, 3, "AbsolutePriceScheduleType", 11)) {
           case 0:
             o.OverstayRules = d_OverstayRuleListType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.AdditionalSelectedServices = d_AdditionalServiceListType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // OverstayRules:done
+    }
+    if (s === 12) {
+      // state 12: OverstayRules:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 12)) {
           case 0:
             o.AdditionalSelectedServices = d_AdditionalServiceListType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // AdditionalSelectedServices:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 13) {
+      // state 13: AdditionalSelectedServices:done
+        r.only("AbsolutePriceScheduleType", 13);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AbsolutePriceScheduleType", s);
   }
@@ -5718,14 +5208,10 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TaxRuleListType", 0)) {
-          case 0:
-            (o.TaxRule ??= []).push(d_TaxRuleType(r));
-            s = (o.TaxRule.length < 10 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleListType", 0);
+        (o.TaxRule ??= []).push(d_TaxRuleType(r));
+        s = (o.TaxRule.length < 10 ? 1 : 2);
+        continue;
       case 1: // TaxRule:loop
         switch (r.event(2, 2, "TaxRuleListType", 1)) {
           case 0:
@@ -5738,12 +5224,8 @@ function d_TaxRuleListType(r: BitReader): TaxRuleListType {
             return r.unreachable();
         }
       case 2: // TaxRule:done
-        switch (r.event(1, 1, "TaxRuleListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("TaxRuleListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5756,19 +5238,13 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "TaxRuleType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "TaxRuleType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // TaxRuleID:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.TaxRuleID = r.seUint(1, 4294967295, "TaxRuleType", 0, "TaxRuleType.TaxRuleID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
         switch (r.event(2, 2, "TaxRuleType", 1)) {
           case 0:
             r.ch("TaxRuleType.TaxRuleName");
@@ -5776,89 +5252,64 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
             r.ee("TaxRuleType.TaxRuleName");
             o.TaxRuleName = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             o.TaxRate = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TaxRuleName:done
-        switch (r.event(1, 1, "TaxRuleType", 2)) {
-          case 0:
-            o.TaxRate = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // TaxRate:done
+    }
+    if (s === 2) {
+      // state 2: TaxRuleName:done
+        r.only("TaxRuleType", 2);
+        o.TaxRate = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: TaxRate:done
         switch (r.event(2, 2, "TaxRuleType", 3)) {
           case 0:
             const v0 = r.chBool("TaxRuleType.TaxIncludedInPrice");
             o.TaxIncludedInPrice = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("TaxRuleType.AppliesToEnergyFee");
             o.AppliesToEnergyFee = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // TaxIncludedInPrice:done
-        switch (r.event(1, 1, "TaxRuleType", 4)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToEnergyFee");
-            o.AppliesToEnergyFee = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // AppliesToEnergyFee:done
-        switch (r.event(1, 1, "TaxRuleType", 5)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToParkingFee");
-            o.AppliesToParkingFee = v0;
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // AppliesToParkingFee:done
-        switch (r.event(1, 1, "TaxRuleType", 6)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesToOverstayFee");
-            o.AppliesToOverstayFee = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // AppliesToOverstayFee:done
-        switch (r.event(1, 1, "TaxRuleType", 7)) {
-          case 0:
-            const v0 = r.chBool("TaxRuleType.AppliesMinimumMaximumCost");
-            o.AppliesMinimumMaximumCost = v0;
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // AppliesMinimumMaximumCost:done
-        switch (r.event(1, 1, "TaxRuleType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: TaxIncludedInPrice:done
+        o.AppliesToEnergyFee = r.seBool("TaxRuleType", 4, "TaxRuleType.AppliesToEnergyFee");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: AppliesToEnergyFee:done
+        o.AppliesToParkingFee = r.seBool("TaxRuleType", 5, "TaxRuleType.AppliesToParkingFee");
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: AppliesToParkingFee:done
+        o.AppliesToOverstayFee = r.seBool("TaxRuleType", 6, "TaxRuleType.AppliesToOverstayFee");
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: AppliesToOverstayFee:done
+        o.AppliesMinimumMaximumCost = r.seBool("TaxRuleType", 7, "TaxRuleType.AppliesMinimumMaximumCost");
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: AppliesMinimumMaximumCost:done
+        r.only("TaxRuleType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "TaxRuleType", s);
   }
@@ -5870,14 +5321,10 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleStackListType", 0)) {
-          case 0:
-            (o.PriceRuleStack ??= []).push(d_PriceRuleStackType(r));
-            s = (o.PriceRuleStack.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackListType", 0);
+        (o.PriceRuleStack ??= []).push(d_PriceRuleStackType(r));
+        s = (o.PriceRuleStack.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PriceRuleStack:loop
         switch (r.event(2, 2, "PriceRuleStackListType", 1)) {
           case 0:
@@ -5890,12 +5337,8 @@ function d_PriceRuleStackListType(r: BitReader): PriceRuleStackListType {
             return r.unreachable();
         }
       case 2: // PriceRuleStack:done
-        switch (r.event(1, 1, "PriceRuleStackListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5911,24 +5354,14 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleStackType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PriceRuleStackType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Duration = r.seUint(0, 4294967295, "PriceRuleStackType", 0, "PriceRuleStackType.Duration");
+        s = 1;
+        continue;
       case 1: // Duration:done
-        switch (r.event(1, 1, "PriceRuleStackType", 1)) {
-          case 0:
-            (o.PriceRule ??= []).push(d_PriceRuleType(r));
-            s = (o.PriceRule.length < 8 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackType", 1);
+        (o.PriceRule ??= []).push(d_PriceRuleType(r));
+        s = (o.PriceRule.length < 8 ? 2 : 3);
+        continue;
       case 2: // PriceRule:loop
         switch (r.event(2, 2, "PriceRuleStackType", 2)) {
           case 0:
@@ -5941,12 +5374,8 @@ function d_PriceRuleStackType(r: BitReader): PriceRuleStackType {
             return r.unreachable();
         }
       case 3: // PriceRule:done
-        switch (r.event(1, 1, "PriceRuleStackType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceRuleStackType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5959,122 +5388,117 @@ function d_PriceRuleType(r: BitReader): PriceRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PriceRuleType", 0)) {
-          case 0:
-            o.EnergyFee = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EnergyFee:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("PriceRuleType", 0);
+        o.EnergyFee = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EnergyFee:done
         switch (r.event(3, 5, "PriceRuleType", 1)) {
           case 0:
             o.ParkingFee = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ParkingFee:done
+    }
+    if (s === 2) {
+      // state 2: ParkingFee:done
         switch (r.event(3, 4, "PriceRuleType", 2)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "PriceRuleType.ParkingFeePeriod");
             o.ParkingFeePeriod = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // ParkingFeePeriod:done
+    }
+    if (s === 3) {
+      // state 3: ParkingFeePeriod:done
         switch (r.event(2, 3, "PriceRuleType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "PriceRuleType.CarbonDioxideEmission");
             o.CarbonDioxideEmission = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // CarbonDioxideEmission:done
+    }
+    if (s === 4) {
+      // state 4: CarbonDioxideEmission:done
         switch (r.event(2, 2, "PriceRuleType", 4)) {
           case 0:
             const v0 = r.chNbit(8, 0, 255, "PriceRuleType.RenewableGenerationPercentage");
             o.RenewableGenerationPercentage = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             o.PowerRangeStart = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // RenewableGenerationPercentage:done
-        switch (r.event(1, 1, "PriceRuleType", 5)) {
-          case 0:
-            o.PowerRangeStart = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // PowerRangeStart:done
-        switch (r.event(1, 1, "PriceRuleType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: RenewableGenerationPercentage:done
+        r.only("PriceRuleType", 5);
+        o.PowerRangeStart = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: PowerRangeStart:done
+        r.only("PriceRuleType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceRuleType", s);
   }
@@ -6117,14 +5541,10 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             return r.unreachable();
         }
       case 2: // OverstayPowerThreshold:done
-        switch (r.event(1, 1, "OverstayRuleListType", 2)) {
-          case 0:
-            (o.OverstayRule ??= []).push(d_OverstayRuleType(r));
-            s = (o.OverstayRule.length < 5 ? 3 : 4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleListType", 2);
+        (o.OverstayRule ??= []).push(d_OverstayRuleType(r));
+        s = (o.OverstayRule.length < 5 ? 3 : 4);
+        continue;
       case 3: // OverstayRule:loop
         switch (r.event(2, 2, "OverstayRuleListType", 3)) {
           case 0:
@@ -6137,12 +5557,8 @@ function d_OverstayRuleListType(r: BitReader): OverstayRuleListType {
             return r.unreachable();
         }
       case 4: // OverstayRule:done
-        switch (r.event(1, 1, "OverstayRuleListType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("OverstayRuleListType", 4);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6155,9 +5571,8 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "OverstayRuleType", 0)) {
           case 0:
             r.ch("OverstayRuleType.OverstayRuleDescription");
@@ -6165,55 +5580,38 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
             r.ee("OverstayRuleType.OverstayRuleDescription");
             o.OverstayRuleDescription = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
             o.StartTime = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // OverstayRuleDescription:done
-        switch (r.event(1, 1, "OverstayRuleType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.StartTime");
-            o.StartTime = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // StartTime:done
-        switch (r.event(1, 1, "OverstayRuleType", 2)) {
-          case 0:
-            o.OverstayFee = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // OverstayFee:done
-        switch (r.event(1, 1, "OverstayRuleType", 3)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "OverstayRuleType.OverstayFeePeriod");
-            o.OverstayFeePeriod = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // OverstayFeePeriod:done
-        switch (r.event(1, 1, "OverstayRuleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: OverstayRuleDescription:done
+        o.StartTime = r.seUint(0, 4294967295, "OverstayRuleType", 1, "OverstayRuleType.StartTime");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: StartTime:done
+        r.only("OverstayRuleType", 2);
+        o.OverstayFee = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: OverstayFee:done
+        o.OverstayFeePeriod = r.seUint(0, 4294967295, "OverstayRuleType", 3, "OverstayRuleType.OverstayFeePeriod");
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: OverstayFeePeriod:done
+        r.only("OverstayRuleType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "OverstayRuleType", s);
   }
@@ -6225,14 +5623,10 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "AdditionalServiceListType", 0)) {
-          case 0:
-            (o.AdditionalService ??= []).push(d_AdditionalServiceType(r));
-            s = (o.AdditionalService.length < 5 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceListType", 0);
+        (o.AdditionalService ??= []).push(d_AdditionalServiceType(r));
+        s = (o.AdditionalService.length < 5 ? 1 : 2);
+        continue;
       case 1: // AdditionalService:loop
         switch (r.event(2, 2, "AdditionalServiceListType", 1)) {
           case 0:
@@ -6245,12 +5639,8 @@ function d_AdditionalServiceListType(r: BitReader): AdditionalServiceListType {
             return r.unreachable();
         }
       case 2: // AdditionalService:done
-        switch (r.event(1, 1, "AdditionalServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("AdditionalServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6263,9 +5653,8 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "AdditionalServiceType", 0)) {
           case 0:
             r.ch("AdditionalServiceType.ServiceName");
@@ -6273,30 +5662,23 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
             r.ee("AdditionalServiceType.ServiceName");
             o.ServiceName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // ServiceName:done
-        switch (r.event(1, 1, "AdditionalServiceType", 1)) {
-          case 0:
-            o.ServiceFee = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ServiceFee:done
-        switch (r.event(1, 1, "AdditionalServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: ServiceName:done
+        r.only("AdditionalServiceType", 1);
+        o.ServiceFee = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ServiceFee:done
+        r.only("AdditionalServiceType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "AdditionalServiceType", s);
   }
@@ -6305,25 +5687,26 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "PriceLevelScheduleType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "PriceLevelScheduleType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             r.ch("PriceLevelScheduleType.TimeAnchor");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "PriceLevelScheduleType.TimeAnchor");
             r.ee("PriceLevelScheduleType.TimeAnchor");
             o.TimeAnchor = v1;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "PriceLevelScheduleType", 1)) {
           case 0:
             r.ch("PriceLevelScheduleType.TimeAnchor");
@@ -6331,21 +5714,18 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             r.ee("PriceLevelScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeAnchor:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 2)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "PriceLevelScheduleType.PriceScheduleID");
-            o.PriceScheduleID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // PriceScheduleID:done
+    }
+    if (s === 2) {
+      // state 2: TimeAnchor:done
+        o.PriceScheduleID = r.seUint(1, 4294967295, "PriceLevelScheduleType", 2, "PriceLevelScheduleType.PriceScheduleID");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "PriceLevelScheduleType", 3)) {
           case 0:
             r.ch("PriceLevelScheduleType.PriceScheduleDescription");
@@ -6353,45 +5733,33 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
             r.ee("PriceLevelScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
             o.NumberOfPriceLevels = v1;
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // PriceScheduleDescription:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 4)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleType.NumberOfPriceLevels");
-            o.NumberOfPriceLevels = v0;
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // NumberOfPriceLevels:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 5)) {
-          case 0:
-            o.PriceLevelScheduleEntries = d_PriceLevelScheduleEntryListType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // PriceLevelScheduleEntries:done
-        switch (r.event(1, 1, "PriceLevelScheduleType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: PriceScheduleDescription:done
+        o.NumberOfPriceLevels = r.seNbit(8, 0, 255, "PriceLevelScheduleType", 4, "PriceLevelScheduleType.NumberOfPriceLevels");
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: NumberOfPriceLevels:done
+        r.only("PriceLevelScheduleType", 5);
+        o.PriceLevelScheduleEntries = d_PriceLevelScheduleEntryListType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: PriceLevelScheduleEntries:done
+        r.only("PriceLevelScheduleType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceLevelScheduleType", s);
   }
@@ -6403,14 +5771,10 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PriceLevelScheduleEntryListType", 0)) {
-          case 0:
-            (o.PriceLevelScheduleEntry ??= []).push(d_PriceLevelScheduleEntryType(r));
-            s = (o.PriceLevelScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleEntryListType", 0);
+        (o.PriceLevelScheduleEntry ??= []).push(d_PriceLevelScheduleEntryType(r));
+        s = (o.PriceLevelScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PriceLevelScheduleEntry:loop
         switch (r.event(2, 2, "PriceLevelScheduleEntryListType", 1)) {
           case 0:
@@ -6423,12 +5787,8 @@ function d_PriceLevelScheduleEntryListType(r: BitReader): PriceLevelScheduleEntr
             return r.unreachable();
         }
       case 2: // PriceLevelScheduleEntry:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PriceLevelScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6441,39 +5801,22 @@ function d_PriceLevelScheduleEntryType(r: BitReader): PriceLevelScheduleEntryTyp
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 4294967295, "PriceLevelScheduleEntryType.Duration");
-            o.Duration = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Duration:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 1)) {
-          case 0:
-            const v0 = r.chNbit(8, 0, 255, "PriceLevelScheduleEntryType.PriceLevel");
-            o.PriceLevel = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // PriceLevel:done
-        switch (r.event(1, 1, "PriceLevelScheduleEntryType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Duration = r.seUint(0, 4294967295, "PriceLevelScheduleEntryType", 0, "PriceLevelScheduleEntryType.Duration");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Duration:done
+        o.PriceLevel = r.seNbit(8, 0, 255, "PriceLevelScheduleEntryType", 1, "PriceLevelScheduleEntryType.PriceLevel");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: PriceLevel:done
+        r.only("PriceLevelScheduleEntryType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PriceLevelScheduleEntryType", s);
   }
@@ -6485,14 +5828,10 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "Scheduled_SEResControlModeType", 0)) {
-          case 0:
-            (o.ScheduleTuple ??= []).push(d_ScheduleTupleType(r));
-            s = (o.ScheduleTuple.length < 3 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SEResControlModeType", 0);
+        (o.ScheduleTuple ??= []).push(d_ScheduleTupleType(r));
+        s = (o.ScheduleTuple.length < 3 ? 1 : 2);
+        continue;
       case 1: // ScheduleTuple:loop
         switch (r.event(2, 2, "Scheduled_SEResControlModeType", 1)) {
           case 0:
@@ -6505,12 +5844,8 @@ function d_Scheduled_SEResControlModeType(r: BitReader): Scheduled_SEResControlM
             return r.unreachable();
         }
       case 2: // ScheduleTuple:done
-        switch (r.event(1, 1, "Scheduled_SEResControlModeType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("Scheduled_SEResControlModeType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6523,49 +5858,36 @@ function d_ScheduleTupleType(r: BitReader): ScheduleTupleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ScheduleTupleType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "ScheduleTupleType.ScheduleTupleID");
-            o.ScheduleTupleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ScheduleTupleID:done
-        switch (r.event(1, 1, "ScheduleTupleType", 1)) {
-          case 0:
-            o.ChargingSchedule = d_ChargingScheduleType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ChargingSchedule:done
+    if (s === 0) {
+      // state 0: attr:0
+        o.ScheduleTupleID = r.seUint(1, 4294967295, "ScheduleTupleType", 0, "ScheduleTupleType.ScheduleTupleID");
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: ScheduleTupleID:done
+        r.only("ScheduleTupleType", 1);
+        o.ChargingSchedule = d_ChargingScheduleType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ChargingSchedule:done
         switch (r.event(2, 2, "ScheduleTupleType", 2)) {
           case 0:
             o.DischargingSchedule = d_ChargingScheduleType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // DischargingSchedule:done
-        switch (r.event(1, 1, "ScheduleTupleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: DischargingSchedule:done
+        r.only("ScheduleTupleType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ScheduleTupleType", s);
   }
@@ -6574,50 +5896,40 @@ function d_ChargingScheduleType(r: BitReader): ChargingScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ChargingScheduleType", 0)) {
-          case 0:
-            o.PowerSchedule = d_PowerScheduleType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // PowerSchedule:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ChargingScheduleType", 0);
+        o.PowerSchedule = d_PowerScheduleType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: PowerSchedule:done
         switch (r.event(2, 3, "ChargingScheduleType", 1)) {
           case 0:
             o.AbsolutePriceSchedule = d_AbsolutePriceScheduleType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.PriceLevelSchedule = d_PriceLevelScheduleType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // AbsolutePriceSchedule:done
-        switch (r.event(1, 1, "ChargingScheduleType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // PriceLevelSchedule:done
-        switch (r.event(1, 1, "ChargingScheduleType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: AbsolutePriceSchedule:done
+        r.only("ChargingScheduleType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: PriceLevelSchedule:done
+        r.only("ChargingScheduleType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ChargingScheduleType", s);
   }
@@ -6626,9 +5938,8 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "PowerScheduleType", 0)) {
           case 0:
             r.ch("PowerScheduleType.TimeAnchor");
@@ -6636,60 +5947,57 @@ function d_PowerScheduleType(r: BitReader): PowerScheduleType {
             r.ee("PowerScheduleType.TimeAnchor");
             o.TimeAnchor = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // TimeAnchor:done
+    }
+    if (s === 1) {
+      // state 1: TimeAnchor:done
         switch (r.event(2, 3, "PowerScheduleType", 1)) {
           case 0:
             o.AvailableEnergy = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.PowerTolerance = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // AvailableEnergy:done
+    }
+    if (s === 2) {
+      // state 2: AvailableEnergy:done
         switch (r.event(2, 2, "PowerScheduleType", 2)) {
           case 0:
             o.PowerTolerance = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // PowerTolerance:done
-        switch (r.event(1, 1, "PowerScheduleType", 3)) {
-          case 0:
-            o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // PowerScheduleEntries:done
-        switch (r.event(1, 1, "PowerScheduleType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: PowerTolerance:done
+        r.only("PowerScheduleType", 3);
+        o.PowerScheduleEntries = d_PowerScheduleEntryListType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: PowerScheduleEntries:done
+        r.only("PowerScheduleType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "PowerScheduleType", s);
   }
@@ -6701,14 +6009,10 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "PowerScheduleEntryListType", 0)) {
-          case 0:
-            (o.PowerScheduleEntry ??= []).push(d_PowerScheduleEntryType(r));
-            s = (o.PowerScheduleEntry.length < 1024 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryListType", 0);
+        (o.PowerScheduleEntry ??= []).push(d_PowerScheduleEntryType(r));
+        s = (o.PowerScheduleEntry.length < 1024 ? 1 : 2);
+        continue;
       case 1: // PowerScheduleEntry:loop
         switch (r.event(2, 2, "PowerScheduleEntryListType", 1)) {
           case 0:
@@ -6721,12 +6025,8 @@ function d_PowerScheduleEntryListType(r: BitReader): PowerScheduleEntryListType 
             return r.unreachable();
         }
       case 2: // PowerScheduleEntry:done
-        switch (r.event(1, 1, "PowerScheduleEntryListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("PowerScheduleEntryListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6739,38 +6039,23 @@ function d_ServiceDetailReqType(r: BitReader): ServiceDetailReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailReqType.ServiceID");
-            o.ServiceID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceDetailReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailReqType", 1, "ServiceDetailReqType.ServiceID");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ServiceID:done
+        r.only("ServiceDetailReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailReqType", s);
   }
@@ -6779,57 +6064,34 @@ function d_ServiceDetailResType(r: BitReader): ServiceDetailResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDetailResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDetailResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDetailResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDetailResType", 2)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceDetailResType.ServiceID");
-            o.ServiceID = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ServiceID:done
-        switch (r.event(1, 1, "ServiceDetailResType", 3)) {
-          case 0:
-            o.ServiceParameterList = d_ServiceParameterListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // ServiceParameterList:done
-        switch (r.event(1, 1, "ServiceDetailResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceDetailResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDetailResType", 1, "ServiceDetailResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.ServiceID = r.seUint(0, 65535, "ServiceDetailResType", 2, "ServiceDetailResType.ServiceID");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ServiceID:done
+        r.only("ServiceDetailResType", 3);
+        o.ServiceParameterList = d_ServiceParameterListType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: ServiceParameterList:done
+        r.only("ServiceDetailResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDetailResType", s);
   }
@@ -6841,14 +6103,10 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceParameterListType", 0)) {
-          case 0:
-            (o.ParameterSet ??= []).push(d_ParameterSetType(r));
-            s = (o.ParameterSet.length < 32 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 0);
+        (o.ParameterSet ??= []).push(d_ParameterSetType(r));
+        s = (o.ParameterSet.length < 32 ? 1 : 2);
+        continue;
       case 1: // ParameterSet:loop
         switch (r.event(2, 2, "ServiceParameterListType", 1)) {
           case 0:
@@ -6861,12 +6119,8 @@ function d_ServiceParameterListType(r: BitReader): ServiceParameterListType {
             return r.unreachable();
         }
       case 2: // ParameterSet:done
-        switch (r.event(1, 1, "ServiceParameterListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceParameterListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6882,24 +6136,14 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ParameterSetType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ParameterSetType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.ParameterSetID = r.seUint(0, 65535, "ParameterSetType", 0, "ParameterSetType.ParameterSetID");
+        s = 1;
+        continue;
       case 1: // ParameterSetID:done
-        switch (r.event(1, 1, "ParameterSetType", 1)) {
-          case 0:
-            (o.Parameter ??= []).push(d_ParameterType(r));
-            s = (o.Parameter.length < 32 ? 2 : 3);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 1);
+        (o.Parameter ??= []).push(d_ParameterType(r));
+        s = (o.Parameter.length < 32 ? 2 : 3);
+        continue;
       case 2: // Parameter:loop
         switch (r.event(2, 2, "ParameterSetType", 2)) {
           case 0:
@@ -6912,12 +6156,8 @@ function d_ParameterSetType(r: BitReader): ParameterSetType {
             return r.unreachable();
         }
       case 3: // Parameter:done
-        switch (r.event(1, 1, "ParameterSetType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ParameterSetType", 3);
+        return o;
       default:
         return r.unreachable();
     }
@@ -6930,99 +6170,86 @@ function d_ParameterType(r: BitReader): ParameterType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "ParameterType", 0)) {
           case 0:
             o.Name = r.string(0, 80, "ParameterType@Name");
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 6, "ParameterType", 1)) {
           case 0:
             const v0 = r.chBool("ParameterType.boolValue");
             o.boolValue = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(8, -128, 127, "ParameterType.byteValue");
             o.byteValue = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "ParameterType.shortValue");
             o.shortValue = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-2147483648, 2147483647, "ParameterType.intValue");
             o.intValue = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             o.rationalNumber = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             r.ch("ParameterType.finiteString");
             const v5 = r.string(0, 80, "ParameterType.finiteString");
             r.ee("ParameterType.finiteString");
             o.finiteString = v5;
             s = 7;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // boolValue:done
-        switch (r.event(1, 1, "ParameterType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // byteValue:done
-        switch (r.event(1, 1, "ParameterType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // shortValue:done
-        switch (r.event(1, 1, "ParameterType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 5: // intValue:done
-        switch (r.event(1, 1, "ParameterType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // rationalNumber:done
-        switch (r.event(1, 1, "ParameterType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // finiteString:done
-        switch (r.event(1, 1, "ParameterType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: boolValue:done
+        r.only("ParameterType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: byteValue:done
+        r.only("ParameterType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: shortValue:done
+        r.only("ParameterType", 4);
+        return o;
+    }
+    if (s === 5) {
+      // state 5: intValue:done
+        r.only("ParameterType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: rationalNumber:done
+        r.only("ParameterType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: finiteString:done
+        r.only("ParameterType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ParameterType", s);
   }
@@ -7031,39 +6258,31 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "ServiceDiscoveryReqType", 1)) {
           case 0:
             o.SupportedServiceIDs = d_ServiceIDListType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // SupportedServiceIDs:done
-        switch (r.event(1, 1, "ServiceDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: SupportedServiceIDs:done
+        r.only("ServiceDiscoveryReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryReqType", s);
   }
@@ -7075,15 +6294,9 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceIDListType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceIDListType.ServiceID");
-            (o.ServiceID ??= []).push(v0);
-            s = (o.ServiceID.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.ServiceID ??= []).push(r.seUint(0, 65535, "ServiceIDListType", 0, "ServiceIDListType.ServiceID"));
+        s = (o.ServiceID.length < 16 ? 1 : 2);
+        continue;
       case 1: // ServiceID:loop
         switch (r.event(2, 2, "ServiceIDListType", 1)) {
           case 0:
@@ -7097,12 +6310,8 @@ function d_ServiceIDListType(r: BitReader): ServiceIDListType {
             return r.unreachable();
         }
       case 2: // ServiceID:done
-        switch (r.event(1, 1, "ServiceIDListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceIDListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7115,68 +6324,47 @@ function d_ServiceDiscoveryResType(r: BitReader): ServiceDiscoveryResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 2)) {
-          case 0:
-            const v0 = r.chBool("ServiceDiscoveryResType.ServiceRenegotiationSupported");
-            o.ServiceRenegotiationSupported = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ServiceRenegotiationSupported:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 3)) {
-          case 0:
-            o.EnergyTransferServiceList = d_ServiceListType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EnergyTransferServiceList:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceDiscoveryResType", 1, "ServiceDiscoveryResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.ServiceRenegotiationSupported = r.seBool("ServiceDiscoveryResType", 2, "ServiceDiscoveryResType.ServiceRenegotiationSupported");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ServiceRenegotiationSupported:done
+        r.only("ServiceDiscoveryResType", 3);
+        o.EnergyTransferServiceList = d_ServiceListType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EnergyTransferServiceList:done
         switch (r.event(2, 2, "ServiceDiscoveryResType", 4)) {
           case 0:
             o.VASList = d_ServiceListType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // VASList:done
-        switch (r.event(1, 1, "ServiceDiscoveryResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: VASList:done
+        r.only("ServiceDiscoveryResType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceDiscoveryResType", s);
   }
@@ -7188,14 +6376,10 @@ function d_ServiceListType(r: BitReader): ServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ServiceListType", 0)) {
-          case 0:
-            (o.Service ??= []).push(d_ServiceType(r));
-            s = (o.Service.length < 8 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 0);
+        (o.Service ??= []).push(d_ServiceType(r));
+        s = (o.Service.length < 8 ? 1 : 2);
+        continue;
       case 1: // Service:loop
         switch (r.event(2, 2, "ServiceListType", 1)) {
           case 0:
@@ -7208,12 +6392,8 @@ function d_ServiceListType(r: BitReader): ServiceListType {
             return r.unreachable();
         }
       case 2: // Service:done
-        switch (r.event(1, 1, "ServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7226,39 +6406,22 @@ function d_ServiceType(r: BitReader): ServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "ServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
-        switch (r.event(1, 1, "ServiceType", 1)) {
-          case 0:
-            const v0 = r.chBool("ServiceType.FreeService");
-            o.FreeService = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // FreeService:done
-        switch (r.event(1, 1, "ServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "ServiceType", 0, "ServiceType.ServiceID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ServiceID:done
+        o.FreeService = r.seBool("ServiceType", 1, "ServiceType.FreeService");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: FreeService:done
+        r.only("ServiceType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceType", s);
   }
@@ -7267,48 +6430,37 @@ function d_ServiceSelectionReqType(r: BitReader): ServiceSelectionReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceSelectionReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ServiceSelectionReqType", 1)) {
-          case 0:
-            o.SelectedEnergyTransferService = d_SelectedServiceType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // SelectedEnergyTransferService:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceSelectionReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("ServiceSelectionReqType", 1);
+        o.SelectedEnergyTransferService = d_SelectedServiceType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: SelectedEnergyTransferService:done
         switch (r.event(2, 2, "ServiceSelectionReqType", 2)) {
           case 0:
             o.SelectedVASList = d_SelectedServiceListType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // SelectedVASList:done
-        switch (r.event(1, 1, "ServiceSelectionReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: SelectedVASList:done
+        r.only("ServiceSelectionReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceSelectionReqType", s);
   }
@@ -7317,39 +6469,22 @@ function d_SelectedServiceType(r: BitReader): SelectedServiceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ServiceID");
-            o.ServiceID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // ServiceID:done
-        switch (r.event(1, 1, "SelectedServiceType", 1)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "SelectedServiceType.ParameterSetID");
-            o.ParameterSetID = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ParameterSetID:done
-        switch (r.event(1, 1, "SelectedServiceType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.ServiceID = r.seUint(0, 65535, "SelectedServiceType", 0, "SelectedServiceType.ServiceID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: ServiceID:done
+        o.ParameterSetID = r.seUint(0, 65535, "SelectedServiceType", 1, "SelectedServiceType.ParameterSetID");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ParameterSetID:done
+        r.only("SelectedServiceType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SelectedServiceType", s);
   }
@@ -7361,14 +6496,10 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SelectedServiceListType", 0)) {
-          case 0:
-            (o.SelectedService ??= []).push(d_SelectedServiceType(r));
-            s = (o.SelectedService.length < 16 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 0);
+        (o.SelectedService ??= []).push(d_SelectedServiceType(r));
+        s = (o.SelectedService.length < 16 ? 1 : 2);
+        continue;
       case 1: // SelectedService:loop
         switch (r.event(2, 2, "SelectedServiceListType", 1)) {
           case 0:
@@ -7381,12 +6512,8 @@ function d_SelectedServiceListType(r: BitReader): SelectedServiceListType {
             return r.unreachable();
         }
       case 2: // SelectedService:done
-        switch (r.event(1, 1, "SelectedServiceListType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("SelectedServiceListType", 2);
+        return o;
       default:
         return r.unreachable();
     }
@@ -7399,38 +6526,23 @@ function d_ServiceSelectionResType(r: BitReader): ServiceSelectionResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "ServiceSelectionResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "ServiceSelectionResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "ServiceSelectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "ServiceSelectionResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("ServiceSelectionResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "ServiceSelectionResType", 1, "ServiceSelectionResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        r.only("ServiceSelectionResType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ServiceSelectionResType", s);
   }
@@ -7439,18 +6551,14 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("SessionSetupReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(1, 1, "SessionSetupReqType", 1)) {
           case 0:
             r.ch("SessionSetupReqType.EVCCID");
@@ -7458,21 +6566,17 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
             r.ee("SessionSetupReqType.EVCCID");
             o.EVCCID = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVCCID:done
-        switch (r.event(1, 1, "SessionSetupReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: EVCCID:done
+        r.only("SessionSetupReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupReqType", s);
   }
@@ -7481,28 +6585,19 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionSetupResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "SessionSetupResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionSetupResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("SessionSetupResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionSetupResType", 1, "SessionSetupResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(1, 1, "SessionSetupResType", 2)) {
           case 0:
             r.ch("SessionSetupResType.EVSEID");
@@ -7510,21 +6605,17 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
             r.ee("SessionSetupResType.EVSEID");
             o.EVSEID = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEID:done
-        switch (r.event(1, 1, "SessionSetupResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: EVSEID:done
+        r.only("SessionSetupResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionSetupResType", s);
   }
@@ -7533,28 +6624,19 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "SessionStopReqType", 1)) {
-          case 0:
-            const v0 = EN_chargingSessionType[r.chEnum(2, 3, "SessionStopReqType.ChargingSession")];
-            o.ChargingSession = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ChargingSession:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("SessionStopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ChargingSession = EN_chargingSessionType[r.seEnum(2, 3, "SessionStopReqType", 1, "SessionStopReqType.ChargingSession")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ChargingSession:done
         switch (r.event(2, 3, "SessionStopReqType", 2)) {
           case 0:
             r.ch("SessionStopReqType.EVTerminationCode");
@@ -7562,20 +6644,22 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             r.ee("SessionStopReqType.EVTerminationCode");
             o.EVTerminationCode = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("SessionStopReqType.EVTerminationExplanation");
             const v1 = r.string(0, 160, "SessionStopReqType.EVTerminationExplanation");
             r.ee("SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVTerminationCode:done
+    }
+    if (s === 3) {
+      // state 3: EVTerminationCode:done
         switch (r.event(2, 2, "SessionStopReqType", 3)) {
           case 0:
             r.ch("SessionStopReqType.EVTerminationExplanation");
@@ -7583,23 +6667,19 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
             r.ee("SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVTerminationExplanation:done
-        switch (r.event(1, 1, "SessionStopReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: EVTerminationExplanation:done
+        r.only("SessionStopReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopReqType", s);
   }
@@ -7608,38 +6688,23 @@ function d_SessionStopResType(r: BitReader): SessionStopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "SessionStopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "SessionStopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "SessionStopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "SessionStopResType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("SessionStopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "SessionStopResType", 1, "SessionStopResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        r.only("SessionStopResType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SessionStopResType", s);
   }
@@ -7664,14 +6729,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -7740,99 +6801,85 @@ function d_VehicleCheckInReqType(r: BitReader): VehicleCheckInReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckInReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 1)) {
-          case 0:
-            const v0 = EN_evCheckInStatusType[r.chEnum(2, 3, "VehicleCheckInReqType.EVCheckInStatus")];
-            o.EVCheckInStatus = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVCheckInStatus:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 2)) {
-          case 0:
-            const v0 = EN_parkingMethodType[r.chEnum(2, 3, "VehicleCheckInReqType.ParkingMethod")];
-            o.ParkingMethod = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // ParkingMethod:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("VehicleCheckInReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.EVCheckInStatus = EN_evCheckInStatusType[r.seEnum(2, 3, "VehicleCheckInReqType", 1, "VehicleCheckInReqType.EVCheckInStatus")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVCheckInStatus:done
+        o.ParkingMethod = EN_parkingMethodType[r.seEnum(2, 3, "VehicleCheckInReqType", 2, "VehicleCheckInReqType.ParkingMethod")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: ParkingMethod:done
         switch (r.event(3, 4, "VehicleCheckInReqType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleFrame");
             o.VehicleFrame = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // VehicleFrame:done
+    }
+    if (s === 4) {
+      // state 4: VehicleFrame:done
         switch (r.event(2, 3, "VehicleCheckInReqType", 4)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.DeviceOffset");
             o.DeviceOffset = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // DeviceOffset:done
+    }
+    if (s === 5) {
+      // state 5: DeviceOffset:done
         switch (r.event(2, 2, "VehicleCheckInReqType", 5)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInReqType.VehicleTravel");
             o.VehicleTravel = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // VehicleTravel:done
-        switch (r.event(1, 1, "VehicleCheckInReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: VehicleTravel:done
+        r.only("VehicleCheckInReqType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckInReqType", s);
   }
@@ -7841,89 +6888,80 @@ function d_VehicleCheckInResType(r: BitReader): VehicleCheckInResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckInResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckInResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckInResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("VehicleCheckInResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckInResType", 1, "VehicleCheckInResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(3, 4, "VehicleCheckInResType", 2)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.ParkingSpace");
             o.ParkingSpace = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // ParkingSpace:done
+    }
+    if (s === 3) {
+      // state 3: ParkingSpace:done
         switch (r.event(2, 3, "VehicleCheckInResType", 3)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.DeviceLocation");
             o.DeviceLocation = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // DeviceLocation:done
+    }
+    if (s === 4) {
+      // state 4: DeviceLocation:done
         switch (r.event(2, 2, "VehicleCheckInResType", 4)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "VehicleCheckInResType.TargetDistance");
             o.TargetDistance = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // TargetDistance:done
-        switch (r.event(1, 1, "VehicleCheckInResType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: TargetDistance:done
+        r.only("VehicleCheckInResType", 5);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckInResType", s);
   }
@@ -7932,28 +6970,19 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 1)) {
-          case 0:
-            const v0 = EN_evCheckOutStatusType[r.chEnum(2, 3, "VehicleCheckOutReqType.EVCheckOutStatus")];
-            o.EVCheckOutStatus = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVCheckOutStatus:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("VehicleCheckOutReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.EVCheckOutStatus = EN_evCheckOutStatusType[r.seEnum(2, 3, "VehicleCheckOutReqType", 1, "VehicleCheckOutReqType.EVCheckOutStatus")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVCheckOutStatus:done
         switch (r.event(1, 1, "VehicleCheckOutReqType", 2)) {
           case 0:
             r.ch("VehicleCheckOutReqType.CheckOutTime");
@@ -7961,21 +6990,17 @@ function d_VehicleCheckOutReqType(r: BitReader): VehicleCheckOutReqType {
             r.ee("VehicleCheckOutReqType.CheckOutTime");
             o.CheckOutTime = v0;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // CheckOutTime:done
-        switch (r.event(1, 1, "VehicleCheckOutReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: CheckOutTime:done
+        r.only("VehicleCheckOutReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckOutReqType", s);
   }
@@ -7984,48 +7009,28 @@ function d_VehicleCheckOutResType(r: BitReader): VehicleCheckOutResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "VehicleCheckOutResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "VehicleCheckOutResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 2)) {
-          case 0:
-            const v0 = EN_evseCheckOutStatusType[r.chEnum(1, 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
-            o.EVSECheckOutStatus = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSECheckOutStatus:done
-        switch (r.event(1, 1, "VehicleCheckOutResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("VehicleCheckOutResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "VehicleCheckOutResType", 1, "VehicleCheckOutResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.EVSECheckOutStatus = EN_evseCheckOutStatusType[r.seEnum(1, 2, "VehicleCheckOutResType", 2, "VehicleCheckOutResType.EVSECheckOutStatus")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSECheckOutStatus:done
+        r.only("VehicleCheckOutResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "VehicleCheckOutResType", s);
   }
@@ -8052,9 +7057,7 @@ function e_AuthorizationReqType(w: BitWriter, v: AuthorizationReqType, name: str
     s = 1;
     x = v.SelectedAuthorizationService;
     if (x === undefined) w.missing("AuthorizationReqType", "SelectedAuthorizationService");
-    w.pos += 2;
-    w.enumChecked(x, EN_authorizationType_I, 1, "SelectedAuthorizationService");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_authorizationType_i(x), x, 1, "SelectedAuthorizationService");
     s = 2;
     x = v.EIM_AReqAuthorizationMode;
     if (x !== undefined) {
@@ -8996,15 +7999,11 @@ function e_AuthorizationResType(w: BitWriter, v: AuthorizationResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("AuthorizationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -9053,28 +8052,22 @@ function e_AuthorizationSetupResType(w: BitWriter, v: AuthorizationSetupResType,
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("AuthorizationSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.AuthorizationServices;
     if (x === undefined) w.missing("AuthorizationSetupResType", "AuthorizationServices");
     if (x !== undefined) {
       w.arr(x, "AuthorizationServices");
       for (let i = 0; i < x.length; i++) {
-        c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
-        w.pos++;
-        w.enumChecked(x[i], EN_authorizationType_I, 1, "AuthorizationServices");
-        w.pos++;
+        c = C_AuthorizationSetupResType_l2[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "AuthorizationServices", s, X_AuthorizationSetupResType);
+        w.seEnumIndex(W_AuthorizationSetupResType[s]! + 1, c * 2, EN_authorizationType_i(x[i]), x[i], 1, "AuthorizationServices");
         s = ((i + 1) < 2 ? 3 : 4);
       }
     }
     x = v.CertificateInstallationService;
     if (x === undefined) w.missing("AuthorizationSetupResType", "CertificateInstallationService");
-    c = C_AuthorizationSetupResType_l3[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType); w.bits(W_AuthorizationSetupResType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "CertificateInstallationService");
-    w.pos++;
+    c = C_AuthorizationSetupResType_l3[s]!; if (c < 0) w.event(W_AuthorizationSetupResType[s]!, c, "AuthorizationSetupResType", "CertificateInstallationService", s, X_AuthorizationSetupResType);
+    w.seBool(W_AuthorizationSetupResType[s]! + 1, c * 2, x, "CertificateInstallationService");
     s = 5;
     x = v.EIM_ASResAuthorizationMode;
     if (x !== undefined) {
@@ -9221,9 +8214,7 @@ function e_CertificateInstallationReqType(w: BitWriter, v: CertificateInstallati
     s = 3;
     x = v.MaximumContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationReqType", "MaximumContractCertificateChains");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "MaximumContractCertificateChains");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "MaximumContractCertificateChains");
     s = 4;
     x = v.PrioritizedEMAIDs;
     if (x !== undefined) {
@@ -9344,15 +8335,11 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("CertificateInstallationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("CertificateInstallationResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     x = v.CPSCertificateChain;
     if (x === undefined) w.missing("CertificateInstallationResType", "CPSCertificateChain");
@@ -9368,9 +8355,7 @@ function e_CertificateInstallationResType(w: BitWriter, v: CertificateInstallati
     s = 5;
     x = v.RemainingContractCertificateChains;
     if (x === undefined) w.missing("CertificateInstallationResType", "RemainingContractCertificateChains");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "RemainingContractCertificateChains");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "RemainingContractCertificateChains");
     s = 6;
     w.pos += 1;
   } catch (e) {
@@ -9433,9 +8418,7 @@ function e_SignedInstallationDataType(w: BitWriter, v: SignedInstallationDataTyp
     s = 2;
     x = v.ECDHCurve;
     if (x === undefined) w.missing("SignedInstallationDataType", "ECDHCurve");
-    w.pos += 2;
-    w.enumChecked(x, EN_ecdhCurveType_I, 1, "ECDHCurve");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_ecdhCurveType_i(x), x, 1, "ECDHCurve");
     s = 3;
     x = v.DHPublicKey;
     if (x === undefined) w.missing("SignedInstallationDataType", "DHPublicKey");
@@ -9650,10 +8633,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -9771,15 +8752,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9798,9 +8775,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -9837,9 +8812,7 @@ function e_Scheduled_SMDTControlModeType(w: BitWriter, v: Scheduled_SMDTControlM
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_SMDTControlModeType", "SelectedScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "SelectedScheduleTupleID");
     s = 1;
     w.pos += 1;
   } catch (e) {
@@ -9864,9 +8837,7 @@ function e_MeteringConfirmationResType(w: BitWriter, v: MeteringConfirmationResT
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("MeteringConfirmationResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -9894,15 +8865,11 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("PowerDeliveryReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     x = v.ChargeProgress;
     if (x === undefined) w.missing("PowerDeliveryReqType", "ChargeProgress");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargeProgressType_I, 2, "ChargeProgress");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_chargeProgressType_i(x), x, 2, "ChargeProgress");
     s = 3;
     x = v.EVPowerProfile;
     if (x !== undefined) {
@@ -9913,10 +8880,8 @@ function e_PowerDeliveryReqType(w: BitWriter, v: PowerDeliveryReqType, name: str
     }
     x = v.BPT_ChannelSelection;
     if (x !== undefined) {
-      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_channelSelectionType_I, 1, "BPT_ChannelSelection");
-      w.pos++;
+      c = C_PowerDeliveryReqType_l4[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", "BPT_ChannelSelection", s, X_PowerDeliveryReqType);
+      w.seEnumIndex(W_PowerDeliveryReqType[s]! + 1, c * 2, EN_channelSelectionType_i(x), x, 1, "BPT_ChannelSelection");
       s = 5;
     }
     c = C_PowerDeliveryReqType_ee[s]!; if (c < 0) w.event(W_PowerDeliveryReqType[s]!, c, "PowerDeliveryReqType", '', s, X_PowerDeliveryReqType); w.bits(W_PowerDeliveryReqType[s]!, c);
@@ -9992,16 +8957,12 @@ function e_Scheduled_EVPPTControlModeType(w: BitWriter, v: Scheduled_EVPPTContro
     let x: any;
     x = v.SelectedScheduleTupleID;
     if (x === undefined) w.missing("Scheduled_EVPPTControlModeType", "SelectedScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "SelectedScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "SelectedScheduleTupleID");
     s = 1;
     x = v.PowerToleranceAcceptance;
     if (x !== undefined) {
-      c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
-      w.pos++;
-      w.enumChecked(x, EN_powerToleranceAcceptanceType_I, 1, "PowerToleranceAcceptance");
-      w.pos++;
+      c = C_Scheduled_EVPPTControlModeType_l1[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", "PowerToleranceAcceptance", s, X_Scheduled_EVPPTControlModeType);
+      w.seEnumIndex(W_Scheduled_EVPPTControlModeType[s]! + 1, c * 2, EN_powerToleranceAcceptanceType_i(x), x, 1, "PowerToleranceAcceptance");
       s = 2;
     }
     c = C_Scheduled_EVPPTControlModeType_ee[s]!; if (c < 0) w.event(W_Scheduled_EVPPTControlModeType[s]!, c, "Scheduled_EVPPTControlModeType", '', s, X_Scheduled_EVPPTControlModeType); w.bits(W_Scheduled_EVPPTControlModeType[s]!, c);
@@ -10048,9 +9009,7 @@ function e_PowerScheduleEntryType(w: BitWriter, v: PowerScheduleEntryType, name:
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("PowerScheduleEntryType", "Power");
@@ -10096,9 +9055,7 @@ function e_PowerDeliveryResType(w: BitWriter, v: PowerDeliveryResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("PowerDeliveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -10124,15 +9081,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evseNotificationType_i(x), x, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -10159,9 +9112,7 @@ function e_ScheduleExchangeReqType(w: BitWriter, v: ScheduleExchangeReqType, nam
     s = 1;
     x = v.MaximumSupportingPoints;
     if (x === undefined) w.missing("ScheduleExchangeReqType", "MaximumSupportingPoints");
-    w.pos += 2;
-    w.nbitChecked(x, 10, 12, 1024, "MaximumSupportingPoints");
-    w.pos++;
+    w.seNbit(2, 0, x, 10, 12, 1024, "MaximumSupportingPoints");
     s = 2;
     x = v.Dynamic_SEReqControlMode;
     if (x !== undefined) {
@@ -10200,24 +9151,18 @@ function e_Dynamic_SEReqControlModeType(w: BitWriter, v: Dynamic_SEReqControlMod
     let x: any;
     x = v.DepartureTime;
     if (x === undefined) w.missing("Dynamic_SEReqControlModeType", "DepartureTime");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "DepartureTime");
     s = 1;
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_SEReqControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "MinimumSOC", s, X_Dynamic_SEReqControlModeType);
+      w.seNbit(W_Dynamic_SEReqControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType); w.bits(W_Dynamic_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_SEReqControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEReqControlModeType[s]!, c, "Dynamic_SEReqControlModeType", "TargetSOC", s, X_Dynamic_SEReqControlModeType);
+      w.seNbit(W_Dynamic_SEReqControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.EVTargetEnergyRequest;
@@ -10272,10 +9217,8 @@ function e_Scheduled_SEReqControlModeType(w: BitWriter, v: Scheduled_SEReqContro
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Scheduled_SEReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType); w.bits(W_Scheduled_SEReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Scheduled_SEReqControlModeType_l0[s]!; if (c < 0) w.event(W_Scheduled_SEReqControlModeType[s]!, c, "Scheduled_SEReqControlModeType", "DepartureTime", s, X_Scheduled_SEReqControlModeType);
+      w.seUint(W_Scheduled_SEReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -10402,9 +9345,7 @@ function e_EVPowerScheduleEntryType(w: BitWriter, v: EVPowerScheduleEntryType, n
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.Power;
     if (x === undefined) w.missing("EVPowerScheduleEntryType", "Power");
@@ -10495,9 +9436,7 @@ function e_EVPriceRuleStackType(w: BitWriter, v: EVPriceRuleStackType, name: str
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("EVPriceRuleStackType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.EVPriceRule;
     if (x === undefined) w.missing("EVPriceRuleStackType", "EVPriceRule");
@@ -10564,22 +9503,16 @@ function e_ScheduleExchangeResType(w: BitWriter, v: ScheduleExchangeResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ScheduleExchangeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("ScheduleExchangeResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     x = v.GoToPause;
     if (x !== undefined) {
-      c = C_ScheduleExchangeResType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType); w.bits(W_ScheduleExchangeResType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "GoToPause");
-      w.pos++;
+      c = C_ScheduleExchangeResType_l3[s]!; if (c < 0) w.event(W_ScheduleExchangeResType[s]!, c, "ScheduleExchangeResType", "GoToPause", s, X_ScheduleExchangeResType);
+      w.seBool(W_ScheduleExchangeResType[s]! + 1, c * 2, x, "GoToPause");
       s = 4;
     }
     x = v.Dynamic_SEResControlMode;
@@ -10616,26 +9549,20 @@ function e_Dynamic_SEResControlModeType(w: BitWriter, v: Dynamic_SEResControlMod
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "DepartureTime", s, X_Dynamic_SEResControlModeType);
+      w.seUint(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "MinimumSOC", s, X_Dynamic_SEResControlModeType);
+      w.seNbit(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_SEResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType); w.bits(W_Dynamic_SEResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_SEResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_SEResControlModeType[s]!, c, "Dynamic_SEResControlModeType", "TargetSOC", s, X_Dynamic_SEResControlModeType);
+      w.seNbit(W_Dynamic_SEResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AbsolutePriceSchedule;
@@ -10693,9 +9620,7 @@ function e_AbsolutePriceScheduleType(w: BitWriter, v: AbsolutePriceScheduleType,
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("AbsolutePriceScheduleType", "PriceScheduleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "PriceScheduleID");
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
@@ -10813,9 +9738,7 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("TaxRuleType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.TaxRuleName;
     if (x !== undefined) {
@@ -10833,36 +9756,26 @@ function e_TaxRuleType(w: BitWriter, v: TaxRuleType, name: string): void {
     s = 3;
     x = v.TaxIncludedInPrice;
     if (x !== undefined) {
-      c = C_TaxRuleType_l3[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "TaxIncludedInPrice");
-      w.pos++;
+      c = C_TaxRuleType_l3[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "TaxIncludedInPrice", s, X_TaxRuleType);
+      w.seBool(W_TaxRuleType[s]! + 1, c * 2, x, "TaxIncludedInPrice");
       s = 4;
     }
     x = v.AppliesToEnergyFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToEnergyFee");
-    c = C_TaxRuleType_l4[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType); w.bits(W_TaxRuleType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "AppliesToEnergyFee");
-    w.pos++;
+    c = C_TaxRuleType_l4[s]!; if (c < 0) w.event(W_TaxRuleType[s]!, c, "TaxRuleType", "AppliesToEnergyFee", s, X_TaxRuleType);
+    w.seBool(W_TaxRuleType[s]! + 1, c * 2, x, "AppliesToEnergyFee");
     s = 5;
     x = v.AppliesToParkingFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToParkingFee");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesToParkingFee");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesToParkingFee");
     s = 6;
     x = v.AppliesToOverstayFee;
     if (x === undefined) w.missing("TaxRuleType", "AppliesToOverstayFee");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesToOverstayFee");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesToOverstayFee");
     s = 7;
     x = v.AppliesMinimumMaximumCost;
     if (x === undefined) w.missing("TaxRuleType", "AppliesMinimumMaximumCost");
-    w.pos += 2;
-    w.boolChecked(x, "AppliesMinimumMaximumCost");
-    w.pos++;
+    w.seBool(2, 0, x, "AppliesMinimumMaximumCost");
     s = 8;
     w.pos += 1;
   } catch (e) {
@@ -10906,9 +9819,7 @@ function e_PriceRuleStackType(w: BitWriter, v: PriceRuleStackType, name: string)
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceRuleStackType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.PriceRule;
     if (x === undefined) w.missing("PriceRuleStackType", "PriceRule");
@@ -10955,26 +9866,20 @@ function e_PriceRuleType(w: BitWriter, v: PriceRuleType, name: string): void {
     }
     x = v.ParkingFeePeriod;
     if (x !== undefined) {
-      c = C_PriceRuleType_l2[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "ParkingFeePeriod");
-      w.pos++;
+      c = C_PriceRuleType_l2[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "ParkingFeePeriod", s, X_PriceRuleType);
+      w.seUint(W_PriceRuleType[s]! + 1, c * 2, x, 0, 4294967295, "ParkingFeePeriod");
       s = 3;
     }
     x = v.CarbonDioxideEmission;
     if (x !== undefined) {
-      c = C_PriceRuleType_l3[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "CarbonDioxideEmission");
-      w.pos++;
+      c = C_PriceRuleType_l3[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "CarbonDioxideEmission", s, X_PriceRuleType);
+      w.seUint(W_PriceRuleType[s]! + 1, c * 2, x, 0, 65535, "CarbonDioxideEmission");
       s = 4;
     }
     x = v.RenewableGenerationPercentage;
     if (x !== undefined) {
-      c = C_PriceRuleType_l4[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType); w.bits(W_PriceRuleType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, 0, 255, "RenewableGenerationPercentage");
-      w.pos++;
+      c = C_PriceRuleType_l4[s]!; if (c < 0) w.event(W_PriceRuleType[s]!, c, "PriceRuleType", "RenewableGenerationPercentage", s, X_PriceRuleType);
+      w.seNbit(W_PriceRuleType[s]! + 1, c * 2, x, 8, 0, 255, "RenewableGenerationPercentage");
       s = 5;
     }
     x = v.PowerRangeStart;
@@ -11001,10 +9906,8 @@ function e_OverstayRuleListType(w: BitWriter, v: OverstayRuleListType, name: str
     let x: any;
     x = v.OverstayTimeThreshold;
     if (x !== undefined) {
-      c = C_OverstayRuleListType_l0[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType); w.bits(W_OverstayRuleListType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "OverstayTimeThreshold");
-      w.pos++;
+      c = C_OverstayRuleListType_l0[s]!; if (c < 0) w.event(W_OverstayRuleListType[s]!, c, "OverstayRuleListType", "OverstayTimeThreshold", s, X_OverstayRuleListType);
+      w.seUint(W_OverstayRuleListType[s]! + 1, c * 2, x, 0, 4294967295, "OverstayTimeThreshold");
       s = 1;
     }
     x = v.OverstayPowerThreshold;
@@ -11052,10 +9955,8 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     }
     x = v.StartTime;
     if (x === undefined) w.missing("OverstayRuleType", "StartTime");
-    c = C_OverstayRuleType_l1[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "StartTime", s, X_OverstayRuleType); w.bits(W_OverstayRuleType[s]!, c);
-    w.pos++;
-    w.intChecked(x, 0, 4294967295, true, "StartTime");
-    w.pos++;
+    c = C_OverstayRuleType_l1[s]!; if (c < 0) w.event(W_OverstayRuleType[s]!, c, "OverstayRuleType", "StartTime", s, X_OverstayRuleType);
+    w.seUint(W_OverstayRuleType[s]! + 1, c * 2, x, 0, 4294967295, "StartTime");
     s = 2;
     x = v.OverstayFee;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFee");
@@ -11065,9 +9966,7 @@ function e_OverstayRuleType(w: BitWriter, v: OverstayRuleType, name: string): vo
     s = 3;
     x = v.OverstayFeePeriod;
     if (x === undefined) w.missing("OverstayRuleType", "OverstayFeePeriod");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "OverstayFeePeriod");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "OverstayFeePeriod");
     s = 4;
     w.pos += 1;
   } catch (e) {
@@ -11155,9 +10054,7 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
     s = 2;
     x = v.PriceScheduleID;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceScheduleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "PriceScheduleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "PriceScheduleID");
     s = 3;
     x = v.PriceScheduleDescription;
     if (x !== undefined) {
@@ -11169,10 +10066,8 @@ function e_PriceLevelScheduleType(w: BitWriter, v: PriceLevelScheduleType, name:
     }
     x = v.NumberOfPriceLevels;
     if (x === undefined) w.missing("PriceLevelScheduleType", "NumberOfPriceLevels");
-    c = C_PriceLevelScheduleType_l3[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType); w.bits(W_PriceLevelScheduleType[s]!, c);
-    w.pos++;
-    w.nbitChecked(x, 8, 0, 255, "NumberOfPriceLevels");
-    w.pos++;
+    c = C_PriceLevelScheduleType_l3[s]!; if (c < 0) w.event(W_PriceLevelScheduleType[s]!, c, "PriceLevelScheduleType", "NumberOfPriceLevels", s, X_PriceLevelScheduleType);
+    w.seNbit(W_PriceLevelScheduleType[s]! + 1, c * 2, x, 8, 0, 255, "NumberOfPriceLevels");
     s = 5;
     x = v.PriceLevelScheduleEntries;
     if (x === undefined) w.missing("PriceLevelScheduleType", "PriceLevelScheduleEntries");
@@ -11222,15 +10117,11 @@ function e_PriceLevelScheduleEntryType(w: BitWriter, v: PriceLevelScheduleEntryT
     let x: any;
     x = v.Duration;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "Duration");
-    w.pos += 2;
-    w.intChecked(x, 0, 4294967295, true, "Duration");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 4294967295, "Duration");
     s = 1;
     x = v.PriceLevel;
     if (x === undefined) w.missing("PriceLevelScheduleEntryType", "PriceLevel");
-    w.pos += 2;
-    w.nbitChecked(x, 8, 0, 255, "PriceLevel");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, 0, 255, "PriceLevel");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11275,9 +10166,7 @@ function e_ScheduleTupleType(w: BitWriter, v: ScheduleTupleType, name: string): 
     let x: any;
     x = v.ScheduleTupleID;
     if (x === undefined) w.missing("ScheduleTupleType", "ScheduleTupleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "ScheduleTupleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "ScheduleTupleID");
     s = 1;
     x = v.ChargingSchedule;
     if (x === undefined) w.missing("ScheduleTupleType", "ChargingSchedule");
@@ -11419,9 +10308,7 @@ function e_ServiceDetailReqType(w: BitWriter, v: ServiceDetailReqType, name: str
     s = 1;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailReqType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11448,15 +10335,11 @@ function e_ServiceDetailResType(w: BitWriter, v: ServiceDetailResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDetailResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 3;
     x = v.ServiceParameterList;
     if (x === undefined) w.missing("ServiceDetailResType", "ServiceParameterList");
@@ -11506,9 +10389,7 @@ function e_ParameterSetType(w: BitWriter, v: ParameterSetType, name: string): vo
     let x: any;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("ParameterSetType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ParameterSetID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ParameterSetID");
     s = 1;
     x = v.Parameter;
     if (x === undefined) w.missing("ParameterSetType", "Parameter");
@@ -11548,34 +10429,26 @@ function e_ParameterType(w: BitWriter, v: ParameterType, name: string): void {
     s = 1;
     x = v.boolValue;
     if (x !== undefined) {
-      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "boolValue");
-      w.pos++;
+      c = C_ParameterType_l0[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "boolValue", s, X_ParameterType);
+      w.seBool(W_ParameterType[s]! + 1, c * 2, x, "boolValue");
       s = 2;
     }
     x = v.byteValue;
     if (x !== undefined) {
-      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 8, -128, 127, "byteValue");
-      w.pos++;
+      c = C_ParameterType_l1[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "byteValue", s, X_ParameterType);
+      w.seNbit(W_ParameterType[s]! + 1, c * 2, x, 8, -128, 127, "byteValue");
       s = 3;
     }
     x = v.shortValue;
     if (x !== undefined) {
-      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "shortValue");
-      w.pos++;
+      c = C_ParameterType_l2[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "shortValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -32768, 32767, "shortValue");
       s = 4;
     }
     x = v.intValue;
     if (x !== undefined) {
-      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType); w.bits(W_ParameterType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -2147483648, 2147483647, false, "intValue");
-      w.pos++;
+      c = C_ParameterType_l3[s]!; if (c < 0) w.event(W_ParameterType[s]!, c, "ParameterType", "intValue", s, X_ParameterType);
+      w.seInt(W_ParameterType[s]! + 1, c * 2, x, -2147483648, 2147483647, "intValue");
       s = 5;
     }
     x = v.rationalNumber;
@@ -11640,10 +10513,8 @@ function e_ServiceIDListType(w: BitWriter, v: ServiceIDListType, name: string): 
     if (x !== undefined) {
       w.arr(x, "ServiceID");
       for (let i = 0; i < x.length; i++) {
-        c = C_ServiceIDListType_l0[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType); w.bits(W_ServiceIDListType[s]!, c);
-        w.pos++;
-        w.intChecked(x[i], 0, 65535, true, "ServiceID");
-        w.pos++;
+        c = C_ServiceIDListType_l0[s]!; if (c < 0) w.event(W_ServiceIDListType[s]!, c, "ServiceIDListType", "ServiceID", s, X_ServiceIDListType);
+        w.seUint(W_ServiceIDListType[s]! + 1, c * 2, x[i], 0, 65535, "ServiceID");
         s = ((i + 1) < 16 ? 1 : 2);
       }
     }
@@ -11673,15 +10544,11 @@ function e_ServiceDiscoveryResType(w: BitWriter, v: ServiceDiscoveryResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ServiceRenegotiationSupported;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "ServiceRenegotiationSupported");
-    w.pos += 2;
-    w.boolChecked(x, "ServiceRenegotiationSupported");
-    w.pos++;
+    w.seBool(2, 0, x, "ServiceRenegotiationSupported");
     s = 3;
     x = v.EnergyTransferServiceList;
     if (x === undefined) w.missing("ServiceDiscoveryResType", "EnergyTransferServiceList");
@@ -11738,15 +10605,11 @@ function e_ServiceType(w: BitWriter, v: ServiceType, name: string): void {
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("ServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.FreeService;
     if (x === undefined) w.missing("ServiceType", "FreeService");
-    w.pos += 2;
-    w.boolChecked(x, "FreeService");
-    w.pos++;
+    w.seBool(2, 0, x, "FreeService");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11800,15 +10663,11 @@ function e_SelectedServiceType(w: BitWriter, v: SelectedServiceType, name: strin
     let x: any;
     x = v.ServiceID;
     if (x === undefined) w.missing("SelectedServiceType", "ServiceID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ServiceID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ServiceID");
     s = 1;
     x = v.ParameterSetID;
     if (x === undefined) w.missing("SelectedServiceType", "ParameterSetID");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "ParameterSetID");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "ParameterSetID");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11858,9 +10717,7 @@ function e_ServiceSelectionResType(w: BitWriter, v: ServiceSelectionResType, nam
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("ServiceSelectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -11913,9 +10770,7 @@ function e_SessionSetupResType(w: BitWriter, v: SessionSetupResType, name: strin
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionSetupResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEID;
     if (x === undefined) w.missing("SessionSetupResType", "EVSEID");
@@ -11948,9 +10803,7 @@ function e_SessionStopReqType(w: BitWriter, v: SessionStopReqType, name: string)
     s = 1;
     x = v.ChargingSession;
     if (x === undefined) w.missing("SessionStopReqType", "ChargingSession");
-    w.pos += 2;
-    w.enumChecked(x, EN_chargingSessionType_I, 2, "ChargingSession");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_chargingSessionType_i(x), x, 2, "ChargingSession");
     s = 2;
     x = v.EVTerminationCode;
     if (x !== undefined) {
@@ -11991,9 +10844,7 @@ function e_SessionStopResType(w: BitWriter, v: SessionStopResType, name: string)
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("SessionStopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -12082,38 +10933,28 @@ function e_VehicleCheckInReqType(w: BitWriter, v: VehicleCheckInReqType, name: s
     s = 1;
     x = v.EVCheckInStatus;
     if (x === undefined) w.missing("VehicleCheckInReqType", "EVCheckInStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evCheckInStatusType_I, 2, "EVCheckInStatus");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evCheckInStatusType_i(x), x, 2, "EVCheckInStatus");
     s = 2;
     x = v.ParkingMethod;
     if (x === undefined) w.missing("VehicleCheckInReqType", "ParkingMethod");
-    w.pos += 2;
-    w.enumChecked(x, EN_parkingMethodType_I, 2, "ParkingMethod");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_parkingMethodType_i(x), x, 2, "ParkingMethod");
     s = 3;
     x = v.VehicleFrame;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "VehicleFrame");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleFrame", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "VehicleFrame");
       s = 4;
     }
     x = v.DeviceOffset;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "DeviceOffset");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "DeviceOffset", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "DeviceOffset");
       s = 5;
     }
     x = v.VehicleTravel;
     if (x !== undefined) {
-      c = C_VehicleCheckInReqType_l5[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "VehicleTravel");
-      w.pos++;
+      c = C_VehicleCheckInReqType_l5[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", "VehicleTravel", s, X_VehicleCheckInReqType);
+      w.seInt(W_VehicleCheckInReqType[s]! + 1, c * 2, x, -32768, 32767, "VehicleTravel");
       s = 6;
     }
     c = C_VehicleCheckInReqType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInReqType[s]!, c, "VehicleCheckInReqType", '', s, X_VehicleCheckInReqType); w.bits(W_VehicleCheckInReqType[s]!, c);
@@ -12142,32 +10983,24 @@ function e_VehicleCheckInResType(w: BitWriter, v: VehicleCheckInResType, name: s
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckInResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.ParkingSpace;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l2[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "ParkingSpace");
-      w.pos++;
+      c = C_VehicleCheckInResType_l2[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "ParkingSpace", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "ParkingSpace");
       s = 3;
     }
     x = v.DeviceLocation;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "DeviceLocation");
-      w.pos++;
+      c = C_VehicleCheckInResType_l3[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "DeviceLocation", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "DeviceLocation");
       s = 4;
     }
     x = v.TargetDistance;
     if (x !== undefined) {
-      c = C_VehicleCheckInResType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "TargetDistance");
-      w.pos++;
+      c = C_VehicleCheckInResType_l4[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", "TargetDistance", s, X_VehicleCheckInResType);
+      w.seInt(W_VehicleCheckInResType[s]! + 1, c * 2, x, -32768, 32767, "TargetDistance");
       s = 5;
     }
     c = C_VehicleCheckInResType_ee[s]!; if (c < 0) w.event(W_VehicleCheckInResType[s]!, c, "VehicleCheckInResType", '', s, X_VehicleCheckInResType); w.bits(W_VehicleCheckInResType[s]!, c);
@@ -12194,9 +11027,7 @@ function e_VehicleCheckOutReqType(w: BitWriter, v: VehicleCheckOutReqType, name:
     s = 1;
     x = v.EVCheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "EVCheckOutStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evCheckOutStatusType_I, 2, "EVCheckOutStatus");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evCheckOutStatusType_i(x), x, 2, "EVCheckOutStatus");
     s = 2;
     x = v.CheckOutTime;
     if (x === undefined) w.missing("VehicleCheckOutReqType", "CheckOutTime");
@@ -12228,15 +11059,11 @@ function e_VehicleCheckOutResType(w: BitWriter, v: VehicleCheckOutResType, name:
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("VehicleCheckOutResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSECheckOutStatus;
     if (x === undefined) w.missing("VehicleCheckOutResType", "EVSECheckOutStatus");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseCheckOutStatusType_I, 1, "EVSECheckOutStatus");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evseCheckOutStatusType_i(x), x, 1, "EVSECheckOutStatus");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -12380,288 +11207,291 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "AuthorizationReq":
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
+    case 0: // AuthorizationReq
       w.bits(6, 0);
       w.obj(v, "AuthorizationReq");
       e_AuthorizationReqType(w, v, "AuthorizationReq");
       return;
-    case "AuthorizationRes":
+    case 1: // AuthorizationRes
       w.bits(6, 1);
       w.obj(v, "AuthorizationRes");
       e_AuthorizationResType(w, v, "AuthorizationRes");
       return;
-    case "AuthorizationSetupReq":
+    case 2: // AuthorizationSetupReq
       w.bits(6, 2);
       w.obj(v, "AuthorizationSetupReq");
       e_AuthorizationSetupReqType(w, v, "AuthorizationSetupReq");
       return;
-    case "AuthorizationSetupRes":
+    case 3: // AuthorizationSetupRes
       w.bits(6, 3);
       w.obj(v, "AuthorizationSetupRes");
       e_AuthorizationSetupResType(w, v, "AuthorizationSetupRes");
       return;
-    case "CLReqControlMode":
+    case 4: // CLReqControlMode
       w.bits(6, 4);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 5: // CLResControlMode
       w.bits(6, 5);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 6: // CanonicalizationMethod
       w.bits(6, 6);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "CertificateInstallationReq":
+    case 7: // CertificateInstallationReq
       w.bits(6, 7);
       w.obj(v, "CertificateInstallationReq");
       e_CertificateInstallationReqType(w, v, "CertificateInstallationReq");
       return;
-    case "CertificateInstallationRes":
+    case 8: // CertificateInstallationRes
       w.bits(6, 8);
       w.obj(v, "CertificateInstallationRes");
       e_CertificateInstallationResType(w, v, "CertificateInstallationRes");
       return;
-    case "DSAKeyValue":
+    case 9: // DSAKeyValue
       w.bits(6, 9);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 10: // DigestMethod
       w.bits(6, 10);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 11: // DigestValue
       w.bits(6, 11);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "KeyInfo":
+    case 12: // KeyInfo
       w.bits(6, 12);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 13: // KeyName
       w.bits(6, 13);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 14: // KeyValue
       w.bits(6, 14);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 15: // Manifest
       w.bits(6, 15);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MeteringConfirmationReq":
+    case 16: // MeteringConfirmationReq
       w.bits(6, 16);
       w.obj(v, "MeteringConfirmationReq");
       e_MeteringConfirmationReqType(w, v, "MeteringConfirmationReq");
       return;
-    case "MeteringConfirmationRes":
+    case 17: // MeteringConfirmationRes
       w.bits(6, 17);
       w.obj(v, "MeteringConfirmationRes");
       e_MeteringConfirmationResType(w, v, "MeteringConfirmationRes");
       return;
-    case "MgmtData":
+    case 18: // MgmtData
       w.bits(6, 18);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 19: // Object
       w.bits(6, 19);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 20: // PGPData
       w.bits(6, 20);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "PowerDeliveryReq":
+    case 21: // PowerDeliveryReq
       w.bits(6, 21);
       w.obj(v, "PowerDeliveryReq");
       e_PowerDeliveryReqType(w, v, "PowerDeliveryReq");
       return;
-    case "PowerDeliveryRes":
+    case 22: // PowerDeliveryRes
       w.bits(6, 22);
       w.obj(v, "PowerDeliveryRes");
       e_PowerDeliveryResType(w, v, "PowerDeliveryRes");
       return;
-    case "RSAKeyValue":
+    case 23: // RSAKeyValue
       w.bits(6, 23);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 24: // Reference
       w.bits(6, 24);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 25: // RetrievalMethod
       w.bits(6, 25);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 26: // SPKIData
       w.bits(6, 26);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "ScheduleExchangeReq":
+    case 27: // ScheduleExchangeReq
       w.bits(6, 27);
       w.obj(v, "ScheduleExchangeReq");
       e_ScheduleExchangeReqType(w, v, "ScheduleExchangeReq");
       return;
-    case "ScheduleExchangeRes":
+    case 28: // ScheduleExchangeRes
       w.bits(6, 28);
       w.obj(v, "ScheduleExchangeRes");
       e_ScheduleExchangeResType(w, v, "ScheduleExchangeRes");
       return;
-    case "ServiceDetailReq":
+    case 29: // ServiceDetailReq
       w.bits(6, 29);
       w.obj(v, "ServiceDetailReq");
       e_ServiceDetailReqType(w, v, "ServiceDetailReq");
       return;
-    case "ServiceDetailRes":
+    case 30: // ServiceDetailRes
       w.bits(6, 30);
       w.obj(v, "ServiceDetailRes");
       e_ServiceDetailResType(w, v, "ServiceDetailRes");
       return;
-    case "ServiceDiscoveryReq":
+    case 31: // ServiceDiscoveryReq
       w.bits(6, 31);
       w.obj(v, "ServiceDiscoveryReq");
       e_ServiceDiscoveryReqType(w, v, "ServiceDiscoveryReq");
       return;
-    case "ServiceDiscoveryRes":
+    case 32: // ServiceDiscoveryRes
       w.bits(6, 32);
       w.obj(v, "ServiceDiscoveryRes");
       e_ServiceDiscoveryResType(w, v, "ServiceDiscoveryRes");
       return;
-    case "ServiceSelectionReq":
+    case 33: // ServiceSelectionReq
       w.bits(6, 33);
       w.obj(v, "ServiceSelectionReq");
       e_ServiceSelectionReqType(w, v, "ServiceSelectionReq");
       return;
-    case "ServiceSelectionRes":
+    case 34: // ServiceSelectionRes
       w.bits(6, 34);
       w.obj(v, "ServiceSelectionRes");
       e_ServiceSelectionResType(w, v, "ServiceSelectionRes");
       return;
-    case "SessionSetupReq":
+    case 35: // SessionSetupReq
       w.bits(6, 35);
       w.obj(v, "SessionSetupReq");
       e_SessionSetupReqType(w, v, "SessionSetupReq");
       return;
-    case "SessionSetupRes":
+    case 36: // SessionSetupRes
       w.bits(6, 36);
       w.obj(v, "SessionSetupRes");
       e_SessionSetupResType(w, v, "SessionSetupRes");
       return;
-    case "SessionStopReq":
+    case 37: // SessionStopReq
       w.bits(6, 37);
       w.obj(v, "SessionStopReq");
       e_SessionStopReqType(w, v, "SessionStopReq");
       return;
-    case "SessionStopRes":
+    case 38: // SessionStopRes
       w.bits(6, 38);
       w.obj(v, "SessionStopRes");
       e_SessionStopResType(w, v, "SessionStopRes");
       return;
-    case "Signature":
+    case 39: // Signature
       w.bits(6, 39);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 40: // SignatureMethod
       w.bits(6, 40);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 41: // SignatureProperties
       w.bits(6, 41);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 42: // SignatureProperty
       w.bits(6, 42);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 43: // SignatureValue
       w.bits(6, 43);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 44: // SignedInfo
       w.bits(6, 44);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "SignedInstallationData":
+    case 45: // SignedInstallationData
       w.bits(6, 45);
       w.obj(v, "SignedInstallationData");
       e_SignedInstallationDataType(w, v, "SignedInstallationData");
       return;
-    case "SignedMeteringData":
+    case 46: // SignedMeteringData
       w.bits(6, 46);
       w.obj(v, "SignedMeteringData");
       e_SignedMeteringDataType(w, v, "SignedMeteringData");
       return;
-    case "Transform":
+    case 47: // Transform
       w.bits(6, 47);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 48: // Transforms
       w.bits(6, 48);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "VehicleCheckInReq":
+    case 49: // VehicleCheckInReq
       w.bits(6, 49);
       w.obj(v, "VehicleCheckInReq");
       e_VehicleCheckInReqType(w, v, "VehicleCheckInReq");
       return;
-    case "VehicleCheckInRes":
+    case 50: // VehicleCheckInRes
       w.bits(6, 50);
       w.obj(v, "VehicleCheckInRes");
       e_VehicleCheckInResType(w, v, "VehicleCheckInRes");
       return;
-    case "VehicleCheckOutReq":
+    case 51: // VehicleCheckOutReq
       w.bits(6, 51);
       w.obj(v, "VehicleCheckOutReq");
       e_VehicleCheckOutReqType(w, v, "VehicleCheckOutReq");
       return;
-    case "VehicleCheckOutRes":
+    case 52: // VehicleCheckOutRes
       w.bits(6, 52);
       w.obj(v, "VehicleCheckOutRes");
       e_VehicleCheckOutResType(w, v, "VehicleCheckOutRes");
       return;
-    case "X509Data":
+    case 53: // X509Data
       w.bits(6, 53);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

@@ -11,10 +11,10 @@ const EN_responseCodeType: readonly string[] = ["OK", "OK_CertificateExpiresSoon
 const EN_responseCodeType_I: ReadonlyMap<unknown, number> = new Map(["OK", "OK_CertificateExpiresSoon", "OK_NewSessionEstablished", "OK_OldSessionJoined", "OK_PowerToleranceConfirmed", "WARNING_AuthorizationSelectionInvalid", "WARNING_CertificateExpired", "WARNING_CertificateNotYetValid", "WARNING_CertificateRevoked", "WARNING_CertificateValidationError", "WARNING_ChallengeInvalid", "WARNING_EIMAuthorizationFailure", "WARNING_eMSPUnknown", "WARNING_EVPowerProfileViolation", "WARNING_GeneralPnCAuthorizationError", "WARNING_NoCertificateAvailable", "WARNING_NoContractMatchingPCIDFound", "WARNING_PowerToleranceNotConfirmed", "WARNING_ScheduleRenegotiationFailed", "WARNING_StandbyNotAllowed", "WARNING_WPT", "FAILED", "FAILED_AssociationError", "FAILED_ContactorError", "FAILED_EVPowerProfileInvalid", "FAILED_EVPowerProfileViolation", "FAILED_MeteringSignatureNotValid", "FAILED_NoEnergyTransferServiceSelected", "FAILED_NoServiceRenegotiationSupported", "FAILED_PauseNotAllowed", "FAILED_PowerDeliveryNotApplied", "FAILED_PowerToleranceNotConfirmed", "FAILED_ScheduleRenegotiation", "FAILED_ScheduleSelectionInvalid", "FAILED_SequenceError", "FAILED_ServiceIDInvalid", "FAILED_ServiceSelectionInvalid", "FAILED_SignatureError", "FAILED_UnknownSession", "FAILED_WrongChargeParameter"].map((v, i) => [v, i]));
 export type processingType = "Finished" | "Ongoing" | "Ongoing_WaitingForCustomerInteraction";
 const EN_processingType: readonly string[] = ["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"];
-const EN_processingType_I: ReadonlyMap<unknown, number> = new Map(["Finished", "Ongoing", "Ongoing_WaitingForCustomerInteraction"].map((v, i) => [v, i]));
+function EN_processingType_i(v: unknown): number { switch (v) { case "Finished": return 0; case "Ongoing": return 1; case "Ongoing_WaitingForCustomerInteraction": return 2; default: return -1; } }
 export type evseNotificationType = "Pause" | "ExitStandby" | "Terminate" | "ScheduleRenegotiation" | "ServiceRenegotiation" | "MeteringConfirmation";
 const EN_evseNotificationType: readonly string[] = ["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"];
-const EN_evseNotificationType_I: ReadonlyMap<unknown, number> = new Map(["Pause", "ExitStandby", "Terminate", "ScheduleRenegotiation", "ServiceRenegotiation", "MeteringConfirmation"].map((v, i) => [v, i]));
+function EN_evseNotificationType_i(v: unknown): number { switch (v) { case "Pause": return 0; case "ExitStandby": return 1; case "Terminate": return 2; case "ScheduleRenegotiation": return 3; case "ServiceRenegotiation": return 4; case "MeteringConfirmation": return 5; default: return -1; } }
 
 // ---- document types
 export interface BPT_DC_CPDReqEnergyTransferModeType {
@@ -519,123 +519,88 @@ function d_BPT_DC_CPDReqEnergyTransferModeType(r: BitReader): BPT_DC_CPDReqEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVMinimumVoltage:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 1);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVMinimumChargePower:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 2);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargeCurrent:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargeCurrent:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 4);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltage:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 5);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // TargetSOC:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 7)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 8)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 10)) {
-          case 0:
-            o.EVMinimumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVMinimumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDReqEnergyTransferModeType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: TargetSOC:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 7);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVMaximumDischargePower:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 8);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVMinimumDischargePower:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 9);
+        o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVMaximumDischargeCurrent:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 10);
+        o.EVMinimumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargeCurrent:done
+        r.only("BPT_DC_CPDReqEnergyTransferModeType", 11);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_DC_CPDReqEnergyTransferModeType", s);
   }
@@ -644,39 +609,22 @@ function d_RationalNumberType(r: BitReader): RationalNumberType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "RationalNumberType", 0)) {
-          case 0:
-            const v0 = r.chNbit(8, -128, 127, "RationalNumberType.Exponent");
-            o.Exponent = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Exponent:done
-        switch (r.event(1, 1, "RationalNumberType", 1)) {
-          case 0:
-            const v0 = r.chInt(-32768, 32767, "RationalNumberType.Value");
-            o.Value = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Value:done
-        switch (r.event(1, 1, "RationalNumberType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.Exponent = r.seNbit(8, -128, 127, "RationalNumberType", 0, "RationalNumberType.Exponent");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Exponent:done
+        o.Value = r.seInt(-32768, 32767, "RationalNumberType", 1, "RationalNumberType.Value");
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Value:done
+        r.only("RationalNumberType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RationalNumberType", s);
   }
@@ -685,122 +633,87 @@ function d_BPT_DC_CPDResEnergyTransferModeType(r: BitReader): BPT_DC_CPDResEnerg
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEMinimumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEMinimumVoltage:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 1);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 2);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargeCurrent:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 4);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumVoltage:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 5);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltage:done
         switch (r.event(2, 2, "BPT_DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPowerRampLimitation:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 7)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVSEMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 8)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVSEMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 9)) {
-          case 0:
-            o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVSEMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 10)) {
-          case 0:
-            o.EVSEMinimumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVSEMinimumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_DC_CPDResEnergyTransferModeType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: EVSEPowerRampLimitation:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 7);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumDischargePower:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 8);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVSEMinimumDischargePower:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 9);
+        o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVSEMaximumDischargeCurrent:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 10);
+        o.EVSEMinimumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVSEMinimumDischargeCurrent:done
+        r.only("BPT_DC_CPDResEnergyTransferModeType", 11);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_DC_CPDResEnergyTransferModeType", s);
   }
@@ -809,158 +722,124 @@ function d_BPT_Dynamic_DC_CLReqControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 6)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 8)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 9)) {
-          case 0:
-            o.EVMaximumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 10)) {
-          case 0:
-            o.EVMinimumDischargePower = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 11)) {
-          case 0:
-            o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 12: // EVMaximumDischargeCurrent:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 5);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 6);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargeCurrent:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 7);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVMaximumVoltage:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 8);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVMinimumVoltage:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 9);
+        o.EVMaximumDischargePower = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVMaximumDischargePower:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 10);
+        o.EVMinimumDischargePower = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVMinimumDischargePower:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 11);
+        o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 12;
+    }
+    if (s === 12) {
+      // state 12: EVMaximumDischargeCurrent:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLReqControlModeType", 12)) {
           case 0:
             o.EVMaximumV2XEnergyRequest = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVMaximumV2XEnergyRequest:done
+    }
+    if (s === 13) {
+      // state 13: EVMaximumV2XEnergyRequest:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLReqControlModeType", 13)) {
           case 0:
             o.EVMinimumV2XEnergyRequest = d_RationalNumberType(r);
             s = 14;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 14: // EVMinimumV2XEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLReqControlModeType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 14) {
+      // state 14: EVMinimumV2XEnergyRequest:done
+        r.only("BPT_Dynamic_DC_CLReqControlModeType", 14);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_DC_CLReqControlModeType", s);
   }
@@ -969,177 +848,154 @@ function d_BPT_Dynamic_DC_CLResControlModeType(r: BitReader): BPT_Dynamic_DC_CLR
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "BPT_Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "BPT_Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "BPT_Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "BPT_Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "BPT_Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "BPT_Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "BPT_Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 5)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 6)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 7)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 8)) {
-          case 0:
-            o.EVSEMaximumDischargePower = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVSEMaximumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 9)) {
-          case 0:
-            o.EVSEMinimumDischargePower = d_RationalNumberType(r);
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVSEMinimumDischargePower:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 10)) {
-          case 0:
-            o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
-            s = 11;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 11: // EVSEMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 11)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 12;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 12: // EVSEMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Dynamic_DC_CLResControlModeType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 4);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumChargePower:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 5);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 6);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumChargeCurrent:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 7);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltage:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 8);
+        o.EVSEMaximumDischargePower = d_RationalNumberType(r);
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVSEMaximumDischargePower:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 9);
+        o.EVSEMinimumDischargePower = d_RationalNumberType(r);
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVSEMinimumDischargePower:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 10);
+        o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
+        s = 11;
+    }
+    if (s === 11) {
+      // state 11: EVSEMaximumDischargeCurrent:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 11);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 12;
+    }
+    if (s === 12) {
+      // state 12: EVSEMinimumVoltage:done
+        r.only("BPT_Dynamic_DC_CLResControlModeType", 12);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Dynamic_DC_CLResControlModeType", s);
   }
@@ -1148,288 +1004,297 @@ function d_BPT_Scheduled_DC_CLReqControlModeType(r: BitReader): BPT_Scheduled_DC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVTargetCurrent:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVTargetVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 3);
+        o.EVTargetCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVTargetCurrent:done
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 4);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVTargetVoltage:done
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 6:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 7:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 5:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 6:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 4:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 5:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumChargeCurrent:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 3:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 4:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 2:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 3:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumVoltage:done
+    }
+    if (s === 10) {
+      // state 10: EVMinimumVoltage:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLReqControlModeType", 10)) {
           case 0:
             o.EVMaximumDischargePower = d_RationalNumberType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 11: // EVMaximumDischargePower:done
+    }
+    if (s === 11) {
+      // state 11: EVMaximumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLReqControlModeType", 11)) {
           case 0:
             o.EVMinimumDischargePower = d_RationalNumberType(r);
             s = 12;
-            continue;
+            break;
           case 1:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 12: // EVMinimumDischargePower:done
+    }
+    if (s === 12) {
+      // state 12: EVMinimumDischargePower:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLReqControlModeType", 12)) {
           case 0:
             o.EVMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 13;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 13: // EVMaximumDischargeCurrent:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLReqControlModeType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 13) {
+      // state 13: EVMaximumDischargeCurrent:done
+        r.only("BPT_Scheduled_DC_CLReqControlModeType", 13);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_DC_CLReqControlModeType", s);
   }
@@ -1438,219 +1303,228 @@ function d_BPT_Scheduled_DC_CLResControlModeType(r: BitReader): BPT_Scheduled_DC
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 9, "BPT_Scheduled_DC_CLResControlModeType", 0)) {
           case 0:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 5:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 6:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 7:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(4, 8, "BPT_Scheduled_DC_CLResControlModeType", 1)) {
           case 0:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 4:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 5:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 6:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         switch (r.event(3, 7, "BPT_Scheduled_DC_CLResControlModeType", 2)) {
           case 0:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 5:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         switch (r.event(3, 6, "BPT_Scheduled_DC_CLResControlModeType", 3)) {
           case 0:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 4:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaximumVoltage:done
+    }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltage:done
         switch (r.event(3, 5, "BPT_Scheduled_DC_CLResControlModeType", 4)) {
           case 0:
             o.EVSEMaximumDischargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // EVSEMaximumDischargePower:done
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumDischargePower:done
         switch (r.event(3, 4, "BPT_Scheduled_DC_CLResControlModeType", 5)) {
           case 0:
             o.EVSEMinimumDischargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVSEMinimumDischargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumDischargePower:done
         switch (r.event(2, 3, "BPT_Scheduled_DC_CLResControlModeType", 6)) {
           case 0:
             o.EVSEMaximumDischargeCurrent = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEMaximumDischargeCurrent:done
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumDischargeCurrent:done
         switch (r.event(2, 2, "BPT_Scheduled_DC_CLResControlModeType", 7)) {
           case 0:
             o.EVSEMinimumVoltage = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVSEMinimumVoltage:done
-        switch (r.event(1, 1, "BPT_Scheduled_DC_CLResControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 8) {
+      // state 8: EVSEMinimumVoltage:done
+        r.only("BPT_Scheduled_DC_CLResControlModeType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "BPT_Scheduled_DC_CLResControlModeType", s);
   }
@@ -1703,85 +1577,62 @@ function d_DC_CPDReqEnergyTransferModeType(r: BitReader): DC_CPDReqEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVMinimumVoltage:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_CPDReqEnergyTransferModeType", 0);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVMaximumChargePower:done
+        r.only("DC_CPDReqEnergyTransferModeType", 1);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVMinimumChargePower:done
+        r.only("DC_CPDReqEnergyTransferModeType", 2);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumChargeCurrent:done
+        r.only("DC_CPDReqEnergyTransferModeType", 3);
+        o.EVMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumChargeCurrent:done
+        r.only("DC_CPDReqEnergyTransferModeType", 4);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumVoltage:done
+        r.only("DC_CPDReqEnergyTransferModeType", 5);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDReqEnergyTransferModeType", 6)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DC_CPDReqEnergyTransferModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // TargetSOC:done
-        switch (r.event(1, 1, "DC_CPDReqEnergyTransferModeType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: TargetSOC:done
+        r.only("DC_CPDReqEnergyTransferModeType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CPDReqEnergyTransferModeType", s);
   }
@@ -1790,84 +1641,61 @@ function d_DC_CPDResEnergyTransferModeType(r: BitReader): DC_CPDResEnergyTransfe
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 0)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 1)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 2)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 3)) {
-          case 0:
-            o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVSEMinimumChargeCurrent:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 4)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 5)) {
-          case 0:
-            o.EVSEMinimumVoltage = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEMinimumVoltage:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_CPDResEnergyTransferModeType", 0);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
+        r.only("DC_CPDResEnergyTransferModeType", 1);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
+        r.only("DC_CPDResEnergyTransferModeType", 2);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
+        r.only("DC_CPDResEnergyTransferModeType", 3);
+        o.EVSEMinimumChargeCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVSEMinimumChargeCurrent:done
+        r.only("DC_CPDResEnergyTransferModeType", 4);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumVoltage:done
+        r.only("DC_CPDResEnergyTransferModeType", 5);
+        o.EVSEMinimumVoltage = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumVoltage:done
         switch (r.event(2, 2, "DC_CPDResEnergyTransferModeType", 6)) {
           case 0:
             o.EVSEPowerRampLimitation = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVSEPowerRampLimitation:done
-        switch (r.event(1, 1, "DC_CPDResEnergyTransferModeType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 7) {
+      // state 7: EVSEPowerRampLimitation:done
+        r.only("DC_CPDResEnergyTransferModeType", 7);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CPDResEnergyTransferModeType", s);
   }
@@ -1876,28 +1704,18 @@ function d_DC_CableCheckReqType(r: BitReader): DC_CableCheckReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_CableCheckReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_CableCheckReqType", 1)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_CableCheckReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        r.only("DC_CableCheckReqType", 1);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CableCheckReqType", s);
   }
@@ -1906,9 +1724,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MessageHeaderType", 0)) {
           case 0:
             r.ch("MessageHeaderType.SessionID");
@@ -1916,11 +1733,13 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.SessionID");
             o.SessionID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // SessionID:done
+    }
+    if (s === 1) {
+      // state 1: SessionID:done
         switch (r.event(1, 1, "MessageHeaderType", 1)) {
           case 0:
             r.ch("MessageHeaderType.TimeStamp");
@@ -1928,32 +1747,30 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
             r.ee("MessageHeaderType.TimeStamp");
             o.TimeStamp = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // TimeStamp:done
+    }
+    if (s === 2) {
+      // state 2: TimeStamp:done
         switch (r.event(2, 2, "MessageHeaderType", 2)) {
           case 0:
             o.Signature = d_SignatureType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Signature:done
-        switch (r.event(1, 1, "MessageHeaderType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Signature:done
+        r.only("MessageHeaderType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MessageHeaderType", s);
   }
@@ -1978,23 +1795,15 @@ function d_SignatureType(r: BitReader): SignatureType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignatureType", 1)) {
-          case 0:
-            o.SignedInfo = d_SignedInfoType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 1);
+        o.SignedInfo = d_SignedInfoType(r);
+        s = 2;
+        continue;
       case 2: // SignedInfo:done
-        switch (r.event(1, 1, "SignatureType", 2)) {
-          case 0:
-            o.SignatureValue = d_SignatureValueType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignatureType", 2);
+        o.SignatureValue = d_SignatureValueType(r);
+        s = 3;
+        continue;
       case 3: // SignatureValue:done
         switch (r.event(2, 3, "SignatureType", 3)) {
           case 0:
@@ -2060,32 +1869,20 @@ function d_SignedInfoType(r: BitReader): SignedInfoType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignedInfoType", 1)) {
-          case 0:
-            o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 1);
+        o.CanonicalizationMethod = d_CanonicalizationMethodType(r);
+        s = 2;
+        continue;
       case 2: // CanonicalizationMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 2)) {
-          case 0:
-            o.SignatureMethod = d_SignatureMethodType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 2);
+        o.SignatureMethod = d_SignatureMethodType(r);
+        s = 3;
+        continue;
       case 3: // SignatureMethod:done
-        switch (r.event(1, 1, "SignedInfoType", 3)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (4);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignedInfoType", 3);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (4);
+        continue;
       case 4: // Reference:loop
         switch (r.event(2, 2, "SignedInfoType", 4)) {
           case 0:
@@ -2161,94 +1958,98 @@ function d_ReferenceType(r: BitReader): ReferenceType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "ReferenceType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "ReferenceType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 2:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 3:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(3, 4, "ReferenceType", 1)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "ReferenceType@Type");
             s = 2;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 3, "ReferenceType", 2)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "ReferenceType@URI");
             s = 3;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // attr:3
+    }
+    if (s === 3) {
+      // state 3: attr:3
         switch (r.event(2, 2, "ReferenceType", 3)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.DigestMethod = d_DigestMethodType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // Transforms:done
-        switch (r.event(1, 1, "ReferenceType", 4)) {
-          case 0:
-            o.DigestMethod = d_DigestMethodType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // DigestMethod:done
+    }
+    if (s === 4) {
+      // state 4: Transforms:done
+        r.only("ReferenceType", 4);
+        o.DigestMethod = d_DigestMethodType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: DigestMethod:done
         switch (r.event(1, 1, "ReferenceType", 5)) {
           case 0:
             r.ch("ReferenceType.DigestValue");
@@ -2256,21 +2057,17 @@ function d_ReferenceType(r: BitReader): ReferenceType {
             r.ee("ReferenceType.DigestValue");
             o.DigestValue = v0;
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 6: // DigestValue:done
-        switch (r.event(1, 1, "ReferenceType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 6) {
+      // state 6: DigestValue:done
+        r.only("ReferenceType", 6);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "ReferenceType", s);
   }
@@ -2282,14 +2079,10 @@ function d_TransformsType(r: BitReader): TransformsType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "TransformsType", 0)) {
-          case 0:
-            (o.Transform ??= []).push(d_TransformType(r));
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("TransformsType", 0);
+        (o.Transform ??= []).push(d_TransformType(r));
+        s = (1);
+        continue;
       case 1: // Transform:loop
         switch (r.event(2, 2, "TransformsType", 1)) {
           case 0:
@@ -2406,41 +2199,38 @@ function d_SignatureValueType(r: BitReader): SignatureValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "SignatureValueType", 0)) {
           case 0:
             o.Id = r.string(0, 9007199254740991, "SignatureValueType@Id");
             s = 1;
-            continue;
+            break;
           case 1:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(1, 1, "SignatureValueType", 1)) {
           case 0:
             o.$value = r.binary(0, 9007199254740991, "SignatureValueType");
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // simple:afterCH
-        switch (r.event(1, 1, "SignatureValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: simple:afterCH
+        r.only("SignatureValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "SignatureValueType", s);
   }
@@ -3036,12 +2826,8 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 7: // PgenCounter:done
-        switch (r.event(1, 1, "DSAKeyValueType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("DSAKeyValueType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -3054,9 +2840,8 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "RSAKeyValueType", 0)) {
           case 0:
             r.ch("RSAKeyValueType.Modulus");
@@ -3064,11 +2849,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Modulus");
             o.Modulus = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // Modulus:done
+    }
+    if (s === 1) {
+      // state 1: Modulus:done
         switch (r.event(1, 1, "RSAKeyValueType", 1)) {
           case 0:
             r.ch("RSAKeyValueType.Exponent");
@@ -3076,21 +2863,17 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
             r.ee("RSAKeyValueType.Exponent");
             o.Exponent = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // Exponent:done
-        switch (r.event(1, 1, "RSAKeyValueType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: Exponent:done
+        r.only("RSAKeyValueType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RSAKeyValueType", s);
   }
@@ -3099,64 +2882,63 @@ function d_RetrievalMethodType(r: BitReader): RetrievalMethodType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "RetrievalMethodType", 0)) {
           case 0:
             o.Type = r.string(0, 9007199254740991, "RetrievalMethodType@Type");
             s = 1;
-            continue;
+            break;
           case 1:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 2:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // attr:1
+    }
+    if (s === 1) {
+      // state 1: attr:1
         switch (r.event(2, 3, "RetrievalMethodType", 1)) {
           case 0:
             o.URI = r.string(0, 9007199254740991, "RetrievalMethodType@URI");
             s = 2;
-            continue;
+            break;
           case 1:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // attr:2
+    }
+    if (s === 2) {
+      // state 2: attr:2
         switch (r.event(2, 2, "RetrievalMethodType", 2)) {
           case 0:
             o.Transforms = d_TransformsType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // Transforms:done
-        switch (r.event(1, 1, "RetrievalMethodType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: Transforms:done
+        r.only("RetrievalMethodType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "RetrievalMethodType", s);
   }
@@ -3423,9 +3205,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
           case 0:
             r.ch("X509IssuerSerialType.X509IssuerName");
@@ -3433,11 +3214,13 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509IssuerName");
             o.X509IssuerName = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // X509IssuerName:done
+    }
+    if (s === 1) {
+      // state 1: X509IssuerName:done
         switch (r.event(1, 1, "X509IssuerSerialType", 1)) {
           case 0:
             r.ch("X509IssuerSerialType.X509SerialNumber");
@@ -3445,21 +3228,17 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
             r.ee("X509IssuerSerialType.X509SerialNumber");
             o.X509SerialNumber = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // X509SerialNumber:done
-        switch (r.event(1, 1, "X509IssuerSerialType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: X509SerialNumber:done
+        r.only("X509IssuerSerialType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "X509IssuerSerialType", s);
   }
@@ -3650,48 +3429,28 @@ function d_DC_CableCheckResType(r: BitReader): DC_CableCheckResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_CableCheckResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_CableCheckResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 2)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_CableCheckResType.EVSEProcessing")];
-            o.EVSEProcessing = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEProcessing:done
-        switch (r.event(1, 1, "DC_CableCheckResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_CableCheckResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_CableCheckResType", 1, "DC_CableCheckResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        o.EVSEProcessing = EN_processingType[r.seEnum(2, 3, "DC_CableCheckResType", 2, "DC_CableCheckResType.EVSEProcessing")];
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEProcessing:done
+        r.only("DC_CableCheckResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_CableCheckResType", s);
   }
@@ -3700,114 +3459,92 @@ function d_DC_ChargeLoopReqType(r: BitReader): DC_ChargeLoopReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_ChargeLoopReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "DC_ChargeLoopReqType", 1)) {
           case 0:
             o.DisplayParameters = d_DisplayParametersType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
             o.MeterInfoRequested = v1;
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // DisplayParameters:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 2)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopReqType.MeterInfoRequested");
-            o.MeterInfoRequested = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // MeterInfoRequested:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 3)) {
-          case 0:
-            o.EVPresentVoltage = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVPresentVoltage:done
+    }
+    if (s === 2) {
+      // state 2: DisplayParameters:done
+        o.MeterInfoRequested = r.seBool("DC_ChargeLoopReqType", 2, "DC_ChargeLoopReqType.MeterInfoRequested");
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: MeterInfoRequested:done
+        r.only("DC_ChargeLoopReqType", 3);
+        o.EVPresentVoltage = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVPresentVoltage:done
         switch (r.event(3, 5, "DC_ChargeLoopReqType", 4)) {
           case 0:
             o.BPT_Dynamic_DC_CLReqControlMode = d_BPT_Dynamic_DC_CLReqControlModeType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_DC_CLReqControlMode = d_BPT_Scheduled_DC_CLReqControlModeType(r);
             s = 6;
-            continue;
+            break;
           case 2:
             o.CLReqControlMode = d_CLReqControlModeType(r);
             s = 7;
-            continue;
+            break;
           case 3:
             o.Dynamic_DC_CLReqControlMode = d_Dynamic_DC_CLReqControlModeType(r);
             s = 8;
-            continue;
+            break;
           case 4:
             o.Scheduled_DC_CLReqControlMode = d_Scheduled_DC_CLReqControlModeType(r);
             s = 9;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_Dynamic_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 5)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 6: // BPT_Scheduled_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 6)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 7: // CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 8: // Dynamic_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 9: // Scheduled_DC_CLReqControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopReqType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 5) {
+      // state 5: BPT_Dynamic_DC_CLReqControlMode:done
+        r.only("DC_ChargeLoopReqType", 5);
+        return o;
+    }
+    if (s === 6) {
+      // state 6: BPT_Scheduled_DC_CLReqControlMode:done
+        r.only("DC_ChargeLoopReqType", 6);
+        return o;
+    }
+    if (s === 7) {
+      // state 7: CLReqControlMode:done
+        r.only("DC_ChargeLoopReqType", 7);
+        return o;
+    }
+    if (s === 8) {
+      // state 8: Dynamic_DC_CLReqControlMode:done
+        r.only("DC_ChargeLoopReqType", 8);
+        return o;
+    }
+    if (s === 9) {
+      // state 9: Scheduled_DC_CLReqControlMode:done
+        r.only("DC_ChargeLoopReqType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeLoopReqType", s);
   }
@@ -3816,355 +3553,368 @@ function d_DisplayParametersType(r: BitReader): DisplayParametersType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(4, 11, "DisplayParametersType", 0)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.PresentSOC");
             o.PresentSOC = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v4;
             s = 5;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v5;
             s = 6;
-            continue;
+            break;
           case 6:
             const v6 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v6;
             s = 7;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v7;
             s = 8;
-            continue;
+            break;
           case 8:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 9:
             const v9 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v9;
             s = 10;
-            continue;
+            break;
           case 10:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // PresentSOC:done
+    }
+    if (s === 1) {
+      // state 1: PresentSOC:done
         switch (r.event(4, 10, "DisplayParametersType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v3;
             s = 5;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v4;
             s = 6;
-            continue;
+            break;
           case 5:
             const v5 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v5;
             s = 7;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v6;
             s = 8;
-            continue;
+            break;
           case 7:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 8:
             const v8 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v8;
             s = 10;
-            continue;
+            break;
           case 9:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(4, 9, "DisplayParametersType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 7:
             const v7 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v7;
             s = 10;
-            continue;
+            break;
           case 8:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(4, 8, "DisplayParametersType", 3)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "DisplayParametersType.MaximumSOC");
             o.MaximumSOC = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 6:
             const v6 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v6;
             s = 10;
-            continue;
+            break;
           case 7:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // MaximumSOC:done
+    }
+    if (s === 4) {
+      // state 4: MaximumSOC:done
         switch (r.event(3, 7, "DisplayParametersType", 4)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMinimumSOC");
             o.RemainingTimeToMinimumSOC = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 5:
             const v5 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v5;
             s = 10;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // RemainingTimeToMinimumSOC:done
+    }
+    if (s === 5) {
+      // state 5: RemainingTimeToMinimumSOC:done
         switch (r.event(3, 6, "DisplayParametersType", 5)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToTargetSOC");
             o.RemainingTimeToTargetSOC = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             const v4 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v4;
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // RemainingTimeToTargetSOC:done
+    }
+    if (s === 6) {
+      // state 6: RemainingTimeToTargetSOC:done
         switch (r.event(3, 5, "DisplayParametersType", 6)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "DisplayParametersType.RemainingTimeToMaximumSOC");
             o.RemainingTimeToMaximumSOC = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             const v3 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v3;
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // RemainingTimeToMaximumSOC:done
+    }
+    if (s === 7) {
+      // state 7: RemainingTimeToMaximumSOC:done
         switch (r.event(3, 4, "DisplayParametersType", 7)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.ChargingComplete");
             o.ChargingComplete = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             const v2 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v2;
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // ChargingComplete:done
+    }
+    if (s === 8) {
+      // state 8: ChargingComplete:done
         switch (r.event(2, 3, "DisplayParametersType", 8)) {
           case 0:
             o.BatteryEnergyCapacity = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             const v1 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v1;
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // BatteryEnergyCapacity:done
+    }
+    if (s === 9) {
+      // state 9: BatteryEnergyCapacity:done
         switch (r.event(2, 2, "DisplayParametersType", 9)) {
           case 0:
             const v0 = r.chBool("DisplayParametersType.InletHot");
             o.InletHot = v0;
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // InletHot:done
-        switch (r.event(1, 1, "DisplayParametersType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 10) {
+      // state 10: InletHot:done
+        r.only("DisplayParametersType", 10);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DisplayParametersType", s);
   }
@@ -4173,105 +3923,76 @@ function d_Dynamic_DC_CLReqControlModeType(r: BitReader): Dynamic_DC_CLReqContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(2, 2, "Dynamic_DC_CLReqControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLReqControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 1)) {
-          case 0:
-            o.EVTargetEnergyRequest = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVTargetEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 2)) {
-          case 0:
-            o.EVMaximumEnergyRequest = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVMaximumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVMinimumEnergyRequest = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVMaximumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 5)) {
-          case 0:
-            o.EVMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVMinimumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 6)) {
-          case 0:
-            o.EVMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVMaximumChargeCurrent:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 7)) {
-          case 0:
-            o.EVMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVMaximumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 8)) {
-          case 0:
-            o.EVMinimumVoltage = d_RationalNumberType(r);
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLReqControlModeType", 9)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 1) {
+      // state 1: DepartureTime:done
+        r.only("Dynamic_DC_CLReqControlModeType", 1);
+        o.EVTargetEnergyRequest = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVTargetEnergyRequest:done
+        r.only("Dynamic_DC_CLReqControlModeType", 2);
+        o.EVMaximumEnergyRequest = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVMaximumEnergyRequest:done
+        r.only("Dynamic_DC_CLReqControlModeType", 3);
+        o.EVMinimumEnergyRequest = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVMinimumEnergyRequest:done
+        r.only("Dynamic_DC_CLReqControlModeType", 4);
+        o.EVMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVMaximumChargePower:done
+        r.only("Dynamic_DC_CLReqControlModeType", 5);
+        o.EVMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVMinimumChargePower:done
+        r.only("Dynamic_DC_CLReqControlModeType", 6);
+        o.EVMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVMaximumChargeCurrent:done
+        r.only("Dynamic_DC_CLReqControlModeType", 7);
+        o.EVMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVMaximumVoltage:done
+        r.only("Dynamic_DC_CLReqControlModeType", 8);
+        o.EVMinimumVoltage = d_RationalNumberType(r);
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVMinimumVoltage:done
+        r.only("Dynamic_DC_CLReqControlModeType", 9);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_DC_CLReqControlModeType", s);
   }
@@ -4280,183 +4001,186 @@ function d_Scheduled_DC_CLReqControlModeType(r: BitReader): Scheduled_DC_CLReqCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 4, "Scheduled_DC_CLReqControlModeType", 0)) {
           case 0:
             o.EVTargetEnergyRequest = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // EVTargetEnergyRequest:done
+    }
+    if (s === 1) {
+      // state 1: EVTargetEnergyRequest:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 1)) {
           case 0:
             o.EVMaximumEnergyRequest = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // EVMaximumEnergyRequest:done
+    }
+    if (s === 2) {
+      // state 2: EVMaximumEnergyRequest:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 2)) {
           case 0:
             o.EVMinimumEnergyRequest = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVTargetCurrent = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVMinimumEnergyRequest:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 3)) {
-          case 0:
-            o.EVTargetCurrent = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVTargetCurrent:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 4)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVTargetVoltage:done
+    }
+    if (s === 3) {
+      // state 3: EVMinimumEnergyRequest:done
+        r.only("Scheduled_DC_CLReqControlModeType", 3);
+        o.EVTargetCurrent = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVTargetCurrent:done
+        r.only("Scheduled_DC_CLReqControlModeType", 4);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVTargetVoltage:done
         switch (r.event(3, 6, "Scheduled_DC_CLReqControlModeType", 5)) {
           case 0:
             o.EVMaximumChargePower = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           case 1:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 2:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 3:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 4:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // EVMaximumChargePower:done
+    }
+    if (s === 6) {
+      // state 6: EVMaximumChargePower:done
         switch (r.event(3, 5, "Scheduled_DC_CLReqControlModeType", 6)) {
           case 0:
             o.EVMinimumChargePower = d_RationalNumberType(r);
             s = 7;
-            continue;
+            break;
           case 1:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 2:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 3:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // EVMinimumChargePower:done
+    }
+    if (s === 7) {
+      // state 7: EVMinimumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLReqControlModeType", 7)) {
           case 0:
             o.EVMaximumChargeCurrent = d_RationalNumberType(r);
             s = 8;
-            continue;
+            break;
           case 1:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 2:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // EVMaximumChargeCurrent:done
+    }
+    if (s === 8) {
+      // state 8: EVMaximumChargeCurrent:done
         switch (r.event(2, 3, "Scheduled_DC_CLReqControlModeType", 8)) {
           case 0:
             o.EVMaximumVoltage = d_RationalNumberType(r);
             s = 9;
-            continue;
+            break;
           case 1:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 9: // EVMaximumVoltage:done
+    }
+    if (s === 9) {
+      // state 9: EVMaximumVoltage:done
         switch (r.event(2, 2, "Scheduled_DC_CLReqControlModeType", 9)) {
           case 0:
             o.EVMinimumVoltage = d_RationalNumberType(r);
             s = 10;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 10: // EVMinimumVoltage:done
-        switch (r.event(1, 1, "Scheduled_DC_CLReqControlModeType", 10)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 10) {
+      // state 10: EVMinimumVoltage:done
+        r.only("Scheduled_DC_CLReqControlModeType", 10);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_DC_CLReqControlModeType", s);
   }
@@ -4465,190 +4189,154 @@ function d_DC_ChargeLoopResType(r: BitReader): DC_ChargeLoopResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeLoopResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_ChargeLoopResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeLoopResType", 1, "DC_ChargeLoopResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(3, 4, "DC_ChargeLoopResType", 2)) {
           case 0:
             o.EVSEStatus = d_EVSEStatusType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 3:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEStatus:done
+    }
+    if (s === 3) {
+      // state 3: EVSEStatus:done
         switch (r.event(2, 3, "DC_ChargeLoopResType", 3)) {
           case 0:
             o.MeterInfo = d_MeterInfoType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 2:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // MeterInfo:done
+    }
+    if (s === 4) {
+      // state 4: MeterInfo:done
         switch (r.event(2, 2, "DC_ChargeLoopResType", 4)) {
           case 0:
             o.Receipt = d_ReceiptType(r);
             s = 5;
-            continue;
+            break;
           case 1:
             o.EVSEPresentCurrent = d_RationalNumberType(r);
             s = 6;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 5: // Receipt:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 5)) {
-          case 0:
-            o.EVSEPresentCurrent = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEPresentCurrent:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 6)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 7)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSEPowerLimitAchieved");
-            o.EVSEPowerLimitAchieved = v0;
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVSEPowerLimitAchieved:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 8)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSECurrentLimitAchieved");
-            o.EVSECurrentLimitAchieved = v0;
-            s = 9;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 9: // EVSECurrentLimitAchieved:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 9)) {
-          case 0:
-            const v0 = r.chBool("DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
-            o.EVSEVoltageLimitAchieved = v0;
-            s = 10;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 10: // EVSEVoltageLimitAchieved:done
+    }
+    if (s === 5) {
+      // state 5: Receipt:done
+        r.only("DC_ChargeLoopResType", 5);
+        o.EVSEPresentCurrent = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEPresentCurrent:done
+        r.only("DC_ChargeLoopResType", 6);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSEPresentVoltage:done
+        o.EVSEPowerLimitAchieved = r.seBool("DC_ChargeLoopResType", 7, "DC_ChargeLoopResType.EVSEPowerLimitAchieved");
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVSEPowerLimitAchieved:done
+        o.EVSECurrentLimitAchieved = r.seBool("DC_ChargeLoopResType", 8, "DC_ChargeLoopResType.EVSECurrentLimitAchieved");
+        s = 9;
+    }
+    if (s === 9) {
+      // state 9: EVSECurrentLimitAchieved:done
+        o.EVSEVoltageLimitAchieved = r.seBool("DC_ChargeLoopResType", 9, "DC_ChargeLoopResType.EVSEVoltageLimitAchieved");
+        s = 10;
+    }
+    if (s === 10) {
+      // state 10: EVSEVoltageLimitAchieved:done
         switch (r.event(3, 5, "DC_ChargeLoopResType", 10)) {
           case 0:
             o.BPT_Dynamic_DC_CLResControlMode = d_BPT_Dynamic_DC_CLResControlModeType(r);
             s = 11;
-            continue;
+            break;
           case 1:
             o.BPT_Scheduled_DC_CLResControlMode = d_BPT_Scheduled_DC_CLResControlModeType(r);
             s = 12;
-            continue;
+            break;
           case 2:
             o.CLResControlMode = d_CLResControlModeType(r);
             s = 13;
-            continue;
+            break;
           case 3:
             o.Dynamic_DC_CLResControlMode = d_Dynamic_DC_CLResControlModeType(r);
             s = 14;
-            continue;
+            break;
           case 4:
             o.Scheduled_DC_CLResControlMode = d_Scheduled_DC_CLResControlModeType(r);
             s = 15;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 11: // BPT_Dynamic_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 11)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 12: // BPT_Scheduled_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 12)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 13: // CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 13)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 14: // Dynamic_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 14)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 15: // Scheduled_DC_CLResControlMode:done
-        switch (r.event(1, 1, "DC_ChargeLoopResType", 15)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 11) {
+      // state 11: BPT_Dynamic_DC_CLResControlMode:done
+        r.only("DC_ChargeLoopResType", 11);
+        return o;
+    }
+    if (s === 12) {
+      // state 12: BPT_Scheduled_DC_CLResControlMode:done
+        r.only("DC_ChargeLoopResType", 12);
+        return o;
+    }
+    if (s === 13) {
+      // state 13: CLResControlMode:done
+        r.only("DC_ChargeLoopResType", 13);
+        return o;
+    }
+    if (s === 14) {
+      // state 14: Dynamic_DC_CLResControlMode:done
+        r.only("DC_ChargeLoopResType", 14);
+        return o;
+    }
+    if (s === 15) {
+      // state 15: Scheduled_DC_CLResControlMode:done
+        r.only("DC_ChargeLoopResType", 15);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeLoopResType", s);
   }
@@ -4657,39 +4345,22 @@ function d_EVSEStatusType(r: BitReader): EVSEStatusType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "EVSEStatusType", 0)) {
-          case 0:
-            const v0 = r.chUint(0, 65535, "EVSEStatusType.NotificationMaxDelay");
-            o.NotificationMaxDelay = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // NotificationMaxDelay:done
-        switch (r.event(1, 1, "EVSEStatusType", 1)) {
-          case 0:
-            const v0 = EN_evseNotificationType[r.chEnum(3, 6, "EVSEStatusType.EVSENotification")];
-            o.EVSENotification = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVSENotification:done
-        switch (r.event(1, 1, "EVSEStatusType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.NotificationMaxDelay = r.seUint(0, 65535, "EVSEStatusType", 0, "EVSEStatusType.NotificationMaxDelay");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: NotificationMaxDelay:done
+        o.EVSENotification = EN_evseNotificationType[r.seEnum(3, 6, "EVSEStatusType", 1, "EVSEStatusType.EVSENotification")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVSENotification:done
+        r.only("EVSEStatusType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "EVSEStatusType", s);
   }
@@ -4698,9 +4369,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(1, 1, "MeterInfoType", 0)) {
           case 0:
             r.ch("MeterInfoType.MeterID");
@@ -4708,11 +4378,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterID");
             o.MeterID = v0;
             s = 1;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // MeterID:done
+    }
+    if (s === 1) {
+      // state 1: MeterID:done
         switch (r.event(1, 1, "MeterInfoType", 1)) {
           case 0:
             r.ch("MeterInfoType.ChargedEnergyReadingWh");
@@ -4720,11 +4392,13 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.ChargedEnergyReadingWh");
             o.ChargedEnergyReadingWh = v0;
             s = 2;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // ChargedEnergyReadingWh:done
+    }
+    if (s === 2) {
+      // state 2: ChargedEnergyReadingWh:done
         switch (r.event(3, 7, "MeterInfoType", 2)) {
           case 0:
             r.ch("MeterInfoType.BPT_DischargedEnergyReadingWh");
@@ -4732,46 +4406,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_DischargedEnergyReadingWh");
             o.BPT_DischargedEnergyReadingWh = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.CapacitiveEnergyReadingVARh");
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v2;
             s = 5;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterSignature");
             const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
-            continue;
+            break;
           case 4:
             const v4 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v4;
             s = 7;
-            continue;
+            break;
           case 5:
             r.ch("MeterInfoType.MeterTimestamp");
             const v5 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v5;
             s = 8;
-            continue;
+            break;
           case 6:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DischargedEnergyReadingWh:done
+    }
+    if (s === 3) {
+      // state 3: BPT_DischargedEnergyReadingWh:done
         switch (r.event(3, 6, "MeterInfoType", 3)) {
           case 0:
             r.ch("MeterInfoType.CapacitiveEnergyReadingVARh");
@@ -4779,39 +4455,41 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.CapacitiveEnergyReadingVARh");
             o.CapacitiveEnergyReadingVARh = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.BPT_InductiveEnergyReadingVARh");
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v1;
             s = 5;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterSignature");
             const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
-            continue;
+            break;
           case 3:
             const v3 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v3;
             s = 7;
-            continue;
+            break;
           case 4:
             r.ch("MeterInfoType.MeterTimestamp");
             const v4 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v4;
             s = 8;
-            continue;
+            break;
           case 5:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // CapacitiveEnergyReadingVARh:done
+    }
+    if (s === 4) {
+      // state 4: CapacitiveEnergyReadingVARh:done
         switch (r.event(3, 5, "MeterInfoType", 4)) {
           case 0:
             r.ch("MeterInfoType.BPT_InductiveEnergyReadingVARh");
@@ -4819,32 +4497,34 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.BPT_InductiveEnergyReadingVARh");
             o.BPT_InductiveEnergyReadingVARh = v0;
             s = 5;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterSignature");
             const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
-            continue;
+            break;
           case 2:
             const v2 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v2;
             s = 7;
-            continue;
+            break;
           case 3:
             r.ch("MeterInfoType.MeterTimestamp");
             const v3 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v3;
             s = 8;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 5: // BPT_InductiveEnergyReadingVARh:done
+    }
+    if (s === 5) {
+      // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
             r.ch("MeterInfoType.MeterSignature");
@@ -4852,44 +4532,48 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
-            continue;
+            break;
           case 1:
             const v1 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v1;
             s = 7;
-            continue;
+            break;
           case 2:
             r.ch("MeterInfoType.MeterTimestamp");
             const v2 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v2;
             s = 8;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 6: // MeterSignature:done
+    }
+    if (s === 6) {
+      // state 6: MeterSignature:done
         switch (r.event(2, 3, "MeterInfoType", 6)) {
           case 0:
             const v0 = r.chInt(-32768, 32767, "MeterInfoType.MeterStatus");
             o.MeterStatus = v0;
             s = 7;
-            continue;
+            break;
           case 1:
             r.ch("MeterInfoType.MeterTimestamp");
             const v1 = r.rangeCheckBig(r.uintBig(), 0n, 18446744073709551615n, "MeterInfoType.MeterTimestamp");
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v1;
             s = 8;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 7: // MeterStatus:done
+    }
+    if (s === 7) {
+      // state 7: MeterStatus:done
         switch (r.event(2, 2, "MeterInfoType", 7)) {
           case 0:
             r.ch("MeterInfoType.MeterTimestamp");
@@ -4897,23 +4581,19 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             r.ee("MeterInfoType.MeterTimestamp");
             o.MeterTimestamp = v0;
             s = 8;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 8: // MeterTimestamp:done
-        switch (r.event(1, 1, "MeterInfoType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 8) {
+      // state 8: MeterTimestamp:done
+        r.only("MeterInfoType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "MeterInfoType", s);
   }
@@ -5043,12 +4723,8 @@ function d_ReceiptType(r: BitReader): ReceiptType {
             return r.unreachable();
         }
       case 7: // TaxCosts:done
-        switch (r.event(1, 1, "ReceiptType", 7)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
+        r.only("ReceiptType", 7);
+        return o;
       default:
         return r.unreachable();
     }
@@ -5061,37 +4737,24 @@ function d_DetailedCostType(r: BitReader): DetailedCostType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedCostType", 0)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Amount:done
-        switch (r.event(1, 1, "DetailedCostType", 1)) {
-          case 0:
-            o.CostPerUnit = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // CostPerUnit:done
-        switch (r.event(1, 1, "DetailedCostType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DetailedCostType", 0);
+        o.Amount = d_RationalNumberType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Amount:done
+        r.only("DetailedCostType", 1);
+        o.CostPerUnit = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: CostPerUnit:done
+        r.only("DetailedCostType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedCostType", s);
   }
@@ -5100,38 +4763,23 @@ function d_DetailedTaxType(r: BitReader): DetailedTaxType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DetailedTaxType", 0)) {
-          case 0:
-            const v0 = r.chUint(1, 4294967295, "DetailedTaxType.TaxRuleID");
-            o.TaxRuleID = v0;
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // TaxRuleID:done
-        switch (r.event(1, 1, "DetailedTaxType", 1)) {
-          case 0:
-            o.Amount = d_RationalNumberType(r);
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // Amount:done
-        switch (r.event(1, 1, "DetailedTaxType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        o.TaxRuleID = r.seUint(1, 4294967295, "DetailedTaxType", 0, "DetailedTaxType.TaxRuleID");
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: TaxRuleID:done
+        r.only("DetailedTaxType", 1);
+        o.Amount = d_RationalNumberType(r);
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: Amount:done
+        r.only("DetailedTaxType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DetailedTaxType", s);
   }
@@ -5140,141 +4788,130 @@ function d_Dynamic_DC_CLResControlModeType(r: BitReader): Dynamic_DC_CLResContro
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Dynamic_DC_CLResControlModeType", 0)) {
           case 0:
             const v0 = r.chUint(0, 4294967295, "Dynamic_DC_CLResControlModeType.DepartureTime");
             o.DepartureTime = v0;
             s = 1;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v1;
             s = 2;
-            continue;
+            break;
           case 2:
             const v2 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v2;
             s = 3;
-            continue;
+            break;
           case 3:
             const v3 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v3;
             s = 4;
-            continue;
+            break;
           case 4:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 1: // DepartureTime:done
+    }
+    if (s === 1) {
+      // state 1: DepartureTime:done
         switch (r.event(3, 4, "Dynamic_DC_CLResControlModeType", 1)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.MinimumSOC");
             o.MinimumSOC = v0;
             s = 2;
-            continue;
+            break;
           case 1:
             const v1 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v1;
             s = 3;
-            continue;
+            break;
           case 2:
             const v2 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v2;
             s = 4;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // MinimumSOC:done
+    }
+    if (s === 2) {
+      // state 2: MinimumSOC:done
         switch (r.event(2, 3, "Dynamic_DC_CLResControlModeType", 2)) {
           case 0:
             const v0 = r.chNbit(7, 0, 100, "Dynamic_DC_CLResControlModeType.TargetSOC");
             o.TargetSOC = v0;
             s = 3;
-            continue;
+            break;
           case 1:
             const v1 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v1;
             s = 4;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // TargetSOC:done
+    }
+    if (s === 3) {
+      // state 3: TargetSOC:done
         switch (r.event(2, 2, "Dynamic_DC_CLResControlModeType", 3)) {
           case 0:
             const v0 = r.chUint(0, 65535, "Dynamic_DC_CLResControlModeType.AckMaxDelay");
             o.AckMaxDelay = v0;
             s = 4;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 5;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 4: // AckMaxDelay:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 4)) {
-          case 0:
-            o.EVSEMaximumChargePower = d_RationalNumberType(r);
-            s = 5;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 5: // EVSEMaximumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 5)) {
-          case 0:
-            o.EVSEMinimumChargePower = d_RationalNumberType(r);
-            s = 6;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 6: // EVSEMinimumChargePower:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 6)) {
-          case 0:
-            o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 7: // EVSEMaximumChargeCurrent:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 7)) {
-          case 0:
-            o.EVSEMaximumVoltage = d_RationalNumberType(r);
-            s = 8;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 8: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "Dynamic_DC_CLResControlModeType", 8)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: AckMaxDelay:done
+        r.only("Dynamic_DC_CLResControlModeType", 4);
+        o.EVSEMaximumChargePower = d_RationalNumberType(r);
+        s = 5;
+    }
+    if (s === 5) {
+      // state 5: EVSEMaximumChargePower:done
+        r.only("Dynamic_DC_CLResControlModeType", 5);
+        o.EVSEMinimumChargePower = d_RationalNumberType(r);
+        s = 6;
+    }
+    if (s === 6) {
+      // state 6: EVSEMinimumChargePower:done
+        r.only("Dynamic_DC_CLResControlModeType", 6);
+        o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
+        s = 7;
+    }
+    if (s === 7) {
+      // state 7: EVSEMaximumChargeCurrent:done
+        r.only("Dynamic_DC_CLResControlModeType", 7);
+        o.EVSEMaximumVoltage = d_RationalNumberType(r);
+        s = 8;
+    }
+    if (s === 8) {
+      // state 8: EVSEMaximumVoltage:done
+        r.only("Dynamic_DC_CLResControlModeType", 8);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Dynamic_DC_CLResControlModeType", s);
   }
@@ -5283,87 +4920,88 @@ function d_Scheduled_DC_CLResControlModeType(r: BitReader): Scheduled_DC_CLResCo
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
+    if (s === 0) {
+      // state 0: attr:0
         switch (r.event(3, 5, "Scheduled_DC_CLResControlModeType", 0)) {
           case 0:
             o.EVSEMaximumChargePower = d_RationalNumberType(r);
             s = 1;
-            continue;
+            break;
           case 1:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 3:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 4:
             return o;
           default:
             return r.unreachable();
         }
-      case 1: // EVSEMaximumChargePower:done
+    }
+    if (s === 1) {
+      // state 1: EVSEMaximumChargePower:done
         switch (r.event(3, 4, "Scheduled_DC_CLResControlModeType", 1)) {
           case 0:
             o.EVSEMinimumChargePower = d_RationalNumberType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 2:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 3:
             return o;
           default:
             return r.unreachable();
         }
-      case 2: // EVSEMinimumChargePower:done
+    }
+    if (s === 2) {
+      // state 2: EVSEMinimumChargePower:done
         switch (r.event(2, 3, "Scheduled_DC_CLResControlModeType", 2)) {
           case 0:
             o.EVSEMaximumChargeCurrent = d_RationalNumberType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 2:
             return o;
           default:
             return r.unreachable();
         }
-      case 3: // EVSEMaximumChargeCurrent:done
+    }
+    if (s === 3) {
+      // state 3: EVSEMaximumChargeCurrent:done
         switch (r.event(2, 2, "Scheduled_DC_CLResControlModeType", 3)) {
           case 0:
             o.EVSEMaximumVoltage = d_RationalNumberType(r);
             s = 4;
-            continue;
+            break;
           case 1:
             return o;
           default:
             return r.unreachable();
         }
-      case 4: // EVSEMaximumVoltage:done
-        switch (r.event(1, 1, "Scheduled_DC_CLResControlModeType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 4) {
+      // state 4: EVSEMaximumVoltage:done
+        r.only("Scheduled_DC_CLResControlModeType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "Scheduled_DC_CLResControlModeType", s);
   }
@@ -5372,48 +5010,38 @@ function d_DC_ChargeParameterDiscoveryReqType(r: BitReader): DC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_ChargeParameterDiscoveryReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryReqType", 1)) {
           case 0:
             o.BPT_DC_CPDReqEnergyTransferMode = d_BPT_DC_CPDReqEnergyTransferModeType(r);
             s = 2;
-            continue;
+            break;
           case 1:
             o.DC_CPDReqEnergyTransferMode = d_DC_CPDReqEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 2: // BPT_DC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 3: // DC_CPDReqEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryReqType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 2) {
+      // state 2: BPT_DC_CPDReqEnergyTransferMode:done
+        r.only("DC_ChargeParameterDiscoveryReqType", 2);
+        return o;
+    }
+    if (s === 3) {
+      // state 3: DC_CPDReqEnergyTransferMode:done
+        r.only("DC_ChargeParameterDiscoveryReqType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeParameterDiscoveryReqType", s);
   }
@@ -5422,58 +5050,43 @@ function d_DC_ChargeParameterDiscoveryResType(r: BitReader): DC_ChargeParameterD
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_ChargeParameterDiscoveryResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
+    }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_ChargeParameterDiscoveryResType", 1, "DC_ChargeParameterDiscoveryResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
         switch (r.event(2, 2, "DC_ChargeParameterDiscoveryResType", 2)) {
           case 0:
             o.BPT_DC_CPDResEnergyTransferMode = d_BPT_DC_CPDResEnergyTransferModeType(r);
             s = 3;
-            continue;
+            break;
           case 1:
             o.DC_CPDResEnergyTransferMode = d_DC_CPDResEnergyTransferModeType(r);
             s = 4;
-            continue;
+            break;
           default:
             return r.unreachable();
         }
-      case 3: // BPT_DC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      case 4: // DC_CPDResEnergyTransferMode:done
-        switch (r.event(1, 1, "DC_ChargeParameterDiscoveryResType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
     }
-  }
+    if (s === 3) {
+      // state 3: BPT_DC_CPDResEnergyTransferMode:done
+        r.only("DC_ChargeParameterDiscoveryResType", 3);
+        return o;
+    }
+    if (s === 4) {
+      // state 4: DC_CPDResEnergyTransferMode:done
+        r.only("DC_ChargeParameterDiscoveryResType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_ChargeParameterDiscoveryResType", s);
   }
@@ -5482,56 +5095,35 @@ function d_DC_PreChargeReqType(r: BitReader): DC_PreChargeReqType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_PreChargeReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_PreChargeReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVProcessing:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 2)) {
-          case 0:
-            o.EVPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVPresentVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 3)) {
-          case 0:
-            o.EVTargetVoltage = d_RationalNumberType(r);
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 4: // EVTargetVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeReqType", 4)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_PreChargeReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_PreChargeReqType", 1, "DC_PreChargeReqType.EVProcessing")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
+        r.only("DC_PreChargeReqType", 2);
+        o.EVPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVPresentVoltage:done
+        r.only("DC_PreChargeReqType", 3);
+        o.EVTargetVoltage = d_RationalNumberType(r);
+        s = 4;
+    }
+    if (s === 4) {
+      // state 4: EVTargetVoltage:done
+        r.only("DC_PreChargeReqType", 4);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_PreChargeReqType", s);
   }
@@ -5540,47 +5132,29 @@ function d_DC_PreChargeResType(r: BitReader): DC_PreChargeResType {
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_PreChargeResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_PreChargeResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_PreChargeResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_PreChargeResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_PreChargeResType", 1, "DC_PreChargeResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        r.only("DC_PreChargeResType", 2);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
+        r.only("DC_PreChargeResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_PreChargeResType", s);
   }
@@ -5589,38 +5163,23 @@ function d_DC_WeldingDetectionReqType(r: BitReader): DC_WeldingDetectionReqType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 1)) {
-          case 0:
-            const v0 = EN_processingType[r.chEnum(2, 3, "DC_WeldingDetectionReqType.EVProcessing")];
-            o.EVProcessing = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // EVProcessing:done
-        switch (r.event(1, 1, "DC_WeldingDetectionReqType", 2)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_WeldingDetectionReqType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.EVProcessing = EN_processingType[r.seEnum(2, 3, "DC_WeldingDetectionReqType", 1, "DC_WeldingDetectionReqType.EVProcessing")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: EVProcessing:done
+        r.only("DC_WeldingDetectionReqType", 2);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_WeldingDetectionReqType", s);
   }
@@ -5629,47 +5188,29 @@ function d_DC_WeldingDetectionResType(r: BitReader): DC_WeldingDetectionResType 
   const o: any = {};
   let s = 0;
   try {
-  for (;;) {
-    switch (s) {
-      case 0: // attr:0
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 0)) {
-          case 0:
-            o.Header = d_MessageHeaderType(r);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 1: // Header:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 1)) {
-          case 0:
-            const v0 = EN_responseCodeType[r.chEnum(6, 40, "DC_WeldingDetectionResType.ResponseCode")];
-            o.ResponseCode = v0;
-            s = 2;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 2: // ResponseCode:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 2)) {
-          case 0:
-            o.EVSEPresentVoltage = d_RationalNumberType(r);
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
-      case 3: // EVSEPresentVoltage:done
-        switch (r.event(1, 1, "DC_WeldingDetectionResType", 3)) {
-          case 0:
-            return o;
-          default:
-            return r.unreachable();
-        }
-      default:
-        return r.unreachable();
+    if (s === 0) {
+      // state 0: attr:0
+        r.only("DC_WeldingDetectionResType", 0);
+        o.Header = d_MessageHeaderType(r);
+        s = 1;
     }
-  }
+    if (s === 1) {
+      // state 1: Header:done
+        o.ResponseCode = EN_responseCodeType[r.seEnum(6, 40, "DC_WeldingDetectionResType", 1, "DC_WeldingDetectionResType.ResponseCode")];
+        s = 2;
+    }
+    if (s === 2) {
+      // state 2: ResponseCode:done
+        r.only("DC_WeldingDetectionResType", 2);
+        o.EVSEPresentVoltage = d_RationalNumberType(r);
+        s = 3;
+    }
+    if (s === 3) {
+      // state 3: EVSEPresentVoltage:done
+        r.only("DC_WeldingDetectionResType", 3);
+        return o;
+    }
+    return r.unreachable();
   } catch (e) {
     throw r.at(e, "DC_WeldingDetectionResType", s);
   }
@@ -5694,14 +5235,10 @@ function d_ManifestType(r: BitReader): ManifestType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "ManifestType", 1)) {
-          case 0:
-            (o.Reference ??= []).push(d_ReferenceType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("ManifestType", 1);
+        (o.Reference ??= []).push(d_ReferenceType(r));
+        s = (2);
+        continue;
       case 2: // Reference:loop
         switch (r.event(2, 2, "ManifestType", 2)) {
           case 0:
@@ -5741,14 +5278,10 @@ function d_SignaturePropertiesType(r: BitReader): SignaturePropertiesType {
             return r.unreachable();
         }
       case 1: // attr:1
-        switch (r.event(1, 1, "SignaturePropertiesType", 1)) {
-          case 0:
-            (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
-            s = (2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        r.only("SignaturePropertiesType", 1);
+        (o.SignatureProperty ??= []).push(d_SignaturePropertyType(r));
+        s = (2);
+        continue;
       case 2: // SignatureProperty:loop
         switch (r.event(2, 2, "SignaturePropertiesType", 2)) {
           case 0:
@@ -5872,10 +5405,8 @@ function e_BPT_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: BPT_DC_CPDReqEne
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType); w.bits(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_BPT_DC_CPDReqEnergyTransferModeType[s]!, c, "BPT_DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_BPT_DC_CPDReqEnergyTransferModeType);
+      w.seNbit(W_BPT_DC_CPDReqEnergyTransferModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 7;
     }
     x = v.EVMaximumDischargePower;
@@ -5919,15 +5450,11 @@ function e_RationalNumberType(w: BitWriter, v: RationalNumberType, name: string)
     let x: any;
     x = v.Exponent;
     if (x === undefined) w.missing("RationalNumberType", "Exponent");
-    w.pos += 2;
-    w.nbitChecked(x, 8, -128, 127, "Exponent");
-    w.pos++;
+    w.seNbit(2, 0, x, 8, -128, 127, "Exponent");
     s = 1;
     x = v.Value;
     if (x === undefined) w.missing("RationalNumberType", "Value");
-    w.pos += 2;
-    w.intChecked(x, -32768, 32767, false, "Value");
-    w.pos++;
+    w.seInt(2, 0, x, -32768, 32767, "Value");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -6049,10 +5576,8 @@ function e_BPT_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType); w.bits(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLReqControlModeType[s]!, c, "BPT_Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLReqControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -6162,34 +5687,26 @@ function e_BPT_Dynamic_DC_CLResControlModeType(w: BitWriter, v: BPT_Dynamic_DC_C
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType); w.bits(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_BPT_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_BPT_Dynamic_DC_CLResControlModeType[s]!, c, "BPT_Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_BPT_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_BPT_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
@@ -6535,10 +6052,8 @@ function e_DC_CPDReqEnergyTransferModeType(w: BitWriter, v: DC_CPDReqEnergyTrans
     s = 6;
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DC_CPDReqEnergyTransferModeType_l6[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", "TargetSOC", s, X_DC_CPDReqEnergyTransferModeType);
+      w.seNbit(W_DC_CPDReqEnergyTransferModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 7;
     }
     c = C_DC_CPDReqEnergyTransferModeType_ee[s]!; if (c < 0) w.event(W_DC_CPDReqEnergyTransferModeType[s]!, c, "DC_CPDReqEnergyTransferModeType", '', s, X_DC_CPDReqEnergyTransferModeType); w.bits(W_DC_CPDReqEnergyTransferModeType[s]!, c);
@@ -7432,15 +6947,11 @@ function e_DC_CableCheckResType(w: BitWriter, v: DC_CableCheckResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_CableCheckResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEProcessing;
     if (x === undefined) w.missing("DC_CableCheckResType", "EVSEProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVSEProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVSEProcessing");
     s = 3;
     w.pos += 1;
   } catch (e) {
@@ -7479,10 +6990,8 @@ function e_DC_ChargeLoopReqType(w: BitWriter, v: DC_ChargeLoopReqType, name: str
     }
     x = v.MeterInfoRequested;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "MeterInfoRequested");
-    c = C_DC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType); w.bits(W_DC_ChargeLoopReqType[s]!, c);
-    w.pos++;
-    w.boolChecked(x, "MeterInfoRequested");
-    w.pos++;
+    c = C_DC_ChargeLoopReqType_l2[s]!; if (c < 0) w.event(W_DC_ChargeLoopReqType[s]!, c, "DC_ChargeLoopReqType", "MeterInfoRequested", s, X_DC_ChargeLoopReqType);
+    w.seBool(W_DC_ChargeLoopReqType[s]! + 1, c * 2, x, "MeterInfoRequested");
     s = 3;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_ChargeLoopReqType", "EVPresentVoltage");
@@ -7550,66 +7059,50 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     let x: any;
     x = v.PresentSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "PresentSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l0[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "PresentSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "PresentSOC");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l1[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MinimumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l2[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "TargetSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.MaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l3[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "MaximumSOC", s, X_DisplayParametersType);
+      w.seNbit(W_DisplayParametersType[s]! + 1, c * 2, x, 7, 0, 100, "MaximumSOC");
       s = 4;
     }
     x = v.RemainingTimeToMinimumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMinimumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l4[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMinimumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMinimumSOC");
       s = 5;
     }
     x = v.RemainingTimeToTargetSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToTargetSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l5[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToTargetSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToTargetSOC");
       s = 6;
     }
     x = v.RemainingTimeToMaximumSOC;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "RemainingTimeToMaximumSOC");
-      w.pos++;
+      c = C_DisplayParametersType_l6[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "RemainingTimeToMaximumSOC", s, X_DisplayParametersType);
+      w.seUint(W_DisplayParametersType[s]! + 1, c * 2, x, 0, 4294967295, "RemainingTimeToMaximumSOC");
       s = 7;
     }
     x = v.ChargingComplete;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "ChargingComplete");
-      w.pos++;
+      c = C_DisplayParametersType_l7[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "ChargingComplete", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "ChargingComplete");
       s = 8;
     }
     x = v.BatteryEnergyCapacity;
@@ -7621,10 +7114,8 @@ function e_DisplayParametersType(w: BitWriter, v: DisplayParametersType, name: s
     }
     x = v.InletHot;
     if (x !== undefined) {
-      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
-      w.pos++;
-      w.boolChecked(x, "InletHot");
-      w.pos++;
+      c = C_DisplayParametersType_l9[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", "InletHot", s, X_DisplayParametersType);
+      w.seBool(W_DisplayParametersType[s]! + 1, c * 2, x, "InletHot");
       s = 10;
     }
     c = C_DisplayParametersType_ee[s]!; if (c < 0) w.event(W_DisplayParametersType[s]!, c, "DisplayParametersType", '', s, X_DisplayParametersType); w.bits(W_DisplayParametersType[s]!, c);
@@ -7651,10 +7142,8 @@ function e_Dynamic_DC_CLReqControlModeType(w: BitWriter, v: Dynamic_DC_CLReqCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType); w.bits(W_Dynamic_DC_CLReqControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_DC_CLReqControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLReqControlModeType[s]!, c, "Dynamic_DC_CLReqControlModeType", "DepartureTime", s, X_Dynamic_DC_CLReqControlModeType);
+      w.seUint(W_Dynamic_DC_CLReqControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.EVTargetEnergyRequest;
@@ -7832,9 +7321,7 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEStatus;
     if (x !== undefined) {
@@ -7871,21 +7358,15 @@ function e_DC_ChargeLoopResType(w: BitWriter, v: DC_ChargeLoopResType, name: str
     s = 7;
     x = v.EVSEPowerLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEPowerLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEPowerLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEPowerLimitAchieved");
     s = 8;
     x = v.EVSECurrentLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSECurrentLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSECurrentLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSECurrentLimitAchieved");
     s = 9;
     x = v.EVSEVoltageLimitAchieved;
     if (x === undefined) w.missing("DC_ChargeLoopResType", "EVSEVoltageLimitAchieved");
-    w.pos += 2;
-    w.boolChecked(x, "EVSEVoltageLimitAchieved");
-    w.pos++;
+    w.seBool(2, 0, x, "EVSEVoltageLimitAchieved");
     s = 10;
     x = v.BPT_Dynamic_DC_CLResControlMode;
     if (x !== undefined) {
@@ -7939,15 +7420,11 @@ function e_EVSEStatusType(w: BitWriter, v: EVSEStatusType, name: string): void {
     let x: any;
     x = v.NotificationMaxDelay;
     if (x === undefined) w.missing("EVSEStatusType", "NotificationMaxDelay");
-    w.pos += 2;
-    w.intChecked(x, 0, 65535, true, "NotificationMaxDelay");
-    w.pos++;
+    w.seUint(2, 0, x, 0, 65535, "NotificationMaxDelay");
     s = 1;
     x = v.EVSENotification;
     if (x === undefined) w.missing("EVSEStatusType", "EVSENotification");
-    w.pos += 2;
-    w.enumChecked(x, EN_evseNotificationType_I, 3, "EVSENotification");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_evseNotificationType_i(x), x, 3, "EVSENotification");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8016,10 +7493,8 @@ function e_MeterInfoType(w: BitWriter, v: MeterInfoType, name: string): void {
     }
     x = v.MeterStatus;
     if (x !== undefined) {
-      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType); w.bits(W_MeterInfoType[s]!, c);
-      w.pos++;
-      w.intChecked(x, -32768, 32767, false, "MeterStatus");
-      w.pos++;
+      c = C_MeterInfoType_l6[s]!; if (c < 0) w.event(W_MeterInfoType[s]!, c, "MeterInfoType", "MeterStatus", s, X_MeterInfoType);
+      w.seInt(W_MeterInfoType[s]! + 1, c * 2, x, -32768, 32767, "MeterStatus");
       s = 7;
     }
     x = v.MeterTimestamp;
@@ -8137,9 +7612,7 @@ function e_DetailedTaxType(w: BitWriter, v: DetailedTaxType, name: string): void
     let x: any;
     x = v.TaxRuleID;
     if (x === undefined) w.missing("DetailedTaxType", "TaxRuleID");
-    w.pos += 2;
-    w.intChecked(x, 1, 4294967295, true, "TaxRuleID");
-    w.pos++;
+    w.seUint(2, 0, x, 1, 4294967295, "TaxRuleID");
     s = 1;
     x = v.Amount;
     if (x === undefined) w.missing("DetailedTaxType", "Amount");
@@ -8170,34 +7643,26 @@ function e_Dynamic_DC_CLResControlModeType(w: BitWriter, v: Dynamic_DC_CLResCont
     let x: any;
     x = v.DepartureTime;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 4294967295, true, "DepartureTime");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l0[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "DepartureTime", s, X_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 4294967295, "DepartureTime");
       s = 1;
     }
     x = v.MinimumSOC;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "MinimumSOC");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l1[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "MinimumSOC", s, X_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "MinimumSOC");
       s = 2;
     }
     x = v.TargetSOC;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.nbitChecked(x, 7, 0, 100, "TargetSOC");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l2[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "TargetSOC", s, X_Dynamic_DC_CLResControlModeType);
+      w.seNbit(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 7, 0, 100, "TargetSOC");
       s = 3;
     }
     x = v.AckMaxDelay;
     if (x !== undefined) {
-      c = C_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType); w.bits(W_Dynamic_DC_CLResControlModeType[s]!, c);
-      w.pos++;
-      w.intChecked(x, 0, 65535, true, "AckMaxDelay");
-      w.pos++;
+      c = C_Dynamic_DC_CLResControlModeType_l3[s]!; if (c < 0) w.event(W_Dynamic_DC_CLResControlModeType[s]!, c, "Dynamic_DC_CLResControlModeType", "AckMaxDelay", s, X_Dynamic_DC_CLResControlModeType);
+      w.seUint(W_Dynamic_DC_CLResControlModeType[s]! + 1, c * 2, x, 0, 65535, "AckMaxDelay");
       s = 4;
     }
     x = v.EVSEMaximumChargePower;
@@ -8330,9 +7795,7 @@ function e_DC_ChargeParameterDiscoveryResType(w: BitWriter, v: DC_ChargeParamete
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_ChargeParameterDiscoveryResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.BPT_DC_CPDResEnergyTransferMode;
     if (x !== undefined) {
@@ -8373,9 +7836,7 @@ function e_DC_PreChargeReqType(w: BitWriter, v: DC_PreChargeReqType, name: strin
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     x = v.EVPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeReqType", "EVPresentVoltage");
@@ -8413,9 +7874,7 @@ function e_DC_PreChargeResType(w: BitWriter, v: DC_PreChargeResType, name: strin
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_PreChargeResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_PreChargeResType", "EVSEPresentVoltage");
@@ -8446,9 +7905,7 @@ function e_DC_WeldingDetectionReqType(w: BitWriter, v: DC_WeldingDetectionReqTyp
     s = 1;
     x = v.EVProcessing;
     if (x === undefined) w.missing("DC_WeldingDetectionReqType", "EVProcessing");
-    w.pos += 2;
-    w.enumChecked(x, EN_processingType_I, 2, "EVProcessing");
-    w.pos++;
+    w.seEnumIndex(2, 0, EN_processingType_i(x), x, 2, "EVProcessing");
     s = 2;
     w.pos += 1;
   } catch (e) {
@@ -8474,9 +7931,7 @@ function e_DC_WeldingDetectionResType(w: BitWriter, v: DC_WeldingDetectionResTyp
     s = 1;
     x = v.ResponseCode;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "ResponseCode");
-    w.pos += 2;
-    w.enumChecked(x, EN_responseCodeType_I, 6, "ResponseCode");
-    w.pos++;
+    w.seEnum(2, 0, x, EN_responseCodeType_I, 6, "ResponseCode");
     s = 2;
     x = v.EVSEPresentVoltage;
     if (x === undefined) w.missing("DC_WeldingDetectionResType", "EVSEPresentVoltage");
@@ -8706,258 +8161,261 @@ export function decodeDocument(r: BitReader): Document {
   }
 }
 
+const ROOT_INDEX: ReadonlyMap<string, number> = new Map(Object.entries(ROOT_CODES));
+let lastRoot: string | undefined;
+let lastRootIndex: number | undefined;
 export function encodeDocument(w: BitWriter, doc: Document): void {
   let root: string | undefined;
-  const keys = Object.keys(doc);
-  if (keys.length === 1 && (doc as any)[keys[0]!] !== undefined) root = keys[0];
-  else {
-    for (const k of keys) {
-      if ((doc as any)[k] === undefined) continue;
-      if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
-      root = k;
-    }
+  for (const k in doc) {
+    if (!Object.prototype.hasOwnProperty.call(doc, k) || (doc as any)[k] === undefined) continue;
+    if (root !== undefined) throw new ExiFault('AMBIGUOUS_ROOT', `document has two root elements: ${root} and ${k}`, undefined, { field: k }, [k]);
+    root = k;
   }
   const v: any = root === undefined ? undefined : (doc as any)[root];
-  switch (root) {
-    case "BPT_DC_CPDReqEnergyTransferMode":
+  if (root !== lastRoot) {
+    lastRoot = root;
+    lastRootIndex = root === undefined ? undefined : ROOT_INDEX.get(root);
+  }
+  switch (lastRootIndex) {
+    case 0: // BPT_DC_CPDReqEnergyTransferMode
       w.bits(6, 0);
       w.obj(v, "BPT_DC_CPDReqEnergyTransferMode");
       e_BPT_DC_CPDReqEnergyTransferModeType(w, v, "BPT_DC_CPDReqEnergyTransferMode");
       return;
-    case "BPT_DC_CPDResEnergyTransferMode":
+    case 1: // BPT_DC_CPDResEnergyTransferMode
       w.bits(6, 1);
       w.obj(v, "BPT_DC_CPDResEnergyTransferMode");
       e_BPT_DC_CPDResEnergyTransferModeType(w, v, "BPT_DC_CPDResEnergyTransferMode");
       return;
-    case "BPT_Dynamic_DC_CLReqControlMode":
+    case 2: // BPT_Dynamic_DC_CLReqControlMode
       w.bits(6, 2);
       w.obj(v, "BPT_Dynamic_DC_CLReqControlMode");
       e_BPT_Dynamic_DC_CLReqControlModeType(w, v, "BPT_Dynamic_DC_CLReqControlMode");
       return;
-    case "BPT_Dynamic_DC_CLResControlMode":
+    case 3: // BPT_Dynamic_DC_CLResControlMode
       w.bits(6, 3);
       w.obj(v, "BPT_Dynamic_DC_CLResControlMode");
       e_BPT_Dynamic_DC_CLResControlModeType(w, v, "BPT_Dynamic_DC_CLResControlMode");
       return;
-    case "BPT_Scheduled_DC_CLReqControlMode":
+    case 4: // BPT_Scheduled_DC_CLReqControlMode
       w.bits(6, 4);
       w.obj(v, "BPT_Scheduled_DC_CLReqControlMode");
       e_BPT_Scheduled_DC_CLReqControlModeType(w, v, "BPT_Scheduled_DC_CLReqControlMode");
       return;
-    case "BPT_Scheduled_DC_CLResControlMode":
+    case 5: // BPT_Scheduled_DC_CLResControlMode
       w.bits(6, 5);
       w.obj(v, "BPT_Scheduled_DC_CLResControlMode");
       e_BPT_Scheduled_DC_CLResControlModeType(w, v, "BPT_Scheduled_DC_CLResControlMode");
       return;
-    case "CLReqControlMode":
+    case 6: // CLReqControlMode
       w.bits(6, 6);
       w.obj(v, "CLReqControlMode");
       e_CLReqControlModeType(w, v, "CLReqControlMode");
       return;
-    case "CLResControlMode":
+    case 7: // CLResControlMode
       w.bits(6, 7);
       w.obj(v, "CLResControlMode");
       e_CLResControlModeType(w, v, "CLResControlMode");
       return;
-    case "CanonicalizationMethod":
+    case 8: // CanonicalizationMethod
       w.bits(6, 8);
       w.obj(v, "CanonicalizationMethod");
       e_CanonicalizationMethodType(w, v, "CanonicalizationMethod");
       return;
-    case "DC_CPDReqEnergyTransferMode":
+    case 9: // DC_CPDReqEnergyTransferMode
       w.bits(6, 9);
       w.obj(v, "DC_CPDReqEnergyTransferMode");
       e_DC_CPDReqEnergyTransferModeType(w, v, "DC_CPDReqEnergyTransferMode");
       return;
-    case "DC_CPDResEnergyTransferMode":
+    case 10: // DC_CPDResEnergyTransferMode
       w.bits(6, 10);
       w.obj(v, "DC_CPDResEnergyTransferMode");
       e_DC_CPDResEnergyTransferModeType(w, v, "DC_CPDResEnergyTransferMode");
       return;
-    case "DC_CableCheckReq":
+    case 11: // DC_CableCheckReq
       w.bits(6, 11);
       w.obj(v, "DC_CableCheckReq");
       e_DC_CableCheckReqType(w, v, "DC_CableCheckReq");
       return;
-    case "DC_CableCheckRes":
+    case 12: // DC_CableCheckRes
       w.bits(6, 12);
       w.obj(v, "DC_CableCheckRes");
       e_DC_CableCheckResType(w, v, "DC_CableCheckRes");
       return;
-    case "DC_ChargeLoopReq":
+    case 13: // DC_ChargeLoopReq
       w.bits(6, 13);
       w.obj(v, "DC_ChargeLoopReq");
       e_DC_ChargeLoopReqType(w, v, "DC_ChargeLoopReq");
       return;
-    case "DC_ChargeLoopRes":
+    case 14: // DC_ChargeLoopRes
       w.bits(6, 14);
       w.obj(v, "DC_ChargeLoopRes");
       e_DC_ChargeLoopResType(w, v, "DC_ChargeLoopRes");
       return;
-    case "DC_ChargeParameterDiscoveryReq":
+    case 15: // DC_ChargeParameterDiscoveryReq
       w.bits(6, 15);
       w.obj(v, "DC_ChargeParameterDiscoveryReq");
       e_DC_ChargeParameterDiscoveryReqType(w, v, "DC_ChargeParameterDiscoveryReq");
       return;
-    case "DC_ChargeParameterDiscoveryRes":
+    case 16: // DC_ChargeParameterDiscoveryRes
       w.bits(6, 16);
       w.obj(v, "DC_ChargeParameterDiscoveryRes");
       e_DC_ChargeParameterDiscoveryResType(w, v, "DC_ChargeParameterDiscoveryRes");
       return;
-    case "DC_PreChargeReq":
+    case 17: // DC_PreChargeReq
       w.bits(6, 17);
       w.obj(v, "DC_PreChargeReq");
       e_DC_PreChargeReqType(w, v, "DC_PreChargeReq");
       return;
-    case "DC_PreChargeRes":
+    case 18: // DC_PreChargeRes
       w.bits(6, 18);
       w.obj(v, "DC_PreChargeRes");
       e_DC_PreChargeResType(w, v, "DC_PreChargeRes");
       return;
-    case "DC_WeldingDetectionReq":
+    case 19: // DC_WeldingDetectionReq
       w.bits(6, 19);
       w.obj(v, "DC_WeldingDetectionReq");
       e_DC_WeldingDetectionReqType(w, v, "DC_WeldingDetectionReq");
       return;
-    case "DC_WeldingDetectionRes":
+    case 20: // DC_WeldingDetectionRes
       w.bits(6, 20);
       w.obj(v, "DC_WeldingDetectionRes");
       e_DC_WeldingDetectionResType(w, v, "DC_WeldingDetectionRes");
       return;
-    case "DSAKeyValue":
+    case 21: // DSAKeyValue
       w.bits(6, 21);
       w.obj(v, "DSAKeyValue");
       e_DSAKeyValueType(w, v, "DSAKeyValue");
       return;
-    case "DigestMethod":
+    case 22: // DigestMethod
       w.bits(6, 22);
       w.obj(v, "DigestMethod");
       e_DigestMethodType(w, v, "DigestMethod");
       return;
-    case "DigestValue":
+    case 23: // DigestValue
       w.bits(6, 23);
       w.bits(1, 0);
       w.binaryChecked(v, 0, 9007199254740991, "DigestValue");
       w.bits(1, 0);
       return;
-    case "Dynamic_DC_CLReqControlMode":
+    case 24: // Dynamic_DC_CLReqControlMode
       w.bits(6, 24);
       w.obj(v, "Dynamic_DC_CLReqControlMode");
       e_Dynamic_DC_CLReqControlModeType(w, v, "Dynamic_DC_CLReqControlMode");
       return;
-    case "Dynamic_DC_CLResControlMode":
+    case 25: // Dynamic_DC_CLResControlMode
       w.bits(6, 25);
       w.obj(v, "Dynamic_DC_CLResControlMode");
       e_Dynamic_DC_CLResControlModeType(w, v, "Dynamic_DC_CLResControlMode");
       return;
-    case "KeyInfo":
+    case 26: // KeyInfo
       w.bits(6, 26);
       w.obj(v, "KeyInfo");
       e_KeyInfoType(w, v, "KeyInfo");
       return;
-    case "KeyName":
+    case 27: // KeyName
       w.bits(6, 27);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "KeyName");
       w.bits(1, 0);
       return;
-    case "KeyValue":
+    case 28: // KeyValue
       w.bits(6, 28);
       w.obj(v, "KeyValue");
       e_KeyValueType(w, v, "KeyValue");
       return;
-    case "Manifest":
+    case 29: // Manifest
       w.bits(6, 29);
       w.obj(v, "Manifest");
       e_ManifestType(w, v, "Manifest");
       return;
-    case "MgmtData":
+    case 30: // MgmtData
       w.bits(6, 30);
       w.bits(1, 0);
       w.stringChecked(v, 0, 9007199254740991, "MgmtData");
       w.bits(1, 0);
       return;
-    case "Object":
+    case 31: // Object
       w.bits(6, 31);
       w.obj(v, "Object");
       e_ObjectType(w, v, "Object");
       return;
-    case "PGPData":
+    case 32: // PGPData
       w.bits(6, 32);
       w.obj(v, "PGPData");
       e_PGPDataType(w, v, "PGPData");
       return;
-    case "RSAKeyValue":
+    case 33: // RSAKeyValue
       w.bits(6, 33);
       w.obj(v, "RSAKeyValue");
       e_RSAKeyValueType(w, v, "RSAKeyValue");
       return;
-    case "Reference":
+    case 34: // Reference
       w.bits(6, 34);
       w.obj(v, "Reference");
       e_ReferenceType(w, v, "Reference");
       return;
-    case "RetrievalMethod":
+    case 35: // RetrievalMethod
       w.bits(6, 35);
       w.obj(v, "RetrievalMethod");
       e_RetrievalMethodType(w, v, "RetrievalMethod");
       return;
-    case "SPKIData":
+    case 36: // SPKIData
       w.bits(6, 36);
       w.obj(v, "SPKIData");
       e_SPKIDataType(w, v, "SPKIData");
       return;
-    case "Scheduled_DC_CLReqControlMode":
+    case 37: // Scheduled_DC_CLReqControlMode
       w.bits(6, 37);
       w.obj(v, "Scheduled_DC_CLReqControlMode");
       e_Scheduled_DC_CLReqControlModeType(w, v, "Scheduled_DC_CLReqControlMode");
       return;
-    case "Scheduled_DC_CLResControlMode":
+    case 38: // Scheduled_DC_CLResControlMode
       w.bits(6, 38);
       w.obj(v, "Scheduled_DC_CLResControlMode");
       e_Scheduled_DC_CLResControlModeType(w, v, "Scheduled_DC_CLResControlMode");
       return;
-    case "Signature":
+    case 39: // Signature
       w.bits(6, 39);
       w.obj(v, "Signature");
       e_SignatureType(w, v, "Signature");
       return;
-    case "SignatureMethod":
+    case 40: // SignatureMethod
       w.bits(6, 40);
       w.obj(v, "SignatureMethod");
       e_SignatureMethodType(w, v, "SignatureMethod");
       return;
-    case "SignatureProperties":
+    case 41: // SignatureProperties
       w.bits(6, 41);
       w.obj(v, "SignatureProperties");
       e_SignaturePropertiesType(w, v, "SignatureProperties");
       return;
-    case "SignatureProperty":
+    case 42: // SignatureProperty
       w.bits(6, 42);
       w.obj(v, "SignatureProperty");
       e_SignaturePropertyType(w, v, "SignatureProperty");
       return;
-    case "SignatureValue":
+    case 43: // SignatureValue
       w.bits(6, 43);
       w.obj(v, "SignatureValue");
       e_SignatureValueType(w, v, "SignatureValue");
       return;
-    case "SignedInfo":
+    case 44: // SignedInfo
       w.bits(6, 44);
       w.obj(v, "SignedInfo");
       e_SignedInfoType(w, v, "SignedInfo");
       return;
-    case "Transform":
+    case 45: // Transform
       w.bits(6, 45);
       w.obj(v, "Transform");
       e_TransformType(w, v, "Transform");
       return;
-    case "Transforms":
+    case 46: // Transforms
       w.bits(6, 46);
       w.obj(v, "Transforms");
       e_TransformsType(w, v, "Transforms");
       return;
-    case "X509Data":
+    case 47: // X509Data
       w.bits(6, 47);
       w.obj(v, "X509Data");
       e_X509DataType(w, v, "X509Data");

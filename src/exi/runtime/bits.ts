@@ -105,18 +105,24 @@ export class BitReader {
 
   /** n-bit unsigned integer, most significant bit first (EXI 7.1.9, bit-packed). */
   bits(n: number): number {
+    // Small enough for V8 to inline; wide reads, the input's last bytes and errors in bitsSlow().
     const pos = this.pos;
-    if (pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
-    const buf = this.buf;
     const i = pos >>> 3;
     const off = pos & 7;
-    if (off + n <= 24) {
+    const buf = this.buf;
+    if (off + n <= 24 && i + 2 < buf.length) {
       // Fast path (every event code, enumeration and n-bit integer of V2G): a 24-bit window.
-      const len = buf.length;
-      const w = ((buf[i] as number) << 16) | (i + 1 < len ? (buf[i + 1] as number) << 8 : 0) | (i + 2 < len ? (buf[i + 2] as number) : 0);
+      const w = ((buf[i] as number) << 16) | ((buf[i + 1] as number) << 8) | (buf[i + 2] as number);
       this.pos = pos + n;
       return (w >>> (24 - off - n)) & ((1 << n) - 1);
     }
+    return this.bitsSlow(n);
+  }
+
+  private bitsSlow(n: number): number {
+    const pos = this.pos;
+    if (pos + n > this.endBits) this.fail('TRUNCATED', `need ${n} bit(s), input ends`);
+    const buf = this.buf;
     let v = 0;
     let p = pos;
     let k = n;
@@ -154,6 +160,16 @@ export class BitReader {
     return this.eventSlow(n, declared, grammar, state);
   }
 
+  /** The event code of a state with one declared event: 1 bit, 0 (1 is the escape to second-level events). */
+  only(grammar: string, state: number): void {
+    const pos = this.pos;
+    if (pos < this.endBits && (((this.buf[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1) === 0) {
+      this.pos = pos + 1;
+      return;
+    }
+    this.eventSlow(1, 1, grammar, state);
+  }
+
   private eventSlow(n: number, declared: number, grammar: string, state: number): number {
     const c = this.bits(n);
     if (c < declared) return c;
@@ -188,6 +204,82 @@ export class BitReader {
     if (x >>> (m - 1) !== 0 || (x & 1) !== 0) return -1;
     this.pos = pos + m;
     return x >>> 1;
+  }
+
+  /**
+   * SE of a state with one declared event (code 0 of 1 bit), then CH, an n-bit value and EE
+   * (each code 0 of 1 bit): n + 3 bits in one read. Returns the value, or -1 when the fast path
+   * does not apply; the caller then rewinds and takes the step-by-step path, which reports the
+   * exact error.
+   */
+  private fusedSe(n: number): number {
+    const pos = this.pos;
+    const m = n + 3;
+    const off = pos & 7;
+    if (off + m > 24 || pos + m > this.endBits) return -1;
+    const buf = this.buf;
+    const i = pos >>> 3;
+    const len = buf.length;
+    const w = ((buf[i] as number) << 16) | (i + 1 < len ? (buf[i + 1] as number) << 8 : 0) | (i + 2 < len ? (buf[i + 2] as number) : 0);
+    const x = (w >>> (24 - off - m)) & ((1 << m) - 1);
+    if (x >>> (m - 2) !== 0 || (x & 1) !== 0) return -1;
+    this.pos = pos + m;
+    return x >>> 1;
+  }
+
+  /** SE (the one event of `grammar` state `state`), CH, boolean, EE. */
+  seBool(grammar: string, state: number, ctx: string): boolean {
+    const v = this.fusedSe(1);
+    if (v >= 0) return v === 1;
+    this.event(1, 1, grammar, state);
+    return this.chBool(ctx);
+  }
+
+  /** SE (the one event of the state), CH, enumeration index (n bits, checked against count), EE. */
+  seEnum(n: number, count: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    const v = this.fusedSe(n);
+    if (v >= 0 && v < count) return v;
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chEnum(n, count, ctx);
+  }
+
+  /** SE (the one event of the state), CH, n-bit offset integer in [min, max], EE. */
+  seNbit(n: number, min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    const v = this.fusedSe(n);
+    if (v >= 0 && v + min <= max) return v + min;
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chNbit(n, min, max, ctx);
+  }
+
+  /** SE (the one event of the state), CH, EXI Integer in [min, max] (both within ±2^53), EE. */
+  seInt(min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    // SE, CH and the sign bit in one read.
+    const h = this.pos + 3 <= this.endBits ? this.bits(3) : 4;
+    if (h < 2) {
+      const m = this.uint();
+      const v = h === 1 ? -(m + 1) : m;
+      if (v >= min && v <= max && this.pos < this.endBits && this.bits(1) === 0) return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chInt(min, max, ctx);
+  }
+
+  /** SE (the one event of the state), CH, EXI Unsigned Integer in [min, max], EE. */
+  seUint(min: number, max: number, grammar: string, state: number, ctx: string): number {
+    const start = this.pos;
+    if (this.pos + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.uint();
+      if (v >= min && v <= max && this.pos < this.endBits && this.bits(1) === 0) return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chUint(min, max, ctx);
   }
 
   /** CH, boolean, EE. */
@@ -513,7 +605,10 @@ export class BitWriter {
     this.buf = new Uint8Array(initialBytes);
   }
 
-  /** Ready for the next document: zero the bytes used so far (bits() ORs into zeroed bytes). */
+  /**
+   * Ready for the next document after a failed encode: zero the bytes used so far (bits()
+   * ORs into zeroed bytes). finish() leaves the writer ready by itself.
+   */
   reset(): void {
     if (this.buf.length > 65536) this.buf = new Uint8Array(256);
     else {
@@ -539,24 +634,34 @@ export class BitWriter {
     this.buf = b;
   }
 
-  /** n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer. */
+  /**
+   * n-bit unsigned, most significant bit first. The buffer is zeroed ahead of the writer.
+   * Small enough for V8 to inline into the generated encoders; the rest is in bitsSlow().
+   */
   bits(n: number, v: number): void {
-    if (n === 0) return;
     const pos = this.pos;
-    if ((pos >>> 3) + 4 >= this.buf.length) this.grow(n + 32);
-    const buf = this.buf;
     const i = pos >>> 3;
     const off = pos & 7;
-    if (off + n <= 24) {
-      // Fast path: OR a 24-bit window into zeroed bytes.
-      const x = (v & ((1 << n) - 1)) << (24 - off - n);
-      buf[i] = (buf[i] as number) | (x >>> 16);
-      buf[i + 1] = (buf[i + 1] as number) | ((x >>> 8) & 0xff);
-      buf[i + 2] = x & 0xff;
+    const buf = this.buf;
+    if (n <= 25 && i + 4 < buf.length) {
+      // Fast path: a 32-bit window (off + n <= 32). Only byte i can hold earlier bits: every
+      // byte after the one at pos is still zero, so those are assigned, not ORed.
+      const x = (v & ((1 << n) - 1)) << (32 - off - n);
+      buf[i] = (buf[i] as number) | (x >>> 24);
+      buf[i + 1] = (x >>> 16) & 0xff;
+      buf[i + 2] = (x >>> 8) & 0xff;
+      buf[i + 3] = x & 0xff;
       this.pos = pos + n;
       return;
     }
-    let p = pos;
+    this.bitsSlow(n, v);
+  }
+
+  private bitsSlow(n: number, v: number): void {
+    if (n === 0) return;
+    if ((this.pos >>> 3) + 4 >= this.buf.length) this.grow(n + 32);
+    const buf = this.buf;
+    let p = this.pos;
     let k = n;
     while (k > 0) {
       const bitOff = p & 7;
@@ -569,6 +674,65 @@ export class BitWriter {
       k -= take;
     }
     this.pos = p;
+  }
+
+  // Simple-typed elements in one write: `pre` holds the SE event code and CH (code 0 of
+  // 1 bit) in `preBits` bits; the value follows, then EE (code 0 of 1 bit). The generated
+  // encoders use these where preBits + the value's bits stay within 30 bits.
+
+  /** SE, CH, boolean, EE. */
+  seBool(preBits: number, pre: number, v: unknown, field: string): void {
+    if (typeof v !== 'boolean') this.fail('BAD_VALUE', `${field}: expected a boolean, got ${typeof v}`, field);
+    this.bits(preBits + 2, (pre << 2) | (v ? 2 : 0));
+  }
+
+  /** SE, CH, enumeration index (n bits), EE. */
+  seEnum(preBits: number, pre: number, v: unknown, index: ReadonlyMap<unknown, number>, n: number, field: string): void {
+    const i = index.get(v);
+    if (i === undefined) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | (i << 1));
+  }
+
+  /** SE, CH, enumeration index `i` (n bits) of the value `v`, EE; i = -1: `v` is not a value. */
+  seEnumIndex(preBits: number, pre: number, i: number, v: unknown, n: number, field: string): void {
+    if (i < 0) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | (i << 1));
+  }
+
+  /** SE, CH, n-bit offset integer in [min, max], EE. */
+  seNbit(preBits: number, pre: number, v: unknown, n: number, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    this.bits(preBits + n + 1, (pre << (n + 1)) | ((v - min) << 1));
+  }
+
+  /** SE, CH, EXI Integer (sign bit, magnitude) in [min, max], EE. */
+  seInt(preBits: number, pre: number, v: unknown, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    // A magnitude below 128 is one 8-bit group: prefix, sign and group in one write.
+    if (v >= 0 && v < 128) this.bits(preBits + 9, (pre << 9) | v);
+    else if (v < 0 && v >= -128) this.bits(preBits + 9, (pre << 9) | 0x100 | (-v - 1));
+    else if (v < 0) {
+      this.bits(preBits + 1, (pre << 1) | 1);
+      this.uint(-v - 1);
+    } else {
+      this.bits(preBits + 1, pre << 1);
+      this.uint(v);
+    }
+    this.pos++;
+  }
+
+  /** SE, CH, EXI Unsigned Integer in [min, max], EE. */
+  seUint(preBits: number, pre: number, v: unknown, min: number, max: number, field: string): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('BAD_VALUE', `${field}: expected an integer, got ${typeof v}`, field);
+    if (v < min || v > max) this.fail('VALUE_OUT_OF_RANGE', `${field}: ${v} outside ${min}..${max}`, field);
+    if (v < 128) this.bits(preBits + 8, (pre << 8) | v);
+    else {
+      this.bits(preBits, pre);
+      this.uint(v);
+    }
+    this.pos++;
   }
 
   /** Event code from a per-state table; code -1 means the event is not allowed there. */
@@ -660,8 +824,15 @@ export class BitWriter {
     this.bits(n, i);
   }
 
+  /** Enumeration index `i` (n bits) of the value `v`; i = -1: `v` is not a value. */
+  enumIndexChecked(i: number, v: unknown, n: number, field: string): void {
+    if (i < 0) this.fail('BAD_ENUM_VALUE', `${field}: ${String(v)} is not a value of the enumeration`, field);
+    this.bits(n, i);
+  }
+
   stringChecked(v: unknown, minLen: number, maxLen: number, field: string): void {
     if (typeof v !== 'string') this.fail('BAD_VALUE', `${field}: expected a string, got ${typeof v}`, field);
+    if (v.length + 2 < 128 && v.length >= minLen && v.length <= maxLen && this.asciiShort(v)) return;
     let len = 0;
     let ascii = true;
     for (let i = 0; i < v.length; i++) {
@@ -700,6 +871,49 @@ export class BitWriter {
     }
   }
 
+  /**
+   * Fast path of stringChecked() for a string of fewer than 126 UTF-16 units whose length
+   * meets the facets: length + 2 as one 8-bit group, then one byte per character, written in
+   * one pass on the assumption that every character is ASCII (every V2G string in practice).
+   * At the first other character the bytes written are zeroed again and false is returned:
+   * the caller then counts code points and writes the string the general way.
+   */
+  private asciiShort(v: string): boolean {
+    const n = v.length;
+    this.grow(n * 8 + 40);
+    const start = this.pos;
+    this.bits(8, n + 2);
+    const buf = this.buf;
+    const off = this.pos & 7;
+    let j = this.pos >>> 3;
+    let i = 0;
+    if (off === 0) {
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[j++] = c;
+      }
+    } else {
+      for (; i < n; i++) {
+        const c = v.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[j] = (buf[j] as number) | (c >>> off);
+        buf[++j] = (c << (8 - off)) & 0xff;
+      }
+    }
+    if (i === n) {
+      this.pos += n * 8;
+      return true;
+    }
+    // Undo: keep the bits before start in its byte, zero everything written after them.
+    const k = start >>> 3;
+    const keep = start & 7;
+    buf[k] = (buf[k] as number) & ((0xff << (8 - keep)) & 0xff);
+    for (let x = k + 1; x <= j + 1 && x < buf.length; x++) buf[x] = 0;
+    this.pos = start;
+    return false;
+  }
+
   binaryChecked(v: unknown, minLen: number, maxLen: number, field: string): void {
     if (!(v instanceof Uint8Array)) this.fail('BAD_VALUE', `${field}: expected a Uint8Array`, field);
     if (v.length < minLen || v.length > maxLen) {
@@ -716,7 +930,18 @@ export class BitWriter {
       else buf.set(v, o);
       this.pos += n * 8;
     } else {
-      for (let i = 0; i < n; i++) this.bits(8, v[i] as number);
+      // Not byte-aligned (e.g. every DIN SessionID): each byte split over two, written inline
+      // (only the byte at pos can hold earlier bits; the ones after it are still zero).
+      this.grow(n * 8 + 32);
+      const buf = this.buf;
+      const off = this.pos & 7;
+      let j = this.pos >>> 3;
+      for (let i = 0; i < n; i++) {
+        const c = v[i] as number;
+        buf[j] = (buf[j] as number) | (c >>> off);
+        buf[++j] = (c << (8 - off)) & 0xff;
+      }
+      this.pos += n * 8;
     }
   }
 
@@ -734,11 +959,29 @@ export class BitWriter {
     if (!Array.isArray(v)) this.fail('BAD_VALUE', `${field}: expected an array`, field);
   }
 
-  /** The encoded bytes (a copy; the writer's buffer is reused). */
+  /**
+   * The encoded bytes (a copy; the writer's buffer is reused), and the writer ready for the
+   * next document: the copy loop zeroes the bytes it takes (bits() ORs into zeroed bytes;
+   * nothing past the last byte is ever non-zero), so a successful encode needs no reset().
+   */
   finish(): Uint8Array {
+    const n = (this.pos + 7) >>> 3;
     // Zero bits may have been skipped (pos++) past the last write: make room for them.
-    if ((this.pos + 7) >>> 3 > this.buf.length) this.grow(8);
-    return copyBytes(this.buf, 0, (this.pos + 7) >>> 3);
+    if (n > this.buf.length) this.grow(8);
+    const buf = this.buf;
+    this.pos = 0;
+    if (n > 1024 || buf.length > 65536) {
+      const out = buf.slice(0, n);
+      if (buf.length > 65536) this.buf = new Uint8Array(256);
+      else buf.fill(0, 0, n);
+      return out;
+    }
+    const out = resultBytes(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = buf[i] as number;
+      buf[i] = 0;
+    }
+    return out;
   }
 }
 
@@ -750,18 +993,22 @@ const SLAB_SIZE = 16384;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabOffset = 0;
 
+/** A fresh array of n ≤ 1024 bytes, the caller's to keep. */
+function resultBytes(n: number): Uint8Array {
+  if (n <= 64) return new Uint8Array(n);
+  if (slabOffset + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const out = new Uint8Array(slab, slabOffset, n);
+  slabOffset += (n + 7) & ~7;
+  return out;
+}
+
 /** A copy of buf[from, from + n), the caller's to keep. */
 function copyBytes(buf: Uint8Array, from: number, n: number): Uint8Array {
-  let out: Uint8Array;
-  if (n <= 64) out = new Uint8Array(n);
-  else if (n <= 1024) {
-    if (slabOffset + n > SLAB_SIZE) {
-      slab = new ArrayBuffer(SLAB_SIZE);
-      slabOffset = 0;
-    }
-    out = new Uint8Array(slab, slabOffset, n);
-    slabOffset += (n + 7) & ~7;
-  } else return buf.slice(from, from + n);
+  if (n > 1024) return buf.slice(from, from + n);
+  const out = resultBytes(n);
   for (let i = 0; i < n; i++) out[i] = buf[from + i] as number;
   return out;
 }

@@ -6,10 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forwardOnly } from '../../../src/exi/gen/emit-decoder.js';
 import { emitGrammar } from '../../../src/exi/gen/emit.js';
 import { BitReader, BitWriter, ExiFault } from '../../../src/exi/runtime/bits.js';
 import type { MetaGrammar } from '../../../src/exi/runtime/meta.js';
-import { tinyGrammar } from './tiny.js';
+import { tinyGrammar, typeNamed } from './tiny.js';
 
 const run = promisify(execFile);
 
@@ -133,6 +134,9 @@ describe('EXI generator: emitted code of a tiny grammar', () => {
       { M: { a: 7, b: false, c: ['blue', 'red', 'green'] } },
       { M: { a: 200, c: ['green'], inner: { Ref: 'r1', id: new Uint8Array([1, 2, 0xfe]), label: 'hello, EXI' }, big: -(2n ** 40n) } },
       { M: { a: 1, inner: { id: new Uint8Array(0) }, big: 2n ** 62n } },
+      // Non-ASCII after an ASCII start: the writer's one-pass ASCII path undoes its bytes and
+      // writes the string the general way (a supplementary character is one code point).
+      { M: { a: 3, inner: { Ref: 'ab\u00e9', id: new Uint8Array([9]), label: 'x\u2713 \u{1F600} z' } } },
       { Flag: true },
     ];
     for (const doc of docs) expect(decode(encode(doc)), JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))).toEqual(doc);
@@ -146,5 +150,40 @@ describe('EXI generator: emitted code of a tiny grammar', () => {
     expect(faultOf(() => encode({ Other: {} })).code).toBe('UNKNOWN_ROOT');
     // Root code 3 of 2 bits: undefined in DocContent (2 roots + SE(*)).
     expect(faultOf(() => decode(bytesOf('11 000000'))).code).toBe('BAD_EVENT_CODE');
+  });
+
+  it('reports a bad code inside a fused SE-CH-value-EE read where the step-by-step read would', () => {
+    // State 0 of MType has one event (a): its code, CH, value and EE are one seNbit() call.
+    expect(source).toContain('o.a = r.seNbit(8, 0, 255, "MType", 0, "MType.a");');
+    // SE(M) | code 1 of 1 bit = the escape to second-level events, at bit 2.
+    const se = faultOf(() => decode(bytesOf('01 1 0 00000101 0 100')));
+    expect([se.code, se.bitPosition, se.context.state]).toEqual(['SECOND_LEVEL_EVENT', 2, 0]);
+    // SE(a) 0 | CH escape 1, at bit 3.
+    const ch = faultOf(() => decode(bytesOf('01 0 1 00000101 0 100')));
+    expect([ch.code, ch.bitPosition]).toEqual(['SECOND_LEVEL_EVENT', 3]);
+    // ... | EE escape 1 after the value, at bit 12.
+    const ee = faultOf(() => decode(bytesOf('01 0 0 00000101 1 100')));
+    expect([ee.code, ee.bitPosition]).toEqual(['SECOND_LEVEL_EVENT', 12]);
+    // The input ends inside the value.
+    expect(faultOf(() => decode(bytesOf('01 0 0 0000'))).code).toBe('TRUNCATED');
+  });
+});
+
+describe('EXI generator: forward-only decoders', () => {
+  const g = tinyGrammar(`
+<xs:complexType name="SeqType"><xs:sequence>
+  <xs:element name="x" type="xs:boolean"/><xs:element name="y" type="xs:int" minOccurs="0"/><xs:element name="z" type="xs:boolean"/>
+</xs:sequence></xs:complexType>
+<xs:complexType name="ListType"><xs:sequence><xs:element name="x" type="xs:boolean" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
+<xs:element name="S" type="SeqType"/><xs:element name="L" type="ListType"/>`);
+  const text = emitGrammar(g, { id: 'fwd', banner: '// forward-only test grammar' });
+  const body = (name: string): string => text.slice(text.indexOf(`function d_${name}(`), text.indexOf('\n}', text.indexOf(`function d_${name}(`)));
+
+  it('a sequence with an optional element is one pass over its states, an unbounded repetition keeps the loop', () => {
+    expect(forwardOnly(typeNamed(g, 'SeqType'))).toBe(true);
+    expect(body('SeqType')).not.toContain('for (;;)');
+    expect(body('SeqType')).toContain('if (s === 1) {');
+    expect(forwardOnly(typeNamed(g, 'ListType'))).toBe(false);
+    expect(body('ListType')).toContain('for (;;)');
   });
 });

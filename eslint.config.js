@@ -1,6 +1,7 @@
 // Lint configuration. The layer rules are the point of this file:
 //  - `layers`: the direction table below (the same table is in docs/architecture.md):
-//    for every top folder and every folder of src/, which units it may import and
+//    for every top folder, every folder of src/ and of its groups (src/codecs, src/domain,
+//    src/outputs, src/tools) and drivers/modem-sim, which units it may import and
 //    whether it may use Node built-ins and which npm packages. Enforced by the
 //    local rule lint/layers.js on static, type-only and dynamic imports.
 //  - `import-x/no-cycle`: no import cycle anywhere in the shipped code.
@@ -23,7 +24,8 @@ const base = ['src/bytes', 'src/result', 'src/errors', 'src/constants', 'src/che
 const pure = (imports, extra = {}) => ({ imports: [...base, ...imports], node: false, packages: purePackages, ...extra });
 
 /**
- * The direction table. A unit is a top folder, or a folder (or file) of src/.
+ * The direction table. A unit is the longest key a path lies in (lint/layers.js unitOf): a top
+ * folder, a folder (or file) of src/, a folder of a src/ group, or drivers/modem-sim.
  * `imports`: the units it may import ('*' = any); `node`: Node built-ins allowed;
  * `packages`: npm packages allowed ('*' = any). A unit without a row fails lint.
  */
@@ -34,42 +36,42 @@ export const directionTable = {
   'src/errors': { imports: [], node: false, packages: [] },
   'src/constants': { imports: [], node: false, packages: [] },
   'src/checkpoints': { imports: [], node: false, packages: [] },
-  // A port may name the plain data type it carries (the display panel takes a src/display Framebuffer).
-  'src/ports': pure(['src/display']),
+  // A port may name the plain data type it carries (the display panel takes a src/outputs/display Framebuffer).
+  'src/ports': pure(['src/outputs/display']),
   'src/status': pure(['src/ports']),
-  'src/net': pure([]),
-  'src/capture': pure([]),
-  'src/v2gtp': pure([]),
-  // The EXI generator (src/exi/gen, run by `npm run gen:exi`) reads XSDs with fast-xml-parser.
-  'src/exi': pure([], { packages: [...purePackages, 'fast-xml-parser'] }),
-  'src/homeplug': pure(['src/capture']),
-  'src/sdp': pure(['src/net', 'src/v2gtp']),
-  'src/v2g': pure(['src/exi', 'src/v2gtp', 'src/ports', 'src/status']),
-  'src/slac': pure(['src/homeplug', 'src/ports', 'src/status']),
-  'src/safety': pure(['src/ports', 'src/status']),
-  'src/connection': pure(['src/ports', 'src/status']),
-  'src/hardware': pure(['src/ports', 'src/v2g']),
+  'src/codecs/net': pure([]),
+  'src/codecs/capture': pure([]),
+  'src/codecs/v2gtp': pure([]),
+  // The EXI generator (src/codecs/exi/gen, run by `npm run gen:exi`) reads XSDs with fast-xml-parser.
+  'src/codecs/exi': pure([], { packages: [...purePackages, 'fast-xml-parser'] }),
+  'src/codecs/homeplug': pure(['src/codecs/capture']),
+  'src/codecs/sdp': pure(['src/codecs/net', 'src/codecs/v2gtp']),
+  'src/domain/v2g': pure(['src/codecs/exi', 'src/codecs/v2gtp', 'src/ports', 'src/status']),
+  'src/domain/slac': pure(['src/codecs/homeplug', 'src/ports', 'src/status']),
+  'src/domain/safety': pure(['src/ports', 'src/status']),
+  'src/domain/connection': pure(['src/ports', 'src/status']),
+  'src/domain/hardware': pure(['src/ports', 'src/domain/v2g']),
   // Where the car's battery facts come from (static, celeron55, MQTT, CHAdeMO): pure folds over port streams.
-  'src/ev-source': pure(['src/ports', 'src/v2g']),
-  'src/forwarding': pure(['src/ports', 'src/status', 'src/v2g']),
-  'src/chademo': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety']),
+  'src/domain/ev-source': pure(['src/ports', 'src/domain/v2g']),
+  'src/outputs/forwarding': pure(['src/ports', 'src/status', 'src/domain/v2g']),
+  'src/domain/chademo': pure(['src/ports', 'src/status', 'src/domain/v2g', 'src/domain/safety']),
   // oled-font-5x7: the 5×7 bitmap font as plain data (no I/O).
-  'src/display': pure(['src/ports', 'src/status', 'src/v2g', 'src/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
-  'src/config': pure(['src/connection', 'src/safety', 'src/sdp', 'src/slac', 'src/v2g', 'src/hardware', 'src/ports', 'src/display', 'src/chademo', 'src/ev-source', 'src/relay']),
+  'src/outputs/display': pure(['src/ports', 'src/status', 'src/domain/v2g', 'src/domain/safety'], { packages: [...purePackages, 'oled-font-5x7'] }),
+  'src/config': pure(['src/domain/connection', 'src/domain/safety', 'src/codecs/sdp', 'src/domain/slac', 'src/domain/v2g', 'src/domain/hardware', 'src/ports', 'src/outputs/display', 'src/domain/chademo', 'src/domain/ev-source', 'src/tools/relay']),
   // ---- pure tools beside the protocol code ----
-  'src/analysis': pure(['src/capture', 'src/exi', 'src/homeplug', 'src/net', 'src/sdp', 'src/v2gtp', 'src/v2g', 'src/slac']),
-  'src/modem-sim': pure(['src/homeplug', 'src/net', 'src/ports', 'src/slac', 'src/status']),
+  'src/tools/analysis': pure(['src/codecs/capture', 'src/codecs/exi', 'src/codecs/homeplug', 'src/codecs/net', 'src/codecs/sdp', 'src/codecs/v2gtp', 'src/domain/v2g', 'src/domain/slac']),
+  'drivers/modem-sim': pure(['src/codecs/homeplug', 'src/codecs/net', 'src/ports', 'src/domain/slac', 'src/status']),
   // The relay's pairing, forwarding, rules and stop messages (tsplc relay, docs/relay.md); the live view uses the limiting verdict.
-  'src/relay': pure(['src/exi', 'src/v2gtp', 'src/v2g', 'src/analysis']),
+  'src/tools/relay': pure(['src/codecs/exi', 'src/codecs/v2gtp', 'src/domain/v2g', 'src/tools/analysis']),
   // ---- XState machines: pure src/ only (never config, runtime, cli, drivers, boards, native) ----
-  machines: pure(['machines', 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/relay']),
+  machines: pure(['machines', 'src/ports', 'src/status', 'src/codecs/net', 'src/codecs/capture', 'src/codecs/v2gtp', 'src/codecs/exi', 'src/codecs/homeplug', 'src/codecs/sdp', 'src/domain/v2g', 'src/domain/slac', 'src/domain/safety', 'src/domain/connection', 'src/domain/hardware', 'src/outputs/forwarding', 'src/domain/chademo', 'src/outputs/display', 'src/domain/ev-source', 'src/tools/relay']),
   // ---- I/O: drivers implement ports; every driver folder (ethernet, udp, tcp, gpio, can, display, ...) alike ----
-  drivers: { imports: [...base, 'native', 'src/ports', 'src/net', 'src/hardware', 'src/homeplug', 'src/status', 'src/display'], node: true, packages: '*' },
+  drivers: { imports: [...base, 'native', 'src/ports', 'src/codecs/net', 'src/domain/hardware', 'src/codecs/homeplug', 'src/status', 'src/outputs/display'], node: true, packages: '*' },
   native: { imports: [], node: true, packages: '*' },
   // ---- board profiles pick drivers ----
-  boards: { imports: [...base, 'drivers', 'src/ports', 'src/hardware', 'src/safety', 'src/config', 'src/status', 'src/chademo', 'src/ev-source'], node: false, packages: purePackages },
+  boards: { imports: [...base, 'drivers', 'src/ports', 'src/domain/hardware', 'src/domain/safety', 'src/config', 'src/status', 'src/domain/chademo', 'src/domain/ev-source'], node: false, packages: purePackages },
   // ---- composition root and the command ----
-  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/net', 'src/capture', 'src/v2gtp', 'src/exi', 'src/homeplug', 'src/sdp', 'src/v2g', 'src/slac', 'src/safety', 'src/connection', 'src/hardware', 'src/forwarding', 'src/chademo', 'src/display', 'src/ev-source', 'src/config', 'src/analysis', 'src/modem-sim', 'src/relay', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
+  'src/runtime': { imports: [...base, 'src/ports', 'src/status', 'src/codecs/net', 'src/codecs/capture', 'src/codecs/v2gtp', 'src/codecs/exi', 'src/codecs/homeplug', 'src/codecs/sdp', 'src/domain/v2g', 'src/domain/slac', 'src/domain/safety', 'src/domain/connection', 'src/domain/hardware', 'src/outputs/forwarding', 'src/domain/chademo', 'src/outputs/display', 'src/domain/ev-source', 'src/config', 'src/tools/analysis', 'drivers/modem-sim', 'src/tools/relay', 'machines', 'drivers', 'boards', 'native'], node: true, packages: '*' },
   'src/cli': { imports: '*', node: true, packages: '*' },
   // ---- outside the shipped code ----
   test: { imports: '*', node: true, packages: '*' },
@@ -79,7 +81,7 @@ export const directionTable = {
 const shipped = ['src/**/*.ts', 'machines/**/*.ts', 'drivers/**/*.ts', 'boards/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'src/exi/generated/**'] },
+  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'src/codecs/exi/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,7 +3,7 @@
 // dropped, so a noisy serial line can never stop the board.
 import type { Subscription } from 'rxjs';
 import type { Logger } from '../src/ports/log.js';
-import { LineSplitter } from '../src/hardware/celeron55.js';
+import { LineSplitter } from '../src/domain/hardware/celeron55.js';
 import type { SerialLink } from '../src/ports/serial.js';
 import type { Result } from '../src/result.js';
 import { errorMessage } from '../src/errors.js';

@@ -82,9 +82,9 @@ export interface BoardError {
  */
 export interface BoardDrivers {
   readonly gpio?: import('./gpio/ev.js').GpioDriver;
-  readonly serial?: import('../src/hardware/serial.js').SerialLink;
+  readonly serial?: import('../src/domain/hardware/serial.js').SerialLink;
   /** The I2C bus of the ADS1115 (inlet voltage, PP) on GPIO boards. */
-  readonly i2c?: import('../src/hardware/i2c.js').I2cBus;
+  readonly i2c?: import('../src/domain/hardware/i2c.js').I2cBus;
   /** Hardware PWM (the relay board's car-side CP generator). */
   readonly pwm?: import('../src/ports/pwm.js').PwmDriver;
 }

@@ -11,10 +11,24 @@ import { builtinModules } from 'node:module';
 
 const builtins = new Set(builtinModules.filter((m) => !m.startsWith('_')));
 
-/** The unit of a repository-relative path: 'src/<folder>' (or 'src/<file>' without .ts), or the top folder. */
-export function unitOf(rel) {
+/**
+ * The unit of a repository-relative path: the longest direction-table key it lies in (a key names a
+ * folder or, without .ts, a file), else 'src/<folder>' (in a group folder 'src/<group>/<folder>') or the
+ * top folder, which then has no row.
+ */
+export function unitOf(rel, keys = []) {
   const parts = rel.split(/[\\/]/);
-  if (parts[0] === 'src' && parts.length >= 2) return 'src/' + parts[1].replace(/\.(ts|js)$/, '');
+  const joined = parts.join('/');
+  const stem = joined.replace(/\.(ts|js)$/, '');
+  let best;
+  for (const k of keys) if ((stem === k || joined.startsWith(k + '/')) && (best === undefined || k.length > best.length)) best = k;
+  if (best !== undefined) return best;
+  if (parts[0] === 'src' && parts.length >= 2) {
+    const first = 'src/' + parts[1].replace(/\.(ts|js)$/, '');
+    // A group folder (src/codecs, src/domain, ...): its sub-folders are the units.
+    if (parts.length >= 3 && keys.some((k) => k.startsWith(first + '/'))) return first + '/' + parts[2].replace(/\.(ts|js)$/, '');
+    return first;
+  }
   return parts[0];
 }
 
@@ -38,7 +52,8 @@ export const layersRule = {
     const file = context.physicalFilename ?? context.filename;
     const rel = path.relative(root, file);
     if (rel.startsWith('..')) return {};
-    const from = unitOf(rel);
+    const keys = Object.keys(table);
+    const from = unitOf(rel, keys);
     const row = table[from];
     if (!row) {
       return {
@@ -52,7 +67,7 @@ export const layersRule = {
     const packages = row.packages === '*' ? null : new Set(row.packages ?? []);
     const check = (node, spec) => {
       if (spec.startsWith('.')) {
-        const to = unitOf(path.relative(root, path.resolve(path.dirname(file), spec)));
+        const to = unitOf(path.relative(root, path.resolve(path.dirname(file), spec)), keys);
         if (!allowed.has(to)) context.report({ node, messageId: 'wrongWay', data: { from, to, allowed: [...row.imports].join(', ') || 'nothing' } });
         return;
       }

@@ -100,7 +100,7 @@ export declare class GpioChip {
 }
 
 /**
- * GPIO_V2_GET_LINE_IOCTL with a packed gpio_v2_line_request (src/hardware/gpiochip.ts). With
+ * GPIO_V2_GET_LINE_IOCTL with a packed gpio_v2_line_request (src/domain/hardware/gpiochip.ts). With
  * onEvents the line fd is watched: each call carries whole gpio_v2_line_event records. Throws
  * NativeSystemError: EBUSY (line held by another consumer), EINVAL (bad offset or config).
  */

@@ -4,7 +4,7 @@
 import { BehaviorSubject, distinctUntilChanged, map, Subject, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/hardware/celeron55.js';
+import { asciiBytes, encodeCeleron55, parseCeleron55Line, type Celeron55Command, type Celeron55Key } from '../../src/domain/hardware/celeron55.js';
 import type { SerialLink } from '../../src/ports/serial.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';

@@ -1,13 +1,13 @@
 // EV hardware on the "dieter" Arduino (pyPLC's serial output device): CP state C and
 // two relays as output bits, the inlet voltage from its ADC, a three-line display on
 // the same line. No lock, no contactor feedback, no plug detection: the session skips
-// the locking step and takes the relay command as done (src/hardware/capabilities.ts).
+// the locking step and takes the relay command as done (src/domain/hardware/capabilities.ts).
 import { BehaviorSubject, distinctUntilChanged, type Observable, type Subscription } from 'rxjs';
 import type { BatteryState, CpState, EvHardware } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { asciiBytes } from '../../src/hardware/celeron55.js';
-import { DIETER_CP_STATE_C, DIETER_RELAY, DIETER_RELAY2, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
-import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
+import { asciiBytes } from '../../src/domain/hardware/celeron55.js';
+import { DIETER_CP_STATE_C, DIETER_RELAY, DIETER_RELAY2, encodeDieterOutputs, parseDieterLine } from '../../src/domain/hardware/dieter.js';
+import { encodeSerialOled } from '../../src/domain/hardware/serial-oled.js';
 import type { SerialLink } from '../../src/ports/serial.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';

@@ -2,7 +2,7 @@
 // (hardware.serial_port, hardware.serial_baud), pyPLC's "dieter" device. EV role only.
 import { err, ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
-import { boardBattery } from '../../src/ev-source/static.js';
+import { boardBattery } from '../../src/domain/ev-source/static.js';
 import type { Board, BoardDrivers, BoardError, BoardOptions } from '../types.js';
 import { createDieterEv } from './ev.js';
 

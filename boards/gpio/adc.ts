@@ -1,5 +1,5 @@
 // ADS1115 inputs: the inlet voltage behind a resistive divider, and the PP
-// resistor (plug detection, src/hardware/pp.ts). One sampler owns the chip: a
+// resistor (plug detection, src/domain/hardware/pp.ts). One sampler owns the chip: a
 // single-shot conversion is "write the config register (which selects the
 // input), wait, read", so two loops on one chip would read each other's input.
 // It converts every configured channel in turn, every intervalMs. A failed read
@@ -9,9 +9,9 @@
 import { BehaviorSubject, distinctUntilChanged, map, shareReplay, type Observable } from 'rxjs';
 import type { VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { ADS1115_CONFIG, ADS1115_CONVERSION, ADS1115_CONVERSION_MS, ads1115ConfigBytes, ads1115ToVolts } from '../../src/hardware/ads1115.js';
-import type { I2cBus } from '../../src/hardware/i2c.js';
-import { isPlugged, ppOhms, PpClassifier, type PpClass, type PpDivider, type PpThresholds } from '../../src/hardware/pp.js';
+import { ADS1115_CONFIG, ADS1115_CONVERSION, ADS1115_CONVERSION_MS, ads1115ConfigBytes, ads1115ToVolts } from '../../src/domain/hardware/ads1115.js';
+import type { I2cBus } from '../../src/domain/hardware/i2c.js';
+import { isPlugged, ppOhms, PpClassifier, type PpClass, type PpDivider, type PpThresholds } from '../../src/domain/hardware/pp.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';
 import { errorMessage } from '../../src/errors.js';

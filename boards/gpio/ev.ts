@@ -4,7 +4,7 @@
 // optional feedback inputs. The CP PWM is not measured; the inlet voltage only
 // when an ADC is configured (else the safe shutdown uses its fixed waits).
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
-import { PwmMeter } from '../../src/hardware/pwm.js';
+import { PwmMeter } from '../../src/domain/hardware/pwm.js';
 import type { BatteryState, CpState, EvHardware, LockState, PlugDetection, VoltageSensor } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { Clock } from '../../src/ports/clock.js';

@@ -8,15 +8,15 @@ import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import type { Board, BoardDrivers, BoardError, BoardOptions } from '../types.js';
 import type { Logger } from '../../src/ports/log.js';
-import { gpioBoardOf } from '../../src/hardware/pins.js';
+import { gpioBoardOf } from '../../src/domain/hardware/pins.js';
 import { chademoPinKeys, evPinKeys, resolveConfigPins } from '../../src/config/pins.js';
 import type { GpioChademoPins } from './chademo.js';
 import type { Display } from '../../src/ports/hardware.js';
-import { boardBattery } from '../../src/ev-source/static.js';
+import { boardBattery } from '../../src/domain/ev-source/static.js';
 import { createGpioEv, type GpioDriver, type GpioEvPins } from './ev.js';
 import { errorMessage } from '../../src/errors.js';
 
-/** The GPIO boards and the pin numbering they use (src/hardware/pins.ts). */
+/** The GPIO boards and the pin numbering they use (src/domain/hardware/pins.ts). */
 export type GpioProfileName = 'raspberry-pi' | 'raspberry-pi-can' | 'beaglebone';
 
 export interface GpioBoardPins {
@@ -155,7 +155,7 @@ export async function loadGpioBoard(name: GpioProfileName, options: BoardOptions
       // A missing display is not a reason to refuse charging: log and go on without it.
       options.logger?.child('board.gpio').log('warn', `serial display unavailable: ${link.error}`);
     } else {
-      const { createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+      const { createSerialOledDisplay } = await import('../../src/domain/hardware/serial-oled.js');
       display = createSerialOledDisplay(link.value);
     }
   }

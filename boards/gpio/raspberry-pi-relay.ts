@@ -9,7 +9,7 @@
 //   charger side (the relay is the charger's EV): the EV's CP loads behind the diode, switched by
 //     GPIO outputs (relay.pin_charger_cp_b: 2.74 kΩ, relay.pin_charger_cp_c: 1.3 kΩ, optional
 //     relay.pin_charger_cp_d: 270 Ω), and a comparator on the charger's CP into a GPIO input
-//     (relay.pin_charger_cp_pwm) whose edges give the charger's duty cycle (src/hardware/pwm.ts).
+//     (relay.pin_charger_cp_pwm) whose edges give the charger's duty cycle (src/domain/hardware/pwm.ts).
 //
 // Only role 'relay' is built: the board has no power stage, contactors or battery. Drivers (PWM,
 // I2C, GPIO) are opened here only, each closed again when a later one fails.
@@ -22,7 +22,7 @@ import type { ControlPilot, CpState } from '../../src/ports/hardware.js';
 import type { GpioDriver } from '../../src/ports/gpio.js';
 import type { PwmChannel } from '../../src/ports/pwm.js';
 import { nullLogger } from '../../src/ports/log.js';
-import { PwmMeter } from '../../src/hardware/pwm.js';
+import { PwmMeter } from '../../src/domain/hardware/pwm.js';
 import { wallClock } from '../../drivers/clock/index.js';
 import type { Board, BoardDrivers, BoardError, BoardOptions } from '../types.js';
 import { openGpioDriver } from './profile.js';

@@ -8,7 +8,7 @@ import type { CpState, Display, EvHardware, EvseHardware, IsolationStatus, LockS
 import { nullLogger } from '../../src/ports/log.js';
 import { ok, type Result } from '../../src/result.js';
 import { defaultConfig } from '../../src/config/validate.js';
-import { boardBattery } from '../../src/ev-source/static.js';
+import { boardBattery } from '../../src/domain/ev-source/static.js';
 import type { Board, BoardError, BoardOptions } from '../types.js';
 
 export async function load(options: BoardOptions): Promise<Result<Board, BoardError>> {
@@ -22,7 +22,7 @@ export async function load(options: BoardOptions): Promise<Result<Board, BoardEr
     const link = await openSerialPort(config.hardware.display_serial_port || config.hardware.serial_port, config.hardware.serial_baud);
     if (!link.ok) log.log('warn', `serial display unavailable: ${link.error}`);
     else {
-      const { createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+      const { createSerialOledDisplay } = await import('../../src/domain/hardware/serial-oled.js');
       display = createSerialOledDisplay(link.value);
       ev = { ...ev, display };
     }

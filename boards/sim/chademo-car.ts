@@ -25,7 +25,7 @@ import {
   type ChargerLimits,
   type ChargerStatus,
   type VehicleFaults,
-} from '../../src/chademo/frames.js';
+} from '../../src/domain/chademo/frames.js';
 import type { CanPort } from '../../src/ports/can.js';
 import type { ChademoSignals } from '../../src/ports/chademo.js';
 import type { ConnectorLock, LockState } from '../../src/ports/hardware.js';

@@ -3,7 +3,7 @@
 // real board does, plus commands$ (every command given, for the safety monitor).
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { Contactors, Display, EvHardware, EvseHardware, ConnectorLock } from '../../src/ports/hardware.js';
-import type { CommandSource, HardwareCommand } from '../../src/safety/events.js';
+import type { CommandSource, HardwareCommand } from '../../src/domain/safety/events.js';
 import type { SimPlant } from './plant.js';
 
 /** A text display kept in memory (what an OLED would show). */

@@ -27,7 +27,7 @@
 //   the onboard charger directly (the v2g-ev machine never closes them in AC).
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { BatteryState, CpState, IsolationStatus, LockState, PowerSupplyLimits, PowerSupplyReading } from '../../src/ports/hardware.js';
-import type { HardwareCommand } from '../../src/safety/events.js';
+import type { HardwareCommand } from '../../src/domain/safety/events.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';
 

@@ -11,9 +11,9 @@
 // sends 7 writes (14 bytes) per changed byte or falls back to the whole frame.
 // Here every write is asynchronous (i2cWrite), one write per changed page run
 // (docs/display.md has the byte counts), errors reject the draw's promise.
-import { DisplayError } from '../../src/display/errors.js';
-import type { Framebuffer } from '../../src/display/framebuffer.js';
-import { contrastCommand, frameWrites, initCommands, powerCommand, type PanelInit } from '../../src/display/ssd1306.js';
+import { DisplayError } from '../../src/outputs/display/errors.js';
+import type { Framebuffer } from '../../src/outputs/display/framebuffer.js';
+import { contrastCommand, frameWrites, initCommands, powerCommand, type PanelInit } from '../../src/outputs/display/ssd1306.js';
 import type { PixelPanel } from '../../src/ports/display.js';
 import { I2cError, type I2cBus } from '../../src/ports/i2c.js';
 import { err, ok, type Result } from '../../src/result.js';

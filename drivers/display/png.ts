@@ -4,7 +4,7 @@
 // contrast setting. Compression by node:zlib; CRC-32 by table (zlib.crc32 is
 // only in Node ≥ 20.15/22.2).
 import { deflateSync } from 'node:zlib';
-import type { Framebuffer } from '../../src/display/framebuffer.js';
+import type { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 
 const crcTable = (() => {
   const t = new Uint32Array(256);

@@ -5,7 +5,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { EthernetFrame, EthernetPort, PacketType } from '../../src/ports/ethernet.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import { formatMac } from '../../src/bytes.js';
-import { fillTransportChecksum, segmentTcpAggregate } from '../../src/net/checksum.js';
+import { fillTransportChecksum, segmentTcpAggregate } from '../../src/codecs/net/checksum.js';
 import { loadNative, type NativeSystemError, type PacketSocketStats, type InterfaceInfo } from './native.js';
 import { toOpenError } from './errors.js';
 import { errorMessage } from '../../src/errors.js';

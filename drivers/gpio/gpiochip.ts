@@ -2,13 +2,13 @@
 // libgpiod 2 uses), through the tsplc native addon. sysfs GPIO is deprecated
 // and on the Raspberry Pi 5 its numbers moved (base 512, later 571); the
 // character device names a line by chip and offset, which does not move.
-// Structs are packed in src/hardware/gpiochip.ts (pure, tested); the addon only
+// Structs are packed in src/domain/hardware/gpiochip.ts (pure, tested); the addon only
 // issues the ioctls and watches each input's line fd for edge events.
 import { readdirSync, realpathSync } from 'node:fs';
 import type { GpioDriver, GpioError, GpioErrorCode } from '../../src/ports/gpio.js';
 import { err, ok, type Result } from '../../src/result.js';
-import { decodeLineEvents, decodeLineValues, encodeLineRequest, encodeLineValues, type GpioLineSettings } from '../../src/hardware/gpiochip.js';
-import { resolvePin, type GpioBoard } from '../../src/hardware/pins.js';
+import { decodeLineEvents, decodeLineValues, encodeLineRequest, encodeLineValues, type GpioLineSettings } from '../../src/domain/hardware/gpiochip.js';
+import { resolvePin, type GpioBoard } from '../../src/domain/hardware/pins.js';
 import { loadNative, type NativeAddon } from '../ethernet/native.js';
 import { errorMessage } from '../../src/errors.js';
 

@@ -8,7 +8,7 @@ import { scoped, unscoped } from '../udp/dgram.js';
 /**
  * The port's error code for a socket errno. EACCES/EPERM (a port below 1024 without CAP_NET_BIND_SERVICE,
  * a firewall REJECT with icmp-admin-prohibited, an LSM) is PERMISSION_DENIED: the manager gives up on it
- * (src/connection/failure.ts RETRYABLE) instead of backing off forever against a configuration error.
+ * (src/domain/connection/failure.ts RETRYABLE) instead of backing off forever against a configuration error.
  */
 export function netErrorCode(errno: string | undefined): NetErrorCode {
   switch (errno) {

@@ -25,7 +25,7 @@ import {
   type UdpDatagram,
   type UdpPort,
 } from '../../src/ports/net.js';
-import { formatIpv6, parseIpv6 } from '../../src/net/ipv6-address.js';
+import { formatIpv6, parseIpv6 } from '../../src/codecs/net/ipv6-address.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { wallClock } from '../clock/index.js';
 

@@ -5,7 +5,7 @@
 // action every CHA_Cycle; d1/d2/lock through provided actions; the CCS side's
 // limits and present values arrive as CCS.* events. What the CCS session needs
 // (target voltage/current, precharge estimate, contactors closed, stopping)
-// is derived from the snapshot by chargeParametersOf() (src/chademo/bridge.ts).
+// is derived from the snapshot by chargeParametersOf() (src/domain/chademo/bridge.ts).
 //
 // Sequence (protocol-facts §7, OX chademoCharger.cpp):
 //   D1 → k + 102.5.0 READY within 8 s → compatibility (target ≤ available voltage)
@@ -30,8 +30,8 @@ import {
   type VehicleLimits,
   type VehicleStatus,
   type VehicleTimes,
-} from '../../src/chademo/frames.js';
-import { chademoTimeoutDefaults, type ChademoBridgeConfig, type ChademoTimeouts } from '../../src/chademo/config.js';
+} from '../../src/domain/chademo/frames.js';
+import { chademoTimeoutDefaults, type ChademoBridgeConfig, type ChademoTimeouts } from '../../src/domain/chademo/config.js';
 import type { CanBusError, CanFrame } from '../../src/ports/can.js';
 import type { LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';

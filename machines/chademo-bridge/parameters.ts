@@ -1,7 +1,7 @@
 // What the CCS car session gets from the CHAdeMO side (the charge-parameter
 // source, src/ports/charge-parameters.ts) and the battery facts it reports to
 // the CCS charger, derived from the bridge machine's context. Pure.
-import { estimatePackVoltage } from '../../src/chademo/config.js';
+import { estimatePackVoltage } from '../../src/domain/chademo/config.js';
 import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import type { BatteryState } from '../../src/ports/hardware.js';
 import type { chademoBridgeMachine } from './machine.js';

@@ -18,18 +18,18 @@
 // through this machine: { type: 'TO_TRANSPORT', event } / { type: 'TO_SESSION', event }.
 import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
-import { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
+import { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/domain/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { crashFailure, failureText, layerFailure, type LayerFailure } from '../../src/connection/failure.js';
-import { causeText, type ConnectionEndCause } from '../../src/connection/end-cause.js';
+import { crashFailure, failureText, layerFailure, type LayerFailure } from '../../src/domain/connection/failure.js';
+import { causeText, type ConnectionEndCause } from '../../src/domain/connection/end-cause.js';
 import { layerState, type LayerFailedParams } from './layer.js';
 
-export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/connection/timing.js';
+export { defaultConnectionManagerTimings, type ConnectionManagerTimings } from '../../src/domain/connection/timing.js';
 
 /** An event the manager passes between its session and transport children (they check the shape). */
 export type ChildEvent = { readonly type: string; readonly [k: string]: unknown };
 
-/** The contract of every layer actor's output (src/connection/failure.ts). */
+/** The contract of every layer actor's output (src/domain/connection/failure.ts). */
 export type LayerOutput = { readonly ok: true; readonly [fact: string]: unknown } | { readonly ok: false; readonly failure: LayerFailure; readonly [fact: string]: unknown };
 
 export interface EvConnectionManagerInput {

@@ -10,13 +10,13 @@
 import { assign, enqueueActions, fromCallback, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { StatusUpdate } from '../../src/status.js';
 import { backoffDetails, childAlive, missing, sessionReason, withCause, type ChildEvent, type ChildInputs } from './ev.js';
-import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
+import { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/domain/connection/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { crashFailure, layerFailure, type LayerFailure } from '../../src/connection/failure.js';
-import type { ConnectionEndCause } from '../../src/connection/end-cause.js';
+import { crashFailure, layerFailure, type LayerFailure } from '../../src/domain/connection/failure.js';
+import type { ConnectionEndCause } from '../../src/domain/connection/end-cause.js';
 import { layerState, type LayerFailedParams } from './layer.js';
 
-export { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/connection/timing.js';
+export { defaultEvseConnectionManagerTimings, type EvseConnectionManagerTimings } from '../../src/domain/connection/timing.js';
 
 export interface EvseConnectionManagerInput {
   readonly timings?: Partial<EvseConnectionManagerTimings>;

@@ -11,8 +11,8 @@
 // The failure is handed to the machine's own `layerFailed` action (each
 // manager's setup declares it: it records the failure in the context); the
 // `onFail` state decides back-off versus give-up by the failure's code through
-// RETRYABLE (src/connection/failure.ts), not here.
-import { crashFailure, failureOf, layerFailure, type LayerFailure, type LayerName } from '../../src/connection/failure.js';
+// RETRYABLE (src/domain/connection/failure.ts), not here.
+import { crashFailure, failureOf, layerFailure, type LayerFailure, type LayerName } from '../../src/domain/connection/failure.js';
 
 /** The params of the `layerFailed` action both managers declare. */
 export interface LayerFailedParams {

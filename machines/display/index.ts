@@ -12,13 +12,13 @@
 //    charging actors never wait for it.
 import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Logger } from '../../src/ports/log.js';
-import { composePage, type PageContent, type PageId } from '../../src/display/pages.js';
-import type { DisplayFacts } from '../../src/display/facts.js';
-import { DisplayError, displayErrorOf } from '../../src/display/errors.js';
+import { composePage, type PageContent, type PageId } from '../../src/outputs/display/pages.js';
+import type { DisplayFacts } from '../../src/outputs/display/facts.js';
+import { DisplayError, displayErrorOf } from '../../src/outputs/display/errors.js';
 
-// The timings live in src/display/timing.ts so src/config can read their defaults without importing machines/.
-export { defaultDisplayTimings, type DisplayTimings } from '../../src/display/timing.js';
-import { defaultDisplayTimings, type DisplayTimings } from '../../src/display/timing.js';
+// The timings live in src/outputs/display/timing.ts so src/config can read their defaults without importing machines/.
+export { defaultDisplayTimings, type DisplayTimings } from '../../src/outputs/display/timing.js';
+import { defaultDisplayTimings, type DisplayTimings } from '../../src/outputs/display/timing.js';
 
 export interface DisplayMachineInput {
   readonly pages: readonly PageId[];

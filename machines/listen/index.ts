@@ -14,9 +14,9 @@ import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { reportAndLog } from '../../src/slac/report.js';
-import { meanAttenuation } from '../../src/slac/attenuation.js';
-import { QCA_LOCALCAST, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
+import { reportAndLog } from '../../src/domain/slac/report.js';
+import { meanAttenuation } from '../../src/domain/slac/attenuation.js';
+import { QCA_LOCALCAST, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/domain/slac/messages.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 
 export interface MacLogEntry {

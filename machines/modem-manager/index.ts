@@ -11,14 +11,14 @@
 //  reset     VS_RS_DEV.REQ → wait for the modem to come back
 import { assign, setup } from 'xstate';
 import { bytesEqual, formatMac, toHex } from '../../src/bytes.js';
-import { nidFromNmk } from '../../src/homeplug/keys.js';
+import { nidFromNmk } from '../../src/codecs/homeplug/keys.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { reportAndLog } from '../../src/slac/report.js';
-import { BROADCAST, QCA_LOCALCAST, randomBytes, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
-import { modemDefaults, type ModemTimings } from '../../src/slac/timing.js';
+import { reportAndLog } from '../../src/domain/slac/report.js';
+import { BROADCAST, QCA_LOCALCAST, randomBytes, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/domain/slac/messages.js';
+import { modemDefaults, type ModemTimings } from '../../src/domain/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { layerFailure, type LayerFailure, type ModemFailureCode } from '../../src/connection/failure.js';
+import { layerFailure, type LayerFailure, type ModemFailureCode } from '../../src/domain/connection/failure.js';
 
 export type ModemTask = 'discover' | 'join' | 'reset';
 export type ConfirmMethod = 'sw-ver' | 'get-key' | 'link-status';

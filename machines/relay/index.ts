@@ -10,23 +10,23 @@
 //              car's first request finds the charger already connected)
 //           ── CAR.CONNECTED ─▶ relaying
 //   relaying: request (car) → forward → response (charger) → forward, strictly alternating; the
-//           original bytes unless a rule changed the message (src/relay/forward.ts)
+//           original bytes unless a rule changed the message (src/tools/relay/forward.ts)
 //   ending (parallel), entered on a stop, a lost leg, a timeout or the end of the session:
 //     charger region: the charger's current to zero through the protocol — CurrentDemandReq/
-//           PreChargeReq with 0 A, PowerDeliveryReq stop, SessionStopReq (src/relay/session.ts) —
+//           PreChargeReq with 0 A, PowerDeliveryReq stop, SessionStopReq (src/tools/relay/session.ts) —
 //           each awaited (stopResponseTimeout), then the TCP close; nothing when the charger leg is gone
 //     car region: the car's pending and following requests are answered with EVSE_Shutdown (a stop)
 //           or EVSE_EmergencyShutdown (the charger leg failed) for carAnswerWindow, and its TCP
 //           connection is closed only once the charger region is done (current to zero first)
 import { assign, fromCallback, sendTo, setup, type AnyActorLogic } from 'xstate';
 import type { CodecError } from '../../src/result.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
-import { defaultRelayTimings, type RelayTimings } from '../../src/relay/timing.js';
-import { ownMessage, relayMessage, type Forwarded, type Leg, type RelayCodec } from '../../src/relay/forward.js';
-import { carShutdownResponse, chargerStopRequests, RelayTracker, type RelayPhase, type ShutdownStatus, type StopRequest } from '../../src/relay/session.js';
-import type { RelayRule } from '../../src/relay/rules.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
+import { defaultRelayTimings, type RelayTimings } from '../../src/tools/relay/timing.js';
+import { ownMessage, relayMessage, type Forwarded, type Leg, type RelayCodec } from '../../src/tools/relay/forward.js';
+import { carShutdownResponse, chargerStopRequests, RelayTracker, type RelayPhase, type ShutdownStatus, type StopRequest } from '../../src/tools/relay/session.js';
+import type { RelayRule } from '../../src/tools/relay/rules.js';
 
-export { defaultRelayTimings, type RelayTimings } from '../../src/relay/timing.js';
+export { defaultRelayTimings, type RelayTimings } from '../../src/tools/relay/timing.js';
 
 export interface RelayInput {
   readonly codec: RelayCodec;

@@ -6,7 +6,7 @@ import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from '
 import type { Subscription } from 'rxjs';
 import type { EvHardware, LockState } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
-import { publishSafetyFault } from '../../src/safety/events.js';
+import { publishSafetyFault } from '../../src/domain/safety/events.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { safeShutdownMachine, type SafeShutdownEvent, type SafeShutdownOutput, type SafeShutdownTimings } from './machine.js';
 import { errorMessage } from '../../src/errors.js';

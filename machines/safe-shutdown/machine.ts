@@ -15,9 +15,9 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { LockState } from '../../src/ports/hardware.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { safeShutdownDefaults, type SafeShutdownTimings } from '../../src/safety/timing.js';
+import { safeShutdownDefaults, type SafeShutdownTimings } from '../../src/domain/safety/timing.js';
 
-export { safeShutdownBudgetMs, safeShutdownDefaults, type SafeShutdownTimings } from '../../src/safety/timing.js';
+export { safeShutdownBudgetMs, safeShutdownDefaults, type SafeShutdownTimings } from '../../src/domain/safety/timing.js';
 
 export type SafeShutdownFaultCode = 'CURRENT_DID_NOT_DROP' | 'CONTACTORS_DID_NOT_OPEN' | 'INLET_VOLTAGE_NOT_SAFE' | 'UNLOCK_FAILED';
 

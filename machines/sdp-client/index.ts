@@ -10,15 +10,15 @@
 // logged through the 'report' action and ignored: another SECC or a confused
 // peer on the link must not end discovery.
 import { assign, fromCallback, sendTo, setup, type ActorRefFrom } from 'xstate';
-import { type SdpRequest, SDP_MULTICAST_ADDRESS, SDP_PORT, SDP_REQUEST_NO_TLS_TCP, decodeSdpResponse, encodeSdpRequest, sdpSecurityName } from '../../src/sdp/index.js';
-import { formatIpv6 } from '../../src/net/ipv6-address.js';
+import { type SdpRequest, SDP_MULTICAST_ADDRESS, SDP_PORT, SDP_REQUEST_NO_TLS_TCP, decodeSdpResponse, encodeSdpRequest, sdpSecurityName } from '../../src/codecs/sdp/index.js';
+import { formatIpv6 } from '../../src/codecs/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
+import { defaultSdpClientTimings, type SdpClientTimings } from '../../src/codecs/sdp/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { layerFailure, type LayerFailure, type SdpFailureCode } from '../../src/connection/failure.js';
+import { layerFailure, type LayerFailure, type SdpFailureCode } from '../../src/domain/connection/failure.js';
 import type { NetErrorCode } from '../../src/ports/net.js';
 
-export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/sdp/timing.js';
+export { defaultSdpClientTimings, type SdpClientTimings } from '../../src/codecs/sdp/timing.js';
 
 export interface SdpClientInput {
   readonly request?: SdpRequest;

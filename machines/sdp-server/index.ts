@@ -7,8 +7,8 @@
 //
 // No I/O: like the client, it talks to an invoked 'udp' actor.
 import { assign, fromCallback, sendTo, setup } from 'xstate';
-import { SDP_SECURITY_NONE, SDP_TRANSPORT_TCP, decodeSdpRequest, encodeSdpResponse, sdpSecurityName } from '../../src/sdp/index.js';
-import { parseIpv6 } from '../../src/net/ipv6-address.js';
+import { SDP_SECURITY_NONE, SDP_TRANSPORT_TCP, decodeSdpRequest, encodeSdpResponse, sdpSecurityName } from '../../src/codecs/sdp/index.js';
+import { parseIpv6 } from '../../src/codecs/net/ipv6-address.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { SdpClientEvent, SdpLinkEvent } from '../sdp-client/index.js';
 import { Checkpoint } from '../../src/checkpoints.js';

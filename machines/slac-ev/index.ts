@@ -13,12 +13,12 @@ import { formatMac, bytesEqual } from '../../src/bytes.js';
 import type { Logger } from '../../src/ports/log.js';
 import { nullLogger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { reportAndLog } from '../../src/slac/report.js';
-import { meanAttenuation, selectEvse, type EvseCandidate } from '../../src/slac/attenuation.js';
-import { BROADCAST, ValidateResult, randomBytes, type AttenCharInd, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
-import { slacEvDefaults, type SlacEvTimings } from '../../src/slac/timing.js';
+import { reportAndLog } from '../../src/domain/slac/report.js';
+import { meanAttenuation, selectEvse, type EvseCandidate } from '../../src/domain/slac/attenuation.js';
+import { BROADCAST, ValidateResult, randomBytes, type AttenCharInd, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/domain/slac/messages.js';
+import { slacEvDefaults, type SlacEvTimings } from '../../src/domain/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/connection/failure.js';
+import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/domain/connection/failure.js';
 
 export interface SlacEvInput {
   /** Our host MAC: PEV_MAC and FORWARDING_STA. */

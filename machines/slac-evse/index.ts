@@ -24,12 +24,12 @@ import { bytesEqual, formatMac } from '../../src/bytes.js';
 import type { Logger } from '../../src/ports/log.js';
 import { nullLogger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { reportAndLog } from '../../src/slac/report.js';
-import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../src/slac/attenuation.js';
-import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/slac/messages.js';
-import { slacEvseDefaults, type SlacEvseTimings } from '../../src/slac/timing.js';
+import { reportAndLog } from '../../src/domain/slac/report.js';
+import { averageProfiles, meanAttenuation, syntheticAttenuation } from '../../src/domain/slac/attenuation.js';
+import { BROADCAST, ValidateResult, type HomePlugMessage, type Mac, type MmeEvent, type OutgoingMme } from '../../src/domain/slac/messages.js';
+import { slacEvseDefaults, type SlacEvseTimings } from '../../src/domain/slac/timing.js';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/connection/failure.js';
+import { layerFailure, type LayerFailure, type SlacFailureCode } from '../../src/domain/connection/failure.js';
 
 export interface SlacEvseInput {
   /** Our host MAC (EVSE_MAC, SOURCE of CM_ATTEN_CHAR.IND). */

@@ -3,7 +3,7 @@
 // handshake) turns the neutral requests into documents and the responses
 // back. No I/O: documents leave through the provided `send` action, hardware
 // is commanded through provided actions, facts arrive as events, time only
-// through named delays (the standard's timer names, see src/v2g/config.ts).
+// through named delays (the standard's timer names, see src/domain/v2g/config.ts).
 //
 // DC: SupportedAppProtocol (400) → SessionSetup (500) → ServiceDiscovery (510)
 //   → PaymentServiceSelection (520) → Authorization loop (530) → ChargeParameterDiscovery loop (540)
@@ -20,10 +20,10 @@
 import { assign, enqueueActions, not, raise } from 'xstate';
 import { toHex } from '../../src/bytes.js';
 import { nullLogger } from '../../src/ports/log.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
-import { v2gEvTimeoutDefaults } from '../../src/v2g/config.js';
-import { protocolNamespaces } from '../../src/v2g/model.js';
-import { documentDespiteError } from '../../src/v2g/policy.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
+import { v2gEvTimeoutDefaults } from '../../src/domain/v2g/config.js';
+import { protocolNamespaces } from '../../src/domain/v2g/model.js';
+import { documentDespiteError } from '../../src/domain/v2g/policy.js';
 import { endReasonText } from './end-reason.js';
 import type { V2gEvFinishReason } from './types.js';
 import { Checkpoint } from '../../src/checkpoints.js';

@@ -3,8 +3,8 @@
 // testable without running the machine.
 import type { BatteryState } from '../../src/ports/hardware.js';
 import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
-import type { V2gEvConfig } from '../../src/v2g/config.js';
-import { isAcMode, type DcEvStatus, type RequestKind, type V2gRequest } from '../../src/v2g/model.js';
+import type { V2gEvConfig } from '../../src/domain/v2g/config.js';
+import { isAcMode, type DcEvStatus, type RequestKind, type V2gRequest } from '../../src/domain/v2g/model.js';
 
 export interface EvseLimits {
   readonly maxVoltage: number;

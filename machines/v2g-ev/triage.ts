@@ -1,17 +1,17 @@
 // What a response from the charger means for the EV session, decided without an
 // actor (as machines/v2g-evse/responses.ts does for the charger): the machine
 // applies the result (checkpoint, status, stop wish) and takes the transition.
-// The codes → reactions rules are src/v2g/policy.ts; this adds what the EV
+// The codes → reactions rules are src/domain/v2g/policy.ts; this adds what the EV
 // checks in the content (services offered, voltage window, isolation).
 import { bytesEqual } from '../../src/bytes.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 import type { BatteryState } from '../../src/ports/hardware.js';
-import type { V2gEvConfig } from '../../src/v2g/config.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
-import { decodeHandshakeResponse, offerFor } from '../../src/v2g/dialects/apphand.js';
-import { dialectFor } from '../../src/v2g/dialects/index.js';
-import { isAcMode, type DcEvseStatusCode, type DcEvseStatus, type IsolationLevel, type Protocol, type RequestKind, type ResponseCode, type V2gResponse } from '../../src/v2g/model.js';
-import { evReactionToEvseStatus, evReactionToNotification, evReactionToResponseCode } from '../../src/v2g/policy.js';
+import type { V2gEvConfig } from '../../src/domain/v2g/config.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
+import { decodeHandshakeResponse, offerFor } from '../../src/domain/v2g/dialects/apphand.js';
+import { dialectFor } from '../../src/domain/v2g/dialects/index.js';
+import { isAcMode, type DcEvseStatusCode, type DcEvseStatus, type IsolationLevel, type Protocol, type RequestKind, type ResponseCode, type V2gResponse } from '../../src/domain/v2g/model.js';
+import { evReactionToEvseStatus, evReactionToNotification, evReactionToResponseCode } from '../../src/domain/v2g/policy.js';
 import type { V2gEvFaultReason, V2gEvFinishReason } from './types.js';
 
 /** A fault that ends the session, with the codes that caused it (they go into V2gEvOutput). */

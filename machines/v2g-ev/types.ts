@@ -6,9 +6,9 @@ import type { ChargeParameters } from '../../src/ports/charge-parameters.js';
 import type { Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { CodecError } from '../../src/result.js';
-import type { V2gEvConfig, V2gEvTimeouts } from '../../src/v2g/config.js';
-import type { OutgoingDocument, V2gDocument } from '../../src/v2g/document.js';
-import type { DcEvseStatusCode, EnergyTransferMode, IsolationLevel, Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/v2g/model.js';
+import type { V2gEvConfig, V2gEvTimeouts } from '../../src/domain/v2g/config.js';
+import type { OutgoingDocument, V2gDocument } from '../../src/domain/v2g/document.js';
+import type { DcEvseStatusCode, EnergyTransferMode, IsolationLevel, Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/domain/v2g/model.js';
 import type { TcpCloseReason } from '../../src/ports/net.js';
 
 export interface V2gEvInput {
@@ -67,7 +67,7 @@ export type V2gEvFinishReason =
   | Reason<'SocTargetReached', { socPercent: number; socTarget: number }>
   /** STOP_REQUEST from the runtime (button, MQTT, SIGTERM). */
   | Reason<'UserStop', { request?: string }>
-  /** The charger asked for the stop: DC_EVSEStatusCode EVSE_Shutdown / EVSE_UtilityInterruptEvent or EVSENotification StopCharging (src/v2g/policy.ts). */
+  /** The charger asked for the stop: DC_EVSEStatusCode EVSE_Shutdown / EVSE_UtilityInterruptEvent or EVSENotification StopCharging (src/domain/v2g/policy.ts). */
   | Reason<'ChargerStop', { evseStatusCode: 'EVSE_Shutdown' | 'EVSE_UtilityInterruptEvent' } | { notification: 'StopCharging' }>
   /** The session reached SessionStop without a recorded stop cause. */
   | Reason<'SessionStop'>;
@@ -89,7 +89,7 @@ export type V2gEvFaultReason =
   /** The EXI document decoded but the dialect could not read the expected response from it. */
   | Reason<'ResponseUndecodable', { request: RequestKind; error: { code: string; message: string } }>
   | Reason<'UnexpectedResponse', { expected: RequestKind; got: RequestKind }>
-  /** A FAILED* ResponseCode (src/v2g/policy.ts: any FAILED ends the session). */
+  /** A FAILED* ResponseCode (src/domain/v2g/policy.ts: any FAILED ends the session). */
   | Reason<'ResponseCodeFailed', { request: RequestKind; responseCode: ResponseCode }>
   /** DC_EVSEStatusCode EVSE_EmergencyShutdown, EVSE_Malfunction or a reserved value. */
   | Reason<'EvseStatusFault', { evseStatusCode: DcEvseStatusCode }>

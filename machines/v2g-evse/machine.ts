@@ -17,13 +17,13 @@ import { bytesEqual, toHex } from '../../src/bytes.js';
 import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardware.js';
 import { nullLogger, type Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { v2gEvseTimeoutDefaults, type V2gEvseConfig, type V2gEvseTimeouts } from '../../src/v2g/config.js';
-import { chooseProtocol, decodeHandshakeRequest, encodeHandshakeResponse } from '../../src/v2g/dialects/apphand.js';
-import { dialectFor } from '../../src/v2g/dialects/index.js';
-import { faultsFor, noFaults, type FaultAction, type FaultScenario } from '../../src/v2g/faults.js';
-import { isAcMode, type DcEvseStatus, type Protocol, type RequestKind, type V2gResponse } from '../../src/v2g/model.js';
-import { documentDespiteError, energyModeOf, isAllowedNext, isOkCode, seccStepOf, type SeccStage } from '../../src/v2g/policy.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
+import { v2gEvseTimeoutDefaults, type V2gEvseConfig, type V2gEvseTimeouts } from '../../src/domain/v2g/config.js';
+import { chooseProtocol, decodeHandshakeRequest, encodeHandshakeResponse } from '../../src/domain/v2g/dialects/apphand.js';
+import { dialectFor } from '../../src/domain/v2g/dialects/index.js';
+import { faultsFor, noFaults, type FaultAction, type FaultScenario } from '../../src/domain/v2g/faults.js';
+import { isAcMode, type DcEvseStatus, type Protocol, type RequestKind, type V2gResponse } from '../../src/domain/v2g/model.js';
+import { documentDespiteError, energyModeOf, isAllowedNext, isOkCode, seccStepOf, type SeccStage } from '../../src/domain/v2g/policy.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
 import { answer, type EvseEffect, type IsolationProgress } from './responses.js';
 import { evseEndReasonText, type V2gEvseActionParams, type V2gEvseEndReason, type V2gEvseEvent, type V2gEvseInput, type V2gEvseOutput } from './types.js';
 import { Checkpoint } from '../../src/checkpoints.js';
@@ -413,7 +413,7 @@ export const v2gEvseMachine = setup({
         after: {
           // The handshake wait is bounded twice from the accept: by the standard's V2G_SECC_Sequence_Timeout
           // (DIN 70121 / ISO 15118-2 [V2G2-443]: 60 s; it only ran after the handshake before) and by the tighter
-          // handshake_timeout for a peer that has sent no complete message (silent, slowloris), see src/v2g/config.ts.
+          // handshake_timeout for a peer that has sent no complete message (silent, slowloris), see src/domain/v2g/config.ts.
           handshake_timeout: { actions: raise({ type: 'HS.FAILED' as const, end: { code: 'Timeout', detail: { timer: 'handshake_timeout', beforeHandshake: true } } }) },
           V2G_SECC_Sequence_Timeout: { actions: raise({ type: 'HS.FAILED' as const, end: { code: 'Timeout', detail: { timer: 'V2G_SECC_Sequence_Timeout', beforeHandshake: true } } }) },
         },

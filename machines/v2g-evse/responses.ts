@@ -3,9 +3,9 @@
 // the machine sends and performs them. Real-equipment lessons built in
 // (pyplc-inventory §1.4, §2) are marked where they apply.
 import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardware.js';
-import type { V2gEvseConfig } from '../../src/v2g/config.js';
-import { isAcMode, type AcEvseStatus, type DcEvseStatus, type IsolationLevel, type Protocol, type V2gRequest, type V2gResponse } from '../../src/v2g/model.js';
-import { isolationAllowsEnergyTransfer, type SeccStage } from '../../src/v2g/policy.js';
+import type { V2gEvseConfig } from '../../src/domain/v2g/config.js';
+import { isAcMode, type AcEvseStatus, type DcEvseStatus, type IsolationLevel, type Protocol, type V2gRequest, type V2gResponse } from '../../src/domain/v2g/model.js';
+import { isolationAllowsEnergyTransfer, type SeccStage } from '../../src/domain/v2g/policy.js';
 
 export type EvseEffect =
   | { readonly type: 'setPowerSupply'; readonly voltage: number; readonly current: number }
@@ -136,7 +136,7 @@ export function answer(req: V2gRequest, f: EvseFacts): Answer {
             dcStatus: ok ? dcStatus(f, measuredIsolation(f)) : dcStatus(f, measuredIsolation(f), 'EVSE_Malfunction'),
           },
           effects: [],
-          // Only a usable result opens the way to PreCharge (src/v2g/policy.ts, DC sequence).
+          // Only a usable result opens the way to PreCharge (src/domain/v2g/policy.ts, DC sequence).
           stage: ok ? 'CableCheckFinished' : 'CableCheckFailed',
         };
       }

@@ -3,10 +3,10 @@ import type { IsolationStatus, PowerSupplyReading } from '../../src/ports/hardwa
 import type { Logger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { CodecError } from '../../src/result.js';
-import type { V2gEvseConfig } from '../../src/v2g/config.js';
-import type { OutgoingDocument, V2gDocument } from '../../src/v2g/document.js';
-import type { FaultScenario } from '../../src/v2g/faults.js';
-import type { Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/v2g/model.js';
+import type { V2gEvseConfig } from '../../src/domain/v2g/config.js';
+import type { OutgoingDocument, V2gDocument } from '../../src/domain/v2g/document.js';
+import type { FaultScenario } from '../../src/domain/v2g/faults.js';
+import type { Protocol, RequestKind, ResponseCode, SchemaId } from '../../src/domain/v2g/model.js';
 import type { TcpCloseReason } from '../../src/ports/net.js';
 
 export interface V2gEvseInput {
@@ -54,7 +54,7 @@ export interface V2gEvseActionParams {
 /** A code with its typed detail. */
 type Reason<C extends string, D = Record<string, never>> = { readonly code: C; readonly detail: Readonly<D> };
 
-/** A timer of the SECC whose expiry ends the session (src/v2g/config.ts). */
+/** A timer of the SECC whose expiry ends the session (src/domain/v2g/config.ts). */
 export type V2gEvseEndTimer = 'handshake_timeout' | 'V2G_SECC_Sequence_Timeout' | 'V2G_SECC_Ongoing_Performance_Time';
 
 /**

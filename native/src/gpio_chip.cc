@@ -4,7 +4,7 @@
 //
 // This file only opens /dev/gpiochipN, issues the four ioctls and watches a
 // line request's fd for edge events. The structs are packed and unpacked in
-// TypeScript (src/hardware/gpiochip.ts, pure and unit-tested); here each
+// TypeScript (src/domain/hardware/gpiochip.ts, pure and unit-tested); here each
 // buffer's length is checked against the kernel header's sizeof, so a layout
 // mismatch is an EINVAL with a message, never a short copy into the kernel.
 //

@@ -1,5 +1,5 @@
 // `tsplc decode <folder>`: every capture in a folder (not recursive), one statistics row per session
-// (src/analysis/statistics.ts), like pyPLC's pcap_statistics.txt. One capture at a time, so memory is
+// (src/tools/analysis/statistics.ts), like pyPLC's pcap_statistics.txt. One capture at a time, so memory is
 // that of the largest capture, and an unreadable file is a row, not the end of the run.
 //
 // TLS (ISO-20, Plug & Charge): each capture is decrypted with the key log it carries on UDP 52345
@@ -8,11 +8,11 @@
 // protocol then reads e.g. `ISO-20 DC (TLS)`.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeCapture } from '../analysis/capture.js';
-import { keyLogFromCapture } from '../analysis/capture-keylog.js';
-import { addKeyLogText, emptyKeyLog } from '../analysis/tls.js';
-import { type StatisticsRow, type TlsKeySource, captureStatistics, statisticsTable, tlsFactsOf } from '../analysis/statistics.js';
-import { detectCaptureFormat } from '../capture/reader.js';
+import { analyzeCapture } from '../tools/analysis/capture.js';
+import { keyLogFromCapture } from '../tools/analysis/capture-keylog.js';
+import { addKeyLogText, emptyKeyLog } from '../tools/analysis/tls.js';
+import { type StatisticsRow, type TlsKeySource, captureStatistics, statisticsTable, tlsFactsOf } from '../tools/analysis/statistics.js';
+import { detectCaptureFormat } from '../codecs/capture/reader.js';
 
 const CAPTURE_NAME = /\.(pcap|pcapng|cap)$/i;
 

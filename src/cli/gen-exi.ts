@@ -1,8 +1,8 @@
-// `npm run gen:exi -- <schemas folder>`: regenerate src/exi/generated/ from the XSDs.
+// `npm run gen:exi -- <schemas folder>`: regenerate src/codecs/exi/generated/ from the XSDs.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from '../exi/gen/index.js';
+import { generate } from '../codecs/exi/gen/index.js';
 import { errorMessage } from '../errors.js';
 
 function readSchemas(dir: string): Map<string, string> {
@@ -24,7 +24,7 @@ function main(argv: string[]): number {
     process.stderr.write('usage: npm run gen:exi -- <schemas folder> [output folder]\n');
     return 2;
   }
-  const outDir = resolve(argv[1] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'exi', 'generated'));
+  const outDir = resolve(argv[1] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'codecs', 'exi', 'generated'));
   let outputs: Map<string, string>;
   try {
     outputs = generate(readSchemas(resolve(dir)));

@@ -5,10 +5,10 @@ import { describeRange, formatDefault } from './spec.js';
 
 const sectionDocs: Record<string, string> = {
   general: 'Role, interface, board.',
-  slac: 'ISO 15118-3 SLAC timers and counters, named as in the standard (defaults from `src/slac/timing.ts`).',
+  slac: 'ISO 15118-3 SLAC timers and counters, named as in the standard (defaults from `src/domain/slac/timing.ts`).',
   modem: 'HomePlug modem management (SET_KEY, restart, discovery).',
   sdp: 'SECC Discovery Protocol client ([V2G2-159], [V2G2-161]).',
-  v2g: 'DIN 70121 / ISO 15118-2 session: standard timers under their standard names (defaults from `src/v2g/config.ts`), precharge and stop criteria.',
+  v2g: 'DIN 70121 / ISO 15118-2 session: standard timers under their standard names (defaults from `src/domain/v2g/config.ts`), precharge and stop criteria.',
   connection: 'Connection manager: retries and back-off of the layers (defaults from `machines/connection-manager`).',
   ev: 'The car: battery and limits reported to the charger.',
   evse: 'The charger: power-supply limits, protocol preference, pyPLC EVSE options.',

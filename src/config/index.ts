@@ -1,10 +1,10 @@
 // tsplc configuration: schema, validation, overrides, pyPLC import, and the
 // adapters that turn the validated config into each machine's input.
 import type { TsplcConfig } from './schema.js';
-import type { SafeShutdownTimings } from '../safety/timing.js';
-import type { ConnectionManagerTimings } from '../connection/timing.js';
-import type { SafetyLimits } from '../safety/monitor.js';
-import type { SlacEvTimings, SlacEvseTimings } from '../slac/timing.js';
+import type { SafeShutdownTimings } from '../domain/safety/timing.js';
+import type { ConnectionManagerTimings } from '../domain/connection/timing.js';
+import type { SafetyLimits } from '../domain/safety/monitor.js';
+import type { SlacEvTimings, SlacEvseTimings } from '../domain/slac/timing.js';
 
 export * from './schema.js';
 export * from './spec.js';

@@ -2,7 +2,7 @@
 // the one list that the board loader resolves and that validateConfig (and so
 // `tsplc config check`) checks for unknown names and collisions.
 import type { Result } from '../result.js';
-import { boardDefaultPins, gpioBoardOf, resolvePinAssignments, type PinAssignment, type ResolvedPin } from '../hardware/pins.js';
+import { boardDefaultPins, gpioBoardOf, resolvePinAssignments, type PinAssignment, type ResolvedPin } from '../domain/hardware/pins.js';
 import type { TsplcConfig } from './schema.js';
 
 export const evPinKeys = [

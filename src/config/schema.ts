@@ -4,18 +4,18 @@
 // cannot drift apart. tsplc's own keys are snake_case. Every pyPLC pyPlc.ini key
 // that still means something is mapped (`pyplc:`); the rest are listed in
 // droppedPyplcKeys with the reason.
-import { slacEvDefaults, slacEvseDefaults, modemDefaults } from '../slac/timing.js';
-import { v2gEvDefaults, v2gEvTimeoutDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../v2g/config.js';
-import { defaultSdpClientTimings } from '../sdp/timing.js';
-import { defaultConnectionManagerTimings, defaultEvseConnectionManagerTimings } from '../connection/timing.js';
-import { safeShutdownDefaults } from '../safety/timing.js';
-import { defaultSafetyLimits } from '../safety/monitor.js';
-import { defaultDisplayTimings } from '../display/timing.js';
-import { pageIds } from '../display/pages.js';
-import { chademoTimeoutDefaults } from '../chademo/config.js';
-import { batterySourceNames } from '../ev-source/types.js';
-import { dieterDefaultVoltsPerCount } from '../hardware/dieter.js';
-import { defaultRelayTimings, relayLinkDefaults } from '../relay/timing.js';
+import { slacEvDefaults, slacEvseDefaults, modemDefaults } from '../domain/slac/timing.js';
+import { v2gEvDefaults, v2gEvTimeoutDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../domain/v2g/config.js';
+import { defaultSdpClientTimings } from '../codecs/sdp/timing.js';
+import { defaultConnectionManagerTimings, defaultEvseConnectionManagerTimings } from '../domain/connection/timing.js';
+import { safeShutdownDefaults } from '../domain/safety/timing.js';
+import { defaultSafetyLimits } from '../domain/safety/monitor.js';
+import { defaultDisplayTimings } from '../outputs/display/timing.js';
+import { pageIds } from '../outputs/display/pages.js';
+import { chademoTimeoutDefaults } from '../domain/chademo/config.js';
+import { batterySourceNames } from '../domain/ev-source/types.js';
+import { dieterDefaultVoltsPerCount } from '../domain/hardware/dieter.js';
+import { defaultRelayTimings, relayLinkDefaults } from '../tools/relay/timing.js';
 import { bool, int, listOf, ms, num, oneOf, optNum, pin as pinSpec, str, type IntSpec, type KeySpec, type OptionalNumberSpec, type ValueOf } from './spec.js';
 
 const protocols = ['din', 'iso2'] as const;

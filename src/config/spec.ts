@@ -59,7 +59,7 @@ export interface ListSpec<V extends string = string> extends Base {
 /**
  * A GPIO pin: its name as the board prints it ("GPIO17", "PIN11", "P9_23") or the
  * board's GPIO number; -1 = not fitted. The name is checked against the board
- * (general.board) by validateConfig, through src/hardware/pins.ts.
+ * (general.board) by validateConfig, through src/domain/hardware/pins.ts.
  */
 export interface PinSpec extends Base {
   readonly type: 'pin';

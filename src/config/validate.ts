@@ -2,7 +2,7 @@
 // Pure: the file is read by src/runtime/config-file.ts.
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { err, ok, type Result } from '../result.js';
-import { safeShutdownBudgetMs } from '../safety/timing.js';
+import { safeShutdownBudgetMs } from '../domain/safety/timing.js';
 import { sections, schema, unsupportedKeys, type SectionName, type TsplcConfig } from './schema.js';
 import { describeRange, formatDefault, type KeySpec } from './spec.js';
 import { resolveConfigPins } from './pins.js';

@@ -3,7 +3,7 @@
 // takes lines (the Display port in hardware.ts: SerialToOLED, celeron55
 // disp0..2). The page button is a GPIO input.
 import type { Observable } from 'rxjs';
-import type { Framebuffer } from '../display/framebuffer.js';
+import type { Framebuffer } from '../outputs/display/framebuffer.js';
 
 export interface PixelPanel {
   readonly width: number;

@@ -7,7 +7,7 @@
 /**
  * The GPIO driver a board needs (drivers/gpio/gpiochip.ts or onoff.ts; a twin in tests).
  * `pin` is the board's GPIO number (Raspberry Pi: BCM; BeagleBone: 32 × bank + bit), as
- * src/hardware/pins.ts resolves a name; the driver maps it to its chip and line (or sysfs number).
+ * src/domain/hardware/pins.ts resolves a name; the driver maps it to its chip and line (or sysfs number).
  * output() and input() throw a GpioError-shaped Error (code + message) when the line cannot be had.
  */
 export interface GpioDriver {

@@ -13,7 +13,7 @@
 import { distinctUntilChanged, map, Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import { batteryStateOf, type ChademoBridgeContext, chargeParametersOf, chademoBridgeMachine, prechargeVoltageOf, type ChademoBridgeEvent, type ChademoBridgeOutput } from '../../machines/chademo-bridge/index.js';
-import type { ChademoBridgeConfig } from '../chademo/config.js';
+import type { ChademoBridgeConfig } from '../domain/chademo/config.js';
 import type { CanPort } from '../ports/can.js';
 import type { Clock } from '../ports/clock.js';
 import { realClock } from '../../drivers/clock/index.js';
@@ -22,7 +22,7 @@ import type { ChargeParameters } from '../ports/charge-parameters.js';
 import type { BatteryState, EvHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
-import { dialectFor } from '../v2g/dialects/index.js';
+import { dialectFor } from '../domain/v2g/dialects/index.js';
 import type { WireRecord } from './v2g-transport.js';
 
 export interface ChademoBridgeOptions {

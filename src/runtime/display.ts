@@ -9,24 +9,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { formatMac } from '../bytes.js';
-import { halfBlocks } from '../display/terminal.js';
+import { halfBlocks } from '../outputs/display/terminal.js';
 import { encodePng } from '../../drivers/display/png.js';
 import type { Observable, Subscription } from 'rxjs';
 import { displayMachine, type DisplayTimings } from '../../machines/display/index.js';
 import type { TsplcConfig } from '../config/schema.js';
-import { oneAtATime } from '../display/errors.js';
-import { protocolName, foldMeasurement, foldRequest, foldResponse, foldStatus, initialFacts, type DisplayFacts } from '../display/facts.js';
-import type { Framebuffer } from '../display/framebuffer.js';
-import { isPageId, type PageContent, type PageId } from '../display/pages.js';
-import { renderPage, type PanelSize } from '../display/render.js';
-import { chooseDisplayBackend, type DisplayBackend } from '../display/select.js';
-import { Ssd1306Twin } from '../display/ssd1306-twin.js';
-import { renderTextLines } from '../display/text.js';
+import { oneAtATime } from '../outputs/display/errors.js';
+import { protocolName, foldMeasurement, foldRequest, foldResponse, foldStatus, initialFacts, type DisplayFacts } from '../outputs/display/facts.js';
+import type { Framebuffer } from '../outputs/display/framebuffer.js';
+import { isPageId, type PageContent, type PageId } from '../outputs/display/pages.js';
+import { renderPage, type PanelSize } from '../outputs/display/render.js';
+import { chooseDisplayBackend, type DisplayBackend } from '../outputs/display/select.js';
+import { Ssd1306Twin } from '../outputs/display/ssd1306-twin.js';
+import { renderTextLines } from '../outputs/display/text.js';
 import type { PixelPanel } from '../ports/display.js';
 import type { Display, EvHardware, EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
-import { dialectFor } from '../v2g/dialects/index.js';
+import { dialectFor } from '../domain/v2g/dialects/index.js';
 import type { Clock } from '../ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';
 // Static: neither module loads a package at import time (i2c-bus is imported inside openI2cBus).
@@ -108,7 +108,7 @@ async function openBackend(backend: DisplayBackend, o: DisplayAttachOptions, log
         log.log('error', `display unavailable (UNAVAILABLE): serial display on ${port}: ${link.error}; charging goes on without it`, { code: 'UNAVAILABLE' });
         return undefined;
       }
-      const { createSerialOledDisplay } = await import('../hardware/serial-oled.js');
+      const { createSerialOledDisplay } = await import('../domain/hardware/serial-oled.js');
       return { text: createSerialOledDisplay(link.value) };
     }
   }

@@ -30,11 +30,11 @@ import {
   type BatterySourceError,
   type CarMqttFacts,
   type CarOutput,
-} from '../ev-source/index.js';
+} from '../domain/ev-source/index.js';
 import type { BatteryState, EvHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
 import { err, ok, type Result } from '../result.js';
-import { attachSafetyMonitor, type SafetyMonitor } from '../safety/index.js';
+import { attachSafetyMonitor, type SafetyMonitor } from '../domain/safety/index.js';
 import type { StatusBus } from '../status.js';
 import type { WireRecord } from './v2g-transport.js';
 import { errorMessage } from '../errors.js';

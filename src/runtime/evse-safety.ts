@@ -7,7 +7,7 @@ import type { Actor, AnyStateMachine } from 'xstate';
 import type { TsplcConfig } from '../config/schema.js';
 import type { EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
-import { watchEvseSafety, type EvseHardwareEvent, type SafetyMonitor } from '../safety/index.js';
+import { watchEvseSafety, type EvseHardwareEvent, type SafetyMonitor } from '../domain/safety/index.js';
 import type { Clock } from '../ports/clock.js';
 import { wallClock } from '../../drivers/clock/index.js';
 import { errorMessage } from '../errors.js';

@@ -29,14 +29,14 @@ import {
   type EvFacts,
   type MqttPublication,
   type SocCallbackQuery,
-} from '../forwarding/index.js';
+} from '../outputs/forwarding/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { CpState, PowerSupplyReading } from '../ports/hardware.js';
 import type { HttpPostResult } from '../ports/http.js';
 import type { MqttLink } from '../ports/mqtt.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
-import { dialectFor } from '../v2g/dialects/index.js';
+import { dialectFor } from '../domain/v2g/dialects/index.js';
 import type { ForwardingPorts } from './io-drivers.js';
 import type { WireRecord } from './v2g-transport.js';
 

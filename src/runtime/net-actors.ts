@@ -5,7 +5,7 @@ import { fromCallback, fromPromise } from 'xstate';
 import type { NetStack, TcpConnection, TcpServer, UdpPort } from '../ports/net.js';
 import type { Logger } from '../ports/log.js';
 import type { SdpClientEvent, SdpLinkEvent } from '../../machines/sdp-client/index.js';
-import { layerFailure, tcpFailureCode, type LayerFailure, type TcpFailureCode } from '../connection/failure.js';
+import { layerFailure, tcpFailureCode, type LayerFailure, type TcpFailureCode } from '../domain/connection/failure.js';
 
 /** A TCP step that failed: the NetStack's code as a TCP layer failure. */
 export type TcpFailed = { readonly ok: false; readonly failure: LayerFailure<TcpFailureCode> };

@@ -17,7 +17,7 @@
 // Frames from or to this station are always recorded (within the size bound): they are the session.
 import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PcapngWriter } from '../capture/pcapng-writer.js';
+import { PcapngWriter } from '../codecs/capture/pcapng-writer.js';
 import { toHex } from '../bytes.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';

@@ -2,7 +2,7 @@
 // towards the car tsplc is a charger (SLAC as EVSE with a fresh NMK, SDP server, TCP server), towards
 // the charger a car (modem discovery, SLAC as EV, SDP client, TCP client). The existing layer actors
 // are reused as they are (slac-layer.ts, net-actors.ts, the SDP machines, the V2GTP reassembler); the
-// relay statechart (machines/relay) pairs and forwards, src/relay decides what a message becomes.
+// relay statechart (machines/relay) pairs and forwards, src/tools/relay decides what a message becomes.
 //
 //   car-if  ── leg 'car'     : evseModemActor → evseSlacActor → (LEG.OPEN) listen + SDP server + accept
 //   charger-if ── leg 'charger': (LEG.START) evModemActor → evSlacActor → SDP client → TCP connect
@@ -23,11 +23,11 @@ import type { ControlPilot } from '../ports/hardware.js';
 import type { LogFields, LogLevel, Logger } from '../ports/log.js';
 import type { NetStack, TcpConnection } from '../ports/net.js';
 import { StatusBus, type StatusUpdate } from '../status.js';
-import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../v2gtp/index.js';
-import { DelayStats, type RelayDirection } from '../relay/delay.js';
-import { RelayLiveView } from '../relay/live.js';
-import { rulesText, type RelayRule } from '../relay/rules.js';
-import type { Leg } from '../relay/forward.js';
+import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../codecs/v2gtp/index.js';
+import { DelayStats, type RelayDirection } from '../tools/relay/delay.js';
+import { RelayLiveView } from '../tools/relay/live.js';
+import { rulesText, type RelayRule } from '../tools/relay/rules.js';
+import type { Leg } from '../tools/relay/forward.js';
 import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder, type LowerLayerOptions } from './slac-layer.js';
 import { udpLinkActor } from './net-actors.js';
 import { reporter } from './stack.js';
@@ -36,8 +36,8 @@ import { errorMessage } from '../errors.js';
 import { Checkpoint } from '../checkpoints.js';
 import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 import { simulationTap } from './car-requests.js';
-import { failureOf, failureText } from '../connection/failure.js';
-import { relayLinkDefaults } from '../relay/timing.js';
+import { failureOf, failureText } from '../domain/connection/failure.js';
+import { relayLinkDefaults } from '../tools/relay/timing.js';
 import type { TsplcConfig } from '../config/schema.js';
 
 export interface RelayLegPorts {
@@ -114,7 +114,7 @@ function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, i
   });
 }
 
-// The layer actors fail with a typed LayerFailure (src/connection/failure.ts); runLogic's own abort/crash with a reason text.
+// The layer actors fail with a typed LayerFailure (src/domain/connection/failure.ts); runLogic's own abort/crash with a reason text.
 const failedReason = (o: unknown): string | undefined => {
   if (o && typeof o === 'object' && 'reason' in o && !('failure' in o)) return String(o.reason);
   const f = failureOf(o);
@@ -493,7 +493,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   const chargerIf = values['charger-if'];
   if (!carIf || !chargerIf) return fail('--car-if and --charger-if are both needed');
   if (carIf === chargerIf) return fail('--car-if and --charger-if must be two interfaces (two modems)');
-  const { parseRules } = await import('../relay/rules.js');
+  const { parseRules } = await import('../tools/relay/rules.js');
   const rules = parseRules(values.rule ?? []);
   if (!rules.ok) return fail(rules.error.message);
   const loaded = loadConfig({ ...values, mode: 'pev', interface: carIf });
@@ -638,7 +638,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   const figures = run.delays.figures();
-  const { delayText } = await import('../relay/delay.js');
+  const { delayText } = await import('../tools/relay/delay.js');
   const verdict = run.live.verdict();
   const verdictText = run.live.verdictText();
   log.log('info', delayText(figures), { p50: figures.all.p50, p99: figures.all.p99, max: figures.all.max, n: figures.all.n });

@@ -3,8 +3,8 @@
 // config (the log level, one session or many) is in session-config.ts.
 import { parseCommandArgs } from './args.js';
 import { configArgOptions, type ConfigArgs } from './config-file.js';
-import { parseFaultScenario, type FaultScenario } from '../v2g/faults.js';
-import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
+import { parseFaultScenario, type FaultScenario } from '../domain/v2g/faults.js';
+import type { EnergyTransferMode, Protocol } from '../domain/v2g/model.js';
 import { err, ok, type Result } from '../result.js';
 
 export type Role = 'pev' | 'evse';

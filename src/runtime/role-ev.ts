@@ -96,7 +96,7 @@ async function startChademoBridge(c: TsplcConfig, board: Board, status: StatusBu
   if (!board.chademo || !board.ev)
     return err(`ev.battery_source = "chademo" needs a board with CAN and the CHAdeMO sequence signals (general.board = "raspberry-pi-can"); board ${board.name} has none`);
   const { createChademoBridge } = await import('./chademo.js');
-  const { chademoBridgeConfigFrom } = await import('../chademo/config.js');
+  const { chademoBridgeConfigFrom } = await import('../domain/chademo/config.js');
   const bridge = createChademoBridge({
     config: chademoBridgeConfigFrom(c.chademo),
     can: board.chademo.can,

@@ -2,7 +2,7 @@
 // actors are in, and every exit (a signal, the end of a --once session) leaves the car safe first.
 import type { EvHardware, EvseHardware } from '../ports/hardware.js';
 import type { Logger } from '../ports/log.js';
-import type { SafeShutdownTimings } from '../safety/timing.js';
+import type { SafeShutdownTimings } from '../domain/safety/timing.js';
 import { startSafeShutdown } from '../../machines/safe-shutdown/index.js';
 import type { StatusUpdate } from '../status.js';
 import { errorMessage } from '../errors.js';

@@ -3,8 +3,8 @@
 // timers, the modem timings, and whether the role serves one session or many.
 import { parseMac } from '../bytes.js';
 import type { TsplcConfig } from '../config/schema.js';
-import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
-import type { EnergyTransferMode, Protocol } from '../v2g/model.js';
+import { v2gEvDefaults, v2gEvseDefaults, v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../domain/v2g/config.js';
+import type { EnergyTransferMode, Protocol } from '../domain/v2g/model.js';
 import type { Role } from './role-args.js';
 
 /** The standard timers of [v2g] whose names a timeouts object knows. */

@@ -4,7 +4,7 @@
 import { MemoryCanBus, type MemoryCanBusOptions } from '../../drivers/can/memory.js';
 import { createSimChademo, defaultSimChademoCar, type SimChademo, type SimChademoCarOptions } from '../../boards/sim/chademo-car.js';
 import type { SimBoard, SimBatteryOptions } from '../../boards/sim/index.js';
-import { chademoBridgeDefaults, type ChademoBridgeConfig } from '../chademo/config.js';
+import { chademoBridgeDefaults, type ChademoBridgeConfig } from '../domain/chademo/config.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusBus } from '../status.js';
 import { createChademoBridge, type ChademoBridge } from './chademo.js';

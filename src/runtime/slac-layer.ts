@@ -14,12 +14,12 @@ import { createActor, fromPromise, type AnyActorLogic, type AnyActorRef } from '
 import { modemManagerMachine, type ModemManagerOutput } from '../../machines/modem-manager/index.js';
 import { slacEvMachine, type SlacEvOutput } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine, type SlacEvseOutput } from '../../machines/slac-evse/index.js';
-import { bridgePort } from '../slac/bridge.js';
+import { bridgePort } from '../domain/slac/bridge.js';
 import type { Clock } from '../ports/clock.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { Logger } from '../ports/log.js';
 import type { StatusUpdate } from '../status.js';
-import { crashFailure, layerFailure, type LayerFailure } from '../connection/failure.js';
+import { crashFailure, layerFailure, type LayerFailure } from '../domain/connection/failure.js';
 
 export interface LowerLayerOptions {
   readonly port: EthernetPort;

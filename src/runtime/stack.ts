@@ -13,7 +13,7 @@ import { startSafeShutdown, type SafeShutdownOutput, type SafeShutdownRun, type 
 import { shutdownCoordinatorMachine, type ShutdownRequester } from '../../machines/shutdown-coordinator/index.js';
 import type { v2gEvMachine, V2gEvActionParams } from '../../machines/v2g-ev/index.js';
 import type { v2gEvseMachine, V2gEvseActionParams } from '../../machines/v2g-evse/index.js';
-import { cpEnergyStep } from '../safety/output-off.js';
+import { cpEnergyStep } from '../domain/safety/output-off.js';
 import { switchEvseOutputOff, type EvseShutdownOutput } from './evse-shutdown.js';
 import type { EthernetPort } from '../ports/ethernet.js';
 import type { BatteryState, EvHardware, EvseHardware } from '../ports/hardware.js';
@@ -21,9 +21,9 @@ import type { LogLevel, Logger } from '../ports/log.js';
 import type { NetStack } from '../ports/net.js';
 import { StatusBus, type StatusUpdate } from '../status.js';
 import { IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
-import { evCapabilitiesOf, plugState$, v2gEvConfigForHardware } from '../hardware/capabilities.js';
-import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../v2g/config.js';
-import type { FaultScenario } from '../v2g/faults.js';
+import { evCapabilitiesOf, plugState$, v2gEvConfigForHardware } from '../domain/hardware/capabilities.js';
+import { seccMsgPerformanceTime, v2gEvseTimeoutDefaults, type V2gEvConfig, type V2gEvseConfig } from '../domain/v2g/config.js';
+import type { FaultScenario } from '../domain/v2g/faults.js';
 import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from './net-actors.js';
 import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder } from './slac-layer.js';
 import { v2gTransportActor, type LateResponse, type V2gCodec, type WireRecord } from './v2g-transport.js';
@@ -262,7 +262,7 @@ export function createEvStack(o: EvStackOptions): EvRoleStack {
   });
   ref.cm = cm;
 
-  // Hardware → events. Plug: PP, the CP state or the 5 % PWM, whatever the board senses (src/hardware/capabilities.ts).
+  // Hardware → events. Plug: PP, the CP state or the 5 % PWM, whatever the board senses (src/domain/hardware/capabilities.ts).
   const plugged = (p: boolean): void => queueMicrotask(() => active() && cm.send({ type: p ? 'PLUGGED' : 'UNPLUGGED' }));
   const plug$ = plugState$(o.hw, caps);
   if (plug$) subs.push(plug$.subscribe(plugged));

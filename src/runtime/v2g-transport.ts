@@ -19,9 +19,9 @@ import type { TcpConnection } from '../ports/net.js';
 import type { Logger } from '../ports/log.js';
 import type { CodecError, Result } from '../result.js';
 import { codecError } from '../result.js';
-import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../v2gtp/index.js';
-import type { OutgoingDocument, V2gDocument } from '../v2g/document.js';
-import type { SchemaId } from '../v2g/model.js';
+import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../codecs/v2gtp/index.js';
+import type { OutgoingDocument, V2gDocument } from '../domain/v2g/document.js';
+import type { SchemaId } from '../domain/v2g/model.js';
 import { toHex } from '../bytes.js';
 import { errorMessage } from '../errors.js';
 
@@ -30,7 +30,7 @@ const LOGGED_EXI_BYTES = 64;
 /** Facet classes a lenient decode accepts (config `v2g.lenient_facets`). */
 export type LenientFacet = 'range' | 'length';
 
-/** A schema facet violation the codec accepted in lenient mode (src/exi FacetWarning). */
+/** A schema facet violation the codec accepted in lenient mode (src/codecs/exi FacetWarning). */
 export interface FacetViolation {
   readonly field: string;
   readonly facet: LenientFacet;
@@ -45,7 +45,7 @@ export interface V2gDecodeOptions {
   readonly warnings?: FacetViolation[];
 }
 
-/** The EXI codec as the transport needs it (src/exi provides it; the runtime adapts). */
+/** The EXI codec as the transport needs it (src/codecs/exi provides it; the runtime adapts). */
 export interface V2gCodec {
   encode(schema: SchemaId, doc: V2gDocument): Result<Uint8Array>;
   decode(schema: SchemaId, exi: Uint8Array, options?: V2gDecodeOptions): Result<V2gDocument>;

@@ -2,7 +2,7 @@
 // progress before WATCHDOG=1 stops (src/runtime/liveness.ts applies the bounds), and how often the
 // heartbeat asks the root actor whether it is alive.
 import type { TsplcConfig } from '../config/schema.js';
-import { v2gEvTimeoutDefaults } from '../v2g/config.js';
+import { v2gEvTimeoutDefaults } from '../domain/v2g/config.js';
 import { evProgressBounds, evseProgressBounds, type ProgressBounds } from './liveness.js';
 import type { Role } from './role-args.js';
 import { timersOf } from './session-config.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type V2gMessageEvent, analyzeCapture, guessChargerVendor, valuesToCsv } from '../../src/analysis/index.js';
+import { type V2gMessageEvent, analyzeCapture, guessChargerVendor, valuesToCsv } from '../../src/tools/analysis/index.js';
 import { capturesDir, captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type V2gEvent, V2gCaptureAnalyzer } from '../../src/analysis/index.js';
-import { type CaptureRecord, readCapture } from '../../src/capture/reader.js';
-import { decodePacket } from '../../src/net/index.js';
+import { type V2gEvent, V2gCaptureAnalyzer } from '../../src/tools/analysis/index.js';
+import { type CaptureRecord, readCapture } from '../../src/codecs/capture/reader.js';
+import { decodePacket } from '../../src/codecs/net/index.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -1,11 +1,11 @@
 // The limiting-side verdict (issue 14 §2) on real captures. The expected shares are worked out by
 // hand from the capture's CurrentDemand pairs (frame numbers and times as `tsplc decode` prints them,
 // relative to the first frame); a pair lasts from its request to the next request, the last one to
-// its response. Slack "at a limit": 1 A or 2 % of the limit, whichever is larger (src/analysis/limiting.ts).
+// its response. Slack "at a limit": 1 A or 2 % of the limit, whichever is larger (src/tools/analysis/limiting.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LimitingFold, type PairVerdict, type V2gMessageEvent, analyzeCapture } from '../../src/analysis/index.js';
+import { LimitingFold, type PairVerdict, type V2gMessageEvent, analyzeCapture } from '../../src/tools/analysis/index.js';
 import { capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
 import { runTsplc } from '../helpers/run.js';

@@ -2,8 +2,8 @@
 // one after the other (each copy shifted in time past the end of the previous one), written
 // as classic pcap. Generated in memory for the streaming tests and the analysis bench; never
 // committed.
-import { readCapture } from '../../src/capture/reader.js';
-import { writePcap, type PcapWriteRecord } from '../../src/capture/writer.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
+import { writePcap, type PcapWriteRecord } from '../../src/codecs/capture/writer.js';
 
 export function multiplyCapture(file: Uint8Array, times: number): Uint8Array {
   const records: { timestamp: number; data: Uint8Array; originalLength: number }[] = [];

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type V2gEvent, type V2gMessageEvent, V2gCaptureAnalyzer, analyzeCapture } from '../../src/analysis/index.js';
-import { type CaptureRecord, readCapture } from '../../src/capture/reader.js';
-import { encode, fromJson } from '../../src/exi/index.js';
-import { decodePacket } from '../../src/net/index.js';
+import { type V2gEvent, type V2gMessageEvent, V2gCaptureAnalyzer, analyzeCapture } from '../../src/tools/analysis/index.js';
+import { type CaptureRecord, readCapture } from '../../src/codecs/capture/reader.js';
+import { encode, fromJson } from '../../src/codecs/exi/index.js';
+import { decodePacket } from '../../src/codecs/net/index.js';
 import { capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
 

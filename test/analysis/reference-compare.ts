@@ -3,11 +3,11 @@
 // structs: enums as indexes, booleans as 0/1, optional fields with
 // `_isUsed` flags, byte arrays with `.bytesLen`. This maps each printed key to
 // the JSON view of our document and reports every disagreement.
-import { din } from '../../src/exi/index.js';
-import type { Json } from '../../src/exi/json.js';
-import { findField, isObject } from '../../src/analysis/fields.js';
-import type { V2gMessageEvent } from '../../src/analysis/analyzer.js';
-import type { ReferenceMessage } from '../../src/analysis/reference-text.js';
+import { din } from '../../src/codecs/exi/index.js';
+import type { Json } from '../../src/codecs/exi/json.js';
+import { findField, isObject } from '../../src/tools/analysis/fields.js';
+import type { V2gMessageEvent } from '../../src/tools/analysis/analyzer.js';
+import type { ReferenceMessage } from '../../src/tools/analysis/reference-text.js';
 
 /** Leaf name → enum values, from the DIN grammar model (the order is the EXI index). */
 const dinEnums: Map<string, readonly string[]> = (() => {

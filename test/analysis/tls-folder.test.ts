@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/reader.js';
-import { writePcapng } from '../../src/capture/pcapng-writer.js';
-import { decodePacket } from '../../src/net/packet.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
+import { writePcapng } from '../../src/codecs/capture/pcapng-writer.js';
+import { decodePacket } from '../../src/codecs/net/packet.js';
 import { needCaptures } from '../env.js';
 import { runTsplc } from '../helpers/run.js';
 import { capturesDir } from '../shared.js';

@@ -1,4 +1,4 @@
-// Every cipher suite src/analysis/tls.ts decrypts, on real TLS sessions made here by Node's OpenSSL
+// Every cipher suite src/tools/analysis/tls.ts decrypts, on real TLS sessions made here by Node's OpenSSL
 // over loopback (the shared captures cover only TLS 1.2 AES-128-CBC-SHA256 and TLS 1.3 AES-256-GCM):
 // a recording relay between client and server keeps each direction's bytes as they went over TCP,
 // the client's 'keylog' events give the NSS key log, and the decryptor must give back exactly the
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type SecureVersion } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TlsConnectionDecryptor, parseKeyLog } from '../../src/analysis/tls.js';
+import { TlsConnectionDecryptor, parseKeyLog } from '../../src/tools/analysis/tls.js';
 import { hasTool, requireEnv } from '../env.js';
 
 const haveOpenssl = requireEnv('openssl', hasTool('openssl'), 'openssl CLI not installed (makes the test certificate)');

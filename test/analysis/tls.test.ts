@@ -2,7 +2,7 @@
 //   ISO-2_DC_PnC_TLS_Contract_DS5366_RiseV2G: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
 //   ISO-20_TLS13_DC_DS5366_Josev:             TLS 1.3, TLS_AES_256_GCM_SHA384
 // Both carry their NSS key log on UDP 52345 (the dSPACE bench). The V2G messages decrypted by
-// src/analysis/tls.ts must be exactly those tshark's own TLS decryption gives (test/exi/capture-messages.ts),
+// src/tools/analysis/tls.ts must be exactly those tshark's own TLS decryption gives (test/exi/capture-messages.ts),
 // with the in-capture key log and with --keylog from a file (on a copy of the capture without the
 // UDP 52345 frames, the key log text taken out by tshark); a wrong key log is a clear error and
 // exit 1; a capture without keys shows the TLS stream undecrypted with a hint.
@@ -11,12 +11,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyLogFromCapture } from '../../src/analysis/capture-keylog.js';
-import { V2gCaptureAnalyzer, type V2gMessageEvent } from '../../src/analysis/analyzer.js';
-import { parseKeyLog } from '../../src/analysis/tls.js';
-import { readCapture } from '../../src/capture/reader.js';
-import { writePcapng } from '../../src/capture/pcapng-writer.js';
-import { decodePacket } from '../../src/net/packet.js';
+import { keyLogFromCapture } from '../../src/tools/analysis/capture-keylog.js';
+import { V2gCaptureAnalyzer, type V2gMessageEvent } from '../../src/tools/analysis/analyzer.js';
+import { parseKeyLog } from '../../src/tools/analysis/tls.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
+import { writePcapng } from '../../src/codecs/capture/pcapng-writer.js';
+import { decodePacket } from '../../src/codecs/net/packet.js';
 import { captureMessages } from '../exi/capture-messages.js';
 import { needCaptures, needTshark } from '../env.js';
 import { runTsplc } from '../helpers/run.js';

@@ -12,7 +12,7 @@ import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { createSim, type Sim } from '../../src/runtime/sim.js';
-import { dialectFor } from '../../src/v2g/dialects/index.js';
+import { dialectFor } from '../../src/domain/v2g/dialects/index.js';
 import type { WireRecord } from '../../src/runtime/v2g-transport.js';
 import { percentile, type BenchResult, type BenchSuite } from './harness.js';
 

@@ -4,11 +4,11 @@
 // tsplc driver, and oled-i2c-bus's update() and per-byte partial update for
 // comparison.
 import Oled from 'oled-i2c-bus';
-import { composePage } from '../../src/display/pages.js';
-import { renderPage } from '../../src/display/render.js';
-import { frameWrites } from '../../src/display/ssd1306.js';
-import { Ssd1306Twin } from '../../src/display/ssd1306-twin.js';
-import { Framebuffer } from '../../src/display/framebuffer.js';
+import { composePage } from '../../src/outputs/display/pages.js';
+import { renderPage } from '../../src/outputs/display/render.js';
+import { frameWrites } from '../../src/outputs/display/ssd1306.js';
+import { Ssd1306Twin } from '../../src/outputs/display/ssd1306-twin.js';
+import { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
 import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel } from '../../drivers/display/i2c-panel.js';

@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../../src/bytes.js';
-import { codecFor, type SchemaId } from '../../src/exi/index.js';
+import { codecFor, type SchemaId } from '../../src/codecs/exi/index.js';
 import { captureMessages, type CaptureMessage } from '../exi/capture-messages.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import type { BenchResult, BenchSuite } from './harness.js';

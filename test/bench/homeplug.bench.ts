@@ -2,8 +2,8 @@
 // pcapng parse throughput (records only, and records + HomePlug decode) on the largest capture.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readCapture } from '../../src/capture/index.js';
-import { decodeMme, encodeMme, isHomePlugFrame, type KnownMme } from '../../src/homeplug/index.js';
+import { readCapture } from '../../src/codecs/capture/index.js';
+import { decodeMme, encodeMme, isHomePlugFrame, type KnownMme } from '../../src/codecs/homeplug/index.js';
 import { oneOfEach } from '../homeplug/fixtures.js';
 import { captureFiles } from '../shared.js';
 import { type BenchResult, type BenchSuite, timeOp } from './harness.js';

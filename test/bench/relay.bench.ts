@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { createActor } from 'xstate';
 import { relayMachine } from '../../machines/relay/index.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
-import { parseRules } from '../../src/relay/rules.js';
+import { parseRules } from '../../src/tools/relay/rules.js';
 import { dinSession } from '../relay/script.js';
 import { percentile, type BenchResult, type BenchSuite } from './harness.js';
 

@@ -7,8 +7,8 @@
 import { createActor, type AnyActorRef } from 'xstate';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
-import { nidFromNmk } from '../../src/homeplug/keys.js';
-import { slacEvDefaults, slacEvFastest } from '../../src/slac/timing.js';
+import { nidFromNmk } from '../../src/codecs/homeplug/keys.js';
+import { slacEvDefaults, slacEvFastest } from '../../src/domain/slac/timing.js';
 import { Desk } from '../modem-sim/desk.js';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim } from '../modem-sim/star.js';
 import { type BenchResult, type BenchSuite, percentile } from './harness.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { ads1115ConfigWord, ads1115ToVolts, ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/hardware/ads1115.js';
+import { ads1115ConfigWord, ads1115ToVolts, ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/domain/hardware/ads1115.js';
 import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createAdcInletVoltage } from '../../boards/gpio/adc.js';
 import { memoryLogger } from '../../src/ports/log.js';

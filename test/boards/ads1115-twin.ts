@@ -2,7 +2,7 @@
 // (MUX bits 14:12, single-ended 1xx), the conversion read answers that input's
 // voltage as the chip would (±4.096 V full scale, big-endian two's complement).
 import type { I2cBus } from '../../src/ports/i2c.js';
-import { ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/hardware/ads1115.js';
+import { ADS1115_CONFIG, ADS1115_CONVERSION } from '../../src/domain/hardware/ads1115.js';
 
 export function fakeAds1115(address = 0x48) {
   const volts = new Map<number, number>();

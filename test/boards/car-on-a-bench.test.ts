@@ -11,7 +11,7 @@ import { memoryGpio, type MemoryGpio } from '../../boards/gpio/memory.js';
 import type { SimPlant } from '../../boards/sim/index.js';
 import { MemoryMqttBroker } from '../../drivers/mqtt/memory.js';
 import { buildConfig, type TsplcConfig } from '../../src/config/index.js';
-import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
+import { asciiBytes, LineSplitter } from '../../src/domain/hardware/celeron55.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
 import type { SerialLink } from '../../src/ports/serial.js';
 import { memoryLogger } from '../../src/ports/log.js';

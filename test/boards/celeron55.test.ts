@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { SimulatedClock } from 'xstate';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { LineSplitter, parseCeleron55Line, encodeCeleron55, asciiBytes } from '../../src/hardware/celeron55.js';
+import { LineSplitter, parseCeleron55Line, encodeCeleron55, asciiBytes } from '../../src/domain/hardware/celeron55.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { createCeleron55Ev } from '../../boards/celeron55/ev.js';
 import { memoryLogger } from '../../src/ports/log.js';
-import { attachSafetyMonitor } from '../../src/safety/index.js';
+import { attachSafetyMonitor } from '../../src/domain/safety/index.js';
 import { advance } from '../../boards/sim/scheduler.js';
 import { openSerialPort } from '../../drivers/serial/serialport.js';
 import { hasPython } from '../systemd/receiver.js';
@@ -184,7 +184,7 @@ select.select([m], [], [], 5)`,
 
 describe('serial text display (SerialToOLED)', () => {
   it('sends three "lc" lines, only on change, never splitting a line', async () => {
-    const { encodeSerialOled, createSerialOledDisplay } = await import('../../src/hardware/serial-oled.js');
+    const { encodeSerialOled, createSerialOledDisplay } = await import('../../src/domain/hardware/serial-oled.js');
     expect(encodeSerialOled(['PreCharge', '350 V'])).toBe('lcPreCharge\nlc350 V\nlc\n');
     expect(encodeSerialOled(['a\nb'])).toBe('lca?b\nlc\nlc\n');
     const { host, device } = memorySerialPair();

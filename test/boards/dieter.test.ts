@@ -5,9 +5,9 @@ import { SimulatedClock } from 'xstate';
 import { load } from '../../boards/dieter/index.js';
 import { createDieterEv } from '../../boards/dieter/ev.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
-import { asciiBytes } from '../../src/hardware/celeron55.js';
-import { dieterDefaultVoltsPerCount, encodeDieterOutputs, parseDieterLine } from '../../src/hardware/dieter.js';
-import { evCapabilitiesOf } from '../../src/hardware/capabilities.js';
+import { asciiBytes } from '../../src/domain/hardware/celeron55.js';
+import { dieterDefaultVoltsPerCount, encodeDieterOutputs, parseDieterLine } from '../../src/domain/hardware/dieter.js';
+import { evCapabilitiesOf } from '../../src/domain/hardware/capabilities.js';
 import { buildConfig } from '../../src/config/index.js';
 
 const battery = { socPercent: 50, voltage: 360, maxCurrent: 100, maxVoltage: 398, capacityWh: 28000 };

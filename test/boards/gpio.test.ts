@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { createGpioEv, type GpioEvPins } from '../../boards/gpio/ev.js';
 import { memoryGpio } from '../../boards/gpio/memory.js';
-import { evCapabilitiesOf, plugState$ } from '../../src/hardware/capabilities.js';
-import { PwmMeter } from '../../src/hardware/pwm.js';
+import { evCapabilitiesOf, plugState$ } from '../../src/domain/hardware/capabilities.js';
+import { PwmMeter } from '../../src/domain/hardware/pwm.js';
 
 const battery = { socPercent: 50, voltage: 360, maxCurrent: 100, maxVoltage: 398, capacityWh: 28000 };
 const none: GpioEvPins = { cpStateC: 20, contactor: 5, contactor2: -1, contactorFeedback: -1, lock: -1, unlock: -1, lockFeedback: -1, pp: -1, cpPwm: -1 };

@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import fc from 'fast-check';
 import { SimulatedClock } from 'xstate';
 import { acCurrentFromDuty, advance, advanceUntil, createSimBoard, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
-import { attachSafetyMonitor, attachEvseSafetyMonitor } from '../../src/safety/index.js';
+import { attachSafetyMonitor, attachEvseSafetyMonitor } from '../../src/domain/safety/index.js';
 
 let boards: SimBoard[] = [];
 function board(options: SimPlantOptions = {}): { sim: SimBoard; clock: SimulatedClock } {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CaptureRecord, PcapngWriter, type PcapngWriteRecord, detectCaptureFormat, readCapture, writePcapng } from '../../src/capture/index.js';
-import { encodeMme } from '../../src/homeplug/index.js';
+import { type CaptureRecord, PcapngWriter, type PcapngWriteRecord, detectCaptureFormat, readCapture, writePcapng } from '../../src/codecs/capture/index.js';
+import { encodeMme } from '../../src/codecs/homeplug/index.js';
 import { oneOfEach } from '../homeplug/fixtures.js';
 import { requireEnv } from '../env.js';
 

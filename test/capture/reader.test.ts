@@ -14,7 +14,7 @@ import {
   detectCaptureFormat,
   readCapture,
   writePcap,
-} from '../../src/capture/index.js';
+} from '../../src/codecs/capture/index.js';
 import { concatBytes, fromHex } from '../../src/bytes.js';
 import { needTshark } from '../env.js';
 

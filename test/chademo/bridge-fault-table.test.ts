@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
 import type { SimChademoFaults } from '../../boards/sim/chademo-car.js';
-import { parseFaultScenario } from '../../src/v2g/faults.js';
+import { parseFaultScenario } from '../../src/domain/v2g/faults.js';
 import type { Sim, SimOptions } from '../../src/runtime/sim.js';
 import type { SimChademoOptions } from '../../src/runtime/sim-chademo.js';
 import { runStack } from '../stack/harness.js';
@@ -24,7 +24,7 @@ interface Row {
   readonly name: string;
   readonly car?: SimChademoFaults;
   readonly chademo?: Omit<SimChademoOptions, 'car'> & { readonly car?: SimChademoOptions['car'] };
-  /** CCS charger fault rules (src/v2g/faults.ts syntax). */
+  /** CCS charger fault rules (src/domain/v2g/faults.ts syntax). */
   readonly faults?: string;
   readonly options?: Partial<SimOptions>;
   /** Acts at a moment of the run (hooks on the status bus). */

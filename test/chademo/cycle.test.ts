@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { chademoBridgeMachine } from '../../machines/chademo-bridge/index.js';
-import { chademoBridgeDefaults } from '../../src/chademo/index.js';
+import { chademoBridgeDefaults } from '../../src/domain/chademo/index.js';
 import type { Clock } from '../../src/ports/clock.js';
 
 /** An event-driven virtual clock: runUntil() jumps from timer to timer; every timer fires `late(n)` ms after its due time. */

@@ -17,7 +17,7 @@ import {
   protocolName,
   type ChargerStatus,
   type VehicleStatus,
-} from '../../src/chademo/index.js';
+} from '../../src/domain/chademo/index.js';
 
 const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean).map((b) => parseInt(b, 16)));
 const toHex = (d: Uint8Array) => [...d].map((b) => b.toString(16).padStart(2, '0')).join(' ');

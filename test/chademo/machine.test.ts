@@ -5,7 +5,7 @@ import { createActor, SimulatedClock } from 'xstate';
 import { createGpioChademoSignals } from '../../boards/gpio/chademo.js';
 import type { GpioDriver } from '../../boards/gpio/ev.js';
 import { chademoBridgeMachine } from '../../machines/chademo-bridge/index.js';
-import { chademoBridgeDefaults, encodeVehicleLimits, encodeVehicleStatus, noVehicleFaults, type ChademoBridgeConfig, type VehicleStatus } from '../../src/chademo/index.js';
+import { chademoBridgeDefaults, encodeVehicleLimits, encodeVehicleStatus, noVehicleFaults, type ChademoBridgeConfig, type VehicleStatus } from '../../src/domain/chademo/index.js';
 
 const limits = encodeVehicleLimits({ minCurrent: 0, maxCurrent: 120, minVoltage: 300, maxBatteryVoltage: 410, chargedRateConstant: 100 });
 function status(over: Partial<VehicleStatus['status']> & { request?: number } = {}): Uint8Array {

@@ -12,7 +12,7 @@ import type { SimBoardProfile } from '../../boards/sim/profile.js';
 import type { SimPlantOptions } from '../../boards/sim/plant.js';
 import { runHwTest, sessionRunning, type HwTestIo } from '../../src/cli/commands/hw-test.js';
 import { buildConfig, type TsplcConfig } from '../../src/config/index.js';
-import { asciiBytes, LineSplitter } from '../../src/hardware/celeron55.js';
+import { asciiBytes, LineSplitter } from '../../src/domain/hardware/celeron55.js';
 import type { SerialLink } from '../../src/ports/serial.js';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { runTsplc } from '../helpers/run.js';

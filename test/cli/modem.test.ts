@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { nidFromNmk } from '../../src/homeplug/index.js';
+import { nidFromNmk } from '../../src/codecs/homeplug/index.js';
 import { hasTool, requireEnv } from '../env.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 

@@ -21,11 +21,11 @@ import {
   type KeySpec,
   type RawConfig,
 } from '../../src/config/index.js';
-import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
-import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/config.js';
-import { safeShutdownDefaults } from '../../src/safety/timing.js';
+import { slacEvDefaults, slacEvseDefaults } from '../../src/domain/slac/timing.js';
+import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults } from '../../src/domain/v2g/config.js';
+import { safeShutdownDefaults } from '../../src/domain/safety/timing.js';
 import { loadConfig } from '../../src/runtime/config-file.js';
-import { defaultConnectionManagerTimings } from '../../src/connection/timing.js';
+import { defaultConnectionManagerTimings } from '../../src/domain/connection/timing.js';
 
 describe('schema', () => {
   it('has every default inside its own range', () => {
@@ -293,7 +293,7 @@ smart_listener_configuration = gps
 describe('[chademo] section', () => {
   it('has defaults, validates ranges and maps onto the bridge config', async () => {
     const { buildConfig } = await import('../../src/config/index.js');
-    const { chademoBridgeConfigFrom } = await import('../../src/chademo/config.js');
+    const { chademoBridgeConfigFrom } = await import('../../src/domain/chademo/config.js');
     const ok = buildConfig([{ raw: { chademo: { protocol: '0.9', current_ramp: 50, CHA_T_D2: 30000, pin_lock_feedback: 5 } }, source: 'test' }]);
     expect(ok.ok).toBe(true);
     if (!ok.ok) return;

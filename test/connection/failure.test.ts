@@ -1,4 +1,4 @@
-// Layer failures (src/connection/failure.ts): the RETRYABLE table, reading a
+// Layer failures (src/domain/connection/failure.ts): the RETRYABLE table, reading a
 // layer's output, crashes, the NetStack error codes, and the driver's errno
 // mapping that feeds them (EACCES/EPERM → PERMISSION_DENIED → give up).
 import { describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import {
   layerFailure,
   tcpFailureCode,
   type LayerFailureCode,
-} from '../../src/connection/failure.js';
-import { causeText } from '../../src/connection/end-cause.js';
+} from '../../src/domain/connection/failure.js';
+import { causeText } from '../../src/domain/connection/end-cause.js';
 import { netErrorCode } from '../../drivers/tcp/node-net.js';
 import type { NetErrorCode } from '../../src/ports/net.js';
 

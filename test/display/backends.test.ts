@@ -10,14 +10,14 @@ import { inflateSync } from 'node:zlib';
 import { BehaviorSubject } from 'rxjs';
 import { memorySerialPair } from '../../drivers/serial/memory.js';
 import { createCeleron55Ev } from '../../boards/celeron55/ev.js';
-import { createSerialOledDisplay } from '../../src/hardware/serial-oled.js';
+import { createSerialOledDisplay } from '../../src/domain/hardware/serial-oled.js';
 import { attachDisplay, simDisplayOutputs } from '../../src/runtime/display.js';
 import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import { StatusBus } from '../../src/status.js';
-import { chooseDisplayBackend } from '../../src/display/select.js';
-import { Framebuffer } from '../../src/display/framebuffer.js';
+import { chooseDisplayBackend } from '../../src/outputs/display/select.js';
+import { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 import type { EvseHardware, PowerSupplyReading } from '../../src/ports/hardware.js';
 
 const settle = () => new Promise<void>((r) => setImmediate(r));

@@ -1,6 +1,6 @@
 // The display's facts, folded from status updates, readings and V2G messages (pure).
 import { describe, it, expect } from 'vitest';
-import { foldMeasurement, foldRequest, foldResponse, foldStatus, initialFacts, limitingSide, protocolName } from '../../src/display/facts.js';
+import { foldMeasurement, foldRequest, foldResponse, foldStatus, initialFacts, limitingSide, protocolName } from '../../src/outputs/display/facts.js';
 import type { StatusUpdate } from '../../src/status.js';
 
 const fold = (role: 'EV' | 'EVSE', us: StatusUpdate[]) => us.reduce(foldStatus, initialFacts(role));

@@ -5,8 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { displayMachine } from '../../machines/display/index.js';
-import { initialFacts, type DisplayFacts } from '../../src/display/facts.js';
-import type { PageContent, PageId } from '../../src/display/pages.js';
+import { initialFacts, type DisplayFacts } from '../../src/outputs/display/facts.js';
+import type { PageContent, PageId } from '../../src/outputs/display/pages.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import { loadGpioBoard } from '../../boards/gpio/profile.js';
 import { buildConfig } from '../../src/config/validate.js';

@@ -1,8 +1,8 @@
 // Reads text back from a framebuffer by matching each 6×8 cell against the
 // font's glyphs, so tests can say `row 1 reads "CurrentDemand"` and still
 // check the pixels (a glyph one pixel off does not match).
-import { CELL_WIDTH, glyph, GLYPH_WIDTH } from '../../src/display/font.js';
-import type { Framebuffer } from '../../src/display/framebuffer.js';
+import { CELL_WIDTH, glyph, GLYPH_WIDTH } from '../../src/outputs/display/font.js';
+import type { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 
 const candidates = [...' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~ÄÖÜäöüßµΩ°'];
 

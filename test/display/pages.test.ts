@@ -7,14 +7,14 @@
 // Regenerate after an intended change: UPDATE_DISPLAY_FIXTURES=1 npx vitest run test/display/pages.test.ts
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { composePage, pageIds, type PageId } from '../../src/display/pages.js';
-import { renderPage, type PanelSize } from '../../src/display/render.js';
-import { renderTextLines } from '../../src/display/text.js';
-import { Framebuffer } from '../../src/display/framebuffer.js';
-import { encodeSerialOled } from '../../src/hardware/serial-oled.js';
-import { encodeCeleron55 } from '../../src/hardware/celeron55.js';
+import { composePage, pageIds, type PageId } from '../../src/outputs/display/pages.js';
+import { renderPage, type PanelSize } from '../../src/outputs/display/render.js';
+import { renderTextLines } from '../../src/outputs/display/text.js';
+import { Framebuffer } from '../../src/outputs/display/framebuffer.js';
+import { encodeSerialOled } from '../../src/domain/hardware/serial-oled.js';
+import { encodeCeleron55 } from '../../src/domain/hardware/celeron55.js';
 import { encodePng } from '../../drivers/display/png.js';
-import { glyph, hasGlyph } from '../../src/display/font.js';
+import { glyph, hasGlyph } from '../../src/outputs/display/font.js';
 import { readRow } from './ocr.js';
 
 const update = process.env.UPDATE_DISPLAY_FIXTURES === '1';

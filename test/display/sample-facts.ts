@@ -1,5 +1,5 @@
 // The facts the page fixtures, the docs pictures and the benchmark show.
-import { initialFacts, type DisplayFacts } from '../../src/display/facts.js';
+import { initialFacts, type DisplayFacts } from '../../src/outputs/display/facts.js';
 
 /** A car charging at 398 V / 100 A under a 125 A / 50 kW charger, 1 min 5 s after plug-in. */
 export const chargingFacts: DisplayFacts = {

@@ -10,10 +10,10 @@ import { defaultConfig } from '../../src/config/validate.js';
 import type { TsplcConfig } from '../../src/config/schema.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import type { PixelPanel } from '../../src/ports/display.js';
-import type { PageId } from '../../src/display/pages.js';
+import type { PageId } from '../../src/outputs/display/pages.js';
 import type { Sim } from '../../src/runtime/sim.js';
 import { toHex } from '../../src/bytes.js';
-import type { Framebuffer } from '../../src/display/framebuffer.js';
+import type { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 import { readRow } from './ocr.js';
 
 function configWith(display: Partial<TsplcConfig['display']>): TsplcConfig {
@@ -36,7 +36,7 @@ interface Run {
 async function session(o: { pages?: PageId[]; faults?: string; panel?: (clock: SimulatedClock) => PixelPanel; noDisplay?: boolean; maxFps?: number }): Promise<Run> {
   const run: Run = { stages: [], wire: [], logs: memoryLogger(), end: '' };
   let clockRef: SimulatedClock | undefined;
-  const { parseFaultScenario } = await import('../../src/v2g/faults.js');
+  const { parseFaultScenario } = await import('../../src/domain/v2g/faults.js');
   const faults = o.faults ? parseFaultScenario(o.faults) : undefined;
   if (faults && !faults.ok) throw new Error(faults.error.message);
   const r = await runStack({

@@ -4,12 +4,12 @@
 import { describe, it, expect } from 'vitest';
 import Oled from 'oled-i2c-bus';
 import font5x7 from 'oled-font-5x7';
-import { Ssd1306Twin } from '../../src/display/ssd1306-twin.js';
-import { Framebuffer } from '../../src/display/framebuffer.js';
+import { Ssd1306Twin } from '../../src/outputs/display/ssd1306-twin.js';
+import { Framebuffer } from '../../src/outputs/display/framebuffer.js';
 import { createFakeI2cBus } from '../../drivers/display/fake-i2c-bus.js';
 import { memoryI2cBus } from '../../drivers/i2c/memory.js';
 import { createI2cPanel } from '../../drivers/display/i2c-panel.js';
-import { frameWrites } from '../../src/display/ssd1306.js';
+import { frameWrites } from '../../src/outputs/display/ssd1306.js';
 
 /** oled-i2c-bus sends its frame from a setTimeout(0) after polling the busy bit. */
 const macrotasks = (n = 3) => new Promise<void>((r) => setTimeout(r, n));

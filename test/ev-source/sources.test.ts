@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
 import { SimulatedClock } from 'xstate';
-import { batteryFromCarFacts, carPublications, chargerFactsOf, foldCarMessage, SocSimulation, staticBattery, watchFreshness, boardBattery } from '../../src/ev-source/index.js';
+import { batteryFromCarFacts, carPublications, chargerFactsOf, foldCarMessage, SocSimulation, staticBattery, watchFreshness, boardBattery } from '../../src/domain/ev-source/index.js';
 import { defaultConfig } from '../../src/config/index.js';
 
 describe('static source', () => {

@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { decode, din, encode, fromJson, iso2, toJson, type DinDocument } from '../../src/exi/index.js';
+import { decode, din, encode, fromJson, iso2, toJson, type DinDocument } from '../../src/codecs/exi/index.js';
 
 // DIN SessionSetupRes from the DIN_DC_DS5366_Josev capture (Josev SECC).
 const SESSION_SETUP_RES = '809a0223e95ff78afebf9e11e020040080';

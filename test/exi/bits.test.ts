@@ -2,7 +2,7 @@
 // write position is zero (bits() ORs only into the byte at pos and assigns the ones after it;
 // zero event codes are skipped without a write).
 import { describe, expect, it } from 'vitest';
-import { BitReader, BitWriter } from '../../src/exi/runtime/bits.js';
+import { BitReader, BitWriter } from '../../src/codecs/exi/runtime/bits.js';
 
 function zeroPastPos(w: BitWriter): boolean {
   for (let i = ((w.pos + 7) >>> 3); i < w.buf.length; i++) if (w.buf[i] !== 0) return false;

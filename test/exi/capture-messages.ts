@@ -2,14 +2,14 @@
 // EXI schema of its TCP stream (decided by the stream's supportedAppProtocol
 // handshake). Extracted with tshark (per-segment payloads, reassembled per stream and
 // direction here; TLS decrypted where the capture carries its key log) so that these
-// tests do not depend on the capture pipeline of src/net / src/analysis.
+// tests do not depend on the capture pipeline of src/codecs/net / src/tools/analysis.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fromHex } from '../../src/bytes.js';
-import { decode, type SchemaId } from '../../src/exi/index.js';
+import { decode, type SchemaId } from '../../src/codecs/exi/index.js';
 
 export interface CaptureMessage {
   capture: string;

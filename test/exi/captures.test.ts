@@ -1,7 +1,7 @@
 // Every V2G EXI message in the shared captures decodes and re-encodes to the same bytes.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { decode, encode, type SchemaId } from '../../src/exi/index.js';
+import { decode, encode, type SchemaId } from '../../src/codecs/exi/index.js';
 import { captureFiles, hasCaptures, missingSharedMessage } from '../shared.js';
 import { captureMessagesAsync, type CaptureMessage } from './capture-messages.js';
 import { needCaptures } from '../env.js';

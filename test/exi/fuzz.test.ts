@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { SCHEMA_IDS, codecFor, type SchemaId } from '../../src/exi/index.js';
+import { SCHEMA_IDS, codecFor, type SchemaId } from '../../src/codecs/exi/index.js';
 import { captureFiles } from '../shared.js';
 import { captureMessages } from './capture-messages.js';
 import { DocGenerator, Rng } from './random-doc.js';

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GRAMMARS, generate } from '../../src/exi/gen/index.js';
-import { buildGrammar, type CType } from '../../src/exi/gen/model.js';
-import { loadSchemaSet } from '../../src/exi/gen/xsd.js';
+import { GRAMMARS, generate } from '../../src/codecs/exi/gen/index.js';
+import { buildGrammar, type CType } from '../../src/codecs/exi/gen/model.js';
+import { loadSchemaSet } from '../../src/codecs/exi/gen/xsd.js';
 import { hasSchemas, missingSharedMessage, schemasDir } from '../shared.js';
 import { needSchemas } from '../env.js';
 
@@ -31,11 +31,11 @@ function eventNames(t: CType, state: number): string[] {
 describe.skipIf(!needSchemas())('EXI generator', () => {
   const files = hasSchemas ? readSchemas() : new Map<string, string>();
 
-  it('reproduces the committed src/exi/generated/ byte for byte', () => {
+  it('reproduces the committed src/codecs/exi/generated/ byte for byte', () => {
     const out = generate(files);
     expect([...out.keys()].sort()).toEqual(GRAMMARS.map((g) => `${g.module}.ts`).sort());
     for (const [name, text] of out) {
-      const committed = readFileSync(join(process.cwd(), 'src', 'exi', 'generated', name), 'utf8');
+      const committed = readFileSync(join(process.cwd(), 'src', 'codecs', 'exi', 'generated', name), 'utf8');
       expect(text === committed, `${name} differs from a fresh generation: run npm run gen:exi -- ../shared/schemas`).toBe(true);
     }
   });

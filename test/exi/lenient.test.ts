@@ -1,7 +1,7 @@
 // Lenient decoding (DecodeOptions.lenient): facet violations the grammar still carries are
 // accepted with structured warnings, only when asked; strict stays the default.
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_IDS, codecFor, decode, iso2, type FacetWarning } from '../../src/exi/index.js';
+import { SCHEMA_IDS, codecFor, decode, iso2, type FacetWarning } from '../../src/codecs/exi/index.js';
 import { DocGenerator, Rng } from './random-doc.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));

@@ -1,6 +1,6 @@
 // Random valid documents from the schema model (META) that the generator emits next
 // to each codec: same occurrences, choices, facets and value ranges as the XSD.
-import type { MetaGrammar, MetaValue, MParticle, SimpleRep } from '../../src/exi/runtime/meta.js';
+import type { MetaGrammar, MetaValue, MParticle, SimpleRep } from '../../src/codecs/exi/runtime/meta.js';
 
 export class Rng {
   private s: number;

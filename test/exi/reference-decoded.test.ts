@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { dinCodec } from '../../src/exi/index.js';
-import type { MetaValue } from '../../src/exi/runtime/meta.js';
+import { dinCodec } from '../../src/codecs/exi/index.js';
+import type { MetaValue } from '../../src/codecs/exi/runtime/meta.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -2,7 +2,7 @@
 // gives the same document, and decode → encode gives the same bytes.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { SCHEMA_IDS, codecFor } from '../../src/exi/index.js';
+import { SCHEMA_IDS, codecFor } from '../../src/codecs/exi/index.js';
 import { DocGenerator, Rng } from './random-doc.js';
 
 const PER_ROOT = 25;

@@ -25,23 +25,23 @@ import type { SimulatedClock } from 'xstate';
 import type { LockState } from '../../src/ports/hardware.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
 import type { V2gCodec } from '../../src/runtime/v2g-transport.js';
-import type { HardwareCommand } from '../../src/safety/events.js';
+import type { HardwareCommand } from '../../src/domain/safety/events.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { dialectFor } from '../../src/v2g/dialects/index.js';
-import { parseFaultScenario } from '../../src/v2g/faults.js';
-import type { DcEvStatus, RequestKind, V2gRequest } from '../../src/v2g/model.js';
+import { dialectFor } from '../../src/domain/v2g/dialects/index.js';
+import { parseFaultScenario } from '../../src/domain/v2g/faults.js';
+import type { DcEvStatus, RequestKind, V2gRequest } from '../../src/domain/v2g/model.js';
 import type { Sim, SimOptions } from '../../src/runtime/sim.js';
 import { runStack } from '../stack/harness.js';
 import type { V2gEvEndCode, V2gEvEndReason, V2gEvOutput } from '../../machines/v2g-ev/types.js';
 import type { EvConnectionManagerOutput } from '../../machines/connection-manager/ev.js';
-import type { LayerFailureCode } from '../../src/connection/failure.js';
-import type { ConnectionEndCode } from '../../src/connection/end-cause.js';
+import type { LayerFailureCode } from '../../src/domain/connection/failure.js';
+import type { ConnectionEndCode } from '../../src/domain/connection/end-cause.js';
 
 type End = 'ChargingFinished' | 'SafeShutdown' | 'GaveUp';
 
 interface Row {
   readonly name: string;
-  /** EVSE fault rules in the command-line form of src/v2g/faults.ts. */
+  /** EVSE fault rules in the command-line form of src/domain/v2g/faults.ts. */
   readonly faults?: string;
   readonly protocol?: 'din' | 'iso2';
   readonly options?: Partial<SimOptions>;

@@ -11,10 +11,10 @@ import {
   socCallbackQuery,
   socCallbackUrl,
   type EvFacts,
-} from '../../src/forwarding/index.js';
+} from '../../src/outputs/forwarding/index.js';
 import { fromHex } from '../../src/bytes.js';
 import type { StatusUpdate } from '../../src/status.js';
-import type { DcEvStatus, V2gRequest } from '../../src/v2g/model.js';
+import type { DcEvStatus, V2gRequest } from '../../src/domain/v2g/model.js';
 
 function hex(s: string): Uint8Array {
   const b = fromHex(s);

@@ -15,8 +15,8 @@ import type { MqttMessage } from '../../src/ports/mqtt.js';
 import { attachForwarding, type Forwarding, type StopRequest } from '../../src/runtime/forwarding.js';
 import type { WireRecord } from '../../src/runtime/v2g-transport.js';
 import { StatusBus } from '../../src/status.js';
-import { dinDialect } from '../../src/v2g/dialects/index.js';
-import type { V2gRequest } from '../../src/v2g/model.js';
+import { dinDialect } from '../../src/domain/v2g/dialects/index.js';
+import type { V2gRequest } from '../../src/domain/v2g/model.js';
 
 function hex(s: string): Uint8Array {
   const b = fromHex(s);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openGpiochipDriver } from '../../drivers/gpio/gpiochip.js';
 import type { NativeAddon } from '../../drivers/ethernet/native.js';
-import { GPIO_V2_LINE_FLAG as F, GPIO_V2_OFFSETS } from '../../src/hardware/gpiochip.js';
+import { GPIO_V2_LINE_FLAG as F, GPIO_V2_OFFSETS } from '../../src/domain/hardware/gpiochip.js';
 
 interface Held {
   path: string;

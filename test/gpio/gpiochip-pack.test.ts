@@ -1,4 +1,4 @@
-// The gpiochip uAPI v2 structs as packed by src/hardware/gpiochip.ts, byte by
+// The gpiochip uAPI v2 structs as packed by src/domain/hardware/gpiochip.ts, byte by
 // byte against the layout of include/uapi/linux/gpio.h, and against the sizes the
 // addon reports from the same header (so a kernel header change shows here).
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   GPIO_V2_OFFSETS,
   GPIO_V2_SIZES,
   lineFlags,
-} from '../../src/hardware/gpiochip.js';
+} from '../../src/domain/hardware/gpiochip.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
 import { requireEnv } from '../env.js';
 

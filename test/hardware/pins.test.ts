@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolvePin, resolvePinAssignments, beagleboneHeader, raspberryPiHeader } from '../../src/hardware/pins.js';
+import { resolvePin, resolvePinAssignments, beagleboneHeader, raspberryPiHeader } from '../../src/domain/hardware/pins.js';
 import { buildConfig } from '../../src/config/index.js';
 import { loadBoard } from '../../boards/index.js';
 import { memoryGpio } from '../../boards/gpio/memory.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { BehaviorSubject } from 'rxjs';
-import { ppOhms, PpClassifier, ppBoundaries, type PpClass } from '../../src/hardware/pp.js';
+import { ppOhms, PpClassifier, ppBoundaries, type PpClass } from '../../src/domain/hardware/pp.js';
 import { adcProximity } from '../../boards/gpio/adc.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import { loadBoard } from '../../boards/index.js';

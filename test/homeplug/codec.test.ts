@@ -8,7 +8,7 @@ import {
   mmtypeOf,
   type Mme,
   type MmeOf,
-} from '../../src/homeplug/index.js';
+} from '../../src/codecs/homeplug/index.js';
 import { EV_MAC, oneOfEach } from './fixtures.js';
 
 function decodeOk(hex: string): Mme {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/decode.js';
-import { writePcap } from '../../src/capture/index.js';
-import { encodeMme } from '../../src/homeplug/index.js';
+import { writePcap } from '../../src/codecs/capture/index.js';
+import { encodeMme } from '../../src/codecs/homeplug/index.js';
 import { oneOfEach } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsplc-decode-'));

@@ -1,7 +1,7 @@
 // One message of every modelled type, built with the builders (shared by round-trip, tshark and bench tests).
 import { fromHex } from '../../src/bytes.js';
-import * as hp from '../../src/homeplug/index.js';
-import type { KnownMme } from '../../src/homeplug/index.js';
+import * as hp from '../../src/codecs/homeplug/index.js';
+import type { KnownMme } from '../../src/codecs/homeplug/index.js';
 
 export const EV_MAC = fromHex('00:e0:4c:68:00:1d') as Uint8Array;
 export const EVSE_MAC = fromHex('88:fc:a6:1c:7c:88') as Uint8Array;

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/index.js';
-import { decodeMme, encodeMme, isHomePlugFrame } from '../../src/homeplug/index.js';
+import { readCapture } from '../../src/codecs/capture/index.js';
+import { decodeMme, encodeMme, isHomePlugFrame } from '../../src/codecs/homeplug/index.js';
 import { captureFiles, hasCaptures } from '../shared.js';
 import { oneOfEach } from './fixtures.js';
 import { needCaptures } from '../env.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { nidFromNmk, nmkFromPassword, randomNmk } from '../../src/homeplug/index.js';
+import { nidFromNmk, nmkFromPassword, randomNmk } from '../../src/codecs/homeplug/index.js';
 
 // Vectors: protocol-facts §1.5 (open-plc-utils pev.ini defaults and pyslac).
 describe('NMK / NID derivation', () => {

@@ -1,11 +1,11 @@
-// The modem questions of `tsplc modem` (src/homeplug/modem-query.ts) on real
+// The modem questions of `tsplc modem` (src/codecs/homeplug/modem-query.ts) on real
 // confirmations from ../shared/captures and on hand-made bad ones.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/index.js';
+import { readCapture } from '../../src/codecs/capture/index.js';
 import { fromHex, toHex } from '../../src/bytes.js';
-import * as hp from '../../src/homeplug/index.js';
+import * as hp from '../../src/codecs/homeplug/index.js';
 import { needCaptures } from '../env.js';
 import { capturesDir } from '../shared.js';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writePcap } from '../../src/capture/index.js';
-import { encodeMme } from '../../src/homeplug/index.js';
+import { writePcap } from '../../src/codecs/capture/index.js';
+import { encodeMme } from '../../src/codecs/homeplug/index.js';
 import { oneOfEach } from './fixtures.js';
 import { requireEnv } from '../env.js';
 

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 import { errorMessage } from '../../src/errors.js';
 import { needTshark } from '../env.js';

@@ -8,7 +8,7 @@
 //   slac-attacker.ts <ifname> flood <framesPerSecond | max> <durationMs>
 //   slac-attacker.ts <ifname> wrong-runid <evseMac> <carMac> <durationMs>
 import { openAfPacketPort } from '../../drivers/ethernet/index.js';
-import * as hp from '../../src/homeplug/index.js';
+import * as hp from '../../src/codecs/homeplug/index.js';
 import { formatMac, parseMac } from '../../src/bytes.js';
 
 const [ifname, attack, a1, a2, a3, a4] = process.argv.slice(2);

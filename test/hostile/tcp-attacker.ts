@@ -15,13 +15,13 @@ import { exiCodec } from '../../src/runtime/exi-codec.js';
 import { createActor, toPromise, type AnyActorLogic } from 'xstate';
 import { evModemActor, evSlacActor, type LowerLayerOptions } from '../../src/runtime/slac-layer.js';
 import { nullLogger } from '../../src/ports/log.js';
-import { SDP_REQUEST_NO_TLS_TCP, decodeSdp, encodeSdpRequest } from '../../src/sdp/index.js';
-import { formatIpv6 } from '../../src/net/ipv6-address.js';
-import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../../src/v2gtp/index.js';
-import { decodeHandshakeResponse, encodeHandshakeRequest, offerFor } from '../../src/v2g/dialects/apphand.js';
-import { dinDialect } from '../../src/v2g/dialects/index.js';
-import type { V2gRequest, V2gResponse } from '../../src/v2g/model.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
+import { SDP_REQUEST_NO_TLS_TCP, decodeSdp, encodeSdpRequest } from '../../src/codecs/sdp/index.js';
+import { formatIpv6 } from '../../src/codecs/net/ipv6-address.js';
+import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../../src/codecs/v2gtp/index.js';
+import { decodeHandshakeResponse, encodeHandshakeRequest, offerFor } from '../../src/domain/v2g/dialects/apphand.js';
+import { dinDialect } from '../../src/domain/v2g/dialects/index.js';
+import type { V2gRequest, V2gResponse } from '../../src/domain/v2g/model.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
 
 const [ifname, attack] = process.argv.slice(2);
 if (!ifname || !attack) {

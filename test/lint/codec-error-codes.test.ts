@@ -5,8 +5,8 @@
 // what the codecs return at run time is inside their union.
 import { describe, expect, it } from 'vitest';
 import { codecError, type CodecError } from '../../src/result.js';
-import { decodeV2gtp, type V2gtpErrorCode } from '../../src/v2gtp/index.js';
-import { decodeSdp, type SdpErrorCode } from '../../src/sdp/index.js';
+import { decodeV2gtp, type V2gtpErrorCode } from '../../src/codecs/v2gtp/index.js';
+import { decodeSdp, type SdpErrorCode } from '../../src/codecs/sdp/index.js';
 
 /** Exhaustive over V2gtpErrorCode: what a V2G connection does with each. */
 function v2gtpVerdict(code: V2gtpErrorCode): 'close' | 'wait' {

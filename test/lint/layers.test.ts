@@ -80,7 +80,7 @@ describe('direction table (lint/layers.js)', () => {
   const finite = units.filter((u) => table[u]!.imports !== '*');
 
   it('has a row for every unit the tree has, and for the folders other helpers add (chademo, display)', () => {
-    for (const u of ['src/runtime', 'src/cli', 'src/config', 'src/ports', 'src/v2g', 'src/slac', 'src/sdp', 'src/chademo', 'src/display', 'machines', 'drivers', 'boards', 'native'])
+    for (const u of ['src/runtime', 'src/cli', 'src/config', 'src/ports', 'src/domain/v2g', 'src/domain/slac', 'src/codecs/sdp', 'src/domain/chademo', 'src/outputs/display', 'machines', 'drivers', 'boards', 'native'])
       expect(units, u).toContain(u);
   });
 
@@ -110,7 +110,7 @@ describe('direction table (lint/layers.js)', () => {
   });
 
   it('a pure unit may use only its listed npm packages (mqtt and serialport are I/O)', async () => {
-    const messages = await lint('src/v2g/layer-probe.ts', "import mqtt from 'mqtt';\nimport { of } from 'rxjs';\nexport const x = [mqtt, of];\n");
+    const messages = await lint('src/domain/v2g/layer-probe.ts', "import mqtt from 'mqtt';\nimport { of } from 'rxjs';\nexport const x = [mqtt, of];\n");
     expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.line)).toEqual([1]);
   });
 
@@ -125,12 +125,17 @@ describe('direction table (lint/layers.js)', () => {
     const messages = await lint('src/nowhere/layer-probe.ts', 'export const x = 1;\n');
     expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.message)).toEqual([expect.stringMatching(/src\/nowhere has no row in the direction table/)]);
   });
+
+  it('a folder inside a src/ group is a unit of its own: without a row it fails lint', async () => {
+    const messages = await lint('src/codecs/nowhere/layer-probe.ts', 'export const x = 1;\n');
+    expect(messages.filter((m) => m.ruleId === 'tsplc/layers').map((m) => m.message)).toEqual([expect.stringMatching(/src\/codecs\/nowhere has no row in the direction table/)]);
+  });
 });
 
 describe('no import cycles (import-x/no-cycle)', () => {
   it('a two-file cycle in shipped code is an error on both files', async () => {
     // The rule follows imports on disk, so the probe is two real files (removed afterwards).
-    const dir = path.join(root, 'src', 'sdp', `.cycle-probe-${process.pid}`);
+    const dir = path.join(root, 'src', 'codecs', 'sdp', `.cycle-probe-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     try {
       writeFileSync(path.join(dir, 'a.ts'), "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n");
@@ -152,7 +157,7 @@ describe('pure code compiles without Node (tsconfig.pure.json)', () => {
   const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, (f) => ts.sys.readFile(f)).config, ts.sys, root);
   /** Type-checks one probe source placed in a pure folder with the pure options. */
   function diagnostics(source: string): string[] {
-    const probe = path.join(root, 'src', 'sdp', 'global-probe.ts');
+    const probe = path.join(root, 'src', 'codecs', 'sdp', 'global-probe.ts');
     const host = ts.createCompilerHost(parsed.options);
     const getSourceFile = host.getSourceFile.bind(host);
     host.getSourceFile = (f, lang, ...rest) => (path.resolve(f) === probe ? ts.createSourceFile(f, source, lang) : getSourceFile(f, lang, ...rest));
@@ -166,7 +171,8 @@ describe('pure code compiles without Node (tsconfig.pure.json)', () => {
   it('covers machines/ and the pure src/ folders, not src/runtime or src/cli', () => {
     const rel = parsed.fileNames.map((f) => path.relative(root, f));
     expect(rel).toContain('machines/sdp-client/index.ts');
-    expect(rel).toContain('src/v2g/config.ts');
+    expect(rel).toContain('drivers/modem-sim/index.ts');
+    expect(rel).toContain('src/domain/v2g/config.ts');
     expect(rel.some((f) => f.startsWith('src/runtime/') || f.startsWith('src/cli/'))).toBe(false);
     expect(parsed.options.types).toEqual([]);
   });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { listenMachine, type ListenOutput } from '../../machines/listen/index.js';
-import type { HomePlugMessage, OutgoingMme } from '../../src/slac/messages.js';
+import type { HomePlugMessage, OutgoingMme } from '../../src/domain/slac/messages.js';
 
 const EV = new Uint8Array([2, 0, 0, 0, 0, 1]);
 const EVSE = new Uint8Array([2, 0, 0, 0, 0, 2]);

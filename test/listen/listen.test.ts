@@ -10,7 +10,7 @@ import { modemManagerMachine } from '../../machines/modem-manager/index.js';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
 import { toHex } from '../../src/bytes.js';
-import { nidFromNmk } from '../../src/homeplug/keys.js';
+import { nidFromNmk } from '../../src/codecs/homeplug/keys.js';
 import { capturedMmes } from '../slac/capture-slac.js';
 import { Desk } from '../modem-sim/desk.js';
 import { capturesDir } from '../shared.js';

@@ -3,8 +3,8 @@
 // ModemSim plays the modems and the powerline between the segments.
 import { createActor, SimulatedClock } from 'xstate';
 import { MemorySegment, type MemoryPort } from '../../drivers/ethernet/memory.js';
-import { ModemSim, type ModemSimEvent, type StationOptions } from '../../src/modem-sim/index.js';
-import { bridgePort, type MmeBridge } from '../../src/slac/bridge.js';
+import { ModemSim, type ModemSimEvent, type StationOptions } from '../../drivers/modem-sim/index.js';
+import { bridgePort, type MmeBridge } from '../../src/domain/slac/bridge.js';
 import type { StatusUpdate } from '../../src/status.js';
 import type { EthernetFrame } from '../../src/ports/ethernet.js';
 

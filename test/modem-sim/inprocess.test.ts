@@ -7,7 +7,7 @@ import { modemManagerMachine } from '../../machines/modem-manager/index.js';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
 import { bytesEqual } from '../../src/bytes.js';
-import { nidFromNmk } from '../../src/homeplug/keys.js';
+import { nidFromNmk } from '../../src/codecs/homeplug/keys.js';
 import { Desk, createActor } from './desk.js';
 
 const EV = new Uint8Array([0x02, 0xee, 0x00, 0x00, 0x00, 0x01]);

@@ -2,7 +2,7 @@
 // process (virtual time): VS_NW_INFO in both layouts, CM_GET_KEY's two answers.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import * as hp from '../../src/homeplug/index.js';
+import * as hp from '../../src/codecs/homeplug/index.js';
 import { Desk } from './desk.js';
 
 const EV = new Uint8Array([0x02, 0xee, 0x00, 0x00, 0x00, 0x01]);

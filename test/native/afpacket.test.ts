@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsAvailable, netnsUnavailableReason, useVethPair } from '../helpers/netns.js';
 import { PeerProcess, type PeerEvent } from './peer-process.js';
-import { encodeMme, decodeMme, cmSlacParmReq } from '../../src/homeplug/index.js';
+import { encodeMme, decodeMme, cmSlacParmReq } from '../../src/codecs/homeplug/index.js';
 import { fromHex, parseMac, toHex } from '../../src/bytes.js';
 import { openAfPacketPort, interfaceInfo, EthernetOpenError } from '../../drivers/ethernet/index.js';
 import { requireEnv, needTshark } from '../env.js';

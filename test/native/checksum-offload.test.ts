@@ -13,8 +13,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from '../helpers/netns.js';
 import { PeerProcess } from './peer-process.js';
 import { fromHex } from '../../src/bytes.js';
-import { decodePacket } from '../../src/net/packet.js';
-import { verifyTransportChecksum } from '../../src/net/checksum.js';
+import { decodePacket } from '../../src/codecs/net/packet.js';
+import { verifyTransportChecksum } from '../../src/codecs/net/checksum.js';
 import { requireEnv } from '../env.js';
 
 const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openAfPacketPort, interfaceInfo, EthernetOpenError } from '../../drivers/ethernet/index.js';
-import { decodeMme } from '../../src/homeplug/index.js';
+import { decodeMme } from '../../src/codecs/homeplug/index.js';
 import { fromHex, toHex, formatMac } from '../../src/bytes.js';
 
 const { values, positionals } = parseArgs({

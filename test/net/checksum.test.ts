@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { decodePacket } from '../../src/net/packet.js';
-import { fillTransportChecksum, internetChecksum, onesComplementSum, segmentTcpAggregate, verifyTransportChecksum } from '../../src/net/checksum.js';
+import { decodePacket } from '../../src/codecs/net/packet.js';
+import { fillTransportChecksum, internetChecksum, onesComplementSum, segmentTcpAggregate, verifyTransportChecksum } from '../../src/codecs/net/checksum.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { formatMac } from '../../src/bytes.js';
-import { decodePacket, decodeTcp, decodeIpv6, formatIpv6, tcpFlagsText, ETHERTYPE_HOMEPLUG } from '../../src/net/index.js';
+import { decodePacket, decodeTcp, decodeIpv6, formatIpv6, tcpFlagsText, ETHERTYPE_HOMEPLUG } from '../../src/codecs/net/index.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { type TcpSegment, type TcpStreamEvent, TcpStreamTracker } from '../../src/net/index.js';
+import { type TcpSegment, type TcpStreamEvent, TcpStreamTracker } from '../../src/codecs/net/index.js';
 
 const ev = { address: new Uint8Array(16).fill(1), port: 50000 };
 const evse = { address: new Uint8Array(16).fill(2), port: 15118 };

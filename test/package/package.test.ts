@@ -75,7 +75,7 @@ describe.concurrent('the installed package', () => {
     expect(existsSync(join(installed, 'systemd', 'tsplc.service'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(installed, 'test'))).toBe(false);
-    expect(existsSync(join(installed, 'dist', 'src', 'exi', 'gen'))).toBe(false);
+    expect(existsSync(join(installed, 'dist', 'src', 'codecs', 'exi', 'gen'))).toBe(false);
     expect(existsSync(join(prefix, 'node_modules', 'tsx'))).toBe(false);
     expect(existsSync(join(prefix, 'node_modules', 'vitest'))).toBe(false);
     const ts = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ts$/.test(f) && !/\.d\.c?ts$/.test(f));

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { i2cBusOver } from '../../drivers/i2c/i2c-bus.js';
 import { memoryI2cBus, type I2cDevice } from '../../drivers/i2c/memory.js';
-import { Ssd1306Twin } from '../../src/display/ssd1306-twin.js';
+import { Ssd1306Twin } from '../../src/outputs/display/ssd1306-twin.js';
 import { I2cError, type I2cBus } from '../../src/ports/i2c.js';
 
 /** A register device at 0x48: register writes are stored, reads return what was stored. */

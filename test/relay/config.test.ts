@@ -2,7 +2,7 @@
 // validated with their ranges; the end-of-run record drain waits on timers, not on a polling loop.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultConfig, validateConfig } from '../../src/config/index.js';
-import { defaultRelayTimings } from '../../src/relay/timing.js';
+import { defaultRelayTimings } from '../../src/tools/relay/timing.js';
 import { relayTimingsOf, whenQuiet } from '../../src/runtime/relay.js';
 
 describe('relay timings from the config', () => {

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import { relayMachine, type ForwardParams, type LegCommand, type RelayOutput } from '../../machines/relay/index.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
-import { parseRules } from '../../src/relay/rules.js';
-import type { RelayPhase } from '../../src/relay/session.js';
+import { parseRules } from '../../src/tools/relay/rules.js';
+import type { RelayPhase } from '../../src/tools/relay/session.js';
 import { dinSession, type Step } from './script.js';
 
 type Log = ({ kind: 'forward'; to: string; name: string; f: ForwardParams } | { kind: 'command'; leg: string; cmd: LegCommand })[];

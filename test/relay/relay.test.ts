@@ -1,16 +1,16 @@
-// The pure parts of the relay (src/relay) and the runtime's announcement of rules: rule parsing
+// The pure parts of the relay (src/tools/relay) and the runtime's announcement of rules: rule parsing
 // and application, the tracker's schema and SessionID, the safe stop and the shutdown answers,
 // the added-delay figures, the live lines (with the limiting verdict and the rules prefix).
 import { describe, expect, it } from 'vitest';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
 import { announcingLogger } from '../../src/runtime/relay.js';
 import { memoryLogger } from '../../src/ports/log.js';
-import { applyRules, parseRules, rulesText } from '../../src/relay/rules.js';
-import { carShutdownResponse, chargerStopRequests, RelayTracker } from '../../src/relay/session.js';
-import { DelayStats, delayText, figuresOf } from '../../src/relay/delay.js';
-import { RelayLiveView } from '../../src/relay/live.js';
-import { relayMessage } from '../../src/relay/forward.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
+import { applyRules, parseRules, rulesText } from '../../src/tools/relay/rules.js';
+import { carShutdownResponse, chargerStopRequests, RelayTracker } from '../../src/tools/relay/session.js';
+import { DelayStats, delayText, figuresOf } from '../../src/tools/relay/delay.js';
+import { RelayLiveView } from '../../src/tools/relay/live.js';
+import { relayMessage } from '../../src/tools/relay/forward.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
 import { dinSession, sessionId } from './script.js';
 
 const decode = (schema: 'appHand' | 'din', b: Uint8Array): V2gDocument => {

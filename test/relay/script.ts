@@ -1,18 +1,18 @@
 // A DIN 70121 DC session as EXI bytes, message by message: what a car sends and what a charger
-// answers, built with the project's own dialect and codec (src/v2g/dialects, src/exi). The relay
+// answers, built with the project's own dialect and codec (src/domain/v2g/dialects, src/codecs/exi). The relay
 // tests feed these to the relay machine and check what comes out of each leg.
 import { exiCodec } from '../../src/runtime/exi-codec.js';
-import { dinDialect, encodeHandshakeRequest, encodeHandshakeResponse, offerFor } from '../../src/v2g/dialects/index.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
-import type { DcEvStatus, DcEvseStatus, V2gRequest, V2gResponse } from '../../src/v2g/model.js';
-import type { RelayPhase } from '../../src/relay/session.js';
+import { dinDialect, encodeHandshakeRequest, encodeHandshakeResponse, offerFor } from '../../src/domain/v2g/dialects/index.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
+import type { DcEvStatus, DcEvseStatus, V2gRequest, V2gResponse } from '../../src/domain/v2g/model.js';
+import type { RelayPhase } from '../../src/tools/relay/session.js';
 
 export const sessionId = new Uint8Array([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
 const ev: DcEvStatus = { ready: true, errorCode: 'NO_ERROR', soc: 50 };
 const evse: DcEvseStatus = { statusCode: 'EVSE_Ready', isolation: 'Valid', notification: 'None', notificationMaxDelay: 0 };
 
 export interface Step {
-  /** The phase the request belongs to (src/relay/session.ts phaseOf). */
+  /** The phase the request belongs to (src/tools/relay/session.ts phaseOf). */
   readonly phase: RelayPhase;
   readonly request: Uint8Array;
   readonly response: Uint8Array;

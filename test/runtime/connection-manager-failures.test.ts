@@ -1,5 +1,5 @@
 // The connection managers' decision on a layer failure, by code: every code of
-// src/connection/failure.ts, failed by every layer position it can come from,
+// src/domain/connection/failure.ts, failed by every layer position it can come from,
 // leads to a back-off and another attempt when RETRYABLE says so, and to an
 // immediate give-up when it does not; a crashing layer actor is ACTOR_CRASHED
 // and backed off. Layer doubles stand in for the real layers (their own tests
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor, fromCallback, fromPromise, type AnyActorLogic } from 'xstate';
 import { evConnectionManagerMachine } from '../../machines/connection-manager/ev.js';
 import { evseConnectionManagerMachine } from '../../machines/connection-manager/evse.js';
-import { RETRYABLE, layerFailure, type LayerFailureCode } from '../../src/connection/failure.js';
+import { RETRYABLE, layerFailure, type LayerFailureCode } from '../../src/domain/connection/failure.js';
 import type { StatusUpdate } from '../../src/status.js';
 import { runUntil } from './virtual-time.js';
 import { sdpClientMachine } from '../../machines/sdp-client/index.js';

@@ -14,7 +14,7 @@ import { tcpAcceptActor, tcpConnectActor, tcpListenActor, udpLinkActor } from '.
 import { v2gTransportActor, type V2gCodec } from '../../src/runtime/v2g-transport.js';
 import { memoryLogger, nullLogger } from '../../src/ports/log.js';
 import { codecError, err, ok } from '../../src/result.js';
-import type { V2gDocument } from '../../src/v2g/document.js';
+import type { V2gDocument } from '../../src/domain/v2g/document.js';
 import { runUntil, runFor } from './virtual-time.js';
 
 const jsonCodec: V2gCodec = {

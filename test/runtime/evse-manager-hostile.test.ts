@@ -13,7 +13,7 @@ import type { TcpConnection } from '../../src/ports/net.js';
 import { tcpAcceptActor, tcpListenActor, udpLinkActor } from '../../src/runtime/net-actors.js';
 import { exiCodec } from '../../src/runtime/exi-codec.js';
 import { v2gTransportActor } from '../../src/runtime/v2g-transport.js';
-import { v2gEvseDefaults } from '../../src/v2g/config.js';
+import { v2gEvseDefaults } from '../../src/domain/v2g/config.js';
 import { runFor, runUntil } from './virtual-time.js';
 
 const session = v2gEvseMachine.provide({

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectCaptureFormat, readCapture } from '../../src/capture/reader.js';
+import { detectCaptureFormat, readCapture } from '../../src/codecs/capture/reader.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { SessionRecorder } from '../../src/runtime/recorder.js';
 import { MemorySegment } from '../../drivers/ethernet/memory.js';
-import { cmSlacParmCnf, cmSlacParmReq, decodeMme, encodeMme } from '../../src/homeplug/index.js';
+import { cmSlacParmCnf, cmSlacParmReq, decodeMme, encodeMme } from '../../src/codecs/homeplug/index.js';
 
 describe('SessionRecorder', () => {
   it('writes a pcapng our reader reads back and a JSON-lines log, one record per start(), counter continues', () => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { formatMac } from '../../src/bytes.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession, type NetnsSimResult } from '../../src/runtime/sim-netns.js';

@@ -3,7 +3,7 @@
 // hardware (car-requests) and the sim board's hook that acts on them (boards/sim/mirror.ts).
 import { describe, expect, it } from 'vitest';
 import { load as loadSimProfile } from '../../boards/sim/profile.js';
-import type { HardwareCommand } from '../../src/safety/events.js';
+import type { HardwareCommand } from '../../src/domain/safety/events.js';
 import { defaultConfig } from '../../src/config/validate.js';
 import { carRequestOf, simulationTap } from '../../src/runtime/car-requests.js';
 import { Resources } from '../../src/runtime/resources.js';

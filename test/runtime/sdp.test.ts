@@ -5,7 +5,7 @@ import { sdpClientMachine } from '../../machines/sdp-client/index.js';
 import { sdpServerMachine } from '../../machines/sdp-server/index.js';
 import { udpLinkActor } from '../../src/runtime/net-actors.js';
 import { nullLogger } from '../../src/ports/log.js';
-import { encodeV2gtp } from '../../src/v2gtp/header.js';
+import { encodeV2gtp } from '../../src/codecs/v2gtp/header.js';
 
 const evMac = new Uint8Array([0x02, 0, 0, 0, 0, 0x01]);
 const evseMac = new Uint8Array([0x02, 0, 0, 0, 0, 0x02]);

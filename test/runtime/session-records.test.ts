@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemorySegment } from '../../drivers/ethernet/memory.js';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { Checkpoint } from '../../src/checkpoints.js';
 import { nullLogger } from '../../src/ports/log.js';
 import { openSessionRecords, recordStep, type RecordCutState } from '../../src/runtime/session-records.js';

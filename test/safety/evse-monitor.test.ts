@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { createSimBoard, advance } from '../../boards/sim/index.js';
-import { attachEvseSafetyMonitor } from '../../src/safety/index.js';
+import { attachEvseSafetyMonitor } from '../../src/domain/safety/index.js';
 
 function setup() {
   const clock = new SimulatedClock();

@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { from } from 'rxjs';
 import { createSimBoard, advance, advanceUntil, type SimBoard } from '../../boards/sim/index.js';
-import { attachSafetyMonitor, watchSafety, type HardwareEvent } from '../../src/safety/index.js';
+import { attachSafetyMonitor, watchSafety, type HardwareEvent } from '../../src/domain/safety/index.js';
 
 let boards: SimBoard[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cpEnergyStep } from '../../src/safety/index.js';
+import { cpEnergyStep } from '../../src/domain/safety/index.js';
 import type { CpState } from '../../src/ports/hardware.js';
 
 /** Runs the rule over a sequence of CP states; returns the states at which the output is switched off. */

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { createSimBoard, advance, advanceUntil, type SimBoard, type SimPlantOptions } from '../../boards/sim/index.js';
-import { attachSafetyMonitor, type HardwareCommand } from '../../src/safety/index.js';
+import { attachSafetyMonitor, type HardwareCommand } from '../../src/domain/safety/index.js';
 import { startSafeShutdown, safeShutdownBudgetMs, type SafeShutdownOutput, type SessionStopHandle } from '../../machines/safe-shutdown/index.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import type { EvHardware } from '../../src/ports/hardware.js';

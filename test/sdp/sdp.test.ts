@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/bytes.js';
-import { formatIpv6, parseIpv6 } from '../../src/net/ipv6-address.js';
+import { formatIpv6, parseIpv6 } from '../../src/codecs/net/ipv6-address.js';
 import {
   SDP_PORT,
   SDP_REQUEST_NO_TLS_TCP,
@@ -14,7 +14,7 @@ import {
   describeSdp,
   encodeSdpRequest,
   encodeSdpResponse,
-} from '../../src/sdp/index.js';
+} from '../../src/codecs/sdp/index.js';
 
 describe('SDP codec', () => {
   it('encodes the no-TLS/TCP request as the bytes cars send', () => {

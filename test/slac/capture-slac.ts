@@ -1,9 +1,9 @@
 // Reads the SLAC exchange of a real capture as machine events (for replays).
 import { readFileSync } from 'node:fs';
 import { bytesEqual } from '../../src/bytes.js';
-import { readCapture } from '../../src/capture/index.js';
-import { decodeFrame } from '../../src/slac/bridge.js';
-import type { HomePlugMessage, Mac } from '../../src/slac/messages.js';
+import { readCapture } from '../../src/codecs/capture/index.js';
+import { decodeFrame } from '../../src/domain/slac/bridge.js';
+import type { HomePlugMessage, Mac } from '../../src/domain/slac/messages.js';
 
 export interface CapturedMme {
   readonly index: number;

@@ -3,7 +3,7 @@
 // EVSE's modem is modelled by an optional CM_ATTEN_PROFILE.IND per sound.
 import { createActor, SimulatedClock, type AnyActorRef } from 'xstate';
 import { bytesEqual, formatMac } from '../../src/bytes.js';
-import type { HomePlugMessage, Mac, OutgoingMme } from '../../src/slac/messages.js';
+import type { HomePlugMessage, Mac, OutgoingMme } from '../../src/domain/slac/messages.js';
 import type { StatusUpdate } from '../../src/status.js';
 
 export const EV_MAC = new Uint8Array([0x02, 0x00, 0x00, 0x00, 0x00, 0x01]);

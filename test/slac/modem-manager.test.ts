@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { modemManagerMachine, type ModemManagerInput } from '../../machines/modem-manager/index.js';
-import type { HomePlugMessage, OutgoingMme } from '../../src/slac/messages.js';
-import { modemDefaults } from '../../src/slac/timing.js';
+import type { HomePlugMessage, OutgoingMme } from '../../src/domain/slac/messages.js';
+import { modemDefaults } from '../../src/domain/slac/timing.js';
 
 const OWN = new Uint8Array([0, 0xb0, 0x52, 0, 0, 1]);
 const REMOTE = new Uint8Array([0, 0xb0, 0x52, 0, 0, 2]);

@@ -8,7 +8,7 @@ import { formatMac, toHex } from '../../src/bytes.js';
 import { createActor, toPromise, type AnyActorLogic } from 'xstate';
 import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder, type LowerLayerOptions } from '../../src/runtime/slac-layer.js';
 import { nullLogger } from '../../src/ports/log.js';
-import { slacEvFastest } from '../../src/slac/timing.js';
+import { slacEvFastest } from '../../src/domain/slac/timing.js';
 import type { StatusUpdate } from '../../src/status.js';
 
 const [role, ifname, speed] = process.argv.slice(2);

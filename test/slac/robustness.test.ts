@@ -9,10 +9,10 @@ import { listenMachine } from '../../machines/listen/index.js';
 import { modemManagerMachine } from '../../machines/modem-manager/index.js';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
-import { ModemSim } from '../../src/modem-sim/index.js';
+import { ModemSim } from '../../drivers/modem-sim/index.js';
 import type { EthernetFrame, EthernetPort } from '../../src/ports/ethernet.js';
-import { bridgePort } from '../../src/slac/bridge.js';
-import type { HomePlugMessage, MmeEvent } from '../../src/slac/messages.js';
+import { bridgePort } from '../../src/domain/slac/bridge.js';
+import type { HomePlugMessage, MmeEvent } from '../../src/domain/slac/messages.js';
 
 function fakePort(mac: Uint8Array): EthernetPort & { inject(d: Uint8Array): void; sent: Uint8Array[] } {
   const frames = new Subject<EthernetFrame>();

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
 import { bytesEqual } from '../../src/bytes.js';
-import { syntheticAttenuation } from '../../src/slac/attenuation.js';
-import { slacEvDefaults, slacEvseDefaults } from '../../src/slac/timing.js';
+import { syntheticAttenuation } from '../../src/domain/slac/attenuation.js';
+import { slacEvDefaults, slacEvseDefaults } from '../../src/domain/slac/timing.js';
 import { createActor, EV_MAC, EVSE2_MAC, EVSE_MAC, NID, NMK, RUN_ID, Wire } from './helpers.js';
 import { MAX_CANDIDATES } from '../../machines/slac-evse/index.js';
 

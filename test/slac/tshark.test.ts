@@ -1,6 +1,6 @@
 // tshark dissects the frames of a whole in-process SLAC session (our EV,
 // our EVSE, the emulated modems' answers) without a malformed frame or an
-// expert warning. The frames are written with the src/capture pcap writer.
+// expert warning. The frames are written with the src/codecs/capture pcap writer.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { createActor, type AnyActorRef } from 'xstate';
 import { modemManagerMachine } from '../../machines/modem-manager/index.js';
 import { slacEvMachine } from '../../machines/slac-ev/index.js';
 import { slacEvseMachine } from '../../machines/slac-evse/index.js';
-import { writePcap, type PcapWriteRecord } from '../../src/capture/index.js';
+import { writePcap, type PcapWriteRecord } from '../../src/codecs/capture/index.js';
 import { Desk } from '../modem-sim/desk.js';
 import { needTshark } from '../env.js';
 

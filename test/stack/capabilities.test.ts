@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { BehaviorSubject } from 'rxjs';
 import { runStack } from './harness.js';
 import type { EvHardware } from '../../src/ports/hardware.js';
-import { evCapabilitiesOf, isDigitalCommunicationDuty, plugState$, v2gEvConfigForHardware } from '../../src/hardware/capabilities.js';
-import { v2gEvDefaults } from '../../src/v2g/config.js';
+import { evCapabilitiesOf, isDigitalCommunicationDuty, plugState$, v2gEvConfigForHardware } from '../../src/domain/hardware/capabilities.js';
+import { v2gEvDefaults } from '../../src/domain/v2g/config.js';
 import type { SimBoard } from '../../boards/sim/index.js';
 
 describe('capabilities of a board', () => {

@@ -6,8 +6,8 @@ import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { createSim, type Sim, type SimOptions } from '../../src/runtime/sim.js';
 import { memoryLogger } from '../../src/ports/log.js';
-import { attachSafetyMonitor } from '../../src/safety/index.js';
-import type { SafetyViolation } from '../../src/safety/monitor.js';
+import { attachSafetyMonitor } from '../../src/domain/safety/index.js';
+import type { SafetyViolation } from '../../src/domain/safety/monitor.js';
 
 export interface StackRun {
   readonly sim: Sim;

@@ -4,7 +4,7 @@
 // with the safety monitor watching the EV hardware.
 import { describe, expect, it } from 'vitest';
 import { runStack } from './harness.js';
-import { attachEvseSafetyMonitor } from '../../src/safety/index.js';
+import { attachEvseSafetyMonitor } from '../../src/domain/safety/index.js';
 
 const dcPath = [100, 102, 160, 170, 190, 200, 203, 301, 303, 400, 403, 500, 506, 540, 550, 555, 560, 570, 590, 600, 700, 800, 810, 850, 900, 905];
 // AC (ISO 15118-2 AC, IEC 61851-1): no CableCheck/PreCharge/WeldingDetection, and the car switches CP to C

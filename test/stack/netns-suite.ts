@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/reader.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { netnsSimSession } from '../../src/runtime/sim-netns.js';
 import { requireEnv } from '../env.js';

@@ -6,9 +6,9 @@
 // above the limit. EV ⇄ EVSE on the sim board, SimulatedClock, safety monitor.
 import { describe, expect, it } from 'vitest';
 import { safeShutdownDefaults } from '../../machines/safe-shutdown/index.js';
-import type { HardwareCommand } from '../../src/safety/index.js';
+import type { HardwareCommand } from '../../src/domain/safety/index.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { v2gEvDefaults } from '../../src/v2g/index.js';
+import { v2gEvDefaults } from '../../src/domain/v2g/index.js';
 import { checkpoints, createHarness, names, runToEnd, stop, type Harness, type HarnessOptions } from './harness.js';
 
 const quick: HarnessOptions = { plant: { battery: { initialSocPercent: 20 }, supply: { isolationCheckMs: 300 }, lock: { moveMs: 100 } } };

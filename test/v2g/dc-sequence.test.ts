@@ -9,9 +9,9 @@ import { createActor, SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimBoard, type SimBoard } from '../../boards/sim/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { decode, encode, type SchemaId as ExiSchemaId } from '../../src/exi/index.js';
+import { decode, encode, type SchemaId as ExiSchemaId } from '../../src/codecs/exi/index.js';
 import type { IsolationStatus } from '../../src/ports/hardware.js';
-import type { HardwareCommand } from '../../src/safety/events.js';
+import type { HardwareCommand } from '../../src/domain/safety/events.js';
 import {
   allowedNext,
   dinDialect,
@@ -26,7 +26,7 @@ import {
   type V2gEvseConfig,
   type V2gRequest,
   type V2gResponse,
-} from '../../src/v2g/index.js';
+} from '../../src/domain/v2g/index.js';
 
 /** Through the real EXI codec, as on the wire. */
 function wire(out: OutgoingDocument): V2gDocument {

@@ -1,7 +1,7 @@
 // Dialects: neutral model ⇄ DIN / ISO-2 documents, through the real EXI codec.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encode } from '../../src/exi/index.js';
+import { decode, encode } from '../../src/codecs/exi/index.js';
 import {
   chooseProtocol,
   decodeHandshakeRequest,
@@ -17,7 +17,7 @@ import {
   type V2gDocument,
   type V2gRequest,
   type V2gResponse,
-} from '../../src/v2g/index.js';
+} from '../../src/domain/v2g/index.js';
 
 const evStatus = { ready: true, errorCode: 'NO_ERROR', soc: 42 } as const;
 const dcStatus = { statusCode: 'EVSE_Ready', isolation: 'Valid', notification: 'None', notificationMaxDelay: 0 } as const;

@@ -4,7 +4,7 @@ import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { v2gEvMachine } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { encodeHandshakeRequest, offerFor, v2gEvDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/index.js';
+import { encodeHandshakeRequest, offerFor, v2gEvDefaults, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../../src/domain/v2g/index.js';
 import { codecError } from '../../src/result.js';
 
 const failure = codecError('ENCODE_FAILED', 'could not encode CableCheckReq: value out of range', { context: { exiCode: 'BAD_VALUE' } });

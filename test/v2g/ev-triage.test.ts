@@ -3,10 +3,10 @@
 // The end reasons are matched by code and typed detail, not by text.
 import { describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/checkpoints.js';
-import { v2gEvDefaults, type V2gEvConfig } from '../../src/v2g/config.js';
-import { encodeHandshakeResponse } from '../../src/v2g/dialects/apphand.js';
-import { dialectFor } from '../../src/v2g/dialects/index.js';
-import type { DcEvseStatus, EnergyTransferMode, PaymentOption, RequestKind, V2gResponse } from '../../src/v2g/model.js';
+import { v2gEvDefaults, type V2gEvConfig } from '../../src/domain/v2g/config.js';
+import { encodeHandshakeResponse } from '../../src/domain/v2g/dialects/apphand.js';
+import { dialectFor } from '../../src/domain/v2g/dialects/index.js';
+import type { DcEvseStatus, EnergyTransferMode, PaymentOption, RequestKind, V2gResponse } from '../../src/domain/v2g/model.js';
 import { endReasonText } from '../../machines/v2g-ev/end-reason.js';
 import { triageResponse, type TriageContext } from '../../machines/v2g-ev/triage.js';
 

@@ -4,7 +4,7 @@
 import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { encodeHandshakeRequest, offerFor, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../../src/v2g/index.js';
+import { encodeHandshakeRequest, offerFor, v2gEvseDefaults, v2gEvseTimeoutDefaults } from '../../src/domain/v2g/index.js';
 
 function evse(timeouts: Partial<Record<keyof typeof v2gEvseTimeoutDefaults, number>> = {}) {
   const clock = new SimulatedClock();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { encodeHandshakeRequest, iso2Dialect, offerFor, v2gEvseDefaults, type OutgoingDocument, type V2gEvseConfig, type V2gRequest, type V2gResponse } from '../../src/v2g/index.js';
+import { encodeHandshakeRequest, iso2Dialect, offerFor, v2gEvseDefaults, type OutgoingDocument, type V2gEvseConfig, type V2gRequest, type V2gResponse } from '../../src/domain/v2g/index.js';
 
 const d = iso2Dialect;
 const evStatus = { ready: true, errorCode: 'NO_ERROR', soc: 50 } as const;

@@ -3,7 +3,7 @@
 import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { dinDialect, encodeHandshakeRequest, formatFaultScenario, iso2Dialect, offerFor, parseFaultScenario, v2gEvseDefaults, type Dialect, type OutgoingDocument, type V2gRequest, type V2gResponse } from '../../src/v2g/index.js';
+import { dinDialect, encodeHandshakeRequest, formatFaultScenario, iso2Dialect, offerFor, parseFaultScenario, v2gEvseDefaults, type Dialect, type OutgoingDocument, type V2gRequest, type V2gResponse } from '../../src/domain/v2g/index.js';
 
 function evse(opts: { dialect?: Dialect; allowNew?: boolean } = {}) {
   const d = opts.dialect ?? dinDialect;

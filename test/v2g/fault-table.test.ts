@@ -3,7 +3,7 @@
 // every step — for DIN 70121 and ISO 15118-2 DC, through the real EXI codec,
 // with the sim board, the SafeShutdownSequence and the safety monitor.
 import { describe, expect, it } from 'vitest';
-import { dcEvseStatusCodes, evReactionToEvseStatus, responseCodesOf, type FaultAction, type Protocol, type RequestKind } from '../../src/v2g/index.js';
+import { dcEvseStatusCodes, evReactionToEvseStatus, responseCodesOf, type FaultAction, type Protocol, type RequestKind } from '../../src/domain/v2g/index.js';
 import { createHarness, runToEnd, stop, type HarnessOptions } from './harness.js';
 
 interface Step {

@@ -1,7 +1,7 @@
 // Back-to-back harness: the EV and EVSE session machines wired through the
 // dialects and the real EXI codec (every document is encoded to bytes and
 // decoded again, as on the wire), on one SimulatedClock that also drives the
-// sim board's physics (boards/sim) and the safety monitor (src/safety). A
+// sim board's physics (boards/sim) and the safety monitor (src/domain/safety). A
 // requestSafeShutdown from the EV starts the real SafeShutdownSequence on the
 // sim hardware, so its invariants are checked to the very end.
 import { createActor, SimulatedClock, type Actor } from 'xstate';
@@ -9,14 +9,14 @@ import { createSimBoard, type SimBoard, type SimPlantOptions } from '../../board
 import { startSafeShutdown, type SafeShutdownOutput, type SafeShutdownRun } from '../../machines/safe-shutdown/index.js';
 import { v2gEvMachine, type V2gEvOutput } from '../../machines/v2g-ev/index.js';
 import { v2gEvseMachine, type V2gEvseOutput } from '../../machines/v2g-evse/index.js';
-import { decode, encode, type SchemaId as ExiSchemaId } from '../../src/exi/index.js';
+import { decode, encode, type SchemaId as ExiSchemaId } from '../../src/codecs/exi/index.js';
 import type { BatteryState } from '../../src/ports/hardware.js';
 import { memoryLogger } from '../../src/ports/log.js';
-import { attachSafetyMonitor, type SafetyMonitor } from '../../src/safety/index.js';
+import { attachSafetyMonitor, type SafetyMonitor } from '../../src/domain/safety/index.js';
 import type { StatusUpdate } from '../../src/status.js';
-import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../../src/v2g/config.js';
-import type { OutgoingDocument, V2gDocument } from '../../src/v2g/document.js';
-import type { FaultScenario } from '../../src/v2g/faults.js';
+import { v2gEvDefaults, v2gEvseDefaults, type V2gEvConfig, type V2gEvseConfig } from '../../src/domain/v2g/config.js';
+import type { OutgoingDocument, V2gDocument } from '../../src/domain/v2g/document.js';
+import type { FaultScenario } from '../../src/domain/v2g/faults.js';
 
 export interface HarnessOptions {
   readonly ev?: Partial<V2gEvConfig>;

@@ -16,8 +16,8 @@ import { v2gEvConfigOf } from '../../src/runtime/role.js';
 import { lenientSessionDecoder, v2gTransportActor } from '../../src/runtime/v2g-transport.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import type { TcpConnection, TcpEvent } from '../../src/ports/net.js';
-import { V2gtpPayloadType, encodeV2gtp } from '../../src/v2gtp/index.js';
-import type { SchemaId as V2gSchemaId } from '../../src/v2g/model.js';
+import { V2gtpPayloadType, encodeV2gtp } from '../../src/codecs/v2gtp/index.js';
+import type { SchemaId as V2gSchemaId } from '../../src/domain/v2g/model.js';
 import { createHarness, runToEnd } from './harness.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));

@@ -1,6 +1,6 @@
 // Replay of real captures: the requests a car sent (EV→EVSE direction, found
-// by the analysis pipeline src/analysis over src/capture + src/v2gtp, decoded
-// by src/exi) are fed in order to our EVSE, one fresh EVSE per TCP connection;
+// by the analysis pipeline src/tools/analysis over src/codecs/capture + src/codecs/v2gtp, decoded
+// by src/codecs/exi) are fed in order to our EVSE, one fresh EVSE per TCP connection;
 // every answer must be a response of the right type with an OK code.
 // The SessionID in the car's requests is replaced by the one our EVSE gave
 // (the car would have used ours), and virtual time follows the capture.
@@ -14,13 +14,13 @@ import { basename } from 'node:path';
 import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { v2gEvseMachine } from '../../machines/v2g-evse/index.js';
-import { V2gCaptureAnalyzer } from '../../src/analysis/analyzer.js';
-import type { V2gMessageEvent } from '../../src/analysis/index.js';
-import { readCapture } from '../../src/capture/reader.js';
+import { V2gCaptureAnalyzer } from '../../src/tools/analysis/analyzer.js';
+import type { V2gMessageEvent } from '../../src/tools/analysis/index.js';
+import { readCapture } from '../../src/codecs/capture/reader.js';
 import { fromHex } from '../../src/bytes.js';
 import type { CodecError } from '../../src/result.js';
-import { decode } from '../../src/exi/index.js';
-import { decodeHandshakeRequest, decodeHandshakeResponse, dialectFor, isOkCode, protocolNamespaces, v2gEvseDefaults, type OutgoingDocument, type Protocol, type V2gDocument } from '../../src/v2g/index.js';
+import { decode } from '../../src/codecs/exi/index.js';
+import { decodeHandshakeRequest, decodeHandshakeResponse, dialectFor, isOkCode, protocolNamespaces, v2gEvseDefaults, type OutgoingDocument, type Protocol, type V2gDocument } from '../../src/domain/v2g/index.js';
 import { captureFiles } from '../shared.js';
 import { needCaptures } from '../env.js';
 

@@ -2,9 +2,9 @@
 // board (real EXI, SafeShutdownSequence, safety monitor).
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes.js';
-import { encode } from '../../src/exi/index.js';
-import { dinDialect, parseFaultScenario } from '../../src/v2g/index.js';
-import type { V2gDocument } from '../../src/v2g/index.js';
+import { encode } from '../../src/codecs/exi/index.js';
+import { dinDialect, parseFaultScenario } from '../../src/domain/v2g/index.js';
+import type { V2gDocument } from '../../src/domain/v2g/index.js';
 import { createHarness, names, runToEnd, stop, type HarnessOptions } from './harness.js';
 
 const quick: HarnessOptions = { plant: { battery: { initialSocPercent: 20 }, supply: { isolationCheckMs: 300 }, lock: { moveMs: 100 } } };

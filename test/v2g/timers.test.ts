@@ -2,7 +2,7 @@
 // configurable (set short here so the cases run fast; defaults are checked
 // against the standard's values).
 import { describe, expect, it } from 'vitest';
-import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvTimeouts } from '../../src/v2g/index.js';
+import { v2gEvTimeoutDefaults, v2gEvseTimeoutDefaults, type V2gEvTimeouts } from '../../src/domain/v2g/index.js';
 import { createHarness, runToEnd, stop, type HarnessOptions } from './harness.js';
 
 const base: HarnessOptions = { plant: { battery: { initialSocPercent: 20 }, supply: { isolationCheckMs: 300 }, lock: { moveMs: 100 } } };

@@ -7,8 +7,8 @@ import { exiCodec } from '../../src/runtime/exi-codec.js';
 import { v2gTransportActor, type LateResponse } from '../../src/runtime/v2g-transport.js';
 import { memoryLogger } from '../../src/ports/log.js';
 import type { TcpConnection, TcpEvent } from '../../src/ports/net.js';
-import { V2gtpPayloadType, encodeV2gtp } from '../../src/v2gtp/index.js';
-import { encodeHandshakeRequest, encodeHandshakeResponse, iso2Dialect, offerFor, seccMsgPerformanceTime, v2gEvseDefaults, type V2gRequest, type V2gResponse } from '../../src/v2g/index.js';
+import { V2gtpPayloadType, encodeV2gtp } from '../../src/codecs/v2gtp/index.js';
+import { encodeHandshakeRequest, encodeHandshakeResponse, iso2Dialect, offerFor, seccMsgPerformanceTime, v2gEvseDefaults, type V2gRequest, type V2gResponse } from '../../src/domain/v2g/index.js';
 
 const sid = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
 const evStatus = { ready: true, errorCode: 'NO_ERROR', soc: 50 } as const;

@@ -11,7 +11,7 @@ import {
   findV2gtpHeader,
   isKnownPayloadType,
   payloadTypeName,
-} from '../../src/v2gtp/index.js';
+} from '../../src/codecs/v2gtp/index.js';
 
 // supportedAppProtocolReq payload (DIN only) from DIN_DC_DS5366_Josev.pcapng
 // frame 73; on the wire it follows 01 FE (version, inverse) 80 01 (EXI) 00 00 00 22 (34 bytes).

@@ -1,15 +1,15 @@
 // tsplc decode <capture> [--json]: every decodable frame of a pcap/pcapng file, one line each.
-// The decoding is the pure frame pipeline of src/capture/pipeline.ts; this command only reads the
+// The decoding is the pure frame pipeline of src/codecs/capture/pipeline.ts; this command only reads the
 // file and prints. More layers (IPv6/SDP/V2GTP/EXI) plug in by adding their analyser to ANALYSERS.
 import { readFile, stat } from 'node:fs/promises';
 import { parseCommandArgs } from '../args.js';
-import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../capture/pipeline.js';
-import { detectCaptureFormat } from '../../capture/reader.js';
-import { homePlugAnalyser } from '../../homeplug/analyser.js';
-import { createV2gAnalyser, sessionSummaryText } from '../../analysis/frame-analyser.js';
-import { valuesToCsv } from '../../analysis/values.js';
-import { keyLogFromCapture } from '../../analysis/capture-keylog.js';
-import { addKeyLogText, emptyKeyLog } from '../../analysis/tls.js';
+import { type DecodedFrameItem, type FrameAnalyser, decodeCapture } from '../../codecs/capture/pipeline.js';
+import { detectCaptureFormat } from '../../codecs/capture/reader.js';
+import { homePlugAnalyser } from '../../codecs/homeplug/analyser.js';
+import { createV2gAnalyser, sessionSummaryText } from '../../tools/analysis/frame-analyser.js';
+import { valuesToCsv } from '../../tools/analysis/values.js';
+import { keyLogFromCapture } from '../../tools/analysis/capture-keylog.js';
+import { addKeyLogText, emptyKeyLog } from '../../tools/analysis/tls.js';
 import { writeFile } from 'node:fs/promises';
 
 export const summary = 'decode a capture (pcap/pcapng): HomePlug MMEs, SDP, TCP, V2GTP and EXI (V2G messages), session summaries';

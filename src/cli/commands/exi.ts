@@ -3,7 +3,7 @@
 // Errors print the typed error (code, message, bit position, grammar state) and exit 1.
 import { parseCommandArgs } from '../args.js';
 import { fromHex, toHex } from '../../bytes.js';
-import { SCHEMA_IDS, decode, encode, fromJson, isSchemaId, toJson } from '../../exi/index.js';
+import { SCHEMA_IDS, decode, encode, fromJson, isSchemaId, toJson } from '../../codecs/exi/index.js';
 import { errorMessage } from '../../errors.js';
 
 export const summary = 'exi decode|encode --schema <appHand|din|iso2|iso20-common|iso20-dc|iso20-ac>';

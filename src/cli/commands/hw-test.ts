@@ -14,7 +14,7 @@
 // session runs (the tsplc service active, or a tsplc pev/evse/sim process), and
 // every output is off (contactors open, CP state B, lock motor still) on exit,
 // SIGINT, SIGTERM and error.
-import { gpioBoardOf, resolvePin } from '../../hardware/pins.js';
+import { gpioBoardOf, resolvePin } from '../../domain/hardware/pins.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -24,7 +24,7 @@ import { parseCommandArgs } from '../args.js';
 import { loadBoard, type Board, type BoardDrivers } from '../../../boards/index.js';
 import { wallClock } from '../../../drivers/clock/index.js';
 import type { TsplcConfig } from '../../config/schema.js';
-import { evCapabilitiesOf, type EvCapabilities } from '../../hardware/capabilities.js';
+import { evCapabilitiesOf, type EvCapabilities } from '../../domain/hardware/capabilities.js';
 import type { Clock } from '../../ports/clock.js';
 import type { BatteryState, EvHardware, LockState } from '../../ports/hardware.js';
 import { boardNotNamedMessage, configArgOptions, formatConfigErrors, loadConfig } from '../../runtime/config-file.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig, formatConfig, safeShutdownTimingsOf, type TsplcConfig } from '../../config/index.js';
-import { safeShutdownBudgetMs } from '../../safety/timing.js';
+import { safeShutdownBudgetMs } from '../../domain/safety/timing.js';
 import { formatConfigErrors, readConfigFile } from '../../runtime/config-file.js';
 
 export const summary = 'install the systemd unit (tsplc.service)';

@@ -11,11 +11,11 @@ import { listenMachine, type ListenOutput, type MacLogEntry } from '../../../mac
 import { wallClock } from '../../../drivers/clock/index.js';
 import { toHex } from '../../bytes.js';
 import { ETHERTYPE_HOMEPLUG, ETHERTYPE_VLAN } from '../../constants.js';
-import { LINKTYPE_ETHERNET, readCapture, type CaptureRecord } from '../../capture/index.js';
-import { createV2gAnalyser } from '../../analysis/frame-analyser.js';
+import { LINKTYPE_ETHERNET, readCapture, type CaptureRecord } from '../../codecs/capture/index.js';
+import { createV2gAnalyser } from '../../tools/analysis/frame-analyser.js';
 import type { EthernetFrame } from '../../ports/ethernet.js';
 import { createLogger } from '../../runtime/logger.js';
-import { bridgePort, decodeFrame } from '../../slac/bridge.js';
+import { bridgePort, decodeFrame } from '../../domain/slac/bridge.js';
 import type { StatusUpdate } from '../../status.js';
 import { errorMessage } from '../../errors.js';
 

@@ -10,7 +10,7 @@
 // powerline would (see docs/slac.md). Runs until SIGINT/SIGTERM.
 import { parseCommandArgs } from '../args.js';
 import { openAfPacketPort, type AfPacketPort } from '../../../drivers/ethernet/index.js';
-import { ModemSim, type StationOptions } from '../../modem-sim/index.js';
+import { ModemSim, type StationOptions } from '../../../drivers/modem-sim/index.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
 import { realClock } from '../../../drivers/clock/index.js';
 import { errorMessage } from '../../errors.js';

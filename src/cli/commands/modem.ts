@@ -8,12 +8,12 @@
 //
 // The same MMEs pyPLC sends at start-up and open-plc-utils' plctool sends for -r/-m/-R:
 // the first thing to try when a charge stops at checkpoint 100–180 (docs/raspberry-pi.md).
-// The frames are built and read in src/homeplug/modem-query.ts; this file only does I/O.
+// The frames are built and read in src/codecs/homeplug/modem-query.ts; this file only does I/O.
 import { randomBytes } from 'node:crypto';
 import { parseCommandArgs } from '../args.js';
 import { fromHex, toHex } from '../../bytes.js';
-import * as hp from '../../homeplug/index.js';
-import type { ModemAnswer, ModemQuery } from '../../homeplug/index.js';
+import * as hp from '../../codecs/homeplug/index.js';
+import type { ModemAnswer, ModemQuery } from '../../codecs/homeplug/index.js';
 import type { EthernetPort } from '../../ports/ethernet.js';
 import { errorMessage } from '../../errors.js';
 

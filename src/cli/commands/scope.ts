@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseCommandArgs } from '../args.js';
-import { analyzeCapture } from '../../analysis/capture.js';
-import { type ScopeData, scopeData } from '../../analysis/scope.js';
-import { detectCaptureFormat } from '../../capture/reader.js';
+import { analyzeCapture } from '../../tools/analysis/capture.js';
+import { type ScopeData, scopeData } from '../../tools/analysis/scope.js';
+import { detectCaptureFormat } from '../../codecs/capture/reader.js';
 
 export const summary = 'plot a capture: voltage, current, power, SOC, phases and codes as one HTML file (--png via headless Chromium)';
 

@@ -18,7 +18,7 @@ import { linkLocalFromMac } from '../../../drivers/udp/memory-link.js';
 import { formatMac } from '../../bytes.js';
 import { createLogger, isLogLevel } from '../../runtime/logger.js';
 import { attachProgress, formatSummary } from '../../runtime/progress.js';
-import { parseFaultScenario } from '../../v2g/faults.js';
+import { parseFaultScenario } from '../../domain/v2g/faults.js';
 import { attachDisplay, simDisplayOutputs, type AttachedDisplay } from '../../runtime/display.js';
 import { defaultConfig } from '../../config/validate.js';
 

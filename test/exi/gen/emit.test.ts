@@ -1,4 +1,4 @@
-// The emitter (src/exi/gen/emit*.ts) on a tiny grammar: the emitted module type-checks,
+// The emitter (src/codecs/exi/gen/emit*.ts) on a tiny grammar: the emitted module type-checks,
 // compiles and runs, encodes a tiny document to the bits EXI prescribes and decodes it back.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardOnly } from '../../../src/exi/gen/emit-decoder.js';
-import { emitGrammar } from '../../../src/exi/gen/emit.js';
-import { BitReader, BitWriter, ExiFault } from '../../../src/exi/runtime/bits.js';
-import type { MetaGrammar } from '../../../src/exi/runtime/meta.js';
+import { forwardOnly } from '../../../src/codecs/exi/gen/emit-decoder.js';
+import { emitGrammar } from '../../../src/codecs/exi/gen/emit.js';
+import { BitReader, BitWriter, ExiFault } from '../../../src/codecs/exi/runtime/bits.js';
+import type { MetaGrammar } from '../../../src/codecs/exi/runtime/meta.js';
 import { tinyGrammar, typeNamed } from './tiny.js';
 
 const run = promisify(execFile);
@@ -73,8 +73,8 @@ function faultOf(f: () => unknown): ExiFault {
 
 beforeAll(async () => {
   source = emitGrammar(tinyGrammar(SCHEMA), { id: 'tiny', banner: '// tiny test grammar' });
-  const runtime = resolve('src', 'exi', 'runtime');
-  // The emitted module imports its runtime relative to src/exi/generated/; point it at the real one.
+  const runtime = resolve('src', 'codecs', 'exi', 'runtime');
+  // The emitted module imports its runtime relative to src/codecs/exi/generated/; point it at the real one.
   const text = source.replace("'../runtime/bits.js'", JSON.stringify(join(runtime, 'bits.js'))).replace("'../runtime/meta.js'", JSON.stringify(join(runtime, 'meta.js')));
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, text);

@@ -1,11 +1,11 @@
-// Particles → grammar states and event codes (src/exi/gen/particles.ts, states.ts,
+// Particles → grammar states and event codes (src/codecs/exi/gen/particles.ts, states.ts,
 // complex.ts, model.ts), on tiny schemas. Event codes are the order of a state's events
 // (EXI 1.0 §8.5.4.4.2: AT, SE in schema order, SE(*), EE, CH); a state's width is
 // ceil(log2(events + 1)) as strict = false keeps one code point for second-level events.
 import { describe, expect, it } from 'vitest';
-import type { Leaf } from '../../../src/exi/gen/model.js';
-import { uniqueTsName } from '../../../src/exi/gen/grammar.js';
-import { sharePositions } from '../../../src/exi/gen/particles.js';
+import type { Leaf } from '../../../src/codecs/exi/gen/model.js';
+import { uniqueTsName } from '../../../src/codecs/exi/gen/grammar.js';
+import { sharePositions } from '../../../src/codecs/exi/gen/particles.js';
 import { afterLeaf, eventNames, tinyGrammar, typeNamed } from './tiny.js';
 
 const el = (name: string, extra = '') => `<xs:element name="${name}" type="xs:boolean"${extra}/>`;

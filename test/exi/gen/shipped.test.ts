@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
-const GENERATOR = (f: string) => f.startsWith('src/exi/gen/') || f === 'src/cli/gen-exi.ts';
+const GENERATOR = (f: string) => f.startsWith('src/codecs/exi/gen/') || f === 'src/cli/gen-exi.ts';
 
 function buildFiles(): string[] {
   const host: ts.ParseConfigFileHost = {
@@ -66,7 +66,7 @@ describe('the shipped build and the EXI generator', () => {
 
   it('tsconfig.build.json compiles src, machines, drivers and boards but not the generator', () => {
     for (const dir of ['src/', 'machines/', 'drivers/', 'boards/']) expect(shipped.some((f) => f.startsWith(dir)), dir).toBe(true);
-    expect(shipped).toContain('src/exi/generated/din.ts');
+    expect(shipped).toContain('src/codecs/exi/generated/din.ts');
     expect(shipped).toContain('src/cli/main.ts');
     expect(shipped.filter(GENERATOR)).toEqual([]);
     expect(shipped.filter((f) => f.endsWith('.test.ts') || f.startsWith('test/'))).toEqual([]);
@@ -85,12 +85,12 @@ describe('the shipped build and the EXI generator', () => {
   }, 60_000);
 
   it('the scan finds such imports where they are: the generator itself uses fast-xml-parser and is imported by gen-exi', async () => {
-    const generator = ['src/cli/gen-exi.ts', 'src/exi/gen/index.ts', 'src/exi/gen/xsd.ts'];
+    const generator = ['src/cli/gen-exi.ts', 'src/codecs/exi/gen/index.ts', 'src/codecs/exi/gen/xsd.ts'];
     const { fileEdges, packageEdges } = await edgesOf(generator);
-    expect(fileEdges).toContainEqual({ from: 'src/cli/gen-exi.ts', to: 'src/exi/gen/index.ts' });
-    expect(packageEdges).toContainEqual({ from: 'src/exi/gen/xsd.ts', to: 'fast-xml-parser' });
+    expect(fileEdges).toContainEqual({ from: 'src/cli/gen-exi.ts', to: 'src/codecs/exi/gen/index.ts' });
+    expect(packageEdges).toContainEqual({ from: 'src/codecs/exi/gen/xsd.ts', to: 'fast-xml-parser' });
     expect(runtimePackages.has('fast-xml-parser')).toBe(false);
     // A dynamic import counts as much as a static one.
-    expect(importsOf('src/x.ts', "export const p = import('../src/exi/gen/index.js');").files).toEqual(['src/exi/gen/index.ts']);
+    expect(importsOf('src/x.ts', "export const p = import('../src/codecs/exi/gen/index.js');").files).toEqual(['src/codecs/exi/gen/index.ts']);
   });
 });

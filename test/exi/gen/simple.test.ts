@@ -1,7 +1,7 @@
-// Simple types → EXI value representations (src/exi/gen/simple.ts), on tiny schemas.
+// Simple types → EXI value representations (src/codecs/exi/gen/simple.ts), on tiny schemas.
 import { describe, expect, it } from 'vitest';
-import { simpleRep } from '../../../src/exi/gen/simple.js';
-import type { SimpleRep } from '../../../src/exi/gen/model.js';
+import { simpleRep } from '../../../src/codecs/exi/gen/simple.js';
+import type { SimpleRep } from '../../../src/codecs/exi/gen/model.js';
 import { tinyGrammar, typeNamed } from './tiny.js';
 
 /** The representation of each leaf of complex type `H` whose elements use the given types. */

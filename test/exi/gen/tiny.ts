@@ -1,7 +1,7 @@
 // Tiny inline schemas for the generator's unit tests: a body of XSD components in one
 // target namespace (elements qualified, as in the V2G schemas) → schema set or grammar.
-import { buildGrammar, type CType, type Grammar } from '../../../src/exi/gen/model.js';
-import { loadSchemaSet, type SchemaSet } from '../../../src/exi/gen/xsd.js';
+import { buildGrammar, type CType, type Grammar } from '../../../src/codecs/exi/gen/model.js';
+import { loadSchemaSet, type SchemaSet } from '../../../src/codecs/exi/gen/xsd.js';
 
 export const TNS = 'urn:tiny';
 

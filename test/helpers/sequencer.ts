@@ -16,7 +16,9 @@ export const longFirst: readonly string[] = [
   // Waiting files (real sessions in namespaces, npm) interleaved with the CPU-bound long files
   // (capture decodes, virtual-time fault tables), so each worker's first files mix the two and
   // the CPU works from the start while the sessions wait (measured: docs/development.md).
+  'test/relay/netns-charger-fails.test.ts',
   'test/hostile/tcp-sdp-slow.test.ts',
+  'test/relay/netns-car-fails.test.ts',
   'test/package/package.test.ts',
   'test/analysis/streaming.test.ts',
   'test/homeplug/captures.test.ts',

@@ -125,18 +125,18 @@ describe('EV ⇄ modem-sim ⇄ EVSE in one process', () => {
     expect(desk.simEvents.some((e) => e.kind === 'profile')).toBe(false);
   });
 
-  it('SET_KEY refused by the modem → Failed("refused"); a modem that never comes back → Failed within TT_match_join; no modem → Failed', () => {
+  it('SET_KEY refused by the modem → MODEM_SET_KEY_REFUSED; a modem that never comes back → MODEM_NO_AVLN within TT_match_join; no CNF → MODEM_SET_KEY_TIMEOUT; no modem → MODEM_NOT_FOUND', () => {
     const desk = new Desk();
     const refused = desk.host('a', EV, { setKeyResult: 2 });
-    expect(modem(desk, refused, 'a', { task: 'join', role: 'evse' })).toMatchObject({ ok: false, state: 'SettingKey', reason: 'CM_SET_KEY refused by the modem' });
+    expect(modem(desk, refused, 'a', { task: 'join', role: 'evse' })).toMatchObject({ ok: false, state: 'SettingKey', failure: { code: 'MODEM_SET_KEY_REFUSED' } });
     const dead = desk.host('b', EVSE, { comesBack: false });
     const t0 = desk.clock.now();
-    expect(modem(desk, dead, 'b', { task: 'join', role: 'evse', timings: { ...fastModem.timings, TT_match_join: 4000 } })).toMatchObject({ ok: false, state: 'Joining' });
+    expect(modem(desk, dead, 'b', { task: 'join', role: 'evse', timings: { ...fastModem.timings, TT_match_join: 4000 } })).toMatchObject({ ok: false, state: 'Joining', failure: { code: 'MODEM_NO_AVLN' } });
     expect(desk.clock.now() - t0).toBeGreaterThanOrEqual(4000);
     const silent = desk.host('c', SNIFFER, { answerSetKey: false });
-    expect(modem(desk, silent, 'c', { task: 'join', role: 'evse' })).toMatchObject({ ok: false, reason: 'no CM_SET_KEY.CNF' });
+    expect(modem(desk, silent, 'c', { task: 'join', role: 'evse' })).toMatchObject({ ok: false, failure: { code: 'MODEM_SET_KEY_TIMEOUT' } });
     desk.sim.setUp('c', false);
-    expect(modem(desk, silent, 'c', { task: 'discover', role: 'evse' })).toMatchObject({ ok: false, reason: 'no modem answers VS_SW_VER' });
+    expect(modem(desk, silent, 'c', { task: 'discover', role: 'evse' })).toMatchObject({ ok: false, failure: { code: 'MODEM_NOT_FOUND' } });
   });
 
   it('VS_PL_LINK_STATUS and CM_GET_KEY confirm the network too; VS_RS_DEV restarts the modem', () => {

@@ -296,6 +296,16 @@ async function run(): Promise<Record<string, unknown>> {
         s.on('close', () => (open -= 1));
       }
       const t0 = Date.now();
+      while (open > 1 && Date.now() - t0 < 2_000) await sleep(50);
+      // A connection can look open here without the charger holding anything: when the starved charger's
+      // accept queue was full, the kernel dropped the handshake's last ACK (the client believes it is
+      // connected, the server keeps only a request), and closing the listener drops that request without a
+      // RST. A client that never sends never learns. One byte tells them apart: a socket the charger still
+      // holds takes it (and the charger must close it), a phantom answers RST.
+      if (open > 1) {
+        outcome.probed = open;
+        for (const s of live) if (!s.destroyed) s.write(Uint8Array.of(0x01));
+      }
       while (open > 1 && Date.now() - t0 < 10_000) await sleep(50);
       outcome.stillOpen = open;
       outcome.settledMs = Date.now() - t0;

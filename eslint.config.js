@@ -81,7 +81,7 @@ export const directionTable = {
 const shipped = ['src/**/*.ts', 'machines/**/*.ts', 'drivers/**/*.ts', 'boards/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'native/build/**', 'node_modules/**', 'src/codecs/exi/generated/**'] },
+  { ignores: ['dist/**', '.test-dist-*/**', 'native/build/**', 'node_modules/**', 'src/codecs/exi/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

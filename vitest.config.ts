@@ -23,8 +23,9 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { minForks: 1, maxForks: workers } },
     sequence: { sequencer: LongFirstSequencer },
+    // test/helpers/test-dist.ts bundles the CLI from the sources: every spawned `tsplc` runs that bundle.
     // Under TSPLC_NO_SKIP=1 a run with any skipped test fails (test/helpers/no-skip.ts).
-    globalSetup: ['test/helpers/no-skip.ts', 'test/helpers/loop-lag-report.ts'],
+    globalSetup: ['test/helpers/test-dist.ts', 'test/helpers/no-skip.ts', 'test/helpers/loop-lag-report.ts'],
     // TSPLC_LOOP_LAG=1: report every test that blocks its worker's event loop over a second (test/helpers/loop-lag.ts).
     setupFiles: ['test/helpers/loop-lag.ts'],
   },

@@ -8,7 +8,7 @@
 // loads in one read and one parse, and rxjs comes from its ES module build so unused
 // operators are left out.
 //
-// Left outside the bundle, resolved from node_modules at run time: the optional hardware
+// Left outside the bundle (scripts/cli-build-options.js), resolved from node_modules at run time: the optional hardware
 // packages (they may be absent), mqtt (loaded only when forwarding is configured, see
 // src/runtime/io-drivers.ts), node-addon-api, uplot (read as files by `tsplc scope`) and the
 // native addon (native/index.cjs, found on disk by drivers/ethernet/native.ts).
@@ -18,6 +18,7 @@
 import { build } from 'esbuild';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { cliBuildOptions } from './cli-build-options.js';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,43 +30,9 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 
-const external = ['mqtt', 'serialport', '@serialport/*', 'i2c-bus', 'onoff', 'socketcan', 'oled-i2c-bus', 'node-addon-api', 'uplot', '*.node', '*/native/index.cjs'];
-
-// rxjs's package.json sends the "node" condition to its CommonJS build; take the ES2015 modules.
-const rxjsEsm = {
-  name: 'rxjs-esm',
-  setup(b) {
-    b.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => ({
-      path: join(root, 'node_modules', 'rxjs', 'dist', 'esm', args.path === 'rxjs' ? 'index.js' : 'operators/index.js'),
-    }));
-  },
-};
-
 const out = join(dist, '.bundle');
 rmSync(out, { recursive: true, force: true });
-const result = await build({
-  entryPoints: [entry],
-  outdir: out,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  external,
-  plugins: [rxjsEsm],
-  // A dist outside this checkout (the packaging test stages one) resolves packages from here.
-  nodePaths: [join(root, 'node_modules')],
-  // CommonJS inside the bundle (e.g. oled-font-5x7) calls require(): give every chunk one.
-  banner: { js: "import { createRequire as __tsplcCreateRequire } from 'node:module'; const require = __tsplcCreateRequire(import.meta.url);" },
-  // Whitespace and syntax only: V8 keeps every loaded chunk's source text in the heap (the
-  // largest share of a role's heap, see docs/performance.md); names stay for stack traces.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-});
+const result = await build(cliBuildOptions({ root, entry, outdir: out }));
 // Replace the compiled CLI tree (main.js, commands/) by the bundle.
 rmSync(join(cliDir, 'chunks'), { recursive: true, force: true });
 rmSync(join(cliDir, 'commands'), { recursive: true, force: true });

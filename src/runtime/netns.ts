@@ -51,7 +51,7 @@ export interface NetnsTopology {
   exec(end: NetnsEnd, command: string, args?: readonly string[], options?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** Spawns a long-running command inside the namespace; killed by destroy(). */
   spawn(end: NetnsEnd, command: string, args?: readonly string[], options?: NetnsSpawnOptions): ChildProcess;
-  /** Spawns `node --import tsx <script> ...args` inside the namespace (cwd = process.cwd() unless given). */
+  /** Spawns `node <script> ...args` inside the namespace, a .ts script under `--import tsx` (cwd = process.cwd() unless given). */
   spawnNode(end: NetnsEnd, script: string, args?: readonly string[], options?: NetnsSpawnOptions): ChildProcess;
   /** Kills spawned processes and deletes the namespaces. Idempotent. */
   destroy(): Promise<void>;
@@ -238,7 +238,9 @@ function makeTopology(namespaces: string[], ends: NetnsEnd[]): NetnsTopology & {
       return child;
     },
     spawnNode(end: NetnsEnd, script: string, args: readonly string[] = [], options: NetnsSpawnOptions = {}) {
-      return topology.spawn(end, process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd(), ...options });
+      // JavaScript (a bundle) runs as is; TypeScript under tsx's loader.
+      const loader = /\.[cm]?js$/.test(script) ? [] : ['--import', 'tsx'];
+      return topology.spawn(end, process.execPath, [...loader, script, ...args], { cwd: process.cwd(), ...options });
     },
     async destroy() {
       if (destroyed) return;

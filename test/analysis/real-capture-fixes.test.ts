@@ -10,13 +10,14 @@ import { encode, fromJson } from '../../src/codecs/exi/index.js';
 import { decodePacket } from '../../src/codecs/net/index.js';
 import { capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 const hasCaptures = needCaptures();
 
 const run = promisify(execFile);
 async function tsplc(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    const r = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const x = e as { stdout?: string; stderr?: string; code?: number };

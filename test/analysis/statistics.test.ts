@@ -8,12 +8,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { captureFiles, capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 const hasCaptures = needCaptures();
 
 async function tsplc(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
+    const r = await promisify(execFile)(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 240_000 });
     return { stdout: r.stdout, stderr: r.stderr, code: 0 };
   } catch (e) {
     const x = e as { stdout?: string; stderr?: string; code?: number };

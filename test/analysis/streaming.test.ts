@@ -15,6 +15,7 @@ import { homePlugAnalyser } from '../../src/codecs/homeplug/analyser.js';
 import { capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
 import { multiplyCapture } from './multiply-capture.js';
+import { CLI } from '../helpers/cli.js';
 
 const hasCaptures = needCaptures();
 
@@ -99,7 +100,7 @@ describe.skipIf(!hasCaptures)('streaming capture decode', () => {
     writeFileSync(file, big);
     const outPath = join(dir, 'x16.txt');
     const fd = openSync(outPath, 'w');
-    const child = spawn(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', 'src/cli/main.ts', 'decode', file], { stdio: ['ignore', fd, 'pipe'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=256', CLI, 'decode', file], { stdio: ['ignore', fd, 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -110,7 +111,7 @@ describe.skipIf(!hasCaptures)('streaming capture decode', () => {
   }, 600_000);
 
   it('a closed stdout (tsplc decode FILE | head) ends quietly with exit 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'decode', join(capturesDir, CAPTURE)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'decode', join(capturesDir, CAPTURE)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Read the first chunk, then close our end, as `head -1` does.

@@ -16,13 +16,13 @@ import { createStar, namespaceTestsUnavailable, startModemSim } from '../modem-s
 import { hasMosquitto, missingMosquittoMessage, MOSQUITTO } from '../forwarding/mosquitto.js';
 import { startCeleron55Pty } from '../helpers/celeron55-pty.js';
 import { needPython, requireEnv } from '../env.js';
+import { CLI as cli } from '../helpers/cli.js';
 
 const nsWhy = await namespaceTestsUnavailable();
 const hasNs = requireEnv('root + network namespaces', nsWhy === '', nsWhy);
 const hasBroker = requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
 const hasPython = needPython();
 
-const cli = 'src/cli/main.ts';
 
 type Body = Record<string, Record<string, unknown> | undefined>;
 /** The V2G body of a session-record line (kind v2g, doc decoded by the charger). */

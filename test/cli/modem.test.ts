@@ -7,6 +7,7 @@ import { toHex } from '../../src/bytes.js';
 import { nidFromNmk } from '../../src/codecs/homeplug/index.js';
 import { hasTool, requireEnv } from '../env.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
+import { CLI } from '../helpers/cli.js';
 
 const unavailable = await namespaceTestsUnavailable();
 const skip = !requireEnv('root, network namespaces and the AF_PACKET addon', unavailable === '', unavailable);
@@ -35,7 +36,7 @@ describe.skipIf(skip)('tsplc modem against tsplc modem-sim across namespaces', (
   let star: Star;
   let sim: Awaited<ReturnType<typeof startModemSim>>;
   const modem = (role: 'ev' | 'evse', args: string[]): Promise<Done> =>
-    finished(star.topology.spawnNode(star.hosts[role]!, 'src/cli/main.ts', ['modem', '-i', star.hosts[role]!.ifname, ...args]));
+    finished(star.topology.spawnNode(star.hosts[role]!, CLI, ['modem', '-i', star.hosts[role]!.ifname, ...args]));
   const json = <T>(d: Done): T[] => d.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/bytes.js';
 import { decode, din, encode, fromJson, iso2, toJson, type DinDocument } from '../../src/codecs/exi/index.js';
+import { CLI } from '../helpers/cli.js';
 
 // DIN SessionSetupRes from the DIN_DC_DS5366_Josev capture (Josev SECC).
 const SESSION_SETUP_RES = '809a0223e95ff78afebf9e11e020040080';
@@ -131,10 +132,10 @@ describe('EXI API', () => {
 });
 
 describe('tsplc exi', () => {
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'exi', ...args], { encoding: 'utf8' });
+  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, 'exi', ...args], { encoding: 'utf8' });
 
   it('decode prints the JSON view, encode prints hex', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'exi', 'decode', '--schema', 'din', SESSION_SETUP_RES], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [CLI, 'exi', 'decode', '--schema', 'din', SESSION_SETUP_RES], { encoding: 'utf8' });
     const json = JSON.parse(out) as unknown;
     expect(json).toEqual({ V2G_Message: { Header: { SessionID: '8fa57fde2bfafe78' }, Body: { SessionSetupRes: { ResponseCode: 'OK_NewSessionEstablished', EVSEID: '00' } } } });
     const enc = cli(['encode', '--schema', 'din', out]);

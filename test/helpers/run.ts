@@ -2,6 +2,7 @@
 // seconds on a loaded machine, and a worker whose event loop is blocked that long ends the run
 // with "Timeout calling onTaskUpdate" although every test passed.
 import { spawn } from 'node:child_process';
+import { CLI } from './cli.js';
 
 export interface RunResult {
   readonly status: number | null;
@@ -29,5 +30,5 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
   });
 }
 
-/** The tsplc CLI from source (tsx), as the tests run it. */
-export const runTsplc = (args: readonly string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], opts);
+/** The tsplc CLI as the tests run it: the bundle of this checkout's sources (test/helpers/cli.ts). */
+export const runTsplc = (args: readonly string[], opts: Parameters<typeof run>[2] = {}): Promise<RunResult> => run(process.execPath, [CLI, ...args], opts);

@@ -12,10 +12,10 @@ import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from 
 import { errorMessage } from '../../src/errors.js';
 import { needTshark } from '../env.js';
 import { run, runTsplc } from '../helpers/run.js';
+import { CLI as cli } from '../helpers/cli.js';
 
 export { namespaceTestsUnavailable };
 
-const cli = 'src/cli/main.ts';
 
 /** A long-running process of the bench with its output counted. */
 export interface Proc {

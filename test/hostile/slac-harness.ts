@@ -8,8 +8,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createHub, type NetnsEnd, type NetnsTopology } from '../../src/runtime/netns.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = 'src/cli/main.ts';
 const ATTACKER = 'test/hostile/slac-attacker.ts';
 
 export interface Proc {

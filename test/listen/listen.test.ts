@@ -15,6 +15,7 @@ import { capturedMmes } from '../slac/capture-slac.js';
 import { Desk } from '../modem-sim/desk.js';
 import { capturesDir } from '../shared.js';
 import { needCaptures } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 function listenOffline(file: string): { out: ListenOutput; log: MacLogEntry[] } {
   const log: MacLogEntry[] = [];
@@ -47,7 +48,7 @@ describe.skipIf(!needCaptures())('listen offline on real sniffer captures', () =
   }
 
   it('the CLI: tsplc listen --file … --json prints the MAC log, the key and a summary', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'listen', '--file', join(capturesDir, '2025-01-21_listenMode_01_slow_and_only_broadcast_visible.pcapng'), '--json'], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'listen', '--file', join(capturesDir, '2025-01-21_listenMode_01_slow_and_only_broadcast_visible.pcapng'), '--json'], { timeout: 30_000 });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; [k: string]: unknown });
     expect(lines.find((l) => l.kind === 'maclog')).toMatchObject({ evseMac: 'b8:27:eb:27:33:53' });
     expect(lines.find((l) => l.kind === 'key')).toMatchObject({ nid: '01020304050607' });
@@ -59,7 +60,7 @@ describe.skipIf(!needCaptures())('listen offline on real sniffer captures', () =
 
   it('the CLI decodes what is visible (SDP, TCP, V2G) with the analyser of tsplc decode', async () => {
     const file = join(capturesDir, 'ISO-2_DC_multi_EVSE_SLAC_DS5366_Josev.pcapng');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'listen', '--file', file, '--json'], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'listen', '--file', file, '--json'], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; name?: string; evseMac?: string });
     // Both EVSEs that answered the car's SLAC are in the MAC log; the car matched 64:4d:70:01:06:0e.
     expect(new Set(lines.filter((l) => l.kind === 'maclog').map((l) => l.evseMac))).toEqual(new Set(['64:4d:70:01:06:10', '64:4d:70:01:06:0e']));

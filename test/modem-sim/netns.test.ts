@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 import { requireEnv } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 const unavailable = await namespaceTestsUnavailable();
 const skip = !requireEnv('root, network namespaces and the AF_PACKET addon', unavailable === '', unavailable);
@@ -48,7 +49,7 @@ describe.skipIf(skip)('tsplc listen live across namespaces', () => {
 
   it('a sniffer whose modem shows foreign SLAC logs the EVSE, captures the key, joins the AVLN', async () => {
     const sim = await startModemSim(star, ['ev', 'evse', 'sniffer'], ['--restart-ms', '300', '--hears-foreign', 'p2']);
-    const sniffer = star.topology.spawnNode(star.hosts.sniffer!, 'src/cli/main.ts', ['listen', '-i', star.hosts.sniffer!.ifname, '--join', '--json']);
+    const sniffer = star.topology.spawnNode(star.hosts.sniffer!, CLI, ['listen', '-i', star.hosts.sniffer!.ifname, '--join', '--json']);
     const listen = lines(sniffer);
     await listen.waitFor((l) => l.includes('"start"'), 20_000);
     const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));

@@ -4,7 +4,9 @@
 // kit's hub, with the ends taken off its bridge (the emulator, not a bridge,
 // decides what crosses).
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHub, type NetnsEnd, type NetnsTopology } from '../../src/runtime/netns.js';
+import { CLI } from '../helpers/cli.js';
 
 export interface Star {
   readonly topology: NetnsTopology;
@@ -37,12 +39,36 @@ export async function createStar(roles: readonly string[], macs?: readonly strin
   return { topology, hosts, middle, modemIfs, destroy: () => topology.destroy() };
 }
 
-/** Collects stdout lines of a child; resolves `waitFor(pred)` when a line matches. */
+/** What a child that is still running is doing (for a timeout message): its state and kernel wait channel. */
+function procState(pid: number | undefined): string {
+  if (pid === undefined) return 'no pid';
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s*(.*)$/m.exec(status)?.[1] ?? '?';
+    let wchan = '?';
+    try {
+      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8') || '0';
+    } catch {
+      // not readable: leave '?'
+    }
+    return `pid ${pid} running, state ${state}, wchan ${wchan}`;
+  } catch {
+    return `pid ${pid} gone`;
+  }
+}
+
+/**
+ * Collects stdout lines of a child; resolves `waitFor(pred)` when a line matches. A child that ends
+ * (its streams closed) before a matching line rejects the waiters at once with its exit code or
+ * signal, instead of letting them sit out their timeout; a timeout names the child's process state.
+ */
 export function lines(child: ChildProcess, options: { mergeStderr?: boolean } = {}): { all: string[]; waitFor(pred: (l: string) => boolean, timeoutMs: number): Promise<string>; stderr: () => string } {
   const all: string[] = [];
   let err = '';
   let buf = '';
-  const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  let ended: string | undefined;
+  const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
+  const output = () => `stdout:\n${all.join('\n')}\nstderr:\n${err}`;
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   const onData = (d: string) => {
@@ -66,17 +92,26 @@ export function lines(child: ChildProcess, options: { mergeStderr?: boolean } = 
     err += d;
     if (options.mergeStderr) onData(d);
   });
+  child.on('close', (code, signal) => {
+    ended = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    for (const w of waiters.splice(0)) w.reject(new Error(`the child ended (${ended}) before a matching line; ${output()}`));
+  });
   return {
     all,
     stderr: () => err,
     waitFor(pred, timeoutMs) {
       const hit = all.find(pred);
       if (hit !== undefined) return Promise.resolve(hit);
+      if (ended !== undefined) return Promise.reject(new Error(`the child ended (${ended}) before a matching line; ${output()}`));
       return new Promise((resolve, reject) => {
-        const w = { pred, resolve: (l: string) => (clearTimeout(t), resolve(l)) };
+        const w = {
+          pred,
+          resolve: (l: string) => (clearTimeout(t), resolve(l)),
+          reject: (e: Error) => (clearTimeout(t), reject(e)),
+        };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`no matching line within ${timeoutMs} ms; stdout:\n${all.join('\n')}\nstderr:\n${err}`));
+          reject(new Error(`no matching line within ${timeoutMs} ms (${procState(child.pid)}); ${output()}`));
         }, timeoutMs);
         waiters.push(w);
       });
@@ -86,10 +121,10 @@ export function lines(child: ChildProcess, options: { mergeStderr?: boolean } = 
 
 /** Starts `tsplc modem-sim` in the middle namespace on the given roles' cables and waits until it is ready. */
 export async function startModemSim(star: Star, roles: readonly string[], extra: readonly string[] = []): Promise<ReturnType<typeof lines> & { child: ChildProcess }> {
-  const args = ['src/cli/main.ts', 'modem-sim', ...roles.flatMap((r) => ['-i', star.modemIfs[r] as string]), ...extra];
+  const args = [CLI, 'modem-sim', ...roles.flatMap((r) => ['-i', star.modemIfs[r] as string]), ...extra];
   const child = star.topology.spawnNode(star.middle, args[0] as string, args.slice(1));
   const l = lines(child);
-  // Generous: a tsx start takes tens of seconds on a loaded 2-core machine.
+  // Generous: a start takes seconds on a loaded 2-core machine.
   await l.waitFor((x) => x.includes('ready'), 120_000);
   return Object.assign(l, { child });
 }

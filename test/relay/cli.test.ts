@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { requireEnv } from '../env.js';
 import { netnsAvailable, netnsUnavailableReason } from '../helpers/netns.js';
 import { run, runTsplc } from '../helpers/run.js';
+import { CLI } from '../helpers/cli.js';
 
 describe('tsplc relay (command line)', () => {
   it('--help prints the usage with both interfaces and the rules; exit 0', async () => {
@@ -46,7 +47,7 @@ describe.skipIf(!requireEnv('root + network namespaces', netnsAvailable(), netns
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       expect(r.status, `ip ${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
-    const r = await run('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'relay', '--car-if', 'rcar', '--charger-if', 'rchg', '--board', 'raspberry-pi-relay'], { timeoutMs: 60_000 });
+    const r = await run('ip', ['netns', 'exec', ns, process.execPath, CLI, 'relay', '--car-if', 'rcar', '--charger-if', 'rchg', '--board', 'raspberry-pi-relay'], { timeoutMs: 60_000 });
     expect(r.status, r.stderr).toBe(2);
     // /sys/class/pwm is absent here (a kernel with the class but no pwmchip0 names the chip instead).
     expect(r.stderr).toMatch(existsSync('/sys/class/pwm') ? /board: car-side CP PWM PWM_CHIP_MISSING/ : /board: car-side CP PWM PWM_UNAVAILABLE: \/sys\/class\/pwm does not exist/);

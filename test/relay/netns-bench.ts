@@ -9,10 +9,10 @@ import { expect } from 'vitest';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 import { roleArgs, track, type Proc } from '../hostile/harness.js';
 import { runTsplc } from '../helpers/run.js';
+import { CLI as cli } from '../helpers/cli.js';
 
 export { namespaceTestsUnavailable };
 
-const cli = 'src/cli/main.ts';
 
 export interface RelayBench {
   readonly star: Star;

@@ -11,6 +11,7 @@ import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasMosquitto, MOSQUITTO, missingMosquittoMessage } from '../forwarding/mosquitto.js';
 import { requireEnv } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason()) || !requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
 
@@ -43,11 +44,11 @@ describe.skipIf(skip)('tsplc evse with MQTT forwarding (live processes, real bro
       // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns-suite.ts).
       const args = ['--board', 'sim', '--once', '--set', 'modem.restart_pause=500', '--set', 'v2g.V2G_EVCC_Msg_Timeout_CurrentDemand=2000'];
       const evse = lines(
-        star.topology.spawnNode(evseEnd, 'src/cli/main.ts', ['evse', '-i', evseEnd.ifname, ...args, '--set', 'mqtt.enabled=true', '--set', `mqtt.broker=127.0.0.1:${port}`, '--set', 'mqtt.topic=tsplc-e2e'], {
+        star.topology.spawnNode(evseEnd, CLI, ['evse', '-i', evseEnd.ifname, ...args, '--set', 'mqtt.enabled=true', '--set', `mqtt.broker=127.0.0.1:${port}`, '--set', 'mqtt.topic=tsplc-e2e'], {
           env: { ...process.env, TSPLC_CONFIG: '' },
         }),
       );
-      const evProc = star.topology.spawnNode(star.hosts.ev!, 'src/cli/main.ts', ['pev', '-i', star.hosts.ev!.ifname, ...args, '--soc-target', '95'], { env: { ...process.env, TSPLC_CONFIG: '' } });
+      const evProc = star.topology.spawnNode(star.hosts.ev!, CLI, ['pev', '-i', star.hosts.ev!.ifname, ...args, '--soc-target', '95'], { env: { ...process.env, TSPLC_CONFIG: '' } });
       const ev = lines(evProc);
       const exited = new Promise<number | null>((r) => evProc.once('exit', (code) => r(code)));
       // The car's SOC from its requests reaches the broker (retained state topic).

@@ -13,6 +13,7 @@ import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasPython, startReceiver } from '../systemd/receiver.js';
 import { requireEnv } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason()) || !requireEnv('python3', hasPython, 'python3 not found');
 
@@ -25,8 +26,8 @@ describe.skipIf(skip)('tsplc pev under systemd notify, mid-session SIGTERM', () 
       const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300']);
       // CurrentDemandRes deadline relaxed from 250 ms: wall clock beside other workers (see test/stack/netns-suite.ts).
       const args = ['--board', 'sim', '--once', '--set', 'modem.restart_pause=500', '--set', 'v2g.V2G_EVCC_Msg_Timeout_CurrentDemand=2000'];
-      const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'src/cli/main.ts', ['evse', '-i', star.hosts.evse!.ifname, ...args]));
-      const evProc = star.topology.spawnNode(star.hosts.ev!, 'src/cli/main.ts', ['pev', '-i', star.hosts.ev!.ifname, ...args, '--soc-target', '90'], {
+      const evse = lines(star.topology.spawnNode(star.hosts.evse!, CLI, ['evse', '-i', star.hosts.evse!.ifname, ...args]));
+      const evProc = star.topology.spawnNode(star.hosts.ev!, CLI, ['pev', '-i', star.hosts.ev!.ifname, ...args, '--soc-target', '90'], {
         env: { ...process.env, NOTIFY_SOCKET: notifyPath, WATCHDOG_USEC: '2000000', TSPLC_CONFIG: '' },
       });
       const ev = lines(evProc);

@@ -11,6 +11,7 @@ import { timeoutStopSec } from '../../src/cli/commands/install-service.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { loadNative } from '../../drivers/ethernet/native.js';
 import { requireEnv } from '../env.js';
+import { CLI } from '../helpers/cli.js';
 
 // The EV opens an AF_PACKET socket (on lo, which every machine has): needs CAP_NET_RAW.
 const isRoot = process.getuid?.() === 0;
@@ -39,7 +40,7 @@ describe.skipIf(
   it('READY after start, STOPPING and a clean exit on SIGTERM', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'tsplc-e2e-')), 'notify.sock');
     rx = await startReceiver(path);
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pev', '--board', 'sim', '--interface', 'lo'], {
+    const proc = spawn(process.execPath, [CLI, 'pev', '--board', 'sim', '--interface', 'lo'], {
       env: { ...process.env, NOTIFY_SOCKET: path, WATCHDOG_USEC: '20000000', TSPLC_CONFIG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -16,7 +16,7 @@ import { createStar, namespaceTestsUnavailable, startModemSim } from '../modem-s
 import { hasMosquitto, missingMosquittoMessage, MOSQUITTO } from '../forwarding/mosquitto.js';
 import { startCeleron55Pty } from '../helpers/celeron55-pty.js';
 import { needPython, requireEnv } from '../env.js';
-import { CLI as cli } from '../helpers/cli.js';
+import { CLI as cli, testScript } from '../helpers/cli.js';
 
 const nsWhy = await namespaceTestsUnavailable();
 const hasNs = requireEnv('root + network namespaces', nsWhy === '', nsWhy);
@@ -56,7 +56,7 @@ describe.skipIf(!hasNs || !hasBroker || !hasPython)('car on a bench, spawned: ts
       const port = 1883;
       writeFileSync(join(tmp, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
       procs.push(track(star.topology.spawn(ev, MOSQUITTO, ['-c', join(tmp, 'mosquitto.conf')])));
-      const bms = track(star.topology.spawnNode(ev, 'test/helpers/mqtt-peer.ts', [`127.0.0.1:${port}`, 'car/#']));
+      const bms = track(star.topology.spawnNode(ev, testScript('test/helpers/mqtt-peer.ts'), [`127.0.0.1:${port}`, 'car/#']));
       procs.push(bms);
       // A peer that died must fail the waits below, not the worker (EPIPE on its stdin).
       bms.child.stdin?.on('error', () => undefined);

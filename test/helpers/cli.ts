@@ -1,6 +1,8 @@
 // The tsplc CLI as the tests spawn it: the bundle test/helpers/test-dist.ts builds from this
 // checkout's sources before the first file runs (TSPLC_TEST_CLI).
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 
 function bundled(): string {
   const cli = process.env.TSPLC_TEST_CLI;
@@ -15,3 +17,21 @@ export const CLI: string = bundled();
 
 /** The node arguments that run `tsplc <args…>`. */
 export const tsplcArgs = (args: readonly string[]): string[] => [CLI, ...args];
+
+/**
+ * A TypeScript script of the test tree (e.g. 'test/hostile/tcp-attacker.ts', relative to the checkout)
+ * as plain JavaScript for a spawned `node`: bundled on first use into the run's bundle folder
+ * (<dir>/test/…/x.js, so it finds native/ by walking up as the CLI does), packages left to
+ * node_modules. Written to a temporary name and renamed, so workers that bundle the same script at
+ * once never run a half-written file.
+ */
+export function testScript(path: string): string {
+  if (!path.endsWith('.ts')) return path; // already JavaScript (e.g. an earlier testScript result)
+  const dir = resolve(dirname(CLI), '..', '..');
+  const out = join(dir, path.replace(/\.ts$/, '.js'));
+  if (existsSync(out)) return out;
+  const tmp = `${out}.${process.pid}.tmp`;
+  buildSync({ entryPoints: [resolve(path)], outfile: tmp, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+  renameSync(tmp, out);
+  return out;
+}

@@ -4,7 +4,7 @@
 //   import { netnsAvailable, netnsUnavailableReason, useVethPair } from '../helpers/netns.js';
 //   describe.skipIf(!requireEnv("root + network namespaces", netnsAvailable(), netnsUnavailableReason()))("SLAC over veth", () => {   // requireEnv: test/env.ts
 //     const net = useVethPair({ roles: ['ev', 'evse'] });   // created in beforeAll, destroyed in afterAll
-//     it('...', async () => { const { a, b } = net(); net.topology().spawnNode(b, 'test/x/peer.ts'); });
+//     it('...', async () => { const { a, b } = net(); net.topology().spawnNode(b, testScript('test/x/peer.ts')); });   // testScript: test/helpers/cli.ts
 //   });
 //   (under TSPLC_NO_SKIP=1 a missing namespace support fails the file instead of skipping it)
 import { afterAll, beforeAll } from 'vitest';

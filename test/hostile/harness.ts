@@ -12,7 +12,7 @@ import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from 
 import { errorMessage } from '../../src/errors.js';
 import { needTshark } from '../env.js';
 import { run, runTsplc } from '../helpers/run.js';
-import { CLI as cli } from '../helpers/cli.js';
+import { CLI as cli, testScript } from '../helpers/cli.js';
 
 export { namespaceTestsUnavailable };
 
@@ -126,8 +126,8 @@ export async function startBench(): Promise<Bench> {
     evseIf: evse.ifname,
     startCharger: (args = []) => track(star.topology.spawnNode(evse, cli, ['evse', '-i', evse.ifname, ...roleArgs, ...args])),
     startCar: (args = []) => track(star.topology.spawnNode(ev, cli, ['pev', '-i', ev.ifname, ...roleArgs, ...carArgs, ...args])),
-    spawnInCarNs: (script, args) => track(star.topology.spawnNode(ev, script, args)),
-    spawnInChargerNs: (script, args) => track(star.topology.spawnNode(evse, script, args)),
+    spawnInCarNs: (script, args) => track(star.topology.spawnNode(ev, testScript(script), args)),
+    spawnInChargerNs: (script, args) => track(star.topology.spawnNode(evse, testScript(script), args)),
     destroy: () => star.destroy(),
   };
 }

@@ -8,9 +8,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createHub, type NetnsEnd, type NetnsTopology } from '../../src/runtime/netns.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, testScript } from '../helpers/cli.js';
 
-const ATTACKER = 'test/hostile/slac-attacker.ts';
+const ATTACKER = testScript('test/hostile/slac-attacker.ts');
 
 export interface Proc {
   readonly child: ChildProcess;

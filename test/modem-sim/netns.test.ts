@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 import { requireEnv } from '../env.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, testScript } from '../helpers/cli.js';
 
 const unavailable = await namespaceTestsUnavailable();
 const skip = !requireEnv('root, network namespaces and the AF_PACKET addon', unavailable === '', unavailable);
@@ -19,8 +19,8 @@ describe.skipIf(skip)('SLAC across namespaces through tsplc modem-sim', () => {
 
   it('our EV matches our EVSE, joins its AVLN (2 modems), both agree on the NID', async () => {
     const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=14']);
-    const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
-    const ev = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const evse = lines(star.topology.spawnNode(star.hosts.evse!, testScript('test/slac/netns-peer.ts'), ['evse', star.hosts.evse!.ifname]));
+    const ev = lines(star.topology.spawnNode(star.hosts.ev!, testScript('test/slac/netns-peer.ts'), ['ev', star.hosts.ev!.ifname]));
     const evLine = await ev.waitFor((l) => l.startsWith('{'), 30_000);
     const evseLine = await evse.waitFor((l) => l.startsWith('{'), 30_000);
     const e = JSON.parse(evLine) as { ok: boolean; modem: { firmware: string }; slac: { nid: string; attenuation: number }; join: { modems: number }; slacMs: number };
@@ -52,9 +52,9 @@ describe.skipIf(skip)('tsplc listen live across namespaces', () => {
     const sniffer = star.topology.spawnNode(star.hosts.sniffer!, CLI, ['listen', '-i', star.hosts.sniffer!.ifname, '--join', '--json']);
     const listen = lines(sniffer);
     await listen.waitFor((l) => l.includes('"start"'), 20_000);
-    const evse = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
+    const evse = lines(star.topology.spawnNode(star.hosts.evse!, testScript('test/slac/netns-peer.ts'), ['evse', star.hosts.evse!.ifname]));
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
-    const ev = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const ev = lines(star.topology.spawnNode(star.hosts.ev!, testScript('test/slac/netns-peer.ts'), ['ev', star.hosts.ev!.ifname]));
     const e = JSON.parse(await ev.waitFor((l) => l.startsWith('{'), 30_000)) as { ok: boolean; slac: { nid: string } };
     await evse.waitFor((l) => l.startsWith('{'), 30_000);
     expect(e.ok).toBe(true);

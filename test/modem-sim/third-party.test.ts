@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStar, lines, namespaceTestsUnavailable, startModemSim, type Star } from './star.js';
 import { requireEnv } from '../env.js';
+import { testScript } from '../helpers/cli.js';
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -35,7 +36,7 @@ describe.skipIf(!requireEnv('namespaces and open-plc-utils (plc-utils-extra)', r
 
   it("Qualcomm's pev matches our EVSE and sets the NMK/NID we handed it into its modem", async () => {
     const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=11']);
-    const ours = lines(star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]));
+    const ours = lines(star.topology.spawnNode(star.hosts.evse!, testScript('test/slac/netns-peer.ts'), ['evse', star.hosts.evse!.ifname]));
     // Our EVSE's modem takes its key first (checkpoint 1); then the car comes.
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
     const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: profiles });
@@ -56,7 +57,7 @@ describe.skipIf(!requireEnv('namespaces and open-plc-utils (plc-utils-extra)', r
   it("Qualcomm's pev refuses our EVSE when the attenuation we report is above its profile's threshold", async () => {
     const sim = await startModemSim(star, ['ev', 'evse'], ['--restart-ms', '300', '--attenuation-of', 'p1=55']);
     // Our EVSE will wait TT_EVSE_match_session for a MATCH.REQ that never comes: stopped at the end so it cannot answer the next test's car.
-    const ours = star.topology.spawnNode(star.hosts.evse!, 'test/slac/netns-peer.ts', ['evse', star.hosts.evse!.ifname]);
+    const ours = star.topology.spawnNode(star.hosts.evse!, testScript('test/slac/netns-peer.ts'), ['evse', star.hosts.evse!.ifname]);
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
     const pev = star.topology.spawn(star.hosts.ev!, 'pev', ['-i', star.hosts.ev!.ifname, '-v'], { cwd: profiles });
     const theirs = lines(pev, { mergeStderr: true });
@@ -74,7 +75,7 @@ describe.skipIf(!requireEnv('namespaces and open-plc-utils (plc-utils-extra)', r
     const evse = star.topology.spawn(star.hosts.evse!, 'evse', ['-i', star.hosts.evse!.ifname, '-l', '-v'], { cwd: profiles });
     const theirs = lines(evse, { mergeStderr: true });
     await sim.waitFor((l) => l.includes('"up"') && l.includes('"p1"'), 20_000);
-    const ours = lines(star.topology.spawnNode(star.hosts.ev!, 'test/slac/netns-peer.ts', ['ev', star.hosts.ev!.ifname]));
+    const ours = lines(star.topology.spawnNode(star.hosts.ev!, testScript('test/slac/netns-peer.ts'), ['ev', star.hosts.ev!.ifname]));
     const line = await ours.waitFor((l) => l.startsWith('{'), 40_000);
     const r = JSON.parse(line) as { ok: boolean; slac: { nid: string; evseMac: string; attenuation: number }; join: { modems: number } };
     expect(r.ok, line + ours.stderr() + theirs.all.slice(-20).join('\n')).toBe(true);

@@ -11,8 +11,9 @@ import { encodeMme, decodeMme, cmSlacParmReq } from '../../src/codecs/homeplug/i
 import { fromHex, parseMac, toHex } from '../../src/bytes.js';
 import { openAfPacketPort, interfaceInfo, EthernetOpenError } from '../../drivers/ethernet/index.js';
 import { requireEnv, needTshark } from '../env.js';
+import { testScript } from '../helpers/cli.js';
 
-const PEER = 'test/native/peer.ts';
+const PEER = testScript('test/native/peer.ts');
 const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 // Asked only where the namespace tests run at all (the tshark test is inside them).
 const tsharkHere = canNetns && needTshark();
@@ -274,7 +275,7 @@ describe('AF_PACKET open errors', () => {
 
   const capsh = canNetns && requireEnv('capsh (apt-get install libcap2-bin)', spawnSync('capsh', ['--help']).status === 0, 'capsh not found');
   it.skipIf(!capsh)('without CAP_NET_RAW gives EPERM_RAW with setcap/AmbientCapabilities advice', () => {
-    const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `exec ${process.execPath} --import tsx ${PEER} lo`], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('capsh', ['--drop=cap_net_raw', '--', '-c', `exec ${process.execPath} ${PEER} lo`], { encoding: 'utf8', timeout: 30_000 });
     const line = r.stdout.split('\n').find((l) => l.includes('"event"'));
     expect(line, r.stderr).toBeDefined();
     const e = JSON.parse(line!) as PeerEvent;

@@ -16,6 +16,7 @@ import { fromHex } from '../../src/bytes.js';
 import { decodePacket } from '../../src/codecs/net/packet.js';
 import { verifyTransportChecksum } from '../../src/codecs/net/checksum.js';
 import { requireEnv } from '../env.js';
+import { testScript } from '../helpers/cli.js';
 
 const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
@@ -106,7 +107,7 @@ describe.skipIf(!canNetns)('TX checksum offload across a veth, completed by the 
   });
 
   const startForwarder = async (raw: boolean): Promise<PeerProcess> => {
-    const f = new PeerProcess(topo.spawnNode(middle, 'test/native/forwarder.ts', ['p0', 'p1', ...(raw ? ['--raw'] : [])]));
+    const f = new PeerProcess(topo.spawnNode(middle, testScript('test/native/forwarder.ts'), ['p0', 'p1', ...(raw ? ['--raw'] : [])]));
     await f.waitFor((e) => e.event === 'ready', 20_000, 'forwarder ready');
     return f;
   };

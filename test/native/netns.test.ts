@@ -23,6 +23,7 @@ class PeerLines {
 }
 import { toHex, parseMac } from '../../src/bytes.js';
 import { requireEnv } from '../env.js';
+import { testScript } from '../helpers/cli.js';
 
 const canNetns = requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
@@ -58,9 +59,9 @@ describe.skipIf(!canNetns)('netns kit', () => {
     const hub = await createHub({ roles: ['ev', 'evse', 'sniffer'] });
     try {
       const [ev, evse, sniffer] = hub.ends as [(typeof hub.ends)[0], (typeof hub.ends)[0], (typeof hub.ends)[0]];
-      const tx = new PeerProcess(hub.spawnNode(ev, 'test/native/peer.ts', [ev.ifname]));
-      const rx = new PeerProcess(hub.spawnNode(evse, 'test/native/peer.ts', [evse.ifname]));
-      const sn = new PeerProcess(hub.spawnNode(sniffer, 'test/native/peer.ts', [sniffer.ifname, '--keep-foreign']));
+      const tx = new PeerProcess(hub.spawnNode(ev, testScript('test/native/peer.ts'), [ev.ifname]));
+      const rx = new PeerProcess(hub.spawnNode(evse, testScript('test/native/peer.ts'), [evse.ifname]));
+      const sn = new PeerProcess(hub.spawnNode(sniffer, testScript('test/native/peer.ts'), [sniffer.ifname, '--keep-foreign']));
       await Promise.all([tx, rx, sn].map((p) => p.waitFor((e) => e.event === 'open', 20_000, 'open')));
       const f = new Uint8Array(60);
       f.set(parseMac(evse.mac)!, 0);

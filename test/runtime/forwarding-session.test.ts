@@ -11,7 +11,7 @@ import { netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.
 import { createStar, lines, startModemSim } from '../modem-sim/star.js';
 import { hasMosquitto, MOSQUITTO, missingMosquittoMessage } from '../forwarding/mosquitto.js';
 import { requireEnv } from '../env.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, testScript } from '../helpers/cli.js';
 
 const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason()) || !requireEnv('mosquitto', hasMosquitto, missingMosquittoMessage);
 
@@ -31,7 +31,7 @@ describe.skipIf(skip)('tsplc evse with MQTT forwarding (live processes, real bro
       const port = 18830;
       writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
       star.topology.spawn(evseEnd, MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')]);
-      const sub = lines(star.topology.spawnNode(evseEnd, 'test/runtime/mqtt-sub.ts', [String(port), 'tsplc-e2e']));
+      const sub = lines(star.topology.spawnNode(evseEnd, testScript('test/runtime/mqtt-sub.ts'), [String(port), 'tsplc-e2e']));
       const messages = (): { topic: string; payload: string }[] =>
         sub.all.flatMap((l) => {
           try {
@@ -55,7 +55,7 @@ describe.skipIf(skip)('tsplc evse with MQTT forwarding (live processes, real bro
       await waitFor(() => messages().some((m) => m.topic === 'tsplc-e2e/soc' && Number(m.payload) >= 20), 60_000, () => `no soc topic; got ${JSON.stringify(messages().slice(-10))}\n${evse.stderr().slice(-2000)}`);
       await waitFor(() => ev.stderr().includes('"cp":700'), 30_000, () => `no CurrentDemand:\n${ev.stderr().slice(-2000)}`);
       // The command back in: charger/enabled = 0 → EVSE_Shutdown → the car stops in order.
-      const pub = lines(star.topology.spawnNode(evseEnd, 'test/runtime/mqtt-pub.ts', [String(port), 'tsplc-e2e/charger/enabled', '0']));
+      const pub = lines(star.topology.spawnNode(evseEnd, testScript('test/runtime/mqtt-pub.ts'), [String(port), 'tsplc-e2e/charger/enabled', '0']));
       const code = await exited;
       void pub;
       const out = ev.all.join('\n') + ev.stderr();

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createVethPair, netnsAvailable, netnsUnavailableReason } from '../../src/runtime/netns.js';
 import { lines } from '../modem-sim/star.js';
 import { requireEnv } from '../env.js';
+import { testScript } from '../helpers/cli.js';
 
 const skip = !requireEnv('root + network namespaces', netnsAvailable(), netnsUnavailableReason());
 
@@ -12,11 +13,11 @@ describe.skipIf(skip)('node:dgram / node:net drivers across namespaces', () => {
   it('multicast request on the scoped interface, unicast answer, TCP echo on fe80::', async () => {
     const pair = await createVethPair();
     try {
-      const server = lines(pair.spawnNode(pair.a, 'test/runtime/netns/udp-peer.ts', ['server', pair.a.ifname]));
+      const server = lines(pair.spawnNode(pair.a, testScript('test/runtime/netns/udp-peer.ts'), ['server', pair.a.ifname]));
       const ready = JSON.parse(await server.waitFor((l) => l.startsWith('{'), 20_000)) as { ready: boolean; address: string; tcpPort: number };
       expect(ready.ready).toBe(true);
       expect(ready.tcpPort).toBeGreaterThanOrEqual(49152);
-      const client = lines(pair.spawnNode(pair.b, 'test/runtime/netns/udp-peer.ts', ['client', pair.b.ifname]));
+      const client = lines(pair.spawnNode(pair.b, testScript('test/runtime/netns/udp-peer.ts'), ['client', pair.b.ifname]));
       const out = JSON.parse(await client.waitFor((l) => l.startsWith('{'), 20_000)) as { udp: string; from: string; echo: string; local: string };
       expect(out.udp).toBe(`pong:${ready.tcpPort}`);
       expect(out.from).toBe(ready.address);

@@ -28,7 +28,7 @@ import { DelayStats, type RelayDirection } from '../tools/relay/delay.js';
 import { RelayLiveView } from '../tools/relay/live.js';
 import { rulesText, type RelayRule } from '../tools/relay/rules.js';
 import type { Leg } from '../tools/relay/forward.js';
-import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder, type LowerLayerOptions } from './slac-layer.js';
+import { evModemActor, evSlacActor, evseModemActor, evseSlacActor, type EvseKeyHolder, type LayerFailed, type LowerLayerOptions } from './slac-layer.js';
 import { udpLinkActor } from './net-actors.js';
 import { reporter } from './stack.js';
 import type { V2gCodec, WireRecord } from './v2g-transport.js';
@@ -36,9 +36,10 @@ import { errorMessage } from '../errors.js';
 import { Checkpoint } from '../checkpoints.js';
 import { ETHERTYPE_HOMEPLUG, IPV6_ALL_NODES, SDP_PORT } from '../constants.js';
 import { simulationTap } from './car-requests.js';
-import { failureOf, failureText } from '../domain/connection/failure.js';
+import { crashFailure, failureOf, failureText, layerFailure } from '../domain/connection/failure.js';
 import { relayLinkDefaults } from '../tools/relay/timing.js';
 import type { TsplcConfig } from '../config/schema.js';
+import { whenQuiet } from './quiet.js';
 
 export interface RelayLegPorts {
   readonly ethernet: EthernetPort;
@@ -92,13 +93,16 @@ export function announcingLogger(base: Logger, rules: string): Logger {
   };
 }
 
-/** Runs a promise actor logic to its output; aborting stops it. */
-function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, input?: unknown): Promise<O | { ok: false; reason: string }> {
+/**
+ * Runs a layer's actor logic to its output; aborting stops it. Fails as the layers do (LayerFailed):
+ * LAYER_STOPPED when aborted, ACTOR_CRASHED when the actor threw.
+ */
+export function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, input?: unknown): Promise<O | LayerFailed> {
   return new Promise((resolve) => {
     const a = createActor(logic, { ...(input !== undefined ? { input } : {}), ...(clock ? { clock } : {}) });
     const onAbort = (): void => {
       a.stop();
-      resolve({ ok: false, reason: 'aborted' });
+      resolve({ ok: false, failure: layerFailure('LAYER_STOPPED', 'aborted') });
     };
     a.subscribe({
       next: (s) => {
@@ -107,16 +111,18 @@ function runLogic<O>(logic: AnyActorLogic, signal: AbortSignal, clock?: Clock, i
           resolve(s.output as O);
         }
       },
-      error: (e) => resolve({ ok: false, reason: `crashed: ${errorMessage(e)}` }),
+      error: (e) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve({ ok: false, failure: crashFailure(e) });
+      },
     });
     signal.addEventListener('abort', onAbort, { once: true });
     a.start();
   });
 }
 
-// The layer actors fail with a typed LayerFailure (src/domain/connection/failure.ts); runLogic's own abort/crash with a reason text.
+/** The failure of a layer's output as one log line, undefined for success (src/domain/connection/failure.ts). */
 const failedReason = (o: unknown): string | undefined => {
-  if (o && typeof o === 'object' && 'reason' in o && !('failure' in o)) return String(o.reason);
   const f = failureOf(o);
   return f ? failureText(f) : undefined;
 };
@@ -416,53 +422,6 @@ export function relayTimingsOf(c: TsplcConfig): RelayTimings {
     stopResponseTimeout: c.relay.stop_response_timeout,
     carAnswerWindow: c.relay.car_answer_window,
     linkTimeout: c.relay.link_timeout,
-  };
-}
-
-/**
- * Resolves once no frame reached the capture taps for quietMs (each activity() restarts the wait),
- * and at the latest maxMs after the start: timers only, no polling. A starved process can run the
- * quiet timer before libuv polled the capture sockets, so quiet also needs one event-loop I/O turn
- * (ioTurn, default setImmediate) in which no frame arrived — as the session records' cut does.
- */
-export function whenQuiet(quietMs: number, maxMs: number, ioTurn: () => Promise<void> = () => new Promise<void>((r) => setImmediate(r))): { activity(): void; done: Promise<void> } {
-  let quietTimer: ReturnType<typeof setTimeout> | undefined;
-  let finish: () => void = () => {};
-  let seen = 0;
-  let ended = false;
-  let armQuiet: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    const cap = setTimeout(() => finish(), maxMs);
-    finish = () => {
-      if (ended) return;
-      ended = true;
-      clearTimeout(cap);
-      if (quietTimer !== undefined) clearTimeout(quietTimer);
-      quietTimer = undefined;
-      resolve();
-    };
-    const quiet = (): void => {
-      quietTimer = undefined;
-      const before = seen;
-      void ioTurn().then(() => {
-        if (ended) return;
-        if (seen !== before) quietTimer = setTimeout(quiet, quietMs);
-        else finish();
-      });
-    };
-    armQuiet = () => {
-      if (quietTimer !== undefined) clearTimeout(quietTimer);
-      quietTimer = setTimeout(quiet, quietMs);
-    };
-    armQuiet();
-  });
-  return {
-    activity() {
-      seen++;
-      if (ended || quietTimer === undefined) return;
-      armQuiet();
-    },
-    done,
   };
 }
 

@@ -9,6 +9,7 @@
 // tap has gone quiet, as at exit: the last response and the FINs of the session just ended reach
 // the tap after its status did, and belong to its record (seen in the kill tests: a charger's
 // SessionStopRes opened the next record). Status updates meanwhile are held for the new record.
+import { whenQuiet, type QuietWait } from './quiet.js';
 import type { Subscription } from 'rxjs';
 import { Checkpoint } from '../checkpoints.js';
 import type { EthernetPort } from '../ports/ethernet.js';
@@ -25,8 +26,6 @@ export const SESSION_CHECKPOINT = Checkpoint.SupportedAppProtocolReq;
 export const CAPTURE_QUIET_MS = 150;
 /** …but never later than this after the cut was due. */
 export const CAPTURE_DRAIN_MS = 1000;
-/** How often the quiet wait looks at the tap, ms. */
-const QUIET_POLL_MS = 20;
 
 export interface RecordCutState {
   /** A record is open. */
@@ -52,8 +51,6 @@ export interface SessionRecordsOptions extends Omit<RecorderOptions, 'now'> {
   readonly status: StatusBus;
   /** Opens the capture tap (an AF_PACKET socket, etherTypes [], includeOutgoing). */
   readonly openCapture: () => EthernetPort;
-  /** Monotonic time, ms (default performance.now()). */
-  readonly now?: () => number;
   /** One turn of the event loop through its I/O (poll) phase (default setImmediate); a test seam. */
   readonly ioTurn?: () => Promise<void>;
 }
@@ -68,50 +65,27 @@ export interface SessionRecords {
 
 /** Opens the records; throws when the directory or the capture socket cannot be opened (nothing stays open then). */
 export function openSessionRecords(o: SessionRecordsOptions): SessionRecords {
-  const now = o.now ?? (() => performance.now());
   const ioTurn = o.ioTurn ?? (() => new Promise<void>((r) => setImmediate(r)));
-  const { status, openCapture, now: _now, ioTurn: _ioTurn, ...recorderOptions } = o;
+  const { status, openCapture, ioTurn: _ioTurn, ...recorderOptions } = o;
   const rec = new SessionRecorder(recorderOptions);
   const capture = openCapture();
-  let lastCaptured = 0;
-  /** Frames read from the tap so far. */
-  let captured = 0;
   let state: RecordCutState = { recording: false, sessionSeen: false, cutPending: false };
   const held: StatusUpdate[] = [];
-  let cutTimer: ReturnType<typeof setTimeout> | undefined;
   let closing: Promise<void> | undefined;
-
-  /** The quiet wait of the record cut that is pending (close() cancels it). */
-  let pendingCut: { cancelled: boolean } | undefined;
-
-  /**
-   * Calls done once the tap was quiet for CAPTURE_QUIET_MS (at most CAPTURE_DRAIN_MS after t0), unless
-   * `wait.cancelled`. The clock alone cannot say "quiet": this check runs in a timer, and libuv runs timers
-   * before it polls the sockets, so after the process waited for a CPU (load 30 on 2 cores: 150 ms pass
-   * easily) the clock says quiet while the tap's socket still holds the last frames — the kill tests'
-   * SIGTERM case (test/hostile/kill-car.test.ts) lost the last messages of its records that way. So quiet also needs one I/O turn that reads no frame.
-   */
-  const whenQuiet = (t0: number, done: () => void, hold: boolean, wait: { cancelled: boolean }): void => {
-    const t = now();
-    if (t - t0 < CAPTURE_DRAIN_MS && t - Math.max(t0, lastCaptured) < CAPTURE_QUIET_MS) {
-      cutTimer = setTimeout(() => whenQuiet(t0, done, hold, wait), QUIET_POLL_MS);
-      // A pending cut never holds the process; the wait at close does, or the record would end unclosed.
-      if (!hold) cutTimer.unref();
-      return;
-    }
-    cutTimer = undefined;
-    const before = captured;
-    void ioTurn().then(() => {
-      if (wait.cancelled) return;
-      // Frames came in that turn: the tap is not quiet yet (the drain bound still ends a flood).
-      if (captured !== before && now() - t0 < CAPTURE_DRAIN_MS) whenQuiet(t0, done, hold, wait);
-      else done();
-    });
+  /** The quiet waits running (a pending cut's, close()'s): every frame read from the tap restarts them. */
+  const waits = new Set<QuietWait>();
+  /** Waits until the tap is quiet (src/runtime/quiet.ts); `hold` keeps the process alive meanwhile. */
+  const quietWait = (hold: boolean): QuietWait => {
+    const w = whenQuiet(CAPTURE_QUIET_MS, CAPTURE_DRAIN_MS, { ioTurn, hold });
+    waits.add(w);
+    void w.done.then(() => waits.delete(w));
+    return w;
   };
+  /** The quiet wait of the record cut that is pending (close() cancels it: a pending cut never holds the process). */
+  let pendingCut: QuietWait | undefined;
 
   const frames: Subscription = capture.frames$.subscribe((f) => {
-    lastCaptured = now();
-    captured++;
+    for (const w of waits) w.activity();
     rec.frame(f.timestamp, f.data);
   });
   const updates: Subscription = status.updates$.subscribe((u) => {
@@ -119,18 +93,13 @@ export function openSessionRecords(o: SessionRecordsOptions): SessionRecords {
     state = next.state;
     if (next.step === 'start') rec.start();
     else if (next.step === 'cut') {
-      const wait = (pendingCut = { cancelled: false });
-      whenQuiet(
-        now(),
-        () => {
-          pendingCut = undefined;
-          rec.start();
-          state = { ...state, cutPending: false };
-          for (const h of held.splice(0)) rec.status(h);
-        },
-        false,
-        wait,
-      );
+      const wait = (pendingCut = quietWait(false));
+      void wait.done.then(() => {
+        pendingCut = undefined;
+        rec.start();
+        state = { ...state, cutPending: false };
+        for (const h of held.splice(0)) rec.status(h);
+      });
     }
     if (state.cutPending) held.push(u);
     else rec.status(u);
@@ -142,12 +111,14 @@ export function openSessionRecords(o: SessionRecordsOptions): SessionRecords {
     close() {
       closing ??= (async () => {
         updates.unsubscribe();
-        if (cutTimer !== undefined) clearTimeout(cutTimer);
-        if (pendingCut) pendingCut.cancelled = true;
+        if (pendingCut) {
+          pendingCut.cancel();
+          waits.delete(pendingCut);
+        }
         // The last frames (the final response, the FINs of the closed connection) reach the tap after the
         // session ended: let it go quiet before the record is closed, or a charger's record ends with a
         // request and no response.
-        await new Promise<void>((r) => whenQuiet(now(), r, true, { cancelled: false }));
+        await quietWait(true).done;
         frames.unsubscribe();
         if (state.cutPending) for (const h of held.splice(0)) rec.status(h);
         rec.stop();

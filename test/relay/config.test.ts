@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultConfig, validateConfig } from '../../src/config/index.js';
 import { defaultRelayTimings } from '../../src/tools/relay/timing.js';
-import { relayTimingsOf, whenQuiet } from '../../src/runtime/relay.js';
+import { relayTimingsOf } from '../../src/runtime/relay.js';
+import { whenQuiet } from '../../src/runtime/quiet.js';
 
 describe('relay timings from the config', () => {
   it('defaults are the relay timing defaults; V2G_SECC_Sequence_Timeout is the [v2g] key', () => {
@@ -24,7 +25,7 @@ describe('relay timings from the config', () => {
   });
 });
 
-describe('whenQuiet (the record drain at the end of tsplc relay)', () => {
+describe('whenQuiet (the quiet wait of the session records and of the relay records)', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -63,7 +64,7 @@ describe('whenQuiet (the record drain at the end of tsplc relay)', () => {
   it('a frame read in the I/O turn after the quiet timer keeps the wait going (a starved process polls its sockets late)', async () => {
     vi.useFakeTimers();
     let turn: (() => void) | undefined;
-    const q = whenQuiet(150, 1000, () => new Promise<void>((r) => (turn = r)));
+    const q = whenQuiet(150, 1000, { ioTurn: () => new Promise<void>((r) => (turn = r)) });
     let done = false;
     void q.done.then(() => (done = true));
     await vi.advanceTimersByTimeAsync(150); // quiet timer fired; the I/O turn is pending
@@ -78,5 +79,31 @@ describe('whenQuiet (the record drain at the end of tsplc relay)', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(done).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('cancel() ends the wait without resolving it and leaves no timer behind', async () => {
+    vi.useFakeTimers();
+    const q = whenQuiet(150, 1000);
+    let done = false;
+    void q.done.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(100);
+    q.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(2000);
+    q.activity();
+    expect(done).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('hold: false — its timers do not keep an exiting process alive; hold (the default) does', () => {
+    const loose = whenQuiet(150, 1000, { hold: false });
+    const held = whenQuiet(150, 1000);
+    const handles = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    loose.cancel();
+    const afterLoose = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    held.cancel();
+    const afterHeld = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(handles - afterLoose).toBe(0); // unref'd timers are not active resources
+    expect(afterLoose - afterHeld).toBe(2); // the cap and the quiet timer
   });
 });

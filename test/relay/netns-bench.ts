@@ -5,13 +5,13 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { requireEnv } from '../env.js';
 import { createStar, namespaceTestsUnavailable, startModemSim, type Star } from '../modem-sim/star.js';
 import { roleArgs, track, type Proc } from '../hostile/harness.js';
 import { runTsplc } from '../helpers/run.js';
 import { CLI as cli } from '../helpers/cli.js';
 
-export { namespaceTestsUnavailable };
 
 
 export interface RelayBench {
@@ -51,6 +51,28 @@ export async function startRelayBench(): Promise<RelayBench> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The describe block of a relay namespace test file: skipped (or, under TSPLC_NO_SKIP=1, failed) where
+ * namespaces or the addon are missing; one bench for the whole block, started before its first test
+ * and destroyed after its last. `body` gets the bench through a getter (it exists once beforeAll ran).
+ */
+export async function describeRelayBench(title: string, body: (bench: () => RelayBench) => void): Promise<void> {
+  const unavailable = await namespaceTestsUnavailable();
+  describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', unavailable === '', unavailable))(title, () => {
+    let bench: RelayBench | undefined;
+    beforeAll(async () => {
+      bench = await startRelayBench();
+    }, 60_000);
+    afterAll(async () => {
+      await bench?.destroy();
+    });
+    body(() => {
+      if (!bench) throw new Error('relay bench not started (its beforeAll failed)');
+      return bench;
+    });
+  });
 }
 
 export interface SessionProcs {

@@ -6,11 +6,8 @@
 // each answered, then the TCP close; the charger sees a normal SessionStop, its safety monitor sees
 // no violation, and both relay records are kept and decode.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireEnv } from '../env.js';
-import { namespaceTestsUnavailable, physicalIn, reached, recordRows, relaySession, resultOf, safetyViolations, startRelayBench, v2gNames, type RelayBench, type SessionProcs } from './netns-bench.js';
-
-const unavailable = await namespaceTestsUnavailable();
+import { expect, it } from 'vitest';
+import { physicalIn, reached, recordRows, relaySession, resultOf, safetyViolations, describeRelayBench, v2gNames, type SessionProcs } from './netns-bench.js';
 
 interface Case {
   readonly phase: 'handshake' | 'PreCharge' | 'CurrentDemand';
@@ -41,18 +38,11 @@ const cases: readonly Case[] = [
   { phase: 'CurrentDemand', title: 'in CurrentDemand', at: (p) => reached(p.charger, 705), chargerStop: ['CurrentDemandReq', 'PowerDeliveryReq', 'SessionStopReq'], charger: 'CurrentDemandReq with 0 A, PowerDelivery stop, SessionStop, each answered, then its connection closes', carArgs: ['--soc-target', '30'] },
 ];
 
-describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', unavailable === '', unavailable))('tsplc relay: the car leg fails at each phase (3 namespaces)', () => {
-  let bench: RelayBench;
-  beforeAll(async () => {
-    bench = await startRelayBench();
-  }, 60_000);
-  afterAll(async () => {
-    await bench?.destroy();
-  });
+await describeRelayBench('tsplc relay: the car leg fails at each phase (3 namespaces)', (bench) => {
 
   for (const c of cases) {
     it(`the car killed ${c.title}: ${c.charger}; no safety violation; both records kept`, async () => {
-      const r = await relaySession(bench, {
+      const r = await relaySession(bench(), {
         relayArgs: ['--set', 'v2g.V2G_SECC_CommunicationSetup_Performance_Time=3000'],
         carArgs: c.carArgs ?? [],
         during: async (p) => {

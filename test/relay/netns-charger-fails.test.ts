@@ -7,11 +7,8 @@
 // locked only while its inlet is not safe), its
 // safety monitor sees no violation, it exits with its result; both relay records are kept and decode.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireEnv } from '../env.js';
-import { namespaceTestsUnavailable, reached, recordRows, relaySession, resultOf, safetyViolations, startRelayBench, v2gNames, type RelayBench, type SessionProcs } from './netns-bench.js';
-
-const unavailable = await namespaceTestsUnavailable();
+import { expect, it } from 'vitest';
+import { reached, recordRows, relaySession, resultOf, safetyViolations, describeRelayBench, v2gNames, type SessionProcs } from './netns-bench.js';
 
 interface Case {
   readonly phase: 'handshake' | 'PreCharge' | 'CurrentDemand';
@@ -33,18 +30,11 @@ const cases: readonly Case[] = [
   { phase: 'CurrentDemand', title: 'in CurrentDemand', at: (p) => reached(p.charger, 705), firstAnswer: 'CurrentDemandRes', carArgs: [...once, '--soc-target', '30'] },
 ];
 
-describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', unavailable === '', unavailable))('tsplc relay: the charger leg fails at each phase (3 namespaces)', () => {
-  let bench: RelayBench;
-  beforeAll(async () => {
-    bench = await startRelayBench();
-  }, 60_000);
-  afterAll(async () => {
-    await bench?.destroy();
-  });
+await describeRelayBench('tsplc relay: the charger leg fails at each phase (3 namespaces)', (bench) => {
 
   for (const c of cases) {
     it(`the charger killed ${c.title}: the car is told EVSE_EmergencyShutdown and shuts down safely; both records kept`, async () => {
-      const r = await relaySession(bench, {
+      const r = await relaySession(bench(), {
         carArgs: c.carArgs,
         during: async (p) => {
           await c.at(p);

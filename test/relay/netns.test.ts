@@ -4,25 +4,15 @@
 // decode (tsplc decode) to the same V2G message sequence, and the added delay is reported.
 // A leg failing at each phase: netns-car-fails.test.ts, netns-charger-fails.test.ts.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireEnv } from '../env.js';
-import { namespaceTestsUnavailable, relaySession, resultOrThrow, startRelayBench, v2gNames, type RelayBench } from './netns-bench.js';
+import { expect, it } from 'vitest';
+import { relaySession, resultOrThrow, describeRelayBench, v2gNames } from './netns-bench.js';
 
-const unavailable = await namespaceTestsUnavailable();
-
-describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', unavailable === '', unavailable))('tsplc relay between the sim car and the sim charger (3 namespaces, 2 modem emulators)', () => {
-  let bench: RelayBench;
-  beforeAll(async () => {
-    bench = await startRelayBench();
-  }, 60_000);
-  afterAll(async () => {
-    await bench?.destroy();
-  });
+await describeRelayBench('tsplc relay between the sim car and the sim charger (3 namespaces, 2 modem emulators)', (bench) => {
 
   const endOf = (r: Record<string, unknown>): string => (r.end as { end: string }).end;
 
   it('relays a whole DIN DC session: both ends see a normal session, both records decode to the same messages', async () => {
-    const r = await relaySession(bench);
+    const r = await relaySession(bench());
     expect(endOf(resultOrThrow(r.car)), r.car.lines.slice(-20).join('\n')).toBe('ChargingFinished');
     expect(r.carExit.code).toBe(0);
     expect(endOf(resultOrThrow(r.charger))).toBe('SessionStopped');
@@ -46,7 +36,7 @@ describe.skipIf(!requireEnv('root + network namespaces + the AF_PACKET addon', u
   }, 200_000);
 
   it('--rule cap-current=20: announced in every log line and in both records; the car sees at most 20 A, the session still ends normally', async () => {
-    const r = await relaySession(bench, { relayArgs: ['--rule', 'cap-current=20'] });
+    const r = await relaySession(bench(), { relayArgs: ['--rule', 'cap-current=20'] });
     expect(endOf(resultOrThrow(r.car))).toBe('ChargingFinished');
     expect(endOf(resultOrThrow(r.charger))).toBe('SessionStopped');
     const logLines = r.relay.lines.filter((l) => l.startsWith('{') && l.includes('"level"'));

@@ -54,7 +54,7 @@ async function until(what: string, cond: () => boolean, boundMs = 10_000): Promi
 }
 
 describe('openSessionRecords: records around the capture tap', () => {
-  const open = (seams: { now?: () => number; ioTurn?: () => Promise<void> } = {}) => {
+  const open = (seams: { ioTurn?: () => Promise<void> } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplc-records-'));
     const segment = new MemorySegment();
     const peer = segment.attach('peer', '02:00:00:00:00:01');
@@ -107,15 +107,13 @@ describe('openSessionRecords: records around the capture tap', () => {
   });
 
   it('a frame the I/O turn reads after the clock said quiet (a process that waited for a CPU) is in the record, and the wait goes on', async () => {
-    // Every look at the clock is 200 ms later: the quiet wait at close sees "quiet" at once, as a starved
-    // process does when its timer finally runs — before libuv's poll phase reads what the socket queued.
-    let t = 0;
+    // The quiet timer runs (150 ms with no frame, as a starved process's timer finally runs) before libuv's
+    // poll phase read what the socket queued: the I/O turn after it delivers that frame.
     let turns = 0;
     const frameToUs = new Uint8Array(60).fill(0xee);
     frameToUs.set([2, 0, 0, 0, 0, 2], 0);
     const late: { peer?: ReturnType<typeof open>['peer'] } = {};
     const r = open({
-      now: () => (t += 200),
       ioTurn: async () => {
         // The first turn delivers the frame the socket held; later turns read nothing.
         if (++turns === 1) late.peer?.send(frameToUs);

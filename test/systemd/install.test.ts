@@ -1,13 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execArgs, renderUnit, timeoutStopSec } from '../../src/cli/commands/install-service.js';
+import { defaultBin, execArgs, renderUnit, timeoutStopSec } from '../../src/cli/commands/install-service.js';
 import { defaultConfig, buildConfig } from '../../src/config/index.js';
 import { safeShutdownBudgetMs } from '../../machines/safe-shutdown/machine.js';
 import { hasTool, requireEnv } from '../env.js';
 import { runTsplc } from '../helpers/run.js';
+import { CLI } from '../helpers/cli.js';
 
 const install = async (...args: string[]) => {
   const r = await runTsplc(['install-service', ...args]);
@@ -147,10 +148,14 @@ describe('tsplc install-service', () => {
     }
   });
 
-  it.skipIf(!requireEnv('a built dist/ (npm run build)', existsSync('dist/src/cli/main.js'), 'dist/src/cli/main.js not found'))('without --bin, ExecStart is node on the built entry point, never tsx', async () => {
+  it('without --bin, ExecStart is node on the built entry point that ran the command, never tsx', async () => {
     const r = await install('--dry-run', '--root', fakeRoot(), '--board', 'none');
     expect(r.code, r.err).toBe(0);
     const line = r.out.split('\n').find((l) => l.startsWith('ExecStart='));
-    expect(line).toBe(`ExecStart=${process.execPath} ${join(process.cwd(), 'dist', 'src', 'cli', 'main.js')} pev --board none --config /etc/tsplc/tsplc.toml`);
+    expect(line).toBe(`ExecStart=${process.execPath} ${realpathSync(CLI)} pev --board none --config /etc/tsplc/tsplc.toml`);
+  });
+
+  it.skipIf(!requireEnv('a built dist/ (npm run build)', existsSync('dist/src/cli/main.js'), 'dist/src/cli/main.js not found'))('from the sources (tsx), the default ExecStart is node on the built dist/src/cli/main.js of the checkout', () => {
+    expect(defaultBin()).toBe(`${process.execPath} ${join(process.cwd(), 'dist', 'src', 'cli', 'main.js')}`);
   });
 });

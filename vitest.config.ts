@@ -15,7 +15,7 @@ const workers = Number(process.env.TSPLC_TEST_WORKERS) || Math.min(8, availableP
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Upper bounds that catch a hang, sized for a loaded 2-core machine (a tsx process start takes tens of
+    // Upper bounds that catch a hang, sized for a loaded 2-core machine (a process start takes seconds, under tsx tens of
     // seconds at load 20–30); a passing test never waits for them.
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -6,13 +6,14 @@ import { buildSync } from 'esbuild';
 
 function bundled(): string {
   const cli = process.env.TSPLC_TEST_CLI;
-  if (!cli || !existsSync(cli)) {
-    throw new Error(`TSPLC_TEST_CLI ${cli ? `(${cli}) does not exist` : 'is not set'}: run the tests through vitest, whose globalSetup test/helpers/test-dist.ts bundles the CLI`);
-  }
-  return cli;
+  if (cli && existsSync(cli)) return cli;
+  // Outside vitest (the benchmarks, `node --import tsx test/bench/run.ts`): the sources, which
+  // NetnsTopology.spawnNode starts under tsx. Under vitest a missing bundle is a broken setup.
+  if (!cli && !process.env.VITEST) return 'src/cli/main.ts';
+  throw new Error(`TSPLC_TEST_CLI ${cli ? `(${cli}) does not exist` : 'is not set'}: run the tests through vitest, whose globalSetup test/helpers/test-dist.ts bundles the CLI`);
 }
 
-/** Path of the bundled CLI entry (dist layout: <dir>/src/cli/main.js); a script for `node` or NetnsTopology.spawnNode. */
+/** Path of the bundled CLI entry (dist layout: <dir>/src/cli/main.js; outside vitest src/cli/main.ts); a script for NetnsTopology.spawnNode. */
 export const CLI: string = bundled();
 
 /** The node arguments that run `tsplc <args…>`. */
@@ -27,6 +28,7 @@ export const tsplcArgs = (args: readonly string[]): string[] => [CLI, ...args];
  */
 export function testScript(path: string): string {
   if (!path.endsWith('.ts')) return path; // already JavaScript (e.g. an earlier testScript result)
+  if (CLI.endsWith('.ts')) return path; // outside vitest: spawnNode runs it under tsx
   const dir = resolve(dirname(CLI), '..', '..');
   const out = join(dir, path.replace(/\.ts$/, '.js'));
   if (existsSync(out)) return out;

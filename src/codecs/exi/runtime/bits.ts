@@ -282,6 +282,67 @@ export class BitReader {
     return this.chUint(min, max, ctx);
   }
 
+  /**
+   * SE (the one event of the state), CH, binary value, EE: the two 1-bit codes in one read.
+   * A code that is not 0 (or input ending inside them) rewinds and goes step by step for the
+   * exact error; the value and EE fail as they do step by step, at the same position (no
+   * rewind after the value: a lenient length warning is given once).
+   */
+  seBinary(minLen: number, maxLen: number, grammar: string, state: number, ctx: string): Uint8Array {
+    const start = this.pos;
+    if (start + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.binary(minLen, maxLen, ctx);
+      this.ee(ctx);
+      return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chBinary(minLen, maxLen, ctx);
+  }
+
+  /** CH, binary value, EE. */
+  chBinary(minLen: number, maxLen: number, grammar: string): Uint8Array {
+    const start = this.pos;
+    if (start < this.endBits && this.bits(1) === 0) {
+      const v = this.binary(minLen, maxLen, grammar);
+      this.ee(grammar);
+      return v;
+    }
+    this.pos = start;
+    this.ch(grammar);
+    const v = this.binary(minLen, maxLen, grammar);
+    this.ee(grammar);
+    return v;
+  }
+
+  /** SE (the one event of the state), CH, string value, EE (see seBinary). */
+  seString(minLen: number, maxLen: number, grammar: string, state: number, ctx: string): string {
+    const start = this.pos;
+    if (start + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.string(minLen, maxLen, ctx);
+      this.ee(ctx);
+      return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chString(minLen, maxLen, ctx);
+  }
+
+  /** CH, string value, EE. */
+  chString(minLen: number, maxLen: number, grammar: string): string {
+    const start = this.pos;
+    if (start < this.endBits && this.bits(1) === 0) {
+      const v = this.string(minLen, maxLen, grammar);
+      this.ee(grammar);
+      return v;
+    }
+    this.pos = start;
+    this.ch(grammar);
+    const v = this.string(minLen, maxLen, grammar);
+    this.ee(grammar);
+    return v;
+  }
+
   /** CH, boolean, EE. */
   chBool(grammar: string): boolean {
     const v = this.fused(1);
@@ -550,6 +611,10 @@ export class BitReader {
       this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: binary length ${len} outside ${minLen}..${maxLen}`, { grammar });
     }
     if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: ${len} bytes exceed the input`, { grammar });
+    // An empty value (e.g. the EVCCID some cars send in DIN SessionSetupReq) is one shared,
+    // frozen empty array: it has no content to change, and a typed array costs ~400
+    // instructions to create, as much as the rest of a 15-byte message.
+    if (len === 0) return EMPTY_BYTES;
     if ((this.pos & 7) === 0) {
       const o = this.pos >>> 3;
       this.pos += len * 8;
@@ -984,6 +1049,9 @@ export class BitWriter {
     return out;
   }
 }
+
+/** Every decoded empty binary value (see BitReader.binary). */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
 
 // Results longer than V8's on-heap typed-array limit (64 bytes) would each need their own
 // ArrayBuffer backing store (measured: a quarter of the encode time of a 68-byte

@@ -290,6 +290,31 @@ export class BitReader {
    */
   seBinary(minLen: number, maxLen: number, grammar: string, state: number, ctx: string): Uint8Array {
     const start = this.pos;
+    // Fast path (every SessionID and EVCCID): SE and CH codes 0, a length below 128 (one
+    // group) within the facets, the bytes and EE's code 0 all inside the input. One read of
+    // 10 bits, the bytes, one bit; anything else goes the general way below.
+    const buf = this.buf;
+    const i = start >>> 3;
+    if (i + 2 < buf.length) {
+      const off = start & 7;
+      const x = ((((buf[i] as number) << 16) | ((buf[i + 1] as number) << 8) | (buf[i + 2] as number)) >>> (14 - off)) & 0x3ff;
+      const len = x & 0x7f;
+      const p = start + 10;
+      if (x >>> 7 === 0 && len >= minLen && len <= maxLen && p + len * 8 < this.endBits) {
+        const e = p + len * 8;
+        if ((((buf[e >>> 3] as number) >>> (7 - (e & 7))) & 1) === 0) {
+          this.pos = e + 1;
+          if (len === 0) return EMPTY_BYTES;
+          const out = new Uint8Array(len);
+          const o = p & 7;
+          let j = p >>> 3;
+          if (o === 0) for (let k = 0; k < len; k++, j++) out[k] = buf[j] as number;
+          // Byte j + 1 exists: EE's bit follows the last byte.
+          else for (let k = 0; k < len; k++, j++) out[k] = (((buf[j] as number) << o) | ((buf[j + 1] as number) >>> (8 - o))) & 0xff;
+          return out;
+        }
+      }
+    }
     if (start + 2 <= this.endBits && this.bits(2) === 0) {
       const v = this.binary(minLen, maxLen, ctx);
       this.ee(ctx);

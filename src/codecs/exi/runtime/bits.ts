@@ -309,8 +309,17 @@ export class BitReader {
           const o = p & 7;
           let j = p >>> 3;
           if (o === 0) for (let k = 0; k < len; k++, j++) out[k] = buf[j] as number;
-          // Byte j + 1 exists: EE's bit follows the last byte.
-          else for (let k = 0; k < len; k++, j++) out[k] = (((buf[j] as number) << o) | ((buf[j + 1] as number) >>> (8 - o))) & 0xff;
+          else {
+            // One read per byte, the low bits carried to the next one. Byte j + len exists:
+            // EE's bit follows the last byte.
+            const q = 8 - o;
+            let hi = ((buf[j] as number) << o) & 0xff;
+            for (let k = 0; k < len; k++) {
+              const b = buf[++j] as number;
+              out[k] = hi | (b >>> q);
+              hi = (b << o) & 0xff;
+            }
+          }
           return out;
         }
       }
@@ -1009,8 +1018,34 @@ export class BitWriter {
     if (v.length < minLen || v.length > maxLen) {
       this.fail('LENGTH_OUT_OF_RANGE', `${field}: ${v.length} bytes outside ${minLen}..${maxLen}`, field);
     }
-    this.uint(v.length);
     const n = v.length;
+    const pos = this.pos;
+    let j = pos >>> 3;
+    if (n < 128 && j + n + 2 < this.buf.length) {
+      // Fast path (every SessionID, EVCCID): the length is one 7-bit group (a byte whose high
+      // bit is clear), written like the value's bytes, with no call. Only the byte at pos can
+      // hold earlier bits; the ones after it are still zero.
+      const buf = this.buf;
+      const off = pos & 7;
+      if (off === 0) {
+        buf[j] = n;
+        for (let i = 0; i < n; i++) buf[++j] = v[i] as number;
+      } else {
+        // One read and one write per byte: the bits that spill into the next byte are carried.
+        const r = 8 - off;
+        buf[j] = (buf[j] as number) | (n >>> off);
+        let carry = (n << r) & 0xff;
+        for (let i = 0; i < n; i++) {
+          const c = v[i] as number;
+          buf[++j] = carry | (c >>> off);
+          carry = (c << r) & 0xff;
+        }
+        buf[j + 1] = carry;
+      }
+      this.pos = pos + 8 + n * 8;
+      return;
+    }
+    this.uint(n);
     if ((this.pos & 7) === 0) {
       this.grow(n * 8 + 32);
       const buf = this.buf;

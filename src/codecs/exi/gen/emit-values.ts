@@ -111,6 +111,10 @@ export function readSimpleElement(t: SimpleType, ctx: string): string | undefine
       if (r.big || r.min === undefined || r.max === undefined) return undefined;
       if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.chUint(0, ${Number.MAX_SAFE_INTEGER}, ${c})`;
       return `r.${r.unsigned ? 'chUint' : 'chInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${c})`;
+    case 'string':
+      return `r.chString(${r.minLen}, ${r.maxLen}, ${c})`;
+    case 'binary':
+      return `r.chBinary(${r.minLen}, ${r.maxLen}, ${c})`;
     default:
       return undefined;
   }
@@ -134,6 +138,10 @@ export function readSeSimpleElement(t: SimpleType, ctx: string, gn: string, stat
       if (r.big || r.min === undefined || r.max === undefined) return undefined;
       if (r.unsigned && r.min === 0n && r.max >= 2n ** 53n) return `r.seUint(0, ${Number.MAX_SAFE_INTEGER}, ${tail})`;
       return `r.${r.unsigned ? 'seUint' : 'seInt'}(${lit(Number(r.min))}, ${lit(Number(r.max))}, ${tail})`;
+    case 'string':
+      return `r.seString(${r.minLen}, ${r.maxLen}, ${tail})`;
+    case 'binary':
+      return `r.seBinary(${r.minLen}, ${r.maxLen}, ${tail})`;
     default:
       return undefined;
   }

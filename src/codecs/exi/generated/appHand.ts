@@ -79,17 +79,8 @@ function d_AppProtocolType(r: BitReader): AppProtocolType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "AppProtocolType", 0)) {
-          case 0:
-            r.ch("AppProtocolType.ProtocolNamespace");
-            const v0 = r.string(0, 100, "AppProtocolType.ProtocolNamespace");
-            r.ee("AppProtocolType.ProtocolNamespace");
-            o.ProtocolNamespace = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ProtocolNamespace = r.seString(0, 100, "AppProtocolType", 0, "AppProtocolType.ProtocolNamespace");
+        s = 1;
     }
     if (s === 1) {
       // state 1: ProtocolNamespace:done

@@ -1170,9 +1170,7 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
             s = 1;
             break;
           case 1:
-            r.ch("CertificateInstallationReqType.OEMProvisioningCert");
-            const v1 = r.binary(0, 1200, "CertificateInstallationReqType.OEMProvisioningCert");
-            r.ee("CertificateInstallationReqType.OEMProvisioningCert");
+            const v1 = r.chBinary(0, 1200, "CertificateInstallationReqType.OEMProvisioningCert");
             o.OEMProvisioningCert = v1;
             s = 2;
             break;
@@ -1182,17 +1180,8 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
-          case 0:
-            r.ch("CertificateInstallationReqType.OEMProvisioningCert");
-            const v0 = r.binary(0, 1200, "CertificateInstallationReqType.OEMProvisioningCert");
-            r.ee("CertificateInstallationReqType.OEMProvisioningCert");
-            o.OEMProvisioningCert = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.OEMProvisioningCert = r.seBinary(0, 1200, "CertificateInstallationReqType", 1, "CertificateInstallationReqType.OEMProvisioningCert");
+        s = 2;
     }
     if (s === 2) {
       // state 2: OEMProvisioningCert:done
@@ -1202,17 +1191,8 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
     }
     if (s === 3) {
       // state 3: ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateInstallationReqType", 3)) {
-          case 0:
-            r.ch("CertificateInstallationReqType.DHParams");
-            const v0 = r.binary(0, 256, "CertificateInstallationReqType.DHParams");
-            r.ee("CertificateInstallationReqType.DHParams");
-            o.DHParams = v0;
-            s = 4;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DHParams = r.seBinary(0, 256, "CertificateInstallationReqType", 3, "CertificateInstallationReqType.DHParams");
+        s = 4;
     }
     if (s === 4) {
       // state 4: DHParams:done
@@ -1231,23 +1211,13 @@ function d_ListOfRootCertificateIDsType(r: BitReader): ListOfRootCertificateIDsT
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "ListOfRootCertificateIDsType", 0)) {
-          case 0:
-            r.ch("ListOfRootCertificateIDsType.RootCertificateID");
-            const v0 = r.string(0, 40, "ListOfRootCertificateIDsType.RootCertificateID");
-            r.ee("ListOfRootCertificateIDsType.RootCertificateID");
-            (o.RootCertificateID ??= []).push(v0);
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.RootCertificateID ??= []).push(r.seString(0, 40, "ListOfRootCertificateIDsType", 0, "ListOfRootCertificateIDsType.RootCertificateID"));
+        s = (1);
+        continue;
       case 1: // RootCertificateID:loop
         switch (r.event(2, 2, "ListOfRootCertificateIDsType", 1)) {
           case 0:
-            r.ch("ListOfRootCertificateIDsType.RootCertificateID");
-            const v0 = r.string(0, 40, "ListOfRootCertificateIDsType.RootCertificateID");
-            r.ee("ListOfRootCertificateIDsType.RootCertificateID");
+            const v0 = r.chString(0, 40, "ListOfRootCertificateIDsType.RootCertificateID");
             (o.RootCertificateID ??= []).push(v0);
             s = (1);
             continue;
@@ -1292,45 +1262,18 @@ function d_CertificateInstallationResType(r: BitReader): CertificateInstallation
     }
     if (s === 3) {
       // state 3: ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 3)) {
-          case 0:
-            r.ch("CertificateInstallationResType.ContractSignatureEncryptedPrivateKey");
-            const v0 = r.binary(0, 128, "CertificateInstallationResType.ContractSignatureEncryptedPrivateKey");
-            r.ee("CertificateInstallationResType.ContractSignatureEncryptedPrivateKey");
-            o.ContractSignatureEncryptedPrivateKey = v0;
-            s = 4;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractSignatureEncryptedPrivateKey = r.seBinary(0, 128, "CertificateInstallationResType", 3, "CertificateInstallationResType.ContractSignatureEncryptedPrivateKey");
+        s = 4;
     }
     if (s === 4) {
       // state 4: ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 4)) {
-          case 0:
-            r.ch("CertificateInstallationResType.DHParams");
-            const v0 = r.binary(0, 256, "CertificateInstallationResType.DHParams");
-            r.ee("CertificateInstallationResType.DHParams");
-            o.DHParams = v0;
-            s = 5;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DHParams = r.seBinary(0, 256, "CertificateInstallationResType", 4, "CertificateInstallationResType.DHParams");
+        s = 5;
     }
     if (s === 5) {
       // state 5: DHParams:done
-        switch (r.event(1, 1, "CertificateInstallationResType", 5)) {
-          case 0:
-            r.ch("CertificateInstallationResType.ContractID");
-            const v0 = r.string(0, 24, "CertificateInstallationResType.ContractID");
-            r.ee("CertificateInstallationResType.ContractID");
-            o.ContractID = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractID = r.seString(0, 24, "CertificateInstallationResType", 5, "CertificateInstallationResType.ContractID");
+        s = 6;
     }
     if (s === 6) {
       // state 6: ContractID:done
@@ -1348,17 +1291,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "CertificateChainType", 0)) {
-          case 0:
-            r.ch("CertificateChainType.Certificate");
-            const v0 = r.binary(0, 1200, "CertificateChainType.Certificate");
-            r.ee("CertificateChainType.Certificate");
-            o.Certificate = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Certificate = r.seBinary(0, 1200, "CertificateChainType", 0, "CertificateChainType.Certificate");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Certificate:done
@@ -1390,23 +1324,13 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SubCertificatesType", 0)) {
-          case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 1200, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
-            (o.Certificate ??= []).push(v0);
-            s = (1);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.Certificate ??= []).push(r.seBinary(0, 1200, "SubCertificatesType", 0, "SubCertificatesType.Certificate"));
+        s = (1);
+        continue;
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
           case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 1200, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
+            const v0 = r.chBinary(0, 1200, "SubCertificatesType.Certificate");
             (o.Certificate ??= []).push(v0);
             s = (1);
             continue;
@@ -1450,17 +1374,8 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
     }
     if (s === 2) {
       // state 2: ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
-          case 0:
-            r.ch("CertificateUpdateReqType.ContractID");
-            const v0 = r.string(0, 24, "CertificateUpdateReqType.ContractID");
-            r.ee("CertificateUpdateReqType.ContractID");
-            o.ContractID = v0;
-            s = 3;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractID = r.seString(0, 24, "CertificateUpdateReqType", 2, "CertificateUpdateReqType.ContractID");
+        s = 3;
     }
     if (s === 3) {
       // state 3: ContractID:done
@@ -1470,17 +1385,8 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
     }
     if (s === 4) {
       // state 4: ListOfRootCertificateIDs:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 4)) {
-          case 0:
-            r.ch("CertificateUpdateReqType.DHParams");
-            const v0 = r.binary(0, 256, "CertificateUpdateReqType.DHParams");
-            r.ee("CertificateUpdateReqType.DHParams");
-            o.DHParams = v0;
-            s = 5;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DHParams = r.seBinary(0, 256, "CertificateUpdateReqType", 4, "CertificateUpdateReqType.DHParams");
+        s = 5;
     }
     if (s === 5) {
       // state 5: DHParams:done
@@ -1520,45 +1426,18 @@ function d_CertificateUpdateResType(r: BitReader): CertificateUpdateResType {
     }
     if (s === 3) {
       // state 3: ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 3)) {
-          case 0:
-            r.ch("CertificateUpdateResType.ContractSignatureEncryptedPrivateKey");
-            const v0 = r.binary(0, 128, "CertificateUpdateResType.ContractSignatureEncryptedPrivateKey");
-            r.ee("CertificateUpdateResType.ContractSignatureEncryptedPrivateKey");
-            o.ContractSignatureEncryptedPrivateKey = v0;
-            s = 4;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractSignatureEncryptedPrivateKey = r.seBinary(0, 128, "CertificateUpdateResType", 3, "CertificateUpdateResType.ContractSignatureEncryptedPrivateKey");
+        s = 4;
     }
     if (s === 4) {
       // state 4: ContractSignatureEncryptedPrivateKey:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 4)) {
-          case 0:
-            r.ch("CertificateUpdateResType.DHParams");
-            const v0 = r.binary(0, 256, "CertificateUpdateResType.DHParams");
-            r.ee("CertificateUpdateResType.DHParams");
-            o.DHParams = v0;
-            s = 5;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DHParams = r.seBinary(0, 256, "CertificateUpdateResType", 4, "CertificateUpdateResType.DHParams");
+        s = 5;
     }
     if (s === 5) {
       // state 5: DHParams:done
-        switch (r.event(1, 1, "CertificateUpdateResType", 5)) {
-          case 0:
-            r.ch("CertificateUpdateResType.ContractID");
-            const v0 = r.string(0, 24, "CertificateUpdateResType.ContractID");
-            r.ee("CertificateUpdateResType.ContractID");
-            o.ContractID = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractID = r.seString(0, 24, "CertificateUpdateResType", 5, "CertificateUpdateResType.ContractID");
+        s = 6;
     }
     if (s === 6) {
       // state 6: ContractID:done
@@ -2046,9 +1925,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
       case 2: // SalesTariffID:done
         switch (r.event(2, 2, "SalesTariffType", 2)) {
           case 0:
-            r.ch("SalesTariffType.SalesTariffDescription");
-            const v0 = r.string(0, 32, "SalesTariffType.SalesTariffDescription");
-            r.ee("SalesTariffType.SalesTariffDescription");
+            const v0 = r.chString(0, 32, "SalesTariffType.SalesTariffDescription");
             o.SalesTariffDescription = v0;
             s = 3;
             continue;
@@ -2342,17 +2219,8 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "ChargingStatusResType", 1)) {
-          case 0:
-            r.ch("ChargingStatusResType.EVSEID");
-            const v0 = r.binary(0, 32, "ChargingStatusResType.EVSEID");
-            r.ee("ChargingStatusResType.EVSEID");
-            o.EVSEID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seBinary(0, 32, "ChargingStatusResType", 1, "ChargingStatusResType.EVSEID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: EVSEID:done
@@ -2422,17 +2290,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MeterInfoType", 0)) {
-          case 0:
-            r.ch("MeterInfoType.MeterID");
-            const v0 = r.string(0, 32, "MeterInfoType.MeterID");
-            r.ee("MeterInfoType.MeterID");
-            o.MeterID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.MeterID = r.seString(0, 32, "MeterInfoType", 0, "MeterInfoType.MeterID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: MeterID:done
@@ -2442,9 +2301,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 2;
             break;
           case 1:
-            r.ch("MeterInfoType.SigMeterReading");
-            const v1 = r.binary(0, 32, "MeterInfoType.SigMeterReading");
-            r.ee("MeterInfoType.SigMeterReading");
+            const v1 = r.chBinary(0, 32, "MeterInfoType.SigMeterReading");
             o.SigMeterReading = v1;
             s = 3;
             break;
@@ -2470,9 +2327,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       // state 2: MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
           case 0:
-            r.ch("MeterInfoType.SigMeterReading");
-            const v0 = r.binary(0, 32, "MeterInfoType.SigMeterReading");
-            r.ee("MeterInfoType.SigMeterReading");
+            const v0 = r.chBinary(0, 32, "MeterInfoType.SigMeterReading");
             o.SigMeterReading = v0;
             s = 3;
             break;
@@ -2553,9 +2408,7 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
             s = 1;
             break;
           case 1:
-            r.ch("ContractAuthenticationReqType.GenChallenge");
-            const v1 = r.string(0, 9007199254740991, "ContractAuthenticationReqType.GenChallenge");
-            r.ee("ContractAuthenticationReqType.GenChallenge");
+            const v1 = r.chString(0, 9007199254740991, "ContractAuthenticationReqType.GenChallenge");
             o.GenChallenge = v1;
             s = 2;
             break;
@@ -2569,9 +2422,7 @@ function d_ContractAuthenticationReqType(r: BitReader): ContractAuthenticationRe
       // state 1: attr:1
         switch (r.event(2, 2, "ContractAuthenticationReqType", 1)) {
           case 0:
-            r.ch("ContractAuthenticationReqType.GenChallenge");
-            const v0 = r.string(0, 9007199254740991, "ContractAuthenticationReqType.GenChallenge");
-            r.ee("ContractAuthenticationReqType.GenChallenge");
+            const v0 = r.chString(0, 9007199254740991, "ContractAuthenticationReqType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
             break;
@@ -2932,23 +2783,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 0: // attr:0
         switch (r.event(2, 3, "DSAKeyValueType", 0)) {
           case 0:
-            r.ch("DSAKeyValueType.P");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.P");
-            r.ee("DSAKeyValueType.P");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.P");
             o.P = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.G");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DSAKeyValueType.Y");
-            const v2 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v2 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v2;
             s = 3;
             continue;
@@ -2956,42 +2801,22 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 1: // P:done
-        switch (r.event(1, 1, "DSAKeyValueType", 1)) {
-          case 0:
-            r.ch("DSAKeyValueType.Q");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Q");
-            r.ee("DSAKeyValueType.Q");
-            o.Q = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Q = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 1, "DSAKeyValueType.Q");
+        s = 4;
+        continue;
       case 2: // G:done
-        switch (r.event(1, 1, "DSAKeyValueType", 2)) {
-          case 0:
-            r.ch("DSAKeyValueType.Y");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
-            o.Y = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Y = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 2, "DSAKeyValueType.Y");
+        s = 3;
+        continue;
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
           case 0:
-            r.ch("DSAKeyValueType.J");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.J");
-            r.ee("DSAKeyValueType.J");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.J");
             o.J = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Seed");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v1;
             s = 6;
             continue;
@@ -3003,16 +2828,12 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
           case 0:
-            r.ch("DSAKeyValueType.G");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Y");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v1;
             s = 3;
             continue;
@@ -3022,9 +2843,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
           case 0:
-            r.ch("DSAKeyValueType.Seed");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v0;
             s = 6;
             continue;
@@ -3034,17 +2853,9 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 6: // Seed:done
-        switch (r.event(1, 1, "DSAKeyValueType", 6)) {
-          case 0:
-            r.ch("DSAKeyValueType.PgenCounter");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.PgenCounter");
-            r.ee("DSAKeyValueType.PgenCounter");
-            o.PgenCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PgenCounter = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 6, "DSAKeyValueType.PgenCounter");
+        s = 7;
+        continue;
       case 7: // PgenCounter:done
         r.only("DSAKeyValueType", 7);
         return o;
@@ -3152,9 +2963,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 1;
             continue;
           case 1:
-            r.ch("KeyInfoType.KeyName");
-            const v1 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v1 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v1);
             s = 2;
             continue;
@@ -3179,9 +2988,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 7:
-            r.ch("KeyInfoType.MgmtData");
-            const v7 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v7 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v7);
             s = 8;
             continue;
@@ -3195,9 +3002,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3222,9 +3027,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3238,9 +3041,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3265,9 +3066,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3283,9 +3082,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3310,9 +3107,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3328,9 +3123,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3355,9 +3148,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3373,9 +3164,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3400,9 +3189,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3418,9 +3205,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3445,9 +3230,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3463,9 +3246,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3490,9 +3271,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3508,9 +3287,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3535,9 +3312,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3613,31 +3388,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "RSAKeyValueType", 0)) {
-          case 0:
-            r.ch("RSAKeyValueType.Modulus");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Modulus");
-            r.ee("RSAKeyValueType.Modulus");
-            o.Modulus = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Modulus = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 0, "RSAKeyValueType.Modulus");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Modulus:done
-        switch (r.event(1, 1, "RSAKeyValueType", 1)) {
-          case 0:
-            r.ch("RSAKeyValueType.Exponent");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Exponent");
-            r.ee("RSAKeyValueType.Exponent");
-            o.Exponent = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 1, "RSAKeyValueType.Exponent");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Exponent:done
@@ -3762,9 +3519,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -3780,9 +3535,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -3816,30 +3569,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3855,30 +3600,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3896,30 +3633,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3937,30 +3666,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3978,30 +3699,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4019,30 +3732,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4067,17 +3772,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
-          case 0:
-            r.ch("X509IssuerSerialType.X509IssuerName");
-            const v0 = r.string(0, 9007199254740991, "X509IssuerSerialType.X509IssuerName");
-            r.ee("X509IssuerSerialType.X509IssuerName");
-            o.X509IssuerName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.X509IssuerName = r.seString(0, 9007199254740991, "X509IssuerSerialType", 0, "X509IssuerSerialType.X509IssuerName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: X509IssuerName:done
@@ -4112,16 +3808,12 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 0: // attr:0
         switch (r.event(2, 2, "PGPDataType", 0)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyID");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyID");
-            r.ee("PGPDataType.PGPKeyID");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyID");
             o.PGPKeyID = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v1 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v1 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v1;
             s = 2;
             continue;
@@ -4131,9 +3823,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v0;
             s = 2;
             continue;
@@ -4168,23 +3858,13 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SPKIDataType", 0)) {
-          case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
-            (o.SPKISexp ??= []).push(v0);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.SPKISexp ??= []).push(r.seBinary(0, 9007199254740991, "SPKIDataType", 0, "SPKIDataType.SPKISexp"));
+        s = 1;
+        continue;
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
           case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
+            const v0 = r.chBinary(0, 9007199254740991, "SPKIDataType.SPKISexp");
             (o.SPKISexp ??= []).push(v0);
             s = 1;
             continue;
@@ -4342,17 +4022,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
     }
     if (s === 5) {
       // state 5: DigestMethod:done
-        switch (r.event(1, 1, "ReferenceType", 5)) {
-          case 0:
-            r.ch("ReferenceType.DigestValue");
-            const v0 = r.binary(0, 9007199254740991, "ReferenceType.DigestValue");
-            r.ee("ReferenceType.DigestValue");
-            o.DigestValue = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DigestValue = r.seBinary(0, 9007199254740991, "ReferenceType", 5, "ReferenceType.DigestValue");
+        s = 6;
     }
     if (s === 6) {
       // state 6: DigestValue:done
@@ -4376,9 +4047,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 1;
             break;
           case 1:
-            r.ch("MeteringReceiptReqType.SessionID");
-            const v1 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
-            r.ee("MeteringReceiptReqType.SessionID");
+            const v1 = r.chBinary(0, 8, "MeteringReceiptReqType.SessionID");
             o.SessionID = v1;
             s = 2;
             break;
@@ -4388,17 +4057,8 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
-          case 0:
-            r.ch("MeteringReceiptReqType.SessionID");
-            const v0 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
-            r.ee("MeteringReceiptReqType.SessionID");
-            o.SessionID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(0, 8, "MeteringReceiptReqType", 1, "MeteringReceiptReqType.SessionID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: SessionID:done
@@ -4545,17 +4205,8 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "PaymentDetailsReqType", 0)) {
-          case 0:
-            r.ch("PaymentDetailsReqType.ContractID");
-            const v0 = r.string(0, 24, "PaymentDetailsReqType.ContractID");
-            r.ee("PaymentDetailsReqType.ContractID");
-            o.ContractID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ContractID = r.seString(0, 24, "PaymentDetailsReqType", 0, "PaymentDetailsReqType.ContractID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: ContractID:done
@@ -4584,17 +4235,8 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
-          case 0:
-            r.ch("PaymentDetailsResType.GenChallenge");
-            const v0 = r.string(0, 9007199254740991, "PaymentDetailsResType.GenChallenge");
-            r.ee("PaymentDetailsResType.GenChallenge");
-            o.GenChallenge = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.GenChallenge = r.seString(0, 9007199254740991, "PaymentDetailsResType", 1, "PaymentDetailsResType.GenChallenge");
+        s = 2;
     }
     if (s === 2) {
       // state 2: GenChallenge:done
@@ -4894,9 +4536,7 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
       // state 1: ServiceID:done
         switch (r.event(2, 2, "ServiceTagType", 1)) {
           case 0:
-            r.ch("ServiceTagType.ServiceName");
-            const v0 = r.string(0, 32, "ServiceTagType.ServiceName");
-            r.ee("ServiceTagType.ServiceName");
+            const v0 = r.chString(0, 32, "ServiceTagType.ServiceName");
             o.ServiceName = v0;
             s = 2;
             break;
@@ -4918,9 +4558,7 @@ function d_ServiceTagType(r: BitReader): ServiceTagType {
       // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ServiceTagType", 3)) {
           case 0:
-            r.ch("ServiceTagType.ServiceScope");
-            const v0 = r.string(0, 32, "ServiceTagType.ServiceScope");
-            r.ee("ServiceTagType.ServiceScope");
+            const v0 = r.chString(0, 32, "ServiceTagType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
             break;
@@ -5114,9 +4752,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 7;
             break;
           case 5:
-            r.ch("ParameterType.stringValue");
-            const v5 = r.string(0, 9007199254740991, "ParameterType.stringValue");
-            r.ee("ParameterType.stringValue");
+            const v5 = r.chString(0, 9007199254740991, "ParameterType.stringValue");
             o.stringValue = v5;
             s = 8;
             break;
@@ -5167,9 +4803,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
       // state 0: attr:0
         switch (r.event(2, 3, "ServiceDiscoveryReqType", 0)) {
           case 0:
-            r.ch("ServiceDiscoveryReqType.ServiceScope");
-            const v0 = r.string(0, 32, "ServiceDiscoveryReqType.ServiceScope");
-            r.ee("ServiceDiscoveryReqType.ServiceScope");
+            const v0 = r.chString(0, 32, "ServiceDiscoveryReqType.ServiceScope");
             o.ServiceScope = v0;
             s = 1;
             break;
@@ -5450,17 +5084,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "SessionSetupReqType", 0)) {
-          case 0:
-            r.ch("SessionSetupReqType.EVCCID");
-            const v0 = r.binary(0, 8, "SessionSetupReqType.EVCCID");
-            r.ee("SessionSetupReqType.EVCCID");
-            o.EVCCID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVCCID = r.seBinary(0, 8, "SessionSetupReqType", 0, "SessionSetupReqType.EVCCID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: EVCCID:done
@@ -5483,17 +5108,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "SessionSetupResType", 1)) {
-          case 0:
-            r.ch("SessionSetupResType.EVSEID");
-            const v0 = r.binary(0, 32, "SessionSetupResType.EVSEID");
-            r.ee("SessionSetupResType.EVSEID");
-            o.EVSEID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seBinary(0, 32, "SessionSetupResType", 1, "SessionSetupResType.EVSEID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: EVSEID:done
@@ -5884,17 +5500,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MessageHeaderType", 0)) {
-          case 0:
-            r.ch("MessageHeaderType.SessionID");
-            const v0 = r.binary(0, 8, "MessageHeaderType.SessionID");
-            r.ee("MessageHeaderType.SessionID");
-            o.SessionID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(0, 8, "MessageHeaderType", 0, "MessageHeaderType.SessionID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: SessionID:done
@@ -5949,9 +5556,7 @@ function d_NotificationType(r: BitReader): NotificationType {
       // state 1: FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
-            r.ch("NotificationType.FaultMsg");
-            const v0 = r.string(0, 64, "NotificationType.FaultMsg");
-            r.ee("NotificationType.FaultMsg");
+            const v0 = r.chString(0, 64, "NotificationType.FaultMsg");
             o.FaultMsg = v0;
             s = 2;
             break;

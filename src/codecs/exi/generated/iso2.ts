@@ -981,9 +981,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
             s = 1;
             break;
           case 1:
-            r.ch("AuthorizationReqType.GenChallenge");
-            const v1 = r.binary(16, 16, "AuthorizationReqType.GenChallenge");
-            r.ee("AuthorizationReqType.GenChallenge");
+            const v1 = r.chBinary(16, 16, "AuthorizationReqType.GenChallenge");
             o.GenChallenge = v1;
             s = 2;
             break;
@@ -997,9 +995,7 @@ function d_AuthorizationReqType(r: BitReader): AuthorizationReqType {
       // state 1: attr:1
         switch (r.event(2, 2, "AuthorizationReqType", 1)) {
           case 0:
-            r.ch("AuthorizationReqType.GenChallenge");
-            const v0 = r.binary(16, 16, "AuthorizationReqType.GenChallenge");
-            r.ee("AuthorizationReqType.GenChallenge");
+            const v0 = r.chBinary(16, 16, "AuthorizationReqType.GenChallenge");
             o.GenChallenge = v0;
             s = 2;
             break;
@@ -1224,17 +1220,8 @@ function d_CertificateInstallationReqType(r: BitReader): CertificateInstallation
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "CertificateInstallationReqType", 1)) {
-          case 0:
-            r.ch("CertificateInstallationReqType.OEMProvisioningCert");
-            const v0 = r.binary(0, 800, "CertificateInstallationReqType.OEMProvisioningCert");
-            r.ee("CertificateInstallationReqType.OEMProvisioningCert");
-            o.OEMProvisioningCert = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.OEMProvisioningCert = r.seBinary(0, 800, "CertificateInstallationReqType", 1, "CertificateInstallationReqType.OEMProvisioningCert");
+        s = 2;
     }
     if (s === 2) {
       // state 2: OEMProvisioningCert:done
@@ -1291,17 +1278,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
-          case 0:
-            r.ch("X509IssuerSerialType.X509IssuerName");
-            const v0 = r.string(0, 9007199254740991, "X509IssuerSerialType.X509IssuerName");
-            r.ee("X509IssuerSerialType.X509IssuerName");
-            o.X509IssuerName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.X509IssuerName = r.seString(0, 9007199254740991, "X509IssuerSerialType", 0, "X509IssuerSerialType.X509IssuerName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: X509IssuerName:done
@@ -1388,9 +1366,7 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
             s = 1;
             break;
           case 1:
-            r.ch("CertificateChainType.Certificate");
-            const v1 = r.binary(0, 800, "CertificateChainType.Certificate");
-            r.ee("CertificateChainType.Certificate");
+            const v1 = r.chBinary(0, 800, "CertificateChainType.Certificate");
             o.Certificate = v1;
             s = 2;
             break;
@@ -1400,17 +1376,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "CertificateChainType", 1)) {
-          case 0:
-            r.ch("CertificateChainType.Certificate");
-            const v0 = r.binary(0, 800, "CertificateChainType.Certificate");
-            r.ee("CertificateChainType.Certificate");
-            o.Certificate = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Certificate = r.seBinary(0, 800, "CertificateChainType", 1, "CertificateChainType.Certificate");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Certificate:done
@@ -1442,23 +1409,13 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SubCertificatesType", 0)) {
-          case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 800, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
-            (o.Certificate ??= []).push(v0);
-            s = (o.Certificate.length < 4 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.Certificate ??= []).push(r.seBinary(0, 800, "SubCertificatesType", 0, "SubCertificatesType.Certificate"));
+        s = (o.Certificate.length < 4 ? 1 : 2);
+        continue;
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
           case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 800, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
+            const v0 = r.chBinary(0, 800, "SubCertificatesType.Certificate");
             (o.Certificate ??= []).push(v0);
             s = (o.Certificate.length < 4 ? 1 : 2);
             continue;
@@ -1609,17 +1566,8 @@ function d_CertificateUpdateReqType(r: BitReader): CertificateUpdateReqType {
     }
     if (s === 2) {
       // state 2: ContractSignatureCertChain:done
-        switch (r.event(1, 1, "CertificateUpdateReqType", 2)) {
-          case 0:
-            r.ch("CertificateUpdateReqType.eMAID");
-            const v0 = r.string(14, 15, "CertificateUpdateReqType.eMAID");
-            r.ee("CertificateUpdateReqType.eMAID");
-            o.eMAID = v0;
-            s = 3;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.eMAID = r.seString(14, 15, "CertificateUpdateReqType", 2, "CertificateUpdateReqType.eMAID");
+        s = 3;
     }
     if (s === 3) {
       // state 3: eMAID:done
@@ -2248,9 +2196,7 @@ function d_SalesTariffType(r: BitReader): SalesTariffType {
       case 2: // SalesTariffID:done
         switch (r.event(2, 3, "SalesTariffType", 2)) {
           case 0:
-            r.ch("SalesTariffType.SalesTariffDescription");
-            const v0 = r.string(0, 32, "SalesTariffType.SalesTariffDescription");
-            r.ee("SalesTariffType.SalesTariffDescription");
+            const v0 = r.chString(0, 32, "SalesTariffType.SalesTariffDescription");
             o.SalesTariffDescription = v0;
             s = 3;
             continue;
@@ -2577,17 +2523,8 @@ function d_ChargingStatusResType(r: BitReader): ChargingStatusResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "ChargingStatusResType", 1)) {
-          case 0:
-            r.ch("ChargingStatusResType.EVSEID");
-            const v0 = r.string(7, 37, "ChargingStatusResType.EVSEID");
-            r.ee("ChargingStatusResType.EVSEID");
-            o.EVSEID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seString(7, 37, "ChargingStatusResType", 1, "ChargingStatusResType.EVSEID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: EVSEID:done
@@ -2676,17 +2613,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MeterInfoType", 0)) {
-          case 0:
-            r.ch("MeterInfoType.MeterID");
-            const v0 = r.string(0, 32, "MeterInfoType.MeterID");
-            r.ee("MeterInfoType.MeterID");
-            o.MeterID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.MeterID = r.seString(0, 32, "MeterInfoType", 0, "MeterInfoType.MeterID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: MeterID:done
@@ -2699,9 +2627,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 2;
             break;
           case 1:
-            r.ch("MeterInfoType.SigMeterReading");
-            const v1 = r.binary(0, 64, "MeterInfoType.SigMeterReading");
-            r.ee("MeterInfoType.SigMeterReading");
+            const v1 = r.chBinary(0, 64, "MeterInfoType.SigMeterReading");
             o.SigMeterReading = v1;
             s = 3;
             break;
@@ -2727,9 +2653,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       // state 2: MeterReading:done
         switch (r.event(3, 4, "MeterInfoType", 2)) {
           case 0:
-            r.ch("MeterInfoType.SigMeterReading");
-            const v0 = r.binary(0, 64, "MeterInfoType.SigMeterReading");
-            r.ee("MeterInfoType.SigMeterReading");
+            const v0 = r.chBinary(0, 64, "MeterInfoType.SigMeterReading");
             o.SigMeterReading = v0;
             s = 3;
             break;
@@ -3019,9 +2943,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 10;
             break;
           case 3:
-            r.ch("CurrentDemandResType.EVSEID");
-            const v3 = r.string(7, 37, "CurrentDemandResType.EVSEID");
-            r.ee("CurrentDemandResType.EVSEID");
+            const v3 = r.chString(7, 37, "CurrentDemandResType.EVSEID");
             o.EVSEID = v3;
             s = 11;
             break;
@@ -3041,9 +2963,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 10;
             break;
           case 2:
-            r.ch("CurrentDemandResType.EVSEID");
-            const v2 = r.string(7, 37, "CurrentDemandResType.EVSEID");
-            r.ee("CurrentDemandResType.EVSEID");
+            const v2 = r.chString(7, 37, "CurrentDemandResType.EVSEID");
             o.EVSEID = v2;
             s = 11;
             break;
@@ -3059,9 +2979,7 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
             s = 10;
             break;
           case 1:
-            r.ch("CurrentDemandResType.EVSEID");
-            const v1 = r.string(7, 37, "CurrentDemandResType.EVSEID");
-            r.ee("CurrentDemandResType.EVSEID");
+            const v1 = r.chString(7, 37, "CurrentDemandResType.EVSEID");
             o.EVSEID = v1;
             s = 11;
             break;
@@ -3071,17 +2989,8 @@ function d_CurrentDemandResType(r: BitReader): CurrentDemandResType {
     }
     if (s === 10) {
       // state 10: EVSEMaximumPowerLimit:done
-        switch (r.event(1, 1, "CurrentDemandResType", 10)) {
-          case 0:
-            r.ch("CurrentDemandResType.EVSEID");
-            const v0 = r.string(7, 37, "CurrentDemandResType.EVSEID");
-            r.ee("CurrentDemandResType.EVSEID");
-            o.EVSEID = v0;
-            s = 11;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seString(7, 37, "CurrentDemandResType", 10, "CurrentDemandResType.EVSEID");
+        s = 11;
     }
     if (s === 11) {
       // state 11: EVSEID:done
@@ -3181,23 +3090,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 0: // attr:0
         switch (r.event(2, 3, "DSAKeyValueType", 0)) {
           case 0:
-            r.ch("DSAKeyValueType.P");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.P");
-            r.ee("DSAKeyValueType.P");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.P");
             o.P = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.G");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DSAKeyValueType.Y");
-            const v2 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v2 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v2;
             s = 3;
             continue;
@@ -3205,42 +3108,22 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 1: // P:done
-        switch (r.event(1, 1, "DSAKeyValueType", 1)) {
-          case 0:
-            r.ch("DSAKeyValueType.Q");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Q");
-            r.ee("DSAKeyValueType.Q");
-            o.Q = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Q = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 1, "DSAKeyValueType.Q");
+        s = 4;
+        continue;
       case 2: // G:done
-        switch (r.event(1, 1, "DSAKeyValueType", 2)) {
-          case 0:
-            r.ch("DSAKeyValueType.Y");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
-            o.Y = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Y = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 2, "DSAKeyValueType.Y");
+        s = 3;
+        continue;
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
           case 0:
-            r.ch("DSAKeyValueType.J");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.J");
-            r.ee("DSAKeyValueType.J");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.J");
             o.J = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Seed");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v1;
             s = 6;
             continue;
@@ -3252,16 +3135,12 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
           case 0:
-            r.ch("DSAKeyValueType.G");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Y");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v1;
             s = 3;
             continue;
@@ -3271,9 +3150,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
           case 0:
-            r.ch("DSAKeyValueType.Seed");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v0;
             s = 6;
             continue;
@@ -3283,17 +3160,9 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 6: // Seed:done
-        switch (r.event(1, 1, "DSAKeyValueType", 6)) {
-          case 0:
-            r.ch("DSAKeyValueType.PgenCounter");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.PgenCounter");
-            r.ee("DSAKeyValueType.PgenCounter");
-            o.PgenCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PgenCounter = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 6, "DSAKeyValueType.PgenCounter");
+        s = 7;
+        continue;
       case 7: // PgenCounter:done
         r.only("DSAKeyValueType", 7);
         return o;
@@ -3420,9 +3289,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 1;
             continue;
           case 1:
-            r.ch("KeyInfoType.KeyName");
-            const v1 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v1 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v1);
             s = 2;
             continue;
@@ -3447,9 +3314,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 7:
-            r.ch("KeyInfoType.MgmtData");
-            const v7 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v7 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v7);
             s = 8;
             continue;
@@ -3463,9 +3328,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3490,9 +3353,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3506,9 +3367,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3533,9 +3392,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3551,9 +3408,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3578,9 +3433,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3596,9 +3449,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3623,9 +3474,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3641,9 +3490,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3668,9 +3515,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3686,9 +3531,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3713,9 +3556,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3731,9 +3572,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3758,9 +3597,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3776,9 +3613,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -3803,9 +3638,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -3881,31 +3714,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "RSAKeyValueType", 0)) {
-          case 0:
-            r.ch("RSAKeyValueType.Modulus");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Modulus");
-            r.ee("RSAKeyValueType.Modulus");
-            o.Modulus = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Modulus = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 0, "RSAKeyValueType.Modulus");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Modulus:done
-        switch (r.event(1, 1, "RSAKeyValueType", 1)) {
-          case 0:
-            r.ch("RSAKeyValueType.Exponent");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Exponent");
-            r.ee("RSAKeyValueType.Exponent");
-            o.Exponent = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 1, "RSAKeyValueType.Exponent");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Exponent:done
@@ -4030,9 +3845,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -4048,9 +3861,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -4084,30 +3895,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4123,30 +3926,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4164,30 +3959,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4205,30 +3992,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4246,30 +4025,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4287,30 +4058,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -4338,16 +4101,12 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 0: // attr:0
         switch (r.event(2, 2, "PGPDataType", 0)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyID");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyID");
-            r.ee("PGPDataType.PGPKeyID");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyID");
             o.PGPKeyID = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v1 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v1 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v1;
             s = 2;
             continue;
@@ -4357,9 +4116,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v0;
             s = 2;
             continue;
@@ -4394,23 +4151,13 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SPKIDataType", 0)) {
-          case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
-            (o.SPKISexp ??= []).push(v0);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.SPKISexp ??= []).push(r.seBinary(0, 9007199254740991, "SPKIDataType", 0, "SPKIDataType.SPKISexp"));
+        s = 1;
+        continue;
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
           case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
+            const v0 = r.chBinary(0, 9007199254740991, "SPKIDataType.SPKISexp");
             (o.SPKISexp ??= []).push(v0);
             s = 1;
             continue;
@@ -4568,17 +4315,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
     }
     if (s === 5) {
       // state 5: DigestMethod:done
-        switch (r.event(1, 1, "ReferenceType", 5)) {
-          case 0:
-            r.ch("ReferenceType.DigestValue");
-            const v0 = r.binary(0, 9007199254740991, "ReferenceType.DigestValue");
-            r.ee("ReferenceType.DigestValue");
-            o.DigestValue = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DigestValue = r.seBinary(0, 9007199254740991, "ReferenceType", 5, "ReferenceType.DigestValue");
+        s = 6;
     }
     if (s === 6) {
       // state 6: DigestValue:done
@@ -4602,9 +4340,7 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
             s = 1;
             break;
           case 1:
-            r.ch("MeteringReceiptReqType.SessionID");
-            const v1 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
-            r.ee("MeteringReceiptReqType.SessionID");
+            const v1 = r.chBinary(0, 8, "MeteringReceiptReqType.SessionID");
             o.SessionID = v1;
             s = 2;
             break;
@@ -4614,17 +4350,8 @@ function d_MeteringReceiptReqType(r: BitReader): MeteringReceiptReqType {
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "MeteringReceiptReqType", 1)) {
-          case 0:
-            r.ch("MeteringReceiptReqType.SessionID");
-            const v0 = r.binary(0, 8, "MeteringReceiptReqType.SessionID");
-            r.ee("MeteringReceiptReqType.SessionID");
-            o.SessionID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(0, 8, "MeteringReceiptReqType", 1, "MeteringReceiptReqType.SessionID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: SessionID:done
@@ -4794,17 +4521,8 @@ function d_PaymentDetailsReqType(r: BitReader): PaymentDetailsReqType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "PaymentDetailsReqType", 0)) {
-          case 0:
-            r.ch("PaymentDetailsReqType.eMAID");
-            const v0 = r.string(14, 15, "PaymentDetailsReqType.eMAID");
-            r.ee("PaymentDetailsReqType.eMAID");
-            o.eMAID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.eMAID = r.seString(14, 15, "PaymentDetailsReqType", 0, "PaymentDetailsReqType.eMAID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: eMAID:done
@@ -4833,17 +4551,8 @@ function d_PaymentDetailsResType(r: BitReader): PaymentDetailsResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "PaymentDetailsResType", 1)) {
-          case 0:
-            r.ch("PaymentDetailsResType.GenChallenge");
-            const v0 = r.binary(16, 16, "PaymentDetailsResType.GenChallenge");
-            r.ee("PaymentDetailsResType.GenChallenge");
-            o.GenChallenge = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.GenChallenge = r.seBinary(16, 16, "PaymentDetailsResType", 1, "PaymentDetailsResType.GenChallenge");
+        s = 2;
     }
     if (s === 2) {
       // state 2: GenChallenge:done
@@ -5398,9 +5107,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 6;
             break;
           case 5:
-            r.ch("ParameterType.stringValue");
-            const v5 = r.string(0, 9007199254740991, "ParameterType.stringValue");
-            r.ee("ParameterType.stringValue");
+            const v5 = r.chString(0, 9007199254740991, "ParameterType.stringValue");
             o.stringValue = v5;
             s = 7;
             break;
@@ -5451,9 +5158,7 @@ function d_ServiceDiscoveryReqType(r: BitReader): ServiceDiscoveryReqType {
       // state 0: attr:0
         switch (r.event(2, 3, "ServiceDiscoveryReqType", 0)) {
           case 0:
-            r.ch("ServiceDiscoveryReqType.ServiceScope");
-            const v0 = r.string(0, 64, "ServiceDiscoveryReqType.ServiceScope");
-            r.ee("ServiceDiscoveryReqType.ServiceScope");
+            const v0 = r.chString(0, 64, "ServiceDiscoveryReqType.ServiceScope");
             o.ServiceScope = v0;
             s = 1;
             break;
@@ -5582,9 +5287,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
       // state 1: ServiceID:done
         switch (r.event(2, 2, "ChargeServiceType", 1)) {
           case 0:
-            r.ch("ChargeServiceType.ServiceName");
-            const v0 = r.string(0, 32, "ChargeServiceType.ServiceName");
-            r.ee("ChargeServiceType.ServiceName");
+            const v0 = r.chString(0, 32, "ChargeServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
             break;
@@ -5606,9 +5309,7 @@ function d_ChargeServiceType(r: BitReader): ChargeServiceType {
       // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ChargeServiceType", 3)) {
           case 0:
-            r.ch("ChargeServiceType.ServiceScope");
-            const v0 = r.string(0, 64, "ChargeServiceType.ServiceScope");
-            r.ee("ChargeServiceType.ServiceScope");
+            const v0 = r.chString(0, 64, "ChargeServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
             break;
@@ -5721,9 +5422,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       // state 1: ServiceID:done
         switch (r.event(2, 2, "ServiceType", 1)) {
           case 0:
-            r.ch("ServiceType.ServiceName");
-            const v0 = r.string(0, 32, "ServiceType.ServiceName");
-            r.ee("ServiceType.ServiceName");
+            const v0 = r.chString(0, 32, "ServiceType.ServiceName");
             o.ServiceName = v0;
             s = 2;
             break;
@@ -5745,9 +5444,7 @@ function d_ServiceType(r: BitReader): ServiceType {
       // state 3: ServiceCategory:done
         switch (r.event(2, 2, "ServiceType", 3)) {
           case 0:
-            r.ch("ServiceType.ServiceScope");
-            const v0 = r.string(0, 64, "ServiceType.ServiceScope");
-            r.ee("ServiceType.ServiceScope");
+            const v0 = r.chString(0, 64, "ServiceType.ServiceScope");
             o.ServiceScope = v0;
             s = 4;
             break;
@@ -5781,17 +5478,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "SessionSetupReqType", 0)) {
-          case 0:
-            r.ch("SessionSetupReqType.EVCCID");
-            const v0 = r.binary(0, 6, "SessionSetupReqType.EVCCID");
-            r.ee("SessionSetupReqType.EVCCID");
-            o.EVCCID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVCCID = r.seBinary(0, 6, "SessionSetupReqType", 0, "SessionSetupReqType.EVCCID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: EVCCID:done
@@ -5814,17 +5502,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
     }
     if (s === 1) {
       // state 1: ResponseCode:done
-        switch (r.event(1, 1, "SessionSetupResType", 1)) {
-          case 0:
-            r.ch("SessionSetupResType.EVSEID");
-            const v0 = r.string(7, 37, "SessionSetupResType.EVSEID");
-            r.ee("SessionSetupResType.EVSEID");
-            o.EVSEID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seString(7, 37, "SessionSetupResType", 1, "SessionSetupResType.EVSEID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: EVSEID:done
@@ -6229,17 +5908,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MessageHeaderType", 0)) {
-          case 0:
-            r.ch("MessageHeaderType.SessionID");
-            const v0 = r.binary(0, 8, "MessageHeaderType.SessionID");
-            r.ee("MessageHeaderType.SessionID");
-            o.SessionID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(0, 8, "MessageHeaderType", 0, "MessageHeaderType.SessionID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: SessionID:done
@@ -6294,9 +5964,7 @@ function d_NotificationType(r: BitReader): NotificationType {
       // state 1: FaultCode:done
         switch (r.event(2, 2, "NotificationType", 1)) {
           case 0:
-            r.ch("NotificationType.FaultMsg");
-            const v0 = r.string(0, 64, "NotificationType.FaultMsg");
-            r.ee("NotificationType.FaultMsg");
+            const v0 = r.chString(0, 64, "NotificationType.FaultMsg");
             o.FaultMsg = v0;
             s = 2;
             break;

@@ -938,17 +938,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MessageHeaderType", 0)) {
-          case 0:
-            r.ch("MessageHeaderType.SessionID");
-            const v0 = r.binary(8, 8, "MessageHeaderType.SessionID");
-            r.ee("MessageHeaderType.SessionID");
-            o.SessionID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(8, 8, "MessageHeaderType", 0, "MessageHeaderType.SessionID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: SessionID:done
@@ -1296,17 +1287,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
     }
     if (s === 5) {
       // state 5: DigestMethod:done
-        switch (r.event(1, 1, "ReferenceType", 5)) {
-          case 0:
-            r.ch("ReferenceType.DigestValue");
-            const v0 = r.binary(0, 9007199254740991, "ReferenceType.DigestValue");
-            r.ee("ReferenceType.DigestValue");
-            o.DigestValue = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DigestValue = r.seBinary(0, 9007199254740991, "ReferenceType", 5, "ReferenceType.DigestValue");
+        s = 6;
     }
     if (s === 6) {
       // state 6: DigestValue:done
@@ -1366,9 +1348,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -1384,9 +1364,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -1494,9 +1472,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 1;
             continue;
           case 1:
-            r.ch("KeyInfoType.KeyName");
-            const v1 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v1 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v1);
             s = 2;
             continue;
@@ -1521,9 +1497,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 7:
-            r.ch("KeyInfoType.MgmtData");
-            const v7 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v7 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v7);
             s = 8;
             continue;
@@ -1537,9 +1511,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1564,9 +1536,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1580,9 +1550,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1607,9 +1575,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1625,9 +1591,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1652,9 +1616,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1670,9 +1632,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1697,9 +1657,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1715,9 +1673,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1742,9 +1698,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1760,9 +1714,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1787,9 +1739,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1805,9 +1755,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1832,9 +1780,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1850,9 +1796,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1877,9 +1821,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1958,23 +1900,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 0: // attr:0
         switch (r.event(2, 3, "DSAKeyValueType", 0)) {
           case 0:
-            r.ch("DSAKeyValueType.P");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.P");
-            r.ee("DSAKeyValueType.P");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.P");
             o.P = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.G");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DSAKeyValueType.Y");
-            const v2 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v2 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v2;
             s = 3;
             continue;
@@ -1982,42 +1918,22 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 1: // P:done
-        switch (r.event(1, 1, "DSAKeyValueType", 1)) {
-          case 0:
-            r.ch("DSAKeyValueType.Q");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Q");
-            r.ee("DSAKeyValueType.Q");
-            o.Q = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Q = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 1, "DSAKeyValueType.Q");
+        s = 4;
+        continue;
       case 2: // G:done
-        switch (r.event(1, 1, "DSAKeyValueType", 2)) {
-          case 0:
-            r.ch("DSAKeyValueType.Y");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
-            o.Y = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Y = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 2, "DSAKeyValueType.Y");
+        s = 3;
+        continue;
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
           case 0:
-            r.ch("DSAKeyValueType.J");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.J");
-            r.ee("DSAKeyValueType.J");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.J");
             o.J = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Seed");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v1;
             s = 6;
             continue;
@@ -2029,16 +1945,12 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
           case 0:
-            r.ch("DSAKeyValueType.G");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Y");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v1;
             s = 3;
             continue;
@@ -2048,9 +1960,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
           case 0:
-            r.ch("DSAKeyValueType.Seed");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v0;
             s = 6;
             continue;
@@ -2060,17 +1970,9 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 6: // Seed:done
-        switch (r.event(1, 1, "DSAKeyValueType", 6)) {
-          case 0:
-            r.ch("DSAKeyValueType.PgenCounter");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.PgenCounter");
-            r.ee("DSAKeyValueType.PgenCounter");
-            o.PgenCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PgenCounter = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 6, "DSAKeyValueType.PgenCounter");
+        s = 7;
+        continue;
       case 7: // PgenCounter:done
         r.only("DSAKeyValueType", 7);
         return o;
@@ -2088,31 +1990,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "RSAKeyValueType", 0)) {
-          case 0:
-            r.ch("RSAKeyValueType.Modulus");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Modulus");
-            r.ee("RSAKeyValueType.Modulus");
-            o.Modulus = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Modulus = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 0, "RSAKeyValueType.Modulus");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Modulus:done
-        switch (r.event(1, 1, "RSAKeyValueType", 1)) {
-          case 0:
-            r.ch("RSAKeyValueType.Exponent");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Exponent");
-            r.ee("RSAKeyValueType.Exponent");
-            o.Exponent = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 1, "RSAKeyValueType.Exponent");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Exponent:done
@@ -2202,30 +2086,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2241,30 +2117,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2282,30 +2150,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2323,30 +2183,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2364,30 +2216,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2405,30 +2249,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2453,17 +2289,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
-          case 0:
-            r.ch("X509IssuerSerialType.X509IssuerName");
-            const v0 = r.string(0, 9007199254740991, "X509IssuerSerialType.X509IssuerName");
-            r.ee("X509IssuerSerialType.X509IssuerName");
-            o.X509IssuerName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.X509IssuerName = r.seString(0, 9007199254740991, "X509IssuerSerialType", 0, "X509IssuerSerialType.X509IssuerName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: X509IssuerName:done
@@ -2498,16 +2325,12 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 0: // attr:0
         switch (r.event(2, 2, "PGPDataType", 0)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyID");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyID");
-            r.ee("PGPDataType.PGPKeyID");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyID");
             o.PGPKeyID = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v1 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v1 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v1;
             s = 2;
             continue;
@@ -2517,9 +2340,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v0;
             s = 2;
             continue;
@@ -2554,23 +2375,13 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SPKIDataType", 0)) {
-          case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
-            (o.SPKISexp ??= []).push(v0);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.SPKISexp ??= []).push(r.seBinary(0, 9007199254740991, "SPKIDataType", 0, "SPKIDataType.SPKISexp"));
+        s = 1;
+        continue;
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
           case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
+            const v0 = r.chBinary(0, 9007199254740991, "SPKIDataType.SPKISexp");
             (o.SPKISexp ??= []).push(v0);
             s = 1;
             continue;
@@ -4896,17 +4707,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MeterInfoType", 0)) {
-          case 0:
-            r.ch("MeterInfoType.MeterID");
-            const v0 = r.string(0, 32, "MeterInfoType.MeterID");
-            r.ee("MeterInfoType.MeterID");
-            o.MeterID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.MeterID = r.seString(0, 32, "MeterInfoType", 0, "MeterInfoType.MeterID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: MeterID:done
@@ -4947,9 +4749,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 3:
-            r.ch("MeterInfoType.MeterSignature");
-            const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v3 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
             break;
@@ -4989,9 +4789,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 2:
-            r.ch("MeterInfoType.MeterSignature");
-            const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v2 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
             break;
@@ -5024,9 +4822,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 1:
-            r.ch("MeterInfoType.MeterSignature");
-            const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v1 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
             break;
@@ -5052,9 +4848,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
-            r.ch("MeterInfoType.MeterSignature");
-            const v0 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v0 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
             break;

@@ -884,17 +884,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MessageHeaderType", 0)) {
-          case 0:
-            r.ch("MessageHeaderType.SessionID");
-            const v0 = r.binary(8, 8, "MessageHeaderType.SessionID");
-            r.ee("MessageHeaderType.SessionID");
-            o.SessionID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(8, 8, "MessageHeaderType", 0, "MessageHeaderType.SessionID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: SessionID:done
@@ -1242,17 +1233,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
     }
     if (s === 5) {
       // state 5: DigestMethod:done
-        switch (r.event(1, 1, "ReferenceType", 5)) {
-          case 0:
-            r.ch("ReferenceType.DigestValue");
-            const v0 = r.binary(0, 9007199254740991, "ReferenceType.DigestValue");
-            r.ee("ReferenceType.DigestValue");
-            o.DigestValue = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DigestValue = r.seBinary(0, 9007199254740991, "ReferenceType", 5, "ReferenceType.DigestValue");
+        s = 6;
     }
     if (s === 6) {
       // state 6: DigestValue:done
@@ -1312,9 +1294,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -1330,9 +1310,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -1440,9 +1418,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 1;
             continue;
           case 1:
-            r.ch("KeyInfoType.KeyName");
-            const v1 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v1 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v1);
             s = 2;
             continue;
@@ -1467,9 +1443,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 7:
-            r.ch("KeyInfoType.MgmtData");
-            const v7 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v7 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v7);
             s = 8;
             continue;
@@ -1483,9 +1457,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1510,9 +1482,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1526,9 +1496,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1553,9 +1521,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1571,9 +1537,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1598,9 +1562,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1616,9 +1578,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1643,9 +1603,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1661,9 +1619,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1688,9 +1644,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1706,9 +1660,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1733,9 +1685,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1751,9 +1701,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1778,9 +1726,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1796,9 +1742,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -1823,9 +1767,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -1904,23 +1846,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 0: // attr:0
         switch (r.event(2, 3, "DSAKeyValueType", 0)) {
           case 0:
-            r.ch("DSAKeyValueType.P");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.P");
-            r.ee("DSAKeyValueType.P");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.P");
             o.P = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.G");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DSAKeyValueType.Y");
-            const v2 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v2 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v2;
             s = 3;
             continue;
@@ -1928,42 +1864,22 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 1: // P:done
-        switch (r.event(1, 1, "DSAKeyValueType", 1)) {
-          case 0:
-            r.ch("DSAKeyValueType.Q");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Q");
-            r.ee("DSAKeyValueType.Q");
-            o.Q = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Q = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 1, "DSAKeyValueType.Q");
+        s = 4;
+        continue;
       case 2: // G:done
-        switch (r.event(1, 1, "DSAKeyValueType", 2)) {
-          case 0:
-            r.ch("DSAKeyValueType.Y");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
-            o.Y = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Y = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 2, "DSAKeyValueType.Y");
+        s = 3;
+        continue;
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
           case 0:
-            r.ch("DSAKeyValueType.J");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.J");
-            r.ee("DSAKeyValueType.J");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.J");
             o.J = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Seed");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v1;
             s = 6;
             continue;
@@ -1975,16 +1891,12 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
           case 0:
-            r.ch("DSAKeyValueType.G");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Y");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v1;
             s = 3;
             continue;
@@ -1994,9 +1906,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
           case 0:
-            r.ch("DSAKeyValueType.Seed");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v0;
             s = 6;
             continue;
@@ -2006,17 +1916,9 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 6: // Seed:done
-        switch (r.event(1, 1, "DSAKeyValueType", 6)) {
-          case 0:
-            r.ch("DSAKeyValueType.PgenCounter");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.PgenCounter");
-            r.ee("DSAKeyValueType.PgenCounter");
-            o.PgenCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PgenCounter = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 6, "DSAKeyValueType.PgenCounter");
+        s = 7;
+        continue;
       case 7: // PgenCounter:done
         r.only("DSAKeyValueType", 7);
         return o;
@@ -2034,31 +1936,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "RSAKeyValueType", 0)) {
-          case 0:
-            r.ch("RSAKeyValueType.Modulus");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Modulus");
-            r.ee("RSAKeyValueType.Modulus");
-            o.Modulus = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Modulus = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 0, "RSAKeyValueType.Modulus");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Modulus:done
-        switch (r.event(1, 1, "RSAKeyValueType", 1)) {
-          case 0:
-            r.ch("RSAKeyValueType.Exponent");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Exponent");
-            r.ee("RSAKeyValueType.Exponent");
-            o.Exponent = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 1, "RSAKeyValueType.Exponent");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Exponent:done
@@ -2148,30 +2032,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2187,30 +2063,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2228,30 +2096,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2269,30 +2129,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2310,30 +2162,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2351,30 +2195,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2399,17 +2235,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
-          case 0:
-            r.ch("X509IssuerSerialType.X509IssuerName");
-            const v0 = r.string(0, 9007199254740991, "X509IssuerSerialType.X509IssuerName");
-            r.ee("X509IssuerSerialType.X509IssuerName");
-            o.X509IssuerName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.X509IssuerName = r.seString(0, 9007199254740991, "X509IssuerSerialType", 0, "X509IssuerSerialType.X509IssuerName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: X509IssuerName:done
@@ -2444,16 +2271,12 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 0: // attr:0
         switch (r.event(2, 2, "PGPDataType", 0)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyID");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyID");
-            r.ee("PGPDataType.PGPKeyID");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyID");
             o.PGPKeyID = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v1 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v1 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v1;
             s = 2;
             continue;
@@ -2463,9 +2286,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v0;
             s = 2;
             continue;
@@ -2500,23 +2321,13 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SPKIDataType", 0)) {
-          case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
-            (o.SPKISexp ??= []).push(v0);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.SPKISexp ??= []).push(r.seBinary(0, 9007199254740991, "SPKIDataType", 0, "SPKIDataType.SPKISexp"));
+        s = 1;
+        continue;
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
           case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
+            const v0 = r.chBinary(0, 9007199254740991, "SPKIDataType.SPKISexp");
             (o.SPKISexp ??= []).push(v0);
             s = 1;
             continue;
@@ -2639,17 +2450,8 @@ function d_PnC_AReqAuthorizationModeType(r: BitReader): PnC_AReqAuthorizationMod
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "PnC_AReqAuthorizationModeType", 1)) {
-          case 0:
-            r.ch("PnC_AReqAuthorizationModeType.GenChallenge");
-            const v0 = r.binary(16, 16, "PnC_AReqAuthorizationModeType.GenChallenge");
-            r.ee("PnC_AReqAuthorizationModeType.GenChallenge");
-            o.GenChallenge = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.GenChallenge = r.seBinary(16, 16, "PnC_AReqAuthorizationModeType", 1, "PnC_AReqAuthorizationModeType.GenChallenge");
+        s = 2;
     }
     if (s === 2) {
       // state 2: GenChallenge:done
@@ -2673,17 +2475,8 @@ function d_ContractCertificateChainType(r: BitReader): ContractCertificateChainT
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "ContractCertificateChainType", 0)) {
-          case 0:
-            r.ch("ContractCertificateChainType.Certificate");
-            const v0 = r.binary(0, 1600, "ContractCertificateChainType.Certificate");
-            r.ee("ContractCertificateChainType.Certificate");
-            o.Certificate = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Certificate = r.seBinary(0, 1600, "ContractCertificateChainType", 0, "ContractCertificateChainType.Certificate");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Certificate:done
@@ -2708,23 +2501,13 @@ function d_SubCertificatesType(r: BitReader): SubCertificatesType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SubCertificatesType", 0)) {
-          case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 1600, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
-            (o.Certificate ??= []).push(v0);
-            s = (o.Certificate.length < 3 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.Certificate ??= []).push(r.seBinary(0, 1600, "SubCertificatesType", 0, "SubCertificatesType.Certificate"));
+        s = (o.Certificate.length < 3 ? 1 : 2);
+        continue;
       case 1: // Certificate:loop
         switch (r.event(2, 2, "SubCertificatesType", 1)) {
           case 0:
-            r.ch("SubCertificatesType.Certificate");
-            const v0 = r.binary(0, 1600, "SubCertificatesType.Certificate");
-            r.ee("SubCertificatesType.Certificate");
+            const v0 = r.chBinary(0, 1600, "SubCertificatesType.Certificate");
             (o.Certificate ??= []).push(v0);
             s = (o.Certificate.length < 3 ? 1 : 2);
             continue;
@@ -2870,17 +2653,8 @@ function d_PnC_ASResAuthorizationModeType(r: BitReader): PnC_ASResAuthorizationM
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "PnC_ASResAuthorizationModeType", 0)) {
-          case 0:
-            r.ch("PnC_ASResAuthorizationModeType.GenChallenge");
-            const v0 = r.binary(16, 16, "PnC_ASResAuthorizationModeType.GenChallenge");
-            r.ee("PnC_ASResAuthorizationModeType.GenChallenge");
-            o.GenChallenge = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.GenChallenge = r.seBinary(16, 16, "PnC_ASResAuthorizationModeType", 0, "PnC_ASResAuthorizationModeType.GenChallenge");
+        s = 1;
     }
     if (s === 1) {
       // state 1: GenChallenge:done
@@ -2912,23 +2686,13 @@ function d_SupportedProvidersListType(r: BitReader): SupportedProvidersListType 
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SupportedProvidersListType", 0)) {
-          case 0:
-            r.ch("SupportedProvidersListType.ProviderID");
-            const v0 = r.string(0, 80, "SupportedProvidersListType.ProviderID");
-            r.ee("SupportedProvidersListType.ProviderID");
-            (o.ProviderID ??= []).push(v0);
-            s = (o.ProviderID.length < 128 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.ProviderID ??= []).push(r.seString(0, 80, "SupportedProvidersListType", 0, "SupportedProvidersListType.ProviderID"));
+        s = (o.ProviderID.length < 128 ? 1 : 2);
+        continue;
       case 1: // ProviderID:loop
         switch (r.event(2, 2, "SupportedProvidersListType", 1)) {
           case 0:
-            r.ch("SupportedProvidersListType.ProviderID");
-            const v0 = r.string(0, 80, "SupportedProvidersListType.ProviderID");
-            r.ee("SupportedProvidersListType.ProviderID");
+            const v0 = r.chString(0, 80, "SupportedProvidersListType.ProviderID");
             (o.ProviderID ??= []).push(v0);
             s = (o.ProviderID.length < 128 ? 1 : 2);
             continue;
@@ -3025,17 +2789,8 @@ function d_SignedCertificateChainType(r: BitReader): SignedCertificateChainType 
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "SignedCertificateChainType", 1)) {
-          case 0:
-            r.ch("SignedCertificateChainType.Certificate");
-            const v0 = r.binary(0, 1600, "SignedCertificateChainType.Certificate");
-            r.ee("SignedCertificateChainType.Certificate");
-            o.Certificate = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Certificate = r.seBinary(0, 1600, "SignedCertificateChainType", 1, "SignedCertificateChainType.Certificate");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Certificate:done
@@ -3100,23 +2855,13 @@ function d_EMAIDListType(r: BitReader): EMAIDListType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "EMAIDListType", 0)) {
-          case 0:
-            r.ch("EMAIDListType.EMAID");
-            const v0 = r.string(0, 255, "EMAIDListType.EMAID");
-            r.ee("EMAIDListType.EMAID");
-            (o.EMAID ??= []).push(v0);
-            s = (o.EMAID.length < 8 ? 1 : 2);
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.EMAID ??= []).push(r.seString(0, 255, "EMAIDListType", 0, "EMAIDListType.EMAID"));
+        s = (o.EMAID.length < 8 ? 1 : 2);
+        continue;
       case 1: // EMAID:loop
         switch (r.event(2, 2, "EMAIDListType", 1)) {
           case 0:
-            r.ch("EMAIDListType.EMAID");
-            const v0 = r.string(0, 255, "EMAIDListType.EMAID");
-            r.ee("EMAIDListType.EMAID");
+            const v0 = r.chString(0, 255, "EMAIDListType.EMAID");
             (o.EMAID ??= []).push(v0);
             s = (o.EMAID.length < 8 ? 1 : 2);
             continue;
@@ -3189,17 +2934,8 @@ function d_CertificateChainType(r: BitReader): CertificateChainType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "CertificateChainType", 0)) {
-          case 0:
-            r.ch("CertificateChainType.Certificate");
-            const v0 = r.binary(0, 1600, "CertificateChainType.Certificate");
-            r.ee("CertificateChainType.Certificate");
-            o.Certificate = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Certificate = r.seBinary(0, 1600, "CertificateChainType", 0, "CertificateChainType.Certificate");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Certificate:done
@@ -3252,39 +2988,24 @@ function d_SignedInstallationDataType(r: BitReader): SignedInstallationDataType 
     }
     if (s === 3) {
       // state 3: ECDHCurve:done
-        switch (r.event(1, 1, "SignedInstallationDataType", 3)) {
-          case 0:
-            r.ch("SignedInstallationDataType.DHPublicKey");
-            const v0 = r.binary(133, 133, "SignedInstallationDataType.DHPublicKey");
-            r.ee("SignedInstallationDataType.DHPublicKey");
-            o.DHPublicKey = v0;
-            s = 4;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DHPublicKey = r.seBinary(133, 133, "SignedInstallationDataType", 3, "SignedInstallationDataType.DHPublicKey");
+        s = 4;
     }
     if (s === 4) {
       // state 4: DHPublicKey:done
         switch (r.event(2, 3, "SignedInstallationDataType", 4)) {
           case 0:
-            r.ch("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
-            const v0 = r.binary(94, 94, "SignedInstallationDataType.SECP521_EncryptedPrivateKey");
-            r.ee("SignedInstallationDataType.SECP521_EncryptedPrivateKey");
+            const v0 = r.chBinary(94, 94, "SignedInstallationDataType.SECP521_EncryptedPrivateKey");
             o.SECP521_EncryptedPrivateKey = v0;
             s = 5;
             break;
           case 1:
-            r.ch("SignedInstallationDataType.X448_EncryptedPrivateKey");
-            const v1 = r.binary(84, 84, "SignedInstallationDataType.X448_EncryptedPrivateKey");
-            r.ee("SignedInstallationDataType.X448_EncryptedPrivateKey");
+            const v1 = r.chBinary(84, 84, "SignedInstallationDataType.X448_EncryptedPrivateKey");
             o.X448_EncryptedPrivateKey = v1;
             s = 6;
             break;
           case 2:
-            r.ch("SignedInstallationDataType.TPM_EncryptedPrivateKey");
-            const v2 = r.binary(206, 206, "SignedInstallationDataType.TPM_EncryptedPrivateKey");
-            r.ee("SignedInstallationDataType.TPM_EncryptedPrivateKey");
+            const v2 = r.chBinary(206, 206, "SignedInstallationDataType.TPM_EncryptedPrivateKey");
             o.TPM_EncryptedPrivateKey = v2;
             s = 7;
             break;
@@ -3398,17 +3119,8 @@ function d_SignedMeteringDataType(r: BitReader): SignedMeteringDataType {
     }
     if (s === 1) {
       // state 1: attr:1
-        switch (r.event(1, 1, "SignedMeteringDataType", 1)) {
-          case 0:
-            r.ch("SignedMeteringDataType.SessionID");
-            const v0 = r.binary(8, 8, "SignedMeteringDataType.SessionID");
-            r.ee("SignedMeteringDataType.SessionID");
-            o.SessionID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(8, 8, "SignedMeteringDataType", 1, "SignedMeteringDataType.SessionID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: SessionID:done
@@ -3471,17 +3183,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MeterInfoType", 0)) {
-          case 0:
-            r.ch("MeterInfoType.MeterID");
-            const v0 = r.string(0, 32, "MeterInfoType.MeterID");
-            r.ee("MeterInfoType.MeterID");
-            o.MeterID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.MeterID = r.seString(0, 32, "MeterInfoType", 0, "MeterInfoType.MeterID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: MeterID:done
@@ -3522,9 +3225,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 3:
-            r.ch("MeterInfoType.MeterSignature");
-            const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v3 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
             break;
@@ -3564,9 +3265,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 2:
-            r.ch("MeterInfoType.MeterSignature");
-            const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v2 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
             break;
@@ -3599,9 +3298,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 1:
-            r.ch("MeterInfoType.MeterSignature");
-            const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v1 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
             break;
@@ -3627,9 +3324,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
-            r.ch("MeterInfoType.MeterSignature");
-            const v0 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v0 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
             break;
@@ -4669,31 +4364,13 @@ function d_EVAbsolutePriceScheduleType(r: BitReader): EVAbsolutePriceScheduleTyp
     }
     if (s === 1) {
       // state 1: TimeAnchor:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 1)) {
-          case 0:
-            r.ch("EVAbsolutePriceScheduleType.Currency");
-            const v0 = r.string(0, 3, "EVAbsolutePriceScheduleType.Currency");
-            r.ee("EVAbsolutePriceScheduleType.Currency");
-            o.Currency = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Currency = r.seString(0, 3, "EVAbsolutePriceScheduleType", 1, "EVAbsolutePriceScheduleType.Currency");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Currency:done
-        switch (r.event(1, 1, "EVAbsolutePriceScheduleType", 2)) {
-          case 0:
-            r.ch("EVAbsolutePriceScheduleType.PriceAlgorithm");
-            const v0 = r.string(0, 255, "EVAbsolutePriceScheduleType.PriceAlgorithm");
-            r.ee("EVAbsolutePriceScheduleType.PriceAlgorithm");
-            o.PriceAlgorithm = v0;
-            s = 3;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.PriceAlgorithm = r.seString(0, 255, "EVAbsolutePriceScheduleType", 2, "EVAbsolutePriceScheduleType.PriceAlgorithm");
+        s = 3;
     }
     if (s === 3) {
       // state 3: PriceAlgorithm:done
@@ -5039,16 +4716,12 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
       // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "AbsolutePriceScheduleType", 3)) {
           case 0:
-            r.ch("AbsolutePriceScheduleType.PriceScheduleDescription");
-            const v0 = r.string(0, 160, "AbsolutePriceScheduleType.PriceScheduleDescription");
-            r.ee("AbsolutePriceScheduleType.PriceScheduleDescription");
+            const v0 = r.chString(0, 160, "AbsolutePriceScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
             break;
           case 1:
-            r.ch("AbsolutePriceScheduleType.Currency");
-            const v1 = r.string(0, 3, "AbsolutePriceScheduleType.Currency");
-            r.ee("AbsolutePriceScheduleType.Currency");
+            const v1 = r.chString(0, 3, "AbsolutePriceScheduleType.Currency");
             o.Currency = v1;
             s = 5;
             break;
@@ -5058,45 +4731,18 @@ function d_AbsolutePriceScheduleType(r: BitReader): AbsolutePriceScheduleType {
     }
     if (s === 4) {
       // state 4: PriceScheduleDescription:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 4)) {
-          case 0:
-            r.ch("AbsolutePriceScheduleType.Currency");
-            const v0 = r.string(0, 3, "AbsolutePriceScheduleType.Currency");
-            r.ee("AbsolutePriceScheduleType.Currency");
-            o.Currency = v0;
-            s = 5;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Currency = r.seString(0, 3, "AbsolutePriceScheduleType", 4, "AbsolutePriceScheduleType.Currency");
+        s = 5;
     }
     if (s === 5) {
       // state 5: Currency:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 5)) {
-          case 0:
-            r.ch("AbsolutePriceScheduleType.Language");
-            const v0 = r.string(0, 3, "AbsolutePriceScheduleType.Language");
-            r.ee("AbsolutePriceScheduleType.Language");
-            o.Language = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Language = r.seString(0, 3, "AbsolutePriceScheduleType", 5, "AbsolutePriceScheduleType.Language");
+        s = 6;
     }
     if (s === 6) {
       // state 6: Language:done
-        switch (r.event(1, 1, "AbsolutePriceScheduleType", 6)) {
-          case 0:
-            r.ch("AbsolutePriceScheduleType.PriceAlgorithm");
-            const v0 = r.string(0, 255, "AbsolutePriceScheduleType.PriceAlgorithm");
-            r.ee("AbsolutePriceScheduleType.PriceAlgorithm");
-            o.PriceAlgorithm = v0;
-            s = 7;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.PriceAlgorithm = r.seString(0, 255, "AbsolutePriceScheduleType", 6, "AbsolutePriceScheduleType.PriceAlgorithm");
+        s = 7;
     }
     if (s === 7) {
       // state 7: PriceAlgorithm:done
@@ -5247,9 +4893,7 @@ function d_TaxRuleType(r: BitReader): TaxRuleType {
       // state 1: TaxRuleID:done
         switch (r.event(2, 2, "TaxRuleType", 1)) {
           case 0:
-            r.ch("TaxRuleType.TaxRuleName");
-            const v0 = r.string(0, 80, "TaxRuleType.TaxRuleName");
-            r.ee("TaxRuleType.TaxRuleName");
+            const v0 = r.chString(0, 80, "TaxRuleType.TaxRuleName");
             o.TaxRuleName = v0;
             s = 2;
             break;
@@ -5575,9 +5219,7 @@ function d_OverstayRuleType(r: BitReader): OverstayRuleType {
       // state 0: attr:0
         switch (r.event(2, 2, "OverstayRuleType", 0)) {
           case 0:
-            r.ch("OverstayRuleType.OverstayRuleDescription");
-            const v0 = r.string(0, 160, "OverstayRuleType.OverstayRuleDescription");
-            r.ee("OverstayRuleType.OverstayRuleDescription");
+            const v0 = r.chString(0, 160, "OverstayRuleType.OverstayRuleDescription");
             o.OverstayRuleDescription = v0;
             s = 1;
             break;
@@ -5655,17 +5297,8 @@ function d_AdditionalServiceType(r: BitReader): AdditionalServiceType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "AdditionalServiceType", 0)) {
-          case 0:
-            r.ch("AdditionalServiceType.ServiceName");
-            const v0 = r.string(0, 80, "AdditionalServiceType.ServiceName");
-            r.ee("AdditionalServiceType.ServiceName");
-            o.ServiceName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.ServiceName = r.seString(0, 80, "AdditionalServiceType", 0, "AdditionalServiceType.ServiceName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: ServiceName:done
@@ -5728,9 +5361,7 @@ function d_PriceLevelScheduleType(r: BitReader): PriceLevelScheduleType {
       // state 3: PriceScheduleID:done
         switch (r.event(2, 2, "PriceLevelScheduleType", 3)) {
           case 0:
-            r.ch("PriceLevelScheduleType.PriceScheduleDescription");
-            const v0 = r.string(0, 160, "PriceLevelScheduleType.PriceScheduleDescription");
-            r.ee("PriceLevelScheduleType.PriceScheduleDescription");
+            const v0 = r.chString(0, 160, "PriceLevelScheduleType.PriceScheduleDescription");
             o.PriceScheduleDescription = v0;
             s = 4;
             break;
@@ -6209,9 +5840,7 @@ function d_ParameterType(r: BitReader): ParameterType {
             s = 6;
             break;
           case 5:
-            r.ch("ParameterType.finiteString");
-            const v5 = r.string(0, 80, "ParameterType.finiteString");
-            r.ee("ParameterType.finiteString");
+            const v5 = r.chString(0, 80, "ParameterType.finiteString");
             o.finiteString = v5;
             s = 7;
             break;
@@ -6559,17 +6188,8 @@ function d_SessionSetupReqType(r: BitReader): SessionSetupReqType {
     }
     if (s === 1) {
       // state 1: Header:done
-        switch (r.event(1, 1, "SessionSetupReqType", 1)) {
-          case 0:
-            r.ch("SessionSetupReqType.EVCCID");
-            const v0 = r.string(0, 255, "SessionSetupReqType.EVCCID");
-            r.ee("SessionSetupReqType.EVCCID");
-            o.EVCCID = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVCCID = r.seString(0, 255, "SessionSetupReqType", 1, "SessionSetupReqType.EVCCID");
+        s = 2;
     }
     if (s === 2) {
       // state 2: EVCCID:done
@@ -6598,17 +6218,8 @@ function d_SessionSetupResType(r: BitReader): SessionSetupResType {
     }
     if (s === 2) {
       // state 2: ResponseCode:done
-        switch (r.event(1, 1, "SessionSetupResType", 2)) {
-          case 0:
-            r.ch("SessionSetupResType.EVSEID");
-            const v0 = r.string(0, 255, "SessionSetupResType.EVSEID");
-            r.ee("SessionSetupResType.EVSEID");
-            o.EVSEID = v0;
-            s = 3;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.EVSEID = r.seString(0, 255, "SessionSetupResType", 2, "SessionSetupResType.EVSEID");
+        s = 3;
     }
     if (s === 3) {
       // state 3: EVSEID:done
@@ -6639,16 +6250,12 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
       // state 2: ChargingSession:done
         switch (r.event(2, 3, "SessionStopReqType", 2)) {
           case 0:
-            r.ch("SessionStopReqType.EVTerminationCode");
-            const v0 = r.string(0, 80, "SessionStopReqType.EVTerminationCode");
-            r.ee("SessionStopReqType.EVTerminationCode");
+            const v0 = r.chString(0, 80, "SessionStopReqType.EVTerminationCode");
             o.EVTerminationCode = v0;
             s = 3;
             break;
           case 1:
-            r.ch("SessionStopReqType.EVTerminationExplanation");
-            const v1 = r.string(0, 160, "SessionStopReqType.EVTerminationExplanation");
-            r.ee("SessionStopReqType.EVTerminationExplanation");
+            const v1 = r.chString(0, 160, "SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v1;
             s = 4;
             break;
@@ -6662,9 +6269,7 @@ function d_SessionStopReqType(r: BitReader): SessionStopReqType {
       // state 3: EVTerminationCode:done
         switch (r.event(2, 2, "SessionStopReqType", 3)) {
           case 0:
-            r.ch("SessionStopReqType.EVTerminationExplanation");
-            const v0 = r.string(0, 160, "SessionStopReqType.EVTerminationExplanation");
-            r.ee("SessionStopReqType.EVTerminationExplanation");
+            const v0 = r.chString(0, 160, "SessionStopReqType.EVTerminationExplanation");
             o.EVTerminationExplanation = v0;
             s = 4;
             break;

@@ -1726,17 +1726,8 @@ function d_MessageHeaderType(r: BitReader): MessageHeaderType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MessageHeaderType", 0)) {
-          case 0:
-            r.ch("MessageHeaderType.SessionID");
-            const v0 = r.binary(8, 8, "MessageHeaderType.SessionID");
-            r.ee("MessageHeaderType.SessionID");
-            o.SessionID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.SessionID = r.seBinary(8, 8, "MessageHeaderType", 0, "MessageHeaderType.SessionID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: SessionID:done
@@ -2050,17 +2041,8 @@ function d_ReferenceType(r: BitReader): ReferenceType {
     }
     if (s === 5) {
       // state 5: DigestMethod:done
-        switch (r.event(1, 1, "ReferenceType", 5)) {
-          case 0:
-            r.ch("ReferenceType.DigestValue");
-            const v0 = r.binary(0, 9007199254740991, "ReferenceType.DigestValue");
-            r.ee("ReferenceType.DigestValue");
-            o.DigestValue = v0;
-            s = 6;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.DigestValue = r.seBinary(0, 9007199254740991, "ReferenceType", 5, "ReferenceType.DigestValue");
+        s = 6;
     }
     if (s === 6) {
       // state 6: DigestValue:done
@@ -2120,9 +2102,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 1: // attr:1
         switch (r.event(3, 4, "TransformType", 1)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -2138,9 +2118,7 @@ function d_TransformType(r: BitReader): TransformType {
       case 2: // XPath:done
         switch (r.event(3, 4, "TransformType", 2)) {
           case 0:
-            r.ch("TransformType.XPath");
-            const v0 = r.string(0, 9007199254740991, "TransformType.XPath");
-            r.ee("TransformType.XPath");
+            const v0 = r.chString(0, 9007199254740991, "TransformType.XPath");
             (o.XPath ??= []).push(v0);
             s = 2;
             continue;
@@ -2248,9 +2226,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 1;
             continue;
           case 1:
-            r.ch("KeyInfoType.KeyName");
-            const v1 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v1 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v1);
             s = 2;
             continue;
@@ -2275,9 +2251,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 7:
-            r.ch("KeyInfoType.MgmtData");
-            const v7 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v7 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v7);
             s = 8;
             continue;
@@ -2291,9 +2265,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 1: // attr:1
         switch (r.event(4, 9, "KeyInfoType", 1)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2318,9 +2290,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2334,9 +2304,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 2: // KeyName:done
         switch (r.event(4, 10, "KeyInfoType", 2)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2361,9 +2329,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2379,9 +2345,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 3: // KeyValue:done
         switch (r.event(4, 10, "KeyInfoType", 3)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2406,9 +2370,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2424,9 +2386,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 4: // RetrievalMethod:done
         switch (r.event(4, 10, "KeyInfoType", 4)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2451,9 +2411,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2469,9 +2427,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 5: // X509Data:done
         switch (r.event(4, 10, "KeyInfoType", 5)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2496,9 +2452,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2514,9 +2468,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 6: // PGPData:done
         switch (r.event(4, 10, "KeyInfoType", 6)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2541,9 +2493,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2559,9 +2509,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 7: // SPKIData:done
         switch (r.event(4, 10, "KeyInfoType", 7)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2586,9 +2534,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2604,9 +2550,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
       case 8: // MgmtData:done
         switch (r.event(4, 10, "KeyInfoType", 8)) {
           case 0:
-            r.ch("KeyInfoType.KeyName");
-            const v0 = r.string(0, 9007199254740991, "KeyInfoType.KeyName");
-            r.ee("KeyInfoType.KeyName");
+            const v0 = r.chString(0, 9007199254740991, "KeyInfoType.KeyName");
             (o.KeyName ??= []).push(v0);
             s = 2;
             continue;
@@ -2631,9 +2575,7 @@ function d_KeyInfoType(r: BitReader): KeyInfoType {
             s = 7;
             continue;
           case 6:
-            r.ch("KeyInfoType.MgmtData");
-            const v6 = r.string(0, 9007199254740991, "KeyInfoType.MgmtData");
-            r.ee("KeyInfoType.MgmtData");
+            const v6 = r.chString(0, 9007199254740991, "KeyInfoType.MgmtData");
             (o.MgmtData ??= []).push(v6);
             s = 8;
             continue;
@@ -2712,23 +2654,17 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 0: // attr:0
         switch (r.event(2, 3, "DSAKeyValueType", 0)) {
           case 0:
-            r.ch("DSAKeyValueType.P");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.P");
-            r.ee("DSAKeyValueType.P");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.P");
             o.P = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.G");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v1;
             s = 2;
             continue;
           case 2:
-            r.ch("DSAKeyValueType.Y");
-            const v2 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v2 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v2;
             s = 3;
             continue;
@@ -2736,42 +2672,22 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 1: // P:done
-        switch (r.event(1, 1, "DSAKeyValueType", 1)) {
-          case 0:
-            r.ch("DSAKeyValueType.Q");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Q");
-            r.ee("DSAKeyValueType.Q");
-            o.Q = v0;
-            s = 4;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Q = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 1, "DSAKeyValueType.Q");
+        s = 4;
+        continue;
       case 2: // G:done
-        switch (r.event(1, 1, "DSAKeyValueType", 2)) {
-          case 0:
-            r.ch("DSAKeyValueType.Y");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
-            o.Y = v0;
-            s = 3;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.Y = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 2, "DSAKeyValueType.Y");
+        s = 3;
+        continue;
       case 3: // Y:done
         switch (r.event(2, 3, "DSAKeyValueType", 3)) {
           case 0:
-            r.ch("DSAKeyValueType.J");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.J");
-            r.ee("DSAKeyValueType.J");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.J");
             o.J = v0;
             s = 5;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Seed");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v1;
             s = 6;
             continue;
@@ -2783,16 +2699,12 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 4: // Q:done
         switch (r.event(2, 2, "DSAKeyValueType", 4)) {
           case 0:
-            r.ch("DSAKeyValueType.G");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.G");
-            r.ee("DSAKeyValueType.G");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.G");
             o.G = v0;
             s = 2;
             continue;
           case 1:
-            r.ch("DSAKeyValueType.Y");
-            const v1 = r.binary(0, 9007199254740991, "DSAKeyValueType.Y");
-            r.ee("DSAKeyValueType.Y");
+            const v1 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Y");
             o.Y = v1;
             s = 3;
             continue;
@@ -2802,9 +2714,7 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
       case 5: // J:done
         switch (r.event(2, 2, "DSAKeyValueType", 5)) {
           case 0:
-            r.ch("DSAKeyValueType.Seed");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.Seed");
-            r.ee("DSAKeyValueType.Seed");
+            const v0 = r.chBinary(0, 9007199254740991, "DSAKeyValueType.Seed");
             o.Seed = v0;
             s = 6;
             continue;
@@ -2814,17 +2724,9 @@ function d_DSAKeyValueType(r: BitReader): DSAKeyValueType {
             return r.unreachable();
         }
       case 6: // Seed:done
-        switch (r.event(1, 1, "DSAKeyValueType", 6)) {
-          case 0:
-            r.ch("DSAKeyValueType.PgenCounter");
-            const v0 = r.binary(0, 9007199254740991, "DSAKeyValueType.PgenCounter");
-            r.ee("DSAKeyValueType.PgenCounter");
-            o.PgenCounter = v0;
-            s = 7;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        o.PgenCounter = r.seBinary(0, 9007199254740991, "DSAKeyValueType", 6, "DSAKeyValueType.PgenCounter");
+        s = 7;
+        continue;
       case 7: // PgenCounter:done
         r.only("DSAKeyValueType", 7);
         return o;
@@ -2842,31 +2744,13 @@ function d_RSAKeyValueType(r: BitReader): RSAKeyValueType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "RSAKeyValueType", 0)) {
-          case 0:
-            r.ch("RSAKeyValueType.Modulus");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Modulus");
-            r.ee("RSAKeyValueType.Modulus");
-            o.Modulus = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Modulus = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 0, "RSAKeyValueType.Modulus");
+        s = 1;
     }
     if (s === 1) {
       // state 1: Modulus:done
-        switch (r.event(1, 1, "RSAKeyValueType", 1)) {
-          case 0:
-            r.ch("RSAKeyValueType.Exponent");
-            const v0 = r.binary(0, 9007199254740991, "RSAKeyValueType.Exponent");
-            r.ee("RSAKeyValueType.Exponent");
-            o.Exponent = v0;
-            s = 2;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.Exponent = r.seBinary(0, 9007199254740991, "RSAKeyValueType", 1, "RSAKeyValueType.Exponent");
+        s = 2;
     }
     if (s === 2) {
       // state 2: Exponent:done
@@ -2956,30 +2840,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -2995,30 +2871,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3036,30 +2904,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3077,30 +2937,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3118,30 +2970,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3159,30 +3003,22 @@ function d_X509DataType(r: BitReader): X509DataType {
             s = 1;
             continue;
           case 1:
-            r.ch("X509DataType.X509SKI");
-            const v1 = r.binary(0, 9007199254740991, "X509DataType.X509SKI");
-            r.ee("X509DataType.X509SKI");
+            const v1 = r.chBinary(0, 9007199254740991, "X509DataType.X509SKI");
             (o.X509SKI ??= []).push(v1);
             s = 2;
             continue;
           case 2:
-            r.ch("X509DataType.X509SubjectName");
-            const v2 = r.string(0, 9007199254740991, "X509DataType.X509SubjectName");
-            r.ee("X509DataType.X509SubjectName");
+            const v2 = r.chString(0, 9007199254740991, "X509DataType.X509SubjectName");
             (o.X509SubjectName ??= []).push(v2);
             s = 3;
             continue;
           case 3:
-            r.ch("X509DataType.X509Certificate");
-            const v3 = r.binary(0, 9007199254740991, "X509DataType.X509Certificate");
-            r.ee("X509DataType.X509Certificate");
+            const v3 = r.chBinary(0, 9007199254740991, "X509DataType.X509Certificate");
             (o.X509Certificate ??= []).push(v3);
             s = 4;
             continue;
           case 4:
-            r.ch("X509DataType.X509CRL");
-            const v4 = r.binary(0, 9007199254740991, "X509DataType.X509CRL");
-            r.ee("X509DataType.X509CRL");
+            const v4 = r.chBinary(0, 9007199254740991, "X509DataType.X509CRL");
             (o.X509CRL ??= []).push(v4);
             s = 5;
             continue;
@@ -3207,17 +3043,8 @@ function d_X509IssuerSerialType(r: BitReader): X509IssuerSerialType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "X509IssuerSerialType", 0)) {
-          case 0:
-            r.ch("X509IssuerSerialType.X509IssuerName");
-            const v0 = r.string(0, 9007199254740991, "X509IssuerSerialType.X509IssuerName");
-            r.ee("X509IssuerSerialType.X509IssuerName");
-            o.X509IssuerName = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.X509IssuerName = r.seString(0, 9007199254740991, "X509IssuerSerialType", 0, "X509IssuerSerialType.X509IssuerName");
+        s = 1;
     }
     if (s === 1) {
       // state 1: X509IssuerName:done
@@ -3252,16 +3079,12 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 0: // attr:0
         switch (r.event(2, 2, "PGPDataType", 0)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyID");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyID");
-            r.ee("PGPDataType.PGPKeyID");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyID");
             o.PGPKeyID = v0;
             s = 1;
             continue;
           case 1:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v1 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v1 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v1;
             s = 2;
             continue;
@@ -3271,9 +3094,7 @@ function d_PGPDataType(r: BitReader): PGPDataType {
       case 1: // PGPKeyID:done
         switch (r.event(2, 3, "PGPDataType", 1)) {
           case 0:
-            r.ch("PGPDataType.PGPKeyPacket");
-            const v0 = r.binary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
-            r.ee("PGPDataType.PGPKeyPacket");
+            const v0 = r.chBinary(0, 9007199254740991, "PGPDataType.PGPKeyPacket");
             o.PGPKeyPacket = v0;
             s = 2;
             continue;
@@ -3308,23 +3129,13 @@ function d_SPKIDataType(r: BitReader): SPKIDataType {
   for (;;) {
     switch (s) {
       case 0: // attr:0
-        switch (r.event(1, 1, "SPKIDataType", 0)) {
-          case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
-            (o.SPKISexp ??= []).push(v0);
-            s = 1;
-            continue;
-          default:
-            return r.unreachable();
-        }
+        (o.SPKISexp ??= []).push(r.seBinary(0, 9007199254740991, "SPKIDataType", 0, "SPKIDataType.SPKISexp"));
+        s = 1;
+        continue;
       case 1: // SPKISexp:done
         switch (r.event(2, 3, "SPKIDataType", 1)) {
           case 0:
-            r.ch("SPKIDataType.SPKISexp");
-            const v0 = r.binary(0, 9007199254740991, "SPKIDataType.SPKISexp");
-            r.ee("SPKIDataType.SPKISexp");
+            const v0 = r.chBinary(0, 9007199254740991, "SPKIDataType.SPKISexp");
             (o.SPKISexp ??= []).push(v0);
             s = 1;
             continue;
@@ -4371,17 +4182,8 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
   try {
     if (s === 0) {
       // state 0: attr:0
-        switch (r.event(1, 1, "MeterInfoType", 0)) {
-          case 0:
-            r.ch("MeterInfoType.MeterID");
-            const v0 = r.string(0, 32, "MeterInfoType.MeterID");
-            r.ee("MeterInfoType.MeterID");
-            o.MeterID = v0;
-            s = 1;
-            break;
-          default:
-            return r.unreachable();
-        }
+        o.MeterID = r.seString(0, 32, "MeterInfoType", 0, "MeterInfoType.MeterID");
+        s = 1;
     }
     if (s === 1) {
       // state 1: MeterID:done
@@ -4422,9 +4224,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 3:
-            r.ch("MeterInfoType.MeterSignature");
-            const v3 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v3 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v3;
             s = 6;
             break;
@@ -4464,9 +4264,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 2:
-            r.ch("MeterInfoType.MeterSignature");
-            const v2 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v2 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v2;
             s = 6;
             break;
@@ -4499,9 +4297,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
             s = 5;
             break;
           case 1:
-            r.ch("MeterInfoType.MeterSignature");
-            const v1 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v1 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v1;
             s = 6;
             break;
@@ -4527,9 +4323,7 @@ function d_MeterInfoType(r: BitReader): MeterInfoType {
       // state 5: BPT_InductiveEnergyReadingVARh:done
         switch (r.event(3, 4, "MeterInfoType", 5)) {
           case 0:
-            r.ch("MeterInfoType.MeterSignature");
-            const v0 = r.binary(0, 64, "MeterInfoType.MeterSignature");
-            r.ee("MeterInfoType.MeterSignature");
+            const v0 = r.chBinary(0, 64, "MeterInfoType.MeterSignature");
             o.MeterSignature = v0;
             s = 6;
             break;

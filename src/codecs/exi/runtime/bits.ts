@@ -282,6 +282,101 @@ export class BitReader {
     return this.chUint(min, max, ctx);
   }
 
+  /**
+   * SE (the one event of the state), CH, binary value, EE: the two 1-bit codes in one read.
+   * A code that is not 0 (or input ending inside them) rewinds and goes step by step for the
+   * exact error; the value and EE fail as they do step by step, at the same position (no
+   * rewind after the value: a lenient length warning is given once).
+   */
+  seBinary(minLen: number, maxLen: number, grammar: string, state: number, ctx: string): Uint8Array {
+    const start = this.pos;
+    // Fast path (every SessionID and EVCCID): SE and CH codes 0, a length below 128 (one
+    // group) within the facets, the bytes and EE's code 0 all inside the input. One read of
+    // 10 bits, the bytes, one bit; anything else goes the general way below.
+    const buf = this.buf;
+    const i = start >>> 3;
+    if (i + 2 < buf.length) {
+      const off = start & 7;
+      const x = ((((buf[i] as number) << 16) | ((buf[i + 1] as number) << 8) | (buf[i + 2] as number)) >>> (14 - off)) & 0x3ff;
+      const len = x & 0x7f;
+      const p = start + 10;
+      if (x >>> 7 === 0 && len >= minLen && len <= maxLen && p + len * 8 < this.endBits) {
+        const e = p + len * 8;
+        if ((((buf[e >>> 3] as number) >>> (7 - (e & 7))) & 1) === 0) {
+          this.pos = e + 1;
+          if (len === 0) return EMPTY_BYTES;
+          const out = new Uint8Array(len);
+          const o = p & 7;
+          let j = p >>> 3;
+          if (o === 0) for (let k = 0; k < len; k++, j++) out[k] = buf[j] as number;
+          else {
+            // One read per byte, the low bits carried to the next one. Byte j + len exists:
+            // EE's bit follows the last byte.
+            const q = 8 - o;
+            let hi = ((buf[j] as number) << o) & 0xff;
+            for (let k = 0; k < len; k++) {
+              const b = buf[++j] as number;
+              out[k] = hi | (b >>> q);
+              hi = (b << o) & 0xff;
+            }
+          }
+          return out;
+        }
+      }
+    }
+    if (start + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.binary(minLen, maxLen, ctx);
+      this.ee(ctx);
+      return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chBinary(minLen, maxLen, ctx);
+  }
+
+  /** CH, binary value, EE. */
+  chBinary(minLen: number, maxLen: number, grammar: string): Uint8Array {
+    const start = this.pos;
+    if (start < this.endBits && this.bits(1) === 0) {
+      const v = this.binary(minLen, maxLen, grammar);
+      this.ee(grammar);
+      return v;
+    }
+    this.pos = start;
+    this.ch(grammar);
+    const v = this.binary(minLen, maxLen, grammar);
+    this.ee(grammar);
+    return v;
+  }
+
+  /** SE (the one event of the state), CH, string value, EE (see seBinary). */
+  seString(minLen: number, maxLen: number, grammar: string, state: number, ctx: string): string {
+    const start = this.pos;
+    if (start + 2 <= this.endBits && this.bits(2) === 0) {
+      const v = this.string(minLen, maxLen, ctx);
+      this.ee(ctx);
+      return v;
+    }
+    this.pos = start;
+    this.event(1, 1, grammar, state);
+    return this.chString(minLen, maxLen, ctx);
+  }
+
+  /** CH, string value, EE. */
+  chString(minLen: number, maxLen: number, grammar: string): string {
+    const start = this.pos;
+    if (start < this.endBits && this.bits(1) === 0) {
+      const v = this.string(minLen, maxLen, grammar);
+      this.ee(grammar);
+      return v;
+    }
+    this.pos = start;
+    this.ch(grammar);
+    const v = this.string(minLen, maxLen, grammar);
+    this.ee(grammar);
+    return v;
+  }
+
   /** CH, boolean, EE. */
   chBool(grammar: string): boolean {
     const v = this.fused(1);
@@ -550,6 +645,10 @@ export class BitReader {
       this.fail('LENGTH_OUT_OF_RANGE', `${grammar}: binary length ${len} outside ${minLen}..${maxLen}`, { grammar });
     }
     if (len * 8 > this.endBits - this.pos) this.fail('TRUNCATED', `${grammar}: ${len} bytes exceed the input`, { grammar });
+    // An empty value (e.g. the EVCCID some cars send in DIN SessionSetupReq) is one shared,
+    // frozen empty array: it has no content to change, and a typed array costs ~400
+    // instructions to create, as much as the rest of a 15-byte message.
+    if (len === 0) return EMPTY_BYTES;
     if ((this.pos & 7) === 0) {
       const o = this.pos >>> 3;
       this.pos += len * 8;
@@ -919,8 +1018,34 @@ export class BitWriter {
     if (v.length < minLen || v.length > maxLen) {
       this.fail('LENGTH_OUT_OF_RANGE', `${field}: ${v.length} bytes outside ${minLen}..${maxLen}`, field);
     }
-    this.uint(v.length);
     const n = v.length;
+    const pos = this.pos;
+    let j = pos >>> 3;
+    if (n < 128 && j + n + 2 < this.buf.length) {
+      // Fast path (every SessionID, EVCCID): the length is one 7-bit group (a byte whose high
+      // bit is clear), written like the value's bytes, with no call. Only the byte at pos can
+      // hold earlier bits; the ones after it are still zero.
+      const buf = this.buf;
+      const off = pos & 7;
+      if (off === 0) {
+        buf[j] = n;
+        for (let i = 0; i < n; i++) buf[++j] = v[i] as number;
+      } else {
+        // One read and one write per byte: the bits that spill into the next byte are carried.
+        const r = 8 - off;
+        buf[j] = (buf[j] as number) | (n >>> off);
+        let carry = (n << r) & 0xff;
+        for (let i = 0; i < n; i++) {
+          const c = v[i] as number;
+          buf[++j] = carry | (c >>> off);
+          carry = (c << r) & 0xff;
+        }
+        buf[j + 1] = carry;
+      }
+      this.pos = pos + 8 + n * 8;
+      return;
+    }
+    this.uint(n);
     if ((this.pos & 7) === 0) {
       this.grow(n * 8 + 32);
       const buf = this.buf;
@@ -984,6 +1109,9 @@ export class BitWriter {
     return out;
   }
 }
+
+/** Every decoded empty binary value (see BitReader.binary). */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
 
 // Results longer than V8's on-heap typed-array limit (64 bytes) would each need their own
 // ArrayBuffer backing store (measured: a quarter of the encode time of a 68-byte

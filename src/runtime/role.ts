@@ -14,7 +14,7 @@ import type { LogLevel } from '../ports/log.js';
 import { StatusBus } from '../status.js';
 import { boardNotNamedMessage, formatConfigErrors, loadConfig, type LoadedConfig } from './config-file.js';
 import { attachRoleDisplay } from './display.js';
-import { exiCodec } from './exi-codec.js';
+import { onDemandExiCodec } from './exi-codec-on-demand.js';
 import { heartbeat, watchLiveness } from './liveness.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { attachProgress } from './progress.js';
@@ -136,7 +136,7 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
     scope,
     mac: ethernet.mac,
     taps,
-    stack: { logger: log, status, net, ethernet, codec: exiCodec, oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
+    stack: { logger: log, status, net, ethernet, codec: onDemandExiCodec(), oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
   };
   const composed = role === 'pev' ? await composeEv(setup) : await composeEvse(setup);
   if (!composed.ok) return fail(composed.error);

@@ -14,14 +14,13 @@ import type { LogLevel } from '../ports/log.js';
 import { StatusBus } from '../status.js';
 import { boardNotNamedMessage, formatConfigErrors, loadConfig, type LoadedConfig } from './config-file.js';
 import { attachRoleDisplay } from './display.js';
-import { exiCodec } from './exi-codec.js';
+import { onDemandExiCodec } from './exi-codec-on-demand.js';
 import { heartbeat, watchLiveness } from './liveness.js';
 import { createLogger, isLogLevel } from './logger.js';
 import { attachProgress } from './progress.js';
 import { Resources } from './resources.js';
 import { parseRoleArgs, type Role, type RoleArgs } from './role-args.js';
-import { composeEv, type RoleSetup } from './role-ev.js';
-import { composeEvse } from './role-evse.js';
+import type { RoleSetup } from './role-ev.js';
 import { realRoleIo, type RoleIo } from './role-io.js';
 import { boundedStop, forceEvseOutputOff, leaveCarSafe, type RoleEnd } from './role-shutdown.js';
 import { formatRoleSummary } from './role-summary.js';
@@ -136,9 +135,11 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
     scope,
     mac: ethernet.mac,
     taps,
-    stack: { logger: log, status, net, ethernet, codec: exiCodec, oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
+    stack: { logger: log, status, net, ethernet, codec: onDemandExiCodec(), oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
   };
-  const composed = role === 'pev' ? await composeEv(setup) : await composeEvse(setup);
+  // Each role loads only its own side (the car's or the charger's V2G machine and hardware): one
+  // literal import() each, so the bundle gives them separate chunks (docs/performance.md).
+  const composed = role === 'pev' ? await (await import('./role-ev.js')).composeEv(setup) : await (await import('./role-evse.js')).composeEvse(setup);
   if (!composed.ok) return fail(composed.error);
   const side = composed.value;
   const { stack } = side;

@@ -15,11 +15,11 @@
 //    FAILED_SequenceError answer on the SECC, abort on the EV).
 import { fromCallback } from 'xstate';
 import type { Subscription } from 'rxjs';
-import type { TcpConnection } from '../ports/net.js';
+import type { TcpConnection, TcpEvent } from '../ports/net.js';
 import type { Logger } from '../ports/log.js';
 import type { CodecError, Result } from '../result.js';
 import { codecError } from '../result.js';
-import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp } from '../codecs/v2gtp/index.js';
+import { V2gtpPayloadType, V2gtpStreamReassembler, encodeV2gtp, type V2gtpFramedMessage } from '../codecs/v2gtp/index.js';
 import type { OutgoingDocument, V2gDocument } from '../domain/v2g/document.js';
 import type { SchemaId } from '../domain/v2g/model.js';
 import { toHex } from '../bytes.js';
@@ -49,6 +49,14 @@ export interface V2gDecodeOptions {
 export interface V2gCodec {
   encode(schema: SchemaId, doc: V2gDocument): Result<Uint8Array>;
   decode(schema: SchemaId, exi: Uint8Array, options?: V2gDecodeOptions): Result<V2gDocument>;
+  /**
+   * A codec that loads its schemas on demand (src/runtime/exi-codec-on-demand.ts): undefined when
+   * `schema` can be encoded and decoded now, else a promise that settles (never rejects) once it
+   * can — or once its load failed, after which encode/decode return the load's typed error. The
+   * transport calls it before the first encode/decode of a schema and holds the connection's
+   * events meanwhile. Absent: every schema is always ready.
+   */
+  load?(schema: SchemaId): Promise<void> | undefined;
 }
 
 /**
@@ -165,7 +173,62 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
       conn.destroy();
     };
 
-    const sub: Subscription = conn.events$.subscribe((e) => {
+    // Work that waits while a schema's codec loads (V2gCodec.load): the event or command that
+    // needs the schema and everything that arrives after it are held in arrival order and run once
+    // the load settled, so the session sees them in the order they came. Without a pending load
+    // each one runs at once, as it arrives (a codec without load() never holds anything).
+    interface Work {
+      readonly needs?: () => SchemaId;
+      readonly run: () => void;
+    }
+    const held: Work[] = [];
+    let holding = false;
+    let stopped = false;
+    const perform = (w: Work): void => {
+      const needed = w.needs?.();
+      const wait = needed !== undefined ? codec.load?.(needed) : undefined;
+      if (wait) {
+        holding = true;
+        held.unshift(w);
+        logger.log('debug', 'waiting for the EXI codec to load', { schema: needed });
+        void wait.then(release, release);
+        return;
+      }
+      w.run();
+    };
+    const release = (): void => {
+      holding = false;
+      while (!holding && !stopped && held.length > 0) perform(held.shift()!);
+    };
+    const submit = (w: Work): void => {
+      if (holding) held.push(w);
+      else perform(w);
+    };
+    // The handshake's schema, loaded while the connection is new (no wait unless the first message is faster).
+    void codec.load?.(schema);
+
+    const onMessage = (m: V2gtpFramedMessage, chunk: { broken: boolean }): void => {
+      if (chunk.broken) return;
+      if (m.payloadType !== V2gtpPayloadType.Exi) {
+        chunk.broken = true;
+        breakStream(codecError('UNEXPECTED_PAYLOAD_TYPE', `payload type 0x${m.payloadType.toString(16)} on the V2G connection (expected 0x8001 EXI)`, { offset: m.streamOffset + 2 }));
+        return;
+      }
+      const d = guarded(() => decodeRx(schema, m.payload), 'DECODE_THREW');
+      if (!d.ok) {
+        // The hex is cut: a hostile peer chooses the payload size (up to maxMessageLength), not our log volume.
+        logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, bytes: m.payload.length, exi: toHex(m.payload.subarray(0, LOGGED_EXI_BYTES)) + (m.payload.length > LOGGED_EXI_BYTES ? '…' : '') });
+        opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, error: d.error });
+        toSession({ type: 'V2G.DECODE_ERROR', error: d.error });
+        return;
+      }
+      opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, doc: d.value });
+      logger.log('debug', `rx ${documentName(d.value)}`, { schema, bytes: m.payload.length });
+      if (role === 'evse' && opts.performanceTime) pending = { request: documentName(d.value), at: now() };
+      toSession({ type: incoming, doc: d.value });
+    };
+
+    const onConnection = (e: TcpEvent): void => {
       if (e.type === 'closed') {
         const tail = reassembler.end();
         if (tail && open) logger.log('warn', 'connection closed inside a V2GTP message', { message: tail.message });
@@ -176,32 +239,28 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
       }
       if (!open) return;
       const r = reassembler.push(e.data);
-      for (const m of r.messages) {
-        if (m.payloadType !== V2gtpPayloadType.Exi) {
-          breakStream(codecError('UNEXPECTED_PAYLOAD_TYPE', `payload type 0x${m.payloadType.toString(16)} on the V2G connection (expected 0x8001 EXI)`, { offset: m.streamOffset + 2 }));
-          return;
-        }
-        const d = guarded(() => decodeRx(schema, m.payload), 'DECODE_THREW');
-        if (!d.ok) {
-          // The hex is cut: a hostile peer chooses the payload size (up to maxMessageLength), not our log volume.
-          logger.log('warn', 'EXI decode failed', { schema, code: d.error.code, bitPosition: d.error.bitPosition, message: d.error.message, bytes: m.payload.length, exi: toHex(m.payload.subarray(0, LOGGED_EXI_BYTES)) + (m.payload.length > LOGGED_EXI_BYTES ? '…' : '') });
-          opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, error: d.error });
-          toSession({ type: 'V2G.DECODE_ERROR', error: d.error });
-          continue;
-        }
-        opts.onWire?.({ direction: 'rx', schema, bytes: m.payload, doc: d.value });
-        logger.log('debug', `rx ${documentName(d.value)}`, { schema, bytes: m.payload.length });
-        if (role === 'evse' && opts.performanceTime) pending = { request: documentName(d.value), at: now() };
-        toSession({ type: incoming, doc: d.value });
+      // One work item per message: each is decoded with the schema in force when its turn comes
+      // (the handshake's answer may switch it between two messages of one TCP segment).
+      const chunk = { broken: false };
+      for (const m of r.messages) submit({ needs: () => schema, run: () => onMessage(m, chunk) });
+      const error = r.error;
+      if (error) {
+        submit({
+          run: () => {
+            if (!chunk.broken) breakStream(error);
+          },
+        });
       }
-      if (r.error) breakStream(r.error);
-    });
+    };
+    const sub: Subscription = conn.events$.subscribe((e) => submit({ run: () => onConnection(e) }));
 
-    receive((cmd) => {
+    const onCommand = (cmd: TransportCommand): void => {
       switch (cmd.type) {
         case 'TRANSPORT.SCHEMA':
           schema = cmd.schema;
           logger.log('debug', 'decoding with the negotiated schema', { schema });
+          // Loaded now, while the handshake's answer travels, rather than when the first message of the schema comes.
+          void codec.load?.(schema);
           return;
         case 'TRANSPORT.CLOSE':
           if (!open) return;
@@ -237,9 +296,12 @@ export function v2gTransportActor(opts: V2gTransportOptions) {
           return;
         }
       }
-    });
+    };
+    receive((cmd) => submit(cmd.type === 'TRANSPORT.SEND' ? { needs: () => cmd.out.schema, run: () => onCommand(cmd) } : { run: () => onCommand(cmd) }));
 
     return () => {
+      stopped = true;
+      held.length = 0;
       sub.unsubscribe();
       if (open) {
         open = false;

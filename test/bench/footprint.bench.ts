@@ -14,13 +14,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHub, netnsAvailable, netnsUnavailableReason, type NetnsEnd, type NetnsTopology } from '../../src/runtime/netns.js';
-import { lines } from '../modem-sim/star.js';
 import { type BenchResult, type BenchSuite, percentile } from './harness.js';
 import { summarizeHeapSnapshot } from './heap-summary.js';
 
+// star.ts's line reader comes with test/helpers/cli.ts, which wants the bundle vitest's globalSetup
+// names in TSPLC_TEST_CLI; the bench runs outside vitest, so it names the build it measures and
+// imports star.ts only then (a static import threw before any suite ran).
+let lines: typeof import('../modem-sim/star.js').lines;
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+// TSPLC_BENCH_FOOTPRINT_CLI=<main.js> measures another build (e.g. an older one, for a before/after
+// pair of runs); its package root must hold native/ as dist's does.
+const cli = process.env.TSPLC_BENCH_FOOTPRINT_CLI ? resolve(process.env.TSPLC_BENCH_FOOTPRINT_CLI) : join(root, 'dist', 'src', 'cli', 'main.js');
 const tap = join(here, 'frame-tap.cjs');
 const CM_SLAC_PARM_REQ = 0x6064;
 const ROUNDS = Number(process.env.TSPLC_BENCH_FOOTPRINT_ROUNDS ?? 5);
@@ -110,6 +116,8 @@ async function heapSnapshotOf(child: ChildProcess, dir: string): Promise<ReturnT
 async function measure(): Promise<BenchResult[] | string> {
   if (!netnsAvailable()) return `netns: ${netnsUnavailableReason()}`;
   if (!existsSync(cli)) return `no built CLI at ${cli}: run npm run build:ts`;
+  process.env.TSPLC_TEST_CLI ??= cli;
+  ({ lines } = await import('../modem-sim/star.js'));
   const topo = await createHub({ roles: ['ev', 'evse'] });
   const results: BenchResult[] = [];
   try {

@@ -1,17 +1,21 @@
 // Codec objects behind the public API (see index.ts): one per schema, wrapping the
 // generated state machines with the header check, the trailing-byte check and the
 // conversion of internal faults into typed Result errors.
+//
+// This module holds no generated grammar (type imports only): each schema's codec is made in
+// its own module (schemas/<name>.ts), so a role loads only the schemas it negotiates
+// (load.ts, docs/performance.md); codecs.ts is the table of all six for the tools.
 import { err, ok, type CodecError, type Result } from '../../result.js';
 import { BitReader, BitWriter, ExiFault, LENIENT_LENGTH, LENIENT_RANGE, type ExiErrorCode, type FacetWarning } from './runtime/bits.js';
 
 export type { FacetWarning } from './runtime/bits.js';
 import type { MetaGrammar } from './runtime/meta.js';
-import * as appHandGen from './generated/appHand.js';
-import * as dinGen from './generated/din.js';
-import * as iso2Gen from './generated/iso2.js';
-import * as iso20CommonGen from './generated/iso20Common.js';
-import * as iso20DcGen from './generated/iso20Dc.js';
-import * as iso20AcGen from './generated/iso20Ac.js';
+import type * as appHandGen from './generated/appHand.js';
+import type * as dinGen from './generated/din.js';
+import type * as iso2Gen from './generated/iso2.js';
+import type * as iso20CommonGen from './generated/iso20Common.js';
+import type * as iso20DcGen from './generated/iso20Dc.js';
+import type * as iso20AcGen from './generated/iso20Ac.js';
 
 export type SchemaId = 'appHand' | 'din' | 'iso2' | 'iso20-common' | 'iso20-dc' | 'iso20-ac';
 export const SCHEMA_IDS: readonly SchemaId[] = ['appHand', 'din', 'iso2', 'iso20-common', 'iso20-dc', 'iso20-ac'];
@@ -49,7 +53,7 @@ export interface DecodeOptions {
   readonly warnings?: FacetWarning[];
 }
 
-interface GeneratedGrammar<D> {
+export interface GeneratedGrammar<D> {
   decodeDocument(r: BitReader): D;
   encodeDocument(w: BitWriter, doc: D): void;
   META: MetaGrammar;
@@ -81,7 +85,7 @@ function faultToError(e: unknown, schema: SchemaId): ExiError {
 
 const EMPTY = new Uint8Array(0);
 
-function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
+export function makeCodec<D>(id: SchemaId, gen: GeneratedGrammar<D>): SchemaCodec<D> {
   // One writer per schema, reused: encode returns a copy of the bytes.
   const writer = new BitWriter(512);
   const reader = new BitReader(new Uint8Array(0));
@@ -179,13 +183,6 @@ export type Iso20CommonDocument = iso20CommonGen.Document;
 export type Iso20DcDocument = iso20DcGen.Document;
 export type Iso20AcDocument = iso20AcGen.Document;
 
-export const appHandCodec: SchemaCodec<AppHandDocument> = makeCodec('appHand', appHandGen);
-export const dinCodec: SchemaCodec<DinDocument> = makeCodec('din', dinGen);
-export const iso2Codec: SchemaCodec<Iso2Document> = makeCodec('iso2', iso2Gen);
-export const iso20CommonCodec: SchemaCodec<Iso20CommonDocument> = makeCodec('iso20-common', iso20CommonGen);
-export const iso20DcCodec: SchemaCodec<Iso20DcDocument> = makeCodec('iso20-dc', iso20DcGen);
-export const iso20AcCodec: SchemaCodec<Iso20AcDocument> = makeCodec('iso20-ac', iso20AcGen);
-
 export interface DocumentBySchema {
   appHand: AppHandDocument;
   din: DinDocument;
@@ -197,19 +194,6 @@ export interface DocumentBySchema {
 
 /** Any decoded document (keyed by its root element name). */
 export type Document = DocumentBySchema[SchemaId];
-
-export const CODECS: { [K in SchemaId]: SchemaCodec<DocumentBySchema[K]> } = {
-  appHand: appHandCodec,
-  din: dinCodec,
-  iso2: iso2Codec,
-  'iso20-common': iso20CommonCodec,
-  'iso20-dc': iso20DcCodec,
-  'iso20-ac': iso20AcCodec,
-};
-
-export function codecFor<S extends SchemaId>(schema: S): SchemaCodec<DocumentBySchema[S]> {
-  return CODECS[schema];
-}
 
 export function isSchemaId(s: string): s is SchemaId {
   return (SCHEMA_IDS as readonly string[]).includes(s);

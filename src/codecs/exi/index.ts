@@ -5,20 +5,19 @@
 //   { V2G_Message: { Header: { SessionID }, Body: { CurrentDemandReq: {...} } } }
 // See docs/exi.md for the shape rules and the EXI profile.
 import { err, type Result } from '../../result.js';
-import { CODECS, type DecodeOptions, type DocumentBySchema, type ExiError, type SchemaCodec, type SchemaId } from './codec.js';
+import type { DecodeOptions, DocumentBySchema, ExiError, SchemaCodec, SchemaId } from './codec.js';
+import { CODECS } from './codecs.js';
 
+export { SCHEMA_IDS, EXI_HEADER, isSchemaId } from './codec.js';
 export {
-  SCHEMA_IDS,
-  EXI_HEADER,
   codecFor,
-  isSchemaId,
   appHandCodec,
   dinCodec,
   iso2Codec,
   iso20CommonCodec,
   iso20DcCodec,
   iso20AcCodec,
-} from './codec.js';
+} from './codecs.js';
 export type {
   SchemaId,
   ExiError,

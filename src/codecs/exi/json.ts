@@ -4,7 +4,8 @@
 // them back into Uint8Array / bigint and never throws.
 import { fromHex, toHex } from '../../bytes.js';
 import { err, ok, type Result } from '../../result.js';
-import { CODECS, type DocumentBySchema, type ExiError, type SchemaId } from './codec.js';
+import type { DocumentBySchema, ExiError, SchemaId } from './codec.js';
+import { CODECS } from './codecs.js';
 import type { MParticle, MetaGrammar, MetaType, MetaValue, SimpleRep } from './runtime/meta.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -1,8 +1,11 @@
 // Typed entry points and generated types of one schema (import as a namespace from
 // src/codecs/exi/index.ts, e.g. `din.decode(bytes)`, `din.Document`).
-import { dinCodec } from '../codec.js';
+import { makeCodec, type DinDocument, type SchemaCodec } from '../codec.js';
+import * as gen from '../generated/din.js';
 
 export type * from '../generated/din.js';
-export const decode = dinCodec.decode;
-export const encode = dinCodec.encode;
-export const meta = dinCodec.meta;
+/** The codec of this schema (the only instance: load.ts and codecs.ts hand out this one). */
+export const codec: SchemaCodec<DinDocument> = makeCodec('din', gen);
+export const decode = codec.decode;
+export const encode = codec.encode;
+export const meta = codec.meta;

@@ -10,14 +10,30 @@
 // the median of the per-round ratios of process CPU time (on a shared machine wall time
 // includes waiting for a core; CPU time and ratios taken within one round are steadier).
 // Goal (issue 13): tsplc ≤ 1.0× libcbv2g and ≤ 1.5× OpenV2Gx for decode and encode.
+//
+// A fourth side, no goal attached: tsplc in V8's lite mode, as the long-running roles run it
+// (LEAN_V8_FLAGS in src/cli/main.ts: no optimising compiler). Each round starts this file as
+// a child with those flags (`--lite-child`), which times the same bytes the same way and
+// prints one line per message as the C drivers do (`lite_cpu_ns`, and `x_lite`: lite / V8
+// defaults, per round). The last rows add up a CurrentDemand round trip (the EV encodes the
+// request and decodes the response, the charger decodes the request and encodes the
+// response) in both modes.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { toHex } from '../../src/bytes.js';
 import { codecFor, type SchemaId } from '../../src/codecs/exi/index.js';
 import { captureMessages, type CaptureMessage } from '../exi/capture-messages.js';
 import { capturesDir, hasCaptures, missingSharedMessage } from '../shared.js';
 import type { BenchResult, BenchSuite } from './harness.js';
 import { buildReferenceDrivers, runDriver, type DriverFigure } from './reference-codecs.js';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+/** The flags of the long-running roles (LEAN_V8_FLAGS, src/cli/main.ts: importing it would run the CLI). */
+const LITE_FLAGS = ['--lite-mode'];
 
 const ROUNDS = Number(process.env.TSPLC_BENCH_ROUNDS ?? 7);
 const MS_PER_OP = Number(process.env.TSPLC_BENCH_MS_PER_OP ?? 30);
@@ -91,6 +107,12 @@ interface Figure {
   cpuNs: number;
 }
 
+/** The CurrentDemand round trips summed in the last rows: [label, request, response]. */
+const ROUND_TRIPS: readonly [string, string, string][] = [
+  ['DIN', 'DIN CurrentDemandReq', 'DIN CurrentDemandRes'],
+  ['ISO-2', 'ISO-2 CurrentDemandReq', 'ISO-2 CurrentDemandRes'],
+];
+
 /** Same procedure as the C drivers (bench-common.h): batch sizing, then one timed batch. */
 function timeTs(fn: () => unknown, budgetMs: number): Figure {
   let n = 16;
@@ -146,11 +168,12 @@ export const suite: BenchSuite = {
       tsplc: { decode: [] as Figure[], encode: [] as Figure[] },
       openv2g: { decode: [] as Figure[], encode: [] as Figure[] },
       libcbv2g: { decode: [] as Figure[], encode: [] as Figure[] },
+      lite: { decode: [] as Figure[], encode: [] as Figure[] },
     }));
-    const notes = loaded.map(() => ({ openv2g: '', libcbv2g: '' }));
+    const notes = loaded.map(() => ({ openv2g: '', libcbv2g: '', lite: '' }));
     let sink = 0;
-    const cRound = async (side: 'openv2g' | 'libcbv2g'): Promise<void> => {
-      const figs = await runDriver(side === 'openv2g' ? drivers.openv2g : drivers.cbv2g, MS_PER_OP, args);
+    const cRound = async (side: 'openv2g' | 'libcbv2g' | 'lite'): Promise<void> => {
+      const figs = side === 'lite' ? await runLite(MS_PER_OP, args) : await runDriver(side === 'openv2g' ? drivers.openv2g : drivers.cbv2g, MS_PER_OP, args);
       figs.forEach((f: DriverFigure | string, i) => {
         const s = samples[i] as (typeof samples)[number];
         const n = notes[i] as (typeof notes)[number];
@@ -181,8 +204,8 @@ export const suite: BenchSuite = {
     };
     for (let r = 0; r < ROUNDS; r++) {
       // Rotate the order so no side always runs right after another one.
-      const order: (() => Promise<void> | void)[] = [tsRound, () => cRound('openv2g'), () => cRound('libcbv2g')];
-      for (let k = 0; k < 3; k++) await (order[(r + k) % 3] as () => Promise<void> | void)();
+      const order: (() => Promise<void> | void)[] = [tsRound, () => cRound('openv2g'), () => cRound('libcbv2g'), () => cRound('lite')];
+      for (let k = 0; k < order.length; k++) await (order[(r + k) % order.length] as () => Promise<void> | void)();
     }
     if (sink === 0) return 'tsplc codec failed during the benchmark';
 
@@ -213,7 +236,19 @@ export const suite: BenchSuite = {
           const key = `${op}_${side}` as const;
           worst[key] = Math.max(worst[key], ratio);
         }
-        const note = [notes[i]?.openv2g && `OpenV2Gx: ${notes[i]?.openv2g}`, notes[i]?.libcbv2g && `libcbv2g: ${notes[i]?.libcbv2g}`].filter(Boolean).join('; ');
+        // Lite mode (no goal): its CPU time, and its per-round ratio to V8's defaults.
+        const lite = s.lite[op];
+        if (lite.length > 0) {
+          row.lite_cpu_ns = round1(median(lite.map((f) => f.cpuNs)));
+          row.x_lite = round3(median(lite.map((f, k) => f.cpuNs / (mine[k] as Figure).cpuNs)));
+        }
+        const note = [
+          notes[i]?.openv2g && `OpenV2Gx: ${notes[i]?.openv2g}`,
+          notes[i]?.libcbv2g && `libcbv2g: ${notes[i]?.libcbv2g}`,
+          notes[i]?.lite && `lite mode: ${notes[i]?.lite}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
         results.push({
           bench: `exi ${op} ${message.name}`,
           ns_per_op: round1(median(mine.map((f) => f.ns))),
@@ -224,6 +259,19 @@ export const suite: BenchSuite = {
         });
       }
     });
+    // A CurrentDemand round trip in both modes: the four operations' medians added up.
+    for (const [label, req, res] of ROUND_TRIPS) {
+      const find = (op: Op, name: string): BenchResult | undefined => results.find((x) => x.bench === `exi ${op} ${name}`);
+      const rows = [find('encode', req), find('decode', req), find('encode', res), find('decode', res)];
+      if (rows.some((x) => x === undefined || typeof x.cpu_ns !== 'number' || typeof x.lite_cpu_ns !== 'number')) continue;
+      const sum = (k: string): number => rows.reduce((a, x) => a + ((x as BenchResult)[k] as number), 0);
+      results.push({
+        bench: `exi ${label} CurrentDemand round trip (Req encode+decode, Res encode+decode)`,
+        cpu_ns: round1(sum('cpu_ns')),
+        lite_cpu_ns: round1(sum('lite_cpu_ns')),
+        x_lite: round3(sum('lite_cpu_ns') / sum('cpu_ns')),
+      });
+    }
     results.push({
       bench: 'exi goal (≤1.0× libcbv2g, ≤1.5× OpenV2Gx)',
       met: `${met}/${goals}`,
@@ -237,3 +285,50 @@ export const suite: BenchSuite = {
     return results;
   },
 };
+
+/** One round of tsplc under LITE_FLAGS in a child process: a figure per message, or a reason. */
+async function runLite(msPerOp: number, messages: { schema: string; hex: string }[]): Promise<(DriverFigure | string)[]> {
+  const args = [...process.execArgv, ...LITE_FLAGS, fileURLToPath(import.meta.url), '--lite-child', String(msPerOp), ...messages.flatMap((m) => [m.schema, m.hex])];
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20, cwd: resolve(here, '../..') });
+  const out: (DriverFigure | string)[] = messages.map(() => 'no output');
+  for (const line of stdout.split('\n')) {
+    const f = line.trim().split(' ');
+    const i = Number(f[0]);
+    if (!line.trim() || !Number.isInteger(i) || i < 0 || i >= out.length) continue;
+    if (f[1] === 'na') out[i] = f.slice(2).join(' ');
+    else {
+      const [d, dc, e, ec, same] = f.slice(1).map(Number) as [number, number, number, number, number];
+      out[i] = { decodeNs: d, decodeCpuNs: dc, encodeNs: e, encodeCpuNs: ec, sameBytes: same === 1 };
+    }
+  }
+  return out;
+}
+
+/** The child of runLite(): `--lite-child MS_PER_OP (SCHEMA HEX)...`, one line per message. */
+function liteChild(argv: string[]): void {
+  const ms = Number(argv[0]);
+  for (let i = 1, k = 0; i + 1 < argv.length; i += 2, k++) {
+    const codec = codecFor(argv[i] as SchemaId);
+    const bytes = Uint8Array.from(Buffer.from(argv[i + 1] as string, 'hex'));
+    const d = codec.decode(bytes);
+    if (!d.ok) {
+      process.stdout.write(`${k} na decode failed: ${d.error.code}\n`);
+      continue;
+    }
+    const doc = d.value;
+    const e = codec.encode(doc as never);
+    const same = e.ok && toHex(e.value) === toHex(bytes);
+    let sink = 0;
+    const dec = timeTs(() => {
+      if (codec.decode(bytes).ok) sink++;
+    }, ms);
+    const enc = timeTs(() => {
+      const r = codec.encode(doc as never);
+      if (r.ok) sink += r.value.length;
+    }, ms);
+    if (sink === 0) process.stdout.write(`${k} na failed while timing\n`);
+    else process.stdout.write(`${k} ${dec.ns} ${dec.cpuNs} ${enc.ns} ${enc.cpuNs} ${same ? 1 : 0}\n`);
+  }
+}
+
+if (process.argv[2] === '--lite-child' && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) liteChild(process.argv.slice(3));

@@ -33,6 +33,25 @@ describe('EXI API', () => {
     expect(cd.ChargingComplete).toBe(false);
   });
 
+  it('decoded binary values do not change when the input buffer is reused; an empty one is shared and frozen', () => {
+    // DIN SessionSetupReq, alpi capture frame 596: SessionID 8 zero bytes (unaligned), EVCCID empty.
+    const input = bytes('809a02000000000000000011d00000');
+    const a = din.decode(input);
+    const cd = din.decode(bytes(CURRENT_DEMAND_REQ));
+    input.fill(0xff);
+    expect(a.ok && cd.ok).toBe(true);
+    if (!a.ok || !cd.ok) return;
+    const m = a.value.V2G_Message as din.V2G_Message;
+    expect(toHex(m.Header.SessionID)).toBe('0000000000000000');
+    const id = (m.Body.SessionSetupReq as din.SessionSetupReqType).EVCCID;
+    expect(id.length).toBe(0);
+    expect(Object.isFrozen(id)).toBe(true);
+    const b = din.decode(bytes('809a02000000000000000011d00000'));
+    expect(b.ok && (b.value.V2G_Message?.Body.SessionSetupReq as din.SessionSetupReqType).EVCCID).toBe(id);
+    // And it encodes like any other empty value.
+    expect(toHex((din.encode(a.value) as { ok: true; value: Uint8Array }).value)).toBe('809a02000000000000000011d00000');
+  });
+
   it('encodes a hand-written document (types from the generated module)', () => {
     const doc: DinDocument = {
       V2G_Message: {

@@ -6,6 +6,7 @@
 // loadedCodec() hands out the same synchronous codec as codecs.ts does.
 //
 // Import this module directly, not index.ts: index.ts loads all six schemas.
+import { errorMessage } from '../../errors.js';
 import type { CodecError, Result } from '../../result.js';
 import type { DocumentBySchema, SchemaCodec, SchemaId } from './codec.js';
 
@@ -73,7 +74,7 @@ export function codecLoader(imports: SchemaImports = IMPORTS): CodecLoader {
           return { ok: true, value: m.codec };
         },
         (e: unknown): Result<Loaded<S>, CodecLoadError> => {
-          const why = e instanceof Error ? e.message : String(e);
+          const why = errorMessage(e);
           const error: CodecLoadError = { code: 'CODEC_LOAD_FAILED', message: `the ${schema} codec could not be loaded: ${why}`.slice(0, 300), context: { schema } };
           slots.set(schema, { state: 'failed', error });
           return { ok: false, error };

@@ -20,7 +20,9 @@ import { createLogger, isLogLevel } from './logger.js';
 import { attachProgress } from './progress.js';
 import { Resources } from './resources.js';
 import { parseRoleArgs, type Role, type RoleArgs } from './role-args.js';
-import type { RoleSetup } from './role-ev.js';
+import type { EvRole, RoleSetup } from './role-ev.js';
+import type { EvseRole } from './role-evse.js';
+import type { Result } from '../result.js';
 import { realRoleIo, type RoleIo } from './role-io.js';
 import { boundedStop, forceEvseOutputOff, leaveCarSafe, type RoleEnd } from './role-shutdown.js';
 import { formatRoleSummary } from './role-summary.js';
@@ -60,6 +62,12 @@ export async function runRole(role: Role, argv: string[], io: RoleIo = realRoleI
 async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io: RoleIo, scope: Resources, fail: (m: string) => number): Promise<number> {
   const { role } = a;
   const c = loaded.config;
+  // Each role loads only its own side (the car's or the charger's V2G machine and hardware): one
+  // literal import() each, so the bundle gives them separate chunks (docs/performance.md). Started
+  // here, so the chunk loads while the interface and the hardware are opened; awaited at compose
+  // (the no-op catch only keeps an early return from leaving the promise unhandled).
+  const composeSide: Promise<(s: RoleSetup) => Promise<Result<EvRole | EvseRole, string>>> = role === 'pev' ? import('./role-ev.js').then((m) => m.composeEv) : import('./role-evse.js').then((m) => m.composeEvse);
+  composeSide.catch(() => undefined);
 
   // ---- logging ----------------------------------------------------------------------------
   const syslog = c.logging.udp_syslog ? scope.adopt('UDP syslog', io.syslog(), (s) => s.close()) : undefined;
@@ -137,9 +145,7 @@ async function runOpened(a: RoleArgs, loaded: LoadedConfig, level: LogLevel, io:
     taps,
     stack: { logger: log, status, net, ethernet, codec: onDemandExiCodec(), oneShot: oneShotOf(role, a.once, c), connection: connectionTimingsOf(c), modem: { timings: modemTimingsOf(c) } },
   };
-  // Each role loads only its own side (the car's or the charger's V2G machine and hardware): one
-  // literal import() each, so the bundle gives them separate chunks (docs/performance.md).
-  const composed = role === 'pev' ? await (await import('./role-ev.js')).composeEv(setup) : await (await import('./role-evse.js')).composeEvse(setup);
+  const composed = await (await composeSide)(setup);
   if (!composed.ok) return fail(composed.error);
   const side = composed.value;
   const { stack } = side;

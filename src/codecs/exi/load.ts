@@ -6,6 +6,7 @@
 // loadedCodec() hands out the same synchronous codec as codecs.ts does.
 //
 // Import this module directly, not index.ts: index.ts loads all six schemas.
+import { errorMessage } from '../../errors.js';
 import type { CodecError, Result } from '../../result.js';
 import { errorMessage } from '../../errors.js';
 import type { DocumentBySchema, SchemaCodec, SchemaId } from './codec.js';

@@ -8,7 +8,6 @@
 // Import this module directly, not index.ts: index.ts loads all six schemas.
 import { errorMessage } from '../../errors.js';
 import type { CodecError, Result } from '../../result.js';
-import { errorMessage } from '../../errors.js';
 import type { DocumentBySchema, SchemaCodec, SchemaId } from './codec.js';
 
 export type CodecLoadErrorCode = 'CODEC_LOAD_FAILED' | 'UNKNOWN_SCHEMA';
